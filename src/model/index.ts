@@ -1,0 +1,3 @@
+export * from './advisory.ts';
+export * from './errors.ts';
+export * from './names.ts';

@@ -1,0 +1,115 @@
+/**
+ * Migrations, in order. Written once for both dialects: only portable column types (text, integer,
+ * double precision) and Kysely's schema builder, so SQLite and PostgreSQL get the same tables.
+ */
+import { type Kysely, type Migration } from 'kysely';
+
+export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
+  return {
+  '0001_vulndb': {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('vuln_records')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('format', 'text', (c) => c.notNull())
+        .addColumn('modified', 'text', (c) => c.notNull())
+        .addColumn('published', 'text')
+        .addColumn('withdrawn', 'text')
+        .addColumn('summary', 'text')
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('json', 'text', (c) => c.notNull())
+        .addColumn('imported_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('vuln_records_source').on('vuln_records').column('source').execute();
+
+      await db.schema.createTable('vuln_affected')
+        .addColumn('record_id', 'text', (c) => c.notNull())
+        .addColumn('ecosystem', 'text', (c) => c.notNull())
+        .addColumn('ecosystem_base', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('vuln_affected_pkg').on('vuln_affected').columns(['ecosystem', 'name']).execute();
+      await db.schema.createIndex('vuln_affected_base').on('vuln_affected').columns(['ecosystem_base', 'name']).execute();
+      await db.schema.createIndex('vuln_affected_record').on('vuln_affected').column('record_id').execute();
+
+      await db.schema.createTable('vuln_aliases')
+        .addColumn('record_id', 'text', (c) => c.notNull())
+        .addColumn('alias', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('vuln_aliases_alias').on('vuln_aliases').column('alias').execute();
+      await db.schema.createIndex('vuln_aliases_record').on('vuln_aliases').column('record_id').execute();
+
+      await db.schema.createTable('vuln_groups')
+        .addColumn('member', 'text', (c) => c.primaryKey())
+        .addColumn('group_id', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('vuln_groups_group').on('vuln_groups').column('group_id').execute();
+
+      await db.schema.createTable('cve_enrichment')
+        .addColumn('cve', 'text', (c) => c.primaryKey())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('kev', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('cvss_score', 'double precision')
+        .addColumn('epss', 'double precision')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema.createTable('sources')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('format', 'text', (c) => c.notNull())
+        .addColumn('location', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('last_imported_at', 'text', (c) => c.notNull())
+        .addColumn('data_date', 'text')
+        .addColumn('record_count', 'integer', (c) => c.notNull())
+        .addColumn('invalid_count', 'integer', (c) => c.notNull())
+        .addColumn('etag', 'text')
+        .addColumn('last_modified', 'text')
+        .addColumn('meta', 'text')
+        .execute();
+
+      // SQLite has no identity columns; its INTEGER PRIMARY KEY AUTOINCREMENT does the same
+      await db.schema.createTable('import_runs')
+        .addColumn('id', 'integer', (c) => (dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement()))
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('finished_at', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('inputs', 'text', (c) => c.notNull())
+        .addColumn('stats', 'text')
+        .execute();
+
+      await db.schema.createTable('import_errors')
+        .addColumn('run_id', 'integer', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('input', 'text', (c) => c.notNull())
+        .addColumn('rule', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('import_errors_run').on('import_errors').column('run_id').execute();
+
+      await db.schema.createTable('change_sets')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('added', 'integer', (c) => c.notNull())
+        .addColumn('modified', 'integer', (c) => c.notNull())
+        .addColumn('withdrawn', 'integer', (c) => c.notNull())
+        .addColumn('enriched', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('change_set_records')
+        .addColumn('change_set_id', 'integer', (c) => c.notNull())
+        .addColumn('record_id', 'text', (c) => c.notNull())
+        .addColumn('change', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('change_set_records_cs').on('change_set_records').column('change_set_id').execute();
+      await db.schema.createTable('change_set_packages')
+        .addColumn('change_set_id', 'integer', (c) => c.notNull())
+        .addColumn('ecosystem', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('change_set_packages_cs').on('change_set_packages').column('change_set_id').execute();
+    },
+  },
+};
+}

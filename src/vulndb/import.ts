@@ -1,0 +1,417 @@
+/**
+ * Importing advisory data: walks the inputs (directories, zips, files), offers every entry to the
+ * formats, and writes records and enrichment into the store in ONE transaction, so that a failed or
+ * killed import leaves the previous database as it was. Unchanged records (same content hash) are
+ * not rewritten, which makes re-importing the same data a no-op. Every import produces a change
+ * set: the added, modified and withdrawn ids and the (ecosystem, package) pairs they touch.
+ */
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Kysely, Transaction } from 'kysely';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import { ecosystemBase, normalizePackageName, VigilError, type CveEnrichment, type OsvRecord } from '../model/index.ts';
+import type { Database, Store } from '../store/index.ts';
+import { DEFAULT_LIMITS, listTree, readPlainFile, readZip, type Limits } from './containers.ts';
+import { defaultFormats, groupsByDirectory, type AdvisoryFormat, type FormatError } from './formats/index.ts';
+import { describeIssues, osvRecordSchema } from './formats/osv/schema.ts';
+import { recomputeGroups } from './groups.ts';
+
+export interface ImportProgress {
+  /** called when a unit (a zip or a file) starts and as entries are read */
+  (p: { unit: string; unitIndex: number; unitCount: number; entries: number; records: number }): void;
+}
+
+export interface ImportOptions {
+  store: Store;
+  log: Logger;
+  formats?: readonly AdvisoryFormat[];
+  limits?: Limits;
+  progress?: ImportProgress;
+  now?: () => Date;
+  /** source metadata to keep (ETag, Last-Modified of a download), keyed by unit path */
+  sourceMeta?: Map<string, { etag?: string; lastModified?: string; meta?: unknown }>;
+}
+
+export interface SourceReport {
+  key: string;
+  format: string;
+  location: string;
+  kind: 'advisories' | 'enrichment';
+  records: number;
+  invalid: number;
+  dataDate: string | null;
+}
+
+export interface ImportError extends FormatError {
+  source: string;
+}
+
+export interface ImportReport {
+  runId: number;
+  changeSetId: number;
+  added: number;
+  modified: number;
+  withdrawn: number;
+  unchanged: number;
+  enriched: number;
+  packages: number;
+  sources: SourceReport[];
+  errors: ImportError[];
+  durationMs: number;
+}
+
+interface Unit {
+  kind: 'zip' | 'file';
+  path: string;
+  /** path relative to the input root ("Go/all.zip", "debian/DSA-list.txt") */
+  rel: string;
+}
+
+const BATCH = 500;
+const HEAD_BYTES = 4096;
+
+/** Expands inputs into units: every zip and every plain file under a directory, sorted. */
+export async function expandInputs(inputs: string[]): Promise<Unit[]> {
+  const units: Unit[] = [];
+  for (const input of inputs) {
+    const abs = resolve(input);
+    let st;
+    try {
+      st = await stat(abs);
+    } catch (err) {
+      throw new VigilError('VIGIL_INVALID_INPUT', `${input}: no such file or directory`, { input, rule: 'input-exists', cause: err });
+    }
+    if (st.isDirectory()) {
+      for (const rel of await listTree(abs)) units.push({ kind: /\.zip$/i.test(rel) ? 'zip' : 'file', path: join(abs, rel), rel });
+    } else {
+      units.push({ kind: /\.zip$/i.test(abs) ? 'zip' : 'file', path: abs, rel: basename(abs) });
+    }
+  }
+  return units;
+}
+
+function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+/** Source location of an entry: the zip, or the directory (many-file formats) or file (single-file formats). */
+function locationOf(unit: Unit, entryPath: string, format: AdvisoryFormat): string {
+  if (unit.kind === 'zip') return unit.rel;
+  if (groupsByDirectory(format) || format.mergeById) {
+    const d = dirname(unit.rel);
+    return d === '.' ? './' : d + '/';
+  }
+  return unit.rel.replace(/\.gz$/i, '') || entryPath;
+}
+
+/** Runs an import of the given inputs. Never partially applied: on any thrown error nothing is written. */
+export async function importInputs(inputs: string[], opts: ImportOptions): Promise<ImportReport> {
+  const started = Date.now();
+  const now = (opts.now ?? (() => new Date()))().toISOString();
+  const formats = opts.formats ?? defaultFormats;
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const units = await expandInputs(inputs);
+  const { log, store } = opts;
+
+  return store.db.transaction().execute(async (trx) => {
+    if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(7419001)`.execute(trx);
+    const run = await trx.insertInto('import_runs')
+      .values({ started_at: now, status: 'running', inputs: JSON.stringify(inputs) })
+      .returning('id').executeTakeFirstOrThrow();
+    const runId = Number(run.id);
+    const w = new Writer(trx, now, log);
+    const sources = new Map<string, SourceReport>();
+    const errors: ImportError[] = [];
+    const merged = new Map<string, { record: OsvRecord; source: string; format: string }>();
+
+    const sourceFor = (unit: Unit, entryPath: string, format: AdvisoryFormat): SourceReport => {
+      const location = locationOf(unit, entryPath, format);
+      const key = `${format.name}:${location}`;
+      let s = sources.get(key);
+      if (!s) sources.set(key, (s = { key, format: format.name, location, kind: format.kind, records: 0, invalid: 0, dataDate: null }));
+      return s;
+    };
+
+    for (const [unitIndex, unit] of units.entries()) {
+      let entries = 0;
+      const report = () => opts.progress?.({ unit: unit.rel, unitIndex, unitCount: units.length, entries, records: w.seen });
+      report();
+      const onProblem = (p: { input: string; rule: string; message: string }) => {
+        errors.push({ source: unit.rel, ...p });
+        log.warn({ input: p.input, rule: p.rule }, p.message);
+      };
+      try {
+        const iter = unit.kind === 'zip' ? readZip(unit.path, onProblem, limits) : oneFile(unit, limits);
+        for await (const entry of iter) {
+          entries++;
+          const head = entry.data.subarray(0, HEAD_BYTES).toString('utf8');
+          const format = formats.find((f) => f.detect(entry.path, head));
+          if (!format) {
+            // a zip is an advisory container: an entry nobody reads is worth a line; loose files in a
+            // tree (READMEs, schemas) are not
+            if (unit.kind === 'zip') onProblem({ input: `${unit.rel}!${entry.path}`, rule: 'unknown-format', message: 'no advisory format recognises this entry; skipped' });
+            else log.debug({ input: unit.rel }, 'no advisory format recognises this file; skipped');
+            continue;
+          }
+          const src = sourceFor(unit, entry.path, format);
+          const label = unit.kind === 'zip' ? `${unit.rel}!${entry.path}` : unit.rel;
+          const validated = format.name === 'osv';
+          format.parse({ path: entry.path, data: entry.data }, {
+            record: (r) => {
+              if (!validated) {
+                const res = osvRecordSchema.safeParse(r);
+                if (!res.success) {
+                  src.invalid++;
+                  errors.push({ source: src.key, input: `${label} (${r.id})`, rule: 'osv-schema', message: `converted record is not valid OSV: ${describeIssues(res.error)}` });
+                  return;
+                }
+              }
+              src.records++;
+              if (!src.dataDate || r.modified > src.dataDate) src.dataDate = r.modified;
+              if (format.mergeById) {
+                const prev = merged.get(r.id);
+                if (prev) prev.record.affected = [...(prev.record.affected ?? []), ...(r.affected ?? [])];
+                else merged.set(r.id, { record: r, source: src.key, format: format.name });
+              } else {
+                w.addRecord(r, src.key, format.name);
+              }
+            },
+            enrich: (e) => {
+              src.records++;
+              w.addEnrichment(e);
+            },
+            error: (e) => {
+              src.invalid++;
+              errors.push({ source: src.key, ...e, input: e.input.startsWith(label) ? e.input : `${label}${e.input === entry.path ? '' : ` (${e.input})`}` });
+            },
+          });
+          if (w.pending >= BATCH) await w.flush();
+          if (entries % 250 === 0) report();
+        }
+      } catch (err) {
+        // one unreadable container (truncated zip, bad gzip, oversized file) is an error of that
+        // container; the rest of the import goes on
+        if (!(err instanceof VigilError)) throw err;
+        onProblem({ input: err.input ?? unit.rel, rule: err.rule ?? 'unreadable', message: err.message });
+      }
+      report();
+    }
+    for (const { record, source, format } of merged.values()) {
+      // merged records count once per id for their source
+      w.addRecord(record, source, format);
+      if (w.pending >= BATCH) await w.flush();
+    }
+    for (const s of sources.values()) {
+      if (s.kind === 'advisories' && [...merged.values()].some((m) => m.source === s.key)) {
+        s.records = [...merged.values()].filter((m) => m.source === s.key).length;
+      }
+    }
+    await w.flush();
+
+    const groupChanges = await recomputeGroups(trx, w.touchedIds);
+    log.debug({ groupChanges }, 'alias groups updated');
+
+    for (const s of sources.values()) {
+      const meta = opts.sourceMeta?.get(s.location);
+      await trx.insertInto('sources').values({
+        key: s.key, format: s.format, location: s.location, kind: s.kind, last_imported_at: now,
+        data_date: s.dataDate, record_count: s.records, invalid_count: s.invalid,
+        etag: meta?.etag ?? null, last_modified: meta?.lastModified ?? null, meta: meta?.meta ? JSON.stringify(meta.meta) : null,
+      }).onConflict((oc) => oc.column('key').doUpdateSet({
+        format: s.format, location: s.location, kind: s.kind, last_imported_at: now, data_date: s.dataDate,
+        record_count: s.records, invalid_count: s.invalid,
+        etag: meta?.etag ?? null, last_modified: meta?.lastModified ?? null, meta: meta?.meta ? JSON.stringify(meta.meta) : null,
+      })).execute();
+    }
+
+    for (let i = 0; i < errors.length; i += 200) {
+      await trx.insertInto('import_errors').values(errors.slice(i, i + 200).map((e) => ({ run_id: runId, source: e.source, input: e.input, rule: e.rule, message: e.message }))).execute();
+    }
+
+    const cs = w.changes;
+    await trx.insertInto('change_sets').values({ id: runId, created_at: now, added: cs.added.length, modified: cs.modified.length, withdrawn: cs.withdrawn.length, enriched: w.enriched }).execute();
+    const csRecords = [
+      ...cs.added.map((id) => ({ change_set_id: runId, record_id: id, change: 'added' })),
+      ...cs.modified.map((id) => ({ change_set_id: runId, record_id: id, change: 'modified' })),
+      ...cs.withdrawn.map((id) => ({ change_set_id: runId, record_id: id, change: 'withdrawn' })),
+    ];
+    for (let i = 0; i < csRecords.length; i += 1000) await trx.insertInto('change_set_records').values(csRecords.slice(i, i + 1000)).execute();
+    const pkgs = [...w.touchedPackages].sort().map((k) => {
+      const [ecosystem, name] = k.split('\0');
+      return { change_set_id: runId, ecosystem, name };
+    });
+    for (let i = 0; i < pkgs.length; i += 1000) await trx.insertInto('change_set_packages').values(pkgs.slice(i, i + 1000)).execute();
+
+    const result: ImportReport = {
+      runId, changeSetId: runId,
+      added: cs.added.length, modified: cs.modified.length, withdrawn: cs.withdrawn.length,
+      unchanged: w.unchanged, enriched: w.enriched, packages: pkgs.length,
+      sources: [...sources.values()].sort((a, b) => a.key.localeCompare(b.key)),
+      errors, durationMs: Date.now() - started,
+    };
+    await trx.updateTable('import_runs').set({
+      status: 'done', finished_at: new Date().toISOString(),
+      stats: JSON.stringify({ added: result.added, modified: result.modified, withdrawn: result.withdrawn, unchanged: result.unchanged, enriched: result.enriched, packages: result.packages, errors: errors.length }),
+    }).where('id', '=', runId).execute();
+    return result;
+  });
+}
+
+async function* oneFile(unit: Unit, limits: Limits) {
+  const data = await readPlainFile(unit.path, limits);
+  yield { path: unit.rel.replace(/\.gz$/i, ''), data };
+}
+
+/** The (ecosystem, normalized name) pairs a record names. */
+export function packagesOf(r: OsvRecord): { ecosystem: string; name: string }[] {
+  const seen = new Map<string, { ecosystem: string; name: string }>();
+  for (const a of r.affected ?? []) {
+    if (!a.package) continue;
+    const name = normalizePackageName(a.package.ecosystem, a.package.name);
+    seen.set(`${a.package.ecosystem}\0${name}`, { ecosystem: a.package.ecosystem, name });
+  }
+  return [...seen.values()];
+}
+
+/** Batches record and enrichment writes, skipping unchanged ones and tracking the change set. */
+class Writer {
+  private records = new Map<string, { r: OsvRecord; source: string; format: string }>();
+  private enrichments = new Map<string, CveEnrichment>();
+  readonly changes = { added: [] as string[], modified: [] as string[], withdrawn: [] as string[] };
+  readonly touchedPackages = new Set<string>();
+  readonly touchedIds = new Set<string>();
+  unchanged = 0;
+  enriched = 0;
+  seen = 0;
+
+  constructor(private trx: Transaction<Database>, private now: string, private log: Logger) {}
+
+  get pending() {
+    return this.records.size + this.enrichments.size;
+  }
+
+  addRecord(r: OsvRecord, source: string, format: string) {
+    this.seen++;
+    this.records.set(r.id, { r, source, format });
+  }
+
+  addEnrichment(e: CveEnrichment) {
+    const prev = this.enrichments.get(e.cve);
+    this.enrichments.set(e.cve, prev ? mergeEnrichment(prev, e) : e);
+  }
+
+  async flush() {
+    await this.flushRecords();
+    await this.flushEnrichments();
+  }
+
+  private async flushRecords() {
+    if (this.records.size === 0) return;
+    const batch = [...this.records.values()];
+    this.records.clear();
+    const trx = this.trx;
+    const ids = batch.map((b) => b.r.id);
+    const existing = new Map<string, { hash: string; withdrawn: string | null }>();
+    for (const row of await trx.selectFrom('vuln_records').select(['id', 'hash', 'withdrawn']).where('id', 'in', ids).execute()) existing.set(row.id, row);
+
+    const rows: Database['vuln_records'][] = [];
+    const changedExisting: string[] = [];
+    for (const { r, source, format } of batch) {
+      const json = JSON.stringify(r);
+      const hash = sha256(json);
+      const old = existing.get(r.id);
+      if (old && old.hash === hash) {
+        this.unchanged++;
+        continue;
+      }
+      if (!old) this.changes.added.push(r.id);
+      else if (r.withdrawn && !old.withdrawn) this.changes.withdrawn.push(r.id);
+      else this.changes.modified.push(r.id);
+      if (old) changedExisting.push(r.id);
+      this.touchedIds.add(r.id);
+      for (const p of packagesOf(r)) this.touchedPackages.add(`${p.ecosystem}\0${p.name}`);
+      rows.push({
+        id: r.id, source, format, modified: r.modified, published: r.published ?? null, withdrawn: r.withdrawn ?? null,
+        summary: r.summary ?? (r.details ? r.details.slice(0, 200) : null), hash, json, imported_at: this.now,
+      });
+    }
+    if (rows.length === 0) return;
+    if (changedExisting.length) {
+      // a modified record may have dropped a package: its old pairs need a rematch too
+      for (const row of await trx.selectFrom('vuln_affected').select(['ecosystem', 'name']).where('record_id', 'in', changedExisting).execute()) {
+        this.touchedPackages.add(`${row.ecosystem}\0${row.name}`);
+      }
+      await trx.deleteFrom('vuln_affected').where('record_id', 'in', changedExisting).execute();
+      await trx.deleteFrom('vuln_aliases').where('record_id', 'in', changedExisting).execute();
+    }
+    for (let i = 0; i < rows.length; i += 200) {
+      await trx.insertInto('vuln_records').values(rows.slice(i, i + 200)).onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
+        source: eb.ref('excluded.source'), format: eb.ref('excluded.format'), modified: eb.ref('excluded.modified'),
+        published: eb.ref('excluded.published'), withdrawn: eb.ref('excluded.withdrawn'), summary: eb.ref('excluded.summary'),
+        hash: eb.ref('excluded.hash'), json: eb.ref('excluded.json'), imported_at: eb.ref('excluded.imported_at'),
+      }))).execute();
+    }
+    const affected: Database['vuln_affected'][] = [];
+    const aliases: Database['vuln_aliases'][] = [];
+    const changedIds = new Set(rows.map((r) => r.id));
+    for (const { r } of batch) {
+      if (!changedIds.has(r.id)) continue;
+      for (const p of packagesOf(r)) affected.push({ record_id: r.id, ecosystem: p.ecosystem, ecosystem_base: ecosystemBase(p.ecosystem), name: p.name });
+      const seen = new Set<string>();
+      for (const [kind, list] of [['alias', r.aliases], ['upstream', r.upstream], ['related', r.related]] as const) {
+        for (const a of list ?? []) {
+          if (typeof a !== 'string' || a === r.id || seen.has(a)) continue;
+          seen.add(a);
+          aliases.push({ record_id: r.id, alias: a, kind });
+        }
+      }
+    }
+    for (let i = 0; i < affected.length; i += 1000) await trx.insertInto('vuln_affected').values(affected.slice(i, i + 1000)).execute();
+    for (let i = 0; i < aliases.length; i += 1000) await trx.insertInto('vuln_aliases').values(aliases.slice(i, i + 1000)).execute();
+  }
+
+  private async flushEnrichments() {
+    if (this.enrichments.size === 0) return;
+    const batch = [...this.enrichments.values()];
+    this.enrichments.clear();
+    const trx = this.trx;
+    const existing = new Map<string, { data: string; hash: string }>();
+    for (const row of await trx.selectFrom('cve_enrichment').select(['cve', 'data', 'hash']).where('cve', 'in', batch.map((b) => b.cve)).execute()) existing.set(row.cve, row);
+    const rows: Database['cve_enrichment'][] = [];
+    for (const e of batch) {
+      const old = existing.get(e.cve);
+      const merged = old ? mergeEnrichment(JSON.parse(old.data) as CveEnrichment, e) : e;
+      const data = JSON.stringify(sortKeys(merged));
+      const hash = sha256(data);
+      if (old && old.hash === hash) continue;
+      this.enriched++;
+      const score = merged.cvss4Score ?? merged.cvss3Score ?? null;
+      rows.push({ cve: e.cve, data, hash, kev: merged.kev ? 1 : 0, cvss_score: score, epss: merged.epss?.score ?? null, updated_at: this.now });
+    }
+    for (let i = 0; i < rows.length; i += 500) {
+      await trx.insertInto('cve_enrichment').values(rows.slice(i, i + 500)).onConflict((oc) => oc.column('cve').doUpdateSet((eb) => ({
+        data: eb.ref('excluded.data'), hash: eb.ref('excluded.hash'), kev: eb.ref('excluded.kev'),
+        cvss_score: eb.ref('excluded.cvss_score'), epss: eb.ref('excluded.epss'), updated_at: eb.ref('excluded.updated_at'),
+      }))).execute();
+    }
+  }
+}
+
+/** Field-by-field merge: what `next` knows replaces what `prev` had; what it doesn't know is kept. */
+export function mergeEnrichment(prev: CveEnrichment, next: CveEnrichment): CveEnrichment {
+  const out: Record<string, unknown> = { ...prev };
+  for (const [k, v] of Object.entries(next)) if (v !== undefined && v !== null) out[k] = v;
+  return out as unknown as CveEnrichment;
+}
+
+function sortKeys<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(sortKeys) as T;
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])])) as T;
+  }
+  return v;
+}
+
+export type { Kysely };
