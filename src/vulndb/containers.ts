@@ -51,7 +51,9 @@ const IN_MEMORY_ZIP_BYTES = 512 * 1024 * 1024;
 
 async function openZip(path: string): Promise<yauzl.ZipFile> {
   const st = await stat(path);
-  const opts = { lazyEntries: true, autoClose: true, strictFileNames: false, validateEntrySizes: true };
+  // decodeStrings: false hands us raw names, so an unsafe name is reported for that entry instead of
+  // yauzl failing the whole archive
+  const opts = { lazyEntries: true, autoClose: true, strictFileNames: false, validateEntrySizes: true, decodeStrings: false };
   const buf = st.size <= IN_MEMORY_ZIP_BYTES ? await readFile(path) : undefined;
   return new Promise((resolve, reject) => {
     const done = (err: Error | null, zip?: yauzl.ZipFile) => {
@@ -82,7 +84,7 @@ async function readStreamLimited(stream: Readable, limit: number, name: string):
  * are reported through `onProblem` and skipped; the rest of the archive is still read. A zip that
  * cannot be opened at all (truncated, not a zip) throws a VigilError naming the file.
  */
-export async function* readZip(path: string, onProblem: (p: EntryProblem) => void, limits: Limits = DEFAULT_LIMITS): AsyncGenerator<ContainerEntry> {
+export async function* readZip(path: string, onProblem: (p: EntryProblem) => void, limits: Limits = DEFAULT_LIMITS, displayName = path): AsyncGenerator<ContainerEntry> {
   const zip = await openZip(path);
   let total = 0;
   let done = false;
@@ -100,8 +102,8 @@ export async function* readZip(path: string, onProblem: (p: EntryProblem) => voi
       const entry = queue.shift();
       if (entry === undefined) continue;
       if (entry === null) break;
-      const name = entry.fileName;
-      const label = `${path}!${name}`;
+      const name = Buffer.isBuffer(entry.fileName) ? (entry.fileName as Buffer).toString('utf8') : entry.fileName;
+      const label = `${displayName}!${name}`;
       if (name.endsWith('/')) { zip.readEntry(); continue; }
       const unsafe = unsafeEntryName(name);
       if (unsafe) {
@@ -138,8 +140,12 @@ export async function* readZip(path: string, onProblem: (p: EntryProblem) => voi
         }
       } catch (err) {
         const e = err as VigilError;
-        const rule = e.rule ?? (/maxOutputLength|buffer/i.test(e.message) ? 'zip-size-mismatch' : 'zip-entry');
-        onProblem({ input: label, rule, message: e.message });
+        const overflow = !e.rule && /maxOutputLength|Buffer larger/i.test(e.message);
+        onProblem({
+          input: label,
+          rule: e.rule ?? (overflow ? 'zip-size-mismatch' : 'zip-entry'),
+          message: overflow ? `entry inflates past its declared size of ${entry.uncompressedSize} bytes` : e.message,
+        });
       }
       if (data) {
         total += data.length;
@@ -151,7 +157,7 @@ export async function* readZip(path: string, onProblem: (p: EntryProblem) => voi
   } finally {
     zip.close();
   }
-  if (pendingError) throw new VigilError('VIGIL_INVALID_INPUT', `${path}: zip archive is damaged: ${pendingError.message}`, { input: path, rule: 'zip-format', cause: pendingError });
+  if (pendingError) throw new VigilError('VIGIL_INVALID_INPUT', `${displayName}: zip archive is damaged: ${pendingError.message}`, { input: path, rule: 'zip-format', cause: pendingError });
 }
 
 /** Lists regular files under a directory, sorted, as "/"-separated paths relative to it. Symlinks are not followed. */

@@ -32,6 +32,11 @@ export interface ImportOptions {
   now?: () => Date;
   /** source metadata to keep (ETag, Last-Modified of a download), keyed by unit path */
   sourceMeta?: Map<string, { etag?: string; lastModified?: string; meta?: unknown }>;
+  /**
+   * Sources this import only adds to (db update's incremental download: the changed records of an
+   * export staged as `<eco>/all.zip/<ID>.json`): their counts are recounted, not replaced.
+   */
+  incrementalSources?: Map<string, string>;
 }
 
 export interface SourceReport {
@@ -99,9 +104,16 @@ function sha256(s: string): string {
 /** Source location of an entry: the zip, or the directory (many-file formats) or file (single-file formats). */
 function locationOf(unit: Unit, entryPath: string, format: AdvisoryFormat): string {
   if (unit.kind === 'zip') return unit.rel;
-  if (groupsByDirectory(format) || format.mergeById) {
+  if (format.mergeById) {
+    // one record gathers entries from many files ("alpine/v3.10/main.yaml", "alpine/v3.11/…"): the
+    // source is the top directory they share
+    const top = unit.rel.split('/')[0];
+    return unit.rel.includes('/') ? top + '/' : './';
+  }
+  if (groupsByDirectory(format)) {
     const d = dirname(unit.rel);
-    return d === '.' ? './' : d + '/';
+    // records staged from an export ("Go/all.zip/GO-1.json") belong to that export's source
+    return d === '.' ? './' : /\.zip$/i.test(d) ? d : d + '/';
   }
   return unit.rel.replace(/\.gz$/i, '') || entryPath;
 }
@@ -140,10 +152,10 @@ export async function importInputs(inputs: string[], opts: ImportOptions): Promi
       report();
       const onProblem = (p: { input: string; rule: string; message: string }) => {
         errors.push({ source: unit.rel, ...p });
-        log.warn({ input: p.input, rule: p.rule }, p.message);
+        log.debug({ input: p.input, rule: p.rule }, p.message);
       };
       try {
-        const iter = unit.kind === 'zip' ? readZip(unit.path, onProblem, limits) : oneFile(unit, limits);
+        const iter = unit.kind === 'zip' ? readZip(unit.path, onProblem, limits, unit.rel) : oneFile(unit, limits);
         for await (const entry of iter) {
           entries++;
           const head = entry.data.subarray(0, HEAD_BYTES).toString('utf8');
@@ -184,7 +196,8 @@ export async function importInputs(inputs: string[], opts: ImportOptions): Promi
             },
             error: (e) => {
               src.invalid++;
-              errors.push({ source: src.key, ...e, input: e.input.startsWith(label) ? e.input : `${label}${e.input === entry.path ? '' : ` (${e.input})`}` });
+              const input = e.input.startsWith(label) ? e.input : e.input.startsWith(entry.path) ? label + e.input.slice(entry.path.length) : `${label} (${e.input})`;
+              errors.push({ source: src.key, ...e, input });
             },
           });
           if (w.pending >= BATCH) await w.flush();
@@ -194,7 +207,7 @@ export async function importInputs(inputs: string[], opts: ImportOptions): Promi
         // one unreadable container (truncated zip, bad gzip, oversized file) is an error of that
         // container; the rest of the import goes on
         if (!(err instanceof VigilError)) throw err;
-        onProblem({ input: err.input ?? unit.rel, rule: err.rule ?? 'unreadable', message: err.message });
+        onProblem({ input: unit.rel, rule: err.rule ?? 'unreadable', message: err.message.replace(unit.path, unit.rel) });
       }
       report();
     }
@@ -214,6 +227,12 @@ export async function importInputs(inputs: string[], opts: ImportOptions): Promi
     log.debug({ groupChanges }, 'alias groups updated');
 
     for (const s of sources.values()) {
+      if (opts.incrementalSources?.has(s.key)) {
+        const prev = await trx.selectFrom('sources').select(['data_date']).where('key', '=', s.key).executeTakeFirst();
+        const n = await trx.selectFrom('vuln_records').select((eb) => eb.fn.countAll<number>().as('n')).where('source', '=', s.key).executeTakeFirstOrThrow();
+        s.records = Number(n.n);
+        if (prev?.data_date && (!s.dataDate || prev.data_date > s.dataDate)) s.dataDate = prev.data_date;
+      }
       const meta = opts.sourceMeta?.get(s.location);
       await trx.insertInto('sources').values({
         key: s.key, format: s.format, location: s.location, kind: s.kind, last_imported_at: now,
@@ -309,8 +328,13 @@ class Writer {
 
   private async flushRecords() {
     if (this.records.size === 0) return;
-    const batch = [...this.records.values()];
+    const all = [...this.records.values()];
     this.records.clear();
+    // one parse can emit thousands (a whole DSA list): keep each statement's parameters bounded
+    for (let i = 0; i < all.length; i += BATCH) await this.writeRecords(all.slice(i, i + BATCH));
+  }
+
+  private async writeRecords(batch: { r: OsvRecord; source: string; format: string }[]) {
     const trx = this.trx;
     const ids = batch.map((b) => b.r.id);
     const existing = new Map<string, { hash: string; withdrawn: string | null }>();
@@ -374,8 +398,12 @@ class Writer {
 
   private async flushEnrichments() {
     if (this.enrichments.size === 0) return;
-    const batch = [...this.enrichments.values()];
+    const all = [...this.enrichments.values()];
     this.enrichments.clear();
+    for (let i = 0; i < all.length; i += BATCH) await this.writeEnrichments(all.slice(i, i + BATCH));
+  }
+
+  private async writeEnrichments(batch: CveEnrichment[]) {
     const trx = this.trx;
     const existing = new Map<string, { data: string; hash: string }>();
     for (const row of await trx.selectFrom('cve_enrichment').select(['cve', 'data', 'hash']).where('cve', 'in', batch.map((b) => b.cve)).execute()) existing.set(row.cve, row);

@@ -3,6 +3,9 @@
  * side effect). Order matters: an entry goes to the first format whose `detect` claims it, so the
  * specific formats come first and OSV JSON, the fallback for JSON objects, comes last.
  */
+import { alpineSecdbFormat } from './alpine/index.ts';
+import { debianDsaListFormat, debianTrackerJsonFormat } from './debian/index.ts';
+import { enrichFormats } from './enrich/index.ts';
 import { osvFormat } from './osv/index.ts';
 import type { AdvisoryFormat } from './types.ts';
 
@@ -10,6 +13,10 @@ export type { AdvisoryFormat, FormatEntry, FormatError, FormatOutput } from './t
 export { osvFormat } from './osv/index.ts';
 
 export const defaultFormats: readonly AdvisoryFormat[] = [
+  debianDsaListFormat,
+  debianTrackerJsonFormat,
+  alpineSecdbFormat,
+  ...enrichFormats,
   osvFormat,
 ];
 
