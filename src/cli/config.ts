@@ -17,7 +17,7 @@ export function defaultHome(env = process.env): string {
 }
 
 export function resolveConfig(flags: { home?: string; db?: string }, env = process.env): Config {
-  const home = resolve(flags.home ?? env.VIGIL_HOME ?? defaultHome(env));
-  const databaseUrl = flags.db ?? env.VIGIL_DATABASE_URL ?? `sqlite:${join(home, 'vigil.db')}`;
+  const home = resolve(flags.home || env.VIGIL_HOME || defaultHome(env));
+  const databaseUrl = flags.db || env.VIGIL_DATABASE_URL || `sqlite:${join(home, "vigil.db")}`;
   return { home, databaseUrl };
 }

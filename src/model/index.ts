@@ -1,3 +1,5 @@
 export * from './advisory.ts';
 export * from './errors.ts';
 export * from './names.ts';
+export * from './cvss.ts';
+export * from './package.ts';

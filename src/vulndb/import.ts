@@ -431,6 +431,9 @@ class Writer {
 export function mergeEnrichment(prev: CveEnrichment, next: CveEnrichment): CveEnrichment {
   const out: Record<string, unknown> = { ...prev };
   for (const [k, v] of Object.entries(next)) if (v !== undefined && v !== null) out[k] = v;
+  // CWEs come from several sources (KEV, vulnrichment, NVD): keep them all, in one order, so that
+  // the result does not depend on which source was read last
+  if (prev.cwes || next.cwes) out.cwes = [...new Set([...(prev.cwes ?? []), ...(next.cwes ?? [])])].sort();
   return out as unknown as CveEnrichment;
 }
 

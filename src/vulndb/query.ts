@@ -244,6 +244,13 @@ export async function searchVulnerabilities(store: Store, q: string, limit = 50)
     const ids = (await b.limit(limit * 4).execute()).map((r) => r.record_id);
     await add(ids, 'package');
   }
+  if (hits.size < limit && query.length >= 3 && !m) {
+    // a part of a package name ("airflow" finds apache-airflow)
+    const part = `%${query.toLowerCase().replace(/[%_\\]/g, (c) => '\\' + c)}%`;
+    const rows = await db.selectFrom('vuln_affected').select('record_id').distinct()
+      .where(sql<boolean>`lower(name) like ${part} escape '\\'`).limit(limit * 4).execute();
+    await add(rows.map((r) => r.record_id), 'package-name');
+  }
   if (hits.size < limit && query.length >= 3) {
     const like = `%${query.replace(/[%_\\]/g, (c) => '\\' + c)}%`;
     const op = store.dialect === 'postgres' ? sql`ilike` : sql`like`;

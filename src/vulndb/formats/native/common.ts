@@ -1,6 +1,7 @@
 /** Small helpers shared by the native-format converters (rubysec, FriendsOfPHP, nodejs security-wg). */
 import { PackageURL } from 'packageurl-js';
-import type { OsvReference } from '../../../model/index.ts';
+import type { OsvRecord, OsvReference } from '../../../model/index.ts';
+import type { FormatOutput } from '../types.ts';
 
 /** "2019-03-13" → "2019-03-13T00:00:00Z"; undefined when it is not a real calendar date. */
 export function dayToIso(day: string): string | undefined {
@@ -23,10 +24,47 @@ export function timestampToIso(text: string): string | undefined {
 
 function isoFromParts(y: number, mo: number, d: number, h: number, mi: number, s: number, offsetMin: number): string | undefined {
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return undefined;
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  const check = new Date(Date.UTC(y, mo - 1, d));
-  if (check.getUTCMonth() !== mo - 1) return undefined; // 2019-02-30
-  return new Date(ms - offsetMin * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d); // not Date.UTC: it reads years 0–99 as 1900–1999
+  if (date.getUTCMonth() !== mo - 1) return undefined; // 2019-02-30
+  date.setUTCHours(h, mi, s, 0);
+  const iso = new Date(date.getTime() - offsetMin * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return isRfc3339(iso) ? iso : undefined; // an offset can push year 0000 or 9999 out of 4 digits
+}
+
+/** RFC 3339 date-time with seconds and a zone ("Z" or "+hh:mm"), as OSV's `modified` needs. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+export function isRfc3339(text: string): boolean {
+  return RFC3339.test(text) && !Number.isNaN(Date.parse(text));
+}
+
+/** What an OSV id may not contain (the import's OSV schema refuses whitespace and slashes). */
+const BAD_ID = /[\s/\\]/;
+
+/**
+ * The last step of every native converter: checks what the import relies on and then emits.
+ * A record whose id is unusable or whose `modified` is not an RFC 3339 date-time is reported
+ * (`invalid-record`) and dropped; an alias equal to the id is removed (an id is not its own alias).
+ */
+export function emitRecord(out: FormatOutput, input: string, rec: OsvRecord): void {
+  const bad = !rec.id || BAD_ID.test(rec.id)
+    ? `id ${JSON.stringify(rec.id)} is empty or has whitespace or a slash`
+    : !isRfc3339(rec.modified)
+      ? `modified ${JSON.stringify(rec.modified)} is not an RFC 3339 date-time`
+      : rec.published !== undefined && !isRfc3339(rec.published)
+        ? `published ${JSON.stringify(rec.published)} is not an RFC 3339 date-time`
+        : undefined;
+  if (bad) {
+    out.error({ input, rule: 'invalid-record', message: `${input}: ${bad}; skipped` });
+    return;
+  }
+  if (rec.aliases) {
+    const aliases = rec.aliases.filter((a) => a !== rec.id);
+    if (aliases.length) rec.aliases = aliases;
+    else delete rec.aliases;
+  }
+  out.record(rec);
 }
 
 /** A package URL without version, e.g. pkg:composer/symfony/symfony, pkg:npm/%40babel/core. */

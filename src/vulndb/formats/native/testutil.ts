@@ -8,6 +8,8 @@ import { readZip } from '../../containers.ts';
 import type { OsvRecord } from '../../../model/index.ts';
 import type { AdvisoryFormat } from '../types.ts';
 import { collect } from '../testutil.ts';
+import { describeIssues, osvRecordSchema } from '../osv/schema.ts';
+import { isRfc3339 } from './common.ts';
 
 /** /…/main → /…/shared (CI clones main with shared/ beside it). */
 export const SHARED = fileURLToPath(new URL('../../../../../shared/', import.meta.url));
@@ -80,4 +82,23 @@ export function printTally(name: string, t: Tally): void {
     `${name} cross-check: compared ${t.compared}, agree ${t.agree}, disagree ${t.disagree.length}, ` +
       `only ours ${t.onlyOurs.length}, only derived ${t.onlyDerived.length}`,
   );
+}
+
+/**
+ * What the import relies on, over every record a format emitted: valid OSV (the import's own schema),
+ * ids unique (the store keys by id, last writer wins), `modified` an RFC 3339 date-time with a zone,
+ * no alias equal to its record's id. Returns one line per problem.
+ */
+export function recordProblems(records: OsvRecord[]): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const r of records) {
+    if (seen.has(r.id)) problems.push(`${r.id}: duplicate id`);
+    seen.add(r.id);
+    const res = osvRecordSchema.safeParse(r);
+    if (!res.success) problems.push(`${r.id}: not valid OSV: ${describeIssues(res.error)}`);
+    if (!isRfc3339(r.modified)) problems.push(`${r.id}: modified ${JSON.stringify(r.modified)}`);
+    if (r.aliases?.includes(r.id)) problems.push(`${r.id}: its own alias`);
+  }
+  return problems;
 }

@@ -111,7 +111,8 @@ export const kevFormat: AdvisoryFormat = {
   detect(_path, head) {
     const h = stripBom(head);
     if (h.startsWith('cveID,vendorProject,')) return true;
-    return h.trimStart().startsWith('{') && /"catalogVersion"\s*:/.test(h);
+    // the catalog itself, not its JSON Schema (published beside it, also naming "catalogVersion")
+    return h.trimStart().startsWith('{') && /"catalogVersion"\s*:\s*"/.test(h) && !/"\$schema"\s*:/.test(h);
   },
   parse(entry, out) {
     const text = stripBom(entry.data.toString('utf8'));

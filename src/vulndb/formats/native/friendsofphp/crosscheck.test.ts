@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OsvAffected, OsvRecord } from '../../../../model/index.ts';
-import { convertZip, printTally, readDerived, sharedPath, unexplained, type Explained, type Tally } from '../testutil.ts';
+import { convertZip, printTally, readDerived, recordProblems, sharedPath, unexplained, type Explained, type Tally } from '../testutil.ts';
 import { friendsOfPhpFormat } from './index.ts';
 
 /** Every known disagreement, with why. The test fails on any other, and on stale rows. */
@@ -40,6 +40,9 @@ test('friendsofphp: whole snapshot agrees with crosscheck/derived/Packagist', as
   const derivedByPath = new Map<string, OsvRecord>();
   for (const r of derived) derivedByPath.set(String(r.database_specific?.source_path), r);
 
+  // one record per file, each with the same stable synthetic id as derived's
+  assert.deepEqual(recordProblems(ours.records), [], 'valid OSV, unique ids, RFC 3339 modified, no alias equal to the id');
+  const idMismatch: string[] = [];
   const tally: Tally = { compared: 0, agree: 0, disagree: [], onlyOurs: [], onlyDerived: [] };
   for (const [path, r] of oursByPath) {
     const d = derivedByPath.get(path);
@@ -48,6 +51,7 @@ test('friendsofphp: whole snapshot agrees with crosscheck/derived/Packagist', as
       continue;
     }
     tally.compared++;
+    if (r.id !== d.id) idMismatch.push(`${path}: ours ${r.id}, derived ${d.id}`);
     const a = entriesOf(r, path);
     const b = entriesOf(d, path);
     if (JSON.stringify(a) === JSON.stringify(b)) tally.agree++;
@@ -60,6 +64,7 @@ test('friendsofphp: whole snapshot agrees with crosscheck/derived/Packagist', as
   for (const e of ours.errors) skipped.set(e.rule, (skipped.get(e.rule) ?? 0) + 1);
   console.log(`friendsofphp: ${ours.entries} files, ${ours.records.length} records (${new Set(ours.records.map((r) => r.id)).size} ids), skipped by rule: ${JSON.stringify(Object.fromEntries(skipped))}`);
 
+  assert.deepEqual(idMismatch, [], 'same id as derived for every file both convert');
   const { missing, stale } = unexplained(tally, EXPLAINED);
   for (const m of missing) console.log(`UNEXPLAINED ${m.kind} ${m.key}: ${m.detail}`);
   assert.deepEqual(missing, [], 'every disagreement with derived is explained');

@@ -4,12 +4,16 @@
  *
  * One `affected` entry per branch; each branch's `versions` is a list of Composer comparisons that
  * all hold ('>=' → introduced, '<' → fixed, '<=' → last_affected, no lower bound → introduced "0").
+ *
+ * One record per file, id `FOP-<vendor>-<package>-<file stem>`; the CVE and GHSA are aliases. Never
+ * a CVE or GHSA as the id: the store keys records by id (last writer wins), and osv.dev's own GHSA
+ * records would collide; alias groups join them for display.
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { OsvAffected, OsvEvent, OsvRecord } from '../../../../model/index.ts';
 import type { AdvisoryFormat, FormatEntry, FormatOutput } from '../../types.ts';
-import { dayToIso, firstIssue, purlFor, references, stem, timestampToIso, uniqSorted } from '../common.ts';
+import { dayToIso, emitRecord, firstIssue, purlFor, references, stem, timestampToIso, uniqSorted } from '../common.ts';
 
 /** `<vendor>/<package>/<file>.yaml` at the end of the path (a checkout may add a prefix). */
 const PATH = /(?:^|\/)([^/]+)\/([^/]+)\/([^/]+)\.ya?ml$/;
@@ -78,6 +82,15 @@ export function branchEvents(versions: string[]): { events: OsvEvent[]; versions
   return { events: [lower ?? { introduced: '0' }, ...(upper ? [upper] : [])], versions: [], inexact };
 }
 
+/**
+ * `FOP-<vendor>-<package>-<file stem>` from the file's folders ("adodb/adodb-php/2018-03-06.yaml" →
+ * "FOP-adodb-adodb-php-2018-03-06"), the id the crosscheck conversion uses too. Folders, not
+ * `reference:`: the path is unique per file (the two agree in every upstream file).
+ */
+export function fopId(vendor: string, pkg: string, path: string): string {
+  return `FOP-${vendor}-${pkg}-${stem(path)}`;
+}
+
 const GHSA_IN_URL = /\b(GHSA(?:-[23456789cfghjmpqrvwx]{4}){3})\b/i;
 
 function parseEntry(entry: FormatEntry, out: FormatOutput): void {
@@ -132,9 +145,6 @@ function parseEntry(entry: FormatEntry, out: FormatOutput): void {
       ...(conv.events.length ? { ranges: [{ type: 'ECOSYSTEM' as const, events: conv.events }] } : {}),
       ...(conv.versions.length ? { versions: conv.versions } : {}),
       database_specific: {
-        // kept per entry, so that records merged by id (one CVE over several packages) keep each source
-        source: 'friendsofphp',
-        source_path: sourcePath,
         branch,
         constraints: b.versions,
         ...(y.link ? { link: y.link } : {}),
@@ -170,7 +180,7 @@ function parseEntry(entry: FormatEntry, out: FormatOutput): void {
   const cve = y.cve && /^CVE-\d{4}-\d{4,}$/i.test(y.cve.trim()) ? y.cve.trim().toUpperCase() : undefined;
   const ghsaRaw = y.ghsa?.trim() || (y.link ? GHSA_IN_URL.exec(y.link)?.[1] : undefined);
   const ghsa = ghsaRaw ? `GHSA-${ghsaRaw.replace(/^GHSA-/i, '').toLowerCase()}` : undefined;
-  const id = cve ?? `FOP-${name}/${stem(path)}`;
+  const id = fopId(pm[1], pm[2], path);
   const aliases = uniqSorted([cve, ghsa].filter((x): x is string => x !== undefined && x !== id));
   const refs = references([{ type: 'ADVISORY', url: y.link }]);
 
@@ -184,7 +194,7 @@ function parseEntry(entry: FormatEntry, out: FormatOutput): void {
     ...(refs.length ? { references: refs } : {}),
     database_specific: dbs,
   };
-  out.record(rec);
+  emitRecord(out, path, rec);
 }
 
 /** FriendsOfPHP/security-advisories, one YAML file per advisory and package. */
@@ -197,6 +207,6 @@ export const friendsOfPhpFormat: AdvisoryFormat = {
     return REFERENCE_MARKER.test(head) || (head.length >= 4096 && BRANCH_MARKER.test(head) && /^\s+versions:/m.test(head));
   },
   parse: parseEntry,
-  // the id is the CVE when there is one, and one CVE often has a file per package
-  mergeById: true,
+  // no mergeById: every file is its own record (one CVE over several packages gives one record per
+  // package, joined by their shared alias)
 };

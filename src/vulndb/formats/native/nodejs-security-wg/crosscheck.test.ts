@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import semver from 'semver';
 import type { OsvEvent, OsvRecord } from '../../../../model/index.ts';
 import { formatSet, fromEvents, normalize, sameSet, type Interval } from '../intervals.ts';
-import { convertZip, printTally, readDerived, sharedPath, unexplained, type Explained, type Tally } from '../testutil.ts';
+import { convertZip, printTally, readDerived, recordProblems, sharedPath, unexplained, type Explained, type Tally } from '../testutil.ts';
 import { compareSemver, nodejsSecurityWgFormat } from './index.ts';
 
 /** Every known disagreement, with why. The test fails on any other, and on stale rows. */
@@ -50,6 +50,7 @@ test('nodejs-security-wg: whole snapshot agrees with crosscheck/derived/npm', as
   const derived = await readDerived(derivedZip);
   assert.equal(ours.claimed, ours.entries, 'every entry of the security-wg zip is claimed');
 
+  assert.deepEqual(recordProblems(ours.records), [], 'valid OSV, unique ids, RFC 3339 modified, no alias equal to the id');
   const oursById = new Map(ours.records.map((r) => [r.id, r]));
   const derivedById = new Map(derived.map((r) => [r.id, r]));
 

@@ -12,7 +12,7 @@ import semver from 'semver';
 import { z } from 'zod';
 import type { OsvAffected, OsvRecord, OsvSeverity } from '../../../../model/index.ts';
 import type { AdvisoryFormat, FormatEntry, FormatOutput } from '../../types.ts';
-import { dayToIso, firstIssue, purlFor, references, stem, timestampToIso, uniqSorted } from '../common.ts';
+import { dayToIso, emitRecord, firstIssue, isRfc3339, purlFor, references, stem, timestampToIso, uniqSorted } from '../common.ts';
 import { ALL, formatSet, intersect, intersectOne, normalize, toEvents, type Interval } from '../intervals.ts';
 
 const PATH = /(?:^|\/)vuln\/(npm|core|deps)\/([^/]+)\.json$/;
@@ -108,7 +108,8 @@ export function cvssV3(vector: string): string | undefined {
 
 function isoOf(d: string | undefined): string | undefined {
   if (!d) return undefined;
-  return dayToIso(d) ?? timestampToIso(d) ?? (Number.isNaN(Date.parse(d)) ? undefined : new Date(Date.parse(d)).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  const iso = dayToIso(d) ?? timestampToIso(d) ?? (Number.isNaN(Date.parse(d)) ? undefined : new Date(Date.parse(d)).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  return iso !== undefined && isRfc3339(iso) ? iso : undefined; // toISOString gives "+010000-…" past year 9999
 }
 
 function convertNpm(path: string, y: NpmAdvisory, out: FormatOutput): OsvRecord | undefined {
@@ -225,7 +226,7 @@ function parseEntry(entry: FormatEntry, out: FormatOutput): void {
     out.error({ input: path, rule: 'id-mismatch', message: `${path}: id ${JSON.stringify(r.data.id)} differs from the file name; the id is used` });
   }
   const rec = convertNpm(path, r.data, out);
-  if (rec) out.record(rec);
+  if (rec) emitRecord(out, path, rec);
 }
 
 /** nodejs/security-wg `vuln/` tree: npm advisories (and core ones, reported as unsupported). */

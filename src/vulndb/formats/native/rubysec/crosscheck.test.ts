@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OsvRecord } from '../../../../model/index.ts';
 import { complement, formatSet, fromEvents, isEmpty, normalize, sameSet, type Interval } from '../intervals.ts';
-import { convertZip, printTally, readDerived, sharedPath, unexplained, type Explained, type Tally } from '../testutil.ts';
+import { convertZip, printTally, readDerived, recordProblems, sharedPath, unexplained, type Explained, type Tally } from '../testutil.ts';
 import { compareGem, parseConstraint, rubysecFormat } from './index.ts';
 
 /** Every known disagreement, with why. The test fails on any other, and on stale rows. */
@@ -72,6 +72,9 @@ test('rubysec: whole snapshot agrees with crosscheck/derived/RubyGems', async (t
   const derivedByPath = new Map<string, OsvRecord>();
   for (const r of derived) derivedByPath.set(String(r.database_specific?.source_path), r);
 
+  // one record per file, each with the same stable synthetic id as derived's
+  assert.deepEqual(recordProblems(ours.records), [], 'valid OSV, unique ids, RFC 3339 modified, no alias equal to the id');
+  const idMismatch: string[] = [];
   const tally: Tally = { compared: 0, agree: 0, disagree: [], onlyOurs: [], onlyDerived: [] };
   for (const [path, r] of oursByPath) {
     const d = derivedByPath.get(path);
@@ -80,6 +83,7 @@ test('rubysec: whole snapshot agrees with crosscheck/derived/RubyGems', async (t
       continue;
     }
     tally.compared++;
+    if (r.id !== d.id) idMismatch.push(`${path}: ours ${r.id}, derived ${d.id}`);
     const name = r.affected![0].package!.name;
     const dNames = (d.affected ?? []).map((a) => a.package?.name);
     const a = setOf(r, name);
@@ -103,6 +107,7 @@ test('rubysec: whole snapshot agrees with crosscheck/derived/RubyGems', async (t
     assert.ok(sameSet(reproduced, setOf(d, d.affected![0].package!.name), compareGem), `${row.key}: derived's ranges are reproduced by its merge`);
   }
 
+  assert.deepEqual(idMismatch, [], 'same id as derived for every file both convert');
   const { missing, stale } = unexplained(tally, EXPLAINED);
   for (const m of missing) console.log(`UNEXPLAINED ${m.kind} ${m.key}: ${m.detail}`);
   assert.deepEqual(missing, [], 'every disagreement with derived is explained');

@@ -4,13 +4,17 @@
  *
  * Affected versions are the complement of `patched_versions ∪ unaffected_versions` in Gem::Version
  * order (@renovatebot/ruby-semver), written as one ECOSYSTEM range.
+ *
+ * One record per file, id `RUBYSEC-<gem>-<file stem>`; the file's GHSA, CVE and OSVDB ids are
+ * aliases. Never a GHSA or CVE as the id: the store keys records by id (last writer wins), and
+ * osv.dev's own GHSA records would collide; alias groups join them for display.
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { create as gemVersion, type Version as GemVersion } from '@renovatebot/ruby-semver/dist/ruby/version.js';
 import type { OsvAffected, OsvRecord } from '../../../../model/index.ts';
 import type { AdvisoryFormat, FormatEntry, FormatOutput } from '../../types.ts';
-import { dayToIso, firstIssue, purlFor, references, stem, uniqSorted } from '../common.ts';
+import { dayToIso, emitRecord, firstIssue, purlFor, references, stem, uniqSorted } from '../common.ts';
 import { complement, intersect, normalize, toEvents, type Interval, ALL } from '../intervals.ts';
 
 const PATH = /(?:^|\/)(gems|rubies)\/([^/]+)\/([^/]+)\.ya?ml$/;
@@ -101,6 +105,11 @@ export function affectedSet(patched: string[], unaffected: string[]): Interval[]
   return complement(covered);
 }
 
+/** `RUBYSEC-<gem>-<file stem>`: "gems/actionpack/CVE-2016-0752.yml" → "RUBYSEC-actionpack-CVE-2016-0752". */
+export function rubysecId(gem: string, path: string): string {
+  return `RUBYSEC-${gem}-${stem(path)}`;
+}
+
 function fullId(prefix: string, raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   const v = raw.trim();
@@ -146,7 +155,8 @@ function convert(path: string, kind: string, dirName: string, y: Native, out: Fo
   const ghsa = fullId('GHSA', y.ghsa);
   const cve = fullId('CVE', y.cve);
   const osvdb = fullId('OSVDB', y.osvdb);
-  const id = ghsa ?? cve ?? osvdb ?? `RUBYSEC-${gem}-${stem(path)}`;
+  // stable per file, and unique: the folder is the gem (equal to `gem:` in every upstream file)
+  const id = rubysecId(dirName, path);
   const aliases = uniqSorted([ghsa, cve, osvdb].filter((x): x is string => x !== undefined && x !== id));
   const related = uniqSorted([
     ...(y.related?.cve ?? []).map((c) => fullId('CVE', c)!),
@@ -158,9 +168,6 @@ function convert(path: string, kind: string, dirName: string, y: Native, out: Fo
     package: { ecosystem: 'RubyGems', name: gem, ...(purlFor('gem', gem) ? { purl: purlFor('gem', gem) } : {}) },
     ranges: [{ type: 'ECOSYSTEM', events }],
     database_specific: {
-      // kept per package, so that records merged by id (one GHSA over several gems) keep each source
-      source: 'rubysec',
-      source_path: path,
       patched_versions: patched,
       unaffected_versions: unaffected,
       ...(y.url ? { url: y.url } : {}),
@@ -209,7 +216,7 @@ function parseEntry(entry: FormatEntry, out: FormatOutput): void {
     return;
   }
   const rec = convert(entry.path, m[1], m[2], r.data, out);
-  if (rec) out.record(rec);
+  if (rec) emitRecord(out, entry.path, rec);
 }
 
 /** rubysec/ruby-advisory-db, one YAML file per advisory. */
@@ -220,6 +227,6 @@ export const rubysecFormat: AdvisoryFormat = {
     return PATH.test(path) && MARKER.test(head);
   },
   parse: parseEntry,
-  // one GHSA (the preferred id) often covers several gems, each with its own rubysec file
-  mergeById: true,
+  // no mergeById: every file is its own record (one GHSA over several gems gives one record per gem,
+  // joined by their shared aliases)
 };

@@ -34,12 +34,12 @@ test('~> expands to >= v, < v.bump; complement gives the affected gaps', () => {
   assert.throws(() => parseConstraint('^1.0'), /unparseable requirement/);
 });
 
-test('happy: activemodel (GHSA id, ~>, inexact <= unaffected bound)', () => {
+test('happy: activemodel (synthetic id, GHSA and CVE aliases, ~>, inexact <= unaffected bound)', () => {
   const out = runFormat(rubysecFormat, [{ path: 'gems/activemodel/CVE-2016-0753.yml', data: fixture('happy/activemodel-CVE-2016-0753.yml') }]);
   assert.deepEqual(out.errors, []);
   const [r] = out.records;
-  assert.equal(r.id, 'GHSA-543v-gj2c-r3ch');
-  assert.deepEqual(r.aliases, ['CVE-2016-0753']);
+  assert.equal(r.id, 'RUBYSEC-activemodel-CVE-2016-0753');
+  assert.deepEqual(r.aliases, ['CVE-2016-0753', 'GHSA-543v-gj2c-r3ch']);
   assert.equal(r.modified, '2016-01-25T00:00:00Z');
   assert.equal(r.published, '2016-01-25T00:00:00Z');
   assert.equal(r.summary, 'Possible Input Validation Circumvention in Active Model');
@@ -64,8 +64,8 @@ test('happy: RedCloth (ids, references), airbrake (point range), jruby (skipped)
     { path: 'rubies/jruby/CVE-2010-1330.yml', data: fixture('happy/jruby-engine.yml') },
   ]);
   const [red, air] = out.records;
-  assert.equal(red.id, 'GHSA-r23g-3qw4-gfh2');
-  assert.deepEqual(red.aliases, ['CVE-2012-6684', 'OSVDB-115941']);
+  assert.equal(red.id, 'RUBYSEC-RedCloth-CVE-2012-6684');
+  assert.deepEqual(red.aliases, ['CVE-2012-6684', 'GHSA-r23g-3qw4-gfh2', 'OSVDB-115941']);
   assert.equal(red.references![0].type, 'ADVISORY');
   assert.equal(red.references![0].url, 'https://co3k.org/blog/redcloth-unfixed-xss-en');
   assert.equal(red.references!.length, 11);
@@ -81,6 +81,21 @@ test('synthetic id when the file has no GHSA, CVE or OSVDB', () => {
   const out = runFormat(rubysecFormat, [{ path: 'gems/foo/2021-02-03.yml', data: yml }]);
   assert.equal(out.records[0].id, 'RUBYSEC-foo-2021-02-03');
   assert.equal(out.records[0].aliases, undefined);
+});
+
+test('one record per file: one GHSA over two gems gives two ids sharing the alias; no mergeById', () => {
+  const yml = (gem: string) => `gem: ${gem}\nghsa: 333g-rpr4-7hxq\ncve: 2019-15224\ntitle: T\ndate: 2019-08-19\nlast_update: 2019-08-20\npatched_versions:\n  - ">= 1.0"\n`;
+  const out = runFormat(rubysecFormat, [
+    { path: 'gems/doge-coin/CVE-2019-15224.yml', data: yml('doge-coin') },
+    { path: 'gems/lita_coin/CVE-2019-15224.yml', data: yml('lita_coin') },
+  ]);
+  assert.deepEqual(out.records.map((r) => r.id), ['RUBYSEC-doge-coin-CVE-2019-15224', 'RUBYSEC-lita_coin-CVE-2019-15224']);
+  for (const r of out.records) {
+    assert.deepEqual(r.aliases, ['CVE-2019-15224', 'GHSA-333g-rpr4-7hxq']);
+    assert.equal(r.modified, '2019-08-20T00:00:00Z');
+    assert.equal(r.published, '2019-08-19T00:00:00Z');
+  }
+  assert.equal(rubysecFormat.mergeById, undefined);
 });
 
 test('sad: each bad file is reported by rule, the others still convert', () => {

@@ -1,0 +1,434 @@
+/**
+ * Matching: inventory × advisories → findings with an explanation, unknown verdicts with their
+ * reason, and fix guidance; and the reverse, every package in a set of inventories that one
+ * advisory affects.
+ *
+ * Rules (issue "Version schemes and advisory matching"; DESIGN.md "Matching rules worth knowing"):
+ * - an advisory's `affected[]` entry applies when its ecosystem equals the searched ecosystem
+ *   exactly ("Debian:11" is not "Debian:12", "PyPI" is not "Debian:11") and its name equals the
+ *   searched name after the ecosystem's normalization;
+ * - Debian/Ubuntu/Alpine packages are searched by source package / origin (see targets.ts), so
+ *   OS packages never meet language-ecosystem or NVD ranges;
+ * - language packages with `ownedBy` are skipped with a recorded reason (matched through the owner);
+ * - withdrawn records never match; `MAL-*` records give findings of type "malicious";
+ * - fix guidance: the smallest fixed version above the installed one that leaves no advisory of
+ *   the package open.
+ */
+import { normalizePackageName, type Inventory, type OsvRecord, type Package } from '../model/index.ts';
+import {
+  compileAffected, evaluateCompiled, locate, rankUniverse,
+  type CompiledAffected, type Located, type MatchDetail, type Universe, type Verdict,
+} from './ranges.ts';
+import { packageKey, targetOf, isOsEcosystem, type Target } from './targets.ts';
+
+export * from './ranges.ts';
+export { targetOf, packageKey, isOsEcosystem, OS_ECOSYSTEMS, type Target } from './targets.ts';
+
+/** A record as the store returns it (raw JSON, parsed on demand) or already parsed. */
+export type AdvisoryRow = OsvRecord | { id: string; json: string };
+
+/** (exact ecosystem, name) → the records naming that package. `packageLookup(store)` is one. */
+export type AdvisoryLookup = (ecosystem: string, name: string) => readonly AdvisoryRow[] | Promise<readonly AdvisoryRow[]>;
+
+/** Every advisory entry of one package, compiled and ranked together. */
+export interface AffectedGroup {
+  ecosystem: string;
+  name: string;
+  entries: { record: OsvRecord; compiled: CompiledAffected }[];
+  universes: Map<string, Universe>;
+  /** ids of withdrawn records naming the package (never matched) */
+  withdrawn: string[];
+}
+
+/** Compiles the entries of `records` that name (ecosystem, name) exactly. */
+export function buildGroup(ecosystem: string, name: string, records: Iterable<OsvRecord>): AffectedGroup {
+  const norm = normalizePackageName(ecosystem, name);
+  const entries: AffectedGroup['entries'] = [];
+  const withdrawn: string[] = [];
+  const seen = new Set<string>();
+  for (const record of records) {
+    if (seen.has(record.id)) continue;
+    seen.add(record.id);
+    if (record.withdrawn) {
+      withdrawn.push(record.id);
+      continue;
+    }
+    for (const a of record.affected ?? []) {
+      if (!a.package || a.package.ecosystem !== ecosystem) continue;
+      if (normalizePackageName(ecosystem, a.package.name) !== norm) continue;
+      entries.push({ record, compiled: compileAffected(record.id, a, ecosystem) });
+    }
+  }
+  return { ecosystem, name: norm, entries, universes: rankUniverse(entries.map((e) => e.compiled)), withdrawn };
+}
+
+function parseRow(row: AdvisoryRow): OsvRecord {
+  return 'json' in row && typeof row.json === 'string' ? (JSON.parse(row.json) as OsvRecord) : (row as OsvRecord);
+}
+
+/**
+ * The whole advisory set in memory, indexed by (exact ecosystem, normalized name). Groups are
+ * compiled on first use (or all at once with {@link AdvisoryIndex.prepare}).
+ */
+export class AdvisoryIndex {
+  private readonly byKey = new Map<string, { ecosystem: string; name: string; records: OsvRecord[]; group?: AffectedGroup }>();
+  private count = 0;
+
+  static fromRecords(records: Iterable<OsvRecord>): AdvisoryIndex {
+    const ix = new AdvisoryIndex();
+    for (const r of records) ix.add(r);
+    return ix;
+  }
+
+  /** Adds a record under every package its `affected[]` names. */
+  add(record: OsvRecord): void {
+    this.count++;
+    const keys = new Set<string>();
+    for (const a of record.affected ?? []) {
+      if (!a.package?.ecosystem || !a.package.name) continue;
+      const key = packageKey(a.package.ecosystem, a.package.name);
+      if (keys.has(key)) continue;
+      keys.add(key);
+      let slot = this.byKey.get(key);
+      if (!slot) this.byKey.set(key, (slot = { ecosystem: a.package.ecosystem, name: a.package.name, records: [] }));
+      slot.records.push(record);
+      slot.group = undefined;
+    }
+  }
+
+  get records(): number {
+    return this.count;
+  }
+
+  get packages(): number {
+    return this.byKey.size;
+  }
+
+  /** The compiled group of a package key (see {@link packageKey}), or undefined when no record names it. */
+  groupByKey(key: string): AffectedGroup | undefined {
+    const slot = this.byKey.get(key);
+    if (!slot) return undefined;
+    slot.group ??= buildGroup(slot.ecosystem, slot.name, slot.records);
+    return slot.group;
+  }
+
+  group(ecosystem: string, name: string): AffectedGroup | undefined {
+    return this.groupByKey(packageKey(ecosystem, name));
+  }
+
+  /** Compiles every group now, so that matching pays no compile cost. */
+  prepare(): void {
+    for (const key of this.byKey.keys()) this.groupByKey(key);
+  }
+
+  /** The records naming a package (an {@link AdvisoryLookup}). */
+  readonly lookup: AdvisoryLookup = (ecosystem, name) => this.byKey.get(packageKey(ecosystem, name))?.records ?? [];
+
+  /** Every (ecosystem, name) with records, as [ecosystem, name] pairs. */
+  *keys(): Iterable<[string, string]> {
+    for (const s of this.byKey.values()) yield [s.ecosystem, s.name];
+  }
+}
+
+/** What a finding is about. */
+export type FindingType = 'vulnerability' | 'malicious';
+
+/** One advisory that affects one package, with why. */
+export interface Match {
+  type: FindingType;
+  /** the record id (GHSA-…, PYSEC-…, DSA-…, ALSA-…, MAL-…) */
+  id: string;
+  aliases: string[];
+  summary?: string;
+  detail: MatchDetail;
+}
+
+/** An advisory whose verdict for the package is unknown, and why. Shown to the user, never dropped. */
+export interface UnknownMatch {
+  id: string;
+  reason: string;
+}
+
+/** Fix guidance for one package. */
+export interface FixGuidance {
+  /**
+   * The smallest version above the installed one that no advisory of the package affects (in the
+   * searched version's terms: the *source* version for Debian/Ubuntu/Alpine), or null.
+   */
+  version: string | null;
+  /** the advisories open now, which that version closes */
+  closes: string[];
+  /** why there is no version (null), when there is none */
+  reason?: string;
+}
+
+/** Everything matching found for one package. */
+export interface PackageReport {
+  package: Package;
+  searched: { ecosystem: string; name: string; version: string; via: 'name' | 'source' };
+  matches: Match[];
+  unknown: UnknownMatch[];
+  /** present when there are matches */
+  fix?: FixGuidance;
+}
+
+export interface MatchReport {
+  /** packages with at least one match or unknown verdict, in input order */
+  packages: PackageReport[];
+  /** packages not matched, with the reason (owned by an OS package, no release, no version) */
+  skipped: { package: Package; reason: string }[];
+  stats: {
+    packages: number;
+    searched: number;
+    /** package × affected-entry evaluations (fix guidance not counted) */
+    evaluations: number;
+    matches: number;
+    unknown: number;
+    skipped: number;
+  };
+}
+
+export interface MatchOptions {
+  /** compute fix guidance (default true) */
+  fixGuidance?: boolean;
+  /** hide distro findings that have no fix (unfixed, no-dsa, end-of-life, …); default false */
+  hideUnfixed?: boolean;
+}
+
+/**
+ * Matches one package against its group. Exported for the engine and benchmarks; most callers use
+ * {@link matchInventory}.
+ */
+export function matchInGroup(
+  pkg: Package,
+  target: Extract<Target, { key: string }>,
+  group: AffectedGroup | undefined,
+  opts: MatchOptions = {},
+  counter?: { evaluations: number },
+): PackageReport {
+  const report: PackageReport = {
+    package: pkg,
+    searched: { ecosystem: target.ecosystem, name: target.name, version: target.version, via: target.via },
+    matches: [],
+    unknown: [],
+  };
+  if (!group || group.entries.length === 0) return report;
+  const at = locate(target.version, group.universes);
+  // one verdict per record: a hit in any of its entries wins, then unknown, then not affected
+  const perRecord = new Map<string, { record: OsvRecord; verdict: Verdict }>();
+  for (const { record, compiled } of group.entries) {
+    const prev = perRecord.get(record.id);
+    if (prev && 'affected' in prev.verdict && prev.verdict.affected) continue;
+    const v = evaluateCompiled(compiled, at, { name: target.name });
+    if (counter) counter.evaluations++;
+    if (!prev || ('affected' in v && v.affected) || ('unknown' in v && !('unknown' in prev.verdict))) {
+      perRecord.set(record.id, { record, verdict: v });
+    }
+  }
+  for (const { record, verdict } of perRecord.values()) {
+    if ('unknown' in verdict) {
+      report.unknown.push({ id: record.id, reason: verdict.unknown });
+    } else if (verdict.affected) {
+      if (opts.hideUnfixed && !verdict.detail.fixAvailable && verdict.detail.status && isOsEcosystem(target.ecosystem)) continue;
+      report.matches.push({
+        type: record.id.startsWith('MAL-') ? 'malicious' : 'vulnerability',
+        id: record.id,
+        aliases: record.aliases ?? [],
+        ...(record.summary ? { summary: record.summary } : {}),
+        detail: verdict.detail,
+      });
+    }
+  }
+  report.matches.sort((a, b) => a.id.localeCompare(b.id));
+  report.unknown.sort((a, b) => a.id.localeCompare(b.id));
+  if (report.matches.length > 0 && opts.fixGuidance !== false) report.fix = fixGuidance(group, at, report.matches.map((m) => m.id));
+  return report;
+}
+
+/**
+ * The smallest fixed version (named by any advisory of the package) above the installed one at
+ * which every advisory of the package — the open ones and all others — is judged "not affected".
+ * A candidate that any advisory leaves unknown is not recommended.
+ */
+export function fixGuidance(group: AffectedGroup, at: Located, open: string[]): FixGuidance {
+  const ecoScheme = group.entries.find((e) => e.compiled.schemeId)?.compiled.schemeId;
+  const closes = [...open].sort();
+  if (!ecoScheme) return { version: null, closes, reason: `no version scheme for ${group.ecosystem}` };
+  const installed = at.rank(ecoScheme);
+  if (typeof installed === 'string') return { version: null, closes, reason: installed };
+  const seen = new Set<string>();
+  const candidates: { value: string; loc: Located; rank: number }[] = [];
+  for (const { compiled } of group.entries) {
+    for (const b of compiled.fixedBounds) {
+      if (seen.has(b.value)) continue;
+      seen.add(b.value);
+      const loc = locate(b.value, group.universes);
+      const rank = loc.rank(ecoScheme);
+      if (typeof rank === 'number' && rank > installed) candidates.push({ value: b.value, loc, rank });
+    }
+  }
+  candidates.sort((a, b) => a.rank - b.rank || a.value.localeCompare(b.value));
+  for (const c of candidates) {
+    const clean = group.entries.every(({ compiled }) => {
+      const v = evaluateCompiled(compiled, c.loc);
+      return 'affected' in v && !v.affected;
+    });
+    if (clean) return { version: c.value, closes };
+  }
+  return {
+    version: null,
+    closes,
+    reason: candidates.length === 0
+      ? 'no advisory names a fixed version above the installed one'
+      : 'no fixed version named by the advisories leaves every advisory of the package closed',
+  };
+}
+
+function emptyReport(packages: number): MatchReport {
+  return { packages: [], skipped: [], stats: { packages, searched: 0, evaluations: 0, matches: 0, unknown: 0, skipped: 0 } };
+}
+
+function finish(report: MatchReport, r: PackageReport): void {
+  report.stats.matches += r.matches.length;
+  report.stats.unknown += r.unknown.length;
+  if (r.matches.length > 0 || r.unknown.length > 0) report.packages.push(r);
+}
+
+/**
+ * Matches an inventory, synchronously, against an in-memory {@link AdvisoryIndex}.
+ */
+export function matchInventorySync(packages: readonly Package[], index: AdvisoryIndex, opts: MatchOptions = {}): MatchReport {
+  const report = emptyReport(packages.length);
+  for (const pkg of packages) {
+    const t = targetOf(pkg);
+    if ('skip' in t) {
+      report.skipped.push({ package: pkg, reason: t.skip });
+      report.stats.skipped++;
+      continue;
+    }
+    if ('unknown' in t) {
+      finish(report, { package: pkg, searched: { ecosystem: pkg.ecosystem, name: pkg.name, version: pkg.version, via: 'name' }, matches: [], unknown: [{ id: '', reason: t.unknown }] });
+      continue;
+    }
+    report.stats.searched++;
+    finish(report, matchInGroup(pkg, t, index.groupByKey(t.key), opts, report.stats));
+  }
+  return report;
+}
+
+/**
+ * Matches one inventory against the vulnerability database: an {@link AdvisoryIndex} in memory,
+ * or any {@link AdvisoryLookup} (e.g. `packageLookup(store)` from vulndb/query.ts). Records
+ * fetched through a lookup are compiled once per call.
+ */
+export async function matchInventory(packages: readonly Package[], source: AdvisoryIndex | AdvisoryLookup, opts: MatchOptions = {}): Promise<MatchReport> {
+  if (source instanceof AdvisoryIndex) return matchInventorySync(packages, source, opts);
+  const groups = new Map<string, AffectedGroup>();
+  const report = emptyReport(packages.length);
+  for (const pkg of packages) {
+    const t = targetOf(pkg);
+    if ('skip' in t) {
+      report.skipped.push({ package: pkg, reason: t.skip });
+      report.stats.skipped++;
+      continue;
+    }
+    if ('unknown' in t) {
+      finish(report, { package: pkg, searched: { ecosystem: pkg.ecosystem, name: pkg.name, version: pkg.version, via: 'name' }, matches: [], unknown: [{ id: '', reason: t.unknown }] });
+      continue;
+    }
+    report.stats.searched++;
+    let g = groups.get(t.key);
+    if (!g) {
+      const rows = await source(t.ecosystem, t.name);
+      g = buildGroup(t.ecosystem, t.name, rows.map(parseRow));
+      groups.set(t.key, g);
+    }
+    finish(report, matchInGroup(pkg, t, g, opts, report.stats));
+  }
+  return report;
+}
+
+/** One package that one advisory affects (or may affect: `unknown`). */
+export interface AffectedPackage {
+  inventory: string;
+  package: Package;
+  verdict: { affected: true; detail: MatchDetail } | { unknown: string };
+}
+
+interface IndexedPackage {
+  inventory: string;
+  package: Package;
+}
+
+/**
+ * Packages of many inventories by (exact ecosystem, normalized searched name) and then by searched
+ * version, so that one advisory is evaluated once per distinct version. Built once when the
+ * inventories change; the reverse lookup ({@link findAffected}) then touches only the packages the
+ * advisory names.
+ */
+export class InventoryIndex {
+  private readonly byKey = new Map<string, Map<string, IndexedPackage[]>>();
+  private count = 0;
+
+  constructor(inventories: Iterable<Inventory> = []) {
+    for (const inv of inventories) this.add(inv);
+  }
+
+  add(inv: Inventory): void {
+    for (const pkg of inv.packages) {
+      const t = targetOf(pkg);
+      if (!('key' in t)) continue; // owned, release-less and versionless packages are not searchable
+      let byVersion = this.byKey.get(t.key);
+      if (!byVersion) this.byKey.set(t.key, (byVersion = new Map()));
+      let list = byVersion.get(t.version);
+      if (!list) byVersion.set(t.version, (list = []));
+      list.push({ inventory: inv.id, package: pkg });
+      this.count++;
+    }
+  }
+
+  get packages(): number {
+    return this.count;
+  }
+
+  /** searched version → packages, for one key */
+  versions(key: string): ReadonlyMap<string, readonly IndexedPackage[]> | undefined {
+    return this.byKey.get(key);
+  }
+}
+
+/**
+ * Every package in `inventories` that `record` affects, and every one whose verdict is unknown.
+ * Withdrawn records affect nothing.
+ */
+export function findAffected(record: OsvRecord, inventories: InventoryIndex | Iterable<Inventory>): AffectedPackage[] {
+  const index = inventories instanceof InventoryIndex ? inventories : new InventoryIndex(inventories);
+  if (record.withdrawn) return [];
+  const out: AffectedPackage[] = [];
+  const done = new Set<string>(); // (key, version) already judged by an earlier entry of this record
+  for (const a of record.affected ?? []) {
+    if (!a.package?.ecosystem || !a.package.name) continue;
+    const key = packageKey(a.package.ecosystem, a.package.name);
+    const byVersion = index.versions(key);
+    if (!byVersion) continue;
+    const compiled = compileAffected(record.id, a, a.package.ecosystem);
+    const universes = rankUniverse([compiled]);
+    for (const [version, pkgs] of byVersion) {
+      const dk = `${key}\u0000${version}`;
+      if (done.has(dk)) continue;
+      const v = evaluateCompiled(compiled, locate(version, universes), { name: a.package.name });
+      if ('affected' in v && !v.affected) continue;
+      if ('affected' in v) done.add(dk);
+      const verdict = 'unknown' in v ? { unknown: v.unknown } : v;
+      for (const p of pkgs) out.push({ inventory: p.inventory, package: p.package, verdict });
+    }
+  }
+  // a hit from a later entry replaces an unknown from an earlier one
+  const best = new Map<string, AffectedPackage>();
+  for (const r of out) {
+    const k = `${r.inventory}\u0000${r.package.ecosystem}\u0000${r.package.name}\u0000${r.package.version}\u0000${(r.package.locations ?? []).join('|')}`;
+    const prev = best.get(k);
+    if (!prev || ('unknown' in prev.verdict && !('unknown' in r.verdict))) best.set(k, r);
+  }
+  return [...best.values()];
+}

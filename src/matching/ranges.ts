@@ -1,0 +1,411 @@
+/**
+ * OSV `affected[]` evaluation (https://ossf.github.io/osv-schema/#evaluation): is version V of a
+ * package affected by one `affected` entry? Pure: no I/O, no clock.
+ *
+ * The evaluation runs on a *compiled* entry: every bound of every range and every listed version
+ * is parsed once with its scheme and given a rank in a sorted "universe" of bounds. An installed
+ * version is parsed once per scheme and located in that universe by binary search; after that each
+ * range check is integer comparison. The same code serves one entry on its own
+ * ({@link evaluateAffected}, a universe made of that entry's bounds) and a whole package's
+ * advisories ({@link AffectedGroup}, one universe shared by every entry of that package).
+ */
+import { ecosystemBase, type OsvAffected, type OsvEvent } from '../model/index.ts';
+import { SCHEMES, schemeIdForEcosystem, type Version, type VersionScheme } from '../versioning/index.ts';
+
+/** A range that was not evaluated, and why (GIT ranges: commits can't be compared with a version). */
+export interface SkippedRange {
+  index: number;
+  type: string;
+  reason: string;
+}
+
+/** What hit: a listed version, or a range with the events that bracket the installed version. */
+export type MatchHit =
+  | { by: 'versions'; version: string }
+  | {
+    by: 'range';
+    /** index in `affected.ranges` */
+    range: number;
+    type: 'ECOSYSTEM' | 'SEMVER';
+    /** the event that opened the affected interval, then the one that closes it (if any) */
+    events: OsvEvent[];
+  };
+
+/** Why a version was judged affected. */
+export interface MatchDetail {
+  record: string;
+  /** what was searched: the ecosystem, the (source) package name and the version compared */
+  searched: { ecosystem: string; name: string; version: string };
+  /** the scheme that ordered the versions ("semver", "go", "pep440", "dpkg", ...) */
+  scheme: string;
+  hit: MatchHit;
+  /** every fixed version the entry names (ECOSYSTEM/SEMVER ranges), in version order */
+  fixed: string[];
+  /** the fixed version that closes the interval the installed version is in, when there is one */
+  fixedBy: string | null;
+  /** false for unfixed distro advisories and ranges with no upper bound or only last_affected */
+  fixAvailable: boolean;
+  /** distro tracker status (`database_specific.status`): fixed, unfixed, no-dsa, end-of-life, ... */
+  status?: string;
+  /** ranges not evaluated, with the reason */
+  skipped?: SkippedRange[];
+}
+
+/** The answer for one entry. `unknown` is never to be read as "not affected". */
+export type Verdict =
+  | { affected: true; detail: MatchDetail }
+  | { affected: false; skipped?: SkippedRange[] }
+  | { unknown: string };
+
+const MINUS_INF = -1;
+
+interface Bound {
+  kind: 'introduced' | 'fixed' | 'last_affected' | 'limit';
+  value: string;
+  /** parsed version, or undefined for `introduced: "0"` (the beginning of time) */
+  v?: Version;
+  /** rank in the universe of its scheme (odd: 2i+1); MINUS_INF for the beginning */
+  rank: number;
+}
+
+interface CompiledRange {
+  index: number;
+  type: 'ECOSYSTEM' | 'SEMVER';
+  schemeId: string;
+  /** sorted by version (stable for ties), limits excluded */
+  events: Bound[];
+  limits: Bound[];
+  /** only an introduced-at-the-beginning event: every version, parseable or not, is affected */
+  allVersions: boolean;
+  /** set when the range cannot be evaluated (unparseable bound, no scheme) */
+  error?: string;
+}
+
+interface Listed {
+  value: string;
+  v?: Version;
+  rank: number;
+}
+
+/** One `affected` entry, parsed. */
+export interface CompiledAffected {
+  record: string;
+  ecosystem: string;
+  name: string;
+  affected: OsvAffected;
+  /** the ecosystem's own scheme id (for `versions[]` and ECOSYSTEM ranges), if Vigil has one */
+  schemeId?: string;
+  listedExact: Set<string>;
+  listed: Listed[];
+  ranges: CompiledRange[];
+  skipped: SkippedRange[];
+  status?: string;
+  /** fixed bounds of all ranges (ranked in their own scheme) */
+  fixedBounds: Bound[];
+}
+
+/** The beginning of time in OSV ranges: "0" (all ecosystems) and "0.0.0-0" (crates.io, SemVer). */
+function isBeginning(value: string): boolean {
+  return value === '0' || value === '0.0.0-0';
+}
+
+/** The scheme id of a SEMVER range: Go module versions use Go's spelling (optional "v", +incompatible). */
+export function semverSchemeIdFor(ecosystem: string): string {
+  return ecosystemBase(ecosystem) === 'Go' ? 'go' : 'semver';
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Parses one `affected` entry. Never throws: unparseable bounds make their range "unknown".
+ * Ranks are not assigned here (see {@link rankUniverse}).
+ */
+export function compileAffected(record: string, affected: OsvAffected, ecosystem = affected.package?.ecosystem ?? ''): CompiledAffected {
+  const schemeId = schemeIdForEcosystem(ecosystem);
+  const status = typeof affected.database_specific?.status === 'string' ? affected.database_specific.status : undefined;
+  const out: CompiledAffected = {
+    record, ecosystem, name: affected.package?.name ?? '', affected, schemeId,
+    listedExact: new Set(affected.versions ?? []), listed: [], ranges: [], skipped: [], fixedBounds: [],
+    ...(status ? { status } : {}),
+  };
+  if (schemeId) {
+    const scheme = SCHEMES[schemeId];
+    for (const value of affected.versions ?? []) {
+      // a listed version the scheme can't read can still hit by exact string
+      try {
+        out.listed.push({ value, v: scheme.parse(value), rank: 0 });
+      } catch { /* exact match only */ }
+    }
+  }
+  (affected.ranges ?? []).forEach((r, index) => {
+    if (r.type === 'GIT') {
+      out.skipped.push({ index, type: 'GIT', reason: `GIT range${r.repo ? ` of ${r.repo}` : ''} names commits, which cannot be compared with a version string` });
+      return;
+    }
+    if (r.type !== 'ECOSYSTEM' && r.type !== 'SEMVER') {
+      out.skipped.push({ index, type: String(r.type), reason: `unknown range type ${JSON.stringify(r.type)}` });
+      return;
+    }
+    const rid = r.type === 'SEMVER' ? semverSchemeIdFor(ecosystem) : schemeId;
+    const range: CompiledRange = { index, type: r.type, schemeId: rid ?? '', events: [], limits: [], allVersions: false };
+    out.ranges.push(range);
+    if (!rid) {
+      range.error = `range ${index} (ECOSYSTEM): no version scheme for ecosystem ${JSON.stringify(ecosystem)}`;
+      return;
+    }
+    const scheme = SCHEMES[rid];
+    for (const e of r.events ?? []) {
+      const kind = (['introduced', 'fixed', 'last_affected', 'limit'] as const).find((k) => k in e);
+      if (!kind) {
+        range.error ??= `range ${index} (${r.type}): event without introduced/fixed/last_affected/limit`;
+        continue;
+      }
+      const value = String((e as Record<string, unknown>)[kind]);
+      if (kind === 'introduced' && isBeginning(value)) {
+        range.events.push({ kind, value, rank: MINUS_INF });
+        continue;
+      }
+      if (kind === 'limit' && value === '*') continue; // "*" = no limit
+      try {
+        const b: Bound = { kind, value, v: scheme.parse(value), rank: 0 };
+        (kind === 'limit' ? range.limits : range.events).push(b);
+        if (kind === 'fixed') out.fixedBounds.push(b);
+      } catch (err) {
+        range.error ??= `range ${index} (${r.type}): ${kind} bound: ${message(err)}`;
+      }
+    }
+    if (range.events.length === 0) range.error ??= `range ${index} (${r.type}): no events`;
+    range.allVersions = !range.error && range.limits.length === 0 && range.events.every((b) => b.kind === 'introduced' && b.rank === MINUS_INF);
+  });
+  return out;
+}
+
+/**
+ * The sorted distinct versions of one scheme that a set of compiled entries names, with every bound
+ * and listed version given its rank 2i+1. Ranks are only comparable within one universe.
+ */
+export interface Universe {
+  schemeId: string;
+  scheme: VersionScheme;
+  sorted: Version[];
+}
+
+/**
+ * Builds the universes of a set of entries (one per scheme), assigns the ranks and sorts each
+ * range's events by them. An entry belongs to one universe: rank it once.
+ */
+export function rankUniverse(entries: readonly CompiledAffected[]): Map<string, Universe> {
+  const bySchemeBounds = new Map<string, (Bound | Listed)[]>();
+  const add = (id: string, b: Bound | Listed) => {
+    let l = bySchemeBounds.get(id);
+    if (!l) bySchemeBounds.set(id, (l = []));
+    l.push(b);
+  };
+  for (const c of entries) {
+    if (c.schemeId) for (const l of c.listed) add(c.schemeId, l);
+    for (const r of c.ranges) {
+      if (r.error) continue;
+      for (const b of r.events) if (b.v) add(r.schemeId, b);
+      for (const b of r.limits) add(r.schemeId, b);
+    }
+  }
+  const out = new Map<string, Universe>();
+  for (const [schemeId, bounds] of bySchemeBounds) {
+    const scheme = SCHEMES[schemeId];
+    const items = bounds.filter((b): b is (Bound | Listed) & { v: Version } => b.v !== undefined);
+    items.sort((a, b) => scheme.compare(a.v, b.v));
+    const sorted: Version[] = [];
+    for (const b of items) {
+      if (sorted.length === 0 || scheme.compare(sorted[sorted.length - 1], b.v) !== 0) sorted.push(b.v);
+      b.rank = 2 * (sorted.length - 1) + 1;
+    }
+    out.set(schemeId, { schemeId, scheme, sorted });
+  }
+  // the walk needs events in version order; the sort is stable, so equal versions keep the
+  // record's order
+  for (const c of entries) for (const r of c.ranges) if (!r.error) r.events.sort((a, b) => a.rank - b.rank);
+  return out;
+}
+
+/** Rank of a parsed version in a universe: 2i+1 when equal to sorted[i], else 2i for "just below sorted[i]". */
+export function rankIn(u: Universe, v: Version): number {
+  let lo = 0;
+  let hi = u.sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (u.scheme.compare(u.sorted[mid], v) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < u.sorted.length && u.scheme.compare(u.sorted[lo], v) === 0 ? 2 * lo + 1 : 2 * lo;
+}
+
+/** An installed version located in the universes of a group: its rank per scheme, or why it has none. */
+export interface Located {
+  raw: string;
+  /** rank per scheme id, or the parse error's message */
+  rank(schemeId: string): number | string;
+}
+
+/** Parses `version` lazily, once per scheme, and ranks it in `universes`. */
+export function locate(version: string, universes: ReadonlyMap<string, Universe>): Located {
+  const cache = new Map<string, number | string>();
+  return {
+    raw: version,
+    rank(schemeId) {
+      let r = cache.get(schemeId);
+      if (r === undefined) {
+        const u = universes.get(schemeId);
+        const scheme = u?.scheme ?? SCHEMES[schemeId];
+        try {
+          const v = scheme.parse(version);
+          r = u ? rankIn(u, v) : 0;
+        } catch (err) {
+          r = `installed version: ${message(err)}`;
+        }
+        cache.set(schemeId, r);
+      }
+      return r;
+    },
+  };
+}
+
+/** Options of {@link evaluateCompiled}. */
+export interface EvaluateOptions {
+  /** the name searched (the source package for distros); defaults to the entry's package name */
+  name?: string;
+  /** false: judge by ranges only (the agreement test checks ranges against `versions[]`) */
+  useVersions?: boolean;
+}
+
+/**
+ * OSV evaluation of one compiled entry for one located version: `versions[]` first (exact string,
+ * then scheme equality), then each ECOSYSTEM/SEMVER range walked in version order. A hit wins over
+ * an unknown range; no hit with any unknown range (or an unparseable installed version) is unknown.
+ */
+export function evaluateCompiled(c: CompiledAffected, at: Located, opts: EvaluateOptions = {}): Verdict {
+  if (c.status === 'not-affected') return { affected: false };
+  let hit: { hit: MatchHit; scheme: string; fixedBy: string | null; installedRank?: number; rankScheme?: string } | undefined;
+  const unknown: string[] = [];
+  if (opts.useVersions !== false) {
+    if (c.listedExact.has(at.raw)) {
+      hit = { hit: { by: 'versions', version: at.raw }, scheme: c.schemeId ?? 'exact', fixedBy: null };
+    } else if (c.listed.length > 0 && c.schemeId) {
+      const r = at.rank(c.schemeId);
+      if (typeof r === 'string') unknown.push(r);
+      else {
+        const l = c.listed.find((x) => x.rank === r);
+        if (l) hit = { hit: { by: 'versions', version: l.value }, scheme: c.schemeId, fixedBy: null, installedRank: r, rankScheme: c.schemeId };
+      }
+    }
+  }
+  if (!hit) {
+    for (const range of c.ranges) {
+      if (range.error) {
+        unknown.push(range.error);
+        continue;
+      }
+      if (range.allVersions) {
+        hit = { hit: { by: 'range', range: range.index, type: range.type, events: range.events.map(toEvent) }, scheme: range.schemeId, fixedBy: null };
+        break;
+      }
+      const r = at.rank(range.schemeId);
+      if (typeof r === 'string') {
+        unknown.push(r);
+        continue;
+      }
+      const w = walk(range, r);
+      if (w) {
+        hit = { hit: { by: 'range', range: range.index, type: range.type, events: w.events }, scheme: range.schemeId, fixedBy: w.fixedBy, installedRank: r, rankScheme: range.schemeId };
+        break;
+      }
+    }
+  }
+  if (!hit) {
+    if (unknown.length > 0) return { unknown: [...new Set(unknown)].join('; ') };
+    return c.skipped.length > 0 ? { affected: false, skipped: c.skipped } : { affected: false };
+  }
+  if (c.status === 'undetermined') {
+    return { unknown: `${c.record}: the distribution's tracker marks ${c.name} as "undetermined" for this release` };
+  }
+  // fix: the closing fixed event of the hit range; for a list hit, the lowest fixed bound above
+  let fixedBy = hit.fixedBy;
+  if (fixedBy === null && hit.hit.by === 'versions' && hit.installedRank !== undefined) {
+    const above = c.fixedBounds.filter((b) => rangeSchemeOf(c, b) === hit!.rankScheme && b.rank > hit!.installedRank!).sort((a, b) => a.rank - b.rank);
+    fixedBy = above[0]?.value ?? null;
+  }
+  const fixed = [...new Set([...c.fixedBounds].sort((a, b) => a.rank - b.rank).map((b) => b.value))];
+  return {
+    affected: true,
+    detail: {
+      record: c.record,
+      searched: { ecosystem: c.ecosystem, name: opts.name ?? c.name, version: at.raw },
+      scheme: hit.scheme,
+      hit: hit.hit,
+      fixed,
+      fixedBy,
+      fixAvailable: fixedBy !== null,
+      ...(c.status ? { status: c.status } : {}),
+      ...(c.skipped.length ? { skipped: c.skipped } : {}),
+    },
+  };
+}
+
+function rangeSchemeOf(c: CompiledAffected, b: Bound): string | undefined {
+  return c.ranges.find((r) => r.events.includes(b))?.schemeId;
+}
+
+function toEvent(b: Bound): OsvEvent {
+  return { [b.kind]: b.value } as OsvEvent;
+}
+
+/**
+ * The walk of the OSV spec over events sorted by version: introduced (v ≥ it) opens, fixed (v ≥ it)
+ * and last_affected (v > it) close; limits (if any) require v < some limit. Returns the bracketing
+ * events when affected, else undefined.
+ */
+function walk(range: CompiledRange, r: number): { events: OsvEvent[]; fixedBy: string | null } | undefined {
+  if (range.limits.length > 0 && !range.limits.some((l) => r < l.rank)) return undefined;
+  const evs = range.events;
+  let open = -1;
+  for (let i = 0; i < evs.length; i++) {
+    const e = evs[i];
+    if (e.kind === 'introduced') {
+      if (open < 0 && r >= e.rank) open = i;
+    } else if (open >= 0) {
+      if (e.kind === 'fixed' ? r >= e.rank : r > e.rank) open = -1;
+    }
+  }
+  if (open < 0) return undefined;
+  const close = evs.slice(open + 1).find((e) => e.kind !== 'introduced');
+  return {
+    events: close ? [toEvent(evs[open]), toEvent(close)] : [toEvent(evs[open])],
+    fixedBy: close?.kind === 'fixed' ? close.value : null,
+  };
+}
+
+const pureCache = new WeakMap<OsvAffected, Map<string, { c: CompiledAffected; u: Map<string, Universe> }>>();
+
+/**
+ * Is `version` of the entry's package affected? The pure, one-entry form of the evaluation.
+ * `ecosystem` is the installed package's ecosystem (it picks the scheme).
+ * Compiled entries are cached per `affected` object.
+ */
+export function evaluateAffected(
+  affected: OsvAffected,
+  version: string,
+  ecosystem: string,
+  opts: EvaluateOptions & { record?: string } = {},
+): Verdict {
+  let perEco = pureCache.get(affected);
+  if (!perEco) pureCache.set(affected, (perEco = new Map()));
+  const key = `${opts.record ?? ''}\u0000${ecosystem}`;
+  let hit = perEco.get(key);
+  if (!hit) {
+    const c = compileAffected(opts.record ?? '', affected, ecosystem);
+    const u = rankUniverse([c]);
+    perEco.set(key, (hit = { c, u }));
+  }
+  return evaluateCompiled(hit.c, locate(version, hit.u), opts);
+}

@@ -1,0 +1,68 @@
+/**
+ * What a package is searched by: the distro rules of matching. A Debian binary package is searched
+ * by its source package in its own release; an Alpine package by its origin in its branch; a
+ * RHEL-family package by its own name in its errata ecosystem; a language package by its name in
+ * its ecosystem — unless the OS package manager installed it, in which case its owner covers it.
+ */
+import { ecosystemBase, ecosystemRelease, normalizePackageName, type Package } from '../model/index.ts';
+
+/** OSV ecosystems of operating-system distributions (https://ossf.github.io/osv-schema/#defined-ecosystems). */
+export const OS_ECOSYSTEMS: ReadonlySet<string> = new Set([
+  'AlmaLinux', 'Alpaquita', 'Alpine', 'Azure Linux', 'BellSoft Hardened Containers', 'Bitnami', 'Chainguard',
+  'Debian', 'Mageia', 'MinimOS', 'openEuler', 'openSUSE', 'Photon OS', 'Red Hat', 'Rocky Linux', 'SUSE',
+  'Ubuntu', 'Wolfi', 'Echo',
+]);
+
+/** Distributions whose advisories are keyed by *source* package (Debian `Source:`, Alpine origin). */
+const BY_SOURCE = new Set(['Debian', 'Ubuntu', 'Alpine', 'Wolfi', 'Chainguard', 'Alpaquita', 'BellSoft Hardened Containers', 'MinimOS']);
+
+/** Distributions whose ecosystem is meaningless without a release ("Debian:11", "Alpine:v3.18", "AlmaLinux:9"). */
+const NEEDS_RELEASE = new Set(['Debian', 'Ubuntu', 'Alpine', 'AlmaLinux', 'Rocky Linux', 'Mageia', 'openEuler', 'Photon OS', 'Alpaquita', 'BellSoft Hardened Containers']);
+
+/** True for packages of an OS distribution. */
+export function isOsEcosystem(ecosystem: string): boolean {
+  return OS_ECOSYSTEMS.has(ecosystemBase(ecosystem));
+}
+
+/** What one package is matched by. */
+export type Target =
+  | {
+    /** the ecosystem searched, exactly (release included) */
+    ecosystem: string;
+    /** the name searched (source package for Debian/Ubuntu/Alpine) */
+    name: string;
+    /** index key: ecosystem + normalized name */
+    key: string;
+    /** the version compared (the source version when the inventory gives one) */
+    version: string;
+    /** "source" when searched by the distro source package */
+    via: 'name' | 'source';
+  }
+  | { skip: string }
+  | { unknown: string };
+
+/** Index key of (ecosystem, name): the exact ecosystem and the ecosystem's normalized name. */
+export function packageKey(ecosystem: string, name: string): string {
+  return `${ecosystem}\u0000${normalizePackageName(ecosystem, name)}`;
+}
+
+/** Applies the matching rules to one package. */
+export function targetOf(pkg: Package): Target {
+  if (pkg.ownedBy) {
+    return { skip: `installed by the OS package ${pkg.ownedBy}; matched once, through its owner's distribution advisories` };
+  }
+  const ecosystem = pkg.ecosystem.trim();
+  const base = ecosystemBase(ecosystem);
+  if (!pkg.version || pkg.version.trim() === '') return { unknown: `${ecosystem}/${pkg.name}: no version in the inventory` };
+  if (OS_ECOSYSTEMS.has(base)) {
+    if (NEEDS_RELEASE.has(base) && !ecosystemRelease(ecosystem)) {
+      // Debian and Alpine advisories hold for one release only; guessing one would invent findings
+      return { unknown: `${ecosystem}/${pkg.name}: the inventory gives no release (expected e.g. "${base}:<release>"), and ${base} advisories hold per release` };
+    }
+    if (BY_SOURCE.has(base) && pkg.sourceName) {
+      const version = pkg.sourceVersion ?? pkg.version;
+      return { ecosystem, name: pkg.sourceName, key: packageKey(ecosystem, pkg.sourceName), version, via: 'source' };
+    }
+  }
+  return { ecosystem, name: pkg.name, key: packageKey(ecosystem, pkg.name), version: pkg.version, via: 'name' };
+}
