@@ -61,6 +61,16 @@ describe('vulndata end to end (SQLite, CLI)', { skip: !existsSync(VULNDATA) && '
     for (const e of status.invalid) {
       assert.ok(e.input && e.rule && e.message, `every skipped entry names its input, rule and reason: ${JSON.stringify(e)}`);
     }
+    // native trees count files: every file is a record or a reported skip, except the 9 index/deps
+    // files of nodejs security-wg (indexes repeat the per-id files; deps/ says Node.js is NOT affected)
+    const filesOf = (key: string) => byKey[key].records + byKey[key].invalid;
+    assert.equal(filesOf('native/rubysec:native/rubysec/all.zip'), 1381);
+    assert.equal(byKey['native/rubysec:native/rubysec/all.zip'].records, 1232, 'gems/ files; rubies/ (interpreters) are reported as unsupported');
+    assert.equal(filesOf('native/friendsofphp:native/friendsofphp/all.zip'), 1592);
+    assert.equal(filesOf('native/nodejs-security-wg:native/nodejs-security-wg/all.zip'), 647 - 9);
+    assert.equal(byKey['native/nodejs-security-wg:native/nodejs-security-wg/all.zip'].records, 467, 'vuln/npm; vuln/core (Node.js itself) is reported as unsupported');
+    // Alpine: one record per CVE across the 18 branch files
+    assert.equal(byKey['alpine/secdb:alpine/'].records, 2474);
     assert.equal(status.ecosystems['Go'], 4291);
     assert.equal(status.ecosystems['crates.io'], 1206);
     assert.equal(status.enrichment.kev, 1404);

@@ -160,6 +160,12 @@ export interface FixGuidance {
   closes: string[];
   /** why there is no version (null), when there is none */
   reason?: string;
+  /**
+   * When `version` is null because some open advisories have no fix at all (unfixed distro
+   * issues, abandoned modules, malicious packages): the smallest version that closes all the
+   * others, and the ones it leaves open.
+   */
+  partial?: { version: string; leavesOpen: string[] };
 }
 
 /** Everything matching found for one package. */
@@ -214,34 +220,31 @@ export function matchInGroup(
   };
   if (!group || group.entries.length === 0) return report;
   const at = locate(target.version, group.universes);
-  // one verdict per record: a hit in any of its entries wins, then unknown, then not affected
-  const perRecord = new Map<string, { record: OsvRecord; verdict: Verdict }>();
-  for (const { record, compiled } of group.entries) {
-    const prev = perRecord.get(record.id);
-    if (prev && 'affected' in prev.verdict && prev.verdict.affected) continue;
-    const v = evaluateCompiled(compiled, at, { name: target.name });
-    if (counter) counter.evaluations++;
-    if (!prev || ('affected' in v && v.affected) || ('unknown' in v && !('unknown' in prev.verdict))) {
-      perRecord.set(record.id, { record, verdict: v });
+  // one verdict per record (a record's entries are consecutive in the group): a hit in any of its
+  // entries wins, then unknown, then not affected
+  const entries = group.entries;
+  for (let i = 0; i < entries.length;) {
+    const record = entries[i].record;
+    let best: Verdict | undefined;
+    for (; i < entries.length && entries[i].record === record; i++) {
+      if (best && 'affected' in best && best.affected) continue;
+      const v = evaluateCompiled(entries[i].compiled, at, { name: target.name });
+      if (counter) counter.evaluations++;
+      if (!best || ('affected' in v && v.affected) || ('unknown' in v && !('unknown' in best))) best = v;
+    }
+    if (!best) continue;
+    if ('unknown' in best) {
+      report.unknown.push({ id: record.id, reason: best.unknown });
+    } else if (best.affected) {
+      if (opts.hideUnfixed && !best.detail.fixAvailable && best.detail.status && isOsEcosystem(target.ecosystem)) continue;
+      const m: Match = { type: record.id.startsWith('MAL-') ? 'malicious' : 'vulnerability', id: record.id, aliases: record.aliases ?? [], detail: best.detail };
+      if (record.summary) m.summary = record.summary;
+      report.matches.push(m);
     }
   }
-  for (const { record, verdict } of perRecord.values()) {
-    if ('unknown' in verdict) {
-      report.unknown.push({ id: record.id, reason: verdict.unknown });
-    } else if (verdict.affected) {
-      if (opts.hideUnfixed && !verdict.detail.fixAvailable && verdict.detail.status && isOsEcosystem(target.ecosystem)) continue;
-      report.matches.push({
-        type: record.id.startsWith('MAL-') ? 'malicious' : 'vulnerability',
-        id: record.id,
-        aliases: record.aliases ?? [],
-        ...(record.summary ? { summary: record.summary } : {}),
-        detail: verdict.detail,
-      });
-    }
-  }
-  report.matches.sort((a, b) => a.id.localeCompare(b.id));
-  report.unknown.sort((a, b) => a.id.localeCompare(b.id));
-  if (report.matches.length > 0 && opts.fixGuidance !== false) report.fix = fixGuidance(group, at, report.matches.map((m) => m.id));
+  if (report.matches.length > 1) report.matches.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (report.unknown.length > 1) report.unknown.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (report.matches.length > 0 && opts.fixGuidance !== false) report.fix = fixGuidance(group, at, report.matches);
   return report;
 }
 
@@ -250,38 +253,53 @@ export function matchInGroup(
  * which every advisory of the package — the open ones and all others — is judged "not affected".
  * A candidate that any advisory leaves unknown is not recommended.
  */
-export function fixGuidance(group: AffectedGroup, at: Located, open: string[]): FixGuidance {
+export function fixGuidance(group: AffectedGroup, at: Located, open: readonly Match[]): FixGuidance {
   const ecoScheme = group.entries.find((e) => e.compiled.schemeId)?.compiled.schemeId;
-  const closes = [...open].sort();
+  const closes = open.map((m) => m.id).sort();
   if (!ecoScheme) return { version: null, closes, reason: `no version scheme for ${group.ecosystem}` };
   const installed = at.rank(ecoScheme);
   if (typeof installed === 'string') return { version: null, closes, reason: installed };
   const seen = new Set<string>();
   const candidates: { value: string; loc: Located; rank: number }[] = [];
-  for (const { compiled } of group.entries) {
+  const fixableAbove = new Set<string>();
+  for (const { record, compiled } of group.entries) {
     for (const b of compiled.fixedBounds) {
-      if (seen.has(b.value)) continue;
+      if (seen.has(b.value)) {
+        if (candidates.some((c) => c.value === b.value)) fixableAbove.add(record.id);
+        continue;
+      }
       seen.add(b.value);
       const loc = locate(b.value, group.universes);
       const rank = loc.rank(ecoScheme);
-      if (typeof rank === 'number' && rank > installed) candidates.push({ value: b.value, loc, rank });
+      if (typeof rank === 'number' && rank > installed) {
+        candidates.push({ value: b.value, loc, rank });
+        fixableAbove.add(record.id);
+      }
     }
   }
   candidates.sort((a, b) => a.rank - b.rank || a.value.localeCompare(b.value));
-  for (const c of candidates) {
-    const clean = group.entries.every(({ compiled }) => {
-      const v = evaluateCompiled(compiled, c.loc);
-      return 'affected' in v && !v.affected;
-    });
-    if (clean) return { version: c.value, closes };
-  }
-  return {
+  // open advisories no version above the installed one fixes
+  const unfixable = new Set(open.filter((m) => !m.detail.fixAvailable && !fixableAbove.has(m.id)).map((m) => m.id));
+  const cleanAt = (c: { loc: Located }, ignore: ReadonlySet<string>) => group.entries.every(({ record, compiled }) => {
+    if (ignore.has(record.id)) return true;
+    const v = evaluateCompiled(compiled, c.loc);
+    return 'affected' in v && !v.affected;
+  });
+  for (const c of candidates) if (cleanAt(c, new Set())) return { version: c.value, closes };
+  const out: FixGuidance = {
     version: null,
     closes,
     reason: candidates.length === 0
       ? 'no advisory names a fixed version above the installed one'
-      : 'no fixed version named by the advisories leaves every advisory of the package closed',
+      : unfixable.size > 0
+        ? `no fix exists for ${[...unfixable].sort().join(', ')}`
+        : 'no fixed version named by the advisories leaves every advisory of the package closed',
   };
+  if (unfixable.size > 0 && unfixable.size < open.length) {
+    const p = candidates.find((c) => cleanAt(c, unfixable));
+    if (p) out.partial = { version: p.value, leavesOpen: [...unfixable].sort() };
+  }
+  return out;
 }
 
 function emptyReport(packages: number): MatchReport {

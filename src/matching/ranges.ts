@@ -102,6 +102,9 @@ export interface CompiledAffected {
   status?: string;
   /** fixed bounds of all ranges (ranked in their own scheme) */
   fixedBounds: Bound[];
+  /** set by {@link rankUniverse}: rank → listed version, and the fixed versions in version order */
+  listedByRank?: Map<number, string>;
+  fixedSorted?: string[];
 }
 
 /** The beginning of time in OSV ranges: "0" (all ecosystems) and "0.0.0-0" (crates.io, SemVer). */
@@ -214,18 +217,31 @@ export function rankUniverse(entries: readonly CompiledAffected[]): Map<string, 
   const out = new Map<string, Universe>();
   for (const [schemeId, bounds] of bySchemeBounds) {
     const scheme = SCHEMES[schemeId];
-    const items = bounds.filter((b): b is (Bound | Listed) & { v: Version } => b.v !== undefined);
-    items.sort((a, b) => scheme.compare(a.v, b.v));
+    // the same version string recurs across records (PyPI lists, distro fixed versions): sort each
+    // distinct string once
+    const byRaw = new Map<string, { v: Version; items: (Bound | Listed)[] }>();
+    for (const b of bounds) {
+      if (!b.v) continue;
+      const slot = byRaw.get(b.v.raw);
+      if (slot) slot.items.push(b);
+      else byRaw.set(b.v.raw, { v: b.v, items: [b] });
+    }
+    const distinct = [...byRaw.values()].sort((a, b) => scheme.compare(a.v, b.v));
     const sorted: Version[] = [];
-    for (const b of items) {
-      if (sorted.length === 0 || scheme.compare(sorted[sorted.length - 1], b.v) !== 0) sorted.push(b.v);
-      b.rank = 2 * (sorted.length - 1) + 1;
+    for (const d of distinct) {
+      if (sorted.length === 0 || scheme.compare(sorted[sorted.length - 1], d.v) !== 0) sorted.push(d.v);
+      for (const b of d.items) b.rank = 2 * (sorted.length - 1) + 1;
     }
     out.set(schemeId, { schemeId, scheme, sorted });
   }
   // the walk needs events in version order; the sort is stable, so equal versions keep the
   // record's order
-  for (const c of entries) for (const r of c.ranges) if (!r.error) r.events.sort((a, b) => a.rank - b.rank);
+  for (const c of entries) {
+    for (const r of c.ranges) if (!r.error) r.events.sort((a, b) => a.rank - b.rank);
+    c.listedByRank = new Map();
+    for (const l of c.listed) if (!c.listedByRank.has(l.rank)) c.listedByRank.set(l.rank, l.value);
+    c.fixedSorted = [...new Set([...c.fixedBounds].sort((a, b) => a.rank - b.rank).map((b) => b.value))];
+  }
   return out;
 }
 
@@ -286,24 +302,24 @@ export interface EvaluateOptions {
  */
 export function evaluateCompiled(c: CompiledAffected, at: Located, opts: EvaluateOptions = {}): Verdict {
   if (c.status === 'not-affected') return { affected: false };
-  let hit: { hit: MatchHit; scheme: string; fixedBy: string | null; installedRank?: number; rankScheme?: string } | undefined;
-  const unknown: string[] = [];
+  let hit: { hit: MatchHit; scheme: string; fixedBy: string | null } | undefined;
+  let unknown: string[] | undefined;
   if (opts.useVersions !== false) {
     if (c.listedExact.has(at.raw)) {
       hit = { hit: { by: 'versions', version: at.raw }, scheme: c.schemeId ?? 'exact', fixedBy: null };
     } else if (c.listed.length > 0 && c.schemeId) {
       const r = at.rank(c.schemeId);
-      if (typeof r === 'string') unknown.push(r);
+      if (typeof r === 'string') (unknown ??= []).push(r);
       else {
-        const l = c.listed.find((x) => x.rank === r);
-        if (l) hit = { hit: { by: 'versions', version: l.value }, scheme: c.schemeId, fixedBy: null, installedRank: r, rankScheme: c.schemeId };
+        const l = c.listedByRank ? c.listedByRank.get(r) : c.listed.find((x) => x.rank === r)?.value;
+        if (l !== undefined) hit = { hit: { by: 'versions', version: l }, scheme: c.schemeId, fixedBy: null };
       }
     }
   }
   if (!hit) {
     for (const range of c.ranges) {
       if (range.error) {
-        unknown.push(range.error);
+        (unknown ??= []).push(range.error);
         continue;
       }
       if (range.allVersions) {
@@ -312,48 +328,57 @@ export function evaluateCompiled(c: CompiledAffected, at: Located, opts: Evaluat
       }
       const r = at.rank(range.schemeId);
       if (typeof r === 'string') {
-        unknown.push(r);
+        (unknown ??= []).push(r);
         continue;
       }
       const w = walk(range, r);
       if (w) {
-        hit = { hit: { by: 'range', range: range.index, type: range.type, events: w.events }, scheme: range.schemeId, fixedBy: w.fixedBy, installedRank: r, rankScheme: range.schemeId };
+        hit = { hit: { by: 'range', range: range.index, type: range.type, events: w.events }, scheme: range.schemeId, fixedBy: w.fixedBy };
         break;
       }
     }
   }
   if (!hit) {
-    if (unknown.length > 0) return { unknown: [...new Set(unknown)].join('; ') };
+    if (unknown) return { unknown: [...new Set(unknown)].join('; ') };
     return c.skipped.length > 0 ? { affected: false, skipped: c.skipped } : { affected: false };
   }
   if (c.status === 'undetermined') {
     return { unknown: `${c.record}: the distribution's tracker marks ${c.name} as "undetermined" for this release` };
   }
-  // fix: the closing fixed event of the hit range; for a list hit, the lowest fixed bound above
+  // fix: the closing fixed event of the hit range; for a list hit, the range that also covers the
+  // version, else the lowest fixed bound above it
   let fixedBy = hit.fixedBy;
-  if (fixedBy === null && hit.hit.by === 'versions' && hit.installedRank !== undefined) {
-    const above = c.fixedBounds.filter((b) => rangeSchemeOf(c, b) === hit!.rankScheme && b.rank > hit!.installedRank!).sort((a, b) => a.rank - b.rank);
-    fixedBy = above[0]?.value ?? null;
-  }
-  const fixed = [...new Set([...c.fixedBounds].sort((a, b) => a.rank - b.rank).map((b) => b.value))];
-  return {
-    affected: true,
-    detail: {
-      record: c.record,
-      searched: { ecosystem: c.ecosystem, name: opts.name ?? c.name, version: at.raw },
-      scheme: hit.scheme,
-      hit: hit.hit,
-      fixed,
-      fixedBy,
-      fixAvailable: fixedBy !== null,
-      ...(c.status ? { status: c.status } : {}),
-      ...(c.skipped.length ? { skipped: c.skipped } : {}),
-    },
+  if (hit.hit.by === 'versions') fixedBy = fixForListed(c, at);
+  const detail: MatchDetail = {
+    record: c.record,
+    searched: { ecosystem: c.ecosystem, name: opts.name ?? c.name, version: at.raw },
+    scheme: hit.scheme,
+    hit: hit.hit,
+    fixed: c.fixedSorted ?? [...new Set(c.fixedBounds.map((b) => b.value))],
+    fixedBy,
+    fixAvailable: fixedBy !== null,
   };
+  if (c.status) detail.status = c.status;
+  if (c.skipped.length) detail.skipped = c.skipped;
+  return { affected: true, detail };
 }
 
-function rangeSchemeOf(c: CompiledAffected, b: Bound): string | undefined {
-  return c.ranges.find((r) => r.events.includes(b))?.schemeId;
+function fixForListed(c: CompiledAffected, at: Located): string | null {
+  for (const range of c.ranges) {
+    if (range.error || range.allVersions) continue;
+    const r = at.rank(range.schemeId);
+    if (typeof r !== 'number') continue;
+    const w = walk(range, r);
+    if (w?.fixedBy) return w.fixedBy;
+  }
+  let best: Bound | undefined;
+  for (const range of c.ranges) {
+    if (range.error) continue;
+    const r = at.rank(range.schemeId);
+    if (typeof r !== 'number') continue;
+    for (const b of range.events) if (b.kind === 'fixed' && b.rank > r && (!best || b.rank < best.rank)) best = b;
+  }
+  return best?.value ?? null;
 }
 
 function toEvent(b: Bound): OsvEvent {

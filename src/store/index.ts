@@ -18,6 +18,8 @@ export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
   url: string;
+  /** the driver handles, for the few hot paths that use prepared statements directly */
+  raw: { sqlite?: Sqlite.Database; pool?: pg.Pool };
   close(): Promise<void>;
 }
 
@@ -25,12 +27,14 @@ export interface Store {
 export async function openStore(url: string): Promise<Store> {
   let db: Kysely<Database>;
   let dialect: Dialect;
+  const raw: Store['raw'] = {};
   if (/^postgres(ql)?:\/\//.test(url)) {
     dialect = 'postgres';
     // bigint/numeric come back as strings by default; counts here fit in a double
     pg.types.setTypeParser(20, (v) => Number(v));
     pg.types.setTypeParser(1700, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: url, max: 8 });
+    raw.pool = pool;
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = 'sqlite';
@@ -46,6 +50,7 @@ export async function openStore(url: string): Promise<Store> {
     handle.pragma('synchronous = NORMAL');
     handle.pragma('busy_timeout = 30000');
     handle.pragma('foreign_keys = ON');
+    raw.sqlite = handle;
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
   }
   const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
@@ -54,7 +59,7 @@ export async function openStore(url: string): Promise<Store> {
     await db.destroy();
     throw new VigilError('VIGIL_STORE', `database migration failed on ${redactUrl(url)}: ${(error as Error).message}`, { input: redactUrl(url), rule: 'migration', cause: error });
   }
-  return { db, dialect, url, close: () => db.destroy() };
+  return { db, dialect, url, raw, close: () => db.destroy() };
 }
 
 /** Hides a password in a database URL before it reaches a log or an error. */

@@ -27,6 +27,9 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
         .addColumn('ecosystem', 'text', (c) => c.notNull())
         .addColumn('ecosystem_base', 'text', (c) => c.notNull())
         .addColumn('name', 'text', (c) => c.notNull())
+        // the record cut down to this package's affected entries: what matching reads, so a lookup
+        // reads one small row, not a 500-package erratum
+        .addColumn('slim', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('vuln_affected_pkg').on('vuln_affected').columns(['ecosystem', 'name']).execute();
       await db.schema.createIndex('vuln_affected_base').on('vuln_affected').columns(['ecosystem_base', 'name']).execute();

@@ -23,6 +23,8 @@ export interface VulnAffectedTable {
   ecosystem_base: string;
   /** normalized (see model/names.ts) */
   name: string;
+  /** JSON: the record with only this package's affected entries */
+  slim: string;
 }
 
 export interface VulnAliasTable {

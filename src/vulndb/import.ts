@@ -294,6 +294,22 @@ export function packagesOf(r: OsvRecord): { ecosystem: string; name: string }[] 
   return [...seen.values()];
 }
 
+/**
+ * The record as matching needs it for one package: identity, dates, aliases, severity, and only
+ * that package's affected entries (an AlmaLinux erratum names hundreds of packages).
+ */
+export function slimRecord(r: OsvRecord, ecosystem: string, name: string): string {
+  const slim: OsvRecord = { id: r.id, modified: r.modified };
+  if (r.published) slim.published = r.published;
+  if (r.withdrawn) slim.withdrawn = r.withdrawn;
+  if (r.aliases?.length) slim.aliases = r.aliases;
+  if (r.upstream?.length) slim.upstream = r.upstream;
+  if (r.summary) slim.summary = r.summary;
+  if (r.severity?.length) slim.severity = r.severity;
+  slim.affected = (r.affected ?? []).filter((a) => a.package && a.package.ecosystem === ecosystem && normalizePackageName(ecosystem, a.package.name) === name);
+  return JSON.stringify(slim);
+}
+
 /** Batches record and enrichment writes, skipping unchanged ones and tracking the change set. */
 class Writer {
   private records = new Map<string, { r: OsvRecord; source: string; format: string }>();
@@ -382,7 +398,7 @@ class Writer {
     const changedIds = new Set(rows.map((r) => r.id));
     for (const { r } of batch) {
       if (!changedIds.has(r.id)) continue;
-      for (const p of packagesOf(r)) affected.push({ record_id: r.id, ecosystem: p.ecosystem, ecosystem_base: ecosystemBase(p.ecosystem), name: p.name });
+      for (const p of packagesOf(r)) affected.push({ record_id: r.id, ecosystem: p.ecosystem, ecosystem_base: ecosystemBase(p.ecosystem), name: p.name, slim: slimRecord(r, p.ecosystem, p.name) });
       const seen = new Set<string>();
       for (const [kind, list] of [['alias', r.aliases], ['upstream', r.upstream], ['related', r.related]] as const) {
         for (const a of list ?? []) {
@@ -392,7 +408,7 @@ class Writer {
         }
       }
     }
-    for (let i = 0; i < affected.length; i += 1000) await trx.insertInto('vuln_affected').values(affected.slice(i, i + 1000)).execute();
+    for (let i = 0; i < affected.length; i += 500) await trx.insertInto('vuln_affected').values(affected.slice(i, i + 500)).execute();
     for (let i = 0; i < aliases.length; i += 1000) await trx.insertInto('vuln_aliases').values(aliases.slice(i, i + 1000)).execute();
   }
 

@@ -263,18 +263,23 @@ export async function searchVulnerabilities(store: Store, q: string, limit = 50)
 }
 
 /**
- * The records naming a package, the hot lookup of matching. Returns raw JSON strings so callers
- * that only need a few records don't pay to parse the rest.
+ * The records naming a package, the hot lookup of matching. Each row's `json` is the record cut
+ * down to that package's affected entries (see `slimRecord`), parsed by the caller when needed.
+ * Prepared once per store: a lookup is one indexed read of small rows.
  */
-export function packageLookup(store: Store) {
+export function packageLookup(store: Store): (ecosystem: string, name: string) => Promise<{ id: string; json: string }[]> {
+  const text = 'select record_id as id, slim as json from vuln_affected where ecosystem = $1 and name = $2';
+  if (store.raw.sqlite) {
+    const stmt = store.raw.sqlite.prepare<[string, string], { id: string; json: string }>(text.replace('$1', '?').replace('$2', '?'));
+    return async (ecosystem, name) => stmt.all(ecosystem, normalizePackageName(ecosystem, name));
+  }
+  if (store.raw.pool) {
+    const pool = store.raw.pool;
+    return async (ecosystem, name) => (await pool.query<{ id: string; json: string }>({ name: 'vigil_package_lookup', text, values: [ecosystem, normalizePackageName(ecosystem, name)] })).rows;
+  }
   const { db } = store;
-  return async (ecosystem: string, name: string): Promise<{ id: string; json: string }[]> => {
-    return db.selectFrom('vuln_affected').innerJoin('vuln_records', 'vuln_records.id', 'vuln_affected.record_id')
-      .select(['vuln_records.id', 'vuln_records.json'])
-      .where('vuln_affected.ecosystem', '=', ecosystem)
-      .where('vuln_affected.name', '=', normalizePackageName(ecosystem, name))
-      .execute();
-  };
+  return async (ecosystem, name) => db.selectFrom('vuln_affected').select(['record_id as id', 'slim as json'])
+    .where('ecosystem', '=', ecosystem).where('name', '=', normalizePackageName(ecosystem, name)).execute();
 }
 
 export { ecosystemBase };

@@ -6,6 +6,7 @@
 import { alpineSecdbFormat } from './alpine/index.ts';
 import { debianDsaListFormat, debianTrackerJsonFormat } from './debian/index.ts';
 import { enrichFormats } from './enrich/index.ts';
+import { nativeFormats } from './native/index.ts';
 import { osvFormat } from './osv/index.ts';
 import type { AdvisoryFormat } from './types.ts';
 
@@ -16,6 +17,7 @@ export const defaultFormats: readonly AdvisoryFormat[] = [
   debianDsaListFormat,
   debianTrackerJsonFormat,
   alpineSecdbFormat,
+  ...nativeFormats,
   ...enrichFormats,
   osvFormat,
 ];

@@ -1,0 +1,93 @@
+/**
+ * Golden corpus: small real inventories with old versions (testdata/inventories/*.json) matched
+ * against the real advisory data of ../shared/vulndata (OSV zips as they are; Debian lists, Alpine
+ * secdb and the native rubysec/FriendsOfPHP/nodejs-security-wg sets through their format plugins).
+ * The expected advisory ids, each match's explanation and the fix guidance are in
+ * testdata/inventories/*.golden.json; refresh with UPDATE_GOLDEN=1 and review the diff.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Inventory, OsvRecord, Package } from '../model/index.ts';
+import { AdvisoryIndex, findAffected, InventoryIndex, matchInventory, matchInventorySync, packageKey, targetOf, type MatchReport } from './index.ts';
+import { loadVulndata, VULNDATA } from './testutil.ts';
+
+const DIR = fileURLToPath(new URL('./testdata/inventories/', import.meta.url));
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+
+type InventoryFile = Inventory & { note?: string };
+
+function readInventories(): { file: string; inv: InventoryFile }[] {
+  return readdirSync(DIR).filter((f) => f.endsWith('.json') && !f.endsWith('.golden.json')).sort()
+    .map((file) => ({ file, inv: JSON.parse(readFileSync(DIR + file, 'utf8')) as InventoryFile }));
+}
+
+const pkgLabel = (p: Package) => `${p.ecosystem}/${p.name}@${p.version}`;
+
+/** The golden view of a report: every package, in input order, with its findings and why. */
+function golden(inv: InventoryFile, report: MatchReport, sources: Record<string, number>) {
+  return {
+    inventory: inv.id,
+    data: sources,
+    stats: report.stats,
+    packages: inv.packages.map((p) => {
+      const r = report.packages.find((x) => x.package === p);
+      const skipped = report.skipped.find((x) => x.package === p);
+      if (skipped) return { package: pkgLabel(p), skipped: skipped.reason };
+      const t = targetOf(p);
+      return {
+        package: pkgLabel(p),
+        searched: 'key' in t ? `${t.ecosystem}/${t.name}@${t.version} (by ${t.via})` : undefined,
+        matches: (r?.matches ?? []).map((m) => {
+          const { record: _record, searched: _searched, ...why } = m.detail;
+          return { id: m.id, type: m.type, aliases: [...m.aliases].sort(), ...why };
+        }),
+        ...(r?.unknown.length ? { unknown: r.unknown } : {}),
+        ...(r?.fix ? { fix: r.fix } : {}),
+      };
+    }),
+  };
+}
+
+test('golden corpus of real inventories', { skip: !existsSync(VULNDATA) && 'no ../shared/vulndata' }, async () => {
+  const inventories = readInventories();
+  const keys = new Set<string>();
+  for (const { inv } of inventories) for (const p of inv.packages) {
+    const t = targetOf(p);
+    if ('key' in t) keys.add(t.key);
+    keys.add(packageKey(p.ecosystem, p.name));
+  }
+  const names = (r: OsvRecord) => (r.affected ?? []).some((a) => a.package && keys.has(packageKey(a.package.ecosystem, a.package.name)));
+  const loaded = await loadVulndata(names);
+  const index = AdvisoryIndex.fromRecords(loaded.records);
+  console.log(`golden: ${loaded.records.length} records naming inventory packages, from ${JSON.stringify(loaded.sources)}`);
+  const invIndex = new InventoryIndex(inventories.map((x) => x.inv));
+  const failures: string[] = [];
+  for (const { file, inv } of inventories) {
+    // the lookup path (records compiled per call, as with the store) and the in-memory index agree
+    const report = await matchInventory(inv.packages, index.lookup);
+    const sync = matchInventorySync(inv.packages, index);
+    assert.deepEqual(JSON.parse(JSON.stringify(sync)), JSON.parse(JSON.stringify(report)), `${file}: lookup and index paths differ`);
+    // the reverse direction finds every match
+    for (const pr of report.packages) {
+      for (const m of pr.matches) {
+        const rec = loaded.records.find((r) => r.id === m.id)!;
+        const hits = findAffected(rec, invIndex);
+        if (!hits.some((h) => h.inventory === inv.id && h.package === pr.package && 'affected' in h.verdict)) {
+          failures.push(`${file}: findAffected(${m.id}) misses ${pkgLabel(pr.package)}`);
+        }
+      }
+    }
+    const got = JSON.stringify(golden(inv, report, loaded.sources), null, 2) + '\n';
+    const goldenPath = DIR + file.replace(/\.json$/, '.golden.json');
+    const total = report.packages.reduce((n, p) => n + p.matches.length, 0);
+    console.log(`golden: ${file}: ${inv.packages.length} packages, ${total} matches, ${report.stats.unknown} unknown, ${report.stats.skipped} skipped`);
+    if (UPDATE || !existsSync(goldenPath)) {
+      writeFileSync(goldenPath, got);
+      continue;
+    }
+    if (readFileSync(goldenPath, 'utf8') !== got) failures.push(`${file}: differs from ${goldenPath} (UPDATE_GOLDEN=1 to refresh, then review)`);
+  }
+  assert.deepEqual(failures, []);
+});
