@@ -68,9 +68,11 @@ export function registerDbCommands(program: Command): void {
     .option('--ecosystems <list>', `comma-separated OSV ecosystems (default: ${DEFAULT_OSV_ECOSYSTEMS.join(',')})`)
     .option('--no-kev', 'skip the CISA KEV catalog')
     .option('--no-epss', 'skip EPSS scores')
+    .option('--debian-tracker', "also fetch the Debian security tracker's JSON export")
+    .option('--alpine <branches>', 'also fetch Alpine secdb for these branches (e.g. v3.19,v3.20)')
     .option('--osv-url <url>', 'base URL of the OSV bulk exports', process.env.VIGIL_OSV_URL)
     .option('--offline', 'refuse to use the network')
-    .action(async (o: { ecosystems?: string; kev: boolean; epss: boolean; osvUrl?: string; offline?: boolean }, cmd: Command) => {
+    .action(async (o: { ecosystems?: string; kev: boolean; epss: boolean; osvUrl?: string; offline?: boolean; debianTracker?: boolean; alpine?: string }, cmd: Command) => {
       if (o.offline) throw new VigilError('VIGIL_CONFIG', 'db update needs the network; with --offline, use `vigil db import <dir>` instead', { rule: 'offline' });
       await withStore(cmd, async (store, cfg, log, opts) => {
         const p = importProgress(opts);
@@ -78,7 +80,8 @@ export function registerDbCommands(program: Command): void {
           const r = await updateDatabase({
             store, log, home: cfg.home, progress: p.progress,
             ecosystems: o.ecosystems ? o.ecosystems.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
-            kev: o.kev, epss: o.epss, osvBaseUrl: o.osvUrl,
+            kev: o.kev, epss: o.epss, osvBaseUrl: o.osvUrl, debianTracker: o.debianTracker,
+            alpineBranches: o.alpine ? o.alpine.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
           });
           p.stop();
           if (opts.json) printJson(r);

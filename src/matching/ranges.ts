@@ -193,6 +193,8 @@ export interface Universe {
   schemeId: string;
   scheme: VersionScheme;
   sorted: Version[];
+  /** rank of every bound and listed version by its exact string: an installed version spelled the same needs no parse */
+  exact: Map<string, number>;
 }
 
 /**
@@ -228,11 +230,16 @@ export function rankUniverse(entries: readonly CompiledAffected[]): Map<string, 
     }
     const distinct = [...byRaw.values()].sort((a, b) => scheme.compare(a.v, b.v));
     const sorted: Version[] = [];
+    const exact = new Map<string, number>();
     for (const d of distinct) {
       if (sorted.length === 0 || scheme.compare(sorted[sorted.length - 1], d.v) !== 0) sorted.push(d.v);
-      for (const b of d.items) b.rank = 2 * (sorted.length - 1) + 1;
+      const rank = 2 * (sorted.length - 1) + 1;
+      for (const b of d.items) {
+        b.rank = rank;
+        exact.set(b.value, rank);
+      }
     }
-    out.set(schemeId, { schemeId, scheme, sorted });
+    out.set(schemeId, { schemeId, scheme, sorted, exact });
   }
   // the walk needs events in version order; the sort is stable, so equal versions keep the
   // record's order
@@ -274,6 +281,11 @@ export function locate(version: string, universes: ReadonlyMap<string, Universe>
       if (r === undefined) {
         const u = universes.get(schemeId);
         const scheme = u?.scheme ?? SCHEMES[schemeId];
+        r = u?.exact.get(version);
+        if (r !== undefined) {
+          cache.set(schemeId, r);
+          return r;
+        }
         try {
           const v = scheme.parse(version);
           r = u ? rankIn(u, v) : 0;

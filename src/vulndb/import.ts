@@ -88,10 +88,13 @@ export async function expandInputs(inputs: string[]): Promise<Unit[]> {
     } catch (err) {
       throw new VigilError('VIGIL_INVALID_INPUT', `${input}: no such file or directory`, { input, rule: 'input-exists', cause: err });
     }
+    // A file directly in what was named keeps its directory's name ("Go/all.zip", "debian/DSA-list.txt"),
+    // so importing vulndata/, vulndata/Go/ or vulndata/Go/all.zip names the same source.
+    const named = (rel: string, path: string) => (rel.includes('/') ? rel : `${basename(dirname(path))}/${rel}`);
     if (st.isDirectory()) {
-      for (const rel of await listTree(abs)) units.push({ kind: /\.zip$/i.test(rel) ? 'zip' : 'file', path: join(abs, rel), rel });
+      for (const rel of await listTree(abs)) units.push({ kind: /\.zip$/i.test(rel) ? 'zip' : 'file', path: join(abs, rel), rel: named(rel, join(abs, rel)) });
     } else {
-      units.push({ kind: /\.zip$/i.test(abs) ? 'zip' : 'file', path: abs, rel: basename(abs) });
+      units.push({ kind: /\.zip$/i.test(abs) ? 'zip' : 'file', path: abs, rel: named(basename(abs), abs) });
     }
   }
   return units;
@@ -241,7 +244,9 @@ export async function importInputs(inputs: string[], opts: ImportOptions): Promi
       }).onConflict((oc) => oc.column('key').doUpdateSet({
         format: s.format, location: s.location, kind: s.kind, last_imported_at: now, data_date: s.dataDate,
         record_count: s.records, invalid_count: s.invalid,
-        etag: meta?.etag ?? null, last_modified: meta?.lastModified ?? null, meta: meta?.meta ? JSON.stringify(meta.meta) : null,
+        // an import that did not download (a local path, an incremental fetch) keeps the validators
+        // of the last download
+        ...(meta ? { etag: meta.etag ?? null, last_modified: meta.lastModified ?? null, meta: meta.meta ? JSON.stringify(meta.meta) : null } : {}),
       })).execute();
     }
 

@@ -23,6 +23,8 @@ import { importInputs, type ImportProgress, type ImportReport } from './import.t
 export const DEFAULT_OSV_BASE_URL = 'https://osv-vulnerabilities.storage.googleapis.com';
 export const DEFAULT_KEV_URL = 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json';
 export const DEFAULT_EPSS_URL = 'https://epss.empiricalsecurity.com/epss_scores-current.csv.gz';
+export const DEFAULT_DEBIAN_TRACKER_URL = 'https://security-tracker.debian.org/tracker/data/json';
+export const DEFAULT_ALPINE_SECDB_URL = 'https://secdb.alpinelinux.org';
 export const DEFAULT_OSV_ECOSYSTEMS = [
   'npm', 'PyPI', 'Go', 'crates.io', 'Maven', 'NuGet', 'RubyGems', 'Packagist', 'Pub', 'Hex', 'SwiftURL',
   'Debian', 'Ubuntu', 'Alpine', 'AlmaLinux', 'Rocky Linux', 'Red Hat', 'SUSE', 'openSUSE', 'Wolfi', 'Chainguard',
@@ -110,6 +112,12 @@ export interface UpdateOptions extends Common {
   osvBaseUrl?: string;
   kevUrl?: string;
   epssUrl?: string;
+  /** also fetch the Debian security tracker's JSON export (osv.dev's Debian export covers DSA/DLA) */
+  debianTracker?: boolean;
+  debianTrackerUrl?: string;
+  /** Alpine secdb branches to fetch directly ("v3.20"), main and community each */
+  alpineBranches?: string[];
+  alpineSecdbUrl?: string;
 }
 
 export interface UpdateReport {
@@ -176,10 +184,14 @@ export async function updateDatabase(opts: UpdateOptions): Promise<UpdateReport>
         fetched.push({ name: eco, status: 'failed', detail: (err as Error).message });
       }
     }
-    for (const [enabled, name, url, rel] of [
+    const alpineBase = (opts.alpineSecdbUrl ?? DEFAULT_ALPINE_SECDB_URL).replace(/\/+$/, '');
+    const others: [boolean, string, string, string][] = [
       [opts.kev !== false, 'kev', opts.kevUrl ?? DEFAULT_KEV_URL, 'kev/known_exploited_vulnerabilities.json'],
       [opts.epss !== false, 'epss', opts.epssUrl ?? DEFAULT_EPSS_URL, 'epss/epss_scores-current.csv.gz'],
-    ] as const) {
+      [!!opts.debianTracker, 'debian-tracker', opts.debianTrackerUrl ?? DEFAULT_DEBIAN_TRACKER_URL, 'debian/tracker.json'],
+      ...(opts.alpineBranches ?? []).flatMap((b) => ['main', 'community'].map((repo) => [true, `alpine ${b}/${repo}`, `${alpineBase}/${b}/${repo}.json`, `alpine/${b}/${repo}.json`] as [boolean, string, string, string])),
+    ];
+    for (const [enabled, name, url, rel] of others) {
       if (!enabled) continue;
       try {
         const prev = await db.selectFrom('sources').selectAll().where('location', '=', rel.replace(/\.gz$/, '')).executeTakeFirst();
