@@ -28,6 +28,23 @@ export interface Package {
    * their owner, never a second time against their language ecosystem.
    */
   ownedBy?: string;
+  /** the extractor that found it ("javascript/package-lock", "os/dpkg") */
+  foundBy?: string;
+  /** a development-only dependency (devDependencies, dev groups): shown, flagged, filterable */
+  dev?: boolean;
+  /** images: the layer that introduced it (the last layer that wrote its first location) */
+  layer?: LayerRef;
+  licenses?: string[];
+}
+
+/** An image layer, as packages and findings cite it. */
+export interface LayerRef {
+  /** 0-based position in the image */
+  index: number;
+  /** the layer's diff id (sha256 of the uncompressed tar) or, failing that, its blob digest */
+  digest: string;
+  /** the history entry's `created_by` for this layer, when the image has one */
+  createdBy?: string;
 }
 
 /** The packages of one resource (an image, a host, a repository). */

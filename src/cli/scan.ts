@@ -1,0 +1,232 @@
+/** `vigil scan …` and `vigil sbom …`: collect an inventory, match it, report. */
+import { writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { SEVERITY_ORDER, VigilError, type Package, type ScanResult, type ScanTarget, type Severity } from '../model/index.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { openStore } from '../store/index.ts';
+import { packageLookup } from '../vulndb/query.ts';
+import { matchInventory } from '../matching/index.ts';
+import { buildScanResult, loadAdvisoryContext } from '../findings/scan-result.ts';
+import { collectInventory, contentFilterFor } from '../inventory/index.ts';
+import { extractorsFor } from '../extractors/index.ts';
+import { detectOs, OS_RELEASE_PATHS } from '../extractors/os/index.ts';
+import { openTarget, type TargetKind } from '../sources/index.ts';
+import { renderCsv, renderJson, renderSarif, renderTable } from '../integrations/report/index.ts';
+import { readSbom, toCycloneDx, toSpdx } from '../integrations/sbom/index.ts';
+import { applyIgnores, loadIgnoreFile } from '../integrations/ignore/index.ts';
+import { resolveConfig } from './config.ts';
+import { EXIT } from './exit.ts';
+import { isInteractive } from './output.ts';
+
+export const VERSION = '0.1.0';
+
+interface ScanOpts {
+  format: string;
+  output?: string;
+  severity?: string;
+  ignoreUnfixed?: boolean;
+  exitCode?: string;
+  failOn?: string;
+  ignorefile?: string;
+  offline?: boolean;
+  scanners: string;
+  platform?: string;
+  username?: string;
+  password?: string;
+  layer?: string[];
+  ref?: string;
+  dev?: boolean;
+  showSuppressed?: boolean;
+  // globals
+  home?: string;
+  db?: string;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+const FORMATS = ['table', 'json', 'sarif', 'cyclonedx', 'spdx', 'csv'];
+
+/** A terminal progress line for the phases of a scan; silent when piped. */
+function scanProgress(opts: ScanOpts) {
+  if (!isInteractive(opts)) return { update: (_phase: string, _value: number, _total?: number) => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar({ format: ' {phase} {bar} {value}/{total}', stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+  let started = false;
+  let current = '';
+  return {
+    update(phase: string, value: number, total?: number) {
+      if (!started) { bar.start(total ?? 0, value, { phase }); started = true; current = phase; }
+      if (phase !== current || total !== undefined) { bar.setTotal(total ?? Math.max(value, 1)); current = phase; }
+      bar.update(value, { phase });
+    },
+    stop() { if (started) bar.stop(); },
+  };
+}
+
+function parseSeverities(s: string | undefined): Severity[] | undefined {
+  if (!s) return undefined;
+  const list = s.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean);
+  for (const x of list) if (!SEVERITY_ORDER.includes(x as Severity)) throw new VigilError('VIGIL_INVALID_INPUT', `--severity ${JSON.stringify(x)}: must be one of ${SEVERITY_ORDER.join(', ')}`, { input: x, rule: 'severity-name' });
+  return list as Severity[];
+}
+
+/** Collects the inventory of a target. Shared by `scan` and `sbom`. */
+async function inventoryOf(kind: TargetKind, ref: string, opts: ScanOpts, log: Logger, progress: ReturnType<typeof scanProgress>) {
+  const scanners = opts.scanners.split(',').map((s) => s.trim());
+  const extractors = extractorsFor(scanners);
+  const fs = await openTarget(ref, kind, {
+    contentFilter: contentFilterFor(extractors, OS_RELEASE_PATHS),
+    platform: opts.platform,
+    auth: opts.username ? { username: opts.username, password: opts.password ?? '' } : undefined,
+    layers: opts.layer,
+    gitRef: opts.ref,
+    onProgress: (p: { phase: string; done: number; total?: number }) => progress.update(p.phase, p.done, p.total),
+  });
+  try {
+    const inv = await collectInventory(fs, {
+      extractors, detectOs, log,
+      onProgress: (p) => progress.update(p.phase === 'walk' ? 'files' : 'extracting', p.phase === 'walk' ? p.files : p.extracted, p.total),
+    });
+    const target: ScanTarget = {
+      kind: fs.target.kind, ref: fs.target.ref,
+      ...(fs.target.digest ? { digest: fs.target.digest } : {}),
+      ...(inv.os ? { os: { id: inv.os.id, versionId: inv.os.versionId, prettyName: inv.os.prettyName, ecosystem: inv.os.ecosystem } } : {}),
+      ...(fs.target.layers ? { layers: fs.target.layers } : {}),
+      ...(fs.target.platform ? { platform: fs.target.platform } : {}),
+    };
+    return { target, packages: inv.packages, errors: inv.errors };
+  } finally {
+    await fs.close();
+  }
+}
+
+async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Promise<void> {
+  const opts = cmd.optsWithGlobals<ScanOpts>();
+  if (!FORMATS.includes(opts.format)) throw new VigilError('VIGIL_INVALID_INPUT', `--format ${JSON.stringify(opts.format)}: must be one of ${FORMATS.join(', ')}`, { input: opts.format, rule: 'format-name' });
+  const severities = parseSeverities(opts.severity);
+  const failOn = opts.failOn ? parseSeverities(opts.failOn)![0] : undefined;
+  const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'warn'));
+  const cfg = resolveConfig(opts);
+  const progress = scanProgress(opts);
+  let result: ScanResult;
+  try {
+    let collected: { target: ScanTarget; packages: Package[]; errors: ScanResult['errors'] };
+    if (kind === 'sbom') {
+      const sb = readSbom(await readFile(ref), ref);
+      collected = { target: { kind: 'sbom', ref, ...sb.target }, packages: sb.packages, errors: [] };
+    } else {
+      collected = await inventoryOf(kind, ref, opts, log, progress);
+    }
+    let packages = collected.packages;
+    if (opts.dev === false) packages = packages.filter((p) => !p.dev);
+    const store = await openStore(cfg.databaseUrl);
+    try {
+      const count = await store.db.selectFrom('vuln_records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      if (Number(count.n) === 0) {
+        throw new VigilError('VIGIL_CONFIG', `the vulnerability database at ${cfg.databaseUrl} is empty: run \`vigil db update\` (online) or \`vigil db import <dir>\` first`, { rule: 'database-empty' });
+      }
+      progress.update('matching', 0, packages.length);
+      const report = await matchInventory(packages, packageLookup(store), { hideUnfixed: !!opts.ignoreUnfixed });
+      progress.update('matching', packages.length, packages.length);
+      const ids = report.packages.flatMap((p) => p.matches.map((m) => m.id));
+      const ctx = await loadAdvisoryContext(store, ids);
+      result = buildScanResult({
+        target: collected.target, packages, errors: collected.errors, report, ctx,
+        createdAt: process.env.VIGIL_NOW ?? new Date().toISOString(), version: VERSION,
+      });
+    } finally {
+      await store.close();
+    }
+  } finally {
+    progress.stop();
+  }
+  const scanners = opts.scanners.split(',').map((s) => s.trim());
+  result.findings = result.findings.filter((f) => (f.type === 'malicious' ? scanners.includes('malware') : scanners.includes('vuln')));
+  if (opts.ignoreUnfixed) result.findings = result.findings.filter((f) => f.fixAvailable || f.type === 'malicious');
+  if (severities) result.findings = result.findings.filter((f) => severities.includes(f.severity));
+  if (opts.ignorefile) {
+    const rules = loadIgnoreFile(await readFile(opts.ignorefile), opts.ignorefile);
+    applyIgnores(result, rules, new Date());
+  }
+  await emit(result, opts);
+  const failing = result.findings.filter((f) => !f.suppressed && (!failOn || SEVERITY_ORDER.indexOf(f.severity) <= SEVERITY_ORDER.indexOf(failOn)));
+  if (opts.exitCode !== undefined && failing.length > 0) process.exitCode = Number(opts.exitCode);
+}
+
+async function emit(result: ScanResult, opts: ScanOpts) {
+  let text: string;
+  switch (opts.format) {
+    case 'json': text = renderJson(result); break;
+    case 'sarif': text = renderSarif(result); break;
+    case 'csv': text = renderCsv(result); break;
+    case 'cyclonedx': text = JSON.stringify(toCycloneDx(result, { vex: true }), null, 2) + '\n'; break;
+    case 'spdx': text = JSON.stringify(toSpdx(result), null, 2) + '\n'; break;
+    default: text = renderTable(result, { color: !opts.output && !!process.stdout.isTTY && !process.env.NO_COLOR, showSuppressed: !!opts.showSuppressed });
+  }
+  if (opts.output) await writeFile(opts.output, text);
+  else if (!(opts.quiet && opts.format === 'table')) process.stdout.write(text);
+}
+
+function scanOptions(c: Command): Command {
+  return c
+    .option('-f, --format <format>', `output format: ${FORMATS.join('|')}`, 'table')
+    .option('-o, --output <file>', 'write the report to a file')
+    .option('--severity <list>', 'only these severities (CRITICAL,HIGH,MEDIUM,LOW,NONE,UNKNOWN)')
+    .option('--ignore-unfixed', 'hide vulnerabilities with no fixed version')
+    .option('--exit-code <n>', 'exit with this code when findings remain (after filters and ignores)')
+    .option('--fail-on <severity>', 'with --exit-code: only findings of this severity or worse count')
+    .option('--ignorefile <file>', 'OpenVEX JSON or a YAML ignore list')
+    .option('--offline', 'never use the network (the database must be imported already)')
+    .option('--scanners <list>', 'vuln,malware', 'vuln,malware')
+    .option('--no-dev', 'leave out development-only dependencies')
+    .option('--show-suppressed', 'list suppressed findings in the table');
+}
+
+export function registerScanCommands(program: Command): void {
+  const scan = program.command('scan').description('scan a target for vulnerabilities and malicious packages');
+  scanOptions(scan.command('image').description('an image: registry reference, OCI layout dir, or docker-save archive').argument('<ref>')
+    .option('--platform <os/arch>', 'platform of a multi-platform image', 'linux/amd64')
+    .option('--username <user>', 'registry user').option('--password <password>', 'registry password (or VIGIL_REGISTRY_PASSWORD)'))
+    .action((ref: string, _o: unknown, cmd: Command) => runScan('image', ref, cmd));
+  scanOptions(scan.command('fs').description('a directory (lockfiles, installed packages)').argument('<dir>'))
+    .action((ref: string, _o: unknown, cmd: Command) => runScan('dir', ref, cmd));
+  scanOptions(scan.command('rootfs').description('a root filesystem: a mounted disk or snapshot').argument('<dir>'))
+    .action((ref: string, _o: unknown, cmd: Command) => runScan('rootfs', ref, cmd));
+  scanOptions(scan.command('zip').description('a function package (zip), with its layers').argument('<file>')
+    .option('--layer <zip...>', 'layer zips, applied under /opt'))
+    .action((ref: string, _o: unknown, cmd: Command) => runScan('zip', ref, cmd));
+  scanOptions(scan.command('repo').description('a git repository: a local path or clone URL').argument('<repo>')
+    .option('--ref <ref>', 'branch, tag or commit', 'HEAD'))
+    .action((ref: string, _o: unknown, cmd: Command) => runScan('git', ref, cmd));
+  scanOptions(scan.command('sbom').description('an SBOM: CycloneDX 1.4–1.6 JSON or SPDX 2.3 JSON').argument('<file>'))
+    .action((ref: string, _o: unknown, cmd: Command) => runScan('sbom', ref, cmd));
+
+  program.command('sbom').description('write an SBOM of a target, without matching').argument('<target>')
+    .option('-f, --format <format>', 'cyclonedx|spdx', 'cyclonedx')
+    .option('-o, --output <file>', 'write to a file')
+    .option('--kind <kind>', 'auto|dir|rootfs|image|zip|git', 'auto')
+    .option('--platform <os/arch>', 'platform of a multi-platform image', 'linux/amd64')
+    .option('--scanners <list>', 'vuln,malware', 'vuln,malware')
+    .action(async (ref: string, o: { format: string; output?: string; kind: string }, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<ScanOpts>();
+      const log = createLogger(opts.verbose ? 'debug' : 'warn');
+      const progress = scanProgress(opts);
+      let collected;
+      try {
+        collected = await inventoryOf(o.kind as TargetKind, ref, opts, log, progress);
+      } finally {
+        progress.stop();
+      }
+      const result: ScanResult = {
+        schemaVersion: 1, tool: { name: 'vigil', version: VERSION }, createdAt: process.env.VIGIL_NOW ?? new Date().toISOString(),
+        target: collected.target, packages: collected.packages, findings: [], unknown: [], errors: collected.errors, fixes: [],
+      };
+      if (o.format !== 'cyclonedx' && o.format !== 'spdx') throw new VigilError('VIGIL_INVALID_INPUT', `--format ${JSON.stringify(o.format)}: must be cyclonedx or spdx`, { rule: 'format-name' });
+      const text = JSON.stringify(o.format === 'spdx' ? toSpdx(result) : toCycloneDx(result, { vex: false }), null, 2) + '\n';
+      if (o.output) await writeFile(o.output, text);
+      else process.stdout.write(text);
+    });
+  void EXIT;
+}

@@ -1,0 +1,32 @@
+/**
+ * The extractors Vigil runs, listed explicitly and grouped (no registration by import side effect):
+ * "os" (distribution package databases), "language" (lockfiles, manifests, installed metadata,
+ * binaries), "all".
+ */
+import { dotnetExtractors } from './dotnet/index.ts';
+import { goExtractors } from './go/index.ts';
+import { javaExtractors } from './java/index.ts';
+import { javascriptExtractors } from './javascript/index.ts';
+import { osExtractors } from './os/index.ts';
+import { phpExtractors } from './php/index.ts';
+import { pythonExtractors } from './python/index.ts';
+import { rubyExtractors } from './ruby/index.ts';
+import { rustExtractors } from './rust/index.ts';
+import type { Extractor } from './types.ts';
+
+export type { Extractor, ExtractContext, OsInfo, ScanFile } from './types.ts';
+
+export const extractorGroups: Readonly<Record<'os' | 'language' | 'all', readonly Extractor[]>> = (() => {
+  const language = [...javascriptExtractors, ...pythonExtractors, ...goExtractors, ...rustExtractors, ...rubyExtractors, ...phpExtractors, ...javaExtractors, ...dotnetExtractors];
+  return { os: osExtractors, language, all: [...osExtractors, ...language] };
+})();
+
+/**
+ * The extractors a scan needs for its scanners: vulnerabilities need every package; malware
+ * (MAL-* advisories) needs the language packages only.
+ */
+export function extractorsFor(scanners: readonly string[]): readonly Extractor[] {
+  if (scanners.includes('vuln')) return extractorGroups.all;
+  if (scanners.includes('malware')) return extractorGroups.language;
+  return [];
+}

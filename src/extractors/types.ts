@@ -1,0 +1,55 @@
+/**
+ * Extractor plugins: one per ecosystem/format, named by its folder ("javascript/package-lock").
+ * `fileRequired` is cheap (path and size only) and decides which files an extractor sees;
+ * `extract` parses one file into packages. Extractors never walk a filesystem and never touch the
+ * database; a bad file is a recorded per-file error, never an exception that fails the scan.
+ */
+import type { Package } from '../model/index.ts';
+import type { FileError, FileInfo } from '../sources/types.ts';
+
+/** The operating system of the scanned filesystem, read once before extractors run. */
+export interface OsInfo {
+  /** os-release ID: "debian", "ubuntu", "alpine", "almalinux", "rocky", "rhel", "fedora", "opensuse-leap", "sles", "wolfi", "chainguard", ... */
+  id: string;
+  /** os-release VERSION_ID ("11", "3.18.4", "9.3") */
+  versionId?: string;
+  /** VERSION_CODENAME ("bullseye") */
+  codename?: string;
+  prettyName?: string;
+  /**
+   * The OSV ecosystem for this OS's packages, release included: "Debian:11", "Ubuntu:22.04:LTS",
+   * "Alpine:v3.18", "AlmaLinux:9", "Rocky Linux:9", "Red Hat:…"; undefined when the OS is unknown
+   * or unsupported (packages are still listed, without matching).
+   */
+  ecosystem?: string;
+}
+
+export interface ScanFile {
+  info: FileInfo;
+  /** the file's bytes (bounded by the source's limits) */
+  read(): Promise<Buffer>;
+}
+
+export interface ExtractContext {
+  /** the OS, when one was recognised */
+  os?: OsInfo;
+  /**
+   * Reads another file of the same filesystem (e.g. a parent pom.xml, a lockfile's package.json);
+   * symlinks resolved inside the root. Only files some extractor required are guaranteed readable
+   * for image sources; returns null when absent.
+   */
+  readFile(path: string): Promise<Buffer | null>;
+  /** per-file problems: push here and return what could be read */
+  fileErrors: FileError[];
+}
+
+export interface Extractor {
+  /** "<ecosystem>/<format>", equal to its folder path under src/extractors/ */
+  name: `${string}/${string}`;
+  version: number;
+  /** cheap: path and size only */
+  fileRequired(path: string, info: FileInfo): boolean;
+  extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]>;
+}
+
+export type { FileError, FileInfo };

@@ -1,0 +1,138 @@
+/**
+ * Turns an inventory and what matching found into a ScanResult: one finding per (package,
+ * advisory), with the vulnerability it belongs to (alias group), its severity from the best
+ * available CVSS vector (the advisory's own first, then the CVE's from enrichment), KEV, and the
+ * explanation matching recorded.
+ */
+import { cvssScore, type CveEnrichment, type OsvRecord, type Package, type ScanFinding, type ScanResult, type ScanTarget, type Severity } from '../model/index.ts';
+import type { MatchReport } from '../matching/index.ts';
+import type { Store } from '../store/index.ts';
+
+export interface AdvisoryContext {
+  records: Map<string, OsvRecord>;
+  groups: Map<string, string>;
+  enrichment: Map<string, CveEnrichment>;
+}
+
+/** Loads the full records, alias groups and CVE enrichment of the matched advisories. */
+export async function loadAdvisoryContext(store: Store, ids: Iterable<string>): Promise<AdvisoryContext> {
+  const all = [...new Set(ids)];
+  const records = new Map<string, OsvRecord>();
+  const groups = new Map<string, string>();
+  const enrichment = new Map<string, CveEnrichment>();
+  for (let i = 0; i < all.length; i += 500) {
+    const chunk = all.slice(i, i + 500);
+    for (const r of await store.db.selectFrom('vuln_records').select(['id', 'json']).where('id', 'in', chunk).execute()) records.set(r.id, JSON.parse(r.json));
+    for (const g of await store.db.selectFrom('vuln_groups').select(['member', 'group_id']).where('member', 'in', chunk).execute()) groups.set(g.member, g.group_id);
+  }
+  const cves = new Set<string>();
+  for (const r of records.values()) for (const a of [r.id, ...(r.aliases ?? []), ...(r.upstream ?? []), ...(r.related ?? [])]) if (/^CVE-\d+-\d+$/.test(a)) cves.add(a);
+  const cveList = [...cves];
+  for (let i = 0; i < cveList.length; i += 500) {
+    for (const e of await store.db.selectFrom('cve_enrichment').select(['cve', 'data']).where('cve', 'in', cveList.slice(i, i + 500)).execute()) enrichment.set(e.cve, JSON.parse(e.data));
+  }
+  return { records, groups, enrichment };
+}
+
+const WORD_SEVERITY: Record<string, Severity> = {
+  CRITICAL: 'CRITICAL', HIGH: 'HIGH', MODERATE: 'MEDIUM', MEDIUM: 'MEDIUM', LOW: 'LOW', NEGLIGIBLE: 'LOW', IMPORTANT: 'HIGH',
+};
+
+/** The finding's severity: malicious → CRITICAL; else the best CVSS vector; else a published word. */
+export function severityOf(record: OsvRecord | undefined, type: ScanFinding['type'], ctx: AdvisoryContext): { severity: Severity; cvss?: ScanFinding['cvss']; kev: boolean } {
+  const cves = record ? [record.id, ...(record.aliases ?? []), ...(record.upstream ?? [])].filter((a) => /^CVE-\d+-\d+$/.test(a)) : [];
+  const kev = cves.some((c) => !!ctx.enrichment.get(c)?.kev);
+  if (type === 'malicious') return { severity: 'CRITICAL', kev };
+  const scored: NonNullable<ScanFinding['cvss']>[] = [];
+  const tryVector = (vector: string, source: string) => {
+    try {
+      const s = cvssScore(vector);
+      scored.push({ version: s.version, vector, score: s.baseScore, source });
+    } catch {
+      // unscorable vectors are ignored here; `db show` still lists them
+    }
+  };
+  if (record) {
+    // the advisory's own vector first: distro and ecosystem sources know their package best
+    for (const s of record.severity ?? []) if (s.type.startsWith('CVSS')) tryVector(s.score, record.id);
+    for (const a of record.affected ?? []) for (const s of a.severity ?? []) if (s.type.startsWith('CVSS')) tryVector(s.score, record.id);
+  }
+  const best = (list: typeof scored) => [...list].sort((a, b) => b.version.localeCompare(a.version) || b.score - a.score)[0];
+  let cvss = best(scored);
+  if (!cvss) {
+    for (const c of cves) {
+      const e = ctx.enrichment.get(c);
+      if (e?.cvss4Vector) tryVector(e.cvss4Vector, `${c} (${e.cvss4Source ?? 'enrichment'})`);
+      if (e?.cvss3Vector) tryVector(e.cvss3Vector, `${c} (${e.cvss3Source ?? 'enrichment'})`);
+    }
+    // a DSA fixing several CVEs takes the worst of them
+    cvss = [...scored].sort((a, b) => b.score - a.score)[0];
+  }
+  if (cvss) {
+    const sev: Severity = cvss.score >= 9 ? 'CRITICAL' : cvss.score >= 7 ? 'HIGH' : cvss.score >= 4 ? 'MEDIUM' : cvss.score > 0 ? 'LOW' : 'NONE';
+    return { severity: sev, cvss, kev };
+  }
+  const word = String((record?.database_specific as { severity?: unknown } | undefined)?.severity ?? record?.affected?.map((a) => (a.ecosystem_specific as { severity?: unknown } | undefined)?.severity).find(Boolean) ?? '').toUpperCase();
+  return { severity: WORD_SEVERITY[word] ?? 'UNKNOWN', kev };
+}
+
+export function buildScanResult(args: {
+  target: ScanTarget;
+  packages: Package[];
+  errors: ScanResult['errors'];
+  report: MatchReport;
+  ctx: AdvisoryContext;
+  createdAt: string;
+  version: string;
+}): ScanResult {
+  const { packages, report, ctx } = args;
+  const indexOf = new Map<Package, number>(packages.map((p, i) => [p, i]));
+  const findings: ScanFinding[] = [];
+  const unknown: ScanResult['unknown'] = [];
+  const fixes: ScanResult['fixes'] = [];
+  for (const pr of report.packages) {
+    const packageIndex = indexOf.get(pr.package) ?? -1;
+    if (packageIndex < 0) continue;
+    for (const m of pr.matches) {
+      const record = ctx.records.get(m.id);
+      const sev = severityOf(record, m.type, ctx);
+      const d = m.detail;
+      findings.push({
+        type: m.type,
+        id: m.id,
+        vulnerability: ctx.groups.get(m.id) ?? m.id,
+        aliases: [...new Set([...(record?.aliases ?? m.aliases), ...(record?.upstream ?? [])])].sort(),
+        summary: m.summary ?? record?.summary,
+        severity: sev.severity,
+        ...(sev.cvss ? { cvss: sev.cvss } : {}),
+        kev: sev.kev,
+        packageIndex,
+        installedVersion: pr.package.version,
+        fixedVersion: d.fixedBy,
+        fixAvailable: d.fixAvailable,
+        explanation: {
+          record: d.record, searched: d.searched, scheme: d.scheme,
+          hit: d.hit.by === 'versions' ? d.hit : { by: 'range', range: d.hit.range, type: d.hit.type, events: d.hit.events as unknown as Record<string, string>[] },
+          fixed: d.fixed, fixedBy: d.fixedBy, fixAvailable: d.fixAvailable,
+          ...(d.status ? { status: d.status } : {}), ...(d.skipped?.length ? { skipped: d.skipped } : {}),
+        },
+        references: (record?.references ?? []).slice(0, 10).map((r) => r.url),
+      });
+    }
+    for (const u of pr.unknown) unknown.push({ packageIndex, id: u.id, reason: u.reason });
+    if (pr.fix) fixes.push({ packageIndex, version: pr.fix.version, closes: pr.fix.closes, ...(pr.fix.reason ? { reason: pr.fix.reason } : {}) });
+  }
+  const rank = (s: Severity) => ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE', 'UNKNOWN'].indexOf(s);
+  findings.sort((a, b) => a.packageIndex - b.packageIndex || rank(a.severity) - rank(b.severity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return {
+    schemaVersion: 1,
+    tool: { name: 'vigil', version: args.version },
+    createdAt: args.createdAt,
+    target: args.target,
+    packages,
+    findings,
+    unknown,
+    errors: args.errors,
+    fixes,
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * The inventory core: walks a ScanFS once, offers each file to the extractors whose
+ * `fileRequired` said yes, and gathers their packages into one inventory with the OS, the
+ * locations and layers, and the per-file errors. Extractors never walk; sources never parse.
+ */
+import type { Logger } from 'pino';
+import type { Package } from '../model/index.ts';
+import type { ExtractContext, Extractor, OsInfo } from '../extractors/types.ts';
+import type { ContentFilter, FileError, FileInfo, ScanFS } from '../sources/types.ts';
+
+export interface CollectOptions {
+  extractors: readonly Extractor[];
+  /** reads the OS from the filesystem (src/extractors/os/release) */
+  detectOs?: (readFile: (path: string) => Promise<Buffer | null>) => Promise<OsInfo | undefined>;
+  log?: Logger;
+  /** progress: files seen, files extracted */
+  onProgress?: (p: { phase: 'walk' | 'extract'; files: number; extracted: number; total?: number }) => void;
+}
+
+export interface CollectedInventory {
+  os?: OsInfo;
+  packages: Package[];
+  errors: FileError[];
+  stats: { files: number; extracted: number; packages: number };
+}
+
+/** Paths an image source must keep the contents of, beyond what extractors require. */
+export function contentFilterFor(extractors: readonly Extractor[], extraPaths: readonly string[] = []): ContentFilter {
+  const extra = new Set(extraPaths);
+  return (info: FileInfo) => extra.has(info.path) || OWNERSHIP_FILES.test(info.path) || extractors.some((e) => e.fileRequired(info.path, info));
+}
+
+/** dpkg's per-package file lists: who installed which file, for ownership of language packages. */
+const OWNERSHIP_FILES = /^var\/lib\/dpkg\/info\/[^/]+\.list$/;
+
+/**
+ * Directories where only the OS package manager installs language packages. A package found there
+ * belongs to an OS package and is matched through it, never a second time against its language
+ * ecosystem (where distro backports would make upstream ranges wrong).
+ */
+const OS_OWNED_DIRS: [RegExp, string][] = [
+  [/^usr\/lib\/python3\/dist-packages\//, 'dpkg'],
+  [/^usr\/lib\/python2\.\d+\/dist-packages\//, 'dpkg'],
+  [/^usr\/share\/nodejs\//, 'dpkg'],
+  [/^usr\/lib\/nodejs\//, 'dpkg'],
+  [/^usr\/lib\/ruby\/vendor_ruby\//, 'dpkg'],
+  [/^usr\/share\/rubygems-integration\//, 'dpkg'],
+  [/^usr\/share\/java\//, 'os'],
+  [/^usr\/lib(64)?\/python3\.\d+\/site-packages\//, 'os'],
+];
+
+function isOsEcosystemPackage(p: Package): boolean {
+  return /^(Debian|Ubuntu|Alpine|AlmaLinux|Rocky Linux|Red Hat|SUSE|openSUSE|Wolfi|Chainguard|Fedora)(:|$)/.test(p.ecosystem);
+}
+
+export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promise<CollectedInventory> {
+  const errors: FileError[] = [...fs.errors];
+  const readFile = async (path: string) => {
+    try {
+      return await fs.readFile(path);
+    } catch {
+      return null;
+    }
+  };
+  const os = opts.detectOs ? await opts.detectOs(readFile).catch((err) => {
+    errors.push({ path: 'etc/os-release', rule: 'parse-error', message: `cannot read the OS release: ${(err as Error).message}` });
+    return undefined;
+  }) : undefined;
+
+  // one walk: pair every file with the extractors that want it
+  const work: { info: FileInfo; extractor: Extractor }[] = [];
+  const dpkgLists: string[] = [];
+  let files = 0;
+  for await (const info of fs.entries()) {
+    if (info.kind !== 'file') continue;
+    files++;
+    if (OWNERSHIP_FILES.test(info.path)) dpkgLists.push(info.path);
+    for (const extractor of opts.extractors) {
+      let wanted = false;
+      try {
+        wanted = extractor.fileRequired(info.path, info);
+      } catch (err) {
+        errors.push({ path: info.path, rule: 'extractor-error', message: `${extractor.name}.fileRequired: ${(err as Error).message}` });
+      }
+      if (wanted) work.push({ info, extractor });
+    }
+    if (files % 5000 === 0) opts.onProgress?.({ phase: 'walk', files, extracted: 0 });
+  }
+
+  const packages: Package[] = [];
+  let extracted = 0;
+  for (const { info, extractor } of work) {
+    const ctx: ExtractContext = { os, readFile, fileErrors: [] };
+    try {
+      const found = await extractor.extract({ info, read: () => fs.readFile(info.path) }, ctx);
+      for (const p of found) {
+        p.foundBy ??= extractor.name;
+        if (!p.locations || p.locations.length === 0) p.locations = [info.path];
+        if (!p.layer && info.layer) p.layer = info.layer;
+        packages.push(p);
+      }
+    } catch (err) {
+      // an extractor that throws loses that file only
+      ctx.fileErrors.push({ path: info.path, rule: 'extractor-error', message: `${extractor.name}: ${(err as Error).message}` });
+    }
+    errors.push(...ctx.fileErrors);
+    extracted++;
+    if (extracted % 200 === 0) opts.onProgress?.({ phase: 'extract', files, extracted, total: work.length });
+  }
+  opts.onProgress?.({ phase: 'extract', files, extracted, total: work.length });
+
+  await markOsOwned(packages, os, dpkgLists, readFile);
+  const deduped = dedupe(packages);
+  deduped.sort((a, b) => cmp(a.ecosystem, b.ecosystem) || cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.locations?.[0] ?? '', b.locations?.[0] ?? ''));
+  opts.log?.debug({ files, extracted, packages: deduped.length, errors: errors.length }, 'inventory collected');
+  return { os, packages: deduped, errors, stats: { files, extracted, packages: deduped.length } };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One package per (ecosystem, name, version, extractor, first location). */
+function dedupe(packages: Package[]): Package[] {
+  const seen = new Map<string, Package>();
+  for (const p of packages) {
+    const key = [p.ecosystem, p.name, p.version, p.foundBy, p.locations?.[0] ?? ''].join('\0');
+    const prev = seen.get(key);
+    if (!prev) seen.set(key, p);
+    else if (p.dev === false || prev.dev === undefined) prev.dev = p.dev ?? prev.dev;
+  }
+  return [...seen.values()];
+}
+
+/**
+ * Marks language packages the OS package manager installed: by dpkg's file lists when the
+ * filesystem has them, else by the directories only the OS writes to.
+ */
+async function markOsOwned(packages: Package[], os: OsInfo | undefined, dpkgLists: string[], readFile: (p: string) => Promise<Buffer | null>) {
+  const candidates = packages.filter((p) => !isOsEcosystemPackage(p) && p.locations?.some((l) => OS_OWNED_DIRS.some(([re]) => re.test(l))));
+  if (candidates.length === 0) return;
+  const owner = new Map<string, string>();
+  if (dpkgLists.length) {
+    const wanted = new Set(candidates.flatMap((p) => p.locations ?? []).map((l) => '/' + l));
+    for (const list of dpkgLists) {
+      const buf = await readFile(list);
+      if (!buf) continue;
+      const pkg = list.slice(list.lastIndexOf('/') + 1, -'.list'.length).replace(/:.*$/, '');
+      for (const line of buf.toString('utf8').split('\n')) if (wanted.has(line)) owner.set(line.slice(1), pkg);
+    }
+  }
+  const eco = os?.ecosystem ?? os?.id ?? 'os';
+  for (const p of candidates) {
+    const loc = p.locations!.find((l) => OS_OWNED_DIRS.some(([re]) => re.test(l)))!;
+    p.ownedBy = `${eco}/${owner.get(loc) ?? 'unknown'}`;
+  }
+}
