@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Extractor } from '../extractors/types.ts';
+import type { FileInfo, ScanFS } from '../sources/types.ts';
+import { collectInventory, contentFilterFor } from './index.ts';
+
+function memFs(files: Record<string, string>, layer = { index: 0, digest: 'sha256:aa' }): ScanFS {
+  const infos: FileInfo[] = Object.keys(files).sort().map((path) => ({ path, kind: 'file', size: files[path].length, layer }));
+  return {
+    target: { kind: 'dir', ref: 'mem' },
+    errors: [{ path: 'dev/null', rule: 'device-file', message: 'not read' }],
+    async *entries() { yield* infos; },
+    async stat(p) { return infos.find((i) => i.path === p) ?? null; },
+    async readFile(p) { if (!(p in files)) throw new Error(`no ${p}`); return Buffer.from(files[p]); },
+    async close() {},
+  };
+}
+
+const lines: Extractor = {
+  name: 'test/lines', version: 1,
+  fileRequired: (path) => path.endsWith('.lst'),
+  async extract(file, ctx) {
+    const text = (await file.read()).toString();
+    if (text.startsWith('!')) throw new Error('bang');
+    if (text.startsWith('?')) { ctx.fileErrors.push({ path: file.info.path, rule: 'parse-error', message: 'question' }); return []; }
+    return text.trim().split('\n').map((l) => { const [ecosystem, name, version] = l.split(' '); return { ecosystem, name, version }; });
+  },
+};
+
+test('one walk, extractors get their files, errors recorded per file, OS-owned language packages marked', async () => {
+  const fs = memFs({
+    'app/a.lst': 'npm lodash 4.17.4\nnpm lodash 4.17.4\n',
+    'usr/lib/python3/dist-packages/b.lst': 'PyPI requests 2.25.1\n',
+    'var/lib/dpkg/info/python3-requests.list': '/usr/lib/python3/dist-packages/b.lst\n',
+    'broken.lst': '!',
+    'odd.lst': '?',
+    'etc/os-release': 'ID=debian\n',
+  });
+  const inv = await collectInventory(fs, {
+    extractors: [lines],
+    detectOs: async (read) => ((await read('etc/os-release'))?.toString().includes('debian') ? { id: 'debian', versionId: '11', ecosystem: 'Debian:11' } : undefined),
+  });
+  assert.equal(inv.os?.ecosystem, 'Debian:11');
+  assert.deepEqual(inv.packages.map((p) => `${p.ecosystem}/${p.name}@${p.version} ${p.locations} ${p.foundBy} ${p.ownedBy ?? ''}`), [
+    'PyPI/requests@2.25.1 usr/lib/python3/dist-packages/b.lst test/lines Debian:11/python3-requests',
+    'npm/lodash@4.17.4 app/a.lst test/lines ',
+  ]);
+  assert.equal(inv.packages[1].layer?.digest, 'sha256:aa');
+  assert.deepEqual(inv.errors.map((e) => `${e.path} ${e.rule}`).sort(), ['broken.lst extractor-error', 'dev/null device-file', 'odd.lst parse-error']);
+});
+
+test('the content filter keeps what extractors need and the dpkg file lists', () => {
+  const f = contentFilterFor([lines], ['etc/os-release']);
+  const info = (path: string): FileInfo => ({ path, kind: 'file', size: 1 });
+  assert.equal(f(info('x.lst')), true);
+  assert.equal(f(info('etc/os-release')), true);
+  assert.equal(f(info('var/lib/dpkg/info/libc6:amd64.list')), true);
+  assert.equal(f(info('usr/bin/ls')), false);
+});
