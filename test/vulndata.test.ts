@@ -95,11 +95,17 @@ describe('vulndata end to end (SQLite, CLI)', { skip: !existsSync(VULNDATA) && '
     const rapid = vigil(home, ['--json', 'db', 'show', 'CVE-2023-44487']).json();
     assert.ok(rapid.aliases.some((a: string) => a.startsWith('GO-')) || rapid.related.some((a: string) => a.startsWith('GO-')), JSON.stringify(rapid.aliases));
     assert.ok(rapid.kev.length === 1);
-    // a DSA shown by its id carries the KEV entry of the CVE it fixes
+    // a DSA fixing one CVE is that vulnerability: shown by either id, with the CVE's KEV entry
     const dsa = vigil(home, ['--json', 'db', 'show', 'DSA-5352-1']).json();
-    assert.ok(dsa.related.includes('CVE-2023-23529'));
+    assert.equal(dsa.id, 'CVE-2023-23529');
+    assert.ok(dsa.aliases.includes('DSA-5352-1'));
     assert.ok(dsa.kev.some((k: { cve: string }) => k.cve === 'CVE-2023-23529'));
-    assert.ok(dsa.affected.every((a: { ecosystem: string }) => a.ecosystem.startsWith('Debian:')));
+    assert.ok(dsa.affected.some((a: { ecosystem: string; name: string }) => a.ecosystem === 'Debian:11' && a.name === 'wpewebkit'));
+    // a DSA fixing several CVEs stays one advisory, linked to each of them
+    const multi = vigil(home, ['--json', 'db', 'show', 'DSA-5376-1']).json();
+    assert.equal(multi.id, 'DSA-5376-1');
+    assert.ok(['CVE-2023-25690', 'CVE-2023-27522'].every((c) => multi.related.includes(c)));
+    assert.ok(multi.affected.every((a: { ecosystem: string }) => a.ecosystem.startsWith('Debian:')));
     const missing = vigil(home, ['db', 'show', 'CVE-1900-0001']);
     assert.equal(missing.code, 4);
     assert.match(missing.stderr, /no vulnerability with id or alias "CVE-1900-0001"/);

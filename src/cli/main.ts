@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { VigilError } from '../model/index.ts';
 import { registerDbCommands } from './db.ts';
+import { registerScanCommands } from './scan.ts';
 import { EXIT } from './exit.ts';
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerDbCommands(program);
+  registerScanCommands(program);
   return program;
 }
 

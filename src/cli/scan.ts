@@ -13,6 +13,7 @@ import { collectInventory, contentFilterFor } from '../inventory/index.ts';
 import { extractorsFor } from '../extractors/index.ts';
 import { detectOs, OS_RELEASE_PATHS } from '../extractors/os/index.ts';
 import { openTarget, type TargetKind } from '../sources/index.ts';
+import { loadDockerConfig } from '../sources/registry/index.ts';
 import { renderCsv, renderJson, renderSarif, renderTable } from '../integrations/report/index.ts';
 import { readSbom, toCycloneDx, toSpdx } from '../integrations/sbom/index.ts';
 import { applyIgnores, loadIgnoreFile } from '../integrations/ignore/index.ts';
@@ -76,13 +77,18 @@ function parseSeverities(s: string | undefined): Severity[] | undefined {
 async function inventoryOf(kind: TargetKind, ref: string, opts: ScanOpts, log: Logger, progress: ReturnType<typeof scanProgress>) {
   const scanners = opts.scanners.split(',').map((s) => s.trim());
   const extractors = extractorsFor(scanners);
+  const password = opts.password ?? process.env.VIGIL_REGISTRY_PASSWORD;
+  const dockerConfig = kind === 'image' ? await loadDockerConfig().catch(() => undefined) : undefined;
   const fs = await openTarget(ref, kind, {
-    contentFilter: contentFilterFor(extractors, OS_RELEASE_PATHS),
+    filter: contentFilterFor(extractors, OS_RELEASE_PATHS),
     platform: opts.platform,
-    auth: opts.username ? { username: opts.username, password: opts.password ?? '' } : undefined,
-    layers: opts.layer,
-    gitRef: opts.ref,
-    onProgress: (p: { phase: string; done: number; total?: number }) => progress.update(p.phase, p.done, p.total),
+    registry: {
+      ...(opts.username ? { credentials: { username: opts.username, password: password ?? '' } } : {}),
+      ...(dockerConfig ? { dockerConfig } : {}),
+    },
+    zipLayers: opts.layer,
+    rev: opts.ref,
+    onLayer: (ev) => progress.update('layers', ev.phase === 'done' ? ev.index + 1 : ev.index, ev.count),
   });
   try {
     const inv = await collectInventory(fs, {
@@ -115,7 +121,7 @@ async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Pr
     let collected: { target: ScanTarget; packages: Package[]; errors: ScanResult['errors'] };
     if (kind === 'sbom') {
       const sb = readSbom(await readFile(ref), ref);
-      collected = { target: { kind: 'sbom', ref, ...sb.target }, packages: sb.packages, errors: [] };
+      collected = { target: { ...sb.target, kind: 'sbom', ref }, packages: sb.packages, errors: [] };
     } else {
       collected = await inventoryOf(kind, ref, opts, log, progress);
     }

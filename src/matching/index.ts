@@ -16,8 +16,8 @@
  */
 import { normalizePackageName, type Inventory, type OsvRecord, type Package } from '../model/index.ts';
 import {
-  compileAffected, evaluateCompiled, locate, rankUniverse,
-  type CompiledAffected, type Located, type MatchDetail, type Universe, type Verdict,
+  compileAffected, evaluateCompiled, isClean, locate, rankUniverse,
+  type CompiledAffected, type EvaluateOptions, type Located, type MatchDetail, type ParseCache, type Universe, type Verdict,
 } from './ranges.ts';
 import { packageKey, targetOf, isOsEcosystem, type Target } from './targets.ts';
 
@@ -38,10 +38,32 @@ export interface AffectedGroup {
   universes: Map<string, Universe>;
   /** ids of withdrawn records naming the package (never matched) */
   withdrawn: string[];
+  /** fix guidance candidates, built on the first fix guidance asked of the group */
+  fix?: FixCandidates;
+}
+
+/** Every fixed version the group's advisories name, ready for {@link fixGuidance}. */
+interface FixCandidates {
+  /** the ecosystem's scheme id (of the first entry that has one) */
+  ecoScheme?: string;
+  /** distinct fixed versions the eco scheme ranks, by (rank, string) */
+  sorted: FixCandidate[];
+  /** record id → the highest eco-scheme rank of its fixed versions */
+  maxRank: Map<string, number>;
+}
+
+interface FixCandidate {
+  value: string;
+  loc: Located;
+  rank: number;
+  /** memo: every entry of the group judges this version "not affected" */
+  clean?: boolean;
+  /** memo: the records that do not judge it "not affected" (affected or unknown) */
+  dirty?: Set<string>;
 }
 
 /** Compiles the entries of `records` that name (ecosystem, name) exactly. */
-export function buildGroup(ecosystem: string, name: string, records: Iterable<OsvRecord>): AffectedGroup {
+export function buildGroup(ecosystem: string, name: string, records: Iterable<OsvRecord>, cache?: ParseCache): AffectedGroup {
   const norm = normalizePackageName(ecosystem, name);
   const entries: AffectedGroup['entries'] = [];
   const withdrawn: string[] = [];
@@ -56,7 +78,7 @@ export function buildGroup(ecosystem: string, name: string, records: Iterable<Os
     for (const a of record.affected ?? []) {
       if (!a.package || a.package.ecosystem !== ecosystem) continue;
       if (normalizePackageName(ecosystem, a.package.name) !== norm) continue;
-      entries.push({ record, compiled: compileAffected(record.id, a, ecosystem) });
+      entries.push({ record, compiled: compileAffected(record.id, a, ecosystem, cache) });
     }
   }
   return { ecosystem, name: norm, entries, universes: rankUniverse(entries.map((e) => e.compiled)), withdrawn };
@@ -73,6 +95,8 @@ function parseRow(row: AdvisoryRow): OsvRecord {
 export class AdvisoryIndex {
   private readonly byKey = new Map<string, { ecosystem: string; name: string; records: OsvRecord[]; group?: AffectedGroup }>();
   private count = 0;
+  /** parsed bounds and installed versions, shared by every group of the index */
+  readonly parseCache: ParseCache = new Map();
 
   static fromRecords(records: Iterable<OsvRecord>): AdvisoryIndex {
     const ix = new AdvisoryIndex();
@@ -108,7 +132,7 @@ export class AdvisoryIndex {
   groupByKey(key: string): AffectedGroup | undefined {
     const slot = this.byKey.get(key);
     if (!slot) return undefined;
-    slot.group ??= buildGroup(slot.ecosystem, slot.name, slot.records);
+    slot.group ??= buildGroup(slot.ecosystem, slot.name, slot.records, this.parseCache);
     return slot.group;
   }
 
@@ -211,6 +235,7 @@ export function matchInGroup(
   group: AffectedGroup | undefined,
   opts: MatchOptions = {},
   counter?: { evaluations: number },
+  cache?: ParseCache,
 ): PackageReport {
   const report: PackageReport = {
     package: pkg,
@@ -219,18 +244,29 @@ export function matchInGroup(
     unknown: [],
   };
   if (!group || group.entries.length === 0) return report;
-  const at = locate(target.version, group.universes);
+  const at = locate(target.version, group.universes, cache);
+  const evalOpts: EvaluateOptions = { name: target.name };
   // one verdict per record (a record's entries are consecutive in the group): a hit in any of its
   // entries wins, then unknown, then not affected
   const entries = group.entries;
-  for (let i = 0; i < entries.length;) {
+  const n = entries.length;
+  let evaluations = 0;
+  for (let i = 0; i < n;) {
     const record = entries[i].record;
-    let best: Verdict | undefined;
-    for (; i < entries.length && entries[i].record === record; i++) {
-      if (best && 'affected' in best && best.affected) continue;
-      const v = evaluateCompiled(entries[i].compiled, at, { name: target.name });
-      if (counter) counter.evaluations++;
-      if (!best || ('affected' in v && v.affected) || ('unknown' in v && !('unknown' in best))) best = v;
+    let best: Verdict | undefined; // an affected or unknown verdict
+    let affected = false;
+    for (; i < n && entries[i].record === record; i++) {
+      if (affected) continue;
+      evaluations++;
+      const c = entries[i].compiled;
+      if (isClean(c, at)) continue; // not affected: the common answer, found without an explanation
+      const v = evaluateCompiled(c, at, evalOpts);
+      if ('affected' in v) {
+        if (v.affected) {
+          best = v;
+          affected = true;
+        }
+      } else if (!best) best = v;
     }
     if (!best) continue;
     if ('unknown' in best) {
@@ -242,10 +278,56 @@ export function matchInGroup(
       report.matches.push(m);
     }
   }
+  if (counter) counter.evaluations += evaluations;
   if (report.matches.length > 1) report.matches.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (report.unknown.length > 1) report.unknown.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (report.matches.length > 0 && opts.fixGuidance !== false) report.fix = fixGuidance(group, at, report.matches);
   return report;
+}
+
+/** The fixed versions of a group, ranked and sorted once (the part of fix guidance that does not depend on the installed version). */
+function fixCandidates(group: AffectedGroup): FixCandidates {
+  if (group.fix) return group.fix;
+  const ecoScheme = group.entries.find((e) => e.compiled.schemeId)?.compiled.schemeId;
+  const sorted: FixCandidate[] = [];
+  const maxRank = new Map<string, number>();
+  if (ecoScheme) {
+    const rankOf = new Map<string, number | string>();
+    for (const { record, compiled } of group.entries) {
+      for (const b of compiled.fixedBounds) {
+        let rank = rankOf.get(b.value);
+        if (rank === undefined) {
+          const loc = locate(b.value, group.universes);
+          rank = loc.rank(ecoScheme);
+          rankOf.set(b.value, rank);
+          if (typeof rank === 'number') sorted.push({ value: b.value, loc, rank });
+        }
+        if (typeof rank === 'number') {
+          const prev = maxRank.get(record.id);
+          if (prev === undefined || rank > prev) maxRank.set(record.id, rank);
+        }
+      }
+    }
+    sorted.sort((a, b) => a.rank - b.rank || a.value.localeCompare(b.value));
+  }
+  return (group.fix = { ecoScheme, sorted, maxRank });
+}
+
+/** Does every entry of the group judge the candidate "not affected"? (memoized) */
+function cleanEverywhere(group: AffectedGroup, c: FixCandidate): boolean {
+  if (c.clean === undefined) c.clean = c.dirty ? c.dirty.size === 0 : group.entries.every(({ compiled }) => isClean(compiled, c.loc));
+  return c.clean;
+}
+
+/** Does every entry of the group, except those of the `ignore`d records, judge the candidate "not affected"? */
+function cleanExcept(group: AffectedGroup, c: FixCandidate, ignore: ReadonlySet<string>): boolean {
+  if (!c.dirty) {
+    c.dirty = new Set();
+    for (const { record, compiled } of group.entries) if (!isClean(compiled, c.loc)) c.dirty.add(record.id);
+    c.clean = c.dirty.size === 0;
+  }
+  for (const id of c.dirty) if (!ignore.has(id)) return false;
+  return true;
 }
 
 /**
@@ -254,50 +336,39 @@ export function matchInGroup(
  * A candidate that any advisory leaves unknown is not recommended.
  */
 export function fixGuidance(group: AffectedGroup, at: Located, open: readonly Match[]): FixGuidance {
-  const ecoScheme = group.entries.find((e) => e.compiled.schemeId)?.compiled.schemeId;
+  const { ecoScheme, sorted, maxRank } = fixCandidates(group);
   const closes = open.map((m) => m.id).sort();
   if (!ecoScheme) return { version: null, closes, reason: `no version scheme for ${group.ecosystem}` };
   const installed = at.rank(ecoScheme);
   if (typeof installed === 'string') return { version: null, closes, reason: installed };
-  const seen = new Set<string>();
-  const candidates: { value: string; loc: Located; rank: number }[] = [];
-  const fixableAbove = new Set<string>();
-  for (const { record, compiled } of group.entries) {
-    for (const b of compiled.fixedBounds) {
-      if (seen.has(b.value)) {
-        if (candidates.some((c) => c.value === b.value)) fixableAbove.add(record.id);
-        continue;
-      }
-      seen.add(b.value);
-      const loc = locate(b.value, group.universes);
-      const rank = loc.rank(ecoScheme);
-      if (typeof rank === 'number' && rank > installed) {
-        candidates.push({ value: b.value, loc, rank });
-        fixableAbove.add(record.id);
-      }
-    }
+  // the candidates above the installed version: a suffix of the sorted list
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid].rank <= installed) lo = mid + 1;
+    else hi = mid;
   }
-  candidates.sort((a, b) => a.rank - b.rank || a.value.localeCompare(b.value));
+  const first = lo;
+  for (let i = first; i < sorted.length; i++) if (cleanEverywhere(group, sorted[i])) return { version: sorted[i].value, closes };
   // open advisories no version above the installed one fixes
-  const unfixable = new Set(open.filter((m) => !m.detail.fixAvailable && !fixableAbove.has(m.id)).map((m) => m.id));
-  const cleanAt = (c: { loc: Located }, ignore: ReadonlySet<string>) => group.entries.every(({ record, compiled }) => {
-    if (ignore.has(record.id)) return true;
-    const v = evaluateCompiled(compiled, c.loc);
-    return 'affected' in v && !v.affected;
-  });
-  for (const c of candidates) if (cleanAt(c, new Set())) return { version: c.value, closes };
+  const unfixable = new Set(open.filter((m) => !m.detail.fixAvailable && !((maxRank.get(m.id) ?? -Infinity) > installed)).map((m) => m.id));
   const out: FixGuidance = {
     version: null,
     closes,
-    reason: candidates.length === 0
+    reason: first === sorted.length
       ? 'no advisory names a fixed version above the installed one'
       : unfixable.size > 0
         ? `no fix exists for ${[...unfixable].sort().join(', ')}`
         : 'no fixed version named by the advisories leaves every advisory of the package closed',
   };
   if (unfixable.size > 0 && unfixable.size < open.length) {
-    const p = candidates.find((c) => cleanAt(c, unfixable));
-    if (p) out.partial = { version: p.value, leavesOpen: [...unfixable].sort() };
+    for (let i = first; i < sorted.length; i++) {
+      if (cleanExcept(group, sorted[i], unfixable)) {
+        out.partial = { version: sorted[i].value, leavesOpen: [...unfixable].sort() };
+        break;
+      }
+    }
   }
   return out;
 }
@@ -329,7 +400,7 @@ export function matchInventorySync(packages: readonly Package[], index: Advisory
       continue;
     }
     report.stats.searched++;
-    finish(report, matchInGroup(pkg, t, index.groupByKey(t.key), opts, report.stats));
+    finish(report, matchInGroup(pkg, t, index.groupByKey(t.key), opts, report.stats, index.parseCache));
   }
   return report;
 }
@@ -342,6 +413,7 @@ export function matchInventorySync(packages: readonly Package[], index: Advisory
 export async function matchInventory(packages: readonly Package[], source: AdvisoryIndex | AdvisoryLookup, opts: MatchOptions = {}): Promise<MatchReport> {
   if (source instanceof AdvisoryIndex) return matchInventorySync(packages, source, opts);
   const groups = new Map<string, AffectedGroup>();
+  const cache: ParseCache = new Map();
   const report = emptyReport(packages.length);
   for (const pkg of packages) {
     const t = targetOf(pkg);
@@ -358,10 +430,10 @@ export async function matchInventory(packages: readonly Package[], source: Advis
     let g = groups.get(t.key);
     if (!g) {
       const rows = await source(t.ecosystem, t.name);
-      g = buildGroup(t.ecosystem, t.name, rows.map(parseRow));
+      g = buildGroup(t.ecosystem, t.name, rows.map(parseRow), cache);
       groups.set(t.key, g);
     }
-    finish(report, matchInGroup(pkg, t, g, opts, report.stats));
+    finish(report, matchInGroup(pkg, t, g, opts, report.stats, cache));
   }
   return report;
 }
@@ -376,17 +448,21 @@ export interface AffectedPackage {
 interface IndexedPackage {
   inventory: string;
   package: Package;
+  /** identity of the package in findAffected's results (built on its first hit) */
+  dedupe?: string;
 }
 
 /**
  * Packages of many inventories by (exact ecosystem, normalized searched name) and then by searched
  * version, so that one advisory is evaluated once per distinct version. Built once when the
  * inventories change; the reverse lookup ({@link findAffected}) then touches only the packages the
- * advisory names.
+ * advisory names, and parses each distinct installed version once for the life of the index.
  */
 export class InventoryIndex {
   private readonly byKey = new Map<string, Map<string, IndexedPackage[]>>();
   private count = 0;
+  /** parsed installed versions and advisory bounds, shared by every findAffected call */
+  readonly parseCache: ParseCache = new Map();
 
   constructor(inventories: Iterable<Inventory> = []) {
     for (const inv of inventories) this.add(inv);
@@ -415,6 +491,10 @@ export class InventoryIndex {
   }
 }
 
+function dedupeKey(p: IndexedPackage): string {
+  return (p.dedupe ??= `${p.inventory}\u0000${p.package.ecosystem}\u0000${p.package.name}\u0000${p.package.version}\u0000${(p.package.locations ?? []).join('|')}`);
+}
+
 /**
  * Every package in `inventories` that `record` affects, and every one whose verdict is unknown.
  * Withdrawn records affect nothing.
@@ -423,28 +503,36 @@ export function findAffected(record: OsvRecord, inventories: InventoryIndex | It
   const index = inventories instanceof InventoryIndex ? inventories : new InventoryIndex(inventories);
   if (record.withdrawn) return [];
   const out: AffectedPackage[] = [];
-  const done = new Set<string>(); // (key, version) already judged by an earlier entry of this record
+  const from: IndexedPackage[] = []; // the index slot of each result
+  const done = new Set<readonly IndexedPackage[]>(); // (key, version) already judged affected by an earlier entry of this record
   for (const a of record.affected ?? []) {
     if (!a.package?.ecosystem || !a.package.name) continue;
     const key = packageKey(a.package.ecosystem, a.package.name);
     const byVersion = index.versions(key);
     if (!byVersion) continue;
-    const compiled = compileAffected(record.id, a, a.package.ecosystem);
+    const compiled = compileAffected(record.id, a, a.package.ecosystem, index.parseCache);
     const universes = rankUniverse([compiled]);
+    const evalOpts: EvaluateOptions = { name: a.package.name };
     for (const [version, pkgs] of byVersion) {
-      const dk = `${key}\u0000${version}`;
-      if (done.has(dk)) continue;
-      const v = evaluateCompiled(compiled, locate(version, universes), { name: a.package.name });
+      if (done.has(pkgs)) continue;
+      const at = locate(version, universes, index.parseCache);
+      if (isClean(compiled, at)) continue;
+      const v = evaluateCompiled(compiled, at, evalOpts);
       if ('affected' in v && !v.affected) continue;
-      if ('affected' in v) done.add(dk);
+      if ('affected' in v) done.add(pkgs);
       const verdict = 'unknown' in v ? { unknown: v.unknown } : v;
-      for (const p of pkgs) out.push({ inventory: p.inventory, package: p.package, verdict });
+      for (const p of pkgs) {
+        out.push({ inventory: p.inventory, package: p.package, verdict });
+        from.push(p);
+      }
     }
   }
-  // a hit from a later entry replaces an unknown from an earlier one
+  // a hit from a later entry replaces an unknown from an earlier one; the same package listed
+  // twice in an inventory is reported once
   const best = new Map<string, AffectedPackage>();
-  for (const r of out) {
-    const k = `${r.inventory}\u0000${r.package.ecosystem}\u0000${r.package.name}\u0000${r.package.version}\u0000${(r.package.locations ?? []).join('|')}`;
+  for (let i = 0; i < out.length; i++) {
+    const r = out[i];
+    const k = dedupeKey(from[i]);
     const prev = best.get(k);
     if (!prev || ('unknown' in prev.verdict && !('unknown' in r.verdict))) best.set(k, r);
   }

@@ -79,6 +79,14 @@ interface CompiledRange {
   allVersions: boolean;
   /** set when the range cannot be evaluated (unparseable bound, no scheme) */
   error?: string;
+  /** set by {@link rankUniverse}: the ranks and kinds (0 introduced, 1 fixed, 2 last_affected) of `events`, and the limits' ranks */
+  evRank?: Int32Array;
+  evKind?: Uint8Array;
+  limRank?: Int32Array;
+  /** the hit a walk opened at event i gives (built on first use) */
+  hits?: ({ events: OsvEvent[]; fixedBy: string | null } | undefined)[];
+  /** the hit of an all-versions range (built on first use) */
+  allHit?: OsvEvent[];
 }
 
 interface Listed {
@@ -125,7 +133,7 @@ function message(e: unknown): string {
  * Parses one `affected` entry. Never throws: unparseable bounds make their range "unknown".
  * Ranks are not assigned here (see {@link rankUniverse}).
  */
-export function compileAffected(record: string, affected: OsvAffected, ecosystem = affected.package?.ecosystem ?? ''): CompiledAffected {
+export function compileAffected(record: string, affected: OsvAffected, ecosystem = affected.package?.ecosystem ?? '', cache?: ParseCache): CompiledAffected {
   const schemeId = schemeIdForEcosystem(ecosystem);
   const status = typeof affected.database_specific?.status === 'string' ? affected.database_specific.status : undefined;
   const out: CompiledAffected = {
@@ -138,7 +146,7 @@ export function compileAffected(record: string, affected: OsvAffected, ecosystem
     for (const value of affected.versions ?? []) {
       // a listed version the scheme can't read can still hit by exact string
       try {
-        out.listed.push({ value, v: scheme.parse(value), rank: 0 });
+        out.listed.push({ value, v: parseWith(scheme, schemeId, value, cache), rank: 0 });
       } catch { /* exact match only */ }
     }
   }
@@ -172,7 +180,7 @@ export function compileAffected(record: string, affected: OsvAffected, ecosystem
       }
       if (kind === 'limit' && value === '*') continue; // "*" = no limit
       try {
-        const b: Bound = { kind, value, v: scheme.parse(value), rank: 0 };
+        const b: Bound = { kind, value, v: parseWith(scheme, rid, value, cache), rank: 0 };
         (kind === 'limit' ? range.limits : range.events).push(b);
         if (kind === 'fixed') out.fixedBounds.push(b);
       } catch (err) {
@@ -244,7 +252,11 @@ export function rankUniverse(entries: readonly CompiledAffected[]): Map<string, 
   // the walk needs events in version order; the sort is stable, so equal versions keep the
   // record's order
   for (const c of entries) {
-    for (const r of c.ranges) if (!r.error) r.events.sort((a, b) => a.rank - b.rank);
+    for (const r of c.ranges) {
+      if (r.error) continue;
+      r.events.sort((a, b) => a.rank - b.rank);
+      prepareRange(r);
+    }
     c.listedByRank = new Map();
     for (const l of c.listed) if (!c.listedByRank.has(l.rank)) c.listedByRank.set(l.rank, l.value);
     c.fixedSorted = [...new Set([...c.fixedBounds].sort((a, b) => a.rank - b.rank).map((b) => b.value))];
@@ -271,32 +283,93 @@ export interface Located {
   rank(schemeId: string): number | string;
 }
 
-/** Parses `version` lazily, once per scheme, and ranks it in `universes`. */
-export function locate(version: string, universes: ReadonlyMap<string, Universe>): Located {
-  const cache = new Map<string, number | string>();
-  return {
-    raw: version,
-    rank(schemeId) {
-      let r = cache.get(schemeId);
-      if (r === undefined) {
-        const u = universes.get(schemeId);
-        const scheme = u?.scheme ?? SCHEMES[schemeId];
-        r = u?.exact.get(version);
-        if (r !== undefined) {
-          cache.set(schemeId, r);
-          return r;
-        }
-        try {
-          const v = scheme.parse(version);
-          r = u ? rankIn(u, v) : 0;
-        } catch (err) {
-          r = `installed version: ${message(err)}`;
-        }
-        cache.set(schemeId, r);
-      }
-      return r;
-    },
-  };
+/**
+ * Parsed versions by scheme id and version string (a version the scheme refuses: the error's
+ * message). Shared by the entries of an {@link AdvisoryIndex} or the packages of an inventory
+ * index, so that a version string recurring across packages and advisories is parsed once.
+ */
+export type ParseCache = Map<string, Map<string, Version | string>>;
+
+/** Entries per scheme kept by a {@link ParseCache} before it starts over (a bound on memory). */
+const PARSE_CACHE_MAX = 250_000;
+
+/** Parses `value` in `scheme`, through `cache` when given; throws as `scheme.parse` does. */
+function parseWith(scheme: VersionScheme, schemeId: string, value: string, cache: ParseCache | undefined): Version {
+  const v = parseCached(scheme, schemeId, value, cache);
+  if (typeof v === 'string') throw new Error(v);
+  return v;
+}
+
+/** The parsed version, or the parse error's message. */
+function parseCached(scheme: VersionScheme | undefined, schemeId: string, value: string, cache: ParseCache | undefined): Version | string {
+  if (!cache) {
+    try {
+      return scheme!.parse(value);
+    } catch (err) {
+      return message(err);
+    }
+  }
+  let m = cache.get(schemeId);
+  if (!m) cache.set(schemeId, (m = new Map()));
+  let v = m.get(value);
+  if (v === undefined) {
+    try {
+      v = scheme!.parse(value);
+    } catch (err) {
+      v = message(err);
+    }
+    if (m.size >= PARSE_CACHE_MAX) m.clear();
+    m.set(value, v);
+  }
+  return v;
+}
+
+/** A {@link Located} that keeps the ranks of its (usually one or two) schemes in fields. */
+class LocatedVersion implements Located {
+  private id0: string | undefined;
+  private r0: number | string = 0;
+  private id1: string | undefined;
+  private r1: number | string = 0;
+  private more: Map<string, number | string> | undefined;
+
+  constructor(readonly raw: string, private readonly universes: ReadonlyMap<string, Universe>, private readonly cache: ParseCache | undefined) {}
+
+  rank(schemeId: string): number | string {
+    if (this.id0 === schemeId) return this.r0;
+    if (this.id1 === schemeId) return this.r1;
+    if (this.more) {
+      const m = this.more.get(schemeId);
+      if (m !== undefined) return m;
+    }
+    const r = this.compute(schemeId);
+    if (this.id0 === undefined) {
+      this.id0 = schemeId;
+      this.r0 = r;
+    } else if (this.id1 === undefined) {
+      this.id1 = schemeId;
+      this.r1 = r;
+    } else {
+      (this.more ??= new Map()).set(schemeId, r);
+    }
+    return r;
+  }
+
+  private compute(schemeId: string): number | string {
+    const u = this.universes.get(schemeId);
+    const exact = u?.exact.get(this.raw);
+    if (exact !== undefined) return exact;
+    const v = parseCached(u?.scheme ?? SCHEMES[schemeId], schemeId, this.raw, this.cache);
+    if (typeof v === 'string') return `installed version: ${v}`;
+    return u ? rankIn(u, v) : 0;
+  }
+}
+
+/**
+ * Parses `version` lazily, once per scheme, and ranks it in `universes`. With `cache`, a version
+ * string already parsed in that scheme is not parsed again.
+ */
+export function locate(version: string, universes: ReadonlyMap<string, Universe>, cache?: ParseCache): Located {
+  return new LocatedVersion(version, universes, cache);
 }
 
 /** Options of {@link evaluateCompiled}. */
@@ -308,23 +381,53 @@ export interface EvaluateOptions {
 }
 
 /**
+ * True when {@link evaluateCompiled} would answer "not affected" (no hit, no unknown), found
+ * without building an explanation. The hot paths ask this first: most evaluations end here.
+ */
+export function isClean(c: CompiledAffected, at: Located, useVersions = true): boolean {
+  if (c.status === 'not-affected') return true;
+  if (useVersions) {
+    if (c.listedExact.size > 0 && c.listedExact.has(at.raw)) return false;
+    if (c.listed.length > 0 && c.schemeId) {
+      const r = at.rank(c.schemeId);
+      if (typeof r === 'string') return false;
+      if (c.listedByRank ? c.listedByRank.has(r) : c.listed.some((x) => x.rank === r)) return false;
+    }
+  }
+  const ranges = c.ranges;
+  for (let i = 0; i < ranges.length; i++) {
+    const range = ranges[i];
+    if (range.error !== undefined || range.allVersions) return false;
+    const r = at.rank(range.schemeId);
+    if (typeof r === 'string' || walkIndex(range, r) >= 0) return false;
+  }
+  return true;
+}
+
+/**
  * OSV evaluation of one compiled entry for one located version: `versions[]` first (exact string,
  * then scheme equality), then each ECOSYSTEM/SEMVER range walked in version order. A hit wins over
  * an unknown range; no hit with any unknown range (or an unparseable installed version) is unknown.
  */
 export function evaluateCompiled(c: CompiledAffected, at: Located, opts: EvaluateOptions = {}): Verdict {
   if (c.status === 'not-affected') return { affected: false };
-  let hit: { hit: MatchHit; scheme: string; fixedBy: string | null } | undefined;
+  let hit: MatchHit | undefined;
+  let scheme = '';
+  let fixedBy: string | null = null;
   let unknown: string[] | undefined;
   if (opts.useVersions !== false) {
     if (c.listedExact.has(at.raw)) {
-      hit = { hit: { by: 'versions', version: at.raw }, scheme: c.schemeId ?? 'exact', fixedBy: null };
+      hit = { by: 'versions', version: at.raw };
+      scheme = c.schemeId ?? 'exact';
     } else if (c.listed.length > 0 && c.schemeId) {
       const r = at.rank(c.schemeId);
       if (typeof r === 'string') (unknown ??= []).push(r);
       else {
         const l = c.listedByRank ? c.listedByRank.get(r) : c.listed.find((x) => x.rank === r)?.value;
-        if (l !== undefined) hit = { hit: { by: 'versions', version: l }, scheme: c.schemeId, fixedBy: null };
+        if (l !== undefined) {
+          hit = { by: 'versions', version: l };
+          scheme = c.schemeId;
+        }
       }
     }
   }
@@ -335,7 +438,8 @@ export function evaluateCompiled(c: CompiledAffected, at: Located, opts: Evaluat
         continue;
       }
       if (range.allVersions) {
-        hit = { hit: { by: 'range', range: range.index, type: range.type, events: range.events.map(toEvent) }, scheme: range.schemeId, fixedBy: null };
+        hit = { by: 'range', range: range.index, type: range.type, events: (range.allHit ??= range.events.map(toEvent)) };
+        scheme = range.schemeId;
         break;
       }
       const r = at.rank(range.schemeId);
@@ -345,7 +449,9 @@ export function evaluateCompiled(c: CompiledAffected, at: Located, opts: Evaluat
       }
       const w = walk(range, r);
       if (w) {
-        hit = { hit: { by: 'range', range: range.index, type: range.type, events: w.events }, scheme: range.schemeId, fixedBy: w.fixedBy };
+        hit = { by: 'range', range: range.index, type: range.type, events: w.events };
+        scheme = range.schemeId;
+        fixedBy = w.fixedBy;
         break;
       }
     }
@@ -359,13 +465,12 @@ export function evaluateCompiled(c: CompiledAffected, at: Located, opts: Evaluat
   }
   // fix: the closing fixed event of the hit range; for a list hit, the range that also covers the
   // version, else the lowest fixed bound above it
-  let fixedBy = hit.fixedBy;
-  if (hit.hit.by === 'versions') fixedBy = fixForListed(c, at);
+  if (hit.by === 'versions') fixedBy = fixForListed(c, at);
   const detail: MatchDetail = {
     record: c.record,
     searched: { ecosystem: c.ecosystem, name: opts.name ?? c.name, version: at.raw },
-    scheme: hit.scheme,
-    hit: hit.hit,
+    scheme,
+    hit,
     fixed: c.fixedSorted ?? [...new Set(c.fixedBounds.map((b) => b.value))],
     fixedBy,
     fixAvailable: fixedBy !== null,
@@ -397,29 +502,70 @@ function toEvent(b: Bound): OsvEvent {
   return { [b.kind]: b.value } as OsvEvent;
 }
 
+const KIND_CODE = { introduced: 0, fixed: 1, last_affected: 2, limit: 3 } as const;
+
+/** The ranks and kinds of a ranged range's events as typed arrays, for {@link walkIndex}. */
+function prepareRange(range: CompiledRange): void {
+  const n = range.events.length;
+  range.evRank = new Int32Array(n);
+  range.evKind = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    range.evRank[i] = range.events[i].rank;
+    range.evKind[i] = KIND_CODE[range.events[i].kind];
+  }
+  range.limRank = Int32Array.from(range.limits, (l) => l.rank);
+  range.hits = undefined;
+  range.allHit = undefined;
+}
+
 /**
  * The walk of the OSV spec over events sorted by version: introduced (v ≥ it) opens, fixed (v ≥ it)
- * and last_affected (v > it) close; limits (if any) require v < some limit. Returns the bracketing
- * events when affected, else undefined.
+ * and last_affected (v > it) close; limits (if any) require v < some limit. Returns the index of
+ * the event that opened the interval holding rank `r`, or -1 when not affected.
  */
-function walk(range: CompiledRange, r: number): { events: OsvEvent[]; fixedBy: string | null } | undefined {
-  if (range.limits.length > 0 && !range.limits.some((l) => r < l.rank)) return undefined;
-  const evs = range.events;
+function walkIndex(range: CompiledRange, r: number): number {
+  if (!range.evRank) prepareRange(range);
+  const lim = range.limRank!;
+  if (lim.length > 0) {
+    let below = false;
+    for (let i = 0; i < lim.length; i++) if (r < lim[i]) below = true;
+    if (!below) return -1;
+  }
+  const ranks = range.evRank!;
+  const kinds = range.evKind!;
   let open = -1;
-  for (let i = 0; i < evs.length; i++) {
-    const e = evs[i];
-    if (e.kind === 'introduced') {
-      if (open < 0 && r >= e.rank) open = i;
+  for (let i = 0; i < ranks.length; i++) {
+    const k = kinds[i];
+    if (k === 0) {
+      if (open < 0 && r >= ranks[i]) open = i;
     } else if (open >= 0) {
-      if (e.kind === 'fixed' ? r >= e.rank : r > e.rank) open = -1;
+      if (k === 1 ? r >= ranks[i] : r > ranks[i]) open = -1;
     }
   }
+  return open;
+}
+
+/** The bracketing events of the interval holding rank `r` (shared, built once per interval), or undefined. */
+function walk(range: CompiledRange, r: number): { events: OsvEvent[]; fixedBy: string | null } | undefined {
+  const open = walkIndex(range, r);
   if (open < 0) return undefined;
-  const close = evs.slice(open + 1).find((e) => e.kind !== 'introduced');
-  return {
-    events: close ? [toEvent(evs[open]), toEvent(close)] : [toEvent(evs[open])],
-    fixedBy: close?.kind === 'fixed' ? close.value : null,
-  };
+  const hits = (range.hits ??= []);
+  let h = hits[open];
+  if (!h) {
+    const evs = range.events;
+    let close: Bound | undefined;
+    for (let i = open + 1; i < evs.length; i++) {
+      if (evs[i].kind !== 'introduced') {
+        close = evs[i];
+        break;
+      }
+    }
+    h = hits[open] = {
+      events: close ? [toEvent(evs[open]), toEvent(close)] : [toEvent(evs[open])],
+      fixedBy: close?.kind === 'fixed' ? close.value : null,
+    };
+  }
+  return h;
 }
 
 const pureCache = new WeakMap<OsvAffected, Map<string, { c: CompiledAffected; u: Map<string, Universe> }>>();

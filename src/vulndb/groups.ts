@@ -3,7 +3,8 @@
  * GHSA ↔ PYSEC ↔ GO ↔ RUSTSEC), so they form one group, found by union-find over the alias graph.
  * `upstream` and `related` are links, not identity: a DSA or an ALSA erratum lists several CVEs it
  * fixes, and merging through them would chain unrelated CVEs into one giant "vulnerability". Links
- * are followed when a vulnerability is shown (see query.ts), not when groups are formed.
+ * are followed when a vulnerability is shown (see query.ts), not when groups are formed — except a
+ * record with exactly one upstream id (ALPINE-CVE-…, a DSA fixing a single CVE), which joins it.
  */
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/index.ts';
@@ -35,6 +36,15 @@ export async function recomputeGroups(trx: Transaction<Database>, touched: Set<s
   };
   for (const { id } of await trx.selectFrom('vuln_records').select('id').execute()) find(id);
   for (const { record_id, alias } of await trx.selectFrom('vuln_aliases').select(['record_id', 'alias']).where('kind', '=', 'alias').execute()) union(record_id, alias);
+  // a record derived from exactly one upstream vulnerability (ALPINE-CVE-…, a DSA fixing one CVE)
+  // is that vulnerability as far as findings go; with several upstreams it stays a link
+  const upstream = new Map<string, string[]>();
+  for (const { record_id, alias } of await trx.selectFrom('vuln_aliases').select(['record_id', 'alias']).where('kind', '=', 'upstream').execute()) {
+    const list = upstream.get(record_id);
+    if (list) list.push(alias);
+    else upstream.set(record_id, [alias]);
+  }
+  for (const [record, list] of upstream) if (list.length === 1) union(record, list[0]);
 
   const groups = new Map<string, string[]>();
   for (const m of parent.keys()) {

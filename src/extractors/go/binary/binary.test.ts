@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import type { ExtractContext, ScanFile } from '../../types.ts';
+import { goBinaryExtractor, parseGoBuildInfo, parseModInfo } from './index.ts';
+
+const td = (p: string): string => new URL(`testdata/${p}`, import.meta.url).pathname;
+const file = (path: string, data: Buffer, mode = 0o100755): ScanFile => ({ info: { path, kind: 'file', size: data.length, mode }, read: async () => data });
+const ctx = (): ExtractContext => ({ readFile: async () => null, fileErrors: [] });
+const brief = (ps: { name: string; version: string }[]): string[] => ps.map((p) => `${p.name}@${p.version}`);
+
+test('Go 1.19 binary (inline layout, built from testdata/src with vendored modules)', async () => {
+  const c = ctx();
+  const pkgs = await goBinaryExtractor.extract(file('usr/bin/hello', readFileSync(td('happy/hello-go1.19'))), c);
+  // the main module is "(devel)" and skipped; the replaced module is reported as its replacement
+  assert.deepEqual(brief(pkgs), ['example.com/greet@1.2.3', 'example.com/newgreet@1.1.0', 'stdlib@1.19.8']);
+  assert.equal(pkgs[0].purl, 'pkg:golang/example.com/greet@v1.2.3');
+  assert.equal(pkgs[2].purl, 'pkg:golang/stdlib@1.19.8');
+  assert.deepEqual(pkgs[0].locations, ['usr/bin/hello']);
+  assert.equal(pkgs[0].foundBy, 'go/binary');
+  assert.deepEqual(c.fileErrors, []);
+});
+
+test('pre-1.18 pointer layout (hand-made ELF, see make-pointer-fixture.mjs)', () => {
+  const r = parseGoBuildInfo(readFileSync(td('happy/pointer-go1.16.elf')));
+  assert.ok(r && 'info' in r);
+  assert.equal(r.info.layout, 'pointer');
+  assert.equal(r.info.goVersion, 'go1.16.15');
+  assert.equal(r.info.path, 'example.com/hello');
+  assert.deepEqual(r.info.deps.map((d) => [d.path, d.version, d.replace?.path]), [
+    ['example.com/greet', 'v1.2.3', undefined], ['example.com/oldgreet', 'v1.0.0', 'example.com/newgreet'],
+  ]);
+});
+
+test('module info lines: main module with a version, local replacements skipped', async () => {
+  const mi = parseModInfo('path\tx/cmd\nmod\tx\tv0.4.0\th1:x\ndep\ta/b\tv1.0.0\n=>\t../b\t\t\ndep\tc/d\tv0.0.0-20200101000000-abcdefabcdef\th1:y\nbuild\tvcs.revision=abc\n');
+  assert.equal(mi.main?.version, 'v0.4.0');
+  assert.equal(mi.deps[0].replace?.path, '../b');
+  assert.equal(mi.settings['vcs.revision'], 'abc');
+  const { buildInfoPackages } = await import('./index.ts');
+  assert.deepEqual(brief(buildInfoPackages({ ...mi, goVersion: 'go1.22rc1', layout: 'inline' }, 'f')), ['x@0.4.0', 'c/d@0.0.0-20200101000000-abcdefabcdef', 'stdlib@1.22rc1']);
+});
+
+test('the installed Go toolchain itself, when present (real binary, stdlib only)', { skip: !existsSync('/usr/lib/go-1.19/bin/gofmt') && 'no Go toolchain installed' }, async () => {
+  const pkgs = await goBinaryExtractor.extract(file('usr/lib/go-1.19/bin/gofmt', readFileSync('/usr/lib/go-1.19/bin/gofmt')), ctx());
+  assert.deepEqual(brief(pkgs), ['stdlib@1.19.8']);
+});
+
+test('sad: garbage after the magic is a recorded error; scripts and non-Go files yield nothing', async () => {
+  const c = ctx();
+  assert.deepEqual(await goBinaryExtractor.extract(file('bad', readFileSync(td('sad/bad-inline.elf'))), c), []);
+  assert.equal(c.fileErrors.length, 1);
+  assert.equal(c.fileErrors[0].rule, 'go-buildinfo');
+  assert.deepEqual(await goBinaryExtractor.extract(file('s', readFileSync(td('sad/script.sh'))), c), []);
+  assert.deepEqual(await goBinaryExtractor.extract(file('z', Buffer.alloc(100)), c), []);
+  assert.equal(c.fileErrors.length, 1);
+});
+
+test('fileRequired: executable bit, size limit, obvious non-binaries', () => {
+  const fr = (p: string, size: number, mode?: number): boolean => goBinaryExtractor.fileRequired(p, { path: p, kind: 'file', size, mode });
+  assert.equal(fr('usr/bin/kubectl', 50e6, 0o100755), true);
+  assert.equal(fr('usr/bin/kubectl', 50e6, 0o100644), false);
+  assert.equal(fr('usr/bin/huge', 300e6, 0o100755), false);
+  assert.equal(fr('opt/run.sh', 1000, 0o100755), false);
+  assert.equal(fr('app/tool.exe', 1000, undefined), true);
+  assert.equal(fr('app/tool', 1000, undefined), false);
+});

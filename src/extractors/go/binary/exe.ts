@@ -1,0 +1,194 @@
+/**
+ * Just enough of ELF, Mach-O and PE to find a named section and to map a virtual address to a file
+ * offset. Pure: bytes in, a table out; malformed headers give `undefined` or a shorter table,
+ * never an exception. Shared with rust/auditable (which looks for the `.dep-v0` section).
+ *
+ * References: the ELF gABI (https://refspecs.linuxfoundation.org/elf/gabi4+/ch4.sheader.html),
+ * Apple's <mach-o/loader.h>, Microsoft's PE format
+ * (https://learn.microsoft.com/windows/win32/debug/pe-format).
+ */
+
+export interface ExeSection {
+  name: string;
+  /** virtual address of the section's first byte (PE: image base included) */
+  addr: number;
+  /** file offset of the section's bytes; 0 with `fileSize` 0 when it has none (.bss) */
+  offset: number;
+  /** bytes present in the file */
+  fileSize: number;
+}
+
+export interface Exe {
+  format: 'elf' | 'macho' | 'pe';
+  littleEndian: boolean;
+  /** 4 or 8 */
+  ptrSize: number;
+  sections: ExeSection[];
+  /** ELF program headers (PT_LOAD) as extra address ranges, for binaries without section headers */
+  segments: ExeSection[];
+}
+
+/** Recognises an executable by its magic number, without parsing it. */
+export function exeFormat(buf: Buffer): Exe['format'] | undefined {
+  if (buf.length < 64) return undefined;
+  if (buf[0] === 0x7f && buf[1] === 0x45 && buf[2] === 0x4c && buf[3] === 0x46) return 'elf';
+  const m = buf.readUInt32LE(0);
+  if (m === 0xfeedfacf || m === 0xfeedface || m === 0xcffaedfe || m === 0xcefaedfe) return 'macho';
+  if (buf[0] === 0x4d && buf[1] === 0x5a) return 'pe';
+  return undefined;
+}
+
+/** Parses the section table of an ELF, Mach-O (thin) or PE file; undefined when it is none of them or broken. */
+export function parseExe(buf: Buffer): Exe | undefined {
+  try {
+    switch (exeFormat(buf)) {
+      case 'elf': return parseElf(buf);
+      case 'macho': return parseMachO(buf);
+      case 'pe': return parsePe(buf);
+      default: return undefined;
+    }
+  } catch {
+    // a RangeError from a truncated or lying header: not an executable we can read
+    return undefined;
+  }
+}
+
+/** The bytes of the named section, or undefined. */
+export function sectionData(buf: Buffer, exe: Exe, names: string[]): Buffer | undefined {
+  for (const s of exe.sections) {
+    if (names.includes(s.name) && s.fileSize > 0 && s.offset + s.fileSize <= buf.length) return buf.subarray(s.offset, s.offset + s.fileSize);
+  }
+  return undefined;
+}
+
+/** Reads `n` bytes at a virtual address, or undefined when no section or segment holds them. */
+export function readAt(buf: Buffer, exe: Exe, addr: number, n: number): Buffer | undefined {
+  for (const s of [...exe.sections, ...exe.segments]) {
+    if (s.fileSize > 0 && addr >= s.addr && addr + n <= s.addr + s.fileSize) {
+      const off = s.offset + (addr - s.addr);
+      if (off + n <= buf.length) return buf.subarray(off, off + n);
+    }
+  }
+  return undefined;
+}
+
+function num(buf: Buffer, off: number, size: number, le: boolean): number {
+  switch (size) {
+    case 2: return le ? buf.readUInt16LE(off) : buf.readUInt16BE(off);
+    case 4: return le ? buf.readUInt32LE(off) : buf.readUInt32BE(off);
+    default: return Number(le ? buf.readBigUInt64LE(off) : buf.readBigUInt64BE(off));
+  }
+}
+
+function cstr(buf: Buffer, off: number, max: number): string {
+  let end = off;
+  while (end < buf.length && end - off < max && buf[end] !== 0) end++;
+  return buf.toString('latin1', off, end);
+}
+
+function parseElf(buf: Buffer): Exe | undefined {
+  const is64 = buf[4] === 2;
+  const le = buf[5] !== 2;
+  const w = is64 ? 8 : 4;
+  const phoff = num(buf, is64 ? 0x20 : 0x1c, w, le);
+  const shoff = num(buf, is64 ? 0x28 : 0x20, w, le);
+  const phentsize = num(buf, is64 ? 0x36 : 0x2a, 2, le);
+  const phnum = num(buf, is64 ? 0x38 : 0x2c, 2, le);
+  const shentsize = num(buf, is64 ? 0x3a : 0x2e, 2, le);
+  const shnum = num(buf, is64 ? 0x3c : 0x30, 2, le);
+  const shstrndx = num(buf, is64 ? 0x3e : 0x32, 2, le);
+  const segments: ExeSection[] = [];
+  for (let i = 0; i < phnum && phoff + (i + 1) * phentsize <= buf.length; i++) {
+    const p = phoff + i * phentsize;
+    if (num(buf, p, 4, le) !== 1) continue; // PT_LOAD
+    segments.push(is64
+      ? { name: '', offset: num(buf, p + 8, 8, le), addr: num(buf, p + 16, 8, le), fileSize: num(buf, p + 32, 8, le) }
+      : { name: '', offset: num(buf, p + 4, 4, le), addr: num(buf, p + 8, 4, le), fileSize: num(buf, p + 16, 4, le) });
+  }
+  const raw: { nameOff: number; type: number; addr: number; offset: number; size: number }[] = [];
+  for (let i = 0; i < shnum && shoff + (i + 1) * shentsize <= buf.length; i++) {
+    const s = shoff + i * shentsize;
+    raw.push(is64
+      ? { nameOff: num(buf, s, 4, le), type: num(buf, s + 4, 4, le), addr: num(buf, s + 16, 8, le), offset: num(buf, s + 24, 8, le), size: num(buf, s + 32, 8, le) }
+      : { nameOff: num(buf, s, 4, le), type: num(buf, s + 4, 4, le), addr: num(buf, s + 12, 4, le), offset: num(buf, s + 16, 4, le), size: num(buf, s + 20, 4, le) });
+  }
+  const strtab = raw[shstrndx];
+  const sections = raw.map((r) => ({
+    name: strtab ? cstr(buf, strtab.offset + r.nameOff, 256) : '',
+    addr: r.addr,
+    offset: r.offset,
+    fileSize: r.type === 8 ? 0 : r.size, // SHT_NOBITS
+  }));
+  return { format: 'elf', littleEndian: le, ptrSize: w, sections, segments };
+}
+
+function parseMachO(buf: Buffer): Exe | undefined {
+  const m = buf.readUInt32LE(0);
+  const le = m === 0xfeedfacf || m === 0xfeedface;
+  const is64 = m === 0xfeedfacf || m === 0xcffaedfe;
+  const ncmds = num(buf, 16, 4, le);
+  let p = is64 ? 32 : 28;
+  const sections: ExeSection[] = [];
+  for (let i = 0; i < ncmds && p + 8 <= buf.length; i++) {
+    const cmd = num(buf, p, 4, le);
+    const size = num(buf, p + 4, 4, le);
+    if (size < 8) break;
+    if (cmd === 0x19 || cmd === 0x1) {
+      const w = cmd === 0x19 ? 8 : 4;
+      const nsects = num(buf, p + 8 + 16 + 4 * w + 8, 4, le);
+      let s = p + 8 + 16 + 4 * w + 16;
+      const secSize = cmd === 0x19 ? 80 : 68;
+      for (let j = 0; j < nsects && s + secSize <= buf.length; j++, s += secSize) {
+        const type = num(buf, s + 32 + 2 * w + 16, 4, le) & 0xff; // flags: S_ZEROFILL = 1
+        sections.push({
+          name: cstr(buf, s, 16),
+          addr: num(buf, s + 32, w, le),
+          offset: num(buf, s + 32 + 2 * w, 4, le),
+          fileSize: type === 1 ? 0 : num(buf, s + 32 + w, w, le),
+        });
+      }
+    }
+    p += size;
+  }
+  return { format: 'macho', littleEndian: le, ptrSize: is64 ? 8 : 4, sections, segments: [] };
+}
+
+function parsePe(buf: Buffer): Exe | undefined {
+  const pe = buf.readUInt32LE(0x3c);
+  if (buf.readUInt32LE(pe) !== 0x00004550) return undefined; // "PE\0\0"
+  const nsec = buf.readUInt16LE(pe + 6);
+  const optSize = buf.readUInt16LE(pe + 20);
+  const opt = pe + 24;
+  const magic = buf.readUInt16LE(opt);
+  const is64 = magic === 0x20b;
+  const imageBase = is64 ? Number(buf.readBigUInt64LE(opt + 24)) : buf.readUInt32LE(opt + 28);
+  const sections: ExeSection[] = [];
+  for (let i = 0, s = opt + optSize; i < nsec && s + 40 <= buf.length; i++, s += 40) {
+    sections.push({
+      name: cstr(buf, s, 8),
+      addr: imageBase + buf.readUInt32LE(s + 12),
+      offset: buf.readUInt32LE(s + 20),
+      fileSize: buf.readUInt32LE(s + 16),
+    });
+  }
+  return { format: 'pe', littleEndian: true, ptrSize: is64 ? 8 : 4, sections, segments: [] };
+}
+
+/** Largest file the binary extractors open. */
+export const MAX_BINARY_BYTES = 200 * 1024 * 1024;
+
+// executable-bit files that are certainly not compiled programs (scripts, libraries' sources, data)
+const NOT_BINARY = /\.(sh|bash|py|pyc|pl|pm|rb|js|mjs|cjs|ts|php|lua|tcl|txt|md|rst|html?|css|json|ya?ml|toml|xml|ini|conf|cfg|csv|desktop|service|png|jpe?g|gif|svg|ico|gz|xz|bz2|zst|zip|jar|war|tar|h|c|cc|cpp|go|rs|java|class|o|a|la|pc|mo|po)$/i;
+
+/**
+ * fileRequired for compiled binaries, from path and mode only: an executable bit set (or a
+ * `.exe` name when the source has no modes), at most MAX_BINARY_BYTES, and no tell-tale
+ * non-binary extension. Shared libraries (`.so`) without an executable bit are not offered.
+ */
+export function isCandidateBinary(path: string, info: { kind: string; size: number; mode?: number }): boolean {
+  if (info.kind !== 'file' || info.size < 64 || info.size > MAX_BINARY_BYTES) return false;
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  if (NOT_BINARY.test(base)) return false;
+  if (info.mode === undefined) return /\.exe$/i.test(base);
+  return (info.mode & 0o111) !== 0 || /\.exe$/i.test(base);
+}

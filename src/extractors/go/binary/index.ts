@@ -1,0 +1,62 @@
+/**
+ * go/binary: the modules compiled into a Go executable, from the build info the linker embeds
+ * (what `go version -m` prints), plus the Go toolchain itself as the module "stdlib".
+ */
+import { makePurl, type Package } from '../../../model/index.ts';
+import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { exeFormat, isCandidateBinary } from './exe.ts';
+import { type GoBuildInfo, type GoModule, parseGoBuildInfo } from './parse.ts';
+
+export { parseGoBuildInfo, parseModInfo, type GoBuildInfo, type GoModule } from './parse.ts';
+export { isCandidateBinary, parseExe, sectionData, exeFormat, type Exe, type ExeSection } from './exe.ts';
+
+const NAME = 'go/binary';
+
+/** A Go module as a Package: version without Go's leading "v" (OSV's Go spelling), purl with it. */
+export function goPackage(path: string, version: string, location: string, foundBy: string): Package {
+  const slash = path.lastIndexOf('/');
+  return {
+    ecosystem: 'Go',
+    name: path,
+    version: version.startsWith('v') ? version.slice(1) : version,
+    purl: makePurl('golang', slash > 0 ? path.slice(0, slash) : undefined, path.slice(slash + 1), version),
+    locations: [location],
+    foundBy,
+  };
+}
+
+/** A local directory replacement (`=> ../fork`) has no version and is not a published module. */
+const isLocalPath = (p: string): boolean => p.startsWith('./') || p.startsWith('../') || p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p);
+
+/** Turns decoded build info into packages (pure; exported for tests). */
+export function buildInfoPackages(info: GoBuildInfo, location: string): Package[] {
+  const out: Package[] = [];
+  const add = (m: GoModule): void => {
+    const eff = m.replace ?? m;
+    if (!eff.path || isLocalPath(eff.path) || !eff.version || eff.version === '(devel)') return;
+    out.push(goPackage(eff.path, eff.version, location, NAME));
+  };
+  if (info.main) add(info.main);
+  for (const d of info.deps) add(d);
+  // "go1.21.5" → "1.21.5"; a "devel go1.22-abcdef" toolchain has no release to match
+  const m = /^go(\d+(?:\.\d+)*(?:(?:rc|beta)\d+)?)/.exec(info.goVersion);
+  if (m) out.push({ ecosystem: 'Go', name: 'stdlib', version: m[1], purl: makePurl('golang', undefined, 'stdlib', m[1]), locations: [location], foundBy: NAME });
+  return out;
+}
+
+export const goBinaryExtractor: Extractor = {
+  name: NAME,
+  version: 1,
+  fileRequired: (path, info) => isCandidateBinary(path, info),
+  async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
+    const buf = await file.read();
+    if (!exeFormat(buf)) return [];
+    const r = parseGoBuildInfo(buf);
+    if (!r) return [];
+    if ('problem' in r) {
+      ctx.fileErrors.push({ path: file.info.path, rule: 'go-buildinfo', message: `${file.info.path}: Go build info found but unreadable: ${r.problem}` });
+      return [];
+    }
+    return buildInfoPackages(r.info, file.info.path);
+  },
+};

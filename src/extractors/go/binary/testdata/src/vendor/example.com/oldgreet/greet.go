@@ -1,0 +1,3 @@
+package oldgreet
+
+func Hello() string { return "hello again" }

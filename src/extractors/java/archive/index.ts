@@ -1,0 +1,33 @@
+/**
+ * java/archive: Maven artifacts inside JAR/WAR/EAR files (and nested ones), located as
+ * "app.war!/WEB-INF/lib/x.jar".
+ */
+import type { Package } from '../../../model/index.ts';
+import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { mavenPackage } from '../pom/maven.ts';
+import { scanJavaArchive } from './parse.ts';
+
+export { scanJavaArchive, parseManifest, parseProperties, manifestCoordinate, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits, type JavaCoordinate } from './parse.ts';
+
+const NAME = 'java/archive';
+const ARCHIVE = /\.(jar|war|ear|rar|sar|par|jpi|hpi|kar|nar|aar)$/i;
+
+export const javaArchiveExtractor: Extractor = {
+  name: NAME,
+  version: 1,
+  fileRequired: (path, info) => info.kind === 'file' && ARCHIVE.test(path) && info.size < 512 * 1024 * 1024,
+  async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
+    const path = file.info.path;
+    const { coordinates, problems } = await scanJavaArchive(await file.read(), path);
+    for (const p of problems) ctx.fileErrors.push({ path: p.location, rule: 'java-archive', message: `${p.location}: ${p.message}` });
+    const seen = new Set<string>();
+    const out: Package[] = [];
+    for (const c of coordinates) {
+      const key = `${c.group}:${c.artifact}@${c.version}@${c.location}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(mavenPackage(c.group, c.artifact, c.version, c.location, NAME));
+    }
+    return out;
+  },
+};

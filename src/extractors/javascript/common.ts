@@ -1,0 +1,135 @@
+/**
+ * Helpers shared by the npm-ecosystem extractors: building a Package with its purl, merging
+ * duplicates, and turning a parser's outcome into packages plus per-file errors.
+ */
+import { makePurl, VigilError, type Package } from '../../model/index.ts';
+import type { ExtractContext } from '../types.ts';
+
+/** A problem with one entry of a file; the rest of the file is still read. */
+export interface EntryProblem {
+  rule: string;
+  message: string;
+}
+
+/** What a pure lockfile parser returns. */
+export interface ParseOutput {
+  packages: Package[];
+  problems: EntryProblem[];
+}
+
+/** `@scope/name` → ["@scope", "name"]; `name` → [undefined, "name"]. */
+export function splitScope(name: string): [string | undefined, string] {
+  if (name.startsWith('@')) {
+    const i = name.indexOf('/');
+    if (i > 0) return [name.slice(0, i), name.slice(i + 1)];
+  }
+  return [undefined, name];
+}
+
+/** The npm purl: `pkg:npm/%40scope/name@1.0.0`. */
+export function npmPurl(name: string, version: string): string {
+  const [scope, local] = splitScope(name);
+  return makePurl('npm', scope, local, version);
+}
+
+/** A valid npm package name (https://github.com/npm/validate-npm-package-name), loosely: no spaces, no leading dot. */
+export function looksLikeNpmName(name: string): boolean {
+  return /^(@[^\s/@]+\/)?[^\s/@.][^\s/]*$/.test(name);
+}
+
+export function npmPackage(p: { name: string; version: string; location: string; foundBy: string; dev?: boolean; licenses?: string[] }): Package {
+  const pkg: Package = {
+    ecosystem: 'npm',
+    name: p.name,
+    version: p.version,
+    purl: npmPurl(p.name, p.version),
+    locations: [p.location],
+    foundBy: p.foundBy,
+  };
+  if (p.dev !== undefined) pkg.dev = p.dev;
+  if (p.licenses && p.licenses.length) pkg.licenses = p.licenses;
+  return pkg;
+}
+
+/**
+ * Merges packages that share ecosystem, name and version (a lockfile can list one version at
+ * several nested paths): dev only when every occurrence is dev; licenses and locations united.
+ * Output is sorted by name then version, for reproducible results.
+ */
+export function mergePackages(pkgs: Package[]): Package[] {
+  const byKey = new Map<string, Package>();
+  for (const p of pkgs) {
+    const key = `${p.ecosystem}\0${p.name}\0${p.version}`;
+    const seen = byKey.get(key);
+    if (!seen) {
+      byKey.set(key, { ...p, locations: p.locations ? [...p.locations] : undefined, licenses: p.licenses ? [...p.licenses] : undefined });
+      continue;
+    }
+    if (seen.dev !== undefined || p.dev !== undefined) seen.dev = seen.dev === true && p.dev === true;
+    if (p.licenses) seen.licenses = [...new Set([...(seen.licenses ?? []), ...p.licenses])];
+    if (p.locations) seen.locations = [...new Set([...(seen.locations ?? []), ...p.locations])];
+  }
+  const out = [...byKey.values()];
+  for (const p of out) if (p.dev === undefined) delete p.dev;
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+}
+
+/** Normalizes an npm manifest/lockfile `license` field (string, {type}, or legacy array). */
+export function licensesOf(v: unknown): string[] | undefined {
+  if (typeof v === 'string' && v.trim()) return [v.trim()];
+  if (v && typeof v === 'object' && !Array.isArray(v) && typeof (v as { type?: unknown }).type === 'string') return [(v as { type: string }).type];
+  if (Array.isArray(v)) {
+    const out = v.flatMap((x) => licensesOf(x) ?? []);
+    return out.length ? out : undefined;
+  }
+  return undefined;
+}
+
+/** A whole-file parse failure, thrown by parsers and recorded by extractors as a FileError. */
+export function parseError(path: string, rule: string, detail: string, cause?: unknown): VigilError {
+  return new VigilError('VIGIL_INVALID_INPUT', `${path}: ${rule}: ${detail}`, { input: path, rule, cause });
+}
+
+/**
+ * Runs a pure parser for an extractor: entry problems and a whole-file failure become
+ * ctx.fileErrors; never throws for bad input.
+ */
+export function recordOutcome(path: string, ctx: ExtractContext, run: () => ParseOutput): Package[] {
+  try {
+    const out = run();
+    for (const pr of out.problems) ctx.fileErrors.push({ path, rule: pr.rule, message: pr.message });
+    return out.packages;
+  } catch (err) {
+    const rule = err instanceof VigilError && err.rule ? err.rule : 'parse-error';
+    ctx.fileErrors.push({ path, rule, message: err instanceof Error ? err.message : String(err) });
+    return [];
+  }
+}
+
+/** Parses JSON or throws a parse-error naming the file. */
+export function parseJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (err) {
+    throw parseError(path, 'parse-error', `not valid JSON (${(err as Error).message})`, err);
+  }
+}
+
+/** The directory part of a "/"-separated path ("" for a top-level file). */
+export function dirOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+/** Joins a directory and a relative "/"-separated path, resolving "." and ".."; null if it climbs above the root. */
+export function joinPath(dir: string, rel: string): string | null {
+  const parts = dir ? dir.split('/') : [];
+  for (const seg of rel.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (!parts.length) return null;
+      parts.pop();
+    } else parts.push(seg);
+  }
+  return parts.join('/');
+}

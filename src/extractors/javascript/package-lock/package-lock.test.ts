@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fixture, ids, runExtractor } from '../testutil.ts';
+import { packageLockExtractor, parsePackageLock } from './index.ts';
+
+const here = import.meta.url;
+const load = async (name: string) => (await fixture(here, name)).toString('utf8');
+
+test('fileRequired: lockfiles outside node_modules only', () => {
+  const r = (p: string) => packageLockExtractor.fileRequired(p, { path: p, kind: 'file', size: 1 });
+  assert.ok(r('package-lock.json'));
+  assert.ok(r('app/npm-shrinkwrap.json'));
+  assert.ok(!r('app/node_modules/x/package-lock.json'));
+  assert.ok(!r('app/node_modules/.package-lock.json'));
+  assert.ok(!r('app/package.json'));
+});
+
+test('v1, v2 and v3 of the same real install (npm 11) agree', async () => {
+  const sets = [];
+  for (const v of ['v1', 'v2', 'v3']) {
+    const out = parsePackageLock(await load(`express-mocha.${v}.json`), 'package-lock.json');
+    assert.deepEqual(out.problems, []);
+    sets.push(out.packages.map((p) => `${p.name}@${p.version}${p.dev ? ' dev' : ''}`));
+  }
+  assert.equal(sets[0].length, 74);
+  assert.deepEqual(sets[1], sets[0]);
+  assert.deepEqual(sets[2], sets[0]);
+  assert.equal(sets[0].filter((s) => s.endsWith(' dev')).length, 21);
+});
+
+test('v3: names, nested node_modules, dev flags, purls, locations', async () => {
+  const { packages, errors } = await runExtractor(packageLockExtractor, 'srv/app/package-lock.json', { 'srv/app/package-lock.json': await fixture(here, 'express-mocha.v3.json') });
+  assert.deepEqual(errors, []);
+  const get = (id: string) => packages.find((p) => `${p.name}@${p.version}` === id);
+  assert.equal(get('lodash@4.17.4')?.dev, false);
+  assert.equal(get('mocha@5.2.0')?.dev, true);
+  // node_modules/mocha/node_modules/debug is a second version of debug, nested under mocha
+  assert.ok(get('debug@3.1.0')?.dev);
+  assert.equal(get('debug@2.6.9')?.dev, false);
+  const lodash = get('lodash@4.17.4')!;
+  assert.equal(lodash.purl, 'pkg:npm/lodash@4.17.4');
+  assert.equal(lodash.ecosystem, 'npm');
+  assert.equal(lodash.foundBy, 'javascript/package-lock');
+  assert.deepEqual(lodash.locations, ['srv/app/package-lock.json']);
+  assert.deepEqual(lodash.licenses, ['MIT']);
+  // sorted output
+  const names = packages.map((p) => p.name);
+  assert.deepEqual(names, [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+});
+
+test('workspace lockfile: link entries and workspace folders skipped; scoped purls; peer and optional are not dev', async () => {
+  const out = parsePackageLock(await load('workspace-peer-optional.v3.json'), 'package-lock.json');
+  assert.deepEqual(out.problems, []);
+  const names = ids(out.packages);
+  assert.ok(!names.some((n) => n.startsWith('@ws/a')), 'workspace @ws/a is the project itself');
+  assert.ok(names.includes('ms@2.1.3'), 'a workspace dependency is installed');
+  const code = out.packages.find((p) => p.name === '@babel/code-frame')!;
+  assert.equal(code.purl, 'pkg:npm/%40babel/code-frame@7.22.13');
+  assert.equal(out.packages.find((p) => p.name === 'fsevents')?.dev, false); // optional
+  assert.equal(out.packages.find((p) => p.name === 'react')?.dev, false); // peer
+  assert.equal(out.packages.length, 32);
+});
+
+test('npm-shrinkwrap.json is read like package-lock.json', async () => {
+  const { packages, errors } = await runExtractor(packageLockExtractor, 'npm-shrinkwrap.json', { 'npm-shrinkwrap.json': await fixture(here, 'npm-shrinkwrap.json') });
+  assert.deepEqual(errors, []);
+  assert.equal(packages.length, 74);
+});
+
+test('v1 aliases, file: links and bundled entries', () => {
+  const text = JSON.stringify({
+    lockfileVersion: 1,
+    dependencies: {
+      foo: { version: 'npm:@scope/bar@1.2.3' },
+      local: { version: 'file:../local' },
+      host: { version: '1.0.0', dependencies: { inner: { version: '2.0.0', bundled: true, dev: true } } },
+    },
+  });
+  const out = parsePackageLock(text, 'package-lock.json');
+  assert.deepEqual(out.packages.map((p) => `${p.name}@${p.version}${p.dev ? ' dev' : ''}`), ['@scope/bar@1.2.3', 'host@1.0.0', 'inner@2.0.0 dev']);
+});
+
+test('sad: not JSON, truncated, wrong shape → one parse-error, no throw', async () => {
+  for (const name of ['not-json.txt', 'truncated.v3.json', 'wrong-shape.json']) {
+    const { packages, errors } = await runExtractor(packageLockExtractor, 'package-lock.json', { 'package-lock.json': await fixture(here, name) });
+    assert.deepEqual(packages, [], name);
+    assert.equal(errors.length, 1, name);
+    assert.equal(errors[0].rule, 'parse-error', name);
+    assert.match(errors[0].message, /package-lock\.json/);
+  }
+});
+
+test('sad: bad entries are recorded and the rest is read', async () => {
+  const { packages, errors } = await runExtractor(packageLockExtractor, 'package-lock.json', { 'package-lock.json': await fixture(here, 'bad-entries.v3.json') });
+  assert.equal(packages.length, 72);
+  assert.deepEqual(errors.map((e) => e.rule), ['invalid-entry', 'invalid-entry']);
+  assert.ok(errors.some((e) => e.message.includes('node_modules/lodash')));
+});

@@ -1,0 +1,120 @@
+/**
+ * package-lock.json / npm-shrinkwrap.json parser (lockfile versions 1, 2 and 3).
+ * Format: https://docs.npmjs.com/cli/v10/configuring-npm/package-lock-json
+ *
+ * - v2 and v3 list every installed folder under `packages`, keyed by its path
+ *   ("node_modules/a/node_modules/@s/b"); v2 also keeps the v1 `dependencies` tree for old npm.
+ *   When `packages` is present it is authoritative.
+ * - v1 has only the nested `dependencies` tree.
+ */
+import { z } from 'zod';
+import type { Package } from '../../../model/index.ts';
+import { licensesOf, looksLikeNpmName, mergePackages, npmPackage, parseError, parseJson, type EntryProblem, type ParseOutput } from '../common.ts';
+
+export const FOUND_BY = 'javascript/package-lock';
+
+const PackagesEntry = z.object({
+  name: z.string().optional(),
+  version: z.string().optional(),
+  resolved: z.string().optional(),
+  link: z.boolean().optional(),
+  dev: z.boolean().optional(),
+  optional: z.boolean().optional(),
+  devOptional: z.boolean().optional(),
+  peer: z.boolean().optional(),
+  inBundle: z.boolean().optional(),
+  license: z.unknown().optional(),
+});
+
+interface V1Entry {
+  version?: unknown;
+  dev?: unknown;
+  dependencies?: unknown;
+}
+
+const Lockfile = z.object({
+  lockfileVersion: z.number().int().min(1).optional(),
+  packages: z.record(z.string(), z.unknown()).optional(),
+  dependencies: z.record(z.string(), z.unknown()).optional(),
+});
+
+const NM = 'node_modules/';
+
+/**
+ * Parses a package-lock.json (or npm-shrinkwrap.json) text.
+ * @param path the file's path, for messages and Package.locations
+ * @throws VigilError (VIGIL_INVALID_INPUT, rule "parse-error") when the text is not a lockfile at all
+ */
+export function parsePackageLock(text: string, path: string): ParseOutput {
+  const top = Lockfile.safeParse(parseJson(text, path));
+  if (!top.success) throw parseError(path, 'parse-error', `not a package-lock: ${top.error.issues[0]?.path.join('.')}: ${top.error.issues[0]?.message}`);
+  const lock = top.data;
+  if (lock.lockfileVersion === undefined && !lock.packages && !lock.dependencies) throw parseError(path, 'parse-error', 'not a package-lock: no lockfileVersion, packages or dependencies');
+  const problems: EntryProblem[] = [];
+  const pkgs = lock.packages ? fromPackages(lock.packages, path, problems) : fromDependencies(lock.dependencies ?? {}, path, problems, 0);
+  return { packages: mergePackages(pkgs), problems };
+}
+
+/** v2/v3 `packages`: keys are install paths. */
+function fromPackages(packages: Record<string, unknown>, path: string, problems: EntryProblem[]): Package[] {
+  const out: Package[] = [];
+  for (const [key, raw] of Object.entries(packages)) {
+    // "" is the root project; keys without node_modules/ are workspace folders (the project's own
+    // sources, reached through `link: true` entries), not installed dependencies.
+    const at = key.lastIndexOf(NM);
+    if (at < 0) continue;
+    const parsed = PackagesEntry.safeParse(raw);
+    if (!parsed.success) {
+      problems.push({ rule: 'invalid-entry', message: `${path}: packages[${JSON.stringify(key)}]: ${parsed.error.issues[0]?.message}` });
+      continue;
+    }
+    const e = parsed.data;
+    if (e.link) continue; // a symlink to a workspace or local folder
+    // `name` is set when the folder name differs from the package (npm aliases: "foo": "npm:bar@1").
+    const name = e.name ?? key.slice(at + NM.length);
+    if (!e.version) {
+      problems.push({ rule: 'invalid-entry', message: `${path}: packages[${JSON.stringify(key)}]: no version` });
+      continue;
+    }
+    if (!looksLikeNpmName(name)) {
+      problems.push({ rule: 'invalid-entry', message: `${path}: packages[${JSON.stringify(key)}]: invalid package name ${JSON.stringify(name)}` });
+      continue;
+    }
+    // `dev` is set only for packages needed by devDependencies alone; `devOptional` means "dev or
+    // optional", which production installs still install when the optional side is wanted.
+    out.push(npmPackage({ name, version: e.version, location: path, foundBy: FOUND_BY, dev: e.dev === true, licenses: licensesOf(e.license) }));
+  }
+  return out;
+}
+
+/** v1 `dependencies`: a nested tree keyed by package name. */
+function fromDependencies(deps: Record<string, unknown>, path: string, problems: EntryProblem[], depth: number): Package[] {
+  const out: Package[] = [];
+  if (depth > 1000) {
+    problems.push({ rule: 'too-deep', message: `${path}: dependencies nested more than 1000 levels; the rest is skipped` });
+    return out;
+  }
+  for (const [name, raw] of Object.entries(deps)) {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+      problems.push({ rule: 'invalid-entry', message: `${path}: dependencies[${JSON.stringify(name)}]: not an object` });
+      continue;
+    }
+    const e = raw as V1Entry;
+    if (typeof e.version !== 'string' || !e.version) {
+      problems.push({ rule: 'invalid-entry', message: `${path}: dependencies[${JSON.stringify(name)}]: no version` });
+    } else if (e.version.startsWith('file:') || e.version.startsWith('link:')) {
+      // a local folder dependency: the project's own code, not a registry package
+    } else {
+      // aliases in v1 are written "npm:real-name@1.2.3"
+      const alias = /^npm:((?:@[^/@]+\/)?[^@]+)@(.+)$/.exec(e.version);
+      const realName = alias ? alias[1] : name;
+      const version = alias ? alias[2] : e.version;
+      if (looksLikeNpmName(realName)) out.push(npmPackage({ name: realName, version, location: path, foundBy: FOUND_BY, dev: e.dev === true }));
+      else problems.push({ rule: 'invalid-entry', message: `${path}: dependencies[${JSON.stringify(name)}]: invalid package name` });
+    }
+    if (e.dependencies && typeof e.dependencies === 'object' && !Array.isArray(e.dependencies)) {
+      out.push(...fromDependencies(e.dependencies as Record<string, unknown>, path, problems, depth + 1));
+    }
+  }
+  return out;
+}

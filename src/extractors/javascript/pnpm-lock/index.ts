@@ -1,0 +1,20 @@
+/** The `javascript/pnpm-lock` extractor: pnpm-lock.yaml, lockfile versions 5.x to 9. */
+import type { Extractor } from '../../types.ts';
+import { recordOutcome } from '../common.ts';
+import { FOUND_BY, parsePnpmLock } from './parse.ts';
+
+export { parsePnpmLock } from './parse.ts';
+
+export const pnpmLockExtractor: Extractor = {
+  name: FOUND_BY,
+  version: 1,
+  fileRequired(path) {
+    // node_modules/.pnpm/lock.yaml is pnpm's record of what it installed; the installed
+    // package.json files are read by javascript/node-modules instead.
+    return (path === 'pnpm-lock.yaml' || path.endsWith('/pnpm-lock.yaml')) && !path.split('/').includes('node_modules');
+  },
+  async extract(file, ctx) {
+    const text = (await file.read()).toString('utf8');
+    return recordOutcome(file.info.path, ctx, () => parsePnpmLock(text, file.info.path));
+  },
+};

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, copyFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { compareRpm } from '../../../versioning/rpm/index.ts';
+import { runExtractor } from '../testutil.ts';
+import { parseHeaderBlob, rpmExtractor, rpmVersionString, sourceNameFromSrpm } from './index.ts';
+
+const TESTDATA = new URL('./testdata/', import.meta.url).pathname;
+const PATH = 'var/lib/rpm/rpmdb.sqlite';
+const ALMA = { id: 'almalinux', versionId: '9.3', ecosystem: 'AlmaLinux:9' };
+const fixture = (p: string) => readFile(join(TESTDATA, p));
+const info = (path: string) => ({ path, kind: 'file' as const, size: 1 });
+
+describe('os/rpm fileRequired', () => {
+  it('takes the SQLite databases and the unsupported formats', () => {
+    assert.equal(rpmExtractor.fileRequired('var/lib/rpm/rpmdb.sqlite', info('')), true);
+    assert.equal(rpmExtractor.fileRequired('usr/lib/sysimage/rpm/rpmdb.sqlite', info('')), true);
+    assert.equal(rpmExtractor.fileRequired('var/lib/rpm/Packages', info('')), true);
+    assert.equal(rpmExtractor.fileRequired('usr/lib/sysimage/rpm/Packages.db', info('')), true);
+    assert.equal(rpmExtractor.fileRequired('var/lib/rpm/rpmdb.sqlite-wal', info('')), false);
+    assert.equal(rpmExtractor.fileRequired('var/lib/rpm/Name', info('')), false);
+  });
+});
+
+describe('os/rpm (happy)', () => {
+  it('reads a real rpmdb.sqlite made by rpm 4.18', async () => {
+    const { packages, errors } = await runExtractor(rpmExtractor, PATH, await fixture('happy/rpmdb.sqlite'), ALMA);
+    assert.deepEqual(errors, []);
+    // rpmdb.expected.tsv is `rpm -qa` on the same database, written by make-rpmdb.sh
+    const expected = (await fixture('happy/rpmdb.expected.tsv')).toString('utf8').trim().split('\n').map((l) => l.split('\t'));
+    const got = packages.map((p) => p.name).sort();
+    assert.deepEqual(got, expected.map((e) => e[0]));
+    for (const [name, evr, arch, srpm, license] of expected) {
+      const p = packages.find((x) => x.name === name)!;
+      // rpm -qa prints EPOCHNUM (0 when absent); ours drops a zero epoch, which rpm orders the same
+      assert.equal(compareRpm(p.version, evr), 0, `${name}: ${p.version} == ${evr}`);
+      assert.equal(p.version, evr.replace(/^0:/, ''));
+      assert.ok(p.purl?.includes(`arch=${arch}`));
+      assert.equal(p.sourceName, sourceNameFromSrpm(srpm));
+      assert.deepEqual(p.licenses, [license]);
+    }
+    const byName = new Map(packages.map((p) => [p.name, p]));
+    assert.deepEqual(byName.get('vigil-epoch'), {
+      ecosystem: 'AlmaLinux:9', name: 'vigil-epoch', version: '3:2.0-1.el9_3.alma.1',
+      purl: 'pkg:rpm/almalinux/vigil-epoch@2.0-1.el9_3.alma.1?arch=noarch&distro=almalinux-9.3&epoch=3',
+      sourceName: 'vigil-epoch', locations: [PATH], foundBy: 'os/rpm', licenses: ['GPL-2.0-or-later AND MIT'],
+    });
+    assert.equal(byName.get('vigil-hello-libs')?.sourceName, 'vigil-hello');
+    assert.equal(byName.get('vigil-tilde')?.version, '1.0~rc1-0.1.el9');
+  });
+
+  it('agrees with `rpm -qa` run now, when rpm is installed', { skip: hasRpm() ? false : 'rpm not installed' }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-rpmdb-'));
+    try {
+      copyFileSync(join(TESTDATA, 'happy/rpmdb.sqlite'), join(dir, 'rpmdb.sqlite'));
+      const out = execFileSync('rpm', ['--define', '_db_backend sqlite', '--dbpath', dir, '-qa', '--qf', '%{NAME} %{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const rpmSays = out.trim().split('\n').sort();
+      const { packages } = await runExtractor(rpmExtractor, PATH, await fixture('happy/rpmdb.sqlite'), ALMA);
+      assert.deepEqual(packages.map((p) => `${p.name} ${p.version.includes(':') ? p.version : `0:${p.version}`}`).sort(), rpmSays);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('versions compare with AlmaLinux OSV versions by the rpm scheme', () => {
+    // the OSV data writes "1:1.26.0-14.el8_3" and, for epoch 0, no prefix ("6.12.0-55.38.1.el10_0")
+    assert.ok(compareRpm('3:2.0-1.el9_3.alma.1', '3:2.0-1.el9_4') < 0);
+    assert.ok(compareRpm('3:2.0-1.el9_3.alma.1', '2:9.0-1.el9') > 0);
+    assert.equal(compareRpm(rpmVersionString({ epoch: 0, version: '1.0', release: '1.el9' }), '1.0-1.el9'), 0);
+    assert.equal(rpmVersionString({ version: '1.0', release: '1.el9' }), '1.0-1.el9');
+    assert.equal(rpmVersionString({ epoch: 2, version: '1.0', release: '1.el9' }), '2:1.0-1.el9');
+  });
+
+  it('without an OS: vendor-neutral ecosystem; RHEL uses the redhat namespace', async () => {
+    const bytes = await fixture('happy/rpmdb.sqlite');
+    const none = await runExtractor(rpmExtractor, PATH, bytes);
+    assert.equal(none.packages[0].ecosystem, 'RPM');
+    const rhel = await runExtractor(rpmExtractor, PATH, bytes, { id: 'rhel', versionId: '9.3', ecosystem: 'Red Hat:enterprise_linux:9' });
+    assert.match(rhel.packages[0].purl ?? '', /^pkg:rpm\/redhat\//);
+  });
+
+  it('sourceNameFromSrpm', () => {
+    assert.equal(sourceNameFromSrpm('openssl-3.0.7-27.el9.src.rpm'), 'openssl');
+    assert.equal(sourceNameFromSrpm('python-urllib3-1.26.5-5.el9.src.rpm'), 'python-urllib3');
+    assert.equal(sourceNameFromSrpm('foo-1.0-1.nosrc.rpm'), 'foo');
+    assert.equal(sourceNameFromSrpm('garbage'), undefined);
+  });
+});
+
+describe('os/rpm (sad)', () => {
+  it('reports corrupt header blobs by row and keeps the good ones', async () => {
+    const { packages, errors } = await runExtractor(rpmExtractor, PATH, await fixture('sad/rpmdb-corrupt.sqlite'), ALMA);
+    assert.equal(packages.length, 2);
+    assert.equal(errors.length, 2);
+    assert.match(errors[0].message, /^Packages row 2: header claims \d+ entries and \d+ data bytes but the blob has 100 bytes$/);
+    assert.equal(errors[1].message, 'Packages row 3: index entry count 0 outside 1..65535');
+  });
+  it('an SQLite file without a Packages table', async () => {
+    const { packages, errors } = await runExtractor(rpmExtractor, PATH, await fixture('sad/not-rpmdb.sqlite'));
+    assert.deepEqual(packages, []);
+    assert.match(errors[0].message, /cannot read the rpm SQLite database: no such table: Packages/);
+  });
+  it('not SQLite at all', async () => {
+    const { packages, errors } = await runExtractor(rpmExtractor, PATH, await fixture('sad/garbage.sqlite'));
+    assert.deepEqual(packages, []);
+    assert.equal(errors[0].message, 'not an SQLite database (bad header)');
+  });
+  it('BerkeleyDB and NDB databases are reported as unsupported', async () => {
+    for (const p of ['var/lib/rpm/Packages', 'usr/lib/sysimage/rpm/Packages.db']) {
+      const { packages, errors } = await runExtractor(rpmExtractor, p, Buffer.alloc(16));
+      assert.deepEqual(packages, []);
+      assert.equal(errors[0].rule, 'unsupported-format');
+    }
+  });
+  it('parseHeaderBlob rejects short and inconsistent blobs', () => {
+    assert.throws(() => parseHeaderBlob(Buffer.alloc(4)), /preamble/);
+    const b = Buffer.alloc(8 + 16);
+    b.writeUInt32BE(1, 0);
+    b.writeUInt32BE(4, 4);
+    assert.throws(() => parseHeaderBlob(b), /blob has 24 bytes/);
+    b.writeUInt32BE(0, 4);
+    assert.throws(() => parseHeaderBlob(b), /no NAME/);
+  });
+});
+
+function hasRpm(): boolean {
+  try {
+    execFileSync('rpm', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

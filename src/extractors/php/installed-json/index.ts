@@ -1,0 +1,15 @@
+/**
+ * php/installed-json: what Composer actually installed, from vendor/composer/installed.json
+ * (Composer 1 array, or Composer 2 object whose `dev-package-names` mark dev packages).
+ */
+import type { Extractor } from '../../types.ts';
+import { extractComposer, parseInstalledJson } from '../composer-lock/index.ts';
+
+const NAME = 'php/installed-json';
+
+export const installedJsonExtractor: Extractor = {
+  name: NAME,
+  version: 1,
+  fileRequired: (path, info) => info.kind === 'file' && /(^|\/)vendor\/composer\/installed\.json$/.test(path) && info.size < 64 * 1024 * 1024,
+  extract: (file, ctx) => extractComposer(file, ctx, parseInstalledJson, NAME),
+};

@@ -1,0 +1,2 @@
+/** Test helpers (shared with the npm extractors). */
+export * from '../javascript/testutil.ts';

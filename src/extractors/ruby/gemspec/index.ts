@@ -1,0 +1,28 @@
+/**
+ * ruby/gemspec: installed gems, one per `specifications/*.gemspec` (GEM_HOME/specifications,
+ * /var/lib/gems/<ver>/specifications, /usr/share/rubygems-integration/<ver>/specifications,
+ * vendor/bundle/ruby/<ver>/specifications, default gems under specifications/default/).
+ */
+import type { Package } from '../../../model/index.ts';
+import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { gemPackage } from '../gemfile-lock/index.ts';
+import { parseGemspec } from './parse.ts';
+
+export { parseGemspec } from './parse.ts';
+
+const NAME = 'ruby/gemspec';
+
+export const gemspecExtractor: Extractor = {
+  name: NAME,
+  version: 1,
+  fileRequired: (path, info) => info.kind === 'file' && info.size < 4 * 1024 * 1024 && /(^|\/)specifications\/(default\/)?[^/]+\.gemspec$/.test(path),
+  async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
+    const path = file.info.path;
+    const r = parseGemspec((await file.read()).toString('utf8'));
+    if ('problem' in r) {
+      ctx.fileErrors.push({ path, rule: 'gemspec', message: `${path}: ${r.problem}` });
+      return [];
+    }
+    return [gemPackage(r.name, r.version, path, NAME)];
+  },
+};

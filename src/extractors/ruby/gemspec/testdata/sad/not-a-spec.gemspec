@@ -1,0 +1,2 @@
+# stub: x 1.0 ruby lib
+puts "hello"

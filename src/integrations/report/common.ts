@@ -1,0 +1,102 @@
+/** Helpers shared by the report renderers: canonical ordering, severity ranks, layer labels. */
+import { createHash } from 'node:crypto';
+import { SEVERITY_ORDER, type LayerRef, type Package, type ScanFinding, type ScanResult, type Severity } from '../../model/index.ts';
+
+export function severityRank(s: Severity): number {
+  const i = SEVERITY_ORDER.indexOf(s);
+  return i < 0 ? SEVERITY_ORDER.length : i;
+}
+
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function packageKey(p: Package): string {
+  return [p.ecosystem, p.name, p.version, p.purl ?? '', (p.locations ?? []).join('\u0000')].join('\u0001');
+}
+
+/**
+ * The result with packages sorted (ecosystem, name, version, purl, locations), every
+ * `packageIndex` remapped, and findings, unknown, fixes, errors and inner lists sorted, so that the
+ * same scan renders byte for byte the same whatever order extraction produced.
+ */
+export function canonicalize(result: ScanResult): ScanResult {
+  const order = result.packages.map((p, i) => ({ p, i, k: packageKey(p) })).sort((a, b) => cmp(a.k, b.k) || a.i - b.i);
+  const remap = new Map<number, number>(order.map((o, newIndex) => [o.i, newIndex]));
+  const at = (i: number) => remap.get(i) ?? i;
+  const packages = order.map(({ p }) => ({
+    ...p,
+    ...(p.locations ? { locations: [...p.locations].sort(cmp) } : {}),
+    ...(p.licenses ? { licenses: [...p.licenses].sort(cmp) } : {}),
+  }));
+  const findings = result.findings
+    .map((f) => ({
+      ...f,
+      packageIndex: at(f.packageIndex),
+      aliases: [...f.aliases].sort(cmp),
+      ...(f.references ? { references: [...f.references].sort(cmp) } : {}),
+    }))
+    .sort((a, b) => a.packageIndex - b.packageIndex || cmp(a.vulnerability, b.vulnerability) || cmp(a.id, b.id));
+  return {
+    ...result,
+    packages,
+    findings,
+    unknown: result.unknown.map((u) => ({ ...u, packageIndex: at(u.packageIndex) })).sort((a, b) => a.packageIndex - b.packageIndex || cmp(a.id, b.id)),
+    errors: [...result.errors].sort((a, b) => cmp(a.path, b.path) || cmp(a.rule, b.rule) || cmp(a.message, b.message)),
+    fixes: result.fixes
+      .map((f) => ({ ...f, packageIndex: at(f.packageIndex), closes: [...f.closes].sort(cmp) }))
+      .sort((a, b) => a.packageIndex - b.packageIndex),
+  };
+}
+
+/**
+ * The package's fix guidance: the smallest version closing every open advisory (null when some
+ * advisory has no fix); without a guidance entry, the finding's own fixed version.
+ */
+export function fixFor(result: ScanResult, f: ScanFinding): string | null {
+  const fix = result.fixes.find((x) => x.packageIndex === f.packageIndex);
+  return fix ? fix.version : f.fixedVersion;
+}
+
+/** "sha256:1f1c1a34c5b0" — the algorithm and the first 12 hex digits. */
+export function shortDigest(digest: string): string {
+  const i = digest.indexOf(':');
+  return i < 0 ? digest.slice(0, 12) : digest.slice(0, i + 1 + 12);
+}
+
+export function truncate(s: string, max: number): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
+}
+
+/** "#1 sha256:2b2d2e46d7c1 RUN /bin/sh -c npm ci --omit=dev &&…" */
+export function layerLabel(layer: LayerRef | undefined, createdByMax = 40): string {
+  if (!layer) return '';
+  const by = layer.createdBy ? ` ${truncate(layer.createdBy, createdByMax)}` : '';
+  return `#${layer.index} ${shortDigest(layer.digest)}${by}`;
+}
+
+/** Counts of unsuppressed findings by severity, in SEVERITY_ORDER. */
+export function severityCounts(findings: readonly ScanFinding[]): Record<Severity, number> {
+  const counts = Object.fromEntries(SEVERITY_ORDER.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of findings) if (!f.suppressed) counts[f.severity]++;
+  return counts;
+}
+
+export function sha256Hex(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+/** A JSON value with object keys sorted recursively (array order kept). */
+export function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort(cmp)) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,35 @@
+import type { ScanResult } from '../../model/index.ts';
+import { canonicalize } from './common.ts';
+
+export const CSV_COLUMNS = ['target', 'package', 'ecosystem', 'installed', 'fixed', 'severity', 'vulnerability', 'advisory', 'type', 'layer', 'path'] as const;
+
+/**
+ * One field per RFC 4180 (https://www.rfc-editor.org/rfc/rfc4180#section-2): quoted when it holds a
+ * comma, a double quote, CR or LF, with inner quotes doubled.
+ */
+export function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export interface CsvOptions {
+  /** include suppressed findings (default: no, as in the table) */
+  showSuppressed?: boolean;
+}
+
+/**
+ * One row per finding, CRLF line ends (RFC 4180), header first. `fixed` is the version that closes
+ * this finding's advisory; `path` joins the package's locations with ";"; `layer` is the layer digest.
+ */
+export function renderCsv(result: ScanResult, opts: CsvOptions = {}): string {
+  const r = canonicalize(result);
+  const rows: string[][] = [[...CSV_COLUMNS]];
+  for (const f of r.findings) {
+    if (f.suppressed && !opts.showSuppressed) continue;
+    const p = r.packages[f.packageIndex];
+    rows.push([
+      r.target.ref, p.name, p.ecosystem, f.installedVersion, f.fixedVersion ?? '', f.severity, f.vulnerability, f.id,
+      f.type, p.layer?.digest ?? '', (p.locations ?? []).join(';'),
+    ]);
+  }
+  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+}

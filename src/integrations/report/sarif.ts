@@ -1,0 +1,126 @@
+/**
+ * SARIF 2.1.0 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sarif-v2.1.0-errata01-os-complete.html).
+ * One rule per vulnerability id; one result per finding, located at the package's files.
+ * `properties.security-severity` is the number GitHub code scanning reads to rank security
+ * results (https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning#reportingdescriptor-object).
+ */
+import type { ScanFinding, ScanResult, Severity } from '../../model/index.ts';
+import { canonicalize, cmp, fixFor, layerLabel, severityRank, sha256Hex } from './common.ts';
+
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
+  CRITICAL: 'error', HIGH: 'error', MEDIUM: 'warning', LOW: 'note', NONE: 'note', UNKNOWN: 'warning',
+};
+
+/** Without a CVSS score, a number inside the severity's band (GitHub's bands: ≥9 critical, ≥7 high, ≥4 medium). */
+const BAND_SCORE: Partial<Record<Severity, number>> = { CRITICAL: 9.0, HIGH: 7.0, MEDIUM: 4.0, LOW: 0.1, NONE: 0.0 };
+
+function advisoryUrl(id: string): string {
+  return `https://osv.dev/vulnerability/${encodeURIComponent(id)}`;
+}
+
+/** A package path as a URI reference relative to the target's root. */
+function toUri(path: string): string {
+  return encodeURI(path.replace(/^\/+/, ''));
+}
+
+/** The rule's score: the highest CVSS base score among the findings of this vulnerability. */
+function ruleScore(fs: ScanFinding[]): string | undefined {
+  if (fs.some((f) => f.type === 'malicious')) return '10.0';
+  const scores = fs.map((f) => f.cvss?.score).filter((s): s is number => typeof s === 'number');
+  const s = scores.length ? Math.max(...scores) : BAND_SCORE[fs.map((f) => f.severity).sort((a, b) => severityRank(a) - severityRank(b))[0]];
+  return s === undefined ? undefined : s.toFixed(1);
+}
+
+/** The scan as a SARIF 2.1.0 log. Suppressed findings are kept, with a SARIF `suppressions` entry. */
+export function renderSarif(result: ScanResult): string {
+  const r = canonicalize(result);
+  const byVuln = new Map<string, ScanFinding[]>();
+  for (const f of r.findings) byVuln.set(f.vulnerability, [...(byVuln.get(f.vulnerability) ?? []), f]);
+  const ruleIds = [...byVuln.keys()].sort(cmp);
+  const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
+
+  const rules = ruleIds.map((id) => {
+    const fs = byVuln.get(id)!;
+    const worst = [...fs].sort((a, b) => severityRank(a.severity) - severityRank(b.severity))[0];
+    const summary = fs.find((f) => f.summary)?.summary ?? id;
+    const advisories = [...new Set(fs.flatMap((f) => [f.id, ...f.aliases]))].filter((a) => a !== id).sort(cmp);
+    const cvss = fs.find((f) => f.cvss)?.cvss;
+    const malicious = worst.type === 'malicious';
+    const helpLines = [
+      `${malicious ? 'Malicious package' : 'Vulnerability'} ${id}: ${summary}`,
+      `Severity: ${worst.severity}${cvss ? ` (CVSS ${cvss.version} ${cvss.score}, ${cvss.vector}, from ${cvss.source})` : ''}`,
+      ...(advisories.length ? [`Advisories and aliases: ${advisories.join(', ')}`] : []),
+      malicious ? 'Remove the package and rotate any credentials the environment held.' : 'Upgrade the affected package to the fixed version shown in each result.',
+    ];
+    const score = ruleScore(fs);
+    return {
+      id,
+      name: malicious ? 'MaliciousPackage' : 'VulnerablePackage',
+      shortDescription: { text: summary },
+      fullDescription: { text: summary },
+      defaultConfiguration: { level: LEVEL[worst.severity] },
+      helpUri: advisoryUrl(id),
+      help: {
+        text: helpLines.join('\n'),
+        markdown: helpLines.map((l, i) => (i === 0 ? `**${l}**` : l)).join('\n\n'),
+      },
+      properties: {
+        precision: 'very-high',
+        ...(score !== undefined ? { 'security-severity': score } : {}),
+        tags: ['security', malicious ? 'malicious' : 'vulnerability', worst.severity.toLowerCase()],
+      },
+    };
+  });
+
+  const results = r.findings.map((f) => {
+    const p = r.packages[f.packageIndex];
+    const fixed = f.fixedVersion;
+    const guidance = fixFor(r, f);
+    const paths = p.locations?.length ? p.locations : [r.target.ref];
+    const text = f.type === 'malicious'
+      ? `Malicious package ${p.name}@${f.installedVersion} (${p.ecosystem}): ${f.id}.`
+      : `Package ${p.name}@${f.installedVersion} (${p.ecosystem}) is affected by ${f.vulnerability}${f.id !== f.vulnerability ? ` (${f.id})` : ''}. ${fixed ? `Fixed in ${fixed}.` : 'No fixed version.'}`;
+    return {
+      ruleId: f.vulnerability,
+      ruleIndex: ruleIndex.get(f.vulnerability)!,
+      level: LEVEL[f.severity],
+      message: { text },
+      locations: paths.map((path) => ({
+        physicalLocation: { artifactLocation: { uri: toUri(path) } },
+        ...(p.layer ? { message: { text: `layer ${layerLabel(p.layer, 80)}` } } : {}),
+      })),
+      partialFingerprints: { 'vigil/v1': sha256Hex([f.vulnerability, f.id, p.purl ?? `${p.ecosystem}/${p.name}@${p.version}`, paths.join(';')].join('|')) },
+      ...(f.suppressed ? { suppressions: [{ kind: 'external', status: 'accepted', justification: `${f.suppressed.reason} (${f.suppressed.source})` }] } : {}),
+      properties: {
+        advisory: f.id,
+        ecosystem: p.ecosystem,
+        package: p.name,
+        installedVersion: f.installedVersion,
+        fixedVersion: fixed,
+        fixGuidance: guidance,
+        severity: f.severity,
+        ...(p.purl ? { purl: p.purl } : {}),
+        ...(p.layer ? { layer: { index: p.layer.index, digest: p.layer.digest, ...(p.layer.createdBy ? { createdBy: p.layer.createdBy } : {}) } } : {}),
+      },
+    };
+  });
+
+  const log = {
+    $schema: 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: {
+        driver: {
+          name: 'vigil',
+          version: r.tool.version,
+          semanticVersion: r.tool.version,
+          rules,
+        },
+      },
+      automationDetails: { id: `vigil/${r.target.kind}/${r.target.ref}/` },
+      results,
+      properties: { target: r.target.ref, targetKind: r.target.kind, ...(r.target.digest ? { digest: r.target.digest } : {}), createdAt: r.createdAt },
+    }],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}

@@ -1,0 +1,116 @@
+import { SEVERITY_ORDER, type Package, type ScanFinding, type ScanResult, type Severity } from '../../model/index.ts';
+import { canonicalize, cmp, fixFor, layerLabel, severityCounts, severityRank } from './common.ts';
+
+export interface TableOptions {
+  /** ANSI colours for severities (only on a terminal; never when piped) */
+  color?: boolean;
+  /** list suppressed findings too, marked "(suppressed)" */
+  showSuppressed?: boolean;
+}
+
+const COLORS: Record<Severity, string> = {
+  CRITICAL: '\x1b[1;31m', HIGH: '\x1b[31m', MEDIUM: '\x1b[33m', LOW: '\x1b[34m', NONE: '\x1b[2m', UNKNOWN: '\x1b[2m',
+};
+const RESET = '\x1b[0m';
+
+/** Pads on visible width (ANSI escapes excluded). */
+function pad(s: string, width: number): string {
+  const visible = s.replace(/\x1b\[[0-9;]*m/g, '').length;
+  return s + ' '.repeat(Math.max(0, width - visible));
+}
+
+function grid(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((c, i) => { widths[i] = Math.max(widths[i] ?? 0, c.replace(/\x1b\[[0-9;]*m/g, '').length); });
+  return rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : pad(c, widths[i]))).join('  ').trimEnd());
+}
+
+function isOsPackage(p: Package): boolean {
+  return /^(Debian|Ubuntu|Alpine|Wolfi|Chainguard|AlmaLinux|Rocky Linux|Red Hat|SUSE|openSUSE|Fedora)(:|$)/.test(p.ecosystem);
+}
+
+/** Trivy-like target groups: the OS ("bullseye-app.docker.tar (Debian:11)") or a manifest ("/app/package-lock.json (npm)"). */
+function groupOf(result: ScanResult, p: Package): string {
+  if (isOsPackage(p)) return `${result.target.ref} (${p.ecosystem})`;
+  return `${p.locations?.[0] ?? result.target.ref} (${p.ecosystem})`;
+}
+
+function summaryLine(findings: readonly ScanFinding[]): string {
+  const counts = severityCounts(findings);
+  const total = SEVERITY_ORDER.reduce((n, s) => n + counts[s], 0);
+  const suppressed = findings.filter((f) => f.suppressed).length;
+  return `Total: ${total} (${SEVERITY_ORDER.map((s) => `${s}: ${counts[s]}`).join(', ')})${suppressed ? `, suppressed: ${suppressed}` : ''}`;
+}
+
+/**
+ * The human-readable table: a header naming the target, a summary line of counts by severity
+ * (suppressed findings not counted), the malicious packages first, then vulnerabilities grouped by
+ * target (OS or manifest file) and package, with installed and fixed versions, severity,
+ * vulnerability (advisory) and the layer that brought the package. Ends with counts of undecided
+ * advisories and per-file errors when there are any.
+ */
+export function renderTable(result: ScanResult, opts: TableOptions = {}): string {
+  const r = canonicalize(result);
+  const sev = (s: Severity) => (opts.color ? `${COLORS[s]}${s}${RESET}` : s);
+  const shown = r.findings.filter((f) => opts.showSuppressed || !f.suppressed);
+  const out: string[] = [];
+
+  const t = r.target;
+  const os = t.os?.prettyName ?? t.os?.ecosystem;
+  out.push(`${t.ref} (${t.kind})${t.digest ? ` ${t.digest}` : ''}${os ? ` — ${os}` : ''}`);
+  out.push(summaryLine(r.findings));
+
+  const malicious = shown.filter((f) => f.type === 'malicious');
+  if (malicious.length) {
+    out.push('', 'Malicious packages', '==================');
+    const rows = [['PACKAGE', 'ECOSYSTEM', 'INSTALLED', 'ADVISORY', 'LAYER', 'PATH']];
+    for (const f of malicious) {
+      const p = r.packages[f.packageIndex];
+      rows.push([p.name, p.ecosystem, f.installedVersion, f.id + (f.suppressed ? ' (suppressed)' : ''), layerLabel(p.layer), p.locations?.[0] ?? '']);
+    }
+    out.push(...grid(rows));
+  }
+
+  const vulns = shown.filter((f) => f.type !== 'malicious');
+  const groups = new Map<string, ScanFinding[]>();
+  for (const f of vulns) {
+    const g = groupOf(r, r.packages[f.packageIndex]);
+    groups.set(g, [...(groups.get(g) ?? []), f]);
+  }
+  // OS packages first, as Trivy does; then manifests by path.
+  const osFirst = (g: string) => (isOsPackage(r.packages[groups.get(g)![0].packageIndex]) ? 0 : 1);
+  for (const g of [...groups.keys()].sort((a, b) => osFirst(a) - osFirst(b) || cmp(a, b))) {
+    const fs = groups.get(g)!;
+    out.push('', g, '='.repeat(g.length), summaryLine(fs), '');
+    fs.sort((a, b) => {
+      const pa = r.packages[a.packageIndex];
+      const pb = r.packages[b.packageIndex];
+      return cmp(pa.name, pb.name) || cmp(pa.version, pb.version) || a.packageIndex - b.packageIndex
+        || severityRank(a.severity) - severityRank(b.severity) || cmp(a.vulnerability, b.vulnerability) || cmp(a.id, b.id);
+    });
+    const rows = [['PACKAGE', 'INSTALLED', 'FIXED', 'SEVERITY', 'VULNERABILITY', 'LAYER']];
+    let last = -1;
+    for (const f of fs) {
+      const p = r.packages[f.packageIndex];
+      const first = f.packageIndex !== last;
+      last = f.packageIndex;
+      const id = f.id === f.vulnerability ? f.id : `${f.vulnerability} (${f.id})`;
+      rows.push([
+        first ? p.name + (p.dev ? ' (dev)' : '') : '',
+        first ? f.installedVersion : '',
+        first ? fixFor(r, f) ?? '-' : '',
+        sev(f.severity),
+        id + (f.suppressed ? ' (suppressed)' : ''),
+        first ? layerLabel(p.layer) : '',
+      ]);
+    }
+    out.push(...grid(rows));
+  }
+
+  if (!shown.length) out.push('', 'No vulnerabilities found.');
+  const notes: string[] = [];
+  if (r.unknown.length) notes.push(`${r.unknown.length} advisor${r.unknown.length === 1 ? 'y' : 'ies'} could not be decided (see --format json)`);
+  if (r.errors.length) notes.push(`${r.errors.length} file${r.errors.length === 1 ? '' : 's'} could not be read (see --format json)`);
+  if (notes.length) out.push('', ...notes);
+  return out.join('\n') + '\n';
+}

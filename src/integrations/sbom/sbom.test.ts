@@ -1,0 +1,139 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { toCycloneDx, renderCycloneDx, toSpdx, renderSpdx, readSbom, purlToPackage } from './index.ts';
+import { testScanResult, checkGolden } from '../testutil.ts';
+import { createSchemaValidators, describeSchemaErrors } from '../schemas/index.ts';
+import { VigilError, type Package } from '../../model/index.ts';
+
+const validators = createSchemaValidators();
+const data = (f: string) => readFileSync(new URL(`testdata/${f}`, import.meta.url));
+const golden = (f: string) => new URL(`testdata/golden/${f}`, import.meta.url);
+const key = (p: Package) => `${p.ecosystem}|${p.name}|${p.version}|${p.purl}`;
+
+test('cyclonedx: valid 1.6 with and without VEX; golden', async () => {
+  for (const vex of [false, true]) {
+    const bom = toCycloneDx(testScanResult(), { vex });
+    const validate = validators.cyclonedx('1.6');
+    assert.ok(validate(bom), describeSchemaErrors(validate.errors));
+    assert.equal('vulnerabilities' in bom, vex);
+  }
+  await checkGolden(golden('scan.cdx.json'), renderCycloneDx(testScanResult(), { vex: false }));
+  await checkGolden(golden('scan.vex.cdx.json'), renderCycloneDx(testScanResult(), { vex: true }));
+});
+
+test('cyclonedx: VEX content', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const bom = toCycloneDx(testScanResult(), { vex: true }) as any;
+  const v = Object.fromEntries(bom.vulnerabilities.map((x: { id: string }) => [x.id, x]));
+  assert.deepEqual(v['CVE-2022-37434'].ratings, [{ source: { name: 'NVD' }, score: 9.8, severity: 'critical', method: 'CVSSv31', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }]);
+  assert.equal(v['CVE-2022-37434'].affects[0].ref, 'pkg:deb/debian/zlib1g@1%3A1.2.11.dfsg-2%2Bdeb11u1?arch=amd64&distro=debian-11');
+  assert.match(v['CVE-2022-37434'].recommendation, /zlib1g 1:1\.2\.11\.dfsg-2\+deb11u2/);
+  assert.equal(v['CVE-2023-45133'].analysis.state, 'exploitable');
+  assert.deepEqual(v['CVE-2023-45133'].analysis.response, ['will_not_fix']);
+  assert.equal(v['CVE-2020-28500'].analysis, undefined);
+  const refs = new Set(bom.components.map((c: { 'bom-ref': string }) => c['bom-ref']));
+  for (const x of bom.vulnerabilities) for (const a of x.affects) assert.ok(refs.has(a.ref), a.ref);
+  const lib = bom.components.find((c: { name: string }) => c.name === 'lodash');
+  assert.ok(lib.properties.some((p: { name: string; value: string }) => p.name === 'vigil:layer:digest' && p.value.startsWith('sha256:2b2d')));
+  assert.equal(bom.metadata.component.type, 'container');
+  assert.equal(bom.components.find((c: { type: string }) => c.type === 'operating-system').name, 'debian');
+});
+
+test('spdx: valid 2.3; deterministic namespace; golden', async () => {
+  const doc = toSpdx(testScanResult());
+  const validate = validators.spdx23();
+  assert.ok(validate(doc), describeSchemaErrors(validate.errors));
+  const again = toSpdx({ ...testScanResult(), createdAt: '2027-01-01T00:00:00Z' });
+  assert.equal(again.documentNamespace, doc.documentNamespace, 'namespace depends on target and digest only');
+  const other = toSpdx({ ...testScanResult(), target: { ...testScanResult().target, digest: 'sha256:00' } });
+  assert.notEqual(other.documentNamespace, doc.documentNamespace);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const pkgs = (doc as any).packages as { SPDXID: string; licenseDeclared: string; name: string }[];
+  for (const p of pkgs) assert.match(p.SPDXID, /^SPDXRef-[A-Za-z0-9.-]+$/);
+  assert.equal(pkgs.find((p) => p.name === 'requests')!.licenseDeclared, 'NOASSERTION', '"Apache 2.0" is not an SPDX id');
+  assert.equal(pkgs.find((p) => p.name === 'zlib1g')!.licenseDeclared, 'Zlib');
+  await checkGolden(golden('scan.spdx.json'), renderSpdx(testScanResult()));
+});
+
+test('round trip: ScanResult → CycloneDX → readSbom gives the same package set', () => {
+  const r = testScanResult();
+  const back = readSbom(renderCycloneDx(r, { vex: true }), 'scan.cdx.json', { validators });
+  assert.deepEqual(back.packages.map(key).sort(), r.packages.map(key).sort());
+  const lodash = back.packages.find((p) => p.name === 'lodash')!;
+  assert.deepEqual(lodash.layer, r.packages[0].layer);
+  assert.deepEqual(lodash.locations, ['/app/package-lock.json']);
+  assert.equal(back.packages.find((p) => p.name === 'zlib1g')!.sourceName, 'zlib');
+  assert.equal(back.packages.find((p) => p.name === '@babel/traverse')!.dev, true);
+  assert.equal(back.target.ref, 'bullseye-app.docker.tar');
+  assert.deepEqual(back.skipped, []);
+});
+
+test('round trip: ScanResult → SPDX → readSbom gives the same package set', () => {
+  const r = testScanResult();
+  const back = readSbom(renderSpdx(r), 'scan.spdx.json', { validators });
+  assert.deepEqual(back.packages.map(key).sort(), r.packages.map(key).sort());
+  assert.equal(back.target.ref, 'bullseye-app.docker.tar');
+  assert.deepEqual(back.packages.find((p) => p.name === 'ms')!.locations, ['/app/node_modules/ms/package.json', '/app/package-lock.json']);
+});
+
+test('read: real cdxgen output, CycloneDX 1.4, 1.5 and 1.6', () => {
+  for (const v of ['1.4', '1.5', '1.6']) {
+    const inv = readSbom(data(`cdxgen-npm.cdx-${v}.json`), `cdxgen-npm.cdx-${v}.json`, { validators });
+    assert.equal(inv.format, `CycloneDX ${v}`);
+    assert.equal(inv.target.ref, 'sbom-peer-fixture');
+    assert.deepEqual(inv.packages.map((p) => `${p.ecosystem}/${p.name}@${p.version}${p.dev ? ' dev' : ''}`).sort(), [
+      'npm/@babel/helper-validator-identifier@7.22.20', 'npm/lodash@4.17.20', 'npm/minimist@1.2.5', 'npm/ms@2.1.2 dev',
+    ]);
+    assert.ok(inv.packages.every((p) => p.locations?.[0]?.endsWith('package-lock.json')));
+  }
+});
+
+test('read: real Trivy (trivy-cdxgen) CycloneDX of the bullseye rootfs: Debian:11, epochs, source packages', () => {
+  const inv = readSbom(data('trivy-bullseye-rootfs.cdx.json'), 'trivy-bullseye-rootfs.cdx.json', { validators });
+  assert.equal(inv.target.os?.id, 'debian');
+  const byName = Object.fromEntries(inv.packages.map((p) => [p.name, p]));
+  assert.equal(byName.zlib1g.ecosystem, 'Debian:11');
+  assert.equal(byName.zlib1g.version, '1:1.2.11.dfsg-2+deb11u2');
+  assert.equal(byName.libc6.sourceName, 'glibc');
+  assert.equal(inv.packages.length, 6);
+});
+
+test('purl → OSV ecosystem', () => {
+  const cases: [string, string, string, string][] = [
+    ['pkg:deb/debian/bash@5.1-2%2Bdeb11u1?arch=amd64&distro=debian-11.11', 'Debian:11', 'bash', '5.1-2+deb11u1'],
+    ['pkg:deb/debian/x@1.0?distro=bookworm', 'Debian:12', 'x', '1.0'],
+    ['pkg:deb/ubuntu/openssl@3.0.2-0ubuntu1.10?distro=ubuntu-22.04', 'Ubuntu:22.04:LTS', 'openssl', '3.0.2-0ubuntu1.10'],
+    ['pkg:deb/ubuntu/openssl@3.0.10?distro=ubuntu-23.10', 'Ubuntu:23.10', 'openssl', '3.0.10'],
+    ['pkg:apk/alpine/musl@1.2.4-r1?arch=x86_64&distro=alpine-3.18.4', 'Alpine:v3.18', 'musl', '1.2.4-r1'],
+    ['pkg:rpm/almalinux/bash@5.1.8-6.el9?arch=x86_64&distro=almalinux-9&epoch=1', 'AlmaLinux:9', 'bash', '1:5.1.8-6.el9'],
+    ['pkg:maven/org.apache.commons/commons-text@1.9', 'Maven', 'org.apache.commons:commons-text', '1.9'],
+    ['pkg:pypi/requests@2.25.0', 'PyPI', 'requests', '2.25.0'],
+    ['pkg:golang/github.com/pkg/errors@v0.9.1', 'Go', 'github.com/pkg/errors', 'v0.9.1'],
+    ['pkg:cargo/smallvec@1.6.0', 'crates.io', 'smallvec', '1.6.0'],
+    ['pkg:gem/rack@2.2.3', 'RubyGems', 'rack', '2.2.3'],
+    ['pkg:composer/symfony/http-kernel@5.4.0', 'Packagist', 'symfony/http-kernel', '5.4.0'],
+    ['pkg:nuget/Newtonsoft.Json@12.0.1', 'NuGet', 'Newtonsoft.Json', '12.0.1'],
+    ['pkg:npm/%40babel/traverse@7.22.0', 'npm', '@babel/traverse', '7.22.0'],
+  ];
+  for (const [purl, ecosystem, name, version] of cases) assert.deepEqual(purlToPackage(purl), { ecosystem, name, version }, purl);
+  assert.ok('error' in purlToPackage('pkg:generic/openssl@3.0'));
+  assert.ok('error' in purlToPackage('pkg:npm/lodash'));
+  assert.deepEqual(purlToPackage('pkg:deb/debian/bash@5.1', { id: 'debian', version: '12.5' }), { ecosystem: 'Debian:12', name: 'bash', version: '5.1' });
+});
+
+test('sad: invalid SBOMs name the file and the rule', () => {
+  const cases: [string, string][] = [
+    ['not-json.txt', 'json'], ['bad-schema.cdx.json', 'cyclonedx-1.6-schema'], ['old-version.cdx.json', 'cyclonedx-version'],
+    ['missing-fields.spdx.json', 'spdx-2.3-schema'],
+  ];
+  for (const [file, rule] of cases) {
+    assert.throws(() => readSbom(data(file), file, { validators }), (e: unknown) => {
+      assert.ok(e instanceof VigilError, String(e));
+      assert.equal(e.rule, rule);
+      assert.ok(e.message.includes(file), e.message);
+      return true;
+    });
+  }
+  assert.throws(() => readSbom('[1]', 'array.json', { validators }), /sbom-format/);
+});

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { VigilError } from '../../model/index.ts';
+import { listAll, tempDir } from '../testutil.ts';
+import { openDir } from './index.ts';
+
+describe('dir', () => {
+  let base = '';
+  let root = '';
+  before(async () => {
+    base = await tempDir('dir');
+    root = join(base, 'root');
+    await mkdir(join(root, 'etc'), { recursive: true });
+    await mkdir(join(root, 'usr/lib'), { recursive: true });
+    await mkdir(join(root, 'proc/1'), { recursive: true });
+    await writeFile(join(root, 'proc/1/status'), 'x');
+    await writeFile(join(root, 'usr/lib/os-release'), 'ID=debian\n');
+    await writeFile(join(base, 'secret'), 'outside the root');
+    await symlink('../usr/lib/os-release', join(root, 'etc/os-release'));
+    await symlink('/usr/lib', join(root, 'lib')); // absolute: relative to the root
+    await symlink('../secret', join(root, 'escape')); // leaves the root
+    await symlink('../../../../../../../../../../etc', join(root, 'etc-escape'));
+    await symlink('loop2', join(root, 'loop1'));
+    await symlink('loop1', join(root, 'loop2'));
+    await writeFile(join(root, 'big.bin'), Buffer.alloc(5000));
+    execFileSync('mkfifo', [join(root, 'fifo')]);
+  });
+  after(() => rm(base, { recursive: true, force: true }));
+
+  it('walks with lstat in sorted order, listing special files as other', async () => {
+    const fs = await openDir(root, { limits: { maxFileBytes: 1000 } });
+    const entries = await listAll(fs);
+    assert.deepEqual(
+      entries.map((e) => `${e.path}:${e.kind}`),
+      ['big.bin:file', 'escape:symlink', 'etc:dir', 'etc/os-release:symlink', 'etc-escape:symlink', 'fifo:other', 'lib:symlink', 'loop1:symlink', 'loop2:symlink', 'proc:dir', 'proc/1:dir', 'proc/1/status:file', 'usr:dir', 'usr/lib:dir', 'usr/lib/os-release:file'],
+    );
+    assert.equal(entries.find((e) => e.path === 'lib')?.linkTarget, '/usr/lib');
+    assert.deepEqual(fs.errors.map((e) => e.rule), ['file-too-large']);
+    await assert.rejects(fs.readFile('big.bin'), (e: VigilError) => e.code === 'VIGIL_LIMIT_EXCEEDED');
+    await assert.rejects(fs.readFile('fifo'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+    await fs.close();
+  });
+
+  it('resolves symlinks inside the root only', async () => {
+    const fs = await openDir(root);
+    assert.equal((await fs.readFile('etc/os-release')).toString(), 'ID=debian\n');
+    assert.equal((await fs.readFile('/lib/os-release')).toString(), 'ID=debian\n');
+    assert.equal(await fs.stat('escape'), null);
+    await assert.rejects(fs.readFile('escape'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+    await assert.rejects(fs.readFile('etc-escape/passwd'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+    await assert.rejects(fs.readFile('../secret'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+    assert.equal(await fs.stat('loop1'), null);
+    assert.deepEqual(fs.errors.map((e) => `${e.path}:${e.rule}`).sort(), ['escape:symlink-escape', 'etc-escape/passwd:symlink-escape', 'loop1:symlink-loop']);
+    assert.equal((await fs.stat('lib'))?.kind, 'dir');
+    await fs.close();
+  });
+
+  it('rootfs mode does not descend into /proc, /sys, /dev', async () => {
+    const fs = await openDir(root, { rootfs: true });
+    const paths = (await listAll(fs)).map((e) => e.path);
+    assert.ok(paths.includes('proc') && !paths.includes('proc/1'));
+    assert.equal(fs.target.kind, 'rootfs');
+    await fs.close();
+  });
+
+  it('refuses a path that is not a directory', async () => {
+    await assert.rejects(openDir(join(base, 'secret')), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+  });
+});

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { VigilError } from '../../model/index.ts';
+import { listAll, makeTar, tempDir } from '../testutil.ts';
+import { indexTar, openDockerArchive } from './index.ts';
+
+const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+
+/** A `docker save` layout: <id>/layer.tar per layer, the repeated layer as a symlink (as docker writes it). */
+async function buildArchive(path: string, opts: { badDiffId?: boolean; hostileOuter?: boolean } = {}): Promise<void> {
+  const t1 = await makeTar([{ name: 'etc/os-release', content: 'ID=debian\n' }, { name: 'etc/issue.net', content: 'x' }]);
+  const t2 = await makeTar([{ name: 'etc/.wh.issue.net' }, { name: 'app/package.json', content: '{}' }]);
+  const config = JSON.stringify({
+    architecture: 'amd64',
+    os: 'linux',
+    rootfs: { type: 'layers', diff_ids: [`sha256:${sha(t1)}`, `sha256:${sha(opts.badDiffId ? 'nope' : t2)}`, `sha256:${sha(t1)}`] },
+    history: [{ created_by: 'base' }, { created_by: 'app' }, { created_by: 'base again' }],
+  });
+  const cfgName = `${sha(config)}.json`;
+  const manifest = JSON.stringify([{ Config: cfgName, RepoTags: ['vigil-test/x:one'], Layers: ['aaa/layer.tar', 'bbb/layer.tar', 'ccc/layer.tar'] }]);
+  await writeFile(
+    path,
+    await makeTar([
+      { name: 'aaa/', type: 'directory' },
+      { name: 'aaa/layer.tar', content: t1 },
+      { name: 'bbb/layer.tar', content: t2 },
+      { name: 'ccc/layer.tar', type: 'symlink', linkname: '../aaa/layer.tar' },
+      { name: cfgName, content: config },
+      { name: 'manifest.json', content: manifest },
+      ...(opts.hostileOuter ? [{ name: '../../escape.txt', content: 'x' }] : []),
+    ]),
+  );
+}
+
+describe('docker-archive', () => {
+  let dir = '';
+  before(async () => {
+    dir = await tempDir('docker');
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('indexes the outer tar without extracting it', async () => {
+    const p = join(dir, 'a.tar');
+    await buildArchive(p);
+    const { entries } = await indexTar(p);
+    assert.deepEqual([...entries.keys()].filter((k) => !k.endsWith('.json')).sort(), ['aaa', 'aaa/layer.tar', 'bbb/layer.tar', 'ccc/layer.tar']);
+    assert.equal(entries.get('ccc/layer.tar')?.type, '2');
+  });
+
+  it('applies the layers, following symlinked layer entries, with history', async () => {
+    const p = join(dir, 'b.tar');
+    await buildArchive(p);
+    const fs = await openDockerArchive(p, { filter: () => true });
+    assert.equal(fs.target.kind, 'docker-archive');
+    assert.equal((await fs.stat('etc/issue.net'))?.layer?.index, 2, 'whited out by layer 1, written again by layer 2');
+    assert.equal((await fs.stat('app/package.json'))?.layer?.createdBy, 'app');
+    assert.equal((await fs.stat('etc/os-release'))?.layer?.index, 2, 'the repeated layer rewrote it');
+    assert.equal((await fs.readFile('etc/os-release')).toString(), 'ID=debian\n');
+    assert.deepEqual(fs.errors, []);
+    await fs.close();
+    const byTag = await openDockerArchive(p, { tag: 'one' });
+    await byTag.close();
+    await assert.rejects(openDockerArchive(p, { tag: 'two' }), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+  });
+
+  it('refuses a layer whose diff id does not verify', async () => {
+    const p = join(dir, 'c.tar');
+    await buildArchive(p, { badDiffId: true });
+    await assert.rejects(openDockerArchive(p), (e: VigilError) => e.rule === 'digest-mismatch');
+  });
+
+  it('records hostile outer entries and writes nothing', async () => {
+    const p = join(dir, 'd.tar');
+    await buildArchive(p, { hostileOuter: true });
+    const before = readdirSync(dir).sort();
+    const fs = await openDockerArchive(p);
+    assert.deepEqual(fs.errors.map((e) => e.rule), ['path-traversal']);
+    assert.ok((await listAll(fs)).length > 0);
+    await fs.close();
+    assert.deepEqual(readdirSync(dir).sort(), before);
+  });
+
+  it('refuses a tar that is not a docker archive', async () => {
+    const p = join(dir, 'e.tar');
+    await writeFile(p, await makeTar([{ name: 'x', content: 'x' }]));
+    await assert.rejects(openDockerArchive(p), (e: VigilError) => e.code === 'VIGIL_INVALID_INPUT');
+  });
+});

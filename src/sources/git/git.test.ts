@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { VigilError } from '../../model/index.ts';
+import { listAll, tempDir } from '../testutil.ts';
+import { classifyGitRef, openGit } from './index.ts';
+
+describe('git', () => {
+  let base = '';
+  let repo = '';
+  let scratchParent = '';
+  before(async () => {
+    base = await tempDir('git');
+    repo = join(base, 'repo');
+    scratchParent = join(base, 'scratch');
+    await mkdir(repo);
+    await mkdir(scratchParent);
+    const g = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], { cwd: repo });
+    g('init', '-q');
+    await writeFile(join(repo, 'package.json'), '{"name":"a","version":"1.0.0"}');
+    g('add', '.');
+    g('commit', '-q', '-m', 'one');
+    g('tag', 'v1');
+    await writeFile(join(repo, 'package.json'), '{"name":"a","version":"2.0.0"}');
+    await mkdir(join(repo, '.git/hooks'), { recursive: true });
+    g('commit', '-q', '-am', 'two');
+    g('checkout', '-q', '-b', 'other');
+    await writeFile(join(repo, 'other.txt'), 'x');
+    g('add', '.');
+    g('commit', '-q', '-m', 'three');
+    g('checkout', '-q', 'main');
+  });
+  after(() => rm(base, { recursive: true, force: true }));
+
+  it('checks out a ref into scratch space and removes it on close', async () => {
+    for (const [rev, version, other] of [[undefined, '2.0.0', false], ['v1', '1.0.0', false], ['other', '2.0.0', true]] as const) {
+      const fs = await openGit(repo, { rev, scratchParent });
+      assert.equal(JSON.parse((await fs.readFile('package.json')).toString()).version, version);
+      const paths = (await listAll(fs)).map((e) => e.path);
+      assert.equal(paths.includes('other.txt'), other);
+      assert.ok(!paths.some((p) => p.startsWith('.git')), 'no .git in the tree');
+      assert.equal(fs.target.kind, 'git');
+      assert.match(fs.target.digest ?? '', /^[0-9a-f]{40}$/);
+      assert.equal(readdirSync(scratchParent).length, 1);
+      await fs.close();
+      assert.deepEqual(readdirSync(scratchParent), []);
+    }
+  });
+
+  it('refuses unknown revisions and cleans up', async () => {
+    await assert.rejects(openGit(repo, { rev: 'nope', scratchParent }), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+    await assert.rejects(openGit(repo, { rev: '--upload-pack=touch /tmp/x', scratchParent }), (e: VigilError) => e.rule === 'git-rev');
+    assert.deepEqual(readdirSync(scratchParent), []);
+  });
+
+  it('refuses dangerous transports', async () => {
+    const canary = join(base, 'canary');
+    for (const ref of [`ext::sh -c touch% ${canary}`, 'fd::17', 'git://example.org/x.git', 'http://example.org/x.git', '-uhelp', 'ftp://example.org/x']) {
+      assert.throws(() => classifyGitRef(ref), (e: VigilError) => e.rule === 'git-transport', ref);
+      await assert.rejects(openGit(ref, { scratchParent }), (e: VigilError) => e.rule === 'git-transport');
+    }
+    assert.equal(existsSync(canary), false);
+    assert.deepEqual(classifyGitRef('https://github.com/x/y.git'), { kind: 'remote', url: 'https://github.com/x/y.git' });
+    assert.deepEqual(classifyGitRef('git@github.com:x/y.git'), { kind: 'remote', url: 'git@github.com:x/y.git' });
+    assert.deepEqual(classifyGitRef('ssh://git@host/x'), { kind: 'remote', url: 'ssh://git@host/x' });
+    assert.equal(classifyGitRef('./some/dir').kind, 'local');
+  });
+});

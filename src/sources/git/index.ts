@@ -1,0 +1,140 @@
+/**
+ * A git repository (a local path or a clone URL) at a ref: cloned bare into the scan's scratch
+ * dir, the ref checked out into a separate work tree there, and served through dir/. close()
+ * removes it all. No hooks run, and only file paths, https:// and ssh:// (including scp-like
+ * "git@host:path") transports are accepted: `ext::` and friends run commands.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, stat } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { VigilError } from '../../model/index.ts';
+import type { ScanFS, SourceLimits } from '../types.ts';
+import { openDir } from '../dir/index.ts';
+import { Scratch } from '../vfs/index.ts';
+
+export interface GitOptions {
+  /** branch, tag or commit; default the remote HEAD */
+  rev?: string;
+  limits?: Partial<SourceLimits>;
+  /** parent of the scratch dir (default the OS temp dir) */
+  scratchParent?: string;
+  /** clone only the last commit of the ref (not possible for a commit id); default false */
+  shallow?: boolean;
+}
+
+export type GitLocation = { kind: 'local'; path: string } | { kind: 'remote'; url: string };
+
+/**
+ * Classifies a repository reference, refusing what could run commands or read odd places.
+ * @throws VigilError VIGIL_INVALID_INPUT (rule "git-transport")
+ */
+export function classifyGitRef(ref: string): GitLocation {
+  const bad = (why: string): never => {
+    throw new VigilError('VIGIL_INVALID_INPUT', `${JSON.stringify(ref)}: ${why}`, { input: ref, rule: 'git-transport' });
+  };
+  if (ref === '' || ref.startsWith('-')) bad('not a repository reference');
+  if (/[\0\n\r]/.test(ref)) bad('control characters');
+  // "<transport>::<address>" runs a remote helper (ext:: runs any command, fd:: uses descriptors)
+  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(ref)) bad('remote-helper transports ("x::…") are refused');
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(ref);
+  if (scheme) {
+    const s = scheme[1].toLowerCase();
+    if (s === 'https' || s === 'ssh') {
+      let u: URL;
+      try {
+        u = new URL(ref);
+      } catch {
+        return bad('malformed URL');
+      }
+      if (u.hostname === '' || u.hostname.startsWith('-')) bad('bad host');
+      return { kind: 'remote', url: ref };
+    }
+    if (s === 'file') return { kind: 'local', path: decodeURIComponent(new URL(ref).pathname) };
+    return bad(`transport ${s}:// is not allowed (use https:// or ssh://)`);
+  }
+  // scp-like syntax: [user@]host:path (no slash before the colon)
+  const scp = /^(?:[A-Za-z0-9._-]+@)?([A-Za-z0-9.-]+):(?!\/\/)(.+)$/.exec(ref);
+  if (scp && !isAbsolute(ref) && !ref.startsWith('.')) {
+    if (scp[1].startsWith('-') || scp[2].startsWith('-')) bad('bad host or path');
+    return { kind: 'remote', url: ref };
+  }
+  return { kind: 'local', path: resolve(ref) };
+}
+
+interface RunResult {
+  stdout: string;
+}
+
+function git(args: string[], opts: { cwd?: string; allowFile: boolean }): Promise<RunResult> {
+  const config = [
+    '-c', 'core.hooksPath=/dev/null',
+    '-c', 'protocol.allow=never',
+    '-c', 'protocol.https.allow=always',
+    '-c', 'protocol.ssh.allow=always',
+    '-c', `protocol.file.allow=${opts.allowFile ? 'always' : 'never'}`,
+    '-c', 'core.fsmonitor=false',
+    '-c', 'core.symlinks=true',
+    '-c', 'submodule.recurse=false',
+    '-c', 'filter.lfs.smudge=', '-c', 'filter.lfs.process=', '-c', 'filter.lfs.required=false',
+  ];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('git', [...config, ...args], {
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', GIT_CONFIG_NOSYSTEM: '1', GIT_PROTOCOL_FROM_USER: '0', GIT_LFS_SKIP_SMUDGE: '1' },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', (e) => reject(new VigilError('VIGIL_CONFIG', `git could not be run: ${e.message}`, { rule: 'git', cause: e })));
+    child.on('close', (code) => {
+      if (code === 0) resolvePromise({ stdout: out });
+      else reject(new VigilError('VIGIL_INVALID_INPUT', `git ${args[0]} failed (${code}): ${err.trim().split('\n').slice(-3).join(' ')}`, { input: args.join(' '), rule: 'git' }));
+    });
+  });
+}
+
+/**
+ * Clones `ref` at `opts.rev` into a scratch dir and opens the checkout.
+ * @throws VigilError VIGIL_INVALID_INPUT (refused transport, clone or checkout failed, unknown rev)
+ */
+export async function openGit(ref: string, opts: GitOptions = {}): Promise<ScanFS> {
+  const loc = classifyGitRef(ref);
+  if (opts.rev !== undefined && (opts.rev === '' || opts.rev.startsWith('-') || /[\0\s]/.test(opts.rev))) {
+    throw new VigilError('VIGIL_INVALID_INPUT', `${JSON.stringify(opts.rev)}: not a git revision`, { input: opts.rev, rule: 'git-rev' });
+  }
+  if (loc.kind === 'local') {
+    const s = await stat(loc.path).catch(() => null);
+    if (!s?.isDirectory()) throw new VigilError('VIGIL_NOT_FOUND', `${loc.path}: no such repository`, { input: ref, rule: 'not-found' });
+  }
+  const allowFile = loc.kind === 'local';
+  const scratch = new Scratch(opts.scratchParent);
+  try {
+    const base = await scratch.path();
+    const bare = join(base, 'repo.git');
+    const tree = join(base, 'tree');
+    const src = loc.kind === 'local' ? loc.path : loc.url;
+    const cloneArgs = ['clone', '--bare', '--quiet'];
+    // --no-local: copy objects through the pack protocol rather than hardlinking a local repo's files
+    if (loc.kind === 'local') cloneArgs.push('--no-local');
+    if (opts.shallow && opts.rev && !/^[0-9a-f]{7,64}$/.test(opts.rev)) cloneArgs.push('--depth', '1', '--branch', opts.rev);
+    await git([...cloneArgs, '--', src, bare], { allowFile });
+    const rev = opts.rev ?? 'HEAD';
+    const commit = (await git(['--git-dir', bare, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { allowFile }).catch(() => {
+      throw new VigilError('VIGIL_NOT_FOUND', `${ref}: no revision ${JSON.stringify(rev)}`, { input: rev, rule: 'git-rev' });
+    })).stdout.trim();
+    await mkdir(tree);
+    await git(['--git-dir', bare, '--work-tree', tree, 'checkout', '--quiet', '--force', commit, '--', '.'], { allowFile });
+    return await openDir(tree, {
+      kind: 'git',
+      ref: opts.rev ? `${ref}@${opts.rev}` : ref,
+      digest: commit,
+      limits: opts.limits,
+      onClose: () => scratch.dispose(),
+    });
+  } catch (e) {
+    await scratch.dispose();
+    throw e;
+  }
+}

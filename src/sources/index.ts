@@ -1,0 +1,167 @@
+/**
+ * Sources: every target becomes a ScanFS. openTarget picks the source from the kind, or detects a
+ * local one: a directory with an oci-layout file is an OCI layout, a tar with manifest.json a
+ * docker archive, a zip (by magic) a zip, any other directory a plain directory; a ref that is
+ * not a local path is an image in a registry (or a git URL when it looks like one).
+ */
+import { existsSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { VigilError } from '../model/index.ts';
+import { openDir } from './dir/index.ts';
+import { openDockerArchive, indexTar } from './docker-archive/index.ts';
+import { detectCompression, openImage, type ImageSource, type LayerInput, type OpenImageOptions } from './image/index.ts';
+import { openGit } from './git/index.ts';
+import { openOciLayout } from './oci-layout/index.ts';
+import type { ScanFS } from './types.ts';
+import { openZip } from './zip/index.ts';
+
+export * from './types.ts';
+export { openDir, type DirOptions } from './dir/index.ts';
+export { openImage, type ImageSource, type LayerInput, type OpenImageOptions } from './image/index.ts';
+export { openOciLayout, listTags, type OciLayoutOptions } from './oci-layout/index.ts';
+export { openDockerArchive, type DockerArchiveOptions } from './docker-archive/index.ts';
+export { openZip, type ZipOptions } from './zip/index.ts';
+export { openGit, classifyGitRef, type GitOptions } from './git/index.ts';
+
+export type TargetKind = 'auto' | 'dir' | 'rootfs' | 'oci-dir' | 'docker-archive' | 'zip' | 'git' | 'image';
+
+export interface OpenTargetOptions extends OpenImageOptions {
+  /** image tag inside an OCI layout or docker archive (also accepted as "<path>:<tag>") */
+  tag?: string;
+  /** "os/arch[/variant]" for multi-platform images, default linux/amd64 */
+  platform?: string;
+  /** git: branch, tag or commit */
+  rev?: string;
+  /** zip: Lambda layer zips applied under /opt */
+  zipLayers?: string[];
+  /** registry options, passed through to openRegistryImage */
+  registry?: Record<string, unknown>;
+}
+
+async function head(path: string, n: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const b = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(b, 0, n, 0);
+    return b.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+function isTar(h: Buffer): boolean {
+  return h.length >= 263 && h.subarray(257, 262).toString('latin1') === 'ustar';
+}
+
+function looksLikeGitUrl(ref: string): boolean {
+  return /^(ssh:\/\/|git@)/.test(ref) || (/^https:\/\//.test(ref) && /\.git\/?$/.test(ref));
+}
+
+/** Splits "<path>:<tag>" when <path> exists and the whole does not. */
+async function splitTag(ref: string): Promise<{ path: string; tag?: string }> {
+  if (await stat(ref).catch(() => null)) return { path: ref };
+  const i = ref.lastIndexOf(':');
+  if (i > 0 && !ref.slice(i + 1).includes('/') && (await stat(ref.slice(0, i)).catch(() => null))) return { path: ref.slice(0, i), tag: ref.slice(i + 1) };
+  return { path: ref };
+}
+
+/**
+ * Opens a target.
+ * @throws VigilError VIGIL_NOT_FOUND (no such path), VIGIL_INVALID_INPUT (unrecognised target),
+ * and whatever the chosen source throws
+ */
+export async function openTarget(ref: string, kind: TargetKind, opts: OpenTargetOptions = {}): Promise<ScanFS> {
+  switch (kind) {
+    case 'dir':
+      return openDir(ref, { limits: opts.limits });
+    case 'rootfs':
+      return openDir(ref, { rootfs: true, limits: opts.limits });
+    case 'zip':
+      return openZip(ref, { layers: opts.zipLayers, limits: opts.limits });
+    case 'git':
+      return openGit(ref, { rev: opts.rev, limits: opts.limits, scratchParent: opts.scratchParent });
+    case 'oci-dir': {
+      const { path, tag } = await splitTag(ref);
+      return openOciLayout(path, { ...opts, tag: opts.tag ?? tag });
+    }
+    case 'docker-archive': {
+      const { path, tag } = await splitTag(ref);
+      return openDockerArchive(path, { ...opts, tag: opts.tag ?? tag });
+    }
+    case 'image':
+    case 'auto':
+      break;
+    default:
+      throw new VigilError('VIGIL_INVALID_INPUT', `unknown target kind ${JSON.stringify(kind)}`, { input: String(kind), rule: 'target-kind' });
+  }
+
+  const { path, tag } = await splitTag(ref);
+  const s = await stat(path).catch(() => null);
+  if (s?.isDirectory()) {
+    if (existsSync(`${path}/oci-layout`)) return openOciLayout(path, { ...opts, tag: opts.tag ?? tag });
+    if (kind === 'image') throw new VigilError('VIGIL_INVALID_INPUT', `${path}: a directory but not an OCI layout`, { input: ref, rule: 'target-kind' });
+    return openDir(path, { limits: opts.limits });
+  }
+  if (s?.isFile()) {
+    const h = await head(path, 512);
+    if (h.length >= 4 && h.readUInt32LE(0) === 0x04034b50) {
+      if (kind === 'image') throw new VigilError('VIGIL_INVALID_INPUT', `${path}: a zip, not an image`, { input: ref, rule: 'target-kind' });
+      return openZip(path, { layers: opts.zipLayers, limits: opts.limits });
+    }
+    if (isTar(h)) {
+      const { entries } = await indexTar(path);
+      if (entries.has('manifest.json') || (entries.has('index.json') && entries.has('oci-layout'))) {
+        return openDockerArchive(path, { ...opts, tag: opts.tag ?? tag });
+      }
+    }
+    if (isTar(h) || detectCompression(h) !== 'none') {
+      // a single filesystem tarball (rootfs.tar, .tar.gz, .tar.zst): one layer
+      const layer: LayerInput = { open: async () => (await import('node:fs')).createReadStream(path) };
+      return openImage({ target: { kind: 'image', ref: path }, layers: [layer] }, opts);
+    }
+    throw new VigilError('VIGIL_INVALID_INPUT', `${path}: not a directory, zip, tar or image archive`, { input: ref, rule: 'target-kind' });
+  }
+  if (kind === 'auto' && looksLikeGitUrl(ref)) return openGit(ref, { rev: opts.rev, limits: opts.limits, scratchParent: opts.scratchParent });
+  if (kind === 'auto' && (ref.startsWith('/') || ref.startsWith('.'))) {
+    throw new VigilError('VIGIL_NOT_FOUND', `${ref}: no such file or directory`, { input: ref, rule: 'not-found' });
+  }
+  return openFromRegistry(ref, opts);
+}
+
+interface RegistryLayerLike extends LayerInput {
+  index?: number;
+}
+interface RegistryImageLike {
+  ref: string;
+  digest?: string;
+  platform?: { os: string; architecture: string; variant?: string } | string;
+  layers: RegistryLayerLike[];
+}
+
+/** Pulls through src/sources/registry/ (openRegistryImage), streaming its layers into image/. */
+async function openFromRegistry(ref: string, opts: OpenTargetOptions): Promise<ScanFS> {
+  const url = new URL('./registry/index.ts', import.meta.url);
+  if (!existsSync(fileURLToPath(url))) {
+    throw new VigilError('VIGIL_INVALID_INPUT', `${ref}: not a local path, and registry images are not supported by this build`, { input: ref, rule: 'registry-unavailable' });
+  }
+  const mod = (await import(url.href)) as { openRegistryImage?: (ref: string, opts: Record<string, unknown>) => Promise<RegistryImageLike> };
+  if (typeof mod.openRegistryImage !== 'function') {
+    throw new VigilError('VIGIL_INVALID_INPUT', `${ref}: the registry source does not export openRegistryImage`, { input: ref, rule: 'registry-unavailable' });
+  }
+  const img = await mod.openRegistryImage(ref, { ...opts.registry, ...(opts.platform ? { platform: opts.platform } : {}) });
+  const p = img.platform;
+  const platform = typeof p === 'string' ? p : p ? `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}` : undefined;
+  const src: ImageSource = {
+    target: { kind: 'registry', ref: img.ref, ...(img.digest ? { digest: img.digest } : {}), ...(platform ? { platform } : {}) },
+    layers: img.layers.map((l) => ({
+      open: () => l.open(),
+      digest: l.digest,
+      diffId: l.diffId,
+      ...(l.createdBy !== undefined ? { createdBy: l.createdBy } : {}),
+      ...(l.mediaType ? { mediaType: l.mediaType } : {}),
+      ...(l.size !== undefined ? { size: l.size } : {}),
+    })),
+  };
+  return openImage(src, opts);
+}

@@ -1,0 +1,271 @@
+/**
+ * An in-memory directory tree: the final filesystem of an image (layers applied in order) or of a
+ * zip. Only metadata lives here, plus references to the contents a ContentFilter chose to keep.
+ */
+import { readFile, unlink } from 'node:fs/promises';
+import { VigilError, type LayerRef } from '../../model/index.ts';
+import type { FileError, FileInfo, FileKind, ScanFS, SourceLimits } from '../types.ts';
+import { compareNames, normalizeLookupPath, resolveInRoot, splitPath, type Resolution } from './paths.ts';
+
+/** Where a kept file's bytes are. Shared by hardlinks, so freed only when the last name goes. */
+export type Content =
+  | { where: 'memory'; data: Buffer; refs: number }
+  | { where: 'scratch'; file: string; refs: number }
+  | { where: 'lazy'; load: () => Promise<Buffer>; refs: number };
+
+export interface TreeNode {
+  kind: FileKind;
+  size: number;
+  mode?: number;
+  linkTarget?: string;
+  layer?: LayerRef;
+  /** 0-based position of the layer that wrote this version (0 for single-layer sources) */
+  layerIndex: number;
+  children?: Map<string, TreeNode>;
+  content?: Content;
+  /** why the content is not available (a rule and message), when it was refused */
+  refused?: { code: 'VIGIL_UNSAFE_ARCHIVE' | 'VIGIL_LIMIT_EXCEEDED'; rule: string; message: string };
+}
+
+export function dirNode(layerIndex: number, layer?: LayerRef, mode?: number): TreeNode {
+  return { kind: 'dir', size: 0, mode, layer, layerIndex, children: new Map() };
+}
+
+export type PutResult = { ok: true; path: string } | { ok: false; rule: string; message: string };
+
+export class Tree {
+  readonly root: TreeNode = dirNode(0);
+  count = 0;
+
+  /** The node at a symlink-free path, or null. */
+  lookup(path: string): TreeNode | null {
+    let n: TreeNode | undefined = this.root;
+    if (path === '') return n;
+    for (const c of path.split('/')) {
+      n = n?.children?.get(c);
+      if (!n) return null;
+    }
+    return n;
+  }
+
+  resolve(path: string, followFinal = true): Promise<Resolution<TreeNode>> {
+    return resolveInRoot<TreeNode>(path, (p) => this.lookup(p), followFinal);
+  }
+
+  /**
+   * The directory that will hold `path`'s last component, creating missing parents as directories
+   * of `layerIndex`. A parent that is a symlink is followed inside the root (as extraction into a
+   * container root does); one that escapes refuses the entry.
+   */
+  private async parentOf(path: string, layerIndex: number, layer?: LayerRef): Promise<{ dir: TreeNode; dirPath: string; name: string } | { error: PutResult }> {
+    const parts = splitPath(path);
+    const name = parts.pop()!;
+    let dir = this.root;
+    let dirPath = '';
+    for (const c of parts) {
+      let next = dir.children!.get(c);
+      const nextPath = dirPath === '' ? c : `${dirPath}/${c}`;
+      if (next && next.kind === 'symlink') {
+        const r = await this.resolve(nextPath);
+        if (!r.ok) {
+          if (r.reason === 'symlink-escape') return { error: { ok: false, rule: 'symlink-escape', message: `parent ${nextPath} is a symlink leaving the root` } };
+          if (r.reason === 'symlink-loop') return { error: { ok: false, rule: 'symlink-loop', message: `parent ${nextPath} is a symlink loop` } };
+          return { error: { ok: false, rule: 'dangling-parent', message: `parent ${nextPath} is a symlink to a missing directory` } };
+        }
+        if (r.node.kind !== 'dir') return { error: { ok: false, rule: 'not-a-directory', message: `parent ${nextPath} resolves to a ${r.node.kind}` } };
+        dir = r.node;
+        dirPath = r.path;
+        continue;
+      }
+      if (!next || next.kind !== 'dir') {
+        if (next) this.release(next);
+        this.count++;
+        next = dirNode(layerIndex, layer, 0o40755);
+        dir.children!.set(c, next);
+      }
+      dir = next;
+      dirPath = nextPath;
+    }
+    return { dir, dirPath, name };
+  }
+
+  /** Adds or replaces one entry. A directory over a directory keeps the children (layers merge). */
+  async put(path: string, node: TreeNode): Promise<PutResult> {
+    if (path === '') {
+      if (node.kind === 'dir') {
+        this.root.mode = node.mode;
+        return { ok: true, path: '' };
+      }
+      return { ok: false, rule: 'path-traversal', message: 'entry replaces the root' };
+    }
+    const p = await this.parentOf(path, node.layerIndex, node.layer);
+    if ('error' in p) return p.error;
+    const old = p.dir.children!.get(p.name);
+    if (old && old.kind === 'dir' && node.kind === 'dir') {
+      old.mode = node.mode;
+      old.layer = node.layer;
+      old.layerIndex = node.layerIndex;
+    } else {
+      if (old) this.release(old);
+      this.count++;
+      p.dir.children!.set(p.name, node);
+    }
+    return { ok: true, path: p.dirPath === '' ? p.name : `${p.dirPath}/${p.name}` };
+  }
+
+  /** Removes an entry and everything under it (a whiteout). Missing entries are fine. */
+  async remove(path: string): Promise<PutResult> {
+    const parts = splitPath(path);
+    if (parts.length === 0) return { ok: false, rule: 'path-traversal', message: 'whiteout of the root' };
+    const parentPath = parts.slice(0, -1).join('/');
+    const r = await this.resolve(parentPath);
+    if (!r.ok) {
+      if (r.reason === 'symlink-escape') return { ok: false, rule: 'symlink-escape', message: `whiteout through a symlink leaving the root` };
+      return { ok: true, path };
+    }
+    const name = parts[parts.length - 1];
+    const old = r.node.children?.get(name);
+    if (old) {
+      this.release(old);
+      r.node.children!.delete(name);
+    }
+    return { ok: true, path };
+  }
+
+  /** An opaque directory: hides everything lower layers put under it (entries of `layerIndex` stay). */
+  async opaque(dirPath: string, layerIndex: number, layer?: LayerRef): Promise<PutResult> {
+    const r = await this.resolve(dirPath);
+    let dir: TreeNode;
+    if (r.ok && r.node.kind === 'dir') dir = r.node;
+    else {
+      const put = await this.put(dirPath, dirNode(layerIndex, layer, 0o40755));
+      if (!put.ok) return put;
+      return { ok: true, path: dirPath };
+    }
+    this.prune(dir, layerIndex);
+    return { ok: true, path: dirPath };
+  }
+
+  private prune(dir: TreeNode, layerIndex: number): boolean {
+    let keep = false;
+    for (const [name, child] of [...dir.children!]) {
+      if (child.layerIndex >= layerIndex) {
+        keep = true;
+        continue;
+      }
+      if (child.kind === 'dir' && this.prune(child, layerIndex)) {
+        keep = true;
+        continue;
+      }
+      this.release(child);
+      dir.children!.delete(name);
+    }
+    return keep;
+  }
+
+  /** Drops the content references of a subtree; scratch files go when their last name goes. */
+  release(node: TreeNode): void {
+    this.count--;
+    if (node.content && --node.content.refs <= 0 && node.content.where === 'scratch') {
+      unlink(node.content.file).catch(() => undefined);
+    }
+    if (node.children) for (const c of node.children.values()) this.release(c);
+  }
+
+  /** Depth first, each directory's children in byte order of their names. */
+  *walk(dir: TreeNode = this.root, prefix = ''): Generator<[string, TreeNode]> {
+    const names = [...dir.children!.keys()].sort(compareNames);
+    for (const name of names) {
+      const node = dir.children!.get(name)!;
+      const p = prefix === '' ? name : `${prefix}/${name}`;
+      yield [p, node];
+      if (node.kind === 'dir') yield* this.walk(node, p);
+    }
+  }
+}
+
+export function infoOf(path: string, n: TreeNode): FileInfo {
+  const info: FileInfo = { path, kind: n.kind, size: n.size };
+  if (n.mode !== undefined) info.mode = n.mode;
+  if (n.linkTarget !== undefined) info.linkTarget = n.linkTarget;
+  if (n.layer) info.layer = n.layer;
+  return info;
+}
+
+/** Records a FileError once per (path, rule). */
+export class ErrorLog {
+  readonly list: FileError[] = [];
+  private seen = new Set<string>();
+  add(path: string, rule: string, message: string): void {
+    const k = `${rule}\0${path}`;
+    if (this.seen.has(k)) return;
+    this.seen.add(k);
+    this.list.push({ path, rule, message });
+  }
+}
+
+/** A ScanFS over a Tree. */
+export class TreeFS implements ScanFS {
+  readonly target: ScanFS['target'];
+  private closed = false;
+  constructor(
+    private readonly tree: Tree,
+    target: ScanFS['target'],
+    private readonly log: ErrorLog,
+    private readonly limits: SourceLimits,
+    private readonly onClose: () => Promise<void>,
+  ) {
+    this.target = target;
+  }
+
+  get errors(): FileError[] {
+    return this.log.list;
+  }
+
+  async *entries(): AsyncIterable<FileInfo> {
+    for (const [p, n] of this.tree.walk()) yield infoOf(p, n);
+  }
+
+  private async find(path: string): Promise<{ path: string; node: TreeNode } | null> {
+    const p = normalizeLookupPath(path);
+    if (p === null) return null;
+    const r = await this.tree.resolve(p);
+    if (!r.ok) {
+      if (r.reason === 'symlink-escape' || r.reason === 'symlink-loop') {
+        this.log.add(p, r.reason, `${p}: a symlink on the way ${r.reason === 'symlink-loop' ? 'loops' : 'leaves the root'}`);
+      }
+      return null;
+    }
+    return { path: p, node: r.node };
+  }
+
+  async stat(path: string): Promise<FileInfo | null> {
+    const f = await this.find(path);
+    return f ? infoOf(f.path, f.node) : null;
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    const f = await this.find(path);
+    if (!f || f.node.kind !== 'file') {
+      throw new VigilError('VIGIL_NOT_FOUND', `${path}: no such file in ${this.target.ref}`, { input: path, rule: 'not-found' });
+    }
+    const n = f.node;
+    if (n.refused) throw new VigilError(n.refused.code, `${path}: ${n.refused.message}`, { input: path, rule: n.refused.rule });
+    if (n.size > this.limits.maxFileBytes) {
+      throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${path}: ${n.size} bytes is over the ${this.limits.maxFileBytes}-byte file limit`, { input: path, rule: 'file-too-large' });
+    }
+    const c = n.content;
+    if (!c) {
+      throw new VigilError('VIGIL_NOT_FOUND', `${path}: content was not kept (the scan's ContentFilter did not ask for it)`, { input: path, rule: 'content-not-kept' });
+    }
+    if (c.where === 'memory') return c.data;
+    if (c.where === 'scratch') return readFile(c.file);
+    return c.load();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.onClose();
+  }
+}

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { VigilError } from '../../model/index.ts';
+import { listAll } from '../testutil.ts';
+import { openZip } from './index.ts';
+
+const td = (p: string): string => join(new URL('.', import.meta.url).pathname, 'testdata', p);
+
+describe('zip', () => {
+  it('opens a function package with Lambda layers under /opt (later layers win)', async () => {
+    const fs = await openZip(td('happy/function.zip'), { layers: [td('happy/layer1.zip'), td('happy/layer2.zip')] });
+    const paths = (await listAll(fs)).map((e) => e.path);
+    assert.ok(paths.includes('index.js') && paths.includes('opt/python/requests-2.19.0.dist-info/METADATA'));
+    assert.equal(JSON.parse((await fs.readFile('opt/nodejs/node_modules/shared/package.json')).toString()).version, '2.0.0');
+    assert.equal((await fs.stat('opt/nodejs/node_modules/shared/package.json'))?.layer?.index, 1);
+    assert.equal(JSON.parse((await fs.readFile('modules/lodash/package.json')).toString()).version, '4.17.4', 'symlink entry followed');
+    assert.equal((await fs.stat('modules'))?.kind, 'dir');
+    assert.deepEqual(fs.errors, []);
+    await fs.close();
+    await fs.close();
+  });
+
+  it('refuses traversal, absolute names, escaping symlinks, devices and bombs', async () => {
+    const fs = await openZip(td('sad/hostile.zip'));
+    assert.deepEqual(fs.errors.map((e) => e.rule), ['path-traversal', 'path-traversal', 'path-traversal', 'symlink-escape', 'device-file', 'decompression-bomb']);
+    assert.deepEqual((await listAll(fs)).map((e) => e.path), ['abs-link', 'bomb.bin', 'escape', 'ok.txt']);
+    assert.equal((await fs.readFile('abs-link')).toString(), 'fine', 'absolute link targets are root-relative');
+    await assert.rejects(fs.readFile('bomb.bin'), (e: VigilError) => e.code === 'VIGIL_UNSAFE_ARCHIVE' && e.rule === 'decompression-bomb');
+    await assert.rejects(fs.readFile('escape/passwd'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+    assert.ok(fs.errors.some((e) => e.rule === 'symlink-escape' && e.path === 'escape/passwd'));
+    await fs.close();
+  });
+
+  it('lists big files without reading them', async () => {
+    const fs = await openZip(td('sad/hostile.zip'), { limits: { maxRatio: 1e9, maxFileBytes: 1024 } });
+    assert.ok(fs.errors.some((e) => e.rule === 'file-too-large' && e.path === 'bomb.bin'));
+    await assert.rejects(fs.readFile('bomb.bin'), (e: VigilError) => e.code === 'VIGIL_LIMIT_EXCEEDED');
+    await fs.close();
+  });
+
+  it('catches a total-size bomb', async () => {
+    const fs = await openZip(td('sad/hostile.zip'), { limits: { maxRatio: 1e9, maxTotalBytes: 1024 * 1024 } });
+    assert.ok(fs.errors.some((e) => e.rule === 'decompression-bomb' && /more than 1048576 bytes/.test(e.message)));
+    await fs.close();
+  });
+
+  it('refuses a file that is not a zip', async () => {
+    await assert.rejects(openZip(td('sad/not-a-zip.zip')), (e: VigilError) => e.code === 'VIGIL_INVALID_INPUT');
+  });
+});
