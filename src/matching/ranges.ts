@@ -136,10 +136,11 @@ function message(e: unknown): string {
 export function compileAffected(record: string, affected: OsvAffected, ecosystem = affected.package?.ecosystem ?? '', cache?: ParseCache): CompiledAffected {
   const schemeId = schemeIdForEcosystem(ecosystem);
   const status = typeof affected.database_specific?.status === 'string' ? affected.database_specific.status : undefined;
+  // every field set here, in one order: one object shape for every entry (the hot loops stay monomorphic)
   const out: CompiledAffected = {
     record, ecosystem, name: affected.package?.name ?? '', affected, schemeId,
-    listedExact: new Set(affected.versions ?? []), listed: [], ranges: [], skipped: [], fixedBounds: [],
-    ...(status ? { status } : {}),
+    listedExact: new Set(affected.versions ?? []), listed: [], ranges: [], skipped: [], status, fixedBounds: [],
+    listedByRank: undefined, fixedSorted: undefined,
   };
   if (schemeId) {
     const scheme = SCHEMES[schemeId];
@@ -160,7 +161,10 @@ export function compileAffected(record: string, affected: OsvAffected, ecosystem
       return;
     }
     const rid = r.type === 'SEMVER' ? semverSchemeIdFor(ecosystem) : schemeId;
-    const range: CompiledRange = { index, type: r.type, schemeId: rid ?? '', events: [], limits: [], allVersions: false };
+    const range: CompiledRange = {
+      index, type: r.type, schemeId: rid ?? '', events: [], limits: [], allVersions: false,
+      error: undefined, evRank: undefined, evKind: undefined, limRank: undefined, hits: undefined, allHit: undefined,
+    };
     out.ranges.push(range);
     if (!rid) {
       range.error = `range ${index} (ECOSYSTEM): no version scheme for ecosystem ${JSON.stringify(ecosystem)}`;
@@ -175,7 +179,7 @@ export function compileAffected(record: string, affected: OsvAffected, ecosystem
       }
       const value = String((e as Record<string, unknown>)[kind]);
       if (kind === 'introduced' && isBeginning(value)) {
-        range.events.push({ kind, value, rank: MINUS_INF });
+        range.events.push({ kind, value, v: undefined, rank: MINUS_INF });
         continue;
       }
       if (kind === 'limit' && value === '*') continue; // "*" = no limit

@@ -6,7 +6,6 @@
  */
 import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { VigilError } from '../model/index.ts';
 import { openDir } from './dir/index.ts';
 import { openDockerArchive, indexTar } from './docker-archive/index.ts';
@@ -15,6 +14,7 @@ import { openGit } from './git/index.ts';
 import { openOciLayout } from './oci-layout/index.ts';
 import type { ScanFS } from './types.ts';
 import { openZip } from './zip/index.ts';
+import { openRegistryImage } from './registry/index.ts';
 
 export * from './types.ts';
 export { openDir, type DirOptions } from './dir/index.ts';
@@ -141,15 +141,7 @@ interface RegistryImageLike {
 
 /** Pulls through src/sources/registry/ (openRegistryImage), streaming its layers into image/. */
 async function openFromRegistry(ref: string, opts: OpenTargetOptions): Promise<ScanFS> {
-  const url = new URL('./registry/index.ts', import.meta.url);
-  if (!existsSync(fileURLToPath(url))) {
-    throw new VigilError('VIGIL_INVALID_INPUT', `${ref}: not a local path, and registry images are not supported by this build`, { input: ref, rule: 'registry-unavailable' });
-  }
-  const mod = (await import(url.href)) as { openRegistryImage?: (ref: string, opts: Record<string, unknown>) => Promise<RegistryImageLike> };
-  if (typeof mod.openRegistryImage !== 'function') {
-    throw new VigilError('VIGIL_INVALID_INPUT', `${ref}: the registry source does not export openRegistryImage`, { input: ref, rule: 'registry-unavailable' });
-  }
-  const img = await mod.openRegistryImage(ref, { ...opts.registry, ...(opts.platform ? { platform: opts.platform } : {}) });
+  const img = (await openRegistryImage(ref, { ...opts.registry, ...(opts.platform ? { platform: opts.platform } : {}) })) as unknown as RegistryImageLike;
   const p = img.platform;
   const platform = typeof p === 'string' ? p : p ? `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}` : undefined;
   const src: ImageSource = {
