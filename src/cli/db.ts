@@ -1,14 +1,15 @@
 /** `vigil db …`: import, update, status, show, search. */
 import type { Command } from 'commander';
-import { VigilError } from '../model/index.ts';
-import { openStore, type Store } from '../store/index.ts';
-import { createLogger, type Logger } from '../log.ts';
-import { importInputs, type ImportReport } from '../vulndb/import.ts';
-import { dbStatus, searchVulnerabilities, showVulnerability } from '../vulndb/query.ts';
-import { updateDatabase, DEFAULT_OSV_ECOSYSTEMS } from '../vulndb/update.ts';
+import { VigilError } from '../model/errors.ts';
+import type { Store } from '../store/index.ts';
+import type { Logger } from '../log.ts';
+import type { ImportReport } from '../vulndb/import.ts';
 import { resolveConfig, type Config } from './config.ts';
 import { importProgress, printJson, table, type OutputOptions } from './output.ts';
 import { EXIT } from './exit.ts';
+
+// The implementations (store, importers, queries) are imported by each action when it runs, so
+// that registering these commands costs nothing at start-up.
 
 interface GlobalOpts extends OutputOptions {
   home?: string;
@@ -19,6 +20,7 @@ interface GlobalOpts extends OutputOptions {
 async function withStore<T>(cmd: Command, fn: (store: Store, cfg: Config, log: Logger, opts: GlobalOpts) => Promise<T>): Promise<T> {
   const opts = cmd.optsWithGlobals<GlobalOpts>();
   const cfg = resolveConfig(opts);
+  const [{ createLogger }, { openStore }] = await Promise.all([import('../log.ts'), import('../store/index.ts')]);
   const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'warn'));
   const store = await openStore(cfg.databaseUrl);
   try {
@@ -41,6 +43,16 @@ function printImportReport(r: ImportReport, opts: GlobalOpts) {
   }
 }
 
+const ECOSYSTEMS_HELP = 'comma-separated OSV ecosystems (default: the ones `vigil db update --help` lists)';
+
+/** Fills in help texts whose defaults live in modules loaded lazily (called only for --help). */
+export async function loadDbHelpDetails(program: Command): Promise<void> {
+  const { DEFAULT_OSV_ECOSYSTEMS } = await import('../vulndb/update.ts');
+  const update = program.commands.find((c) => c.name() === 'db')?.commands.find((c) => c.name() === 'update');
+  const opt = update?.options.find((o) => o.long === '--ecosystems');
+  if (opt) opt.description = `comma-separated OSV ecosystems (default: ${DEFAULT_OSV_ECOSYSTEMS.join(',')})`;
+}
+
 export function registerDbCommands(program: Command): void {
   const db = program.command('db').description('the vulnerability database: import, update, inspect');
 
@@ -50,7 +62,7 @@ export function registerDbCommands(program: Command): void {
     .option('--strict', 'exit with code 3 when any entry was skipped as invalid')
     .action(async (inputs: string[], o: { strict?: boolean }, cmd: Command) => {
       await withStore(cmd, async (store, cfg, log, opts) => {
-        const p = importProgress(opts);
+        const p = await importProgress(opts);
         let report: ImportReport;
         try {
           const { importSources } = await import('../vulndb/update.ts');
@@ -65,7 +77,7 @@ export function registerDbCommands(program: Command): void {
 
   db.command('update')
     .description("download the latest advisory data (osv.dev bulk exports, CISA KEV, EPSS); only what changed")
-    .option('--ecosystems <list>', `comma-separated OSV ecosystems (default: ${DEFAULT_OSV_ECOSYSTEMS.join(',')})`)
+    .option('--ecosystems <list>', ECOSYSTEMS_HELP)
     .option('--no-kev', 'skip the CISA KEV catalog')
     .option('--no-epss', 'skip EPSS scores')
     .option('--debian-tracker', "also fetch the Debian security tracker's JSON export")
@@ -75,7 +87,8 @@ export function registerDbCommands(program: Command): void {
     .action(async (o: { ecosystems?: string; kev: boolean; epss: boolean; osvUrl?: string; offline?: boolean; debianTracker?: boolean; alpine?: string }, cmd: Command) => {
       if (o.offline) throw new VigilError('VIGIL_CONFIG', 'db update needs the network; with --offline, use `vigil db import <dir>` instead', { rule: 'offline' });
       await withStore(cmd, async (store, cfg, log, opts) => {
-        const p = importProgress(opts);
+        const { updateDatabase } = await import('../vulndb/update.ts');
+        const p = await importProgress(opts);
         try {
           const r = await updateDatabase({
             store, log, home: cfg.home, progress: p.progress,
@@ -100,6 +113,7 @@ export function registerDbCommands(program: Command): void {
     .description('sources with their dates, record counts per ecosystem, last update, data age')
     .action(async (_o: unknown, cmd: Command) => {
       await withStore(cmd, async (store, _cfg, _log, opts) => {
+        const { dbStatus } = await import('../vulndb/query.ts');
         const s = await dbStatus(store);
         if (opts.json) return printJson(s);
         const out = process.stdout;
@@ -119,6 +133,7 @@ export function registerDbCommands(program: Command): void {
     .argument('<id>', 'CVE, GHSA, PYSEC, GO, RUSTSEC, DSA, ALSA, MAL, … id')
     .action(async (id: string, _o: unknown, cmd: Command) => {
       await withStore(cmd, async (store, _cfg, _log, opts) => {
+        const { showVulnerability } = await import('../vulndb/query.ts');
         const v = await showVulnerability(store, id);
         if (!v) throw new VigilError('VIGIL_NOT_FOUND', `no vulnerability with id or alias ${JSON.stringify(id)}`, { input: id, rule: 'known-id' });
         if (opts.json) return printJson(v);
@@ -148,6 +163,7 @@ export function registerDbCommands(program: Command): void {
     .option('--limit <n>', 'at most this many results', '50')
     .action(async (query: string, o: { limit: string }, cmd: Command) => {
       await withStore(cmd, async (store, _cfg, _log, opts) => {
+        const { searchVulnerabilities } = await import('../vulndb/query.ts');
         const hits = await searchVulnerabilities(store, query, Number(o.limit) || 50);
         if (opts.json) return printJson(hits);
         if (hits.length === 0) {

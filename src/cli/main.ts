@@ -1,7 +1,11 @@
-/** The `vigil` command. */
+/**
+ * The `vigil` command. Start-up stays cheap: the commands register here with their options only,
+ * and each action imports its implementation (store, matching, sources, …) when it runs, so
+ * `vigil --version` or `vigil --help` load little more than commander.
+ */
 import { Command, CommanderError } from 'commander';
-import { VigilError } from '../model/index.ts';
-import { registerDbCommands } from './db.ts';
+import { VigilError } from '../model/errors.ts';
+import { loadDbHelpDetails, registerDbCommands } from './db.ts';
 import { registerScanCommands } from './scan.ts';
 import { EXIT } from './exit.ts';
 
@@ -24,6 +28,8 @@ export function buildProgram(): Command {
 export async function main(argv = process.argv): Promise<void> {
   const program = buildProgram();
   try {
+    // help texts that name defaults living in lazily loaded modules
+    if (argv.slice(2).some((a) => a === '--help' || a === '-h' || a === 'help')) await loadDbHelpDetails(program);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {

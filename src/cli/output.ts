@@ -1,5 +1,4 @@
 /** Terminal output helpers: progress bars only on a terminal, JSON to stdout, tables. */
-import cliProgress from 'cli-progress';
 import type { ImportProgress } from '../vulndb/import.ts';
 
 export interface OutputOptions {
@@ -11,9 +10,10 @@ export function isInteractive(opts: OutputOptions): boolean {
   return !!process.stderr.isTTY && !opts.json && !opts.quiet && process.env.CI !== 'true';
 }
 
-/** A progress display for imports on stderr; silent when piped. */
-export function importProgress(opts: OutputOptions): { progress?: ImportProgress; stop(): void } {
+/** A progress display for imports on stderr; silent when piped (cli-progress is loaded only for a terminal). */
+export async function importProgress(opts: OutputOptions): Promise<{ progress?: ImportProgress; stop(): void }> {
   if (!isInteractive(opts)) return { stop() {} };
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar({
     format: ' {bar} {value}/{total} sources | {unit} | {records} records',
     stream: process.stderr, hideCursor: true, clearOnComplete: true,

@@ -1,25 +1,17 @@
 /** `vigil scan …` and `vigil sbom …`: collect an inventory, match it, report. */
-import { writeFile } from 'node:fs/promises';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
-import { SEVERITY_ORDER, VigilError, type Package, type ScanResult, type ScanTarget, type Severity } from '../model/index.ts';
-import { createLogger, type Logger } from '../log.ts';
-import { openStore } from '../store/index.ts';
-import { packageLookup } from '../vulndb/query.ts';
-import { matchInventory } from '../matching/index.ts';
-import { buildScanResult, loadAdvisoryContext } from '../findings/scan-result.ts';
-import { collectInventory, contentFilterFor } from '../inventory/index.ts';
-import { extractorsFor } from '../extractors/index.ts';
-import { detectOs, OS_RELEASE_PATHS } from '../extractors/os/index.ts';
-import { openTarget, type TargetKind } from '../sources/index.ts';
-import { loadDockerConfig } from '../sources/registry/index.ts';
-import { renderCsv, renderJson, renderSarif, renderTable } from '../integrations/report/index.ts';
-import { readSbom, toCycloneDx, toSpdx } from '../integrations/sbom/index.ts';
-import { applyIgnores, loadIgnoreFile } from '../integrations/ignore/index.ts';
+import { VigilError } from '../model/errors.ts';
+import { SEVERITY_ORDER, type ScanResult, type ScanTarget, type Severity } from '../model/scan.ts';
+import type { Package } from '../model/package.ts';
+import type { Logger } from '../log.ts';
+import type { TargetKind } from '../sources/index.ts';
 import { resolveConfig } from './config.ts';
 import { EXIT } from './exit.ts';
 import { isInteractive } from './output.ts';
+
+// Everything heavy (sources, extractors, store, matching, renderers) is imported by the actions
+// when they run, so that registering the commands costs nothing at start-up.
 
 export const VERSION = '0.1.0';
 
@@ -50,9 +42,15 @@ interface ScanOpts {
 
 const FORMATS = ['table', 'json', 'sarif', 'cyclonedx', 'spdx', 'csv'];
 
+interface Progress {
+  update(phase: string, value: number, total?: number): void;
+  stop(): void;
+}
+
 /** A terminal progress line for the phases of a scan; silent when piped. */
-function scanProgress(opts: ScanOpts) {
-  if (!isInteractive(opts)) return { update: (_phase: string, _value: number, _total?: number) => {}, stop: () => {} };
+async function scanProgress(opts: ScanOpts): Promise<Progress> {
+  if (!isInteractive(opts)) return { update: () => {}, stop: () => {} };
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar({ format: ' {phase} {bar} {value}/{total}', stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
   let started = false;
   let current = '';
@@ -74,11 +72,14 @@ function parseSeverities(s: string | undefined): Severity[] | undefined {
 }
 
 /** Collects the inventory of a target. Shared by `scan` and `sbom`. */
-async function inventoryOf(kind: TargetKind, ref: string, opts: ScanOpts, log: Logger, progress: ReturnType<typeof scanProgress>) {
+async function inventoryOf(kind: TargetKind, ref: string, opts: ScanOpts, log: Logger, progress: Progress) {
+  const [{ collectInventory, contentFilterFor }, { extractorsFor }, { detectOs, OS_RELEASE_PATHS }, { openTarget }] = await Promise.all([
+    import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/os/index.ts'), import('../sources/index.ts'),
+  ]);
   const scanners = opts.scanners.split(',').map((s) => s.trim());
   const extractors = extractorsFor(scanners);
   const password = opts.password ?? process.env.VIGIL_REGISTRY_PASSWORD;
-  const dockerConfig = kind === 'image' ? await loadDockerConfig().catch(() => undefined) : undefined;
+  const dockerConfig = kind === 'image' ? await import('../sources/registry/index.ts').then((m) => m.loadDockerConfig()).catch(() => undefined) : undefined;
   const fs = await openTarget(ref, kind, {
     filter: contentFilterFor(extractors, OS_RELEASE_PATHS),
     platform: opts.platform,
@@ -113,13 +114,15 @@ async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Pr
   if (!FORMATS.includes(opts.format)) throw new VigilError('VIGIL_INVALID_INPUT', `--format ${JSON.stringify(opts.format)}: must be one of ${FORMATS.join(', ')}`, { input: opts.format, rule: 'format-name' });
   const severities = parseSeverities(opts.severity);
   const failOn = opts.failOn ? parseSeverities(opts.failOn)![0] : undefined;
+  const { createLogger } = await import('../log.ts');
   const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'warn'));
   const cfg = resolveConfig(opts);
-  const progress = scanProgress(opts);
+  const progress = await scanProgress(opts);
   let result: ScanResult;
   try {
     let collected: { target: ScanTarget; packages: Package[]; errors: ScanResult['errors'] };
     if (kind === 'sbom') {
+      const { readSbom } = await import('../integrations/sbom/index.ts');
       const sb = readSbom(await readFile(ref), ref);
       collected = { target: { ...sb.target, kind: 'sbom', ref }, packages: sb.packages, errors: [] };
     } else {
@@ -127,6 +130,9 @@ async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Pr
     }
     let packages = collected.packages;
     if (opts.dev === false) packages = packages.filter((p) => !p.dev);
+    const [{ openStore }, { packageLookup }, { matchInventory }, { buildScanResult, loadAdvisoryContext }] = await Promise.all([
+      import('../store/index.ts'), import('../vulndb/query.ts'), import('../matching/index.ts'), import('../findings/scan-result.ts'),
+    ]);
     const store = await openStore(cfg.databaseUrl);
     try {
       const count = await store.db.selectFrom('vuln_records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -153,6 +159,7 @@ async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Pr
   if (opts.ignoreUnfixed) result.findings = result.findings.filter((f) => f.fixAvailable || f.type === 'malicious');
   if (severities) result.findings = result.findings.filter((f) => severities.includes(f.severity));
   if (opts.ignorefile) {
+    const { applyIgnores, loadIgnoreFile } = await import('../integrations/ignore/index.ts');
     const rules = loadIgnoreFile(await readFile(opts.ignorefile), opts.ignorefile);
     applyIgnores(result, rules, new Date());
   }
@@ -163,6 +170,8 @@ async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Pr
 
 async function emit(result: ScanResult, opts: ScanOpts) {
   let text: string;
+  const { renderCsv, renderJson, renderSarif, renderTable } = await import('../integrations/report/index.ts');
+  const { toCycloneDx, toSpdx } = opts.format === 'cyclonedx' || opts.format === 'spdx' ? await import('../integrations/sbom/index.ts') : ({} as typeof import('../integrations/sbom/index.ts'));
   switch (opts.format) {
     case 'json': text = renderJson(result); break;
     case 'sarif': text = renderSarif(result); break;
@@ -217,8 +226,9 @@ export function registerScanCommands(program: Command): void {
     .option('--scanners <list>', 'vuln,malware', 'vuln,malware')
     .action(async (ref: string, o: { format: string; output?: string; kind: string }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ScanOpts>();
+      const { createLogger } = await import('../log.ts');
       const log = createLogger(opts.verbose ? 'debug' : 'warn');
-      const progress = scanProgress(opts);
+      const progress = await scanProgress(opts);
       let collected;
       try {
         collected = await inventoryOf(o.kind as TargetKind, ref, opts, log, progress);
@@ -230,6 +240,7 @@ export function registerScanCommands(program: Command): void {
         target: collected.target, packages: collected.packages, findings: [], unknown: [], errors: collected.errors, fixes: [],
       };
       if (o.format !== 'cyclonedx' && o.format !== 'spdx') throw new VigilError('VIGIL_INVALID_INPUT', `--format ${JSON.stringify(o.format)}: must be cyclonedx or spdx`, { rule: 'format-name' });
+      const { toCycloneDx, toSpdx } = await import('../integrations/sbom/index.ts');
       const text = JSON.stringify(o.format === 'spdx' ? toSpdx(result) : toCycloneDx(result, { vex: false }), null, 2) + '\n';
       if (o.output) await writeFile(o.output, text);
       else process.stdout.write(text);

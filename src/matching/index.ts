@@ -17,7 +17,7 @@
 import { normalizePackageName, type Inventory, type OsvRecord, type Package } from '../model/index.ts';
 import {
   compileAffected, evaluateCompiled, isClean, locate, rankUniverse,
-  type CompiledAffected, type EvaluateOptions, type Located, type MatchDetail, type ParseCache, type Universe, type Verdict,
+  type CompiledAffected, type EvaluateOptions, type Located, type MatchDetail, type ParseCache, type ParsedSlot, type Universe, type Verdict,
 } from './ranges.ts';
 import { packageKey, targetOf, isOsEcosystem, type Target } from './targets.ts';
 
@@ -452,6 +452,12 @@ interface IndexedPackage {
   dedupe?: string;
 }
 
+/** The packages of one (key, searched version), with the version parsed once for the life of the index. */
+interface VersionSlot extends ParsedSlot {
+  version: string;
+  pkgs: IndexedPackage[];
+}
+
 /**
  * Packages of many inventories by (exact ecosystem, normalized searched name) and then by searched
  * version, so that one advisory is evaluated once per distinct version. Built once when the
@@ -459,9 +465,9 @@ interface IndexedPackage {
  * advisory names, and parses each distinct installed version once for the life of the index.
  */
 export class InventoryIndex {
-  private readonly byKey = new Map<string, Map<string, IndexedPackage[]>>();
+  private readonly byKey = new Map<string, Map<string, VersionSlot>>();
   private count = 0;
-  /** parsed installed versions and advisory bounds, shared by every findAffected call */
+  /** parsed advisory bounds (and installed versions in other schemes), shared by every findAffected call */
   readonly parseCache: ParseCache = new Map();
 
   constructor(inventories: Iterable<Inventory> = []) {
@@ -474,9 +480,9 @@ export class InventoryIndex {
       if (!('key' in t)) continue; // owned, release-less and versionless packages are not searchable
       let byVersion = this.byKey.get(t.key);
       if (!byVersion) this.byKey.set(t.key, (byVersion = new Map()));
-      let list = byVersion.get(t.version);
-      if (!list) byVersion.set(t.version, (list = []));
-      list.push({ inventory: inv.id, package: pkg });
+      let slot = byVersion.get(t.version);
+      if (!slot) byVersion.set(t.version, (slot = { version: t.version, pkgs: [], schemeId: undefined, v: undefined }));
+      slot.pkgs.push({ inventory: inv.id, package: pkg });
       this.count++;
     }
   }
@@ -487,7 +493,13 @@ export class InventoryIndex {
 
   /** searched version → packages, for one key */
   versions(key: string): ReadonlyMap<string, readonly IndexedPackage[]> | undefined {
-    return this.byKey.get(key);
+    const m = this.byKey.get(key);
+    return m && new Map([...m].map(([v, s]) => [v, s.pkgs]));
+  }
+
+  /** the version slots of one key (findAffected's view) */
+  slots(key: string): Iterable<VersionSlot> | undefined {
+    return this.byKey.get(key)?.values();
   }
 }
 
@@ -504,24 +516,24 @@ export function findAffected(record: OsvRecord, inventories: InventoryIndex | It
   if (record.withdrawn) return [];
   const out: AffectedPackage[] = [];
   const from: IndexedPackage[] = []; // the index slot of each result
-  const done = new Set<readonly IndexedPackage[]>(); // (key, version) already judged affected by an earlier entry of this record
+  const done = new Set<VersionSlot>(); // (key, version) already judged affected by an earlier entry of this record
   for (const a of record.affected ?? []) {
     if (!a.package?.ecosystem || !a.package.name) continue;
     const key = packageKey(a.package.ecosystem, a.package.name);
-    const byVersion = index.versions(key);
-    if (!byVersion) continue;
+    const slots = index.slots(key);
+    if (!slots) continue;
     const compiled = compileAffected(record.id, a, a.package.ecosystem, index.parseCache);
     const universes = rankUniverse([compiled]);
     const evalOpts: EvaluateOptions = { name: a.package.name };
-    for (const [version, pkgs] of byVersion) {
-      if (done.has(pkgs)) continue;
-      const at = locate(version, universes, index.parseCache);
+    for (const slot of slots) {
+      if (done.has(slot)) continue;
+      const at = locate(slot.version, universes, index.parseCache, slot);
       if (isClean(compiled, at)) continue;
       const v = evaluateCompiled(compiled, at, evalOpts);
       if ('affected' in v && !v.affected) continue;
-      if ('affected' in v) done.add(pkgs);
+      if ('affected' in v) done.add(slot);
       const verdict = 'unknown' in v ? { unknown: v.unknown } : v;
-      for (const p of pkgs) {
+      for (const p of slot.pkgs) {
         out.push({ inventory: p.inventory, package: p.package, verdict });
         from.push(p);
       }

@@ -336,7 +336,12 @@ class LocatedVersion implements Located {
   private r1: number | string = 0;
   private more: Map<string, number | string> | undefined;
 
-  constructor(readonly raw: string, private readonly universes: ReadonlyMap<string, Universe>, private readonly cache: ParseCache | undefined) {}
+  constructor(
+    readonly raw: string,
+    private readonly universes: ReadonlyMap<string, Universe>,
+    private readonly cache: ParseCache | undefined,
+    private readonly parsed?: ParsedSlot,
+  ) {}
 
   rank(schemeId: string): number | string {
     if (this.id0 === schemeId) return this.r0;
@@ -360,6 +365,15 @@ class LocatedVersion implements Located {
 
   private compute(schemeId: string): number | string {
     const u = this.universes.get(schemeId);
+    const p = this.parsed;
+    if (p && u) {
+      // the same rank as by the exact spelling: equal versions share their rank
+      if (p.schemeId !== schemeId) {
+        p.schemeId = schemeId;
+        p.v = parseCached(u.scheme, schemeId, this.raw, this.cache);
+      }
+      return typeof p.v === 'string' ? `installed version: ${p.v}` : rankIn(u, p.v!);
+    }
     const exact = u?.exact.get(this.raw);
     if (exact !== undefined) return exact;
     const v = parseCached(u?.scheme ?? SCHEMES[schemeId], schemeId, this.raw, this.cache);
@@ -372,8 +386,14 @@ class LocatedVersion implements Located {
  * Parses `version` lazily, once per scheme, and ranks it in `universes`. With `cache`, a version
  * string already parsed in that scheme is not parsed again.
  */
-export function locate(version: string, universes: ReadonlyMap<string, Universe>, cache?: ParseCache): Located {
-  return new LocatedVersion(version, universes, cache);
+export function locate(version: string, universes: ReadonlyMap<string, Universe>, cache?: ParseCache, parsed?: ParsedSlot): Located {
+  return new LocatedVersion(version, universes, cache, parsed);
+}
+
+/** A version string's parse in the scheme last asked for, kept by its owner (an inventory index slot) across calls to {@link locate}. */
+export interface ParsedSlot {
+  schemeId: string | undefined;
+  v: Version | string | undefined;
 }
 
 /** Options of {@link evaluateCompiled}. */
