@@ -4,7 +4,17 @@
  */
 import { type Kysely, type Migration } from 'kysely';
 
+/**
+ * Every migration, by name (Kysely runs them in name order). Each area keeps its own in
+ * migrations/<area>.ts; this list joins them.
+ */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
+  return {
+    ...vulndbMigrations(dialect),
+  };
+}
+
+function vulndbMigrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   return {
   '0001_vulndb': {
     async up(db: Kysely<any>) {
