@@ -94,13 +94,13 @@ describe('vigil scan on real targets', { skip }, () => {
       assert.equal(r.code, 0, r.stderr);
       return r.stdout;
     };
-    const cdx = JSON.parse(out('cyclonedx'));
+    const cdx = JSON.parse(out('cyclonedx')) as { specVersion: string; vulnerabilities: { id: string }[] };
     assert.equal(cdx.specVersion, '1.6');
     assert.ok(v.cyclonedx('1.6')(cdx), describeSchemaErrors(v.cyclonedx('1.6').errors));
     assert.ok(cdx.vulnerabilities.some((x: { id: string }) => x.id === 'CVE-2018-16487' || x.id === 'NSWG-ECO-493'));
     const spdx = JSON.parse(out('spdx'));
     assert.ok(v.spdx23()(spdx), describeSchemaErrors(v.spdx23().errors));
-    const sarif = JSON.parse(out('sarif'));
+    const sarif = JSON.parse(out('sarif')) as { runs: { results: unknown[] }[] };
     assert.ok(v.sarif()(sarif), describeSchemaErrors(v.sarif().errors));
     assert.ok(sarif.runs[0].results.length > 10);
     const csv = out('csv').trim().split('\n');
@@ -150,8 +150,8 @@ describe('vigil scan on real targets', { skip }, () => {
       const { default: tarStream } = await import('tar-stream');
       const pack = tarStream.pack();
       const chunks: Buffer[] = [];
-      pack.on('data', (c: Buffer) => chunks.push(c));
-      const ended = new Promise((r) => pack.on('end', r));
+      pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });
+      const ended = new Promise<void>((r) => pack.on('end', () => r()));
       pack.entry({ name: '../../escaped.txt' }, 'x');
       pack.entry({ name: '/abs.txt' }, 'x');
       pack.entry({ name: 'link', type: 'symlink', linkname: '../../../../etc' });
