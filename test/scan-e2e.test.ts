@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createSchemaValidators, describeSchemaErrors } from '../src/integrations/schemas/index.ts';
+import { normalizePackageName } from '../src/model/index.ts';
 import { startRegistry, skopeoCopy, which, type RegistryProcess } from '../src/sources/registry/testutil.ts';
 import { tarOf } from '../src/sources/registry/testutil.ts';
 
@@ -115,7 +116,11 @@ describe('vigil scan on real targets', { skip }, () => {
       assert.equal(vigil(['sbom', target, '-o', bom]).code, 0);
       const fromSbom = scanJson(['scan', 'sbom', bom]);
       const direct = scanJson(['scan', 'image', target]);
-      const ids = (r: ReturnType<typeof scanJson>) => [...new Set(r.findings.map((x) => `${r.packages[x.packageIndex].name}@${r.packages[x.packageIndex].version} ${x.id}`))].sort();
+      // names compared as their ecosystems do (a PyPI purl carries the PEP 503 name: "django")
+      const ids = (r: ReturnType<typeof scanJson>) => [...new Set(r.findings.map((x) => {
+        const p = r.packages[x.packageIndex];
+        return `${normalizePackageName(p.ecosystem, p.name)}@${p.version} ${x.id}`;
+      }))].sort();
       assert.deepEqual(ids(fromSbom), ids(direct));
     } finally {
       rmSync(dir, { recursive: true, force: true });
