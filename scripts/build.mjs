@@ -27,9 +27,9 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // native or file-spawning packages stay in node_modules: better-sqlite3 (a .node addon), pg
-  // (optionally requires pg-native), pino (starts transports as worker files)
-  external: ['better-sqlite3', 'pg', 'pino'],
+  // stay in node_modules: better-sqlite3 (a .node addon) and pg (optionally requires pg-native).
+  // pino is bundled: Vigil logs to a destination stream, never through transports (worker files)
+  external: ['better-sqlite3', 'pg'],
   // bundled CommonJS dependencies call require() for Node's built-ins
   banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
   sourcemap: 'linked',

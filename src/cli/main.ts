@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { VigilError } from '../model/errors.ts';
 import { loadDbHelpDetails, registerDbCommands } from './db.ts';
 import { registerScanCommands } from './scan.ts';
+import { registerServerCommands } from './server.ts';
 import { EXIT } from './exit.ts';
 
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDbCommands(program);
   registerScanCommands(program);
+  registerServerCommands(program);
   return program;
 }
 

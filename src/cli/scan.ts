@@ -1,5 +1,5 @@
 /** `vigil scan …` and `vigil sbom …`: collect an inventory, match it, report. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
 import { SEVERITY_ORDER, type ScanResult, type ScanTarget, type Severity } from '../model/scan.ts';
@@ -71,6 +71,13 @@ function parseSeverities(s: string | undefined): Severity[] | undefined {
   return list as Severity[];
 }
 
+/** A path that exists, or "<path>:<tag>" of one (an OCI layout or archive with a tag). */
+async function isLocalPath(ref: string): Promise<boolean> {
+  if (await stat(ref).then(() => true, () => false)) return true;
+  const i = ref.lastIndexOf(':');
+  return i > 0 && !ref.slice(i + 1).includes('/') && (await stat(ref.slice(0, i)).then(() => true, () => false));
+}
+
 /** Collects the inventory of a target. Shared by `scan` and `sbom`. */
 async function inventoryOf(kind: TargetKind, ref: string, opts: ScanOpts, log: Logger, progress: Progress) {
   const [{ collectInventory, contentFilterFor }, { extractorsFor }, { detectOs, OS_RELEASE_PATHS }, { openTarget }] = await Promise.all([
@@ -79,7 +86,8 @@ async function inventoryOf(kind: TargetKind, ref: string, opts: ScanOpts, log: L
   const scanners = opts.scanners.split(',').map((s) => s.trim());
   const extractors = extractorsFor(scanners);
   const password = opts.password ?? process.env.VIGIL_REGISTRY_PASSWORD;
-  const dockerConfig = kind === 'image' ? await import('../sources/registry/index.ts').then((m) => m.loadDockerConfig()).catch(() => undefined) : undefined;
+  // registry credentials (~/.docker/config.json) only for a reference that is no local path
+  const dockerConfig = kind === 'image' && !(await isLocalPath(ref)) ? await import('../sources/registry/index.ts').then((m) => m.loadDockerConfig()).catch(() => undefined) : undefined;
   const fs = await openTarget(ref, kind, {
     filter: contentFilterFor(extractors, OS_RELEASE_PATHS),
     platform: opts.platform,

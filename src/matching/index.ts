@@ -19,10 +19,11 @@ import {
   compileAffected, evaluateCompiled, isClean, locate, rankUniverse,
   type CompiledAffected, type EvaluateOptions, type Located, type MatchDetail, type ParseCache, type ParsedSlot, type Universe, type Verdict,
 } from './ranges.ts';
-import { packageKey, targetOf, isOsEcosystem, type Target } from './targets.ts';
+import { packageKey, searchOf, targetOf, isOsEcosystem, type Target } from './targets.ts';
+import { PackedCursor, packGroup, type PackedGroup } from './packed.ts';
 
 export * from './ranges.ts';
-export { targetOf, packageKey, isOsEcosystem, OS_ECOSYSTEMS, type Target } from './targets.ts';
+export { targetOf, searchOf, packageKey, isOsEcosystem, OS_ECOSYSTEMS, type Target } from './targets.ts';
 
 /** A record as the store returns it (raw JSON, parsed on demand) or already parsed. */
 export type AdvisoryRow = OsvRecord | { id: string; json: string };
@@ -40,6 +41,8 @@ export interface AffectedGroup {
   withdrawn: string[];
   /** fix guidance candidates, built on the first fix guidance asked of the group */
   fix?: FixCandidates;
+  /** the entries' "not affected" test packed in one typed array, built on first use */
+  packed?: PackedGroup;
 }
 
 /** Every fixed version the group's advisories name, ready for {@link fixGuidance}. */
@@ -93,7 +96,9 @@ function parseRow(row: AdvisoryRow): OsvRecord {
  * compiled on first use (or all at once with {@link AdvisoryIndex.prepare}).
  */
 export class AdvisoryIndex {
-  private readonly byKey = new Map<string, { ecosystem: string; name: string; records: OsvRecord[]; group?: AffectedGroup }>();
+  private readonly byKey = new Map<string, IndexSlot>();
+  /** the same slots by exact ecosystem, then normalized name (no key string to build per lookup) */
+  private readonly byEco = new Map<string, Map<string, IndexSlot>>();
   private count = 0;
   /** parsed bounds and installed versions, shared by every group of the index */
   readonly parseCache: ParseCache = new Map();
@@ -114,7 +119,12 @@ export class AdvisoryIndex {
       if (keys.has(key)) continue;
       keys.add(key);
       let slot = this.byKey.get(key);
-      if (!slot) this.byKey.set(key, (slot = { ecosystem: a.package.ecosystem, name: a.package.name, records: [] }));
+      if (!slot) {
+        this.byKey.set(key, (slot = { ecosystem: a.package.ecosystem, name: a.package.name, records: [], group: undefined }));
+        let m = this.byEco.get(a.package.ecosystem);
+        if (!m) this.byEco.set(a.package.ecosystem, (m = new Map()));
+        m.set(normalizePackageName(a.package.ecosystem, a.package.name), slot);
+      }
       slot.records.push(record);
       slot.group = undefined;
     }
@@ -137,7 +147,18 @@ export class AdvisoryIndex {
   }
 
   group(ecosystem: string, name: string): AffectedGroup | undefined {
-    return this.groupByKey(packageKey(ecosystem, name));
+    const m = this.byEco.get(ecosystem);
+    if (!m) return undefined;
+    // a name already in its normalized spelling is found as it is (normalization is idempotent)
+    let slot = m.get(name);
+    if (!slot) {
+      const norm = normalizePackageName(ecosystem, name);
+      if (norm === name) return undefined;
+      slot = m.get(norm);
+      if (!slot) return undefined;
+    }
+    slot.group ??= buildGroup(slot.ecosystem, slot.name, slot.records, this.parseCache);
+    return slot.group;
   }
 
   /** Compiles every group now, so that matching pays no compile cost. */
@@ -152,6 +173,13 @@ export class AdvisoryIndex {
   *keys(): Iterable<[string, string]> {
     for (const s of this.byKey.values()) yield [s.ecosystem, s.name];
   }
+}
+
+interface IndexSlot {
+  ecosystem: string;
+  name: string;
+  records: OsvRecord[];
+  group: AffectedGroup | undefined;
 }
 
 /** What a finding is about. */
@@ -237,51 +265,89 @@ export function matchInGroup(
   counter?: { evaluations: number },
   cache?: ParseCache,
 ): PackageReport {
-  const report: PackageReport = {
+  return matchPackage(pkg, target, group, opts, counter, cache) ?? {
     package: pkg,
     searched: { ecosystem: target.ecosystem, name: target.name, version: target.version, via: target.via },
     matches: [],
     unknown: [],
   };
-  if (!group || group.entries.length === 0) return report;
-  const at = locate(target.version, group.universes, cache);
-  const evalOpts: EvaluateOptions = { name: target.name };
+}
+
+/** one cursor for every package: matching is synchronous */
+const cursor = new PackedCursor();
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * {@link matchInGroup}, but undefined (and nothing allocated) when the package has no match and no
+ * unknown verdict: most packages.
+ */
+function matchPackage(
+  pkg: Package,
+  target: { ecosystem: string; name: string; version: string; via: 'name' | 'source' },
+  group: AffectedGroup | undefined,
+  opts: MatchOptions,
+  counter: { evaluations: number } | undefined,
+  cache: ParseCache | undefined,
+): PackageReport | undefined {
+  if (!group || group.entries.length === 0) return undefined;
+  const version = target.version;
+  const packed = (group.packed ??= packGroup(group.entries.map((e) => e.compiled), group.universes));
+  cursor.reset(packed, version, cache);
+  const next = packed.next;
+  let at: Located | undefined; // built for the first entry that is not clean
+  let evalOpts: EvaluateOptions | undefined;
+  let matches: Match[] | undefined;
+  let unknown: UnknownMatch[] | undefined;
   // one verdict per record (a record's entries are consecutive in the group): a hit in any of its
-  // entries wins, then unknown, then not affected
+  // entries wins, then unknown, then not affected; once a record hits, its further entries are not
+  // evaluated (nor counted)
   const entries = group.entries;
   const n = entries.length;
   let evaluations = 0;
   for (let i = 0; i < n;) {
-    const record = entries[i].record;
+    const end = next[i];
     let best: Verdict | undefined; // an affected or unknown verdict
-    let affected = false;
-    for (; i < n && entries[i].record === record; i++) {
-      if (affected) continue;
+    for (let j = i; j < end; j++) {
       evaluations++;
-      const c = entries[i].compiled;
-      if (isClean(c, at)) continue; // not affected: the common answer, found without an explanation
+      const test = cursor.test(j);
+      if (test === 0) continue; // not affected: the common answer, found in the packed code
+      const c = entries[j].compiled;
+      at ??= locate(version, group.universes, cache);
+      if (test === 2 && isClean(c, at)) continue;
+      // one `searched` object for every match of the package
+      evalOpts ??= { name: target.name, searched: { ecosystem: c.ecosystem, name: target.name, version } };
       const v = evaluateCompiled(c, at, evalOpts);
       if ('affected' in v) {
         if (v.affected) {
           best = v;
-          affected = true;
+          break;
         }
       } else if (!best) best = v;
     }
+    const first = i;
+    i = end;
     if (!best) continue;
+    const record = entries[first].record;
     if ('unknown' in best) {
-      report.unknown.push({ id: record.id, reason: best.unknown });
+      (unknown ??= []).push({ id: record.id, reason: best.unknown });
     } else if (best.affected) {
       if (opts.hideUnfixed && !best.detail.fixAvailable && best.detail.status && isOsEcosystem(target.ecosystem)) continue;
       const m: Match = { type: record.id.startsWith('MAL-') ? 'malicious' : 'vulnerability', id: record.id, aliases: record.aliases ?? [], detail: best.detail };
       if (record.summary) m.summary = record.summary;
-      report.matches.push(m);
+      (matches ??= []).push(m);
     }
   }
   if (counter) counter.evaluations += evaluations;
-  if (report.matches.length > 1) report.matches.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  if (report.unknown.length > 1) report.unknown.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  if (report.matches.length > 0 && opts.fixGuidance !== false) report.fix = fixGuidance(group, at, report.matches);
+  if (!matches && !unknown) return undefined;
+  const report: PackageReport = {
+    package: pkg,
+    searched: { ecosystem: target.ecosystem, name: target.name, version, via: target.via },
+    matches: matches ?? [],
+    unknown: unknown ?? [],
+  };
+  if (report.matches.length > 1) report.matches.sort(byId);
+  if (report.unknown.length > 1) report.unknown.sort(byId);
+  if (report.matches.length > 0 && opts.fixGuidance !== false) report.fix = fixGuidance(group, at!, report.matches);
   return report;
 }
 
@@ -377,7 +443,8 @@ function emptyReport(packages: number): MatchReport {
   return { packages: [], skipped: [], stats: { packages, searched: 0, evaluations: 0, matches: 0, unknown: 0, skipped: 0 } };
 }
 
-function finish(report: MatchReport, r: PackageReport): void {
+function finish(report: MatchReport, r: PackageReport | undefined): void {
+  if (!r) return;
   report.stats.matches += r.matches.length;
   report.stats.unknown += r.unknown.length;
   if (r.matches.length > 0 || r.unknown.length > 0) report.packages.push(r);
@@ -389,7 +456,7 @@ function finish(report: MatchReport, r: PackageReport): void {
 export function matchInventorySync(packages: readonly Package[], index: AdvisoryIndex, opts: MatchOptions = {}): MatchReport {
   const report = emptyReport(packages.length);
   for (const pkg of packages) {
-    const t = targetOf(pkg);
+    const t = searchOf(pkg);
     if ('skip' in t) {
       report.skipped.push({ package: pkg, reason: t.skip });
       report.stats.skipped++;
@@ -400,7 +467,7 @@ export function matchInventorySync(packages: readonly Package[], index: Advisory
       continue;
     }
     report.stats.searched++;
-    finish(report, matchInGroup(pkg, t, index.groupByKey(t.key), opts, report.stats, index.parseCache));
+    finish(report, matchPackage(pkg, t, index.group(t.ecosystem, t.name), opts, report.stats, index.parseCache));
   }
   return report;
 }
@@ -433,7 +500,7 @@ export async function matchInventory(packages: readonly Package[], source: Advis
       g = buildGroup(t.ecosystem, t.name, rows.map(parseRow), cache);
       groups.set(t.key, g);
     }
-    finish(report, matchInGroup(pkg, t, g, opts, report.stats, cache));
+    finish(report, matchPackage(pkg, t, g, opts, report.stats, cache));
   }
   return report;
 }
@@ -448,8 +515,11 @@ export interface AffectedPackage {
 interface IndexedPackage {
   inventory: string;
   package: Package;
-  /** identity of the package in findAffected's results (built on its first hit) */
-  dedupe?: string;
+  /**
+   * identity of the package in findAffected's results, as a number: packages with the same
+   * (inventory, ecosystem, name, version, locations) share it (assigned on the package's first hit)
+   */
+  uid: number;
 }
 
 /** The packages of one (key, searched version), with the version parsed once for the life of the index. */
@@ -469,6 +539,19 @@ export class InventoryIndex {
   private count = 0;
   /** parsed advisory bounds (and installed versions in other schemes), shared by every findAffected call */
   readonly parseCache: ParseCache = new Map();
+  /** dedupe identity → uid of the packages hit so far */
+  private readonly uids = new Map<string, number>();
+
+  /** The package's identity in findAffected's results (equal packages of one inventory share it). */
+  uid(p: IndexedPackage): number {
+    if (p.uid < 0) {
+      const k = `${p.inventory}\u0000${p.package.ecosystem}\u0000${p.package.name}\u0000${p.package.version}\u0000${(p.package.locations ?? []).join('|')}`;
+      let u = this.uids.get(k);
+      if (u === undefined) this.uids.set(k, (u = this.uids.size));
+      p.uid = u;
+    }
+    return p.uid;
+  }
 
   constructor(inventories: Iterable<Inventory> = []) {
     for (const inv of inventories) this.add(inv);
@@ -482,7 +565,7 @@ export class InventoryIndex {
       if (!byVersion) this.byKey.set(t.key, (byVersion = new Map()));
       let slot = byVersion.get(t.version);
       if (!slot) byVersion.set(t.version, (slot = { version: t.version, pkgs: [], schemeId: undefined, v: undefined }));
-      slot.pkgs.push({ inventory: inv.id, package: pkg });
+      slot.pkgs.push({ inventory: inv.id, package: pkg, uid: -1 });
       this.count++;
     }
   }
@@ -503,10 +586,6 @@ export class InventoryIndex {
   }
 }
 
-function dedupeKey(p: IndexedPackage): string {
-  return (p.dedupe ??= `${p.inventory}\u0000${p.package.ecosystem}\u0000${p.package.name}\u0000${p.package.version}\u0000${(p.package.locations ?? []).join('|')}`);
-}
-
 /**
  * Every package in `inventories` that `record` affects, and every one whose verdict is unknown.
  * Withdrawn records affect nothing.
@@ -517,18 +596,35 @@ export function findAffected(record: OsvRecord, inventories: InventoryIndex | It
   const out: AffectedPackage[] = [];
   const from: IndexedPackage[] = []; // the index slot of each result
   const done = new Set<VersionSlot>(); // (key, version) already judged affected by an earlier entry of this record
+  // distro errata repeat one range set across hundreds of binary packages: compile each distinct
+  // (ecosystem, ranges, versions, status) once, and judge each distinct installed version once
+  // against it ("not affected" is all most versions get, and it does not depend on the name)
+  const shared = new Map<string, { compiled: CompiledAffected; universes: Map<string, Universe>; clean: Map<string, boolean> }>();
   for (const a of record.affected ?? []) {
     if (!a.package?.ecosystem || !a.package.name) continue;
     const key = packageKey(a.package.ecosystem, a.package.name);
     const slots = index.slots(key);
     if (!slots) continue;
-    const compiled = compileAffected(record.id, a, a.package.ecosystem, index.parseCache);
-    const universes = rankUniverse([compiled]);
+    const status = a.database_specific?.status;
+    const sig = `${a.package.ecosystem}\u0000${JSON.stringify(a.ranges ?? null)}\u0000${JSON.stringify(a.versions ?? null)}\u0000${typeof status === 'string' ? status : ''}`;
+    let sh = shared.get(sig);
+    if (!sh) {
+      const compiled = compileAffected(record.id, a, a.package.ecosystem, index.parseCache);
+      shared.set(sig, (sh = { compiled, universes: rankUniverse([compiled]), clean: new Map() }));
+    }
+    const { universes, clean } = sh;
+    // the entry's own view: its name and `affected` object (the rest, ranks included, is shared)
+    let compiled = sh.compiled.affected === a ? sh.compiled : undefined;
     const evalOpts: EvaluateOptions = { name: a.package.name };
     for (const slot of slots) {
       if (done.has(slot)) continue;
+      if (clean.get(slot.version) === true) continue;
       const at = locate(slot.version, universes, index.parseCache, slot);
-      if (isClean(compiled, at)) continue;
+      if (isClean(sh.compiled, at)) {
+        clean.set(slot.version, true);
+        continue;
+      }
+      compiled ??= { ...sh.compiled, name: a.package.name, affected: a };
       const v = evaluateCompiled(compiled, at, evalOpts);
       if ('affected' in v && !v.affected) continue;
       if ('affected' in v) done.add(slot);
@@ -540,13 +636,17 @@ export function findAffected(record: OsvRecord, inventories: InventoryIndex | It
     }
   }
   // a hit from a later entry replaces an unknown from an earlier one; the same package listed
-  // twice in an inventory is reported once
-  const best = new Map<string, AffectedPackage>();
+  // twice in an inventory is reported once (at the place of its first result)
+  const result: AffectedPackage[] = [];
+  const at = new Map<number, number>(); // uid → index in result
   for (let i = 0; i < out.length; i++) {
     const r = out[i];
-    const k = dedupeKey(from[i]);
-    const prev = best.get(k);
-    if (!prev || ('unknown' in prev.verdict && !('unknown' in r.verdict))) best.set(k, r);
+    const u = index.uid(from[i]);
+    const j = at.get(u);
+    if (j === undefined) {
+      at.set(u, result.length);
+      result.push(r);
+    } else if ('unknown' in result[j].verdict && !('unknown' in r.verdict)) result[j] = r;
   }
-  return [...best.values()];
+  return result;
 }

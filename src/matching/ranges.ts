@@ -83,8 +83,8 @@ interface CompiledRange {
   evRank?: Int32Array;
   evKind?: Uint8Array;
   limRank?: Int32Array;
-  /** the hit a walk opened at event i gives (built on first use) */
-  hits?: ({ events: OsvEvent[]; fixedBy: string | null } | undefined)[];
+  /** the hit a walk opened at event i gives (built on first use; the `hit` object is shared by every match of the interval) */
+  hits?: ({ events: OsvEvent[]; fixedBy: string | null; hit: MatchHit } | undefined)[];
   /** the hit of an all-versions range (built on first use) */
   allHit?: OsvEvent[];
 }
@@ -304,8 +304,8 @@ function parseWith(scheme: VersionScheme, schemeId: string, value: string, cache
   return v;
 }
 
-/** The parsed version, or the parse error's message. */
-function parseCached(scheme: VersionScheme | undefined, schemeId: string, value: string, cache: ParseCache | undefined): Version | string {
+/** The parsed version, or the parse error's message (through `cache` when given). */
+export function parseCached(scheme: VersionScheme | undefined, schemeId: string, value: string, cache: ParseCache | undefined): Version | string {
   if (!cache) {
     try {
       return scheme!.parse(value);
@@ -402,6 +402,11 @@ export interface EvaluateOptions {
   name?: string;
   /** false: judge by ranges only (the agreement test checks ranges against `versions[]`) */
   useVersions?: boolean;
+  /**
+   * the `searched` object to put in a match's detail (shared by the matches of one package); must
+   * equal `{ ecosystem: c.ecosystem, name: opts.name ?? c.name, version: at.raw }`
+   */
+  searched?: { ecosystem: string; name: string; version: string };
 }
 
 /**
@@ -473,7 +478,7 @@ export function evaluateCompiled(c: CompiledAffected, at: Located, opts: Evaluat
       }
       const w = walk(range, r);
       if (w) {
-        hit = { by: 'range', range: range.index, type: range.type, events: w.events };
+        hit = w.hit;
         scheme = range.schemeId;
         fixedBy = w.fixedBy;
         break;
@@ -492,7 +497,7 @@ export function evaluateCompiled(c: CompiledAffected, at: Located, opts: Evaluat
   if (hit.by === 'versions') fixedBy = fixForListed(c, at);
   const detail: MatchDetail = {
     record: c.record,
-    searched: { ecosystem: c.ecosystem, name: opts.name ?? c.name, version: at.raw },
+    searched: opts.searched ?? { ecosystem: c.ecosystem, name: opts.name ?? c.name, version: at.raw },
     scheme,
     hit,
     fixed: c.fixedSorted ?? [...new Set(c.fixedBounds.map((b) => b.value))],
@@ -570,7 +575,7 @@ function walkIndex(range: CompiledRange, r: number): number {
 }
 
 /** The bracketing events of the interval holding rank `r` (shared, built once per interval), or undefined. */
-function walk(range: CompiledRange, r: number): { events: OsvEvent[]; fixedBy: string | null } | undefined {
+function walk(range: CompiledRange, r: number): { events: OsvEvent[]; fixedBy: string | null; hit: MatchHit } | undefined {
   const open = walkIndex(range, r);
   if (open < 0) return undefined;
   const hits = (range.hits ??= []);
@@ -584,9 +589,11 @@ function walk(range: CompiledRange, r: number): { events: OsvEvent[]; fixedBy: s
         break;
       }
     }
+    const events = close ? [toEvent(evs[open]), toEvent(close)] : [toEvent(evs[open])];
     h = hits[open] = {
-      events: close ? [toEvent(evs[open]), toEvent(close)] : [toEvent(evs[open])],
+      events,
       fixedBy: close?.kind === 'fixed' ? close.value : null,
+      hit: { by: 'range', range: range.index, type: range.type, events },
     };
   }
   return h;

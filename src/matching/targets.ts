@@ -46,23 +46,50 @@ export function packageKey(ecosystem: string, name: string): string {
   return `${ecosystem}\u0000${normalizePackageName(ecosystem, name)}`;
 }
 
+/** What the rules need to know of an ecosystem string, computed once per distinct string. */
+interface EcoInfo {
+  base: string;
+  os: boolean;
+  /** a distribution that needs a release, named without one */
+  noRelease: boolean;
+  bySource: boolean;
+}
+const ecoInfos = new Map<string, EcoInfo>();
+
+function ecoInfo(ecosystem: string): EcoInfo {
+  let info = ecoInfos.get(ecosystem);
+  if (!info) {
+    const base = ecosystemBase(ecosystem);
+    info = { base, os: OS_ECOSYSTEMS.has(base), noRelease: NEEDS_RELEASE.has(base) && !ecosystemRelease(ecosystem), bySource: BY_SOURCE.has(base) };
+    if (ecoInfos.size >= 10_000) ecoInfos.clear(); // a bound for inventories with odd ecosystem strings
+    ecoInfos.set(ecosystem, info);
+  }
+  return info;
+}
+
 /** Applies the matching rules to one package. */
 export function targetOf(pkg: Package): Target {
+  const t = searchOf(pkg);
+  return 'name' in t ? { ecosystem: t.ecosystem, name: t.name, key: packageKey(t.ecosystem, t.name), version: t.version, via: t.via } : t;
+}
+
+/** {@link targetOf} without the index key (the matching loop looks groups up by ecosystem, then name). */
+export function searchOf(pkg: Package): Omit<Extract<Target, { key: string }>, 'key'> | { skip: string } | { unknown: string } {
   if (pkg.ownedBy) {
     return { skip: `installed by the OS package ${pkg.ownedBy}; matched once, through its owner's distribution advisories` };
   }
   const ecosystem = pkg.ecosystem.trim();
-  const base = ecosystemBase(ecosystem);
+  const { base, os, noRelease, bySource } = ecoInfo(ecosystem);
   if (!pkg.version || pkg.version.trim() === '') return { unknown: `${ecosystem}/${pkg.name}: no version in the inventory` };
-  if (OS_ECOSYSTEMS.has(base)) {
-    if (NEEDS_RELEASE.has(base) && !ecosystemRelease(ecosystem)) {
+  if (os) {
+    if (noRelease) {
       // Debian and Alpine advisories hold for one release only; guessing one would invent findings
       return { unknown: `${ecosystem}/${pkg.name}: the inventory gives no release (expected e.g. "${base}:<release>"), and ${base} advisories hold per release` };
     }
-    if (BY_SOURCE.has(base) && pkg.sourceName) {
+    if (bySource && pkg.sourceName) {
       const version = pkg.sourceVersion ?? pkg.version;
-      return { ecosystem, name: pkg.sourceName, key: packageKey(ecosystem, pkg.sourceName), version, via: 'source' };
+      return { ecosystem, name: pkg.sourceName, version, via: 'source' };
     }
   }
-  return { ecosystem, name: pkg.name, key: packageKey(ecosystem, pkg.name), version: pkg.version, via: 'name' };
+  return { ecosystem, name: pkg.name, version: pkg.version, via: 'name' };
 }

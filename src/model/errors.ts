@@ -8,10 +8,15 @@ export const ERROR_CODES = {
   VIGIL_INVALID_INPUT: 400,
   VIGIL_UNSAFE_ARCHIVE: 422,
   VIGIL_LIMIT_EXCEEDED: 413,
+  VIGIL_UNAUTHORIZED: 401,
+  VIGIL_FORBIDDEN: 403,
   VIGIL_NOT_FOUND: 404,
+  VIGIL_CONFLICT: 409,
   VIGIL_CONFIG: 500,
   VIGIL_NETWORK: 502,
   VIGIL_STORE: 500,
+  /** an unexpected failure; the API shows only this code and a request id */
+  VIGIL_INTERNAL: 500,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -6,23 +6,34 @@
  */
 import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { VigilError } from '../model/index.ts';
+import { VigilError } from '../model/errors.ts';
 import { openDir } from './dir/index.ts';
 import { openDockerArchive, indexTar } from './docker-archive/index.ts';
 import { detectCompression, openImage, type ImageSource, type LayerInput, type OpenImageOptions } from './image/index.ts';
-import { openGit } from './git/index.ts';
+import type { GitOptions } from './git/index.ts';
 import { openOciLayout } from './oci-layout/index.ts';
 import type { ScanFS } from './types.ts';
-import { openZip } from './zip/index.ts';
-import { openRegistryImage } from './registry/index.ts';
+import type { ZipOptions } from './zip/index.ts';
 
 export * from './types.ts';
 export { openDir, type DirOptions } from './dir/index.ts';
 export { openImage, type ImageSource, type LayerInput, type OpenImageOptions } from './image/index.ts';
 export { openOciLayout, listTags, type OciLayoutOptions } from './oci-layout/index.ts';
 export { openDockerArchive, type DockerArchiveOptions } from './docker-archive/index.ts';
-export { openZip, type ZipOptions } from './zip/index.ts';
-export { openGit, classifyGitRef, type GitOptions } from './git/index.ts';
+export type { ZipOptions } from './zip/index.ts';
+export type { GitOptions } from './git/index.ts';
+
+// The zip, git and registry sources (yauzl, child processes, HTTP) load only when a target needs them.
+
+/** Opens a zip (see zip/index.ts). */
+export async function openZip(path: string, opts?: ZipOptions): Promise<ScanFS> {
+  return (await import('./zip/index.ts')).openZip(path, opts);
+}
+
+/** Opens a git repository (see git/index.ts). */
+export async function openGit(ref: string, opts?: GitOptions): Promise<ScanFS> {
+  return (await import('./git/index.ts')).openGit(ref, opts);
+}
 
 export type TargetKind = 'auto' | 'dir' | 'rootfs' | 'oci-dir' | 'docker-archive' | 'zip' | 'git' | 'image';
 
@@ -117,7 +128,10 @@ export async function openTarget(ref: string, kind: TargetKind, opts: OpenTarget
     }
     if (isTar(h) || detectCompression(h) !== 'none') {
       // a single filesystem tarball (rootfs.tar, .tar.gz, .tar.zst): one layer
-      const layer: LayerInput = { open: async () => (await import('node:fs')).createReadStream(path) };
+      const layer: LayerInput = {
+        open: async () => (await import('node:fs')).createReadStream(path, { highWaterMark: 1024 * 1024 }),
+        locate: async () => ({ path, offset: 0, size: s.size }),
+      };
       return openImage({ target: { kind: 'image', ref: path }, layers: [layer] }, opts);
     }
     throw new VigilError('VIGIL_INVALID_INPUT', `${path}: not a directory, zip, tar or image archive`, { input: ref, rule: 'target-kind' });
@@ -141,6 +155,7 @@ interface RegistryImageLike {
 
 /** Pulls through src/sources/registry/ (openRegistryImage), streaming its layers into image/. */
 async function openFromRegistry(ref: string, opts: OpenTargetOptions): Promise<ScanFS> {
+  const { openRegistryImage } = await import('./registry/index.ts');
   const img = (await openRegistryImage(ref, { ...opts.registry, ...(opts.platform ? { platform: opts.platform } : {}) })) as unknown as RegistryImageLike;
   const p = img.platform;
   const platform = typeof p === 'string' ? p : p ? `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}` : undefined;

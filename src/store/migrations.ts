@@ -3,6 +3,9 @@
  * double precision) and Kysely's schema builder, so SQLite and PostgreSQL get the same tables.
  */
 import { type Kysely, type Migration } from 'kysely';
+import { findingsMigrations } from './migrations/findings.ts';
+import { tenancyMigrations } from './migrations/tenancy.ts';
+import { queueMigrations } from './migrations/queue.ts';
 
 /**
  * Every migration, by name (Kysely runs them in name order). Each area keeps its own in
@@ -11,6 +14,9 @@ import { type Kysely, type Migration } from 'kysely';
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   return {
     ...vulndbMigrations(dialect),
+    ...findingsMigrations(dialect),
+    ...tenancyMigrations(dialect),
+    ...queueMigrations(dialect),
   };
 }
 

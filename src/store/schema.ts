@@ -1,5 +1,8 @@
 /** Table types of Vigil's database, shared by SQLite and PostgreSQL. */
 import type { Generated } from 'kysely';
+import type { FindingsDatabase } from './schema-findings.ts';
+import type { TenancyTables } from './schema-tenancy.ts';
+import type { QueueTables } from './schema-queue.ts';
 
 export interface VulnRecordTable {
   id: string;
@@ -101,7 +104,7 @@ export interface ChangeSetPackageTable {
   name: string;
 }
 
-export interface Database {
+export interface Database extends TenancyTables, FindingsDatabase, QueueTables {
   vuln_records: VulnRecordTable;
   vuln_affected: VulnAffectedTable;
   vuln_aliases: VulnAliasTable;

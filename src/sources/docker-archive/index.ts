@@ -64,7 +64,7 @@ async function readEntry(path: string, e: TarIndexEntry, max = 64 * 1024 * 1024)
 
 function streamEntry(path: string, e: TarIndexEntry): AsyncIterable<Buffer> {
   if (e.size === 0) return (async function* () {})();
-  return createReadStream(path, { start: e.offset, end: e.offset + e.size - 1, highWaterMark: 256 * 1024 });
+  return createReadStream(path, { start: e.offset, end: e.offset + e.size - 1, highWaterMark: 1024 * 1024 });
 }
 
 /** "blobs/sha256/<hex>" → "sha256:<hex>" */
@@ -118,6 +118,7 @@ export async function openDockerArchive(path: string, opts: DockerArchiveOptions
           const digest = digestFromPath(name);
           return {
             open: () => streamEntry(path, e),
+            locate: async () => ({ path, offset: e.offset, size: e.size }),
             diffId: config.rootfs.diff_ids[i],
             ...(digest ? { digest } : {}),
             ...(createdBy[i] !== undefined ? { createdBy: createdBy[i] } : {}),
@@ -139,6 +140,10 @@ export async function openDockerArchive(path: string, opts: DockerArchiveOptions
       },
       async open(digest) {
         return streamEntry(path, get(`blobs/${digest.replace(':', '/')}`));
+      },
+      async locate(digest) {
+        const e = get(`blobs/${digest.replace(':', '/')}`);
+        return { path, offset: e.offset, size: e.size };
       },
     };
     const index = parseJson(indexSchema, await readEntry(path, get('index.json')), `${path}!index.json`);

@@ -2,15 +2,20 @@
  * A layered image filesystem built from an ordered list of layer tar streams (gzip, zstd or plain):
  * layers are applied in order with whiteouts and opaque directories, never extracted to disk; only
  * the files a ContentFilter asks for are kept (small ones in memory, the rest in a scratch dir).
+ * A layer that is a plain tar in a local file (docker archives, uncompressed OCI blobs) is read by
+ * offset instead (tar.ts): its headers in large chunks, hashed on the way for the digest checks,
+ * and the kept bodies are read from the file when asked for rather than copied up front.
  */
-import { createWriteStream } from 'node:fs';
+import type { Hash } from 'node:crypto';
+import { createReadStream, fstatSync, readSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar-stream';
 import { VigilError, type LayerRef } from '../../model/index.ts';
 import { DEFAULT_SOURCE_LIMITS, type ContentFilter, type ScanFS, type SourceLimits } from '../types.ts';
 import { ErrorLog, Scratch, Tree, TreeFS, dirNode, normalizeEntryName, type TreeNode } from '../vfs/index.ts';
-import { BombError, RATIO_FLOOR, createDecompressor, detectCompression, newMeter, parseDigest, peek, type Meter } from './layers.ts';
+import { BombError, RATIO_FLOOR, createDecompressor, detectCompression, newMeter, parseDigest, peek, type Compression } from './layers.ts';
+import { TarReader, fileSource, iterableSource, type TarHeader } from './tar.ts';
 
 export * from './config.ts';
 export { detectCompression, parseDigest } from './layers.ts';
@@ -27,6 +32,12 @@ export interface LayerInput {
   createdBy?: string;
   mediaType?: string;
   size?: number;
+  /**
+   * Where the blob lies in a local file (docker archives, OCI layouts). When given, the blob is
+   * read by offset instead of through open(): a plain tar's headers are read in large chunks
+   * (hashed on the way) or, with no digest to verify, file bodies are skipped unread.
+   */
+  locate?(): Promise<BlobLocation>;
 }
 
 /** What the OCI layout, docker-archive and registry sources hand to openImage. */
@@ -71,6 +82,13 @@ export async function openImage(src: ImageSource, opts: OpenImageOptions = {}): 
     totalBytes: 0,
     entries: 0,
     stopped: false,
+    files: new Map(),
+    lazyFile: null,
+  };
+  const release = async (): Promise<void> => {
+    await Promise.all([...state.files.values()].map((f) => f.fh.close().catch(() => undefined)));
+    state.files.clear();
+    await scratch.dispose();
   };
   const refs: LayerRef[] = src.layers.map((l, i) => {
     const r: LayerRef = { index: i, digest: l.diffId ?? l.digest ?? `layer-${i}` };
@@ -84,10 +102,10 @@ export async function openImage(src: ImageSource, opts: OpenImageOptions = {}): 
       opts.onLayer?.({ index: i, count: src.layers.length, digest: refs[i].digest, phase: 'done' });
     }
   } catch (e) {
-    await scratch.dispose();
+    await release();
     throw e;
   }
-  return new TreeFS(tree, { ...src.target, layers: refs }, log, limits, () => scratch.dispose());
+  return new TreeFS(tree, { ...src.target, layers: refs }, log, limits, release);
 }
 
 interface ApplyState {
@@ -103,6 +121,58 @@ interface ApplyState {
   entries: number;
   /** a limit for the whole image was hit: apply no more layers */
   stopped: boolean;
+  /** local files layers are read from by offset, open until the filesystem is closed */
+  files: Map<string, LayerFile>;
+  /** while a plain tar layer is read from a local file: kept bodies are read from there on demand */
+  lazyFile: { file: LayerFile; offset: number } | null;
+}
+
+/** A local file holding layer blobs, with what it looked like when opened. */
+interface LayerFile {
+  path: string;
+  fh: FileHandle;
+  size: number;
+  mtimeMs: number;
+}
+
+async function layerFile(st: ApplyState, path: string): Promise<LayerFile> {
+  let f = st.files.get(path);
+  if (!f) {
+    const fh = await open(path, 'r');
+    const s = await fh.stat();
+    f = { path, fh, size: s.size, mtimeMs: s.mtimeMs };
+    st.files.set(path, f);
+  }
+  return f;
+}
+
+/**
+ * Reads a kept body of a plain tar layer from its file when an extractor asks for it, instead of
+ * copying every kept body while the layer streams by. The layer's digests were verified over
+ * these bytes; a file that changed since (size or mtime) is refused rather than trusted.
+ */
+function lazyBody(f: LayerFile, at: number, size: number, where: string): () => Promise<Buffer> {
+  return async () => {
+    const s = fstatSync(f.fh.fd);
+    if (s.size !== f.size || s.mtimeMs !== f.mtimeMs) {
+      throw new VigilError('VIGIL_UNSAFE_ARCHIVE', `${where}: ${f.path} changed during the scan`, { input: f.path, rule: 'changed-during-scan' });
+    }
+    const b = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(f.fh.fd, b, got, size - got, at + got);
+      if (n === 0) throw new VigilError('VIGIL_UNSAFE_ARCHIVE', `${where}: ${f.path} is shorter than when it was read`, { input: f.path, rule: 'changed-during-scan' });
+      got += n;
+    }
+    return b;
+  };
+}
+
+/** Where a layer blob lies in a local file, so that it can be read by offset. */
+export interface BlobLocation {
+  path: string;
+  offset: number;
+  size: number;
 }
 
 async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Promise<void> {
@@ -110,55 +180,114 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
   const diffId = parseDigest(layer.diffId);
   if (layer.digest && !blobDigest) throw unsafe(`layer ${ref.index}: unsupported digest ${JSON.stringify(layer.digest)}`, layer.digest, 'digest');
   if (layer.diffId && !diffId) throw unsafe(`layer ${ref.index}: unsupported diff id ${JSON.stringify(layer.diffId)}`, layer.diffId, 'digest');
-  const meter = newMeter(blobDigest?.[0] ?? null, diffId?.[0] ?? null);
-  const { head, stream } = await peek(await layer.open(), 6);
-  const compression = detectCompression(head);
-  const decompressor = createDecompressor(compression);
   const where = `layer ${ref.digest}`;
-
-  async function* countBlob(s: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const c of s) {
-      meter.compressed += c.length;
-      meter.blobHash?.update(c);
-      yield c;
-    }
-  }
   const limits = st.limits;
-  async function* countTar(s: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const c of s) {
-      meter.uncompressed += c.length;
-      st.totalBytes += c.length;
-      meter.tarHash?.update(c);
-      if (st.totalBytes > limits.maxTotalBytes) {
-        throw new BombError(`${where}: the image unpacks to more than ${limits.maxTotalBytes} bytes`, 'total');
-      }
-      if (compression !== 'none' && meter.uncompressed > RATIO_FLOOR && meter.uncompressed / Math.max(meter.compressed, 1) > limits.maxRatio) {
-        throw new BombError(`${where}: compression ratio over ${limits.maxRatio} (${meter.uncompressed} bytes from ${meter.compressed})`, 'ratio');
-      }
-      yield c;
-    }
-  }
+  const meter = newMeter(blobDigest?.[0] ?? null, diffId?.[0] ?? null);
+  let compression: Compression = 'none';
 
-  const extract = tar.extract();
-  const stages: unknown[] = [stream, countBlob];
-  if (decompressor) stages.push(decompressor);
-  stages.push(countTar, extract);
-  const feeding = (pipeline as (...s: unknown[]) => Promise<void>)(...stages);
-  const consuming = (async () => {
-    try {
-      for await (const entry of extract) await onEntry(st, entry as unknown as TarEntry, ref, where);
-    } catch (e) {
-      extract.destroy(e as Error);
-      throw e;
+  /** counts (and hashes, when `hash`) bytes of the uncompressed tar, enforcing the size and ratio limits */
+  const countTar = (c: Buffer | number, hash: Hash | null): void => {
+    const n = typeof c === 'number' ? c : c.length;
+    meter.uncompressed += n;
+    st.totalBytes += n;
+    if (hash && typeof c !== 'number') hash.update(c);
+    if (st.totalBytes > limits.maxTotalBytes) {
+      throw new BombError(`${where}: the image unpacks to more than ${limits.maxTotalBytes} bytes`, 'total');
     }
-  })();
-  const [fed, consumed] = await Promise.allSettled([feeding, consuming]);
-  const failure = consumed.status === 'rejected' ? consumed.reason : fed.status === 'rejected' ? fed.reason : null;
-  if (failure) {
-    const bomb = failure instanceof BombError ? failure : fed.status === 'rejected' && fed.reason instanceof BombError ? fed.reason : null;
-    if (bomb) {
-      st.log.add(where, 'decompression-bomb', bomb.message);
-      if (bomb.rule === 'total') st.stopped = true;
+    if (compression !== 'none' && meter.uncompressed > RATIO_FLOOR && meter.uncompressed / Math.max(meter.compressed, 1) > limits.maxRatio) {
+      throw new BombError(`${where}: compression ratio over ${limits.maxRatio} (${meter.uncompressed} bytes from ${meter.compressed})`, 'ratio');
+    }
+  };
+  /** the entries, then (when a digest needs every byte) the rest of the blob */
+  const walk = async (reader: TarReader): Promise<void> => {
+    for (let h = await reader.next(); h !== null; h = await reader.next()) await onEntry(st, h, reader, ref, where);
+    if (meter.blobHash || meter.tarHash) await reader.drain();
+  };
+
+  try {
+    const loc = layer.locate ? await layer.locate() : undefined;
+    let input: Readable | AsyncIterable<Buffer> | undefined;
+    if (loc) {
+      const lf = await layerFile(st, loc.path);
+      if (loc.offset < 0 || loc.size < 0 || loc.offset + loc.size > lf.size) throw new VigilError('VIGIL_INVALID_INPUT', `${where}: blob range ${loc.offset}+${loc.size} lies outside ${loc.path}`, { input: loc.path, rule: 'blob-range' });
+      const fh = lf.fh;
+      const head = Buffer.alloc(Math.min(6, loc.size));
+      await fh.read(head, 0, head.length, loc.offset);
+      compression = detectCompression(head);
+      if (compression === 'none') {
+        // a plain tar in a file: read by offset; the blob is the tar, so one hash serves both
+        // digests when they use the same algorithm; with nothing to verify, bodies are seeked over
+        const same = meter.blobHash && meter.tarHash && blobDigest![0] === diffId![0];
+        if (same) meter.tarHash = meter.blobHash;
+        const hashes = [meter.blobHash, same ? null : meter.tarHash].filter((x): x is Hash => x !== null);
+        const onData = (c: Buffer): void => {
+          meter.compressed += c.length;
+          for (const x of hashes) x.update(c);
+          countTar(c, null);
+        };
+        const source = fileSource(fh, loc.offset, loc.size, {
+          seek: hashes.length === 0,
+          onData,
+          onSkip: (n) => {
+            meter.compressed += n;
+            countTar(n, null);
+          },
+        });
+        st.lazyFile = { file: lf, offset: loc.offset };
+        try {
+          await walk(new TarReader(source));
+        } finally {
+          st.lazyFile = null;
+        }
+      } else {
+        // compressed: stream the range through the decompressor in large chunks
+        input = createReadStream('', { fd: fh, autoClose: false, start: loc.offset, end: loc.offset + loc.size - 1, highWaterMark: 1024 * 1024 });
+      }
+    } else {
+      const peeked = await peek(await layer.open(), 6);
+      compression = detectCompression(peeked.head);
+      input = peeked.stream;
+    }
+    if (input) {
+      const plainSame = compression === 'none' && meter.blobHash && meter.tarHash && blobDigest![0] === diffId![0];
+      if (plainSame) meter.tarHash = meter.blobHash;
+      const countBlob = async function* (s: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+        for await (const c of s) {
+          meter.compressed += c.length;
+          meter.blobHash?.update(c);
+          yield c;
+        }
+      };
+      const tarHash = plainSame ? null : meter.tarHash;
+      const counted = async function* (s: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+        for await (const c of s) {
+          countTar(c, tarHash);
+          yield c;
+        }
+      };
+      const decompressor = createDecompressor(compression);
+      const stages: unknown[] = [input, countBlob];
+      if (decompressor) stages.push(decompressor);
+      // the walk's own failure (a limit, a corrupt entry) wins over the abort it causes upstream
+      let walkFailure: unknown;
+      stages.push(async (s: AsyncIterable<Buffer>) => {
+        try {
+          await walk(new TarReader(iterableSource(counted(s))));
+        } catch (e) {
+          walkFailure ??= e;
+          throw e;
+        }
+      });
+      try {
+        await (pipeline as (...s: unknown[]) => Promise<void>)(...stages);
+      } catch (e) {
+        throw walkFailure ?? e;
+      }
+    }
+  } catch (failure) {
+    if (failure instanceof BombError) {
+      st.log.add(where, 'decompression-bomb', failure.message);
+      if (failure.rule === 'total') st.stopped = true;
       return;
     }
     if (failure instanceof LimitStop) {
@@ -169,12 +298,14 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
     if (failure instanceof VigilError) throw failure;
     throw new VigilError('VIGIL_UNSAFE_ARCHIVE', `${where}: unreadable layer (${compression}): ${(failure as Error).message}`, { input: ref.digest, rule: 'corrupt-layer', cause: failure });
   }
+  const hex = new Map<Hash, string>();
+  const digestOf = (h: Hash): string => hex.get(h) ?? (hex.set(h, h.digest('hex')), hex.get(h)!);
   if (blobDigest && meter.blobHash) {
-    const got = meter.blobHash.digest('hex');
+    const got = digestOf(meter.blobHash);
     if (got !== blobDigest[1]) throw unsafe(`layer ${ref.index}: blob digest is ${blobDigest[0]}:${got}, manifest says ${layer.digest}`, layer.digest!, 'digest-mismatch');
   }
   if (diffId && meter.tarHash) {
-    const got = meter.tarHash.digest('hex');
+    const got = digestOf(meter.tarHash);
     if (got !== diffId[1]) throw unsafe(`layer ${ref.index}: uncompressed digest is ${diffId[0]}:${got}, config diff_ids says ${layer.diffId}`, layer.diffId!, 'digest-mismatch');
   }
 }
@@ -195,19 +326,13 @@ function unsafe(message: string, input: string, rule: string): VigilError {
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 
-/** tar-stream's entry: a streamx Readable with the header */
-type TarEntry = AsyncIterable<Buffer> & { header: tar.Header; resume(): unknown };
-
-async function onEntry(st: ApplyState, entry: TarEntry, ref: LayerRef, where: string): Promise<void> {
-  const h = entry.header;
+async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: LayerRef, where: string): Promise<void> {
   if (++st.entries > st.limits.maxEntries) {
-    entry.resume();
     throw new LimitStop(`${where}: more than ${st.limits.maxEntries} entries`, 'too-many-entries');
   }
   const name = normalizeEntryName(h.name);
   if (!name.ok) {
     st.log.add(`${where}!${h.name}`, 'path-traversal', `${h.name}: ${name.reason}; entry refused`);
-    entry.resume();
     return;
   }
   const path = name.path;
@@ -221,27 +346,23 @@ async function onEntry(st: ApplyState, entry: TarEntry, ref: LayerRef, where: st
   };
 
   if (base.startsWith(WHITEOUT)) {
-    entry.resume();
     if (base === OPAQUE) record(await tree.opaque(dir, ref.index, ref));
     else if (!base.startsWith('.wh..wh.')) record(await tree.remove(dir === '' ? base.slice(4) : `${dir}/${base.slice(4)}`));
     // other ".wh..wh." names are AUFS bookkeeping (hardlink dirs): ignored
     return;
   }
   const mode = h.mode;
-  switch (h.type as string | null | undefined) {
+  switch (h.type) {
     case 'directory': {
-      entry.resume();
-      record(await tree.put(path, dirNode(ref.index, ref, mode === undefined ? undefined : 0o40000 | mode)));
+      record(await tree.put(path, dirNode(ref.index, ref, 0o40000 | mode)));
       return;
     }
     case 'symlink': {
-      entry.resume();
       const target = h.linkname ?? '';
       record(await tree.put(path, { kind: 'symlink', size: target.length, mode: 0o120777, linkTarget: target, layer: ref, layerIndex: ref.index }));
       return;
     }
     case 'link': {
-      entry.resume();
       const t = normalizeEntryName(h.linkname ?? '');
       if (!t.ok) {
         st.log.add(`${where}!${h.name}`, 'path-traversal', `${h.name}: hardlink to ${JSON.stringify(h.linkname)}: ${t.reason}; entry refused`);
@@ -261,56 +382,49 @@ async function onEntry(st: ApplyState, entry: TarEntry, ref: LayerRef, where: st
     }
     case 'character-device':
     case 'block-device': {
-      entry.resume();
-      st.log.add(`${where}!${h.name}`, 'device-file', `${h.name}: ${h.type} ${h.devmajor ?? '?'}:${h.devminor ?? '?'} skipped`);
+      st.log.add(`${where}!${h.name}`, 'device-file', `${h.name}: ${h.type} ${h.devmajor}:${h.devminor} skipped`);
       return;
     }
     case 'fifo': {
-      entry.resume();
-      record(await tree.put(path, { kind: 'other', size: 0, mode: mode === undefined ? undefined : 0o10000 | mode, layer: ref, layerIndex: ref.index }));
+      record(await tree.put(path, { kind: 'other', size: 0, mode: 0o10000 | mode, layer: ref, layerIndex: ref.index }));
       return;
     }
     case 'file':
     case 'contiguous-file':
       break;
     default: {
-      entry.resume();
-      st.log.add(`${where}!${h.name}`, 'unsupported-entry', `${h.name}: tar entry type ${String(h.type)} skipped`);
+      st.log.add(`${where}!${h.name}`, 'unsupported-entry', `${h.name}: tar entry type ${JSON.stringify(h.flag)} skipped`);
       return;
     }
   }
 
-  // a regular file
-  const size = h.size ?? 0;
-  const node: TreeNode = { kind: 'file', size, mode: mode === undefined ? undefined : 0o100000 | mode, layer: ref, layerIndex: ref.index };
+  // a regular file; a body left unread is skipped by the reader's next()
+  const size = h.size;
+  const node: TreeNode = { kind: 'file', size, mode: 0o100000 | mode, layer: ref, layerIndex: ref.index };
   const put = await tree.put(path, node);
-  if (!record(put) || !put.ok) {
-    entry.resume();
-    return;
-  }
+  if (!record(put) || !put.ok) return;
   if (size > st.limits.maxFileBytes) {
-    entry.resume();
     node.refused = { code: 'VIGIL_LIMIT_EXCEEDED', rule: 'file-too-large', message: `${size} bytes is over the ${st.limits.maxFileBytes}-byte file limit` };
     st.log.add(put.path, 'file-too-large', `${put.path} (${where}): ${size} bytes, over the ${st.limits.maxFileBytes}-byte limit; listed, not read`);
     return;
   }
-  if (!st.filter({ path: put.path, kind: 'file', size, mode: node.mode, layer: ref })) {
-    entry.resume();
+  if (!st.filter({ path: put.path, kind: 'file', size, mode: node.mode, layer: ref })) return;
+  if (st.lazyFile) {
+    node.content = { where: 'lazy', load: lazyBody(st.lazyFile.file, st.lazyFile.offset + reader.offset, size, `${where}!${h.name}`), refs: 1 };
     return;
   }
   if (size <= st.memoryFileBytes && st.memoryUsed + size <= st.memoryBudget) {
-    const data = Buffer.allocUnsafe(size);
-    let at = 0;
-    for await (const c of entry) {
-      if (at + c.length > size) throw new VigilError('VIGIL_UNSAFE_ARCHIVE', `${where}!${h.name}: more data than the header's size`, { input: h.name, rule: 'corrupt-layer' });
-      c.copy(data, at);
-      at += c.length;
-    }
+    const data = await reader.body();
     st.memoryUsed += size;
-    node.content = { where: 'memory', data: at === size ? data : data.subarray(0, at), refs: 1 };
+    node.content = { where: 'memory', data, refs: 1 };
     return;
   }
   const file = await st.scratch.file();
-  await pipeline(entry, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+  const out = await open(file, 'wx', 0o600);
+  try {
+    for await (const c of reader.bodyChunks()) await out.write(c);
+  } finally {
+    await out.close();
+  }
   node.content = { where: 'scratch', file, refs: 1 };
 }

@@ -72,7 +72,7 @@ export function createZstdDecompress(): Transform {
 }
 
 export function createDecompressor(c: Compression): Transform | null {
-  if (c === 'gzip') return createGunzip({ chunkSize: 256 * 1024 });
+  if (c === 'gzip') return createGunzip({ chunkSize: 1024 * 1024 });
   if (c === 'zstd') return createZstdDecompress();
   return null;
 }

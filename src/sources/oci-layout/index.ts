@@ -23,6 +23,7 @@ import {
   parseJson,
   parsePlatform,
   selectPlatform,
+  type BlobLocation,
   type Descriptor,
   type ImageSource,
   type OpenImageOptions,
@@ -44,6 +45,8 @@ export interface BlobStore {
   read(digest: string, maxBytes?: number): Promise<Buffer>;
   /** a layer blob's stream */
   open(digest: string): Promise<NodeJS.ReadableStream | AsyncIterable<Buffer>>;
+  /** where a layer blob lies in a local file, when it does (read by offset then) */
+  locate?(digest: string): Promise<BlobLocation>;
   /** what to call the store in messages */
   readonly name: string;
 }
@@ -70,7 +73,13 @@ export function layoutBlobs(dir: string): BlobStore {
       const p = pathOf(digest);
       const s = await stat(p).catch(() => null);
       if (!s?.isFile()) throw new VigilError('VIGIL_NOT_FOUND', `${dir}: blob ${digest} is missing`, { input: digest, rule: 'missing-blob' });
-      return createReadStream(p, { highWaterMark: 256 * 1024 });
+      return createReadStream(p, { highWaterMark: 1024 * 1024 });
+    },
+    async locate(digest) {
+      const p = pathOf(digest);
+      const s = await stat(p).catch(() => null);
+      if (!s?.isFile()) throw new VigilError('VIGIL_NOT_FOUND', `${dir}: blob ${digest} is missing`, { input: digest, rule: 'missing-blob' });
+      return { path: p, offset: 0, size: s.size };
     },
   };
 }
@@ -145,6 +154,7 @@ export async function resolveImage(
       target: { kind: opts.kind, ref: opts.ref, digest: desc.digest, ...(platformName ? { platform: platformName } : {}) },
       layers: manifest.layers.map((l, i) => ({
         open: () => store.open(l.digest) as Promise<AsyncIterable<Buffer>>,
+        ...(store.locate ? { locate: () => store.locate!(l.digest) } : {}),
         digest: l.digest,
         diffId: config.rootfs.diff_ids[i],
         ...(createdBy[i] !== undefined ? { createdBy: createdBy[i] } : {}),

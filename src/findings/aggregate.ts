@@ -1,0 +1,144 @@
+/**
+ * Reading findings in aggregate: counts for the dashboard, daily snapshots and their time series,
+ * the resources a vulnerability affects, and the purge of old closed findings.
+ */
+import { SEVERITY_ORDER, type Severity } from '../model/index.ts';
+import type { Store } from '../store/index.ts';
+import { CLOSED_RETENTION_MS, type FindingStatus } from './types.ts';
+
+export type CountBy = 'severity' | 'account' | 'resource' | 'vulnerability' | 'package';
+
+export interface CountRow {
+  /** the severity, account id, resource id, vulnerability id, or "ecosystem/name" */
+  key: string;
+  count: number;
+  bySeverity: Partial<Record<Severity, number>>;
+}
+
+const COLUMN = { severity: 'severity', account: 'account_id', resource: 'resource_id', vulnerability: 'vulnerability_id', package: 'package_name' } as const;
+
+/**
+ * Finding counts grouped by one dimension, with the severity breakdown of each group; largest
+ * groups first (severity: in severity order). `accountIds` limits to those accounts (tenancy: pass
+ * the caller's visible accounts); `statuses` defaults to ACTIVE.
+ */
+export async function countFindings(store: Store, opts: { by: CountBy; accountIds?: readonly string[]; statuses?: readonly FindingStatus[]; limit?: number }): Promise<CountRow[]> {
+  if (opts.accountIds && opts.accountIds.length === 0) return [];
+  const col = COLUMN[opts.by];
+  let q = store.db.selectFrom('findings')
+    .select((eb) => [eb.ref(col).as('k'), 'severity', ...(opts.by === 'package' ? [eb.ref('package_ecosystem').as('eco')] : []), eb.fn.countAll<number>().as('n')])
+    .where('status', 'in', [...(opts.statuses ?? ['ACTIVE'])]);
+  if (opts.accountIds) q = q.where('account_id', 'in', [...opts.accountIds]);
+  q = q.groupBy([col, 'severity', ...(opts.by === 'package' ? ['package_ecosystem' as const] : [])]);
+  const rows = (await q.execute()) as unknown as { k: string; severity: Severity; eco?: string; n: number }[];
+  const out = new Map<string, CountRow>();
+  for (const r of rows) {
+    const key = opts.by === 'package' ? `${r.eco}/${r.k}` : String(r.k);
+    let c = out.get(key);
+    if (!c) out.set(key, (c = { key, count: 0, bySeverity: {} }));
+    c.count += Number(r.n);
+    c.bySeverity[r.severity] = (c.bySeverity[r.severity] ?? 0) + Number(r.n);
+  }
+  const list = [...out.values()];
+  if (opts.by === 'severity') list.sort((a, b) => SEVERITY_ORDER.indexOf(a.key as Severity) - SEVERITY_ORDER.indexOf(b.key as Severity));
+  else list.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1));
+  return opts.limit ? list.slice(0, opts.limit) : list;
+}
+
+/**
+ * Records the day's counts per (account, severity, status), replacing an earlier snapshot of the
+ * same day, so it can run more than once a day.
+ * @returns the number of snapshot rows written
+ */
+export async function takeDailySnapshot(store: Store, day: string): Promise<number> {
+  return store.db.transaction().execute(async (trx) => {
+    const rows = await trx.selectFrom('findings')
+      .select((eb) => ['account_id', 'severity', 'status', eb.fn.countAll<number>().as('n')])
+      .groupBy(['account_id', 'severity', 'status']).execute();
+    await trx.deleteFrom('finding_snapshots').where('day', '=', day).execute();
+    const values = rows.map((r) => ({ day, account_id: r.account_id, severity: r.severity, status: r.status, count: Number(r.n) }));
+    for (let i = 0; i < values.length; i += 500) await trx.insertInto('finding_snapshots').values(values.slice(i, i + 500)).execute();
+    return values.length;
+  });
+}
+
+export interface SeriesPoint {
+  day: string;
+  severity: string;
+  count: number;
+}
+
+/** Daily counts by severity between two days (inclusive), summed over the accounts given (default: all), for the statuses given (default ACTIVE). */
+export async function findingTimeSeries(store: Store, opts: { from: string; to: string; accountIds?: readonly string[]; statuses?: readonly FindingStatus[] }): Promise<SeriesPoint[]> {
+  if (opts.accountIds && opts.accountIds.length === 0) return [];
+  let q = store.db.selectFrom('finding_snapshots')
+    .select((eb) => ['day', 'severity', eb.fn.sum<number>('count').as('n')])
+    .where('day', '>=', opts.from).where('day', '<=', opts.to)
+    .where('status', 'in', [...(opts.statuses ?? ['ACTIVE'])]);
+  if (opts.accountIds) q = q.where('account_id', 'in', [...opts.accountIds]);
+  const rows = await q.groupBy(['day', 'severity']).execute();
+  return rows.map((r) => ({ day: r.day, severity: r.severity, count: Number(r.n) }))
+    .sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : SEVERITY_ORDER.indexOf(a.severity as Severity) - SEVERITY_ORDER.indexOf(b.severity as Severity)));
+}
+
+export interface AffectedResource {
+  resource: { id: string; accountId: string; type: string; name: string; ref: string | null; digest: string | null; coverageStatus: string; lastScannedAt: string | null };
+  /** open (ACTIVE or SUPPRESSED) findings of the vulnerability on the resource */
+  findings: number;
+  active: number;
+  severity: string;
+  packages: { ecosystem: string; name: string; version: string; location: string }[];
+}
+
+/**
+ * Every resource whose open findings name a vulnerability, given by its group id or any alias
+ * (resolved through vuln_groups, also matching findings recorded under a member advisory before
+ * groups changed). `accountIds`: the accounts the caller may see (null: all).
+ */
+export async function affectedResources(store: Store, idOrAlias: string, accountIds: readonly string[] | null): Promise<{ vulnerabilityId: string; resources: AffectedResource[] }> {
+  const { db } = store;
+  const q = idOrAlias.trim();
+  const variants = [...new Set([q, q.toUpperCase(), q.replace(/^ghsa-/i, 'GHSA-')])];
+  const g = await db.selectFrom('vuln_groups').select('group_id').where('member', 'in', variants).limit(1).executeTakeFirst();
+  const gid = g?.group_id ?? q;
+  const members = g ? (await db.selectFrom('vuln_groups').select('member').where('group_id', '=', gid).execute()).map((m) => m.member) : variants;
+  if (accountIds && accountIds.length === 0) return { vulnerabilityId: gid, resources: [] };
+  // two indexed lookups (by group id, by member advisory) rather than one OR, which planners answer with a scan
+  const rows = new Map<string, { resource_id: string; status: string; severity: string; package_ecosystem: string; package_name: string; package_version: string; package_location: string }>();
+  for (const [col, ids] of [['vulnerability_id', [...new Set([gid, ...members])]], ['advisory_id', members]] as const) {
+    let fq = db.selectFrom('findings')
+      .select(['id', 'resource_id', 'status', 'severity', 'package_ecosystem', 'package_name', 'package_version', 'package_location'])
+      .where(col, 'in', [...ids]).where('status', 'in', ['ACTIVE', 'SUPPRESSED']);
+    if (accountIds) fq = fq.where('account_id', 'in', [...accountIds]);
+    for (const r of await fq.execute()) rows.set(r.id, r);
+  }
+  const byRes = new Map<string, { findings: number; active: number; severity: string; packages: Map<string, AffectedResource['packages'][number]> }>();
+  for (const f of rows.values()) {
+    let e = byRes.get(f.resource_id);
+    if (!e) byRes.set(f.resource_id, (e = { findings: 0, active: 0, severity: f.severity, packages: new Map() }));
+    e.findings++;
+    if (f.status === 'ACTIVE') e.active++;
+    if (SEVERITY_ORDER.indexOf(f.severity as Severity) < SEVERITY_ORDER.indexOf(e.severity as Severity)) e.severity = f.severity;
+    e.packages.set(`${f.package_ecosystem}\0${f.package_name}\0${f.package_version}\0${f.package_location}`, { ecosystem: f.package_ecosystem, name: f.package_name, version: f.package_version, location: f.package_location });
+  }
+  const ids = [...byRes.keys()];
+  const resources: AffectedResource[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    for (const r of await db.selectFrom('resources').selectAll().where('id', 'in', ids.slice(i, i + 500)).execute()) {
+      const e = byRes.get(r.id)!;
+      resources.push({
+        resource: { id: r.id, accountId: r.account_id, type: r.type, name: r.name, ref: r.ref, digest: r.digest, coverageStatus: r.coverage_status, lastScannedAt: r.last_scanned_at },
+        findings: e.findings, active: e.active, severity: e.severity, packages: [...e.packages.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : 1)),
+      });
+    }
+  }
+  resources.sort((a, b) => (a.resource.id < b.resource.id ? -1 : 1));
+  return { vulnerabilityId: gid, resources };
+}
+
+/** Deletes CLOSED findings closed more than 30 days before `now`. @returns how many */
+export async function purgeClosed(store: Store, now: Date): Promise<number> {
+  const cutoff = new Date(now.getTime() - CLOSED_RETENTION_MS).toISOString();
+  const r = await store.db.deleteFrom('findings').where('status', '=', 'CLOSED').where('closed_at', '<', cutoff).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -1,0 +1,229 @@
+/**
+ * The finding lifecycle, shared by recordScan and the rematch paths: desired findings (what
+ * matching says now) are compared with the stored findings in scope, and the difference is written
+ * with one event per state change.
+ *
+ * - new key → ACTIVE (or SUPPRESSED when a rule matches), finding.created;
+ * - open finding seen again → last_observed_at (scans only); a change of severity, score, fix,
+ *   exploit, version or suppression → updated_at and finding.updated;
+ * - open finding in scope no longer desired → CLOSED with closed_at, finding.closed;
+ * - CLOSED finding desired again within 7 days of closing → reopened under the same id with its
+ *   first_observed_at, finding.updated; after 7 days → a new finding (the old row keeps its history
+ *   under a retired key until purgeClosed removes it).
+ */
+import { createHash } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import { normalizePackageName, SEVERITY_ORDER, type Package, type ScanFinding, type Severity } from '../model/index.ts';
+import type { Database, Dialect } from '../store/index.ts';
+import { findingIdOf, findingKeyOf } from './keys.ts';
+import { firstMatchingRule, type RuleSubject } from './suppression.ts';
+import { REOPEN_WINDOW_MS, type Db, type FindingStatus, type LifecycleCounts, type SuppressionRule } from './types.ts';
+
+/** One advisory lock serializes the writers of findings on PostgreSQL (SQLite has one writer anyway). */
+export async function lockFindings(trx: Transaction<Database> | Db, dialect: Dialect): Promise<void> {
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(7419002)`.execute(trx);
+}
+
+export interface EventRow {
+  type: string;
+  account_id: string;
+  resource_id: string | null;
+  payload: string;
+  created_at: string;
+}
+
+export async function emitEvents(db: Db, events: EventRow[]): Promise<void> {
+  for (let i = 0; i < events.length; i += 500) await db.insertInto('events').values(events.slice(i, i + 500)).execute();
+}
+
+/** A finding as matching says it should be now. */
+export interface DesiredFinding {
+  key: string;
+  type: string;
+  vulnerability_id: string;
+  advisory_id: string;
+  package_ecosystem: string;
+  package_name: string;
+  package_version: string;
+  package_purl: string | null;
+  package_location: string;
+  package_layer: string | null;
+  severity: Severity;
+  score: number | null;
+  fix_available: number;
+  fixed_version: string | null;
+  exploit_available: number;
+  aliases: string[];
+  details: string;
+  details_hash: string;
+}
+
+export type FindingRow = Database['findings'];
+type StoredFinding = { [K in keyof FindingRow]: FindingRow[K] };
+/** A stored finding as the lifecycle compares it (details itself is not needed) */
+export type ComparedFinding = Omit<StoredFinding, 'details'>;
+/** the columns of {@link ComparedFinding} */
+export const COMPARED_COLUMNS = ['id', 'finding_key', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version', 'package_purl', 'package_location', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'status', 'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'details_hash'] as const;
+
+/** The first location of a package: where its findings are keyed. */
+export const locationOf = (p: Package) => p.locations?.[0] ?? '';
+
+const rank = (s: string) => { const i = SEVERITY_ORDER.indexOf(s as Severity); return i < 0 ? SEVERITY_ORDER.length : i; };
+/** < 0 when `a` should represent a folded finding rather than `b` */
+const better = (a: DesiredFinding, b: DesiredFinding) =>
+  rank(a.severity) - rank(b.severity) || (b.score ?? -1) - (a.score ?? -1) || (a.advisory_id < b.advisory_id ? -1 : a.advisory_id > b.advisory_id ? 1 : 0);
+
+/**
+ * Desired findings from a scan's packages and findings. Findings of one alias group on one package
+ * location (a GHSA and a PYSEC of the same CVE; two versions of a package in one lockfile) share a
+ * key and fold into one: the worst severity, then the highest score, then the smallest advisory id
+ * represents them, and details lists every advisory and version.
+ */
+export function desiredFindings(accountId: string, resourceId: string, packages: readonly Package[], findings: readonly ScanFinding[]): DesiredFinding[] {
+  const byKey = new Map<string, { d: DesiredFinding; advisories: Set<string>; versions: Set<string>; f: ScanFinding }>();
+  for (const f of findings) {
+    const pkg = packages[f.packageIndex];
+    if (!pkg) continue;
+    const name = normalizePackageName(pkg.ecosystem, pkg.name);
+    const location = locationOf(pkg);
+    const key = findingKeyOf(accountId, resourceId, f.type, f.vulnerability, pkg.ecosystem, name, location);
+    const d: DesiredFinding = {
+      key, type: f.type, vulnerability_id: f.vulnerability, advisory_id: f.id,
+      package_ecosystem: pkg.ecosystem, package_name: name, package_version: f.installedVersion, package_purl: pkg.purl ?? null,
+      package_location: location, package_layer: pkg.layer?.digest ?? null,
+      severity: f.severity, score: f.cvss?.score ?? null, fix_available: f.fixAvailable ? 1 : 0, fixed_version: f.fixedVersion ?? null,
+      exploit_available: f.kev ? 1 : 0, aliases: f.aliases, details: '', details_hash: '',
+    };
+    const prev = byKey.get(key);
+    if (!prev) {
+      byKey.set(key, { d, advisories: new Set([f.id]), versions: new Set([f.installedVersion]), f });
+      continue;
+    }
+    prev.advisories.add(f.id);
+    prev.versions.add(f.installedVersion);
+    if (better(d, prev.d) < 0) {
+      prev.d = d;
+      prev.f = f;
+    }
+  }
+  const out: DesiredFinding[] = [];
+  for (const { d, advisories, versions, f } of byKey.values()) {
+    d.details = JSON.stringify({
+      advisories: [...advisories].sort(), aliases: f.aliases, ...(f.summary ? { summary: f.summary } : {}),
+      ...(f.cvss ? { cvss: f.cvss } : {}), ...(versions.size > 1 ? { versions: [...versions].sort() } : {}),
+      // the searched name as stored (normalized), so a rematch from stored packages explains it alike
+      explanation: { ...f.explanation, searched: { ...f.explanation.searched, name: normalizePackageName(f.explanation.searched.ecosystem, f.explanation.searched.name) } },
+      ...(f.references?.length ? { references: f.references } : {}),
+    });
+    d.details_hash = createHash('sha256').update(d.details).digest('hex');
+    out.push(d);
+  }
+  return out.sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+/** The fields whose change is a finding.updated event (details-only changes update silently). */
+const MATERIAL = ['severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'package_version', 'advisory_id', 'status', 'suppressed_by'] as const;
+
+export interface ResourceView {
+  id: string;
+  account_id: string;
+  type: string;
+  name: string;
+  tags: string[];
+}
+
+export function ruleSubject(accountId: string, resource: ResourceView, d: DesiredFinding): RuleSubject {
+  return {
+    accountId, resource: { id: resource.id, type: resource.type, name: resource.name, tags: resource.tags },
+    severity: d.severity, score: d.score, vulnerabilityId: d.vulnerability_id, advisoryId: d.advisory_id, aliases: d.aliases,
+    packageEcosystem: d.package_ecosystem, packageName: d.package_name, packageVersion: d.package_version,
+    location: d.package_location, layer: d.package_layer, fixAvailable: !!d.fix_available, exploitAvailable: !!d.exploit_available,
+  };
+}
+
+const same = (a: unknown, b: unknown) => (a === null || a === undefined ? b === null || b === undefined : b !== null && b !== undefined && String(a) === String(b));
+
+/**
+ * Writes the difference between `desired` and `existing` (the stored findings in scope, any
+ * status) for one resource. `observe`: a scan saw the resource now, so open findings it still has
+ * get last_observed_at = now (rematches leave unchanged findings untouched).
+ */
+export async function applyFindings(trx: Db, args: {
+  resource: ResourceView;
+  desired: readonly DesiredFinding[];
+  existing: readonly ComparedFinding[];
+  rules: readonly SuppressionRule[];
+  now: Date;
+  observe: boolean;
+  counts: LifecycleCounts;
+}): Promise<void> {
+  const { resource, desired, existing, rules, counts } = args;
+  const accountId = resource.account_id;
+  const at = args.now.toISOString();
+  const reopenAfter = new Date(args.now.getTime() - REOPEN_WINDOW_MS).toISOString();
+  const byKey = new Map(existing.map((f) => [f.finding_key, f]));
+  const inserts: StoredFinding[] = [];
+  const events: EventRow[] = [];
+  const observed: string[] = [];
+  const ev = (type: string, payload: unknown) => events.push({ type, account_id: accountId, resource_id: resource.id, payload: JSON.stringify(payload), created_at: at });
+  const seen = new Set<string>();
+
+  for (const d of desired) {
+    seen.add(d.key);
+    const rule = rules.length ? firstMatchingRule(rules, ruleSubject(accountId, resource, d)) : undefined;
+    const status: FindingStatus = rule ? 'SUPPRESSED' : 'ACTIVE';
+    const fields = {
+      type: d.type, vulnerability_id: d.vulnerability_id, advisory_id: d.advisory_id,
+      package_ecosystem: d.package_ecosystem, package_name: d.package_name, package_version: d.package_version, package_purl: d.package_purl,
+      package_location: d.package_location, package_layer: d.package_layer, severity: d.severity, score: d.score,
+      fix_available: d.fix_available, fixed_version: d.fixed_version, exploit_available: d.exploit_available,
+      status, suppressed_by: rule?.id ?? null, details: d.details, details_hash: d.details_hash,
+    };
+    const ex = byKey.get(d.key);
+    if (ex && ex.status === 'CLOSED' && ex.closed_at && ex.closed_at >= reopenAfter) {
+      await trx.updateTable('findings').set({ ...fields, last_observed_at: at, updated_at: at, closed_at: null }).where('id', '=', ex.id).execute();
+      counts.reopened++;
+      ev('finding.updated', { findingId: ex.id, change: 'reopened', status, severity: d.severity, vulnerabilityId: d.vulnerability_id });
+      continue;
+    }
+    if (ex && ex.status !== 'CLOSED') {
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      for (const k of MATERIAL) if (!same(ex[k], fields[k])) changes[k] = { from: ex[k], to: fields[k] };
+      const material = Object.keys(changes).length > 0;
+      if (material || ex.details_hash !== d.details_hash || !same(ex.package_purl, d.package_purl) || !same(ex.package_layer, d.package_layer)) {
+        await trx.updateTable('findings').set({ ...fields, ...(args.observe ? { last_observed_at: at } : {}), updated_at: at }).where('id', '=', ex.id).execute();
+        counts.updated++;
+        if (material) ev('finding.updated', { findingId: ex.id, changes });
+      } else {
+        counts.unchanged++;
+        if (args.observe) observed.push(ex.id);
+      }
+      continue;
+    }
+    if (ex) {
+      // closed longer than the reopen window: the old row keeps its history under a retired key
+      await trx.updateTable('findings').set({ finding_key: `${ex.finding_key}#${ex.id}` }).where('id', '=', ex.id).execute();
+    }
+    const id = findingIdOf(d.key, at);
+    inserts.push({
+      id, finding_key: d.key, account_id: accountId, resource_id: resource.id, ...fields,
+      first_observed_at: at, last_observed_at: at, updated_at: at, closed_at: null,
+    });
+    counts.created++;
+    ev('finding.created', { findingId: id, status, severity: d.severity, vulnerabilityId: d.vulnerability_id, advisoryId: d.advisory_id, package: { ecosystem: d.package_ecosystem, name: d.package_name, version: d.package_version } });
+  }
+  const closing = existing.filter((f) => f.status !== 'CLOSED' && !seen.has(f.finding_key));
+  for (let i = 0; i < closing.length; i += 500) {
+    const ids = closing.slice(i, i + 500).map((f) => f.id);
+    await trx.updateTable('findings').set({ status: 'CLOSED', closed_at: at, updated_at: at }).where('id', 'in', ids).execute();
+  }
+  for (const f of closing) {
+    counts.closed++;
+    ev('finding.closed', { findingId: f.id, vulnerabilityId: f.vulnerability_id, package: { ecosystem: f.package_ecosystem, name: f.package_name, version: f.package_version } });
+  }
+  for (let i = 0; i < inserts.length; i += 200) await trx.insertInto('findings').values(inserts.slice(i, i + 200)).execute();
+  for (let i = 0; i < observed.length; i += 500) {
+    await trx.updateTable('findings').set({ last_observed_at: at }).where('id', 'in', observed.slice(i, i + 500)).execute();
+  }
+  await emitEvents(trx, events);
+}

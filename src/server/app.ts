@@ -1,0 +1,115 @@
+/**
+ * The HTTP API: `buildServer({ store, log, config })` returns a ready Fastify instance (not yet
+ * listening). Requests and responses go through zod (fastify-type-provider-zod), the OpenAPI
+ * document is generated from the same schemas, and every route must say who may call it.
+ */
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import {
+  createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from '../log.ts';
+import { VigilError } from '../model/errors.ts';
+import type { Store } from '../store/index.ts';
+import { ACCESS_LEVELS, authHook, type Access } from './auth.ts';
+import { errorHandler, notFoundHandler } from './errors.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { healthRoutes } from './routes/health.ts';
+import { tenancyRoutes } from './routes/tenancy.ts';
+import { apiSchemas } from './schemas.ts';
+
+export interface ServerConfig {
+  /** largest accepted request body in bytes (default 1 MiB) */
+  bodyLimit?: number;
+  /** trust X-Forwarded-* from a reverse proxy (default false) */
+  trustProxy?: boolean;
+  /** Node's default process metrics on /metrics (default true) */
+  defaultMetrics?: boolean;
+  /** shown in the OpenAPI document */
+  version?: string;
+}
+
+/** One registered route, as the tenancy harness and the docs see it. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  access: Access;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** every route registered so far, in registration order */
+    routeTable(): RouteInfo[];
+    metrics: Metrics;
+  }
+}
+
+export type VigilServer = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger, ZodTypeProvider>;
+
+/**
+ * The rule every route passes at registration: it names its access level, and only GET routes
+ * may be public or open to read-only keys.
+ * @throws VigilError (VIGIL_CONFIG) naming the route
+ */
+export function checkRouteAccess(methods: string[], url: string, access: unknown): Access {
+  if (typeof access !== 'string' || !ACCESS_LEVELS.includes(access as Access)) {
+    throw new VigilError('VIGIL_CONFIG', `route ${methods.join(',')} ${url} has no config.access (public | read | operate | admin)`, { input: url, rule: 'route-access' });
+  }
+  // "read" is what a read-only key may reach, so it must never mutate
+  if ((access === 'read' || access === 'public') && methods.some((m) => m !== 'GET')) {
+    throw new VigilError('VIGIL_CONFIG', `route ${methods.join(',')} ${url} mutates but has access "${access}"; use operate or admin`, { input: url, rule: 'route-access' });
+  }
+  return access as Access;
+}
+
+/**
+ * Builds the API server and waits until every plugin has loaded.
+ * @throws VigilError (VIGIL_CONFIG) when a route lacks `config.access`, or lets a read-only key
+ *   reach a method other than GET
+ */
+export async function buildServer({ store, log, config = {} }: { store: Store; log: Logger; config?: ServerConfig }): Promise<VigilServer> {
+  const app = Fastify({
+    loggerInstance: log,
+    bodyLimit: config.bodyLimit ?? 1024 * 1024,
+    trustProxy: config.trustProxy ?? false,
+    // HEAD twins of GET routes would double the route table and the tenancy harness for nothing
+    exposeHeadRoutes: false,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  const metrics = createMetrics({ defaultMetrics: config.defaultMetrics });
+  const routes: RouteInfo[] = [];
+  app.decorate('routeTable', () => routes.map((r) => ({ ...r })));
+  app.decorate('metrics', metrics);
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler(metrics));
+  app.setNotFoundHandler(notFoundHandler(metrics));
+
+  app.addHook('onRoute', (route) => {
+    const methods = ([] as string[]).concat(route.method);
+    const access = checkRouteAccess(methods, route.url, route.config?.access);
+    for (const method of methods) routes.push({ method, url: route.url, access });
+  });
+  app.addHook('onRequest', authHook(store, metrics));
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+  app.decorateRequest('principal', null);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Vigil API', version: config.version ?? '0.1.0', description: 'Continuous vulnerability management. Authenticate with `Authorization: Bearer vgl_<prefix>_<secret>`.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API key: vgl_<prefix>_<secret>' } } },
+    },
+    transform: createJsonSchemaTransform({ schemaRegistry: apiSchemas, skipList: [] }),
+    transformObject: createJsonSchemaTransformObject({ schemaRegistry: apiSchemas }),
+  });
+  await app.register(healthRoutes, { store, metrics });
+  await app.register(tenancyRoutes, { store });
+  await app.ready();
+  return app;
+}

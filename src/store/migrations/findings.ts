@@ -1,0 +1,115 @@
+/**
+ * Tables of the continuous findings core (src/findings). Portable column types only; booleans are
+ * integers 0/1 so that SQLite and PostgreSQL read the same values.
+ */
+import type { Kysely, Migration } from 'kysely';
+
+export function findingsMigrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
+  return {
+    '0002_findings': {
+      async up(db: Kysely<any>) {
+        await db.schema.createTable('resources')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('ref', 'text')
+          .addColumn('digest', 'text')
+          .addColumn('tags', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('coverage_status', 'text', (c) => c.notNull())
+          .addColumn('coverage_reason', 'text')
+          .addColumn('last_scanned_at', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('resources_account').on('resources').columns(['account_id', 'type', 'name']).execute();
+
+        await db.schema.createTable('resource_packages')
+          .addColumn('resource_id', 'text', (c) => c.notNull())
+          .addColumn('ecosystem', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('search_name', 'text')
+          .addColumn('version', 'text', (c) => c.notNull())
+          .addColumn('purl', 'text')
+          .addColumn('location', 'text', (c) => c.notNull())
+          .addColumn('layer', 'text')
+          .addColumn('source_name', 'text')
+          .addColumn('source_version', 'text')
+          .addColumn('owned_by', 'text')
+          .execute();
+        // the package → resources index the continuous engine rematches through: by the name
+        // matching searches (a Debian source package, a PyPI name), and by the package's own name
+        // (covering the full rematch's distinct searched versions, so that grouping reads only the index)
+        await db.schema.createIndex('resource_packages_search').on('resource_packages').columns(['ecosystem', 'search_name', 'version', 'source_version']).execute();
+        await db.schema.createIndex('resource_packages_pkg').on('resource_packages').columns(['ecosystem', 'name']).execute();
+        await db.schema.createIndex('resource_packages_resource').on('resource_packages').column('resource_id').execute();
+
+        await db.schema.createTable('findings')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('finding_key', 'text', (c) => c.notNull().unique())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('resource_id', 'text', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('vulnerability_id', 'text', (c) => c.notNull())
+          .addColumn('advisory_id', 'text', (c) => c.notNull())
+          .addColumn('package_ecosystem', 'text', (c) => c.notNull())
+          .addColumn('package_name', 'text', (c) => c.notNull())
+          .addColumn('package_version', 'text', (c) => c.notNull())
+          .addColumn('package_purl', 'text')
+          .addColumn('package_location', 'text', (c) => c.notNull())
+          .addColumn('package_layer', 'text')
+          .addColumn('severity', 'text', (c) => c.notNull())
+          .addColumn('score', 'double precision')
+          .addColumn('fix_available', 'integer', (c) => c.notNull())
+          .addColumn('fixed_version', 'text')
+          .addColumn('exploit_available', 'integer', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('suppressed_by', 'text')
+          .addColumn('first_observed_at', 'text', (c) => c.notNull())
+          .addColumn('last_observed_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('closed_at', 'text')
+          .addColumn('details', 'text', (c) => c.notNull())
+          // sha256 of details: rematches compare it without reading every finding's details
+          .addColumn('details_hash', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('findings_resource').on('findings').columns(['resource_id', 'status']).execute();
+        await db.schema.createIndex('findings_account').on('findings').columns(['account_id', 'status', 'severity']).execute();
+        await db.schema.createIndex('findings_vulnerability').on('findings').columns(['vulnerability_id', 'status']).execute();
+        await db.schema.createIndex('findings_advisory').on('findings').columns(['advisory_id', 'status']).execute();
+        await db.schema.createIndex('findings_closed').on('findings').columns(['status', 'closed_at']).execute();
+
+        await db.schema.createTable('suppression_rules')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('criteria', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('suppression_rules_account').on('suppression_rules').column('account_id').execute();
+
+        // SQLite has no identity columns; its INTEGER PRIMARY KEY AUTOINCREMENT does the same
+        await db.schema.createTable('events')
+          .addColumn('id', 'integer', (c) => (dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement()))
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('resource_id', 'text')
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('events_account').on('events').columns(['account_id', 'id']).execute();
+
+        await db.schema.createTable('finding_snapshots')
+          .addColumn('day', 'text', (c) => c.notNull())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('severity', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('count', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('finding_snapshots_pk', ['day', 'account_id', 'severity', 'status'])
+          .execute();
+      },
+    },
+  };
+}

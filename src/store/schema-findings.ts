@@ -1,0 +1,119 @@
+/** Table types of the "findings" area: resources, their packages, findings, rules, events, snapshots. */
+import type { Generated } from 'kysely';
+
+export interface ResourceTable {
+  id: string;
+  account_id: string;
+  /** image | host | function | repository | rootfs */
+  type: string;
+  /** the stable name across versions: an image repository, a host name, a function name, a repo URL */
+  name: string;
+  /** what the user named: "registry/app:1.2", a host address, a path */
+  ref: string | null;
+  /** image manifest digest, commit, archive sha256 */
+  digest: string | null;
+  /** JSON string[]: image tags and key=value labels */
+  tags: string;
+  /** ACTIVE | INACTIVE */
+  coverage_status: string;
+  coverage_reason: string | null;
+  last_scanned_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ResourcePackageTable {
+  resource_id: string;
+  ecosystem: string;
+  /** normalized (see model/names.ts) */
+  name: string;
+  /**
+   * the normalized name matching searches the package by (the source package for Debian/Ubuntu/
+   * Alpine, else the name); null when matching never searches it (owned by an OS package, no version)
+   */
+  search_name: string | null;
+  version: string;
+  purl: string | null;
+  location: string;
+  /** JSON LayerRef or null */
+  layer: string | null;
+  source_name: string | null;
+  source_version: string | null;
+  owned_by: string | null;
+}
+
+export interface FindingTable {
+  id: string;
+  finding_key: string;
+  account_id: string;
+  resource_id: string;
+  /** vulnerability | malicious */
+  type: string;
+  /** the alias group id */
+  vulnerability_id: string;
+  /** the advisory record that matched */
+  advisory_id: string;
+  package_ecosystem: string;
+  package_name: string;
+  package_version: string;
+  package_purl: string | null;
+  package_location: string;
+  /** the digest of the layer that brought the package, if known */
+  package_layer: string | null;
+  severity: string;
+  score: number | null;
+  fix_available: number;
+  fixed_version: string | null;
+  exploit_available: number;
+  /** ACTIVE | SUPPRESSED | CLOSED */
+  status: string;
+  suppressed_by: string | null;
+  first_observed_at: string;
+  last_observed_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  /** JSON: explanation, aliases, advisories, cvss, summary */
+  details: string;
+  /** sha256 of details */
+  details_hash: string;
+}
+
+export interface SuppressionRuleTable {
+  id: string;
+  account_id: string;
+  name: string;
+  reason: string;
+  /** JSON SuppressionCriteria */
+  criteria: string;
+  expires_at: string | null;
+  created_at: string;
+}
+
+export interface EventTable {
+  id: Generated<number>;
+  /** finding.created | finding.updated | finding.closed | scan.completed | coverage.changed */
+  type: string;
+  account_id: string;
+  resource_id: string | null;
+  payload: string;
+  created_at: string;
+}
+
+export interface FindingSnapshotTable {
+  /** YYYY-MM-DD */
+  day: string;
+  account_id: string;
+  severity: string;
+  status: string;
+  count: number;
+}
+
+/** The findings area's part of {@link Database}. */
+export interface FindingsDatabase {
+  resources: ResourceTable;
+  resource_packages: ResourcePackageTable;
+  findings: FindingTable;
+  suppression_rules: SuppressionRuleTable;
+  events: EventTable;
+  finding_snapshots: FindingSnapshotTable;
+}

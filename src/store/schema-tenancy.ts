@@ -1,0 +1,53 @@
+/**
+ * Table types of the tenancy area (organizations, accounts, API keys); `Database` in schema.ts
+ * extends `TenancyTables`. Timestamps are ISO-8601 text; JSON columns are text.
+ */
+
+export interface OrganizationTable {
+  id: string;
+  name: string;
+  created_at: string;
+  /** JSON: the ScanSettings new member accounts start with (server/schemas.ts) */
+  scan_settings: string;
+}
+
+export interface AccountTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  /** 1 for the organization's one delegated-admin account, which sees and manages every member */
+  is_delegated_admin: number;
+  /** ENABLED | DISABLED: whether the account's resources are scanned */
+  status: string;
+  /** JSON: ScanSettings */
+  scan_settings: string;
+  created_at: string;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  account_id: string;
+  /** the public part of the key ("vgl_<prefix>_<secret>"); unique, used to look the key up */
+  prefix: string;
+  /** hex sha256 of the secret part; the secret itself is never stored */
+  hash: string;
+  /** admin | analyst | read-only */
+  role: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** One-row markers (e.g. "bootstrapped"), so that concurrent first starts bootstrap once. */
+export interface TenancyMetaTable {
+  key: string;
+  value: string;
+}
+
+export interface TenancyTables {
+  organizations: OrganizationTable;
+  accounts: AccountTable;
+  api_keys: ApiKeyTable;
+  tenancy_meta: TenancyMetaTable;
+}
