@@ -33,6 +33,18 @@ export function registerServerCommands(program: Command): void {
       const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'info'));
       const store = await openStore(cfg.databaseUrl);
       let app: Awaited<ReturnType<typeof buildServer>> | undefined;
+      // signal handlers first: a SIGTERM that arrives while the server is still starting (or just
+      // after it printed its address) must shut it down cleanly, never kill it half-way
+      let stopRequested: string | undefined;
+      let stopNow: ((signal: string) => void) | undefined;
+      const onSignal = (signal: string) => {
+        if (stopNow) stopNow(signal);
+        else stopRequested ??= signal;
+      };
+      const onTerm = () => onSignal('SIGTERM');
+      const onInt = () => onSignal('SIGINT');
+      process.on('SIGTERM', onTerm);
+      process.on('SIGINT', onInt);
       try {
         const first = await bootstrap(store);
         if (first) {
@@ -44,6 +56,8 @@ export function registerServerCommands(program: Command): void {
         const address = await app.listen({ host, port });
         process.stdout.write(`vigil server listening on ${address} (database: ${store.dialect} ${redactUrl(cfg.databaseUrl)})\n`);
       } catch (err) {
+        process.off('SIGTERM', onTerm);
+        process.off('SIGINT', onInt);
         await app?.close();
         await store.close();
         throw err;
@@ -51,7 +65,7 @@ export function registerServerCommands(program: Command): void {
       const server = app;
       await new Promise<void>((resolve) => {
         let stopping = false;
-        const stop = (signal: string) => {
+        stopNow = (signal: string) => {
           if (stopping) return;
           stopping = true;
           log.info({ signal }, 'shutting down');
@@ -60,16 +74,11 @@ export function registerServerCommands(program: Command): void {
             .catch((err: unknown) => log.error({ err }, 'error while closing the server'))
             .then(() => store.close())
             .catch((err: unknown) => log.error({ err }, 'error while closing the database'))
-            .finally(() => {
-              process.off('SIGTERM', onTerm);
-              process.off('SIGINT', onInt);
-              resolve();
-            });
+            .finally(() => resolve());
         };
-        const onTerm = () => stop('SIGTERM');
-        const onInt = () => stop('SIGINT');
-        process.on('SIGTERM', onTerm);
-        process.on('SIGINT', onInt);
+        if (stopRequested) stopNow(stopRequested);
       });
+      // the handlers stay installed until the process exits: a second signal during the last
+      // ticks must not turn a clean shutdown into a kill
     });
 }

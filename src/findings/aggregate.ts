@@ -104,13 +104,15 @@ export async function affectedResources(store: Store, idOrAlias: string, account
   const members = g ? (await db.selectFrom('vuln_groups').select('member').where('group_id', '=', gid).execute()).map((m) => m.member) : variants;
   if (accountIds && accountIds.length === 0) return { vulnerabilityId: gid, resources: [] };
   // two indexed lookups (by group id, by member advisory) rather than one OR, which planners answer with a scan
-  const rows = new Map<string, { resource_id: string; status: string; severity: string; package_ecosystem: string; package_name: string; package_version: string; package_location: string }>();
+  const rows = new Map<string, { account_id: string; resource_id: string; status: string; severity: string; package_ecosystem: string; package_name: string; package_version: string; package_location: string }>();
   for (const [col, ids] of [['vulnerability_id', [...new Set([gid, ...members])]], ['advisory_id', members]] as const) {
-    let fq = db.selectFrom('findings')
-      .select(['id', 'resource_id', 'status', 'severity', 'package_ecosystem', 'package_name', 'package_version', 'package_location'])
+    const fq = db.selectFrom('findings')
+      .select(['id', 'account_id', 'resource_id', 'status', 'severity', 'package_ecosystem', 'package_name', 'package_version', 'package_location'])
       .where(col, 'in', [...ids]).where('status', 'in', ['ACTIVE', 'SUPPRESSED']);
-    if (accountIds) fq = fq.where('account_id', 'in', [...accountIds]);
-    for (const r of await fq.execute()) rows.set(r.id, r);
+    // accounts are filtered here, not in SQL: given both, SQLite's planner picks the account index
+    // and reads every finding of the account (250 ms at 86k findings) instead of the vulnerability's
+    const visible = accountIds && new Set(accountIds);
+    for (const r of await fq.execute()) if (!visible || visible.has(r.account_id)) rows.set(r.id, r);
   }
   const byRes = new Map<string, { findings: number; active: number; severity: string; packages: Map<string, AffectedResource['packages'][number]> }>();
   for (const f of rows.values()) {

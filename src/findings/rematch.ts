@@ -177,8 +177,18 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
       for (const r of await trx.selectFrom('resources').selectAll().where('id', 'in', ids.slice(i, i + 500)).where('coverage_status', '=', 'ACTIVE').orderBy('id').execute()) res.push(r);
     }
     resources = res.length;
-    const existingOf = await loadFindings(trx, res.map((r) => r.id));
-    packages = await rematchResources(store, trx, res, rowsOf, existingOf, 'packages', shared, now);
+    // the findings in scope: those of the rematched packages (by the (package_ecosystem, package_name) index), of these resources
+    const active = new Set(res.map((r) => r.id));
+    const scoped: ComparedFinding[] = [];
+    for (const [ecosystem, list] of groupBy(rows, (r) => r.ecosystem)) {
+      const names = [...new Set(list.map((r) => r.name))];
+      for (let i = 0; i < names.length; i += 500) {
+        for (const f of await trx.selectFrom('findings').select([...COMPARED_COLUMNS]).where('package_ecosystem', '=', ecosystem).where('package_name', 'in', names.slice(i, i + 500)).execute()) {
+          if (active.has(f.resource_id)) scoped.push(f);
+        }
+      }
+    }
+    packages = await rematchResources(store, trx, res, rowsOf, groupBy(scoped, (f) => f.resource_id), 'packages', shared, now);
   });
   return { ...shared.counts, changedPackages: pairs.length, resources, packages, durationMs: performance.now() - started };
 }

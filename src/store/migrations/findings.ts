@@ -77,6 +77,7 @@ export function findingsMigrations(dialect: 'sqlite' | 'postgres'): Record<strin
         await db.schema.createIndex('findings_account').on('findings').columns(['account_id', 'status', 'severity']).execute();
         await db.schema.createIndex('findings_vulnerability').on('findings').columns(['vulnerability_id', 'status']).execute();
         await db.schema.createIndex('findings_advisory').on('findings').columns(['advisory_id', 'status']).execute();
+        await db.schema.createIndex('findings_package').on('findings').columns(['package_ecosystem', 'package_name']).execute();
         await db.schema.createIndex('findings_closed').on('findings').columns(['status', 'closed_at']).execute();
 
         await db.schema.createTable('suppression_rules')
