@@ -7,6 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { VigilError } from '../../model/index.ts';
 import { normalizeEntryName } from '../vfs/index.ts';
+import { parsePax } from '../image/tar.ts';
 
 export interface TarIndexEntry {
   name: string;
@@ -34,21 +35,6 @@ function num(b: Buffer, off: number, len: number): number {
   return s === '' ? 0 : parseInt(s, 8);
 }
 
-function parsePax(data: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
-  let i = 0;
-  while (i < data.length) {
-    const sp = data.indexOf(0x20, i);
-    if (sp < 0) break;
-    const len = parseInt(data.subarray(i, sp).toString('ascii'), 10);
-    if (!Number.isFinite(len) || len <= 0) break;
-    const rec = data.subarray(sp + 1, i + len - 1).toString('utf8');
-    const eq = rec.indexOf('=');
-    if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
-    i += len;
-  }
-  return out;
-}
 
 /** Reads every header of a tar file. Entries with unsafe names are returned in `refused`. */
 export async function indexTar(path: string, maxEntries = 100_000): Promise<{ entries: Map<string, TarIndexEntry>; refused: string[]; size: number }> {

@@ -356,7 +356,8 @@ function typeOf(flag: string): TarType {
   }
 }
 
-function parsePax(data: Buffer): Record<string, string> {
+/** Parses pax extended-header records (`<len> <key>=<value>\n`), stopping at the first malformed one. */
+export function parsePax(data: Buffer): Record<string, string> {
   const out: Record<string, string> = {};
   let i = 0;
   while (i < data.length) {
