@@ -36,27 +36,11 @@ export async function emitEvents(db: Db, events: EventRow[]): Promise<void> {
   for (let i = 0; i < events.length; i += 500) await db.insertInto('events').values(events.slice(i, i + 500)).execute();
 }
 
-/** A finding as matching says it should be now. */
-export interface DesiredFinding {
-  key: string;
-  type: string;
-  vulnerability_id: string;
-  advisory_id: string;
-  package_ecosystem: string;
-  package_name: string;
-  package_version: string;
-  package_purl: string | null;
-  package_location: string;
-  package_layer: string | null;
-  severity: Severity;
-  score: number | null;
-  fix_available: number;
-  fixed_version: string | null;
-  exploit_available: number;
-  aliases: string[];
-  details: string;
-  details_hash: string;
-}
+/** A finding as matching says it should be now: the stored columns it sets, plus its key and aliases. */
+export type DesiredFinding = Pick<FindingRow,
+  | 'type' | 'vulnerability_id' | 'advisory_id' | 'package_ecosystem' | 'package_name' | 'package_version'
+  | 'package_purl' | 'package_location' | 'package_layer' | 'score' | 'fix_available' | 'fixed_version'
+  | 'exploit_available' | 'details' | 'details_hash'> & { key: string; severity: Severity; aliases: string[] };
 
 export type FindingRow = Database['findings'];
 type StoredFinding = { [K in keyof FindingRow]: FindingRow[K] };
