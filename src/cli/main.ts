@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { VigilError } from '../model/errors.ts';
 import { loadDbHelpDetails, registerDbCommands } from './db.ts';
 import { registerScanCommands } from './scan.ts';
-import { registerServerCommands } from './server.ts';
+import { registerServerCommands, registerWorkerCommand } from './server.ts';
 import { EXIT } from './exit.ts';
 
 export function buildProgram(): Command {
@@ -24,6 +24,7 @@ export function buildProgram(): Command {
   registerDbCommands(program);
   registerScanCommands(program);
   registerServerCommands(program);
+  registerWorkerCommand(program);
   return program;
 }
 

@@ -7,6 +7,28 @@ import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
 
 interface GlobalOpts { home?: string; db?: string; verbose?: boolean; quiet?: boolean; json?: boolean }
+interface ServerOpts { listen: string; engine: boolean; tick: string; watchFunctions?: string; dbUpdate: string }
+
+function seconds(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new VigilError('VIGIL_CONFIG', `invalid --${name} ${JSON.stringify(v)}: expected whole seconds`, { input: v, rule: 'seconds' });
+  return n;
+}
+
+function engineOptions(o: Omit<ServerOpts, 'listen' | 'engine'>, home: string, accountId: string | undefined) {
+  return {
+    tickSeconds: Math.max(1, seconds('tick', o.tick)),
+    dbUpdateSeconds: seconds('db-update', o.dbUpdate),
+    home,
+    ...(o.watchFunctions && accountId ? { watchDir: { dir: o.watchFunctions, accountId } } : {}),
+  };
+}
+
+/** The first organization's delegated-admin account (owner of watched functions). */
+async function firstAccount(store: import('../store/index.ts').Store): Promise<string | undefined> {
+  const r = await store.db.selectFrom('accounts').select('id').where('is_delegated_admin', '=', 1).orderBy('created_at').limit(1).executeTakeFirst();
+  return r?.id;
+}
 
 /** "127.0.0.1:8080", "[::1]:8080", ":8080" (all interfaces) or "8080" → host and port. */
 export function parseListen(value: string): { host: string; port: number } {
@@ -23,7 +45,11 @@ export function registerServerCommands(program: Command): void {
   program.command('server')
     .description('run the HTTP API (creates the first organization and prints its admin key on first start)')
     .option('--listen <address>', 'host:port to listen on', '127.0.0.1:8080')
-    .action(async (o: { listen: string }, cmd: Command) => {
+    .option('--no-engine', 'serve the API only; scans and rematches run in `vigil worker` processes')
+    .option('--tick <seconds>', 'how often the engine looks for due work', '30')
+    .option('--watch-functions <dir>', 'scan <dir>/<name>.zip (+ <name>.layers/*.zip) as functions of the first account')
+    .option('--db-update <seconds>', 'run `db update` from the network this often (0: never)', '0')
+    .action(async (o: ServerOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const { host, port } = parseListen(o.listen);
       const [{ resolveConfig }, { createLogger }, { openStore, redactUrl }, { buildServer, bootstrap }] = await Promise.all([
@@ -33,6 +59,7 @@ export function registerServerCommands(program: Command): void {
       const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'info'));
       const store = await openStore(cfg.databaseUrl);
       let app: Awaited<ReturnType<typeof buildServer>> | undefined;
+      let queue: import('../engine/queue/index.ts').JobQueue | undefined;
       // signal handlers first: a SIGTERM that arrives while the server is still starting (or just
       // after it printed its address) must shut it down cleanly, never kill it half-way
       let stopRequested: string | undefined;
@@ -52,13 +79,19 @@ export function registerServerCommands(program: Command): void {
             `Created organization ${first.organization.id} with delegated-admin account ${first.delegatedAdmin.id}.\n` +
             `Admin API key (shown once; store it now):\n${first.key}\n`);
         }
-        app = await buildServer({ store, log, config: { version: program.version() } });
+        const { openQueue } = await import('../engine/queue/index.ts');
+        const { Engine } = await import('../engine/index.ts');
+        queue = await openQueue(store, { log });
+        const engine = new Engine({ store, queue, log, ...engineOptions(o, cfg.home, first?.delegatedAdmin.id ?? await firstAccount(store)) });
+        app = await buildServer({ store, log, config: { version: program.version() }, engine });
+        if (o.engine) await engine.start();
         const address = await app.listen({ host, port });
         process.stdout.write(`vigil server listening on ${address} (database: ${store.dialect} ${redactUrl(cfg.databaseUrl)})\n`);
       } catch (err) {
         process.off('SIGTERM', onTerm);
         process.off('SIGINT', onInt);
         await app?.close();
+        await queue?.stop();
         await store.close();
         throw err;
       }
@@ -72,6 +105,8 @@ export function registerServerCommands(program: Command): void {
           // close() stops accepting, waits for requests in flight, runs onClose hooks
           server.close()
             .catch((err: unknown) => log.error({ err }, 'error while closing the server'))
+            .then(() => queue?.stop())
+            .catch((err: unknown) => log.error({ err }, 'error while stopping the queue'))
             .then(() => store.close())
             .catch((err: unknown) => log.error({ err }, 'error while closing the database'))
             .finally(() => resolve());
@@ -80,5 +115,41 @@ export function registerServerCommands(program: Command): void {
       });
       // the handlers stay installed until the process exits: a second signal during the last
       // ticks must not turn a clean shutdown into a kill
+    });
+}
+
+/** `vigil worker`: the engine's job handlers without the HTTP API (scale-out on PostgreSQL). */
+export function registerWorkerCommand(program: Command): void {
+  program.command('worker')
+    .description('run scans, polls and rematches from the shared queue (several may run against one PostgreSQL database)')
+    .option('--tick <seconds>', 'how often the engine looks for due work', '30')
+    .option('--watch-functions <dir>', 'scan <dir>/<name>.zip as functions of the first account')
+    .option('--db-update <seconds>', 'run `db update` from the network this often (0: never)', '0')
+    .action(async (o: Omit<ServerOpts, 'listen' | 'engine'>, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOpts>();
+      const [{ resolveConfig }, { createLogger }, { openStore, redactUrl }, { openQueue }, { Engine }] = await Promise.all([
+        import('./config.ts'), import('../log.ts'), import('../store/index.ts'), import('../engine/queue/index.ts'), import('../engine/index.ts'),
+      ]);
+      const cfg = resolveConfig(opts);
+      const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'info'));
+      const store = await openStore(cfg.databaseUrl);
+      const queue = await openQueue(store, { log });
+      let stopping = false;
+      const done = new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          log.info({ signal }, 'worker shutting down');
+          queue.stop().catch((err: unknown) => log.error({ err }, 'error while stopping the queue'))
+            .then(() => store.close()).catch((err: unknown) => log.error({ err }, 'error while closing the database'))
+            .finally(() => resolve());
+        };
+        process.on('SIGTERM', () => stop('SIGTERM'));
+        process.on('SIGINT', () => stop('SIGINT'));
+      });
+      const engine = new Engine({ store, queue, log, ...engineOptions(o, cfg.home, await firstAccount(store)) });
+      await engine.start();
+      process.stdout.write(`vigil worker running (database: ${store.dialect} ${redactUrl(cfg.databaseUrl)}, queue: ${queue.kind})\n`);
+      await done;
     });
 }

@@ -13,6 +13,7 @@
  */
 import { VigilError, type Package } from '../model/index.ts';
 import { AdvisoryIndex, matchInventory, targetOf, type MatchReport, type PackageReport } from '../matching/index.ts';
+import type { Selectable } from 'kysely';
 import type { Database, Store } from '../store/index.ts';
 import { packageLookup } from '../vulndb/query.ts';
 import { applyFindings, COMPARED_COLUMNS, desiredFindings, lockFindings, type ComparedFinding, type ResourceView } from './lifecycle.ts';
@@ -22,7 +23,7 @@ import { activeRules } from './suppression.ts';
 import type { Db, LifecycleCounts, RematchSummary, SuppressionRule } from './types.ts';
 
 type PackageRow = Database['resource_packages'];
-type ResourceRow = Database['resources'];
+type ResourceRow = Selectable<Database['resources']>;
 
 /** Advisories of the packages met so far, fetched once per (ecosystem, name) through packageLookup, and match verdicts memoized per searched version. */
 class Matcher {

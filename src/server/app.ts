@@ -16,7 +16,11 @@ import { errorHandler, notFoundHandler } from './errors.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { healthRoutes } from './routes/health.ts';
 import { tenancyRoutes } from './routes/tenancy.ts';
+import { findingsRoutes } from './routes/findings.ts';
 import { apiSchemas } from './schemas.ts';
+import { engineRoutes } from './routes/engine.ts';
+import { Engine } from '../engine/index.ts';
+import { openQueue, type JobQueue } from '../engine/queue/index.ts';
 
 export interface ServerConfig {
   /** largest accepted request body in bytes (default 1 MiB) */
@@ -53,7 +57,7 @@ export type VigilServer = FastifyInstance<RawServerDefault, RawRequestDefaultExp
  */
 export function checkRouteAccess(methods: string[], url: string, access: unknown): Access {
   if (typeof access !== 'string' || !ACCESS_LEVELS.includes(access as Access)) {
-    throw new VigilError('VIGIL_CONFIG', `route ${methods.join(',')} ${url} has no config.access (public | read | operate | admin)`, { input: url, rule: 'route-access' });
+    throw new VigilError('VIGIL_CONFIG', `route ${methods.join(',')} ${url} has no config.access (public | read | operate | admin | webhook)`, { input: url, rule: 'route-access' });
   }
   // "read" is what a read-only key may reach, so it must never mutate
   if ((access === 'read' || access === 'public') && methods.some((m) => m !== 'GET')) {
@@ -67,7 +71,7 @@ export function checkRouteAccess(methods: string[], url: string, access: unknown
  * @throws VigilError (VIGIL_CONFIG) when a route lacks `config.access`, or lets a read-only key
  *   reach a method other than GET
  */
-export async function buildServer({ store, log, config = {} }: { store: Store; log: Logger; config?: ServerConfig }): Promise<VigilServer> {
+export async function buildServer({ store, log, config = {}, engine }: { store: Store; log: Logger; config?: ServerConfig; engine?: Engine }): Promise<VigilServer> {
   const app = Fastify({
     loggerInstance: log,
     bodyLimit: config.bodyLimit ?? 1024 * 1024,
@@ -110,6 +114,17 @@ export async function buildServer({ store, log, config = {} }: { store: Store; l
   });
   await app.register(healthRoutes, { store, metrics });
   await app.register(tenancyRoutes, { store });
+  await app.register(findingsRoutes, { store });
+  // the engine's triggers need a queue; without an engine given, one that only sends jobs (the
+  // workers run elsewhere: `vigil worker`, or a server with the engine on)
+  let own: { queue: JobQueue } | undefined;
+  if (!engine) {
+    const queue = await openQueue(store, { log });
+    own = { queue };
+    engine = new Engine({ store, queue, log });
+    app.addHook('onClose', async () => { await own?.queue.stop(); });
+  }
+  await app.register(engineRoutes, { store, engine });
   await app.ready();
   return app;
 }

@@ -12,8 +12,12 @@ import type { Metrics } from './metrics.ts';
 import type { Account, Organization, Role } from './schemas.ts';
 import { findKeyByPrefix, touchApiKey } from './tenancy/repo.ts';
 
-export type Access = 'public' | 'read' | 'operate' | 'admin';
-export const ACCESS_LEVELS: readonly Access[] = ['public', 'read', 'operate', 'admin'];
+/**
+ * `webhook`: no API key; the handler authenticates the caller by the target's own secret (a
+ * registry's notification token, a repository's webhook signature).
+ */
+export type Access = 'public' | 'read' | 'operate' | 'admin' | 'webhook';
+export const ACCESS_LEVELS: readonly Access[] = ['public', 'read', 'operate', 'admin', 'webhook'];
 
 /** Who is calling: the key, its account and organization. */
 export interface Principal {
@@ -38,8 +42,8 @@ declare module 'fastify' {
 }
 
 const ROLE_RANK: Record<Role, number> = { 'read-only': 0, analyst: 1, admin: 2 };
-const NEEDED_RANK: Record<Exclude<Access, 'public'>, number> = { read: 0, operate: 1, admin: 2 };
-const NEEDED_ROLE: Record<Exclude<Access, 'public'>, string> = { read: 'any role', operate: 'the analyst or admin role', admin: 'the admin role' };
+const NEEDED_RANK: Record<Exclude<Access, 'public' | 'webhook'>, number> = { read: 0, operate: 1, admin: 2 };
+const NEEDED_ROLE: Record<Exclude<Access, 'public' | 'webhook'>, string> = { read: 'any role', operate: 'the analyst or admin role', admin: 'the admin role' };
 
 /** a well-formed hash that no secret produces in practice: unknown prefixes cost one compare too */
 const DUMMY_HASH = '0'.repeat(64);
@@ -55,7 +59,7 @@ export function authHook(store: Store, metrics: Metrics) {
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const access = request.routeOptions.config?.access;
     // unmatched URLs (the 404 handler) have no access level and need no key
-    if (access === undefined || access === 'public') return;
+    if (access === undefined || access === 'public' || access === 'webhook') return;
     const fail = (reason: string, message: string) => {
       metrics.authFailures.inc({ reason });
       request.log.debug({ reason }, 'authentication failed');

@@ -3,6 +3,7 @@
  * responses are serialized through them (fields not named here never leave the server).
  */
 import { z } from 'zod';
+import { suppressionCriteriaSchema } from '../findings/types.ts';
 
 export const ROLES = ['admin', 'analyst', 'read-only'] as const;
 export type Role = (typeof ROLES)[number];
@@ -106,6 +107,213 @@ export const WhoAmI = z.object({
 
 export const List = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
 
+// ---------------------------------------------------------------------------------------------
+// findings, resources, coverage, suppression rules, aggregations, events (routes/findings.ts)
+
+export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE', 'UNKNOWN'] as const;
+export const FINDING_STATUSES = ['ACTIVE', 'SUPPRESSED', 'CLOSED'] as const;
+export const FINDING_TYPES = ['vulnerability', 'malicious'] as const;
+export const RESOURCE_TYPE_NAMES = ['image', 'host', 'function', 'repository', 'rootfs'] as const;
+export const EVENT_TYPES = ['finding.created', 'finding.updated', 'finding.closed', 'scan.completed', 'coverage.changed'] as const;
+
+/** A query parameter given once, repeated (`?s=A&s=B`) or as a comma list (`?s=A,B`). */
+const queryList = <T extends z.ZodType<string, string>>(item: T) => z.union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== ''))
+  .pipe(z.array(item).min(1).max(100));
+const queryBool = z.enum(['true', 'false']).transform((v) => v === 'true');
+const QueryText = z.string().trim().min(1).max(500);
+const Cursor = z.string().min(1).max(1000).describe("the previous page's nextCursor, unchanged");
+const pageLimit = (dflt: number, max: number) => z.coerce.number().int().min(1).max(max).default(dflt).describe(`page size (default ${dflt}, at most ${max})`);
+
+export const FindingsQuery = z.strictObject({
+  status: queryList(z.enum(FINDING_STATUSES)).optional().describe('ACTIVE | SUPPRESSED | CLOSED, repeated or comma-separated; default ACTIVE'),
+  severity: queryList(z.enum(SEVERITIES)).optional(),
+  type: queryList(z.enum(FINDING_TYPES)).optional(),
+  vulnerabilityId: queryList(QueryText).optional().describe('a vulnerability (alias group) id, an advisory id or any alias'),
+  packageName: QueryText.optional().describe('the package name as stored (normalized for its ecosystem)'),
+  packageEcosystem: QueryText.optional(),
+  resourceId: queryList(QueryText).optional(),
+  resourceType: queryList(z.enum(RESOURCE_TYPE_NAMES)).optional(),
+  fixAvailable: queryBool.optional(),
+  exploitAvailable: queryBool.optional(),
+  accountId: Id.optional().describe('one account you can see (default: every account you can see)'),
+  minScore: z.coerce.number().min(0).max(10).optional(),
+  sort: z.enum(['severity', 'updated', 'firstObserved']).default('severity')
+    .describe('severity: worst first, then most recently updated (default); updated: most recently updated first; firstObserved: newest first'),
+  limit: pageLimit(50, 500),
+  cursor: Cursor.optional(),
+});
+
+const SeverityCounts = z.object({
+  CRITICAL: z.number().optional(), HIGH: z.number().optional(), MEDIUM: z.number().optional(),
+  LOW: z.number().optional(), NONE: z.number().optional(), UNKNOWN: z.number().optional(),
+});
+
+export const ResourceRef = z.object({ id: z.string(), type: z.string(), name: z.string(), ref: z.string().nullable(), digest: z.string().nullable() });
+
+export const FindingSummary = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  resource: ResourceRef,
+  type: z.string(),
+  vulnerabilityId: z.string().describe('the alias group id (a CVE when there is one)'),
+  advisoryId: z.string().describe('the advisory record that represents the finding'),
+  package: z.object({ ecosystem: z.string(), name: z.string(), version: z.string(), purl: z.string().nullable(), location: z.string(), layer: z.string().nullable() }),
+  severity: z.enum(SEVERITIES),
+  score: z.number().nullable(),
+  fixAvailable: z.boolean(),
+  fixedVersion: z.string().nullable(),
+  exploitAvailable: z.boolean().describe('known exploited (CISA KEV)'),
+  status: z.enum(FINDING_STATUSES),
+  suppressedBy: z.string().nullable().describe('the suppression rule in force'),
+  firstObservedAt: z.string(),
+  lastObservedAt: z.string(),
+  updatedAt: z.string(),
+  closedAt: z.string().nullable(),
+});
+
+export const FindingDetails = z.object({
+  advisories: z.array(z.string()).describe('every advisory of the alias group folded into this finding'),
+  aliases: z.array(z.string()),
+  summary: z.string().optional(),
+  cvss: z.object({ version: z.string(), vector: z.string(), score: z.number(), source: z.string() }).optional(),
+  versions: z.array(z.string()).optional().describe('installed versions, when the location has more than one'),
+  explanation: z.object({
+    record: z.string(),
+    searched: z.object({ ecosystem: z.string(), name: z.string(), version: z.string() }),
+    scheme: z.string(),
+    hit: z.record(z.string(), z.unknown()),
+    fixed: z.array(z.string()),
+    fixedBy: z.string().nullable(),
+    fixAvailable: z.boolean(),
+    status: z.string().optional(),
+    skipped: z.array(z.object({ index: z.number(), type: z.string(), reason: z.string() })).optional(),
+  }).partial().describe('why matching decided the package is affected'),
+  references: z.array(z.string()).optional(),
+});
+
+export const Finding = FindingSummary.extend({ details: FindingDetails });
+
+export const Page = <T extends z.ZodType>(item: T) => z.object({
+  items: z.array(item),
+  nextCursor: z.string().nullable().describe('pass as ?cursor= for the next page; null on the last page'),
+});
+
+export const ResourcesQuery = z.strictObject({
+  type: queryList(z.enum(RESOURCE_TYPE_NAMES)).optional(),
+  accountId: Id.optional(),
+  coverageStatus: queryList(z.enum(['ACTIVE', 'INACTIVE'])).optional(),
+  coverageReason: queryList(QueryText).optional().describe('SUCCESSFUL, PENDING_INITIAL_SCAN, UNREACHABLE, SCAN_ELIGIBILITY_EXPIRED, …'),
+  name: QueryText.optional().describe('the exact name, or a pattern where * matches anything (case-insensitive)'),
+  limit: pageLimit(50, 500),
+  cursor: Cursor.optional(),
+});
+
+export const Resource = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  type: z.string(),
+  name: z.string(),
+  ref: z.string().nullable(),
+  digest: z.string().nullable(),
+  tags: z.array(z.string()),
+  coverage: z.object({ status: z.enum(['ACTIVE', 'INACTIVE']), reason: z.string().nullable(), lastScannedAt: z.string().nullable() }),
+  activeFindings: SeverityCounts.extend({ total: z.number() }).describe('ACTIVE findings by severity'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const ResourceDetail = Resource.extend({ packageCount: z.number() });
+
+export const PackagesQuery = z.strictObject({ limit: pageLimit(100, 1000), cursor: Cursor.optional() });
+export const InventoryPackage = z.object({
+  ecosystem: z.string(),
+  name: z.string(),
+  version: z.string(),
+  purl: z.string().nullable(),
+  location: z.string(),
+  layer: z.object({ index: z.number(), digest: z.string(), createdBy: z.string().optional() }).partial().nullable(),
+  sourceName: z.string().nullable(),
+  sourceVersion: z.string().nullable(),
+  ownedBy: z.string().nullable(),
+});
+
+export const Coverage = Page(Resource).extend({
+  summary: z.array(z.object({ type: z.string(), coverageStatus: z.string(), coverageReason: z.string().nullable(), count: z.number() }))
+    .describe('resources by (type, coverage status, reason), over every resource the filter selects (not just this page)'),
+});
+
+export const SuppressionRule = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  name: z.string(),
+  reason: z.string(),
+  criteria: suppressionCriteriaSchema,
+  expiresAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+const RuleCriteria = suppressionCriteriaSchema.refine((c) => Object.keys(c).length > 0, { message: 'criteria must name at least one filter (a rule that suppresses everything is not allowed)' });
+const RuleFields = {
+  name: Name,
+  reason: z.string().trim().min(1).max(2000).describe('why these findings do not need action'),
+  criteria: RuleCriteria,
+  expiresAt: z.iso.datetime({ offset: true }).nullable().optional().describe('the rule stops applying then; its findings return to ACTIVE'),
+};
+export const CreateSuppressionRuleBody = z.strictObject({
+  accountId: Id.optional().describe("the account the rule belongs to (default: the caller's); a delegated admin may name a member account"),
+  ...RuleFields,
+});
+export const ReplaceSuppressionRuleBody = z.strictObject(RuleFields);
+export const SuppressionRulesQuery = z.strictObject({ accountId: Id.optional() });
+export const SuppressionRuleChange = z.object({
+  rule: SuppressionRule,
+  applied: z.object({ suppressed: z.number(), unsuppressed: z.number(), evaluated: z.number() }).describe('what re-evaluating the open findings changed'),
+});
+
+export const AggregationQuery = z.strictObject({
+  by: z.enum(['severity', 'account', 'resource', 'vulnerability', 'package']),
+  status: queryList(z.enum(FINDING_STATUSES)).optional().describe('default ACTIVE'),
+  accountId: Id.optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+});
+export const Aggregation = z.object({
+  by: z.string(),
+  items: z.array(z.object({ key: z.string(), count: z.number(), bySeverity: SeverityCounts })),
+});
+export const DailyQuery = z.strictObject({
+  from: z.iso.date().describe('first day, YYYY-MM-DD'),
+  to: z.iso.date().describe('last day, YYYY-MM-DD (inclusive)'),
+  status: queryList(z.enum(FINDING_STATUSES)).optional().describe('default ACTIVE'),
+  accountId: Id.optional(),
+}).refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+export const DailySeries = z.object({ items: z.array(z.object({ day: z.string(), severity: z.string(), count: z.number() })) });
+
+export const AffectedResources = z.object({
+  vulnerabilityId: z.string().describe('the alias group the id resolved to'),
+  items: z.array(z.object({
+    resource: ResourceRef.extend({ accountId: z.string(), coverageStatus: z.string(), lastScannedAt: z.string().nullable() }),
+    findings: z.number().describe('open (ACTIVE or SUPPRESSED) findings of the vulnerability'),
+    active: z.number(),
+    severity: z.string(),
+    packages: z.array(z.object({ ecosystem: z.string(), name: z.string(), version: z.string(), location: z.string() })),
+  })),
+});
+
+export const EventsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).default(0).describe('the last event id you have seen (0: from the start)'),
+  types: queryList(z.enum(EVENT_TYPES)).optional(),
+  accountId: Id.optional(),
+  limit: pageLimit(100, 1000),
+});
+export const Event = z.object({
+  id: z.number(),
+  type: z.string(),
+  accountId: z.string(),
+  resourceId: z.string().nullable(),
+  payload: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+});
+export const Events = z.object({ items: z.array(Event), nextAfter: z.number().describe('pass as ?after= to poll for what follows') });
+
 /** The named schemas, which the OpenAPI document lists under components (not zod's global registry). */
 export const apiSchemas = z.registry<{ id: string }>();
 apiSchemas.add(ScanSettings, { id: 'ScanSettings' });
@@ -115,3 +323,10 @@ apiSchemas.add(Account, { id: 'Account' });
 apiSchemas.add(ApiKey, { id: 'ApiKey' });
 apiSchemas.add(CreatedApiKey, { id: 'CreatedApiKey' });
 apiSchemas.add(WhoAmI, { id: 'WhoAmI' });
+apiSchemas.add(FindingSummary, { id: 'FindingSummary' });
+apiSchemas.add(Finding, { id: 'Finding' });
+apiSchemas.add(Resource, { id: 'Resource' });
+apiSchemas.add(ResourceDetail, { id: 'ResourceDetail' });
+apiSchemas.add(InventoryPackage, { id: 'InventoryPackage' });
+apiSchemas.add(SuppressionRule, { id: 'SuppressionRule' });
+apiSchemas.add(Event, { id: 'Event' });

@@ -6,13 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { scanResultOf } from '../../test/helpers/findings.ts';
 import { dialects, type TestStore } from '../../test/helpers/stores.ts';
+import { createSuppressionRule, recordScan } from '../findings/index.ts';
 import { silentLogger } from '../log.ts';
 import type { Store } from '../store/index.ts';
 import { buildServer, type VigilServer } from './app.ts';
 import { bootstrap } from './bootstrap.ts';
 import type { Account, ApiKey, Organization, Role } from './schemas.ts';
 import * as repo from './tenancy/repo.ts';
+import { createTarget, type TargetKind } from '../engine/index.ts';
 
 interface Who { account: Account; keys: Record<Role, string>; keyRows: ApiKey[] }
 interface Fixture {
@@ -20,7 +23,26 @@ interface Fixture {
   /** org1's delegated admin, its members A and B; org2's delegated admin D2 and member C */
   D1: Who; A: Who; B: Who; D2: Who; C: Who;
   revokedKeyOfA: string;
+  /** A's resource and finding, once a case has asked for them (see findingsOfA) */
+  seededA?: { resourceId: string; findingId: string; vulnerabilityId: string };
 }
+
+/** A scanned resource of A with findings (created on first use): what the findings routes show. */
+async function findingsOfA(fx: Fixture, store: Store): Promise<NonNullable<Fixture['seededA']>> {
+  if (fx.seededA) return fx.seededA;
+  const result = scanResultOf([{ ecosystem: 'npm', name: 'lodash', version: '4.17.0' }], [
+    { pkg: 0, id: 'GHSA-tnnt-0000-0001', vulnerability: 'CVE-2025-7001', severity: 'CRITICAL', score: 9.8, fixed: '4.17.21' },
+    { pkg: 0, id: 'GHSA-tnnt-0000-0002', severity: 'LOW', score: 2.0 },
+  ]);
+  const { resourceId } = await recordScan(store, { accountId: fx.A.account.id, resource: { type: 'image', name: 'reg/tenancy-a', digest: 'sha256:a' }, result, now: new Date() });
+  const f = await store.db.selectFrom('findings').select('id').where('resource_id', '=', resourceId).orderBy('id').executeTakeFirstOrThrow();
+  fx.seededA = { resourceId, findingId: f.id, vulnerabilityId: 'CVE-2025-7001' };
+  return fx.seededA;
+}
+
+const ruleOfA = async (fx: Fixture, store: Store) =>
+  (await createSuppressionRule(store, { accountId: fx.A.account.id, name: 'rule of A', reason: 'harness', criteria: { severities: ['LOW'] } }, new Date())).id;
+const RULE_BODY = { name: 'low noise', reason: 'accepted risk', criteria: { severities: ['LOW'] } };
 
 async function who(store: Store, account: Account, adminKey?: string): Promise<Who> {
   const keys = {} as Record<Role, string>;
@@ -62,11 +84,50 @@ interface Case {
   /** the status for the delegated admin of org1 (and for A's own admin key unless delegatedOnly) */
   ok: number;
   /** builds a fresh request (may create the object it acts on) */
-  make(fx: Fixture, store: Store): Promise<{ url: string; payload?: unknown }>;
+  make(fx: Fixture, store: Store): Promise<{ url: string; payload?: unknown; headers?: Record<string, string> }>;
 }
 
 const SETTINGS = { mode: 'basic', rescanDuration: '90d', rescanFrom: 'push', autoEnable: true };
 
+/** An empty zip (end-of-central-directory record only): a valid upload body. */
+const EMPTY_ZIP = Buffer.concat([Buffer.from([0x50, 0x4b, 0x05, 0x06]), Buffer.alloc(18)]);
+let targetSeq = 0;
+const PLURALS: Record<TargetKind, string> = { registry: 'registries', host: 'hosts', repository: 'repositories', function: 'functions', rootfs: 'rootfs' };
+/** A config of each kind that registers without touching the network (its poll only runs in a worker). */
+function configOf(kind: TargetKind): Record<string, unknown> {
+  const n = ++targetSeq;
+  switch (kind) {
+    case 'registry': return { url: `http://127.0.0.1:${20000 + n}`, pollSeconds: 0 };
+    case 'host': return { mode: 'ssh', address: `host-${n}.invalid`, username: 'root' };
+    case 'repository': return { url: `/nonexistent/repo-${n}`, branch: 'main', pollSeconds: 0 };
+    case 'function': return { runtime: 'nodejs20.x' };
+    case 'rootfs': return { path: `/nonexistent/rootfs-${n}` };
+  }
+}
+async function targetOfA(fx: Fixture, store: Store, kind: TargetKind): Promise<string> {
+  const t = await createTarget(store, { accountId: fx.A.account.id, kind, name: kind === 'function' ? `fn-${++targetSeq}` : undefined, config: configOf(kind) }, new Date());
+  return t.id;
+}
+function engineCases(): Record<string, Case> {
+  const out: Record<string, Case> = {};
+  for (const kind of ['registry', 'host', 'repository', 'function', 'rootfs'] as const) {
+    const base = `/v1/${PLURALS[kind]}`;
+    out[`POST ${base}`] = { owner: 'A', ok: 201, make: async (fx) => ({ url: base, payload: { accountId: fx.A.account.id, ...(kind === 'function' ? { name: `fn-${++targetSeq}` } : {}), config: configOf(kind) } }) };
+    out[`GET ${base}`] = { owner: 'none', ok: 200, make: async (fx, s) => { await targetOfA(fx, s, kind); return { url: base }; } };
+    out[`GET ${base}/:id`] = { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `${base}/${await targetOfA(fx, s, kind)}` }) };
+    out[`DELETE ${base}/:id`] = { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `${base}/${await targetOfA(fx, s, kind)}` }) };
+    out[`POST ${base}/:id/poll`] = kind === 'function'
+      ? { owner: 'A', ok: 409, make: async (fx, s) => ({ url: `${base}/${await targetOfA(fx, s, kind)}/poll` }) }
+      : { owner: 'A', ok: 202, make: async (fx, s) => ({ url: `${base}/${await targetOfA(fx, s, kind)}/poll` }) };
+  }
+  out['POST /v1/resources/:id/scan'] = { owner: 'A', ok: 202, make: async (fx, s) => ({ url: `/v1/resources/${(await findingsOfA(fx, s)).resourceId}/scan` }) };
+  out['POST /v1/functions/layers'] = { owner: 'A', ok: 201, make: async (fx) => ({ url: `/v1/functions/layers?accountId=${fx.A.account.id}`, payload: EMPTY_ZIP, headers: { 'content-type': 'application/zip' } }) };
+  out['POST /v1/functions/:id/versions'] = { owner: 'A', ok: 202, make: async (fx, s) => ({ url: `/v1/functions/${await targetOfA(fx, s, 'function')}/versions`, payload: EMPTY_ZIP, headers: { 'content-type': 'application/zip' } }) };
+  out['POST /v1/agent/report'] = { owner: 'none', ok: 200, make: async () => ({ url: '/v1/agent/report', payload: { hostname: `agent-${++targetSeq}`, os: { id: 'debian', versionId: '12', ecosystem: 'Debian:12' }, packages: [] } }) };
+  return out;
+}
+/** Webhooks authenticate with the target's own secret, never with an API key (tested below). */
+const WEBHOOKS = new Set(['POST /v1/registries/:id/notifications', 'POST /v1/repositories/:id/webhook']);
 /** One entry per non-public route; the coverage test fails when the server has a route not listed here. */
 const CASES: Record<string, Case> = {
   'GET /v1/whoami': { owner: 'none', ok: 200, make: async () => ({ url: '/v1/whoami' }) },
@@ -88,24 +149,47 @@ const CASES: Record<string, Case> = {
       return { url: `/v1/accounts/${fx.A.account.id}/api-keys/${k.apiKey.id}` };
     },
   },
+  // findings (routes/findings.ts, routes/suppression.ts): collections are 'none' (others see none of A's rows)
+  'GET /v1/findings': { owner: 'none', ok: 200, make: async (fx, s) => { await findingsOfA(fx, s); return { url: '/v1/findings?status=ACTIVE,SUPPRESSED,CLOSED' }; } },
+  'GET /v1/findings/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/findings/${(await findingsOfA(fx, s)).findingId}` }) },
+  'GET /v1/resources': { owner: 'none', ok: 200, make: async (fx, s) => { await findingsOfA(fx, s); return { url: '/v1/resources' }; } },
+  'GET /v1/resources/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/resources/${(await findingsOfA(fx, s)).resourceId}` }) },
+  'GET /v1/resources/:id/packages': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/resources/${(await findingsOfA(fx, s)).resourceId}/packages` }) },
+  'GET /v1/coverage': { owner: 'none', ok: 200, make: async (fx, s) => { await findingsOfA(fx, s); return { url: '/v1/coverage' }; } },
+  'GET /v1/aggregations/findings': { owner: 'none', ok: 200, make: async (fx, s) => { await findingsOfA(fx, s); return { url: '/v1/aggregations/findings?by=account' }; } },
+  'GET /v1/aggregations/findings/daily': { owner: 'none', ok: 200, make: async () => ({ url: '/v1/aggregations/findings/daily?from=2025-01-01&to=2099-12-31' }) },
+  'GET /v1/vulnerabilities/:id/resources': { owner: 'none', ok: 200, make: async (fx, s) => ({ url: `/v1/vulnerabilities/${(await findingsOfA(fx, s)).vulnerabilityId}/resources` }) },
+  'GET /v1/events': { owner: 'none', ok: 200, make: async (fx, s) => { await findingsOfA(fx, s); return { url: '/v1/events?limit=1000' }; } },
+  'GET /v1/suppression-rules': { owner: 'none', ok: 200, make: async (fx, s) => { await ruleOfA(fx, s); return { url: '/v1/suppression-rules' }; } },
+  'POST /v1/suppression-rules': { owner: 'A', ok: 201, make: async (fx) => ({ url: '/v1/suppression-rules', payload: { accountId: fx.A.account.id, ...RULE_BODY } }) },
+  'GET /v1/suppression-rules/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/suppression-rules/${await ruleOfA(fx, s)}` }) },
+  'PUT /v1/suppression-rules/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/suppression-rules/${await ruleOfA(fx, s)}`, payload: { ...RULE_BODY, reason: 'changed' } }) },
+  'DELETE /v1/suppression-rules/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/suppression-rules/${await ruleOfA(fx, s)}` }) },
+
+  // engine (routes/engine.ts): targets of every kind, triggers, uploads, agent reports
+  ...engineCases(),
 };
 const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json']);
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Everything the tenancy tables hold except last-use times: a denied request must not change it. */
+/** Everything the tenancy tables (and suppression rules, finding states) hold except last-use times: a denied request must not change it. */
 async function fingerprint(store: Store): Promise<string> {
-  const [o, a, k, m] = await Promise.all([
+  const [o, a, k, m, r, f, t, b] = await Promise.all([
     store.db.selectFrom('organizations').selectAll().orderBy('id').execute(),
     store.db.selectFrom('accounts').selectAll().orderBy('id').execute(),
     store.db.selectFrom('api_keys').select(['id', 'account_id', 'prefix', 'hash', 'role', 'name', 'created_at', 'revoked_at']).orderBy('id').execute(),
     store.db.selectFrom('tenancy_meta').selectAll().orderBy('key').execute(),
+    store.db.selectFrom('suppression_rules').selectAll().orderBy('id').execute(),
+    store.db.selectFrom('findings').select(['id', 'status', 'suppressed_by', 'updated_at']).orderBy('id').execute(),
+    store.db.selectFrom('targets').select(['id', 'account_id', 'kind', 'name', 'config', 'status']).orderBy('id').execute(),
+    store.db.selectFrom('blobs').select(['digest', 'account_id']).orderBy('digest').execute(),
   ]);
-  return JSON.stringify({ o, a, k, m });
+  return JSON.stringify({ o, a, k, m, r, f, t, b });
 }
 
 /** The identifiers of A's objects: none may appear in an answer to someone who cannot see A. */
 function secretsOfA(fx: Fixture): string[] {
-  return [fx.A.account.id, ...fx.A.keyRows.flatMap((k) => [k.id, k.prefix])];
+  return [fx.A.account.id, ...fx.A.keyRows.flatMap((k) => [k.id, k.prefix]), ...(fx.seededA ? [fx.seededA.resourceId, fx.seededA.findingId] : [])];
 }
 
 for (const [dialect, make] of dialects) {
@@ -123,16 +207,42 @@ for (const [dialect, make] of dialects) {
       await ts?.cleanup();
     });
 
-    const call = (method: string, url: string, key?: string, payload?: unknown) =>
-      app.inject({ method: method as 'GET', url, headers: key ? { authorization: `Bearer ${key}` } : {}, ...(payload === undefined ? {} : { payload: payload as object }) });
+    const call = (method: string, url: string, key?: string, payload?: unknown, headers: Record<string, string> = {}) =>
+      app.inject({ method: method as 'GET', url, headers: { ...headers, ...(key ? { authorization: `Bearer ${key}` } : {}) }, ...(payload === undefined ? {} : { payload: payload as object }) });
 
     test('every registered route has a case here (or is public)', () => {
       const registered = app.routeTable().map((r) => `${r.method} ${r.url}`);
-      const missing = registered.filter((r) => !PUBLIC.has(r) && !CASES[r]);
+      const missing = registered.filter((r) => !PUBLIC.has(r) && !WEBHOOKS.has(r) && !CASES[r]);
       assert.deepEqual(missing, [], `routes without a tenancy case: ${missing.join(', ')}`);
       const stale = Object.keys(CASES).filter((c) => !registered.includes(c));
       assert.deepEqual(stale, [], `cases for routes that no longer exist: ${stale.join(', ')}`);
       for (const r of app.routeTable()) assert.equal(r.access === 'public', PUBLIC.has(`${r.method} ${r.url}`), `${r.method} ${r.url} access ${r.access}`);
+    });
+
+    test('webhooks: an unknown target, a wrong secret or an API key instead of the secret → 401, nothing changes', async () => {
+      const reg = await targetOfA(fx, ts.store, 'registry');
+      const repoT = await targetOfA(fx, ts.store, 'repository');
+      const envelope = { events: [{ action: 'push', target: { repository: 'app', tag: 'latest', digest: 'sha256:' + 'a'.repeat(64), mediaType: 'application/vnd.oci.image.manifest.v1+json' } }] };
+      const push = { ref: 'refs/heads/main', after: 'b'.repeat(40) };
+      const attempts: [string, Record<string, string>, unknown][] = [
+        [`/v1/registries/${reg}/notifications`, {}, envelope],
+        [`/v1/registries/${reg}/notifications`, { authorization: 'Bearer wrong-token-wrong-token' }, envelope],
+        [`/v1/registries/${reg}/notifications`, { authorization: `Bearer ${fx.D1.keys.admin}` }, envelope],
+        [`/v1/registries/no-such-target/notifications`, { authorization: 'Bearer wrong-token-wrong-token' }, envelope],
+        [`/v1/registries/${repoT}/notifications`, { authorization: 'Bearer x' }, envelope],
+        [`/v1/repositories/${repoT}/webhook`, { 'x-hub-signature-256': 'sha256=' + '0'.repeat(64), 'x-github-event': 'push' }, push],
+        [`/v1/repositories/${repoT}/webhook`, { 'x-gitlab-token': 'wrong', 'x-gitlab-event': 'Push Hook' }, push],
+        [`/v1/repositories/${repoT}/webhook`, { authorization: `Bearer ${fx.A.keys.admin}` }, push],
+        [`/v1/repositories/${reg}/webhook`, { 'x-gitlab-token': 'wrong' }, push],
+      ];
+      for (const [url, headers, payload] of attempts) {
+        const before = await fingerprint(ts.store);
+        const resources = await ts.store.db.selectFrom('resources').select('id').execute();
+        const res = await app.inject({ method: 'POST', url, headers, payload: payload as object });
+        assert.equal(res.statusCode, 401, `${url} ${JSON.stringify(headers)}: ${res.body}`);
+        assert.equal(await fingerprint(ts.store), before);
+        assert.equal((await ts.store.db.selectFrom('resources').select('id').execute()).length, resources.length);
+      }
     });
 
     test('public routes answer without a key', async () => {
@@ -151,7 +261,7 @@ for (const [dialect, make] of dialects) {
           const wrongSecret = fx.A.keys.admin.replace(/_[A-Za-z0-9]+$/, '_' + 'x'.repeat(43));
           for (const key of [undefined, 'nonsense', 'vgl_short_x', wrongSecret, fx.revokedKeyOfA]) {
             const before = await fingerprint(ts.store);
-            const res = await call(method, req.url, key, req.payload);
+            const res = await call(method, req.url, key, req.payload, req.headers);
             assert.equal(res.statusCode, 401, `${route} with ${key ?? 'no key'}: ${res.body}`);
             assert.equal(res.json().error.code, 'VIGIL_UNAUTHORIZED');
             assert.equal(res.headers['www-authenticate'], 'Bearer realm="vigil"');
@@ -165,7 +275,7 @@ for (const [dialect, make] of dialects) {
             for (const role of ['admin', 'analyst', 'read-only'] as const) {
               const req = await c.make(fx, ts.store);
               const before = await fingerprint(ts.store);
-              const res = await call(method, req.url, w.keys[role], req.payload);
+              const res = await call(method, req.url, w.keys[role], req.payload, req.headers);
               const label = `${route} as ${name}/${role} → ${res.statusCode} ${res.body.slice(0, 300)}`;
               if (c.owner === 'none') {
                 // collections: allowed or forbidden, but never showing A's objects
@@ -181,23 +291,30 @@ for (const [dialect, make] of dialects) {
 
         test('(c) the delegated admin of the organization is allowed', async () => {
           const req = await c.make(fx, ts.store);
-          const res = await call(method, req.url, fx.D1.keys.admin, req.payload);
+          const res = await call(method, req.url, fx.D1.keys.admin, req.payload, req.headers);
           assert.equal(res.statusCode, c.ok, res.body);
         });
 
         test("A's own admin key: allowed on its objects, 403 where only the delegated admin may act", async () => {
           const req = await c.make(fx, ts.store);
-          const res = await call(method, req.url, fx.A.keys.admin, req.payload);
+          const res = await call(method, req.url, fx.A.keys.admin, req.payload, req.headers);
           assert.equal(res.statusCode, c.delegatedOnly ? 403 : c.ok, res.body);
         });
 
         if (MUTATING.has(method)) {
-          test('(d) read-only and analyst keys on an admin route → 403, nothing changes', async () => {
+          test('(d) keys below the route level (read-only; analyst on admin routes) → 403, nothing changes', async () => {
+            // operate routes (suppression rules, scan triggers) are open to analysts
+            const operate = app.routeTable().find((r) => `${r.method} ${r.url}` === route)?.access === 'operate';
+            if (operate && !c.delegatedOnly) {
+              const req = await c.make(fx, ts.store);
+              const res = await call(method, req.url, fx.A.keys.analyst, req.payload, req.headers);
+              assert.equal(res.statusCode, c.ok, `${route} as A's analyst: ${res.body}`);
+            }
             for (const w of [fx.A, fx.D1]) {
-              for (const role of ['read-only', 'analyst'] as const) {
+              for (const role of operate ? ['read-only'] as const : ['read-only', 'analyst'] as const) {
                 const req = await c.make(fx, ts.store);
                 const before = await fingerprint(ts.store);
-                const res = await call(method, req.url, w.keys[role], req.payload);
+                const res = await call(method, req.url, w.keys[role], req.payload, req.headers);
                 assert.equal(res.statusCode, 403, `${route} as ${role}: ${res.body}`);
                 assert.equal(res.json().error.code, 'VIGIL_FORBIDDEN');
                 assert.equal(await fingerprint(ts.store), before);
@@ -207,7 +324,7 @@ for (const [dialect, make] of dialects) {
         } else {
           test('(d) a read-only key may GET', async () => {
             const req = await c.make(fx, ts.store);
-            const res = await call(method, req.url, fx.D1.keys['read-only'], req.payload);
+            const res = await call(method, req.url, fx.D1.keys['read-only'], req.payload, req.headers);
             assert.equal(res.statusCode, 200, res.body);
           });
         }

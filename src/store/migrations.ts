@@ -6,6 +6,7 @@ import { type Kysely, type Migration } from 'kysely';
 import { findingsMigrations } from './migrations/findings.ts';
 import { tenancyMigrations } from './migrations/tenancy.ts';
 import { queueMigrations } from './migrations/queue.ts';
+import { engineMigrations } from './migrations/engine.ts';
 
 /**
  * Every migration, by name (Kysely runs them in name order). Each area keeps its own in
@@ -17,6 +18,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     ...findingsMigrations(dialect),
     ...tenancyMigrations(dialect),
     ...queueMigrations(dialect),
+    ...engineMigrations(dialect),
   };
 }
 

@@ -20,6 +20,13 @@ export interface ResourceTable {
   last_scanned_at: string | null;
   created_at: string;
   updated_at: string;
+  /** the engine target (registry, host, …) that discovered it; null for resources recorded directly */
+  target_id: Generated<string | null>;
+  /** images: when the digest was first pushed (or discovered), and last pulled (registry events) */
+  pushed_at: Generated<string | null>;
+  last_pulled_at: Generated<string | null>;
+  /** JSON object: host OS, listening sockets, agent info, scan mode, … */
+  attributes: Generated<string>;
 }
 
 export interface ResourcePackageTable {

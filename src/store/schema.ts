@@ -3,6 +3,7 @@ import type { Generated } from 'kysely';
 import type { FindingsDatabase } from './schema-findings.ts';
 import type { TenancyTables } from './schema-tenancy.ts';
 import type { QueueTables } from './schema-queue.ts';
+import type { EngineTables } from './schema-engine.ts';
 
 export interface VulnRecordTable {
   id: string;
@@ -104,7 +105,7 @@ export interface ChangeSetPackageTable {
   name: string;
 }
 
-export interface Database extends TenancyTables, FindingsDatabase, QueueTables {
+export interface Database extends TenancyTables, FindingsDatabase, QueueTables, EngineTables {
   vuln_records: VulnRecordTable;
   vuln_affected: VulnAffectedTable;
   vuln_aliases: VulnAliasTable;

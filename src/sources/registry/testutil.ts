@@ -214,8 +214,9 @@ export type RegistryAuth =
   | undefined;
 
 /** starts `docker-registry serve` on a free loopback port with filesystem storage under dir */
-export async function startRegistry(binary: string, dir: string, auth?: RegistryAuth): Promise<RegistryProcess> {
-  const port = await freePort();
+/** `extraYaml`: more top-level configuration (e.g. a `notifications:` section). */
+export async function startRegistry(binary: string, dir: string, auth?: RegistryAuth, extraYaml = '', fixedPort?: number): Promise<RegistryProcess> {
+  const port = fixedPort ?? await freePort();
   const storage = join(dir, 'storage');
   await mkdir(storage, { recursive: true });
   let authYaml = '';
@@ -237,7 +238,7 @@ storage:
 http:
   addr: 127.0.0.1:${port}
   secret: vigil-test-secret
-${authYaml}`;
+${authYaml}${extraYaml}`;
   const cfgPath = join(dir, 'config.yml');
   await writeFile(cfgPath, config);
   const child: ChildProcess = spawn(binary, ['serve', cfgPath], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -112,5 +112,22 @@ export function findingsMigrations(dialect: 'sqlite' | 'postgres'): Record<strin
           .execute();
       },
     },
+    // the HTTP API's keyset pages (src/server/findings/query.ts): each list is read per (account,
+    // status[, severity]) partition in index order, so a page costs the same at 1M findings as at 1k
+    '0003_findings_01_api_indexes': {
+      async up(db: Kysely<any>) {
+        // severity sort and severity filter; (account_id, status, severity) is its prefix
+        await db.schema.createIndex('findings_account_severity_updated').on('findings').columns(['account_id', 'status', 'severity', 'updated_at', 'id']).execute();
+        await db.schema.dropIndex('findings_account').execute();
+        await db.schema.createIndex('findings_account_updated').on('findings').columns(['account_id', 'status', 'updated_at', 'id']).execute();
+        await db.schema.createIndex('findings_account_first').on('findings').columns(['account_id', 'status', 'first_observed_at', 'id']).execute();
+        // a resource's findings by severity: the per-resource ACTIVE counts of /v1/resources read only the index
+        await db.schema.createIndex('findings_resource_severity').on('findings').columns(['resource_id', 'status', 'severity']).execute();
+        await db.schema.dropIndex('findings_resource').execute();
+        // packageName without an ecosystem
+        await db.schema.createIndex('findings_package_name').on('findings').columns(['package_name', 'status']).execute();
+        await db.schema.createIndex('resources_account_name').on('resources').columns(['account_id', 'name', 'id']).execute();
+      },
+    },
   };
 }

@@ -1,0 +1,303 @@
+/**
+ * The continuous engine: jobs on the queue that discover, scan and rematch, and a periodic tick
+ * that decides what is due. `new Engine({ store, queue, log })` is both sides: the API uses its
+ * `enqueue*`/`handle*` methods to trigger work, and `start()` (in `vigil server` or `vigil worker`)
+ * runs the job handlers. Every handler is idempotent: the queue delivers at least once.
+ *
+ * Jobs
+ * - `engine-tick` (scheduled): due target polls, pending change sets, rescan-eligibility expiry,
+ *   stale agent inventories, watched function directory, daily snapshot and closed-finding purge.
+ * - `engine-poll` {targetId}: a registry's catalog, a repository's branch head, a host or root
+ *   filesystem rescan.
+ * - `engine-scan` {resourceId, digest?}: one resource, now.
+ * - `engine-rematch`: every change set newer than the last one rematched, in order (delta from the
+ *   change set's packages; a full rematch when it carries enrichment).
+ * - `engine-dbupdate` (scheduled when enabled): `vigil db update` from the network.
+ */
+import { purgeClosed, rematchAll, rematchChangeSet, setCoverage, takeDailySnapshot } from '../findings/index.ts';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/index.ts';
+import type { JobQueue } from './queue/index.ts';
+import { durationDays, handleRegistryEvents, pollRegistry, type RegistryEnvelope } from './registry.ts';
+import { accountSettings, COVERAGE, scanResource, type EngineContext, type ScanOutcome } from './scan.ts';
+import { dirSignature, ensureTargetResource, remoteHead, resourceOfTarget, scanWatchDir, setRepositoryCommit } from './sources.ts';
+import { getTarget, targetFromRow, updateTargetState, type HostConfig, type RegistryConfig, type RepositoryConfig, type RootfsConfig, type Target } from './targets.ts';
+
+export * from './targets.ts';
+export { COVERAGE, matchAndRecord, scanResource, type EngineContext, type ScanOutcome } from './scan.ts';
+export { registryEnvelopeSchema, type RegistryEnvelope } from './registry.ts';
+export { parsePushWebhook, putBlob, setFunctionVersion, ensureTargetResource, resourceOfTarget, MAX_UPLOAD_BYTES } from './sources.ts';
+
+export interface EngineOptions {
+  store: Store;
+  queue: JobQueue;
+  log: Logger;
+  now?: () => Date;
+  /** seconds between ticks (default 30) */
+  tickSeconds?: number;
+  /** scan jobs at a time in this process (default 2) */
+  scanConcurrency?: number;
+  /** `db update` from the network every this many seconds (0/absent: never) */
+  dbUpdateSeconds?: number;
+  /** VIGIL_HOME, for db update's downloads */
+  home?: string;
+  /** a directory of function zips to watch, and the account they belong to */
+  watchDir?: { dir: string; accountId: string };
+  /** lease of scan jobs, seconds (default 120): bounds how soon a crashed scan runs again */
+  leaseSeconds?: number;
+}
+
+const DEFAULT_POLL_SECONDS = 300;
+const DEFAULT_HOST_SCAN_SECONDS = 6 * 3600;
+/** an agent must report at least daily; after two days its inventory is stale */
+const AGENT_STALE_MS = 2 * 86_400_000;
+
+export class Engine {
+  readonly ctx: EngineContext;
+  private readonly queue: JobQueue;
+  private started = false;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.queue = opts.queue;
+    this.ctx = { store: opts.store, log: opts.log, now: opts.now ?? (() => new Date()) };
+  }
+
+  get store(): Store { return this.opts.store; }
+
+  /** Runs the job handlers in this process and schedules the tick. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const lease = this.opts.leaseSeconds ?? 120;
+    await this.queue.work<{ resourceId: string; digest?: string }>('engine-scan', { concurrency: this.opts.scanConcurrency ?? 2, leaseSeconds: lease }, async (job) => {
+      const out = await this.scanNow(job.data.resourceId, job.data.digest);
+      this.ctx.log.info({ job: job.id, resource: job.data.resourceId, ...summaryOf(out) }, 'scan finished');
+    });
+    await this.queue.work<{ targetId: string }>('engine-poll', { concurrency: 2, leaseSeconds: lease }, async (job) => { await this.pollNow(job.data.targetId); });
+    await this.queue.work('engine-rematch', { concurrency: 1, leaseSeconds: lease }, async () => { await this.rematchPending(); });
+    await this.queue.work('engine-tick', { concurrency: 1, leaseSeconds: 60 }, async () => { await this.tick(); });
+    await this.queue.schedule('engine-tick', this.opts.tickSeconds ?? 30);
+    if (this.opts.dbUpdateSeconds) {
+      await this.queue.work('engine-dbupdate', { concurrency: 1, leaseSeconds: 600 }, async () => { await this.dbUpdate(); });
+      await this.queue.schedule('engine-dbupdate', this.opts.dbUpdateSeconds);
+    }
+  }
+
+  // ─── triggers (any process) ─────────────────────────────────────────────────────────────────
+
+  async enqueueScan(resourceId: string, digest?: string): Promise<string | null> {
+    return this.queue.send('engine-scan', { resourceId, ...(digest ? { digest } : {}) }, { singletonKey: `${resourceId}@${digest ?? ''}`, retryLimit: 2, retryDelaySeconds: 10 });
+  }
+
+  async enqueuePoll(targetId: string): Promise<string | null> {
+    return this.queue.send('engine-poll', { targetId }, { singletonKey: targetId, retryLimit: 1 });
+  }
+
+  async enqueueRematch(): Promise<string | null> {
+    return this.queue.send('engine-rematch', {}, { singletonKey: 'rematch', retryLimit: 5, retryDelaySeconds: 5 });
+  }
+
+  async enqueueTick(): Promise<string | null> {
+    return this.queue.send('engine-tick', {}, { singletonKey: 'tick', retryLimit: 0 });
+  }
+
+  /** A registry's notification envelope: tags move now, scans are queued. */
+  async registryEvents(target: Target, envelope: RegistryEnvelope) {
+    const out = await handleRegistryEvents(this.ctx, target, envelope);
+    for (const id of out.scan) await this.enqueueScan(id);
+    return out;
+  }
+
+  /** A push to a repository's branch (webhook): point its resource at the commit and scan. */
+  async repositoryPushed(target: Target, commit: string): Promise<{ resourceId: string; queued: boolean }> {
+    const r = await setRepositoryCommit(this.ctx, target, commit);
+    if (r.changed) await this.enqueueScan(r.resourceId, commit);
+    return { resourceId: r.resourceId, queued: r.changed };
+  }
+
+  // ─── handlers ────────────────────────────────────────────────────────────────────────────────
+
+  /** Scans a resource now (the engine.scan job). A job for a commit or version that is no longer current is skipped. */
+  async scanNow(resourceId: string, digest?: string): Promise<ScanOutcome> {
+    if (digest) {
+      const r = await this.store.db.selectFrom('resources').select('digest').where('id', '=', resourceId).executeTakeFirst();
+      if (r && r.digest !== digest && (r.digest ?? '') !== '') return { status: 'skipped', reason: `superseded by ${r.digest}` };
+    }
+    return scanResource(this.ctx, resourceId);
+  }
+
+  /** Polls one target now (the engine.poll job) and sets its next poll. */
+  async pollNow(targetId: string): Promise<void> {
+    const target = await getTarget(this.store, targetId);
+    if (!target || target.status !== 'ENABLED') return;
+    const now = this.ctx.now();
+    let nextSeconds: number | null = DEFAULT_POLL_SECONDS;
+    try {
+      const settings = await accountSettings(this.store, target.accountId);
+      if (settings?.status !== 'ENABLED') return;
+      switch (target.kind) {
+        case 'registry': {
+          const cfg = target.config as RegistryConfig;
+          nextSeconds = cfg.pollSeconds === 0 ? null : cfg.pollSeconds ?? DEFAULT_POLL_SECONDS;
+          // basic scanning is on push only: the catalog is read once, at registration
+          if (settings.settings.mode === 'basic' && target.lastPolledAt) break;
+          const out = await pollRegistry(this.ctx, target);
+          for (const id of out.scan) await this.enqueueScan(id);
+          break;
+        }
+        case 'repository': {
+          const cfg = target.config as RepositoryConfig;
+          nextSeconds = cfg.pollSeconds === 0 ? null : cfg.pollSeconds ?? DEFAULT_POLL_SECONDS;
+          const head = await remoteHead(cfg.url, cfg.branch);
+          const r = await setRepositoryCommit(this.ctx, target, head);
+          if (r.changed) await this.enqueueScan(r.resourceId, head);
+          break;
+        }
+        case 'host': {
+          const cfg = target.config as HostConfig;
+          nextSeconds = cfg.scanSeconds ?? DEFAULT_HOST_SCAN_SECONDS;
+          const id = await ensureTargetResource(this.ctx, target, { attributes: { mode: cfg.mode } });
+          if (cfg.mode !== 'agent') await this.enqueueScan(id);
+          break;
+        }
+        case 'rootfs': {
+          const cfg = target.config as RootfsConfig;
+          nextSeconds = cfg.scanSeconds ?? DEFAULT_HOST_SCAN_SECONDS;
+          await this.enqueueScan(await ensureTargetResource(this.ctx, target, { ref: cfg.path }));
+          break;
+        }
+        case 'function':
+          nextSeconds = null; // versions arrive by upload or the watched directory
+          break;
+      }
+      await updateTargetState(this.store, target.id, { lastPolledAt: now.toISOString(), lastError: null, nextPollAt: nextSeconds === null ? null : new Date(now.getTime() + nextSeconds * 1000).toISOString() }, now);
+    } catch (err) {
+      const message = (err as Error).message;
+      this.ctx.log.warn({ target: target.id, kind: target.kind, err: message }, 'poll failed');
+      await updateTargetState(this.store, target.id, { lastPolledAt: now.toISOString(), lastError: message, nextPollAt: new Date(now.getTime() + Math.min(nextSeconds ?? DEFAULT_POLL_SECONDS, DEFAULT_POLL_SECONDS) * 1000).toISOString() }, now);
+      // a repository or registry that cannot be reached: its resources say so
+      const ids = await this.store.db.selectFrom('resources').select(['id', 'coverage_reason']).where('target_id', '=', target.id).execute();
+      for (const r of ids) {
+        if (r.coverage_reason === COVERAGE.pending || r.coverage_reason === COVERAGE.ok) {
+          await setCoverage(this.store, { accountId: target.accountId, resourceId: r.id, status: 'INACTIVE', reason: COVERAGE.unreachable, now });
+        }
+      }
+    }
+  }
+
+  /**
+   * Rematches every change set newer than the marker, in order, moving the marker after each: a
+   * crash between the two repeats a rematch, which changes nothing the second time.
+   */
+  async rematchPending(): Promise<{ changeSets: number[] }> {
+    const marker = await this.store.db.selectFrom('engine_state').select('value').where('key', '=', 'rematched_change_set').executeTakeFirst();
+    const last = marker ? Number(marker.value) : 0;
+    const pending = await this.store.db.selectFrom('change_sets').selectAll().where('id', '>', last).orderBy('id').execute();
+    const done: number[] = [];
+    for (const cs of pending) {
+      const now = this.ctx.now();
+      const summary = cs.enriched > 0 && last > 0 ? await rematchAll(this.store, now) : await rematchChangeSet(this.store, cs.id, now);
+      this.ctx.log.info({ changeSet: cs.id, ...summary }, 'rematched');
+      await setState(this.store, 'rematched_change_set', String(cs.id), now);
+      done.push(cs.id);
+    }
+    return { changeSets: done };
+  }
+
+  /** Decides what is due. Cheap when nothing is. */
+  async tick(): Promise<void> {
+    const now = this.ctx.now();
+    const at = now.toISOString();
+    // 1. targets due for a poll
+    const due = await this.store.db.selectFrom('targets').selectAll().where('status', '=', 'ENABLED').where('next_poll_at', '<=', at).execute();
+    for (const t of due) await this.enqueuePoll(targetFromRow(t).id);
+    // 2. advisory updates
+    const marker = await this.store.db.selectFrom('engine_state').select('value').where('key', '=', 'rematched_change_set').executeTakeFirst();
+    const newer = await this.store.db.selectFrom('change_sets').select('id').where('id', '>', marker ? Number(marker.value) : 0).limit(1).executeTakeFirst();
+    if (newer) await this.enqueueRematch();
+    // 3. rescan eligibility of images, stale agent inventories
+    await this.expireImages(now);
+    await this.staleAgents(now);
+    // 4. a watched directory of functions
+    if (this.opts.watchDir) {
+      const sig = await dirSignature(this.opts.watchDir.dir);
+      const prev = await this.store.db.selectFrom('engine_state').select('value').where('key', '=', 'watch_dir_signature').executeTakeFirst();
+      if (prev?.value !== sig) {
+        for (const id of await scanWatchDir(this.ctx, this.opts.watchDir.dir, this.opts.watchDir.accountId)) await this.enqueueScan(id);
+        await setState(this.store, 'watch_dir_signature', sig, now);
+      }
+    }
+    // 5. daily: snapshot of counts, purge of long-closed findings
+    const day = at.slice(0, 10);
+    const snap = await this.store.db.selectFrom('engine_state').select('value').where('key', '=', 'snapshot_day').executeTakeFirst();
+    if (snap?.value !== day) {
+      await takeDailySnapshot(this.store, day);
+      await purgeClosed(this.store, now);
+      await setState(this.store, 'snapshot_day', day, now);
+    }
+  }
+
+  /** Images whose rescan duration ran out: INACTIVE / SCAN_ELIGIBILITY_EXPIRED, findings closed. */
+  async expireImages(now: Date): Promise<number> {
+    const rows = await this.store.db.selectFrom('resources').innerJoin('accounts', 'accounts.id', 'resources.account_id')
+      .select(['resources.id', 'resources.account_id', 'resources.pushed_at', 'resources.last_pulled_at', 'accounts.scan_settings'])
+      .where('resources.type', '=', 'image').where('resources.coverage_status', '=', 'ACTIVE').execute();
+    let n = 0;
+    for (const r of rows) {
+      const s = JSON.parse(r.scan_settings) as { rescanDuration: string; rescanFrom: string };
+      const days = durationDays(s.rescanDuration);
+      if (days === null) continue;
+      const from = s.rescanFrom === 'pull' ? (r.last_pulled_at ?? r.pushed_at) : r.pushed_at;
+      if (!from || Date.parse(from) + days * 86_400_000 > now.getTime()) continue;
+      await setCoverage(this.store, { accountId: r.account_id, resourceId: r.id, status: 'INACTIVE', reason: COVERAGE.expired, closeFindings: true, now });
+      n++;
+    }
+    return n;
+  }
+
+  /** Agent hosts that have not reported for two days: INACTIVE / STALE_INVENTORY (findings kept). */
+  async staleAgents(now: Date): Promise<number> {
+    const rows = await this.store.db.selectFrom('resources').select(['id', 'account_id', 'attributes', 'last_scanned_at'])
+      .where('type', '=', 'host').where('coverage_status', '=', 'ACTIVE').execute();
+    let n = 0;
+    for (const r of rows) {
+      const a = JSON.parse(r.attributes) as { collectedBy?: string; agentReportedAt?: string };
+      if (a.collectedBy !== 'agent' || !a.agentReportedAt) continue;
+      if (now.getTime() - Date.parse(a.agentReportedAt) < AGENT_STALE_MS) continue;
+      await setCoverage(this.store, { accountId: r.account_id, resourceId: r.id, status: 'INACTIVE', reason: COVERAGE.stale, now });
+      n++;
+    }
+    return n;
+  }
+
+  /** Removes a target: its resources become INACTIVE / RESOURCE_REMOVED and their findings close. */
+  async removeTarget(target: Target): Promise<number> {
+    const now = this.ctx.now();
+    const rows = await this.store.db.selectFrom('resources').select('id').where('target_id', '=', target.id).execute();
+    for (const r of rows) await setCoverage(this.store, { accountId: target.accountId, resourceId: r.id, status: 'INACTIVE', reason: COVERAGE.removed, closeFindings: true, now });
+    await this.store.db.deleteFrom('targets').where('id', '=', target.id).execute();
+    return rows.length;
+  }
+
+  async dbUpdate(): Promise<void> {
+    const { updateDatabase } = await import('../vulndb/update.ts');
+    const { defaultHome } = await import('../cli/config.ts').catch(() => ({ defaultHome: undefined as undefined | (() => string) }));
+    const home = this.opts.home ?? defaultHome?.() ?? '.';
+    const report = await updateDatabase({ store: this.store, log: this.ctx.log, home });
+    this.ctx.log.info({ fetched: report.fetched.length, imported: !!report.import }, 'database updated');
+    await this.enqueueRematch();
+  }
+
+  /** The resource a non-registry target keeps. */
+  resourceIdOf(target: Target): string { return resourceOfTarget(target).id; }
+}
+
+async function setState(store: Store, key: string, value: string, now: Date): Promise<void> {
+  const at = now.toISOString();
+  await store.db.insertInto('engine_state').values({ key, value, updated_at: at })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: at })).execute();
+}
+
+function summaryOf(o: ScanOutcome): Record<string, unknown> {
+  return o.status === 'recorded' ? { status: o.status, ...o.summary } : { status: o.status, reason: o.reason };
+}

@@ -1,0 +1,254 @@
+/**
+ * Scanning one resource for the engine: reach its bytes (registry image, SSH host, git commit,
+ * uploaded function, root filesystem), collect the inventory, match it and record the scan.
+ * Unreachable targets and unsupported systems become coverage states, not failed jobs.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildScanResult, loadAdvisoryContext, recordScan, setCoverage, type RecordScanSummary, type ResourceInput } from '../findings/index.ts';
+import type { Logger } from '../log.ts';
+import { matchInventory } from '../matching/index.ts';
+import { VigilError } from '../model/errors.ts';
+import type { Package } from '../model/package.ts';
+import type { ScanResult, ScanTarget } from '../model/scan.ts';
+import type { FileError, ScanFS } from '../sources/types.ts';
+import type { Store } from '../store/index.ts';
+import { packageLookup } from '../vulndb/query.ts';
+import { getTarget, registryPlainHttp, type FunctionConfig, type HostConfig, type RegistryConfig, type RootfsConfig, type Target } from './targets.ts';
+
+export const ENGINE_VERSION = '0.1.0';
+
+/** Scan settings of an account (server/schemas.ts ScanSettings). */
+export interface ScanSettings {
+  mode: 'basic' | 'enhanced';
+  rescanDuration: string;
+  rescanFrom: 'push' | 'pull';
+  autoEnable: boolean;
+}
+
+export interface EngineContext {
+  store: Store;
+  log: Logger;
+  /** the clock (tests move it) */
+  now(): Date;
+}
+
+/** Coverage reasons (Inspector's names where it has one). */
+export const COVERAGE = {
+  pending: 'PENDING_INITIAL_SCAN',
+  ok: 'SUCCESSFUL',
+  unreachable: 'UNREACHABLE',
+  unsupportedOs: 'UNSUPPORTED_OS',
+  stale: 'STALE_INVENTORY',
+  expired: 'SCAN_ELIGIBILITY_EXPIRED',
+  untagged: 'IMAGE_UNTAGGED',
+  removed: 'RESOURCE_REMOVED',
+  disabled: 'ACCOUNT_DISABLED',
+  failed: 'SCAN_FAILED',
+} as const;
+
+/** Rules of errors that mean "could not reach it" rather than "it is broken". */
+const UNREACHABLE_RULES = new Set(['unreachable', 'timeout', 'auth-failed', 'host-key-mismatch', 'connection-failed', 'network', 'manifest-unknown', 'name-unknown', 'not-found', 'git-clone', 'git-fetch']);
+
+export async function accountSettings(store: Store, accountId: string): Promise<{ status: string; settings: ScanSettings } | null> {
+  const a = await store.db.selectFrom('accounts').select(['status', 'scan_settings']).where('id', '=', accountId).executeTakeFirst();
+  return a ? { status: a.status, settings: JSON.parse(a.scan_settings) as ScanSettings } : null;
+}
+
+/** What an inventory reached from a resource gives: packages, OS, per-file errors, extra attributes. */
+export interface Collected {
+  target: ScanTarget;
+  packages: Package[];
+  errors: FileError[];
+  os?: { ecosystem?: string };
+  attributes?: Record<string, unknown>;
+}
+
+/**
+ * Matches an inventory against the database and records it as the resource's scan (one
+ * transaction). Used by scans and by agent reports.
+ */
+export async function matchAndRecord(ctx: EngineContext, args: { accountId: string; resource: ResourceInput; collected: Collected }): Promise<RecordScanSummary> {
+  const { store } = ctx;
+  const { packages } = args.collected;
+  const report = await matchInventory(packages, packageLookup(store), {});
+  const ids = report.packages.flatMap((p) => p.matches.map((m) => m.id));
+  const advisoryCtx = await loadAdvisoryContext(store, ids);
+  const now = ctx.now();
+  const result: ScanResult = buildScanResult({
+    target: args.collected.target, packages, errors: args.collected.errors, report, ctx: advisoryCtx,
+    createdAt: now.toISOString(), version: ENGINE_VERSION,
+  });
+  return recordScan(store, { accountId: args.accountId, resource: args.resource, result, now });
+}
+
+async function collectFrom(fs: ScanFS, extractorsKind: 'os' | 'all', log: Logger): Promise<Collected> {
+  const [{ collectInventory }, { extractorGroups }, { detectOs }] = await Promise.all([
+    import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/os/index.ts'),
+  ]);
+  const inv = await collectInventory(fs, { extractors: extractorGroups[extractorsKind], detectOs, log });
+  const target: ScanTarget = {
+    kind: fs.target.kind, ref: fs.target.ref,
+    ...(fs.target.digest ? { digest: fs.target.digest } : {}),
+    ...(inv.os ? { os: { id: inv.os.id, versionId: inv.os.versionId, prettyName: inv.os.prettyName, ecosystem: inv.os.ecosystem } } : {}),
+    ...(fs.target.layers ? { layers: fs.target.layers } : {}),
+  };
+  return { target, packages: inv.packages, errors: inv.errors, os: inv.os ? { ecosystem: inv.os.ecosystem } : undefined };
+}
+
+async function filterFor(kind: 'os' | 'all') {
+  const [{ contentFilterFor }, { extractorGroups }, { OS_RELEASE_PATHS }] = await Promise.all([
+    import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/os/index.ts'),
+  ]);
+  return contentFilterFor(extractorGroups[kind], OS_RELEASE_PATHS);
+}
+
+type ResourceRow = { id: string; account_id: string; type: string; name: string; ref: string | null; digest: string | null; tags: string; target_id: string | null; attributes: string; coverage_status: string; coverage_reason: string | null };
+
+/** Reaches a resource's bytes and collects its inventory. */
+async function collectResource(ctx: EngineContext, r: ResourceRow, target: Target | null, settings: ScanSettings): Promise<Collected | null> {
+  const { openTarget } = await import('../sources/index.ts');
+  const attrs = JSON.parse(r.attributes) as Record<string, unknown>;
+  switch (r.type) {
+    case 'image': {
+      const cfg = (target?.config ?? {}) as RegistryConfig;
+      const kind = settings.mode === 'basic' ? 'os' : 'all';
+      const ref = r.ref ?? `${r.name}@${r.digest}`;
+      const fs = await openTarget(ref, 'image', {
+        filter: await filterFor(kind),
+        registry: {
+          ...(cfg.username ? { credentials: { username: cfg.username, password: cfg.password ?? '' } } : {}),
+          ...(cfg.url && registryPlainHttp(cfg.url) ? { plainHttp: true } : {}),
+        },
+      });
+      try { return await collectFrom(fs, kind, ctx.log); } finally { await fs.close(); }
+    }
+    case 'rootfs': {
+      const cfg = target?.config as RootfsConfig | undefined;
+      const fs = await openTarget(cfg?.path ?? r.ref ?? r.name, 'rootfs', { filter: await filterFor('all') });
+      try { return await collectFrom(fs, 'all', ctx.log); } finally { await fs.close(); }
+    }
+    case 'repository': {
+      const url = String(attrs.url ?? r.ref ?? r.name);
+      const fs = await openTarget(url, 'git', { rev: r.digest ?? String(attrs.branch ?? 'HEAD') });
+      try { return await collectFrom(fs, 'all', ctx.log); } finally { await fs.close(); }
+    }
+    case 'function': {
+      const code = attrs.codeDigest as string | undefined;
+      if (!code) throw new VigilError('VIGIL_NOT_FOUND', `function ${r.name} has no uploaded version`, { input: r.name, rule: 'no-version' });
+      const layers = (attrs.layerDigests as string[] | undefined) ?? [];
+      const dir = await mkdtemp(join(tmpdir(), 'vigil-fn-'));
+      try {
+        const paths: string[] = [];
+        for (const [i, d] of [code, ...layers].entries()) {
+          const blob = await ctx.store.db.selectFrom('blobs').select('data').where('digest', '=', d).executeTakeFirst();
+          if (!blob) throw new VigilError('VIGIL_NOT_FOUND', `function ${r.name}: blob ${d} is missing`, { input: d, rule: 'blob-missing' });
+          const p = join(dir, i === 0 ? 'code.zip' : `layer-${i}.zip`);
+          await writeFile(p, blob.data);
+          paths.push(p);
+        }
+        const fs = await openTarget(paths[0], 'zip', { zipLayers: paths.slice(1) });
+        try {
+          const c = await collectFrom(fs, 'all', ctx.log);
+          c.target = { ...c.target, ref: r.name, digest: r.digest ?? undefined };
+          return c;
+        } finally { await fs.close(); }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    case 'host': {
+      const cfg = (target?.config ?? {}) as HostConfig;
+      if (cfg.mode === 'agent') return null;
+      if (cfg.mode === 'hybrid' && typeof attrs.agentReportedAt === 'string' && ctx.now().getTime() - Date.parse(attrs.agentReportedAt) < 25 * 3_600_000) {
+        return null; // an agent reports for this host
+      }
+      const { openSshHost } = await import('../sources/ssh/index.ts');
+      const snap = await openSshHost({
+        host: cfg.address!, port: cfg.port, username: cfg.username!, privateKey: cfg.privateKey, passphrase: cfg.passphrase,
+        password: cfg.password, hostKeyFingerprint: cfg.hostKeyFingerprint,
+      });
+      try {
+        const c = await collectFrom(snap.fs, 'all', ctx.log);
+        c.target = { ...c.target, kind: 'host', ref: r.name };
+        c.attributes = { hostname: snap.hostname, hostKeyFingerprint: snap.hostKeyFingerprint, listening: snap.listening, ...(snap.machineId ? { machineId: snap.machineId } : {}), collectedBy: 'ssh' };
+        return c;
+      } finally {
+        await snap.fs.close();
+      }
+    }
+    default:
+      throw new VigilError('VIGIL_INVALID_INPUT', `resource ${r.id}: cannot scan type ${r.type}`, { input: r.type, rule: 'resource-type' });
+  }
+}
+
+export type ScanOutcome =
+  | { status: 'recorded'; summary: RecordScanSummary }
+  | { status: 'skipped'; reason: string }
+  | { status: 'inactive'; reason: string; message: string };
+
+/**
+ * Scans one resource now. Unreachable → coverage INACTIVE/UNREACHABLE; no OS on a host or root
+ * filesystem (or nothing at all in a basic-mode image) → UNSUPPORTED_OS. Other errors are thrown
+ * (the job retries), after recording SCAN_FAILED only when no earlier scan succeeded.
+ */
+export async function scanResource(ctx: EngineContext, resourceId: string): Promise<ScanOutcome> {
+  const { store } = ctx;
+  const r = await store.db.selectFrom('resources').selectAll().where('id', '=', resourceId).executeTakeFirst();
+  if (!r) return { status: 'skipped', reason: 'resource gone' };
+  const acct = await accountSettings(store, r.account_id);
+  if (!acct) return { status: 'skipped', reason: 'account gone' };
+  if (acct.status !== 'ENABLED') {
+    await setCoverage(store, { accountId: r.account_id, resourceId: r.id, status: 'INACTIVE', reason: COVERAGE.disabled, now: ctx.now() });
+    return { status: 'inactive', reason: COVERAGE.disabled, message: 'the account is disabled' };
+  }
+  if (r.coverage_reason === COVERAGE.expired || r.coverage_reason === COVERAGE.untagged || r.coverage_reason === COVERAGE.removed) {
+    return { status: 'skipped', reason: r.coverage_reason };
+  }
+  const target = r.target_id ? await getTarget(store, r.target_id) : null;
+  let collected: Collected | null;
+  try {
+    collected = await collectResource(ctx, r, target, acct.settings);
+  } catch (err) {
+    const e = err as VigilError;
+    const rule = e instanceof VigilError ? e.rule : undefined;
+    if (rule && UNREACHABLE_RULES.has(rule)) {
+      ctx.log.warn({ resource: r.id, rule, err: e.message }, 'resource unreachable');
+      await setCoverage(store, { accountId: r.account_id, resourceId: r.id, status: 'INACTIVE', reason: COVERAGE.unreachable, now: ctx.now() });
+      await mergeAttributes(store, r.id, { lastError: e.message });
+      return { status: 'inactive', reason: COVERAGE.unreachable, message: e.message };
+    }
+    throw err;
+  }
+  if (!collected) return { status: 'skipped', reason: 'an agent reports for this host' };
+  const needsOs = r.type === 'host' || r.type === 'rootfs' || (r.type === 'image' && acct.settings.mode === 'basic');
+  if (needsOs && !collected.os?.ecosystem) {
+    await setCoverage(store, { accountId: r.account_id, resourceId: r.id, status: 'INACTIVE', reason: COVERAGE.unsupportedOs, now: ctx.now() });
+    return { status: 'inactive', reason: COVERAGE.unsupportedOs, message: 'no supported operating system found' };
+  }
+  const summary = await matchAndRecord(ctx, {
+    accountId: r.account_id,
+    resource: { id: r.id, type: r.type as ResourceInput['type'], name: r.name, ref: r.ref ?? undefined, digest: r.digest ?? undefined, tags: JSON.parse(r.tags) as string[] },
+    collected,
+  });
+  await mergeAttributes(store, r.id, {
+    ...(collected.attributes ?? {}),
+    ...(collected.target.os ? { os: collected.target.os } : {}),
+    fileErrors: collected.errors.length,
+    lastError: null,
+  });
+  return { status: 'recorded', summary };
+}
+
+/** Merges keys into a resource's attributes (null deletes a key). */
+export async function mergeAttributes(store: Store, resourceId: string, patch: Record<string, unknown>): Promise<void> {
+  const r = await store.db.selectFrom('resources').select('attributes').where('id', '=', resourceId).executeTakeFirst();
+  if (!r) return;
+  const a = JSON.parse(r.attributes) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete a[k];
+    else a[k] = v;
+  }
+  await store.db.updateTable('resources').set({ attributes: JSON.stringify(a) }).where('id', '=', resourceId).execute();
+}

@@ -1,0 +1,219 @@
+/**
+ * Targets: what an account asked Vigil to watch. Each kind has a zod-validated config; secrets
+ * (passwords, private keys, webhook secrets) stay in the database and never leave through
+ * {@link publicTarget}.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { VigilError } from '../model/errors.ts';
+import type { Store } from '../store/index.ts';
+import type { Selectable } from 'kysely';
+import type { Database } from '../store/index.ts';
+
+export const TARGET_KINDS = ['registry', 'host', 'repository', 'function', 'rootfs'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+const interval = z.number().int().min(10).max(30 * 86_400);
+
+export const registryConfigSchema = z.strictObject({
+  /** "host[:port]" or a URL ("http://127.0.0.1:5000" makes it plain http) */
+  url: z.string().min(1).max(500),
+  username: z.string().max(500).optional(),
+  password: z.string().max(5000).optional(),
+  /** repositories to watch (globs with `*`); all when absent */
+  repositories: z.array(z.string().min(1).max(500)).max(1000).optional(),
+  /** catalog poll period, seconds (default 300; 0 = push notifications only) */
+  pollSeconds: z.union([z.literal(0), interval]).optional(),
+  /** the bearer token the registry's notifications must carry (generated when absent) */
+  notificationToken: z.string().min(16).max(500).optional(),
+});
+
+export const hostConfigSchema = z.strictObject({
+  /** ssh: agentless only; agent: reports only; hybrid: SSH unless an agent reported within a day */
+  mode: z.enum(['ssh', 'agent', 'hybrid']).default('ssh'),
+  address: z.string().min(1).max(500).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  username: z.string().min(1).max(200).optional(),
+  privateKey: z.string().max(20_000).optional(),
+  passphrase: z.string().max(1000).optional(),
+  password: z.string().max(1000).optional(),
+  /** "SHA256:…": any other host key is refused */
+  hostKeyFingerprint: z.string().max(200).optional(),
+  /** rescan period over SSH, seconds (default 6 h) */
+  scanSeconds: interval.optional(),
+  /** agent hosts: the machine id the agent reports (matched on report) */
+  machineId: z.string().max(200).optional(),
+});
+
+export const repositoryConfigSchema = z.strictObject({
+  /** a git URL or a local path */
+  url: z.string().min(1).max(2000),
+  branch: z.string().min(1).max(300).default('main'),
+  /** poll period, seconds (default 300; 0 = webhooks only) */
+  pollSeconds: z.union([z.literal(0), interval]).optional(),
+  /** the secret GitHub signs push payloads with / GitLab sends as X-Gitlab-Token (generated when absent) */
+  webhookSecret: z.string().min(8).max(500).optional(),
+});
+
+export const functionConfigSchema = z.strictObject({
+  runtime: z.string().max(100).optional(),
+  /** set by the watch-directory scanner: the file it came from */
+  watchedPath: z.string().max(4000).optional(),
+});
+
+export const rootfsConfigSchema = z.strictObject({
+  /** an absolute path on the machine the workers run on (a mounted disk snapshot, a chroot) */
+  path: z.string().min(1).max(4000).refine((p) => p.startsWith('/'), 'must be an absolute path'),
+  scanSeconds: interval.optional(),
+});
+
+export type RegistryConfig = z.infer<typeof registryConfigSchema>;
+export type HostConfig = z.infer<typeof hostConfigSchema>;
+export type RepositoryConfig = z.infer<typeof repositoryConfigSchema>;
+export type FunctionConfig = z.infer<typeof functionConfigSchema>;
+export type RootfsConfig = z.infer<typeof rootfsConfigSchema>;
+
+export const CONFIG_SCHEMAS = {
+  registry: registryConfigSchema, host: hostConfigSchema, repository: repositoryConfigSchema,
+  function: functionConfigSchema, rootfs: rootfsConfigSchema,
+} as const;
+
+export type TargetRow = Selectable<Database['targets']>;
+
+export interface Target<C = unknown> {
+  id: string;
+  accountId: string;
+  kind: TargetKind;
+  name: string;
+  config: C;
+  state: Record<string, unknown>;
+  status: string;
+  nextPollAt: string | null;
+  lastPolledAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function targetFromRow<C = unknown>(r: TargetRow): Target<C> {
+  return {
+    id: r.id, accountId: r.account_id, kind: r.kind as TargetKind, name: r.name,
+    config: JSON.parse(r.config) as C, state: JSON.parse(r.state) as Record<string, unknown>, status: r.status,
+    nextPollAt: r.next_poll_at, lastPolledAt: r.last_polled_at, lastError: r.last_error, createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
+
+const SECRET_KEYS = new Set(['password', 'privateKey', 'passphrase', 'webhookSecret', 'notificationToken']);
+
+/** The config without secrets: each secret becomes `true` ("set"). */
+export function publicConfig(config: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config as Record<string, unknown>)) out[k] = SECRET_KEYS.has(k) ? v !== undefined && v !== '' : v;
+  return out;
+}
+
+/** The stable name of a target of a kind, from its config. */
+export function targetNameOf(kind: TargetKind, config: Record<string, unknown>, given?: string): string {
+  if (given) return given;
+  switch (kind) {
+    case 'registry': return registryHost(String(config.url));
+    case 'host': return String(config.address ?? config.machineId ?? '');
+    case 'repository': return `${String(config.url)}#${String(config.branch ?? 'main')}`;
+    case 'rootfs': return String(config.path);
+    default: return '';
+  }
+}
+
+/** "http://127.0.0.1:5000/" → "127.0.0.1:5000"; "registry.example" stays. */
+export function registryHost(url: string): string {
+  return url.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+}
+
+/** Whether a registry URL asks for plain http. */
+export function registryPlainHttp(url: string): boolean {
+  return /^http:\/\//i.test(url);
+}
+
+/**
+ * Validates a kind's config.
+ * @throws VigilError VIGIL_INVALID_INPUT naming the first field and rule
+ */
+export function parseConfig(kind: TargetKind, config: unknown): Record<string, unknown> {
+  const schema = CONFIG_SCHEMAS[kind];
+  const r = schema.safeParse(config ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const field = issue.path.join('.') || '(config)';
+    throw new VigilError('VIGIL_INVALID_INPUT', `${kind} config: ${field}: ${issue.message}`, { input: field, rule: issue.code });
+  }
+  const c = r.data as Record<string, unknown>;
+  if (kind === 'repository' && !c.webhookSecret) c.webhookSecret = randomBytes(24).toString('base64url');
+  if (kind === 'registry' && !c.notificationToken) c.notificationToken = randomBytes(24).toString('base64url');
+  if (kind === 'host' && c.mode !== 'agent' && (!c.address || !c.username)) {
+    throw new VigilError('VIGIL_INVALID_INPUT', `host config: address and username are required for mode ${String(c.mode)}`, { input: 'address', rule: 'required' });
+  }
+  return c;
+}
+
+export interface CreateTargetInput {
+  accountId: string;
+  kind: TargetKind;
+  name?: string;
+  config: unknown;
+  id?: string;
+}
+
+/**
+ * Registers a target; its first poll is due at once.
+ * @throws VigilError VIGIL_INVALID_INPUT (config), VIGIL_CONFLICT (same kind and name in the account)
+ */
+export async function createTarget(store: Store, input: CreateTargetInput, now: Date): Promise<Target> {
+  const config = parseConfig(input.kind, input.config);
+  const name = targetNameOf(input.kind, config, input.name);
+  if (!name) throw new VigilError('VIGIL_INVALID_INPUT', `${input.kind}: a name is required`, { input: 'name', rule: 'required' });
+  const at = now.toISOString();
+  const exists = await store.db.selectFrom('targets').select('id').where('account_id', '=', input.accountId).where('kind', '=', input.kind).where('name', '=', name).executeTakeFirst();
+  if (exists) throw new VigilError('VIGIL_CONFLICT', `${input.kind} "${name}" is already registered (${exists.id})`, { input: name, rule: 'unique-target' });
+  const row: TargetRow = {
+    id: input.id ?? `${input.kind.slice(0, 3)}-${randomUUID()}`, account_id: input.accountId, kind: input.kind, name,
+    config: JSON.stringify(config), state: '{}', status: 'ENABLED', next_poll_at: at, last_polled_at: null, last_error: null, created_at: at, updated_at: at,
+  };
+  await store.db.insertInto('targets').values(row).execute();
+  return targetFromRow(row);
+}
+
+export async function getTarget(store: Store, id: string): Promise<Target | null> {
+  const r = await store.db.selectFrom('targets').selectAll().where('id', '=', id).executeTakeFirst();
+  return r ? targetFromRow(r) : null;
+}
+
+export async function listTargets(store: Store, opts: { kind?: TargetKind; accountIds?: readonly string[] | null }): Promise<Target[]> {
+  let q = store.db.selectFrom('targets').selectAll().orderBy('created_at').orderBy('id');
+  if (opts.kind) q = q.where('kind', '=', opts.kind);
+  if (opts.accountIds) {
+    if (opts.accountIds.length === 0) return [];
+    q = q.where('account_id', 'in', [...opts.accountIds]);
+  }
+  return (await q.execute()).map((r) => targetFromRow(r));
+}
+
+export async function updateTargetState(store: Store, id: string, patch: { state?: Record<string, unknown>; nextPollAt?: string | null; lastPolledAt?: string; lastError?: string | null; config?: Record<string, unknown> }, now: Date): Promise<void> {
+  await store.db.updateTable('targets').set({
+    ...(patch.state ? { state: JSON.stringify(patch.state) } : {}),
+    ...(patch.config ? { config: JSON.stringify(patch.config) } : {}),
+    ...(patch.nextPollAt !== undefined ? { next_poll_at: patch.nextPollAt } : {}),
+    ...(patch.lastPolledAt ? { last_polled_at: patch.lastPolledAt } : {}),
+    ...(patch.lastError !== undefined ? { last_error: patch.lastError } : {}),
+    updated_at: now.toISOString(),
+  }).where('id', '=', id).execute();
+}
+
+export async function getTargetByName(store: Store, accountId: string, kind: TargetKind, name: string): Promise<Target | null> {
+  const r = await store.db.selectFrom('targets').selectAll().where('account_id', '=', accountId).where('kind', '=', kind).where('name', '=', name).executeTakeFirst();
+  return r ? targetFromRow(r) : null;
+}
+
+/** Deletes a target; its resources become INACTIVE/RESOURCE_REMOVED with their findings closed (by the caller, engine/index.ts). */
+export async function deleteTarget(store: Store, id: string): Promise<void> {
+  await store.db.deleteFrom('targets').where('id', '=', id).execute();
+}

@@ -1,0 +1,369 @@
+/**
+ * The read queries behind the findings API: findings, resources, packages and events, each a
+ * keyset page (an opaque cursor carries the last row's sort key), never an offset, so page 1,000 of
+ * a million findings costs what page 1 does.
+ *
+ * How a findings page is read. Sorts are (severity rank, updated_at desc, id desc), (updated_at desc,
+ * id desc) or (first_observed_at desc, id desc). The account and status filters are always equality
+ * lists, so the page is read per partition — one (account, status) pair, and for the severity sort one
+ * severity at a time, in rank order — each partition in the order of an index that starts with those
+ * columns (migration 0003_findings_01_api_indexes), each limited to the page size, the partitions
+ * merged by a UNION ALL. A delegated admin's two accounts are two index ranges of 51 rows, not a sort
+ * of every finding of the organization. A selective filter (resource, vulnerability, package name)
+ * instead reads through that column's index and sorts the few rows it finds; on SQLite the other
+ * columns are written `+col`, which keeps its planner (without statistics) from preferring the
+ * account index there.
+ */
+import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
+import { SEVERITY_ORDER, type Severity } from '../../model/index.ts';
+import { VigilError } from '../../model/errors.ts';
+import type { Database, Store } from '../../store/index.ts';
+
+export const FINDING_STATUSES = ['ACTIVE', 'SUPPRESSED', 'CLOSED'] as const;
+export type FindingStatus = (typeof FINDING_STATUSES)[number];
+export const FINDING_SORTS = ['severity', 'updated', 'firstObserved'] as const;
+export type FindingSort = (typeof FINDING_SORTS)[number];
+
+/** more partitions than this and one query over the IN lists is cheaper than the union */
+const MAX_PARTITIONS = 32;
+
+export interface FindingFilter {
+  /** the accounts in scope (already checked against the caller's sight); never empty */
+  accountIds: readonly string[];
+  statuses: readonly FindingStatus[];
+  severities?: readonly Severity[];
+  types?: readonly string[];
+  /** alias-group ids (resolve aliases with {@link resolveVulnerabilityIds} first) */
+  vulnerabilityIds?: readonly string[];
+  packageName?: string;
+  packageEcosystem?: string;
+  resourceIds?: readonly string[];
+  resourceTypes?: readonly string[];
+  fixAvailable?: boolean;
+  exploitAvailable?: boolean;
+  minScore?: number;
+}
+
+export interface PageOptions {
+  sort: FindingSort;
+  limit: number;
+  cursor?: string;
+  /** above this many partitions, one query over the IN lists (default 32; tests compare both plans) */
+  maxPartitions?: number;
+}
+
+/** A findings row as lists show it (no details). */
+export interface FindingListRow {
+  id: string;
+  account_id: string;
+  resource_id: string;
+  type: string;
+  vulnerability_id: string;
+  advisory_id: string;
+  package_ecosystem: string;
+  package_name: string;
+  package_version: string;
+  package_purl: string | null;
+  package_location: string;
+  package_layer: string | null;
+  severity: string;
+  score: number | null;
+  fix_available: number;
+  fixed_version: string | null;
+  exploit_available: number;
+  status: string;
+  suppressed_by: string | null;
+  first_observed_at: string;
+  last_observed_at: string;
+  updated_at: string;
+  closed_at: string | null;
+}
+
+const LIST_COLUMNS = [
+  'id', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version',
+  'package_purl', 'package_location', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'status',
+  'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at',
+] as const;
+
+/** The position after the last row of a page: the sort it belongs to and the row's sort key. */
+interface FindingCursor { s: FindingSort; r?: number; t: string; i: string }
+
+function badCursor(rule: string): VigilError {
+  return new VigilError('VIGIL_INVALID_INPUT', `invalid querystring: field "cursor": not a cursor of this list (${rule}); pass nextCursor from the previous page unchanged, with the same sort`, { input: 'cursor', rule: 'cursor' });
+}
+
+export function encodeCursor(c: object): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeJson(cursor: string): unknown {
+  if (!/^[A-Za-z0-9_-]{1,1000}$/.test(cursor)) throw badCursor('not base64url');
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badCursor('not JSON');
+  }
+}
+
+function decodeFindingCursor(cursor: string, sort: FindingSort): FindingCursor {
+  const c = decodeJson(cursor) as Partial<FindingCursor> | null;
+  if (!c || typeof c !== 'object' || typeof c.t !== 'string' || typeof c.i !== 'string') throw badCursor('fields');
+  if (c.s !== sort) throw badCursor(`made for sort=${String(c.s)}`);
+  if (sort === 'severity' && (typeof c.r !== 'number' || !Number.isInteger(c.r) || c.r < 0 || c.r >= SEVERITY_ORDER.length)) throw badCursor('severity rank');
+  return c as FindingCursor;
+}
+
+type Eb = ExpressionBuilder<Database, 'findings'>;
+
+/**
+ * A column reference; on SQLite, `+col` when the planner must not drive the query by that column's
+ * index (the unary plus is a no-op on the value and disqualifies the index).
+ */
+function col(store: Store, name: keyof Database['findings'], indexable: boolean): Expression<string> {
+  return indexable || store.dialect !== 'sqlite' ? sql.ref<string>(name) : sql<string>`+${sql.ref(name)}`;
+}
+
+/**
+ * Every matching finding of one page, best first, and the cursor of the next page (null on the last).
+ * @throws VigilError VIGIL_INVALID_INPUT for a cursor that is not this list's
+ */
+export async function listFindings(store: Store, f: FindingFilter, page: PageOptions): Promise<{ items: FindingListRow[]; nextCursor: string | null }> {
+  const cursor = page.cursor ? decodeFindingCursor(page.cursor, page.sort) : undefined;
+  if (f.accountIds.length === 0 || f.statuses.length === 0) return { items: [], nextCursor: null };
+  const selective = !!(f.resourceIds?.length || f.vulnerabilityIds?.length || f.packageName);
+  const timeCol = page.sort === 'firstObserved' ? 'first_observed_at' : 'updated_at';
+  const want = page.limit + 1;
+
+  /** the filters that are not partitions */
+  const residual = (eb: Eb): Expression<SqlBool> => {
+    const and: Expression<SqlBool>[] = [];
+    if (f.resourceIds?.length) and.push(eb('resource_id', 'in', [...f.resourceIds]));
+    if (f.vulnerabilityIds?.length) and.push(eb(col(store, 'vulnerability_id', !f.resourceIds?.length), 'in', [...f.vulnerabilityIds]));
+    if (f.packageName) and.push(eb(col(store, 'package_name', !f.resourceIds?.length && !f.vulnerabilityIds?.length), '=', f.packageName));
+    if (f.packageEcosystem) and.push(eb(col(store, 'package_ecosystem', false), '=', f.packageEcosystem));
+    if (f.types?.length) and.push(eb('type', 'in', [...f.types]));
+    if (f.fixAvailable !== undefined) and.push(eb('fix_available', '=', f.fixAvailable ? 1 : 0));
+    if (f.exploitAvailable !== undefined) and.push(eb('exploit_available', '=', f.exploitAvailable ? 1 : 0));
+    if (f.minScore !== undefined) and.push(eb('score', '>=', f.minScore));
+    if (f.resourceTypes?.length) {
+      const types = [...f.resourceTypes];
+      const accounts = [...f.accountIds];
+      and.push(eb(col(store, 'resource_id', false), 'in', (sub: ExpressionBuilder<Database, 'findings'>) =>
+        sub.selectFrom('resources').select('resources.id').where('resources.type', 'in', types).where('resources.account_id', 'in', accounts)));
+    }
+    return eb.and(and);
+  };
+
+  /** partitions: equality filters, each read in index order (or one with IN lists) */
+  const partitions = (severities: readonly (string | null)[]): ((eb: Eb) => Expression<SqlBool>)[] => {
+    const n = f.accountIds.length * f.statuses.length * severities.length;
+    if (selective || n > (page.maxPartitions ?? MAX_PARTITIONS)) {
+      const sev = severities.filter((s): s is string => s !== null);
+      return [(eb) => eb.and([
+        eb(col(store, 'account_id', !selective), 'in', [...f.accountIds]),
+        eb('status', 'in', [...f.statuses]),
+        ...(sev.length ? [eb('severity', 'in', sev)] : []),
+      ])];
+    }
+    const out: ((eb: Eb) => Expression<SqlBool>)[] = [];
+    for (const a of f.accountIds) {
+      for (const st of f.statuses) {
+        for (const sev of severities) {
+          out.push((eb) => eb.and([eb('account_id', '=', a), eb('status', '=', st), ...(sev === null ? [] : [eb('severity', '=', sev)])]));
+        }
+      }
+    }
+    return out;
+  };
+
+  /** one ordered read: partitions merged, after the cursor position */
+  const read = async (parts: ((eb: Eb) => Expression<SqlBool>)[], after: { t: string; i: string } | undefined, n: number): Promise<FindingListRow[]> => {
+    const one = (p: (eb: Eb) => Expression<SqlBool>) => {
+      let q = store.db.selectFrom('findings').select(LIST_COLUMNS).where((eb) => eb.and([p(eb), residual(eb)]));
+      if (after) q = q.where((eb) => eb(eb.refTuple(timeCol, 'id'), '<', eb.tuple(after.t, after.i)));
+      return q.orderBy(timeCol, 'desc').orderBy('id', 'desc').limit(n);
+    };
+    if (parts.length === 1) return (await one(parts[0]).execute()) as FindingListRow[];
+    // each partition in a subquery of its own: SQLite allows ORDER BY/LIMIT only on the whole compound
+    let u = store.db.selectFrom(one(parts[0]).as('p0')).selectAll();
+    for (let k = 1; k < parts.length; k++) u = u.unionAll(store.db.selectFrom(one(parts[k]).as(`p${k}`)).selectAll());
+    return (await u.orderBy(timeCol, 'desc').orderBy('id', 'desc').limit(n).execute()) as FindingListRow[];
+  };
+
+  let rows: FindingListRow[] = [];
+  if (page.sort === 'severity') {
+    const wanted = f.severities?.length ? new Set<string>(f.severities) : null;
+    for (let rank = cursor?.r ?? 0; rank < SEVERITY_ORDER.length && rows.length < want; rank++) {
+      const sev = SEVERITY_ORDER[rank];
+      if (wanted && !wanted.has(sev)) continue;
+      const after = cursor && rank === cursor.r ? cursor : undefined;
+      rows.push(...await read(partitions([sev]), after, want - rows.length));
+    }
+  } else {
+    rows = await read(partitions(f.severities?.length ? f.severities : [null]), cursor, want);
+  }
+  const more = rows.length > page.limit;
+  const items = more ? rows.slice(0, page.limit) : rows;
+  const last = items[items.length - 1];
+  const nextCursor = more && last
+    ? encodeCursor({ s: page.sort, ...(page.sort === 'severity' ? { r: SEVERITY_ORDER.indexOf(last.severity as Severity) } : {}), t: last[timeCol], i: last.id } satisfies FindingCursor)
+    : null;
+  return { items, nextCursor };
+}
+
+/**
+ * The alias-group ids a vulnerability id names: its group (through vuln_groups) and the group's
+ * members, plus the id itself (findings recorded before the groups changed keep a member id).
+ */
+export async function resolveVulnerabilityIds(store: Store, ids: readonly string[]): Promise<string[]> {
+  const out = new Set<string>();
+  for (const raw of ids) {
+    const q = raw.trim();
+    const variants = [...new Set([q, q.toUpperCase(), q.replace(/^ghsa-/i, 'GHSA-')])];
+    for (const v of variants) out.add(v);
+    const g = await store.db.selectFrom('vuln_groups').select('group_id').where('member', 'in', variants).limit(1).executeTakeFirst();
+    if (!g) continue;
+    out.add(g.group_id);
+    for (const m of await store.db.selectFrom('vuln_groups').select('member').where('group_id', '=', g.group_id).execute()) out.add(m.member);
+  }
+  return [...out];
+}
+
+/** One finding with its details, if it is in one of the accounts given. */
+export async function getFinding(store: Store, id: string, accountIds: readonly string[]) {
+  if (accountIds.length === 0) return undefined;
+  return store.db.selectFrom('findings').select([...LIST_COLUMNS, 'details']).where('id', '=', id).where('account_id', 'in', [...accountIds]).executeTakeFirst();
+}
+
+/** id, type, name, ref and digest of resources, by id. */
+export async function resourceSummaries(store: Store, ids: readonly string[]) {
+  const out = new Map<string, { id: string; type: string; name: string; ref: string | null; digest: string | null }>();
+  const uniq = [...new Set(ids)];
+  for (let i = 0; i < uniq.length; i += 500) {
+    for (const r of await store.db.selectFrom('resources').select(['id', 'type', 'name', 'ref', 'digest']).where('id', 'in', uniq.slice(i, i + 500)).execute()) out.set(r.id, r);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// resources and coverage
+
+export interface ResourceFilter {
+  accountIds: readonly string[];
+  types?: readonly string[];
+  coverageStatuses?: readonly string[];
+  coverageReasons?: readonly string[];
+  /** exact, or a pattern with `*` (case-insensitive) */
+  name?: string;
+}
+
+type ResourceRow = Selectable<Database['resources']>;
+interface ResourceCursor { n: string; i: string }
+
+function likePattern(glob: string): string {
+  return glob.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
+}
+
+function resourceWhere(f: ResourceFilter) {
+  return (eb: ExpressionBuilder<Database, 'resources'>) => {
+    const and: Expression<SqlBool>[] = [eb('account_id', 'in', [...f.accountIds])];
+    if (f.types?.length) and.push(eb('type', 'in', [...f.types]));
+    if (f.coverageStatuses?.length) and.push(eb('coverage_status', 'in', [...f.coverageStatuses]));
+    if (f.coverageReasons?.length) and.push(eb('coverage_reason', 'in', [...f.coverageReasons]));
+    if (f.name !== undefined) {
+      and.push(f.name.includes('*') ? sql<SqlBool>`lower(${sql.ref('name')}) like ${likePattern(f.name)} escape '\\'` : eb('name', '=', f.name));
+    }
+    return eb.and(and);
+  };
+}
+
+/** Resources by name then id. @throws VigilError VIGIL_INVALID_INPUT for a foreign cursor */
+export async function listResources(store: Store, f: ResourceFilter, page: { limit: number; cursor?: string }): Promise<{ items: ResourceRow[]; nextCursor: string | null }> {
+  if (f.accountIds.length === 0) return { items: [], nextCursor: null };
+  let after: ResourceCursor | undefined;
+  if (page.cursor) {
+    const c = decodeJson(page.cursor) as Partial<ResourceCursor> | null;
+    if (!c || typeof c.n !== 'string' || typeof c.i !== 'string') throw badCursor('fields');
+    after = c as ResourceCursor;
+  }
+  let q = store.db.selectFrom('resources').selectAll().where(resourceWhere(f));
+  if (after) q = q.where((eb) => eb(eb.refTuple('name', 'id'), '>', eb.tuple(after.n, after.i)));
+  const rows = await q.orderBy('name').orderBy('id').limit(page.limit + 1).execute();
+  const more = rows.length > page.limit;
+  const items = more ? rows.slice(0, page.limit) : rows;
+  const last = items[items.length - 1];
+  return { items, nextCursor: more && last ? encodeCursor({ n: last.name, i: last.id } satisfies ResourceCursor) : null };
+}
+
+/** ACTIVE findings per resource and severity (reads only the (resource, status, severity) index). */
+export async function activeCountsByResource(store: Store, resourceIds: readonly string[]): Promise<Map<string, Partial<Record<Severity, number>>>> {
+  const out = new Map<string, Partial<Record<Severity, number>>>();
+  for (let i = 0; i < resourceIds.length; i += 500) {
+    const rows = await store.db.selectFrom('findings')
+      .select((eb) => ['resource_id', 'severity', eb.fn.countAll<number>().as('n')])
+      .where('resource_id', 'in', resourceIds.slice(i, i + 500)).where('status', '=', 'ACTIVE')
+      .groupBy(['resource_id', 'severity']).execute();
+    for (const r of rows) {
+      let m = out.get(r.resource_id);
+      if (!m) out.set(r.resource_id, (m = {}));
+      m[r.severity as Severity] = Number(r.n);
+    }
+  }
+  return out;
+}
+
+/** Resource counts by (type, coverage status, reason) among the resources the filter selects. */
+export async function coverageSummary(store: Store, f: ResourceFilter): Promise<{ type: string; coverageStatus: string; coverageReason: string | null; count: number }[]> {
+  if (f.accountIds.length === 0) return [];
+  const rows = await store.db.selectFrom('resources')
+    .select((eb) => ['type', 'coverage_status', 'coverage_reason', eb.fn.countAll<number>().as('n')])
+    .where(resourceWhere(f)).groupBy(['type', 'coverage_status', 'coverage_reason']).execute();
+  return rows.map((r) => ({ type: r.type, coverageStatus: r.coverage_status, coverageReason: r.coverage_reason, count: Number(r.n) }))
+    .sort((a, b) => a.type.localeCompare(b.type) || a.coverageStatus.localeCompare(b.coverageStatus) || (a.coverageReason ?? '').localeCompare(b.coverageReason ?? ''));
+}
+
+export async function getResource(store: Store, id: string, accountIds: readonly string[]): Promise<ResourceRow | undefined> {
+  if (accountIds.length === 0) return undefined;
+  return store.db.selectFrom('resources').selectAll().where('id', '=', id).where('account_id', 'in', [...accountIds]).executeTakeFirst();
+}
+
+export async function countPackages(store: Store, resourceId: string): Promise<number> {
+  const r = await store.db.selectFrom('resource_packages').select((eb) => eb.fn.countAll<number>().as('n')).where('resource_id', '=', resourceId).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+type PackageRow = Database['resource_packages'];
+/** ecosystem, name, version, location, layer ('' for none): a total order of one resource's packages */
+type PackageCursor = [string, string, string, string, string];
+
+/** A resource's packages by (ecosystem, name, version, location, layer). */
+export async function listPackages(store: Store, resourceId: string, page: { limit: number; cursor?: string }): Promise<{ items: PackageRow[]; nextCursor: string | null }> {
+  let after: PackageCursor | undefined;
+  if (page.cursor) {
+    const c = decodeJson(page.cursor);
+    if (!Array.isArray(c) || c.length !== 5 || !c.every((x) => typeof x === 'string')) throw badCursor('fields');
+    after = c as PackageCursor;
+  }
+  const layer = sql<string>`coalesce(${sql.ref('layer')}, '')`;
+  let q = store.db.selectFrom('resource_packages').selectAll().where('resource_id', '=', resourceId);
+  if (after) {
+    const [e, n, v, l, y] = after;
+    q = q.where(sql<SqlBool>`(${sql.ref('ecosystem')}, ${sql.ref('name')}, ${sql.ref('version')}, ${sql.ref('location')}, ${layer}) > (${e}, ${n}, ${v}, ${l}, ${y})`);
+  }
+  const rows = await q.orderBy('ecosystem').orderBy('name').orderBy('version').orderBy('location').orderBy(layer).limit(page.limit + 1).execute();
+  const more = rows.length > page.limit;
+  const items = more ? rows.slice(0, page.limit) : rows;
+  const l = items[items.length - 1];
+  return { items, nextCursor: more && l ? encodeCursor([l.ecosystem, l.name, l.version, l.location, l.layer ?? ''] satisfies PackageCursor) : null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// events
+
+/** Events of the accounts given after an id, ascending. */
+export async function listEvents(store: Store, opts: { accountIds: readonly string[]; after: number; types?: readonly string[]; limit: number }) {
+  if (opts.accountIds.length === 0) return [];
+  let q = store.db.selectFrom('events').selectAll().where('id', '>', opts.after).where('account_id', 'in', [...opts.accountIds]);
+  if (opts.types?.length) q = q.where('type', 'in', [...opts.types]);
+  return q.orderBy('id').limit(opts.limit).execute();
+}

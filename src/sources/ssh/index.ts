@@ -1,0 +1,552 @@
+/**
+ * Agentless host scanning over SSH: one connection, one exec channel running a fixed POSIX sh
+ * script (remote.ts) that streams a tar of the package databases and release files and prints
+ * the kernel's socket tables; SFTP reads the same files when the host has no tar or no shell.
+ * The result is a ScanFS holding only those files (in memory, within the limits), plus the host
+ * key, hostname, machine id and listening sockets. The connection is closed before returning.
+ * Everything the host sends is hostile input: names go through vfs/ rules, only wanted paths are
+ * kept, and sizes, totals and time are bounded.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Client, ClientChannel, ConnectConfig, SFTPWrapper, Stats } from 'ssh2';
+import { VigilError } from '../../model/index.ts';
+import { TarError, TarReader, type ChunkSource } from '../image/tar.ts';
+import { DEFAULT_SOURCE_LIMITS, type ScanFS, type SourceLimits } from '../types.ts';
+import { ErrorLog, Tree, TreeFS, normalizeEntryName, type TreeNode } from '../vfs/index.ts';
+import { isBigEndianMachine, parseProcNet, sortSockets, type ListeningSocket, type SocketProtocol } from './proc-net.ts';
+import { HOST_DIRS, HOST_FILES, LISTED_ONLY, isWantedPath, parseScriptOutput, snapshotScript } from './remote.ts';
+
+export { parseProcNet, parseEndpoint, formatIPv6, type ListeningSocket, type SocketProtocol } from './proc-net.ts';
+export { HOST_FILES, HOST_DIRS, LISTED_ONLY, isWantedPath } from './remote.ts';
+
+export interface SshTarget {
+  host: string;
+  /** default 22 */
+  port?: number;
+  username: string;
+  /** OpenSSH, PEM or PPK private key */
+  privateKey?: string | Buffer;
+  passphrase?: string;
+  password?: string;
+  /**
+   * Expected host key, "SHA256:<base64>" as `ssh-keygen -l` prints it. When given, any other key
+   * is refused (rule "host-key-mismatch"); when absent the key is accepted and reported.
+   */
+  hostKeyFingerprint?: string;
+  /** time to reach the host and finish the SSH handshake and authentication, default 20 s */
+  readyTimeoutMs?: number;
+}
+
+export interface SshLimits extends SourceLimits {
+  /** bytes of the script's text output (socket tables, messages) */
+  maxTextBytes: number;
+  /** the whole snapshot, connection to close */
+  timeoutMs: number;
+}
+
+/** Smaller than the image defaults: everything is held in memory and only databases are read. */
+export const DEFAULT_SSH_LIMITS: SshLimits = {
+  ...DEFAULT_SOURCE_LIMITS,
+  maxFileBytes: 256 * 1024 * 1024,
+  maxTotalBytes: 1024 * 1024 * 1024,
+  maxEntries: 100_000,
+  maxTextBytes: 32 * 1024 * 1024,
+  timeoutMs: 10 * 60 * 1000,
+};
+
+export interface SshOptions {
+  limits?: Partial<SshLimits>;
+  /** "auto" (default): tar over exec, SFTP when the host has no tar or no shell; "sftp": SFTP only */
+  method?: 'auto' | 'sftp';
+}
+
+export interface SshHostSnapshot {
+  /** the files Vigil's OS extraction reads (release files, dpkg/apk/rpm databases, dpkg file lists) */
+  fs: ScanFS;
+  /** "SHA256:<base64>" of the key the host presented */
+  hostKeyFingerprint: string;
+  /** "ssh-ed25519", "ecdsa-sha2-nistp256", "rsa-sha2-512"/"ssh-rsa", … */
+  hostKeyType: string;
+  /** the kernel's node name (uname -n), else /etc/hostname, else the target host */
+  hostname: string;
+  /** /etc/machine-id when present and well-formed */
+  machineId?: string;
+  /** uname -m */
+  arch?: string;
+  listening: ListeningSocket[];
+  /** why `listening` is empty or partial (no /proc/net in a chroot, unreadable tables, bad lines) */
+  listeningNote?: string;
+  /** how the files came: one tar stream, or SFTP reads */
+  method: 'tar' | 'sftp';
+  stats: { files: number; bytes: number; ms: number };
+}
+
+const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
+
+/** "SHA256:<base64 without padding>" of a public key blob, as ssh-keygen -l prints it. */
+export function fingerprintOf(keyBlob: Buffer): string {
+  return 'SHA256:' + createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '');
+}
+
+function keyTypeOf(keyBlob: Buffer): string {
+  if (keyBlob.length < 4) return 'unknown';
+  const n = keyBlob.readUInt32BE(0);
+  return n > 0 && n < 64 && keyBlob.length >= 4 + n ? keyBlob.toString('latin1', 4, 4 + n) : 'unknown';
+}
+
+function refOf(t: SshTarget): string {
+  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  return `ssh://${t.username}@${host}:${t.port ?? 22}`;
+}
+
+/**
+ * Connects, reads the host, disconnects.
+ * @throws VigilError VIGIL_INVALID_INPUT (bad target: rules "ssh-target", "host-key-fingerprint", "private-key"),
+ *   VIGIL_NETWORK ("unreachable", "host-key-mismatch", "handshake-failed", "connection-lost", "timeout", "remote-command"),
+ *   VIGIL_UNAUTHORIZED ("auth-failed"), VIGIL_LIMIT_EXCEEDED ("too-much-output")
+ */
+export async function openSshHost(target: SshTarget, opts: SshOptions = {}): Promise<SshHostSnapshot> {
+  const limits: SshLimits = { ...DEFAULT_SSH_LIMITS, ...opts.limits };
+  validateTarget(target);
+  const ref = refOf(target);
+  const started = performance.now();
+  const { conn, fingerprint, keyType } = await connect(target, ref);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new VigilError('VIGIL_NETWORK', `${ref}: the snapshot took longer than ${limits.timeoutMs} ms; connection closed`, { input: ref, rule: 'timeout' }));
+        conn.destroy();
+      }, limits.timeoutMs);
+    });
+    const lost = new Promise<never>((_, reject) => {
+      conn.on('error', (err: Error) => reject(new VigilError('VIGIL_NETWORK', `${ref}: connection lost: ${err.message}`, { input: ref, rule: 'connection-lost', cause: err })));
+      conn.on('close', () => reject(new VigilError('VIGIL_NETWORK', `${ref}: the host closed the connection during the snapshot`, { input: ref, rule: 'connection-lost' })));
+    });
+    lost.catch(() => undefined);
+    timeout.catch(() => undefined);
+    const snap = await Promise.race([snapshot(conn, ref, target, limits, opts.method ?? 'auto'), timeout, lost]);
+    const ms = Math.round(performance.now() - started);
+    return { ...snap, hostKeyFingerprint: fingerprint, hostKeyType: keyType, stats: { ...snap.stats, ms } };
+  } finally {
+    clearTimeout(timer);
+    conn.removeAllListeners('close');
+    conn.removeAllListeners('error');
+    // an error after this point (a late reset) has nobody to report to
+    conn.on('error', () => undefined);
+    conn.end();
+  }
+}
+
+function validateTarget(t: SshTarget): void {
+  const bad = (rule: string, msg: string) => new VigilError('VIGIL_INVALID_INPUT', `ssh target ${JSON.stringify(`${t.username}@${t.host}`)}: ${msg}`, { input: t.host, rule });
+  if (typeof t.host !== 'string' || t.host === '' || /[\s\0/]/.test(t.host)) throw bad('ssh-target', 'host must be a host name or address');
+  if (typeof t.username !== 'string' || t.username === '' || /[\s\0]/.test(t.username)) throw bad('ssh-target', 'username is required and has no spaces');
+  if (t.port !== undefined && !(Number.isInteger(t.port) && t.port > 0 && t.port < 65536)) throw bad('ssh-target', `port ${t.port} is not 1-65535`);
+  if (!t.privateKey && !t.password) throw bad('ssh-target', 'a private key or a password is required');
+  if (t.hostKeyFingerprint !== undefined && !FINGERPRINT.test(t.hostKeyFingerprint.trim())) {
+    throw bad('host-key-fingerprint', `expected host key ${JSON.stringify(t.hostKeyFingerprint)} is not "SHA256:<43 base64 characters>" as ssh-keygen -l prints`);
+  }
+}
+
+async function connect(target: SshTarget, ref: string): Promise<{ conn: Client; fingerprint: string; keyType: string }> {
+  const ssh2 = (await import('ssh2')).default;
+  const conn: Client = new ssh2.Client();
+  const expected = target.hostKeyFingerprint?.trim().replace(/=$/, '');
+  const readyTimeout = target.readyTimeoutMs ?? 20_000;
+  let seen: { fingerprint: string; keyType: string } | undefined;
+  const config: ConnectConfig = {
+    host: target.host,
+    port: target.port ?? 22,
+    username: target.username,
+    readyTimeout,
+    hostVerifier: (key: Buffer) => {
+      seen = { fingerprint: fingerprintOf(key), keyType: keyTypeOf(key) };
+      return expected === undefined || seen.fingerprint === expected;
+    },
+  };
+  if (target.privateKey) config.privateKey = target.privateKey;
+  if (target.passphrase) config.passphrase = target.passphrase;
+  if (target.password) config.password = target.password;
+  return new Promise((resolve, reject) => {
+    const detach = () => {
+      conn.removeListener('ready', onReady);
+      conn.removeListener('error', onError);
+      conn.removeListener('close', onClose);
+      // errors after this point are reported by whoever uses the connection; never an unhandled 'error'
+      conn.on('error', () => undefined);
+    };
+    const fail = (err: VigilError) => {
+      detach();
+      conn.end();
+      reject(err);
+    };
+    const onReady = () => {
+      detach();
+      // many small SFTP requests would otherwise wait on Nagle and delayed ACKs (40 ms each)
+      conn.setNoDelay(true);
+      resolve({ conn, fingerprint: seen?.fingerprint ?? 'unknown', keyType: seen?.keyType ?? 'unknown' });
+    };
+    const onError = (err: Error & { level?: string; code?: string }) => {
+      if (seen && expected !== undefined && seen.fingerprint !== expected) {
+        fail(new VigilError('VIGIL_NETWORK', `${ref}: host key ${seen.fingerprint} (${seen.keyType}) is not the expected ${expected}; refusing to connect`, { input: ref, rule: 'host-key-mismatch', cause: err }));
+      } else if (err.level === 'client-authentication') {
+        fail(new VigilError('VIGIL_UNAUTHORIZED', `${ref}: authentication failed (${err.message})`, { input: ref, rule: 'auth-failed', cause: err }));
+      } else if (err.level === 'client-timeout') {
+        fail(new VigilError('VIGIL_NETWORK', `${ref}: unreachable: no SSH handshake within ${readyTimeout} ms`, { input: ref, rule: 'unreachable', cause: err }));
+      } else if (err.level === 'client-socket' || err.level === 'client-dns' || err.code) {
+        fail(new VigilError('VIGIL_NETWORK', `${ref}: unreachable: ${err.code ?? err.message}`, { input: ref, rule: 'unreachable', cause: err }));
+      } else {
+        fail(new VigilError('VIGIL_NETWORK', `${ref}: SSH handshake failed: ${err.message}`, { input: ref, rule: 'handshake-failed', cause: err }));
+      }
+    };
+    const onClose = () => fail(new VigilError('VIGIL_NETWORK', `${ref}: the host closed the connection before authentication finished`, { input: ref, rule: 'unreachable' }));
+    conn.on('ready', onReady);
+    conn.on('error', onError);
+    conn.on('close', onClose);
+    try {
+      conn.connect(config);
+    } catch (err) {
+      // ssh2 parses the key synchronously: a bad key, or an encrypted one without its passphrase
+      fail(new VigilError('VIGIL_INVALID_INPUT', `${ref}: cannot use the private key: ${(err as Error).message}`, { input: ref, rule: 'private-key', cause: err }));
+    }
+  });
+}
+
+interface Collected {
+  tree: Tree;
+  log: ErrorLog;
+  files: number;
+  bytes: number;
+}
+
+async function snapshot(conn: Client, ref: string, target: SshTarget, limits: SshLimits, method: 'auto' | 'sftp'): Promise<Omit<SshHostSnapshot, 'hostKeyFingerprint' | 'hostKeyType'>> {
+  const c: Collected = { tree: new Tree(), log: new ErrorLog(), files: 0, bytes: 0 };
+  const nonce = randomBytes(12).toString('hex');
+  let out = parseScriptOutput('', nonce);
+  let used: 'tar' | 'sftp' = 'tar';
+  let shellError: string | undefined;
+  try {
+    const r = await runScript(conn, ref, snapshotScript(nonce, method === 'sftp' ? 'list' : 'tar'), nonce, c, limits);
+    out = parseScriptOutput(r.stderr, nonce);
+    if (!out.ran) shellError = `the snapshot script did not run (exit ${r.code ?? 'none'}${r.stderr.trim() ? `: ${r.stderr.trim().slice(0, 200)}` : ''})`;
+  } catch (err) {
+    if (err instanceof VigilError) throw err;
+    shellError = (err as Error).message;
+  }
+
+  if (shellError !== undefined || !out.tar) {
+    // no shell (sftp-only account, forced command), no tar, or asked for: read the files over SFTP
+    used = 'sftp';
+    await sftpSnapshot(conn, ref, c, limits, out, shellError);
+  } else {
+    if (out.tar.exit === undefined) c.log.add('(tar)', 'truncated', `${ref}: the tar stream did not finish; files after the cut are missing`);
+    else if (out.tar.exit !== 0) c.log.add('(tar)', 'remote-read-error', `${ref}: tar exited ${out.tar.exit}: ${out.tar.messages.slice(0, 2000) || 'no message'}`);
+    for (const l of out.listed) await putListed(c, l.path, l.size);
+  }
+
+  const { listening, note } = socketsOf(out);
+  const read = async (p: string) => {
+    const n = c.tree.lookup(p);
+    return n?.kind === 'file' && n.content?.where === 'memory' ? n.content.data.toString('utf8') : undefined;
+  };
+  const mid = (await read('etc/machine-id'))?.trim();
+  const hostname = out.unameN || (await read('etc/hostname'))?.trim().split('\n')[0] || target.host;
+  const fs = new TreeFS(c.tree, { kind: 'ssh', ref }, c.log, limits, async () => undefined);
+  const snap: Omit<SshHostSnapshot, 'hostKeyFingerprint' | 'hostKeyType'> = { fs, hostname, listening, method: used, stats: { files: c.files, bytes: c.bytes, ms: 0 } };
+  if (mid && /^[0-9a-f]{32}$/.test(mid)) snap.machineId = mid;
+  if (out.unameM) snap.arch = out.unameM;
+  if (note) snap.listeningNote = note;
+  return snap;
+}
+
+function socketsOf(out: ReturnType<typeof parseScriptOutput>): { listening: ListeningSocket[]; note?: string } {
+  if (out.net.size === 0) return { listening: [], note: 'no readable /proc/net/{tcp,tcp6,udp,udp6} on the host (a chroot or container without /proc, or not Linux)' };
+  const le = !out.unameM || !isBigEndianMachine(out.unameM);
+  const all: ListeningSocket[] = [];
+  const notes: string[] = [];
+  for (const proto of ['tcp', 'tcp6', 'udp', 'udp6'] as SocketProtocol[]) {
+    const text = out.net.get(proto);
+    if (text === undefined) {
+      notes.push(`/proc/net/${proto} not readable`);
+      continue;
+    }
+    const { sockets, problems } = parseProcNet(proto, text, le);
+    all.push(...sockets);
+    if (problems.length) notes.push(`/proc/net/${proto}: ${problems.length} unreadable line(s), first at line ${problems[0].line}: ${problems[0].message}`);
+  }
+  const r: { listening: ListeningSocket[]; note?: string } = { listening: sortSockets(all) };
+  if (notes.length) r.note = notes.join('; ');
+  return r;
+}
+
+/** Runs the script; stdout (the tar) goes into the tree as it arrives, stderr is returned. */
+function runScript(conn: Client, ref: string, script: string, nonce: string, c: Collected, limits: SshLimits): Promise<{ stderr: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    conn.exec('sh -s', (err, ch) => {
+      if (err) return reject(err);
+      const errChunks: Buffer[] = [];
+      let errBytes = 0;
+      let code: number | null = null;
+      let tooMuch: VigilError | undefined;
+      ch.stderr.on('data', (d: Buffer) => {
+        errBytes += d.length;
+        if (errBytes > limits.maxTextBytes) {
+          tooMuch ??= new VigilError('VIGIL_LIMIT_EXCEEDED', `${ref}: the host printed more than ${limits.maxTextBytes} bytes of text (socket tables, messages)`, { input: ref, rule: 'too-much-output' });
+          ch.close();
+          return;
+        }
+        errChunks.push(d);
+      });
+      ch.on('exit', (c0: number | null) => {
+        code = c0;
+      });
+      const tarDone = readTar(ch, ref, nonce, c, limits).catch((e: Error) => {
+        c.log.add('(tar)', 'parse-error', `${ref}: ${e.message}`);
+        ch.close();
+      });
+      ch.on('close', () => {
+        tarDone.then(() => (tooMuch ? reject(tooMuch) : resolve({ stderr: Buffer.concat(errChunks).toString('utf8'), code })));
+      });
+      ch.end(script);
+    });
+  });
+}
+
+class Stop extends Error {}
+
+/** The channel's stdout as a ChunkSource for TarReader: noise before the marker skipped, bytes counted and capped. */
+function channelSource(ch: ClientChannel, ref: string, marker: Buffer, c: Collected, limits: SshLimits): { src: ChunkSource; found: () => Promise<boolean> } {
+  const it = (ch as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let wire = 0;
+  let pending: Buffer | null = null;
+  const pull = async (): Promise<Buffer | null> => {
+    const r = await it.next();
+    if (r.done) return null;
+    wire += r.value.length;
+    if (wire > limits.maxTotalBytes) {
+      c.log.add('(tar)', 'total-too-large', `${ref}: more than ${limits.maxTotalBytes} bytes sent; the rest ignored`);
+      throw new Stop();
+    }
+    return r.value;
+  };
+  return {
+    async found() {
+      // up to 1 MiB of rc-file noise is tolerated before the marker
+      let head = Buffer.alloc(0);
+      for (;;) {
+        const b = await pull();
+        if (b === null) return false;
+        head = Buffer.concat([head, b]);
+        const at = head.indexOf(marker);
+        if (at >= 0) {
+          const rest = head.subarray(at + marker.length);
+          pending = rest.length ? rest : null;
+          return true;
+        }
+        if (head.length > 1024 * 1024) return false;
+      }
+    },
+    src: {
+      async next() {
+        if (pending) {
+          const p = pending;
+          pending = null;
+          return p;
+        }
+        for (;;) {
+          const b = await pull();
+          if (b === null || b.length > 0) return b;
+        }
+      },
+    },
+  };
+}
+
+async function readTar(ch: ClientChannel, ref: string, nonce: string, c: Collected, limits: SshLimits): Promise<void> {
+  const { src, found } = channelSource(ch, ref, Buffer.from(`@@${nonce} tar\n`), c, limits);
+  let entries = 0;
+  try {
+    if (!(await found())) {
+      // drain whatever else comes so the channel can close
+      while ((await src.next()) !== null);
+      return;
+    }
+    const reader = new TarReader(src);
+    for (let h = await reader.next(); h !== null; h = await reader.next()) {
+      const name = normalizeEntryName(h.name);
+      if (!name.ok) {
+        c.log.add(h.name, 'path-traversal', `${ref}: tar entry ${JSON.stringify(h.name)} refused (${name.reason})`);
+        continue;
+      }
+      const path = name.path;
+      if (h.type === 'directory' || path === '') continue;
+      if (!isWantedPath(path)) {
+        c.log.add(path, 'unexpected-entry', `${ref}: the host sent ${path}, which was not asked for; ignored`);
+        continue;
+      }
+      if (++entries > limits.maxEntries) {
+        c.log.add(path, 'too-many-entries', `${ref}: more than ${limits.maxEntries} files; the rest ignored`);
+        throw new Stop();
+      }
+      const mode = h.mode;
+      if (h.type === 'file' || h.type === 'contiguous-file') {
+        const node: TreeNode = { kind: 'file', size: h.size, mode: 0o100000 | (mode & 0o7777), layerIndex: 0 };
+        if (h.size > limits.maxFileBytes) {
+          c.log.add(path, 'file-too-large', `${path}: ${h.size} bytes, over the ${limits.maxFileBytes}-byte limit; listed, not read`);
+          node.refused = { code: 'VIGIL_LIMIT_EXCEEDED', rule: 'file-too-large', message: `${h.size} bytes is over the ${limits.maxFileBytes}-byte file limit` };
+        } else {
+          const data = await reader.body();
+          node.content = { where: 'memory', data, refs: 1 };
+          c.bytes += data.length;
+        }
+        await put(c, path, node);
+      } else if (h.type === 'symlink') {
+        // tar -h dereferences; a link here came from a tar that ignored -h, or a hostile one
+        await put(c, path, { kind: 'symlink', size: (h.linkname ?? '').length, mode: 0o120777, linkTarget: h.linkname ?? '', layerIndex: 0 });
+      } else if (h.type === 'link') {
+        const to = normalizeEntryName(h.linkname ?? '');
+        const target = to.ok ? c.tree.lookup(to.path) : null;
+        if (!target || target.kind !== 'file') {
+          c.log.add(path, 'bad-hardlink', `${path}: hard link to ${JSON.stringify(h.linkname)}, which is not a file sent before it`);
+          continue;
+        }
+        if (target.content) target.content.refs++;
+        await put(c, path, { ...target, layerIndex: 0 });
+      } else {
+        c.log.add(path, 'device-file', `${path}: a ${h.type ?? `type ${h.flag}`} entry, not a regular file; ignored`);
+      }
+    }
+    // the end-of-archive blocks and anything after them
+    while ((await src.next()) !== null);
+  } catch (err) {
+    if (err instanceof Stop) {
+      ch.close();
+      return;
+    }
+    if (err instanceof TarError) throw new Error(`corrupt tar stream from the host: ${err.message}`);
+    throw err;
+  }
+}
+
+async function put(c: Collected, path: string, node: TreeNode): Promise<void> {
+  const r = await c.tree.put(path, node);
+  if (!r.ok) c.log.add(path, r.rule, `${path}: ${r.message}`);
+  else if (node.kind === 'file') c.files++;
+}
+
+async function putListed(c: Collected, path: string, size: number): Promise<void> {
+  await put(c, path, {
+    kind: 'file',
+    size,
+    mode: 0o100644,
+    layerIndex: 0,
+    refused: { code: 'VIGIL_LIMIT_EXCEEDED', rule: 'not-transferred', message: 'listed only: this database format is recognised, not read, so its bytes are not fetched' },
+  });
+}
+
+// ---- SFTP --------------------------------------------------------------------------------------
+
+function sftpOpen(conn: Client): Promise<SFTPWrapper> {
+  return new Promise((resolve, reject) => conn.sftp((err, s) => (err ? reject(err) : resolve(s))));
+}
+
+function sftpStat(s: SFTPWrapper, path: string): Promise<Stats | null> {
+  return new Promise((resolve) => s.stat(path, (err, st) => resolve(err ? null : st)));
+}
+
+function sftpReaddir(s: SFTPWrapper, path: string): Promise<string[] | null> {
+  return new Promise((resolve) => s.readdir(path, (err, list) => resolve(err ? null : list.map((e) => e.filename))));
+}
+
+/** Reads a file to its end (proc files report size 0), refusing past `max` bytes; null when unreadable. */
+async function sftpRead(s: SFTPWrapper, path: string, max: number): Promise<Buffer | 'too-large' | null> {
+  const handle = await new Promise<Buffer | null>((resolve) => s.open(path, 'r', (err, h) => resolve(err ? null : h)));
+  if (!handle) return null;
+  try {
+    const chunks: Buffer[] = [];
+    let pos = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(64 * 1024);
+      const n = await new Promise<number>((resolve, reject) => s.read(handle, buf, 0, buf.length, pos, (err, got) => (err ? reject(err) : resolve(got))));
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+      pos += n;
+      if (pos > max) return 'too-large';
+    }
+    return Buffer.concat(chunks);
+  } catch {
+    return null;
+  } finally {
+    s.close(handle, () => undefined);
+  }
+}
+
+async function sftpSnapshot(conn: Client, ref: string, c: Collected, limits: SshLimits, out: ReturnType<typeof parseScriptOutput>, shellError: string | undefined): Promise<void> {
+  let s: SFTPWrapper;
+  try {
+    s = await sftpOpen(conn);
+  } catch (err) {
+    throw new VigilError('VIGIL_NETWORK', `${ref}: cannot read the host: ${shellError ?? 'the host has no tar'}, and SFTP is not available (${(err as Error).message})`, { input: ref, rule: 'remote-command', cause: err });
+  }
+  try {
+    // which files exist: the script's list when it ran, else stat and readdir
+    let paths: string[];
+    if (out.files) paths = out.files.map((p) => normalizeEntryName(p)).flatMap((n) => (n.ok && isWantedPath(n.path) ? [n.path] : []));
+    else {
+      paths = [];
+      for (const p of HOST_FILES) if ((await sftpStat(s, '/' + p))?.isFile()) paths.push(p);
+      for (const { dir } of HOST_DIRS) {
+        for (const name of (await sftpReaddir(s, '/' + dir)) ?? []) {
+          const p = `${dir}/${name}`;
+          if (!name.includes('/') && isWantedPath(p)) paths.push(p);
+        }
+      }
+      for (const p of LISTED_ONLY) {
+        const st = await sftpStat(s, '/' + p);
+        if (st?.isFile()) out.listed.push({ path: p, size: st.size });
+      }
+    }
+    if (paths.length > limits.maxEntries) {
+      c.log.add(paths[limits.maxEntries], 'too-many-entries', `${ref}: more than ${limits.maxEntries} files; the rest ignored`);
+      paths = paths.slice(0, limits.maxEntries);
+    }
+    paths.sort();
+    let next = 0;
+    let stop = false;
+    const worker = async () => {
+      while (!stop && next < paths.length) {
+        const p = paths[next++];
+        const data = await sftpRead(s, '/' + p, limits.maxFileBytes);
+        if (data === null) {
+          c.log.add(p, 'remote-read-error', `${ref}: ${p} could not be read over SFTP`);
+          continue;
+        }
+        if (data === 'too-large') {
+          const st = await sftpStat(s, '/' + p);
+          c.log.add(p, 'file-too-large', `${p}: over the ${limits.maxFileBytes}-byte limit; listed, not read`);
+          await put(c, p, { kind: 'file', size: st?.size ?? limits.maxFileBytes + 1, mode: 0o100644, layerIndex: 0, refused: { code: 'VIGIL_LIMIT_EXCEEDED', rule: 'file-too-large', message: `over the ${limits.maxFileBytes}-byte file limit` } });
+          continue;
+        }
+        if (c.bytes + data.length > limits.maxTotalBytes) {
+          c.log.add(p, 'total-too-large', `${ref}: more than ${limits.maxTotalBytes} bytes read; the rest ignored`);
+          stop = true;
+          return;
+        }
+        c.bytes += data.length;
+        await put(c, p, { kind: 'file', size: data.length, mode: 0o100644, layerIndex: 0, content: { where: 'memory', data, refs: 1 } });
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    for (const l of out.listed) await putListed(c, l.path, l.size);
+    // socket tables, when the script could not print them
+    if (!out.ran) {
+      for (const proto of ['tcp', 'tcp6', 'udp', 'udp6']) {
+        const t = await sftpRead(s, `/proc/net/${proto}`, limits.maxTextBytes);
+        if (Buffer.isBuffer(t)) out.net.set(proto, t.toString('utf8'));
+      }
+    }
+  } finally {
+    s.end();
+  }
+}

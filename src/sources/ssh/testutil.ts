@@ -1,0 +1,153 @@
+/**
+ * A real OpenSSH server for tests: a private sshd (its own config, host key, authorized key, port)
+ * started as a child process and stopped by its pid. Needs root (sshd's privilege separation) and
+ * /usr/sbin/sshd; `sshdUnavailable()` says why a test must skip.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const SSHD = '/usr/sbin/sshd';
+
+export interface TestSshd {
+  host: string;
+  port: number;
+  username: string;
+  /** OpenSSH private key the server accepts */
+  clientKey: string;
+  /** a key the server does not accept */
+  otherKey: string;
+  /** "SHA256:…" of the server's host key, from ssh-keygen -l */
+  hostKeyFingerprint: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Why sshd tests cannot run here, or null. */
+export function sshdUnavailable(): string | null {
+  if (!existsSync(SSHD)) return `${SSHD} is absent (apt-get install openssh-server)`;
+  if (process.getuid?.() !== 0) return 'sshd needs root for privilege separation and for logging in as root';
+  return null;
+}
+
+async function keygen(file: string): Promise<void> {
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'vigil-test', '-f', file]);
+}
+
+/** A port free on 127.0.0.1 right now (sshd has no "port 0"). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = createConnection({ host: '127.0.0.1', port });
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
+
+/** Starts sshd on a free 127.0.0.1 port; `chroot` makes every session run inside that directory. */
+export async function startSshd(opts: { chroot?: string } = {}): Promise<TestSshd> {
+  const dir = await mkdtemp(join(tmpdir(), 'vigil-sshd-'));
+  try {
+    await keygen(join(dir, 'host_key'));
+    await keygen(join(dir, 'client_key'));
+    await keygen(join(dir, 'other_key'));
+    await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'client_key.pub')));
+    const { stdout } = await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'host_key.pub')]);
+    const hostKeyFingerprint = stdout.split(/\s+/)[1];
+    await mkdir('/run/sshd', { recursive: true });
+    for (let attempt = 0; ; attempt++) {
+      const port = await freePort();
+      const cfg = [
+        `Port ${port}`,
+        'ListenAddress 127.0.0.1',
+        `HostKey ${join(dir, 'host_key')}`,
+        `PidFile ${join(dir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+        'UsePAM no',
+        'StrictModes no',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'PermitRootLogin prohibit-password',
+        'Subsystem sftp internal-sftp',
+        'LogLevel ERROR',
+        ...(opts.chroot ? [`ChrootDirectory ${opts.chroot}`] : []),
+        '',
+      ].join('\n');
+      await writeFile(join(dir, 'sshd_config'), cfg);
+      const child: ChildProcess = spawn(SSHD, ['-f', join(dir, 'sshd_config'), '-D', '-e'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      let exited = false;
+      const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+      for (let i = 0; i < 200 && !exited && !(await canConnect(port)); i++) await new Promise((r) => setTimeout(r, 50));
+      if (exited || child.pid === undefined) {
+        if (attempt < 3 && /Address already in use/.test(stderr)) continue;
+        throw new Error(`sshd did not start: ${stderr.trim()}`);
+      }
+      const pid = child.pid;
+      return {
+        host: '127.0.0.1',
+        port,
+        username: 'root',
+        clientKey: await readFile(join(dir, 'client_key'), 'utf8'),
+        otherKey: await readFile(join(dir, 'other_key'), 'utf8'),
+        hostKeyFingerprint,
+        pid,
+        async stop() {
+          if (!exited) {
+            process.kill(pid, 'SIGTERM');
+            await exit;
+          }
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    }
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/**
+ * A read-only bind mount of `source` at a fresh directory under /run (sshd's ChrootDirectory must
+ * be root-owned with no group/other-writable component, which rules out /tmp).
+ * @throws when mounting is not permitted (the caller skips)
+ */
+export async function readOnlyBind(source: string): Promise<{ path: string; unmount(): Promise<void> }> {
+  const path = await mkdtemp('/run/vigil-chroot-');
+  try {
+    await run('mount', ['--bind', source, path]);
+  } catch (err) {
+    await rmdir(path).catch(() => undefined);
+    throw err;
+  }
+  const unmount = async () => {
+    await run('umount', [path]).catch(() => run('umount', ['-l', path]));
+    await rmdir(path);
+  };
+  try {
+    await run('mount', ['-o', 'remount,bind,ro', path]);
+  } catch (err) {
+    await unmount();
+    throw err;
+  }
+  return { path, unmount };
+}

@@ -1,0 +1,50 @@
+/**
+ * Table types of the continuous engine (src/engine): what the user registered to be watched
+ * (registries, hosts, code repositories, functions, root filesystems), uploaded bytes, and the
+ * engine's own markers. The engine also adds columns to `resources` (see schema-findings.ts).
+ */
+
+export interface TargetTable {
+  id: string;
+  account_id: string;
+  /** registry | host | repository | function | rootfs */
+  kind: string;
+  /** unique per (account, kind): a registry host[:port], a host name, a repository URL + branch, a function name, a path */
+  name: string;
+  /** JSON: the kind's settings (engine/targets.ts), credentials included — never returned by the API */
+  config: string;
+  /** JSON: what discovery last saw (registry tags → digests, the last commit, the last function version, …) */
+  state: string;
+  /** ENABLED | DISABLED */
+  status: string;
+  /** next time the scheduler polls or rescans it */
+  next_poll_at: string | null;
+  last_polled_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Uploaded bytes (function code and layers), content-addressed, in the database so every worker reaches them. */
+export interface BlobTable {
+  /** "sha256:<hex>" of data */
+  digest: string;
+  account_id: string;
+  media_type: string;
+  size: number;
+  data: Buffer;
+  created_at: string;
+}
+
+/** One-row markers of the engine ("rematched_change_set" → the last change set id rematched). */
+export interface EngineStateTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+export interface EngineTables {
+  targets: TargetTable;
+  blobs: BlobTable;
+  engine_state: EngineStateTable;
+}

@@ -1,0 +1,199 @@
+/**
+ * The continuous engine end to end, on real parts, with the server on SQLite and on PostgreSQL:
+ * `vigil server` as a child process, a real docker-registry with push notifications pointed at
+ * it, skopeo pushing the real images built by ../shared/tools/build-targets.sh, and real
+ * advisories from ../shared/vulndata. No call triggers a scan: the registry's notification does.
+ *
+ * 1. pushing bullseye-app makes its findings appear (lodash, Django, …)
+ * 2. importing a newer advisory data set (one new record) adds the finding to the resource through
+ *    a rematch, without a rescan
+ * 3. a suppression rule hides the Django findings, and still hides them after a rescan
+ * 4. moving the tag to the plain bullseye image closes the old digest's findings
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { skopeoCopy, startRegistry, which, type RegistryProcess } from '../src/sources/registry/testutil.ts';
+import type { Store } from '../src/store/index.ts';
+import { dialects, type TestStore } from './helpers/stores.ts';
+import { ROOT, startServer, VIGIL, waitFor, type ServerProcess } from './helpers/server.ts';
+
+const run = promisify(execFile);
+const TARGETS = join(ROOT, '.cache', 'targets');
+const VULNDATA = join(ROOT, '..', 'shared', 'vulndata');
+
+async function vigilCli(home: string, db: string, args: string[]) {
+  return run(process.execPath, [VIGIL, '--home', home, '--db', db, ...args], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, VIGIL_LOG_LEVEL: 'error' } });
+}
+
+async function findingsOf(store: Store, resourceId: string) {
+  return store.db.selectFrom('findings').select(['id', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'status', 'suppressed_by'])
+    .where('resource_id', '=', resourceId).execute();
+}
+
+async function scansOf(store: Store, resourceId: string): Promise<number> {
+  const r = await store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('type', '=', 'scan.completed').where('resource_id', '=', resourceId).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+const NEW_ADVISORY = {
+  schema_version: '1.6.0',
+  id: 'VIGIL-E2E-2026-0001',
+  modified: '2026-11-20T00:00:00Z',
+  published: '2026-11-20T00:00:00Z',
+  summary: 'a newer advisory for minimist, imported while the server runs',
+  affected: [{ package: { ecosystem: 'npm', name: 'minimist' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.2.6' }] }] }],
+  database_specific: { severity: 'HIGH' },
+};
+
+const needs = async (): Promise<string | undefined> => {
+  if (!existsSync(join(TARGETS, 'oci', 'index.json'))) return `needs the targets: bash ../shared/tools/build-targets.sh ${TARGETS} bullseye bookworm`;
+  if (!existsSync(VULNDATA)) return 'needs ../shared/vulndata';
+  if (!(await which('docker-registry', 'registry'))) return 'needs docker-registry (apt-get install docker-registry)';
+  if (!(await which('skopeo'))) return 'needs skopeo';
+  return undefined;
+};
+const missing = await needs();
+
+for (const [dialect, open] of dialects) {
+  describe(`engine end to end (${dialect})`, { skip: missing, concurrency: false }, () => {
+    let ts: TestStore;
+    let home: string;
+    let server: ServerProcess;
+    let registry: (RegistryProcess & { targetId: string }) | undefined;
+    let regDir: string;
+    let registryId: string;
+    let appResource: string;
+
+    before(async () => {
+      ts = await open();
+      home = await mkdtemp(join(tmpdir(), 'vigil-e2e-'));
+      regDir = await mkdtemp(join(tmpdir(), 'vigil-e2e-reg-'));
+      await vigilCli(home, ts.url, ['db', 'import', join(VULNDATA, 'PyPI', 'all.zip'), join(VULNDATA, 'native', 'nodejs-security-wg', 'all.zip')]);
+      server = await startServer({ home, db: ts.url, args: ['--tick', '1'] });
+      assert.ok(server.key, server.output());
+    });
+
+    after(async () => {
+      await registry?.stop();
+      const code = await server?.stop();
+      if (code !== 0) console.log(server?.output());
+      await ts?.cleanup();
+      await rm(home, { recursive: true, force: true });
+      await rm(regDir, { recursive: true, force: true });
+    });
+
+    test('a push to the registry makes findings appear with no further call', async () => {
+      registry = await startRegistryWithNotifications(regDir, server);
+      registryId = registry.targetId;
+      await skopeoCopy(`oci:${join(TARGETS, 'oci')}:bullseye-app`, `docker://${registry.host}/app:latest`);
+      const resource = await waitFor('an image resource with findings', async () => {
+        const r = await ts.store.db.selectFrom('resources').selectAll().where('target_id', '=', registryId).where('type', '=', 'image').executeTakeFirst();
+        if (!r || r.coverage_reason !== 'SUCCESSFUL') return null;
+        return (await findingsOf(ts.store, r.id)).length > 0 ? r : null;
+      });
+      appResource = resource.id;
+      assert.equal(resource.name, `${registry.host}/app`);
+      assert.deepEqual(JSON.parse(resource.tags), ['latest']);
+      assert.equal(resource.coverage_status, 'ACTIVE');
+      const fs = await findingsOf(ts.store, resource.id);
+      assert.ok(fs.some((f) => f.package_ecosystem === 'npm' && f.package_name === 'lodash'), 'lodash findings');
+      assert.ok(fs.filter((f) => f.package_ecosystem === 'PyPI' && f.package_name === 'django').length > 10, 'Django findings');
+      assert.ok(fs.every((f) => f.status === 'ACTIVE'));
+      // the API shows the same
+      const page = await server.api('GET', `/v1/findings?resourceId=${resource.id}&limit=500`);
+      assert.equal(page.status, 200, JSON.stringify(page.body));
+      assert.equal(page.body.items.length, fs.length);
+      const view = await server.api('GET', `/v1/registries/${registryId}`);
+      assert.equal(view.body.resources.length, 1);
+      assert.equal(view.body.config.notificationToken, true, 'the token is never shown again');
+    });
+
+    test('a newer advisory data set reaches the resource by rematch, without a rescan', async () => {
+      assert.ok(appResource);
+      const scansBefore = await scansOf(ts.store, appResource);
+      assert.ok(!(await findingsOf(ts.store, appResource)).some((f) => f.advisory_id === NEW_ADVISORY.id));
+      const dir = join(home, 'newer');
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, `${NEW_ADVISORY.id}.json`), JSON.stringify(NEW_ADVISORY));
+      await vigilCli(home, ts.url, ['db', 'import', dir]);
+      const hit = await waitFor('the new advisory on the resource', async () => (await findingsOf(ts.store, appResource)).find((f) => f.advisory_id === NEW_ADVISORY.id), 60_000);
+      assert.equal(hit.package_name, 'minimist');
+      assert.equal(hit.status, 'ACTIVE');
+      assert.equal(await scansOf(ts.store, appResource), scansBefore, 'no rescan happened');
+      const marker = await ts.store.db.selectFrom('engine_state').select('value').where('key', '=', 'rematched_change_set').executeTakeFirstOrThrow();
+      const last = await ts.store.db.selectFrom('change_sets').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow();
+      assert.equal(Number(marker.value), Number(last.id));
+      const affected = await server.api('GET', `/v1/vulnerabilities/${NEW_ADVISORY.id}/resources`);
+      assert.equal(affected.status, 200, JSON.stringify(affected.body));
+      assert.deepEqual(affected.body.items.map((r: { resource: { id: string } }) => r.resource.id), [appResource]);
+    });
+
+    test('a suppression rule hides what it matches, also after a rescan', async () => {
+      const rule = await server.api('POST', '/v1/suppression-rules', { name: 'django accepted', reason: 'not exposed; upgrade planned', criteria: { packages: [{ ecosystem: 'PyPI', name: 'django' }] } });
+      assert.equal(rule.status, 201, JSON.stringify(rule.body));
+      const check = async () => {
+        const fs = await findingsOf(ts.store, appResource);
+        const django = fs.filter((f) => f.package_name === 'django');
+        assert.ok(django.length > 10);
+        assert.ok(django.every((f) => f.status === 'SUPPRESSED' && f.suppressed_by === rule.body.rule.id), 'Django suppressed');
+        assert.ok(fs.filter((f) => f.package_name !== 'django').every((f) => f.status === 'ACTIVE'), 'others active');
+      };
+      await check();
+      const scansBefore = await scansOf(ts.store, appResource);
+      const queued = await server.api('POST', `/v1/resources/${appResource}/scan`);
+      assert.equal(queued.status, 202, JSON.stringify(queued.body));
+      await waitFor('the rescan', async () => (await scansOf(ts.store, appResource)) > scansBefore);
+      await check();
+    });
+
+    test("moving the tag to a fixed image closes the old digest's findings", async () => {
+      await skopeoCopy(`oci:${join(TARGETS, 'oci')}:bullseye`, `docker://${registry!.host}/app:latest`);
+      const old = await waitFor('the old digest to be untagged', async () => {
+        const r = await ts.store.db.selectFrom('resources').selectAll().where('id', '=', appResource).executeTakeFirstOrThrow();
+        return r.coverage_reason === 'IMAGE_UNTAGGED' ? r : null;
+      });
+      assert.equal(old.coverage_status, 'INACTIVE');
+      assert.deepEqual(JSON.parse(old.tags), []);
+      const fs = await findingsOf(ts.store, appResource);
+      assert.ok(fs.length > 0 && fs.every((f) => f.status === 'CLOSED'), 'every finding of the old digest closed');
+      const fresh = await waitFor('the new digest scanned', async () => {
+        const r = await ts.store.db.selectFrom('resources').selectAll().where('target_id', '=', registryId).where('id', '!=', appResource).executeTakeFirst();
+        return r?.coverage_reason === 'SUCCESSFUL' ? r : null;
+      });
+      assert.deepEqual(JSON.parse(fresh.tags), ['latest']);
+      const closedEvents = await ts.store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('type', '=', 'finding.closed').where('resource_id', '=', appResource).executeTakeFirstOrThrow();
+      assert.ok(Number(closedEvents.n) >= fs.length);
+    });
+  });
+}
+
+/** Registers the registry target, then starts docker-registry with notifications to it. */
+async function startRegistryWithNotifications(dir: string, server: ServerProcess): Promise<RegistryProcess & { targetId: string }> {
+  const binary = (await which('docker-registry', 'registry'))!;
+  const { freePort } = await import('../src/sources/registry/testutil.ts');
+  // the registry reads its configuration once, so the target (and its id and token) comes first
+  const port = await freePort();
+  const created = await server.api('POST', '/v1/registries', { config: { url: `http://127.0.0.1:${port}`, pollSeconds: 0 } });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id as string;
+  const token = created.body.secrets.notificationToken as string;
+  const yaml = `notifications:
+  endpoints:
+    - name: vigil
+      url: ${server.url}/v1/registries/${id}/notifications
+      headers:
+        Authorization: [Bearer ${token}]
+      timeout: 2s
+      threshold: 5
+      backoff: 1s
+      ignoredmediatypes: [application/octet-stream]
+`;
+  const reg = await startRegistry(binary, dir, undefined, yaml, port);
+  return Object.assign(reg, { targetId: id });
+}

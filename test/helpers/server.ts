@@ -1,0 +1,85 @@
+/**
+ * `vigil server` as a child process for end-to-end tests: started on 127.0.0.1:0 with its own home,
+ * its bootstrap admin key and address read from stdout; stopped with SIGTERM (or killed with -9).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const VIGIL = join(ROOT, 'bin', 'vigil.js');
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  /** the bootstrap admin key (first start only) */
+  key: string | null;
+  output(): string;
+  api<T = any>(method: string, path: string, body?: unknown, opts?: { key?: string; headers?: Record<string, string>; raw?: Buffer | string }): Promise<{ status: number; body: T }>;
+  stop(): Promise<number | null>;
+  kill9(): Promise<void>;
+}
+
+export async function startServer(opts: { home: string; db: string; args?: string[]; env?: NodeJS.ProcessEnv; key?: string }): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [VIGIL, '--home', opts.home, '--db', opts.db, 'server', '--listen', '127.0.0.1:0', ...(opts.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, VIGIL_LOG_LEVEL: process.env.VIGIL_TEST_LOG_LEVEL ?? 'warn', ...opts.env },
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let alive = true;
+  void exited.then(() => (alive = false));
+  const deadline = Date.now() + 60_000;
+  let url = '';
+  while (!url) {
+    const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
+    if (m) url = m[1];
+    else {
+      if (!alive) throw new Error(`vigil server exited at start:\n${out}`);
+      if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`vigil server did not start:\n${out}`); }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const key = /Admin API key[^\n]*\n(vgl_\S+)/.exec(out)?.[1] ?? null;
+  const useKey = opts.key ?? key;
+  return {
+    child, url, key, output: () => out,
+    async api(method, path, body, o = {}) {
+      const headers: Record<string, string> = { ...(o.headers ?? {}) };
+      const k = o.key ?? useKey;
+      if (k && !headers.authorization) headers.authorization = `Bearer ${k}`;
+      let payload: string | Buffer | undefined = o.raw;
+      if (body !== undefined) { payload = JSON.stringify(body); headers['content-type'] ??= 'application/json'; }
+      const res = await fetch(`${url}${path}`, { method, headers, body: payload as BodyInit | undefined });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+      return { status: res.status, body: parsed as any };
+    },
+    async stop() {
+      if (!alive) return exited;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(t);
+      return code;
+    },
+    async kill9() {
+      if (!alive) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Polls `f` until it returns a truthy value (or the deadline passes: throws with `what`). */
+export async function waitFor<T>(what: string, f: () => Promise<T | undefined | null | false>, timeoutMs = 180_000, everyMs = 300): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
