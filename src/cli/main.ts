@@ -8,6 +8,7 @@ import { VigilError } from '../model/errors.ts';
 import { loadDbHelpDetails, registerDbCommands } from './db.ts';
 import { registerScanCommands } from './scan.ts';
 import { registerServerCommands, registerWorkerCommand } from './server.ts';
+import { registerAgentCommand } from './agent.ts';
 import { EXIT } from './exit.ts';
 
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerScanCommands(program);
   registerServerCommands(program);
   registerWorkerCommand(program);
+  registerAgentCommand(program);
   return program;
 }
 

@@ -16,8 +16,8 @@
  */
 import { normalizePackageName, type Inventory, type OsvRecord, type Package } from '../model/index.ts';
 import {
-  compileAffected, evaluateCompiled, isClean, locate, rankUniverse,
-  type CompiledAffected, type EvaluateOptions, type Located, type MatchDetail, type ParseCache, type ParsedSlot, type Universe, type Verdict,
+  compileAffected, evaluateCompiled, findHit, isClean, locate, matchDetail, rankUniverse,
+  type CompiledAffected, type EvaluateOptions, type Located, type MatchDetail, type ParseCache, type ParsedSlot, type SharedHit, type Universe,
 } from './ranges.ts';
 import { packageKey, searchOf, targetOf, isOsEcosystem, type Target } from './targets.ts';
 import { PackedCursor, packGroup, type PackedGroup } from './packed.ts';
@@ -65,13 +65,20 @@ interface FixCandidate {
   dirty?: Set<string>;
 }
 
-/** Compiles the entries of `records` that name (ecosystem, name) exactly. */
+/** Record id order (UTF-16 code units). */
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * Compiles the entries of `records` that name (ecosystem, name) exactly. The entries are in record
+ * id order (a record's own entries in their order), so that matching emits its matches and unknown
+ * verdicts already sorted; of records sharing an id, the first one given counts.
+ */
 export function buildGroup(ecosystem: string, name: string, records: Iterable<OsvRecord>, cache?: ParseCache): AffectedGroup {
   const norm = normalizePackageName(ecosystem, name);
   const entries: AffectedGroup['entries'] = [];
   const withdrawn: string[] = [];
   const seen = new Set<string>();
-  for (const record of records) {
+  for (const record of [...records].sort(byId)) {
     if (seen.has(record.id)) continue;
     seen.add(record.id);
     if (record.withdrawn) {
@@ -275,7 +282,6 @@ export function matchInGroup(
 
 /** one cursor for every package: matching is synchronous */
 const cursor = new PackedCursor();
-const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
  * {@link matchInGroup}, but undefined (and nothing allocated) when the package has no match and no
@@ -295,7 +301,7 @@ function matchPackage(
   cursor.reset(packed, version, cache);
   const next = packed.next;
   let at: Located | undefined; // built for the first entry that is not clean
-  let evalOpts: EvaluateOptions | undefined;
+  let searched: MatchDetail['searched'] | undefined;
   let matches: Match[] | undefined;
   let unknown: UnknownMatch[] | undefined;
   // one verdict per record (a record's entries are consecutive in the group): a hit in any of its
@@ -306,7 +312,9 @@ function matchPackage(
   let evaluations = 0;
   for (let i = 0; i < n;) {
     const end = next[i];
-    let best: Verdict | undefined; // an affected or unknown verdict
+    let hit: SharedHit | undefined;
+    let hitAt = -1;
+    let unknownReason: string | undefined; // the first unknown verdict of the record
     for (let j = i; j < end; j++) {
       evaluations++;
       const test = cursor.test(j);
@@ -314,27 +322,32 @@ function matchPackage(
       const c = entries[j].compiled;
       at ??= locate(version, group.universes, cache);
       if (test === 2 && isClean(c, at)) continue;
-      // one `searched` object for every match of the package
-      evalOpts ??= { name: target.name, searched: { ecosystem: c.ecosystem, name: target.name, version } };
-      const v = evaluateCompiled(c, at, evalOpts);
-      if ('affected' in v) {
-        if (v.affected) {
-          best = v;
+      if (c.status !== 'not-affected') {
+        const h = findHit(c, at);
+        if (h && c.status !== 'undetermined') {
+          hit = h;
+          hitAt = j;
           break;
         }
-      } else if (!best) best = v;
+      }
+      if (unknownReason === undefined) {
+        const v = evaluateCompiled(c, at);
+        if ('unknown' in v) unknownReason = v.unknown;
+      }
     }
     const first = i;
     i = end;
-    if (!best) continue;
-    const record = entries[first].record;
-    if ('unknown' in best) {
-      (unknown ??= []).push({ id: record.id, reason: best.unknown });
-    } else if (best.affected) {
-      if (opts.hideUnfixed && !best.detail.fixAvailable && best.detail.status && isOsEcosystem(target.ecosystem)) continue;
-      const m: Match = { type: record.id.startsWith('MAL-') ? 'malicious' : 'vulnerability', id: record.id, aliases: record.aliases ?? [], detail: best.detail };
+    if (hit) {
+      const c = entries[hitAt].compiled;
+      if (opts.hideUnfixed && hit.fixedBy === null && c.status && isOsEcosystem(target.ecosystem)) continue;
+      const record = entries[first].record;
+      // one `searched` object for every match of the package
+      searched ??= { ecosystem: c.ecosystem, name: target.name, version };
+      const m: Match = { type: record.id.startsWith('MAL-') ? 'malicious' : 'vulnerability', id: record.id, aliases: record.aliases ?? [], detail: matchDetail(c, hit, searched) };
       if (record.summary) m.summary = record.summary;
       (matches ??= []).push(m);
+    } else if (unknownReason !== undefined) {
+      (unknown ??= []).push({ id: entries[first].record.id, reason: unknownReason });
     }
   }
   if (counter) counter.evaluations += evaluations;
@@ -345,8 +358,7 @@ function matchPackage(
     matches: matches ?? [],
     unknown: unknown ?? [],
   };
-  if (report.matches.length > 1) report.matches.sort(byId);
-  if (report.unknown.length > 1) report.unknown.sort(byId);
+  // a group's records are in id order (see buildGroup): so are its matches and unknown verdicts
   if (report.matches.length > 0 && opts.fixGuidance !== false) report.fix = fixGuidance(group, at!, report.matches);
   return report;
 }

@@ -83,10 +83,10 @@ interface CompiledRange {
   evRank?: Int32Array;
   evKind?: Uint8Array;
   limRank?: Int32Array;
-  /** the hit a walk opened at event i gives (built on first use; the `hit` object is shared by every match of the interval) */
-  hits?: ({ events: OsvEvent[]; fixedBy: string | null; hit: MatchHit } | undefined)[];
+  /** the hit a walk opened at event i gives (built on first use; shared by every match of the interval) */
+  hits?: (SharedHit | undefined)[];
   /** the hit of an all-versions range (built on first use) */
-  allHit?: OsvEvent[];
+  allHit?: SharedHit;
 }
 
 interface Listed {
@@ -113,6 +113,19 @@ export interface CompiledAffected {
   /** set by {@link rankUniverse}: rank → listed version, and the fixed versions in version order */
   listedByRank?: Map<number, string>;
   fixedSorted?: string[];
+  /** hits of installed versions spelled exactly like a listed version, by that string (built on first use) */
+  listedHits?: Map<string, SharedHit>;
+}
+
+/**
+ * What hit, in which scheme, and the fixed version closing it: the part of a match's explanation
+ * that depends only on the entry and the interval (or listed version) the installed version is in.
+ * Shared by every match of that interval: treat it as read-only.
+ */
+export interface SharedHit {
+  hit: MatchHit;
+  scheme: string;
+  fixedBy: string | null;
 }
 
 /** The beginning of time in OSV ranges: "0" (all ecosystems) and "0.0.0-0" (crates.io, SemVer). */
@@ -140,7 +153,7 @@ export function compileAffected(record: string, affected: OsvAffected, ecosystem
   const out: CompiledAffected = {
     record, ecosystem, name: affected.package?.name ?? '', affected, schemeId,
     listedExact: new Set(affected.versions ?? []), listed: [], ranges: [], skipped: [], status, fixedBounds: [],
-    listedByRank: undefined, fixedSorted: undefined,
+    listedByRank: undefined, fixedSorted: undefined, listedHits: undefined,
   };
   if (schemeId) {
     const scheme = SCHEMES[schemeId];
@@ -434,79 +447,107 @@ export function isClean(c: CompiledAffected, at: Located, useVersions = true): b
 }
 
 /**
+ * The hit of a compiled entry for a located version, found as {@link evaluateCompiled} finds it
+ * (`versions[]` first, exact string then scheme equality, then the ranges in order), or undefined
+ * when nothing hits (the verdict is then "not affected" or unknown). Allocates nothing for a hit
+ * in a range or on an exactly spelled listed version: those are shared per interval / listed
+ * version. Ignores `database_specific.status` (see {@link evaluateCompiled}).
+ */
+export function findHit(c: CompiledAffected, at: Located, useVersions = true): SharedHit | undefined {
+  if (useVersions) {
+    if (c.listedExact.size > 0 && c.listedExact.has(at.raw)) {
+      const hits = (c.listedHits ??= new Map());
+      let h = hits.get(at.raw);
+      if (!h) {
+        // the fix depends on the installed version's ranks, which the exact spelling determines
+        h = { hit: { by: 'versions', version: at.raw }, scheme: c.schemeId ?? 'exact', fixedBy: fixForListed(c, at) };
+        hits.set(at.raw, h);
+      }
+      return h;
+    }
+    if (c.listed.length > 0 && c.schemeId) {
+      const r = at.rank(c.schemeId);
+      if (typeof r !== 'string') {
+        const l = c.listedByRank ? c.listedByRank.get(r) : c.listed.find((x) => x.rank === r)?.value;
+        if (l !== undefined) return { hit: { by: 'versions', version: l }, scheme: c.schemeId, fixedBy: fixForListed(c, at) };
+      }
+    }
+  }
+  const ranges = c.ranges;
+  for (let i = 0; i < ranges.length; i++) {
+    const range = ranges[i];
+    if (range.error !== undefined) continue;
+    if (range.allVersions) {
+      return (range.allHit ??= {
+        hit: { by: 'range', range: range.index, type: range.type, events: range.events.map(toEvent) },
+        scheme: range.schemeId,
+        fixedBy: null,
+      });
+    }
+    const r = at.rank(range.schemeId);
+    if (typeof r === 'string') continue;
+    const w = walk(range, r);
+    if (w) return w;
+  }
+  return undefined;
+}
+
+/** Why no hit is not "not affected": the unparseable installed version or bounds, when any (as {@link evaluateCompiled} reports them). */
+function unknownReasons(c: CompiledAffected, at: Located, useVersions: boolean): string | undefined {
+  let unknown: string[] | undefined;
+  if (useVersions && !c.listedExact.has(at.raw) && c.listed.length > 0 && c.schemeId) {
+    const r = at.rank(c.schemeId);
+    if (typeof r === 'string') (unknown ??= []).push(r);
+  }
+  for (const range of c.ranges) {
+    if (range.error) {
+      (unknown ??= []).push(range.error);
+      continue;
+    }
+    if (range.allVersions) continue;
+    const r = at.rank(range.schemeId);
+    if (typeof r === 'string') (unknown ??= []).push(r);
+  }
+  return unknown && [...new Set(unknown)].join('; ');
+}
+
+/** The explanation of a hit of entry `c` (see {@link findHit}) for the package `searched`. */
+export function matchDetail(c: CompiledAffected, h: SharedHit, searched: { ecosystem: string; name: string; version: string }): MatchDetail {
+  const detail: MatchDetail = {
+    record: c.record,
+    searched,
+    scheme: h.scheme,
+    hit: h.hit,
+    fixed: c.fixedSorted ?? [...new Set(c.fixedBounds.map((b) => b.value))],
+    fixedBy: h.fixedBy,
+    fixAvailable: h.fixedBy !== null,
+  };
+  if (c.status) detail.status = c.status;
+  if (c.skipped.length) detail.skipped = c.skipped;
+  return detail;
+}
+
+/** The verdict of an entry whose status is "undetermined" and that would otherwise hit. */
+export function undeterminedReason(c: CompiledAffected): string {
+  return `${c.record}: the distribution's tracker marks ${c.name} as "undetermined" for this release`;
+}
+
+/**
  * OSV evaluation of one compiled entry for one located version: `versions[]` first (exact string,
  * then scheme equality), then each ECOSYSTEM/SEMVER range walked in version order. A hit wins over
  * an unknown range; no hit with any unknown range (or an unparseable installed version) is unknown.
  */
 export function evaluateCompiled(c: CompiledAffected, at: Located, opts: EvaluateOptions = {}): Verdict {
   if (c.status === 'not-affected') return { affected: false };
-  let hit: MatchHit | undefined;
-  let scheme = '';
-  let fixedBy: string | null = null;
-  let unknown: string[] | undefined;
-  if (opts.useVersions !== false) {
-    if (c.listedExact.has(at.raw)) {
-      hit = { by: 'versions', version: at.raw };
-      scheme = c.schemeId ?? 'exact';
-    } else if (c.listed.length > 0 && c.schemeId) {
-      const r = at.rank(c.schemeId);
-      if (typeof r === 'string') (unknown ??= []).push(r);
-      else {
-        const l = c.listedByRank ? c.listedByRank.get(r) : c.listed.find((x) => x.rank === r)?.value;
-        if (l !== undefined) {
-          hit = { by: 'versions', version: l };
-          scheme = c.schemeId;
-        }
-      }
-    }
-  }
-  if (!hit) {
-    for (const range of c.ranges) {
-      if (range.error) {
-        (unknown ??= []).push(range.error);
-        continue;
-      }
-      if (range.allVersions) {
-        hit = { by: 'range', range: range.index, type: range.type, events: (range.allHit ??= range.events.map(toEvent)) };
-        scheme = range.schemeId;
-        break;
-      }
-      const r = at.rank(range.schemeId);
-      if (typeof r === 'string') {
-        (unknown ??= []).push(r);
-        continue;
-      }
-      const w = walk(range, r);
-      if (w) {
-        hit = w.hit;
-        scheme = range.schemeId;
-        fixedBy = w.fixedBy;
-        break;
-      }
-    }
-  }
-  if (!hit) {
-    if (unknown) return { unknown: [...new Set(unknown)].join('; ') };
+  const useVersions = opts.useVersions !== false;
+  const h = findHit(c, at, useVersions);
+  if (!h) {
+    const unknown = unknownReasons(c, at, useVersions);
+    if (unknown !== undefined) return { unknown };
     return c.skipped.length > 0 ? { affected: false, skipped: c.skipped } : { affected: false };
   }
-  if (c.status === 'undetermined') {
-    return { unknown: `${c.record}: the distribution's tracker marks ${c.name} as "undetermined" for this release` };
-  }
-  // fix: the closing fixed event of the hit range; for a list hit, the range that also covers the
-  // version, else the lowest fixed bound above it
-  if (hit.by === 'versions') fixedBy = fixForListed(c, at);
-  const detail: MatchDetail = {
-    record: c.record,
-    searched: opts.searched ?? { ecosystem: c.ecosystem, name: opts.name ?? c.name, version: at.raw },
-    scheme,
-    hit,
-    fixed: c.fixedSorted ?? [...new Set(c.fixedBounds.map((b) => b.value))],
-    fixedBy,
-    fixAvailable: fixedBy !== null,
-  };
-  if (c.status) detail.status = c.status;
-  if (c.skipped.length) detail.skipped = c.skipped;
-  return { affected: true, detail };
+  if (c.status === 'undetermined') return { unknown: undeterminedReason(c) };
+  return { affected: true, detail: matchDetail(c, h, opts.searched ?? { ecosystem: c.ecosystem, name: opts.name ?? c.name, version: at.raw }) };
 }
 
 function fixForListed(c: CompiledAffected, at: Located): string | null {
@@ -574,8 +615,8 @@ function walkIndex(range: CompiledRange, r: number): number {
   return open;
 }
 
-/** The bracketing events of the interval holding rank `r` (shared, built once per interval), or undefined. */
-function walk(range: CompiledRange, r: number): { events: OsvEvent[]; fixedBy: string | null; hit: MatchHit } | undefined {
+/** The hit of the interval holding rank `r` (shared, built once per interval), or undefined. */
+function walk(range: CompiledRange, r: number): SharedHit | undefined {
   const open = walkIndex(range, r);
   if (open < 0) return undefined;
   const hits = (range.hits ??= []);
@@ -591,9 +632,9 @@ function walk(range: CompiledRange, r: number): { events: OsvEvent[]; fixedBy: s
     }
     const events = close ? [toEvent(evs[open]), toEvent(close)] : [toEvent(evs[open])];
     h = hits[open] = {
-      events,
-      fixedBy: close?.kind === 'fixed' ? close.value : null,
       hit: { by: 'range', range: range.index, type: range.type, events },
+      scheme: range.schemeId,
+      fixedBy: close?.kind === 'fixed' ? close.value : null,
     };
   }
   return h;

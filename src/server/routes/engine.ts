@@ -82,7 +82,7 @@ export const AgentReport = z.strictObject({
   packages: z.array(z.object({
     ecosystem: z.string().min(1).max(100), name: z.string().min(1).max(500), version: z.string().max(300),
     purl: z.string().max(2000).optional(), sourceName: z.string().max(500).optional(), sourceVersion: z.string().max(300).optional(),
-    locations: z.array(z.object({ path: z.string().max(4000) }).passthrough()).max(100).optional(),
+    locations: z.array(z.string().max(4000)).max(1000).optional(),
     ownedBy: z.string().max(500).optional(), dev: z.boolean().optional(),
   }).passthrough()).max(200_000),
   listening: z.array(z.object({ protocol: z.string(), address: z.string(), port: z.number().int() }).passthrough()).max(100_000).optional(),

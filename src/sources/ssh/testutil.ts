@@ -62,8 +62,11 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-/** Starts sshd on a free 127.0.0.1 port; `chroot` makes every session run inside that directory. */
-export async function startSshd(opts: { chroot?: string } = {}): Promise<TestSshd> {
+/**
+ * Starts sshd on a free 127.0.0.1 port; `chroot` makes every session run inside that directory,
+ * `forceCommand` replaces whatever the client asks to run (a host that answers with its own bytes).
+ */
+export async function startSshd(opts: { chroot?: string; forceCommand?: string } = {}): Promise<TestSshd> {
   const dir = await mkdtemp(join(tmpdir(), 'vigil-sshd-'));
   try {
     await keygen(join(dir, 'host_key'));
@@ -89,6 +92,7 @@ export async function startSshd(opts: { chroot?: string } = {}): Promise<TestSsh
         'Subsystem sftp internal-sftp',
         'LogLevel ERROR',
         ...(opts.chroot ? [`ChrootDirectory ${opts.chroot}`] : []),
+        ...(opts.forceCommand ? [`ForceCommand ${opts.forceCommand}`] : []),
         '',
       ].join('\n');
       await writeFile(join(dir, 'sshd_config'), cfg);
