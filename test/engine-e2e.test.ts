@@ -69,17 +69,21 @@ for (const [dialect, open] of dialects) {
     let regDir: string;
     let registryId: string;
     let appResource: string;
+    const workers: { stop(): Promise<void>; output(): string }[] = [];
 
     before(async () => {
       ts = await open();
       home = await mkdtemp(join(tmpdir(), 'vigil-e2e-'));
       regDir = await mkdtemp(join(tmpdir(), 'vigil-e2e-reg-'));
       await vigilCli(home, ts.url, ['db', 'import', join(VULNDATA, 'PyPI', 'all.zip'), join(VULNDATA, 'native', 'nodejs-security-wg', 'all.zip')]);
-      server = await startServer({ home, db: ts.url, args: ['--tick', '1'] });
+      // scale-out on PostgreSQL: the API alone, and two `vigil worker` processes sharing its queue
+      server = await startServer({ home, db: ts.url, args: dialect === 'postgres' ? ['--no-engine'] : ['--tick', '1'] });
       assert.ok(server.key, server.output());
+      if (dialect === 'postgres') for (let i = 0; i < 2; i++) workers.push(await startWorker(home, ts.url));
     });
 
     after(async () => {
+      for (const w of workers) await w.stop();
       await registry?.stop();
       const code = await server?.stop();
       if (code !== 0) console.log(server?.output());
@@ -152,6 +156,18 @@ for (const [dialect, open] of dialects) {
       await check();
     });
 
+    if (dialect === 'postgres') {
+      test('two worker processes shared the work', async () => {
+        const logs = workers.map((w) => w.output());
+        assert.ok(logs.every((l) => /vigil worker running/.test(l)), logs.join('\n---\n'));
+        // the server ran with --no-engine: every scan ran in a worker, each exactly once
+        const finished = logs.join('\n').match(/"msg":"scan finished"/g) ?? [];
+        const scans = await ts.store.db.selectFrom('events').select(['resource_id']).where('type', '=', 'scan.completed').execute();
+        assert.equal(finished.length, scans.length, logs.join('\n---\n'));
+        assert.ok(!/scan finished/.test(server.output()));
+      });
+    }
+
     test("moving the tag to a fixed image closes the old digest's findings", async () => {
       await skopeoCopy(`oci:${join(TARGETS, 'oci')}:bullseye`, `docker://${registry!.host}/app:latest`);
       const old = await waitFor('the old digest to be untagged', async () => {
@@ -171,6 +187,28 @@ for (const [dialect, open] of dialects) {
       assert.ok(Number(closedEvents.n) >= fs.length);
     });
   });
+}
+
+/** `vigil worker` as a child process. */
+async function startWorker(home: string, db: string): Promise<{ stop(): Promise<void>; output(): string }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [VIGIL, '--home', home, '--db', db, 'worker', '--tick', '1'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VIGIL_LOG_LEVEL: 'info' } });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitFor('the worker to start', async () => /vigil worker running/.test(out) || child.exitCode !== null, 60_000, 100);
+  if (child.exitCode !== null) throw new Error(`vigil worker exited:\n${out}`);
+  return {
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
 }
 
 /** Registers the registry target, then starts docker-registry with notifications to it. */
