@@ -156,6 +156,40 @@ for (const [dialect, open] of dialects) {
       await check();
     });
 
+    test('a registry with credentials is discovered by polling its catalog', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'vigil-e2e-auth-'));
+      const { htpasswdFile } = await import('../src/sources/registry/testutil.ts');
+      let authed: RegistryProcess | undefined;
+      try {
+        await htpasswdFile(join(dir, 'htpasswd'), 'ci', 'pw-of-ci');
+        authed = await startRegistry((await which('docker-registry', 'registry'))!, dir, { htpasswd: join(dir, 'htpasswd') });
+        await skopeoCopy(`oci:${join(TARGETS, 'oci')}:bullseye-app`, `docker://${authed.host}/team/web:1.0`, { creds: 'ci:pw-of-ci' });
+        await skopeoCopy(`oci:${join(TARGETS, 'oci')}:bullseye`, `docker://${authed.host}/base:11`, { creds: 'ci:pw-of-ci' });
+        const wrong = await server.api('POST', '/v1/registries', { name: 'wrong-password', config: { url: `http://${authed.host}`, username: 'ci', password: 'nope', pollSeconds: 60 } });
+        assert.equal(wrong.status, 201);
+        const created = await server.api('POST', '/v1/registries', { config: { url: `http://${authed.host}`, username: 'ci', password: 'pw-of-ci', repositories: ['team/*'], pollSeconds: 60 } });
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        const r = await waitFor('the catalog poll to find and scan team/web', async () => {
+          const x = await ts.store.db.selectFrom('resources').selectAll().where('target_id', '=', created.body.id).executeTakeFirst();
+          return x?.coverage_reason === 'SUCCESSFUL' ? x : null;
+        });
+        assert.equal(r.name, `${authed.host}/team/web`);
+        assert.deepEqual(JSON.parse(r.tags), ['1.0']);
+        assert.ok((await findingsOf(ts.store, r.id)).some((f) => f.package_name === 'lodash'));
+        const all = await ts.store.db.selectFrom('resources').select('name').where('target_id', '=', created.body.id).execute();
+        assert.deepEqual(all.map((x) => x.name), [`${authed.host}/team/web`], 'base is outside the repository filter');
+        const failed = await waitFor('the wrong password to be reported', async () => {
+          const t = await server.api('GET', `/v1/registries/${wrong.body.id}`);
+          return t.body.lastError ? t.body : null;
+        });
+        assert.match(failed.lastError, /auth|401|denied|unauthorized/i);
+        assert.equal(failed.config.password, true);
+      } finally {
+        await authed?.stop();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
     if (dialect === 'postgres') {
       test('two worker processes shared the work', async () => {
         const logs = workers.map((w) => w.output());
