@@ -15,6 +15,7 @@ import type { ScanResult, ScanTarget } from '../model/scan.ts';
 import type { FileError, ScanFS } from '../sources/types.ts';
 import type { Store } from '../store/index.ts';
 import { packageLookup } from '../vulndb/query.ts';
+import { pauseAt } from './testpoint.ts';
 import { getTarget, registryPlainHttp, type FunctionConfig, type HostConfig, type RegistryConfig, type RootfsConfig, type Target } from './targets.ts';
 
 export const ENGINE_VERSION = '0.1.0';
@@ -49,7 +50,7 @@ export const COVERAGE = {
 } as const;
 
 /** Rules of errors that mean "could not reach it" rather than "it is broken". */
-const UNREACHABLE_RULES = new Set(['unreachable', 'timeout', 'auth-failed', 'host-key-mismatch', 'connection-failed', 'network', 'manifest-unknown', 'name-unknown', 'not-found', 'git-clone', 'git-fetch']);
+const UNREACHABLE_RULES = new Set(['unreachable', 'timeout', 'auth-failed', 'host-key-mismatch', 'handshake-failed', 'connection-lost', 'connection-failed', 'network', 'manifest-unknown', 'name-unknown', 'not-found', 'git-clone', 'git-fetch']);
 
 export async function accountSettings(store: Store, accountId: string): Promise<{ status: string; settings: ScanSettings } | null> {
   const a = await store.db.selectFrom('accounts').select(['status', 'scan_settings']).where('id', '=', accountId).executeTakeFirst();
@@ -80,6 +81,7 @@ export async function matchAndRecord(ctx: EngineContext, args: { accountId: stri
     target: args.collected.target, packages, errors: args.collected.errors, report, ctx: advisoryCtx,
     createdAt: now.toISOString(), version: ENGINE_VERSION,
   });
+  await pauseAt('scan-before-record'); // test only (testpoint.ts); a no-op otherwise
   return recordScan(store, { accountId: args.accountId, resource: args.resource, result, now });
 }
 

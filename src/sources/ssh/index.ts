@@ -301,10 +301,7 @@ function runScript(conn: Client, ref: string, script: string, nonce: string, c: 
       ch.on('exit', (c0: number | null) => {
         code = c0;
       });
-      const tarDone = readTar(ch, ref, nonce, c, limits).catch((e: Error) => {
-        c.log.add('(tar)', 'parse-error', `${ref}: ${e.message}`);
-        ch.close();
-      });
+      const tarDone = readTar(ch, ref, nonce, c, limits);
       ch.on('close', () => {
         tarDone.then(() => (tooMuch ? reject(tooMuch) : resolve({ stderr: Buffer.concat(errChunks).toString('utf8'), code })));
       });
@@ -316,7 +313,7 @@ function runScript(conn: Client, ref: string, script: string, nonce: string, c: 
 class Stop extends Error {}
 
 /** The channel's stdout as a ChunkSource for TarReader: noise before the marker skipped, bytes counted and capped. */
-function channelSource(ch: ClientChannel, ref: string, marker: Buffer, c: Collected, limits: SshLimits): { src: ChunkSource; found: () => Promise<boolean> } {
+function channelSource(ch: ClientChannel, ref: string, marker: Buffer, c: Collected, limits: SshLimits): { src: ChunkSource; found: () => Promise<boolean>; discard: () => void } {
   const it = (ch as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   let wire = 0;
   let pending: Buffer | null = null;
@@ -331,6 +328,13 @@ function channelSource(ch: ClientChannel, ref: string, marker: Buffer, c: Collec
     return r.value;
   };
   return {
+    discard() {
+      // ssh2 emits the channel's 'close' only after its stdout ended, so what is still in flight
+      // (at most one window) is read and dropped
+      void (async () => {
+        while (!(await it.next()).done);
+      })().catch(() => undefined);
+    },
     async found() {
       // up to 1 MiB of rc-file noise is tolerated before the marker
       let head = Buffer.alloc(0);
@@ -364,7 +368,7 @@ function channelSource(ch: ClientChannel, ref: string, marker: Buffer, c: Collec
 }
 
 async function readTar(ch: ClientChannel, ref: string, nonce: string, c: Collected, limits: SshLimits): Promise<void> {
-  const { src, found } = channelSource(ch, ref, Buffer.from(`@@${nonce} tar\n`), c, limits);
+  const { src, found, discard } = channelSource(ch, ref, Buffer.from(`@@${nonce} tar\n`), c, limits);
   let entries = 0;
   try {
     if (!(await found())) {
@@ -422,10 +426,13 @@ async function readTar(ch: ClientChannel, ref: string, nonce: string, c: Collect
   } catch (err) {
     if (err instanceof Stop) {
       ch.close();
+      discard();
       return;
     }
-    if (err instanceof TarError) throw new Error(`corrupt tar stream from the host: ${err.message}`);
-    throw err;
+    ch.close();
+    discard();
+    if (err instanceof TarError) c.log.add('(tar)', 'parse-error', `${ref}: corrupt tar stream from the host: ${err.message}`);
+    else c.log.add('(tar)', 'connection-lost', `${ref}: reading the tar stream failed: ${(err as Error).message}`);
   }
 }
 

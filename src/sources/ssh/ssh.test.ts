@@ -115,9 +115,15 @@ describe('openSshHost against a real sshd', { skip: unavailable ?? false }, () =
 async function hostileTar(): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((r) => pack.on('end', r));
-  const add = (h: tar.Headers, body?: string | Buffer) => new Promise<void>((resolve, reject) => pack.entry(h, body, (e) => (e ? reject(e) : resolve())));
+  const done = (async () => {
+    for await (const c of pack) chunks.push(c as Buffer);
+  })();
+  const add = (h: Partial<tar.Header> & { name: string }, body?: string | Buffer) =>
+    new Promise<void>((resolve, reject) => {
+      const cb = (e?: Error | null) => (e ? reject(e) : resolve());
+      if (body === undefined) pack.entry(h as tar.Header, cb);
+      else pack.entry(h as tar.Header, body, cb);
+    });
   await add({ name: '../../etc/shadow' }, 'root:x');
   await add({ name: '/etc/passwd' }, 'root:x');
   await add({ name: 'root/.ssh/authorized_keys' }, 'ssh-ed25519 AAAA');
@@ -144,6 +150,8 @@ describe('openSshHost against a hostile or broken host', { skip: unavailable ?? 
     const script = `#!/bin/sh
 D=${dir}
 mode=$(cat "$D/mode")
+# no shell and no SFTP: fail at once, whatever was asked (an SFTP client sends no line to read)
+[ "$mode" = fail ] && exit 1
 IFS= read -r line
 N=\${line#N=}
 cat >/dev/null
@@ -152,8 +160,7 @@ case $mode in
   hostile) m begin; m tar; printf 'motd noise\\n@@%s tar\\n' "$N"; cat "$D/hostile.tar"; m "exit 0"; m end ;;
   endless) m begin; m tar; printf '@@%s tar\\n' "$N"; exec cat /dev/zero ;;
   garbage) m begin; m tar; printf '@@%s tar\\nthis is not a tar archive' "$N"; m "exit 0"; m end ;;
-  sleep) exec sleep 20 ;;
-  *) exit 1 ;;
+  sleep) exec sleep 10 ;;
 esac
 `;
     await writeFile(join(dir, 'answer.sh'), script);
