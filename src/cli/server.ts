@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
 
 interface GlobalOpts { home?: string; db?: string; verbose?: boolean; quiet?: boolean; json?: boolean }
-interface ServerOpts { listen: string; engine: boolean; tick: string; watchFunctions?: string; dbUpdate: string }
+interface ServerOpts { listen: string; engine: boolean; tick: string; watchFunctions?: string; dbUpdate: string; jobLease: string }
 
 function seconds(name: string, v: string): number {
   const n = Number(v);
@@ -15,9 +15,26 @@ function seconds(name: string, v: string): number {
   return n;
 }
 
+/** --job-lease: whole seconds, at least 1. */
+function jobLease(v: string): number {
+  const n = seconds('job-lease', v);
+  if (n < 1) throw new VigilError('VIGIL_CONFIG', `invalid --job-lease ${JSON.stringify(v)}: expected at least 1 second`, { input: v, rule: 'job-lease' });
+  return n;
+}
+
+/**
+ * The queue's options for a job lease: the lease is the queue's default too, and pg-boss looks for
+ * expired leases every third of it (at most every 15 s, its default), so a job whose process died
+ * runs again within about lease + lease/3 (+ its retry delay on PostgreSQL).
+ */
+export function queueOptionsFor(leaseSeconds: number): { leaseSeconds: number; sweepSeconds: number } {
+  return { leaseSeconds, sweepSeconds: Math.min(15, Math.max(1, Math.ceil(leaseSeconds / 3))) };
+}
+
 function engineOptions(o: Omit<ServerOpts, 'listen' | 'engine'>, home: string, accountId: string | undefined) {
   return {
     tickSeconds: Math.max(1, seconds('tick', o.tick)),
+    leaseSeconds: jobLease(o.jobLease),
     dbUpdateSeconds: seconds('db-update', o.dbUpdate),
     home,
     ...(o.watchFunctions && accountId ? { watchDir: { dir: o.watchFunctions, accountId } } : {}),
@@ -49,9 +66,11 @@ export function registerServerCommands(program: Command): void {
     .option('--tick <seconds>', 'how often the engine looks for due work', '30')
     .option('--watch-functions <dir>', 'scan <dir>/<name>.zip (+ <name>.layers/*.zip) as functions of the first account')
     .option('--db-update <seconds>', 'run `db update` from the network this often (0: never)', '0')
+    .option('--job-lease <seconds>', 'lease of a running scan, poll or rematch: a job whose process died runs again after about this long', '120')
     .action(async (o: ServerOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const { host, port } = parseListen(o.listen);
+      const lease = jobLease(o.jobLease);
       const [{ resolveConfig }, { createLogger }, { openStore, redactUrl }, { buildServer, bootstrap }] = await Promise.all([
         import('./config.ts'), import('../log.ts'), import('../store/index.ts'), import('../server/index.ts'),
       ]);
@@ -81,7 +100,7 @@ export function registerServerCommands(program: Command): void {
         }
         const { openQueue } = await import('../engine/queue/index.ts');
         const { Engine } = await import('../engine/index.ts');
-        queue = await openQueue(store, { log });
+        queue = await openQueue(store, { log, ...queueOptionsFor(lease) });
         const engine = new Engine({ store, queue, log, ...engineOptions(o, cfg.home, first?.delegatedAdmin.id ?? await firstAccount(store)) });
         app = await buildServer({ store, log, config: { version: program.version() }, engine });
         if (o.engine) await engine.start();
@@ -125,15 +144,17 @@ export function registerWorkerCommand(program: Command): void {
     .option('--tick <seconds>', 'how often the engine looks for due work', '30')
     .option('--watch-functions <dir>', 'scan <dir>/<name>.zip as functions of the first account')
     .option('--db-update <seconds>', 'run `db update` from the network this often (0: never)', '0')
+    .option('--job-lease <seconds>', 'lease of a running scan, poll or rematch: a job whose process died runs again after about this long', '120')
     .action(async (o: Omit<ServerOpts, 'listen' | 'engine'>, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
+      const lease = jobLease(o.jobLease);
       const [{ resolveConfig }, { createLogger }, { openStore, redactUrl }, { openQueue }, { Engine }] = await Promise.all([
         import('./config.ts'), import('../log.ts'), import('../store/index.ts'), import('../engine/queue/index.ts'), import('../engine/index.ts'),
       ]);
       const cfg = resolveConfig(opts);
       const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'info'));
       const store = await openStore(cfg.databaseUrl);
-      const queue = await openQueue(store, { log });
+      const queue = await openQueue(store, { log, ...queueOptionsFor(lease) });
       let stopping = false;
       const done = new Promise<void>((resolve) => {
         const stop = (signal: string) => {

@@ -21,6 +21,7 @@ import type { JobQueue } from './queue/index.ts';
 import { durationDays, handleRegistryEvents, pollRegistry, type RegistryEnvelope } from './registry.ts';
 import { accountSettings, COVERAGE, scanResource, type EngineContext, type ScanOutcome } from './scan.ts';
 import { dirSignature, ensureTargetResource, remoteHead, resourceOfTarget, scanWatchDir, setRepositoryCommit } from './sources.ts';
+import { pauseAt } from './testpoint.ts';
 import { getTarget, targetFromRow, updateTargetState, type HostConfig, type RegistryConfig, type RepositoryConfig, type RootfsConfig, type Target } from './targets.ts';
 
 export * from './targets.ts';
@@ -43,7 +44,7 @@ export interface EngineOptions {
   home?: string;
   /** a directory of function zips to watch, and the account they belong to */
   watchDir?: { dir: string; accountId: string };
-  /** lease of scan jobs, seconds (default 120): bounds how soon a crashed scan runs again */
+  /** lease of scan, poll and rematch jobs, seconds (default 120; `--job-lease`): bounds how soon a crashed job runs again */
   leaseSeconds?: number;
 }
 
@@ -196,8 +197,11 @@ export class Engine {
     const done: number[] = [];
     for (const cs of pending) {
       const now = this.ctx.now();
-      const summary = cs.enriched > 0 && last > 0 ? await rematchAll(this.store, now) : await rematchChangeSet(this.store, cs.id, now);
+      // pauseAt: test only (testpoint.ts); a no-op otherwise
+      const hooks = { beforeCommit: () => pauseAt('rematch-in-transaction') };
+      const summary = cs.enriched > 0 && last > 0 ? await rematchAll(this.store, now, hooks) : await rematchChangeSet(this.store, cs.id, now, hooks);
       this.ctx.log.info({ changeSet: cs.id, ...summary }, 'rematched');
+      await pauseAt('rematch-before-marker');
       await setState(this.store, 'rematched_change_set', String(cs.id), now);
       done.push(cs.id);
     }

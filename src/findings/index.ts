@@ -5,7 +5,7 @@
 export * from './types.ts';
 export { findingKeyOf, findingIdOf, resourceIdOf } from './keys.ts';
 export { recordScan, registerResource, setCoverage, packageRow, packageFromRow } from './record.ts';
-export { rematchChangeSet, rematchAll } from './rematch.ts';
+export { rematchChangeSet, rematchAll, type RematchHooks } from './rematch.ts';
 export { applySuppressionRules, createSuppressionRule, deleteSuppressionRule, listSuppressionRules, activeRules, criteriaMatch, type RuleSubject } from './suppression.ts';
 export { countFindings, takeDailySnapshot, findingTimeSeries, affectedResources, purgeClosed, type CountBy, type CountRow, type SeriesPoint, type AffectedResource } from './aggregate.ts';
 export { desiredFindings, type DesiredFinding } from './lifecycle.ts';

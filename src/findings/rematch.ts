@@ -23,6 +23,12 @@ import { activeRules } from './suppression.ts';
 import type { Db, LifecycleCounts, RematchSummary, SuppressionRule } from './types.ts';
 
 type PackageRow = Database['resource_packages'];
+
+/** Optional hooks of a rematch (the engine's crash-recovery test pauses here: src/engine/testpoint.ts). */
+export interface RematchHooks {
+  /** runs inside the rematch's transaction after every change was written, before it commits */
+  beforeCommit?: () => Promise<void>;
+}
 type ResourceRow = Selectable<Database['resources']>;
 
 /** Advisories of the packages met so far, fetched once per (ecosystem, name) through packageLookup, and match verdicts memoized per searched version. */
@@ -153,7 +159,7 @@ async function rematchResources(store: Store, trx: Db, resources: readonly Resou
  * the findings already in line and writes nothing.
  * @throws VigilError VIGIL_NOT_FOUND for an unknown change set
  */
-export async function rematchChangeSet(store: Store, changeSetId: number, now: Date): Promise<RematchSummary> {
+export async function rematchChangeSet(store: Store, changeSetId: number, now: Date, hooks: RematchHooks = {}): Promise<RematchSummary> {
   const started = performance.now();
   const cs = await store.db.selectFrom('change_sets').select('id').where('id', '=', changeSetId).executeTakeFirst();
   if (!cs) throw new VigilError('VIGIL_NOT_FOUND', `no change set ${changeSetId}`, { input: String(changeSetId), rule: 'change-set' });
@@ -190,6 +196,7 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
       }
     }
     packages = await rematchResources(store, trx, res, rowsOf, groupBy(scoped, (f) => f.resource_id), 'packages', shared, now);
+    await hooks.beforeCommit?.();
   });
   return { ...shared.counts, changedPackages: pairs.length, resources, packages, durationMs: performance.now() - started };
 }
@@ -201,7 +208,7 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
  * (ecosystem, search_name, version) index; every other finding of the resources closes.
  * Idempotent like the delta path.
  */
-export async function rematchAll(store: Store, now: Date, opts: { accountId?: string } = {}): Promise<RematchSummary> {
+export async function rematchAll(store: Store, now: Date, opts: { accountId?: string } & RematchHooks = {}): Promise<RematchSummary> {
   const started = performance.now();
   const shared = newShared(store);
   let resources = 0;
@@ -240,6 +247,7 @@ export async function rematchAll(store: Store, now: Date, opts: { accountId?: st
       const existingOf = await loadFindings(trx, batch.map((r) => r.id));
       await rematchResources(store, trx, batch, rowsOf, existingOf, 'all', shared, now);
     }
+    await opts.beforeCommit?.();
   });
   return { ...shared.counts, changedPackages: 0, resources, packages, durationMs: performance.now() - started };
 }
