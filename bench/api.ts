@@ -17,8 +17,9 @@
  *    called directly through the store (no HTTP, one call at a time).
  *
  * Prints req/s and p50 / p97.5 / p99 / max latency per scenario; no thresholds.
- * Run: node --import tsx bench/api.ts [--pg] [--explain]
+ * Run: node --import tsx bench/api.ts [--pg] [--explain]   (BENCH_ONLY=<regex>: only the scenarios it matches)
  *   --pg       also run on PostgreSQL (VIGIL_BENCH_PG, default postgres://postgres@127.0.0.1:5432/postgres)
+ *   --pg-only  only PostgreSQL
  *   --explain  print the SQLite query plans of the scenarios' queries
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -299,7 +300,8 @@ async function run(dialect: string, url: string, pkgs: Pkg[]) {
       if (args.has('--explain') && store.dialect === 'sqlite') await explain(store, [admin, member]);
       const lines: Line[] = [];
       lines.push(await direct('ACTIVE+CRITICAL, org, store direct (1 at a time)', store, { accountIds: [admin, member], statuses: ['ACTIVE'], severities: ['CRITICAL'] }, { sort: 'severity', limit: 50 }));
-      for (const [name, path, key] of scenarios) {
+      const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+      for (const [name, path, key] of scenarios.filter(([n]) => !only || only.test(n))) {
         lines.push(await cannon(name, `${base}${path}`, key));
         process.stdout.write('.');
       }
@@ -334,13 +336,15 @@ async function explain(store: Store, accountIds: string[]) {
 }
 
 const pkgs = makePackages();
-const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-api-'));
-try {
-  await run('SQLite', `sqlite:${join(dir, 'vigil.db')}`, pkgs);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+if (!args.has('--pg-only')) {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-api-'));
+  try {
+    await run('SQLite', `sqlite:${join(dir, 'vigil.db')}`, pkgs);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
-if (args.has('--pg')) {
+if (args.has('--pg') || args.has('--pg-only')) {
   const name = `vigil_bench_api_${process.pid}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN });
   await admin.connect();

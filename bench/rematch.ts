@@ -24,7 +24,7 @@
  * instead of importing; BENCH_SAVE=<file> writes the populated database there and stops;
  * BENCH_DIR=<dir> keeps the working database in that directory.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { silentLogger } from '../src/log.ts';
@@ -58,10 +58,14 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 const rss = () => `${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB RSS`;
 
 const dir = process.env.BENCH_DIR ?? mkdtempSync(join(tmpdir(), 'vigil-bench-rematch-'));
+// BENCH_FROM=<file written by BENCH_SAVE>: start from that populated database (skips import and population)
+if (process.env.BENCH_FROM) copyFileSync(process.env.BENCH_FROM, join(dir, 'vigil.db'));
 const store = await openStore(`sqlite:${join(dir, 'vigil.db')}`);
 try {
   let t = performance.now();
-  if (process.env.BENCH_VULNDB) {
+  if (process.env.BENCH_FROM) {
+    console.log(`populated database copied from ${process.env.BENCH_FROM} in ${s(performance.now() - t)}`);
+  } else if (process.env.BENCH_VULNDB) {
     // a ready vulnerability database (a copy of an earlier import), to skip the import while iterating
     store.raw.sqlite!.exec(`attach '${process.env.BENCH_VULNDB}' as src`);
     for (const tbl of ['vuln_records', 'vuln_affected', 'vuln_aliases', 'vuln_groups', 'cve_enrichment', 'sources', 'import_runs', 'change_sets', 'change_set_records', 'change_set_packages']) store.raw.sqlite!.exec(`insert into ${tbl} select * from src.${tbl}`);
@@ -91,6 +95,7 @@ try {
   // resources and their packages, written directly (the scans that would have produced them are not what is measured)
   t = performance.now();
   const db = store.raw.sqlite!;
+  if (!process.env.BENCH_FROM) {
   const insRes = db.prepare(`insert into resources (id, account_id, type, name, ref, digest, tags, coverage_status, coverage_reason, last_scanned_at, created_at, updated_at)
     values (?, ?, 'image', ?, ?, ?, '[]', 'ACTIVE', 'SUCCESSFUL', ?, ?, ?)`);
   const insPkg = db.prepare(`insert into resource_packages (resource_id, ecosystem, name, search_name, version, purl, location, layer, source_name, source_version, owned_by)
@@ -114,6 +119,7 @@ try {
     }
   })();
   console.log(`stored ${fmt(RESOURCES)} resources × ${PER} packages = ${fmt(RESOURCES * PER)} rows in ${s(performance.now() - t)} (${rss()})`);
+  }
 
   if (process.env.BENCH_SAVE) { store.raw.sqlite!.exec(`vacuum into '${process.env.BENCH_SAVE}'`); console.log(`saved to ${process.env.BENCH_SAVE}`); process.exit(0); }
   const now1 = new Date('2025-06-02T00:00:00Z');
@@ -142,7 +148,11 @@ try {
   t = performance.now();
   const up = await importInputs([upd], { store, log });
   console.log(`\nupdate import: ${up.modified} modified advisories naming ${up.packages} packages, ${s(performance.now() - t)}`);
+  const { Session } = await import('node:inspector/promises');
+  const session = process.env.BENCH_PROFILE ? new Session() : undefined;
+  if (session) { session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.start'); }
   const delta = await rematchChangeSet(store, up.changeSetId, new Date('2025-06-04T00:00:00Z'));
+  if (session) { const { profile } = await session.post('Profiler.stop'); writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(profile)); session.disconnect(); }
   console.log(`rematchChangeSet: ${s(delta.durationMs)} — ${fmt(delta.resources)} resources, ${fmt(delta.packages)} packages rematched; created ${fmt(delta.created)}, updated ${fmt(delta.updated)}, closed ${fmt(delta.closed)}, unchanged ${fmt(delta.unchanged)}  [target < 1 s]`);
   const again = await rematchChangeSet(store, up.changeSetId, new Date('2025-06-04T01:00:00Z'));
   console.log(`rematchChangeSet re-run (idempotent): ${s(again.durationMs)} — created ${again.created}, updated ${again.updated}, closed ${again.closed}`);

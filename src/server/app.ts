@@ -107,7 +107,14 @@ export async function buildServer({ store, log, config = {}, engine }: { store: 
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Vigil API', version: config.version ?? '0.1.0', description: 'Continuous vulnerability management. Authenticate with `Authorization: Bearer vgl_<prefix>_<secret>`.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API key: vgl_<prefix>_<secret>' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'an API key: vgl_<prefix>_<secret>' },
+          registryNotificationToken: { type: 'http', scheme: 'bearer', description: "a registry target's notification token (shown once at registration); not an API key" },
+          githubSignature: { type: 'apiKey', in: 'header', name: 'X-Hub-Signature-256', description: "HMAC-SHA256 of the raw body with the repository's webhook secret" },
+          gitlabToken: { type: 'apiKey', in: 'header', name: 'X-Gitlab-Token', description: "the repository's webhook secret" },
+        },
+      },
     },
     transform: createJsonSchemaTransform({ schemaRegistry: apiSchemas, skipList: [] }),
     transformObject: createJsonSchemaTransformObject({ schemaRegistry: apiSchemas }),

@@ -4,15 +4,16 @@
  * a million findings costs what page 1 does.
  *
  * How a findings page is read. Sorts are (severity rank, updated_at desc, id desc), (updated_at desc,
- * id desc) or (first_observed_at desc, id desc). The account and status filters are always equality
- * lists, so the page is read per partition — one (account, status) pair, and for the severity sort one
- * severity at a time, in rank order — each partition in the order of an index that starts with those
- * columns (migration 0003_findings_01_api_indexes), each limited to the page size, the partitions
- * merged by a UNION ALL. A delegated admin's two accounts are two index ranges of 51 rows, not a sort
- * of every finding of the organization. A selective filter (resource, vulnerability, package name)
- * instead reads through that column's index and sorts the few rows it finds; on SQLite the other
- * columns are written `+col`, which keeps its planner (without statistics) from preferring the
- * account index there.
+ * id desc) or (first_observed_at desc, id desc). Every filter on accounts and statuses is an equality
+ * list, so a page is read per partition — (lead value, status, severity), the lead being the account,
+ * or the resource, vulnerability or package name when one is given — each partition in the order of
+ * an index (lead, status, severity, updated_at, id) (migrations 0003_findings_01/02), limited to
+ * the page size, the partitions merged by a UNION ALL. The severity sort walks the severities in rank
+ * order; the updated sort merges all six. A delegated admin's two accounts are a few index ranges of
+ * 51 rows, not a sort of every finding of the organization, and a cursor is a seek, so page 1,000 costs
+ * what page 1 does. Too many partitions (many accounts or resources) fall back to one query over the
+ * IN lists. The other filters are residual; on SQLite they are written `+col`, which keeps its planner
+ * (which has no statistics) from driving the query by their indexes instead of the lead's.
  */
 import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
 import { SEVERITY_ORDER, type Severity } from '../../model/index.ts';
@@ -25,7 +26,7 @@ export const FINDING_SORTS = ['severity', 'updated', 'firstObserved'] as const;
 export type FindingSort = (typeof FINDING_SORTS)[number];
 
 /** more partitions than this and one query over the IN lists is cheaper than the union */
-const MAX_PARTITIONS = 32;
+const MAX_PARTITIONS = 48;
 
 export interface FindingFilter {
   /** the accounts in scope (already checked against the caller's sight); never empty */
@@ -130,21 +131,30 @@ function col(store: Store, name: keyof Database['findings'], indexable: boolean)
 export async function listFindings(store: Store, f: FindingFilter, page: PageOptions): Promise<{ items: FindingListRow[]; nextCursor: string | null }> {
   const cursor = page.cursor ? decodeFindingCursor(page.cursor, page.sort) : undefined;
   if (f.accountIds.length === 0 || f.statuses.length === 0) return { items: [], nextCursor: null };
-  const selective = !!(f.resourceIds?.length || f.vulnerabilityIds?.length || f.packageName);
+  // the partitions lead with the most selective equality filter: each of its indexes continues
+  // with (status, severity, updated_at, id)
+  const lead: { col: 'account_id' | 'resource_id' | 'vulnerability_id' | 'package_name'; values: readonly string[] } =
+    f.resourceIds?.length ? { col: 'resource_id', values: f.resourceIds }
+      : f.vulnerabilityIds?.length ? { col: 'vulnerability_id', values: f.vulnerabilityIds }
+        : f.packageName ? { col: 'package_name', values: [f.packageName] }
+          : { col: 'account_id', values: f.accountIds };
   const timeCol = page.sort === 'firstObserved' ? 'first_observed_at' : 'updated_at';
   const want = page.limit + 1;
 
-  /** the filters that are not partitions */
+  /** the filters that are not partitions: `+col` on SQLite, so that only the lead's index drives */
   const residual = (eb: Eb): Expression<SqlBool> => {
     const and: Expression<SqlBool>[] = [];
-    if (f.resourceIds?.length) and.push(eb('resource_id', 'in', [...f.resourceIds]));
-    if (f.vulnerabilityIds?.length) and.push(eb(col(store, 'vulnerability_id', !f.resourceIds?.length), 'in', [...f.vulnerabilityIds]));
-    if (f.packageName) and.push(eb(col(store, 'package_name', !f.resourceIds?.length && !f.vulnerabilityIds?.length), '=', f.packageName));
+    if (lead.col !== 'account_id') and.push(eb(col(store, 'account_id', false), 'in', [...f.accountIds]));
+    if (f.resourceIds?.length && lead.col !== 'resource_id') and.push(eb(col(store, 'resource_id', false), 'in', [...f.resourceIds]));
+    if (f.vulnerabilityIds?.length && lead.col !== 'vulnerability_id') and.push(eb(col(store, 'vulnerability_id', false), 'in', [...f.vulnerabilityIds]));
+    if (f.packageName && lead.col !== 'package_name') and.push(eb(col(store, 'package_name', false), '=', f.packageName));
     if (f.packageEcosystem) and.push(eb(col(store, 'package_ecosystem', false), '=', f.packageEcosystem));
     if (f.types?.length) and.push(eb('type', 'in', [...f.types]));
     if (f.fixAvailable !== undefined) and.push(eb('fix_available', '=', f.fixAvailable ? 1 : 0));
     if (f.exploitAvailable !== undefined) and.push(eb('exploit_available', '=', f.exploitAvailable ? 1 : 0));
     if (f.minScore !== undefined) and.push(eb('score', '>=', f.minScore));
+    // severities are partitions, except in the firstObserved sort
+    if (f.severities?.length && page.sort === 'firstObserved') and.push(eb(col(store, 'severity', false), 'in', [...f.severities]));
     if (f.resourceTypes?.length) {
       const types = [...f.resourceTypes];
       const accounts = [...f.accountIds];
@@ -154,22 +164,26 @@ export async function listFindings(store: Store, f: FindingFilter, page: PageOpt
     return eb.and(and);
   };
 
-  /** partitions: equality filters, each read in index order (or one with IN lists) */
-  const partitions = (severities: readonly (string | null)[]): ((eb: Eb) => Expression<SqlBool>)[] => {
-    const n = f.accountIds.length * f.statuses.length * severities.length;
-    if (selective || n > (page.maxPartitions ?? MAX_PARTITIONS)) {
-      const sev = severities.filter((s): s is string => s !== null);
+  /**
+   * partitions: (lead value, status[, severity]) equality ranges, each read in index order; or one
+   * query over the IN lists when there would be too many. `severities` null: no severity partition
+   * (the firstObserved sort, whose account index continues with first_observed_at after status).
+   */
+  const partitions = (severities: readonly string[] | null): ((eb: Eb) => Expression<SqlBool>)[] => {
+    const sevs: readonly (string | null)[] = severities ?? [null];
+    const n = lead.values.length * f.statuses.length * sevs.length;
+    if (n > (page.maxPartitions ?? MAX_PARTITIONS)) {
       return [(eb) => eb.and([
-        eb(col(store, 'account_id', !selective), 'in', [...f.accountIds]),
+        eb(lead.col, 'in', [...lead.values]),
         eb('status', 'in', [...f.statuses]),
-        ...(sev.length ? [eb('severity', 'in', sev)] : []),
+        ...(severities ? [eb('severity', 'in', [...severities])] : []),
       ])];
     }
     const out: ((eb: Eb) => Expression<SqlBool>)[] = [];
-    for (const a of f.accountIds) {
+    for (const v of lead.values) {
       for (const st of f.statuses) {
-        for (const sev of severities) {
-          out.push((eb) => eb.and([eb('account_id', '=', a), eb('status', '=', st), ...(sev === null ? [] : [eb('severity', '=', sev)])]));
+        for (const sev of sevs) {
+          out.push((eb) => eb.and([eb(lead.col, '=', v), eb('status', '=', st), ...(sev === null ? [] : [eb('severity', '=', sev)])]));
         }
       }
     }
@@ -200,7 +214,11 @@ export async function listFindings(store: Store, f: FindingFilter, page: PageOpt
       rows.push(...await read(partitions([sev]), after, want - rows.length));
     }
   } else {
-    rows = await read(partitions(f.severities?.length ? f.severities : [null]), cursor, want);
+    // the indexes continue with (severity, updated_at, id) after status: the updated sort reads one
+    // partition per severity. first_observed_at is in the account index only, right after status:
+    // with another lead, that sort reads the lead's matches and sorts them.
+    const sevs = page.sort === 'firstObserved' ? null : f.severities?.length ? f.severities : SEVERITY_ORDER;
+    rows = await read(partitions(sevs), cursor, want);
   }
   const more = rows.length > page.limit;
   const items = more ? rows.slice(0, page.limit) : rows;

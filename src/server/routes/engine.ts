@@ -224,7 +224,7 @@ export const engineRoutes: FastifyPluginAsyncZod<{ store: Store; engine: Engine 
     hooks.post('/v1/registries/:id/notifications', {
       config: { access: 'webhook' },
       bodyLimit: 16 * 1024 * 1024,
-      schema: { tags: ['webhooks'], summary: "a registry's notifications (distribution events); Authorization: Bearer <the registry's notification token>", params: IdParams, response: { 200: z.object({ pushes: z.number(), pulls: z.number(), ignored: z.number(), scans: z.number(), untagged: z.number() }), ...errors } },
+      schema: { tags: ['webhooks'], security: [{ registryNotificationToken: [] }], summary: "a registry's notifications (distribution events); Authorization: Bearer <the registry's notification token>", params: IdParams, response: { 200: z.object({ pushes: z.number(), pulls: z.number(), ignored: z.number(), scans: z.number(), untagged: z.number() }), ...errors } },
     }, async (request) => {
       const t = await getTarget(store, request.params.id);
       const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
@@ -241,7 +241,7 @@ export const engineRoutes: FastifyPluginAsyncZod<{ store: Store; engine: Engine 
     hooks.post('/v1/repositories/:id/webhook', {
       config: { access: 'webhook' },
       bodyLimit: 16 * 1024 * 1024,
-      schema: { tags: ['webhooks'], summary: 'a push webhook in GitHub (X-Hub-Signature-256) or GitLab (X-Gitlab-Token) shape', params: IdParams, response: { 200: z.object({ provider: z.string(), commit: z.string().nullable(), queued: z.boolean() }), ...errors } },
+      schema: { tags: ['webhooks'], security: [{ githubSignature: [] }, { gitlabToken: [] }], summary: 'a push webhook in GitHub (X-Hub-Signature-256) or GitLab (X-Gitlab-Token) shape', params: IdParams, response: { 200: z.object({ provider: z.string(), commit: z.string().nullable(), queued: z.boolean() }), ...errors } },
     }, async (request) => {
       const t = await getTarget(store, request.params.id);
       if (!t || t.kind !== 'repository') throw webhookUnauthorized();

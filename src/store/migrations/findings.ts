@@ -129,5 +129,21 @@ export function findingsMigrations(dialect: 'sqlite' | 'postgres'): Record<strin
         await db.schema.createIndex('resources_account_name').on('resources').columns(['account_id', 'name', 'id']).execute();
       },
     },
+    // every findings page lead (account, resource, vulnerability, package name) continues with
+    // (status, severity, updated_at, id): the updated sort reads one partition per severity, and a
+    // resource's, vulnerability's or package's findings are read in page order instead of sorted
+    '0003_findings_02_page_order': {
+      async up(db: Kysely<any>) {
+        // (account_id, status, severity, updated_at, id) serves the updated sort too
+        await db.schema.dropIndex('findings_account_updated').execute();
+        // the per-resource ACTIVE counts of /v1/resources still read only this index (its prefix)
+        await db.schema.dropIndex('findings_resource_severity').execute();
+        await db.schema.createIndex('findings_resource_severity').on('findings').columns(['resource_id', 'status', 'severity', 'updated_at', 'id']).execute();
+        await db.schema.createIndex('findings_vulnerability_severity').on('findings').columns(['vulnerability_id', 'status', 'severity', 'updated_at', 'id']).execute();
+        await db.schema.dropIndex('findings_vulnerability').execute();
+        await db.schema.dropIndex('findings_package_name').execute();
+        await db.schema.createIndex('findings_package_name').on('findings').columns(['package_name', 'status', 'severity', 'updated_at', 'id']).execute();
+      },
+    },
   };
 }
