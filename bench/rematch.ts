@@ -9,9 +9,10 @@
  *    above every bound ("9999.0.0"), so a resource has tens of findings, not hundreds.
  * 3. Times rematchAll from empty findings (creates every finding), then again with nothing changed
  *    (the steady-state full rematch: matching everything, writing nothing).
- * 4. Imports an update of 100 changed advisories (re-scored; a fifth of them also made to affect
- *    every version, i.e. new findings) and times rematchChangeSet on its change set; then the
- *    re-run (idempotent, nothing to write).
+ * 4. Imports two updates of 100 changed advisories and times rematchChangeSet on each change set,
+ *    then its re-run (idempotent, nothing to write): (a) re-scored (new CVSS vectors, same ranges —
+ *    findings change severity, none appear: what most updates do); (b) re-scored with a fifth of
+ *    them made to affect every version (tens of thousands of new findings: write-bound).
  * 5. p50/p99/max of affectedResources over 300 vulnerability ids that have findings, all accounts
  *    and one account.
  *
@@ -22,7 +23,9 @@
  * Run: node --import tsx bench/rematch.ts   (prints figures; no thresholds)
  * While iterating: BENCH_VULNDB=<sqlite file> copies the vulnerability tables of an earlier import
  * instead of importing; BENCH_SAVE=<file> writes the populated database there and stops;
- * BENCH_DIR=<dir> keeps the working database in that directory.
+ * BENCH_DIR=<dir> keeps the working database in that directory. BENCH_FROM=<file> starts from a database saved
+ * with BENCH_SAVE (populated) or BENCH_SAVE_MATCHED (populated and fully matched: the rematchAll steps are
+ * skipped). BENCH_PROFILE=<file.cpuprofile> profiles the delta rematch.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,12 +125,17 @@ try {
   }
 
   if (process.env.BENCH_SAVE) { store.raw.sqlite!.exec(`vacuum into '${process.env.BENCH_SAVE}'`); console.log(`saved to ${process.env.BENCH_SAVE}`); process.exit(0); }
-  const now1 = new Date('2025-06-02T00:00:00Z');
-  const cold = await rematchAll(store, now1);
-  const nFindings = Number((await store.db.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-  console.log(`\nrematchAll, from no findings: ${s(cold.durationMs)} — ${fmt(cold.packages)} packages, ${fmt(cold.created)} findings created (${fmt(nFindings)} stored) (${rss()})`);
-  const warm = await rematchAll(store, new Date('2025-06-03T00:00:00Z'));
-  console.log(`rematchAll, nothing changed:  ${s(warm.durationMs)} — ${fmt(warm.packages)} packages, created ${warm.created}, updated ${warm.updated}, closed ${warm.closed}  [target < 60 s] (${rss()})`);
+  // BENCH_FROM a database saved with BENCH_SAVE_MATCHED: the findings exist already; skip the full rematches
+  const matchedAlready = Number((await store.db.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n) > 0;
+  if (!matchedAlready) {
+    const now1 = new Date('2025-06-02T00:00:00Z');
+    const cold = await rematchAll(store, now1);
+    const nFindings = Number((await store.db.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    console.log(`\nrematchAll, from no findings: ${s(cold.durationMs)} — ${fmt(cold.packages)} packages, ${fmt(cold.created)} findings created (${fmt(nFindings)} stored) (${rss()})`);
+    const warm = await rematchAll(store, new Date('2025-06-03T00:00:00Z'));
+    console.log(`rematchAll, nothing changed:  ${s(warm.durationMs)} — ${fmt(warm.packages)} packages, created ${warm.created}, updated ${warm.updated}, closed ${warm.closed}  [target < 60 s] (${rss()})`);
+  }
+  if (process.env.BENCH_SAVE_MATCHED) { store.raw.sqlite!.exec(`vacuum into '${process.env.BENCH_SAVE_MATCHED}'`); console.log(`saved to ${process.env.BENCH_SAVE_MATCHED}`); process.exit(0); }
 
   // the update: 100 advisories naming packages the resources have, re-scored; every fifth made to affect all versions
   const candidates = await store.db.selectFrom('vuln_records').select(['id', 'json']).where('withdrawn', 'is', null).orderBy('id').execute();
@@ -137,25 +145,48 @@ try {
     const r = JSON.parse(candidates[i].json) as OsvRecord;
     if ((r.affected ?? []).some((a) => a.package && byKey.has(`${a.package.ecosystem}\0${a.package.name}`)) && (r.affected ?? []).every((a) => (a.ranges ?? []).every((x) => x.type !== 'GIT'))) chosen.push(r);
   }
-  const upd = join(dir, 'update');
-  mkdirSync(join(upd, 'osv'), { recursive: true });
-  chosen.forEach((r, i) => {
+  // two updates of the same 100 advisories: (a) re-scored, as most updates are (new CVSS, the same
+  // ranges: findings change severity/score, none appear); (b) a fifth of them also made to affect
+  // every version (a mass of new findings: the write-bound worst case)
+  const write = (name: string, mutate: (r: OsvRecord, i: number) => void) => {
+    const upd = join(dir, name);
+    mkdirSync(join(upd, 'osv'), { recursive: true });
+    chosen.forEach((orig, i) => {
+      const r = structuredClone(orig);
+      mutate(r, i);
+      writeFileSync(join(upd, 'osv', `${r.id.replace(/:/g, '_')}.json`), JSON.stringify(r));
+    });
+    return upd;
+  };
+  const rescore = (r: OsvRecord, i: number) => {
     r.modified = '2025-06-04T00:00:00Z';
     r.severity = [{ type: 'CVSS_V3', score: i % 2 ? 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' : 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N' }];
-    if (i % 5 === 0) for (const a of r.affected ?? []) { a.ranges = [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }]; delete a.versions; }
-    writeFileSync(join(upd, 'osv', `${r.id.replace(/:/g, '_')}.json`), JSON.stringify(r));
-  });
-  t = performance.now();
-  const up = await importInputs([upd], { store, log });
-  console.log(`\nupdate import: ${up.modified} modified advisories naming ${up.packages} packages, ${s(performance.now() - t)}`);
+  };
   const { Session } = await import('node:inspector/promises');
   const session = process.env.BENCH_PROFILE ? new Session() : undefined;
-  if (session) { session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.start'); }
-  const delta = await rematchChangeSet(store, up.changeSetId, new Date('2025-06-04T00:00:00Z'));
-  if (session) { const { profile } = await session.post('Profiler.stop'); writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(profile)); session.disconnect(); }
-  console.log(`rematchChangeSet: ${s(delta.durationMs)} — ${fmt(delta.resources)} resources, ${fmt(delta.packages)} packages rematched; created ${fmt(delta.created)}, updated ${fmt(delta.updated)}, closed ${fmt(delta.closed)}, unchanged ${fmt(delta.unchanged)}  [target < 1 s]`);
-  const again = await rematchChangeSet(store, up.changeSetId, new Date('2025-06-04T01:00:00Z'));
-  console.log(`rematchChangeSet re-run (idempotent): ${s(again.durationMs)} — created ${again.created}, updated ${again.updated}, closed ${again.closed}`);
+  const profiled = async <T>(suffix: string, f: () => Promise<T>): Promise<T> => {
+    if (!session) return f();
+    session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.start');
+    try { return await f(); } finally {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(process.env.BENCH_PROFILE!.replace(/(\.cpuprofile)?$/, `.${suffix}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    }
+  };
+  let day = 4;
+  for (const [label, upd] of [
+    ['re-scored', write('update-rescored', rescore)],
+    ['re-scored, 20 made to affect every version', write('update-widened', (r, i) => { rescore(r, i); r.modified = '2025-06-05T00:00:00Z'; if (i % 5 === 0) for (const a of r.affected ?? []) { a.ranges = [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }]; delete a.versions; } })],
+  ] as const) {
+    t = performance.now();
+    const up = await importInputs([upd], { store, log });
+    console.log(`\nupdate (${label}): ${up.modified} modified advisories naming ${up.packages} packages, imported in ${s(performance.now() - t)}`);
+    const at = new Date(`2025-06-0${day++}T00:00:00Z`);
+    const delta = await profiled(`delta-${day}`, () => rematchChangeSet(store, up.changeSetId, at));
+    console.log(`rematchChangeSet: ${s(delta.durationMs)} — ${fmt(delta.resources)} resources, ${fmt(delta.packages)} packages rematched; created ${fmt(delta.created)}, updated ${fmt(delta.updated)}, closed ${fmt(delta.closed)}, unchanged ${fmt(delta.unchanged)}  [target < 1 s]`);
+    const again = await profiled(`rerun-${day}`, () => rematchChangeSet(store, up.changeSetId, new Date(at.getTime() + 3_600_000)));
+    console.log(`rematchChangeSet re-run (idempotent): ${s(again.durationMs)} — created ${again.created}, updated ${again.updated}, closed ${again.closed}`);
+  }
 
   // affected resources
   const vulns = (await store.db.selectFrom('findings').select('vulnerability_id').distinct().where('status', '=', 'ACTIVE').execute()).map((r) => r.vulnerability_id);

@@ -54,7 +54,7 @@ export const locationOf = (p: Package) => p.locations?.[0] ?? '';
 
 const rank = (s: string) => { const i = SEVERITY_ORDER.indexOf(s as Severity); return i < 0 ? SEVERITY_ORDER.length : i; };
 /** < 0 when `a` should represent a folded finding rather than `b` */
-const better = (a: DesiredFinding, b: DesiredFinding) =>
+const better = (a: FindingTemplate, b: FindingTemplate) =>
   rank(a.severity) - rank(b.severity) || (b.score ?? -1) - (a.score ?? -1) || (a.advisory_id < b.advisory_id ? -1 : a.advisory_id > b.advisory_id ? 1 : 0);
 
 /**
@@ -64,15 +64,28 @@ const better = (a: DesiredFinding, b: DesiredFinding) =>
  * represents them, and details lists every advisory and version.
  */
 export function desiredFindings(accountId: string, resourceId: string, packages: readonly Package[], findings: readonly ScanFinding[]): DesiredFinding[] {
-  const byKey = new Map<string, { d: DesiredFinding; advisories: Set<string>; versions: Set<string>; f: ScanFinding }>();
+  return keyedFindings(accountId, resourceId, findingTemplates(packages, findings));
+}
+
+/** A desired finding before it belongs to a resource: everything but its key. */
+export type FindingTemplate = Omit<DesiredFinding, 'key'>;
+
+/**
+ * The desired findings of some packages without account and resource: folded by (type,
+ * vulnerability, ecosystem, name, location) — exactly the key's parts once account and resource are
+ * fixed. Rematches compute them once per distinct stored package and reuse them on every resource
+ * that has it.
+ */
+export function findingTemplates(packages: readonly Package[], findings: readonly ScanFinding[]): FindingTemplate[] {
+  const byKey = new Map<string, { d: FindingTemplate; advisories: Set<string>; versions: Set<string>; f: ScanFinding }>();
   for (const f of findings) {
     const pkg = packages[f.packageIndex];
     if (!pkg) continue;
     const name = normalizePackageName(pkg.ecosystem, pkg.name);
     const location = locationOf(pkg);
-    const key = findingKeyOf(accountId, resourceId, f.type, f.vulnerability, pkg.ecosystem, name, location);
-    const d: DesiredFinding = {
-      key, type: f.type, vulnerability_id: f.vulnerability, advisory_id: f.id,
+    const key = `${f.type}\u0000${f.vulnerability}\u0000${pkg.ecosystem}\u0000${name}\u0000${location}`;
+    const d: FindingTemplate = {
+      type: f.type, vulnerability_id: f.vulnerability, advisory_id: f.id,
       package_ecosystem: pkg.ecosystem, package_name: name, package_version: f.installedVersion, package_purl: pkg.purl ?? null,
       package_location: location, package_layer: pkg.layer?.digest ?? null,
       severity: f.severity, score: f.cvss?.score ?? null, fix_available: f.fixAvailable ? 1 : 0, fixed_version: f.fixedVersion ?? null,
@@ -90,7 +103,7 @@ export function desiredFindings(accountId: string, resourceId: string, packages:
       prev.f = f;
     }
   }
-  const out: DesiredFinding[] = [];
+  const out: FindingTemplate[] = [];
   for (const { d, advisories, versions, f } of byKey.values()) {
     d.details = JSON.stringify({
       advisories: [...advisories].sort(), aliases: f.aliases, ...(f.summary ? { summary: f.summary } : {}),
@@ -102,6 +115,12 @@ export function desiredFindings(accountId: string, resourceId: string, packages:
     d.details_hash = createHash('sha256').update(d.details).digest('hex');
     out.push(d);
   }
+  return out;
+}
+
+/** Templates given to one resource of one account: keyed and in key order. */
+export function keyedFindings(accountId: string, resourceId: string, templates: readonly FindingTemplate[]): DesiredFinding[] {
+  const out = templates.map((t) => ({ ...t, key: findingKeyOf(accountId, resourceId, t.type, t.vulnerability_id, t.package_ecosystem, t.package_name, t.package_location) }));
   return out.sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 

@@ -16,7 +16,7 @@ import { AdvisoryIndex, matchInventory, targetOf, type MatchReport, type Package
 import type { Selectable } from 'kysely';
 import type { Database, Store } from '../store/index.ts';
 import { packageLookup } from '../vulndb/query.ts';
-import { applyFindings, COMPARED_COLUMNS, desiredFindings, lockFindings, type ComparedFinding, type ResourceView } from './lifecycle.ts';
+import { applyFindings, COMPARED_COLUMNS, desiredFindings, findingTemplates, keyedFindings, lockFindings, type ComparedFinding, type DesiredFinding, type FindingTemplate, type ResourceView } from './lifecycle.ts';
 import { packageFromRow } from './record.ts';
 import { buildScanResult, loadAdvisoryContext, type AdvisoryContext } from './scan-result.ts';
 import { activeRules } from './suppression.ts';
@@ -77,6 +77,8 @@ class Contexts {
 }
 
 interface Shared {
+  /** desired findings per distinct stored package row (see rematchResources) */
+  templates: Map<string, FindingTemplate[]>;
   matcher: Matcher;
   contexts: Contexts;
   rules: Map<string, SuppressionRule[]>;
@@ -84,7 +86,7 @@ interface Shared {
 }
 
 const newShared = (store: Store): Shared => ({
-  matcher: new Matcher(store), contexts: new Contexts(), rules: new Map(),
+  templates: new Map(), matcher: new Matcher(store), contexts: new Contexts(), rules: new Map(),
   counts: { created: 0, updated: 0, reopened: 0, closed: 0, unchanged: 0 },
 });
 
@@ -117,31 +119,65 @@ async function loadFindings(trx: Db, resourceIds: readonly string[]): Promise<Ma
 async function rematchResources(store: Store, trx: Db, resources: readonly ResourceRow[], rowsOf: Map<string, PackageRow[]>, existingOf: Map<string, ComparedFinding[]>, scope: 'all' | 'packages', shared: Shared, now: Date): Promise<number> {
   const txStore: Store = { ...store, db: trx };
   let packages = 0;
-  const perResource: { r: ResourceRow; pkgs: Package[]; report: MatchReport }[] = [];
+  // 1. match every stored package (memoized per searched version) and load the advisories' context once
   const ids = new Set<string>();
+  const reports = new Map<PackageRow, PackageReport>();
+  const pkgOf = new Map<PackageRow, Package>();
   for (const r of resources) {
-    const rows = rowsOf.get(r.id) ?? [];
-    const pkgs: Package[] = [];
-    const report: MatchReport = { packages: [], skipped: [], stats: { packages: rows.length, searched: 0, evaluations: 0, matches: 0, unknown: 0, skipped: 0 } };
-    for (const row of rows) {
+    for (const row of rowsOf.get(r.id) ?? []) {
       const pkg = packageFromRow(row);
-      pkgs.push(pkg);
+      pkgOf.set(row, pkg);
       const pr = await shared.matcher.report(pkg);
       if (!pr) continue;
-      report.packages.push(pr);
+      reports.set(row, pr);
       for (const m of pr.matches) ids.add(m.id);
     }
-    packages += rows.length;
-    perResource.push({ r, pkgs, report });
   }
   await shared.contexts.ensure(txStore, ids);
+  // 2. the desired findings of a stored package are the same on every resource that has it (only the
+  //    key differs): built once per distinct package row, then keyed per resource
   const at = now.toISOString();
-  for (const { r, pkgs, report } of perResource) {
-    const result = buildScanResult({ target: { kind: 'rematch', ref: r.id }, packages: pkgs, errors: [], report, ctx: shared.contexts.ctx, createdAt: at, version: '' });
-    const desired = desiredFindings(r.account_id, r.id, pkgs, result.findings);
+  const templatesOf = (row: PackageRow): FindingTemplate[] => {
+    const pr = reports.get(row);
+    if (!pr) return [];
+    const sig = `${row.ecosystem}\u0000${row.name}\u0000${row.version}\u0000${row.location}\u0000${row.purl ?? ''}\u0000${row.layer ?? ''}\u0000${row.source_name ?? ''}\u0000${row.source_version ?? ''}\u0000${row.owned_by ?? ''}`;
+    let t = shared.templates.get(sig);
+    if (!t) {
+      const pkg = pkgOf.get(row)!;
+      const report: MatchReport = { packages: [{ ...pr, package: pkg }], skipped: [], stats: { packages: 1, searched: 0, evaluations: 0, matches: 0, unknown: 0, skipped: 0 } };
+      const result = buildScanResult({ target: { kind: 'rematch', ref: '' }, packages: [pkg], errors: [], report, ctx: shared.contexts.ctx, createdAt: at, version: '' });
+      t = findingTemplates([pkg], result.findings);
+      shared.templates.set(sig, t);
+    }
+    return t;
+  };
+  for (const r of resources) {
+    const rows = rowsOf.get(r.id) ?? [];
+    packages += rows.length;
+    const templates: FindingTemplate[] = [];
+    const identities = new Set<string>();
+    let twice = false;
+    for (const row of rows) {
+      const t = templatesOf(row);
+      if (t.length === 0) continue;
+      const id = identity(row.ecosystem, row.name, row.location);
+      if (identities.has(id)) twice = true;
+      identities.add(id);
+      for (const x of t) templates.push(x);
+    }
+    let desired: DesiredFinding[];
+    if (twice) {
+      // two versions of one package at one location fold into one finding: the whole resource's way
+      const pkgs = rows.map((row) => pkgOf.get(row)!);
+      const report: MatchReport = { packages: rows.flatMap((row, i) => { const pr = reports.get(row); return pr ? [{ ...pr, package: pkgs[i] }] : []; }), skipped: [], stats: { packages: rows.length, searched: 0, evaluations: 0, matches: 0, unknown: 0, skipped: 0 } };
+      const result = buildScanResult({ target: { kind: 'rematch', ref: r.id }, packages: pkgs, errors: [], report, ctx: shared.contexts.ctx, createdAt: at, version: '' });
+      desired = desiredFindings(r.account_id, r.id, pkgs, result.findings);
+    } else {
+      desired = keyedFindings(r.account_id, r.id, templates);
+    }
     let existing = existingOf.get(r.id) ?? [];
     if (scope === 'packages') {
-      const inScope = new Set((rowsOf.get(r.id) ?? []).map((p) => identity(p.ecosystem, p.name, p.location)));
+      const inScope = new Set(rows.map((p) => identity(p.ecosystem, p.name, p.location)));
       existing = existing.filter((f) => inScope.has(identity(f.package_ecosystem, f.package_name, f.package_location)));
     }
     if (desired.length === 0 && existing.length === 0) continue;
