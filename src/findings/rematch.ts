@@ -12,7 +12,7 @@
  * it: 10,000 images share most of their packages.
  */
 import { VigilError, type Package } from '../model/index.ts';
-import { AdvisoryIndex, matchInventory, targetOf, type MatchReport, type PackageReport } from '../matching/index.ts';
+import { AdvisoryIndex, matchInventory, searchesBySource, targetOf, type MatchReport, type PackageReport } from '../matching/index.ts';
 import type { Selectable } from 'kysely';
 import type { Database, Store } from '../store/index.ts';
 import { packageLookup } from '../vulndb/query.ts';
@@ -112,11 +112,11 @@ async function loadFindings(trx: Db, resourceIds: readonly string[]): Promise<Ma
 }
 
 /**
- * Matches the given package rows again and applies the difference for each resource. `scope`:
- * 'all' — every finding of the resource is in question (full rematch; `rowsOf` holds the rows that
- * may have findings); 'packages' — only findings of the packages given (the delta path).
+ * Matches the given package rows again and applies the difference for each resource: `existingOf`
+ * holds the findings in question (every finding of the resource for the full rematch; those of the
+ * changed packages for the delta), `rowsOf` the package rows that may have findings.
  */
-async function rematchResources(store: Store, trx: Db, resources: readonly ResourceRow[], rowsOf: Map<string, PackageRow[]>, existingOf: Map<string, ComparedFinding[]>, scope: 'all' | 'packages', shared: Shared, now: Date): Promise<number> {
+async function rematchResources(store: Store, trx: Db, resources: readonly ResourceRow[], rowsOf: Map<string, PackageRow[]>, existingOf: Map<string, ComparedFinding[]>, shared: Shared, now: Date): Promise<number> {
   const txStore: Store = { ...store, db: trx };
   let packages = 0;
   // 1. match every stored package (memoized per searched version) and load the advisories' context once
@@ -175,11 +175,7 @@ async function rematchResources(store: Store, trx: Db, resources: readonly Resou
     } else {
       desired = keyedFindings(r.account_id, r.id, templates);
     }
-    let existing = existingOf.get(r.id) ?? [];
-    if (scope === 'packages') {
-      const inScope = new Set(rows.map((p) => identity(p.ecosystem, p.name, p.location)));
-      existing = existing.filter((f) => inScope.has(identity(f.package_ecosystem, f.package_name, f.package_location)));
-    }
+    const existing = existingOf.get(r.id) ?? [];
     if (desired.length === 0 && existing.length === 0) continue;
     let rules = shared.rules.get(r.account_id);
     if (!rules) shared.rules.set(r.account_id, (rules = await activeRules(trx, r.account_id, now)));
@@ -206,32 +202,59 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
   let packages = 0;
   await store.db.transaction().execute(async (trx) => {
     await lockFindings(trx, store.dialect);
-    const rows: PackageRow[] = [];
+    // the distinct searched versions of the changed packages (from the search index alone), each
+    // matched once; only the rows of versions that match are read (the others have no findings)
+    const hit: { ecosystem: string; search_name: string | null; version: string; source_version: string | null }[] = [];
+    const findingNames = new Map<string, Set<string>>();
     for (const [ecosystem, list] of byEco) {
       const names = list.map((p) => p.name);
+      const own = new Set<string>();
+      findingNames.set(ecosystem, own);
       for (let i = 0; i < names.length; i += 500) {
-        for (const r of await trx.selectFrom('resource_packages').selectAll().where('ecosystem', '=', ecosystem).where('search_name', 'in', names.slice(i, i + 500)).execute()) rows.push(r);
+        const chunk = names.slice(i, i + 500);
+        const distinct = await trx.selectFrom('resource_packages')
+          .select(['ecosystem', 'search_name', 'version', 'source_version', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('ecosystem', '=', ecosystem).where('search_name', 'in', chunk)
+          .groupBy(['ecosystem', 'search_name', 'version', 'source_version']).execute();
+        for (const d of distinct) {
+          packages += Number(d.n);
+          const pkg: Package = { ecosystem: d.ecosystem, name: d.search_name!, sourceName: d.search_name!, version: d.version };
+          if (d.source_version) pkg.sourceVersion = d.source_version;
+          if ((await shared.matcher.report(pkg))?.matches.length) hit.push(d);
+        }
+        // the names findings carry: the package's own (normalized) name, which differs from the
+        // search name only where packages are searched by their source package
+        if (searchesBySource(ecosystem)) {
+          for (const r of await trx.selectFrom('resource_packages').select('name').distinct().where('ecosystem', '=', ecosystem).where('search_name', 'in', chunk).execute()) own.add(r.name);
+        } else {
+          for (const n of chunk) own.add(n);
+        }
       }
     }
-    const rowsOf = groupBy(rows, (r) => r.resource_id);
-    const ids = [...rowsOf.keys()].sort();
+    const rows: PackageRow[] = [];
+    for (const d of hit) {
+      let q = trx.selectFrom('resource_packages').selectAll().where('ecosystem', '=', d.ecosystem).where('search_name', '=', d.search_name).where('version', '=', d.version);
+      q = d.source_version === null ? q.where('source_version', 'is', null) : q.where('source_version', '=', d.source_version);
+      for (const r of await q.execute()) rows.push(r);
+    }
+    // the findings in scope: every finding of the changed packages (by the package-name index)
+    const scoped: ComparedFinding[] = [];
+    for (const [ecosystem, set] of findingNames) {
+      const names = [...set];
+      for (let i = 0; i < names.length; i += 500) {
+        for (const f of await trx.selectFrom('findings').select([...COMPARED_COLUMNS]).where('package_ecosystem', '=', ecosystem).where('package_name', 'in', names.slice(i, i + 500)).execute()) scoped.push(f);
+      }
+    }
+    // the resources: those with a matching row or a finding in scope, if ACTIVE
+    const ids = [...new Set([...rows.map((r) => r.resource_id), ...scoped.map((f) => f.resource_id)])].sort();
     const res: ResourceRow[] = [];
     for (let i = 0; i < ids.length; i += 500) {
       for (const r of await trx.selectFrom('resources').selectAll().where('id', 'in', ids.slice(i, i + 500)).where('coverage_status', '=', 'ACTIVE').orderBy('id').execute()) res.push(r);
     }
     resources = res.length;
-    // the findings in scope: those of the rematched packages (by the (package_ecosystem, package_name) index), of these resources
     const active = new Set(res.map((r) => r.id));
-    const scoped: ComparedFinding[] = [];
-    for (const [ecosystem, list] of groupBy(rows, (r) => r.ecosystem)) {
-      const names = [...new Set(list.map((r) => r.name))];
-      for (let i = 0; i < names.length; i += 500) {
-        for (const f of await trx.selectFrom('findings').select([...COMPARED_COLUMNS]).where('package_ecosystem', '=', ecosystem).where('package_name', 'in', names.slice(i, i + 500)).execute()) {
-          if (active.has(f.resource_id)) scoped.push(f);
-        }
-      }
-    }
-    packages = await rematchResources(store, trx, res, rowsOf, groupBy(scoped, (f) => f.resource_id), 'packages', shared, now);
+    const rowsOf = groupBy(rows.filter((r) => active.has(r.resource_id)), (r) => r.resource_id);
+    await rematchResources(store, trx, res, rowsOf, groupBy(scoped.filter((f) => active.has(f.resource_id)), (f) => f.resource_id), shared, now);
     await hooks.beforeCommit?.();
   });
   return { ...shared.counts, changedPackages: pairs.length, resources, packages, durationMs: performance.now() - started };
@@ -281,7 +304,7 @@ export async function rematchAll(store: Store, now: Date, opts: { accountId?: st
     for (let i = 0; i < res.length; i += 1000) {
       const batch = res.slice(i, i + 1000);
       const existingOf = await loadFindings(trx, batch.map((r) => r.id));
-      await rematchResources(store, trx, batch, rowsOf, existingOf, 'all', shared, now);
+      await rematchResources(store, trx, batch, rowsOf, existingOf, shared, now);
     }
     await opts.beforeCommit?.();
   });

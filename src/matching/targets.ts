@@ -67,6 +67,11 @@ function ecoInfo(ecosystem: string): EcoInfo {
   return info;
 }
 
+/** Whether packages of the ecosystem are searched by their source package (Debian, Ubuntu, Alpine, …) rather than their own name. */
+export function searchesBySource(ecosystem: string): boolean {
+  return ecoInfo(ecosystem).bySource;
+}
+
 /** Applies the matching rules to one package. */
 export function targetOf(pkg: Package): Target {
   const t = searchOf(pkg);
