@@ -23,7 +23,7 @@ import { packageKey, searchOf, targetOf, isOsEcosystem, type Target } from './ta
 import { PackedCursor, packGroup, type PackedGroup } from './packed.ts';
 
 export * from './ranges.ts';
-export { targetOf, searchOf, packageKey, isOsEcosystem, OS_ECOSYSTEMS, type Target } from './targets.ts';
+export { targetOf, searchOf, packageKey, isOsEcosystem, searchesBySource, OS_ECOSYSTEMS, type Target } from './targets.ts';
 
 /** A record as the store returns it (raw JSON, parsed on demand) or already parsed. */
 export type AdvisoryRow = OsvRecord | { id: string; json: string };
