@@ -16,11 +16,11 @@
  */
 import { normalizePackageName, type Inventory, type OsvRecord, type Package } from '../model/index.ts';
 import {
-  compileAffected, evaluateCompiled, findHit, isClean, locate, matchDetail, rankUniverse,
-  type CompiledAffected, type EvaluateOptions, type Located, type MatchDetail, type ParseCache, type ParsedSlot, type SharedHit, type Universe,
+  compileAffected, evaluateCompiled, findHit, hitDetail, isClean, locate, rankUniverse,
+  type CompiledAffected, type EvaluateOptions, type Located, type MatchDetail, type ParseCache, type ParsedSlot, type SharedHit, type SkippedRange, type Universe,
 } from './ranges.ts';
 import { packageKey, searchOf, targetOf, isOsEcosystem, type Target } from './targets.ts';
-import { PackedCursor, packGroup, type PackedGroup } from './packed.ts';
+import { HIT, PackedCursor, packedHit, packGroup, type PackedGroup } from './packed.ts';
 
 export * from './ranges.ts';
 export { targetOf, searchOf, packageKey, isOsEcosystem, searchesBySource, OS_ECOSYSTEMS, type Target } from './targets.ts';
@@ -35,7 +35,8 @@ export type AdvisoryLookup = (ecosystem: string, name: string) => readonly Advis
 export interface AffectedGroup {
   ecosystem: string;
   name: string;
-  entries: { record: OsvRecord; compiled: CompiledAffected }[];
+  /** in record id order */
+  entries: GroupEntry[];
   universes: Map<string, Universe>;
   /** ids of withdrawn records naming the package (never matched) */
   withdrawn: string[];
@@ -45,12 +46,33 @@ export interface AffectedGroup {
   packed?: PackedGroup;
 }
 
+/**
+ * One `affected[]` entry of a group, with what a match of it repeats (so that building a match
+ * reads this object only): the record's finding type ("malicious" for MAL-*), id, aliases and
+ * summary, and the entry's fixed versions (in version order), distro status and skipped ranges.
+ */
+export interface GroupEntry {
+  record: OsvRecord;
+  compiled: CompiledAffected;
+  type: FindingType;
+  id: string;
+  aliases: string[];
+  summary: string | undefined;
+  fixed: string[];
+  status: string | undefined;
+  skipped: SkippedRange[];
+}
+
 /** Every fixed version the group's advisories name, ready for {@link fixGuidance}. */
 interface FixCandidates {
   /** the ecosystem's scheme id (of the first entry that has one) */
   ecoScheme?: string;
   /** distinct fixed versions the eco scheme ranks, by (rank, string) */
   sorted: FixCandidate[];
+  /** their ranks, for the binary search */
+  ranks: Int32Array;
+  /** memo: index of the first candidate at or after i that every entry judges "not affected" (`sorted.length`: none; -1: not known yet) */
+  cleanFrom: Int32Array;
   /** record id → the highest eco-scheme rank of its fixed versions */
   maxRank: Map<string, number>;
 }
@@ -88,10 +110,17 @@ export function buildGroup(ecosystem: string, name: string, records: Iterable<Os
     for (const a of record.affected ?? []) {
       if (!a.package || a.package.ecosystem !== ecosystem) continue;
       if (normalizePackageName(ecosystem, a.package.name) !== norm) continue;
-      entries.push({ record, compiled: compileAffected(record.id, a, ecosystem, cache) });
+      const compiled = compileAffected(record.id, a, ecosystem, cache);
+      entries.push({
+        record, compiled, type: record.id.startsWith('MAL-') ? 'malicious' : 'vulnerability',
+        id: record.id, aliases: record.aliases ?? [], summary: record.summary || undefined,
+        fixed: [], status: compiled.status, skipped: compiled.skipped,
+      });
     }
   }
-  return { ecosystem, name: norm, entries, universes: rankUniverse(entries.map((e) => e.compiled)), withdrawn };
+  const universes = rankUniverse(entries.map((e) => e.compiled));
+  for (const e of entries) e.fixed = e.compiled.fixedSorted!;
+  return { ecosystem, name: norm, entries, universes, withdrawn };
 }
 
 function parseRow(row: AdvisoryRow): OsvRecord {
@@ -168,9 +197,12 @@ export class AdvisoryIndex {
     return slot.group;
   }
 
-  /** Compiles every group now, so that matching pays no compile cost. */
+  /** Compiles (and packs) every group now, so that matching pays no compile cost. */
   prepare(): void {
-    for (const key of this.byKey.keys()) this.groupByKey(key);
+    for (const key of this.byKey.keys()) {
+      const g = this.groupByKey(key)!;
+      g.packed ??= packGroup(g.entries.map((e) => e.compiled), g.universes);
+    }
   }
 
   /** The records naming a package (an {@link AdvisoryLookup}). */
@@ -297,21 +329,20 @@ function matchPackage(
 ): PackageReport | undefined {
   if (!group || group.entries.length === 0) return undefined;
   const version = target.version;
-  const packed = (group.packed ??= packGroup(group.entries.map((e) => e.compiled), group.universes));
-  cursor.reset(packed, version, cache);
-  const next = packed.next;
-  let at: Located | undefined; // built for the first entry that is not clean
+  const entries = group.entries;
+  const n = entries.length;
+  const packed = (group.packed ??= packGroup(entries.map((e) => e.compiled), group.universes));
+  cursor.reset(packed, n, version, cache);
+  let at: Located | undefined; // built for the first entry the packed test can't explain
   let searched: MatchDetail['searched'] | undefined;
   let matches: Match[] | undefined;
   let unknown: UnknownMatch[] | undefined;
   // one verdict per record (a record's entries are consecutive in the group): a hit in any of its
   // entries wins, then unknown, then not affected; once a record hits, its further entries are not
   // evaluated (nor counted)
-  const entries = group.entries;
-  const n = entries.length;
   let evaluations = 0;
   for (let i = 0; i < n;) {
-    const end = next[i];
+    const end = cursor.next(i);
     let hit: SharedHit | undefined;
     let hitAt = -1;
     let unknownReason: string | undefined; // the first unknown verdict of the record
@@ -319,6 +350,12 @@ function matchPackage(
       evaluations++;
       const test = cursor.test(j);
       if (test === 0) continue; // not affected: the common answer, found in the packed code
+      if (test >= HIT) {
+        // a hit in a range: its explanation is shared by the interval
+        hit = packedHit(packed, test - HIT);
+        hitAt = j;
+        break;
+      }
       const c = entries[j].compiled;
       at ??= locate(version, group.universes, cache);
       if (test === 2 && isClean(c, at)) continue;
@@ -338,29 +375,31 @@ function matchPackage(
     const first = i;
     i = end;
     if (hit) {
-      const c = entries[hitAt].compiled;
-      if (opts.hideUnfixed && hit.fixedBy === null && c.status && isOsEcosystem(target.ecosystem)) continue;
-      const record = entries[first].record;
-      // one `searched` object for every match of the package
-      searched ??= { ecosystem: c.ecosystem, name: target.name, version };
-      const m: Match = { type: record.id.startsWith('MAL-') ? 'malicious' : 'vulnerability', id: record.id, aliases: record.aliases ?? [], detail: matchDetail(c, hit, searched) };
-      if (record.summary) m.summary = record.summary;
+      const e = entries[hitAt];
+      if (opts.hideUnfixed && hit.fixedBy === null && e.status && isOsEcosystem(target.ecosystem)) continue;
+      // one `searched` object for every match of the package (the entries' ecosystem is the group's)
+      searched ??= { ecosystem: group.ecosystem, name: target.name, version };
+      const detail = hitDetail(e.id, e.fixed, e.status, e.skipped, hit, searched);
+      // one literal per shape (no property array added afterwards)
+      const m: Match = e.summary
+        ? { type: e.type, id: e.id, aliases: e.aliases, detail, summary: e.summary }
+        : { type: e.type, id: e.id, aliases: e.aliases, detail };
       (matches ??= []).push(m);
     } else if (unknownReason !== undefined) {
-      (unknown ??= []).push({ id: entries[first].record.id, reason: unknownReason });
+      (unknown ??= []).push({ id: entries[first].id, reason: unknownReason });
     }
   }
   if (counter) counter.evaluations += evaluations;
   if (!matches && !unknown) return undefined;
-  const report: PackageReport = {
-    package: pkg,
-    searched: { ecosystem: target.ecosystem, name: target.name, version, via: target.via },
-    matches: matches ?? [],
-    unknown: unknown ?? [],
-  };
   // a group's records are in id order (see buildGroup): so are its matches and unknown verdicts
-  if (report.matches.length > 0 && opts.fixGuidance !== false) report.fix = fixGuidance(group, at!, report.matches);
-  return report;
+  const searchedAs = { ecosystem: target.ecosystem, name: target.name, version, via: target.via };
+  if (matches && opts.fixGuidance !== false) {
+    // the installed version's rank in the ecosystem scheme: from the cursor when it has the scheme
+    const { ecoScheme } = fixCandidates(group);
+    const installed = ecoScheme ? cursor.rankOf(ecoScheme) ?? (at ?? locate(version, group.universes, cache)).rank(ecoScheme) : '';
+    return { package: pkg, searched: searchedAs, matches, unknown: unknown ?? [], fix: fixGuidanceAt(group, installed, matches) };
+  }
+  return { package: pkg, searched: searchedAs, matches: matches ?? [], unknown: unknown ?? [] };
 }
 
 /** The fixed versions of a group, ranked and sorted once (the part of fix guidance that does not depend on the installed version). */
@@ -388,7 +427,30 @@ function fixCandidates(group: AffectedGroup): FixCandidates {
     }
     sorted.sort((a, b) => a.rank - b.rank || a.value.localeCompare(b.value));
   }
-  return (group.fix = { ecoScheme, sorted, maxRank });
+  const ranks = Int32Array.from(sorted, (c) => c.rank);
+  return (group.fix = { ecoScheme, sorted, ranks, cleanFrom: new Int32Array(sorted.length).fill(-1), maxRank });
+}
+
+/** The index of the first candidate at or after `from` that every entry of the group judges "not affected" (`sorted.length`: none). */
+function firstClean(group: AffectedGroup, fix: FixCandidates, from: number): number {
+  const { sorted, cleanFrom } = fix;
+  const n = sorted.length;
+  let i = from;
+  let found = n;
+  for (; i < n; i++) {
+    const k = cleanFrom[i];
+    if (k >= 0) {
+      found = k;
+      break;
+    }
+    if (cleanEverywhere(group, sorted[i])) {
+      found = i;
+      break;
+    }
+  }
+  for (let j = from; j < i && j < n; j++) cleanFrom[j] = found;
+  if (i < n) cleanFrom[i] = found;
+  return found;
 }
 
 /** Does every entry of the group judge the candidate "not affected"? (memoized) */
@@ -414,31 +476,44 @@ function cleanExcept(group: AffectedGroup, c: FixCandidate, ignore: ReadonlySet<
  * A candidate that any advisory leaves unknown is not recommended.
  */
 export function fixGuidance(group: AffectedGroup, at: Located, open: readonly Match[]): FixGuidance {
-  const { ecoScheme, sorted, maxRank } = fixCandidates(group);
-  const closes = open.map((m) => m.id).sort();
+  const { ecoScheme } = fixCandidates(group);
+  return fixGuidanceAt(group, ecoScheme ? at.rank(ecoScheme) : '', open);
+}
+
+/** {@link fixGuidance} for the installed version's rank in the group's ecosystem scheme (or why it has none). */
+function fixGuidanceAt(group: AffectedGroup, installed: number | string, open: readonly Match[]): FixGuidance {
+  const fix = fixCandidates(group);
+  const { ecoScheme, sorted, ranks, maxRank } = fix;
+  const closes = open.map((m) => m.id);
+  // matchPackage gives the matches in id order; sort only when they are not
+  for (let i = 1; i < closes.length; i++) {
+    if (closes[i - 1] > closes[i]) {
+      closes.sort();
+      break;
+    }
+  }
   if (!ecoScheme) return { version: null, closes, reason: `no version scheme for ${group.ecosystem}` };
-  const installed = at.rank(ecoScheme);
   if (typeof installed === 'string') return { version: null, closes, reason: installed };
   // the candidates above the installed version: a suffix of the sorted list
   let lo = 0;
-  let hi = sorted.length;
+  let hi = ranks.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid].rank <= installed) lo = mid + 1;
+    if (ranks[mid] <= installed) lo = mid + 1;
     else hi = mid;
   }
   const first = lo;
-  for (let i = first; i < sorted.length; i++) if (cleanEverywhere(group, sorted[i])) return { version: sorted[i].value, closes };
+  if (first === sorted.length) return { version: null, closes, reason: 'no advisory names a fixed version above the installed one' };
+  const clean = firstClean(group, fix, first);
+  if (clean < sorted.length) return { version: sorted[clean].value, closes };
   // open advisories no version above the installed one fixes
   const unfixable = new Set(open.filter((m) => !m.detail.fixAvailable && !((maxRank.get(m.id) ?? -Infinity) > installed)).map((m) => m.id));
   const out: FixGuidance = {
     version: null,
     closes,
-    reason: first === sorted.length
-      ? 'no advisory names a fixed version above the installed one'
-      : unfixable.size > 0
-        ? `no fix exists for ${[...unfixable].sort().join(', ')}`
-        : 'no fixed version named by the advisories leaves every advisory of the package closed',
+    reason: unfixable.size > 0
+      ? `no fix exists for ${[...unfixable].sort().join(', ')}`
+      : 'no fixed version named by the advisories leaves every advisory of the package closed',
   };
   if (unfixable.size > 0 && unfixable.size < open.length) {
     for (let i = first; i < sorted.length; i++) {
@@ -538,6 +613,8 @@ interface IndexedPackage {
 interface VersionSlot extends ParsedSlot {
   version: string;
   pkgs: IndexedPackage[];
+  /** the findAffected call that last judged this slot affected (see {@link InventoryIndex.nextCall}) */
+  done: number;
 }
 
 /**
@@ -554,6 +631,11 @@ export class InventoryIndex {
   /** dedupe identity → uid of the packages hit so far */
   private readonly uids = new Map<string, number>();
 
+  /** per uid: the findAffected call that last reported the package, and where in its results */
+  private seenCall = new Int32Array(1024);
+  private seenAt = new Int32Array(1024);
+  private calls = 0;
+
   /** The package's identity in findAffected's results (equal packages of one inventory share it). */
   uid(p: IndexedPackage): number {
     if (p.uid < 0) {
@@ -563,6 +645,38 @@ export class InventoryIndex {
       p.uid = u;
     }
     return p.uid;
+  }
+
+  /** A new findAffected call's stamp. */
+  nextCall(): number {
+    if (this.calls === 0x7fffffff) {
+      // stamps start over: forget every older one
+      this.calls = 0;
+      this.seenCall.fill(0);
+      for (const m of this.byKey.values()) for (const s of m.values()) s.done = 0;
+    }
+    return ++this.calls;
+  }
+
+  /**
+   * Where call `call` reported the package `p` (a package equal to it) in its results, or -1 after
+   * noting that it is about to report it at `at`.
+   */
+  seen(p: IndexedPackage, call: number, at: number): number {
+    const u = this.uid(p);
+    if (u >= this.seenCall.length) {
+      const n = Math.max(u + 1, 2 * this.seenCall.length);
+      const c = new Int32Array(n);
+      c.set(this.seenCall);
+      this.seenCall = c;
+      const a = new Int32Array(n);
+      a.set(this.seenAt);
+      this.seenAt = a;
+    }
+    if (this.seenCall[u] === call) return this.seenAt[u];
+    this.seenCall[u] = call;
+    this.seenAt[u] = at;
+    return -1;
   }
 
   constructor(inventories: Iterable<Inventory> = []) {
@@ -576,7 +690,7 @@ export class InventoryIndex {
       let byVersion = this.byKey.get(t.key);
       if (!byVersion) this.byKey.set(t.key, (byVersion = new Map()));
       let slot = byVersion.get(t.version);
-      if (!slot) byVersion.set(t.version, (slot = { version: t.version, pkgs: [], schemeId: undefined, v: undefined }));
+      if (!slot) byVersion.set(t.version, (slot = { version: t.version, pkgs: [], schemeId: undefined, v: undefined, done: 0 }));
       slot.pkgs.push({ inventory: inv.id, package: pkg, uid: -1 });
       this.count++;
     }
@@ -605,31 +719,36 @@ export class InventoryIndex {
 export function findAffected(record: OsvRecord, inventories: InventoryIndex | Iterable<Inventory>): AffectedPackage[] {
   const index = inventories instanceof InventoryIndex ? inventories : new InventoryIndex(inventories);
   if (record.withdrawn) return [];
-  const out: AffectedPackage[] = [];
-  const from: IndexedPackage[] = []; // the index slot of each result
-  const done = new Set<VersionSlot>(); // (key, version) already judged affected by an earlier entry of this record
+  const call = index.nextCall();
+  const result: AffectedPackage[] = [];
+  const affected = record.affected ?? [];
   // distro errata repeat one range set across hundreds of binary packages: compile each distinct
   // (ecosystem, ranges, versions, status) once, and judge each distinct installed version once
   // against it ("not affected" is all most versions get, and it does not depend on the name)
-  const shared = new Map<string, { compiled: CompiledAffected; universes: Map<string, Universe>; clean: Map<string, boolean> }>();
-  for (const a of record.affected ?? []) {
+  const shared = new Map<string, SharedEntry>();
+  for (const a of affected) {
     if (!a.package?.ecosystem || !a.package.name) continue;
     const key = packageKey(a.package.ecosystem, a.package.name);
     const slots = index.slots(key);
     if (!slots) continue;
-    const status = a.database_specific?.status;
-    const sig = `${a.package.ecosystem}\u0000${JSON.stringify(a.ranges ?? null)}\u0000${JSON.stringify(a.versions ?? null)}\u0000${typeof status === 'string' ? status : ''}`;
-    let sh = shared.get(sig);
+    let sh: SharedEntry | undefined;
+    let sig: string | undefined;
+    if (affected.length > 1) {
+      const status = a.database_specific?.status;
+      sig = `${a.package.ecosystem}\u0000${JSON.stringify(a.ranges ?? null)}\u0000${JSON.stringify(a.versions ?? null)}\u0000${typeof status === 'string' ? status : ''}`;
+      sh = shared.get(sig);
+    }
     if (!sh) {
       const compiled = compileAffected(record.id, a, a.package.ecosystem, index.parseCache);
-      shared.set(sig, (sh = { compiled, universes: rankUniverse([compiled]), clean: new Map() }));
+      sh = { compiled, universes: rankUniverse([compiled]), clean: new Map() };
+      if (sig !== undefined) shared.set(sig, sh);
     }
     const { universes, clean } = sh;
     // the entry's own view: its name and `affected` object (the rest, ranks included, is shared)
     let compiled = sh.compiled.affected === a ? sh.compiled : undefined;
     const evalOpts: EvaluateOptions = { name: a.package.name };
     for (const slot of slots) {
-      if (done.has(slot)) continue;
+      if (slot.done === call) continue; // judged affected by an earlier entry of this record
       if (clean.get(slot.version) === true) continue;
       const at = locate(slot.version, universes, index.parseCache, slot);
       if (isClean(sh.compiled, at)) {
@@ -639,26 +758,25 @@ export function findAffected(record: OsvRecord, inventories: InventoryIndex | It
       compiled ??= { ...sh.compiled, name: a.package.name, affected: a };
       const v = evaluateCompiled(compiled, at, evalOpts);
       if ('affected' in v && !v.affected) continue;
-      if ('affected' in v) done.add(slot);
-      const verdict = 'unknown' in v ? { unknown: v.unknown } : v;
+      const hit = 'affected' in v;
+      if (hit) slot.done = call;
+      const verdict = hit ? v : { unknown: v.unknown };
+      // a hit from a later entry replaces an unknown from an earlier one; the same package listed
+      // twice in an inventory is reported once (at the place of its first result)
       for (const p of slot.pkgs) {
-        out.push({ inventory: p.inventory, package: p.package, verdict });
-        from.push(p);
+        const j = index.seen(p, call, result.length);
+        if (j < 0) result.push({ inventory: p.inventory, package: p.package, verdict });
+        else if (hit && 'unknown' in result[j].verdict) result[j] = { inventory: p.inventory, package: p.package, verdict };
       }
     }
   }
-  // a hit from a later entry replaces an unknown from an earlier one; the same package listed
-  // twice in an inventory is reported once (at the place of its first result)
-  const result: AffectedPackage[] = [];
-  const at = new Map<number, number>(); // uid → index in result
-  for (let i = 0; i < out.length; i++) {
-    const r = out[i];
-    const u = index.uid(from[i]);
-    const j = at.get(u);
-    if (j === undefined) {
-      at.set(u, result.length);
-      result.push(r);
-    } else if ('unknown' in result[j].verdict && !('unknown' in r.verdict)) result[j] = r;
-  }
   return result;
+}
+
+/** One distinct (ecosystem, ranges, versions, status) of a record, compiled once per findAffected call. */
+interface SharedEntry {
+  compiled: CompiledAffected;
+  universes: Map<string, Universe>;
+  /** installed version strings judged "not affected" */
+  clean: Map<string, boolean>;
 }

@@ -1,43 +1,54 @@
 /**
  * The "not affected" test of a whole package group, packed into one Int32Array: the hot loop of
  * matching reads one contiguous block per package instead of a dozen small objects per advisory
- * entry. It answers exactly what {@link isClean} answers (see `isClean` in ranges.ts); anything
- * else (a hit, an unknown) is then explained by the object path, `evaluateCompiled`.
+ * entry. It answers exactly what {@link isClean} answers (see `isClean` in ranges.ts), and for a
+ * hit in a range it names the interval, whose explanation ({@link SharedHit}) is then shared by
+ * every package in it; anything else (a listed version, an unknown) is explained by the object
+ * path, `findHit` / `evaluateCompiled`.
  */
 import { SCHEMES } from '../versioning/index.ts';
-import { parseCached, rankIn, type CompiledAffected, type ParseCache, type Universe } from './ranges.ts';
+import { intervalHit, parseCached, rankIn, type CompiledAffected, type CompiledRange, type ParseCache, type SharedHit, type Universe } from './ranges.ts';
 
 /** entry modes (the first word of an entry's code) */
 const M_CLEAN = 0; // status "not-affected": never affected
 const M_DIRTY = 1; // a range with an error or covering every version: never clean
-const M_PACKED = 2; // [2, listedSlot | -1, nListed, ranks…, nRanges, per range: slot, nLim, lims…, nEv, (rank, kind)…]
+const M_PACKED = 2; // [2, listedSlot | -1, nListed, ranks…, nRanges, per range: slot, nLim, lims…, nEv, hitBase | -1, (rank, kind)…]
 const M_OBJECT = 3; // the packed test can't judge: the object path decides ({@link isClean})
+
+/** {@link PackedCursor.test} answers at or above this: a hit in a range, interval id `answer - HIT` */
+export const HIT = 3;
 
 export interface PackedGroup {
   /** scheme ids the entries refer to, by slot */
   schemes: string[];
   universes: (Universe | undefined)[];
+  /**
+   * `[next[0..n), start[0..n), code…]`: for each entry, the index of the first entry of the next
+   * record (a record's entries are consecutive), then the offset of its code, then the code
+   */
   code: Int32Array;
-  /** offset of each entry's code in `code` */
-  start: Int32Array;
-  /** for each entry, the index of the first entry of the next record (a record's entries are consecutive) */
-  next: Int32Array;
+  /** interval id → the range it belongs to, and the id of that range's first event */
+  hitRange: CompiledRange[];
+  hitBase: Int32Array;
+  /** interval id → its explanation (built on first use) */
+  hits: (SharedHit | undefined)[];
 }
 
 /** Packs the entries (compiled and ranked in `universes`; consecutive entries of one record share its id). */
 export function packGroup(entries: readonly CompiledAffected[], universes: ReadonlyMap<string, Universe>): PackedGroup {
-  const next = new Int32Array(entries.length);
-  for (let i = entries.length - 1; i >= 0; i--) next[i] = i + 1 < entries.length && entries[i + 1].record === entries[i].record ? next[i + 1] : i + 1;
+  const n = entries.length;
   const schemes: string[] = [];
   const slotOf = (id: string): number => {
     let i = schemes.indexOf(id);
     if (i < 0) i = schemes.push(id) - 1;
     return i;
   };
-  const code: number[] = [];
-  const start = new Int32Array(entries.length);
+  const code: number[] = new Array<number>(2 * n).fill(0);
+  for (let i = n - 1; i >= 0; i--) code[i] = i + 1 < n && entries[i + 1].record === entries[i].record ? code[i + 1] : i + 1;
+  const hitRange: CompiledRange[] = [];
+  const hitBase: number[] = [];
   entries.forEach((c, e) => {
-    start[e] = code.length;
+    code[n + e] = code.length;
     if (c.status === 'not-affected') return void code.push(M_CLEAN);
     if (c.ranges.some((r) => r.error !== undefined || r.allVersions)) return void code.push(M_DIRTY);
     code.push(M_PACKED);
@@ -59,10 +70,27 @@ export function packGroup(entries: readonly CompiledAffected[], universes: Reado
       code.push(slotOf(r.schemeId), r.limits.length);
       for (const l of r.limits) code.push(l.rank);
       code.push(r.events.length);
+      // an "undetermined" distro status makes a hit an unknown verdict: the object path says so
+      if (c.status === 'undetermined') code.push(-1);
+      else {
+        code.push(hitRange.length);
+        for (let m = 0; m < r.events.length; m++) {
+          hitRange.push(r);
+          hitBase.push(hitRange.length - 1 - m);
+        }
+      }
       for (const b of r.events) code.push(b.rank, KIND[b.kind]);
     }
   });
-  return { schemes, universes: schemes.map((id) => universes.get(id)), code: Int32Array.from(code), start, next };
+  return {
+    schemes, universes: schemes.map((id) => universes.get(id)), code: Int32Array.from(code),
+    hitRange, hitBase: Int32Array.from(hitBase), hits: new Array<SharedHit | undefined>(hitRange.length),
+  };
+}
+
+/** The explanation of interval `id` (a {@link PackedCursor.test} answer minus {@link HIT}). */
+export function packedHit(p: PackedGroup, id: number): SharedHit {
+  return (p.hits[id] ??= intervalHit(p.hitRange[id], id - p.hitBase[id]));
 }
 
 const KIND = { introduced: 0, fixed: 1, last_affected: 2, limit: 3 } as const;
@@ -78,16 +106,34 @@ const UNREADABLE = -2;
 export class PackedCursor {
   private ranks: number[] = [];
   private p!: PackedGroup;
+  private code!: Int32Array;
+  private n = 0;
   private raw = '';
   private cache: ParseCache | undefined;
 
-  reset(p: PackedGroup, raw: string, cache: ParseCache | undefined): void {
+  /** Points the cursor at a group (of `entries` entries) and an installed version. */
+  reset(p: PackedGroup, entries: number, raw: string, cache: ParseCache | undefined): void {
     this.p = p;
+    this.code = p.code;
+    this.n = entries;
     this.raw = raw;
     this.cache = cache;
     const n = p.schemes.length;
     const ranks = this.ranks;
     for (let i = 0; i < n; i++) ranks[i] = NOT_YET;
+  }
+
+  /** the index of the first entry of the record after the one entry `e` belongs to */
+  next(e: number): number {
+    return this.code[e];
+  }
+
+  /** The installed version's rank in a scheme of the group (computed now if need be), or undefined when the group has no bound in it or the version is unreadable. */
+  rankOf(schemeId: string): number | undefined {
+    const slot = this.p.schemes.indexOf(schemeId);
+    if (slot < 0 || this.p.universes[slot] === undefined) return undefined;
+    const r = this.rank(slot);
+    return r === UNREADABLE ? undefined : r;
   }
 
   private rank(slot: number): number {
@@ -107,11 +153,12 @@ export class PackedCursor {
 
   /**
    * 0: entry `e` judges the version "not affected" (what `isClean` answers true for); 1: it does
-   * not (a hit or an unknown); 2: the packed code can't tell, ask `isClean`.
+   * not (a hit or an unknown); 2: the packed code can't tell, ask `isClean`; {@link HIT} + id: a hit
+   * in interval `id` of a range (see {@link packedHit}), as `findHit` would find it.
    */
-  test(e: number): 0 | 1 | 2 {
-    const code = this.p.code;
-    let i = this.p.start[e];
+  test(e: number): number {
+    const code = this.code;
+    let i = code[this.n + e];
     const mode = code[i++];
     if (mode === M_CLEAN) return 0;
     if (mode === M_DIRTY) return 1;
@@ -133,18 +180,19 @@ export class PackedCursor {
       for (let m = 0; m < nlim; m++) if (r < code[i + m]) ok = true;
       i += nlim;
       const nev = code[i++];
+      const base = code[i++];
       if (ok) {
-        let open = false;
+        let open = -1;
         for (let m = 0; m < nev; m++) {
           const rank = code[i + 2 * m];
           const kind = code[i + 2 * m + 1];
           if (kind === 0) {
-            if (!open && r >= rank) open = true;
-          } else if (open) {
-            if (kind === 1 ? r >= rank : r > rank) open = false;
+            if (open < 0 && r >= rank) open = m;
+          } else if (open >= 0) {
+            if (kind === 1 ? r >= rank : r > rank) open = -1;
           }
         }
-        if (open) return 1;
+        if (open >= 0) return base < 0 ? 1 : HIT + base + open;
       }
       i += 2 * nev;
     }

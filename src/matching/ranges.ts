@@ -68,7 +68,7 @@ interface Bound {
   rank: number;
 }
 
-interface CompiledRange {
+export interface CompiledRange {
   index: number;
   type: 'ECOSYSTEM' | 'SEMVER';
   schemeId: string;
@@ -513,18 +513,23 @@ function unknownReasons(c: CompiledAffected, at: Located, useVersions: boolean):
 
 /** The explanation of a hit of entry `c` (see {@link findHit}) for the package `searched`. */
 export function matchDetail(c: CompiledAffected, h: SharedHit, searched: { ecosystem: string; name: string; version: string }): MatchDetail {
-  const detail: MatchDetail = {
-    record: c.record,
-    searched,
-    scheme: h.scheme,
-    hit: h.hit,
-    fixed: c.fixedSorted ?? [...new Set(c.fixedBounds.map((b) => b.value))],
-    fixedBy: h.fixedBy,
-    fixAvailable: h.fixedBy !== null,
-  };
-  if (c.status) detail.status = c.status;
-  if (c.skipped.length) detail.skipped = c.skipped;
-  return detail;
+  return hitDetail(c.record, c.fixedSorted ?? [...new Set(c.fixedBounds.map((b) => b.value))], c.status, c.skipped, h, searched);
+}
+
+/** {@link matchDetail} from the entry's parts: record id, fixed versions (in version order), distro status, skipped ranges. */
+export function hitDetail(
+  record: string, fixed: string[], status: string | undefined, skipped: SkippedRange[], h: SharedHit,
+  searched: { ecosystem: string; name: string; version: string },
+): MatchDetail {
+  // one literal per shape: every field in the object itself (no property array added afterwards)
+  if (status) {
+    return skipped.length
+      ? { record, searched, scheme: h.scheme, hit: h.hit, fixed, fixedBy: h.fixedBy, fixAvailable: h.fixedBy !== null, status, skipped }
+      : { record, searched, scheme: h.scheme, hit: h.hit, fixed, fixedBy: h.fixedBy, fixAvailable: h.fixedBy !== null, status };
+  }
+  return skipped.length
+    ? { record, searched, scheme: h.scheme, hit: h.hit, fixed, fixedBy: h.fixedBy, fixAvailable: h.fixedBy !== null, skipped }
+    : { record, searched, scheme: h.scheme, hit: h.hit, fixed, fixedBy: h.fixedBy, fixAvailable: h.fixedBy !== null };
 }
 
 /** The verdict of an entry whose status is "undetermined" and that would otherwise hit. */
@@ -618,7 +623,11 @@ function walkIndex(range: CompiledRange, r: number): number {
 /** The hit of the interval holding rank `r` (shared, built once per interval), or undefined. */
 function walk(range: CompiledRange, r: number): SharedHit | undefined {
   const open = walkIndex(range, r);
-  if (open < 0) return undefined;
+  return open < 0 ? undefined : intervalHit(range, open);
+}
+
+/** The hit of the interval a range's walk opened at event `open` (built once, then shared). */
+export function intervalHit(range: CompiledRange, open: number): SharedHit {
   const hits = (range.hits ??= []);
   let h = hits[open];
   if (!h) {
