@@ -28,7 +28,7 @@ import { freePort, skopeoCopy, startRegistry, which, type RegistryProcess } from
 import type { Store } from '../src/store/index.ts';
 import type { PausePoint } from '../src/engine/testpoint.ts';
 import { dialects, type TestStore } from './helpers/stores.ts';
-import { ROOT, startServer, VIGIL, waitFor, type ServerProcess } from './helpers/server.ts';
+import { ROOT, startRegistryWithNotifications, startServer, VIGIL, waitFor, type ServerProcess } from './helpers/server.ts';
 
 const run = promisify(execFile);
 const TARGETS = join(ROOT, '.cache', 'targets');
@@ -335,27 +335,4 @@ async function assertOnceEach(store: Store, resourceId: string, advisoryId: stri
   assert.ok(hits.every((f) => f.status === 'ACTIVE'));
   const created = (await eventsOf(store, resourceId, 'finding.created')).map((e) => JSON.parse(e.payload) as { findingId: string; advisoryId: string }).filter((p) => p.advisoryId === advisoryId);
   assert.deepEqual(created.map((p) => p.findingId).sort(), hits.map((f) => f.id).sort(), 'one finding.created per finding');
-}
-
-/** Registers the registry target, then starts docker-registry with notifications to the server (as test/engine-e2e.test.ts). */
-async function startRegistryWithNotifications(dir: string, server: ServerProcess): Promise<RegistryProcess & { targetId: string }> {
-  const binary = (await which('docker-registry', 'registry'))!;
-  const port = await freePort();
-  const created = await server.api('POST', '/v1/registries', { config: { url: `http://127.0.0.1:${port}`, pollSeconds: 0 } });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const id = created.body.id as string;
-  const token = created.body.secrets.notificationToken as string;
-  const yaml = `notifications:
-  endpoints:
-    - name: vigil
-      url: ${server.url}/v1/registries/${id}/notifications
-      headers:
-        Authorization: [Bearer ${token}]
-      timeout: 2s
-      threshold: 5
-      backoff: 1s
-      ignoredmediatypes: [application/octet-stream]
-`;
-  const reg = await startRegistry(binary, dir, undefined, yaml, port);
-  return Object.assign(reg, { targetId: id });
 }

@@ -21,7 +21,7 @@ import { after, before, describe, test } from 'node:test';
 import { skopeoCopy, startRegistry, which, type RegistryProcess } from '../src/sources/registry/testutil.ts';
 import type { Store } from '../src/store/index.ts';
 import { dialects, type TestStore } from './helpers/stores.ts';
-import { ROOT, startServer, VIGIL, waitFor, type ServerProcess } from './helpers/server.ts';
+import { ROOT, startRegistryWithNotifications, startServer, VIGIL, waitFor, type ServerProcess } from './helpers/server.ts';
 
 const run = promisify(execFile);
 const TARGETS = join(ROOT, '.cache', 'targets');
@@ -243,29 +243,4 @@ async function startWorker(home: string, db: string): Promise<{ stop(): Promise<
       clearTimeout(t);
     },
   };
-}
-
-/** Registers the registry target, then starts docker-registry with notifications to it. */
-async function startRegistryWithNotifications(dir: string, server: ServerProcess): Promise<RegistryProcess & { targetId: string }> {
-  const binary = (await which('docker-registry', 'registry'))!;
-  const { freePort } = await import('../src/sources/registry/testutil.ts');
-  // the registry reads its configuration once, so the target (and its id and token) comes first
-  const port = await freePort();
-  const created = await server.api('POST', '/v1/registries', { config: { url: `http://127.0.0.1:${port}`, pollSeconds: 0 } });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const id = created.body.id as string;
-  const token = created.body.secrets.notificationToken as string;
-  const yaml = `notifications:
-  endpoints:
-    - name: vigil
-      url: ${server.url}/v1/registries/${id}/notifications
-      headers:
-        Authorization: [Bearer ${token}]
-      timeout: 2s
-      threshold: 5
-      backoff: 1s
-      ignoredmediatypes: [application/octet-stream]
-`;
-  const reg = await startRegistry(binary, dir, undefined, yaml, port);
-  return Object.assign(reg, { targetId: id });
 }

@@ -3,7 +3,9 @@
  * its bootstrap admin key and address read from stdout; stopped with SIGTERM (or killed with -9).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { freePort, startRegistry, which, type RegistryProcess } from '../../src/sources/registry/testutil.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const VIGIL = join(ROOT, 'bin', 'vigil.js');
@@ -82,4 +84,30 @@ export async function waitFor<T>(what: string, f: () => Promise<T | undefined | 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Registers a registry target on the server, then starts docker-registry with notifications to it:
+ * the registry reads its configuration once, so the target (its id and token) comes first.
+ */
+export async function startRegistryWithNotifications(dir: string, server: ServerProcess): Promise<RegistryProcess & { targetId: string }> {
+  const binary = (await which('docker-registry', 'registry'))!;
+  const port = await freePort();
+  const created = await server.api('POST', '/v1/registries', { config: { url: `http://127.0.0.1:${port}`, pollSeconds: 0 } });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id as string;
+  const token = created.body.secrets.notificationToken as string;
+  const yaml = `notifications:
+  endpoints:
+    - name: vigil
+      url: ${server.url}/v1/registries/${id}/notifications
+      headers:
+        Authorization: [Bearer ${token}]
+      timeout: 2s
+      threshold: 5
+      backoff: 1s
+      ignoredmediatypes: [application/octet-stream]
+`;
+  const reg = await startRegistry(binary, dir, undefined, yaml, port);
+  return Object.assign(reg, { targetId: id });
 }
