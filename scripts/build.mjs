@@ -27,9 +27,10 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // stay in node_modules: better-sqlite3 (a .node addon) and pg (optionally requires pg-native).
+  // stay in node_modules: better-sqlite3 (a .node addon), pg (optionally requires pg-native), ssh2
+  // (optionally loads its own crypto addon and cpu-features, whose install scripts npm does not run).
   // pino is bundled: Vigil logs to a destination stream, never through transports (worker files)
-  external: ['better-sqlite3', 'pg'],
+  external: ['better-sqlite3', 'pg', 'ssh2', 'cpu-features'],
   // bundled CommonJS dependencies call require() for Node's built-ins
   banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
   sourcemap: 'linked',
