@@ -14,31 +14,23 @@
  *    rerun writes them once
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { normalizePackageName } from '../src/model/names.ts';
 import type { ScanResult } from '../src/model/scan.ts';
-import { freePort, skopeoCopy, startRegistry, which, type RegistryProcess } from '../src/sources/registry/testutil.ts';
+import { freePort, skopeoCopy, type RegistryProcess } from '../src/sources/registry/testutil.ts';
 import type { Store } from '../src/store/index.ts';
 import type { PausePoint } from '../src/engine/testpoint.ts';
 import { dialects, type TestStore } from './helpers/stores.ts';
-import { ROOT, startRegistryWithNotifications, startServer, VIGIL, waitFor, type ServerProcess } from './helpers/server.ts';
+import { registryE2eUnavailable, startRegistryWithNotifications, startServer, TARGETS, vigilCli, VULNDATA, waitFor, type ServerProcess } from './helpers/server.ts';
 
-const run = promisify(execFile);
-const TARGETS = join(ROOT, '.cache', 'targets');
-const VULNDATA = join(ROOT, '..', 'shared', 'vulndata');
 /** the job lease of every server here: a killed server's job is claimed again this soon */
 const LEASE_SECONDS = 3;
 
-async function vigilCli(home: string, db: string, args: string[]) {
-  return run(process.execPath, [VIGIL, '--home', home, '--db', db, ...args], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, VIGIL_LOG_LEVEL: 'error' } });
-}
 
 function advisory(id: string, pkg: string, fixed: string) {
   return {
@@ -125,14 +117,7 @@ async function assertSqliteIntact(ts: TestStore): Promise<void> {
   assert.deepEqual(rows.map((r) => r.integrity_check), ['ok']);
 }
 
-const needs = async (): Promise<string | undefined> => {
-  if (!existsSync(join(TARGETS, 'oci', 'index.json'))) return `needs the targets: bash ../shared/tools/build-targets.sh ${TARGETS} bullseye bookworm`;
-  if (!existsSync(VULNDATA)) return 'needs ../shared/vulndata';
-  if (!(await which('docker-registry', 'registry'))) return 'needs docker-registry (apt-get install docker-registry)';
-  if (!(await which('skopeo'))) return 'needs skopeo';
-  return undefined;
-};
-const missing = await needs();
+const missing = await registryE2eUnavailable();
 
 for (const [dialect, open] of dialects) {
   describe(`engine crash recovery (${dialect})`, { skip: missing, concurrency: false }, () => {

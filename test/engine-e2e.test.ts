@@ -11,25 +11,16 @@
  * 4. moving the tag to the plain bullseye image closes the old digest's findings
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { skopeoCopy, startRegistry, which, type RegistryProcess } from '../src/sources/registry/testutil.ts';
 import type { Store } from '../src/store/index.ts';
 import { dialects, type TestStore } from './helpers/stores.ts';
-import { ROOT, startRegistryWithNotifications, startServer, VIGIL, waitFor, type ServerProcess } from './helpers/server.ts';
+import { registryE2eUnavailable, startRegistryWithNotifications, startServer, TARGETS, VIGIL, vigilCli, VULNDATA, waitFor, type ServerProcess } from './helpers/server.ts';
 
-const run = promisify(execFile);
-const TARGETS = join(ROOT, '.cache', 'targets');
-const VULNDATA = join(ROOT, '..', 'shared', 'vulndata');
 
-async function vigilCli(home: string, db: string, args: string[]) {
-  return run(process.execPath, [VIGIL, '--home', home, '--db', db, ...args], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, VIGIL_LOG_LEVEL: 'error' } });
-}
 
 async function findingsOf(store: Store, resourceId: string) {
   return store.db.selectFrom('findings').select(['id', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'status', 'suppressed_by'])
@@ -51,14 +42,7 @@ const NEW_ADVISORY = {
   database_specific: { severity: 'HIGH' },
 };
 
-const needs = async (): Promise<string | undefined> => {
-  if (!existsSync(join(TARGETS, 'oci', 'index.json'))) return `needs the targets: bash ../shared/tools/build-targets.sh ${TARGETS} bullseye bookworm`;
-  if (!existsSync(VULNDATA)) return 'needs ../shared/vulndata';
-  if (!(await which('docker-registry', 'registry'))) return 'needs docker-registry (apt-get install docker-registry)';
-  if (!(await which('skopeo'))) return 'needs skopeo';
-  return undefined;
-};
-const missing = await needs();
+const missing = await registryE2eUnavailable();
 
 for (const [dialect, open] of dialects) {
   describe(`engine end to end (${dialect})`, { skip: missing, concurrency: false }, () => {

@@ -20,16 +20,11 @@ import { after, before, describe, test } from 'node:test';
 import { sshdUnavailable, startSshd, type TestSshd } from '../src/sources/ssh/testutil.ts';
 import type { Store } from '../src/store/index.ts';
 import { dialects, type TestStore } from './helpers/stores.ts';
-import { ROOT, startServer, VIGIL, waitFor, type ServerProcess } from './helpers/server.ts';
+import { ROOT, startServer, TARGETS, VIGIL, vigilCli, VULNDATA, waitFor, type ServerProcess } from './helpers/server.ts';
 import { makeZip } from './helpers/zip.ts';
 
 const run = promisify(execFile);
-const TARGETS = join(ROOT, '.cache', 'targets');
-const VULNDATA = join(ROOT, '..', 'shared', 'vulndata');
 
-async function vigilCli(home: string, db: string, args: string[]) {
-  return run(process.execPath, [VIGIL, '--home', home, '--db', db, ...args], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, VIGIL_LOG_LEVEL: 'error' } });
-}
 const git = (cwd: string, ...args: string[]) => run('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=t', ...args], { cwd });
 
 const BASH_ADVISORY = {

@@ -53,7 +53,7 @@ export async function collectAgentReport(root: string, name?: string) {
     const machineId = (await readFile(join(root, 'etc/machine-id'), 'utf8').catch(() => '')).trim() || undefined;
     const listening = [];
     for (const proto of ['tcp', 'tcp6', 'udp', 'udp6'] as const) {
-      const text = await readFile(join(root === '/' ? '/' : root, 'proc/net', proto), 'utf8').catch(() => null);
+      const text = await readFile(join(root, 'proc/net', proto), 'utf8').catch(() => null);
       if (text) listening.push(...parseProcNet(proto, text).sockets);
     }
     return {

@@ -80,7 +80,7 @@ async function isLocalPath(ref: string): Promise<boolean> {
 
 /** Collects the inventory of a target. Shared by `scan` and `sbom`. */
 async function inventoryOf(kind: TargetKind, ref: string, opts: ScanOpts, log: Logger, progress: Progress) {
-  const [{ collectInventory, contentFilterFor }, { extractorsFor }, { detectOs, OS_RELEASE_PATHS }, { openTarget }] = await Promise.all([
+  const [{ collectInventory, contentFilterFor, scanTargetOf }, { extractorsFor }, { detectOs, OS_RELEASE_PATHS }, { openTarget }] = await Promise.all([
     import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/os/index.ts'), import('../sources/index.ts'),
   ]);
   const scanners = opts.scanners.split(',').map((s) => s.trim());
@@ -104,14 +104,7 @@ async function inventoryOf(kind: TargetKind, ref: string, opts: ScanOpts, log: L
       extractors, detectOs, log,
       onProgress: (p) => progress.update(p.phase === 'walk' ? 'files' : 'extracting', p.phase === 'walk' ? p.files : p.extracted, p.total),
     });
-    const target: ScanTarget = {
-      kind: fs.target.kind, ref: fs.target.ref,
-      ...(fs.target.digest ? { digest: fs.target.digest } : {}),
-      ...(inv.os ? { os: { id: inv.os.id, versionId: inv.os.versionId, prettyName: inv.os.prettyName, ecosystem: inv.os.ecosystem } } : {}),
-      ...(fs.target.layers ? { layers: fs.target.layers } : {}),
-      ...(fs.target.platform ? { platform: fs.target.platform } : {}),
-    };
-    return { target, packages: inv.packages, errors: inv.errors };
+    return { target: scanTargetOf(fs, inv.os), packages: inv.packages, errors: inv.errors };
   } finally {
     await fs.close();
   }

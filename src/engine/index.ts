@@ -17,12 +17,13 @@
 import { purgeClosed, rematchAll, rematchChangeSet, setCoverage, takeDailySnapshot } from '../findings/index.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/index.ts';
+import { VigilError } from '../model/errors.ts';
 import type { JobQueue } from './queue/index.ts';
 import { durationDays, handleRegistryEvents, pollRegistry, type RegistryEnvelope } from './registry.ts';
 import { accountSettings, COVERAGE, scanResource, type EngineContext, type ScanOutcome } from './scan.ts';
 import { dirSignature, ensureTargetResource, remoteHead, resourceOfTarget, scanWatchDir, setRepositoryCommit } from './sources.ts';
 import { pauseAt } from './testpoint.ts';
-import { getTarget, targetFromRow, updateTargetState, type HostConfig, type RegistryConfig, type RepositoryConfig, type RootfsConfig, type Target } from './targets.ts';
+import { deleteTarget, getTarget, updateTargetState, type HostConfig, type RegistryConfig, type RepositoryConfig, type RootfsConfig, type Target } from './targets.ts';
 
 export * from './targets.ts';
 export { COVERAGE, matchAndRecord, scanResource, type EngineContext, type ScanOutcome } from './scan.ts';
@@ -40,7 +41,7 @@ export interface EngineOptions {
   scanConcurrency?: number;
   /** `db update` from the network every this many seconds (0/absent: never) */
   dbUpdateSeconds?: number;
-  /** VIGIL_HOME, for db update's downloads */
+  /** VIGIL_HOME, for db update's downloads (required with dbUpdateSeconds) */
   home?: string;
   /** a directory of function zips to watch, and the account they belong to */
   watchDir?: { dir: string; accountId: string };
@@ -214,7 +215,7 @@ export class Engine {
     const at = now.toISOString();
     // 1. targets due for a poll
     const due = await this.store.db.selectFrom('targets').selectAll().where('status', '=', 'ENABLED').where('next_poll_at', '<=', at).execute();
-    for (const t of due) await this.enqueuePoll(targetFromRow(t).id);
+    for (const t of due) await this.enqueuePoll(t.id);
     // 2. advisory updates
     const marker = await this.store.db.selectFrom('engine_state').select('value').where('key', '=', 'rematched_change_set').executeTakeFirst();
     const newer = await this.store.db.selectFrom('change_sets').select('id').where('id', '>', marker ? Number(marker.value) : 0).limit(1).executeTakeFirst();
@@ -279,14 +280,14 @@ export class Engine {
     const now = this.ctx.now();
     const rows = await this.store.db.selectFrom('resources').select('id').where('target_id', '=', target.id).execute();
     for (const r of rows) await setCoverage(this.store, { accountId: target.accountId, resourceId: r.id, status: 'INACTIVE', reason: COVERAGE.removed, closeFindings: true, now });
-    await this.store.db.deleteFrom('targets').where('id', '=', target.id).execute();
+    await deleteTarget(this.store, target.id);
     return rows.length;
   }
 
   async dbUpdate(): Promise<void> {
     const { updateDatabase } = await import('../vulndb/update.ts');
-    const { defaultHome } = await import('../cli/config.ts').catch(() => ({ defaultHome: undefined as undefined | (() => string) }));
-    const home = this.opts.home ?? defaultHome?.() ?? '.';
+    const home = this.opts.home;
+    if (!home) throw new VigilError('VIGIL_CONFIG', 'db update needs the engine\'s home directory (EngineOptions.home) for its downloads', { rule: 'engine-home' });
     const report = await updateDatabase({ store: this.store, log: this.ctx.log, home });
     this.ctx.log.info({ fetched: report.fetched.length, imported: !!report.import }, 'database updated');
     await this.enqueueRematch();

@@ -86,17 +86,11 @@ export async function matchAndRecord(ctx: EngineContext, args: { accountId: stri
 }
 
 async function collectFrom(fs: ScanFS, extractorsKind: 'os' | 'all', log: Logger): Promise<Collected> {
-  const [{ collectInventory }, { extractorGroups }, { detectOs }] = await Promise.all([
+  const [{ collectInventory, scanTargetOf }, { extractorGroups }, { detectOs }] = await Promise.all([
     import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/os/index.ts'),
   ]);
   const inv = await collectInventory(fs, { extractors: extractorGroups[extractorsKind], detectOs, log });
-  const target: ScanTarget = {
-    kind: fs.target.kind, ref: fs.target.ref,
-    ...(fs.target.digest ? { digest: fs.target.digest } : {}),
-    ...(inv.os ? { os: { id: inv.os.id, versionId: inv.os.versionId, prettyName: inv.os.prettyName, ecosystem: inv.os.ecosystem } } : {}),
-    ...(fs.target.layers ? { layers: fs.target.layers } : {}),
-  };
-  return { target, packages: inv.packages, errors: inv.errors, os: inv.os ? { ecosystem: inv.os.ecosystem } : undefined };
+  return { target: scanTargetOf(fs, inv.os), packages: inv.packages, errors: inv.errors, os: inv.os ? { ecosystem: inv.os.ecosystem } : undefined };
 }
 
 async function filterFor(kind: 'os' | 'all') {

@@ -104,7 +104,7 @@ export const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
 
 /** Stores bytes content-addressed; returns "sha256:<hex>". */
 export async function putBlob(store: Store, accountId: string, data: Buffer, mediaType: string, now: Date): Promise<string> {
-  if (data.length < 22 || data.readUInt32LE(0) !== 0x04034b50 && data.readUInt32LE(0) !== 0x06054b50) {
+  if (data.length < 22 || (data.readUInt32LE(0) !== 0x04034b50 && data.readUInt32LE(0) !== 0x06054b50)) {
     throw new VigilError('VIGIL_INVALID_INPUT', 'upload: not a zip archive (no PK signature)', { rule: 'zip-signature' });
   }
   const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;

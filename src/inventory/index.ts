@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Package } from '../model/index.ts';
+import type { ScanTarget } from '../model/scan.ts';
 import type { ExtractContext, Extractor, OsInfo } from '../extractors/types.ts';
 import type { ContentFilter, FileError, FileInfo, ScanFS } from '../sources/types.ts';
 
@@ -154,4 +155,15 @@ async function markOsOwned(packages: Package[], os: OsInfo | undefined, dpkgList
     const loc = p.locations!.find((l) => OS_OWNED_DIRS.some(([re]) => re.test(l)))!;
     p.ownedBy = `${eco}/${owner.get(loc) ?? 'unknown'}`;
   }
+}
+
+/** What a report says was scanned: the source's kind, reference, digest, layers and platform, and the OS found. */
+export function scanTargetOf(fs: ScanFS, os: OsInfo | undefined): ScanTarget {
+  return {
+    kind: fs.target.kind, ref: fs.target.ref,
+    ...(fs.target.digest ? { digest: fs.target.digest } : {}),
+    ...(os ? { os: { id: os.id, versionId: os.versionId, prettyName: os.prettyName, ecosystem: os.ecosystem } } : {}),
+    ...(fs.target.layers ? { layers: fs.target.layers } : {}),
+    ...(fs.target.platform ? { platform: fs.target.platform } : {}),
+  };
 }

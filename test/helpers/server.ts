@@ -4,11 +4,30 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { freePort, startRegistry, which, type RegistryProcess } from '../../src/sources/registry/testutil.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const VIGIL = join(ROOT, 'bin', 'vigil.js');
+export const TARGETS = join(ROOT, '.cache', 'targets');
+export const VULNDATA = join(ROOT, '..', 'shared', 'vulndata');
+
+/** `vigil --home <home> --db <db> …` as a child process, quiet. */
+export async function vigilCli(home: string, db: string, args: string[]) {
+  return promisify(execFile)(process.execPath, [VIGIL, '--home', home, '--db', db, ...args], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, VIGIL_LOG_LEVEL: 'error' } });
+}
+
+/** Why the registry end-to-end tests cannot run here (no built targets, data, docker-registry or skopeo), or undefined. */
+export async function registryE2eUnavailable(): Promise<string | undefined> {
+  if (!existsSync(join(TARGETS, 'oci', 'index.json'))) return `needs the targets: bash ../shared/tools/build-targets.sh ${TARGETS} bullseye bookworm`;
+  if (!existsSync(VULNDATA)) return 'needs ../shared/vulndata';
+  if (!(await which('docker-registry', 'registry'))) return 'needs docker-registry (apt-get install docker-registry)';
+  if (!(await which('skopeo'))) return 'needs skopeo';
+  return undefined;
+}
 
 export interface ServerProcess {
   child: ChildProcess;

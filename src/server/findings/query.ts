@@ -53,32 +53,8 @@ export interface PageOptions {
   maxPartitions?: number;
 }
 
-/** A findings row as lists show it (no details). */
-export interface FindingListRow {
-  id: string;
-  account_id: string;
-  resource_id: string;
-  type: string;
-  vulnerability_id: string;
-  advisory_id: string;
-  package_ecosystem: string;
-  package_name: string;
-  package_version: string;
-  package_purl: string | null;
-  package_location: string;
-  package_layer: string | null;
-  severity: string;
-  score: number | null;
-  fix_available: number;
-  fixed_version: string | null;
-  exploit_available: number;
-  status: string;
-  suppressed_by: string | null;
-  first_observed_at: string;
-  last_observed_at: string;
-  updated_at: string;
-  closed_at: string | null;
-}
+/** A findings row as lists show it (no details, no key). */
+export type FindingListRow = Omit<Selectable<Database['findings']>, 'details' | 'details_hash' | 'finding_key'>;
 
 const LIST_COLUMNS = [
   'id', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version',

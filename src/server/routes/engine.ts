@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
-import { createTarget, getTarget, MAX_UPLOAD_BYTES, parsePushWebhook, publicConfig, putBlob, registryEnvelopeSchema, setFunctionVersion, TARGET_KINDS, type Engine, type Target, type TargetKind, type RegistryConfig } from '../../engine/index.ts';
+import { createTarget, getTarget, listTargets, MAX_UPLOAD_BYTES, parsePushWebhook, publicConfig, putBlob, registryEnvelopeSchema, setFunctionVersion, TARGET_KINDS, type Engine, type Target, type TargetKind, type RegistryConfig } from '../../engine/index.ts';
 import { VigilError } from '../../model/errors.ts';
 import type { Package } from '../../model/package.ts';
 import type { Store } from '../../store/index.ts';
@@ -121,9 +121,7 @@ export const engineRoutes: FastifyPluginAsyncZod<{ store: Store; engine: Engine 
       const p = principalOf(request);
       let ids = await visibleAccountIds(store, p);
       if (request.query.accountId) { await visibleAccount(store.db, p, request.query.accountId); ids = [request.query.accountId]; }
-      const rows = await store.db.selectFrom('targets').selectAll().where('kind', '=', kind).where('account_id', 'in', ids).orderBy('created_at').orderBy('id').execute();
-      const { targetFromRow } = await import('../../engine/targets.ts');
-      return { items: await Promise.all(rows.map((r) => viewOf(store, targetFromRow(r)))) };
+      return { items: await Promise.all((await listTargets(store, { kind, accountIds: ids })).map((t) => viewOf(store, t))) };
     });
 
     app.get(`${base}/:id`, {
