@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { scanResultOf } from '../../test/helpers/findings.ts';
 import { dialects, type TestStore } from '../../test/helpers/stores.ts';
 import { makeZip } from '../../test/helpers/zip.ts';
-import { recordScan } from '../findings/index.ts';
+import { applySuppressionRules, createSuppressionRule, recordScan } from '../findings/index.ts';
 import { silentLogger } from '../log.ts';
 import { bootstrap } from '../server/bootstrap.ts';
 import { recordAgentReport } from './agent.ts';
@@ -158,6 +158,20 @@ for (const [dialect, make] of dialects) {
       assert.equal((await image(id)).coverage_reason, 'RESOURCE_REMOVED');
       assert.deepEqual(await findingStatuses(id), ['CLOSED']);
       assert.equal(await ts.store.db.selectFrom('targets').select('id').where('id', '=', t.id).executeTakeFirst(), undefined);
+    });
+
+    test('a suppression rule that expires: the tick returns what it suppressed to ACTIVE, once', async () => {
+      const t = await createTarget(ts.store, { accountId, kind: 'registry', config: { url: '127.0.0.1:5995', pollSeconds: 0 } }, clock);
+      const { scan: [id] } = await applyTags(engine.ctx, t, 'suppressed', new Map([['latest', DIGEST('8')]]), false);
+      await pretendScanned(id);
+      await createSuppressionRule(ts.store, { id: 'rule-until', accountId, name: 'lodash for a day', reason: 'tested', criteria: { packages: [{ name: 'lodash' }] }, expiresAt: new Date(clock.getTime() + 86_400_000).toISOString() }, clock);
+      await applySuppressionRules(ts.store, accountId, clock);
+      assert.deepEqual(await findingStatuses(id), ['SUPPRESSED']);
+      assert.deepEqual(await engine.expireRules(clock), [], 'not expired yet');
+      const later = new Date(clock.getTime() + 2 * 86_400_000);
+      assert.deepEqual(await engine.expireRules(later), [accountId]);
+      assert.deepEqual(await findingStatuses(id), ['ACTIVE']);
+      assert.deepEqual(await engine.expireRules(new Date(later.getTime() + 60_000)), [], 'an expired rule is handled once');
     });
 
     test('a watched directory: each zip is a function, a changed file a new version', async () => {

@@ -14,7 +14,7 @@
  *   change set's packages; a full rematch when it carries enrichment).
  * - `engine-dbupdate` (scheduled when enabled): `vigil db update` from the network.
  */
-import { purgeClosed, rematchAll, rematchChangeSet, setCoverage, takeDailySnapshot } from '../findings/index.ts';
+import { applySuppressionRules, purgeClosed, rematchAll, rematchChangeSet, setCoverage, takeDailySnapshot } from '../findings/index.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/index.ts';
 import { VigilError } from '../model/errors.ts';
@@ -232,7 +232,10 @@ export class Engine {
         await setState(this.store, 'watch_dir_signature', sig, now);
       }
     }
-    // 5. daily: snapshot of counts, purge of long-closed findings
+    // 5. suppression rules that expired since the last tick: what they suppressed becomes ACTIVE
+    //    (or falls to another rule) in every account they reached
+    await this.expireRules(now);
+    // 6. daily: snapshot of counts, purge of long-closed findings
     const day = at.slice(0, 10);
     const snap = await this.store.db.selectFrom('engine_state').select('value').where('key', '=', 'snapshot_day').executeTakeFirst();
     if (snap?.value !== day) {
@@ -240,6 +243,24 @@ export class Engine {
       await purgeClosed(this.store, now);
       await setState(this.store, 'snapshot_day', day, now);
     }
+  }
+
+  /** Re-evaluates the open findings of every account an expired rule still suppresses. */
+  async expireRules(now: Date): Promise<string[]> {
+    const at = now.toISOString();
+    const prev = await this.store.db.selectFrom('engine_state').select('value').where('key', '=', 'rules_expired_until').executeTakeFirst();
+    let q = this.store.db.selectFrom('suppression_rules').select('id').where('expires_at', '<=', at);
+    if (prev) q = q.where('expires_at', '>', prev.value);
+    const expired = await q.execute();
+    if (!prev || expired.length > 0) await setState(this.store, 'rules_expired_until', at, now);
+    if (expired.length === 0) return [];
+    const accounts = await this.store.db.selectFrom('findings').select('account_id').distinct()
+      .where('suppressed_by', 'in', expired.map((r) => r.id)).where('status', '=', 'SUPPRESSED').execute();
+    for (const a of accounts) {
+      const r = await applySuppressionRules(this.store, a.account_id, now);
+      this.ctx.log.info({ accountId: a.account_id, ...r }, 'suppression rules expired');
+    }
+    return accounts.map((a) => a.account_id);
   }
 
   /** Images whose rescan duration ran out: INACTIVE / SCAN_ELIGIBILITY_EXPIRED, findings closed. */

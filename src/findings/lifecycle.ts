@@ -40,22 +40,27 @@ export async function emitEvents(db: Db, events: EventRow[]): Promise<void> {
 export type DesiredFinding = Pick<FindingRow,
   | 'type' | 'vulnerability_id' | 'advisory_id' | 'package_ecosystem' | 'package_name' | 'package_version'
   | 'package_purl' | 'package_location' | 'package_layer' | 'score' | 'fix_available' | 'fixed_version'
-  | 'exploit_available' | 'details' | 'details_hash'> & { key: string; severity: Severity; aliases: string[] };
+  | 'exploit_available' | 'details' | 'details_hash' | 'state_hash'> & { key: string; severity: Severity; aliases: string[] };
 
 export type FindingRow = Database['findings'];
 type StoredFinding = { [K in keyof FindingRow]: FindingRow[K] };
 /** A stored finding as the lifecycle compares it (details itself is not needed) */
 export type ComparedFinding = Omit<StoredFinding, 'details'>;
 /** the columns of {@link ComparedFinding} */
-export const COMPARED_COLUMNS = ['id', 'finding_key', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version', 'package_purl', 'package_location', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'status', 'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'details_hash'] as const;
+export const COMPARED_COLUMNS = ['id', 'finding_key', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version', 'package_purl', 'package_location', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'status', 'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'details_hash', 'state_hash'] as const;
 
 /** The first location of a package: where its findings are keyed. */
 export const locationOf = (p: Package) => p.locations?.[0] ?? '';
 
 const rank = (s: string) => { const i = SEVERITY_ORDER.indexOf(s as Severity); return i < 0 ? SEVERITY_ORDER.length : i; };
-/** < 0 when `a` should represent a folded finding rather than `b` */
+const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * < 0 when `a` should represent a folded finding rather than `b`. A total order (the installed
+ * version breaks the last tie), so scans and rematches pick the same one whatever order the
+ * packages come in.
+ */
 const better = (a: FindingTemplate, b: FindingTemplate) =>
-  rank(a.severity) - rank(b.severity) || (b.score ?? -1) - (a.score ?? -1) || (a.advisory_id < b.advisory_id ? -1 : a.advisory_id > b.advisory_id ? 1 : 0);
+  rank(a.severity) - rank(b.severity) || (b.score ?? -1) - (a.score ?? -1) || order(a.advisory_id, b.advisory_id) || order(a.package_version, b.package_version);
 
 /**
  * Desired findings from a scan's packages and findings. Findings of one alias group on one package
@@ -89,7 +94,7 @@ export function findingTemplates(packages: readonly Package[], findings: readonl
       package_ecosystem: pkg.ecosystem, package_name: name, package_version: f.installedVersion, package_purl: pkg.purl ?? null,
       package_location: location, package_layer: pkg.layer?.digest ?? null,
       severity: f.severity, score: f.cvss?.score ?? null, fix_available: f.fixAvailable ? 1 : 0, fixed_version: f.fixedVersion ?? null,
-      exploit_available: f.kev ? 1 : 0, aliases: f.aliases, details: '', details_hash: '',
+      exploit_available: f.kev ? 1 : 0, aliases: f.aliases, details: '', details_hash: '', state_hash: '',
     };
     const prev = byKey.get(key);
     if (!prev) {
@@ -113,9 +118,23 @@ export function findingTemplates(packages: readonly Package[], findings: readonl
       ...(f.references?.length ? { references: f.references } : {}),
     });
     d.details_hash = createHash('sha256').update(d.details).digest('hex');
+    d.state_hash = stateHashOf(d);
     out.push(d);
   }
   return out;
+}
+
+/** The columns {@link stateHashOf} covers: a finding's state apart from account, resource and status. */
+const STATE_COLUMNS = ['type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version', 'package_purl',
+  'package_location', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'details_hash'] as const;
+
+/**
+ * The findings table's state_hash: equal for the findings of one template on every resource, and
+ * different whenever anything but account, resource or status differs, so a rematch can compare a
+ * package's findings by (state_hash, suppressed_by) group without reading them.
+ */
+export function stateHashOf(t: Pick<FindingTemplate, (typeof STATE_COLUMNS)[number]>): string {
+  return createHash('sha256').update(JSON.stringify(STATE_COLUMNS.map((c) => t[c] ?? null))).digest('hex');
 }
 
 /** Templates given to one resource of one account: keyed and in key order. */
@@ -180,7 +199,7 @@ export async function applyFindings(trx: Db, args: {
       package_ecosystem: d.package_ecosystem, package_name: d.package_name, package_version: d.package_version, package_purl: d.package_purl,
       package_location: d.package_location, package_layer: d.package_layer, severity: d.severity, score: d.score,
       fix_available: d.fix_available, fixed_version: d.fixed_version, exploit_available: d.exploit_available,
-      status, suppressed_by: rule?.id ?? null, details: d.details, details_hash: d.details_hash,
+      status, suppressed_by: rule?.id ?? null, details: d.details, details_hash: d.details_hash, state_hash: d.state_hash,
     };
     const ex = byKey.get(d.key);
     if (ex && ex.status === 'CLOSED' && ex.closed_at && ex.closed_at >= reopenAfter) {
@@ -193,7 +212,7 @@ export async function applyFindings(trx: Db, args: {
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       for (const k of MATERIAL) if (!same(ex[k], fields[k])) changes[k] = { from: ex[k], to: fields[k] };
       const material = Object.keys(changes).length > 0;
-      if (material || ex.details_hash !== d.details_hash || !same(ex.package_purl, d.package_purl) || !same(ex.package_layer, d.package_layer)) {
+      if (material || ex.details_hash !== d.details_hash || ex.state_hash !== d.state_hash || !same(ex.package_purl, d.package_purl) || !same(ex.package_layer, d.package_layer)) {
         await trx.updateTable('findings').set({ ...fields, ...(args.observe ? { last_observed_at: at } : {}), updated_at: at }).where('id', '=', ex.id).execute();
         counts.updated++;
         if (material) ev('finding.updated', { findingId: ex.id, changes });

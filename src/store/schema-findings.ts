@@ -83,6 +83,14 @@ export interface FindingTable {
   details: string;
   /** sha256 of details */
   details_hash: string;
+  /**
+   * sha256 of everything a finding's state is made of apart from its account, resource and
+   * status: type, vulnerability, advisory, package (ecosystem, name, version, purl, location,
+   * layer), severity, score, fix, exploit and details_hash. Equal on every resource that has the
+   * same package, so a rematch compares state per (package, hash) group instead of per finding
+   * (findings/rematch.ts); '' on findings written before migration 0004_findings_02.
+   */
+  state_hash: string;
 }
 
 export interface SuppressionRuleTable {

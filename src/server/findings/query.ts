@@ -54,7 +54,7 @@ export interface PageOptions {
 }
 
 /** A findings row as lists show it (no details, no key). */
-export type FindingListRow = Omit<Selectable<Database['findings']>, 'details' | 'details_hash' | 'finding_key'>;
+export type FindingListRow = Omit<Selectable<Database['findings']>, 'details' | 'details_hash' | 'state_hash' | 'finding_key'>;
 
 const LIST_COLUMNS = [
   'id', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version',
