@@ -22,7 +22,7 @@ import { importInputs } from '../vulndb/import.ts';
 import { packageLookup } from '../vulndb/query.ts';
 import { seededRandom } from '../../test/helpers/random.ts';
 import { dialects } from '../../test/helpers/stores.ts';
-import { createSuppressionRule, recordScan, rematchAll, rematchChangeSet, setCoverage } from './index.ts';
+import { applySuppressionRules, createSuppressionRule, recordScan, rematchAll, rematchChangeSet, setCoverage } from './index.ts';
 import { findingKeyOf } from './keys.ts';
 import { buildScanResult, loadAdvisoryContext } from './scan-result.ts';
 
@@ -66,8 +66,8 @@ function inventory(): Package[] {
     if (rand() < 0.3) continue;
     const location = pick(['/app/requirements.txt', '/opt/tool/requirements.txt']);
     out.push({ ecosystem: 'PyPI', name, version: pick(VERSIONS), locations: [location] });
-    // two versions of one package at one location fold into one finding
-    if (rand() < 0.15) out.push({ ecosystem: 'PyPI', name, version: pick(VERSIONS), locations: [location] });
+    // two versions of one package at one location fold into one finding (eps only: see the copy below)
+    if (name === 'eps' && rand() < 0.4) out.push({ ecosystem: 'PyPI', name, version: pick(VERSIONS), locations: [location] });
   }
   for (const [name, src] of DEB) if (rand() < 0.7) out.push({ ecosystem: 'Debian:12', name, sourceName: src, version: pick(DEB_VERSIONS), locations: ['/var/lib/dpkg/status'] });
   return out;
@@ -108,35 +108,16 @@ for (const [dialect, make] of dialects) {
         await setCoverage(store, { accountId: 'acct-1', resourceId: 'r-1', status: 'INACTIVE', reason: 'IMAGE_UNTAGGED', closeFindings: true, now: day(0) });
         await createSuppressionRule(store, { id: 'rule-beta', accountId: 'acct-0', name: 'beta until day 3', reason: 'tested', criteria: { packages: [{ name: 'beta' }] }, expiresAt: day(3).toISOString() }, day(0));
         await createSuppressionRule(store, { id: 'rule-foo', accountId: 'acct-2', name: 'foo', reason: 'tested', criteria: { packages: [{ name: 'libfoo1' }] } }, day(0));
-        const { applySuppressionRules } = await import('./index.ts');
         for (const a of ['acct-0', 'acct-2']) await applySuppressionRules(store, a, day(0));
         assert.ok((await store.db.selectFrom('findings').select('id').where('status', '=', 'SUPPRESSED').execute()).length > 0, 'some findings suppressed');
 
         for (let round = 1; round <= 6; round++) {
           const now = day(round);
-          // disturb the stored state of the packages every update touches (alpha, foo): a deleted
-          // finding, a closed one, one written before state_hash, one on a resource without the package
-          const alpha = await store.db.selectFrom('findings').selectAll().where('package_name', 'in', ['alpha', 'libfoo1', 'foo-utils']).where('status', '!=', 'CLOSED').orderBy('id').execute();
-          if (alpha.length >= 3) {
-            await store.db.deleteFrom('findings').where('id', '=', alpha[0].id).execute();
-            await store.db.updateTable('findings').set({ status: 'CLOSED', closed_at: day(round - 0.5).toISOString() }).where('id', '=', alpha[1].id).execute();
-            await store.db.updateTable('findings').set({ state_hash: '' }).where('id', '=', alpha[2].id).execute();
-          }
-          // a copy of an open alpha finding on a resource that has no alpha there (its hash is counted once too often)
-          const f = alpha.find((x) => x.package_name === 'alpha' && x.status !== 'CLOSED' && x.id !== alpha[0].id && x.id !== alpha[1].id);
-          const without = f && (await store.db.selectFrom('resources').select(['id', 'account_id']).where('coverage_status', '=', 'ACTIVE')
-            .where((eb) => eb.not(eb.exists(eb.selectFrom('resource_packages').select('resource_id').whereRef('resource_packages.resource_id', '=', 'resources.id').where('name', '=', 'alpha').where('location', '=', f.package_location))))
-            .orderBy('id').executeTakeFirst());
-          if (f && without) {
-            const key = findingKeyOf(without.account_id, without.id, f.type, f.vulnerability_id, f.package_ecosystem, f.package_name, f.package_location);
-            const taken = await store.db.selectFrom('findings').select('id').where('finding_key', '=', key).executeTakeFirst(); // an earlier round's copy, closed
-            if (!taken) await store.db.insertInto('findings').values({ ...f, id: `fnd-copy-${round}`, finding_key: key, account_id: without.account_id, resource_id: without.id }).execute();
-          }
-          // the update: some records re-scored or re-ranged, a new one, one withdrawn; alpha's and foo's always
+          // the update: some records re-scored or re-ranged, a new one, one withdrawn; one each of alpha, beta (the expiring rule's) and foo always
           const modified = `2025-02-0${round}T00:00:00Z`;
           const next: OsvRecord[] = [];
           records = records.map((r, i) => {
-            const touch = i % 5 === 0 || i === 1 || i === 4 || rand() < 0.25; // alpha, beta (the expiring rule's) and foo always
+            const touch = i === 0 || i === 1 || i === 4 || rand() < 0.25;
             if (!touch) return r;
             const fresh = advisory(i, modified);
             const n: OsvRecord = { ...fresh, id: r.id, aliases: r.aliases, affected: [{ ...fresh.affected![0], package: r.affected![0].package }] };
@@ -150,7 +131,37 @@ for (const [dialect, make] of dialects) {
           dirs.push(writeSet(next));
           const imp = await importInputs([dirs.at(-1)!], { store, log, now: () => now });
 
+          // disturb the stored state of the findings the update touches (those of its groups, which
+          // the delta rebuilds): a deleted finding, a closed one and one written before state_hash in
+          // odd rounds; a copy of one on a resource that does not have its package there (a hash
+          // counted once too often) in even rounds. (The delta compares counts per hash, relying on
+          // what every writer keeps true: a template's open findings are on exactly the ACTIVE
+          // resources with its package row. A deletion and a copy of the same hash in one round would
+          // cancel out, as would a copy and a resource whose two versions of the package fold into
+          // one finding; only a full rematch would see that.)
+          const groups = (await store.db.selectFrom('change_set_groups').select('group_id').where('change_set_id', '=', imp.changeSetId).execute()).map((g) => g.group_id);
+          const hit = await store.db.selectFrom('findings').selectAll().where('vulnerability_id', 'in', groups).where('status', '!=', 'CLOSED').orderBy('id').execute();
+          if (hit.length >= 4) {
+            if (round % 2 === 1) {
+              await store.db.deleteFrom('findings').where('id', '=', hit[0].id).execute();
+              await store.db.updateTable('findings').set({ status: 'CLOSED', closed_at: day(round - 0.5).toISOString() }).where('id', '=', hit[1].id).execute();
+              await store.db.updateTable('findings').set({ state_hash: '' }).where('id', '=', hit[2].id).execute();
+            }
+            // not of eps, whose folded findings make its templates' counts differ anyway: a copy could cancel that out
+            const f = hit.slice(3).find((x) => x.package_name !== 'eps') ?? hit[3];
+            const without = await store.db.selectFrom('resources').select(['id', 'account_id']).where('coverage_status', '=', 'ACTIVE')
+              .where((eb) => eb.not(eb.exists(eb.selectFrom('resource_packages').select('resource_id').whereRef('resource_packages.resource_id', '=', 'resources.id')
+                .where('resource_packages.name', '=', f.package_name).where('resource_packages.location', '=', f.package_location))))
+              .orderBy('id').executeTakeFirst();
+            const key = without && findingKeyOf(without.account_id, without.id, f.type, f.vulnerability_id, f.package_ecosystem, f.package_name, f.package_location);
+            const taken = key && await store.db.selectFrom('findings').select('id').where('finding_key', '=', key).executeTakeFirst(); // an earlier round's copy, closed
+            if (round % 2 === 0 && without && key && !taken) await store.db.insertInto('findings').values({ ...f, id: `fnd-copy-${round}`, finding_key: key, account_id: without.account_id, resource_id: without.id }).execute();
+          }
+
+
           const delta = await rematchChangeSet(store, imp.changeSetId, now);
+          // the engine's tick returns what an expired rule suppressed to ACTIVE (the delta only does so for the touched groups)
+          if (round >= 3) await applySuppressionRules(store, 'acct-0', now);
           const events1 = Number((await store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('type', 'in', ['finding.created', 'finding.closed']).executeTakeFirstOrThrow()).n);
           const full = await rematchAll(store, now);
           assert.deepEqual(counts(full), [0, 0, 0, 0], `round ${round}: the full rematch found nothing left to change after the delta (${JSON.stringify(delta)})`);
@@ -162,7 +173,7 @@ for (const [dialect, make] of dialects) {
           const open = await store.db.selectFrom('findings').select(['id', 'finding_key', 'resource_id', 'suppressed_by']).where('status', '!=', 'CLOSED').execute();
           assert.equal(new Set(open.map((f) => f.finding_key)).size, open.length);
           assert.ok(open.every((f) => f.resource_id !== 'r-1'));
-          if (round >= 3) assert.ok(open.every((f) => f.suppressed_by !== 'rule-beta'), 'the expired rule suppresses nothing once its package was rematched');
+          if (round >= 3) assert.ok(open.every((f) => f.suppressed_by !== 'rule-beta'), 'the expired rule suppresses nothing');
           assert.ok(!open.some((f) => f.id.startsWith('fnd-copy')), 'the copy on a resource without the package closed');
           assert.ok(delta.created + delta.updated + delta.closed + delta.reopened > 0, `round ${round}: the update changed something`);
         }

@@ -39,7 +39,8 @@ class Matcher {
   private readonly lookup: ReturnType<typeof packageLookup>;
   /** target key + version → the verdicts (matches and unknowns; no fix guidance) */
   private readonly memo = new Map<string, Pick<PackageReport, 'searched' | 'matches' | 'unknown'> | null>();
-  constructor(store: Store) {
+  /** `only`: match against these records alone (a delta rematch: the touched groups' records) */
+  constructor(store: Store, private readonly only?: ReadonlySet<string>) {
     this.lookup = packageLookup(store);
   }
   /** The package's report (null: no match, no unknown verdict), matching it if its searched version is new. */
@@ -51,7 +52,7 @@ class Matcher {
     if (m === undefined) {
       if (!this.loaded.has(t.key)) {
         this.loaded.add(t.key);
-        for (const row of await this.lookup(t.ecosystem, t.name)) this.index.add(JSON.parse(row.json));
+        for (const row of await this.lookup(t.ecosystem, t.name)) if (!this.only || this.only.has(row.id)) this.index.add(JSON.parse(row.json));
       }
       // fix guidance is per package (ScanResult.fixes), not per finding: not needed here
       const r = (await matchInventory([pkg], this.index, { fixGuidance: false })).packages[0];
@@ -86,8 +87,8 @@ interface Shared {
   counts: LifecycleCounts;
 }
 
-const newShared = (store: Store): Shared => ({
-  templates: new Map(), matcher: new Matcher(store), contexts: new Contexts(), rules: new Map(),
+const newShared = (store: Store, only?: ReadonlySet<string>): Shared => ({
+  templates: new Map(), matcher: new Matcher(store, only), contexts: new Contexts(), rules: new Map(),
   counts: { created: 0, updated: 0, reopened: 0, closed: 0, unchanged: 0 },
 });
 
@@ -201,74 +202,117 @@ async function rematchResources(store: Store, trx: Db, resources: readonly Resou
 const SIGNATURE_COLUMNS = ['ecosystem', 'name', 'search_name', 'version', 'purl', 'location', 'layer', 'source_name', 'source_version', 'owned_by'] as const;
 type Signature = Omit<PackageRow, 'resource_id'>;
 const OPEN = ['ACTIVE', 'SUPPRESSED'];
+type Hit = { ecosystem: string; search_name: string | null; version: string; source_version: string | null };
 
 /**
- * The delta path: rematches the packages an import's change set names, on every ACTIVE resource
- * that has them, in ONE transaction. Idempotent: running it again (after a crash, or twice) finds
- * the findings already in line and writes nothing.
+ * The delta path: rebuilds the findings of the alias groups an import's change set touches (its
+ * `change_set_groups`: the groups of the changed records, and the old and new group of every member
+ * whose group changed), on every ACTIVE resource, in ONE transaction, without rescanning. Idempotent:
+ * running it again (after a crash, or twice) finds the findings already in line and writes nothing.
  *
- * The comparison happens per group, not per finding: the desired findings of a stored package row
- * are the same on every resource that has it (a template, with its state_hash), and the stored
- * findings of a package are read from the (ecosystem, name, status, state_hash, suppressed_by)
- * index as groups with counts. A template whose count of resources equals its count of stored open
- * findings with its hash (under a rule still in force, if suppressed) is in line everywhere and
- * costs nothing more; only a group that differs — findings of a hash no template has any more, or
- * a template with fewer (or more) findings than resources — is read finding by finding, and only
- * its (resource, package location) pairs are matched and applied the usual way (applyFindings).
- * So an update that changes a few hundred findings reads a few hundred, however many resources
- * have the changed packages.
+ * 1. The packages in question are those the change set names and those the touched groups' records
+ *    name; their distinct stored versions are read from the search index alone and matched once
+ *    each, against the touched groups' records only (every other advisory's findings stay as they
+ *    are: nothing they depend on changed).
+ * 2. The desired findings of a stored package row are the same on every resource that has it: one
+ *    template each (with its state_hash), counted per resource that has the row.
+ * 3. The stored open findings of the touched groups are counted per (package, state_hash,
+ *    suppressed_by). A template whose count of resources equals its count of stored findings (under
+ *    a rule still in force, if suppressed) is in line everywhere and costs nothing more. Only stale
+ *    findings (a hash no template has any more, a rule that expired) and templates whose counts
+ *    differ lead to (resource, package location) pairs, which are matched and applied the usual
+ *    way (applyFindings), their stored findings found by key.
+ *
+ * So the cost follows the findings of the touched advisories, not every finding of the packages
+ * they name. A change set written before change_set_groups existed is rematched in full.
  * @throws VigilError VIGIL_NOT_FOUND for an unknown change set
  */
 export async function rematchChangeSet(store: Store, changeSetId: number, now: Date, hooks: RematchHooks = {}): Promise<RematchSummary> {
   const started = performance.now();
   const cs = await store.db.selectFrom('change_sets').select('id').where('id', '=', changeSetId).executeTakeFirst();
   if (!cs) throw new VigilError('VIGIL_NOT_FOUND', `no change set ${changeSetId}`, { input: String(changeSetId), rule: 'change-set' });
+  const changed = (await store.db.selectFrom('change_set_records').select('record_id').where('change_set_id', '=', changeSetId).execute()).map((r) => r.record_id);
+  const groupIds = (await store.db.selectFrom('change_set_groups').select('group_id').where('change_set_id', '=', changeSetId).execute()).map((r) => r.group_id);
   const pairs = await store.db.selectFrom('change_set_packages').select(['ecosystem', 'name']).where('change_set_id', '=', changeSetId).execute();
-  const byEco = groupBy(pairs, (p) => p.ecosystem);
-  const shared = newShared(store);
+  if (changed.length > 0 && groupIds.length === 0) {
+    // written before change sets listed their groups: which findings it touches is unknown
+    return { ...(await rematchAll(store, now, hooks)), changedPackages: pairs.length };
+  }
+  const vulns = new Set(groupIds);
+  const touched = new Set(changed);
+  for (let i = 0; i < groupIds.length; i += 500) {
+    for (const m of await store.db.selectFrom('vuln_groups').select('member').where('group_id', 'in', groupIds.slice(i, i + 500)).execute()) touched.add(m.member);
+  }
+  const shared = newShared(store, touched);
   const at = now.toISOString();
   let resources = 0;
   let packages = 0;
   await store.db.transaction().execute(async (trx) => {
     const txStore: Store = { ...store, db: trx };
     await lockFindings(trx, store.dialect);
-    // 1. the distinct searched versions of the changed packages (from the search index alone), each
-    //    matched once; the names the packages' findings carry
-    const hit: { ecosystem: string; search_name: string | null; version: string; source_version: string | null }[] = [];
-    const findingNames = new Map<string, string[]>();
-    for (const [ecosystem, list] of byEco) {
-      const names = list.map((p) => p.name);
+    const inForce = new Set((await trx.selectFrom('suppression_rules').select('id')
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)])).execute()).map((r) => r.id));
+    const tv = [...vulns];
+    const inChunks = async <T>(list: readonly string[], f: (chunk: string[]) => Promise<T[]>): Promise<T[]> => {
+      const out: T[] = [];
+      for (let i = 0; i < list.length; i += 500) for (const x of await f(list.slice(i, i + 500))) out.push(x);
+      return out;
+    };
+
+    // 3a. what is stored: the open findings of the touched groups, counted per (package, state_hash, suppressed_by)
+    const storedGroups = await inChunks(tv, (chunk) => trx.selectFrom('findings')
+      .select(['package_ecosystem', 'package_name', 'state_hash', 'suppressed_by', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('vulnerability_id', 'in', chunk).where('status', 'in', OPEN)
+      .groupBy(['package_ecosystem', 'package_name', 'state_hash', 'suppressed_by']).execute());
+
+    // 1. the packages in question, by search name: the change set's, the touched records', and those
+    //    stored findings of the touched groups are on
+    const search = new Map<string, Set<string>>();
+    const addSearch = (ecosystem: string, name: string) => {
+      let s = search.get(ecosystem);
+      if (!s) search.set(ecosystem, (s = new Set()));
+      s.add(name);
+    };
+    for (const p of pairs) addSearch(p.ecosystem, p.name);
+    for (const r of await inChunks([...touched], (chunk) => trx.selectFrom('vuln_affected').select(['ecosystem', 'name']).distinct().where('record_id', 'in', chunk).execute())) addSearch(r.ecosystem, r.name);
+    const ownNames = new Map<string, Set<string>>();
+    for (const [ecosystem, set] of search) {
+      if (!searchesBySource(ecosystem)) continue;
       const own = new Set<string>();
-      for (let i = 0; i < names.length; i += 500) {
-        const chunk = names.slice(i, i + 500);
-        const distinct = await trx.selectFrom('resource_packages')
-          .select(['ecosystem', 'search_name', 'version', 'source_version', (eb) => eb.fn.countAll<number>().as('n')])
-          .where('ecosystem', '=', ecosystem).where('search_name', 'in', chunk)
-          .groupBy(['ecosystem', 'search_name', 'version', 'source_version']).execute();
-        for (const d of distinct) {
-          packages += Number(d.n);
-          const pkg: Package = { ecosystem: d.ecosystem, name: d.search_name!, sourceName: d.search_name!, version: d.version };
-          if (d.source_version) pkg.sourceVersion = d.source_version;
-          if ((await shared.matcher.report(pkg))?.matches.length) hit.push(d);
-        }
-        // the package's own (normalized) name differs from the search name only where packages are searched by their source package
-        if (searchesBySource(ecosystem)) {
-          for (const r of await trx.selectFrom('resource_packages').select('name').distinct().where('ecosystem', '=', ecosystem).where('search_name', 'in', chunk).execute()) own.add(r.name);
-        } else {
-          for (const n of chunk) own.add(n);
-        }
-      }
-      findingNames.set(ecosystem, [...own]);
+      ownNames.set(ecosystem, own);
+      for (const r of await inChunks([...set], (chunk) => trx.selectFrom('resource_packages').select('name').distinct().where('ecosystem', '=', ecosystem).where('search_name', 'in', chunk).execute())) own.add(r.name);
     }
-    const hitRows = (d: (typeof hit)[number]) => {
-      let q = trx.selectFrom('resource_packages as p').innerJoin('resources as r', 'r.id', 'p.resource_id')
+    for (const g of storedGroups) {
+      const covered = searchesBySource(g.package_ecosystem) ? ownNames.get(g.package_ecosystem)?.has(g.package_name) : search.get(g.package_ecosystem)?.has(g.package_name);
+      if (covered) continue;
+      // a finding on a package none of the touched records names (any more): its search name
+      for (const r of await trx.selectFrom('resource_packages').select('search_name').distinct().where('ecosystem', '=', g.package_ecosystem).where('name', '=', g.package_name).execute()) {
+        if (r.search_name) addSearch(g.package_ecosystem, r.search_name);
+      }
+      (ownNames.get(g.package_ecosystem) ?? search.get(g.package_ecosystem))?.add(g.package_name);
+    }
+    // their distinct searched versions (from the search index alone), each matched once
+    const hit: Hit[] = [];
+    for (const [ecosystem, set] of search) {
+      for (const d of await inChunks([...set], (chunk) => trx.selectFrom('resource_packages')
+        .select(['ecosystem', 'search_name', 'version', 'source_version', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('ecosystem', '=', ecosystem).where('search_name', 'in', chunk)
+        .groupBy(['ecosystem', 'search_name', 'version', 'source_version']).execute())) {
+        packages += Number(d.n);
+        const pkg: Package = { ecosystem: d.ecosystem, name: d.search_name!, sourceName: d.search_name!, version: d.version };
+        if (d.source_version) pkg.sourceVersion = d.source_version;
+        if ((await shared.matcher.report(pkg))?.matches.length) hit.push(d);
+      }
+    }
+    const hitRows = (d: Hit) => {
+      const q = trx.selectFrom('resource_packages as p').innerJoin('resources as r', 'r.id', 'p.resource_id')
         .where('r.coverage_status', '=', 'ACTIVE').where('p.ecosystem', '=', d.ecosystem).where('p.search_name', '=', d.search_name).where('p.version', '=', d.version);
       return d.source_version === null ? q.where('p.source_version', 'is', null) : q.where('p.source_version', '=', d.source_version);
     };
 
     // 2. what matching wants: per distinct package row of a matching version on ACTIVE resources
     //    (its signature), the templates and how many resources have it
-    const sigs: { sig: Signature; n: number; hit: (typeof hit)[number]; templates: FindingTemplate[] }[] = [];
+    const sigs: { sig: Signature; n: number; hit: Hit; templates: FindingTemplate[] }[] = [];
     for (const d of hit) {
       const cols = SIGNATURE_COLUMNS.map((c) => `p.${c}` as const);
       for (const g of await hitRows(d).select([...cols, (eb) => eb.fn.countAll<number>().as('n')]).groupBy(cols).execute()) {
@@ -280,125 +324,112 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     for (const x of sigs) for (const m of (await shared.matcher.report(packageFromRow({ resource_id: '', ...x.sig })))?.matches ?? []) ids.add(m.id);
     await shared.contexts.ensure(txStore, ids);
     const desired = new Map<string, number>();
+    const templateOf = new Map<string, FindingTemplate>();
     for (const x of sigs) {
       x.templates = await templatesOfRow(shared, { resource_id: '', ...x.sig }, at);
-      for (const t of x.templates) desired.set(t.state_hash, (desired.get(t.state_hash) ?? 0) + x.n);
+      for (const t of x.templates) {
+        desired.set(t.state_hash, (desired.get(t.state_hash) ?? 0) + x.n);
+        templateOf.set(t.state_hash, t);
+      }
     }
 
-    // 3. what is stored: the open findings of the changed packages by (name, state_hash,
-    //    suppressed_by), counted from the index alone. A group whose hash no template has, or
-    //    suppressed by a rule no longer in force, is stale: its findings are read.
-    const inForce = new Set((await trx.selectFrom('suppression_rules').select('id')
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)])).execute()).map((r) => r.id));
+    // 3b. compare: groups in line are counted; stale findings are read
     const stored = new Map<string, number>();
+    const staleGroups = new Set<string>();
+    const groupKey = (eco: string, name: string, hash: string, sb: string | null) => `${eco}\u0000${name}\u0000${hash}\u0000${sb ?? ''}`;
+    for (const g of storedGroups) {
+      if (desired.has(g.state_hash) && (g.suppressed_by === null || inForce.has(g.suppressed_by))) stored.set(g.state_hash, (stored.get(g.state_hash) ?? 0) + Number(g.n));
+      else staleGroups.add(groupKey(g.package_ecosystem, g.package_name, g.state_hash, g.suppressed_by));
+    }
     /** identity (ecosystem, name, location) → resource → the (type, vulnerability) of its stale findings there */
     const staleAt = new Map<string, Map<string, Set<string>>>();
-    const addStale = (f: { resource_id: string; type: string; vulnerability_id: string; package_ecosystem: string; package_name: string; package_location: string }) => {
-      const id = identity(f.package_ecosystem, f.package_name, f.package_location);
-      let m = staleAt.get(id);
-      if (!m) staleAt.set(id, (m = new Map()));
-      let v = m.get(f.resource_id);
-      if (!v) m.set(f.resource_id, (v = new Set()));
-      v.add(`${f.type}\u0000${f.vulnerability_id}`);
-    };
-    const STALE_COLUMNS = ['resource_id', 'type', 'vulnerability_id', 'package_ecosystem', 'package_name', 'package_location'] as const;
-    for (const [ecosystem, names] of findingNames) {
-      for (let i = 0; i < names.length; i += 500) {
-        const groups = await trx.selectFrom('findings').select(['package_name', 'state_hash', 'suppressed_by', (eb) => eb.fn.countAll<number>().as('n')])
-          .where('package_ecosystem', '=', ecosystem).where('package_name', 'in', names.slice(i, i + 500)).where('status', 'in', OPEN)
-          .groupBy(['package_name', 'state_hash', 'suppressed_by']).execute();
-        for (const g of groups) {
-          if (desired.has(g.state_hash) && (g.suppressed_by === null || inForce.has(g.suppressed_by))) {
-            stored.set(g.state_hash, (stored.get(g.state_hash) ?? 0) + Number(g.n));
-            continue;
-          }
-          let q = trx.selectFrom('findings').select([...STALE_COLUMNS]).where('package_ecosystem', '=', ecosystem).where('package_name', '=', g.package_name)
-            .where('status', 'in', OPEN).where('state_hash', '=', g.state_hash);
-          q = g.suppressed_by === null ? q.where('suppressed_by', 'is', null) : q.where('suppressed_by', '=', g.suppressed_by);
-          for (const f of await q.execute()) addStale(f);
-        }
+    if (staleGroups.size > 0) {
+      const rows = await inChunks(tv, (chunk) => trx.selectFrom('findings')
+        .select(['resource_id', 'type', 'vulnerability_id', 'package_ecosystem', 'package_name', 'package_location', 'state_hash', 'suppressed_by'])
+        .where('vulnerability_id', 'in', chunk).where('status', 'in', OPEN).execute());
+      for (const f of rows) {
+        if (!staleGroups.has(groupKey(f.package_ecosystem, f.package_name, f.state_hash, f.suppressed_by))) continue;
+        const id = identity(f.package_ecosystem, f.package_name, f.package_location);
+        let m = staleAt.get(id);
+        if (!m) staleAt.set(id, (m = new Map()));
+        let v = m.get(f.resource_id);
+        if (!v) m.set(f.resource_id, (v = new Set()));
+        v.add(`${f.type}\u0000${f.vulnerability_id}`);
       }
     }
     // a template whose stored count differs from its resource count: which resources hold it
     const incomplete = new Set([...desired].filter(([h, n]) => (stored.get(h) ?? 0) !== n).map(([h]) => h));
     const holders = new Map<string, Set<string>>();
-    for (const x of sigs) {
-      for (const t of x.templates) {
-        if (!incomplete.has(t.state_hash) || !stored.get(t.state_hash) || holders.has(t.state_hash)) continue;
-        const rows = await trx.selectFrom('findings').select(['resource_id', 'suppressed_by'])
-          .where('package_ecosystem', '=', t.package_ecosystem).where('package_name', '=', t.package_name).where('status', 'in', OPEN).where('state_hash', '=', t.state_hash).execute();
-        holders.set(t.state_hash, new Set(rows.filter((r) => r.suppressed_by === null || inForce.has(r.suppressed_by)).map((r) => r.resource_id)));
-      }
+    for (const h of incomplete) {
+      if (!stored.get(h)) continue;
+      const t = templateOf.get(h)!;
+      const rows = await trx.selectFrom('findings').select(['resource_id', 'suppressed_by'])
+        .where('vulnerability_id', '=', t.vulnerability_id).where('status', 'in', OPEN).where('package_ecosystem', '=', t.package_ecosystem)
+        .where('package_name', '=', t.package_name).where('state_hash', '=', h).execute();
+      holders.set(h, new Set(rows.filter((r) => r.suppressed_by === null || inForce.has(r.suppressed_by)).map((r) => r.resource_id)));
     }
+    for (const [h, n] of desired) if (!incomplete.has(h)) shared.counts.unchanged += n;
 
     // 4. the (resource, package location) pairs to apply: those with a stale finding, those where a
     //    template of their rows is missing, and those holding a template they have no row for
-    const work = new Map<string, Set<string>>();
-    const addWork = (resourceId: string, id: string) => {
-      let s = work.get(resourceId);
-      if (!s) work.set(resourceId, (s = new Set()));
-      s.add(id);
+    /** resource → identity → the (type, vulnerability) of the stored findings in question there (beyond its rows' templates) */
+    const work = new Map<string, Map<string, Set<string>>>();
+    const addWork = (resourceId: string, id: string, typeVuln?: string) => {
+      let m = work.get(resourceId);
+      if (!m) work.set(resourceId, (m = new Map()));
+      let s = m.get(id);
+      if (!s) m.set(id, (s = new Set()));
+      if (typeVuln) s.add(typeVuln);
     };
-    for (const [id, m] of staleAt) for (const r of m.keys()) addWork(r, id);
-    const sigIdentity = (sig: Signature) => identity(sig.ecosystem, sig.name, sig.location);
+    for (const [id, m] of staleAt) for (const [r, set] of m) for (const x of set) addWork(r, id, x);
     const workIdentities = new Set(staleAt.keys());
-    for (const x of sigs) if (x.templates.some((t) => incomplete.has(t.state_hash))) workIdentities.add(sigIdentity(x.sig));
+    for (const x of sigs) if (x.templates.some((t) => incomplete.has(t.state_hash))) workIdentities.add(identity(x.sig.ecosystem, x.sig.name, x.sig.location));
     // every matching row at those locations (a pair's rows must be complete: its desired findings come from them)
     const rows: PackageRow[] = [];
-    const readHits = new Set<(typeof hit)[number]>();
+    const readHits = new Set<Hit>();
     for (const x of sigs) {
-      if (!workIdentities.has(sigIdentity(x.sig)) || readHits.has(x.hit)) continue;
+      if (!workIdentities.has(identity(x.sig.ecosystem, x.sig.name, x.sig.location)) || readHits.has(x.hit)) continue;
       readHits.add(x.hit);
       for (const r of await hitRows(x.hit).selectAll('p').execute()) if (workIdentities.has(identity(r.ecosystem, r.name, r.location))) rows.push(r);
     }
     const holding = new Map<string, Set<string>>(); // state_hash → resources with a row wanting it
     for (const r of rows) {
-      const id = identity(r.ecosystem, r.name, r.location);
       for (const t of await templatesOfRow(shared, r, at)) {
         if (!incomplete.has(t.state_hash)) continue;
-        if (!holders.get(t.state_hash)?.has(r.resource_id)) addWork(r.resource_id, id);
+        if (!holders.get(t.state_hash)?.has(r.resource_id)) addWork(r.resource_id, identity(r.ecosystem, r.name, r.location));
         let h = holding.get(t.state_hash);
         if (!h) holding.set(t.state_hash, (h = new Set()));
         h.add(r.resource_id);
       }
     }
     for (const [h, set] of holders) {
-      const t = sigs.flatMap((x) => x.templates).find((x) => x.state_hash === h)!;
-      for (const r of set) if (!holding.get(h)?.has(r)) addWork(r, identity(t.package_ecosystem, t.package_name, t.package_location));
+      const t = templateOf.get(h)!;
+      for (const r of set) if (!holding.get(h)?.has(r)) addWork(r, identity(t.package_ecosystem, t.package_name, t.package_location), `${t.type}\u0000${t.vulnerability_id}`);
     }
-    for (const [h, n] of desired) if (!incomplete.has(h)) shared.counts.unchanged += n;
 
-    // 5. apply: per resource, its rows and its stored findings at its pairs (found by key: the
-    //    (type, vulnerability) pairs its templates and stale findings name there)
+    // 5. apply, per resource: its rows at its pairs, and its stored findings there found by key (the
+    //    (type, vulnerability) pairs its rows' templates and its stale findings name)
     const workIds = [...work.keys()].sort();
-    const res: ResourceRow[] = [];
-    for (let i = 0; i < workIds.length; i += 500) {
-      for (const r of await trx.selectFrom('resources').selectAll().where('id', 'in', workIds.slice(i, i + 500)).where('coverage_status', '=', 'ACTIVE').orderBy('id').execute()) res.push(r);
-    }
+    const res = await inChunks(workIds, (chunk) => trx.selectFrom('resources').selectAll().where('id', 'in', chunk).where('coverage_status', '=', 'ACTIVE').execute());
+    res.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     resources = res.length;
-    const vulnsAt = new Map<string, Set<string>>();
-    for (const x of sigs) {
-      const id = sigIdentity(x.sig);
-      let v = vulnsAt.get(id);
-      if (!v) vulnsAt.set(id, (v = new Set()));
-      for (const t of x.templates) v.add(`${t.type}\u0000${t.vulnerability_id}`);
-    }
     const rowsOf = groupBy(rows.filter((r) => work.get(r.resource_id)?.has(identity(r.ecosystem, r.name, r.location))), (r) => r.resource_id);
     const keys: string[] = [];
     for (const r of res) {
-      for (const id of work.get(r.id)!) {
+      const wanted = work.get(r.id)!; // identity → (type, vulnerability)
+      for (const row of rowsOf.get(r.id) ?? []) {
+        const set = wanted.get(identity(row.ecosystem, row.name, row.location))!;
+        for (const t of await templatesOfRow(shared, row, at)) set.add(`${t.type}\u0000${t.vulnerability_id}`);
+      }
+      for (const [id, set] of wanted) {
         const [ecosystem, name, location] = id.split('\u0000');
-        const tv = new Set([...(vulnsAt.get(id) ?? []), ...(staleAt.get(id)?.get(r.id) ?? [])]);
-        for (const x of tv) {
+        for (const x of set) {
           const [type, vuln] = x.split('\u0000');
           keys.push(findingKeyOf(r.account_id, r.id, type, vuln, ecosystem, name, location));
         }
       }
     }
-    const existing: ComparedFinding[] = [];
-    for (let i = 0; i < keys.length; i += 500) {
-      for (const f of await trx.selectFrom('findings').select([...COMPARED_COLUMNS]).where('finding_key', 'in', keys.slice(i, i + 500)).execute()) existing.push(f);
-    }
+    const existing = await inChunks(keys, (chunk) => trx.selectFrom('findings').select([...COMPARED_COLUMNS]).where('finding_key', 'in', chunk).execute());
     await rematchResources(store, trx, res, rowsOf, groupBy(existing, (f) => f.resource_id), shared, now);
     await hooks.beforeCommit?.();
   });

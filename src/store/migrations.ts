@@ -132,5 +132,16 @@ function vulndbMigrations(dialect: 'sqlite' | 'postgres'): Record<string, Migrat
       await db.schema.createIndex('change_set_packages_cs').on('change_set_packages').column('change_set_id').execute();
     },
   },
+  // the alias groups a change set touches (a delta rematch rebuilds the findings of exactly those);
+  // change sets written before have none and are rematched in full
+  '0004_vulndb_01_change_set_groups': {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('change_set_groups')
+        .addColumn('change_set_id', 'integer', (c) => c.notNull())
+        .addColumn('group_id', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('change_set_groups_cs').on('change_set_groups').column('change_set_id').execute();
+    },
+  },
 };
 }

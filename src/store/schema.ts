@@ -99,6 +99,12 @@ export interface ChangeSetRecordTable {
   change: string;
 }
 
+/** The alias groups (finding vulnerability ids) a change set touches: see vulndb/import.ts. */
+export interface ChangeSetGroupTable {
+  change_set_id: number;
+  group_id: string;
+}
+
 export interface ChangeSetPackageTable {
   change_set_id: number;
   ecosystem: string;
@@ -117,4 +123,5 @@ export interface Database extends TenancyTables, FindingsDatabase, QueueTables, 
   change_sets: ChangeSetTable;
   change_set_records: ChangeSetRecordTable;
   change_set_packages: ChangeSetPackageTable;
+  change_set_groups: ChangeSetGroupTable;
 }

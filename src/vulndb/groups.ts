@@ -15,9 +15,16 @@ export function groupId(members: string[]): string {
   return [...members].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))[0];
 }
 
-/** Recomputes the groups and writes only what changed. Returns the number of rows changed. */
-export async function recomputeGroups(trx: Transaction<Database>, touched: Set<string>): Promise<number> {
-  if (touched.size === 0) return 0;
+/** A member whose group changed: `from` null for a new member, `to` null for one no longer known. */
+export interface GroupMove {
+  member: string;
+  from: string | null;
+  to: string | null;
+}
+
+/** Recomputes the groups and writes only what changed. Returns every member whose group id changed. */
+export async function recomputeGroups(trx: Transaction<Database>, touched: Set<string>): Promise<GroupMove[]> {
+  if (touched.size === 0) return [];
   const parent = new Map<string, string>();
   const find = (x: string): string => {
     let r = x;
@@ -69,5 +76,8 @@ export async function recomputeGroups(trx: Transaction<Database>, touched: Set<s
     await trx.insertInto('vuln_groups').values(upserts.slice(i, i + 1000))
       .onConflict((oc) => oc.column('member').doUpdateSet((eb) => ({ group_id: eb.ref('excluded.group_id') }))).execute();
   }
-  return upserts.length + deletes.length;
+  return [
+    ...upserts.map((u) => ({ member: u.member, from: have.get(u.member) ?? null, to: u.group_id })),
+    ...deletes.map((m) => ({ member: m, from: have.get(m)!, to: null })),
+  ];
 }

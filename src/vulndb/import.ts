@@ -226,8 +226,8 @@ export async function importInputs(inputs: string[], opts: ImportOptions): Promi
     }
     await w.flush();
 
-    const groupChanges = await recomputeGroups(trx, w.touchedIds);
-    log.debug({ groupChanges }, 'alias groups updated');
+    const moves = await recomputeGroups(trx, w.touchedIds);
+    log.debug({ groupChanges: moves.length }, 'alias groups updated');
 
     for (const s of sources.values()) {
       if (opts.incrementalSources?.has(s.key)) {
@@ -262,6 +262,20 @@ export async function importInputs(inputs: string[], opts: ImportOptions): Promi
       ...cs.withdrawn.map((id) => ({ change_set_id: runId, record_id: id, change: 'withdrawn' })),
     ];
     for (let i = 0; i < csRecords.length; i += 1000) await trx.insertInto('change_set_records').values(csRecords.slice(i, i + 1000)).execute();
+    // the alias groups (vulnerability ids of findings) the change touches: the groups of the changed
+    // records, and both the old and the new group of every member whose group changed. A rematch
+    // rebuilds the findings of exactly these (findings/rematch.ts).
+    const groups = new Set<string>();
+    for (const m of moves) {
+      if (m.from) groups.add(m.from);
+      if (m.to) groups.add(m.to);
+    }
+    const touched = [...w.touchedIds];
+    for (let i = 0; i < touched.length; i += 1000) {
+      for (const g of await trx.selectFrom('vuln_groups').select('group_id').where('member', 'in', touched.slice(i, i + 1000)).execute()) groups.add(g.group_id);
+    }
+    const groupRows = [...groups].sort().map((group_id) => ({ change_set_id: runId, group_id }));
+    for (let i = 0; i < groupRows.length; i += 1000) await trx.insertInto('change_set_groups').values(groupRows.slice(i, i + 1000)).execute();
     const pkgs = [...w.touchedPackages].sort().map((k) => {
       const [ecosystem, name] = k.split('\0');
       return { change_set_id: runId, ecosystem, name };

@@ -145,14 +145,11 @@ export function findingsMigrations(dialect: 'sqlite' | 'postgres'): Record<strin
         await db.schema.createIndex('findings_package_name').on('findings').columns(['package_name', 'status', 'severity', 'updated_at', 'id']).execute();
       },
     },
-    // the delta rematch compares the findings of the changed packages by state group: the
-    // (state_hash, suppressed_by) groups of a package's open findings are read from this index alone
+    // the delta rematch compares the findings of the touched vulnerabilities by state group
     // (findings/rematch.ts). Findings written before keep '' and are rewritten by their next rematch.
     '0004_findings_02_state_hash': {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('findings').addColumn('state_hash', 'text', (c) => c.notNull().defaultTo('')).execute();
-        await db.schema.dropIndex('findings_package').execute();
-        await db.schema.createIndex('findings_package_state').on('findings').columns(['package_ecosystem', 'package_name', 'status', 'state_hash', 'suppressed_by']).execute();
       },
     },
   };
