@@ -62,7 +62,11 @@ const rss = () => `${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB RSS`;
 
 const dir = process.env.BENCH_DIR ?? mkdtempSync(join(tmpdir(), 'vigil-bench-rematch-'));
 // BENCH_FROM=<file written by BENCH_SAVE>: start from that populated database (skips import and population)
-if (process.env.BENCH_FROM) copyFileSync(process.env.BENCH_FROM, join(dir, 'vigil.db'));
+if (process.env.BENCH_FROM) {
+  // an earlier run's write-ahead log in the same directory would be replayed onto the copy
+  for (const ext of ['-wal', '-shm']) rmSync(join(dir, `vigil.db${ext}`), { force: true });
+  copyFileSync(process.env.BENCH_FROM, join(dir, 'vigil.db'));
+}
 const store = await openStore(`sqlite:${join(dir, 'vigil.db')}`);
 try {
   let t = performance.now();

@@ -213,7 +213,13 @@ export async function applyFindings(trx: Db, args: {
       for (const k of MATERIAL) if (!same(ex[k], fields[k])) changes[k] = { from: ex[k], to: fields[k] };
       const material = Object.keys(changes).length > 0;
       if (material || ex.details_hash !== d.details_hash || ex.state_hash !== d.state_hash || !same(ex.package_purl, d.package_purl) || !same(ex.package_layer, d.package_layer)) {
-        await trx.updateTable('findings').set({ ...fields, ...(args.observe ? { last_observed_at: at } : {}), updated_at: at }).where('id', '=', ex.id).execute();
+        // only the columns that changed: an index none of whose columns is assigned is not rewritten
+        const set: Partial<StoredFinding> = { updated_at: at, ...(args.observe ? { last_observed_at: at } : {}) };
+        for (const k of Object.keys(fields) as (keyof typeof fields)[]) {
+          if (k !== 'details' && !same(ex[k], fields[k])) (set as Record<string, unknown>)[k] = fields[k];
+        }
+        if (ex.details_hash !== d.details_hash) set.details = d.details;
+        await trx.updateTable('findings').set(set).where('id', '=', ex.id).execute();
         counts.updated++;
         if (material) ev('finding.updated', { findingId: ex.id, changes });
       } else {

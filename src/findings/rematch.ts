@@ -199,7 +199,9 @@ async function rematchResources(store: Store, trx: Db, resources: readonly Resou
 }
 
 /** The columns of a stored package row that decide its desired findings (all but the resource). */
-const SIGNATURE_COLUMNS = ['ecosystem', 'name', 'search_name', 'version', 'purl', 'location', 'layer', 'source_name', 'source_version', 'owned_by'] as const;
+// (in the search index's order first: grouped by them, SQLite's planner keeps to that index instead of
+// walking the whole ecosystem through the (ecosystem, name) one)
+const SIGNATURE_COLUMNS = ['ecosystem', 'search_name', 'version', 'source_version', 'name', 'purl', 'location', 'layer', 'source_name', 'owned_by'] as const;
 type Signature = Omit<PackageRow, 'resource_id'>;
 const OPEN = ['ACTIVE', 'SUPPRESSED'];
 type Hit = { ecosystem: string; search_name: string | null; version: string; source_version: string | null };
@@ -304,22 +306,34 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
         if ((await shared.matcher.report(pkg))?.matches.length) hit.push(d);
       }
     }
-    const hitRows = (d: Hit) => {
-      const q = trx.selectFrom('resource_packages as p').innerJoin('resources as r', 'r.id', 'p.resource_id')
-        .where('r.coverage_status', '=', 'ACTIVE').where('p.ecosystem', '=', d.ecosystem).where('p.search_name', '=', d.search_name).where('p.version', '=', d.version);
-      return d.source_version === null ? q.where('p.source_version', 'is', null) : q.where('p.source_version', '=', d.source_version);
+    // the rows of matching versions on ACTIVE resources, read per package for all its matching
+    // versions at once; `each` gets the hit a row (or a group of rows) belongs to
+    const hitKey = (r: { search_name: string | null; version: string; source_version: string | null }) => `${r.search_name}\u0000${r.version}\u0000${r.source_version ?? ''}`;
+    const hitRows = async <R extends { search_name: string | null; version: string; source_version: string | null }>(
+      hits: readonly Hit[], query: (q: ReturnType<typeof baseRows>) => Promise<R[]>, each: (row: R, hit: Hit) => void,
+    ) => {
+      for (const list of groupBy(hits, (h) => `${h.ecosystem}\u0000${h.search_name}`).values()) {
+        const byKey = new Map(list.map((h) => [hitKey(h), h]));
+        const versions = [...new Set(list.map((h) => h.version))];
+        for (let i = 0; i < versions.length; i += 500) {
+          for (const row of await query(baseRows(list[0]).where('p.version', 'in', versions.slice(i, i + 500)))) {
+            const h = byKey.get(hitKey(row));
+            if (h) each(row, h); // (a row of another source version of the same binary version is not a hit)
+          }
+        }
+      }
     };
+    const baseRows = (h: Hit) => trx.selectFrom('resource_packages as p').innerJoin('resources as r', 'r.id', 'p.resource_id')
+      .where('r.coverage_status', '=', 'ACTIVE').where('p.ecosystem', '=', h.ecosystem).where('p.search_name', '=', h.search_name);
 
     // 2. what matching wants: per distinct package row of a matching version on ACTIVE resources
     //    (its signature), the templates and how many resources have it
     const sigs: { sig: Signature; n: number; hit: Hit; templates: FindingTemplate[] }[] = [];
-    for (const d of hit) {
-      const cols = SIGNATURE_COLUMNS.map((c) => `p.${c}` as const);
-      for (const g of await hitRows(d).select([...cols, (eb) => eb.fn.countAll<number>().as('n')]).groupBy(cols).execute()) {
-        const { n, ...sig } = g;
-        sigs.push({ sig, n: Number(n), hit: d, templates: [] });
-      }
-    }
+    const cols = SIGNATURE_COLUMNS.map((c) => `p.${c}` as const);
+    await hitRows(hit, (q) => q.select([...cols, (eb) => eb.fn.countAll<number>().as('n')]).groupBy(cols).execute(), (g, h) => {
+      const { n, ...sig } = g;
+      sigs.push({ sig, n: Number(n), hit: h, templates: [] });
+    });
     const ids = new Set<string>();
     for (const x of sigs) for (const m of (await shared.matcher.report(packageFromRow({ resource_id: '', ...x.sig })))?.matches ?? []) ids.add(m.id);
     await shared.contexts.ensure(txStore, ids);
@@ -387,11 +401,10 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     // every matching row at those locations (a pair's rows must be complete: its desired findings come from them)
     const rows: PackageRow[] = [];
     const readHits = new Set<Hit>();
-    for (const x of sigs) {
-      if (!workIdentities.has(identity(x.sig.ecosystem, x.sig.name, x.sig.location)) || readHits.has(x.hit)) continue;
-      readHits.add(x.hit);
-      for (const r of await hitRows(x.hit).selectAll('p').execute()) if (workIdentities.has(identity(r.ecosystem, r.name, r.location))) rows.push(r);
-    }
+    for (const x of sigs) if (workIdentities.has(identity(x.sig.ecosystem, x.sig.name, x.sig.location))) readHits.add(x.hit);
+    await hitRows([...readHits], (q) => q.selectAll('p').execute(), (r) => {
+      if (workIdentities.has(identity(r.ecosystem, r.name, r.location))) rows.push(r);
+    });
     const holding = new Map<string, Set<string>>(); // state_hash → resources with a row wanting it
     for (const r of rows) {
       for (const t of await templatesOfRow(shared, r, at)) {

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { VigilError } from '../model/index.ts';
 import { migrationsFor } from './migrations.ts';
@@ -50,8 +50,10 @@ export async function openStore(url: string): Promise<Store> {
     handle.pragma('synchronous = NORMAL');
     handle.pragma('busy_timeout = 30000');
     handle.pragma('foreign_keys = ON');
+    // 64 MiB of page cache (the default 2 MiB makes every write of a large findings table's indexes a read too)
+    handle.pragma('cache_size = -65536');
     raw.sqlite = handle;
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statementCache(handle) }) });
   }
   const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
   const { error } = await new Migrator({ db, provider }).migrateToLatest();
@@ -61,6 +63,37 @@ export async function openStore(url: string): Promise<Store> {
   }
   return { db, dialect, url, raw, close: () => db.destroy() };
 }
+
+/**
+ * Prepared statements by SQL text, the least recently used dropped beyond `max`. Kysely prepares a
+ * statement for every query and better-sqlite3 parses and plans each one anew; the store's Kysely
+ * goes through one of these, and src/server/findings/query.ts keeps one in raw (array) mode for its
+ * pages. A statement still being iterated is not handed out twice.
+ */
+export class StatementCache {
+  private readonly map = new Map<string, Sqlite.Statement>();
+  constructor(private readonly handle: Sqlite.Database, private readonly opts: { max?: number; raw?: boolean } = {}) {}
+  get(text: string): Sqlite.Statement {
+    const hit = this.map.get(text);
+    if (hit && !hit.busy) {
+      this.map.delete(text);
+      this.map.set(text, hit);
+      return hit;
+    }
+    const st = this.handle.prepare(text);
+    if (this.opts.raw) st.raw(true);
+    if (!hit) {
+      this.map.set(text, st);
+      if (this.map.size > (this.opts.max ?? 256)) this.map.delete(this.map.keys().next().value!);
+    }
+    return st;
+  }
+}
+
+const statementCache = (handle: Sqlite.Database): SqliteDatabase => {
+  const cache = new StatementCache(handle);
+  return { close: () => handle.close(), prepare: (text: string) => cache.get(text) };
+};
 
 /** Hides a password in a database URL before it reaches a log or an error. */
 export function redactUrl(url: string): string {
