@@ -148,6 +148,14 @@ for (const [dialect, make] of dialects) {
         ['resourceType=image&severity=HIGH', (r) => r.status === 'ACTIVE' && r.severity === 'HIGH' && r.resource_id !== res.A2],
         ['fixAvailable=false', (r) => r.status === 'ACTIVE' && Number(r.fix_available) === 0],
         ['exploitAvailable=true', (r) => r.status === 'ACTIVE' && Number(r.exploit_available) === 1],
+        // known exploited leads with its partial index, the other filters residual
+        ['exploitAvailable=true&status=ACTIVE,CLOSED,SUPPRESSED&severity=CRITICAL,HIGH', (r) => Number(r.exploit_available) === 1 && ['CRITICAL', 'HIGH'].includes(r.severity as string)],
+        ['exploitAvailable=true&packageName=lodash', (r) => r.status === 'ACTIVE' && Number(r.exploit_available) === 1 && r.package_name === 'lodash'],
+        ['exploitAvailable=true&packageName=openssl', (r) => r.status === 'ACTIVE' && Number(r.exploit_available) === 1 && r.package_name === 'openssl'],
+        ['exploitAvailable=true&resourceType=image&fixAvailable=true', (r) => r.status === 'ACTIVE' && Number(r.exploit_available) === 1 && Number(r.fix_available) === 1 && r.resource_id !== res.A2],
+        [`exploitAvailable=true&resourceId=${res.A1}`, (r) => r.status === 'ACTIVE' && Number(r.exploit_available) === 1 && r.resource_id === res.A1],
+        ['exploitAvailable=false&severity=CRITICAL', (r) => r.status === 'ACTIVE' && Number(r.exploit_available) === 0 && r.severity === 'CRITICAL'],
+        ['resourceType=image,host&fixAvailable=true&status=ACTIVE,CLOSED', (r) => r.status !== 'SUPPRESSED' && Number(r.fix_available) === 1 && [res.A1, res.A2, res.B1].includes(r.resource_id as string)],
         ['minScore=7', (r) => r.status === 'ACTIVE' && r.score !== null && Number(r.score) >= 7],
         ['status=CLOSED', (r) => r.status === 'CLOSED'],
       ];
@@ -164,7 +172,7 @@ for (const [dialect, make] of dialects) {
     test('the union of partitions and the single query over IN lists give the same pages', async () => {
       const base: FindingFilter = { accountIds: [D.id, A.id, B.id], statuses: ['ACTIVE', 'CLOSED', 'SUPPRESSED'] };
       for (const sort of ['severity', 'updated', 'firstObserved'] as const) {
-        for (const f of [base, { ...base, severities: ['HIGH', 'LOW'] as const }, { ...base, types: ['vulnerability'] }]) {
+        for (const f of [base, { ...base, severities: ['HIGH', 'LOW'] as const }, { ...base, types: ['vulnerability'] }, { ...base, exploitAvailable: true }, { ...base, resourceTypes: ['image'] }]) {
           const pages = async (maxPartitions: number) => {
             const ids: string[] = [];
             let cursor: string | undefined;

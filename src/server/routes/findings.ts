@@ -22,10 +22,8 @@ import { suppressionRoutes } from './suppression.ts';
 const security = [{ bearer: [] }];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
-type ResourceRef = { id: string; type: string; name: string; ref: string | null; digest: string | null };
-
 /** A findings row as the API shows it. */
-export function toFindingSummary(r: q.FindingListRow, resource: ResourceRef | undefined) {
+export function toFindingSummary(r: q.FindingListRow, resource: q.ResourceRef | null | undefined) {
   return {
     id: r.id, accountId: r.account_id,
     resource: resource ?? { id: r.resource_id, type: '', name: '', ref: null, digest: null },
@@ -68,8 +66,7 @@ export const findingsRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (ap
       packageName: qs.packageName, packageEcosystem: qs.packageEcosystem, resourceIds: qs.resourceId, resourceTypes: qs.resourceType,
       fixAvailable: qs.fixAvailable, exploitAvailable: qs.exploitAvailable, minScore: qs.minScore,
     }, { sort: qs.sort, limit: qs.limit, cursor: qs.cursor });
-    const resources = await q.resourceSummaries(store, page.items.map((f) => f.resource_id));
-    return { items: page.items.map((f) => toFindingSummary(f, resources.get(f.resource_id))), nextCursor: page.nextCursor };
+    return { items: page.items.map((f) => toFindingSummary(f, f.resource)), nextCursor: page.nextCursor };
   });
 
   app.get('/v1/findings/:id', {

@@ -2,7 +2,7 @@
  * Tables of the continuous findings core (src/findings). Portable column types only; booleans are
  * integers 0/1 so that SQLite and PostgreSQL read the same values.
  */
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 
 export function findingsMigrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   return {
@@ -150,6 +150,15 @@ export function findingsMigrations(dialect: 'sqlite' | 'postgres'): Record<strin
     '0004_findings_02_state_hash': {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('findings').addColumn('state_hash', 'text', (c) => c.notNull().defaultTo('')).execute();
+      },
+    },
+    // known exploited findings (1.5%): a partial account index in page order, so that
+    // exploitAvailable=true reads only them (src/server/findings/query.ts), instead of walking ~70
+    // findings per match; the writers maintain it for those rows alone
+    '0004_findings_03_exploited_index': {
+      async up(db: Kysely<any>) {
+        await db.schema.createIndex('findings_account_exploited').on('findings').columns(['account_id', 'status', 'severity', 'updated_at', 'id'])
+          .where(sql.ref('exploit_available'), '=', 1).execute();
       },
     },
   };
