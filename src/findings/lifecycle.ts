@@ -178,6 +178,8 @@ export async function applyFindings(trx: Db, args: {
   now: Date;
   observe: boolean;
   counts: LifecycleCounts;
+  /** collect updates of open findings and events across resources, written by its flush (rematches) */
+  deferred?: DeferredWrites;
 }): Promise<void> {
   const { resource, desired, existing, rules, counts } = args;
   const accountId = resource.account_id;
@@ -219,7 +221,8 @@ export async function applyFindings(trx: Db, args: {
           if (k !== 'details' && !same(ex[k], fields[k])) (set as Record<string, unknown>)[k] = fields[k];
         }
         if (ex.details_hash !== d.details_hash) set.details = d.details;
-        await trx.updateTable('findings').set(set).where('id', '=', ex.id).execute();
+        if (args.deferred) args.deferred.update(set, ex.id);
+        else await trx.updateTable('findings').set(set).where('id', '=', ex.id).execute();
         counts.updated++;
         if (material) ev('finding.updated', { findingId: ex.id, changes });
       } else {
@@ -253,5 +256,29 @@ export async function applyFindings(trx: Db, args: {
   for (let i = 0; i < observed.length; i += 500) {
     await trx.updateTable('findings').set({ last_observed_at: at }).where('id', 'in', observed.slice(i, i + 500)).execute();
   }
-  await emitEvents(trx, events);
+  if (args.deferred) args.deferred.events.push(...events);
+  else await emitEvents(trx, events);
+}
+
+/**
+ * Updates and events of many resources, written at once: findings given the same new values (the
+ * findings of one template on every resource, after an advisory changed) are updated by one
+ * statement. Whatever reads them must run after {@link DeferredWrites.flush}.
+ */
+export class DeferredWrites {
+  private readonly updates = new Map<string, { set: Partial<StoredFinding>; ids: string[] }>();
+  readonly events: EventRow[] = [];
+  update(set: Partial<StoredFinding>, id: string): void {
+    const key = JSON.stringify(set);
+    const u = this.updates.get(key);
+    if (u) u.ids.push(id);
+    else this.updates.set(key, { set, ids: [id] });
+  }
+  async flush(trx: Db): Promise<void> {
+    for (const { set, ids } of this.updates.values()) {
+      for (let i = 0; i < ids.length; i += 500) await trx.updateTable('findings').set(set).where('id', 'in', ids.slice(i, i + 500)).execute();
+    }
+    this.updates.clear();
+    await emitEvents(trx, this.events.splice(0));
+  }
 }

@@ -16,7 +16,7 @@ import { AdvisoryIndex, matchInventory, searchesBySource, targetOf, type MatchRe
 import type { Selectable } from 'kysely';
 import type { Database, Store } from '../store/index.ts';
 import { packageLookup } from '../vulndb/query.ts';
-import { applyFindings, COMPARED_COLUMNS, desiredFindings, findingTemplates, keyedFindings, lockFindings, type ComparedFinding, type DesiredFinding, type FindingTemplate, type ResourceView } from './lifecycle.ts';
+import { applyFindings, COMPARED_COLUMNS, DeferredWrites, desiredFindings, findingTemplates, keyedFindings, lockFindings, type ComparedFinding, type DesiredFinding, type FindingTemplate, type ResourceView } from './lifecycle.ts';
 import { findingKeyOf } from './keys.ts';
 import { packageFromRow } from './record.ts';
 import { buildScanResult, loadAdvisoryContext, type AdvisoryContext } from './scan-result.ts';
@@ -144,6 +144,7 @@ async function templatesOfRow(shared: Shared, row: PackageRow, at: string): Prom
  */
 async function rematchResources(store: Store, trx: Db, resources: readonly ResourceRow[], rowsOf: Map<string, PackageRow[]>, existingOf: Map<string, ComparedFinding[]>, shared: Shared, now: Date): Promise<number> {
   const txStore: Store = { ...store, db: trx };
+  const deferred = new DeferredWrites();
   let packages = 0;
   // 1. match every stored package (memoized per searched version) and load the advisories' context once
   const ids = new Set<string>();
@@ -193,8 +194,9 @@ async function rematchResources(store: Store, trx: Db, resources: readonly Resou
     let rules = shared.rules.get(r.account_id);
     if (!rules) shared.rules.set(r.account_id, (rules = await activeRules(trx, r.account_id, now)));
     const view: ResourceView = { id: r.id, account_id: r.account_id, type: r.type, name: r.name, tags: JSON.parse(r.tags) };
-    await applyFindings(trx, { resource: view, desired, existing, rules, now, observe: false, counts: shared.counts });
+    await applyFindings(trx, { resource: view, desired, existing, rules, now, observe: false, counts: shared.counts, deferred });
   }
+  await deferred.flush(trx);
   return packages;
 }
 
