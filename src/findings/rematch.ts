@@ -105,12 +105,46 @@ function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]>
   return m;
 }
 
+/** `f` over 500-long slices of `list` (bounded IN lists), the results concatenated. */
+async function inChunks<T>(list: readonly string[], f: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < list.length; i += 500) for (const x of await f(list.slice(i, i + 500))) out.push(x);
+  return out;
+}
+
 async function loadFindings(trx: Db, resourceIds: readonly string[]): Promise<Map<string, ComparedFinding[]>> {
-  const out: ComparedFinding[] = [];
-  for (let i = 0; i < resourceIds.length; i += 500) {
-    for (const f of await trx.selectFrom('findings').select([...COMPARED_COLUMNS]).where('resource_id', 'in', resourceIds.slice(i, i + 500)).execute()) out.push(f);
-  }
+  const out = await inChunks(resourceIds, (chunk) => trx.selectFrom('findings').select([...COMPARED_COLUMNS]).where('resource_id', 'in', chunk).execute());
   return groupBy(out, (f) => f.resource_id);
+}
+
+/** A distinct stored searched version (from the search index). */
+type Hit = { ecosystem: string; search_name: string | null; version: string; source_version: string | null };
+
+/** What a distinct searched version is matched as: the search name as both name and source (targetOf takes the one its distribution searches by). */
+function searchedPackage(d: Hit): Package {
+  const pkg: Package = { ecosystem: d.ecosystem, name: d.search_name!, sourceName: d.search_name!, version: d.version };
+  if (d.source_version) pkg.sourceVersion = d.source_version;
+  return pkg;
+}
+
+const hitKey = (r: { search_name: string | null; version: string; source_version: string | null }) => `${r.search_name}\u0000${r.version}\u0000${r.source_version ?? ''}`;
+const activeRows = (trx: Db, h: Hit) => trx.selectFrom('resource_packages as p').innerJoin('resources as r', 'r.id', 'p.resource_id')
+  .where('r.coverage_status', '=', 'ACTIVE').where('p.ecosystem', '=', h.ecosystem).where('p.search_name', '=', h.search_name);
+
+/**
+ * The rows of matching versions on ACTIVE resources, read per package for all its matching versions
+ * at once (through the search index); `each` gets the hit a row (or a group of rows) belongs to.
+ */
+async function readHitRows<R extends { search_name: string | null; version: string; source_version: string | null }>(
+  trx: Db, hits: readonly Hit[], query: (q: ReturnType<typeof activeRows>) => Promise<R[]>, each: (row: R, hit: Hit) => void,
+): Promise<void> {
+  for (const list of groupBy(hits, (h) => `${h.ecosystem}\u0000${h.search_name}`).values()) {
+    const byKey = new Map(list.map((h) => [hitKey(h), h]));
+    for (const row of await inChunks([...new Set(list.map((h) => h.version))], (versions) => query(activeRows(trx, list[0]).where('p.version', 'in', versions)))) {
+      const h = byKey.get(hitKey(row));
+      if (h) each(row, h); // (a row of another source version of the same binary version is not a hit)
+    }
+  }
 }
 
 const signatureOf = (row: Signature) => `${row.ecosystem}\u0000${row.name}\u0000${row.version}\u0000${row.location}\u0000${row.purl ?? ''}\u0000${row.layer ?? ''}\u0000${row.source_name ?? ''}\u0000${row.source_version ?? ''}\u0000${row.owned_by ?? ''}`;
@@ -206,7 +240,6 @@ async function rematchResources(store: Store, trx: Db, resources: readonly Resou
 const SIGNATURE_COLUMNS = ['ecosystem', 'search_name', 'version', 'source_version', 'name', 'purl', 'location', 'layer', 'source_name', 'owned_by'] as const;
 type Signature = Omit<PackageRow, 'resource_id'>;
 const OPEN = ['ACTIVE', 'SUPPRESSED'];
-type Hit = { ecosystem: string; search_name: string | null; version: string; source_version: string | null };
 
 /**
  * The delta path: rebuilds the findings of the alias groups an import's change set touches (its
@@ -244,9 +277,7 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
   }
   const vulns = new Set(groupIds);
   const touched = new Set(changed);
-  for (let i = 0; i < groupIds.length; i += 500) {
-    for (const m of await store.db.selectFrom('vuln_groups').select('member').where('group_id', 'in', groupIds.slice(i, i + 500)).execute()) touched.add(m.member);
-  }
+  for (const m of await inChunks(groupIds, (chunk) => store.db.selectFrom('vuln_groups').select('member').where('group_id', 'in', chunk).execute())) touched.add(m.member);
   const shared = newShared(store, touched);
   const at = now.toISOString();
   let resources = 0;
@@ -257,11 +288,6 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     const inForce = new Set((await trx.selectFrom('suppression_rules').select('id')
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)])).execute()).map((r) => r.id));
     const tv = [...vulns];
-    const inChunks = async <T>(list: readonly string[], f: (chunk: string[]) => Promise<T[]>): Promise<T[]> => {
-      const out: T[] = [];
-      for (let i = 0; i < list.length; i += 500) for (const x of await f(list.slice(i, i + 500))) out.push(x);
-      return out;
-    };
 
     // 3a. what is stored: the open findings of the touched groups, counted per (package, state_hash, suppressed_by)
     const storedGroups = await inChunks(tv, (chunk) => trx.selectFrom('findings')
@@ -303,36 +329,14 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
         .where('ecosystem', '=', ecosystem).where('search_name', 'in', chunk)
         .groupBy(['ecosystem', 'search_name', 'version', 'source_version']).execute())) {
         packages += Number(d.n);
-        const pkg: Package = { ecosystem: d.ecosystem, name: d.search_name!, sourceName: d.search_name!, version: d.version };
-        if (d.source_version) pkg.sourceVersion = d.source_version;
-        if ((await shared.matcher.report(pkg))?.matches.length) hit.push(d);
+        if ((await shared.matcher.report(searchedPackage(d)))?.matches.length) hit.push(d);
       }
     }
-    // the rows of matching versions on ACTIVE resources, read per package for all its matching
-    // versions at once; `each` gets the hit a row (or a group of rows) belongs to
-    const hitKey = (r: { search_name: string | null; version: string; source_version: string | null }) => `${r.search_name}\u0000${r.version}\u0000${r.source_version ?? ''}`;
-    const hitRows = async <R extends { search_name: string | null; version: string; source_version: string | null }>(
-      hits: readonly Hit[], query: (q: ReturnType<typeof baseRows>) => Promise<R[]>, each: (row: R, hit: Hit) => void,
-    ) => {
-      for (const list of groupBy(hits, (h) => `${h.ecosystem}\u0000${h.search_name}`).values()) {
-        const byKey = new Map(list.map((h) => [hitKey(h), h]));
-        const versions = [...new Set(list.map((h) => h.version))];
-        for (let i = 0; i < versions.length; i += 500) {
-          for (const row of await query(baseRows(list[0]).where('p.version', 'in', versions.slice(i, i + 500)))) {
-            const h = byKey.get(hitKey(row));
-            if (h) each(row, h); // (a row of another source version of the same binary version is not a hit)
-          }
-        }
-      }
-    };
-    const baseRows = (h: Hit) => trx.selectFrom('resource_packages as p').innerJoin('resources as r', 'r.id', 'p.resource_id')
-      .where('r.coverage_status', '=', 'ACTIVE').where('p.ecosystem', '=', h.ecosystem).where('p.search_name', '=', h.search_name);
-
     // 2. what matching wants: per distinct package row of a matching version on ACTIVE resources
     //    (its signature), the templates and how many resources have it
     const sigs: { sig: Signature; n: number; hit: Hit; templates: FindingTemplate[] }[] = [];
     const cols = SIGNATURE_COLUMNS.map((c) => `p.${c}` as const);
-    await hitRows(hit, (q) => q.select([...cols, (eb) => eb.fn.countAll<number>().as('n')]).groupBy(cols).execute(), (g, h) => {
+    await readHitRows(trx, hit, (q) => q.select([...cols, (eb) => eb.fn.countAll<number>().as('n')]).groupBy(cols).execute(), (g, h) => {
       const { n, ...sig } = g;
       sigs.push({ sig, n: Number(n), hit: h, templates: [] });
     });
@@ -404,7 +408,7 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     const rows: PackageRow[] = [];
     const readHits = new Set<Hit>();
     for (const x of sigs) if (workIdentities.has(identity(x.sig.ecosystem, x.sig.name, x.sig.location))) readHits.add(x.hit);
-    await hitRows([...readHits], (q) => q.selectAll('p').execute(), (r) => {
+    await readHitRows(trx, [...readHits], (q) => q.selectAll('p').execute(), (r) => {
       if (workIdentities.has(identity(r.ecosystem, r.name, r.location))) rows.push(r);
     });
     const holding = new Map<string, Set<string>>(); // state_hash → resources with a row wanting it
@@ -475,21 +479,16 @@ export async function rematchAll(store: Store, now: Date, opts: { accountId?: st
       .select(['ecosystem', 'search_name', 'version', 'source_version', (eb) => eb.fn.countAll<number>().as('n')])
       .where('search_name', 'is not', null)
       .groupBy(['ecosystem', 'search_name', 'version', 'source_version']).execute();
-    const hit: typeof distinct = [];
+    const hit: Hit[] = [];
     for (const d of distinct) {
       packages += Number(d.n);
-      // searched as stored: the search name as both name and source (targetOf takes the one its distribution searches by)
-      const pkg: Package = { ecosystem: d.ecosystem, name: d.search_name!, sourceName: d.search_name!, version: d.version };
-      if (d.source_version) pkg.sourceVersion = d.source_version;
-      if ((await shared.matcher.report(pkg))?.matches.length) hit.push(d);
+      if ((await shared.matcher.report(searchedPackage(d)))?.matches.length) hit.push(d);
     }
     // the rows of the matching versions (the only ones that can have findings)
     const rows: PackageRow[] = [];
-    for (const d of hit) {
-      let q = trx.selectFrom('resource_packages').selectAll().where('ecosystem', '=', d.ecosystem).where('search_name', '=', d.search_name).where('version', '=', d.version);
-      q = d.source_version === null ? q.where('source_version', 'is', null) : q.where('source_version', '=', d.source_version);
-      for (const r of await q.execute()) if (active.has(r.resource_id)) rows.push(r);
-    }
+    await readHitRows(trx, hit, (q) => q.selectAll('p').execute(), (r) => {
+      if (active.has(r.resource_id)) rows.push(r);
+    });
     const rowsOf = groupBy(rows, (r) => r.resource_id);
     // every stored finding of the resources is in question (scope 'all'); read in resource batches
     for (let i = 0; i < res.length; i += 1000) {
