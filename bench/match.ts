@@ -25,7 +25,8 @@
  *    advisory), p99 and max, then the slowest ones timed again (best of 5), to tell work from
  *    scheduling or GC noise.
  *
- * Run: node --import tsx bench/match.ts   (prints figures; no thresholds)
+ * Run: node --import tsx bench/match.ts   (prints figures; no thresholds). BENCH_CASES=a,c runs only
+ * those sets of step 2 (set (b) is drawn after (a): without (a) it holds other packages).
  */
 import type { Inventory, Package } from '../src/model/index.ts';
 import { AdvisoryIndex, findAffected, InventoryIndex, isClean, isOsEcosystem, locate, matchInventorySync, searchOf } from '../src/matching/index.ts';
@@ -145,11 +146,14 @@ function drawUnaffected(i: number): Package {
     : { ecosystem: c.ecosystem, name: c.name, version };
 }
 const CASES = [
-  { what: 'versions drawn from their own advisories', draw: () => drawPackage(false) },
-  { what: 'versions drawn from other packages of the ecosystem', draw: () => drawPackage(true) },
-  { what: `mostly unaffected: at the highest fixed version their advisories name, or at a version of another package that none of their advisories affects (${fixedPool.length} of the ${pool.length} packages have a fixed version)`, draw: drawUnaffected },
+  { key: 'a', what: 'versions drawn from their own advisories', draw: () => drawPackage(false) },
+  { key: 'b', what: 'versions drawn from other packages of the ecosystem', draw: () => drawPackage(true) },
+  { key: 'c', what: `mostly unaffected: at the highest fixed version their advisories name, or at a version of another package that none of their advisories affects (${fixedPool.length} of the ${pool.length} packages have a fixed version)`, draw: drawUnaffected },
 ];
-for (const { what, draw } of CASES) {
+// BENCH_CASES=a,c: only those sets (while iterating on one)
+const only = process.env.BENCH_CASES?.split(',');
+for (const { key, what, draw } of CASES) {
+  if (only && !only.includes(key)) continue;
   // set (c) draws from its own random sequence: (a), (b) and the inventories below stay as they were
   const saved = seed;
   if (draw === drawUnaffected) seed = 0xc0ffee;

@@ -12,7 +12,7 @@
  *   under a retired key until purgeClosed removes it).
  */
 import { createHash } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Transaction } from 'kysely';
 import { normalizePackageName, SEVERITY_ORDER, type Package, type ScanFinding, type Severity } from '../model/index.ts';
 import type { Database, Dialect } from '../store/index.ts';
 import { findingIdOf, findingKeyOf } from './keys.ts';
@@ -275,8 +275,22 @@ export class DeferredWrites {
     else this.updates.set(key, { set, ids: [id] });
   }
   async flush(trx: Db): Promise<void> {
+    // one statement per set of new values; its SQL built once per (columns, number of ids) and run
+    // again with other values (a rematch's updates share their columns, rarely their values)
+    const compiled = new Map<string, string>();
     for (const { set, ids } of this.updates.values()) {
-      for (let i = 0; i < ids.length; i += 500) await trx.updateTable('findings').set(set).where('id', 'in', ids.slice(i, i + 500)).execute();
+      const columns = Object.keys(set).sort() as (keyof StoredFinding)[];
+      const values = columns.map((c) => set[c]);
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        const shape = `${columns.join(',')}:${chunk.length}`;
+        let text = compiled.get(shape);
+        if (text === undefined) {
+          const q = trx.updateTable('findings').set(Object.fromEntries(columns.map((c, k) => [c, values[k]]))).where('id', 'in', chunk).compile();
+          compiled.set(shape, (text = q.sql));
+        }
+        await trx.executeQuery(CompiledQuery.raw(text, [...values, ...chunk]));
+      }
     }
     this.updates.clear();
     await emitEvents(trx, this.events.splice(0));

@@ -13,7 +13,7 @@
  */
 import { VigilError, type Package } from '../model/index.ts';
 import { AdvisoryIndex, matchInventory, searchesBySource, targetOf, type MatchReport, type PackageReport } from '../matching/index.ts';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Database, Store } from '../store/index.ts';
 import { packageLookup } from '../vulndb/query.ts';
 import { applyFindings, COMPARED_COLUMNS, DeferredWrites, desiredFindings, findingTemplates, keyedFindings, lockFindings, type ComparedFinding, type DesiredFinding, type FindingTemplate, type ResourceView } from './lifecycle.ts';
@@ -128,23 +128,30 @@ function searchedPackage(d: Hit): Package {
 }
 
 const hitKey = (r: { search_name: string | null; version: string; source_version: string | null }) => `${r.search_name}\u0000${r.version}\u0000${r.source_version ?? ''}`;
-const activeRows = (trx: Db, h: Hit) => trx.selectFrom('resource_packages as p').innerJoin('resources as r', 'r.id', 'p.resource_id')
-  .where('r.coverage_status', '=', 'ACTIVE').where('p.ecosystem', '=', h.ecosystem).where('p.search_name', '=', h.search_name);
 
 /**
- * The rows of matching versions on ACTIVE resources, read per package for all its matching versions
- * at once (through the search index); `each` gets the hit a row (or a group of rows) belongs to.
+ * The rows of matching versions on ACTIVE resources, with the hit each belongs to: read through the
+ * search index, 400 (search name, version) pairs of one ecosystem per statement (a row-value IN over
+ * a VALUES list, which SQLite and PostgreSQL both seek in the (ecosystem, search_name, version)
+ * index pair by pair).
  */
-async function readHitRows<R extends { search_name: string | null; version: string; source_version: string | null }>(
-  trx: Db, hits: readonly Hit[], query: (q: ReturnType<typeof activeRows>) => Promise<R[]>, each: (row: R, hit: Hit) => void,
-): Promise<void> {
-  for (const list of groupBy(hits, (h) => `${h.ecosystem}\u0000${h.search_name}`).values()) {
+async function readHitRows(trx: Db, hits: readonly Hit[]): Promise<{ row: PackageRow; hit: Hit }[]> {
+  const out: { row: PackageRow; hit: Hit }[] = [];
+  for (const [ecosystem, list] of groupBy(hits, (h) => h.ecosystem)) {
     const byKey = new Map(list.map((h) => [hitKey(h), h]));
-    for (const row of await inChunks([...new Set(list.map((h) => h.version))], (versions) => query(activeRows(trx, list[0]).where('p.version', 'in', versions)))) {
-      const h = byKey.get(hitKey(row));
-      if (h) each(row, h); // (a row of another source version of the same binary version is not a hit)
+    const pairs = [...new Map(list.map((h) => [`${h.search_name}\u0000${h.version}`, [h.search_name!, h.version] as const])).values()];
+    for (let i = 0; i < pairs.length; i += 400) {
+      const values = sql.join(pairs.slice(i, i + 400).map(([n, v]) => sql`(${n}, ${v})`));
+      const rows = await trx.selectFrom('resource_packages as p').innerJoin('resources as r', 'r.id', 'p.resource_id').selectAll('p')
+        .where('r.coverage_status', '=', 'ACTIVE').where('p.ecosystem', '=', ecosystem)
+        .where(sql<boolean>`(p.search_name, p.version) in (values ${values})`).execute();
+      for (const row of rows) {
+        const hit = byKey.get(hitKey(row));
+        if (hit) out.push({ row, hit }); // (a row of another source version of the same binary version is not a hit)
+      }
     }
   }
+  return out;
 }
 
 const signatureOf = (row: Signature) => `${row.ecosystem}\u0000${row.name}\u0000${row.version}\u0000${row.location}\u0000${row.purl ?? ''}\u0000${row.layer ?? ''}\u0000${row.source_name ?? ''}\u0000${row.source_version ?? ''}\u0000${row.owned_by ?? ''}`;
@@ -234,10 +241,7 @@ async function rematchResources(store: Store, trx: Db, resources: readonly Resou
   return packages;
 }
 
-/** The columns of a stored package row that decide its desired findings (all but the resource). */
-// (in the search index's order first: grouped by them, SQLite's planner keeps to that index instead of
-// walking the whole ecosystem through the (ecosystem, name) one)
-const SIGNATURE_COLUMNS = ['ecosystem', 'search_name', 'version', 'source_version', 'name', 'purl', 'location', 'layer', 'source_name', 'owned_by'] as const;
+/** A stored package row but its resource: what decides its desired findings (see signatureOf). */
 type Signature = Omit<PackageRow, 'resource_id'>;
 const OPEN = ['ACTIVE', 'SUPPRESSED'];
 
@@ -334,12 +338,20 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     }
     // 2. what matching wants: per distinct package row of a matching version on ACTIVE resources
     //    (its signature), the templates and how many resources have it
+    const hitRows = await readHitRows(trx, hit);
     const sigs: { sig: Signature; n: number; hit: Hit; templates: FindingTemplate[] }[] = [];
-    const cols = SIGNATURE_COLUMNS.map((c) => `p.${c}` as const);
-    await readHitRows(trx, hit, (q) => q.select([...cols, (eb) => eb.fn.countAll<number>().as('n')]).groupBy(cols).execute(), (g, h) => {
-      const { n, ...sig } = g;
-      sigs.push({ sig, n: Number(n), hit: h, templates: [] });
-    });
+    const sigOf = new Map<string, (typeof sigs)[number]>();
+    for (const { row, hit: h } of hitRows) {
+      const key = signatureOf(row);
+      const x = sigOf.get(key);
+      if (x) x.n++;
+      else {
+        const { resource_id: _, ...sig } = row;
+        const y = { sig, n: 1, hit: h, templates: [] };
+        sigOf.set(key, y);
+        sigs.push(y);
+      }
+    }
     const ids = new Set<string>();
     for (const x of sigs) for (const m of (await shared.matcher.report(packageFromRow({ resource_id: '', ...x.sig })))?.matches ?? []) ids.add(m.id);
     await shared.contexts.ensure(txStore, ids);
@@ -405,12 +417,7 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     const workIdentities = new Set(staleAt.keys());
     for (const x of sigs) if (x.templates.some((t) => incomplete.has(t.state_hash))) workIdentities.add(identity(x.sig.ecosystem, x.sig.name, x.sig.location));
     // every matching row at those locations (a pair's rows must be complete: its desired findings come from them)
-    const rows: PackageRow[] = [];
-    const readHits = new Set<Hit>();
-    for (const x of sigs) if (workIdentities.has(identity(x.sig.ecosystem, x.sig.name, x.sig.location))) readHits.add(x.hit);
-    await readHitRows(trx, [...readHits], (q) => q.selectAll('p').execute(), (r) => {
-      if (workIdentities.has(identity(r.ecosystem, r.name, r.location))) rows.push(r);
-    });
+    const rows = hitRows.map((x) => x.row).filter((r) => workIdentities.has(identity(r.ecosystem, r.name, r.location)));
     const holding = new Map<string, Set<string>>(); // state_hash → resources with a row wanting it
     for (const r of rows) {
       for (const t of await templatesOfRow(shared, r, at)) {
@@ -485,10 +492,7 @@ export async function rematchAll(store: Store, now: Date, opts: { accountId?: st
       if ((await shared.matcher.report(searchedPackage(d)))?.matches.length) hit.push(d);
     }
     // the rows of the matching versions (the only ones that can have findings)
-    const rows: PackageRow[] = [];
-    await readHitRows(trx, hit, (q) => q.selectAll('p').execute(), (r) => {
-      if (active.has(r.resource_id)) rows.push(r);
-    });
+    const rows = (await readHitRows(trx, hit)).map((x) => x.row).filter((r) => active.has(r.resource_id));
     const rowsOf = groupBy(rows, (r) => r.resource_id);
     // every stored finding of the resources is in question (scope 'all'); read in resource batches
     for (let i = 0; i < res.length; i += 1000) {

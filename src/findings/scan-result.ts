@@ -76,6 +76,29 @@ export function severityOf(record: OsvRecord | undefined, type: ScanFinding['typ
   return { severity: WORD_SEVERITY[word] ?? 'UNKNOWN', kev };
 }
 
+/** What every finding of one advisory repeats: its severity, aliases and first references. */
+interface AdvisoryPart {
+  sev: ReturnType<typeof severityOf>;
+  aliases: string[];
+  references: string[];
+}
+/** per context, by finding type and advisory id (a context's records and enrichment are only ever added to) */
+const advisoryParts = new WeakMap<AdvisoryContext, Map<string, AdvisoryPart>>();
+function advisoryPart(ctx: AdvisoryContext, record: OsvRecord | undefined, m: { id: string; type: ScanFinding['type']; aliases: string[] }): AdvisoryPart {
+  const compute = (): AdvisoryPart => ({
+    sev: severityOf(record, m.type, ctx),
+    aliases: [...new Set([...(record?.aliases ?? m.aliases), ...(record?.upstream ?? [])])].sort(),
+    references: (record?.references ?? []).slice(0, 10).map((r) => r.url),
+  });
+  if (!record) return compute(); // (aliases then come from the match: not shared)
+  let memo = advisoryParts.get(ctx);
+  if (!memo) advisoryParts.set(ctx, (memo = new Map()));
+  const key = `${m.type}\u0000${m.id}`;
+  let part = memo.get(key);
+  if (!part) memo.set(key, (part = compute()));
+  return part;
+}
+
 export function buildScanResult(args: {
   target: ScanTarget;
   packages: Package[];
@@ -95,17 +118,17 @@ export function buildScanResult(args: {
     if (packageIndex < 0) continue;
     for (const m of pr.matches) {
       const record = ctx.records.get(m.id);
-      const sev = severityOf(record, m.type, ctx);
+      const a = advisoryPart(ctx, record, m);
       const d = m.detail;
       findings.push({
         type: m.type,
         id: m.id,
         vulnerability: ctx.groups.get(m.id) ?? m.id,
-        aliases: [...new Set([...(record?.aliases ?? m.aliases), ...(record?.upstream ?? [])])].sort(),
+        aliases: a.aliases,
         summary: m.summary ?? record?.summary,
-        severity: sev.severity,
-        ...(sev.cvss ? { cvss: sev.cvss } : {}),
-        kev: sev.kev,
+        severity: a.sev.severity,
+        ...(a.sev.cvss ? { cvss: a.sev.cvss } : {}),
+        kev: a.sev.kev,
         packageIndex,
         installedVersion: pr.package.version,
         fixedVersion: d.fixedBy,
@@ -116,7 +139,7 @@ export function buildScanResult(args: {
           fixed: d.fixed, fixedBy: d.fixedBy, fixAvailable: d.fixAvailable,
           ...(d.status ? { status: d.status } : {}), ...(d.skipped?.length ? { skipped: d.skipped } : {}),
         },
-        references: (record?.references ?? []).slice(0, 10).map((r) => r.url),
+        references: a.references,
       });
     }
     for (const u of pr.unknown) unknown.push({ packageIndex, id: u.id, reason: u.reason });

@@ -8,6 +8,7 @@ import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { VigilError } from '../model/index.ts';
+import { WalCheckpointer } from './checkpoint.ts';
 import { migrationsFor } from './migrations.ts';
 import type { Database } from './schema.ts';
 
@@ -28,6 +29,7 @@ export async function openStore(url: string): Promise<Store> {
   let db: Kysely<Database>;
   let dialect: Dialect;
   const raw: Store['raw'] = {};
+  let checkpointer: WalCheckpointer | undefined;
   if (/^postgres(ql)?:\/\//.test(url)) {
     dialect = 'postgres';
     // bigint/numeric come back as strings by default; counts here fit in a double
@@ -52,16 +54,28 @@ export async function openStore(url: string): Promise<Store> {
     handle.pragma('foreign_keys = ON');
     // 64 MiB of page cache (the default 2 MiB makes every write of a large findings table's indexes a read too)
     handle.pragma('cache_size = -65536');
+    // reads through a memory map of the file (up to the build's 2 GB limit) instead of a read()
+    // call and a copy per page missing from the cache
+    handle.pragma('mmap_size = 2147418112');
+    // the write-ahead log is checkpointed on a worker thread, not inside commits (see checkpoint.ts)
+    if (file !== ':memory:') checkpointer = new WalCheckpointer(handle, file);
     raw.sqlite = handle;
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statementCache(handle) }) });
   }
   const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
   const { error } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) {
+    await checkpointer?.close();
     await db.destroy();
     throw new VigilError('VIGIL_STORE', `database migration failed on ${redactUrl(url)}: ${(error as Error).message}`, { input: redactUrl(url), rule: 'migration', cause: error });
   }
-  return { db, dialect, url, raw, close: () => db.destroy() };
+  return {
+    db, dialect, url, raw,
+    close: async () => {
+      await checkpointer?.close();
+      await db.destroy();
+    },
+  };
 }
 
 /**
