@@ -30,7 +30,9 @@ export interface RematchHooks {
   /** runs inside the rematch's transaction after every change was written, before it commits */
   beforeCommit?: () => Promise<void>;
 }
-type ResourceRow = Selectable<Database['resources']>;
+/** what a rematch reads of a resource (not its attributes: an SSH host's can be large) */
+const RESOURCE_COLUMNS = ['id', 'account_id', 'type', 'name', 'tags'] as const;
+type ResourceRow = Pick<Selectable<Database['resources']>, (typeof RESOURCE_COLUMNS)[number]>;
 
 /** Advisories of the packages met so far, fetched once per (ecosystem, name) through packageLookup, and match verdicts memoized per searched version. */
 class Matcher {
@@ -436,7 +438,7 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     // 5. apply, per resource: its rows at its pairs, and its stored findings there found by key (the
     //    (type, vulnerability) pairs its rows' templates and its stale findings name)
     const workIds = [...work.keys()].sort();
-    const res = await inChunks(workIds, (chunk) => trx.selectFrom('resources').selectAll().where('id', 'in', chunk).where('coverage_status', '=', 'ACTIVE').execute());
+    const res = await inChunks(workIds, (chunk) => trx.selectFrom('resources').select(RESOURCE_COLUMNS).where('id', 'in', chunk).where('coverage_status', '=', 'ACTIVE').execute());
     res.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     resources = res.length;
     const rowsOf = groupBy(rows.filter((r) => work.get(r.resource_id)?.has(identity(r.ecosystem, r.name, r.location))), (r) => r.resource_id);
@@ -476,7 +478,7 @@ export async function rematchAll(store: Store, now: Date, opts: { accountId?: st
   let packages = 0;
   await store.db.transaction().execute(async (trx) => {
     await lockFindings(trx, store.dialect);
-    let rq = trx.selectFrom('resources').selectAll().where('coverage_status', '=', 'ACTIVE');
+    let rq = trx.selectFrom('resources').select(RESOURCE_COLUMNS).where('coverage_status', '=', 'ACTIVE');
     if (opts.accountId) rq = rq.where('account_id', '=', opts.accountId);
     const res = await rq.orderBy('id').execute();
     const active = new Set(res.map((r) => r.id));
