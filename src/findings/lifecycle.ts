@@ -14,7 +14,8 @@
 import { createHash } from 'node:crypto';
 import { CompiledQuery, sql, type Transaction } from 'kysely';
 import { normalizePackageName, SEVERITY_ORDER, type Package, type ScanFinding, type Severity } from '../model/index.ts';
-import type { Database, Dialect } from '../store/index.ts';
+import type Sqlite from 'better-sqlite3';
+import { StatementCache, type Database, type Dialect } from '../store/index.ts';
 import { findingIdOf, findingKeyOf } from './keys.ts';
 import { firstMatchingRule, type RuleSubject } from './suppression.ts';
 import { REOPEN_WINDOW_MS, type Db, type FindingStatus, type LifecycleCounts, type SuppressionRule } from './types.ts';
@@ -260,6 +261,13 @@ export async function applyFindings(trx: Db, args: {
   else await emitEvents(trx, events);
 }
 
+const statements = new WeakMap<Sqlite.Database, StatementCache>();
+const statementsOf = (h: Sqlite.Database) => {
+  let c = statements.get(h);
+  if (!c) statements.set(h, (c = new StatementCache(h)));
+  return c;
+};
+
 /**
  * Updates and events of many resources, written at once: findings given the same new values (the
  * findings of one template on every resource, after an advisory changed) are updated by one
@@ -274,10 +282,16 @@ export class DeferredWrites {
     if (u) u.ids.push(id);
     else this.updates.set(key, { set, ids: [id] });
   }
-  async flush(trx: Db): Promise<void> {
+  /**
+   * `sqlite`: the store's SQLite handle, when `trx` is a transaction on it — the updates then run
+   * as its prepared statements directly (thousands of one-row updates after a re-score: Kysely's
+   * driver costs about as much per statement as SQLite's own work).
+   */
+  async flush(trx: Db, sqlite?: Sqlite.Database): Promise<void> {
     // one statement per set of new values; its SQL built once per (columns, number of ids) and run
     // again with other values (a rematch's updates share their columns, rarely their values)
     const compiled = new Map<string, string>();
+    const cache = sqlite && statementsOf(sqlite);
     for (const { set, ids } of this.updates.values()) {
       const columns = Object.keys(set).sort() as (keyof StoredFinding)[];
       const values = columns.map((c) => set[c]);
@@ -289,7 +303,8 @@ export class DeferredWrites {
           const q = trx.updateTable('findings').set(Object.fromEntries(columns.map((c, k) => [c, values[k]]))).where('id', 'in', chunk).compile();
           compiled.set(shape, (text = q.sql));
         }
-        await trx.executeQuery(CompiledQuery.raw(text, [...values, ...chunk]));
+        if (cache) cache.get(text).run(...values, ...chunk);
+        else await trx.executeQuery(CompiledQuery.raw(text, [...values, ...chunk]));
       }
     }
     this.updates.clear();

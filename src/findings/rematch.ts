@@ -239,7 +239,8 @@ async function rematchResources(store: Store, trx: Db, resources: readonly Resou
     const view: ResourceView = { id: r.id, account_id: r.account_id, type: r.type, name: r.name, tags: JSON.parse(r.tags) };
     await applyFindings(trx, { resource: view, desired, existing, rules, now, observe: false, counts: shared.counts, deferred });
   }
-  await deferred.flush(trx);
+  // (a transaction on the store's one SQLite connection: its statements run inside it)
+  await deferred.flush(trx, store.raw.sqlite);
   return packages;
 }
 
