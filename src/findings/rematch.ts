@@ -12,7 +12,7 @@
  * it: 10,000 images share most of their packages.
  */
 import { VigilError, type Package } from '../model/index.ts';
-import { AdvisoryIndex, matchInventory, searchesBySource, targetOf, type MatchReport, type PackageReport } from '../matching/index.ts';
+import { AdvisoryIndex, matchInventory, packageKey, searchesBySource, targetOf, type MatchReport, type PackageReport } from '../matching/index.ts';
 import { sql, type Selectable } from 'kysely';
 import type { Database, Store } from '../store/index.ts';
 import { packageLookup } from '../vulndb/query.ts';
@@ -41,9 +41,23 @@ class Matcher {
   private readonly lookup: ReturnType<typeof packageLookup>;
   /** target key + version → the verdicts (matches and unknowns; no fix guidance) */
   private readonly memo = new Map<string, Pick<PackageReport, 'searched' | 'matches' | 'unknown'> | null>();
+  /** with `only`: the packages those records name → their rows (read at once by {@link preload}) */
+  private preloaded: Map<string, { id: string; json: string }[]> | undefined;
   /** `only`: match against these records alone (a delta rematch: the touched groups' records) */
   constructor(store: Store, private readonly only?: ReadonlySet<string>) {
     this.lookup = packageLookup(store);
+  }
+  /** Reads the rows of the `only` records in a few statements, instead of every row of each package met (most of them other records'). */
+  async preload(db: Db): Promise<void> {
+    if (!this.only) return;
+    const m = new Map<string, { id: string; json: string }[]>();
+    for (const r of await inChunks([...this.only], (chunk) => db.selectFrom('vuln_affected').select(['record_id as id', 'ecosystem', 'name', 'slim as json']).where('record_id', 'in', chunk).execute())) {
+      const k = packageKey(r.ecosystem, r.name);
+      const l = m.get(k);
+      if (l) l.push(r);
+      else m.set(k, [r]);
+    }
+    this.preloaded = m;
   }
   /** The package's report (null: no match, no unknown verdict), matching it if its searched version is new. */
   async report(pkg: Package): Promise<PackageReport | null> {
@@ -54,7 +68,7 @@ class Matcher {
     if (m === undefined) {
       if (!this.loaded.has(t.key)) {
         this.loaded.add(t.key);
-        for (const row of await this.lookup(t.ecosystem, t.name)) if (!this.only || this.only.has(row.id)) this.index.add(JSON.parse(row.json));
+        for (const row of this.preloaded ? this.preloaded.get(t.key) ?? [] : await this.lookup(t.ecosystem, t.name)) if (!this.only || this.only.has(row.id)) this.index.add(JSON.parse(row.json));
       }
       // fix guidance is per package (ScanResult.fixes), not per finding: not needed here
       const r = (await matchInventory([pkg], this.index, { fixGuidance: false })).packages[0];
@@ -286,6 +300,7 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
   const touched = new Set(changed);
   for (const m of await inChunks(groupIds, (chunk) => store.db.selectFrom('vuln_groups').select('member').where('group_id', 'in', chunk).execute())) touched.add(m.member);
   const shared = newShared(store, touched);
+  await shared.matcher.preload(store.db);
   const at = now.toISOString();
   let resources = 0;
   let packages = 0;

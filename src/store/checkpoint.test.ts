@@ -53,6 +53,29 @@ test('commits leave the log to the worker, which copies every frame into the dat
   assert.equal(existsSync(`${file}-wal`), false, 'the last connection removed the log');
 });
 
+test('no checkpoint while the main connection is in a transaction, unless the log passed the hard limit', async () => {
+  const { handle, file } = walDatabase('c.db');
+  const results: CheckpointResult[] = [];
+  write(handle, 2000);
+  handle.exec('begin');
+  handle.prepare('select count(*) from t').get();
+  const c = new WalCheckpointer(handle, file, { intervalMs: 20, minBytes: 0, onResult: (r) => results.push(r) });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(results.length, 0, 'held back during the transaction');
+  handle.exec('commit');
+  await until(() => results.find((r) => r.log === r.checkpointed && (r.log ?? 0) > 0), 'the checkpoint after it');
+  await c.close();
+  // past the hard limit it goes ahead
+  write(handle, 2000);
+  handle.exec('begin');
+  const forced: CheckpointResult[] = [];
+  const d = new WalCheckpointer(handle, file, { intervalMs: 20, minBytes: 0, maxBytes: 1024, onResult: (r) => forced.push(r) });
+  await until(() => forced[0], 'a checkpoint past the hard limit');
+  handle.exec('commit');
+  await d.close();
+  handle.close();
+});
+
 test('a worker that cannot start hands checkpoints back to the main connection', async () => {
   const { handle, file } = walDatabase('b.db');
   const results: CheckpointResult[] = [];
