@@ -393,12 +393,14 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     }
     /** identity (ecosystem, name, location) → resource → the (type, vulnerability) of its stale findings there */
     const staleAt = new Map<string, Map<string, Set<string>>>();
+    /** the stale findings as step 5 compares them, by key (read here whole: they are most of what step 5 reads) */
+    const staleByKey = new Map<string, ComparedFinding>();
     if (staleGroups.size > 0) {
-      const rows = await inChunks(tv, (chunk) => trx.selectFrom('findings')
-        .select(['resource_id', 'type', 'vulnerability_id', 'package_ecosystem', 'package_name', 'package_location', 'state_hash', 'suppressed_by'])
+      const rows = await inChunks(tv, (chunk) => trx.selectFrom('findings').select([...COMPARED_COLUMNS])
         .where('vulnerability_id', 'in', chunk).where('status', 'in', OPEN).execute());
       for (const f of rows) {
         if (!staleGroups.has(groupKey(f.package_ecosystem, f.package_name, f.state_hash, f.suppressed_by))) continue;
+        staleByKey.set(f.finding_key, f);
         const id = identity(f.package_ecosystem, f.package_name, f.package_location);
         let m = staleAt.get(id);
         if (!m) staleAt.set(id, (m = new Map()));
@@ -473,7 +475,8 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
         }
       }
     }
-    const existing = await inChunks(keys, (chunk) => trx.selectFrom('findings').select([...COMPARED_COLUMNS]).where('finding_key', 'in', chunk).execute());
+    const existing = keys.flatMap((k) => staleByKey.get(k) ?? []);
+    for (const f of await inChunks(keys.filter((k) => !staleByKey.has(k)), (chunk) => trx.selectFrom('findings').select([...COMPARED_COLUMNS]).where('finding_key', 'in', chunk).execute())) existing.push(f);
     await rematchResources(store, trx, res, rowsOf, groupBy(existing, (f) => f.resource_id), shared, now);
     await hooks.beforeCommit?.();
   });
