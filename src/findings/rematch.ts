@@ -453,8 +453,9 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
       for (const r of set) if (!holding.get(h)?.has(r)) addWork(r, identity(t.package_ecosystem, t.package_name, t.package_location), `${t.type}\u0000${t.vulnerability_id}`);
     }
 
-    // 5. apply, per resource: its rows at its pairs, and its stored findings there found by key (the
-    //    (type, vulnerability) pairs its rows' templates and its stale findings name)
+    // 5. apply, per resource: its rows at its pairs, and its stored findings there (the (type,
+    //    vulnerability) pairs its rows' templates and its stale findings name: the stale ones as read
+    //    in 3b, the others found by key)
     const workIds = [...work.keys()].sort();
     const res = await inChunks(workIds, (chunk) => trx.selectFrom('resources').select(RESOURCE_COLUMNS).where('id', 'in', chunk).where('coverage_status', '=', 'ACTIVE').execute());
     res.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
