@@ -54,9 +54,8 @@ export async function openStore(url: string): Promise<Store> {
     handle.pragma('foreign_keys = ON');
     // 64 MiB of page cache (the default 2 MiB makes every write of a large findings table's indexes a read too)
     handle.pragma('cache_size = -65536');
-    // reads through a memory map of the file (up to the build's 2 GB limit) instead of a read()
-    // call and a copy per page missing from the cache
-    handle.pragma('mmap_size = 2147418112');
+    // (no memory map: with `mmap_size` = 2 GB the findings API's pages were ~30% slower at p99 and
+    // the delta rematch no faster; see README.md)
     // the write-ahead log is checkpointed on a worker thread, not inside commits (see checkpoint.ts)
     if (file !== ':memory:') checkpointer = new WalCheckpointer(handle, file);
     raw.sqlite = handle;
