@@ -14,8 +14,7 @@
 import { createHash } from 'node:crypto';
 import { CompiledQuery, sql, type Transaction } from 'kysely';
 import { normalizePackageName, SEVERITY_ORDER, type Package, type ScanFinding, type Severity } from '../model/index.ts';
-import type Sqlite from 'better-sqlite3';
-import { StatementCache, type Database, type Dialect } from '../store/index.ts';
+import type { Database, Dialect, StatementCache } from '../store/index.ts';
 import { findingIdOf, findingKeyOf } from './keys.ts';
 import { firstMatchingRule, type RuleSubject } from './suppression.ts';
 import { REOPEN_WINDOW_MS, type Db, type FindingStatus, type LifecycleCounts, type SuppressionRule } from './types.ts';
@@ -261,13 +260,6 @@ export async function applyFindings(trx: Db, args: {
   else await emitEvents(trx, events);
 }
 
-const statements = new WeakMap<Sqlite.Database, StatementCache>();
-const statementsOf = (h: Sqlite.Database) => {
-  let c = statements.get(h);
-  if (!c) statements.set(h, (c = new StatementCache(h)));
-  return c;
-};
-
 /**
  * Updates and events of many resources, written at once: findings given the same new values (the
  * findings of one template on every resource, after an advisory changed) are updated by one
@@ -283,15 +275,15 @@ export class DeferredWrites {
     else this.updates.set(key, { set, ids: [id] });
   }
   /**
-   * `sqlite`: the store's SQLite handle, when `trx` is a transaction on it — the updates then run
-   * as its prepared statements directly (thousands of one-row updates after a re-score: Kysely's
-   * driver costs about as much per statement as SQLite's own work).
+   * `statements`: the store's SQLite statements (`store.raw.statements`), when `trx` is a transaction
+   * on that connection — the updates then run as its prepared statements directly (thousands of
+   * one-row updates after a re-score: Kysely's driver costs about as much per statement as SQLite's
+   * own work).
    */
-  async flush(trx: Db, sqlite?: Sqlite.Database): Promise<void> {
+  async flush(trx: Db, statements?: StatementCache): Promise<void> {
     // one statement per set of new values; its SQL built once per (columns, number of ids) and run
     // again with other values (a rematch's updates share their columns, rarely their values)
     const compiled = new Map<string, string>();
-    const cache = sqlite && statementsOf(sqlite);
     for (const { set, ids } of this.updates.values()) {
       const columns = Object.keys(set).sort() as (keyof StoredFinding)[];
       const values = columns.map((c) => set[c]);
@@ -303,7 +295,7 @@ export class DeferredWrites {
           const q = trx.updateTable('findings').set(Object.fromEntries(columns.map((c, k) => [c, values[k]]))).where('id', 'in', chunk).compile();
           compiled.set(shape, (text = q.sql));
         }
-        if (cache) cache.get(text).run(...values, ...chunk);
+        if (statements) statements.get(text).run(...values, ...chunk);
         else await trx.executeQuery(CompiledQuery.raw(text, [...values, ...chunk]));
       }
     }

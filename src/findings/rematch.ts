@@ -254,7 +254,7 @@ async function rematchResources(store: Store, trx: Db, resources: readonly Resou
     await applyFindings(trx, { resource: view, desired, existing, rules, now, observe: false, counts: shared.counts, deferred });
   }
   // (a transaction on the store's one SQLite connection: its statements run inside it)
-  await deferred.flush(trx, store.raw.sqlite);
+  await deferred.flush(trx, store.raw.statements);
   return packages;
 }
 

@@ -86,12 +86,12 @@ export class WalCheckpointer {
     // with a rematch or a scan writing; a log past the hard limit is checkpointed regardless
     if (this.handle.inTransaction && st.size < (this.opts.maxBytes ?? 256 << 20)) return;
     this.inFlight = true;
+    this.pending = seen;
     try {
       (this.worker ??= this.start()).postMessage(seen);
     } catch (err) {
       this.fallBack(err);
     }
-    this.pending = seen;
   }
 
   private start(): Worker {

@@ -19,8 +19,11 @@ export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
   url: string;
-  /** the driver handles, for the few hot paths that use prepared statements directly */
-  raw: { sqlite?: Sqlite.Database; pool?: pg.Pool };
+  /**
+   * the driver handles, for the few hot paths that use prepared statements directly; `statements`:
+   * the SQLite connection's prepared statements by text (the ones Kysely's queries use too)
+   */
+  raw: { sqlite?: Sqlite.Database; statements?: StatementCache; pool?: pg.Pool };
   close(): Promise<void>;
 }
 
@@ -59,7 +62,8 @@ export async function openStore(url: string): Promise<Store> {
     // the write-ahead log is checkpointed on a worker thread, not inside commits (see checkpoint.ts)
     if (file !== ':memory:') checkpointer = new WalCheckpointer(handle, file);
     raw.sqlite = handle;
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statementCache(handle) }) });
+    const statements = (raw.statements = new StatementCache(handle));
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: { close: () => handle.close(), prepare: (text: string) => statements.get(text) } satisfies SqliteDatabase }) });
   }
   const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
   const { error } = await new Migrator({ db, provider }).migrateToLatest();
@@ -102,11 +106,6 @@ export class StatementCache {
     return st;
   }
 }
-
-const statementCache = (handle: Sqlite.Database): SqliteDatabase => {
-  const cache = new StatementCache(handle);
-  return { close: () => handle.close(), prepare: (text: string) => cache.get(text) };
-};
 
 /** Hides a password in a database URL before it reaches a log or an error. */
 export function redactUrl(url: string): string {
