@@ -25,7 +25,8 @@
  * instead of importing; BENCH_SAVE=<file> writes the populated database there and stops;
  * BENCH_DIR=<dir> keeps the working database in that directory. BENCH_FROM=<file> starts from a database saved
  * with BENCH_SAVE (populated) or BENCH_SAVE_MATCHED (populated and fully matched: the rematchAll steps are
- * skipped). BENCH_PROFILE=<file.cpuprofile> profiles the delta rematch.
+ * skipped). BENCH_PROFILE=<file.cpuprofile> profiles the delta rematch (a sample every 100 µs);
+ * BENCH_HEAP=<file.heapprofile> samples what it allocates instead.
  */
 import { closeSync, copyFileSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -179,8 +180,20 @@ try {
   const { Session } = await import('node:inspector/promises');
   const session = process.env.BENCH_PROFILE ? new Session() : undefined;
   const profiled = async <T>(suffix: string, f: () => Promise<T>): Promise<T> => {
+    if (process.env.BENCH_HEAP) {
+      // every allocation sampled (collected objects included: the delta's GC time is what it allocates)
+      const hs = new Session(); hs.connect();
+      await hs.post('HeapProfiler.enable');
+      // (these two V8 parameters are newer than @types/node's protocol types)
+      await hs.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+      try { return await f(); } finally {
+        const { profile } = await hs.post('HeapProfiler.stopSampling');
+        writeFileSync(process.env.BENCH_HEAP.replace(/(\.heapprofile)?$/, `.${suffix}.heapprofile`), JSON.stringify(profile));
+        hs.disconnect();
+      }
+    }
     if (!session) return f();
-    session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.start');
+    session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: 100 }); await session.post('Profiler.start');
     try { return await f(); } finally {
       const { profile } = await session.post('Profiler.stop');
       writeFileSync(process.env.BENCH_PROFILE!.replace(/(\.cpuprofile)?$/, `.${suffix}.cpuprofile`), JSON.stringify(profile));

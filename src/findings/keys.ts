@@ -1,7 +1,8 @@
 /** Stable identities: resource ids, finding keys and finding ids. */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
-const h = (parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex');
+/** (`hash` is the one-shot form of createHash: the same digest, a third of the cost for short input) */
+const h = (parts: string[]) => hash('sha256', parts.join('\u0000'), 'hex');
 
 /** The id of a resource the caller did not name: one per (account, type, name, digest or ref). */
 export function resourceIdOf(accountId: string, r: { type: string; name: string; digest?: string; ref?: string }): string {

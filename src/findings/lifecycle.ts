@@ -11,7 +11,7 @@
  *   first_observed_at, finding.updated; after 7 days → a new finding (the old row keeps its history
  *   under a retired key until purgeClosed removes it).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { CompiledQuery, sql, type Transaction } from 'kysely';
 import { normalizePackageName, SEVERITY_ORDER, type Package, type ScanFinding, type Severity } from '../model/index.ts';
 import type { Database, Dialect, StatementCache } from '../store/index.ts';
@@ -117,7 +117,7 @@ export function findingTemplates(packages: readonly Package[], findings: readonl
       explanation: { ...f.explanation, searched: { ...f.explanation.searched, name: normalizePackageName(f.explanation.searched.ecosystem, f.explanation.searched.name) } },
       ...(f.references?.length ? { references: f.references } : {}),
     });
-    d.details_hash = createHash('sha256').update(d.details).digest('hex');
+    d.details_hash = hash('sha256', d.details, 'hex');
     d.state_hash = stateHashOf(d);
     out.push(d);
   }
@@ -134,7 +134,7 @@ const STATE_COLUMNS = ['type', 'vulnerability_id', 'advisory_id', 'package_ecosy
  * package's findings by (state_hash, suppressed_by) group without reading them.
  */
 export function stateHashOf(t: Pick<FindingTemplate, (typeof STATE_COLUMNS)[number]>): string {
-  return createHash('sha256').update(JSON.stringify(STATE_COLUMNS.map((c) => t[c] ?? null))).digest('hex');
+  return hash('sha256', JSON.stringify(STATE_COLUMNS.map((c) => t[c] ?? null)), 'hex');
 }
 
 /** Templates given to one resource of one account: keyed and in key order. */
@@ -164,6 +164,34 @@ export function ruleSubject(accountId: string, resource: ResourceView, d: Desire
 }
 
 const same = (a: unknown, b: unknown) => (a === null || a === undefined ? b === null || b === undefined : b !== null && b !== undefined && String(a) === String(b));
+
+/** The stored columns a desired finding sets (`rule`: the suppression rule matching it, if any). */
+export function fieldsOf(d: DesiredFinding | FindingTemplate, rule: SuppressionRule | undefined) {
+  return {
+    type: d.type, vulnerability_id: d.vulnerability_id, advisory_id: d.advisory_id,
+    package_ecosystem: d.package_ecosystem, package_name: d.package_name, package_version: d.package_version, package_purl: d.package_purl,
+    package_location: d.package_location, package_layer: d.package_layer, severity: d.severity, score: d.score,
+    fix_available: d.fix_available, fixed_version: d.fixed_version, exploit_available: d.exploit_available,
+    status: (rule ? 'SUPPRESSED' : 'ACTIVE') as FindingStatus, suppressed_by: rule?.id ?? null, details: d.details, details_hash: d.details_hash, state_hash: d.state_hash,
+  };
+}
+
+/**
+ * The update that brings an open stored finding to `fields` — the columns that changed (an index
+ * none of whose columns is assigned is not rewritten), with `updated_at` — and its material
+ * changes (a finding.updated event's), or null when nothing changed.
+ */
+export function updateOf(ex: ComparedFinding, fields: ReturnType<typeof fieldsOf>, at: string, observe: boolean): { set: Partial<StoredFinding>; changes?: Record<string, { from: unknown; to: unknown }> } | null {
+  let changes: Record<string, { from: unknown; to: unknown }> | undefined;
+  for (const k of MATERIAL) if (!same(ex[k], fields[k])) (changes ??= {})[k] = { from: ex[k], to: fields[k] };
+  if (!changes && ex.details_hash === fields.details_hash && ex.state_hash === fields.state_hash && same(ex.package_purl, fields.package_purl) && same(ex.package_layer, fields.package_layer)) return null;
+  const set: Partial<StoredFinding> = { updated_at: at, ...(observe ? { last_observed_at: at } : {}) };
+  for (const k of Object.keys(fields) as (keyof typeof fields)[]) {
+    if (k !== 'details' && !same(ex[k], fields[k])) (set as Record<string, unknown>)[k] = fields[k];
+  }
+  if (ex.details_hash !== fields.details_hash) set.details = fields.details;
+  return changes ? { set, changes } : { set };
+}
 
 /**
  * Writes the difference between `desired` and `existing` (the stored findings in scope, any
@@ -195,14 +223,8 @@ export async function applyFindings(trx: Db, args: {
   for (const d of desired) {
     seen.add(d.key);
     const rule = rules.length ? firstMatchingRule(rules, ruleSubject(accountId, resource, d)) : undefined;
-    const status: FindingStatus = rule ? 'SUPPRESSED' : 'ACTIVE';
-    const fields = {
-      type: d.type, vulnerability_id: d.vulnerability_id, advisory_id: d.advisory_id,
-      package_ecosystem: d.package_ecosystem, package_name: d.package_name, package_version: d.package_version, package_purl: d.package_purl,
-      package_location: d.package_location, package_layer: d.package_layer, severity: d.severity, score: d.score,
-      fix_available: d.fix_available, fixed_version: d.fixed_version, exploit_available: d.exploit_available,
-      status, suppressed_by: rule?.id ?? null, details: d.details, details_hash: d.details_hash, state_hash: d.state_hash,
-    };
+    const fields = fieldsOf(d, rule);
+    const status = fields.status;
     const ex = byKey.get(d.key);
     if (ex && ex.status === 'CLOSED' && ex.closed_at && ex.closed_at >= reopenAfter) {
       await trx.updateTable('findings').set({ ...fields, last_observed_at: at, updated_at: at, closed_at: null }).where('id', '=', ex.id).execute();
@@ -211,20 +233,12 @@ export async function applyFindings(trx: Db, args: {
       continue;
     }
     if (ex && ex.status !== 'CLOSED') {
-      const changes: Record<string, { from: unknown; to: unknown }> = {};
-      for (const k of MATERIAL) if (!same(ex[k], fields[k])) changes[k] = { from: ex[k], to: fields[k] };
-      const material = Object.keys(changes).length > 0;
-      if (material || ex.details_hash !== d.details_hash || ex.state_hash !== d.state_hash || !same(ex.package_purl, d.package_purl) || !same(ex.package_layer, d.package_layer)) {
-        // only the columns that changed: an index none of whose columns is assigned is not rewritten
-        const set: Partial<StoredFinding> = { updated_at: at, ...(args.observe ? { last_observed_at: at } : {}) };
-        for (const k of Object.keys(fields) as (keyof typeof fields)[]) {
-          if (k !== 'details' && !same(ex[k], fields[k])) (set as Record<string, unknown>)[k] = fields[k];
-        }
-        if (ex.details_hash !== d.details_hash) set.details = d.details;
-        if (args.deferred) args.deferred.update(set, ex.id);
-        else await trx.updateTable('findings').set(set).where('id', '=', ex.id).execute();
+      const u = updateOf(ex, fields, at, args.observe);
+      if (u) {
+        if (args.deferred) args.deferred.update(u.set, ex.id);
+        else await trx.updateTable('findings').set(u.set).where('id', '=', ex.id).execute();
         counts.updated++;
-        if (material) ev('finding.updated', { findingId: ex.id, changes });
+        if (u.changes) ev('finding.updated', { findingId: ex.id, changes: u.changes });
       } else {
         counts.unchanged++;
         if (args.observe) observed.push(ex.id);
@@ -268,11 +282,13 @@ export async function applyFindings(trx: Db, args: {
 export class DeferredWrites {
   private readonly updates = new Map<string, { set: Partial<StoredFinding>; ids: string[] }>();
   readonly events: EventRow[] = [];
-  update(set: Partial<StoredFinding>, id: string): void {
-    const key = JSON.stringify(set);
+  /** Sets `set` on the findings `ids`. */
+  update(set: Partial<StoredFinding>, ...ids: string[]): void {
+    // keyed without `details` (kilobytes): a set with details has its details_hash too (see applyFindings)
+    const key = set.details === undefined ? JSON.stringify(set) : JSON.stringify({ ...set, details: undefined });
     const u = this.updates.get(key);
-    if (u) u.ids.push(id);
-    else this.updates.set(key, { set, ids: [id] });
+    if (u) u.ids.push(...ids);
+    else this.updates.set(key, { set, ids });
   }
   /**
    * `statements`: the store's SQLite statements (`store.raw.statements`), when `trx` is a transaction

@@ -160,6 +160,17 @@ for (const [dialect, make] of dialects) {
 
 
           const delta = await rematchChangeSet(store, imp.changeSetId, now);
+          // one event per finding it changed (whichever way it took: in place, per resource), as many as it counted
+          const evs = (await store.db.selectFrom('events').select(['type', 'payload']).where('created_at', '=', now.toISOString()).execute()).map((e) => ({ type: e.type, id: JSON.parse(e.payload).findingId as string }));
+          assert.equal(new Set(evs.map((e) => e.id)).size, evs.length, `round ${round}: one event per finding`);
+          assert.equal(evs.filter((e) => e.type === 'finding.created').length, delta.created, `round ${round}: created`);
+          assert.equal(evs.filter((e) => e.type === 'finding.closed').length, delta.closed, `round ${round}: closed`);
+          assert.ok(evs.filter((e) => e.type === 'finding.updated').length <= delta.updated + delta.reopened, `round ${round}: updated`);
+          // and every open finding of the touched groups counted once: created, updated, reopened or
+          // unchanged (the unchanged count is not exact after a round that deleted or closed findings
+          // behind the delta's back; the writes are, as the full rematch below checks)
+          const openTouched = groups.length === 0 ? 0 : Number((await store.db.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')).where('vulnerability_id', 'in', groups).where('status', 'in', ['ACTIVE', 'SUPPRESSED']).executeTakeFirstOrThrow()).n);
+          if (round % 2 === 0) assert.equal(delta.created + delta.updated + delta.reopened + delta.unchanged, openTouched, `round ${round}: counts ${JSON.stringify(delta)}`);
           // the engine's tick returns what an expired rule suppressed to ACTIVE (the delta only does so for the touched groups)
           if (round >= 3) await applySuppressionRules(store, 'acct-0', now);
           const events1 = Number((await store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('type', 'in', ['finding.created', 'finding.closed']).executeTakeFirstOrThrow()).n);

@@ -12,11 +12,11 @@
  * it: 10,000 images share most of their packages.
  */
 import { VigilError, type Package } from '../model/index.ts';
-import { AdvisoryIndex, matchInventory, packageKey, searchesBySource, targetOf, type MatchReport, type PackageReport } from '../matching/index.ts';
+import { AdvisoryIndex, matchInventorySync, packageKey, searchesBySource, targetOf, type MatchReport, type PackageReport, type Target } from '../matching/index.ts';
 import { sql, type Selectable } from 'kysely';
 import type { Database, Store } from '../store/index.ts';
 import { packageLookup } from '../vulndb/query.ts';
-import { applyFindings, COMPARED_COLUMNS, DeferredWrites, desiredFindings, findingTemplates, keyedFindings, lockFindings, type ComparedFinding, type DesiredFinding, type FindingTemplate, type ResourceView } from './lifecycle.ts';
+import { applyFindings, COMPARED_COLUMNS, DeferredWrites, desiredFindings, fieldsOf, findingTemplates, keyedFindings, lockFindings, updateOf, type ComparedFinding, type DesiredFinding, type FindingTemplate, type ResourceView } from './lifecycle.ts';
 import { findingKeyOf } from './keys.ts';
 import { packageFromRow } from './record.ts';
 import { buildScanResult, loadAdvisoryContext, type AdvisoryContext } from './scan-result.ts';
@@ -61,21 +61,38 @@ class Matcher {
   }
   /** The package's report (null: no match, no unknown verdict), matching it if its searched version is new. */
   async report(pkg: Package): Promise<PackageReport | null> {
+    const now = this.reportNow(pkg);
+    if (now !== undefined) return now;
+    const t = targetOf(pkg) as Extract<Target, { key: string }>;
+    const rows = await this.lookup(t.ecosystem, t.name);
+    if (!this.loaded.has(t.key)) this.add(t.key, rows);
+    return this.reportNow(pkg)!;
+  }
+  /**
+   * {@link report} without waiting, when that needs no read (the version memoized, the package's
+   * advisories read before or preloaded); undefined when it does. A delta matches thousands of
+   * versions: a promise each is time.
+   */
+  reportNow(pkg: Package): PackageReport | null | undefined {
     const t = targetOf(pkg);
     if (!('key' in t)) return null; // owned / versionless packages: never stored with a search name
     const mk = `${t.key}\u0000${t.version}`;
     let m = this.memo.get(mk);
     if (m === undefined) {
       if (!this.loaded.has(t.key)) {
-        this.loaded.add(t.key);
-        for (const row of this.preloaded ? this.preloaded.get(t.key) ?? [] : await this.lookup(t.ecosystem, t.name)) if (!this.only || this.only.has(row.id)) this.index.add(JSON.parse(row.json));
+        if (!this.preloaded) return undefined;
+        this.add(t.key, this.preloaded.get(t.key) ?? []);
       }
       // fix guidance is per package (ScanResult.fixes), not per finding: not needed here
-      const r = (await matchInventory([pkg], this.index, { fixGuidance: false })).packages[0];
+      const r = matchInventorySync([pkg], this.index, { fixGuidance: false }).packages[0];
       m = r ? { searched: r.searched, matches: r.matches, unknown: r.unknown } : null;
       this.memo.set(mk, m);
     }
     return m && { package: pkg, ...m };
+  }
+  private add(key: string, rows: readonly { id: string; json: string }[]): void {
+    this.loaded.add(key);
+    for (const row of rows) if (!this.only || this.only.has(row.id)) this.index.add(JSON.parse(row.json));
   }
 }
 
@@ -191,7 +208,8 @@ async function templatesOfRow(shared: Shared, row: PackageRow, at: string): Prom
   const cached = shared.templates.get(signatureOf(row));
   if (cached) return cached;
   const pkg = packageFromRow(row);
-  return templatesFrom(shared, row, pkg, await shared.matcher.report(pkg), at);
+  const r = shared.matcher.reportNow(pkg);
+  return templatesFrom(shared, row, pkg, r !== undefined ? r : await shared.matcher.report(pkg), at);
 }
 
 /**
@@ -211,7 +229,8 @@ async function rematchResources(store: Store, trx: Db, resources: readonly Resou
     for (const row of rowsOf.get(r.id) ?? []) {
       const pkg = packageFromRow(row);
       pkgOf.set(row, pkg);
-      const pr = await shared.matcher.report(pkg);
+      const now = shared.matcher.reportNow(pkg);
+      const pr = now !== undefined ? now : await shared.matcher.report(pkg);
       if (!pr) continue;
       reports.set(row, pr);
       for (const m of pr.matches) ids.add(m.id);
@@ -256,6 +275,92 @@ async function rematchResources(store: Store, trx: Db, resources: readonly Resou
   // (a transaction on the store's one SQLite connection: its statements run inside it)
   await deferred.flush(trx, store.raw.statements);
   return packages;
+}
+
+/** What identifies a finding's template apart from its state: what its package row and advisory give it. */
+const templateKey = (t: Pick<FindingTemplate, 'type' | 'vulnerability_id' | 'package_ecosystem' | 'package_name' | 'package_version' | 'package_purl' | 'package_location' | 'package_layer'>) =>
+  `${t.type}\u0000${t.vulnerability_id}\u0000${t.package_ecosystem}\u0000${t.package_name}\u0000${t.package_version}\u0000${t.package_purl ?? ''}\u0000${t.package_location}\u0000${t.package_layer ?? ''}`;
+
+/**
+ * Step 3c of {@link rematchChangeSet}: the stale groups (one old state_hash of one package) that
+ * are exactly one new template's findings — an advisory re-scored, re-summarized, its fix changed —
+ * updated as a group, without going through their resources. A group qualifies when its findings
+ * are all ACTIVE and unsuppressed, in accounts no rule in force applies to (a rule could match the
+ * new state: that is decided per resource), one template alone has its package row and advisory
+ * (`templateKey`), that template has no stored findings yet, and the group's resources are exactly
+ * the resources with that template's rows, one row each at its location (two rows at one location
+ * fold into one finding: the per-resource path does that). The update and its events are the ones
+ * `applyFindings` would write for each finding. Returns the findings updated and, per template
+ * hash, how many findings now have it.
+ */
+async function updateInPlace(trx: Db, a: {
+  staleRows: Map<string, ComparedFinding[]>;
+  sigs: readonly { templates: FindingTemplate[] }[];
+  hitRows: readonly { row: PackageRow }[];
+  sigOfRow: Map<PackageRow, { templates: FindingTemplate[] }>;
+  desired: Map<string, number>;
+  storedGroups: readonly { state_hash: string }[];
+  shared: Shared;
+  now: Date;
+  at: string;
+}): Promise<{ findings: ComparedFinding[]; templates: Map<string, number>; deferred: DeferredWrites }> {
+  const deferred = new DeferredWrites();
+  const findings: ComparedFinding[] = [];
+  const templates = new Map<string, number>();
+  if (a.staleRows.size === 0) return { findings, templates, deferred };
+  // the new templates by what identifies them; a key two templates share is left to the per-resource path
+  const byKey = new Map<string, FindingTemplate | null>();
+  for (const x of a.sigs) {
+    for (const t of x.templates) {
+      const k = templateKey(t);
+      const prev = byKey.get(k);
+      if (prev === undefined) byKey.set(k, t);
+      else if (prev !== null && prev.state_hash !== t.state_hash) byKey.set(k, null);
+    }
+  }
+  // per template: the resources with a row wanting it; per resource and location: how many matching rows
+  const holding = new Map<string, Set<string>>();
+  const rowsAt = new Map<string, number>();
+  for (const { row } of a.hitRows) {
+    const at = `${row.resource_id}\u0000${identity(row.ecosystem, row.name, row.location)}`;
+    rowsAt.set(at, (rowsAt.get(at) ?? 0) + 1);
+    for (const t of a.sigOfRow.get(row)!.templates) {
+      let h = holding.get(t.state_hash);
+      if (!h) holding.set(t.state_hash, (h = new Set()));
+      h.add(row.resource_id);
+    }
+  }
+  const storedHashes = new Set(a.storedGroups.map((g) => g.state_hash));
+  // the accounts of the stale findings no rule in force applies to
+  const ruleFree = new Set<string>();
+  for (const accountId of new Set([...a.staleRows.values()].flatMap((rows) => rows.map((f) => f.account_id)))) {
+    let rules = a.shared.rules.get(accountId);
+    if (!rules) a.shared.rules.set(accountId, (rules = await activeRules(trx, accountId, a.now)));
+    if (rules.length === 0) ruleFree.add(accountId);
+  }
+  groups: for (const rows of a.staleRows.values()) {
+    const f0 = rows[0];
+    if (f0.suppressed_by !== null) continue;
+    const t = byKey.get(templateKey(f0));
+    if (!t || storedHashes.has(t.state_hash) || templates.has(t.state_hash)) continue;
+    const holders = holding.get(t.state_hash)!;
+    if (holders.size !== rows.length || a.desired.get(t.state_hash) !== rows.length) continue;
+    const id = identity(t.package_ecosystem, t.package_name, t.package_location);
+    for (const f of rows) {
+      if (f.status !== 'ACTIVE' || !holders.has(f.resource_id) || rowsAt.get(`${f.resource_id}\u0000${id}`) !== 1 || !ruleFree.has(f.account_id)) continue groups;
+    }
+    // every finding of the group has the same state: one update, one set of changes
+    const u = updateOf(f0, fieldsOf(t, undefined), a.at, false);
+    if (!u) continue; // (a stale hash with nothing to change: not a state this template gives)
+    deferred.update(u.set, ...rows.map((f) => f.id));
+    for (const f of rows) {
+      if (u.changes) deferred.events.push({ type: 'finding.updated', account_id: f.account_id, resource_id: f.resource_id, payload: JSON.stringify({ findingId: f.id, changes: u.changes }), created_at: a.at });
+      findings.push(f);
+    }
+    a.shared.counts.updated += rows.length;
+    templates.set(t.state_hash, rows.length);
+  }
+  return { findings, templates, deferred };
 }
 
 /** A stored package row but its resource: what decides its desired findings (see signatureOf). */
@@ -351,7 +456,9 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
         .where('ecosystem', '=', ecosystem).where('search_name', 'in', chunk)
         .groupBy(['ecosystem', 'search_name', 'version', 'source_version']).execute())) {
         packages += Number(d.n);
-        if ((await shared.matcher.report(searchedPackage(d)))?.matches.length) hit.push(d);
+        const p = searchedPackage(d);
+        const r = shared.matcher.reportNow(p);
+        if ((r !== undefined ? r : await shared.matcher.report(p))?.matches.length) hit.push(d);
       }
     }
     // 2. what matching wants: per distinct package row of a matching version on ACTIVE resources
@@ -359,19 +466,26 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     const hitRows = await readHitRows(trx, hit);
     const sigs: { sig: Signature; n: number; hit: Hit; templates: FindingTemplate[] }[] = [];
     const sigOf = new Map<string, (typeof sigs)[number]>();
+    /** each hit row's signature entry (its templates, once built) */
+    const sigOfRow = new Map<PackageRow, (typeof sigs)[number]>();
     for (const { row, hit: h } of hitRows) {
       const key = signatureOf(row);
-      const x = sigOf.get(key);
+      let x = sigOf.get(key);
       if (x) x.n++;
       else {
         const { resource_id: _, ...sig } = row;
-        const y = { sig, n: 1, hit: h, templates: [] };
-        sigOf.set(key, y);
-        sigs.push(y);
+        x = { sig, n: 1, hit: h, templates: [] };
+        sigOf.set(key, x);
+        sigs.push(x);
       }
+      sigOfRow.set(row, x);
     }
     const ids = new Set<string>();
-    for (const x of sigs) for (const m of (await shared.matcher.report(packageFromRow({ resource_id: '', ...x.sig })))?.matches ?? []) ids.add(m.id);
+    for (const x of sigs) {
+      const p = packageFromRow({ resource_id: '', ...x.sig });
+      const r = shared.matcher.reportNow(p);
+      for (const m of (r !== undefined ? r : await shared.matcher.report(p))?.matches ?? []) ids.add(m.id);
+    }
     await shared.contexts.ensure(txStore, ids);
     const desired = new Map<string, number>();
     const templateOf = new Map<string, FindingTemplate>();
@@ -395,11 +509,17 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     const staleAt = new Map<string, Map<string, Set<string>>>();
     /** the stale findings as step 5 compares them, by key (read here whole: they are most of what step 5 reads) */
     const staleByKey = new Map<string, ComparedFinding>();
+    /** the stale findings by group */
+    const staleRows = new Map<string, ComparedFinding[]>();
     if (staleGroups.size > 0) {
       const rows = await inChunks(tv, (chunk) => trx.selectFrom('findings').select([...COMPARED_COLUMNS])
         .where('vulnerability_id', 'in', chunk).where('status', 'in', OPEN).execute());
       for (const f of rows) {
-        if (!staleGroups.has(groupKey(f.package_ecosystem, f.package_name, f.state_hash, f.suppressed_by))) continue;
+        const gk = groupKey(f.package_ecosystem, f.package_name, f.state_hash, f.suppressed_by);
+        if (!staleGroups.has(gk)) continue;
+        const l = staleRows.get(gk);
+        if (l) l.push(f);
+        else staleRows.set(gk, [f]);
         staleByKey.set(f.finding_key, f);
         const id = identity(f.package_ecosystem, f.package_name, f.package_location);
         let m = staleAt.get(id);
@@ -409,6 +529,19 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
         v.add(`${f.type}\u0000${f.vulnerability_id}`);
       }
     }
+    // 3c. a stale group that is exactly one new template's findings is updated as a whole
+    const inPlace = await updateInPlace(trx, { staleRows, sigs, hitRows, sigOfRow, desired, storedGroups, shared, now, at });
+    for (const f of inPlace.findings) {
+      staleByKey.delete(f.finding_key);
+      const m = staleAt.get(identity(f.package_ecosystem, f.package_name, f.package_location));
+      const v = m?.get(f.resource_id);
+      v?.delete(`${f.type}\u0000${f.vulnerability_id}`);
+      if (v?.size === 0) m!.delete(f.resource_id);
+    }
+    for (const [h, n] of inPlace.templates) stored.set(h, n);
+    // written now: what steps 4 and 5 read of these findings (a resource with other work at the same
+    // package location reads them by key) is their new state
+    await inPlace.deferred.flush(trx, store.raw.statements);
     // a template whose stored count differs from its resource count: which resources hold it
     const incomplete = new Set([...desired].filter(([h, n]) => (stored.get(h) ?? 0) !== n).map(([h]) => h));
     const holders = new Map<string, Set<string>>();
@@ -420,7 +553,7 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
         .where('package_name', '=', t.package_name).where('state_hash', '=', h).execute();
       holders.set(h, new Set(rows.filter((r) => r.suppressed_by === null || inForce.has(r.suppressed_by)).map((r) => r.resource_id)));
     }
-    for (const [h, n] of desired) if (!incomplete.has(h)) shared.counts.unchanged += n;
+    for (const [h, n] of desired) if (!incomplete.has(h) && !inPlace.templates.has(h)) shared.counts.unchanged += n;
 
     // 4. the (resource, package location) pairs to apply: those with a stale finding, those where a
     //    template of their rows is missing, and those holding a template they have no row for
@@ -440,7 +573,7 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     const rows = hitRows.map((x) => x.row).filter((r) => workIdentities.has(identity(r.ecosystem, r.name, r.location)));
     const holding = new Map<string, Set<string>>(); // state_hash → resources with a row wanting it
     for (const r of rows) {
-      for (const t of await templatesOfRow(shared, r, at)) {
+      for (const t of sigOfRow.get(r)!.templates) {
         if (!incomplete.has(t.state_hash)) continue;
         if (!holders.get(t.state_hash)?.has(r.resource_id)) addWork(r.resource_id, identity(r.ecosystem, r.name, r.location));
         let h = holding.get(t.state_hash);
@@ -459,14 +592,14 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     const workIds = [...work.keys()].sort();
     const res = await inChunks(workIds, (chunk) => trx.selectFrom('resources').select(RESOURCE_COLUMNS).where('id', 'in', chunk).where('coverage_status', '=', 'ACTIVE').execute());
     res.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    resources = res.length;
+    resources = new Set([...res.map((r) => r.id), ...inPlace.findings.map((f) => f.resource_id)]).size;
     const rowsOf = groupBy(rows.filter((r) => work.get(r.resource_id)?.has(identity(r.ecosystem, r.name, r.location))), (r) => r.resource_id);
     const keys: string[] = [];
     for (const r of res) {
       const wanted = work.get(r.id)!; // identity → (type, vulnerability)
       for (const row of rowsOf.get(r.id) ?? []) {
         const set = wanted.get(identity(row.ecosystem, row.name, row.location))!;
-        for (const t of await templatesOfRow(shared, row, at)) set.add(`${t.type}\u0000${t.vulnerability_id}`);
+        for (const t of sigOfRow.get(row)!.templates) set.add(`${t.type}\u0000${t.vulnerability_id}`);
       }
       for (const [id, set] of wanted) {
         const [ecosystem, name, location] = id.split('\u0000');
@@ -479,6 +612,9 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     const existing = keys.flatMap((k) => staleByKey.get(k) ?? []);
     for (const f of await inChunks(keys.filter((k) => !staleByKey.has(k)), (chunk) => trx.selectFrom('findings').select([...COMPARED_COLUMNS]).where('finding_key', 'in', chunk).execute())) existing.push(f);
     await rematchResources(store, trx, res, rowsOf, groupBy(existing, (f) => f.resource_id), shared, now);
+    // findings step 5 read again by key (other work at their package location) that were counted
+    // already — a template in line everywhere, updated in place — it counted unchanged once more
+    shared.counts.unchanged -= existing.filter((f) => !staleByKey.has(f.finding_key) && (inPlace.templates.has(f.state_hash) || (desired.has(f.state_hash) && !incomplete.has(f.state_hash)))).length;
     await hooks.beforeCommit?.();
   });
   return { ...shared.counts, changedPackages: pairs.length, resources, packages, durationMs: performance.now() - started };

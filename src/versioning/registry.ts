@@ -65,9 +65,17 @@ const ECOSYSTEM_SCHEME: Readonly<Record<string, string>> = {
  * scheme for it (e.g. "OSS-Fuzz", whose ranges are GIT commits).
  */
 export function schemeIdForEcosystem(ecosystem: string): string | undefined {
-  const base = ecosystemBase(ecosystem.trim());
-  return Object.hasOwn(ECOSYSTEM_SCHEME, base) ? ECOSYSTEM_SCHEME[base] : undefined;
+  let id = schemeIds.get(ecosystem);
+  if (id === undefined && !schemeIds.has(ecosystem)) {
+    const base = ecosystemBase(ecosystem.trim());
+    id = Object.hasOwn(ECOSYSTEM_SCHEME, base) ? ECOSYSTEM_SCHEME[base] : undefined;
+    if (schemeIds.size >= 10_000) schemeIds.clear(); // (ecosystem strings come from input: bounded)
+    schemeIds.set(ecosystem, id);
+  }
+  return id;
 }
+/** ecosystem as spelled → its scheme id: asked once per version compiled or matched */
+const schemeIds = new Map<string, string | undefined>();
 
 /** The version scheme for an OSV ecosystem, or undefined when there is none. */
 export function schemeForEcosystem(ecosystem: string): VersionScheme | undefined {
