@@ -282,13 +282,17 @@ export async function applyFindings(trx: Db, args: {
 export class DeferredWrites {
   private readonly updates = new Map<string, { set: Partial<StoredFinding>; ids: string[] }>();
   readonly events: EventRow[] = [];
-  /** Sets `set` on the findings `ids`. */
-  update(set: Partial<StoredFinding>, ...ids: string[]): void {
+  /** Sets `set` on the finding `id` (with the others given the same set). */
+  update(set: Partial<StoredFinding>, id: string): void {
     // keyed without `details` (kilobytes): a set with details has its details_hash too (see applyFindings)
     const key = set.details === undefined ? JSON.stringify(set) : JSON.stringify({ ...set, details: undefined });
     const u = this.updates.get(key);
-    if (u) u.ids.push(...ids);
-    else this.updates.set(key, { set, ids });
+    if (u) u.ids.push(id);
+    else this.updates.set(key, { set, ids: [id] });
+  }
+  /** Sets `set` on the findings `ids`: a set no other update of this batch has (not looked up). */
+  updateDistinct(set: Partial<StoredFinding>, ids: string[]): void {
+    this.updates.set(`\u0000${this.updates.size}`, { set, ids });
   }
   /**
    * `statements`: the store's SQLite statements (`store.raw.statements`), when `trx` is a transaction

@@ -352,9 +352,12 @@ async function updateInPlace(trx: Db, a: {
     // every finding of the group has the same state: one update, one set of changes
     const u = updateOf(f0, fieldsOf(t, undefined), a.at, false);
     if (!u) continue; // (a stale hash with nothing to change: not a state this template gives)
-    deferred.update(u.set, ...rows.map((f) => f.id));
+    // (no other group has this set: its state_hash is the template's)
+    deferred.updateDistinct(u.set, rows.map((f) => f.id));
+    // the payload JSON.stringify({ findingId, changes }) gives, its changes serialized once
+    const changes = u.changes && JSON.stringify(u.changes);
     for (const f of rows) {
-      if (u.changes) deferred.events.push({ type: 'finding.updated', account_id: f.account_id, resource_id: f.resource_id, payload: JSON.stringify({ findingId: f.id, changes: u.changes }), created_at: a.at });
+      if (changes) deferred.events.push({ type: 'finding.updated', account_id: f.account_id, resource_id: f.resource_id, payload: `{"findingId":${JSON.stringify(f.id)},"changes":${changes}}`, created_at: a.at });
       findings.push(f);
     }
     a.shared.counts.updated += rows.length;
