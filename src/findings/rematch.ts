@@ -59,21 +59,23 @@ class Matcher {
     }
     this.preloaded = m;
   }
-  /** The package's report (null: no match, no unknown verdict), matching it if its searched version is new. */
-  async report(pkg: Package): Promise<PackageReport | null> {
+  /**
+   * The package's report (null: no match, no unknown verdict), matching it if its searched version
+   * is new. A promise only when its advisories must be read first: a delta matches thousands of
+   * versions, all of them memoized or preloaded.
+   */
+  report(pkg: Package): PackageReport | null | Promise<PackageReport | null> {
     const now = this.reportNow(pkg);
-    if (now !== undefined) return now;
+    return now !== undefined ? now : this.read(pkg);
+  }
+  private async read(pkg: Package): Promise<PackageReport | null> {
     const t = targetOf(pkg) as Extract<Target, { key: string }>;
     const rows = await this.lookup(t.ecosystem, t.name);
     if (!this.loaded.has(t.key)) this.add(t.key, rows);
     return this.reportNow(pkg)!;
   }
-  /**
-   * {@link report} without waiting, when that needs no read (the version memoized, the package's
-   * advisories read before or preloaded); undefined when it does. A delta matches thousands of
-   * versions: a promise each is time.
-   */
-  reportNow(pkg: Package): PackageReport | null | undefined {
+  /** {@link report} when that needs no read (the version memoized, the package's advisories read before or preloaded); undefined when it does. */
+  private reportNow(pkg: Package): PackageReport | null | undefined {
     const t = targetOf(pkg);
     if (!('key' in t)) return null; // owned / versionless packages: never stored with a search name
     const mk = `${t.key}\u0000${t.version}`;
@@ -208,8 +210,7 @@ async function templatesOfRow(shared: Shared, row: PackageRow, at: string): Prom
   const cached = shared.templates.get(signatureOf(row));
   if (cached) return cached;
   const pkg = packageFromRow(row);
-  const r = shared.matcher.reportNow(pkg);
-  return templatesFrom(shared, row, pkg, r !== undefined ? r : await shared.matcher.report(pkg), at);
+  return templatesFrom(shared, row, pkg, await shared.matcher.report(pkg), at);
 }
 
 /**
@@ -229,8 +230,7 @@ async function rematchResources(store: Store, trx: Db, resources: readonly Resou
     for (const row of rowsOf.get(r.id) ?? []) {
       const pkg = packageFromRow(row);
       pkgOf.set(row, pkg);
-      const now = shared.matcher.reportNow(pkg);
-      const pr = now !== undefined ? now : await shared.matcher.report(pkg);
+      const pr = await shared.matcher.report(pkg);
       if (!pr) continue;
       reports.set(row, pr);
       for (const m of pr.matches) ids.add(m.id);
@@ -295,7 +295,7 @@ const templateKey = (t: Pick<FindingTemplate, 'type' | 'vulnerability_id' | 'pac
  */
 async function updateInPlace(trx: Db, a: {
   staleRows: Map<string, ComparedFinding[]>;
-  sigs: readonly { templates: FindingTemplate[] }[];
+  templateOf: Map<string, FindingTemplate>;
   hitRows: readonly { row: PackageRow }[];
   sigOfRow: Map<PackageRow, { templates: FindingTemplate[] }>;
   desired: Map<string, number>;
@@ -310,13 +310,9 @@ async function updateInPlace(trx: Db, a: {
   if (a.staleRows.size === 0) return { findings, templates, deferred };
   // the new templates by what identifies them; a key two templates share is left to the per-resource path
   const byKey = new Map<string, FindingTemplate | null>();
-  for (const x of a.sigs) {
-    for (const t of x.templates) {
-      const k = templateKey(t);
-      const prev = byKey.get(k);
-      if (prev === undefined) byKey.set(k, t);
-      else if (prev !== null && prev.state_hash !== t.state_hash) byKey.set(k, null);
-    }
+  for (const t of a.templateOf.values()) {
+    const k = templateKey(t);
+    byKey.set(k, byKey.has(k) ? null : t);
   }
   // per template: the resources with a row wanting it; per resource and location: how many matching rows
   const holding = new Map<string, Set<string>>();
@@ -459,9 +455,7 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
         .where('ecosystem', '=', ecosystem).where('search_name', 'in', chunk)
         .groupBy(['ecosystem', 'search_name', 'version', 'source_version']).execute())) {
         packages += Number(d.n);
-        const p = searchedPackage(d);
-        const r = shared.matcher.reportNow(p);
-        if ((r !== undefined ? r : await shared.matcher.report(p))?.matches.length) hit.push(d);
+        if ((await shared.matcher.report(searchedPackage(d)))?.matches.length) hit.push(d);
       }
     }
     // 2. what matching wants: per distinct package row of a matching version on ACTIVE resources
@@ -484,11 +478,7 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
       sigOfRow.set(row, x);
     }
     const ids = new Set<string>();
-    for (const x of sigs) {
-      const p = packageFromRow({ resource_id: '', ...x.sig });
-      const r = shared.matcher.reportNow(p);
-      for (const m of (r !== undefined ? r : await shared.matcher.report(p))?.matches ?? []) ids.add(m.id);
-    }
+    for (const x of sigs) for (const m of (await shared.matcher.report(packageFromRow({ resource_id: '', ...x.sig })))?.matches ?? []) ids.add(m.id);
     await shared.contexts.ensure(txStore, ids);
     const desired = new Map<string, number>();
     const templateOf = new Map<string, FindingTemplate>();
@@ -533,7 +523,7 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
       }
     }
     // 3c. a stale group that is exactly one new template's findings is updated as a whole
-    const inPlace = await updateInPlace(trx, { staleRows, sigs, hitRows, sigOfRow, desired, storedGroups, shared, now, at });
+    const inPlace = await updateInPlace(trx, { staleRows, templateOf, hitRows, sigOfRow, desired, storedGroups, shared, now, at });
     for (const f of inPlace.findings) {
       staleByKey.delete(f.finding_key);
       const m = staleAt.get(identity(f.package_ecosystem, f.package_name, f.package_location));
