@@ -27,7 +27,13 @@
  *
  * Run: node --import tsx bench/match.ts   (prints figures; no thresholds). BENCH_CASES=a,c runs only
  * those sets of step 2 (set (b) is drawn after (a): without (a) it holds other packages).
+ * BENCH_PROFILE=<file.cpuprofile> writes a CPU profile (a sample every 100 µs) of each set's runs
+ * with fix guidance on, as <file>.<set>.cpuprofile; BENCH_HEAP=<file.heapprofile> samples what those runs
+ * allocate instead.
  */
+import { writeFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Inventory, Package } from '../src/model/index.ts';
 import { AdvisoryIndex, findAffected, InventoryIndex, isClean, isOsEcosystem, locate, matchInventorySync, searchOf } from '../src/matching/index.ts';
 import { PackedCursor, packGroup } from '../src/matching/packed.ts';
@@ -60,6 +66,45 @@ function timed<T>(f: () => T): { value: T; wall: number; cpu: number } {
   const c = process.cpuUsage(c0);
   return { value, wall, cpu: (c.user + c.system) / 1000 };
 }
+/** Starts the CPU profiler (a sample every 100 µs); the returned function stops it and gives the profile. */
+async function startProfile(): Promise<() => Promise<unknown>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    return profile;
+  };
+}
+/** Starts sampling allocations (every 4 KB, collected objects included); the returned function stops and gives the profile. */
+async function startHeapProfile(): Promise<() => Promise<unknown>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+  return async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    session.disconnect();
+    return profile;
+  };
+}
+/**
+ * A full garbage collection now, and a pause for the collector's background sweeping to end (so
+ * that it does not run inside the next timed section).
+ */
+const collectGarbage: () => Promise<void> = (() => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  return async () => {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  };
+})();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 let t = performance.now();
@@ -204,13 +249,17 @@ for (const { key, what, draw } of CASES) {
   // warm up (JIT), then measure
   matchInventorySync(packages.slice(0, 5000), index, { fixGuidance: false });
   for (const fixGuidance of [false, true]) {
+    const profile = fixGuidance && process.env.BENCH_PROFILE ? await startProfile() : fixGuidance && process.env.BENCH_HEAP ? await startHeapProfile() : undefined;
     const runs: { wall: number; cpu: number }[] = [];
     let s: ReturnType<typeof matchInventorySync>['stats'] | undefined;
     for (let i = 0; i < RUNS; i++) {
+      await collectGarbage(); // each run starts without the previous runs' reports (their GC is not this run's cost)
       const r = timed(() => matchInventorySync(packages, index, { fixGuidance }));
       s = r.value.stats;
-      runs.push(r);
+      runs.push({ wall: r.wall, cpu: r.cpu }); // (not the report: it would stay in the heap)
     }
+    if (profile && process.env.BENCH_PROFILE) writeFileSync(process.env.BENCH_PROFILE.replace(/(\.cpuprofile)?$/, `.${key}.cpuprofile`), JSON.stringify(await profile()));
+    else if (profile) writeFileSync(process.env.BENCH_HEAP!.replace(/(\.heapprofile)?$/, `.${key}.heapprofile`), JSON.stringify(await profile()));
     const bestWall = Math.min(...runs.map((r) => r.wall)) / 1000;
     const bestCpu = Math.min(...runs.map((r) => r.cpu)) / 1000;
     const medWall = median(runs.map((r) => r.wall)) / 1000;

@@ -19,11 +19,11 @@ import {
   compileAffected, evaluateCompiled, findHit, hitDetail, isClean, locate, rankUniverse,
   type CompiledAffected, type EvaluateOptions, type Located, type MatchDetail, type ParseCache, type ParsedSlot, type SharedHit, type SkippedRange, type Universe,
 } from './ranges.ts';
-import { packageKey, searchOf, targetOf, isOsEcosystem, type Target } from './targets.ts';
+import { packageKey, searchInto, targetOf, isOsEcosystem, type Search, type Target } from './targets.ts';
 import { HIT, PackedCursor, packedHit, packGroup, type PackedGroup } from './packed.ts';
 
 export * from './ranges.ts';
-export { targetOf, searchOf, packageKey, isOsEcosystem, searchesBySource, OS_ECOSYSTEMS, type Target } from './targets.ts';
+export { targetOf, searchOf, searchInto, packageKey, isOsEcosystem, searchesBySource, OS_ECOSYSTEMS, type Target } from './targets.ts';
 
 /** A record as the store returns it (raw JSON, parsed on demand) or already parsed. */
 export type AdvisoryRow = OsvRecord | { id: string; json: string };
@@ -75,6 +75,11 @@ interface FixCandidates {
   cleanFrom: Int32Array;
   /** record id → the highest eco-scheme rank of its fixed versions */
   maxRank: Map<string, number>;
+  /**
+   * memo: installed rank → the guidance last given at it (shared by the packages at that rank whose
+   * open advisories are the same, which is nearly always; reports are read-only)
+   */
+  given: Map<number, FixGuidance>;
 }
 
 interface FixCandidate {
@@ -314,6 +319,10 @@ export function matchInGroup(
 
 /** one cursor for every package: matching is synchronous */
 const cursor = new PackedCursor();
+/** the matches of the package being matched, copied into an array of their exact number at the end */
+const found: Match[] = [];
+/** `unknown` of the reports that have none: one shared, frozen empty array (reports are read-only) */
+const NO_UNKNOWN: UnknownMatch[] = Object.freeze([]) as unknown as UnknownMatch[];
 
 /**
  * {@link matchInGroup}, but undefined (and nothing allocated) when the package has no match and no
@@ -335,7 +344,7 @@ function matchPackage(
   cursor.reset(packed, n, version, cache);
   let at: Located | undefined; // built for the first entry the packed test can't explain
   let searched: MatchDetail['searched'] | undefined;
-  let matches: Match[] | undefined;
+  let nMatches = 0;
   let unknown: UnknownMatch[] | undefined;
   // one verdict per record (a record's entries are consecutive in the group): a hit in any of its
   // entries wins, then unknown, then not affected; once a record hits, its further entries are not
@@ -384,22 +393,24 @@ function matchPackage(
       const m: Match = e.summary
         ? { type: e.type, id: e.id, aliases: e.aliases, detail, summary: e.summary }
         : { type: e.type, id: e.id, aliases: e.aliases, detail };
-      (matches ??= []).push(m);
+      found[nMatches++] = m;
     } else if (unknownReason !== undefined) {
       (unknown ??= []).push({ id: entries[first].id, reason: unknownReason });
     }
   }
   if (counter) counter.evaluations += evaluations;
-  if (!matches && !unknown) return undefined;
+  if (nMatches === 0 && !unknown) return undefined;
   // a group's records are in id order (see buildGroup): so are its matches and unknown verdicts
   const searchedAs = { ecosystem: target.ecosystem, name: target.name, version, via: target.via };
-  if (matches && opts.fixGuidance !== false) {
+  const matches = found.slice(0, nMatches);
+  for (let k = 0; k < nMatches; k++) found[k] = undefined as never; // (holds nothing past the call)
+  if (nMatches > 0 && opts.fixGuidance !== false) {
     // the installed version's rank in the ecosystem scheme: from the cursor when it has the scheme
     const { ecoScheme } = fixCandidates(group);
     const installed = ecoScheme ? cursor.rankOf(ecoScheme) ?? (at ?? locate(version, group.universes, cache)).rank(ecoScheme) : '';
-    return { package: pkg, searched: searchedAs, matches, unknown: unknown ?? [], fix: fixGuidanceAt(group, installed, matches) };
+    return { package: pkg, searched: searchedAs, matches, unknown: unknown ?? NO_UNKNOWN, fix: fixGuidanceAt(group, installed, matches) };
   }
-  return { package: pkg, searched: searchedAs, matches: matches ?? [], unknown: unknown ?? [] };
+  return { package: pkg, searched: searchedAs, matches, unknown: unknown ?? NO_UNKNOWN };
 }
 
 /** The fixed versions of a group, ranked and sorted once (the part of fix guidance that does not depend on the installed version). */
@@ -428,7 +439,7 @@ function fixCandidates(group: AffectedGroup): FixCandidates {
     sorted.sort((a, b) => a.rank - b.rank || a.value.localeCompare(b.value));
   }
   const ranks = Int32Array.from(sorted, (c) => c.rank);
-  return (group.fix = { ecoScheme, sorted, ranks, cleanFrom: new Int32Array(sorted.length).fill(-1), maxRank });
+  return (group.fix = { ecoScheme, sorted, ranks, cleanFrom: new Int32Array(sorted.length).fill(-1), maxRank, given: new Map() });
 }
 
 /** The index of the first candidate at or after `from` that every entry of the group judges "not affected" (`sorted.length`: none). */
@@ -483,6 +494,25 @@ export function fixGuidance(group: AffectedGroup, at: Located, open: readonly Ma
 /** {@link fixGuidance} for the installed version's rank in the group's ecosystem scheme (or why it has none). */
 function fixGuidanceAt(group: AffectedGroup, installed: number | string, open: readonly Match[]): FixGuidance {
   const fix = fixCandidates(group);
+  if (typeof installed === 'number') {
+    const given = fix.given.get(installed);
+    if (given && closesAll(given, open)) return given;
+    const out = guidanceAt(group, fix, installed, open);
+    fix.given.set(installed, out);
+    return out;
+  }
+  return guidanceAt(group, fix, installed, open);
+}
+
+/** Does `given` close exactly the `open` advisories (in their order)? */
+function closesAll(given: FixGuidance, open: readonly Match[]): boolean {
+  const { closes } = given;
+  if (closes.length !== open.length) return false;
+  for (let i = 0; i < open.length; i++) if (open[i].id !== closes[i]) return false;
+  return true;
+}
+
+function guidanceAt(group: AffectedGroup, fix: FixCandidates, installed: number | string, open: readonly Match[]): FixGuidance {
   const { ecoScheme, sorted, ranks, maxRank } = fix;
   const closes = open.map((m) => m.id);
   // matchPackage gives the matches in id order; sort only when they are not
@@ -542,15 +572,16 @@ function finish(report: MatchReport, r: PackageReport | undefined): void {
  */
 export function matchInventorySync(packages: readonly Package[], index: AdvisoryIndex, opts: MatchOptions = {}): MatchReport {
   const report = emptyReport(packages.length);
+  const t: Search = { ecosystem: '', name: '', version: '', via: 'name' };
   for (const pkg of packages) {
-    const t = searchOf(pkg);
-    if ('skip' in t) {
-      report.skipped.push({ package: pkg, reason: t.skip });
+    const not = searchInto(pkg, t);
+    if (not && 'skip' in not) {
+      report.skipped.push({ package: pkg, reason: not.skip });
       report.stats.skipped++;
       continue;
     }
-    if ('unknown' in t) {
-      finish(report, { package: pkg, searched: { ecosystem: pkg.ecosystem, name: pkg.name, version: pkg.version, via: 'name' }, matches: [], unknown: [{ id: '', reason: t.unknown }] });
+    if (not) {
+      finish(report, { package: pkg, searched: { ecosystem: pkg.ecosystem, name: pkg.name, version: pkg.version, via: 'name' }, matches: [], unknown: [{ id: '', reason: not.unknown }] });
       continue;
     }
     report.stats.searched++;

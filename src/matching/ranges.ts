@@ -103,7 +103,7 @@ export interface CompiledAffected {
   affected: OsvAffected;
   /** the ecosystem's own scheme id (for `versions[]` and ECOSYSTEM ranges), if Vigil has one */
   schemeId?: string;
-  listedExact: Set<string>;
+  listedExact: ReadonlySet<string>;
   listed: Listed[];
   ranges: CompiledRange[];
   skipped: SkippedRange[];
@@ -152,7 +152,7 @@ export function compileAffected(record: string, affected: OsvAffected, ecosystem
   // every field set here, in one order: one object shape for every entry (the hot loops stay monomorphic)
   const out: CompiledAffected = {
     record, ecosystem, name: affected.package?.name ?? '', affected, schemeId,
-    listedExact: new Set(affected.versions ?? []), listed: [], ranges: [], skipped: [], status, fixedBounds: [],
+    listedExact: affected.versions?.length ? new Set(affected.versions) : NO_VERSIONS, listed: [], ranges: [], skipped: [], status, fixedBounds: [],
     listedByRank: undefined, fixedSorted: undefined, listedHits: undefined,
   };
   if (schemeId) {
@@ -206,8 +206,23 @@ export function compileAffected(record: string, affected: OsvAffected, ecosystem
     }
     if (range.events.length === 0) range.error ??= `range ${index} (${r.type}): no events`;
     range.allVersions = !range.error && range.limits.length === 0 && range.events.every((b) => b.kind === 'introduced' && b.rank === MINUS_INF);
+    range.events = fitted(range.events);
+    range.limits = fitted(range.limits);
   });
+  out.listed = fitted(out.listed);
+  out.fixedBounds = fitted(out.fixedBounds);
   return out;
+}
+
+/** the `listedExact` of entries that list no version */
+const NO_VERSIONS: ReadonlySet<string> = new Set();
+
+/**
+ * An array built by `push` holds room for 17 elements or more; the compiled data set keeps hundreds
+ * of thousands of them, mostly of one to three elements: a copy of exactly the length holds no more.
+ */
+function fitted<T>(a: T[]): T[] {
+  return a.length === 0 ? a : a.slice();
 }
 
 /**
@@ -272,10 +287,18 @@ export function rankUniverse(entries: readonly CompiledAffected[]): Map<string, 
     for (const r of c.ranges) {
       if (r.error) continue;
       r.events.sort((a, b) => a.rank - b.rank);
-      prepareRange(r);
+      // the typed arrays of the object path's walk are built on its first use (the packed test
+      // needs none), from the events in this order
+      r.evRank = undefined;
+      r.evKind = undefined;
+      r.limRank = undefined;
+      r.hits = undefined;
+      r.allHit = undefined;
     }
-    c.listedByRank = new Map();
-    for (const l of c.listed) if (!c.listedByRank.has(l.rank)) c.listedByRank.set(l.rank, l.value);
+    if (c.listed.length > 0) {
+      c.listedByRank = new Map();
+      for (const l of c.listed) if (!c.listedByRank.has(l.rank)) c.listedByRank.set(l.rank, l.value);
+    }
     c.fixedSorted = [...new Set([...c.fixedBounds].sort((a, b) => a.rank - b.rank).map((b) => b.value))];
   }
   return out;
@@ -589,8 +612,6 @@ function prepareRange(range: CompiledRange): void {
     range.evKind[i] = KIND_CODE[range.events[i].kind];
   }
   range.limRank = Int32Array.from(range.limits, (l) => l.rank);
-  range.hits = undefined;
-  range.allHit = undefined;
 }
 
 /**

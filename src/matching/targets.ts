@@ -78,8 +78,21 @@ export function targetOf(pkg: Package): Target {
   return 'name' in t ? { ecosystem: t.ecosystem, name: t.name, key: packageKey(t.ecosystem, t.name), version: t.version, via: t.via } : t;
 }
 
+/** What a searchable package is searched by: {@link Target} without the index key. */
+export type Search = Omit<Extract<Target, { key: string }>, 'key'>;
+
 /** {@link targetOf} without the index key (the matching loop looks groups up by ecosystem, then name). */
-export function searchOf(pkg: Package): Omit<Extract<Target, { key: string }>, 'key'> | { skip: string } | { unknown: string } {
+export function searchOf(pkg: Package): Search | { skip: string } | { unknown: string } {
+  const out: Search = { ecosystem: '', name: '', version: '', via: 'name' };
+  return searchInto(pkg, out) ?? out;
+}
+
+/**
+ * {@link searchOf} into an object the caller reuses from package to package (matching allocates
+ * nothing for a package that nothing affects): undefined when the package is searched, with `out`
+ * filled in, else why it is not.
+ */
+export function searchInto(pkg: Package, out: Search): { skip: string } | { unknown: string } | undefined {
   if (pkg.ownedBy) {
     return { skip: `installed by the OS package ${pkg.ownedBy}; matched once, through its owner's distribution advisories` };
   }
@@ -92,9 +105,16 @@ export function searchOf(pkg: Package): Omit<Extract<Target, { key: string }>, '
       return { unknown: `${ecosystem}/${pkg.name}: the inventory gives no release (expected e.g. "${base}:<release>"), and ${base} advisories hold per release` };
     }
     if (bySource && pkg.sourceName) {
-      const version = pkg.sourceVersion ?? pkg.version;
-      return { ecosystem, name: pkg.sourceName, version, via: 'source' };
+      out.ecosystem = ecosystem;
+      out.name = pkg.sourceName;
+      out.version = pkg.sourceVersion ?? pkg.version;
+      out.via = 'source';
+      return undefined;
     }
   }
-  return { ecosystem, name: pkg.name, version: pkg.version, via: 'name' };
+  out.ecosystem = ecosystem;
+  out.name = pkg.name;
+  out.version = pkg.version;
+  out.via = 'name';
+  return undefined;
 }
