@@ -235,7 +235,7 @@ for (const { key, what, draw } of CASES) {
       if (!('name' in t)) continue;
       const g = index.group(t.ecosystem, t.name);
       if (!g || g.entries.length === 0) continue;
-      cursor.reset((g.packed ??= packGroup(g.entries.map((e) => e.compiled), g.universes)), g.entries.length, t.version, index.parseCache);
+      cursor.reset((g.packed ??= packGroup(g.entries.map((e) => e.compiled), g.universes)), t.version, index.parseCache);
       for (let i = 0; i < g.entries.length; i++) if (cursor.test(i) !== 0) dirty++;
     }
     return dirty;

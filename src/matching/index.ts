@@ -20,7 +20,7 @@ import {
   type CompiledAffected, type EvaluateOptions, type Located, type MatchDetail, type ParseCache, type ParsedSlot, type SharedHit, type SkippedRange, type Universe,
 } from './ranges.ts';
 import { packageKey, searchInto, targetOf, isOsEcosystem, type Search, type Target } from './targets.ts';
-import { HIT, PackedCursor, packedHit, packGroup, type PackedGroup } from './packed.ts';
+import { HIT, PackedCursor, packedHit, packGroup, type MatchTemplate, type PackedGroup } from './packed.ts';
 
 export * from './ranges.ts';
 export { targetOf, searchOf, searchInto, packageKey, isOsEcosystem, searchesBySource, OS_ECOSYSTEMS, type Target } from './targets.ts';
@@ -138,8 +138,11 @@ function parseRow(row: AdvisoryRow): OsvRecord {
  */
 export class AdvisoryIndex {
   private readonly byKey = new Map<string, IndexSlot>();
-  /** the same slots by exact ecosystem, then normalized name (no key string to build per lookup) */
-  private readonly byEco = new Map<string, Map<string, IndexSlot>>();
+  /**
+   * the same by exact ecosystem, then normalized name (no key string to build per lookup): the
+   * slot, or once compiled its group itself (one object less to reach per lookup)
+   */
+  private readonly byEco = new Map<string, Map<string, IndexSlot | AffectedGroup>>();
   private count = 0;
   /** parsed bounds and installed versions, shared by every group of the index */
   readonly parseCache: ParseCache = new Map();
@@ -160,12 +163,10 @@ export class AdvisoryIndex {
       if (keys.has(key)) continue;
       keys.add(key);
       let slot = this.byKey.get(key);
-      if (!slot) {
-        this.byKey.set(key, (slot = { ecosystem: a.package.ecosystem, name: a.package.name, records: [], group: undefined }));
-        let m = this.byEco.get(a.package.ecosystem);
-        if (!m) this.byEco.set(a.package.ecosystem, (m = new Map()));
-        m.set(normalizePackageName(a.package.ecosystem, a.package.name), slot);
-      }
+      if (!slot) this.byKey.set(key, (slot = { ecosystem: a.package.ecosystem, name: a.package.name, records: [], group: undefined }));
+      let m = this.byEco.get(a.package.ecosystem);
+      if (!m) this.byEco.set(a.package.ecosystem, (m = new Map()));
+      m.set(normalizePackageName(a.package.ecosystem, a.package.name), slot); // (its group is compiled again)
       slot.records.push(record);
       slot.group = undefined;
     }
@@ -191,21 +192,24 @@ export class AdvisoryIndex {
     const m = this.byEco.get(ecosystem);
     if (!m) return undefined;
     // a name already in its normalized spelling is found as it is (normalization is idempotent)
-    let slot = m.get(name);
-    if (!slot) {
-      const norm = normalizePackageName(ecosystem, name);
-      if (norm === name) return undefined;
-      slot = m.get(norm);
-      if (!slot) return undefined;
+    let key = name;
+    let x = m.get(key);
+    if (!x) {
+      key = normalizePackageName(ecosystem, name);
+      if (key === name) return undefined;
+      x = m.get(key);
+      if (!x) return undefined;
     }
-    slot.group ??= buildGroup(slot.ecosystem, slot.name, slot.records, this.parseCache);
-    return slot.group;
+    if (!('records' in x)) return x;
+    x.group ??= buildGroup(x.ecosystem, x.name, x.records, this.parseCache);
+    m.set(key, x.group);
+    return x.group;
   }
 
   /** Compiles (and packs) every group now, so that matching pays no compile cost. */
   prepare(): void {
-    for (const key of this.byKey.keys()) {
-      const g = this.groupByKey(key)!;
+    for (const slot of this.byKey.values()) {
+      const g = this.group(slot.ecosystem, slot.name)!;
       g.packed ??= packGroup(g.entries.map((e) => e.compiled), g.universes);
     }
   }
@@ -336,12 +340,12 @@ function matchPackage(
   counter: { evaluations: number } | undefined,
   cache: ParseCache | undefined,
 ): PackageReport | undefined {
-  if (!group || group.entries.length === 0) return undefined;
+  if (!group) return undefined;
+  const packed = group.packed ?? (group.packed = packGroup(group.entries.map((e) => e.compiled), group.universes));
+  const n = packed.n;
+  if (n === 0) return undefined;
   const version = target.version;
-  const entries = group.entries;
-  const n = entries.length;
-  const packed = (group.packed ??= packGroup(entries.map((e) => e.compiled), group.universes));
-  cursor.reset(packed, n, version, cache);
+  cursor.reset(packed, version, cache);
   let at: Located | undefined; // built for the first entry the packed test can't explain
   let searched: MatchDetail['searched'] | undefined;
   let nMatches = 0;
@@ -352,27 +356,25 @@ function matchPackage(
   let evaluations = 0;
   for (let i = 0; i < n;) {
     const end = cursor.next(i);
-    let hit: SharedHit | undefined;
-    let hitAt = -1;
+    let t: MatchTemplate | undefined;
     let unknownReason: string | undefined; // the first unknown verdict of the record
     for (let j = i; j < end; j++) {
       evaluations++;
       const test = cursor.test(j);
       if (test === 0) continue; // not affected: the common answer, found in the packed code
       if (test >= HIT) {
-        // a hit in a range: its explanation is shared by the interval
-        hit = packedHit(packed, test - HIT);
-        hitAt = j;
+        // a hit in a range: what its match repeats is shared by the interval
+        t = packed.templates[test - HIT] ?? (packed.templates[test - HIT] = templateOf(group.entries[j], packedHit(packed, test - HIT)));
         break;
       }
-      const c = entries[j].compiled;
+      const e = group.entries[j];
+      const c = e.compiled;
       at ??= locate(version, group.universes, cache);
       if (test === 2 && isClean(c, at)) continue;
       if (c.status !== 'not-affected') {
         const h = findHit(c, at);
         if (h && c.status !== 'undetermined') {
-          hit = h;
-          hitAt = j;
+          t = templateOf(e, h);
           break;
         }
       }
@@ -383,19 +385,13 @@ function matchPackage(
     }
     const first = i;
     i = end;
-    if (hit) {
-      const e = entries[hitAt];
-      if (opts.hideUnfixed && hit.fixedBy === null && e.status && isOsEcosystem(target.ecosystem)) continue;
+    if (t) {
+      if (opts.hideUnfixed && t.fixedBy === null && t.status && isOsEcosystem(target.ecosystem)) continue;
       // one `searched` object for every match of the package (the entries' ecosystem is the group's)
       searched ??= { ecosystem: group.ecosystem, name: target.name, version };
-      const detail = hitDetail(e.id, e.fixed, e.status, e.skipped, hit, searched);
-      // one literal per shape (no property array added afterwards)
-      const m: Match = e.summary
-        ? { type: e.type, id: e.id, aliases: e.aliases, detail, summary: e.summary }
-        : { type: e.type, id: e.id, aliases: e.aliases, detail };
-      found[nMatches++] = m;
+      found[nMatches++] = matchOf(t, searched);
     } else if (unknownReason !== undefined) {
-      (unknown ??= []).push({ id: entries[first].id, reason: unknownReason });
+      (unknown ??= []).push({ id: group.entries[first].id, reason: unknownReason });
     }
   }
   if (counter) counter.evaluations += evaluations;
@@ -406,11 +402,28 @@ function matchPackage(
   for (let k = 0; k < nMatches; k++) found[k] = undefined as never; // (holds nothing past the call)
   if (nMatches > 0 && opts.fixGuidance !== false) {
     // the installed version's rank in the ecosystem scheme: from the cursor when it has the scheme
-    const { ecoScheme } = fixCandidates(group);
+    const fix = fixCandidates(group);
+    const { ecoScheme } = fix;
     const installed = ecoScheme ? cursor.rankOf(ecoScheme) ?? (at ?? locate(version, group.universes, cache)).rank(ecoScheme) : '';
-    return { package: pkg, searched: searchedAs, matches, unknown: unknown ?? NO_UNKNOWN, fix: fixGuidanceAt(group, installed, matches) };
+    return { package: pkg, searched: searchedAs, matches, unknown: unknown ?? NO_UNKNOWN, fix: fixGuidanceAt(group, fix, installed, matches) };
   }
   return { package: pkg, searched: searchedAs, matches, unknown: unknown ?? NO_UNKNOWN };
+}
+
+/** What every match of entry `e` with the hit `h` repeats, in one object. */
+function templateOf(e: GroupEntry, h: SharedHit): MatchTemplate {
+  return {
+    type: e.type, id: e.id, aliases: e.aliases, summary: e.summary, fixed: e.fixed, status: e.status, skipped: e.skipped,
+    hit: h.hit, scheme: h.scheme, fixedBy: h.fixedBy,
+  };
+}
+
+/** A match of the template for one package (one literal per shape: no property array added afterwards). */
+function matchOf(t: MatchTemplate, searched: MatchDetail['searched']): Match {
+  const detail = hitDetail(t.id, t.fixed, t.status, t.skipped, t, searched);
+  return t.summary
+    ? { type: t.type, id: t.id, aliases: t.aliases, detail, summary: t.summary }
+    : { type: t.type, id: t.id, aliases: t.aliases, detail };
 }
 
 /** The fixed versions of a group, ranked and sorted once (the part of fix guidance that does not depend on the installed version). */
@@ -487,13 +500,12 @@ function cleanExcept(group: AffectedGroup, c: FixCandidate, ignore: ReadonlySet<
  * A candidate that any advisory leaves unknown is not recommended.
  */
 export function fixGuidance(group: AffectedGroup, at: Located, open: readonly Match[]): FixGuidance {
-  const { ecoScheme } = fixCandidates(group);
-  return fixGuidanceAt(group, ecoScheme ? at.rank(ecoScheme) : '', open);
+  const fix = fixCandidates(group);
+  return fixGuidanceAt(group, fix, fix.ecoScheme ? at.rank(fix.ecoScheme) : '', open);
 }
 
 /** {@link fixGuidance} for the installed version's rank in the group's ecosystem scheme (or why it has none). */
-function fixGuidanceAt(group: AffectedGroup, installed: number | string, open: readonly Match[]): FixGuidance {
-  const fix = fixCandidates(group);
+function fixGuidanceAt(group: AffectedGroup, fix: FixCandidates, installed: number | string, open: readonly Match[]): FixGuidance {
   if (typeof installed === 'number') {
     const given = fix.given.get(installed);
     if (given && closesAll(given, open)) return given;

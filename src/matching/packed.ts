@@ -7,7 +7,7 @@
  * path, `findHit` / `evaluateCompiled`.
  */
 import { SCHEMES } from '../versioning/index.ts';
-import { intervalHit, parseCached, rankIn, type CompiledAffected, type CompiledRange, type ParseCache, type SharedHit, type Universe } from './ranges.ts';
+import { intervalHit, parseCached, rankIn, type CompiledAffected, type CompiledRange, type ParseCache, type SharedHit, type SkippedRange, type Universe } from './ranges.ts';
 
 /** entry modes (the first word of an entry's code) */
 const M_CLEAN = 0; // status "not-affected": never affected
@@ -19,9 +19,13 @@ const M_OBJECT = 3; // the packed test can't judge: the object path decides ({@l
 export const HIT = 3;
 
 export interface PackedGroup {
+  /** the number of entries */
+  n: number;
   /** scheme ids the entries refer to, by slot */
   schemes: string[];
   universes: (Universe | undefined)[];
+  /** `universes[0].exact` (most groups have one scheme: the cursor reads it without the universe) */
+  exact0: ReadonlyMap<string, number> | undefined;
   /**
    * `[next[0..n), start[0..n), code…]`: for each entry, the index of the first entry of the next
    * record (a record's entries are consecutive), then the offset of its code, then the code
@@ -32,6 +36,28 @@ export interface PackedGroup {
   hitBase: Int32Array;
   /** interval id → its explanation (built on first use) */
   hits: (SharedHit | undefined)[];
+  /**
+   * interval id → what a match in it repeats, the entry's part and the interval's in one object
+   * (built on first use by the matcher: see `matchPackage` in index.ts)
+   */
+  templates: (MatchTemplate | undefined)[];
+}
+
+/**
+ * What every match of one interval (or one listed version) of one entry has in common: everything
+ * but what was searched. One object, so that building a match reads one object.
+ */
+export interface MatchTemplate {
+  type: 'vulnerability' | 'malicious';
+  id: string;
+  aliases: string[];
+  summary: string | undefined;
+  fixed: string[];
+  status: string | undefined;
+  skipped: SkippedRange[];
+  hit: SharedHit['hit'];
+  scheme: string;
+  fixedBy: string | null;
 }
 
 /** Packs the entries (compiled and ranked in `universes`; consecutive entries of one record share its id). */
@@ -82,9 +108,11 @@ export function packGroup(entries: readonly CompiledAffected[], universes: Reado
       for (const b of r.events) code.push(b.rank, KIND[b.kind]);
     }
   });
+  const us = schemes.map((id) => universes.get(id));
   return {
-    schemes, universes: schemes.map((id) => universes.get(id)), code: Int32Array.from(code),
+    n, schemes, universes: us, exact0: us[0]?.exact, code: Int32Array.from(code),
     hitRange, hitBase: Int32Array.from(hitBase), hits: new Array<SharedHit | undefined>(hitRange.length),
+    templates: new Array<MatchTemplate | undefined>(hitRange.length),
   };
 }
 
@@ -104,23 +132,25 @@ const UNREADABLE = -2;
  * and a binary search). Reused from package to package ({@link reset}).
  */
 export class PackedCursor {
-  private ranks: number[] = [];
+  private ranks: number[] = [NOT_YET, NOT_YET, NOT_YET, NOT_YET];
   private p!: PackedGroup;
   private code!: Int32Array;
   private n = 0;
   private raw = '';
   private cache: ParseCache | undefined;
+  /** how many slots of `ranks` may hold a rank of the previous package */
+  private used = 0;
 
-  /** Points the cursor at a group (of `entries` entries) and an installed version. */
-  reset(p: PackedGroup, entries: number, raw: string, cache: ParseCache | undefined): void {
+  /** Points the cursor at a group and an installed version. */
+  reset(p: PackedGroup, raw: string, cache: ParseCache | undefined): void {
     this.p = p;
     this.code = p.code;
-    this.n = entries;
+    this.n = p.n;
     this.raw = raw;
     this.cache = cache;
-    const n = p.schemes.length;
     const ranks = this.ranks;
-    for (let i = 0; i < n; i++) ranks[i] = NOT_YET;
+    for (let i = 0; i < this.used; i++) ranks[i] = NOT_YET;
+    this.used = 0;
   }
 
   /** the index of the first entry of the record after the one entry `e` belongs to */
@@ -137,17 +167,21 @@ export class PackedCursor {
   }
 
   private rank(slot: number): number {
-    let r = this.ranks[slot];
+    const ranks = this.ranks;
+    let r = slot < ranks.length ? ranks[slot] : NOT_YET;
     if (r !== NOT_YET) return r;
-    const u = this.p.universes[slot];
-    const id = this.p.schemes[slot];
-    const exact = u?.exact.get(this.raw);
+    // an installed version spelled like a bound of the group needs no parse
+    const exact = slot === 0 ? this.p.exact0?.get(this.raw) : this.p.universes[slot]?.exact.get(this.raw);
     if (exact !== undefined) r = exact;
     else {
+      const u = this.p.universes[slot];
+      const id = this.p.schemes[slot];
       const v = parseCached(u?.scheme ?? SCHEMES[id], id, this.raw, this.cache);
       r = typeof v === 'string' ? UNREADABLE : u ? rankIn(u, v) : 0;
     }
-    this.ranks[slot] = r;
+    while (ranks.length <= slot) ranks.push(NOT_YET);
+    ranks[slot] = r;
+    if (slot >= this.used) this.used = slot + 1;
     return r;
   }
 
