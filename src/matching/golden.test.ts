@@ -40,7 +40,7 @@ function golden(inv: InventoryFile, report: MatchReport, sources: Record<string,
         package: pkgLabel(p),
         searched: 'key' in t ? `${t.ecosystem}/${t.name}@${t.version} (by ${t.via})` : undefined,
         matches: (r?.matches ?? []).map((m) => {
-          const { record: _record, searched: _searched, ...why } = m.detail;
+          const { record: _record, ...why } = m.detail;
           return { id: m.id, type: m.type, aliases: [...m.aliases].sort(), ...why };
         }),
         ...(r?.unknown.length ? { unknown: r.unknown } : {}),

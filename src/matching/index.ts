@@ -16,11 +16,11 @@
  */
 import { normalizePackageName, type Inventory, type OsvRecord, type Package } from '../model/index.ts';
 import {
-  compileAffected, evaluateCompiled, findHit, hitDetail, isClean, locate, rankUniverse,
+  compileAffected, evaluateCompiled, findHit, hitWhy, isClean, locate, rankUniverse,
   type CompiledAffected, type EvaluateOptions, type Located, type MatchDetail, type ParseCache, type ParsedSlot, type SharedHit, type SkippedRange, type Universe,
 } from './ranges.ts';
 import { packageKey, searchInto, targetOf, isOsEcosystem, type Search, type Target } from './targets.ts';
-import { HIT, PackedCursor, packedHit, packGroup, type MatchTemplate, type PackedGroup } from './packed.ts';
+import { HIT, PackedCursor, packedHit, packGroup, type PackedGroup } from './packed.ts';
 
 export * from './ranges.ts';
 export { targetOf, searchOf, searchInto, packageKey, isOsEcosystem, searchesBySource, OS_ECOSYSTEMS, type Target } from './targets.ts';
@@ -61,6 +61,11 @@ export interface GroupEntry {
   fixed: string[];
   status: string | undefined;
   skipped: SkippedRange[];
+  /**
+   * memo: installed version string → the match the object path found for it (listed versions,
+   * entries the packed test can't judge); bounded
+   */
+  byVersion: Map<string, Match> | undefined;
 }
 
 /** Every fixed version the group's advisories name, ready for {@link fixGuidance}. */
@@ -119,7 +124,7 @@ export function buildGroup(ecosystem: string, name: string, records: Iterable<Os
       entries.push({
         record, compiled, type: record.id.startsWith('MAL-') ? 'malicious' : 'vulnerability',
         id: record.id, aliases: record.aliases ?? [], summary: record.summary || undefined,
-        fixed: [], status: compiled.status, skipped: compiled.skipped,
+        fixed: [], status: compiled.status, skipped: compiled.skipped, byVersion: undefined,
       });
     }
   }
@@ -233,15 +238,23 @@ interface IndexSlot {
 /** What a finding is about. */
 export type FindingType = 'vulnerability' | 'malicious';
 
-/** One advisory that affects one package, with why. */
+/**
+ * One advisory that affects one package, with why. What was searched (ecosystem, name, version) is
+ * the package report's `searched`, the same for all its matches; so a match depends only on the
+ * advisory entry and where the version falls in it, and is one object shared by every package
+ * there (treat it as read-only).
+ */
 export interface Match {
   type: FindingType;
   /** the record id (GHSA-…, PYSEC-…, DSA-…, ALSA-…, MAL-…) */
   id: string;
   aliases: string[];
   summary?: string;
-  detail: MatchDetail;
+  detail: MatchWhy;
 }
+
+/** A match's explanation: {@link MatchDetail} but what was searched, which is the package report's. */
+export type MatchWhy = Omit<MatchDetail, 'searched'>;
 
 /** An advisory whose verdict for the package is unknown, and why. Shown to the user, never dropped. */
 export interface UnknownMatch {
@@ -347,7 +360,6 @@ function matchPackage(
   const version = target.version;
   cursor.reset(packed, version, cache);
   let at: Located | undefined; // built for the first entry the packed test can't explain
-  let searched: MatchDetail['searched'] | undefined;
   let nMatches = 0;
   let unknown: UnknownMatch[] | undefined;
   // one verdict per record (a record's entries are consecutive in the group): a hit in any of its
@@ -356,25 +368,31 @@ function matchPackage(
   let evaluations = 0;
   for (let i = 0; i < n;) {
     const end = cursor.next(i);
-    let t: MatchTemplate | undefined;
+    let t: Match | undefined;
     let unknownReason: string | undefined; // the first unknown verdict of the record
     for (let j = i; j < end; j++) {
       evaluations++;
       const test = cursor.test(j);
       if (test === 0) continue; // not affected: the common answer, found in the packed code
       if (test >= HIT) {
-        // a hit in a range: what its match repeats is shared by the interval
-        t = packed.templates[test - HIT] ?? (packed.templates[test - HIT] = templateOf(group.entries[j], packedHit(packed, test - HIT)));
+        // a hit in a range: its match is shared by the interval
+        t = packed.matches[test - HIT] ?? (packed.matches[test - HIT] = matchOf(group.entries[j], packedHit(packed, test - HIT)));
         break;
       }
       const e = group.entries[j];
+      // a version this entry was found to affect before (by the object path below) is affected again
+      t = e.byVersion?.get(version);
+      if (t) break;
       const c = e.compiled;
       at ??= locate(version, group.universes, cache);
       if (test === 2 && isClean(c, at)) continue;
       if (c.status !== 'not-affected') {
         const h = findHit(c, at);
         if (h && c.status !== 'undetermined') {
-          t = templateOf(e, h);
+          t = matchOf(e, h);
+          const memo = (e.byVersion ??= new Map());
+          if (memo.size >= BY_VERSION_MAX) memo.clear();
+          memo.set(version, t);
           break;
         }
       }
@@ -386,10 +404,8 @@ function matchPackage(
     const first = i;
     i = end;
     if (t) {
-      if (opts.hideUnfixed && t.fixedBy === null && t.status && isOsEcosystem(target.ecosystem)) continue;
-      // one `searched` object for every match of the package (the entries' ecosystem is the group's)
-      searched ??= { ecosystem: group.ecosystem, name: target.name, version };
-      found[nMatches++] = matchOf(t, searched);
+      if (opts.hideUnfixed && !t.detail.fixAvailable && t.detail.status && isOsEcosystem(target.ecosystem)) continue;
+      found[nMatches++] = t;
     } else if (unknownReason !== undefined) {
       (unknown ??= []).push({ id: group.entries[first].id, reason: unknownReason });
     }
@@ -410,20 +426,15 @@ function matchPackage(
   return { package: pkg, searched: searchedAs, matches, unknown: unknown ?? NO_UNKNOWN };
 }
 
-/** What every match of entry `e` with the hit `h` repeats, in one object. */
-function templateOf(e: GroupEntry, h: SharedHit): MatchTemplate {
-  return {
-    type: e.type, id: e.id, aliases: e.aliases, summary: e.summary, fixed: e.fixed, status: e.status, skipped: e.skipped,
-    hit: h.hit, scheme: h.scheme, fixedBy: h.fixedBy,
-  };
-}
+/** Versions an entry's {@link GroupEntry.byVersion} memo keeps before it starts over. */
+const BY_VERSION_MAX = 256;
 
-/** A match of the template for one package (one literal per shape: no property array added afterwards). */
-function matchOf(t: MatchTemplate, searched: MatchDetail['searched']): Match {
-  const detail = hitDetail(t.id, t.fixed, t.status, t.skipped, t, searched);
-  return t.summary
-    ? { type: t.type, id: t.id, aliases: t.aliases, detail, summary: t.summary }
-    : { type: t.type, id: t.id, aliases: t.aliases, detail };
+/** The match of entry `e` with the hit `h` (one literal per shape: no property array added afterwards). */
+function matchOf(e: GroupEntry, h: SharedHit): Match {
+  const detail = hitWhy(e.id, e.fixed, e.status, e.skipped, h);
+  return e.summary
+    ? { type: e.type, id: e.id, aliases: e.aliases, detail, summary: e.summary }
+    : { type: e.type, id: e.id, aliases: e.aliases, detail };
 }
 
 /** The fixed versions of a group, ranked and sorted once (the part of fix guidance that does not depend on the installed version). */

@@ -7,7 +7,8 @@
  * path, `findHit` / `evaluateCompiled`.
  */
 import { SCHEMES } from '../versioning/index.ts';
-import { intervalHit, parseCached, rankIn, type CompiledAffected, type CompiledRange, type ParseCache, type SharedHit, type SkippedRange, type Universe } from './ranges.ts';
+import { intervalHit, parseCached, rankIn, type CompiledAffected, type CompiledRange, type ParseCache, type SharedHit, type Universe } from './ranges.ts';
+import type { Match } from './index.ts';
 
 /** entry modes (the first word of an entry's code) */
 const M_CLEAN = 0; // status "not-affected": never affected
@@ -36,28 +37,8 @@ export interface PackedGroup {
   hitBase: Int32Array;
   /** interval id → its explanation (built on first use) */
   hits: (SharedHit | undefined)[];
-  /**
-   * interval id → what a match in it repeats, the entry's part and the interval's in one object
-   * (built on first use by the matcher: see `matchPackage` in index.ts)
-   */
-  templates: (MatchTemplate | undefined)[];
-}
-
-/**
- * What every match of one interval (or one listed version) of one entry has in common: everything
- * but what was searched. One object, so that building a match reads one object.
- */
-export interface MatchTemplate {
-  type: 'vulnerability' | 'malicious';
-  id: string;
-  aliases: string[];
-  summary: string | undefined;
-  fixed: string[];
-  status: string | undefined;
-  skipped: SkippedRange[];
-  hit: SharedHit['hit'];
-  scheme: string;
-  fixedBy: string | null;
+  /** interval id → the match of a version in it (built on first use by the matcher: see `matchPackage` in index.ts) */
+  matches: (Match | undefined)[];
 }
 
 /** Packs the entries (compiled and ranked in `universes`; consecutive entries of one record share its id). */
@@ -112,7 +93,7 @@ export function packGroup(entries: readonly CompiledAffected[], universes: Reado
   return {
     n, schemes, universes: us, exact0: us[0]?.exact, code: Int32Array.from(code),
     hitRange, hitBase: Int32Array.from(hitBase), hits: new Array<SharedHit | undefined>(hitRange.length),
-    templates: new Array<MatchTemplate | undefined>(hitRange.length),
+    matches: new Array<Match | undefined>(hitRange.length),
   };
 }
 

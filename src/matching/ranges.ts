@@ -555,6 +555,19 @@ export function hitDetail(
     : { record, searched, scheme: h.scheme, hit: h.hit, fixed, fixedBy: h.fixedBy, fixAvailable: h.fixedBy !== null };
 }
 
+/** {@link hitDetail} without what was searched (a match's explanation: see `Match` in index.ts). */
+export function hitWhy(record: string, fixed: string[], status: string | undefined, skipped: SkippedRange[], h: SharedHit): Omit<MatchDetail, 'searched'> {
+  // one literal per shape: every field in the object itself (no property array added afterwards)
+  if (status) {
+    return skipped.length
+      ? { record, scheme: h.scheme, hit: h.hit, fixed, fixedBy: h.fixedBy, fixAvailable: h.fixedBy !== null, status, skipped }
+      : { record, scheme: h.scheme, hit: h.hit, fixed, fixedBy: h.fixedBy, fixAvailable: h.fixedBy !== null, status };
+  }
+  return skipped.length
+    ? { record, scheme: h.scheme, hit: h.hit, fixed, fixedBy: h.fixedBy, fixAvailable: h.fixedBy !== null, skipped }
+    : { record, scheme: h.scheme, hit: h.hit, fixed, fixedBy: h.fixedBy, fixAvailable: h.fixedBy !== null };
+}
+
 /** The verdict of an entry whose status is "undetermined" and that would otherwise hit. */
 export function undeterminedReason(c: CompiledAffected): string {
   return `${c.record}: the distribution's tracker marks ${c.name} as "undetermined" for this release`;
