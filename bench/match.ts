@@ -17,7 +17,9 @@
  *    "not affected?" test of every pair without building any explanation or report. Figures are
  *    per wall second and per CPU second of this process (user + system; the machine may be
  *    shared), best and median of BENCH_RUNS runs (every run is listed; the first one also builds
- *    the explanations shared per interval). Baselines in the same run: parsing the 100,000
+ *    the matches shared per interval). Each run starts after a full garbage collection and a
+ *    second's pause, so that it pays for its own garbage (scavenges, any marking it starts) and
+ *    not for the reports of the runs before it. Baselines in the same run: parsing the 100,000
  *    versions alone, and the package → group lookups alone. Groups are compiled and packed before
  *    (`AdvisoryIndex.prepare`).
  * 3. Builds 10,000 inventories of 50 such packages and times `findAffected` — every package one
