@@ -87,46 +87,60 @@ export function parseDpkgVersion(raw: string, opts: DpkgParseOptions = {}): Dpkg
   return warning === undefined ? { raw, epoch, upstream, revision } : { raw, epoch, upstream, revision, warning };
 }
 
-/** dpkg's `order()`: digits 0 (never reached for a digit), letters their code, `~` below all, others above letters. */
+/**
+ * dpkg's `order()`: digits 0 (never reached for a digit), letters their code, `~` below all, other
+ * ASCII above letters. dpkg passes it a `char`, signed on the platforms Debian builds for, so a
+ * byte of a non-ASCII character (0x80–0xff) is negative there and orders as `c + 256`: its
+ * unsigned value, between the letters and the other ASCII characters.
+ */
 function order(c: number | undefined): number {
   if (c === undefined) return 0;
   if (isDigit(c)) return 0;
   if (isAlpha(c)) return c;
   if (c === 0x7e /* ~ */) return -1;
-  return c + 256;
+  return c > 0x7f ? c : c + 256;
 }
 
 const encoder = new TextEncoder();
 
+/** `s` itself when it is ASCII, else a string whose char codes are its UTF-8 bytes (what dpkg compares). */
+function bytesOf(s: string): string {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return String.fromCharCode(...encoder.encode(s));
+  return s;
+}
+
 /**
  * Compares two upstream versions or two revisions as dpkg's `verrevcmp()` does: alternating
  * non-digit runs (compared character by character with `order`) and digit runs (compared as
- * numbers, of any length). Works on UTF-8 bytes like dpkg, so lenient inputs order as in dpkg.
+ * numbers, of any length). Works on UTF-8 bytes like dpkg, so lenient inputs order as in dpkg;
+ * ASCII strings (nearly all) are compared as they are, without a copy.
  */
 export function verrevcmp(x: string, y: string): number {
   if (x === y) return 0;
-  const a = encoder.encode(x);
-  const b = encoder.encode(y);
+  const a = bytesOf(x);
+  const b = bytesOf(y);
+  const n = a.length;
+  const m = b.length;
   let i = 0;
   let j = 0;
-  while (i < a.length || j < b.length) {
-    while ((i < a.length && !isDigit(a[i])) || (j < b.length && !isDigit(b[j]))) {
-      const ac = order(a[i]);
-      const bc = order(b[j]);
+  while (i < n || j < m) {
+    while ((i < n && !isDigit(a.charCodeAt(i))) || (j < m && !isDigit(b.charCodeAt(j)))) {
+      const ac = order(i < n ? a.charCodeAt(i) : undefined);
+      const bc = order(j < m ? b.charCodeAt(j) : undefined);
       if (ac !== bc) return ac - bc;
       i++;
       j++;
     }
-    while (a[i] === 0x30) i++;
-    while (b[j] === 0x30) j++;
+    while (i < n && a.charCodeAt(i) === 0x30) i++;
+    while (j < m && b.charCodeAt(j) === 0x30) j++;
     let firstDiff = 0;
-    while (i < a.length && j < b.length && isDigit(a[i]) && isDigit(b[j])) {
-      if (firstDiff === 0) firstDiff = a[i] - b[j];
+    while (i < n && j < m && isDigit(a.charCodeAt(i)) && isDigit(b.charCodeAt(j))) {
+      if (firstDiff === 0) firstDiff = a.charCodeAt(i) - b.charCodeAt(j);
       i++;
       j++;
     }
-    if (i < a.length && isDigit(a[i])) return 1;
-    if (j < b.length && isDigit(b[j])) return -1;
+    if (i < n && isDigit(a.charCodeAt(i))) return 1;
+    if (j < m && isDigit(b.charCodeAt(j))) return -1;
     if (firstDiff !== 0) return firstDiff;
   }
   return 0;

@@ -111,16 +111,18 @@ export function rpmvercmp(a: string, b: string): number {
     // A numeric run against a letter run (an empty run of the same kind): the number is newer.
     if (sj === j) return isNum ? 1 : -1;
 
-    let sa = a.slice(i, si);
-    let sb = b.slice(j, sj);
+    // the runs a[i, si) and b[j, sj), compared in place: numbers without their leading zeros by
+    // length then digits, letters by code unit (strcmp)
     if (isNum) {
-      sa = sa.replace(/^0+/, '');
-      sb = sb.replace(/^0+/, '');
-      if (sa.length !== sb.length) return sa.length > sb.length ? 1 : -1;
+      while (i < si && a.charCodeAt(i) === 0x30) i++;
+      while (j < sj && b.charCodeAt(j) === 0x30) j++;
+      if (si - i !== sj - j) return si - i > sj - j ? 1 : -1;
     }
-    if (sa !== sb) return sa < sb ? -1 : 1;
-    i = si;
-    j = sj;
+    for (; i < si && j < sj; i++, j++) {
+      const d = a.charCodeAt(i) - b.charCodeAt(j);
+      if (d !== 0) return d < 0 ? -1 : 1;
+    }
+    if (i < si || j < sj) return i < si ? 1 : -1;
   }
   if (i >= a.length && j >= b.length) return 0;
   return i < a.length ? 1 : -1;
