@@ -235,6 +235,21 @@ export interface Universe {
   sorted: Version[];
   /** rank of every bound and listed version by its exact string: an installed version spelled the same needs no parse */
   exact: Map<string, number>;
+  /**
+   * memo: rank of installed version strings that are not bounds, located before by a parse and a
+   * binary search (bounded: see {@link rememberRank})
+   */
+  located: Map<string, number> | undefined;
+}
+
+/** Installed version strings a universe's `located` memo keeps before it starts over. */
+const LOCATED_MAX = 1024;
+
+/** Notes the rank a parse and a binary search gave `raw` in `u`, for the next package at that version. */
+export function rememberRank(u: Universe, raw: string, rank: number): void {
+  const m = (u.located ??= new Map());
+  if (m.size >= LOCATED_MAX) m.clear();
+  m.set(raw, rank);
 }
 
 /**
@@ -279,7 +294,7 @@ export function rankUniverse(entries: readonly CompiledAffected[]): Map<string, 
         exact.set(b.value, rank);
       }
     }
-    out.set(schemeId, { schemeId, scheme, sorted, exact });
+    out.set(schemeId, { schemeId, scheme, sorted, exact, located: undefined });
   }
   // the walk needs events in version order; the sort is stable, so equal versions keep the
   // record's order
