@@ -42,6 +42,14 @@ export interface AffectedGroup {
   withdrawn: string[];
   /** fix guidance candidates, built on the first fix guidance asked of the group */
   fix?: FixCandidates;
+  /** the ecosystem's scheme id (of the first entry that has one): the order fix guidance ranks in */
+  ecoScheme: string | undefined;
+  /**
+   * memo: installed rank in `ecoScheme` → the fix guidance last given at it (given again to the
+   * packages at that rank whose open advisories are the same, which is nearly always; reports are
+   * read-only). On the group itself, which matching has just read.
+   */
+  given: Map<number, FixGuidance> | undefined;
   /** the entries' "not affected" test packed in one typed array, built on first use */
   packed?: PackedGroup;
 }
@@ -80,11 +88,6 @@ interface FixCandidates {
   cleanFrom: Int32Array;
   /** record id → the highest eco-scheme rank of its fixed versions */
   maxRank: Map<string, number>;
-  /**
-   * memo: installed rank → the guidance last given at it (shared by the packages at that rank whose
-   * open advisories are the same, which is nearly always; reports are read-only)
-   */
-  given: Map<number, FixGuidance>;
 }
 
 interface FixCandidate {
@@ -130,7 +133,8 @@ export function buildGroup(ecosystem: string, name: string, records: Iterable<Os
   }
   const universes = rankUniverse(entries.map((e) => e.compiled));
   for (const e of entries) e.fixed = e.compiled.fixedSorted!;
-  return { ecosystem, name: norm, entries, universes, withdrawn };
+  const ecoScheme = entries.find((e) => e.compiled.schemeId)?.compiled.schemeId;
+  return { ecosystem, name: norm, entries, universes, withdrawn, fix: undefined, packed: undefined, ecoScheme, given: undefined };
 }
 
 function parseRow(row: AdvisoryRow): OsvRecord {
@@ -418,10 +422,9 @@ function matchPackage(
   for (let k = 0; k < nMatches; k++) found[k] = undefined as never; // (holds nothing past the call)
   if (nMatches > 0 && opts.fixGuidance !== false) {
     // the installed version's rank in the ecosystem scheme: from the cursor when it has the scheme
-    const fix = fixCandidates(group);
-    const { ecoScheme } = fix;
+    const { ecoScheme } = group;
     const installed = ecoScheme ? cursor.rankOf(ecoScheme) ?? (at ?? locate(version, group.universes, cache)).rank(ecoScheme) : '';
-    return { package: pkg, searched: searchedAs, matches, unknown: unknown ?? NO_UNKNOWN, fix: fixGuidanceAt(group, fix, installed, matches) };
+    return { package: pkg, searched: searchedAs, matches, unknown: unknown ?? NO_UNKNOWN, fix: fixGuidanceAt(group, installed, matches) };
   }
   return { package: pkg, searched: searchedAs, matches, unknown: unknown ?? NO_UNKNOWN };
 }
@@ -440,7 +443,7 @@ function matchOf(e: GroupEntry, h: SharedHit): Match {
 /** The fixed versions of a group, ranked and sorted once (the part of fix guidance that does not depend on the installed version). */
 function fixCandidates(group: AffectedGroup): FixCandidates {
   if (group.fix) return group.fix;
-  const ecoScheme = group.entries.find((e) => e.compiled.schemeId)?.compiled.schemeId;
+  const ecoScheme = group.ecoScheme;
   const sorted: FixCandidate[] = [];
   const maxRank = new Map<string, number>();
   if (ecoScheme) {
@@ -463,7 +466,7 @@ function fixCandidates(group: AffectedGroup): FixCandidates {
     sorted.sort((a, b) => a.rank - b.rank || a.value.localeCompare(b.value));
   }
   const ranks = Int32Array.from(sorted, (c) => c.rank);
-  return (group.fix = { ecoScheme, sorted, ranks, cleanFrom: new Int32Array(sorted.length).fill(-1), maxRank, given: new Map() });
+  return (group.fix = { ecoScheme, sorted, ranks, cleanFrom: new Int32Array(sorted.length).fill(-1), maxRank });
 }
 
 /** The index of the first candidate at or after `from` that every entry of the group judges "not affected" (`sorted.length`: none). */
@@ -511,20 +514,19 @@ function cleanExcept(group: AffectedGroup, c: FixCandidate, ignore: ReadonlySet<
  * A candidate that any advisory leaves unknown is not recommended.
  */
 export function fixGuidance(group: AffectedGroup, at: Located, open: readonly Match[]): FixGuidance {
-  const fix = fixCandidates(group);
-  return fixGuidanceAt(group, fix, fix.ecoScheme ? at.rank(fix.ecoScheme) : '', open);
+  return fixGuidanceAt(group, group.ecoScheme ? at.rank(group.ecoScheme) : '', open);
 }
 
 /** {@link fixGuidance} for the installed version's rank in the group's ecosystem scheme (or why it has none). */
-function fixGuidanceAt(group: AffectedGroup, fix: FixCandidates, installed: number | string, open: readonly Match[]): FixGuidance {
+function fixGuidanceAt(group: AffectedGroup, installed: number | string, open: readonly Match[]): FixGuidance {
   if (typeof installed === 'number') {
-    const given = fix.given.get(installed);
+    const given = group.given?.get(installed);
     if (given && closesAll(given, open)) return given;
-    const out = guidanceAt(group, fix, installed, open);
-    fix.given.set(installed, out);
+    const out = guidanceAt(group, fixCandidates(group), installed, open);
+    (group.given ??= new Map()).set(installed, out);
     return out;
   }
-  return guidanceAt(group, fix, installed, open);
+  return guidanceAt(group, fixCandidates(group), installed, open);
 }
 
 /** Does `given` close exactly the `open` advisories (in their order)? */

@@ -25,7 +25,8 @@ export interface PackedGroup {
   /** scheme ids the entries refer to, by slot */
   schemes: string[];
   universes: (Universe | undefined)[];
-  /** `universes[0].exact` (most groups have one scheme: the cursor reads it without the universe) */
+  /** `schemes[0]` and `universes[0].exact` (most groups have one scheme: the cursor reads them without the arrays and the universe) */
+  scheme0: string | undefined;
   exact0: ReadonlyMap<string, number> | undefined;
   /**
    * `[next[0..n), start[0..n), code…]`: for each entry, the index of the first entry of the next
@@ -91,7 +92,7 @@ export function packGroup(entries: readonly CompiledAffected[], universes: Reado
   });
   const us = schemes.map((id) => universes.get(id));
   return {
-    n, schemes, universes: us, exact0: us[0]?.exact, code: Int32Array.from(code),
+    n, schemes, universes: us, scheme0: schemes[0], exact0: us[0]?.exact, code: Int32Array.from(code),
     hitRange, hitBase: Int32Array.from(hitBase), hits: new Array<SharedHit | undefined>(hitRange.length),
     matches: new Array<Match | undefined>(hitRange.length),
   };
@@ -141,8 +142,9 @@ export class PackedCursor {
 
   /** The installed version's rank in a scheme of the group (computed now if need be), or undefined when the group has no bound in it or the version is unreadable. */
   rankOf(schemeId: string): number | undefined {
-    const slot = this.p.schemes.indexOf(schemeId);
-    if (slot < 0 || this.p.universes[slot] === undefined) return undefined;
+    const p = this.p;
+    const slot = schemeId === p.scheme0 ? 0 : p.schemes.indexOf(schemeId);
+    if (slot < 0 || (slot === 0 ? p.exact0 === undefined : p.universes[slot] === undefined)) return undefined;
     const r = this.rank(slot);
     return r === UNREADABLE ? undefined : r;
   }
