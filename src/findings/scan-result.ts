@@ -117,7 +117,7 @@ export function buildScanResult(args: {
     const packageIndex = indexOf.get(pr.package) ?? -1;
     if (packageIndex < 0) continue;
     // what was searched: the same for every match of the package
-    const searched = pr.matches.length > 0 ? { ecosystem: pr.searched.ecosystem, name: pr.searched.name, version: pr.searched.version } : undefined;
+    const searched = { ecosystem: pr.searched.ecosystem, name: pr.searched.name, version: pr.searched.version };
     for (const m of pr.matches) {
       const record = ctx.records.get(m.id);
       const a = advisoryPart(ctx, record, m);
@@ -136,7 +136,7 @@ export function buildScanResult(args: {
         fixedVersion: d.fixedBy,
         fixAvailable: d.fixAvailable,
         explanation: {
-          record: d.record, searched: searched!, scheme: d.scheme,
+          record: d.record, searched, scheme: d.scheme,
           hit: d.hit.by === 'versions' ? d.hit : { by: 'range', range: d.hit.range, type: d.hit.type, events: d.hit.events as unknown as Record<string, string>[] },
           fixed: d.fixed, fixedBy: d.fixedBy, fixAvailable: d.fixAvailable,
           ...(d.status ? { status: d.status } : {}), ...(d.skipped?.length ? { skipped: d.skipped } : {}),
