@@ -69,6 +69,12 @@ test('golden corpus of real inventories', { skip: !existsSync(VULNDATA) && 'no .
     const report = await matchInventory(inv.packages, index.lookup);
     const sync = matchInventorySync(inv.packages, index);
     assert.deepEqual(JSON.parse(JSON.stringify(sync)), JSON.parse(JSON.stringify(report)), `${file}: lookup and index paths differ`);
+    // what matching memoizes (matches shared per interval, located versions, fix guidance per rank,
+    // object-path hits per version) changes nothing: a second match, and one in the reverse order
+    // on a new index (memos filled in another order), give the same reports
+    assert.deepEqual(JSON.parse(JSON.stringify(matchInventorySync(inv.packages, index))), JSON.parse(JSON.stringify(sync)), `${file}: a second match differs`);
+    const reversed = matchInventorySync([...inv.packages].reverse(), AdvisoryIndex.fromRecords(loaded.records));
+    assert.deepEqual(JSON.parse(JSON.stringify(reversed.packages.reverse())), JSON.parse(JSON.stringify(sync.packages)), `${file}: matching in reverse order differs`);
     // the reverse direction finds every match
     for (const pr of report.packages) {
       for (const m of pr.matches) {
