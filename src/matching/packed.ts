@@ -153,19 +153,15 @@ export class PackedCursor {
     const ranks = this.ranks;
     let r = slot < ranks.length ? ranks[slot] : NOT_YET;
     if (r !== NOT_YET) return r;
-    // an installed version spelled like a bound of the group needs no parse, nor one located before
+    // an installed version spelled like a bound of the group, or located before, needs no parse
     const exact = slot === 0 ? this.p.exact0?.get(this.raw) : this.p.universes[slot]?.exact.get(this.raw);
     if (exact !== undefined) r = exact;
     else {
       const u = this.p.universes[slot];
-      const seen = u?.located?.get(this.raw);
-      if (seen !== undefined) r = seen;
-      else {
-        const id = this.p.schemes[slot];
-        const v = parseCached(u?.scheme ?? SCHEMES[id], id, this.raw, this.cache);
-        r = typeof v === 'string' ? UNREADABLE : u ? rankIn(u, v) : 0;
-        if (u && r >= 0) rememberRank(u, this.raw, r);
-      }
+      const id = this.p.schemes[slot];
+      const v = parseCached(u?.scheme ?? SCHEMES[id], id, this.raw, this.cache);
+      r = typeof v === 'string' ? UNREADABLE : u ? rankIn(u, v) : 0;
+      if (u && r >= 0) rememberRank(u, this.raw, r);
     }
     while (ranks.length <= slot) ranks.push(NOT_YET);
     ranks[slot] = r;

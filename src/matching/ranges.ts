@@ -233,23 +233,28 @@ export interface Universe {
   schemeId: string;
   scheme: VersionScheme;
   sorted: Version[];
-  /** rank of every bound and listed version by its exact string: an installed version spelled the same needs no parse */
-  exact: Map<string, number>;
   /**
-   * memo: rank of installed version strings that are not bounds, located before by a parse and a
-   * binary search (bounded: see {@link rememberRank})
+   * rank by exact string of every bound and listed version, and of the installed versions located
+   * before by a parse and a binary search (see {@link rememberRank}): an installed version spelled
+   * the same needs no parse
    */
-  located: Map<string, number> | undefined;
+  exact: Map<string, number>;
+  /** the installed versions `exact` remembers (the first {@link LOCATED_MAX}; then they start over) */
+  located: string[] | undefined;
 }
 
-/** Installed version strings a universe's `located` memo keeps before it starts over. */
+/** Installed version strings a universe remembers in `exact` before it starts over. */
 const LOCATED_MAX = 1024;
 
-/** Notes the rank a parse and a binary search gave `raw` in `u`, for the next package at that version. */
+/** Notes the rank a parse and a binary search gave `raw` (not a bound) in `u`, for the next package at that version. */
 export function rememberRank(u: Universe, raw: string, rank: number): void {
-  const m = (u.located ??= new Map());
-  if (m.size >= LOCATED_MAX) m.clear();
-  m.set(raw, rank);
+  const located = (u.located ??= []);
+  if (located.length >= LOCATED_MAX) {
+    for (const v of located) u.exact.delete(v);
+    located.length = 0;
+  }
+  located.push(raw);
+  u.exact.set(raw, rank);
 }
 
 /**
