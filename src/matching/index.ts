@@ -215,11 +215,12 @@ export class AdvisoryIndex {
     return x.group;
   }
 
-  /** Compiles (and packs) every group now, so that matching pays no compile cost. */
+  /** Compiles and packs every group now, and ranks its fix candidates, so that matching pays no compile cost. */
   prepare(): void {
     for (const slot of this.byKey.values()) {
       const g = this.group(slot.ecosystem, slot.name)!;
       g.packed ??= packGroup(g.entries.map((e) => e.compiled), g.universes);
+      fixCandidates(g);
     }
   }
 
