@@ -39,6 +39,10 @@ export async function openStore(url: string): Promise<Store> {
     pg.types.setTypeParser(20, (v) => Number(v));
     pg.types.setTypeParser(1700, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: url, max: 8 });
+    // an idle connection the server ends (a restart, an administrator, a network cut) is an 'error'
+    // on the pool, which would be an uncaught exception and stop the process: the pool drops that
+    // connection and opens a new one for the next query (queries in flight fail with their own error)
+    pool.on('error', (err) => process.emitWarning(`PostgreSQL ended an idle connection of ${redactUrl(url)}: ${err.message} (the next query opens a new one)`, { code: 'VIGIL_STORE' }));
     raw.pool = pool;
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
