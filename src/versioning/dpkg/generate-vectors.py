@@ -20,7 +20,7 @@ OUT = os.path.join(HERE, 'vectors.generated.txt')
 FROM_DATA = 320  # pairs taken from the tracker lists
 
 # Edge cases: tilde, epochs, letters vs non-letters, digit runs, empty vs zero revision, hyphens in
-# upstream, colons in upstream, long numbers.
+# upstream, colons in upstream, long numbers, non-ASCII characters.
 EDGE = [
     ('1.0~rc1', '1.0'), ('1.0~~', '1.0~'), ('1.0~~a', '1.0~'), ('1.0~', '1.0'), ('1.0~rc1', '1.0~rc2'),
     ('1.0~beta', '1.0~rc'), ('1.0', '1.0+b1'), ('1.0', '1.0.0'), ('1.0', '1.0a'), ('1.0a', '1.0+'),
@@ -36,6 +36,9 @@ EDGE = [
     ('102.9.0esr-1~deb11u1', '102.9.0-1~deb11u1'), ('1:102.9.0-1~deb11u1', '102.9.0-1'),
     ('0.0', '0'), ('0', '0~'), ('0~', '0~~'), ('1.2.3', '1.2.3.0'), ('1.2.3.0', '1.2.3.~'),
     ('1:0.0', '0:9.9'), ('2147483647:1', '2147483646:9'),
+    # non-ASCII (dpkg only warns): UTF-8 bytes, signed chars in dpkg's order()
+    ('1.0é', '1.0f'), ('1.0é', '1.0~'), ('1é', '1.é'), ('1.0é', '1.0+'), ('1.0é', '1.0z'), ('1.0ü', '1.0é'),
+    ('1.0-é', '1.0-a'), ('1.0-1é', '1.0-1.'),
 ]
 
 
