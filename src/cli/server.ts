@@ -76,7 +76,7 @@ export function registerServerCommands(program: Command): void {
       ]);
       const cfg = resolveConfig(opts);
       const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'info'));
-      const store = await openStore(cfg.databaseUrl);
+      const store = await openStore(cfg.databaseUrl, { onIdleError: (err, database) => log.warn({ err: err.message, database }, 'PostgreSQL ended an idle connection; the next query opens a new one') });
       let app: Awaited<ReturnType<typeof buildServer>> | undefined;
       let queue: import('../engine/queue/index.ts').JobQueue | undefined;
       // signal handlers first: a SIGTERM that arrives while the server is still starting (or just
@@ -153,7 +153,7 @@ export function registerWorkerCommand(program: Command): void {
       ]);
       const cfg = resolveConfig(opts);
       const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'info'));
-      const store = await openStore(cfg.databaseUrl);
+      const store = await openStore(cfg.databaseUrl, { onIdleError: (err, database) => log.warn({ err: err.message, database }, 'PostgreSQL ended an idle connection; the next query opens a new one') });
       const queue = await openQueue(store, { log, ...queueOptionsFor(lease) });
       let stopping = false;
       const done = new Promise<void>((resolve) => {

@@ -27,8 +27,16 @@ export interface Store {
   close(): Promise<void>;
 }
 
+export interface OpenStoreOptions {
+  /**
+   * Told when PostgreSQL ends an idle pooled connection (a restart, an administrator, a network
+   * cut); the pool drops it and the next query opens a new one. Default: a process warning.
+   */
+  onIdleError?: (err: Error, database: string) => void;
+}
+
 /** Turns "sqlite:/path", "file:/path", a bare path, or "postgres://…" into a store. Runs migrations. */
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   let db: Kysely<Database>;
   let dialect: Dialect;
   const raw: Store['raw'] = {};
@@ -42,7 +50,10 @@ export async function openStore(url: string): Promise<Store> {
     // an idle connection the server ends (a restart, an administrator, a network cut) is an 'error'
     // on the pool, which would be an uncaught exception and stop the process: the pool drops that
     // connection and opens a new one for the next query (queries in flight fail with their own error)
-    pool.on('error', (err) => process.emitWarning(`PostgreSQL ended an idle connection of ${redactUrl(url)}: ${err.message} (the next query opens a new one)`, { code: 'VIGIL_STORE' }));
+    pool.on('error', (err) => {
+      if (opts.onIdleError) opts.onIdleError(err, redactUrl(url));
+      else process.emitWarning(`PostgreSQL ended an idle connection of ${redactUrl(url)}: ${err.message} (the next query opens a new one)`, { code: 'VIGIL_STORE' });
+    });
     raw.pool = pool;
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
