@@ -33,7 +33,6 @@
  * with fix guidance on, as <file>.<set>.cpuprofile; BENCH_HEAP=<file.heapprofile> samples what those runs
  * allocate instead.
  */
-import { writeFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Inventory, Package } from '../src/model/index.ts';
@@ -41,6 +40,7 @@ import { AdvisoryIndex, findAffected, InventoryIndex, isClean, isOsEcosystem, lo
 import { PackedCursor, packGroup } from '../src/matching/packed.ts';
 import { SCHEMES, schemeIdForEcosystem } from '../src/versioning/index.ts';
 import { loadVulndata } from '../src/matching/testutil.ts';
+import { profiled } from './profile.ts';
 
 const PACKAGES = Number(process.env.BENCH_PACKAGES ?? 100_000);
 const INVENTORIES = Number(process.env.BENCH_INVENTORIES ?? 10_000);
@@ -67,33 +67,6 @@ function timed<T>(f: () => T): { value: T; wall: number; cpu: number } {
   const wall = performance.now() - t0;
   const c = process.cpuUsage(c0);
   return { value, wall, cpu: (c.user + c.system) / 1000 };
-}
-/** Starts the CPU profiler (a sample every 100 µs); the returned function stops it and gives the profile. */
-async function startProfile(): Promise<() => Promise<unknown>> {
-  const { Session } = await import('node:inspector/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 100 });
-  await session.post('Profiler.start');
-  return async () => {
-    const { profile } = await session.post('Profiler.stop');
-    session.disconnect();
-    return profile;
-  };
-}
-/** Starts sampling allocations (every 4 KB, collected objects included); the returned function stops and gives the profile. */
-async function startHeapProfile(): Promise<() => Promise<unknown>> {
-  const { Session } = await import('node:inspector/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
-  return async () => {
-    const { profile } = await session.post('HeapProfiler.stopSampling');
-    session.disconnect();
-    return profile;
-  };
 }
 /**
  * A full garbage collection now, and a pause for the collector's background sweeping to end (so
@@ -251,17 +224,18 @@ for (const { key, what, draw } of CASES) {
   // warm up (JIT), then measure
   matchInventorySync(packages.slice(0, 5000), index, { fixGuidance: false });
   for (const fixGuidance of [false, true]) {
-    const profile = fixGuidance && process.env.BENCH_PROFILE ? await startProfile() : fixGuidance && process.env.BENCH_HEAP ? await startHeapProfile() : undefined;
     const runs: { wall: number; cpu: number }[] = [];
     let s: ReturnType<typeof matchInventorySync>['stats'] | undefined;
-    for (let i = 0; i < RUNS; i++) {
-      await collectGarbage(); // each run starts without the previous runs' reports (their GC is not this run's cost)
-      const r = timed(() => matchInventorySync(packages, index, { fixGuidance }));
-      s = r.value.stats;
-      runs.push({ wall: r.wall, cpu: r.cpu }); // (not the report: it would stay in the heap)
-    }
-    if (profile && process.env.BENCH_PROFILE) writeFileSync(process.env.BENCH_PROFILE.replace(/(\.cpuprofile)?$/, `.${key}.cpuprofile`), JSON.stringify(await profile()));
-    else if (profile) writeFileSync(process.env.BENCH_HEAP!.replace(/(\.heapprofile)?$/, `.${key}.heapprofile`), JSON.stringify(await profile()));
+    const measure = async () => {
+      for (let i = 0; i < RUNS; i++) {
+        await collectGarbage(); // each run starts without the previous runs' reports (their GC is not this run's cost)
+        const r = timed(() => matchInventorySync(packages, index, { fixGuidance }));
+        s = r.value.stats;
+        runs.push({ wall: r.wall, cpu: r.cpu }); // (not the report: it would stay in the heap)
+      }
+    };
+    // (profiled with fix guidance only: the runs without it are the same work less the guidance)
+    await (fixGuidance ? profiled(key, measure) : measure());
     const bestWall = Math.min(...runs.map((r) => r.wall)) / 1000;
     const bestCpu = Math.min(...runs.map((r) => r.cpu)) / 1000;
     const medWall = median(runs.map((r) => r.wall)) / 1000;

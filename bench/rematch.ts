@@ -39,6 +39,7 @@ import { isOsEcosystem } from '../src/matching/index.ts';
 import { openStore } from '../src/store/index.ts';
 import { importInputs } from '../src/vulndb/import.ts';
 import { affectedResources, packageRow, rematchAll, rematchChangeSet } from '../src/findings/index.ts';
+import { profiled } from './profile.ts';
 
 const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 10_000);
 const PER = Number(process.env.BENCH_PACKAGES ?? 500);
@@ -178,29 +179,6 @@ try {
   const rescore = (r: OsvRecord, i: number) => {
     r.modified = '2025-06-04T00:00:00Z';
     r.severity = [{ type: 'CVSS_V3', score: i % 2 ? 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' : 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N' }];
-  };
-  const { Session } = await import('node:inspector/promises');
-  const session = process.env.BENCH_PROFILE ? new Session() : undefined;
-  const profiled = async <T>(suffix: string, f: () => Promise<T>): Promise<T> => {
-    if (process.env.BENCH_HEAP) {
-      // every allocation sampled (collected objects included: the delta's GC time is what it allocates)
-      const hs = new Session(); hs.connect();
-      await hs.post('HeapProfiler.enable');
-      // (these two V8 parameters are newer than @types/node's protocol types)
-      await hs.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
-      try { return await f(); } finally {
-        const { profile } = await hs.post('HeapProfiler.stopSampling');
-        writeFileSync(process.env.BENCH_HEAP.replace(/(\.heapprofile)?$/, `.${suffix}.heapprofile`), JSON.stringify(profile));
-        hs.disconnect();
-      }
-    }
-    if (!session) return f();
-    session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: 100 }); await session.post('Profiler.start');
-    try { return await f(); } finally {
-      const { profile } = await session.post('Profiler.stop');
-      writeFileSync(process.env.BENCH_PROFILE!.replace(/(\.cpuprofile)?$/, `.${suffix}.cpuprofile`), JSON.stringify(profile));
-      session.disconnect();
-    }
   };
   let day = 4;
   for (const [label, upd] of [
