@@ -136,7 +136,7 @@ function drawPackage(cross = false): Package {
  */
 const fixedPool = pool.flatMap((c) => {
   const g = index.group(c.ecosystem, c.name)!;
-  const scheme = g.entries.find((e) => e.compiled.schemeId)?.compiled.schemeId;
+  const scheme = g.ecoScheme;
   let top: string | undefined;
   let topRank = -Infinity;
   for (const e of g.entries) {

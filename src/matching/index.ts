@@ -78,8 +78,6 @@ export interface GroupEntry {
 
 /** Every fixed version the group's advisories name, ready for {@link fixGuidance}. */
 interface FixCandidates {
-  /** the ecosystem's scheme id (of the first entry that has one) */
-  ecoScheme?: string;
   /** distinct fixed versions the eco scheme ranks, by (rank, string) */
   sorted: FixCandidate[];
   /** their ranks, for the binary search */
@@ -467,7 +465,7 @@ function fixCandidates(group: AffectedGroup): FixCandidates {
     sorted.sort((a, b) => a.rank - b.rank || a.value.localeCompare(b.value));
   }
   const ranks = Int32Array.from(sorted, (c) => c.rank);
-  return (group.fix = { ecoScheme, sorted, ranks, cleanFrom: new Int32Array(sorted.length).fill(-1), maxRank });
+  return (group.fix = { sorted, ranks, cleanFrom: new Int32Array(sorted.length).fill(-1), maxRank });
 }
 
 /** The index of the first candidate at or after `from` that every entry of the group judges "not affected" (`sorted.length`: none). */
@@ -539,7 +537,8 @@ function closesAll(given: FixGuidance, open: readonly Match[]): boolean {
 }
 
 function guidanceAt(group: AffectedGroup, fix: FixCandidates, installed: number | string, open: readonly Match[]): FixGuidance {
-  const { ecoScheme, sorted, ranks, maxRank } = fix;
+  const { sorted, ranks, maxRank } = fix;
+  const { ecoScheme } = group;
   const closes = open.map((m) => m.id);
   // matchPackage gives the matches in id order; sort only when they are not
   for (let i = 1; i < closes.length; i++) {

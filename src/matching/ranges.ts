@@ -564,15 +564,8 @@ export function hitDetail(
   record: string, fixed: string[], status: string | undefined, skipped: SkippedRange[], h: SharedHit,
   searched: { ecosystem: string; name: string; version: string },
 ): MatchDetail {
-  // one literal per shape: every field in the object itself (no property array added afterwards)
-  if (status) {
-    return skipped.length
-      ? { record, searched, scheme: h.scheme, hit: h.hit, fixed, fixedBy: h.fixedBy, fixAvailable: h.fixedBy !== null, status, skipped }
-      : { record, searched, scheme: h.scheme, hit: h.hit, fixed, fixedBy: h.fixedBy, fixAvailable: h.fixedBy !== null, status };
-  }
-  return skipped.length
-    ? { record, searched, scheme: h.scheme, hit: h.hit, fixed, fixedBy: h.fixedBy, fixAvailable: h.fixedBy !== null, skipped }
-    : { record, searched, scheme: h.scheme, hit: h.hit, fixed, fixedBy: h.fixedBy, fixAvailable: h.fixedBy !== null };
+  // (the fields in the order of the explanation: record, searched, then the rest)
+  return Object.assign({ record, searched }, hitWhy(record, fixed, status, skipped, h));
 }
 
 /** {@link hitDetail} without what was searched (a match's explanation: see `Match` in index.ts). */
