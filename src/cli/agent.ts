@@ -74,7 +74,9 @@ async function send(server: string, token: string, report: unknown): Promise<{ r
   const url = `${server.replace(/\/+$/, '')}/v1/agent/report`;
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(report), signal: AbortSignal.timeout(120_000) });
+    // the operator's own request (to the server it named): through the one request path, nothing refused
+    const { TargetPolicy } = await import('../policy/index.ts');
+    res = await TargetPolicy.operator().fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(report), signal: AbortSignal.timeout(120_000) });
   } catch (err) {
     throw new VigilError('VIGIL_NETWORK', `cannot reach ${url}: ${(err as Error).message}`, { input: url, rule: 'unreachable' });
   }

@@ -7,7 +7,31 @@ import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
 
 interface GlobalOpts { home?: string; db?: string; verbose?: boolean; quiet?: boolean; json?: boolean }
-interface ServerOpts { listen: string; engine: boolean; tick: string; watchFunctions?: string; dbUpdate: string; jobLease: string }
+interface ServerOpts { listen: string; engine: boolean; tick: string; watchFunctions?: string; dbUpdate: string; jobLease: string; allowPath: string[]; allowNetwork: string[] }
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/**
+ * The tenants' target policy from --allow-path / --allow-network, else VIGIL_ALLOW_PATH (a
+ * `:`-separated list) / VIGIL_ALLOW_NETWORK (comma- or space-separated).
+ * @throws VigilError VIGIL_CONFIG naming a bad value
+ */
+export async function policyFromOptions(o: { allowPath?: string[]; allowNetwork?: string[] }, env: NodeJS.ProcessEnv = process.env) {
+  const { TargetPolicy } = await import('../policy/index.ts');
+  const { delimiter } = await import('node:path');
+  const allowPaths = o.allowPath?.length ? o.allowPath : (env.VIGIL_ALLOW_PATH ?? '').split(delimiter).filter(Boolean);
+  const allowNetworks = o.allowNetwork?.length ? o.allowNetwork : (env.VIGIL_ALLOW_NETWORK ?? '').split(/[\s,]+/).filter(Boolean);
+  return TargetPolicy.forTenants({ allowPaths, allowNetworks });
+}
+
+/** --allow-path and --allow-network, the same on `vigil server` and `vigil worker`. */
+function policyOptions(cmd: Command): Command {
+  return cmd
+    .option('--allow-path <dir>', "let tenants' local targets (root filesystems, local git repositories) read under <dir> (repeatable; VIGIL_ALLOW_PATH, ':'-separated); default none", collect, [])
+    .option('--allow-network <cidr>', "let tenants' targets (registries, git remotes, SSH hosts) reach <cidr>, e.g. 10.0.0.0/8 or 127.0.0.0/8 (repeatable; VIGIL_ALLOW_NETWORK, comma-separated); default public addresses only", collect, []);
+}
 
 function seconds(name: string, v: string): number {
   const n = Number(v);
@@ -59,7 +83,7 @@ export function parseListen(value: string): { host: string; port: number } {
 }
 
 export function registerServerCommands(program: Command): void {
-  program.command('server')
+  policyOptions(program.command('server'))
     .description('run the HTTP API (creates the first organization and prints its admin key on first start)')
     .option('--listen <address>', 'host:port to listen on', '127.0.0.1:8080')
     .option('--no-engine', 'serve the API only; scans and rematches run in `vigil worker` processes')
@@ -71,6 +95,7 @@ export function registerServerCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const { host, port } = parseListen(o.listen);
       const lease = jobLease(o.jobLease);
+      const policy = await policyFromOptions(o);
       const [{ resolveConfig }, { createLogger }, { openStore, redactUrl }, { buildServer, bootstrap }] = await Promise.all([
         import('./config.ts'), import('../log.ts'), import('../store/index.ts'), import('../server/index.ts'),
       ]);
@@ -101,7 +126,8 @@ export function registerServerCommands(program: Command): void {
         const { openQueue } = await import('../engine/queue/index.ts');
         const { Engine } = await import('../engine/index.ts');
         queue = await openQueue(store, { log, ...queueOptionsFor(lease) });
-        const engine = new Engine({ store, queue, log, ...engineOptions(o, cfg.home, first?.delegatedAdmin.id ?? await firstAccount(store)) });
+        const engine = new Engine({ store, queue, log, policy, ...engineOptions(o, cfg.home, first?.delegatedAdmin.id ?? await firstAccount(store)) });
+        log.info({ policy: policy.describe() }, 'target policy');
         app = await buildServer({ store, log, config: { version: program.version() }, engine });
         if (o.engine) await engine.start();
         const address = await app.listen({ host, port });
@@ -128,7 +154,7 @@ export function registerServerCommands(program: Command): void {
             .catch((err: unknown) => log.error({ err }, 'error while stopping the queue'))
             .then(() => store.close())
             .catch((err: unknown) => log.error({ err }, 'error while closing the database'))
-            .finally(() => resolve());
+            .finally(() => { policy.close(); resolve(); });
         };
         if (stopRequested) stopNow(stopRequested);
       });
@@ -139,7 +165,7 @@ export function registerServerCommands(program: Command): void {
 
 /** `vigil worker`: the engine's job handlers without the HTTP API (scale-out on PostgreSQL). */
 export function registerWorkerCommand(program: Command): void {
-  program.command('worker')
+  policyOptions(program.command('worker'))
     .description('run scans, polls and rematches from the shared queue (several may run against one PostgreSQL database)')
     .option('--tick <seconds>', 'how often the engine looks for due work', '30')
     .option('--watch-functions <dir>', 'scan <dir>/<name>.zip as functions of the first account')
@@ -148,6 +174,7 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (o: Omit<ServerOpts, 'listen' | 'engine'>, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const lease = jobLease(o.jobLease);
+      const policy = await policyFromOptions(o);
       const [{ resolveConfig }, { createLogger }, { openStore, redactUrl }, { openQueue }, { Engine }] = await Promise.all([
         import('./config.ts'), import('../log.ts'), import('../store/index.ts'), import('../engine/queue/index.ts'), import('../engine/index.ts'),
       ]);
@@ -163,12 +190,13 @@ export function registerWorkerCommand(program: Command): void {
           log.info({ signal }, 'worker shutting down');
           queue.stop().catch((err: unknown) => log.error({ err }, 'error while stopping the queue'))
             .then(() => store.close()).catch((err: unknown) => log.error({ err }, 'error while closing the database'))
-            .finally(() => resolve());
+            .finally(() => { policy.close(); resolve(); });
         };
         process.on('SIGTERM', () => stop('SIGTERM'));
         process.on('SIGINT', () => stop('SIGINT'));
       });
-      const engine = new Engine({ store, queue, log, ...engineOptions(o, cfg.home, await firstAccount(store)) });
+      const engine = new Engine({ store, queue, log, policy, ...engineOptions(o, cfg.home, await firstAccount(store)) });
+      log.info({ policy: policy.describe() }, 'target policy');
       await engine.start();
       process.stdout.write(`vigil worker running (database: ${store.dialect} ${redactUrl(cfg.databaseUrl)}, queue: ${queue.kind})\n`);
       await done;

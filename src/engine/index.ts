@@ -16,6 +16,7 @@
  */
 import { applySuppressionRules, purgeClosed, rematchAll, rematchChangeSet, setCoverage, takeDailySnapshot } from '../findings/index.ts';
 import type { Logger } from '../log.ts';
+import { TargetPolicy } from '../policy/index.ts';
 import type { Store } from '../store/index.ts';
 import { VigilError } from '../model/errors.ts';
 import type { JobQueue } from './queue/index.ts';
@@ -47,6 +48,11 @@ export interface EngineOptions {
   watchDir?: { dir: string; accountId: string };
   /** lease of scan, poll and rematch jobs, seconds (default 120; `--job-lease`): bounds how soon a crashed job runs again */
   leaseSeconds?: number;
+  /**
+   * What tenants' targets may reach (`--allow-path`, `--allow-network`); default: no local path,
+   * public addresses only. Checked when a target is registered and again at every connection.
+   */
+  policy?: TargetPolicy;
 }
 
 const DEFAULT_POLL_SECONDS = 300;
@@ -61,10 +67,13 @@ export class Engine {
 
   constructor(private readonly opts: EngineOptions) {
     this.queue = opts.queue;
-    this.ctx = { store: opts.store, log: opts.log, now: opts.now ?? (() => new Date()) };
+    this.ctx = { store: opts.store, log: opts.log, now: opts.now ?? (() => new Date()), policy: opts.policy ?? TargetPolicy.tenantDefault() };
   }
 
   get store(): Store { return this.opts.store; }
+
+  /** What tenants' targets may reach. */
+  get policy(): TargetPolicy { return this.ctx.policy; }
 
   /** Runs the job handlers in this process and schedules the tick. */
   async start(): Promise<void> {
@@ -150,7 +159,7 @@ export class Engine {
         case 'repository': {
           const cfg = target.config as RepositoryConfig;
           nextSeconds = cfg.pollSeconds === 0 ? null : cfg.pollSeconds ?? DEFAULT_POLL_SECONDS;
-          const head = await remoteHead(cfg.url, cfg.branch);
+          const head = await remoteHead(cfg.url, cfg.branch, this.ctx.policy);
           const r = await setRepositoryCommit(this.ctx, target, head);
           if (r.changed) await this.enqueueScan(r.resourceId, head);
           break;

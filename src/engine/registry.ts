@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { registerResource, resourceIdOf, setCoverage } from '../findings/index.ts';
 import { VigilError } from '../model/errors.ts';
+import type { TargetPolicy } from '../policy/index.ts';
 import type { Store } from '../store/index.ts';
 import { COVERAGE, mergeAttributes, type EngineContext } from './scan.ts';
 import { registryHost, registryPlainHttp, type RegistryConfig, type Target } from './targets.ts';
@@ -42,8 +43,9 @@ export function watchesRepository(cfg: RegistryConfig, repo: string): boolean {
   return !cfg.repositories?.length || cfg.repositories.some((p) => globMatch(p, repo));
 }
 
-export function registryOptions(cfg: RegistryConfig): Record<string, unknown> {
+export function registryOptions(cfg: RegistryConfig, policy: TargetPolicy): Record<string, unknown> {
   return {
+    policy,
     ...(cfg.username ? { credentials: { username: cfg.username, password: cfg.password ?? '' } } : {}),
     ...(registryPlainHttp(cfg.url) ? { plainHttp: true } : {}),
   };
@@ -122,7 +124,7 @@ export async function pollRegistry(ctx: EngineContext, target: Target): Promise<
   const cfg = target.config as RegistryConfig;
   const host = registryHost(cfg.url);
   const { listRepositories, listTags, headManifest } = await import('../sources/registry/index.ts');
-  const opts = registryOptions(cfg);
+  const opts = registryOptions(cfg, ctx.policy);
   const repos = (await listRepositories(host, opts)).filter((r) => watchesRepository(cfg, r));
   const out: TagChange & { repositories: number; tags: number } = { scan: [], untagged: [], repositories: repos.length, tags: 0 };
   for (const repo of repos) {

@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import { matchInventory } from '../matching/index.ts';
 import { VigilError } from '../model/errors.ts';
 import type { Package } from '../model/package.ts';
+import type { TargetPolicy } from '../policy/index.ts';
 import type { ScanResult, ScanTarget } from '../model/scan.ts';
 import type { FileError, ScanFS } from '../sources/types.ts';
 import type { Store } from '../store/index.ts';
@@ -33,6 +34,8 @@ export interface EngineContext {
   log: Logger;
   /** the clock (tests move it) */
   now(): Date;
+  /** what tenants' targets may reach (vigil server --allow-path / --allow-network); every source is opened through it */
+  policy: TargetPolicy;
 }
 
 /** Coverage reasons (Inspector's names where it has one). */
@@ -50,7 +53,7 @@ export const COVERAGE = {
 } as const;
 
 /** Rules of errors that mean "could not reach it" rather than "it is broken". */
-const UNREACHABLE_RULES = new Set(['unreachable', 'timeout', 'auth-failed', 'host-key-mismatch', 'handshake-failed', 'connection-lost', 'connection-failed', 'network', 'manifest-unknown', 'name-unknown', 'not-found', 'git-clone', 'git-fetch']);
+const UNREACHABLE_RULES = new Set(['unreachable', 'timeout', 'auth-failed', 'host-key-mismatch', 'handshake-failed', 'connection-lost', 'connection-failed', 'network', 'manifest-unknown', 'name-unknown', 'not-found', 'git-clone', 'git-fetch', 'not-allowed']);
 
 export async function accountSettings(store: Store, accountId: string): Promise<{ status: string; settings: ScanSettings } | null> {
   const a = await store.db.selectFrom('accounts').select(['status', 'scan_settings']).where('id', '=', accountId).executeTakeFirst();
@@ -111,23 +114,24 @@ async function collectResource(ctx: EngineContext, r: ResourceRow, target: Targe
       const cfg = (target?.config ?? {}) as RegistryConfig;
       const kind = settings.mode === 'basic' ? 'os' : 'all';
       const ref = r.ref ?? `${r.name}@${r.digest}`;
-      const fs = await openTarget(ref, 'image', {
+      const fs = await openTarget(ref, 'registry', {
         filter: await filterFor(kind),
         registry: {
           ...(cfg.username ? { credentials: { username: cfg.username, password: cfg.password ?? '' } } : {}),
           ...(cfg.url && registryPlainHttp(cfg.url) ? { plainHttp: true } : {}),
         },
+        policy: ctx.policy,
       });
       try { return await collectFrom(fs, kind, ctx.log); } finally { await fs.close(); }
     }
     case 'rootfs': {
       const cfg = target?.config as RootfsConfig | undefined;
-      const fs = await openTarget(cfg?.path ?? r.ref ?? r.name, 'rootfs', { filter: await filterFor('all') });
+      const fs = await openTarget(cfg?.path ?? r.ref ?? r.name, 'rootfs', { filter: await filterFor('all'), policy: ctx.policy });
       try { return await collectFrom(fs, 'all', ctx.log); } finally { await fs.close(); }
     }
     case 'repository': {
       const url = String(attrs.url ?? r.ref ?? r.name);
-      const fs = await openTarget(url, 'git', { rev: r.digest ?? String(attrs.branch ?? 'HEAD') });
+      const fs = await openTarget(url, 'git', { rev: r.digest ?? String(attrs.branch ?? 'HEAD'), policy: ctx.policy });
       try { return await collectFrom(fs, 'all', ctx.log); } finally { await fs.close(); }
     }
     case 'function': {
@@ -164,7 +168,7 @@ async function collectResource(ctx: EngineContext, r: ResourceRow, target: Targe
       const snap = await openSshHost({
         host: cfg.address!, port: cfg.port, username: cfg.username!, privateKey: cfg.privateKey, passphrase: cfg.passphrase,
         password: cfg.password, hostKeyFingerprint: cfg.hostKeyFingerprint,
-      });
+      }, { policy: ctx.policy });
       try {
         const c = await collectFrom(snap.fs, 'all', ctx.log);
         c.target = { ...c.target, kind: 'host', ref: r.name };

@@ -4,18 +4,15 @@
  * schedule, agent reports) and root filesystems. Each turns "something changed" into a resource
  * update plus a scan job.
  */
-import { execFile } from 'node:child_process';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { registerResource, resourceIdOf, type ResourceInput } from '../findings/index.ts';
 import { VigilError } from '../model/errors.ts';
+import type { TargetPolicy } from '../policy/index.ts';
 import type { Store } from '../store/index.ts';
 import { mergeAttributes, type EngineContext } from './scan.ts';
 import { createTarget, getTargetByName, type RepositoryConfig, type Target } from './targets.ts';
-
-const run = promisify(execFile);
 
 /** The resource a target keeps (hosts, repositories, functions, root filesystems: one each). */
 export function resourceOfTarget(target: Target): ResourceInput & { id: string } {
@@ -40,19 +37,13 @@ export async function ensureTargetResource(ctx: EngineContext, target: Target, e
 // ─── code repositories ──────────────────────────────────────────────────────────────────────────
 
 /**
- * The branch's head commit (`git ls-remote`).
- * @throws VigilError VIGIL_NETWORK rule "unreachable" when git cannot reach it; "branch-not-found"
+ * The branch's head commit (`git ls-remote`), through the target policy (src/sources/git).
+ * @throws VigilError VIGIL_NETWORK rule "unreachable" when git cannot reach it; "branch-not-found";
+ *   VIGIL_FORBIDDEN rule "not-allowed"
  */
-export async function remoteHead(url: string, branch: string): Promise<string> {
-  let out: string;
-  try {
-    ({ stdout: out } = await run('git', ['ls-remote', '--', url, `refs/heads/${branch}`], { timeout: 60_000, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }));
-  } catch (err) {
-    throw new VigilError('VIGIL_NETWORK', `git ls-remote ${url}: ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split('\n').pop()}`, { input: url, rule: 'unreachable' });
-  }
-  const m = /^([0-9a-f]{40,64})\s/m.exec(out);
-  if (!m) throw new VigilError('VIGIL_NOT_FOUND', `${url}: no branch ${branch}`, { input: `${url}#${branch}`, rule: 'branch-not-found' });
-  return m[1];
+export async function remoteHead(url: string, branch: string, policy: TargetPolicy): Promise<string> {
+  const { gitRemoteHead } = await import('../sources/index.ts');
+  return gitRemoteHead(url, branch, { policy });
 }
 
 /** Points the repository's resource at a commit; true when it changed (scan it). */

@@ -6,7 +6,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { VigilError } from '../model/errors.ts';
+import type { TargetPolicy } from '../policy/index.ts';
 import type { Store } from '../store/index.ts';
+import { checkTargetAccess } from './access.ts';
 import type { Selectable } from 'kysely';
 import type { Database } from '../store/index.ts';
 
@@ -161,14 +163,18 @@ export interface CreateTargetInput {
   name?: string;
   config: unknown;
   id?: string;
+  /** a tenant's target (registered through the API): its paths and hosts are checked against the operator's policy first */
+  policy?: TargetPolicy;
 }
 
 /**
  * Registers a target; its first poll is due at once.
- * @throws VigilError VIGIL_INVALID_INPUT (config), VIGIL_CONFLICT (same kind and name in the account)
+ * @throws VigilError VIGIL_INVALID_INPUT (config), VIGIL_FORBIDDEN (the policy refuses its path or host),
+ *   VIGIL_CONFLICT (same kind and name in the account)
  */
 export async function createTarget(store: Store, input: CreateTargetInput, now: Date): Promise<Target> {
   const config = parseConfig(input.kind, input.config);
+  if (input.policy) await checkTargetAccess(input.policy, input.kind, config);
   const name = targetNameOf(input.kind, config, input.name);
   if (!name) throw new VigilError('VIGIL_INVALID_INPUT', `${input.kind}: a name is required`, { input: 'name', rule: 'required' });
   const at = now.toISOString();

@@ -159,6 +159,11 @@ export class TargetPolicy {
     return new TargetPolicy(spec, paths, networks, opts.resolver);
   }
 
+  /** The tenants' policy without any --allow-path or --allow-network: no local path, public addresses only. */
+  static tenantDefault(opts: { resolver?: Resolver } = {}): TargetPolicy {
+    return new TargetPolicy({ mode: 'tenant', allowPaths: [], allowNetworks: [] }, [], [], opts.resolver);
+  }
+
   /** Rebuilds a policy from {@link TargetPolicy.toSpec} (in a worker thread or child process). */
   static async fromSpec(spec: PolicySpec): Promise<TargetPolicy> {
     return spec.mode === 'operator' ? TargetPolicy.operator() : TargetPolicy.forTenants(spec);

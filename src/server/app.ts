@@ -10,6 +10,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from '../log.ts';
 import { VigilError } from '../model/errors.ts';
+import type { TargetPolicy } from '../policy/index.ts';
 import type { Store } from '../store/index.ts';
 import { ACCESS_LEVELS, authHook, type Access } from './auth.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
@@ -71,7 +72,7 @@ export function checkRouteAccess(methods: string[], url: string, access: unknown
  * @throws VigilError (VIGIL_CONFIG) when a route lacks `config.access`, or lets a read-only key
  *   reach a method other than GET
  */
-export async function buildServer({ store, log, config = {}, engine }: { store: Store; log: Logger; config?: ServerConfig; engine?: Engine }): Promise<VigilServer> {
+export async function buildServer({ store, log, config = {}, engine, policy }: { store: Store; log: Logger; config?: ServerConfig; engine?: Engine; policy?: TargetPolicy }): Promise<VigilServer> {
   const app = Fastify({
     loggerInstance: log,
     bodyLimit: config.bodyLimit ?? 1024 * 1024,
@@ -128,7 +129,8 @@ export async function buildServer({ store, log, config = {}, engine }: { store: 
   if (!engine) {
     const queue = await openQueue(store, { log });
     own = { queue };
-    engine = new Engine({ store, queue, log });
+    // registration checks targets against the operator's policy (default: no local path, public addresses only)
+    engine = new Engine({ store, queue, log, ...(policy ? { policy } : {}) });
     app.addHook('onClose', async () => { await own?.queue.stop(); });
   }
   await app.register(engineRoutes, { store, engine });

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { VigilError } from '../model/errors.ts';
+import type { TargetPolicy } from '../policy/index.ts';
 import { openDir } from './dir/index.ts';
 import { openDockerArchive, indexTar } from './docker-archive/index.ts';
 import { detectCompression, openImage, type ImageSource, type LayerInput, type OpenImageOptions } from './image/index.ts';
@@ -35,7 +36,13 @@ export async function openGit(ref: string, opts?: GitOptions): Promise<ScanFS> {
   return (await import('./git/index.ts')).openGit(ref, opts);
 }
 
-export type TargetKind = 'auto' | 'dir' | 'rootfs' | 'oci-dir' | 'docker-archive' | 'zip' | 'git' | 'image';
+/** The commit a branch of a repository points at, through the policy (see git/index.ts). */
+export async function gitRemoteHead(ref: string, branch: string, opts?: { policy?: TargetPolicy; timeoutMs?: number }): Promise<string> {
+  return (await import('./git/index.ts')).gitRemoteHead(ref, branch, opts);
+}
+
+/** `registry`: an image in a registry only, never a local file of the same name (what tenants' image targets use). */
+export type TargetKind = 'auto' | 'dir' | 'rootfs' | 'oci-dir' | 'docker-archive' | 'zip' | 'git' | 'image' | 'registry';
 
 export interface OpenTargetOptions extends OpenImageOptions {
   /** image tag inside an OCI layout or docker archive (also accepted as "<path>:<tag>") */
@@ -48,6 +55,12 @@ export interface OpenTargetOptions extends OpenImageOptions {
   zipLayers?: string[];
   /** registry options, passed through to openRegistryImage */
   registry?: Record<string, unknown>;
+  /**
+   * The target policy (default: the operator's, which allows everything): local paths of `dir`,
+   * `rootfs` and `git` are checked (and opened by their real path), and every connection of `git`
+   * and `registry`/`image` goes through it. The engine passes the tenants' policy.
+   */
+  policy?: TargetPolicy;
 }
 
 async function head(path: string, n: number): Promise<Buffer> {
@@ -85,13 +98,15 @@ async function splitTag(ref: string): Promise<{ path: string; tag?: string }> {
 export async function openTarget(ref: string, kind: TargetKind, opts: OpenTargetOptions = {}): Promise<ScanFS> {
   switch (kind) {
     case 'dir':
-      return openDir(ref, { limits: opts.limits });
+      return openDir(opts.policy ? await opts.policy.checkPath(ref) : ref, { limits: opts.limits });
     case 'rootfs':
-      return openDir(ref, { rootfs: true, limits: opts.limits });
+      return openDir(opts.policy ? await opts.policy.checkPath(ref) : ref, { rootfs: true, limits: opts.limits });
     case 'zip':
       return openZip(ref, { layers: opts.zipLayers, limits: opts.limits });
     case 'git':
-      return openGit(ref, { rev: opts.rev, limits: opts.limits, scratchParent: opts.scratchParent });
+      return openGit(ref, { rev: opts.rev, limits: opts.limits, scratchParent: opts.scratchParent, policy: opts.policy });
+    case 'registry':
+      return openFromRegistry(ref, opts);
     case 'oci-dir': {
       const { path, tag } = await splitTag(ref);
       return openOciLayout(path, { ...opts, tag: opts.tag ?? tag });
@@ -102,6 +117,11 @@ export async function openTarget(ref: string, kind: TargetKind, opts: OpenTarget
     }
     case 'image':
     case 'auto':
+      // tenants name remote things: no guessing from the server's own files
+      if (opts.policy && !opts.policy.unrestricted) {
+        if (kind === 'auto' && looksLikeGitUrl(ref)) return openGit(ref, { rev: opts.rev, limits: opts.limits, scratchParent: opts.scratchParent, policy: opts.policy });
+        return openFromRegistry(ref, opts);
+      }
       break;
     default:
       throw new VigilError('VIGIL_INVALID_INPUT', `unknown target kind ${JSON.stringify(kind)}`, { input: String(kind), rule: 'target-kind' });
@@ -136,7 +156,7 @@ export async function openTarget(ref: string, kind: TargetKind, opts: OpenTarget
     }
     throw new VigilError('VIGIL_INVALID_INPUT', `${path}: not a directory, zip, tar or image archive`, { input: ref, rule: 'target-kind' });
   }
-  if (kind === 'auto' && looksLikeGitUrl(ref)) return openGit(ref, { rev: opts.rev, limits: opts.limits, scratchParent: opts.scratchParent });
+  if (kind === 'auto' && looksLikeGitUrl(ref)) return openGit(ref, { rev: opts.rev, limits: opts.limits, scratchParent: opts.scratchParent, policy: opts.policy });
   if (kind === 'auto' && (ref.startsWith('/') || ref.startsWith('.'))) {
     throw new VigilError('VIGIL_NOT_FOUND', `${ref}: no such file or directory`, { input: ref, rule: 'not-found' });
   }
@@ -156,7 +176,7 @@ interface RegistryImageLike {
 /** Pulls through src/sources/registry/ (openRegistryImage), streaming its layers into image/. */
 async function openFromRegistry(ref: string, opts: OpenTargetOptions): Promise<ScanFS> {
   const { openRegistryImage } = await import('./registry/index.ts');
-  const img = (await openRegistryImage(ref, { ...opts.registry, ...(opts.platform ? { platform: opts.platform } : {}) })) as unknown as RegistryImageLike;
+  const img = (await openRegistryImage(ref, { ...opts.registry, ...(opts.policy ? { policy: opts.policy } : {}), ...(opts.platform ? { platform: opts.platform } : {}) })) as unknown as RegistryImageLike;
   const p = img.platform;
   const platform = typeof p === 'string' ? p : p ? `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}` : undefined;
   const src: ImageSource = {

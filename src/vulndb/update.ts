@@ -17,6 +17,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { VigilError } from '../model/index.ts';
+import { TargetPolicy, type FetchLike } from '../policy/index.ts';
 import type { Store } from '../store/index.ts';
 import { importInputs, type ImportProgress, type ImportReport } from './import.ts';
 
@@ -44,7 +45,8 @@ interface Common {
   log: Logger;
   home: string;
   progress?: ImportProgress;
-  fetch?: typeof globalThis.fetch;
+  /** how requests are made (default the operator's policy: db update's URLs are the operator's, never a tenant's) */
+  fetch?: FetchLike;
 }
 
 async function stageDir(home: string): Promise<string> {
@@ -68,7 +70,7 @@ async function download(res: Response, file: string, url: string): Promise<void>
   await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), limit, createWriteStream(file));
 }
 
-async function get(fetchFn: typeof globalThis.fetch, url: string, headers: Record<string, string> = {}): Promise<Response> {
+async function get(fetchFn: FetchLike, url: string, headers: Record<string, string> = {}): Promise<Response> {
   let res: Response;
   try {
     res = await fetchFn(url, { headers, redirect: 'follow' });
@@ -83,7 +85,7 @@ async function get(fetchFn: typeof globalThis.fetch, url: string, headers: Recor
 
 /** Imports local paths and http(s) URLs (downloaded to the home directory first, then removed). */
 export async function importSources(inputs: string[], opts: Common): Promise<ImportReport> {
-  const fetchFn = opts.fetch ?? globalThis.fetch;
+  const fetchFn = opts.fetch ?? TargetPolicy.operator().fetch;
   const urls = inputs.filter((i) => /^https?:\/\//i.test(i));
   if (urls.length === 0) return importInputs(inputs, opts);
   const stage = await stageDir(opts.home);
@@ -139,7 +141,7 @@ export function parseModifiedIds(text: string): { modified: string; id: string }
 }
 
 export async function updateDatabase(opts: UpdateOptions): Promise<UpdateReport> {
-  const fetchFn = opts.fetch ?? globalThis.fetch;
+  const fetchFn = opts.fetch ?? TargetPolicy.operator().fetch;
   const base = (opts.osvBaseUrl ?? DEFAULT_OSV_BASE_URL).replace(/\/+$/, '');
   const ecosystems = opts.ecosystems ?? DEFAULT_OSV_ECOSYSTEMS;
   const { db } = opts.store;

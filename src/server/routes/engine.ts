@@ -102,7 +102,8 @@ export const engineRoutes: FastifyPluginAsyncZod<{ store: Store; engine: Engine 
       const p = principalOf(request);
       const accountId = request.body.accountId ?? p.account.id;
       if (accountId !== p.account.id) await visibleAccount(store.db, p, accountId);
-      const t = await createTarget(store, { accountId, kind, name: request.body.name, config: request.body.config }, engine.ctx.now());
+      // the operator's policy first: a tenant's target may not point at the server's own files or networks
+      const t = await createTarget(store, { accountId, kind, name: request.body.name, config: request.body.config, policy: engine.policy }, engine.ctx.now());
       await engine.enqueuePoll(t.id);
       const secrets: Record<string, string> = {};
       const endpoints: Record<string, string> = {};

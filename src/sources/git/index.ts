@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { VigilError } from '../../model/index.ts';
+import { gitAccess, TargetPolicy, tenantGitEnv, type GitAccess, type GitRemote } from '../../policy/index.ts';
 import type { ScanFS, SourceLimits } from '../types.ts';
 import { openDir } from '../dir/index.ts';
 import { Scratch } from '../vfs/index.ts';
@@ -20,6 +21,13 @@ export interface GitOptions {
   scratchParent?: string;
   /** clone only the last commit of the ref (not possible for a commit id); default false */
   shallow?: boolean;
+  /**
+   * The target policy (default: the operator's). For tenants: local paths only under an allowed
+   * directory, the remote's host resolved once, checked, and git pinned to that address (see
+   * src/policy/git.ts), no user or system git config, and one "unreachable" for every failure to
+   * reach a remote.
+   */
+  policy?: TargetPolicy;
 }
 
 export type GitLocation = { kind: 'local'; path: string } | { kind: 'remote'; url: string };
@@ -61,11 +69,37 @@ export function classifyGitRef(ref: string): GitLocation {
   return { kind: 'local', path: resolve(ref) };
 }
 
+/**
+ * The host git connects to for a remote reference (https://, ssh://, scp-like user@host:path).
+ * @throws VigilError VIGIL_INVALID_INPUT (rule "git-transport") for anything else
+ */
+export function gitRemoteOf(url: string): GitRemote {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url);
+  if (m) {
+    const u = new URL(url);
+    const transport = m[1].toLowerCase();
+    if (transport !== 'https' && transport !== 'ssh') throw new VigilError('VIGIL_INVALID_INPUT', `${JSON.stringify(url)}: transport ${transport}:// is not allowed`, { input: url, rule: 'git-transport' });
+    return { transport, host: u.hostname.replace(/^\[|\]$/g, ''), ...(u.port ? { port: Number(u.port) } : {}) };
+  }
+  const scp = /^(?:[A-Za-z0-9._-]+@)?([A-Za-z0-9.-]+):(?!\/\/)/.exec(url);
+  if (!scp) throw new VigilError('VIGIL_INVALID_INPUT', `${JSON.stringify(url)}: not a remote repository`, { input: url, rule: 'git-transport' });
+  return { transport: 'ssh', host: scp[1] };
+}
+
 interface RunResult {
   stdout: string;
 }
 
-function git(args: string[], opts: { cwd?: string; allowFile: boolean }): Promise<RunResult> {
+interface RunOptions {
+  cwd?: string;
+  allowFile: boolean;
+  /** pins and environment from the policy (tenants) */
+  access?: GitAccess;
+  /** kill git after this long */
+  timeoutMs?: number;
+}
+
+function git(args: string[], opts: RunOptions): Promise<RunResult> {
   const config = [
     '-c', 'core.hooksPath=/dev/null',
     '-c', 'protocol.allow=never',
@@ -77,22 +111,59 @@ function git(args: string[], opts: { cwd?: string; allowFile: boolean }): Promis
     '-c', 'submodule.recurse=false',
     '-c', 'filter.lfs.smudge=', '-c', 'filter.lfs.process=', '-c', 'filter.lfs.required=false',
   ];
+  const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', GIT_CONFIG_NOSYSTEM: '1', GIT_PROTOCOL_FROM_USER: '0', GIT_LFS_SKIP_SMUDGE: '1', ...opts.access?.env };
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('git', [...config, ...args], {
-      cwd: opts.cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', GIT_CONFIG_NOSYSTEM: '1', GIT_PROTOCOL_FROM_USER: '0', GIT_LFS_SKIP_SMUDGE: '1' },
-    });
+    // the only git process Vigil starts; opts.access carries the policy's pins (src/policy/git.ts)
+    const child = spawn('git', [...config, ...(opts.access?.config ?? []), ...args], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
+    const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', (e) => reject(new VigilError('VIGIL_CONFIG', `git could not be run: ${e.message}`, { rule: 'git', cause: e })));
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
       if (code === 0) resolvePromise({ stdout: out });
-      else reject(new VigilError('VIGIL_INVALID_INPUT', `git ${args[0]} failed (${code}): ${err.trim().split('\n').slice(-3).join(' ')}`, { input: args.join(' '), rule: 'git' }));
+      else reject(new VigilError('VIGIL_INVALID_INPUT', `git ${args[0]} failed (${signal ?? code}): ${err.trim().split('\n').slice(-3).join(' ')}`, { input: args.join(' '), rule: 'git' }));
     });
   });
+}
+
+/** How git may reach a reference under a policy: the local path to use, or the remote's pins. */
+async function accessFor(policy: TargetPolicy, ref: string, loc: GitLocation): Promise<{ src: string; access?: GitAccess }> {
+  if (loc.kind === 'local') {
+    const path = await policy.checkPath(loc.path, ref);
+    return { src: path, access: policy.unrestricted ? undefined : { config: [], env: tenantGitEnv(['file']) } };
+  }
+  return { src: loc.url, access: await gitAccess(policy, gitRemoteOf(loc.url), ref) };
+}
+
+/** A failed clone or ls-remote: tenants get one "unreachable" for a remote (git's words go to the cause, for the log). */
+function remoteFailure(policy: TargetPolicy, ref: string, loc: GitLocation, e: unknown): unknown {
+  if (loc.kind === 'remote' && !policy.unrestricted && e instanceof VigilError && e.rule === 'git') return policy.unreachable(ref, e);
+  return e;
+}
+
+/**
+ * The commit a branch of a repository points at (`git ls-remote`), through the policy.
+ * @throws VigilError VIGIL_NETWORK rule "unreachable"; VIGIL_NOT_FOUND rule "branch-not-found";
+ *   VIGIL_FORBIDDEN rule "not-allowed"; VIGIL_INVALID_INPUT rule "git-transport"
+ */
+export async function gitRemoteHead(ref: string, branch: string, opts: { policy?: TargetPolicy; timeoutMs?: number } = {}): Promise<string> {
+  const policy = opts.policy ?? TargetPolicy.operator();
+  const loc = classifyGitRef(ref);
+  const { src, access } = await accessFor(policy, ref, loc);
+  let out: string;
+  try {
+    ({ stdout: out } = await git(['ls-remote', '--', src, `refs/heads/${branch}`], { allowFile: loc.kind === 'local', access, timeoutMs: opts.timeoutMs ?? 60_000 }));
+  } catch (e) {
+    const mapped = remoteFailure(policy, ref, loc, e);
+    if (mapped !== e) throw mapped;
+    throw new VigilError('VIGIL_NETWORK', `git ls-remote ${ref}: ${(e as Error).message}`, { input: ref, rule: 'unreachable', cause: e });
+  }
+  const m = /^([0-9a-f]{40,64})\s/m.exec(out);
+  if (!m) throw new VigilError('VIGIL_NOT_FOUND', `${ref}: no branch ${branch}`, { input: `${ref}#${branch}`, rule: 'branch-not-found' });
+  return m[1];
 }
 
 /**
@@ -104,28 +175,33 @@ export async function openGit(ref: string, opts: GitOptions = {}): Promise<ScanF
   if (opts.rev !== undefined && (opts.rev === '' || opts.rev.startsWith('-') || /[\0\s]/.test(opts.rev))) {
     throw new VigilError('VIGIL_INVALID_INPUT', `${JSON.stringify(opts.rev)}: not a git revision`, { input: opts.rev, rule: 'git-rev' });
   }
+  const policy = opts.policy ?? TargetPolicy.operator();
+  const { src, access } = await accessFor(policy, ref, loc);
   if (loc.kind === 'local') {
-    const s = await stat(loc.path).catch(() => null);
+    const s = await stat(src).catch(() => null);
     if (!s?.isDirectory()) throw new VigilError('VIGIL_NOT_FOUND', `${loc.path}: no such repository`, { input: ref, rule: 'not-found' });
   }
   const allowFile = loc.kind === 'local';
+  // the steps after the clone touch only the scratch dir; tenants still get no user config there
+  const local: GitAccess | undefined = access ? { config: [], env: tenantGitEnv([]) } : undefined;
   const scratch = new Scratch(opts.scratchParent);
   try {
     const base = await scratch.path();
     const bare = join(base, 'repo.git');
     const tree = join(base, 'tree');
-    const src = loc.kind === 'local' ? loc.path : loc.url;
     const cloneArgs = ['clone', '--bare', '--quiet'];
     // --no-local: copy objects through the pack protocol rather than hardlinking a local repo's files
     if (loc.kind === 'local') cloneArgs.push('--no-local');
     if (opts.shallow && opts.rev && !/^[0-9a-f]{7,64}$/.test(opts.rev)) cloneArgs.push('--depth', '1', '--branch', opts.rev);
-    await git([...cloneArgs, '--', src, bare], { allowFile });
+    await git([...cloneArgs, '--', src, bare], { allowFile, access }).catch((e: unknown) => {
+      throw remoteFailure(policy, ref, loc, e);
+    });
     const rev = opts.rev ?? 'HEAD';
-    const commit = (await git(['--git-dir', bare, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { allowFile }).catch(() => {
+    const commit = (await git(['--git-dir', bare, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { allowFile, access: local }).catch(() => {
       throw new VigilError('VIGIL_NOT_FOUND', `${ref}: no revision ${JSON.stringify(rev)}`, { input: rev, rule: 'git-rev' });
     })).stdout.trim();
     await mkdir(tree);
-    await git(['--git-dir', bare, '--work-tree', tree, 'checkout', '--quiet', '--force', commit, '--', '.'], { allowFile });
+    await git(['--git-dir', bare, '--work-tree', tree, 'checkout', '--quiet', '--force', commit, '--', '.'], { allowFile, access: local });
     return await openDir(tree, {
       kind: 'git',
       ref: opts.rev ? `${ref}@${opts.rev}` : ref,

@@ -6,6 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { VigilError } from '../../model/index.ts';
+import { NOT_ALLOWED, TargetPolicy, type FetchLike } from '../../policy/index.ts';
 import { credentialsFromDockerConfig, parseChallenges, TokenCache, type BasicCredentials, type DockerConfig } from './auth.ts';
 import { digestMismatch, digestOf, DigestVerifier, MANIFEST_ACCEPT, splitDigest } from './media.ts';
 import { registryHost } from './reference.ts';
@@ -29,8 +30,13 @@ export interface RegistryOptions {
   userAgent?: string;
   /** a token cache to share between clients (default: one per client) */
   tokenCache?: TokenCache;
-  /** for tests and proxies */
-  fetch?: typeof fetch;
+  /**
+   * The target policy every request (token realms and blob redirects included) goes through
+   * (default: the operator's, which allows everything). The engine passes the tenants' policy.
+   */
+  policy?: TargetPolicy;
+  /** for tests: replaces the policy's fetch */
+  fetch?: FetchLike;
 }
 
 interface RequestSpec {
@@ -64,6 +70,8 @@ function isLoopback(host: string): boolean {
 }
 
 function errorText(e: unknown): string {
+  // the policy's own error wraps what the socket said
+  if (e instanceof VigilError && e.cause) e = e.cause;
   const err = e as Error & { cause?: { code?: string; message?: string } };
   const cause = err.cause?.code ?? err.cause?.message;
   return cause ? `${err.message} (${cause})` : String(err.message ?? e);
@@ -76,7 +84,8 @@ export class RegistryClient {
   private scheme: 'https' | 'http' | undefined;
   private readonly credentials?: BasicCredentials;
   private readonly tokens: TokenCache;
-  private readonly fetchImpl: typeof fetch;
+  private readonly fetchImpl: FetchLike;
+  private readonly policy: TargetPolicy;
   readonly timeoutMs: number;
   readonly maxManifestBytes: number;
   readonly maxConfigBytes: number;
@@ -94,7 +103,8 @@ export class RegistryClient {
     this.host = registryHost(registry);
     this.credentials = opts.credentials ?? (opts.dockerConfig ? credentialsFromDockerConfig(opts.dockerConfig, registry) : undefined);
     this.tokens = opts.tokenCache ?? new TokenCache();
-    this.fetchImpl = opts.fetch ?? fetch;
+    this.policy = opts.policy ?? TargetPolicy.operator();
+    this.fetchImpl = opts.fetch ?? this.policy.fetch;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.maxManifestBytes = opts.maxManifestBytes ?? 4 * 1024 * 1024;
     this.maxConfigBytes = opts.maxConfigBytes ?? 16 * 1024 * 1024;
@@ -127,6 +137,13 @@ export class RegistryClient {
         res = await this.fetchImpl(current, { method: spec.method, headers: hdrs, redirect: 'manual', signal: controller.signal });
       } catch (e) {
         clearTimeout(timer);
+        if (e instanceof VigilError && e.rule === NOT_ALLOWED) {
+          throw this.fail(spec.subject, NOT_ALLOWED, `${current.origin} for ${spec.what}: ${e.message.replace(/^.*?: not allowed: /, '')}`, 'VIGIL_FORBIDDEN', e);
+        }
+        if (!this.policy.unrestricted) {
+          // tenants: one message for refused, reset, timed out, no such host, not TLS, … (no port scanning)
+          throw Object.assign(this.fail(spec.subject, 'unreachable', `cannot reach ${current.origin} for ${spec.what}`, 'VIGIL_NETWORK', e), { connectFailed: true });
+        }
         if (controller.signal.aborted) {
           throw this.fail(spec.subject, 'timeout', `no response from ${current.origin} within ${this.timeoutMs} ms for ${spec.what}`, 'VIGIL_NETWORK', e);
         }

@@ -3,6 +3,7 @@
  * pagination, stalls, a lying Docker-Content-Digest, unsupported media types, and the bearer
  * flow's scope taken from the challenge. A small fake registry in node plays the server.
  */
+import type { FetchLike } from '../../policy/index.ts';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -206,7 +207,7 @@ describe('registry client against a fake registry', () => {
         return new Response(null, { status: 307, headers: { location: 'http://storage.example/blob' } });
       }
       throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
-    }) as typeof fetch;
+    }) as FetchLike;
     const client = new RegistryClient('registry.example', { fetch: fakeFetch });
     await assert.rejects(client.headManifest('r', 'latest', 'image registry.example/r:latest'), rule('network'));
     assert.deepEqual(seen, ['https://registry.example/v2/r/manifests/latest'], 'no http fallback');

@@ -10,6 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Client, ClientChannel, ConnectConfig, SFTPWrapper, Stats } from 'ssh2';
 import { VigilError } from '../../model/index.ts';
+import { TargetPolicy } from '../../policy/index.ts';
 import { TarError, TarReader, type ChunkSource } from '../image/tar.ts';
 import { DEFAULT_SOURCE_LIMITS, type ScanFS, type SourceLimits } from '../types.ts';
 import { ErrorLog, Tree, TreeFS, normalizeEntryName, type TreeNode } from '../vfs/index.ts';
@@ -58,6 +59,12 @@ export interface SshOptions {
   limits?: Partial<SshLimits>;
   /** "auto" (default): tar over exec, SFTP when the host has no tar or no shell; "sftp": SFTP only */
   method?: 'auto' | 'sftp';
+  /**
+   * The target policy the connection goes through: the host is resolved once, checked, and the
+   * socket opened to that address (default: the operator's, which allows everything). Tenants get
+   * one "unreachable" for every failure before the SSH handshake completes.
+   */
+  policy?: TargetPolicy;
 }
 
 export interface SshHostSnapshot {
@@ -110,7 +117,7 @@ export async function openSshHost(target: SshTarget, opts: SshOptions = {}): Pro
   validateTarget(target);
   const ref = refOf(target);
   const started = performance.now();
-  const { conn, fingerprint, keyType } = await connect(target, ref);
+  const { conn, fingerprint, keyType } = await connect(target, ref, opts.policy ?? TargetPolicy.operator());
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
@@ -149,17 +156,21 @@ function validateTarget(t: SshTarget): void {
   }
 }
 
-async function connect(target: SshTarget, ref: string): Promise<{ conn: Client; fingerprint: string; keyType: string }> {
+async function connect(target: SshTarget, ref: string, policy: TargetPolicy): Promise<{ conn: Client; fingerprint: string; keyType: string }> {
+  const readyTimeout = target.readyTimeoutMs ?? 20_000;
+  const started = Date.now();
+  // the socket comes from the policy (resolved once, checked, connected to that address); ssh2 never resolves or connects itself
+  const sock = await policy.connect(target.host, target.port ?? 22, { timeoutMs: readyTimeout, subject: ref });
   const ssh2 = (await import('ssh2')).default;
   const conn: Client = new ssh2.Client();
   const expected = target.hostKeyFingerprint?.trim().replace(/=$/, '');
-  const readyTimeout = target.readyTimeoutMs ?? 20_000;
   let seen: { fingerprint: string; keyType: string } | undefined;
   const config: ConnectConfig = {
+    sock,
     host: target.host,
     port: target.port ?? 22,
     username: target.username,
-    readyTimeout,
+    readyTimeout: Math.max(1, readyTimeout - (Date.now() - started)),
     hostVerifier: (key: Buffer) => {
       seen = { fingerprint: fingerprintOf(key), keyType: keyTypeOf(key) };
       return expected === undefined || seen.fingerprint === expected;
@@ -192,6 +203,9 @@ async function connect(target: SshTarget, ref: string): Promise<{ conn: Client; 
         fail(new VigilError('VIGIL_NETWORK', `${ref}: host key ${seen.fingerprint} (${seen.keyType}) is not the expected ${expected}; refusing to connect`, { input: ref, rule: 'host-key-mismatch', cause: err }));
       } else if (err.level === 'client-authentication') {
         fail(new VigilError('VIGIL_UNAUTHORIZED', `${ref}: authentication failed (${err.message})`, { input: ref, rule: 'auth-failed', cause: err }));
+      } else if (!policy.unrestricted) {
+        // tenants: no SSH server answering properly looks the same whatever the port did
+        fail(policy.unreachable(ref, err));
       } else if (err.level === 'client-timeout') {
         fail(new VigilError('VIGIL_NETWORK', `${ref}: unreachable: no SSH handshake within ${readyTimeout} ms`, { input: ref, rule: 'unreachable', cause: err }));
       } else if (err.level === 'client-socket' || err.level === 'client-dns' || err.code) {
@@ -200,7 +214,7 @@ async function connect(target: SshTarget, ref: string): Promise<{ conn: Client; 
         fail(new VigilError('VIGIL_NETWORK', `${ref}: SSH handshake failed: ${err.message}`, { input: ref, rule: 'handshake-failed', cause: err }));
       }
     };
-    const onClose = () => fail(new VigilError('VIGIL_NETWORK', `${ref}: the host closed the connection before authentication finished`, { input: ref, rule: 'unreachable' }));
+    const onClose = () => fail(policy.unrestricted ? new VigilError('VIGIL_NETWORK', `${ref}: the host closed the connection before authentication finished`, { input: ref, rule: 'unreachable' }) : policy.unreachable(ref, new Error('closed before authentication')));
     conn.on('ready', onReady);
     conn.on('error', onError);
     conn.on('close', onClose);
