@@ -138,7 +138,8 @@ export class RegistryClient {
       } catch (e) {
         clearTimeout(timer);
         if (e instanceof VigilError && e.rule === NOT_ALLOWED) {
-          throw this.fail(spec.subject, NOT_ALLOWED, `${current.origin} for ${spec.what}: ${e.message.replace(/^.*?: not allowed: /, '')}`, 'VIGIL_FORBIDDEN', e);
+          const why = e.message.replace(/^.*?: not allowed: /, '');
+          throw new VigilError('VIGIL_FORBIDDEN', `${spec.subject}: not allowed: ${current.origin} for ${spec.what}: ${why}`, { input: spec.subject, rule: NOT_ALLOWED, cause: e });
         }
         if (!this.policy.unrestricted) {
           // tenants: one message for refused, reset, timed out, no such host, not TLS, … (no port scanning)

@@ -160,8 +160,13 @@ async function connect(target: SshTarget, ref: string, policy: TargetPolicy): Pr
   const readyTimeout = target.readyTimeoutMs ?? 20_000;
   const started = Date.now();
   // the socket comes from the policy (resolved once, checked, connected to that address); ssh2 never resolves or connects itself
-  const sock = await policy.connect(target.host, target.port ?? 22, { timeoutMs: readyTimeout, subject: ref });
   const ssh2 = (await import('ssh2')).default;
+  const sock = await policy.connect(target.host, target.port ?? 22, { timeoutMs: readyTimeout, subject: ref });
+  // a host that hung up at once: ssh2 would wait for events that already happened
+  if (sock.destroyed || sock.readyState !== 'open') {
+    sock.destroy();
+    throw policy.unrestricted ? new VigilError('VIGIL_NETWORK', `${ref}: the host closed the connection before authentication finished`, { input: ref, rule: 'unreachable' }) : policy.unreachable(ref, new Error('closed at once'));
+  }
   const conn: Client = new ssh2.Client();
   const expected = target.hostKeyFingerprint?.trim().replace(/=$/, '');
   let seen: { fingerprint: string; keyType: string } | undefined;
