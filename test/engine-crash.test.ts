@@ -137,7 +137,7 @@ for (const [dialect, open] of dialects) {
     async function start(pause?: PausePoint): Promise<ServerProcess> {
       await rm(pauseFile(), { force: true });
       server = await startServer({
-        home, db: ts.url, args: ['--listen', `127.0.0.1:${port}`, '--tick', '1', '--job-lease', String(LEASE_SECONDS)],
+        home, db: ts.url, args: ['--listen', `127.0.0.1:${port}`, '--tick', '1', '--job-lease', String(LEASE_SECONDS), '--allow-network', '127.0.0.0/8'],
         env: { VIGIL_TEST_PAUSE_AT: pause ?? '', VIGIL_TEST_PAUSE_FILE: pause ? pauseFile() : '' },
         ...(adminKey ? { key: adminKey } : {}),
       });

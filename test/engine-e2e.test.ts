@@ -61,7 +61,8 @@ for (const [dialect, open] of dialects) {
       regDir = await mkdtemp(join(tmpdir(), 'vigil-e2e-reg-'));
       await vigilCli(home, ts.url, ['db', 'import', join(VULNDATA, 'PyPI', 'all.zip'), join(VULNDATA, 'native', 'nodejs-security-wg', 'all.zip')]);
       // scale-out on PostgreSQL: the API alone, and two `vigil worker` processes sharing its queue
-      server = await startServer({ home, db: ts.url, args: dialect === 'postgres' ? ['--no-engine'] : ['--tick', '1'] });
+      // the test registry listens on loopback: the operator allows it (registration and every scan check it)
+      server = await startServer({ home, db: ts.url, args: [...(dialect === 'postgres' ? ['--no-engine'] : ['--tick', '1']), '--allow-network', '127.0.0.0/8'] });
       assert.ok(server.key, server.output());
       if (dialect === 'postgres') for (let i = 0; i < 2; i++) workers.push(await startWorker(home, ts.url));
     });
@@ -210,7 +211,7 @@ for (const [dialect, open] of dialects) {
 /** `vigil worker` as a child process. */
 async function startWorker(home: string, db: string): Promise<{ stop(): Promise<void>; output(): string }> {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [VIGIL, '--home', home, '--db', db, 'worker', '--tick', '1'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VIGIL_LOG_LEVEL: 'info' } });
+  const child = spawn(process.execPath, [VIGIL, '--home', home, '--db', db, 'worker', '--tick', '1', '--allow-network', '127.0.0.0/8'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VIGIL_LOG_LEVEL: 'info' } });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -60,7 +60,8 @@ for (const [dialect, open] of dialects) {
       await mkdir(extra, { recursive: true });
       await writeFile(join(extra, `${BASH_ADVISORY.id}.json`), JSON.stringify(BASH_ADVISORY));
       await vigilCli(home, ts.url, ['db', 'import', join(VULNDATA, 'PyPI', 'all.zip'), extra]);
-      server = await startServer({ home, db: ts.url, args: ['--tick', '1'] });
+      // the operator lets tenants reach the test's sshd on loopback, its repositories and the built root filesystems
+      server = await startServer({ home, db: ts.url, args: ['--tick', '1', '--allow-network', '127.0.0.0/8', '--allow-path', home, '--allow-path', TARGETS] });
     });
     after(async () => {
       const code = await server?.stop();
@@ -169,8 +170,11 @@ for (const [dialect, open] of dialects) {
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const r = await waitFor('the rootfs scanned', async () => { const x = await resourceOf(ts.store, created.body.id); return x?.coverage_reason === 'SUCCESSFUL' ? x : null; });
       assert.equal(await packagesOf(ts.store, r.id), 88);
-      const missingRoot = await server.api('POST', '/v1/rootfs', { config: { path: '/nonexistent/snapshot' } });
-      assert.equal(missingRoot.status, 201);
+      const missingRoot = await server.api('POST', '/v1/rootfs', { config: { path: join(home, 'nonexistent', 'snapshot') } });
+      assert.equal(missingRoot.status, 201, 'a snapshot not mounted yet, under --allow-path');
+      const outside = await server.api('POST', '/v1/rootfs', { config: { path: '/' } });
+      assert.equal(outside.status, 403, 'the server\'s own root is outside --allow-path');
+      assert.match(outside.body.error.message, /not allowed/);
       const list = await server.api('GET', '/v1/rootfs');
       assert.equal(list.body.items.length, 2);
       const bad = await server.api('POST', '/v1/rootfs', { config: { path: 'relative/path' } });

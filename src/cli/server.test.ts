@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parseListen } from './server.ts';
+import { parseListen, policyFromOptions } from './server.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -23,9 +23,9 @@ test('parseListen', () => {
 });
 
 /** Starts the server, waits for its "listening on" line, returns it with what it printed. */
-async function start(dir: string): Promise<{ stdout: string; address: string; stop(): Promise<number | null> }> {
+async function start(dir: string, extra: string[] = []): Promise<{ stdout: string; address: string; stop(): Promise<number | null> }> {
   // the real command, as a user runs it
-  const child = spawn(process.execPath, [join(root, 'bin', 'vigil.js'), '--db', `sqlite:${join(dir, 'v.db')}`, '-q', 'server', '--listen', '127.0.0.1:0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, 'bin', 'vigil.js'), '--db', `sqlite:${join(dir, 'v.db')}`, '-q', 'server', '--listen', '127.0.0.1:0', ...extra], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
@@ -46,6 +46,7 @@ test('vigil server: bootstrap once, serve, shut down on SIGTERM', async () => {
   try {
     const first = await start(dir);
     let code: number | null;
+    let secondKey = '';
     try {
       const key = /^(vgl_\S+)$/m.exec(first.stdout)?.[1];
       assert.ok(key, first.stdout);
@@ -53,16 +54,50 @@ test('vigil server: bootstrap once, serve, shut down on SIGTERM', async () => {
       assert.equal(me.status, 200);
       assert.equal((await me.json()).account.isDelegatedAdmin, true);
       assert.equal((await fetch(`${first.address}/readyz`)).status, 200);
+      // by default tenants reach neither the server's files nor its loopback
+      for (const [kind, config] of [['rootfs', { path: dir }], ['registries', { url: 'http://127.0.0.1:5000' }]] as const) {
+        const res: Response = await fetch(`${first.address}/v1/${kind}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ config }) });
+        assert.equal(res.status, 403, kind);
+        assert.match((await res.json()).error.message, /not allowed/);
+      }
+      secondKey = key;
     } finally {
       code = await first.stop();
     }
     assert.equal(code, 0);
-    const second = await start(dir);
+    const second = await start(dir, ['--allow-path', dir, '--allow-network', '127.0.0.0/8']);
     try {
       assert.ok(!/vgl_/.test(second.stdout), 'the key is printed on first start only');
+      // the operator opened them
+      for (const [kind, config] of [['rootfs', { path: join(dir, 'snapshot') }], ['registries', { url: 'http://127.0.0.1:5000', pollSeconds: 0 }]] as const) {
+        const res: Response = await fetch(`${second.address}/v1/${kind}`, { method: 'POST', headers: { authorization: `Bearer ${secondKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ config }) });
+        assert.equal(res.status, 201, kind);
+      }
     } finally {
       assert.equal(await second.stop(), 0);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--allow-path / --allow-network, else VIGIL_ALLOW_PATH / VIGIL_ALLOW_NETWORK; bad values are configuration errors', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-policy-flags-'));
+  try {
+    const fromEnv = await policyFromOptions({}, { VIGIL_ALLOW_PATH: `${dir}:${tmpdir()}`, VIGIL_ALLOW_NETWORK: '127.0.0.0/8, 10.0.0.0/8' });
+    assert.deepEqual(fromEnv.toSpec().allowNetworks, ['127.0.0.0/8', '10.0.0.0/8']);
+    assert.equal(fromEnv.toSpec().allowPaths.length, 2);
+    const fromFlags = await policyFromOptions({ allowNetwork: ['192.168.0.0/16'], allowPath: [] }, { VIGIL_ALLOW_NETWORK: '127.0.0.0/8' });
+    assert.deepEqual(fromFlags.toSpec().allowNetworks, ['192.168.0.0/16'], 'flags win over the environment');
+    assert.equal(fromFlags.refusal('127.0.0.1') !== undefined, true);
+    await assert.rejects(policyFromOptions({ allowNetwork: ['not-a-cidr'] }, {}), /invalid --allow-network "not-a-cidr"/);
+    await assert.rejects(policyFromOptions({ allowPath: [join(dir, 'missing')] }, {}), /invalid --allow-path .*no such directory/);
+    const child = spawn(process.execPath, [join(root, 'bin', 'vigil.js'), '--db', `sqlite:${join(dir, 'v.db')}`, '-q', 'server', '--listen', '127.0.0.1:0', '--allow-network', '300.0.0.0/8'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.notEqual(code, 0);
+    assert.match(stderr, /--allow-network "300\.0\.0\.0\/8"/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,6 +5,9 @@
  * plus one round over real HTTP on 127.0.0.1:0.
  */
 import assert from 'node:assert/strict';
+import { realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { scanResultOf } from '../../test/helpers/findings.ts';
 import { dialects, type TestStore } from '../../test/helpers/stores.ts';
@@ -16,6 +19,7 @@ import { bootstrap } from './bootstrap.ts';
 import type { Account, ApiKey, Organization, Role } from './schemas.ts';
 import * as repo from './tenancy/repo.ts';
 import { createTarget, type TargetKind } from '../engine/index.ts';
+import { TargetPolicy } from '../policy/index.ts';
 
 interface Who { account: Account; keys: Record<Role, string>; keyRows: ApiKey[] }
 interface Fixture {
@@ -93,15 +97,19 @@ const SETTINGS = { mode: 'basic', rescanDuration: '90d', rescanFrom: 'push', aut
 const EMPTY_ZIP = Buffer.concat([Buffer.from([0x50, 0x4b, 0x05, 0x06]), Buffer.alloc(18)]);
 let targetSeq = 0;
 const PLURALS: Record<TargetKind, string> = { registry: 'registries', host: 'hosts', repository: 'repositories', function: 'functions', rootfs: 'rootfs' };
+/** The one directory this harness's server lets tenants' local targets use (--allow-path). */
+const ALLOWED_DIR = realpathSync(tmpdir());
+/** The operator's policy of this harness: loopback and the temp dir, so that every target kind registers. */
+const policy = () => TargetPolicy.forTenants({ allowPaths: [ALLOWED_DIR], allowNetworks: ['127.0.0.0/8'] });
 /** A config of each kind that registers without touching the network (its poll only runs in a worker). */
 function configOf(kind: TargetKind): Record<string, unknown> {
   const n = ++targetSeq;
   switch (kind) {
     case 'registry': return { url: `http://127.0.0.1:${20000 + n}`, pollSeconds: 0 };
     case 'host': return { mode: 'ssh', address: `host-${n}.invalid`, username: 'root' };
-    case 'repository': return { url: `/nonexistent/repo-${n}`, branch: 'main', pollSeconds: 0 };
+    case 'repository': return { url: join(ALLOWED_DIR, 'vigil-tenancy-nonexistent', `repo-${n}`), branch: 'main', pollSeconds: 0 };
     case 'function': return { runtime: 'nodejs20.x' };
-    case 'rootfs': return { path: `/nonexistent/rootfs-${n}` };
+    case 'rootfs': return { path: join(ALLOWED_DIR, 'vigil-tenancy-nonexistent', `rootfs-${n}`) };
   }
 }
 async function targetOfA(fx: Fixture, store: Store, kind: TargetKind): Promise<string> {
@@ -200,7 +208,7 @@ for (const [dialect, make] of dialects) {
     before(async () => {
       ts = await make();
       fx = await makeFixture(ts.store);
-      app = await buildServer({ store: ts.store, log: silentLogger(), config: { defaultMetrics: false } });
+      app = await buildServer({ store: ts.store, log: silentLogger(), config: { defaultMetrics: false }, policy: await policy() });
     });
     after(async () => {
       await app?.close();
@@ -393,7 +401,7 @@ for (const [dialect, make] of dialects) {
     });
 
     test('over real HTTP on 127.0.0.1:0', async () => {
-      const srv = await buildServer({ store: ts.store, log: silentLogger(), config: { defaultMetrics: false } });
+      const srv = await buildServer({ store: ts.store, log: silentLogger(), config: { defaultMetrics: false }, policy: await policy() });
       try {
         const address = await srv.listen({ host: '127.0.0.1', port: 0 });
         assert.match(address, /^http:\/\/127\.0\.0\.1:\d+$/);
