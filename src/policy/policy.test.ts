@@ -98,6 +98,7 @@ describe('paths', () => {
   test('tenants reach only what lies under --allow-path once symlinks are resolved', async () => {
     const p = await TargetPolicy.forTenants({ allowPaths: [join(dir, 'via-link')] });
     assert.equal(await p.checkPath(join(allowed, 'snap')), join(allowed, 'snap'));
+    assert.equal(await p.checkPath(join(dir, 'via-link', 'snap')), join(allowed, 'snap'), 'through the allowed directory\'s own symlink: its real path');
     assert.equal(await p.checkPath(join(allowed, 'snap', '..', 'snap', 'etc')), join(allowed, 'snap', 'etc'));
     await rejectsWith(p.checkPath('/'), 'VIGIL_FORBIDDEN', 'not-allowed');
     await rejectsWith(p.checkPath(join(allowed, '..', 'outside')), 'VIGIL_FORBIDDEN', 'not-allowed');

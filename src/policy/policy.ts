@@ -111,7 +111,10 @@ function errCode(e: unknown): string | undefined {
 export class TargetPolicy {
   /** true for the operator's own commands: nothing is refused */
   readonly unrestricted: boolean;
+  /** allowed directories as real paths (what a target's real path must lie in) */
   private readonly paths: readonly string[];
+  /** the same as given and as real paths: the lexical pre-check accepts either spelling */
+  private readonly pathSpellings: readonly string[];
   private readonly networks: readonly Cidr[];
   private readonly spec: PolicySpec;
   private readonly resolver: Resolver;
@@ -123,10 +126,11 @@ export class TargetPolicy {
    */
   readonly fetch: FetchLike = (url, init) => fetchThrough(this, (this.agents ??= createAgents()), url, init);
 
-  private constructor(spec: PolicySpec, paths: string[], networks: Cidr[], resolver?: Resolver) {
+  private constructor(spec: PolicySpec, paths: string[], networks: Cidr[], resolver?: Resolver, given: string[] = []) {
     this.spec = spec;
     this.unrestricted = spec.mode === 'operator';
     this.paths = paths;
+    this.pathSpellings = [...new Set([...paths, ...given.map((p) => resolvePath(p))])];
     this.networks = networks;
     this.resolver = resolver ?? ((host) => dnsLookup(host, { all: true, verbatim: true }));
   }
@@ -156,7 +160,7 @@ export class TargetPolicy {
     }
     const networks = (opts.allowNetworks ?? []).map(parseCidr);
     const spec: PolicySpec = { mode: 'tenant', allowPaths: [...paths], allowNetworks: (opts.allowNetworks ?? []).map((s) => s.trim()) };
-    return new TargetPolicy(spec, paths, networks, opts.resolver);
+    return new TargetPolicy(spec, paths, networks, opts.resolver, [...(opts.allowPaths ?? [])]);
   }
 
   /** The tenants' policy without any --allow-path or --allow-network: no local path, public addresses only. */
@@ -290,7 +294,7 @@ export class TargetPolicy {
     if (!isAbsolute(path)) throw this.notAllowed(subject, 'tenants\' local paths must be absolute');
     const lexical = resolvePath(path);
     const why = 'outside the directories the server\'s operator allows (vigil server --allow-path)';
-    if (!this.paths.some((d) => within(d, lexical))) throw this.notAllowed(subject, why);
+    if (!this.pathSpellings.some((d) => within(d, lexical))) throw this.notAllowed(subject, why);
     let real: string;
     try {
       real = await realpath(lexical);
