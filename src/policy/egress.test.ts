@@ -31,6 +31,8 @@ import { bootstrap } from '../server/bootstrap.ts';
 import * as repo from '../server/tenancy/repo.ts';
 import { openQueue, type JobQueue } from '../engine/queue/index.ts';
 import { openGit } from '../sources/git/index.ts';
+import { RegistryClient } from '../sources/registry/index.ts';
+import { createServer as createHttpServer } from 'node:http';
 import { TargetPolicy, type Resolver } from './index.ts';
 
 const SRC = join(import.meta.dirname, '..');
@@ -290,6 +292,30 @@ describe('with --allow-network the same errors do not tell a closed port from an
       await open.close();
       await queue.stop();
       await ts.cleanup();
+    }
+  });
+});
+
+describe('a registry may not send the client elsewhere', () => {
+  test('token realms and blob redirects at refused addresses are refused, and never contacted', async () => {
+    const elsewhere = await recorder('127.0.0.2');
+    const registry = createHttpServer((q, s) => {
+      if (q.url?.includes('/blobs/')) s.writeHead(307, { location: `http://127.0.0.2:${elsewhere.port}/blob` }).end();
+      else s.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.2:${elsewhere.port}/token",service="r"` }).end();
+    });
+    await new Promise<void>((ok) => registry.listen(0, '127.0.0.1', ok));
+    const port = (registry.address() as AddressInfo).port;
+    try {
+      const policy = await TargetPolicy.forTenants({ allowNetworks: ['127.0.0.1/32'] });
+      const client = new RegistryClient(`127.0.0.1:${port}`, { plainHttp: true, policy });
+      await assert.rejects(client.headManifest('app', 'latest', 'app:latest'), (e: Error & { rule?: string }) => e.rule === 'not-allowed' && /not allowed: http:\/\/127\.0\.0\.2/.test(e.message));
+      const blobs = new RegistryClient(`127.0.0.1:${port}`, { plainHttp: true, policy });
+      await assert.rejects(blobs.openBlob('app', `sha256:${'c'.repeat(64)}`, undefined, 'blob'), (e: Error & { rule?: string }) => e.rule === 'not-allowed');
+      assert.equal(elsewhere.connections, 0);
+      policy.close();
+    } finally {
+      await new Promise<void>((ok) => registry.close(() => ok()));
+      await elsewhere.close();
     }
   });
 });
