@@ -49,8 +49,10 @@ export async function gitAccess(policy: TargetPolicy, remote: GitRemote, subject
   if (remote.transport === 'https') {
     const port = remote.port ?? 443;
     const addr = pinned.family === 6 ? `[${pinned.address}]` : pinned.address;
+    // an address literal needs no pin (curl does not resolve it), and "::1:443:[::1]" would not parse
+    const pin = pinned.host === pinned.address ? [] : ['-c', `http.curloptResolve=${pinned.host}:${port}:${addr}`];
     return {
-      config: ['-c', `http.curloptResolve=${pinned.host}:${port}:${addr}`, '-c', 'http.followRedirects=false', '-c', 'http.proxy='],
+      config: [...pin, '-c', 'http.followRedirects=false', '-c', 'http.proxy='],
       env,
       address: pinned.address,
     };

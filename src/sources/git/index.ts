@@ -135,7 +135,24 @@ async function accessFor(policy: TargetPolicy, ref: string, loc: GitLocation): P
     const path = await policy.checkPath(loc.path, ref);
     return { src: path, access: policy.unrestricted ? undefined : { config: [], env: tenantGitEnv(['file']) } };
   }
-  return { src: loc.url, access: await gitAccess(policy, gitRemoteOf(loc.url), ref) };
+  const remote = gitRemoteOf(loc.url);
+  if (!policy.unrestricted && remote.transport === 'https') await needsCurloptResolve();
+  return { src: loc.url, access: await gitAccess(policy, remote, ref) };
+}
+
+let gitVersion: Promise<number[]> | undefined;
+
+/**
+ * git ignores config keys it does not know, so a git older than 2.37 would silently drop the
+ * `http.curloptResolve` pin and resolve tenants' hosts itself: refuse rather than run unpinned.
+ * @throws VigilError VIGIL_CONFIG
+ */
+async function needsCurloptResolve(): Promise<void> {
+  gitVersion ??= git(['version'], { allowFile: false }).then((r) => (/(\d+)\.(\d+)/.exec(r.stdout) ?? []).slice(1).map(Number), () => []);
+  const [major = 0, minor = 0] = await gitVersion;
+  if (major < 2 || (major === 2 && minor < 37)) {
+    throw new VigilError('VIGIL_CONFIG', `git ${major}.${minor} cannot pin a remote's address (http.curloptResolve needs git 2.37 or newer); tenants' https repositories are refused`, { rule: 'git-version' });
+  }
 }
 
 /** A failed clone or ls-remote: tenants get one "unreachable" for a remote (git's words go to the cause, for the log). */
