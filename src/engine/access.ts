@@ -10,13 +10,23 @@ import { UNREACHABLE, type TargetPolicy } from '../policy/index.ts';
 import { classifyGitRef, gitRemoteOf } from '../sources/git/index.ts';
 import type { HostConfig, RegistryConfig, RepositoryConfig, RootfsConfig, TargetKind } from './targets.ts';
 
-/** A host the policy refuses is refused now; one that does not resolve yet is left to connect time. */
+/** How long registration waits for a name to resolve before leaving the check to connect time. */
+const REGISTRATION_LOOKUP_MS = 5_000;
+
+/**
+ * A host the policy refuses is refused now; one that does not resolve (or not within a few
+ * seconds: a request must not wait on a tenant's slow DNS) is left to connect time.
+ */
 async function checkHost(policy: TargetPolicy, host: string, subject: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<void>((resolve) => { timer = setTimeout(resolve, REGISTRATION_LOOKUP_MS); });
   try {
-    await policy.resolve(host, subject);
+    await Promise.race([policy.resolve(host, subject), slow]);
   } catch (e) {
     if (e instanceof VigilError && e.rule === UNREACHABLE) return;
     throw e;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
