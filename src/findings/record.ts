@@ -79,9 +79,11 @@ export async function registerResource(store: Store, accountId: string, input: R
  * key (see lifecycle.ts), closes the ones the scan no longer has, emits the events, and sets
  * coverage ACTIVE / SUCCESSFUL with last_scanned_at. Recording the same result twice changes
  * nothing but last_observed_at (and last_scanned_at), plus one more scan.completed event.
+ * `beforeCommit` runs last inside the transaction (the engine checks there that its job is still its
+ * own, and writes the resource's attributes); throwing from it rolls everything back.
  * @throws VigilError VIGIL_FORBIDDEN when the resource id belongs to another account
  */
-export async function recordScan(store: Store, args: { accountId: string; resource: ResourceInput; result: ScanResult; now: Date }): Promise<RecordScanSummary> {
+export async function recordScan(store: Store, args: { accountId: string; resource: ResourceInput; result: ScanResult; now: Date; beforeCommit?: (trx: Db) => Promise<void> }): Promise<RecordScanSummary> {
   const { accountId, result, now } = args;
   const at = now.toISOString();
   return store.db.transaction().execute(async (trx) => {
@@ -115,6 +117,7 @@ export async function recordScan(store: Store, args: { accountId: string; resour
     const summary: RecordScanSummary = { resourceId: resource.id, packages: rows.length, findings: desired.length, ...counts };
     events.push({ type: 'scan.completed', account_id: accountId, resource_id: resource.id, created_at: at, payload: JSON.stringify({ ...summary, digest: args.resource.digest ?? null, scannedAt: result.createdAt }) });
     await emitEvents(trx, events);
+    await args.beforeCommit?.(trx);
     return summary;
   });
 }

@@ -210,8 +210,8 @@ export const engineRoutes: FastifyPluginAsyncZod<{ store: Store; engine: Engine 
     schema: { tags: ['engine'], security, summary: "an agent's inventory of its host; matched and recorded at once", body: AgentReport, response: { 200: z.object({ resourceId: z.string(), targetId: z.string(), packages: z.number(), findings: z.number(), created: z.number(), closed: z.number() }), ...errors } },
   }, async (request) => {
     const p = principalOf(request);
-    const { recordAgentReport } = await import('../../engine/agent.ts');
-    return recordAgentReport(engine, p.account.id, request.body as AgentReport & { packages: Package[] });
+    // matched and recorded in the isolated scan process, not on the API's event loop
+    return engine.recordAgentReport(p.account.id, request.body as AgentReport & { packages: Package[] });
   });
 
   // inbound webhooks: their own parsers keep the raw body (GitHub signs the bytes)
