@@ -138,7 +138,7 @@ export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): P
     const kill = (why: VigilError) => {
       if (killedFor || child.exitCode !== null || child.signalCode !== null) return;
       killedFor = why;
-      opts.log?.warn({ pid, label, rule: why.rule, err: why.message }, 'stopping a scan process');
+      opts.log?.info({ pid, label, rule: why.rule, err: why.message }, 'stopping a scan process');
       child.kill('SIGKILL');
     };
 
