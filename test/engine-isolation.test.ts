@@ -6,7 +6,7 @@
  *    /healthz answers all along, each attempt is a recorded failure (lastError on the function and
  *    its resource, no server temp path in it), the job is retried per its policy and then the
  *    resource is INACTIVE/SCAN_FAILED; nothing is ever recorded;
- * 2. a large legitimate inventory (150k packages) with a 3 s job lease: recorded exactly once
+ * 2. a large legitimate inventory (40k packages) with a 2 s job lease: recorded exactly once
  *    (it used to stall the event loop past the lease, get claimed again and be recorded twice);
  * 3. a garbage zip: SCAN_FAILED at once (no retry fixes it), visible in the API; the next good
  *    version clears lastError on both;
@@ -90,7 +90,7 @@ describe('isolated scans (sqlite)', { concurrency: false }, () => {
     const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
     await utimes(join(scratch, 'vigil-fn-old001'), twoDaysAgo, twoDaysAgo);
     const db = `sqlite:${join(home, 'vigil.db')}`;
-    server = await startServer({ home, db, args: ['--tick', '1', '--job-lease', '3', '--scan-memory', '1024'], env: { TMPDIR: scratch } });
+    server = await startServer({ home, db, args: ['--tick', '1', '--job-lease', '2', '--scan-memory', '384'], env: { TMPDIR: scratch } });
     store = await openStore(db);
   });
   after(async () => {
@@ -127,7 +127,7 @@ describe('isolated scans (sqlite)', { concurrency: false }, () => {
       const id = v.body.resourceId as string;
       // the first attempt: a recorded failure, coverage not yet final
       const first = await waitFor('the first attempt to fail', async () => (await attrs(id)).lastError, 240_000, 200);
-      assert.match(first, /more than 1024 MiB|JavaScript heap/, first);
+      assert.match(first, /more than 384 MiB|JavaScript heap/, first);
       await waitFor('SCAN_FAILED after the last retry', async () => (await resource(id))!.coverage_reason === 'SCAN_FAILED', 300_000, 300);
       health = await probe.stop();
       const jobs = await scanJobs(id);
@@ -157,27 +157,27 @@ describe('isolated scans (sqlite)', { concurrency: false }, () => {
     await waitFor('scratch cleaned', async () => (await left()).length === 0, 10_000, 200).catch(async () => assert.deepEqual(await left(), []));
   });
 
-  test('a 150k-package inventory with a 3 s job lease is recorded once; /healthz answers throughout', async () => {
+  test('a 40k-package inventory with a 2 s job lease is recorded once; /healthz answers throughout', async () => {
     const fn = await server.api('POST', '/v1/functions', { name: 'big', config: {} });
     const probe = healthProbe(server.url);
     let health;
     try {
-      const v = await upload(server, `/v1/functions/${fn.body.id}/versions`, makeZip([{ name: 'package-lock.json', data: lockfile(150_000) }]));
+      const v = await upload(server, `/v1/functions/${fn.body.id}/versions`, makeZip([{ name: 'package-lock.json', data: lockfile(40_000) }]));
       assert.equal(v.status, 202);
       const id = v.body.resourceId as string;
       await waitFor('the big scan recorded', async () => (await resource(id))!.coverage_reason === 'SUCCESSFUL', 300_000, 300);
-      // a second claim would come after the lease (3 s) and its retry: give it the time to show
+      // a second claim would come after the lease (2 s): give it the time to show
       await new Promise((r) => setTimeout(r, 4_000));
       health = await probe.stop();
       assert.equal(await completed(id), 1, 'recorded exactly once');
       const jobs = await scanJobs(id);
       assert.deepEqual(jobs.map((j) => [j.state, j.attempts]), [['completed', 1]]);
       const n = await store.db.selectFrom('resource_packages').select((eb) => eb.fn.countAll<number>().as('n')).where('resource_id', '=', id).executeTakeFirstOrThrow();
-      assert.equal(Number(n.n), 150_000);
+      assert.equal(Number(n.n), 40_000);
     } finally {
       health ??= await probe.stop();
     }
-    console.log(`# /healthz during the 150k-package scan: ${health.answered} answers, slowest ${health.maxMs} ms`);
+    console.log(`# /healthz during the 40k-package scan: ${health.answered} answers, slowest ${health.maxMs} ms`);
     assert.deepEqual(health.failures, []);
   });
 

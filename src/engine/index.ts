@@ -164,7 +164,12 @@ export class Engine {
         ...(job ? { fence: { name: job.name, id: job.id, attempt: job.attempt, leaseSeconds: lease } } : {}),
         // an injected clock (tests) goes along as the scan's time
         ...(this.opts.now ? { now: this.ctx.now().toISOString() } : {}),
-      }, { limits: this.scanLimits, signal: job?.signal, log: this.ctx.log, label: `${r.type} ${r.name}` });
+      }, {
+        limits: this.scanLimits, signal: job?.signal, log: this.ctx.log, label: `${r.type} ${r.name}`,
+        // SQLite: while the scan process commits (renewing the lease inside its transaction), a
+        // heartbeat would wait for its write lock on this event loop — skip them meanwhile
+        onProgress: (e) => { if (job && this.queue.kind === 'sqlite' && (e.phase === 'recording' || e.phase === 'recorded')) job.pauseHeartbeat(e.phase === 'recording'); },
+      });
     } catch (err) {
       const rule = err instanceof VigilError ? err.rule : undefined;
       // the job is not ours any more (lease lost, queue stopping): whoever holds it records the outcome

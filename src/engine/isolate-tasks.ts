@@ -59,7 +59,10 @@ export async function runTask(task: IsolatedTask, log: Logger, emit: (e: TaskEve
       return withStore(task.databaseUrl, log, async (store) => {
         const { scanResource } = await import('./scan.ts');
         // record nothing once the parent is gone (its job runs again elsewhere)
-        const out: ScanOutcome = await scanResource({ store, log, now: clock(task.now) }, task.resourceId, { fence: task.fence, stillWanted: () => process.connected !== false });
+        const out: ScanOutcome = await scanResource({ store, log, now: clock(task.now) }, task.resourceId, {
+          fence: task.fence, stillWanted: () => process.connected !== false,
+          onRecord: (phase) => emit({ type: 'progress', phase: phase === 'start' ? 'recording' : 'recorded', value: 0 }),
+        });
         return out;
       });
     case 'agent-report':

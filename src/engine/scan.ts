@@ -72,7 +72,7 @@ export interface Collected {
  * Matches an inventory against the database and records it as the resource's scan (one
  * transaction). Used by scans and by agent reports.
  */
-export async function matchAndRecord(ctx: EngineContext, args: { accountId: string; resource: ResourceInput; collected: Collected; beforeCommit?: (trx: Kysely<Database>) => Promise<void> }): Promise<RecordScanSummary> {
+export async function matchAndRecord(ctx: EngineContext, args: { accountId: string; resource: ResourceInput; collected: Collected; beforeCommit?: (trx: Kysely<Database>) => Promise<void>; onRecord?: (phase: 'start' | 'end') => void }): Promise<RecordScanSummary> {
   const { store } = ctx;
   const { packages } = args.collected;
   const report = await matchInventory(packages, packageLookup(store), {});
@@ -84,7 +84,12 @@ export async function matchAndRecord(ctx: EngineContext, args: { accountId: stri
     createdAt: now.toISOString(), version: ENGINE_VERSION,
   });
   await pauseAt('scan-before-record'); // test only (testpoint.ts); a no-op otherwise
-  return recordScan(store, { accountId: args.accountId, resource: args.resource, result, now, beforeCommit: args.beforeCommit });
+  args.onRecord?.('start');
+  try {
+    return await recordScan(store, { accountId: args.accountId, resource: args.resource, result, now, beforeCommit: args.beforeCommit });
+  } finally {
+    args.onRecord?.('end');
+  }
 }
 
 async function collectFrom(fs: ScanFS, extractorsKind: 'os' | 'all', log: Logger): Promise<Collected> {
@@ -201,6 +206,8 @@ export interface ScanResourceOptions {
   fence?: JobFence;
   /** false when whoever asked for the scan is gone (an isolated scan whose parent died): record nothing */
   stillWanted?: () => boolean;
+  /** told when the record transaction starts and when it ended (the runner pauses the job's heartbeats meanwhile) */
+  onRecord?: (phase: 'start' | 'end') => void;
 }
 
 export async function scanResource(ctx: EngineContext, resourceId: string, opts: ScanResourceOptions = {}): Promise<ScanOutcome> {
@@ -240,6 +247,7 @@ export async function scanResource(ctx: EngineContext, resourceId: string, opts:
     return { status: 'inactive', reason: COVERAGE.unsupportedOs, message: 'no supported operating system found' };
   }
   const summary = await matchAndRecord(ctx, {
+    onRecord: opts.onRecord,
     accountId: r.account_id,
     resource: { id: r.id, type: r.type as ResourceInput['type'], name: r.name, ref: r.ref ?? undefined, digest: r.digest ?? undefined, tags: JSON.parse(r.tags) as string[] },
     collected,

@@ -68,6 +68,7 @@ export async function upsertResource(db: Db, accountId: string, input: ResourceI
 /** Registers a resource before its first scan (coverage INACTIVE / PENDING_INITIAL_SCAN). */
 export async function registerResource(store: Store, accountId: string, input: ResourceInput, now: Date): Promise<string> {
   return store.db.transaction().execute(async (trx) => {
+    await lockFindings(trx, store.dialect);
     const r = await upsertResource(trx, accountId, input, now);
     if (r.created) await emitEvents(trx, [{ type: 'coverage.changed', account_id: accountId, resource_id: r.id, created_at: now.toISOString(), payload: JSON.stringify({ resourceId: r.id, from: null, to: { status: 'INACTIVE', reason: 'PENDING_INITIAL_SCAN' } }) }]);
     return r.id;

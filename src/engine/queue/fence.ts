@@ -24,13 +24,14 @@ export interface JobFence {
 /** Renews the job's lease inside `trx` when the claim is still this attempt's; false when it is not. */
 export async function holdClaim(trx: Kysely<Database>, dialect: Dialect, fence: JobFence): Promise<boolean> {
   if (dialect === 'sqlite') {
-    const r = await trx.updateTable('jobs').set({ lease_until: new Date(Date.now() + fence.leaseSeconds * 1000).toISOString() })
+    const until = new Date(Date.now() + fence.leaseSeconds * 1000).toISOString();
+    const r = await trx.updateTable('jobs').set((eb) => ({ lease_until: eb.fn('max', [eb.fn.coalesce('lease_until', eb.val(until)), eb.val(until)]) }))
       .where('id', '=', fence.id).where('state', '=', 'active').where('attempts', '=', fence.attempt).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
   // pg-boss counts re-claims in retry_count: attempt n is retry_count n - 1 (pgboss.ts claim)
   const { rows } = await sql<{ id: string }>`
-    UPDATE ${sql.raw(BOSS_SCHEMA)}.job SET expire_in = (now() - started_on) + ${fence.leaseSeconds} * interval '1 second'
+    UPDATE ${sql.raw(BOSS_SCHEMA)}.job SET expire_in = GREATEST(expire_in, (clock_timestamp() - started_on) + ${fence.leaseSeconds} * interval '1 second')
      WHERE name = ${fence.name} AND id = ${fence.id} AND state = 'active' AND retry_count = ${fence.attempt - 1} RETURNING id`.execute(trx);
   return rows.length === 1;
 }

@@ -118,7 +118,10 @@ export class SqliteQueue implements JobQueue, QueueBackend {
   }
 
   async heartbeat(job: ClaimedJob, leaseSeconds: number): Promise<boolean> {
-    const r = await this.fenced(job).set({ lease_until: new Date(Date.now() + leaseSeconds * 1000).toISOString() }).executeTakeFirst();
+    // never shortens the lease: this time is taken before the statement may wait for the write lock
+    // (another process recording this very job renews the lease inside its transaction; queue/fence.ts)
+    const until = new Date(Date.now() + leaseSeconds * 1000).toISOString();
+    const r = await this.fenced(job).set((eb) => ({ lease_until: eb.fn('max', [eb.fn.coalesce('lease_until', eb.val(until)), eb.val(until)]) })).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
