@@ -18,7 +18,8 @@ const dist = join(root, 'dist');
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 await build({
-  entryPoints: { vigil: join(root, 'src', 'cli', 'main.ts') },
+  // scan-child: the isolated scan process (src/engine/isolate.ts forks dist/scan-child.mjs)
+  entryPoints: { vigil: join(root, 'src', 'cli', 'main.ts'), 'scan-child': join(root, 'src', 'engine', 'isolate-child.ts') },
   outdir: dist,
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunk-[hash]',

@@ -90,6 +90,17 @@ for (const [dialect, open] of dialects) {
         assert.equal(bad.status, 201);
         const u = await waitFor('the impostor marked unreachable', async () => { const x = await resourceOf(ts.store, bad.body.id); return x?.coverage_reason === 'UNREACHABLE' ? x : null; });
         assert.equal(u.coverage_status, 'INACTIVE');
+        // ... and the tenant sees why, on the host and on its resource (it used to reach only the server log)
+        const view = await server.api('GET', `/v1/hosts/${bad.body.id}`);
+        assert.match(view.body.lastError, /host key .* is not the expected/, JSON.stringify(view.body));
+        assert.match(view.body.resources[0].lastError, /host key/);
+        // a malformed private key: no retry can fix it, SCAN_FAILED at once with the reason
+        const garbled = await server.api('POST', '/v1/hosts', { name: 'garbled-key', config: { mode: 'ssh', address: sshd.host, port: sshd.port, username: sshd.username, privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n-----END OPENSSH PRIVATE KEY-----\n', hostKeyFingerprint: sshd.hostKeyFingerprint } });
+        assert.equal(garbled.status, 201, JSON.stringify(garbled.body));
+        await waitFor('the malformed key recorded as SCAN_FAILED', async () => (await resourceOf(ts.store, garbled.body.id))?.coverage_reason === 'SCAN_FAILED');
+        const gv = await server.api('GET', `/v1/hosts/${garbled.body.id}`);
+        assert.match(gv.body.lastError, /private key/, JSON.stringify(gv.body));
+        assert.equal((await server.api('GET', `/v1/resources/${gv.body.resources[0].id}`)).body.coverage.reason, 'SCAN_FAILED');
       } finally {
         await sshd?.stop();
       }

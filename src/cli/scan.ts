@@ -1,5 +1,5 @@
 /** `vigil scan …` and `vigil sbom …`: collect an inventory, match it, report. */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
 import { SEVERITY_ORDER, type ScanResult, type ScanTarget, type Severity } from '../model/scan.ts';
@@ -32,6 +32,8 @@ interface ScanOpts {
   ref?: string;
   dev?: boolean;
   showSuppressed?: boolean;
+  scanMemory?: string;
+  scanTimeout?: string;
   // globals
   home?: string;
   db?: string;
@@ -71,43 +73,26 @@ function parseSeverities(s: string | undefined): Severity[] | undefined {
   return list as Severity[];
 }
 
-/** A path that exists, or "<path>:<tag>" of one (an OCI layout or archive with a tag). */
-async function isLocalPath(ref: string): Promise<boolean> {
-  if (await stat(ref).then(() => true, () => false)) return true;
-  const i = ref.lastIndexOf(':');
-  return i > 0 && !ref.slice(i + 1).includes('/') && (await stat(ref.slice(0, i)).then(() => true, () => false));
+/** The isolated scan runner's caps from this command's flags (or the environment). */
+async function limitsOf(opts: ScanOpts) {
+  const { resolveScanLimits } = await import('../engine/isolate.ts');
+  return resolveScanLimits(opts);
 }
 
-/** Collects the inventory of a target. Shared by `scan` and `sbom`. */
-async function inventoryOf(kind: TargetKind, ref: string, opts: ScanOpts, log: Logger, progress: Progress) {
-  const [{ collectInventory, contentFilterFor, scanTargetOf }, { extractorsFor }, { detectOs, OS_RELEASE_PATHS }, { openTarget }] = await Promise.all([
-    import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/os/index.ts'), import('../sources/index.ts'),
-  ]);
-  const scanners = opts.scanners.split(',').map((s) => s.trim());
-  const extractors = extractorsFor(scanners);
-  const password = opts.password ?? process.env.VIGIL_REGISTRY_PASSWORD;
-  // registry credentials (~/.docker/config.json) only for a reference that is no local path
-  const dockerConfig = kind === 'image' && !(await isLocalPath(ref)) ? await import('../sources/registry/index.ts').then((m) => m.loadDockerConfig()).catch(() => undefined) : undefined;
-  const fs = await openTarget(ref, kind, {
-    filter: contentFilterFor(extractors, OS_RELEASE_PATHS),
-    platform: opts.platform,
-    registry: {
-      ...(opts.username ? { credentials: { username: opts.username, password: password ?? '' } } : {}),
-      ...(dockerConfig ? { dockerConfig } : {}),
+/**
+ * Collects a target's inventory — and matches it, with `match` — in the isolated scan process
+ * (engine/isolate.ts, the runner the server's scans use too), under --scan-memory/--scan-timeout.
+ */
+async function scanIsolated<R>(kind: TargetKind | 'sbom', ref: string, opts: ScanOpts, log: Logger, progress: Progress, match?: { databaseUrl: string }): Promise<R> {
+  const { runIsolated } = await import('../engine/isolate.ts');
+  return runIsolated<R>({
+    kind: 'target',
+    target: {
+      kind, ref, scanners: opts.scanners.split(',').map((s) => s.trim()), platform: opts.platform,
+      username: opts.username, password: opts.password, layers: opts.layer, rev: opts.ref, ...(opts.dev === false ? { dev: false } : {}),
     },
-    zipLayers: opts.layer,
-    rev: opts.ref,
-    onLayer: (ev) => progress.update('layers', ev.phase === 'done' ? ev.index + 1 : ev.index, ev.count),
-  });
-  try {
-    const inv = await collectInventory(fs, {
-      extractors, detectOs, log,
-      onProgress: (p) => progress.update(p.phase === 'walk' ? 'files' : 'extracting', p.phase === 'walk' ? p.files : p.extracted, p.total),
-    });
-    return { target: scanTargetOf(fs, inv.os), packages: inv.packages, errors: inv.errors };
-  } finally {
-    await fs.close();
-  }
+    ...(match ? { match: { databaseUrl: match.databaseUrl, hideUnfixed: !!opts.ignoreUnfixed, createdAt: process.env.VIGIL_NOW ?? new Date().toISOString(), version: VERSION } } : {}),
+  }, { limits: await limitsOf(opts), log, label: kind === 'sbom' ? `SBOM ${ref}` : `${kind} ${ref}`, onProgress: (e) => progress.update(e.phase, e.value, e.total) });
 }
 
 async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Promise<void> {
@@ -119,39 +104,10 @@ async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Pr
   const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'warn'));
   const cfg = resolveConfig(opts);
   const progress = await scanProgress(opts);
+  await limitsOf(opts); // bad --scan-memory/--scan-timeout: a usage error before any work
   let result: ScanResult;
   try {
-    let collected: { target: ScanTarget; packages: Package[]; errors: ScanResult['errors'] };
-    if (kind === 'sbom') {
-      const { readSbom } = await import('../integrations/sbom/index.ts');
-      const sb = readSbom(await readFile(ref), ref);
-      collected = { target: { ...sb.target, kind: 'sbom', ref }, packages: sb.packages, errors: [] };
-    } else {
-      collected = await inventoryOf(kind, ref, opts, log, progress);
-    }
-    let packages = collected.packages;
-    if (opts.dev === false) packages = packages.filter((p) => !p.dev);
-    const [{ openStore }, { packageLookup }, { matchInventory }, { buildScanResult, loadAdvisoryContext }] = await Promise.all([
-      import('../store/index.ts'), import('../vulndb/query.ts'), import('../matching/index.ts'), import('../findings/scan-result.ts'),
-    ]);
-    const store = await openStore(cfg.databaseUrl);
-    try {
-      const count = await store.db.selectFrom('vuln_records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      if (Number(count.n) === 0) {
-        throw new VigilError('VIGIL_CONFIG', `the vulnerability database at ${cfg.databaseUrl} is empty: run \`vigil db update\` (online) or \`vigil db import <dir>\` first`, { rule: 'database-empty' });
-      }
-      progress.update('matching', 0, packages.length);
-      const report = await matchInventory(packages, packageLookup(store), { hideUnfixed: !!opts.ignoreUnfixed });
-      progress.update('matching', packages.length, packages.length);
-      const ids = report.packages.flatMap((p) => p.matches.map((m) => m.id));
-      const ctx = await loadAdvisoryContext(store, ids);
-      result = buildScanResult({
-        target: collected.target, packages, errors: collected.errors, report, ctx,
-        createdAt: process.env.VIGIL_NOW ?? new Date().toISOString(), version: VERSION,
-      });
-    } finally {
-      await store.close();
-    }
+    result = await scanIsolated<ScanResult>(kind, ref, opts, log, progress, { databaseUrl: cfg.databaseUrl });
   } finally {
     progress.stop();
   }
@@ -197,7 +153,9 @@ function scanOptions(c: Command): Command {
     .option('--offline', 'never use the network (the database must be imported already)')
     .option('--scanners <list>', 'vuln,malware', 'vuln,malware')
     .option('--no-dev', 'leave out development-only dependencies')
-    .option('--show-suppressed', 'list suppressed findings in the table');
+    .option('--show-suppressed', 'list suppressed findings in the table')
+    .option('--scan-memory <MiB>', 'memory cap of the scan process (env VIGIL_SCAN_MEMORY; default 768)')
+    .option('--scan-timeout <seconds>', 'wall-time cap of the scan process (env VIGIL_SCAN_TIMEOUT; default 900)');
 }
 
 export function registerScanCommands(program: Command): void {
@@ -225,14 +183,16 @@ export function registerScanCommands(program: Command): void {
     .option('--kind <kind>', 'auto|dir|rootfs|image|zip|git', 'auto')
     .option('--platform <os/arch>', 'platform of a multi-platform image', 'linux/amd64')
     .option('--scanners <list>', 'vuln,malware', 'vuln,malware')
+    .option('--scan-memory <MiB>', 'memory cap of the scan process (env VIGIL_SCAN_MEMORY; default 768)')
+    .option('--scan-timeout <seconds>', 'wall-time cap of the scan process (env VIGIL_SCAN_TIMEOUT; default 900)')
     .action(async (ref: string, o: { format: string; output?: string; kind: string }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ScanOpts>();
       const { createLogger } = await import('../log.ts');
       const log = createLogger(opts.verbose ? 'debug' : 'warn');
       const progress = await scanProgress(opts);
-      let collected;
+      let collected: { target: ScanTarget; packages: Package[]; errors: ScanResult['errors'] };
       try {
-        collected = await inventoryOf(o.kind as TargetKind, ref, opts, log, progress);
+        collected = await scanIsolated(o.kind as TargetKind, ref, { ...opts, scanners: (o as { scanners?: string }).scanners ?? opts.scanners }, log, progress);
       } finally {
         progress.stop();
       }

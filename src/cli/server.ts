@@ -6,8 +6,12 @@
 import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
 
+/** the scan caps' defaults, for help texts (engine/isolate.ts DEFAULT_SCAN_LIMITS; kept here so help loads nothing) */
+export const SCAN_MEMORY_DEFAULT = '768 MiB';
+export const SCAN_TIMEOUT_DEFAULT = '900 s';
+
 interface GlobalOpts { home?: string; db?: string; verbose?: boolean; quiet?: boolean; json?: boolean }
-interface ServerOpts { listen: string; engine: boolean; tick: string; watchFunctions?: string; dbUpdate: string; jobLease: string; allowPath: string[]; allowNetwork: string[] }
+interface ServerOpts { listen: string; engine: boolean; tick: string; watchFunctions?: string; dbUpdate: string; jobLease: string; allowPath: string[]; allowNetwork: string[]; scanMemory?: string; scanTimeout?: string }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -55,8 +59,9 @@ export function queueOptionsFor(leaseSeconds: number): { leaseSeconds: number; s
   return { leaseSeconds, sweepSeconds: Math.min(15, Math.max(1, Math.ceil(leaseSeconds / 3))) };
 }
 
-function engineOptions(o: Omit<ServerOpts, 'listen' | 'engine'>, home: string, accountId: string | undefined) {
+function engineOptions(o: Omit<ServerOpts, 'listen' | 'engine'>, home: string, accountId: string | undefined, scanLimits: import('../engine/index.ts').ScanLimits) {
   return {
+    scanLimits,
     tickSeconds: Math.max(1, seconds('tick', o.tick)),
     leaseSeconds: jobLease(o.jobLease),
     dbUpdateSeconds: seconds('db-update', o.dbUpdate),
@@ -91,14 +96,17 @@ export function registerServerCommands(program: Command): void {
     .option('--watch-functions <dir>', 'scan <dir>/<name>.zip (+ <name>.layers/*.zip) as functions of the first account')
     .option('--db-update <seconds>', 'run `db update` from the network this often (0: never)', '0')
     .option('--job-lease <seconds>', 'lease of a running scan, poll or rematch: a job whose process died runs again after about this long', '120')
+    .option('--scan-memory <MiB>', `memory cap of each isolated scan process (env VIGIL_SCAN_MEMORY; default ${SCAN_MEMORY_DEFAULT})`)
+    .option('--scan-timeout <seconds>', `wall-time cap of each isolated scan process (env VIGIL_SCAN_TIMEOUT; default ${SCAN_TIMEOUT_DEFAULT})`)
     .action(async (o: ServerOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const { host, port } = parseListen(o.listen);
       const lease = jobLease(o.jobLease);
       const policy = await policyFromOptions(o);
-      const [{ resolveConfig }, { createLogger }, { openStore, redactUrl }, { buildServer, bootstrap }] = await Promise.all([
-        import('./config.ts'), import('../log.ts'), import('../store/index.ts'), import('../server/index.ts'),
+      const [{ resolveConfig }, { createLogger }, { openStore, redactUrl }, { buildServer, bootstrap }, { resolveScanLimits }] = await Promise.all([
+        import('./config.ts'), import('../log.ts'), import('../store/index.ts'), import('../server/index.ts'), import('../engine/isolate.ts'),
       ]);
+      const scanLimits = resolveScanLimits(o);
       const cfg = resolveConfig(opts);
       const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'info'));
       const store = await openStore(cfg.databaseUrl, { onIdleError: (err, database) => log.warn({ err: err.message, database }, 'PostgreSQL ended an idle connection; the next query opens a new one') });
@@ -126,7 +134,7 @@ export function registerServerCommands(program: Command): void {
         const { openQueue } = await import('../engine/queue/index.ts');
         const { Engine } = await import('../engine/index.ts');
         queue = await openQueue(store, { log, ...queueOptionsFor(lease) });
-        const engine = new Engine({ store, queue, log, policy, ...engineOptions(o, cfg.home, first?.delegatedAdmin.id ?? await firstAccount(store)) });
+        const engine = new Engine({ store, queue, log, policy, ...engineOptions(o, cfg.home, first?.delegatedAdmin.id ?? await firstAccount(store), scanLimits) });
         log.info({ policy: policy.describe() }, 'target policy');
         app = await buildServer({ store, log, config: { version: program.version() }, engine });
         if (o.engine) await engine.start();
@@ -171,13 +179,16 @@ export function registerWorkerCommand(program: Command): void {
     .option('--watch-functions <dir>', 'scan <dir>/<name>.zip as functions of the first account')
     .option('--db-update <seconds>', 'run `db update` from the network this often (0: never)', '0')
     .option('--job-lease <seconds>', 'lease of a running scan, poll or rematch: a job whose process died runs again after about this long', '120')
+    .option('--scan-memory <MiB>', `memory cap of each isolated scan process (env VIGIL_SCAN_MEMORY; default ${SCAN_MEMORY_DEFAULT})`)
+    .option('--scan-timeout <seconds>', `wall-time cap of each isolated scan process (env VIGIL_SCAN_TIMEOUT; default ${SCAN_TIMEOUT_DEFAULT})`)
     .action(async (o: Omit<ServerOpts, 'listen' | 'engine'>, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const lease = jobLease(o.jobLease);
       const policy = await policyFromOptions(o);
-      const [{ resolveConfig }, { createLogger }, { openStore, redactUrl }, { openQueue }, { Engine }] = await Promise.all([
+      const [{ resolveConfig }, { createLogger }, { openStore, redactUrl }, { openQueue }, { Engine, resolveScanLimits }] = await Promise.all([
         import('./config.ts'), import('../log.ts'), import('../store/index.ts'), import('../engine/queue/index.ts'), import('../engine/index.ts'),
       ]);
+      const scanLimits = resolveScanLimits(o);
       const cfg = resolveConfig(opts);
       const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'info'));
       const store = await openStore(cfg.databaseUrl, { onIdleError: (err, database) => log.warn({ err: err.message, database }, 'PostgreSQL ended an idle connection; the next query opens a new one') });
@@ -195,7 +206,7 @@ export function registerWorkerCommand(program: Command): void {
         process.on('SIGTERM', () => stop('SIGTERM'));
         process.on('SIGINT', () => stop('SIGINT'));
       });
-      const engine = new Engine({ store, queue, log, policy, ...engineOptions(o, cfg.home, await firstAccount(store)) });
+      const engine = new Engine({ store, queue, log, policy, ...engineOptions(o, cfg.home, await firstAccount(store), scanLimits) });
       log.info({ policy: policy.describe() }, 'target policy');
       await engine.start();
       process.stdout.write(`vigil worker running (database: ${store.dialect} ${redactUrl(cfg.databaseUrl)}, queue: ${queue.kind})\n`);

@@ -8,7 +8,7 @@ import { setCoverage } from '../findings/index.ts';
 import { VigilError } from '../model/errors.ts';
 import type { Package } from '../model/package.ts';
 import type { Engine } from './index.ts';
-import { COVERAGE, matchAndRecord, mergeAttributes } from './scan.ts';
+import { COVERAGE, matchAndRecord, mergeAttributesIn, type EngineContext } from './scan.ts';
 import { ensureTargetResource } from './sources.ts';
 import { createTarget, listTargets, type HostConfig, type Target } from './targets.ts';
 
@@ -22,32 +22,42 @@ export interface AgentReportInput {
   errors?: { path: string; rule: string; message: string }[];
 }
 
-async function hostTargetFor(engine: Engine, accountId: string, r: AgentReportInput): Promise<Target> {
-  const hosts = await listTargets(engine.store, { kind: 'host', accountIds: [accountId] });
+async function hostTargetFor(ctx: EngineContext, accountId: string, r: AgentReportInput): Promise<Target> {
+  const hosts = await listTargets(ctx.store, { kind: 'host', accountIds: [accountId] });
   const found = (r.machineId && hosts.find((h) => (h.config as HostConfig).machineId === r.machineId)) || hosts.find((h) => h.name === r.hostname);
   if (found) return found;
-  return createTarget(engine.store, { accountId, kind: 'host', name: r.hostname, config: { mode: 'agent', ...(r.machineId ? { machineId: r.machineId } : {}) } }, engine.ctx.now());
+  return createTarget(ctx.store, { accountId, kind: 'host', name: r.hostname, config: { mode: 'agent', ...(r.machineId ? { machineId: r.machineId } : {}) } }, ctx.now());
 }
 
-export async function recordAgentReport(engine: Engine, accountId: string, r: AgentReportInput) {
+/**
+ * Matches and records an agent's report. The server runs it in the isolated scan process
+ * (`Engine.recordAgentReport`), so matching and recording a large inventory never holds the API's
+ * event loop; tests call it in-process with an Engine or its context.
+ */
+export async function recordAgentReport(engineOrCtx: Engine | EngineContext, accountId: string, r: AgentReportInput) {
+  const ctx: EngineContext = 'ctx' in engineOrCtx ? engineOrCtx.ctx : engineOrCtx;
   for (const p of r.packages) {
     if (!p.ecosystem || !p.name || typeof p.version !== 'string') throw new VigilError('VIGIL_INVALID_INPUT', 'agent report: every package needs ecosystem, name and version', { rule: 'package' });
     p.locations ??= [];
   }
-  const target = await hostTargetFor(engine, accountId, r);
-  const now = engine.ctx.now();
-  const resourceId = await ensureTargetResource(engine.ctx, target, {
+  const target = await hostTargetFor(ctx, accountId, r);
+  const now = ctx.now();
+  const resourceId = await ensureTargetResource(ctx, target, {
     attributes: { collectedBy: 'agent', agentReportedAt: now.toISOString(), hostname: r.hostname, ...(r.machineId ? { machineId: r.machineId } : {}), ...(r.agentVersion ? { agentVersion: r.agentVersion } : {}), listening: r.listening ?? [], ...(r.os ? { os: r.os } : {}) },
   });
   if (!r.os?.ecosystem) {
-    await setCoverage(engine.store, { accountId, resourceId, status: 'INACTIVE', reason: COVERAGE.unsupportedOs, now });
+    await setCoverage(ctx.store, { accountId, resourceId, status: 'INACTIVE', reason: COVERAGE.unsupportedOs, now });
     return { resourceId, targetId: target.id, packages: r.packages.length, findings: 0, created: 0, closed: 0 };
   }
-  const summary = await matchAndRecord(engine.ctx, {
+  const summary = await matchAndRecord(ctx, {
     accountId,
     resource: { id: resourceId, type: 'host', name: target.name, ref: r.hostname },
     collected: { target: { kind: 'host', ref: r.hostname, os: r.os }, packages: r.packages, errors: r.errors ?? [], os: { ecosystem: r.os.ecosystem } },
+    // a report is a success of the host: its errors are cleared with the record
+    beforeCommit: async (trx) => {
+      await mergeAttributesIn(trx, resourceId, { lastError: null });
+      if (target.lastError) await trx.updateTable('targets').set({ last_error: null, updated_at: now.toISOString() }).where('id', '=', target.id).execute();
+    },
   });
-  await mergeAttributes(engine.store, resourceId, { lastError: null });
   return { resourceId, targetId: target.id, packages: summary.packages, findings: summary.findings, created: summary.created, closed: summary.closed };
 }

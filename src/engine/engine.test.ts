@@ -17,7 +17,9 @@ import { applySuppressionRules, createSuppressionRule, recordScan } from '../fin
 import { silentLogger } from '../log.ts';
 import { bootstrap } from '../server/bootstrap.ts';
 import { recordAgentReport } from './agent.ts';
-import { createTarget, Engine, parsePushWebhook, type Target } from './index.ts';
+import { randomUUID } from 'node:crypto';
+import type { VigilError } from '../model/errors.ts';
+import { createTarget, Engine, getTarget, parsePushWebhook, putBlob, scanResource, setFunctionVersion, type Target } from './index.ts';
 import { openQueue, type JobQueue } from './queue/index.ts';
 import { applyTags, handleRegistryEvents } from './registry.ts';
 import { scanWatchDir } from './sources.ts';
@@ -193,6 +195,33 @@ for (const [dialect, make] of dialects) {
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
+    });
+
+    test('scan failures are visible on the function and its resource, SCAN_FAILED; the next recorded scan clears them; a lost claim records nothing', async () => {
+      const fn = await createTarget(ts.store, { accountId, kind: 'function', name: 'visible', config: {} }, clock);
+      const junk = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(100, 0x41)]);
+      const bad = await setFunctionVersion(engine.ctx, fn, await putBlob(ts.store, accountId, junk, 'application/zip', clock), []);
+      const failed = await engine.scanNow(bad.resourceId); // in the isolated scan process
+      assert.equal(failed.status, 'failed', JSON.stringify(failed));
+      const r = await image(bad.resourceId);
+      assert.equal(r.coverage_reason, 'SCAN_FAILED');
+      const lastError = JSON.parse(r.attributes).lastError as string;
+      assert.ok(lastError && !lastError.includes(tmpdir()), lastError);
+      assert.equal((await getTarget(ts.store, fn.id))!.lastError, lastError);
+      const events = async () => (await ts.store.db.selectFrom('events').select('id').where('type', '=', 'scan.completed').where('resource_id', '=', bad.resourceId).execute()).length;
+      assert.equal(await events(), 0);
+      // a job that is not this run's (its lease was lost and it was claimed again): nothing recorded
+      const good = await setFunctionVersion(engine.ctx, fn, await putBlob(ts.store, accountId, makeZip([{ name: 'Django-2.2.0.dist-info/METADATA', data: 'Metadata-Version: 2.1\nName: Django\nVersion: 2.2.0\n' }]), 'application/zip', clock), []);
+      await assert.rejects(scanResource(engine.ctx, good.resourceId, { fence: { name: 'engine-scan', id: randomUUID(), attempt: 1, leaseSeconds: 60 } }), (err: VigilError) => err.rule === 'lease-lost');
+      assert.equal(await events(), 0);
+      assert.equal((await image(good.resourceId)).coverage_reason, 'SCAN_FAILED');
+      // the next recorded scan clears the errors of both
+      const ok = await engine.scanNow(good.resourceId);
+      assert.equal(ok.status, 'recorded', JSON.stringify(ok));
+      assert.equal(await events(), 1);
+      assert.equal((await image(good.resourceId)).coverage_reason, 'SUCCESSFUL');
+      assert.equal(JSON.parse((await image(good.resourceId)).attributes).lastError, undefined);
+      assert.equal((await getTarget(ts.store, fn.id))!.lastError, null);
     });
   });
 }

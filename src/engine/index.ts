@@ -15,19 +15,24 @@
  * - `engine-dbupdate` (scheduled when enabled): `vigil db update` from the network.
  */
 import { applySuppressionRules, purgeClosed, rematchAll, rematchChangeSet, setCoverage, takeDailySnapshot } from '../findings/index.ts';
+import { cleanStaleScratch, redactScratch } from '../sources/vfs/scratch.ts';
 import type { Logger } from '../log.ts';
 import { TargetPolicy } from '../policy/index.ts';
 import type { Store } from '../store/index.ts';
 import { VigilError } from '../model/errors.ts';
-import type { JobQueue } from './queue/index.ts';
+import type { AgentReportInput } from './agent.ts';
+import { DEFAULT_SCAN_LIMITS, KILL_RULES, runIsolated, type ScanLimits } from './isolate.ts';
+import type { AgentReportSummary } from './isolate-tasks.ts';
+import type { Job, JobQueue } from './queue/index.ts';
 import { durationDays, handleRegistryEvents, pollRegistry, type RegistryEnvelope } from './registry.ts';
-import { accountSettings, COVERAGE, scanResource, type EngineContext, type ScanOutcome } from './scan.ts';
+import { accountSettings, COVERAGE, errorForTarget, mergeAttributes, type EngineContext, type ScanOutcome } from './scan.ts';
 import { dirSignature, ensureTargetResource, remoteHead, resourceOfTarget, scanWatchDir, setRepositoryCommit } from './sources.ts';
 import { pauseAt } from './testpoint.ts';
 import { deleteTarget, getTarget, updateTargetState, type HostConfig, type RegistryConfig, type RepositoryConfig, type RootfsConfig, type Target } from './targets.ts';
 
 export * from './targets.ts';
 export { COVERAGE, matchAndRecord, scanResource, type EngineContext, type ScanOutcome } from './scan.ts';
+export { DEFAULT_SCAN_LIMITS, resolveScanLimits, runIsolated, type ScanLimits } from './isolate.ts';
 export { registryEnvelopeSchema, type RegistryEnvelope } from './registry.ts';
 export { parsePushWebhook, putBlob, setFunctionVersion, ensureTargetResource, resourceOfTarget, MAX_UPLOAD_BYTES } from './sources.ts';
 
@@ -53,6 +58,21 @@ export interface EngineOptions {
    * public addresses only. Checked when a target is registered and again at every connection.
    */
   policy?: TargetPolicy;
+  /** memory and wall-time caps of each isolated scan process (`--scan-memory`, `--scan-timeout`) */
+  scanLimits?: ScanLimits;
+}
+
+/** retries of a scan job after its first attempt; SCAN_FAILED is recorded when the last one fails */
+export const SCAN_RETRY_LIMIT = 2;
+
+/**
+ * Errors no retry can fix (a garbage zip, a malformed key, a limit the input breaks): the scan fails
+ * at once. Kills at a cap, crashes, network and database errors are retried.
+ */
+function permanent(err: unknown): boolean {
+  if (!(err instanceof VigilError)) return false;
+  if ((KILL_RULES as readonly (string | undefined)[]).includes(err.rule)) return false;
+  return ['VIGIL_INVALID_INPUT', 'VIGIL_UNSAFE_ARCHIVE', 'VIGIL_LIMIT_EXCEEDED', 'VIGIL_INVALID_RECORD', 'VIGIL_INVALID_VERSION', 'VIGIL_NOT_FOUND', 'VIGIL_FORBIDDEN'].includes(err.code);
 }
 
 const DEFAULT_POLL_SECONDS = 300;
@@ -80,8 +100,11 @@ export class Engine {
     if (this.started) return;
     this.started = true;
     const lease = this.opts.leaseSeconds ?? 120;
+    // scratch directories a killed process (kill -9, OOM) left behind, tenant code included
+    const removed = await cleanStaleScratch().catch((err: unknown) => { this.ctx.log.warn({ err: (err as Error).message }, 'cleaning stale scratch directories failed'); return []; });
+    if (removed.length) this.ctx.log.info({ removed: removed.length }, 'removed stale scratch directories');
     await this.queue.work<{ resourceId: string; digest?: string }>('engine-scan', { concurrency: this.opts.scanConcurrency ?? 2, leaseSeconds: lease }, async (job) => {
-      const out = await this.scanNow(job.data.resourceId, job.data.digest);
+      const out = await this.scanNow(job.data.resourceId, job.data.digest, job);
       this.ctx.log.info({ job: job.id, resource: job.data.resourceId, ...summaryOf(out) }, 'scan finished');
     });
     await this.queue.work<{ targetId: string }>('engine-poll', { concurrency: 2, leaseSeconds: lease }, async (job) => { await this.pollNow(job.data.targetId); });
@@ -97,7 +120,7 @@ export class Engine {
   // ─── triggers (any process) ─────────────────────────────────────────────────────────────────
 
   async enqueueScan(resourceId: string, digest?: string): Promise<string | null> {
-    return this.queue.send('engine-scan', { resourceId, ...(digest ? { digest } : {}) }, { singletonKey: `${resourceId}@${digest ?? ''}`, retryLimit: 2, retryDelaySeconds: 10 });
+    return this.queue.send('engine-scan', { resourceId, ...(digest ? { digest } : {}) }, { singletonKey: `${resourceId}@${digest ?? ''}`, retryLimit: SCAN_RETRY_LIMIT, retryDelaySeconds: 10 });
   }
 
   async enqueuePoll(targetId: string): Promise<string | null> {
@@ -128,13 +151,72 @@ export class Engine {
 
   // ─── handlers ────────────────────────────────────────────────────────────────────────────────
 
-  /** Scans a resource now (the engine.scan job). A job for a commit or version that is no longer current is skipped. */
-  async scanNow(resourceId: string, digest?: string): Promise<ScanOutcome> {
-    if (digest) {
-      const r = await this.store.db.selectFrom('resources').select('digest').where('id', '=', resourceId).executeTakeFirst();
-      if (r && r.digest !== digest && (r.digest ?? '') !== '') return { status: 'skipped', reason: `superseded by ${r.digest}` };
+  get scanLimits(): ScanLimits { return this.opts.scanLimits ?? DEFAULT_SCAN_LIMITS; }
+
+  /**
+   * Scans a resource now (the engine.scan job) in the isolated scan process (isolate.ts), which
+   * collects, matches and records it; its record transaction is fenced by the job's claim. A job
+   * for a commit or version that is no longer current is skipped. A failure — the scan's own error,
+   * or the runner killing it at a cap — is recorded as `lastError` on the resource and its target;
+   * after the last attempt (at once for errors no retry can fix) coverage becomes
+   * INACTIVE/SCAN_FAILED. The error is then thrown for the queue to retry, except a permanent one
+   * (the job completes: retrying cannot help).
+   */
+  async scanNow(resourceId: string, digest?: string, job?: Job<unknown>): Promise<ScanOutcome> {
+    const r = await this.store.db.selectFrom('resources').select(['type', 'name', 'digest']).where('id', '=', resourceId).executeTakeFirst();
+    if (!r) return { status: 'skipped', reason: 'resource gone' };
+    if (digest && r.digest !== digest && (r.digest ?? '') !== '') return { status: 'skipped', reason: `superseded by ${r.digest}` };
+    const lease = this.opts.leaseSeconds ?? 120;
+    try {
+      return await runIsolated<ScanOutcome>({
+        kind: 'resource', databaseUrl: this.store.url, resourceId, policy: this.ctx.policy.toSpec(),
+        ...(job ? { fence: { name: job.name, id: job.id, attempt: job.attempt, leaseSeconds: lease } } : {}),
+        // an injected clock (tests) goes along as the scan's time
+        ...(this.opts.now ? { now: this.ctx.now().toISOString() } : {}),
+      }, {
+        limits: this.scanLimits, signal: job?.signal, log: this.ctx.log, label: `${r.type} ${r.name}`,
+        // SQLite: while the scan process commits (renewing the lease inside its transaction), a
+        // heartbeat would wait for its write lock on this event loop — skip them meanwhile
+        onProgress: (e) => { if (job && this.queue.kind === 'sqlite' && (e.phase === 'recording' || e.phase === 'recorded')) job.pauseHeartbeat(e.phase === 'recording'); },
+      });
+    } catch (err) {
+      const rule = err instanceof VigilError ? err.rule : undefined;
+      // the job is not ours any more (lease lost, queue stopping): whoever holds it records the outcome
+      if (rule === 'scan-aborted' || rule === 'lease-lost') throw err;
+      const message = redactScratch((err as Error).message);
+      const isPermanent = permanent(err);
+      const final = isPermanent || !job || job.attempt > SCAN_RETRY_LIMIT;
+      await this.recordScanFailure(resourceId, message, final);
+      this.ctx.log.warn({ resource: resourceId, attempt: job?.attempt, rule, final, err: message }, 'scan failed');
+      if (isPermanent) return { status: 'failed', reason: COVERAGE.failed, message };
+      throw err instanceof VigilError ? new VigilError(err.code, message, { input: err.input, rule: err.rule }) : new Error(message);
     }
-    return scanResource(this.ctx, resourceId);
+  }
+
+  /**
+   * A scan failure, visible: `lastError` on the resource and its target; with `final`, coverage
+   * INACTIVE/SCAN_FAILED (findings kept, as for UNREACHABLE). A resource that was removed, untagged
+   * or expired keeps that reason.
+   */
+  async recordScanFailure(resourceId: string, message: string, final: boolean): Promise<void> {
+    const now = this.ctx.now();
+    const r = await this.store.db.selectFrom('resources').select(['id', 'account_id', 'type', 'name', 'digest', 'target_id', 'coverage_reason']).where('id', '=', resourceId).executeTakeFirst();
+    if (!r) return;
+    await mergeAttributes(this.store, r.id, { lastError: message, lastErrorAt: now.toISOString() });
+    const target = r.target_id ? await getTarget(this.store, r.target_id) : null;
+    if (target) await updateTargetState(this.store, target.id, { lastError: errorForTarget(target, r, message) }, now);
+    const keep: string[] = [COVERAGE.removed, COVERAGE.untagged, COVERAGE.expired, COVERAGE.disabled];
+    if (final && !keep.includes(r.coverage_reason ?? '')) {
+      await setCoverage(this.store, { accountId: r.account_id, resourceId: r.id, status: 'INACTIVE', reason: COVERAGE.failed, now });
+    }
+  }
+
+  /** An agent's report, matched and recorded in the isolated scan process (the API route's handler). */
+  async recordAgentReport(accountId: string, report: AgentReportInput): Promise<AgentReportSummary> {
+    return runIsolated<AgentReportSummary>({
+      kind: 'agent-report', databaseUrl: this.store.url, accountId, report, policy: this.ctx.policy.toSpec(),
+      ...(this.opts.now ? { now: this.ctx.now().toISOString() } : {}),
+    }, { limits: this.scanLimits, log: this.ctx.log, label: `agent report of ${report.hostname}` });
   }
 
   /** Polls one target now (the engine.poll job) and sets its next poll. */

@@ -3,8 +3,7 @@
  * uploaded function, root filesystem), collect the inventory, match it and record the scan.
  * Unreachable targets and unsupported systems become coverage states, not failed jobs.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildScanResult, loadAdvisoryContext, recordScan, setCoverage, type RecordScanSummary, type ResourceInput } from '../findings/index.ts';
 import type { Logger } from '../log.ts';
@@ -14,10 +13,13 @@ import type { Package } from '../model/package.ts';
 import type { TargetPolicy } from '../policy/index.ts';
 import type { ScanResult, ScanTarget } from '../model/scan.ts';
 import type { FileError, ScanFS } from '../sources/types.ts';
-import type { Store } from '../store/index.ts';
+import { makeScratchDir, redactScratch } from '../sources/vfs/scratch.ts';
+import type { Kysely } from 'kysely';
+import type { Database, Store } from '../store/index.ts';
 import { packageLookup } from '../vulndb/query.ts';
+import { holdClaim, type JobFence } from './queue/index.ts';
 import { pauseAt } from './testpoint.ts';
-import { getTarget, registryPlainHttp, type FunctionConfig, type HostConfig, type RegistryConfig, type RootfsConfig, type Target } from './targets.ts';
+import { getTarget, registryPlainHttp, updateTargetState, type FunctionConfig, type HostConfig, type RegistryConfig, type RootfsConfig, type Target } from './targets.ts';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -73,7 +75,7 @@ export interface Collected {
  * Matches an inventory against the database and records it as the resource's scan (one
  * transaction). Used by scans and by agent reports.
  */
-export async function matchAndRecord(ctx: EngineContext, args: { accountId: string; resource: ResourceInput; collected: Collected }): Promise<RecordScanSummary> {
+export async function matchAndRecord(ctx: EngineContext, args: { accountId: string; resource: ResourceInput; collected: Collected; beforeCommit?: (trx: Kysely<Database>) => Promise<void>; onRecord?: (phase: 'start' | 'end') => void }): Promise<RecordScanSummary> {
   const { store } = ctx;
   const { packages } = args.collected;
   const report = await matchInventory(packages, packageLookup(store), {});
@@ -85,7 +87,12 @@ export async function matchAndRecord(ctx: EngineContext, args: { accountId: stri
     createdAt: now.toISOString(), version: ENGINE_VERSION,
   });
   await pauseAt('scan-before-record'); // test only (testpoint.ts); a no-op otherwise
-  return recordScan(store, { accountId: args.accountId, resource: args.resource, result, now });
+  args.onRecord?.('start');
+  try {
+    return await recordScan(store, { accountId: args.accountId, resource: args.resource, result, now, beforeCommit: args.beforeCommit });
+  } finally {
+    args.onRecord?.('end');
+  }
 }
 
 async function collectFrom(fs: ScanFS, extractorsKind: 'os' | 'all', log: Logger): Promise<Collected> {
@@ -138,7 +145,7 @@ async function collectResource(ctx: EngineContext, r: ResourceRow, target: Targe
       const code = attrs.codeDigest as string | undefined;
       if (!code) throw new VigilError('VIGIL_NOT_FOUND', `function ${r.name} has no uploaded version`, { input: r.name, rule: 'no-version' });
       const layers = (attrs.layerDigests as string[] | undefined) ?? [];
-      const dir = await mkdtemp(join(tmpdir(), 'vigil-fn-'));
+      const dir = await makeScratchDir('fn');
       try {
         const paths: string[] = [];
         for (const [i, d] of [code, ...layers].entries()) {
@@ -186,14 +193,28 @@ async function collectResource(ctx: EngineContext, r: ResourceRow, target: Targe
 export type ScanOutcome =
   | { status: 'recorded'; summary: RecordScanSummary }
   | { status: 'skipped'; reason: string }
-  | { status: 'inactive'; reason: string; message: string };
+  | { status: 'inactive'; reason: string; message: string }
+  | { status: 'failed'; reason: string; message: string };
 
 /**
- * Scans one resource now. Unreachable → coverage INACTIVE/UNREACHABLE; no OS on a host or root
- * filesystem (or nothing at all in a basic-mode image) → UNSUPPORTED_OS. Other errors are thrown
- * (the job retries), after recording SCAN_FAILED only when no earlier scan succeeded.
+ * Scans one resource now (in the isolated scan process, isolate-tasks.ts). Unreachable → coverage
+ * INACTIVE/UNREACHABLE, with `lastError` on the resource and its target; no OS on a host or root
+ * filesystem (or nothing at all in a basic-mode image) → UNSUPPORTED_OS. Other errors are thrown:
+ * the engine records them (`recordScanFailure`) and the job retries. A recorded scan clears
+ * `lastError` on the resource and its target in the same transaction.
+ * @throws VigilError VIGIL_CONFLICT rule "lease-lost" when the job was claimed again before the
+ *   record transaction could commit (nothing recorded)
  */
-export async function scanResource(ctx: EngineContext, resourceId: string): Promise<ScanOutcome> {
+export interface ScanResourceOptions {
+  /** the job this scan runs for: its record transaction commits only while the claim holds */
+  fence?: JobFence;
+  /** false when whoever asked for the scan is gone (an isolated scan whose parent died): record nothing */
+  stillWanted?: () => boolean;
+  /** told when the record transaction starts and when it ended (the runner pauses the job's heartbeats meanwhile) */
+  onRecord?: (phase: 'start' | 'end') => void;
+}
+
+export async function scanResource(ctx: EngineContext, resourceId: string, opts: ScanResourceOptions = {}): Promise<ScanOutcome> {
   const { store } = ctx;
   const r = await store.db.selectFrom('resources').selectAll().where('id', '=', resourceId).executeTakeFirst();
   if (!r) return { status: 'skipped', reason: 'resource gone' };
@@ -216,8 +237,10 @@ export async function scanResource(ctx: EngineContext, resourceId: string): Prom
     if (rule && UNREACHABLE_RULES.has(rule)) {
       ctx.log.warn({ resource: r.id, rule, err: e.message }, 'resource unreachable');
       await setCoverage(store, { accountId: r.account_id, resourceId: r.id, status: 'INACTIVE', reason: COVERAGE.unreachable, now: ctx.now() });
-      await mergeAttributes(store, r.id, { lastError: e.message });
-      return { status: 'inactive', reason: COVERAGE.unreachable, message: e.message };
+      const message = redactScratch(e.message);
+      await mergeAttributes(store, r.id, { lastError: message });
+      if (target) await updateTargetState(store, target.id, { lastError: errorForTarget(target, r, message) }, ctx.now());
+      return { status: 'inactive', reason: COVERAGE.unreachable, message };
     }
     throw err;
   }
@@ -228,27 +251,47 @@ export async function scanResource(ctx: EngineContext, resourceId: string): Prom
     return { status: 'inactive', reason: COVERAGE.unsupportedOs, message: 'no supported operating system found' };
   }
   const summary = await matchAndRecord(ctx, {
+    onRecord: opts.onRecord,
     accountId: r.account_id,
     resource: { id: r.id, type: r.type as ResourceInput['type'], name: r.name, ref: r.ref ?? undefined, digest: r.digest ?? undefined, tags: JSON.parse(r.tags) as string[] },
     collected,
-  });
-  await mergeAttributes(store, r.id, {
-    ...(collected.attributes ?? {}),
-    ...(collected.target.os ? { os: collected.target.os } : {}),
-    fileErrors: collected.errors.length,
-    lastError: null,
+    beforeCommit: async (trx) => {
+      if (opts.stillWanted && !opts.stillWanted()) {
+        throw new VigilError('VIGIL_CONFLICT', `resource ${r.id}: the process that asked for this scan is gone; nothing recorded`, { input: r.id, rule: 'lease-lost' });
+      }
+      if (opts.fence && !(await holdClaim(trx, store.dialect, opts.fence))) {
+        throw new VigilError('VIGIL_CONFLICT', `resource ${r.id}: job ${opts.fence.id} (attempt ${opts.fence.attempt}) is no longer this run's; nothing recorded`, { input: opts.fence.id, rule: 'lease-lost' });
+      }
+      await mergeAttributesIn(trx, r.id, {
+        ...(collected.attributes ?? {}),
+        ...(collected.target.os ? { os: collected.target.os } : {}),
+        fileErrors: collected.errors.length,
+        lastError: null,
+      });
+      if (target?.lastError) await trx.updateTable('targets').set({ last_error: null, updated_at: ctx.now().toISOString() }).where('id', '=', target.id).execute();
+    },
   });
   return { status: 'recorded', summary };
 }
 
+/** A target's lastError for a failure of one of its resources (a registry has many: name the image). */
+export function errorForTarget(target: Target, r: { name: string; digest: string | null; type: string }, message: string): string {
+  return target.kind === 'registry' ? `${r.name}${r.digest ? `@${r.digest}` : ''}: ${message}` : message;
+}
+
 /** Merges keys into a resource's attributes (null deletes a key). */
 export async function mergeAttributes(store: Store, resourceId: string, patch: Record<string, unknown>): Promise<void> {
-  const r = await store.db.selectFrom('resources').select('attributes').where('id', '=', resourceId).executeTakeFirst();
+  await mergeAttributesIn(store.db, resourceId, patch);
+}
+
+/** mergeAttributes on a connection or inside a transaction. */
+export async function mergeAttributesIn(db: Kysely<Database>, resourceId: string, patch: Record<string, unknown>): Promise<void> {
+  const r = await db.selectFrom('resources').select('attributes').where('id', '=', resourceId).executeTakeFirst();
   if (!r) return;
   const a = JSON.parse(r.attributes) as Record<string, unknown>;
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete a[k];
     else a[k] = v;
   }
-  await store.db.updateTable('resources').set({ attributes: JSON.stringify(a) }).where('id', '=', resourceId).execute();
+  await db.updateTable('resources').set({ attributes: JSON.stringify(a) }).where('id', '=', resourceId).execute();
 }

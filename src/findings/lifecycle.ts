@@ -19,9 +19,14 @@ import { findingIdOf, findingKeyOf } from './keys.ts';
 import { firstMatchingRule, type RuleSubject } from './suppression.ts';
 import { REOPEN_WINDOW_MS, type Db, type FindingStatus, type LifecycleCounts, type SuppressionRule } from './types.ts';
 
-/** One advisory lock serializes the writers of findings on PostgreSQL (SQLite has one writer anyway). */
+/** One advisory lock serializes the writers of findings on PostgreSQL; on SQLite the transaction takes the write lock at once. */
 export async function lockFindings(trx: Transaction<Database> | Db, dialect: Dialect): Promise<void> {
   if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(7419002)`.execute(trx);
+  // SQLite: take the write lock now. A transaction that reads first and writes later fails at once
+  // with SQLITE_BUSY ("database is locked", no busy wait) when another connection — the API
+  // process's heartbeat while an isolated scan process records — committed in between; a write
+  // statement first (this one changes nothing) makes it wait for the lock instead (busy_timeout)
+  else await sql`update resources set id = id where 0`.execute(trx);
 }
 
 export interface EventRow {

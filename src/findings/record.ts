@@ -68,6 +68,7 @@ export async function upsertResource(db: Db, accountId: string, input: ResourceI
 /** Registers a resource before its first scan (coverage INACTIVE / PENDING_INITIAL_SCAN). */
 export async function registerResource(store: Store, accountId: string, input: ResourceInput, now: Date): Promise<string> {
   return store.db.transaction().execute(async (trx) => {
+    await lockFindings(trx, store.dialect);
     const r = await upsertResource(trx, accountId, input, now);
     if (r.created) await emitEvents(trx, [{ type: 'coverage.changed', account_id: accountId, resource_id: r.id, created_at: now.toISOString(), payload: JSON.stringify({ resourceId: r.id, from: null, to: { status: 'INACTIVE', reason: 'PENDING_INITIAL_SCAN' } }) }]);
     return r.id;
@@ -79,9 +80,11 @@ export async function registerResource(store: Store, accountId: string, input: R
  * key (see lifecycle.ts), closes the ones the scan no longer has, emits the events, and sets
  * coverage ACTIVE / SUCCESSFUL with last_scanned_at. Recording the same result twice changes
  * nothing but last_observed_at (and last_scanned_at), plus one more scan.completed event.
+ * `beforeCommit` runs last inside the transaction (the engine checks there that its job is still its
+ * own, and writes the resource's attributes); throwing from it rolls everything back.
  * @throws VigilError VIGIL_FORBIDDEN when the resource id belongs to another account
  */
-export async function recordScan(store: Store, args: { accountId: string; resource: ResourceInput; result: ScanResult; now: Date }): Promise<RecordScanSummary> {
+export async function recordScan(store: Store, args: { accountId: string; resource: ResourceInput; result: ScanResult; now: Date; beforeCommit?: (trx: Db) => Promise<void> }): Promise<RecordScanSummary> {
   const { accountId, result, now } = args;
   const at = now.toISOString();
   return store.db.transaction().execute(async (trx) => {
@@ -115,6 +118,7 @@ export async function recordScan(store: Store, args: { accountId: string; resour
     const summary: RecordScanSummary = { resourceId: resource.id, packages: rows.length, findings: desired.length, ...counts };
     events.push({ type: 'scan.completed', account_id: accountId, resource_id: resource.id, created_at: at, payload: JSON.stringify({ ...summary, digest: args.resource.digest ?? null, scannedAt: result.createdAt }) });
     await emitEvents(trx, events);
+    await args.beforeCommit?.(trx);
     return summary;
   });
 }

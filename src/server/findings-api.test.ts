@@ -237,7 +237,7 @@ for (const [dialect, make] of dialects) {
       assert.deepEqual(app1.coverage.status, 'ACTIVE');
       assert.deepEqual(app1.tags, ['env=prod', 'latest']);
       const fn = list.body.items.find((r: { id: string }) => r.id === res.A3);
-      assert.deepEqual(fn.coverage, { status: 'INACTIVE', reason: 'PENDING_INITIAL_SCAN', lastScannedAt: null });
+      assert.deepEqual(fn.coverage, { status: 'INACTIVE', reason: 'PENDING_INITIAL_SCAN', lastScannedAt: null, lastError: null });
       assert.deepEqual(fn.activeFindings, { total: 0 });
       const pages = [];
       let cursor: string | null = null;

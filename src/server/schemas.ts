@@ -217,7 +217,7 @@ export const Resource = z.object({
   ref: z.string().nullable(),
   digest: z.string().nullable(),
   tags: z.array(z.string()),
-  coverage: z.object({ status: z.enum(['ACTIVE', 'INACTIVE']), reason: z.string().nullable(), lastScannedAt: z.string().nullable() }),
+  coverage: z.object({ status: z.enum(['ACTIVE', 'INACTIVE']), reason: z.string().nullable(), lastScannedAt: z.string().nullable(), lastError: z.string().nullable().describe('why the last scan failed (cleared by the next success)') }),
   activeFindings: SeverityCounts.extend({ total: z.number() }).describe('ACTIVE findings by severity'),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider, type SqliteDatabase } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type CompiledQuery, type DatabaseConnection, type Driver, type MigrationProvider, type QueryResult, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { VigilError } from '../model/index.ts';
 import { WalCheckpointer } from './checkpoint.ts';
@@ -68,7 +68,11 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     }
     handle.pragma('journal_mode = WAL');
     handle.pragma('synchronous = NORMAL');
-    handle.pragma('busy_timeout = 30000');
+    // no synchronous busy wait: a statement that finds the write lock taken (another process — an
+    // isolated scan recording, a worker, `vigil db import`) fails at once with SQLITE_BUSY and the
+    // dialect below retries it after an asynchronous pause, for up to BUSY_WAIT_MS; a busy wait
+    // inside better-sqlite3 would hold this process's event loop (the API's /healthz) meanwhile
+    handle.pragma('busy_timeout = 0');
     handle.pragma('foreign_keys = ON');
     // 64 MiB of page cache (the default 2 MiB makes every write of a large findings table's indexes a read too)
     handle.pragma('cache_size = -65536');
@@ -78,7 +82,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     if (file !== ':memory:') checkpointer = new WalCheckpointer(handle, file);
     raw.sqlite = handle;
     const statements = (raw.statements = new StatementCache(handle));
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: { close: () => handle.close(), prepare: (text: string) => statements.get(text) } satisfies SqliteDatabase }) });
+    db = new Kysely<Database>({ dialect: new AsyncBusySqliteDialect({ database: { close: () => handle.close(), prepare: (text: string) => statements.get(text) } satisfies SqliteDatabase }) });
   }
   const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
   const { error } = await new Migrator({ db, provider }).migrateToLatest();
@@ -94,6 +98,50 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
       await db.destroy();
     },
   };
+}
+
+/** how long a statement waits for another connection's write lock in all (as busy_timeout did) */
+export const BUSY_WAIT_MS = 30_000;
+
+/**
+ * Kysely's SQLite dialect, with SQLITE_BUSY retried asynchronously (5 ms, doubling to 100 ms, for up
+ * to {@link BUSY_WAIT_MS}). Only plain SQLITE_BUSY is retried: the statement did nothing, and the
+ * connection's mutex stays held across the pause, so a transaction's statements stay in order.
+ * SQLITE_BUSY_SNAPSHOT (a transaction that read before another connection committed) is not
+ * retryable and is thrown, as before.
+ */
+class AsyncBusySqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const inner = super.createDriver();
+    const retrying = (c: DatabaseConnection): DatabaseConnection => ({
+      executeQuery: <R>(q: CompiledQuery) => withBusyRetry(() => c.executeQuery<R>(q)),
+      streamQuery: <R>(q: CompiledQuery, chunkSize?: number) => c.streamQuery<R>(q, chunkSize),
+    });
+    return {
+      init: () => inner.init(),
+      acquireConnection: async () => retrying(await inner.acquireConnection()),
+      beginTransaction: (c, s) => inner.beginTransaction(c, s),
+      commitTransaction: (c) => inner.commitTransaction(c),
+      rollbackTransaction: (c) => inner.rollbackTransaction(c),
+      savepoint: inner.savepoint ? (c, n, f) => inner.savepoint!(c, n, f) : undefined,
+      rollbackToSavepoint: inner.rollbackToSavepoint ? (c, n, f) => inner.rollbackToSavepoint!(c, n, f) : undefined,
+      releaseSavepoint: inner.releaseSavepoint ? (c, n, f) => inner.releaseSavepoint!(c, n, f) : undefined,
+      releaseConnection: (c) => inner.releaseConnection(c),
+      destroy: () => inner.destroy(),
+    };
+  }
+}
+
+async function withBusyRetry<R>(f: () => Promise<QueryResult<R>>): Promise<QueryResult<R>> {
+  const deadline = Date.now() + BUSY_WAIT_MS;
+  for (let pause = 5; ; pause = Math.min(100, pause * 2)) {
+    try {
+      return await f();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() + pause > deadline) throw err;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import type { JobQueue, QueueOptions } from './types.ts';
 export type { Job, JobHandler, JobInfo, JobQueue, JobState, QueueOptions, SendOptions, WorkOptions } from './types.ts';
 export { BOSS_SCHEMA, PgBossQueue } from './pgboss.ts';
 export { SqliteQueue } from './sqlite.ts';
+export { holdClaim, type JobFence } from './fence.ts';
 
 /**
  * Opens the queue for a store: in-process over the `jobs` table for SQLite; pg-boss in schema

@@ -143,7 +143,8 @@ export class PgBossQueue implements JobQueue, QueueBackend {
 
   async heartbeat(job: ClaimedJob, leaseSeconds: number): Promise<boolean> {
     const { rows } = await this.boss.getDb().executeSql(
-      `UPDATE ${BOSS_SCHEMA}.job SET expire_in = (now() - started_on) + $3 * interval '1 second'
+      // GREATEST: never shortens a lease another process renewed meanwhile (queue/fence.ts)
+      `UPDATE ${BOSS_SCHEMA}.job SET expire_in = GREATEST(expire_in, (now() - started_on) + $3 * interval '1 second')
         WHERE name = $1 AND id = $2 AND state = 'active' AND retry_count = $4 RETURNING id`,
       [job.name, job.id, leaseSeconds, (job as PgClaimed).retryCount]);
     return rows.length === 1;

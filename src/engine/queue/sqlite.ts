@@ -84,6 +84,13 @@ export class SqliteQueue implements JobQueue, QueueBackend {
     const db = this.store.db;
     const now = new Date();
     const nowIso = now.toISOString();
+    // look before writing: an idle poll takes no write lock, so it never waits (synchronously, on
+    // the event loop: better-sqlite3's busy wait) behind another process's long write transaction,
+    // such as an isolated scan recording a large inventory
+    const due = await db.selectFrom('jobs').select('id').where('name', '=', name)
+      .where((w) => w.or([w.and([w('state', '=', 'created'), w('start_after', '<=', nowIso)]), w.and([w('state', '=', 'active'), w('lease_until', '<', nowIso)])]))
+      .limit(1).executeTakeFirst();
+    if (!due) return [];
     // a job that used up its attempts and then lost its lease fails here instead of running again
     await db.updateTable('jobs')
       .set({ state: 'failed', completed_at: nowIso, lease_until: null, last_error: LEASE_EXPIRED })
@@ -111,7 +118,10 @@ export class SqliteQueue implements JobQueue, QueueBackend {
   }
 
   async heartbeat(job: ClaimedJob, leaseSeconds: number): Promise<boolean> {
-    const r = await this.fenced(job).set({ lease_until: new Date(Date.now() + leaseSeconds * 1000).toISOString() }).executeTakeFirst();
+    // never shortens the lease: this time is taken before the statement may wait for the write lock
+    // (another process recording this very job renews the lease inside its transaction; queue/fence.ts)
+    const until = new Date(Date.now() + leaseSeconds * 1000).toISOString();
+    const r = await this.fenced(job).set((eb) => ({ lease_until: eb.fn('max', [eb.fn.coalesce('lease_until', eb.val(until)), eb.val(until)]) })).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
@@ -142,6 +152,10 @@ export class SqliteQueue implements JobQueue, QueueBackend {
     const now = Date.now();
     if (now - this.lastCleanup < 60_000) return;
     this.lastCleanup = now;
+    const cutoff = new Date(now - this.opts.retentionSeconds * 1000).toISOString();
+    // look first (no write lock when there is nothing to delete, as in claim)
+    const old = await this.store.db.selectFrom('jobs').select('id').where('state', 'in', ['completed', 'failed']).where('completed_at', '<', cutoff).limit(1).executeTakeFirst();
+    if (!old) return;
     await this.store.db.deleteFrom('jobs').where('state', 'in', ['completed', 'failed'])
       .where('completed_at', '<', new Date(now - this.opts.retentionSeconds * 1000).toISOString()).execute();
   }

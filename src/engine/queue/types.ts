@@ -46,6 +46,12 @@ export interface Job<T = unknown> {
    * when stop() gave up waiting. Long handlers should pass it to what they await.
    */
   signal: AbortSignal;
+  /**
+   * Skips (true) or resumes (false) this job's heartbeats. For a handler whose work runs in another
+   * process that renews the lease inside its own write transaction (queue/fence.ts): on SQLite a
+   * heartbeat during that transaction would wait for it on the event loop.
+   */
+  pauseHeartbeat(paused: boolean): void;
 }
 
 export type JobHandler<T = unknown> = (job: Job<T>) => Promise<void>;

@@ -100,7 +100,9 @@ export class Runner {
     const controller = new AbortController();
     this.running.set(job.id, controller);
     let lost = false;
+    let paused = false;
     const beat = setInterval(() => {
+      if (paused) return;
       this.backend.heartbeat(job, this.opts.leaseSeconds).then((ok) => {
         if (!ok && !lost) {
           lost = true;
@@ -123,7 +125,7 @@ export class Runner {
     void (async () => {
       let error: string | null = null;
       try {
-        await this.handler({ id: job.id, name: job.name, data: job.data, attempt: job.attempt, signal: controller.signal });
+        await this.handler({ id: job.id, name: job.name, data: job.data, attempt: job.attempt, signal: controller.signal, pauseHeartbeat: (p) => { paused = p; } });
       } catch (err) {
         error = err instanceof Error ? err.message || err.name : String(err);
       }

@@ -16,6 +16,7 @@ import type { Package } from '../../model/package.ts';
 import type { Store } from '../../store/index.ts';
 import { principalOf, type Principal } from '../auth.ts';
 import { ErrorBody, IdParams } from '../schemas.ts';
+import { lastErrorOf } from './findings.ts';
 import { notFound, visibleAccount } from '../tenancy/access.ts';
 import { timingSafeEqual } from 'node:crypto';
 
@@ -29,7 +30,7 @@ const TargetView = z.object({
   config: z.record(z.string(), z.unknown()).describe('the settings; secrets show as true when set'),
   status: z.string(), nextPollAt: z.string().nullable(), lastPolledAt: z.string().nullable(), lastError: z.string().nullable(),
   createdAt: z.string(), updatedAt: z.string(),
-  resources: z.array(z.object({ id: z.string(), name: z.string(), digest: z.string().nullable(), tags: z.array(z.string()), coverageStatus: z.string(), coverageReason: z.string().nullable(), lastScannedAt: z.string().nullable() })),
+  resources: z.array(z.object({ id: z.string(), name: z.string(), digest: z.string().nullable(), tags: z.array(z.string()), coverageStatus: z.string(), coverageReason: z.string().nullable(), lastScannedAt: z.string().nullable(), lastError: z.string().nullable() })),
 });
 const CreatedTarget = TargetView.extend({
   secrets: z.record(z.string(), z.string()).optional().describe('generated secrets (notification token, webhook secret), shown once'),
@@ -56,12 +57,12 @@ async function visibleTarget(store: Store, p: Principal, kind: TargetKind, id: s
 }
 
 async function viewOf(store: Store, t: Target) {
-  const rs = await store.db.selectFrom('resources').select(['id', 'name', 'digest', 'tags', 'coverage_status', 'coverage_reason', 'last_scanned_at'])
+  const rs = await store.db.selectFrom('resources').select(['id', 'name', 'digest', 'tags', 'coverage_status', 'coverage_reason', 'last_scanned_at', 'attributes'])
     .where('target_id', '=', t.id).orderBy('created_at').limit(1000).execute();
   return {
     id: t.id, accountId: t.accountId, kind: t.kind, name: t.name, config: publicConfig(t.config), status: t.status,
     nextPollAt: t.nextPollAt, lastPolledAt: t.lastPolledAt, lastError: t.lastError, createdAt: t.createdAt, updatedAt: t.updatedAt,
-    resources: rs.map((r) => ({ id: r.id, name: r.name, digest: r.digest, tags: JSON.parse(r.tags) as string[], coverageStatus: r.coverage_status, coverageReason: r.coverage_reason, lastScannedAt: r.last_scanned_at })),
+    resources: rs.map((r) => ({ id: r.id, name: r.name, digest: r.digest, tags: JSON.parse(r.tags) as string[], coverageStatus: r.coverage_status, coverageReason: r.coverage_reason, lastScannedAt: r.last_scanned_at, lastError: lastErrorOf(r.attributes) })),
   };
 }
 
@@ -211,8 +212,8 @@ export const engineRoutes: FastifyPluginAsyncZod<{ store: Store; engine: Engine 
     schema: { tags: ['engine'], security, summary: "an agent's inventory of its host; matched and recorded at once", body: AgentReport, response: { 200: z.object({ resourceId: z.string(), targetId: z.string(), packages: z.number(), findings: z.number(), created: z.number(), closed: z.number() }), ...errors } },
   }, async (request) => {
     const p = principalOf(request);
-    const { recordAgentReport } = await import('../../engine/agent.ts');
-    return recordAgentReport(engine, p.account.id, request.body as AgentReport & { packages: Package[] });
+    // matched and recorded in the isolated scan process, not on the API's event loop
+    return engine.recordAgentReport(p.account.id, request.body as AgentReport & { packages: Package[] });
   });
 
   // inbound webhooks: their own parsers keep the raw body (GitHub signs the bytes)

@@ -36,11 +36,21 @@ export function toFindingSummary(r: q.FindingListRow, resource: q.ResourceRef | 
   };
 }
 
+/** The resource's last scan error (engine/scan.ts keeps it in its attributes). */
+export function lastErrorOf(attributes: string): string | null {
+  try {
+    const e = (JSON.parse(attributes) as { lastError?: unknown }).lastError;
+    return typeof e === 'string' ? e : null;
+  } catch {
+    return null;
+  }
+}
+
 function toResource(r: Selectable<Database['resources']>, counts: Partial<Record<Severity, number>> | undefined) {
   const c = counts ?? {};
   return {
     id: r.id, accountId: r.account_id, type: r.type, name: r.name, ref: r.ref, digest: r.digest, tags: JSON.parse(r.tags) as string[],
-    coverage: { status: r.coverage_status as 'ACTIVE' | 'INACTIVE', reason: r.coverage_reason, lastScannedAt: r.last_scanned_at },
+    coverage: { status: r.coverage_status as 'ACTIVE' | 'INACTIVE', reason: r.coverage_reason, lastScannedAt: r.last_scanned_at, lastError: lastErrorOf(r.attributes) },
     activeFindings: { ...c, total: Object.values(c).reduce((a, b) => a + (b ?? 0), 0) },
     createdAt: r.created_at, updatedAt: r.updated_at,
   };

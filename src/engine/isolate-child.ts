@@ -1,0 +1,56 @@
+/**
+ * Entry point of the isolated scan process (started by isolate.ts; bundled as dist/scan-child.mjs).
+ * Waits for one task on its IPC channel, runs it, sends the result or the error, and exits. When the
+ * parent goes away (killed, crashed) the channel closes and this process exits too, so an orphan
+ * never goes on to record a scan its parent's job no longer owns.
+ */
+import { createLogger } from '../log.ts';
+import { runTask, type IsolatedTask, type TaskEvent } from './isolate-tasks.ts';
+import type { WireError } from './isolate.ts';
+
+const log = createLogger(process.env.VIGIL_LOG_LEVEL ?? 'warn');
+
+function send(e: TaskEvent): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.connected) return resolve();
+    process.send!(e, undefined, {}, () => resolve());
+  });
+}
+
+/** Progress at most every 100 ms (and on a new phase or the last step), so IPC is not flooded. */
+function throttled(): (e: TaskEvent) => void {
+  let last = 0;
+  let phase = '';
+  return (e) => {
+    if (e.type !== 'progress') return void send(e);
+    const now = Date.now();
+    if (e.phase === phase && now - last < 100 && e.value !== e.total) return;
+    last = now;
+    phase = e.phase;
+    void send(e);
+  };
+}
+
+function wire(err: unknown): WireError {
+  const e = err as Error & { code?: unknown; input?: string; rule?: string };
+  const isVigil = e instanceof Error && e.name !== undefined && typeof e.code === 'string' && e.code.startsWith('VIGIL_');
+  return {
+    name: e?.name ?? 'Error', message: e?.message ?? String(err),
+    ...(isVigil ? { code: e.code as string, ...(e.input !== undefined ? { input: e.input } : {}), ...(e.rule !== undefined ? { rule: e.rule } : {}) } : { stack: e?.stack }),
+  };
+}
+
+process.on('disconnect', () => process.exit(70));
+process.once('message', (m: { type: 'task'; task: IsolatedTask }) => {
+  void (async () => {
+    let code = 0;
+    try {
+      const value = await runTask(m.task, log, throttled());
+      await send({ type: 'result', value });
+    } catch (err) {
+      await send({ type: 'error', error: wire(err) });
+      code = 1;
+    }
+    process.exit(code);
+  })();
+});

@@ -1,0 +1,169 @@
+/**
+ * What runs inside the isolated scan process (isolate.ts starts it, isolate-child.ts is its entry):
+ * one task per process, its result sent back over IPC.
+ *
+ * - `resource`: an engine scan job. The child opens its own store connection and does the whole
+ *   scan — reach the bytes, collect, match and record in one transaction — so the parent's event
+ *   loop never parses, matches or writes a large inventory (recording 300k packages holds SQLite for
+ *   ~2 s; on the API's thread that is 2 s without /healthz). The record transaction is fenced by the
+ *   job's claim (`fence`): it commits only while the job is still this run's, so a job that was
+ *   claimed again elsewhere is never recorded twice. The result is the small ScanOutcome.
+ * - `agent-report`: an agent's inventory, matched and recorded the same way.
+ * - `target`: `vigil scan …` / `vigil sbom …`: collect a target's inventory (and match it when
+ *   `match` is given) and return it to the CLI, which filters and renders it.
+ */
+import type { RecordScanSummary } from '../findings/index.ts';
+import type { Logger } from '../log.ts';
+import type { Package } from '../model/package.ts';
+import type { ScanResult, ScanTarget } from '../model/scan.ts';
+import type { TargetKind } from '../sources/index.ts';
+import type { Store } from '../store/index.ts';
+import type { AgentReportInput } from './agent.ts';
+import type { JobFence } from './queue/index.ts';
+import { TargetPolicy, type PolicySpec } from '../policy/index.ts';
+import type { WireError } from './isolate.ts';
+import type { ScanOutcome } from './scan.ts';
+
+/** A target the CLI names. */
+export interface TargetSpec {
+  kind: TargetKind | 'sbom';
+  ref: string;
+  scanners: string[];
+  platform?: string;
+  username?: string;
+  password?: string;
+  layers?: string[];
+  rev?: string;
+  /** false: leave out development-only dependencies (before matching) */
+  dev?: boolean;
+}
+
+export type IsolatedTask =
+  | { kind: 'resource'; databaseUrl: string; resourceId: string; policy: PolicySpec; fence?: JobFence; now?: string }
+  | { kind: 'agent-report'; databaseUrl: string; accountId: string; report: AgentReportInput; policy: PolicySpec; now?: string }
+  | { kind: 'target'; target: TargetSpec; match?: { databaseUrl: string; hideUnfixed: boolean; createdAt: string; version: string } };
+
+export type TaskEvent =
+  | { type: 'progress'; phase: string; value: number; total?: number }
+  | { type: 'result'; value: unknown }
+  | { type: 'error'; error: WireError };
+
+/** What a `target` task returns without matching. */
+export interface CollectedTarget { target: ScanTarget; packages: Package[]; errors: ScanResult['errors'] }
+
+export type AgentReportSummary = { resourceId: string; targetId: string; packages: number; findings: number; created: number; closed: number };
+
+/** Runs one task (in the isolated child). */
+export async function runTask(task: IsolatedTask, log: Logger, emit: (e: TaskEvent) => void): Promise<unknown> {
+  switch (task.kind) {
+    case 'resource':
+      return withStore(task.databaseUrl, log, async (store) => {
+        const { scanResource } = await import('./scan.ts');
+        // record nothing once the parent is gone (its job runs again elsewhere)
+        // the tenants' target policy of the engine that started this scan (--allow-path, --allow-network)
+        const policy = await TargetPolicy.fromSpec(task.policy);
+        const out: ScanOutcome = await scanResource({ store, log, now: clock(task.now), policy }, task.resourceId, {
+          fence: task.fence, stillWanted: () => process.connected !== false,
+          onRecord: (phase) => emit({ type: 'progress', phase: phase === 'start' ? 'recording' : 'recorded', value: 0 }),
+        });
+        return out;
+      });
+    case 'agent-report':
+      return withStore(task.databaseUrl, log, async (store) => {
+        const { recordAgentReport } = await import('./agent.ts');
+        const policy = await TargetPolicy.fromSpec(task.policy);
+        const out: AgentReportSummary = await recordAgentReport({ store, log, now: clock(task.now), policy }, task.accountId, task.report);
+        return out;
+      });
+    case 'target':
+      return scanTarget(task.target, task.match, log, emit);
+  }
+}
+
+function clock(now: string | undefined): () => Date {
+  return now ? () => new Date(now) : () => new Date();
+}
+
+async function withStore<T>(url: string, log: Logger, f: (store: Store) => Promise<T>): Promise<T> {
+  const { openStore } = await import('../store/index.ts');
+  const store = await openStore(url, { onIdleError: (err) => log.warn({ err: err.message }, 'PostgreSQL ended an idle connection') });
+  try {
+    return await f(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** A path that exists, or "<path>:<tag>" of one (an OCI layout or archive with a tag). */
+async function isLocalPath(ref: string): Promise<boolean> {
+  const { stat } = await import('node:fs/promises');
+  if (await stat(ref).then(() => true, () => false)) return true;
+  const i = ref.lastIndexOf(':');
+  return i > 0 && !ref.slice(i + 1).includes('/') && (await stat(ref.slice(0, i)).then(() => true, () => false));
+}
+
+/** Collects a target's inventory and, with `match`, matches it into a ScanResult. */
+async function scanTarget(spec: TargetSpec, match: Extract<IsolatedTask, { kind: 'target' }>['match'], log: Logger, emit: (e: TaskEvent) => void): Promise<ScanResult | CollectedTarget> {
+  const progress = (phase: string, value: number, total?: number) => emit({ type: 'progress', phase, value, ...(total !== undefined ? { total } : {}) });
+  let collected: CollectedTarget;
+  if (spec.kind === 'sbom') {
+    const [{ readFile }, { readSbom }] = await Promise.all([import('node:fs/promises'), import('../integrations/sbom/index.ts')]);
+    const sb = readSbom(await readFile(spec.ref), spec.ref);
+    collected = { target: { ...sb.target, kind: 'sbom', ref: spec.ref }, packages: sb.packages, errors: [] };
+  } else {
+    collected = await inventoryOf(spec.kind, spec, log, progress);
+  }
+  if (spec.dev === false) collected.packages = collected.packages.filter((p) => !p.dev);
+  if (!match) return collected;
+  const [{ openStore }, { VigilError }, { packageLookup }, { matchInventory }, { buildScanResult, loadAdvisoryContext }] = await Promise.all([
+    import('../store/index.ts'), import('../model/errors.ts'), import('../vulndb/query.ts'), import('../matching/index.ts'), import('../findings/scan-result.ts'),
+  ]);
+  const store = await openStore(match.databaseUrl);
+  try {
+    const count = await store.db.selectFrom('vuln_records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    if (Number(count.n) === 0) {
+      throw new VigilError('VIGIL_CONFIG', `the vulnerability database at ${match.databaseUrl} is empty: run \`vigil db update\` (online) or \`vigil db import <dir>\` first`, { rule: 'database-empty' });
+    }
+    const packages = collected.packages;
+    progress('matching', 0, packages.length);
+    const report = await matchInventory(packages, packageLookup(store), { hideUnfixed: match.hideUnfixed });
+    progress('matching', packages.length, packages.length);
+    const ids = report.packages.flatMap((p) => p.matches.map((m) => m.id));
+    const ctx = await loadAdvisoryContext(store, ids);
+    return buildScanResult({ target: collected.target, packages, errors: collected.errors, report, ctx, createdAt: match.createdAt, version: match.version });
+  } finally {
+    await store.close();
+  }
+}
+
+async function inventoryOf(kind: TargetKind, spec: TargetSpec, log: Logger, progress: (phase: string, value: number, total?: number) => void): Promise<CollectedTarget> {
+  const [{ collectInventory, contentFilterFor, scanTargetOf }, { extractorsFor }, { detectOs, OS_RELEASE_PATHS }, { openTarget }] = await Promise.all([
+    import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/os/index.ts'), import('../sources/index.ts'),
+  ]);
+  const extractors = extractorsFor(spec.scanners);
+  const password = spec.password ?? process.env.VIGIL_REGISTRY_PASSWORD;
+  // registry credentials (~/.docker/config.json) only for a reference that is no local path
+  const dockerConfig = kind === 'image' && !(await isLocalPath(spec.ref)) ? await import('../sources/registry/index.ts').then((m) => m.loadDockerConfig()).catch(() => undefined) : undefined;
+  const fs = await openTarget(spec.ref, kind, {
+    filter: contentFilterFor(extractors, OS_RELEASE_PATHS),
+    platform: spec.platform,
+    registry: {
+      ...(spec.username ? { credentials: { username: spec.username, password: password ?? '' } } : {}),
+      ...(dockerConfig ? { dockerConfig } : {}),
+    },
+    zipLayers: spec.layers,
+    rev: spec.rev,
+    onLayer: (ev) => progress('layers', ev.phase === 'done' ? ev.index + 1 : ev.index, ev.count),
+  });
+  try {
+    const inv = await collectInventory(fs, {
+      extractors, detectOs, log,
+      onProgress: (p) => progress(p.phase === 'walk' ? 'files' : 'extracting', p.phase === 'walk' ? p.files : p.extracted, p.total),
+    });
+    return { target: scanTargetOf(fs, inv.os), packages: inv.packages, errors: inv.errors };
+  } finally {
+    await fs.close();
+  }
+}
+
+export type { RecordScanSummary };

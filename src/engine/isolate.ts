@@ -1,0 +1,232 @@
+/**
+ * The isolated scan runner: every scan — engine jobs, agent reports and `vigil scan`/`vigil sbom`
+ * alike — runs in a child process (`isolate-child.ts`) with a memory cap and a wall-time cap, so a
+ * runaway parser can only kill itself, and the process that asked (the API server, a worker, the
+ * CLI) keeps its event loop, its heartbeats and its memory.
+ *
+ * The memory cap bounds the child's resident set size (RSS): the JavaScript heap, Buffers and
+ * ArrayBuffers (external memory, which V8's heap limit does not count), and native allocations
+ * (zlib, SQLite's page cache). It is enforced two ways: V8's old generation is limited to 3/4 of
+ * the cap (`--max-old-space-size`), so a heap bomb ends in V8's own out-of-memory abort; and the
+ * parent reads the child's VmRSS from /proc/<pid>/status every 50 ms and SIGKILLs it past the cap,
+ * which catches what the heap limit does not see. Between two samples the child can grow by what it
+ * allocates in 50 ms, so its peak may pass the cap by that much. Without /proc (not Linux) only the
+ * heap limit applies. The wall-time cap SIGKILLs the child when it runs longer.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from '../log.ts';
+import { VigilError, type ErrorCode } from '../model/errors.ts';
+import { cleanStaleScratch } from '../sources/vfs/scratch.ts';
+import type { IsolatedTask, TaskEvent } from './isolate-tasks.ts';
+
+export interface ScanLimits {
+  /** the child's resident memory cap, MiB */
+  memoryMiB: number;
+  /** the child's wall-time cap, seconds */
+  timeoutSeconds: number;
+}
+
+/**
+ * 768 MiB: a 1 GiB image scans in under 500 MiB (bench/scan), so legitimate scans have headroom,
+ * while a scan and the process that started it (~100 MiB) stay under 1 GiB together; two concurrent
+ * scans per process (the engine's default) take at most 1.5 GiB of a 24 GB machine.
+ * 900 s: a large image pulled from a registry takes minutes, a hung one should not hold a slot.
+ */
+export const DEFAULT_SCAN_LIMITS: ScanLimits = { memoryMiB: 768, timeoutSeconds: 900 };
+
+/** how often the parent reads the child's resident memory */
+const SAMPLE_MS = 50;
+
+/**
+ * The limits from flags (`--scan-memory <MiB>`, `--scan-timeout <seconds>`), else the environment
+ * (`VIGIL_SCAN_MEMORY`, `VIGIL_SCAN_TIMEOUT`), else the defaults.
+ * @throws VigilError VIGIL_CONFIG for a value that is not a whole number in range
+ */
+export function resolveScanLimits(flags: { scanMemory?: string; scanTimeout?: string }, env: NodeJS.ProcessEnv = process.env): ScanLimits {
+  const memory = flags.scanMemory ?? env.VIGIL_SCAN_MEMORY;
+  const timeout = flags.scanTimeout ?? env.VIGIL_SCAN_TIMEOUT;
+  return {
+    memoryMiB: memory === undefined || memory === '' ? DEFAULT_SCAN_LIMITS.memoryMiB : whole('--scan-memory (VIGIL_SCAN_MEMORY)', memory, 128, 1024 * 1024, 'MiB'),
+    timeoutSeconds: timeout === undefined || timeout === '' ? DEFAULT_SCAN_LIMITS.timeoutSeconds : whole('--scan-timeout (VIGIL_SCAN_TIMEOUT)', timeout, 1, 7 * 86_400, 'seconds'),
+  };
+}
+
+function whole(name: string, v: string, min: number, max: number, unit: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < min || n > max) {
+    throw new VigilError('VIGIL_CONFIG', `invalid ${name} ${JSON.stringify(v)}: expected whole ${unit} from ${min} to ${max}`, { input: v, rule: 'scan-limit' });
+  }
+  return n;
+}
+
+export interface RunIsolatedOptions {
+  limits: ScanLimits;
+  /** aborting kills the child (a lost job lease, a stopping queue) */
+  signal?: AbortSignal;
+  /** progress events the task reports (the CLI's progress bar) */
+  onProgress?: (e: Extract<TaskEvent, { type: 'progress' }>) => void;
+  log?: Logger;
+  /** what is scanned, for messages: "function billing", "image ./app.tar" */
+  label: string;
+}
+
+/** What the runner saw of a child, for logs and the bench. */
+export interface IsolatedStats {
+  pid: number;
+  peakRssMiB: number;
+  ms: number;
+}
+
+/** Rules of the errors the runner itself raises when it stops a child. */
+export const KILL_RULES = ['scan-memory', 'scan-timeout', 'scan-crashed', 'scan-aborted'] as const;
+
+/** The child's entry point and the Node options it needs to run it. */
+function childEntry(): { file: URL; execArgv: string[] } {
+  // from the TypeScript sources (tsx) the child is a .ts file and needs tsx's loader; in the bundle
+  // (scripts/build.mjs) it is dist/scan-child.mjs next to the chunk this code is in
+  if (import.meta.url.endsWith('.ts')) {
+    return { file: new URL('./isolate-child.ts', import.meta.url), execArgv: ['--import', import.meta.resolve('tsx')] };
+  }
+  return { file: new URL('./scan-child.mjs', import.meta.url), execArgv: [] };
+}
+
+/**
+ * Runs one task in a fresh child process under `limits` and returns its result.
+ * @throws VigilError the task's own error as the child threw it (same code, rule and message);
+ *   VIGIL_LIMIT_EXCEEDED rule "scan-memory" or "scan-timeout" when the runner killed the child at a
+ *   cap; VIGIL_INTERNAL rule "scan-crashed" when it died otherwise; rule "scan-aborted" when
+ *   `signal` aborted it
+ */
+export async function runIsolated<R>(task: IsolatedTask, opts: RunIsolatedOptions): Promise<R> {
+  return (await runWithStats<R>(task, opts)).value;
+}
+
+/** runIsolated, also returning what the runner measured. */
+export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): Promise<{ value: R; stats: IsolatedStats }> {
+  const { limits, label } = opts;
+  const { file, execArgv } = childEntry();
+  const heapMiB = Math.max(64, Math.floor((limits.memoryMiB * 3) / 4));
+  const started = Date.now();
+  if (opts.signal?.aborted) return Promise.reject(aborted(label, opts.signal.reason));
+  let child: ChildProcess;
+  try {
+    child = fork(file, [], {
+      execArgv: [...execArgv, `--max-old-space-size=${heapMiB}`],
+      // the child's stdout goes to our stderr: only the parent writes a report to stdout
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
+      env: process.env,
+    });
+  } catch (err) {
+    return Promise.reject(new VigilError('VIGIL_INTERNAL', `${label}: cannot start the scan process: ${(err as Error).message}`, { input: label, rule: 'scan-crashed', cause: err }));
+  }
+  const pid = child.pid ?? 0;
+  let peakKiB = 0;
+  let stderrTail = '';
+  child.stdout!.on('data', (d: Buffer) => process.stderr.write(d));
+  child.stderr!.on('data', (d: Buffer) => {
+    process.stderr.write(d);
+    stderrTail = (stderrTail + d.toString('utf8')).slice(-4096);
+  });
+
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let killedFor: VigilError | null = null;
+    let result: { ok: true; value: R } | { ok: false; error: VigilError | Error } | null = null;
+
+    const kill = (why: VigilError) => {
+      if (killedFor || child.exitCode !== null || child.signalCode !== null) return;
+      killedFor = why;
+      opts.log?.info({ pid, label, rule: why.rule, err: why.message }, 'stopping a scan process');
+      child.kill('SIGKILL');
+    };
+
+    const timer = setTimeout(() => kill(new VigilError('VIGIL_LIMIT_EXCEEDED',
+      `${label}: the scan ran longer than ${limits.timeoutSeconds} s (--scan-timeout) and was stopped`, { input: label, rule: 'scan-timeout' })), limits.timeoutSeconds * 1000);
+    let sampling = false;
+    const sampler = setInterval(() => {
+      if (sampling) return;
+      sampling = true;
+      rssKiB(pid).then((kib) => {
+        if (kib === null) return;
+        peakKiB = Math.max(peakKiB, kib);
+        if (kib > limits.memoryMiB * 1024) {
+          kill(new VigilError('VIGIL_LIMIT_EXCEEDED',
+            `${label}: the scan used more than ${limits.memoryMiB} MiB of memory (--scan-memory; ${Math.round(kib / 1024)} MiB resident) and was stopped`, { input: label, rule: 'scan-memory' }));
+        }
+      }).finally(() => { sampling = false; });
+    }, SAMPLE_MS);
+    const onAbort = () => kill(aborted(label, opts.signal?.reason));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.on('message', (m: TaskEvent) => {
+      if (m.type === 'progress') opts.onProgress?.(m);
+      else if (m.type === 'result') result = { ok: true, value: m.value as R };
+      else if (m.type === 'error') result = { ok: false, error: revive(m.error) };
+    });
+    child.on('error', (err) => {
+      // spawning failed (the exit event may not come)
+      finish(new VigilError('VIGIL_INTERNAL', `${label}: the scan process failed: ${err.message}`, { input: label, rule: 'scan-crashed', cause: err }));
+    });
+    child.on('exit', (code, signal) => {
+      // a child that did not end on its own left its scratch directories (tenant code) behind
+      if (killedFor || !result) void cleanStaleScratch({ pid }).catch(() => undefined);
+      if (killedFor) return finish(killedFor);
+      if (result?.ok) return finish(null, result.value);
+      if (result && !result.ok) return finish(result.error);
+      if (/JavaScript heap out of memory|Reached heap limit/.test(stderrTail)) {
+        return finish(new VigilError('VIGIL_LIMIT_EXCEEDED',
+          `${label}: the scan ran out of its ${heapMiB} MiB JavaScript heap (3/4 of --scan-memory ${limits.memoryMiB} MiB) and was stopped`, { input: label, rule: 'scan-memory' }));
+      }
+      finish(new VigilError('VIGIL_INTERNAL', `${label}: the scan process exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`, { input: label, rule: 'scan-crashed' }));
+    });
+
+    function finish(err: Error | null, value?: R): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearInterval(sampler);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      const stats = { pid, peakRssMiB: Math.round(peakKiB / 1024), ms: Date.now() - started };
+      opts.log?.debug({ label, ...stats, ok: !err }, 'scan process finished');
+      if (err) reject(err);
+      else resolve({ value: value as R, stats });
+    }
+
+    child.send({ type: 'task', task }, (err) => {
+      if (err) finish(new VigilError('VIGIL_INTERNAL', `${label}: cannot hand the task to the scan process: ${err.message}`, { input: label, rule: 'scan-crashed', cause: err }));
+    });
+  });
+}
+
+function aborted(label: string, reason: unknown): VigilError {
+  const why = reason instanceof Error ? reason.message : reason === undefined ? 'aborted' : String(reason);
+  return new VigilError('VIGIL_INTERNAL', `${label}: the scan was stopped (${why})`, { input: label, rule: 'scan-aborted' });
+}
+
+/** The child's resident set size in KiB, from /proc (Linux); null when it cannot be read. */
+async function rssKiB(pid: number): Promise<number | null> {
+  try {
+    const s = await readFile(`/proc/${pid}/status`, 'latin1');
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(s);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** An error as the child sent it, as a VigilError when it was one. */
+export interface WireError { name: string; message: string; code?: string; input?: string; rule?: string; stack?: string }
+
+function revive(e: WireError): Error {
+  if (e.code) {
+    const v = new VigilError(e.code as ErrorCode, e.message, { input: e.input, rule: e.rule });
+    return v;
+  }
+  const err = new Error(e.message);
+  err.name = e.name;
+  if (e.stack) err.stack = e.stack;
+  return err;
+}
