@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { OsvRecord } from '../model/index.ts';
 import { readZip } from '../vulndb/containers.ts';
 import { AdvisoryIndex, evaluateAffected, evaluateCompiled, locate, type Verdict } from './index.ts';
+import { HOW, needs } from '../../test/helpers/prereq.ts';
 
 const VULNDATA = fileURLToPath(new URL('../../../shared/vulndata/', import.meta.url));
 const ZIPS = ['Go', 'crates.io', 'PyPI', 'OSS-Fuzz', 'AlmaLinux', 'malicious/npm', 'malicious/PyPI'];
@@ -48,7 +49,7 @@ const LEGACY_PEP440 = /^installed version: invalid PEP 440 version .*does not ma
 
 const label = (v: Verdict) => ('unknown' in v ? `unknown: ${v.unknown}` : v.affected ? 'affected' : 'not affected');
 
-test('range evaluation agrees with every explicit versions list in vulndata', { skip: !existsSync(VULNDATA) && 'no ../shared/vulndata' }, async () => {
+test('range evaluation agrees with every explicit versions list in vulndata', { skip: needs('../shared/vulndata', existsSync(VULNDATA), HOW.vulndata) }, async () => {
   const t0 = performance.now();
   const records: OsvRecord[] = [];
   for (const z of ZIPS) {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Inventory, OsvRecord, Package } from '../model/index.ts';
 import { AdvisoryIndex, findAffected, InventoryIndex, matchInventory, matchInventorySync, packageKey, targetOf, type MatchReport } from './index.ts';
 import { loadVulndata, VULNDATA } from './testutil.ts';
+import { HOW, needs } from '../../test/helpers/prereq.ts';
 
 const DIR = fileURLToPath(new URL('./testdata/inventories/', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -50,7 +51,7 @@ function golden(inv: InventoryFile, report: MatchReport, sources: Record<string,
   };
 }
 
-test('golden corpus of real inventories', { skip: !existsSync(VULNDATA) && 'no ../shared/vulndata' }, async () => {
+test('golden corpus of real inventories', { skip: needs('../shared/vulndata', existsSync(VULNDATA), HOW.vulndata) }, async () => {
   const inventories = readInventories();
   const keys = new Set<string>();
   for (const { inv } of inventories) for (const p of inv.packages) {
