@@ -9,11 +9,13 @@
 // need it — `vigil --version` loads commander and little else.
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
+// `--outdir <dir>`: elsewhere than dist/ (test/build.test.ts checks what the bundle leaves out)
+const outArg = process.argv.indexOf('--outdir');
+const dist = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(root, 'dist');
 // stale chunks of an earlier build would otherwise pile up
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
@@ -34,6 +36,8 @@ await build({
   external: ['better-sqlite3', 'pg', 'ssh2', 'cpu-features'],
   // bundled CommonJS dependencies call require() for Node's built-ins
   banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
+  // test-only fault injection (src/engine/testpoint.ts) is compiled out of the bundle
+  define: { VIGIL_TESTPOINTS: 'false' },
   sourcemap: 'linked',
   logLevel: 'warning',
 });

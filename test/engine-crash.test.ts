@@ -3,8 +3,10 @@
  * server` as a child process with a short job lease (`--job-lease`), a real docker-registry whose
  * push notifications reach it, skopeo pushing the bullseye-app image, real advisories (PyPI +
  * nodejs-security-wg). The server is made to stop at a chosen point (src/engine/testpoint.ts:
- * VIGIL_TEST_PAUSE_AT, test only), killed with SIGKILL there, and restarted on the same database
- * without the pause; the job runs again once its lease ran out, and nothing is lost or duplicated.
+ * VIGIL_TEST_PAUSE_AT, test only; compiled out of the bundle, so the paused server runs from the
+ * TypeScript sources), says so on stderr, is killed with SIGKILL there, and restarted on the same
+ * database without the pause; the job runs again once its lease ran out, and nothing is lost or
+ * duplicated.
  *
  * 1. in the middle of a scan (inventory matched, not yet recorded) → the rerun records exactly
  *    what a clean scan gives (compared with `vigil scan image` of the same image), once
@@ -14,7 +16,6 @@
  *    rerun writes them once
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ import { normalizePackageName } from '../src/model/names.ts';
 import type { ScanResult } from '../src/model/scan.ts';
 import { freePort, skopeoCopy, type RegistryProcess } from '../src/sources/registry/testutil.ts';
 import type { Store } from '../src/store/index.ts';
-import type { PausePoint } from '../src/engine/testpoint.ts';
+import { pausedLine, type PausePoint } from '../src/engine/testpoint.ts';
 import { dialects, type TestStore } from './helpers/stores.ts';
 import { registryE2eUnavailable, startRegistryWithNotifications, startServer, TARGETS, vigilCli, VULNDATA, waitFor, type ServerProcess } from './helpers/server.ts';
 
@@ -131,23 +132,25 @@ for (const [dialect, open] of dialects) {
     let registryId: string;
     let appResource: string;
     let clean: string[];
-    const pauseFile = () => join(home, 'paused');
+    let pausedAt: PausePoint | undefined;
 
     /** `vigil server` on the fixed port (the registry's notifications go there), paused at `pause` if given. */
     async function start(pause?: PausePoint): Promise<ServerProcess> {
-      await rm(pauseFile(), { force: true });
+      pausedAt = pause;
       server = await startServer({
         home, db: ts.url, args: ['--listen', `127.0.0.1:${port}`, '--tick', '1', '--job-lease', String(LEASE_SECONDS), '--allow-network', '127.0.0.0/8'],
-        env: { VIGIL_TEST_PAUSE_AT: pause ?? '', VIGIL_TEST_PAUSE_FILE: pause ? pauseFile() : '' },
+        // the pause points exist only in the sources (testpoint.ts), not in the bundle
+        env: pause ? { VIGIL_TEST_PAUSE_AT: pause, VIGIL_FROM_SOURCE: '1' } : { VIGIL_TEST_PAUSE_AT: '' },
         ...(adminKey ? { key: adminKey } : {}),
       });
       return server;
     }
 
-    /** Waits for the server to reach its pause point, then SIGKILLs it. */
+    /** Waits for the server to say on stderr that it reached its pause point. */
     async function killAtPause(): Promise<void> {
       const s = server!;
-      await waitFor('the server to reach its pause point', async () => existsSync(pauseFile()) || s.child.exitCode !== null, 180_000, 100);
+      const line = pausedLine(pausedAt!);
+      await waitFor('the server to reach its pause point', async () => s.output().includes(line) || s.child.exitCode !== null, 180_000, 100);
       assert.equal(s.child.exitCode, null, `the server is still running at its pause point:\n${s.output()}`);
     }
 

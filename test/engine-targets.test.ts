@@ -22,6 +22,7 @@ import type { Store } from '../src/store/index.ts';
 import { dialects, type TestStore } from './helpers/stores.ts';
 import { ROOT, startServer, TARGETS, VIGIL, vigilCli, VULNDATA, waitFor, type ServerProcess } from './helpers/server.ts';
 import { makeZip } from './helpers/zip.ts';
+import { HOW, needsAll } from './helpers/prereq.ts';
 
 const run = promisify(execFile);
 
@@ -44,8 +45,11 @@ async function packagesOf(store: Store, resourceId: string): Promise<number> {
   return Number(r.n);
 }
 
-const missing = !existsSync(join(TARGETS, 'rootfs-bookworm', 'var', 'lib', 'dpkg', 'status')) ? `needs the targets: bash ../shared/tools/build-targets.sh ${TARGETS} bullseye bookworm`
-  : !existsSync(VULNDATA) ? 'needs ../shared/vulndata' : undefined;
+const missing = needsAll([
+  ['targets: rootfs-bookworm', existsSync(join(TARGETS, 'rootfs-bookworm', 'var', 'lib', 'dpkg', 'status')), HOW.targets],
+  ['../shared/vulndata', existsSync(VULNDATA), HOW.vulndata],
+]);
+const sshdMissing = sshdUnavailable();
 
 for (const [dialect, open] of dialects) {
   describe(`engine targets end to end (${dialect})`, { skip: missing, concurrency: false }, () => {
@@ -70,7 +74,7 @@ for (const [dialect, open] of dialects) {
       await rm(home, { recursive: true, force: true });
     });
 
-    test('an SSH host is scanned agentlessly and gets its findings', { skip: sshdUnavailable() ?? undefined }, async () => {
+    test('an SSH host is scanned agentlessly and gets its findings', { skip: sshdMissing }, async () => {
       let sshd: TestSshd | undefined;
       try {
         sshd = await startSshd();

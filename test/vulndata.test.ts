@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { HOW, needs, ROOT, VULNDATA } from './helpers/prereq.ts';
 import Sqlite from 'better-sqlite3';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const VULNDATA = resolve(ROOT, '..', 'shared', 'vulndata');
 const BIN = join(ROOT, 'bin', 'vigil.js');
 
 function vigil(home: string, args: string[]) {
@@ -38,7 +37,7 @@ const README_COUNTS: Record<string, number> = {
   'enrich/vulnrichment:cve/cvss-cwe-ssvc-vulnrichment.csv': 44130 - 104,
 };
 
-describe('vulndata end to end (SQLite, CLI)', { skip: !existsSync(VULNDATA) && 'needs ../shared/vulndata' }, () => {
+describe('vulndata end to end (SQLite, CLI)', { skip: needs('../shared/vulndata', existsSync(VULNDATA), HOW.vulndata) }, () => {
   let home: string;
   before(() => {
     home = mkdtempSync(join(tmpdir(), 'vigil-vulndata-'));

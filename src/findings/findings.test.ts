@@ -359,4 +359,13 @@ describe('suppression criteria', () => {
   ];
   for (const [c, want] of cases) test(`${JSON.stringify(c)} → ${want}`, () => assert.equal(criteriaMatch(c, subject), want));
   test('a score range never matches an unscored finding', () => assert.equal(criteriaMatch({ score: { max: 10 } }, { ...subject, score: null }), false));
+  test('score bounds are inclusive and each one excludes in its own direction', () => {
+    const at = (score: number, c: SuppressionCriteria['score']) => criteriaMatch({ score: c }, { ...subject, score });
+    // max: a score above it is excluded, one at or below it is not
+    assert.deepEqual([at(7.5, { max: 7.4 }), at(7.5, { max: 7.5 }), at(7.5, { max: 7.6 }), at(10, { max: 9.9 }), at(0, { max: 0 })], [false, true, true, false, true]);
+    // min: a score below it is excluded, one at or above it is not
+    assert.deepEqual([at(7.5, { min: 7.6 }), at(7.5, { min: 7.5 }), at(7.5, { min: 7.4 }), at(0, { min: 0.1 }), at(10, { min: 10 })], [false, true, true, false, true]);
+    // both: only the closed interval between them
+    assert.deepEqual([6.9, 7, 7.5, 8, 8.1].map((s) => at(s, { min: 7, max: 8 })), [false, true, true, true, false]);
+  });
 });

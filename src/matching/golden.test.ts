@@ -3,18 +3,22 @@
  * against the real advisory data of ../shared/vulndata (OSV zips as they are; Debian lists, Alpine
  * secdb and the native rubysec/FriendsOfPHP/nodejs-security-wg sets through their format plugins).
  * The expected advisory ids, each match's explanation and the fix guidance are in
- * testdata/inventories/*.golden.json; refresh with UPDATE_GOLDEN=1 and review the diff.
+ * testdata/inventories/*.golden.json; refresh with UPDATE_GOLDEN=1 and review the diff (a missing one
+ * fails without it).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Inventory, OsvRecord, Package } from '../model/index.ts';
 import { AdvisoryIndex, findAffected, InventoryIndex, matchInventory, matchInventorySync, packageKey, targetOf, type MatchReport } from './index.ts';
 import { loadVulndata, VULNDATA } from './testutil.ts';
+import { goldenMismatch } from '../../test/helpers/golden.ts';
+import { HOW, needs } from '../../test/helpers/prereq.ts';
 
 const DIR = fileURLToPath(new URL('./testdata/inventories/', import.meta.url));
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 type InventoryFile = Inventory & { note?: string };
 
@@ -50,7 +54,22 @@ function golden(inv: InventoryFile, report: MatchReport, sources: Record<string,
   };
 }
 
-test('golden corpus of real inventories', { skip: !existsSync(VULNDATA) && 'no ../shared/vulndata' }, async () => {
+test('a missing golden file fails, and is written only with UPDATE_GOLDEN=1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-golden-'));
+  try {
+    const path = join(dir, 'sub', 'x.golden.json');
+    assert.match(goldenMismatch(path, '{}\n', false) ?? '', /golden file .*x\.golden\.json is missing \(UPDATE_GOLDEN=1 writes it/);
+    assert.equal(existsSync(path), false, 'not written without UPDATE_GOLDEN=1');
+    assert.equal(goldenMismatch(path, '{}\n', true), undefined);
+    assert.equal(readFileSync(path, 'utf8'), '{}\n');
+    assert.equal(goldenMismatch(path, '{}\n', false), undefined);
+    assert.match(goldenMismatch(path, '[]\n', false) ?? '', /differs from/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('golden corpus of real inventories', { skip: needs('../shared/vulndata', existsSync(VULNDATA), HOW.vulndata) }, async () => {
   const inventories = readInventories();
   const keys = new Set<string>();
   for (const { inv } of inventories) for (const p of inv.packages) {
@@ -89,11 +108,8 @@ test('golden corpus of real inventories', { skip: !existsSync(VULNDATA) && 'no .
     const goldenPath = DIR + file.replace(/\.json$/, '.golden.json');
     const total = report.packages.reduce((n, p) => n + p.matches.length, 0);
     console.log(`golden: ${file}: ${inv.packages.length} packages, ${total} matches, ${report.stats.unknown} unknown, ${report.stats.skipped} skipped`);
-    if (UPDATE || !existsSync(goldenPath)) {
-      writeFileSync(goldenPath, got);
-      continue;
-    }
-    if (readFileSync(goldenPath, 'utf8') !== got) failures.push(`${file}: differs from ${goldenPath} (UPDATE_GOLDEN=1 to refresh, then review)`);
+    const mismatch = goldenMismatch(goldenPath, got);
+    if (mismatch) failures.push(`${file}: ${mismatch}`);
   }
   assert.deepEqual(failures, []);
 });

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { scanResultOf, type PkgSpec, type VulnSpec } from '../../test/helpers/findings.ts';
 import { dialects, type TestStore } from '../../test/helpers/stores.ts';
+import { pageGuard } from '../../test/helpers/pages.ts';
 import { recordScan, setCoverage, takeDailySnapshot, registerResource } from '../findings/index.ts';
 import { silentLogger } from '../log.ts';
 import { SEVERITY_ORDER } from '../model/index.ts';
@@ -176,10 +177,12 @@ for (const [dialect, make] of dialects) {
           const pages = async (maxPartitions: number) => {
             const ids: string[] = [];
             let cursor: string | undefined;
+            const guard = pageGuard(`listFindings sort ${sort}`);
             do {
               const p = await listFindings(ts.store, f, { sort, limit: 3, cursor, maxPartitions });
               ids.push(...p.items.map((i) => i.id));
               cursor = p.nextCursor ?? undefined;
+              guard(cursor);
             } while (cursor);
             return ids;
           };
@@ -241,10 +244,12 @@ for (const [dialect, make] of dialects) {
       assert.deepEqual(fn.activeFindings, { total: 0 });
       const pages = [];
       let cursor: string | null = null;
+      let guard = pageGuard('/v1/resources');
       do {
         const p = await get(`/v1/resources?limit=1${cursor ? `&cursor=${cursor}` : ''}`, D.ro);
         pages.push(...p.body.items.map((r: { id: string }) => r.id));
         cursor = p.body.nextCursor;
+        guard(cursor);
       } while (cursor);
       assert.deepEqual(new Set(pages), new Set([res.A1, res.A2, res.A3, res.B1]));
       assert.deepEqual((await get('/v1/resources?type=host', D.ro)).body.items.map((r: { id: string }) => r.id), [res.A2]);
@@ -256,11 +261,13 @@ for (const [dialect, make] of dialects) {
       assert.equal((await get(`/v1/resources/${res.A1}`, B.ro)).status, 404);
       const pk: { name: string; layer: unknown }[] = [];
       cursor = null;
+      guard = pageGuard('/v1/resources/:id/packages');
       do {
         const p = await get(`/v1/resources/${res.A1}/packages?limit=3${cursor ? `&cursor=${cursor}` : ''}`, A.ro);
         assert.equal(p.status, 200);
         pk.push(...p.body.items);
         cursor = p.body.nextCursor;
+        guard(cursor);
       } while (cursor);
       assert.deepEqual(pk.map((p) => p.name), ['openssl', 'requests', 'evil-pkg', 'lodash'], 'by ecosystem (Debian:12, PyPI, npm), then name');
       assert.deepEqual(pk.find((p) => p.name === 'lodash')!.layer, { index: 0, digest: 'sha256:l1' });
@@ -386,7 +393,10 @@ for (const [dialect, make] of dialects) {
     test('the events outbox: ascending, in sight, resumable, by type', async () => {
       const all: { id: number; accountId: string; type: string; payload: Record<string, unknown> }[] = [];
       let after = 0;
-      for (;;) {
+      // bounded: a page that does not move `after` forward (or a listing that never ends) fails here
+      // instead of looping forever
+      for (let page = 0; ; page++) {
+        assert.ok(page < 1000, 'the events listing ends within 1000 pages');
         const r = await get(`/v1/events?after=${after}&limit=7`, D.ro);
         assert.equal(r.status, 200);
         all.push(...r.body.items);
@@ -394,6 +404,7 @@ for (const [dialect, make] of dialects) {
           assert.equal(r.body.nextAfter, after);
           break;
         }
+        assert.ok(r.body.nextAfter > after, `nextAfter moves forward: ${after} → ${r.body.nextAfter}`);
         after = r.body.nextAfter;
       }
       const ids = all.map((e) => e.id);

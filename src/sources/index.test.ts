@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { VigilError } from '../model/index.ts';
 import { openTarget, type ScanFS } from './index.ts';
 import { TARGETS, gz, listAll, makeTar, tempDir } from './testutil.ts';
+import { HOW, needs } from '../../test/helpers/prereq.ts';
 
 const here = new URL('.', import.meta.url).pathname;
 
@@ -45,7 +46,7 @@ describe('openTarget: detection', () => {
 
 const haveTargets = existsSync(join(TARGETS, 'oci/index.json')) && existsSync(join(TARGETS, 'bullseye-app.docker.tar'));
 
-describe('real targets', { skip: haveTargets ? false : `no ${TARGETS} (build it with ../shared/tools/build-targets.sh .cache/targets bullseye)` }, () => {
+describe('real targets', { skip: needs('targets: OCI layout and docker archives', haveTargets, HOW.targets) }, () => {
   const STATUS = 'var/lib/dpkg/status';
   const LODASH = 'app/node_modules/lodash/package.json';
   const want = (i: { path: string }) => i.path === STATUS || i.path === LODASH;

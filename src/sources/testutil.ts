@@ -56,4 +56,5 @@ export function tempDir(prefix: string): Promise<string> {
 
 /** the repository root (tests run from anywhere) */
 export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
-export const TARGETS = join(REPO_ROOT, '.cache/targets');
+/** .cache/targets, or VIGIL_TEST_TARGETS (test/helpers/prereq.ts) */
+export { TARGETS } from '../../test/helpers/prereq.ts';

@@ -9,24 +9,28 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, startRegistry, which, type RegistryProcess } from '../../src/sources/registry/testutil.ts';
+import { HOW, needsAll, TARGETS, VULNDATA } from './prereq.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const VIGIL = join(ROOT, 'bin', 'vigil.js');
-export const TARGETS = join(ROOT, '.cache', 'targets');
-export const VULNDATA = join(ROOT, '..', 'shared', 'vulndata');
+export { TARGETS, VULNDATA };
 
 /** `vigil --home <home> --db <db> …` as a child process, quiet. */
 export async function vigilCli(home: string, db: string, args: string[]) {
   return promisify(execFile)(process.execPath, [VIGIL, '--home', home, '--db', db, ...args], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, VIGIL_LOG_LEVEL: 'error' } });
 }
 
-/** Why the registry end-to-end tests cannot run here (no built targets, data, docker-registry or skopeo), or undefined. */
-export async function registryE2eUnavailable(): Promise<string | undefined> {
-  if (!existsSync(join(TARGETS, 'oci', 'index.json'))) return `needs the targets: bash ../shared/tools/build-targets.sh ${TARGETS} bullseye bookworm`;
-  if (!existsSync(VULNDATA)) return 'needs ../shared/vulndata';
-  if (!(await which('docker-registry', 'registry'))) return 'needs docker-registry (apt-get install docker-registry)';
-  if (!(await which('skopeo'))) return 'needs skopeo';
-  return undefined;
+/**
+ * Why the registry end-to-end tests cannot run here (no built targets, data, docker-registry or
+ * skopeo), or false; in CI a missing one throws (test/helpers/prereq.ts).
+ */
+export async function registryE2eUnavailable(): Promise<string | false> {
+  return needsAll([
+    ['targets: OCI layout', existsSync(join(TARGETS, 'oci', 'index.json')), HOW.targets],
+    ['../shared/vulndata', existsSync(VULNDATA), HOW.vulndata],
+    ['docker-registry', await which('docker-registry', 'registry'), HOW.apt('docker-registry')],
+    ['skopeo', await which('skopeo'), HOW.apt('skopeo')],
+  ]);
 }
 
 export interface ServerProcess {

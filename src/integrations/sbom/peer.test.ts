@@ -11,11 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSbom } from './index.ts';
+import { CDXGEN as cdxgen, HOW, needs } from '../../../test/helpers/prereq.ts';
 
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const cdxgen = join(repo, '.cache/cdxgen/node_modules/.bin/cdxgen');
 
-test('cdxgen CycloneDX of a real npm project is read', { skip: existsSync(cdxgen) ? false : 'cdxgen not installed in .cache/cdxgen (bash bench/install-cdxgen.sh)' }, () => {
+test('cdxgen CycloneDX of a real npm project is read', { skip: needs('cdxgen', existsSync(cdxgen), HOW.cdxgen) }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-cdxgen-'));
   try {
     cpSync(fileURLToPath(new URL('testdata/npm-project', import.meta.url)), join(dir, 'proj'), { recursive: true });

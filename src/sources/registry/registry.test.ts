@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { VigilError } from '../../model/index.ts';
 import { openImage } from '../image/index.ts';
 import { headManifest, listRepositories, listTags, openRegistryImage, RegistryClient, toImageSource } from './index.ts';
+import { HOW, needs, needsAll, needsNow, TARGETS } from '../../../test/helpers/prereq.ts';
 import {
   htpasswdFile,
   Layout,
@@ -33,8 +34,10 @@ const skopeoBin = await which('skopeo');
 const htpasswdBin = await which('htpasswd');
 const opensslBin = await which('openssl');
 const zstdBin = await which('zstd');
-const missing = [!registryBin && 'docker-registry', !skopeoBin && 'skopeo'].filter(Boolean);
-const skip = missing.length ? `needs ${missing.join(', ')} (apt-get install -y docker-registry skopeo)` : false;
+const skip = needsAll([
+  ['docker-registry', registryBin, HOW.apt('docker-registry')],
+  ['skopeo', skopeoBin, HOW.apt('skopeo')],
+]);
 
 async function readAll(s: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -196,7 +199,7 @@ describe('registry client against docker-registry (anonymous)', { skip }, () => 
       ],
     );
     assert.ok((await readAll(await raw.layers[0]!.open())).equals(imgs.raw.layers[0]!.tar));
-    if (!imgs.zstd) return t.skip('no zstd CLI to make a zstd layer (apt-get install -y zstd)');
+    if (needsNow(t, 'zstd', imgs.zstd, HOW.apt('zstd'))) return;
     const img = await openRegistryImage(`${reg.host}/zstd:1`);
     assert.deepEqual(
       img.layers.map((l) => [l.mediaType, l.compression]),
@@ -244,7 +247,7 @@ describe('registry client against docker-registry (anonymous)', { skip }, () => 
   });
 });
 
-describe('registry client against docker-registry with htpasswd (basic auth)', { skip: skip || (!htpasswdBin && 'needs htpasswd (apt-get install -y apache2-utils)') }, () => {
+describe('registry client against docker-registry with htpasswd (basic auth)', { skip: skip || needs('htpasswd', htpasswdBin, HOW.apt('apache2-utils')) }, () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let reg: RegistryProcess;
   let app: BuiltImage;
@@ -290,7 +293,7 @@ describe('registry client against docker-registry with htpasswd (basic auth)', {
   });
 });
 
-describe('registry client against docker-registry with token auth (bearer)', { skip: skip || (!opensslBin && 'needs openssl') }, () => {
+describe('registry client against docker-registry with token auth (bearer)', { skip: skip || needs('openssl', opensslBin, HOW.apt('openssl')) }, () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let reg: RegistryProcess;
   let tokens: TokenServer;
@@ -349,9 +352,9 @@ describe('registry client against docker-registry with token auth (bearer)', { s
   });
 });
 
-const targets = join(process.cwd(), '.cache', 'targets', 'oci');
+const targets = join(TARGETS, 'oci');
 const { existsSync } = await import('node:fs');
-const targetsSkip = skip || (!existsSync(join(targets, 'index.json')) && `no ${targets} (built by ../shared/tools/build-targets.sh)`);
+const targetsSkip = skip || needs('targets: OCI layout', existsSync(join(targets, 'index.json')), HOW.targets);
 
 describe('registry client with the real bullseye image', { skip: targetsSkip }, () => {
   test('pushes the bullseye-app OCI image and reads it back, every layer verified', async () => {

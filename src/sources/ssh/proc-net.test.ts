@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { OS_RELEASE_PATHS } from '../../extractors/os/index.ts';
 import { formatIPv6, isBigEndianMachine, parseEndpoint, parseProcNet, type SocketProtocol } from './proc-net.ts';
 import { HOST_FILES, isWantedPath, parseScriptOutput, snapshotScript } from './remote.ts';
+import { HOW, needsNow } from '../../../test/helpers/prereq.ts';
 
 // lines as a Linux 6.1 x86_64 kernel prints them (trailing blanks kept)
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode                                                     
@@ -74,8 +75,11 @@ describe('parseProcNet', () => {
     let ss: string;
     try {
       ss = (await promisify(execFile)('ss', ['-Hltnu'])).stdout;
-    } catch {
-      return t.skip('ss is not installed');
+    } catch (err) {
+      // only a missing ss skips (and fails in CI); ss there but failing is a test failure
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      needsNow(t, 'ss', false, HOW.apt('iproute2'));
+      return;
     }
     const ours = new Set<string>();
     for (const p of ['tcp', 'tcp6', 'udp', 'udp6'] as SocketProtocol[]) {

@@ -29,7 +29,7 @@ async function connectionsTo(port: number): Promise<number> {
   return stdout.split('\n').filter((l) => l.trim() !== '').length;
 }
 
-describe('openSshHost against a real sshd', { skip: unavailable ?? false }, () => {
+describe('openSshHost against a real sshd', { skip: unavailable }, () => {
   let d: TestSshd;
   let target: SshTarget;
   before(async () => {
@@ -138,7 +138,7 @@ async function hostileTar(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-describe('openSshHost against a hostile or broken host', { skip: unavailable ?? false }, () => {
+describe('openSshHost against a hostile or broken host', { skip: unavailable }, () => {
   let d: TestSshd;
   let dir: string;
   let target: SshTarget;

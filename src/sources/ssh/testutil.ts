@@ -10,6 +10,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { HOW, needsAll } from '../../../test/helpers/prereq.ts';
 
 const run = promisify(execFile);
 export const SSHD = '/usr/sbin/sshd';
@@ -28,11 +29,12 @@ export interface TestSshd {
   stop(): Promise<void>;
 }
 
-/** Why sshd tests cannot run here, or null. */
-export function sshdUnavailable(): string | null {
-  if (!existsSync(SSHD)) return `${SSHD} is absent (apt-get install openssh-server)`;
-  if (process.getuid?.() !== 0) return 'sshd needs root for privilege separation and for logging in as root';
-  return null;
+/** Why sshd tests cannot run here, or false; in CI a missing prerequisite throws (test/helpers/prereq.ts). */
+export function sshdUnavailable(): string | false {
+  return needsAll([
+    [SSHD, existsSync(SSHD), HOW.apt('openssh-server')],
+    ['root', process.getuid?.() === 0, 'sshd needs root for privilege separation and for logging in as root'],
+  ]);
 }
 
 async function keygen(file: string): Promise<void> {

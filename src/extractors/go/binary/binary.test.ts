@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ExtractContext, ScanFile } from '../../types.ts';
 import { goBinaryExtractor, parseGoBuildInfo, parseModInfo } from './index.ts';
+import { goToolchain, HOW, needs } from '../../../../test/helpers/prereq.ts';
 
 const td = (p: string): string => new URL(`testdata/${p}`, import.meta.url).pathname;
 const file = (path: string, data: Buffer, mode = 0o100755): ScanFile => ({ info: { path, kind: 'file', size: data.length, mode }, read: async () => data });
@@ -41,9 +43,14 @@ test('module info lines: main module with a version, local replacements skipped'
   assert.deepEqual(brief(buildInfoPackages({ ...mi, goVersion: 'go1.22rc1', layout: 'inline' }, 'f')), ['x@0.4.0', 'c/d@0.0.0-20200101000000-abcdefabcdef', 'stdlib@1.22rc1']);
 });
 
-test('the installed Go toolchain itself, when present (real binary, stdlib only)', { skip: !existsSync('/usr/lib/go-1.19/bin/gofmt') && 'no Go toolchain installed' }, async () => {
-  const pkgs = await goBinaryExtractor.extract(file('usr/lib/go-1.19/bin/gofmt', readFileSync('/usr/lib/go-1.19/bin/gofmt')), ctx());
-  assert.deepEqual(brief(pkgs), ['stdlib@1.19.8']);
+// the Go on PATH (Debian's golang-go in CI), wherever its GOROOT is and whichever version it is
+const go = goToolchain();
+
+test('the installed Go toolchain itself (real binary, stdlib only)', { skip: needs('go', go, HOW.apt('golang-go')) }, async () => {
+  const gofmt = join(go!.goroot, 'bin', 'gofmt');
+  const pkgs = await goBinaryExtractor.extract(file(gofmt.slice(1), readFileSync(gofmt)), ctx());
+  // `go env GOVERSION` says "go1.19.8" (or "go1.22.0 X:…" with experiments): the stdlib is that release
+  assert.deepEqual(brief(pkgs), [`stdlib@${go!.version.split(' ')[0].replace(/^go/, '')}`]);
 });
 
 test('sad: garbage after the magic is a recorded error; scripts and non-Go files yield nothing', async () => {

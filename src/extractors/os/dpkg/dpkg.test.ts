@@ -7,9 +7,9 @@ import { describe, it } from 'node:test';
 import { detectOs } from '../release/index.ts';
 import { dirReader, runExtractor } from '../testutil.ts';
 import { dpkgExtractor, dpkgOwnedFiles, isDpkgDatabase, parseParagraphs } from './index.ts';
+import { HOW, needsAll, onPath, TARGETS } from '../../../../test/helpers/prereq.ts';
 
 const TESTDATA = new URL('./testdata/', import.meta.url).pathname;
-const REPO = new URL('../../../../', import.meta.url).pathname;
 const BOOKWORM = { id: 'debian', versionId: '12', codename: 'bookworm', ecosystem: 'Debian:12' };
 const fixture = (p: string) => readFile(join(TESTDATA, p));
 
@@ -118,10 +118,12 @@ describe('os/dpkg (sad)', () => {
 
 describe('os/dpkg on real root filesystems', () => {
   for (const suite of ['bullseye', 'bookworm']) {
-    const root = join(REPO, '.cache/targets', `rootfs-${suite}`);
+    const root = join(TARGETS, `rootfs-${suite}`);
     const status = join(root, 'var/lib/dpkg/status');
-    const dpkgQuery = (() => { try { execFileSync('dpkg-query', ['--version']); return true; } catch { return false; } })();
-    const skip = !existsSync(status) ? `${status} absent (build the targets with ../shared/tools/build-targets.sh)` : !dpkgQuery ? 'dpkg-query not installed' : false;
+    const skip = needsAll([
+      [`targets: rootfs-${suite}`, existsSync(status), HOW.targets],
+      ['dpkg-query', onPath('dpkg-query'), HOW.apt('dpkg')],
+    ]);
     it(`${suite}: same packages as dpkg-query`, { skip }, async () => {
       const os = await detectOs(dirReader(root));
       assert.equal(os?.ecosystem, suite === 'bullseye' ? 'Debian:11' : 'Debian:12');

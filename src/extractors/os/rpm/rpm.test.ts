@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { compareRpm } from '../../../versioning/rpm/index.ts';
 import { runExtractor } from '../testutil.ts';
 import { parseHeaderBlob, rpmExtractor, rpmVersionString, sourceNameFromSrpm } from './index.ts';
+import { HOW, needs } from '../../../../test/helpers/prereq.ts';
 
 const TESTDATA = new URL('./testdata/', import.meta.url).pathname;
 const PATH = 'var/lib/rpm/rpmdb.sqlite';
@@ -53,7 +54,7 @@ describe('os/rpm (happy)', () => {
     assert.equal(byName.get('vigil-tilde')?.version, '1.0~rc1-0.1.el9');
   });
 
-  it('agrees with `rpm -qa` run now, when rpm is installed', { skip: hasRpm() ? false : 'rpm not installed' }, async () => {
+  it('agrees with `rpm -qa` run now, when rpm is installed', { skip: needs('rpm', hasRpm(), HOW.apt('rpm')) }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-rpmdb-'));
     try {
       copyFileSync(join(TESTDATA, 'happy/rpmdb.sqlite'), join(dir, 'rpmdb.sqlite'));

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { OsvRecord } from '../../../../model/index.ts';
 import { runFormat } from '../../testutil.ts';
 import { ALPINE_SECDB_DEFAULT_MODIFIED, alpineSecdbFormat, createAlpineSecdbFormat, parseSecfixItem } from './index.ts';
+import { HOW, needs } from '../../../../../test/helpers/prereq.ts';
 
 const here = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url));
 const vulndata = fileURLToPath(new URL('../../../../../../shared/vulndata/alpine/', import.meta.url));
@@ -129,7 +130,7 @@ test('sad: truncated YAML, bad branch, not an object', () => {
   assert.deepEqual(arr.errors.map((e) => e.rule), ['secdb-shape']);
 });
 
-const realSkip = existsSync(vulndata) ? false : `no ${vulndata}`;
+const realSkip = needs('../shared/vulndata', existsSync(vulndata), HOW.vulndata);
 
 test('real data: all 18 secdb files', { skip: realSkip }, () => {
   const entries = readdirSync(vulndata).sort().flatMap((branch) =>

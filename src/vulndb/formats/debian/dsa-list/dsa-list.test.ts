@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runFormat } from '../../testutil.ts';
 import { debianDsaListFormat } from './index.ts';
+import { HOW, needs } from '../../../../../test/helpers/prereq.ts';
 
 const here = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url));
 const vulndata = fileURLToPath(new URL('../../../../../../shared/vulndata/debian/', import.meta.url));
@@ -113,7 +114,7 @@ test('CRLF line ends and an empty file', () => {
   assert.deepEqual([empty.records.length, empty.errors.length], [0, 0]);
 });
 
-const realSkip = existsSync(`${vulndata}DSA-list.txt`) ? false : `no ${vulndata}`;
+const realSkip = needs('../shared/vulndata', existsSync(`${vulndata}DSA-list.txt`), HOW.vulndata);
 
 test('real data: DSA list, all 5,406 entries', { skip: realSkip }, () => {
   const data = readFileSync(`${vulndata}DSA-list.txt`);

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import type { OsvAffected, OsvRecord } from '../../../../model/index.ts';
 import { convertZip, printTally, readDerived, recordProblems, sharedPath, unexplained, type Explained, type Tally } from '../testutil.ts';
 import { friendsOfPhpFormat } from './index.ts';
+import { HOW, needsNow } from '../../../../../test/helpers/prereq.ts';
 
 /** Every known disagreement, with why. The test fails on any other, and on stale rows. */
 const EXPLAINED: Explained[] = [];
@@ -27,10 +28,7 @@ function entriesOf(r: OsvRecord, path: string): string[] {
 test('friendsofphp: whole snapshot agrees with crosscheck/derived/Packagist', async (t) => {
   const nativeZip = sharedPath('vulndata/native/friendsofphp/all.zip');
   const derivedZip = sharedPath('crosscheck/derived/Packagist/all.zip');
-  if (!nativeZip || !derivedZip) {
-    t.skip('../shared/vulndata or ../shared/crosscheck not present');
-    return;
-  }
+  if (needsNow(t, '../shared/vulndata', nativeZip, HOW.vulndata) || needsNow(t, '../shared/crosscheck', derivedZip, 'the shared cross-check data at ../shared/crosscheck') || !nativeZip || !derivedZip) return;
   const ours = await convertZip(friendsOfPhpFormat, nativeZip);
   const derived = await readDerived(derivedZip);
   assert.equal(ours.claimed, ours.entries, 'every entry of the FriendsOfPHP zip is claimed');

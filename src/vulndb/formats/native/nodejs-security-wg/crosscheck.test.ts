@@ -11,6 +11,7 @@ import type { OsvEvent, OsvRecord } from '../../../../model/index.ts';
 import { formatSet, fromEvents, normalize, sameSet, type Interval } from '../intervals.ts';
 import { convertZip, printTally, readDerived, recordProblems, sharedPath, unexplained, type Explained, type Tally } from '../testutil.ts';
 import { compareSemver, nodejsSecurityWgFormat } from './index.ts';
+import { HOW, needsNow } from '../../../../../test/helpers/prereq.ts';
 
 /** Every known disagreement, with why. The test fails on any other, and on stale rows. */
 const EXCLUSIVE = 'vulnerable_versions has "> X": derived writes introduced X (X itself affected); SemVer has a next version, so we write introduced X+1-0 (checked below: X does not satisfy the range)';
@@ -42,10 +43,7 @@ function setOf(r: OsvRecord): Interval[] {
 test('nodejs-security-wg: whole snapshot agrees with crosscheck/derived/npm', async (t) => {
   const nativeZip = sharedPath('vulndata/native/nodejs-security-wg/all.zip');
   const derivedZip = sharedPath('crosscheck/derived/npm/all.zip');
-  if (!nativeZip || !derivedZip) {
-    t.skip('../shared/vulndata or ../shared/crosscheck not present');
-    return;
-  }
+  if (needsNow(t, '../shared/vulndata', nativeZip, HOW.vulndata) || needsNow(t, '../shared/crosscheck', derivedZip, 'the shared cross-check data at ../shared/crosscheck') || !nativeZip || !derivedZip) return;
   const ours = await convertZip(nodejsSecurityWgFormat, nativeZip);
   const derived = await readDerived(derivedZip);
   assert.equal(ours.claimed, ours.entries, 'every entry of the security-wg zip is claimed');

@@ -10,6 +10,7 @@ import type { OsvRecord } from '../../../../model/index.ts';
 import { complement, formatSet, fromEvents, isEmpty, normalize, sameSet, type Interval } from '../intervals.ts';
 import { convertZip, printTally, readDerived, recordProblems, sharedPath, unexplained, type Explained, type Tally } from '../testutil.ts';
 import { compareGem, parseConstraint, rubysecFormat } from './index.ts';
+import { HOW, needsNow } from '../../../../../test/helpers/prereq.ts';
 
 /** Every known disagreement, with why. The test fails on any other, and on stale rows. */
 const MERGE_BUG = 'derived\'s merge of overlapping patched/unaffected intervals treats an open end (">= v", +∞) as smaller than any bounded end, so versions covered by an open-ended patched/unaffected constraint come out affected (reproduced below by redoing the complement with that merge)';
@@ -59,10 +60,7 @@ function setOf(r: OsvRecord, name: string): Interval[] {
 test('rubysec: whole snapshot agrees with crosscheck/derived/RubyGems', async (t) => {
   const nativeZip = sharedPath('vulndata/native/rubysec/all.zip');
   const derivedZip = sharedPath('crosscheck/derived/RubyGems/all.zip');
-  if (!nativeZip || !derivedZip) {
-    t.skip('../shared/vulndata or ../shared/crosscheck not present');
-    return;
-  }
+  if (needsNow(t, '../shared/vulndata', nativeZip, HOW.vulndata) || needsNow(t, '../shared/crosscheck', derivedZip, 'the shared cross-check data at ../shared/crosscheck') || !nativeZip || !derivedZip) return;
   const ours = await convertZip(rubysecFormat, nativeZip);
   const derived = await readDerived(derivedZip);
   assert.equal(ours.claimed, ours.entries, 'every entry of the rubysec zip is claimed');
