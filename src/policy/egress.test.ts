@@ -22,6 +22,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { sqliteTestStore, type TestStore } from '../../test/helpers/stores.ts';
 import { createTarget, Engine, type Target } from '../engine/index.ts';
@@ -51,6 +52,7 @@ const ALLOWED: Record<string, { uses: string[]; why: string; marker?: RegExp }> 
   'sources/ssh/index.ts': { uses: ['ssh2'], why: 'ssh2 speaks SSH over a socket that policy.connect opened (config.sock); it never resolves or connects itself', marker: /policy\.connect\(/ },
   'store/index.ts': { uses: ['pg'], why: "the operator's database (--db / VIGIL_DATABASE_URL), never a tenant's target" },
   'engine/queue/pgboss.ts': { uses: ['pg-boss'], why: "the job queue in the operator's PostgreSQL database" },
+  'engine/isolate.ts': { uses: ['child_process'], why: "forks Vigil's own scan process (isolate-child.ts), which gets the engine's policy as a spec and opens every source through it" },
 };
 
 function sourceFiles(dir: string): string[] {
@@ -141,12 +143,16 @@ describe('a second organization cannot reach the server itself (default policy)'
   let listener: Recorder;
   let home: string;
   const asked = new Map<string, number>();
-  /** every *.rebind.test name resolves to a public address once (at registration), then to loopback */
+  /**
+   * While `registering`, every *.rebind.test name resolves to a public address; after that to
+   * loopback (the rebinding). Scans run in the isolated scan process, which resolves with the
+   * system's resolver: test/helpers/rebind-dns.mjs, preloaded there, makes these names loopback.
+   */
+  let registering = true;
   const resolver: Resolver = async (host) => {
-    const n = asked.get(host) ?? 0;
-    asked.set(host, n + 1);
+    asked.set(host, (asked.get(host) ?? 0) + 1);
     if (!host.endsWith('.rebind.test')) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-    return [{ address: n === 0 ? '93.184.216.34' : '127.0.0.1', family: 4 }];
+    return [{ address: registering ? '93.184.216.34' : '127.0.0.1', family: 4 }];
   };
 
   before(async () => {
@@ -217,12 +223,18 @@ describe('a second organization cannot reach the server itself (default policy)'
     assert.equal((await ts.store.db.selectFrom('targets').select('id').where('account_id', '=', accountId).execute()).length, 0, 'nothing was registered');
   });
 
-  test('at connect time every engine site refuses names that now resolve to loopback (DNS rebinding), and contacts nothing', async () => {
+  test('at connect time every engine site refuses names that now resolve to loopback (DNS rebinding), and contacts nothing', async (t) => {
     const port = listener.port;
     const reg = await register('registries', { url: `http://reg.rebind.test:${port}`, pollSeconds: 0 });
     const host = await register('hosts', { mode: 'ssh', address: 'ssh.rebind.test', port, username: 'root', password: 'x' });
     const gitRepo = await register('repositories', { url: `https://git.rebind.test:${port}/x.git`, pollSeconds: 0 });
     for (const r of [reg, host, gitRepo]) assert.equal(r.statusCode, 201, r.body);
+    registering = false;
+    // the engine's own connections (polls) resolve through the test's resolver; the scans run in
+    // the isolated scan process, which resolves through the system's, rebound by this preload
+    const nodeOptions = process.env.NODE_OPTIONS;
+    process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --import ${pathToFileURL(join(import.meta.dirname, '..', '..', 'test', 'helpers', 'rebind-dns.mjs')).href}`.trim();
+    t.after(() => { if (nodeOptions === undefined) delete process.env.NODE_OPTIONS; else process.env.NODE_OPTIONS = nodeOptions; });
     // a target stored before the policy existed (or by any other path): refused all the same
     const rootfs = await createTarget(ts.store, { accountId, kind: 'rootfs', config: { path: '/' } }, new Date());
 
@@ -256,7 +268,8 @@ describe('a second organization cannot reach the server itself (default policy)'
     assert.match(fsScan.status === 'inactive' ? fsScan.message : '', /not allowed/);
 
     assert.equal(listener.connections, 0, 'nothing was contacted');
-    for (const name of ['reg.rebind.test', 'ssh.rebind.test', 'git.rebind.test']) assert.ok((asked.get(name) ?? 0) >= 2, `${name} was resolved again at connect time`);
+    // the polls resolved again in this process (the SSH host is only reached by its scan, in the scan process)
+    for (const name of ['reg.rebind.test', 'git.rebind.test']) assert.ok((asked.get(name) ?? 0) >= 2, `${name} was resolved again at connect time`);
   });
 });
 
