@@ -40,7 +40,7 @@ export interface MatchDetail {
   /** the scheme that ordered the versions ("semver", "go", "pep440", "dpkg", ...) */
   scheme: string;
   hit: MatchHit;
-  /** every fixed version the entry names (ECOSYSTEM/SEMVER ranges), in version order */
+  /** every fixed version the entry names (ECOSYSTEM/SEMVER ranges), in version order (scheme by scheme when its ranges use two) */
   fixed: string[];
   /** the fixed version that closes the interval the installed version is in, when there is one */
   fixedBy: string | null;

@@ -24,7 +24,7 @@ import { SCHEMES, type Version, type VersionScheme } from '../versioning/index.t
 import { loadVectors } from '../versioning/vectors.ts';
 import {
   AdvisoryIndex, buildGroup, evaluateAffected, evaluateCompiled, findHit, isClean, locate, matchInventorySync,
-  semverSchemeIdFor, type ParseCache, type Verdict,
+  semverSchemeIdFor, type MatchHit, type ParseCache, type Verdict,
 } from './index.ts';
 import { HIT, PackedCursor, packedHit, packGroup } from './packed.ts';
 import { MODE_EXACT } from './walk.ts';
@@ -141,8 +141,8 @@ const kindOf = (v: Verdict): Kind => ('unknown' in v ? 'unknown' : v.affected ? 
  * pseudo-code writes it, with Vigil's documented rules for what the spec leaves open (README:
  * "Evaluation rules"), on parsed versions and the scheme's compare.
  */
-function reference(a: OsvAffected, version: string, eco: string): Kind {
-  if (a.database_specific?.status === 'not-affected') return 'not affected';
+function reference(a: OsvAffected, version: string, eco: string): { kind: Kind; hit?: MatchHit } {
+  if (a.database_specific?.status === 'not-affected') return { kind: 'not affected' };
   const ecoId = ECOSYSTEM_ID[eco];
   const parse = (id: string, s: string): Version | undefined => {
     try {
@@ -151,65 +151,78 @@ function reference(a: OsvAffected, version: string, eco: string): Kind {
       return undefined;
     }
   };
-  let hit = false;
+  let hit: MatchHit | undefined;
   let unknown = false;
-  // versions[]: the exact string, then equality in the ecosystem's scheme
-  if (a.versions?.includes(version)) hit = true;
+  // versions[]: the exact string, then equality in the ecosystem's scheme (the first listed version equal to it)
+  if (a.versions?.includes(version)) hit = { by: 'versions', version };
   else {
-    const listed = (a.versions ?? []).map((s) => parse(ecoId, s)).filter((v): v is Version => v !== undefined);
+    const listed = (a.versions ?? []).flatMap((s) => {
+      const v = parse(ecoId, s);
+      return v ? [{ s, v }] : [];
+    });
     if (listed.length > 0) {
       const v = parse(ecoId, version);
+      const same = v && listed.find((l) => SCHEMES[ecoId].compare(l.v, v) === 0);
       if (!v) unknown = true;
-      else if (listed.some((l) => SCHEMES[ecoId].compare(l, v) === 0)) hit = true;
+      else if (same) hit = { by: 'versions', version: same.s };
     }
   }
-  for (const r of a.ranges ?? []) {
-    if (hit) break;
-    if (r.type !== 'ECOSYSTEM' && r.type !== 'SEMVER') continue; // GIT: skipped
-    const id = r.type === 'SEMVER' ? semverSchemeIdFor(eco) : ecoId;
+  (a.ranges ?? []).forEach((r, index) => {
+    if (hit) return;
+    if (r.type !== 'ECOSYSTEM' && r.type !== 'SEMVER') return; // GIT: skipped
+    const type = r.type;
+    const id = type === 'SEMVER' ? semverSchemeIdFor(eco) : ecoId;
     const scheme = SCHEMES[id];
     const BEGINNING = null;
-    const events: { kind: string; v: Version | null }[] = [];
+    const events: { kind: string; value: string; v: Version | null }[] = [];
     const limits: Version[] = [];
     let bad = false;
     for (const e of r.events) {
       const [kind, value] = Object.entries(e)[0] as [string, string];
-      if (kind === 'introduced' && (value === '0' || value === '0.0.0-0')) events.push({ kind, v: BEGINNING });
+      if (kind === 'introduced' && (value === '0' || value === '0.0.0-0')) events.push({ kind, value, v: BEGINNING });
       else if (kind === 'limit' && value === '*') continue;
       else {
         const v = parse(id, value);
         if (!v) bad = true;
         else if (kind === 'limit') limits.push(v);
-        else events.push({ kind, v });
+        else events.push({ kind, value, v });
       }
     }
+    const event = (e: { kind: string; value: string }) => ({ [e.kind]: e.value }) as OsvEvent;
     if (bad || events.length === 0) {
       unknown = true;
-      continue;
+      return;
     }
     if (limits.length === 0 && events.every((e) => e.kind === 'introduced' && e.v === BEGINNING)) {
-      hit = true; // every version, readable or not
-      continue;
+      hit = { by: 'range', range: index, type, events: events.map(event) }; // every version, readable or not
+      return;
     }
     const v = parse(id, version);
     if (!v) {
       unknown = true;
-      continue;
+      return;
     }
-    // sort by version (stable; the beginning first), then walk
+    // sort by version (stable; the beginning first), then walk: the interval is opened by the
+    // introduced event that made the version vulnerable, and closed by the next fixed or last_affected
     const cmp = (x: Version | null, y: Version | null) => (x === y ? 0 : x === null ? -1 : y === null ? 1 : scheme.compare(x, y));
     events.sort((x, y) => cmp(x.v, y.v));
     let vulnerable = false;
-    for (const e of events) {
-      if (e.kind === 'introduced' && cmp(v, e.v) >= 0) vulnerable = true;
-      else if (e.kind === 'fixed' && cmp(v, e.v) >= 0) vulnerable = false;
+    let opener = -1;
+    events.forEach((e, k) => {
+      if (e.kind === 'introduced' && cmp(v, e.v) >= 0) {
+        if (!vulnerable) opener = k;
+        vulnerable = true;
+      } else if (e.kind === 'fixed' && cmp(v, e.v) >= 0) vulnerable = false;
       else if (e.kind === 'last_affected' && cmp(v, e.v) > 0) vulnerable = false;
-    }
+    });
     if (limits.length > 0 && !limits.some((l) => scheme.compare(v, l) < 0)) vulnerable = false;
-    if (vulnerable) hit = true;
-  }
-  if (hit) return a.database_specific?.status === 'undetermined' ? 'unknown' : 'affected';
-  return unknown ? 'unknown' : 'not affected';
+    if (vulnerable) {
+      const close = events.slice(opener + 1).find((e) => e.kind !== 'introduced');
+      hit = { by: 'range', range: index, type, events: close ? [event(events[opener]), event(close)] : [event(events[opener])] };
+    }
+  });
+  if (hit) return a.database_specific?.status === 'undetermined' ? { kind: 'unknown' } : { kind: 'affected', hit };
+  return { kind: unknown ? 'unknown' : 'not affected' };
 }
 const ECOSYSTEM_ID: Record<string, string> = Object.fromEntries(Object.entries(ECOSYSTEM).map(([id, eco]) => [eco, id]));
 
@@ -267,7 +280,9 @@ for (const id of Object.keys(SCHEMES)) {
         id: `R-${r}`, modified: '2026-01-01T00:00:00Z',
         affected: Array.from({ length: rand() < 0.8 ? 1 : 2 }, () => randomAffected(rand, eco, vs)),
       }));
-      const installed = [...new Set([...vs, pick(valid), pick(valid), ...(rand() < 0.3 ? [pick(JUNK)] : [])])];
+      // every listed string is tried (those the scheme refuses can only hit by exact string)
+      const listed = records.flatMap((r) => (r.affected ?? []).flatMap((a) => a.versions ?? []));
+      const installed = [...new Set([...vs, ...listed, pick(valid), pick(valid), ...(rand() < 0.3 ? [pick(JUNK)] : [])])];
       // ranks stand for the scheme's order only where compare is a total order: a case whose versions
       // it orders in a cycle is left out (and counted)
       const named = records.flatMap((r) => (r.affected ?? []).flatMap((a) => [...(a.versions ?? []), ...(a.ranges ?? []).flatMap((g) => g.events.flatMap((e) => {
@@ -300,9 +315,10 @@ for (const id of Object.keys(SCHEMES)) {
           const c = e.compiled;
           const alone = evaluateAffected(c.affected, version, eco, { record: c.record });
           const inGroup = evaluateCompiled(c, at);
-          const ref = reference(c.affected, version, eco);
+          const { kind: ref, hit: refHit } = reference(c.affected, version, eco);
           const ctx = () => `${where()}\nversion ${JSON.stringify(version)}, entry ${j} ${JSON.stringify(c.affected)}`;
           assert.equal(kindOf(alone), ref, `object path (alone) vs OSV reference: ${ctx()}`);
+          if ('affected' in alone && alone.affected) assert.deepEqual(alone.detail.hit, refHit, `what hit, object path (alone) vs OSV reference: ${ctx()}`);
           assert.deepEqual(inGroup, alone, `object path in the group's universe vs alone: ${ctx()}`);
           const clean = isClean(c, at);
           assert.equal(clean, ref === 'not affected', `isClean vs OSV reference: ${ctx()}`);
