@@ -487,7 +487,8 @@ export interface EvaluateOptions {
  * without building an explanation. The hot paths ask this first: most evaluations end here.
  */
 export function isClean(c: CompiledAffected, at: Located, useVersions = true): boolean {
-  // (the same decisions, in the same order, as `PackedCursor.test` makes on the packed code)
+  // (the decisions `PackedCursor.test` makes on the packed code, through the same walk.ts
+  // functions, plus the exact-string test of `versions[]` that it leaves to this path)
   const mode = c.mode;
   if (mode === MODE_CLEAN) return true;
   if (mode === MODE_DIRTY) return false;
