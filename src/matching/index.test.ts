@@ -70,3 +70,23 @@ test('a record added to the index after matching is matched (its package is comp
   index.add(RECORDS[1]);
   assert.deepEqual(matchInventorySync([lodash('4.17.5')], index).packages[0].matches.map((m) => m.id), ['GHSA-a', 'GHSA-b']);
 });
+
+test('an entry with SEMVER beside ECOSYSTEM ranges lists its fixed versions in one order, whatever the other advisories of the package', () => {
+  // ranks of two schemes do not compare: the order once depended on how many bounds the package's
+  // other advisories put in each universe
+  const mixed: OsvRecord = {
+    id: 'GHSA-m', modified: '2026-01-01T00:00:00Z',
+    affected: [{
+      package: { ecosystem: 'Packagist', name: 'vendor/pkg' },
+      ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '3.0.6' }] }, { type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.0' }] }],
+    }],
+  };
+  const other: OsvRecord = {
+    id: 'GHSA-o', modified: '2026-01-01T00:00:00Z',
+    affected: [{ package: { ecosystem: 'Packagist', name: 'vendor/pkg' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '1.0.0' }, { fixed: '2.0.0' }] }] }],
+  };
+  const pkg: Package = { ecosystem: 'Packagist', name: 'vendor/pkg', version: '0.1' };
+  const fixedOf = (records: OsvRecord[]) => matchInventorySync([pkg], AdvisoryIndex.fromRecords(records)).packages[0].matches.find((m) => m.id === 'GHSA-m')?.detail.fixed;
+  assert.deepEqual(fixedOf([mixed]), ['3.0.6', '1.0']);
+  assert.deepEqual(fixedOf([mixed, other]), ['3.0.6', '1.0']);
+});

@@ -4,17 +4,22 @@
  * entry. It answers exactly what {@link isClean} answers (see `isClean` in ranges.ts), and for a
  * hit in a range it names the interval, whose explanation ({@link SharedHit}) is then shared by
  * every package in it; anything else (a listed version, an unknown) is explained by the object
- * path, `findHit` / `evaluateCompiled`.
+ * path, `findHit` / `evaluateCompiled`. The OSV semantics (the walk over a range's events, limits,
+ * `versions[]` by rank, which entries are never / always affected) are not here: the code is
+ * written and judged by walk.ts, the same functions the object path runs.
  */
 import { SCHEMES } from '../versioning/index.ts';
 import { intervalHit, parseCached, rankIn, rememberRank, type CompiledAffected, type CompiledRange, type ParseCache, type SharedHit, type Universe } from './ranges.ts';
 import type { Match } from './index.ts';
+import { encodeListed, encodeRange, listedAt, MODE_CLEAN, MODE_DIRTY, MODE_RANKS, rangeEnd, walkRange } from './walk.ts';
 
-/** entry modes (the first word of an entry's code) */
-const M_CLEAN = 0; // status "not-affected": never affected
-const M_DIRTY = 1; // a range with an error or covering every version: never clean
-const M_PACKED = 2; // [2, listedSlot | -1, nListed, ranks…, nRanges, per range: slot, nLim, lims…, nEv, hitBase | -1, (rank, kind)…]
-const M_OBJECT = 3; // the packed test can't judge: the object path decides ({@link isClean})
+/**
+ * An entry's code starts with its mode (`CompiledAffected.mode`, see walk.ts): MODE_CLEAN and
+ * MODE_DIRTY say it all; MODE_RANKS is followed by
+ * `[listedSlot | -1, listed code (walk.ts: encodeListed), nRanges, per range: slot, hitBase | -1, range code (encodeRange)]`;
+ * for MODE_EXACT (a listed version can hit by its exact string alone) the object path decides
+ * ({@link isClean}).
+ */
 
 /** {@link PackedCursor.test} answers at or above this: a hit in a range, interval id `answer - HIT` */
 export const HIT = 3;
@@ -57,27 +62,17 @@ export function packGroup(entries: readonly CompiledAffected[], universes: Reado
   const hitBase: number[] = [];
   entries.forEach((c, e) => {
     code[n + e] = code.length;
-    if (c.status === 'not-affected') return void code.push(M_CLEAN);
-    if (c.ranges.some((r) => r.error !== undefined || r.allVersions)) return void code.push(M_DIRTY);
-    code.push(M_PACKED);
-    // versions[]: an exact-string hit is also a rank hit when every listed version parses (same
-    // string, same parse, same rank); otherwise the listed strings the scheme refuses could hit by
-    // string alone
-    if (c.listedExact.size > 0 && (!c.schemeId || new Set(c.listed.map((l) => l.value)).size !== c.listedExact.size)) {
-      code[code.length - 1] = M_OBJECT;
-      return;
-    }
+    code.push(c.mode);
+    if (c.mode !== MODE_RANKS) return;
     if (c.listed.length > 0 && c.schemeId) {
-      code.push(slotOf(c.schemeId), c.listed.length);
-      for (const l of c.listed) code.push(l.rank);
+      code.push(slotOf(c.schemeId));
+      encodeListed(code, c.listed);
     } else {
       code.push(-1, 0);
     }
     code.push(c.ranges.length);
     for (const r of c.ranges) {
-      code.push(slotOf(r.schemeId), r.limits.length);
-      for (const l of r.limits) code.push(l.rank);
-      code.push(r.events.length);
+      code.push(slotOf(r.schemeId));
       // an "undetermined" distro status makes a hit an unknown verdict: the object path says so
       if (c.status === 'undetermined') code.push(-1);
       else {
@@ -87,7 +82,7 @@ export function packGroup(entries: readonly CompiledAffected[], universes: Reado
           hitBase.push(hitRange.length - 1 - m);
         }
       }
-      for (const b of r.events) code.push(b.rank, KIND[b.kind]);
+      encodeRange(code, r);
     }
   });
   const us = schemes.map((id) => universes.get(id));
@@ -102,8 +97,6 @@ export function packGroup(entries: readonly CompiledAffected[], universes: Reado
 export function packedHit(p: PackedGroup, id: number): SharedHit {
   return (p.hits[id] ??= intervalHit(p.hitRange[id], id - p.hitBase[id]));
 }
-
-const KIND = { introduced: 0, fixed: 1, last_affected: 2, limit: 3 } as const;
 
 const NOT_YET = -3;
 const UNREADABLE = -2;
@@ -178,41 +171,24 @@ export class PackedCursor {
     const code = this.code;
     let i = code[this.n + e];
     const mode = code[i++];
-    if (mode === M_CLEAN) return 0;
-    if (mode === M_DIRTY) return 1;
-    if (mode !== M_PACKED) return 2;
+    if (mode === MODE_CLEAN) return 0;
+    if (mode === MODE_DIRTY) return 1;
+    if (mode !== MODE_RANKS) return 2;
     const lslot = code[i++];
-    const nl = code[i++];
-    if (nl > 0) {
+    if (code[i] > 0) {
       const r = this.rank(lslot);
-      if (r === UNREADABLE) return 1;
-      for (let k = 0; k < nl; k++) if (code[i + k] === r) return 1;
+      if (r === UNREADABLE || listedAt(code, i, r) >= 0) return 1;
     }
-    i += nl;
+    i += 1 + code[i];
     const nr = code[i++];
     for (let k = 0; k < nr; k++) {
-      const r = this.rank(code[i++]);
+      const r = this.rank(code[i]);
       if (r === UNREADABLE) return 1;
-      const nlim = code[i++];
-      let ok = nlim === 0;
-      for (let m = 0; m < nlim; m++) if (r < code[i + m]) ok = true;
-      i += nlim;
-      const nev = code[i++];
-      const base = code[i++];
-      if (ok) {
-        let open = -1;
-        for (let m = 0; m < nev; m++) {
-          const rank = code[i + 2 * m];
-          const kind = code[i + 2 * m + 1];
-          if (kind === 0) {
-            if (open < 0 && r >= rank) open = m;
-          } else if (open >= 0) {
-            if (kind === 1 ? r >= rank : r > rank) open = -1;
-          }
-        }
-        if (open >= 0) return base < 0 ? 1 : HIT + base + open;
-      }
-      i += 2 * nev;
+      const base = code[i + 1];
+      i += 2;
+      const open = walkRange(code, i, r);
+      if (open >= 0) return base < 0 ? 1 : HIT + base + open;
+      i = rangeEnd(code, i);
     }
     return 0;
   }

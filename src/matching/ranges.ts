@@ -11,6 +11,7 @@
  */
 import { ecosystemBase, type OsvAffected, type OsvEvent } from '../model/index.ts';
 import { SCHEMES, schemeIdForEcosystem, type Version, type VersionScheme } from '../versioning/index.ts';
+import { encodeListed, entryMode, listedAt, MODE_CLEAN, MODE_DIRTY, rangeCode, walkRange } from './walk.ts';
 
 /** A range that was not evaluated, and why (GIT ranges: commits can't be compared with a version). */
 export interface SkippedRange {
@@ -39,7 +40,7 @@ export interface MatchDetail {
   /** the scheme that ordered the versions ("semver", "go", "pep440", "dpkg", ...) */
   scheme: string;
   hit: MatchHit;
-  /** every fixed version the entry names (ECOSYSTEM/SEMVER ranges), in version order */
+  /** every fixed version the entry names (ECOSYSTEM/SEMVER ranges), in version order (scheme by scheme when its ranges use two) */
   fixed: string[];
   /** the fixed version that closes the interval the installed version is in, when there is one */
   fixedBy: string | null;
@@ -79,10 +80,8 @@ export interface CompiledRange {
   allVersions: boolean;
   /** set when the range cannot be evaluated (unparseable bound, no scheme) */
   error?: string;
-  /** set by {@link rankUniverse}: the ranks and kinds (0 introduced, 1 fixed, 2 last_affected) of `events`, and the limits' ranks */
-  evRank?: Int32Array;
-  evKind?: Uint8Array;
-  limRank?: Int32Array;
+  /** the range's code for the walk (walk.ts: `encodeRange` / `walkRange`), built on first use after {@link rankUniverse} */
+  code?: Int32Array;
   /** the hit a walk opened at event i gives (built on first use; shared by every match of the interval) */
   hits?: (SharedHit | undefined)[];
   /** the hit of an all-versions range (built on first use) */
@@ -103,6 +102,8 @@ export interface CompiledAffected {
   affected: OsvAffected;
   /** the ecosystem's own scheme id (for `versions[]` and ECOSYSTEM ranges), if Vigil has one */
   schemeId?: string;
+  /** how the entry is judged whatever the version (walk.ts: `entryMode`): never, always, by ranks, by ranks and exact strings */
+  mode: number;
   listedExact: ReadonlySet<string>;
   listed: Listed[];
   ranges: CompiledRange[];
@@ -110,8 +111,12 @@ export interface CompiledAffected {
   status?: string;
   /** fixed bounds of all ranges (ranked in their own scheme) */
   fixedBounds: Bound[];
-  /** set by {@link rankUniverse}: rank → listed version, and the fixed versions in version order */
-  listedByRank?: Map<number, string>;
+  /**
+   * set by {@link rankUniverse}: the code of `listed` for `listedAt` (walk.ts) and the listed
+   * versions in the code's order; the fixed versions in version order
+   */
+  listedCode?: Int32Array;
+  listedValues?: string[];
   fixedSorted?: string[];
   /** hits of installed versions spelled exactly like a listed version, by that string (built on first use) */
   listedHits?: Map<string, SharedHit>;
@@ -151,9 +156,9 @@ export function compileAffected(record: string, affected: OsvAffected, ecosystem
   const status = typeof affected.database_specific?.status === 'string' ? affected.database_specific.status : undefined;
   // every field set here, in one order: one object shape for every entry (the hot loops stay monomorphic)
   const out: CompiledAffected = {
-    record, ecosystem, name: affected.package?.name ?? '', affected, schemeId,
+    record, ecosystem, name: affected.package?.name ?? '', affected, schemeId, mode: MODE_DIRTY,
     listedExact: affected.versions?.length ? new Set(affected.versions) : NO_VERSIONS, listed: [], ranges: [], skipped: [], status, fixedBounds: [],
-    listedByRank: undefined, fixedSorted: undefined, listedHits: undefined,
+    listedCode: undefined, listedValues: undefined, fixedSorted: undefined, listedHits: undefined,
   };
   if (schemeId) {
     const scheme = SCHEMES[schemeId];
@@ -176,7 +181,7 @@ export function compileAffected(record: string, affected: OsvAffected, ecosystem
     const rid = r.type === 'SEMVER' ? semverSchemeIdFor(ecosystem) : schemeId;
     const range: CompiledRange = {
       index, type: r.type, schemeId: rid ?? '', events: [], limits: [], allVersions: false,
-      error: undefined, evRank: undefined, evKind: undefined, limRank: undefined, hits: undefined, allHit: undefined,
+      error: undefined, code: undefined, hits: undefined, allHit: undefined,
     };
     out.ranges.push(range);
     if (!rid) {
@@ -211,6 +216,7 @@ export function compileAffected(record: string, affected: OsvAffected, ecosystem
   });
   out.listed = fitted(out.listed);
   out.fixedBounds = fitted(out.fixedBounds);
+  out.mode = entryMode(out);
   return out;
 }
 
@@ -307,21 +313,32 @@ export function rankUniverse(entries: readonly CompiledAffected[]): Map<string, 
     for (const r of c.ranges) {
       if (r.error) continue;
       r.events.sort((a, b) => a.rank - b.rank);
-      // the typed arrays of the object path's walk are built on its first use (the packed test
-      // needs none), from the events in this order
-      r.evRank = undefined;
-      r.evKind = undefined;
-      r.limRank = undefined;
+      // the object path's code for the walk is built on its first use (the packed path writes
+      // its own copy into its group's code), from the events in this order
+      r.code = undefined;
       r.hits = undefined;
       r.allHit = undefined;
     }
-    if (c.listed.length > 0) {
-      c.listedByRank = new Map();
-      for (const l of c.listed) if (!c.listedByRank.has(l.rank)) c.listedByRank.set(l.rank, l.value);
-    }
-    c.fixedSorted = [...new Set([...c.fixedBounds].sort((a, b) => a.rank - b.rank).map((b) => b.value))];
+    if (c.listed.length > 0) setListedCode(c);
+    c.fixedSorted = fixedInOrder(c);
   }
   return out;
+}
+
+/**
+ * The fixed versions of an entry in version order, each once. Ranks compare only within one
+ * scheme: an entry with ranges in two schemes (SEMVER beside ECOSYSTEM) lists them scheme by scheme
+ * in the order its ranges first name the schemes, so that the order does not depend on the other
+ * entries that share the universes.
+ */
+function fixedInOrder(c: CompiledAffected): string[] {
+  const ids = [...new Set(c.ranges.map((r) => r.schemeId))];
+  const out = new Set<string>();
+  for (const id of ids) {
+    const bounds = c.ranges.filter((r) => r.schemeId === id).flatMap((r) => r.events.filter((b) => b.kind === 'fixed'));
+    for (const b of bounds.sort((x, y) => x.rank - y.rank)) out.add(b.value);
+  }
+  return [...out];
 }
 
 /** Rank of a parsed version in a universe: 2i+1 when equal to sorted[i], else 2i for "just below sorted[i]". */
@@ -470,23 +487,41 @@ export interface EvaluateOptions {
  * without building an explanation. The hot paths ask this first: most evaluations end here.
  */
 export function isClean(c: CompiledAffected, at: Located, useVersions = true): boolean {
-  if (c.status === 'not-affected') return true;
+  // (the decisions `PackedCursor.test` makes on the packed code, through the same walk.ts
+  // functions, plus the exact-string test of `versions[]` that it leaves to this path)
+  const mode = c.mode;
+  if (mode === MODE_CLEAN) return true;
+  if (mode === MODE_DIRTY) return false;
   if (useVersions) {
     if (c.listedExact.size > 0 && c.listedExact.has(at.raw)) return false;
     if (c.listed.length > 0 && c.schemeId) {
       const r = at.rank(c.schemeId);
       if (typeof r === 'string') return false;
-      if (c.listedByRank ? c.listedByRank.has(r) : c.listed.some((x) => x.rank === r)) return false;
+      if (listedIndex(c, r) >= 0) return false;
     }
   }
   const ranges = c.ranges;
   for (let i = 0; i < ranges.length; i++) {
     const range = ranges[i];
-    if (range.error !== undefined || range.allVersions) return false;
     const r = at.rank(range.schemeId);
     if (typeof r === 'string' || walkIndex(range, r) >= 0) return false;
   }
   return true;
+}
+
+/** The code of an entry's listed versions (see `encodeListed` in walk.ts) and the versions in its order. */
+function setListedCode(c: CompiledAffected): void {
+  const out: number[] = [];
+  const order: number[] = [];
+  encodeListed(out, c.listed, order);
+  c.listedCode = Int32Array.from(out);
+  c.listedValues = order.map((k) => c.listed[k].value);
+}
+
+/** The index in `listedValues` of the first listed version of rank `r` (`versions[]` by scheme equality), or -1. */
+function listedIndex(c: CompiledAffected, r: number): number {
+  if (!c.listedCode) setListedCode(c);
+  return listedAt(c.listedCode!, 0, r);
 }
 
 /**
@@ -511,8 +546,8 @@ export function findHit(c: CompiledAffected, at: Located, useVersions = true): S
     if (c.listed.length > 0 && c.schemeId) {
       const r = at.rank(c.schemeId);
       if (typeof r !== 'string') {
-        const l = c.listedByRank ? c.listedByRank.get(r) : c.listed.find((x) => x.rank === r)?.value;
-        if (l !== undefined) return { hit: { by: 'versions', version: l }, scheme: c.schemeId, fixedBy: fixForListed(c, at) };
+        const k = listedIndex(c, r);
+        if (k >= 0) return { hit: { by: 'versions', version: c.listedValues![k] }, scheme: c.schemeId, fixedBy: fixForListed(c, at) };
       }
     }
   }
@@ -626,45 +661,12 @@ function toEvent(b: Bound): OsvEvent {
   return { [b.kind]: b.value } as OsvEvent;
 }
 
-const KIND_CODE = { introduced: 0, fixed: 1, last_affected: 2, limit: 3 } as const;
-
-/** The ranks and kinds of a ranged range's events as typed arrays, for {@link walkIndex}. */
-function prepareRange(range: CompiledRange): void {
-  const n = range.events.length;
-  range.evRank = new Int32Array(n);
-  range.evKind = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    range.evRank[i] = range.events[i].rank;
-    range.evKind[i] = KIND_CODE[range.events[i].kind];
-  }
-  range.limRank = Int32Array.from(range.limits, (l) => l.rank);
-}
-
 /**
- * The walk of the OSV spec over events sorted by version: introduced (v ≥ it) opens, fixed (v ≥ it)
- * and last_affected (v > it) close; limits (if any) require v < some limit. Returns the index of
- * the event that opened the interval holding rank `r`, or -1 when not affected.
+ * The index of the event that opened the interval of `range` holding rank `r`, or -1 when the
+ * range does not affect the version: the walk of walk.ts, on the range's own code.
  */
 function walkIndex(range: CompiledRange, r: number): number {
-  if (!range.evRank) prepareRange(range);
-  const lim = range.limRank!;
-  if (lim.length > 0) {
-    let below = false;
-    for (let i = 0; i < lim.length; i++) if (r < lim[i]) below = true;
-    if (!below) return -1;
-  }
-  const ranks = range.evRank!;
-  const kinds = range.evKind!;
-  let open = -1;
-  for (let i = 0; i < ranks.length; i++) {
-    const k = kinds[i];
-    if (k === 0) {
-      if (open < 0 && r >= ranks[i]) open = i;
-    } else if (open >= 0) {
-      if (k === 1 ? r >= ranks[i] : r > ranks[i]) open = -1;
-    }
-  }
-  return open;
+  return walkRange(range.code ?? (range.code = rangeCode(range)), 0, r);
 }
 
 /** The hit of the interval holding rank `r` (shared, built once per interval), or undefined. */
