@@ -29,7 +29,7 @@
  *
  * 4. The store-lookup path that scans and the engine use, cold (a fresh process) and warm, beside a
  *    reads-only baseline and the in-memory index: see the section at the end (BENCH_STORE=0 skips it;
- *    BENCH_STORE_PACKAGES, default 20,000 per set; BENCH_STORE_RUNS, default 2; BENCH_VULNDB=<sqlite>
+ *    BENCH_STORE_PACKAGES, default 10,000 per set; BENCH_STORE_RUNS, default 2; BENCH_VULNDB=<sqlite>
  *    reuses an imported database; BENCH_NO_DROP=1 keeps the page cache).
  *
  * Run: node --import tsx bench/match.ts   (prints figures; no thresholds). BENCH_CASES=a,c runs only
@@ -59,7 +59,7 @@ const PACKAGES = Number(process.env.BENCH_PACKAGES ?? 100_000);
 const INVENTORIES = Number(process.env.BENCH_INVENTORIES ?? 10_000);
 const PER_INVENTORY = 50;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const STORE_PACKAGES = Number(process.env.BENCH_STORE_PACKAGES ?? 20_000);
+const STORE_PACKAGES = Number(process.env.BENCH_STORE_PACKAGES ?? 10_000);
 const STORE_PER = 500;
 const STORE_RUNS = Number(process.env.BENCH_STORE_RUNS ?? 2);
 
@@ -354,10 +354,12 @@ if (process.env.BENCH_STORE !== '0' && drawn.size > 0) {
       writeFileSync(invFile, JSON.stringify(inventories));
       // the prepared in-memory index on the same inventories, warm (after the runs above)
       const mem: number[] = [];
+      const memCpu: number[] = [];
       let memMatches = 0;
       for (let i = 0; i < Math.max(3, RUNS); i++) {
         const r = timed(() => inventories.reduce((n, inv) => n + matchInventorySync(inv, index, {}).stats.matches, 0));
         mem.push(r.wall);
+        memCpu.push(r.cpu);
         memMatches = r.value;
       }
       const runs = { match: [] as ReturnType<typeof child>[], lookup: [] as ReturnType<typeof child>[] };
@@ -373,14 +375,17 @@ if (process.env.BENCH_STORE !== '0' && drawn.size > 0) {
         const cpu = summarize(pass('match', i, (p) => p.cpu));
         const first = summarize(pass('match', i, (p) => p.first));
         const read = summarize(pass('lookup', i, (p) => p.wall));
+        const readCpu = summarize(pass('lookup', i, (p) => p.cpu));
         console.log(
           `    ${label}: store path ${fmtSummary(wall, 'ms', 0)} → ${fmt(sel.length / wall.median * 1000)} packages/s, ${fmt(m0.evaluations / wall.median * 1000)} evaluations/s wall (${fmt(m0.evaluations / cpu.median * 1000)} per CPU-s); first inventory of ${STORE_PER}: median ${first.median.toFixed(0)} ms\n` +
-          `          reads only ${fmtSummary(read, 'ms', 0)}; store path / reads only: ${fmtRatio(pass('match', i, (p) => p.wall), pass('lookup', i, (p) => p.wall))}`,
+          `          reads only ${fmtSummary(read, 'ms', 0)}, CPU median ${readCpu.median.toFixed(0)} ms; store path / reads only: wall ${fmtRatio(pass('match', i, (p) => p.wall), pass('lookup', i, (p) => p.wall))}; CPU ${(cpu.median / readCpu.median).toFixed(1)}× of medians`,
         );
       }
       const memS = summarize(mem);
       const warmStore = summarize(pass('match', 1, (p) => p.wall));
-      console.log(`    prepared in-memory index, same inventories, warm: ${fmtSummary(memS, 'ms', 0)} → ${fmt(sel.length / memS.median * 1000)} packages/s; store path warm / in-memory: ${(warmStore.median / memS.median).toFixed(1)}× of medians`);
+      const warmStoreCpu = summarize(pass('match', 1, (p) => p.cpu));
+      const memCpuS = summarize(memCpu);
+      console.log(`    prepared in-memory index, same inventories, warm: ${fmtSummary(memS, 'ms', 0)}, CPU median ${memCpuS.median.toFixed(0)} ms → ${fmt(sel.length / memS.median * 1000)} packages/s wall, ${fmt(sel.length / memCpuS.median * 1000)} per CPU-s; store path warm / in-memory: wall ${(warmStore.median / memS.median).toFixed(1)}×, CPU ${(warmStoreCpu.median / memCpuS.median).toFixed(1)}× of medians`);
       console.log(`    (store opened in ${summarize(runs.match.map((x) => x.openMs)).median.toFixed(0)} ms, not in the figures; ${machineLoad()})`);
     }
   } finally {

@@ -4,7 +4,7 @@
  * 1. Imports real advisory sets of ../shared/vulndata (default every ecosystem's: Go, crates.io,
  *    PyPI, AlmaLinux, Debian DSA/DLA, Alpine secdb, npm (nodejs security-wg), RubyGems (rubysec),
  *    Packagist (FriendsOfPHP); BENCH_SETS to change) into a fresh SQLite file.
- * 2. Stores 2,000 resources × 500 packages (BENCH_RESOURCES, BENCH_PACKAGES; 10,000 for the figures
+ * 2. Stores 1,000 resources × 500 packages (BENCH_RESOURCES, BENCH_PACKAGES; 10,000 for the figures
  *    at scale quoted in src/findings/README.md), synthetic inventories of real package names (those
  *    the imported advisories name, and those of the real inventories of bench/real-inventories.ts)
  *    at realistic, diverse versions: half the time, where there is one, a version a real inventory
@@ -54,7 +54,7 @@ import { canDropCaches, coldMeaning, dropCaches, machineLoad } from './measure.t
 import { profiled } from './profile.ts';
 import { realInventories } from './real-inventories.ts';
 
-const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 2_000);
+const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 1_000);
 const PER = Number(process.env.BENCH_PACKAGES ?? 500);
 const VULN_RATE = Number(process.env.BENCH_VULN_RATE ?? 0.05);
 const CURRENT = Number(process.env.BENCH_CURRENT ?? 0.85);
