@@ -14,7 +14,8 @@
  *    last_affected, listed versions, one above an introduced, one below a fixed), else near the
  *    clean side (fixed, one above it or above a last_affected, one below an introduced; BENCH_CURRENT,
  *    default 85%, of those draws one of the two highest: up to date).
- *    Packages whose advisories name no version are left out, as before. The
+ *    Packages whose advisories name no version are left out, as before. BENCH_DRAW=flat draws as
+ *    before issue 14 instead (2% a version the advisories name, else "9999.0.0"), to compare. The
  *    number of distinct (package, version) pairs — what a full rematch's memo matches once — is
  *    printed, per ecosystem.
  * 3. Times rematchAll from empty findings (creates every finding), then again with nothing changed
@@ -58,6 +59,8 @@ const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 1_000);
 const PER = Number(process.env.BENCH_PACKAGES ?? 500);
 const VULN_RATE = Number(process.env.BENCH_VULN_RATE ?? 0.05);
 const CURRENT = Number(process.env.BENCH_CURRENT ?? 0.85);
+/** BENCH_DRAW=flat: the version draw before issue 14 (2% a named version, else 9999.0.0), to compare */
+const FLAT = process.env.BENCH_DRAW === 'flat';
 const ACCOUNTS = 10;
 const CHANGED = 100;
 const DATA = resolve(import.meta.dirname, '..', '..', 'shared', 'vulndata');
@@ -208,6 +211,17 @@ try {
     const make = (version: string): Package => os
       ? { ecosystem: c.ecosystem, name: c.name, sourceName: c.name, version, locations: ['/var/lib/dpkg/status'] }
       : { ecosystem: c.ecosystem, name: c.name, version, locations: [`/app/${c.ecosystem}.lock`] };
+    if (FLAT) {
+      // the draw before issue 14, for comparison: 2% a version the advisories name, else one above every bound
+      const l = listsOf(c);
+      const named = [...l.near, ...l.clean];
+      if (named.length > 0 && rand() < 0.02) {
+        drawn.near++;
+        return make(pick(named));
+      }
+      drawn.clean++;
+      return make(c.ecosystem.startsWith('AlmaLinux') ? '999:9999.0.0-1' : '9999.0.0');
+    }
     if (c.real.length > 0 && (rand() < 0.5 || c.near.size + c.clean.size === 0)) {
       drawn.real++;
       return { ...pick(c.real) };
@@ -253,7 +267,7 @@ try {
   console.log(`stored ${fmt(RESOURCES)} resources × ${PER} packages = ${fmt(RESOURCES * PER)} rows in ${s(performance.now() - t)} (${rss()})`);
   const distinct = [...families.values()].reduce((n, f) => n + f.versions.size, 0);
   const rows = RESOURCES * PER;
-  console.log(`version diversity: ${fmt(distinct)} distinct (package, searched version) pairs over ${fmt(rows)} rows (${(distinct / rows * 100).toFixed(1)}%; the memo of a full rematch matches each pair once); versions drawn from real inventories ${pct100(drawn.real, rows)}, near affected ${pct100(drawn.near, rows)}, near clean ${pct100(drawn.clean, rows)}`);
+  console.log(`version diversity: ${fmt(distinct)} distinct (package, searched version) pairs over ${fmt(rows)} rows (${(distinct / rows * 100).toFixed(1)}%; the memo of a full rematch matches each pair once); ${FLAT ? `the draw before issue 14 (BENCH_DRAW=flat): a version the advisories name ${pct100(drawn.near, rows)}, 9999.0.0 ${pct100(drawn.clean, rows)}` : `versions drawn from real inventories ${pct100(drawn.real, rows)}, near affected ${pct100(drawn.near, rows)}, near clean ${pct100(drawn.clean, rows)}`}`);
   console.log(`  per ecosystem: ${[...families].sort((a, b) => b[1].rows - a[1].rows).map(([k, f]) => `${k} ${fmt(f.rows)} rows / ${fmt(f.versions.size)} distinct`).join('; ')}`);
   }
 
