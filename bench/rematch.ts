@@ -54,6 +54,7 @@ import { affectedResources, packageRow, rematchAll, rematchChangeSet } from '../
 import { canDropCaches, coldMeaning, dropCaches, machineLoad } from './measure.ts';
 import { profiled } from './profile.ts';
 import { realInventories } from './real-inventories.ts';
+import { neighbours } from './versions.ts';
 
 const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 1_000);
 const PER = Number(process.env.BENCH_PACKAGES ?? 500);
@@ -85,15 +86,6 @@ const cpuNow = () => {
   return (c.user + c.system) / 1000;
 };
 const pct100 = (n: number, of: number) => `${(n / of * 100).toFixed(1)}%`;
-/** The versions just below and just above `v`: its last run of digits minus and plus one ("1.2.9" → "1.2.8", "1.2.10"). */
-function neighbours(v: string): [string | undefined, string | undefined] {
-  const m = /^(.*?)(\d+)(\D*)$/.exec(v);
-  if (!m) return [undefined, undefined];
-  const n = Number(m[2]);
-  if (!Number.isSafeInteger(n)) return [undefined, undefined];
-  const pad = (x: number) => String(x).padStart(m[2].startsWith('0') ? m[2].length : 0, '0');
-  return [n > 0 ? `${m[1]}${pad(n - 1)}${m[3]}` : undefined, `${m[1]}${pad(n + 1)}${m[3]}`];
-}
 interface Candidate { ecosystem: string; name: string; near: Set<string>; clean: Set<string>; real: Package[] }
 
 const dir = process.env.BENCH_DIR ?? mkdtempSync(join(tmpdir(), 'vigil-bench-rematch-'));
