@@ -1,7 +1,7 @@
 /**
  * bench/match's store-lookup child: a fresh process that opens the SQLite vulnerability database
- * and matches inventories the way `vigil scan` (src/cli/scan.ts) and the engine (src/engine/scan.ts)
- * do — `matchInventory(packages, packageLookup(store))`, one call per inventory, fix guidance on — or,
+ * and matches inventories the way `vigil scan` and the engine's scans do (src/engine/isolate-tasks.ts
+ * in the isolated scan process, src/engine/scan.ts) — `matchInventory(packages, packageLookup(store))`, one call per inventory, fix guidance on — or,
  * as the baseline, only reads the rows those calls read (`packageLookup` once per distinct package
  * of an inventory, rows not parsed). Two passes over the same inventories: the first is cold (a
  * fresh process: no JIT, no SQLite page cache, and the OS page cache as the parent left it), the

@@ -313,8 +313,8 @@ for (const x of retimed.slice(0, 3)) console.log(`  slowest ${x.id}: ${x.hits} p
 console.log(`  the 20 slowest timed again (best of 5 each): max ${Math.max(...retimed.map((x) => x.again)).toFixed(3)} ms (${retimed.sort((a, b) => b.again - a.again)[0].id})`);
 
 /**
- * The store-lookup path: what `vigil scan` (src/cli/scan.ts) and the engine (src/engine/scan.ts) run —
- * `matchInventory(inventory, packageLookup(store))`, fix guidance on, the advisories read from the
+ * The store-lookup path: what `vigil scan` and the engine's scans run (src/engine/isolate-tasks.ts
+ * in the isolated scan process, src/engine/scan.ts) — `matchInventory(inventory, packageLookup(store))`, fix guidance on, the advisories read from the
  * SQLite database per package and compiled per call — on the first BENCH_STORE_PACKAGES packages
  * of each set above, as inventories of 500. Each figure comes from a fresh process
  * (bench/match-store-child.ts): its first pass is cold, its second warm. Baseline in the same rounds,
