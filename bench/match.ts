@@ -27,25 +27,41 @@
  *    advisory), p99 and max, then the slowest ones timed again (best of 5), to tell work from
  *    scheduling or GC noise.
  *
+ * 4. The store-lookup path that scans and the engine use, cold (a fresh process) and warm, beside a
+ *    reads-only baseline and the in-memory index: see the section at the end (BENCH_STORE=0 skips it;
+ *    BENCH_STORE_PACKAGES, default 10,000 per set; BENCH_STORE_RUNS, default 2; BENCH_VULNDB=<sqlite>
+ *    reuses an imported database; BENCH_NO_DROP=1 keeps the page cache).
+ *
  * Run: node --import tsx bench/match.ts   (prints figures; no thresholds). BENCH_CASES=a,c runs only
  * those sets of step 2 (set (b) is drawn after (a): without (a) it holds other packages).
  * BENCH_PROFILE=<file.cpuprofile> writes a CPU profile (a sample every 100 µs) of each set's runs
  * with fix guidance on, as <file>.<set>.cpuprofile; BENCH_HEAP=<file.heapprofile> samples what those runs
  * allocate instead.
  */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { silentLogger } from '../src/log.ts';
+import { openStore } from '../src/store/index.ts';
+import { importInputs } from '../src/vulndb/import.ts';
 import type { Inventory, Package } from '../src/model/index.ts';
 import { AdvisoryIndex, findAffected, InventoryIndex, isClean, isOsEcosystem, locate, matchInventorySync, searchOf } from '../src/matching/index.ts';
 import { PackedCursor, packGroup } from '../src/matching/packed.ts';
 import { SCHEMES, schemeIdForEcosystem } from '../src/versioning/index.ts';
 import { loadVulndata } from '../src/matching/testutil.ts';
+import { canDropCaches, coldMeaning, dropCaches, fmtRatio, fmtSummary, machineLoad, summarize } from './measure.ts';
 import { profiled } from './profile.ts';
 
 const PACKAGES = Number(process.env.BENCH_PACKAGES ?? 100_000);
 const INVENTORIES = Number(process.env.BENCH_INVENTORIES ?? 10_000);
 const PER_INVENTORY = 50;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const STORE_PACKAGES = Number(process.env.BENCH_STORE_PACKAGES ?? 10_000);
+const STORE_PER = 500;
+const STORE_RUNS = Number(process.env.BENCH_STORE_RUNS ?? 2);
 
 // deterministic PRNG (mulberry32) so runs are comparable
 let seed = 0x5eed;
@@ -172,6 +188,7 @@ const CASES = [
 ];
 // BENCH_CASES=a,c: only those sets (while iterating on one)
 const only = process.env.BENCH_CASES?.split(',');
+const drawn = new Map<string, { what: string; packages: Package[] }>();
 for (const { key, what, draw } of CASES) {
   if (only && !only.includes(key)) continue;
   // set (c) draws from its own random sequence: (a), (b) and the inventories below stay as they were
@@ -179,6 +196,7 @@ for (const { key, what, draw } of CASES) {
   if (draw === drawUnaffected) seed = 0xc0ffee;
   const packages = Array.from({ length: PACKAGES }, (_, i) => draw(i));
   if (draw === drawUnaffected) seed = saved;
+  drawn.set(key, { what, packages });
   console.log(`\n${PACKAGES} packages, ${what}:`);
   // baselines: parsing every version alone in its ecosystem's scheme, and the package → group lookups alone
   const parse = timed(() => {
@@ -245,7 +263,7 @@ for (const { key, what, draw } of CASES) {
       `runs ${runs.map((r) => `${r.wall.toFixed(0)}/${r.cpu.toFixed(0)}`).join(', ')} ms wall/CPU\n` +
       `    best:   ${fmt(s!.evaluations / bestWall)} evaluations/s wall, ${fmt(s!.evaluations / bestCpu)} per CPU-s (pairs: ${fmt(lookups.value / bestWall)} / ${fmt(lookups.value / bestCpu)}); ${fmt(s!.packages / bestWall)} packages/s wall, ${fmt(s!.packages / bestCpu)} per CPU-s\n` +
       `    median: ${fmt(s!.evaluations / medWall)} evaluations/s wall, ${fmt(s!.evaluations / medCpu)} per CPU-s (pairs: ${fmt(lookups.value / medWall)} / ${fmt(lookups.value / medCpu)}); ${fmt(s!.packages / medWall)} packages/s wall, ${fmt(s!.packages / medCpu)} per CPU-s\n` +
-      `    first:  ${fmt(s!.evaluations / runs[0].wall * 1000)} evaluations/s wall, ${fmt(s!.evaluations / runs[0].cpu * 1000)} per CPU-s (the run that builds the matches shared per interval${fixGuidance ? ' and the fix guidance at each installed rank' : ''}, and locates each version the first time)`,
+      `    first timed run (NOT cold: this process's JIT, parse cache and packed groups are warmed by the baselines and the warm-up above; cold figures are the store-lookup path's below): ${fmt(s!.evaluations / runs[0].wall * 1000)} evaluations/s wall, ${fmt(s!.evaluations / runs[0].cpu * 1000)} per CPU-s (it builds the matches shared per interval${fixGuidance ? ' and the fix guidance at each installed rank' : ''})`,
     );
   }
 }
@@ -293,3 +311,84 @@ const slowest = [...times].sort((a, b) => b.ms - a.ms).slice(0, 20);
 const retimed = slowest.map((x) => ({ ...x, again: Number(again(x.id)) }));
 for (const x of retimed.slice(0, 3)) console.log(`  slowest ${x.id}: ${x.hits} packages in ${x.ms.toFixed(3)} ms (again, best of 5: ${x.again.toFixed(3)} ms)`);
 console.log(`  the 20 slowest timed again (best of 5 each): max ${Math.max(...retimed.map((x) => x.again)).toFixed(3)} ms (${retimed.sort((a, b) => b.again - a.again)[0].id})`);
+
+/**
+ * The store-lookup path: what `vigil scan` and the engine's scans run (src/engine/isolate-tasks.ts
+ * in the isolated scan process, src/engine/scan.ts) — `matchInventory(inventory, packageLookup(store))`, fix guidance on, the advisories read from the
+ * SQLite database per package and compiled per call — on the first BENCH_STORE_PACKAGES packages
+ * of each set above, as inventories of 500. Each figure comes from a fresh process
+ * (bench/match-store-child.ts): its first pass is cold, its second warm. Baseline in the same rounds,
+ * alternating with it: the same processes doing only the reads (`packageLookup` per distinct package,
+ * rows not parsed). And in this process, warm: the prepared in-memory index on the same inventories.
+ */
+if (process.env.BENCH_STORE !== '0' && drawn.size > 0) {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-match-'));
+  try {
+    const dbFile = join(dir, 'vigil.db');
+    t = performance.now();
+    if (process.env.BENCH_VULNDB) {
+      copyFileSync(process.env.BENCH_VULNDB, dbFile);
+      console.log(`\nstore: vulnerability database copied from ${process.env.BENCH_VULNDB}`);
+    } else {
+      const store = await openStore(`sqlite:${dbFile}`);
+      try {
+        const imp = await importInputs([resolve(import.meta.dirname, '..', '..', 'shared', 'vulndata')], { store, log: silentLogger() });
+        console.log(`\nstore: ../shared/vulndata imported into a fresh SQLite database, ${fmt(imp.added)} records in ${ms(t)} ms (BENCH_VULNDB=<file> reuses one)`);
+      } finally {
+        await store.close();
+      }
+    }
+    const dropped = canDropCaches();
+    console.log(`store-lookup path (matchInventory + packageLookup, as vigil scan and the engine run it; fix guidance on), inventories of ${STORE_PER}; ${STORE_RUNS} rounds, each a fresh process per figure, reads-only and store path alternating; ${coldMeaning(dropped)}; warm = the second pass over the same inventories in that process`);
+    const child = (invFile: string, mode: 'match' | 'lookup') => {
+      if (dropped) dropCaches();
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'match-store-child.ts'), dbFile, invFile, mode], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      if (r.status !== 0) throw new Error(`match-store-child ${mode} exited ${r.status}: ${r.stderr.slice(-800)}`);
+      return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { openMs: number; passes: { wall: number; cpu: number; first: number; evaluations: number; matches: number; packages: number; lookups: number; rows: number }[] };
+    };
+    for (const [key, { packages }] of drawn) {
+      const inventories: Package[][] = [];
+      const sel = packages.slice(0, STORE_PACKAGES);
+      for (let i = 0; i < sel.length; i += STORE_PER) inventories.push(sel.slice(i, i + STORE_PER));
+      const invFile = join(dir, `inventories-${key}.json`);
+      writeFileSync(invFile, JSON.stringify(inventories));
+      // the prepared in-memory index on the same inventories, warm (after the runs above)
+      const mem: number[] = [];
+      const memCpu: number[] = [];
+      let memMatches = 0;
+      for (let i = 0; i < Math.max(3, RUNS); i++) {
+        const r = timed(() => inventories.reduce((n, inv) => n + matchInventorySync(inv, index, {}).stats.matches, 0));
+        mem.push(r.wall);
+        memCpu.push(r.cpu);
+        memMatches = r.value;
+      }
+      const runs = { match: [] as ReturnType<typeof child>[], lookup: [] as ReturnType<typeof child>[] };
+      for (let r = 0; r < STORE_RUNS; r++) {
+        for (const mode of r % 2 === 0 ? (['lookup', 'match'] as const) : (['match', 'lookup'] as const)) runs[mode].push(child(invFile, mode));
+      }
+      const pass = (mode: 'match' | 'lookup', i: number, f: (p: ReturnType<typeof child>['passes'][number]) => number) => runs[mode].map((x) => f(x.passes[i]));
+      const m0 = runs.match[0].passes[0];
+      const l0 = runs.lookup[0].passes[0];
+      console.log(`\n  set (${key}): ${fmt(sel.length)} packages in ${inventories.length} inventories; ${fmt(m0.evaluations)} evaluations, ${fmt(m0.matches)} matches through the store (the in-memory index: ${fmt(memMatches)} matches${memMatches === m0.matches ? ', the same' : ' — DIFFERENT'}); ${fmt(l0.lookups)} lookups reading ${fmt(l0.rows)} rows`);
+      for (const [i, label] of [[0, 'cold'], [1, 'warm']] as const) {
+        const wall = summarize(pass('match', i, (p) => p.wall));
+        const cpu = summarize(pass('match', i, (p) => p.cpu));
+        const first = summarize(pass('match', i, (p) => p.first));
+        const read = summarize(pass('lookup', i, (p) => p.wall));
+        const readCpu = summarize(pass('lookup', i, (p) => p.cpu));
+        console.log(
+          `    ${label}: store path ${fmtSummary(wall, 'ms', 0)} → ${fmt(sel.length / wall.median * 1000)} packages/s, ${fmt(m0.evaluations / wall.median * 1000)} evaluations/s wall (${fmt(m0.evaluations / cpu.median * 1000)} per CPU-s); first inventory of ${STORE_PER}: median ${first.median.toFixed(0)} ms\n` +
+          `          reads only ${fmtSummary(read, 'ms', 0)}, CPU median ${readCpu.median.toFixed(0)} ms; store path / reads only: wall ${fmtRatio(pass('match', i, (p) => p.wall), pass('lookup', i, (p) => p.wall))}; CPU ${(cpu.median / readCpu.median).toFixed(1)}× of medians`,
+        );
+      }
+      const memS = summarize(mem);
+      const warmStore = summarize(pass('match', 1, (p) => p.wall));
+      const warmStoreCpu = summarize(pass('match', 1, (p) => p.cpu));
+      const memCpuS = summarize(memCpu);
+      console.log(`    prepared in-memory index, same inventories, warm: ${fmtSummary(memS, 'ms', 0)}, CPU median ${memCpuS.median.toFixed(0)} ms → ${fmt(sel.length / memS.median * 1000)} packages/s wall, ${fmt(sel.length / memCpuS.median * 1000)} per CPU-s; store path warm / in-memory: wall ${(warmStore.median / memS.median).toFixed(1)}×, CPU ${(warmStoreCpu.median / memCpuS.median).toFixed(1)}× of medians`);
+      console.log(`    (store opened in ${summarize(runs.match.map((x) => x.openMs)).median.toFixed(0)} ms, not in the figures; ${machineLoad()})`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
