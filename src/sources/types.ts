@@ -100,41 +100,4 @@ export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
 /** Below this many uncompressed bytes a file's ratio is not judged (small text files compress well). */
 export const RATIO_FLOOR = 1024 * 1024;
 
-/**
- * Rules that mean "content was there and was not read because of a limit": a scan that recorded
- * one is partial. Hostile entries that no real filesystem would hold (path traversal, devices) and
- * files that were read but not understood (parse errors) are not in this list.
- */
-export const SKIP_RULES: ReadonlySet<string> = new Set([
-  'decompression-bomb',
-  'file-too-large',
-  'too-many-entries',
-  'too-many-name-bytes',
-  'name-too-long',
-  'total-too-large',
-  'overlapping-entries',
-  'nesting-too-deep',
-  'nested-too-large',
-]);
-
-/** How many files a scan skipped for limits, by rule, with a few examples (path and rule). */
-export interface SkippedSummary {
-  count: number;
-  rules: Record<string, number>;
-  examples: { path: string; rule: string }[];
-}
-
-/** Sums the limit-rule errors (an error with `count` stands for that many). Null when nothing was skipped. */
-export function summarizeSkipped(errors: readonly FileError[], examples = 5): SkippedSummary | null {
-  let count = 0;
-  const rules: Record<string, number> = {};
-  const ex: { path: string; rule: string }[] = [];
-  for (const e of errors) {
-    if (!SKIP_RULES.has(e.rule)) continue;
-    const n = e.count ?? 1;
-    count += n;
-    rules[e.rule] = (rules[e.rule] ?? 0) + n;
-    if (ex.length < examples) ex.push({ path: e.path, rule: e.rule });
-  }
-  return count === 0 ? null : { count, rules, examples: ex };
-}
+export { SKIP_RULES, summarizeSkipped, type SkippedSummary } from '../model/scan.ts';

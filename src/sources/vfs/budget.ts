@@ -14,6 +14,7 @@ export class Budget {
   entries = 0;
   nameBytes = 0;
   totalBytes = 0;
+  nestedBytes = 0;
   /** set once a whole-target limit was hit: nothing more is read */
   stopped: Verdict | null = null;
 
@@ -45,6 +46,13 @@ export class Budget {
     this.totalBytes += n;
     if (this.totalBytes > this.limits.maxTotalBytes) return this.stop('total-too-large', `more than ${this.limits.maxTotalBytes} bytes uncompressed; the rest not read`);
     return OK;
+  }
+
+  /** Reserves `n` bytes to read a nested archive into memory; false (nothing reserved) over maxNestedBytes. */
+  nested(n: number): boolean {
+    if (this.nestedBytes + n > this.limits.maxNestedBytes) return false;
+    this.nestedBytes += n;
+    return true;
   }
 
   private stop(rule: string, message: string): Verdict {
