@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Package } from '../model/index.ts';
 import type { ScanTarget } from '../model/scan.ts';
 import type { ExtractContext, Extractor, OsInfo } from '../extractors/types.ts';
-import type { ContentFilter, FileError, FileInfo, ScanFS } from '../sources/types.ts';
+import { SKIP_RULES, type ContentFilter, type FileError, type FileInfo, type ScanFS } from '../sources/types.ts';
 
 export interface CollectOptions {
   extractors: readonly Extractor[];
@@ -56,6 +56,8 @@ function isOsEcosystemPackage(p: Package): boolean {
 
 export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promise<CollectedInventory> {
   const errors: FileError[] = [...fs.errors];
+  // files a source refused for a limit, by their path in the target ("layer sha256:…!usr/x" → "usr/x")
+  const skippedBySource = new Set(fs.errors.filter((e) => SKIP_RULES.has(e.rule)).map((e) => e.path.slice(e.path.indexOf('!') + 1)));
   const readFile = async (path: string) => {
     try {
       return await fs.readFile(path);
@@ -101,8 +103,13 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
         packages.push(p);
       }
     } catch (err) {
-      // an extractor that throws loses that file only
-      ctx.fileErrors.push({ path: info.path, rule: 'extractor-error', message: `${extractor.name}: ${(err as Error).message}` });
+      // an extractor that throws loses that file only; a source limit that refused the read keeps its rule (the scan is partial)
+      const rule = (err as { rule?: unknown }).rule;
+      const limit = typeof rule === 'string' && SKIP_RULES.has(rule);
+      // the source already recorded why it refused this file: one skipped file counts once
+      if (!(limit && skippedBySource.has(info.path))) {
+        ctx.fileErrors.push({ path: info.path, rule: limit ? rule : 'extractor-error', message: `${extractor.name}: ${(err as Error).message}` });
+      }
     }
     errors.push(...ctx.fileErrors);
     extracted++;
