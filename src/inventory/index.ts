@@ -55,9 +55,8 @@ function isOsEcosystemPackage(p: Package): boolean {
 }
 
 export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promise<CollectedInventory> {
-  const errors: FileError[] = [...fs.errors];
-  // files a source refused for a limit, by their path in the target ("layer sha256:…!usr/x" → "usr/x")
-  const skippedBySource = new Set(fs.errors.filter((e) => SKIP_RULES.has(e.rule)).map((e) => e.path.slice(e.path.indexOf('!') + 1)));
+  // the inventory's own problems; the source's (fs.errors) are read at the end, when reads have added theirs
+  const errors: FileError[] = [];
   const readFile = async (path: string) => {
     try {
       return await fs.readFile(path);
@@ -103,12 +102,11 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
         packages.push(p);
       }
     } catch (err) {
-      // an extractor that throws loses that file only; a source limit that refused the read keeps its rule (the scan is partial)
+      // an extractor that throws loses that file only; a read the source refused for a limit was
+      // recorded by the source itself (rule, path, layer), so one skipped file counts once
       const rule = (err as { rule?: unknown }).rule;
-      const limit = typeof rule === 'string' && SKIP_RULES.has(rule);
-      // the source already recorded why it refused this file: one skipped file counts once
-      if (!(limit && skippedBySource.has(info.path))) {
-        ctx.fileErrors.push({ path: info.path, rule: limit ? rule : 'extractor-error', message: `${extractor.name}: ${(err as Error).message}` });
+      if (!(typeof rule === 'string' && SKIP_RULES.has(rule))) {
+        ctx.fileErrors.push({ path: info.path, rule: 'extractor-error', message: `${extractor.name}: ${(err as Error).message}` });
       }
     }
     errors.push(...ctx.fileErrors);
@@ -120,8 +118,9 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   await markOsOwned(packages, os, dpkgLists, readFile);
   const deduped = dedupe(packages);
   deduped.sort((a, b) => cmp(a.ecosystem, b.ecosystem) || cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.locations?.[0] ?? '', b.locations?.[0] ?? ''));
-  opts.log?.debug({ files, extracted, packages: deduped.length, errors: errors.length }, 'inventory collected');
-  return { os, packages: deduped, errors, stats: { files, extracted, packages: deduped.length } };
+  const all = [...fs.errors, ...errors];
+  opts.log?.debug({ files, extracted, packages: deduped.length, errors: all.length }, 'inventory collected');
+  return { os, packages: deduped, errors: all, stats: { files, extracted, packages: deduped.length } };
 }
 
 function cmp(a: string, b: string): number {

@@ -40,6 +40,7 @@ describe('dir', () => {
     assert.equal(entries.find((e) => e.path === 'lib')?.linkTarget, '/usr/lib');
     assert.deepEqual(fs.errors.map((e) => e.rule), [], 'a big file is listed; only reading it is refused');
     await assert.rejects(fs.readFile('big.bin'), (e: VigilError) => e.code === 'VIGIL_LIMIT_EXCEEDED' && e.rule === 'file-too-large');
+    assert.deepEqual(fs.errors.map((e) => [e.rule, e.path]), [['file-too-large', 'big.bin']], 'and the refused read is recorded');
     await assert.rejects(fs.readFile('fifo'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
     await fs.close();
   });

@@ -110,8 +110,8 @@ class DirFS implements ScanFS {
           continue;
         }
         const info = await this.info(p, s);
-        // a file over maxFileBytes is listed; readFile refuses it ("file-too-large"), which the
-        // inventory records only when an extractor wanted it: a big unrelated file skips nothing
+        // a file over maxFileBytes is listed; readFile refuses and records it ("file-too-large"):
+        // only a file something wanted to read counts as skipped
         yield info;
         if (info.kind === 'dir' && !(dir === '' && this.exclude.has(`\0${name}`))) yield* walk(p);
         if (budget.stopped) return;
@@ -171,6 +171,7 @@ class DirFS implements ScanFS {
       const s = await fh.stat();
       if (!s.isFile()) throw new VigilError('VIGIL_NOT_FOUND', `${path}: not a regular file`, { input: path, rule: 'not-found' });
       if (s.size > this.limits.maxFileBytes) {
+        this.log.add(path, 'file-too-large', `${path}: ${s.size} bytes, over the ${this.limits.maxFileBytes}-byte limit; not read`);
         throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${path}: ${s.size} bytes is over the ${this.limits.maxFileBytes}-byte file limit`, { input: path, rule: 'file-too-large' });
       }
       return await fh.readFile();
