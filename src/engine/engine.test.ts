@@ -235,7 +235,7 @@ for (const [dialect, make] of dialects) {
         assert.equal(out.status, 'recorded');
         const r = await image(id);
         assert.deepEqual([r.coverage_status, r.coverage_reason], ['ACTIVE', 'SUCCESSFUL']);
-        assert.deepEqual(JSON.parse(r.attributes).partial, { skipped: 19, rules: { 'overlapping-entries': 19 }, examples: [{ path: JSON.parse(r.attributes).partial.examples[0].path, rule: 'overlapping-entries' }] });
+        assert.deepEqual(JSON.parse(r.attributes).partial, { skipped: 19, rules: { 'overlapping-entries': 19 }, examples: [{ path: JSON.parse(r.attributes).partial.examples[0].path, rule: 'overlapping-entries', count: 19 }] });
         assert.equal((await ts.store.db.selectFrom('resource_packages').select('name').where('resource_id', '=', id).execute()).length, 1, 'the rest of the zip was read');
         await writeFile(join(dir, 'bomb.zip'), makeZip([pkg]));
         const [again] = await scanWatchDir(engine.ctx, dir, accountId);

@@ -98,20 +98,21 @@ export interface SkippedSummary {
   /** files (and entries) skipped */
   skipped: number;
   rules: Record<string, number>;
-  examples: { path: string; rule: string }[];
+  /** the first few skipped: path, rule, and how many it stands for when more than one */
+  examples: { path: string; rule: string; count?: number }[];
 }
 
 /** Sums the limit-rule errors (an error with `count` stands for that many). Null when nothing was skipped. */
 export function summarizeSkipped(errors: readonly { path: string; rule: string; count?: number }[], examples = 5): SkippedSummary | null {
   let count = 0;
   const rules: Record<string, number> = {};
-  const ex: { path: string; rule: string }[] = [];
+  const ex: SkippedSummary['examples'] = [];
   for (const e of errors) {
     if (!SKIP_RULES.has(e.rule)) continue;
     const n = e.count ?? 1;
     count += n;
     rules[e.rule] = (rules[e.rule] ?? 0) + n;
-    if (ex.length < examples) ex.push({ path: e.path, rule: e.rule });
+    if (ex.length < examples) ex.push({ path: e.path, rule: e.rule, ...(n > 1 ? { count: n } : {}) });
   }
   return count === 0 ? null : { skipped: count, rules, examples: ex };
 }

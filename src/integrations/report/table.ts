@@ -118,7 +118,7 @@ export function renderTable(result: ScanResult, opts: TableOptions = {}): string
 
 /** "partial scan: 2 files skipped (decompression-bomb: layer sha256:…!big, file-too-large: x)" */
 export function partialLine(p: NonNullable<ScanResult['partial']>): string {
-  const shown = p.examples.map((e) => `${e.rule}: ${e.path.length > 120 ? `${e.path.slice(0, 119)}…` : e.path}`);
-  const more = p.skipped > p.examples.length ? ', …' : '';
+  const shown = p.examples.map((e) => `${e.rule}: ${e.path.length > 120 ? `${e.path.slice(0, 119)}…` : e.path}${e.count ? ` ×${e.count}` : ''}`);
+  const more = p.skipped > p.examples.reduce((n, e) => n + (e.count ?? 1), 0) ? ', …' : '';
   return `partial scan: ${p.skipped} file${p.skipped === 1 ? '' : 's'} skipped (${shown.join(', ')}${more})`;
 }
