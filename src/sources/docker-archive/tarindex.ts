@@ -37,6 +37,9 @@ function num(b: Buffer, off: number, len: number): number {
 }
 
 
+/** Refused and skipped outer entries listed (the rest are only ignored). */
+const MAX_LISTED = 1000;
+
 /** An outer archive (`docker save`) holds a few entries per layer: more than this is not one. */
 const MAX_OUTER_ENTRIES = 100_000;
 
@@ -94,8 +97,10 @@ export async function indexTar(path: string, limits: Partial<SourceLimits> = {})
       const n = v.ok ? normalizeEntryName(name) : null;
       if (!v.ok) {
         if (v.stop) throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${path}: ${v.message}`, { input: path, rule: v.rule });
-        skipped.push(`${shortName(name)}: ${v.message}`);
-      } else if (!n!.ok) refused.push(`${name}: ${n!.reason}`);
+        if (skipped.length < MAX_LISTED) skipped.push(`${shortName(name)}: ${v.message}`);
+      } else if (!n!.ok) {
+        if (refused.length < MAX_LISTED) refused.push(`${shortName(name)}: ${n!.reason}`);
+      }
       else if (n!.path !== '') entries.set(n!.path, { name: n!.path, type, offset: dataOff, size: type === '0' || type === '7' ? entrySize : 0, ...(linkname ? { linkname } : {}) });
       pos = dataOff + (type === '1' || type === '2' || type === '5' ? 0 : Math.ceil(entrySize / 512) * 512);
       if (dataOff + entrySize > size && (type === '0' || type === '7')) {
