@@ -56,7 +56,7 @@ function isOsEcosystemPackage(p: Package): boolean {
 
 export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promise<CollectedInventory> {
   // the inventory's own problems; the source's (fs.errors) are read at the end, when reads have added theirs
-  const errors: FileError[] = [];
+  const errors = new BoundedErrors(fs.target.ref);
   const readFile = async (path: string) => {
     try {
       return await fs.readFile(path);
@@ -109,7 +109,7 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
         ctx.fileErrors.push({ path: info.path, rule: 'extractor-error', message: `${extractor.name}: ${(err as Error).message}` });
       }
     }
-    errors.push(...ctx.fileErrors);
+    for (const e of ctx.fileErrors) errors.push(e);
     extracted++;
     if (extracted % 200 === 0) opts.onProgress?.({ phase: 'extract', files, extracted, total: work.length });
   }
@@ -118,9 +118,32 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   await markOsOwned(packages, os, dpkgLists, readFile);
   const deduped = dedupe(packages);
   deduped.sort((a, b) => cmp(a.ecosystem, b.ecosystem) || cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.locations?.[0] ?? '', b.locations?.[0] ?? ''));
-  const all = [...fs.errors, ...errors];
+  const all = [...fs.errors, ...errors.list];
   opts.log?.debug({ files, extracted, packages: deduped.length, errors: all.length }, 'inventory collected');
   return { os, packages: deduped, errors: all, stats: { files, extracted, packages: deduped.length } };
+}
+
+/** Extractor problems listed one by one; past this, one record per rule with a `count` (a hostile lockfile can hold a million bad entries). */
+export const MAX_LISTED_PROBLEMS = 10_000;
+
+class BoundedErrors {
+  readonly list: FileError[] = [];
+  private more = new Map<string, FileError>();
+  constructor(private readonly where: string) {}
+  push(e: FileError): void {
+    if (this.list.length - this.more.size < MAX_LISTED_PROBLEMS) {
+      this.list.push(e);
+      return;
+    }
+    let m = this.more.get(e.rule);
+    if (!m) {
+      m = { path: this.where, rule: e.rule, message: '', count: 0 };
+      this.more.set(e.rule, m);
+      this.list.push(m);
+    }
+    m.count! += e.count ?? 1;
+    m.message = `${m.count} more "${e.rule}" problems (over ${MAX_LISTED_PROBLEMS} listed)`;
+  }
 }
 
 function cmp(a: string, b: string): number {
