@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { VigilError } from '../../model/index.ts';
 import { gz, listAll, makeTar, tempDir, type TarSpec } from '../testutil.ts';
+import { summarizeSkipped } from '../types.ts';
 import { openImage, type LayerInput } from './index.ts';
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -198,6 +199,14 @@ describe('image: hostile layers', () => {
     assert.equal((await fs.readFile('ok.txt')).toString(), 'fine');
     assert.equal(await fs.stat('later.txt'), null);
     await fs.close();
+    // a record per skipped entry up to 1000, then one per rule with a count
+    const longs = await layers([[...Array.from({ length: 1200 }, (_, i) => ({ name: `${i}-${'n'.repeat(5000)}`, content: '' })), { name: 'after.txt', content: 'a' }]]);
+    const noisy = await openImage({ target: { kind: 'test', ref: 't' }, layers: longs }, { filter: all });
+    assert.equal(noisy.errors.length, 1001);
+    assert.deepEqual([noisy.errors[1000].rule, noisy.errors[1000].count], ['name-too-long', 200]);
+    assert.equal(summarizeSkipped(noisy.errors)?.skipped, 1200);
+    assert.equal((await noisy.readFile('after.txt')).toString(), 'a');
+    await noisy.close();
     const many = await openImage({ target: { kind: 'test', ref: 't' }, layers: ls }, { filter: all, limits: { maxEntries: 10 } });
     assert.deepEqual(many.errors.map((e) => e.rule), ['too-many-entries']);
     await many.close();
