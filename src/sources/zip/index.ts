@@ -34,17 +34,18 @@ function readStream(zf: yauzl.ZipFile, e: yauzl.Entry): Promise<NodeJS.ReadableS
 /** Reads one entry, stopping at `max` bytes whatever the headers claim. */
 async function readEntry(zf: yauzl.ZipFile, e: yauzl.Entry, max: number, where: string): Promise<Buffer> {
   const s = await readStream(zf, e);
-  const chunks: Buffer[] = [];
+  // one buffer of the declared size, filled in place: no second copy of a big entry
+  const out = Buffer.allocUnsafe(max);
   let n = 0;
   for await (const c of s as AsyncIterable<Buffer>) {
-    n += c.length;
-    if (n > max) {
+    if (n + c.length > max) {
       (s as unknown as { destroy(): void }).destroy();
       throw new VigilError('VIGIL_UNSAFE_ARCHIVE', `${where}: more than ${max} bytes`, { input: where, rule: 'decompression-bomb' });
     }
-    chunks.push(c);
+    c.copy(out, n);
+    n += c.length;
   }
-  return Buffer.concat(chunks);
+  return out.subarray(0, n);
 }
 
 /** Every central-directory entry, one at a time (none kept by the reader); `onEntry` returns false to stop. */

@@ -70,15 +70,16 @@ function readEntry(zip: yauzl.ZipFile, e: yauzl.Entry, max: number): Promise<Buf
   return new Promise((resolve, reject) => {
     zip.openReadStream(e, (err, stream) => {
       if (err || !stream) { reject(err ?? new Error('unreadable entry')); return; }
-      const chunks: Buffer[] = [];
+      // one buffer of the declared size, filled in place: no second copy of a big entry
+      const out = Buffer.allocUnsafe(max);
       let n = 0;
       stream.on('data', (c: Buffer) => {
+        if (n + c.length > max) { stream.destroy(new Error(`more than ${max} bytes`)); return; }
+        c.copy(out, n);
         n += c.length;
-        if (n > max) { stream.destroy(new Error(`more than ${max} bytes`)); return; }
-        chunks.push(c);
       });
       stream.on('error', reject);
-      stream.on('end', () => resolve(Buffer.concat(chunks)));
+      stream.on('end', () => resolve(out.subarray(0, n)));
     });
   });
 }
