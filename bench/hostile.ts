@@ -5,6 +5,7 @@
  *  - overlap: a JAR whose central directory points C entries (default 400) at one stored 8 MB jar
  *  - bomb:    a 2 GiB zero file first in a layer, then a package-lock.json (is lodash still found?)
  *  - nested:  a jar nested 50 deep
+ *  - bigjar:  a 250 MB jar holding one stored 240 MB jar (the largest a Java archive holds in memory; only with --only bigjar)
  * Prints exit code, peak RSS, seconds and the per-file errors' rules for each. Figures only.
  *
  *   node --import tsx bench/hostile.ts [--names 1500000] [--copies 400] [--only names,overlap] [--bin path/to/bin/vigil.js]
@@ -69,6 +70,13 @@ try {
     mkdirSync(proj);
     writeFileSync(join(proj, 'deep.jar'), nestedJar(50, pomProperties('org.example', 'deep', '1.0')));
     run('nested', proj, 'dir');
+  }
+  if (only?.has('bigjar')) {
+    const proj = join(dir, 'bigjar');
+    mkdirSync(proj);
+    const inner = makeZip([pomProperties('org.example', 'inner', '1.0'), { name: 'pad.bin', data: randomBytes(240 * 1024 * 1024), store: true }]);
+    writeFileSync(join(proj, 'big.jar'), makeZip([{ name: 'lib/inner.jar', data: inner, store: true }, { name: 'pad2.bin', data: randomBytes(10 * 1024 * 1024), store: true }]));
+    run('bigjar', proj, 'dir');
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -74,14 +74,15 @@ describe('hostile archives: limits skip what broke them, the rest is read', () =
     const small = makeZip([pomProperties('org.example', 'small', '1.0')]);
     const big = makeZip([pomProperties('org.example', 'big', '1.0'), { name: 'pad.bin', data: randomBytes(64 * 1024), store: true }]);
     const outer = makeZip([
-      { name: 'lib/big.jar', data: big, store: true },
-      { name: 'lib/small.jar', data: small, store: true },
+      { name: 'lib/big.jar', data: big },
+      { name: 'lib/small.jar', data: small },
+      { name: 'lib/stored.jar', data: big, store: true },
       { name: 'zeros.jar', data: Buffer.alloc(4 * 1024 * 1024) },
       { name: `${'n'.repeat(5000)}.jar`, data: small, store: true },
     ]);
     const r = await scanJavaArchive(outer, 'o.war', { ...DEFAULT_SOURCE_LIMITS, maxNestedBytes: 32 * 1024, maxRatio: 100 });
-    assert.deepEqual(r.coordinates.map((x) => x.artifact), ['small']);
-    assert.deepEqual(r.problems.map((p) => p.rule).sort(), ['decompression-bomb', 'name-too-long', 'nested-too-large']);
+    assert.deepEqual(r.coordinates.map((x) => [x.artifact, x.location]), [['small', 'o.war!/lib/small.jar'], ['big', 'o.war!/lib/stored.jar']], 'a stored nested jar is a view, not held twice: outside the budget');
+    assert.deepEqual(r.problems.map((p) => [p.rule, p.location.replace(/n{5000}/, 'n…')]).sort(), [['decompression-bomb', 'o.war!/zeros.jar'], ['name-too-long', `o.war!/${'n'.repeat(256)}…(5004 characters)`], ['nested-too-large', 'o.war']]);
   });
 
   test('entries are counted over everything nested: the total stops the walk', async () => {

@@ -84,6 +84,19 @@ function readEntry(zip: yauzl.ZipFile, e: yauzl.Entry, max: number): Promise<Buf
   });
 }
 
+/**
+ * The bytes of a stored (uncompressed, unencrypted) entry as a view of the archive, found through
+ * its local header (APPNOTE 4.3.7); null when it is compressed or the header does not add up.
+ */
+function storedView(buf: Buffer, e: yauzl.Entry): Buffer | null {
+  if (e.compressionMethod !== 0 || (e.generalPurposeBitFlag & 1) !== 0 || e.compressedSize !== e.uncompressedSize) return null;
+  const at = e.relativeOffsetOfLocalHeader;
+  if (at + 30 > buf.length || buf.readUInt32LE(at) !== 0x04034b50) return null;
+  const start = at + 30 + buf.readUInt16LE(at + 26) + buf.readUInt16LE(at + 28);
+  const end = start + e.compressedSize;
+  return end <= buf.length ? buf.subarray(start, end) : null;
+}
+
 /** Up to three names, for a message about many entries. */
 function some(names: string[]): string {
   return names.slice(0, 3).map((n) => shortName(n, 120)).join(', ') + (names.length > 3 ? `, … (${names.length})` : '');
@@ -243,13 +256,15 @@ export async function scanJavaArchive(
     for (const { name, entry } of zip.nested) {
       if (budget.stopped) break;
       const size = entry.uncompressedSize;
-      if (!budget.nested(size)) {
+      // a stored nested archive (Spring Boot's BOOT-INF/lib) is a view of these bytes: no copy, no
+      // inflating, so it takes nothing from the nested budget; an inflated one is held while read
+      let data: Buffer | null = storedView(buf, entry);
+      if (!data && !budget.nested(size)) {
         skippedNested.push(name);
         continue;
       }
-      let data: Buffer;
       try {
-        data = await readEntry(zip.zip, entry, size);
+        data ??= await readEntry(zip.zip, entry, size);
       } catch (e) {
         problems.push({ location: `${location}!/${name}`, rule: 'java-archive', message: (e as Error).message });
         continue;
