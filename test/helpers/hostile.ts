@@ -106,3 +106,22 @@ export function nestedJar(depth: number, leaf: ZipEntrySpec): Buffer {
   for (let d = 1; d <= depth; d++) jar = makeZip([{ name: `lib/level-${d}.jar`, data: jar, store: true }]);
   return jar;
 }
+
+/**
+ * A zstd frame (RFC 8878) built by hand from raw blocks (the bytes given) and RLE blocks (runs of
+ * zeros): 2 GiB of zeros cost 64 KB. No compressor needed.
+ */
+export function zstdFrame(parts: (Buffer | { zeros: number })[]): Buffer {
+  const MAX = 128 * 1024;
+  const out: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 7 << 3])]; // magic; no content size, checksum or dictionary; window 2^17
+  const blocks: [type: 0 | 1, size: number, body: Buffer][] = [];
+  for (const p of parts) {
+    if (Buffer.isBuffer(p)) for (let at = 0; at < p.length; at += MAX) blocks.push([0, Math.min(MAX, p.length - at), p.subarray(at, at + MAX)]);
+    else for (let left = p.zeros; left > 0; left -= MAX) blocks.push([1, Math.min(MAX, left), Buffer.from([0])]);
+  }
+  blocks.forEach(([type, size, body], i) => {
+    const h = (size << 3) | (type << 1) | (i === blocks.length - 1 ? 1 : 0);
+    out.push(Buffer.from([h & 0xff, (h >> 8) & 0xff, (h >> 16) & 0xff]), body);
+  });
+  return Buffer.concat(out);
+}

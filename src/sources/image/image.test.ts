@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { VigilError } from '../../model/index.ts';
 import { gz, listAll, makeTar, tempDir, type TarSpec } from '../testutil.ts';
+import { tarHeader, zstdFrame } from '../../../test/helpers/hostile.ts';
 import { summarizeSkipped } from '../types.ts';
 import { openImage, type LayerInput } from './index.ts';
 
@@ -187,6 +188,19 @@ describe('image: hostile layers', () => {
     assert.equal(await bySize.stat('next.txt'), null, 'over the total, nothing more is read');
     await bySize.close();
     assert.deepEqual(readdirSync(scratchParent), []);
+  });
+
+  it('a zstd bomb (RLE blocks: 512 MiB of zeros in 16 KB) is one skipped file; the rest of the layer is read', async () => {
+    const size = 512 * 1024 * 1024;
+    const blob = zstdFrame([tarHeader('zeros.bin', size), { zeros: size }, await makeTar([{ name: 'after.txt', content: 'after' }])]);
+    const fs = await openImage({ target: { kind: 'test', ref: 'zstd' }, layers: [{ open: () => Readable.from([blob]) }] }, { filter: all });
+    assert.deepEqual(fs.errors.map((e) => [e.rule, e.path]), [['file-too-large', 'layer layer-0!zeros.bin']], 'one skipped file, one record');
+    assert.equal((await fs.readFile('after.txt')).toString(), 'after');
+    await fs.close();
+    const unwanted = await openImage({ target: { kind: 'test', ref: 'zstd' }, layers: [{ open: () => Readable.from([blob]) }] }, { filter: (i) => i.path === 'after.txt' });
+    assert.deepEqual(unwanted.errors.map((e) => [e.rule, e.path]), [['decompression-bomb', 'layer layer-0!zeros.bin']], 'a bomb nobody wanted is still recorded');
+    assert.equal((await unwanted.readFile('after.txt')).toString(), 'after');
+    await unwanted.close();
   });
 
   it('entry names: a name over maxNameBytes skips that entry; names over maxTotalNameBytes stop the image', async () => {

@@ -198,13 +198,14 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
    * bomb is one skipped file, and the entries after it are still read.
    */
   const walk = async (reader: TarReader): Promise<void> => {
-    let pending: { path: string; name: string; size: number; node: TreeNode | null; c0: number } | null = null;
+    let pending: { path: string; name: string; size: number; node: TreeNode | null; c0: number; recorded: boolean } | null = null;
     const judge = (): void => {
       if (!pending) return;
       const p = pending;
       pending = null;
       const used = Math.max(meter.compressed - p.c0, 1);
-      if (p.size / used <= limits.maxRatio) return;
+      // a file already recorded as skipped (too large) counts once
+      if (p.size / used <= limits.maxRatio || p.recorded) return;
       const message = `${shortName(p.name)} (${where}): ${p.size} bytes from about ${used} compressed (ratio over ${limits.maxRatio}); skipped, the rest of the layer is read`;
       st.log.add(`${where}!${p.path}`, 'decompression-bomb', message);
       if (p.node) refuse(st, p.node, { code: 'VIGIL_UNSAFE_ARCHIVE', rule: 'decompression-bomb', message: `ratio over ${limits.maxRatio}; not read` });
@@ -214,7 +215,7 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
       const c0 = meter.compressed;
       const put = await onEntry(st, h, reader, ref, where);
       if (compression !== 'none' && h.size > RATIO_FLOOR && (h.type === 'file' || h.type === 'contiguous-file')) {
-        pending = { path: put?.path ?? h.name, name: h.name, size: h.size, node: put?.node ?? null, c0 };
+        pending = { path: put?.path ?? h.name, name: h.name, size: h.size, node: put?.node ?? null, c0, recorded: put?.recorded ?? false };
       }
     }
     judge();
@@ -270,10 +271,11 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
       if (plainSame) meter.tarHash = meter.blobHash;
       // compressed bytes enter the decompressor in small pieces so that the count of bytes consumed
       // (what a file's ratio is judged by) runs at most a piece or two ahead of the output
+      const pieceBytes = COMPRESSED_PIECE;
       const countBlob = async function* (s: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
         for await (const c of s) {
-          for (let at = 0; at < c.length; at += COMPRESSED_PIECE) {
-            const piece = c.length <= COMPRESSED_PIECE ? c : c.subarray(at, at + COMPRESSED_PIECE);
+          for (let at = 0; at < c.length; at += pieceBytes) {
+            const piece = c.length <= pieceBytes ? c : c.subarray(at, at + pieceBytes);
             meter.compressed += piece.length;
             meter.blobHash?.update(piece);
             yield piece;
@@ -359,7 +361,7 @@ const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 
 /** Applies one entry; for a regular file put in the tree, returns where it went. */
-async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: LayerRef, where: string): Promise<{ path: string; node: TreeNode } | null> {
+async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: LayerRef, where: string): Promise<{ path: string; node: TreeNode; recorded?: boolean } | null> {
   const v = st.budget.entry(h.name, h.linkname ?? '');
   if (!v.ok) {
     if (v.stop) throw new LimitStop(`${where}: ${v.message}`, v.rule);
@@ -444,8 +446,9 @@ async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: Lay
   if (size > st.limits.maxFileBytes) {
     node.refused = { code: 'VIGIL_LIMIT_EXCEEDED', rule: 'file-too-large', message: `${size} bytes is over the ${st.limits.maxFileBytes}-byte file limit` };
     // only a file the scan would have read counts as skipped: a big unrelated file loses nothing
-    if (wanted) st.log.add(`${where}!${put.path}`, 'file-too-large', `${put.path} (${where}): ${size} bytes, over the ${st.limits.maxFileBytes}-byte limit; listed, not read`);
-    return done;
+    if (!wanted) return done;
+    st.log.add(`${where}!${put.path}`, 'file-too-large', `${put.path} (${where}): ${size} bytes, over the ${st.limits.maxFileBytes}-byte limit; listed, not read`);
+    return { ...done, recorded: true };
   }
   if (!wanted) return done;
   if (st.lazyFile) {
