@@ -4,6 +4,7 @@
  *  - names:   a tar.gz of N entries with 3,000-character names (default 1.5M, the issue's 34 MB file)
  *  - overlap: a JAR whose central directory points C entries (default 400) at one stored 8 MB jar
  *  - bomb:    a 2 GiB zero file first in a layer, then a package-lock.json (is lodash still found?)
+ *  - zstd:    the same bomb as a zstd layer of RLE blocks (2 GiB of zeros in 64 KB)
  *  - nested:  a jar nested 50 deep
  *  - bigjar:  a 250 MB jar holding one stored 240 MB jar (the largest a Java archive holds in memory; only with --only bigjar)
  * Prints exit code, peak RSS, seconds and the per-file errors' rules for each. Figures only.
@@ -17,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeTar } from '../src/sources/testutil.ts';
-import { nestedJar, overlappingJar, pomProperties, writeNameBomb, zeroFirstLayer } from '../test/helpers/hostile.ts';
+import { nestedJar, overlappingJar, pomProperties, tarHeader, writeNameBomb, zeroFirstLayer, zstdFrame } from '../test/helpers/hostile.ts';
 import { makeZip } from '../test/helpers/zip.ts';
 
 const { values } = parseArgs({ options: { names: { type: 'string', default: '1500000' }, copies: { type: 'string', default: '400' }, only: { type: 'string' }, bin: { type: 'string' } } });
@@ -64,6 +65,13 @@ try {
     writeFileSync(p, zeroFirstLayer('big', 2 * 1024 * 1024 * 1024, await makeTar([{ name: 'app/package-lock.json', content: LOCK }])));
     console.log(`bomb: 2 GiB of zeros, then app/package-lock.json, ${(statSync(p).size / 1048576).toFixed(1)} MB tar.gz`);
     run('bomb', p, 'image');
+  }
+  if (!only || only.has('zstd')) {
+    const p = join(dir, 'bomb.tar.zst');
+    const size = 2 * 1024 * 1024 * 1024;
+    writeFileSync(p, zstdFrame([tarHeader('big', size), { zeros: size }, await makeTar([{ name: 'app/package-lock.json', content: LOCK }])]));
+    console.log(`zstd: 2 GiB of zeros, then app/package-lock.json, ${(statSync(p).size / 1024).toFixed(0)} KB tar.zst`);
+    run('zstd', p, 'image');
   }
   if (!only || only.has('nested')) {
     const proj = join(dir, 'nested');
