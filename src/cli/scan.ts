@@ -2,7 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
-import { SEVERITY_ORDER, type ScanResult, type ScanTarget, type Severity } from '../model/scan.ts';
+import { SEVERITY_ORDER, summarizeSkipped, type ScanResult, type ScanTarget, type Severity } from '../model/scan.ts';
 import type { Package } from '../model/package.ts';
 import type { Logger } from '../log.ts';
 import type { TargetKind } from '../sources/index.ts';
@@ -22,6 +22,7 @@ interface ScanOpts {
   ignoreUnfixed?: boolean;
   exitCode?: string;
   failOn?: string;
+  failOnPartial?: boolean;
   ignorefile?: string;
   offline?: boolean;
   scanners: string;
@@ -121,8 +122,14 @@ async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Pr
     applyIgnores(result, rules, new Date());
   }
   await emit(result, opts);
+  if (result.partial && opts.format !== 'table' && !opts.quiet) {
+    const { partialLine } = await import('../integrations/report/table.ts');
+    process.stderr.write(`vigil: ${partialLine(result.partial)}\n`);
+  }
   const failing = result.findings.filter((f) => !f.suppressed && (!failOn || SEVERITY_ORDER.indexOf(f.severity) <= SEVERITY_ORDER.indexOf(failOn)));
+  // findings decide first (the code the user chose); otherwise a partial scan fails with 3 when asked to
   if (opts.exitCode !== undefined && failing.length > 0) process.exitCode = Number(opts.exitCode);
+  else if (opts.failOnPartial && result.partial) process.exitCode = EXIT.PARTIAL;
 }
 
 async function emit(result: ScanResult, opts: ScanOpts) {
@@ -149,6 +156,7 @@ function scanOptions(c: Command): Command {
     .option('--ignore-unfixed', 'hide vulnerabilities with no fixed version')
     .option('--exit-code <n>', 'exit with this code when findings remain (after filters and ignores)')
     .option('--fail-on <severity>', 'with --exit-code: only findings of this severity or worse count')
+    .option('--fail-on-partial', 'exit 3 when files were skipped for a limit (a decompression bomb, a file too large, …) and no finding set --exit-code')
     .option('--ignorefile <file>', 'OpenVEX JSON or a YAML ignore list')
     .option('--offline', 'never use the network (the database must be imported already)')
     .option('--scanners <list>', 'vuln,malware', 'vuln,malware')
@@ -200,11 +208,15 @@ export function registerScanCommands(program: Command): void {
         schemaVersion: 1, tool: { name: 'vigil', version: VERSION }, createdAt: process.env.VIGIL_NOW ?? new Date().toISOString(),
         target: collected.target, packages: collected.packages, findings: [], unknown: [], errors: collected.errors, fixes: [],
       };
+      const skipped = summarizeSkipped(collected.errors);
+      if (skipped) {
+        result.partial = skipped;
+        process.stderr.write(`vigil: partial: ${skipped.skipped} file${skipped.skipped === 1 ? '' : 's'} skipped for limits (${Object.keys(skipped.rules).join(', ')})\n`);
+      }
       if (o.format !== 'cyclonedx' && o.format !== 'spdx') throw new VigilError('VIGIL_INVALID_INPUT', `--format ${JSON.stringify(o.format)}: must be cyclonedx or spdx`, { rule: 'format-name' });
       const { toCycloneDx, toSpdx } = await import('../integrations/sbom/index.ts');
       const text = JSON.stringify(o.format === 'spdx' ? toSpdx(result) : toCycloneDx(result, { vex: false }), null, 2) + '\n';
       if (o.output) await writeFile(o.output, text);
       else process.stdout.write(text);
     });
-  void EXIT;
 }

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { scanResultOf } from '../../test/helpers/findings.ts';
 import { dialects, type TestStore } from '../../test/helpers/stores.ts';
 import { makeZip } from '../../test/helpers/zip.ts';
+import { overlappingJar } from '../../test/helpers/hostile.ts';
 import { applySuppressionRules, createSuppressionRule, recordScan } from '../findings/index.ts';
 import { silentLogger } from '../log.ts';
 import { bootstrap } from '../server/bootstrap.ts';
@@ -222,6 +223,27 @@ for (const [dialect, make] of dialects) {
       assert.equal((await image(good.resourceId)).coverage_reason, 'SUCCESSFUL');
       assert.equal(JSON.parse((await image(good.resourceId)).attributes).lastError, undefined);
       assert.equal((await getTarget(ts.store, fn.id))!.lastError, null);
+    });
+
+    test('a function whose zip skips files for a limit: coverage SUCCESSFUL, marked partial; a complete rescan clears it', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'vigil-watch-'));
+      try {
+        const pkg = { name: 'nodejs/node_modules/x/package.json', data: '{"name":"x","version":"1.0.0"}' };
+        await writeFile(join(dir, 'bomb.zip'), overlappingJar(Buffer.from('same'), 20, [pkg]));
+        const [id] = await scanWatchDir(engine.ctx, dir, accountId);
+        const out = await scanResource(engine.ctx, id);
+        assert.equal(out.status, 'recorded');
+        const r = await image(id);
+        assert.deepEqual([r.coverage_status, r.coverage_reason], ['ACTIVE', 'SUCCESSFUL']);
+        assert.deepEqual(JSON.parse(r.attributes).partial, { skipped: 19, rules: { 'overlapping-entries': 19 }, examples: [{ path: JSON.parse(r.attributes).partial.examples[0].path, rule: 'overlapping-entries', count: 19 }] });
+        assert.equal((await ts.store.db.selectFrom('resource_packages').select('name').where('resource_id', '=', id).execute()).length, 1, 'the rest of the zip was read');
+        await writeFile(join(dir, 'bomb.zip'), makeZip([pkg]));
+        const [again] = await scanWatchDir(engine.ctx, dir, accountId);
+        await scanResource(engine.ctx, again);
+        assert.equal(JSON.parse((await image(again)).attributes).partial, undefined);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   });
 }

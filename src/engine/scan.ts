@@ -11,7 +11,7 @@ import { matchInventory } from '../matching/index.ts';
 import { VigilError } from '../model/errors.ts';
 import type { Package } from '../model/package.ts';
 import type { TargetPolicy } from '../policy/index.ts';
-import type { ScanResult, ScanTarget } from '../model/scan.ts';
+import { summarizeSkipped, type ScanResult, type ScanTarget } from '../model/scan.ts';
 import type { FileError, ScanFS } from '../sources/types.ts';
 import { makeScratchDir, redactScratch } from '../sources/vfs/scratch.ts';
 import type { Kysely } from 'kysely';
@@ -266,6 +266,8 @@ export async function scanResource(ctx: EngineContext, resourceId: string, opts:
         ...(collected.attributes ?? {}),
         ...(collected.target.os ? { os: collected.target.os } : {}),
         fileErrors: collected.errors.length,
+        // files skipped for archive limits: coverage stays SUCCESSFUL, marked partial (cleared by a complete scan)
+        partial: summarizeSkipped(collected.errors),
         lastError: null,
       });
       if (target?.lastError) await trx.updateTable('targets').set({ last_error: null, updated_at: ctx.now().toISOString() }).where('id', '=', target.id).execute();

@@ -4,7 +4,7 @@
  * available CVSS vector (the advisory's own first, then the CVE's from enrichment), KEV, and the
  * explanation matching recorded.
  */
-import { cvssScore, type CveEnrichment, type OsvRecord, type Package, type ScanFinding, type ScanResult, type ScanTarget, type Severity } from '../model/index.ts';
+import { cvssScore, summarizeSkipped, type CveEnrichment, type OsvRecord, type Package, type ScanFinding, type ScanResult, type ScanTarget, type Severity } from '../model/index.ts';
 import type { MatchReport } from '../matching/index.ts';
 import type { Store } from '../store/index.ts';
 
@@ -159,5 +159,12 @@ export function buildScanResult(args: {
     unknown,
     errors: args.errors,
     fixes,
+    ...partialOf(args.errors),
   };
+}
+
+/** `{ partial }` when some file was skipped for a limit, else nothing (complete results keep their shape). */
+export function partialOf(errors: ScanResult['errors']): Pick<ScanResult, 'partial'> {
+  const s = summarizeSkipped(errors);
+  return s ? { partial: s } : {};
 }

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Package } from '../model/index.ts';
 import type { ScanTarget } from '../model/scan.ts';
 import type { ExtractContext, Extractor, OsInfo } from '../extractors/types.ts';
-import type { ContentFilter, FileError, FileInfo, ScanFS } from '../sources/types.ts';
+import { SKIP_RULES, type ContentFilter, type FileError, type FileInfo, type ScanFS } from '../sources/types.ts';
 
 export interface CollectOptions {
   extractors: readonly Extractor[];
@@ -55,7 +55,8 @@ function isOsEcosystemPackage(p: Package): boolean {
 }
 
 export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promise<CollectedInventory> {
-  const errors: FileError[] = [...fs.errors];
+  // the inventory's own problems; the source's (fs.errors) are read at the end, when reads have added theirs
+  const errors = new BoundedErrors(fs.target.ref);
   const readFile = async (path: string) => {
     try {
       return await fs.readFile(path);
@@ -101,10 +102,14 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
         packages.push(p);
       }
     } catch (err) {
-      // an extractor that throws loses that file only
-      ctx.fileErrors.push({ path: info.path, rule: 'extractor-error', message: `${extractor.name}: ${(err as Error).message}` });
+      // an extractor that throws loses that file only; a read the source refused for a limit was
+      // recorded by the source itself (rule, path, layer), so one skipped file counts once
+      const rule = (err as { rule?: unknown }).rule;
+      if (!(typeof rule === 'string' && SKIP_RULES.has(rule))) {
+        ctx.fileErrors.push({ path: info.path, rule: 'extractor-error', message: `${extractor.name}: ${(err as Error).message}` });
+      }
     }
-    errors.push(...ctx.fileErrors);
+    for (const e of ctx.fileErrors) errors.push(e);
     extracted++;
     if (extracted % 200 === 0) opts.onProgress?.({ phase: 'extract', files, extracted, total: work.length });
   }
@@ -113,8 +118,32 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   await markOsOwned(packages, os, dpkgLists, readFile);
   const deduped = dedupe(packages);
   deduped.sort((a, b) => cmp(a.ecosystem, b.ecosystem) || cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.locations?.[0] ?? '', b.locations?.[0] ?? ''));
-  opts.log?.debug({ files, extracted, packages: deduped.length, errors: errors.length }, 'inventory collected');
-  return { os, packages: deduped, errors, stats: { files, extracted, packages: deduped.length } };
+  const all = [...fs.errors, ...errors.list];
+  opts.log?.debug({ files, extracted, packages: deduped.length, errors: all.length }, 'inventory collected');
+  return { os, packages: deduped, errors: all, stats: { files, extracted, packages: deduped.length } };
+}
+
+/** Extractor problems listed one by one; past this, one record per rule with a `count` (a hostile lockfile can hold a million bad entries). */
+export const MAX_LISTED_PROBLEMS = 10_000;
+
+class BoundedErrors {
+  readonly list: FileError[] = [];
+  private more = new Map<string, FileError>();
+  constructor(private readonly where: string) {}
+  push(e: FileError): void {
+    if (this.list.length - this.more.size < MAX_LISTED_PROBLEMS) {
+      this.list.push(e);
+      return;
+    }
+    let m = this.more.get(e.rule);
+    if (!m) {
+      m = { path: this.where, rule: e.rule, message: '', count: 0 };
+      this.more.set(e.rule, m);
+      this.list.push(m);
+    }
+    m.count! += e.count ?? 1;
+    m.message = `${m.count} more "${e.rule}" problems (over ${MAX_LISTED_PROBLEMS} listed)`;
+  }
 }
 
 function cmp(a: string, b: string): number {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Extractor } from '../extractors/types.ts';
 import type { FileInfo, ScanFS } from '../sources/types.ts';
-import { collectInventory, contentFilterFor } from './index.ts';
+import { MAX_LISTED_PROBLEMS, collectInventory, contentFilterFor } from './index.ts';
 
 function memFs(files: Record<string, string>, layer = { index: 0, digest: 'sha256:aa' }): ScanFS {
   const infos: FileInfo[] = Object.keys(files).sort().map((path) => ({ path, kind: 'file', size: files[path].length, layer }));
@@ -56,4 +56,19 @@ test('the content filter keeps what extractors need and the dpkg file lists', ()
   assert.equal(f(info('etc/os-release')), true);
   assert.equal(f(info('var/lib/dpkg/info/libc6:amd64.list')), true);
   assert.equal(f(info('usr/bin/ls')), false);
+});
+
+test('extractor problems are bounded: past MAX_LISTED_PROBLEMS, one record per rule with a count', async () => {
+  const noisy: Extractor = {
+    name: 'test/noisy', version: 1,
+    fileRequired: (path) => path.endsWith('.lst'),
+    async extract(file, ctx) {
+      for (let i = 0; i < MAX_LISTED_PROBLEMS + 500; i++) ctx.fileErrors.push({ path: file.info.path, rule: 'bad-entry', message: `entry ${i}` });
+      return [];
+    },
+  };
+  const inv = await collectInventory(memFs({ 'a.lst': 'x' }), { extractors: [noisy] });
+  const bad = inv.errors.filter((e) => e.rule === 'bad-entry');
+  assert.equal(bad.length, MAX_LISTED_PROBLEMS + 1);
+  assert.equal(bad.at(-1)!.count, 500);
 });

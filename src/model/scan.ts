@@ -65,8 +65,54 @@ export interface ScanResult {
   findings: ScanFinding[];
   /** advisories whose verdict could not be decided, and why */
   unknown: { packageIndex: number; id: string; reason: string }[];
-  /** per-file problems met while collecting (hostile entries, unparseable lockfiles) */
-  errors: { path: string; rule: string; message: string }[];
+  /** per-file problems met while collecting (hostile entries, unparseable lockfiles); `count`: this record stands for that many */
+  errors: { path: string; rule: string; message: string; count?: number }[];
+  /**
+   * Present when files were skipped for a limit (SKIP_RULES: a decompression bomb, a file too
+   * large, entries over the archive limits, …): the packages found are complete only for what was read.
+   */
+  partial?: SkippedSummary;
   /** fix guidance per package index: the smallest version closing every open advisory */
   fixes: { packageIndex: number; version: string | null; closes: string[]; reason?: string }[];
+}
+
+/**
+ * Rules that mean "content was there and was not read because of a limit": a scan that recorded
+ * one is partial. Hostile entries that no real filesystem would hold (path traversal, devices) and
+ * files that were read but not understood (parse errors) are not in this list.
+ */
+export const SKIP_RULES: ReadonlySet<string> = new Set([
+  'decompression-bomb',
+  'file-too-large',
+  'too-many-entries',
+  'too-many-name-bytes',
+  'name-too-long',
+  'total-too-large',
+  'overlapping-entries',
+  'nesting-too-deep',
+  'nested-too-large',
+]);
+
+/** How many files a scan skipped for limits, by rule, with a few examples (path and rule). */
+export interface SkippedSummary {
+  /** files (and entries) skipped */
+  skipped: number;
+  rules: Record<string, number>;
+  /** the first few skipped: path, rule, and how many it stands for when more than one */
+  examples: { path: string; rule: string; count?: number }[];
+}
+
+/** Sums the limit-rule errors (an error with `count` stands for that many). Null when nothing was skipped. */
+export function summarizeSkipped(errors: readonly { path: string; rule: string; count?: number }[], examples = 5): SkippedSummary | null {
+  let count = 0;
+  const rules: Record<string, number> = {};
+  const ex: SkippedSummary['examples'] = [];
+  for (const e of errors) {
+    if (!SKIP_RULES.has(e.rule)) continue;
+    const n = e.count ?? 1;
+    count += n;
+    rules[e.rule] = (rules[e.rule] ?? 0) + n;
+    if (ex.length < examples) ex.push({ path: e.path, rule: e.rule, ...(n > 1 ? { count: n } : {}) });
+  }
+  return count === 0 ? null : { skipped: count, rules, examples: ex };
 }

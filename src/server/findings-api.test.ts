@@ -6,6 +6,7 @@
  * the events outbox — each as a member and as the organization's delegated admin.
  */
 import assert from 'node:assert/strict';
+import { mergeAttributes } from '../engine/scan.ts';
 import { after, before, describe, test } from 'node:test';
 import { scanResultOf, type PkgSpec, type VulnSpec } from '../../test/helpers/findings.ts';
 import { dialects, type TestStore } from '../../test/helpers/stores.ts';
@@ -242,6 +243,13 @@ for (const [dialect, make] of dialects) {
       const fn = list.body.items.find((r: { id: string }) => r.id === res.A3);
       assert.deepEqual(fn.coverage, { status: 'INACTIVE', reason: 'PENDING_INITIAL_SCAN', lastScannedAt: null, lastError: null });
       assert.deepEqual(fn.activeFindings, { total: 0 });
+      // a scan that skipped files for archive limits (engine/scan.ts keeps the summary in the attributes)
+      await mergeAttributes(ts.store, res.A1, { partial: { skipped: 2, rules: { 'decompression-bomb': 2 }, examples: [] } });
+      const partial = (await get(`/v1/resources/${res.A1}`, A.ro)).body;
+      assert.deepEqual(partial.coverage.partial, { skipped: 2, rules: { 'decompression-bomb': 2 } });
+      assert.equal(partial.coverage.reason, 'SUCCESSFUL');
+      await mergeAttributes(ts.store, res.A1, { partial: null });
+      assert.equal((await get(`/v1/resources/${res.A1}`, A.ro)).body.coverage.partial, undefined);
       const pages = [];
       let cursor: string | null = null;
       let guard = pageGuard('/v1/resources');

@@ -217,7 +217,12 @@ export const Resource = z.object({
   ref: z.string().nullable(),
   digest: z.string().nullable(),
   tags: z.array(z.string()),
-  coverage: z.object({ status: z.enum(['ACTIVE', 'INACTIVE']), reason: z.string().nullable(), lastScannedAt: z.string().nullable(), lastError: z.string().nullable().describe('why the last scan failed (cleared by the next success)') }),
+  coverage: z.object({
+    status: z.enum(['ACTIVE', 'INACTIVE']), reason: z.string().nullable(), lastScannedAt: z.string().nullable(),
+    lastError: z.string().nullable().describe('why the last scan failed (cleared by the next success)'),
+    partial: z.object({ skipped: z.number(), rules: z.record(z.string(), z.number()) }).optional()
+      .describe('present when the last scan skipped files for archive limits (decompression bomb, file too large, …): files skipped, by rule; the status stays SUCCESSFUL'),
+  }),
   activeFindings: SeverityCounts.extend({ total: z.number() }).describe('ACTIVE findings by severity'),
   createdAt: z.string(),
   updatedAt: z.string(),

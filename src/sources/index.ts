@@ -104,7 +104,7 @@ export async function openTarget(ref: string, kind: TargetKind, opts: OpenTarget
     case 'zip':
       return openZip(ref, { layers: opts.zipLayers, limits: opts.limits });
     case 'git':
-      return openGit(ref, { rev: opts.rev, limits: opts.limits, scratchParent: opts.scratchParent, policy: opts.policy });
+      return openGit(ref, { rev: opts.rev, limits: opts.limits, scratchParent: opts.scratchParent, policy: opts.policy, filter: opts.filter });
     case 'registry':
       return openFromRegistry(ref, opts);
     case 'oci-dir': {
@@ -141,7 +141,11 @@ export async function openTarget(ref: string, kind: TargetKind, opts: OpenTarget
       return openZip(path, { layers: opts.zipLayers, limits: opts.limits });
     }
     if (isTar(h)) {
-      const { entries } = await indexTar(path);
+      // a tar too big to index as an outer archive is a filesystem tarball (the layer reader has its own limits)
+      const entries = await indexTar(path, opts.limits).then((r) => r.entries, (e: unknown) => {
+        if (e instanceof VigilError && e.code === 'VIGIL_LIMIT_EXCEEDED') return new Map<string, unknown>();
+        throw e;
+      });
       if (entries.has('manifest.json') || (entries.has('index.json') && entries.has('oci-layout'))) {
         return openDockerArchive(path, { ...opts, tag: opts.tag ?? tag });
       }
@@ -156,7 +160,7 @@ export async function openTarget(ref: string, kind: TargetKind, opts: OpenTarget
     }
     throw new VigilError('VIGIL_INVALID_INPUT', `${path}: not a directory, zip, tar or image archive`, { input: ref, rule: 'target-kind' });
   }
-  if (kind === 'auto' && looksLikeGitUrl(ref)) return openGit(ref, { rev: opts.rev, limits: opts.limits, scratchParent: opts.scratchParent, policy: opts.policy });
+  if (kind === 'auto' && looksLikeGitUrl(ref)) return openGit(ref, { rev: opts.rev, limits: opts.limits, scratchParent: opts.scratchParent, policy: opts.policy, filter: opts.filter });
   if (kind === 'auto' && (ref.startsWith('/') || ref.startsWith('.'))) {
     throw new VigilError('VIGIL_NOT_FOUND', `${ref}: no such file or directory`, { input: ref, rule: 'not-found' });
   }

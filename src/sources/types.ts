@@ -28,6 +28,8 @@ export interface FileError {
   /** short stable rule: "path-traversal", "symlink-escape", "device-file", "file-too-large", "decompression-bomb", "parse-error", … */
   rule: string;
   message: string;
+  /** this record stands for this many problems of its rule (the rest were counted, not listed) */
+  count?: number;
 }
 
 export interface ScanFS {
@@ -54,20 +56,48 @@ export interface ScanFS {
  */
 export type ContentFilter = (info: FileInfo) => boolean;
 
+/**
+ * Archive and filesystem limits, the same for every reader: image layers, docker archives, OCI
+ * layouts, zips, Java archives (and the archives nested in them), git checkouts and directory walks.
+ *
+ * Two kinds of rule. A limit on one file (its name, size, compression ratio, nesting, an
+ * overlapping zip entry) skips that file: it is recorded as a FileError and the rest is still read.
+ * A limit on the whole target (entries, total bytes, total name bytes) stops reading, since going
+ * on is what the limit forbids: that is recorded too. Either way the scan is partial (see
+ * `summarizeSkipped`). The defaults keep a scan's peak memory well under 1 GiB for hostile inputs
+ * while real images (tens of thousands of files, a few GiB) are read fully; see src/sources/README.md.
+ */
 export interface SourceLimits {
   /** files larger than this are listed but not read (rule "file-too-large") */
   maxFileBytes: number;
-  /** total uncompressed bytes of one archive or layer set */
+  /** total uncompressed bytes of one target (all layers or archives together); over it, reading stops */
   maxTotalBytes: number;
-  /** largest compression ratio tolerated for a layer or archive entry */
+  /** a file (past RATIO_FLOOR bytes) inflating more than this many times its compressed size is skipped ("decompression-bomb") */
   maxRatio: number;
-  /** at most this many entries */
+  /** entries of one target, nested archives included; over it, reading stops ("too-many-entries") */
   maxEntries: number;
+  /** bytes (UTF-8) of one entry's name; a longer name skips that entry ("name-too-long") */
+  maxNameBytes: number;
+  /** bytes of all entry names read from one target; over it, reading stops ("too-many-name-bytes") */
+  maxTotalNameBytes: number;
+  /** archives inside archives (a jar in a war in an ear is depth 2); deeper ones are skipped ("nesting-too-deep") */
+  maxDepth: number;
+  /** bytes read out of nested archives of one file, held in memory while they are read; over it, the rest are skipped ("nested-too-large") */
+  maxNestedBytes: number;
 }
 
 export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
   maxFileBytes: 256 * 1024 * 1024,
   maxTotalBytes: 32 * 1024 * 1024 * 1024,
   maxRatio: 1000,
-  maxEntries: 5_000_000,
+  maxEntries: 1_000_000,
+  maxNameBytes: 4096,
+  maxTotalNameBytes: 128 * 1024 * 1024,
+  maxDepth: 4,
+  maxNestedBytes: 256 * 1024 * 1024,
 };
+
+/** Below this many uncompressed bytes a file's ratio is not judged (small text files compress well). */
+export const RATIO_FLOOR = 1024 * 1024;
+
+export { SKIP_RULES, summarizeSkipped, type SkippedSummary } from '../model/scan.ts';

@@ -99,3 +99,16 @@ test('csv: golden; header and one row per unsuppressed finding', async () => {
   assert.equal(renderCsv(shuffled()), out);
   await checkGolden(golden('result.csv'), out);
 });
+
+test('a partial scan says so: table warning line, JSON field, SARIF notifications (still schema-valid)', () => {
+  const errors = [{ path: 'layer sha256:abc!big', rule: 'decompression-bomb', message: 'big: ratio over 1000' }, { path: 'x.jar', rule: 'overlapping-entries', message: '3 entries overlap', count: 3 }];
+  const r: ScanResult = { ...testScanResult(), errors, partial: { skipped: 4, rules: { 'decompression-bomb': 1, 'overlapping-entries': 3 }, examples: [{ path: errors[0].path, rule: errors[0].rule }, { path: errors[1].path, rule: errors[1].rule, count: 3 }] } };
+  assert.match(renderTable(r), /\npartial scan: 4 files skipped \(decompression-bomb: layer sha256:abc!big, overlapping-entries: x\.jar ×3\)\n/);
+  assert.deepEqual(JSON.parse(renderJson(r)).partial.rules, { 'decompression-bomb': 1, 'overlapping-entries': 3 });
+  const sarif = renderSarif(r);
+  const validate = createSchemaValidators().sarif();
+  assert.ok(validate(JSON.parse(sarif)), describeSchemaErrors(validate.errors));
+  const run = JSON.parse(sarif).runs[0];
+  assert.deepEqual(run.invocations[0].toolExecutionNotifications.map((n: { descriptor: { id: string } }) => n.descriptor.id), ['decompression-bomb', 'overlapping-entries']);
+  assert.ok(!renderTable(testScanResult()).includes('partial scan'), 'a complete scan has no such line');
+});

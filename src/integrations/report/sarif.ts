@@ -119,7 +119,14 @@ export function renderSarif(result: ScanResult): string {
       },
       automationDetails: { id: `vigil/${r.target.kind}/${r.target.ref}/` },
       results,
-      properties: { target: r.target.ref, targetKind: r.target.kind, ...(r.target.digest ? { digest: r.target.digest } : {}), createdAt: r.createdAt },
+      // a partial scan says so where SARIF viewers look for run problems: tool execution notifications
+      ...(r.partial ? {
+        invocations: [{
+          executionSuccessful: true,
+          toolExecutionNotifications: r.partial.examples.map((e) => ({ level: 'warning', descriptor: { id: e.rule }, message: { text: `skipped: ${e.path} (${e.rule})` } })),
+        }],
+      } : {}),
+      properties: { target: r.target.ref, targetKind: r.target.kind, ...(r.target.digest ? { digest: r.target.digest } : {}), createdAt: r.createdAt, ...(r.partial ? { partial: r.partial } : {}) },
     }],
   };
   return `${JSON.stringify(log, null, 2)}\n`;

@@ -107,10 +107,18 @@ export function renderTable(result: ScanResult, opts: TableOptions = {}): string
     out.push(...grid(rows));
   }
 
-  if (!shown.length) out.push('', 'No vulnerabilities found.');
+  if (!shown.length) out.push('', r.partial ? 'No vulnerabilities found in what was read.' : 'No vulnerabilities found.');
   const notes: string[] = [];
+  if (r.partial) notes.push(partialLine(r.partial));
   if (r.unknown.length) notes.push(`${r.unknown.length} advisor${r.unknown.length === 1 ? 'y' : 'ies'} could not be decided (see --format json)`);
   if (r.errors.length) notes.push(`${r.errors.length} file${r.errors.length === 1 ? '' : 's'} could not be read (see --format json)`);
   if (notes.length) out.push('', ...notes);
   return out.join('\n') + '\n';
+}
+
+/** "partial scan: 2 files skipped (decompression-bomb: layer sha256:…!big, file-too-large: x)" */
+export function partialLine(p: NonNullable<ScanResult['partial']>): string {
+  const shown = p.examples.map((e) => `${e.rule}: ${e.path.length > 120 ? `${e.path.slice(0, 119)}…` : e.path}${e.count ? ` ×${e.count}` : ''}`);
+  const more = p.skipped > p.examples.reduce((n, e) => n + (e.count ?? 1), 0) ? ', …' : '';
+  return `partial scan: ${p.skipped} file${p.skipped === 1 ? '' : 's'} skipped (${shown.join(', ')}${more})`;
 }

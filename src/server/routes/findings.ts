@@ -46,11 +46,21 @@ export function lastErrorOf(attributes: string): string | null {
   }
 }
 
+/** The last scan's `partial` summary (engine/scan.ts keeps it in the attributes), when files were skipped. */
+export function partialOf(attributes: string): { partial?: { skipped: number; rules: Record<string, number> } } {
+  try {
+    const p = (JSON.parse(attributes) as { partial?: { skipped?: unknown; rules?: unknown } }).partial;
+    return p && typeof p.skipped === 'number' ? { partial: { skipped: p.skipped, rules: (p.rules ?? {}) as Record<string, number> } } : {};
+  } catch {
+    return {};
+  }
+}
+
 function toResource(r: Selectable<Database['resources']>, counts: Partial<Record<Severity, number>> | undefined) {
   const c = counts ?? {};
   return {
     id: r.id, accountId: r.account_id, type: r.type, name: r.name, ref: r.ref, digest: r.digest, tags: JSON.parse(r.tags) as string[],
-    coverage: { status: r.coverage_status as 'ACTIVE' | 'INACTIVE', reason: r.coverage_reason, lastScannedAt: r.last_scanned_at, lastError: lastErrorOf(r.attributes) },
+    coverage: { status: r.coverage_status as 'ACTIVE' | 'INACTIVE', reason: r.coverage_reason, lastScannedAt: r.last_scanned_at, lastError: lastErrorOf(r.attributes), ...partialOf(r.attributes) },
     activeFindings: { ...c, total: Object.values(c).reduce((a, b) => a + (b ?? 0), 0) },
     createdAt: r.created_at, updatedAt: r.updated_at,
   };

@@ -38,10 +38,20 @@ describe('dir', () => {
       ['big.bin:file', 'escape:symlink', 'etc:dir', 'etc/os-release:symlink', 'etc-escape:symlink', 'fifo:other', 'lib:symlink', 'loop1:symlink', 'loop2:symlink', 'proc:dir', 'proc/1:dir', 'proc/1/status:file', 'usr:dir', 'usr/lib:dir', 'usr/lib/os-release:file'],
     );
     assert.equal(entries.find((e) => e.path === 'lib')?.linkTarget, '/usr/lib');
-    assert.deepEqual(fs.errors.map((e) => e.rule), ['file-too-large']);
-    await assert.rejects(fs.readFile('big.bin'), (e: VigilError) => e.code === 'VIGIL_LIMIT_EXCEEDED');
+    assert.deepEqual(fs.errors.map((e) => e.rule), [], 'a big file is listed; only reading it is refused');
+    await assert.rejects(fs.readFile('big.bin'), (e: VigilError) => e.code === 'VIGIL_LIMIT_EXCEEDED' && e.rule === 'file-too-large');
+    assert.deepEqual(fs.errors.map((e) => [e.rule, e.path]), [['file-too-large', 'big.bin']], 'and the refused read is recorded');
     await assert.rejects(fs.readFile('fifo'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
     await fs.close();
+  });
+
+  it('entry limits stop the walk and are recorded', async () => {
+    const fs = await openDir(root, { limits: { maxEntries: 3 } });
+    assert.equal((await listAll(fs)).length, 3);
+    assert.deepEqual(fs.errors.map((e) => e.rule), ['too-many-entries']);
+    const names = await openDir(root, { limits: { maxTotalNameBytes: 20 } });
+    await listAll(names);
+    assert.deepEqual(names.errors.map((e) => e.rule), ['too-many-name-bytes']);
   });
 
   it('resolves symlinks inside the root only', async () => {

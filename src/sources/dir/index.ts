@@ -7,7 +7,7 @@ import { lstat, open, readdir, readlink, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VigilError } from '../../model/index.ts';
 import { DEFAULT_SOURCE_LIMITS, type FileInfo, type FileKind, type ScanFS, type SourceLimits } from '../types.ts';
-import { ErrorLog, compareNames, normalizeLookupPath, resolveInRoot, type ResolverNode } from '../vfs/index.ts';
+import { Budget, ErrorLog, compareNames, shortName, normalizeLookupPath, resolveInRoot, type ResolverNode } from '../vfs/index.ts';
 
 export interface DirOptions {
   /** a root filesystem: /proc, /sys and /dev are not descended into, and target.kind is "rootfs" */
@@ -78,7 +78,9 @@ class DirFS implements ScanFS {
   }
 
   async *entries(): AsyncIterable<FileInfo> {
-    let count = 0;
+    // the same entry and name limits as the archive readers (the walk keeps no names, but a
+    // hostile tree can still be endless)
+    const budget = new Budget(this.limits);
     // depth first with each directory's children in name order, like the image tree
     const walk = async function* (this: DirFS, dir: string): AsyncGenerator<FileInfo> {
       let names: string[];
@@ -98,17 +100,21 @@ class DirFS implements ScanFS {
           this.log.add(p, 'unreadable', `${p}: ${(e as Error).message}`);
           continue;
         }
-        if (++count > this.limits.maxEntries) {
-          this.log.add(this.target.ref, 'too-many-entries', `more than ${this.limits.maxEntries} entries; walk stopped`);
-          return;
+        const v = budget.entry(p);
+        if (!v.ok) {
+          if (v.stop) {
+            this.log.add(this.target.ref, v.rule, `${this.target.ref}: ${v.message}; walk stopped`);
+            return;
+          }
+          this.log.add(shortName(p), v.rule, `${shortName(p)}: ${v.message}`);
+          continue;
         }
         const info = await this.info(p, s);
+        // a file over maxFileBytes is listed; readFile refuses and records it ("file-too-large"):
+        // only a file something wanted to read counts as skipped
         yield info;
-        if (info.kind === 'file' && info.size > this.limits.maxFileBytes) {
-          this.log.add(p, 'file-too-large', `${p}: ${info.size} bytes, over the ${this.limits.maxFileBytes}-byte limit; listed, not read`);
-        }
         if (info.kind === 'dir' && !(dir === '' && this.exclude.has(`\0${name}`))) yield* walk(p);
-        if (count > this.limits.maxEntries) return;
+        if (budget.stopped) return;
       }
     }.bind(this);
     yield* walk('');
@@ -165,6 +171,7 @@ class DirFS implements ScanFS {
       const s = await fh.stat();
       if (!s.isFile()) throw new VigilError('VIGIL_NOT_FOUND', `${path}: not a regular file`, { input: path, rule: 'not-found' });
       if (s.size > this.limits.maxFileBytes) {
+        this.log.add(path, 'file-too-large', `${path}: ${s.size} bytes, over the ${this.limits.maxFileBytes}-byte limit; not read`);
         throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${path}: ${s.size} bytes is over the ${this.limits.maxFileBytes}-byte file limit`, { input: path, rule: 'file-too-large' });
       }
       return await fh.readFile();

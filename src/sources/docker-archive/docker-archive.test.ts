@@ -49,6 +49,9 @@ describe('docker-archive', () => {
     const { entries } = await indexTar(p);
     assert.deepEqual([...entries.keys()].filter((k) => !k.endsWith('.json')).sort(), ['aaa', 'aaa/layer.tar', 'bbb/layer.tar', 'ccc/layer.tar']);
     assert.equal(entries.get('ccc/layer.tar')?.type, '2');
+    const small = await indexTar(p, { maxNameBytes: 12 });
+    assert.ok(small.skipped.some((s) => s.startsWith('aaa/layer.tar: ')) && !small.entries.has('aaa/layer.tar'), 'a name over maxNameBytes is skipped');
+    await assert.rejects(indexTar(p, { maxTotalNameBytes: 20 }), (e: VigilError) => e.code === 'VIGIL_LIMIT_EXCEEDED' && e.rule === 'too-many-name-bytes');
   });
 
   it('applies the layers, following symlinked layer entries, with history', async () => {

@@ -81,7 +81,7 @@ function digestFromPath(p: string): string | undefined {
  * VIGIL_NOT_FOUND (no such tag), VIGIL_UNSAFE_ARCHIVE (digest mismatch)
  */
 export async function openDockerArchive(path: string, opts: DockerArchiveOptions = {}): Promise<ScanFS> {
-  const { entries, refused } = await indexTar(path);
+  const { entries, refused, skipped } = await indexTar(path, opts.limits);
   const ref = opts.tag ? `${path}:${opts.tag}` : path;
   const get = (n: string): TarIndexEntry => lookup(entries, n, path);
   let fs: ScanFS;
@@ -153,5 +153,6 @@ export async function openDockerArchive(path: string, opts: DockerArchiveOptions
     throw new VigilError('VIGIL_INVALID_INPUT', `${path}: not a docker archive (no manifest.json or OCI index.json)`, { input: path, rule: 'docker-archive' });
   }
   for (const r of refused) fs.errors.push({ path: `${path}!${r.split(':')[0]}`, rule: 'path-traversal', message: `outer archive entry ${r}; ignored` });
+  for (const r of skipped) fs.errors.push({ path: `${path}!${r.split(':')[0]}`, rule: 'name-too-long', message: `outer archive entry ${r}` });
   return fs;
 }

@@ -6,7 +6,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { VigilError } from '../../model/index.ts';
-import { normalizeEntryName } from '../vfs/index.ts';
+import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../types.ts';
+import { Budget, normalizeEntryName, shortName } from '../vfs/index.ts';
 import { parsePax } from '../image/tar.ts';
 
 export interface TarIndexEntry {
@@ -36,8 +37,21 @@ function num(b: Buffer, off: number, len: number): number {
 }
 
 
-/** Reads every header of a tar file. Entries with unsafe names are returned in `refused`. */
-export async function indexTar(path: string, maxEntries = 100_000): Promise<{ entries: Map<string, TarIndexEntry>; refused: string[]; size: number }> {
+/** Refused and skipped outer entries listed (the rest are only ignored). */
+const MAX_LISTED = 1000;
+
+/** An outer archive (`docker save`) holds a few entries per layer: more than this is not one. */
+const MAX_OUTER_ENTRIES = 100_000;
+
+/**
+ * Reads every header of a tar file. Entries with unsafe names are returned in `refused`, with
+ * names over `maxNameBytes` in `skipped`; the entry count and the names' total bytes are limited
+ * as for every archive (an outer archive that breaks them cannot be indexed: VIGIL_LIMIT_EXCEEDED).
+ */
+export async function indexTar(path: string, limits: Partial<SourceLimits> = {}): Promise<{ entries: Map<string, TarIndexEntry>; refused: string[]; skipped: string[]; size: number }> {
+  const l = { ...DEFAULT_SOURCE_LIMITS, ...limits };
+  const budget = new Budget({ ...l, maxEntries: Math.min(l.maxEntries, MAX_OUTER_ENTRIES) });
+  const skipped: string[] = [];
   const fh: FileHandle = await open(path, 'r');
   try {
     const { size } = await fh.stat();
@@ -48,7 +62,6 @@ export async function indexTar(path: string, maxEntries = 100_000): Promise<{ en
     let longName: string | undefined;
     let longLink: string | undefined;
     let pax: Record<string, string> = {};
-    let count = 0;
     while (pos + 512 <= size) {
       const { bytesRead } = await fh.read(header, 0, 512, pos);
       if (bytesRead < 512) break;
@@ -56,7 +69,6 @@ export async function indexTar(path: string, maxEntries = 100_000): Promise<{ en
       if (!str(header, 257, 6).startsWith('ustar') && !verifyChecksum(header)) {
         throw new VigilError('VIGIL_INVALID_INPUT', `${path}: not a tar archive (bad header at ${pos})`, { input: path, rule: 'tar' });
       }
-      if (++count > maxEntries) throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${path}: more than ${maxEntries} entries`, { input: path, rule: 'too-many-entries' });
       const type = String.fromCharCode(header[156] || 0x30);
       let entrySize = num(header, 124, 12);
       const dataOff = pos + 512;
@@ -81,15 +93,21 @@ export async function indexTar(path: string, maxEntries = 100_000): Promise<{ en
       if (pax.size !== undefined) entrySize = parseInt(pax.size, 10);
       longName = longLink = undefined;
       pax = {};
-      const n = normalizeEntryName(name);
-      if (!n.ok) refused.push(`${name}: ${n.reason}`);
-      else if (n.path !== '') entries.set(n.path, { name: n.path, type, offset: dataOff, size: type === '0' || type === '7' ? entrySize : 0, ...(linkname ? { linkname } : {}) });
+      const v = budget.entry(name, linkname);
+      const n = v.ok ? normalizeEntryName(name) : null;
+      if (!v.ok) {
+        if (v.stop) throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${path}: ${v.message}`, { input: path, rule: v.rule });
+        if (skipped.length < MAX_LISTED) skipped.push(`${shortName(name)}: ${v.message}`);
+      } else if (!n!.ok) {
+        if (refused.length < MAX_LISTED) refused.push(`${shortName(name)}: ${n!.reason}`);
+      }
+      else if (n!.path !== '') entries.set(n!.path, { name: n!.path, type, offset: dataOff, size: type === '0' || type === '7' ? entrySize : 0, ...(linkname ? { linkname } : {}) });
       pos = dataOff + (type === '1' || type === '2' || type === '5' ? 0 : Math.ceil(entrySize / 512) * 512);
       if (dataOff + entrySize > size && (type === '0' || type === '7')) {
         throw new VigilError('VIGIL_INVALID_INPUT', `${path}: entry ${name} runs past the end of the file`, { input: path, rule: 'tar' });
       }
     }
-    return { entries, refused, size };
+    return { entries, refused, skipped, size };
   } finally {
     await fh.close();
   }

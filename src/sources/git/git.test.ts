@@ -68,4 +68,32 @@ describe('git', () => {
     assert.deepEqual(classifyGitRef('ssh://git@host/x'), { kind: 'remote', url: 'ssh://git@host/x' });
     assert.equal(classifyGitRef('./some/dir').kind, 'local');
   });
+
+  it('limits: a file over maxFileBytes is not checked out (recorded); entry and byte totals stop the checkout', async () => {
+    const big = join(base, 'big');
+    await mkdir(big);
+    const g = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], { cwd: big });
+    g('init', '-q');
+    await writeFile(join(big, 'a-big.lock'), Buffer.alloc(64 * 1024, 'x'));
+    await writeFile(join(big, 'b.json'), '{"name":"b","version":"1.0.0"}');
+    await mkdir(join(big, 'c'));
+    for (let i = 0; i < 5; i++) await writeFile(join(big, 'c', `f${i}`), `${i}`);
+    g('add', '.');
+    g('commit', '-q', '-m', 'one');
+    const fs = await openGit(big, { scratchParent, limits: { maxFileBytes: 1024 } });
+    assert.deepEqual((await listAll(fs)).map((e) => e.path), ['b.json', 'c', 'c/f0', 'c/f1', 'c/f2', 'c/f3', 'c/f4'], 'the big file never reached the disk');
+    assert.deepEqual(fs.errors.map((e) => [e.rule, e.path]), [['file-too-large', 'a-big.lock']]);
+    await fs.close();
+    const few = await openGit(big, { scratchParent, limits: { maxEntries: 3 } });
+    // three blobs checked out; the walk over them counts the directory too, and stops as well
+    assert.deepEqual((await listAll(few)).map((e) => e.path), ['a-big.lock', 'b.json', 'c']);
+    assert.ok(few.errors.length > 0 && few.errors.every((e) => e.rule === 'too-many-entries'));
+    assert.ok(!existsSync(join(scratchParent, readdirSync(scratchParent)[0], 'tree', 'c', 'f1')), 'entries past the limit are not checked out');
+    await few.close();
+    const bytes = await openGit(big, { scratchParent, limits: { maxTotalBytes: 1000 } });
+    assert.deepEqual(bytes.errors.map((e) => e.rule), ['total-too-large']);
+    assert.equal(await bytes.stat('a-big.lock'), null);
+    await bytes.close();
+    assert.deepEqual(readdirSync(scratchParent), []);
+  });
 });

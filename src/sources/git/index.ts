@@ -5,13 +5,15 @@
  * "git@host:path") transports are accepted: `ext::` and friends run commands.
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { VigilError } from '../../model/index.ts';
 import { gitAccess, TargetPolicy, tenantGitEnv, type GitAccess, type GitRemote } from '../../policy/index.ts';
-import type { ScanFS, SourceLimits } from '../types.ts';
+import { DEFAULT_SOURCE_LIMITS, type ContentFilter, type FileError, type ScanFS, type SourceLimits } from '../types.ts';
 import { openDir } from '../dir/index.ts';
-import { Scratch } from '../vfs/index.ts';
+import { Budget, ErrorLog, Scratch, shortName, type Verdict } from '../vfs/index.ts';
 
 export interface GitOptions {
   /** branch, tag or commit; default the remote HEAD */
@@ -28,6 +30,66 @@ export interface GitOptions {
    * reach a remote.
    */
   policy?: TargetPolicy;
+  /** which files the scan reads: a file over maxFileBytes counts as skipped only when wanted */
+  filter?: ContentFilter;
+}
+
+/**
+ * Applies the limits to the commit's tree before anything is written (`git ls-tree -r -l`,
+ * streamed): entries, name bytes and total bytes stop the checkout there, files over maxFileBytes
+ * are left out; what is left out is written NUL-separated to `skipFile`. Ratio has no meaning here
+ * (git stores deltas), and submodules are not fetched.
+ */
+async function planCheckout(bare: string, commit: string, skipFile: string, limits: SourceLimits, filter: ContentFilter | undefined, run: Omit<RunOptions, 'onStdout'>): Promise<{ skipped: number; errors: FileError[] }> {
+  const log = new ErrorLog(commit);
+  const budget = new Budget(limits);
+  const out = createWriteStream(skipFile, { mode: 0o600 });
+  let skipped = 0;
+  let stop: Verdict | null = null;
+  const skip = (path: string): void => {
+    skipped++;
+    out.write(`${path}\0`);
+  };
+  let rest = Buffer.alloc(0);
+  const onStdout = (chunk: Buffer): void => {
+    let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    for (let z = buf.indexOf(0); z >= 0; z = buf.indexOf(0)) {
+      const rec = buf.toString('utf8', 0, z);
+      buf = buf.subarray(z + 1);
+      // "<mode> <type> <object> <size>\t<path>"
+      const tab = rec.indexOf('\t');
+      const [mode, type, , size] = rec.slice(0, tab).split(/ +/);
+      const path = rec.slice(tab + 1);
+      if (type !== 'blob') continue; // submodules (commit) are not fetched
+      if (stop) {
+        skip(path);
+        continue;
+      }
+      const bytes = Number(size);
+      const v = budget.entry(path);
+      const t = v.ok ? budget.bytes(bytes) : v;
+      if (!t.ok) {
+        if (t.stop) {
+          stop = t;
+          log.add(commit, t.rule, `${commit}: ${t.message}; the rest of the tree is not checked out`);
+        } else log.add(shortName(path), t.rule, `${shortName(path)}: ${t.message}`);
+        skip(path);
+        continue;
+      }
+      if (mode !== '120000' && bytes > limits.maxFileBytes) {
+        if (!filter || filter({ path, kind: 'file', size: bytes })) log.add(path, 'file-too-large', `${path}: ${bytes} bytes, over the ${limits.maxFileBytes}-byte limit; not checked out`);
+        skip(path);
+      }
+    }
+    rest = Buffer.from(buf);
+  };
+  try {
+    await git(['--git-dir', bare, 'ls-tree', '-r', '-z', '-l', '--full-tree', commit], { ...run, onStdout });
+  } finally {
+    out.end();
+    await once(out, 'finish');
+  }
+  return { skipped, errors: log.list };
 }
 
 export type GitLocation = { kind: 'local'; path: string } | { kind: 'remote'; url: string };
@@ -97,6 +159,12 @@ interface RunOptions {
   access?: GitAccess;
   /** kill git after this long */
   timeoutMs?: number;
+  /** more environment (GIT_INDEX_FILE) */
+  env?: Record<string, string>;
+  /** a file fed to git's stdin */
+  input?: string;
+  /** stdout, chunk by chunk, instead of collected (a listing can be large) */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 function git(args: string[], opts: RunOptions): Promise<RunResult> {
@@ -111,15 +179,19 @@ function git(args: string[], opts: RunOptions): Promise<RunResult> {
     '-c', 'submodule.recurse=false',
     '-c', 'filter.lfs.smudge=', '-c', 'filter.lfs.process=', '-c', 'filter.lfs.required=false',
   ];
-  const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', GIT_CONFIG_NOSYSTEM: '1', GIT_PROTOCOL_FROM_USER: '0', GIT_LFS_SKIP_SMUDGE: '1', ...opts.access?.env };
+  const env = { ...process.env, ...opts.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', GIT_CONFIG_NOSYSTEM: '1', GIT_PROTOCOL_FROM_USER: '0', GIT_LFS_SKIP_SMUDGE: '1', ...opts.access?.env };
   return new Promise((resolvePromise, reject) => {
     // the only git process Vigil starts; opts.access carries the policy's pins (src/policy/git.ts)
-    const child = spawn('git', [...config, ...(opts.access?.config ?? []), ...args], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn('git', [...config, ...(opts.access?.config ?? []), ...args], { cwd: opts.cwd, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env });
+    if (opts.input !== undefined) {
+      child.stdin!.on('error', () => undefined);
+      createReadStream(opts.input).pipe(child.stdin!);
+    }
     let out = '';
     let err = '';
     const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (opts.onStdout ? opts.onStdout(d) : (out += d.toString())));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', (e) => reject(new VigilError('VIGIL_CONFIG', `git could not be run: ${e.message}`, { rule: 'git', cause: e })));
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -218,14 +290,26 @@ export async function openGit(ref: string, opts: GitOptions = {}): Promise<ScanF
       throw new VigilError('VIGIL_NOT_FOUND', `${ref}: no revision ${JSON.stringify(rev)}`, { input: rev, rule: 'git-rev' });
     })).stdout.trim();
     await mkdir(tree);
-    await git(['--git-dir', bare, '--work-tree', tree, 'checkout', '--quiet', '--force', commit, '--', '.'], { allowFile, access: local });
-    return await openDir(tree, {
+    const plan = await planCheckout(bare, commit, join(base, 'skip'), { ...DEFAULT_SOURCE_LIMITS, ...opts.limits }, opts.filter, { allowFile, access: local });
+    if (plan.skipped === 0) {
+      await git(['--git-dir', bare, '--work-tree', tree, 'checkout', '--quiet', '--force', commit, '--', '.'], { allowFile, access: local });
+    } else {
+      // the commit's tree into a private index, minus what the limits skip, then written out:
+      // skipped blobs never reach the disk
+      const env = { GIT_INDEX_FILE: join(base, 'index') };
+      await git(['--git-dir', bare, 'read-tree', commit], { allowFile, access: local, env });
+      await git(['--git-dir', bare, '--work-tree', tree, 'update-index', '--force-remove', '-z', '--stdin'], { allowFile, access: local, env, input: join(base, 'skip') });
+      await git(['--git-dir', bare, '--work-tree', tree, 'checkout-index', '--all', '--force'], { allowFile, access: local, env });
+    }
+    const fs = await openDir(tree, {
       kind: 'git',
       ref: opts.rev ? `${ref}@${opts.rev}` : ref,
       digest: commit,
       limits: opts.limits,
       onClose: () => scratch.dispose(),
     });
+    fs.errors.push(...plan.errors);
+    return fs;
   } catch (e) {
     await scratch.dispose();
     throw e;

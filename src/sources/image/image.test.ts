@@ -8,6 +8,8 @@ import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { VigilError } from '../../model/index.ts';
 import { gz, listAll, makeTar, tempDir, type TarSpec } from '../testutil.ts';
+import { tarHeader, zstdFrame } from '../../../test/helpers/hostile.ts';
+import { summarizeSkipped } from '../types.ts';
 import { openImage, type LayerInput } from './index.ts';
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -169,21 +171,59 @@ describe('image: hostile layers', () => {
     assert.deepEqual(readdirSync(scratchParent), [], 'scratch dir removed');
   });
 
-  it('catches a gzip bomb by ratio and by total size', async () => {
+  it('catches a gzip bomb by ratio (that file skipped, the rest read) and by total size (reading stops)', async () => {
     const t = await makeTar([{ name: 'zeros.bin', content: Buffer.alloc(64 * 1024 * 1024) }, { name: 'after.txt', content: 'x' }]);
     const blob = gz(t);
     const scratchParent = await tempDir('bomb');
     work.push(scratchParent);
     const byRatio = await openImage({ target: { kind: 'test', ref: 'bomb' }, layers: [layer(blob, t), layer(gz(await makeTar([{ name: 'next.txt', content: 'n' }])))] }, { filter: all, limits: { maxRatio: 100 }, scratchParent });
-    assert.deepEqual(byRatio.errors.map((e) => e.rule), ['decompression-bomb']);
+    assert.deepEqual(byRatio.errors.map((e) => [e.rule, e.path]), [['decompression-bomb', `layer ${sha(t)}!zeros.bin`]]);
     assert.match(byRatio.errors[0].message, /ratio over 100/);
-    assert.ok(!(await listAll(byRatio)).some((e) => e.path === 'after.txt'), 'the bomb layer is abandoned');
-    assert.ok(await byRatio.stat('next.txt'), 'later layers still apply after a ratio refusal');
+    assert.equal((await byRatio.readFile('after.txt')).toString(), 'x', 'the entries after the bomb are still read');
+    await assert.rejects(byRatio.readFile('zeros.bin'), (e: VigilError) => e.code === 'VIGIL_UNSAFE_ARCHIVE' && e.rule === 'decompression-bomb');
+    assert.ok(await byRatio.stat('next.txt'), 'later layers still apply');
     await byRatio.close();
-    const bySize = await openImage({ target: { kind: 'test', ref: 'bomb' }, layers: [layer(blob, t)] }, { filter: all, limits: { maxTotalBytes: 8 * 1024 * 1024 }, scratchParent });
-    assert.deepEqual(bySize.errors.map((e) => e.rule), ['decompression-bomb']);
+    const bySize = await openImage({ target: { kind: 'test', ref: 'bomb' }, layers: [layer(blob, t), layer(gz(await makeTar([{ name: 'next.txt', content: 'n' }])))] }, { filter: all, limits: { maxTotalBytes: 8 * 1024 * 1024 }, scratchParent });
+    assert.deepEqual(bySize.errors.map((e) => e.rule), ['total-too-large']);
+    assert.equal(await bySize.stat('next.txt'), null, 'over the total, nothing more is read');
     await bySize.close();
     assert.deepEqual(readdirSync(scratchParent), []);
+  });
+
+  it('a zstd bomb (RLE blocks: 512 MiB of zeros in 16 KB) is one skipped file; the rest of the layer is read', async () => {
+    const size = 512 * 1024 * 1024;
+    const blob = zstdFrame([tarHeader('zeros.bin', size), { zeros: size }, await makeTar([{ name: 'after.txt', content: 'after' }])]);
+    const fs = await openImage({ target: { kind: 'test', ref: 'zstd' }, layers: [{ open: () => Readable.from([blob]) }] }, { filter: all });
+    assert.deepEqual(fs.errors.map((e) => [e.rule, e.path]), [['file-too-large', 'layer layer-0!zeros.bin']], 'one skipped file, one record');
+    assert.equal((await fs.readFile('after.txt')).toString(), 'after');
+    await fs.close();
+    const unwanted = await openImage({ target: { kind: 'test', ref: 'zstd' }, layers: [{ open: () => Readable.from([blob]) }] }, { filter: (i) => i.path === 'after.txt' });
+    assert.deepEqual(unwanted.errors.map((e) => [e.rule, e.path]), [['decompression-bomb', 'layer layer-0!zeros.bin']], 'a bomb nobody wanted is still recorded');
+    assert.equal((await unwanted.readFile('after.txt')).toString(), 'after');
+    await unwanted.close();
+  });
+
+  it('entry names: a name over maxNameBytes skips that entry; names over maxTotalNameBytes stop the image', async () => {
+    const long = `d/${'n'.repeat(3000)}`;
+    const ls = await layers([[{ name: long, content: 'a' }, { name: 'ok.txt', content: 'fine' }, ...Array.from({ length: 50 }, (_, i) => ({ name: `f${i}-${'x'.repeat(200)}`, content: '' }))], [{ name: 'later.txt', content: 'l' }]]);
+    const fs = await openImage({ target: { kind: 'test', ref: 't' }, layers: ls }, { filter: all, limits: { maxNameBytes: 1024, maxTotalNameBytes: 4096 } });
+    const rules = fs.errors.map((e) => e.rule);
+    assert.deepEqual(rules, ['name-too-long', 'too-many-name-bytes']);
+    assert.ok(fs.errors[0].path.length < 400, 'a hostile name is cut in the record');
+    assert.equal((await fs.readFile('ok.txt')).toString(), 'fine');
+    assert.equal(await fs.stat('later.txt'), null);
+    await fs.close();
+    // a record per skipped entry up to 1000, then one per rule with a count
+    const longs = await layers([[...Array.from({ length: 1200 }, (_, i) => ({ name: `${i}-${'n'.repeat(5000)}`, content: '' })), { name: 'after.txt', content: 'a' }]]);
+    const noisy = await openImage({ target: { kind: 'test', ref: 't' }, layers: longs }, { filter: all });
+    assert.equal(noisy.errors.length, 1001);
+    assert.deepEqual([noisy.errors[1000].rule, noisy.errors[1000].count], ['name-too-long', 200]);
+    assert.equal(summarizeSkipped(noisy.errors)?.skipped, 1200);
+    assert.equal((await noisy.readFile('after.txt')).toString(), 'a');
+    await noisy.close();
+    const many = await openImage({ target: { kind: 'test', ref: 't' }, layers: ls }, { filter: all, limits: { maxEntries: 10 } });
+    assert.deepEqual(many.errors.map((e) => e.rule), ['too-many-entries']);
+    await many.close();
   });
 
   it('lists huge files without reading them', async () => {

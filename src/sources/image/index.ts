@@ -8,13 +8,13 @@
  */
 import type { Hash } from 'node:crypto';
 import { createReadStream, fstatSync, readSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VigilError, type LayerRef } from '../../model/index.ts';
-import { DEFAULT_SOURCE_LIMITS, type ContentFilter, type ScanFS, type SourceLimits } from '../types.ts';
-import { ErrorLog, Scratch, Tree, TreeFS, dirNode, normalizeEntryName, type TreeNode } from '../vfs/index.ts';
-import { BombError, RATIO_FLOOR, createDecompressor, detectCompression, newMeter, parseDigest, peek, type Compression } from './layers.ts';
+import { DEFAULT_SOURCE_LIMITS, RATIO_FLOOR, type ContentFilter, type ScanFS, type SourceLimits } from '../types.ts';
+import { Budget, ErrorLog, Scratch, Tree, TreeFS, dirNode, normalizeEntryName, shortName, type TreeNode } from '../vfs/index.ts';
+import { createDecompressor, detectCompression, newMeter, parseDigest, peek, type Compression } from './layers.ts';
 import { TarReader, fileSource, iterableSource, type TarHeader } from './tar.ts';
 
 export * from './config.ts';
@@ -68,7 +68,7 @@ export interface OpenImageOptions {
 export async function openImage(src: ImageSource, opts: OpenImageOptions = {}): Promise<ScanFS> {
   const limits: SourceLimits = { ...DEFAULT_SOURCE_LIMITS, ...opts.limits };
   const scratch = new Scratch(opts.scratchParent);
-  const log = new ErrorLog();
+  const log = new ErrorLog(src.target.ref);
   const tree = new Tree();
   const state: ApplyState = {
     tree,
@@ -79,8 +79,7 @@ export async function openImage(src: ImageSource, opts: OpenImageOptions = {}): 
     memoryFileBytes: opts.memoryFileBytes ?? 1024 * 1024,
     memoryBudget: opts.memoryBudget ?? 128 * 1024 * 1024,
     memoryUsed: 0,
-    totalBytes: 0,
-    entries: 0,
+    budget: new Budget(limits),
     stopped: false,
     files: new Map(),
     lazyFile: null,
@@ -117,8 +116,8 @@ interface ApplyState {
   memoryFileBytes: number;
   memoryBudget: number;
   memoryUsed: number;
-  totalBytes: number;
-  entries: number;
+  /** entries, names and bytes of the whole image */
+  budget: Budget;
   /** a limit for the whole image was hit: apply no more layers */
   stopped: boolean;
   /** local files layers are read from by offset, open until the filesystem is closed */
@@ -185,22 +184,41 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
   const meter = newMeter(blobDigest?.[0] ?? null, diffId?.[0] ?? null);
   let compression: Compression = 'none';
 
-  /** counts (and hashes, when `hash`) bytes of the uncompressed tar, enforcing the size and ratio limits */
+  /** counts (and hashes, when `hash`) bytes of the uncompressed tar, enforcing the image's total */
   const countTar = (c: Buffer | number, hash: Hash | null): void => {
     const n = typeof c === 'number' ? c : c.length;
     meter.uncompressed += n;
-    st.totalBytes += n;
     if (hash && typeof c !== 'number') hash.update(c);
-    if (st.totalBytes > limits.maxTotalBytes) {
-      throw new BombError(`${where}: the image unpacks to more than ${limits.maxTotalBytes} bytes`, 'total');
-    }
-    if (compression !== 'none' && meter.uncompressed > RATIO_FLOOR && meter.uncompressed / Math.max(meter.compressed, 1) > limits.maxRatio) {
-      throw new BombError(`${where}: compression ratio over ${limits.maxRatio} (${meter.uncompressed} bytes from ${meter.compressed})`, 'ratio');
-    }
+    const v = st.budget.bytes(n);
+    if (!v.ok) throw new LimitStop(`${where}: ${v.message}`, v.rule);
   };
-  /** the entries, then (when a digest needs every byte) the rest of the blob */
+  /**
+   * The entries, then (when a digest needs every byte) the rest of the blob. A compressed file's
+   * ratio is judged once its body has streamed by (the compressed bytes consumed meanwhile): a
+   * bomb is one skipped file, and the entries after it are still read.
+   */
   const walk = async (reader: TarReader): Promise<void> => {
-    for (let h = await reader.next(); h !== null; h = await reader.next()) await onEntry(st, h, reader, ref, where);
+    let pending: { path: string; name: string; size: number; node: TreeNode | null; c0: number; recorded: boolean } | null = null;
+    const judge = (): void => {
+      if (!pending) return;
+      const p = pending;
+      pending = null;
+      const used = Math.max(meter.compressed - p.c0, 1);
+      // a file already recorded as skipped (too large) counts once
+      if (p.size / used <= limits.maxRatio || p.recorded) return;
+      const message = `${shortName(p.name)} (${where}): ${p.size} bytes from about ${used} compressed (ratio over ${limits.maxRatio}); skipped, the rest of the layer is read`;
+      st.log.add(`${where}!${p.path}`, 'decompression-bomb', message);
+      if (p.node) refuse(st, p.node, { code: 'VIGIL_UNSAFE_ARCHIVE', rule: 'decompression-bomb', message: `ratio over ${limits.maxRatio}; not read` });
+    };
+    for (let h = await reader.next(); h !== null; h = await reader.next()) {
+      judge();
+      const c0 = meter.compressed;
+      const put = await onEntry(st, h, reader, ref, where);
+      if (compression !== 'none' && h.size > RATIO_FLOOR && (h.type === 'file' || h.type === 'contiguous-file')) {
+        pending = { path: put?.path ?? h.name, name: h.name, size: h.size, node: put?.node ?? null, c0, recorded: put?.recorded ?? false };
+      }
+    }
+    judge();
     if (meter.blobHash || meter.tarHash) await reader.drain();
   };
 
@@ -251,11 +269,17 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
     if (input) {
       const plainSame = compression === 'none' && meter.blobHash && meter.tarHash && blobDigest![0] === diffId![0];
       if (plainSame) meter.tarHash = meter.blobHash;
+      // compressed bytes enter the decompressor in small pieces so that the count of bytes consumed
+      // (what a file's ratio is judged by) runs at most a piece or two ahead of the output
+      const pieceBytes = COMPRESSED_PIECE;
       const countBlob = async function* (s: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
         for await (const c of s) {
-          meter.compressed += c.length;
-          meter.blobHash?.update(c);
-          yield c;
+          for (let at = 0; at < c.length; at += pieceBytes) {
+            const piece = c.length <= pieceBytes ? c : c.subarray(at, at + pieceBytes);
+            meter.compressed += piece.length;
+            meter.blobHash?.update(piece);
+            yield piece;
+          }
         }
       };
       const tarHash = plainSame ? null : meter.tarHash;
@@ -285,11 +309,6 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
       }
     }
   } catch (failure) {
-    if (failure instanceof BombError) {
-      st.log.add(where, 'decompression-bomb', failure.message);
-      if (failure.rule === 'total') st.stopped = true;
-      return;
-    }
     if (failure instanceof LimitStop) {
       st.log.add(where, failure.rule, failure.message);
       st.stopped = true;
@@ -310,6 +329,21 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
   }
 }
 
+/** Compressed input is handed to the decompressor in pieces of this size (see countBlob). */
+const COMPRESSED_PIECE = 64 * 1024;
+
+/** Drops a kept content whose file turned out to break a limit; reads of it are refused. */
+function refuse(st: ApplyState, node: TreeNode, why: NonNullable<TreeNode['refused']>): void {
+  node.refused = why;
+  const c = node.content;
+  if (!c) return;
+  node.content = undefined;
+  if (--c.refs > 0) return;
+  if (c.where === 'memory') st.memoryUsed -= c.data.length;
+  else if (c.where === 'scratch') unlink(c.file).catch(() => undefined);
+}
+
+/** A limit on the whole image: nothing more is read. */
 class LimitStop extends Error {
   constructor(
     message: string,
@@ -326,14 +360,18 @@ function unsafe(message: string, input: string, rule: string): VigilError {
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 
-async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: LayerRef, where: string): Promise<void> {
-  if (++st.entries > st.limits.maxEntries) {
-    throw new LimitStop(`${where}: more than ${st.limits.maxEntries} entries`, 'too-many-entries');
+/** Applies one entry; for a regular file put in the tree, returns where it went. */
+async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: LayerRef, where: string): Promise<{ path: string; node: TreeNode; recorded?: boolean } | null> {
+  const v = st.budget.entry(h.name, h.linkname ?? '');
+  if (!v.ok) {
+    if (v.stop) throw new LimitStop(`${where}: ${v.message}`, v.rule);
+    st.log.add(`${where}!${shortName(h.name)}`, v.rule, `${shortName(h.name)}: ${v.message}`);
+    return null;
   }
   const name = normalizeEntryName(h.name);
   if (!name.ok) {
     st.log.add(`${where}!${h.name}`, 'path-traversal', `${h.name}: ${name.reason}; entry refused`);
-    return;
+    return null;
   }
   const path = name.path;
   const slash = path.lastIndexOf('/');
@@ -349,52 +387,52 @@ async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: Lay
     if (base === OPAQUE) record(await tree.opaque(dir, ref.index, ref));
     else if (!base.startsWith('.wh..wh.')) record(await tree.remove(dir === '' ? base.slice(4) : `${dir}/${base.slice(4)}`));
     // other ".wh..wh." names are AUFS bookkeeping (hardlink dirs): ignored
-    return;
+    return null;
   }
   const mode = h.mode;
   switch (h.type) {
     case 'directory': {
       record(await tree.put(path, dirNode(ref.index, ref, 0o40000 | mode)));
-      return;
+      return null;
     }
     case 'symlink': {
       const target = h.linkname ?? '';
       record(await tree.put(path, { kind: 'symlink', size: target.length, mode: 0o120777, linkTarget: target, layer: ref, layerIndex: ref.index }));
-      return;
+      return null;
     }
     case 'link': {
       const t = normalizeEntryName(h.linkname ?? '');
       if (!t.ok) {
         st.log.add(`${where}!${h.name}`, 'path-traversal', `${h.name}: hardlink to ${JSON.stringify(h.linkname)}: ${t.reason}; entry refused`);
-        return;
+        return null;
       }
       const r = await tree.resolve(t.path, false);
       if (!r.ok || r.node.kind !== 'file') {
         const rule = !r.ok && r.reason === 'symlink-escape' ? 'symlink-escape' : 'bad-hardlink';
         st.log.add(`${where}!${h.name}`, rule, `${h.name}: hardlink to ${t.path}, which is not a regular file of the image; entry refused`);
-        return;
+        return null;
       }
       const src = r.node;
       if (src.content) src.content.refs++;
       const node: TreeNode = { kind: 'file', size: src.size, mode: src.mode, layer: ref, layerIndex: ref.index, content: src.content, refused: src.refused };
       if (!record(await tree.put(path, node)) && src.content) src.content.refs--;
-      return;
+      return null;
     }
     case 'character-device':
     case 'block-device': {
       st.log.add(`${where}!${h.name}`, 'device-file', `${h.name}: ${h.type} ${h.devmajor}:${h.devminor} skipped`);
-      return;
+      return null;
     }
     case 'fifo': {
       record(await tree.put(path, { kind: 'other', size: 0, mode: 0o10000 | mode, layer: ref, layerIndex: ref.index }));
-      return;
+      return null;
     }
     case 'file':
     case 'contiguous-file':
       break;
     default: {
       st.log.add(`${where}!${h.name}`, 'unsupported-entry', `${h.name}: tar entry type ${JSON.stringify(h.flag)} skipped`);
-      return;
+      return null;
     }
   }
 
@@ -402,22 +440,26 @@ async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: Lay
   const size = h.size;
   const node: TreeNode = { kind: 'file', size, mode: 0o100000 | mode, layer: ref, layerIndex: ref.index };
   const put = await tree.put(path, node);
-  if (!record(put) || !put.ok) return;
+  if (!record(put) || !put.ok) return null;
+  const done = { path: put.path, node };
+  const wanted = st.filter({ path: put.path, kind: 'file', size, mode: node.mode, layer: ref });
   if (size > st.limits.maxFileBytes) {
     node.refused = { code: 'VIGIL_LIMIT_EXCEEDED', rule: 'file-too-large', message: `${size} bytes is over the ${st.limits.maxFileBytes}-byte file limit` };
-    st.log.add(put.path, 'file-too-large', `${put.path} (${where}): ${size} bytes, over the ${st.limits.maxFileBytes}-byte limit; listed, not read`);
-    return;
+    // only a file the scan would have read counts as skipped: a big unrelated file loses nothing
+    if (!wanted) return done;
+    st.log.add(`${where}!${put.path}`, 'file-too-large', `${put.path} (${where}): ${size} bytes, over the ${st.limits.maxFileBytes}-byte limit; listed, not read`);
+    return { ...done, recorded: true };
   }
-  if (!st.filter({ path: put.path, kind: 'file', size, mode: node.mode, layer: ref })) return;
+  if (!wanted) return done;
   if (st.lazyFile) {
     node.content = { where: 'lazy', load: lazyBody(st.lazyFile.file, st.lazyFile.offset + reader.offset, size, `${where}!${h.name}`), refs: 1 };
-    return;
+    return done;
   }
   if (size <= st.memoryFileBytes && st.memoryUsed + size <= st.memoryBudget) {
     const data = await reader.body();
     st.memoryUsed += size;
     node.content = { where: 'memory', data, refs: 1 };
-    return;
+    return done;
   }
   const file = await st.scratch.file();
   const out = await open(file, 'wx', 0o600);
@@ -427,4 +469,5 @@ async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: Lay
     await out.close();
   }
   node.content = { where: 'scratch', file, refs: 1 };
+  return done;
 }

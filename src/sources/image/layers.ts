@@ -71,9 +71,33 @@ export function createZstdDecompress(): Transform {
   return t;
 }
 
-export function createDecompressor(c: Compression): Transform | null {
+/**
+ * zstd as a pipeline stage that honours backpressure: fzstd inflates whatever it is given at once
+ * (a zstd RLE block turns 4 bytes into 128 KiB, so 64 KiB can become 2 GiB), so the input is fed
+ * in 256-byte slices and what each slice produced is handed on before the next is fed: at most
+ * ~8 MiB is inflated ahead of the reader. (A 66 KB zstd layer of 2 GiB zeros took 4.3 GB through
+ * the Transform, which buffered every block.)
+ */
+export async function* zstdInflate(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const out: Buffer[] = [];
+  const d = new Decompress((data) => {
+    if (data.length > 0) out.push(Buffer.from(data.buffer, data.byteOffset, data.length));
+  });
+  for await (const c of src) {
+    for (let at = 0; at < c.length; at += ZSTD_SLICE) {
+      d.push(c.subarray(at, at + ZSTD_SLICE));
+      while (out.length) yield out.shift()!;
+    }
+  }
+  d.push(new Uint8Array(0), true);
+  while (out.length) yield out.shift()!;
+}
+const ZSTD_SLICE = 256;
+
+/** The decompressing stage for a layer's pipeline, or null for a plain tar. */
+export function createDecompressor(c: Compression): Transform | ((src: AsyncIterable<Buffer>) => AsyncGenerator<Buffer>) | null {
   if (c === 'gzip') return createGunzip({ chunkSize: 1024 * 1024 });
-  if (c === 'zstd') return createZstdDecompress();
+  if (c === 'zstd') return zstdInflate;
   return null;
 }
 

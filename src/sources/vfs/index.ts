@@ -2,3 +2,4 @@
 export * from './paths.ts';
 export * from './tree.ts';
 export * from './scratch.ts';
+export * from './budget.ts';

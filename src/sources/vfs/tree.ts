@@ -192,15 +192,43 @@ export function infoOf(path: string, n: TreeNode): FileInfo {
   return info;
 }
 
-/** Records a FileError once per (path, rule). */
+/** FileErrors listed one by one per log; past this, problems are counted per rule (one record each). */
+export const MAX_LISTED_ERRORS = 1000;
+/** Paths and messages are cut to this many characters in records (a hostile name can be megabytes). */
+const MAX_RECORD_CHARS = 1024;
+
+function cut(s: string): string {
+  return s.length <= MAX_RECORD_CHARS ? s : `${s.slice(0, MAX_RECORD_CHARS)}…`;
+}
+
+/**
+ * Records a FileError once per (path, rule). The list is bounded: a hostile archive can hold a
+ * million bad entries, so past MAX_LISTED_ERRORS each rule gets one record whose `count` says how
+ * many more there were.
+ */
 export class ErrorLog {
   readonly list: FileError[] = [];
   private seen = new Set<string>();
+  private listed = 0;
+  private more = new Map<string, { rec: FileError; first: string }>();
+  constructor(private readonly where = 'target') {}
   add(path: string, rule: string, message: string): void {
+    if (this.listed >= MAX_LISTED_ERRORS) {
+      let m = this.more.get(rule);
+      if (!m) {
+        m = { rec: { path: this.where, rule, message: '', count: 0 }, first: cut(message) };
+        this.more.set(rule, m);
+        this.list.push(m.rec);
+      }
+      const n = ++m.rec.count!;
+      m.rec.message = `${n} more "${rule}" problem${n === 1 ? '' : 's'} (over ${MAX_LISTED_ERRORS} listed), the first: ${m.first}`;
+      return;
+    }
     const k = `${rule}\0${path}`;
     if (this.seen.has(k)) return;
     this.seen.add(k);
-    this.list.push({ path, rule, message });
+    this.listed++;
+    this.list.push({ path: cut(path), rule, message: cut(message) });
   }
 }
 

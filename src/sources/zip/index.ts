@@ -5,8 +5,8 @@
  */
 import yauzl from 'yauzl';
 import { VigilError } from '../../model/index.ts';
-import { DEFAULT_SOURCE_LIMITS, type ScanFS, type SourceLimits } from '../types.ts';
-import { ErrorLog, Tree, TreeFS, dirNode, normalizeEntryName, type TreeNode } from '../vfs/index.ts';
+import { DEFAULT_SOURCE_LIMITS, RATIO_FLOOR, type ScanFS, type SourceLimits } from '../types.ts';
+import { Budget, ErrorLog, Tree, TreeFS, dirNode, normalizeEntryName, shortName, type TreeNode } from '../vfs/index.ts';
 
 export interface ZipOptions {
   /** Lambda layer zips, applied in order under "opt/" (later layers win) */
@@ -18,8 +18,6 @@ const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
-/** below this many uncompressed bytes an entry's ratio is not judged */
-const RATIO_FLOOR = 1024 * 1024;
 
 function openZipFile(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) =>
@@ -36,28 +34,35 @@ function readStream(zf: yauzl.ZipFile, e: yauzl.Entry): Promise<NodeJS.ReadableS
 /** Reads one entry, stopping at `max` bytes whatever the headers claim. */
 async function readEntry(zf: yauzl.ZipFile, e: yauzl.Entry, max: number, where: string): Promise<Buffer> {
   const s = await readStream(zf, e);
-  const chunks: Buffer[] = [];
+  // one buffer of the declared size, filled in place: no second copy of a big entry
+  const out = Buffer.allocUnsafe(max);
   let n = 0;
   for await (const c of s as AsyncIterable<Buffer>) {
-    n += c.length;
-    if (n > max) {
+    if (n + c.length > max) {
       (s as unknown as { destroy(): void }).destroy();
       throw new VigilError('VIGIL_UNSAFE_ARCHIVE', `${where}: more than ${max} bytes`, { input: where, rule: 'decompression-bomb' });
     }
-    chunks.push(c);
+    c.copy(out, n);
+    n += c.length;
   }
-  return Buffer.concat(chunks);
+  return out.subarray(0, n);
 }
 
-async function allEntries(zf: yauzl.ZipFile): Promise<yauzl.Entry[]> {
+/** Every central-directory entry, one at a time (none kept by the reader); `onEntry` returns false to stop. */
+function eachEntry(zf: yauzl.ZipFile, onEntry: (e: yauzl.Entry) => Promise<boolean>): Promise<void> {
   return new Promise((resolve, reject) => {
-    const out: yauzl.Entry[] = [];
+    let done = false;
+    const finish = (err?: unknown): void => {
+      if (done) return;
+      done = true;
+      if (err) reject(err);
+      else resolve();
+    };
     zf.on('entry', (e: yauzl.Entry) => {
-      out.push(e);
-      zf.readEntry();
+      onEntry(e).then((more) => (more ? zf.readEntry() : finish()), finish);
     });
-    zf.on('end', () => resolve(out));
-    zf.on('error', reject);
+    zf.on('end', () => finish());
+    zf.on('error', finish);
     zf.readEntry();
   });
 }
@@ -68,21 +73,21 @@ async function allEntries(zf: yauzl.ZipFile): Promise<yauzl.Entry[]> {
  */
 export async function openZip(path: string, opts: ZipOptions = {}): Promise<ScanFS> {
   const limits: SourceLimits = { ...DEFAULT_SOURCE_LIMITS, ...opts.limits };
-  const log = new ErrorLog();
+  const log = new ErrorLog(path);
   const tree = new Tree();
   const open: yauzl.ZipFile[] = [];
-  const state = { total: 0, entries: 0 };
+  const budget = new Budget(limits);
   try {
     // layers first (under opt/), then the function itself at the root
     const layers = opts.layers ?? [];
     for (let i = 0; i < layers.length; i++) {
       const zf = await openZipFile(layers[i]);
       open.push(zf);
-      await addZip(zf, layers[i], 'opt', i, tree, log, limits, state);
+      if (!budget.stopped) await addZip(zf, layers[i], 'opt', i, tree, log, budget);
     }
     const zf = await openZipFile(path);
     open.push(zf);
-    await addZip(zf, path, '', layers.length, tree, log, limits, state);
+    if (!budget.stopped) await addZip(zf, path, '', layers.length, tree, log, budget);
   } catch (e) {
     for (const z of open) z.close();
     throw e;
@@ -94,38 +99,27 @@ export async function openZip(path: string, opts: ZipOptions = {}): Promise<Scan
   });
 }
 
-async function addZip(
-  zf: yauzl.ZipFile,
-  zipPath: string,
-  under: string,
-  index: number,
-  tree: Tree,
-  log: ErrorLog,
-  limits: SourceLimits,
-  state: { total: number; entries: number },
-): Promise<void> {
-  const entries = await allEntries(zf);
-  // overlapping entries are the trick of non-recursive zip bombs (https://www.bamsoftware.com/hacks/zipbomb/)
-  const spans = entries.map((e) => [e.relativeOffsetOfLocalHeader, e.relativeOffsetOfLocalHeader + e.compressedSize] as const).sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < spans.length; i++) {
-    if (spans[i][0] < spans[i - 1][1]) {
-      log.add(zipPath, 'decompression-bomb', `${zipPath}: entries overlap (a non-recursive zip bomb); archive refused`);
-      return;
-    }
-  }
+async function addZip(zf: yauzl.ZipFile, zipPath: string, under: string, index: number, tree: Tree, log: ErrorLog, budget: Budget): Promise<void> {
+  const limits = budget.limits;
   const layer = under === '' && index === 0 ? undefined : { index, digest: zipPath, createdBy: under === 'opt' ? 'lambda layer' : 'function package' };
-  for (const e of entries) {
+  // where each entry's bytes lie: overlapping entries are the trick of non-recursive zip bombs
+  // (https://www.bamsoftware.com/hacks/zipbomb/); judged once the whole central directory is read
+  const spans: { start: number; end: number; i: number; node: TreeNode | null; name: string }[] = [];
+  await eachEntry(zf, async (e) => {
     const raw = e.fileName as unknown as Buffer;
     const name = yauzl.getFileNameLowLevel(e.generalPurposeBitFlag, raw, e.extraFields, false);
-    const where = `${zipPath}!${name}`;
-    if (++state.entries > limits.maxEntries) {
-      log.add(zipPath, 'too-many-entries', `${zipPath}: more than ${limits.maxEntries} entries; the rest ignored`);
-      return;
+    const where = `${zipPath}!${shortName(name)}`;
+    const v = budget.entry(name);
+    if (!v.ok) {
+      log.add(v.stop ? zipPath : where, v.rule, `${v.stop ? zipPath : shortName(name)}: ${v.message}`);
+      return !v.stop;
     }
+    const span = { start: e.relativeOffsetOfLocalHeader, end: e.relativeOffsetOfLocalHeader + 30 + raw.length + e.compressedSize, i: spans.length, node: null as TreeNode | null, name };
+    spans.push(span);
     const n = normalizeEntryName(name);
     if (!n.ok) {
       log.add(where, 'path-traversal', `${name}: ${n.reason}; entry refused`);
-      continue;
+      return true;
     }
     const path = under === '' ? n.path : n.path === '' ? under : `${under}/${n.path}`;
     const unixMode = (e.externalFileAttributes >>> 16) & 0xffff;
@@ -138,25 +132,25 @@ async function addZip(
     };
     if (isDir) {
       record(await tree.put(path, dirNode(index, layer, mode)));
-      continue;
+      return true;
     }
     if (fmt !== 0 && fmt !== S_IFREG && fmt !== S_IFLNK) {
       log.add(where, 'device-file', `${name}: special file (mode ${unixMode.toString(8)}) skipped`);
-      continue;
+      return true;
     }
-    state.total += e.uncompressedSize;
-    if (state.total > limits.maxTotalBytes) {
-      log.add(zipPath, 'decompression-bomb', `${zipPath}: more than ${limits.maxTotalBytes} bytes uncompressed; the rest ignored`);
-      return;
+    const total = budget.bytes(e.uncompressedSize);
+    if (!total.ok) {
+      log.add(zipPath, total.rule, `${zipPath}: ${total.message}`);
+      return false;
     }
     if (fmt === S_IFLNK) {
       if (e.uncompressedSize > 4096) {
         log.add(where, 'bad-symlink', `${name}: symlink target of ${e.uncompressedSize} bytes; entry refused`);
-        continue;
+        return true;
       }
       const target = (await readEntry(zf, e, 4096, where)).toString('utf8');
       record(await tree.put(path, { kind: 'symlink', size: target.length, mode, linkTarget: target, layer, layerIndex: index }));
-      continue;
+      return true;
     }
     const node: TreeNode = { kind: 'file', size: e.uncompressedSize, mode, layer, layerIndex: index };
     const ratio = e.uncompressedSize / Math.max(e.compressedSize, 1);
@@ -164,11 +158,34 @@ async function addZip(
       node.refused = { code: 'VIGIL_UNSAFE_ARCHIVE', rule: 'decompression-bomb', message: `compression ratio ${Math.round(ratio)} is over ${limits.maxRatio}` };
       log.add(where, 'decompression-bomb', `${name}: ${e.uncompressedSize} bytes from ${e.compressedSize} (ratio over ${limits.maxRatio}); listed, not read`);
     } else if (e.uncompressedSize > limits.maxFileBytes) {
-      log.add(path, 'file-too-large', `${path}: ${e.uncompressedSize} bytes, over the ${limits.maxFileBytes}-byte limit; listed, not read`);
+      node.refused = { code: 'VIGIL_LIMIT_EXCEEDED', rule: 'file-too-large', message: `${e.uncompressedSize} bytes is over the ${limits.maxFileBytes}-byte file limit` };
+      log.add(where, 'file-too-large', `${path}: ${e.uncompressedSize} bytes, over the ${limits.maxFileBytes}-byte limit; listed, not read`);
     } else {
       // yauzl checks the inflated size against the header (validateEntrySizes); readEntry caps it too
       node.content = { where: 'lazy', refs: 1, load: () => readEntry(zf, e, e.uncompressedSize, where) };
     }
-    record(await tree.put(path, node));
+    const put = await tree.put(path, node);
+    record(put);
+    if (put.ok) span.node = node;
+    return true;
+  });
+  // all but the first of each run of overlapping entries are skipped: listed, never read
+  spans.sort((a, b) => a.start - b.start || a.i - b.i);
+  const overlapping: string[] = [];
+  let end = -1;
+  for (const sp of spans) {
+    if (sp.start >= end) {
+      end = sp.end;
+      continue;
+    }
+    overlapping.push(sp.name);
+    if (sp.node) {
+      sp.node.content = undefined;
+      sp.node.refused = { code: 'VIGIL_UNSAFE_ARCHIVE', rule: 'overlapping-entries', message: 'its bytes overlap another entry\'s (a non-recursive zip bomb)' };
+    }
+  }
+  if (overlapping.length) {
+    const shown = overlapping.slice(0, 3).map((n) => shortName(n, 120)).join(', ');
+    log.list.push({ path: zipPath, rule: 'overlapping-entries', count: overlapping.length, message: `${zipPath}: ${overlapping.length} entr${overlapping.length === 1 ? 'y overlaps' : 'ies overlap'} earlier ones (a non-recursive zip bomb); listed, not read: ${shown}${overlapping.length > 3 ? ', …' : ''}` });
   }
 }

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { makeZip } from '../../../test/helpers/zip.ts';
+import { overlappingJar } from '../../../test/helpers/hostile.ts';
 import { VigilError } from '../../model/index.ts';
 import { listAll } from '../testutil.ts';
 import { openZip } from './index.ts';
@@ -34,15 +39,37 @@ describe('zip', () => {
 
   it('lists big files without reading them', async () => {
     const fs = await openZip(td('sad/hostile.zip'), { limits: { maxRatio: 1e9, maxFileBytes: 1024 } });
-    assert.ok(fs.errors.some((e) => e.rule === 'file-too-large' && e.path === 'bomb.bin'));
+    assert.ok(fs.errors.some((e) => e.rule === 'file-too-large' && e.path === `${td('sad/hostile.zip')}!bomb.bin`), JSON.stringify(fs.errors));
     await assert.rejects(fs.readFile('bomb.bin'), (e: VigilError) => e.code === 'VIGIL_LIMIT_EXCEEDED');
     await fs.close();
   });
 
   it('catches a total-size bomb', async () => {
     const fs = await openZip(td('sad/hostile.zip'), { limits: { maxRatio: 1e9, maxTotalBytes: 1024 * 1024 } });
-    assert.ok(fs.errors.some((e) => e.rule === 'decompression-bomb' && /more than 1048576 bytes/.test(e.message)));
+    assert.ok(fs.errors.some((e) => e.rule === 'total-too-large' && /more than 1048576 bytes/.test(e.message)));
     await fs.close();
+  });
+
+  it('overlapping entries: the first is read, the others listed and refused; the rest of the zip is read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-zip-'));
+    try {
+      const zip = join(dir, 'f.zip');
+      writeFileSync(zip, overlappingJar(Buffer.from('same bytes'), 50, [{ name: 'package.json', data: '{"name":"x","version":"1.0.0"}' }]));
+      const fs = await openZip(zip);
+      assert.deepEqual(fs.errors.map((e) => [e.rule, e.count]), [['overlapping-entries', 49]]);
+      assert.equal((await fs.readFile('lib/copy-0.jar')).toString(), 'same bytes');
+      await assert.rejects(fs.readFile('lib/copy-7.jar'), (e: VigilError) => e.rule === 'overlapping-entries');
+      assert.equal(JSON.parse((await fs.readFile('package.json')).toString()).version, '1.0.0');
+      await fs.close();
+      // names: one too long is skipped; the total stops the zip
+      writeFileSync(zip, makeZip([{ name: 'n'.repeat(5000), data: 'a' }, { name: 'ok.txt', data: 'ok' }, ...Array.from({ length: 20 }, (_, i) => ({ name: `${i}-${'x'.repeat(100)}`, data: '' }))]));
+      const names = await openZip(zip, { limits: { maxTotalNameBytes: 1000 } });
+      assert.deepEqual(names.errors.map((e) => e.rule), ['name-too-long', 'too-many-name-bytes']);
+      assert.equal((await names.readFile('ok.txt')).toString(), 'ok');
+      await names.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a file that is not a zip', async () => {

@@ -7,7 +7,7 @@ import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { mavenPackage } from '../pom/maven.ts';
 import { scanJavaArchive } from './parse.ts';
 
-export { scanJavaArchive, parseManifest, parseProperties, manifestCoordinate, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits, type JavaCoordinate } from './parse.ts';
+export { scanJavaArchive, parseManifest, parseProperties, manifestCoordinate, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits, type ArchiveProblem, type JavaCoordinate } from './parse.ts';
 
 const NAME = 'java/archive';
 const ARCHIVE = /\.(jar|war|ear|rar|sar|par|jpi|hpi|kar|nar|aar)$/i;
@@ -19,7 +19,7 @@ export const javaArchiveExtractor: Extractor = {
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     const { coordinates, problems } = await scanJavaArchive(await file.read(), path);
-    for (const p of problems) ctx.fileErrors.push({ path: p.location, rule: 'java-archive', message: `${p.location}: ${p.message}` });
+    for (const p of problems) ctx.fileErrors.push({ path: p.location, rule: p.rule, message: `${p.location}: ${p.message}`, ...(p.count !== undefined ? { count: p.count } : {}) });
     const seen = new Set<string>();
     const out: Package[] = [];
     for (const c of coordinates) {

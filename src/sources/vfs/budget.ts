@@ -1,0 +1,67 @@
+/**
+ * What one target may cost, counted as its entries are read: the whole-target limits of
+ * SourceLimits (entries, total bytes, name bytes) and the per-entry name limit. Every archive
+ * reader counts through one Budget so that the limits mean the same everywhere.
+ */
+import type { SourceLimits } from '../types.ts';
+
+/** A per-entry verdict: read it, skip just this entry, or stop reading the target. */
+export type Verdict = { ok: true } | { ok: false; stop: boolean; rule: string; message: string };
+
+const OK: Verdict = { ok: true };
+
+export class Budget {
+  entries = 0;
+  nameBytes = 0;
+  totalBytes = 0;
+  nestedBytes = 0;
+  /** set once a whole-target limit was hit: nothing more is read */
+  stopped: Verdict | null = null;
+
+  constructor(readonly limits: SourceLimits) {}
+
+  /**
+   * Counts one entry and its name (and a link's target, kept as well). Over maxEntries or
+   * maxTotalNameBytes: stop; a name over maxNameBytes: skip this entry (its name is not kept).
+   */
+  entry(name: string, link = ''): Verdict {
+    if (this.stopped) return this.stopped;
+    const l = this.limits;
+    if (++this.entries > l.maxEntries) return this.stop('too-many-entries', `more than ${l.maxEntries} entries; the rest not read`);
+    let total = 0;
+    for (const s of link === '' ? [name] : [name, link]) {
+      // UTF-8 bytes are at least the length in UTF-16 units: a long string is refused without encoding it
+      const n = s.length > l.maxNameBytes ? s.length : Buffer.byteLength(s, 'utf8');
+      if (n > l.maxNameBytes) return { ok: false, stop: false, rule: 'name-too-long', message: `${s === name ? 'name' : 'link target'} of ${n}${n === s.length ? '+' : ''} bytes, over the ${l.maxNameBytes}-byte limit; entry skipped` };
+      total += n;
+    }
+    this.nameBytes += total;
+    if (this.nameBytes > l.maxTotalNameBytes) return this.stop('too-many-name-bytes', `entry names add up to more than ${l.maxTotalNameBytes} bytes; the rest not read`);
+    return OK;
+  }
+
+  /** Counts uncompressed bytes; over maxTotalBytes: stop. */
+  bytes(n: number): Verdict {
+    if (this.stopped) return this.stopped;
+    this.totalBytes += n;
+    if (this.totalBytes > this.limits.maxTotalBytes) return this.stop('total-too-large', `more than ${this.limits.maxTotalBytes} bytes uncompressed; the rest not read`);
+    return OK;
+  }
+
+  /** Reserves `n` bytes to read a nested archive into memory; false (nothing reserved) over maxNestedBytes. */
+  nested(n: number): boolean {
+    if (this.nestedBytes + n > this.limits.maxNestedBytes) return false;
+    this.nestedBytes += n;
+    return true;
+  }
+
+  private stop(rule: string, message: string): Verdict {
+    this.stopped = { ok: false, stop: true, rule, message };
+    return this.stopped;
+  }
+}
+
+/** Shortens a hostile name for a message or a record path. */
+export function shortName(name: string, max = 256): string {
+  return name.length <= max ? name : `${name.slice(0, max)}…(${name.length} characters)`;
+}
