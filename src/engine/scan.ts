@@ -149,7 +149,7 @@ async function collectResource(ctx: EngineContext, r: ResourceRow, target: Targe
       try {
         const paths: string[] = [];
         for (const [i, d] of [code, ...layers].entries()) {
-          const blob = await ctx.store.db.selectFrom('blobs').select('data').where('digest', '=', d).executeTakeFirst();
+          const blob = await ctx.store.db.selectFrom('blobs').select('data').where('account_id', '=', r.account_id).where('digest', '=', d).executeTakeFirst();
           if (!blob) throw new VigilError('VIGIL_NOT_FOUND', `function ${r.name}: blob ${d} is missing`, { input: d, rule: 'blob-missing' });
           const p = join(dir, i === 0 ? 'code.zip' : `layer-${i}.zip`);
           await writeFile(p, blob.data);

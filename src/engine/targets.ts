@@ -1,7 +1,7 @@
 /**
  * Targets: what an account asked Vigil to watch. Each kind has a zod-validated config; secrets
- * (passwords, private keys, webhook secrets) stay in the database and never leave through
- * {@link publicTarget}.
+ * (passwords, private keys, webhook secrets) are sealed in the database (secrets.ts) and never
+ * leave through {@link publicConfig}.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -11,6 +11,7 @@ import type { Store } from '../store/index.ts';
 import { checkTargetAccess } from './access.ts';
 import type { Selectable } from 'kysely';
 import type { Database } from '../store/index.ts';
+import { openTargetConfig, sealTargetConfig, SECRET_FIELDS } from './secrets.ts';
 
 export const TARGET_KINDS = ['registry', 'host', 'repository', 'function', 'rootfs'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
@@ -97,20 +98,22 @@ export interface Target<C = unknown> {
   updatedAt: string;
 }
 
-export function targetFromRow<C = unknown>(r: TargetRow): Target<C> {
+/**
+ * A stored row as a target, its credentials opened with the store's keyring.
+ * @throws VigilError VIGIL_CONFIG when they cannot be (no keyring, another key; see secrets.ts)
+ */
+export function targetFromRow<C = unknown>(store: Store, r: TargetRow): Target<C> {
   return {
     id: r.id, accountId: r.account_id, kind: r.kind as TargetKind, name: r.name,
-    config: JSON.parse(r.config) as C, state: JSON.parse(r.state) as Record<string, unknown>, status: r.status,
+    config: openTargetConfig(store, r.id, r.config) as C, state: JSON.parse(r.state) as Record<string, unknown>, status: r.status,
     nextPollAt: r.next_poll_at, lastPolledAt: r.last_polled_at, lastError: r.last_error, createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
 
-const SECRET_KEYS = new Set(['password', 'privateKey', 'passphrase', 'webhookSecret', 'notificationToken']);
-
 /** The config without secrets: each secret becomes `true` ("set"). */
 export function publicConfig(config: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(config as Record<string, unknown>)) out[k] = SECRET_KEYS.has(k) ? v !== undefined && v !== '' : v;
+  for (const [k, v] of Object.entries(config as Record<string, unknown>)) out[k] = SECRET_FIELDS.has(k) ? v !== undefined && v !== '' : v;
   return out;
 }
 
@@ -180,17 +183,18 @@ export async function createTarget(store: Store, input: CreateTargetInput, now: 
   const at = now.toISOString();
   const exists = await store.db.selectFrom('targets').select('id').where('account_id', '=', input.accountId).where('kind', '=', input.kind).where('name', '=', name).executeTakeFirst();
   if (exists) throw new VigilError('VIGIL_CONFLICT', `${input.kind} "${name}" is already registered (${exists.id})`, { input: name, rule: 'unique-target' });
+  const id = input.id ?? `${input.kind.slice(0, 3)}-${randomUUID()}`;
   const row: TargetRow = {
-    id: input.id ?? `${input.kind.slice(0, 3)}-${randomUUID()}`, account_id: input.accountId, kind: input.kind, name,
-    config: JSON.stringify(config), state: '{}', status: 'ENABLED', next_poll_at: at, last_polled_at: null, last_error: null, created_at: at, updated_at: at,
+    id, account_id: input.accountId, kind: input.kind, name,
+    config: await sealTargetConfig(store, store.db, id, config), state: '{}', status: 'ENABLED', next_poll_at: at, last_polled_at: null, last_error: null, created_at: at, updated_at: at,
   };
   await store.db.insertInto('targets').values(row).execute();
-  return targetFromRow(row);
+  return { ...targetFromRow(store, { ...row, config: '{}' }), config };
 }
 
 export async function getTarget(store: Store, id: string): Promise<Target | null> {
   const r = await store.db.selectFrom('targets').selectAll().where('id', '=', id).executeTakeFirst();
-  return r ? targetFromRow(r) : null;
+  return r ? targetFromRow(store, r) : null;
 }
 
 export async function listTargets(store: Store, opts: { kind?: TargetKind; accountIds?: readonly string[] | null }): Promise<Target[]> {
@@ -200,13 +204,13 @@ export async function listTargets(store: Store, opts: { kind?: TargetKind; accou
     if (opts.accountIds.length === 0) return [];
     q = q.where('account_id', 'in', [...opts.accountIds]);
   }
-  return (await q.execute()).map((r) => targetFromRow(r));
+  return (await q.execute()).map((r) => targetFromRow(store, r));
 }
 
 export async function updateTargetState(store: Store, id: string, patch: { state?: Record<string, unknown>; nextPollAt?: string | null; lastPolledAt?: string; lastError?: string | null; config?: Record<string, unknown> }, now: Date): Promise<void> {
   await store.db.updateTable('targets').set({
     ...(patch.state ? { state: JSON.stringify(patch.state) } : {}),
-    ...(patch.config ? { config: JSON.stringify(patch.config) } : {}),
+    ...(patch.config ? { config: await sealTargetConfig(store, store.db, id, patch.config) } : {}),
     ...(patch.nextPollAt !== undefined ? { next_poll_at: patch.nextPollAt } : {}),
     ...(patch.lastPolledAt ? { last_polled_at: patch.lastPolledAt } : {}),
     ...(patch.lastError !== undefined ? { last_error: patch.lastError } : {}),
@@ -216,7 +220,7 @@ export async function updateTargetState(store: Store, id: string, patch: { state
 
 export async function getTargetByName(store: Store, accountId: string, kind: TargetKind, name: string): Promise<Target | null> {
   const r = await store.db.selectFrom('targets').selectAll().where('account_id', '=', accountId).where('kind', '=', kind).where('name', '=', name).executeTakeFirst();
-  return r ? targetFromRow(r) : null;
+  return r ? targetFromRow(store, r) : null;
 }
 
 /** Deletes a target; its resources become INACTIVE/RESOURCE_REMOVED with their findings closed (by the caller, engine/index.ts). */
