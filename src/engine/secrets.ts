@@ -10,7 +10,7 @@
  * lacks it and seals the plaintext credentials older databases kept; `rotateSecrets` re-seals every
  * target under a new key in one transaction.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { VigilError } from '../model/errors.ts';
 import { envelopeKeyId, missingKey, type Database, type SecretKeyring, type Store } from '../store/index.ts';
 
@@ -104,7 +104,7 @@ function inspect(stored: string): { plaintext: boolean; keyId: string | null } {
  */
 export async function prepareSecrets(store: Store, now = new Date()): Promise<{ sealed: number; keyId: string }> {
   const ring = needKeyring(store, '(start-up)');
-  return store.db.transaction().execute(async (trx) => {
+  const r = await scrubbing(store, () => store.db.transaction().execute(async (trx) => {
     const recorded = await sealingKeyId(trx);
     if (recorded && !ring.has(recorded)) throw missingKey('this database', recorded, ring);
     const keyId = recorded ?? ring.currentKeyId;
@@ -118,8 +118,33 @@ export async function prepareSecrets(store: Store, now = new Date()): Promise<{ 
       await trx.updateTable('targets').set({ config: sealWith(ring, keyId, r.id, config) }).where('id', '=', r.id).execute();
       sealed++;
     }
-    return { sealed, keyId };
-  });
+    return { sealed, keyId, changed: sealed };
+  }));
+  return { sealed: r.sealed, keyId: r.keyId };
+}
+
+/**
+ * Runs a transaction that rewrites credentials so that what it replaced does not stay readable in
+ * the database files: on SQLite with `secure_delete` (freed cells and pages are zeroed) and then a
+ * TRUNCATE checkpoint (the old page images in the database file are overwritten, the log emptied);
+ * on PostgreSQL `VACUUM FULL targets` (the old row versions are left in no heap page). Only when
+ * something was rewritten (`changed` > 0).
+ */
+async function scrubbing<T extends { changed: number }>(store: Store, work: () => Promise<T>): Promise<T> {
+  const handle = store.raw.sqlite;
+  const before = handle ? handle.pragma('secure_delete', { simple: true }) : undefined;
+  if (handle) handle.pragma('secure_delete = ON');
+  let out: T;
+  try {
+    out = await work();
+  } finally {
+    if (handle) handle.pragma(`secure_delete = ${Number(before) ? 'ON' : 'OFF'}`);
+  }
+  if (out.changed > 0) {
+    if (handle) handle.pragma('wal_checkpoint(TRUNCATE)');
+    else if (store.dialect === 'postgres') await sql`vacuum full targets`.execute(store.db);
+  }
+  return out;
 }
 
 /**
@@ -131,7 +156,7 @@ export async function prepareSecrets(store: Store, now = new Date()): Promise<{ 
  */
 export async function rotateSecrets(store: Store, now = new Date()): Promise<{ resealed: number; keyId: string; previousKeyId: string | null }> {
   const ring = needKeyring(store, '(rotation)');
-  return store.db.transaction().execute(async (trx) => {
+  const r = await scrubbing(store, () => store.db.transaction().execute(async (trx) => {
     const previousKeyId = await sealingKeyId(trx);
     if (previousKeyId && !ring.has(previousKeyId)) throw missingKey('this database', previousKeyId, ring);
     const keyId = ring.currentKeyId;
@@ -145,8 +170,9 @@ export async function rotateSecrets(store: Store, now = new Date()): Promise<{ r
       await trx.updateTable('targets').set({ config: sealWith(ring, keyId, r.id, config) }).where('id', '=', r.id).execute();
       resealed++;
     }
-    return { resealed, keyId, previousKeyId };
-  });
+    return { resealed, keyId, previousKeyId, changed: resealed };
+  }));
+  return { resealed: r.resealed, keyId: r.keyId, previousKeyId: r.previousKeyId };
 }
 
 /** Targets whose credentials are not sealed under `keyId` (plaintext or another key). */
