@@ -135,7 +135,7 @@ test('migration 0005_secrets_01: the digest-keyed blobs of an older database bec
     });
     const cols = (await db.introspection.getTables()).find((t) => t.name === 'resources')!.columns.map((c) => c.name);
     for (const r of [resource('fn-a', 'acc_a'), resource('fn-b', 'acc_b')]) {
-      const row = Object.fromEntries(Object.entries(r).filter(([k]) => cols.includes(k)));
+      const row: Record<string, unknown> = Object.fromEntries(Object.entries(r).filter(([k]) => cols.includes(k)));
       for (const c of (await db.introspection.getTables()).find((t) => t.name === 'resources')!.columns) if (!c.isNullable && !c.hasDefaultValue && !(c.name in row)) row[c.name] = c.dataType.toLowerCase().includes('int') ? 0 : '';
       await db.insertInto('resources').values(row).execute();
     }
