@@ -28,7 +28,7 @@ import { durationDays, handleRegistryEvents, pollRegistry, type RegistryEnvelope
 import { accountSettings, COVERAGE, errorForTarget, mergeAttributes, type EngineContext, type ScanOutcome } from './scan.ts';
 import { collectBlobs, dirSignature, ensureTargetResource, remoteHead, resourceOfTarget, scanWatchDir, setRepositoryCommit } from './sources.ts';
 import { pauseAt } from './testpoint.ts';
-import { deleteTarget, getTarget, updateTargetState, type HostConfig, type RegistryConfig, type RepositoryConfig, type RootfsConfig, type Target } from './targets.ts';
+import { deleteTarget, getTarget, repositoryCredentials, updateTargetState, type HostConfig, type RegistryConfig, type RepositoryConfig, type RootfsConfig, type Target } from './targets.ts';
 
 export * from './targets.ts';
 export { COVERAGE, matchAndRecord, scanResource, type EngineContext, type ScanOutcome } from './scan.ts';
@@ -242,7 +242,7 @@ export class Engine {
         case 'repository': {
           const cfg = target.config as RepositoryConfig;
           nextSeconds = cfg.pollSeconds === 0 ? null : cfg.pollSeconds ?? DEFAULT_POLL_SECONDS;
-          const head = await remoteHead(cfg.url, cfg.branch, this.ctx.policy);
+          const head = await remoteHead(cfg.url, cfg.branch, this.ctx.policy, repositoryCredentials(cfg));
           const r = await setRepositoryCommit(this.ctx, target, head);
           if (r.changed) await this.enqueueScan(r.resourceId, head);
           break;

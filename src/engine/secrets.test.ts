@@ -25,6 +25,7 @@ const S = {
   webhookSecret: 'repo-webhook-secret-5e6f',
   notificationToken: 'notification-token-9a8b7c6d5e',
   legacy: 'legacy-plaintext-pw-3141',
+  repositoryToken: 'repo-url-token-8080',
 };
 /** what must never be readable: each secret, and the distinctive middle of the key */
 const NEEDLES = [...Object.values(S), 'unique-key-material-91ab'];
@@ -88,9 +89,11 @@ for (const [dialect, make] of dialects) {
       const host = await call('POST', '/v1/hosts', { config: { mode: 'ssh', address: 'host.invalid', username: 'root', privateKey: S.sshKey, passphrase: S.passphrase, password: S.hostPassword } });
       assert.equal(host.statusCode, 201, host.body);
       assertNoSecret('the host registration answer', host.body);
-      const repo = await call('POST', '/v1/repositories', { config: { url: 'https://git.example.invalid/app.git', branch: 'main', pollSeconds: 0, webhookSecret: S.webhookSecret } });
+      const repo = await call('POST', '/v1/repositories', { config: { url: `https://ci:${S.repositoryToken}@git.example.invalid/app.git`, branch: 'main', pollSeconds: 0, webhookSecret: S.webhookSecret } });
       assert.equal(repo.statusCode, 201, repo.body);
       assert.equal(repo.json().secrets.webhookSecret, S.webhookSecret);
+      assert.equal(repo.json().name, 'https://git.example.invalid/app.git#main', 'the URL\'s credentials are not part of the name');
+      assertNoSecret('the repository registration answer', repo.body, NEEDLES.filter((n) => n !== S.webhookSecret));
       ids.registry = reg.json().id; ids.host = host.json().id; ids.repository = repo.json().id;
 
       // every route that shows a target config
@@ -112,6 +115,7 @@ for (const [dialect, make] of dialects) {
 
       const h = await getTarget(ts.store, ids.host);
       assert.deepEqual([h?.config], [{ mode: 'ssh', address: 'host.invalid', username: 'root', privateKey: S.sshKey, passphrase: S.passphrase, password: S.hostPassword }]);
+      assert.deepEqual(((await getTarget(ts.store, ids.repository))?.config as { password: string }).password, S.repositoryToken);
       const r = await getTarget(ts.store, ids.registry);
       assert.equal((r?.config as { password: string }).password, S.registryPassword);
       // the notification token is checked against the opened config

@@ -12,6 +12,7 @@ import { VigilError } from '../model/errors.ts';
 import type { TargetPolicy } from '../policy/index.ts';
 import type { Store } from '../store/index.ts';
 import { mergeAttributes, type EngineContext } from './scan.ts';
+import type { GitCredentials } from '../sources/git/credentials.ts';
 import { createTarget, getTargetByName, type RepositoryConfig, type Target } from './targets.ts';
 
 /** The resource a target keeps (hosts, repositories, functions, root filesystems: one each). */
@@ -41,9 +42,9 @@ export async function ensureTargetResource(ctx: EngineContext, target: Target, e
  * @throws VigilError VIGIL_NETWORK rule "unreachable" when git cannot reach it; "branch-not-found";
  *   VIGIL_FORBIDDEN rule "not-allowed"
  */
-export async function remoteHead(url: string, branch: string, policy: TargetPolicy): Promise<string> {
+export async function remoteHead(url: string, branch: string, policy: TargetPolicy, credentials?: GitCredentials): Promise<string> {
   const { gitRemoteHead } = await import('../sources/index.ts');
-  return gitRemoteHead(url, branch, { policy });
+  return gitRemoteHead(url, branch, { policy, ...(credentials ? { credentials } : {}) });
 }
 
 /** Points the repository's resource at a commit; true when it changed (scan it). */

@@ -56,6 +56,12 @@ export const repositoryConfigSchema = z.strictObject({
   pollSeconds: z.union([z.literal(0), interval]).optional(),
   /** the secret GitHub signs push payloads with / GitLab sends as X-Gitlab-Token (generated when absent) */
   webhookSecret: z.string().min(8).max(500).optional(),
+  /**
+   * https credentials (a user name and a password or access token), sealed at rest and handed to
+   * git by a credential helper; "https://user:token@host/…" is split into these
+   */
+  username: z.string().min(1).max(500).regex(/^[^\0-\x1f\x7f]*$/, 'no control characters').optional(),
+  password: z.string().min(1).max(5000).regex(/^[^\0-\x1f\x7f]*$/, 'no control characters').optional(),
 });
 
 export const functionConfigSchema = z.strictObject({
@@ -152,12 +158,50 @@ export function parseConfig(kind: TargetKind, config: unknown): Record<string, u
     throw new VigilError('VIGIL_INVALID_INPUT', `${kind} config: ${field}: ${issue.message}`, { input: field, rule: issue.code });
   }
   const c = r.data as Record<string, unknown>;
+  if (kind === 'repository') splitUrlCredentials(c);
   if (kind === 'repository' && !c.webhookSecret) c.webhookSecret = randomBytes(24).toString('base64url');
   if (kind === 'registry' && !c.notificationToken) c.notificationToken = randomBytes(24).toString('base64url');
   if (kind === 'host' && c.mode !== 'agent' && (!c.address || !c.username)) {
     throw new VigilError('VIGIL_INVALID_INPUT', `host config: address and username are required for mode ${String(c.mode)}`, { input: 'address', rule: 'required' });
   }
   return c;
+}
+
+/**
+ * Moves the credentials of an https repository URL ("https://user:token@host/repo.git") into
+ * `username` and `password`: the URL becomes the target's name and its resource's name, which are
+ * stored and shown in the clear; the password field is sealed.
+ * @throws VigilError VIGIL_INVALID_INPUT for a user part without a password (a token as the user
+ *   name would be stored in the clear), or credentials given twice
+ */
+function splitUrlCredentials(c: Record<string, unknown>): void {
+  const url = String(c.url);
+  const m = /^(https?:\/\/)([^/?#@]*)@/i.exec(url);
+  if (!m) return;
+  const colon = m[2].indexOf(':');
+  if (colon < 0) {
+    throw new VigilError('VIGIL_INVALID_INPUT', 'repository config: url: a user part without a password would be stored in the clear; give the token as config.password (and the user as config.username)', { input: 'url', rule: 'url-credentials' });
+  }
+  if (c.username !== undefined || c.password !== undefined) {
+    throw new VigilError('VIGIL_INVALID_INPUT', 'repository config: url: credentials both in the URL and in username/password', { input: 'url', rule: 'url-credentials' });
+  }
+  let username: string;
+  let password: string;
+  try {
+    username = decodeURIComponent(m[2].slice(0, colon));
+    password = decodeURIComponent(m[2].slice(colon + 1));
+  } catch {
+    throw new VigilError('VIGIL_INVALID_INPUT', 'repository config: url: malformed percent-encoding in the credentials', { input: 'url', rule: 'url-credentials' });
+  }
+  c.url = m[1] + url.slice(m[0].length);
+  if (username) c.username = username;
+  if (password) c.password = password;
+}
+
+/** The git credentials of a repository config, when it has any. */
+export function repositoryCredentials(c: RepositoryConfig): { username: string; password: string } | undefined {
+  if (c.password === undefined && c.username === undefined) return undefined;
+  return { username: c.username ?? 'git', password: c.password ?? '' };
 }
 
 export interface CreateTargetInput {
