@@ -151,8 +151,8 @@ async function scrubbing<T extends { changed: number }>(store: Store, work: () =
  * Re-seals every target's credentials under the keyring's current key and makes it the
  * database's sealing key, in one transaction (all or nothing). The keyring must also hold every
  * key the rows are sealed with now.
- * @returns the targets re-sealed and those still sealed otherwise after the commit (targets
- *   written concurrently by a process that read the old sealing key just before; run it again)
+ * @returns how many targets were re-sealed, the new sealing key id and the previous one
+ *   (`targetsNotSealedWith` finds targets a process wrote concurrently under the previous key)
  */
 export async function rotateSecrets(store: Store, now = new Date()): Promise<{ resealed: number; keyId: string; previousKeyId: string | null }> {
   const ring = needKeyring(store, '(rotation)');
