@@ -6,7 +6,9 @@
  * start-up; a rotation re-seals every target under the new key.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { dialects, type TestStore } from '../../test/helpers/stores.ts';
@@ -17,21 +19,42 @@ import { bootstrap } from '../server/bootstrap.ts';
 import { generateSecretKey, SecretKeyring, type Store } from '../store/index.ts';
 import { getTarget, prepareSecrets, rotateSecrets, targetsNotSealedWith } from './index.ts';
 
+/** unique to this run: PostgreSQL's write-ahead log is shared by every run and every test database */
+const RUN = randomBytes(4).toString('hex');
 const S = {
-  registryPassword: 'reg-Pa55word-7f3a9c',
-  sshKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-unique-key-material-91ab\n-----END OPENSSH PRIVATE KEY-----\n',
-  passphrase: 'key-passphrase-44d1e2',
-  hostPassword: 'host-pw-0c8b7a',
-  webhookSecret: 'repo-webhook-secret-5e6f',
-  notificationToken: 'notification-token-9a8b7c6d5e',
-  legacy: 'legacy-plaintext-pw-3141',
-  repositoryToken: 'repo-url-token-8080',
+  registryPassword: `reg-Pa55word-${RUN}`,
+  sshKey: `-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-unique-key-material-${RUN}\n-----END OPENSSH PRIVATE KEY-----\n`,
+  passphrase: `key-passphrase-${RUN}`,
+  hostPassword: `host-pw-${RUN}`,
+  webhookSecret: `repo-webhook-secret-${RUN}`,
+  notificationToken: `notification-token-${RUN}`,
+  legacy: `legacy-plaintext-pw-${RUN}`,
+  repositoryToken: `repo-url-token-${RUN}`,
 };
 /** what must never be readable: each secret, and the distinctive middle of the key */
-const NEEDLES = [...Object.values(S), 'unique-key-material-91ab'];
+const NEEDLES = [...Object.values(S), `unique-key-material-${RUN}`];
 
 function expectConfigError(rule: string) {
   return (e: unknown) => e instanceof VigilError && e.code === 'VIGIL_CONFIG' && e.rule === rule;
+}
+
+/**
+ * PostgreSQL's own files, when this process may read them (a local server, run as root or its
+ * owner): the test database's relation files after a CHECKPOINT, and with `wal` the write-ahead log.
+ * Null when they cannot be read (the row check still runs).
+ */
+async function pgFiles(store: Store, wal: boolean): Promise<Buffer | null> {
+  const dd = (await sql<{ data_directory: string }>`show data_directory`.execute(store.db)).rows[0].data_directory;
+  const oid = (await sql<{ oid: number }>`select oid from pg_database where datname = current_database()`.execute(store.db)).rows[0].oid;
+  await sql`checkpoint`.execute(store.db);
+  const dirs = [join(dd, 'base', String(oid)), ...(wal ? [join(dd, 'pg_wal')] : [])];
+  try {
+    const parts: Buffer[] = [];
+    for (const d of dirs) for (const f of readdirSync(d)) if (statSync(join(d, f)).isFile()) parts.push(readFileSync(join(d, f)));
+    return Buffer.concat(parts);
+  } catch {
+    return null;
+  }
 }
 
 /** Every byte of the database as stored: the SQLite files, or every row of every PostgreSQL table as text. */
@@ -81,7 +104,7 @@ for (const [dialect, make] of dialects) {
     const call = (method: string, url: string, payload?: unknown, headers: Record<string, string> = { authorization: `Bearer ${key}` }) =>
       app.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
 
-    test('registered credentials: not in the database, not in any answer but the one-time generated secrets; the engine reads them', async () => {
+    test('registered credentials: not in the database, not in any answer but the one-time generated secrets; the engine reads them', async (t) => {
       const reg = await call('POST', '/v1/registries', { config: { url: 'http://127.0.0.1:5999', username: 'ci', password: S.registryPassword, notificationToken: S.notificationToken, pollSeconds: 0 } });
       assert.equal(reg.statusCode, 201, reg.body);
       assert.equal(reg.json().secrets.notificationToken, S.notificationToken, 'shown once at creation, as before');
@@ -109,6 +132,11 @@ for (const [dialect, make] of dialects) {
 
       const raw = await rawDatabase(ts.store);
       assertNoSecret(`the ${dialect} database`, raw);
+      if (dialect === 'postgres') {
+        const files = await pgFiles(ts.store, true);
+        if (files) assertNoSecret('PostgreSQL\'s files (relations and write-ahead log)', files);
+        else t.diagnostic('PostgreSQL\'s data directory is not readable here: only its rows were checked');
+      }
       assert.ok(raw.includes(Buffer.from(`vgs1.${ts.store.secrets!.currentKeyId}.`)), 'the envelopes are there');
       const stored = await ts.store.db.selectFrom('targets').select('config').where('id', '=', ids.host).executeTakeFirstOrThrow();
       assert.deepEqual(Object.keys(JSON.parse(stored.config)).sort(), ['$sealed', 'address', 'mode', 'username']);
@@ -158,7 +186,12 @@ for (const [dialect, make] of dialects) {
       const r = await prepareSecrets(ts.store);
       assert.equal(r.sealed, 1);
       assert.deepEqual(await targetsNotSealedWith(ts.store.db, ts.store.secrets!.currentKeyId), []);
-      assertNoSecret(`the ${dialect} database after sealing`, await rawDatabase(ts.store), [S.legacy, 'legacy-token-legacy-token']);
+      assertNoSecret(`the ${dialect} database after sealing`, await rawDatabase(ts.store), [S.legacy]);
+      if (dialect === 'postgres') {
+        // the plaintext row was written by this test, so the write-ahead log has it: the relation files must not
+        const files = await pgFiles(ts.store, false);
+        if (files) assertNoSecret('PostgreSQL\'s relation files after VACUUM FULL', files, [S.legacy]);
+      }
       assert.equal(((await getTarget(ts.store, 'reg-legacy'))?.config as { password: string }).password, S.legacy);
       assert.equal((await prepareSecrets(ts.store)).sealed, 0, 'a second start changes nothing');
     });
