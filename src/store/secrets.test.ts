@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test';
 import Sqlite from 'better-sqlite3';
 import { VigilError } from '../model/errors.ts';
 import { openStore } from './index.ts';
-import { envelopeKeyId, generateSecretKey, isEnvelope, keyIdOf, loadSecretKeyring, readKeyFileKeys, SecretKeyring, writeKeyFile } from './secrets.ts';
+import { ensurePrivateDir, envelopeKeyId, generateSecretKey, isEnvelope, keyIdOf, loadSecretKeyring, readKeyFileKeys, SecretKeyring, writeKeyFile } from './secrets.ts';
 
 const mode = (p: string) => statSync(p).mode & 0o777;
 const rule = (r: string) => (e: unknown) => e instanceof VigilError && e.code === 'VIGIL_CONFIG' && e.rule === r;
@@ -118,6 +118,14 @@ describe('the key: environment or key file', () => {
     assert.equal(ring.open(sealedElsewhere, 'a'), 's');
     assert.ok(readFileSync(file, 'utf8').startsWith('#'), 'the file explains itself');
   });
+});
+
+test('a shared sticky directory given as the home (/tmp) is left as it is, with a warning', { skip: (statSync(tmpdir()).mode & 0o1000) === 0 ? `${tmpdir()} is not a sticky directory` : false }, () => {
+  const warnings: string[] = [];
+  const before = statSync(tmpdir()).mode;
+  ensurePrivateDir(tmpdir(), (m) => warnings.push(m));
+  assert.equal(statSync(tmpdir()).mode, before);
+  assert.match(warnings[0] ?? '', /shared or not this user's: left as it is/);
 });
 
 describe('private database files', () => {

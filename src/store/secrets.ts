@@ -266,6 +266,12 @@ function tighten(path: string, mode: number, warn: (message: string) => void): v
   try { st = statSync(path); } catch { return; }
   const current = st.mode & 0o777;
   if ((current & 0o077) === 0) return;
+  const octal = (m: number) => m.toString(8).padStart(4, '0');
+  // a shared directory (sticky, like /tmp) or someone else's is never changed: --home pointed at it
+  if (st.isDirectory() && ((st.mode & 0o1000) !== 0 || (typeof process.getuid === 'function' && st.uid !== process.getuid() && process.getuid() !== 0))) {
+    warn(`${path} is readable by others (mode ${octal(current)}) and is shared or not this user's: left as it is; use a private home directory`);
+    return;
+  }
   try {
     chmodSync(path, mode);
     warn(`${path} was readable by others (mode ${current.toString(8).padStart(4, '0')}); changed to ${mode.toString(8).padStart(4, '0')}`);
