@@ -16,7 +16,7 @@ import { silentLogger } from '../log.ts';
 import { VigilError } from '../model/errors.ts';
 import { buildServer, type VigilServer } from '../server/app.ts';
 import { bootstrap } from '../server/bootstrap.ts';
-import { generateSecretKey, SecretKeyring, type Store } from '../store/index.ts';
+import { generateSecretKey, openStore, SecretKeyring, type Store } from '../store/index.ts';
 import { getTarget, prepareSecrets, rotateSecrets, targetsNotSealedWith } from './index.ts';
 
 /** unique to this run: PostgreSQL's write-ahead log is shared by every run and every test database */
@@ -194,6 +194,22 @@ for (const [dialect, make] of dialects) {
       }
       assert.equal(((await getTarget(ts.store, 'reg-legacy'))?.config as { password: string }).password, S.legacy);
       assert.equal((await prepareSecrets(ts.store)).sealed, 0, 'a second start changes nothing');
+    });
+
+    // (PostgreSQL only: two SQLite connections of one process cannot wait for each other — better-sqlite3's
+    // busy wait blocks the event loop the other one needs to commit; processes do wait, with busy_timeout)
+    test('two processes starting together on a new database with different keys: one names the key, the other stops', { skip: dialect === 'sqlite' ? 'two connections of one process' : false }, async () => {
+      const fresh = await make();
+      const second = await openStore(fresh.url, { secrets: SecretKeyring.fromText(generateSecretKey(), 'second') });
+      try {
+        const results = await Promise.allSettled([prepareSecrets(fresh.store), prepareSecrets(second)]);
+        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1, JSON.stringify(results.map((r) => r.status)));
+        const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        assert.ok(expectConfigError('secret-key-mismatch')(failed.reason), String(failed.reason));
+      } finally {
+        await second.close();
+        await fresh.cleanup();
+      }
     });
 
     test('rotation: every target re-sealed under the new key in one go; the old key alone no longer opens the database', async () => {

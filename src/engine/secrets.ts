@@ -87,6 +87,15 @@ export function openTargetConfig(store: Store, targetId: string, stored: string)
   return { ...config, ...secret };
 }
 
+/**
+ * Takes the write lock before the transaction reads: on SQLite a transaction that reads first and
+ * then writes fails at once (SQLITE_BUSY, no waiting) when another connection wrote in between; on
+ * PostgreSQL it locks the key row, so rotations and start-ups on one database run one at a time.
+ */
+async function lockForWrite(trx: Db): Promise<void> {
+  await trx.updateTable('secret_meta').set({ updated_at: sql<string>`updated_at` }).where('key', '=', 'key_id').execute();
+}
+
 /** What a stored config holds: plaintext credentials (older databases), the key id of its envelope. */
 function inspect(stored: string): { plaintext: boolean; keyId: string | null } {
   const c = JSON.parse(stored) as Record<string, unknown>;
@@ -105,10 +114,12 @@ function inspect(stored: string): { plaintext: boolean; keyId: string | null } {
 export async function prepareSecrets(store: Store, now = new Date()): Promise<{ sealed: number; keyId: string }> {
   const ring = needKeyring(store, '(start-up)');
   const r = await scrubbing(store, () => store.db.transaction().execute(async (trx) => {
-    const recorded = await sealingKeyId(trx);
-    if (recorded && !ring.has(recorded)) throw missingKey('this database', recorded, ring);
-    const keyId = recorded ?? ring.currentKeyId;
-    if (!recorded) await setSealingKeyId(trx, keyId, now);
+    // the first process to start names the key; one starting at the same time with another key
+    // inserts nothing here and fails the check below. A write first: see lockForWrite
+    await trx.insertInto('secret_meta').values({ key: 'key_id', value: ring.currentKeyId, updated_at: now.toISOString() })
+      .onConflict((oc) => oc.column('key').doNothing()).execute();
+    const keyId = (await sealingKeyId(trx))!;
+    if (!ring.has(keyId)) throw missingKey('this database', keyId, ring);
     let sealed = 0;
     for (const r of await trx.selectFrom('targets').select(['id', 'config']).execute()) {
       const s = inspect(r.config);
@@ -157,6 +168,7 @@ async function scrubbing<T extends { changed: number }>(store: Store, work: () =
 export async function rotateSecrets(store: Store, now = new Date()): Promise<{ resealed: number; keyId: string; previousKeyId: string | null }> {
   const ring = needKeyring(store, '(rotation)');
   const r = await scrubbing(store, () => store.db.transaction().execute(async (trx) => {
+    await lockForWrite(trx);
     const previousKeyId = await sealingKeyId(trx);
     if (previousKeyId && !ring.has(previousKeyId)) throw missingKey('this database', previousKeyId, ring);
     const keyId = ring.currentKeyId;
