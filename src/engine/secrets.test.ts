@@ -105,7 +105,7 @@ for (const [dialect, make] of dialects) {
       app.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
 
     test('registered credentials: not in the database, not in any answer but the one-time generated secrets; the engine reads them', async (t) => {
-      const reg = await call('POST', '/v1/registries', { config: { url: 'http://127.0.0.1:5999', username: 'ci', password: S.registryPassword, notificationToken: S.notificationToken, pollSeconds: 0 } });
+      const reg = await call('POST', '/v1/registries', { config: { url: 'https://registry.example.invalid:5000', username: 'ci', password: S.registryPassword, notificationToken: S.notificationToken, pollSeconds: 0 } });
       assert.equal(reg.statusCode, 201, reg.body);
       assert.equal(reg.json().secrets.notificationToken, S.notificationToken, 'shown once at creation, as before');
       assertNoSecret('the registration answer', reg.body, NEEDLES.filter((n) => n !== S.notificationToken));
@@ -226,7 +226,7 @@ for (const [dialect, make] of dialects) {
       assert.equal(((await getTarget(ts.store, ids.host))?.config as { privateKey: string }).privateKey, S.sshKey);
       await assert.rejects(prepareSecrets({ ...ts.store, secrets: SecretKeyring.fromText(k1, 'k1') }), expectConfigError('secret-key-mismatch'));
       // new targets are sealed under the key the database names, the new one
-      const reg = await call('POST', '/v1/registries', { config: { url: 'after-rotation.example', password: 'after-rotation-pw', pollSeconds: 0 } });
+      const reg = await call('POST', '/v1/registries', { config: { url: 'after-rotation.example.invalid', password: 'after-rotation-pw', pollSeconds: 0 } });
       assert.equal(reg.statusCode, 201, reg.body);
       assert.deepEqual(await targetsNotSealedWith(ts.store.db, r.keyId), []);
       assertNoSecret(`the ${dialect} database after rotation`, await rawDatabase(ts.store), [...NEEDLES, 'after-rotation-pw']);
