@@ -171,6 +171,7 @@ export class Engine {
     try {
       return await runIsolated<ScanOutcome>({
         kind: 'resource', databaseUrl: this.store.url, resourceId, policy: this.ctx.policy.toSpec(),
+        ...(this.store.secrets ? { secrets: this.store.secrets.toSpec() } : {}),
         ...(job ? { fence: { name: job.name, id: job.id, attempt: job.attempt, leaseSeconds: lease } } : {}),
         // an injected clock (tests) goes along as the scan's time
         ...(this.opts.now ? { now: this.ctx.now().toISOString() } : {}),
@@ -216,6 +217,7 @@ export class Engine {
   async recordAgentReport(accountId: string, report: AgentReportInput): Promise<AgentReportSummary> {
     return runIsolated<AgentReportSummary>({
       kind: 'agent-report', databaseUrl: this.store.url, accountId, report, policy: this.ctx.policy.toSpec(),
+      ...(this.store.secrets ? { secrets: this.store.secrets.toSpec() } : {}),
       ...(this.opts.now ? { now: this.ctx.now().toISOString() } : {}),
     }, { limits: this.scanLimits, log: this.ctx.log, label: `agent report of ${report.hostname}` });
   }

@@ -12,6 +12,7 @@ import type { Database } from './schema.ts';
 import { createPrivateFile, ensurePrivateFile, type SecretKeyring } from './secrets.ts';
 
 export type { Database } from './schema.ts';
+export type { SecretKeySpec } from './secrets.ts';
 export { SecretKeyring, loadSecretKeyring, ensurePrivateDir, ensurePrivateFile, generateSecretKey, isEnvelope, envelopeKeyId, missingKey, SECRET_KEY_ENV, SECRET_KEY_FILE } from './secrets.ts';
 export type Dialect = 'sqlite' | 'postgres';
 

@@ -107,6 +107,19 @@ describe('the key: environment or key file', () => {
     assert.throws(() => loadSecretKeyring({ home, env: {} }), (err: VigilError) => rule('secret-key-format')(err) && err.message.includes(file));
   });
 
+  test('another process opens the same keys from the spec: the key file (read afresh) or the keys', () => {
+    const home = join(tmp, 'spec-home');
+    const fromFile = loadSecretKeyring({ home, env: {} });
+    const spec = fromFile.toSpec();
+    assert.deepEqual(spec, { file: join(home, 'secret.key') });
+    const e = fromFile.seal('s', 'a');
+    assert.equal(SecretKeyring.fromSpec(spec).open(e, 'a'), 's');
+    const fromKeys = SecretKeyring.fromText(`${generateSecretKey()},${generateSecretKey()}`, 'VIGIL_SECRET_KEY');
+    const copy = SecretKeyring.fromSpec(fromKeys.toSpec());
+    assert.deepEqual(copy.keyIds, fromKeys.keyIds);
+    assert.equal(copy.open(fromKeys.seal('t', 'b'), 'b'), 't');
+  });
+
   test('a keyring from a file follows a rotation written to it (a running server)', () => {
     const home = join(tmp, 'rotating');
     const ring = loadSecretKeyring({ home, env: {} });

@@ -53,6 +53,9 @@ export function envelopeKeyId(value: string): string | null {
 
 interface Key { id: string; key: Buffer }
 
+/** What {@link SecretKeyring.toSpec} hands to another process. */
+export type SecretKeySpec = { file: string } | { keys: string[] };
+
 /**
  * Parses key material: base64 (standard or url-safe) keys of 32 bytes, separated by commas or
  * lines; `#` lines are comments.
@@ -85,10 +88,32 @@ export class SecretKeyring {
   /**
    * @param source where the keys came from, for messages ("VIGIL_SECRET_KEY", a file path)
    * @param reload reads the keys again (key files only)
+   * @param file the key file they came from
    */
-  constructor(keys: Key[], readonly source: string, private readonly reload?: () => Key[]) {
+  constructor(keys: Key[], readonly source: string, private readonly reload?: () => Key[], private readonly file?: string) {
     if (keys.length === 0) throw new VigilError('VIGIL_CONFIG', `${source}: no secret key`, { input: source, rule: 'secret-key-format' });
     this.keys = keys;
+  }
+
+  /**
+   * How another process (the isolated scan process, engine/isolate.ts) opens the same keys: the
+   * key file, which it reads afresh (so it follows a rotation), or the keys themselves — sent over
+   * the IPC channel to a child of this process, never on a command line.
+   */
+  toSpec(): SecretKeySpec {
+    return this.file ? { file: this.file } : { keys: this.keys.map((k) => k.key.toString('base64')) };
+  }
+
+  /**
+   * The keyring a {@link toSpec} describes.
+   * @throws VigilError VIGIL_CONFIG when the key file cannot be read or holds no valid key
+   */
+  static fromSpec(spec: SecretKeySpec): SecretKeyring {
+    if ('file' in spec) {
+      const read = () => parseKeys(readKeyFile(spec.file), spec.file);
+      return new SecretKeyring(read(), spec.file, read, spec.file);
+    }
+    return new SecretKeyring(parseKeys(spec.keys.join(','), 'the parent process\'s keys'), 'the parent process\'s keys');
   }
 
   /** A keyring from base64 keys (tests, and `VIGIL_SECRET_KEY`). */
@@ -195,7 +220,7 @@ export function loadSecretKeyring(opts: LoadKeyringOptions): SecretKeyring {
   }
   ensurePrivateFile(file, opts.warn);
   const read = () => parseKeys(readKeyFile(file), file);
-  return new SecretKeyring(read(), file, read);
+  return new SecretKeyring(read(), file, read, file);
 }
 
 function readKeyFile(file: string): string {
