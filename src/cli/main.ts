@@ -9,6 +9,7 @@ import { loadDbHelpDetails, registerDbCommands } from './db.ts';
 import { registerScanCommands } from './scan.ts';
 import { registerServerCommands, registerWorkerCommand } from './server.ts';
 import { registerAgentCommand } from './agent.ts';
+import { registerAdminCommands } from './admin.ts';
 import { EXIT } from './exit.ts';
 
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerServerCommands(program);
   registerWorkerCommand(program);
   registerAgentCommand(program);
+  registerAdminCommands(program);
   return program;
 }
 

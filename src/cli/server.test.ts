@@ -25,7 +25,7 @@ test('parseListen', () => {
 /** Starts the server, waits for its "listening on" line, returns it with what it printed. */
 async function start(dir: string, extra: string[] = []): Promise<{ stdout: string; address: string; stop(): Promise<number | null> }> {
   // the real command, as a user runs it
-  const child = spawn(process.execPath, [join(root, 'bin', 'vigil.js'), '--db', `sqlite:${join(dir, 'v.db')}`, '-q', 'server', '--listen', '127.0.0.1:0', ...extra], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, 'bin', 'vigil.js'), '--home', dir, '--db', `sqlite:${join(dir, 'v.db')}`, '-q', 'server', '--listen', '127.0.0.1:0', ...extra], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });

@@ -26,15 +26,16 @@ import type { AgentReportSummary } from './isolate-tasks.ts';
 import type { Job, JobQueue } from './queue/index.ts';
 import { durationDays, handleRegistryEvents, pollRegistry, type RegistryEnvelope } from './registry.ts';
 import { accountSettings, COVERAGE, errorForTarget, mergeAttributes, type EngineContext, type ScanOutcome } from './scan.ts';
-import { dirSignature, ensureTargetResource, remoteHead, resourceOfTarget, scanWatchDir, setRepositoryCommit } from './sources.ts';
+import { collectBlobs, dirSignature, ensureTargetResource, remoteHead, resourceOfTarget, scanWatchDir, setRepositoryCommit } from './sources.ts';
 import { pauseAt } from './testpoint.ts';
-import { deleteTarget, getTarget, updateTargetState, type HostConfig, type RegistryConfig, type RepositoryConfig, type RootfsConfig, type Target } from './targets.ts';
+import { deleteTarget, getTarget, repositoryCredentials, updateTargetState, type HostConfig, type RegistryConfig, type RepositoryConfig, type RootfsConfig, type Target } from './targets.ts';
 
 export * from './targets.ts';
 export { COVERAGE, matchAndRecord, scanResource, type EngineContext, type ScanOutcome } from './scan.ts';
 export { DEFAULT_SCAN_LIMITS, resolveScanLimits, runIsolated, type ScanLimits } from './isolate.ts';
 export { registryEnvelopeSchema, type RegistryEnvelope } from './registry.ts';
-export { parsePushWebhook, putBlob, setFunctionVersion, ensureTargetResource, resourceOfTarget, MAX_UPLOAD_BYTES } from './sources.ts';
+export { parsePushWebhook, putBlob, setFunctionVersion, ensureTargetResource, resourceOfTarget, collectBlobs, BLOB_GRACE_MS, MAX_UPLOAD_BYTES } from './sources.ts';
+export { prepareSecrets, rotateSecrets, targetsNotSealedWith, SECRET_FIELDS } from './secrets.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -170,6 +171,7 @@ export class Engine {
     try {
       return await runIsolated<ScanOutcome>({
         kind: 'resource', databaseUrl: this.store.url, resourceId, policy: this.ctx.policy.toSpec(),
+        ...(this.store.secrets ? { secrets: this.store.secrets.toSpec() } : {}),
         ...(job ? { fence: { name: job.name, id: job.id, attempt: job.attempt, leaseSeconds: lease } } : {}),
         // an injected clock (tests) goes along as the scan's time
         ...(this.opts.now ? { now: this.ctx.now().toISOString() } : {}),
@@ -215,6 +217,7 @@ export class Engine {
   async recordAgentReport(accountId: string, report: AgentReportInput): Promise<AgentReportSummary> {
     return runIsolated<AgentReportSummary>({
       kind: 'agent-report', databaseUrl: this.store.url, accountId, report, policy: this.ctx.policy.toSpec(),
+      ...(this.store.secrets ? { secrets: this.store.secrets.toSpec() } : {}),
       ...(this.opts.now ? { now: this.ctx.now().toISOString() } : {}),
     }, { limits: this.scanLimits, log: this.ctx.log, label: `agent report of ${report.hostname}` });
   }
@@ -241,7 +244,7 @@ export class Engine {
         case 'repository': {
           const cfg = target.config as RepositoryConfig;
           nextSeconds = cfg.pollSeconds === 0 ? null : cfg.pollSeconds ?? DEFAULT_POLL_SECONDS;
-          const head = await remoteHead(cfg.url, cfg.branch, this.ctx.policy);
+          const head = await remoteHead(cfg.url, cfg.branch, this.ctx.policy, repositoryCredentials(cfg));
           const r = await setRepositoryCommit(this.ctx, target, head);
           if (r.changed) await this.enqueueScan(r.resourceId, head);
           break;
@@ -326,7 +329,14 @@ export class Engine {
     // 5. suppression rules that expired since the last tick: what they suppressed becomes ACTIVE
     //    (or falls to another rule) in every account they reached
     await this.expireRules(now);
-    // 6. daily: snapshot of counts, purge of long-closed findings
+    // 6. hourly: uploaded blobs no function version references any more
+    const gc = await this.store.db.selectFrom('engine_state').select('value').where('key', '=', 'blobs_collected_at').executeTakeFirst();
+    if (!gc || now.getTime() - Date.parse(gc.value) >= 3_600_000) {
+      const gone = await collectBlobs(this.store, now);
+      if (gone.length) this.ctx.log.info({ blobs: gone.length }, 'unreferenced blobs deleted');
+      await setState(this.store, 'blobs_collected_at', at, now);
+    }
+    // 7. daily: snapshot of counts, purge of long-closed findings
     const day = at.slice(0, 10);
     const snap = await this.store.db.selectFrom('engine_state').select('value').where('key', '=', 'snapshot_day').executeTakeFirst();
     if (snap?.value !== day) {
@@ -390,9 +400,17 @@ export class Engine {
   /** Removes a target: its resources become INACTIVE / RESOURCE_REMOVED and their findings close. */
   async removeTarget(target: Target): Promise<number> {
     const now = this.ctx.now();
-    const rows = await this.store.db.selectFrom('resources').select('id').where('target_id', '=', target.id).execute();
+    const rows = await this.store.db.selectFrom('resources').select(['id', 'attributes']).where('target_id', '=', target.id).execute();
     for (const r of rows) await setCoverage(this.store, { accountId: target.accountId, resourceId: r.id, status: 'INACTIVE', reason: COVERAGE.removed, closeFindings: true, now });
     await deleteTarget(this.store, target.id);
+    if (target.kind === 'function') {
+      // its code and layers go now, unless another function of the account uses them
+      const release = rows.flatMap((r) => {
+        const a = JSON.parse(r.attributes) as { codeDigest?: unknown; layerDigests?: unknown };
+        return [a.codeDigest, ...(Array.isArray(a.layerDigests) ? a.layerDigests : [])].filter((d): d is string => typeof d === 'string');
+      });
+      await collectBlobs(this.store, now, { accountId: target.accountId, release });
+    }
     return rows.length;
   }
 

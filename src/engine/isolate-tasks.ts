@@ -17,7 +17,7 @@ import type { Logger } from '../log.ts';
 import type { Package } from '../model/package.ts';
 import type { ScanResult, ScanTarget } from '../model/scan.ts';
 import type { TargetKind } from '../sources/index.ts';
-import type { Store } from '../store/index.ts';
+import type { SecretKeySpec, Store } from '../store/index.ts';
 import type { AgentReportInput } from './agent.ts';
 import type { JobFence } from './queue/index.ts';
 import { TargetPolicy, type PolicySpec } from '../policy/index.ts';
@@ -39,8 +39,9 @@ export interface TargetSpec {
 }
 
 export type IsolatedTask =
-  | { kind: 'resource'; databaseUrl: string; resourceId: string; policy: PolicySpec; fence?: JobFence; now?: string }
-  | { kind: 'agent-report'; databaseUrl: string; accountId: string; report: AgentReportInput; policy: PolicySpec; now?: string }
+  // secrets: the keyring of the engine's store (targets' credentials are sealed; engine/secrets.ts)
+  | { kind: 'resource'; databaseUrl: string; resourceId: string; policy: PolicySpec; fence?: JobFence; now?: string; secrets?: SecretKeySpec }
+  | { kind: 'agent-report'; databaseUrl: string; accountId: string; report: AgentReportInput; policy: PolicySpec; now?: string; secrets?: SecretKeySpec }
   | { kind: 'target'; target: TargetSpec; match?: { databaseUrl: string; hideUnfixed: boolean; createdAt: string; version: string } };
 
 export type TaskEvent =
@@ -57,7 +58,7 @@ export type AgentReportSummary = { resourceId: string; targetId: string; package
 export async function runTask(task: IsolatedTask, log: Logger, emit: (e: TaskEvent) => void): Promise<unknown> {
   switch (task.kind) {
     case 'resource':
-      return withStore(task.databaseUrl, log, async (store) => {
+      return withStore(task.databaseUrl, task.secrets, log, async (store) => {
         const { scanResource } = await import('./scan.ts');
         // record nothing once the parent is gone (its job runs again elsewhere)
         // the tenants' target policy of the engine that started this scan (--allow-path, --allow-network)
@@ -69,7 +70,7 @@ export async function runTask(task: IsolatedTask, log: Logger, emit: (e: TaskEve
         return out;
       });
     case 'agent-report':
-      return withStore(task.databaseUrl, log, async (store) => {
+      return withStore(task.databaseUrl, task.secrets, log, async (store) => {
         const { recordAgentReport } = await import('./agent.ts');
         const policy = await TargetPolicy.fromSpec(task.policy);
         const out: AgentReportSummary = await recordAgentReport({ store, log, now: clock(task.now), policy }, task.accountId, task.report);
@@ -84,9 +85,12 @@ function clock(now: string | undefined): () => Date {
   return now ? () => new Date(now) : () => new Date();
 }
 
-async function withStore<T>(url: string, log: Logger, f: (store: Store) => Promise<T>): Promise<T> {
-  const { openStore } = await import('../store/index.ts');
-  const store = await openStore(url, { onIdleError: (err) => log.warn({ err: err.message }, 'PostgreSQL ended an idle connection') });
+async function withStore<T>(url: string, secrets: SecretKeySpec | undefined, log: Logger, f: (store: Store) => Promise<T>): Promise<T> {
+  const { openStore, SecretKeyring } = await import('../store/index.ts');
+  const store = await openStore(url, {
+    onIdleError: (err) => log.warn({ err: err.message }, 'PostgreSQL ended an idle connection'),
+    ...(secrets ? { secrets: SecretKeyring.fromSpec(secrets) } : {}),
+  });
   try {
     return await f(store);
   } finally {

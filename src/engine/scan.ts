@@ -19,7 +19,7 @@ import type { Database, Store } from '../store/index.ts';
 import { packageLookup } from '../vulndb/query.ts';
 import { holdClaim, type JobFence } from './queue/index.ts';
 import { pauseAt } from './testpoint.ts';
-import { getTarget, registryPlainHttp, updateTargetState, type FunctionConfig, type HostConfig, type RegistryConfig, type RootfsConfig, type Target } from './targets.ts';
+import { getTarget, registryPlainHttp, repositoryCredentials, updateTargetState, type FunctionConfig, type HostConfig, type RegistryConfig, type RepositoryConfig, type RootfsConfig, type Target } from './targets.ts';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -138,7 +138,8 @@ async function collectResource(ctx: EngineContext, r: ResourceRow, target: Targe
     }
     case 'repository': {
       const url = String(attrs.url ?? r.ref ?? r.name);
-      const fs = await openTarget(url, 'git', { rev: r.digest ?? String(attrs.branch ?? 'HEAD'), policy: ctx.policy });
+      const creds = target?.kind === 'repository' ? repositoryCredentials(target.config as RepositoryConfig) : undefined;
+      const fs = await openTarget(url, 'git', { rev: r.digest ?? String(attrs.branch ?? 'HEAD'), policy: ctx.policy, ...(creds ? { gitCredentials: creds } : {}) });
       try { return await collectFrom(fs, 'all', ctx.log); } finally { await fs.close(); }
     }
     case 'function': {
@@ -149,7 +150,7 @@ async function collectResource(ctx: EngineContext, r: ResourceRow, target: Targe
       try {
         const paths: string[] = [];
         for (const [i, d] of [code, ...layers].entries()) {
-          const blob = await ctx.store.db.selectFrom('blobs').select('data').where('digest', '=', d).executeTakeFirst();
+          const blob = await ctx.store.db.selectFrom('blobs').select('data').where('account_id', '=', r.account_id).where('digest', '=', d).executeTakeFirst();
           if (!blob) throw new VigilError('VIGIL_NOT_FOUND', `function ${r.name}: blob ${d} is missing`, { input: d, rule: 'blob-missing' });
           const p = join(dir, i === 0 ? 'code.zip' : `layer-${i}.zip`);
           await writeFile(p, blob.data);

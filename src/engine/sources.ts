@@ -12,6 +12,7 @@ import { VigilError } from '../model/errors.ts';
 import type { TargetPolicy } from '../policy/index.ts';
 import type { Store } from '../store/index.ts';
 import { mergeAttributes, type EngineContext } from './scan.ts';
+import type { GitCredentials } from '../sources/git/credentials.ts';
 import { createTarget, getTargetByName, type RepositoryConfig, type Target } from './targets.ts';
 
 /** The resource a target keeps (hosts, repositories, functions, root filesystems: one each). */
@@ -41,9 +42,9 @@ export async function ensureTargetResource(ctx: EngineContext, target: Target, e
  * @throws VigilError VIGIL_NETWORK rule "unreachable" when git cannot reach it; "branch-not-found";
  *   VIGIL_FORBIDDEN rule "not-allowed"
  */
-export async function remoteHead(url: string, branch: string, policy: TargetPolicy): Promise<string> {
+export async function remoteHead(url: string, branch: string, policy: TargetPolicy, credentials?: GitCredentials): Promise<string> {
   const { gitRemoteHead } = await import('../sources/index.ts');
-  return gitRemoteHead(url, branch, { policy });
+  return gitRemoteHead(url, branch, { policy, ...(credentials ? { credentials } : {}) });
 }
 
 /** Points the repository's resource at a commit; true when it changed (scan it). */
@@ -93,15 +94,60 @@ export function parsePushWebhook(target: Target, headers: Record<string, string 
 
 export const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
 
-/** Stores bytes content-addressed; returns "sha256:<hex>". */
+/**
+ * Stores bytes content-addressed within the account (another account's identical upload is its
+ * own row: no account can use, or learn of, what another uploaded); returns "sha256:<hex>". A
+ * repeated upload refreshes `uploaded_at`, which the garbage collector's grace period counts from.
+ */
 export async function putBlob(store: Store, accountId: string, data: Buffer, mediaType: string, now: Date): Promise<string> {
   if (data.length < 22 || (data.readUInt32LE(0) !== 0x04034b50 && data.readUInt32LE(0) !== 0x06054b50)) {
     throw new VigilError('VIGIL_INVALID_INPUT', 'upload: not a zip archive (no PK signature)', { rule: 'zip-signature' });
   }
   const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
-  const exists = await store.db.selectFrom('blobs').select('digest').where('digest', '=', digest).executeTakeFirst();
-  if (!exists) await store.db.insertInto('blobs').values({ digest, account_id: accountId, media_type: mediaType, size: data.length, data, created_at: now.toISOString() }).execute();
+  const at = now.toISOString();
+  await store.db.insertInto('blobs').values({ account_id: accountId, digest, media_type: mediaType, size: data.length, data, uploaded_at: at })
+    .onConflict((oc) => oc.columns(['account_id', 'digest']).doUpdateSet({ uploaded_at: at })).execute();
   return digest;
+}
+
+/** How long an uploaded blob is kept before a function version names it (a layer upload and the version naming it are separate requests). */
+export const BLOB_GRACE_MS = 24 * 3_600_000;
+
+/**
+ * Garbage collection: deletes the blobs no function version references any more: a blob stays
+ * while it is the code or a layer of the current version of a function whose target exists
+ * (a deleted target's resource keeps its attributes but references nothing), or while it was
+ * uploaded less than `graceMs` ago. Per account: another account's reference keeps nothing.
+ * `release` (with `accountId`): digests of a function just deleted, collected without the grace
+ * period unless another function of the account still uses them.
+ * @returns the (account, digest) pairs deleted
+ */
+export async function collectBlobs(store: Store, now: Date, opts: { graceMs?: number; accountId?: string; release?: readonly string[] } = {}): Promise<{ accountId: string; digest: string }[]> {
+  const cutoff = new Date(now.getTime() - (opts.graceMs ?? BLOB_GRACE_MS)).toISOString();
+  let fq = store.db.selectFrom('resources').innerJoin('targets', 'targets.id', 'resources.target_id')
+    .select(['resources.account_id', 'resources.attributes']).where('resources.type', '=', 'function').where('targets.kind', '=', 'function');
+  if (opts.accountId) fq = fq.where('resources.account_id', '=', opts.accountId);
+  const referenced = new Set<string>();
+  for (const r of await fq.execute()) {
+    let a: { codeDigest?: unknown; layerDigests?: unknown };
+    try { a = JSON.parse(r.attributes) as typeof a; } catch { continue; }
+    for (const d of [a.codeDigest, ...(Array.isArray(a.layerDigests) ? a.layerDigests : [])]) if (typeof d === 'string') referenced.add(`${r.account_id}\n${d}`);
+  }
+  const release = new Set(opts.accountId ? opts.release ?? [] : []);
+  let bq = store.db.selectFrom('blobs').select(['account_id', 'digest', 'uploaded_at']);
+  if (opts.accountId) bq = bq.where('account_id', '=', opts.accountId);
+  if (release.size === 0) bq = bq.where('uploaded_at', '<', cutoff);
+  const gone: { accountId: string; digest: string }[] = [];
+  for (const b of await bq.execute()) {
+    if (referenced.has(`${b.account_id}\n${b.digest}`)) continue;
+    const released = release.has(b.digest);
+    if (!released && b.uploaded_at >= cutoff) continue;
+    // the upload time is checked again in the delete: a re-upload since the read keeps the blob
+    const r = await store.db.deleteFrom('blobs').where('account_id', '=', b.account_id).where('digest', '=', b.digest)
+      .where('uploaded_at', '=', b.uploaded_at).executeTakeFirst();
+    if (Number(r.numDeletedRows) > 0) gone.push({ accountId: b.account_id, digest: b.digest });
+  }
+  return gone;
 }
 
 /**
@@ -110,8 +156,8 @@ export async function putBlob(store: Store, accountId: string, data: Buffer, med
  */
 export async function setFunctionVersion(ctx: EngineContext, target: Target, codeDigest: string, layerDigests: string[]): Promise<{ resourceId: string; version: string; changed: boolean }> {
   for (const d of layerDigests) {
-    const b = await ctx.store.db.selectFrom('blobs').select('account_id').where('digest', '=', d).executeTakeFirst();
-    if (!b || b.account_id !== target.accountId) throw new VigilError('VIGIL_NOT_FOUND', `layer ${d} was not uploaded to this account`, { input: d, rule: 'layer-unknown' });
+    const b = await ctx.store.db.selectFrom('blobs').select('digest').where('account_id', '=', target.accountId).where('digest', '=', d).executeTakeFirst();
+    if (!b) throw new VigilError('VIGIL_NOT_FOUND', `layer ${d} was not uploaded to this account`, { input: d, rule: 'layer-unknown' });
   }
   const version = `sha256:${createHash('sha256').update([codeDigest, ...layerDigests].join('\n')).digest('hex')}`;
   const id = resourceOfTarget(target).id;

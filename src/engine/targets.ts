@@ -1,7 +1,7 @@
 /**
  * Targets: what an account asked Vigil to watch. Each kind has a zod-validated config; secrets
- * (passwords, private keys, webhook secrets) stay in the database and never leave through
- * {@link publicTarget}.
+ * (passwords, private keys, webhook secrets) are sealed in the database (secrets.ts) and never
+ * leave through {@link publicConfig}.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -11,6 +11,7 @@ import type { Store } from '../store/index.ts';
 import { checkTargetAccess } from './access.ts';
 import type { Selectable } from 'kysely';
 import type { Database } from '../store/index.ts';
+import { openTargetConfig, sealTargetConfig, SECRET_FIELDS } from './secrets.ts';
 
 export const TARGET_KINDS = ['registry', 'host', 'repository', 'function', 'rootfs'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
@@ -55,6 +56,12 @@ export const repositoryConfigSchema = z.strictObject({
   pollSeconds: z.union([z.literal(0), interval]).optional(),
   /** the secret GitHub signs push payloads with / GitLab sends as X-Gitlab-Token (generated when absent) */
   webhookSecret: z.string().min(8).max(500).optional(),
+  /**
+   * https credentials (a user name and a password or access token), sealed at rest and handed to
+   * git by a credential helper; "https://user:token@host/…" is split into these
+   */
+  username: z.string().min(1).max(500).regex(/^[^\0-\x1f\x7f]*$/, 'no control characters').optional(),
+  password: z.string().min(1).max(5000).regex(/^[^\0-\x1f\x7f]*$/, 'no control characters').optional(),
 });
 
 export const functionConfigSchema = z.strictObject({
@@ -97,20 +104,22 @@ export interface Target<C = unknown> {
   updatedAt: string;
 }
 
-export function targetFromRow<C = unknown>(r: TargetRow): Target<C> {
+/**
+ * A stored row as a target, its credentials opened with the store's keyring.
+ * @throws VigilError VIGIL_CONFIG when they cannot be (no keyring, another key; see secrets.ts)
+ */
+export function targetFromRow<C = unknown>(store: Store, r: TargetRow): Target<C> {
   return {
     id: r.id, accountId: r.account_id, kind: r.kind as TargetKind, name: r.name,
-    config: JSON.parse(r.config) as C, state: JSON.parse(r.state) as Record<string, unknown>, status: r.status,
+    config: openTargetConfig(store, r.id, r.config) as C, state: JSON.parse(r.state) as Record<string, unknown>, status: r.status,
     nextPollAt: r.next_poll_at, lastPolledAt: r.last_polled_at, lastError: r.last_error, createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
 
-const SECRET_KEYS = new Set(['password', 'privateKey', 'passphrase', 'webhookSecret', 'notificationToken']);
-
 /** The config without secrets: each secret becomes `true` ("set"). */
 export function publicConfig(config: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(config as Record<string, unknown>)) out[k] = SECRET_KEYS.has(k) ? v !== undefined && v !== '' : v;
+  for (const [k, v] of Object.entries(config as Record<string, unknown>)) out[k] = SECRET_FIELDS.has(k) ? v !== undefined && v !== '' : v;
   return out;
 }
 
@@ -149,12 +158,50 @@ export function parseConfig(kind: TargetKind, config: unknown): Record<string, u
     throw new VigilError('VIGIL_INVALID_INPUT', `${kind} config: ${field}: ${issue.message}`, { input: field, rule: issue.code });
   }
   const c = r.data as Record<string, unknown>;
+  if (kind === 'repository') splitUrlCredentials(c);
   if (kind === 'repository' && !c.webhookSecret) c.webhookSecret = randomBytes(24).toString('base64url');
   if (kind === 'registry' && !c.notificationToken) c.notificationToken = randomBytes(24).toString('base64url');
   if (kind === 'host' && c.mode !== 'agent' && (!c.address || !c.username)) {
     throw new VigilError('VIGIL_INVALID_INPUT', `host config: address and username are required for mode ${String(c.mode)}`, { input: 'address', rule: 'required' });
   }
   return c;
+}
+
+/**
+ * Moves the credentials of an https repository URL ("https://user:token@host/repo.git") into
+ * `username` and `password`: the URL becomes the target's name and its resource's name, which are
+ * stored and shown in the clear; the password field is sealed.
+ * @throws VigilError VIGIL_INVALID_INPUT for a user part without a password (a token as the user
+ *   name would be stored in the clear), or credentials given twice
+ */
+function splitUrlCredentials(c: Record<string, unknown>): void {
+  const url = String(c.url);
+  const m = /^(https?:\/\/)([^/?#@]*)@/i.exec(url);
+  if (!m) return;
+  const colon = m[2].indexOf(':');
+  if (colon < 0) {
+    throw new VigilError('VIGIL_INVALID_INPUT', 'repository config: url: a user part without a password would be stored in the clear; give the token as config.password (and the user as config.username)', { input: 'url', rule: 'url-credentials' });
+  }
+  if (c.username !== undefined || c.password !== undefined) {
+    throw new VigilError('VIGIL_INVALID_INPUT', 'repository config: url: credentials both in the URL and in username/password', { input: 'url', rule: 'url-credentials' });
+  }
+  let username: string;
+  let password: string;
+  try {
+    username = decodeURIComponent(m[2].slice(0, colon));
+    password = decodeURIComponent(m[2].slice(colon + 1));
+  } catch {
+    throw new VigilError('VIGIL_INVALID_INPUT', 'repository config: url: malformed percent-encoding in the credentials', { input: 'url', rule: 'url-credentials' });
+  }
+  c.url = m[1] + url.slice(m[0].length);
+  if (username) c.username = username;
+  if (password) c.password = password;
+}
+
+/** The git credentials of a repository config, when it has any. */
+export function repositoryCredentials(c: RepositoryConfig): { username: string; password: string } | undefined {
+  if (c.password === undefined && c.username === undefined) return undefined;
+  return { username: c.username ?? 'git', password: c.password ?? '' };
 }
 
 export interface CreateTargetInput {
@@ -180,17 +227,18 @@ export async function createTarget(store: Store, input: CreateTargetInput, now: 
   const at = now.toISOString();
   const exists = await store.db.selectFrom('targets').select('id').where('account_id', '=', input.accountId).where('kind', '=', input.kind).where('name', '=', name).executeTakeFirst();
   if (exists) throw new VigilError('VIGIL_CONFLICT', `${input.kind} "${name}" is already registered (${exists.id})`, { input: name, rule: 'unique-target' });
+  const id = input.id ?? `${input.kind.slice(0, 3)}-${randomUUID()}`;
   const row: TargetRow = {
-    id: input.id ?? `${input.kind.slice(0, 3)}-${randomUUID()}`, account_id: input.accountId, kind: input.kind, name,
-    config: JSON.stringify(config), state: '{}', status: 'ENABLED', next_poll_at: at, last_polled_at: null, last_error: null, created_at: at, updated_at: at,
+    id, account_id: input.accountId, kind: input.kind, name,
+    config: await sealTargetConfig(store, store.db, id, config), state: '{}', status: 'ENABLED', next_poll_at: at, last_polled_at: null, last_error: null, created_at: at, updated_at: at,
   };
   await store.db.insertInto('targets').values(row).execute();
-  return targetFromRow(row);
+  return { ...targetFromRow(store, { ...row, config: '{}' }), config };
 }
 
 export async function getTarget(store: Store, id: string): Promise<Target | null> {
   const r = await store.db.selectFrom('targets').selectAll().where('id', '=', id).executeTakeFirst();
-  return r ? targetFromRow(r) : null;
+  return r ? targetFromRow(store, r) : null;
 }
 
 export async function listTargets(store: Store, opts: { kind?: TargetKind; accountIds?: readonly string[] | null }): Promise<Target[]> {
@@ -200,13 +248,13 @@ export async function listTargets(store: Store, opts: { kind?: TargetKind; accou
     if (opts.accountIds.length === 0) return [];
     q = q.where('account_id', 'in', [...opts.accountIds]);
   }
-  return (await q.execute()).map((r) => targetFromRow(r));
+  return (await q.execute()).map((r) => targetFromRow(store, r));
 }
 
 export async function updateTargetState(store: Store, id: string, patch: { state?: Record<string, unknown>; nextPollAt?: string | null; lastPolledAt?: string; lastError?: string | null; config?: Record<string, unknown> }, now: Date): Promise<void> {
   await store.db.updateTable('targets').set({
     ...(patch.state ? { state: JSON.stringify(patch.state) } : {}),
-    ...(patch.config ? { config: JSON.stringify(patch.config) } : {}),
+    ...(patch.config ? { config: await sealTargetConfig(store, store.db, id, patch.config) } : {}),
     ...(patch.nextPollAt !== undefined ? { next_poll_at: patch.nextPollAt } : {}),
     ...(patch.lastPolledAt ? { last_polled_at: patch.lastPolledAt } : {}),
     ...(patch.lastError !== undefined ? { last_error: patch.lastError } : {}),
@@ -216,7 +264,7 @@ export async function updateTargetState(store: Store, id: string, patch: { state
 
 export async function getTargetByName(store: Store, accountId: string, kind: TargetKind, name: string): Promise<Target | null> {
   const r = await store.db.selectFrom('targets').selectAll().where('account_id', '=', accountId).where('kind', '=', kind).where('name', '=', name).executeTakeFirst();
-  return r ? targetFromRow(r) : null;
+  return r ? targetFromRow(store, r) : null;
 }
 
 /** Deletes a target; its resources become INACTIVE/RESOURCE_REMOVED with their findings closed (by the caller, engine/index.ts). */

@@ -253,6 +253,36 @@ for (const [dialect, make] of dialects) {
       }
     });
 
+    test('identical uploads by two organizations: each gets its own blob and can use it; another account\'s layer is unknown', async () => {
+      // an end-of-central-directory record with a comment: a valid zip, bytes unique to this test
+      const zipOf = (comment: string) => { const c = Buffer.from(comment); const eocd = Buffer.alloc(22); eocd.writeUInt32LE(0x06054b50, 0); eocd.writeUInt16LE(c.length, 20); return Buffer.concat([eocd, c]); };
+      const layer = zipOf(`shared layer ${dialect} ${Date.now()}`);
+      const upload = (key: string, body: Buffer) => call('POST', '/v1/functions/layers', key, body, { 'content-type': 'application/zip' });
+      const a = await upload(fx.A.keys.admin, layer);
+      const c = await upload(fx.C.keys.admin, layer);
+      assert.equal(a.statusCode, 201, a.body);
+      assert.equal(c.statusCode, 201, c.body);
+      const digest = a.json().digest as string;
+      assert.equal(c.json().digest, digest);
+      const rows = await ts.store.db.selectFrom('blobs').select('account_id').where('digest', '=', digest).orderBy('account_id').execute();
+      assert.deepEqual(rows.map((r) => r.account_id), [fx.A.account.id, fx.C.account.id].sort(), 'one row per account');
+      for (const w of [fx.C, fx.A]) {
+        const fn = await call('POST', '/v1/functions', w.keys.admin, { name: `shared-${++targetSeq}`, config: {} });
+        assert.equal(fn.statusCode, 201, fn.body);
+        const v = await call('POST', `/v1/functions/${fn.json().id}/versions?layers=${digest}`, w.keys.admin, zipOf(`code ${targetSeq}`), { 'content-type': 'application/zip' });
+        assert.equal(v.statusCode, 202, `${w.account.name} uses the layer it uploaded: ${v.body}`);
+      }
+      // a layer only A uploaded is, for org2, exactly as unknown as one nobody uploaded
+      const onlyA = (await upload(fx.A.keys.admin, zipOf(`A only ${dialect} ${Date.now()}`))).json().digest as string;
+      const fnC = (await call('POST', '/v1/functions', fx.C.keys.admin, { name: `probe-${++targetSeq}`, config: {} })).json().id as string;
+      const probe = (d: string) => call('POST', `/v1/functions/${fnC}/versions?layers=${d}`, fx.C.keys.admin, zipOf('probe'), { 'content-type': 'application/zip' });
+      const known = await probe(onlyA);
+      const nobody = await probe(`sha256:${'0'.repeat(64)}`);
+      assert.equal(known.statusCode, 404);
+      assert.equal(nobody.statusCode, 404);
+      assert.equal(known.json().error.message.replace(onlyA, 'D'), nobody.json().error.message.replace(`sha256:${'0'.repeat(64)}`, 'D'));
+    });
+
     test('public routes answer without a key', async () => {
       for (const r of PUBLIC) {
         const [method, url] = r.split(' ');

@@ -51,6 +51,8 @@ export interface OpenTargetOptions extends OpenImageOptions {
   platform?: string;
   /** git: branch, tag or commit */
   rev?: string;
+  /** git: https credentials (see git/credentials.ts) */
+  gitCredentials?: import('./git/credentials.ts').GitCredentials;
   /** zip: Lambda layer zips applied under /opt */
   zipLayers?: string[];
   /** registry options, passed through to openRegistryImage */
@@ -104,7 +106,7 @@ export async function openTarget(ref: string, kind: TargetKind, opts: OpenTarget
     case 'zip':
       return openZip(ref, { layers: opts.zipLayers, limits: opts.limits });
     case 'git':
-      return openGit(ref, { rev: opts.rev, limits: opts.limits, scratchParent: opts.scratchParent, policy: opts.policy, filter: opts.filter });
+      return openGit(ref, { rev: opts.rev, limits: opts.limits, scratchParent: opts.scratchParent, policy: opts.policy, filter: opts.filter, ...(opts.gitCredentials ? { credentials: opts.gitCredentials } : {}) });
     case 'registry':
       return openFromRegistry(ref, opts);
     case 'oci-dir': {

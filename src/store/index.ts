@@ -2,8 +2,6 @@
  * The store: Kysely over better-sqlite3 (the embedded default, one file in WAL mode) or `pg`
  * (a postgres:// URL). Callers get the same typed query builder either way.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type CompiledQuery, type DatabaseConnection, type Driver, type MigrationProvider, type QueryResult, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
@@ -11,8 +9,11 @@ import { VigilError } from '../model/index.ts';
 import { WalCheckpointer } from './checkpoint.ts';
 import { migrationsFor } from './migrations.ts';
 import type { Database } from './schema.ts';
+import { createPrivateFile, ensurePrivateFile, type SecretKeyring } from './secrets.ts';
 
 export type { Database } from './schema.ts';
+export type { SecretKeySpec } from './secrets.ts';
+export { SecretKeyring, loadSecretKeyring, ensurePrivateDir, ensurePrivateFile, generateSecretKey, isEnvelope, envelopeKeyId, missingKey, SECRET_KEY_ENV, SECRET_KEY_FILE } from './secrets.ts';
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface Store {
@@ -24,6 +25,11 @@ export interface Store {
    * the SQLite connection's prepared statements by text (the ones Kysely's queries use too)
    */
   raw: { sqlite?: Sqlite.Database; statements?: StatementCache; pool?: pg.Pool };
+  /**
+   * the keys that seal and open stored credentials (engine/secrets.ts); absent in processes that
+   * never touch them (`vigil db`, `vigil scan`), where reading or writing a credential is an error
+   */
+  secrets?: SecretKeyring;
   close(): Promise<void>;
 }
 
@@ -33,6 +39,13 @@ export interface OpenStoreOptions {
    * cut); the pool drops it and the next query opens a new one. Default: a process warning.
    */
   onIdleError?: (err: Error, database: string) => void;
+  /** the keyring for stored credentials (see {@link Store.secrets}) */
+  secrets?: SecretKeyring;
+  /**
+   * Told when a SQLite database file (or its -wal/-shm) was readable by others and has been made
+   * 0600. Default: a process warning.
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** Turns "sqlite:/path", "file:/path", a bare path, or "postgres://…" into a store. Runs migrations. */
@@ -59,7 +72,18 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
   } else {
     dialect = 'sqlite';
     const file = url.replace(/^(sqlite|file):(\/\/)?/, '');
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      // the database holds credentials (sealed) and every tenant's inventory: private to the
+      // owner. SQLite gives the -wal and -shm files the mode of the database file, so creating the
+      // database 0600 (in a 0700 directory when it makes one) keeps all three private; files from
+      // older versions (0644) are tightened with a warning.
+      try {
+        createPrivateFile(file);
+      } catch (err) {
+        throw new VigilError('VIGIL_STORE', `cannot create SQLite database ${file}: ${(err as Error).message}`, { input: file, rule: 'sqlite-open', cause: err });
+      }
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) ensurePrivateFile(f, opts.onWarning);
+    }
     let handle: Sqlite.Database;
     try {
       handle = new Sqlite(file);
@@ -93,6 +117,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
   }
   return {
     db, dialect, url, raw,
+    ...(opts.secrets ? { secrets: opts.secrets } : {}),
     close: async () => {
       await checkpointer?.close();
       await db.destroy();

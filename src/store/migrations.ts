@@ -7,6 +7,7 @@ import { findingsMigrations } from './migrations/findings.ts';
 import { tenancyMigrations } from './migrations/tenancy.ts';
 import { queueMigrations } from './migrations/queue.ts';
 import { engineMigrations } from './migrations/engine.ts';
+import { secretsMigrations } from './migrations/secrets.ts';
 
 /**
  * Every migration, by name (Kysely runs them in name order). Each area keeps its own in
@@ -19,6 +20,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     ...tenancyMigrations(dialect),
     ...queueMigrations(dialect),
     ...engineMigrations(dialect),
+    ...secretsMigrations(dialect),
   };
 }
 

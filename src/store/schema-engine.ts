@@ -11,7 +11,10 @@ export interface TargetTable {
   kind: string;
   /** unique per (account, kind): a registry host[:port], a host name, a repository URL + branch, a function name, a path */
   name: string;
-  /** JSON: the kind's settings (engine/targets.ts), credentials included — never returned by the API */
+  /**
+   * JSON: the kind's settings (engine/targets.ts); its credentials (passwords, keys, tokens) are
+   * not in the clear but in one envelope under "$sealed" (engine/secrets.ts), never returned by the API
+   */
   config: string;
   /** JSON: what discovery last saw (registry tags → digests, the last commit, the last function version, …) */
   state: string;
@@ -25,15 +28,28 @@ export interface TargetTable {
   updated_at: string;
 }
 
-/** Uploaded bytes (function code and layers), content-addressed, in the database so every worker reaches them. */
+/**
+ * Uploaded bytes (function code and layers), content-addressed per account (primary key
+ * (account_id, digest): identical bytes of two accounts are two rows, so no account learns what
+ * another uploaded), in the database so every worker reaches them. Rows no function version
+ * references are garbage-collected (engine/sources.ts `collectBlobs`).
+ */
 export interface BlobTable {
+  account_id: string;
   /** "sha256:<hex>" of data */
   digest: string;
-  account_id: string;
   media_type: string;
   size: number;
   data: Buffer;
-  created_at: string;
+  /** the last upload of these bytes by this account: fresh uploads are kept until a version names them */
+  uploaded_at: string;
+}
+
+/** One-row markers of the secrets at rest ("key_id" → the key that sealed the stored credentials). */
+export interface SecretMetaTable {
+  key: string;
+  value: string;
+  updated_at: string;
 }
 
 /** One-row markers of the engine ("rematched_change_set" → the last change set id rematched). */
@@ -47,4 +63,5 @@ export interface EngineTables {
   targets: TargetTable;
   blobs: BlobTable;
   engine_state: EngineStateTable;
+  secret_meta: SecretMetaTable;
 }

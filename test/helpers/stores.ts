@@ -6,9 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { openStore, type Store } from '../../src/store/index.ts';
+import { generateSecretKey, openStore, SecretKeyring, type Store } from '../../src/store/index.ts';
 
 export const PG_ADMIN_URL = process.env.VIGIL_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A keyring with a fresh random key: the credentials a test stores are sealed as in production. */
+export function testKeyring(): SecretKeyring {
+  return SecretKeyring.fromText(generateSecretKey(), 'test key');
+}
 
 export interface TestStore {
   store: Store;
@@ -19,7 +24,7 @@ export interface TestStore {
 export async function sqliteTestStore(): Promise<TestStore> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-test-'));
   const url = `sqlite:${join(dir, 'vigil.db')}`;
-  const store = await openStore(url);
+  const store = await openStore(url, { secrets: testKeyring() });
   return { store, url, cleanup: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
@@ -32,7 +37,7 @@ export async function pgTestStore(): Promise<TestStore> {
   const u = new URL(PG_ADMIN_URL);
   u.pathname = `/${name}`;
   const url = u.toString();
-  const store = await openStore(url);
+  const store = await openStore(url, { secrets: testKeyring() });
   return {
     store, url,
     cleanup: async () => {

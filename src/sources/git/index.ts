@@ -14,6 +14,9 @@ import { gitAccess, TargetPolicy, tenantGitEnv, type GitAccess, type GitRemote }
 import { DEFAULT_SOURCE_LIMITS, type ContentFilter, type FileError, type ScanFS, type SourceLimits } from '../types.ts';
 import { openDir } from '../dir/index.ts';
 import { Budget, ErrorLog, Scratch, shortName, type Verdict } from '../vfs/index.ts';
+import { gitCredentialArgs, type GitCredentials } from './credentials.ts';
+
+export type { GitCredentials } from './credentials.ts';
 
 export interface GitOptions {
   /** branch, tag or commit; default the remote HEAD */
@@ -32,6 +35,8 @@ export interface GitOptions {
   policy?: TargetPolicy;
   /** which files the scan reads: a file over maxFileBytes counts as skipped only when wanted */
   filter?: ContentFilter;
+  /** https user name and password or token, given to git by a credential helper (credentials.ts) */
+  credentials?: GitCredentials;
 }
 
 /**
@@ -165,10 +170,14 @@ interface RunOptions {
   input?: string;
   /** stdout, chunk by chunk, instead of collected (a listing can be large) */
   onStdout?: (chunk: Buffer) => void;
+  /** https credentials, answered by a credential helper from the environment (credentials.ts) */
+  credentials?: GitCredentials;
 }
 
 function git(args: string[], opts: RunOptions): Promise<RunResult> {
+  const creds = gitCredentialArgs(opts.credentials);
   const config = [
+    ...creds.config,
     '-c', 'core.hooksPath=/dev/null',
     '-c', 'protocol.allow=never',
     '-c', 'protocol.https.allow=always',
@@ -179,7 +188,7 @@ function git(args: string[], opts: RunOptions): Promise<RunResult> {
     '-c', 'submodule.recurse=false',
     '-c', 'filter.lfs.smudge=', '-c', 'filter.lfs.process=', '-c', 'filter.lfs.required=false',
   ];
-  const env = { ...process.env, ...opts.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', GIT_CONFIG_NOSYSTEM: '1', GIT_PROTOCOL_FROM_USER: '0', GIT_LFS_SKIP_SMUDGE: '1', ...opts.access?.env };
+  const env = { ...process.env, ...opts.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', GIT_CONFIG_NOSYSTEM: '1', GIT_PROTOCOL_FROM_USER: '0', GIT_LFS_SKIP_SMUDGE: '1', ...opts.access?.env, ...creds.env };
   return new Promise((resolvePromise, reject) => {
     // the only git process Vigil starts; opts.access carries the policy's pins (src/policy/git.ts)
     const child = spawn('git', [...config, ...(opts.access?.config ?? []), ...args], { cwd: opts.cwd, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env });
@@ -238,13 +247,13 @@ function remoteFailure(policy: TargetPolicy, ref: string, loc: GitLocation, e: u
  * @throws VigilError VIGIL_NETWORK rule "unreachable"; VIGIL_NOT_FOUND rule "branch-not-found";
  *   VIGIL_FORBIDDEN rule "not-allowed"; VIGIL_INVALID_INPUT rule "git-transport"
  */
-export async function gitRemoteHead(ref: string, branch: string, opts: { policy?: TargetPolicy; timeoutMs?: number } = {}): Promise<string> {
+export async function gitRemoteHead(ref: string, branch: string, opts: { policy?: TargetPolicy; timeoutMs?: number; credentials?: GitCredentials } = {}): Promise<string> {
   const policy = opts.policy ?? TargetPolicy.operator();
   const loc = classifyGitRef(ref);
   const { src, access } = await accessFor(policy, ref, loc);
   let out: string;
   try {
-    ({ stdout: out } = await git(['ls-remote', '--', src, `refs/heads/${branch}`], { allowFile: loc.kind === 'local', access, timeoutMs: opts.timeoutMs ?? 60_000 }));
+    ({ stdout: out } = await git(['ls-remote', '--', src, `refs/heads/${branch}`], { allowFile: loc.kind === 'local', access, timeoutMs: opts.timeoutMs ?? 60_000, credentials: opts.credentials }));
   } catch (e) {
     const mapped = remoteFailure(policy, ref, loc, e);
     if (mapped !== e) throw mapped;
@@ -282,7 +291,7 @@ export async function openGit(ref: string, opts: GitOptions = {}): Promise<ScanF
     // --no-local: copy objects through the pack protocol rather than hardlinking a local repo's files
     if (loc.kind === 'local') cloneArgs.push('--no-local');
     if (opts.shallow && opts.rev && !/^[0-9a-f]{7,64}$/.test(opts.rev)) cloneArgs.push('--depth', '1', '--branch', opts.rev);
-    await git([...cloneArgs, '--', src, bare], { allowFile, access }).catch((e: unknown) => {
+    await git([...cloneArgs, '--', src, bare], { allowFile, access, credentials: opts.credentials }).catch((e: unknown) => {
       throw remoteFailure(policy, ref, loc, e);
     });
     const rev = opts.rev ?? 'HEAD';
