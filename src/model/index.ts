@@ -6,3 +6,4 @@ export * from './package.ts';
 export * from './purl.ts';
 export * from './scan.ts';
 export * from './nesting.ts';
+export * from './yaml.ts';

@@ -13,8 +13,9 @@
  * 9.0 dropped it, so the graph is walked from every importer's `dependencies` and
  * `optionalDependencies` (production) and `devDependencies` (dev).
  */
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import type { Package } from '../../../model/index.ts';
+import { parseAllDocuments } from 'yaml';
+import { checkNesting, VigilError, type Package } from '../../../model/index.ts';
+import { parseYaml } from '../../../model/yaml.ts';
 import { looksLikeNpmName, mergePackages, npmPackage, parseError, type EntryProblem, type ParseOutput } from '../common.ts';
 
 export const FOUND_BY = 'javascript/pnpm-lock';
@@ -36,11 +37,15 @@ interface Node {
  */
 export function parsePnpmLock(text: string, path: string): ParseOutput {
   let doc: unknown;
+  // the parser's warnings (an unresolved tag, …) are returned for the extractor to log; the yaml
+  // package printed them raw on stderr
+  let warnings: string[] = [];
   try {
-    doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
+    ({ value: doc, warnings } = parseYaml(text, path, { maxAliasCount: 100, uniqueKeys: false }));
   } catch (err) {
+    if (err instanceof VigilError && err.rule === 'nesting-depth') throw err;
     // a multi-document file (pnpm ≥ 9.7 with `managePackageManagerVersions`): take the lockfile document
-    doc = lastLockDocument(text);
+    doc = lastLockDocument(text, path);
     if (doc === undefined) throw parseError(path, 'parse-error', `not YAML (${(err as Error).message.split('\n')[0]})`, err);
   }
   if (!isObj(doc) || doc.lockfileVersion === undefined) throw parseError(path, 'parse-error', 'not a pnpm lockfile: no lockfileVersion');
@@ -83,19 +88,20 @@ export function parsePnpmLock(text: string, path: string): ParseOutput {
   markDev(doc, nodes, v5);
   const pkgs: Package[] = [];
   for (const n of nodes.values()) pkgs.push(npmPackage({ name: n.name, version: n.version, location: path, foundBy: FOUND_BY, dev: n.dev }));
-  return { packages: mergePackages(pkgs), problems };
+  return { packages: mergePackages(pkgs), problems, warnings: warnings.map((message) => ({ rule: 'yaml-warning', message })) };
 }
 
-function lastLockDocument(text: string): unknown {
+function lastLockDocument(text: string, path: string): unknown {
   // pnpm ≥ 9.7 with manage-package-manager-versions writes two documents: first its own
   // environment lockfile (pnpm itself), then the project's; the project's is the last one.
   let found: unknown;
   try {
-    const docs = parseAllDocuments(text);
+    const docs = parseAllDocuments(text, { logLevel: 'error', uniqueKeys: false });
     if (!Array.isArray(docs)) return undefined;
     for (const d of docs) {
       if (d.errors.length) return undefined;
-      const js: unknown = d.toJS();
+      const js: unknown = d.toJS({ maxAliasCount: 100 });
+      checkNesting(js, path);
       if (isObj(js) && js.lockfileVersion !== undefined) found = js;
     }
   } catch {
