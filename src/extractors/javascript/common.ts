@@ -80,8 +80,9 @@ export function mergePackages(pkgs: Package[]): Package[] {
 export function licensesOf(v: unknown): string[] | undefined {
   if (typeof v === 'string' && v.trim()) return [v.trim()];
   if (v && typeof v === 'object' && !Array.isArray(v) && typeof (v as { type?: unknown }).type === 'string') return [(v as { type: string }).type];
+  // the legacy `licenses` array holds strings or {type} objects, never further arrays
   if (Array.isArray(v)) {
-    const out = v.flatMap((x) => licensesOf(x) ?? []);
+    const out = v.flatMap((x) => (Array.isArray(x) ? [] : (licensesOf(x) ?? [])));
     return out.length ? out : undefined;
   }
   return undefined;

@@ -17,6 +17,7 @@ import { parseAllDocuments } from 'yaml';
 import { checkNesting, VigilError, type Package } from '../../../model/index.ts';
 import { parseYaml } from '../../../model/yaml.ts';
 import { looksLikeNpmName, mergePackages, npmPackage, parseError, type EntryProblem, type ParseOutput } from '../common.ts';
+import { entry } from '../../entries.ts';
 
 export const FOUND_BY = 'javascript/pnpm-lock';
 
@@ -87,7 +88,10 @@ export function parsePnpmLock(text: string, path: string): ParseOutput {
 
   markDev(doc, nodes, v5);
   const pkgs: Package[] = [];
-  for (const n of nodes.values()) pkgs.push(npmPackage({ name: n.name, version: n.version, location: path, foundBy: FOUND_BY, dev: n.dev }));
+  for (const n of nodes.values()) {
+    const p = entry(problems, `${path}: ${n.name}@${n.version}`, () => npmPackage({ name: n.name, version: n.version, location: path, foundBy: FOUND_BY, dev: n.dev }));
+    if (p) pkgs.push(p);
+  }
   return { packages: mergePackages(pkgs), problems, warnings: warnings.map((message) => ({ rule: 'yaml-warning', message })) };
 }
 
