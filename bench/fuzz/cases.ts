@@ -50,6 +50,12 @@ export async function runCases(d: WorkerData, io: { onCase(i: number): void; pos
   const run = await setupFamily(d.family);
   io.post({ t: 'ready' });
   const skip = new Set(d.skip);
+  // a library printing to the console (or emitting a process warning) for an input is a failure
+  // too: users saw raw library warnings on stderr (issue 13)
+  let printed: string | undefined;
+  const note = (what: string) => (...args: unknown[]) => { printed ??= `${what}: ${args.map(String).join(' ').slice(0, 300)}`; };
+  for (const k of ['log', 'info', 'warn', 'error', 'debug'] as const) console[k] = note(`console.${k}`);
+  process.on('warning', (w) => { printed ??= `process warning: ${w.name}: ${w.message.slice(0, 300)}`; });
   let accepted = 0;
   let rejected = 0;
   let lastPost = Date.now();
@@ -60,7 +66,10 @@ export async function runCases(d: WorkerData, io: { onCase(i: number): void; pos
       let c: FuzzCase | undefined;
       try {
         c = makeCase(run, d.seed, i);
+        printed = undefined;
         const outcome = await run.run(c);
+        await new Promise((r) => setImmediate(r)); // process warnings are emitted on the next tick
+        if (printed) throw new Error(`the parser printed to the console: ${printed}`);
         if (outcome === 'accepted') accepted++;
         else rejected++;
       } catch (err) {
