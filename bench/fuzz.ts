@@ -70,7 +70,7 @@ if (values.case !== undefined) {
     if (!values.quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     reports.push(r);
     const rate = r.cases / (r.ms / 1000);
-    console.log(`${family.padEnd(10)} cases ${String(r.cases).padStart(7)}  rejected ${String(r.rejected).padStart(7)}  accepted ${String(r.accepted).padStart(7)}  crashes ${r.crashes.length}  hangs ${r.hangs.length}  ${(r.ms / 1000).toFixed(1)} s (${rate.toFixed(0)} cases/s; 100,000 in ${(100_000 / rate / 60).toFixed(1)} min)`);
+    console.log(`${family.padEnd(10)} cases ${String(r.cases).padStart(7)}  rejected ${String(r.rejected).padStart(7)}  accepted ${String(r.accepted).padStart(7)}  crashes ${r.crashes.length}  hangs ${r.hangs.length}  ${(r.ms / 1000).toFixed(1)} s (${rate.toFixed(0)} cases/s; 100,000 in ${(100_000 / rate / 60).toFixed(1)} min; slowest case ${r.slowest.case}: ${r.slowest.ms.toFixed(0)} ms)`);
     for (const f of [...r.crashes, ...r.hangs]) {
       console.log(`  ${f.kind} at case ${f.case}${f.target ? ` (${f.target} ${f.path})` : ''}: reproduce with \`node --import tsx bench/fuzz.ts --family ${family} --seed ${seed} --case ${f.case}\`${f.inputFile ? `; input in ${f.inputFile}` : ''}`);
       console.log(`    ${f.error.split('\n').slice(0, 6).join('\n    ')}`);

@@ -18,7 +18,7 @@ export interface WorkerData {
 
 export type WorkerMessage =
   | { t: 'ready' }
-  | { t: 'progress'; next: number; accepted: number; rejected: number }
+  | { t: 'progress'; next: number; accepted: number; rejected: number; slowest: { case: number; ms: number } }
   | { t: 'crash'; i: number; target: string; path: string; error: string; data: Uint8Array }
   | { t: 'fatal'; error: string };
 
@@ -59,11 +59,13 @@ export async function runCases(d: WorkerData, io: { onCase(i: number): void; pos
   let accepted = 0;
   let rejected = 0;
   let lastPost = Date.now();
+  const slowest = { case: -1, ms: 0 };
   try {
     for (let i = d.from; i < d.to; i++) {
       io.onCase(i);
       if (skip.has(i)) continue;
       let c: FuzzCase | undefined;
+      const t0 = performance.now();
       try {
         c = makeCase(run, d.seed, i);
         printed = undefined;
@@ -75,14 +77,16 @@ export async function runCases(d: WorkerData, io: { onCase(i: number): void; pos
       } catch (err) {
         io.post({ t: 'crash', i, target: c?.target ?? '(generation)', path: c?.path ?? '', error: describeError(err), data: c?.data ?? new Uint8Array() });
       }
+      const ms = performance.now() - t0;
+      if (ms > slowest.ms) { slowest.case = i; slowest.ms = ms; }
       if (i % 64 === 63 || Date.now() - lastPost > 250) {
-        io.post({ t: 'progress', next: i + 1, accepted, rejected });
+        io.post({ t: 'progress', next: i + 1, accepted, rejected, slowest });
         accepted = 0;
         rejected = 0;
         lastPost = Date.now();
       }
     }
-    io.post({ t: 'progress', next: d.to, accepted, rejected });
+    io.post({ t: 'progress', next: d.to, accepted, rejected, slowest });
   } finally {
     run.close?.();
   }

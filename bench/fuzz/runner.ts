@@ -42,6 +42,8 @@ export interface FamilyReport {
   crashes: Failure[];
   hangs: Failure[];
   ms: number;
+  /** the slowest case that finished (generation included) */
+  slowest: { case: number; ms: number };
 }
 
 /** Worker threads do not inherit tsx's loader: the worker registers it, then loads worker.ts. */
@@ -52,7 +54,7 @@ const SETUP_MS = 120_000;
 
 export async function fuzzFamily(o: FuzzOptions): Promise<FamilyReport> {
   const started = Date.now();
-  const report: FamilyReport = { family: o.family, seed: o.seed, cases: o.cases, accepted: 0, rejected: 0, crashes: [], hangs: [], ms: 0 };
+  const report: FamilyReport = { family: o.family, seed: o.seed, cases: o.cases, accepted: 0, rejected: 0, crashes: [], hangs: [], ms: 0, slowest: { case: -1, ms: 0 } };
   const crashes = new Map<number, Failure>();
   const skip: number[] = [];
   const outDir = o.outDir ?? join(tmpdir(), 'vigil-fuzz');
@@ -92,6 +94,7 @@ export async function fuzzFamily(o: FuzzOptions): Promise<FamilyReport> {
           next = m.next;
           report.accepted += m.accepted;
           report.rejected += m.rejected;
+          if (m.slowest.ms > report.slowest.ms) report.slowest = { ...m.slowest };
           o.onProgress?.(next, o.cases);
         } else if (m.t === 'crash') {
           if (!crashes.has(m.i)) {
