@@ -95,10 +95,11 @@ export function applyJsonEdits(input: Uint8Array, edits: readonly JsonEdit[]): B
       if (Array.isArray(v)) v.forEach((x, i) => { slots.push({ parent: v, key: i }); stack.push(x); });
       else for (const k of Object.keys(v)) { slots.push({ parent: v as Record<string, unknown>, key: k }); stack.push((v as Record<string, unknown>)[k]); }
     }
-    if (!slots.length) { doc = e.value; continue; }
+    if (!slots.length) { doc = structuredClone(e.value); continue; }
     const { parent, key } = slots[e.node % slots.length];
     const cur = (parent as Record<string | number, unknown>)[key];
-    if (e.k === 'replace') (parent as Record<string | number, unknown>)[key] = e.value;
+    // a copy: fast-check hands out the same constant objects again, which would make cycles
+    if (e.k === 'replace') (parent as Record<string | number, unknown>)[key] = structuredClone(e.value);
     else if (e.k === 'wrap') (parent as Record<string | number, unknown>)[key] = [cur];
     else if (e.k === 'delete') { if (Array.isArray(parent)) parent.splice(key as number, 1); else delete parent[key as string]; }
     else if (!Array.isArray(parent)) { delete parent[key as string]; Object.defineProperty(parent, e.name, { value: cur, enumerable: true, writable: true, configurable: true }); }

@@ -92,7 +92,8 @@ function forValidation(doc: Record<string, unknown>, name: string): Record<strin
 }
 
 function readCycloneDx(doc: Record<string, unknown>, name: string, v: SchemaValidators): SbomInventory {
-  const spec = String(doc.specVersion ?? '');
+  // not validated yet: String() of an object with its own toString/valueOf keys throws
+  const spec = typeof doc.specVersion === 'string' || typeof doc.specVersion === 'number' ? String(doc.specVersion) : '';
   if (!['1.4', '1.5', '1.6'].includes(spec)) throw invalid(name, 'cyclonedx-version', `specVersion ${JSON.stringify(spec)} is not supported (1.4, 1.5, 1.6)`);
   const validate = v.cyclonedx(spec as CycloneDxVersion);
   if (!validate(forValidation(doc, name))) throw invalid(name, `cyclonedx-${spec}-schema`, describeSchemaErrors(validate.errors));

@@ -165,3 +165,8 @@ test('deep SBOMs: the flat form is still validated; other deep nesting is refuse
   const deepSpdx = `{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"x","packages":${'['.repeat(5000)}${']'.repeat(5000)}}`;
   assert.throws(() => readSbom(deepSpdx, 'deep.spdx.json', { validators }), (e: unknown) => e instanceof VigilError && e.rule === 'nesting-depth');
 });
+
+test('fuzz regression: a specVersion that is an object with its own toString is a clear error, not a TypeError', () => {
+  const doc = '{"bomFormat":"CycloneDX","specVersion":{"toString":1,"valueOf":1},"version":1}';
+  assert.throws(() => readSbom(doc, 'odd.cdx.json', { validators }), (e: unknown) => e instanceof VigilError && e.rule === 'cyclonedx-version');
+});

@@ -51,8 +51,9 @@ export function parsePnpmLock(text: string, path: string): ParseOutput {
   const doc: unknown = chosen?.value;
   const warnings = chosen?.warnings ?? [];
   if (!isObj(doc) || doc.lockfileVersion === undefined) throw parseError(path, 'parse-error', 'not a pnpm lockfile: no lockfileVersion');
-  const major = Number.parseFloat(String(doc.lockfileVersion));
-  if (!Number.isFinite(major)) throw parseError(path, 'parse-error', `not a pnpm lockfile: lockfileVersion ${JSON.stringify(doc.lockfileVersion)}`);
+  // a string or number; String() of a mapping with its own toString key throws
+  const major = typeof doc.lockfileVersion === 'string' || typeof doc.lockfileVersion === 'number' ? Number.parseFloat(String(doc.lockfileVersion)) : Number.NaN;
+  if (!Number.isFinite(major)) throw parseError(path, 'parse-error', `not a pnpm lockfile: lockfileVersion ${typeof doc.lockfileVersion === 'object' ? 'is not a number' : JSON.stringify(doc.lockfileVersion)}`);
   const v5 = major < 6;
   const problems: EntryProblem[] = [];
   const meta = isObj(doc.packages) ? doc.packages : {};

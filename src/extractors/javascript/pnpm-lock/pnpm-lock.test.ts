@@ -134,3 +134,9 @@ test('deeply nested YAML is a parse error naming the rule, not a stack overflow'
   assert.deepEqual(packages, []);
   assert.deepEqual(errors.map((e) => e.rule), ['nesting-depth']);
 });
+
+test('fuzz regression: a lockfileVersion mapping with a toString key is a parse-error, not a TypeError', async () => {
+  const { packages, errors } = await runExtractor(pnpmLockExtractor, 'pnpm-lock.yaml', { 'pnpm-lock.yaml': 'lockfileVersion:\n  toString: 1\n  valueOf: 1\n' });
+  assert.deepEqual(packages, []);
+  assert.deepEqual(errors.map((e) => e.rule), ['parse-error']);
+});
