@@ -121,8 +121,8 @@ async function scanTarget(spec: TargetSpec, match: Extract<IsolatedTask, { kind:
   }
   if (spec.dev === false) collected.packages = collected.packages.filter((p) => !p.dev);
   if (!match) return collected;
-  const [{ openStore }, { VigilError }, { packageLookup }, { matchInventory }, { buildScanResult, loadAdvisoryContext }] = await Promise.all([
-    import('../store/index.ts'), import('../model/errors.ts'), import('../vulndb/query.ts'), import('../matching/index.ts'), import('../findings/scan-result.ts'),
+  const [{ openStore }, { packageLookup }, { matchInventory }, { buildScanResult, loadAdvisoryContext }] = await Promise.all([
+    import('../store/index.ts'), import('../vulndb/query.ts'), import('../matching/index.ts'), import('../findings/scan-result.ts'),
   ]);
   const store = await openStore(match.databaseUrl);
   try {
