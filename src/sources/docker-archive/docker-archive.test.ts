@@ -111,4 +111,12 @@ describe('docker-archive', () => {
       });
     });
   }
+
+  it('fuzz regression: a size field that is not a number is a VigilError, not a RangeError from Buffer.alloc', async () => {
+    const p = join(dir, 'bad-size.tar');
+    const tar = await makeTar([{ name: 'manifest.json', content: '[]' }]);
+    tar.write('zzzzzzzzzzz\0', 124, 'latin1'); // the first header's size field
+    await writeFile(p, tar);
+    await assert.rejects(openDockerArchive(p), (e: unknown) => e instanceof VigilError && e.rule === 'tar' && /bad size field/.test(e.message));
+  });
 });
