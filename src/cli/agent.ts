@@ -101,7 +101,7 @@ export function registerAgentCommand(program: Command): void {
       const interval = Number(o.interval);
       if (!Number.isInteger(interval) || interval < 60) throw new VigilError('VIGIL_CONFIG', `invalid --interval ${JSON.stringify(o.interval)}: whole seconds, at least 60`, { input: o.interval, rule: 'seconds' });
       const { createLogger } = await import('../log.ts');
-      const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'info'));
+      const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL || 'info'));
       const report = async () => {
         const r = await collectAgentReport(o.root, o.hostname);
         const out = await send(o.server, token, r);

@@ -21,7 +21,7 @@ async function withStore<T>(cmd: Command, fn: (store: Store, cfg: Config, log: L
   const opts = cmd.optsWithGlobals<GlobalOpts>();
   const cfg = resolveConfig(opts);
   const [{ createLogger }, { openStore }] = await Promise.all([import('../log.ts'), import('../store/index.ts')]);
-  const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'warn'));
+  const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL || 'warn'));
   const store = await openStore(cfg.databaseUrl);
   try {
     return await fn(store, cfg, log, opts);

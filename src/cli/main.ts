@@ -4,13 +4,12 @@
  * `vigil --version` or `vigil --help` load little more than commander.
  */
 import { Command, CommanderError } from 'commander';
-import { VigilError } from '../model/errors.ts';
 import { loadDbHelpDetails, registerDbCommands } from './db.ts';
 import { registerScanCommands } from './scan.ts';
 import { registerServerCommands, registerWorkerCommand } from './server.ts';
 import { registerAgentCommand } from './agent.ts';
 import { registerAdminCommands } from './admin.ts';
-import { EXIT } from './exit.ts';
+import { EXIT, describeError, exitCodeOf } from './exit.ts';
 
 export function buildProgram(): Command {
   const program = new Command('vigil')
@@ -32,8 +31,22 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** -v / --verbose / VIGIL_LOG_LEVEL=debug|trace: stacks of unexpected errors are shown. */
+function isVerbose(argv: readonly string[]): boolean {
+  return argv.slice(2).some((a) => a === '-v' || a === '--verbose' || /^-[a-zA-Z]*v[a-zA-Z]*$/.test(a)) || /^(debug|trace)$/.test(process.env.VIGIL_LOG_LEVEL ?? '');
+}
+
 export async function main(argv = process.argv): Promise<void> {
   const program = buildProgram();
+  const verbose = isVerbose(argv);
+  // An error thrown outside the command's promise chain (a stream's late 'error', a timer) must
+  // not reach the user as Node's stack dump either.
+  const late = (err: unknown): void => {
+    process.stderr.write(describeError(err, verbose));
+    process.exit(exitCodeOf(err));
+  };
+  process.on('uncaughtException', late);
+  process.on('unhandledRejection', late);
   try {
     // help texts that name defaults living in lazily loaded modules
     if (argv.slice(2).some((a) => a === '--help' || a === '-h' || a === 'help')) await loadDbHelpDetails(program);
@@ -43,12 +56,7 @@ export async function main(argv = process.argv): Promise<void> {
       process.exitCode = err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
       return;
     }
-    if (err instanceof VigilError) {
-      process.stderr.write(`vigil: ${err.message} [${err.code}]\n`);
-      process.exitCode = err.code === 'VIGIL_NOT_FOUND' ? EXIT.NOT_FOUND : err.code === 'VIGIL_CONFIG' ? EXIT.USAGE : EXIT.ERROR;
-      return;
-    }
-    process.stderr.write(`vigil: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exitCode = EXIT.ERROR;
+    process.stderr.write(describeError(err, verbose));
+    process.exitCode = exitCodeOf(err);
   }
 }

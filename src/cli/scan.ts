@@ -1,5 +1,5 @@
 /** `vigil scan …` and `vigil sbom …`: collect an inventory, match it, report. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
 import { SEVERITY_ORDER, summarizeSkipped, type ScanResult, type ScanTarget, type Severity } from '../model/scan.ts';
@@ -7,7 +7,7 @@ import type { Package } from '../model/package.ts';
 import type { Logger } from '../log.ts';
 import type { TargetKind } from '../sources/index.ts';
 import { resolveConfig } from './config.ts';
-import { EXIT } from './exit.ts';
+import { EXIT, readInputFile } from './exit.ts';
 import { isInteractive } from './output.ts';
 
 // Everything heavy (sources, extractors, store, matching, renderers) is imported by the actions
@@ -102,8 +102,15 @@ async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Pr
   const severities = parseSeverities(opts.severity);
   const failOn = opts.failOn ? parseSeverities(opts.failOn)![0] : undefined;
   const { createLogger } = await import('../log.ts');
-  const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'warn'));
+  const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL || 'warn'));
   const cfg = resolveConfig(opts);
+  // the ignore file is read before the scan, so that a missing or broken one fails fast
+  let ignores: { apply(r: ScanResult): void } | undefined;
+  if (opts.ignorefile) {
+    const { applyIgnores, loadIgnoreFile } = await import('../integrations/ignore/index.ts');
+    const rules = loadIgnoreFile(await readInputFile(opts.ignorefile, 'ignore file'), opts.ignorefile);
+    ignores = { apply: (r) => applyIgnores(r, rules, new Date()) };
+  }
   const progress = await scanProgress(opts);
   await limitsOf(opts); // bad --scan-memory/--scan-timeout: a usage error before any work
   let result: ScanResult;
@@ -116,11 +123,7 @@ async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Pr
   result.findings = result.findings.filter((f) => (f.type === 'malicious' ? scanners.includes('malware') : scanners.includes('vuln')));
   if (opts.ignoreUnfixed) result.findings = result.findings.filter((f) => f.fixAvailable || f.type === 'malicious');
   if (severities) result.findings = result.findings.filter((f) => severities.includes(f.severity));
-  if (opts.ignorefile) {
-    const { applyIgnores, loadIgnoreFile } = await import('../integrations/ignore/index.ts');
-    const rules = loadIgnoreFile(await readFile(opts.ignorefile), opts.ignorefile);
-    applyIgnores(result, rules, new Date());
-  }
+  if (ignores) ignores.apply(result);
   await emit(result, opts);
   if (result.partial && opts.format !== 'table' && !opts.quiet) {
     const { partialLine } = await import('../integrations/report/table.ts');

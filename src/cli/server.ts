@@ -108,7 +108,7 @@ export function registerServerCommands(program: Command): void {
       ]);
       const scanLimits = resolveScanLimits(o);
       const cfg = resolveConfig(opts);
-      const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'info'));
+      const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL || 'info'));
       const store = await openServiceStore(cfg, log, { onIdleError: (err, database) => log.warn({ err: err.message, database }, 'PostgreSQL ended an idle connection; the next query opens a new one') });
       let app: Awaited<ReturnType<typeof buildServer>> | undefined;
       let queue: import('../engine/queue/index.ts').JobQueue | undefined;
@@ -190,7 +190,7 @@ export function registerWorkerCommand(program: Command): void {
       ]);
       const scanLimits = resolveScanLimits(o);
       const cfg = resolveConfig(opts);
-      const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'info'));
+      const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL || 'info'));
       const store = await openServiceStore(cfg, log, { onIdleError: (err, database) => log.warn({ err: err.message, database }, 'PostgreSQL ended an idle connection; the next query opens a new one') });
       const queue = await openQueue(store, { log, ...queueOptionsFor(lease) });
       let stopping = false;

@@ -8,7 +8,7 @@ import { createLogger } from '../log.ts';
 import { runTask, type IsolatedTask, type TaskEvent } from './isolate-tasks.ts';
 import type { WireError } from './isolate.ts';
 
-const log = createLogger(process.env.VIGIL_LOG_LEVEL ?? 'warn');
+const log = createLogger(process.env.VIGIL_LOG_LEVEL || 'warn');
 
 function send(e: TaskEvent): Promise<void> {
   return new Promise((resolve) => {

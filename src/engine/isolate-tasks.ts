@@ -21,6 +21,7 @@ import type { SecretKeySpec, Store } from '../store/index.ts';
 import type { AgentReportInput } from './agent.ts';
 import type { JobFence } from './queue/index.ts';
 import { TargetPolicy, type PolicySpec } from '../policy/index.ts';
+import { VigilError } from '../model/errors.ts';
 import type { WireError } from './isolate.ts';
 import type { ScanOutcome } from './scan.ts';
 
@@ -112,15 +113,20 @@ async function scanTarget(spec: TargetSpec, match: Extract<IsolatedTask, { kind:
   let collected: CollectedTarget;
   if (spec.kind === 'sbom') {
     const [{ readFile }, { readSbom }] = await Promise.all([import('node:fs/promises'), import('../integrations/sbom/index.ts')]);
-    const sb = readSbom(await readFile(spec.ref), spec.ref);
+    // a missing SBOM is "not found" (the CLI's exit 4), never a raw ENOENT
+    const bytes = await readFile(spec.ref).catch((err: NodeJS.ErrnoException) => {
+      const missing = err.code === 'ENOENT' || err.code === 'ENOTDIR';
+      throw new VigilError(missing ? 'VIGIL_NOT_FOUND' : 'VIGIL_INVALID_INPUT', `SBOM ${spec.ref}: ${missing ? 'no such file' : `cannot be read (${err.code === 'EISDIR' ? 'a directory' : (err.code ?? err.message)})`}`, { input: spec.ref, rule: missing ? 'not-found' : 'unreadable', cause: err });
+    });
+    const sb = readSbom(bytes, spec.ref);
     collected = { target: { ...sb.target, kind: 'sbom', ref: spec.ref }, packages: sb.packages, errors: [] };
   } else {
     collected = await inventoryOf(spec.kind, spec, log, progress);
   }
   if (spec.dev === false) collected.packages = collected.packages.filter((p) => !p.dev);
   if (!match) return collected;
-  const [{ openStore }, { VigilError }, { packageLookup }, { matchInventory }, { buildScanResult, loadAdvisoryContext }] = await Promise.all([
-    import('../store/index.ts'), import('../model/errors.ts'), import('../vulndb/query.ts'), import('../matching/index.ts'), import('../findings/scan-result.ts'),
+  const [{ openStore }, { packageLookup }, { matchInventory }, { buildScanResult, loadAdvisoryContext }] = await Promise.all([
+    import('../store/index.ts'), import('../vulndb/query.ts'), import('../matching/index.ts'), import('../findings/scan-result.ts'),
   ]);
   const store = await openStore(match.databaseUrl);
   try {

@@ -5,6 +5,7 @@
  * database; a bad file is a recorded per-file error, never an exception that fails the scan.
  */
 import type { Package } from '../model/index.ts';
+import type { Logger } from '../log.ts';
 import type { FileError, FileInfo } from '../sources/types.ts';
 
 /** The operating system of the scanned filesystem, read once before extractors run. */
@@ -41,6 +42,8 @@ export interface ExtractContext {
   readFile(path: string): Promise<Buffer | null>;
   /** per-file problems: push here and return what could be read */
   fileErrors: FileError[];
+  /** for notes that are no per-file problem (a parser library's warnings); never the console */
+  log?: Logger;
 }
 
 export interface Extractor {

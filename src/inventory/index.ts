@@ -92,7 +92,7 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   const packages: Package[] = [];
   let extracted = 0;
   for (const { info, extractor } of work) {
-    const ctx: ExtractContext = { os, readFile, fileErrors: [] };
+    const ctx: ExtractContext = { os, readFile, fileErrors: [], ...(opts.log ? { log: opts.log } : {}) };
     try {
       const found = await extractor.extract({ info, read: () => fs.readFile(info.path) }, ctx);
       for (const p of found) {

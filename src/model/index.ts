@@ -5,3 +5,5 @@ export * from './cvss.ts';
 export * from './package.ts';
 export * from './purl.ts';
 export * from './scan.ts';
+export * from './nesting.ts';
+export * from './yaml.ts';

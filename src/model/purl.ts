@@ -1,5 +1,6 @@
 /** Package URLs (https://github.com/package-url/purl-spec), built with packageurl-js. */
 import { PackageURL } from 'packageurl-js';
+import { VigilError } from './errors.ts';
 
 /** purl type per OSV base ecosystem. */
 const PURL_TYPE: Record<string, string> = {
@@ -12,10 +13,22 @@ const PURL_TYPE: Record<string, string> = {
 /**
  * Builds a purl string. `namespace` is the npm scope ("@babel"), Maven group, Go module path
  * prefix, Composer vendor or distro ("debian"); qualifiers such as `distro=debian-11`, `arch`.
+ * @throws VigilError VIGIL_INVALID_INPUT (rule "purl") for components packageurl-js refuses (an
+ *   empty name, a Maven coordinate without group, a Go "v" version that is not semver, …)
  */
 export function makePurl(type: string, namespace: string | undefined, name: string, version: string | undefined, qualifiers?: Record<string, string>): string {
   const q = qualifiers && Object.keys(qualifiers).length ? qualifiers : undefined;
-  return new PackageURL(type, namespace || undefined, name, version || undefined, q, undefined).toString();
+  try {
+    return new PackageURL(type, namespace || undefined, name, version || undefined, q, undefined).toString();
+  } catch (err) {
+    // packageurl-js's own messages, except its golang check, which fails with a ReferenceError
+    // ("throws is not defined") instead of saying what it checks
+    const rule = type === 'golang' && err instanceof ReferenceError
+      ? 'a Go version starting with "v" must be followed by a semantic version'
+      : (err as Error).message.replace(/^Invalid purl: /, '');
+    const what = `${namespace ? `${namespace}/` : ''}${name}${version ? `@${version}` : ''}`;
+    throw new VigilError('VIGIL_INVALID_INPUT', `cannot make a ${type} package URL for ${JSON.stringify(what)}: ${rule}`, { input: what, rule: 'purl', cause: err });
+  }
 }
 
 /** The purl type for an OSV ecosystem ("Debian:11" → "deb"), or undefined. */

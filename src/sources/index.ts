@@ -84,6 +84,11 @@ function looksLikeGitUrl(ref: string): boolean {
   return /^(ssh:\/\/|git@)/.test(ref) || (/^https:\/\//.test(ref) && /\.git\/?$/.test(ref));
 }
 
+/** @throws VigilError VIGIL_NOT_FOUND (rule "not-found") when nothing is at path */
+async function mustExist(path: string): Promise<void> {
+  if (!(await stat(path).catch(() => null))) throw new VigilError('VIGIL_NOT_FOUND', `${path}: no such file or directory`, { input: path, rule: 'not-found' });
+}
+
 /** Splits "<path>:<tag>" when <path> exists and the whole does not. */
 async function splitTag(ref: string): Promise<{ path: string; tag?: string }> {
   if (await stat(ref).catch(() => null)) return { path: ref };
@@ -104,6 +109,7 @@ export async function openTarget(ref: string, kind: TargetKind, opts: OpenTarget
     case 'rootfs':
       return openDir(opts.policy ? await opts.policy.checkPath(ref) : ref, { rootfs: true, limits: opts.limits });
     case 'zip':
+      for (const p of [ref, ...(opts.zipLayers ?? [])]) await mustExist(p);
       return openZip(ref, { layers: opts.zipLayers, limits: opts.limits });
     case 'git':
       return openGit(ref, { rev: opts.rev, limits: opts.limits, scratchParent: opts.scratchParent, policy: opts.policy, filter: opts.filter, ...(opts.gitCredentials ? { credentials: opts.gitCredentials } : {}) });
@@ -111,10 +117,12 @@ export async function openTarget(ref: string, kind: TargetKind, opts: OpenTarget
       return openFromRegistry(ref, opts);
     case 'oci-dir': {
       const { path, tag } = await splitTag(ref);
+      await mustExist(path);
       return openOciLayout(path, { ...opts, tag: opts.tag ?? tag });
     }
     case 'docker-archive': {
       const { path, tag } = await splitTag(ref);
+      await mustExist(path);
       return openDockerArchive(path, { ...opts, tag: opts.tag ?? tag });
     }
     case 'image':
@@ -163,7 +171,8 @@ export async function openTarget(ref: string, kind: TargetKind, opts: OpenTarget
     throw new VigilError('VIGIL_INVALID_INPUT', `${path}: not a directory, zip, tar or image archive`, { input: ref, rule: 'target-kind' });
   }
   if (kind === 'auto' && looksLikeGitUrl(ref)) return openGit(ref, { rev: opts.rev, limits: opts.limits, scratchParent: opts.scratchParent, policy: opts.policy, filter: opts.filter });
-  if (kind === 'auto' && (ref.startsWith('/') || ref.startsWith('.'))) {
+  // a path (not a registry reference, which never starts with "/" or ".") that does not exist
+  if (ref.startsWith('/') || ref.startsWith('.')) {
     throw new VigilError('VIGIL_NOT_FOUND', `${ref}: no such file or directory`, { input: ref, rule: 'not-found' });
   }
   return openFromRegistry(ref, opts);

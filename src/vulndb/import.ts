@@ -86,7 +86,8 @@ export async function expandInputs(inputs: string[]): Promise<Unit[]> {
     try {
       st = await stat(abs);
     } catch (err) {
-      throw new VigilError('VIGIL_INVALID_INPUT', `${input}: no such file or directory`, { input, rule: 'input-exists', cause: err });
+      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR';
+      throw new VigilError(missing ? 'VIGIL_NOT_FOUND' : 'VIGIL_INVALID_INPUT', `${input}: ${missing ? 'no such file or directory' : `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`}`, { input, rule: 'input-exists', cause: err });
     }
     // A file directly in what was named keeps its directory's name ("Go/all.zip", "debian/DSA-list.txt"),
     // so importing vulndata/, vulndata/Go/ or vulndata/Go/all.zip names the same source.

@@ -15,6 +15,8 @@ export interface EntryProblem {
 export interface ParseOutput {
   packages: Package[];
   problems: EntryProblem[];
+  /** notes that are no problem with any entry (a YAML parser's warnings): logged, not recorded */
+  warnings?: EntryProblem[];
 }
 
 /** `@scope/name` → ["@scope", "name"]; `name` → [undefined, "name"]. */
@@ -78,8 +80,9 @@ export function mergePackages(pkgs: Package[]): Package[] {
 export function licensesOf(v: unknown): string[] | undefined {
   if (typeof v === 'string' && v.trim()) return [v.trim()];
   if (v && typeof v === 'object' && !Array.isArray(v) && typeof (v as { type?: unknown }).type === 'string') return [(v as { type: string }).type];
+  // the legacy `licenses` array holds strings or {type} objects, never further arrays
   if (Array.isArray(v)) {
-    const out = v.flatMap((x) => licensesOf(x) ?? []);
+    const out = v.flatMap((x) => (Array.isArray(x) ? [] : (licensesOf(x) ?? [])));
     return out.length ? out : undefined;
   }
   return undefined;
@@ -98,9 +101,11 @@ export function recordOutcome(path: string, ctx: ExtractContext, run: () => Pars
   try {
     const out = run();
     for (const pr of out.problems) ctx.fileErrors.push({ path, rule: pr.rule, message: pr.message });
+    for (const w of out.warnings ?? []) ctx.log?.warn({ path, rule: w.rule }, w.message);
     return out.packages;
   } catch (err) {
-    const rule = err instanceof VigilError && err.rule ? err.rule : 'parse-error';
+    // a VigilError is the input's fault; anything else is a defect of ours that the input exposed
+    const rule = err instanceof VigilError ? (err.rule ?? 'parse-error') : 'extractor-error';
     ctx.fileErrors.push({ path, rule, message: err instanceof Error ? err.message : String(err) });
     return [];
   }

@@ -2,7 +2,7 @@
  * Ignore files for `vigil scan --ignorefile`: OpenVEX JSON (https://github.com/openvex/spec) or a
  * Trivy-like YAML list. Rules suppress findings; suppressed findings stay in the result, marked.
  */
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../../model/yaml.ts';
 import { z } from 'zod';
 import { parsePurl, VigilError, type ScanResult } from '../../model/index.ts';
 
@@ -126,9 +126,10 @@ export function loadIgnoreFile(buf: Buffer | string, name: string): IgnoreRule[]
   const text = (typeof buf === 'string' ? buf : buf.toString('utf8')).replace(/^\uFEFF/, '');
   let doc: unknown;
   try {
-    doc = parseYaml(text); // YAML is a superset of JSON: one parser for both
+    doc = parseYaml(text, name).value; // YAML is a superset of JSON: one parser for both
   } catch (e) {
-    throw invalid(name, 'yaml', (e as Error).message.split('\n')[0], e);
+    const rule = e instanceof VigilError && e.rule === 'nesting-depth' ? 'nesting-depth' : 'yaml';
+    throw invalid(name, rule, (e as Error).message.split('\n')[0].replace(`${name}: `, ''), e);
   }
   if (doc && typeof doc === 'object' && '@context' in doc) return loadVex(doc, name);
   return loadYaml(doc, name);

@@ -3,7 +3,7 @@
  * The document is validated against its official schema first (the edge); packages come from
  * purls, mapped to OSV ecosystems (see ecosystem.ts).
  */
-import { VigilError, type LayerRef, type Package, type ScanTarget } from '../../model/index.ts';
+import { MAX_NESTING, nestingDepth, VigilError, type LayerRef, type Package, type ScanTarget } from '../../model/index.ts';
 import { createSchemaValidators, describeSchemaErrors, type CycloneDxVersion, type SchemaValidators } from '../schemas/index.ts';
 import { purlToPackage, type DistroHint } from './ecosystem.ts';
 
@@ -41,15 +41,62 @@ function osHint(components: CdxComponent[]): DistroHint | undefined {
   return os?.name ? { id: os.name.toLowerCase(), version: os.version } : undefined;
 }
 
+/** Every component of a tree (components of components, …) in document order, without recursion. */
 function flatten(cs: CdxComponent[] | undefined): CdxComponent[] {
-  return (cs ?? []).flatMap((c) => [c, ...flatten(c.components)]);
+  const out: CdxComponent[] = [];
+  const stack = [...(cs ?? [])].reverse();
+  while (stack.length) {
+    const c = stack.pop()!;
+    out.push(c);
+    if (Array.isArray(c.components)) for (let i = c.components.length - 1; i >= 0; i--) stack.push(c.components[i]);
+  }
+  return out;
+}
+
+/**
+ * A list of nested items (components or services) as one flat list of the same items with the
+ * nesting key removed, for validation only; iterative.
+ */
+function detachTree(list: unknown[], key: string): unknown[] {
+  const out: unknown[] = [];
+  const stack = [...list].reverse();
+  while (stack.length) {
+    const c = stack.pop();
+    const kids = c && typeof c === 'object' && !Array.isArray(c) ? (c as Record<string, unknown>)[key] : undefined;
+    if (!Array.isArray(kids)) { out.push(c); continue; }
+    const { [key]: _, ...rest } = c as Record<string, unknown>;
+    out.push(rest);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+  }
+  return out;
+}
+
+/**
+ * What ajv validates. CycloneDX nests components and services to any depth, and ajv's compiled
+ * validators recurse once per level (a 3,000-deep tree overflowed the stack). A document nested
+ * deeper than MAX_NESTING is validated as the equivalent flat lists instead — every component
+ * against the same schema; only `uniqueItems` then also spans subtrees. Anything still deeper
+ * (nesting the schema does not allow to recurse) is refused with rule "nesting-depth".
+ */
+function forValidation(doc: Record<string, unknown>, name: string): Record<string, unknown> {
+  if (nestingDepth(doc, MAX_NESTING) <= MAX_NESTING) return doc;
+  const flat: Record<string, unknown> = { ...doc };
+  if (Array.isArray(doc.components)) flat.components = detachTree(doc.components, 'components');
+  if (Array.isArray(doc.services)) flat.services = detachTree(doc.services, 'services');
+  const meta = doc.metadata as { component?: Record<string, unknown> } | undefined;
+  if (meta && typeof meta === 'object' && meta.component && typeof meta.component === 'object' && Array.isArray(meta.component.components)) {
+    flat.metadata = { ...meta, component: { ...meta.component, components: detachTree(meta.component.components, 'components') } };
+  }
+  if (nestingDepth(flat, MAX_NESTING) > MAX_NESTING) throw invalid(name, 'nesting-depth', `nested more than ${MAX_NESTING} levels deep outside the components and services trees`);
+  return flat;
 }
 
 function readCycloneDx(doc: Record<string, unknown>, name: string, v: SchemaValidators): SbomInventory {
-  const spec = String(doc.specVersion ?? '');
+  // not validated yet: String() of an object with its own toString/valueOf keys throws
+  const spec = typeof doc.specVersion === 'string' || typeof doc.specVersion === 'number' ? String(doc.specVersion) : '';
   if (!['1.4', '1.5', '1.6'].includes(spec)) throw invalid(name, 'cyclonedx-version', `specVersion ${JSON.stringify(spec)} is not supported (1.4, 1.5, 1.6)`);
   const validate = v.cyclonedx(spec as CycloneDxVersion);
-  if (!validate(doc)) throw invalid(name, `cyclonedx-${spec}-schema`, describeSchemaErrors(validate.errors));
+  if (!validate(forValidation(doc, name))) throw invalid(name, `cyclonedx-${spec}-schema`, describeSchemaErrors(validate.errors));
 
   const meta = (doc.metadata ?? {}) as { component?: CdxComponent };
   const mc = meta.component;
@@ -106,6 +153,9 @@ interface SpdxPackage {
 function readSpdx(doc: Record<string, unknown>, name: string, v: SchemaValidators): SbomInventory {
   if (doc.spdxVersion !== 'SPDX-2.3') throw invalid(name, 'spdx-version', `spdxVersion ${JSON.stringify(doc.spdxVersion)} is not supported (SPDX-2.3)`);
   const validate = v.spdx23();
+  // SPDX 2.3 JSON is flat (packages, files and relationships are lists); ajv recursing into a
+  // hostile deep value is refused first.
+  if (nestingDepth(doc, MAX_NESTING) > MAX_NESTING) throw invalid(name, 'nesting-depth', `nested more than ${MAX_NESTING} levels deep`);
   if (!validate(doc)) throw invalid(name, 'spdx-2.3-schema', describeSchemaErrors(validate.errors));
   const pkgs = (doc.packages ?? []) as SpdxPackage[];
   const rels = (doc.relationships ?? []) as { spdxElementId: string; relationshipType: string; relatedSpdxElement: string }[];

@@ -137,3 +137,36 @@ test('sad: invalid SBOMs name the file and the rule', () => {
   }
   assert.throws(() => readSbom('[1]', 'array.json', { validators }), /sbom-format/);
 });
+
+/** A CycloneDX 1.6 document whose components nest `depth` levels deep, written as text (JSON.stringify itself overflows on such values). */
+function deepCycloneDx(depth: number): string {
+  let s = '{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[';
+  for (let i = 0; i < depth; i++) s += `{"type":"library","name":"n${i}","version":"1.0.${i}","purl":"pkg:npm/n${i}@1.0.${i}","components":[`;
+  return `${s}{"type":"library","name":"leaf","version":"1.0.0","purl":"pkg:npm/leaf@1.0.0"}${']}'.repeat(depth)}]}`;
+}
+
+test('issue 13: a 3,000-deep CycloneDX components tree is read, not a stack overflow', () => {
+  const r = readSbom(deepCycloneDx(3000), 'deep.cdx.json', { validators });
+  assert.equal(r.packages.length, 3001);
+  assert.equal(r.packages[0].name, 'n0');
+  assert.equal(r.packages[3000].name, 'leaf');
+});
+
+test('deep SBOMs: the flat form is still validated; other deep nesting is refused by rule', () => {
+  // a bad component at the bottom of a deep tree is still a schema error
+  const bad = deepCycloneDx(400).replace('"purl":"pkg:npm/leaf@1.0.0"', '"purl":42');
+  assert.throws(() => readSbom(bad, 'bad-deep.cdx.json', { validators }), (e: unknown) => e instanceof VigilError && e.rule === 'cyclonedx-1.6-schema');
+  // duplicate components are still refused (uniqueItems, now checked in one pass)
+  const c = '{"type":"library","name":"a","version":"1","purl":"pkg:npm/a@1"}';
+  assert.throws(() => readSbom(`{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[${c},${c}]}`, 'dup.cdx.json', { validators }), /cyclonedx-1.6-schema/);
+  // deep nesting where the schema has no tree: refused with a clear rule
+  const deepProps = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"metadata":{"tools":${'['.repeat(5000)}${']'.repeat(5000)}}}`;
+  assert.throws(() => readSbom(deepProps, 'deep-tools.cdx.json', { validators }), (e: unknown) => e instanceof VigilError && e.rule === 'nesting-depth' && e.message.includes('deep-tools.cdx.json'));
+  const deepSpdx = `{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"x","packages":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+  assert.throws(() => readSbom(deepSpdx, 'deep.spdx.json', { validators }), (e: unknown) => e instanceof VigilError && e.rule === 'nesting-depth');
+});
+
+test('fuzz regression: a specVersion that is an object with its own toString is a clear error, not a TypeError', () => {
+  const doc = '{"bomFormat":"CycloneDX","specVersion":{"toString":1,"valueOf":1},"version":1}';
+  assert.throws(() => readSbom(doc, 'odd.cdx.json', { validators }), (e: unknown) => e instanceof VigilError && e.rule === 'cyclonedx-version');
+});

@@ -92,4 +92,31 @@ describe('docker-archive', () => {
     await writeFile(p, await makeTar([{ name: 'x', content: 'x' }]));
     await assert.rejects(openDockerArchive(p), (e: VigilError) => e.code === 'VIGIL_INVALID_INPUT');
   });
+
+  // issue 13: the OCI variant (Docker 25+) with a malformed or null index.json / oci-layout
+  for (const [what, layout, index, rule, file] of [
+    ['a null index.json', '{"imageLayoutVersion":"1.0.0"}', 'null', 'schema', 'index.json'],
+    ['a malformed index.json', '{"imageLayoutVersion":"1.0.0"}', '{', 'json', 'index.json'],
+    ['a null oci-layout', 'null', '{"manifests":[]}', 'schema', 'oci-layout'],
+    ['a malformed oci-layout', '{"image', '{"manifests":[]}', 'json', 'oci-layout'],
+  ] as const) {
+    it(`OCI variant: refuses ${what} with a VigilError naming the entry`, async () => {
+      const p = join(dir, 'oci-variant.tar');
+      await writeFile(p, await makeTar([{ name: 'oci-layout', content: layout }, { name: 'index.json', content: index }, { name: 'blobs/', type: 'directory' }]));
+      await assert.rejects(openDockerArchive(p), (e: unknown) => {
+        assert.ok(e instanceof VigilError, `not a VigilError: ${(e as Error)?.stack}`);
+        assert.equal(e.rule, rule);
+        assert.ok(e.message.includes(`${p}!${file}`), e.message);
+        return true;
+      });
+    });
+  }
+
+  it('fuzz regression: a size field that is not a number is a VigilError, not a RangeError from Buffer.alloc', async () => {
+    const p = join(dir, 'bad-size.tar');
+    const tar = await makeTar([{ name: 'manifest.json', content: '[]' }]);
+    tar.write('zzzzzzzzzzz\0', 124, 'latin1'); // the first header's size field
+    await writeFile(p, tar);
+    await assert.rejects(openDockerArchive(p), (e: unknown) => e instanceof VigilError && e.rule === 'tar' && /bad size field/.test(e.message));
+  });
 });

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { VigilError } from '../../model/index.ts';
 import type { ScanFS } from '../types.ts';
 import { configSchema, createdByPerLayer, indexSchema, openImage, parseJson, parsePlatform, type OpenImageOptions } from '../image/index.ts';
-import { resolveImage, verifyBlob, type BlobStore } from '../oci-layout/index.ts';
+import { checkLayoutFile, resolveImage, verifyBlob, type BlobStore } from '../oci-layout/index.ts';
 import { indexTar, type TarIndexEntry } from './tarindex.ts';
 
 export { indexTar, type TarIndexEntry } from './tarindex.ts';
@@ -146,6 +146,7 @@ export async function openDockerArchive(path: string, opts: DockerArchiveOptions
         return { path, offset: e.offset, size: e.size };
       },
     };
+    checkLayoutFile(await readEntry(path, get('oci-layout')), `${path}!oci-layout`);
     const index = parseJson(indexSchema, await readEntry(path, get('index.json')), `${path}!index.json`);
     const src = await resolveImage(store, index, { tag: opts.tag, platform: opts.platform ? parsePlatform(opts.platform) : undefined, kind: 'docker-archive', ref });
     fs = await openImage(src, opts);

@@ -71,6 +71,8 @@ export async function indexTar(path: string, limits: Partial<SourceLimits> = {})
       }
       const type = String.fromCharCode(header[156] || 0x30);
       let entrySize = num(header, 124, 12);
+      const badSize = (): VigilError => new VigilError('VIGIL_INVALID_INPUT', `${path}: not a tar archive (bad size field at ${pos})`, { input: path, rule: 'tar' });
+      if (!Number.isSafeInteger(entrySize) || entrySize < 0) throw badSize();
       const dataOff = pos + 512;
       if (type === 'x' || type === 'g' || type === 'L' || type === 'K') {
         if (entrySize > 1024 * 1024) throw new VigilError('VIGIL_INVALID_INPUT', `${path}: oversized extended header at ${pos}`, { input: path, rule: 'tar' });
@@ -90,7 +92,11 @@ export async function indexTar(path: string, limits: Partial<SourceLimits> = {})
       let linkname = str(header, 157, 100);
       if (longLink !== undefined) linkname = longLink;
       if (pax.linkpath !== undefined) linkname = pax.linkpath;
-      if (pax.size !== undefined) entrySize = parseInt(pax.size, 10);
+      if (pax.size !== undefined) {
+        // a pax size is decimal digits; anything else (NaN sizes reached Buffer.alloc) is a broken archive
+        if (!/^\d{1,15}$/.test(pax.size)) throw badSize();
+        entrySize = Number(pax.size);
+      }
       longName = longLink = undefined;
       pax = {};
       const v = budget.entry(name, linkname);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { VigilError } from '../../model/index.ts';
 import type { ScanFS } from '../types.ts';
 import {
@@ -93,9 +94,36 @@ export function verifyBlob(data: Buffer, digest: string, where: string): void {
   }
 }
 
+/** The `oci-layout` file: `{"imageLayoutVersion": "1.0.0"}` (image-layout.md#oci-layout-file). */
+const layoutFileSchema = z.object({ imageLayoutVersion: z.string() });
+
+/**
+ * Reads one of the layout's own files (oci-layout, index.json); absent or unreadable is a clear
+ * error naming the file, never a raw ENOENT/EISDIR.
+ */
+async function readLayoutFile(dir: string, name: string): Promise<Buffer> {
+  const p = join(dir, name);
+  try {
+    return await readFile(p);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'is missing' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? (e as Error).message})`;
+    throw new VigilError('VIGIL_INVALID_INPUT', `${p}: not an OCI image layout: ${name} ${why}`, { input: p, rule: 'oci-layout', cause: e });
+  }
+}
+
+/**
+ * Checks an `oci-layout` file's content.
+ * @throws VigilError VIGIL_INVALID_INPUT (rule "oci-layout") naming the file
+ */
+export function checkLayoutFile(bytes: Buffer | string, input: string): void {
+  const { imageLayoutVersion } = parseJson(layoutFileSchema, bytes, input);
+  if (imageLayoutVersion !== '1.0.0') throw new VigilError('VIGIL_INVALID_INPUT', `${input}: unsupported imageLayoutVersion ${JSON.stringify(imageLayoutVersion)} (1.0.0)`, { input, rule: 'oci-layout' });
+}
+
 /** Tags in a layout's index.json (the ref.name annotations). */
 export async function listTags(dir: string): Promise<string[]> {
-  const index = parseJson(indexSchema, await readFile(join(dir, 'index.json')), join(dir, 'index.json'));
+  const index = parseJson(indexSchema, await readLayoutFile(dir, 'index.json'), join(dir, 'index.json'));
   return index.manifests.map((m) => m.annotations?.[REF_NAME]).filter((t): t is string => !!t);
 }
 
@@ -124,6 +152,8 @@ export async function resolveImage(
     desc = hits[0];
   } else if (index.manifests.length === 1) {
     desc = index.manifests[0];
+  } else if (index.manifests.length === 0) {
+    throw new VigilError('VIGIL_INVALID_INPUT', `${where}: the index lists no images (manifests is empty)`, { input: where, rule: 'empty-index' });
   } else {
     const tags = index.manifests.map((m) => m.annotations?.[REF_NAME] ?? m.digest);
     throw new VigilError('VIGIL_INVALID_INPUT', `${where}: ${index.manifests.length} images; choose one by tag (${tags.join(', ')})`, { input: where, rule: 'tag' });
@@ -189,11 +219,8 @@ function isIndex(bytes: Buffer): boolean {
  * several images and no tag), VIGIL_UNSAFE_ARCHIVE (a digest does not verify)
  */
 export async function openOciLayout(dir: string, opts: OciLayoutOptions = {}): Promise<ScanFS> {
-  const layoutFile = await readFile(join(dir, 'oci-layout'), 'utf8').catch(() => null);
-  if (layoutFile === null) throw new VigilError('VIGIL_INVALID_INPUT', `${dir}: not an OCI image layout (no oci-layout file)`, { input: dir, rule: 'oci-layout' });
-  const version = (JSON.parse(layoutFile) as { imageLayoutVersion?: string }).imageLayoutVersion;
-  if (version !== '1.0.0') throw new VigilError('VIGIL_INVALID_INPUT', `${dir}: unsupported imageLayoutVersion ${JSON.stringify(version)}`, { input: dir, rule: 'oci-layout' });
-  const index = parseJson(indexSchema, await readFile(join(dir, 'index.json')), join(dir, 'index.json'));
+  checkLayoutFile(await readLayoutFile(dir, 'oci-layout'), join(dir, 'oci-layout'));
+  const index = parseJson(indexSchema, await readLayoutFile(dir, 'index.json'), join(dir, 'index.json'));
   const src = await resolveImage(layoutBlobs(dir), index, {
     tag: opts.tag,
     platform: opts.platform ? parsePlatform(opts.platform) : undefined,

@@ -102,4 +102,36 @@ describe('oci-layout', () => {
   it('refuses a directory that is not a layout', async () => {
     await assert.rejects(openOciLayout(join(dir, 'blobs')), (e: VigilError) => e.code === 'VIGIL_INVALID_INPUT');
   });
+
+  // issue 13: these were raw SyntaxError/TypeError/ENOENT stack traces
+  for (const [what, layout, index, rule, names] of [
+    ['a malformed oci-layout', '{', '{"manifests":[]}', 'json', 'oci-layout'],
+    ['a null oci-layout', 'null', '{"manifests":[]}', 'schema', 'oci-layout'],
+    ['an oci-layout of another version', '{"imageLayoutVersion":"2.0.0"}', '{"manifests":[]}', 'oci-layout', 'oci-layout'],
+    ['a missing oci-layout', null, '{"manifests":[]}', 'oci-layout', 'oci-layout'],
+    ['a missing index.json', '{"imageLayoutVersion":"1.0.0"}', null, 'oci-layout', 'index.json'],
+    ['a null index.json', '{"imageLayoutVersion":"1.0.0"}', 'null', 'schema', 'index.json'],
+    ['a malformed index.json', '{"imageLayoutVersion":"1.0.0"}', '{"manifests":[', 'json', 'index.json'],
+    ['an index.json that is a directory', '{"imageLayoutVersion":"1.0.0"}', 'DIR', 'oci-layout', 'index.json'],
+    ['an index.json with no images', '{"imageLayoutVersion":"1.0.0"}', '{"schemaVersion":2,"manifests":[]}', 'empty-index', ''],
+  ] as const) {
+    it(`refuses ${what} with a VigilError naming the file and the rule`, async () => {
+      const d = await tempDir('oci-malformed');
+      try {
+        if (layout !== null) await writeFile(join(d, 'oci-layout'), layout);
+        if (index === 'DIR') await mkdir(join(d, 'index.json'));
+        else if (index !== null) await writeFile(join(d, 'index.json'), index);
+        await assert.rejects(openOciLayout(d), (e: unknown) => {
+          assert.ok(e instanceof VigilError, `not a VigilError: ${(e as Error)?.stack}`);
+          assert.equal(e.code, 'VIGIL_INVALID_INPUT');
+          assert.equal(e.rule, rule);
+          assert.ok(e.message.includes(join(d, names)), e.message);
+          return true;
+        });
+        if (layout !== null && names === 'index.json') await assert.rejects(listTags(d), VigilError);
+      } finally {
+        await rm(d, { recursive: true, force: true });
+      }
+    });
+  }
 });

@@ -31,25 +31,31 @@ function readStream(zf: yauzl.ZipFile, e: yauzl.Entry): Promise<NodeJS.ReadableS
   return new Promise((resolve, reject) => zf.openReadStream(e, (err, s) => (err ? reject(err) : resolve(s))));
 }
 
-/** Reads one entry, stopping at `max` bytes whatever the headers claim. */
+/** Reads one entry, stopping at `max` bytes whatever the headers claim; a damaged entry is a VigilError. */
 async function readEntry(zf: yauzl.ZipFile, e: yauzl.Entry, max: number, where: string): Promise<Buffer> {
-  const s = await readStream(zf, e);
-  // one buffer of the declared size, filled in place: no second copy of a big entry
-  const out = Buffer.allocUnsafe(max);
-  let n = 0;
-  for await (const c of s as AsyncIterable<Buffer>) {
-    if (n + c.length > max) {
-      (s as unknown as { destroy(): void }).destroy();
-      throw new VigilError('VIGIL_UNSAFE_ARCHIVE', `${where}: more than ${max} bytes`, { input: where, rule: 'decompression-bomb' });
+  try {
+    const s = await readStream(zf, e);
+    // one buffer of the declared size, filled in place: no second copy of a big entry
+    const out = Buffer.allocUnsafe(max);
+    let n = 0;
+    for await (const c of s as AsyncIterable<Buffer>) {
+      if (n + c.length > max) {
+        (s as unknown as { destroy(): void }).destroy();
+        throw new VigilError('VIGIL_UNSAFE_ARCHIVE', `${where}: more than ${max} bytes`, { input: where, rule: 'decompression-bomb' });
+      }
+      c.copy(out, n);
+      n += c.length;
     }
-    c.copy(out, n);
-    n += c.length;
+    return out.subarray(0, n);
+  } catch (err) {
+    if (err instanceof VigilError) throw err;
+    // yauzl's and zlib's errors for a damaged entry (bad local header, invalid deflate data, size mismatch)
+    throw new VigilError('VIGIL_INVALID_INPUT', `${where}: damaged zip entry: ${(err as Error).message}`, { input: where, rule: 'zip', cause: err });
   }
-  return out.subarray(0, n);
 }
 
 /** Every central-directory entry, one at a time (none kept by the reader); `onEntry` returns false to stop. */
-function eachEntry(zf: yauzl.ZipFile, onEntry: (e: yauzl.Entry) => Promise<boolean>): Promise<void> {
+function eachEntry(zf: yauzl.ZipFile, path: string, onEntry: (e: yauzl.Entry) => Promise<boolean>): Promise<void> {
   return new Promise((resolve, reject) => {
     let done = false;
     const finish = (err?: unknown): void => {
@@ -62,7 +68,8 @@ function eachEntry(zf: yauzl.ZipFile, onEntry: (e: yauzl.Entry) => Promise<boole
       onEntry(e).then((more) => (more ? zf.readEntry() : finish()), finish);
     });
     zf.on('end', () => finish());
-    zf.on('error', finish);
+    // a damaged central directory: yauzl's own Error, made a VigilError naming the file
+    zf.on('error', (err: Error) => finish(new VigilError('VIGIL_INVALID_INPUT', `${path}: damaged zip: ${err.message}`, { input: path, rule: 'zip', cause: err })));
     zf.readEntry();
   });
 }
@@ -105,7 +112,7 @@ async function addZip(zf: yauzl.ZipFile, zipPath: string, under: string, index: 
   // where each entry's bytes lie: overlapping entries are the trick of non-recursive zip bombs
   // (https://www.bamsoftware.com/hacks/zipbomb/); judged once the whole central directory is read
   const spans: { start: number; end: number; i: number; node: TreeNode | null; name: string }[] = [];
-  await eachEntry(zf, async (e) => {
+  await eachEntry(zf, zipPath, async (e) => {
     const raw = e.fileName as unknown as Buffer;
     const name = yauzl.getFileNameLowLevel(e.generalPurposeBitFlag, raw, e.extraFields, false);
     const where = `${zipPath}!${shortName(name)}`;

@@ -76,3 +76,45 @@ describe('zip', () => {
     await assert.rejects(openZip(td('sad/not-a-zip.zip')), (e: VigilError) => e.code === 'VIGIL_INVALID_INPUT');
   });
 });
+
+describe('zip: damaged archives (fuzz regressions)', () => {
+  it('a damaged central directory is a VigilError naming the file, not yauzl\'s Error', async () => {
+    const { makeZip } = await import('../../../test/helpers/zip.ts');
+    const { writeFile, rm } = await import('node:fs/promises');
+    const { tempDir } = await import('../testutil.ts');
+    const z = makeZip([{ name: 'a.txt', data: 'a' }, { name: 'b.txt', data: 'b' }]);
+    const cd = z.readUInt32LE(z.length - 22 + 16); // EOCD: offset of the central directory
+    z.writeUInt32LE(0x55555555, cd); // its first header's signature
+    const dir = await tempDir('zip-damaged');
+    const p = join(dir, 'damaged.zip');
+    try {
+      await writeFile(p, z);
+      await assert.rejects(openZip(p), (e: unknown) => e instanceof VigilError && e.rule === 'zip' && e.message.includes(p) && /central directory/.test(e.message));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an entry with invalid deflate data fails its read with a VigilError; the listing stands', async () => {
+    const { makeZip } = await import('../../../test/helpers/zip.ts');
+    const { writeFile, rm } = await import('node:fs/promises');
+    const { tempDir } = await import('../testutil.ts');
+    const data = 'x'.repeat(1000);
+    const z = makeZip([{ name: 'a.txt', data }]);
+    z.fill(0xff, 30 + 'a.txt'.length, 30 + 'a.txt'.length + 4); // the start of the deflate stream
+    const dir = await tempDir('zip-damaged');
+    const p = join(dir, 'bad-deflate.zip');
+    try {
+      await writeFile(p, z);
+      const fs = await openZip(p);
+      try {
+        assert.deepEqual((await listAll(fs)).map((e) => e.path), ['a.txt']);
+        await assert.rejects(fs.readFile('a.txt'), (e: unknown) => e instanceof VigilError && e.message.includes('a.txt'));
+      } finally {
+        await fs.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

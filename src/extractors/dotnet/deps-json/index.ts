@@ -7,6 +7,7 @@
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { nugetPackage } from '../packages-lock/index.ts';
+import { entry, fileSink } from '../../entries.ts';
 
 const NAME = 'dotnet/deps-json';
 
@@ -40,6 +41,6 @@ export const depsJsonExtractor: Extractor = {
       return [];
     }
     for (const p of r.problems) ctx.fileErrors.push({ path, rule: 'deps-json-library', message: `${path}: ${p}` });
-    return r.packages.map((p) => nugetPackage(p.name, p.version, path, NAME));
+    return r.packages.flatMap((p) => entry(fileSink(ctx, path), `${path}: ${p.name}/${p.version}`, () => nugetPackage(p.name, p.version, path, NAME)) ?? []);
   },
 };

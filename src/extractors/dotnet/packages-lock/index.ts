@@ -7,6 +7,7 @@
  */
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { entry, fileSink } from '../../entries.ts';
 
 const NAME = 'dotnet/packages-lock';
 
@@ -54,7 +55,8 @@ export const packagesLockExtractor: Extractor = {
       const key = `${p.name.toLowerCase()}@${p.version}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push(nugetPackage(p.name, p.version, path, NAME));
+      const pkg = entry(fileSink(ctx, path), `${path}: ${p.name}@${p.version}`, () => nugetPackage(p.name, p.version, path, NAME));
+      if (pkg) out.push(pkg);
     }
     return out;
   },

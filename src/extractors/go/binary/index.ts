@@ -6,6 +6,7 @@ import { makePurl, type Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { exeFormat, isCandidateBinary } from './exe.ts';
 import { type GoBuildInfo, type GoModule, parseGoBuildInfo } from './parse.ts';
+import { entry, fileSink, type ProblemSink } from '../../entries.ts';
 
 export { parseGoBuildInfo, parseModInfo, type GoBuildInfo, type GoModule } from './parse.ts';
 export { isCandidateBinary, parseExe, sectionData, exeFormat, type Exe, type ExeSection } from './exe.ts';
@@ -28,13 +29,17 @@ export function goPackage(path: string, version: string, location: string, found
 /** A local directory replacement (`=> ../fork`) has no version and is not a published module. */
 const isLocalPath = (p: string): boolean => p.startsWith('./') || p.startsWith('../') || p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p);
 
-/** Turns decoded build info into packages (pure; exported for tests). */
-export function buildInfoPackages(info: GoBuildInfo, location: string): Package[] {
+/**
+ * Turns decoded build info into packages (pure; exported for tests). A module whose package
+ * cannot be built (a version packageurl-js refuses) goes to `problems`; the others are kept.
+ */
+export function buildInfoPackages(info: GoBuildInfo, location: string, problems: ProblemSink = []): Package[] {
   const out: Package[] = [];
   const add = (m: GoModule): void => {
     const eff = m.replace ?? m;
     if (!eff.path || isLocalPath(eff.path) || !eff.version || eff.version === '(devel)') return;
-    out.push(goPackage(eff.path, eff.version, location, NAME));
+    const p = entry(problems, `${location}: module ${eff.path} ${eff.version}`, () => goPackage(eff.path, eff.version, location, NAME));
+    if (p) out.push(p);
   };
   if (info.main) add(info.main);
   for (const d of info.deps) add(d);
@@ -57,6 +62,6 @@ export const goBinaryExtractor: Extractor = {
       ctx.fileErrors.push({ path: file.info.path, rule: 'go-buildinfo', message: `${file.info.path}: Go build info found but unreadable: ${r.problem}` });
       return [];
     }
-    return buildInfoPackages(r.info, file.info.path);
+    return buildInfoPackages(r.info, file.info.path, fileSink(ctx, file.info.path));
   },
 };

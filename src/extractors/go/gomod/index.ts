@@ -6,6 +6,7 @@ import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { goPackage } from '../binary/index.ts';
 import { parseGoMod, resolveGoMod } from './parse.ts';
+import { entry, fileSink } from '../../entries.ts';
 
 export { parseGoMod, resolveGoMod, isLocalReplacement, type GoModFile, type GoModRequire, type GoModReplace } from './parse.ts';
 
@@ -27,7 +28,8 @@ export const goModExtractor: Extractor = {
       const key = `${m.path}@${m.version}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push(goPackage(m.path, m.version, path, NAME));
+      const p = entry(fileSink(ctx, path), `${path}: ${m.path} ${m.version}`, () => goPackage(m.path, m.version, path, NAME));
+      if (p) out.push(p);
     }
     return out;
   },

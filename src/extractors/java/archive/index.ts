@@ -6,6 +6,7 @@ import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { mavenPackage } from '../pom/maven.ts';
 import { scanJavaArchive } from './parse.ts';
+import { entry, fileSink } from '../../entries.ts';
 
 export { scanJavaArchive, parseManifest, parseProperties, manifestCoordinate, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits, type ArchiveProblem, type JavaCoordinate } from './parse.ts';
 
@@ -26,7 +27,8 @@ export const javaArchiveExtractor: Extractor = {
       const key = `${c.group}:${c.artifact}@${c.version}@${c.location}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push(mavenPackage(c.group, c.artifact, c.version, c.location, NAME));
+      const p = entry(fileSink(ctx, c.location), `${c.location}: ${c.group}:${c.artifact}:${c.version}`, () => mavenPackage(c.group, c.artifact, c.version, c.location, NAME));
+      if (p) out.push(p);
     }
     return out;
   },

@@ -8,6 +8,7 @@
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { mavenPackage } from '../pom/maven.ts';
+import { entry, fileSink } from '../../entries.ts';
 
 const NAME = 'java/gradle-lockfile';
 
@@ -40,10 +41,11 @@ export const gradleLockfileExtractor: Extractor = {
     const path = file.info.path;
     const { deps, problems } = parseGradleLockfile((await file.read()).toString('utf8'));
     for (const p of problems) ctx.fileErrors.push({ path, rule: 'gradle-lock-line', message: `${path}:${p.line}: ${p.message}` });
-    return deps.map((d) => {
-      const p = mavenPackage(d.group, d.artifact, d.version, path, NAME);
+    return deps.flatMap((d) => {
+      const p = entry(fileSink(ctx, path), `${path}: ${d.group}:${d.artifact}:${d.version}`, () => mavenPackage(d.group, d.artifact, d.version, path, NAME));
+      if (!p) return [];
       if (d.configurations.length > 0 && d.configurations.every(isTestConfiguration)) p.dev = true;
-      return p;
+      return [p];
     });
   },
 };

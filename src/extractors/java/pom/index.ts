@@ -9,6 +9,7 @@ import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { mavenPackage } from './maven.ts';
 import { type Pom, type PomDependency, parsePom } from './parse.ts';
+import { entry, fileSink } from '../../entries.ts';
 
 export { parsePom, type Pom, type PomDependency } from './parse.ts';
 export { mavenPackage } from './maven.ts';
@@ -85,7 +86,8 @@ export const pomExtractor: Extractor = {
       if (rawVersion === undefined) { problems.push(`dependency ${g}:${a}: no version here or in local dependencyManagement (an imported BOM or remote parent may define it)`); continue; }
       const v = interpolate(rawVersion, props);
       if (!v) { problems.push(`dependency ${g}:${a}: version ${rawVersion} has an unresolved property`); continue; }
-      const pkg = mavenPackage(g, a, v, path, NAME);
+      const pkg = entry(fileSink(ctx, path), `${path}: dependency ${g}:${a}:${v}`, () => mavenPackage(g, a, v, path, NAME));
+      if (!pkg) continue;
       if ((d.scope ?? m?.scope) === 'test') pkg.dev = true;
       out.push(pkg);
     }

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import type { Package } from '../../../model/index.ts';
 import { licensesOf, looksLikeNpmName, mergePackages, npmPackage, parseError, parseJson, type EntryProblem, type ParseOutput } from '../common.ts';
+import { entry } from '../../entries.ts';
 
 export const FOUND_BY = 'javascript/package-lock';
 
@@ -51,7 +52,7 @@ export function parsePackageLock(text: string, path: string): ParseOutput {
   const lock = top.data;
   if (lock.lockfileVersion === undefined && !lock.packages && !lock.dependencies) throw parseError(path, 'parse-error', 'not a package-lock: no lockfileVersion, packages or dependencies');
   const problems: EntryProblem[] = [];
-  const pkgs = lock.packages ? fromPackages(lock.packages, path, problems) : fromDependencies(lock.dependencies ?? {}, path, problems, 0);
+  const pkgs = lock.packages ? fromPackages(lock.packages, path, problems) : fromDependencies(lock.dependencies ?? {}, path, problems);
   return { packages: mergePackages(pkgs), problems };
 }
 
@@ -82,19 +83,24 @@ function fromPackages(packages: Record<string, unknown>, path: string, problems:
     }
     // `dev` is set only for packages needed by devDependencies alone; `devOptional` means "dev or
     // optional", which production installs still install when the optional side is wanted.
-    out.push(npmPackage({ name, version: e.version, location: path, foundBy: FOUND_BY, dev: e.dev === true, licenses: licensesOf(e.license) }));
+    const version = e.version;
+    const p = entry(problems, `${path}: packages[${JSON.stringify(key)}]`, () => npmPackage({ name, version, location: path, foundBy: FOUND_BY, dev: e.dev === true, licenses: licensesOf(e.license) }));
+    if (p) out.push(p);
   }
   return out;
 }
 
-/** v1 `dependencies`: a nested tree keyed by package name. */
-function fromDependencies(deps: Record<string, unknown>, path: string, problems: EntryProblem[], depth: number): Package[] {
+/**
+ * v1 `dependencies`: a nested tree keyed by package name, walked depth-first in document order
+ * without recursion (a hostile lockfile can nest it thousands of levels deep).
+ */
+function fromDependencies(deps: Record<string, unknown>, path: string, problems: EntryProblem[]): Package[] {
   const out: Package[] = [];
-  if (depth > 1000) {
-    problems.push({ rule: 'too-deep', message: `${path}: dependencies nested more than 1000 levels; the rest is skipped` });
-    return out;
-  }
-  for (const [name, raw] of Object.entries(deps)) {
+  const stack: Iterator<[string, unknown]>[] = [Object.entries(deps)[Symbol.iterator]()];
+  while (stack.length) {
+    const next = stack[stack.length - 1].next();
+    if (next.done) { stack.pop(); continue; }
+    const [name, raw] = next.value;
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
       problems.push({ rule: 'invalid-entry', message: `${path}: dependencies[${JSON.stringify(name)}]: not an object` });
       continue;
@@ -109,11 +115,13 @@ function fromDependencies(deps: Record<string, unknown>, path: string, problems:
       const alias = /^npm:((?:@[^/@]+\/)?[^@]+)@(.+)$/.exec(e.version);
       const realName = alias ? alias[1] : name;
       const version = alias ? alias[2] : e.version;
-      if (looksLikeNpmName(realName)) out.push(npmPackage({ name: realName, version, location: path, foundBy: FOUND_BY, dev: e.dev === true }));
-      else problems.push({ rule: 'invalid-entry', message: `${path}: dependencies[${JSON.stringify(name)}]: invalid package name` });
+      if (looksLikeNpmName(realName)) {
+        const p = entry(problems, `${path}: dependencies[${JSON.stringify(name)}]`, () => npmPackage({ name: realName, version, location: path, foundBy: FOUND_BY, dev: e.dev === true }));
+        if (p) out.push(p);
+      } else problems.push({ rule: 'invalid-entry', message: `${path}: dependencies[${JSON.stringify(name)}]: invalid package name` });
     }
     if (e.dependencies && typeof e.dependencies === 'object' && !Array.isArray(e.dependencies)) {
-      out.push(...fromDependencies(e.dependencies as Record<string, unknown>, path, problems, depth + 1));
+      stack.push(Object.entries(e.dependencies as Record<string, unknown>)[Symbol.iterator]());
     }
   }
   return out;

@@ -13,9 +13,10 @@
  * 9.0 dropped it, so the graph is walked from every importer's `dependencies` and
  * `optionalDependencies` (production) and `devDependencies` (dev).
  */
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import type { Package } from '../../../model/index.ts';
+import { VigilError, type Package } from '../../../model/index.ts';
+import { parseYamlDocuments } from '../../../model/yaml.ts';
 import { looksLikeNpmName, mergePackages, npmPackage, parseError, type EntryProblem, type ParseOutput } from '../common.ts';
+import { entry } from '../../entries.ts';
 
 export const FOUND_BY = 'javascript/pnpm-lock';
 
@@ -35,17 +36,24 @@ interface Node {
  * @throws VigilError (VIGIL_INVALID_INPUT, rule "parse-error") when the text is not a pnpm lockfile
  */
 export function parsePnpmLock(text: string, path: string): ParseOutput {
-  let doc: unknown;
+  // the parser's warnings (an unresolved tag, …) are returned for the extractor to log; the yaml
+  // package printed them raw on stderr. A file of two documents (pnpm ≥ 9.7 with
+  // `managePackageManagerVersions`: its own environment lockfile first) is read from its last
+  // lockfile document.
+  let docs;
   try {
-    doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
+    docs = parseYamlDocuments(text, path, { maxAliasCount: 100, uniqueKeys: false });
   } catch (err) {
-    // a multi-document file (pnpm ≥ 9.7 with `managePackageManagerVersions`): take the lockfile document
-    doc = lastLockDocument(text);
-    if (doc === undefined) throw parseError(path, 'parse-error', `not YAML (${(err as Error).message.split('\n')[0]})`, err);
+    if (err instanceof VigilError && err.rule === 'nesting-depth') throw err;
+    throw parseError(path, 'parse-error', (err as Error).message.replace(`${path}: `, '').split('\n')[0], err);
   }
+  const chosen = docs.length === 1 ? docs[0] : docs.filter((d) => isObj(d.value) && d.value.lockfileVersion !== undefined).pop();
+  const doc: unknown = chosen?.value;
+  const warnings = chosen?.warnings ?? [];
   if (!isObj(doc) || doc.lockfileVersion === undefined) throw parseError(path, 'parse-error', 'not a pnpm lockfile: no lockfileVersion');
-  const major = Number.parseFloat(String(doc.lockfileVersion));
-  if (!Number.isFinite(major)) throw parseError(path, 'parse-error', `not a pnpm lockfile: lockfileVersion ${JSON.stringify(doc.lockfileVersion)}`);
+  // a string or number; String() of a mapping with its own toString key throws
+  const major = typeof doc.lockfileVersion === 'string' || typeof doc.lockfileVersion === 'number' ? Number.parseFloat(String(doc.lockfileVersion)) : Number.NaN;
+  if (!Number.isFinite(major)) throw parseError(path, 'parse-error', `not a pnpm lockfile: lockfileVersion ${typeof doc.lockfileVersion === 'object' ? 'is not a number' : JSON.stringify(doc.lockfileVersion)}`);
   const v5 = major < 6;
   const problems: EntryProblem[] = [];
   const meta = isObj(doc.packages) ? doc.packages : {};
@@ -82,27 +90,13 @@ export function parsePnpmLock(text: string, path: string): ParseOutput {
 
   markDev(doc, nodes, v5);
   const pkgs: Package[] = [];
-  for (const n of nodes.values()) pkgs.push(npmPackage({ name: n.name, version: n.version, location: path, foundBy: FOUND_BY, dev: n.dev }));
-  return { packages: mergePackages(pkgs), problems };
+  for (const n of nodes.values()) {
+    const p = entry(problems, `${path}: ${n.name}@${n.version}`, () => npmPackage({ name: n.name, version: n.version, location: path, foundBy: FOUND_BY, dev: n.dev }));
+    if (p) pkgs.push(p);
+  }
+  return { packages: mergePackages(pkgs), problems, warnings: warnings.map((message) => ({ rule: 'yaml-warning', message })) };
 }
 
-function lastLockDocument(text: string): unknown {
-  // pnpm ≥ 9.7 with manage-package-manager-versions writes two documents: first its own
-  // environment lockfile (pnpm itself), then the project's; the project's is the last one.
-  let found: unknown;
-  try {
-    const docs = parseAllDocuments(text);
-    if (!Array.isArray(docs)) return undefined;
-    for (const d of docs) {
-      if (d.errors.length) return undefined;
-      const js: unknown = d.toJS();
-      if (isObj(js) && js.lockfileVersion !== undefined) found = js;
-    }
-  } catch {
-    return undefined;
-  }
-  return found;
-}
 
 const isVersion = (v: string) => /^\d+\.\d+\.\d+/.test(v);
 

@@ -104,3 +104,39 @@ test('sad: a bad entry is recorded, the rest read', () => {
   assert.deepEqual(show(out.packages), ['ok@1.0.0']);
   assert.deepEqual(out.problems.map((p) => p.rule), ['invalid-entry', 'invalid-entry']);
 });
+
+test('issue 13: YAML warnings go to the scan logger, never raw to stderr', async () => {
+  const text = "lockfileVersion: '6.0'\npackages:\n  /ok@1.0.0: !custom\n    dev: false\n";
+  const emitted: string[] = [];
+  const onWarning = (w: Error) => emitted.push(w.message);
+  process.on('warning', onWarning);
+  const logged: { obj: unknown; msg: string }[] = [];
+  const log = { warn: (obj: unknown, msg: string) => logged.push({ obj, msg }) } as unknown as import('../../../log.ts').Logger;
+  try {
+    const file = { info: { path: 'app/pnpm-lock.yaml', kind: 'file' as const, size: text.length }, read: async () => Buffer.from(text) };
+    const ctx = { fileErrors: [], readFile: async () => null, log };
+    const packages = await pnpmLockExtractor.extract(file, ctx);
+    await new Promise((r) => setImmediate(r)); // process warnings are emitted on the next tick
+    assert.deepEqual(show(packages), ['ok@1.0.0']);
+    assert.deepEqual(ctx.fileErrors, []);
+    assert.deepEqual(emitted, []);
+    assert.equal(logged.length, 1);
+    assert.deepEqual(logged[0].obj, { path: 'app/pnpm-lock.yaml', rule: 'yaml-warning' });
+    assert.match(logged[0].msg, /^app\/pnpm-lock\.yaml: .*custom/);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
+test('deeply nested YAML is a parse error naming the rule, not a stack overflow', async () => {
+  const text = `lockfileVersion: '6.0'\npackages:\n  /ok@1.0.0: ${'['.repeat(20000)}${']'.repeat(20000)}\n`;
+  const { packages, errors } = await runExtractor(pnpmLockExtractor, 'pnpm-lock.yaml', { 'pnpm-lock.yaml': text });
+  assert.deepEqual(packages, []);
+  assert.deepEqual(errors.map((e) => e.rule), ['nesting-depth']);
+});
+
+test('fuzz regression: a lockfileVersion mapping with a toString key is a parse-error, not a TypeError', async () => {
+  const { packages, errors } = await runExtractor(pnpmLockExtractor, 'pnpm-lock.yaml', { 'pnpm-lock.yaml': 'lockfileVersion:\n  toString: 1\n  valueOf: 1\n' });
+  assert.deepEqual(packages, []);
+  assert.deepEqual(errors.map((e) => e.rule), ['parse-error']);
+});

@@ -12,6 +12,7 @@
 import { parseSyml } from '@yarnpkg/parsers';
 import type { Package } from '../../../model/index.ts';
 import { looksLikeNpmName, mergePackages, npmPackage, parseError, type EntryProblem, type ParseOutput } from '../common.ts';
+import { entry } from '../../entries.ts';
 
 export const FOUND_BY = 'javascript/yarn-lock';
 
@@ -73,7 +74,11 @@ export function parseYarnLock(text: string, path: string, manifest?: string | nu
   if (nodes.length === 0 && !berry && !/^# yarn lockfile v1/m.test(text)) throw parseError(path, 'parse-error', 'not a yarn.lock: no entries');
   markDev(nodes, byDescriptor, manifest, path, problems);
   const pkgs: Package[] = [];
-  for (const n of nodes) if (n.report) pkgs.push(npmPackage({ name: n.name, version: n.version, location: path, foundBy: FOUND_BY, dev: n.dev }));
+  for (const n of nodes) {
+    if (!n.report) continue;
+    const p = entry(problems, `${path}: ${n.name}@${n.version}`, () => npmPackage({ name: n.name, version: n.version, location: path, foundBy: FOUND_BY, dev: n.dev }));
+    if (p) pkgs.push(p);
+  }
   return { packages: mergePackages(pkgs), problems };
 }
 

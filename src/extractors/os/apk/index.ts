@@ -8,6 +8,7 @@
 import { makePurl } from '../../../model/index.ts';
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, FileError, OsInfo, ScanFile } from '../../types.ts';
+import { entry as entryOf, fileSink } from '../../entries.ts';
 
 export const NAME = 'os/apk';
 const PATH = 'lib/apk/db/installed';
@@ -95,7 +96,7 @@ export function toPackage(e: ApkEntry, path: string, os: OsInfo | undefined): Pa
 
 export function parseApk(text: string, path: string, os: OsInfo | undefined, errors: FileError[]): Package[] {
   return parseApkInstalled(text, (message) => errors.push({ path, rule: 'parse-error', message }))
-    .map((e) => toPackage(e, path, os));
+    .flatMap((e) => entryOf(fileSink({ fileErrors: errors }, path), `package ${e.name} ${e.version}`, () => toPackage(e, path, os)) ?? []);
 }
 
 export const apkExtractor: Extractor = {

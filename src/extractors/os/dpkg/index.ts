@@ -9,6 +9,7 @@
 import { makePurl } from '../../../model/index.ts';
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, FileError, OsInfo, ScanFile } from '../../types.ts';
+import { entry as entryOf, fileSink } from '../../entries.ts';
 
 export const NAME = 'os/dpkg';
 
@@ -145,7 +146,9 @@ export function parseDpkg(text: string, path: string, os: OsInfo | undefined, er
   for (const p of paragraphs) {
     const r = toEntry(p, requireStatus);
     if (r.problem) errors.push({ path, rule: 'parse-error', message: r.problem });
-    if (r.entry) out.push(toPackage(r.entry, path, os));
+    const e = r.entry;
+    const pkg = e && entryOf(fileSink({ fileErrors: errors }, path), `package ${e.name} ${e.version}`, () => toPackage(e, path, os));
+    if (pkg) out.push(pkg);
   }
   return out;
 }

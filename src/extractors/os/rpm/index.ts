@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { makePurl } from '../../../model/index.ts';
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, FileError, OsInfo, ScanFile } from '../../types.ts';
+import { entry as entryOf, fileSink } from '../../entries.ts';
 
 export const NAME = 'os/rpm';
 
@@ -184,6 +185,12 @@ export function parseRpmdbSqlite(bytes: Buffer, path: string, os: OsInfo | undef
   const out: Package[] = [];
   try {
     db = new Database(copy, { readonly: true });
+    // a hostile file could make Packages a view (a recursive query that never ends); rpm writes a table
+    const kind = (db.prepare("SELECT type FROM sqlite_master WHERE name = 'Packages'").get() as { type?: string } | undefined)?.type;
+    if (kind !== 'table') {
+      errors.push({ path, rule: 'parse-error', message: `not an rpm database: Packages is ${kind ? `a ${kind}` : 'missing'}, not a table` });
+      return [];
+    }
     const rows = db.prepare('SELECT hnum, blob FROM Packages ORDER BY hnum').all() as { hnum: number; blob: unknown }[];
     for (const row of rows) {
       if (!(row.blob instanceof Uint8Array)) {
@@ -198,7 +205,8 @@ export function parseRpmdbSqlite(bytes: Buffer, path: string, os: OsInfo | undef
         continue;
       }
       if (h.name === 'gpg-pubkey') continue;
-      out.push(toPackage(h, path, os));
+      const pkg = entryOf(fileSink({ fileErrors: errors }, path), `Packages row ${row.hnum} (${h.name})`, () => toPackage(h, path, os));
+      if (pkg) out.push(pkg);
     }
   } catch (e) {
     errors.push({ path, rule: 'parse-error', message: `cannot read the rpm SQLite database: ${(e as Error).message}` });

@@ -103,7 +103,7 @@ describe('os/rpm (sad)', () => {
   it('an SQLite file without a Packages table', async () => {
     const { packages, errors } = await runExtractor(rpmExtractor, PATH, await fixture('sad/not-rpmdb.sqlite'));
     assert.deepEqual(packages, []);
-    assert.match(errors[0].message, /cannot read the rpm SQLite database: no such table: Packages/);
+    assert.match(errors[0].message, /not an rpm database: Packages is missing, not a table/);
   });
   it('not SQLite at all', async () => {
     const { packages, errors } = await runExtractor(rpmExtractor, PATH, await fixture('sad/garbage.sqlite'));
@@ -136,3 +136,18 @@ function hasRpm(): boolean {
     return false;
   }
 }
+
+describe('hostile rpmdb.sqlite', () => {
+  it('refuses a Packages view (a query that never ends) instead of running it', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(':memory:');
+    db.exec('CREATE VIEW Packages AS WITH RECURSIVE n(hnum) AS (SELECT 1 UNION ALL SELECT hnum + 1 FROM n) SELECT hnum, zeroblob(16) AS blob FROM n');
+    const bytes = db.serialize();
+    db.close();
+    const path = 'var/lib/rpm/rpmdb.sqlite';
+    const { packages, errors } = await runExtractor(rpmExtractor, path, bytes);
+    assert.deepEqual(packages, []);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0].message, /Packages is a view, not a table/);
+  });
+});

@@ -2,6 +2,7 @@
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { type ComposerParse, parseComposerLock } from './parse.ts';
+import { entry, fileSink } from '../../entries.ts';
 
 export { parseComposerLock, parseInstalledJson, type ComposerPackage, type ComposerParse } from './parse.ts';
 
@@ -31,7 +32,7 @@ export async function extractComposer(file: ScanFile, ctx: ExtractContext, parse
     return [];
   }
   for (const p of r.problems) ctx.fileErrors.push({ path, rule: 'composer-package', message: `${path}: ${p}` });
-  return r.packages.map((p) => composerPackage(p.name, p.version, p.dev, path, foundBy));
+  return r.packages.flatMap((p) => entry(fileSink(ctx, path), `${path}: ${p.name}@${p.version}`, () => composerPackage(p.name, p.version, p.dev, path, foundBy)) ?? []);
 }
 
 export const composerLockExtractor: Extractor = {

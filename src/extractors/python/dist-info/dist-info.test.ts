@@ -43,3 +43,11 @@ test('sad: no Name, truncated, not metadata → recorded error, no throw', async
     assert.deepEqual(errors.map((e) => e.rule), [rule], fx);
   }
 });
+
+test('fuzz regression: 200,000 repeated headers are read in one pass (copying the list per line never finished)', async () => {
+  const text = `Metadata-Version: 2.1\nName: x\nVersion: 1.0\n${'Classifier: a\n'.repeat(200_000)}`;
+  const path = 'site-packages/x-1.0.dist-info/METADATA';
+  const { packages, errors } = await runExtractor(distInfoExtractor, path, { [path]: text });
+  assert.deepEqual(packages.map((p) => `${p.name}@${p.version}`), ['x@1.0']);
+  assert.deepEqual(errors, []);
+});

@@ -30,7 +30,10 @@ export function parseHeaders(text: string): Map<string, string[]> {
     const c = line.indexOf(':');
     if (c <= 0) continue;
     last = line.slice(0, c).trim().toLowerCase();
-    out.set(last, [...(out.get(last) ?? []), line.slice(c + 1).trim()]);
+    // appended in place: copying the list per line made 60,000 repeated headers take half a minute
+    const vals = out.get(last);
+    if (vals) vals.push(line.slice(c + 1).trim());
+    else out.set(last, [line.slice(c + 1).trim()]);
   }
   return out;
 }

@@ -5,6 +5,7 @@
  */
 import type { Package } from '../../../model/index.ts';
 import { isObj, isPythonName, mergePackages, parseError, parseToml, pypiPackage, type EntryProblem, type ParseOutput } from '../common.ts';
+import { entry } from '../../entries.ts';
 
 export const FOUND_BY = 'python/pdm-lock';
 
@@ -26,7 +27,8 @@ export function parsePdmLock(text: string, path: string): ParseOutput {
       continue;
     }
     const dev = Array.isArray(e.groups) ? !e.groups.includes('default') : undefined;
-    pkgs.push(pypiPackage({ name: e.name, version: e.version, location: path, foundBy: FOUND_BY, dev }));
+    const pkg = entry(problems, `${path}: package[${i}] ${e.name}`, () => pypiPackage({ name: e.name as string, version: e.version as string, location: path, foundBy: FOUND_BY, dev }));
+    if (pkg) pkgs.push(pkg);
   }
   return { packages: mergePackages(pkgs), problems };
 }

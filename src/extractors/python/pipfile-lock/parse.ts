@@ -7,6 +7,7 @@
 import type { Package } from '../../../model/index.ts';
 import { parseJson } from '../../javascript/common.ts';
 import { isObj, isPythonName, mergePackages, parseError, pypiPackage, type EntryProblem, type ParseOutput } from '../common.ts';
+import { entry } from '../../entries.ts';
 
 export const FOUND_BY = 'python/pipfile-lock';
 
@@ -35,7 +36,8 @@ export function parsePipfileLock(text: string, path: string): ParseOutput {
       }
       // a package in both sections is a production one
       const dev = section === 'develop' && !prodNames.has(name.toLowerCase());
-      pkgs.push(pypiPackage({ name, version: m[1], location: path, foundBy: FOUND_BY, dev }));
+      const pkg = entry(problems, `${path}: ${section}[${JSON.stringify(name)}]`, () => pypiPackage({ name, version: m[1], location: path, foundBy: FOUND_BY, dev }));
+      if (pkg) pkgs.push(pkg);
     }
   }
   return { packages: mergePackages(pkgs), problems };

@@ -6,6 +6,7 @@
  */
 import type { Package } from '../../../model/index.ts';
 import { isObj, isPythonName, mergePackages, parseError, parseToml, pypiPackage, type EntryProblem, type ParseOutput } from '../common.ts';
+import { entry } from '../../entries.ts';
 
 export const FOUND_BY = 'python/poetry-lock';
 
@@ -26,7 +27,8 @@ export function parsePoetryLock(text: string, path: string): ParseOutput {
     if (typeof e.category === 'string') dev = e.category === 'dev';
     // Poetry 2 records the dependency groups that need each package; "main" is production
     else if (Array.isArray(e.groups)) dev = !e.groups.includes('main');
-    pkgs.push(pypiPackage({ name: e.name, version: e.version, location: path, foundBy: FOUND_BY, dev }));
+    const pkg = entry(problems, `${path}: package[${i}] ${e.name}`, () => pypiPackage({ name: e.name as string, version: e.version as string, location: path, foundBy: FOUND_BY, dev }));
+    if (pkg) pkgs.push(pkg);
   }
   return { packages: mergePackages(pkgs), problems };
 }

@@ -8,6 +8,7 @@
  */
 import type { Package } from '../../../model/index.ts';
 import { isPythonName, pypiPackage, type EntryProblem } from '../common.ts';
+import { entry } from '../../entries.ts';
 
 export const FOUND_BY = 'python/requirements';
 
@@ -95,7 +96,8 @@ export function parseRequirements(text: string, path: string): RequirementsOutpu
       unpinned(line, reqText, specs.length ? 'is not pinned with == or ===' : 'has no version');
       continue;
     }
-    packages.push(pypiPackage({ name, version, location: path, foundBy: FOUND_BY }));
+    const pkg = entry(problems, `${path}: ${name}==${version}`, () => pypiPackage({ name, version, location: path, foundBy: FOUND_BY }));
+    if (pkg) packages.push(pkg);
   }
   return { packages, problems, includes };
 }

@@ -10,6 +10,7 @@
  */
 import type { Package } from '../../../model/index.ts';
 import { isObj, isPythonName, mergePackages, parseError, parseToml, pep503, pypiPackage, type EntryProblem, type Obj, type ParseOutput } from '../common.ts';
+import { entry } from '../../entries.ts';
 
 export const FOUND_BY = 'python/uv-lock';
 
@@ -83,7 +84,8 @@ export function parseUvLock(text: string, path: string): ParseOutput {
   for (const n of nodes) {
     if (n.project) continue;
     const isDev = projects.length === 0 ? undefined : prod.has(n) ? false : dev.has(n) ? true : undefined;
-    pkgs.push(pypiPackage({ name: n.name, version: n.version, location: path, foundBy: FOUND_BY, dev: isDev }));
+    const pkg = entry(problems, `${path}: ${n.name}@${n.version}`, () => pypiPackage({ name: n.name, version: n.version, location: path, foundBy: FOUND_BY, dev: isDev }));
+    if (pkg) pkgs.push(pkg);
   }
   return { packages: mergePackages(pkgs), problems };
 }

@@ -5,6 +5,7 @@
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { parseGemfileLock } from './parse.ts';
+import { entry, fileSink } from '../../entries.ts';
 
 export { parseGemfileLock, type GemSpec } from './parse.ts';
 
@@ -32,7 +33,8 @@ export const gemfileLockExtractor: Extractor = {
       const key = `${s.name}@${s.version}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push(gemPackage(s.name, s.version, path, NAME));
+      const p = entry(fileSink(ctx, path), `${path}: ${s.name} (${s.version})`, () => gemPackage(s.name, s.version, path, NAME));
+      if (p) out.push(p);
     }
     return out;
   },

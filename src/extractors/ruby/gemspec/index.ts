@@ -7,6 +7,7 @@ import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { gemPackage } from '../gemfile-lock/index.ts';
 import { parseGemspec } from './parse.ts';
+import { entry, fileSink } from '../../entries.ts';
 
 export { parseGemspec } from './parse.ts';
 
@@ -23,6 +24,7 @@ export const gemspecExtractor: Extractor = {
       ctx.fileErrors.push({ path, rule: 'gemspec', message: `${path}: ${r.problem}` });
       return [];
     }
-    return [gemPackage(r.name, r.version, path, NAME)];
+    const p = entry(fileSink(ctx, path), `${path}: ${r.name} (${r.version})`, () => gemPackage(r.name, r.version, path, NAME));
+    return p ? [p] : [];
   },
 };

@@ -8,6 +8,7 @@ import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { exeFormat, isCandidateBinary } from '../../go/binary/exe.ts';
 import { cratePackage } from '../cargo-lock/index.ts';
 import { parseAuditable } from './parse.ts';
+import { entry, fileSink } from '../../entries.ts';
 
 export { parseAuditable, MAX_AUDIT_JSON, type AuditPackage } from './parse.ts';
 
@@ -30,10 +31,11 @@ export const auditableExtractor: Extractor = {
     for (const p of r.problems) ctx.fileErrors.push({ path, rule: 'cargo-auditable', message: `${path}: ${p}` });
     return r.packages
       .filter((p) => p.source !== 'local')
-      .map((p) => {
-        const pkg = cratePackage(p.name, p.version, path, NAME);
+      .flatMap((p) => {
+        const pkg = entry(fileSink(ctx, path), `${path}: ${p.name}@${p.version}`, () => cratePackage(p.name, p.version, path, NAME));
+        if (!pkg) return [];
         if (p.kind === 'build') pkg.dev = true;
-        return pkg;
+        return [pkg];
       });
   },
 };

@@ -5,6 +5,7 @@
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { parseCargoLock } from './parse.ts';
+import { entry, fileSink } from '../../entries.ts';
 
 export { parseCargoLock, type CargoLockPackage } from './parse.ts';
 
@@ -29,6 +30,6 @@ export const cargoLockExtractor: Extractor = {
       return [];
     }
     for (const p of parsed.problems) ctx.fileErrors.push({ path, rule: 'cargo-lock-package', message: `${path}: ${p}` });
-    return parsed.packages.filter((p) => p.source !== undefined).map((p) => cratePackage(p.name, p.version, path, NAME));
+    return parsed.packages.filter((p) => p.source !== undefined).flatMap((p) => entry(fileSink(ctx, path), `${path}: ${p.name}@${p.version}`, () => cratePackage(p.name, p.version, path, NAME)) ?? []);
   },
 };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { collect } from '../testutil.ts';
-import { checkCvss, isCveId, isIsoDate, parseCweList, parseDecimal, readCsv } from './common.ts';
+import { checkCvss, isCveId, isIsoDate, MAX_CSV_ERRORS, parseCweList, parseDecimal, readCsv } from './common.ts';
 
 test('CVE ids, dates, decimals', () => {
   for (const ok of ['CVE-1999-0001', 'CVE-2024-1234567', 'CVE-2024-1234567890123456789']) assert.equal(isCveId(ok), true, ok);
@@ -49,4 +49,15 @@ test('readCsv: a start offset keeps file line numbers; a broken quote is reporte
   const rows = [...readCsv({ path: 'f.csv', data }, data, ['cve', 'n'], out, data.indexOf(0x0a) + 1)];
   assert.deepEqual(rows.map((r) => [r.line, r.fields.cve]), [[3, 'CVE-1']]);
   assert.deepEqual(out.errors.map((e) => [e.input, e.rule]), [['f.csv:4', 'csv-syntax']]);
+});
+
+test('readCsv (fuzz regression): a line of stray quotes is bounded work; good rows before it are kept', () => {
+  // csv-parse reports one error per stray quote, each costing the length of the record: a 45 KB
+  // line like this took 16 s, a 1 MB one minutes. Past MAX_CSV_ERRORS broken rows the rest is dropped.
+  const out = collect();
+  const data = Buffer.from(`cve,n\nCVE-1,1\nCVE-2,${'[{"a:'.repeat(200_000)}\nCVE-3,3\n`);
+  const rows = [...readCsv({ path: 'f.csv', data }, data, ['cve', 'n'], out)];
+  assert.deepEqual(rows.map((r) => r.fields.cve), ['CVE-1']);
+  assert.ok(out.errors.length <= MAX_CSV_ERRORS + 1, String(out.errors.length));
+  assert.ok(out.errors.every((e) => e.rule === 'csv-syntax'));
 });

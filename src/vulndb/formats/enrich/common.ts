@@ -102,6 +102,11 @@ export function checkCvss(
   return result;
 }
 
+/** A CSV record longer than this is broken (real rows are a few KB at most). */
+export const MAX_CSV_RECORD_BYTES = 256 * 1024;
+/** Broken rows reported per entry before the rest of it is dropped. */
+export const MAX_CSV_ERRORS = 200;
+
 export interface CsvRow {
   /** 1-based line of the file where the row starts */
   line: number;
@@ -139,13 +144,19 @@ export function* readCsv(
     while (i < body.length && (body[i] === 0x0a || body[i] === 0x0d)) i++;
     return lines(start + i);
   };
+  // csv-parse's cost per broken record grows with the record (a 45 KB line of stray quotes took
+  // 16 s): records are bounded, and past MAX_CSV_ERRORS broken ones the rest of the entry is dropped
+  let broken = 0;
+  const tooBroken = new Error('too many broken rows');
   try {
     parse(body, {
       bom: true,
       relax_column_count: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
+      max_record_size: MAX_CSV_RECORD_BYTES,
       on_skip: (err) => {
+        if (++broken > MAX_CSV_ERRORS) throw tooBroken;
         items.push({ line: startOf(), error: err?.message ?? 'unparseable CSV' });
         // where a broken record ends is a guess: line numbers after one are best effort
         const bytes = (err as { bytes?: number } | undefined)?.bytes;
@@ -159,8 +170,11 @@ export function* readCsv(
       },
     });
   } catch (e) {
-    out.error({ input: entry.path, rule: 'csv-syntax', message: (e as Error).message });
-    return;
+    if (e === tooBroken) items.push({ line: startOf(), error: `more than ${MAX_CSV_ERRORS} broken rows; the rest of the file is skipped` });
+    else {
+      out.error({ input: entry.path, rule: 'csv-syntax', message: (e as Error).message });
+      return;
+    }
   }
   const headerAt = items.findIndex((i) => i.fields);
   const header = items[headerAt]?.fields;

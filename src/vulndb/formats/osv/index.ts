@@ -3,8 +3,8 @@
  * directories of OSV files (advisory-database checkouts), single records. YAML files that are OSV
  * records (as in pypa/advisory-database) are read too.
  */
-import YAML from 'yaml';
-import type { OsvRecord } from '../../../model/index.ts';
+import { parseYaml } from '../../../model/yaml.ts';
+import { checkNesting, VigilError, type OsvRecord } from '../../../model/index.ts';
 import type { AdvisoryFormat, FormatEntry, FormatOutput } from '../types.ts';
 import { describeIssues, osvRecordSchema } from './schema.ts';
 
@@ -28,9 +28,12 @@ export const osvFormat: AdvisoryFormat = {
     let raw: unknown;
     const text = entry.data.toString('utf8');
     try {
-      raw = /\.ya?ml$/i.test(entry.path) ? YAML.parse(text, { schema: 'core' }) : JSON.parse(text);
+      raw = /\.ya?ml$/i.test(entry.path) ? parseYaml(text, entry.path, { schema: 'core' }).value : JSON.parse(text);
+      // records are stored and re-serialized by recursive code (key sorting, JSON.stringify)
+      checkNesting(raw, entry.path);
     } catch (err) {
-      out.error({ input: entry.path, rule: /\.ya?ml$/i.test(entry.path) ? 'not-yaml' : 'not-json', message: (err as Error).message.split('\n')[0] });
+      const rule = err instanceof VigilError && err.rule === 'nesting-depth' ? err.rule : /\.ya?ml$/i.test(entry.path) ? 'not-yaml' : 'not-json';
+      out.error({ input: entry.path, rule, message: (err as Error).message.split('\n')[0] });
       return;
     }
     const result = osvRecordSchema.safeParse(raw);

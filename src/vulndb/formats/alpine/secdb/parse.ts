@@ -1,4 +1,5 @@
-import { parse as parseYaml } from 'yaml';
+import { checkNesting } from '../../../../model/index.ts';
+import { parseYaml } from '../../../../model/yaml.ts';
 import { z } from 'zod';
 import type { OsvAffected, OsvRecord } from '../../../../model/index.ts';
 import type { FormatOutput } from '../../types.ts';
@@ -117,9 +118,11 @@ export function parseSecdb(path: string, text: string, opts: SecdbOptions, out: 
   let raw: unknown;
   try {
     // failsafe: every scalar stays a string, so a version key like 1.10 is not read as the number 1.1
-    raw = /^\uFEFF?\s*[{[]/.test(text) ? JSON.parse(text) : parseYaml(text, { schema: 'failsafe' });
+    raw = /^\uFEFF?\s*[{[]/.test(text) ? JSON.parse(text) : parseYaml(text, path, { schema: 'failsafe' }).value;
+    checkNesting(raw, path);
   } catch (e) {
-    out.error({ input: path, rule: 'not-yaml', message: `${path}: ${(e as Error).message.split('\n')[0]}` });
+    const msg = (e as Error).message.split('\n')[0];
+    out.error({ input: path, rule: (e as { rule?: string }).rule === 'nesting-depth' ? 'nesting-depth' : 'not-yaml', message: msg.startsWith(path) ? msg : `${path}: ${msg}` });
     return;
   }
   const doc = docSchema.safeParse(raw);

@@ -157,3 +157,11 @@ test('real data: DLA list, all 3,534 entries', { skip: realSkip }, () => {
   assert.ok(byId.has('DLA-0001-1'));
   assert.equal(out.records.filter((r) => r.affected === undefined).length, 4);
 });
+
+test('fuzz regression: a corrupt revision number is reported, not a loop that ate the heap', () => {
+  const data = '[01 Apr 2023] DLA-3380-1202020202020202020202 firmware-nonfree - security update\n\t{CVE-2020-12362}\n\t[buster] - firmware-nonfree 20190114+really20220913-0+deb10u1\n'
+    + '[01 Apr 2023] DSA-5356-3 xorg - security update\n\t[bullseye] - xorg 1.0-1\n';
+  const out = runFormat(debianDsaListFormat, [{ path: 'DLA-list.txt', data }]);
+  assert.deepEqual(out.errors.map((e) => [e.input, e.rule]), [['DLA-list.txt:1', 'bad-revision']]);
+  assert.deepEqual(out.records.map((r) => [r.id, r.related ?? []]), [['DLA-3380-1202020202020202020202', []], ['DSA-5356-3', ['DSA-5356-1', 'DSA-5356-2']]]);
+});

@@ -21,6 +21,8 @@ const MONTHS: Record<string, number> = {
 };
 
 /** `[dd Mon yyyy] DSA-n[-r] title`; ids before DSA-~1000 have no revision part. */
+/** The highest advisory revision taken as real (DSA-5356-2 continues DSA-5356-1). */
+const MAX_REVISION = 99;
 const HEAD = /^\[(\d{1,2}) ([A-Za-z]{3}) (\d{4})\]\s+((DSA|DLA)-(\d+)(?:-(\d+))?)(?:\s+(.*))?$/;
 /** `[release] - srcpkg rest` */
 const RELEASE_LINE = /^\[([^\]\s]*)\]\s+-\s+(\S+)(?:\s+(.*))?$/;
@@ -148,7 +150,11 @@ function parseHead(line: string, where: string, out: FormatOutput): Entry | unde
   if (summary) record.summary = summary;
   // DSA-5356-2 (a regression or follow-up update) continues DSA-5356-1: relate the earlier revisions
   const related: string[] = [];
-  if (rev !== undefined) for (let r = 1; r < Number(rev); r++) related.push(`${prefix}-${num}-${r}`);
+  // real revisions stay in single digits; a corrupt one (DLA-3380-120202…) made this loop run
+  // until the heap was gone
+  if (rev !== undefined && Number(rev) > MAX_REVISION) {
+    out.error({ input: where, rule: 'bad-revision', message: `${id}: revision ${rev.length > 12 ? `${rev.slice(0, 12)}…` : rev} is over ${MAX_REVISION}; earlier revisions not related` });
+  } else if (rev !== undefined) for (let r = 1; r < Number(rev); r++) related.push(`${prefix}-${num}-${r}`);
   if (related.length > 0) record.related = related;
   return { record, ids: [] };
 }

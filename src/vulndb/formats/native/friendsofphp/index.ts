@@ -9,7 +9,7 @@
  * a CVE or GHSA as the id: the store keys records by id (last writer wins), and osv.dev's own GHSA
  * records would collide; alias groups join them for display.
  */
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../../../../model/yaml.ts';
 import { z } from 'zod';
 import type { OsvAffected, OsvEvent, OsvRecord } from '../../../../model/index.ts';
 import type { AdvisoryFormat, FormatEntry, FormatOutput } from '../../types.ts';
@@ -102,9 +102,9 @@ function parseEntry(entry: FormatEntry, out: FormatOutput): void {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(entry.data.toString('utf8'));
+    doc = parseYaml(entry.data.toString('utf8'), path).value;
   } catch (e) {
-    out.error({ input: path, rule: 'not-yaml', message: `${path}: ${(e as Error).message.split('\n')[0]}` });
+    out.error({ input: path, rule: (e as { rule?: string }).rule === 'nesting-depth' ? 'nesting-depth' : 'not-yaml', message: (e as Error).message.split('\n')[0] });
     return;
   }
   const r = schema.safeParse(doc);

@@ -9,7 +9,7 @@
  * aliases. Never a GHSA or CVE as the id: the store keys records by id (last writer wins), and
  * osv.dev's own GHSA records would collide; alias groups join them for display.
  */
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../../../../model/yaml.ts';
 import { z } from 'zod';
 import { create as gemVersion, type Version as GemVersion } from '@renovatebot/ruby-semver/dist/ruby/version.js';
 import type { OsvAffected, OsvRecord } from '../../../../model/index.ts';
@@ -205,9 +205,9 @@ function parseEntry(entry: FormatEntry, out: FormatOutput): void {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(entry.data.toString('utf8'));
+    doc = parseYaml(entry.data.toString('utf8'), entry.path).value;
   } catch (e) {
-    out.error({ input: entry.path, rule: 'not-yaml', message: `${entry.path}: ${(e as Error).message.split('\n')[0]}` });
+    out.error({ input: entry.path, rule: (e as { rule?: string }).rule === 'nesting-depth' ? 'nesting-depth' : 'not-yaml', message: (e as Error).message.split('\n')[0] });
     return;
   }
   const r = schema.safeParse(doc);
