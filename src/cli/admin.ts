@@ -40,7 +40,7 @@ async function withStore<T>(cmd: Command, fn: (store: Store, cfg: Config, log: L
   const opts = cmd.optsWithGlobals<GlobalOpts>();
   const cfg = resolveConfig(opts);
   const [{ createLogger }, { openStore, ensurePrivateDir }] = await Promise.all([import('../log.ts'), import('../store/index.ts')]);
-  const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'warn'));
+  const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL || 'warn'));
   const warn = (message: string) => log.warn({ rule: 'file-mode' }, message);
   ensurePrivateDir(cfg.home, warn);
   const store = await openStore(cfg.databaseUrl, { onWarning: warn });
@@ -155,7 +155,7 @@ export function registerAdminCommands(program: Command): void {
       const [{ createLogger }, store_, { rotateSecrets, targetsNotSealedWith }, secrets, { join }] = await Promise.all([
         import('../log.ts'), import('../store/index.ts'), import('../engine/secrets.ts'), import('../store/secrets.ts'), import('node:path'),
       ]);
-      const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL ?? 'warn'));
+      const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL || 'warn'));
       const warn = (message: string) => log.warn({ rule: 'file-mode' }, message);
       store_.ensurePrivateDir(cfg.home, warn);
       const fromEnv = (process.env[secrets.SECRET_KEY_ENV] ?? '').trim() !== '';
