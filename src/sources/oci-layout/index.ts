@@ -97,15 +97,23 @@ export function verifyBlob(data: Buffer, digest: string, where: string): void {
 /** The `oci-layout` file: `{"imageLayoutVersion": "1.0.0"}` (image-layout.md#oci-layout-file). */
 const layoutFileSchema = z.object({ imageLayoutVersion: z.string() });
 
+/** The largest oci-layout / index.json read: an index is a list of manifest descriptors, as a registry's manifests (4 MiB there too). */
+export const MAX_LAYOUT_FILE_BYTES = 4 * 1024 * 1024;
+
 /**
- * Reads one of the layout's own files (oci-layout, index.json); absent or unreadable is a clear
- * error naming the file, never a raw ENOENT/EISDIR.
+ * Reads one of the layout's own files (oci-layout, index.json); absent, unreadable or larger than
+ * MAX_LAYOUT_FILE_BYTES is a clear error naming the file, never a raw ENOENT/EISDIR or a huge read.
  */
 async function readLayoutFile(dir: string, name: string): Promise<Buffer> {
   const p = join(dir, name);
   try {
+    const s = await stat(p);
+    if (s.isFile() && s.size > MAX_LAYOUT_FILE_BYTES) {
+      throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${p}: ${name} is ${s.size} bytes, over the ${MAX_LAYOUT_FILE_BYTES}-byte limit of an OCI layout's own files`, { input: p, rule: 'file-too-large' });
+    }
     return await readFile(p);
   } catch (e) {
+    if (e instanceof VigilError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'is missing' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? (e as Error).message})`;
     throw new VigilError('VIGIL_INVALID_INPUT', `${p}: not an OCI image layout: ${name} ${why}`, { input: p, rule: 'oci-layout', cause: e });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { VigilError } from '../../model/index.ts';
 import { gz, makeTar, tempDir } from '../testutil.ts';
-import { listTags, openOciLayout } from './index.ts';
+import { listTags, MAX_LAYOUT_FILE_BYTES, openOciLayout } from './index.ts';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -134,4 +134,21 @@ describe('oci-layout', () => {
       }
     });
   }
+
+  it('refuses an index.json over MAX_LAYOUT_FILE_BYTES before reading it', async () => {
+    const d = await tempDir('oci-huge-index');
+    try {
+      await writeFile(join(d, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+      await writeFile(join(d, 'index.json'), `{"schemaVersion":2,"manifests":[],"pad":"${'x'.repeat(MAX_LAYOUT_FILE_BYTES)}"}`);
+      await assert.rejects(openOciLayout(d), (e: unknown) => {
+        assert.ok(e instanceof VigilError, `not a VigilError: ${(e as Error)?.stack}`);
+        assert.equal(e.code, 'VIGIL_LIMIT_EXCEEDED');
+        assert.equal(e.rule, 'file-too-large');
+        assert.ok(e.message.includes(join(d, 'index.json')), e.message);
+        return true;
+      });
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
 });
