@@ -263,7 +263,7 @@ try {
   console.log(`  per ecosystem: ${[...families].sort((a, b) => b[1].rows - a[1].rows).map(([k, f]) => `${k} ${fmt(f.rows)} rows / ${fmt(f.versions.size)} distinct`).join('; ')}`);
   }
 
-  if (process.env.BENCH_SAVE) { store.raw.sqlite!.exec(`vacuum into '${process.env.BENCH_SAVE}'`); console.log(`saved to ${process.env.BENCH_SAVE}`); process.exit(0); }
+  if (process.env.BENCH_SAVE) await saveAndStop(process.env.BENCH_SAVE);
   // BENCH_FROM a database saved with BENCH_SAVE_MATCHED: the findings exist already; skip the full rematches
   console.log(`(${machineLoad()})`);
   const matchedAlready = Number((await store.db.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n) > 0;
@@ -281,7 +281,7 @@ try {
     const warmCpu = cpuNow() - c1;
     console.log(`rematchAll, nothing changed (warm):  ${s(warm.durationMs)}, CPU ${s(warmCpu)} — ${fmt(warm.packages)} packages, created ${warm.created}, updated ${warm.updated}, closed ${warm.closed}  [target < 60 s] (${rss()})`);
   }
-  if (process.env.BENCH_SAVE_MATCHED) { store.raw.sqlite!.exec(`vacuum into '${process.env.BENCH_SAVE_MATCHED}'`); console.log(`saved to ${process.env.BENCH_SAVE_MATCHED}`); process.exit(0); }
+  if (process.env.BENCH_SAVE_MATCHED) await saveAndStop(process.env.BENCH_SAVE_MATCHED);
 
   // the update: 100 advisories naming packages the resources have, re-scored; every fifth made to affect all versions
   // ids first, then only the chosen records' JSON: the whole data set held here would inflate the
@@ -349,6 +349,15 @@ try {
 } finally {
   await store.close();
   if (!process.env.BENCH_DIR) rmSync(dir, { recursive: true, force: true });
+}
+
+/** BENCH_SAVE / BENCH_SAVE_MATCHED: the database written to `file`, then the run ends (its working directory removed as at the end). */
+async function saveAndStop(file: string): Promise<never> {
+  store.raw.sqlite!.exec(`vacuum into '${file.replaceAll("'", "''")}'`);
+  console.log(`saved to ${file}`);
+  await store.close();
+  if (!process.env.BENCH_DIR) rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
 }
 
 // 6. the findings API over 1M findings: bench/api.ts on SQLite, in a child process with its own store
