@@ -167,11 +167,28 @@ export class PgBossQueue implements JobQueue, QueueBackend {
   private ensureQueue(name: string): Promise<void> {
     let p = this.queues.get(name);
     if (!p) {
-      p = this.boss.createQueue(name, { name, policy: 'standard' });
+      p = this.createQueue(name);
       p.catch(() => this.queues.delete(name));
       this.queues.set(name, p);
     }
     return p;
+  }
+
+  /**
+   * pg-boss's create_queue, one creation at a time across processes. Processes that start together
+   * (a server and its workers) create the same queues at once, and pg-boss 10's create_queue (a row
+   * in its queue table, then the queue's partition table with foreign keys to that table, attached
+   * to the job table) deadlocks against a concurrent one: a worker exited with "deadlock detected".
+   * The advisory lock is taken in the same statement (and so the same transaction) before the
+   * function runs. Validation is pg-boss's own: our queue names and the standard policy.
+   */
+  private async createQueue(name: string): Promise<void> {
+    if (!/^[\w.\-/]+$/.test(name)) throw new VigilError('VIGIL_INVALID_INPUT', `invalid queue name ${JSON.stringify(name)}`, { input: name, rule: 'queue-name' });
+    await this.boss.getDb().executeSql(
+      `WITH l AS (SELECT pg_advisory_xact_lock(hashtext('${BOSS_SCHEMA}.create_queue')) AS locked)
+       SELECT ${BOSS_SCHEMA}.create_queue($1, $2::json) FROM l`,
+      [name, JSON.stringify({ policy: 'standard' })],
+    );
   }
 
   /**

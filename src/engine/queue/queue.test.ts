@@ -213,6 +213,20 @@ for (const [dialect, makeStore] of dialects) {
       assert.deepEqual(runs.map((r) => [r.attempt, r.pid]), [[2, process.pid]]);
     });
 
+    test('processes starting together create the same queues at once without failing', async () => {
+      // a server and its workers start together and create the same queues: on PostgreSQL pg-boss's
+      // create_queue then deadlocks against itself (seen as a worker exiting with "deadlock detected")
+      const others = await Promise.all([1, 2, 3].map(() => openQueue(ts.store, { log: silentLogger(), pollSeconds: 0.1 })));
+      try {
+        const names = Array.from({ length: 12 }, (_, i) => `together-${i}`);
+        const sent = await Promise.allSettled(others.flatMap((q, k) => names.map((n) => q.send(n, { k }))));
+        const failed = sent.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+        assert.deepEqual(failed, []);
+      } finally {
+        await Promise.all(others.map((q) => q.stop()));
+      }
+    });
+
     test('two worker processes share 20 jobs, none run twice', async () => {
       // 200 ms a job, 2 at a time: one process alone would need 2 s, the other polls every 0.1 s
       const w1 = spawnWorker(children, ts.url, 'complete', 'shared', 200);
