@@ -65,3 +65,23 @@ export class Budget {
 export function shortName(name: string, max = 256): string {
   return name.length <= max ? name : `${name.slice(0, max)}…(${name.length} characters)`;
 }
+
+/** Where one zip entry's bytes lie in its archive (local header, name and data), in directory order `i`. */
+export interface ZipSpan { start: number; end: number; i: number }
+
+/**
+ * The entries (their `i`) whose bytes start inside an earlier entry's: all but the first of each
+ * run of overlapping entries, the trick of non-recursive zip bombs
+ * (https://www.bamsoftware.com/hacks/zipbomb/). Judged once the whole central directory is read;
+ * sorts `spans` in place.
+ */
+export function overlappingEntries(spans: ZipSpan[]): Set<number> {
+  spans.sort((a, b) => a.start - b.start || a.i - b.i);
+  const out = new Set<number>();
+  let end = -1;
+  for (const sp of spans) {
+    if (sp.start < end) out.add(sp.i);
+    else end = sp.end;
+  }
+  return out;
+}

@@ -6,7 +6,7 @@
 import yauzl from 'yauzl';
 import { VigilError } from '../../model/index.ts';
 import { DEFAULT_SOURCE_LIMITS, RATIO_FLOOR, type ScanFS, type SourceLimits } from '../types.ts';
-import { Budget, ErrorLog, Tree, TreeFS, dirNode, normalizeEntryName, shortName, type TreeNode } from '../vfs/index.ts';
+import { Budget, ErrorLog, Tree, TreeFS, dirNode, normalizeEntryName, overlappingEntries, shortName, type TreeNode } from '../vfs/index.ts';
 
 export interface ZipOptions {
   /** Lambda layer zips, applied in order under "opt/" (later layers win) */
@@ -177,14 +177,10 @@ async function addZip(zf: yauzl.ZipFile, zipPath: string, under: string, index: 
     return true;
   });
   // all but the first of each run of overlapping entries are skipped: listed, never read
-  spans.sort((a, b) => a.start - b.start || a.i - b.i);
+  const overlaps = overlappingEntries(spans);
   const overlapping: string[] = [];
-  let end = -1;
   for (const sp of spans) {
-    if (sp.start >= end) {
-      end = sp.end;
-      continue;
-    }
+    if (!overlaps.has(sp.i)) continue;
     overlapping.push(sp.name);
     if (sp.node) {
       sp.node.content = undefined;

@@ -7,7 +7,7 @@
  */
 import yauzl from 'yauzl';
 import { DEFAULT_SOURCE_LIMITS, RATIO_FLOOR, type SourceLimits } from '../../../sources/types.ts';
-import { Budget, shortName } from '../../../sources/vfs/index.ts';
+import { Budget, overlappingEntries, shortName, type ZipSpan } from '../../../sources/vfs/index.ts';
 
 /**
  * The limits are the sources' (src/sources/types.ts), the same as for every other archive reader:
@@ -110,7 +110,7 @@ function some(names: string[]): string {
  */
 async function readZip(buf: Buffer, location: string, limits: ArchiveLimits, budget: Budget, depth: number, problems: ArchiveProblem[]): Promise<ZipContents> {
   const zip = await openBuffer(buf);
-  const spans: { start: number; end: number; i: number }[] = [];
+  const spans: ZipSpan[] = [];
   const wanted: { name: string; entry: yauzl.Entry; i: number }[] = [];
   const tooDeep: string[] = [];
   let i = 0;
@@ -134,13 +134,7 @@ async function readZip(buf: Buffer, location: string, limits: ArchiveLimits, bud
   if (tooDeep.length) {
     problems.push({ location, rule: 'nesting-too-deep', count: tooDeep.length, message: `${some(tooDeep)}: archives nested deeper than ${limits.maxDepth} levels; not read` });
   }
-  spans.sort((a, b) => a.start - b.start || a.i - b.i);
-  const overlapping = new Set<number>();
-  let end = -1;
-  for (const sp of spans) {
-    if (sp.start < end) overlapping.add(sp.i);
-    else end = sp.end;
-  }
+  const overlapping = overlappingEntries(spans);
   const contents: ZipContents = { entries: new Map(), nested: [], zip };
   const overlapNames: string[] = [];
   for (const w of wanted) {
