@@ -39,8 +39,8 @@ export async function openServiceStore(cfg: Config, log: Logger, opts: { onIdleE
 async function withStore<T>(cmd: Command, fn: (store: Store, cfg: Config, log: Logger, opts: GlobalOpts) => Promise<T>): Promise<T> {
   const opts = cmd.optsWithGlobals<GlobalOpts>();
   const cfg = resolveConfig(opts);
-  const [{ createLogger }, { openStore, ensurePrivateDir }] = await Promise.all([import('../log.ts'), import('../store/index.ts')]);
-  const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL || 'warn'));
+  const [{ createLogger, levelFor }, { openStore, ensurePrivateDir }] = await Promise.all([import('../log.ts'), import('../store/index.ts')]);
+  const log = createLogger(levelFor(opts, 'warn'));
   const warn = (message: string) => log.warn({ rule: 'file-mode' }, message);
   ensurePrivateDir(cfg.home, warn);
   const store = await openStore(cfg.databaseUrl, { onWarning: warn });
@@ -152,10 +152,10 @@ export function registerAdminCommands(program: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const cfg = resolveConfig(opts);
-      const [{ createLogger }, store_, { rotateSecrets, targetsNotSealedWith }, secrets, { join }] = await Promise.all([
+      const [{ createLogger, levelFor }, store_, { rotateSecrets, targetsNotSealedWith }, secrets, { join }] = await Promise.all([
         import('../log.ts'), import('../store/index.ts'), import('../engine/secrets.ts'), import('../store/secrets.ts'), import('node:path'),
       ]);
-      const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL || 'warn'));
+      const log = createLogger(levelFor(opts, 'warn'));
       const warn = (message: string) => log.warn({ rule: 'file-mode' }, message);
       store_.ensurePrivateDir(cfg.home, warn);
       const fromEnv = (process.env[secrets.SECRET_KEY_ENV] ?? '').trim() !== '';

@@ -100,8 +100,8 @@ export function registerAgentCommand(program: Command): void {
       if (!token) throw new VigilError('VIGIL_CONFIG', 'vigil agent needs --token or VIGIL_AGENT_TOKEN (an API key with the analyst or admin role)', { rule: 'agent-token' });
       const interval = Number(o.interval);
       if (!Number.isInteger(interval) || interval < 60) throw new VigilError('VIGIL_CONFIG', `invalid --interval ${JSON.stringify(o.interval)}: whole seconds, at least 60`, { input: o.interval, rule: 'seconds' });
-      const { createLogger } = await import('../log.ts');
-      const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL || 'info'));
+      const { createLogger, levelFor } = await import('../log.ts');
+      const log = createLogger(levelFor(opts, 'info'));
       const report = async () => {
         const r = await collectAgentReport(o.root, o.hostname);
         const out = await send(o.server, token, r);

@@ -20,8 +20,8 @@ interface GlobalOpts extends OutputOptions {
 async function withStore<T>(cmd: Command, fn: (store: Store, cfg: Config, log: Logger, opts: GlobalOpts) => Promise<T>): Promise<T> {
   const opts = cmd.optsWithGlobals<GlobalOpts>();
   const cfg = resolveConfig(opts);
-  const [{ createLogger }, { openStore }] = await Promise.all([import('../log.ts'), import('../store/index.ts')]);
-  const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL || 'warn'));
+  const [{ createLogger, levelFor }, { openStore }] = await Promise.all([import('../log.ts'), import('../store/index.ts')]);
+  const log = createLogger(levelFor(opts, 'warn'));
   const store = await openStore(cfg.databaseUrl);
   try {
     return await fn(store, cfg, log, opts);

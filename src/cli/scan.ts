@@ -101,8 +101,8 @@ async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Pr
   if (!FORMATS.includes(opts.format)) throw new VigilError('VIGIL_INVALID_INPUT', `--format ${JSON.stringify(opts.format)}: must be one of ${FORMATS.join(', ')}`, { input: opts.format, rule: 'format-name' });
   const severities = parseSeverities(opts.severity);
   const failOn = opts.failOn ? parseSeverities(opts.failOn)![0] : undefined;
-  const { createLogger } = await import('../log.ts');
-  const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL || 'warn'));
+  const { createLogger, levelFor } = await import('../log.ts');
+  const log = createLogger(levelFor(opts, 'warn'));
   const cfg = resolveConfig(opts);
   // the ignore file is read before the scan, so that a missing or broken one fails fast
   let ignores: { apply(r: ScanResult): void } | undefined;

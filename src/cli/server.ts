@@ -103,12 +103,12 @@ export function registerServerCommands(program: Command): void {
       const { host, port } = parseListen(o.listen);
       const lease = jobLease(o.jobLease);
       const policy = await policyFromOptions(o);
-      const [{ resolveConfig }, { createLogger }, { redactUrl }, { buildServer, bootstrap }, { resolveScanLimits }, { openServiceStore }] = await Promise.all([
+      const [{ resolveConfig }, { createLogger, levelFor }, { redactUrl }, { buildServer, bootstrap }, { resolveScanLimits }, { openServiceStore }] = await Promise.all([
         import('./config.ts'), import('../log.ts'), import('../store/index.ts'), import('../server/index.ts'), import('../engine/isolate.ts'), import('./admin.ts'),
       ]);
       const scanLimits = resolveScanLimits(o);
       const cfg = resolveConfig(opts);
-      const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL || 'info'));
+      const log = createLogger(levelFor(opts, 'info'));
       const store = await openServiceStore(cfg, log, { onIdleError: (err, database) => log.warn({ err: err.message, database }, 'PostgreSQL ended an idle connection; the next query opens a new one') });
       let app: Awaited<ReturnType<typeof buildServer>> | undefined;
       let queue: import('../engine/queue/index.ts').JobQueue | undefined;
@@ -185,12 +185,12 @@ export function registerWorkerCommand(program: Command): void {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const lease = jobLease(o.jobLease);
       const policy = await policyFromOptions(o);
-      const [{ resolveConfig }, { createLogger }, { redactUrl }, { openQueue }, { Engine, resolveScanLimits }, { openServiceStore }] = await Promise.all([
+      const [{ resolveConfig }, { createLogger, levelFor }, { redactUrl }, { openQueue }, { Engine, resolveScanLimits }, { openServiceStore }] = await Promise.all([
         import('./config.ts'), import('../log.ts'), import('../store/index.ts'), import('../engine/queue/index.ts'), import('../engine/index.ts'), import('./admin.ts'),
       ]);
       const scanLimits = resolveScanLimits(o);
       const cfg = resolveConfig(opts);
-      const log = createLogger(opts.verbose ? 'debug' : opts.quiet ? 'error' : (process.env.VIGIL_LOG_LEVEL || 'info'));
+      const log = createLogger(levelFor(opts, 'info'));
       const store = await openServiceStore(cfg, log, { onIdleError: (err, database) => log.warn({ err: err.message, database }, 'PostgreSQL ended an idle connection; the next query opens a new one') });
       const queue = await openQueue(store, { log, ...queueOptionsFor(lease) });
       let stopping = false;
