@@ -13,8 +13,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-// `--outdir <dir>`: elsewhere than dist/ (test/build.test.ts checks what the bundle leaves out)
+// `--outdir <dir>`: elsewhere than dist/ (test/build.test.ts checks what the bundle leaves out);
+// `--cli-only`: leave the console (web/dist) as it is
 const outArg = process.argv.indexOf('--outdir');
+const cliOnly = process.argv.includes('--cli-only');
 const dist = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(root, 'dist');
 // stale chunks of an earlier build would otherwise pile up
 rmSync(dist, { recursive: true, force: true });
@@ -44,4 +46,17 @@ await build({
 // data files the code reads next to itself (import.meta.url is dist/ once bundled)
 for (const f of readdirSync(join(root, 'src', 'integrations', 'schemas'))) {
   if (f.endsWith('.json')) cpSync(join(root, 'src', 'integrations', 'schemas', f), join(dist, f));
+}
+
+// The console (web/ → web/dist, served by `vigil server` at /). Vite and React are devDependencies:
+// an install without them (npm ci --omit=dev) gets the CLI and the API, and the server says the
+// console is not built.
+if (!cliOnly) {
+  let vite;
+  try {
+    vite = await import('vite');
+  } catch {
+    console.warn('vigil build: vite is not installed (npm ci --omit=dev?): the console (web/dist) is not built');
+  }
+  if (vite) await vite.build({ configFile: join(root, 'web', 'vite.config.ts'), logLevel: 'warn' });
 }

@@ -13,7 +13,7 @@ import { ROOT } from './helpers/prereq.ts';
 test('the bundle has no test pause points', () => {
   const out = mkdtempSync(join(tmpdir(), 'vigil-build-'));
   try {
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--outdir', out], { stdio: 'pipe' });
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--outdir', out, '--cli-only'], { stdio: 'pipe' });
     const code = readdirSync(out).filter((f) => f.endsWith('.mjs')).map((f) => readFileSync(join(out, f), 'utf8')).join('\n');
     assert.match(code, /async function pauseAt\(/, 'the engine is in the bundle');
     for (const s of ['VIGIL_TEST_PAUSE_AT', 'vigil-testpoint', 'function pauseHere']) assert.ok(!code.includes(s), `${s} is compiled out`);

@@ -1,0 +1,40 @@
+/**
+ * ECharts, loaded from its core with only the charts and components the console draws (bar, line,
+ * pie; grid, tooltip, legend), rendered to SVG: crisp in screenshots, and selectable text.
+ */
+import { BarChart, LineChart, PieChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, TooltipComponent, AriaComponent } from 'echarts/components';
+import * as echarts from 'echarts/core';
+import { SVGRenderer } from 'echarts/renderers';
+import { useEffect, useRef } from 'react';
+
+echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, AriaComponent, SVGRenderer]);
+
+export type ChartOption = echarts.EChartsCoreOption;
+
+/** Severity colours shared by charts and badges (styles.css has the same values). */
+export const SEVERITY_COLORS: Record<string, string> = {
+  CRITICAL: '#7d1128', HIGH: '#c2410c', MEDIUM: '#b45309', LOW: '#2563eb', NONE: '#64748b', UNKNOWN: '#94a3b8',
+};
+
+/** A chart; `label` is its accessible name (and ECharts' generated description is on). */
+export function Chart({ option, height = 260, label }: { option: ChartOption; height?: number; label: string }) {
+  const el = useRef<HTMLDivElement>(null);
+  const chart = useRef<echarts.ECharts | null>(null);
+  useEffect(() => {
+    if (!el.current) return;
+    const c = echarts.init(el.current, undefined, { renderer: 'svg' });
+    chart.current = c;
+    const ro = new ResizeObserver(() => c.resize());
+    ro.observe(el.current);
+    return () => {
+      ro.disconnect();
+      c.dispose();
+      chart.current = null;
+    };
+  }, []);
+  useEffect(() => {
+    chart.current?.setOption({ aria: { enabled: true }, animation: false, ...option }, true);
+  }, [option]);
+  return <div ref={el} className="chart" style={{ height }} role="img" aria-label={label} />;
+}

@@ -1,0 +1,30 @@
+/**
+ * Every page of the console, in navigation order. The App maps each id to its component, and the
+ * browser tests (test/console/) visit, screenshot and axe-check every entry, so a page cannot be
+ * added without being tested. `sample`: a path with ids filled in by the tests when the page needs one.
+ */
+export interface PageDef {
+  id: string;
+  path: string;
+  title: string;
+  /** shown in the navigation */
+  nav: boolean;
+}
+
+export const PAGES = [
+  { id: 'dashboard', path: '/', title: 'Dashboard', nav: true },
+  { id: 'findings', path: '/findings', title: 'Findings', nav: true },
+  { id: 'finding', path: '/findings/:id', title: 'Finding', nav: false },
+  { id: 'resources', path: '/resources', title: 'Resources and coverage', nav: true },
+  { id: 'resource', path: '/resources/:id', title: 'Resource', nav: false },
+  { id: 'vulnerabilities', path: '/vulnerabilities', title: 'Vulnerabilities', nav: true },
+  { id: 'vulnerability', path: '/vulnerabilities/:id', title: 'Vulnerability', nav: false },
+  { id: 'suppression-rules', path: '/suppression-rules', title: 'Suppression rules', nav: true },
+  { id: 'targets', path: '/targets', title: 'Targets', nav: true },
+  { id: 'target', path: '/targets/:kind/:id', title: 'Target', nav: false },
+  { id: 'organization', path: '/organization', title: 'Organization', nav: true },
+] as const satisfies readonly PageDef[];
+
+export type PageId = (typeof PAGES)[number]['id'];
+
+export const LOGIN_PATH = '/login';
