@@ -3,13 +3,20 @@ import type { ComponentType } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router';
 import { Loading } from './components/common.tsx';
 import { Layout } from './Layout.tsx';
+import { Dashboard } from './pages/Dashboard.tsx';
+import { Finding } from './pages/Finding.tsx';
+import { Findings } from './pages/Findings.tsx';
 import { Login } from './pages/Login.tsx';
 import { NotFound } from './pages/NotFound.tsx';
 import { LOGIN_PATH, PAGES, type PageId } from './routes.ts';
 import { useSession } from './session.tsx';
 
 /** id (routes.ts) → component (the browser tests fail on a listed page without one). */
-const COMPONENTS: Partial<Record<PageId, ComponentType>> = {};
+const COMPONENTS: Partial<Record<PageId, ComponentType>> = {
+  dashboard: Dashboard,
+  findings: Findings,
+  finding: Finding,
+};
 
 function RequireSession() {
   const { state } = useSession();
