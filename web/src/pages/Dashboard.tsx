@@ -90,7 +90,7 @@ export function Dashboard() {
       series: [{
         type: 'pie', radius: ['45%', '75%'], center: ['50%', '50%'], cursor: 'pointer',
         label: { formatter: '{d}%' },
-        data: parts.map((p) => ({ name: p.name, value: d.fixAvailable[p.key] ?? 0, itemStyle: { color: p.color }, fix: p.key })),
+        data: parts.filter((p) => (d.fixAvailable[p.key] ?? 0) > 0).map((p) => ({ name: p.name, value: d.fixAvailable[p.key] ?? 0, itemStyle: { color: p.color }, fix: p.key })),
       }],
     };
   }, [d]);
@@ -224,7 +224,7 @@ export function Dashboard() {
                   <tr key={v.vulnerabilityId}>
                     <td className="ellipsis">
                       <Link to={`/vulnerabilities/${encodeURIComponent(v.vulnerabilityId)}`} className="mono">{v.vulnerabilityId}</Link>
-                      {v.title && v.title !== v.vulnerabilityId ? <div className="muted small" title={v.title}>{v.title}</div> : null}
+                      {v.title && !v.title.startsWith(v.vulnerabilityId) ? <div className="muted small" title={v.title}>{v.title}</div> : null}
                     </td>
                     <td><SeverityBadge severity={v.severity} /></td>
                     <td className="num">{formatCount(v.resources)}</td>

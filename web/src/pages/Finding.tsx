@@ -6,12 +6,12 @@
  * suppresses it. "Suppress" writes a suppression rule for this vulnerability on this resource.
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, ApiError, withQuery } from '../api.ts';
 import { Card, Empty, ErrorMessage, Fields, Loading, PageHeader, SeverityBadge } from '../components/common.tsx';
 import { fixAvailabilityOf, StatusCell } from '../components/findings/cells.tsx';
-import { formatTime } from '../format.ts';
+import { formatTime, shortDigest } from '../format.ts';
 import { useSession } from '../session.tsx';
 import type { ApiEvent, FindingDetail, InventoryPackage, Page, VulnerabilityRecord } from '../types.ts';
 
@@ -67,7 +67,8 @@ function FindingView({ f }: { f: FindingDetail }) {
   });
 
   const d = f.details;
-  const title = f.title && f.title !== f.vulnerabilityId ? f.title : d.summary ?? null;
+  // the server's title is the summary, or "<id> - <package>" when there is none (which the heading already says)
+  const title = f.title && !f.title.startsWith(f.vulnerabilityId) ? f.title : d.summary ?? null;
   const fix = fixAvailabilityOf(f);
   const layer = inventory.data?.layer ?? null;
   const paths = inventory.data?.paths ?? [f.package.location];
@@ -88,7 +89,7 @@ function FindingView({ f }: { f: FindingDetail }) {
       <p className="breadcrumbs"><Link to="/findings">Findings</Link> <span aria-hidden="true">›</span> <span className="mono">{f.id}</span></p>
 
       <div className="grid finding-top">
-        <Card title="Summary">
+        <Card title="Summary" className="compact-fields">
           <Fields items={[
             ['Status', <span data-testid="finding-status" key="s"><StatusCell status={f.status} /></span>],
             ['Severity', <SeverityBadge key="sev" severity={f.severity} />],
@@ -112,7 +113,7 @@ function FindingView({ f }: { f: FindingDetail }) {
           ) : null}
         </Card>
 
-        <Card title="Remediation">
+        <Card title="Remediation" className="compact-fields">
           {fix === 'NO' ? (
             <p>No fixed version of <span className="mono">{f.package.name}</span> is known yet. Watch the advisory, or suppress the finding with a reason if it does not apply.</p>
           ) : (
@@ -129,7 +130,8 @@ function FindingView({ f }: { f: FindingDetail }) {
             ['Package', <span key="p" className="mono">{f.package.name} {f.package.version}</span>],
             ['Ecosystem', f.package.ecosystem],
             ['Package URL', f.package.purl ? <span key="u" className="mono">{f.package.purl}</span> : '—'],
-            ['Resource', <Link key="r" to={`/resources/${encodeURIComponent(f.resource.id)}`}>{f.resource.name}{f.resource.ref ? ` (${f.resource.ref})` : ''}</Link>],
+            ['Resource', <Link key="r" to={`/resources/${encodeURIComponent(f.resource.id)}`} title={f.resource.ref ?? undefined}>{f.resource.name}</Link>],
+            ...(f.resource.digest ? [['Digest', <span key="dg" className="mono" title={f.resource.digest}>{shortDigest(f.resource.digest, 16)}</span>] as [string, ReactNode]] : []),
             ['Resource type', f.resource.type],
             ...(d.versions && d.versions.length > 1 ? [['Installed versions', d.versions.join(', ')] as [string, string]] : []),
           ]} />
@@ -137,8 +139,11 @@ function FindingView({ f }: { f: FindingDetail }) {
       </div>
 
       <Card title="Description" className="finding-card">
-        {d.summary ? <p className="prose">{d.summary}</p> : <p className="muted">The advisory has no summary.</p>}
-        {vuln.data?.details && vuln.data.details !== d.summary ? <details><summary>Full advisory text</summary><pre className="block">{vuln.data.details}</pre></details> : null}
+        {d.summary ? <p className="prose">{d.summary}</p> : null}
+        {vuln.data?.details && vuln.data.details !== d.summary ? (
+          d.summary ? <details><summary>Full advisory text</summary><pre className="block">{vuln.data.details}</pre></details> : <pre className="block prose-block">{vuln.data.details}</pre>
+        ) : null}
+        {!d.summary && !vuln.data?.details ? <p className="muted">{vuln.isPending ? 'Loading…' : 'The advisory has no description.'}</p> : null}
       </Card>
 
       <div className="grid cols-2 finding-row">
@@ -157,7 +162,7 @@ function FindingView({ f }: { f: FindingDetail }) {
             ['CISA KEV', vuln.data?.kev ? <span key="k" className="status-bad">Listed{vuln.data.kev.dateAdded ? ` since ${vuln.data.kev.dateAdded}` : ''}{vuln.data.kev.ransomware && vuln.data.kev.ransomware !== 'Unknown' ? ` · ransomware: ${String(vuln.data.kev.ransomware)}` : ''}</span>
               : f.exploitAvailable ? <span key="k" className="status-bad">Listed (known exploited)</span> : 'Not listed'],
             ['CISA due date', vuln.data?.kev?.dueDate ? String(vuln.data.kev.dueDate) : '—'],
-            ['EPSS score', vuln.data?.epss ? `${(vuln.data.epss.score * 100).toFixed(2)}% probability of exploitation in 30 days` : vuln.isPending ? '…' : '—'],
+            ['EPSS score', vuln.data?.epss ? `${(vuln.data.epss.score * 100).toFixed(2)}% probability of exploitation in the next 30 days` : vuln.isPending ? '…' : 'no EPSS score known'],
             ['EPSS percentile', vuln.data?.epss ? `${(vuln.data.epss.percentile * 100).toFixed(1)}th` : vuln.isPending ? '…' : '—'],
           ]} />
         </Card>
@@ -180,7 +185,7 @@ function FindingView({ f }: { f: FindingDetail }) {
       <Card title="References" className="finding-card">
         {d.references?.length ? (
           <ul className="references">
-            {d.references.map((r) => <li key={r}>{/^https?:\/\//i.test(r) ? <a href={r} target="_blank" rel="noopener noreferrer">{r}</a> : <span className="mono">{r}</span>}</li>)}
+            {[...new Set(d.references)].map((r) => <li key={r}>{/^https?:\/\//i.test(r) ? <a href={r} target="_blank" rel="noopener noreferrer">{r}</a> : <span className="mono">{r}</span>}</li>)}
           </ul>
         ) : <p className="muted">No references.</p>}
         {d.advisories.length > 1 ? <p className="muted small">Advisories folded into this finding: {d.advisories.join(', ')}</p> : null}

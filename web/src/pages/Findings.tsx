@@ -28,16 +28,18 @@ const columns = [
     id: 'title', header: 'Finding',
     cell: ({ row: { original: f } }) => (
       <div className="finding-title">
-        <Link to={`/findings/${encodeURIComponent(f.id)}`}>{f.title && f.title !== f.vulnerabilityId ? f.title : f.vulnerabilityId}</Link>
-        <div className="muted small mono">{f.vulnerabilityId}{f.type !== 'vulnerability' ? ` · ${f.type}` : ''}{f.exploitAvailable ? <span className="kev-tag" title="known exploited (CISA KEV)">exploited</span> : null}</div>
+        <Link to={`/findings/${encodeURIComponent(f.id)}`} className="mono nowrap">{f.vulnerabilityId}</Link>
+        {f.type !== 'vulnerability' ? <span className="type-tag">{f.type}</span> : null}
+        {f.exploitAvailable ? <span className="kev-tag" title="known exploited (CISA KEV)">exploited</span> : null}
+        {f.title && !f.title.startsWith(f.vulnerabilityId) ? <div className="clamp small" title={f.title}>{f.title}</div> : null}
       </div>
     ),
   }),
   col.display({
     id: 'package', header: 'Package',
     cell: ({ row: { original: f } }) => (
-      <div>
-        <span className="mono">{f.package.name}</span> <span className="muted mono">{f.package.version}</span>
+      <div title={f.package.location}>
+        <span className="mono">{f.package.name}</span> <span className="muted mono nowrap">{f.package.version}</span>
         <div className="muted small">{f.package.ecosystem}</div>
       </div>
     ),
@@ -46,8 +48,8 @@ const columns = [
     id: 'resource', header: 'Resource',
     cell: ({ row: { original: f } }) => (
       <div className="ellipsis-cell">
-        <Link to={`/resources/${encodeURIComponent(f.resource.id)}`} title={f.resource.name}>{f.resource.name}</Link>
-        <div className="muted small">{f.resource.type}{f.resource.ref ? ` · ${f.resource.ref}` : f.resource.digest ? ` · ${shortDigest(f.resource.digest)}` : ''}</div>
+        <Link to={`/resources/${encodeURIComponent(f.resource.id)}`} title={f.resource.ref ?? f.resource.name}>{f.resource.name}</Link>
+        <div className="muted small">{f.resource.type}{f.resource.digest ? <> · <span className="mono" title={f.resource.digest}>{shortDigest(f.resource.digest)}</span></> : f.resource.ref ? ` · ${f.resource.ref}` : ''}</div>
       </div>
     ),
   }),

@@ -12,7 +12,7 @@ export function FixCell({ finding: f }: { finding: FindingSummary }) {
   const a = fixAvailabilityOf(f);
   if (a === 'NO') return <span className="muted">No fix yet</span>;
   return (
-    <span>
+    <span className="nowrap">
       {a === 'PARTIAL' ? <span className="fix-partial">Partial</span> : <span className="fix-yes">Fix</span>}
       {f.fixedVersion ? <> <span className="mono">{f.fixedVersion}</span></> : null}
     </span>
