@@ -40,6 +40,7 @@ function KeyStat({ id, label, value, text, hint, tone, to }: {
 }
 
 const TREND_SEVERITIES: Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
+const LINE_TYPES: Partial<Record<Severity, 'solid' | 'dashed' | 'dotted'>> = { MEDIUM: 'dashed', LOW: 'dotted', NONE: 'dotted', UNKNOWN: 'dotted' };
 
 export function Dashboard() {
   const navigate = useNavigate();
@@ -73,7 +74,8 @@ export function Dashboard() {
       yAxis: { type: 'value', minInterval: 1 },
       series: present.map((s) => ({
         type: 'line', name: s, data: d.trend.map((t) => t[s] ?? 0), showSymbol: d.trend.length < 2,
-        lineStyle: { width: 2 }, itemStyle: { color: SEVERITY_COLORS[s] },
+        // HIGH and MEDIUM are both orange: the line type tells them apart (and helps colour-blind readers)
+        lineStyle: { width: 2, type: LINE_TYPES[s] ?? 'solid' }, itemStyle: { color: SEVERITY_COLORS[s] },
       })),
     };
   }, [d]);
@@ -114,7 +116,7 @@ export function Dashboard() {
         <KeyStat id="dash-high" label="High" value={d.severity.HIGH ?? 0} tone="high" to="/findings?severity=HIGH" />
         <KeyStat id="dash-total-active" label="Active findings" value={totalActive} to="/findings" />
         <KeyStat id="dash-new-24h" label="New in the last 24 hours" value={d.newLast24h.total}
-          hint={d.newLast24h.total ? SEVERITIES.filter((s) => d.newLast24h.bySeverity[s]).map((s) => `${formatCount(d.newLast24h.bySeverity[s])} ${s.toLowerCase()}`).join(' · ') : 'nothing new'} />
+          hint={d.newLast24h.total ? `${formatCount(d.newLast24h.bySeverity.CRITICAL ?? 0)} critical · ${formatCount(d.newLast24h.bySeverity.HIGH ?? 0)} high` : 'nothing new'} />
         <KeyStat id="dash-coverage-percent" label="Resources scanned" value={coverage} text={coverage === null ? '—' : `${coverage}%`}
           hint={`${formatCount(d.coverage.scanned)} of ${formatCount(d.coverage.total)}`} to="/resources" />
         <KeyStat id="dash-fix-available" label="Fix available" value={percent(d.fixAvailable.YES ?? 0, fixTotal)}
@@ -139,7 +141,7 @@ export function Dashboard() {
             <strong>{coverage === null ? '—' : `${coverage}%`}</strong> of resources scanned ({formatCount(d.coverage.scanned)} of {formatCount(d.coverage.total)})
           </p>
           {d.coverage.total === 0 ? <Empty>No resources yet: add a target to start scanning.</Empty> : (
-            <table className="data compact">
+            <div className="table-scroll"><table className="data compact">
               <caption className="visually-hidden">Coverage by resource type</caption>
               <thead><tr><th scope="col">Type</th><th scope="col" className="num">Scanned</th><th scope="col" className="num">Total</th><th scope="col" className="num">Share</th><th scope="col"><span className="visually-hidden">Progress</span></th></tr></thead>
               <tbody>
@@ -153,7 +155,7 @@ export function Dashboard() {
                   </tr>
                 ))}
               </tbody>
-            </table>
+            </table></div>
           )}
           {d.coverage.notScanned.length ? (
             <>
@@ -197,7 +199,7 @@ export function Dashboard() {
       <div className="grid cols-2 dash-row">
         <Card title="Riskiest resources" actions={<Link to="/resources">All resources</Link>}>
           {d.topResources.length === 0 ? <Empty>No resource has active findings.</Empty> : (
-            <table className="data compact">
+            <div className="table-scroll"><table className="data compact">
               <caption className="visually-hidden">Resources with the most critical and high findings</caption>
               <thead><tr><th scope="col">Resource</th><th scope="col">Type</th><th scope="col" className="num">Critical</th><th scope="col" className="num">High</th><th scope="col" className="num">All</th></tr></thead>
               <tbody>
@@ -211,20 +213,20 @@ export function Dashboard() {
                   </tr>
                 ))}
               </tbody>
-            </table>
+            </table></div>
           )}
         </Card>
         <Card title="Most widespread vulnerabilities" actions={<Link to="/findings?group=vulnerability">Group findings by vulnerability</Link>}>
           {d.topVulnerabilities.length === 0 ? <Empty>No active vulnerabilities.</Empty> : (
-            <table className="data compact">
+            <div className="table-scroll"><table className="data compact">
               <caption className="visually-hidden">Vulnerabilities affecting the most resources</caption>
               <thead><tr><th scope="col">Vulnerability</th><th scope="col">Severity</th><th scope="col" className="num">Resources</th><th scope="col" className="num">Findings</th></tr></thead>
               <tbody>
                 {d.topVulnerabilities.map((v) => (
                   <tr key={v.vulnerabilityId}>
-                    <td className="ellipsis">
-                      <Link to={`/vulnerabilities/${encodeURIComponent(v.vulnerabilityId)}`} className="mono">{v.vulnerabilityId}</Link>
-                      {v.title && !v.title.startsWith(v.vulnerabilityId) ? <div className="muted small" title={v.title}>{v.title}</div> : null}
+                    <td className="vuln-cell">
+                      <Link to={`/vulnerabilities/${encodeURIComponent(v.vulnerabilityId)}`} className="mono nowrap">{v.vulnerabilityId}</Link>
+                      {v.title && !v.title.startsWith(v.vulnerabilityId) ? <div className="clamp small muted" title={v.title}>{v.title}</div> : null}
                     </td>
                     <td><SeverityBadge severity={v.severity} /></td>
                     <td className="num">{formatCount(v.resources)}</td>
@@ -232,7 +234,7 @@ export function Dashboard() {
                   </tr>
                 ))}
               </tbody>
-            </table>
+            </table></div>
           )}
         </Card>
       </div>

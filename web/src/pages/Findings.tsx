@@ -56,9 +56,18 @@ const columns = [
   col.display({ id: 'fix', header: 'Fix', cell: ({ row: { original: f } }) => <FixCell finding={f} /> }),
   col.accessor('score', { id: 'score', header: 'Score', size: 70, cell: (c) => (c.getValue() === null ? '—' : c.getValue()!.toFixed(1)) }),
   col.display({ id: 'status', header: 'Status', cell: ({ row: { original: f } }) => <StatusCell status={f.status} /> }),
-  col.accessor('firstObservedAt', { id: 'firstObserved', header: 'First observed', cell: (c) => <span title={formatTime(c.getValue())}>{formatAgo(c.getValue())}</span> }),
-  col.accessor('updatedAt', { id: 'updated', header: 'Updated', cell: (c) => <span title={formatTime(c.getValue())}>{formatAgo(c.getValue())}</span> }),
+  col.accessor('updatedAt', {
+    id: 'updated', header: 'Updated',
+    cell: ({ row: { original: f } }) => (
+      <div className="nowrap">
+        <span title={formatTime(f.updatedAt)}>{formatAgo(f.updatedAt)}</span>
+        <div className="muted small" title={`first observed ${formatTime(f.firstObservedAt)}`}>first {formatAgo(f.firstObservedAt)}</div>
+      </div>
+    ),
+  }),
 ];
+/** without a status filter every row is ACTIVE (the API's default), so the column says nothing */
+const columnsActiveOnly = columns.filter((c) => c.id !== 'status');
 
 export function Findings() {
   const [params, setParams] = useSearchParams();
@@ -146,7 +155,7 @@ export function Findings() {
       {group ? (
         <>
           <ErrorMessage error={groups.error} />
-          <GroupTable by={group.label} data={groups.data} loading={groups.isFetching} onOpen={openGroup} />
+          <GroupTable by={group.label} primaryIsKey={group.primary === 'key'} data={groups.data} loading={groups.isFetching} onOpen={openGroup} />
           {groups.data && groups.data.items.length >= GROUP_LIMIT ? <p className="muted small">The {GROUP_LIMIT} largest groups are shown; narrow the filter to see the others.</p> : null}
         </>
       ) : (
@@ -154,7 +163,7 @@ export function Findings() {
           <ErrorMessage error={list.error} />
           <DataTable
             caption="Findings"
-            columns={columns}
+            columns={filters.query.status ? columns : columnsActiveOnly}
             rows={list.data?.items}
             loading={list.isFetching}
             rowKey={(f) => f.id}
@@ -171,7 +180,9 @@ export function Findings() {
   );
 }
 
-function GroupTable({ by, data, loading, onOpen }: { by: string; data: Aggregation | undefined; loading: boolean; onOpen: (item: AggregationItem) => void }) {
+function GroupTable({ by, primaryIsKey, data, loading, onOpen }: { by: string; primaryIsKey: boolean; data: Aggregation | undefined; loading: boolean; onOpen: (item: AggregationItem) => void }) {
+  // a label that only repeats the key ("CVE-1 - pkg" titles) is left out
+  const second = (item: AggregationItem) => Boolean(item.label && item.label !== item.key && !item.label.startsWith(item.key));
   if (!data) return loading ? <p className="state loading" role="status">Loading groups…</p> : null;
   if (data.items.length === 0) return <p className="state empty">No findings match these filters.</p>;
   const max = Math.max(...data.items.map((i) => i.count));
@@ -190,10 +201,10 @@ function GroupTable({ by, data, loading, onOpen }: { by: string; data: Aggregati
           {data.items.map((item) => (
             <tr key={item.key}>
               <td className="group-key">
-                <button type="button" className="link" onClick={() => onOpen(item)} title={`Show the findings of ${item.key}`}>
-                  {item.label && item.label !== item.key ? item.label : item.key}
+                <button type="button" className={`link${primaryIsKey ? ' mono' : ''}`} onClick={() => onOpen(item)} title={`Show the findings of ${item.key}`}>
+                  {primaryIsKey || !second(item) ? item.key : item.label}
                 </button>
-                {item.label && item.label !== item.key ? <div className="muted small mono">{item.key}</div> : null}
+                {second(item) ? <div className={`muted small${primaryIsKey ? '' : ' mono'}`}>{primaryIsKey ? item.label : item.key}</div> : null}
               </td>
               <td className="num">{formatCount(item.count)}</td>
               <td><SeverityBar counts={item.bySeverity} total={item.count} max={max} /></td>

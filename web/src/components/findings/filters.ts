@@ -43,22 +43,24 @@ export interface GroupDef {
   /** `by` of GET /v1/aggregations/findings (and the `group` URL parameter) */
   by: string;
   label: string;
+  /** which names the group: its key (an id) or the server's label (a resource name, a layer's created_by) */
+  primary: 'key' | 'label';
   /** the findings filter(s) a group's key turns into */
   filter: (key: string) => [string, string][];
 }
 
 export const GROUPS: readonly GroupDef[] = [
-  { by: 'vulnerability', label: 'Vulnerability', filter: (k) => [['vulnerabilityId', k]] },
-  { by: 'resource', label: 'Resource', filter: (k) => [['resourceId', k]] },
+  { by: 'vulnerability', label: 'Vulnerability', primary: 'key', filter: (k) => [['vulnerabilityId', k]] },
+  { by: 'resource', label: 'Resource', primary: 'label', filter: (k) => [['resourceId', k]] },
   {
-    by: 'package', label: 'Package',
+    by: 'package', label: 'Package', primary: 'key',
     // keys are "<ecosystem>/<name>"; ecosystems have no slash, names may (@scope/x, Go modules)
     filter: (k) => {
       const i = k.indexOf('/');
       return i < 0 ? [['packageName', k]] : [['packageEcosystem', k.slice(0, i)], ['packageName', k.slice(i + 1)]];
     },
   },
-  { by: 'layer', label: 'Image layer', filter: (k) => [['layerDigest', k]] },
-  { by: 'repository', label: 'Repository', filter: (k) => [['repository', k]] },
-  { by: 'type', label: 'Finding type', filter: (k) => [['type', k]] },
+  { by: 'layer', label: 'Image layer', primary: 'label', filter: (k) => [['layerDigest', k]] },
+  { by: 'repository', label: 'Repository', primary: 'key', filter: (k) => [['repository', k]] },
+  { by: 'type', label: 'Finding type', primary: 'key', filter: (k) => [['type', k]] },
 ];
