@@ -4,15 +4,16 @@
  * and the key numbers carry `data-testid` + `data-value` (the raw number) for the browser tests,
  * which compare them with the API's.
  */
-import { useQuery } from '@tanstack/react-query';
-import { useMemo } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useId, useMemo } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, withQuery } from '../api.ts';
 import { Chart, SEVERITY_COLORS, type ChartOption } from '../components/Chart.tsx';
 import { ClickableChart } from '../components/findings/ClickableChart.tsx';
 import { Card, Empty, ErrorMessage, Loading, PageHeader, SeverityBadge } from '../components/common.tsx';
 import { formatCount, formatPercent, formatTime } from '../format.ts';
-import { SEVERITIES, type Dashboard as DashboardData, type Severity } from '../types.ts';
+import { useSession } from '../session.tsx';
+import { SEVERITIES, type Account, type Dashboard as DashboardData, type Severity } from '../types.ts';
 
 /** a percentage with one decimal, as a number (what `dash-coverage-percent` shows) */
 function percent(part: number, whole: number): number | null {
@@ -44,8 +45,38 @@ const LINE_TYPES: Partial<Record<Severity, 'solid' | 'dashed' | 'dotted'>> = { M
 
 export function Dashboard() {
   const navigate = useNavigate();
-  const q = useQuery({ queryKey: ['dashboard'], queryFn: ({ signal }) => api<DashboardData>('/v1/dashboard', { signal }) });
+  const [params, setParams] = useSearchParams();
+  const { isDelegatedAdmin } = useSession();
+  const ids = useId();
+  // the delegated admin sees the organization, or one account of it (accountId in the URL)
+  const accountId = params.get('accountId') ?? undefined;
+  const accounts = useQuery({
+    queryKey: ['accounts'],
+    queryFn: ({ signal }) => api<{ items: Account[] }>('/v1/accounts', { signal }),
+    enabled: isDelegatedAdmin,
+  });
+  const q = useQuery({
+    queryKey: ['dashboard', accountId],
+    queryFn: ({ signal }) => api<DashboardData>('/v1/dashboard', { query: { accountId }, signal }),
+    placeholderData: keepPreviousData,
+  });
   const d = q.data;
+  /** a link to the findings explorer, narrowed to the account shown */
+  const findingsHref = (query: Record<string, string>) => withQuery('/findings', { ...query, accountId });
+  const accountPicker = isDelegatedAdmin && accounts.data && accounts.data.items.length > 1 ? (
+    <>
+      <label htmlFor={`${ids}-account`}>Account</label>
+      <select id={`${ids}-account`} value={accountId ?? ''} onChange={(e) => {
+        const p = new URLSearchParams(params);
+        if (e.target.value) p.set('accountId', e.target.value);
+        else p.delete('accountId');
+        setParams(p);
+      }}>
+        <option value="">Every account of the organization</option>
+        {accounts.data.items.map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
+      </select>
+    </>
+  ) : null;
 
   const severityOption = useMemo<ChartOption | null>(() => {
     if (!d) return null;
@@ -97,8 +128,8 @@ export function Dashboard() {
     };
   }, [d]);
 
-  if (q.isPending) return (<><PageHeader title="Dashboard" /><Loading label="Loading the dashboard…" /></>);
-  if (q.isError || !d) return (<><PageHeader title="Dashboard" /><ErrorMessage error={q.error} /></>);
+  if (q.isPending) return (<><PageHeader title="Dashboard" actions={accountPicker} /><Loading label="Loading the dashboard…" /></>);
+  if (q.isError || !d) return (<><PageHeader title="Dashboard" actions={accountPicker} /><ErrorMessage error={q.error} /></>);
 
   const totalActive = SEVERITIES.reduce((n, s) => n + (d.severity[s] ?? 0), 0);
   const fixTotal = (d.fixAvailable.YES ?? 0) + (d.fixAvailable.PARTIAL ?? 0) + (d.fixAvailable.NO ?? 0);
@@ -109,29 +140,30 @@ export function Dashboard() {
       <PageHeader
         title="Dashboard"
         subtitle={<>Active findings and scan coverage · as of {formatTime(d.generatedAt)}</>}
+        actions={accountPicker}
       />
 
       <div className="grid cols-6 dash-stats">
-        <KeyStat id="dash-critical" label="Critical" value={d.severity.CRITICAL ?? 0} tone="critical" to="/findings?severity=CRITICAL" />
-        <KeyStat id="dash-high" label="High" value={d.severity.HIGH ?? 0} tone="high" to="/findings?severity=HIGH" />
-        <KeyStat id="dash-total-active" label="Active findings" value={totalActive} to="/findings" />
+        <KeyStat id="dash-critical" label="Critical" value={d.severity.CRITICAL ?? 0} tone="critical" to={findingsHref({ severity: 'CRITICAL' })} />
+        <KeyStat id="dash-high" label="High" value={d.severity.HIGH ?? 0} tone="high" to={findingsHref({ severity: 'HIGH' })} />
+        <KeyStat id="dash-total-active" label="Active findings" value={totalActive} to={findingsHref({})} />
         <KeyStat id="dash-new-24h" label="New in the last 24 hours" value={d.newLast24h.total}
           hint={d.newLast24h.total ? `${formatCount(d.newLast24h.bySeverity.CRITICAL ?? 0)} critical · ${formatCount(d.newLast24h.bySeverity.HIGH ?? 0)} high` : 'nothing new'} />
         <KeyStat id="dash-coverage-percent" label="Resources scanned" value={coverage} text={coverage === null ? '—' : `${coverage}%`}
-          hint={`${formatCount(d.coverage.scanned)} of ${formatCount(d.coverage.total)}`} to="/resources" />
+          hint={`${formatCount(d.coverage.scanned)} of ${formatCount(d.coverage.total)}`} to={withQuery('/resources', { accountId })} />
         <KeyStat id="dash-fix-available" label="Fix available" value={percent(d.fixAvailable.YES ?? 0, fixTotal)}
-          text={formatPercent(d.fixAvailable.YES ?? 0, fixTotal)} hint={`${formatCount(d.fixAvailable.YES ?? 0)} findings`} to="/findings?fixAvailable=YES" />
+          text={formatPercent(d.fixAvailable.YES ?? 0, fixTotal)} hint={`${formatCount(d.fixAvailable.YES ?? 0)} findings`} to={findingsHref({ fixAvailable: 'YES' })} />
       </div>
 
       <div className="grid cols-2 dash-row">
         <Card title="Active findings by severity">
           {totalActive === 0 ? <Empty>No active findings.</Empty> : severityOption ? (
             <ClickableChart option={severityOption} label={`Active findings by severity: ${SEVERITIES.map((s) => `${s} ${d.severity[s] ?? 0}`).join(', ')}`}
-              onItemClick={(name) => navigate(withQuery('/findings', { severity: name }))} height={220} />
+              onItemClick={(name) => navigate(findingsHref({ severity: name }))} height={220} />
           ) : null}
           <ul className="sev-legend" aria-label="Open the findings of a severity">
             {SEVERITIES.map((s) => (
-              <li key={s}><Link to={`/findings?severity=${s}`}><SeverityBadge severity={s} /> {formatCount(d.severity[s] ?? 0)}</Link></li>
+              <li key={s}><Link to={findingsHref({ severity: s })}><SeverityBadge severity={s} /> {formatCount(d.severity[s] ?? 0)}</Link></li>
             ))}
           </ul>
         </Card>
@@ -147,7 +179,7 @@ export function Dashboard() {
               <tbody>
                 {d.coverage.byType.map((t) => (
                   <tr key={t.type}>
-                    <td><Link to={`/resources?type=${encodeURIComponent(t.type)}`}>{t.type}</Link></td>
+                    <td><Link to={withQuery('/resources', { type: t.type, accountId })}>{t.type}</Link></td>
                     <td className="num">{formatCount(t.scanned)}</td>
                     <td className="num">{formatCount(t.total)}</td>
                     <td className="num">{formatPercent(t.scanned, t.total)}</td>
@@ -163,7 +195,7 @@ export function Dashboard() {
               <ul className="reasons">
                 {d.coverage.notScanned.map((r) => (
                   <li key={r.reason}>
-                    <Link to={`/resources?coverageReason=${encodeURIComponent(r.reason)}`}>{r.reason}</Link>
+                    <Link to={withQuery('/resources', { coverageReason: r.reason, accountId })}>{r.reason}</Link>
                     <span className="count">{formatCount(r.count)}</span>
                   </li>
                 ))}
@@ -185,11 +217,11 @@ export function Dashboard() {
             <>
             <ClickableChart option={fixOption} height={220}
               label={`Active findings by fix availability: ${d.fixAvailable.YES ?? 0} with a fix, ${d.fixAvailable.PARTIAL ?? 0} partly fixed, ${d.fixAvailable.NO ?? 0} with no fix`}
-              onItemClick={(_name, data) => navigate(`/findings?fixAvailable=${(data as { fix?: string } | undefined)?.fix ?? 'YES'}`)} />
+              onItemClick={(_name, data) => navigate(findingsHref({ fixAvailable: (data as { fix?: string } | undefined)?.fix ?? 'YES' }))} />
             <ul className="fix-legend" aria-label="Open the findings by fix availability">
-              <li><Link to="/findings?fixAvailable=YES">Fix available: {formatCount(d.fixAvailable.YES ?? 0)}</Link></li>
-              <li><Link to="/findings?fixAvailable=PARTIAL">Partly fixed: {formatCount(d.fixAvailable.PARTIAL ?? 0)}</Link></li>
-              <li><Link to="/findings?fixAvailable=NO">No fix yet: {formatCount(d.fixAvailable.NO ?? 0)}</Link></li>
+              <li><Link to={findingsHref({ fixAvailable: 'YES' })}>Fix available: {formatCount(d.fixAvailable.YES ?? 0)}</Link></li>
+              <li><Link to={findingsHref({ fixAvailable: 'PARTIAL' })}>Partly fixed: {formatCount(d.fixAvailable.PARTIAL ?? 0)}</Link></li>
+              <li><Link to={findingsHref({ fixAvailable: 'NO' })}>No fix yet: {formatCount(d.fixAvailable.NO ?? 0)}</Link></li>
             </ul>
             </>
           )}
@@ -197,7 +229,7 @@ export function Dashboard() {
       </div>
 
       <div className="grid cols-2 dash-row">
-        <Card title="Riskiest resources" actions={<Link to="/resources">All resources</Link>}>
+        <Card title="Riskiest resources" actions={<Link to={withQuery('/resources', { accountId })}>All resources</Link>}>
           {d.topResources.length === 0 ? <Empty>No resource has active findings.</Empty> : (
             <div className="table-scroll"><table className="data compact">
               <caption className="visually-hidden">Resources with the most critical and high findings</caption>
@@ -207,16 +239,16 @@ export function Dashboard() {
                   <tr key={r.resourceId}>
                     <td className="ellipsis"><Link to={`/resources/${encodeURIComponent(r.resourceId)}`} title={r.name}>{r.name}</Link></td>
                     <td>{r.type}</td>
-                    <td className="num"><Link to={withQuery('/findings', { resourceId: r.resourceId, severity: 'CRITICAL' })} aria-label={`${r.critical} critical findings of ${r.name}`}>{formatCount(r.critical)}</Link></td>
-                    <td className="num"><Link to={withQuery('/findings', { resourceId: r.resourceId, severity: 'HIGH' })} aria-label={`${r.high} high findings of ${r.name}`}>{formatCount(r.high)}</Link></td>
-                    <td className="num"><Link to={withQuery('/findings', { resourceId: r.resourceId })} aria-label={`${r.total} findings of ${r.name}`}>{formatCount(r.total)}</Link></td>
+                    <td className="num"><Link to={findingsHref({ resourceId: r.resourceId, severity: 'CRITICAL' })} aria-label={`${r.critical} critical findings of ${r.name}`}>{formatCount(r.critical)}</Link></td>
+                    <td className="num"><Link to={findingsHref({ resourceId: r.resourceId, severity: 'HIGH' })} aria-label={`${r.high} high findings of ${r.name}`}>{formatCount(r.high)}</Link></td>
+                    <td className="num"><Link to={findingsHref({ resourceId: r.resourceId })} aria-label={`${r.total} findings of ${r.name}`}>{formatCount(r.total)}</Link></td>
                   </tr>
                 ))}
               </tbody>
             </table></div>
           )}
         </Card>
-        <Card title="Most widespread vulnerabilities" actions={<Link to="/findings?group=vulnerability">Group findings by vulnerability</Link>}>
+        <Card title="Most widespread vulnerabilities" actions={<Link to={findingsHref({ group: 'vulnerability' })}>Group findings by vulnerability</Link>}>
           {d.topVulnerabilities.length === 0 ? <Empty>No active vulnerabilities.</Empty> : (
             <div className="table-scroll"><table className="data compact">
               <caption className="visually-hidden">Vulnerabilities affecting the most resources</caption>
@@ -230,7 +262,7 @@ export function Dashboard() {
                     </td>
                     <td><SeverityBadge severity={v.severity} /></td>
                     <td className="num">{formatCount(v.resources)}</td>
-                    <td className="num"><Link to={withQuery('/findings', { vulnerabilityId: v.vulnerabilityId })} aria-label={`${v.findings} findings of ${v.vulnerabilityId}`}>{formatCount(v.findings)}</Link></td>
+                    <td className="num"><Link to={findingsHref({ vulnerabilityId: v.vulnerabilityId })} aria-label={`${v.findings} findings of ${v.vulnerabilityId}`}>{formatCount(v.findings)}</Link></td>
                   </tr>
                 ))}
               </tbody>

@@ -8,7 +8,7 @@ import { createColumnHelper } from '@tanstack/react-table';
 import { useId } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, downloadHref } from '../api.ts';
-import { newRuleHref } from '../criteria.ts';
+import { criteriaFromFilters, newRuleHref } from '../criteria.ts';
 import { DataTable, Pager, useCursor } from '../components/DataTable.tsx';
 import { FilterChips, useFilters } from '../components/FilterChips.tsx';
 import { ErrorMessage, PageHeader, SeverityBadge } from '../components/common.tsx';
@@ -128,8 +128,13 @@ export function Findings() {
             <a className="button" href={downloadHref('/v1/findings/export', { ...exportQuery, format: 'csv' })} download>Export CSV</a>
             <a className="button" href={downloadHref('/v1/findings/export', { ...exportQuery, format: 'json' })} download>Export JSON</a>
             {can('operate') ? (
-              <Link className="button" to={newRuleHref(filters.query)}
-                title="Opens a new suppression rule with these filters as its criteria">Create suppression rule from this filter</Link>
+              Object.keys(criteriaFromFilters(filters.query)).length ? (
+                <Link className="button" to={newRuleHref(filters.query)}
+                  title="Opens a new suppression rule with these filters as its criteria">Create suppression rule from this filter</Link>
+              ) : (
+                // a rule must name at least one criterion (the server refuses one that suppresses everything)
+                <button type="button" disabled title="Add a filter a rule can use (severity, vulnerability, package, resource…) first">Create suppression rule from this filter</button>
+              )
             ) : null}
           </>
         )}
