@@ -64,7 +64,7 @@ export function Organization() {
     {
       id: 'role', header: 'Role in organization', cell: ({ row }) => (
         <>
-          {row.original.isDelegatedAdmin ? <span className="tag tag-admin">Delegated admin</span> : 'member'}
+          {row.original.isDelegatedAdmin ? <span className="tag tag-admin">Delegated admin</span> : <span className="role-member">member</span>}
           {row.original.id === who.account.id ? <span className="tag">you</span> : null}
         </>
       ),
@@ -93,9 +93,12 @@ export function Organization() {
     <>
       <PageHeader
         title="Organization"
-        subtitle={isDelegatedAdmin
-          ? 'Your account is the delegated admin: it sees and manages every account of the organization.'
-          : 'Your account is a member of the organization: you see and manage only your own account.'}
+        subtitle={<>
+          {isDelegatedAdmin
+            ? 'Your account is the delegated admin: it sees and manages every account of the organization.'
+            : 'Your account is a member of the organization: you see and manage only your own account.'}
+          {can('admin') ? null : ` Your key's role (${who.key.role}) can read these settings; changing them takes an admin key.`}
+        </>}
       />
       {notice}
       <div className="grid cols-2">

@@ -99,7 +99,7 @@ export function Target() {
     { id: 'lastError', header: 'Last error', cell: ({ row }) => (row.original.lastError ? <span className="cell-error" title={row.original.lastError}>{row.original.lastError}</span> : <span className="muted">none</span>) },
     ...(can('operate') ? [{
       id: 'actions', header: 'Actions',
-      cell: ({ row }) => <button type="button" onClick={() => void scanResource(row.original)} aria-label={`Scan ${row.original.name} now`}>Scan now</button>,
+      cell: ({ row }) => <button type="button" onClick={() => void scanResource(row.original)} aria-label={`Scan now: ${row.original.name}`}>Scan now</button>,
     } as ColumnDef<TargetResource, unknown>] : []),
   ];
 
@@ -159,7 +159,7 @@ export function Target() {
             </Card>
           </div>
           {endpoint ? (
-            <Card title={info.kind === 'function' ? 'Uploads' : 'Webhook endpoint'} className="spaced">
+            <Card title={info.kind === 'function' ? 'Uploads' : info.kind === 'registry' ? 'Notifications endpoint' : 'Push webhook endpoint'} className="spaced">
               <CopyField label={info.kind === 'registry' ? 'Notifications URL' : info.kind === 'repository' ? 'Push webhook URL' : 'Versions upload URL'} value={new URL(endpoint, window.location.origin).toString()} />
               <p className="hint">
                 {info.kind === 'registry' ? 'The registry must send Authorization: Bearer <notification token>, shown once when the registry was registered.'

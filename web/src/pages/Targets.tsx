@@ -20,7 +20,7 @@ import type { Account, CreatedTarget, Page, Target } from '../types.ts';
 
 /** The list of one kind's targets (shared with the detail page's cache). */
 export function useTargets(info: KindInfo) {
-  return useQuery({ queryKey: ['targets', info.kind], queryFn: () => api<{ items: Target[] }>(`/v1/${info.plural}`) });
+  return useQuery({ queryKey: ['targets', info.kind], queryFn: () => api<{ items: Target[] }>(`/v1/${info.plural}`), refetchInterval: 15_000 });
 }
 
 export function TargetStatus({ t }: { t: Pick<Target, 'status' | 'lastError'> }) {

@@ -83,7 +83,8 @@ export function isSecretField(name: string, s?: JsonSchema): boolean {
 /** "rescanDuration" → "Rescan duration", "hostKeyFingerprint" → "Host key fingerprint". */
 export function humanize(name: string): string {
   const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  const fixed = words.replace(/\b(url|ssh|http|sbom|api)\b/g, (w) => w.toUpperCase());
+  return fixed.charAt(0).toUpperCase() + fixed.slice(1);
 }
 
 function typesOf(s: JsonSchema): string[] {
@@ -286,8 +287,8 @@ export function SchemaFields({ fields, values, onChange, invalid, hints, disable
         const label = (
           <label htmlFor={fid}>
             {f.label}
-            {f.required ? <span className="req" aria-hidden="true"> *</span> : null}
-            {f.required ? <span className="visually-hidden"> (required)</span> : null}
+            {f.required && f.kind !== 'boolean' ? <span className="req" aria-hidden="true"> *</span> : null}
+            {f.required && f.kind !== 'boolean' ? <span className="visually-hidden"> (required)</span> : null}
             {f.kind === 'secret' || f.kind === 'secret-multiline' ? <span className="secret-tag">secret</span> : null}
           </label>
         );
