@@ -12,7 +12,7 @@ import { componentSchema, fieldsOf, humanize, isSecretField, useOpenApi } from '
 import { ConfirmButton, CopyField, useNotice } from '../components/admin/widgets.tsx';
 import { Card, Empty, ErrorMessage, Fields, Loading, PageHeader } from '../components/common.tsx';
 import { DataTable } from '../components/DataTable.tsx';
-import { coverageOf, kindInfo } from '../components/targets/kinds.ts';
+import { coverageOf, deleteConsequence, kindInfo } from '../components/targets/kinds.ts';
 import { formatAgo, formatTime, shortDigest } from '../format.ts';
 import { useSession } from '../session.tsx';
 import type { Account, Page, Target as TargetT, TargetResource } from '../types.ts';
@@ -124,7 +124,7 @@ export function Target() {
             <button type="button" onClick={() => void poll()}>{info.pollLabel}</button>
             {can('admin') ? (
               <ConfirmButton label={`Delete ${info.one}`} title={`Stop watching ${t.name}?`} confirmLabel={`Delete ${info.one}`} onConfirm={remove}>
-                <p>Vigil stops watching this {info.one}. Its {t.resources.length} resource{t.resources.length === 1 ? '' : 's'} become INACTIVE (RESOURCE_REMOVED) and their open findings close. Its secrets are deleted; registering it again generates new ones.</p>
+                <p>{deleteConsequence(info, t.resources.length)}</p>
               </ConfirmButton>
             ) : null}
           </>

@@ -13,7 +13,7 @@ import { ConfirmButton, useNotice } from '../components/admin/widgets.tsx';
 import { ErrorMessage, PageHeader } from '../components/common.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { AddTargetForm, CreatedTargetPanel } from '../components/targets/AddTargetForm.tsx';
-import { coverageOf, KINDS, kindInfo, targetPath, type KindInfo } from '../components/targets/kinds.ts';
+import { coverageOf, deleteConsequence, KINDS, kindInfo, targetPath, type KindInfo } from '../components/targets/kinds.ts';
 import { formatAgo, formatTime } from '../format.ts';
 import { useSession } from '../session.tsx';
 import type { Account, CreatedTarget, Page, Target } from '../types.ts';
@@ -60,8 +60,9 @@ export function Targets() {
     }
   };
   const remove = async (t: Target) => {
+    setActionError(null);
     const r = await api<{ removed: true; resources: number }>(`/v1/${info.plural}/${encodeURIComponent(t.id)}`, { method: 'DELETE' });
-    setNotice(`${t.name} is no longer watched; ${r.resources} resource${r.resources === 1 ? '' : 's'} became inactive and their findings closed.`);
+    setNotice(`${t.name} is no longer watched${r.resources ? `; ${r.resources} resource${r.resources === 1 ? '' : 's'} became inactive and ${r.resources === 1 ? 'its' : 'their'} findings closed` : ''}.`);
     await qc.invalidateQueries({ queryKey: ['targets', info.kind] });
   };
 
@@ -90,7 +91,7 @@ export function Targets() {
           <button type="button" onClick={() => void poll(row.original)} aria-label={`${info.pollLabel}: ${row.original.name}`}>{info.pollLabel}</button>
           {can('admin') ? (
             <ConfirmButton label="Delete" title={`Stop watching ${row.original.name}?`} confirmLabel={`Delete ${info.one}`} onConfirm={() => remove(row.original)}>
-              <p>Vigil stops watching this {info.one}. Its {row.original.resources.length} resource{row.original.resources.length === 1 ? '' : 's'} become INACTIVE (RESOURCE_REMOVED) and their open findings close. Its secrets are deleted; registering it again generates new ones.</p>
+              <p>{deleteConsequence(info, row.original.resources.length)}</p>
             </ConfirmButton>
           ) : null}
         </div>
@@ -121,7 +122,7 @@ export function Targets() {
       {notice}
       {created ? <CreatedTargetPanel info={created.info} target={created.target} onDone={() => setCreated(null)} /> : null}
       {adding && can('admin') ? (
-        <div className="card">
+        <div className="card add-target">
           <AddTargetForm
             key={info.kind}
             info={info}

@@ -60,7 +60,7 @@ export function CopyField({ label, value, multiline }: { label: string; value: s
       <label htmlFor={id}>{label}</label>
       <div className="copy-row">
         {multiline
-          ? <textarea id={id} className="mono" readOnly rows={Math.min(12, value.split('\n').length)} value={value} onFocus={(e) => e.currentTarget.select()} />
+          ? <textarea id={id} className="mono" readOnly rows={Math.min(12, Math.max(2, value.split('\n').length))} value={value} onFocus={(e) => e.currentTarget.select()} />
           : <input id={id} className="mono" readOnly value={value} onFocus={(e) => e.currentTarget.select()} />}
         <CopyButton text={value} label={label} />
       </div>

@@ -134,7 +134,7 @@ export function CreatedTargetPanel({ info, target, onDone }: { info: KindInfo; t
         <p>GitHub: <em>Settings → Webhooks → Add webhook</em>, Payload URL as above, content type <code>application/json</code>, secret = the webhook secret. GitLab: <em>Settings → Webhooks</em>, the URL and the secret token.</p>
       ) : null}
       {versions ? (
-        <CopyField label="Upload a version" value={`curl -X POST -H "Authorization: Bearer $VIGIL_API_KEY" -H "Content-Type: application/zip" --data-binary @function.zip ${absolute(versions)}`} />
+        <CopyField label="Upload a version" multiline value={`curl -X POST -H "Authorization: Bearer $VIGIL_API_KEY" -H "Content-Type: application/zip" --data-binary @function.zip ${absolute(versions)}`} />
       ) : null}
     </>
   );

@@ -52,3 +52,11 @@ export function targetPath(kind: TargetKind, id: string): string {
 export function coverageOf(resources: { coverageStatus: string }[]): { active: number; total: number } {
   return { active: resources.filter((r) => r.coverageStatus === 'ACTIVE').length, total: resources.length };
 }
+
+/** What deleting a target does, for its confirmation dialog. */
+export function deleteConsequence(info: KindInfo, resources: number): string {
+  const res = resources === 0 ? 'It has no resources yet.'
+    : `Its ${resources === 1 ? 'resource becomes' : `${resources} resources become`} INACTIVE (RESOURCE_REMOVED) and their open findings close.`;
+  const secrets = info.kind === 'function' || info.kind === 'rootfs' ? '' : ' Its stored credentials and secrets are deleted; registering it again generates new ones.';
+  return `Vigil stops watching this ${info.one}. ${res}${secrets}`;
+}
