@@ -155,7 +155,8 @@ export function Target() {
             </Card>
             <Card title="Configuration">
               {configEntries.length ? <Fields items={configEntries} /> : <Empty>No settings.</Empty>}
-              <p className="hint">Credentials are stored sealed and never shown again: only whether each is set.</p>
+              {fields.some((f) => f.kind === 'secret' || f.kind === 'secret-multiline') || Object.keys(t.config).some((k) => isSecretField(k))
+                ? <p className="hint">Credentials are stored sealed and never shown again: only whether each is set.</p> : null}
             </Card>
           </div>
           {endpoint ? (
