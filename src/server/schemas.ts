@@ -335,3 +335,16 @@ apiSchemas.add(ResourceDetail, { id: 'ResourceDetail' });
 apiSchemas.add(InventoryPackage, { id: 'InventoryPackage' });
 apiSchemas.add(SuppressionRule, { id: 'SuppressionRule' });
 apiSchemas.add(Event, { id: 'Event' });
+
+// ---------------------------------------------------------------------------------------------
+// console sessions (routes/session.ts)
+
+export type WhoAmI = z.infer<typeof WhoAmI>;
+export const SessionLogin = z.strictObject({
+  apiKey: z.string().min(1).max(200).describe('an API key, vgl_<prefix>_<secret>, of any role'),
+});
+export const Session = z.object({
+  csrfToken: z.string().describe('send as the X-CSRF-Token header on every request other than GET made with the session cookie'),
+  whoami: WhoAmI,
+});
+apiSchemas.add(Session, { id: 'Session' });
