@@ -8,6 +8,7 @@ import { tenancyMigrations } from './migrations/tenancy.ts';
 import { queueMigrations } from './migrations/queue.ts';
 import { engineMigrations } from './migrations/engine.ts';
 import { secretsMigrations } from './migrations/secrets.ts';
+import { sbomMigrations } from './migrations/sbom.ts';
 
 /**
  * Every migration, by name (Kysely runs them in name order). Each area keeps its own in
@@ -21,6 +22,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     ...queueMigrations(dialect),
     ...engineMigrations(dialect),
     ...secretsMigrations(dialect),
+    ...sbomMigrations(),
   };
 }
 
