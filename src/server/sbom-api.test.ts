@@ -97,9 +97,9 @@ for (const [dialect, make] of dialects) {
       assert.equal(cdx.statusCode, 200, cdx.body);
       assert.match(cdx.headers['content-type'] as string, /^application\/vnd\.cyclonedx\+json/);
       assert.equal(cdx.headers['content-disposition'], `attachment; filename="reg_app_${resourceId}.cdx.json"`);
-      const bom = cdx.json() as any; // eslint-disable-line @typescript-eslint/no-explicit-any
       const v = validators.cyclonedx('1.6');
-      assert.ok(v(bom), describeSchemaErrors(v.errors));
+      assert.ok(v(cdx.json()), describeSchemaErrors(v.errors));
+      const bom = cdx.json();
       assert.equal(bom.metadata.component.type, 'container');
       assert.equal(bom.metadata.component.version, 'sha256:d1');
       assert.ok(bom.metadata.component.properties.some((p: { name: string; value: string }) => p.name === 'vigil:layer' && p.value === '2 sha256:app COPY . /app'));
@@ -270,6 +270,12 @@ for (const [dialect, make] of dialects) {
       assert.equal(out.status, 'inactive');
       const row = await ts.store.db.selectFrom('resources').select(['coverage_status', 'coverage_reason']).where('id', '=', r.resourceId).executeTakeFirstOrThrow();
       assert.deepEqual(row, { coverage_status: 'INACTIVE', coverage_reason: 'ACCOUNT_DISABLED' });
+      // nor are its agents' reports recorded
+      const k = await repo.createApiKey(ts.store.db, acc, 'agent', 'analyst');
+      const rep = await call('POST', '/v1/agent/report', k.key, { hostname: 'h1', os: { id: 'debian', versionId: '12', ecosystem: 'Debian:12' }, packages: [] });
+      assert.equal(rep.statusCode, 409, rep.body);
+      assert.equal(rep.json().error.details.rule, 'account-disabled');
+      assert.equal(await ts.store.db.selectFrom('targets').select('id').where('account_id', '=', acc).executeTakeFirst(), undefined);
       // the delegated admin enables it
       const en = await call('PATCH', `/v1/accounts/${acc}`, org.adminKey.key, { status: 'ENABLED' });
       assert.equal(en.json().status, 'ENABLED');
