@@ -24,6 +24,7 @@ import { tenancyRoutes } from './routes/tenancy.ts';
 import { findingsRoutes } from './routes/findings.ts';
 import { apiSchemas } from './schemas.ts';
 import { engineRoutes } from './routes/engine.ts';
+import { sbomRoutes } from './routes/sbom.ts';
 import { Engine } from '../engine/index.ts';
 import { openQueue, type JobQueue } from '../engine/queue/index.ts';
 
@@ -153,6 +154,8 @@ export async function buildServer({ store, log, config = {}, engine, policy }: {
     app.addHook('onClose', async () => { await own?.queue.stop(); });
   }
   await app.register(engineRoutes, { store, engine });
+  // SBOMs of resources, SBOM export jobs, scanning an uploaded SBOM (issue 15)
+  await app.register(sbomRoutes, { store, engine });
   // the console: log in and out, and the web app at / (routes/session.ts, console.ts)
   await app.register(sessionRoutes, { auth });
   await app.register(consoleRoutes, { dir: config.consoleDir ?? defaultConsoleDir() });

@@ -321,6 +321,23 @@ export const Events = z.object({ items: z.array(Event), nextAfter: z.number().de
 
 /** The named schemas, which the OpenAPI document lists under components (not zod's global registry). */
 export const apiSchemas = z.registry<{ id: string }>();
+// The OpenAPI generator reads metadata from this registry only (through copies that fall back to
+// its `_map`), so `.describe()` texts, which zod keeps in its global registry, never reached
+// /openapi.json. This map answers with the global metadata under our own (ids stay ours).
+{
+  type Meta = Record<string, unknown>;
+  const global = (z.globalRegistry as unknown as { _map: WeakMap<object, Meta> })._map;
+  class WithDescriptions extends WeakMap<object, Meta> {
+    override get(schema: object): Meta | undefined {
+      const mine = super.get(schema);
+      const g = global.get(schema);
+      if (!g) return mine;
+      const { id: _ignored, ...rest } = g;
+      return { ...rest, ...(mine ?? {}) };
+    }
+  }
+  (apiSchemas as unknown as { _map: WeakMap<object, Meta> })._map = new WithDescriptions();
+}
 apiSchemas.add(ScanSettings, { id: 'ScanSettings' });
 apiSchemas.add(ErrorBody, { id: 'Error' });
 apiSchemas.add(Organization, { id: 'Organization' });

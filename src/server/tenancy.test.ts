@@ -5,7 +5,7 @@
  * plus one round over real HTTP on 127.0.0.1:0.
  */
 import assert from 'node:assert/strict';
-import { realpathSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -19,7 +19,8 @@ import { bootstrap } from './bootstrap.ts';
 import type { Account, ApiKey, Organization, Role } from './schemas.ts';
 import * as repo from './tenancy/repo.ts';
 import { CONSOLE_ROUTES } from './console.ts';
-import { createTarget, type TargetKind } from '../engine/index.ts';
+import { createSbomExport, createTarget, runSbomExport, type TargetKind } from '../engine/index.ts';
+import { importInputs } from '../vulndb/import.ts';
 import { TargetPolicy } from '../policy/index.ts';
 import { fakeConsoleDir } from '../../test/helpers/console.ts';
 
@@ -77,7 +78,8 @@ async function makeFixture(store: Store): Promise<Fixture> {
     A,
     B: await who(store, await repo.createAccount(store.db, b.organization.id, 'member B')),
     D2: await who(store, o2.delegatedAdmin, o2.adminKey.key),
-    C: await who(store, await repo.createAccount(store.db, o2.organization.id, 'member C')),
+    // org2 starts members DISABLED (autoEnable: false); its delegated admin enables C, which then acts like any member
+    C: await who(store, (await repo.updateAccount(store.db, (await repo.createAccount(store.db, o2.organization.id, 'member C')).id, { status: 'ENABLED' }))!),
     revokedKeyOfA: revoked.key,
   };
 }
@@ -136,6 +138,27 @@ function engineCases(): Record<string, Case> {
   out['POST /v1/agent/report'] = { owner: 'none', ok: 200, make: async () => ({ url: '/v1/agent/report', payload: { hostname: `agent-${++targetSeq}`, os: { id: 'debian', versionId: '12', ecosystem: 'Debian:12' }, packages: [] } }) };
   return out;
 }
+/** An SBOM export of A's resource (created directly, so the case does not depend on a worker); `done`: its archive made. */
+async function exportOfA(fx: Fixture, store: Store, done = false): Promise<string> {
+  const { resourceId } = await findingsOfA(fx, store);
+  const row = await createSbomExport(store, { accountId: fx.A.account.id, format: 'cyclonedx', resourceIds: [resourceId], request: { resourceIds: [resourceId] } }, new Date());
+  if (done) await runSbomExport(store, row.id, new Date());
+  return row.id;
+}
+/** A CycloneDX 1.6 document naming lodash 4.17.0 (the harness imports an advisory for it, so scans find something). */
+const SBOM_DOC = { bomFormat: 'CycloneDX', specVersion: '1.6', version: 1, components: [{ type: 'library', name: 'lodash', version: '4.17.0', purl: 'pkg:npm/lodash@4.17.0' }] };
+function sbomCases(): Record<string, Case> {
+  return {
+    'GET /v1/resources/:id/sbom': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/resources/${(await findingsOfA(fx, s)).resourceId}/sbom?format=spdx` }) },
+    // A's resource: out of sight for others (404), so nothing is exported for them
+    'POST /v1/sbom-exports': { owner: 'A', ok: 202, make: async (fx, s) => ({ url: '/v1/sbom-exports', payload: { format: 'spdx', resourceIds: [(await findingsOfA(fx, s)).resourceId] } }) },
+    'GET /v1/sbom-exports': { owner: 'none', ok: 200, make: async (fx, s) => { await exportOfA(fx, s); return { url: '/v1/sbom-exports' }; } },
+    'GET /v1/sbom-exports/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/sbom-exports/${await exportOfA(fx, s)}` }) },
+    'GET /v1/sbom-exports/:id/download': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/sbom-exports/${await exportOfA(fx, s, true)}/download` }) },
+    // nothing stored, nothing of anyone's read: every operate key may scan
+    'POST /v1/sbom/scan': { owner: 'none', ok: 200, make: async () => ({ url: '/v1/sbom/scan', payload: SBOM_DOC }) },
+  };
+}
 /** Webhooks authenticate with the target's own secret, never with an API key (tested below). */
 const WEBHOOKS = new Set(['POST /v1/registries/:id/notifications', 'POST /v1/repositories/:id/webhook']);
 /** One entry per non-public route; the coverage test fails when the server has a route not listed here. */
@@ -178,6 +201,9 @@ const CASES: Record<string, Case> = {
 
   // engine (routes/engine.ts): targets of every kind, triggers, uploads, agent reports
   ...engineCases(),
+
+  // SBOMs (routes/sbom.ts): a resource's SBOM, export jobs, scanning an uploaded SBOM
+  ...sbomCases(),
 };
 const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', ...CONSOLE_ROUTES.map((r) => `GET ${r}`)]);
 /** The request that a public route answers 200 to (default: GET of its own path). */
@@ -223,6 +249,14 @@ for (const [dialect, make] of dialects) {
     before(async () => {
       ts = await make();
       fx = await makeFixture(ts.store);
+      // one advisory, so that POST /v1/sbom/scan has a database to match against
+      const dir = mkdtempSync(join(tmpdir(), 'vigil-tenancy-osv-'));
+      writeFileSync(join(dir, 'GHSA-tnnt-sbom-0001.json'), JSON.stringify({
+        schema_version: '1.6.0', id: 'GHSA-tnnt-sbom-0001', modified: '2025-01-01T00:00:00Z', summary: 'harness advisory',
+        affected: [{ package: { ecosystem: 'npm', name: 'lodash' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.21' }] }] }],
+      }));
+      await importInputs([dir], { store: ts.store, log: silentLogger() });
+      rmSync(dir, { recursive: true, force: true });
       app = await buildServer({ store: ts.store, log: silentLogger(), config: { defaultMetrics: false, consoleDir: web.dir }, policy: await policy() });
     });
     after(async () => {
@@ -480,6 +514,8 @@ for (const [dialect, make] of dialects) {
       assert.equal(res.json().status, 'ENABLED');
       const o2 = await call('POST', '/v1/accounts', fx.D2.keys.admin, { name: 'org2 member' });
       assert.deepEqual(o2.json().scanSettings, fx.org2.scanSettings);
+      // org2 says autoEnable: false: its new members start DISABLED (not scanned until enabled)
+      assert.equal(o2.json().status, 'DISABLED');
     });
 
     test('enable/disable is for the delegated admin; it cannot disable itself', async () => {

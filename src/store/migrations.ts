@@ -9,6 +9,7 @@ import { queueMigrations } from './migrations/queue.ts';
 import { engineMigrations } from './migrations/engine.ts';
 import { secretsMigrations } from './migrations/secrets.ts';
 import { sessionsMigrations } from './migrations/sessions.ts';
+import { sbomMigrations } from './migrations/sbom.ts';
 
 /**
  * Every migration, by name (Kysely runs them in name order). Each area keeps its own in
@@ -23,6 +24,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     ...engineMigrations(dialect),
     ...secretsMigrations(dialect),
     ...sessionsMigrations(dialect),
+    ...sbomMigrations(),
   };
 }
 

@@ -76,10 +76,14 @@ export async function createOrganizationIn(trx: Db, input: { name: string; admin
   return { organization: toOrganization(org), delegatedAdmin: toAccount(acc), adminKey };
 }
 
-/** A member account: enabled, starting with its organization's scan settings. */
+/**
+ * A member account, starting with its organization's scan settings: ENABLED, or DISABLED (not
+ * scanned until the delegated admin enables it) when those settings say `autoEnable: false`.
+ */
 export async function createAccount(db: Db, organizationId: string, name: string): Promise<Account> {
   const org = await db.selectFrom('organizations').select('scan_settings').where('id', '=', organizationId).executeTakeFirstOrThrow();
-  const row = { id: newId('acc'), organization_id: organizationId, name, is_delegated_admin: 0, status: 'ENABLED', scan_settings: org.scan_settings, created_at: now() };
+  const autoEnable = (JSON.parse(org.scan_settings) as { autoEnable?: unknown }).autoEnable !== false;
+  const row = { id: newId('acc'), organization_id: organizationId, name, is_delegated_admin: 0, status: autoEnable ? 'ENABLED' : 'DISABLED', scan_settings: org.scan_settings, created_at: now() };
   await db.insertInto('accounts').values(row).execute();
   return toAccount(row);
 }
