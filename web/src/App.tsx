@@ -8,6 +8,9 @@ import { Finding } from './pages/Finding.tsx';
 import { Findings } from './pages/Findings.tsx';
 import { Login } from './pages/Login.tsx';
 import { NotFound } from './pages/NotFound.tsx';
+import { Organization } from './pages/Organization.tsx';
+import { Target } from './pages/Target.tsx';
+import { Targets } from './pages/Targets.tsx';
 import { LOGIN_PATH, PAGES, type PageId } from './routes.ts';
 import { useSession } from './session.tsx';
 
@@ -16,6 +19,9 @@ const COMPONENTS: Partial<Record<PageId, ComponentType>> = {
   dashboard: Dashboard,
   findings: Findings,
   finding: Finding,
+  targets: Targets,
+  target: Target,
+  organization: Organization,
 };
 
 function RequireSession() {
