@@ -3,6 +3,9 @@ import type { ComponentType } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router';
 import { Loading } from './components/common.tsx';
 import { Layout } from './Layout.tsx';
+import { Dashboard } from './pages/Dashboard.tsx';
+import { Finding } from './pages/Finding.tsx';
+import { Findings } from './pages/Findings.tsx';
 import { Login } from './pages/Login.tsx';
 import { NotFound } from './pages/NotFound.tsx';
 import { Organization } from './pages/Organization.tsx';
@@ -13,6 +16,9 @@ import { useSession } from './session.tsx';
 
 /** id (routes.ts) → component (the browser tests fail on a listed page without one). */
 const COMPONENTS: Partial<Record<PageId, ComponentType>> = {
+  dashboard: Dashboard,
+  findings: Findings,
+  finding: Finding,
   targets: Targets,
   target: Target,
   organization: Organization,

@@ -100,6 +100,88 @@ export interface ApiEvent {
   createdAt: string;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Dashboard, findings explorer, finding detail (console-findings)
+
+export type FixAvailability = 'YES' | 'NO' | 'PARTIAL';
+
+/** GET /v1/findings/{id}: a finding with what matching knew about it. */
+export interface FindingDetail extends FindingSummary {
+  details: {
+    advisories: string[];
+    aliases: string[];
+    summary?: string;
+    cvss?: { version: string; vector: string; score: number; source: string };
+    versions?: string[];
+    explanation: Partial<{
+      record: string;
+      searched: { ecosystem: string; name: string; version: string };
+      scheme: string;
+      hit: Record<string, unknown>;
+      fixed: string[];
+      fixedBy: string | null;
+      fixAvailable: boolean;
+      status: string;
+      skipped: { index: number; type: string; reason: string }[];
+    }>;
+    references?: string[];
+  };
+}
+
+/** GET /v1/aggregations/findings */
+export interface AggregationItem {
+  key: string;
+  count: number;
+  bySeverity: SeverityCounts;
+  /** a display name: the resource's name, the layer's created_by, the vulnerability's title */
+  label?: string;
+}
+export interface Aggregation {
+  by: string;
+  items: AggregationItem[];
+}
+
+/** GET /v1/resources/{id}/packages */
+export interface InventoryPackage {
+  ecosystem: string;
+  name: string;
+  version: string;
+  purl: string | null;
+  location: string;
+  layer: { index?: number; digest?: string; createdBy?: string } | null;
+  sourceName: string | null;
+  sourceVersion: string | null;
+  ownedBy: string | null;
+}
+
+/** GET /v1/dashboard */
+export interface Dashboard {
+  coverage: {
+    total: number;
+    scanned: number;
+    byType: { type: string; total: number; scanned: number }[];
+    notScanned: { reason: string; count: number }[];
+  };
+  severity: SeverityCounts;
+  newLast24h: { total: number; bySeverity: SeverityCounts };
+  fixAvailable: Record<FixAvailability, number>;
+  topResources: { resourceId: string; name: string; type: string; critical: number; high: number; total: number }[];
+  topVulnerabilities: { vulnerabilityId: string; title?: string | null; severity: Severity; resources: number; findings: number }[];
+  trend: ({ day: string } & SeverityCounts)[];
+  generatedAt: string;
+}
+
+/** GET /v1/vulnerabilities/{id} (KEV and EPSS for a finding's detail) */
+export interface VulnerabilityRecord {
+  id: string;
+  aliases: string[];
+  summary?: string | null;
+  details?: string | null;
+  severity?: Severity;
+  kev: { dateAdded?: string; dueDate?: string; ransomware?: string | boolean; [k: string]: unknown } | null;
+  epss: { score: number; percentile: number; date?: string } | null;
+}
+
 // --- Targets and Organization pages (console-admin) -------------------------------------------
 
 export type TargetKind = 'registry' | 'host' | 'repository' | 'function' | 'rootfs';
