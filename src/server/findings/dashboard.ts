@@ -3,11 +3,12 @@
  * severity and by fix availability, findings first seen in the last 24 hours, the riskiest
  * resources, the most widespread vulnerabilities and the 30-day trend from the daily snapshots.
  *
- * Cost over 1M findings: each count reads an index alone — severity × fix availability and the
- * vulnerabilities from (account, status, vulnerability, resource, severity, fix_availability)
- * (migration 0006_findings_02), the resources from (resource, status, severity, …), the last 24
- * hours from (account, status, first_observed_at, id) — so nothing reads the findings table but the
- * day's new findings. A dashboard is then kept per scope (the set of accounts) for
+ * Cost over 1M findings: each count reads an index alone, one account at a time — severity from
+ * (account, status, severity, …), fix availability and the vulnerabilities from (account, status,
+ * vulnerability, resource, severity, fix_availability) (migration 0006_findings_02), the resources
+ * from (resource, status, severity, …), the last 24 hours from (account, status, first_observed_at,
+ * id) — so nothing reads the findings table but the day's new findings. That is still a walk of
+ * every ACTIVE finding's index entries (three times), which bench/dashboard.ts measures. A dashboard is then kept per scope (the set of accounts) for
  * {@link DASHBOARD_TTL_MS} and only while nothing changed: every write to findings and coverage
  * emits an event in the same transaction, so the newest event id (one index probe) tells whether the
  * numbers still hold. Numbers are therefore never older than the last write, and a dashboard polled
@@ -67,13 +68,27 @@ export async function computeDashboard(store: Store, accountIds: readonly string
   out.coverage.byType = [...byType.values()].sort((a, b) => a.type.localeCompare(b.type));
   out.coverage.notScanned = [...reasons].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
 
-  // ACTIVE by severity and fix availability: one read of the aggregation index
-  const sevFix = await db.selectFrom('findings').select((eb) => ['severity', 'fix_availability', eb.fn.countAll<number>().as('n')])
-    .where('account_id', 'in', accounts).where('status', '=', 'ACTIVE').groupBy(['severity', 'fix_availability']).execute();
-  for (const r of sevFix) {
-    const n = Number(r.n);
-    if (r.severity in out.severity) out.severity[r.severity as Severity] += n;
-    if (r.fix_availability in out.fixAvailable) out.fixAvailable[r.fix_availability as 'YES' | 'NO' | 'PARTIAL'] += n;
+  // per account: each count then walks one index range in its order (grouped as it streams, no
+  // temporary b-tree over the whole scope), and resources belong to one account, so the per-account
+  // counts add up (distinct resources included)
+  const vulnTotals = new Map<string, { resources: number; findings: number }>();
+  for (const account of accounts) {
+    const active = db.selectFrom('findings').where('account_id', '=', account).where('status', '=', 'ACTIVE');
+    for (const r of await active.select((eb) => ['severity', eb.fn.countAll<number>().as('n')]).groupBy('severity').execute()) {
+      if (r.severity in out.severity) out.severity[r.severity as Severity] += Number(r.n);
+    }
+    for (const r of await active.select((eb) => ['fix_availability', eb.fn.countAll<number>().as('n')]).groupBy('fix_availability').execute()) {
+      if (r.fix_availability in out.fixAvailable) out.fixAvailable[r.fix_availability as 'YES' | 'NO' | 'PARTIAL'] += Number(r.n);
+    }
+    const vulns = await active.select((eb) => ['vulnerability_id', eb.fn.count<number>('resource_id').distinct().as('resources'), eb.fn.countAll<number>().as('findings')])
+      .groupBy('vulnerability_id').execute();
+    for (const v of vulns) {
+      const t = vulnTotals.get(v.vulnerability_id);
+      if (t) {
+        t.resources += Number(v.resources);
+        t.findings += Number(v.findings);
+      } else vulnTotals.set(v.vulnerability_id, { resources: Number(v.resources), findings: Number(v.findings) });
+    }
   }
 
   // ACTIVE findings first observed in the last 24 hours
@@ -95,10 +110,8 @@ export async function computeDashboard(store: Store, accountIds: readonly string
   out.topResources = ranked.slice(0, TOP);
 
   // the most widespread vulnerabilities: most resources with an ACTIVE finding of it, then most findings
-  const vulns = await db.selectFrom('findings')
-    .select((eb) => ['vulnerability_id', eb.fn.count<number>('resource_id').distinct().as('resources'), eb.fn.countAll<number>().as('findings')])
-    .where('account_id', 'in', accounts).where('status', '=', 'ACTIVE').groupBy('vulnerability_id')
-    .orderBy('resources', 'desc').orderBy('findings', 'desc').orderBy('vulnerability_id').limit(TOP).execute();
+  const vulns = [...vulnTotals].map(([vulnerability_id, t]) => ({ vulnerability_id, ...t }))
+    .sort((a, b) => b.resources - a.resources || b.findings - a.findings || (a.vulnerability_id < b.vulnerability_id ? -1 : 1)).slice(0, TOP);
   if (vulns.length) {
     const detail = await db.selectFrom('findings').select((eb) => ['vulnerability_id', 'severity', eb.fn.min('title').as('title')])
       .where('vulnerability_id', 'in', vulns.map((v) => v.vulnerability_id)).where('status', '=', 'ACTIVE').where('account_id', 'in', accounts)
@@ -107,7 +120,7 @@ export async function computeDashboard(store: Store, accountIds: readonly string
       const rows = detail.filter((d) => d.vulnerability_id === v.vulnerability_id).sort((a, b) => rank(a.severity) - rank(b.severity));
       return {
         vulnerabilityId: v.vulnerability_id, title: (rows[0]?.title as string | null) ?? v.vulnerability_id, severity: (rows[0]?.severity ?? 'UNKNOWN') as Severity,
-        resources: Number(v.resources), findings: Number(v.findings),
+        resources: v.resources, findings: v.findings,
       };
     });
   }
