@@ -48,7 +48,7 @@ export async function countFindings(store: Store, opts: { by: CountBy; accountId
       eb.ref(col).as('k'), 'severity', eb.fn.countAll<number>().as('n'),
       ...(extra ? [eb.ref(extra).as('eco')] : []),
       // a label's source: a title of the vulnerability, a resource holding the layer
-      ...(opts.by === 'vulnerability' ? [eb.fn.max('title').as('label')] : opts.by === 'layer' ? [eb.fn.min('resource_id').as('label')] : []),
+      ...(opts.by === 'vulnerability' ? [eb.fn.max('title').as('label')] : opts.by === 'layer' ? [eb.fn.min('resource_id').as('label'), eb.fn.max('resource_id').as('label2')] : []),
     ]);
   if (opts.where) q = q.where(opts.where);
   else {
@@ -57,7 +57,7 @@ export async function countFindings(store: Store, opts: { by: CountBy; accountId
   }
   if (opts.by === 'layer') q = q.where('package_layer', 'is not', null);
   q = q.groupBy([col, 'severity', ...(extra ? [extra] : [])]);
-  const rows = (await q.execute()) as unknown as { k: string; severity: Severity; eco?: string; n: number; label?: string }[];
+  const rows = (await q.execute()) as unknown as { k: string; severity: Severity; eco?: string; n: number; label?: string; label2?: string }[];
 
   // groupings by a resource's name or tags: each resource's key(s)
   let keysOf: ((k: string) => string[]) | undefined;
@@ -75,7 +75,15 @@ export async function countFindings(store: Store, opts: { by: CountBy; accountId
     keysOf = (k) => resources.get(k) ?? [];
   }
   const out = new Map<string, CountRow>();
+  /** by=layer: resources whose inventory may name the layer's created_by (a few per layer) */
+  const holders = new Map<string, Set<string>>();
   for (const r of rows) {
+    if (opts.by === 'layer') {
+      let h = holders.get(String(r.k));
+      if (!h) holders.set(String(r.k), (h = new Set()));
+      for (const x of [r.label, r.label2]) if (x) h.add(x);
+      delete r.label;
+    }
     for (const key of keysOf ? keysOf(r.k) : [opts.by === 'package' ? `${r.eco}/${r.k}` : String(r.k)]) {
       let c = out.get(key);
       if (!c) out.set(key, (c = { key, count: 0, bySeverity: {} }));
@@ -88,12 +96,12 @@ export async function countFindings(store: Store, opts: { by: CountBy; accountId
   if (opts.by === 'severity') list.sort((a, b) => SEVERITY_ORDER.indexOf(a.key as Severity) - SEVERITY_ORDER.indexOf(b.key as Severity));
   else list.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1));
   if (opts.limit) list = list.slice(0, opts.limit);
-  await labelRows(store, opts.by, list);
+  await labelRows(store, opts.by, list, holders);
   return list;
 }
 
-/** The display names of the groups kept: resource names, layers' created_by (`label` holds a resource with the layer until then). */
-async function labelRows(store: Store, by: CountBy, list: CountRow[]): Promise<void> {
+/** The display names of the groups kept: resource names, layers' created_by (read from the inventories of resources holding the layer). */
+async function labelRows(store: Store, by: CountBy, list: CountRow[], layerHolders: Map<string, Set<string>>): Promise<void> {
   if (by === 'resource') {
     const ids = list.map((c) => c.key);
     for (let i = 0; i < ids.length; i += 500) {
@@ -103,7 +111,7 @@ async function labelRows(store: Store, by: CountBy, list: CountRow[]): Promise<v
   }
   if (by === 'layer') {
     // the layer's created_by is in the inventory of a resource that has it (resource_packages.layer)
-    const holders = [...new Set(list.map((c) => c.label).filter((x): x is string => !!x))];
+    const holders = [...new Set(list.flatMap((c) => [...(layerHolders.get(c.key) ?? [])]))];
     const createdBy = new Map<string, string>();
     for (let i = 0; i < holders.length; i += 500) {
       const layers = await store.db.selectFrom('resource_packages').select('layer').distinct()
