@@ -233,6 +233,11 @@ function residualOf(store: Store, f: FindingFilter, lead: Lead, sort: FindingSor
  * for the aggregations, the export's counts and the dashboard, which read whole sets, not pages.
  */
 export function findingWhere(store: Store, f: FindingFilter) {
+  // a few resources (imageTag, repository) are an indexed IN list like resourceIds, not a residual
+  if (f.resourceSet && f.resourceSet.length > 0 && f.resourceSet.length <= SMALL_RESOURCE_SET) {
+    const set = f.resourceIds ? f.resourceSet.filter((id) => f.resourceIds!.includes(id)) : f.resourceSet;
+    f = { ...f, resourceIds: set, resourceSet: set.length ? undefined : [] };
+  }
   const rest = residualOf(store, f, { col: 'account_id', values: f.accountIds }, 'firstObserved');
   const none = f.accountIds.length === 0 || f.statuses.length === 0 || (f.resourceSet !== undefined && f.resourceSet.length === 0);
   return (eb: Eb): Expression<SqlBool> => none ? sql<SqlBool>`1 = 0` : eb.and([
