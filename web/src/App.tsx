@@ -5,11 +5,22 @@ import { Loading } from './components/common.tsx';
 import { Layout } from './Layout.tsx';
 import { Login } from './pages/Login.tsx';
 import { NotFound } from './pages/NotFound.tsx';
+import { Resource } from './pages/Resource.tsx';
+import { Resources } from './pages/Resources.tsx';
+import { SuppressionRules } from './pages/SuppressionRules.tsx';
+import { Vulnerabilities } from './pages/Vulnerabilities.tsx';
+import { Vulnerability } from './pages/Vulnerability.tsx';
 import { LOGIN_PATH, PAGES, type PageId } from './routes.ts';
 import { useSession } from './session.tsx';
 
 /** id (routes.ts) → component (the browser tests fail on a listed page without one). */
-const COMPONENTS: Partial<Record<PageId, ComponentType>> = {};
+const COMPONENTS: Partial<Record<PageId, ComponentType>> = {
+  resources: Resources,
+  resource: Resource,
+  vulnerabilities: Vulnerabilities,
+  vulnerability: Vulnerability,
+  'suppression-rules': SuppressionRules,
+};
 
 function RequireSession() {
   const { state } = useSession();
