@@ -1,152 +1,130 @@
 /**
- * Findings filters (the query of GET /v1/findings, as the findings explorer keeps it in its URL)
- * ↔ suppression-rule criteria (src/findings/types.ts suppressionCriteriaSchema).
- *
- * The two languages overlap but are not the same: a rule cannot say "first observed last week" or
- * "title contains", and the findings API cannot say "version matches 1.*". Each direction
- * therefore also reports what it could not carry over, so the page can say so instead of silently
- * widening (a rule) or narrowing (a findings link).
+ * Findings filters → suppression rule criteria. The findings explorer's "Create suppression rule
+ * from this filter" opens `/suppression-rules?new=1&<the findings filters>` (the same parameter
+ * names as `GET /v1/findings`, so the link is the explorer's own query); the suppression rules page
+ * turns them into criteria with `criteriaFromFilters`. The criteria follow
+ * `suppressionCriteriaSchema` (src/findings/types.ts): every criterion must hold (AND), a list holds
+ * when any entry matches (OR) — the same logic as the findings filters, so the rule selects what the
+ * filter selected, except for the filters named by `filtersNotInCriteria` (a rule has no such field).
  */
-import { RESOURCE_TYPES, SEVERITIES, type ResourceType, type Severity, type SuppressionCriteria } from './types.ts';
+import type { Severity } from './types.ts';
 
-/** A findings query as `useFilters` returns it: one value or a list per parameter. */
-export type FindingsQuery = Record<string, string | string[] | undefined>;
+/** `suppressionCriteriaSchema` (src/findings/types.ts), as the console writes it. */
+export interface SuppressionCriteria {
+  severities?: Severity[];
+  score?: { min?: number; max?: number };
+  vulnerabilityIds?: string[];
+  packages?: { ecosystem?: string; name?: string; version?: string }[];
+  resourceTypes?: string[];
+  resourceIds?: string[];
+  resourceNames?: string[];
+  resourceTags?: string[];
+  accountIds?: string[];
+  fixAvailable?: boolean;
+  exploitAvailable?: boolean;
+  layers?: string[];
+  paths?: string[];
+}
 
-const list = (v: string | string[] | undefined): string[] =>
-  (Array.isArray(v) ? v : v === undefined ? [] : [v]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
-const one = (v: string | string[] | undefined): string | undefined => list(v)[0];
+/** A findings query: the URL's parameters, or the explorer's filter object. */
+export type FilterInput = URLSearchParams | Record<string, string | readonly string[] | undefined>;
 
-/** Findings filters a rule has no criterion for (left out of criteriaFromFilters). */
-const NOT_RULE_FILTERS: Record<string, string> = {
-  status: 'status',
-  type: 'finding type',
-  title: 'title text',
-  firstObservedFrom: 'first observed from', firstObservedTo: 'first observed to',
-  lastObservedFrom: 'last observed from', lastObservedTo: 'last observed to',
-  updatedFrom: 'updated from', updatedTo: 'updated to',
-};
-/** Parameters of the explorer's URL that are view state, not filters. */
-const VIEW_STATE = new Set(['cursor', 'pages', 'sort', 'group', 'view', 'limit', 'new', 'by']);
+/** Parameters that are not criteria and are never reported as lost: paging, sorting, view state, and `status` (a rule applies to open findings whatever status the filter showed). */
+const NOT_FILTERS = new Set(['new', 'status', 'cursor', 'pages', 'sort', 'group', 'view', 'limit', 'format']);
 
 /**
- * The suppression criteria that select what a findings filter selects (as far as criteria can):
- * severity → severities, vulnerabilityId → vulnerabilityIds, packageName/packageEcosystem →
- * packages, resourceId → resourceIds, resourceType → resourceTypes, repository → resourceNames,
- * imageTag → resourceTags, layerDigest → layers, accountId → accountIds, minScore → score.min,
- * fixAvailable YES/true → true and NO/false → false, exploitAvailable.
- * Filters without a criterion (status, dates, title, type, fixAvailable=PARTIAL) are left out;
- * `unmappedFilters` names them.
+ * Findings filters a rule can express. `fixAvailable` only for YES/NO (true/false): a rule cannot say
+ * "partly fixed". `status` is left out on purpose: a rule applies to open findings whatever the
+ * filter's status was.
  */
-export function criteriaFromFilters(query: FindingsQuery): SuppressionCriteria {
+const MAPPED = new Set([
+  'severity', 'vulnerabilityId', 'packageName', 'packageEcosystem', 'resourceId', 'resourceType', 'repository',
+  'imageTag', 'layerDigest', 'accountId', 'exploitAvailable', 'minScore', 'fixAvailable',
+]);
+
+function values(q: FilterInput, key: string): string[] {
+  const raw = q instanceof URLSearchParams ? q.getAll(key) : ((v) => (v === undefined ? [] : typeof v === 'string' ? [v] : [...v]))(q[key]);
+  // the API also takes comma lists (`severity=HIGH,CRITICAL`)
+  return [...new Set(raw.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean))];
+}
+
+function keys(q: FilterInput): string[] {
+  return q instanceof URLSearchParams ? [...new Set(q.keys())] : Object.keys(q).filter((k) => values(q, k).length > 0);
+}
+
+function bool(v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  const x = v.toLowerCase();
+  if (x === 'true' || x === 'yes') return true;
+  if (x === 'false' || x === 'no') return false;
+  return undefined; // PARTIAL, or nonsense: no criterion
+}
+
+/**
+ * The suppression criteria that select what a findings filter selects (as far as a rule can say;
+ * see `filtersNotInCriteria`). Package name × ecosystem become one `packages` entry per pair, which
+ * is the filter's "name in … and ecosystem in …".
+ */
+export function criteriaFromFilters(q: FilterInput): SuppressionCriteria {
   const c: SuppressionCriteria = {};
-  const severities = list(query.severity).filter((s): s is Severity => (SEVERITIES as readonly string[]).includes(s));
-  if (severities.length) c.severities = severities;
-  const vulns = list(query.vulnerabilityId);
-  if (vulns.length) c.vulnerabilityIds = vulns;
-  const name = one(query.packageName);
-  const ecosystem = one(query.packageEcosystem);
-  if (name || ecosystem) c.packages = [{ ...(ecosystem ? { ecosystem } : {}), ...(name ? { name } : {}) }];
-  const types = list(query.resourceType).filter((t): t is ResourceType => (RESOURCE_TYPES as readonly string[]).includes(t));
-  if (types.length) c.resourceTypes = types;
-  const ids = list(query.resourceId);
-  if (ids.length) c.resourceIds = ids;
-  const names = list(query.repository);
-  if (names.length) c.resourceNames = names;
-  const tags = list(query.imageTag);
-  if (tags.length) c.resourceTags = tags;
-  const layers = list(query.layerDigest);
-  if (layers.length) c.layers = layers;
-  const account = one(query.accountId);
-  if (account) c.accountIds = [account];
-  const minScore = Number(one(query.minScore));
-  if (one(query.minScore) !== undefined && Number.isFinite(minScore)) c.score = { min: minScore };
-  const fix = one(query.fixAvailable)?.toUpperCase();
-  if (fix === 'YES' || fix === 'TRUE') c.fixAvailable = true;
-  else if (fix === 'NO' || fix === 'FALSE') c.fixAvailable = false;
-  const exploit = one(query.exploitAvailable)?.toLowerCase();
-  if (exploit === 'true' || exploit === 'false') c.exploitAvailable = exploit === 'true';
+  const list = (key: string) => {
+    const v = values(q, key);
+    return v.length ? v : undefined;
+  };
+  const sev = list('severity');
+  if (sev) c.severities = sev.map((s) => s.toUpperCase() as Severity);
+  const score = Number(values(q, 'minScore')[0]);
+  if (values(q, 'minScore').length && Number.isFinite(score)) c.score = { min: score };
+  const vulns = list('vulnerabilityId');
+  if (vulns) c.vulnerabilityIds = vulns;
+  const names = values(q, 'packageName');
+  const ecos = values(q, 'packageEcosystem');
+  if (names.length || ecos.length) {
+    c.packages = [];
+    for (const name of names.length ? names : [undefined]) {
+      for (const ecosystem of ecos.length ? ecos : [undefined]) c.packages.push({ ...(ecosystem ? { ecosystem } : {}), ...(name ? { name } : {}) });
+    }
+  }
+  const types = list('resourceType');
+  if (types) c.resourceTypes = types;
+  const ids = list('resourceId');
+  if (ids) c.resourceIds = ids;
+  // repository = the resource's name for images and code repositories (the criteria's resourceNames)
+  const repos = list('repository');
+  if (repos) c.resourceNames = repos;
+  const tags = list('imageTag');
+  if (tags) c.resourceTags = tags;
+  const accounts = list('accountId');
+  if (accounts) c.accountIds = accounts;
+  const layers = list('layerDigest');
+  if (layers) c.layers = layers;
+  const fix = bool(values(q, 'fixAvailable')[0]);
+  if (fix !== undefined) c.fixAvailable = fix;
+  const exploit = bool(values(q, 'exploitAvailable')[0]);
+  if (exploit !== undefined) c.exploitAvailable = exploit;
   return c;
 }
 
-/** The findings filters in `query` that criteriaFromFilters could not turn into criteria, by label. */
-export function unmappedFilters(query: FindingsQuery): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(query)) {
-    if (VIEW_STATE.has(k) || !list(v).length) continue;
-    if (k in NOT_RULE_FILTERS) out.push(`${NOT_RULE_FILTERS[k]} = ${list(v).join(', ')}`);
-    else if (k === 'fixAvailable' && one(v)?.toUpperCase() === 'PARTIAL') out.push('fix available = PARTIAL');
-    else if (k === 'packageName' || k === 'packageEcosystem' || k === 'minScore') {
-      if (list(v).length > 1) out.push(`${k}: only the first value`);
-    }
-  }
-  return out;
-}
-
-const isGlob = (s: string) => s.includes('*');
-
 /**
- * The reverse: the findings filters (GET /v1/findings query) that select what the criteria select,
- * for "see these findings in the explorer". Criteria the findings API cannot express — globs
- * (the API matches exactly), score.max, several packages, paths, several accounts — go to
- * `unmapped` (labels), and the link then shows a superset of the rule's findings.
+ * The filters in the query that the criteria cannot carry (dates, title text, finding type, status,
+ * fix available PARTIAL): the rule page should say they were left out, so nobody believes the rule
+ * is as narrow as the filter was.
  */
-export function filtersFromCriteria(c: SuppressionCriteria): { query: Record<string, string | string[]>; unmapped: string[] } {
-  const q: Record<string, string | string[]> = {};
-  const unmapped: string[] = [];
-  const exact = (key: string, label: string, values: string[] | undefined) => {
-    if (!values?.length) return;
-    if (values.some(isGlob)) unmapped.push(`${label} (patterns)`);
-    else q[key] = values;
-  };
-  if (c.severities?.length) q.severity = c.severities;
-  exact('vulnerabilityId', 'vulnerability ids', c.vulnerabilityIds);
-  exact('resourceId', 'resource ids', c.resourceIds);
-  exact('repository', 'resource names', c.resourceNames);
-  exact('imageTag', 'resource tags', c.resourceTags);
-  exact('layerDigest', 'layers', c.layers);
-  if (c.resourceTypes?.length) q.resourceType = c.resourceTypes;
-  if (c.packages?.length) {
-    const p = c.packages[0];
-    if (c.packages.length > 1) unmapped.push('several packages');
-    else if ([p.name, p.ecosystem].some((x) => x && isGlob(x)) || p.version) unmapped.push('package patterns or versions');
-    else {
-      if (p.name) q.packageName = p.name;
-      if (p.ecosystem) q.packageEcosystem = p.ecosystem;
-    }
-  }
-  if (c.accountIds?.length) {
-    if (c.accountIds.length === 1 && !isGlob(c.accountIds[0])) q.accountId = c.accountIds[0];
-    else unmapped.push('accounts');
-  }
-  if (c.score?.min !== undefined) q.minScore = String(c.score.min);
-  if (c.score?.max !== undefined) unmapped.push('maximum score');
-  if (c.fixAvailable !== undefined) q.fixAvailable = c.fixAvailable ? 'YES' : 'NO';
-  if (c.exploitAvailable !== undefined) q.exploitAvailable = String(c.exploitAvailable);
-  if (c.paths?.length) unmapped.push('file paths');
-  return { query: q, unmapped };
+export function filtersNotInCriteria(q: FilterInput): string[] {
+  return keys(q).filter((k) => {
+    if (NOT_FILTERS.has(k)) return false;
+    if (k === 'fixAvailable') return bool(values(q, k)[0]) === undefined;
+    return !MAPPED.has(k);
+  });
 }
 
-/** Criteria as short readable phrases ("severity HIGH or CRITICAL", "package npm/lodash 4.*"), one per criterion. */
-export function describeCriteria(c: SuppressionCriteria): string[] {
-  const or = (xs: readonly string[]) => xs.join(' or ');
-  const out: string[] = [];
-  if (c.severities?.length) out.push(`severity ${or(c.severities)}`);
-  if (c.score) {
-    const { min, max } = c.score;
-    out.push(min !== undefined && max !== undefined ? `score ${min}–${max}` : min !== undefined ? `score ≥ ${min}` : max !== undefined ? `score ≤ ${max}` : 'score any');
+/** `/suppression-rules?new=1&<filters>`: the suppression rules page, its "new rule" form opened with these filters. */
+export function newRuleHref(q: FilterInput): string {
+  const p = new URLSearchParams();
+  p.set('new', '1');
+  for (const k of keys(q)) {
+    if (NOT_FILTERS.has(k)) continue;
+    for (const v of values(q, k)) p.append(k, v);
   }
-  if (c.vulnerabilityIds?.length) out.push(`vulnerability ${or(c.vulnerabilityIds)}`);
-  if (c.packages?.length) {
-    out.push(`package ${or(c.packages.map((p) => [p.ecosystem ? `${p.ecosystem}/` : '', p.name ?? '*', p.version ? ` ${p.version}` : ''].join('')))}`);
-  }
-  if (c.resourceTypes?.length) out.push(`resource type ${or(c.resourceTypes)}`);
-  if (c.resourceIds?.length) out.push(`resource id ${or(c.resourceIds)}`);
-  if (c.resourceNames?.length) out.push(`resource name ${or(c.resourceNames)}`);
-  if (c.resourceTags?.length) out.push(`tag ${or(c.resourceTags)}`);
-  if (c.accountIds?.length) out.push(`account ${or(c.accountIds)}`);
-  if (c.fixAvailable !== undefined) out.push(c.fixAvailable ? 'a fix is available' : 'no fix available');
-  if (c.exploitAvailable !== undefined) out.push(c.exploitAvailable ? 'known exploited' : 'not known exploited');
-  if (c.layers?.length) out.push(`layer ${or(c.layers)}`);
-  if (c.paths?.length) out.push(`path ${or(c.paths)}`);
-  return out;
+  return `/suppression-rules?${p.toString()}`;
 }

@@ -200,7 +200,7 @@ export interface SuppressionCriteria {
   score?: { min?: number; max?: number };
   vulnerabilityIds?: string[];
   packages?: { ecosystem?: string; name?: string; version?: string }[];
-  resourceTypes?: ResourceType[];
+  resourceTypes?: string[];
   resourceIds?: string[];
   resourceNames?: string[];
   resourceTags?: string[];

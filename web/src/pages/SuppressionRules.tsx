@@ -16,21 +16,23 @@ import { DataTable } from '../components/DataTable.tsx';
 import { Ago } from '../components/inventory/parts.tsx';
 import { emptyForm, formFromCriteria } from '../components/suppression/form.ts';
 import { RuleEditor } from '../components/suppression/RuleEditor.tsx';
-import { criteriaFromFilters, describeCriteria, filtersFromCriteria, unmappedFilters, type FindingsQuery } from '../criteria.ts';
+import { describeCriteria, filtersFromCriteria, FILTER_LABELS } from '../components/suppression/criteria.ts';
+import { criteriaFromFilters, filtersNotInCriteria } from '../criteria.ts';
 import { formatCount, formatTime } from '../format.ts';
 import { useSession, useWhoAmI } from '../session.tsx';
 import type { SuppressionRule, SuppressionRuleChange } from '../types.ts';
 
 /** parameters of this page's URL that are its own, not findings filters */
-const OWN = new Set(['new', 'edit', 'accountId']);
+const OWN = new Set(['new', 'edit']);
 
 export function SuppressionRules() {
   const { can, isDelegatedAdmin } = useSession();
   const who = useWhoAmI();
   const qc = useQueryClient();
   const [params, setParams] = useSearchParams();
-  const accountFilter = params.get('accountId') ?? undefined;
   const creating = params.get('new') === '1';
+  // when creating from the explorer, its accountId is a findings filter (a criterion), not this list's
+  const accountFilter = creating ? undefined : params.get('accountId') ?? undefined;
   const editId = params.get('edit');
   const operate = can('operate');
   const [done, setDone] = useState<{ text: string; change: SuppressionRuleChange } | null>(null);
@@ -44,12 +46,10 @@ export function SuppressionRules() {
 
   // arriving from the findings explorer: its filters (everything but this page's own parameters)
   const fromFindings = useMemo(() => {
-    const q: FindingsQuery = {};
+    const q: Record<string, string[]> = {};
     for (const k of new Set(params.keys())) if (!OWN.has(k)) q[k] = params.getAll(k);
-    // the explorer's accountId is a findings filter too; as a criterion it names the account
-    if (creating && accountFilter) q.accountId = accountFilter;
     return q;
-  }, [params, creating, accountFilter]);
+  }, [params]);
   const initial = useMemo(() => {
     if (editing) return formFromCriteria(editing.criteria, editing);
     if (!creating) return emptyForm();
@@ -62,7 +62,7 @@ export function SuppressionRules() {
 
   const closeEditor = () => {
     const p = new URLSearchParams();
-    if (accountFilter && !creating) p.set('accountId', accountFilter);
+    if (accountFilter) p.set('accountId', accountFilter);
     setParams(p);
   };
   const onSaved = (change: SuppressionRuleChange, created: boolean) => {
@@ -150,13 +150,13 @@ export function SuppressionRules() {
           key={editing ? `edit-${editing.id}` : `new-${params.toString()}`}
           rule={editing}
           initial={initial}
-          unmapped={creating ? unmappedFilters(fromFindings) : []}
+          unmapped={creating ? filtersNotInCriteria(fromFindings).map((k) => `${FILTER_LABELS[k] ?? k} = ${fromFindings[k]?.join(', ')}`) : []}
           onSaved={onSaved}
           onCancel={closeEditor}
         />
       ) : null}
       <h2 className="section-title">Rules <span className="muted small">{rules.data ? `(${rules.data.items.length}, in the order they apply)` : ''}</span></h2>
-      {isDelegatedAdmin && accountFilter && !creating ? (
+      {isDelegatedAdmin && accountFilter ? (
         <p className="small">Showing rules of account <code>{accountFilter}</code>. <Link to="/suppression-rules">Show every account</Link></p>
       ) : null}
       <ErrorMessage error={rules.error} />

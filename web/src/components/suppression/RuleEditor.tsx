@@ -7,7 +7,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api, ApiError, withQuery } from '../../api.ts';
-import { describeCriteria, filtersFromCriteria } from '../../criteria.ts';
+import { describeCriteria, filtersFromCriteria } from './criteria.ts';
 import { formatCount } from '../../format.ts';
 import { useSession } from '../../session.tsx';
 import { RESOURCE_TYPES, SEVERITIES, type Account, type SuppressionPreview, type SuppressionRule, type SuppressionRuleChange } from '../../types.ts';

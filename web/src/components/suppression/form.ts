@@ -68,7 +68,7 @@ export function formFromCriteria(c: SuppressionCriteria, rule?: Pick<Suppression
   f.severities = [...(c.severities ?? [])];
   f.scoreMin = c.score?.min !== undefined ? String(c.score.min) : '';
   f.scoreMax = c.score?.max !== undefined ? String(c.score.max) : '';
-  f.resourceTypes = [...(c.resourceTypes ?? [])];
+  f.resourceTypes = RESOURCE_TYPES.filter((t) => c.resourceTypes?.includes(t));
   f.packages = (c.packages ?? []).map((p) => ({ ecosystem: p.ecosystem ?? '', name: p.name ?? '', version: p.version ?? '' }));
   f.fixAvailable = c.fixAvailable === undefined ? '' : c.fixAvailable ? 'true' : 'false';
   f.exploitAvailable = c.exploitAvailable === undefined ? '' : c.exploitAvailable ? 'true' : 'false';
