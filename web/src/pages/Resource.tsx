@@ -12,7 +12,7 @@ import { api, withQuery } from '../api.ts';
 import { Card, ErrorMessage, Fields, Loading, PageHeader, SeverityBadge } from '../components/common.tsx';
 import { DataTable, Pager, useCursor } from '../components/DataTable.tsx';
 import { COVERAGE_REASONS } from '../components/inventory/coverage.ts';
-import { Ago, PartialNote, SbomLinks, ScanNowButton } from '../components/inventory/parts.tsx';
+import { AccountName, Ago, PartialNote, SbomLinks, ScanNowButton } from '../components/inventory/parts.tsx';
 import { formatCount, formatTime, shortDigest } from '../format.ts';
 import { useSession } from '../session.tsx';
 import { SEVERITIES, type InventoryPackage, type Page, type ResourceDetail } from '../types.ts';
@@ -47,12 +47,15 @@ export function Resource() {
   const res = r.data;
   const cov = res.coverage;
   const columns: ColumnDef<InventoryPackage, unknown>[] = [
-    { id: 'name', header: 'Package', cell: ({ row: { original: p } }) => <><strong>{p.name}</strong>{p.purl ? <div className="muted small mono">{p.purl}</div> : null}</> },
+    { id: 'name', header: 'Package', cell: ({ row: { original: p } }) => <><strong>{p.name}</strong>{p.purl ? <div className="muted small mono purl">{p.purl}</div> : null}</> },
     { id: 'version', header: 'Version', cell: ({ row }) => <span className="mono">{row.original.version}</span> },
     { id: 'ecosystem', header: 'Ecosystem', cell: ({ row }) => row.original.ecosystem },
     {
       id: 'source', header: 'Source package',
-      cell: ({ row: { original: p } }) => (p.sourceName ? <span className="mono">{p.sourceName}{p.sourceVersion ? ` ${p.sourceVersion}` : ''}</span> : <span className="muted">—</span>),
+      // the source package only when it says something the binary package does not
+      cell: ({ row: { original: p } }) => (p.sourceName && (p.sourceName !== p.name || (p.sourceVersion && p.sourceVersion !== p.version))
+        ? <span className="mono small">{p.sourceName}{p.sourceVersion && p.sourceVersion !== p.version ? ` ${p.sourceVersion}` : ''}</span>
+        : <span className="muted">—</span>),
     },
     { id: 'location', header: 'Location', cell: ({ row }) => <span className="mono small path">{row.original.location}</span> },
     {
@@ -71,7 +74,7 @@ export function Resource() {
       <nav aria-label="Breadcrumb" className="breadcrumb"><Link to="/resources">Resources</Link> › <span>{res.name}</span></nav>
       <PageHeader
         title={res.name}
-        subtitle={<>{res.type}{res.ref ? <> · <span className="mono">{res.ref}</span></> : null}</>}
+        subtitle={<>{res.type}{res.ref && !res.ref.startsWith(`${res.name}@`) && res.ref !== res.name ? <> · <span className="mono">{res.ref}</span></> : null}{res.tags.length ? <> · {res.tags.map((t) => <span key={t} className="tag">{t}</span>)}</> : null}</>}
         actions={<>{can('operate') ? <ScanNowButton resource={res} /> : null}<SbomLinks resource={res} /></>}
       />
       <div className="grid cols-2">
@@ -82,7 +85,7 @@ export function Resource() {
             ['Reference', res.ref ? <span className="mono">{res.ref}</span> : null],
             ['Digest', res.digest ? <span className="mono">{res.digest}</span> : null],
             ['Tags', res.tags.length ? res.tags.map((t) => <span key={t} className="tag">{t}</span>) : <span className="muted">none</span>],
-            ...(isDelegatedAdmin ? [['Account', <span className="mono">{res.accountId}</span>] as [string, ReactNode]] : []),
+            ...(isDelegatedAdmin ? [['Account', <AccountName id={res.accountId} />] as [string, ReactNode]] : []),
             ['Id', <span className="mono small">{res.id}</span>],
             ['First seen', formatTime(res.createdAt)],
           ]} />

@@ -13,7 +13,7 @@ import { Card, ErrorMessage, PageHeader, Stat } from '../components/common.tsx';
 import { DataTable, Pager, useCursor } from '../components/DataTable.tsx';
 import { FilterChips, useFilters, type FilterDef } from '../components/FilterChips.tsx';
 import { COVERAGE_REASONS, foldSummary, REASON_CODES } from '../components/inventory/coverage.ts';
-import { Ago, CoverageCell, SbomLinks, ScanNowButton, SeverityCountsCell } from '../components/inventory/parts.tsx';
+import { AccountName, Ago, CoverageCell, SbomLinks, ScanNowButton, SeverityCountsCell } from '../components/inventory/parts.tsx';
 import { SbomExportPanel } from '../components/inventory/SbomExport.tsx';
 import { formatCount, formatPercent, shortDigest } from '../format.ts';
 import { useSession } from '../session.tsx';
@@ -49,15 +49,17 @@ export function Resources() {
         <div className="resource-name">
           <Link to={`/resources/${encodeURIComponent(r.id)}`}>{r.name}</Link>
           <div className="muted small">
-            {r.ref ? <span className="mono">{r.ref}</span> : null}
-            {r.digest ? <span className="mono" title={r.digest}>{r.ref ? ' · ' : ''}{shortDigest(r.digest)}</span> : null}
+            {/* an image's ref is name@digest: the digest alone says it */}
+            {r.ref && !r.ref.startsWith(`${r.name}@`) && r.ref !== r.name ? <span className="mono">{r.ref}</span> : null}
+            {r.digest ? <span className="mono" title={r.digest}>{shortDigest(r.digest)}</span> : null}
+            {r.tags.slice(0, 4).map((t) => <span key={t} className="tag">{t}</span>)}
+            {r.tags.length > 4 ? <span>+{r.tags.length - 4}</span> : null}
           </div>
-          {r.tags.length ? <div>{r.tags.slice(0, 4).map((t) => <span key={t} className="tag">{t}</span>)}{r.tags.length > 4 ? <span className="muted small">+{r.tags.length - 4}</span> : null}</div> : null}
         </div>
       ),
     },
     { id: 'type', header: 'Type', cell: ({ row }) => row.original.type },
-    ...(isDelegatedAdmin ? [{ id: 'account', header: 'Account', cell: ({ row }) => <span className="mono small">{row.original.accountId}</span> } satisfies ColumnDef<Resource, unknown>] : []),
+    ...(isDelegatedAdmin ? [{ id: 'account', header: 'Account', cell: ({ row }) => <AccountName id={row.original.accountId} /> } satisfies ColumnDef<Resource, unknown>] : []),
     { id: 'coverage', header: 'Coverage', size: 260, cell: ({ row }) => <CoverageCell coverage={row.original.coverage} /> },
     { id: 'lastScanned', header: 'Last scanned', cell: ({ row }) => <Ago iso={row.original.coverage.lastScannedAt} /> },
     { id: 'findings', header: 'Active findings', cell: ({ row }) => <SeverityCountsCell resourceId={row.original.id} counts={row.original.activeFindings} /> },

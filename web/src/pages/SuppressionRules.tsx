@@ -13,7 +13,7 @@ import { Link, useSearchParams } from 'react-router';
 import { api, withQuery } from '../api.ts';
 import { ErrorMessage, PageHeader } from '../components/common.tsx';
 import { DataTable } from '../components/DataTable.tsx';
-import { Ago } from '../components/inventory/parts.tsx';
+import { AccountName, Ago } from '../components/inventory/parts.tsx';
 import { emptyForm, formFromCriteria } from '../components/suppression/form.ts';
 import { RuleEditor } from '../components/suppression/RuleEditor.tsx';
 import { describeCriteria, filtersFromCriteria, FILTER_LABELS } from '../components/suppression/criteria.ts';
@@ -104,7 +104,7 @@ export function SuppressionRules() {
     {
       id: 'account', header: 'Account',
       cell: ({ row: { original: r } }) => (
-        <span className="mono small">{r.accountId === who.account.id ? <>{who.account.name} <span className="muted">(this account)</span></> : r.accountId}</span>
+        r.accountId === who.account.id ? <span>{who.account.name} <span className="muted small">(this account)</span></span> : <AccountName id={r.accountId} />
       ),
     },
     {

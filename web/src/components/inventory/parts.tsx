@@ -1,9 +1,9 @@
 /** Pieces the resources, resource and vulnerability pages share: scan now, SBOM links, severity counts, coverage. */
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api, downloadHref, withQuery } from '../../api.ts';
 import { formatAgo, formatTime } from '../../format.ts';
-import type { Queued, Resource, SbomFormat, SeverityCounts } from '../../types.ts';
+import type { Account, Queued, Resource, SbomFormat, SeverityCounts } from '../../types.ts';
 import { ErrorMessage } from '../common.tsx';
 import { COVERAGE_REASONS } from './coverage.ts';
 
@@ -47,7 +47,7 @@ export function SbomLinks({ resource, compact }: { resource: { id: string; name:
           aria-label={compact ? `${f.label} SBOM of ${resource.name}` : undefined}
           className={compact ? undefined : 'button-link'}
         >
-          {compact ? (f.format === 'cyclonedx' ? 'CycloneDX' : 'SPDX') : `Download SBOM (${f.label})`}
+          {compact ? f.label : `SBOM (${f.label})`}
         </a>
       ))}
     </span>
@@ -64,10 +64,10 @@ export function SeverityCountsCell({ resourceId, counts }: { resourceId: string;
     <span className="sev-counts">
       {SHOWN.map((s) => (counts[s] ? (
         <Link key={s} to={withQuery('/findings', { resourceId, severity: s })} className={`sevcount sev-${s.toLowerCase()}`} title={`${counts[s]} ${s} findings`}>
-          <span className="visually-hidden">{s} </span>{counts[s]}
+          <span aria-hidden="true">{s[0]} </span><span className="visually-hidden">{s} </span>{counts[s]}
         </Link>
       ) : null))}
-      {other > 0 ? <span className="sevcount sev-none" title={`${other} findings of severity NONE or UNKNOWN`}>{other}</span> : null}
+      {other > 0 ? <span className="sevcount sev-none" title={`${other} findings of severity NONE or UNKNOWN`}><span aria-hidden="true">U </span><span className="visually-hidden">UNKNOWN or NONE </span>{other}</span> : null}
       <Link to={withQuery('/findings', { resourceId })} className="total-link">{counts.total} total</Link>
     </span>
   );
@@ -95,4 +95,15 @@ export function PartialNote({ partial }: { partial: NonNullable<Resource['covera
 export function Ago({ iso, never = 'never' }: { iso: string | null | undefined; never?: string }) {
   if (!iso) return <span className="muted">{never}</span>;
   return <time dateTime={iso} title={formatTime(iso)}>{formatAgo(iso)}</time>;
+}
+
+/** An account by name (GET /v1/accounts, cached), its id in the title; the id when it is not in the list. */
+export function AccountName({ id }: { id: string }) {
+  const { data } = useQuery({
+    queryKey: ['accounts'],
+    queryFn: ({ signal }) => api<{ items: Account[] }>('/v1/accounts', { signal }),
+    staleTime: 60_000,
+  });
+  const a = data?.items.find((x) => x.id === id);
+  return a ? <span title={id}>{a.name}</span> : <span className="mono small">{id}</span>;
 }
