@@ -146,6 +146,12 @@ export interface SbomExport {
   error?: string | null;
   createdAt: string;
   completedAt?: string | null;
+  /** the export and its archive are deleted then */
+  expiresAt?: string;
+  /** documents in the archive */
+  documents?: number;
+  /** bytes of the zip */
+  size?: number;
   downloadUrl?: string | null;
 }
 

@@ -14,25 +14,18 @@ import { SBOM_FORMATS } from './parts.tsx';
 /** The resources page's filters, as in its URL (GET /v1/resources query). */
 export type ResourceFilter = Record<string, string | string[]>;
 
-/** the most resources an export names one by one when its filter cannot be sent as a filter */
-const MAX_LISTED = 2000;
-
-const single = (v: string | string[] | undefined): string | undefined | null =>
-  v === undefined ? undefined : Array.isArray(v) ? (v.length === 1 ? v[0] : null) : v;
+/** the most resources an export job takes (SBOM_EXPORT_MAX_RESOURCES in src/engine/sbom.ts) */
+const MAX_LISTED = 1000;
 
 /**
- * The export job's `filter` for the page's filter, or null when the job's filter cannot say it
- * (several types or statuses, a reason code): the resources are then listed by id.
+ * The export job's `filter` for the page's filter (type and status may be lists), or null when the
+ * job's filter cannot say it (a reason code): the resources are then listed by id.
  */
-export function exportFilter(f: ResourceFilter): Record<string, string> | null {
-  const out: Record<string, string> = {};
-  const pairs: [string, string][] = [['type', 'resourceType'], ['accountId', 'accountId'], ['name', 'name'], ['coverageStatus', 'coverageStatus']];
-  for (const [from, to] of pairs) {
-    const v = single(f[from]);
-    if (v === null) return null;
-    if (v !== undefined) out[to] = v;
-  }
+export function exportFilter(f: ResourceFilter): Record<string, string | string[]> | null {
   if (f.coverageReason !== undefined) return null;
+  const out: Record<string, string | string[]> = {};
+  const pairs: [string, string][] = [['type', 'resourceType'], ['accountId', 'accountId'], ['name', 'name'], ['coverageStatus', 'coverageStatus']];
+  for (const [from, to] of pairs) if (f[from] !== undefined) out[to] = f[from];
   return out;
 }
 
@@ -42,10 +35,14 @@ async function listIds(f: ResourceFilter): Promise<string[]> {
   do {
     const page: Page<Resource> = await api<Page<Resource>>('/v1/resources', { query: { ...f, limit: 500, cursor } });
     ids.push(...page.items.map((r) => r.id));
-    if (ids.length > MAX_LISTED) throw new Error(`this filter selects more than ${MAX_LISTED} resources and cannot be sent as an export filter (several types or statuses, or a reason code); narrow it to one type and status without a reason`);
+    if (ids.length > MAX_LISTED) throw new Error(`a filter on the coverage reason is sent as a list of resources, at most ${MAX_LISTED}; this one selects more: narrow it, or remove the reason filter`);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return ids;
+}
+
+function formatBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 export function SbomExportPanel({ filter, onClose }: { filter: ResourceFilter; onClose: () => void }) {
@@ -96,7 +93,12 @@ export function SbomExportPanel({ filter, onClose }: { filter: ResourceFilter; o
             Export <code>{j.id}</code>: <strong className={j.status === 'FAILED' ? 'status-bad' : j.status === 'SUCCEEDED' ? 'status-ok' : undefined}>{j.status}</strong>
             {' · '}{formatCount(j.resources)} resource{j.resources === 1 ? '' : 's'}
             {j.completedAt ? <> · finished {formatTime(j.completedAt)}</> : null}
-            {j.status === 'SUCCEEDED' ? <> · <a href={j.downloadUrl ?? `/v1/sbom-exports/${encodeURIComponent(j.id)}/download`} download>Download zip</a></> : null}
+            {j.status === 'SUCCEEDED' ? (
+              <>
+                {' · '}<a href={j.downloadUrl ?? `/v1/sbom-exports/${encodeURIComponent(j.id)}/download`} download>Download zip{j.size !== undefined ? ` (${formatBytes(j.size)})` : ''}</a>
+                {j.expiresAt ? <span className="muted small"> · kept until {formatTime(j.expiresAt)}</span> : null}
+              </>
+            ) : null}
           </p>
         ) : null}
         {j?.status === 'FAILED' && j.error ? <div className="error">{j.error}</div> : null}
