@@ -172,14 +172,29 @@ export interface VulnerabilityHit {
 export interface VulnerabilityRecord {
   id: string;
   aliases: string[];
+  /** ids linked as upstream/related (a DSA's CVEs, the advisories fixing this CVE) */
+  related: string[];
   summary: string | null;
   details: string | null;
-  severity: Severity | null;
-  cvss: { version: string; vector: string; score: number; source?: string | null }[];
-  advisories: { id: string; source: string; summary?: string | null; published?: string | null; modified?: string | null; fixed: string[]; references?: string[] }[];
-  references: string[];
-  kev: { dateAdded: string; ransomware?: string | boolean | null; [k: string]: unknown } | null;
-  epss: { score: number; percentile: number; date?: string | null } | null;
+  withdrawn: boolean;
+  published: string | null;
+  modified: string | null;
+  severity: Severity;
+  score: number | null;
+  cvss: { source: string; type: string; vector: string; score: number | null; severity: string | null }[];
+  cwes: string[];
+  advisories: {
+    id: string; source: string; summary: string | null; published: string | null; modified: string; withdrawn: string | null;
+    fixed: { ecosystem: string; name: string; version: string }[];
+    references: string[];
+  }[];
+  references: { type: string; url: string }[];
+  kev: {
+    cve: string; dateAdded: string; dueDate?: string; vendorProject?: string; product?: string;
+    name?: string; requiredAction?: string; knownRansomwareCampaignUse?: string;
+  } | null;
+  epss: { cve: string; score: number; percentile: number } | null;
+  affectedResources: number;
 }
 
 /** GET /v1/vulnerabilities/{id}/resources */

@@ -99,7 +99,7 @@ export function SuppressionRules() {
         );
       },
     },
-    { id: 'reason', header: 'Reason', size: 220, cell: ({ row }) => <span className="clamp-3">{row.original.reason}</span> },
+    { id: 'reason', header: 'Reason', size: 220, cell: ({ row }) => <span className="clamp-3" title={row.original.reason}>{row.original.reason}</span> },
     { id: 'criteria', header: 'Criteria', size: 320, cell: ({ row }) => <ul className="criteria-list">{describeCriteria(row.original.criteria).map((d) => <li key={d}>{d}</li>)}</ul> },
     {
       id: 'account', header: 'Account',

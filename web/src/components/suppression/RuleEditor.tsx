@@ -53,7 +53,7 @@ export function RuleEditor({ rule, initial, unmapped = [], onSaved, onCancel }: 
   const previewable = Object.keys(previewBody.criteria).length > 0 && problems.length === 0;
   const preview = useQuery({
     queryKey: ['suppression-preview', previewKey],
-    queryFn: ({ signal }) => api<SuppressionPreview>('/v1/suppression-rules/preview', { method: 'POST', body: previewBody, signal }),
+    queryFn: ({ signal }) => api<SuppressionPreview>('/v1/suppression-rules/preview', { method: 'POST', body: { ...previewBody, sample: 10 }, signal }),
     enabled: previewable,
     staleTime: 5_000,
     retry: false,
@@ -143,6 +143,8 @@ export function RuleEditor({ rule, initial, unmapped = [], onSaved, onCancel }: 
                 <label htmlFor={`${id}-smax`}>Maximum CVSS score</label>
                 <input id={`${id}-smax`} type="number" min={0} max={10} step={0.1} value={form.scoreMax} onChange={(e) => set('scoreMax', e.target.value)} />
               </div>
+            </div>
+            <div className="field-row">
               {tri('fixAvailable', 'Fix available', 'a fix is available', 'no fix available')}
               {tri('exploitAvailable', 'Known exploited', 'known exploited (KEV)', 'not known exploited')}
             </div>
@@ -214,7 +216,7 @@ export function RuleEditor({ rule, initial, unmapped = [], onSaved, onCancel }: 
                         <td><SeverityBadge severity={s.severity} /></td>
                         <td><Link to={`/findings/${encodeURIComponent(s.id)}`}>{s.vulnerabilityId}</Link>{s.status !== 'ACTIVE' ? <span className="muted small"> ({s.status.toLowerCase()})</span> : null}</td>
                         <td className="mono small">{s.package.name} {s.package.version}</td>
-                        <td className="small">{s.resource.name}</td>
+                        <td className="small wrap">{s.resource.name}</td>
                       </tr>
                     ))}
                   </tbody>
@@ -236,7 +238,7 @@ export function RuleEditor({ rule, initial, unmapped = [], onSaved, onCancel }: 
 function ListField({ id, f, value, onChange }: { id: string; f: (typeof LIST_FIELDS)[number]; value: string; onChange: (v: string) => void }) {
   return (
     <div className="field">
-      <label htmlFor={`${id}-${f.key}`}>{f.label} <span className="hint">{f.hint}; one a line</span></label>
+      <label htmlFor={`${id}-${f.key}`}>{f.label} <span className="hint">{f.hint}; one a line or comma-separated</span></label>
       <textarea id={`${id}-${f.key}`} rows={Math.min(4, Math.max(1, value.split('\n').length))} value={value} placeholder={f.placeholder} spellCheck={false} onChange={(e) => onChange(e.target.value)} />
     </div>
   );

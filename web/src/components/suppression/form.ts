@@ -9,10 +9,10 @@ export type TriState = '' | 'true' | 'false';
 
 /** criteria held as lists of patterns (one per line in the form) */
 export const LIST_FIELDS = [
-  { key: 'vulnerabilityIds', label: 'Vulnerability ids', hint: 'CVE, GHSA or any alias; * globs', placeholder: 'CVE-2024-3094\nGHSA-*' },
-  { key: 'resourceNames', label: 'Resource names', hint: 'image repository, host, function or repository name; follows new versions', placeholder: 'registry:5000/app\nregistry:5000/team-*' },
+  { key: 'vulnerabilityIds', label: 'Vulnerability ids', hint: 'CVE, GHSA or any alias; * globs', placeholder: 'CVE-2024-3094, GHSA-*' },
+  { key: 'resourceNames', label: 'Resource names', hint: 'image repository, host, function or repository name; follows new versions', placeholder: 'registry:5000/app, registry:5000/team-*' },
   { key: 'resourceIds', label: 'Resource ids', hint: 'one exact resource (one image digest); prefer names', placeholder: '' },
-  { key: 'resourceTags', label: 'Resource tags', hint: 'image tags and key=value labels', placeholder: 'latest\nenv=prod\nteam=*' },
+  { key: 'resourceTags', label: 'Resource tags', hint: 'image tags and key=value labels', placeholder: 'latest, env=prod, team=*' },
   { key: 'layers', label: 'Layer digests', hint: 'the image layer the package came from', placeholder: 'sha256:…' },
   { key: 'paths', label: 'File paths', hint: "the package's location", placeholder: '/usr/lib/node_modules/*' },
   { key: 'accountIds', label: 'Accounts', hint: 'exact account ids in sight (delegated admin: rules for member accounts)', placeholder: '' },
