@@ -48,7 +48,7 @@ export function Resource() {
   const cov = res.coverage;
   const columns: ColumnDef<InventoryPackage, unknown>[] = [
     { id: 'name', header: 'Package', cell: ({ row: { original: p } }) => <><strong>{p.name}</strong>{p.purl ? <div className="muted small mono purl">{p.purl}</div> : null}</> },
-    { id: 'version', header: 'Version', cell: ({ row }) => <span className="mono">{row.original.version}</span> },
+    { id: 'version', header: 'Version', cell: ({ row }) => <span className="mono version-cell">{row.original.version}</span> },
     { id: 'ecosystem', header: 'Ecosystem', cell: ({ row }) => row.original.ecosystem },
     {
       id: 'source', header: 'Source package',

@@ -24,8 +24,9 @@ export function ScanNowButton({ resource, compact }: { resource: { id: string; n
   });
   return (
     <span className="scan-now">
-      <button type="button" onClick={() => m.mutate()} disabled={m.isPending} aria-label={compact ? `Scan ${resource.name} now` : undefined}>
+      <button type="button" onClick={() => m.mutate()} disabled={m.isPending}>
         {m.isPending ? 'Queuing…' : 'Scan now'}
+        {compact ? <span className="visually-hidden"> {resource.name}</span> : null}
       </button>
       <span role="status" aria-live="polite">
         {m.isSuccess ? <span className="queued" title={`job ${m.data.jobId}`}>Queued</span> : null}

@@ -194,13 +194,14 @@ export function RuleEditor({ rule, initial, unmapped = [], onSaved, onCancel }: 
         </form>
         <aside className="rule-preview" aria-labelledby={`${id}-pv`}>
           <h3 id={`${id}-pv`}>Preview</h3>
-          {empty ? <p className="muted">Choose criteria to see which open findings the rule would suppress.</p> : (
+          {empty ? <p className="muted">Choose criteria to see which active findings the rule would suppress.</p> : (
             <>
               <ul className="criteria-list">{describeCriteria(criteria).map((d) => <li key={d}>{d}</li>)}</ul>
               <div role="status" aria-live="polite">
                 {!previewable ? null : preview.isFetching && !preview.data ? <p className="muted">Counting…</p> : preview.data ? (
                   <p className="preview-count">
-                    Matches <strong>{formatCount(preview.data.matched)}</strong> open finding{preview.data.matched === 1 ? '' : 's'}
+                    {rule ? 'Would newly suppress' : 'Matches'} <strong>{formatCount(preview.data.matched)}</strong> active finding{preview.data.matched === 1 ? '' : 's'}
+                    {rule ? <span className="muted small"> (findings this rule already suppresses are not counted)</span> : null}
                     {preview.isFetching ? <span className="muted small"> (updating…)</span> : null}
                   </p>
                 ) : null}
