@@ -44,7 +44,7 @@ export function Resources() {
 
   const columns: ColumnDef<Resource, unknown>[] = [
     {
-      id: 'name', header: 'Resource', size: 300,
+      id: 'name', header: 'Resource',
       cell: ({ row: { original: r } }) => (
         <div className="resource-name">
           <Link to={`/resources/${encodeURIComponent(r.id)}`}>{r.name}</Link>
@@ -60,7 +60,7 @@ export function Resources() {
     },
     { id: 'type', header: 'Type', cell: ({ row }) => row.original.type },
     ...(isDelegatedAdmin ? [{ id: 'account', header: 'Account', cell: ({ row }) => <AccountName id={row.original.accountId} /> } satisfies ColumnDef<Resource, unknown>] : []),
-    { id: 'coverage', header: 'Coverage', size: 260, cell: ({ row }) => <CoverageCell coverage={row.original.coverage} /> },
+    { id: 'coverage', header: 'Coverage', cell: ({ row }) => <CoverageCell coverage={row.original.coverage} /> },
     { id: 'lastScanned', header: 'Last scanned', cell: ({ row }) => <Ago iso={row.original.coverage.lastScannedAt} /> },
     { id: 'findings', header: 'Active findings', cell: ({ row }) => <SeverityCountsCell resourceId={row.original.id} counts={row.original.activeFindings} /> },
     { id: 'sbom', header: 'SBOM', cell: ({ row }) => <SbomLinks resource={row.original} compact /> },
