@@ -91,7 +91,7 @@ export function RuleEditor({ rule, initial, unmapped = [], onSaved, onCancel }: 
         <h2 id={`${id}-title`}>{rule ? `Edit rule “${rule.name}”` : 'New suppression rule'}</h2>
       </div>
       {unmapped.length ? (
-        <p className="notice">
+        <p className="notice warn">
           Prefilled from the findings filter. A rule cannot express {unmapped.length === 1 ? 'this filter' : 'these filters'}, so {unmapped.length === 1 ? 'it is' : 'they are'} left out: <strong>{unmapped.join('; ')}</strong>. Check the preview.
         </p>
       ) : null}

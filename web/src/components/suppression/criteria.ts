@@ -8,7 +8,7 @@ const isGlob = (s: string) => s.includes('*');
 
 /** Labels of findings filters a rule cannot express (keys as `filtersNotInCriteria` returns them). */
 export const FILTER_LABELS: Record<string, string> = {
-  type: 'finding type', title: 'title text', fixAvailable: 'fix available PARTIAL',
+  type: 'finding type', title: 'title text', fixAvailable: 'fix available',
   firstObservedFrom: 'first observed from', firstObservedTo: 'first observed to',
   lastObservedFrom: 'last observed from', lastObservedTo: 'last observed to',
   updatedFrom: 'updated from', updatedTo: 'updated to',
