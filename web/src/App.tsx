@@ -10,6 +10,9 @@ import { Resources } from './pages/Resources.tsx';
 import { SuppressionRules } from './pages/SuppressionRules.tsx';
 import { Vulnerabilities } from './pages/Vulnerabilities.tsx';
 import { Vulnerability } from './pages/Vulnerability.tsx';
+import { Organization } from './pages/Organization.tsx';
+import { Target } from './pages/Target.tsx';
+import { Targets } from './pages/Targets.tsx';
 import { LOGIN_PATH, PAGES, type PageId } from './routes.ts';
 import { useSession } from './session.tsx';
 
@@ -20,6 +23,9 @@ const COMPONENTS: Partial<Record<PageId, ComponentType>> = {
   vulnerabilities: Vulnerabilities,
   vulnerability: Vulnerability,
   'suppression-rules': SuppressionRules,
+  targets: Targets,
+  target: Target,
+  organization: Organization,
 };
 
 function RequireSession() {
