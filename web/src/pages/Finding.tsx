@@ -159,7 +159,7 @@ function FindingView({ f }: { f: FindingDetail }) {
         </Card>
         <Card title="Exploitability">
           <Fields items={[
-            ['CISA KEV', vuln.data?.kev ? <span key="k" className="status-bad">Listed{vuln.data.kev.dateAdded ? ` since ${vuln.data.kev.dateAdded}` : ''}{vuln.data.kev.ransomware && vuln.data.kev.ransomware !== 'Unknown' ? ` · ransomware: ${String(vuln.data.kev.ransomware)}` : ''}</span>
+            ['CISA KEV', vuln.data?.kev ? <span key="k" className="status-bad">Listed{vuln.data.kev.dateAdded ? ` since ${vuln.data.kev.dateAdded}` : ''}{vuln.data.kev.knownRansomwareCampaignUse === 'Known' ? ' · used in ransomware campaigns' : ''}</span>
               : f.exploitAvailable ? <span key="k" className="status-bad">Listed (known exploited)</span> : 'Not listed'],
             ['CISA due date', vuln.data?.kev?.dueDate ? String(vuln.data.kev.dueDate) : '—'],
             ['EPSS score', vuln.data?.epss ? `${(vuln.data.epss.score * 100).toFixed(2)}% probability of exploitation in the next 30 days` : vuln.isPending ? '…' : 'no EPSS score known'],
