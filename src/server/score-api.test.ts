@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { dialects, type TestStore } from '../../test/helpers/stores.ts';
-import { buildScanResult, loadAdvisoryContext, recordScan, rematchAll } from '../findings/index.ts';
+import { buildScanResult, loadAdvisoryContext, notePulls, pullChangesInUse, recordScan, rematchAll, rescoreAgedImages } from '../findings/index.ts';
 import { silentLogger } from '../log.ts';
 import { matchInventory } from '../matching/index.ts';
 import type { Package } from '../model/index.ts';
@@ -117,6 +117,26 @@ for (const [dialect, make] of dialects) {
       assert.deepEqual([beta.score, beta.epss], [9.5, 0.3], '9.8 + 0.5 (EPSS ≥ 0.9) = 10.3, capped at 10.0, − 0.5 (no fix)');
       const events = await ts.store.db.selectFrom('events').select('payload').where('type', '=', 'finding.updated').execute();
       assert.ok(events.some((e) => { const p = JSON.parse(e.payload); return p.findingId === beta.id && p.changes?.score?.from === 9.3 && p.changes?.score?.to === 9.5; }), 'a finding.updated event names the score change');
+    });
+
+    test('the registry pull signal: an image leaving the in-use window is re-scored by the tick, a new pull re-scores it back', async () => {
+      const img = await ts.store.db.selectFrom('resources').select('id').where('type', '=', 'image').executeTakeFirstOrThrow();
+      const pulled = '2025-03-01T00:00:00.000Z';
+      await ts.store.db.updateTable('resources').set({ last_pulled_at: pulled }).where('id', '=', img.id).execute();
+      const score = async () => (await get('/v1/findings?kev=false')).body.items[0].score as number;
+      const before1 = await score();
+      // the first tick inside the window re-scores nothing; after 90 days the image is not in use any more
+      assert.deepEqual(await rescoreAgedImages(ts.store, null, new Date('2025-05-01T00:00:00Z')), []);
+      assert.deepEqual(await rescoreAgedImages(ts.store, new Date('2025-05-01T00:00:00Z'), new Date('2025-06-15T00:00:00Z')), [img.id]);
+      assert.equal(await score(), Math.round((before1 - 1.0) * 10) / 10, 'NOT_IN_USE_PENALTY');
+      assert.deepEqual(await rescoreAgedImages(ts.store, new Date('2025-06-15T00:00:00Z'), new Date('2025-06-16T00:00:00Z')), [], 'once');
+      // a pull now: in use again
+      const now = new Date('2025-06-20T00:00:00Z');
+      assert.equal(pullChangesInUse(pulled, now), true);
+      assert.equal(pullChangesInUse('2025-06-19T00:00:00Z', now), false);
+      await ts.store.db.updateTable('resources').set({ last_pulled_at: now.toISOString() }).where('id', '=', img.id).execute();
+      await notePulls(ts.store, [img.id], now);
+      assert.equal(await score(), before1);
     });
   });
 }
