@@ -12,7 +12,7 @@ export type ComponentType =
   | 'AWS::EC2::InternetGateway' | 'AWS::EC2::RouteTable' | 'AWS::EC2::Subnet' | 'AWS::EC2::NetworkAcl'
   | 'AWS::EC2::SecurityGroup' | 'AWS::EC2::NetworkInterface' | 'AWS::EC2::Instance'
   | 'AWS::ElasticLoadBalancingV2::LoadBalancer' | 'AWS::ElasticLoadBalancingV2::Listener' | 'AWS::ElasticLoadBalancingV2::TargetGroup'
-  | 'Host::Firewall' | 'Host::FirewallChain' | 'Host::Socket' | 'Host::Process';
+  | 'Host::Firewall' | 'Host::FirewallRule' | 'Host::Socket' | 'Host::Process';
 
 export interface PathStep {
   componentId: string;
