@@ -13,7 +13,7 @@ export function renderNetworkTable(r: NetworkResult): string {
   const { portText } = { portText: (f: NetworkResult['findings'][number]) => (f.openPortRange.begin === f.openPortRange.end ? String(f.openPortRange.begin) : `${f.openPortRange.begin}-${f.openPortRange.end}`) };
   let out = r.findings.length === 0 ? 'No path from the internet.\n' : table(
     ['RESOURCE', 'FAMILY', 'PROTO', 'PORTS', 'FROM', 'PATH'],
-    r.findings.map((f) => [f.resourceId, f.addressFamily, f.protocol, portText(f), f.sources.length > 2 ? `${f.sources.slice(0, 2).join(', ')} +${f.sources.length - 2}` : f.sources.join(', '),
+    r.findings.map((f) => [f.resourceId, f.addressFamily, f.protocol, portText(f), (f.sources.length > 2 ? `${f.sources.slice(0, 2).join(', ')} +${f.sources.length - 2}` : f.sources.join(', ')) + (f.sourcesExcept ? ` except ${f.sourcesExcept.length > 1 ? `${f.sourcesExcept[0]} +${f.sourcesExcept.length - 1}` : f.sourcesExcept[0]}` : ''),
       f.networkPath.steps.map((s) => s.componentId.replace(/^arn:aws:elasticloadbalancing:[^:]*:\d*:/, '')).join(' → ') + (f.listeners ? `  [${f.listeners.map((l) => l.process ?? `uid ${l.uid ?? '?'}`).join(', ')}]` : '')]),
   );
   if (r.notes.length > 0) {

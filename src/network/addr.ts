@@ -167,3 +167,19 @@ export function isPublicAddress(text: string): boolean {
   const fam: Family = a.kind() === 'ipv4' ? 'ipv4' : 'ipv6';
   return setContains(PUBLIC[fam], toBig(a.toByteArray()));
 }
+
+function size(s: AddrSet): bigint {
+  return s.reduce((n, [a, b]) => n + (b - a + 1n), 0n);
+}
+
+/**
+ * The sources of a finding, readably: every public address is `0.0.0.0/0` (`::/0`); most of them
+ * is that with `except` CIDRs; a small part is its own CIDRs.
+ */
+export function describeSources(set: AddrSet, family: Family): { sources: string[]; except?: string[] } {
+  const pub = PUBLIC[family];
+  const missing = subtractAddrs(pub, set);
+  if (missing.length === 0) return { sources: [ANY[family]] };
+  if (size(missing) * 2n < size(pub)) return { sources: [ANY[family]], except: toCidrs(normalizeAddrs(missing), family) };
+  return { sources: toCidrs(set, family) };
+}

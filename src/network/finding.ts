@@ -32,6 +32,8 @@ export interface NetworkFinding {
   addressFamily: Family;
   /** the internet sources that reach the range: `0.0.0.0/0` / `::/0` for every public address, else the CIDRs */
   sources: string[];
+  /** the public CIDRs left out of `sources` (a NACL deny, the VPC's own range) */
+  sourcesExcept?: string[];
   /** the address the traffic arrives at, when known (a public IPv4, an IPv6, a listening address) */
   destination?: string;
   networkPath: { steps: PathStep[] };

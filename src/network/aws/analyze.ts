@@ -8,7 +8,7 @@
  * (addr.ts), and for each class the traffic that passes is computed exactly per protocol
  * (ports.ts), so a finding is a maximal open range, with the sources that reach it.
  */
-import { ANY, classesOf, normalizeAddrs, parseCidr, PUBLIC, setContains, toCidrs, type AddrInterval, type AddrSet, type Family } from '../addr.ts';
+import { classesOf, describeSources, normalizeAddrs, parseCidr, PUBLIC, setContains, type AddrInterval, type AddrSet, type Family } from '../addr.ts';
 import { findingKey, sortResult, type NetworkFinding, type NetworkNote, type NetworkResult, type PathStep } from '../finding.ts';
 import {
   allTraffic, formatPorts, overlaps, range, tIntersect, tIsEmpty, tOnly, trafficOf, trafficOfNumber, tSubtract, tUnion, UNIVERSE,
@@ -316,20 +316,19 @@ function returnFilter(inbound: Traffic, outbound: Traffic): Traffic {
   return out;
 }
 
-/** The internet sources of one range: the classes whose traffic overlaps it, as CIDRs. */
-function sourcesOf(hop: Hop, family: Family, proto: Proto, ports: PortSet): string[] {
-  const set = normalizeAddrs(hop.perClass.filter((c) => c.traffic[proto] && overlaps(c.traffic[proto]!, ports)).map((c) => c.interval));
-  const pub = PUBLIC[family];
-  if (set.length === pub.length && set.every((x, i) => x[0] === pub[i][0] && x[1] === pub[i][1])) return [ANY[family]];
-  return toCidrs(set, family);
+/** The internet sources of one range: the classes whose traffic overlaps it. */
+function sourcesOf(hop: Hop, family: Family, proto: Proto, ports: PortSet): { sources: string[]; except?: string[] } {
+  return describeSources(normalizeAddrs(hop.perClass.filter((c) => c.traffic[proto] && overlaps(c.traffic[proto]!, ports)).map((c) => c.interval)), family);
 }
 
-function make(f: Omit<NetworkFinding, 'key' | 'explanation' | 'type'>): NetworkFinding {
+function make(g: Omit<NetworkFinding, 'key' | 'explanation' | 'type' | 'sources'> & { sources: string[]; except?: string[] }): NetworkFinding {
+  const { except, ...rest } = g;
+  const f: Omit<NetworkFinding, 'key' | 'explanation' | 'type'> = { ...rest, ...(except ? { sourcesExcept: except } : {}) };
   const base = { type: 'NETWORK_REACHABILITY' as const, ...f };
   const key = findingKey(base);
   const ports = f.openPortRange.begin === f.openPortRange.end ? `${f.openPortRange.begin}` : `${f.openPortRange.begin}-${f.openPortRange.end}`;
   const what = f.protocol === 'ip' ? `IP protocol ${ports}` : f.protocol.startsWith('icmp') ? `${f.protocol} type ${ports}` : `${f.protocol} ${ports}`;
-  const explanation = `${what} on ${f.resourceId}${f.destination ? ` (${f.destination})` : ''} is reachable from ${f.sources.join(', ')}: ${f.networkPath.steps.map((s) => s.componentId).join(' → ')}`;
+  const explanation = `${what} on ${f.resourceId}${f.destination ? ` (${f.destination})` : ''} is reachable from ${f.sources.join(', ')}${f.sourcesExcept ? ` except ${f.sourcesExcept.length > 3 ? `${f.sourcesExcept.slice(0, 3).join(', ')} and ${f.sourcesExcept.length - 3} more` : f.sourcesExcept.join(', ')}` : ''}: ${f.networkPath.steps.map((s) => s.componentId).join(' → ')}`;
   return { ...base, key, explanation };
 }
 
@@ -361,7 +360,7 @@ export function analyzeAws(input: AwsInputs): NetworkResult {
           const sgSteps: PathStep[] = [...hop.perSg].filter(([, t]) => t[proto] && overlaps(t[proto]!, ports)).map(([id]) => ({ componentId: id, componentType: 'AWS::EC2::SecurityGroup' as const }));
           findings.push(make({
             resourceId: eni.instanceId, resourceType: 'AWS::EC2::Instance', protocol: proto, openPortRange: { begin, end }, addressFamily: family,
-            sources: sourcesOf(hop, family, proto, ports), destination: dest,
+            ...sourcesOf(hop, family, proto, ports), destination: dest,
             networkPath: { steps: [
               { componentId: hop.igwId!, componentType: 'AWS::EC2::InternetGateway' },
               { componentId: hop.routeTableId!, componentType: 'AWS::EC2::RouteTable' },
@@ -431,7 +430,7 @@ function loadBalancerPaths(m: Model): NetworkFinding[] {
         }
         if (!front) continue;
         const frontSgs = [...front.hop.perSg].filter(([, t]) => !tIsEmpty(tIntersect(t, listenerTraffic))).map(([id]) => id);
-        const sources = [...new Set(protos.flatMap((p) => sourcesOf(front!.hop, family, p, range(l.Port!, l.Port!))))];
+        const sources = describeSources(normalizeAddrs(front.hop.perClass.filter((c) => !tIsEmpty(tIntersect(c.traffic, listenerTraffic))).map((c) => c.interval)), family);
         for (const tgArn of tgArns) {
           const tg = tgs.get(tgArn);
           if (!tg) {
@@ -473,7 +472,7 @@ function loadBalancerPaths(m: Model): NetworkFinding[] {
               const targetSgs = [...back.perSg].filter(([, t]) => t[proto] && overlaps(t[proto]!, ports)).map(([id]) => id);
               out.push(make({
                 resourceId: eni.instanceId, resourceType: 'AWS::EC2::Instance', protocol: proto, openPortRange: { begin: port, end: port }, addressFamily: family,
-                sources, destination: lb.DNSName,
+                ...sources, destination: lb.DNSName,
                 loadBalancer: { arn: lb.LoadBalancerArn, listenerPort: l.Port, listenerProtocol: l.Protocol!, ...(th.TargetHealth?.State ? { targetHealth: th.TargetHealth.State } : {}) },
                 networkPath: { steps: [
                   { componentId: front.hop.igwId!, componentType: 'AWS::EC2::InternetGateway' },

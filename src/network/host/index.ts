@@ -4,7 +4,7 @@
  * and "something listens there". Pure: texts in, findings out.
  */
 import { z } from 'zod';
-import { ANY, familyOf, isPublicAddress, normalizeAddrs, PUBLIC, toCidrs, type Family } from '../addr.ts';
+import { describeSources, familyOf, isPublicAddress, normalizeAddrs, type Family } from '../addr.ts';
 import { VigilError } from '../../model/errors.ts';
 import { findingKey, sortResult, type NetworkFinding, type NetworkNote, type NetworkResult, type PathStep } from '../finding.ts';
 import { overlaps, range, type Proto } from '../ports.ts';
@@ -141,9 +141,7 @@ export function analyzeHost(h: HostInputs, opts: { hostName?: string } = {}): Ne
     const ports = range(g.port, g.port);
     if (!o.total[g.proto] || !overlaps(o.total[g.proto]!, ports)) continue;
     const classes = o.perClass.filter((c) => c.traffic[g.proto] && overlaps(c.traffic[g.proto]!, ports));
-    const set = normalizeAddrs(classes.map((c) => c.interval));
-    const pub = PUBLIC[g.family];
-    const sources = set.length === pub.length && set.every((x, i) => x[0] === pub[i][0] && x[1] === pub[i][1]) ? [ANY[g.family]] : toCidrs(set, g.family);
+    const { sources, except } = describeSources(normalizeAddrs(classes.map((c) => c.interval)), g.family);
     const rules = [...new Set(classes.flatMap((c) => c.acceptedBy.filter((b) => b.traffic[g.proto] && overlaps(b.traffic[g.proto]!, ports)).map((b) => b.by)))].sort();
     const sockets = [...g.sockets].sort((a, b) => a.protocol.localeCompare(b.protocol) || a.address.localeCompare(b.address));
     const steps: PathStep[] = [
@@ -154,11 +152,11 @@ export function analyzeHost(h: HostInputs, opts: { hostName?: string } = {}): Ne
     ];
     const base = {
       type: 'NETWORK_REACHABILITY' as const, resourceId: host, resourceType: 'Host' as const, protocol: g.proto, openPortRange: { begin: g.port, end: g.port },
-      addressFamily: g.family, sources, destination: sockets[0].address, networkPath: { steps },
+      addressFamily: g.family, sources, ...(except ? { sourcesExcept: except } : {}), destination: sockets[0].address, networkPath: { steps },
       listeners: sockets.map((s) => ({ protocol: s.protocol, address: s.address, port: s.port, ...(s.process ? { process: s.process } : {}), ...(s.pid !== undefined ? { pid: s.pid } : {}), ...(s.uid !== undefined ? { uid: s.uid } : {}) })),
     };
     const who = sockets.map((s) => `${s.process ?? (s.uid !== undefined ? `uid ${s.uid}` : 'unknown process')} on ${s.address}:${s.port}`).join(', ');
-    findings.push({ ...base, key: findingKey(base), explanation: `${g.proto} ${g.port} on ${host} is reachable from ${sources.join(', ')} (${rules.length ? `accepted by ${rules.join(', ')}` : 'no firewall'}) and ${who} listens there` });
+    findings.push({ ...base, key: findingKey(base), explanation: `${g.proto} ${g.port} on ${host} is reachable from ${sources.join(', ')}${except ? ` except ${except.join(', ')}` : ''} (${rules.length ? `accepted by ${rules.join(', ')}` : 'no firewall'}) and ${who} listens there` });
   }
   return sortResult({ findings, notes });
 }
