@@ -31,11 +31,9 @@ const Socket = z.object({
   pid: z.number().int().optional(),
 });
 export type HostSocket = z.infer<typeof Socket>;
-const Listening = z.union([
-  z.array(Socket),
-  // an agent report or a host resource's attributes: {hostname, listening: [...]}
-  z.object({ hostname: z.string().optional(), listening: z.array(Socket) }),
-]);
+const SocketList = z.array(Socket);
+// an agent report or a host resource's attributes: {hostname, listening: [...]}
+const Report = z.object({ hostname: z.string().optional(), listening: z.array(Socket) });
 
 export interface HostInputs {
   hostname?: string;
@@ -72,15 +70,16 @@ export function parseHostInputs(files: Partial<Record<HostFileName, string>>): H
     } catch (err) {
       throw new VigilError('VIGIL_INVALID_INPUT', `${LISTENING_FILE}: not JSON (${(err as Error).message})`, { input: LISTENING_FILE, rule: 'not-json', cause: err });
     }
-    const r = Listening.safeParse(json);
+    const r = Array.isArray(json) ? SocketList.safeParse(json) : Report.safeParse(json);
     if (!r.success) {
       const i = r.error.issues[0];
       throw new VigilError('VIGIL_INVALID_INPUT', `${LISTENING_FILE}: expected a list of sockets {protocol: tcp|tcp6|udp|udp6, address, port} or {hostname, listening: [...]}: ${i.path.join('.') || '(top level)'}: ${i.message}`, { input: LISTENING_FILE, rule: 'listening-shape', cause: r.error });
     }
     if (Array.isArray(r.data)) sockets = r.data;
     else {
-      sockets = r.data.listening;
-      hostname = r.data.hostname;
+      const rep = r.data as z.infer<typeof Report>;
+      sockets = rep.listening;
+      hostname = rep.hostname;
     }
   }
   return { hostname, firewalls, unfiltered, sockets, notes: [...notes, ...firewalls.flatMap((f) => f.notes)] };
