@@ -26,6 +26,19 @@ function toBig(bytes: number[]): bigint {
  * @throws VigilError VIGIL_INVALID_INPUT naming the text, `input` (the file) and rule "cidr"
  */
 export function parseCidr(text: string, input: string): { family: Family; interval: AddrInterval } {
+  let r = parsed.get(text);
+  if (!r) {
+    r = parseCidrUncached(text, input);
+    if (parsed.size > 100_000) parsed.clear();
+    parsed.set(text, r);
+  }
+  return r;
+}
+
+// CIDRs repeat a lot in real inputs (0.0.0.0/0 in most rules); the parsed form is immutable
+const parsed = new Map<string, { family: Family; interval: AddrInterval }>();
+
+function parseCidrUncached(text: string, input: string): { family: Family; interval: AddrInterval } {
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   let len: number;
   try {

@@ -30,7 +30,18 @@ export function normalize(list: readonly (readonly [number, number])[]): PortSet
 export function union(x: PortSet, y: PortSet): PortSet {
   if (x.length === 0) return y;
   if (y.length === 0) return x;
-  return normalize([...x, ...y]);
+  // both are sorted: merge them in one pass
+  const out: [number, number][] = [];
+  let i = 0;
+  let j = 0;
+  while (i < x.length || j < y.length) {
+    const next = j >= y.length || (i < x.length && x[i][0] <= y[j][0]) ? x[i++] : y[j++];
+    const last = out[out.length - 1];
+    if (last && next[0] <= last[1] + 1) {
+      if (next[1] > last[1]) last[1] = next[1];
+    } else out.push([next[0], next[1]]);
+  }
+  return out;
 }
 
 export function intersect(x: PortSet, y: PortSet): PortSet {

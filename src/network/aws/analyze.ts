@@ -71,6 +71,7 @@ class Model {
   /** igw id → VPCs it is attached to; absent = the gateway is not described */
   readonly igwVpcs = new Map<string, Set<string>>();
   readonly enis: Eni[] = [];
+  readonly enisByInstance = new Map<string, Eni[]>();
   readonly eniByPrivateIp = new Map<string, Eni>();
   readonly instances = new Map<string, S.Instance>();
   private readonly hopCache = new Map<string, Hop>();
@@ -96,6 +97,7 @@ class Model {
       this.instances.set(i.InstanceId, i);
       for (const e of this.enisOf(i)) {
         this.enis.push(e);
+        this.enisByInstance.set(e.instanceId, [...(this.enisByInstance.get(e.instanceId) ?? []), e]);
         if (e.privateIp) this.eniByPrivateIp.set(e.privateIp, e);
       }
     }
@@ -225,6 +227,29 @@ class Model {
     return allowed;
   }
 
+  private readonly aclCache = new Map<string, Traffic>();
+
+  /**
+   * Inbound traffic a NACL lets in from address `a` whose replies it also lets out. It depends
+   * only on which entries hold `a`, so it is cached by that.
+   */
+  aclGate(acl: Acl, family: Family, a: bigint): Traffic {
+    let key = `${acl.id} ${family} `;
+    for (const list of [acl.ingress, acl.egress]) {
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i].cidr;
+        key += c.family === family && c.interval[0] <= a && a <= c.interval[1] ? '1' : '0';
+      }
+      key += '|';
+    }
+    let t = this.aclCache.get(key);
+    if (!t) {
+      t = returnFilter(this.aclAllows(acl.ingress, family, a), this.aclAllows(acl.egress, family, a));
+      this.aclCache.set(key, t);
+    }
+    return t;
+  }
+
   /** What one SG's inbound rules allow from address `a` (or from members of `sourceSgIds`). */
   sgAllows(sg: Sg, rules: SgRule[], family: Family, a: bigint | undefined, sourceSgIds: string[]): Traffic {
     let t: Traffic = {};
@@ -248,14 +273,14 @@ class Model {
 
   /** One hop: sources in `space` → an interface in `subnetId` behind `sgIds`. Cached. */
   hop(spec: HopSpec): Hop {
-    const key = JSON.stringify([spec.family, spec.space.map(([a, b]) => `${a}-${b}`), spec.subnetId, spec.sgIds, spec.sourceSgIds, spec.needIgwRoute]);
+    const key = `${spec.family}|${spaceKey(spec.space)}|${spec.subnetId}|${spec.sgIds?.join(',') ?? '-'}|${spec.sourceSgIds.join(',')}|${spec.needIgwRoute}`;
     const cached = this.hopCache.get(key);
     if (cached) return cached;
     const hop: Hop = { total: {}, perSg: new Map(), perClass: [] };
     this.hopCache.set(key, hop);
     const rt = this.routeTableOf(spec.subnetId);
     const acl = this.aclOf(spec.subnetId);
-    if (spec.needIgwRoute && !rt) return hop;
+    if (spec.needIgwRoute && !rt?.routes.some((r) => r.kind === 'igw' && r.active && r.cidr.family === spec.family)) return hop;
     hop.routeTableId = rt?.id;
     hop.naclId = acl?.id;
     const sgs = (spec.sgIds ?? []).flatMap((id) => {
@@ -276,7 +301,7 @@ class Model {
         hop.igwId ??= igw;
       }
       let gate: Traffic = allTraffic();
-      if (acl) gate = returnFilter(this.aclAllows(acl.ingress, spec.family, a), this.aclAllows(acl.egress, spec.family, a));
+      if (acl) gate = this.aclGate(acl, spec.family, a);
       gate = tOnly(gate, FAMILY_PROTOS[spec.family]);
       if (tIsEmpty(gate)) continue;
       let through: Traffic = {};
@@ -295,6 +320,17 @@ class Model {
     }
     return hop;
   }
+}
+
+const spaceKeys = new WeakMap<AddrSet, string>();
+/** A short key for an address set (the same set object is keyed once). */
+function spaceKey(s: AddrSet): string {
+  let k = spaceKeys.get(s);
+  if (k === undefined) {
+    k = s.map(([a, b]) => `${a.toString(36)}-${b.toString(36)}`).join(',');
+    spaceKeys.set(s, k);
+  }
+  return k;
 }
 
 /**
@@ -447,7 +483,7 @@ function loadBalancerPaths(m: Model): NetworkFinding[] {
             const tt = tg.TargetType ?? 'instance';
             let eni: Eni | undefined;
             if (tt === 'instance') {
-              const cands = m.enis.filter((e) => e.instanceId === th.Target.Id);
+              const cands = m.enisByInstance.get(th.Target.Id) ?? [];
               eni = cands.find((e) => e.primary) ?? cands[0];
             } else if (tt === 'ip') eni = m.eniByPrivateIp.get(th.Target.Id);
             else {
