@@ -25,9 +25,9 @@ test('nftables: open ports per family from a real ruleset (sets, ranges, saddr, 
   assert.equal(formatPorts(v4.tcp ?? []), '22, 80, 443');
   assert.equal(formatPorts(v4.udp ?? []), '60000-61000');
   assert.equal(formatPorts(v4.icmp ?? []), '0-255');
-  // `ip6 saddr ::/0 tcp dport 8443` is IPv6 only; `meta l4proto icmp` is not ICMPv6
+  // `ip6 saddr ::/0 tcp dport 8443` is IPv6 only; `meta l4proto icmp` is not ICMPv6; `icmpv6 type {…}` by name
   assert.equal(formatPorts(v6.tcp ?? []), '22, 80, 443, 8443');
-  assert.equal(v6.icmpv6, undefined);
+  assert.equal(formatPorts(v6.icmpv6 ?? []), '135-136');
   assert.deepEqual(fw.notes, []);
 });
 
@@ -83,7 +83,8 @@ test('iptables-save and ip6tables-save: multiport, ranges, -s, user chain with R
     'host ipv4 udp 53 from 0.0.0.0/0 [0.0.0.0:?]',
     'host ipv6 tcp 22 from 2001:db8::/32 [:::?]',
   ]);
-  assert.deepEqual(r.notes.map((n) => n.componentId), ['iptables filter INPUT line 15'], '--icmp-type is not evaluated');
+  assert.deepEqual(r.notes, []);
+  assert.equal(formatPorts(o4.total.icmp ?? []), '8', '--icmp-type 8');
 });
 
 test('no firewall file: every family unfiltered, with a note; no listening.json: no findings, with a note', () => {
@@ -110,4 +111,13 @@ test('iptables: a jump to a missing chain is assumed to accept, with a note', ()
   const o = openFromInternet([fw], 'ipv4');
   assert.equal(formatPorts(o.total.tcp ?? []), '7000');
   assert.match(fw.notes[0].message, /chain "NOPE" that is not in the ruleset/);
+});
+
+test('IPv6: a firewall that drops neighbour solicitations drops all IPv6, whatever its port rules say', () => {
+  const rules = '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 443 -j ACCEPT\nCOMMIT\n';
+  const fw = parseIptablesSave(rules, 'ipv6');
+  assert.deepEqual(openFromInternet([fw], 'ipv6').total, {});
+  assert.match(fw.notes[0].message, /neighbour solicitations \(type 135\)/);
+  const withNd = parseIptablesSave(rules.replace('COMMIT', '-A INPUT -p ipv6-icmp --icmpv6-type neighbour-solicitation -j ACCEPT\nCOMMIT'), 'ipv6');
+  assert.equal(formatPorts(openFromInternet([withNd], 'ipv6').total.tcp ?? []), '443');
 });

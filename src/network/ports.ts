@@ -182,3 +182,30 @@ export function tOnly(x: Traffic, keep: readonly Proto[]): Traffic {
   for (const p of keep) if (x[p]) out[p] = x[p];
   return out;
 }
+
+/**
+ * ICMP and ICMPv6 type names as nft and iptables print them (nft(8) "ICMP TYPE", iptables
+ * `--icmp-type help`), to type numbers.
+ */
+export const ICMP_TYPES: Record<'icmp' | 'icmpv6', Record<string, number>> = {
+  icmp: {
+    'echo-reply': 0, 'destination-unreachable': 3, 'source-quench': 4, redirect: 5, 'echo-request': 8, 'router-advertisement': 9,
+    'router-solicitation': 10, 'time-exceeded': 11, 'parameter-problem': 12, 'timestamp-request': 13, 'timestamp-reply': 14,
+    'info-request': 15, 'info-reply': 16, 'address-mask-request': 17, 'address-mask-reply': 18,
+  },
+  icmpv6: {
+    'destination-unreachable': 1, 'packet-too-big': 2, 'time-exceeded': 3, 'parameter-problem': 4, 'echo-request': 128, 'echo-reply': 129,
+    'mld-listener-query': 130, 'mld-listener-report': 131, 'mld-listener-done': 132, 'mld-listener-reduction': 132,
+    'nd-router-solicit': 133, 'nd-router-advert': 134, 'nd-neighbor-solicit': 135, 'nd-neighbor-advert': 136, 'nd-redirect': 137,
+    'router-solicitation': 133, 'router-advertisement': 134, 'neighbour-solicitation': 135, 'neighbor-solicitation': 135,
+    'neighbour-advertisement': 136, 'neighbor-advertisement': 136, redirect: 137, 'mld2-listener-report': 143,
+  },
+};
+
+/** An ICMP type given as a number or a name (`8`, `echo-request`, `8/0`: the code is not told apart); undefined when unknown. */
+export function icmpType(kind: 'icmp' | 'icmpv6', v: string | number): number | undefined {
+  if (typeof v === 'number') return v >= 0 && v <= 255 ? v : undefined;
+  const m = /^(\d{1,3})(?:\/\d{1,3})?$/.exec(v);
+  if (m) return Number(m[1]) <= 255 ? Number(m[1]) : undefined;
+  return ICMP_TYPES[kind][v.toLowerCase()];
+}

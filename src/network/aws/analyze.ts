@@ -157,16 +157,21 @@ class Model {
   }
 
   private compileAcl(a: S.NetworkAcl): Acl {
-    const entries = (a.Entries ?? []).flatMap((e): AclEntry[] => {
+    const acl: Acl = { id: a.NetworkAclId, vpcId: a.VpcId, ingress: [], egress: [] };
+    for (const e of a.Entries ?? []) {
       const text = e.CidrBlock ?? e.Ipv6CidrBlock;
-      if (!text) return [];
+      if (!text) continue;
       const n = Number(e.Protocol);
       let ports: PortSet | undefined;
+      // PortRange applies to tcp (6) and udp (17); IcmpTypeCode.Type to icmp (1) and icmpv6 (58), -1 is every type
       if (n === 6 || n === 17) ports = e.PortRange ? range(e.PortRange.From, e.PortRange.To) : undefined;
       else if ((n === 1 || n === 58) && e.IcmpTypeCode && e.IcmpTypeCode.Type !== -1) ports = range(e.IcmpTypeCode.Type, e.IcmpTypeCode.Type);
-      return [{ ruleNumber: e.RuleNumber, allow: e.RuleAction === 'allow', cidr: this.cidr(text, FILE.acl, `${a.NetworkAclId} rule ${e.RuleNumber}`), traffic: trafficOfNumber(n, ports), egress: e.Egress } as AclEntry & { egress: boolean }];
-    }).sort((x, y) => x.ruleNumber - y.ruleNumber);
-    return { id: a.NetworkAclId, vpcId: a.VpcId, ingress: entries.filter((e) => !(e as { egress?: boolean }).egress), egress: entries.filter((e) => (e as { egress?: boolean }).egress) };
+      (e.Egress ? acl.egress : acl.ingress).push({ ruleNumber: e.RuleNumber, allow: e.RuleAction === 'allow', cidr: this.cidr(text, FILE.acl, `${a.NetworkAclId} rule ${e.RuleNumber}`), traffic: trafficOfNumber(n, ports) });
+    }
+    // entries are evaluated in ascending rule number order, the first that matches decides
+    acl.ingress.sort((x, y) => x.ruleNumber - y.ruleNumber);
+    acl.egress.sort((x, y) => x.ruleNumber - y.ruleNumber);
+    return acl;
   }
 
   private compileRt(t: S.RouteTable): Rt {

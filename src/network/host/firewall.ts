@@ -4,9 +4,9 @@
  * (protocol, ports) new connections from each internet source class get accepted on the input
  * hook. nftables (nft.ts) and iptables (iptables.ts) both parse into this.
  */
-import { classesOf, PUBLIC, setContains, type AddrInterval, type Family } from '../addr.ts';
+import { classesOf, parseCidr, PUBLIC, setContains, type AddrInterval, type Family } from '../addr.ts';
 import type { NetworkNote } from '../finding.ts';
-import { allTraffic, tIntersect, tIsEmpty, tOnly, tSubtract, tUnion, type Proto, type Traffic } from '../ports.ts';
+import { allTraffic, range, tIntersect, tIsEmpty, tOnly, trafficOf, tSubtract, tUnion, type Proto, type Traffic } from '../ports.ts';
 
 export type Verdict =
   | { kind: 'accept' } | { kind: 'drop' } | { kind: 'return' } | { kind: 'none' }
@@ -130,9 +130,22 @@ export interface FirewallOpen {
  * chains all accept; no chain for a family means that family passes).
  */
 export function openFromInternet(firewalls: Firewall[], family: Family): FirewallOpen {
+  const res: FirewallOpen = { family, total: {}, perClass: [] };
+  // IPv6 needs neighbour discovery: a router resolves the host with a neighbour solicitation
+  // (ICMPv6 type 135, from its link-local address) before it can deliver anything. A firewall
+  // that drops those drops every IPv6 packet from the internet (RFC 4861 §7.2, RFC 4890 §4.4.1).
+  if (family === 'ipv6') {
+    const routerLinkLocal = parseCidr('fe80::1', 'built-in').interval[0];
+    let ns: Traffic = trafficOf('icmpv6', range(135, 135));
+    for (const fw of firewalls) for (const chain of fw.inputChains) if (chain.families.includes('ipv6') && !tIsEmpty(ns)) ns = evalChain(chain, ns, 'ipv6', routerLinkLocal, 0, fw).accepted;
+    if (tIsEmpty(ns)) {
+      const fw = firewalls.find((f) => f.inputChains.some((c) => c.families.includes('ipv6')))!;
+      fw.notes.push({ kind: 'assumption', input: fw.input, componentId: fw.inputChains.filter((c) => c.families.includes('ipv6')).map((c) => c.id).join(', '), message: 'ICMPv6 neighbour solicitations (type 135) from the router are dropped: no IPv6 packet can be delivered to the host', assumed: 'nothing is reachable over IPv6' });
+      return res;
+    }
+  }
   const cuts: AddrInterval[] = [];
   for (const fw of firewalls) for (const c of fw.inputChains) for (const ch of [c, ...c.table.values()]) for (const r of ch.rules) for (const s of r.sources?.cidrs ?? []) if (s.family === family) cuts.push(s.interval);
-  const res: FirewallOpen = { family, total: {}, perClass: [] };
   for (const cls of classesOf(PUBLIC[family], cuts)) {
     let t: Traffic = tOnly(allTraffic(), FAMILY_PROTOS[family]);
     const by: { by: string; traffic: Traffic }[] = [];

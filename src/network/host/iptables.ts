@@ -5,7 +5,7 @@
  * Read exactly: the INPUT chain's policy (`:INPUT DROP [0:0]`), user chains, and `-A` rules with
  * `-p`/`--protocol` (tcp, udp, icmp, ipv6-icmp/icmpv6, all, numbers), `-s`/`--source` (a list of
  * CIDRs, `!` negation), `--dport`/`--destination-port` (a port or `a:b`), `-m multiport --dports`
- * (and `--ports`), `-m conntrack --ctstate` / `-m state --state` (a rule without NEW never matches
+ * (and `--ports`), `--icmp-type` / `--icmpv6-type` (number or name), `-m conntrack --ctstate` / `-m state --state` (a rule without NEW never matches
  * a new connection), `-i lo`, `-j ACCEPT|DROP|REJECT|RETURN|<chain>`, `-g <chain>`; `-m comment`,
  * `-j LOG` and the target's options are ignored. Anything else is an "unsupported rule" note and
  * the rule leans towards reachable (an accept is taken to match, a drop not).
@@ -13,7 +13,7 @@
 import { parseCidr, type Family } from '../addr.ts';
 import { VigilError } from '../../model/errors.ts';
 import type { NetworkNote } from '../finding.ts';
-import { normalize, range, subtract, trafficOf, trafficOfNumber, UNIVERSE, type PortSet, type Traffic } from '../ports.ts';
+import { icmpType, normalize, range, subtract, trafficOf, trafficOfNumber, UNIVERSE, type PortSet, type Traffic } from '../ports.ts';
 import type { Firewall, FwChain, FwRule } from './firewall.ts';
 
 export const IPTABLES_FILE = 'iptables-save.txt';
@@ -91,6 +91,7 @@ function parseRule(tok: string[], n: number, family: Family, where: string, chai
   let negProto = false;
   let negPorts = false;
   let target: string | undefined;
+  let icmpTypes: PortSet | undefined;
   for (let i = 0; i < tok.length; i++) {
     let t = tok[i];
     let neg = false;
@@ -132,6 +133,13 @@ function parseRule(tok: string[], n: number, family: Family, where: string, chai
         else if (v !== 'lo') rule.unknown.push(`-i ${neg ? '! ' : ''}${v}`);
         break;
       }
+      case '--icmp-type': case '--icmpv6-type': {
+        const v = arg();
+        const type = icmpType(t === '--icmp-type' ? 'icmp' : 'icmpv6', v);
+        if (type === undefined) rule.unknown.push(`${t} ${v}`);
+        else { icmpTypes = neg ? subtract(UNIVERSE.icmp, range(type, type)) : range(type, type); }
+        break;
+      }
       case '--comment': arg(); break;
       case '-j': case '--jump': target = arg(); rule.verdict = verdictOf(target); break;
       case '-g': case '--goto': rule.verdict = { kind: 'goto', chain: arg() }; break;
@@ -153,7 +161,7 @@ function parseRule(tok: string[], n: number, family: Family, where: string, chai
     } else if (dports && proto !== 6 && proto !== 17) {
       rule.unknown.push(`--dport without -p tcp or -p udp`);
     } else {
-      const ports = dports ? (negPorts ? subtract(UNIVERSE.tcp, dports) : dports) : undefined;
+      const ports = dports ? (negPorts ? subtract(UNIVERSE.tcp, dports) : dports) : (proto === 1 || proto === 58) ? icmpTypes : undefined;
       tr = proto === -1 ? undefined : trafficOfNumber(proto, ports);
     }
   }

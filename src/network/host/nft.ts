@@ -6,7 +6,7 @@
  * priority order) and the regular chains they jump/goto to; matches on `tcp|udp|th dport`
  * (==, !=, a value, a set of values and ranges, a range), `meta l4proto` / `ip protocol` /
  * `ip6 nexthdr`, `ip saddr` / `ip6 saddr` (address, prefix, range, anonymous or named set),
- * `meta nfproto`, `ct state` (a rule only for established/related/invalid never matches a new
+ * `icmp type` / `icmpv6 type` (names or numbers, sets), `meta nfproto`, `ct state` (a rule only for established/related/invalid never matches a new
  * connection), `iif`/`iifname "lo"`; verdicts accept, drop, reject, jump, goto, return;
  * counter/log/comment statements are ignored. Anything else in a rule is an "unsupported rule" note
  * and the rule leans towards reachable (an accept is taken to match, a drop not).
@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { parseCidr, type AddrInterval, type Family } from '../addr.ts';
 import { VigilError } from '../../model/errors.ts';
 import type { NetworkNote } from '../finding.ts';
-import { intersect, normalize, subtract, trafficOf, tIntersect, tUnion, UNIVERSE, type PortSet, type Proto, type Traffic } from '../ports.ts';
+import { icmpType, intersect, normalize, subtract, trafficOf, tIntersect, tUnion, UNIVERSE, type PortSet, type Proto, type Traffic } from '../ports.ts';
 import type { Firewall, FwChain, FwRule, Verdict } from './firewall.ts';
 
 export const NFT_FILE = 'nft.json';
@@ -151,6 +151,7 @@ function parseRule(r: RuleObj, sets: Map<string, unknown[]>, input: string, note
   // protocol restriction (l4proto) and per-protocol port restrictions, combined at the end
   let protos: Proto[] | undefined;
   const ports: Partial<Record<'tcp' | 'udp' | 'th', PortSet>> = {};
+  let icmpTypes: PortSet | undefined;
   const setFamily = (f: Family) => {
     if (rule.family && rule.family !== f) rule.never = 'matches both IPv4 and IPv6 headers';
     rule.family = f;
@@ -177,6 +178,15 @@ function parseRule(r: RuleObj, sets: Map<string, unknown[]>, input: string, note
         ports[k] = ports[k] ? intersect(ports[k]!, pp) : pp;
         if (payload.protocol !== 'th') restrictProtos([payload.protocol as Proto]);
         else restrictProtos(['tcp', 'udp']);
+      } else if (payload && (payload.protocol === 'icmp' || payload.protocol === 'icmpv6') && payload.field === 'type') {
+        const kind = payload.protocol;
+        const values = right && typeof right === 'object' && Array.isArray((right as { set?: unknown }).set) ? (right as { set: unknown[] }).set : [right];
+        const types = values.map((v) => (typeof v === 'string' || typeof v === 'number' ? icmpType(kind, v) : undefined));
+        if (types.some((x) => x === undefined)) { rule.unknown.push(`${kind} type ${describe(right)}`); restrictProtos([kind]); continue; }
+        const set = normalize(types.map((x) => [x!, x!] as [number, number]));
+        icmpTypes = neg ? subtract(UNIVERSE[kind], set) : set;
+        restrictProtos([kind]);
+        setFamily(kind === 'icmp' ? 'ipv4' : 'ipv6');
       } else if ((meta?.key === 'l4proto') || (payload?.protocol === 'ip' && payload.field === 'protocol') || (payload?.protocol === 'ip6' && payload.field === 'nexthdr')) {
         const p = protosOf(right);
         if (!p || p.includes('ip')) { rule.unknown.push(`protocol ${describe(right)}`); continue; }
@@ -231,7 +241,7 @@ function parseRule(r: RuleObj, sets: Map<string, unknown[]>, input: string, note
     const list = protos ?? (['tcp', 'udp', 'icmp', 'icmpv6', 'ip'] as Proto[]);
     t = {};
     for (const p of list) {
-      const only = p === 'tcp' ? tcpPorts : p === 'udp' ? udpPorts : undefined;
+      const only = p === 'tcp' ? tcpPorts : p === 'udp' ? udpPorts : p === 'icmp' || p === 'icmpv6' ? icmpTypes : undefined;
       if ((ports.tcp || ports.udp || ports.th) && !only) continue; // a port match excludes protocols without ports
       t = tUnion(t, trafficOf(p, only));
     }

@@ -14,5 +14,6 @@ iptables -A INPUT -p tcp ! --dport 23 -j REJECT --reject-with tcp-reset
 iptables -A INPUT -p icmp --icmp-type echo-request -j ACCEPT
 ip6tables -P INPUT DROP
 ip6tables -A INPUT -m state --state ESTABLISHED -j ACCEPT
+ip6tables -A INPUT -p ipv6-icmp --icmpv6-type neighbour-solicitation -j ACCEPT
 ip6tables -A INPUT -p tcp --dport 443 -j ACCEPT
 ip6tables -A INPUT -s 2001:db8::/32 -p tcp --dport 22 -j ACCEPT
