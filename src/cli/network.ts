@@ -1,16 +1,19 @@
 /** `vigil network analyze DIR`: reachability from the internet, from AWS CLI output or a host's firewall and sockets. */
 import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
-import type { NetworkResult } from '../network/index.ts';
+import type { NetworkFinding, NetworkResult } from '../network/index.ts';
 import { table } from './output.ts';
 
 const FORMATS = ['table', 'json'];
 
 interface AnalyzeOpts { format: string; output?: string; host?: string; exitCode?: string; json?: boolean; quiet?: boolean }
 
+function portText(f: NetworkFinding): string {
+  return f.openPortRange.begin === f.openPortRange.end ? String(f.openPortRange.begin) : `${f.openPortRange.begin}-${f.openPortRange.end}`;
+}
+
 /** The readable form: one line per finding (resource, family, protocol, ports, from, path), then the notes. */
 export function renderNetworkTable(r: NetworkResult): string {
-  const { portText } = { portText: (f: NetworkResult['findings'][number]) => (f.openPortRange.begin === f.openPortRange.end ? String(f.openPortRange.begin) : `${f.openPortRange.begin}-${f.openPortRange.end}`) };
   let out = r.findings.length === 0 ? 'No path from the internet.\n' : table(
     ['RESOURCE', 'FAMILY', 'PROTO', 'PORTS', 'FROM', 'PATH'],
     r.findings.map((f) => [f.resourceId, f.addressFamily, f.protocol, portText(f), (f.sources.length > 2 ? `${f.sources.slice(0, 2).join(', ')} +${f.sources.length - 2}` : f.sources.join(', ')) + (f.sourcesExcept ? ` except ${f.sourcesExcept.length > 1 ? `${f.sourcesExcept[0]} +${f.sourcesExcept.length - 1}` : f.sourcesExcept[0]}` : ''),
