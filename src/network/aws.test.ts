@@ -111,6 +111,10 @@ test('a missing file is no such components; a missing internet route or igw mean
   const files2 = filesOf(join(DATA, 'mixed'));
   files2['describe-internet-gateways.json'] = JSON.stringify({ InternetGateways: [{ InternetGatewayId: 'igw-1', Attachments: [] }] });
   assert.equal(analyzeAws(parseAwsInputs(files2)).findings.length, 0, 'a detached internet gateway carries nothing');
+  const files4 = filesOf(join(DATA, 'mixed'));
+  delete files4['describe-subnets.json'];
+  const r4 = analyzeAws(parseAwsInputs(files4));
+  assert.ok(r4.findings.some((f) => f.resourceId === 'i-main' && !f.loadBalancer), 'no subnets described: the main table is found by the ENI\'s VPC');
   const files3 = filesOf(join(DATA, 'mixed'));
   delete files3['describe-network-acls.json'];
   const r3 = analyzeAws(parseAwsInputs(files3));

@@ -11,7 +11,7 @@
 import { classesOf, describeSources, normalizeAddrs, parseCidr, PUBLIC, setContains, type AddrInterval, type AddrSet, type Family } from '../addr.ts';
 import { findingKey, sortResult, type NetworkFinding, type NetworkNote, type NetworkResult, type PathStep } from '../finding.ts';
 import {
-  allTraffic, formatPorts, overlaps, range, tIntersect, tIsEmpty, tOnly, trafficOf, trafficOfNumber, tSubtract, tUnion, UNIVERSE,
+  allTraffic, overlaps, range, tIntersect, tIsEmpty, tOnly, trafficOf, trafficOfNumber, tSubtract, tUnion, UNIVERSE,
   intersect, isEmpty, type PortSet, type Proto, type Traffic,
 } from '../ports.ts';
 import type { AwsInputs } from './parse.ts';
@@ -27,7 +27,7 @@ interface AclEntry { ruleNumber: number; allow: boolean; cidr: Cidr; traffic: Tr
 interface Acl { id: string; vpcId: string; ingress: AclEntry[]; egress: AclEntry[] }
 type RouteKind = 'igw' | 'eigw' | 'nat' | 'local' | 'other';
 interface Rt { id: string; vpcId: string; routes: { cidr: Cidr; kind: RouteKind; target: string; active: boolean }[] }
-interface Eni { id: string; instanceId: string; subnetId?: string; sgIds: string[]; privateIp?: string; publicIp?: string; ipv6?: string; primary: boolean }
+interface Eni { id: string; instanceId: string; vpcId?: string; subnetId?: string; sgIds: string[]; privateIp?: string; publicIp?: string; ipv6?: string; primary: boolean }
 
 const FILE = {
   sg: 'describe-security-groups.json', acl: 'describe-network-acls.json', rt: 'describe-route-tables.json',
@@ -54,6 +54,8 @@ interface HopSpec {
   sgIds: string[] | null;
   /** the sources are members of these groups (a load balancer's), for rules that reference a group */
   sourceSgIds: string[];
+  /** the VPC, when the subnet is not described */
+  vpcId?: string;
   needIgwRoute: boolean;
 }
 
@@ -195,25 +197,26 @@ class Model {
     const list = i.NetworkInterfaces ?? [];
     if (list.length === 0) {
       // an instance described without its interfaces: its top-level fields are the primary ENI's
-      return [{ id: i.InstanceId, instanceId: i.InstanceId, subnetId: i.SubnetId, sgIds: (i.SecurityGroups ?? []).map((g) => g.GroupId), privateIp: i.PrivateIpAddress, publicIp: i.PublicIpAddress, ipv6: i.Ipv6Address, primary: true }];
+      return [{ id: i.InstanceId, instanceId: i.InstanceId, vpcId: i.VpcId, subnetId: i.SubnetId, sgIds: (i.SecurityGroups ?? []).map((g) => g.GroupId), privateIp: i.PrivateIpAddress, publicIp: i.PublicIpAddress, ipv6: i.Ipv6Address, primary: true }];
     }
     return list.map((n, idx) => {
       const primary = (n.Attachment?.DeviceIndex ?? idx) === 0;
       const publicIp = n.Association?.PublicIp ?? n.PrivateIpAddresses?.find((p) => p.Association?.PublicIp)?.Association?.PublicIp ?? (primary ? i.PublicIpAddress : undefined);
       return {
-        id: n.NetworkInterfaceId, instanceId: i.InstanceId, subnetId: n.SubnetId ?? (primary ? i.SubnetId : undefined), sgIds: (n.Groups ?? []).map((g) => g.GroupId),
+        id: n.NetworkInterfaceId, instanceId: i.InstanceId, vpcId: n.VpcId ?? i.VpcId, subnetId: n.SubnetId ?? (primary ? i.SubnetId : undefined), sgIds: (n.Groups ?? []).map((g) => g.GroupId),
         privateIp: n.PrivateIpAddress, publicIp, ipv6: n.Ipv6Addresses?.[0]?.Ipv6Address ?? (primary ? i.Ipv6Address : undefined), primary,
       };
     });
   }
 
-  routeTableOf(subnetId: string): Rt | undefined {
-    const id = this.rtBySubnet.get(subnetId) ?? this.mainRtByVpc.get(this.subnets.get(subnetId)?.VpcId ?? '');
+  /** The subnet's route table: its explicit association, else its VPC's main table (the VPC from the subnet, else from the ENI). */
+  routeTableOf(subnetId: string, vpcId?: string): Rt | undefined {
+    const id = this.rtBySubnet.get(subnetId) ?? this.mainRtByVpc.get(this.subnets.get(subnetId)?.VpcId ?? vpcId ?? '');
     return id ? this.rts.get(id) : undefined;
   }
 
-  aclOf(subnetId: string): Acl | undefined {
-    const id = this.aclBySubnet.get(subnetId) ?? this.defaultAclByVpc.get(this.subnets.get(subnetId)?.VpcId ?? '');
+  aclOf(subnetId: string, vpcId?: string): Acl | undefined {
+    const id = this.aclBySubnet.get(subnetId) ?? this.defaultAclByVpc.get(this.subnets.get(subnetId)?.VpcId ?? vpcId ?? '');
     return id ? this.acls.get(id) : undefined;
   }
 
@@ -278,13 +281,13 @@ class Model {
 
   /** One hop: sources in `space` → an interface in `subnetId` behind `sgIds`. Cached. */
   hop(spec: HopSpec): Hop {
-    const key = `${spec.family}|${spaceKey(spec.space)}|${spec.subnetId}|${spec.sgIds?.join(',') ?? '-'}|${spec.sourceSgIds.join(',')}|${spec.needIgwRoute}`;
+    const key = `${spec.family}|${spaceKey(spec.space)}|${spec.subnetId}|${spec.sgIds?.join(',') ?? '-'}|${spec.sourceSgIds.join(',')}|${spec.needIgwRoute}|${spec.vpcId ?? ''}`;
     const cached = this.hopCache.get(key);
     if (cached) return cached;
     const hop: Hop = { total: {}, perSg: new Map(), perClass: [] };
     this.hopCache.set(key, hop);
-    const rt = this.routeTableOf(spec.subnetId);
-    const acl = this.aclOf(spec.subnetId);
+    const rt = this.routeTableOf(spec.subnetId, spec.vpcId);
+    const acl = this.aclOf(spec.subnetId, spec.vpcId);
     if (spec.needIgwRoute && !rt?.routes.some((r) => r.kind === 'igw' && r.active && r.cidr.family === spec.family)) return hop;
     hop.routeTableId = rt?.id;
     hop.naclId = acl?.id;
@@ -394,7 +397,7 @@ export function analyzeAws(input: AwsInputs): NetworkResult {
     for (const family of ['ipv4', 'ipv6'] as Family[]) {
       const dest = family === 'ipv4' ? eni.publicIp : eni.ipv6;
       if (!dest) continue;
-      const hop = m.hop({ family, space: PUBLIC[family], subnetId: eni.subnetId, sgIds: eni.sgIds, sourceSgIds: [], needIgwRoute: true });
+      const hop = m.hop({ family, space: PUBLIC[family], subnetId: eni.subnetId, sgIds: eni.sgIds, sourceSgIds: [], needIgwRoute: true, vpcId: eni.vpcId });
       for (const proto of FAMILY_PROTOS[family]) {
         for (const [begin, end] of hop.total[proto] ?? []) {
           const ports = range(begin, end);
@@ -466,7 +469,7 @@ function loadBalancerPaths(m: Model): NetworkFinding[] {
         // internet → LB node: the first of the LB's subnets (sorted) that lets the listener port in
         let front: { hop: Hop; subnetId: string } | undefined;
         for (const s of lbSubnets) {
-          const hop = m.hop({ family, space: PUBLIC[family], subnetId: s, sgIds: sgLayer, sourceSgIds: [], needIgwRoute: true });
+          const hop = m.hop({ family, space: PUBLIC[family], subnetId: s, sgIds: sgLayer, sourceSgIds: [], needIgwRoute: true, vpcId: lb.VpcId });
           if (!tIsEmpty(tIntersect(hop.total, listenerTraffic))) { front = { hop, subnetId: s }; break; }
         }
         if (!front) continue;
@@ -506,7 +509,7 @@ function loadBalancerPaths(m: Model): NetworkFinding[] {
             // LB node → target: the LB's security groups must let it out, the target's subnet NACL and groups in
             if (sgLayer && sgLayer.length > 0 && !lbEgressAllows(m, sgLayer, eni, targetTraffic)) continue;
             if (!lbSubnetNaclLetsOut(m, lbSubnets, eni, targetTraffic)) continue;
-            const back = m.hop({ family: 'ipv4', space: targetSpace, subnetId: eni.subnetId, sgIds: eni.sgIds, sourceSgIds: sgLayer ?? [], needIgwRoute: false });
+            const back = m.hop({ family: 'ipv4', space: targetSpace, subnetId: eni.subnetId, sgIds: eni.sgIds, sourceSgIds: sgLayer ?? [], needIgwRoute: false, vpcId: eni.vpcId });
             const passes = tIntersect(back.total, targetTraffic);
             for (const proto of Object.keys(passes) as Proto[]) {
               const ports = range(port, port);
@@ -556,7 +559,7 @@ function lbSubnetNaclLetsOut(m: Model, lbSubnets: string[], eni: Eni, traffic: T
   if (!eni.privateIp) return true;
   const a = parseCidr(eni.privateIp, `${FILE.inst} ${eni.id}`).interval[0];
   return lbSubnets.some((s) => {
-    const acl = m.aclOf(s);
+    const acl = m.aclOf(s, eni.vpcId);
     if (!acl) return true;
     // outbound to the target's port, inbound replies from it to an ephemeral port
     const out = tIntersect(m.aclAllows(acl.egress, 'ipv4', a), traffic);
@@ -564,4 +567,3 @@ function lbSubnetNaclLetsOut(m: Model, lbSubnets: string[], eni: Eni, traffic: T
   });
 }
 
-export { formatPorts };

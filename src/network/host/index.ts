@@ -108,12 +108,8 @@ export function analyzeHost(h: HostInputs, opts: { hostName?: string } = {}): Ne
   const notes = [...h.notes];
   const host = h.hostname ?? opts.hostName ?? 'host';
   const findings: NetworkFinding[] = [];
-  const open: Record<Family, FirewallOpen | undefined> = { ipv4: undefined, ipv6: undefined };
-  for (const f of ['ipv4', 'ipv6'] as Family[]) {
-    open[f] = h.unfiltered.includes(f) && h.firewalls.every((fw) => fw.inputChains.every((c) => !c.families.includes(f)))
-      ? openFromInternet([], f)
-      : openFromInternet(h.firewalls, f);
-  }
+  // a family no firewall has a chain for passes unfiltered (parseHostInputs noted the missing file)
+  const open: Record<Family, FirewallOpen> = { ipv4: openFromInternet(h.firewalls, 'ipv4'), ipv6: openFromInternet(h.firewalls, 'ipv6') };
   notes.push(...h.firewalls.flatMap((fw) => fw.notes.filter((n) => !h.notes.includes(n))));
   if (!h.sockets) {
     notes.push({ kind: 'incomplete-input', input: LISTENING_FILE, message: 'no listening sockets: the firewall\'s open ports are not findings until something is known to listen there', assumed: 'no finding' });
@@ -136,7 +132,7 @@ export function analyzeHost(h: HostInputs, opts: { hostName?: string } = {}): Ne
   }
   const fwKinds = h.firewalls.map((f) => f.kind);
   for (const g of groups.values()) {
-    const o = open[g.family]!;
+    const o = open[g.family];
     const ports = range(g.port, g.port);
     if (!o.total[g.proto] || !overlaps(o.total[g.proto]!, ports)) continue;
     const classes = o.perClass.filter((c) => c.traffic[g.proto] && overlaps(c.traffic[g.proto]!, ports));
