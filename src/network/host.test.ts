@@ -121,3 +121,34 @@ test('IPv6: a firewall that drops neighbour solicitations drops all IPv6, whatev
   const withNd = parseIptablesSave(rules.replace('COMMIT', '-A INPUT -p ipv6-icmp --icmpv6-type neighbour-solicitation -j ACCEPT\nCOMMIT'), 'ipv6');
   assert.equal(formatPorts(openFromInternet([withNd], 'ipv6').total.tcp ?? []), '443');
 });
+
+/** One nft rule in `nft -j` shape, in an inet filter input chain with the given policy. */
+function nftDoc(policy: 'accept' | 'drop', rules: unknown[][], extra: unknown[] = []): string {
+  return JSON.stringify({ nftables: [
+    { metainfo: { version: '1.0.6', json_schema_version: 1 } },
+    { table: { family: 'inet', name: 'filter', handle: 1 } },
+    { chain: { family: 'inet', table: 'filter', name: 'input', handle: 1, type: 'filter', hook: 'input', prio: 0, policy } },
+    ...extra,
+    ...rules.map((expr, i) => ({ rule: { family: 'inet', table: 'filter', chain: 'input', handle: 10 + i, expr } })),
+  ] });
+}
+const dport = (proto: string, right: unknown, op = '==') => ({ match: { op, left: { payload: { protocol: proto, field: 'dport' } }, right } });
+
+test('nftables shapes: th dport with l4proto, != sets, nfproto, goto, and an unevaluated jump followed both ways', () => {
+  const blocklist = { chain: { family: 'inet', table: 'filter', name: 'blocklist', handle: 2 } };
+  const fw = parseNft(nftDoc('drop', [
+    [{ match: { op: '==', left: { meta: { key: 'l4proto' } }, right: { set: ['tcp', 'udp'] } } }, { match: { op: '==', left: { payload: { protocol: 'th', field: 'dport' } }, right: 53 } }, { accept: null }],
+    [{ match: { op: '==', left: { meta: { key: 'nfproto' } }, right: 'ipv6' } }, dport('tcp', { set: [{ range: [8000, 8010] }, 9000] }), { accept: null }],
+    [dport('udp', { set: [1, { range: [3, 65535] }] }, '!='), { accept: null }],
+    // an interface the analysis cannot know: the jump is taken and not taken; blocklist drops all
+    [{ match: { op: '==', left: { meta: { key: 'iifname' } }, right: 'wg0' } }, { jump: { target: 'blocklist' } }],
+    [dport('tcp', 443), { goto: { target: 'blocklist' } }],
+    [dport('tcp', 22), { accept: null }],
+  ], [blocklist, { rule: { family: 'inet', table: 'filter', chain: 'blocklist', handle: 30, expr: [{ drop: null }] } }]));
+  const v4 = openFromInternet([fw], 'ipv4').total;
+  const v6 = openFromInternet([fw], 'ipv6').total;
+  assert.equal(formatPorts(v4.tcp ?? []), '22, 53');
+  assert.equal(formatPorts(v4.udp ?? []), '0, 2, 53');
+  assert.equal(v6.tcp, undefined, 'IPv6 drops neighbour solicitations here: nothing over IPv6');
+  assert.match(fw.notes.find((n) => n.componentId === 'inet filter input handle 13')!.assumed!, /both matches and does not/);
+});

@@ -71,8 +71,9 @@ function ruleMatches(r: FwRule, family: Family, a: bigint): boolean {
     if (!anyOfFamily && !r.sources.negate) return false;
     if (inside === r.sources.negate) return false;
   }
-  // unevaluated conditions lean towards "reachable": an accepting rule matches, a dropping one does not
-  if (r.unknown.length > 0 && (r.verdict.kind === 'drop' || r.verdict.kind === 'return')) return false;
+  // unevaluated conditions lean towards "reachable": an accepting rule matches, a dropping one does
+  // not; a jump, goto or return is followed both ways (evalChain)
+  if (r.unknown.length > 0 && r.verdict.kind === 'drop') return false;
   return true;
 }
 
@@ -85,6 +86,10 @@ function evalChain(chain: FwChain, t: Traffic, family: Family, a: bigint, depth:
     const m = r.traffic ? tIntersect(rem, r.traffic) : rem;
     if (tIsEmpty(m)) continue;
     const v = r.verdict;
+    // a jump/goto/return whose match could not be evaluated: taken and not taken at once — what the
+    // target chain accepts counts, and the traffic also goes on down this chain (the union of both
+    // outcomes, since the rest of a chain can only accept more of more traffic)
+    const both = r.unknown.length > 0;
     if (v.kind === 'accept') {
       out.accepted = tUnion(out.accepted, m);
       out.acceptedBy.push({ by: `${chain.id} ${r.id}`, traffic: m });
@@ -92,7 +97,7 @@ function evalChain(chain: FwChain, t: Traffic, family: Family, a: bigint, depth:
     } else if (v.kind === 'drop') rem = tSubtract(rem, m);
     else if (v.kind === 'return') {
       out.returned = tUnion(out.returned, m);
-      rem = tSubtract(rem, m);
+      if (!both) rem = tSubtract(rem, m);
     } else if (v.kind === 'jump' || v.kind === 'goto') {
       const target = chain.table.get(v.chain);
       if (!target || depth >= MAX_DEPTH) {
@@ -106,6 +111,7 @@ function evalChain(chain: FwChain, t: Traffic, family: Family, a: bigint, depth:
       const sub = evalChain(target, m, family, a, depth + 1, fw);
       out.accepted = tUnion(out.accepted, sub.accepted);
       out.acceptedBy.push(...sub.acceptedBy);
+      if (both) continue;
       rem = tSubtract(rem, m);
       if (v.kind === 'jump') rem = tUnion(rem, sub.returned);
       else out.returned = tUnion(out.returned, sub.returned);

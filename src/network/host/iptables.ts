@@ -167,7 +167,7 @@ function parseRule(tok: string[], n: number, family: Family, where: string, chai
   }
   if (tr) rule.traffic = tr;
   if (rule.unknown.length > 0 && !rule.never) {
-    const leaning = rule.verdict.kind === 'drop' || rule.verdict.kind === 'return' ? 'does not match (the drop is ignored: reachable)' : 'matches (reachable)';
+    const leaning = rule.verdict.kind === 'drop' ? 'does not match (the drop is ignored: reachable)' : rule.verdict.kind === 'accept' || rule.verdict.kind === 'none' ? 'matches (reachable)' : 'both matches and does not (what either way accepts counts: reachable)';
     notes.push({ kind: 'unsupported-rule', input, componentId: `${chainId} line ${n}`, message: `not evaluated: ${rule.unknown.join('; ')}`, assumed: `the rule ${leaning}` });
   }
   return rule;

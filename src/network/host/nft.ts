@@ -250,7 +250,7 @@ function parseRule(r: RuleObj, sets: Map<string, unknown[]>, input: string, note
   }
   if (t) rule.traffic = t;
   if (rule.unknown.length > 0 && !rule.never) {
-    const leaning = rule.verdict.kind === 'drop' || rule.verdict.kind === 'return' ? 'does not match (the drop is ignored: reachable)' : 'matches (reachable)';
+    const leaning = rule.verdict.kind === 'drop' ? 'does not match (the drop is ignored: reachable)' : rule.verdict.kind === 'accept' || rule.verdict.kind === 'none' ? 'matches (reachable)' : 'both matches and does not (what either way accepts counts: reachable)';
     notes.push({ kind: 'unsupported-rule', input, componentId: where, message: `not evaluated: ${rule.unknown.join('; ')}`, assumed: `the rule ${leaning}` });
   }
   return rule;
