@@ -10,6 +10,7 @@
  * Needs root (CAP_NET_ADMIN), `ip`, `nft` and `iptables` (Debian: nftables, iptables); skipped
  * with the reason otherwise.
  */
+import { HOW, needs, needsAll, onPath } from './helpers/prereq.ts';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -31,22 +32,20 @@ function sh(cmd: string, input?: string): string {
   return execFileSync('sh', ['-c', cmd], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
-function why(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'needs root for network namespaces';
-  for (const tool of ['ip', 'nft', 'iptables-save']) {
-    try {
-      sh(`command -v ${tool}`);
-    } catch {
-      return `${tool} is not installed (apt-get install -y iproute2 nftables iptables)`;
-    }
-  }
+/** Why the lab cannot run (CI=true: a missing prerequisite fails instead, test/helpers/prereq.ts). */
+function why(): string | false {
+  const r = needsAll([
+    ['Linux', process.platform === 'linux', 'network namespaces are Linux only'],
+    ['root', process.getuid?.() === 0, 'run the tests as root (network namespaces)'],
+    ...(['ip', 'nft', 'iptables-save'].map((t): [string, unknown, string] => [t, onPath(t), HOW.apt(t === 'ip' ? 'iproute2' : t === 'nft' ? 'nftables' : 'iptables')])),
+  ]);
+  if (r) return r;
   try {
     sh(`ip netns add vlab-probe-${tag} && ip netns del vlab-probe-${tag}`);
   } catch (err) {
-    return `cannot create a network namespace: ${(err as Error).message.split('\n')[0]}`;
+    return needs('network namespaces', false, `cannot create one: ${(err as Error).message.split('\n')[0]}`);
   }
-  return undefined;
+  return false;
 }
 const skip = why();
 

@@ -139,6 +139,9 @@ export function checkAll(): { name: string; present: boolean; howToFix: string }
     ['docker-registry', !!(onPath('docker-registry') ?? onPath('registry')), HOW.apt('docker-registry')],
     ...(['skopeo', 'htpasswd', 'openssl', 'zstd', 'rpm', 'dpkg-query', 'ss', 'go', 'git', 'mount'].map((c): [string, boolean, string] => [c, !!onPath(c), HOW.apt(c === 'htpasswd' ? 'apache2-utils' : c === 'ss' ? 'iproute2' : c === 'go' ? 'golang-go' : c === 'mount' ? 'mount' : c)])),
     ['/usr/sbin/sshd', existsSync('/usr/sbin/sshd'), HOW.apt('openssh-server')],
+    // network reachability lab (test/network-lab.test.ts)
+    ['nft', !!onPath('nft'), HOW.apt('nftables')],
+    ['iptables-save', !!onPath('iptables-save'), HOW.apt('iptables')],
     ['root', isRoot(), 'run the tests as root (sshd privilege separation, bind mounts)'],
   ];
   return list.map(([name, present, howToFix]) => ({ name, present, howToFix }));
