@@ -120,7 +120,7 @@ export async function startConsole(opts: { policy?: TargetPolicy } = {}): Promis
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     // the console at / and its SPA fallback, before any browser waits on a page that is not there
     for (const path of ['/', '/login', '/findings/x']) {
-      const res = await fetch(`${base}${path}`);
+      const res = await fetch(`${base}${path}`, { headers: { accept: 'text/html' } });
       const html = await res.text();
       if (res.status !== 200 || !/<script[^>]+src="\/assets\//.test(html)) throw new Error(`the server does not serve the console (web/dist) at ${path}: HTTP ${res.status} ${html.slice(0, 200)}`);
     }
@@ -181,9 +181,20 @@ export async function startConsole(opts: { policy?: TargetPolicy } = {}): Promis
  * Waits until the page has settled: no request in flight for 500 ms, a heading, nothing marked
  * loading or busy, then two animation frames (charts drawn).
  */
-export async function settle(page: Page): Promise<void> {
+export async function settle(page: Page, watch?: PageWatch): Promise<void> {
   await page.waitForLoadState('networkidle');
-  await page.waitForFunction(() => !!document.querySelector('h1') && !document.querySelector('.state.loading, [aria-busy="true"]'));
+  try {
+    await page.waitForFunction(() => !!document.querySelector('h1') && !document.querySelector('.state.loading, [aria-busy="true"]'));
+  } catch (e) {
+    // say what the page shows instead of a bare timeout
+    const state = await page.evaluate(() => ({
+      h1: document.querySelector('h1')?.textContent ?? null,
+      busy: [...document.querySelectorAll('.state.loading, [aria-busy="true"]')].map((el) => `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).replace(/ /g, '.')}` : ''}: ${(el.textContent ?? '').trim().slice(0, 80)}`),
+      text: (document.querySelector('main') ?? document.body).textContent?.replace(/\s+/g, ' ').trim().slice(0, 300) ?? '',
+    })).catch(() => null);
+    const problems = watch?.problems.length ? `; problems in the page:\n  ${watch.problems.join('\n  ')}` : '';
+    throw new Error(`${page.url()} did not settle (a heading, nothing loading): ${JSON.stringify(state)}${problems}`, { cause: e });
+  }
   await page.waitForLoadState('networkidle');
   await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
 }
@@ -192,7 +203,9 @@ export interface AxeViolation { id: string; impact: string | null; help: string;
 
 /** axe-core's WCAG 2 A/AA violations of impact serious or critical on the page as it is now. */
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ content: axe.source });
+  // evaluated through the DevTools protocol, not as an inline <script>: the console's
+  // Content-Security-Policy (script-src 'self') stays in force, so the tests also see what it blocks
+  await page.evaluate(axe.source);
   const violations = await page.evaluate(async () => {
     const r = await (window as unknown as { axe: typeof axe }).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] }, resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target.map(String), failureSummary: n.failureSummary })) }));

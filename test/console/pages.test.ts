@@ -47,7 +47,7 @@ describe('console: every page', { skip }, () => {
 
   async function check(name: string) {
     const { page, watch } = s;
-    await settle(page);
+    await settle(page, watch);
     await page.screenshot({ path: join(h.screenshots, `${name}.png`), fullPage: true });
     const vs = await seriousViolations(page);
     assert.equal(vs.length, 0, `${name}: serious accessibility violations (axe-core, WCAG 2 A/AA):\n  ${describeViolations(vs)}`);
@@ -58,7 +58,7 @@ describe('console: every page', { skip }, () => {
     await s.page.goto(LOGIN_PATH);
     await check('login');
     await s.signIn(h.seed.keys.admin);
-    await settle(s.page);
+    await settle(s.page, s.watch);
     s.watch.assertClean('signing in');
   });
 
@@ -66,7 +66,7 @@ describe('console: every page', { skip }, () => {
     test(`${p.id} (${p.path})`, async () => {
       const path = samplePath(p.id, p.path, h.seed);
       await s.page.goto(path);
-      await settle(s.page);
+      await settle(s.page, s.watch);
       const h1 = (await s.page.locator('h1').first().textContent())?.trim();
       assert.notEqual(h1, 'Page not found', `page "${p.id}" is in web/src/routes.ts PAGES but has no component in web/src/App.tsx COMPONENTS (${path} shows "Page not found")`);
       assert.equal(new URL(s.page.url()).pathname, path, `${p.id}: expected to stay at ${path}, now at ${s.page.url()}`);
