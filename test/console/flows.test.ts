@@ -196,7 +196,7 @@ describe('console: flows', { skip }, () => {
     try {
       const { page, watch } = t;
       // what changes something: a button, or a link to a form that does
-      const writes = /^(suppress|unsuppress|add|create|delete|remove|revoke|scan now|edit|save|new|register|enable|disable)\b/i;
+      const writes = /^(suppress|unsuppress|add|create|delete|remove|revoke|scan now|poll now|edit|rename|save|new|register|enable|disable)\b/i;
       for (const path of ['/', '/findings', `/findings/${h.seed.findingId}`, '/resources', `/resources/${h.seed.imageId}`, '/suppression-rules', '/targets', '/organization']) {
         await page.goto(path);
         await settle(page, watch);
