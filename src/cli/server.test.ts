@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parseListen, policyFromOptions } from './server.ts';
+import { consoleLine, parseListen, policyFromOptions } from './server.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -20,6 +20,13 @@ test('parseListen', () => {
   assert.deepEqual(parseListen(':9000'), { host: '0.0.0.0', port: 9000 });
   assert.deepEqual(parseListen('9000'), { host: '127.0.0.1', port: 9000 });
   for (const bad of ['', 'host', '1.2.3.4:99999', '1.2.3.4:-1', 'a:b:c']) assert.throws(() => parseListen(bad), /invalid --listen/, bad);
+});
+
+test('consoleLine: the console URL (loopback for an all-interfaces address), or how to build it', () => {
+  assert.equal(consoleLine('http://127.0.0.1:8080', '/x/web/dist', true), 'console: http://127.0.0.1:8080/ (log in with an API key)');
+  assert.equal(consoleLine('http://0.0.0.0:9000', '/x/web/dist', true), 'console: http://127.0.0.1:9000/ (log in with an API key)');
+  assert.equal(consoleLine('http://[::]:9000', '/x/web/dist', true), 'console: http://[::1]:9000/ (log in with an API key)');
+  assert.match(consoleLine('http://127.0.0.1:8080', '/x/web/dist', false), /^console: not built \(\/x\/web\/dist is missing: run npm run build\); the API is at http:\/\/127\.0\.0\.1:8080\/v1$/);
 });
 
 /** Starts the server, waits for its "listening on" line, returns it with what it printed. */
@@ -34,7 +41,8 @@ async function start(dir: string, extra: string[] = []): Promise<{ stdout: strin
     child.stdout.on('data', (d) => {
       stdout += d;
       const m = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (m) resolve(m[1]);
+      // the console line follows the address
+      if (m && /^console: /m.test(stdout)) resolve(m[1]);
     });
     void exited.then((code) => reject(new Error(`server exited early (${code}): ${stderr}`)));
   });
@@ -50,6 +58,21 @@ test('vigil server: bootstrap once, serve, shut down on SIGTERM', async () => {
     try {
       const key = /^(vgl_\S+)$/m.exec(first.stdout)?.[1];
       assert.ok(key, first.stdout);
+      // where the console is (or that it is not built: this checkout's web/dist may be missing)
+      const consoleAt = /^console: (http:\/\/\S+) \(log in with an API key\)$/m.exec(first.stdout)?.[1];
+      if (consoleAt) {
+        assert.equal(consoleAt, `${first.address}/`);
+        const page = await fetch(consoleAt, { headers: { accept: 'text/html' } });
+        assert.equal(page.status, 200);
+        assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+      } else {
+        assert.match(first.stdout, /^console: not built \(.*web\/dist is missing: run npm run build\)/m);
+        assert.equal((await fetch(`${first.address}/`)).status, 404);
+      }
+      // log in to the console with the printed key
+      const login = await fetch(`${first.address}/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiKey: key }) });
+      assert.equal(login.status, 200);
+      assert.match(login.headers.get('set-cookie') ?? '', /^vigil_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
       const me = await fetch(`${first.address}/v1/whoami`, { headers: { authorization: `Bearer ${key}` } });
       assert.equal(me.status, 200);
       assert.equal((await me.json()).account.isDelegatedAdmin, true);

@@ -87,6 +87,19 @@ export function parseListen(value: string): { host: string; port: number } {
   return { host, port };
 }
 
+/**
+ * The line that tells where the console is: its URL (an address that listens on every interface
+ * is shown as loopback, which a browser on this machine can open), or why there is none.
+ */
+export function consoleLine(address: string, consoleDir: string | null, built: boolean): string {
+  const url = new URL(address);
+  if (url.hostname === '0.0.0.0') url.hostname = '127.0.0.1';
+  else if (url.hostname === '[::]') url.hostname = '[::1]';
+  return built
+    ? `console: ${url.origin}/ (log in with an API key)`
+    : `console: not built (${consoleDir ?? 'web/dist'} is missing: run npm run build); the API is at ${url.origin}/v1`;
+}
+
 export function registerServerCommands(program: Command): void {
   policyOptions(program.command('server'))
     .description('run the HTTP API (creates the first organization and prints its admin key on first start)')
@@ -103,7 +116,7 @@ export function registerServerCommands(program: Command): void {
       const { host, port } = parseListen(o.listen);
       const lease = jobLease(o.jobLease);
       const policy = await policyFromOptions(o);
-      const [{ resolveConfig }, { createLogger, levelFor }, { redactUrl }, { buildServer, bootstrap }, { resolveScanLimits }, { openServiceStore }] = await Promise.all([
+      const [{ resolveConfig }, { createLogger, levelFor }, { redactUrl }, { buildServer, bootstrap, consoleBuilt, defaultConsoleDir }, { resolveScanLimits }, { openServiceStore }] = await Promise.all([
         import('./config.ts'), import('../log.ts'), import('../store/index.ts'), import('../server/index.ts'), import('../engine/isolate.ts'), import('./admin.ts'),
       ]);
       const scanLimits = resolveScanLimits(o);
@@ -140,6 +153,8 @@ export function registerServerCommands(program: Command): void {
         if (o.engine) await engine.start();
         const address = await app.listen({ host, port });
         process.stdout.write(`vigil server listening on ${address} (database: ${store.dialect} ${redactUrl(cfg.databaseUrl)})\n`);
+        const consoleDir = defaultConsoleDir();
+        process.stdout.write(`${consoleLine(address, consoleDir, consoleBuilt(consoleDir))}\n`);
       } catch (err) {
         process.off('SIGTERM', onTerm);
         process.off('SIGINT', onInt);

@@ -8,7 +8,7 @@ import { setCoverage } from '../findings/index.ts';
 import { VigilError } from '../model/errors.ts';
 import type { Package } from '../model/package.ts';
 import type { Engine } from './index.ts';
-import { COVERAGE, matchAndRecord, mergeAttributesIn, type EngineContext } from './scan.ts';
+import { accountSettings, COVERAGE, matchAndRecord, mergeAttributesIn, type EngineContext } from './scan.ts';
 import { ensureTargetResource } from './sources.ts';
 import { createTarget, listTargets, type HostConfig, type Target } from './targets.ts';
 
@@ -30,7 +30,8 @@ async function hostTargetFor(ctx: EngineContext, accountId: string, r: AgentRepo
 }
 
 /**
- * Matches and records an agent's report. The server runs it in the isolated scan process
+ * Matches and records an agent's report (refused with VIGIL_CONFLICT "account-disabled" for a
+ * DISABLED account). The server runs it in the isolated scan process
  * (`Engine.recordAgentReport`), so matching and recording a large inventory never holds the API's
  * event loop; tests call it in-process with an Engine or its context.
  */
@@ -39,6 +40,11 @@ export async function recordAgentReport(engineOrCtx: Engine | EngineContext, acc
   for (const p of r.packages) {
     if (!p.ecosystem || !p.name || typeof p.version !== 'string') throw new VigilError('VIGIL_INVALID_INPUT', 'agent report: every package needs ecosystem, name and version', { rule: 'package' });
     p.locations ??= [];
+  }
+  // a DISABLED account is not scanned (ACCOUNT_DISABLED): its agents' reports are refused, not recorded
+  const acct = await accountSettings(ctx.store, accountId);
+  if (acct && acct.status !== 'ENABLED') {
+    throw new VigilError('VIGIL_CONFLICT', `agent report of ${r.hostname}: account ${accountId} is disabled, its hosts are not scanned (the delegated admin enables it)`, { input: accountId, rule: 'account-disabled' });
   }
   const target = await hostTargetFor(ctx, accountId, r);
   const now = ctx.now();

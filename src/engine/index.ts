@@ -13,6 +13,7 @@
  * - `engine-rematch`: every change set newer than the last one rematched, in order (delta from the
  *   change set's packages; a full rematch when it carries enrichment).
  * - `engine-dbupdate` (scheduled when enabled): `vigil db update` from the network.
+ * - `engine-sbom-export` {exportId}: one SBOM export's archive (sbom.ts).
  */
 import { applySuppressionRules, purgeClosed, rematchAll, rematchChangeSet, setCoverage, takeDailySnapshot } from '../findings/index.ts';
 import { cleanStaleScratch, redactScratch } from '../sources/vfs/scratch.ts';
@@ -28,6 +29,8 @@ import { durationDays, handleRegistryEvents, pollRegistry, type RegistryEnvelope
 import { accountSettings, COVERAGE, errorForTarget, mergeAttributes, type EngineContext, type ScanOutcome } from './scan.ts';
 import { collectBlobs, dirSignature, ensureTargetResource, remoteHead, resourceOfTarget, scanWatchDir, setRepositoryCommit } from './sources.ts';
 import { pauseAt } from './testpoint.ts';
+import { expireSbomExports, failSbomExport, runSbomExport, type SbomExportRow } from './sbom.ts';
+import type { SbomScanResult } from './isolate-tasks.ts';
 import { deleteTarget, getTarget, repositoryCredentials, updateTargetState, type HostConfig, type RegistryConfig, type RepositoryConfig, type RootfsConfig, type Target } from './targets.ts';
 
 export * from './targets.ts';
@@ -35,6 +38,8 @@ export { COVERAGE, matchAndRecord, scanResource, type EngineContext, type ScanOu
 export { DEFAULT_SCAN_LIMITS, resolveScanLimits, runIsolated, type ScanLimits } from './isolate.ts';
 export { registryEnvelopeSchema, type RegistryEnvelope } from './registry.ts';
 export { parsePushWebhook, putBlob, setFunctionVersion, ensureTargetResource, resourceOfTarget, collectBlobs, BLOB_GRACE_MS, MAX_UPLOAD_BYTES } from './sources.ts';
+export * from './sbom.ts';
+export type { SbomScanResult } from './isolate-tasks.ts';
 export { prepareSecrets, rotateSecrets, targetsNotSealedWith, SECRET_FIELDS } from './secrets.ts';
 
 export interface EngineOptions {
@@ -76,6 +81,11 @@ function permanent(err: unknown): boolean {
   return ['VIGIL_INVALID_INPUT', 'VIGIL_UNSAFE_ARCHIVE', 'VIGIL_LIMIT_EXCEEDED', 'VIGIL_INVALID_RECORD', 'VIGIL_INVALID_VERSION', 'VIGIL_NOT_FOUND', 'VIGIL_FORBIDDEN'].includes(err.code);
 }
 
+/** retries of an SBOM export job after its first attempt; the export is FAILED when the last one fails */
+const SBOM_EXPORT_RETRY_LIMIT = 2;
+/** the tool version written into the findings of a scanned SBOM */
+const SBOM_TOOL_VERSION = '0.1.0';
+
 const DEFAULT_POLL_SECONDS = 300;
 const DEFAULT_HOST_SCAN_SECONDS = 6 * 3600;
 /** an agent must report at least daily; after two days its inventory is stale */
@@ -104,6 +114,11 @@ export class Engine {
     // scratch directories a killed process (kill -9, OOM) left behind, tenant code included
     const removed = await cleanStaleScratch().catch((err: unknown) => { this.ctx.log.warn({ err: (err as Error).message }, 'cleaning stale scratch directories failed'); return []; });
     if (removed.length) this.ctx.log.info({ removed: removed.length }, 'removed stale scratch directories');
+    // today's snapshot at start-up when there is none yet (a failure here is the tick's to retry)
+    await this.dailyIfDue().then(
+      (ran) => { if (ran) this.ctx.log.info({ day: this.ctx.now().toISOString().slice(0, 10) }, 'daily snapshot taken at start-up'); },
+      (err: unknown) => this.ctx.log.warn({ err: (err as Error).message }, 'daily snapshot at start-up failed'),
+    );
     await this.queue.work<{ resourceId: string; digest?: string }>('engine-scan', { concurrency: this.opts.scanConcurrency ?? 2, leaseSeconds: lease }, async (job) => {
       const out = await this.scanNow(job.data.resourceId, job.data.digest, job);
       this.ctx.log.info({ job: job.id, resource: job.data.resourceId, ...summaryOf(out) }, 'scan finished');
@@ -111,6 +126,7 @@ export class Engine {
     await this.queue.work<{ targetId: string }>('engine-poll', { concurrency: 2, leaseSeconds: lease }, async (job) => { await this.pollNow(job.data.targetId); });
     await this.queue.work('engine-rematch', { concurrency: 1, leaseSeconds: lease }, async () => { await this.rematchPending(); });
     await this.queue.work('engine-tick', { concurrency: 1, leaseSeconds: 60 }, async () => { await this.tick(); });
+    await this.queue.work<{ exportId: string }>('engine-sbom-export', { concurrency: 1, leaseSeconds: lease }, async (job) => { await this.sbomExportNow(job.data.exportId, job.attempt); });
     await this.queue.schedule('engine-tick', this.opts.tickSeconds ?? 30);
     if (this.opts.dbUpdateSeconds) {
       await this.queue.work('engine-dbupdate', { concurrency: 1, leaseSeconds: 600 }, async () => { await this.dbUpdate(); });
@@ -130,6 +146,11 @@ export class Engine {
 
   async enqueueRematch(): Promise<string | null> {
     return this.queue.send('engine-rematch', {}, { singletonKey: 'rematch', retryLimit: 5, retryDelaySeconds: 5 });
+  }
+
+  /** Queues an SBOM export (engine/sbom.ts) for whichever process runs the engine. */
+  async enqueueSbomExport(exportId: string): Promise<string | null> {
+    return this.queue.send('engine-sbom-export', { exportId }, { singletonKey: exportId, retryLimit: SBOM_EXPORT_RETRY_LIMIT, retryDelaySeconds: 10 });
   }
 
   async enqueueTick(): Promise<string | null> {
@@ -220,6 +241,40 @@ export class Engine {
       ...(this.store.secrets ? { secrets: this.store.secrets.toSpec() } : {}),
       ...(this.opts.now ? { now: this.ctx.now().toISOString() } : {}),
     }, { limits: this.scanLimits, log: this.ctx.log, label: `agent report of ${report.hostname}` });
+  }
+
+  /**
+   * Runs an SBOM export (the engine-sbom-export job). A failure no retry can fix, or the last
+   * attempt's, marks the export FAILED with its message; others are thrown for the queue to retry.
+   */
+  async sbomExportNow(exportId: string, attempt = 1): Promise<SbomExportRow | undefined> {
+    try {
+      const row = await runSbomExport(this.store, exportId, this.ctx.now());
+      if (row) this.ctx.log.info({ export: row.id, status: row.status, documents: row.documents, size: row.size }, 'SBOM export finished');
+      return row;
+    } catch (err) {
+      const message = (err as Error).message;
+      this.ctx.log.warn({ export: exportId, attempt, err: message }, 'SBOM export failed');
+      if (permanent(err) || attempt > SBOM_EXPORT_RETRY_LIMIT) {
+        await failSbomExport(this.store, exportId, message, this.ctx.now());
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Matches an uploaded SBOM (CycloneDX or SPDX JSON) against the vulnerability database, in the
+   * isolated scan process (a hostile document can only exhaust that process's caps); nothing is
+   * stored. The result has the shape of `vigil scan sbom --format json`.
+   * @throws VigilError VIGIL_INVALID_INPUT naming the rule the document breaks (readSbom's rules);
+   *   VIGIL_LIMIT_EXCEEDED "scan-memory" / "scan-timeout" at a cap
+   */
+  async scanSbom(document: string, name: string): Promise<SbomScanResult> {
+    return runIsolated<SbomScanResult>({
+      kind: 'sbom-document', document, name,
+      match: { databaseUrl: this.store.url, hideUnfixed: false, createdAt: this.ctx.now().toISOString(), version: SBOM_TOOL_VERSION },
+    }, { limits: this.scanLimits, log: this.ctx.log, label: `SBOM ${name}` });
   }
 
   /** Polls one target now (the engine.poll job) and sets its next poll. */
@@ -329,21 +384,34 @@ export class Engine {
     // 5. suppression rules that expired since the last tick: what they suppressed becomes ACTIVE
     //    (or falls to another rule) in every account they reached
     await this.expireRules(now);
-    // 6. hourly: uploaded blobs no function version references any more
+    // 6. hourly: expired SBOM exports, then uploaded blobs nothing references any more (their archives among them)
     const gc = await this.store.db.selectFrom('engine_state').select('value').where('key', '=', 'blobs_collected_at').executeTakeFirst();
     if (!gc || now.getTime() - Date.parse(gc.value) >= 3_600_000) {
+      const expired = await expireSbomExports(this.store, now);
+      if (expired) this.ctx.log.info({ exports: expired }, 'expired SBOM exports deleted');
       const gone = await collectBlobs(this.store, now);
       if (gone.length) this.ctx.log.info({ blobs: gone.length }, 'unreferenced blobs deleted');
       await setState(this.store, 'blobs_collected_at', at, now);
     }
     // 7. daily: snapshot of counts, purge of long-closed findings
-    const day = at.slice(0, 10);
+    await this.dailyIfDue(now);
+  }
+
+  /**
+   * The daily work — a snapshot of the finding counts (the trend the dashboard draws) and the purge
+   * of long-closed findings — unless today's is done (`snapshot_day`). Run by the tick, and by
+   * {@link start} so that a server started today has today's point at once, not after its first
+   * tick. Two processes doing it together write the same rows (the snapshot replaces the day's).
+   * @returns whether it ran
+   */
+  async dailyIfDue(now: Date = this.ctx.now()): Promise<boolean> {
+    const day = now.toISOString().slice(0, 10);
     const snap = await this.store.db.selectFrom('engine_state').select('value').where('key', '=', 'snapshot_day').executeTakeFirst();
-    if (snap?.value !== day) {
-      await takeDailySnapshot(this.store, day);
-      await purgeClosed(this.store, now);
-      await setState(this.store, 'snapshot_day', day, now);
-    }
+    if (snap?.value === day) return false;
+    await takeDailySnapshot(this.store, day);
+    await purgeClosed(this.store, now);
+    await setState(this.store, 'snapshot_day', day, now);
+    return true;
   }
 
   /** Re-evaluates the open findings of every account an expired rule still suppresses. */

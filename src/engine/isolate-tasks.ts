@@ -43,7 +43,18 @@ export type IsolatedTask =
   // secrets: the keyring of the engine's store (targets' credentials are sealed; engine/secrets.ts)
   | { kind: 'resource'; databaseUrl: string; resourceId: string; policy: PolicySpec; fence?: JobFence; now?: string; secrets?: SecretKeySpec }
   | { kind: 'agent-report'; databaseUrl: string; accountId: string; report: AgentReportInput; policy: PolicySpec; now?: string; secrets?: SecretKeySpec }
-  | { kind: 'target'; target: TargetSpec; match?: { databaseUrl: string; hideUnfixed: boolean; createdAt: string; version: string } };
+  | { kind: 'target'; target: TargetSpec; match?: MatchSpec }
+  // POST /v1/sbom/scan: an uploaded SBOM's text, read and matched like `vigil scan sbom`; nothing is stored
+  | { kind: 'sbom-document'; document: string; name: string; match: MatchSpec };
+
+/** Matching a collected inventory against the vulnerability database at `databaseUrl`. */
+export interface MatchSpec { databaseUrl: string; hideUnfixed: boolean; createdAt: string; version: string }
+
+/**
+ * What an `sbom-document` task returns: the SBOM's format ("CycloneDX 1.6", "SPDX 2.3"), the
+ * components it skipped (no usable purl), and the scan result of `vigil scan sbom --format json`.
+ */
+export interface SbomScanResult { format: string; skipped: { ref: string; reason: string }[]; result: ScanResult }
 
 export type TaskEvent =
   | { type: 'progress'; phase: string; value: number; total?: number }
@@ -79,6 +90,14 @@ export async function runTask(task: IsolatedTask, log: Logger, emit: (e: TaskEve
       });
     case 'target':
       return scanTarget(task.target, task.match, log, emit);
+    case 'sbom-document': {
+      const { readSbom } = await import('../integrations/sbom/index.ts');
+      const sb = readSbom(task.document, task.name);
+      const progress = (phase: string, value: number, total?: number) => emit({ type: 'progress', phase, value, ...(total !== undefined ? { total } : {}) });
+      const result = await matchCollected({ target: { ...sb.target, kind: 'sbom' }, packages: sb.packages, errors: [] }, task.match, progress);
+      const out: SbomScanResult = { format: sb.format, skipped: sb.skipped, result };
+      return out;
+    }
   }
 }
 
@@ -108,7 +127,7 @@ async function isLocalPath(ref: string): Promise<boolean> {
 }
 
 /** Collects a target's inventory and, with `match`, matches it into a ScanResult. */
-async function scanTarget(spec: TargetSpec, match: Extract<IsolatedTask, { kind: 'target' }>['match'], log: Logger, emit: (e: TaskEvent) => void): Promise<ScanResult | CollectedTarget> {
+async function scanTarget(spec: TargetSpec, match: MatchSpec | undefined, log: Logger, emit: (e: TaskEvent) => void): Promise<ScanResult | CollectedTarget> {
   const progress = (phase: string, value: number, total?: number) => emit({ type: 'progress', phase, value, ...(total !== undefined ? { total } : {}) });
   let collected: CollectedTarget;
   if (spec.kind === 'sbom') {
@@ -125,6 +144,14 @@ async function scanTarget(spec: TargetSpec, match: Extract<IsolatedTask, { kind:
   }
   if (spec.dev === false) collected.packages = collected.packages.filter((p) => !p.dev);
   if (!match) return collected;
+  return matchCollected(collected, match, progress);
+}
+
+/**
+ * Matches a collected inventory into a ScanResult (what `vigil scan` reports).
+ * @throws VigilError VIGIL_CONFIG rule "database-empty" when the vulnerability database has no record
+ */
+async function matchCollected(collected: CollectedTarget, match: MatchSpec, progress: (phase: string, value: number, total?: number) => void): Promise<ScanResult> {
   const [{ openStore }, { packageLookup }, { matchInventory }, { buildScanResult, loadAdvisoryContext }] = await Promise.all([
     import('../store/index.ts'), import('../vulndb/query.ts'), import('../matching/index.ts'), import('../findings/scan-result.ts'),
   ]);

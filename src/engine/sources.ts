@@ -115,7 +115,8 @@ export const BLOB_GRACE_MS = 24 * 3_600_000;
 
 /**
  * Garbage collection: deletes the blobs no function version references any more: a blob stays
- * while it is the code or a layer of the current version of a function whose target exists
+ * while it is the archive of an SBOM export not yet expired (engine/sbom.ts), or
+ * the code or a layer of the current version of a function whose target exists
  * (a deleted target's resource keeps its attributes but references nothing), or while it was
  * uploaded less than `graceMs` ago. Per account: another account's reference keeps nothing.
  * `release` (with `accountId`): digests of a function just deleted, collected without the grace
@@ -133,6 +134,10 @@ export async function collectBlobs(store: Store, now: Date, opts: { graceMs?: nu
     try { a = JSON.parse(r.attributes) as typeof a; } catch { continue; }
     for (const d of [a.codeDigest, ...(Array.isArray(a.layerDigests) ? a.layerDigests : [])]) if (typeof d === 'string') referenced.add(`${r.account_id}\n${d}`);
   }
+  // SBOM export archives (engine/sbom.ts) are kept while their export is (it expires after 7 days)
+  let xq = store.db.selectFrom('sbom_exports').select(['account_id', 'blob_digest']).where('blob_digest', 'is not', null);
+  if (opts.accountId) xq = xq.where('account_id', '=', opts.accountId);
+  for (const x of await xq.execute()) referenced.add(`${x.account_id}\n${x.blob_digest}`);
   const release = new Set(opts.accountId ? opts.release ?? [] : []);
   let bq = store.db.selectFrom('blobs').select(['account_id', 'digest', 'uploaded_at']);
   if (opts.accountId) bq = bq.where('account_id', '=', opts.accountId);

@@ -18,62 +18,47 @@ export type TargetKind = (typeof TARGET_KINDS)[number];
 
 const interval = z.number().int().min(10).max(30 * 86_400);
 
+// Field descriptions are the API's documentation too (OpenAPI components RegistryConfig, … built from these schemas).
 export const registryConfigSchema = z.strictObject({
-  /** "host[:port]" or a URL ("http://127.0.0.1:5000" makes it plain http) */
-  url: z.string().min(1).max(500),
-  username: z.string().max(500).optional(),
-  password: z.string().max(5000).optional(),
-  /** repositories to watch (globs with `*`); all when absent */
-  repositories: z.array(z.string().min(1).max(500)).max(1000).optional(),
-  /** catalog poll period, seconds (default 300; 0 = push notifications only) */
-  pollSeconds: z.union([z.literal(0), interval]).optional(),
-  /** the bearer token the registry's notifications must carry (generated when absent) */
-  notificationToken: z.string().min(16).max(500).optional(),
+  url: z.string().min(1).max(500).describe('"host[:port]" or a URL ("http://127.0.0.1:5000" makes it plain http)'),
+  username: z.string().max(500).optional().describe('registry user'),
+  password: z.string().max(5000).optional().describe('registry password or token (sealed at rest, never shown)'),
+  repositories: z.array(z.string().min(1).max(500)).max(1000).optional().describe('repositories to watch (globs with `*`); all when absent'),
+  pollSeconds: z.union([z.literal(0), interval]).optional().describe('catalog poll period, seconds (default 300; 0 = push notifications only)'),
+  notificationToken: z.string().min(16).max(500).optional().describe("the bearer token the registry's notifications must carry (generated when absent, shown once)"),
 });
 
 export const hostConfigSchema = z.strictObject({
-  /** ssh: agentless only; agent: reports only; hybrid: SSH unless an agent reported within a day */
-  mode: z.enum(['ssh', 'agent', 'hybrid']).default('ssh'),
-  address: z.string().min(1).max(500).optional(),
-  port: z.number().int().min(1).max(65535).optional(),
-  username: z.string().min(1).max(200).optional(),
-  privateKey: z.string().max(20_000).optional(),
-  passphrase: z.string().max(1000).optional(),
-  password: z.string().max(1000).optional(),
-  /** "SHA256:…": any other host key is refused */
-  hostKeyFingerprint: z.string().max(200).optional(),
-  /** rescan period over SSH, seconds (default 6 h) */
-  scanSeconds: interval.optional(),
-  /** agent hosts: the machine id the agent reports (matched on report) */
-  machineId: z.string().max(200).optional(),
+  mode: z.enum(['ssh', 'agent', 'hybrid']).default('ssh').describe('ssh: agentless only; agent: reports only; hybrid: SSH unless an agent reported within a day'),
+  address: z.string().min(1).max(500).optional().describe('host name or address (required for ssh and hybrid)'),
+  port: z.number().int().min(1).max(65535).optional().describe('SSH port (default 22)'),
+  username: z.string().min(1).max(200).optional().describe('SSH user (required for ssh and hybrid)'),
+  privateKey: z.string().max(20_000).optional().describe('SSH private key, PEM or OpenSSH (sealed at rest, never shown)'),
+  passphrase: z.string().max(1000).optional().describe("the private key's passphrase (sealed at rest, never shown)"),
+  password: z.string().max(1000).optional().describe('SSH password (sealed at rest, never shown)'),
+  hostKeyFingerprint: z.string().max(200).optional().describe('"SHA256:…": any other host key is refused'),
+  scanSeconds: interval.optional().describe('rescan period over SSH, seconds (default 6 h)'),
+  machineId: z.string().max(200).optional().describe('agent hosts: the machine id the agent reports (matched on report)'),
 });
 
 export const repositoryConfigSchema = z.strictObject({
-  /** a git URL or a local path */
-  url: z.string().min(1).max(2000),
-  branch: z.string().min(1).max(300).default('main'),
-  /** poll period, seconds (default 300; 0 = webhooks only) */
-  pollSeconds: z.union([z.literal(0), interval]).optional(),
-  /** the secret GitHub signs push payloads with / GitLab sends as X-Gitlab-Token (generated when absent) */
-  webhookSecret: z.string().min(8).max(500).optional(),
-  /**
-   * https credentials (a user name and a password or access token), sealed at rest and handed to
-   * git by a credential helper; "https://user:token@host/…" is split into these
-   */
-  username: z.string().min(1).max(500).regex(/^[^\0-\x1f\x7f]*$/, 'no control characters').optional(),
-  password: z.string().min(1).max(5000).regex(/^[^\0-\x1f\x7f]*$/, 'no control characters').optional(),
+  url: z.string().min(1).max(2000).describe('a git URL or a local path; "https://user:token@host/…" is split into username and password'),
+  branch: z.string().min(1).max(300).default('main').describe('the branch to watch'),
+  pollSeconds: z.union([z.literal(0), interval]).optional().describe('poll period, seconds (default 300; 0 = webhooks only)'),
+  webhookSecret: z.string().min(8).max(500).optional().describe('the secret GitHub signs push payloads with / GitLab sends as X-Gitlab-Token (generated when absent, shown once)'),
+  // https credentials, sealed at rest and handed to git by a credential helper
+  username: z.string().min(1).max(500).regex(/^[^\0-\x1f\x7f]*$/, 'no control characters').optional().describe('https user name (with password)'),
+  password: z.string().min(1).max(5000).regex(/^[^\0-\x1f\x7f]*$/, 'no control characters').optional().describe('https password or access token (sealed at rest, never shown)'),
 });
 
 export const functionConfigSchema = z.strictObject({
-  runtime: z.string().max(100).optional(),
-  /** set by the watch-directory scanner: the file it came from */
-  watchedPath: z.string().max(4000).optional(),
+  runtime: z.string().max(100).optional().describe('e.g. "nodejs20.x", "python3.12" (informational)'),
+  watchedPath: z.string().max(4000).optional().describe('set by the watch-directory scanner: the file it came from'),
 });
 
 export const rootfsConfigSchema = z.strictObject({
-  /** an absolute path on the machine the workers run on (a mounted disk snapshot, a chroot) */
-  path: z.string().min(1).max(4000).refine((p) => p.startsWith('/'), 'must be an absolute path'),
-  scanSeconds: interval.optional(),
+  path: z.string().min(1).max(4000).refine((p) => p.startsWith('/'), 'must be an absolute path').describe('an absolute path on the machine the workers run on (a mounted disk snapshot, a chroot); only under --allow-path'),
+  scanSeconds: interval.optional().describe('rescan period, seconds (default 6 h)'),
 });
 
 export type RegistryConfig = z.infer<typeof registryConfigSchema>;
@@ -85,6 +70,29 @@ export type RootfsConfig = z.infer<typeof rootfsConfigSchema>;
 export const CONFIG_SCHEMAS = {
   registry: registryConfigSchema, host: hostConfigSchema, repository: repositoryConfigSchema,
   function: functionConfigSchema, rootfs: rootfsConfigSchema,
+} as const;
+
+/** The API's names for the kinds' config schemas (OpenAPI components; the console builds its forms from them). */
+export const CONFIG_SCHEMA_NAMES: Record<TargetKind, string> = {
+  registry: 'RegistryConfig', host: 'HostConfig', repository: 'RepositoryConfig', function: 'FunctionConfig', rootfs: 'RootfsConfig',
+};
+
+/**
+ * A kind's config as the API shows it ({@link publicConfig}): the same fields, each credential
+ * (SECRET_FIELDS) a boolean "set". Derived from the kind's schema, so the field list is kept once.
+ * Not strict: a stored config from an older version with a field since dropped still shows.
+ */
+function publicSchemaOf<S extends z.ZodObject>(schema: S) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [k, v] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    shape[k] = SECRET_FIELDS.has(k) ? z.boolean().optional().describe(`whether ${k} is set (never shown)`) : v;
+  }
+  return z.object(shape);
+}
+
+export const PUBLIC_CONFIG_SCHEMAS = {
+  registry: publicSchemaOf(registryConfigSchema), host: publicSchemaOf(hostConfigSchema), repository: publicSchemaOf(repositoryConfigSchema),
+  function: publicSchemaOf(functionConfigSchema), rootfs: publicSchemaOf(rootfsConfigSchema),
 } as const;
 
 export type TargetRow = Selectable<Database['targets']>;

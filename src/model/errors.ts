@@ -29,11 +29,15 @@ export class VigilError extends Error {
   /** short name of the rule the input broke, e.g. "osv-schema", "path-traversal" */
   readonly rule?: string;
 
-  constructor(code: ErrorCode, message: string, opts: { input?: string; rule?: string; cause?: unknown } = {}) {
+  /**
+   * `opts.status` replaces the code's usual HTTP status where one code covers two cases (a rate
+   * limit is VIGIL_LIMIT_EXCEEDED like an oversized body, but 429, not 413).
+   */
+  constructor(code: ErrorCode, message: string, opts: { input?: string; rule?: string; cause?: unknown; status?: number } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'VigilError';
     this.code = code;
-    this.statusCode = ERROR_CODES[code];
+    this.statusCode = opts.status ?? ERROR_CODES[code];
     this.input = opts.input;
     this.rule = opts.rule;
   }

@@ -6,6 +6,7 @@ import { silentLogger } from '../log.ts';
 import { VigilError } from '../model/errors.ts';
 import { buildServer, checkRouteAccess, type VigilServer } from './app.ts';
 import { bootstrap } from './bootstrap.ts';
+import { CONSOLE_ROUTES } from './console.ts';
 import { toErrorResponse } from './errors.ts';
 import { generateKey, parseKey, secretMatches } from './keys.ts';
 
@@ -30,6 +31,9 @@ test('a route must name its access level, and only GET may be read or public', (
   assert.throws(() => checkRouteAccess(['GET'], '/x', 'everyone'), /has no config\.access/);
   assert.throws(() => checkRouteAccess(['POST'], '/x', 'read'), /mutates but has access "read"/);
   assert.throws(() => checkRouteAccess(['GET', 'DELETE'], '/x', 'public'), /mutates/);
+  // "session" (any role, no key in the header) only for log in and out
+  assert.equal(checkRouteAccess(['POST'], '/v1/session', 'session'), 'session');
+  assert.throws(() => checkRouteAccess(['POST'], '/v1/suppression-rules', 'session'), /only \/v1\/session may have/);
 });
 
 test('unexpected errors leave as VIGIL_INTERNAL with a request id, never the message or stack', () => {
@@ -112,11 +116,13 @@ for (const [dialect, make] of dialects) {
       const doc = r.json();
       assert.match(doc.openapi, /^3\./);
       for (const route of app.routeTable()) {
-        if (route.url === '/openapi.json') continue;
+        // the console's files are not API (console.ts): hidden from the document
+        if (route.url === '/openapi.json' || (CONSOLE_ROUTES as readonly string[]).includes(route.url)) continue;
         const path = route.url.replace(/:(\w+)/g, '{$1}');
         const op = doc.paths[path]?.[route.method.toLowerCase()];
         assert.ok(op, `${route.method} ${path} missing from the document`);
         if (route.access === 'webhook') assert.ok(Array.isArray(op.security) && op.security.length > 0 && !op.security.some((x: Record<string, unknown>) => 'bearer' in x), `${route.method} ${path}: a webhook names its own scheme`);
+        else if (route.access === 'session') assert.deepEqual(op.security, route.method === 'POST' ? [] : [{ session: [] }], `${route.method} ${path} security`);
         else if (route.access !== 'public') assert.deepEqual(op.security, [{ bearer: [] }], `${route.method} ${path} security`);
       }
       const patch = doc.paths['/v1/accounts/{id}'].patch;

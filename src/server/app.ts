@@ -3,6 +3,7 @@
  * listening). Requests and responses go through zod (fastify-type-provider-zod), the OpenAPI
  * document is generated from the same schemas, and every route must say who may call it.
  */
+import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import {
@@ -12,7 +13,10 @@ import type { Logger } from '../log.ts';
 import { VigilError } from '../model/errors.ts';
 import type { TargetPolicy } from '../policy/index.ts';
 import type { Store } from '../store/index.ts';
-import { ACCESS_LEVELS, authHook, type Access } from './auth.ts';
+import { ACCESS_LEVELS, authHook, type Access, type AuthContext } from './auth.ts';
+import { consoleRoutes, defaultConsoleDir } from './console.ts';
+import { DEFAULT_SESSION_LIMITS, SESSION_PATH, type SessionLimits } from './session.ts';
+import { sessionRoutes } from './routes/session.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -20,6 +24,7 @@ import { tenancyRoutes } from './routes/tenancy.ts';
 import { findingsRoutes } from './routes/findings.ts';
 import { apiSchemas } from './schemas.ts';
 import { engineRoutes } from './routes/engine.ts';
+import { sbomRoutes } from './routes/sbom.ts';
 import { Engine } from '../engine/index.ts';
 import { openQueue, type JobQueue } from '../engine/queue/index.ts';
 
@@ -32,6 +37,12 @@ export interface ServerConfig {
   defaultMetrics?: boolean;
   /** shown in the OpenAPI document */
   version?: string;
+  /** the built console (index.html, assets/); default: web/dist of the package (console.ts defaultConsoleDir) */
+  consoleDir?: string;
+  /** session timeouts and the failed-login limit (default session.ts DEFAULT_SESSION_LIMITS) */
+  sessions?: Partial<SessionLimits>;
+  /** the clock of sessions and the login limiter, in ms (tests move it; default Date.now) */
+  now?: () => number;
 }
 
 /** One registered route, as the tenancy harness and the docs see it. */
@@ -58,7 +69,12 @@ export type VigilServer = FastifyInstance<RawServerDefault, RawRequestDefaultExp
  */
 export function checkRouteAccess(methods: string[], url: string, access: unknown): Access {
   if (typeof access !== 'string' || !ACCESS_LEVELS.includes(access as Access)) {
-    throw new VigilError('VIGIL_CONFIG', `route ${methods.join(',')} ${url} has no config.access (public | read | operate | admin | webhook)`, { input: url, rule: 'route-access' });
+    throw new VigilError('VIGIL_CONFIG', `route ${methods.join(',')} ${url} has no config.access (public | read | operate | admin | webhook | session)`, { input: url, rule: 'route-access' });
+  }
+  // "session" lets any role (and no key at all) reach the handler, which authenticates by itself:
+  // only log in and out may do that
+  if (access === 'session' && url !== SESSION_PATH) {
+    throw new VigilError('VIGIL_CONFIG', `route ${methods.join(',')} ${url} has access "session", which only ${SESSION_PATH} may have`, { input: url, rule: 'route-access' });
   }
   // "read" is what a read-only key may reach, so it must never mutate
   if ((access === 'read' || access === 'public') && methods.some((m) => m !== 'GET')) {
@@ -96,7 +112,10 @@ export async function buildServer({ store, log, config = {}, engine, policy }: {
     const access = checkRouteAccess(methods, route.url, route.config?.access);
     for (const method of methods) routes.push({ method, url: route.url, access });
   });
-  app.addHook('onRequest', authHook(store, metrics));
+  const auth: AuthContext = { store, metrics, limits: { ...DEFAULT_SESSION_LIMITS, ...config.sessions }, now: config.now ?? Date.now };
+  // the cookie parser's onRequest hook must run before the auth hook, which reads request.cookies
+  await app.register(fastifyCookie);
+  app.addHook('onRequest', authHook(auth));
   app.addHook('onResponse', async (request, reply) => {
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) };
     metrics.httpRequests.inc(labels);
@@ -107,13 +126,14 @@ export async function buildServer({ store, log, config = {}, engine, policy }: {
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Vigil API', version: config.version ?? '0.1.0', description: 'Continuous vulnerability management. Authenticate with `Authorization: Bearer vgl_<prefix>_<secret>`.' },
+      info: { title: 'Vigil API', version: config.version ?? '0.1.0', description: 'Continuous vulnerability management. Authenticate with `Authorization: Bearer vgl_<prefix>_<secret>`, or (the console) with the session cookie of `POST /v1/session` plus `X-CSRF-Token` on every request other than GET.' },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'an API key: vgl_<prefix>_<secret>' },
           registryNotificationToken: { type: 'http', scheme: 'bearer', description: "a registry target's notification token (shown once at registration); not an API key" },
           githubSignature: { type: 'apiKey', in: 'header', name: 'X-Hub-Signature-256', description: "HMAC-SHA256 of the raw body with the repository's webhook secret" },
           gitlabToken: { type: 'apiKey', in: 'header', name: 'X-Gitlab-Token', description: "the repository's webhook secret" },
+          session: { type: 'apiKey', in: 'cookie', name: 'vigil_session', description: 'the console session of POST /v1/session; accepted wherever `bearer` is (without an Authorization header), with X-CSRF-Token on every request other than GET' },
         },
       },
     },
@@ -134,6 +154,11 @@ export async function buildServer({ store, log, config = {}, engine, policy }: {
     app.addHook('onClose', async () => { await own?.queue.stop(); });
   }
   await app.register(engineRoutes, { store, engine });
+  // SBOMs of resources, SBOM export jobs, scanning an uploaded SBOM (issue 15)
+  await app.register(sbomRoutes, { store, engine });
+  // the console: log in and out, and the web app at / (routes/session.ts, console.ts)
+  await app.register(sessionRoutes, { auth });
+  await app.register(consoleRoutes, { dir: config.consoleDir ?? defaultConsoleDir() });
   await app.ready();
   return app;
 }

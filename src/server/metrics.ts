@@ -24,6 +24,6 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     }),
     httpRequests: new Counter({ name: 'vigil_http_requests_total', help: 'HTTP requests by route pattern and status', labelNames: ['method', 'route', 'status_code'], registers: [registry] }),
     httpErrors: new Counter({ name: 'vigil_http_errors_total', help: 'error responses by Vigil error code', labelNames: ['code'], registers: [registry] }),
-    authFailures: new Counter({ name: 'vigil_auth_failures_total', help: 'rejected requests by reason (missing, malformed, unknown, wrong-secret, revoked, role)', labelNames: ['reason'], registers: [registry] }),
+    authFailures: new Counter({ name: 'vigil_auth_failures_total', help: 'rejected requests and logins by reason (missing, malformed, unknown, wrong-secret, revoked, role, session-unknown, session-expired, csrf, origin)', labelNames: ['reason'], registers: [registry] }),
   };
 }

@@ -321,6 +321,23 @@ export const Events = z.object({ items: z.array(Event), nextAfter: z.number().de
 
 /** The named schemas, which the OpenAPI document lists under components (not zod's global registry). */
 export const apiSchemas = z.registry<{ id: string }>();
+// The OpenAPI generator reads metadata from this registry only (through copies that fall back to
+// its `_map`), so `.describe()` texts, which zod keeps in its global registry, never reached
+// /openapi.json. This map answers with the global metadata under our own (ids stay ours).
+{
+  type Meta = Record<string, unknown>;
+  const global = (z.globalRegistry as unknown as { _map: WeakMap<object, Meta> })._map;
+  class WithDescriptions extends WeakMap<object, Meta> {
+    override get(schema: object): Meta | undefined {
+      const mine = super.get(schema);
+      const g = global.get(schema);
+      if (!g) return mine;
+      const { id: _ignored, ...rest } = g;
+      return { ...rest, ...(mine ?? {}) };
+    }
+  }
+  (apiSchemas as unknown as { _map: WeakMap<object, Meta> })._map = new WithDescriptions();
+}
 apiSchemas.add(ScanSettings, { id: 'ScanSettings' });
 apiSchemas.add(ErrorBody, { id: 'Error' });
 apiSchemas.add(Organization, { id: 'Organization' });
@@ -335,3 +352,16 @@ apiSchemas.add(ResourceDetail, { id: 'ResourceDetail' });
 apiSchemas.add(InventoryPackage, { id: 'InventoryPackage' });
 apiSchemas.add(SuppressionRule, { id: 'SuppressionRule' });
 apiSchemas.add(Event, { id: 'Event' });
+
+// ---------------------------------------------------------------------------------------------
+// console sessions (routes/session.ts)
+
+export type WhoAmI = z.infer<typeof WhoAmI>;
+export const SessionLogin = z.strictObject({
+  apiKey: z.string().min(1).max(200).describe('an API key, vgl_<prefix>_<secret>, of any role'),
+});
+export const Session = z.object({
+  csrfToken: z.string().describe('send as the X-CSRF-Token header on every request other than GET made with the session cookie'),
+  whoami: WhoAmI,
+});
+apiSchemas.add(Session, { id: 'Session' });

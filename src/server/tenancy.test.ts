@@ -5,7 +5,7 @@
  * plus one round over real HTTP on 127.0.0.1:0.
  */
 import assert from 'node:assert/strict';
-import { realpathSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,8 +18,11 @@ import { buildServer, type VigilServer } from './app.ts';
 import { bootstrap } from './bootstrap.ts';
 import type { Account, ApiKey, Organization, Role } from './schemas.ts';
 import * as repo from './tenancy/repo.ts';
-import { createTarget, type TargetKind } from '../engine/index.ts';
+import { CONSOLE_ROUTES } from './console.ts';
+import { createSbomExport, createTarget, runSbomExport, type TargetKind } from '../engine/index.ts';
+import { importInputs } from '../vulndb/import.ts';
 import { TargetPolicy } from '../policy/index.ts';
+import { fakeConsoleDir } from '../../test/helpers/console.ts';
 
 interface Who { account: Account; keys: Record<Role, string>; keyRows: ApiKey[] }
 interface Fixture {
@@ -75,7 +78,8 @@ async function makeFixture(store: Store): Promise<Fixture> {
     A,
     B: await who(store, await repo.createAccount(store.db, b.organization.id, 'member B')),
     D2: await who(store, o2.delegatedAdmin, o2.adminKey.key),
-    C: await who(store, await repo.createAccount(store.db, o2.organization.id, 'member C')),
+    // org2 starts members DISABLED (autoEnable: false); its delegated admin enables C, which then acts like any member
+    C: await who(store, (await repo.updateAccount(store.db, (await repo.createAccount(store.db, o2.organization.id, 'member C')).id, { status: 'ENABLED' }))!),
     revokedKeyOfA: revoked.key,
   };
 }
@@ -134,6 +138,27 @@ function engineCases(): Record<string, Case> {
   out['POST /v1/agent/report'] = { owner: 'none', ok: 200, make: async () => ({ url: '/v1/agent/report', payload: { hostname: `agent-${++targetSeq}`, os: { id: 'debian', versionId: '12', ecosystem: 'Debian:12' }, packages: [] } }) };
   return out;
 }
+/** An SBOM export of A's resource (created directly, so the case does not depend on a worker); `done`: its archive made. */
+async function exportOfA(fx: Fixture, store: Store, done = false): Promise<string> {
+  const { resourceId } = await findingsOfA(fx, store);
+  const row = await createSbomExport(store, { accountId: fx.A.account.id, format: 'cyclonedx', resourceIds: [resourceId], request: { resourceIds: [resourceId] } }, new Date());
+  if (done) await runSbomExport(store, row.id, new Date());
+  return row.id;
+}
+/** A CycloneDX 1.6 document naming lodash 4.17.0 (the harness imports an advisory for it, so scans find something). */
+const SBOM_DOC = { bomFormat: 'CycloneDX', specVersion: '1.6', version: 1, components: [{ type: 'library', name: 'lodash', version: '4.17.0', purl: 'pkg:npm/lodash@4.17.0' }] };
+function sbomCases(): Record<string, Case> {
+  return {
+    'GET /v1/resources/:id/sbom': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/resources/${(await findingsOfA(fx, s)).resourceId}/sbom?format=spdx` }) },
+    // A's resource: out of sight for others (404), so nothing is exported for them
+    'POST /v1/sbom-exports': { owner: 'A', ok: 202, make: async (fx, s) => ({ url: '/v1/sbom-exports', payload: { format: 'spdx', resourceIds: [(await findingsOfA(fx, s)).resourceId] } }) },
+    'GET /v1/sbom-exports': { owner: 'none', ok: 200, make: async (fx, s) => { await exportOfA(fx, s); return { url: '/v1/sbom-exports' }; } },
+    'GET /v1/sbom-exports/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/sbom-exports/${await exportOfA(fx, s)}` }) },
+    'GET /v1/sbom-exports/:id/download': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/sbom-exports/${await exportOfA(fx, s, true)}/download` }) },
+    // nothing stored, nothing of anyone's read: every operate key may scan
+    'POST /v1/sbom/scan': { owner: 'none', ok: 200, make: async () => ({ url: '/v1/sbom/scan', payload: SBOM_DOC }) },
+  };
+}
 /** Webhooks authenticate with the target's own secret, never with an API key (tested below). */
 const WEBHOOKS = new Set(['POST /v1/registries/:id/notifications', 'POST /v1/repositories/:id/webhook']);
 /** One entry per non-public route; the coverage test fails when the server has a route not listed here. */
@@ -176,13 +201,26 @@ const CASES: Record<string, Case> = {
 
   // engine (routes/engine.ts): targets of every kind, triggers, uploads, agent reports
   ...engineCases(),
+
+  // SBOMs (routes/sbom.ts): a resource's SBOM, export jobs, scanning an uploaded SBOM
+  ...sbomCases(),
 };
-const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json']);
+const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', ...CONSOLE_ROUTES.map((r) => `GET ${r}`)]);
+/** The request that a public route answers 200 to (default: GET of its own path). */
+const PUBLIC_REQUESTS: Record<string, { url: string; headers?: Record<string, string> }> = {
+  'GET /assets/*': { url: '/assets/app-abc123.js' },
+  'GET /*': { url: '/findings?severity=HIGH', headers: { accept: 'text/html' } },
+};
+/**
+ * Log in and out (access "session"): any role may call them and the key comes in the body or the
+ * cookie, so the bearer cases above do not fit; the tests "session routes …" below cover them.
+ */
+const SESSION_CASES = new Set(['POST /v1/session', 'GET /v1/session', 'DELETE /v1/session']);
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Everything the tenancy tables (and suppression rules, finding states) hold except last-use times: a denied request must not change it. */
 async function fingerprint(store: Store): Promise<string> {
-  const [o, a, k, m, r, f, t, b] = await Promise.all([
+  const [o, a, k, m, r, f, t, b, s] = await Promise.all([
     store.db.selectFrom('organizations').selectAll().orderBy('id').execute(),
     store.db.selectFrom('accounts').selectAll().orderBy('id').execute(),
     store.db.selectFrom('api_keys').select(['id', 'account_id', 'prefix', 'hash', 'role', 'name', 'created_at', 'revoked_at']).orderBy('id').execute(),
@@ -191,8 +229,9 @@ async function fingerprint(store: Store): Promise<string> {
     store.db.selectFrom('findings').select(['id', 'status', 'suppressed_by', 'updated_at']).orderBy('id').execute(),
     store.db.selectFrom('targets').select(['id', 'account_id', 'kind', 'name', 'config', 'status']).orderBy('id').execute(),
     store.db.selectFrom('blobs').select(['digest', 'account_id']).orderBy('digest').execute(),
+    store.db.selectFrom('sessions').select(['id', 'key_id']).orderBy('id').execute(),
   ]);
-  return JSON.stringify({ o, a, k, m, r, f, t, b });
+  return JSON.stringify({ o, a, k, m, r, f, t, b, s });
 }
 
 /** The identifiers of A's objects: none may appear in an answer to someone who cannot see A. */
@@ -205,24 +244,43 @@ for (const [dialect, make] of dialects) {
     let ts: TestStore;
     let app: VigilServer;
     let fx: Fixture;
+    // the console's routes serve a stand-in web/dist (the real one is built by `npm run build`)
+    const web = fakeConsoleDir();
     before(async () => {
       ts = await make();
       fx = await makeFixture(ts.store);
-      app = await buildServer({ store: ts.store, log: silentLogger(), config: { defaultMetrics: false }, policy: await policy() });
+      // one advisory, so that POST /v1/sbom/scan has a database to match against
+      const dir = mkdtempSync(join(tmpdir(), 'vigil-tenancy-osv-'));
+      writeFileSync(join(dir, 'GHSA-tnnt-sbom-0001.json'), JSON.stringify({
+        schema_version: '1.6.0', id: 'GHSA-tnnt-sbom-0001', modified: '2025-01-01T00:00:00Z', summary: 'harness advisory',
+        affected: [{ package: { ecosystem: 'npm', name: 'lodash' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.21' }] }] }],
+      }));
+      await importInputs([dir], { store: ts.store, log: silentLogger() });
+      rmSync(dir, { recursive: true, force: true });
+      app = await buildServer({ store: ts.store, log: silentLogger(), config: { defaultMetrics: false, consoleDir: web.dir }, policy: await policy() });
     });
     after(async () => {
       await app?.close();
       await ts?.cleanup();
+      web.cleanup();
     });
 
     const call = (method: string, url: string, key?: string, payload?: unknown, headers: Record<string, string> = {}) =>
       app.inject({ method: method as 'GET', url, headers: { ...headers, ...(key ? { authorization: `Bearer ${key}` } : {}) }, ...(payload === undefined ? {} : { payload: payload as object }) });
 
+    /** a console session of `key` (logged in from an address of its own, so the login limiter never interferes) */
+    const sessionOf = async (key: string) => {
+      const res = await app.inject({ method: 'POST', url: '/v1/session', payload: { apiKey: key }, remoteAddress: `10.3.0.${++targetSeq % 250}` });
+      assert.equal(res.statusCode, 200, res.body);
+      const cookie = String(([] as string[]).concat(res.headers['set-cookie'] ?? [])[0]).split(';')[0];
+      return { cookie, csrf: res.json().csrfToken as string };
+    };
+
     test('every registered route has a case here (or is public)', () => {
       const registered = app.routeTable().map((r) => `${r.method} ${r.url}`);
-      const missing = registered.filter((r) => !PUBLIC.has(r) && !WEBHOOKS.has(r) && !CASES[r]);
+      const missing = registered.filter((r) => !PUBLIC.has(r) && !WEBHOOKS.has(r) && !SESSION_CASES.has(r) && !CASES[r]);
       assert.deepEqual(missing, [], `routes without a tenancy case: ${missing.join(', ')}`);
-      const stale = Object.keys(CASES).filter((c) => !registered.includes(c));
+      const stale = [...Object.keys(CASES), ...SESSION_CASES].filter((c) => !registered.includes(c));
       assert.deepEqual(stale, [], `cases for routes that no longer exist: ${stale.join(', ')}`);
       for (const r of app.routeTable()) assert.equal(r.access === 'public', PUBLIC.has(`${r.method} ${r.url}`), `${r.method} ${r.url} access ${r.access}`);
     });
@@ -285,8 +343,9 @@ for (const [dialect, make] of dialects) {
 
     test('public routes answer without a key', async () => {
       for (const r of PUBLIC) {
-        const [method, url] = r.split(' ');
-        const res = await call(method, url);
+        const [method, path] = r.split(' ');
+        const { url, headers } = PUBLIC_REQUESTS[r] ?? { url: path };
+        const res = await call(method, url, undefined, undefined, headers);
         assert.equal(res.statusCode, 200, `${r}: ${res.body.slice(0, 200)}`);
       }
     });
@@ -366,8 +425,76 @@ for (const [dialect, make] of dialects) {
             assert.equal(res.statusCode, 200, res.body);
           });
         }
+
+        test('(e) through a console session: the key\'s own rules; writes need the CSRF token', async () => {
+          if (MUTATING.has(method)) {
+            const admin = await sessionOf(fx.D1.keys.admin);
+            let req = await c.make(fx, ts.store);
+            let before = await fingerprint(ts.store);
+            const bare = await call(method, req.url, undefined, req.payload, { ...req.headers, cookie: admin.cookie });
+            assert.equal(bare.statusCode, 403, `${route} with the cookie, no CSRF token: ${bare.body}`);
+            assert.equal(bare.json().error.details.rule, 'csrf');
+            assert.equal(await fingerprint(ts.store), before);
+            const ro = await sessionOf(fx.D1.keys['read-only']);
+            req = await c.make(fx, ts.store);
+            before = await fingerprint(ts.store);
+            const weak = await call(method, req.url, undefined, req.payload, { ...req.headers, cookie: ro.cookie, 'x-csrf-token': ro.csrf });
+            assert.equal(weak.statusCode, 403, `${route} with a read-only session: ${weak.body}`);
+            assert.equal(weak.json().error.details.rule, 'role');
+            assert.equal(await fingerprint(ts.store), before);
+            req = await c.make(fx, ts.store);
+            const ok = await call(method, req.url, undefined, req.payload, { ...req.headers, cookie: admin.cookie, 'x-csrf-token': admin.csrf });
+            assert.equal(ok.statusCode, c.ok, `${route} with the cookie and its token: ${ok.body}`);
+          } else {
+            const ro = await sessionOf(fx.D1.keys['read-only']);
+            const req = await c.make(fx, ts.store);
+            const res = await call(method, req.url, undefined, req.payload, { ...req.headers, cookie: ro.cookie });
+            assert.equal(res.statusCode, 200, res.body);
+          }
+          if (c.owner !== 'none') {
+            const foreign = await sessionOf(fx.C.keys.admin);
+            const req = await c.make(fx, ts.store);
+            const before = await fingerprint(ts.store);
+            const res = await call(method, req.url, undefined, req.payload, { ...req.headers, cookie: foreign.cookie, 'x-csrf-token': foreign.csrf });
+            assert.ok(res.statusCode === 404 || res.statusCode === 403, `${route} with another organization's session: ${res.statusCode}`);
+            assert.equal(await fingerprint(ts.store), before);
+          }
+        });
       });
     }
+
+    test('session routes: log in with no, a malformed, a wrong or a revoked key → 401, nothing stored', async () => {
+      const wrongSecret = fx.A.keys.admin.replace(/_[A-Za-z0-9]+$/, '_' + 'x'.repeat(43));
+      for (const apiKey of ['nonsense', 'vgl_short_x', wrongSecret, fx.revokedKeyOfA]) {
+        const before = await fingerprint(ts.store);
+        const res = await app.inject({ method: 'POST', url: '/v1/session', payload: { apiKey }, remoteAddress: `10.2.0.${++targetSeq % 250}` });
+        assert.equal(res.statusCode, 401, `${apiKey}: ${res.body}`);
+        assert.equal(res.json().error.code, 'VIGIL_UNAUTHORIZED');
+        assert.equal(res.headers['set-cookie'], undefined);
+        assert.equal(await fingerprint(ts.store), before);
+      }
+      assert.equal((await app.inject({ method: 'POST', url: '/v1/session', payload: {} })).statusCode, 400);
+      assert.equal((await app.inject({ url: '/v1/session' })).statusCode, 401);
+      assert.equal((await app.inject({ url: '/v1/session', headers: { authorization: `Bearer ${fx.D1.keys.admin}` } })).statusCode, 401, 'a bearer key has no session');
+      assert.equal((await app.inject({ method: 'DELETE', url: '/v1/session' })).statusCode, 204);
+    });
+
+    test('session routes: every role of every account logs in, sees itself only, and logs out', async () => {
+      for (const [name, w] of [['D1', fx.D1], ['A', fx.A], ['B', fx.B], ['D2', fx.D2], ['C', fx.C]] as const) {
+        for (const role of ['admin', 'analyst', 'read-only'] as const) {
+          const label = `${name}/${role}`;
+          const s = await sessionOf(w.keys[role]);
+          const me = await app.inject({ url: '/v1/session', headers: { cookie: s.cookie } });
+          assert.equal(me.statusCode, 200, `${label}: ${me.body}`);
+          assert.equal(me.json().whoami.account.id, w.account.id, label);
+          assert.equal(me.json().whoami.key.role, role, label);
+          if (w !== fx.A && w !== fx.D1) for (const x of secretsOfA(fx)) assert.ok(!me.body.includes(x), `${label} sees ${x}`);
+          const out = await app.inject({ method: 'DELETE', url: '/v1/session', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf } });
+          assert.equal(out.statusCode, 204, `${label}: ${out.body}`);
+          assert.equal((await app.inject({ url: '/v1/session', headers: { cookie: s.cookie } })).statusCode, 401, label);
+        }
+      }
+    });
 
     test('the delegated admin sees every member; members see only themselves', async () => {
       const all = (await call('GET', '/v1/accounts', fx.D1.keys['read-only'])).json().items.map((a: Account) => a.id);
@@ -387,6 +514,8 @@ for (const [dialect, make] of dialects) {
       assert.equal(res.json().status, 'ENABLED');
       const o2 = await call('POST', '/v1/accounts', fx.D2.keys.admin, { name: 'org2 member' });
       assert.deepEqual(o2.json().scanSettings, fx.org2.scanSettings);
+      // org2 says autoEnable: false: its new members start DISABLED (not scanned until enabled)
+      assert.equal(o2.json().status, 'DISABLED');
     });
 
     test('enable/disable is for the delegated admin; it cannot disable itself', async () => {

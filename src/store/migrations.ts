@@ -8,6 +8,8 @@ import { tenancyMigrations } from './migrations/tenancy.ts';
 import { queueMigrations } from './migrations/queue.ts';
 import { engineMigrations } from './migrations/engine.ts';
 import { secretsMigrations } from './migrations/secrets.ts';
+import { sessionsMigrations } from './migrations/sessions.ts';
+import { sbomMigrations } from './migrations/sbom.ts';
 
 /**
  * Every migration, by name (Kysely runs them in name order). Each area keeps its own in
@@ -21,6 +23,8 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     ...queueMigrations(dialect),
     ...engineMigrations(dialect),
     ...secretsMigrations(dialect),
+    ...sessionsMigrations(dialect),
+    ...sbomMigrations(),
   };
 }
 

@@ -59,8 +59,38 @@ export interface EngineStateTable {
   updated_at: string;
 }
 
+/**
+ * SBOM export jobs (engine/sbom.ts): what was asked, the job's status, and where the archive is
+ * (a blob of the account). Rows are deleted at `expires_at`; the blob goes with the next collection.
+ */
+export interface SbomExportTable {
+  id: string;
+  /** who may see and download it */
+  account_id: string;
+  /** cyclonedx | spdx */
+  format: string;
+  /** QUEUED | IN_PROGRESS | SUCCEEDED | FAILED */
+  status: string;
+  /** JSON: the request as given (resourceIds, filter) */
+  request: string;
+  /** JSON string[]: the resources selected at request time (in the caller's sight then) */
+  resource_ids: string;
+  resource_count: number;
+  /** documents in the archive (resources deleted since the request are left out) */
+  documents: number | null;
+  error: string | null;
+  /** "sha256:…" of the archive in `blobs` (same account) */
+  blob_digest: string | null;
+  size: number | null;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  expires_at: string;
+}
+
 export interface EngineTables {
   targets: TargetTable;
+  sbom_exports: SbomExportTable;
   blobs: BlobTable;
   engine_state: EngineStateTable;
   secret_meta: SecretMetaTable;

@@ -45,9 +45,24 @@ export interface TenancyMetaTable {
   value: string;
 }
 
+/** A console session (server/session.ts): the cookie's token is known only by its hash. */
+export interface SessionTable {
+  /** hex sha256 of the `vigil_session` cookie's token */
+  id: string;
+  key_id: string;
+  /** what cookie-authenticated writes must echo in X-CSRF-Token */
+  csrf_token: string;
+  created_at: string;
+  /** the absolute end of the session */
+  expires_at: string;
+  /** for the idle timeout; written at most once a minute */
+  last_seen_at: string;
+}
+
 export interface TenancyTables {
   organizations: OrganizationTable;
   accounts: AccountTable;
   api_keys: ApiKeyTable;
   tenancy_meta: TenancyMetaTable;
+  sessions: SessionTable;
 }

@@ -5,11 +5,18 @@ import { Loading } from './components/common.tsx';
 import { Layout } from './Layout.tsx';
 import { Login } from './pages/Login.tsx';
 import { NotFound } from './pages/NotFound.tsx';
+import { Organization } from './pages/Organization.tsx';
+import { Target } from './pages/Target.tsx';
+import { Targets } from './pages/Targets.tsx';
 import { LOGIN_PATH, PAGES, type PageId } from './routes.ts';
 import { useSession } from './session.tsx';
 
 /** id (routes.ts) → component (the browser tests fail on a listed page without one). */
-const COMPONENTS: Partial<Record<PageId, ComponentType>> = {};
+const COMPONENTS: Partial<Record<PageId, ComponentType>> = {
+  targets: Targets,
+  target: Target,
+  organization: Organization,
+};
 
 function RequireSession() {
   const { state } = useSession();

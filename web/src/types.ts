@@ -99,3 +99,56 @@ export interface ApiEvent {
   payload: Record<string, unknown>;
   createdAt: string;
 }
+
+// --- Targets and Organization pages (console-admin) -------------------------------------------
+
+export type TargetKind = 'registry' | 'host' | 'repository' | 'function' | 'rootfs';
+
+export interface TargetResource {
+  id: string;
+  name: string;
+  digest: string | null;
+  tags: string[];
+  coverageStatus: string;
+  coverageReason: string | null;
+  lastScannedAt: string | null;
+  lastError: string | null;
+}
+
+/** GET /v1/{registries,hosts,…}: `config` without secrets (a secret shows as true when set). */
+export interface Target {
+  id: string;
+  accountId: string;
+  kind: TargetKind;
+  name: string;
+  config: Record<string, unknown>;
+  status: string;
+  nextPollAt: string | null;
+  lastPolledAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  resources: TargetResource[];
+}
+
+/** POST /v1/{kind}: generated secrets and webhook paths, in this response only. */
+export interface CreatedTarget extends Target {
+  secrets?: Record<string, string>;
+  endpoints?: Record<string, string>;
+}
+
+export interface ApiKey {
+  id: string;
+  accountId: string;
+  prefix: string;
+  role: Role;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** POST /v1/accounts/{id}/api-keys: the full key, in this response only. */
+export interface CreatedApiKey extends ApiKey {
+  key: string;
+}

@@ -10,12 +10,14 @@
  */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
-import { createTarget, getTarget, listTargets, MAX_UPLOAD_BYTES, parsePushWebhook, publicConfig, putBlob, registryEnvelopeSchema, setFunctionVersion, TARGET_KINDS, type Engine, type Target, type TargetKind, type RegistryConfig } from '../../engine/index.ts';
+import { CONFIG_SCHEMAS, createTarget, getTarget, listTargets, PUBLIC_CONFIG_SCHEMAS, MAX_UPLOAD_BYTES, parsePushWebhook, publicConfig, putBlob, registryEnvelopeSchema, setFunctionVersion, TARGET_KINDS, type Engine, type Target, type TargetKind, type RegistryConfig } from '../../engine/index.ts';
 import { VigilError } from '../../model/errors.ts';
 import type { Package } from '../../model/package.ts';
 import type { Store } from '../../store/index.ts';
 import { principalOf, type Principal } from '../auth.ts';
 import { ErrorBody, IdParams } from '../schemas.ts';
+// the kinds' config schemas as named OpenAPI components (RegistryConfig, …)
+import '../schemas-sbom.ts';
 import { lastErrorOf } from './findings.ts';
 import { notFound, visibleAccount } from '../tenancy/access.ts';
 import { timingSafeEqual } from 'node:crypto';
@@ -25,22 +27,28 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 
 export const PLURAL: Record<TargetKind, string> = { registry: 'registries', host: 'hosts', repository: 'repositories', function: 'functions', rootfs: 'rootfs' };
 
-const TargetView = z.object({
-  id: z.string(), accountId: z.string(), kind: z.enum(TARGET_KINDS), name: z.string(),
-  config: z.record(z.string(), z.unknown()).describe('the settings; secrets show as true when set'),
-  status: z.string(), nextPollAt: z.string().nullable(), lastPolledAt: z.string().nullable(), lastError: z.string().nullable(),
-  createdAt: z.string(), updatedAt: z.string(),
-  resources: z.array(z.object({ id: z.string(), name: z.string(), digest: z.string().nullable(), tags: z.array(z.string()), coverageStatus: z.string(), coverageReason: z.string().nullable(), lastScannedAt: z.string().nullable(), lastError: z.string().nullable() })),
-});
-const CreatedTarget = TargetView.extend({
-  secrets: z.record(z.string(), z.string()).optional().describe('generated secrets (notification token, webhook secret), shown once'),
-  endpoints: z.record(z.string(), z.string()).optional().describe('where to point the registry notifications or push webhooks'),
-});
-const CreateTargetBody = z.strictObject({
-  name: z.string().min(1).max(300).optional(),
-  accountId: z.string().min(1).max(200).optional().describe("the delegated admin may register for a member account"),
-  config: z.record(z.string(), z.unknown()).describe('the kind\'s settings (see the README of src/engine)'),
-});
+/**
+ * A target as the API shows it, per kind: `config` is the kind's public view (the engine's schema,
+ * credentials as booleans; engine/targets.ts PUBLIC_CONFIG_SCHEMAS), so /openapi.json lists each
+ * kind's fields.
+ */
+function targetViewOf<K extends TargetKind>(kind: K) {
+  return z.object({
+    id: z.string(), accountId: z.string(), kind: z.literal(kind), name: z.string(),
+    config: PUBLIC_CONFIG_SCHEMAS[kind],
+    status: z.string(), nextPollAt: z.string().nullable(), lastPolledAt: z.string().nullable(), lastError: z.string().nullable(),
+    createdAt: z.string(), updatedAt: z.string(),
+    resources: z.array(z.object({ id: z.string(), name: z.string(), digest: z.string().nullable(), tags: z.array(z.string()), coverageStatus: z.string(), coverageReason: z.string().nullable(), lastScannedAt: z.string().nullable(), lastError: z.string().nullable() })),
+  });
+}
+/** The registration body of a kind: `config` is validated by the engine's own schema (one source of truth). */
+function createBodyOf(kind: TargetKind) {
+  return z.strictObject({
+    name: z.string().min(1).max(300).optional(),
+    accountId: z.string().min(1).max(200).optional().describe("the delegated admin may register for a member account"),
+    config: CONFIG_SCHEMAS[kind],
+  });
+}
 const Queued = z.object({ queued: z.boolean(), jobId: z.string().nullable().optional(), resourceId: z.string().optional() });
 
 async function visibleAccountIds(store: Store, p: Principal): Promise<string[]> {
@@ -95,6 +103,12 @@ export const engineRoutes: FastifyPluginAsyncZod<{ store: Store; engine: Engine 
   for (const kind of TARGET_KINDS) {
     const base = `/v1/${PLURAL[kind]}`;
     const tag = 'engine';
+    const TargetView = targetViewOf(kind);
+    const CreatedTarget = TargetView.extend({
+      secrets: z.record(z.string(), z.string()).optional().describe('generated secrets (notification token, webhook secret), shown once'),
+      endpoints: z.record(z.string(), z.string()).optional().describe('where to point the registry notifications or push webhooks'),
+    });
+    const CreateTargetBody = createBodyOf(kind);
 
     app.post(base, {
       config: { access: 'admin' },

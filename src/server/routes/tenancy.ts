@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { VigilError } from '../../model/errors.ts';
 import type { Store } from '../../store/index.ts';
-import { principalOf } from '../auth.ts';
+import { principalOf, whoAmI } from '../auth.ts';
 import {
   Account, ApiKey, CreateAccountBody, CreateApiKeyBody, CreatedApiKey, CreatedOrganization, CreateOrganizationBody,
   DEFAULT_SCAN_SETTINGS, ErrorBody, IdParams, KeyParams, List, Organization, PatchAccountBody, ScanSettings, WhoAmI,
@@ -25,12 +25,7 @@ export const tenancyRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app
     config: { access: 'read' },
     schema: { tags: ['tenancy'], summary: 'the calling key, its account and organization', security, response: { 200: WhoAmI, ...errors } },
   }, async (request) => {
-    const p = principalOf(request);
-    return {
-      key: { id: p.keyId, accountId: p.account.id, prefix: p.keyPrefix, role: p.role, name: p.keyName, createdAt: p.keyCreatedAt },
-      account: p.account,
-      organization: p.organization,
-    };
+    return whoAmI(principalOf(request));
   });
 
   app.get('/v1/organizations', {

@@ -76,10 +76,14 @@ export async function createOrganizationIn(trx: Db, input: { name: string; admin
   return { organization: toOrganization(org), delegatedAdmin: toAccount(acc), adminKey };
 }
 
-/** A member account: enabled, starting with its organization's scan settings. */
+/**
+ * A member account, starting with its organization's scan settings: ENABLED, or DISABLED (not
+ * scanned until the delegated admin enables it) when those settings say `autoEnable: false`.
+ */
 export async function createAccount(db: Db, organizationId: string, name: string): Promise<Account> {
   const org = await db.selectFrom('organizations').select('scan_settings').where('id', '=', organizationId).executeTakeFirstOrThrow();
-  const row = { id: newId('acc'), organization_id: organizationId, name, is_delegated_admin: 0, status: 'ENABLED', scan_settings: org.scan_settings, created_at: now() };
+  const autoEnable = (JSON.parse(org.scan_settings) as { autoEnable?: unknown }).autoEnable !== false;
+  const row = { id: newId('acc'), organization_id: organizationId, name, is_delegated_admin: 0, status: autoEnable ? 'ENABLED' : 'DISABLED', scan_settings: org.scan_settings, created_at: now() };
   await db.insertInto('accounts').values(row).execute();
   return toAccount(row);
 }
@@ -107,9 +111,14 @@ export async function getApiKey(db: Db, accountId: string, keyId: string): Promi
   return r && toApiKey(r);
 }
 
-/** Marks a key revoked (kept for the audit trail). Revoking twice keeps the first time. */
+/**
+ * Marks a key revoked (kept for the audit trail) and ends its console sessions. Revoking twice
+ * keeps the first time. (Sessions check their key on every request anyway, so a revocation made
+ * elsewhere holds too; deleting them here just keeps the table small.)
+ */
 export async function revokeApiKey(db: Db, keyId: string): Promise<void> {
   await db.updateTable('api_keys').set({ revoked_at: now() }).where('id', '=', keyId).where('revoked_at', 'is', null).execute();
+  await db.deleteFrom('sessions').where('key_id', '=', keyId).execute();
 }
 
 /** Active admin keys of an account: revoking the last one of a delegated admin would lock the organization out. */
@@ -119,13 +128,28 @@ export async function countActiveAdminKeys(db: Db, accountId: string): Promise<n
   return Number(r.n);
 }
 
-/** The key with this prefix, its account and its organization, for authentication. */
-export async function findKeyByPrefix(db: Db, prefix: string) {
-  const key = await db.selectFrom('api_keys').selectAll().where('prefix', '=', prefix).executeTakeFirst();
+/** A key row with its account and organization: what authentication turns into a principal. */
+export interface KeyWithOwner {
+  key: Selectable<ApiKeyTable>;
+  account: Account;
+  organization: Organization;
+}
+
+async function withOwner(db: Db, key: Selectable<ApiKeyTable> | undefined): Promise<KeyWithOwner | undefined> {
   if (!key) return undefined;
   const account = await db.selectFrom('accounts').selectAll().where('id', '=', key.account_id).executeTakeFirstOrThrow();
   const organization = await db.selectFrom('organizations').selectAll().where('id', '=', account.organization_id).executeTakeFirstOrThrow();
   return { key, account: toAccount(account), organization: toOrganization(organization) };
+}
+
+/** The key with this prefix, its account and its organization, for authentication (bearer, login). */
+export async function findKeyByPrefix(db: Db, prefix: string): Promise<KeyWithOwner | undefined> {
+  return withOwner(db, await db.selectFrom('api_keys').selectAll().where('prefix', '=', prefix).executeTakeFirst());
+}
+
+/** The key of a console session, its account and its organization (revoked keys included: the caller refuses them). */
+export async function findKeyById(db: Db, id: string): Promise<KeyWithOwner | undefined> {
+  return withOwner(db, await db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst());
 }
 
 export async function touchApiKey(db: Db, keyId: string, at: string): Promise<void> {
