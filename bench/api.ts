@@ -4,7 +4,7 @@
  *
  * 1. A fresh SQLite store in a temp dir (and with --pg, a PostgreSQL database created for the run
  *    and dropped after): one organization, its delegated-admin account and one member account.
- * 2. Bulk-inserts (bench/findings-data.ts) BENCH_FINDINGS findings (default 1,000,000) over BENCH_RESOURCES resources
+ * 2. Bulk-inserts BENCH_FINDINGS findings (default 1,000,000) over BENCH_RESOURCES resources
  *    (default 2,000; 70% images, 20% hosts, 5% functions, 5% repositories; half per account) straight
  *    into the tables (secondary indexes dropped during the load and rebuilt after). Distribution:
  *    findings per resource log-normal (median ~350); packages drawn Zipf-like from 4,000 (openssl,
@@ -32,15 +32,12 @@ import { buildServer } from '../src/server/app.ts';
 import { listFindings, type FindingFilter, type PageOptions } from '../src/server/findings/query.ts';
 import * as repo from '../src/server/tenancy/repo.ts';
 import { openStore, type Store } from '../src/store/index.ts';
-import { load, makePackages, makeResources, reseed, type Pkg } from './findings-data.ts';
+import { fmt, load, makePackages, makeResources, ms, setSeed, type Pkg } from './api-data.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = 10;
 const PG_ADMIN = process.env.VIGIL_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const args = new Set(process.argv.slice(2));
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en');
-const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
 
 // ---------------------------------------------------------------------------------------------
 // measuring
@@ -81,7 +78,7 @@ async function run(dialect: string, url: string, pkgs: Pkg[]) {
     const member = (await repo.createAccount(store.db, org.organization.id, 'member')).id;
     const adminKey = (await repo.createApiKey(store.db, admin, 'bench', 'read-only')).key;
     const memberKey = (await repo.createApiKey(store.db, member, 'bench', 'read-only')).key;
-    reseed(0xa91);
+    setSeed(0xa91);
     const resources = makeResources([admin, member]);
     const loadMs = await load(store, resources, pkgs);
     const count = await store.db.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

@@ -3,7 +3,7 @@
  * ready in < 1 s, a findings page in < 300 ms, both at p95), printed beside the API's own latency
  * for the very calls the pages made.
  *
- * 1. The store: bench/findings-data.ts's data set (the one bench/api.ts loads: BENCH_FINDINGS,
+ * 1. The store: bench/api-data.ts's data set (the one bench/api.ts loads: BENCH_FINDINGS,
  *    default 1,000,000, over BENCH_RESOURCES, default 2,000, in two accounts of one organization),
  *    built once and cached in .cache/bench-console/ (keyed by the sizes and the generator's source,
  *    so a changed generator rebuilds it); later runs open the cached file (migrations added since
@@ -38,9 +38,12 @@ import { buildServer, type ServerConfig } from '../src/server/app.ts';
 import * as repo from '../src/server/tenancy/repo.ts';
 import { openStore } from '../src/store/index.ts';
 import { CHROMIUM, CONSOLE_DIR, LAUNCH_ARGS } from '../test/console/harness.ts';
-import { FINDINGS, load, makePackages, makeResources, reseed, RESOURCES } from './findings-data.ts';
+import { load, makePackages, makeResources, setSeed } from './api-data.ts';
 
 const ROOT = join(import.meta.dirname, '..');
+/** the data set's size, as bench/api-data.ts reads it */
+const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 1_000_000);
+const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 2_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const API_RUNS = Number(process.env.BENCH_API_RUNS ?? 200);
 const TARGETS = { dashboard: 1000, findings: 300 };
@@ -57,7 +60,7 @@ interface Meta { adminKey: string; findings: number; resources: number; builtIn:
 
 /** The cached store (built when missing): its path and its admin key. */
 async function cachedStore(): Promise<{ path: string; meta: Meta }> {
-  const gen = createHash('sha256').update(readFileSync(join(ROOT, 'bench', 'findings-data.ts'))).digest('hex').slice(0, 12);
+  const gen = createHash('sha256').update(readFileSync(join(ROOT, 'bench', 'api-data.ts'))).digest('hex').slice(0, 12);
   const dir = join(ROOT, '.cache', 'bench-console');
   const path = join(dir, `findings-${FINDINGS}-${RESOURCES}-${gen}.db`);
   const metaPath = `${path}.json`;
@@ -71,7 +74,7 @@ async function cachedStore(): Promise<{ path: string; meta: Meta }> {
   try {
     const org = await repo.createOrganization(store.db, { name: 'bench org', scanSettings: { mode: 'enhanced', rescanDuration: 'lifetime', rescanFrom: 'push', autoEnable: true } });
     const member = (await repo.createAccount(store.db, org.organization.id, 'member')).id;
-    reseed(0xa91);
+    setSeed(0xa91);
     const resources = makeResources([org.delegatedAdmin.id, member]);
     const loadMs = await load(store, resources, makePackages());
     meta = { adminKey: org.adminKey.key, findings: FINDINGS, resources: RESOURCES, builtIn: Math.round(loadMs) };
@@ -106,7 +109,10 @@ async function main() {
   if (!existsSync(join(CONSOLE_DIR, 'index.html'))) throw new Error('needs the built console in web/dist: node scripts/build.mjs');
   const { path, meta } = await cachedStore();
   const t0 = performance.now();
-  const store = await openStore(`sqlite:${path}`);
+  const store = await openStore(`sqlite:${path}`).catch((e: Error) => {
+    // e.g. a cached store migrated by a branch whose migrations were since renamed
+    throw new Error(`cannot open the cached store ${path} (${e.message}); BENCH_FRESH=1 rebuilds it`, { cause: e });
+  });
   console.log(`store: ${path} (${fmt(meta.findings)} findings, ${fmt(meta.resources)} resources; opened and migrated in ${ms(performance.now() - t0)})`);
   const app = await buildServer({ store, log: silentLogger(), config: { defaultMetrics: false, consoleDir: CONSOLE_DIR } as ServerConfig });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });

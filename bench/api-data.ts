@@ -1,24 +1,18 @@
 /**
- * The benches' data set of findings (bench/api.ts, bench/console.ts): packages, resources and
- * findings drawn from a seeded generator (the same seed, the same data), bulk-loaded straight into a
- * store. Distribution: findings per resource log-normal (median ~350); packages drawn Zipf-like from
- * 4,000 (openssl, glibc, zlib … first), each with 1–40 vulnerabilities; severity per vulnerability
- * (6% critical, 28% high, 44% medium, 17% low, 5% unknown); status 72% ACTIVE, 6% SUPPRESSED, 22%
- * CLOSED; fix 62%, known exploited 1.5%; timestamps from each resource's ten scans over 180 days
- * before NOW; resources 70% images, 20% hosts, 5% functions, 5% repositories.
+ * The 1M-finding data set of bench/api.ts and bench/dashboard.ts (see bench/api.ts for its
+ * distribution), generated the same on every run and dialect, and its bulk load.
  */
 import type { Store } from '../src/store/index.ts';
 
-/** BENCH_FINDINGS (default 1,000,000) and BENCH_RESOURCES (default 2,000) */
-export const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 1_000_000);
-export const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 2_000);
-/** the data set's "now": the last scans are just before it */
+const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 1_000_000);
+const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 2_000);
+/** the time the data set is generated around (scans over the 180 days before it) */
 export const NOW = Date.parse('2025-06-01T00:00:00.000Z');
 
 let seed = 0xa91;
-/** Restarts the generator: the same seed gives the same data. */
-export function reseed(n: number): void {
-  seed = n;
+/** Restarts the random stream (the same data on every dialect and every run). */
+export function setSeed(s: number): void {
+  seed = s;
 }
 function rand(): number {
   seed = (seed + 0x6d2b79f5) | 0;
@@ -29,6 +23,8 @@ function rand(): number {
 }
 const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('');
 const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+export const fmt = (n: number) => Math.round(n).toLocaleString('en');
+export const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
 
 /** cumulative weights → index, for Zipf-like draws */
 function sampler(weights: number[]): () => number {
@@ -64,7 +60,6 @@ export interface Vuln { id: string; severity: string; score: number | null; kev:
 export interface Pkg { ecosystem: string; name: string; vulns: Vuln[] }
 export interface Res { id: string; account: string; type: string; name: string; digest: string; scans: string[]; n: number; inactive: boolean }
 
-/** The 4,000 packages and their vulnerabilities (Zipf-like popularity: the first ones are the common ones). */
 export function makePackages(): Pkg[] {
   const pkgs: Pkg[] = [];
   const sevOf = sampler(SEVERITIES.map((s) => s[1]));
@@ -82,18 +77,17 @@ export function makePackages(): Pkg[] {
   return pkgs;
 }
 
-/** `resources` resources sharing `findings` findings (log-normal), alternating between the two accounts. */
-export function makeResources(accounts: [string, string], findings = FINDINGS, resources = RESOURCES): Res[] {
+export function makeResources(accounts: [string, string]): Res[] {
   const out: Res[] = [];
-  const weights = Array.from({ length: resources }, () => Math.exp(gauss() * 0.8));
+  const weights = Array.from({ length: RESOURCES }, () => Math.exp(gauss() * 0.8));
   const total = weights.reduce((a, b) => a + b, 0);
-  let left = findings;
-  for (let i = 0; i < resources; i++) {
+  let left = FINDINGS;
+  for (let i = 0; i < RESOURCES; i++) {
     const x = rand();
     const type = x < 0.7 ? 'image' : x < 0.9 ? 'host' : x < 0.95 ? 'function' : 'repository';
     const start = NOW - 180 * 86_400_000 + rand() * 90 * 86_400_000;
     const scans = Array.from({ length: 10 }, (_, k) => new Date(start + k * ((NOW - start) / 10) + rand() * 3_600_000).toISOString());
-    const n = i === resources - 1 ? left : Math.min(left, Math.round((weights[i] / total) * findings));
+    const n = i === RESOURCES - 1 ? left : Math.min(left, Math.round((weights[i] / total) * FINDINGS));
     left -= n;
     const name = type === 'image' ? `registry.example.com/team-${i % 40}/svc-${Math.floor(i / 3)}` : type === 'host' ? `host-${i}.prod.example.com` : `${type}-${i}`;
     out.push({ id: `res-${hex(32)}`, account: accounts[i % 2], type, name, digest: `sha256:${hex(64)}`, scans, n, inactive: rand() < 0.05 });
@@ -104,7 +98,7 @@ export function makeResources(accounts: [string, string], findings = FINDINGS, r
 const FINDING_COLUMNS = [
   'id', 'finding_key', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version',
   'package_purl', 'package_location', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'status',
-  'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'details', 'details_hash',
+  'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'details', 'details_hash', 'title', 'fix_availability',
 ] as const;
 type FindingTuple = (string | number | null)[];
 
@@ -132,11 +126,17 @@ function* findingsOf(r: Res, pkgs: Pkg[], pickPkg: () => number): Generator<Find
       ...(v.score !== null ? { cvss: { version: '3.1', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', score: v.score, source: 'nvd' } } : {}),
       explanation: { record: v.id, searched: { ecosystem: p.ecosystem, name: p.name, version }, scheme: 'semver', hit: { by: 'range', range: 0, type: 'ECOSYSTEM', events: [{ introduced: '0' }] }, fixed: fix ? ['99.0.0'] : [], fixedBy: fix ? '99.0.0' : null, fixAvailable: fix },
     });
+    // an image's packages come from one of ~8 layers (by ecosystem: the OS packages in the base layer);
+    // the 16 draws of earlier versions' random layer digests are kept so the rest of the data is unchanged
+    const drawn = hex(16);
+    const layer = r.type === 'image' ? `${r.digest.slice(0, 67)}${Math.max(0, ECOS.indexOf(p.ecosystem)).toString(16)}` : null;
+    void drawn;
     yield [
       `fnd-${hex(32)}`, `${r.id}/${j}`, r.account, r.id, 'vulnerability', v.id, v.id, p.ecosystem, p.name, version,
-      null, location, r.type === 'image' ? `sha256:${hex(16)}` : null, v.severity, v.score, fix ? 1 : 0, fix ? '99.0.0' : null, v.kev ? 1 : 0, status,
+      null, location, layer, v.severity, v.score, fix ? 1 : 0, fix ? '99.0.0' : null, v.kev ? 1 : 0, status,
       status === 'SUPPRESSED' ? 'rule-bench' : null, r.scans[a], status === 'CLOSED' ? r.scans[b] : r.scans[9], r.scans[b], status === 'CLOSED' ? r.scans[b] : null,
-      details, hex(64),
+      // the title is the summary; one fixed finding in ten folds a match without a fix (PARTIAL)
+      details, hex(64), `${p.name}: ${v.severity.toLowerCase()} issue in request parsing`, fix ? (j % 10 === 0 ? 'PARTIAL' : 'YES') : 'NO',
     ];
   }
 }
@@ -151,10 +151,6 @@ function resourceRow(r: Res) {
 // ---------------------------------------------------------------------------------------------
 // loading
 
-/**
- * Bulk-inserts the resources and their findings straight into the tables (secondary indexes dropped
- * during the load and rebuilt after); returns the milliseconds it took.
- */
 export async function load(store: Store, resources: Res[], pkgs: Pkg[]): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < resources.length; i += 500) await store.db.insertInto('resources').values(resources.slice(i, i + 500).map(resourceRow)).execute();
@@ -178,7 +174,7 @@ export async function load(store: Store, resources: Res[], pkgs: Pkg[]): Promise
     const pool = store.raw.pool!;
     const ixs = (await pool.query("select indexname, indexdef from pg_indexes where tablename = 'findings' and indexname not in ('findings_pkey', 'findings_finding_key_key')")).rows as { indexname: string; indexdef: string }[];
     for (const ix of ixs) await pool.query(`drop index ${ix.indexname}`);
-    const types = ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'float8', 'int4', 'text', 'int4', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'];
+    const types = ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'float8', 'int4', 'text', 'int4', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'];
     const text = `insert into findings (${FINDING_COLUMNS.join(',')}) select * from unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(',')})`;
     let cols: unknown[][] = FINDING_COLUMNS.map(() => []);
     let n = 0;
