@@ -2,47 +2,131 @@
  * Reading findings in aggregate: counts for the dashboard, daily snapshots and their time series,
  * the resources a vulnerability affects, and the purge of old closed findings.
  */
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import { SEVERITY_ORDER, type Severity } from '../model/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Database, Store } from '../store/index.ts';
 import { CLOSED_RETENTION_MS, type FindingStatus } from './types.ts';
 
-export type CountBy = 'severity' | 'account' | 'resource' | 'vulnerability' | 'package';
+export type CountBy = 'severity' | 'account' | 'resource' | 'vulnerability' | 'package' | 'layer' | 'repository' | 'function' | 'type' | 'title' | 'imageTag' | 'fixAvailable';
 
 export interface CountRow {
-  /** the severity, account id, resource id, vulnerability id, or "ecosystem/name" */
+  /**
+   * the severity, account id, resource id, vulnerability id, "ecosystem/name", layer digest,
+   * repository or function name, finding type, title, image tag, or YES | NO | PARTIAL
+   */
   key: string;
   count: number;
   bySeverity: Partial<Record<Severity, number>>;
+  /** a display name: the resource's name (resource), the layer's created_by (layer), the title (vulnerability) */
+  label?: string;
 }
 
-const COLUMN = { severity: 'severity', account: 'account_id', resource: 'resource_id', vulnerability: 'vulnerability_id', package: 'package_name' } as const;
+/** the column each grouping reads; repository, function and imageTag group by resource, then by its name or tags */
+const COLUMN = {
+  severity: 'severity', account: 'account_id', resource: 'resource_id', vulnerability: 'vulnerability_id', package: 'package_name',
+  layer: 'package_layer', type: 'type', title: 'title', fixAvailable: 'fix_availability', repository: 'resource_id', function: 'resource_id', imageTag: 'resource_id',
+} as const;
+
+/** A condition on the findings table (the API's findings filter, see server/findings/query.ts findingWhere). */
+export type FindingsWhere = (eb: ExpressionBuilder<Database, 'findings'>) => Expression<SqlBool>;
 
 /**
  * Finding counts grouped by one dimension, with the severity breakdown of each group; largest
- * groups first (severity: in severity order). `accountIds` limits to those accounts (tenancy: pass
- * the caller's visible accounts); `statuses` defaults to ACTIVE.
+ * groups first (severity: in severity order). `where` selects the findings (the API passes its
+ * findings filter, accounts and statuses included); without it, `accountIds` limits to those
+ * accounts (tenancy: pass the caller's visible accounts) and `statuses` defaults to ACTIVE.
+ * Findings without a layer (by=layer) or not on an image or code repository (repository), a
+ * function (function) or a tagged image (imageTag) are in no group; a finding counts under each of
+ * its image's tags.
  */
-export async function countFindings(store: Store, opts: { by: CountBy; accountIds?: readonly string[]; statuses?: readonly FindingStatus[]; limit?: number }): Promise<CountRow[]> {
+export async function countFindings(store: Store, opts: { by: CountBy; accountIds?: readonly string[]; statuses?: readonly FindingStatus[]; limit?: number; where?: FindingsWhere }): Promise<CountRow[]> {
   if (opts.accountIds && opts.accountIds.length === 0) return [];
   const col = COLUMN[opts.by];
+  const extra = opts.by === 'package' ? 'package_ecosystem' as const : undefined;
   let q = store.db.selectFrom('findings')
-    .select((eb) => [eb.ref(col).as('k'), 'severity', ...(opts.by === 'package' ? [eb.ref('package_ecosystem').as('eco')] : []), eb.fn.countAll<number>().as('n')])
-    .where('status', 'in', [...(opts.statuses ?? ['ACTIVE'])]);
-  if (opts.accountIds) q = q.where('account_id', 'in', [...opts.accountIds]);
-  q = q.groupBy([col, 'severity', ...(opts.by === 'package' ? ['package_ecosystem' as const] : [])]);
-  const rows = (await q.execute()) as unknown as { k: string; severity: Severity; eco?: string; n: number }[];
-  const out = new Map<string, CountRow>();
-  for (const r of rows) {
-    const key = opts.by === 'package' ? `${r.eco}/${r.k}` : String(r.k);
-    let c = out.get(key);
-    if (!c) out.set(key, (c = { key, count: 0, bySeverity: {} }));
-    c.count += Number(r.n);
-    c.bySeverity[r.severity] = (c.bySeverity[r.severity] ?? 0) + Number(r.n);
+    .select((eb) => [
+      eb.ref(col).as('k'), 'severity', eb.fn.countAll<number>().as('n'),
+      ...(extra ? [eb.ref(extra).as('eco')] : []),
+      // a label's source: a title of the vulnerability, a resource holding the layer
+      ...(opts.by === 'vulnerability' ? [eb.fn.max('title').as('label')] : opts.by === 'layer' ? [eb.fn.min('resource_id').as('label'), eb.fn.max('resource_id').as('label2')] : []),
+    ]);
+  if (opts.where) q = q.where(opts.where);
+  else {
+    q = q.where('status', 'in', [...(opts.statuses ?? ['ACTIVE'])]);
+    if (opts.accountIds) q = q.where('account_id', 'in', [...opts.accountIds]);
   }
-  const list = [...out.values()];
+  if (opts.by === 'layer') q = q.where('package_layer', 'is not', null);
+  q = q.groupBy([col, 'severity', ...(extra ? [extra] : [])]);
+  const rows = (await q.execute()) as unknown as { k: string; severity: Severity; eco?: string; n: number; label?: string; label2?: string }[];
+
+  // groupings by a resource's name or tags: each resource's key(s)
+  let keysOf: ((k: string) => string[]) | undefined;
+  if (opts.by === 'repository' || opts.by === 'function' || opts.by === 'imageTag') {
+    const resources = new Map<string, string[]>();
+    const ids = [...new Set(rows.map((r) => r.k))];
+    for (let i = 0; i < ids.length; i += 500) {
+      for (const r of await store.db.selectFrom('resources').select(['id', 'type', 'name', 'tags']).where('id', 'in', ids.slice(i, i + 500)).execute()) {
+        const keys = opts.by === 'repository' ? (r.type === 'image' || r.type === 'repository' ? [r.name] : [])
+          : opts.by === 'function' ? (r.type === 'function' ? [r.name] : [])
+            : r.type === 'image' ? (JSON.parse(r.tags) as string[]) : [];
+        resources.set(r.id, keys);
+      }
+    }
+    keysOf = (k) => resources.get(k) ?? [];
+  }
+  const out = new Map<string, CountRow>();
+  /** by=layer: resources whose inventory may name the layer's created_by (a few per layer) */
+  const holders = new Map<string, Set<string>>();
+  for (const r of rows) {
+    if (opts.by === 'layer') {
+      let h = holders.get(String(r.k));
+      if (!h) holders.set(String(r.k), (h = new Set()));
+      for (const x of [r.label, r.label2]) if (x) h.add(x);
+      delete r.label;
+    }
+    for (const key of keysOf ? keysOf(r.k) : [opts.by === 'package' ? `${r.eco}/${r.k}` : String(r.k)]) {
+      let c = out.get(key);
+      if (!c) out.set(key, (c = { key, count: 0, bySeverity: {} }));
+      c.count += Number(r.n);
+      c.bySeverity[r.severity] = (c.bySeverity[r.severity] ?? 0) + Number(r.n);
+      if (r.label != null && (c.label === undefined || r.label > c.label)) c.label = r.label;
+    }
+  }
+  let list = [...out.values()];
   if (opts.by === 'severity') list.sort((a, b) => SEVERITY_ORDER.indexOf(a.key as Severity) - SEVERITY_ORDER.indexOf(b.key as Severity));
   else list.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1));
-  return opts.limit ? list.slice(0, opts.limit) : list;
+  if (opts.limit) list = list.slice(0, opts.limit);
+  await labelRows(store, opts.by, list, holders);
+  return list;
+}
+
+/** The display names of the groups kept: resource names, layers' created_by (read from the inventories of resources holding the layer). */
+async function labelRows(store: Store, by: CountBy, list: CountRow[], layerHolders: Map<string, Set<string>>): Promise<void> {
+  if (by === 'resource') {
+    const ids = list.map((c) => c.key);
+    for (let i = 0; i < ids.length; i += 500) {
+      const names = new Map((await store.db.selectFrom('resources').select(['id', 'name']).where('id', 'in', ids.slice(i, i + 500)).execute()).map((r) => [r.id, r.name]));
+      for (const c of list.slice(i, i + 500)) if (names.has(c.key)) c.label = names.get(c.key);
+    }
+  }
+  if (by === 'layer') {
+    // the layer's created_by is in the inventory of a resource that has it (resource_packages.layer)
+    const holders = [...new Set(list.flatMap((c) => [...(layerHolders.get(c.key) ?? [])]))];
+    const createdBy = new Map<string, string>();
+    for (let i = 0; i < holders.length; i += 500) {
+      const layers = await store.db.selectFrom('resource_packages').select('layer').distinct()
+        .where('resource_id', 'in', holders.slice(i, i + 500)).where('layer', 'is not', null).execute();
+      for (const { layer } of layers) {
+        const l = JSON.parse(layer!) as { digest?: string; createdBy?: string };
+        if (l.digest && l.createdBy) createdBy.set(l.digest, l.createdBy);
+      }
+    }
+    for (const c of list) {
+      const label = createdBy.get(c.key);
+      if (label) c.label = label;
+      else delete c.label;
+    }
+  }
 }
 
 /**

@@ -45,14 +45,30 @@ export async function emitEvents(db: Db, events: EventRow[]): Promise<void> {
 export type DesiredFinding = Pick<FindingRow,
   | 'type' | 'vulnerability_id' | 'advisory_id' | 'package_ecosystem' | 'package_name' | 'package_version'
   | 'package_purl' | 'package_location' | 'package_layer' | 'score' | 'fix_available' | 'fixed_version'
-  | 'exploit_available' | 'details' | 'details_hash' | 'state_hash'> & { key: string; severity: Severity; aliases: string[] };
+  | 'exploit_available' | 'details' | 'details_hash' | 'state_hash'> & { key: string; severity: Severity; aliases: string[]; title: string; fix_availability: FixAvailability };
+
+/** Of the matches folded into a finding, all (YES), none (NO) or only some (PARTIAL) have a fixed version. */
+export type FixAvailability = 'YES' | 'NO' | 'PARTIAL';
+
+/** The longest title stored (summaries are a line; a few sources put a paragraph there). */
+const TITLE_MAX = 300;
+
+/**
+ * A finding's title: the advisory summary when there is one, else "<vulnerability id> - <package>"
+ * (Amazon Inspector's form, "CVE-2023-1234 - openssl").
+ */
+export function titleOf(summary: string | undefined | null, vulnerabilityId: string, packageName: string): string {
+  const s = summary?.replace(/\s+/g, ' ').trim();
+  if (!s) return `${vulnerabilityId} - ${packageName}`;
+  return s.length > TITLE_MAX ? `${s.slice(0, TITLE_MAX - 1)}…` : s;
+}
 
 export type FindingRow = Database['findings'];
 type StoredFinding = { [K in keyof FindingRow]: FindingRow[K] };
 /** A stored finding as the lifecycle compares it (details itself is not needed) */
 export type ComparedFinding = Omit<StoredFinding, 'details'>;
 /** the columns of {@link ComparedFinding} */
-export const COMPARED_COLUMNS = ['id', 'finding_key', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version', 'package_purl', 'package_location', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'status', 'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'details_hash', 'state_hash'] as const;
+export const COMPARED_COLUMNS = ['id', 'finding_key', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version', 'package_purl', 'package_location', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'status', 'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'details_hash', 'state_hash', 'title', 'fix_availability'] as const;
 
 /** The first location of a package: where its findings are keyed. */
 export const locationOf = (p: Package) => p.locations?.[0] ?? '';
@@ -87,7 +103,7 @@ export type FindingTemplate = Omit<DesiredFinding, 'key'>;
  * that has it.
  */
 export function findingTemplates(packages: readonly Package[], findings: readonly ScanFinding[]): FindingTemplate[] {
-  const byKey = new Map<string, { d: FindingTemplate; advisories: Set<string>; versions: Set<string>; f: ScanFinding }>();
+  const byKey = new Map<string, { d: FindingTemplate; advisories: Set<string>; versions: Set<string>; f: ScanFinding; fixes: number; matches: number }>();
   for (const f of findings) {
     const pkg = packages[f.packageIndex];
     if (!pkg) continue;
@@ -100,21 +116,26 @@ export function findingTemplates(packages: readonly Package[], findings: readonl
       package_location: location, package_layer: pkg.layer?.digest ?? null,
       severity: f.severity, score: f.cvss?.score ?? null, fix_available: f.fixAvailable ? 1 : 0, fixed_version: f.fixedVersion ?? null,
       exploit_available: f.kev ? 1 : 0, aliases: f.aliases, details: '', details_hash: '', state_hash: '',
+      title: '', fix_availability: 'NO',
     };
     const prev = byKey.get(key);
     if (!prev) {
-      byKey.set(key, { d, advisories: new Set([f.id]), versions: new Set([f.installedVersion]), f });
+      byKey.set(key, { d, advisories: new Set([f.id]), versions: new Set([f.installedVersion]), f, fixes: f.fixAvailable ? 1 : 0, matches: 1 });
       continue;
     }
     prev.advisories.add(f.id);
     prev.versions.add(f.installedVersion);
+    prev.matches++;
+    if (f.fixAvailable) prev.fixes++;
     if (better(d, prev.d) < 0) {
       prev.d = d;
       prev.f = f;
     }
   }
   const out: FindingTemplate[] = [];
-  for (const { d, advisories, versions, f } of byKey.values()) {
+  for (const { d, advisories, versions, f, fixes, matches } of byKey.values()) {
+    d.fix_availability = fixes === 0 ? 'NO' : fixes === matches ? 'YES' : 'PARTIAL';
+    d.title = titleOf(f.summary, d.vulnerability_id, d.package_name);
     d.details = JSON.stringify({
       advisories: [...advisories].sort(), aliases: f.aliases, ...(f.summary ? { summary: f.summary } : {}),
       ...(f.cvss ? { cvss: f.cvss } : {}), ...(versions.size > 1 ? { versions: [...versions].sort() } : {}),
@@ -138,8 +159,13 @@ const STATE_COLUMNS = ['type', 'vulnerability_id', 'advisory_id', 'package_ecosy
  * different whenever anything but account, resource or status differs, so a rematch can compare a
  * package's findings by (state_hash, suppressed_by) group without reading them.
  */
-export function stateHashOf(t: Pick<FindingTemplate, (typeof STATE_COLUMNS)[number]>): string {
-  return hash('sha256', JSON.stringify(STATE_COLUMNS.map((c) => t[c] ?? null)), 'hex');
+export function stateHashOf(t: Pick<FindingTemplate, (typeof STATE_COLUMNS)[number] | 'fix_availability'>): string {
+  // fix_availability is hashed only when PARTIAL: YES and NO follow from fix_available (the
+  // representative match's), so the hashes of findings stored before the column existed stay valid
+  // (the title follows from details, vulnerability and package, all hashed already)
+  const values: unknown[] = STATE_COLUMNS.map((c) => t[c] ?? null);
+  if (t.fix_availability === 'PARTIAL') values.push('PARTIAL');
+  return hash('sha256', JSON.stringify(values), 'hex');
 }
 
 /** Templates given to one resource of one account: keyed and in key order. */
@@ -149,7 +175,7 @@ export function keyedFindings(accountId: string, resourceId: string, templates: 
 }
 
 /** The fields whose change is a finding.updated event (details-only changes update silently). */
-const MATERIAL = ['severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'package_version', 'advisory_id', 'status', 'suppressed_by'] as const;
+const MATERIAL = ['severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'package_version', 'advisory_id', 'status', 'suppressed_by', 'fix_availability'] as const;
 
 export interface ResourceView {
   id: string;
@@ -178,6 +204,7 @@ export function fieldsOf(d: DesiredFinding | FindingTemplate, rule: SuppressionR
     package_location: d.package_location, package_layer: d.package_layer, severity: d.severity, score: d.score,
     fix_available: d.fix_available, fixed_version: d.fixed_version, exploit_available: d.exploit_available,
     status: (rule ? 'SUPPRESSED' : 'ACTIVE') as FindingStatus, suppressed_by: rule?.id ?? null, details: d.details, details_hash: d.details_hash, state_hash: d.state_hash,
+    title: d.title, fix_availability: d.fix_availability,
   };
 }
 

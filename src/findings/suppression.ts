@@ -120,6 +120,60 @@ export async function listSuppressionRules(store: Store, accountId: string): Pro
   return (await store.db.selectFrom('suppression_rules').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute()).map(toRule);
 }
 
+/** The columns {@link openFindingPages} reads: what a rule looks at, and the state it may change. */
+const SUBJECT_COLUMNS = ['id', 'resource_id', 'severity', 'score', 'vulnerability_id', 'advisory_id', 'details', 'package_ecosystem', 'package_name', 'package_version', 'package_location', 'package_layer', 'fix_available', 'exploit_available', 'status', 'suppressed_by'] as const;
+
+/** An open finding as rules see it, with its stored status and rule. */
+export interface OpenFinding { id: string; resourceId: string; status: string; suppressedBy: string | null; subject: RuleSubject }
+
+/**
+ * The open findings of an account (`statuses`: default ACTIVE and SUPPRESSED), 2,000 at a time in
+ * id order, each with the {@link RuleSubject} rules are matched against: what applySuppressionRules
+ * evaluates, and what a rule's preview (the API's POST /v1/suppression-rules/preview) counts.
+ */
+export async function* openFindingPages(db: Db, accountId: string, statuses: readonly string[] = ['ACTIVE', 'SUPPRESSED']): AsyncGenerator<OpenFinding[]> {
+  const resources = new Map<string, RuleSubject['resource']>();
+  for (const r of await db.selectFrom('resources').select(['id', 'type', 'name', 'tags']).where('account_id', '=', accountId).execute()) {
+    resources.set(r.id, { id: r.id, type: r.type, name: r.name, tags: JSON.parse(r.tags) });
+  }
+  let after = '';
+  for (;;) {
+    const page = await db.selectFrom('findings').select([...SUBJECT_COLUMNS])
+      .where('account_id', '=', accountId).where('status', 'in', [...statuses]).where('id', '>', after)
+      .orderBy('id').limit(2000).execute();
+    if (page.length === 0) return;
+    after = page[page.length - 1].id;
+    yield page.map((f) => ({
+      id: f.id, resourceId: f.resource_id, status: f.status, suppressedBy: f.suppressed_by,
+      subject: {
+        accountId, resource: resources.get(f.resource_id) ?? { id: f.resource_id, type: '', name: '', tags: [] }, severity: f.severity,
+        score: f.score === null ? null : Number(f.score), vulnerabilityId: f.vulnerability_id, advisoryId: f.advisory_id,
+        aliases: (JSON.parse(f.details) as { aliases?: string[] }).aliases ?? [], packageEcosystem: f.package_ecosystem, packageName: f.package_name,
+        packageVersion: f.package_version, location: f.package_location, layer: f.package_layer, fixAvailable: !!Number(f.fix_available), exploitAvailable: !!Number(f.exploit_available),
+      },
+    }));
+  }
+}
+
+/**
+ * What creating a rule with these criteria for `ownerId` would suppress now, nothing written: the
+ * ACTIVE findings of the accounts the rule would apply to (its owner, and those its
+ * criteria.accountIds name among `accountIds`) that it matches — {@link criteriaMatch}, the test
+ * every evaluation uses. (A new rule comes last in precedence, so it takes exactly the ACTIVE
+ * findings it matches: a SUPPRESSED one keeps its earlier rule.) Returns the count and the findings (id, severity).
+ */
+export async function previewSuppression(db: Db, ownerId: string, criteria: SuppressionCriteria, accountIds: readonly string[]): Promise<{ matched: number; findings: { id: string; severity: string }[] }> {
+  const rule: SuppressionRule = { id: '(preview)', accountId: ownerId, name: '', reason: '', criteria, expiresAt: null, createdAt: '' };
+  const concerned = accountIds.filter((a) => a === ownerId || (criteria.accountIds && anyMatch(criteria.accountIds, [a])));
+  const findings: { id: string; severity: string }[] = [];
+  for (const accountId of concerned) {
+    for await (const page of openFindingPages(db, accountId, ['ACTIVE'])) {
+      for (const f of page) if (firstMatchingRule([rule], f.subject)) findings.push({ id: f.id, severity: f.subject.severity });
+    }
+  }
+  return { matched: findings.length, findings };
+}
+
 /**
  * Re-evaluates every open (ACTIVE or SUPPRESSED) finding of an account against the rules in force
  * at `now`, in one transaction: newly matching findings become SUPPRESSED, findings whose rule
@@ -131,36 +185,20 @@ export async function applySuppressionRules(store: Store, accountId: string, now
     await lockFindings(trx, store.dialect);
     const rules = await activeRules(trx, accountId, now);
     const out = { suppressed: 0, unsuppressed: 0, evaluated: 0 };
-    const resources = new Map<string, RuleSubject['resource']>();
-    for (const r of await trx.selectFrom('resources').select(['id', 'type', 'name', 'tags']).where('account_id', '=', accountId).execute()) {
-      resources.set(r.id, { id: r.id, type: r.type, name: r.name, tags: JSON.parse(r.tags) });
-    }
-    let after = '';
-    for (;;) {
-      const page = await trx.selectFrom('findings')
-        .select(['id', 'resource_id', 'severity', 'score', 'vulnerability_id', 'advisory_id', 'details', 'package_ecosystem', 'package_name', 'package_version', 'package_location', 'package_layer', 'fix_available', 'exploit_available', 'status', 'suppressed_by'])
-        .where('account_id', '=', accountId).where('status', 'in', ['ACTIVE', 'SUPPRESSED']).where('id', '>', after)
-        .orderBy('id').limit(2000).execute();
-      if (page.length === 0) break;
-      after = page[page.length - 1].id;
+    for await (const page of openFindingPages(trx, accountId)) {
       const events: EventRow[] = [];
       for (const f of page) {
         out.evaluated++;
-        const resource = resources.get(f.resource_id) ?? { id: f.resource_id, type: '', name: '', tags: [] };
-        const rule = rules.length ? firstMatchingRule(rules, {
-          accountId, resource, severity: f.severity, score: f.score === null ? null : Number(f.score), vulnerabilityId: f.vulnerability_id, advisoryId: f.advisory_id,
-          aliases: (JSON.parse(f.details) as { aliases?: string[] }).aliases ?? [], packageEcosystem: f.package_ecosystem, packageName: f.package_name,
-          packageVersion: f.package_version, location: f.package_location, layer: f.package_layer, fixAvailable: !!Number(f.fix_available), exploitAvailable: !!Number(f.exploit_available),
-        }) : undefined;
+        const rule = rules.length ? firstMatchingRule(rules, f.subject) : undefined;
         const status = rule ? 'SUPPRESSED' : 'ACTIVE';
         const by = rule?.id ?? null;
-        if (status === f.status && by === f.suppressed_by) continue;
+        if (status === f.status && by === f.suppressedBy) continue;
         await trx.updateTable('findings').set({ status, suppressed_by: by, updated_at: at }).where('id', '=', f.id).execute();
         if (status === 'SUPPRESSED' && f.status !== 'SUPPRESSED') out.suppressed++;
         if (status === 'ACTIVE') out.unsuppressed++;
         events.push({
-          type: 'finding.updated', account_id: accountId, resource_id: f.resource_id, created_at: at,
-          payload: JSON.stringify({ findingId: f.id, changes: { status: { from: f.status, to: status }, suppressedBy: { from: f.suppressed_by, to: by } } }),
+          type: 'finding.updated', account_id: accountId, resource_id: f.resourceId, created_at: at,
+          payload: JSON.stringify({ findingId: f.id, changes: { status: { from: f.status, to: status }, suppressedBy: { from: f.suppressedBy, to: by } } }),
         });
       }
       await emitEvents(trx, events);
@@ -168,4 +206,3 @@ export async function applySuppressionRules(store: Store, accountId: string, now
     return out;
   });
 }
-

@@ -125,7 +125,12 @@ const QueryText = z.string().trim().min(1).max(500);
 const Cursor = z.string().min(1).max(1000).describe("the previous page's nextCursor, unchanged");
 const pageLimit = (dflt: number, max: number) => z.coerce.number().int().min(1).max(max).default(dflt).describe(`page size (default ${dflt}, at most ${max})`);
 
-export const FindingsQuery = z.strictObject({
+/** A point in time a range filter takes: a day (YYYY-MM-DD, UTC) or an ISO date-time with its offset. */
+const QueryTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+export const FIX_AVAILABILITY = ['YES', 'NO', 'PARTIAL'] as const;
+
+/** The filters of /v1/findings, which the export, the aggregations and the dashboard take too. */
+const findingFilterFields = {
   status: queryList(z.enum(FINDING_STATUSES)).optional().describe('ACTIVE | SUPPRESSED | CLOSED, repeated or comma-separated; default ACTIVE'),
   severity: queryList(z.enum(SEVERITIES)).optional(),
   type: queryList(z.enum(FINDING_TYPES)).optional(),
@@ -134,15 +139,33 @@ export const FindingsQuery = z.strictObject({
   packageEcosystem: QueryText.optional(),
   resourceId: queryList(QueryText).optional(),
   resourceType: queryList(z.enum(RESOURCE_TYPE_NAMES)).optional(),
-  fixAvailable: queryBool.optional(),
+  fixAvailable: z.enum(['true', 'false', ...FIX_AVAILABILITY]).optional()
+    .describe('YES | NO | PARTIAL: all, none or only some of the matches folded into the finding (its installed versions, its alias group\'s advisories) have a fix; true | false: the representative match has one'),
   exploitAvailable: queryBool.optional(),
   accountId: Id.optional().describe('one account you can see (default: every account you can see)'),
   minScore: z.coerce.number().min(0).max(10).optional(),
-  sort: z.enum(['severity', 'updated', 'firstObserved']).default('severity')
-    .describe('severity: worst first, then most recently updated (default); updated: most recently updated first; firstObserved: newest first'),
+  firstObservedFrom: QueryTime.optional().describe('YYYY-MM-DD or an ISO date-time; inclusive'),
+  firstObservedTo: QueryTime.optional().describe('YYYY-MM-DD (the whole day) or an ISO date-time; inclusive'),
+  lastObservedFrom: QueryTime.optional(),
+  lastObservedTo: QueryTime.optional(),
+  updatedFrom: QueryTime.optional(),
+  updatedTo: QueryTime.optional(),
+  imageTag: queryList(QueryText).optional().describe('a tag of the finding\'s image (exact)'),
+  repository: queryList(QueryText).optional().describe('the image repository (the resource name of images) or the code repository (its name/URL), exact'),
+  layerDigest: queryList(QueryText).optional().describe('the digest of the image layer that brought the package'),
+  title: QueryText.optional().describe('case-insensitive substring of the title or the vulnerability id'),
+};
+export const FINDING_SORTS = ['severity', 'updated', 'firstObserved', 'score'] as const;
+export const FindingsQuery = z.strictObject({
+  ...findingFilterFields,
+  sort: z.enum(FINDING_SORTS).default('severity')
+    .describe('severity: worst first, then most recently updated (default); updated: most recently updated first; firstObserved: newest first; score: highest CVSS score first, unscored last'),
   limit: pageLimit(50, 500),
   cursor: Cursor.optional(),
 });
+/** The filter part of a findings query (what the export, aggregations and dashboard share). */
+const FindingFilterFields = z.strictObject(findingFilterFields);
+export type FindingFilterQuery = z.output<typeof FindingFilterFields>;
 
 const SeverityCounts = z.object({
   CRITICAL: z.number().optional(), HIGH: z.number().optional(), MEDIUM: z.number().optional(),
@@ -161,7 +184,9 @@ export const FindingSummary = z.object({
   package: z.object({ ecosystem: z.string(), name: z.string(), version: z.string(), purl: z.string().nullable(), location: z.string(), layer: z.string().nullable() }),
   severity: z.enum(SEVERITIES),
   score: z.number().nullable(),
-  fixAvailable: z.boolean(),
+  fixAvailable: z.boolean().describe('the representative match has a fixed version'),
+  fixAvailability: z.enum(FIX_AVAILABILITY).describe('of the matches folded into the finding (installed versions at the location, advisories of the alias group): all (YES), none (NO) or only some (PARTIAL) have a fix'),
+  title: z.string().describe('the advisory summary, or "<vulnerabilityId> - <package>" when there is none'),
   fixedVersion: z.string().nullable(),
   exploitAvailable: z.boolean().describe('known exploited (CISA KEV)'),
   status: z.enum(FINDING_STATUSES),
@@ -274,15 +299,18 @@ export const SuppressionRuleChange = z.object({
   applied: z.object({ suppressed: z.number(), unsuppressed: z.number(), evaluated: z.number() }).describe('what re-evaluating the open findings changed'),
 });
 
+export const AGGREGATION_KEYS = ['severity', 'account', 'resource', 'vulnerability', 'package', 'layer', 'repository', 'function', 'type', 'title', 'imageTag', 'fixAvailable'] as const;
 export const AggregationQuery = z.strictObject({
-  by: z.enum(['severity', 'account', 'resource', 'vulnerability', 'package']),
-  status: queryList(z.enum(FINDING_STATUSES)).optional().describe('default ACTIVE'),
-  accountId: Id.optional(),
+  ...findingFilterFields,
+  by: z.enum(AGGREGATION_KEYS).describe('layer: package layer digest; repository: image repository or code repository name; function: function name; type: finding type; imageTag: each tag of the image (a finding counts under each); fixAvailable: YES | NO | PARTIAL'),
   limit: z.coerce.number().int().min(1).max(10_000).default(100),
 });
 export const Aggregation = z.object({
   by: z.string(),
-  items: z.array(z.object({ key: z.string(), count: z.number(), bySeverity: SeverityCounts })),
+  items: z.array(z.object({
+    key: z.string(), count: z.number(), bySeverity: SeverityCounts,
+    label: z.string().optional().describe("a display name: the resource's name (resource), the layer's created_by (layer), the title (vulnerability)"),
+  })),
 });
 export const DailyQuery = z.strictObject({
   from: z.iso.date().describe('first day, YYYY-MM-DD'),
@@ -318,6 +346,95 @@ export const Event = z.object({
   createdAt: z.string(),
 });
 export const Events = z.object({ items: z.array(Event), nextAfter: z.number().describe('pass as ?after= to poll for what follows') });
+
+// ---------------------------------------------------------------------------------------------
+// issue 15, the console's findings API (routes/finding-views.ts, routes/suppression.ts preview)
+
+export const FindingHistory = z.object({ items: z.array(Event).describe("the events about the finding, oldest first") });
+
+export const ExportQuery = z.strictObject({
+  ...findingFilterFields,
+  format: z.enum(['csv', 'json']).default('csv').describe('csv: RFC 4180, a header line, CRLF line ends; json: one array of FindingSummary'),
+  sort: z.enum(FINDING_SORTS).default('severity'),
+});
+
+const SeverityTotals = z.object({
+  CRITICAL: z.number(), HIGH: z.number(), MEDIUM: z.number(), LOW: z.number(), NONE: z.number(), UNKNOWN: z.number(),
+});
+export const DashboardQuery = z.strictObject({
+  accountId: Id.optional().describe('one account you can see (default: every account you can see)'),
+  fresh: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('true: wait for current numbers instead of answering the previous ones while they are recomputed'),
+});
+export const Dashboard = z.object({
+  coverage: z.object({
+    total: z.number(), scanned: z.number().describe('resources whose coverage is ACTIVE'),
+    byType: z.array(z.object({ type: z.string(), total: z.number(), scanned: z.number() })),
+    notScanned: z.array(z.object({ reason: z.string(), count: z.number() })).describe('INACTIVE resources by coverage reason'),
+  }),
+  severity: SeverityTotals.describe('ACTIVE findings by severity'),
+  newLast24h: z.object({ total: z.number(), bySeverity: SeverityTotals }).describe('ACTIVE findings first observed in the last 24 hours'),
+  fixAvailable: z.object({ YES: z.number(), NO: z.number(), PARTIAL: z.number() }).describe('ACTIVE findings by fix availability'),
+  topResources: z.array(z.object({ resourceId: z.string(), name: z.string(), type: z.string(), critical: z.number(), high: z.number(), total: z.number() }))
+    .describe('the 10 resources with the most critical, then high, then ACTIVE findings'),
+  topVulnerabilities: z.array(z.object({ vulnerabilityId: z.string(), title: z.string(), severity: z.enum(SEVERITIES), resources: z.number(), findings: z.number() }))
+    .describe('the 10 vulnerabilities with ACTIVE findings on the most resources'),
+  trend: z.array(SeverityTotals.extend({ day: z.string() })).describe('ACTIVE findings by severity per day, last 30 days, from the daily snapshots (days without a snapshot are absent)'),
+  generatedAt: z.string().describe('when these numbers were computed (a dashboard is reused up to 30 s while nothing changes)'),
+});
+
+export const VulnerabilitySearchQuery = z.strictObject({
+  q: QueryText.describe('an id or alias (CVE-…, GHSA-…, any advisory id), exact or a prefix; else words of the summary or a package name'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export const VulnerabilityHit = z.object({
+  id: z.string().describe('the alias group id (what findings name as vulnerabilityId)'),
+  aliases: z.array(z.string()),
+  summary: z.string().nullable(),
+  severity: z.enum(SEVERITIES).describe('from the highest CVSS score of the merged record; UNKNOWN without one'),
+  score: z.number().nullable(),
+  kev: z.boolean().describe('in CISA KEV'),
+  published: z.string().nullable(),
+  modified: z.string().nullable(),
+  affectedResources: z.number().describe('resources in your sight with open findings of it'),
+});
+export const VulnerabilitySearch = z.object({ items: z.array(VulnerabilityHit) });
+export const VulnerabilityRecord = z.object({
+  id: z.string(),
+  aliases: z.array(z.string()),
+  related: z.array(z.string()).describe('ids linked as upstream/related (a DSA\'s CVEs, the advisories fixing this CVE)'),
+  summary: z.string().nullable(),
+  details: z.string().nullable(),
+  withdrawn: z.boolean(),
+  published: z.string().nullable(),
+  modified: z.string().nullable(),
+  severity: z.enum(SEVERITIES),
+  score: z.number().nullable(),
+  cvss: z.array(z.object({ source: z.string(), type: z.string(), vector: z.string(), score: z.number().nullable(), severity: z.string().nullable() }))
+    .describe('every vector of the merged records and the enrichment, with its base score'),
+  cwes: z.array(z.string()),
+  advisories: z.array(z.object({
+    id: z.string(), source: z.string(), summary: z.string().nullable(), published: z.string().nullable(), modified: z.string(), withdrawn: z.string().nullable(),
+    fixed: z.array(z.object({ ecosystem: z.string(), name: z.string(), version: z.string() })),
+    references: z.array(z.string()),
+  })),
+  references: z.array(z.object({ type: z.string(), url: z.string() })),
+  kev: z.object({
+    cve: z.string(), dateAdded: z.string(), dueDate: z.string().optional(), vendorProject: z.string().optional(), product: z.string().optional(),
+    name: z.string().optional(), requiredAction: z.string().optional(), knownRansomwareCampaignUse: z.string().optional(),
+  }).nullable(),
+  epss: z.object({ cve: z.string(), score: z.number(), percentile: z.number() }).nullable(),
+  affectedResources: z.number().describe('resources in your sight with open findings of it (list them with /v1/vulnerabilities/{id}/resources)'),
+});
+
+export const SuppressionPreviewBody = z.strictObject({
+  accountId: Id.optional().describe("the account the rule would belong to (default: the caller's)"),
+  criteria: RuleCriteria,
+  sample: z.number().int().min(0).max(100).default(20).describe('how many of the matched findings to return'),
+});
+export const SuppressionPreview = z.object({
+  matched: z.number().describe('ACTIVE findings creating this rule would suppress now'),
+  sample: z.array(FindingSummary).describe('the first of them, worst first'),
+});
 
 /** The named schemas, which the OpenAPI document lists under components (not zod's global registry). */
 export const apiSchemas = z.registry<{ id: string }>();
@@ -365,3 +482,9 @@ export const Session = z.object({
   whoami: WhoAmI,
 });
 apiSchemas.add(Session, { id: 'Session' });
+
+// issue 15 (api-findings)
+apiSchemas.add(Dashboard, { id: 'Dashboard' });
+apiSchemas.add(VulnerabilityHit, { id: 'VulnerabilityHit' });
+apiSchemas.add(VulnerabilityRecord, { id: 'VulnerabilityRecord' });
+apiSchemas.add(SuppressionPreview, { id: 'SuppressionPreview' });

@@ -47,6 +47,17 @@ async function findingsOfA(fx: Fixture, store: Store): Promise<NonNullable<Fixtu
   return fx.seededA;
 }
 
+/** The vulnerability database's record of A's finding (created on first use): what the vulnerability routes show. */
+async function vulnRecordOfA(fx: Fixture, store: Store): Promise<string> {
+  const { vulnerabilityId } = await findingsOfA(fx, store);
+  if (!(await store.db.selectFrom('vuln_records').select('id').where('id', '=', vulnerabilityId).executeTakeFirst())) {
+    const json = { id: vulnerabilityId, modified: '2025-01-01T00:00:00Z', summary: 'harness vulnerability', affected: [{ package: { ecosystem: 'npm', name: 'lodash' } }] };
+    await store.db.insertInto('vuln_records').values({ id: vulnerabilityId, source: 'osv:harness', format: 'osv', modified: json.modified, published: null, withdrawn: null, summary: json.summary, hash: 'h', json: JSON.stringify(json), imported_at: json.modified }).execute();
+    await store.db.insertInto('vuln_groups').values({ member: vulnerabilityId, group_id: vulnerabilityId }).execute();
+  }
+  return vulnerabilityId;
+}
+
 const ruleOfA = async (fx: Fixture, store: Store) =>
   (await createSuppressionRule(store, { accountId: fx.A.account.id, name: 'rule of A', reason: 'harness', criteria: { severities: ['LOW'] } }, new Date())).id;
 const RULE_BODY = { name: 'low noise', reason: 'accepted risk', criteria: { severities: ['LOW'] } };
@@ -198,6 +209,14 @@ const CASES: Record<string, Case> = {
   'GET /v1/suppression-rules/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/suppression-rules/${await ruleOfA(fx, s)}` }) },
   'PUT /v1/suppression-rules/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/suppression-rules/${await ruleOfA(fx, s)}`, payload: { ...RULE_BODY, reason: 'changed' } }) },
   'DELETE /v1/suppression-rules/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/suppression-rules/${await ruleOfA(fx, s)}` }) },
+
+  // the console's findings API (issue 15: routes/finding-views.ts, the suppression preview)
+  'GET /v1/findings/:id/history': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/findings/${(await findingsOfA(fx, s)).findingId}/history` }) },
+  'GET /v1/findings/export': { owner: 'none', ok: 200, make: async (fx, s) => { await findingsOfA(fx, s); return { url: '/v1/findings/export?format=json&status=ACTIVE,SUPPRESSED,CLOSED' }; } },
+  'GET /v1/dashboard': { owner: 'none', ok: 200, make: async (fx, s) => { await findingsOfA(fx, s); return { url: '/v1/dashboard' }; } },
+  'GET /v1/vulnerabilities': { owner: 'none', ok: 200, make: async (fx, s) => ({ url: `/v1/vulnerabilities?q=${await vulnRecordOfA(fx, s)}` }) },
+  'GET /v1/vulnerabilities/:id': { owner: 'none', ok: 200, make: async (fx, s) => ({ url: `/v1/vulnerabilities/${await vulnRecordOfA(fx, s)}` }) },
+  'POST /v1/suppression-rules/preview': { owner: 'A', ok: 200, make: async (fx, s) => { await findingsOfA(fx, s); return { url: '/v1/suppression-rules/preview', payload: { accountId: fx.A.account.id, criteria: { severities: ['LOW'] } } }; } },
 
   // engine (routes/engine.ts): targets of every kind, triggers, uploads, agent reports
   ...engineCases(),

@@ -15,6 +15,7 @@ export type { Database } from './schema.ts';
 export type { SecretKeySpec } from './secrets.ts';
 export { SecretKeyring, loadSecretKeyring, ensurePrivateDir, ensurePrivateFile, generateSecretKey, isEnvelope, envelopeKeyId, missingKey, SECRET_KEY_ENV, SECRET_KEY_FILE } from './secrets.ts';
 export type Dialect = 'sqlite' | 'postgres';
+export { eventFindingId } from './migrations/findings.ts';
 
 export interface Store {
   db: Kysely<Database>;

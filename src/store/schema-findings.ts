@@ -91,6 +91,16 @@ export interface FindingTable {
    * (findings/rematch.ts); '' on findings written before migration 0004_findings_02.
    */
   state_hash: string;
+  /**
+   * what lists show: the advisory summary when there is one, else "<vulnerability_id> - <package_name>"
+   * (see findings/lifecycle.ts titleOf); migration 0008_findings_01 filled it for older rows
+   */
+  title: string;
+  /**
+   * YES | NO | PARTIAL: of the matches folded into the finding (its installed versions at the
+   * location, the advisories of its alias group), all, none or only some have a fixed version
+   */
+  fix_availability: string;
 }
 
 export interface SuppressionRuleTable {

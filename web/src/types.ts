@@ -100,6 +100,215 @@ export interface ApiEvent {
   createdAt: string;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Dashboard, findings explorer, finding detail (console-findings)
+
+export type FixAvailability = 'YES' | 'NO' | 'PARTIAL';
+
+/** GET /v1/findings/{id}: a finding with what matching knew about it. */
+export interface FindingDetail extends FindingSummary {
+  details: {
+    advisories: string[];
+    aliases: string[];
+    summary?: string;
+    cvss?: { version: string; vector: string; score: number; source: string };
+    versions?: string[];
+    explanation: Partial<{
+      record: string;
+      searched: { ecosystem: string; name: string; version: string };
+      scheme: string;
+      hit: Record<string, unknown>;
+      fixed: string[];
+      fixedBy: string | null;
+      fixAvailable: boolean;
+      status: string;
+      skipped: { index: number; type: string; reason: string }[];
+    }>;
+    references?: string[];
+  };
+}
+
+/** GET /v1/aggregations/findings */
+export interface AggregationItem {
+  key: string;
+  count: number;
+  bySeverity: SeverityCounts;
+  /** a display name: the resource's name, the layer's created_by, the vulnerability's title */
+  label?: string;
+}
+export interface Aggregation {
+  by: string;
+  items: AggregationItem[];
+}
+
+/** GET /v1/resources/{id}/packages */
+export interface InventoryPackage {
+  ecosystem: string;
+  name: string;
+  version: string;
+  purl: string | null;
+  location: string;
+  layer: { index?: number; digest?: string; createdBy?: string } | null;
+  sourceName: string | null;
+  sourceVersion: string | null;
+  ownedBy: string | null;
+}
+
+/** GET /v1/dashboard */
+export interface Dashboard {
+  coverage: {
+    total: number;
+    scanned: number;
+    byType: { type: string; total: number; scanned: number }[];
+    notScanned: { reason: string; count: number }[];
+  };
+  severity: SeverityCounts;
+  newLast24h: { total: number; bySeverity: SeverityCounts };
+  fixAvailable: Record<FixAvailability, number>;
+  topResources: { resourceId: string; name: string; type: string; critical: number; high: number; total: number }[];
+  topVulnerabilities: { vulnerabilityId: string; title?: string | null; severity: Severity; resources: number; findings: number }[];
+  trend: ({ day: string } & SeverityCounts)[];
+  generatedAt: string;
+}
+
+
+
+// ---------------------------------------------------------------------------------------------
+// console-inventory: resources and coverage, SBOM exports, vulnerability search, suppression rules
+
+export const RESOURCE_TYPES = ['image', 'host', 'function', 'repository', 'rootfs'] as const;
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+
+export interface ResourceDetail extends Resource {
+  packageCount: number;
+}
+
+/** GET /v1/coverage: a page of resources and the counts over everything the filter selects */
+export interface CoveragePage extends Page<Resource> {
+  summary: { type: string; coverageStatus: string; coverageReason: string | null; count: number }[];
+}
+
+/** POST /v1/resources/{id}/scan (202) */
+export interface Queued {
+  queued: boolean;
+  jobId: string;
+  resourceId?: string;
+}
+
+export type SbomFormat = 'cyclonedx' | 'spdx';
+
+/** GET /v1/sbom-exports/{id} */
+export interface SbomExport {
+  id: string;
+  status: 'QUEUED' | 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
+  format: SbomFormat;
+  resources: number;
+  error?: string | null;
+  createdAt: string;
+  completedAt?: string | null;
+  /** the export and its archive are deleted then */
+  expiresAt?: string;
+  /** documents in the archive */
+  documents?: number;
+  /** bytes of the zip */
+  size?: number;
+  downloadUrl?: string | null;
+}
+
+/** GET /v1/vulnerabilities?q= */
+export interface VulnerabilityHit {
+  id: string;
+  aliases: string[];
+  summary: string | null;
+  severity: Severity | null;
+  score: number | null;
+  kev: boolean;
+  published: string | null;
+  modified: string | null;
+  affectedResources: number;
+}
+
+/** GET /v1/vulnerabilities/{id}: the merged record of an alias group */
+export interface VulnerabilityRecord {
+  id: string;
+  aliases: string[];
+  /** ids linked as upstream/related (a DSA's CVEs, the advisories fixing this CVE) */
+  related: string[];
+  summary: string | null;
+  details: string | null;
+  withdrawn: boolean;
+  published: string | null;
+  modified: string | null;
+  severity: Severity;
+  score: number | null;
+  cvss: { source: string; type: string; vector: string; score: number | null; severity: string | null }[];
+  cwes: string[];
+  advisories: {
+    id: string; source: string; summary: string | null; published: string | null; modified: string; withdrawn: string | null;
+    fixed: { ecosystem: string; name: string; version: string }[];
+    references: string[];
+  }[];
+  references: { type: string; url: string }[];
+  kev: {
+    cve: string; dateAdded: string; dueDate?: string; vendorProject?: string; product?: string;
+    name?: string; requiredAction?: string; knownRansomwareCampaignUse?: string;
+  } | null;
+  epss: { cve: string; score: number; percentile: number } | null;
+  affectedResources: number;
+}
+
+/** GET /v1/vulnerabilities/{id}/resources */
+export interface AffectedResources {
+  vulnerabilityId: string;
+  items: {
+    resource: ResourceRef & { accountId: string; coverageStatus: string; lastScannedAt: string | null };
+    findings: number;
+    active: number;
+    severity: string;
+    packages: { ecosystem: string; name: string; version: string; location: string }[];
+  }[];
+}
+
+/** GET /v1/aggregations/findings */
+/** A suppression rule's filter (src/findings/types.ts suppressionCriteriaSchema): AND across, OR within a list, `*` globs. */
+export interface SuppressionCriteria {
+  severities?: Severity[];
+  score?: { min?: number; max?: number };
+  vulnerabilityIds?: string[];
+  packages?: { ecosystem?: string; name?: string; version?: string }[];
+  resourceTypes?: string[];
+  resourceIds?: string[];
+  resourceNames?: string[];
+  resourceTags?: string[];
+  accountIds?: string[];
+  fixAvailable?: boolean;
+  exploitAvailable?: boolean;
+  layers?: string[];
+  paths?: string[];
+}
+
+export interface SuppressionRule {
+  id: string;
+  accountId: string;
+  name: string;
+  reason: string;
+  criteria: SuppressionCriteria;
+  expiresAt: string | null;
+  createdAt: string;
+}
+
+/** POST/PUT/DELETE /v1/suppression-rules…: the rule and what re-evaluating open findings changed */
+export interface SuppressionRuleChange {
+  rule: SuppressionRule;
+  applied: { suppressed: number; unsuppressed: number; evaluated: number };
+}
+
+/** POST /v1/suppression-rules/preview */
+export interface SuppressionPreview {
+  matched: number;
+  sample: FindingSummary[];
+}
+
 // --- Targets and Organization pages (console-admin) -------------------------------------------
 
 export type TargetKind = 'registry' | 'host' | 'repository' | 'function' | 'rootfs';

@@ -22,14 +22,14 @@
  * keys carry the rowid, the statements are prepared once per text and read as arrays (see pageRows).
  */
 import type Sqlite from 'better-sqlite3';
-import { sql, type Compilable, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
+import { sql, type Compilable, type Expression, type RawBuilder, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
 import { SEVERITY_ORDER, type Severity } from '../../model/index.ts';
 import { VigilError } from '../../model/errors.ts';
-import { StatementCache, type Database, type Store } from '../../store/index.ts';
+import { eventFindingId, StatementCache, type Database, type Store } from '../../store/index.ts';
 
 export const FINDING_STATUSES = ['ACTIVE', 'SUPPRESSED', 'CLOSED'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
-export const FINDING_SORTS = ['severity', 'updated', 'firstObserved'] as const;
+export const FINDING_SORTS = ['severity', 'updated', 'firstObserved', 'score'] as const;
 export type FindingSort = (typeof FINDING_SORTS)[number];
 
 /** more partitions than this and one query over the IN lists is cheaper than the union */
@@ -50,7 +50,27 @@ export interface FindingFilter {
   fixAvailable?: boolean;
   exploitAvailable?: boolean;
   minScore?: number;
+  /** `YES | NO | PARTIAL` (the fix_availability column; `fixAvailable` is the representative match's fix) */
+  fixAvailability?: readonly ('YES' | 'NO' | 'PARTIAL')[];
+  /** time ranges: ISO times, `from` inclusive, `before` exclusive (an inclusive day or time is turned into the next instant by the caller) */
+  firstObserved?: TimeRange;
+  lastObserved?: TimeRange;
+  updated?: TimeRange;
+  /** the digest of the layer that brought the package */
+  layerDigests?: readonly string[];
+  /** case-insensitive substring of the title or the vulnerability id */
+  title?: string;
+  /**
+   * the findings must be on one of these resources (what imageTag and repository resolve to, see
+   * {@link resourcesOf}); a few lead like resourceIds, more are a residual filter
+   */
+  resourceSet?: readonly string[];
 }
+
+export interface TimeRange { from?: string; before?: string }
+
+/** a resource set this small (or smaller) leads the partitions like resourceIds; larger, it is residual */
+const SMALL_RESOURCE_SET = 16;
 
 export interface PageOptions {
   sort: FindingSort;
@@ -72,7 +92,7 @@ export type FindingPageRow = FindingListRow & { resource: ResourceRef | null };
 const LIST_COLUMNS = [
   'id', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version',
   'package_purl', 'package_location', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'status',
-  'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at',
+  'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'title', 'fix_availability',
 ] as const;
 
 /** SQLite page statements in raw (array) mode, per database */
@@ -109,8 +129,8 @@ function pageRow(a: unknown[]): FindingPageRow {
     id: a[0], account_id: a[1], resource_id: a[2], type: a[3], vulnerability_id: a[4], advisory_id: a[5], package_ecosystem: a[6], package_name: a[7],
     package_version: a[8], package_purl: a[9], package_location: a[10], package_layer: a[11], severity: a[12], score: a[13], fix_available: a[14],
     fixed_version: a[15], exploit_available: a[16], status: a[17], suppressed_by: a[18], first_observed_at: a[19], last_observed_at: a[20],
-    updated_at: a[21], closed_at: a[22],
-    resource: a[23] === null ? null : { id: a[2], type: a[23], name: a[24], ref: a[25], digest: a[26] },
+    updated_at: a[21], closed_at: a[22], title: a[23], fix_availability: a[24],
+    resource: a[25] === null ? null : { id: a[2], type: a[25], name: a[26], ref: a[27], digest: a[28] },
   } as FindingPageRow;
 }
 // pageRow spells LIST_COLUMNS out (a literal is ~40x faster than adding the properties in a loop): they must agree
@@ -146,6 +166,7 @@ function decodeFindingCursor(cursor: string, sort: FindingSort): FindingCursor {
   if (!c || typeof c !== 'object' || typeof c.t !== 'string' || typeof c.i !== 'string') throw badCursor('fields');
   if (c.s !== sort) throw badCursor(`made for sort=${String(c.s)}`);
   if (sort === 'severity' && (typeof c.r !== 'number' || !Number.isInteger(c.r) || c.r < 0 || c.r >= SEVERITY_ORDER.length)) throw badCursor('severity rank');
+  if (sort === 'score' && !Number.isFinite(Number(c.t))) throw badCursor('score');
   return c as FindingCursor;
 }
 
@@ -160,12 +181,91 @@ function col(store: Store, name: keyof Database['findings'], indexable: boolean)
 }
 
 /**
+ * The filters of `f` that are not the lead's partitions, as one condition: `+col` on SQLite for the
+ * columns whose index must not drive the query (only the lead's does). `sort` decides which time
+ * column may use the lead's index as a range: the one the index continues with.
+ */
+function residualOf(store: Store, f: FindingFilter, lead: Lead, sort: FindingSort) {
+  return (eb: Eb): Expression<SqlBool> => {
+    const and: Expression<SqlBool>[] = [];
+    if (lead.col !== 'account_id') and.push(eb(col(store, 'account_id', false), 'in', [...f.accountIds]));
+    if (f.resourceIds?.length && lead.col !== 'resource_id') and.push(eb(col(store, 'resource_id', false), 'in', [...f.resourceIds]));
+    if (f.resourceSet && lead.col !== 'resource_id') and.push(eb(col(store, 'resource_id', false), 'in', [...f.resourceSet]));
+    if (f.vulnerabilityIds?.length && lead.col !== 'vulnerability_id') and.push(eb(col(store, 'vulnerability_id', false), 'in', [...f.vulnerabilityIds]));
+    if (f.packageName && lead.col !== 'package_name') and.push(eb(col(store, 'package_name', false), '=', f.packageName));
+    if (f.packageEcosystem) and.push(eb(col(store, 'package_ecosystem', false), '=', f.packageEcosystem));
+    if (f.types?.length) and.push(eb('type', 'in', [...f.types]));
+    if (f.fixAvailable !== undefined) and.push(eb('fix_available', '=', f.fixAvailable ? 1 : 0));
+    if (f.fixAvailability?.length) and.push(eb('fix_availability', 'in', [...f.fixAvailability]));
+    if (f.exploitAvailable !== undefined && !lead.exploited) and.push(eb('exploit_available', '=', f.exploitAvailable ? 1 : 0));
+    if (f.minScore !== undefined) and.push(eb('score', '>=', f.minScore));
+    // severities are partitions, except in the firstObserved and score sorts
+    if (f.severities?.length && (sort === 'firstObserved' || sort === 'score')) and.push(eb(col(store, 'severity', false), 'in', [...f.severities]));
+    if (f.layerDigests?.length) and.push(eb('package_layer', 'in', [...f.layerDigests]));
+    // the sort's own time column continues the lead's index: a range there bounds the index read
+    const range = (name: 'first_observed_at' | 'last_observed_at' | 'updated_at', r: TimeRange | undefined, indexable: boolean) => {
+      if (r?.from !== undefined) and.push(eb(col(store, name, indexable), '>=', r.from));
+      if (r?.before !== undefined) and.push(eb(col(store, name, indexable), '<', r.before));
+    };
+    range('updated_at', f.updated, sort === 'severity' || sort === 'updated');
+    range('first_observed_at', f.firstObserved, sort === 'firstObserved' && lead.col === 'account_id' && !lead.exploited);
+    range('last_observed_at', f.lastObserved, false);
+    if (f.title !== undefined) {
+      const like = `%${f.title.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      and.push(eb.or([
+        sql<SqlBool>`lower(${sql.ref('title')}) like ${like} escape '\\'`,
+        sql<SqlBool>`lower(${sql.ref('vulnerability_id')}) like ${like} escape '\\'`,
+      ]));
+    }
+    if (f.resourceTypes?.length) {
+      // a primary-key probe per candidate row: building the list of every resource of the type costs
+      // more than the probes of a page (a page of images reads ~120 candidates, the list is ~1,400 ids)
+      const types = [...f.resourceTypes];
+      and.push(eb.exists((sub: ExpressionBuilder<Database, 'findings'>) => sub.selectFrom('resources').select(sql.lit(1).as('one'))
+        .whereRef('resources.id', '=', 'findings.resource_id').where('resources.type', 'in', types)));
+    }
+    return eb.and(and);
+  };
+}
+
+/**
+ * Every finding the filter selects, as one condition (accounts, statuses and every other filter):
+ * for the aggregations, the export's counts and the dashboard, which read whole sets, not pages.
+ */
+export function findingWhere(store: Store, f: FindingFilter) {
+  // a few resources (imageTag, repository) are an indexed IN list like resourceIds, not a residual
+  if (f.resourceSet && f.resourceSet.length > 0 && f.resourceSet.length <= SMALL_RESOURCE_SET) {
+    const set = f.resourceIds ? f.resourceSet.filter((id) => f.resourceIds!.includes(id)) : f.resourceSet;
+    f = { ...f, resourceIds: set, resourceSet: set.length ? undefined : [] };
+  }
+  const rest = residualOf(store, f, { col: 'account_id', values: f.accountIds }, 'firstObserved');
+  const none = f.accountIds.length === 0 || f.statuses.length === 0 || (f.resourceSet !== undefined && f.resourceSet.length === 0);
+  return (eb: Eb): Expression<SqlBool> => none ? sql<SqlBool>`1 = 0` : eb.and([
+    eb('account_id', 'in', [...f.accountIds]),
+    eb('status', 'in', [...f.statuses]),
+    ...(f.resourceIds?.length ? [eb('resource_id', 'in', [...f.resourceIds])] : []),
+    rest(eb),
+  ]);
+}
+
+/** The sort key of a findings sort: a time column, or the score with unscored findings last (-1). */
+function sortKey(sort: FindingSort): RawBuilder<string | number> {
+  if (sort === 'score') return sql<number>`coalesce(${sql.ref('score')}, ${sql.lit(-1)})`;
+  return sql.ref<string>(sort === 'firstObserved' ? 'first_observed_at' : 'updated_at');
+}
+
+/**
  * Every matching finding of one page, best first, and the cursor of the next page (null on the last).
  * @throws VigilError VIGIL_INVALID_INPUT for a cursor that is not this list's
  */
 export async function listFindings(store: Store, f: FindingFilter, page: PageOptions): Promise<{ items: FindingPageRow[]; nextCursor: string | null }> {
   const cursor = page.cursor ? decodeFindingCursor(page.cursor, page.sort) : undefined;
   if (f.accountIds.length === 0 || f.statuses.length === 0) return { items: [], nextCursor: null };
+  if (f.resourceSet) {
+    const set = f.resourceIds ? f.resourceSet.filter((id) => f.resourceIds!.includes(id)) : f.resourceSet;
+    if (set.length === 0) return { items: [], nextCursor: null };
+    f = set.length <= SMALL_RESOURCE_SET ? { ...f, resourceIds: set, resourceSet: undefined } : { ...f, resourceSet: set };
+  }
   // the partitions lead with the most selective equality filter: each of its indexes continues
   // with (status, severity, updated_at, id). Known exploited (1.5% of findings) has a partial account
   // index of its own: it bounds the read to the exploited findings, where a package's partitions could
@@ -177,31 +277,9 @@ export async function listFindings(store: Store, f: FindingFilter, page: PageOpt
           : f.packageName ? { col: 'package_name', values: [f.packageName] }
             : { col: 'account_id', values: f.accountIds };
   const timeCol = page.sort === 'firstObserved' ? 'first_observed_at' : 'updated_at';
+  const key = sortKey(page.sort);
   const want = page.limit + 1;
-
-  /** the filters that are not partitions: `+col` on SQLite, so that only the lead's index drives */
-  const residual = (eb: Eb): Expression<SqlBool> => {
-    const and: Expression<SqlBool>[] = [];
-    if (lead.col !== 'account_id') and.push(eb(col(store, 'account_id', false), 'in', [...f.accountIds]));
-    if (f.resourceIds?.length && lead.col !== 'resource_id') and.push(eb(col(store, 'resource_id', false), 'in', [...f.resourceIds]));
-    if (f.vulnerabilityIds?.length && lead.col !== 'vulnerability_id') and.push(eb(col(store, 'vulnerability_id', false), 'in', [...f.vulnerabilityIds]));
-    if (f.packageName && lead.col !== 'package_name') and.push(eb(col(store, 'package_name', false), '=', f.packageName));
-    if (f.packageEcosystem) and.push(eb(col(store, 'package_ecosystem', false), '=', f.packageEcosystem));
-    if (f.types?.length) and.push(eb('type', 'in', [...f.types]));
-    if (f.fixAvailable !== undefined) and.push(eb('fix_available', '=', f.fixAvailable ? 1 : 0));
-    if (f.exploitAvailable !== undefined && !lead.exploited) and.push(eb('exploit_available', '=', f.exploitAvailable ? 1 : 0));
-    if (f.minScore !== undefined) and.push(eb('score', '>=', f.minScore));
-    // severities are partitions, except in the firstObserved sort
-    if (f.severities?.length && page.sort === 'firstObserved') and.push(eb(col(store, 'severity', false), 'in', [...f.severities]));
-    if (f.resourceTypes?.length) {
-      // a primary-key probe per candidate row: building the list of every resource of the type costs
-      // more than the probes of a page (a page of images reads ~120 candidates, the list is ~1,400 ids)
-      const types = [...f.resourceTypes];
-      and.push(eb.exists((sub: ExpressionBuilder<Database, 'findings'>) => sub.selectFrom('resources').select(sql.lit(1).as('one'))
-        .whereRef('resources.id', '=', 'findings.resource_id').where('resources.type', 'in', types)));
-    }
-    return eb.and(and);
-  };
+  const residual = residualOf(store, f, lead, page.sort);
 
   /** the partial index's condition, written as in its definition (a literal: SQLite matches it by its text) */
   const exploited = (eb: Eb): Expression<SqlBool>[] => (lead.exploited ? [eb('exploit_available', '=', sql.lit(1))] : []);
@@ -239,11 +317,12 @@ export async function listFindings(store: Store, f: FindingFilter, page: PageOpt
    * one statement. On SQLite the keys carry the rowid, which the index holds and the table is keyed by.
    */
   const read = async (parts: ((eb: Eb) => Expression<SqlBool>)[], after: { t: string; i: string } | undefined, n: number): Promise<FindingPageRow[]> => {
-    const keyCols = store.dialect === 'sqlite' ? [timeCol, 'id', sql<number>`rowid`.as('rid')] as const : [timeCol, 'id'] as const;
+    const keyCols = store.dialect === 'sqlite' ? [key.as('sk'), 'id', sql<number>`rowid`.as('rid')] as const : [key.as('sk'), 'id'] as const;
+    const afterKey = after && (page.sort === 'score' ? Number(after.t) : after.t);
     const one = (p: (eb: Eb) => Expression<SqlBool>) => {
       let q = store.db.selectFrom('findings').select(keyCols).where((eb) => eb.and([p(eb), residual(eb)]));
-      if (after) q = q.where((eb) => eb(eb.refTuple(timeCol, 'id'), '<', eb.tuple(after.t, after.i)));
-      return q.orderBy(timeCol, 'desc').orderBy('id', 'desc').limit(n);
+      if (after) q = q.where(sql<SqlBool>`(${key}, ${sql.ref('id')}) < (${afterKey}, ${after.i})`);
+      return q.orderBy(key, 'desc').orderBy('id', 'desc').limit(n);
     };
     let keys;
     if (parts.length === 1) keys = one(parts[0]);
@@ -251,13 +330,13 @@ export async function listFindings(store: Store, f: FindingFilter, page: PageOpt
       // each partition in a subquery of its own: SQLite allows ORDER BY/LIMIT only on the whole compound
       let u = store.db.selectFrom(one(parts[0]).as('p0')).selectAll();
       for (let k = 1; k < parts.length; k++) u = u.unionAll(store.db.selectFrom(one(parts[k]).as(`p${k}`)).selectAll());
-      keys = u.orderBy(timeCol, 'desc').orderBy('id', 'desc').limit(n);
+      keys = u.orderBy('sk', 'desc').orderBy('id', 'desc').limit(n);
     }
     const q = store.db.selectFrom(keys.as('k'))
       .innerJoin('findings as f', (j) => (store.dialect === 'sqlite' ? j.on(sql<SqlBool>`${sql.ref('f.rowid')} = ${sql.ref('k.rid')}`) : j.onRef('f.id', '=', 'k.id')))
       .leftJoin('resources as r', 'r.id', 'f.resource_id')
       .select([...LIST_COLUMNS.map((c) => `f.${c}` as const), ...RESOURCE_COLUMNS])
-      .orderBy(`k.${timeCol}`, 'desc').orderBy('k.id', 'desc');
+      .orderBy('k.sk', 'desc').orderBy('k.id', 'desc');
     return pageRows(store, q);
   };
 
@@ -274,14 +353,18 @@ export async function listFindings(store: Store, f: FindingFilter, page: PageOpt
     // the indexes continue with (severity, updated_at, id) after status: the updated sort reads one
     // partition per severity. first_observed_at is in the account index only, right after status:
     // with another lead, that sort reads the lead's matches and sorts them.
-    const sevs = page.sort === 'firstObserved' ? null : f.severities?.length ? f.severities : SEVERITY_ORDER;
+    // the score sort, like firstObserved, reads the account index (account, status, score, id)
+    const sevs = page.sort === 'firstObserved' || page.sort === 'score' ? null : f.severities?.length ? f.severities : SEVERITY_ORDER;
     rows = await read(partitions(sevs), cursor, want);
   }
   const more = rows.length > page.limit;
   const items = more ? rows.slice(0, page.limit) : rows;
   const last = items[items.length - 1];
   const nextCursor = more && last
-    ? encodeCursor({ s: page.sort, ...(page.sort === 'severity' ? { r: SEVERITY_ORDER.indexOf(last.severity as Severity) } : {}), t: last[timeCol], i: last.id } satisfies FindingCursor)
+    ? encodeCursor({
+      s: page.sort, ...(page.sort === 'severity' ? { r: SEVERITY_ORDER.indexOf(last.severity as Severity) } : {}),
+      t: page.sort === 'score' ? String(last.score === null ? -1 : Number(last.score)) : last[timeCol], i: last.id,
+    } satisfies FindingCursor)
     : null;
   return { items, nextCursor };
 }
@@ -441,4 +524,15 @@ export async function listEvents(store: Store, opts: { accountIds: readonly stri
   let q = store.db.selectFrom('events').selectAll().where('id', '>', opts.after).where('account_id', 'in', [...opts.accountIds]);
   if (opts.types?.length) q = q.where('type', 'in', [...opts.types]);
   return q.orderBy('id').limit(opts.limit).execute();
+}
+
+/**
+ * The events about one finding (every finding event's payload names it as findingId), oldest
+ * first: read through the events_finding expression index (migration 0008_findings_01), which
+ * the expression here must spell as the index does.
+ */
+export async function findingEvents(store: Store, findingId: string, accountId: string) {
+  return store.db.selectFrom('events').selectAll()
+    .where(sql<SqlBool>`${eventFindingId(store.dialect)} = ${findingId}`).where('account_id', '=', accountId)
+    .orderBy('id').execute();
 }

@@ -11,12 +11,14 @@ import type { Severity } from '../../model/index.ts';
 import type { Database, Store } from '../../store/index.ts';
 import { principalOf } from '../auth.ts';
 import * as q from '../findings/query.ts';
+import { findingFilterOf } from '../findings/filter.ts';
 import { accountScope } from '../findings/scope.ts';
 import {
   AffectedResources, Aggregation, AggregationQuery, Coverage, DailyQuery, DailySeries, ErrorBody, Events, EventsQuery, Finding,
   FindingsQuery, FindingSummary, IdParams, InventoryPackage, Page, PackagesQuery, Resource, ResourceDetail, ResourcesQuery,
 } from '../schemas.ts';
 import { notFound } from '../tenancy/access.ts';
+import { findingViewRoutes } from './finding-views.ts';
 import { suppressionRoutes } from './suppression.ts';
 
 const security = [{ bearer: [] }];
@@ -30,7 +32,8 @@ export function toFindingSummary(r: q.FindingListRow, resource: q.ResourceRef | 
     type: r.type, vulnerabilityId: r.vulnerability_id, advisoryId: r.advisory_id,
     package: { ecosystem: r.package_ecosystem, name: r.package_name, version: r.package_version, purl: r.package_purl, location: r.package_location, layer: r.package_layer },
     severity: r.severity as Severity, score: r.score === null ? null : Number(r.score),
-    fixAvailable: Number(r.fix_available) === 1, fixedVersion: r.fixed_version, exploitAvailable: Number(r.exploit_available) === 1,
+    fixAvailable: Number(r.fix_available) === 1, fixAvailability: r.fix_availability as 'YES' | 'NO' | 'PARTIAL', title: r.title,
+    fixedVersion: r.fixed_version, exploitAvailable: Number(r.exploit_available) === 1,
     status: r.status as q.FindingStatus, suppressedBy: r.suppressed_by,
     firstObservedAt: r.first_observed_at, lastObservedAt: r.last_observed_at, updatedAt: r.updated_at, closedAt: r.closed_at,
   };
@@ -66,7 +69,7 @@ function toResource(r: Selectable<Database['resources']>, counts: Partial<Record
   };
 }
 
-export const findingsRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, { store }) => {
+export const findingsRoutes: FastifyPluginAsyncZod<{ store: Store; warmDashboards?: boolean }> = async (app, { store, warmDashboards }) => {
   const db = store.db;
 
   app.get('/v1/findings', {
@@ -79,13 +82,8 @@ export const findingsRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (ap
     },
   }, async (request) => {
     const qs = request.query;
-    const accountIds = await accountScope(db, principalOf(request), qs.accountId);
-    const page = await q.listFindings(store, {
-      accountIds, statuses: qs.status ?? ['ACTIVE'], severities: qs.severity, types: qs.type,
-      vulnerabilityIds: qs.vulnerabilityId && await q.resolveVulnerabilityIds(store, qs.vulnerabilityId),
-      packageName: qs.packageName, packageEcosystem: qs.packageEcosystem, resourceIds: qs.resourceId, resourceTypes: qs.resourceType,
-      fixAvailable: qs.fixAvailable, exploitAvailable: qs.exploitAvailable, minScore: qs.minScore,
-    }, { sort: qs.sort, limit: qs.limit, cursor: qs.cursor });
+    const filter = await findingFilterOf(store, principalOf(request), qs);
+    const page = await q.listFindings(store, filter, { sort: qs.sort, limit: qs.limit, cursor: qs.cursor });
     return { items: page.items.map((f) => toFindingSummary(f, f.resource)), nextCursor: page.nextCursor };
   });
 
@@ -155,11 +153,16 @@ export const findingsRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (ap
 
   app.get('/v1/aggregations/findings', {
     config: { access: 'read' },
-    schema: { tags: ['findings'], security, querystring: AggregationQuery, summary: 'finding counts by severity, account, resource, vulnerability or package, with the severity breakdown of each', response: { 200: Aggregation, ...errors } },
+    schema: {
+      tags: ['findings'], security, querystring: AggregationQuery,
+      summary: 'finding counts by severity, account, resource, vulnerability, package, layer, repository, function, type, title, image tag or fix availability, with the severity breakdown of each',
+      description: 'Takes every filter of /v1/findings (status defaults to ACTIVE). Largest groups first (by=severity: in severity order).',
+      response: { 200: Aggregation, ...errors },
+    },
   }, async (request) => {
-    const qs = request.query;
-    const accountIds = await accountScope(db, principalOf(request), qs.accountId);
-    return { by: qs.by, items: await countFindings(store, { by: qs.by, accountIds, statuses: qs.status, limit: qs.limit }) };
+    const { by, limit, ...qs } = request.query;
+    const filter = await findingFilterOf(store, principalOf(request), qs);
+    return { by, items: await countFindings(store, { by, where: q.findingWhere(store, filter), limit }) };
   });
 
   app.get('/v1/aggregations/findings/daily', {
@@ -203,4 +206,5 @@ export const findingsRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (ap
   });
 
   await app.register(suppressionRoutes, { store });
+  await app.register(findingViewRoutes, { store, warmDashboards });
 };

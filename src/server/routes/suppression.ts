@@ -10,7 +10,8 @@
  * which would reach accounts of other organizations.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { applySuppressionRules, createSuppressionRule, deleteSuppressionRule, type SuppressionCriteria, type SuppressionRule } from '../../findings/index.ts';
+import { applySuppressionRules, createSuppressionRule, deleteSuppressionRule, previewSuppression, type SuppressionCriteria, type SuppressionRule } from '../../findings/index.ts';
+import { SEVERITY_ORDER, type Severity } from '../../model/index.ts';
 import { VigilError } from '../../model/errors.ts';
 import type { Store } from '../../store/index.ts';
 import { principalOf, type Principal } from '../auth.ts';
@@ -18,8 +19,10 @@ import { getRule, replaceRule, ruleConcerns, rulesInSight } from '../findings/ru
 import { accountScope } from '../findings/scope.ts';
 import {
   CreateSuppressionRuleBody, ErrorBody, IdParams, List, ReplaceSuppressionRuleBody, SuppressionRule as SuppressionRuleSchema,
-  SuppressionRuleChange, SuppressionRulesQuery,
+  SuppressionPreview, SuppressionPreviewBody, SuppressionRuleChange, SuppressionRulesQuery,
 } from '../schemas.ts';
+import { getFinding, resourceSummaries } from '../findings/query.ts';
+import { toFindingSummary } from './findings.ts';
 import { notFound, visibleAccount } from '../tenancy/access.ts';
 
 const security = [{ bearer: [] }];
@@ -97,6 +100,28 @@ export const suppressionRoutes: FastifyPluginAsyncZod<{ store: Store }> = async 
     const applied = await apply([owner.id, ...named]);
     request.log.info({ rule: rule.id, account: owner.id, by: p.keyId, ...applied }, 'suppression rule created');
     return reply.code(201).send({ rule, applied });
+  });
+
+  app.post('/v1/suppression-rules/preview', {
+    config: { access: 'operate' },
+    schema: {
+      tags: ['suppression'], security, body: SuppressionPreviewBody,
+      summary: 'what a rule with these criteria would suppress now (nothing is written): the count and a sample of the ACTIVE findings it matches, worst first',
+      description: 'The same tenancy checks as creating the rule (accountId and criteria.accountIds in sight). matched equals applied.suppressed of POST /v1/suppression-rules with the same criteria, if nothing changes in between.',
+      response: { 200: SuppressionPreview, ...errors },
+    },
+  }, async (request) => {
+    const p = principalOf(request);
+    const b = request.body;
+    const owner = b.accountId === undefined ? p.account : await visibleAccount(db, p, b.accountId);
+    const named = await checkNamedAccounts(p, b.criteria);
+    const { matched, findings } = await previewSuppression(db, owner.id, b.criteria, [owner.id, ...named]);
+    const rank = (s: string) => SEVERITY_ORDER.indexOf(s as Severity);
+    const picked = findings.sort((x, y) => rank(x.severity) - rank(y.severity) || (x.id < y.id ? -1 : 1)).slice(0, b.sample);
+    const scope = [owner.id, ...named];
+    const rows = (await Promise.all(picked.map((f) => getFinding(store, f.id, scope)))).filter((r) => r !== undefined);
+    const resources = await resourceSummaries(store, rows.map((r) => r.resource_id));
+    return { matched, sample: rows.map((r) => toFindingSummary(r, resources.get(r.resource_id))) };
   });
 
   app.get('/v1/suppression-rules/:id', {

@@ -1,0 +1,344 @@
+/**
+ * One finding and its evidence: `GET /v1/findings/{id}` (description, CVSS, the match explanation,
+ * fix), the resource's inventory for the layer's `created_by` and the package's other paths
+ * (`GET /v1/resources/{id}/packages`), KEV and EPSS from the vulnerability record
+ * (`GET /v1/vulnerabilities/{id}`), the history (`GET /v1/findings/{id}/history`) and the rule that
+ * suppresses it. "Suppress" writes a suppression rule for this vulnerability on this resource.
+ */
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { Link, useParams } from 'react-router';
+import { api, ApiError, withQuery } from '../api.ts';
+import { Card, Empty, ErrorMessage, Fields, Loading, PageHeader, SeverityBadge } from '../components/common.tsx';
+import { fixAvailabilityOf, StatusCell } from '../components/findings/cells.tsx';
+import { formatTime, shortDigest } from '../format.ts';
+import { useSession } from '../session.tsx';
+import type { ApiEvent, FindingDetail, InventoryPackage, Page, VulnerabilityRecord } from '../types.ts';
+
+/** How many inventory pages (1,000 packages each) are read to find the package's layer and paths. */
+const INVENTORY_PAGES = 5;
+
+interface RuleInfo { id: string; name: string; reason: string; expiresAt: string | null }
+
+export function Finding() {
+  const { id = '' } = useParams();
+  const finding = useQuery({
+    queryKey: ['finding', id],
+    queryFn: ({ signal }) => api<FindingDetail>(`/v1/findings/${encodeURIComponent(id)}`, { signal }),
+  });
+  const f = finding.data;
+
+  if (finding.isPending) return (<><PageHeader title="Finding" /><Loading label="Loading the finding…" /></>);
+  if (finding.isError || !f) {
+    const gone = finding.error instanceof ApiError && finding.error.status === 404;
+    return (
+      <>
+        <PageHeader title="Finding" />
+        {gone ? <Empty>There is no finding <code>{id}</code> in your sight. <Link to="/findings">Back to the findings</Link>.</Empty> : <ErrorMessage error={finding.error} />}
+      </>
+    );
+  }
+  return <FindingView f={f} />;
+}
+
+function FindingView({ f }: { f: FindingDetail }) {
+  const { can } = useSession();
+  const history = useQuery({
+    queryKey: ['finding-history', f.id, f.updatedAt],
+    queryFn: ({ signal }) => api<{ items: ApiEvent[] }>(`/v1/findings/${encodeURIComponent(f.id)}/history`, { signal }),
+  });
+  // KEV and EPSS live on the vulnerability record; a finding without one (or a server without the
+  // endpoint) shows what the finding itself says
+  const vuln = useQuery({
+    queryKey: ['vulnerability', f.vulnerabilityId],
+    queryFn: ({ signal }) => api<VulnerabilityRecord>(`/v1/vulnerabilities/${encodeURIComponent(f.vulnerabilityId)}`, { signal }),
+    retry: false,
+  });
+  const inventory = useQuery({
+    queryKey: ['finding-inventory', f.resource.id, f.package.name, f.package.version, f.package.layer],
+    queryFn: ({ signal }) => findPackage(f, signal),
+    retry: false,
+  });
+  const rule = useQuery({
+    queryKey: ['suppression-rule', f.suppressedBy],
+    queryFn: ({ signal }) => api<RuleInfo>(`/v1/suppression-rules/${encodeURIComponent(f.suppressedBy!)}`, { signal }),
+    enabled: Boolean(f.suppressedBy),
+    retry: false,
+  });
+
+  const d = f.details;
+  // the server's title is the summary, or "<id> - <package>" when there is none (which the heading already says)
+  const title = f.title && !f.title.startsWith(f.vulnerabilityId) ? f.title : d.summary ?? null;
+  const fix = fixAvailabilityOf(f);
+  const layer = inventory.data?.layer ?? null;
+  const paths = inventory.data?.paths ?? [f.package.location];
+
+  return (
+    <>
+      <PageHeader
+        title={f.vulnerabilityId}
+        subtitle={<>{title ? <span className="finding-subtitle">{title}</span> : null}<span className="muted"> in <span className="mono">{f.package.name} {f.package.version}</span> on <Link to={`/resources/${encodeURIComponent(f.resource.id)}`}>{f.resource.name}</Link></span></>}
+        actions={(
+          <>
+            <Link className="button" to={withQuery('/findings', { vulnerabilityId: f.vulnerabilityId })}>All findings of {f.vulnerabilityId}</Link>
+            <Link className="button" to={`/vulnerabilities/${encodeURIComponent(f.vulnerabilityId)}`}>Vulnerability record</Link>
+            {can('operate') && f.status === 'ACTIVE' ? <SuppressButton f={f} /> : null}
+          </>
+        )}
+      />
+      <p className="breadcrumbs"><Link to="/findings">Findings</Link> <span aria-hidden="true">›</span> <span className="mono">{f.id}</span></p>
+
+      <div className="grid finding-top">
+        <Card title="Summary" className="compact-fields">
+          <Fields items={[
+            ['Status', <span data-testid="finding-status" key="s"><StatusCell status={f.status} /></span>],
+            ['Severity', <SeverityBadge key="sev" severity={f.severity} />],
+            ['Score', f.score === null ? '—' : f.score.toFixed(1)],
+            ['Fix available', fix === 'YES' ? 'Yes' : fix === 'PARTIAL' ? 'Partly' : 'No'],
+            ['Exploit available', f.exploitAvailable ? <strong key="e" className="status-bad">Yes (known exploited)</strong> : 'No known exploitation'],
+            ['Finding type', f.type],
+            ['Advisory', <span key="a" className="mono">{f.advisoryId}</span>],
+            ['Aliases', d.aliases.length ? d.aliases.join(', ') : '—'],
+            ['First observed', formatTime(f.firstObservedAt)],
+            ['Last observed', formatTime(f.lastObservedAt)],
+            ['Updated', formatTime(f.updatedAt)],
+            ...(f.closedAt ? [['Closed', formatTime(f.closedAt)] as [string, string]] : []),
+          ]} />
+          {f.status === 'SUPPRESSED' ? (
+            <div className="notice suppressed-note">
+              Suppressed by rule{' '}
+              {rule.data ? <><strong>{rule.data.name}</strong>: {rule.data.reason}{rule.data.expiresAt ? ` (until ${formatTime(rule.data.expiresAt)})` : ''}</> : <code>{f.suppressedBy}</code>}
+              {' '}· <Link to="/suppression-rules">Suppression rules</Link>
+            </div>
+          ) : null}
+        </Card>
+
+        <Card title="Remediation" className="compact-fields">
+          {fix === 'NO' ? (
+            <p>No fixed version of <span className="mono">{f.package.name}</span> is known yet. Watch the advisory, or suppress the finding with a reason if it does not apply.</p>
+          ) : (
+            <p className="remediation">
+              Upgrade <span className="mono">{f.package.name}</span> from <span className="mono">{f.package.version}</span> to{' '}
+              <strong className="mono">{f.fixedVersion ?? d.explanation.fixedBy ?? 'a fixed version'}</strong> or later.
+              {fix === 'PARTIAL' ? ' Some of the advisories folded into this finding have no fix yet.' : ''}
+            </p>
+          )}
+          {d.explanation.fixed && d.explanation.fixed.length > 1 ? (
+            <p className="muted small">Fixed in: {d.explanation.fixed.join(', ')}</p>
+          ) : null}
+          <Fields items={[
+            ['Package', <span key="p" className="mono">{f.package.name} {f.package.version}</span>],
+            ['Ecosystem', f.package.ecosystem],
+            ['Package URL', f.package.purl ? <span key="u" className="mono">{f.package.purl}</span> : '—'],
+            ['Resource', <Link key="r" to={`/resources/${encodeURIComponent(f.resource.id)}`} title={f.resource.ref ?? undefined}>{f.resource.name}</Link>],
+            ...(f.resource.digest ? [['Digest', <span key="dg" className="mono" title={f.resource.digest}>{shortDigest(f.resource.digest, 16)}</span>] as [string, ReactNode]] : []),
+            ['Resource type', f.resource.type],
+            ...(d.versions && d.versions.length > 1 ? [['Installed versions', d.versions.join(', ')] as [string, string]] : []),
+          ]} />
+        </Card>
+      </div>
+
+      <Card title="Description" className="finding-card">
+        {d.summary ? <p className="prose">{d.summary}</p> : null}
+        {vuln.data?.details && vuln.data.details !== d.summary ? (
+          d.summary ? <details><summary>Full advisory text</summary><pre className="block">{vuln.data.details}</pre></details> : <pre className="block prose-block">{vuln.data.details}</pre>
+        ) : null}
+        {!d.summary && !vuln.data?.details ? <p className="muted">{vuln.isPending ? 'Loading…' : 'The advisory has no description.'}</p> : null}
+      </Card>
+
+      <div className="grid cols-2 finding-row">
+        <Card title="CVSS">
+          {d.cvss ? (
+            <Fields items={[
+              ['Base score', <strong key="s">{d.cvss.score.toFixed(1)}</strong>],
+              ['Version', d.cvss.version],
+              ['Vector', <code key="v" className="vector">{d.cvss.vector}</code>],
+              ['Source', d.cvss.source],
+            ]} />
+          ) : <p className="muted">No CVSS vector is known for this vulnerability; the severity comes from the advisory.</p>}
+        </Card>
+        <Card title="Exploitability">
+          <Fields items={[
+            ['CISA KEV', vuln.data?.kev ? <span key="k" className="status-bad">Listed{vuln.data.kev.dateAdded ? ` since ${vuln.data.kev.dateAdded}` : ''}{vuln.data.kev.knownRansomwareCampaignUse === 'Known' ? ' · used in ransomware campaigns' : ''}</span>
+              : f.exploitAvailable ? <span key="k" className="status-bad">Listed (known exploited)</span> : 'Not listed'],
+            ['CISA due date', vuln.data?.kev?.dueDate ? String(vuln.data.kev.dueDate) : '—'],
+            ['EPSS score', vuln.data?.epss ? `${(vuln.data.epss.score * 100).toFixed(2)}% probability of exploitation in the next 30 days` : vuln.isPending ? '…' : 'no EPSS score known'],
+            ['EPSS percentile', vuln.data?.epss ? `${(vuln.data.epss.percentile * 100).toFixed(1)}th` : vuln.isPending ? '…' : '—'],
+          ]} />
+        </Card>
+      </div>
+
+      <Card title="Why it matched" className="finding-card">
+        <MatchExplanation f={f} />
+      </Card>
+
+      <Card title="Where it is" className="finding-card">
+        <Fields items={[
+          ['File path' + (paths.length > 1 ? 's' : ''), <ul key="p" className="plain mono">{paths.map((p) => <li key={p}>{p}</li>)}</ul>],
+          ['Layer digest', f.package.layer ? <span key="l" className="mono" title={f.package.layer}>{f.package.layer}</span> : 'not in an image layer'],
+          ['Layer created by', f.package.layer ? (inventory.isPending ? 'Loading…' : layer?.createdBy ? <code key="c" className="created-by">{layer.createdBy}</code> : '— (no history entry for this layer)') : '—'],
+          ...(layer?.index !== undefined ? [['Layer index', String(layer.index)] as [string, string]] : []),
+        ]} />
+        {inventory.error ? <ErrorMessage error={inventory.error} /> : null}
+      </Card>
+
+      <Card title="References" className="finding-card">
+        {d.references?.length ? (
+          <ul className="references">
+            {[...new Set(d.references)].map((r) => <li key={r}>{/^https?:\/\//i.test(r) ? <a href={r} target="_blank" rel="noopener noreferrer">{r}</a> : <span className="mono">{r}</span>}</li>)}
+          </ul>
+        ) : <p className="muted">No references.</p>}
+        {d.advisories.length > 1 ? <p className="muted small">Advisories folded into this finding: {d.advisories.join(', ')}</p> : null}
+      </Card>
+
+      <Card title="History" className="finding-card">
+        {history.isPending ? <Loading label="Loading the history…" /> : history.error ? <ErrorMessage error={history.error} /> : (
+          history.data.items.length ? <Timeline events={history.data.items} /> : <Empty>No events about this finding are kept.</Empty>
+        )}
+      </Card>
+    </>
+  );
+}
+
+/** what matching searched, which range or version hit, with which scheme, and the fixes it knew */
+function MatchExplanation({ f }: { f: FindingDetail }) {
+  const e = f.details.explanation;
+  const hit = e.hit as ({ by?: string; version?: string; range?: number; type?: string; events?: Record<string, string>[] } | undefined);
+  return (
+    <>
+      <p>
+        Vigil looked up <span className="mono">{e.searched ? `${e.searched.ecosystem} / ${e.searched.name} ${e.searched.version}` : `${f.package.ecosystem} / ${f.package.name} ${f.package.version}`}</span>
+        {' '}in <span className="mono">{e.record ?? f.advisoryId}</span>
+        {hit?.by === 'versions' ? <> and found the version <strong className="mono">{hit.version}</strong> in its list of affected versions</> : null}
+        {hit?.by === 'range' ? <> and the version falls in its affected range <strong className="mono">{formatRange(hit.events ?? [])}</strong></> : null}
+        {e.scheme ? <>, comparing versions as <strong>{e.scheme}</strong></> : null}.
+      </p>
+      <Fields items={[
+        ['Advisory record', e.record ? <span key="r" className="mono">{e.record}</span> : '—'],
+        ['Version scheme', e.scheme ?? '—'],
+        ['Matched by', hit?.by === 'range' ? `range #${hit.range ?? 0} (${hit.type ?? 'ECOSYSTEM'})` : hit?.by === 'versions' ? 'affected versions list' : '—'],
+        ['Range events', hit?.events?.length ? <span key="ev" className="mono">{hit.events.map((ev) => Object.entries(ev).map(([k, v]) => `${k}: ${v}`).join(', ')).join(' · ')}</span> : '—'],
+        ['Fixed versions', e.fixed?.length ? <span key="fx" className="mono">{e.fixed.join(', ')}</span> : 'none known'],
+        ['Fixed by', e.fixedBy ? <span key="fb" className="mono">{e.fixedBy}</span> : '—'],
+        ...(e.status ? [['Advisory status', e.status] as [string, string]] : []),
+      ]} />
+      {e.skipped?.length ? (
+        <p className="muted small">Ranges not used: {e.skipped.map((s) => `#${s.index} ${s.type} (${s.reason})`).join('; ')}</p>
+      ) : null}
+    </>
+  );
+}
+
+/** OSV range events as a readable interval: [{introduced: 1.0}, {fixed: 1.4}] → "≥ 1.0, < 1.4" */
+function formatRange(events: Record<string, string>[]): string {
+  const parts = events.flatMap((ev) => Object.entries(ev).map(([k, v]) => {
+    if (k === 'introduced') return v === '0' ? 'every version' : `≥ ${v}`;
+    if (k === 'fixed') return `< ${v}`;
+    if (k === 'last_affected') return `≤ ${v}`;
+    if (k === 'limit') return `< ${v} (limit)`;
+    return `${k} ${v}`;
+  }));
+  return parts.join(', ') || 'every version';
+}
+
+function describeEvent(e: ApiEvent): string {
+  const p = e.payload as { change?: string; status?: string; changes?: Record<string, { from: unknown; to: unknown }> };
+  if (e.type === 'finding.created') return `Found${p.status ? ` (${p.status})` : ''}`;
+  if (e.type === 'finding.closed') return 'Closed: no longer found by a scan';
+  if (p.change === 'reopened') return `Reopened${p.status ? ` (${p.status})` : ''}`;
+  if (p.changes) {
+    return Object.entries(p.changes).map(([k, c]) => `${k}: ${c.from === null || c.from === undefined ? '—' : String(c.from)} → ${c.to === null || c.to === undefined ? '—' : String(c.to)}`).join('; ');
+  }
+  return e.type;
+}
+
+function Timeline({ events }: { events: ApiEvent[] }) {
+  return (
+    <ol className="timeline">
+      {events.map((e) => (
+        <li key={e.id} className={`tl-${e.type.replace('.', '-')}`}>
+          <time dateTime={e.createdAt}>{formatTime(e.createdAt)}</time>
+          <span className="tl-type">{e.type}</span>
+          <span>{describeEvent(e)}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/**
+ * The package's inventory rows in the resource (same name and version): its layer (with the image
+ * history's `created_by`) and every path it was found at. Reads up to INVENTORY_PAGES pages.
+ */
+async function findPackage(f: FindingDetail, signal: AbortSignal): Promise<{ layer: InventoryPackage['layer']; paths: string[] }> {
+  const paths = new Set<string>([f.package.location]);
+  let layer: InventoryPackage['layer'] = null;
+  let cursor: string | undefined;
+  for (let i = 0; i < INVENTORY_PAGES; i++) {
+    const page = await api<Page<InventoryPackage>>(`/v1/resources/${encodeURIComponent(f.resource.id)}/packages`, { query: { limit: 1000, cursor }, signal });
+    for (const p of page.items) {
+      if (p.name !== f.package.name || p.version !== f.package.version || p.ecosystem !== f.package.ecosystem) continue;
+      paths.add(p.location);
+      if (p.layer && (!f.package.layer || p.layer.digest === f.package.layer) && (!layer || (!layer.createdBy && p.layer.createdBy))) layer = p.layer;
+    }
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  return { layer, paths: [...paths].sort() };
+}
+
+/** "Suppress": a rule for this vulnerability on this resource, with the reason the user types. */
+function SuppressButton({ f }: { f: FindingDetail }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const queryClient = useQueryClient();
+  const ids = useId();
+  const [reason, setReason] = useState('');
+  const [name, setName] = useState(`${f.vulnerabilityId} on ${f.resource.name}`.slice(0, 200));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api('/v1/suppression-rules', {
+        method: 'POST',
+        body: {
+          accountId: f.accountId, name: name.trim(), reason: reason.trim(),
+          criteria: { vulnerabilityIds: [f.vulnerabilityId], resourceIds: [f.resource.id] },
+        },
+      });
+      dialog.current?.close();
+      setReason('');
+      // the rule applies at once: read the finding (and every list that shows it) again
+      await queryClient.invalidateQueries({ queryKey: ['finding', f.id] });
+      void queryClient.invalidateQueries({ queryKey: ['findings'] });
+      void queryClient.invalidateQueries({ queryKey: ['findings-groups'] });
+      void queryClient.invalidateQueries({ queryKey: ['dashboard'] });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <button type="button" className="primary" onClick={() => { setError(null); dialog.current?.showModal(); }}>Suppress</button>
+      <dialog ref={dialog} aria-labelledby={`${ids}-title`}>
+        <form className="stacked" onSubmit={submit}>
+          <h2 id={`${ids}-title`}>Suppress {f.vulnerabilityId} on {f.resource.name}</h2>
+          <p className="muted">This creates a suppression rule for <span className="mono">{f.vulnerabilityId}</span> on this resource (<span className="mono">{f.resource.id}</span>). Its findings become SUPPRESSED at once; delete the rule to bring them back.</p>
+          <label htmlFor={`${ids}-name`}>Rule name</label>
+          <input id={`${ids}-name`} value={name} maxLength={200} required onChange={(e) => setName(e.target.value)} />
+          <label htmlFor={`${ids}-reason`}>Reason <span className="hint">why this finding needs no action (required)</span></label>
+          <textarea id={`${ids}-reason`} rows={4} maxLength={2000} required value={reason} onChange={(e) => setReason(e.target.value)} />
+          <ErrorMessage error={error} />
+          <div className="dialog-actions">
+            <button type="button" onClick={() => dialog.current?.close()}>Cancel</button>
+            <button type="submit" className="primary" disabled={busy || !reason.trim() || !name.trim()}>{busy ? 'Suppressing…' : 'Suppress'}</button>
+          </div>
+        </form>
+      </dialog>
+    </>
+  );
+}
