@@ -7,7 +7,8 @@
  *    default 1,000,000, over BENCH_RESOURCES, default 2,000, in two accounts of one organization),
  *    built once and cached in .cache/bench-console/ (keyed by the sizes and the generator's source,
  *    so a changed generator rebuilds it); later runs open the cached file (migrations added since
- *    run on it once). BENCH_FRESH=1 rebuilds it.
+ *    run on it once; one whose applied migrations the code no longer has is rebuilt). BENCH_FRESH=1
+ *    rebuilds it.
  * 2. The real server (buildServer on 127.0.0.1:0) serving the built console (web/dist: run
  *    `node scripts/build.mjs` first), signed in as the organization's admin (delegated admin: the
  *    dashboard and the explorer cover both accounts — the largest view).
@@ -59,12 +60,12 @@ function pct(xs: number[], q: number): number {
 interface Meta { adminKey: string; findings: number; resources: number; builtIn: number }
 
 /** The cached store (built when missing): its path and its admin key. */
-async function cachedStore(): Promise<{ path: string; meta: Meta }> {
+async function cachedStore(fresh: boolean): Promise<{ path: string; meta: Meta }> {
   const gen = createHash('sha256').update(readFileSync(join(ROOT, 'bench', 'api-data.ts'))).digest('hex').slice(0, 12);
   const dir = join(ROOT, '.cache', 'bench-console');
   const path = join(dir, `findings-${FINDINGS}-${RESOURCES}-${gen}.db`);
   const metaPath = `${path}.json`;
-  if (process.env.BENCH_FRESH !== '1' && existsSync(path) && existsSync(metaPath)) return { path, meta: JSON.parse(readFileSync(metaPath, 'utf8')) as Meta };
+  if (!fresh && existsSync(path) && existsSync(metaPath)) return { path, meta: JSON.parse(readFileSync(metaPath, 'utf8')) as Meta };
   mkdirSync(dir, { recursive: true });
   const tmp = `${path}.building`;
   rmSync(tmp, { force: true });
@@ -82,6 +83,7 @@ async function cachedStore(): Promise<{ path: string; meta: Meta }> {
     await store.close();
   }
   // only a finished store is cached (an interrupted build leaves .building, removed next time)
+  for (const ext of ['', '-wal', '-shm']) rmSync(`${path}${ext}`, { force: true });
   for (const ext of ['', '-wal', '-shm']) if (existsSync(`${tmp}${ext}`)) renameSync(`${tmp}${ext}`, `${path}${ext}`);
   writeFileSync(metaPath, JSON.stringify(meta));
   console.log(`built in ${(meta.builtIn / 1000).toFixed(0)} s`);
@@ -107,11 +109,16 @@ async function apiTime(page: Page, prefix: string): Promise<number> {
 async function main() {
   if (!existsSync(CHROMIUM)) throw new Error(`needs ${CHROMIUM} (apt-get install -y chromium)`);
   if (!existsSync(join(CONSOLE_DIR, 'index.html'))) throw new Error('needs the built console in web/dist: node scripts/build.mjs');
-  const { path, meta } = await cachedStore();
-  const t0 = performance.now();
-  const store = await openStore(`sqlite:${path}`).catch((e: Error) => {
-    // e.g. a cached store migrated by a branch whose migrations were since renamed
-    throw new Error(`cannot open the cached store ${path} (${e.message}); BENCH_FRESH=1 rebuilds it`, { cause: e });
+  let { path, meta } = await cachedStore(process.env.BENCH_FRESH === '1');
+  let t0 = performance.now();
+  const store = await openStore(`sqlite:${path}`).catch(async (e: Error) => {
+    // a cached store migrated by code whose migrations were since renamed or dropped (another
+    // branch): kysely refuses it, and a rebuilt one is the only store that matches the code
+    if (!/corrupted migrations/.test(e.message)) throw e;
+    console.log(`the cached store's migrations no longer match the code (${e.message}): rebuilding it`);
+    ({ path, meta } = await cachedStore(true));
+    t0 = performance.now();
+    return openStore(`sqlite:${path}`);
   });
   console.log(`store: ${path} (${fmt(meta.findings)} findings, ${fmt(meta.resources)} resources; opened and migrated in ${ms(performance.now() - t0)})`);
   const app = await buildServer({ store, log: silentLogger(), config: { defaultMetrics: false, consoleDir: CONSOLE_DIR } as ServerConfig });
