@@ -35,6 +35,7 @@ export const HOW = {
   vulndata: 'the shared advisory data set at ../shared/vulndata',
   cdxgen: 'bash bench/install-cdxgen.sh',
   apt: (pkg: string) => `apt-get install -y ${pkg}`,
+  console: 'node scripts/build.mjs (npm ci runs it) builds the console into web/dist',
 };
 
 export class MissingPrerequisite extends Error {
@@ -142,6 +143,9 @@ export function checkAll(): { name: string; present: boolean; howToFix: string }
     // network reachability lab (test/network-lab.test.ts)
     ['nft', !!onPath('nft'), HOW.apt('nftables')],
     ['iptables-save', !!onPath('iptables-save'), HOW.apt('iptables')],
+    // the console's browser tests (test/console/): Debian's Chromium and the built console
+    ['chromium', existsSync('/usr/bin/chromium'), HOW.apt('chromium')],
+    ['web/dist', existsSync(join(ROOT, 'web', 'dist', 'index.html')), HOW.console],
     ['root', isRoot(), 'run the tests as root (sshd privilege separation, bind mounts)'],
   ];
   return list.map(([name, present, howToFix]) => ({ name, present, howToFix }));
