@@ -1,6 +1,6 @@
 /** Routes: /login outside the frame, every page of routes.ts inside it (signed in only). */
 import { lazy, Suspense, type ComponentType } from 'react';
-import { Navigate, Route, Routes, useLocation } from 'react-router';
+import { matchPath, Navigate, Route, Routes, useLocation } from 'react-router';
 import { Loading } from './components/common.tsx';
 import { Layout } from './Layout.tsx';
 import { Login } from './pages/Login.tsx';
@@ -13,20 +13,39 @@ import { useSession } from './session.tsx';
  * does not load the dashboard's charts (ECharts is most of the bundle). Every page is listed, or the
  * type check fails.
  */
-const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) => lazy(async () => ({ default: (await load())[name] }));
-const COMPONENTS: Record<PageId, ComponentType> = {
-  dashboard: page(() => import('./pages/Dashboard.tsx'), 'Dashboard'),
-  findings: page(() => import('./pages/Findings.tsx'), 'Findings'),
-  finding: page(() => import('./pages/Finding.tsx'), 'Finding'),
-  resources: page(() => import('./pages/Resources.tsx'), 'Resources'),
-  resource: page(() => import('./pages/Resource.tsx'), 'Resource'),
-  vulnerabilities: page(() => import('./pages/Vulnerabilities.tsx'), 'Vulnerabilities'),
-  vulnerability: page(() => import('./pages/Vulnerability.tsx'), 'Vulnerability'),
-  'suppression-rules': page(() => import('./pages/SuppressionRules.tsx'), 'SuppressionRules'),
-  targets: page(() => import('./pages/Targets.tsx'), 'Targets'),
-  target: page(() => import('./pages/Target.tsx'), 'Target'),
-  organization: page(() => import('./pages/Organization.tsx'), 'Organization'),
-};
+const LOADERS = {
+  dashboard: () => import('./pages/Dashboard.tsx').then((m) => m.Dashboard),
+  findings: () => import('./pages/Findings.tsx').then((m) => m.Findings),
+  finding: () => import('./pages/Finding.tsx').then((m) => m.Finding),
+  resources: () => import('./pages/Resources.tsx').then((m) => m.Resources),
+  resource: () => import('./pages/Resource.tsx').then((m) => m.Resource),
+  vulnerabilities: () => import('./pages/Vulnerabilities.tsx').then((m) => m.Vulnerabilities),
+  vulnerability: () => import('./pages/Vulnerability.tsx').then((m) => m.Vulnerability),
+  'suppression-rules': () => import('./pages/SuppressionRules.tsx').then((m) => m.SuppressionRules),
+  targets: () => import('./pages/Targets.tsx').then((m) => m.Targets),
+  target: () => import('./pages/Target.tsx').then((m) => m.Target),
+  organization: () => import('./pages/Organization.tsx').then((m) => m.Organization),
+} satisfies Record<PageId, () => Promise<ComponentType>>;
+const COMPONENTS = {} as Record<PageId, ComponentType>;
+/** pages whose chunk has arrived: rendered directly, because a lazy component suspends once even then, and React holds a suspended page back ~300 ms */
+const LOADED: Partial<Record<PageId, ComponentType>> = {};
+for (const id of Object.keys(LOADERS) as PageId[]) {
+  COMPONENTS[id] = lazy(async () => ({ default: await load(id) }));
+}
+async function load(id: PageId): Promise<ComponentType> {
+  const C = await LOADERS[id]();
+  LOADED[id] = C;
+  return C;
+}
+
+/**
+ * Starts loading the chunk of the page at `pathname` (main.tsx calls it before the session is
+ * restored, so the two requests overlap instead of following each other).
+ */
+export function preloadPage(pathname: string): void {
+  const p = PAGES.find((x) => matchPath(x.path, pathname));
+  if (p) void load(p.id).catch(() => undefined);
+}
 
 function RequireSession() {
   const { state } = useSession();
@@ -49,7 +68,7 @@ export function App() {
       <Route path={LOGIN_PATH} element={state.status === 'signed-in' ? <SignedIn /> : <Login />} />
       <Route element={<RequireSession />}>
         {PAGES.map((p) => {
-          const C = COMPONENTS[p.id];
+          const C = LOADED[p.id] ?? COMPONENTS[p.id];
           return <Route key={p.id} path={p.path} element={<Suspense fallback={<Loading />}><C /></Suspense>} />;
         })}
         <Route path="*" element={<NotFound />} />
