@@ -592,6 +592,14 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
       for (const r of set) if (!holding.get(h)?.has(r)) addWork(r, identity(t.package_ecosystem, t.package_name, t.package_location), `${t.type}\u0000${t.vulnerability_id}`);
     }
 
+    // (a template whose count differs is in line on the holders that have its row: unchanged, unless
+    // step 5 applies them for other work there and counts them itself)
+    for (const [h, set] of holders) {
+      const t = templateOf.get(h)!;
+      const id = identity(t.package_ecosystem, t.package_name, t.package_location);
+      for (const r of set) if (holding.get(h)?.has(r) && !work.get(r)?.has(id)) shared.counts.unchanged++;
+    }
+
     // 5. apply, per resource: its rows at its pairs, and its stored findings there (the (type,
     //    vulnerability) pairs its rows' templates and its stale findings name: the stale ones as read
     //    in 3b, the others found by key)

@@ -270,6 +270,9 @@ export async function importInputs(inputs: string[], opts: ImportOptions): Promi
     for (const m of moves) {
       if (m.from) groups.add(m.from);
       if (m.to) groups.add(m.to);
+      // (distro CVE split) an id in no group keys its findings itself: a CVE only DSAs listed, now
+      // joined to a group (or leaving one), moves its findings from (to) that bare id
+      if (!m.from || !m.to) groups.add(m.member);
     }
     const touched = [...w.touchedIds];
     for (let i = 0; i < touched.length; i += 1000) {
