@@ -8,7 +8,7 @@
  * finding they should have (deleted, closed) or with one they should not, findings written before
  * state_hash existed (''), an inactive resource, a suppression rule that expires, withdrawn
  * advisories, alias groups, Debian binaries searched by their source package, DSAs fixing several CVEs
-(one finding per CVE, folded with the other advisories of that CVE) and malicious packages.
+ * (one finding per CVE, folded with the other advisories of that CVE) and malicious packages.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -179,6 +179,7 @@ for (const [dialect, make] of dialects) {
           if (round >= 3) await applySuppressionRules(store, 'acct-0', now);
           const events1 = Number((await store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('type', 'in', ['finding.created', 'finding.closed']).executeTakeFirstOrThrow()).n);
           const full = await rematchAll(store, now);
+          assert.deepEqual(counts(full), [0, 0, 0, 0], `round ${round}: the full rematch found nothing left to change after the delta (${JSON.stringify(delta)})`);
           const again = await rematchChangeSet(store, imp.changeSetId, new Date(now.getTime() + 3_600_000));
           assert.deepEqual(counts(again), [0, 0, 0, 0], `round ${round}: the re-run writes nothing`);
           const events2 = Number((await store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('type', 'in', ['finding.created', 'finding.closed']).executeTakeFirstOrThrow()).n);
