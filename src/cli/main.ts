@@ -9,6 +9,7 @@ import { registerScanCommands } from './scan.ts';
 import { registerServerCommands, registerWorkerCommand } from './server.ts';
 import { registerAgentCommand } from './agent.ts';
 import { registerAdminCommands } from './admin.ts';
+import { registerNetworkCommands } from './network.ts';
 import { EXIT, describeError, exitCodeOf } from './exit.ts';
 
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerAgentCommand(program);
   registerAdminCommands(program);
+  registerNetworkCommands(program);
   return program;
 }
 

@@ -149,7 +149,7 @@ export function registerServerCommands(program: Command): void {
         queue = await openQueue(store, { log, ...queueOptionsFor(lease) });
         const engine = new Engine({ store, queue, log, policy, ...engineOptions(o, cfg.home, first?.delegatedAdmin.id ?? await firstAccount(store), scanLimits) });
         log.info({ policy: policy.describe() }, 'target policy');
-        app = await buildServer({ store, log, config: { version: program.version() }, engine });
+        app = await buildServer({ store, log, config: { version: program.version(), warmDashboards: true }, engine });
         if (o.engine) await engine.start();
         const address = await app.listen({ host, port });
         process.stdout.write(`vigil server listening on ${address} (database: ${store.dialect} ${redactUrl(cfg.databaseUrl)})\n`);

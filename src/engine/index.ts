@@ -17,6 +17,7 @@
  */
 import { applySuppressionRules, purgeClosed, rematchAll, rematchChangeSet, rescoreAgedImages, setCoverage, takeDailySnapshot } from '../findings/index.ts';
 import { cleanStaleScratch, redactScratch } from '../sources/vfs/scratch.ts';
+import { FINDING_KEYS } from '../vulndb/vulnerabilities.ts';
 import type { Logger } from '../log.ts';
 import { TargetPolicy } from '../policy/index.ts';
 import type { Store } from '../store/index.ts';
@@ -344,14 +345,20 @@ export class Engine {
     const marker = await this.store.db.selectFrom('engine_state').select('value').where('key', '=', 'rematched_change_set').executeTakeFirst();
     const last = marker ? Number(marker.value) : 0;
     const pending = await this.store.db.selectFrom('change_sets').selectAll().where('id', '>', last).orderBy('id').execute();
+    // (distro CVE split) findings stored under another keying (DSA-keyed before FINDING_KEYS) are
+    // re-keyed by the first rematch after the upgrade, a full one: it closes the old keys and opens
+    // the new (vulndb/README.md, "Upgrading")
+    let rekey = (await this.store.db.selectFrom('engine_state').select('value').where('key', '=', 'finding_keys').executeTakeFirst())?.value !== FINDING_KEYS;
     const done: number[] = [];
     for (const cs of pending) {
       const now = this.ctx.now();
       // pauseAt: test only (testpoint.ts); a no-op otherwise
       const hooks = { beforeCommit: () => pauseAt('rematch-in-transaction') };
-      const summary = cs.enriched > 0 && last > 0 ? await rematchAll(this.store, now, hooks) : await rematchChangeSet(this.store, cs.id, now, hooks);
-      this.ctx.log.info({ changeSet: cs.id, ...summary }, 'rematched');
+      const summary = (cs.enriched > 0 && last > 0) || rekey ? await rematchAll(this.store, now, hooks) : await rematchChangeSet(this.store, cs.id, now, hooks);
+      this.ctx.log.info({ changeSet: cs.id, ...summary, ...(rekey ? { rekeyed: FINDING_KEYS } : {}) }, 'rematched');
       await pauseAt('rematch-before-marker');
+      if (rekey) await setState(this.store, 'finding_keys', FINDING_KEYS, now);
+      rekey = false;
       await setState(this.store, 'rematched_change_set', String(cs.id), now);
       done.push(cs.id);
     }

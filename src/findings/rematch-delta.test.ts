@@ -7,8 +7,9 @@
  * templates: two versions of one package at one location (folded findings), resources without a
  * finding they should have (deleted, closed) or with one they should not, findings written before
  * state_hash existed (''), an inactive resource, a suppression rule that expires, withdrawn
- * advisories, alias groups, Debian binaries searched by their source package and malicious packages,
- * and (issue 16) resources whose Vigil score context (reachability, pull signal) differs.
+ * advisories, alias groups, Debian binaries searched by their source package, DSAs fixing several CVEs
+ * (one finding per CVE, folded with the other advisories of that CVE), malicious packages, and (issue 16)
+ * resources whose Vigil score context (reachability, pull signal) differs.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,6 +57,9 @@ function advisory(i: number, modified: string): OsvRecord {
   return {
     schema_version: '1.6.0', id, modified, published: '2025-01-01T00:00:00Z', summary: `summary of ${id}`,
     ...(i % 4 === 0 ? { aliases: [`CVE-2025-${1000 + (i % 8)}`] } : {}),
+    // a DSA fixes one to three CVEs, some of them other records' aliases: its findings are keyed by
+    // each CVE's group (vulndb/vulnerabilities.ts), so an update of one record moves findings of others
+    ...(deb ? { upstream: [...new Set(Array.from({ length: 1 + int(3) }, () => `CVE-2025-${1000 + int(8)}`))] } : {}),
     ...(rand() < 0.7 ? { severity: [{ type: 'CVSS_V3', score: pick(SCORES) }] } : {}),
     affected: [affected],
   };

@@ -11,7 +11,7 @@
  * Both match each distinct (ecosystem, searched name, version) once, however many resources have
  * it: 10,000 images share most of their packages.
  */
-import { VigilError, type Package } from '../model/index.ts';
+import { VigilError, type Package, type ScanFinding } from '../model/index.ts';
 import { AdvisoryIndex, matchInventorySync, packageKey, searchesBySource, targetOf, type MatchReport, type PackageReport, type Target } from '../matching/index.ts';
 import { sql, type Selectable } from 'kysely';
 import type { Database, Store } from '../store/index.ts';
@@ -116,6 +116,11 @@ class Contexts {
 }
 
 interface Shared {
+  /**
+   * (distro CVE split) a delta's touched groups: only findings of these vulnerabilities are built (a
+   * touched DSA also fixes CVEs whose findings the delta leaves alone); undefined: all
+   */
+  vulns?: ReadonlySet<string>;
   /** desired findings per distinct stored package row (see rematchResources) */
   templates: Map<string, FindingTemplate[]>;
   matcher: Matcher;
@@ -124,8 +129,8 @@ interface Shared {
   counts: LifecycleCounts;
 }
 
-const newShared = (store: Store, only?: ReadonlySet<string>): Shared => ({
-  templates: new Map(), matcher: new Matcher(store, only), contexts: new Contexts(), rules: new Map(),
+const newShared = (store: Store, only?: ReadonlySet<string>, vulns?: ReadonlySet<string>): Shared => ({
+  vulns, templates: new Map(), matcher: new Matcher(store, only), contexts: new Contexts(), rules: new Map(),
   counts: { created: 0, updated: 0, reopened: 0, closed: 0, unchanged: 0 },
 });
 
@@ -193,6 +198,9 @@ async function readHitRows(trx: Db, hits: readonly Hit[]): Promise<{ row: Packag
 
 const signatureOf = (row: Signature) => `${row.ecosystem}\u0000${row.name}\u0000${row.version}\u0000${row.location}\u0000${row.purl ?? ''}\u0000${row.layer ?? ''}\u0000${row.source_name ?? ''}\u0000${row.source_version ?? ''}\u0000${row.owned_by ?? ''}`;
 
+/** (distro CVE split) The findings of the vulnerabilities in the rematch's scope (all, outside a delta). */
+const inScope = (shared: Shared, findings: ScanFinding[]) => (shared.vulns ? findings.filter((f) => shared.vulns!.has(f.vulnerability)) : findings);
+
 /** The desired findings of one stored package row given its report (the advisories' context loaded), built once per signature. */
 function templatesFrom(shared: Shared, row: PackageRow, pkg: Package, pr: PackageReport | null | undefined, at: string): FindingTemplate[] {
   if (!pr) return [];
@@ -201,7 +209,7 @@ function templatesFrom(shared: Shared, row: PackageRow, pkg: Package, pr: Packag
   if (!t) {
     const report: MatchReport = { packages: [{ ...pr, package: pkg }], skipped: [], stats: { packages: 1, searched: 0, evaluations: 0, matches: 0, unknown: 0, skipped: 0 } };
     const result = buildScanResult({ target: { kind: 'rematch', ref: '' }, packages: [pkg], errors: [], report, ctx: shared.contexts.ctx, createdAt: at, version: '' });
-    t = findingTemplates([pkg], result.findings);
+    t = findingTemplates([pkg], inScope(shared, result.findings));
     shared.templates.set(sig, t);
   }
   return t;
@@ -265,7 +273,7 @@ async function rematchResources(store: Store, trx: Db, resources: readonly Resou
       const pkgs = rows.map((row) => pkgOf.get(row)!);
       const report: MatchReport = { packages: rows.flatMap((row, i) => { const pr = reports.get(row); return pr ? [{ ...pr, package: pkgs[i] }] : []; }), skipped: [], stats: { packages: rows.length, searched: 0, evaluations: 0, matches: 0, unknown: 0, skipped: 0 } };
       const result = buildScanResult({ target: { kind: 'rematch', ref: r.id }, packages: pkgs, errors: [], report, ctx: shared.contexts.ctx, createdAt: at, version: '' });
-      desired = desiredFindings(r.account_id, r.id, pkgs, result.findings);
+      desired = desiredFindings(r.account_id, r.id, pkgs, inScope(shared, result.findings));
     } else {
       desired = keyedFindings(r.account_id, r.id, templates);
     }
@@ -408,7 +416,12 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
   const vulns = new Set(groupIds);
   const touched = new Set(changed);
   for (const m of await inChunks(groupIds, (chunk) => store.db.selectFrom('vuln_groups').select('member').where('group_id', 'in', chunk).execute())) touched.add(m.member);
-  const shared = newShared(store, touched);
+  // (distro CVE split) and the advisories whose findings are keyed by a touched vulnerability without
+  // being in its group: a DSA or an ALSA listing it among the CVEs it fixes (vulndb/vulnerabilities.ts).
+  // Their findings of other vulnerabilities are out of scope (Shared.vulns).
+  for (const r of await inChunks([...new Set([...touched, ...vulns])], (chunk) => store.db.selectFrom('vuln_aliases').select('record_id').distinct()
+    .where('kind', 'in', ['upstream', 'related']).where('alias', 'in', chunk).execute())) touched.add(r.record_id);
+  const shared = newShared(store, touched, vulns);
   await shared.matcher.preload(store.db);
   const at = now.toISOString();
   let resources = 0;
@@ -585,6 +598,14 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     for (const [h, set] of holders) {
       const t = templateOf.get(h)!;
       for (const r of set) if (!holding.get(h)?.has(r)) addWork(r, identity(t.package_ecosystem, t.package_name, t.package_location), `${t.type}\u0000${t.vulnerability_id}`);
+    }
+
+    // (a template whose count differs is in line on the holders that have its row: unchanged, unless
+    // step 5 applies them for other work there and counts them itself)
+    for (const [h, set] of holders) {
+      const t = templateOf.get(h)!;
+      const id = identity(t.package_ecosystem, t.package_name, t.package_location);
+      for (const r of set) if (holding.get(h)?.has(r) && !work.get(r)?.has(id)) shared.counts.unchanged++;
     }
 
     // 5. apply, per resource: its rows at its pairs, and its stored findings there (the (type,

@@ -8,6 +8,8 @@ import { cvssScore, summarizeSkipped, type CveEnrichment, type OsvRecord, type P
 import type { MatchReport } from '../matching/index.ts';
 import type { Store } from '../store/index.ts';
 import { exploitInputs, vigilScore } from './score.ts';
+// distribution findings by CVE (h/distro-cve): a DSA/DLA/ALSA match yields one finding per CVE it fixes
+import { fixedVulnerabilities, recordForVulnerability } from '../vulndb/vulnerabilities.ts';
 
 export interface AdvisoryContext {
   records: Map<string, OsvRecord>;
@@ -25,6 +27,11 @@ export async function loadAdvisoryContext(store: Store, ids: Iterable<string>): 
     const chunk = all.slice(i, i + 500);
     for (const r of await store.db.selectFrom('vuln_records').select(['id', 'json']).where('id', 'in', chunk).execute()) records.set(r.id, JSON.parse(r.json));
     for (const g of await store.db.selectFrom('vuln_groups').select(['member', 'group_id']).where('member', 'in', chunk).execute()) groups.set(g.member, g.group_id);
+  }
+  // (distro CVE split) the alias groups of the vulnerabilities a distribution advisory fixes: its findings are keyed by them
+  const fixed = [...new Set([...records.values()].flatMap((r) => fixedVulnerabilities(r)))].filter((v) => !groups.has(v));
+  for (let i = 0; i < fixed.length; i += 500) {
+    for (const g of await store.db.selectFrom('vuln_groups').select(['member', 'group_id']).where('member', 'in', fixed.slice(i, i + 500)).execute()) groups.set(g.member, g.group_id);
   }
   const cves = new Set<string>();
   for (const r of records.values()) for (const a of [r.id, ...(r.aliases ?? []), ...(r.upstream ?? []), ...(r.related ?? [])]) if (/^CVE-\d+-\d+$/.test(a)) cves.add(a);
@@ -105,7 +112,9 @@ interface AdvisoryPart {
 }
 /** per context, by finding type and advisory id (a context's records and enrichment are only ever added to) */
 const advisoryParts = new WeakMap<AdvisoryContext, Map<string, AdvisoryPart>>();
-function advisoryPart(ctx: AdvisoryContext, record: OsvRecord | undefined, m: { id: string; type: ScanFinding['type']; aliases: string[] }): AdvisoryPart {
+function advisoryPart(ctx: AdvisoryContext, full: OsvRecord | undefined, m: { id: string; type: ScanFinding['type']; aliases: string[] }, vulnerability?: string): AdvisoryPart {
+  // (distro CVE split) one of the CVEs a distribution advisory fixes: severity, KEV and aliases are that CVE's
+  const record = full && vulnerability !== undefined ? recordForVulnerability(full, vulnerability) : full;
   const compute = (): AdvisoryPart => ({
     sev: severityOf(record, m.type, ctx),
     scoring: [undefined, undefined],
@@ -115,10 +124,24 @@ function advisoryPart(ctx: AdvisoryContext, record: OsvRecord | undefined, m: { 
   if (!record) return compute(); // (aliases then come from the match: not shared)
   let memo = advisoryParts.get(ctx);
   if (!memo) advisoryParts.set(ctx, (memo = new Map()));
-  const key = `${m.type}\u0000${m.id}`;
+  const key = `${m.type}\u0000${m.id}\u0000${vulnerability ?? ''}`;
   let part = memo.get(key);
   if (!part) memo.set(key, (part = compute()));
   return part;
+}
+
+/**
+ * (distro CVE split) Each match with the vulnerability its finding is keyed by: once per vulnerability
+ * the record fixes (vulndb/vulnerabilities.ts), or once with `vulnerability` undefined (keyed by the
+ * record's own alias group). `several`: the record fixes more than one.
+ */
+function* perVulnerability(matches: readonly MatchReport['packages'][number]['matches'][number][], ctx: AdvisoryContext) {
+  for (const m of matches) {
+    const record = ctx.records.get(m.id);
+    const fixed = record && m.type === 'vulnerability' ? fixedVulnerabilities(record) : [];
+    if (fixed.length === 0) yield { m, record, vulnerability: undefined, several: false };
+    else for (const vulnerability of fixed) yield { m, record, vulnerability, several: fixed.length > 1 };
+  }
 }
 
 export function buildScanResult(args: {
@@ -140,17 +163,20 @@ export function buildScanResult(args: {
     if (packageIndex < 0) continue;
     // what was searched: the same for every match of the package
     const searched = { ecosystem: pr.searched.ecosystem, name: pr.searched.name, version: pr.searched.version };
-    for (const m of pr.matches) {
-      const record = ctx.records.get(m.id);
-      const a = advisoryPart(ctx, record, m);
+    // (distro CVE split) a DSA/DLA/ALSA fixing several CVEs: one finding per CVE, the advisory its
+    // source (src/vulndb/README.md, "Distribution findings by CVE"); any other record: one finding
+    for (const { m, record, vulnerability, several } of perVulnerability(pr.matches, ctx)) {
+      const a = advisoryPart(ctx, record, m, vulnerability);
       const d = m.detail;
       const scoring = (a.scoring[d.fixAvailable ? 1 : 0] ??= scoringOf(a.sev, m.type, ctx, d.fixAvailable));
       findings.push({
         type: m.type,
         id: m.id,
-        vulnerability: ctx.groups.get(m.id) ?? m.id,
+        vulnerability: vulnerability === undefined ? ctx.groups.get(m.id) ?? m.id : ctx.groups.get(vulnerability) ?? vulnerability,
         aliases: a.aliases,
-        summary: m.summary ?? record?.summary,
+        // (distro CVE split) the advisory's summary ("openssl - security update") names no single CVE
+        // of several: such findings are titled "<CVE> - <package>"
+        summary: several ? undefined : m.summary ?? record?.summary,
         severity: scoring.severity,
         ...(a.sev.cvss ? { cvss: a.sev.cvss } : {}),
         kev: a.sev.kev,
@@ -172,7 +198,7 @@ export function buildScanResult(args: {
     if (pr.fix) fixes.push({ packageIndex, version: pr.fix.version, closes: pr.fix.closes, ...(pr.fix.reason ? { reason: pr.fix.reason } : {}) });
   }
   const rank = (s: Severity) => ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE', 'UNKNOWN'].indexOf(s);
-  findings.sort((a, b) => a.packageIndex - b.packageIndex || rank(a.severity) - rank(b.severity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  findings.sort((a, b) => a.packageIndex - b.packageIndex || rank(a.severity) - rank(b.severity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.vulnerability < b.vulnerability ? -1 : a.vulnerability > b.vulnerability ? 1 : 0));
   return {
     schemaVersion: 1,
     tool: { name: 'vigil', version: args.version },

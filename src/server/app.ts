@@ -43,6 +43,8 @@ export interface ServerConfig {
   sessions?: Partial<SessionLimits>;
   /** the clock of sessions and the login limiter, in ms (tests move it; default Date.now) */
   now?: () => number;
+  /** compute every organization's dashboard in the background once the server is ready (vigil server; default false) */
+  warmDashboards?: boolean;
 }
 
 /** One registered route, as the tenancy harness and the docs see it. */
@@ -142,7 +144,7 @@ export async function buildServer({ store, log, config = {}, engine, policy }: {
   });
   await app.register(healthRoutes, { store, metrics });
   await app.register(tenancyRoutes, { store });
-  await app.register(findingsRoutes, { store });
+  await app.register(findingsRoutes, { store, warmDashboards: config.warmDashboards ?? false });
   // the engine's triggers need a queue; without an engine given, one that only sends jobs (the
   // workers run elsewhere: `vigil worker`, or a server with the engine on)
   let own: { queue: JobQueue } | undefined;

@@ -232,7 +232,7 @@ for (const [dialect, make] of dialects) {
     test('the dashboard agrees with /v1/findings and /v1/coverage', async () => {
       await takeDailySnapshot(ts.store, new Date().toISOString().slice(0, 10));
       for (const [key, scope] of [[D.key, ''], [A.key, ''], [D.key, `?accountId=${B.id}`]] as const) {
-        const d = await get(`/v1/dashboard${scope}`, key);
+        const d = await get(`/v1/dashboard${scope}${scope ? '&' : '?'}fresh=true`, key);
         assert.equal(d.status, 200, JSON.stringify(d.body));
         const active = await walk(`/v1/findings${scope}`, key);
         for (const s of SEVERITY_ORDER) assert.equal(d.body.severity[s], active.filter((f) => f.severity === s).length, s);
@@ -263,9 +263,21 @@ for (const [dialect, make] of dialects) {
       // a change (an event) makes the next dashboard new
       const before = (await get('/v1/dashboard', A.key)).body;
       await recordScan(ts.store, { accountId: A.id, resource: { type: 'function', name: 'fn-2' }, result: scanResultOf(PKGS.slice(0, 1), VULNS.slice(0, 1)), now: new Date() });
-      const after = (await get('/v1/dashboard', A.key)).body;
+      // answered at once with the previous numbers while new ones are computed …
+      const stale = (await get('/v1/dashboard', A.key)).body;
+      assert.equal(stale.generatedAt, before.generatedAt);
+      // … which the next call gets (the refresh runs in the background: wait for it)
+      let after = stale;
+      for (let i = 0; i < 100 && after.generatedAt === before.generatedAt; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        after = (await get('/v1/dashboard', A.key)).body;
+      }
       assert.equal(after.severity.CRITICAL, before.severity.CRITICAL + 1);
       assert.equal(after.newLast24h.total, before.newLast24h.total + 1);
+      // fresh=true waits for current numbers
+      await recordScan(ts.store, { accountId: A.id, resource: { type: 'function', name: 'fn-3' }, result: scanResultOf(PKGS.slice(0, 1), VULNS.slice(0, 1)), now: new Date() });
+      const current = (await get('/v1/dashboard?fresh=true', A.key)).body;
+      assert.equal(current.severity.CRITICAL, after.severity.CRITICAL + 1);
     });
 
     test('export: every finding the filter selects, as CSV (quoted, formula-safe) and as JSON', async () => {

@@ -391,7 +391,10 @@ export const ExportQuery = z.strictObject({
 const SeverityTotals = z.object({
   CRITICAL: z.number(), HIGH: z.number(), MEDIUM: z.number(), LOW: z.number(), NONE: z.number(), UNKNOWN: z.number(),
 });
-export const DashboardQuery = z.strictObject({ accountId: Id.optional().describe('one account you can see (default: every account you can see)') });
+export const DashboardQuery = z.strictObject({
+  accountId: Id.optional().describe('one account you can see (default: every account you can see)'),
+  fresh: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('true: wait for current numbers instead of answering the previous ones while they are recomputed'),
+});
 export const Dashboard = z.object({
   coverage: z.object({
     total: z.number(), scanned: z.number().describe('resources whose coverage is ACTIVE'),

@@ -270,10 +270,21 @@ export async function importInputs(inputs: string[], opts: ImportOptions): Promi
     for (const m of moves) {
       if (m.from) groups.add(m.from);
       if (m.to) groups.add(m.to);
+      // (distro CVE split) an id in no group keys its findings itself: a CVE only DSAs listed, now
+      // joined to a group (or leaving one), moves its findings from (to) that bare id
+      if (!m.from || !m.to) groups.add(m.member);
     }
     const touched = [...w.touchedIds];
     for (let i = 0; i < touched.length; i += 1000) {
       for (const g of await trx.selectFrom('vuln_groups').select('group_id').where('member', 'in', touched.slice(i, i + 1000)).execute()) groups.add(g.group_id);
+    }
+    // (distro CVE split) and the groups of the vulnerabilities the changed records fix (a bare CVE
+    // id that is in no group keys its findings itself)
+    const links = [...w.touchedLinks];
+    for (let i = 0; i < links.length; i += 1000) {
+      const chunk = links.slice(i, i + 1000);
+      const grouped = new Map((await trx.selectFrom('vuln_groups').select(['member', 'group_id']).where('member', 'in', chunk).execute()).map((g) => [g.member, g.group_id]));
+      for (const l of chunk) groups.add(grouped.get(l) ?? l);
     }
     const groupRows = [...groups].sort().map((group_id) => ({ change_set_id: runId, group_id }));
     for (let i = 0; i < groupRows.length; i += 1000) await trx.insertInto('change_set_groups').values(groupRows.slice(i, i + 1000)).execute();
@@ -337,6 +348,13 @@ class Writer {
   readonly changes = { added: [] as string[], modified: [] as string[], withdrawn: [] as string[] };
   readonly touchedPackages = new Set<string>();
   readonly touchedIds = new Set<string>();
+  /**
+   * (distro CVE split) the `upstream` and `related` ids of the changed records, before and after the
+   * change: a DSA's findings are keyed by the CVEs it fixes (vulnerabilities.ts), so their groups
+   * are touched too. A superset of those vulnerabilities (any `related`): a wider change set only
+   * rebuilds more findings, each from all its advisories.
+   */
+  readonly touchedLinks = new Set<string>();
   unchanged = 0;
   enriched = 0;
   seen = 0;
@@ -404,6 +422,7 @@ class Writer {
         this.touchedPackages.add(`${row.ecosystem}\0${row.name}`);
       }
       await trx.deleteFrom('vuln_affected').where('record_id', 'in', changedExisting).execute();
+      for (const row of await trx.selectFrom('vuln_aliases').select('alias').where('record_id', 'in', changedExisting).where('kind', 'in', ['upstream', 'related']).execute()) this.touchedLinks.add(row.alias);
       await trx.deleteFrom('vuln_aliases').where('record_id', 'in', changedExisting).execute();
     }
     for (let i = 0; i < rows.length; i += 200) {
@@ -425,6 +444,7 @@ class Writer {
           if (typeof a !== 'string' || a === r.id || seen.has(a)) continue;
           seen.add(a);
           aliases.push({ record_id: r.id, alias: a, kind });
+          if (kind !== 'alias') this.touchedLinks.add(a);
         }
       }
     }

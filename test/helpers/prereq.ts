@@ -35,6 +35,7 @@ export const HOW = {
   vulndata: 'the shared advisory data set at ../shared/vulndata',
   cdxgen: 'bash bench/install-cdxgen.sh',
   apt: (pkg: string) => `apt-get install -y ${pkg}`,
+  console: 'node scripts/build.mjs (npm ci runs it) builds the console into web/dist',
 };
 
 export class MissingPrerequisite extends Error {
@@ -139,6 +140,12 @@ export function checkAll(): { name: string; present: boolean; howToFix: string }
     ['docker-registry', !!(onPath('docker-registry') ?? onPath('registry')), HOW.apt('docker-registry')],
     ...(['skopeo', 'htpasswd', 'openssl', 'zstd', 'rpm', 'dpkg-query', 'ss', 'go', 'git', 'mount'].map((c): [string, boolean, string] => [c, !!onPath(c), HOW.apt(c === 'htpasswd' ? 'apache2-utils' : c === 'ss' ? 'iproute2' : c === 'go' ? 'golang-go' : c === 'mount' ? 'mount' : c)])),
     ['/usr/sbin/sshd', existsSync('/usr/sbin/sshd'), HOW.apt('openssh-server')],
+    // network reachability lab (test/network-lab.test.ts)
+    ['nft', !!onPath('nft'), HOW.apt('nftables')],
+    ['iptables-save', !!onPath('iptables-save'), HOW.apt('iptables')],
+    // the console's browser tests (test/console/): Debian's Chromium and the built console
+    ['chromium', existsSync('/usr/bin/chromium'), HOW.apt('chromium')],
+    ['web/dist', existsSync(join(ROOT, 'web', 'dist', 'index.html')), HOW.console],
     ['root', isRoot(), 'run the tests as root (sshd privilege separation, bind mounts)'],
   ];
   return list.map(([name, present, howToFix]) => ({ name, present, howToFix }));

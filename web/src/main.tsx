@@ -3,7 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { ApiError } from './api.ts';
-import { App } from './App.tsx';
+import { App, preloadPage } from './App.tsx';
 import { SessionProvider } from './session.tsx';
 import './styles.css';
 
@@ -17,6 +17,8 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+preloadPage(window.location.pathname);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

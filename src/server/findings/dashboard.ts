@@ -11,8 +11,10 @@
  * every ACTIVE finding's index entries (three times), which bench/dashboard.ts measures. A dashboard is then kept per scope (the set of accounts) for
  * {@link DASHBOARD_TTL_MS} and only while nothing changed: every write to findings and coverage
  * emits an event in the same transaction, so the newest event id (one index probe) tells whether the
- * numbers still hold. Numbers are therefore never older than the last write, and a dashboard polled
- * by many consoles costs one probe per call.
+ * numbers still hold; a dashboard polled by many consoles costs one probe per call. When they no
+ * longer hold, the last ones are answered while new ones are computed (stale while revalidate, up to
+ * {@link DASHBOARD_STALE_MS}; `fresh` waits), and the server computes every organization's
+ * dashboard at start, so the console's first visit does not wait for the walk either.
  */
 import { SEVERITY_ORDER, type Severity } from '../../model/index.ts';
 import { findingTimeSeries } from '../../findings/index.ts';
@@ -138,24 +140,72 @@ export async function computeDashboard(store: Store, accountIds: readonly string
   return out;
 }
 
+/** How long a dashboard that no longer holds may still be answered while a new one is computed. */
+export const DASHBOARD_STALE_MS = 5 * 60_000;
+
+interface Entry { at: number; lastEvent: number; value: Dashboard; refreshing?: Promise<Dashboard> }
+
 /**
- * Dashboards per scope, reused while no event was written and for at most {@link DASHBOARD_TTL_MS}
- * (see the header). One per server; a handful of entries (one per distinct set of accounts asked).
+ * Dashboards per scope (see the header), one cache per server; a handful of entries (one per
+ * distinct set of accounts asked).
+ *
+ * Stale while revalidate: a dashboard is current while no event was written since it was computed
+ * and for at most {@link DASHBOARD_TTL_MS}. One that is no longer current but younger than
+ * {@link DASHBOARD_STALE_MS} is answered at once while a new one is computed in the background
+ * (one computation per scope at a time), so a console never waits for the walk of a million
+ * findings once its scope has been computed; `generatedAt` says how old the numbers are, and
+ * `fresh` (GET /v1/dashboard?fresh=true) waits for current numbers. Older or missing ones are
+ * computed while the caller waits; concurrent callers share that computation.
  */
 export class DashboardCache {
-  private readonly entries = new Map<string, { at: number; lastEvent: number; value: Dashboard }>();
-  constructor(private readonly store: Store, private readonly ttlMs = DASHBOARD_TTL_MS, private readonly maxEntries = 1000) {}
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Map<string, Promise<Dashboard>>();
+  constructor(
+    private readonly store: Store,
+    private readonly opts: { ttlMs?: number; staleMs?: number; maxEntries?: number; onError?: (err: unknown) => void } = {},
+  ) {}
 
-  /** The dashboard of the accounts, from the cache when still current. */
-  async get(accountIds: readonly string[], now = new Date()): Promise<Dashboard> {
+  /**
+   * The dashboard of the accounts: from the cache when current (or, unless `fresh`, recent enough
+   * to answer while it is recomputed), else computed now.
+   */
+  async get(accountIds: readonly string[], opts: { fresh?: boolean; now?: Date } = {}): Promise<Dashboard> {
+    const now = opts.now ?? new Date();
     const key = [...accountIds].sort().join(',');
-    const last = await this.store.db.selectFrom('events').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst();
-    const lastEvent = Number(last?.m ?? 0);
+    const lastEvent = await this.lastEvent();
     const hit = this.entries.get(key);
-    if (hit && hit.lastEvent === lastEvent && now.getTime() - hit.at < this.ttlMs && now.getTime() >= hit.at) return hit.value;
-    const value = await computeDashboard(this.store, accountIds, now);
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
-    this.entries.set(key, { at: now.getTime(), lastEvent, value });
-    return value;
+    const age = hit ? now.getTime() - hit.at : Infinity;
+    if (hit && age >= 0 && hit.lastEvent === lastEvent && age < (this.opts.ttlMs ?? DASHBOARD_TTL_MS)) return hit.value;
+    if (hit && !opts.fresh && age >= 0 && age < (this.opts.staleMs ?? DASHBOARD_STALE_MS)) {
+      // answered now; the next caller gets the new numbers
+      this.compute(key, accountIds, lastEvent, now).catch((err) => this.opts.onError?.(err));
+      return hit.value;
+    }
+    return this.compute(key, accountIds, lastEvent, now);
+  }
+
+  /** Computes the dashboards of these scopes in the background (server start), so the first console visit is answered from the cache. */
+  warm(scopes: readonly (readonly string[])[]): Promise<void> {
+    return (async () => {
+      const lastEvent = await this.lastEvent();
+      for (const accountIds of scopes) await this.compute([...accountIds].sort().join(','), accountIds, lastEvent, new Date());
+    })();
+  }
+
+  private async lastEvent(): Promise<number> {
+    const last = await this.store.db.selectFrom('events').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst();
+    return Number(last?.m ?? 0);
+  }
+
+  private compute(key: string, accountIds: readonly string[], lastEvent: number, now: Date): Promise<Dashboard> {
+    const running = this.pending.get(key);
+    if (running) return running;
+    const p = computeDashboard(this.store, accountIds, now).then((value) => {
+      if (this.entries.size >= (this.opts.maxEntries ?? 1000)) this.entries.clear();
+      this.entries.set(key, { at: now.getTime(), lastEvent, value });
+      return value;
+    }).finally(() => this.pending.delete(key));
+    this.pending.set(key, p);
+    return p;
   }
 }

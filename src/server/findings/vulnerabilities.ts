@@ -77,6 +77,8 @@ export async function vulnerabilityRecord(store: Store, id: string, accountIds: 
     const fixed: { ecosystem: string; name: string; version: string }[] = [];
     for (const a of rec?.affected ?? []) {
       for (const range of a.ranges ?? []) {
+        // a GIT range's events are commit ids of the upstream repository, not versions a package has
+        if (range.type === 'GIT') continue;
         for (const e of range.events ?? []) {
           const v = (e as { fixed?: string }).fixed;
           if (v && a.package && !fixed.some((f) => f.ecosystem === a.package!.ecosystem && f.name === a.package!.name && f.version === v)) fixed.push({ ecosystem: a.package.ecosystem, name: a.package.name, version: v });

@@ -53,9 +53,22 @@ function csvLine(f: ReturnType<typeof toFindingSummary>): string {
   return `${CSV_COLUMNS.map((c) => csvField(values[c])).join(',')}\r\n`;
 }
 
-export const findingViewRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, { store }) => {
+export const findingViewRoutes: FastifyPluginAsyncZod<{ store: Store; warmDashboards?: boolean }> = async (app, { store, warmDashboards }) => {
   const db = store.db;
-  const dashboards = new DashboardCache(store);
+  const dashboards = new DashboardCache(store, { onError: (err) => app.log.warn({ err }, 'dashboard refresh failed') });
+  if (warmDashboards) {
+    // every organization's whole scope (what its delegated admin's console opens on), in the background
+    app.addHook('onReady', async () => {
+      const rows = await db.selectFrom('accounts').select(['id', 'organization_id']).execute();
+      const byOrg = new Map<string, string[]>();
+      for (const r of rows) byOrg.set(r.organization_id, [...(byOrg.get(r.organization_id) ?? []), r.id]);
+      const started = Date.now();
+      dashboards.warm([...byOrg.values()]).then(
+        () => app.log.info({ organizations: byOrg.size, ms: Date.now() - started }, 'dashboards computed'),
+        (err) => app.log.warn({ err }, 'dashboard warm-up failed'),
+      );
+    });
+  }
 
   app.get('/v1/findings/:id/history', {
     config: { access: 'read' },
@@ -116,10 +129,10 @@ export const findingViewRoutes: FastifyPluginAsyncZod<{ store: Store }> = async 
     schema: {
       tags: ['findings'], security, querystring: DashboardQuery,
       summary: 'what the dashboard shows, in one call: coverage, ACTIVE findings by severity and fix availability, new in 24 h, top resources and vulnerabilities, 30-day trend',
-      description: 'A dashboard is reused for up to 30 s per set of accounts, and only while no finding or coverage changed (generatedAt says when it was computed).',
+      description: 'A dashboard is reused for up to 30 s per set of accounts while no finding or coverage changed. After a change, the previous numbers (up to 5 min old) are answered at once while new ones are computed for the next call; generatedAt says when they were computed, and fresh=true waits for current numbers.',
       response: { 200: Dashboard, ...errors },
     },
-  }, async (request) => dashboards.get(await accountScope(db, principalOf(request), request.query.accountId)));
+  }, async (request) => dashboards.get(await accountScope(db, principalOf(request), request.query.accountId), { fresh: request.query.fresh }));
 
   app.get('/v1/vulnerabilities', {
     config: { access: 'read' },

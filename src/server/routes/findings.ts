@@ -69,7 +69,7 @@ function toResource(r: Selectable<Database['resources']>, counts: Partial<Record
   };
 }
 
-export const findingsRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, { store }) => {
+export const findingsRoutes: FastifyPluginAsyncZod<{ store: Store; warmDashboards?: boolean }> = async (app, { store, warmDashboards }) => {
   const db = store.db;
 
   app.get('/v1/findings', {
@@ -206,5 +206,5 @@ export const findingsRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (ap
   });
 
   await app.register(suppressionRoutes, { store });
-  await app.register(findingViewRoutes, { store });
+  await app.register(findingViewRoutes, { store, warmDashboards });
 };

@@ -12,10 +12,8 @@ echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, Tool
 
 export type ChartOption = echarts.EChartsCoreOption;
 
-/** Severity colours shared by charts and badges (styles.css has the same values). */
-export const SEVERITY_COLORS: Record<string, string> = {
-  CRITICAL: '#7d1128', HIGH: '#c2410c', MEDIUM: '#b45309', LOW: '#2563eb', NONE: '#64748b', UNKNOWN: '#94a3b8',
-};
+/** Severity colours shared by charts and badges (severity.ts; styles.css has the same values). */
+export { SEVERITY_COLORS } from '../severity.ts';
 
 /** A chart; `label` is its accessible name (and ECharts' generated description is on). */
 export function Chart({ option, height = 260, label }: { option: ChartOption; height?: number; label: string }) {

@@ -172,7 +172,7 @@ export function Dashboard() {
           <p className="dash-coverage-line">
             <strong>{coverage === null ? '—' : `${coverage}%`}</strong> of resources scanned ({formatCount(d.coverage.scanned)} of {formatCount(d.coverage.total)})
           </p>
-          {d.coverage.total === 0 ? <Empty>No resources yet: add a target to start scanning.</Empty> : (
+          {d.coverage.total === 0 ? <Empty>No resources yet: <Link to="/targets">add a target</Link> (a registry, host, function, repository or root filesystem) to start scanning.</Empty> : (
             <div className="table-scroll"><table className="data compact">
               <caption className="visually-hidden">Coverage by resource type</caption>
               <thead><tr><th scope="col">Type</th><th scope="col" className="num">Scanned</th><th scope="col" className="num">Total</th><th scope="col" className="num">Share</th><th scope="col"><span className="visually-hidden">Progress</span></th></tr></thead>
@@ -210,7 +210,7 @@ export function Dashboard() {
           {trendOption ? (
             <Chart option={trendOption} height={260}
               label={`Active findings per day by severity, ${d.trend[0].day} to ${d.trend[d.trend.length - 1].day}`} />
-          ) : <Empty>No daily snapshots yet: one is taken every day (and at start-up when today has none).</Empty>}
+          ) : <Empty>No findings in the daily snapshots yet (one is taken every day, and at start-up when today has none).</Empty>}
         </Card>
         <Card title="Fix available">
           {fixTotal === 0 || !fixOption ? <Empty>No active findings.</Empty> : (

@@ -1,5 +1,5 @@
 /** Small renderers shared by the findings list, the grouped view and the finding's detail. */
-import { SEVERITY_COLORS } from '../Chart.tsx';
+import { SEVERITY_COLORS } from '../../severity.ts';
 import { formatCount } from '../../format.ts';
 import { SEVERITIES, type FindingSummary, type SeverityCounts } from '../../types.ts';
 
