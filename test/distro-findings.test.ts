@@ -135,7 +135,8 @@ for (const [dialect, make] of dialects) {
       assert.equal(ctx.enrichment.get('CVE-2022-0730')?.epss?.percentile, 0.54321);
       assert.ok(ctx.enrichment.get('CVE-2022-46169')?.kev?.dateAdded);
       const stored = await findingsOf(ts, 'cacti');
-      assert.deepEqual(stored.map((f) => [f.vulnerability_id, f.advisory_id, f.exploit_available, f.score]), [['CVE-2022-0730', 'DSA-5298-1', 0, null], ['CVE-2022-46169', 'DSA-5298-1', 1, 9.8]]);
+      assert.deepEqual(stored.map((f) => [f.vulnerability_id, f.advisory_id, f.exploit_available, f.score]), [['CVE-2022-0730', 'DSA-5298-1', 0, null], ['CVE-2022-46169', 'DSA-5298-1', 1, 10]]);
+      // stored: the Vigil score (docs/scoring.md): KEV raises 9.8 by 2.0, clamped to 10
     });
 
     test('findings stored under the DSA (before the upgrade) close at the next full rematch; the CVE-keyed ones open', async () => {

@@ -15,7 +15,7 @@
  * - `engine-dbupdate` (scheduled when enabled): `vigil db update` from the network.
  * - `engine-sbom-export` {exportId}: one SBOM export's archive (sbom.ts).
  */
-import { applySuppressionRules, purgeClosed, rematchAll, rematchChangeSet, setCoverage, takeDailySnapshot } from '../findings/index.ts';
+import { applySuppressionRules, purgeClosed, rematchAll, rematchChangeSet, rescoreAgedImages, setCoverage, takeDailySnapshot } from '../findings/index.ts';
 import { cleanStaleScratch, redactScratch } from '../sources/vfs/scratch.ts';
 import { FINDING_KEYS } from '../vulndb/vulnerabilities.ts';
 import type { Logger } from '../log.ts';
@@ -378,6 +378,8 @@ export class Engine {
     if (newer) await this.enqueueRematch();
     // 3. rescan eligibility of images, stale agent inventories
     await this.expireImages(now);
+    // 3b. (issue 16) images whose last pull just left the Vigil score's in-use window: re-scored
+    await this.rescoreAgedImages(now);
     await this.staleAgents(now);
     // 4. a watched directory of functions
     if (this.opts.watchDir) {
@@ -455,6 +457,18 @@ export class Engine {
       n++;
     }
     return n;
+  }
+
+  /**
+   * Issue 16: re-scores the images whose last pull became older than the in-use window since the
+   * previous tick (marker `in_use_checked_at`): time alone turns "in use" into "not in use".
+   */
+  async rescoreAgedImages(now: Date): Promise<number> {
+    const marker = await this.store.db.selectFrom('engine_state').select('value').where('key', '=', 'in_use_checked_at').executeTakeFirst();
+    const ids = await rescoreAgedImages(this.store, marker ? new Date(marker.value) : null, now);
+    if (ids.length) this.ctx.log.info({ images: ids.length }, 'images left the in-use window: re-scored');
+    await setState(this.store, 'in_use_checked_at', now.toISOString(), now);
+    return ids.length;
   }
 
   /** Agent hosts that have not reported for two days: INACTIVE / STALE_INVENTORY (findings kept). */

@@ -8,7 +8,7 @@
  * INACTIVE/IMAGE_UNTAGGED and its findings close (they reopen if the tag comes back within 7 days).
  */
 import { z } from 'zod';
-import { registerResource, resourceIdOf, setCoverage } from '../findings/index.ts';
+import { notePulls, pullChangesInUse, registerResource, resourceIdOf, setCoverage } from '../findings/index.ts';
 import { VigilError } from '../model/errors.ts';
 import type { TargetPolicy } from '../policy/index.ts';
 import type { Store } from '../store/index.ts';
@@ -151,6 +151,7 @@ export async function handleRegistryEvents(ctx: EngineContext, target: Target, e
   const cfg = target.config as RegistryConfig;
   const host = registryHost(cfg.url);
   const out = { scan: [] as string[], untagged: [] as string[], pushes: 0, pulls: 0, ignored: 0 };
+  const rescore = new Set<string>();
   for (const ev of envelope.events) {
     const t = ev.target;
     if (!watchesRepository(cfg, t.repository) || !t.digest || (t.mediaType && !MANIFEST_TYPES.test(t.mediaType))) { out.ignored++; continue; }
@@ -161,13 +162,18 @@ export async function handleRegistryEvents(ctx: EngineContext, target: Target, e
       out.untagged.push(...c.untagged);
     } else if (ev.action === 'pull') {
       const id = resourceIdOf(target.accountId, { type: 'image', name: `${host}/${t.repository}`, digest: t.digest });
+      // (issue 16) the pull signal is a score input: a pull that makes the image "in use" re-scores it below
+      const prev = await ctx.store.db.selectFrom('resources').select('last_pulled_at').where('id', '=', id).where('target_id', '=', target.id).executeTakeFirst();
       const res = await ctx.store.db.updateTable('resources').set({ last_pulled_at: ctx.now().toISOString() }).where('id', '=', id).where('target_id', '=', target.id).executeTakeFirst();
       if (Number(res.numUpdatedRows) > 0) out.pulls++;
       else out.ignored++;
+      if (prev && Number(res.numUpdatedRows) > 0 && pullChangesInUse(prev.last_pulled_at, ctx.now())) rescore.add(id);
     } else {
       out.ignored++;
     }
   }
+  // (issue 16) images now in use: their findings lose the "not in use" adjustment (or gain the signal)
+  await notePulls(ctx.store, [...rescore], ctx.now());
   return out;
 }
 

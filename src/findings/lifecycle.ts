@@ -13,7 +13,8 @@
  */
 import { hash } from 'node:crypto';
 import { CompiledQuery, sql, type Transaction } from 'kysely';
-import { normalizePackageName, SEVERITY_ORDER, type Package, type ScanFinding, type Severity } from '../model/index.ts';
+import { normalizePackageName, SEVERITY_ORDER, type Package, type ScanFinding, type Severity, type VigilScoring } from '../model/index.ts';
+import { contextKey, rescore, type ResourceScoreContext } from './score.ts';
 import type { Database, Dialect, StatementCache } from '../store/index.ts';
 import { findingIdOf, findingKeyOf } from './keys.ts';
 import { firstMatchingRule, type RuleSubject } from './suppression.ts';
@@ -45,7 +46,9 @@ export async function emitEvents(db: Db, events: EventRow[]): Promise<void> {
 export type DesiredFinding = Pick<FindingRow,
   | 'type' | 'vulnerability_id' | 'advisory_id' | 'package_ecosystem' | 'package_name' | 'package_version'
   | 'package_purl' | 'package_location' | 'package_layer' | 'score' | 'fix_available' | 'fixed_version'
-  | 'exploit_available' | 'details' | 'details_hash' | 'state_hash'> & { key: string; severity: Severity; aliases: string[]; title: string; fix_availability: FixAvailability };
+  | 'exploit_available' | 'details' | 'details_hash' | 'state_hash'> & { key: string; severity: Severity; aliases: string[]; title: string; fix_availability: FixAvailability }
+  // issue 16 (Vigil score): the EPSS probability column, and the scoring kept to re-score in a resource's context
+  & { epss: number | null; scoring?: VigilScoring };
 
 /** Of the matches folded into a finding, all (YES), none (NO) or only some (PARTIAL) have a fixed version. */
 export type FixAvailability = 'YES' | 'NO' | 'PARTIAL';
@@ -68,7 +71,7 @@ type StoredFinding = { [K in keyof FindingRow]: FindingRow[K] };
 /** A stored finding as the lifecycle compares it (details itself is not needed) */
 export type ComparedFinding = Omit<StoredFinding, 'details'>;
 /** the columns of {@link ComparedFinding} */
-export const COMPARED_COLUMNS = ['id', 'finding_key', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version', 'package_purl', 'package_location', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'status', 'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'details_hash', 'state_hash', 'title', 'fix_availability'] as const;
+export const COMPARED_COLUMNS = ['id', 'finding_key', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version', 'package_purl', 'package_location', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'status', 'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'details_hash', 'state_hash', 'title', 'fix_availability', 'epss'] as const;
 
 /** The first location of a package: where its findings are keyed. */
 export const locationOf = (p: Package) => p.locations?.[0] ?? '';
@@ -114,9 +117,9 @@ export function findingTemplates(packages: readonly Package[], findings: readonl
       type: f.type, vulnerability_id: f.vulnerability, advisory_id: f.id,
       package_ecosystem: pkg.ecosystem, package_name: name, package_version: f.installedVersion, package_purl: pkg.purl ?? null,
       package_location: location, package_layer: pkg.layer?.digest ?? null,
-      severity: f.severity, score: f.cvss?.score ?? null, fix_available: f.fixAvailable ? 1 : 0, fixed_version: f.fixedVersion ?? null,
+      severity: f.severity, score: f.scoring ? f.scoring.score : f.cvss?.score ?? null, fix_available: f.fixAvailable ? 1 : 0, fixed_version: f.fixedVersion ?? null,
       exploit_available: f.kev ? 1 : 0, aliases: f.aliases, details: '', details_hash: '', state_hash: '',
-      title: '', fix_availability: 'NO',
+      title: '', fix_availability: 'NO', epss: f.scoring?.inputs.epss?.probability ?? null, ...(f.scoring ? { scoring: f.scoring } : {}),
     };
     const prev = byKey.get(key);
     if (!prev) {
@@ -142,6 +145,7 @@ export function findingTemplates(packages: readonly Package[], findings: readonl
       // the searched name as stored (normalized), so a rematch from stored packages explains it alike
       explanation: { ...f.explanation, searched: { ...f.explanation.searched, name: normalizePackageName(f.explanation.searched.ecosystem, f.explanation.searched.name) } },
       ...(f.references?.length ? { references: f.references } : {}),
+      ...(f.scoring ? { scoring: f.scoring } : {}),
     });
     d.details_hash = hash('sha256', d.details, 'hex');
     d.state_hash = stateHashOf(d);
@@ -204,7 +208,7 @@ export function fieldsOf(d: DesiredFinding | FindingTemplate, rule: SuppressionR
     package_location: d.package_location, package_layer: d.package_layer, severity: d.severity, score: d.score,
     fix_available: d.fix_available, fixed_version: d.fixed_version, exploit_available: d.exploit_available,
     status: (rule ? 'SUPPRESSED' : 'ACTIVE') as FindingStatus, suppressed_by: rule?.id ?? null, details: d.details, details_hash: d.details_hash, state_hash: d.state_hash,
-    title: d.title, fix_availability: d.fix_availability,
+    title: d.title, fix_availability: d.fix_availability, epss: d.epss,
   };
 }
 
@@ -354,4 +358,38 @@ export class DeferredWrites {
     this.updates.clear();
     await emitEvents(trx, this.events.splice(0));
   }
+}
+
+// ─── issue 16: the Vigil score in a resource's context ───────────────────────────────────────────
+
+/** per template, per context key: the template re-scored (so equal contexts share one object and one state_hash) */
+const contextual = new WeakMap<FindingTemplate, Map<string, FindingTemplate>>();
+
+/**
+ * A template re-scored in a resource's context (pull signal, reachability): score, severity,
+ * details.scoring, details_hash and state_hash follow the context. Without any context signal the
+ * template itself. Findings of one template on resources with equal contexts stay equal (the
+ * rematch's state groups); resources with other contexts form groups of their own.
+ */
+export function contextualize<T extends FindingTemplate>(t: T, ctx: ResourceScoreContext): T {
+  const key = contextKey(ctx);
+  if (key === '' || !t.scoring) return t;
+  let m = contextual.get(t);
+  if (!m) contextual.set(t, (m = new Map()));
+  const hit = m.get(key);
+  if (hit) return hit as T;
+  const scoring = rescore(t.scoring, ctx);
+  const details = JSON.parse(t.details) as Record<string, unknown>;
+  details.scoring = scoring;
+  const out: T = { ...t, scoring, score: scoring.score, severity: scoring.severity };
+  out.details = JSON.stringify(details);
+  out.details_hash = hash('sha256', out.details, 'hex');
+  out.state_hash = stateHashOf(out);
+  m.set(key, out);
+  return out;
+}
+
+/** {@link contextualize} over a resource's desired findings (keys kept). */
+export function contextualizeAll<T extends FindingTemplate>(list: readonly T[], ctx: ResourceScoreContext): T[] {
+  return contextKey(ctx) === '' ? [...list] : list.map((t) => contextualize(t, ctx));
 }

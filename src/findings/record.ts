@@ -7,7 +7,8 @@ import { normalizePackageName, VigilError, type Package, type ScanResult } from 
 import type { Database, Store } from '../store/index.ts';
 import { targetOf } from '../matching/index.ts';
 import { resourceIdOf } from './keys.ts';
-import { applyFindings, desiredFindings, emitEvents, locationOf, lockFindings, type ResourceView } from './lifecycle.ts';
+import { applyFindings, contextualizeAll, desiredFindings, emitEvents, locationOf, lockFindings, type ResourceView } from './lifecycle.ts';
+import { loadScoreContexts } from './score-context.ts';
 import { activeRules } from './suppression.ts';
 import { RESOURCE_TYPES, type CoverageStatus, type Db, type LifecycleCounts, type RecordScanSummary, type ResourceInput } from './types.ts';
 
@@ -101,7 +102,9 @@ export async function recordScan(store: Store, args: { accountId: string; resour
       for (let i = 0; i < rows.length; i += 500) await trx.insertInto('resource_packages').values(rows.slice(i, i + 500)).execute();
     }
 
-    const desired = desiredFindings(accountId, resource.id, result.packages, result.findings);
+    // (issue 16) the findings scored in the resource's context (pull signal, reachability)
+    const scoreContext = (await loadScoreContexts(trx, store.dialect, [resource.id], now)).get(resource.id) ?? {};
+    const desired = contextualizeAll(desiredFindings(accountId, resource.id, result.packages, result.findings), scoreContext);
     const existing = await trx.selectFrom('findings').selectAll().where('resource_id', '=', resource.id).execute();
     const rules = await activeRules(trx, accountId, now);
     const counts: LifecycleCounts = { created: 0, updated: 0, reopened: 0, closed: 0, unchanged: 0 };

@@ -8,7 +8,8 @@
  * finding they should have (deleted, closed) or with one they should not, findings written before
  * state_hash existed (''), an inactive resource, a suppression rule that expires, withdrawn
  * advisories, alias groups, Debian binaries searched by their source package, DSAs fixing several CVEs
- * (one finding per CVE, folded with the other advisories of that CVE) and malicious packages.
+ * (one finding per CVE, folded with the other advisories of that CVE), malicious packages, and (issue 16)
+ * resources whose Vigil score context (reachability, pull signal) differs.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ import { importInputs } from '../vulndb/import.ts';
 import { packageLookup } from '../vulndb/query.ts';
 import { seededRandom } from '../../test/helpers/random.ts';
 import { dialects } from '../../test/helpers/stores.ts';
-import { applySuppressionRules, createSuppressionRule, recordScan, rematchAll, rematchChangeSet, setCoverage } from './index.ts';
+import { applySuppressionRules, createSuppressionRule, recordScan, rematchAll, rematchChangeSet, rescoreResources, setCoverage, setResourceReachability } from './index.ts';
 import { findingKeyOf } from './keys.ts';
 import { buildScanResult, loadAdvisoryContext } from './scan-result.ts';
 
@@ -110,6 +111,15 @@ for (const [dialect, make] of dialects) {
           await recordScan(store, { accountId: `acct-${i % 3}`, resource: { id, type: 'image', name: `reg/app-${i % 4}` }, result: await scan(store, inventory()), now: day(0) });
         }
         await setCoverage(store, { accountId: 'acct-1', resourceId: 'r-1', status: 'INACTIVE', reason: 'IMAGE_UNTAGGED', closeFindings: true, now: day(0) });
+        // issue 16: resources whose Vigil score context differs (reachability, registry pull signal):
+        // their findings of one package row are other templates than the rest's
+        for (let i = 2; i < 40; i += 3) {
+          const c = i % 4;
+          if (c === 0 || c === 1) await setResourceReachability(store, { accountId: `acct-${i % 3}`, resourceId: `r-${i}`, reachability: { internet: c === 1, source: 'test' }, now: day(0) });
+          else await store.db.updateTable('resources').set({ last_pulled_at: (c === 2 ? day(-200) : day(0)).toISOString() }).where('id', '=', `r-${i}`).execute();
+        }
+        await rescoreResources(store, Array.from({ length: 40 }, (_, i) => `r-${i}`), day(0));
+        assert.ok((await store.db.selectFrom('findings').select('details').execute()).some((f) => /"metric":"(reachability|inUse)"/.test(f.details)), 'some findings scored in context');
         await createSuppressionRule(store, { id: 'rule-beta', accountId: 'acct-0', name: 'beta until day 3', reason: 'tested', criteria: { packages: [{ name: 'beta' }] }, expiresAt: day(3).toISOString() }, day(0));
         await createSuppressionRule(store, { id: 'rule-foo', accountId: 'acct-2', name: 'foo', reason: 'tested', criteria: { packages: [{ name: 'libfoo1' }] } }, day(0));
         for (const a of ['acct-0', 'acct-2']) await applySuppressionRules(store, a, day(0));

@@ -16,7 +16,9 @@ import { AdvisoryIndex, matchInventorySync, packageKey, searchesBySource, target
 import { sql, type Selectable } from 'kysely';
 import type { Database, Store } from '../store/index.ts';
 import { packageLookup } from '../vulndb/query.ts';
-import { applyFindings, COMPARED_COLUMNS, DeferredWrites, desiredFindings, fieldsOf, findingTemplates, keyedFindings, lockFindings, updateOf, type ComparedFinding, type DesiredFinding, type FindingTemplate, type ResourceView } from './lifecycle.ts';
+import { applyFindings, COMPARED_COLUMNS, contextualizeAll, DeferredWrites, desiredFindings, fieldsOf, findingTemplates, keyedFindings, lockFindings, updateOf, type ComparedFinding, type DesiredFinding, type FindingTemplate, type ResourceView } from './lifecycle.ts';
+import { loadScoreContexts } from './score-context.ts';
+import { contextKey, type ResourceScoreContext } from './score.ts';
 import { findingKeyOf } from './keys.ts';
 import { packageFromRow } from './record.ts';
 import { buildScanResult, loadAdvisoryContext, type AdvisoryContext } from './scan-result.ts';
@@ -245,6 +247,8 @@ async function rematchResources(store: Store, trx: Db, resources: readonly Resou
     }
   }
   await shared.contexts.ensure(txStore, ids);
+  // (issue 16) each resource's score context: its findings are the templates re-scored in it
+  const scoreContexts = await loadScoreContexts(trx, store.dialect, resources.map((r) => r.id), now);
   // 2. the desired findings of a stored package are the same on every resource that has it (only the
   //    key differs): built once per distinct package row, then keyed per resource
   const at = now.toISOString();
@@ -273,6 +277,7 @@ async function rematchResources(store: Store, trx: Db, resources: readonly Resou
     } else {
       desired = keyedFindings(r.account_id, r.id, templates);
     }
+    desired = contextualizeAll(desired, scoreContexts.get(r.id) ?? {});
     const existing = existingOf.get(r.id) ?? [];
     if (desired.length === 0 && existing.length === 0) continue;
     let rules = shared.rules.get(r.account_id);
@@ -474,17 +479,20 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     // 2. what matching wants: per distinct package row of a matching version on ACTIVE resources
     //    (its signature), the templates and how many resources have it
     const hitRows = await readHitRows(trx, hit);
-    const sigs: { sig: Signature; n: number; hit: Hit; templates: FindingTemplate[] }[] = [];
+    // (issue 16) a row's findings also depend on its resource's score context: one entry per (signature, context)
+    const scoreContexts = await loadScoreContexts(trx, store.dialect, hitRows.map((x) => x.row.resource_id), now);
+    const sigs: { sig: Signature; n: number; hit: Hit; templates: FindingTemplate[]; ctx: ResourceScoreContext }[] = [];
     const sigOf = new Map<string, (typeof sigs)[number]>();
     /** each hit row's signature entry (its templates, once built) */
     const sigOfRow = new Map<PackageRow, (typeof sigs)[number]>();
     for (const { row, hit: h } of hitRows) {
-      const key = signatureOf(row);
+      const ctx = scoreContexts.get(row.resource_id) ?? {};
+      const key = `${signatureOf(row)}\u0001${contextKey(ctx)}`;
       let x = sigOf.get(key);
       if (x) x.n++;
       else {
         const { resource_id: _, ...sig } = row;
-        x = { sig, n: 1, hit: h, templates: [] };
+        x = { sig, n: 1, hit: h, templates: [], ctx };
         sigOf.set(key, x);
         sigs.push(x);
       }
@@ -496,7 +504,7 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     const desired = new Map<string, number>();
     const templateOf = new Map<string, FindingTemplate>();
     for (const x of sigs) {
-      x.templates = await templatesOfRow(shared, { resource_id: '', ...x.sig }, at);
+      x.templates = contextualizeAll(await templatesOfRow(shared, { resource_id: '', ...x.sig }, at), x.ctx);
       for (const t of x.templates) {
         desired.set(t.state_hash, (desired.get(t.state_hash) ?? 0) + x.n);
         templateOf.set(t.state_hash, t);
@@ -675,4 +683,38 @@ export async function rematchAll(store: Store, now: Date, opts: { accountId?: st
     await opts.beforeCommit?.();
   });
   return { ...shared.counts, changedPackages: 0, resources, packages, durationMs: performance.now() - started };
+}
+
+// ─── issue 16: re-scoring a resource when its context changes ────────────────────────────────────
+
+/**
+ * Re-scores the findings of some resources after their score context changed (a registry pull
+ * flipped an image's "in use", the network analysis set its reachability): every package of each
+ * ACTIVE resource is matched again exactly as {@link rematchAll} does, inside `trx` (the caller's
+ * transaction, which must hold the findings lock — see lockFindings), and the difference goes
+ * through applyFindings: a changed score or severity is a finding.updated event, as after an
+ * advisory import. Matching is memoized, so this costs what the resources' packages cost.
+ * @throws whatever the database throws (the caller's transaction then rolls back)
+ */
+export async function rescoreResourcesIn(store: Store, trx: Db, resourceIds: readonly string[], now: Date): Promise<LifecycleCounts> {
+  const shared = newShared(store);
+  const res = await inChunks([...new Set(resourceIds)].sort(), (chunk) => trx.selectFrom('resources').select(RESOURCE_COLUMNS).where('id', 'in', chunk).where('coverage_status', '=', 'ACTIVE').execute());
+  res.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (res.length === 0) return shared.counts;
+  const rows = await inChunks(res.map((r) => r.id), (chunk) => trx.selectFrom('resource_packages').selectAll().where('resource_id', 'in', chunk).where('search_name', 'is not', null).execute());
+  const existingOf = await loadFindings(trx, res.map((r) => r.id));
+  await rematchResources(store, trx, res, groupBy(rows, (r) => r.resource_id), existingOf, shared, now);
+  return shared.counts;
+}
+
+/**
+ * {@link rescoreResourcesIn} in a transaction of its own (with the findings lock).
+ * @throws whatever the database throws
+ */
+export async function rescoreResources(store: Store, resourceIds: readonly string[], now: Date): Promise<LifecycleCounts> {
+  if (resourceIds.length === 0) return { created: 0, updated: 0, reopened: 0, closed: 0, unchanged: 0 };
+  return store.db.transaction().execute(async (trx) => {
+    await lockFindings(trx, store.dialect);
+    return rescoreResourcesIn(store, trx, resourceIds, now);
+  });
 }

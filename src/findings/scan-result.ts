@@ -4,9 +4,10 @@
  * available CVSS vector (the advisory's own first, then the CVE's from enrichment), KEV, and the
  * explanation matching recorded.
  */
-import { cvssScore, summarizeSkipped, type CveEnrichment, type OsvRecord, type Package, type ScanFinding, type ScanResult, type ScanTarget, type Severity } from '../model/index.ts';
+import { cvssScore, summarizeSkipped, type CveEnrichment, type OsvRecord, type Package, type ScanFinding, type ScanResult, type ScanTarget, type Severity, type VigilScoring } from '../model/index.ts';
 import type { MatchReport } from '../matching/index.ts';
 import type { Store } from '../store/index.ts';
+import { exploitInputs, vigilScore } from './score.ts';
 // distribution findings by CVE (h/distro-cve): a DSA/DLA/ALSA match yields one finding per CVE it fixes
 import { fixedVulnerabilities, recordForVulnerability } from '../vulndb/vulnerabilities.ts';
 
@@ -45,11 +46,15 @@ const WORD_SEVERITY: Record<string, Severity> = {
   CRITICAL: 'CRITICAL', HIGH: 'HIGH', MODERATE: 'MEDIUM', MEDIUM: 'MEDIUM', LOW: 'LOW', NEGLIGIBLE: 'LOW', IMPORTANT: 'HIGH',
 };
 
-/** The finding's severity: malicious → CRITICAL; else the best CVSS vector; else a published word. */
-export function severityOf(record: OsvRecord | undefined, type: ScanFinding['type'], ctx: AdvisoryContext): { severity: Severity; cvss?: ScanFinding['cvss']; kev: boolean } {
+/**
+ * The advisory's base severity: malicious → CRITICAL; else the best CVSS vector; else a published
+ * word. (A finding's severity is its Vigil score's, see {@link scoringOf}; `cves` are the CVEs the
+ * exploit intelligence is looked up by.)
+ */
+export function severityOf(record: OsvRecord | undefined, type: ScanFinding['type'], ctx: AdvisoryContext): { severity: Severity; cvss?: ScanFinding['cvss']; kev: boolean; cves: string[] } {
   const cves = record ? [record.id, ...(record.aliases ?? []), ...(record.upstream ?? [])].filter((a) => /^CVE-\d+-\d+$/.test(a)) : [];
   const kev = cves.some((c) => !!ctx.enrichment.get(c)?.kev);
-  if (type === 'malicious') return { severity: 'CRITICAL', kev };
+  if (type === 'malicious') return { severity: 'CRITICAL', kev, cves };
   const scored: NonNullable<ScanFinding['cvss']>[] = [];
   const tryVector = (vector: string, source: string) => {
     try {
@@ -77,15 +82,31 @@ export function severityOf(record: OsvRecord | undefined, type: ScanFinding['typ
   }
   if (cvss) {
     const sev: Severity = cvss.score >= 9 ? 'CRITICAL' : cvss.score >= 7 ? 'HIGH' : cvss.score >= 4 ? 'MEDIUM' : cvss.score > 0 ? 'LOW' : 'NONE';
-    return { severity: sev, cvss, kev };
+    return { severity: sev, cvss, kev, cves };
   }
   const word = String((record?.database_specific as { severity?: unknown } | undefined)?.severity ?? record?.affected?.map((a) => (a.ecosystem_specific as { severity?: unknown } | undefined)?.severity).find(Boolean) ?? '').toUpperCase();
-  return { severity: WORD_SEVERITY[word] ?? 'UNKNOWN', kev };
+  return { severity: WORD_SEVERITY[word] ?? 'UNKNOWN', kev, cves };
+}
+
+// ─── issue 16: the Vigil score of a finding (no resource context: lifecycle.ts adds it) ─────────
+
+/**
+ * The Vigil score of a finding of this advisory (src/findings/score.ts): its base from
+ * {@link severityOf}, the exploit intelligence of its CVEs, and whether the match has a fix.
+ */
+export function scoringOf(sev: ReturnType<typeof severityOf>, type: ScanFinding['type'], ctx: AdvisoryContext, fixAvailable: boolean): VigilScoring {
+  return vigilScore({
+    type, base: sev.cvss ?? null, fixAvailable,
+    ...(sev.cvss || sev.severity === 'UNKNOWN' ? {} : { advisorySeverity: sev.severity }),
+    ...exploitInputs(sev.cves, ctx.enrichment),
+  });
 }
 
 /** What every finding of one advisory repeats: its severity, aliases and first references. */
 interface AdvisoryPart {
   sev: ReturnType<typeof severityOf>;
+  /** the Vigil score without and with a fix, computed when first needed */
+  scoring: [VigilScoring | undefined, VigilScoring | undefined];
   aliases: string[];
   references: string[];
 }
@@ -96,6 +117,7 @@ function advisoryPart(ctx: AdvisoryContext, full: OsvRecord | undefined, m: { id
   const record = full && vulnerability !== undefined ? recordForVulnerability(full, vulnerability) : full;
   const compute = (): AdvisoryPart => ({
     sev: severityOf(record, m.type, ctx),
+    scoring: [undefined, undefined],
     aliases: [...new Set([...(record?.aliases ?? m.aliases), ...(record?.upstream ?? [])])].sort(),
     references: (record?.references ?? []).slice(0, 10).map((r) => r.url),
   });
@@ -146,6 +168,7 @@ export function buildScanResult(args: {
     for (const { m, record, vulnerability, several } of perVulnerability(pr.matches, ctx)) {
       const a = advisoryPart(ctx, record, m, vulnerability);
       const d = m.detail;
+      const scoring = (a.scoring[d.fixAvailable ? 1 : 0] ??= scoringOf(a.sev, m.type, ctx, d.fixAvailable));
       findings.push({
         type: m.type,
         id: m.id,
@@ -154,9 +177,10 @@ export function buildScanResult(args: {
         // (distro CVE split) the advisory's summary ("openssl - security update") names no single CVE
         // of several: such findings are titled "<CVE> - <package>"
         summary: several ? undefined : m.summary ?? record?.summary,
-        severity: a.sev.severity,
+        severity: scoring.severity,
         ...(a.sev.cvss ? { cvss: a.sev.cvss } : {}),
         kev: a.sev.kev,
+        scoring,
         packageIndex,
         installedVersion: pr.package.version,
         fixedVersion: d.fixedBy,

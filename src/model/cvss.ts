@@ -163,3 +163,39 @@ export function severityFromScore(score: number): CvssSeverity {
   if (score < 9) return 'HIGH';
   return 'CRITICAL';
 }
+
+// ─── issue 16 (Vigil score): the attack vector of a vector, and its score with it lowered ────────
+
+/**
+ * The base attack vector of a CVSS 3.x or 4.0 vector (`N`, `A`, `L`, `P`), or undefined for v2
+ * and for what is not a valid vector.
+ */
+export function attackVectorOf(vector: string): 'N' | 'A' | 'L' | 'P' | undefined {
+  if (!/^CVSS:(3\.[01]|4\.0)\//.test(vector)) return undefined;
+  const m = /\/AV:([NALP])(?:\/|$)/.exec(vector);
+  return m ? (m[1] as 'N' | 'A' | 'L' | 'P') : undefined;
+}
+
+/**
+ * The score of a CVSS 3.x or 4.0 vector's base metrics with the environmental Modified Attack
+ * Vector set to `mav` (every other environmental, temporal and threat metric left out): the CVSS
+ * environmental score for 3.x, CVSS-BE for 4.0. The Vigil score lowers AV:N findings on resources
+ * unreachable from the internet by the difference between this and the base score.
+ *
+ * @throws VigilError VIGIL_INVALID_INPUT (rule "cvss-vector") when the vector is not a valid CVSS
+ *   3.x/4.0 vector (see {@link cvssScore}); v2 vectors have no MAV and are rejected the same way.
+ */
+export function cvssWithModifiedAttackVector(vector: string, mav: 'N' | 'A' | 'L' | 'P'): number {
+  const info = cvssScore(vector); // validates
+  if (info.version === '2.0') throw bad(vector, 'CVSS 2.0 has no Modified Attack Vector');
+  const table = versionTable().get(`CVSS:${info.version}`)!;
+  const impl = table.create();
+  for (const part of vector.split('/').slice(1)) {
+    const [name, value] = part.split(':');
+    if (table.base.includes(name)) impl.applyComponentString(name, value);
+  }
+  impl.applyComponentString('MAV', mav);
+  const s = impl.calculateScores() as { environmental?: number };
+  if (s.environmental === undefined || !Number.isFinite(s.environmental)) throw bad(vector, 'calculator returned no environmental score');
+  return s.environmental;
+}

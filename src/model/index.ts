@@ -5,5 +5,6 @@ export * from './cvss.ts';
 export * from './package.ts';
 export * from './purl.ts';
 export * from './scan.ts';
+export * from './scoring.ts';
 export * from './nesting.ts';
 export * from './yaml.ts';

@@ -3,6 +3,7 @@
  * format (table, JSON, SARIF, CycloneDX with VEX, SPDX, CSV) is a rendering of this one shape.
  */
 import type { Package, LayerRef } from './package.ts';
+import type { VigilScoring } from './scoring.ts';
 
 export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'NONE' | 'UNKNOWN';
 export const SEVERITY_ORDER: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE', 'UNKNOWN'];
@@ -43,6 +44,8 @@ export interface ScanFinding {
   severity: Severity;
   cvss?: { version: string; vector: string; score: number; source: string };
   kev?: boolean;
+  /** the Vigil score: base, adjustments, score and severity (`severity` above is its severity) */
+  scoring?: VigilScoring;
   /** index into ScanResult.packages */
   packageIndex: number;
   installedVersion: string;

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CONFIG_SCHEMAS, CONFIG_SCHEMA_NAMES, PUBLIC_CONFIG_SCHEMAS, SBOM_EXPORT_MAX_RESOURCES, SBOM_EXPORT_STATUSES, SBOM_FORMATS, TARGET_KINDS } from '../engine/index.ts';
-import { apiSchemas, RESOURCE_TYPE_NAMES } from './schemas.ts';
+import { apiSchemas, RESOURCE_TYPE_NAMES, VigilScoringSchema } from './schemas.ts';
 
 const Id = z.string().min(1).max(100);
 
@@ -69,6 +69,8 @@ export const ScanFinding = z.object({
   severity: z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE', 'UNKNOWN']),
   cvss: z.object({ version: z.string(), vector: z.string(), score: z.number(), source: z.string() }).optional(),
   kev: z.boolean().optional(),
+  // issue 16: the Vigil score's breakdown, as `vigil scan --format json` gives it
+  scoring: VigilScoringSchema.optional(),
   packageIndex: z.number().describe('index into packages'),
   installedVersion: z.string(),
   fixedVersion: z.string().nullable(),

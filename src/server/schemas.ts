@@ -143,7 +143,10 @@ const findingFilterFields = {
     .describe('YES | NO | PARTIAL: all, none or only some of the matches folded into the finding (its installed versions, its alias group\'s advisories) have a fix; true | false: the representative match has one'),
   exploitAvailable: queryBool.optional(),
   accountId: Id.optional().describe('one account you can see (default: every account you can see)'),
-  minScore: z.coerce.number().min(0).max(10).optional(),
+  minScore: z.coerce.number().min(0).max(10).optional().describe('the Vigil score (docs/scoring.md) at least this'),
+  // issue 16 (Vigil score)
+  minEpss: z.coerce.number().min(0).max(1).optional().describe('EPSS probability (0–1) at least this; findings without EPSS never match'),
+  kev: queryBool.optional().describe('in CISA KEV (known exploited): the same filter as exploitAvailable'),
   firstObservedFrom: QueryTime.optional().describe('YYYY-MM-DD or an ISO date-time; inclusive'),
   firstObservedTo: QueryTime.optional().describe('YYYY-MM-DD (the whole day) or an ISO date-time; inclusive'),
   lastObservedFrom: QueryTime.optional(),
@@ -155,11 +158,11 @@ const findingFilterFields = {
   layerDigest: queryList(QueryText).optional().describe('the digest of the image layer that brought the package'),
   title: QueryText.optional().describe('case-insensitive substring of the title or the vulnerability id'),
 };
-export const FINDING_SORTS = ['severity', 'updated', 'firstObserved', 'score'] as const;
+export const FINDING_SORTS = ['severity', 'updated', 'firstObserved', 'score', 'epss'] as const;
 export const FindingsQuery = z.strictObject({
   ...findingFilterFields,
   sort: z.enum(FINDING_SORTS).default('severity')
-    .describe('severity: worst first, then most recently updated (default); updated: most recently updated first; firstObserved: newest first; score: highest CVSS score first, unscored last'),
+    .describe('severity: worst first, then most recently updated (default); updated: most recently updated first; firstObserved: newest first; score: highest Vigil score first (docs/scoring.md), unscored last; epss: highest EPSS probability first, unknown last'),
   limit: pageLimit(50, 500),
   cursor: Cursor.optional(),
 });
@@ -183,7 +186,8 @@ export const FindingSummary = z.object({
   advisoryId: z.string().describe('the advisory record that represents the finding'),
   package: z.object({ ecosystem: z.string(), name: z.string(), version: z.string(), purl: z.string().nullable(), location: z.string(), layer: z.string().nullable() }),
   severity: z.enum(SEVERITIES),
-  score: z.number().nullable(),
+  score: z.number().nullable().describe('the Vigil score (docs/scoring.md): CVSS base with contextual adjustments; null when nothing scores the vulnerability'),
+  epss: z.number().nullable().describe('EPSS probability (0–1) of the vulnerability, null when unknown'),
   fixAvailable: z.boolean().describe('the representative match has a fixed version'),
   fixAvailability: z.enum(FIX_AVAILABILITY).describe('of the matches folded into the finding (installed versions at the location, advisories of the alias group): all (YES), none (NO) or only some (PARTIAL) have a fix'),
   title: z.string().describe('the advisory summary, or "<vulnerabilityId> - <package>" when there is none'),
@@ -195,6 +199,30 @@ export const FindingSummary = z.object({
   lastObservedAt: z.string(),
   updatedAt: z.string(),
   closedAt: z.string().nullable(),
+});
+
+/** issue 16: the Vigil score of a finding, as details.scoring holds it (src/model/scoring.ts VigilScoring) */
+export const VigilScoringSchema = z.object({
+  formula: z.string().describe('vigil-1'),
+  base: z.object({ score: z.number(), version: z.string(), vector: z.string(), source: z.string() }).nullable().describe('the CVSS vector the score starts from; null when none scores the vulnerability'),
+  basis: z.enum(['malicious', 'cvss', 'advisory', 'none']),
+  inputs: z.object({
+    kev: z.object({ cve: z.string(), dateAdded: z.string(), knownRansomwareCampaignUse: z.string().optional() }).optional(),
+    epss: z.object({ cve: z.string(), probability: z.number(), percentile: z.number(), date: z.string().optional() }).optional(),
+    exploitation: z.enum(['poc', 'active']).optional(),
+    fixAvailable: z.boolean(),
+    advisorySeverity: z.enum(SEVERITIES).optional(),
+    inUse: z.object({ inUse: z.boolean(), windowDays: z.number() }).optional(),
+    reachability: z.object({ internet: z.boolean(), source: z.string() }).optional(),
+  }),
+  adjustments: z.array(z.object({
+    metric: z.enum(['kev', 'exploit', 'epss', 'reachability', 'inUse', 'fix']),
+    from: z.number().nullable(), to: z.number().nullable(),
+    fromSeverity: z.enum(SEVERITIES).optional(), toSeverity: z.enum(SEVERITIES).optional(),
+    reason: z.string(),
+  })),
+  score: z.number().nullable(),
+  severity: z.enum(SEVERITIES),
 });
 
 export const FindingDetails = z.object({
@@ -215,6 +243,8 @@ export const FindingDetails = z.object({
     skipped: z.array(z.object({ index: z.number(), type: z.string(), reason: z.string() })).optional(),
   }).partial().describe('why matching decided the package is affected'),
   references: z.array(z.string()).optional(),
+  // ─── issue 16: the Vigil score's breakdown (src/model/scoring.ts, docs/scoring.md) ───
+  scoring: VigilScoringSchema.optional().describe('the Vigil score: base, each adjustment {metric, from, to, reason}, score and severity; absent on findings recorded before it existed (until their next rematch)'),
 });
 
 export const Finding = FindingSummary.extend({ details: FindingDetails });

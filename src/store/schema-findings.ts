@@ -101,6 +101,12 @@ export interface FindingTable {
    * location, the advisories of its alias group), all, none or only some have a fixed version
    */
   fix_availability: string;
+  /**
+   * issue 16 (Vigil score): the EPSS probability (0–1) of the finding's vulnerability (its CVEs'
+   * highest percentile's), null when none is known; details.scoring has the percentile and date
+   * (migration 0009_findings_01_epss)
+   */
+  epss: number | null;
 }
 
 export interface SuppressionRuleTable {

@@ -151,7 +151,7 @@ export async function seedConsole(store: Store, now = new Date()): Promise<Seede
   for (let d = 3; d >= 0; d--) await takeDailySnapshot(store, new Date(now.getTime() - d * 86_400_000).toISOString().slice(0, 10));
 
   const f = await store.db.selectFrom('findings').select(['id', 'vulnerability_id']).where('resource_id', '=', imageId).where('status', '=', 'ACTIVE')
-    .where('severity', '=', 'CRITICAL').where('exploit_available', '=', 1).orderBy('id').executeTakeFirstOrThrow();
+    .where('severity', '=', 'CRITICAL').where('exploit_available', '=', 1).where('package_name', '=', 'org.apache.logging.log4j:log4j-core').orderBy('id').executeTakeFirstOrThrow();
   const t = await createTarget(store, { accountId: admin, kind: 'registry', config: { url: 'http://127.0.0.1:1', pollSeconds: 0 } }, now);
   return { organizationId: b.organization.id, keys, accounts: { admin, payments, web }, imageId, findingId: f.id, vulnerabilityId: f.vulnerability_id, target: { kind: 'registry', id: t.id } };
 }

@@ -7,24 +7,9 @@
  * when any entry matches (OR) — the same logic as the findings filters, so the rule selects what the
  * filter selected, except for the filters named by `filtersNotInCriteria` (a rule has no such field).
  */
-import type { Severity } from './types.ts';
+import type { Severity, SuppressionCriteria } from './types.ts';
 
-/** `suppressionCriteriaSchema` (src/findings/types.ts), as the console writes it. */
-export interface SuppressionCriteria {
-  severities?: Severity[];
-  score?: { min?: number; max?: number };
-  vulnerabilityIds?: string[];
-  packages?: { ecosystem?: string; name?: string; version?: string }[];
-  resourceTypes?: string[];
-  resourceIds?: string[];
-  resourceNames?: string[];
-  resourceTags?: string[];
-  accountIds?: string[];
-  fixAvailable?: boolean;
-  exploitAvailable?: boolean;
-  layers?: string[];
-  paths?: string[];
-}
+export type { SuppressionCriteria };
 
 /** A findings query: the URL's parameters, or the explorer's filter object. */
 export type FilterInput = URLSearchParams | Record<string, string | readonly string[] | undefined>;

@@ -64,7 +64,10 @@ export interface FindingSummary {
   advisoryId: string;
   package: { ecosystem: string; name: string; version: string; purl: string | null; location: string; layer: string | null };
   severity: Severity;
+  /** the Vigil score (docs/scoring.md) */
   score: number | null;
+  /** issue 16: EPSS probability (0–1), null when unknown */
+  epss?: number | null;
   fixAvailable: boolean;
   fixAvailability?: 'YES' | 'NO' | 'PARTIAL';
   fixedVersion: string | null;
@@ -105,6 +108,17 @@ export interface ApiEvent {
 
 export type FixAvailability = 'YES' | 'NO' | 'PARTIAL';
 
+/** issue 16: details.scoring of a finding (src/model/scoring.ts VigilScoring, as the API returns it). */
+export interface VigilScoring {
+  formula: string;
+  base: { score: number; version: string; vector: string; source: string } | null;
+  basis: 'malicious' | 'cvss' | 'advisory' | 'none';
+  inputs: Record<string, unknown>;
+  adjustments: { metric: string; from: number | null; to: number | null; fromSeverity?: string; toSeverity?: string; reason: string }[];
+  score: number | null;
+  severity: string;
+}
+
 /** GET /v1/findings/{id}: a finding with what matching knew about it. */
 export interface FindingDetail extends FindingSummary {
   details: {
@@ -112,6 +126,8 @@ export interface FindingDetail extends FindingSummary {
     aliases: string[];
     summary?: string;
     cvss?: { version: string; vector: string; score: number; source: string };
+    /** issue 16: the Vigil score's breakdown (docs/scoring.md); absent on findings recorded before it */
+    scoring?: VigilScoring;
     versions?: string[];
     explanation: Partial<{
       record: string;

@@ -49,6 +49,13 @@ function summaryLine(findings: readonly ScanFinding[]): string {
  * vulnerability (advisory) and the layer that brought the package. Ends with counts of undecided
  * advisories and per-file errors when there are any.
  */
+/** The Vigil score as the table shows it: "8.5", with "(KEV)" when known exploited; "-" when unscored. */
+function scoreLabel(f: ScanFinding): string {
+  const s = f.scoring?.score ?? f.cvss?.score;
+  const kev = f.scoring?.adjustments.some((a) => a.metric === 'kev') ? ' (KEV)' : '';
+  return (s === undefined || s === null ? '-' : s.toFixed(1)) + kev;
+}
+
 export function renderTable(result: ScanResult, opts: TableOptions = {}): string {
   const r = canonicalize(result);
   const sev = (s: Severity) => (opts.color ? `${COLORS[s]}${s}${RESET}` : s);
@@ -88,7 +95,8 @@ export function renderTable(result: ScanResult, opts: TableOptions = {}): string
       return cmp(pa.name, pb.name) || cmp(pa.version, pb.version) || a.packageIndex - b.packageIndex
         || severityRank(a.severity) - severityRank(b.severity) || cmp(a.vulnerability, b.vulnerability) || cmp(a.id, b.id);
     });
-    const rows = [['PACKAGE', 'INSTALLED', 'FIXED', 'SEVERITY', 'VULNERABILITY', 'LAYER']];
+    // SCORE: the Vigil score (issue 16, docs/scoring.md); `--format json` has its breakdown (findings[].scoring)
+    const rows = [['PACKAGE', 'INSTALLED', 'FIXED', 'SEVERITY', 'SCORE', 'VULNERABILITY', 'LAYER']];
     let last = -1;
     for (const f of fs) {
       const p = r.packages[f.packageIndex];
@@ -100,6 +108,7 @@ export function renderTable(result: ScanResult, opts: TableOptions = {}): string
         first ? f.installedVersion : '',
         first ? fixFor(r, f) ?? '-' : '',
         sev(f.severity),
+        scoreLabel(f),
         id + (f.suppressed ? ' (suppressed)' : ''),
         first ? layerLabel(p.layer) : '',
       ]);

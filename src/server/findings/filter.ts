@@ -4,6 +4,7 @@
  * caller's sight. Aliases resolve to their alias group, days and times to instants, image tags and
  * repositories to the resources in sight that have them.
  */
+import { VigilError } from '../../model/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { Principal } from '../auth.ts';
 import type { FindingFilterQuery } from '../schemas.ts';
@@ -41,8 +42,12 @@ export async function resourcesOf(store: Store, accountIds: readonly string[], f
 /**
  * The {@link FindingFilter} of a request's findings filter.
  * @throws VigilError VIGIL_NOT_FOUND for an accountId out of sight
+ * @throws VigilError VIGIL_INVALID_INPUT when kev and exploitAvailable are both given and differ
  */
 export async function findingFilterOf(store: Store, p: Principal, qs: FindingFilterQuery): Promise<FindingFilter> {
+  if (qs.kev !== undefined && qs.exploitAvailable !== undefined && qs.kev !== qs.exploitAvailable) {
+    throw new VigilError('VIGIL_INVALID_INPUT', `invalid querystring: kev=${qs.kev} and exploitAvailable=${qs.exploitAvailable} contradict each other (both mean "in CISA KEV")`, { input: 'kev', rule: 'kev-exploit-available' });
+  }
   const accountIds = await accountScope(store.db, p, qs.accountId);
   const fix = qs.fixAvailable;
   return {
@@ -51,7 +56,8 @@ export async function findingFilterOf(store: Store, p: Principal, qs: FindingFil
     packageName: qs.packageName, packageEcosystem: qs.packageEcosystem, resourceIds: qs.resourceId, resourceTypes: qs.resourceType,
     fixAvailable: fix === 'true' ? true : fix === 'false' ? false : undefined,
     fixAvailability: fix === 'YES' || fix === 'NO' || fix === 'PARTIAL' ? [fix] : undefined,
-    exploitAvailable: qs.exploitAvailable, minScore: qs.minScore,
+    // issue 16: kev is exploitAvailable (known exploited = in CISA KEV)
+    exploitAvailable: qs.kev ?? qs.exploitAvailable, minScore: qs.minScore, minEpss: qs.minEpss,
     firstObserved: timeRange(qs.firstObservedFrom, qs.firstObservedTo),
     lastObserved: timeRange(qs.lastObservedFrom, qs.lastObservedTo),
     updated: timeRange(qs.updatedFrom, qs.updatedTo),

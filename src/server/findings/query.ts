@@ -29,7 +29,7 @@ import { eventFindingId, StatementCache, type Database, type Store } from '../..
 
 export const FINDING_STATUSES = ['ACTIVE', 'SUPPRESSED', 'CLOSED'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
-export const FINDING_SORTS = ['severity', 'updated', 'firstObserved', 'score'] as const;
+export const FINDING_SORTS = ['severity', 'updated', 'firstObserved', 'score', 'epss'] as const;
 export type FindingSort = (typeof FINDING_SORTS)[number];
 
 /** more partitions than this and one query over the IN lists is cheaper than the union */
@@ -50,6 +50,8 @@ export interface FindingFilter {
   fixAvailable?: boolean;
   exploitAvailable?: boolean;
   minScore?: number;
+  /** issue 16: EPSS probability at least this (0–1); findings without EPSS never match */
+  minEpss?: number;
   /** `YES | NO | PARTIAL` (the fix_availability column; `fixAvailable` is the representative match's fix) */
   fixAvailability?: readonly ('YES' | 'NO' | 'PARTIAL')[];
   /** time ranges: ISO times, `from` inclusive, `before` exclusive (an inclusive day or time is turned into the next instant by the caller) */
@@ -92,7 +94,7 @@ export type FindingPageRow = FindingListRow & { resource: ResourceRef | null };
 const LIST_COLUMNS = [
   'id', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version',
   'package_purl', 'package_location', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'status',
-  'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'title', 'fix_availability',
+  'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'title', 'fix_availability', 'epss',
 ] as const;
 
 /** SQLite page statements in raw (array) mode, per database */
@@ -129,8 +131,8 @@ function pageRow(a: unknown[]): FindingPageRow {
     id: a[0], account_id: a[1], resource_id: a[2], type: a[3], vulnerability_id: a[4], advisory_id: a[5], package_ecosystem: a[6], package_name: a[7],
     package_version: a[8], package_purl: a[9], package_location: a[10], package_layer: a[11], severity: a[12], score: a[13], fix_available: a[14],
     fixed_version: a[15], exploit_available: a[16], status: a[17], suppressed_by: a[18], first_observed_at: a[19], last_observed_at: a[20],
-    updated_at: a[21], closed_at: a[22], title: a[23], fix_availability: a[24],
-    resource: a[25] === null ? null : { id: a[2], type: a[25], name: a[26], ref: a[27], digest: a[28] },
+    updated_at: a[21], closed_at: a[22], title: a[23], fix_availability: a[24], epss: a[25],
+    resource: a[26] === null ? null : { id: a[2], type: a[26], name: a[27], ref: a[28], digest: a[29] },
   } as FindingPageRow;
 }
 // pageRow spells LIST_COLUMNS out (a literal is ~40x faster than adding the properties in a loop): they must agree
@@ -166,7 +168,7 @@ function decodeFindingCursor(cursor: string, sort: FindingSort): FindingCursor {
   if (!c || typeof c !== 'object' || typeof c.t !== 'string' || typeof c.i !== 'string') throw badCursor('fields');
   if (c.s !== sort) throw badCursor(`made for sort=${String(c.s)}`);
   if (sort === 'severity' && (typeof c.r !== 'number' || !Number.isInteger(c.r) || c.r < 0 || c.r >= SEVERITY_ORDER.length)) throw badCursor('severity rank');
-  if (sort === 'score' && !Number.isFinite(Number(c.t))) throw badCursor('score');
+  if ((sort === 'score' || sort === 'epss') && !Number.isFinite(Number(c.t))) throw badCursor(sort);
   return c as FindingCursor;
 }
 
@@ -199,8 +201,9 @@ function residualOf(store: Store, f: FindingFilter, lead: Lead, sort: FindingSor
     if (f.fixAvailability?.length) and.push(eb('fix_availability', 'in', [...f.fixAvailability]));
     if (f.exploitAvailable !== undefined && !lead.exploited) and.push(eb('exploit_available', '=', f.exploitAvailable ? 1 : 0));
     if (f.minScore !== undefined) and.push(eb('score', '>=', f.minScore));
+    if (f.minEpss !== undefined) and.push(eb('epss', '>=', f.minEpss));
     // severities are partitions, except in the firstObserved and score sorts
-    if (f.severities?.length && (sort === 'firstObserved' || sort === 'score')) and.push(eb(col(store, 'severity', false), 'in', [...f.severities]));
+    if (f.severities?.length && (sort === 'firstObserved' || sort === 'score' || sort === 'epss')) and.push(eb(col(store, 'severity', false), 'in', [...f.severities]));
     if (f.layerDigests?.length) and.push(eb('package_layer', 'in', [...f.layerDigests]));
     // the sort's own time column continues the lead's index: a range there bounds the index read
     const range = (name: 'first_observed_at' | 'last_observed_at' | 'updated_at', r: TimeRange | undefined, indexable: boolean) => {
@@ -251,6 +254,8 @@ export function findingWhere(store: Store, f: FindingFilter) {
 /** The sort key of a findings sort: a time column, or the score with unscored findings last (-1). */
 function sortKey(sort: FindingSort): RawBuilder<string | number> {
   if (sort === 'score') return sql<number>`coalesce(${sql.ref('score')}, ${sql.lit(-1)})`;
+  // issue 16: the expression of the findings_account_epss index (migration 0009_findings_01_epss)
+  if (sort === 'epss') return sql<number>`coalesce(${sql.ref('epss')}, ${sql.lit(-1)})`;
   return sql.ref<string>(sort === 'firstObserved' ? 'first_observed_at' : 'updated_at');
 }
 
@@ -318,7 +323,7 @@ export async function listFindings(store: Store, f: FindingFilter, page: PageOpt
    */
   const read = async (parts: ((eb: Eb) => Expression<SqlBool>)[], after: { t: string; i: string } | undefined, n: number): Promise<FindingPageRow[]> => {
     const keyCols = store.dialect === 'sqlite' ? [key.as('sk'), 'id', sql<number>`rowid`.as('rid')] as const : [key.as('sk'), 'id'] as const;
-    const afterKey = after && (page.sort === 'score' ? Number(after.t) : after.t);
+    const afterKey = after && (page.sort === 'score' || page.sort === 'epss' ? Number(after.t) : after.t);
     const one = (p: (eb: Eb) => Expression<SqlBool>) => {
       let q = store.db.selectFrom('findings').select(keyCols).where((eb) => eb.and([p(eb), residual(eb)]));
       if (after) q = q.where(sql<SqlBool>`(${key}, ${sql.ref('id')}) < (${afterKey}, ${after.i})`);
@@ -354,7 +359,7 @@ export async function listFindings(store: Store, f: FindingFilter, page: PageOpt
     // partition per severity. first_observed_at is in the account index only, right after status:
     // with another lead, that sort reads the lead's matches and sorts them.
     // the score sort, like firstObserved, reads the account index (account, status, score, id)
-    const sevs = page.sort === 'firstObserved' || page.sort === 'score' ? null : f.severities?.length ? f.severities : SEVERITY_ORDER;
+    const sevs = page.sort === 'firstObserved' || page.sort === 'score' || page.sort === 'epss' ? null : f.severities?.length ? f.severities : SEVERITY_ORDER;
     rows = await read(partitions(sevs), cursor, want);
   }
   const more = rows.length > page.limit;
@@ -363,7 +368,7 @@ export async function listFindings(store: Store, f: FindingFilter, page: PageOpt
   const nextCursor = more && last
     ? encodeCursor({
       s: page.sort, ...(page.sort === 'severity' ? { r: SEVERITY_ORDER.indexOf(last.severity as Severity) } : {}),
-      t: page.sort === 'score' ? String(last.score === null ? -1 : Number(last.score)) : last[timeCol], i: last.id,
+      t: page.sort === 'score' ? String(last.score === null ? -1 : Number(last.score)) : page.sort === 'epss' ? String(last.epss === null ? -1 : Number(last.epss)) : last[timeCol], i: last.id,
     } satisfies FindingCursor)
     : null;
   return { items, nextCursor };

@@ -192,6 +192,16 @@ export function findingsMigrations(dialect: 'sqlite' | 'postgres'): Record<strin
           .columns(['account_id', 'status', 'vulnerability_id', 'resource_id', 'severity', 'fix_availability']).execute();
       },
     },
+    // ─── issue 16 (Vigil score) ───────────────────────────────────────────────────────────────────
+    // the EPSS probability of a finding, for minEpss and sort=epss (highest first, unknown last, the
+    // expression src/server/findings/query.ts sorts by). Older rows keep null until their next
+    // rematch or rescan rewrites them with the Vigil score (their details then change).
+    '0009_findings_01_epss': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('findings').addColumn('epss', 'double precision').execute();
+        await sql`create index findings_account_epss on findings (account_id, status, (coalesce(epss, -1)), id)`.execute(db);
+      },
+    },
   };
 }
 

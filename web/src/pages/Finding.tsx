@@ -13,7 +13,7 @@ import { Card, Empty, ErrorMessage, Fields, Loading, PageHeader, SeverityBadge }
 import { fixAvailabilityOf, StatusCell } from '../components/findings/cells.tsx';
 import { formatTime, shortDigest } from '../format.ts';
 import { useSession } from '../session.tsx';
-import type { ApiEvent, FindingDetail, InventoryPackage, Page, VulnerabilityRecord } from '../types.ts';
+import type { ApiEvent, FindingDetail, InventoryPackage, Page, VigilScoring, VulnerabilityRecord } from '../types.ts';
 
 /** How many inventory pages (1,000 packages each) are read to find the package's layer and paths. */
 const INVENTORY_PAGES = 5;
@@ -167,6 +167,11 @@ function FindingView({ f }: { f: FindingDetail }) {
           ]} />
         </Card>
       </div>
+
+      {/* issue 16: the Vigil score — base and each adjustment (docs/scoring.md) */}
+      <Card title="Vigil score" className="finding-card">
+        <VigilScoreCard s={d.scoring} />
+      </Card>
 
       <Card title="Why it matched" className="finding-card">
         <MatchExplanation f={f} />
@@ -339,6 +344,46 @@ function SuppressButton({ f }: { f: FindingDetail }) {
           </div>
         </form>
       </dialog>
+    </>
+  );
+}
+
+// ─── issue 16: the Vigil score card ─────────────────────────────────────────────────────────────
+
+const METRIC_LABELS: Record<string, string> = {
+  kev: 'Known exploited (KEV)', exploit: 'Public exploit', epss: 'EPSS', reachability: 'Network reachability', inUse: 'Image in use', fix: 'Fix availability',
+};
+
+/** The base and every adjustment, in the order they were applied; a table a screen reader reads row by row. */
+function VigilScoreCard({ s }: { s: VigilScoring | undefined }) {
+  if (!s) return <p className="muted">This finding was recorded before the Vigil score existed; its next rematch or scan adds the breakdown.</p>;
+  const num = (x: number | null, sev?: string) => (x === null ? (sev ?? '—') : x.toFixed(1));
+  return (
+    <>
+      <p>
+        <strong>{s.score === null ? 'No score' : s.score.toFixed(1)}</strong> <SeverityBadge severity={s.severity} />{' '}
+        <span className="muted">formula {s.formula}</span>
+      </p>
+      <div className="table-scroll"><table className="data compact">
+        <caption className="visually-hidden">How the Vigil score was computed</caption>
+        <thead><tr><th scope="col">Step</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Reason</th></tr></thead>
+        <tbody>
+          <tr>
+            <th scope="row">Base</th>
+            <td>—</td>
+            <td>{s.base ? s.base.score.toFixed(1) : '—'}</td>
+            <td>{s.base ? <>CVSS {s.base.version} <code className="vector">{s.base.vector}</code> ({s.base.source})</> : s.basis === 'malicious' ? 'malicious package: always CRITICAL' : s.basis === 'advisory' ? 'no CVSS vector: the advisory\'s own severity' : 'nothing scores this vulnerability'}</td>
+          </tr>
+          {s.adjustments.map((a, i) => (
+            <tr key={i}>
+              <th scope="row">{METRIC_LABELS[a.metric] ?? a.metric}</th>
+              <td>{num(a.from, a.fromSeverity)}</td>
+              <td>{num(a.to, a.toSeverity)}</td>
+              <td>{a.reason}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table></div>
     </>
   );
 }

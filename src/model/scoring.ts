@@ -1,0 +1,75 @@
+/**
+ * The Vigil score as findings carry it (issue 16): the base CVSS, every contextual adjustment with
+ * its reason, the resulting score and severity. Types only; the formula is src/findings/score.ts,
+ * published in docs/scoring.md.
+ */
+import type { Severity } from './scan.ts';
+
+/** The formula's name: bumped whenever a weight or a rule changes, so stored scores say which made them. */
+export type ScoringFormula = 'vigil-1';
+
+/** The CVSS vector the score starts from. */
+export interface ScoringBase {
+  score: number;
+  /** 2.0 | 3.0 | 3.1 | 4.0 */
+  version: string;
+  vector: string;
+  /** the advisory id (its own vector), or "CVE-… (<CNA or ADP>)" for enrichment */
+  source: string;
+}
+
+/** What the score was computed from, besides the base: enough to compute it again. */
+export interface ScoringInputs {
+  /** CISA KEV entry of one of the vulnerability's CVEs (the earliest added) */
+  kev?: { cve: string; dateAdded: string; knownRansomwareCampaignUse?: string };
+  /** FIRST EPSS of the vulnerability's CVEs (the highest percentile) */
+  epss?: { cve: string; probability: number; percentile: number; date?: string };
+  /** SSVC "exploitation" (CISA Vulnrichment): poc | active — a public exploit exists */
+  exploitation?: 'poc' | 'active';
+  fixAvailable: boolean;
+  /** the advisory's own severity word, used when no CVSS vector scores it */
+  advisorySeverity?: Severity;
+  /** resource context: an image's registry pull signal */
+  inUse?: { inUse: boolean; windowDays: number };
+  /** resource context: network reachability from the internet (see ResourceReachability) */
+  reachability?: { internet: boolean; source: string };
+}
+
+/** One adjustment: what it changed and why. `from === to` records a signal that raised confidence only (or hit a bound). */
+export interface ScoreAdjustment {
+  /** kev | exploit | epss | reachability | inUse | fix */
+  metric: 'kev' | 'exploit' | 'epss' | 'reachability' | 'inUse' | 'fix';
+  /** score before (null: the finding has no numeric score; the adjustment then works on the severity) */
+  from: number | null;
+  to: number | null;
+  /** severity before and after, when the adjustment is on a finding without a score */
+  fromSeverity?: Severity;
+  toSeverity?: Severity;
+  reason: string;
+}
+
+export interface VigilScoring {
+  formula: ScoringFormula;
+  /** null: no CVSS vector scores the vulnerability */
+  base: ScoringBase | null;
+  /** malicious package, CVSS, the advisory's word, or nothing */
+  basis: 'malicious' | 'cvss' | 'advisory' | 'none';
+  inputs: ScoringInputs;
+  adjustments: ScoreAdjustment[];
+  /** 0.0–10.0, one decimal; null when there is no base score */
+  score: number | null;
+  severity: Severity;
+}
+
+/**
+ * A resource's network reachability from the internet, as the network analysis (src/network)
+ * records it in `resources.attributes.reachability`. `internet`: some path exists from 0.0.0.0/0 or
+ * ::/0 to the resource; `ports`: the reachable port ranges when known; `source`: what decided it
+ * ("aws", "host-firewall", …); `analyzedAt`: when.
+ */
+export interface ResourceReachability {
+  internet: boolean;
+  ports?: { protocol: string; begin: number; end: number }[];
+  source: string;
+  analyzedAt?: string;
+}
