@@ -75,6 +75,8 @@ export function Organization() {
     ...(mayManageAccounts ? [{
       id: 'actions', header: 'Actions', cell: ({ row }) => {
         const a = row.original;
+        // the server refuses it (409): the delegated admin would lock the organization out of its own management
+        if (a.isDelegatedAdmin && a.status === 'ENABLED') return <span className="muted" title="The delegated-admin account cannot be disabled">—</span>;
         return a.status === 'ENABLED' ? (
           <ConfirmButton label="Disable" title={`Disable ${a.name}?`} confirmLabel="Disable account" onConfirm={async () => { await patch(a, { status: 'DISABLED' }); setNotice(`${a.name} is disabled.`); }}>
             <p>A disabled account's targets and resources are no longer scanned. Its findings stay, and its API keys keep working.</p>
