@@ -140,7 +140,10 @@ describe('console: flows', { skip }, () => {
     const shownId = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]);
     assert.equal(shownId, id, 'the seed has one finding of this vulnerability');
     const main = page.getByRole('main');
+    // each part of the detail comes from its own request (finding, inventory for the layer, the
+    // vulnerability record): wait for each text rather than read the page once
     for (const text of [h.seed.vulnerabilityId, 'log4j-core', '2.14.1', '2.15.0', 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', 'COPY target/app.jar']) {
+      await main.getByText(text, { exact: false }).first().waitFor({ timeout: 20_000 }).catch(() => undefined);
       assert.ok((await main.textContent())?.includes(text), `the detail shows ${text}`);
     }
     await page.getByRole('button', { name: /^Suppress/ }).first().click();
