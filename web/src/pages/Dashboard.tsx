@@ -9,7 +9,6 @@ import { useId, useMemo } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, withQuery } from '../api.ts';
 import { Chart, SEVERITY_COLORS, type ChartOption } from '../components/Chart.tsx';
-import { ClickableChart } from '../components/findings/ClickableChart.tsx';
 import { Card, Empty, ErrorMessage, Loading, PageHeader, SeverityBadge } from '../components/common.tsx';
 import { formatCount, formatPercent, formatTime } from '../format.ts';
 import { useSession } from '../session.tsx';
@@ -158,7 +157,7 @@ export function Dashboard() {
       <div className="grid cols-2 dash-row">
         <Card title="Active findings by severity">
           {totalActive === 0 ? <Empty>No active findings.</Empty> : severityOption ? (
-            <ClickableChart option={severityOption} label={`Active findings by severity: ${SEVERITIES.map((s) => `${s} ${d.severity[s] ?? 0}`).join(', ')}`}
+            <Chart option={severityOption} label={`Active findings by severity: ${SEVERITIES.map((s) => `${s} ${d.severity[s] ?? 0}`).join(', ')}`}
               onItemClick={(name) => navigate(findingsHref({ severity: name }))} height={220} />
           ) : null}
           <ul className="sev-legend" aria-label="Open the findings of a severity">
@@ -215,7 +214,7 @@ export function Dashboard() {
         <Card title="Fix available">
           {fixTotal === 0 || !fixOption ? <Empty>No active findings.</Empty> : (
             <>
-            <ClickableChart option={fixOption} height={220}
+            <Chart option={fixOption} height={220}
               label={`Active findings by fix availability: ${d.fixAvailable.YES ?? 0} with a fix, ${d.fixAvailable.PARTIAL ?? 0} partly fixed, ${d.fixAvailable.NO ?? 0} with no fix`}
               onItemClick={(_name, data) => navigate(findingsHref({ fixAvailable: (data as { fix?: string } | undefined)?.fix ?? 'YES' }))} />
             <ul className="fix-legend" aria-label="Open the findings by fix availability">
