@@ -93,6 +93,11 @@ export function firewallOf(runs: FirewallRun[], who: { root: boolean; sudo?: boo
       notes.push(`${cmd}: the output holds NUL bytes (not text); left out`);
       continue;
     }
+    if (name !== 'nft' && !/^\*/m.test(text)) {
+      // iptables-save prints nothing (or only comments) when no table is loaded: nothing filters
+      notes.push(`${cmd}: printed no table (no ${name} rules loaded)`);
+      continue;
+    }
     if (name === 'nft') {
       let ok = false;
       try {
