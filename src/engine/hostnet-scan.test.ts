@@ -13,6 +13,7 @@ import { bootstrap } from '../server/bootstrap.ts';
 import { INSTANCE_ID_FILES, parseInstanceId } from '../sources/ssh/hostnet.ts';
 import { sshdUnavailable, startSshd, type TestSshd } from '../sources/ssh/testutil.ts';
 import { scanResource, type EngineContext } from './scan.ts';
+import { analyzeHost, parseHostInputs } from '../network/index.ts';
 import { ensureTargetResource } from './sources.ts';
 import { createTarget } from './targets.ts';
 
@@ -47,5 +48,20 @@ describe('scanning an SSH host records what network reachability needs', { skip:
     // this machine's own id when it is an EC2 instance; otherwise the stale one is gone
     const files = await Promise.all(INSTANCE_ID_FILES.map((f) => readFile('/' + f, 'utf8').catch(() => undefined)));
     assert.equal(a.instanceId, parseInstanceId(files[0], files[1]));
+
+    // (issue 16) the scan went on to the host's network findings: exactly what the host analysis of
+    // these attributes finds (no topology maps this host, so the host firewall and sockets alone)
+    const hostFiles: Record<string, string> = { 'listening.json': JSON.stringify(a.listening) };
+    if (a.firewall.nft) hostFiles['nft.json'] = a.firewall.nft;
+    if (a.firewall.iptables) hostFiles['iptables-save.txt'] = a.firewall.iptables;
+    if (a.firewall.ip6tables) hostFiles['ip6tables-save.txt'] = a.firewall.ip6tables;
+    const expected = analyzeHost(parseHostInputs(hostFiles as never), { hostName: 'self' }).findings;
+    const stored = await ts.store.db.selectFrom('findings').select(['package_location', 'details', 'status']).where('resource_id', '=', id).where('type', '=', 'network_reachability').execute();
+    assert.deepEqual(stored.map((f) => f.package_location).sort(), expected.map((f) => f.key).sort());
+    for (const f of stored) assert.equal(JSON.parse(f.details).networkReachability.source, 'host');
+    assert.ok(!expected.some((f) => f.listeners?.some((l) => l.address === '127.0.0.1')), 'loopback sockets (this sshd) are never reachable');
+    const after = JSON.parse((await ts.store.db.selectFrom('resources').select('attributes').where('id', '=', id).executeTakeFirstOrThrow()).attributes);
+    if (expected.length === 0) assert.deepEqual([after.reachability.internet, after.reachability.source], [false, 'host-firewall']);
+    else assert.equal(after.reachability, undefined, 'open sockets but no topology: whether the internet reaches the host is not known');
   });
 });
