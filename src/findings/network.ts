@@ -147,7 +147,7 @@ export function networkTitle(n: NetworkFindingInput): string {
   const lb = f.networkPath.steps.find((s) => s.componentType === 'AWS::ElasticLoadBalancingV2::LoadBalancer');
   const igw = f.networkPath.steps.find((s) => s.componentType === 'AWS::EC2::InternetGateway');
   const what = portWords(f);
-  const verb = /^(Ports|Every|ICMP types|IP protocols)/.test(what) ? 'are' : 'is';
+  const verb = /^(Ports|ICMP types|IP protocols)/.test(what) ? 'are' : 'is';
   const procs = [...new Set((n.hostListeners ?? f.listeners ?? []).map((l) => l.process).filter((p): p is string => !!p))];
   const listens = procs.length ? `; ${procs.join(', ')} ${procs.length > 1 ? 'listen' : 'listens'}` : '';
   if (n.source === 'host') {
