@@ -2,7 +2,7 @@
  * The generated VPC of bench/network.ts and bench/network-server.ts (seeded: every run builds the
  * same one). See bench/network.ts for what it holds.
  */
-import type { AwsFileName } from '../src/network/index.ts';
+import type { AwsFileName } from '../src/detectors/network/index.ts';
 
 export const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 10_000);
 export const SGS = Number(process.env.BENCH_SGS ?? 5_000);

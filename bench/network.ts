@@ -17,7 +17,7 @@
  * Run: node --import tsx bench/network.ts
  */
 import { performance } from 'node:perf_hooks';
-import { analyzeAws, parseAwsInputs } from '../src/network/index.ts';
+import { analyzeAws, parseAwsInputs } from '../src/detectors/network/index.ts';
 import { generate } from './network-vpc.ts';
 
 const files = generate();

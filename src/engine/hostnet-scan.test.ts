@@ -13,7 +13,7 @@ import { bootstrap } from '../server/bootstrap.ts';
 import { INSTANCE_ID_FILES, parseInstanceId } from '../sources/ssh/hostnet.ts';
 import { sshdUnavailable, startSshd, type TestSshd } from '../sources/ssh/testutil.ts';
 import { scanResource, type EngineContext } from './scan.ts';
-import { analyzeHost, parseHostInputs } from '../network/index.ts';
+import { analyzeHost, parseHostInputs } from '../detectors/network/index.ts';
 import { ensureTargetResource } from './sources.ts';
 import { createTarget } from './targets.ts';
 

@@ -1,6 +1,6 @@
 /**
  * Network reachability in the server (issue 16): an account's topologies (the AWS CLI outputs of
- * src/network, uploaded per account under a name) and its hosts' own data (listening sockets and
+ * src/detectors/network, uploaded per account under a name) and its hosts' own data (listening sockets and
  * firewall rules the SSH collection and the agent record in `attributes`) become
  * `network_reachability` findings on host resources, and each host's `attributes.reachability`
  * (which re-scores its package findings, findings/rescore.ts).
@@ -28,7 +28,7 @@ import { emitEvents, type EventRow } from '../findings/lifecycle.ts';
 import { rescoreResourcesIn } from '../findings/rematch.ts';
 import { activeRules } from '../findings/suppression.ts';
 import { VigilError, type ResourceReachability } from '../model/index.ts';
-import { analyzeAws, analyzeHost, AWS_FILES, parseAwsInputs, parseHostInputs, type AwsFileName, type NetworkFinding, type NetworkNote } from '../network/index.ts';
+import { analyzeAws, analyzeHost, AWS_FILES, parseAwsInputs, parseHostInputs, type AwsFileName, type NetworkFinding, type NetworkNote } from '../detectors/network/index.ts';
 import type { Store } from '../store/index.ts';
 import type { LifecycleCounts } from '../findings/types.ts';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { NetworkFinding } from '../network/index.ts';
+import type { NetworkFinding } from '../detectors/network/index.ts';
 import { NETWORK_SCORE_WEIGHTS, networkDesired, networkScore, networkTitle, networkVulnerabilityId, portClassOf } from './network.ts';
 
 const finding = (protocol: NetworkFinding['protocol'], begin: number, end: number, sources = ['0.0.0.0/0'], steps: NetworkFinding['networkPath']['steps'] = [{ componentId: 'igw-1', componentType: 'AWS::EC2::InternetGateway' }]): NetworkFinding => ({

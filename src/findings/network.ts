@@ -1,5 +1,5 @@
 /**
- * NETWORK_REACHABILITY findings (issue 16): the paths the network analysis (src/network) found from
+ * NETWORK_REACHABILITY findings (issue 16): the paths the network analysis (src/detectors/network) found from
  * the internet to a resource become findings of type `network_reachability` in the same table,
  * lifecycle and events as package findings — created when a path appears, updated when what is
  * known about it changes (its listeners, its score), closed when the topology no longer has it.
@@ -11,7 +11,7 @@
  */
 import { hash } from 'node:crypto';
 import { severityFromScore, type NetworkScoringInputs, type ScoreAdjustment, type VigilScoring } from '../model/index.ts';
-import type { NetworkFinding } from '../network/index.ts';
+import type { NetworkFinding } from '../detectors/network/index.ts';
 import { lockFindings, applyFindings, stateHashOf, type ComparedFinding, type DesiredFinding, type ResourceView } from './lifecycle.ts';
 import { findingKeyOf } from './keys.ts';
 import { activeRules } from './suppression.ts';

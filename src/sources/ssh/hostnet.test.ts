@@ -2,7 +2,7 @@
  * hostnet.ts (firewall texts, socket owners, instance id) and the parts of the snapshot script that
  * gather them, run locally with `sh -s` — with fake nft/iptables-save/ip6tables-save first on PATH
  * for the caps and failures, and with the real ones for the texts (whose output must parse with
- * src/network's parsers). The same over a real sshd is in ssh.test.ts.
+ * src/detectors/network's parsers). The same over a real sshd is in ssh.test.ts.
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openFromInternet, parseIptablesSave, parseNft, ports } from '../../network/index.ts';
+import { openFromInternet, parseIptablesSave, parseNft, ports } from '../../detectors/network/index.ts';
 import { HOW, needsAll } from '../../../test/helpers/prereq.ts';
 import { FIREWALL_MAX_BYTES, cleanProcessName, firewallOf, parseInstanceId, parseOwnerLines, withOwners, type FirewallRun } from './hostnet.ts';
 import { parseScriptOutput, snapshotScript } from './remote.ts';

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import * as tar from 'tar-stream';
 import { VigilError } from '../../model/index.ts';
-import { openFromInternet, parseIptablesSave, parseNft } from '../../network/index.ts';
+import { openFromInternet, parseIptablesSave, parseNft } from '../../detectors/network/index.ts';
 import { FIREWALL_MAX_BYTES, INSTANCE_ID_FILES, isWantedPath, openSshHost, parseInstanceId, type SshTarget } from './index.ts';
 import { freePort, sshdUnavailable, startSshd, type TestSshd } from './testutil.ts';
 
@@ -98,7 +98,7 @@ describe('openSshHost against a real sshd', { skip: unavailable }, () => {
       assert.equal(l.process, (await readFile(`/proc/${l.pid}/comm`, 'utf8').catch(() => `${l.process}\n`)).trim(), JSON.stringify(l));
     }
     assert.equal(s.listeningNote, undefined);
-    // the firewall: what the tools print here, in a shape src/network reads
+    // the firewall: what the tools print here, in a shape src/detectors/network reads
     const fw = s.firewall;
     assert.ok(fw.nft !== undefined || fw.notes?.some((n) => n.startsWith('nft ')), JSON.stringify(fw.notes));
     const parsed = [
