@@ -14,6 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import { pgTestStore, sqliteTestStore } from '../test/helpers/stores.ts';
 import { putTopology } from '../src/engine/network.ts';
+import { analyzeAws, parseAwsInputs } from '../src/detectors/network/index.ts';
 import { bootstrap } from '../src/server/bootstrap.ts';
 import { generate } from './network-vpc.ts';
 
@@ -24,8 +25,11 @@ try {
   const files = generate() as Record<string, string>;
   const sgs = JSON.parse(files['describe-security-groups.json']) as { SecurityGroups: { GroupId: string; IpPermissions: unknown[] }[] };
   const changed = structuredClone(sgs);
-  // the group with the most rules loses them all
-  const victim = changed.SecurityGroups.reduce((a, g) => (g.IpPermissions.length > a.IpPermissions.length ? g : a));
+  // the group on the most paths loses its inbound rules
+  const uses = new Map<string, number>();
+  for (const f of analyzeAws(parseAwsInputs(files as never)).findings) for (const st of f.networkPath.steps) if (st.componentType === 'AWS::EC2::SecurityGroup') uses.set(st.componentId, (uses.get(st.componentId) ?? 0) + 1);
+  const top = [...uses].sort((a, b) => b[1] - a[1])[0][0];
+  const victim = changed.SecurityGroups.find((g) => g.GroupId === top)!;
   victim.IpPermissions = [];
   const runs: [string, Record<string, string>][] = [
     ['first upload', files],

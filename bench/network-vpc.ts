@@ -3,20 +3,13 @@
  * same one). See bench/network.ts for what it holds.
  */
 import type { AwsFileName } from '../src/detectors/network/index.ts';
+import { seededRandom } from '../test/helpers/random.ts';
 
 export const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 10_000);
 export const SGS = Number(process.env.BENCH_SGS ?? 5_000);
 
-// a small deterministic PRNG (mulberry32), so the VPC is the same on every run
-let seed = 0x5eed;
-function rnd(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)];
+// seeded (mulberry32, test/helpers/random.ts), so the VPC is the same on every run
+const { rand: rnd, pick } = seededRandom(0x5eed);
 const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
 
 export function generate(): Partial<Record<AwsFileName, string>> {
