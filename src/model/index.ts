@@ -6,5 +6,6 @@ export * from './package.ts';
 export * from './purl.ts';
 export * from './scan.ts';
 export * from './scoring.ts';
+export * from './code.ts';
 export * from './nesting.ts';
 export * from './yaml.ts';

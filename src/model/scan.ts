@@ -4,6 +4,7 @@
  */
 import type { Package, LayerRef } from './package.ts';
 import type { VigilScoring } from './scoring.ts';
+import type { CodeFinding, SecretFinding } from './code.ts';
 
 export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'NONE' | 'UNKNOWN';
 export const SEVERITY_ORDER: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE', 'UNKNOWN'];
@@ -77,6 +78,10 @@ export interface ScanResult {
   partial?: SkippedSummary;
   /** fix guidance per package index: the smallest version closing every open advisory */
   fixes: { packageIndex: number; version: string | null; closes: string[]; reason?: string }[];
+  /** issue 17: hardcoded secrets (`--scanners secret`); absent when that scanner did not run */
+  secrets?: SecretFinding[];
+  /** issue 17: code flaws (`--scanners code`); absent when that scanner did not run */
+  code?: CodeFinding[];
 }
 
 /**
