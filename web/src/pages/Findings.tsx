@@ -30,7 +30,7 @@ const columns = [
     cell: ({ row: { original: f } }) => (
       <div className="finding-title">
         <Link to={`/findings/${encodeURIComponent(f.id)}`} className="mono nowrap">{f.vulnerabilityId}</Link>
-        {f.type !== 'vulnerability' ? <span className="type-tag">{f.type}</span> : null}
+        {f.type !== 'vulnerability' ? <span className="type-tag" title={f.type}>{f.type === NETWORK_FINDING_TYPE ? 'network' : f.type}</span> : null}
         {f.exploitAvailable ? <span className="kev-tag" title="known exploited (CISA KEV)">exploited</span> : null}
         {f.title && !f.title.startsWith(f.vulnerabilityId) ? <div className="clamp small" title={f.title}>{f.title}</div> : null}
       </div>

@@ -19,6 +19,10 @@ import { formatCount, formatTime } from '../format.ts';
 import { useSession, useWhoAmI } from '../session.tsx';
 import { NETWORK_FINDING_TYPE, type Account, type Page, type Topology } from '../types.ts';
 
+function formatSize(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
 const topologyPath = (name: string) => `/v1/network/topologies/${encodeURIComponent(name)}`;
 
 /** The findings explorer filtered to network reachability findings (of one account). */
@@ -80,7 +84,7 @@ export function Network() {
     { id: 'status', header: 'Status', cell: ({ row: { original: t } }) => <TopologyStatus t={t} /> },
     {
       id: 'files', header: 'Files', cell: ({ row: { original: t } }) => (
-        <span title={t.files.join('\n')}>{t.files.length} of {AWS_FILES.length}</span>
+        <span className="nowrap" title={t.files.join('\n')}>{t.files.length} of {AWS_FILES.length}</span>
       ),
     },
     {
@@ -155,7 +159,7 @@ function TopologyStatus({ t }: { t: Topology }) {
   return (
     <span>
       <span className="status-bad" data-testid="topology-status">{t.status}</span>
-      {t.error ? <div className="cell-error small" title={t.error.message}>{t.error.input ? <span className="mono">{t.error.input}: </span> : null}{t.error.message}</div> : null}
+      {t.error ? <div className="topology-error small" title={t.error.message}>{t.error.input && !t.error.message.includes(t.error.input) ? `${t.error.input}: ` : ''}{t.error.message}</div> : null}
     </span>
   );
 }
@@ -323,7 +327,7 @@ function UploadTopology({ onUploaded, existing }: { onUploaded: (t: Topology) =>
                 {chosen.map((c, i) => (
                   <tr key={`${i}-${c.name}`} className={c.problem ? 'file-bad' : undefined}>
                     <td className="mono">{c.name}</td>
-                    <td className="num">{formatCount(c.size)} B</td>
+                    <td className="num nowrap">{formatSize(c.size)}</td>
                     <td>{c.problem ? <span className="status-bad">{c.problem}: not sent</span> : <span className="status-ok">JSON, will be sent</span>}</td>
                     <td><button type="button" className="link" onClick={() => removeFile(i)}>Remove<span className="visually-hidden"> {c.name}</span></button></td>
                   </tr>
@@ -337,19 +341,25 @@ function UploadTopology({ onUploaded, existing }: { onUploaded: (t: Topology) =>
         <details className="aws-files" open={chosen.length > 0}>
           <summary>
             The {AWS_FILES.length} files a topology takes
-            {chosen.length ? <> · <strong>{missing.length ? `${missing.length} missing` : 'all chosen'}</strong></> : null}
+            {chosen.length ? <> · <span data-testid="missing-count">{missing.length ? `${missing.length} missing` : 'all chosen'}</span></> : null}
           </summary>
-          <ul className="plain aws-file-list">
-            {AWS_FILES.map((f) => {
-              const have = good.some((c) => c.name === f.name);
-              return (
-                <li key={f.name} className={chosen.length ? (have ? 'have' : 'missing') : undefined}>
-                  <span className="mono">{f.name}</span> <span className="muted small">{f.command}</span>
-                  {chosen.length ? <span className={have ? 'status-ok small' : 'muted small'}> · {have ? 'chosen' : 'missing: read as no such components'}</span> : null}
-                </li>
-              );
-            })}
-          </ul>
+          <p className="muted small">A file left out is read as "no such components" (no load balancers, no NAT gateways…); without route tables nothing is routed from the internet.</p>
+          <div className="table-scroll"><table className="data compact aws-file-table">
+            <caption className="visually-hidden">The AWS CLI files of a topology{chosen.length ? ', chosen or missing' : ''}</caption>
+            <thead><tr><th scope="col">File name</th><th scope="col">Made by</th>{chosen.length ? <th scope="col">Chosen</th> : null}</tr></thead>
+            <tbody>
+              {AWS_FILES.map((f) => {
+                const have = good.some((c) => c.name === f.name);
+                return (
+                  <tr key={f.name}>
+                    <td className="mono nowrap">{f.name}</td>
+                    <td><code>{f.command}</code></td>
+                    {chosen.length ? <td className="nowrap">{have ? <span className="status-ok">chosen</span> : <span className="muted">missing</span>}</td> : null}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table></div>
         </details>
 
         <ErrorMessage error={error} />

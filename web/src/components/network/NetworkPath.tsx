@@ -12,9 +12,14 @@ import { componentLabel, familyLabel, openText, protocolLabel, rangeText, source
 
 /** "arn:aws:elasticloadbalancing:…:loadbalancer/app/my-alb/50dc6c495c0c9188" → "my-alb"; anything else as it is. */
 export function shortComponentId(id: string): string {
-  const m = /^arn:aws[\w-]*:elasticloadbalancing:[^:]*:[^:]*:(?:loadbalancer|targetgroup|listener)\/(?:(?:app|net|gwy)\/)?([^/]+)/.exec(id);
-  return m ? m[1] : id;
+  const m = /^arn:aws[\w-]*:elasticloadbalancing:[^:]*:[^:]*:(loadbalancer|targetgroup|listener)\/(?:(?:app|net|gwy)\/)?([^/]+)(?:\/[^/]+\/([^/]+))?/.exec(id);
+  if (!m) return id;
+  // a listener: its load balancer's name and the listener's own id (shortened)
+  return m[1] === 'listener' && m[3] ? `${m[2]}/${m[3].slice(0, 8)}` : m[2];
 }
+
+/** a socket's wildcard address says nothing about where the traffic arrives */
+const WILDCARDS = new Set(['0.0.0.0', '::', '*']);
 
 export function PathChain({ steps, family }: { steps: NetworkReachability['networkPath']['steps']; family?: NetworkReachability['addressFamily'] }) {
   return (
@@ -41,8 +46,9 @@ export function NetworkPathSection({ n }: { n: NetworkReachability }) {
   return (
     <>
       <p className="net-open" data-testid="network-open">
-        <strong>{openText(n.protocol, n.openPortRange)}</strong> is reachable from the internet over {n.addressFamily === 'ipv6' ? 'IPv6' : 'IPv4'}
-        {n.destination ? <> at <span className="mono">{n.destination}</span></> : null}.
+        <strong>{openText(n.protocol, n.openPortRange)}</strong>{n.instanceId ? <> on <span className="mono">{n.instanceId}</span></> : null} is reachable from the internet over {n.addressFamily === 'ipv6' ? 'IPv6' : 'IPv4'}
+        {lb ? <> through the load balancer <strong className="mono">{shortComponentId(lb.arn)}</strong> (listener {lb.listenerProtocol} {lb.listenerPort}{n.destination ? <> at <span className="mono">{n.destination}</span></> : null})</>
+          : n.destination && !WILDCARDS.has(n.destination) ? <> at <span className="mono">{n.destination}</span></> : null}.
       </p>
       <Fields items={[
         ['Protocol', protocolLabel(n.protocol)],

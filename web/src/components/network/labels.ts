@@ -41,9 +41,9 @@ export const AWS_FILES: readonly { name: string; command: string }[] = [
   { name: 'describe-internet-gateways.json', command: 'aws ec2 describe-internet-gateways' },
   { name: 'describe-nat-gateways.json', command: 'aws ec2 describe-nat-gateways' },
   { name: 'elbv2-describe-load-balancers.json', command: 'aws elbv2 describe-load-balancers' },
-  { name: 'elbv2-describe-listeners.json', command: 'aws elbv2 describe-listeners (per load balancer, merged)' },
+  { name: 'elbv2-describe-listeners.json', command: 'aws elbv2 describe-listeners --load-balancer-arn … (each, merged)' },
   { name: 'elbv2-describe-target-groups.json', command: 'aws elbv2 describe-target-groups' },
-  { name: 'elbv2-describe-target-health.json', command: 'aws elbv2 describe-target-health (per target group, keyed by its ARN)' },
+  { name: 'elbv2-describe-target-health.json', command: 'aws elbv2 describe-target-health --target-group-arn … (each, keyed by the ARN)' },
 ];
 export const AWS_FILE_NAMES: ReadonlySet<string> = new Set(AWS_FILES.map((f) => f.name));
 
