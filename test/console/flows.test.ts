@@ -200,7 +200,7 @@ describe('console: flows', { skip }, () => {
       const { page, watch } = t;
       // what changes something: a button, or a link to a form that does
       const writes = /^(suppress|unsuppress|add|create|delete|remove|revoke|scan now|poll now|edit|rename|save|new|register|enable|disable)\b/i;
-      for (const path of ['/', '/findings', `/findings/${h.seed.findingId}`, '/resources', `/resources/${h.seed.imageId}`, '/suppression-rules', '/targets', '/organization']) {
+      for (const path of ['/', '/findings', `/findings/${h.seed.findingId}`, '/resources', `/resources/${h.seed.imageId}`, '/suppression-rules', '/targets', '/organization', '/network']) {
         await page.goto(path);
         await settle(page, watch);
         const offered = (await page.getByRole('main').getByRole('button').or(page.getByRole('main').getByRole('link')).allTextContents()).map((x) => x.trim()).filter((x) => writes.test(x) && x !== 'Add filter');

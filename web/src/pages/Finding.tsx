@@ -441,6 +441,17 @@ const METRIC_LABELS: Record<string, string> = {
   exposure: 'Exposure', listener: 'Listener', sources: 'Sources',
 };
 
+/** src/model/scoring.ts NetworkScoringInputs: what a network finding's score starts from */
+interface NetworkScoringInputs { portClass?: string; ports?: number[]; allSources?: boolean; listening?: boolean; processes?: string[] }
+const PORT_CLASSES: Record<string, string> = {
+  wide: 'a wide range of ports', admin: 'remote administration, database or cache ports', web: 'web ports only', icmp: 'ICMP', other: 'other ports',
+};
+
+function networkBasis(n: NetworkScoringInputs | undefined): string {
+  if (!n?.portClass) return 'network reachability: scored from what is open to the internet (the adjustments below)';
+  return `network reachability: ${PORT_CLASSES[n.portClass] ?? n.portClass}${n.ports?.length ? ` (${n.ports.join(', ')})` : ''}, from ${n.allSources ? 'every internet address' : 'some internet addresses'} (the adjustments below)`;
+}
+
 /** The base and every adjustment, in the order they were applied; a table a screen reader reads row by row. */
 function VigilScoreCard({ s }: { s: VigilScoring | undefined }) {
   if (!s) return <p className="muted">This finding was recorded before the Vigil score existed; its next rematch or scan adds the breakdown.</p>;
@@ -459,7 +470,7 @@ function VigilScoreCard({ s }: { s: VigilScoring | undefined }) {
             <th scope="row">Base</th>
             <td>—</td>
             <td>{s.base ? s.base.score.toFixed(1) : '—'}</td>
-            <td>{s.base ? <>CVSS {s.base.version} <code className="vector">{s.base.vector}</code> ({s.base.source})</> : s.basis === 'network' ? 'network reachability: scored from what is open to the internet (the adjustments below)' : s.basis === 'malicious' ? 'malicious package: always CRITICAL' : s.basis === 'advisory' ? 'no CVSS vector: the advisory\'s own severity' : 'nothing scores this vulnerability'}</td>
+            <td>{s.base ? <>CVSS {s.base.version} <code className="vector">{s.base.vector}</code> ({s.base.source})</> : s.basis === 'network' ? networkBasis(s.inputs.network as NetworkScoringInputs | undefined) : s.basis === 'malicious' ? 'malicious package: always CRITICAL' : s.basis === 'advisory' ? 'no CVSS vector: the advisory\'s own severity' : 'nothing scores this vulnerability'}</td>
           </tr>
           {s.adjustments.map((a, i) => (
             <tr key={i}>
