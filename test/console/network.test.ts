@@ -137,8 +137,12 @@ describe('console: network reachability', { skip }, () => {
       const types = await chain.locator('[data-component-type]').evaluateAll((els) => els.map((e) => e.getAttribute('data-component-type')));
       assert.deepEqual(types, steps.map((x) => x.componentType));
       const texts = (await items.allTextContents()).slice(1);
+      // the whole id in the box's title; an ARN shortened to the load balancer's or target group's name
+      const titles = await chain.locator('[data-component-type] [title]').evaluateAll((els) => els.map((e) => e.getAttribute('title')));
+      assert.deepEqual(titles, steps.map((x) => `${x.componentType} ${x.componentId}`));
       steps.forEach((x, i) => {
-        const id = x.componentId.startsWith('arn:') ? x.componentId.split('/')[2] : x.componentId;
+        const parts = x.componentId.startsWith('arn:') ? x.componentId.split(':').slice(5).join(':').split('/') : [];
+        const id = parts.length ? (['app', 'net', 'gwy'].includes(parts[1]) ? parts[2] : parts[1]) : x.componentId;
         assert.ok(texts[i].includes(id), `hop ${i + 1} (${x.componentType}) shows ${id}: "${texts[i]}"`);
       });
       assert.match(texts[0], /^→?\s*Internet gateway/);
