@@ -8,7 +8,7 @@ import { setCoverage } from '../findings/index.ts';
 import { VigilError } from '../model/errors.ts';
 import type { Package } from '../model/package.ts';
 import type { Engine } from './index.ts';
-import { accountSettings, COVERAGE, matchAndRecord, mergeAttributesIn, type EngineContext } from './scan.ts';
+import { accountSettings, COVERAGE, hostNetworkAfterScan, matchAndRecord, mergeAttributesIn, type EngineContext } from './scan.ts';
 import { ensureTargetResource } from './sources.ts';
 import { createTarget, listTargets, type HostConfig, type Target } from './targets.ts';
 
@@ -53,6 +53,7 @@ export async function recordAgentReport(engineOrCtx: Engine | EngineContext, acc
   });
   if (!r.os?.ecosystem) {
     await setCoverage(ctx.store, { accountId, resourceId, status: 'INACTIVE', reason: COVERAGE.unsupportedOs, now });
+    await hostNetworkAfterScan(ctx, resourceId);
     return { resourceId, targetId: target.id, packages: r.packages.length, findings: 0, created: 0, closed: 0 };
   }
   const summary = await matchAndRecord(ctx, {
@@ -65,5 +66,6 @@ export async function recordAgentReport(engineOrCtx: Engine | EngineContext, acc
       if (target.lastError) await trx.updateTable('targets').set({ last_error: null, updated_at: now.toISOString() }).where('id', '=', target.id).execute();
     },
   });
+  await hostNetworkAfterScan(ctx, resourceId);
   return { resourceId, targetId: target.id, packages: summary.packages, findings: summary.findings, created: summary.created, closed: summary.closed };
 }

@@ -32,6 +32,7 @@ import { collectBlobs, dirSignature, ensureTargetResource, remoteHead, resourceO
 import { pauseAt } from './testpoint.ts';
 import { expireSbomExports, failSbomExport, runSbomExport, type SbomExportRow } from './sbom.ts';
 import type { SbomScanResult } from './isolate-tasks.ts';
+import type { TopologyView } from './network.ts';
 import { deleteTarget, getTarget, repositoryCredentials, updateTargetState, type HostConfig, type RegistryConfig, type RepositoryConfig, type RootfsConfig, type Target } from './targets.ts';
 
 export * from './targets.ts';
@@ -40,6 +41,7 @@ export { DEFAULT_SCAN_LIMITS, resolveScanLimits, runIsolated, type ScanLimits } 
 export { registryEnvelopeSchema, type RegistryEnvelope } from './registry.ts';
 export { parsePushWebhook, putBlob, setFunctionVersion, ensureTargetResource, resourceOfTarget, collectBlobs, BLOB_GRACE_MS, MAX_UPLOAD_BYTES } from './sources.ts';
 export * from './sbom.ts';
+export { listTopologies, getTopology, putTopology, deleteTopology, applyHostNetwork, applyAccountNetwork, UNMANAGED_EC2_INSTANCE, type TopologyView, type TopologyCounts } from './network.ts';
 export type { SbomScanResult } from './isolate-tasks.ts';
 export { prepareSecrets, rotateSecrets, targetsNotSealedWith, SECRET_FIELDS } from './secrets.ts';
 
@@ -271,6 +273,28 @@ export class Engine {
    * @throws VigilError VIGIL_INVALID_INPUT naming the rule the document breaks (readSbom's rules);
    *   VIGIL_LIMIT_EXCEEDED "scan-memory" / "scan-timeout" at a cap
    */
+  /**
+   * Analyses an uploaded network topology (file name → text) in the isolated scan process, stores
+   * it under its name and brings the account's network findings up to date (engine/network.ts).
+   * @throws VigilError VIGIL_INVALID_INPUT naming the file and the rule
+   */
+  async putTopology(accountId: string, name: string, files: Record<string, string>): Promise<TopologyView> {
+    return runIsolated<TopologyView>({
+      kind: 'network-topology', op: 'put', databaseUrl: this.store.url, accountId, name, files,
+      ...(this.store.secrets ? { secrets: this.store.secrets.toSpec() } : {}),
+      ...(this.opts.now ? { now: this.ctx.now().toISOString() } : {}),
+    }, { limits: this.scanLimits, log: this.ctx.log, label: `network topology ${name}` });
+  }
+
+  /** Deletes a topology (its findings close), in the isolated scan process; false when there is none. */
+  async deleteTopology(accountId: string, name: string): Promise<boolean> {
+    return runIsolated<boolean>({
+      kind: 'network-topology', op: 'delete', databaseUrl: this.store.url, accountId, name,
+      ...(this.store.secrets ? { secrets: this.store.secrets.toSpec() } : {}),
+      ...(this.opts.now ? { now: this.ctx.now().toISOString() } : {}),
+    }, { limits: this.scanLimits, log: this.ctx.log, label: `network topology ${name}` });
+  }
+
   async scanSbom(document: string, name: string): Promise<SbomScanResult> {
     return runIsolated<SbomScanResult>({
       kind: 'sbom-document', document, name,

@@ -45,7 +45,9 @@ export type IsolatedTask =
   | { kind: 'agent-report'; databaseUrl: string; accountId: string; report: AgentReportInput; policy: PolicySpec; now?: string; secrets?: SecretKeySpec }
   | { kind: 'target'; target: TargetSpec; match?: MatchSpec }
   // POST /v1/sbom/scan: an uploaded SBOM's text, read and matched like `vigil scan sbom`; nothing is stored
-  | { kind: 'sbom-document'; document: string; name: string; match: MatchSpec };
+  | { kind: 'sbom-document'; document: string; name: string; match: MatchSpec }
+  // PUT/DELETE /v1/network/topologies/{name}: the uploaded AWS CLI outputs analysed and applied (engine/network.ts)
+  | { kind: 'network-topology'; databaseUrl: string; accountId: string; op: 'put' | 'delete'; name: string; files?: Record<string, string>; now?: string; secrets?: SecretKeySpec };
 
 /** Matching a collected inventory against the vulnerability database at `databaseUrl`. */
 export interface MatchSpec { databaseUrl: string; hideUnfixed: boolean; createdAt: string; version: string }
@@ -90,6 +92,13 @@ export async function runTask(task: IsolatedTask, log: Logger, emit: (e: TaskEve
       });
     case 'target':
       return scanTarget(task.target, task.match, log, emit);
+    case 'network-topology':
+      return withStore(task.databaseUrl, task.secrets, log, async (store) => {
+        const { putTopology, deleteTopology } = await import('./network.ts');
+        const ctx = { store, now: clock(task.now) };
+        if (task.op === 'delete') return deleteTopology(ctx, task.accountId, task.name);
+        return putTopology(ctx, { accountId: task.accountId, name: task.name, files: task.files ?? {} });
+      });
     case 'sbom-document': {
       const { readSbom } = await import('../integrations/sbom/index.ts');
       const sb = readSbom(task.document, task.name);

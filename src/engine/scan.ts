@@ -274,7 +274,21 @@ export async function scanResource(ctx: EngineContext, resourceId: string, opts:
       if (target?.lastError) await trx.updateTable('targets').set({ last_error: null, updated_at: ctx.now().toISOString() }).where('id', '=', target.id).execute();
     },
   });
+  if (r.type === 'host') await hostNetworkAfterScan(ctx, r.id);
   return { status: 'recorded', summary };
+}
+
+/**
+ * (issue 16) A host's network findings and reachability after its sockets, firewall or instance id
+ * were recorded (engine/network.ts). A failure is logged: it never fails the scan that recorded.
+ */
+export async function hostNetworkAfterScan(ctx: EngineContext, resourceId: string): Promise<void> {
+  try {
+    const { applyHostNetwork } = await import('./network.ts');
+    await applyHostNetwork(ctx, resourceId);
+  } catch (err) {
+    ctx.log.warn({ resource: resourceId, err: (err as Error).message }, 'network findings of the host not updated');
+  }
 }
 
 /** A target's lastError for a failure of one of its resources (a registry has many: name the image). */

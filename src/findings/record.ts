@@ -3,6 +3,7 @@
  * in line with the scan's, and the resource's coverage says ACTIVE — all in one transaction, so a
  * crash leaves the previous state and the job can simply run again.
  */
+import { PACKAGE_FINDING_TYPES } from './network.ts';
 import { normalizePackageName, VigilError, type Package, type ScanResult } from '../model/index.ts';
 import type { Database, Store } from '../store/index.ts';
 import { targetOf } from '../matching/index.ts';
@@ -105,7 +106,8 @@ export async function recordScan(store: Store, args: { accountId: string; resour
     // (issue 16) the findings scored in the resource's context (pull signal, reachability)
     const scoreContext = (await loadScoreContexts(trx, store.dialect, [resource.id], now)).get(resource.id) ?? {};
     const desired = contextualizeAll(desiredFindings(accountId, resource.id, result.packages, result.findings), scoreContext);
-    const existing = await trx.selectFrom('findings').selectAll().where('resource_id', '=', resource.id).execute();
+    // a scan owns its resource's package findings; network findings have their own writer (network.ts)
+    const existing = await trx.selectFrom('findings').selectAll().where('resource_id', '=', resource.id).where('type', 'in', [...PACKAGE_FINDING_TYPES]).execute();
     const rules = await activeRules(trx, accountId, now);
     const counts: LifecycleCounts = { created: 0, updated: 0, reopened: 0, closed: 0, unchanged: 0 };
     await applyFindings(trx, { resource, desired, existing, rules, now, observe: true, counts });

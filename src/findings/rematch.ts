@@ -11,6 +11,7 @@
  * Both match each distinct (ecosystem, searched name, version) once, however many resources have
  * it: 10,000 images share most of their packages.
  */
+import { PACKAGE_FINDING_TYPES } from './network.ts';
 import { VigilError, type Package, type ScanFinding } from '../model/index.ts';
 import { AdvisoryIndex, matchInventorySync, packageKey, searchesBySource, targetOf, type MatchReport, type PackageReport, type Target } from '../matching/index.ts';
 import { sql, type Selectable } from 'kysely';
@@ -155,7 +156,7 @@ async function inChunks<T>(list: readonly string[], f: (chunk: string[]) => Prom
 }
 
 async function loadFindings(trx: Db, resourceIds: readonly string[]): Promise<Map<string, ComparedFinding[]>> {
-  const out = await inChunks(resourceIds, (chunk) => trx.selectFrom('findings').select([...COMPARED_COLUMNS]).where('resource_id', 'in', chunk).execute());
+  const out = await inChunks(resourceIds, (chunk) => trx.selectFrom('findings').select([...COMPARED_COLUMNS]).where('resource_id', 'in', chunk).where('type', 'in', [...PACKAGE_FINDING_TYPES]).execute());
   return groupBy(out, (f) => f.resource_id);
 }
 

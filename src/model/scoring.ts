@@ -6,7 +6,7 @@
 import type { Severity } from './scan.ts';
 
 /** The formula's name: bumped whenever a weight or a rule changes, so stored scores say which made them. */
-export type ScoringFormula = 'vigil-1';
+export type ScoringFormula = 'vigil-1' | 'vigil-net-1';
 
 /** The CVSS vector the score starts from. */
 export interface ScoringBase {
@@ -33,12 +33,28 @@ export interface ScoringInputs {
   inUse?: { inUse: boolean; windowDays: number };
   /** resource context: network reachability from the internet (see ResourceReachability) */
   reachability?: { internet: boolean; source: string };
+  /** network reachability findings (formula vigil-net-1): the exposure scored */
+  network?: NetworkScoringInputs;
+}
+
+/** What a NETWORK_REACHABILITY finding's score (vigil-net-1, src/findings/network.ts) is computed from. */
+export interface NetworkScoringInputs {
+  /** wide: more than WIDE_RANGE ports or every IP protocol; admin: remote administration, databases, caches, cluster APIs, file sharing; web: only web ports; icmp: ICMP types; other: anything else */
+  portClass: 'wide' | 'admin' | 'web' | 'icmp' | 'other';
+  /** the ports of the class that decided it (e.g. [22]) */
+  ports?: number[];
+  /** reachable from every internet address (0.0.0.0/0, ::/0), not just some CIDRs */
+  allSources: boolean;
+  /** host data known: whether a socket the host firewall lets through listens in the range (absent: no host data) */
+  listening?: boolean;
+  /** what listens, when known ("sshd", "nginx") */
+  processes?: string[];
 }
 
 /** One adjustment: what it changed and why. `from === to` records a signal that raised confidence only (or hit a bound). */
 export interface ScoreAdjustment {
-  /** kev | exploit | epss | reachability | inUse | fix */
-  metric: 'kev' | 'exploit' | 'epss' | 'reachability' | 'inUse' | 'fix';
+  /** kev | exploit | epss | reachability | inUse | fix; network findings: exposure | sources | listener */
+  metric: 'kev' | 'exploit' | 'epss' | 'reachability' | 'inUse' | 'fix' | 'exposure' | 'sources' | 'listener';
   /** score before (null: the finding has no numeric score; the adjustment then works on the severity) */
   from: number | null;
   to: number | null;
@@ -52,8 +68,8 @@ export interface VigilScoring {
   formula: ScoringFormula;
   /** null: no CVSS vector scores the vulnerability */
   base: ScoringBase | null;
-  /** malicious package, CVSS, the advisory's word, or nothing */
-  basis: 'malicious' | 'cvss' | 'advisory' | 'none';
+  /** malicious package, CVSS, the advisory's word, or nothing; network: a NETWORK_REACHABILITY finding (its exposure) */
+  basis: 'malicious' | 'cvss' | 'advisory' | 'none' | 'network';
   inputs: ScoringInputs;
   adjustments: ScoreAdjustment[];
   /** 0.0–10.0, one decimal; null when there is no base score */

@@ -112,7 +112,7 @@ export const List = <T extends z.ZodType>(item: T) => z.object({ items: z.array(
 
 export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE', 'UNKNOWN'] as const;
 export const FINDING_STATUSES = ['ACTIVE', 'SUPPRESSED', 'CLOSED'] as const;
-export const FINDING_TYPES = ['vulnerability', 'malicious'] as const;
+export const FINDING_TYPES = ['vulnerability', 'malicious', 'network_reachability'] as const;
 export const RESOURCE_TYPE_NAMES = ['image', 'host', 'function', 'repository', 'rootfs'] as const;
 export const EVENT_TYPES = ['finding.created', 'finding.updated', 'finding.closed', 'scan.completed', 'coverage.changed'] as const;
 
@@ -203,9 +203,9 @@ export const FindingSummary = z.object({
 
 /** issue 16: the Vigil score of a finding, as details.scoring holds it (src/model/scoring.ts VigilScoring) */
 export const VigilScoringSchema = z.object({
-  formula: z.string().describe('vigil-1'),
+  formula: z.string().describe('vigil-1 (package findings) | vigil-net-1 (network_reachability findings)'),
   base: z.object({ score: z.number(), version: z.string(), vector: z.string(), source: z.string() }).nullable().describe('the CVSS vector the score starts from; null when none scores the vulnerability'),
-  basis: z.enum(['malicious', 'cvss', 'advisory', 'none']),
+  basis: z.enum(['malicious', 'cvss', 'advisory', 'none', 'network']),
   inputs: z.object({
     kev: z.object({ cve: z.string(), dateAdded: z.string(), knownRansomwareCampaignUse: z.string().optional() }).optional(),
     epss: z.object({ cve: z.string(), probability: z.number(), percentile: z.number(), date: z.string().optional() }).optional(),
@@ -214,15 +214,37 @@ export const VigilScoringSchema = z.object({
     advisorySeverity: z.enum(SEVERITIES).optional(),
     inUse: z.object({ inUse: z.boolean(), windowDays: z.number() }).optional(),
     reachability: z.object({ internet: z.boolean(), source: z.string() }).optional(),
+    network: z.object({
+      portClass: z.enum(['wide', 'admin', 'web', 'icmp', 'other']), ports: z.array(z.number()).optional(), allSources: z.boolean(),
+      listening: z.boolean().optional(), processes: z.array(z.string()).optional(),
+    }).optional().describe('network_reachability findings: what vigil-net-1 scored'),
   }),
   adjustments: z.array(z.object({
-    metric: z.enum(['kev', 'exploit', 'epss', 'reachability', 'inUse', 'fix']),
+    metric: z.enum(['kev', 'exploit', 'epss', 'reachability', 'inUse', 'fix', 'exposure', 'sources', 'listener']),
     from: z.number().nullable(), to: z.number().nullable(),
     fromSeverity: z.enum(SEVERITIES).optional(), toSeverity: z.enum(SEVERITIES).optional(),
     reason: z.string(),
   })),
   score: z.number().nullable(),
   severity: z.enum(SEVERITIES),
+});
+
+const PathStep = z.object({ componentId: z.string(), componentType: z.string().describe('AWS::EC2::InternetGateway, AWS::EC2::RouteTable, AWS::EC2::Subnet, AWS::EC2::NetworkAcl, AWS::EC2::SecurityGroup, AWS::EC2::NetworkInterface, AWS::EC2::Instance, AWS::ElasticLoadBalancingV2::{LoadBalancer,Listener,TargetGroup}, Host::{Firewall,FirewallRule,Socket,Process}') });
+export const NetworkReachabilityDetails = z.object({
+  protocol: z.enum(['tcp', 'udp', 'icmp', 'icmpv6', 'ip']).describe('icmp/icmpv6: the range holds ICMP types; ip: other IP protocol numbers'),
+  openPortRange: z.object({ begin: z.number(), end: z.number() }),
+  addressFamily: z.enum(['ipv4', 'ipv6']),
+  sources: z.array(z.string()).describe('the internet sources that reach the range: 0.0.0.0/0 or ::/0 for every public address, else CIDRs'),
+  sourcesExcept: z.array(z.string()).optional(),
+  destination: z.string().optional(),
+  networkPath: z.object({ steps: z.array(PathStep) }),
+  loadBalancer: z.object({ arn: z.string(), listenerPort: z.number(), listenerProtocol: z.string(), targetHealth: z.string().optional() }).optional(),
+  listeners: z.array(z.object({ protocol: z.string(), address: z.string(), port: z.number(), process: z.string().optional(), pid: z.number().optional(), uid: z.number().optional() })).optional()
+    .describe('what listens in the range behind the host firewall, when the host reported its sockets (empty: nothing does)'),
+  explanation: z.string(),
+  source: z.enum(['aws', 'host', 'aws+host']).describe('aws: an uploaded topology; host: the host firewall and sockets alone; aws+host: both'),
+  topology: z.string().optional(),
+  instanceId: z.string().optional(),
 });
 
 export const FindingDetails = z.object({
@@ -241,8 +263,10 @@ export const FindingDetails = z.object({
     fixAvailable: z.boolean(),
     status: z.string().optional(),
     skipped: z.array(z.object({ index: z.number(), type: z.string(), reason: z.string() })).optional(),
-  }).partial().describe('why matching decided the package is affected'),
+  }).partial().optional().describe('why matching decided the package is affected (package findings; absent on network_reachability findings)'),
   references: z.array(z.string()).optional(),
+  // ─── issue 16: network_reachability findings (Amazon Inspector's networkReachabilityDetails, plus the path's sources and listeners) ───
+  networkReachability: NetworkReachabilityDetails.optional().describe('network_reachability findings only: the open range and the path from the internet'),
   // ─── issue 16: the Vigil score's breakdown (src/model/scoring.ts, docs/scoring.md) ───
   scoring: VigilScoringSchema.optional().describe('the Vigil score: base, each adjustment {metric, from, to, reason}, score and severity; absent on findings recorded before it existed (until their next rematch)'),
 });

@@ -10,6 +10,7 @@ import { engineMigrations } from './migrations/engine.ts';
 import { secretsMigrations } from './migrations/secrets.ts';
 import { sessionsMigrations } from './migrations/sessions.ts';
 import { sbomMigrations } from './migrations/sbom.ts';
+import { networkMigrations } from './migrations/network.ts';
 
 /**
  * Every migration, by name (Kysely runs them in name order). Each area keeps its own in
@@ -25,6 +26,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     ...secretsMigrations(dialect),
     ...sessionsMigrations(dialect),
     ...sbomMigrations(),
+    ...networkMigrations(),
   };
 }
 

@@ -88,7 +88,60 @@ export interface SbomExportTable {
   expires_at: string;
 }
 
+/** An uploaded network topology of an account (engine/network.ts). */
+export interface NetworkTopologyTable {
+  account_id: string;
+  /** the name the account gave it: one upload replaces the last under the same name */
+  name: string;
+  /** aws */
+  kind: string;
+  /** JSON string[]: the file names given */
+  files: string;
+  /** sha256 over the files given (name and text): an unchanged upload is analysed again only on request */
+  input_hash: string;
+  /** ANALYZED | FAILED */
+  status: string;
+  /** JSON {message, input?, rule?} when FAILED */
+  error: string | null;
+  /** JSON NetworkNote[]: what the analysis could not read exactly */
+  notes: string;
+  /** JSON {instances, reachableInstances, findings, mappedResources, unmappedInstances, notes} */
+  counts: string;
+  analyzed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An EC2 instance of a topology: what maps it to a Vigil resource, and what names it. */
+export interface NetworkInstanceTable {
+  account_id: string;
+  topology: string;
+  instance_id: string;
+  /** running | stopped | … (the instance's State.Name; "running" when the CLI gave none) */
+  state: string;
+  /** the Name tag */
+  name: string | null;
+  /** JSON string[]: the EC2 tags as "Key=Value" */
+  tags: string;
+  /** JSON {private: string[], public: string[], ipv6: string[]} */
+  addresses: string;
+}
+
+/** One path from the internet to an instance, as the analysis found it (a NetworkFinding). */
+export interface NetworkExposureTable {
+  account_id: string;
+  topology: string;
+  instance_id: string;
+  /** the analysis's key (resource, protocol, range, family, path) */
+  finding_key: string;
+  /** JSON NetworkFinding */
+  finding: string;
+}
+
 export interface EngineTables {
+  network_topologies: NetworkTopologyTable;
+  network_instances: NetworkInstanceTable;
+  network_exposures: NetworkExposureTable;
   targets: TargetTable;
   sbom_exports: SbomExportTable;
   blobs: BlobTable;

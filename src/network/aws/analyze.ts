@@ -27,7 +27,7 @@ interface AclEntry { ruleNumber: number; allow: boolean; cidr: Cidr; traffic: Tr
 interface Acl { id: string; vpcId: string; ingress: AclEntry[]; egress: AclEntry[] }
 type RouteKind = 'igw' | 'eigw' | 'nat' | 'local' | 'other';
 interface Rt { id: string; vpcId: string; routes: { cidr: Cidr; kind: RouteKind; target: string; active: boolean }[] }
-interface Eni { id: string; instanceId: string; vpcId?: string; subnetId?: string; sgIds: string[]; privateIp?: string; publicIp?: string; ipv6?: string; primary: boolean }
+interface Eni { id: string; instanceId: string; vpcId?: string; subnetId?: string; sgIds: string[]; privateIp?: string; privateIps?: string[]; publicIp?: string; ipv6?: string; primary: boolean }
 
 const FILE = {
   sg: 'describe-security-groups.json', acl: 'describe-network-acls.json', rt: 'describe-route-tables.json',
@@ -57,6 +57,8 @@ interface HopSpec {
   /** the VPC, when the subnet is not described */
   vpcId?: string;
   needIgwRoute: boolean;
+  /** the sources are in the same subnet (a load balancer node beside its target): network ACLs filter only traffic that crosses a subnet's boundary */
+  noAcl?: boolean;
 }
 
 /** The compiled model: indexes over the parsed inputs. */
@@ -97,10 +99,12 @@ class Model {
     for (const g of input.internetGateways) this.igwVpcs.set(g.InternetGatewayId, new Set((g.Attachments ?? []).filter((a) => !a.State || a.State === 'available' || a.State === 'attached').map((a) => a.VpcId)));
     for (const i of input.instances) {
       this.instances.set(i.InstanceId, i);
+      if (!i.State) this.note({ kind: 'assumption', input: FILE.inst, componentId: i.InstanceId, message: 'the instance has no State', assumed: 'running (reachable)' });
       for (const e of this.enisOf(i)) {
         this.enis.push(e);
         this.enisByInstance.set(e.instanceId, [...(this.enisByInstance.get(e.instanceId) ?? []), e]);
-        if (e.privateIp) this.eniByPrivateIp.set(e.privateIp, e);
+        // an ip target may be any of the interface's private addresses, primary or secondary
+        for (const ip of new Set([...(e.privateIp ? [e.privateIp] : []), ...(e.privateIps ?? [])])) this.eniByPrivateIp.set(ip, e);
       }
     }
   }
@@ -203,8 +207,8 @@ class Model {
       const primary = (n.Attachment?.DeviceIndex ?? idx) === 0;
       const publicIp = n.Association?.PublicIp ?? n.PrivateIpAddresses?.find((p) => p.Association?.PublicIp)?.Association?.PublicIp ?? (primary ? i.PublicIpAddress : undefined);
       return {
-        id: n.NetworkInterfaceId, instanceId: i.InstanceId, vpcId: n.VpcId ?? i.VpcId, subnetId: n.SubnetId ?? (primary ? i.SubnetId : undefined), sgIds: (n.Groups ?? []).map((g) => g.GroupId),
-        privateIp: n.PrivateIpAddress, publicIp, ipv6: n.Ipv6Addresses?.[0]?.Ipv6Address ?? (primary ? i.Ipv6Address : undefined), primary,
+        id: n.NetworkInterfaceId, instanceId: i.InstanceId, vpcId: n.VpcId ?? i.VpcId, subnetId: n.SubnetId ?? (primary ? i.SubnetId : undefined), sgIds: (n.Groups ?? (primary ? i.SecurityGroups : undefined) ?? []).map((g) => g.GroupId),
+        privateIp: n.PrivateIpAddress, privateIps: (n.PrivateIpAddresses ?? []).flatMap((p) => (p.PrivateIpAddress ? [p.PrivateIpAddress] : [])), publicIp, ipv6: n.Ipv6Addresses?.[0]?.Ipv6Address ?? (primary ? i.Ipv6Address : undefined), primary,
       };
     });
   }
@@ -281,13 +285,13 @@ class Model {
 
   /** One hop: sources in `space` → an interface in `subnetId` behind `sgIds`. Cached. */
   hop(spec: HopSpec): Hop {
-    const key = `${spec.family}|${spaceKey(spec.space)}|${spec.subnetId}|${spec.sgIds?.join(',') ?? '-'}|${spec.sourceSgIds.join(',')}|${spec.needIgwRoute}|${spec.vpcId ?? ''}`;
+    const key = `${spec.family}|${spaceKey(spec.space)}|${spec.subnetId}|${spec.sgIds?.join(',') ?? '-'}|${spec.sourceSgIds.join(',')}|${spec.needIgwRoute}|${spec.vpcId ?? ''}|${spec.noAcl ? 1 : 0}`;
     const cached = this.hopCache.get(key);
     if (cached) return cached;
     const hop: Hop = { total: {}, perSg: new Map(), perClass: [] };
     this.hopCache.set(key, hop);
     const rt = this.routeTableOf(spec.subnetId, spec.vpcId);
-    const acl = this.aclOf(spec.subnetId, spec.vpcId);
+    const acl = spec.noAcl ? undefined : this.aclOf(spec.subnetId, spec.vpcId);
     if (spec.needIgwRoute && !rt?.routes.some((r) => r.kind === 'igw' && r.active && r.cidr.family === spec.family)) return hop;
     hop.routeTableId = rt?.id;
     hop.naclId = acl?.id;
@@ -449,10 +453,8 @@ function loadBalancerPaths(m: Model): NetworkFinding[] {
       if (sub?.CidrBlock) lbSpace.push(parseCidr(sub.CidrBlock, `${FILE.subnet} ${s}`).interval);
       else m.note({ kind: 'incomplete-input', input: FILE.subnet, componentId: s, message: `subnet ${s} of load balancer ${lb.LoadBalancerName ?? lb.LoadBalancerArn} is not described: its nodes' addresses are unknown`, assumed: 'they may have any address (reachable)' });
     }
-    let targetSpace = normalizeAddrs(lbSpace.length === lbSubnets.length ? lbSpace : [[0n, (1n << 32n) - 1n]]);
-    // network load balancers preserve the client's address for instance targets by default:
-    // the target's rules then see the internet itself
-    if (type === 'network') targetSpace = normalizeAddrs([...targetSpace, ...PUBLIC.ipv4]);
+    // the LB nodes' own addresses: what a target sees as the source when the client's is not preserved
+    const nodeSpace = normalizeAddrs(lbSpace.length === lbSubnets.length ? lbSpace : [[0n, (1n << 32n) - 1n]]);
     const listeners = (listenersByLb.get(lb.LoadBalancerArn) ?? []).sort((a, b) => (a.Port ?? 0) - (b.Port ?? 0) || a.ListenerArn.localeCompare(b.ListenerArn));
     if (type === 'application' && listeners.length > 0) {
       m.note({ kind: 'assumption', input: FILE.listener, componentId: lb.LoadBalancerArn, message: 'listener rules (elbv2 describe-rules) are not read: only each listener\'s default action is followed', assumed: 'target groups reached only by rules are not reported' });
@@ -464,7 +466,10 @@ function loadBalancerPaths(m: Model): NetworkFinding[] {
         continue;
       }
       const listenerTraffic = protos.reduce<Traffic>((t, p) => tUnion(t, trafficOf(p, range(l.Port!, l.Port!))), {});
-      const tgArns = [...new Set((l.DefaultActions ?? []).filter((a) => a.Type === 'forward').flatMap((a) => [...(a.TargetGroupArn ? [a.TargetGroupArn] : []), ...(a.ForwardConfig?.TargetGroups ?? []).map((t) => t.TargetGroupArn)]))].sort();
+      // a forward action names one target group (TargetGroupArn) or weighted ones (ForwardConfig); a weight of 0 gets no traffic
+      const tgArns = [...new Set((l.DefaultActions ?? []).filter((a) => a.Type === 'forward').flatMap((a) => (a.ForwardConfig?.TargetGroups?.length
+        ? a.ForwardConfig.TargetGroups.filter((t) => t.Weight !== 0).map((t) => t.TargetGroupArn)
+        : a.TargetGroupArn ? [a.TargetGroupArn] : [])))].sort();
       for (const family of families) {
         // internet → LB node: the first of the LB's subnets (sorted) that lets the listener port in
         let front: { hop: Hop; subnetId: string } | undefined;
@@ -482,13 +487,26 @@ function loadBalancerPaths(m: Model): NetworkFinding[] {
             continue;
           }
           const tgProtos = LISTENER_PROTOS[tg.Protocol ?? ''] ?? protos;
+          const tt = tg.TargetType ?? 'instance';
+          // client IP preservation (the preserve_client_ip.enabled attribute, not read): an NLB keeps
+          // the client's address by default for instance targets and for UDP/TCP_UDP groups, not
+          // for ip targets over TCP/TLS; an ALB never does. An IPv6 client of an IPv4 target is
+          // translated at the load balancer, so the target sees the LB's address.
+          const preserve = type === 'network' && family === 'ipv4' && (tt === 'instance' || tg.Protocol === 'UDP' || tg.Protocol === 'TCP_UDP');
+          if (type === 'network' && (tg.Protocol === 'TCP' || tg.Protocol === 'TLS')) {
+            m.note({ kind: 'assumption', input: FILE.tg, componentId: tgArn, message: `client IP preservation (elbv2 describe-target-group-attributes: preserve_client_ip.enabled) is not read: assumed AWS's default for ${tt} targets over ${tg.Protocol} (${tt === 'instance' ? 'on: the target must allow the clients' : 'off: the target sees the load balancer\'s addresses'})` });
+          }
           const targets = input.targetHealth.get(tgArn);
           if (!targets) {
             m.note({ kind: 'incomplete-input', input: FILE.th, componentId: tgArn, message: `no describe-target-health output for target group ${tg.TargetGroupName ?? tgArn}: its targets are unknown`, assumed: 'no path through it' });
             continue;
           }
           for (const th of targets) {
-            const tt = tg.TargetType ?? 'instance';
+            // unused (not registered with the LB, in a zone the LB does not serve, the instance
+            // stopped) and draining targets get no new connections; unhealthy ones count: the
+            // LB routes to all targets when none is healthy (fail open), and health changes
+            const state = th.TargetHealth?.State;
+            if (state === 'unused' || state === 'draining' || state === 'unhealthy.draining') continue;
             let eni: Eni | undefined;
             if (tt === 'instance') {
               const cands = m.enisByInstance.get(th.Target.Id) ?? [];
@@ -506,17 +524,23 @@ function loadBalancerPaths(m: Model): NetworkFinding[] {
             const port = th.Target.Port ?? tg.Port;
             if (port === undefined) continue;
             const targetTraffic = tgProtos.reduce<Traffic>((t, p) => tUnion(t, trafficOf(p, range(port, port))), {});
-            // LB node → target: the LB's security groups must let it out, the target's subnet NACL and groups in
-            if (sgLayer && sgLayer.length > 0 && !lbEgressAllows(m, sgLayer, eni, targetTraffic)) continue;
-            if (!lbSubnetNaclLetsOut(m, lbSubnets, eni, targetTraffic)) continue;
-            const back = m.hop({ family: 'ipv4', space: targetSpace, subnetId: eni.subnetId, sgIds: eni.sgIds, sourceSgIds: sgLayer ?? [], needIgwRoute: false, vpcId: eni.vpcId });
+            const targetIp = tt === 'ip' ? th.Target.Id : eni.privateIp;
+            // LB node → target: the LB's security groups must let it out, the target's subnet NACL and groups in.
+            // A target in one of the LB's own subnets is reached by the node there without crossing a NACL.
+            const sameSubnet = lbSubnets.includes(eni.subnetId);
+            if (sgLayer && sgLayer.length > 0 && !lbEgressAllows(m, sgLayer, eni, targetIp, targetTraffic)) continue;
+            if (!sameSubnet && !lbSubnetNaclLetsOut(m, lbSubnets, eni, targetIp, targetTraffic)) continue;
+            // the sources the target sees: the clients that got through the front (preserved), else the LB nodes
+            const space = preserve ? normalizeAddrs(front.hop.perClass.filter((c) => !tIsEmpty(tIntersect(c.traffic, listenerTraffic))).map((c) => c.interval)) : nodeSpace;
+            const back = m.hop({ family: 'ipv4', space, subnetId: eni.subnetId, sgIds: eni.sgIds, sourceSgIds: sgLayer ?? [], needIgwRoute: false, vpcId: eni.vpcId, noAcl: sameSubnet });
             const passes = tIntersect(back.total, targetTraffic);
             for (const proto of Object.keys(passes) as Proto[]) {
               const ports = range(port, port);
+              const targetSources = preserve ? sourcesOf(back, 'ipv4', proto, ports) : sources;
               const targetSgs = [...back.perSg].filter(([, t]) => t[proto] && overlaps(t[proto]!, ports)).map(([id]) => id);
               out.push(make({
                 resourceId: eni.instanceId, resourceType: 'AWS::EC2::Instance', protocol: proto, openPortRange: { begin: port, end: port }, addressFamily: family,
-                ...sources, destination: lb.DNSName,
+                ...targetSources, destination: lb.DNSName,
                 loadBalancer: { arn: lb.LoadBalancerArn, listenerPort: l.Port, listenerProtocol: l.Protocol!, ...(th.TargetHealth?.State ? { targetHealth: th.TargetHealth.State } : {}) },
                 networkPath: { steps: [
                   { componentId: front.hop.igwId!, componentType: 'AWS::EC2::InternetGateway' },
@@ -544,8 +568,8 @@ function loadBalancerPaths(m: Model): NetworkFinding[] {
 }
 
 /** The load balancer's groups let it connect out to the target (egress rules by CIDR or by the target's groups). */
-function lbEgressAllows(m: Model, lbSgIds: string[], eni: Eni, traffic: Traffic): boolean {
-  const a = eni.privateIp ? parseCidr(eni.privateIp, `${FILE.inst} ${eni.id}`).interval[0] : undefined;
+function lbEgressAllows(m: Model, lbSgIds: string[], eni: Eni, targetIp: string | undefined, traffic: Traffic): boolean {
+  const a = targetIp ? parseCidr(targetIp, `${FILE.inst} ${eni.id}`).interval[0] : undefined;
   for (const id of lbSgIds) {
     const sg = m.sgs.get(id);
     if (!sg) continue;
@@ -555,9 +579,9 @@ function lbEgressAllows(m: Model, lbSgIds: string[], eni: Eni, traffic: Traffic)
 }
 
 /** Some subnet of the load balancer lets traffic out to the target and the target's replies back in. */
-function lbSubnetNaclLetsOut(m: Model, lbSubnets: string[], eni: Eni, traffic: Traffic): boolean {
-  if (!eni.privateIp) return true;
-  const a = parseCidr(eni.privateIp, `${FILE.inst} ${eni.id}`).interval[0];
+function lbSubnetNaclLetsOut(m: Model, lbSubnets: string[], eni: Eni, targetIp: string | undefined, traffic: Traffic): boolean {
+  if (!targetIp) return true;
+  const a = parseCidr(targetIp, `${FILE.inst} ${eni.id}`).interval[0];
   return lbSubnets.some((s) => {
     const acl = m.aclOf(s, eni.vpcId);
     if (!acl) return true;
