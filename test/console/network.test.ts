@@ -1,7 +1,7 @@
 /**
  * Network reachability in the console (issue 16), in real Chromium against a real server: the
  * Network page refuses a file that is not JSON or not an AWS CLI file name before anything is
- * sent, uploads the hand-written topology of src/network/testdata/aws/mixed (the server analyses
+ * sent, shows the server's refusal of a file of the wrong shape (the topology listed FAILED), uploads the hand-written topology of src/network/testdata/aws/mixed (the server analyses
  * it before answering) and lists it ANALYZED; its findings open from the page filtered to
  * type=network_reachability, one per row the API lists; a finding's detail shows its path hop by
  * hop (direct, and through a load balancer) with the API's components; a topology is deleted after
@@ -27,6 +27,7 @@ describe('console: network reachability', { skip }, () => {
   let s: ConsoleSession;
   before(async () => {
     h = await startConsole();
+    console.log(`console screenshots: ${h.screenshots}`);
     s = await h.open({ key: h.seed.keys.admin });
   });
   after(async () => {
@@ -62,6 +63,32 @@ describe('console: network reachability', { skip }, () => {
     assert.deepEqual(puts, []);
     assert.equal((await h.api('/v1/network/topologies/bad-files')).status, 404, 'nothing reached the server');
     watch.assertClean('bad files');
+  });
+
+  test('a file the server refuses (JSON, not the AWS CLI\'s shape): its error in the form, the topology listed FAILED', async () => {
+    const { page, watch } = s;
+    await page.goto('/network');
+    await settle(page, watch);
+    const form = page.getByRole('form', { name: 'Upload a topology' });
+    await form.getByLabel('Topology name').fill('wrong-shape');
+    await form.getByLabel(/AWS CLI output files/).setInputFiles([{ name: 'describe-instances.json', mimeType: 'application/json', buffer: Buffer.from('{"Reservations": 5}') }]);
+    await form.getByRole('table', { name: 'Chosen files' }).getByText('JSON, will be sent').waitFor();
+    await form.getByRole('button', { name: 'Upload and analyse' }).click();
+    const alert = form.getByRole('alert').filter({ hasText: 'VIGIL_INVALID_INPUT' });
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /describe-instances\.json/, 'the error names the file');
+    const row = page.getByRole('table', { name: 'Network topologies' }).locator('tbody tr', { hasText: 'wrong-shape' });
+    await row.getByText('FAILED').waitFor();
+    const t = (await h.api('/v1/network/topologies/wrong-shape')).body;
+    assert.equal(t.status, 'FAILED');
+    assert.ok((await row.textContent())?.includes(t.error.message), 'the row shows the server\'s error');
+    await page.screenshot({ path: join(h.screenshots, 'network-refused.png'), fullPage: true });
+    // the 400 is the answer this test asked for
+    const expected = watch.problems.filter((p) => /^HTTP 400: PUT .*\/v1\/network\/topologies\/wrong-shape$/.test(p));
+    assert.equal(expected.length, 1);
+    watch.problems.splice(0, watch.problems.length, ...watch.problems.filter((p) => !expected.includes(p)));
+    await h.api('/v1/network/topologies/wrong-shape', { method: 'DELETE' });
+    watch.assertClean('refused upload');
   });
 
   test('upload the mixed topology: ANALYZED, as the API says; its findings list; a finding shows its path', async () => {

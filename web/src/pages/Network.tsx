@@ -145,6 +145,7 @@ export function Network() {
             void qc.invalidateQueries({ queryKey: ['findings'] });
             select(t);
           }}
+          onRefused={() => { void qc.invalidateQueries({ queryKey: ['topologies'] }); void qc.invalidateQueries({ queryKey: ['topology'] }); }}
           existing={items ?? []}
         />
       ) : (
@@ -160,6 +161,7 @@ function TopologyStatus({ t }: { t: Topology }) {
     <span>
       <span className="status-bad" data-testid="topology-status">{t.status}</span>
       {t.error ? <div className="topology-error small" title={t.error.message}>{t.error.input && !t.error.message.includes(t.error.input) ? `${t.error.input}: ` : ''}{t.error.message}</div> : null}
+      {t.analyzedAt ? <div className="muted small">the last upload was refused; the analysis of {formatTime(t.analyzedAt)} stays in force</div> : null}
     </span>
   );
 }
@@ -239,7 +241,10 @@ async function readChosen(files: File[]): Promise<ChosenFile[]> {
   return out;
 }
 
-function UploadTopology({ onUploaded, existing }: { onUploaded: (t: Topology) => void; existing: Topology[] }) {
+/** the server's body limit for an upload (src/server/routes/network.ts MAX_TOPOLOGY_BYTES) */
+const MAX_UPLOAD_BYTES = 128 * 1024 * 1024;
+
+function UploadTopology({ onUploaded, onRefused, existing }: { onUploaded: (t: Topology) => void; onRefused: () => void; existing: Topology[] }) {
   const who = useWhoAmI();
   const ids = useId();
   const input = useRef<HTMLInputElement>(null);
@@ -272,7 +277,9 @@ function UploadTopology({ onUploaded, existing }: { onUploaded: (t: Topology) =>
   const good = chosen.filter((c) => !c.problem);
   const missing = AWS_FILES.filter((f) => !good.some((c) => c.name === f.name));
   const replaces = existing.some((t) => t.name === name && t.accountId === accountId);
-  const canUpload = nameOk && good.length > 0 && bad.length === 0 && !busy && !reading;
+  const total = good.reduce((n, c) => n + c.size, 0);
+  const tooLarge = total > MAX_UPLOAD_BYTES;
+  const canUpload = nameOk && good.length > 0 && bad.length === 0 && !tooLarge && !busy && !reading;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -289,6 +296,8 @@ function UploadTopology({ onUploaded, existing }: { onUploaded: (t: Topology) =>
       clear();
     } catch (err) {
       setError(err);
+      // a refused upload is recorded (FAILED, with its error) and the list shows it
+      onRefused();
     } finally {
       setBusy(false);
     }
@@ -336,6 +345,7 @@ function UploadTopology({ onUploaded, existing }: { onUploaded: (t: Topology) =>
             </table>
           </div>
         ) : null}
+        {tooLarge ? <p className="field-error" role="alert">The files hold {formatSize(total)}: more than the server accepts in one upload ({formatSize(MAX_UPLOAD_BYTES)}).</p> : null}
         {bad.length ? <p className="field-error" role="alert">{bad.length} file{bad.length === 1 ? '' : 's'} cannot be sent: remove {bad.length === 1 ? 'it' : 'them'} (or fix and choose again) before uploading.</p> : null}
 
         <details className="aws-files" open={chosen.length > 0}>
