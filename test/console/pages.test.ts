@@ -98,5 +98,12 @@ describe('console: every page', { skip }, () => {
     await check('finding-network');
     await s.page.goto('/findings?type=network_reachability');
     await check('findings-network');
+    // the dashboard's widespread "vulnerabilities" include NET-TCP-22 (three instances): no vulnerability record, so its link is the findings
+    await s.page.goto('/');
+    await settle(s.page, s.watch);
+    const net = s.page.getByRole('region', { name: 'Most widespread vulnerabilities' }).getByRole('link', { name: 'NET-TCP-22', exact: true });
+    assert.equal(await net.count(), 1, 'NET-TCP-22 is among the most widespread');
+    assert.match((await net.getAttribute('href')) ?? '', /^\/findings\?.*vulnerabilityId=NET-TCP-22/);
+    s.watch.assertClean('dashboard with network findings');
   });
 });

@@ -447,9 +447,10 @@ const PORT_CLASSES: Record<string, string> = {
   wide: 'a wide range of ports', admin: 'remote administration, database or cache ports', web: 'web ports only', icmp: 'ICMP', other: 'other ports',
 };
 
+/** the base row of a network finding: no CVSS; the exposure (first adjustment) sets the score */
 function networkBasis(n: NetworkScoringInputs | undefined): string {
-  if (!n?.portClass) return 'network reachability: scored from what is open to the internet (the adjustments below)';
-  return `network reachability: ${PORT_CLASSES[n.portClass] ?? n.portClass}${n.ports?.length ? ` (${n.ports.join(', ')})` : ''}, from ${n.allSources ? 'every internet address' : 'some internet addresses'} (the adjustments below)`;
+  const cls = n?.portClass ? ` (${PORT_CLASSES[n.portClass] ?? n.portClass}${n.ports?.length ? `: ${n.ports.join(', ')}` : ''})` : '';
+  return `network reachability, no CVSS: the score starts from the exposure${cls}`;
 }
 
 /** The base and every adjustment, in the order they were applied; a table a screen reader reads row by row. */

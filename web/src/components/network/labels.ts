@@ -106,3 +106,8 @@ export function familyLabel(f: NetworkReachability['addressFamily']): string {
 export function sourceLabel(s: NetworkReachability['source']): string {
   return s === 'aws' ? 'AWS topology' : s === 'host' ? 'host firewall and sockets' : 'AWS topology and the host';
 }
+
+/** A network reachability finding's vulnerabilityId (NET-TCP-22, NET-IP-47): no vulnerability record exists for it. */
+export function isNetworkVulnerabilityId(id: string): boolean {
+  return /^NET-(TCP|UDP|ICMP|ICMPV6|IP)-\d/.test(id);
+}
