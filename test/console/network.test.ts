@@ -110,6 +110,7 @@ describe('console: network reachability', { skip }, () => {
     const row = table.locator('tbody tr', { hasText: 'mixed' });
     await row.getByText('ANALYZED').waitFor({ timeout: 60_000 });
     await page.waitForURL((u) => u.searchParams.get('topology') === 'mixed');
+    await page.getByRole('region', { name: 'Topology mixed' }).waitFor();
     await settle(page, watch);
     const topo = (await h.api('/v1/network/topologies/mixed')).body;
     assert.equal(topo.status, 'ANALYZED', JSON.stringify(topo.error));
@@ -125,7 +126,11 @@ describe('console: network reachability', { skip }, () => {
     // its findings: the findings page filtered by type
     await row.getByRole('link', { name: /findings of mixed/ }).click();
     await page.waitForURL((u) => u.pathname === '/findings' && u.searchParams.getAll('type').includes('network_reachability'));
+    // a client-side navigation: the Network page stays on screen until the findings page's chunk has
+    // arrived, and a load state is already reached, so wait for the new page itself
+    await page.getByRole('heading', { level: 1, name: 'Findings' }).waitFor();
     await settle(page, watch);
+    await page.getByRole('table', { name: 'Findings' }).locator('tbody tr').first().waitFor();
     const rows = page.getByRole('table', { name: 'Findings' }).locator('tbody tr');
     assert.equal(await rows.count(), Math.min(findings.length, 50), 'one row per network finding (first page)');
     assert.ok((await page.getByRole('button', { name: 'Remove filter Finding type network_reachability' }).count()) === 1, 'the type chip is shown');
@@ -138,6 +143,7 @@ describe('console: network reachability', { skip }, () => {
     // a direct path: Internet gateway igw-1 → … → Instance i-web
     await webRow.getByRole('link', { name: 'NET-TCP-22' }).click();
     await page.waitForURL((u) => u.pathname === `/findings/${web22.id}`);
+    await page.getByRole('heading', { level: 1, name: 'NET-TCP-22' }).waitFor();
     await settle(page, watch);
     const direct = (await h.api(`/v1/findings/${web22.id}`)).body as NetFinding;
     await checkPath(direct);
