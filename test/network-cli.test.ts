@@ -6,7 +6,7 @@ import { test } from 'node:test';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'vigil.js');
-const DATA = join(ROOT, 'src', 'network', 'testdata');
+const DATA = join(ROOT, 'src', 'detectors', 'network', 'testdata');
 const vigil = (...args: string[]) => {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, VIGIL_LOG_LEVEL: '' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

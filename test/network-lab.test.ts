@@ -1,5 +1,5 @@
 /**
- * The host-firewall analysis against the kernel: for each ruleset in src/network/testdata/host,
+ * The host-firewall analysis against the kernel: for each ruleset in src/detectors/network/testdata/host,
  * a lab of two network namespaces joined by a veth pair (no traffic leaves the machine) — "srv"
  * with the ruleset loaded and a dual-stack TCP listener on every probed port, "pub" with public
  * (documentation) addresses — and a real TCP connection from "pub" to each port over IPv4 and
@@ -16,11 +16,11 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { parseCidr } from '../src/network/addr.ts';
-import { analyzeHost, parseHostInputs, type HostFileName } from '../src/network/index.ts';
+import { parseCidr } from '../src/detectors/network/addr.ts';
+import { analyzeHost, parseHostInputs, type HostFileName } from '../src/detectors/network/index.ts';
 import { parseProcNet } from '../src/sources/ssh/index.ts';
 
-const HOST = join(import.meta.dirname, '..', 'src', 'network', 'testdata', 'host');
+const HOST = join(import.meta.dirname, '..', 'src', 'detectors', 'network', 'testdata', 'host');
 const PORTS = [22, 23, 25, 80, 443, 3000, 3049, 3050, 3060, 3061, 5432, 8000, 8443, 9000, 9005, 9006, 9100];
 const SRV4 = '203.0.113.1';
 const PUB4 = '198.51.100.2';

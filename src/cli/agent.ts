@@ -1,16 +1,19 @@
 /**
  * `vigil agent --server URL --token KEY`: reports this host's inventory (OS package databases,
- * os-release, listening sockets) to a Vigil server whenever a package database changes (it watches
+ * os-release, listening sockets with their processes, the host firewall, the EC2 instance id) to a Vigil server whenever a package database changes (it watches
  * their directories) and at least once a day. Reads only the files the OS extractors need, never
  * walks the disk. `--once` reports once and exits (cron, tests).
  */
-import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { constants, watch, type FSWatcher } from 'node:fs';
+import { access, readdir, readFile, readlink } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
 import type { ScanFS, FileInfo } from '../sources/types.ts';
+import type { FirewallName, FirewallRun, HostFirewall, SocketOwner } from '../sources/ssh/hostnet.ts';
+import type { ListeningSocket } from '../sources/ssh/proc-net.ts';
 
 interface AgentOpts { server: string; token?: string; root: string; interval: string; once?: boolean; hostname?: string; verbose?: boolean; quiet?: boolean }
 
@@ -41,21 +44,127 @@ async function hostFiles(root: string, name: string): Promise<ScanFS> {
   };
 }
 
+// ---- what network reachability needs: the firewall, sockets' processes, the instance id ----------
+
+/** Seconds each firewall command may take. */
+const FIREWALL_TIMEOUT_MS = 60_000;
+const SBIN = ['/usr/sbin', '/sbin', '/usr/local/sbin', '/usr/bin', '/bin'];
+
+async function findBinary(name: string): Promise<string | undefined> {
+  for (const d of [...(process.env.PATH ?? '').split(delimiter).filter((x) => x.startsWith('/')), ...SBIN]) {
+    const p = join(d, name);
+    if (await access(p, constants.X_OK).then(() => true, () => false)) return p;
+  }
+  return undefined;
+}
+
+function runCapped(file: string, args: string[], maxBytes: number): Promise<{ stdout: string; exit: number | null; tooLarge?: boolean; timedOut?: boolean }> {
+  return new Promise((done) => {
+    execFile(file, args, { timeout: FIREWALL_TIMEOUT_MS, maxBuffer: maxBytes, encoding: 'buffer', windowsHide: true }, (err, stdout) => {
+      const out = Buffer.isBuffer(stdout) ? stdout.toString('utf8') : '';
+      if (!err) return done({ stdout: out, exit: 0 });
+      const e = err as NodeJS.ErrnoException & { code?: string | number; killed?: boolean; signal?: string | null };
+      if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return done({ stdout: '', exit: null, tooLarge: true });
+      if (e.killed && e.signal) return done({ stdout: '', exit: null, timedOut: true });
+      done({ stdout: out, exit: typeof e.code === 'number' ? e.code : null });
+    });
+  });
+}
+
+/**
+ * The host firewall as `nft -j list ruleset`, `iptables-save`, `ip6tables-save` print it (each
+ * when the command exists; as root, else through `sudo -n` when that needs no password), each
+ * capped at 4 MiB; notes say what is missing and why. Only for the live system (`root` "/").
+ */
+export async function collectFirewall(root = '/'): Promise<HostFirewall> {
+  const { FIREWALL_COMMANDS, FIREWALL_MAX_BYTES, FIREWALL_NAMES, firewallOf } = await import('../sources/ssh/hostnet.ts');
+  if (resolve(root) !== '/') return { notes: [`not collected: --root ${root} is not the running system's root`] };
+  const isRoot = process.getuid?.() === 0;
+  let sudo: string | undefined;
+  if (!isRoot) {
+    const s = await findBinary('sudo');
+    if (s && (await runCapped(s, ['-n', 'true'], 4096)).exit === 0) sudo = s;
+  }
+  const runs: FirewallRun[] = [];
+  for (const name of FIREWALL_NAMES as readonly FirewallName[]) {
+    const [cmd, ...args] = FIREWALL_COMMANDS[name];
+    const bin = await findBinary(cmd);
+    if (!bin) {
+      runs.push({ name, missing: true });
+      continue;
+    }
+    const r = sudo ? await runCapped(sudo, ['-n', bin, ...args], FIREWALL_MAX_BYTES) : await runCapped(bin, args, FIREWALL_MAX_BYTES);
+    if (r.timedOut) runs.push({ name, note: `no answer within ${FIREWALL_TIMEOUT_MS / 1000} s; left out` });
+    else runs.push({ name, stdout: r.stdout, exit: r.exit, ...(r.tooLarge ? { tooLarge: true } : {}) });
+  }
+  return firewallOf(runs, { root: isRoot, sudo: sudo !== undefined });
+}
+
+/**
+ * Owners of the given socket inodes: /proc/<pid>/fd links `socket:[inode]` (the first
+ * MAX_PIDS_SCANNED pids, numerically), name from /proc/<pid>/comm. Other users' fd directories
+ * are readable only by root: without it those processes stay unknown.
+ */
+export async function socketOwners(root: string, inodes: Set<number>): Promise<{ owners: SocketOwner[]; pids: number }> {
+  const { MAX_PIDS_SCANNED, cleanProcessName } = await import('../sources/ssh/hostnet.ts');
+  const owners: SocketOwner[] = [];
+  if (inodes.size === 0) return { owners, pids: 0 };
+  const proc = join(root, 'proc');
+  const pids = (await readdir(proc).catch(() => [] as string[])).filter((n) => /^\d{1,8}$/.test(n)).map(Number).sort((a, b) => a - b);
+  let links = 0;
+  for (const pid of pids.slice(0, MAX_PIDS_SCANNED)) {
+    const fds = await readdir(join(proc, String(pid), 'fd')).catch(() => null);
+    if (!fds) continue;
+    let found: number[] = [];
+    for (const fd of fds) {
+      // bounded: a process with a million descriptors does not stall the report
+      if (++links > 1_000_000) break;
+      const l = await readlink(join(proc, String(pid), 'fd', fd)).catch(() => '');
+      const m = /^socket:\[(\d+)\]$/.exec(l);
+      if (m && inodes.has(Number(m[1]))) found.push(Number(m[1]));
+    }
+    if (!found.length) continue;
+    found = [...new Set(found)];
+    const comm = await readFile(join(proc, String(pid), 'comm'), 'utf8').catch(() => '');
+    const name = cleanProcessName(comm.slice(0, 256));
+    for (const inode of found) owners.push({ pid, inode, ...(name ? { process: name } : {}) });
+  }
+  return { owners, pids: pids.length };
+}
+
+/** The EC2 instance id from DMI, else cloud-init's file; never a network call. */
+export async function readInstanceId(root: string): Promise<string | undefined> {
+  const { INSTANCE_ID_FILES, parseInstanceId } = await import('../sources/ssh/hostnet.ts');
+  const [dmi, cloud] = await Promise.all(INSTANCE_ID_FILES.map((f) => readFile(join(root, f)).then((b) => b.subarray(0, 256).toString('utf8'), () => undefined)));
+  return parseInstanceId(dmi, cloud);
+}
+
+/** Listening sockets (with their processes when readable), the firewall and the instance id of the host at `root`. */
+export async function collectHostNetwork(root: string): Promise<{ listening: ListeningSocket[]; firewall: HostFirewall & { collectedAt: string }; instanceId?: string }> {
+  const [{ parseProcNet, sortSockets }, { withOwners }] = await Promise.all([import('../sources/ssh/proc-net.ts'), import('../sources/ssh/hostnet.ts')]);
+  let listening: ListeningSocket[] = [];
+  for (const proto of ['tcp', 'tcp6', 'udp', 'udp6'] as const) {
+    const text = await readFile(join(root, 'proc/net', proto), 'utf8').catch(() => null);
+    if (text) listening.push(...parseProcNet(proto, text).sockets);
+  }
+  listening = sortSockets(listening);
+  const inodes = new Set(listening.flatMap((s) => (s.inode ? [s.inode] : [])));
+  const [{ owners }, firewall, instanceId] = await Promise.all([socketOwners(root, inodes), collectFirewall(root), readInstanceId(root)]);
+  listening = withOwners(listening, owners);
+  return { listening, firewall: { ...firewall, collectedAt: new Date().toISOString() }, ...(instanceId ? { instanceId } : {}) };
+}
+
 /** Collects the report the server's POST /v1/agent/report takes. */
 export async function collectAgentReport(root: string, name?: string) {
-  const [{ collectInventory }, { extractorGroups }, { detectOs }, { parseProcNet }] = await Promise.all([
-    import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/os/index.ts'), import('../sources/ssh/index.ts'),
+  const [{ collectInventory }, { extractorGroups }, { detectOs }] = await Promise.all([
+    import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/os/index.ts'),
   ]);
   const host = name ?? ((await readFile(join(root, 'etc/hostname'), 'utf8').catch(() => '')).trim() || osHostname());
   const fs = await hostFiles(root, host);
   try {
     const inv = await collectInventory(fs, { extractors: extractorGroups.os, detectOs });
     const machineId = (await readFile(join(root, 'etc/machine-id'), 'utf8').catch(() => '')).trim() || undefined;
-    const listening = [];
-    for (const proto of ['tcp', 'tcp6', 'udp', 'udp6'] as const) {
-      const text = await readFile(join(root, 'proc/net', proto), 'utf8').catch(() => null);
-      if (text) listening.push(...parseProcNet(proto, text).sockets);
-    }
+    const { listening, firewall, instanceId } = await collectHostNetwork(root);
     return {
       hostname: host,
       ...(machineId ? { machineId } : {}),
@@ -63,6 +172,8 @@ export async function collectAgentReport(root: string, name?: string) {
       ...(inv.os ? { os: { id: inv.os.id, ...(inv.os.versionId ? { versionId: inv.os.versionId } : {}), ...(inv.os.prettyName ? { prettyName: inv.os.prettyName } : {}), ...(inv.os.ecosystem ? { ecosystem: inv.os.ecosystem } : {}) } } : {}),
       packages: inv.packages,
       listening,
+      firewall,
+      ...(instanceId ? { instanceId } : {}),
       errors: inv.errors.map((e) => ({ path: e.path, rule: e.rule, message: e.message })),
     };
   } finally {

@@ -1,7 +1,7 @@
 /** `vigil network analyze DIR`: reachability from the internet, from AWS CLI output or a host's firewall and sockets. */
 import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
-import type { NetworkFinding, NetworkResult } from '../network/index.ts';
+import type { NetworkFinding, NetworkResult } from '../detectors/network/index.ts';
 import { table } from './output.ts';
 
 const FORMATS = ['table', 'json'];
@@ -39,7 +39,7 @@ export function registerNetworkCommands(program: Command): void {
       const format = opts.json ? 'json' : opts.format;
       if (!FORMATS.includes(format)) throw new VigilError('VIGIL_INVALID_INPUT', `--format ${JSON.stringify(format)}: must be one of ${FORMATS.join(', ')}`, { input: format, rule: 'format-name' });
       if (opts.exitCode !== undefined && !/^\d+$/.test(opts.exitCode)) throw new VigilError('VIGIL_CONFIG', `--exit-code ${JSON.stringify(opts.exitCode)}: must be a number`, { input: opts.exitCode, rule: 'exit-code' });
-      const { analyzeDirectory } = await import('../network/index.ts');
+      const { analyzeDirectory } = await import('../detectors/network/index.ts');
       const result = await analyzeDirectory(dir, { hostName: opts.host });
       const text = format === 'json' ? JSON.stringify(result, null, 2) + '\n' : renderNetworkTable(result);
       if (opts.output) {

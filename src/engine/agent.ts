@@ -11,6 +11,27 @@ import type { Engine } from './index.ts';
 import { accountSettings, COVERAGE, hostNetworkAfterScan, matchAndRecord, mergeAttributesIn, type EngineContext } from './scan.ts';
 import { ensureTargetResource } from './sources.ts';
 import { createTarget, listTargets, type HostConfig, type Target } from './targets.ts';
+import { FIREWALL_MAX_BYTES, FIREWALL_NAMES, INSTANCE_ID, type HostFirewall } from '../sources/ssh/hostnet.ts';
+
+/**
+ * The firewall attribute as engine/network.ts reads it: {nft?, iptables?, ip6tables?, collectedAt, notes?}.
+ * The server's schema has checked the report; a caller in-process (tests, the scan process) gets the same rules.
+ */
+function firewallAttribute(fw: AgentReportInput['firewall'], now: Date): Record<string, unknown> {
+  const bad = (msg: string) => new VigilError('VIGIL_INVALID_INPUT', `agent report: firewall: ${msg}`, { input: 'firewall', rule: 'firewall' });
+  if (typeof fw !== 'object' || fw === null) throw bad('must be an object');
+  const out: Record<string, unknown> = {};
+  for (const n of FIREWALL_NAMES) {
+    const t = fw[n];
+    if (t === undefined) continue;
+    if (typeof t !== 'string' || Buffer.byteLength(t, 'utf8') > FIREWALL_MAX_BYTES) throw bad(`${n} must be a string of at most ${FIREWALL_MAX_BYTES} bytes`);
+    out[n] = t;
+  }
+  const at = typeof fw.collectedAt === 'string' && !Number.isNaN(Date.parse(fw.collectedAt)) ? new Date(fw.collectedAt).toISOString() : now.toISOString();
+  out.collectedAt = at;
+  if (Array.isArray(fw.notes) && fw.notes.length) out.notes = fw.notes.filter((x) => typeof x === 'string').slice(0, 50).map((x) => x.slice(0, 2000));
+  return out;
+}
 
 export interface AgentReportInput {
   hostname: string;
@@ -18,7 +39,12 @@ export interface AgentReportInput {
   agentVersion?: string;
   os?: { id: string; versionId?: string; prettyName?: string; ecosystem?: string };
   packages: Package[];
+  /** sockets as src/sources/ssh/proc-net.ts ListeningSocket, with process/pid when the agent could read /proc/<pid>/fd */
   listening?: unknown[];
+  /** the host firewall (src/sources/ssh/hostnet.ts HostFirewall) and when it was read */
+  firewall?: HostFirewall & { collectedAt?: string };
+  /** the EC2 instance id, when the host is one */
+  instanceId?: string;
   errors?: { path: string; rule: string; message: string }[];
 }
 
@@ -46,10 +72,15 @@ export async function recordAgentReport(engineOrCtx: Engine | EngineContext, acc
   if (acct && acct.status !== 'ENABLED') {
     throw new VigilError('VIGIL_CONFLICT', `agent report of ${r.hostname}: account ${accountId} is disabled, its hosts are not scanned (the delegated admin enables it)`, { input: accountId, rule: 'account-disabled' });
   }
-  const target = await hostTargetFor(ctx, accountId, r);
+  if (r.instanceId !== undefined && (typeof r.instanceId !== 'string' || !INSTANCE_ID.test(r.instanceId))) {
+    throw new VigilError('VIGIL_INVALID_INPUT', `agent report: instanceId ${JSON.stringify(String(r.instanceId).slice(0, 40))} is not an EC2 instance id (i- and 8 to 17 hex digits)`, { input: 'instanceId', rule: 'instance-id' });
+  }
   const now = ctx.now();
+  // an agent that sends no firewall (an older one) leaves what was there; the instance id is the report's (absent deletes it)
+  const network: Record<string, unknown> = { instanceId: r.instanceId ?? null, ...(r.firewall !== undefined ? { firewall: firewallAttribute(r.firewall, now) } : {}) };
+  const target = await hostTargetFor(ctx, accountId, r);
   const resourceId = await ensureTargetResource(ctx, target, {
-    attributes: { collectedBy: 'agent', agentReportedAt: now.toISOString(), hostname: r.hostname, ...(r.machineId ? { machineId: r.machineId } : {}), ...(r.agentVersion ? { agentVersion: r.agentVersion } : {}), listening: r.listening ?? [], ...(r.os ? { os: r.os } : {}) },
+    attributes: { collectedBy: 'agent', agentReportedAt: now.toISOString(), hostname: r.hostname, ...(r.machineId ? { machineId: r.machineId } : {}), ...(r.agentVersion ? { agentVersion: r.agentVersion } : {}), listening: r.listening ?? [], ...network, ...(r.os ? { os: r.os } : {}) },
   });
   if (!r.os?.ecosystem) {
     await setCoverage(ctx.store, { accountId, resourceId, status: 'INACTIVE', reason: COVERAGE.unsupportedOs, now });

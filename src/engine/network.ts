@@ -1,6 +1,6 @@
 /**
  * Network reachability in the server (issue 16): an account's topologies (the AWS CLI outputs of
- * src/network, uploaded per account under a name) and its hosts' own data (listening sockets and
+ * src/detectors/network, uploaded per account under a name) and its hosts' own data (listening sockets and
  * firewall rules the SSH collection and the agent record in `attributes`) become
  * `network_reachability` findings on host resources, and each host's `attributes.reachability`
  * (which re-scores its package findings, findings/rescore.ts).
@@ -23,9 +23,12 @@
 import { hash } from 'node:crypto';
 import { applyNetworkFindingsIn, NETWORK_FINDING_TYPE, type NetworkFindingInput } from '../findings/network.ts';
 import { lockFindings } from '../findings/lifecycle.ts';
-import { registerResource, setCoverage, setResourceReachability } from '../findings/index.ts';
+import { upsertResource } from '../findings/record.ts';
+import { emitEvents, type EventRow } from '../findings/lifecycle.ts';
+import { rescoreResourcesIn } from '../findings/rematch.ts';
+import { activeRules } from '../findings/suppression.ts';
 import { VigilError, type ResourceReachability } from '../model/index.ts';
-import { analyzeAws, analyzeHost, AWS_FILES, parseAwsInputs, parseHostInputs, type AwsFileName, type NetworkFinding, type NetworkNote } from '../network/index.ts';
+import { analyzeAws, analyzeHost, AWS_FILES, parseAwsInputs, parseHostInputs, type AwsFileName, type NetworkFinding, type NetworkNote } from '../detectors/network/index.ts';
 import type { Store } from '../store/index.ts';
 import type { LifecycleCounts } from '../findings/types.ts';
 
@@ -165,6 +168,7 @@ export async function deleteTopology(ctx: NetworkContext, accountId: string, nam
 }
 
 type HostRow = { id: string; account_id: string; type: string; name: string; tags: string; attributes: string; coverage_status: string };
+const HOST_COLUMNS = ['id', 'account_id', 'type', 'name', 'tags', 'attributes', 'coverage_status'] as const;
 
 /** The instance ids a resource claims: its collected instance id and its instance-id tags. */
 function claimedInstances(r: Pick<HostRow, 'tags' | 'attributes'>): string[] {
@@ -180,6 +184,16 @@ function claimedInstances(r: Pick<HostRow, 'tags' | 'attributes'>): string[] {
 const isPlaceholder = (r: Pick<HostRow, 'attributes'>) => (JSON.parse(r.attributes) as { collectedBy?: unknown }).collectedBy === PLACEHOLDER;
 
 /**
+ * Which instances each host carries: its claims, except that a host made for an unmapped instance
+ * yields the instance to a real host claiming it too.
+ */
+function resolveClaims(hosts: readonly HostRow[]): Map<string, string[]> {
+  const taken = new Set<string>();
+  for (const h of hosts) if (!isPlaceholder(h)) for (const i of claimedInstances(h)) taken.add(i);
+  return new Map(hosts.map((h) => [h.id, isPlaceholder(h) ? claimedInstances(h).filter((i) => !taken.has(i)) : claimedInstances(h)]));
+}
+
+/**
  * Brings every network finding of an account up to date with its topologies: maps each instance
  * to its host (making one for an unmapped instance), applies each host's paths, closes what no
  * topology has any more. Returns per-topology counts.
@@ -188,62 +202,61 @@ export async function applyAccountNetwork(ctx: NetworkContext, accountId: string
   const { store } = ctx;
   const now = ctx.now();
   const instances = await store.db.selectFrom('network_instances').selectAll().where('account_id', '=', accountId).execute();
-  let hosts = await store.db.selectFrom('resources').select(['id', 'account_id', 'type', 'name', 'tags', 'attributes', 'coverage_status'])
-    .where('account_id', '=', accountId).where('type', '=', 'host').execute();
-  const realClaims = new Map<string, string[]>();
-  for (const h of hosts) if (!isPlaceholder(h)) for (const i of claimedInstances(h)) realClaims.set(i, [...(realClaims.get(i) ?? []), h.id]);
-  const placeholderOf = new Map<string, string>();
-  for (const h of hosts) if (isPlaceholder(h)) for (const i of claimedInstances(h)) placeholderOf.set(i, h.id);
+  const hostsNow = () => store.db.selectFrom('resources').select([...HOST_COLUMNS]).where('account_id', '=', accountId).where('type', '=', 'host').execute();
+  let hosts = await hostsNow();
+  const claimed = new Set(hosts.flatMap(claimedInstances));
   // an instance no host maps to: a resource of its own
-  let made = false;
-  for (const inst of new Map(instances.map((i) => [i.instance_id, i])).values()) {
-    if (realClaims.has(inst.instance_id) || placeholderOf.has(inst.instance_id)) continue;
-    await makePlaceholder(store, accountId, inst, now);
-    made = true;
+  const unmapped = [...new Map(instances.filter((i) => !claimed.has(i.instance_id)).map((i) => [i.instance_id, i])).values()];
+  if (unmapped.length) {
+    await makePlaceholders(store, accountId, unmapped, now);
+    hosts = await hostsNow();
   }
-  if (made) {
-    hosts = await store.db.selectFrom('resources').select(['id', 'account_id', 'type', 'name', 'tags', 'attributes', 'coverage_status'])
-      .where('account_id', '=', accountId).where('type', '=', 'host').execute();
-  }
-  // the hosts to look at: every one that claims an instance, and every one with open network findings
+  // the hosts to look at: every one that claims an instance, has open network findings, or a reachability from a topology
   const withFindings = new Set((await store.db.selectFrom('findings').select('resource_id').distinct()
     .where('account_id', '=', accountId).where('type', '=', NETWORK_FINDING_TYPE).where('status', '!=', 'CLOSED').execute()).map((r) => r.resource_id));
   const known = new Set(instances.map((i) => i.instance_id));
-  const counts: LifecycleCounts = { created: 0, updated: 0, reopened: 0, closed: 0, unchanged: 0 };
+  const claims = resolveClaims(hosts);
+  const todo = hosts.filter((h) => {
+    const re = (JSON.parse(h.attributes) as { reachability?: { source?: unknown } }).reachability;
+    return claims.get(h.id)!.some((i) => known.has(i)) || withFindings.has(h.id) || (typeof re?.source === 'string' && re.source.startsWith('aws:'));
+  });
+  const exposures = await store.db.selectFrom('network_exposures').select(['instance_id', 'topology', 'finding']).where('account_id', '=', accountId).execute();
+  const out = await applyHosts(ctx, accountId, todo, claims, instances, exposures);
+
   const perTopology = new Map<string, TopologyCounts>();
   const topologyOf = new Map<string, Set<string>>();
   for (const i of instances) topologyOf.set(i.instance_id, (topologyOf.get(i.instance_id) ?? new Set()).add(i.topology));
   const mapped = new Map<string, Set<string>>();
   for (const h of hosts) {
-    const claims = claimedInstances(h).filter((i) => known.has(i));
-    const re = (JSON.parse(h.attributes) as { reachability?: { source?: unknown } }).reachability;
-    const fromTopology = typeof re?.source === 'string' && re.source.startsWith('aws:');
-    if (claims.length === 0 && !withFindings.has(h.id) && !fromTopology) continue;
-    const c = await applyHostNetwork(ctx, h.id);
-    for (const k of Object.keys(counts) as (keyof LifecycleCounts)[]) counts[k] += c.counts[k];
-    for (const i of c.instances) for (const t of topologyOf.get(i) ?? []) {
-      if (!mapped.has(t)) mapped.set(t, new Set());
-      if (!isPlaceholder(h)) mapped.get(t)!.add(i);
-    }
+    if (isPlaceholder(h)) continue;
+    for (const i of claims.get(h.id)!) for (const t of topologyOf.get(i) ?? []) mapped.set(t, (mapped.get(t) ?? new Set()).add(i));
   }
   for (const t of await store.db.selectFrom('network_topologies').select(['name', 'counts']).where('account_id', '=', accountId).execute()) {
     const c = { ...ZERO, ...(JSON.parse(t.counts) as Partial<TopologyCounts>) };
     const m = mapped.get(t.name)?.size ?? 0;
     perTopology.set(t.name, { ...c, mappedResources: m, unmappedInstances: c.instances - m });
   }
-  return { counts, perTopology };
+  return { counts: out, perTopology };
 }
 
-async function makePlaceholder(store: Store, accountId: string, inst: { instance_id: string; name: string | null; tags: string; state: string; addresses: string }, now: Date): Promise<string> {
-  const id = await registerResource(store, accountId, { type: 'host', name: inst.instance_id, tags: [...JSON.parse(inst.tags) as string[], `instance-id=${inst.instance_id}`] }, now);
+/** Hosts for instances no host maps to, in one transaction: INACTIVE, reason UNMANAGED_EC2_INSTANCE. */
+async function makePlaceholders(store: Store, accountId: string, list: readonly { instance_id: string; name: string | null; tags: string; state: string; addresses: string }[], now: Date): Promise<void> {
+  const at = now.toISOString();
   await store.db.transaction().execute(async (trx) => {
     await lockFindings(trx, store.dialect);
-    const r = await trx.selectFrom('resources').select('attributes').where('id', '=', id).executeTakeFirstOrThrow();
-    const attrs = { ...(JSON.parse(r.attributes) as Record<string, unknown>), collectedBy: PLACEHOLDER, instanceId: inst.instance_id, ec2: { name: inst.name, state: inst.state, addresses: JSON.parse(inst.addresses) } };
-    await trx.updateTable('resources').set({ attributes: JSON.stringify(attrs) }).where('id', '=', id).execute();
+    const events: EventRow[] = [];
+    for (const inst of list) {
+      const r = await upsertResource(trx, accountId, { type: 'host', name: inst.instance_id, tags: [...JSON.parse(inst.tags) as string[], `instance-id=${inst.instance_id}`] }, now);
+      const cur = await trx.selectFrom('resources').select('attributes').where('id', '=', r.id).executeTakeFirstOrThrow();
+      const attrs = { ...(JSON.parse(cur.attributes) as Record<string, unknown>), collectedBy: PLACEHOLDER, instanceId: inst.instance_id, ec2: { name: inst.name, state: inst.state, addresses: JSON.parse(inst.addresses) } };
+      const changed = r.coverage_status !== 'INACTIVE' || r.coverage_reason !== UNMANAGED_EC2_INSTANCE;
+      await trx.updateTable('resources').set({ attributes: JSON.stringify(attrs), ...(changed ? { coverage_status: 'INACTIVE', coverage_reason: UNMANAGED_EC2_INSTANCE, updated_at: at } : {}) }).where('id', '=', r.id).execute();
+      if (changed) {
+        events.push({ type: 'coverage.changed', account_id: accountId, resource_id: r.id, created_at: at, payload: JSON.stringify({ resourceId: r.id, from: r.created ? null : { status: r.coverage_status, reason: r.coverage_reason }, to: { status: 'INACTIVE', reason: UNMANAGED_EC2_INSTANCE } }) });
+      }
+    }
+    await emitEvents(trx, events);
   });
-  await setCoverage(store, { accountId, resourceId: id, status: 'INACTIVE', reason: UNMANAGED_EC2_INSTANCE, now });
-  return id;
 }
 
 /** The listening sockets and firewall texts a host sent, as the host analysis reads them; undefined without sockets. */
@@ -258,78 +271,119 @@ function hostFiles(attrs: Record<string, unknown>): Record<string, string> | und
 }
 
 /**
- * Brings one host's network findings and reachability up to date (after a topology changed, or
- * after the host's scan or agent report recorded new sockets, firewall rules or instance id).
- * Host data that does not parse is recorded as `attributes.networkError` and counts as no host
- * data; it never fails the scan.
+ * Brings one host's network findings and reachability up to date (after its scan or agent report
+ * recorded new sockets, firewall rules or instance id).
  */
-export async function applyHostNetwork(ctx: NetworkContext, resourceId: string): Promise<{ counts: LifecycleCounts; instances: string[]; findings: number }> {
+export async function applyHostNetwork(ctx: NetworkContext, resourceId: string): Promise<{ counts: LifecycleCounts; findings: number }> {
+  const { store } = ctx;
+  const r = await store.db.selectFrom('resources').select([...HOST_COLUMNS]).where('id', '=', resourceId).executeTakeFirst();
+  if (!r || r.type !== 'host') return { counts: { created: 0, updated: 0, reopened: 0, closed: 0, unchanged: 0 }, findings: 0 };
+  let mine = claimedInstances(r);
+  if (mine.length && isPlaceholder(r)) {
+    const others = await store.db.selectFrom('resources').select([...HOST_COLUMNS]).where('account_id', '=', r.account_id).where('type', '=', 'host').execute();
+    mine = resolveClaims(others).get(r.id) ?? [];
+  }
+  const instances = mine.length ? await store.db.selectFrom('network_instances').select(['instance_id', 'topology']).where('account_id', '=', r.account_id).where('instance_id', 'in', mine).execute() : [];
+  const exposures = mine.length ? await store.db.selectFrom('network_exposures').select(['instance_id', 'topology', 'finding']).where('account_id', '=', r.account_id).where('instance_id', 'in', mine).execute() : [];
+  const desired = await applyHosts(ctx, r.account_id, [r], new Map([[r.id, mine]]), instances, exposures);
+  return { counts: desired, findings: (await store.db.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')).where('resource_id', '=', r.id).where('type', '=', NETWORK_FINDING_TYPE).where('status', '!=', 'CLOSED').executeTakeFirstOrThrow()).n };
+}
+
+/**
+ * The shared core: each host's desired network findings (its instances' paths, each told what
+ * listens in its range when the host sent its sockets; else the host analysis alone), written 200
+ * hosts per transaction; then every host whose reachability changed gets it, and its package
+ * findings are re-scored, in one more transaction. Host data that does not parse is recorded as
+ * `attributes.networkError` and counts as none: it never fails the caller.
+ */
+async function applyHosts(ctx: NetworkContext, accountId: string, hosts: readonly HostRow[], claims: ReadonlyMap<string, string[]>,
+  instances: readonly { instance_id: string; topology: string }[], exposures: readonly { instance_id: string; topology: string; finding: string }[]): Promise<LifecycleCounts> {
   const { store } = ctx;
   const now = ctx.now();
-  const zero = { created: 0, updated: 0, reopened: 0, closed: 0, unchanged: 0 };
-  const r = await store.db.selectFrom('resources').select(['id', 'account_id', 'type', 'name', 'tags', 'attributes', 'coverage_status']).where('id', '=', resourceId).executeTakeFirst();
-  if (!r || r.type !== 'host') return { counts: zero, instances: [], findings: 0 };
-  const attrs = JSON.parse(r.attributes) as Record<string, unknown>;
-  let claims = claimedInstances(r);
-  if (claims.length && isPlaceholder(r)) {
-    // a real host that claims the same instance carries its findings
-    const others = await store.db.selectFrom('resources').select(['id', 'tags', 'attributes']).where('account_id', '=', r.account_id).where('type', '=', 'host').where('id', '!=', r.id).execute();
-    const taken = new Set(others.filter((o) => !isPlaceholder(o)).flatMap(claimedInstances));
-    claims = claims.filter((i) => !taken.has(i));
-  }
-  const instances = claims.length ? await store.db.selectFrom('network_instances').select(['instance_id', 'topology']).where('account_id', '=', r.account_id).where('instance_id', 'in', claims).execute() : [];
-  const exposures = claims.length ? await store.db.selectFrom('network_exposures').select(['instance_id', 'topology', 'finding']).where('account_id', '=', r.account_id).where('instance_id', 'in', claims).execute() : [];
+  const at = now.toISOString();
+  const counts: LifecycleCounts = { created: 0, updated: 0, reopened: 0, closed: 0, unchanged: 0 };
+  const topologiesOf = new Map<string, Set<string>>();
+  for (const i of instances) topologiesOf.set(i.instance_id, (topologiesOf.get(i.instance_id) ?? new Set()).add(i.topology));
+  const pathsOf = new Map<string, { topology: string; finding: string }[]>();
+  for (const e of exposures) pathsOf.set(e.instance_id, [...(pathsOf.get(e.instance_id) ?? []), e]);
 
-  // host data: the host analysis (sockets behind the host firewall)
-  let hostFindings: NetworkFinding[] | undefined;
-  let networkError: string | null = null;
-  const files = hostFiles(attrs);
-  if (files) {
-    try {
-      hostFindings = analyzeHost(parseHostInputs(files), { hostName: r.name }).findings;
-    } catch (err) {
-      networkError = (err as Error).message.slice(0, 500);
+  const reach: { id: string; attrs: Record<string, unknown>; reachability: ResourceReachability | null; networkError: string | null }[] = [];
+  for (let c = 0; c < hosts.length; c += 200) {
+    const chunk = hosts.slice(c, c + 200);
+    const plans = chunk.map((h) => {
+      const attrs = JSON.parse(h.attributes) as Record<string, unknown>;
+      const mine = (claims.get(h.id) ?? []).filter((i) => topologiesOf.has(i));
+      let hostFindings: NetworkFinding[] | undefined;
+      let networkError: string | null = null;
+      const files = hostFiles(attrs);
+      if (files) {
+        try {
+          hostFindings = analyzeHost(parseHostInputs(files), { hostName: h.name }).findings;
+        } catch (err) {
+          networkError = (err as Error).message.slice(0, 500);
+        }
+      }
+      const desired: NetworkFindingInput[] = [];
+      if (mine.length) {
+        for (const i of mine) for (const e of pathsOf.get(i) ?? []) {
+          const f = JSON.parse(e.finding) as NetworkFinding;
+          const hostListeners = hostFindings?.filter((x) => x.addressFamily === f.addressFamily && x.protocol === f.protocol
+            && x.openPortRange.begin <= f.openPortRange.end && x.openPortRange.end >= f.openPortRange.begin).flatMap((x) => x.listeners ?? []);
+          desired.push({ finding: f, source: hostListeners ? 'aws+host' : 'aws', topology: e.topology, instanceId: i, ...(hostListeners ? { hostListeners } : {}) });
+        }
+      } else if (hostFindings) {
+        for (const f of hostFindings) desired.push({ finding: f, source: 'host', hostListeners: f.listeners ?? [] });
+      }
+      // reachability, which the package findings' scores read
+      let reachability: ResourceReachability | null = null;
+      const reachable = desired.filter((d) => d.hostListeners === undefined || d.hostListeners.length > 0);
+      const ports = reachable.map((d) => ({ protocol: d.finding.protocol, begin: d.finding.openPortRange.begin, end: d.finding.openPortRange.end }));
+      if (mine.length) {
+        const topologies = [...new Set(mine.flatMap((i) => [...topologiesOf.get(i)!]))].sort();
+        reachability = { internet: reachable.length > 0, source: `aws:${topologies.join(',')}${hostFindings ? '+host' : ''}`, ...(ports.length ? { ports } : {}) };
+      } else if (hostFindings && hostFindings.length === 0) {
+        // the host firewall and its sockets leave nothing open: nothing on it can be reached from anywhere
+        reachability = { internet: false, source: 'host-firewall' };
+      }
+      return { h, attrs, desired, reachability, networkError };
+    });
+    const existing = await store.db.selectFrom('findings').selectAll().where('resource_id', 'in', chunk.map((h) => h.id)).where('type', '=', NETWORK_FINDING_TYPE).execute();
+    const existingOf = new Map<string, typeof existing>();
+    for (const f of existing) existingOf.set(f.resource_id, [...(existingOf.get(f.resource_id) ?? []), f]);
+    await store.db.transaction().execute(async (trx) => {
+      await lockFindings(trx, store.dialect);
+      const rules = await activeRules(trx, accountId, now);
+      for (const p of plans) {
+        const c2 = await applyNetworkFindingsIn(trx, { id: p.h.id, account_id: p.h.account_id, type: p.h.type, name: p.h.name, tags: JSON.parse(p.h.tags) as string[] }, p.desired, now, { existing: existingOf.get(p.h.id) ?? [], rules });
+        for (const k of Object.keys(counts) as (keyof LifecycleCounts)[]) counts[k] += c2[k];
+      }
+    });
+    for (const p of plans) {
+      const prev = (p.attrs.reachability ?? null) as ResourceReachability | null;
+      const same = (prev === null && p.reachability === null) || (prev !== null && p.reachability !== null && prev.internet === p.reachability.internet && prev.source === p.reachability.source && JSON.stringify(prev.ports ?? []) === JSON.stringify(p.reachability.ports ?? []));
+      if (!same || (p.attrs.networkError ?? null) !== p.networkError) reach.push({ id: p.h.id, attrs: p.attrs, reachability: p.reachability, networkError: p.networkError });
     }
   }
-  const desired: NetworkFindingInput[] = [];
-  if (instances.length) {
-    for (const e of exposures) {
-      const f = JSON.parse(e.finding) as NetworkFinding;
-      const hostListeners = hostFindings?.filter((h) => h.addressFamily === f.addressFamily && h.protocol === f.protocol
-        && h.openPortRange.begin <= f.openPortRange.end && h.openPortRange.end >= f.openPortRange.begin).flatMap((h) => h.listeners ?? []);
-      desired.push({ finding: f, source: hostListeners ? 'aws+host' : 'aws', topology: e.topology, instanceId: e.instance_id, ...(hostListeners ? { hostListeners } : {}) });
-    }
-  } else if (hostFindings) {
-    for (const f of hostFindings) desired.push({ finding: f, source: 'host', hostListeners: f.listeners ?? [] });
+  if (reach.length) {
+    await store.db.transaction().execute(async (trx) => {
+      await lockFindings(trx, store.dialect);
+      const rescore: string[] = [];
+      for (const x of reach) {
+        const cur = JSON.parse((await trx.selectFrom('resources').select('attributes').where('id', '=', x.id).executeTakeFirstOrThrow()).attributes) as Record<string, unknown>;
+        const prev = cur.reachability as ResourceReachability | undefined;
+        if (x.reachability) cur.reachability = { ...x.reachability, analyzedAt: at };
+        else delete cur.reachability;
+        if (x.networkError) cur.networkError = x.networkError;
+        else delete cur.networkError;
+        await trx.updateTable('resources').set({ attributes: JSON.stringify(cur) }).where('id', '=', x.id).execute();
+        // what the score reads of it: internet and source
+        if ((prev?.internet ?? null) !== (x.reachability?.internet ?? null) || (prev?.source ?? null) !== (x.reachability?.source ?? null)) rescore.push(x.id);
+      }
+      if (rescore.length) {
+        const c2 = await rescoreResourcesIn(store, trx, rescore, now);
+        for (const k of Object.keys(counts) as (keyof LifecycleCounts)[]) counts[k] += c2[k];
+      }
+    });
   }
-  const counts = await store.db.transaction().execute(async (trx) => {
-    await lockFindings(trx, store.dialect);
-    if ((attrs.networkError ?? null) !== networkError) {
-      const a = JSON.parse((await trx.selectFrom('resources').select('attributes').where('id', '=', r.id).executeTakeFirstOrThrow()).attributes) as Record<string, unknown>;
-      if (networkError) a.networkError = networkError;
-      else delete a.networkError;
-      await trx.updateTable('resources').set({ attributes: JSON.stringify(a) }).where('id', '=', r.id).execute();
-    }
-    return applyNetworkFindingsIn(trx, { id: r.id, account_id: r.account_id, type: r.type, name: r.name, tags: JSON.parse(r.tags) as string[] }, desired, now);
-  });
-
-  // reachability, which the package findings' scores read
-  let reachability: ResourceReachability | null = null;
-  const reachable = desired.filter((d) => d.hostListeners === undefined || d.hostListeners.length > 0);
-  const ports = reachable.map((d) => ({ protocol: d.finding.protocol, begin: d.finding.openPortRange.begin, end: d.finding.openPortRange.end }));
-  if (instances.length) {
-    const topologies = [...new Set(instances.map((i) => i.topology))].sort();
-    reachability = { internet: reachable.length > 0, source: `aws:${topologies.join(',')}${hostFindings ? '+host' : ''}`, analyzedAt: now.toISOString(), ...(ports.length ? { ports } : {}) };
-  } else if (hostFindings && hostFindings.length === 0) {
-    // the host firewall and its sockets leave nothing open: nothing on it can be reached from anywhere
-    reachability = { internet: false, source: 'host-firewall', analyzedAt: now.toISOString() };
-  }
-  const prev = attrs.reachability as ResourceReachability | undefined;
-  if (reachability || prev) {
-    if (JSON.stringify(prev ?? null) !== JSON.stringify(reachability) && !(prev && reachability && prev.internet === reachability.internet && prev.source === reachability.source && JSON.stringify(prev.ports ?? []) === JSON.stringify(reachability.ports ?? []))) {
-      const out = await setResourceReachability(store, { accountId: r.account_id, resourceId: r.id, reachability, now });
-      for (const k of Object.keys(counts) as (keyof LifecycleCounts)[]) counts[k] += out.counts[k];
-    }
-  }
-  return { counts, instances: [...new Set(instances.map((i) => i.instance_id))], findings: desired.length };
+  return counts;
 }

@@ -180,7 +180,8 @@ async function collectResource(ctx: EngineContext, r: ResourceRow, target: Targe
       try {
         const c = await collectFrom(snap.fs, 'all', ctx.log);
         c.target = { ...c.target, kind: 'host', ref: r.name };
-        c.attributes = { hostname: snap.hostname, hostKeyFingerprint: snap.hostKeyFingerprint, listening: snap.listening, ...(snap.machineId ? { machineId: snap.machineId } : {}), collectedBy: 'ssh' };
+        // listening with process/pid, firewall texts and instanceId: what engine/network.ts analyses (null deletes a stale instanceId)
+        c.attributes = { hostname: snap.hostname, hostKeyFingerprint: snap.hostKeyFingerprint, listening: snap.listening, firewall: { ...snap.firewall, collectedAt: ctx.now().toISOString() }, instanceId: snap.instanceId ?? null, ...(snap.machineId ? { machineId: snap.machineId } : {}), collectedBy: 'ssh' };
         return c;
       } finally {
         await snap.fs.close();

@@ -1,5 +1,5 @@
 /**
- * NETWORK_REACHABILITY findings (issue 16): the paths the network analysis (src/network) found from
+ * NETWORK_REACHABILITY findings (issue 16): the paths the network analysis (src/detectors/network) found from
  * the internet to a resource become findings of type `network_reachability` in the same table,
  * lifecycle and events as package findings — created when a path appears, updated when what is
  * known about it changes (its listeners, its score), closed when the topology no longer has it.
@@ -11,11 +11,11 @@
  */
 import { hash } from 'node:crypto';
 import { severityFromScore, type NetworkScoringInputs, type ScoreAdjustment, type VigilScoring } from '../model/index.ts';
-import type { NetworkFinding } from '../network/index.ts';
-import { lockFindings, applyFindings, stateHashOf, type DesiredFinding, type ResourceView } from './lifecycle.ts';
+import type { NetworkFinding } from '../detectors/network/index.ts';
+import { lockFindings, applyFindings, stateHashOf, type ComparedFinding, type DesiredFinding, type ResourceView } from './lifecycle.ts';
 import { findingKeyOf } from './keys.ts';
 import { activeRules } from './suppression.ts';
-import type { Db, LifecycleCounts } from './types.ts';
+import type { Db, LifecycleCounts, SuppressionRule } from './types.ts';
 import type { Dialect } from '../store/index.ts';
 
 /** The finding type of network paths from the internet. */
@@ -147,7 +147,7 @@ export function networkTitle(n: NetworkFindingInput): string {
   const lb = f.networkPath.steps.find((s) => s.componentType === 'AWS::ElasticLoadBalancingV2::LoadBalancer');
   const igw = f.networkPath.steps.find((s) => s.componentType === 'AWS::EC2::InternetGateway');
   const what = portWords(f);
-  const verb = /^(Ports|Every|ICMP types|IP protocols)/.test(what) ? 'are' : 'is';
+  const verb = /^(Ports|ICMP types|IP protocols)/.test(what) ? 'are' : 'is';
   const procs = [...new Set((n.hostListeners ?? f.listeners ?? []).map((l) => l.process).filter((p): p is string => !!p))];
   const listens = procs.length ? `; ${procs.join(', ')} ${procs.length > 1 ? 'listen' : 'listens'}` : '';
   if (n.source === 'host') {
@@ -200,14 +200,16 @@ export function networkDesired(accountId: string, resourceId: string, n: Network
  * changed ones updated, gone ones CLOSED, with events. Runs in the caller's transaction, which
  * must hold the findings lock ({@link lockFindings}).
  */
-export async function applyNetworkFindingsIn(trx: Db, resource: ResourceView, desired: readonly NetworkFindingInput[], now: Date): Promise<LifecycleCounts> {
+export async function applyNetworkFindingsIn(trx: Db, resource: ResourceView, desired: readonly NetworkFindingInput[], now: Date,
+  /** read already (many resources at once): the resource's stored network findings, the account's rules in force */
+  pre?: { existing: readonly ComparedFinding[]; rules: readonly SuppressionRule[] }): Promise<LifecycleCounts> {
   const byKey = new Map<string, DesiredFinding>();
   for (const n of desired) {
     const d = networkDesired(resource.account_id, resource.id, n);
     if (!byKey.has(d.key)) byKey.set(d.key, d);
   }
-  const existing = await trx.selectFrom('findings').selectAll().where('resource_id', '=', resource.id).where('type', '=', NETWORK_FINDING_TYPE).execute();
-  const rules = await activeRules(trx, resource.account_id, now);
+  const existing = pre?.existing ?? await trx.selectFrom('findings').selectAll().where('resource_id', '=', resource.id).where('type', '=', NETWORK_FINDING_TYPE).execute();
+  const rules = pre?.rules ?? await activeRules(trx, resource.account_id, now);
   const counts: LifecycleCounts = { created: 0, updated: 0, reopened: 0, closed: 0, unchanged: 0 };
   await applyFindings(trx, { resource, desired: [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : 1)), existing, rules, now, observe: true, counts });
   return counts;

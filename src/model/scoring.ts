@@ -78,7 +78,7 @@ export interface VigilScoring {
 }
 
 /**
- * A resource's network reachability from the internet, as the network analysis (src/network)
+ * A resource's network reachability from the internet, as the network analysis (src/detectors/network)
  * records it in `resources.attributes.reachability`. `internet`: some path exists from 0.0.0.0/0 or
  * ::/0 to the resource; `ports`: the reachable port ranges when known; `source`: what decided it
  * ("aws", "host-firewall", …); `analyzedAt`: when.

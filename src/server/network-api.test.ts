@@ -1,6 +1,6 @@
 /**
  * Issue 16, NETWORK_REACHABILITY findings in the server, on SQLite and PostgreSQL: the hand-written
- * AWS topology of src/network/testdata/aws/mixed uploaded through PUT /v1/network/topologies/{name}
+ * AWS topology of src/detectors/network/testdata/aws/mixed uploaded through PUT /v1/network/topologies/{name}
  * (analysed in the isolated scan process), its paths mapped to hosts by their collected instance id
  * or an instance-id tag (others get a host of their own, UNMANAGED_EC2_INSTANCE), each host's
  * sockets telling what listens, the findings' lifecycle as the topology changes, the reachability
@@ -23,7 +23,7 @@ import { packageLookup } from '../vulndb/query.ts';
 import { buildServer, type VigilServer } from './app.ts';
 import { bootstrap } from './bootstrap.ts';
 
-const MIXED = join(import.meta.dirname, '..', 'network', 'testdata', 'aws', 'mixed');
+const MIXED = join(import.meta.dirname, '..', 'detectors', 'network', 'testdata', 'aws', 'mixed');
 const V98 = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
 const NOW = new Date('2025-03-01T00:00:00Z');
 
@@ -96,7 +96,7 @@ for (const [dialect, make] of dialects) {
       assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.equal(r.body.status, 'ANALYZED');
       assert.equal(r.body.counts.instances, 11);
-      assert.equal(r.body.counts.findings, 20, 'the 20 paths of the known answers (src/network/aws.test.ts)');
+      assert.equal(r.body.counts.findings, 20, 'the 20 paths of the known answers (src/detectors/network/aws.test.ts)');
       assert.equal(r.body.counts.reachableInstances, 8);
       assert.equal(r.body.counts.mappedResources, 2, 'web-1 (instance id) and app-2 (tag)');
       assert.equal(r.body.counts.unmappedInstances, 9);

@@ -1,6 +1,6 @@
 /** Schemas of /v1/network (issue 16, routes/network.ts). */
 import { z } from 'zod';
-import { AWS_FILES } from '../network/index.ts';
+import { AWS_FILES } from '../detectors/network/index.ts';
 
 const TopologyNameText = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a topology name is 1-64 of A-Z a-z 0-9 . _ -');
 export const TopologyParams = z.strictObject({ name: TopologyNameText });

@@ -19,7 +19,7 @@ import { bootstrap } from './bootstrap.ts';
 import type { Account, ApiKey, Organization, Role } from './schemas.ts';
 import * as repo from './tenancy/repo.ts';
 import { CONSOLE_ROUTES } from './console.ts';
-import { createSbomExport, createTarget, runSbomExport, type TargetKind } from '../engine/index.ts';
+import { createSbomExport, createTarget, putTopology, runSbomExport, type TargetKind } from '../engine/index.ts';
 import { importInputs } from '../vulndb/import.ts';
 import { TargetPolicy } from '../policy/index.ts';
 import { fakeConsoleDir } from '../../test/helpers/console.ts';
@@ -173,6 +173,22 @@ function sbomCases(): Record<string, Case> {
 /** Webhooks authenticate with the target's own secret, never with an API key (tested below). */
 const WEBHOOKS = new Set(['POST /v1/registries/:id/notifications', 'POST /v1/repositories/:id/webhook']);
 /** One entry per non-public route; the coverage test fails when the server has a route not listed here. */
+/** A network topology of A (one instance, no paths), stored directly; its name. */
+async function topologyOfA(fx: Fixture, store: Store): Promise<string> {
+  const name = `topo-${++targetSeq}`;
+  const instances = { Reservations: [{ Instances: [{ InstanceId: `i-tenancy${targetSeq}`, State: { Name: 'running' } }] }] };
+  await putTopology({ store, now: () => new Date() }, { accountId: fx.A.account.id, name, files: { 'describe-instances.json': JSON.stringify(instances) } });
+  return name;
+}
+function networkCases(): Record<string, Case> {
+  return {
+    'GET /v1/network/topologies': { owner: 'none', ok: 200, make: async (fx, s) => { await topologyOfA(fx, s); return { url: '/v1/network/topologies' }; } },
+    'GET /v1/network/topologies/:name': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/network/topologies/${await topologyOfA(fx, s)}?accountId=${fx.A.account.id}` }) },
+    'PUT /v1/network/topologies/:name': { owner: 'A', ok: 200, make: async (fx) => ({ url: `/v1/network/topologies/put-${++targetSeq}`, payload: { accountId: fx.A.account.id, files: { 'describe-instances.json': { Reservations: [] } } } }) },
+    'DELETE /v1/network/topologies/:name': { owner: 'A', ok: 204, make: async (fx, s) => ({ url: `/v1/network/topologies/${await topologyOfA(fx, s)}?accountId=${fx.A.account.id}` }) },
+  };
+}
+
 const CASES: Record<string, Case> = {
   'GET /v1/whoami': { owner: 'none', ok: 200, make: async () => ({ url: '/v1/whoami' }) },
   'GET /v1/organizations': { owner: 'none', ok: 200, make: async () => ({ url: '/v1/organizations' }) },
@@ -223,6 +239,7 @@ const CASES: Record<string, Case> = {
 
   // SBOMs (routes/sbom.ts): a resource's SBOM, export jobs, scanning an uploaded SBOM
   ...sbomCases(),
+  ...networkCases(),
 };
 const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', ...CONSOLE_ROUTES.map((r) => `GET ${r}`)]);
 /** The request that a public route answers 200 to (default: GET of its own path). */

@@ -13,6 +13,7 @@ import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provid
 import { CONFIG_SCHEMAS, createTarget, getTarget, listTargets, PUBLIC_CONFIG_SCHEMAS, MAX_UPLOAD_BYTES, parsePushWebhook, publicConfig, putBlob, registryEnvelopeSchema, setFunctionVersion, TARGET_KINDS, type Engine, type Target, type TargetKind, type RegistryConfig } from '../../engine/index.ts';
 import { VigilError } from '../../model/errors.ts';
 import type { Package } from '../../model/package.ts';
+import { FIREWALL_MAX_BYTES, INSTANCE_ID } from '../../sources/ssh/hostnet.ts';
 import type { Store } from '../../store/index.ts';
 import { principalOf, type Principal } from '../auth.ts';
 import { ErrorBody, IdParams } from '../schemas.ts';
@@ -82,6 +83,9 @@ function sameSecret(a: string, b: string): boolean {
 
 const webhookUnauthorized = () => new VigilError('VIGIL_UNAUTHORIZED', 'unknown target or wrong secret', { rule: 'webhook-secret' });
 
+/** One firewall text of an agent report: at most FIREWALL_MAX_BYTES of UTF-8. */
+const FirewallText = z.string().max(FIREWALL_MAX_BYTES).refine((t) => Buffer.byteLength(t, 'utf8') <= FIREWALL_MAX_BYTES, `at most ${FIREWALL_MAX_BYTES} bytes`);
+
 /** An agent's report: the host's inventory as the agent collected it. */
 export const AgentReport = z.strictObject({
   hostname: z.string().min(1).max(300),
@@ -94,7 +98,17 @@ export const AgentReport = z.strictObject({
     locations: z.array(z.string().max(4000)).max(1000).optional(),
     ownedBy: z.string().max(500).optional(), dev: z.boolean().optional(),
   }).passthrough()).max(200_000),
-  listening: z.array(z.object({ protocol: z.string(), address: z.string(), port: z.number().int() }).passthrough()).max(100_000).optional(),
+  listening: z.array(z.object({
+    protocol: z.string().max(10), address: z.string().max(100), port: z.number().int(),
+    process: z.string().max(64).optional(), pid: z.number().int().positive().max(4_194_304).optional(),
+  }).passthrough()).max(100_000).optional(),
+  // the host firewall as its tools print it (src/sources/ssh/hostnet.ts): each text at most 4 MiB
+  firewall: z.strictObject({
+    nft: FirewallText.optional(), iptables: FirewallText.optional(), ip6tables: FirewallText.optional(),
+    collectedAt: z.iso.datetime({ offset: true }).optional(),
+    notes: z.array(z.string().max(2000)).max(50).optional(),
+  }).optional(),
+  instanceId: z.string().regex(INSTANCE_ID, 'an EC2 instance id, i- and 8 to 17 hex digits').optional(),
   errors: z.array(z.object({ path: z.string(), rule: z.string(), message: z.string() })).max(10_000).optional(),
 });
 export type AgentReport = z.infer<typeof AgentReport>;

@@ -1,6 +1,6 @@
 /**
  * /v1/network/topologies (issue 16): an account's network topologies — the AWS CLI outputs of
- * src/network, uploaded under a name — analysed in the isolated scan process into
+ * src/detectors/network, uploaded under a name — analysed in the isolated scan process into
  * network_reachability findings on the account's hosts (engine/network.ts). Reading needs the
  * read level; uploading and deleting the operate level. Tenancy as for suppression rules: a
  * topology belongs to an account in the caller's sight; others are 404.

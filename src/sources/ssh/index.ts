@@ -16,9 +16,11 @@ import { DEFAULT_SOURCE_LIMITS, type ScanFS, type SourceLimits } from '../types.
 import { ErrorLog, Tree, TreeFS, normalizeEntryName, type TreeNode } from '../vfs/index.ts';
 import { isBigEndianMachine, parseProcNet, sortSockets, type ListeningSocket, type SocketProtocol } from './proc-net.ts';
 import { HOST_DIRS, HOST_FILES, LISTED_ONLY, isWantedPath, parseScriptOutput, snapshotScript } from './remote.ts';
+import { FIREWALL_COMMANDS, FIREWALL_NAMES, INSTANCE_ID_FILES, MAX_PIDS_SCANNED, firewallOf, parseInstanceId, parseOwnerLines, withOwners, type HostFirewall } from './hostnet.ts';
 
 export { parseProcNet, parseEndpoint, formatIPv6, type ListeningSocket, type SocketProtocol } from './proc-net.ts';
 export { HOST_FILES, HOST_DIRS, LISTED_ONLY, isWantedPath } from './remote.ts';
+export * from './hostnet.ts';
 
 export interface SshTarget {
   host: string;
@@ -80,9 +82,14 @@ export interface SshHostSnapshot {
   machineId?: string;
   /** uname -m */
   arch?: string;
+  /** sockets with `pid` and `process` when the login is root (socket inodes matched in /proc/<pid>/fd) */
   listening: ListeningSocket[];
-  /** why `listening` is empty or partial (no /proc/net in a chroot, unreadable tables, bad lines) */
+  /** why `listening` is empty or partial (no /proc/net in a chroot, unreadable tables, bad lines, processes not resolved) */
   listeningNote?: string;
+  /** the host firewall as its tools print it, each text at most 4 MiB; `notes` says why one is missing */
+  firewall: HostFirewall;
+  /** the EC2 instance id (DMI asset tag, else cloud-init's instance-id file), when the host is one */
+  instanceId?: string;
   /** how the files came: one tar stream, or SFTP reads */
   method: 'tar' | 'sftp';
   stats: { files: number; bytes: number; ms: number };
@@ -264,7 +271,11 @@ async function snapshot(conn: Client, ref: string, target: SshTarget, limits: Ss
     for (const l of out.listed) await putListed(c, l.path, l.size);
   }
 
-  const { listening, note } = socketsOf(out);
+  const { listening: sockets, note: socketNote } = socketsOf(out);
+  const { listening, note } = ownersOf(out, sockets, socketNote);
+  const firewall: HostFirewall = out.ran
+    ? firewallOf(out.firewall, { root: out.who?.uid === 0, sudo: out.who?.sudo })
+    : { notes: FIREWALL_NAMES.map((n) => `${FIREWALL_COMMANDS[n].join(' ')}: not run (no shell on the host; files read over SFTP only)`) };
   const read = async (p: string) => {
     const n = c.tree.lookup(p);
     return n?.kind === 'file' && n.content?.where === 'memory' ? n.content.data.toString('utf8') : undefined;
@@ -272,8 +283,10 @@ async function snapshot(conn: Client, ref: string, target: SshTarget, limits: Ss
   const mid = (await read('etc/machine-id'))?.trim();
   const hostname = out.unameN || (await read('etc/hostname'))?.trim().split('\n')[0] || target.host;
   const fs = new TreeFS(c.tree, { kind: 'ssh', ref }, c.log, limits, async () => undefined);
-  const snap: Omit<SshHostSnapshot, 'hostKeyFingerprint' | 'hostKeyType'> = { fs, hostname, listening, method: used, stats: { files: c.files, bytes: c.bytes, ms: 0 } };
+  const snap: Omit<SshHostSnapshot, 'hostKeyFingerprint' | 'hostKeyType'> = { fs, hostname, listening, firewall, method: used, stats: { files: c.files, bytes: c.bytes, ms: 0 } };
   if (mid && /^[0-9a-f]{32}$/.test(mid)) snap.machineId = mid;
+  const instanceId = parseInstanceId(out.dmiAssetTag, out.cloudInstanceId);
+  if (instanceId) snap.instanceId = instanceId;
   if (out.unameM) snap.arch = out.unameM;
   if (note) snap.listeningNote = note;
   return snap;
@@ -297,6 +310,21 @@ function socketsOf(out: ReturnType<typeof parseScriptOutput>): { listening: List
   const r: { listening: ListeningSocket[]; note?: string } = { listening: sortSockets(all) };
   if (notes.length) r.note = notes.join('; ');
   return r;
+}
+
+/** Names the sockets' processes from the script's "procs" section (root only), with a note when it could not. */
+function ownersOf(out: ReturnType<typeof parseScriptOutput>, sockets: ListeningSocket[], note: string | undefined): { listening: ListeningSocket[]; note?: string } {
+  const notes = note ? [note] : [];
+  let listening = sockets;
+  if (sockets.length > 0) {
+    if (out.procs) {
+      listening = withOwners(sockets, parseOwnerLines(out.procs.lines));
+      if (out.procs.pids > MAX_PIDS_SCANNED) notes.push(`processes: only the first ${MAX_PIDS_SCANNED} of ${out.procs.pids} /proc/<pid> were looked at`);
+    } else if (out.ran && out.who?.uid !== 0) notes.push('processes not resolved: /proc/<pid>/fd of other users needs root');
+    else if (out.ran) notes.push('processes not resolved: no awk, xargs or head on the host');
+    else notes.push('processes not resolved: no shell on the host');
+  }
+  return notes.length ? { listening, note: notes.join('; ') } : { listening };
 }
 
 /** Runs the script; stdout (the tar) goes into the tree as it arrives, stderr is returned. */
@@ -565,12 +593,15 @@ async function sftpSnapshot(conn: Client, ref: string, c: Collected, limits: Ssh
     };
     await Promise.all(Array.from({ length: 8 }, worker));
     for (const l of out.listed) await putListed(c, l.path, l.size);
-    // socket tables, when the script could not print them
+    // socket tables and the instance id files, when the script could not print them
     if (!out.ran) {
       for (const proto of ['tcp', 'tcp6', 'udp', 'udp6']) {
         const t = await sftpRead(s, `/proc/net/${proto}`, limits.maxTextBytes);
         if (Buffer.isBuffer(t)) out.net.set(proto, t.toString('utf8'));
       }
+      const [dmi, cloud] = await Promise.all(INSTANCE_ID_FILES.map((f) => sftpRead(s, '/' + f, 256)));
+      if (Buffer.isBuffer(dmi)) out.dmiAssetTag = dmi.toString('utf8');
+      if (Buffer.isBuffer(cloud)) out.cloudInstanceId = cloud.toString('utf8');
     }
   } finally {
     s.end();

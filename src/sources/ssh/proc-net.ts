@@ -21,6 +21,10 @@ export interface ListeningSocket {
   uid?: number;
   /** socket inode (ties the socket to a process through /proc/<pid>/fd, which needs root) */
   inode?: number;
+  /** the process holding the socket (the lowest pid when several share it), when /proc/<pid>/fd could be read (root) */
+  pid?: number;
+  /** that process's name, /proc/<pid>/comm */
+  process?: string;
 }
 
 /** A line that could not be read: recorded, the rest of the table still counts. */

@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import * as tar from 'tar-stream';
 import { VigilError } from '../../model/index.ts';
-import { isWantedPath, openSshHost, type SshTarget } from './index.ts';
+import { openFromInternet, parseIptablesSave, parseNft } from '../../detectors/network/index.ts';
+import { FIREWALL_MAX_BYTES, INSTANCE_ID_FILES, isWantedPath, openSshHost, parseInstanceId, type SshTarget } from './index.ts';
 import { freePort, sshdUnavailable, startSshd, type TestSshd } from './testutil.ts';
 
 const unavailable = sshdUnavailable();
@@ -87,6 +88,36 @@ describe('openSshHost against a real sshd', { skip: unavailable }, () => {
     assert.equal(b.hostname, a.hostname);
   });
 
+  it('collects the firewall texts, names sshd\'s own listening socket, reads no instance id that is not there', async () => {
+    const s = await openSshHost(target);
+    const mine = s.listening.find((l) => l.protocol === 'tcp' && l.address === '127.0.0.1' && l.port === d.port);
+    assert.equal(mine?.process, 'sshd', JSON.stringify(mine));
+    assert.equal(mine?.pid, d.pid);
+    // every socket owner is a live process whose name is what /proc says
+    for (const l of s.listening.filter((x) => x.pid !== undefined)) {
+      assert.equal(l.process, (await readFile(`/proc/${l.pid}/comm`, 'utf8').catch(() => `${l.process}\n`)).trim(), JSON.stringify(l));
+    }
+    assert.equal(s.listeningNote, undefined);
+    // the firewall: what the tools print here, in a shape src/detectors/network reads
+    const fw = s.firewall;
+    assert.ok(fw.nft !== undefined || fw.notes?.some((n) => n.startsWith('nft ')), JSON.stringify(fw.notes));
+    const parsed = [
+      ...(fw.nft !== undefined ? [parseNft(fw.nft)] : []),
+      ...(fw.iptables !== undefined ? [parseIptablesSave(fw.iptables, 'ipv4')] : []),
+      ...(fw.ip6tables !== undefined ? [parseIptablesSave(fw.ip6tables, 'ipv6')] : []),
+    ];
+    assert.ok(parsed.length > 0, JSON.stringify(fw.notes));
+    openFromInternet(parsed, 'ipv4');
+    for (const [name, text] of Object.entries(fw)) if (name !== 'notes') assert.ok(Buffer.byteLength(text as string) <= FIREWALL_MAX_BYTES);
+    for (const n of fw.notes ?? []) assert.match(n, /^(nft -j list ruleset|iptables-save|ip6tables-save): /);
+    const files = await Promise.all(INSTANCE_ID_FILES.map((f) => readFile('/' + f, 'utf8').catch(() => undefined)));
+    assert.equal(s.instanceId, parseInstanceId(files[0], files[1]));
+    // the SFTP path runs the same script (in list mode): the same firewall and owners
+    const b = await openSshHost(target, { method: 'sftp' });
+    assert.deepEqual(b.firewall.notes, fw.notes);
+    assert.equal(b.listening.find((l) => l.port === d.port)?.process, 'sshd');
+  });
+
   it('refuses a host key other than the expected one', async () => {
     const other = 'SHA256:' + Buffer.alloc(32, 7).toString('base64').replace(/=+$/, '');
     const err = await rejectsWith(openSshHost({ ...target, hostKeyFingerprint: other }), 'VIGIL_NETWORK', 'host-key-mismatch');
@@ -161,6 +192,17 @@ case $mode in
   endless) m begin; m tar; printf '@@%s tar\\n' "$N"; exec cat /dev/zero ;;
   garbage) m begin; m tar; printf '@@%s tar\\nthis is not a tar archive' "$N"; m "exit 0"; m end ;;
   sleep) exec sleep 10 ;;
+  hostnet) m begin; m uname; printf 'h\\nx86_64\\n' >&2
+    m "net tcp"; printf '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\\n   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 100 0 0 10 0\\n' >&2
+    m "who 0 "
+    m "fw nft"; printf 'not json' >&2; m "fwexit nft 0"
+    m "fw iptables"; head -c 4194400 /dev/zero | tr '\\000' '*' >&2; m "fwexit iptables 0"
+    m "fw ip6tables"; printf '*filter\\n' >&2
+    m "fw bogus"; printf 'x' >&2
+    m "procs 99999"; printf '1 4242 evil\\033name\\n0 4242 zero\\nabc\\n2 999 other\\n' >&2
+    m dmi; printf 'i-0123456789abcdef0\\nmore' >&2
+    m cloudid; printf 'i-0abc1234\\n' >&2
+    m tar; printf '@@%s tar\\n' "$N"; m "exit 0"; m end ;;
 esac
 `;
     await writeFile(join(dir, 'answer.sh'), script);
@@ -193,6 +235,19 @@ esac
     assert.equal(await s.fs.stat('root/.ssh/authorized_keys'), null);
     assert.equal(s.listening.length, 0);
     assert.match(s.listeningNote ?? '', /no readable \/proc\/net/);
+  });
+
+  it('validates what a host says about its firewall, processes and instance id', async () => {
+    await mode('hostnet');
+    const s = await openSshHost(target);
+    assert.deepEqual(s.listening, [{ protocol: 'tcp', address: '0.0.0.0', port: 22, uid: 0, inode: 4242, pid: 1, process: 'evilname' }]);
+    assert.equal(s.listeningNote, '/proc/net/tcp6 not readable; /proc/net/udp not readable; /proc/net/udp6 not readable; processes: only the first 4096 of 99999 /proc/<pid> were looked at');
+    assert.deepEqual(s.firewall, { notes: [
+      'nft -j list ruleset: the output is not nft\'s JSON ({"nftables": [...]}); left out',
+      `iptables-save: printed more than ${FIREWALL_MAX_BYTES} bytes; left out`,
+      'ip6tables-save: the output was cut short (no exit status); left out',
+    ] });
+    assert.equal(s.instanceId, 'i-0abc1234', 'the asset tag was not one id alone; cloud-init\'s file was');
   });
 
   it('stops reading at the byte limit when the host never stops', async () => {

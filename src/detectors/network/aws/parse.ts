@@ -2,7 +2,7 @@
  * Parses the AWS CLI outputs of an input directory (already read: name → text). Pure.
  */
 import { z } from 'zod';
-import { VigilError } from '../../model/errors.ts';
+import { VigilError } from '../../../model/errors.ts';
 import { AWS_FILES, type AwsFileName } from './schema.ts';
 import type * as S from './schema.ts';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { VigilError } from '../model/errors.ts';
+import { VigilError } from '../../model/errors.ts';
 import { analyzeAws, analyzeDirectory, parseAwsInputs, type AwsFileName, type NetworkFinding } from './index.ts';
 
 const DATA = join(import.meta.dirname, 'testdata', 'aws');

@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { parseCidr, type AddrInterval, type Family } from '../addr.ts';
-import { VigilError } from '../../model/errors.ts';
+import { VigilError } from '../../../model/errors.ts';
 import type { NetworkNote } from '../finding.ts';
 import { icmpType, intersect, normalize, subtract, trafficOf, tIntersect, tUnion, UNIVERSE, type PortSet, type Proto, type Traffic } from '../ports.ts';
 import type { Firewall, FwChain, FwRule, Verdict } from './firewall.ts';

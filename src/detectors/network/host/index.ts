@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { describeSources, familyOf, isPublicAddress, normalizeAddrs, type Family } from '../addr.ts';
-import { VigilError } from '../../model/errors.ts';
+import { VigilError } from '../../../model/errors.ts';
 import { findingKey, sortResult, type NetworkFinding, type NetworkNote, type NetworkResult, type PathStep } from '../finding.ts';
 import { overlaps, range, type Proto } from '../ports.ts';
 import { openFromInternet, type Firewall, type FirewallOpen } from './firewall.ts';

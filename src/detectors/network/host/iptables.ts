@@ -11,7 +11,7 @@
  * the rule leans towards reachable (an accept is taken to match, a drop not).
  */
 import { parseCidr, type Family } from '../addr.ts';
-import { VigilError } from '../../model/errors.ts';
+import { VigilError } from '../../../model/errors.ts';
 import type { NetworkNote } from '../finding.ts';
 import { icmpType, normalize, range, subtract, trafficOf, trafficOfNumber, UNIVERSE, type PortSet, type Traffic } from '../ports.ts';
 import type { Firewall, FwChain, FwRule } from './firewall.ts';

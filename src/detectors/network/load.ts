@@ -4,7 +4,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VigilError } from '../model/errors.ts';
+import { VigilError } from '../../model/errors.ts';
 import { analyzeAws } from './aws/analyze.ts';
 import { parseAwsInputs } from './aws/parse.ts';
 import { AWS_FILES, type AwsFileName } from './aws/schema.ts';

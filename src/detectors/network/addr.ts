@@ -5,7 +5,7 @@
  * with any address in it as its representative.
  */
 import ipaddr from 'ipaddr.js';
-import { VigilError } from '../model/errors.ts';
+import { VigilError } from '../../model/errors.ts';
 
 export type Family = 'ipv4' | 'ipv6';
 export type AddrInterval = readonly [bigint, bigint];

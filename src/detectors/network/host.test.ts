@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { VigilError } from '../model/errors.ts';
+import { VigilError } from '../../model/errors.ts';
 import { analyzeDirectory, analyzeHost, openFromInternet, parseHostInputs, parseIptablesSave, parseNft, type NetworkFinding } from './index.ts';
 import { formatPorts } from './ports.ts';
 
