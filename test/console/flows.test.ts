@@ -122,6 +122,9 @@ describe('console: flows', { skip }, () => {
     await row.getByRole('button').first().click();
     await page.waitForURL((u) => u.searchParams.getAll('vulnerabilityId').includes(top.key) && !u.searchParams.has('group'));
     await settle(page, watch);
+    // the list keeps the previous rows on screen while the filtered page loads (and a client-side
+    // navigation has no load state to wait for): wait for the count rather than read it once
+    await page.waitForFunction((n) => document.querySelectorAll('table tbody tr').length === n, top.count).catch(() => undefined);
     assert.equal(await page.getByRole('table', { name: 'Findings' }).locator('tbody tr').count(), top.count);
     watch.assertClean('group by vulnerability');
   });

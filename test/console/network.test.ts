@@ -1,7 +1,7 @@
 /**
  * Network reachability in the console (issue 16), in real Chromium against a real server: the
  * Network page refuses a file that is not JSON or not an AWS CLI file name before anything is
- * sent, shows the server's refusal of a file of the wrong shape (the topology listed FAILED), uploads the hand-written topology of src/network/testdata/aws/mixed (the server analyses
+ * sent, shows the server's refusal of a file of the wrong shape (the topology listed FAILED), uploads the hand-written topology of src/detectors/network/testdata/aws/mixed (the server analyses
  * it before answering) and lists it ANALYZED; its findings open from the page filtered to
  * type=network_reachability, one per row the API lists; a finding's detail shows its path hop by
  * hop (direct, and through a load balancer) with the API's components; a topology is deleted after
@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { ROOT } from '../helpers/prereq.ts';
 import { consoleUnavailable, settle, startConsole, type ConsoleHarness, type ConsoleSession } from './harness.ts';
 
-const MIXED = join(ROOT, 'src', 'network', 'testdata', 'aws', 'mixed');
+const MIXED = join(ROOT, 'src', 'detectors', 'network', 'testdata', 'aws', 'mixed');
 const MIXED_FILES = readdirSync(MIXED).filter((f) => f.endsWith('.json')).sort().map((f) => join(MIXED, f));
 
 interface Step { componentId: string; componentType: string }

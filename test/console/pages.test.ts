@@ -4,7 +4,7 @@
  * (a page without a component shows "Page not found" and fails), settles without a console error or
  * a failed request, is screenshotted (full page, into VIGIL_SCREENSHOTS or a temp directory, printed)
  * and has no serious or critical axe-core violation of WCAG 2 A/AA. The login page too, signed out.
- * The hand-written AWS topology of src/network/testdata/aws/mixed is uploaded first (PUT
+ * The hand-written AWS topology of src/detectors/network/testdata/aws/mixed is uploaded first (PUT
  * /v1/network/topologies/mixed), so the Network page, the findings list and a network
  * reachability finding's detail are seen with data too.
  */
@@ -45,7 +45,7 @@ describe('console: every page', { skip }, () => {
     console.log(`console screenshots: ${h.screenshots}`);
     s = await h.open();
     // a network topology, analysed by the server, for the Network page and a network finding
-    const dir = join(ROOT, 'src', 'network', 'testdata', 'aws', 'mixed');
+    const dir = join(ROOT, 'src', 'detectors', 'network', 'testdata', 'aws', 'mixed');
     const files = Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => [f, JSON.parse(readFileSync(join(dir, f), 'utf8'))]));
     const put = await h.api('/v1/network/topologies/mixed', { method: 'PUT', body: { files } });
     assert.equal(put.status, 200, `PUT /v1/network/topologies/mixed: ${JSON.stringify(put.body)}`);

@@ -404,7 +404,7 @@ export interface NetworkListener {
   uid?: number;
 }
 
-/** details.networkReachability of a 'network_reachability' finding (src/network/finding.ts NetworkFinding, as stored). */
+/** details.networkReachability of a 'network_reachability' finding (src/detectors/network/finding.ts NetworkFinding, as stored). */
 export interface NetworkReachability {
   protocol: NetworkProtocol;
   /** tcp/udp: ports; icmp/icmpv6: ICMP types; ip: IP protocol numbers */

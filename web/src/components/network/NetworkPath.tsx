@@ -8,15 +8,7 @@ import { Link } from 'react-router';
 import { withQuery } from '../../api.ts';
 import type { NetworkReachability } from '../../types.ts';
 import { Fields } from '../common.tsx';
-import { componentLabel, familyLabel, openText, protocolLabel, rangeText, sourceLabel } from './labels.ts';
-
-/** "arn:aws:elasticloadbalancing:…:loadbalancer/app/my-alb/50dc6c495c0c9188" → "my-alb"; anything else as it is. */
-export function shortComponentId(id: string): string {
-  const m = /^arn:aws[\w-]*:elasticloadbalancing:[^:]*:[^:]*:(loadbalancer|targetgroup|listener)\/(?:(?:app|net|gwy)\/)?([^/]+)(?:\/[^/]+\/([^/]+))?/.exec(id);
-  if (!m) return id;
-  // a listener: its load balancer's name and the listener's own id (shortened)
-  return m[1] === 'listener' && m[3] ? `${m[2]}/${m[3].slice(0, 8)}` : m[2];
-}
+import { componentLabel, familyLabel, openText, protocolLabel, rangeText, shortComponentId, sourceLabel } from './labels.ts';
 
 /** a socket's wildcard address says nothing about where the traffic arrives */
 const WILDCARDS = new Set(['0.0.0.0', '::', '*']);

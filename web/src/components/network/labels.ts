@@ -5,7 +5,7 @@
 import type { NetworkProtocol, NetworkReachability } from '../../types.ts';
 
 /** CloudFormation type names (and Vigil's Host::*) → a label; anything else keeps its last part, spaced. */
-const COMPONENT_LABELS: Record<string, string> = {
+export const COMPONENT_LABELS: Record<string, string> = {
   'AWS::EC2::InternetGateway': 'Internet gateway',
   'AWS::EC2::RouteTable': 'Route table',
   'AWS::EC2::Subnet': 'Subnet',
@@ -31,7 +31,7 @@ export function componentLabel(type: string): string {
   return spaced.charAt(0).toUpperCase() + spaced.slice(1).toLowerCase();
 }
 
-/** The AWS CLI output files a topology upload takes (src/network/aws/schema.ts AWS_FILES), with the call that prints each. */
+/** The AWS CLI output files a topology upload takes (src/detectors/network/aws/schema.ts AWS_FILES), with the call that prints each. */
 export const AWS_FILES: readonly { name: string; command: string }[] = [
   { name: 'describe-instances.json', command: 'aws ec2 describe-instances' },
   { name: 'describe-security-groups.json', command: 'aws ec2 describe-security-groups' },
@@ -110,4 +110,12 @@ export function sourceLabel(s: NetworkReachability['source']): string {
 /** A network reachability finding's vulnerabilityId (NET-TCP-22, NET-IP-47): no vulnerability record exists for it. */
 export function isNetworkVulnerabilityId(id: string): boolean {
   return /^NET-(TCP|UDP|ICMP|ICMPV6|IP)-\d/.test(id);
+}
+
+/** "arn:aws:elasticloadbalancing:…:loadbalancer/app/my-alb/50dc6c495c0c9188" → "my-alb"; anything else as it is. */
+export function shortComponentId(id: string): string {
+  const m = /^arn:aws[\w-]*:elasticloadbalancing:[^:]*:[^:]*:(loadbalancer|targetgroup|listener)\/(?:(?:app|net|gwy)\/)?([^/]+)(?:\/[^/]+\/([^/]+))?/.exec(id);
+  if (!m) return id;
+  // a listener: its load balancer's name and the listener's own id (shortened)
+  return m[1] === 'listener' && m[3] ? `${m[2]}/${m[3].slice(0, 8)}` : m[2];
 }
