@@ -21,7 +21,8 @@
  * (the `network-topology` task, and the host scan itself).
  */
 import { hash } from 'node:crypto';
-import { applyNetworkFindingsIn, NETWORK_FINDING_TYPE, type NetworkFindingInput } from '../findings/network.ts';
+import { applyNetworkFindingsIn, NETWORK_FINDING_TYPE, UNMANAGED_EC2_INSTANCE, type NetworkFindingInput } from '../findings/network.ts';
+export { UNMANAGED_EC2_INSTANCE };
 import { lockFindings } from '../findings/lifecycle.ts';
 import { upsertResource } from '../findings/record.ts';
 import { emitEvents, type EventRow } from '../findings/lifecycle.ts';
@@ -32,7 +33,6 @@ import { analyzeAws, analyzeHost, AWS_FILES, parseAwsInputs, parseHostInputs, ty
 import type { Store } from '../store/index.ts';
 import type { LifecycleCounts } from '../findings/types.ts';
 
-export const UNMANAGED_EC2_INSTANCE = 'UNMANAGED_EC2_INSTANCE';
 /** attributes.collectedBy of the resources made for unmapped instances */
 const PLACEHOLDER = 'aws-topology';
 export const TOPOLOGY_NAME = /^[A-Za-z0-9._-]{1,64}$/;

@@ -4,6 +4,7 @@
  * Unreachable targets and unsupported systems become coverage states, not failed jobs.
  */
 import { rm, writeFile } from 'node:fs/promises';
+import { UNMANAGED_EC2_INSTANCE } from '../findings/network.ts';
 import { join } from 'node:path';
 import { buildScanResult, loadAdvisoryContext, recordScan, setCoverage, type RecordScanSummary, type ResourceInput } from '../findings/index.ts';
 import type { Logger } from '../log.ts';
@@ -226,7 +227,7 @@ export async function scanResource(ctx: EngineContext, resourceId: string, opts:
     await setCoverage(store, { accountId: r.account_id, resourceId: r.id, status: 'INACTIVE', reason: COVERAGE.disabled, now: ctx.now() });
     return { status: 'inactive', reason: COVERAGE.disabled, message: 'the account is disabled' };
   }
-  if (r.coverage_reason === COVERAGE.expired || r.coverage_reason === COVERAGE.untagged || r.coverage_reason === COVERAGE.removed) {
+  if (r.coverage_reason === COVERAGE.expired || r.coverage_reason === COVERAGE.untagged || r.coverage_reason === COVERAGE.removed || r.coverage_reason === UNMANAGED_EC2_INSTANCE) {
     return { status: 'skipped', reason: r.coverage_reason };
   }
   const target = r.target_id ? await getTarget(store, r.target_id) : null;

@@ -23,6 +23,8 @@ export const NETWORK_FINDING_TYPE = 'network_reachability' as const;
 /** The finding types scans and rematches write (and close): everything but the network analysis's. */
 export const PACKAGE_FINDING_TYPES = ['vulnerability', 'malicious'] as const;
 export const NETWORK_SCORING_FORMULA = 'vigil-net-1' as const;
+/** The coverage reason of a host made for an EC2 instance that only a network topology knows (engine/network.ts): nothing to scan it with. */
+export const UNMANAGED_EC2_INSTANCE = 'UNMANAGED_EC2_INSTANCE';
 
 /** Every weight of vigil-net-1: the one source docs/scoring.md is checked against. */
 export const NETWORK_SCORE_WEIGHTS = {

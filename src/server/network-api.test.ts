@@ -134,6 +134,11 @@ for (const [dialect, make] of dialects) {
       assert.deepEqual(unmanaged, ['i-app1', 'i-db', 'i-deny', 'i-icmp', 'i-main', 'i-nat', 'i-stateless', 'i-stopped', 'i-v6']);
       assert.ok(res.filter((x) => x.coverage.reason === 'UNMANAGED_EC2_INSTANCE').every((x) => x.coverage.status === 'INACTIVE'));
       assert.ok(!unmanaged.includes('i-web') && !unmanaged.includes('i-app2'), 'mapped instances get no host of their own');
+      // nothing to read an unmanaged instance's inventory from: a scan is refused, not queued to fail
+      const unmanagedId = (res as unknown as { id: string; coverage: { reason: string } }[]).find((x) => x.coverage.reason === 'UNMANAGED_EC2_INSTANCE')!.id;
+      const scan = await app.inject({ method: 'POST', url: `/v1/resources/${unmanagedId}/scan`, headers: { authorization: `Bearer ${key}` } });
+      assert.equal(scan.statusCode, 409, scan.body);
+      assert.match(scan.json().error.message, /known only from a network topology: register it as a host/);
       const lb = all.find((f) => f.vulnerabilityId === 'NET-TCP-8080')!;
       assert.match(lb.title, /through load balancer /);
     });

@@ -122,6 +122,9 @@ describe('console: flows', { skip }, () => {
     await row.getByRole('button').first().click();
     await page.waitForURL((u) => u.searchParams.getAll('vulnerabilityId').includes(top.key) && !u.searchParams.has('group'));
     await settle(page, watch);
+    // the list keeps the previous rows on screen while the filtered page loads (and a client-side
+    // navigation has no load state to wait for): wait for the count rather than read it once
+    await page.waitForFunction((n) => document.querySelectorAll('table tbody tr').length === n, top.count).catch(() => undefined);
     assert.equal(await page.getByRole('table', { name: 'Findings' }).locator('tbody tr').count(), top.count);
     watch.assertClean('group by vulnerability');
   });
@@ -200,7 +203,7 @@ describe('console: flows', { skip }, () => {
       const { page, watch } = t;
       // what changes something: a button, or a link to a form that does
       const writes = /^(suppress|unsuppress|add|create|delete|remove|revoke|scan now|poll now|edit|rename|save|new|register|enable|disable)\b/i;
-      for (const path of ['/', '/findings', `/findings/${h.seed.findingId}`, '/resources', `/resources/${h.seed.imageId}`, '/suppression-rules', '/targets', '/organization']) {
+      for (const path of ['/', '/findings', `/findings/${h.seed.findingId}`, '/resources', `/resources/${h.seed.imageId}`, '/suppression-rules', '/targets', '/organization', '/network']) {
         await page.goto(path);
         await settle(page, watch);
         const offered = (await page.getByRole('main').getByRole('button').or(page.getByRole('main').getByRole('link')).allTextContents()).map((x) => x.trim()).filter((x) => writes.test(x) && x !== 'Add filter');

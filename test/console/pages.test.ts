@@ -4,11 +4,16 @@
  * (a page without a component shows "Page not found" and fails), settles without a console error or
  * a failed request, is screenshotted (full page, into VIGIL_SCREENSHOTS or a temp directory, printed)
  * and has no serious or critical axe-core violation of WCAG 2 A/AA. The login page too, signed out.
+ * The hand-written AWS topology of src/detectors/network/testdata/aws/mixed is uploaded first (PUT
+ * /v1/network/topologies/mixed), so the Network page, the findings list and a network
+ * reachability finding's detail are seen with data too.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LOGIN_PATH, PAGES, type PageId } from '../../web/src/routes.ts';
+import { ROOT } from '../helpers/prereq.ts';
 import { consoleUnavailable, describeViolations, seriousViolations, settle, startConsole, type ConsoleHarness, type ConsoleSession } from './harness.ts';
 import type { Seeded } from './seed.ts';
 
@@ -39,6 +44,12 @@ describe('console: every page', { skip }, () => {
     h = await startConsole();
     console.log(`console screenshots: ${h.screenshots}`);
     s = await h.open();
+    // a network topology, analysed by the server, for the Network page and a network finding
+    const dir = join(ROOT, 'src', 'detectors', 'network', 'testdata', 'aws', 'mixed');
+    const files = Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => [f, JSON.parse(readFileSync(join(dir, f), 'utf8'))]));
+    const put = await h.api('/v1/network/topologies/mixed', { method: 'PUT', body: { files } });
+    assert.equal(put.status, 200, `PUT /v1/network/topologies/mixed: ${JSON.stringify(put.body)}`);
+    assert.equal(put.body.status, 'ANALYZED', JSON.stringify(put.body.error));
   });
   after(async () => {
     await s?.close();
@@ -75,4 +86,24 @@ describe('console: every page', { skip }, () => {
       await check(p.id);
     });
   }
+
+  test('network: a topology with its notes, and a network reachability finding through a load balancer', async () => {
+    s.watch.problems.splice(0);
+    await s.page.goto('/network?topology=mixed');
+    await check('network-topology');
+    const items = (await h.api('/v1/findings?type=network_reachability&limit=500')).body.items as { id: string; resource: { name: string } }[];
+    const viaLb = items.find((f) => f.resource.name === 'i-app1');
+    assert.ok(viaLb, 'mixed: i-app1 is reachable through its load balancer');
+    await s.page.goto(`/findings/${encodeURIComponent(viaLb.id)}`);
+    await check('finding-network');
+    await s.page.goto('/findings?type=network_reachability');
+    await check('findings-network');
+    // the dashboard's widespread "vulnerabilities" include NET-TCP-22 (three instances): no vulnerability record, so its link is the findings
+    await s.page.goto('/');
+    await settle(s.page, s.watch);
+    const net = s.page.getByRole('region', { name: 'Most widespread vulnerabilities' }).getByRole('link', { name: 'NET-TCP-22', exact: true });
+    assert.equal(await net.count(), 1, 'NET-TCP-22 is among the most widespread');
+    assert.match((await net.getAttribute('href')) ?? '', /^\/findings\?.*vulnerabilityId=NET-TCP-22/);
+    s.watch.assertClean('dashboard with network findings');
+  });
 });

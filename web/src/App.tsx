@@ -21,6 +21,7 @@ const LOADERS = {
   resource: () => import('./pages/Resource.tsx').then((m) => m.Resource),
   vulnerabilities: () => import('./pages/Vulnerabilities.tsx').then((m) => m.Vulnerabilities),
   vulnerability: () => import('./pages/Vulnerability.tsx').then((m) => m.Vulnerability),
+  network: () => import('./pages/Network.tsx').then((m) => m.Network),
   'suppression-rules': () => import('./pages/SuppressionRules.tsx').then((m) => m.SuppressionRules),
   targets: () => import('./pages/Targets.tsx').then((m) => m.Targets),
   target: () => import('./pages/Target.tsx').then((m) => m.Target),

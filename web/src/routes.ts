@@ -19,6 +19,7 @@ export const PAGES = [
   { id: 'resource', path: '/resources/:id', title: 'Resource', nav: false },
   { id: 'vulnerabilities', path: '/vulnerabilities', title: 'Vulnerabilities', nav: true },
   { id: 'vulnerability', path: '/vulnerabilities/:id', title: 'Vulnerability', nav: false },
+  { id: 'network', path: '/network', title: 'Network', nav: true },
   { id: 'suppression-rules', path: '/suppression-rules', title: 'Suppression rules', nav: true },
   { id: 'targets', path: '/targets', title: 'Targets', nav: true },
   { id: 'target', path: '/targets/:kind/:id', title: 'Target', nav: false },

@@ -112,7 +112,8 @@ export type FixAvailability = 'YES' | 'NO' | 'PARTIAL';
 export interface VigilScoring {
   formula: string;
   base: { score: number; version: string; vector: string; source: string } | null;
-  basis: 'malicious' | 'cvss' | 'advisory' | 'none';
+  /** 'network': a network reachability finding, scored from its exposure (issue 16 brief) */
+  basis: 'malicious' | 'cvss' | 'advisory' | 'none' | 'network';
   inputs: Record<string, unknown>;
   adjustments: { metric: string; from: number | null; to: number | null; fromSeverity?: string; toSeverity?: string; reason: string }[];
   score: number | null;
@@ -141,6 +142,8 @@ export interface FindingDetail extends FindingSummary {
       skipped: { index: number; type: string; reason: string }[];
     }>;
     references?: string[];
+    /** issue 16: present on findings of type 'network_reachability' */
+    networkReachability?: NetworkReachability;
   };
 }
 
@@ -376,4 +379,69 @@ export interface ApiKey {
 /** POST /v1/accounts/{id}/api-keys: the full key, in this response only. */
 export interface CreatedApiKey extends ApiKey {
   key: string;
+}
+
+// --- Network reachability (issue 16, console-net) ----------------------------------------------
+
+/** findings.type of a network reachability finding (the API's `type` filter value too) */
+export const NETWORK_FINDING_TYPE = 'network_reachability';
+export const FINDING_TYPES = ['vulnerability', 'malicious', NETWORK_FINDING_TYPE] as const;
+
+export type NetworkProtocol = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'ip';
+
+/** One hop of a path; componentType as CloudFormation spells it ('AWS::EC2::Subnet'), or 'Host::*' for a host. */
+export interface NetworkPathStep {
+  componentId: string;
+  componentType: string;
+}
+
+export interface NetworkListener {
+  protocol: string;
+  address: string;
+  port: number;
+  process?: string;
+  pid?: number;
+  uid?: number;
+}
+
+/** details.networkReachability of a 'network_reachability' finding (src/detectors/network/finding.ts NetworkFinding, as stored). */
+export interface NetworkReachability {
+  protocol: NetworkProtocol;
+  /** tcp/udp: ports; icmp/icmpv6: ICMP types; ip: IP protocol numbers */
+  openPortRange: { begin: number; end: number };
+  addressFamily: 'ipv4' | 'ipv6';
+  sources: string[];
+  sourcesExcept?: string[];
+  destination?: string;
+  networkPath: { steps: NetworkPathStep[] };
+  loadBalancer?: { arn: string; listenerPort: number; listenerProtocol: string; targetHealth?: string };
+  listeners?: NetworkListener[];
+  explanation: string;
+  source: 'aws' | 'host' | 'aws+host';
+  /** the topology's name (AWS findings) */
+  topology?: string;
+  instanceId?: string;
+}
+
+export interface TopologyNote {
+  kind: string;
+  input: string;
+  componentId?: string;
+  message: string;
+  assumed?: string;
+}
+
+/** GET /v1/network/topologies[/{name}], PUT's answer */
+export interface Topology {
+  name: string;
+  accountId: string;
+  kind: 'aws';
+  files: string[];
+  status: 'ANALYZED' | 'FAILED';
+  error: { message: string; input?: string; rule?: string } | null;
+  analyzedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  counts: { instances: number; reachableInstances: number; findings: number; mappedResources: number; unmappedInstances: number; notes: number };
+  notes: TopologyNote[];
 }

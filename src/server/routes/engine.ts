@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
-import { CONFIG_SCHEMAS, createTarget, getTarget, listTargets, PUBLIC_CONFIG_SCHEMAS, MAX_UPLOAD_BYTES, parsePushWebhook, publicConfig, putBlob, registryEnvelopeSchema, setFunctionVersion, TARGET_KINDS, type Engine, type Target, type TargetKind, type RegistryConfig } from '../../engine/index.ts';
+import { CONFIG_SCHEMAS, createTarget, getTarget, listTargets, PUBLIC_CONFIG_SCHEMAS, MAX_UPLOAD_BYTES, parsePushWebhook, publicConfig, putBlob, registryEnvelopeSchema, setFunctionVersion, TARGET_KINDS, UNMANAGED_EC2_INSTANCE, type Engine, type Target, type TargetKind, type RegistryConfig } from '../../engine/index.ts';
 import { VigilError } from '../../model/errors.ts';
 import type { Package } from '../../model/package.ts';
 import { FIREWALL_MAX_BYTES, INSTANCE_ID } from '../../sources/ssh/hostnet.ts';
@@ -185,11 +185,15 @@ export const engineRoutes: FastifyPluginAsyncZod<{ store: Store; engine: Engine 
   // rescan one resource
   app.post('/v1/resources/:id/scan', {
     config: { access: 'operate' },
-    schema: { tags: ['engine'], security, summary: 'scan a resource again now', params: IdParams, response: { 202: Queued, ...errors } },
+    schema: { tags: ['engine'], security, summary: 'scan a resource again now (409 for an EC2 instance known only from a network topology)', params: IdParams, response: { 202: Queued, ...errors } },
   }, async (request, reply) => {
     const p = principalOf(request);
     const r = await store.db.selectFrom('resources').select(['id', 'account_id', 'coverage_reason']).where('id', '=', request.params.id).executeTakeFirst();
     if (!r || !(await visibleAccountIds(store, p)).includes(r.account_id)) throw notFound('resource', request.params.id);
+    // an EC2 instance known only from a network topology: nothing to read its inventory from
+    if (r.coverage_reason === UNMANAGED_EC2_INSTANCE) {
+      throw new VigilError('VIGIL_CONFLICT', `resource ${r.id} is an EC2 instance known only from a network topology: register it as a host (SSH) or run \`vigil agent\` on it to scan it`, { input: r.id, rule: 'unmanaged-instance' });
+    }
     return reply.code(202).send({ queued: true, jobId: await engine.enqueueScan(r.id), resourceId: r.id });
   });
 

@@ -4,16 +4,20 @@
  * (`GET /v1/resources/{id}/packages`), KEV and EPSS from the vulnerability record
  * (`GET /v1/vulnerabilities/{id}`), the history (`GET /v1/findings/{id}/history`) and the rule that
  * suppresses it. "Suppress" writes a suppression rule for this vulnerability on this resource.
+ * A network reachability finding (issue 16) has no package or advisory: its "Network path" section
+ * (details.networkReachability) takes their place, and nothing is asked about a package.
  */
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
 import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, ApiError, withQuery } from '../api.ts';
 import { Card, Empty, ErrorMessage, Fields, Loading, PageHeader, SeverityBadge } from '../components/common.tsx';
 import { fixAvailabilityOf, StatusCell } from '../components/findings/cells.tsx';
+import { openText } from '../components/network/labels.ts';
+import { NetworkPathSection } from '../components/network/NetworkPath.tsx';
 import { formatTime, shortDigest } from '../format.ts';
 import { useSession } from '../session.tsx';
-import type { ApiEvent, FindingDetail, InventoryPackage, Page, VigilScoring, VulnerabilityRecord } from '../types.ts';
+import { NETWORK_FINDING_TYPE, type ApiEvent, type FindingDetail, type InventoryPackage, type Page, type VigilScoring, type VulnerabilityRecord } from '../types.ts';
 
 /** How many inventory pages (1,000 packages each) are read to find the package's layer and paths. */
 const INVENTORY_PAGES = 5;
@@ -43,6 +47,7 @@ export function Finding() {
 
 function FindingView({ f }: { f: FindingDetail }) {
   const { can } = useSession();
+  const isNet = f.type === NETWORK_FINDING_TYPE;
   const history = useQuery({
     queryKey: ['finding-history', f.id, f.updatedAt],
     queryFn: ({ signal }) => api<{ items: ApiEvent[] }>(`/v1/findings/${encodeURIComponent(f.id)}/history`, { signal }),
@@ -53,11 +58,14 @@ function FindingView({ f }: { f: FindingDetail }) {
     queryKey: ['vulnerability', f.vulnerabilityId],
     queryFn: ({ signal }) => api<VulnerabilityRecord>(`/v1/vulnerabilities/${encodeURIComponent(f.vulnerabilityId)}`, { signal }),
     retry: false,
+    // NET-TCP-22 and the like name no vulnerability record
+    enabled: !isNet,
   });
   const inventory = useQuery({
-    queryKey: ['finding-inventory', f.resource.id, f.package.name, f.package.version, f.package.layer],
+    queryKey: ['finding-inventory', f.resource.id, f.package?.name, f.package?.version, f.package?.layer],
     queryFn: ({ signal }) => findPackage(f, signal),
     retry: false,
+    enabled: !isNet && Boolean(f.package),
   });
   const rule = useQuery({
     queryKey: ['suppression-rule', f.suppressedBy],
@@ -67,6 +75,7 @@ function FindingView({ f }: { f: FindingDetail }) {
   });
 
   const d = f.details;
+  if (isNet) return <NetworkFindingView f={f} history={history} rule={rule} />;
   // the server's title is the summary, or "<id> - <package>" when there is none (which the heading already says)
   const title = f.title && !f.title.startsWith(f.vulnerabilityId) ? f.title : d.summary ?? null;
   const fix = fixAvailabilityOf(f);
@@ -194,6 +203,82 @@ function FindingView({ f }: { f: FindingDetail }) {
           </ul>
         ) : <p className="muted">No references.</p>}
         {d.advisories.length > 1 ? <p className="muted small">Advisories folded into this finding: {d.advisories.join(', ')}</p> : null}
+      </Card>
+
+      <Card title="History" className="finding-card">
+        {history.isPending ? <Loading label="Loading the history…" /> : history.error ? <ErrorMessage error={history.error} /> : (
+          history.data.items.length ? <Timeline events={history.data.items} /> : <Empty>No events about this finding are kept.</Empty>
+        )}
+      </Card>
+    </>
+  );
+}
+
+/**
+ * A network reachability finding: what is open from where and the path that carries it, instead of
+ * the package, advisory, CVSS and match sections (it has none of them).
+ */
+function NetworkFindingView({ f, history, rule }: { f: FindingDetail; history: UseQueryResult<{ items: ApiEvent[] }>; rule: UseQueryResult<RuleInfo> }) {
+  const { can } = useSession();
+  const n = f.details.networkReachability;
+  const title = f.title && !f.title.startsWith(f.vulnerabilityId) ? f.title : n ? openText(n.protocol, n.openPortRange) : null;
+  return (
+    <>
+      <PageHeader
+        title={f.vulnerabilityId}
+        subtitle={<>{title ? <span className="finding-subtitle">{title}</span> : null}<span className="muted"> on <Link to={`/resources/${encodeURIComponent(f.resource.id)}`}>{f.resource.name}</Link></span></>}
+        actions={(
+          <>
+            <Link className="button" to={withQuery('/findings', { vulnerabilityId: f.vulnerabilityId })}>All findings of {f.vulnerabilityId}</Link>
+            {n?.topology ? <Link className="button" to={withQuery('/network', { topology: n.topology })}>Topology {n.topology}</Link> : null}
+            {can('operate') && f.status === 'ACTIVE' ? <SuppressButton f={f} /> : null}
+          </>
+        )}
+      />
+      <p className="breadcrumbs"><Link to="/findings">Findings</Link> <span aria-hidden="true">›</span> <Link to={withQuery('/findings', { type: NETWORK_FINDING_TYPE })}>Network reachability</Link> <span aria-hidden="true">›</span> <span className="mono">{f.id}</span></p>
+
+      <div className="grid finding-top">
+        <Card title="Summary" className="compact-fields">
+          <Fields items={[
+            ['Status', <span data-testid="finding-status" key="s"><StatusCell status={f.status} /></span>],
+            ['Severity', <SeverityBadge key="sev" severity={f.severity} />],
+            ['Score', f.score === null ? '—' : f.score.toFixed(1)],
+            ['Finding type', 'Network reachability'],
+            ['Open', n ? openText(n.protocol, n.openPortRange) : <span key="p" className="mono">{f.package?.name || '—'}</span>],
+            ['First observed', formatTime(f.firstObservedAt)],
+            ['Last observed', formatTime(f.lastObservedAt)],
+            ['Updated', formatTime(f.updatedAt)],
+            ...(f.closedAt ? [['Closed', formatTime(f.closedAt)] as [string, string]] : []),
+          ]} />
+          {f.status === 'SUPPRESSED' ? (
+            <div className="notice suppressed-note">
+              Suppressed by rule{' '}
+              {rule.data ? <><strong>{rule.data.name}</strong>: {rule.data.reason}{rule.data.expiresAt ? ` (until ${formatTime(rule.data.expiresAt)})` : ''}</> : <code>{f.suppressedBy}</code>}
+              {' '}· <Link to="/suppression-rules">Suppression rules</Link>
+            </div>
+          ) : null}
+        </Card>
+
+        <Card title="Remediation" className="compact-fields">
+          <p className="remediation">
+            If {n ? openText(n.protocol, n.openPortRange) : 'this range'} need not be reachable from the internet, remove or narrow what lets it in
+            {n?.source === 'host' ? ' (the host firewall), or stop the listener.' : n?.loadBalancer ? ' (the load balancer\'s listener, its security groups, the network ACL).' : ' (the security group rule, the network ACL, the host firewall), or stop the listener.'}
+            {' '}The finding closes when the next analysis no longer finds the path.
+          </p>
+          <Fields items={[
+            ['Resource', <Link key="r" to={`/resources/${encodeURIComponent(f.resource.id)}`} title={f.resource.ref ?? undefined}>{f.resource.name}</Link>],
+            ['Resource type', f.resource.type],
+            ...(n?.instanceId && n.instanceId !== f.resource.name ? [['EC2 instance', <span key="i" className="mono">{n.instanceId}</span>] as [string, ReactNode]] : []),
+          ]} />
+        </Card>
+      </div>
+
+      <Card title="Network path" className="finding-card">
+        {n ? <NetworkPathSection n={n} /> : <p className="muted">This finding carries no network path (details.networkReachability is missing); the next analysis of its topology or host records it.</p>}
+      </Card>
+
+      <Card title="Vigil score" className="finding-card">
+        <VigilScoreCard s={f.details.scoring} />
       </Card>
 
       <Card title="History" className="finding-card">
@@ -352,7 +437,21 @@ function SuppressButton({ f }: { f: FindingDetail }) {
 
 const METRIC_LABELS: Record<string, string> = {
   kev: 'Known exploited (KEV)', exploit: 'Public exploit', epss: 'EPSS', reachability: 'Network reachability', inUse: 'Image in use', fix: 'Fix availability',
+  // network reachability findings (basis 'network')
+  exposure: 'Exposure', listener: 'Listener', sources: 'Sources',
 };
+
+/** src/model/scoring.ts NetworkScoringInputs: what a network finding's score starts from */
+interface NetworkScoringInputs { portClass?: string; ports?: number[]; allSources?: boolean; listening?: boolean; processes?: string[] }
+const PORT_CLASSES: Record<string, string> = {
+  wide: 'a wide range of ports', admin: 'remote administration, database or cache ports', web: 'web ports only', icmp: 'ICMP', other: 'other ports',
+};
+
+/** the base row of a network finding: no CVSS; the exposure (first adjustment) sets the score */
+function networkBasis(n: NetworkScoringInputs | undefined): string {
+  const cls = n?.portClass ? ` (${PORT_CLASSES[n.portClass] ?? n.portClass}${n.ports?.length ? `: ${n.ports.join(', ')}` : ''})` : '';
+  return `network reachability, no CVSS: the score starts from the exposure${cls}`;
+}
 
 /** The base and every adjustment, in the order they were applied; a table a screen reader reads row by row. */
 function VigilScoreCard({ s }: { s: VigilScoring | undefined }) {
@@ -372,7 +471,7 @@ function VigilScoreCard({ s }: { s: VigilScoring | undefined }) {
             <th scope="row">Base</th>
             <td>—</td>
             <td>{s.base ? s.base.score.toFixed(1) : '—'}</td>
-            <td>{s.base ? <>CVSS {s.base.version} <code className="vector">{s.base.vector}</code> ({s.base.source})</> : s.basis === 'malicious' ? 'malicious package: always CRITICAL' : s.basis === 'advisory' ? 'no CVSS vector: the advisory\'s own severity' : 'nothing scores this vulnerability'}</td>
+            <td>{s.base ? <>CVSS {s.base.version} <code className="vector">{s.base.vector}</code> ({s.base.source})</> : s.basis === 'network' ? networkBasis(s.inputs.network as NetworkScoringInputs | undefined) : s.basis === 'malicious' ? 'malicious package: always CRITICAL' : s.basis === 'advisory' ? 'no CVSS vector: the advisory\'s own severity' : 'nothing scores this vulnerability'}</td>
           </tr>
           {s.adjustments.map((a, i) => (
             <tr key={i}>

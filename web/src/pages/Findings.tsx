@@ -16,7 +16,8 @@ import { FINDING_FILTERS, GROUPS, SORTS } from '../components/findings/filters.t
 import { FixCell, SeverityBar, StatusCell } from '../components/findings/cells.tsx';
 import { formatAgo, formatCount, formatTime, shortDigest } from '../format.ts';
 import { useSession } from '../session.tsx';
-import type { Aggregation, AggregationItem, FindingSummary, Page } from '../types.ts';
+import { portFromPackageName } from '../components/network/labels.ts';
+import { NETWORK_FINDING_TYPE, type Aggregation, type AggregationItem, type FindingSummary, type Page } from '../types.ts';
 
 const PAGE_SIZE = 50;
 const GROUP_LIMIT = 200;
@@ -29,20 +30,15 @@ const columns = [
     cell: ({ row: { original: f } }) => (
       <div className="finding-title">
         <Link to={`/findings/${encodeURIComponent(f.id)}`} className="mono nowrap">{f.vulnerabilityId}</Link>
-        {f.type !== 'vulnerability' ? <span className="type-tag">{f.type}</span> : null}
+        {f.type !== 'vulnerability' ? <span className="type-tag" title={f.type}>{f.type === NETWORK_FINDING_TYPE ? 'network' : f.type}</span> : null}
         {f.exploitAvailable ? <span className="kev-tag" title="known exploited (CISA KEV)">exploited</span> : null}
         {f.title && !f.title.startsWith(f.vulnerabilityId) ? <div className="clamp small" title={f.title}>{f.title}</div> : null}
       </div>
     ),
   }),
   col.display({
-    id: 'package', header: 'Package',
-    cell: ({ row: { original: f } }) => (
-      <div title={f.package.location}>
-        <span className="mono">{f.package.name}</span> <span className="muted mono nowrap">{f.package.version}</span>
-        <div className="muted small">{f.package.ecosystem}</div>
-      </div>
-    ),
+    id: 'package', header: 'Package or port',
+    cell: ({ row: { original: f } }) => <PackageCell f={f} />,
   }),
   col.display({
     id: 'resource', header: 'Resource',
@@ -53,7 +49,8 @@ const columns = [
       </div>
     ),
   }),
-  col.display({ id: 'fix', header: 'Fix', cell: ({ row: { original: f } }) => <FixCell finding={f} /> }),
+  // a network finding has no fixed version: closing the path is the fix
+  col.display({ id: 'fix', header: 'Fix', cell: ({ row: { original: f } }) => (f.type === NETWORK_FINDING_TYPE ? <span className="muted">—</span> : <FixCell finding={f} />) }),
   col.accessor('score', { id: 'score', header: 'Score', size: 70, cell: (c) => (c.getValue() === null ? '—' : c.getValue()!.toFixed(1)) }),
   col.display({ id: 'status', header: 'Status', cell: ({ row: { original: f } }) => <StatusCell status={f.status} /> }),
   col.accessor('updatedAt', {
@@ -66,6 +63,30 @@ const columns = [
     ),
   }),
 ];
+/**
+ * The package, or for a network reachability finding what is open ("TCP port 22 (SSH)", from
+ * `package.name` "tcp/22": the list carries no details); a row without a package shows a dash.
+ */
+function PackageCell({ f }: { f: FindingSummary }) {
+  const p = f.package as FindingSummary['package'] | null | undefined;
+  if (f.type === NETWORK_FINDING_TYPE) {
+    const port = portFromPackageName(p?.name);
+    return (
+      <div className="net-cell">
+        {port ? <span className="nowrap">{port.text}</span> : <span className="mono">{p?.name || '—'}</span>}
+        <div className="muted small">open to the internet</div>
+      </div>
+    );
+  }
+  if (!p || !p.name) return <span className="muted">—</span>;
+  return (
+    <div title={p.location || undefined}>
+      <span className="mono">{p.name}</span> <span className="muted mono nowrap">{p.version}</span>
+      <div className="muted small">{p.ecosystem}</div>
+    </div>
+  );
+}
+
 /** without a status filter every row is ACTIVE (the API's default), so the column says nothing */
 const columnsActiveOnly = columns.filter((c) => c.id !== 'status');
 

@@ -4,14 +4,14 @@
  * with the filter a group turns into when clicked.
  */
 import type { FilterDef } from '../FilterChips.tsx';
-import { SEVERITIES } from '../../types.ts';
+import { FINDING_TYPES, SEVERITIES } from '../../types.ts';
 
 export const FINDING_FILTERS: readonly FilterDef[] = [
   { key: 'status', label: 'Status', kind: 'enum', options: ['ACTIVE', 'SUPPRESSED', 'CLOSED'], multi: true },
   { key: 'severity', label: 'Severity', kind: 'enum', options: SEVERITIES, multi: true },
   { key: 'title', label: 'Title contains', kind: 'text', placeholder: 'text in the title or id' },
   { key: 'vulnerabilityId', label: 'Vulnerability id', kind: 'text', multi: true, placeholder: 'CVE-2024-…, GHSA-…' },
-  { key: 'type', label: 'Finding type', kind: 'enum', options: ['vulnerability', 'malicious'], multi: true },
+  { key: 'type', label: 'Finding type', kind: 'enum', options: FINDING_TYPES, multi: true },
   { key: 'packageName', label: 'Package name', kind: 'text', placeholder: 'openssl' },
   { key: 'packageEcosystem', label: 'Package ecosystem', kind: 'text', placeholder: 'npm, PyPI, Debian:12…' },
   { key: 'resourceId', label: 'Resource id', kind: 'text', multi: true },
