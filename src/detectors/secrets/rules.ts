@@ -68,7 +68,7 @@ export const AWS_KEY_PAIR = info('aws-access-key', 'AWS', 'AWS access key (id an
 export const AWS_SECRET_KEY = info('aws-secret-access-key', 'AWS', 'AWS secret access key', 'HIGH');
 
 const AWS_ID_RE = /(?<![A-Za-z0-9/+])((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?![A-Za-z0-9/+=])/g;
-const AWS_SECRET_RE = /(?<![A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/g;
+const AWS_SECRET_RE = /(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/g;
 const AWS_SECRET_NAME = /aws.{0,24}secret|secret.?access.?key/i;
 
 /** a 40-character string that could be a secret access key: random base64 alphabet, mixed classes */
@@ -83,7 +83,7 @@ export function looksLikeAwsSecret(s: string): boolean {
  */
 export const awsRule: Rule = {
   ids: [AWS_KEY_PAIR, AWS_KEY_ID, AWS_SECRET_KEY],
-  keywords: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'ecret'],
+  keywords: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'ecret', 'ECRET'],
   find(text) {
     const out: Candidate[] = [];
     const ids = [...matches(AWS_ID_RE, text)].map((m) => ({ start: m.index, id: m[1] }));
@@ -508,6 +508,8 @@ const SECRET_NAME = /secret|token|passw(?:or)?d|passwd|pwd|api[_-]?key|apikey|ac
 const NOT_SECRET_NAME = /public|publishable|(?:^|[_.-])pub(?:lic)?[_-]?key|(?:_|\b|[a-z])id$|ids?$|url$|uri$|path|file|name$|username|user$|length|len$|type$|header|format|expir|timeout|ttl|field|prompt|label|hint|placeholder|hash|digest|checksum|sha\d*|count|max|min|size|enabled|required|regex|pattern|policy|endpoint|method|version|kind|prefix|tokeniz|param|input|env$|location|ref$|arn$/i;
 const ASSIGN_RE = /([A-Za-z_$][A-Za-z0-9_.$-]{0,80})["'\]]?\s*(?::=|=>|=|:)\s*(?:(["'`])([^"'`\s\\]{8,300})\2|([^\s"'`,;)}\]<>\\]{8,300}))/g;
 
+/** values a provider rule judges (a failed checksum, a truncated token): not generic secrets either */
+const PROVIDER_PREFIX = /^(?:eyJ|gh[pousr]_|github_pat_|npm_|pypi-|gl(?:pat|dt|rt|ptt)-|xox[bpars]-|xapp-|[sr]k_(?:live|test)_|AKIA|ASIA|AIza)/;
 /** a code reference rather than a literal: os.environ[...], process.env.X, getToken(), self.password */
 const CODE_LIKE = /[()[\]{}]|^\$|^(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*$|^(?:true|false|null|none|nil)$/i;
 
@@ -517,6 +519,8 @@ export function entropyOk(v: string): boolean {
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(v)).length;
   if (/^[0-9a-f]+$/i.test(v)) return v.length >= 32 && h >= 3.0;
   if (/^[a-z]+$/.test(v) || /^[A-Z]+$/.test(v)) return v.length >= 24 && h >= 3.8;
+  // words: letters only, or lower-case words joined by - _ . (github-pat-classic, myTokenName)
+  if (/^[A-Za-z]+$/.test(v) || /^[a-z]+(?:[-_.][a-z]+)+$/.test(v)) return v.length >= 20 && h >= 3.8 && !/^[a-z]+(?:[-_.][a-z]+)+$/.test(v);
   if (v.length >= 20) return h >= 3.5 && classes >= 2;
   if (v.length >= 12) return h >= 3.2 && classes >= 2;
   return h >= 2.75 && classes >= 3;
@@ -540,7 +544,7 @@ export const genericRule: Rule = {
       if (!SECRET_NAME.test(lastPart) || NOT_SECRET_NAME.test(lastPart)) continue;
       if (m[4] !== undefined && CODE_LIKE.test(value)) continue;
       // a provider format that failed its checksum is not a token of that provider, nor a generic one
-      if (/^(?:gh[pousr]|npm)_[A-Za-z0-9]{36}$/.test(value)) continue;
+      if (PROVIDER_PREFIX.test(value)) continue;
       if (isPlaceholder(value) || isUuid(value) || isIntegrityHash(value) || /^[a-z]+:\/\//i.test(value) || /^\.{0,2}\//.test(value)) continue;
       if (/^\d+(?:\.\d+)*$/.test(value) || /^[\w.-]+@[\w.-]+$/.test(value)) continue;
       if (!entropyOk(value)) continue;
