@@ -18,6 +18,8 @@ const EXAMPLE_LITERALS = new Set([
   'AKIAIOSFODNN7EXAMPLF',
   // Azurite / Azure Storage Emulator (documented well-known key)
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
+  // Telegram's Bot API documentation token
+  '123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11',
   // jwt.io's sample HS256 token
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
 ]);
@@ -33,7 +35,7 @@ export function isDocumentedExample(secret: string): boolean {
   return EXAMPLE_LITERALS.has(secret) || EXAMPLE_HASHES.has(sha256Hex(secret)) || /EXAMPLE(KEY)?$/.test(secret);
 }
 
-const PLACEHOLDER_EXACT = /^(?:x+|X+|\*+|\.+|-+|#+|_+|0+|1234(?:5678?)?9?0?|changeme|change_me|changeit|password|passwd|secret|token|apikey|api_key|none|null|nil|undefined|true|false|todo|tbd|fixme|redacted|hidden|masked|default|admin|root|test|testing|example|sample|dummy|placeholder)$/i;
+const PLACEHOLDER_EXACT = /^(?:x+|X+|\*+|\.+|-+|#+|_+|0+|1234(?:5678?)?9?0?|changeme|change_me|changeit|password|passwd|pass|pw|secret|token|apikey|api_key|none|null|nil|undefined|true|false|todo|tbd|fixme|redacted|hidden|masked|default|admin|root|test|testing|example|sample|dummy|placeholder)$/i;
 const PLACEHOLDER_SHAPES = [
   /^<[^<>]*>$/, // <your-token>
   /^\[[^\]]*\]$/, // [TOKEN]
@@ -47,7 +49,7 @@ const PLACEHOLDER_SHAPES = [
   /^__[A-Z0-9_]+__$/, // __TOKEN__
 ];
 /** Words that mark a value as a stand-in, wherever they appear in it. */
-const PLACEHOLDER_WORDS = /x{5,}|X{5,}|\*{3,}|\.{3}|changeme|change[-_]?me|replace[-_]?me|your[-_]?(?:own[-_]?)?(?:api[-_]?)?(?:key|token|secret|password|pass|pwd)|(?:^|[^a-z])(?:dummy|placeholder|redacted|notasecret|not[-_]a[-_]real|fake[-_]?(?:key|token|secret|password))/i;
+const PLACEHOLDER_WORDS = /^(?:some|my|the|a|your|our|new|old)[-_]?(?:password|passwd|pass|secret|token|key|apikey)\d*$|x{5,}|X{5,}|\*{3,}|\.{3}|changeme|change[-_]?me|replace[-_]?me|your[-_]?(?:own[-_]?)?(?:api[-_]?)?(?:key|token|secret|password|pass|pwd)|(?:^|[^a-z])(?:dummy|placeholder|redacted|notasecret|not[-_]a[-_]real|fake[-_]?(?:key|token|secret|password))/i;
 
 /** A value that stands in for a secret: xxx, <your-token>, ${VAR}, changeme, dummy, … */
 export function isPlaceholder(value: string): boolean {
@@ -107,3 +109,7 @@ export function fileSaysFake(text: string): boolean {
   const head = end === -1 ? text.slice(0, 2000) : text.slice(0, Math.min(end, 2000));
   return /\b(?:fake|dummy|example)\b[^\n]{0,40}?\b(?:secrets?|keys?|tokens?|credentials?|passwords?)\b|\btest fixtures?\b|\bnot real (?:secrets?|keys?|tokens?|credentials?)\b/i.test(head);
 }
+
+const CODE_EXT = /\.(?:[cm]?[jt]sx?|py|pyi|go|java|kt|kts|scala|rb|php|cs|fs|vb|swift|m|mm|c|cc|cpp|cxx|h|hpp|rs|dart|lua|pl|pm|r|groovy|gradle|ex|exs|erl|clj|hs|ml|vue|svelte)$/i;
+/** Source code by extension (where `x = name` assigns a variable, unlike .env or YAML). */
+export const isSourceCode = (path: string): boolean => CODE_EXT.test(path);

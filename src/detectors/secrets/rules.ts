@@ -37,12 +37,19 @@ export interface Candidate {
   alsoMask?: [number, number][];
 }
 
+export interface RuleContext {
+  path: string;
+  lockfile: boolean;
+  /** source code (by extension): an unquoted identifier after "=" is a variable, not a literal */
+  code: boolean;
+}
+
 export interface Rule {
   /** the rule ids this rule can report (for docs and tests) */
   ids: RuleInfo[];
   /** cheap test: any of these substrings must occur in the text */
   keywords: string[];
-  find(text: string, ctx: { path: string; lockfile: boolean }): Candidate[];
+  find(text: string, ctx: RuleContext): Candidate[];
 }
 
 const info = (id: string, provider: string, title: string, severity: Severity): RuleInfo => ({ id, provider, title, severity });
@@ -511,7 +518,24 @@ const ASSIGN_RE = /([A-Za-z_$][A-Za-z0-9_.$-]{0,80})["'\]]?\s*(?::=|=>|=|:)\s*(?
 /** values a provider rule judges (a failed checksum, a truncated token): not generic secrets either */
 const PROVIDER_PREFIX = /^(?:eyJ|gh[pousr]_|github_pat_|npm_|pypi-|gl(?:pat|dt|rt|ptt)-|xox[bpars]-|xapp-|[sr]k_(?:live|test)_|AKIA|ASIA|AIza)/;
 /** a code reference rather than a literal: os.environ[...], process.env.X, getToken(), self.password */
-const CODE_LIKE = /[()[\]{}]|^\$|^(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*$|^(?:true|false|null|none|nil)$/i;
+const CODE_LIKE = /[()[\]{}]|^\$|^[A-Za-z_$][\w$]*[!?]?(?:\??\.[A-Za-z_$][\w$]*[!?]?)+$|^(?:true|false|null|none|nil)$/i;
+
+/**
+ * Words joined by separators, as people make test passwords and ids: "wrong-password-77",
+ * "s3cret:with:colons", "token-i-v6only". Each part is digits, or letters in one case style with a
+ * vowel and at most 4 digits. Random tokens with "-" or "_" (base64url) mix cases within a part.
+ */
+export function isWordLike(v: string): boolean {
+  // CamelCase words: NonNullExpression, ?InterpolationInJSX (words with a vowel, or short acronyms)
+  const letters = v.replace(/^[^A-Za-z]+/, '');
+  if (/^[A-Za-z]{6,}$/.test(letters) && /[a-z]/.test(letters)) {
+    const words = letters.split(/(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/);
+    if (words.length >= 2 && words.every((w) => (w.length >= 2 && /^[A-Z]?[a-z]+$/.test(w) && /[aeiouy]/i.test(w)) || /^[A-Z]{2,5}$/.test(w))) return true;
+  }
+  const parts = v.split(/[-_:.@/+ ]+/).filter(Boolean);
+  if (parts.length < 2) return false;
+  return parts.every((p) => p.length <= 14 && (/^\d{1,8}$/.test(p) || p.length <= 3 || ((/^[a-z0-9]+$/.test(p) || /^[A-Z][a-z0-9]+$/.test(p) || /^[A-Z0-9]+$/.test(p)) && /[aeiouy]/i.test(p) && (p.match(/\d/g)?.length ?? 0) <= 4)));
+}
 
 /** the entropy a value needs: higher for shorter strings; hex needs less (4 bits is its maximum) */
 export function entropyOk(v: string): boolean {
@@ -542,11 +566,18 @@ export const genericRule: Rule = {
       const value = m[3] ?? m[4];
       const lastPart = key.split(/[.]/).pop() ?? key;
       if (!SECRET_NAME.test(lastPart) || NOT_SECRET_NAME.test(lastPart)) continue;
-      if (m[4] !== undefined && CODE_LIKE.test(value)) continue;
+      if (m[4] !== undefined && (CODE_LIKE.test(value) || (ctx.code && /^[A-Za-z_$][\w$]*$/.test(value)))) continue;
+      // secrets are ASCII; a UUID inside (urn:uuid:…) is an id
+      if (/[^\x21-\x7e]/.test(value) || /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i.test(value)) continue;
       // a provider format that failed its checksum is not a token of that provider, nor a generic one
       if (PROVIDER_PREFIX.test(value)) continue;
       if (isPlaceholder(value) || isUuid(value) || isIntegrityHash(value) || /^[a-z]+:\/\//i.test(value) || /^\.{0,2}\//.test(value)) continue;
-      if (/^\d+(?:\.\d+)*$/.test(value) || /^[\w.-]+@[\w.-]+$/.test(value)) continue;
+      if (/^\d+(?:\.\d+)*$/.test(value) || /^[\w.-]+@[\w.-]+$/.test(value) || /\d+\.\d+\.\d+/.test(value)) continue;
+      // a template with interpolation is not a literal
+      if (/\$\{|#\{|\{\{|%[sd(]/.test(value)) continue;
+      if (isWordLike(value)) continue;
+      // short values only under a password name
+      if (value.length < 12 && !/passw|pwd/i.test(lastPart)) continue;
       if (!entropyOk(value)) continue;
       const start = m.index + m[0].lastIndexOf(value);
       out.push({ rule: GENERIC, start, end: start + value.length, secret: value, fixedPrefix: 0, confidence: 'entropy', priority: 10, note: `assigned to ${key.slice(0, 60)} (entropy ${shannon(value).toFixed(2)} bits/char)` });

@@ -6,7 +6,7 @@
 import type { LayerRef } from '../../model/index.ts';
 import type { SecretFinding } from '../../model/code.ts';
 import { sha256Hex } from './checksum.ts';
-import { fileSaysFake, isDocumentedExample, isFixturePath, isLockfile, isPlaceholder, lineSaysFake } from './filters.ts';
+import { fileSaysFake, isDocumentedExample, isFixturePath, isLockfile, isPlaceholder, isSourceCode, lineSaysFake } from './filters.ts';
 import { inlineIgnored, matchIgnore, type IgnoreSet } from './ignore.ts';
 import { RULES, type Candidate } from './rules.ts';
 
@@ -64,7 +64,7 @@ class Lines {
  */
 export function scanText(path: string, text: string, opts: ScanTextOptions = {}): SecretFinding[] {
   if (isFixturePath(path)) return [];
-  const ctx = { path, lockfile: isLockfile(path) };
+  const ctx = { path, lockfile: isLockfile(path), code: isSourceCode(path) };
   let candidates: Candidate[] = [];
   for (const rule of RULES) {
     if (rule.keywords.length && !rule.keywords.some((k) => text.includes(k))) continue;
