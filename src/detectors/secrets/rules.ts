@@ -94,6 +94,7 @@ export const awsRule: Rule = {
   find(text) {
     const out: Candidate[] = [];
     const ids = [...matches(AWS_ID_RE, text)].map((m) => ({ start: m.index, id: m[1] }));
+    if (!ids.length && !AWS_SECRET_NAME.test(text)) return out;
     const secrets: { start: number; value: string }[] = [];
     for (const m of matches(AWS_SECRET_RE, text)) if (looksLikeAwsSecret(m[1])) secrets.push({ start: m.index, value: m[1] });
     const lineOf = lineIndexer(text);
@@ -513,7 +514,29 @@ export const databaseUrlRule: Rule = {
 export const GENERIC = info('generic-high-entropy', 'generic', 'high-entropy secret assigned to a secret-named key', 'MEDIUM');
 const SECRET_NAME = /secret|token|passw(?:or)?d|passwd|pwd|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|client[_-]?secret|credential|signing[_-]?key|encryption[_-]?key|master[_-]?key/i;
 const NOT_SECRET_NAME = /public|publishable|(?:^|[_.-])pub(?:lic)?[_-]?key|(?:_|\b|[a-z])id$|ids?$|url$|uri$|path|file|name$|username|user$|length|len$|type$|header|format|expir|timeout|ttl|field|prompt|label|hint|placeholder|hash|digest|checksum|sha\d*|count|max|min|size|enabled|required|regex|pattern|policy|endpoint|method|version|kind|prefix|tokeniz|param|input|env$|location|ref$|arn$/i;
-const ASSIGN_RE = /([A-Za-z_$][A-Za-z0-9_.$-]{0,80})["'\]]?\s*(?::=|=>|=|:)\s*(?:(["'`])([^"'`\s\\]{8,300})\2|([^\s"'`,;)}\]<>\\]{8,300}))/g;
+/** a secret-like word somewhere in a name: where the generic rule looks for an assignment */
+const NAME_HIT = /secret|token|passw|passwd|pwd|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|credential|signing[_-]?key|encryption[_-]?key|master[_-]?key/gi;
+/** name, then = : := => and a quoted or bare value; sticky, run at the name's start */
+const ASSIGN_AT = /([A-Za-z_$][A-Za-z0-9_.$-]{0,80})["'\]]?\s*(?::=|=>|=|:)\s*(?:(["'`])([^"'`\s\\]{8,300})\2|([^\s"'`,;)}\]<>\\]{8,300}))/y;
+const NAME_CHAR = /[A-Za-z0-9_.$-]/;
+
+/** assignments whose name holds a secret-like word: found from the word, not by trying every offset */
+function* assignments(text: string): Generator<RegExpExecArray> {
+  let lastStart = -1;
+  for (const hit of matches(NAME_HIT, text)) {
+    let start = hit.index;
+    while (start > 0 && hit.index - start < 80 && NAME_CHAR.test(text[start - 1])) start--;
+    while (start < hit.index && !/[A-Za-z_$]/.test(text[start])) start++;
+    if (start === lastStart) continue;
+    lastStart = start;
+    ASSIGN_AT.lastIndex = start;
+    const m = ASSIGN_AT.exec(text);
+    if (m) {
+      NAME_HIT.lastIndex = Math.max(NAME_HIT.lastIndex, start + m[0].length);
+      yield m;
+    }
+  }
+}
 
 /** values a provider rule judges (a failed checksum, a truncated token): not generic secrets either */
 const PROVIDER_PREFIX = /^(?:eyJ|gh[pousr]_|github_pat_|npm_|pypi-|gl(?:pat|dt|rt|ptt)-|xox[bpars]-|xapp-|[sr]k_(?:live|test)_|AKIA|ASIA|AIza)/;
@@ -561,7 +584,7 @@ export const genericRule: Rule = {
   find(text, ctx) {
     if (ctx.lockfile) return [];
     const out: Candidate[] = [];
-    for (const m of matches(ASSIGN_RE, text)) {
+    for (const m of assignments(text)) {
       const key = m[1];
       const value = m[3] ?? m[4];
       const lastPart = key.split(/[.]/).pop() ?? key;
@@ -575,7 +598,7 @@ export const genericRule: Rule = {
       if (/^\d+(?:\.\d+)*$/.test(value) || /^[\w.-]+@[\w.-]+$/.test(value) || /\d+\.\d+\.\d+/.test(value)) continue;
       // a template with interpolation is not a literal
       if (/\$\{|#\{|\{\{|%[sd(]/.test(value)) continue;
-      if (isWordLike(value)) continue;
+      if (isWordLike(value) || /passw|secret|token/i.test(value)) continue;
       // short values only under a password name
       if (value.length < 12 && !/passw|pwd/i.test(lastPart)) continue;
       if (!entropyOk(value)) continue;
