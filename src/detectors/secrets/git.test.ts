@@ -94,3 +94,23 @@ test('history: not a repository is an error, not a crash', async () => {
     rmSync(empty, { recursive: true, force: true });
   }
 });
+
+test('history: long lines cut, long hunks scanned in pieces, line numbers kept', async () => {
+  const repo = mkdtempSync(join(tmpdir(), 'vigil-secrets-git2-'));
+  try {
+    const run = (args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo, GIT_AUTHOR_NAME: 'A', GIT_AUTHOR_EMAIL: 'a@corp.test', GIT_COMMITTER_NAME: 'A', GIT_COMMITTER_EMAIL: 'a@corp.test' } });
+    run(['init', '-q', '-b', 'main']);
+    const a = gen.make('npm');
+    const b = gen.make('ghp');
+    const lines = Array.from({ length: 10 }, (_, i) => `line ${i + 1}`);
+    lines[7] = `token = "${b}"`;
+    writeFileSync(join(repo, 'long.txt'), `k=${a} ${'x'.repeat(5000)}\n${lines.join('\n')}\n`);
+    run(['add', '-A']);
+    run(['commit', '-q', '-m', 'one']);
+    const { findings, errors } = await scanGitHistory(repo, { maxLineBytes: 1000, maxHunkLines: 3 });
+    assert.deepEqual(errors, []);
+    assert.deepEqual(findings.map((f) => [f.rule, f.location.line, f.location.commit!.inHead]), [['npm-access-token', 1, true], ['github-pat-classic', 9, true]]);
+  } finally {
+    rmSync(repo, { recursive: true, force: true });
+  }
+});

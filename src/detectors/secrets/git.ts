@@ -35,7 +35,12 @@ interface Hunk {
   path: string;
   startLine: number;
   lines: string[];
+  /** characters held */
+  bytes: number;
 }
+
+/** a hunk's added text is scanned in pieces of at most this many characters (memory stays bounded) */
+const MAX_HUNK_CHARS = 8 * 1024 * 1024;
 
 /**
  * Every secret added in the history of the repository at `repoDir` (a work tree or a bare repo).
@@ -110,17 +115,18 @@ export async function scanGitHistory(repoDir: string, opts: GitHistoryOptions = 
     if (line.startsWith('@@ ')) {
       flush();
       const m = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
-      if (m && path && !skipFile) hunk = { path, startLine: Number(m[1]), lines: [] };
+      if (m && path && !skipFile) hunk = { path, startLine: Number(m[1]), lines: [], bytes: 0 };
       return;
     }
     if (hunk) {
       if (line.startsWith('+')) {
         hunk.lines.push(line.slice(1));
-        if (hunk.lines.length >= maxHunkLines) {
+        hunk.bytes += line.length;
+        if (hunk.lines.length >= maxHunkLines || hunk.bytes >= MAX_HUNK_CHARS) {
           const next = hunk.startLine + hunk.lines.length;
           const p = hunk.path;
           flush();
-          hunk = { path: p, startLine: next, lines: [] };
+          hunk = { path: p, startLine: next, lines: [], bytes: 0 };
         }
       }
       return; // "-" lines and "\ No newline at end of file"

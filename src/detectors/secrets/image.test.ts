@@ -45,7 +45,7 @@ test('image layers: findings carry their layer; a whited-out file is gone from t
         ['etc/app.conf', 2, 'github-pat-classic', 0, 'ADD rootfs /'],
       ]);
       assert.equal(findings[1].secret.hash, secretHash(T.conf));
-      assert.ok(findings.every((f) => f.location.layer?.digest === `sha256:${f.location.layer.index === 0 ? sha(base) : sha(app)}`));
+      assert.ok(findings.every((f) => f.location.layer?.digest === `sha256:${f.location.layer?.index === 0 ? sha(base) : sha(app)}`));
     } finally {
       await fs.close();
     }
