@@ -69,6 +69,8 @@ const CASES: { rule: string; hits: (() => string)[]; misses: (() => string)[] }[
   { rule: 'private-key-putty', hits: [() => `PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nComment: k\nPublic-Lines: 1\nAAAAB3NzaC1yc2E\nPrivate-Lines: 7\n${g('putty-lines')}\nPrivate-MAC: 00`], misses: [() => 'PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nPrivate-Lines: 1\n<private key>\n'] },
   { rule: 'jwt', hits: [() => `Authorization: Bearer ${g('jwt')}`], misses: [() => `token: ${g('jwt-none')}`, () => 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c', () => 'eyJub3QiOiJhIGp3dCJ9.eyJhIjoiYiJ9.c2lnbmF0dXJlc2lnbmF0dXJl'] },
   { rule: 'database-url-password', hits: [() => `postgresql://svc:${g('password')}@10.0.3.4:5432/db`, () => `mysql://root:${g('password')}@mysql.internal/app`, () => `mongodb://u:${g('password')}@m1,m2/db`, () => `rediss://:${g('password')}@cache:6380`], misses: [() => 'postgres://user:password@host/db', () => 'postgres://${USER}:${PASSWORD}@${HOST}/db', () => 'mysql://root:root@localhost/db', () => 'postgres://app@db.internal/app', () => 'postgres://u:%s@h/db'] },
+  { rule: 'url-credentials', hits: [() => `url = https://deploy:${g('password')}@git.corp.internal/repo.git`, () => `index-url = https://__token__:${g('generic-secret')}@pypi.corp.internal/simple`], misses: [() => 'https://user:password@example.com/', () => 'https://user:${PASS}@host/x', () => 'https://admin:admin@host/', () => 'https://alice:wrong-password-77@host/'] },
+  { rule: 'npm-legacy-token', hits: [() => `//registry.npmjs.org/:_authToken=${g('uuid')}`], misses: [() => '//registry.npmjs.org/:_authToken=00000000-0000-0000-0000-000000000000'] },
   { rule: 'generic-high-entropy', hits: [() => `client_secret: "${g('generic-secret')}"`, () => `export API_TOKEN=${g('generic-secret')}`, () => `"apiKey": "${g('generic-hex')}"`, () => `db_password = '${g('password')}'`], misses: [() => `request_id = "${g('uuid')}"`, () => `commit_sha = "${g('sha1')}"`, () => `token = get_token()`, () => `password = self.password`, () => `secret_key_path = "/etc/app/secret.key"`, () => `token_type = "Bearer"`, () => `password: "changeme"`, () => `api_key = "\${API_KEY}"`, () => `PASSWORD=hunter2`, () => `"integrity": "${g('integrity')}"`] },
 ];
 
@@ -97,6 +99,8 @@ test('severity and confidence: encrypted keys and test keys lower, pairs verifie
   assert.equal(pair.confidence, 'verified');
   assert.match(pair.note!, /line 4/);
   assert.equal(f(`postgres://app:${g('password')}@localhost/db`).severity, 'LOW');
+  // a token in a URL is the provider's finding, not a second url-credentials one
+  assert.deepEqual(scanText('c', `https://x-access-token:${g('ghs')}@github.com/o/r`).map((x) => x.rule), ['github-server-to-server-token']);
   // a secret access key 6 lines away is not paired
   assert.deepEqual(scanText('a', `id=${g('aws-id')}\n\n\n\n\n\naws_secret_access_key=${g('aws-secret')}`).map((x) => x.rule), ['aws-access-key-id', 'aws-secret-access-key']);
 });

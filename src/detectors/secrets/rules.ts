@@ -509,6 +509,39 @@ export const databaseUrlRule: Rule = {
   },
 };
 
+// URLs with credentials, legacy npm tokens ------------------------------------------------------
+
+export const URL_CREDENTIALS = info('url-credentials', 'generic', 'password in an http(s)/ftp URL', 'HIGH');
+const URL_CRED_RE = /(?<![A-Za-z0-9+.-])((?:https?|ftps?|git\+https|sftp|ssh|ldaps?|smtps?):\/\/)([^\s:/@'"`<>]{1,128}):([^\s@'"`/<>]{6,256})@([A-Za-z0-9.-]{1,253})/g;
+
+/** scheme://user:password@host for web, ftp, ldap, smtp: the password, when it is not a stand-in */
+export const urlCredentialsRule: Rule = {
+  ids: [URL_CREDENTIALS],
+  keywords: ['://'],
+  find(text) {
+    const out: Candidate[] = [];
+    for (const m of matches(URL_CRED_RE, text)) {
+      const [, scheme, user, password, host] = m;
+      if (isPlaceholder(password) || password === user || /^[:$%{<[]/.test(password) || isWordLike(password) || /passw|secret|token/i.test(password) || shannon(password) < 2.5) continue;
+      const start = m.index + scheme.length + user.length + 1;
+      const local = LOCAL_HOSTS.test(host);
+      out.push({ rule: URL_CREDENTIALS, start, end: start + password.length, secret: password, fixedPrefix: 0, confidence: 'format', priority: 15, severity: local ? 'LOW' : undefined, note: `${scheme.slice(0, -3)} URL for ${local ? 'a local host' : `host ${host.slice(0, 80)}`}` });
+    }
+    return out;
+  },
+};
+
+export const NPM_LEGACY_TOKEN = info('npm-legacy-token', 'npm', 'npm legacy auth token (.npmrc)', 'HIGH');
+/** .npmrc `//registry/:_authToken=<uuid>`: npm's tokens before 2021 were UUIDs (the generic rule skips UUIDs) */
+export const npmLegacyRule = regexRule({
+  re: /:_authToken\s*=\s*["']?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![0-9a-f-])/gi,
+  keywords: ['_authToken'],
+  rule: () => NPM_LEGACY_TOKEN,
+  fixedPrefix: () => 0,
+  check: (s) => (/^0{8}-|^(.)\1{7}-/.test(s) ? null : { confidence: 'format' }),
+  priority: 30,
+});
+
 // generic assignments --------------------------------------------------------------------------
 
 export const GENERIC = info('generic-high-entropy', 'generic', 'high-entropy secret assigned to a secret-named key', 'MEDIUM');
@@ -619,6 +652,7 @@ googleApiKeyRule.ids.push(GOOGLE_API_KEY);
 azureStorageRule.ids.push(AZURE_STORAGE_KEY);
 azureSasRule.ids.push(AZURE_SAS_KEY);
 npmRule.ids.push(NPM_TOKEN);
+npmLegacyRule.ids.push(NPM_LEGACY_TOKEN);
 pypiRule.ids.push(PYPI_TOKEN, TEST_PYPI_TOKEN);
 jwtRule.ids.push(JWT);
 
@@ -642,6 +676,8 @@ export const RULES: Rule[] = [
   puttyRule,
   jwtRule,
   databaseUrlRule,
+  urlCredentialsRule,
+  npmLegacyRule,
   genericRule,
 ];
 
