@@ -169,3 +169,19 @@ test('bad input: invalid UTF-8 replacement characters, huge lines, CRLF — no c
   assert.ok(!f[0].snippet.includes('\r'));
   assert.deepEqual(scanText('big.txt', 'A'.repeat(3_000_000)), []);
 });
+
+test('hostile shapes finish (each rule scans in linear time): unterminated PEM blocks, runs of names, headers', () => {
+  const cases = [
+    'x-----BEGIN PRIVATE KEY-----\nAAAA\n'.repeat(40000),
+    '{"type": "service_account",' + ' "private_key": "-----BEGIN PRIVATE KEY-----AAAA'.repeat(20000),
+    'password'.repeat(200000),
+    'token: '.repeat(200000),
+    'postgres://'.repeat(100000),
+    'eyJ' + 'a'.repeat(1_000_000),
+    'PuTTY-User-Key-File-3: ssh-rsa\n'.repeat(50000),
+    'A1b/'.repeat(500000),
+  ];
+  for (const c of cases) assert.deepEqual(scanText('x.txt', c), []);
+  // a real block after many unterminated BEGINs is still found
+  assert.deepEqual(rules('-----BEGIN RSA PRIVATE KEY-----\n'.repeat(100) + g('pem-rsa')), ['private-key-rsa']);
+});

@@ -401,11 +401,26 @@ export const pemRule: Rule = {
   keywords: ['PRIVATE KEY'],
   find(text) {
     const out: Candidate[] = [];
-    const re = /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----([\s\S]{0,40000}?)-----END \1-----/g;
-    for (const m of matches(re, text)) {
-      const kind = m[1];
+    const re = /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----/g;
+    // the END of each kind, found once and reused (a BEGIN without END must not cost a scan each)
+    const nextEnd = new Map<string, number>();
+    for (const b of matches(re, text)) {
+      const kind = b[1];
       const rule = PEM_KINDS[kind];
       if (!rule) continue;
+      const endMark = `-----END ${kind}-----`;
+      let endAt = nextEnd.get(kind);
+      if (endAt === undefined || (endAt !== -1 && endAt < b.index)) {
+        endAt = text.indexOf(endMark, b.index + b[0].length);
+        nextEnd.set(kind, endAt);
+      }
+      if (endAt === -1) continue;
+      if (endAt - b.index > 40000) continue;
+      // another BEGIN before this END: this one is unterminated
+      const inner = text.indexOf('-----BEGIN ', b.index + b[0].length);
+      if (inner !== -1 && inner < endAt) continue;
+      const m = { index: b.index, 0: text.slice(b.index, endAt + endMark.length) } as unknown as RegExpExecArray;
+      re.lastIndex = endAt + endMark.length;
       const block = m[0].replace(/\\n/g, '\n');
       const body = pemBody(block);
       if (!body || body.length < 64) continue;
@@ -444,11 +459,16 @@ export const puttyRule: Rule = {
   keywords: ['PuTTY-User-Key-File-'],
   find(text) {
     const out: Candidate[] = [];
-    for (const m of matches(/PuTTY-User-Key-File-([23]): *(\S+)\r?\n/g, text)) {
-      const rest = text.slice(m.index, m.index + 20000);
-      const enc = /^Encryption: *(\S+)/m.exec(rest)?.[1] ?? 'none';
-      const pl = /^Private-Lines: *(\d+)\r?\n/m.exec(rest);
-      if (!pl) continue;
+    const re = /PuTTY-User-Key-File-([23]): *(\S+)\r?\n/g;
+    for (const m of matches(re, text)) {
+      const plAt = text.indexOf('Private-Lines:', m.index);
+      if (plAt === -1) break;
+      if (plAt - m.index > 20000) continue;
+      const encAt = text.indexOf('Encryption:', m.index);
+      const enc = encAt !== -1 && encAt < plAt ? (/^Encryption: *(\S+)/.exec(text.slice(encAt, encAt + 100))?.[1] ?? 'none') : 'none';
+      const plm = /^Private-Lines: *(\d+)\r?\n/.exec(text.slice(plAt, plAt + 40));
+      if (!plm) continue;
+      const pl = { index: plAt - m.index, 0: plm[0], 1: plm[1] };
       const n = Math.min(Number(pl[1]), 200);
       const blockStart = m.index + pl.index + pl[0].length;
       const lines = text.slice(blockStart).split('\n').slice(0, n);
@@ -555,19 +575,24 @@ const NAME_CHAR = /[A-Za-z0-9_.$-]/;
 
 /** assignments whose name holds a secret-like word: found from the word, not by trying every offset */
 function* assignments(text: string): Generator<RegExpExecArray> {
-  let lastStart = -1;
-  for (const hit of matches(NAME_HIT, text)) {
+  NAME_HIT.lastIndex = 0;
+  for (let hit = NAME_HIT.exec(text); hit; hit = NAME_HIT.exec(text)) {
+    // the whole name around the word, each name looked at once
     let start = hit.index;
-    while (start > 0 && hit.index - start < 80 && NAME_CHAR.test(text[start - 1])) start--;
+    while (start > 0 && hit.index - start <= 80 && NAME_CHAR.test(text[start - 1])) start--;
+    let end = hit.index + hit[0].length;
+    while (end < text.length && end - start <= 100 && NAME_CHAR.test(text[end])) end++;
+    if (end - start > 100 || hit.index - start > 80) {
+      // not a name we judge (a long run of name characters): skip past it
+      while (end < text.length && NAME_CHAR.test(text[end])) end++;
+      NAME_HIT.lastIndex = end;
+      continue;
+    }
     while (start < hit.index && !/[A-Za-z_$]/.test(text[start])) start++;
-    if (start === lastStart) continue;
-    lastStart = start;
     ASSIGN_AT.lastIndex = start;
     const m = ASSIGN_AT.exec(text);
-    if (m) {
-      NAME_HIT.lastIndex = Math.max(NAME_HIT.lastIndex, start + m[0].length);
-      yield m;
-    }
+    NAME_HIT.lastIndex = m ? start + m[0].length : end;
+    if (m) yield m;
   }
 }
 
