@@ -185,3 +185,12 @@ test('hostile shapes finish (each rule scans in linear time): unterminated PEM b
   // a real block after many unterminated BEGINs is still found
   assert.deepEqual(rules('-----BEGIN RSA PRIVATE KEY-----\n'.repeat(100) + g('pem-rsa')), ['private-key-rsa']);
 });
+
+test('prefix: fixed prefix + 4, at most a quarter of the rest', async () => {
+  const { secretPrefix } = await import('./scan.ts');
+  assert.equal(secretPrefix('ghp_abcdefghijklmnopqrstuvwxyz0123456789', 4), 'ghp_abcd');
+  assert.equal(secretPrefix('Pa55w0rd', 0), 'Pa');
+  assert.equal(secretPrefix('abc', 0), '');
+  // an AWS id paired with the documented example secret is an unpaired id
+  assert.deepEqual(scanText('a', `${g('aws-id')}\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`).map((f) => f.rule), ['aws-access-key-id']);
+});

@@ -5,7 +5,7 @@
  */
 import type { Severity } from '../../model/index.ts';
 import { awsAccountId, base62TokenChecksumOk, base64Bytes, base64UrlBytes, shannon } from './checksum.ts';
-import { isHexDigest, isIntegrityHash, isPlaceholder, isUuid } from './filters.ts';
+import { isDocumentedExample, isHexDigest, isIntegrityHash, isPlaceholder, isUuid } from './filters.ts';
 
 export type Confidence = 'verified' | 'format' | 'entropy';
 
@@ -96,7 +96,7 @@ export const awsRule: Rule = {
     const ids = [...matches(AWS_ID_RE, text)].map((m) => ({ start: m.index, id: m[1] }));
     if (!ids.length && !AWS_SECRET_NAME.test(text)) return out;
     const secrets: { start: number; value: string }[] = [];
-    for (const m of matches(AWS_SECRET_RE, text)) if (looksLikeAwsSecret(m[1])) secrets.push({ start: m.index, value: m[1] });
+    for (const m of matches(AWS_SECRET_RE, text)) if (looksLikeAwsSecret(m[1]) && !isDocumentedExample(m[1])) secrets.push({ start: m.index, value: m[1] });
     const lineOf = lineIndexer(text);
     const used = new Set<number>();
     for (const { start, id } of ids) {

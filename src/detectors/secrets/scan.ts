@@ -21,10 +21,13 @@ export interface ScanTextOptions {
 /** characters of context kept each side of the secret in a snippet */
 const SNIPPET_CONTEXT = 80;
 
-/** the shown start of a secret: the provider's fixed prefix and 4 more, or its first 4 characters (never more than half of it) */
+/**
+ * The shown start of a secret: the provider's fixed prefix and 4 more characters, or its first 4 —
+ * never more than a quarter of the part after the fixed prefix (an 8-character password shows 2).
+ */
 export function secretPrefix(secret: string, fixedPrefix: number): string {
-  const n = Math.min(fixedPrefix + 4, Math.floor(secret.length / 2));
-  return secret.slice(0, Math.max(0, n));
+  const fixed = Math.min(fixedPrefix, secret.length);
+  return secret.slice(0, fixed + Math.min(4, Math.floor((secret.length - fixed) / 4)));
 }
 
 class Lines {
