@@ -90,6 +90,9 @@ test('history: not a repository is an error, not a crash', async () => {
     const { findings, errors } = await scanGitHistory(empty);
     assert.deepEqual(findings, []);
     assert.equal(errors[0].rule, 'git-error');
+    // a repository with no commit yet: nothing, and no error
+    execFileSync('git', ['init', '-q', empty]);
+    assert.deepEqual(await scanGitHistory(empty), { findings: [], errors: [] });
   } finally {
     rmSync(empty, { recursive: true, force: true });
   }
