@@ -1,0 +1,1 @@
+module.exports = { key: '{{stripe-live}}' }; ⟦suppressed:stripe-secret-key⟧
