@@ -88,7 +88,8 @@ export function shapeChecks(root: Node, file: FileContext): CodeFinding[] {
       }
       case 'attribute': {
         const q = qname(n);
-        if (q === 'ssl.CERT_NONE') add('tlsVerificationDisabled', n, { description: 'require certificates', from: n, to: n.text.replace(/CERT_NONE$/, 'CERT_REQUIRED') });
+        // a comparison (verify_mode != CERT_NONE) reads the setting, it does not turn verification off
+        if (q === 'ssl.CERT_NONE' && certNoneSet(n)) add('tlsVerificationDisabled', n, { description: 'require certificates', from: n, to: n.text.replace(/CERT_NONE$/, 'CERT_REQUIRED') });
         if (q === 'ssl._create_unverified_context' && n.parent?.type !== 'call') add('tlsVerificationDisabled', n, { description: 'use ssl.create_default_context', from: n, to: n.text.replace(/_create_unverified_context$/, 'create_default_context') });
         break;
       }
@@ -116,7 +117,8 @@ export function shapeChecks(root: Node, file: FileContext): CodeFinding[] {
         if (a && b && (ops[0] === '==' || ops[0] === '!=')) {
           const nameOf = (x: Node) => (x.type === 'identifier' ? x.text : x.type === 'attribute' ? x.childForFieldName('attribute')?.text : undefined);
           const id = nameOf(a) ?? nameOf(b), lit = nameOf(a) ? b : a;
-          if (id && credentialName(id) && credentialValue(lit, id)) add('hardcodedCredentials', n);
+          // only password-like names: lexers compare `token == "lambda"` all the time
+          if (id && /pass|pwd|secret/i.test(id) && credentialName(id) && credentialValue(lit, id)) add('hardcodedCredentials', n);
         }
         break;
       }
@@ -148,10 +150,23 @@ export function credentialValue(n: Node, name: string): boolean {
   const t = v.trim();
   if (t.length < 4) return false;
   if (PLACEHOLDER.test(t)) return false;
-  if (t.toLowerCase() === name.toLowerCase() || t.toLowerCase() === snake(name).toLowerCase()) return false;
+  // the value names the thing (refresh_token_key = "refresh_token", consumer_secret = "consumer.secret")
+  const norm = (x: string) => snake(x).toLowerCase().replace(/[^a-z0-9]+/g, '_');
+  if (norm(name).includes(norm(t))) return false;
+  if (/\*{3}/.test(t) || !/[a-z0-9]/i.test(t)) return false; // masked
   if (/^[A-Z][A-Z0-9_]*_[A-Z0-9_]+$/.test(t)) return false; // an environment variable's name
   if (/^(https?:\/\/[^@\s]*|\/[\w/.-]*)$/.test(t)) return false; // a URL without credentials, a path
   if (/\s/.test(t) && t.split(/\s+/).length >= 3) return false; // prose
   if (/^(bearer|basic|jwt|oauth2?|hs256|rs256|utf-?8)$/i.test(t)) return false;
+  // a token or key is not a short dictionary word ("lambda", "access"); a password may be
+  if (!/pass|pwd|secret/i.test(name) && (t.length < 8 || /^[a-z]+$/i.test(t))) return false;
   return true;
+}
+
+/** ssl.CERT_NONE written as the setting (assigned, passed), not read, compared, mapped or chosen by a flag. */
+function certNoneSet(n: Node): boolean {
+  const p = n.parent;
+  if (!p) return false;
+  if (p.type === 'assignment') return p.childForFieldName('right')?.id === n.id;
+  return p.type === 'keyword_argument' || p.type === 'argument_list';
 }

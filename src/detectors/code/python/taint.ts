@@ -6,6 +6,7 @@
  * Sanitizers are kind-specific (basename clears path traversal only); int()/float() clear all.
  */
 import type { CodeFinding, TraceStep } from '../../../model/code.ts';
+import type { Severity } from '../../../model/scan.ts';
 import type { Node } from './parser.ts';
 import { callArgs, collectImports, descendants, importedRoots, literalString, params, unwrapDecorated } from './names.ts';
 import { RULES, type RuleKey } from './rules.ts';
@@ -39,6 +40,7 @@ interface Val {
 }
 
 const EMPTY: Val = {};
+const LOWER: Partial<Record<Severity, Severity>> = { CRITICAL: 'HIGH', HIGH: 'MEDIUM', MEDIUM: 'LOW' };
 
 export interface FileContext {
   path: string;
@@ -61,7 +63,11 @@ const MAX_DEPTH = 4;
 const MAX_ANALYSES = 400;
 
 const FLASK_REQUEST_ATTRS = new Set(['args', 'form', 'values', 'json', 'data', 'cookies', 'headers', 'files', 'get_json', 'get_data', 'stream', 'view_args', 'url', 'full_path', 'query_string', 'environ']);
-const REQUEST_PARAM_ATTRS = new Set(['GET', 'POST', 'body', 'COOKIES', 'META', 'FILES', 'headers', 'data', 'query_params', 'path_params', 'cookies', 'json', 'form', 'args', 'values', 'get_json', 'query_string', 'stream']);
+const REQUEST_PARAM_ATTRS = new Set(['GET', 'POST', 'body', 'COOKIES', 'META', 'FILES', 'headers', 'data', 'query_params', 'path_params', 'cookies', 'json', 'form', 'args', 'values', 'get_json', 'query_string', 'stream',
+  // aiohttp, Tornado
+  'query', 'match_info', 'post', 'text', 'rel_url', 'content', 'arguments', 'body_arguments', 'query_arguments']);
+/** Tornado RequestHandler methods that return request data */
+const TORNADO_ARG_METHODS = new Set(['get_argument', 'get_arguments', 'get_query_argument', 'get_query_arguments', 'get_body_argument', 'get_body_arguments', 'get_cookie', 'get_secure_cookie']);
 const ROUTE_DECORATORS = new Set(['route', 'get', 'post', 'put', 'delete', 'patch', 'head', 'options', 'api_route', 'websocket']);
 const NON_INPUT_ANNOTATIONS = /^(Request|Response|BackgroundTasks|Session|AsyncSession|WebSocket|HTTPConnection|SecurityScopes)$/;
 const HTTP_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'request', 'stream', 'send']);
@@ -131,10 +137,12 @@ export class PythonTaint {
 
   // ---- functions -------------------------------------------------------------------------
 
-  private framework(): 'fastapi' | 'flask' | 'django' | undefined {
+  /** The web framework a file uses: a parameter named request is a web request only then. */
+  private framework(): 'fastapi' | 'flask' | 'django' | 'web' | undefined {
     if (this.roots.has('fastapi') || this.roots.has('starlette')) return 'fastapi';
     if (this.roots.has('flask')) return 'flask';
     if (this.roots.has('django') || this.roots.has('rest_framework')) return 'django';
+    if (['aiohttp', 'tornado', 'bottle', 'pyramid', 'falcon', 'sanic', 'quart', 'werkzeug'].some((r) => this.roots.has(r))) return 'web';
     return undefined;
   }
 
@@ -166,7 +174,10 @@ export class PythonTaint {
       return out;
     }
     const names = ps.map((p) => p.name);
-    if ((def.name === 'handler' || def.name === 'lambda_handler' || /_handler$/.test(def.name) || names[1] === 'context') && names.length >= 1 && names.length <= 2 && (names[1] === undefined || /context|ctx/.test(names[1]))) {
+    // AWS Lambda: handler(event, context) by its parameters, or a function named handler/lambda_handler
+    const lambdaParams = /^_?(event|evt)$/.test(names[0] ?? '') && (names.length === 1 || (names.length === 2 && /^_?(context|ctx)$/.test(names[1])));
+    const lambdaName = (def.name === 'handler' || def.name === 'lambda_handler') && names.length === 2 && /context|ctx/.test(names[1]);
+    if (lambdaParams && (names.length === 2 || def.name === 'handler' || def.name === 'lambda_handler') || lambdaName) {
       out.set(names[0], at(`${names[0]} (AWS Lambda event of ${def.name})`));
     }
     return out;
@@ -308,7 +319,9 @@ export class PythonTaint {
       if (n.type === 'comparison_operator') {
         const ops = n.children.filter((c) => c && !c.isNamed).map((c) => c!.text);
         const left = n.namedChildren[0];
-        if ((ops.includes('in')) && left?.type === 'identifier') this.sanitizeVar(left.text, env, ALL_KINDS, false);
+        const right = n.namedChildren[1];
+        // an allow-list check (`x in ALLOWED`): the collection must not come from the input itself
+        if (ops.some((o) => o === 'in' || /^not\s+in$/.test(o)) && left?.type === 'identifier' && right && !this.exprNoReport(right, env).taint) this.sanitizeVar(left.text, env, ALL_KINDS, false);
       }
     }
   }
@@ -502,9 +515,12 @@ export class PythonTaint {
     if (own) return own;
     const q = this.qname(obj, env);
     if (q === 'flask.request' && FLASK_REQUEST_ATTRS.has(attr)) return this.source(n, `request.${attr} (Flask request)`);
-    if (obj && (obj.text === 'request' || obj.text === 'req' || obj.text === 'self.request') && q !== 'flask.request' && REQUEST_PARAM_ATTRS.has(attr)) {
+    if (obj && (obj.text === 'request' || obj.text === 'req' || obj.text === 'self.request') && q !== 'flask.request' && REQUEST_PARAM_ATTRS.has(attr) && this.framework()) {
       const fw = this.framework();
-      return this.source(n, `${obj.text}.${attr} (${fw === 'fastapi' ? 'FastAPI/Starlette' : fw === 'flask' ? 'Flask' : 'Django'} request)`);
+      return this.source(n, `${obj.text}.${attr} (${fw === 'fastapi' ? 'FastAPI/Starlette' : fw === 'flask' ? 'Flask' : fw === 'django' ? 'Django' : 'web'} request)`);
+    }
+    if (obj?.text === 'self' && ((attr === 'kwargs' && this.framework() === 'django') || (TORNADO_ARG_METHODS.has(attr) && this.roots.has('tornado')))) {
+      return this.source(n, `self.${attr} (${attr === 'kwargs' ? 'Django view URL parameters' : 'Tornado request'})`);
     }
     if (q === 'os.environ' && attr === 'get') return this.source(n, 'os.environ (environment)', true);
     if (`${q}.${attr}` === 'os.environ') return this.source(n, 'os.environ (environment)', true);
@@ -662,7 +678,7 @@ export class PythonTaint {
     const call = `${q || method}()`;
 
     // CWE-78 command injection
-    if (/^(os\.(system|popen|popen2|popen3|popen4)|commands\.(getoutput|getstatusoutput)|subprocess\.(getoutput|getstatusoutput)|asyncio\.create_subprocess_shell|pty\.spawn)$/.test(q)) {
+    if (/^(os\.(system|popen|popen2|popen3|popen4)|commands\.(getoutput|getstatusoutput)|subprocess\.(getoutput|getstatusoutput)|asyncio\.create_subprocess_shell)$/.test(q)) {
       check('commandInjection', 'command', arg(0, 'command') ?? arg(0, 'cmd'), argNode(0), `${call} runs a shell command`);
     } else if (/^(subprocess\.(call|run|Popen|check_call|check_output)|os\.(execl|execlp|execv|execvp|spawnl|spawnlp|spawnv|spawnvp))$/.test(q)) {
       const shell = keywords.get('shell');
@@ -749,8 +765,10 @@ export class PythonTaint {
     const key = `${meta.id}:${loc.line}:${loc.column}`;
     if (this.findings.has(key)) return;
     const trace = [...v.taint.trace, this.step('sink', sinkNode, label)];
+    // input from the machine itself (environment, files, command line) needs a local foothold: one level lower
+    const severity = v.taint.local ? LOWER[meta.severity] ?? meta.severity : meta.severity;
     this.findings.set(key, {
-      type: 'code', rule: meta.id, language: 'python', cwe: [meta.cwe], title: meta.title, severity: meta.severity,
+      type: 'code', rule: meta.id, language: 'python', cwe: [meta.cwe], title: meta.title, severity,
       location: loc, snippet: snippetOf(this.file, sinkNode), trace, remediation: meta.remediation,
     });
   }
