@@ -27,7 +27,7 @@ export function shapeChecks(root: Node, file: FileContext): CodeFinding[] {
     if (n.type === 'call') return qname(n.childForFieldName('function'));
     return undefined;
   };
-  const add = (rule: RuleKey, n: Node, fix?: { description: string; from: Node; to: string }): void => {
+  const add = (rule: RuleKey, n: Node, fix?: { description: string; from: Node; to: string }, severity?: CodeFinding['severity']): void => {
     const meta = RULES[rule];
     const snippet = snippetOf(file, n);
     let replacement: string | undefined;
@@ -38,7 +38,7 @@ export function shapeChecks(root: Node, file: FileContext): CodeFinding[] {
       if (s >= 0 && e <= snippet.length && snippet.slice(s, e) === fix.from.text) replacement = snippet.slice(0, s) + fix.to + snippet.slice(e);
     }
     out.push({
-      type: 'code', rule: meta.id, language: 'python', cwe: [meta.cwe], title: meta.title, severity: meta.severity,
+      type: 'code', rule: meta.id, language: 'python', cwe: [meta.cwe], title: meta.title, severity: severity ?? meta.severity,
       location: { path: file.path, line: n.startPosition.row + 1, column: n.startPosition.column + 1, endLine: n.endPosition.row + 1, endColumn: n.endPosition.column + 1, ...(file.layer ? { layer: file.layer } : {}) },
       snippet, trace: [], remediation: meta.remediation,
       ...(fix ? { fix: { description: fix.description, ...(replacement !== undefined ? { replacement } : {}) } } : {}),
@@ -78,10 +78,11 @@ export function shapeChecks(root: Node, file: FileContext): CodeFinding[] {
         if (/^yaml\.(load|load_all)$/.test(q)) {
           const loader = keywords.get('Loader') ?? positional[1];
           if (!loader || !/(^|\.)(SafeLoader|CSafeLoader|BaseLoader|CBaseLoader)$/.test(loader.text)) {
-            add('unsafeDeserialization', n, loader ? undefined : { description: `use yaml.safe_${q.slice(5)}`, from: fn!, to: fn!.text.replace(/load(_all)?$/, 'safe_load$1') });
+            // HIGH without a trace: no input was seen reaching it (taint.ts reports CRITICAL when one does)
+            add('unsafeDeserialization', n, loader ? undefined : { description: `use yaml.safe_${q.slice(5)}`, from: fn!, to: fn!.text.replace(/load(_all)?$/, 'safe_load$1') }, 'HIGH');
           }
         }
-        if (/^yaml\.(unsafe_load|unsafe_load_all)$/.test(q)) add('unsafeDeserialization', n, { description: 'use yaml.safe_load', from: fn!, to: fn!.text.replace(/unsafe_load/, 'safe_load') });
+        if (/^yaml\.(unsafe_load|unsafe_load_all)$/.test(q)) add('unsafeDeserialization', n, { description: 'use yaml.safe_load', from: fn!, to: fn!.text.replace(/unsafe_load/, 'safe_load') }, 'HIGH');
         // CWE-798: keyword arguments
         for (const [k, v] of keywords) if (credentialName(k) && credentialValue(v, k)) add('hardcodedCredentials', v);
         break;
