@@ -98,7 +98,9 @@ export function shapeChecks(root: Node, file: FileContext): CodeFinding[] {
         const left = n.childForFieldName('left'), right = n.childForFieldName('right');
         if (!left || !right) break;
         if (left.type === 'attribute' && left.childForFieldName('attribute')?.text === 'check_hostname' && right.type === 'false') add('tlsVerificationDisabled', n, { description: 'check host names', from: right, to: 'True' });
-        const name = left.type === 'identifier' ? left.text : left.type === 'attribute' ? left.childForFieldName('attribute')?.text : undefined;
+        // x = "…", self.x = "…", app.config["SECRET_KEY"] = "…"
+        const name = left.type === 'identifier' ? left.text : left.type === 'attribute' ? left.childForFieldName('attribute')?.text
+          : left.type === 'subscript' ? literalString(left.childForFieldName('subscript')) : undefined;
         if (name && credentialName(name) && credentialValue(right, name)) add('hardcodedCredentials', n);
         break;
       }
@@ -157,7 +159,7 @@ export function credentialValue(n: Node, name: string): boolean {
   if (/\*{3}/.test(t) || !/[a-z0-9]/i.test(t)) return false; // masked
   if (/^[A-Z][A-Z0-9_]*_[A-Z0-9_]+$/.test(t)) return false; // an environment variable's name
   if (/^(https?:\/\/[^@\s]*|\/[\w/.-]*)$/.test(t)) return false; // a URL without credentials, a path
-  if (/\s/.test(t) && t.split(/\s+/).length >= 3) return false; // prose
+  if (/\s/.test(t) && t.split(/\s+/).length >= 4) return false; // prose
   if (/^(bearer|basic|jwt|oauth2?|hs256|rs256|utf-?8)$/i.test(t)) return false;
   // a token or key is not a short dictionary word ("lambda", "access"); a password may be
   if (!/pass|pwd|secret/i.test(name) && (t.length < 8 || /^[a-z]+$/i.test(t))) return false;

@@ -9,6 +9,8 @@ import type { CodeFinding, TraceStep } from '../../../model/code.ts';
 import type { Severity } from '../../../model/scan.ts';
 import type { Node } from './parser.ts';
 import { callArgs, collectImports, descendants, importedRoots, literalString, params, unwrapDecorated } from './names.ts';
+
+const literalStringOf = (n: Node | undefined): string | undefined => (n ? literalString(n) : undefined);
 import { RULES, type RuleKey } from './rules.ts';
 
 /** What a sanitizer makes a value safe for. */
@@ -88,6 +90,7 @@ const NORMALIZERS = new Set(['os.path.realpath', 'os.path.abspath', 'os.path.nor
 const KILLERS = new Set(['int', 'float', 'bool', 'len', 'abs', 'round', 'hash', 'id', 'type', 'isinstance', 'callable', 'uuid.UUID', 'ipaddress.ip_address', 'decimal.Decimal', 'datetime.date.fromisoformat', 'hashlib.sha256', 'hashlib.md5', 'hashlib.sha1']);
 const SANITIZERS = new Map<string, Kind[]>([
   ['os.path.basename', ['path']], ['posixpath.basename', ['path']], ['werkzeug.utils.secure_filename', ['path']], ['werkzeug.secure_filename', ['path']],
+  ['werkzeug.security.safe_join', ['path']], ['werkzeug.utils.safe_join', ['path']], ['flask.safe_join', ['path']], ['flask.helpers.safe_join', ['path']],
   ['shlex.quote', ['command']], ['pipes.quote', ['command']],
   ['html.escape', ['xss']], ['markupsafe.escape', ['xss']], ['flask.escape', ['xss']], ['jinja2.escape', ['xss']], ['cgi.escape', ['xss']], ['django.utils.html.escape', ['xss']], ['django.utils.html.conditional_escape', ['xss']], ['bleach.clean', ['xss']],
   ['json.dumps', ['log']],
@@ -309,6 +312,11 @@ export class PythonTaint {
         if (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'startswith') {
           const obj = fn.childForFieldName('object');
           if (obj?.type === 'identifier') this.sanitizeVar(obj.text, env, ['path'], true);
+          // os.path.realpath(p).startswith(BASE): p is confined when it is what gets opened afterwards
+          if (obj?.type === 'call' && NORMALIZERS.has(this.qname(obj.childForFieldName('function'), env) ?? '')) {
+            const inner = callArgs(obj).positional[0];
+            if (inner?.type === 'identifier') this.sanitizeVar(inner.text, env, ['path'], false);
+          }
         }
         const q = this.qname(fn);
         if (q && /(^|\.)(url_has_allowed_host_and_scheme|is_safe_url)$/.test(q) && positional[0]?.type === 'identifier') this.sanitizeVar(positional[0].text, env, ['redirect'], false);
@@ -684,12 +692,18 @@ export class PythonTaint {
       const shell = keywords.get('shell');
       const shellOn = shell && shell.type !== 'false' && shell.type !== 'none';
       const a0 = arg(0, 'args');
+      const argv = positional[0]?.type === 'list' || positional[0]?.type === 'tuple' ? positional[0].namedChildren.filter((c): c is Node => !!c) : [];
+      const shellList = argv.length >= 3 && /^["'](\/usr)?(\/bin\/)?(sh|bash|zsh|dash|ksh)["']$/.test(argv[0].text) && /^["']-c["']$/.test(argv[1].text);
       if (shellOn) check('commandInjection', 'command', a0, argNode(0, 'args'), `${call} with shell=True`);
+      else if (shellList) check('commandInjection', 'command', this.exprNoReport(argv[2], env), argv[2], `${call} runs it with ${argv[0].text} -c`);
       else if (a0?.taint && a0.shape !== 'list' && q.startsWith('subprocess.')) check('commandInjection', 'command', a0, argNode(0, 'args'), `${call} with a command string (the input picks the program)`);
       else if (q.startsWith('os.')) check('commandInjection', 'command', args[0], argNode(0), `${call} program`);
     }
 
     // CWE-89 SQL injection
+    if (method === 'extra' && receiverNode) {
+      for (const k of ['where', 'select', 'tables', 'order_by']) check('sqlInjection', 'sql', kw.get(k), keywords.get(k) ?? n, `.extra(${k}=…) adds raw SQL`);
+    }
     if (/^(execute|executemany|executescript|raw|mogrify)$/.test(method) && receiverNode) {
       check('sqlInjection', 'sql', arg(0, 'sql') ?? arg(0, 'query'), argNode(0), `.${method}() runs the query`);
     } else if (/(^|\.)(sqlalchemy\.text|sqlalchemy\.sql\.text|sqlalchemy\.sql\.expression\.text|RawSQL)$/.test(q) || (q === 'text' && this.roots.has('sqlalchemy'))) {
@@ -735,7 +749,9 @@ export class PythonTaint {
 
     // CWE-79 XSS
     if (/^(flask\.make_response|flask\.render_template_string|flask\.Response|markupsafe\.Markup|flask\.Markup|jinja2\.Markup|django\.utils\.safestring\.mark_safe|django\.http\.HttpResponse|(fastapi|starlette)\.responses\.HTMLResponse|fastapi\.responses\.HTMLResponse|werkzeug\.Response|werkzeug\.wrappers\.Response)$/.test(q)) {
-      check('xss', 'xss', arg(0, q.endsWith('render_template_string') ? 'source' : 'content'), argNode(0), `${call} renders it as HTML`);
+      // a response declared as another type (application/json, text/plain) is not rendered as HTML
+      const type = literalStringOf(keywords.get('mimetype') ?? keywords.get('content_type') ?? keywords.get('media_type'));
+      if (type === undefined || /html/i.test(type)) check('xss', 'xss', arg(0, q.endsWith('render_template_string') ? 'source' : 'content'), argNode(0), `${call} renders it as HTML`);
     }
 
     // CWE-601 open redirect
