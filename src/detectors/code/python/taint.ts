@@ -57,6 +57,8 @@ interface FnDef {
   decorators: Node[];
   /** inside a class */
   method: boolean;
+  /** the class it is a method of */
+  cls?: string;
 }
 
 type Env = Map<string, Val>;
@@ -99,7 +101,15 @@ const SANITIZERS = new Map<string, Kind[]>([
 export class PythonTaint {
   private imports: Map<string, string>;
   private roots: Set<string>;
+  /** functions by name (first definition wins) */
   private fns = new Map<string, FnDef>();
+  /** methods by "Class.name" */
+  private methods = new Map<string, FnDef>();
+  private allFns: FnDef[] = [];
+  private classes = new Set<string>();
+  /** taint written to self.<attr> in any method of a class, read by its other methods: "Class.attr" */
+  private classAttrs = new Map<string, Val>();
+  private classStack: (string | undefined)[] = [];
   private moduleEnv: Env = new Map();
   private findings = new Map<string, CodeFinding>();
   private memo = new Map<string, Val>();
@@ -118,10 +128,14 @@ export class PythonTaint {
       const decorators = parent?.type === 'decorated_definition' ? unwrapDecorated(parent).decorators : [];
       const name = n.childForFieldName('name')?.text;
       if (!name) continue;
-      let p = n.parent, method = false;
-      while (p) { if (p.type === 'class_definition') { method = true; break; } if (p.type === 'function_definition') break; p = p.parent; }
-      if (!this.fns.has(name)) this.fns.set(name, { node: n, name, decorators, method });
+      let p = n.parent, method = false, cls: string | undefined;
+      while (p) { if (p.type === 'class_definition') { method = true; cls = p.childForFieldName('name')?.text; break; } if (p.type === 'function_definition') break; p = p.parent; }
+      const def: FnDef = { node: n, name, decorators, method, cls };
+      this.allFns.push(def);
+      if (!this.fns.has(name)) this.fns.set(name, def);
+      if (cls && !this.methods.has(`${cls}.${name}`)) this.methods.set(`${cls}.${name}`, def);
     }
+    for (const n of descendants(root)) if (n.type === 'class_definition') { const c = n.childForFieldName('name')?.text; if (c) this.classes.add(c); }
   }
 
   run(): CodeFinding[] {
@@ -131,9 +145,13 @@ export class PythonTaint {
     this.block(this.root, this.moduleEnv, 0);
     this.routeStack.pop();
     this.returns.pop();
-    for (const def of this.fns.values()) {
-      const entry = this.entryParams(def);
-      this.analyseFunction(def, entry, 0);
+    for (let round = 0; round < 2; round++) {
+      const attrs = this.classAttrs.size;
+      for (const def of this.allFns) this.analyseFunction(def, this.entryParams(def), 0);
+      // a second round when methods wrote tainted self.<attr> that other methods may read
+      if (this.classAttrs.size === attrs || round === 1) break;
+      this.memo.clear();
+      this.analyses = 0;
     }
     return [...this.findings.values()];
   }
@@ -197,8 +215,10 @@ export class PythonTaint {
     for (const p of params(def.node)) env.set(p.name, args.get(p.name) ?? EMPTY);
     this.returns.push([]);
     this.routeStack.push(this.isRoute(def) && this.framework() === 'flask' ? def : undefined);
+    this.classStack.push(def.cls);
     const body = def.node.childForFieldName('body');
     if (body) this.block(body, env, depth);
+    this.classStack.pop();
     this.routeStack.pop();
     const rets = this.returns.pop()!;
     this.inProgress.delete(key);
@@ -358,9 +378,12 @@ export class PythonTaint {
       case 'list_splat_pattern': case 'as_pattern_target':
         if (target.namedChildren[0]) this.bind(target.namedChildren[0], val, env);
         return;
-      case 'attribute':
+      case 'attribute': {
         env.set(target.text, val);
+        const cls = this.classStack[this.classStack.length - 1];
+        if (cls && val.taint && target.childForFieldName('object')?.text === 'self') this.classAttrs.set(`${cls}.${target.childForFieldName('attribute')?.text}`, val);
         return;
+      }
       case 'subscript': {
         // d["k"] = tainted taints d
         const obj = target.childForFieldName('value');
@@ -521,6 +544,8 @@ export class PythonTaint {
     // a dotted name assigned in this function (self.cmd = …)
     const own = env.get(n.text);
     if (own) return own;
+    const cls = this.classStack[this.classStack.length - 1];
+    if (cls && obj?.text === 'self') { const v = this.classAttrs.get(`${cls}.${attr}`); if (v) return v; }
     const q = this.qname(obj, env);
     if (q === 'flask.request' && FLASK_REQUEST_ATTRS.has(attr)) return this.source(n, `request.${attr} (Flask request)`);
     if (obj && (obj.text === 'request' || obj.text === 'req' || obj.text === 'self.request') && q !== 'flask.request' && REQUEST_PARAM_ATTRS.has(attr) && this.framework()) {
@@ -585,7 +610,21 @@ export class PythonTaint {
     }
 
     // calls to functions of this file
-    const local = this.localFunction(fn, receiverNode);
+    // a class of this file: its __init__ sees the arguments; the instance remembers its class
+    if (fn?.type === 'identifier' && this.classes.has(fn.text) && !this.imports.has(fn.text)) {
+      const init = this.methods.get(`${fn.text}.__init__`);
+      if (init && depth + 1 <= MAX_DEPTH) {
+        const ps = params(init.node).slice(1);
+        const bound = new Map<string, Val>();
+        ps.forEach((p, i) => {
+          const v = kwVals.get(p.name) ?? (p.splat ? union(argVals.slice(i)) : argVals[i]);
+          if (v?.taint) bound.set(p.name, { ...v, taint: this.extend(v.taint, n, `passed to ${fn.text}(${p.name})`, undefined, 'call') });
+        });
+        this.analyseFunction(init, bound, depth + 1);
+      }
+      return { origin: `class:${fn.text}` };
+    }
+    const local = this.localFunction(fn, receiverNode, receiver);
     if (local) {
       const ps = params(local.node).filter((p, i) => !(local.method && i === 0 && (p.name === 'self' || p.name === 'cls')));
       const bound = new Map<string, Val>();
@@ -634,16 +673,20 @@ export class PythonTaint {
     return EMPTY;
   }
 
-  private localFunction(fn: Node | null, receiver: Node | null): FnDef | undefined {
+  private localFunction(fn: Node | null, receiver: Node | null, receiverVal: Val): FnDef | undefined {
     if (!fn) return undefined;
     if (fn.type === 'identifier' && !this.imports.has(fn.text)) {
       const d = this.fns.get(fn.text);
       return d && !d.method ? d : undefined;
     }
+    const name = fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text ?? '' : '';
     if (fn.type === 'attribute' && (receiver?.text === 'self' || receiver?.text === 'cls')) {
-      const d = this.fns.get(fn.childForFieldName('attribute')?.text ?? '');
+      const cls = this.classStack[this.classStack.length - 1];
+      const d = (cls && this.methods.get(`${cls}.${name}`)) || this.fns.get(name);
       return d?.method ? d : undefined;
     }
+    // an instance of a class of this file: h = Helper(); h.run(x)
+    if (fn.type === 'attribute' && receiverVal.origin?.startsWith('class:')) return this.methods.get(`${receiverVal.origin.slice(6)}.${name}`);
     return undefined;
   }
 
