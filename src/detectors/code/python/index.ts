@@ -9,6 +9,7 @@ import type { LayerRef } from '../../../model/package.ts';
 import { shapeChecks } from './checks.ts';
 import { pythonParser } from './parser.ts';
 import { PythonTaint } from './taint.ts';
+import { copyTree } from './tree.ts';
 
 export { RULE_LIST as PYTHON_RULES } from './rules.ts';
 
@@ -50,7 +51,7 @@ export async function analyzePython(files: PythonFile[]): Promise<{ findings: Co
       }
       if (!tree) { err('parser returned no tree'); continue; }
       try {
-        const root = tree.rootNode;
+        const root = copyTree(tree, f.text);
         if (root.hasError) {
           // tree-sitter recovers; the analysis runs on what parsed, and the error says where it did not
           const bad = firstError(root);

@@ -6,7 +6,8 @@
 import { createRequire } from 'node:module';
 import { Language, Parser } from 'web-tree-sitter';
 
-export type { Node, Tree } from 'web-tree-sitter';
+export type { Tree } from 'web-tree-sitter';
+export type { PyNode as Node } from './tree.ts';
 
 const require = createRequire(import.meta.url);
 
