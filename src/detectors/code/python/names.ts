@@ -8,7 +8,7 @@ import type { Node } from './parser.ts';
 /** Local name → qualified name, from every import statement of the file (function-level ones too). */
 export function collectImports(root: Node): Map<string, string> {
   const map = new Map<string, string>();
-  const walk = (n: Node): void => {
+  for (const n of descendants(root)) {
     if (n.type === 'import_statement') {
       for (const c of n.childrenForFieldName('name')) {
         if (!c) continue;
@@ -21,9 +21,7 @@ export function collectImports(root: Node): Map<string, string> {
           map.set(first, first);
         }
       }
-      return;
-    }
-    if (n.type === 'import_from_statement') {
+    } else if (n.type === 'import_from_statement') {
       const mod = n.childForFieldName('module_name')?.text ?? '';
       for (const c of n.childrenForFieldName('name')) {
         if (!c) continue;
@@ -34,11 +32,8 @@ export function collectImports(root: Node): Map<string, string> {
           map.set(c.text, `${mod}.${c.text}`);
         }
       }
-      return;
     }
-    for (const c of n.namedChildren) if (c) walk(c);
-  };
-  walk(root);
+  }
   return map;
 }
 

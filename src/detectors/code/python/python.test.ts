@@ -89,6 +89,15 @@ describe('python SAST corpus', () => {
     assert.deepEqual(await analyzePython([]), { findings: [], errors: [] });
   });
 
+  it('walks long chains and deep nesting without blowing the stack or the time', async () => {
+    const chain = `import os\nx = input()\nos.system(${Array(5000).fill('x').join(' +\n ')})\n`;
+    // 25 nested loops: each loop walked twice would be 2^25 walks
+    const loops = `import os\ndef handler(event, context):\n${Array.from({ length: 25 }, (_, i) => `${' '.repeat(4 * (i + 1))}for a${i} in event:\n`).join('')}${' '.repeat(104)}os.system(a24)\n`;
+    const { findings, errors } = await analyzePython([{ path: 'chain.py', text: chain }, { path: 'loops.py', text: loops }]);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(findings.map((f) => `${f.location.path}:${f.location.line} ${f.rule} ${f.severity}`), ['chain.py:3 python/command-injection HIGH', 'loops.py:28 python/command-injection CRITICAL']);
+  });
+
   it('keeps the layer of a file', async () => {
     const layer = { index: 2, digest: 'sha256:abc' };
     const { findings } = await analyzePython([{ path: 'app/x.py', text: 'import hashlib\nhashlib.md5(b"")\n', layer }]);

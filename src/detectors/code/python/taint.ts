@@ -110,6 +110,7 @@ export class PythonTaint {
   /** taint written to self.<attr> in any method of a class, read by its other methods: "Class.attr" */
   private classAttrs = new Map<string, Val>();
   private classStack: (string | undefined)[] = [];
+  private loopNest = 0;
   private moduleEnv: Env = new Map();
   private findings = new Map<string, CodeFinding>();
   private memo = new Map<string, Val>();
@@ -277,10 +278,14 @@ export class PythonTaint {
         const it = right ? this.expr(right, env, depth) : EMPTY;
         const left = s.childForFieldName('left');
         const body = s.childForFieldName('body');
-        for (let i = 0; i < 2; i++) {
+        // twice for what one iteration hands the next, in the outermost loop only (nested loops
+        // would otherwise cost 2^depth walks)
+        this.loopNest++;
+        for (let i = 0; i < (this.loopNest === 1 ? 2 : 1); i++) {
           if (left) this.bind(left, { taint: it.taint }, env, right ?? undefined);
           if (body) this.block(body, env, depth);
         }
+        this.loopNest--;
         const alt = s.childForFieldName('alternative');
         if (alt) this.block(alt, env, depth);
         return;
@@ -288,10 +293,12 @@ export class PythonTaint {
       case 'while_statement': {
         const cond = s.childForFieldName('condition');
         const body = s.childForFieldName('body');
-        for (let i = 0; i < 2; i++) {
+        this.loopNest++;
+        for (let i = 0; i < (this.loopNest === 1 ? 2 : 1); i++) {
           if (cond) this.expr(cond, env, depth);
           if (body) this.block(body, env, depth);
         }
+        this.loopNest--;
         return;
       }
       case 'with_statement': {
@@ -470,13 +477,13 @@ export class PythonTaint {
       }
       case 'call': return this.call(n, env, depth);
       case 'binary_operator': {
-        const left = n.childForFieldName('left'), right = n.childForFieldName('right');
-        const op = n.childForFieldName('operator')?.text;
-        const lv = left ? this.expr(left, env, depth) : EMPTY, rv = right ? this.expr(right, env, depth) : EMPTY;
-        const u = union([lv, rv]);
-        if (!u.taint) return lv.str !== undefined && rv.str !== undefined && op === '+' ? { str: lv.str + rv.str } : EMPTY;
-        const label = op === '%' ? 'formatted with %' : op === '+' ? 'concatenated with +' : `combined with ${op}`;
-        return { taint: this.extend(u.taint, n, label, hostFixedPrefix(this.constPrefix(n, env))), shape: lv.shape === 'list' || rv.shape === 'list' ? 'list' : undefined };
+        // a + b + c + … nests to the left: walk that spine without recursion (generated code has long ones)
+        const spine: Node[] = [];
+        let leftmost: Node | null = n;
+        while (leftmost?.type === 'binary_operator') { spine.push(leftmost); leftmost = leftmost.childForFieldName('left'); }
+        let acc = leftmost ? this.expr(leftmost, env, depth) : EMPTY;
+        for (let i = spine.length - 1; i >= 0; i--) acc = this.binary(spine[i], acc, env, depth);
+        return acc;
       }
       case 'boolean_operator': case 'conditional_expression': {
         const vals = n.namedChildren.map((c) => (c ? this.expr(c, env, depth) : EMPTY));
@@ -536,6 +543,18 @@ export class PythonTaint {
         return union(vals);
       }
     }
+  }
+
+
+  /** One operator of a binary chain, the value of its left side already known. */
+  private binary(n: Node, lv: Val, env: Env, depth: number): Val {
+    const right = n.childForFieldName('right');
+    const op = n.childForFieldName('operator')?.text;
+    const rv = right ? this.expr(right, env, depth) : EMPTY;
+    const u = union([lv, rv]);
+    if (!u.taint) return lv.str !== undefined && rv.str !== undefined && op === '+' ? { str: lv.str + rv.str } : EMPTY;
+    const label = op === '%' ? 'formatted with %' : op === '+' ? 'concatenated with +' : `combined with ${op}`;
+    return { taint: this.extend(u.taint, n, label, hostFixedPrefix(this.constPrefix(n, env))), shape: lv.shape === 'list' || rv.shape === 'list' ? 'list' : undefined };
   }
 
   private attribute(n: Node, env: Env, depth: number): Val {
@@ -691,7 +710,8 @@ export class PythonTaint {
   }
 
   /** The constant text an expression starts with, when it is known. */
-  private constPrefix(n: Node, env: Env): string | undefined {
+  private constPrefix(n: Node, env: Env, level = 0): string | undefined {
+    if (level > 50) return undefined;
     switch (n.type) {
       case 'string': return prefixOf(n);
       case 'concatenated_string': return n.namedChildren[0] ? this.constPrefix(n.namedChildren[0], env) : undefined;
@@ -699,7 +719,7 @@ export class PythonTaint {
       case 'binary_operator': {
         const left = n.childForFieldName('left');
         const op = n.childForFieldName('operator')?.text;
-        const p = left ? this.constPrefix(left, env) : undefined;
+        const p = left ? this.constPrefix(left, env, level + 1) : undefined;
         if (p === undefined) return undefined;
         if (op === '%') return p.split('%')[0];
         if (op === '+') {
