@@ -167,5 +167,13 @@ describe('python SAST beside bandit', () => {
     }
     for (const m of explained) assert.match(m[2], /^(bandit|vigil)-[a-z0-9-]+$/, `reason code for ${m[1]} (see README.md, Beside bandit)`);
     assert.deepEqual(diffs, explained.map((m) => m[1]), 'bandit-differences.txt lists every difference (regenerate the keys, keep the reasons)');
+
+    // the README's figures are these
+    const readme = readFileSync(join(import.meta.dirname, 'README.md'), 'utf8');
+    assert.ok(readme.includes(`| Vigil | ${v.recall}/${expected.size} | ${v.fp}/${decoys.size} |`), 'README: Vigil row');
+    assert.ok(readme.includes(`| bandit 1.6.2 | ${b.recall}/${expected.size} | ${b.fp}/${decoys.size} |`), 'README: bandit row');
+    const counts = new Map<string, number>();
+    for (const m of explained) counts.set(m[2], (counts.get(m[2]) ?? 0) + 1);
+    for (const [reason, count] of counts) assert.ok(readme.includes(`| ${reason} | ${count} |`), `README: ${reason} ${count}`);
   });
 });

@@ -454,7 +454,7 @@ export class PythonTaint {
         const vals = parts.map((p) => this.expr(p.childForFieldName('expression') ?? p, env, depth));
         const u = union(vals);
         if (!u.taint) return EMPTY;
-        return { taint: this.extend(u.taint, n, 'formatted into an f-string', hostFixedPrefix(prefixOf(n))) };
+        return { taint: this.extend(u.taint, n, 'formatted into an f-string', hostFixedPrefix(this.constPrefix(n, env))) };
       }
       case 'concatenated_string': {
         const u = union(n.namedChildren.map((c) => (c ? this.expr(c, env, depth) : EMPTY)));
@@ -554,7 +554,9 @@ export class PythonTaint {
     const u = union([lv, rv]);
     if (!u.taint) return lv.str !== undefined && rv.str !== undefined && op === '+' ? { str: lv.str + rv.str } : EMPTY;
     const label = op === '%' ? 'formatted with %' : op === '+' ? 'concatenated with +' : `combined with ${op}`;
-    return { taint: this.extend(u.taint, n, label, hostFixedPrefix(this.constPrefix(n, env))), shape: lv.shape === 'list' || rv.shape === 'list' ? 'list' : undefined };
+    // Path(BASE) / name is still a Path
+    const origin = [lv.origin, rv.origin].find((o) => o && /(^|\.)(Path|PurePath|PosixPath)$/.test(o));
+    return { taint: this.extend(u.taint, n, label, hostFixedPrefix(this.constPrefix(n, env))), shape: lv.shape === 'list' || rv.shape === 'list' ? 'list' : undefined, origin };
   }
 
   private attribute(n: Node, env: Env, depth: number): Val {
@@ -713,7 +715,20 @@ export class PythonTaint {
   private constPrefix(n: Node, env: Env, level = 0): string | undefined {
     if (level > 50) return undefined;
     switch (n.type) {
-      case 'string': return prefixOf(n);
+      case 'string': {
+        // the literal text up to the first interpolation that is not a known constant (f"{BASE}/users/{id}")
+        let out = '';
+        for (const c of n.namedChildren) {
+          if (c.type === 'string_content' || c.type === 'escape_sequence') out += c.text;
+          else if (c.type === 'interpolation') {
+            const e = c.childForFieldName('expression');
+            const v = e?.type === 'identifier' ? this.lookup(e.text, env) : undefined;
+            if (v?.str === undefined || v.taint) return out;
+            out += v.str;
+          }
+        }
+        return out;
+      }
       case 'concatenated_string': return n.namedChildren[0] ? this.constPrefix(n.namedChildren[0], env) : undefined;
       case 'identifier': return this.lookup(n.text, env)?.str;
       case 'binary_operator': {
@@ -883,18 +898,6 @@ function union(vals: Val[]): Val {
     taint: { ...pick.taint!, sanitized, hostFixed: tainted.every((v) => v.taint!.hostFixed), normalized: tainted.every((v) => v.taint!.normalized), local: tainted.every((v) => v.taint!.local) },
     shape: pick.shape, origin: pick.origin,
   };
-}
-
-/** The literal text before an f-string's first interpolation. */
-function prefixOf(n: Node): string | undefined {
-  if (n.type !== 'string') return undefined;
-  let s = '';
-  for (const c of n.namedChildren) {
-    if (!c) continue;
-    if (c.type === 'interpolation') return s;
-    if (c.type === 'string_content' || c.type === 'escape_sequence') s += c.text;
-  }
-  return s;
 }
 
 /** A URL whose scheme and host are fixed ("https://api.example.com/…"), or a relative path ("/profile/…"). */

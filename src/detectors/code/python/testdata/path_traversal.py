@@ -67,3 +67,13 @@ def upload():
     # ok: python/path-traversal
     shutil.copy("/srv/template.txt", "/srv/out.txt")
     return "ok"
+
+
+@app.route("/notes/<name>")
+def notes(name):
+    from pathlib import Path
+    # ruleid: python/path-traversal
+    text = (Path(BASE) / name).read_text()
+    # ok: python/path-traversal
+    other = (Path(BASE) / "index.txt").read_text()
+    return {"text": text, "other": other}

@@ -52,3 +52,15 @@ def user(user_id: str, token: str = Depends(lambda: "x")):
     # ruleid: python/ssrf
     session.get(user_id, timeout=5)
     return {}
+
+
+API_BASE = "https://billing.example.com"
+
+
+@app.get("/invoice/{invoice_id}")
+def invoice(invoice_id: str, host: str):
+    # ok: python/ssrf
+    requests.get(f"{API_BASE}/invoices/{invoice_id}", timeout=5)
+    # ruleid: python/ssrf
+    requests.get(f"https://{host}{API_BASE}", timeout=5)
+    return {}
