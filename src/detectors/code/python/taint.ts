@@ -183,8 +183,14 @@ export class PythonTaint {
     const fw = this.framework();
     const at = (label: string): Val => ({ taint: { trace: [this.step('source', def.node.childForFieldName('name')!, label)], sanitized: new Set() } });
     if (this.isRoute(def)) {
+      // Flask converters <int:id>, <float:x>, <uuid:u> deliver numbers and UUIDs, not text
+      const typed = new Set<string>();
+      for (const d of def.decorators) for (const m of d.text.matchAll(/<(int|float|uuid):(\w+)>/g)) typed.add(m[2]);
       for (const p of ps) {
         if (p.annotation && NON_INPUT_ANNOTATIONS.test(p.annotation.replace(/^.*\./, ''))) continue;
+        // FastAPI validates typed parameters: numbers, booleans, UUIDs and dates carry no text
+        if (p.annotation && /^(int|float|bool|UUID|datetime|date|time|Decimal|PositiveInt|NonNegativeInt|conint\(.*\))( \| None)?$|^Optional\[(int|float|bool|UUID)\]$/.test(p.annotation.replace(/\b\w+\./g, ''))) continue;
+        if (typed.has(p.name)) continue;
         if (p.default?.type === 'call' && /Depends$/.test(p.default.childForFieldName('function')?.text ?? '')) continue;
         if (fw !== 'fastapi' && p.name === 'request') continue;
         out.set(p.name, at(`route parameter ${p.name} (${fw === 'fastapi' ? 'FastAPI' : 'Flask'} route ${def.name})`));
@@ -847,7 +853,6 @@ export class PythonTaint {
         if (v?.taint && !v.taint.sanitized.has('log') && !v.taint.local) { check('logInjection', 'log', v, positional[i], `${receiverNode?.text ?? 'logging'}.${method}() writes it to the log`); break; }
       }
     }
-    void env;
   }
 
   // ---- findings --------------------------------------------------------------------------

@@ -59,3 +59,12 @@ def json_page(title: str):
 def next_page(url: str):
     # ruleid: python/open-redirect
     return RedirectResponse(url)
+
+
+@app.get("/orders/{order_id}")
+def order(order_id: int, note: str, db=Depends(get_db)):
+    # ok: python/sql-injection
+    db.execute(f"SELECT * FROM orders WHERE id = {order_id}")
+    # ruleid: python/sql-injection
+    db.execute(f"SELECT * FROM orders WHERE note = '{note}'")
+    return {}

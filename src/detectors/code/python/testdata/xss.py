@@ -69,3 +69,15 @@ def safe4():
 def safe5():
     # ok: python/xss
     return Markup("<b>static</b>")
+
+
+@app.route("/item/<int:item_id>")
+def item(item_id):
+    # ok: python/xss
+    return f"<p>Item {item_id}</p>"
+
+
+@app.route("/tag/<tag>")
+def tag(tag):
+    # ruleid: python/xss
+    return f"<p>Tag {tag}</p>"
