@@ -98,6 +98,8 @@ export function shapeChecks(root: Node, file: FileContext): CodeFinding[] {
         const left = n.childForFieldName('left'), right = n.childForFieldName('right');
         if (!left || !right) break;
         if (left.type === 'attribute' && left.childForFieldName('attribute')?.text === 'check_hostname' && right.type === 'false') add('tlsVerificationDisabled', n, { description: 'check host names', from: right, to: 'True' });
+        // session.verify = False (requests.Session)
+        if (left.type === 'attribute' && left.childForFieldName('attribute')?.text === 'verify' && right.type === 'false') add('tlsVerificationDisabled', n, { description: 'verify certificates', from: right, to: 'True' });
         // x = "…", self.x = "…", app.config["SECRET_KEY"] = "…"
         const name = left.type === 'identifier' ? left.text : left.type === 'attribute' ? left.childForFieldName('attribute')?.text
           : left.type === 'subscript' ? literalString(left.childForFieldName('subscript')) : undefined;

@@ -668,6 +668,10 @@ export class PythonTaint {
 
     if (PROPAGATORS.has(q)) {
       if (!any.taint) return { origin: /Path$/.test(q) ? q : undefined };
+      // shlex.split(f"ls {x}"): an argument list whose program is fixed; shlex.split(x) lets x pick it
+      if (q === 'shlex.split' && positional[0] && /^\s*[^\s{]+\s/.test(this.constPrefix(positional[0], env) ?? '')) {
+        return { taint: this.extend(any.taint, n, 'split into an argument list (shlex.split)'), shape: 'list' };
+      }
       const shape = q === 'list' || q === 'tuple' || q === 'sorted' ? 'list' : q === 'dict' || q === 'set' ? 'container' : undefined;
       return { taint: this.extend(any.taint, n, `${q}()`), shape, origin: /Path$/.test(q) ? q : undefined };
     }

@@ -58,3 +58,14 @@ def from_cli():
     target = sys.argv[1]
     # ruleid: python/command-injection
     subprocess.run("tar czf backup.tgz " + target, shell=True)
+
+
+@app.route("/ls")
+def ls():
+    import shlex as sh
+    d = request.args["dir"]
+    # ok: python/command-injection
+    subprocess.run(sh.split(f"ls -l {d}"))
+    # ruleid: python/command-injection
+    subprocess.run(sh.split(d))
+    return "ok"

@@ -46,3 +46,12 @@ def fine():
     claims = jwt.decode("x.y.z", options={"verify_signature": True}, algorithms=["HS256"], key="k", verify=False)
     # ok: python/tls-verification-disabled
     return urllib.request.urlopen("https://example.com", context=ctx), claims
+
+
+def session_factory():
+    s = requests.Session()
+    # ruleid: python/tls-verification-disabled
+    s.verify = False
+    # ok: python/tls-verification-disabled
+    s.verify = "/etc/ssl/internal-ca.pem"
+    return s
