@@ -37,11 +37,11 @@ export async function analyzePython(files: PythonFile[]): Promise<{ findings: Co
   const parser = await pythonParser();
   try {
     for (const f of files) {
-      const err = (message: string): void => { errors.push({ path: f.path, rule: 'python/parse', message }); };
-      if (Buffer.byteLength(f.text, 'utf8') > MAX_PYTHON_BYTES) { err(`file is larger than ${MAX_PYTHON_BYTES} bytes: not analysed`); continue; }
-      if (f.text.includes('\u0000')) { err('file holds NUL bytes (binary): not analysed'); continue; }
+      const err = (message: string, rule = 'python/parse'): void => { errors.push({ path: f.path, rule, message }); };
+      if (Buffer.byteLength(f.text, 'utf8') > MAX_PYTHON_BYTES) { err(`file is larger than ${MAX_PYTHON_BYTES} bytes: not analysed`, 'python/too-large'); continue; }
+      if (f.text.includes('\u0000')) { err('file holds NUL bytes (binary): not analysed', 'python/binary'); continue; }
       const lines = f.text.split(/\r?\n/);
-      if (lines.some((l) => l.length > MAX_LINE)) { err(`a line is longer than ${MAX_LINE} characters (generated or minified): not analysed`); continue; }
+      if (lines.some((l) => l.length > MAX_LINE)) { err(`a line is longer than ${MAX_LINE} characters (generated or minified): not analysed`, 'python/too-large'); continue; }
       let tree;
       try {
         tree = parser.parse(f.text);
@@ -62,7 +62,7 @@ export async function analyzePython(files: PythonFile[]): Promise<{ findings: Co
         const shapes = shapeChecks(root, file);
         findings.push(...merge(taint, shapes));
       } catch (e) {
-        err(`analysis failed: ${(e as Error).message}`);
+        err(`analysis failed: ${(e as Error).message}`, 'python/analysis');
       } finally {
         tree.delete();
       }

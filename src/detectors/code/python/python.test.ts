@@ -84,7 +84,7 @@ describe('python SAST corpus', () => {
       { path: 'garbage.py', text: ')))(((\n\u{fffd}\u{fffd} def def def\n' },
       { path: 'ok.py', text: 'import os\nos.system(input())\n' },
     ]);
-    assert.deepEqual(errors.map((e) => e.path), ['huge.py', 'binary.py', 'minified.py', 'garbage.py']);
+    assert.deepEqual(errors.map((e) => `${e.path} ${e.rule}`), ['huge.py python/too-large', 'binary.py python/binary', 'minified.py python/too-large', 'garbage.py python/parse']);
     assert.deepEqual(findings.map((f) => `${f.location.path}:${f.location.line} ${f.rule}`), ['ok.py:2 python/command-injection']);
     assert.deepEqual(await analyzePython([]), { findings: [], errors: [] });
   });
