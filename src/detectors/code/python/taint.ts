@@ -338,6 +338,22 @@ export class PythonTaint {
 
   /** Conditions that confine a value: `real.startswith(BASE)` after realpath, allow-lists, URL checks. */
   private guard(cond: Node, env: Env): void {
+    // relative-only redirects: x.startswith("/") and not x.startswith("//"); urlparse(x).netloc checks
+    const prefixes = new Map<string, Set<string>>();
+    for (const n of descendants(cond)) {
+      if (n.type !== 'call') continue;
+      const fn = n.childForFieldName('function');
+      const obj = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+      if (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'startswith' && obj?.type === 'identifier') {
+        const lit = literalString(callArgs(n).positional[0]);
+        if (lit !== undefined) prefixes.set(obj.text, (prefixes.get(obj.text) ?? new Set()).add(lit));
+      }
+      if (/(^|\.)(urlparse|urlsplit)$/.test(this.qname(fn, env) ?? '') && n.parent?.type === 'attribute' && n.parent.childForFieldName('attribute')?.text === 'netloc') {
+        const a = callArgs(n).positional[0];
+        if (a?.type === 'identifier') this.sanitizeVar(a.text, env, ['redirect'], false);
+      }
+    }
+    for (const [name, set] of prefixes) if (set.has('/') && (set.has('//') || set.has('/\\'))) this.sanitizeVar(name, env, ['redirect'], false);
     for (const n of descendants(cond)) {
       if (n.type === 'call') {
         const fn = n.childForFieldName('function');

@@ -27,3 +27,21 @@ def home():
 def docs(page):
     # ok: python/open-redirect
     return redirect(f"https://docs.example.com/{page}")
+
+
+@app.route("/back")
+def back():
+    nxt = request.args.get("next", "/")
+    if nxt.startswith("/") and not nxt.startswith("//"):
+        # ok: python/open-redirect
+        return redirect(nxt)
+    return redirect(url_for("index"))
+
+
+@app.route("/back2")
+def back2():
+    nxt = request.args.get("next", "/")
+    if nxt.startswith("/"):
+        # ruleid: python/open-redirect
+        return redirect(nxt)
+    return redirect(url_for("index"))
