@@ -1,0 +1,15 @@
+// CommonJS Lambda handler.
+const { exec } = require('child_process');
+const https = require('https');
+
+exports.handler = async (event, context) => {
+  const records = event.Records;
+  for (const record of records) {
+    const key = record.s3.object.key;
+    // ruleid: js/command-injection
+    exec(`aws s3 cp s3://bucket/${key} /tmp/`);
+  }
+  // ruleid: js/ssrf
+  https.get(event.callbackUrl, () => {});
+  return { ok: true };
+};
