@@ -86,7 +86,7 @@ export class BudgetExceeded extends Error {}
 const ALL_CWES = ['CWE-78', 'CWE-89', 'CWE-95', 'CWE-22', 'CWE-918', 'CWE-502', 'CWE-79', 'CWE-601', 'CWE-117'];
 
 /** Properties of a request object that carry user input. */
-const REQUEST_PROPS = new Set(['query', 'params', 'body', 'headers', 'cookies', 'signedCookies', 'url', 'originalUrl', 'path', 'querystring', 'search', 'nextUrl', 'files', 'file', 'rawBody', 'hostname', 'host', 'href']);
+const REQUEST_PROPS = new Set(['payload', 'query', 'params', 'body', 'headers', 'cookies', 'signedCookies', 'url', 'originalUrl', 'path', 'querystring', 'search', 'nextUrl', 'files', 'file', 'rawBody', 'hostname', 'host', 'href']);
 /** Methods of a request object that return user input. */
 const REQUEST_METHODS = new Set(['get', 'header', 'param', 'json', 'text', 'formData', 'cookie']);
 const REQUEST_NAMES = new Set(['req', 'request', 'ctx']);
@@ -107,8 +107,10 @@ const LOGGER_RECEIVER = /^(console|log|logger|this\.logger|this\.log|winston|pin
 const RESPONSE_RECEIVER = /^(res|response|resp)$/;
 const SHELLS = /^(\/usr)?(\/bin\/)?(sh|bash|zsh|dash|ksh|cmd|cmd\.exe|powershell|pwsh)$/;
 
+/** Test code: credentials there are fixtures (the secrets scanner still sees every file). */
+const TEST_PATH = /(^|\/)(test|tests|__tests__|spec|specs|__mocks__|fixtures?|e2e)\/|\.(test|spec|test-d|e2e)\.[cm]?[jt]sx?$/i;
 const PLACEHOLDER = /^(|\*+|x+|\.+|-+|_+|changeme|change[-_ ]?me|todo|tbd|fixme|none|null|undefined|secret|password|passwd|token|example|sample|dummy|test|testing|placeholder|redacted|hidden|your[-_ ].*|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%[sd]|xxx.*|.*example.*|.*placeholder.*|.*your[-_]?(key|token|secret|password).*)$/i;
-const CREDENTIAL_NAME = /(^|[^a-z])(pass(word|wd|phrase)?|pwd|secret|token|api[-_]?key|apikey|private[-_]?key|client[-_]?secret|access[-_]?key|auth[-_]?key|credentials?)$/i;
+const CREDENTIAL_NAME = /(^|[^a-z])(pass(word|wd|phrase)?|pwd|secret|token|api[-_]?key|apikey|private[-_]?key|client[-_]?secret|access[-_]?key|auth[-_]?key)$/i;
 const NOT_CREDENTIAL_NAME = /(name|type|field|label|url|uri|endpoint|path|file|header|hint|policy|regex|pattern|length|prefix|suffix|id|placeholder|message|msg|error|hash|salt|input|param|event|storage|cookie|query|version|key_?name|kind|mode|format|env|var|count|expires?|ttl)$/i;
 
 function unionSafe(a: ReadonlySet<string>, extra: Iterable<string>): Set<string> {
@@ -120,7 +122,7 @@ function unionSafe(a: ReadonlySet<string>, extra: Iterable<string>): Set<string>
 function normalizeModule(name: string): string {
   let n = name.replace(/^node:/, '');
   n = n.replace(/^fs\/promises/, 'fs').replace(/^fs\.promises(\.|$)/, 'fs$1').replace(/^(window|globalThis|self)\./, '');
-  n = n.replace(/^child_process\/?/, 'child_process');
+  n = n.replace(/^child_process\/?/, 'child_process').replace(/^(fs-extra|graceful-fs)(\.|$)/, 'fs$2');
   return n;
 }
 
@@ -222,6 +224,8 @@ export class FileAnalyzer {
     const safe: string[] = [];
     if (/^(url|originalUrl|path|href|headers|header|get)$/.test(what)) safe.push('CWE-117');
     if (/^(host|hostname)$/i.test(what)) safe.push('CWE-117', 'CWE-601', 'CWE-79');
+    // redirecting "back" to the Referer only returns the visitor to where the browser came from
+    if (/^referr?er$/i.test(what)) safe.push('CWE-601');
     return safe.length ? { ...t, safe: new Set(safe) } : t;
   }
 
@@ -431,6 +435,8 @@ export class FileAnalyzer {
       this.checkCredential(d.name.text, init, d);
       const b: Binding = { taint: t ? this.step(t, d.name, `assigned to ${d.name.text}`) : null };
       if (mod && !t && this.isModuleValue(init, scope)) b.mod = mod;
+      if (ts.isCallExpression(inner) && /^pino(\.default)?$/.test(this.resolve(inner.expression, scope) ?? '')) b.mod = 'pino()';
+      if (ts.isCallExpression(inner) && /^(winston|bunyan|log4js|loglevel|signale|consola|tracer)(\.(createLogger|getLogger|colorConsole|console|create))?$/.test(this.resolve(inner.expression, scope) ?? '')) b.mod = 'logger()';
       if (this.isRequest(init, scope)) b.request = true;
       if (ts.isNewExpression(inner) && ts.isIdentifier(inner.expression)) b.inst = scope.lookup(inner.expression.text)?.cls;
       scope.declare(d.name.text, b);
@@ -594,6 +600,18 @@ export class FileAnalyzer {
     return (!!name && /handler$/i.test(name)) || p0.name.text === 'event';
   }
 
+  /**
+   * `async (event, context) => …` anywhere, or a function named …handler taking `event`: a handler
+   * exported later (`module.exports = { handler }`). A DOM listener takes `event` alone.
+   */
+  private lambdaShape(f: FnNode): boolean {
+    const [p0, p1] = f.parameters;
+    if (!p0 || !ts.isIdentifier(p0.name) || p0.name.text !== 'event') return false;
+    if (p1 && ts.isIdentifier(p1.name) && /^(context|ctx|callback|cb)$/.test(p1.name.text)) return true;
+    const name = ts.isFunctionDeclaration(f) ? f.name?.text : ts.isVariableDeclaration(f.parent) && ts.isIdentifier(f.parent.name) ? f.parent.name.text : undefined;
+    return !!name && /handler$/i.test(name);
+  }
+
   /** Whether a function is a Lambda handler: exported (exports.x =, module.exports.x =, export const/function). */
   private isLambdaHandler(f: FnNode): boolean {
     const p = f.parent;
@@ -614,7 +632,7 @@ export class FileAnalyzer {
   private analyzeStandalone(f: FnNode, outer: Scope, lambda = false, routeCallback = false, firstParam: Taint | null = null): Taint | null {
     if (!f.body || this.active.has(f)) return null;
     const scope = new Scope(outer, true);
-    const isLambda = lambda || this.isLambdaHandler(f);
+    const isLambda = lambda || this.isLambdaHandler(f) || this.lambdaShape(f);
     f.parameters.forEach((p, i) => {
       if (i === 0 && isLambda && ts.isIdentifier(p.name)) {
         scope.declare(p.name.text, { taint: this.source(p.name, `${p.name.text} (AWS Lambda handler event)`, true) });
@@ -828,7 +846,7 @@ export class FileAnalyzer {
     if (prop && this.isRequest(e.expression, scope) && REQUEST_PROPS.has(prop)) {
       const whole = outermostAccess(e);
       const header = prop === 'headers' && whole !== e && (ts.isPropertyAccessExpression(whole.parent) || true) ? whole.getText(this.sf).replace(/^.*headers\W*/, '').replace(/\W.*$/, '') : '';
-      return this.requestSource(e, `${this.text(whole)} (HTTP request)`, header.toLowerCase() === 'host' ? 'host' : prop);
+      return this.requestSource(e, `${this.text(whole)} (HTTP request)`, /^(host|referr?er)$/i.test(header) ? header : prop);
     }
     const name = this.resolve(e, scope);
     if (name) {
@@ -983,13 +1001,17 @@ export class FileAnalyzer {
     const recvText = recvNode ? recvNode.getText(this.sf).replace(/\s+/g, '') : '';
 
     // require('x') is a module, not data
-    if (ts.isIdentifier(callee) && callee.text === 'require') return null;
+    if ((ts.isIdentifier(callee) && callee.text === 'require' && !scope.lookup('require')) || callee.kind === ts.SyntaxKind.ImportKeyword) {
+      const t = e.arguments[0] ? this.eval(e.arguments[0], scope) : null;
+      this.sink('js/code-injection', t, e, `${this.text(callee)}(…) loads and runs the module named by its argument`);
+      return null;
+    }
 
     // sources that are calls
     if (method && recvNode && REQUEST_METHODS.has(method) && this.isRequest(recvNode, scope)) {
       for (const a of e.arguments) this.eval(a, scope);
       const a0 = e.arguments[0] ? skipOuter(e.arguments[0]) : undefined;
-      const what = a0 && ts.isStringLiteralLike(a0) && /^host$/i.test(a0.text) ? 'host' : method;
+      const what = a0 && ts.isStringLiteralLike(a0) && /^(host|referr?er)$/i.test(a0.text) ? a0.text : method;
       return this.requestSource(e, `${this.text(e)} (HTTP request)`, what);
     }
 
@@ -1123,7 +1145,7 @@ export class FileAnalyzer {
     const call = this.text(e.expression, 60);
 
     // ---- command injection
-    if (/^(child_process\.(exec|execSync)|shelljs\.exec|shell\.exec)$/.test(n)) this.sink('js/command-injection', a0, e, `${call}(…) runs its argument through a shell`);
+    if (/^(child_process\.(exec|execSync)|shelljs\.exec|shell\.exec|execa\.(command|commandSync|execaCommand|execaCommandSync))$/.test(n)) this.sink('js/command-injection', a0, e, `${call}(…) runs its argument through a shell`);
     if (/^child_process\.(spawn|spawnSync|execFile|execFileSync)$/.test(n)) {
       const opts = e.arguments.find((a) => ts.isObjectLiteralExpression(skipOuter(a))) as ts.ObjectLiteralExpression | undefined;
       const shell = opts && opts.properties.some((p) => ts.isPropertyAssignment(p) && p.name.getText(this.sf) === 'shell' && skipOuter(p.initializer).kind !== ts.SyntaxKind.FalseKeyword);
@@ -1139,7 +1161,10 @@ export class FileAnalyzer {
             this.sink('js/command-injection', t, e, `${call}('${(cmd as ts.StringLiteral).text}', ['${(arr.elements[ci] as ts.StringLiteral).text}', …]) runs a shell command line`);
           }
         }
-      } else this.sink('js/command-injection', a0, e, `${call}(…) runs a program named by its first argument`);
+      } else if (a0?.remote) {
+        // the program itself chosen by a remote user (no shell; a local CLI re-spawning argv[0] is normal)
+        this.sink('js/command-injection', a0, e, `${call}(…) runs a program named by its first argument`);
+      }
     }
 
     // ---- code injection and eval-based deserialization
@@ -1180,6 +1205,11 @@ export class FileAnalyzer {
       }
     }
 
+    if (method === 'literal' && /sequelize/i.test(recvText)) this.sink('js/sql-injection', a0, e, `${call}(…) puts raw SQL in a query`);
+    if (method && /^(where|andWhere|orWhere|having|andHaving|orHaving|orderBy|addOrderBy|select|addSelect)$/.test(method) && /QueryBuilder\(/i.test(recvText) && a0?.built) {
+      this.sink('js/sql-injection', a0, e, `${call}(…) puts a SQL condition built from text in a TypeORM query`);
+    }
+
     // ---- path traversal
     if (/^fs\.(readFile|readFileSync|createReadStream|writeFile|writeFileSync|createWriteStream|appendFile|appendFileSync|unlink|unlinkSync|rm|rmSync|readdir|readdirSync|open|openSync|access|accessSync|stat|statSync|copyFile|copyFileSync|rename|renameSync|mkdir|mkdirSync|rmdir|rmdirSync|lstat|lstatSync)$/.test(n)) {
       this.sink('js/path-traversal', a0, e, `${call}(…) opens a file by this path`);
@@ -1208,7 +1238,7 @@ export class FileAnalyzer {
     }
     if (/^document\.(write|writeln)$/.test(n)) this.sink('js/xss', all, e, `${call}(…) writes HTML into the page`);
     if (method === 'insertAdjacentHTML') this.sink('js/xss', args[1] ?? null, e, `${call}(…) inserts HTML`);
-    if (method && /^(html|append|prepend|after|before|replaceWith)$/.test(method) && /^(\$|jQuery)\(/.test(recvText) && a0 && a0.built) this.sink('js/xss', a0, e, `${call}(…) inserts HTML (jQuery)`);
+    if (method && /^(html|append|prepend|after|before|replaceWith)$/.test(method) && /^(\$|jQuery)\(/.test(recvText)) this.sink('js/xss', a0, e, `${call}(…) inserts HTML (jQuery)`);
 
     // ---- open redirect
     if (method === 'redirect' && /^(res|response|reply|ctx|resp)$/.test(resRoot)) {
@@ -1218,12 +1248,18 @@ export class FileAnalyzer {
     if (/^location\.(assign|replace)$/.test(n) || n === 'window.open' || n === 'open' && false) this.sink('js/open-redirect', a0, e, `${call}(…) navigates the browser`);
 
     // ---- log injection: strings built from user input
-    if (method && /^(log|info|warn|error|debug|trace|fatal|verbose)$/.test(method) && LOGGER_RECEIVER.test(recvText)) {
+    // pino (Fastify's request.log too) writes JSON lines: a newline in a message is escaped
+    const pinoLike = /^(request|req|fastify|app|server|reply)\.log$/.test(recvText) || (!!recvNode && ts.isIdentifier(recvNode) && scope.lookup(recvNode.text)?.mod === 'pino()');
+    if (method && /^(log|info|warn|error|debug|trace|fatal|verbose)$/.test(method) && (LOGGER_RECEIVER.test(recvText) || /(^|\.)\w*(log|logger)$/i.test(recvText) || (!!recvNode && ts.isIdentifier(recvNode) && scope.lookup(recvNode.text)?.mod === 'logger()')) && !pinoLike) {
       e.arguments.forEach((arg, i) => {
         const t = args[i];
         const x = skipOuter(arg);
+        // an object is a structured field (pino/winston serialize it as JSON, console escapes it)
+        if (ts.isObjectLiteralExpression(x) || ts.isArrayLiteralExpression(x)) return;
         const built = ts.isTemplateExpression(x) || (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.PlusToken) || (t?.built ?? false);
-        if (built || (i === 0 && t && recvText === 'console' && !ts.isObjectLiteralExpression(x))) this.sink('js/log-injection', built ? t : null, e, `${call}(…) writes a log line`);
+        // console prints string arguments as they are (objects through util.inspect, which escapes)
+        const container = (ts.isPropertyAccessExpression(x) && this.isRequest(x.expression, scope) && /^(body|query|params|headers|cookies)$/.test(x.name.text)) || (ts.isIdentifier(x) && !!scope.lookup(x.text)?.request);
+        if (built || (recvText === 'console' && !container)) this.sink('js/log-injection', t, e, `${call}(…) writes a log line`);
       });
     }
 
@@ -1303,7 +1339,7 @@ export class FileAnalyzer {
     const words = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2');
     if (!CREDENTIAL_NAME.test(words) || NOT_CREDENTIAL_NAME.test(words)) return;
     const s = v.text;
-    if (s.length < 4 || /\s/.test(s) || PLACEHOLDER.test(s) || s.toLowerCase() === name.toLowerCase() || /^(.)\1+$/.test(s)) return;
+    if (s.length < 4 || /\s/.test(s) || PLACEHOLDER.test(s) || /test|dummy|fake|mock|sample|example|changeme|placeholder|secret|password|redacted/i.test(s) || TEST_PATH.test(this.file.path) || s.toLowerCase() === name.toLowerCase() || /^(.)\1+$/.test(s)) return;
     // an environment variable's name (`apiKey: 'API_KEY'`), a path or a URL is not the secret
     if (/^[A-Z][A-Z0-9_]+$/.test(s) || /^(\/|\.\/|https?:\/\/[^@]*$)/.test(s)) return;
     this.report('js/hardcoded-credentials', node, [], { title: `Hardcoded credential in ${name}` });

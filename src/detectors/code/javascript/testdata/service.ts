@@ -4,9 +4,11 @@ import { Router, type Request, type Response } from 'express';
 import * as serialize from 'node-serialize';
 import * as yaml from 'js-yaml';
 import pino from 'pino';
+import winston from 'winston';
 import { DataSource } from 'typeorm';
 
 const log = pino();
+const audit = winston.createLogger({ format: winston.format.simple(), transports: [new winston.transports.File({ filename: 'audit.log' })] });
 const dataSource = new DataSource({ type: 'postgres' });
 
 // ruleid: js/hardcoded-credentials
@@ -43,8 +45,11 @@ export const router = Router();
 
 router.get('/users', async (req: Request, res: Response) => {
   const name = req.query.name as string;
-  // ruleid: js/log-injection
+  // pino writes JSON lines: the newline is escaped
+  // ok: js/log-injection
   log.info(`lookup of ${name}`);
+  // ruleid: js/log-injection
+  audit.info(`user lookup: ${name}`);
   res.json(await users.find(name));
 });
 
