@@ -896,9 +896,9 @@ export class FileAnalyzer {
       return u;
     }
     if (op === ts.SyntaxKind.PlusToken) {
-      const l = this.eval(e.left, scope);
-      const r = this.eval(e.right, scope);
-      let t = this.union(l, r);
+      // a + b + c + … evaluated as a list (generated code has chains deeper than the call stack)
+      let t: Taint | null = null;
+      for (const part of flattenPlus(e)) t = this.union(t, this.eval(part, scope));
       if (!t) return null;
       t = { ...t, built: true };
       const lead = leftmostString(e);
@@ -1245,7 +1245,7 @@ export class FileAnalyzer {
       const t = args[args.length - 1] ?? null;
       this.sink('js/open-redirect', t, e, `${this.text(e.expression, 60)}(…) redirects the browser`);
     }
-    if (/^location\.(assign|replace)$/.test(n) || n === 'window.open' || n === 'open' && false) this.sink('js/open-redirect', a0, e, `${call}(…) navigates the browser`);
+    if (/^location\.(assign|replace)$/.test(n) || n === 'open') this.sink('js/open-redirect', a0, e, `${call}(…) navigates the browser`);
 
     // ---- log injection: strings built from user input
     // pino (Fastify's request.log too) writes JSON lines: a newline in a message is escaped
@@ -1382,10 +1382,15 @@ function outermostAccess(e: ts.Expression): ts.Expression {
   return x;
 }
 
+/** The operands of a + b + c, left to right, without recursion on the left spine. */
 function flattenPlus(e: ts.Expression): ts.Expression[] {
-  const x = skipOuter(e);
-  if (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.PlusToken) return [...flattenPlus(x.left), ...flattenPlus(x.right)];
-  return [x];
+  const rights: ts.Expression[] = [];
+  let x = skipOuter(e);
+  while (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+    rights.push(x.right);
+    x = skipOuter(x.left);
+  }
+  return [x, ...rights.reverse()];
 }
 
 /** req.url, req.originalUrl, req.path: a request target, which starts with "/" (origin form). */

@@ -18,7 +18,7 @@ export const MAX_LINE_CHARS = 10_000;
 
 export interface CodeFileError {
   path: string;
-  /** js/file-too-large, js/minified, js/binary, js/parse-error, js/analysis-budget, js/internal-error */
+  /** js/file-too-large, js/minified, js/binary, js/parse-error, js/analysis-budget, js/too-deep, js/internal-error */
   rule: string;
   message: string;
 }
@@ -65,6 +65,7 @@ export async function analyzeJavaScript(
       findings.push(...new FileAnalyzer(file, sf, { jsYamlMajor }).run());
     } catch (err) {
       if (err instanceof BudgetExceeded) errors.push({ path: file.path, rule: 'js/analysis-budget', message: err.message });
+      else if (err instanceof RangeError) errors.push({ path: file.path, rule: 'js/too-deep', message: `skipped: expressions nested too deeply to analyse (${err.message})` });
       else errors.push({ path: file.path, rule: 'js/internal-error', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
     }
   }

@@ -10,6 +10,25 @@ export function Banner() {
   );
 }
 
+export function Continue() {
+  const next = new URLSearchParams(window.location.search).get('next');
+  // a javascript: URL runs when clicked
+  // ruleid: js/xss
+  return <a href={next}>continue</a>;
+}
+
+export function SafeLink({ id }) {
+  const tab = new URLSearchParams(window.location.search).get('tab');
+  // ok: js/xss
+  return <a href={`/items/${id}?tab=${tab}`}>open</a>;
+}
+
+export function openHelp() {
+  const topic = new URLSearchParams(window.location.search).get('help');
+  // ruleid: js/open-redirect
+  window.open(topic);
+}
+
 export function SafeBanner() {
   const text = new URLSearchParams(window.location.search).get('banner');
   return (
