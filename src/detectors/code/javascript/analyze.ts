@@ -134,6 +134,9 @@ export class FileAnalyzer {
   private visits = 0;
   /** set by sink(): the call just checked is a sink (its result is a query result, a response, a process — not the data) */
   private sinkMatched = false;
+  private readonly contentTypes = new Map<ts.Node, Set<string>>();
+  /** call chains a guard has checked (`url.split('.').pop()`), looked up before evaluating a call */
+  private readonly refinedCalls = new Set<string>();
   private readonly budget: number;
 
   constructor(
@@ -190,11 +193,11 @@ export class FileAnalyzer {
   }
 
   /** Report a taint rule when `t` reaches `sink` and passes the rule's source and sanitizer filters. */
-  private sink(rule: RuleId, t: Taint | null, sinkNode: ts.Node, label: string, extra?: { title?: string; cwe?: string[] }): void {
+  private sink(rule: RuleId, t: Taint | null, sinkNode: ts.Node, label: string, extra?: { title?: string; cwe?: string[]; remoteOnly?: boolean }): void {
     if (rule !== 'js/unsafe-deserialization' && rule !== 'js/code-injection') this.sinkMatched = true;
     if (!t) return;
     const r = RULES[rule];
-    if (!r.localSources && !t.remote) return;
+    if ((!r.localSources || extra?.remoteOnly) && !t.remote) return;
     if ((extra?.cwe ?? r.cwe).every((c) => t.safe.has(c))) return;
     this.report(rule, sinkNode, [...t.steps, { kind: 'sink', location: this.loc(sinkNode), label }], extra);
   }
@@ -583,7 +586,10 @@ export class FileAnalyzer {
       const b = scope.lookup(k);
       const cur = b ? b.taint : null;
       if (b && cur) scope.declare(k, { ...b, taint: cwes.length >= ALL_CWES.length ? null : this.sanitize(cur, cwes) });
-      else if (!b && k.includes('.')) scope.declare(k, { taint: null, sanitizedAll: cwes.length >= ALL_CWES.length, safe: cwes });
+      else if (!b && k.includes('.')) {
+        scope.declare(k, { taint: null, sanitizedAll: cwes.length >= ALL_CWES.length, safe: cwes });
+        if (k.includes('(')) this.refinedCalls.add(k);
+      }
     }
   }
 
@@ -763,7 +769,14 @@ export class FileAnalyzer {
     if (ts.isYieldExpression(e) || ts.isSpreadElement(e)) return e.expression ? this.eval(e.expression, scope) : null;
     if (ts.isIdentifier(e)) return this.evalIdentifier(e, scope);
     if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return this.evalAccess(e, scope);
-    if (ts.isCallExpression(e)) return this.evalCall(e, scope);
+    if (ts.isCallExpression(e)) {
+      if (this.refinedCalls.size && this.refinedCalls.has(this.key(e))) {
+        const b = scope.lookup(this.key(e));
+        if (b?.sanitizedAll) return null;
+        if (b?.safe) return this.sanitize(this.evalCall(e, scope), b.safe);
+      }
+      return this.evalCall(e, scope);
+    }
     if (ts.isNewExpression(e)) return this.evalNew(e, scope);
     if (ts.isBinaryExpression(e)) return this.evalBinary(e, scope);
     if (ts.isTemplateExpression(e)) {
@@ -790,8 +803,14 @@ export class FileAnalyzer {
       return t;
     }
     if (ts.isConditionalExpression(e)) {
+      // ALLOWED.includes(x) ? x : 'default' — the checks of the condition hold in each branch
       this.eval(e.condition, scope);
-      return this.union(this.eval(e.whenTrue, scope), this.eval(e.whenFalse, scope));
+      const facts = this.guardFacts(e.condition, scope);
+      const yes = new Scope(scope);
+      this.applyFacts(facts.whenTrue, yes);
+      const no = new Scope(scope);
+      this.applyFacts(facts.whenFalse, no);
+      return this.union(this.eval(e.whenTrue, yes), this.eval(e.whenFalse, no));
     }
     if (ts.isObjectLiteralExpression(e)) return this.evalObject(e, scope);
     if (ts.isArrayLiteralExpression(e)) {
@@ -1003,7 +1022,8 @@ export class FileAnalyzer {
     // require('x') is a module, not data
     if ((ts.isIdentifier(callee) && callee.text === 'require' && !scope.lookup('require')) || callee.kind === ts.SyntaxKind.ImportKeyword) {
       const t = e.arguments[0] ? this.eval(e.arguments[0], scope) : null;
-      this.sink('js/code-injection', t, e, `${this.text(callee)}(…) loads and runs the module named by its argument`);
+      // require(`./config/${process.env.NODE_ENV}`) is how configuration is chosen: remote sources only
+      this.sink('js/code-injection', t, e, `${this.text(callee)}(…) loads and runs the module named by its argument`, { remoteOnly: true });
       return null;
     }
 
@@ -1047,6 +1067,9 @@ export class FileAnalyzer {
     const local = this.localFunction(callee, scope);
     if (local) return this.callLocal(local, e, args, scope);
     if (wasSink) return null;
+
+    // a database or ORM call on a clean receiver returns stored rows, not its arguments (second-order flows are out of scope)
+    if (method && !recvTaint && /^(find\w*|count\w*|create|bulkCreate|update\w*|upsert|destroy|delete\w*|remove|save|insert\w*|aggregate|populate|lean|findByPk|findById|get|getOne|getMany|fetch|exists|hget|hgetall)$/.test(method) && recvNode && !/^(_|lodash|underscore|R|ramda|dotProp|objectPath|Reflect|Object|Array|JSON)$/.test(recvText)) return null;
 
     // arr.push(x), params.append(k, x), map.set(k, x), Object.assign(target, x): the container now holds x
     const argsTaint = args.reduce<Taint | null>((a, b) => this.union(a, b), null);
@@ -1211,7 +1234,7 @@ export class FileAnalyzer {
     }
 
     // ---- path traversal
-    if (/^fs\.(readFile|readFileSync|createReadStream|writeFile|writeFileSync|createWriteStream|appendFile|appendFileSync|unlink|unlinkSync|rm|rmSync|readdir|readdirSync|open|openSync|access|accessSync|stat|statSync|copyFile|copyFileSync|rename|renameSync|mkdir|mkdirSync|rmdir|rmdirSync|lstat|lstatSync)$/.test(n)) {
+    if (/^fs\.(readFile|readFileSync|createReadStream|writeFile|writeFileSync|createWriteStream|appendFile|appendFileSync|unlink|unlinkSync|rm|rmSync|readdir|readdirSync|open|openSync|access|accessSync|stat|statSync|copyFile|copyFileSync|rename|renameSync|mkdir|mkdirSync|rmdir|rmdirSync|lstat|lstatSync|exists|existsSync)$/.test(n)) {
       this.sink('js/path-traversal', a0, e, `${call}(…) opens a file by this path`);
     }
     if (method && /^(sendFile|download|sendfile)$/.test(method) && RESPONSE_RECEIVER.test(resRoot)) {
@@ -1234,7 +1257,7 @@ export class FileAnalyzer {
       // res.send(req.body) or res.send({…}) is sent as JSON
       const arg = e.arguments[0] ? skipOuter(e.arguments[0]) : undefined;
       const container = arg && (ts.isObjectLiteralExpression(arg) || ts.isArrayLiteralExpression(arg) || ((ts.isPropertyAccessExpression(arg)) && this.isRequest(arg.expression, scope) && /^(body|query|params|headers|cookies)$/.test(arg.name.text)));
-      if (!nonHtml && !container) this.sink('js/xss', a0, e, `${this.text(e.expression, 60)}(…) writes an HTML response`);
+      if (!nonHtml && !container && !this.nonHtmlResponse(e, resRoot)) this.sink('js/xss', a0, e, `${this.text(e.expression, 60)}(…) writes an HTML response`);
     }
     if (/^document\.(write|writeln)$/.test(n)) this.sink('js/xss', all, e, `${call}(…) writes HTML into the page`);
     if (method === 'insertAdjacentHTML') this.sink('js/xss', args[1] ?? null, e, `${call}(…) inserts HTML`);
@@ -1283,6 +1306,34 @@ export class FileAnalyzer {
       if (key && ts.isStringLiteralLike(key) && !PLACEHOLDER.test(key.text) && key.text.length >= 4) this.report('js/hardcoded-credentials', e, [], { title: 'Hardcoded JWT signing key' });
     }
     void recvTaint;
+  }
+
+  /** Whether the function around `node` sets a non-HTML Content-Type on `res` (`res.setHeader('Content-Type', 'text/event-stream')`, `res.type('json')`, `writeHead(200, {…})`). */
+  private nonHtmlResponse(node: ts.Node, res: string): boolean {
+    let fn: ts.Node | undefined = node.parent;
+    while (fn && !ts.isFunctionLike(fn) && !ts.isSourceFile(fn)) fn = fn.parent;
+    if (!fn) return false;
+    let cached = this.contentTypes.get(fn);
+    if (!cached) {
+      const found = new Set<string>();
+      const visit = (n: ts.Node): void => {
+        if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression)) {
+          const m = n.expression.name.text;
+          const [a, b] = n.arguments.map((x) => skipOuter(x));
+          const nonHtmlText = (x: ts.Expression | undefined) => !!x && ts.isStringLiteralLike(x) && !/html|xml|svg/i.test(x.text);
+          if ((m === 'type' || m === 'contentType') && nonHtmlText(a)) found.add(n.expression.expression.text);
+          if (/^(set|header|setHeader)$/.test(m) && a && ts.isStringLiteralLike(a) && /^content-type$/i.test(a.text) && nonHtmlText(b)) found.add(n.expression.expression.text);
+          if (m === 'writeHead' && b && ts.isObjectLiteralExpression(b)) {
+            for (const p of b.properties) if (ts.isPropertyAssignment(p) && /^content-type$/i.test(p.name.getText(this.sf).replace(/['"]/g, '')) && nonHtmlText(skipOuter(p.initializer))) found.add(n.expression.expression.text);
+          }
+        }
+        ts.forEachChild(n, visit);
+      };
+      ts.forEachChild(fn, visit);
+      cached = found;
+      this.contentTypes.set(fn, cached);
+    }
+    return cached.has(res);
   }
 
   private objectProp(o: ts.ObjectLiteralExpression, names: string[], scope: Scope): Taint | null {
@@ -1358,9 +1409,13 @@ function isConstant(e: ts.Expression): boolean {
   return ts.isStringLiteralLike(x) || ts.isNumericLiteral(x);
 }
 
+/** An expression a guard can speak about: a variable, a property path, or a call chain on one (`url.split('.').pop()`). */
 function isTrackable(e: ts.Expression): boolean {
   const x = skipOuter(e);
-  return ts.isIdentifier(x) || ((ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) && !!rootIdentifier(x));
+  if (ts.isIdentifier(x)) return true;
+  if (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) return !!rootIdentifier(x);
+  if (ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression)) return x.arguments.every((a) => isConstant(a) || ts.isPrefixUnaryExpression(a)) && isTrackable(x.expression.expression);
+  return false;
 }
 
 function isTrackableTainted(e: ts.Expression, a: FileAnalyzer, scope: Scope): boolean {
@@ -1371,7 +1426,7 @@ function isTrackableTainted(e: ts.Expression, a: FileAnalyzer, scope: Scope): bo
 
 function rootIdentifier(e: ts.Expression): ts.Identifier | undefined {
   let x = skipOuter(e);
-  while (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) x = skipOuter(x.expression);
+  while (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x) || ts.isCallExpression(x)) x = skipOuter(x.expression);
   return ts.isIdentifier(x) ? x : undefined;
 }
 
