@@ -648,6 +648,19 @@ export class FileAnalyzer {
         this.bindPattern(p.name, firstParam, scope, true, undefined);
         return;
       }
+      // NestJS: @Query('q') q, @Param() params, @Body() dto, @Headers() h, @Req() req
+      const deco = ts.canHaveDecorators(p) ? ts.getDecorators(p)?.map((d) => (ts.isCallExpression(d.expression) ? d.expression.expression : d.expression).getText(this.sf)) : undefined;
+      if (deco?.length && ts.isIdentifier(p.name)) {
+        if (deco.some((d) => /^(Req|Request)$/.test(d))) {
+          scope.declare(p.name.text, { taint: null, request: true });
+          return;
+        }
+        const src = deco.find((d) => /^(Query|Param|Body|Headers|Cookies|UploadedFile|UploadedFiles)$/.test(d));
+        if (src) {
+          scope.declare(p.name.text, { taint: this.requestSource(p, `@${src}() ${p.name.text} (NestJS request)`, src === 'Headers' ? 'headers' : src.toLowerCase()) });
+          return;
+        }
+      }
       if (ts.isIdentifier(p.name)) {
         const request = REQUEST_NAMES.has(p.name.text) || (i === 0 && routeCallback);
         scope.declare(p.name.text, { taint: null, request });
@@ -1042,7 +1055,12 @@ export class FileAnalyzer {
     const args: (Taint | null)[] = e.arguments.map((a) => {
       const x = skipOuter(a);
       if (ts.isArrowFunction(x) || ts.isFunctionExpression(x)) {
-        const first = method && CALLBACK_METHODS.has(method) ? recvTaint : null;
+        let first = method && CALLBACK_METHODS.has(method) ? recvTaint : null;
+        // addEventListener('message', e => …): another window's postMessage data
+        const a0 = e.arguments[0] ? skipOuter(e.arguments[0]) : undefined;
+        if (method === 'addEventListener' && a0 && ts.isStringLiteralLike(a0) && a0.text === 'message' && x.parameters[0]) {
+          first = this.source(x.parameters[0], `${x.parameters[0].name.getText(this.sf)} (postMessage event)`, true);
+        }
         this.analyzeStandalone(x, scope, false, route, first ? this.step(first, x, `callback of .${method}()`) : null);
         return null;
       }
@@ -1264,9 +1282,19 @@ export class FileAnalyzer {
     if (method && /^(html|append|prepend|after|before|replaceWith)$/.test(method) && /^(\$|jQuery)\(/.test(recvText)) this.sink('js/xss', a0, e, `${call}(…) inserts HTML (jQuery)`);
 
     // ---- open redirect
-    if (method === 'redirect' && /^(res|response|reply|ctx|resp)$/.test(resRoot)) {
-      const t = args[args.length - 1] ?? null;
+    if ((method === 'redirect' && /^(res|response|reply|ctx|resp|h)$/.test(resRoot)) || (method === 'location' && RESPONSE_RECEIVER.test(resRoot))) {
+      // Express redirect([status,] url), Fastify 5 redirect(url[, status]): the status is a number, never tainted
+      const t = args.reduce<Taint | null>((a, b) => this.union(a, b), null);
       this.sink('js/open-redirect', t, e, `${this.text(e.expression, 60)}(…) redirects the browser`);
+    }
+    if (method === 'writeHead' && RESPONSE_RECEIVER.test(resRoot)) {
+      const h = e.arguments.map((x) => skipOuter(x)).find(ts.isObjectLiteralExpression);
+      const loc = h?.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && /^location$/i.test(p.name.getText(this.sf).replace(/['"]/g, '')));
+      if (loc) this.sink('js/open-redirect', this.eval(loc.initializer, scope), e, `${this.text(e.expression, 60)}(…, { Location }) redirects the browser`);
+    }
+    if (method && /^(setHeader|set|header)$/.test(method) && RESPONSE_RECEIVER.test(resRoot)) {
+      const h = e.arguments[0] ? skipOuter(e.arguments[0]) : undefined;
+      if (h && ts.isStringLiteralLike(h) && /^location$/i.test(h.text)) this.sink('js/open-redirect', args[1] ?? null, e, `${this.text(e.expression, 60)}('Location', …) redirects the browser`);
     }
     if (/^location\.(assign|replace)$/.test(n) || n === 'open') this.sink('js/open-redirect', a0, e, `${call}(…) navigates the browser`);
 
@@ -1294,6 +1322,10 @@ export class FileAnalyzer {
         this.report('js/weak-hash', e, [], { title: `Weak hash algorithm (${alg.text.toUpperCase()})`, fix: this.fixReplacing(e, alg, `${q}sha256${q}`, 'use SHA-256') });
       }
     }
+    if (/^(md5|sha1|js-md5|md5-hex|crypto-js\.(MD5|SHA1|HmacMD5)|crypto-js\/(md5|sha1))$/.test(n)) {
+      this.report('js/weak-hash', e, [], { title: `Weak hash algorithm (${n.replace(/^.*[./]/, '').toUpperCase()})` });
+    }
+    if (/^crypto-js\.(DES|TripleDES|RC4|RC4Drop|Rabbit)\.(encrypt|decrypt)$/.test(n)) this.report('js/weak-cipher', e, [], { title: `Weak cipher (${n.split('.')[1]})` });
     if (/^crypto\.(createCipheriv|createDecipheriv)$/.test(n)) {
       const alg = e.arguments[0] ? skipOuter(e.arguments[0]) : undefined;
       if (alg && ts.isStringLiteralLike(alg) && (/^(des|des3|des-ede|des-ede3|rc4|rc2|bf|blowfish|cast|cast5|idea|seed)(-|$)/i.test(alg.text) || /-ecb$/i.test(alg.text))) {
@@ -1378,6 +1410,14 @@ export class FileAnalyzer {
   /** `rejectUnauthorized: false`, `strictSSL: false`, and credentials in object properties. */
   private checkPropertyFlags(name: string, value: ts.Expression, node: ts.Node): void {
     const v = skipOuter(value);
+    if (name === 'checkServerIdentity' && (ts.isArrowFunction(v) || ts.isFunctionExpression(v))) {
+      const body = v.body;
+      const noop = ts.isBlock(body) ? body.statements.every((st) => ts.isReturnStatement(st) && (!st.expression || /^(undefined|null|void 0)$/.test(st.expression.getText(this.sf)))) : /^(undefined|null|void 0)$/.test(body.getText(this.sf));
+      if (noop) this.report('js/tls-verification-disabled', node, [], { title: 'TLS host name verification disabled (checkServerIdentity accepts every certificate)' });
+    }
+    if (/^authorization$/i.test(name) && ts.isStringLiteralLike(v) && /^(Bearer|Basic|token)\s+[A-Za-z0-9._~+\/=-]{12,}$/.test(v.text) && !PLACEHOLDER.test(v.text.split(/\s+/)[1]) && !/example|test|dummy|your|xxx/i.test(v.text) && !TEST_PATH.test(this.file.path)) {
+      this.report('js/hardcoded-credentials', node, [], { title: 'Hardcoded credential in an Authorization header' });
+    }
     if ((name === 'rejectUnauthorized' || name === 'strictSSL') && v.kind === ts.SyntaxKind.FalseKeyword) {
       this.report('js/tls-verification-disabled', node, [], { title: `TLS certificate verification disabled (${name}: false)`, fix: this.fixReplacing(node, v, 'true', `set ${name} to true`) });
     }
@@ -1392,7 +1432,7 @@ export class FileAnalyzer {
     const s = v.text;
     if (s.length < 4 || /\s/.test(s) || PLACEHOLDER.test(s) || /test|dummy|fake|mock|sample|example|changeme|placeholder|secret|password|redacted/i.test(s) || TEST_PATH.test(this.file.path) || s.toLowerCase() === name.toLowerCase() || /^(.)\1+$/.test(s)) return;
     // an environment variable's name (`apiKey: 'API_KEY'`), a path or a URL is not the secret
-    if (/^[A-Z][A-Z0-9_]+$/.test(s) || /^(\/|\.\/|https?:\/\/[^@]*$)/.test(s)) return;
+    if (/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(s) || /^[A-Z]{2,12}$/.test(s) || /^(\/|\.\/|https?:\/\/[^@]*$)/.test(s)) return;
     this.report('js/hardcoded-credentials', node, [], { title: `Hardcoded credential in ${name}` });
   }
 }
