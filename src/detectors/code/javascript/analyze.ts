@@ -135,6 +135,7 @@ export class FileAnalyzer {
   /** set by sink(): the call just checked is a sink (its result is a query result, a response, a process — not the data) */
   private sinkMatched = false;
   private readonly contentTypes = new Map<ts.Node, Set<string>>();
+  private readonly classMethods = new Map<ts.ClassLikeDeclaration, Map<string, ts.MethodDeclaration>>();
   /** call chains a guard has checked (`url.split('.').pop()`), looked up before evaluating a call */
   private readonly refinedCalls = new Set<string>();
   private readonly budget: number;
@@ -743,20 +744,25 @@ export class FileAnalyzer {
     // users.find(x) where users = new UserService() of this file
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
       const cls = scope.lookup(callee.expression.text)?.inst;
-      const m = cls?.members.find((x): x is ts.MethodDeclaration => ts.isMethodDeclaration(x) && !!x.body && x.name.getText(this.sf) === callee.name.text);
+      const m = cls && this.methodsOf(cls).get(callee.name.text);
       if (m) return m;
     }
     if (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword) {
       for (let p: ts.Node | undefined = callee.parent; p; p = p.parent) {
-        if (ts.isClassLike(p)) {
-          for (const m of p.members) {
-            if (ts.isMethodDeclaration(m) && m.name.getText(this.sf) === callee.name.text && m.body) return m;
-          }
-          return undefined;
-        }
+        if (ts.isClassLike(p)) return this.methodsOf(p).get(callee.name.text);
       }
     }
     return undefined;
+  }
+
+  private methodsOf(c: ts.ClassLikeDeclaration): Map<string, ts.MethodDeclaration> {
+    let m = this.classMethods.get(c);
+    if (!m) {
+      m = new Map();
+      for (const x of c.members) if (ts.isMethodDeclaration(x) && x.body && !m.has(x.name.getText(this.sf))) m.set(x.name.getText(this.sf), x);
+      this.classMethods.set(c, m);
+    }
+    return m;
   }
 
   private walkClass(c: ts.ClassLikeDeclaration, scope: Scope): void {

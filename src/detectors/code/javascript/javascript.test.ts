@@ -133,6 +133,17 @@ test('js-yaml 3 (from a package.json among the files or the option): load withou
   assert.equal(opt.findings.length, 1);
 });
 
+test('the layer of an image file is on the finding and on every trace step', async () => {
+  const layer = { index: 2, digest: 'sha256:' + 'a'.repeat(64) };
+  const text = "const { exec } = require('child_process');\nexports.handler = async (event) => {\n  const c = event.cmd;\n  exec(c);\n};\n";
+  const { findings } = await analyzeJavaScript([{ path: 'app/index.js', text, layer }]);
+  assert.equal(findings.length, 1);
+  const f = findings[0];
+  assert.deepEqual(f.location, { path: 'app/index.js', line: 4, column: 3, endLine: 4, endColumn: 10, layer });
+  assert.deepEqual(f.trace.map((s) => [s.kind, s.location.line, s.location.layer?.index]), [['source', 2, 2], ['propagation', 3, 2], ['sink', 4, 2]]);
+  assert.equal(f.snippet, '  exec(c);');
+});
+
 test('bad input: per-file errors, never a throw', async () => {
   const bad = join(dir, 'bad');
   const files = readdirSync(bad).map((n) => ({ path: `bad/${n}`, text: readFileSync(join(bad, n), 'utf8') }));
