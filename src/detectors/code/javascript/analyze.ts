@@ -33,6 +33,10 @@ interface Binding {
   fn?: FnNode;
   /** a class of this file, or an instance of one (`new UserService()`) */
   cls?: ts.ClassLikeDeclaration;
+  /** a response object: `res`, or the second parameter of a route callback */
+  response?: boolean;
+  /** an object literal's functions */
+  methods?: Map<string, FnNode>;
   inst?: ts.ClassLikeDeclaration;
   /** a checked path (`if (!/^\d+$/.test(req.query.id)) return;`): clean for every rule, or for these CWEs */
   sanitizedAll?: boolean;
@@ -274,7 +278,7 @@ export class FileAnalyzer {
       const base = this.resolve(e.expression, scope);
       return base ? normalizeModule(`${base}.${e.argumentExpression.text}`) : undefined;
     }
-    if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'require' && e.arguments.length === 1 && ts.isStringLiteralLike(e.arguments[0])) {
+    if (ts.isCallExpression(e) && ((ts.isIdentifier(e.expression) && e.expression.text === 'require') || e.expression.kind === ts.SyntaxKind.ImportKeyword) && e.arguments.length >= 1 && ts.isStringLiteralLike(e.arguments[0])) {
       return normalizeModule(e.arguments[0].text);
     }
     if (ts.isCallExpression(e) && e.arguments.length >= 1) {
@@ -300,6 +304,15 @@ export class FileAnalyzer {
     for (const s of stmts) {
       if (ts.isFunctionDeclaration(s) && s.name) scope.declare(s.name.text, { taint: null, fn: s });
       if (ts.isClassDeclaration(s) && s.name) scope.declare(s.name.text, { taint: null, cls: s });
+      // const run = (c) => … below its first use in a callback: callbacks run later, so bind it now
+      if (ts.isVariableStatement(s)) {
+        for (const d of s.declarationList.declarations) {
+          const init = d.initializer && skipOuter(d.initializer);
+          if (ts.isIdentifier(d.name) && init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) scope.declare(d.name.text, { taint: null, fn: init });
+          const methods = ts.isIdentifier(d.name) && init && ts.isObjectLiteralExpression(init) ? objectMethods(init) : undefined;
+          if (methods && ts.isIdentifier(d.name)) scope.declare(d.name.text, { taint: null, methods });
+        }
+      }
     }
     let ends = false;
     for (const s of stmts) {
@@ -443,6 +456,7 @@ export class FileAnalyzer {
       if (ts.isCallExpression(inner) && /^(winston|bunyan|log4js|loglevel|signale|consola|tracer)(\.(createLogger|getLogger|colorConsole|console|create))?$/.test(this.resolve(inner.expression, scope) ?? '')) b.mod = 'logger()';
       if (this.isRequest(init, scope)) b.request = true;
       if (ts.isNewExpression(inner) && ts.isIdentifier(inner.expression)) b.inst = scope.lookup(inner.expression.text)?.cls;
+      if (ts.isObjectLiteralExpression(inner)) b.methods = objectMethods(inner);
       scope.declare(d.name.text, b);
       return;
     }
@@ -453,7 +467,7 @@ export class FileAnalyzer {
   private isModuleValue(init: ts.Expression, scope: Scope): boolean {
     const e = skipOuter(init);
     if (ts.isCallExpression(e)) {
-      if (ts.isIdentifier(e.expression) && e.expression.text === 'require') return true;
+      if ((ts.isIdentifier(e.expression) && e.expression.text === 'require') || e.expression.kind === ts.SyntaxKind.ImportKeyword) return true;
       const callee = this.resolve(e.expression, scope);
       return callee === 'util.promisify' || callee === 'promisify';
     }
@@ -664,7 +678,8 @@ export class FileAnalyzer {
       }
       if (ts.isIdentifier(p.name)) {
         const request = REQUEST_NAMES.has(p.name.text) || (i === 0 && routeCallback);
-        scope.declare(p.name.text, { taint: null, request });
+        const response = i === 1 && routeCallback;
+        scope.declare(p.name.text, { taint: null, request, response });
         if (p.initializer) this.eval(p.initializer, outer);
         return;
       }
@@ -703,7 +718,7 @@ export class FileAnalyzer {
   /** A call to a function of this file with the arguments' taint: its return taint (memoised by tainted-parameter mask). */
   private callLocal(f: FnNode, call: ts.CallExpression | ts.NewExpression, args: (Taint | null)[], outer: Scope): Taint | null {
     if (!f.body || this.active.has(f) || this.active.size > 8) return null;
-    const name = f.name && ts.isIdentifier(f.name) ? f.name.text : ts.isVariableDeclaration(f.parent) && ts.isIdentifier(f.parent.name) ? f.parent.name.text : 'function';
+    const name = f.name && ts.isIdentifier(f.name) ? f.name.text : ts.isVariableDeclaration(f.parent) && ts.isIdentifier(f.parent.name) ? f.parent.name.text : f.parent && ts.isPropertyAssignment(f.parent) ? f.parent.name.getText(this.sf) : 'function';
     const passed = args.map((t, i) => {
       const p = f.parameters[i];
       if (!t || !p) return null;
@@ -743,7 +758,10 @@ export class FileAnalyzer {
     if (ts.isIdentifier(callee)) return scope.lookup(callee.text)?.fn;
     // users.find(x) where users = new UserService() of this file
     if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
-      const cls = scope.lookup(callee.expression.text)?.inst;
+      const ob = scope.lookup(callee.expression.text);
+      const om = ob?.methods?.get(callee.name.text);
+      if (om) return om;
+      const cls = ob?.inst;
       const m = cls && this.methodsOf(cls).get(callee.name.text);
       if (m) return m;
     }
@@ -1070,6 +1088,12 @@ export class FileAnalyzer {
         this.analyzeStandalone(x, scope, false, route, first ? this.step(first, x, `callback of .${method}()`) : null);
         return null;
       }
+      // app.get('/x', handleX) with function handleX(r, s) declared in this file
+      const named = route && ts.isIdentifier(x) ? scope.lookup(x.text)?.fn : undefined;
+      if (named) {
+        if (named.parameters[0] && ts.isIdentifier(named.parameters[0].name) && !REQUEST_NAMES.has(named.parameters[0].name.text)) this.analyzeStandalone(named, scope, false, true);
+        return null;
+      }
       return this.eval(a, scope);
     });
 
@@ -1172,6 +1196,7 @@ export class FileAnalyzer {
   // ---------------------------------------------------------------- sinks of calls
 
   private checkSinks(e: ts.CallExpression, name: string | undefined, method: string | undefined, recvText: string, args: (Taint | null)[], recvTaint: Taint | null, scope: Scope, recvNode?: ts.Expression): void {
+    const isRes = (name: string) => RESPONSE_RECEIVER.test(name) || (/^\w+$/.test(name) && !!scope.lookup(name)?.response);
     // res.status(200).type('html').send(…): the response object under a chain of its own setters
     let resRoot = recvText;
     let nonHtml = false;
@@ -1261,7 +1286,7 @@ export class FileAnalyzer {
     if (/^fs\.(readFile|readFileSync|createReadStream|writeFile|writeFileSync|createWriteStream|appendFile|appendFileSync|unlink|unlinkSync|rm|rmSync|readdir|readdirSync|open|openSync|access|accessSync|stat|statSync|copyFile|copyFileSync|rename|renameSync|mkdir|mkdirSync|rmdir|rmdirSync|lstat|lstatSync|exists|existsSync)$/.test(n)) {
       this.sink('js/path-traversal', a0, e, `${call}(…) opens a file by this path`);
     }
-    if (method && /^(sendFile|download|sendfile)$/.test(method) && RESPONSE_RECEIVER.test(resRoot)) {
+    if (method && /^(sendFile|download|sendfile)$/.test(method) && isRes(resRoot)) {
       // res.sendFile(name, { root }) confines to root (send() refuses ../ outside it)
       const opts = e.arguments[1] ? skipOuter(e.arguments[1]) : undefined;
       const rooted = opts && ts.isObjectLiteralExpression(opts) && opts.properties.some((p) => p.name?.getText(this.sf) === 'root');
@@ -1277,7 +1302,7 @@ export class FileAnalyzer {
     }
 
     // ---- XSS
-    if (method && /^(send|write|end)$/.test(method) && RESPONSE_RECEIVER.test(resRoot)) {
+    if (method && /^(send|write|end)$/.test(method) && isRes(resRoot)) {
       // res.send(req.body) or res.send({…}) is sent as JSON
       const arg = e.arguments[0] ? skipOuter(e.arguments[0]) : undefined;
       const container = arg && (ts.isObjectLiteralExpression(arg) || ts.isArrayLiteralExpression(arg) || ((ts.isPropertyAccessExpression(arg)) && this.isRequest(arg.expression, scope) && /^(body|query|params|headers|cookies)$/.test(arg.name.text)));
@@ -1288,17 +1313,17 @@ export class FileAnalyzer {
     if (method && /^(html|append|prepend|after|before|replaceWith)$/.test(method) && /^(\$|jQuery)\(/.test(recvText)) this.sink('js/xss', a0, e, `${call}(…) inserts HTML (jQuery)`);
 
     // ---- open redirect
-    if ((method === 'redirect' && /^(res|response|reply|ctx|resp|h)$/.test(resRoot)) || (method === 'location' && RESPONSE_RECEIVER.test(resRoot))) {
+    if ((method === 'redirect' && (/^(res|response|reply|ctx|resp|h)$/.test(resRoot) || isRes(resRoot))) || (method === 'location' && isRes(resRoot))) {
       // Express redirect([status,] url), Fastify 5 redirect(url[, status]): the status is a number, never tainted
       const t = args.reduce<Taint | null>((a, b) => this.union(a, b), null);
       this.sink('js/open-redirect', t, e, `${this.text(e.expression, 60)}(…) redirects the browser`);
     }
-    if (method === 'writeHead' && RESPONSE_RECEIVER.test(resRoot)) {
+    if (method === 'writeHead' && isRes(resRoot)) {
       const h = e.arguments.map((x) => skipOuter(x)).find(ts.isObjectLiteralExpression);
       const loc = h?.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && /^location$/i.test(p.name.getText(this.sf).replace(/['"]/g, '')));
       if (loc) this.sink('js/open-redirect', this.eval(loc.initializer, scope), e, `${this.text(e.expression, 60)}(…, { Location }) redirects the browser`);
     }
-    if (method && /^(setHeader|set|header)$/.test(method) && RESPONSE_RECEIVER.test(resRoot)) {
+    if (method && /^(setHeader|set|header)$/.test(method) && isRes(resRoot)) {
       const h = e.arguments[0] ? skipOuter(e.arguments[0]) : undefined;
       if (h && ts.isStringLiteralLike(h) && /^location$/i.test(h.text)) this.sink('js/open-redirect', args[1] ?? null, e, `${this.text(e.expression, 60)}('Location', …) redirects the browser`);
     }
@@ -1444,6 +1469,19 @@ export class FileAnalyzer {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** const utils = { run(c) { … }, clean: (x) => … }: its functions by name */
+function objectMethods(o: ts.ObjectLiteralExpression): Map<string, FnNode> | undefined {
+  const methods = new Map<string, FnNode>();
+  for (const p of o.properties) {
+    if (ts.isMethodDeclaration(p) && p.body && ts.isIdentifier(p.name)) methods.set(p.name.text, p);
+    if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name)) {
+      const v = skipOuter(p.initializer);
+      if (ts.isArrowFunction(v) || ts.isFunctionExpression(v)) methods.set(p.name.text, v);
+    }
+  }
+  return methods.size ? methods : undefined;
+}
 
 function skipOuter(e: ts.Expression): ts.Expression {
   while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e) || ts.isAwaitExpression(e)) e = e.expression;
