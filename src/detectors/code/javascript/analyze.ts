@@ -1200,12 +1200,14 @@ export class FileAnalyzer {
     // res.status(200).type('html').send(…): the response object under a chain of its own setters
     let resRoot = recvText;
     let nonHtml = false;
+    let html = false;
     for (let x = recvNode; x && ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression); ) {
       const m = x.expression.name.text;
       const a = x.arguments[0] ? skipOuter(x.arguments[0]) : undefined;
       const b = x.arguments[1] ? skipOuter(x.arguments[1]) : undefined;
       if (m === 'json' || m === 'jsonp') nonHtml = true;
       if ((m === 'type' || m === 'contentType') && a && ts.isStringLiteralLike(a) && !/html|xml|svg/i.test(a.text)) nonHtml = true;
+      if ((m === 'type' || m === 'contentType' || m === 'header') && [a, b].some((v) => v && ts.isStringLiteralLike(v) && /html/i.test(v.text))) html = true;
       if ((m === 'set' || m === 'header' || m === 'setHeader') && a && b && ts.isStringLiteralLike(a) && /^content-type$/i.test(a.text) && ts.isStringLiteralLike(b) && !/html|xml|svg/i.test(b.text)) nonHtml = true;
       if (!/^(status|type|contentType|set|header|setHeader|cookie|clearCookie|vary|append|location|links|attachment)$/.test(m)) break;
       x = skipOuter(x.expression.expression);
@@ -1306,7 +1308,9 @@ export class FileAnalyzer {
       // res.send(req.body) or res.send({…}) is sent as JSON
       const arg = e.arguments[0] ? skipOuter(e.arguments[0]) : undefined;
       const container = arg && (ts.isObjectLiteralExpression(arg) || ts.isArrayLiteralExpression(arg) || ((ts.isPropertyAccessExpression(arg)) && this.isRequest(arg.expression, scope) && /^(body|query|params|headers|cookies)$/.test(arg.name.text)));
-      if (!nonHtml && !container && !this.nonHtmlResponse(e, resRoot)) this.sink('js/xss', a0, e, `${this.text(e.expression, 60)}(…) writes an HTML response`);
+      // Fastify's reply.send(string) and hapi's h.response() are text/plain unless told otherwise
+      const plainByDefault = /^(reply|h)$/.test(resRoot) && !html;
+      if (!nonHtml && !container && !plainByDefault && !this.nonHtmlResponse(e, resRoot)) this.sink('js/xss', a0, e, `${this.text(e.expression, 60)}(…) writes an HTML response`);
     }
     if (/^document\.(write|writeln)$/.test(n)) this.sink('js/xss', all, e, `${call}(…) writes HTML into the page`);
     if (method === 'insertAdjacentHTML') this.sink('js/xss', args[1] ?? null, e, `${call}(…) inserts HTML`);

@@ -31,3 +31,14 @@ fastify.route({
 
 // ok: js/command-injection
 fastify.get('/safe', async () => exec('make all'));
+
+fastify.get('/hello', async (request, reply) => {
+  // Fastify sends a string as text/plain
+  // ok: js/xss
+  return reply.send(`Hello ${request.query.name}`);
+});
+
+fastify.get('/page', async (request, reply) => {
+  // ruleid: js/xss
+  return reply.type('text/html').send(`<h1>Hello ${request.query.name}</h1>`);
+});
