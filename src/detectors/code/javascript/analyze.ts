@@ -680,7 +680,10 @@ export class FileAnalyzer {
         const request = REQUEST_NAMES.has(p.name.text) || (i === 0 && routeCallback);
         const response = i === 1 && routeCallback;
         scope.declare(p.name.text, { taint: null, request, response });
-        if (p.initializer) this.eval(p.initializer, outer);
+        if (p.initializer) {
+          this.checkCredential(p.name.text, p.initializer, p);
+          this.eval(p.initializer, outer);
+        }
         return;
       }
       if (i === 0 && (routeCallback || ts.isObjectBindingPattern(p.name))) {
@@ -980,6 +983,12 @@ export class FileAnalyzer {
       return this.eval(e.right, scope);
     }
     // comparisons, arithmetic, instanceof, in: a number or a boolean
+    if (op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken) {
+      // if (password === 'hunter2'): a credential checked against a literal
+      const [v, k] = ts.isStringLiteralLike(skipOuter(e.right)) ? [skipOuter(e.left), skipOuter(e.right)] : [skipOuter(e.right), skipOuter(e.left)];
+      const vname = ts.isIdentifier(v) ? v.text : ts.isPropertyAccessExpression(v) ? v.name.text : undefined;
+      if (vname && ts.isStringLiteralLike(k)) this.checkCredential(vname, k, e);
+    }
     this.eval(e.left, scope);
     this.eval(e.right, scope);
     return null;

@@ -50,3 +50,18 @@ const envName = { apiKey: 'STRIPE_API_KEY' };
 const signed = jwt.sign({ sub: 1 }, process.env.JWT_SECRET);
 
 module.exports = { client, apiKey, config, token, Mailer, fromEnv, placeholder, template, passwordField, labels, envName, signed };
+
+function isAdmin(user, password) {
+  // ruleid: js/hardcoded-credentials
+  return user === 'admin' && password === 'Adm1n!2024';
+}
+
+// ruleid: js/hardcoded-credentials
+function connect(host, password = 'db-pass-9913') {
+  return new Client({ host, password });
+}
+
+function checkEmpty(password) {
+  // ok: js/hardcoded-credentials
+  return password === '';
+}
