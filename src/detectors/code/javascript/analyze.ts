@@ -33,6 +33,10 @@ interface Binding {
   fn?: FnNode;
   /** a class of this file, or an instance of one (`new UserService()`) */
   cls?: ts.ClassLikeDeclaration;
+  /** `const u = new URL(x)`: the key of x; `const { hostname } = new URL(x)`: likewise; `const rel = path.relative(root, p)`: the key of p */
+  urlOf?: string;
+  hostOf?: string;
+  relativeOf?: string;
   /** a response object: `res`, or the second parameter of a route callback */
   response?: boolean;
   /** an object literal's functions */
@@ -457,6 +461,8 @@ export class FileAnalyzer {
       if (this.isRequest(init, scope)) b.request = true;
       if (ts.isNewExpression(inner) && ts.isIdentifier(inner.expression)) b.inst = scope.lookup(inner.expression.text)?.cls;
       if (ts.isObjectLiteralExpression(inner)) b.methods = objectMethods(inner);
+      if (ts.isNewExpression(inner) && inner.arguments?.[0] && /^(url\.)?URL$/.test(this.resolve(inner.expression, scope) ?? '')) b.urlOf = this.key(inner.arguments[0]);
+      if (ts.isCallExpression(inner) && inner.arguments[1] && this.resolve(inner.expression, scope) === 'path.relative') b.relativeOf = this.key(inner.arguments[1]);
       scope.declare(d.name.text, b);
       return;
     }
@@ -502,6 +508,8 @@ export class FileAnalyzer {
       }
       if (ts.isIdentifier(el.name)) {
         const b: Binding = { taint: et ? this.step(et, el.name, `destructured into ${el.name.text}`) : null };
+        const ini = init && skipOuter(init);
+        if (ini && ts.isNewExpression(ini) && ini.arguments?.[0] && prop && /^(host|hostname|origin)$/.test(prop) && /^(url\.)?URL$/.test(this.resolve(ini.expression, scope) ?? '')) b.hostOf = this.key(ini.arguments[0]);
         if (mod && ts.isObjectBindingPattern(name) && prop) b.mod = normalizeModule(`${mod}.${prop}`);
         set(el.name.text, b);
       } else {
@@ -553,6 +561,13 @@ export class FileAnalyzer {
       const eq = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;
       const ne = op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken;
       if (eq || ne) {
+        // new URL(u).hostname === 'api.example.com'
+        const hostSide = isConstant(c.right) ? c.left : isConstant(c.left) ? c.right : undefined;
+        const url = hostSide && this.urlOfHost(hostSide, scope);
+        if (url) {
+          const fact = url.map((k): [string, string[]] => [k, ['CWE-918', 'CWE-601']]);
+          return eq ? { whenTrue: fact, whenFalse: [] } : { whenTrue: [], whenFalse: fact };
+        }
         // x === 'constant'
         const [v, k] = isConstant(c.right) ? [c.left, c.right] : isConstant(c.left) ? [c.right, c.left] : [undefined, undefined];
         if (v && k && isTrackable(v)) {
@@ -568,17 +583,27 @@ export class FileAnalyzer {
       const recv = skipOuter(c.expression.expression);
       const arg = c.arguments[0] ? skipOuter(c.arguments[0]) : undefined;
       // /^[a-z0-9]+$/.test(x)
-      if (m === 'test' && ts.isRegularExpressionLiteral(recv) && arg && isTrackable(arg) && /^\/\^.*\$\/[a-z]*$/s.test(recv.text)) {
+      // (not /^https?:\/\/.*$/ nor /^[^<]+$/: a wildcard or a negated class lets anything through)
+      if (m === 'test' && ts.isRegularExpressionLiteral(recv) && arg && isTrackable(arg) && /^\/\^.*\$\/[a-z]*$/s.test(recv.text) && !/(^|[^\\])\.[*+{]|\\S|\[\^/.test(recv.text)) {
         return { whenTrue: [[this.key(arg), ALL_CWES]], whenFalse: [] };
       }
       // ALLOWED.includes(x), allowed.has(x)
-      if ((m === 'includes' || m === 'has') && arg && isTrackable(arg) && !isTrackableTainted(recv, this, scope)) {
-        return { whenTrue: [[this.key(arg), ALL_CWES]], whenFalse: [] };
+      if ((m === 'includes' || m === 'has') && arg && !isTrackableTainted(recv, this, scope)) {
+        // ALLOWED_HOSTS.includes(new URL(url).hostname): the URL's host is checked
+        const url = this.urlOfHost(arg, scope);
+        if (url) return { whenTrue: url.map((k): [string, string[]] => [k, ['CWE-918', 'CWE-601']]), whenFalse: [] };
+        if (isTrackable(arg)) return { whenTrue: [[this.key(arg), ALL_CWES]], whenFalse: [] };
       }
       // resolved.startsWith(root)
       if (m === 'startsWith' && isTrackable(recv) && arg) {
         const a = skipOuter(arg);
-        if (ts.isStringLiteralLike(a) && (a.text === '..' || a.text === '/' && false)) return none;
+        if (ts.isStringLiteralLike(a) && a.text === '..') {
+          // const rel = path.relative(root, p); if (rel.startsWith('..')) reject
+          const rb = ts.isIdentifier(recv) ? scope.lookup(recv.text) : undefined;
+          const facts: [string, string[]][] = [[this.key(recv), ['CWE-22']]];
+          if (rb?.relativeOf) facts.push([rb.relativeOf, ['CWE-22']]);
+          return { whenTrue: [], whenFalse: facts };
+        }
         return { whenTrue: [[this.key(recv), ['CWE-22', 'CWE-601', 'CWE-918']]], whenFalse: [] };
       }
       // x.includes('..') → when false, no parent-directory step
@@ -594,6 +619,24 @@ export class FileAnalyzer {
       if (/^(is|validate|check|verify)([A-Z_]|$)/.test(last) && !/ur[li]/i.test(last)) return { whenTrue: [[this.key(c.arguments[0]), ALL_CWES]], whenFalse: [] };
     }
     return none;
+  }
+
+  /** For `new URL(x).host`, `u.hostname` (u = new URL(x)) or a destructured `hostname`: the keys of x (and u). */
+  private urlOfHost(e: ts.Expression, scope: Scope): string[] | undefined {
+    const x = skipOuter(e);
+    if (ts.isPropertyAccessExpression(x) && /^(host|hostname|origin)$/.test(x.name.text)) {
+      const base = skipOuter(x.expression);
+      if (ts.isNewExpression(base) && base.arguments?.[0] && /^(url\.)?URL$/.test(this.resolve(base.expression, scope) ?? '')) return [this.key(base.arguments[0])];
+      if (ts.isIdentifier(base)) {
+        const b = scope.lookup(base.text);
+        if (b?.urlOf) return [b.urlOf, base.text];
+      }
+    }
+    if (ts.isIdentifier(x)) {
+      const b = scope.lookup(x.text);
+      if (b?.hostOf) return [b.hostOf];
+    }
+    return undefined;
   }
 
   private applyFacts(facts: [string, string[]][], scope: Scope): void {
@@ -1141,6 +1184,11 @@ export class FileAnalyzer {
     // anything else passes its receiver's and arguments' taint through (x.trim(), path.join(a, b), JSON.parse(s))
     let t = args.reduce<Taint | null>((a, b) => this.union(a, b), recvTaint);
     if (t && method && /^(replace|replaceAll)$/.test(method)) t = this.replaceSanitizes(e, t);
+    // path.normalize(p).replace(/^(\.\.(\/|\\|$))+/, ''): normalised first, leading parent steps cut
+    if (t && method === 'replace' && recvNode && ts.isCallExpression(recvNode) && this.resolve(recvNode.expression, scope) === 'path.normalize') {
+      const re = e.arguments[0] && skipOuter(e.arguments[0]);
+      if (re && ts.isRegularExpressionLiteral(re) && /^\/\^/.test(re.text) && re.text.includes('\\.\\.')) t = this.sanitize(t, ['CWE-22']);
+    }
     if (san) t = this.sanitize(t, san);
     if (t && method && /^(toString|trim|slice|substring|substr|toLowerCase|toUpperCase|concat|padStart|padEnd|repeat|normalize|join)$/.test(method)) t = { ...t, built: true };
     if (name === 'JSON.stringify') t = this.sanitize(t, ['CWE-117']);

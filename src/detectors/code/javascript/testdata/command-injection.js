@@ -112,3 +112,12 @@ app.get('/safe-regex', (req, res) => {
 // the CLI's own arguments are a (local) source
 // ruleid: js/command-injection
 exec('tar xf ' + process.argv[2]);
+
+app.get('/loose-regex', (req, res) => {
+  const target = req.query.target;
+  if (!/^[^;]+$/.test(target)) return res.status(400).end();
+  // a negated class still lets `$(…)` and `|` through
+  // ruleid: js/command-injection
+  exec('nslookup ' + target);
+  res.end();
+});

@@ -79,3 +79,26 @@ app.get('/safe/dotdot', (req, res) => {
 // a path from the environment is the operator's choice, not an attacker's
 // ok: js/path-traversal
 const config = fs.readFileSync(process.env.CONFIG_PATH || '/etc/app.json', 'utf8');
+
+app.get('/safe/relative', (req, res) => {
+  const p = path.resolve(ROOT, String(req.query.file));
+  const rel = path.relative(ROOT, p);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) {
+    return res.status(403).end();
+  }
+  // ok: js/path-traversal
+  res.sendFile(p);
+});
+
+app.get('/safe/normalized', (req, res) => {
+  const clean = path.normalize(String(req.query.file)).replace(/^(\.\.(\/|\\|$))+/, '');
+  // ok: js/path-traversal
+  res.sendFile(path.join(ROOT, clean));
+});
+
+app.get('/bypassable', (req, res) => {
+  // '....//' survives a single non-anchored pass
+  const name = String(req.query.file).replace(/\.\.\//g, '');
+  // ruleid: js/path-traversal
+  res.sendFile(path.join(ROOT, name));
+});

@@ -67,3 +67,30 @@ app.get('/safe/allowlist', async (req, res) => {
 // the service's own configuration
 // ok: js/ssrf
 fetch(process.env.UPSTREAM_URL).then((r) => r.json());
+
+const ALLOWED_HOSTS = ['api.partner.example', 'cdn.partner.example'];
+
+app.get('/safe/host-allowlist', async (req, res) => {
+  const url = req.query.url;
+  if (!ALLOWED_HOSTS.includes(new URL(url).hostname)) return res.status(400).end();
+  // ok: js/ssrf
+  res.json(await (await fetch(url)).json());
+});
+
+app.get('/safe/host-equals', async (req, res) => {
+  const target = new URL(req.query.url);
+  if (target.hostname !== 'api.partner.example') {
+    return res.status(400).end();
+  }
+  // ok: js/ssrf
+  const r = await axios.get(target.toString());
+  res.json(r.data);
+});
+
+app.get('/shape-only', async (req, res) => {
+  const url = req.query.url;
+  // checking that it parses is not checking where it goes
+  if (!/^https:\/\//.test(url)) return res.status(400).end();
+  // ruleid: js/ssrf
+  res.json(await (await fetch(url)).json());
+});
