@@ -588,7 +588,7 @@ export class FileAnalyzer {
         return { whenTrue: [[this.key(arg), ALL_CWES]], whenFalse: [] };
       }
       // ALLOWED.includes(x), allowed.has(x)
-      if ((m === 'includes' || m === 'has') && arg && !isTrackableTainted(recv, this, scope)) {
+      if ((m === 'includes' || m === 'has') && arg && !isTrackableTainted(recv, scope)) {
         // ALLOWED_HOSTS.includes(new URL(url).hostname): the URL's host is checked
         const url = this.urlOfHost(arg, scope);
         if (url) return { whenTrue: url.map((k): [string, string[]] => [k, ['CWE-918', 'CWE-601']]), whenFalse: [] };
@@ -729,20 +729,14 @@ export class FileAnalyzer {
         }
         return;
       }
-      if (i === 0 && (routeCallback || ts.isObjectBindingPattern(p.name))) {
+      if (i === 0 && routeCallback && ts.isObjectBindingPattern(p.name)) {
         // ({ query, body }, res) => … in a route callback
-        const reqScope = new Scope(scope);
-        reqScope.declare('__req', { taint: null, request: routeCallback });
-        const fake = ts.factory.createIdentifier('__req');
-        if (routeCallback) {
-          for (const el of (p.name as ts.ObjectBindingPattern).elements ?? []) {
-            const prop = el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : ts.isIdentifier(el.name) ? el.name.text : undefined;
-            if (prop && REQUEST_PROPS.has(prop) && ts.isIdentifier(el.name)) scope.declare(el.name.text, { taint: this.requestSource(el, `request.${prop} (HTTP request)`, prop) });
-            else this.bindPattern(el.name, null, scope, true, undefined);
-          }
-          void fake;
-          return;
+        for (const el of p.name.elements) {
+          const prop = el.propertyName && ts.isIdentifier(el.propertyName) ? el.propertyName.text : ts.isIdentifier(el.name) ? el.name.text : undefined;
+          if (prop && REQUEST_PROPS.has(prop) && ts.isIdentifier(el.name)) scope.declare(el.name.text, { taint: this.requestSource(el, `request.${prop} (HTTP request)`, prop) });
+          else this.bindPattern(el.name, null, scope, true, undefined);
         }
+        return;
       }
       this.bindPattern(p.name, null, scope, true, undefined);
     });
@@ -1156,7 +1150,7 @@ export class FileAnalyzer {
     if (name && CLEANSING_CALLS.has(name)) return null;
 
     this.sinkMatched = false;
-    this.checkSinks(e, name, method, recvText, args, recvTaint, scope, recvNode);
+    this.checkSinks(e, name, method, recvText, args, scope, recvNode);
     const wasSink = this.sinkMatched;
 
     // sources that are calls (after the sink check: readFileSync(path) is both)
@@ -1252,7 +1246,7 @@ export class FileAnalyzer {
 
   // ---------------------------------------------------------------- sinks of calls
 
-  private checkSinks(e: ts.CallExpression, name: string | undefined, method: string | undefined, recvText: string, args: (Taint | null)[], recvTaint: Taint | null, scope: Scope, recvNode?: ts.Expression): void {
+  private checkSinks(e: ts.CallExpression, name: string | undefined, method: string | undefined, recvText: string, args: (Taint | null)[], scope: Scope, recvNode?: ts.Expression): void {
     const isRes = (name: string) => RESPONSE_RECEIVER.test(name) || (/^\w+$/.test(name) && !!scope.lookup(name)?.response);
     // res.status(200).type('html').send(…): the response object under a chain of its own setters
     let resRoot = recvText;
@@ -1429,7 +1423,6 @@ export class FileAnalyzer {
       const key = e.arguments[1] ? skipOuter(e.arguments[1]) : undefined;
       if (key && ts.isStringLiteralLike(key) && !PLACEHOLDER.test(key.text) && key.text.length >= 4) this.report('js/hardcoded-credentials', e, [], { title: 'Hardcoded JWT signing key' });
     }
-    void recvTaint;
   }
 
   /** Whether the function around `node` sets a non-HTML Content-Type on `res` (`res.setHeader('Content-Type', 'text/event-stream')`, `res.type('json')`, `writeHead(200, {…})`). */
@@ -1563,8 +1556,8 @@ function isTrackable(e: ts.Expression): boolean {
   return false;
 }
 
-function isTrackableTainted(e: ts.Expression, a: FileAnalyzer, scope: Scope): boolean {
-  void a;
+/** Whether an allow-list is itself user data (`req.query.list.includes(x)` proves nothing). */
+function isTrackableTainted(e: ts.Expression, scope: Scope): boolean {
   const x = skipOuter(e);
   return ts.isIdentifier(x) && !!scope.lookup(x.text)?.taint;
 }
