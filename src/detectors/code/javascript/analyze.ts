@@ -198,7 +198,27 @@ export class FileAnalyzer {
       location, snippet, trace, remediation: r.remediation,
     };
     if (extra?.fix) f.fix = extra.fix;
+    const ignore = this.inlineIgnore(location.line, rule);
+    if (ignore) f.suppressed = ignore;
     this.findings.set(key, f);
+  }
+
+  /**
+   * `// vigil:ignore` (every rule) or `// vigil:ignore js/sql-injection, js/xss -- reason` on the
+   * finding's line or the line above: the finding is kept, marked suppressed.
+   */
+  private inlineIgnore(line: number, rule: string): CodeFinding['suppressed'] {
+    const starts = this.sf.getLineStarts();
+    for (const l of [line - 1, line - 2]) {
+      if (l < 0 || l >= starts.length) continue;
+      const text = this.sf.text.slice(starts[l], l + 1 < starts.length ? starts[l + 1] : undefined);
+      const m = /vigil:ignore(?:[ \t]+((?:js\/[\w-]+[ \t,]*)+))?(?:[ \t]*--[ \t]*(.*))?/.exec(text);
+      if (!m) continue;
+      const rules = m[1]?.split(/[\s,]+/).filter(Boolean);
+      if (rules && !rules.includes(rule)) continue;
+      return { reason: m[2]?.replace(/\*\/.*$/, '').trim() || 'inline vigil:ignore', source: `${this.file.path}:${l + 1}` };
+    }
+    return undefined;
   }
 
   /** Report a taint rule when `t` reaches `sink` and passes the rule's source and sanitizer filters. */

@@ -144,6 +144,25 @@ test('the layer of an image file is on the finding and on every trace step', asy
   assert.equal(f.snippet, '  exec(c);');
 });
 
+test('inline vigil:ignore marks a finding suppressed (all rules, or the rules it names)', async () => {
+  const text = [
+    "const { exec } = require('child_process');",
+    'exports.handler = async (event) => {',
+    '  // vigil:ignore js/command-injection -- the event comes from our own scheduler',
+    '  exec(event.cmd);',
+    '  exec(event.other); // vigil:ignore',
+    '  // vigil:ignore js/sql-injection',
+    '  exec(event.third);',
+    '};',
+  ].join('\n');
+  const { findings } = await analyzeJavaScript([{ path: 'x.js', text }]);
+  assert.deepEqual(findings.map((f) => [f.location.line, f.suppressed]), [
+    [4, { reason: 'the event comes from our own scheduler', source: 'x.js:3' }],
+    [5, { reason: 'inline vigil:ignore', source: 'x.js:5' }],
+    [7, undefined],
+  ]);
+});
+
 test('bad input: per-file errors, never a throw', async () => {
   const bad = join(dir, 'bad');
   const files = readdirSync(bad).map((n) => ({ path: `bad/${n}`, text: readFileSync(join(bad, n), 'utf8') }));
