@@ -1138,7 +1138,11 @@ export class FileAnalyzer {
       return this.requestSource(e, `${this.text(e)} (HTTP request)`, what);
     }
 
-    const recvTaint = recvNode && !this.isModuleValueExpr(recvNode, scope) ? this.eval(recvNode, scope) : null;
+    let recvTaint = recvNode && !this.isModuleValueExpr(recvNode, scope) ? this.eval(recvNode, scope) : null;
+    // Function(code)(), (function () { … })(), handlers[name](): the callee is an expression of its own
+    if (!ts.isIdentifier(callee) && !ts.isPropertyAccessExpression(callee) && callee.kind !== ts.SyntaxKind.SuperKeyword) {
+      recvTaint = ts.isElementAccessExpression(callee) && this.isModuleValueExpr(callee.expression, scope) ? null : this.eval(callee, scope);
+    }
 
     // callbacks: an element of a tainted receiver (`.then(x => …)`, `.forEach(x => …)`), a route handler, or plain
     const route = method !== undefined && ROUTE_METHODS.has(method) && (e.arguments.length > 1 || /^(app|router|server|fastify|api|r|routes?)$/i.test(recvText));

@@ -64,3 +64,13 @@ app.get('/safe/ops', (req, res) => {
     res.json({ r: eval('ops.' + op + '(1, 2)') });
   }
 });
+
+app.get('/iife', (req, res) => {
+  // ruleid: js/code-injection
+  const value = Function('"use strict"; return (' + req.query.expr + ')')();
+  (function () {
+    // ruleid: js/code-injection
+    eval(req.query.more);
+  })();
+  res.json({ value });
+});
