@@ -1171,6 +1171,8 @@ export class FileAnalyzer {
     const san = this.sanitizer(name, method, recvText, e);
     if (san === 'all') return null;
     if (method && CLEANSING_METHODS.has(method)) return null;
+    // ids.split(',').map(Number): every element converted
+    if (method && /^(map|flatMap)$/.test(method) && e.arguments[0] && CLEANSING_CALLS.has(this.resolve(e.arguments[0], scope) ?? '')) return null;
     if (name && CLEANSING_CALLS.has(name)) return null;
 
     this.sinkMatched = false;
@@ -1246,6 +1248,8 @@ export class FileAnalyzer {
     const src = re.text;
     if (!/\/[a-z]*g[a-z]*$/.test(src)) return t;
     if (/^\/\[\^[\\\w\-.\s]*\]\+?\/[a-z]*$/.test(src) && !/[./]/.test(src.slice(3, src.lastIndexOf(']'))) && rep.text === '') return null;
+    // x.replace(/</g, '&lt;'): the HTML-escaping chain written out by hand
+    if (/</.test(src) && (rep.text === '' || rep.text.includes('&lt;') || rep.text.includes('&#60;'))) return this.sanitize(t, ['CWE-79']);
     if (/\\n/.test(src) && /\\r/.test(src)) return this.sanitize(t, ['CWE-117']);
     if (/\\n|\\s/.test(src)) return this.sanitize(t, ['CWE-117']);
     return t;

@@ -123,6 +123,28 @@ app.get('/safe/rows-to-shell', (req, res) => {
   res.end();
 });
 
+app.get('/safe/escaped-by-hand', (req, res) => {
+  const name = String(req.query.name).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  // ok: js/xss
+  res.send('Hello ' + name);
+});
+
+app.get('/safe/ids', (req, res) => {
+  const ids = req.query.ids.split(',').map(Number);
+  // ok: js/sql-injection
+  connection.query(`SELECT * FROM t WHERE id IN (${ids.join(',')})`);
+  res.end();
+});
+
+app.get('/safe/lookup', (req, res) => {
+  const commands = { list: 'ls', date: 'date' };
+  const cmd = commands[req.query.c];
+  if (!cmd) return res.sendStatus(400);
+  // ok: js/command-injection
+  exec(cmd);
+  res.end();
+});
+
 // ok: js/weak-hash
 const strong = crypto.createHash('sha512');
 
