@@ -1159,6 +1159,12 @@ export class FileAnalyzer {
         return null;
       }
       // app.get('/x', handleX) with function handleX(r, s) declared in this file
+      // event.Records.map(processRecord): the local function gets the receiver's elements
+      const cb = method && CALLBACK_METHODS.has(method) && recvTaint && ts.isIdentifier(x) ? scope.lookup(x.text)?.fn : undefined;
+      if (cb) {
+        this.callLocal(cb, e, [this.step(recvTaint, x, `callback of .${method}()`)], scope);
+        return null;
+      }
       const named = route && ts.isIdentifier(x) ? scope.lookup(x.text)?.fn : undefined;
       if (named) {
         if (named.parameters[0] && ts.isIdentifier(named.parameters[0].name) && !REQUEST_NAMES.has(named.parameters[0].name.text)) this.analyzeStandalone(named, scope, false, true);

@@ -13,3 +13,18 @@ exports.handler = async (event, context) => {
   https.get(event.callbackUrl, () => {});
   return { ok: true };
 };
+
+function processRecord(record) {
+  const data = Buffer.from(record.kinesis.data, 'base64').toString();
+  // ruleid: js/unsafe-deserialization
+  return eval('(' + data + ')');
+}
+
+function countRecord(record) {
+  // ok: js/code-injection
+  return eval('1 + 1') + record.length;
+}
+
+exports.stream = async (event) => {
+  return event.Records.map(processRecord).concat(event.Records.map(countRecord));
+};
