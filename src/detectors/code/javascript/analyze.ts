@@ -37,6 +37,8 @@ interface Binding {
   urlOf?: string;
   hostOf?: string;
   relativeOf?: string;
+  /** a client-side router (`useRouter()` of Next.js): push/replace navigate */
+  nav?: boolean;
   /** a response object: `res`, or the second parameter of a route callback */
   response?: boolean;
   /** an object literal's functions */
@@ -481,6 +483,12 @@ export class FileAnalyzer {
       if (this.isRequest(init, scope)) b.request = true;
       if (ts.isNewExpression(inner) && ts.isIdentifier(inner.expression)) b.inst = scope.lookup(inner.expression.text)?.cls;
       if (ts.isObjectLiteralExpression(inner)) b.methods = objectMethods(inner);
+      if (ts.isCallExpression(inner)) {
+        const hook = this.resolve(inner.expression, scope) ?? '';
+        // Next.js useRouter(): push/replace navigate; the pages router's .query is the URL's query
+        if (/^next\/(router|navigation)\.useRouter$/.test(hook)) b.nav = true;
+        if (hook === 'next/router.useRouter') b.request = true;
+      }
       if (ts.isNewExpression(inner) && inner.arguments?.[0] && /^(url\.)?URL$/.test(this.resolve(inner.expression, scope) ?? '')) b.urlOf = this.key(inner.arguments[0]);
       if (ts.isCallExpression(inner) && inner.arguments[1] && this.resolve(inner.expression, scope) === 'path.relative') b.relativeOf = this.key(inner.arguments[1]);
       scope.declare(d.name.text, b);
@@ -1185,6 +1193,11 @@ export class FileAnalyzer {
     this.checkSinks(e, name, method, recvText, args, scope, recvNode);
     const wasSink = this.sinkMatched;
 
+    // URL state in React routers: useSearchParams(), useParams()
+    if (name && /^(next\/navigation|react-router-dom|react-router)\.(useSearchParams|useParams)$/.test(name)) {
+      return this.source(e, `${this.text(e)} (URL of the page)`, true);
+    }
+
     // sources that are calls (after the sink check: readFileSync(path) is both)
     if (name && /^fs\.(readFileSync|readFile)$/.test(name)) {
       return this.source(e, `${this.text(e)} (file contents)`, false);
@@ -1416,6 +1429,7 @@ export class FileAnalyzer {
       const h = e.arguments[0] ? skipOuter(e.arguments[0]) : undefined;
       if (h && ts.isStringLiteralLike(h) && /^location$/i.test(h.text)) this.sink('js/open-redirect', args[1] ?? null, e, `${this.text(e.expression, 60)}('Location', …) redirects the browser`);
     }
+    if (method && /^(push|replace)$/.test(method) && recvNode && ts.isIdentifier(recvNode) && scope.lookup(recvNode.text)?.nav) this.sink('js/open-redirect', a0, e, `${call}(…) navigates the browser`);
     if (/^location\.(assign|replace)$/.test(n) || n === 'open') this.sink('js/open-redirect', a0, e, `${call}(…) navigates the browser`);
 
     // ---- log injection: strings built from user input
