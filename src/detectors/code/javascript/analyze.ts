@@ -589,6 +589,17 @@ export class FileAnalyzer {
       const eq = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;
       const ne = op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken;
       if (eq || ne) {
+        // p.indexOf(root) === 0 (startsWith written the old way); p.indexOf('..') === -1
+        const [call, num] = ts.isNumericLiteral(skipOuter(c.right)) || ts.isPrefixUnaryExpression(skipOuter(c.right)) ? [skipOuter(c.left), skipOuter(c.right)] : [skipOuter(c.right), skipOuter(c.left)];
+        if (ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression) && call.expression.name.text === 'indexOf' && isTrackable(call.expression.expression) && call.arguments[0]) {
+          const n = num.getText(this.sf).replace(/\s+/g, '');
+          const a = skipOuter(call.arguments[0]);
+          const recvKey = this.key(call.expression.expression);
+          let fact: [string, string[]][] | undefined;
+          if (n === '0' && !(ts.isStringLiteralLike(a) && a.text === '..')) fact = [[recvKey, ['CWE-22', 'CWE-601', 'CWE-918']]];
+          if (n === '-1' && ts.isStringLiteralLike(a) && a.text === '..') fact = [[recvKey, ['CWE-22']]];
+          if (fact) return eq ? { whenTrue: fact, whenFalse: [] } : { whenTrue: [], whenFalse: fact };
+        }
         // new URL(u).hostname === 'api.example.com'
         const hostSide = isConstant(c.right) ? c.left : isConstant(c.left) ? c.right : undefined;
         const url = hostSide && this.urlOfHost(hostSide, scope);

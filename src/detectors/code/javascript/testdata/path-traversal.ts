@@ -102,3 +102,16 @@ app.get('/bypassable', (req, res) => {
   // ruleid: js/path-traversal
   res.sendFile(path.join(ROOT, name));
 });
+
+app.get('/safe/index-of', (req, res) => {
+  const requested = path.resolve(ROOT, String(req.query.name));
+  if (requested.indexOf(ROOT) !== 0) return res.status(403).send('no');
+  // ok: js/path-traversal
+  fs.createReadStream(requested).pipe(res);
+});
+
+app.delete('/files/:name', (req, res) => {
+  // ruleid: js/path-traversal
+  fs.unlinkSync(`${ROOT}/${req.params.name}`);
+  res.sendStatus(204);
+});
