@@ -807,7 +807,9 @@ export class FileAnalyzer {
     // rest parameters take the remaining arguments
     const rest = f.parameters.findIndex((p) => !!p.dotDotDotToken);
     if (rest >= 0) passed[rest] = args.slice(rest).reduce<Taint | null>((a, b) => this.union(a, b), null);
-    const mask = passed.map((t) => (t ? (t.remote ? 'r' : 'l') + [...t.safe].sort().join('') : '-')).join(',');
+    // getInput(req): the helper's parameter is the request object whatever its name
+    const reqArgs = call.arguments ? call.arguments.map((a) => this.isRequest(a, outer)) : [];
+    const mask = passed.map((t, i) => (t ? (t.remote ? 'r' : 'l') + [...t.safe].sort().join('') : reqArgs[i] ? 'R' : '-')).join(',');
     const memoKey = `${f.pos}:${mask}`;
     const hit = this.memo.get(memoKey);
     if (hit) {
@@ -818,7 +820,7 @@ export class FileAnalyzer {
     this.memo.set(memoKey, { ret: null, deps: [] });
     const scope = new Scope(outer, true);
     f.parameters.forEach((p, i) => {
-      if (ts.isIdentifier(p.name) && !passed[i] && REQUEST_NAMES.has(p.name.text)) {
+      if (ts.isIdentifier(p.name) && !passed[i] && (REQUEST_NAMES.has(p.name.text) || reqArgs[i])) {
         scope.declare(p.name.text, { taint: null, request: true });
         return;
       }

@@ -155,3 +155,18 @@ const gcm = crypto.createCipheriv('aes-128-gcm', Buffer.alloc(16), Buffer.alloc(
 const pinned = https.request({ host: 'example.com', ca: process.env.CA_PEM });
 
 module.exports = { app, Reports, etag, rc4, socket, legacyRequest, strong, gcm, pinned };
+
+function readTarget(r) {
+  return r.query.target;
+}
+
+app.get('/through-helper', (req, res) => {
+  const t = readTarget(req);
+  // ruleid: js/command-injection
+  exec('traceroute ' + t);
+  Object.entries(req.query).forEach(([key, value]) => {
+    // ruleid: js/command-injection
+    exec(`echo ${key}=${value}`);
+  });
+  res.end();
+});
