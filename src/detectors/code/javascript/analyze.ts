@@ -1539,8 +1539,11 @@ export class FileAnalyzer {
           this.sink('js/xss', t, a, 'dangerouslySetInnerHTML={{ __html: … }}');
         } else if (a.name.getText(this.sf) === 'href') {
           const t = this.eval(x, scope);
-          // <a href={userValue}>: javascript: URLs run script
-          if (t && !t.safe.has('CWE-601')) this.sink('js/xss', ts.isTemplateExpression(x) || ts.isBinaryExpression(x) ? null : t, a, 'href={…} accepts javascript: URLs');
+          // <a href={userValue}>: javascript: URLs run script — only when the value itself is the URL
+          // (a variable, a property, params.get('x')), not a URL a helper builds from a fixed path
+          const whole = ts.isIdentifier(x) || ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)
+            || (ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression) && !!this.eval(x.expression.expression, scope));
+          if (t && whole && !t.safe.has('CWE-601')) this.sink('js/xss', t, a, 'href={…} accepts javascript: URLs');
         } else this.eval(x, scope);
       } else if (ts.isJsxSpreadAttribute(a)) this.eval(a.expression, scope);
     }

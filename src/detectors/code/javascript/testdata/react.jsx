@@ -40,3 +40,15 @@ export function SafeBanner() {
     </div>
   );
 }
+
+export function Export({ buildHref }) {
+  const sort = new URLSearchParams(window.location.search).get('sort');
+  // ok: js/xss
+  return <a href={buildHref('/v1/export', { sort })}>export</a>;
+}
+
+export function Back() {
+  const params = new URLSearchParams(window.location.search);
+  // ruleid: js/xss
+  return <a href={params.get('back')}>back</a>;
+}
