@@ -132,6 +132,7 @@ function unionSafe(a: ReadonlySet<string>, extra: Iterable<string>): Set<string>
 function normalizeModule(name: string): string {
   let n = name.replace(/^node:/, '');
   n = n.replace(/^fs\/promises/, 'fs').replace(/^fs\.promises(\.|$)/, 'fs$1').replace(/^(window|globalThis|self)\./, '');
+  n = n.replace(/\.default(\.|$)/, '$1');
   n = n.replace(/^child_process\/?/, 'child_process').replace(/^(fs-extra|graceful-fs)(\.|$)/, 'fs$2');
   return n;
 }
@@ -867,7 +868,7 @@ export class FileAnalyzer {
   private walkClass(c: ts.ClassLikeDeclaration, scope: Scope): void {
     for (const m of c.members) {
       if (ts.isPropertyDeclaration(m) && m.initializer) {
-        if (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name)) this.checkCredential(m.name.text, m.initializer, m);
+        if (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name) || ts.isPrivateIdentifier(m.name)) this.checkCredential(m.name.text.replace(/^#/, ''), m.initializer, m);
         const init = skipOuter(m.initializer);
         if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) this.analyzeStandalone(init, scope);
         else this.eval(m.initializer, scope);
