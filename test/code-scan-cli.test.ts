@@ -104,7 +104,7 @@ describe('vigil scan --scanners secret,code', () => {
     assert.match(r.stdout, /\nSecrets \(\d+\)\n=+\n/);
     assert.match(r.stdout, /\nCode \(\d+\)\n=+\n/);
     assert.match(r.stdout, /CWE-78\s+\S+\s+app\.py:11:\d+/);
-    assert.match(r.stdout, /AKIA…/);
+    assert.match(r.stdout, /AKIA[A-Z0-9]{0,4}…/);
   });
 
   test('SARIF: each code rule tagged with its CWE for GitHub code scanning; results at line and column, with the taint flow', () => {
@@ -130,7 +130,7 @@ describe('vigil scan --scanners secret,code', () => {
     assert.ok(aws.length >= 1, r.stdout.slice(0, 2000));
     const c = aws[0].location.commit;
     assert.equal(aws[0].location.path, 'settings.py');
-    assert.equal(c.author, 'Dev One');
+    assert.match(c.author, /^Dev One\b/);
     assert.equal(c.inHead, false);
     assert.match(c.date, /^2026-01-02/);
   });
@@ -149,7 +149,7 @@ describe('vigil scan --scanners secret,code', () => {
     for (const bad of ['bogus', 'vuln,secrets', ',']) {
       const r = vigil('scan', 'fs', project, '--scanners', bad);
       assert.equal(r.code, 2, `${bad}: ${r.stderr}`);
-      assert.match(r.stderr, /^vigil: --scanners .*(not a scanner|name at least one); one or more of vuln, malware, secret, code \[VIGIL_CONFIG\]\n$/);
+      assert.match(r.stderr, /^vigil: --scanners .*(not a scanner|name at least one scanner); one or more of vuln, malware, secret, code \[VIGIL_CONFIG\]\n$/);
     }
   });
 });

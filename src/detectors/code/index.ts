@@ -34,12 +34,23 @@ export const codeContentFilter: ContentFilter = (info: FileInfo) => info.kind ==
 export interface CodeFile { path: string; text: string; layer?: LayerRef }
 export type CodeError = { path: string; rule: string; message: string };
 
+/**
+ * A hardcoded credential (CWE-798) is a secret: its snippet and trace show the string literal
+ * masked (its first 4 characters, then `*`), as the secret scanner shows secrets. Nothing else in
+ * a code finding holds it.
+ */
+export function maskCredential(f: CodeFinding): CodeFinding {
+  if (!f.cwe.includes('CWE-798')) return f;
+  const mask = (text: string) => text.replace(/(["'`])((?:\\.|(?!\1).){5,})\1/g, (_m, q: string, body: string) => `${q}${body.slice(0, 4)}${'*'.repeat(Math.min(body.length - 4, 16))}${q}`);
+  return { ...f, snippet: mask(f.snippet), trace: f.trace.map((t) => ({ ...t, label: mask(t.label) })), ...(f.fix?.replacement !== undefined ? { fix: { ...f.fix, replacement: mask(f.fix.replacement) } } : {}) };
+}
+
 /** Analyses source files, each by its language. */
 export async function analyzeCode(files: readonly CodeFile[]): Promise<{ findings: CodeFinding[]; errors: CodeError[] }> {
   const py = files.filter((f) => PYTHON.test(f.path));
   const js = files.filter((f) => JAVASCRIPT.test(f.path) && !DECLARATIONS.test(f.path));
   const [a, b] = await Promise.all([py.length ? analyzePython(py) : { findings: [], errors: [] }, js.length ? analyzeJavaScript(js) : { findings: [], errors: [] }]);
-  return { findings: [...a.findings, ...b.findings], errors: [...a.errors, ...b.errors] };
+  return { findings: [...a.findings, ...b.findings].map(maskCredential), errors: [...a.errors, ...b.errors] };
 }
 
 /**
