@@ -1595,7 +1595,7 @@ export class FileAnalyzer {
     const words = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2');
     if (!CREDENTIAL_NAME.test(words) || NOT_CREDENTIAL_NAME.test(words)) return;
     const s = v.text;
-    if (s.length < 4 || /\s/.test(s) || PLACEHOLDER.test(s) || /test|dummy|fake|mock|sample|example|changeme|placeholder|secret|password|redacted/i.test(s) || TEST_PATH.test(this.file.path) || s.toLowerCase() === name.toLowerCase() || /^(.)\1+$/.test(s)) return;
+    if (s.length < 4 || /\s/.test(s) || PLACEHOLDER.test(s) || /dummy|fake|mock|sample|example|changeme|placeholder|redacted|your[-_]|(^|[-_])test([-_]|$)|[-_]here$/i.test(s) || TEST_PATH.test(this.file.path) || s.toLowerCase() === name.toLowerCase() || /^(.)\1+$/.test(s)) return;
     // an environment variable's name (`apiKey: 'API_KEY'`), a path or a URL is not the secret
     if (/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(s) || /^[A-Z]{2,12}$/.test(s) || /^(\/|\.\/|https?:\/\/[^@]*$)/.test(s)) return;
     this.report('js/hardcoded-credentials', node, [], { title: `Hardcoded credential in ${name}` });
