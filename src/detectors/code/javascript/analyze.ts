@@ -37,6 +37,8 @@ interface Binding {
   urlOf?: string;
   hostOf?: string;
   relativeOf?: string;
+  /** the value of a `const` initialised with a string literal */
+  str?: string;
   /** a client-side router (`useRouter()` of Next.js): push/replace navigate */
   nav?: boolean;
   /** a response object: `res`, or the second parameter of a route callback */
@@ -484,6 +486,7 @@ export class FileAnalyzer {
       if (this.isRequest(init, scope)) b.request = true;
       if (ts.isNewExpression(inner) && ts.isIdentifier(inner.expression)) b.inst = scope.lookup(inner.expression.text)?.cls;
       if (ts.isObjectLiteralExpression(inner)) b.methods = objectMethods(inner);
+      if (ts.isStringLiteralLike(inner) && d.parent.flags & ts.NodeFlags.Const) b.str = inner.text;
       if (ts.isCallExpression(inner)) {
         const hook = this.resolve(inner.expression, scope) ?? '';
         // Next.js useRouter(): push/replace navigate; the pages router's .query is the URL's query
@@ -1198,14 +1201,14 @@ export class FileAnalyzer {
     // sanitizers and cleansing conversions
     const san = this.sanitizer(name, method, recvText, e);
     if (san === 'all') return null;
+    this.sinkMatched = false;
+    this.checkSinks(e, name, method, recvText, args, scope, recvNode);
+    const wasSink = this.sinkMatched;
+
     if (method && CLEANSING_METHODS.has(method)) return null;
     // ids.split(',').map(Number): every element converted
     if (method && /^(map|flatMap)$/.test(method) && e.arguments[0] && CLEANSING_CALLS.has(this.resolve(e.arguments[0], scope) ?? '')) return null;
     if (name && CLEANSING_CALLS.has(name)) return null;
-
-    this.sinkMatched = false;
-    this.checkSinks(e, name, method, recvText, args, scope, recvNode);
-    const wasSink = this.sinkMatched;
 
     // URL state in React routers: useSearchParams(), useParams()
     if (name && /^(next\/navigation|react-router-dom|react-router)\.(useSearchParams|useParams)$/.test(name)) {
@@ -1465,9 +1468,21 @@ export class FileAnalyzer {
     // ---- non-taint: crypto, TLS, credentials in calls
     if (/^crypto\.(createHash|createHmac)$/.test(n) || (method === 'createHash' && recvText === 'crypto')) {
       const alg = e.arguments[0] ? skipOuter(e.arguments[0]) : undefined;
-      if (alg && ts.isStringLiteralLike(alg) && /^(md5|md4|sha1|sha-1|md5-sha1|ripemd160|rmd160)$/i.test(alg.text) && n.endsWith('createHash')) {
+      const WEAK = /^(md5|md4|sha1|sha-1|md5-sha1|ripemd160|rmd160)$/i;
+      if (alg && ts.isStringLiteralLike(alg) && WEAK.test(alg.text) && n.endsWith('createHash')) {
         const q = alg.getText(this.sf)[0];
         this.report('js/weak-hash', e, [], { title: `Weak hash algorithm (${alg.text.toUpperCase()})`, fix: this.fixReplacing(e, alg, `${q}sha256${q}`, 'use SHA-256') });
+      }
+      // const ALGORITHM = 'md5'; createHash(ALGORITHM): the fix belongs at the constant, not here
+      const named = alg && ts.isIdentifier(alg) ? scope.lookup(alg.text)?.str : undefined;
+      if (named !== undefined && WEAK.test(named) && n.endsWith('createHash')) this.report('js/weak-hash', e, [], { title: `Weak hash algorithm (${named.toUpperCase()}, through ${alg!.getText(this.sf)})` });
+    }
+    // Web Crypto: crypto.subtle.digest('SHA-1', data)
+    if (method === 'digest' && /(^|\.)subtle$/.test(recvText)) {
+      const alg = e.arguments[0] ? skipOuter(e.arguments[0]) : undefined;
+      if (alg && ts.isStringLiteralLike(alg) && /^sha-?1$/i.test(alg.text)) {
+        const q = alg.getText(this.sf)[0];
+        this.report('js/weak-hash', e, [], { title: 'Weak hash algorithm (SHA-1)', fix: this.fixReplacing(e, alg, `${q}SHA-256${q}`, 'use SHA-256') });
       }
     }
     if (/^(md5|sha1|js-md5|md5-hex|crypto-js\.(MD5|SHA1|HmacMD5)|crypto-js\/(md5|sha1))$/.test(n)) {
@@ -1580,7 +1595,7 @@ export class FileAnalyzer {
     const words = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2');
     if (!CREDENTIAL_NAME.test(words) || NOT_CREDENTIAL_NAME.test(words)) return;
     const s = v.text;
-    if (s.length < 4 || /\s/.test(s) || PLACEHOLDER.test(s) || /test|dummy|fake|mock|sample|example|changeme|placeholder|secret|password|redacted/i.test(s) || TEST_PATH.test(this.file.path) || s.toLowerCase() === name.toLowerCase() || /^(.)\1+$/.test(s)) return;
+    if (s.length < 4 || /\s/.test(s) || PLACEHOLDER.test(s) || /dummy|fake|mock|sample|example|changeme|placeholder|redacted|your[-_]|(^|[-_])test([-_]|$)|[-_]here$/i.test(s) || TEST_PATH.test(this.file.path) || s.toLowerCase() === name.toLowerCase() || /^(.)\1+$/.test(s)) return;
     // an environment variable's name (`apiKey: 'API_KEY'`), a path or a URL is not the secret
     if (/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(s) || /^[A-Z]{2,12}$/.test(s) || /^(\/|\.\/|https?:\/\/[^@]*$)/.test(s)) return;
     this.report('js/hardcoded-credentials', node, [], { title: `Hardcoded credential in ${name}` });

@@ -65,3 +65,13 @@ function checkEmpty(password) {
   // ok: js/hardcoded-credentials
   return password === '';
 }
+
+// weak but real: a default password is still a credential
+// ruleid: js/hardcoded-credentials
+const DB_PASSWORD = 'password123';
+// ruleid: js/hardcoded-credentials
+const sessionSecret = 'keyboard-cat-secret';
+// ok: js/hardcoded-credentials
+const smtpPass = 'your_smtp_password';
+// ok: js/hardcoded-credentials
+const stagingToken = 'test-token';

@@ -60,3 +60,17 @@ export const strict = new https.Agent({ rejectUnauthorized: true });
 
 // ok: js/tls-verification-disabled
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '1';
+
+const CHECKSUM_ALGORITHM = 'md5';
+export function checksum(data: string) {
+  // ruleid: js/weak-hash
+  return crypto.createHash(CHECKSUM_ALGORITHM).update(data).digest('hex');
+}
+
+export async function webDigest(data: ArrayBuffer) {
+  // ruleid: js/weak-hash
+  const a = await globalThis.crypto.subtle.digest('SHA-1', data);
+  // ok: js/weak-hash
+  const b = await globalThis.crypto.subtle.digest('SHA-256', data);
+  return [a, b];
+}
