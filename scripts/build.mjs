@@ -35,7 +35,9 @@ await build({
   // stay in node_modules: better-sqlite3 (a .node addon), pg (optionally requires pg-native), ssh2
   // (optionally loads its own crypto addon and cpu-features, whose install scripts npm does not run).
   // pino is bundled: Vigil logs to a destination stream, never through transports (worker files)
-  external: ['better-sqlite3', 'pg', 'ssh2', 'cpu-features'],
+  // web-tree-sitter and tree-sitter-python load .wasm files beside their own modules, and the
+  // TypeScript compiler (~9 MB) is needed only by code scans: all three stay in node_modules
+  external: ['better-sqlite3', 'pg', 'ssh2', 'cpu-features', 'web-tree-sitter', 'tree-sitter-python', 'typescript'],
   // bundled CommonJS dependencies call require() for Node's built-ins
   banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
   // test-only fault injection (src/engine/testpoint.ts) is compiled out of the bundle

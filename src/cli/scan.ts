@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
 import { SEVERITY_ORDER, summarizeSkipped, type ScanResult, type ScanTarget, type Severity } from '../model/scan.ts';
+import { SCANNERS, type ScannerName } from '../model/code.ts';
 import type { Package } from '../model/package.ts';
 import type { Logger } from '../log.ts';
 import type { TargetKind } from '../sources/index.ts';
@@ -67,6 +68,19 @@ async function scanProgress(opts: ScanOpts): Promise<Progress> {
   };
 }
 
+/**
+ * `--scanners`: vuln, malware, secret, code (comma-separated).
+ * @throws VigilError VIGIL_CONFIG (exit 2, a usage error) for an empty list or an unknown name
+ */
+function parseScanners(s: string): ScannerName[] {
+  const list = s.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
+  const bad = list.find((x) => !(SCANNERS as readonly string[]).includes(x));
+  if (bad !== undefined || list.length === 0) {
+    throw new VigilError('VIGIL_CONFIG', `--scanners ${JSON.stringify(bad ?? s)}: ${bad === undefined ? 'name at least one scanner' : 'not a scanner'}; one or more of ${SCANNERS.join(', ')}`, { input: bad ?? s, rule: 'scanner-name' });
+  }
+  return [...new Set(list)] as ScannerName[];
+}
+
 function parseSeverities(s: string | undefined): Severity[] | undefined {
   if (!s) return undefined;
   const list = s.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean);
@@ -89,7 +103,7 @@ async function scanIsolated<R>(kind: TargetKind | 'sbom', ref: string, opts: Sca
   return runIsolated<R>({
     kind: 'target',
     target: {
-      kind, ref, scanners: opts.scanners.split(',').map((s) => s.trim()), platform: opts.platform,
+      kind, ref, scanners: parseScanners(opts.scanners), platform: opts.platform,
       username: opts.username, password: opts.password, layers: opts.layer, rev: opts.ref, ...(opts.dev === false ? { dev: false } : {}),
     },
     ...(match ? { match: { databaseUrl: match.databaseUrl, hideUnfixed: !!opts.ignoreUnfixed, createdAt: process.env.VIGIL_NOW ?? new Date().toISOString(), version: VERSION } } : {}),
@@ -119,17 +133,22 @@ async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Pr
   } finally {
     progress.stop();
   }
-  const scanners = opts.scanners.split(',').map((s) => s.trim());
+  const scanners = parseScanners(opts.scanners);
   result.findings = result.findings.filter((f) => (f.type === 'malicious' ? scanners.includes('malware') : scanners.includes('vuln')));
   if (opts.ignoreUnfixed) result.findings = result.findings.filter((f) => f.fixAvailable || f.type === 'malicious');
-  if (severities) result.findings = result.findings.filter((f) => severities.includes(f.severity));
+  if (severities) {
+    result.findings = result.findings.filter((f) => severities.includes(f.severity));
+    if (result.secrets) result.secrets = result.secrets.filter((f) => severities.includes(f.severity));
+    if (result.code) result.code = result.code.filter((f) => severities.includes(f.severity));
+  }
   if (ignores) ignores.apply(result);
   await emit(result, opts);
   if (result.partial && opts.format !== 'table' && !opts.quiet) {
     const { partialLine } = await import('../integrations/report/table.ts');
     process.stderr.write(`vigil: ${partialLine(result.partial)}\n`);
   }
-  const failing = result.findings.filter((f) => !f.suppressed && (!failOn || SEVERITY_ORDER.indexOf(f.severity) <= SEVERITY_ORDER.indexOf(failOn)));
+  const failing = [...result.findings, ...(result.secrets ?? []), ...(result.code ?? [])]
+    .filter((f) => !f.suppressed && (!failOn || SEVERITY_ORDER.indexOf(f.severity) <= SEVERITY_ORDER.indexOf(failOn)));
   // findings decide first (the code the user chose); otherwise a partial scan fails with 3 when asked to
   if (opts.exitCode !== undefined && failing.length > 0) process.exitCode = Number(opts.exitCode);
   else if (opts.failOnPartial && result.partial) process.exitCode = EXIT.PARTIAL;
@@ -162,7 +181,7 @@ function scanOptions(c: Command): Command {
     .option('--fail-on-partial', 'exit 3 when files were skipped for a limit (a decompression bomb, a file too large, …) and no finding set --exit-code')
     .option('--ignorefile <file>', 'OpenVEX JSON or a YAML ignore list')
     .option('--offline', 'never use the network (the database must be imported already)')
-    .option('--scanners <list>', 'vuln,malware', 'vuln,malware')
+    .option('--scanners <list>', `what to look for, comma-separated: ${SCANNERS.join(', ')} (secret and code need no vulnerability database)`, 'vuln,malware')
     .option('--no-dev', 'leave out development-only dependencies')
     .option('--show-suppressed', 'list suppressed findings in the table')
     .option('--scan-memory <MiB>', 'memory cap of the scan process (env VIGIL_SCAN_MEMORY; default 768)')

@@ -46,6 +46,8 @@ export interface ScanFS {
   readFile(path: string): Promise<Buffer>;
   /** problems met while opening (hostile entries, skipped files) */
   readonly errors: FileError[];
+  /** a git source: its bare clone (every commit reachable from its refs), for scanning history (issue 17, secrets) */
+  readonly gitDir?: string;
   /** releases scratch space; idempotent */
   close(): Promise<void>;
 }

@@ -145,6 +145,8 @@ export function checkAll(): { name: string; present: boolean; howToFix: string }
     ['iptables-save', !!onPath('iptables-save'), HOW.apt('iptables')],
     // the console's browser tests (test/console/): Debian's Chromium and the built console
     ['chromium', existsSync('/usr/bin/chromium'), HOW.apt('chromium')],
+    // issue 17: the Python SAST corpus is compared with bandit (src/detectors/code/python/python.test.ts)
+    ['bandit', !!onPath('bandit'), HOW.apt('bandit')],
     ['web/dist', existsSync(join(ROOT, 'web', 'dist', 'index.html')), HOW.console],
     ['root', isRoot(), 'run the tests as root (sshd privilege separation, bind mounts)'],
   ];

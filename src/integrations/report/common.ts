@@ -1,6 +1,6 @@
 /** Helpers shared by the report renderers: canonical ordering, severity ranks, layer labels. */
 import { createHash } from 'node:crypto';
-import { SEVERITY_ORDER, type LayerRef, type Package, type ScanFinding, type ScanResult, type Severity } from '../../model/index.ts';
+import { SEVERITY_ORDER, type CodeLocation, type LayerRef, type Package, type ScanFinding, type ScanResult, type Severity } from '../../model/index.ts';
 
 export function severityRank(s: Severity): number {
   const i = SEVERITY_ORDER.indexOf(s);
@@ -46,7 +46,14 @@ export function canonicalize(result: ScanResult): ScanResult {
     fixes: result.fixes
       .map((f) => ({ ...f, packageIndex: at(f.packageIndex), closes: [...f.closes].sort(cmp) }))
       .sort((a, b) => a.packageIndex - b.packageIndex),
+    ...(result.secrets ? { secrets: [...result.secrets].sort((a, b) => locationOrder(a.location, b.location) || cmp(a.rule, b.rule) || cmp(a.secret.hash, b.secret.hash)) } : {}),
+    ...(result.code ? { code: [...result.code].sort((a, b) => locationOrder(a.location, b.location) || cmp(a.rule, b.rule)) } : {}),
   };
+}
+
+/** Findings over files in reading order: path, line, column, then history (the tree first, then commits by date). */
+function locationOrder(a: CodeLocation, b: CodeLocation): number {
+  return cmp(a.path, b.path) || a.line - b.line || a.column - b.column || cmp(a.commit?.date ?? '', b.commit?.date ?? '') || cmp(a.commit?.id ?? '', b.commit?.id ?? '');
 }
 
 /**

@@ -31,5 +31,15 @@ export function renderCsv(result: ScanResult, opts: CsvOptions = {}): string {
       f.type, p.layer?.digest ?? '', (p.locations ?? []).join(';'),
     ]);
   }
+  // issue 17: a secret's row names its rule as the vulnerability and its masked prefix as the advisory; a code
+  // flaw's its CWEs and its rule; `path` is "file:line" (and ":column" for code)
+  for (const f of r.secrets ?? []) {
+    if (f.suppressed && !opts.showSuppressed) continue;
+    rows.push([r.target.ref, '', '', '', '', f.severity, f.rule, `${f.secret.prefix}…`, 'secret', f.location.layer?.digest ?? '', `${f.location.path}:${f.location.line}`]);
+  }
+  for (const f of r.code ?? []) {
+    if (f.suppressed && !opts.showSuppressed) continue;
+    rows.push([r.target.ref, '', '', '', '', f.severity, f.cwe.join(';'), f.rule, 'code', f.location.layer?.digest ?? '', `${f.location.path}:${f.location.line}:${f.location.column}`]);
+  }
   return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }

@@ -4,7 +4,7 @@
  * `properties.security-severity` is the number GitHub code scanning reads to rank security
  * results (https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning#reportingdescriptor-object).
  */
-import type { ScanFinding, ScanResult, Severity } from '../../model/index.ts';
+import type { CodeLocation, ScanFinding, ScanResult, Severity } from '../../model/index.ts';
 import { canonicalize, cmp, fixFor, layerLabel, severityRank, sha256Hex } from './common.ts';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
@@ -104,6 +104,64 @@ export function renderSarif(result: ScanResult): string {
       },
     };
   });
+
+  // issue 17: secrets and code flaws — a rule per detector rule (code rules carry their CWE as
+  // `external/cwe/cwe-N` tags, which GitHub code scanning reads), results at file, line and column
+  const fileRules = new Map<string, { rule: object; worst: Severity }>();
+  const fileRule = (id: string, make: () => object, severity: Severity) => {
+    const e = fileRules.get(id);
+    if (!e) fileRules.set(id, { rule: make(), worst: severity });
+    else if (severityRank(severity) < severityRank(e.worst)) e.worst = severity;
+  };
+  for (const f of r.secrets ?? []) {
+    fileRule(`secret/${f.rule}`, () => ({
+      id: `secret/${f.rule}`, name: 'HardcodedSecret',
+      shortDescription: { text: `${f.provider} secret (${f.rule})` }, fullDescription: { text: f.title },
+      help: { text: `A ${f.provider} secret is written in the file. Revoke it at ${f.provider}, issue a new one, and read it from a secret store or the environment instead; removing it from the file does not remove it from history.`, markdown: `**${f.title}**\n\nRevoke the secret at ${f.provider}, issue a new one, and read it from a secret store or the environment instead. Removing it from the file does not remove it from history.` },
+      properties: { precision: f.confidence === 'entropy' ? 'medium' : 'very-high', tags: ['security', 'secret', 'external/cwe/cwe-798'] },
+    }), f.severity);
+  }
+  for (const f of r.code ?? []) {
+    fileRule(f.rule, () => ({
+      id: f.rule, name: f.rule.split('/').pop()!.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase()),
+      shortDescription: { text: f.title }, fullDescription: { text: `${f.title} (${f.cwe.join(', ')})` },
+      help: { text: f.remediation, markdown: f.remediation },
+      properties: { precision: f.trace.length ? 'high' : 'medium', tags: ['security', 'code', ...f.cwe.map((c) => `external/cwe/${c.toLowerCase()}`)] },
+    }), f.severity);
+  }
+  const fileRuleIds = [...fileRules.keys()].sort(cmp);
+  for (const id of fileRuleIds) {
+    const e = fileRules.get(id)!;
+    const rule = e.rule as { properties: Record<string, unknown> };
+    rules.push({ ...(e.rule as typeof rules[number]), defaultConfiguration: { level: LEVEL[e.worst] }, properties: { ...rule.properties, 'security-severity': (BAND_SCORE[e.worst] ?? 4.0).toFixed(1) } } as typeof rules[number]);
+  }
+  const indexOf = (id: string) => ruleIds.length + fileRuleIds.indexOf(id);
+  const region = (l: CodeLocation) => ({ startLine: l.line, startColumn: l.column, ...(l.endLine ? { endLine: l.endLine } : {}), ...(l.endColumn ? { endColumn: l.endColumn } : {}) });
+  const physical = (l: CodeLocation) => ({ physicalLocation: { artifactLocation: { uri: toUri(l.path) }, region: region(l) } });
+  const suppression = (x: { suppressed?: { reason: string; source: string } }) => (x.suppressed ? { suppressions: [{ kind: 'inSource', status: 'accepted', justification: `${x.suppressed.reason} (${x.suppressed.source})` }] } : {});
+  for (const f of r.secrets ?? []) {
+    const c = f.location.commit;
+    (results as object[]).push({
+      ruleId: `secret/${f.rule}`, ruleIndex: indexOf(`secret/${f.rule}`), level: LEVEL[f.severity],
+      message: { text: `${f.title}: ${f.secret.prefix}… (${f.secret.length} characters)${c ? ` added in commit ${c.id.slice(0, 12)} by ${c.author} on ${c.date.slice(0, 10)}${c.inHead ? '' : ', since removed from the tree'}` : ''}${f.note ? `; ${f.note}` : ''}` },
+      locations: [{ ...physical(f.location), ...(f.location.layer ? { message: { text: `layer ${layerLabel(f.location.layer, 80)}` } } : {}) }],
+      partialFingerprints: { 'vigil/v1': sha256Hex(['secret', f.rule, f.secret.hash, f.location.path].join('|')) },
+      ...suppression(f),
+      properties: { severity: f.severity, provider: f.provider, confidence: f.confidence, secretHash: f.secret.hash, ...(c ? { commit: c } : {}) },
+    });
+  }
+  for (const f of r.code ?? []) {
+    (results as object[]).push({
+      ruleId: f.rule, ruleIndex: indexOf(f.rule), level: LEVEL[f.severity],
+      message: { text: `${f.title}${f.trace.length ? ` (from ${f.trace[0].label})` : ''}` },
+      locations: [physical(f.location)],
+      ...(f.trace.length ? { codeFlows: [{ threadFlows: [{ locations: f.trace.map((t) => ({ location: { ...physical(t.location), message: { text: t.label } }, kinds: [t.kind] })) }] }] } : {}),
+      ...(f.fix?.replacement !== undefined ? { fixes: [{ description: { text: f.fix.description }, artifactChanges: [{ artifactLocation: { uri: toUri(f.location.path) }, replacements: [{ deletedRegion: region(f.location), insertedContent: { text: f.fix.replacement } }] }] }] } : {}),
+      partialFingerprints: { 'vigil/v1': sha256Hex(['code', f.rule, f.location.path, f.snippet.trim()].join('|')) },
+      ...suppression(f),
+      properties: { severity: f.severity, cwe: f.cwe, language: f.language },
+    });
+  }
 
   const log = {
     $schema: 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json',

