@@ -113,13 +113,7 @@ function FindingView({ f }: { f: FindingDetail }) {
             ['Updated', formatTime(f.updatedAt)],
             ...(f.closedAt ? [['Closed', formatTime(f.closedAt)] as [string, string]] : []),
           ]} />
-          {f.status === 'SUPPRESSED' ? (
-            <div className="notice suppressed-note">
-              Suppressed by rule{' '}
-              {rule.data ? <><strong>{rule.data.name}</strong>: {rule.data.reason}{rule.data.expiresAt ? ` (until ${formatTime(rule.data.expiresAt)})` : ''}</> : <code>{f.suppressedBy}</code>}
-              {' '}· <Link to="/suppression-rules">Suppression rules</Link>
-            </div>
-          ) : null}
+          <SuppressedNote f={f} rule={rule.data} />
         </Card>
 
         <Card title="Remediation" className="compact-fields">
@@ -250,13 +244,7 @@ function NetworkFindingView({ f, history, rule }: { f: FindingDetail; history: U
             ['Updated', formatTime(f.updatedAt)],
             ...(f.closedAt ? [['Closed', formatTime(f.closedAt)] as [string, string]] : []),
           ]} />
-          {f.status === 'SUPPRESSED' ? (
-            <div className="notice suppressed-note">
-              Suppressed by rule{' '}
-              {rule.data ? <><strong>{rule.data.name}</strong>: {rule.data.reason}{rule.data.expiresAt ? ` (until ${formatTime(rule.data.expiresAt)})` : ''}</> : <code>{f.suppressedBy}</code>}
-              {' '}· <Link to="/suppression-rules">Suppression rules</Link>
-            </div>
-          ) : null}
+          <SuppressedNote f={f} rule={rule.data} />
         </Card>
 
         <Card title="Remediation" className="compact-fields">
@@ -291,6 +279,18 @@ function NetworkFindingView({ f, history, rule }: { f: FindingDetail; history: U
 }
 
 /** what matching searched, which range or version hit, with which scheme, and the fixes it knew */
+/** Which rule suppresses the finding, and why (nothing for a finding that is not suppressed). */
+function SuppressedNote({ f, rule }: { f: FindingDetail; rule: RuleInfo | undefined }) {
+  if (f.status !== 'SUPPRESSED') return null;
+  return (
+    <div className="notice suppressed-note">
+      Suppressed by rule{' '}
+      {rule ? <><strong>{rule.name}</strong>: {rule.reason}{rule.expiresAt ? ` (until ${formatTime(rule.expiresAt)})` : ''}</> : <code>{f.suppressedBy}</code>}
+      {' '}· <Link to="/suppression-rules">Suppression rules</Link>
+    </div>
+  );
+}
+
 function MatchExplanation({ f }: { f: FindingDetail }) {
   const e = f.details.explanation;
   const hit = e.hit as ({ by?: string; version?: string; range?: number; type?: string; events?: Record<string, string>[] } | undefined);
