@@ -52,6 +52,7 @@ const ALLOWED: Record<string, { uses: string[]; why: string; marker?: RegExp }> 
   'sources/ssh/index.ts': { uses: ['ssh2'], why: 'ssh2 speaks SSH over a socket that policy.connect opened (config.sock); it never resolves or connects itself', marker: /policy\.connect\(/ },
   'store/index.ts': { uses: ['pg'], why: "the operator's database (--db / VIGIL_DATABASE_URL), never a tenant's target" },
   'engine/queue/pgboss.ts': { uses: ['pg-boss'], why: "the job queue in the operator's PostgreSQL database" },
+  'detectors/secrets/git.ts': { uses: ['child_process'], why: 'runs git log/cat-file over a local repository (the git source\'s bare clone in the scan\'s scratch) with every transport refused (protocol.allow=never), no hooks, no system or global config', marker: /protocol\.allow=never/ },
   'cli/agent.ts': { uses: ['child_process'], why: "`vigil agent` runs its own host's firewall tools (nft -j list ruleset, iptables-save, ip6tables-save: fixed arguments, a timeout, capped output); no network", marker: /FIREWALL_COMMANDS\[name\]/ },
   'engine/isolate.ts': { uses: ['child_process'], why: "forks Vigil's own scan process (isolate-child.ts), which gets the engine's policy as a spec and opens every source through it" },
 };

@@ -16,6 +16,8 @@ import { IGNORE_FILE_NAMES, parseIgnoreFile, type IgnoreSet } from './ignore.ts'
 import { scanText } from './scan.ts';
 
 const execFileP = promisify(execFile);
+/** git's environment here: no system or global config, no prompts, no lazy fetches of a partial clone */
+const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0', GIT_NO_LAZY_FETCH: '1' };
 
 export interface GitHistoryOptions {
   /** bytes of `git log -p` output read at most (default 2 GiB); past it the scan stops and says so */
@@ -53,11 +55,14 @@ export async function scanGitHistory(repoDir: string, opts: GitHistoryOptions = 
   const maxLineBytes = opts.maxLineBytes ?? 1024 * 1024;
   const maxHunkLines = opts.maxHunkLines ?? 20_000;
   const errors: SecretScanError[] = [];
-  const base = ['-C', repoDir, '-c', 'core.quotePath=false', '-c', 'diff.renameLimit=10000'];
+  // a local repository only: no transport at all (a partial clone's lazy fetch included), no hooks or
+  // fsmonitor, no system or global configuration (external diff and textconv drivers are refused by
+  // the log's own flags as well)
+  const base = ['-C', repoDir, '-c', 'protocol.allow=never', '-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'core.quotePath=false', '-c', 'diff.renameLimit=10000'];
 
   let hasHead = true;
   try {
-    await execFileP(git, [...base, 'rev-parse', '--verify', '-q', 'HEAD^{commit}']);
+    await execFileP(git, [...base, 'rev-parse', '--verify', '-q', 'HEAD^{commit}'], { env: GIT_ENV });
   } catch {
     hasHead = false;
   }
@@ -182,7 +187,7 @@ function unquote(p: string): string {
  */
 function streamLines(git: string, args: string[], maxBytes: number, maxLineBytes: number, onLine: (line: string) => void): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    const child = spawn(git, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(git, args, { stdio: ['ignore', 'pipe', 'pipe'], env: GIT_ENV });
     let bytes = 0;
     let cut = false;
     let pending: Buffer[] = [];
@@ -229,7 +234,7 @@ function streamLines(git: string, args: string[], maxBytes: number, maxLineBytes
 
 async function readHead(git: string, base: string[], path: string): Promise<Buffer | null> {
   try {
-    const { stdout } = await execFileP(git, [...base, 'cat-file', 'blob', `HEAD:${path}`], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await execFileP(git, [...base, 'cat-file', 'blob', `HEAD:${path}`], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024, env: GIT_ENV });
     return stdout as Buffer;
   } catch {
     return null;
