@@ -100,18 +100,13 @@ function FindingView({ f }: { f: FindingDetail }) {
       <div className="grid finding-top">
         <Card title="Summary" className="compact-fields">
           <Fields items={[
-            ['Status', <span data-testid="finding-status" key="s"><StatusCell status={f.status} /></span>],
-            ['Severity', <SeverityBadge key="sev" severity={f.severity} />],
-            ['Score', f.score === null ? '—' : f.score.toFixed(1)],
+            ...stateFields(f),
             ['Fix available', fix === 'YES' ? 'Yes' : fix === 'PARTIAL' ? 'Partly' : 'No'],
             ['Exploit available', f.exploitAvailable ? <strong key="e" className="status-bad">Yes (known exploited)</strong> : 'No known exploitation'],
             ['Finding type', f.type],
             ['Advisory', <span key="a" className="mono">{f.advisoryId}</span>],
             ['Aliases', d.aliases.length ? d.aliases.join(', ') : '—'],
-            ['First observed', formatTime(f.firstObservedAt)],
-            ['Last observed', formatTime(f.lastObservedAt)],
-            ['Updated', formatTime(f.updatedAt)],
-            ...(f.closedAt ? [['Closed', formatTime(f.closedAt)] as [string, string]] : []),
+            ...timeFields(f),
           ]} />
           <SuppressedNote f={f} rule={rule.data} />
         </Card>
@@ -234,15 +229,10 @@ function NetworkFindingView({ f, history, rule }: { f: FindingDetail; history: U
       <div className="grid finding-top">
         <Card title="Summary" className="compact-fields">
           <Fields items={[
-            ['Status', <span data-testid="finding-status" key="s"><StatusCell status={f.status} /></span>],
-            ['Severity', <SeverityBadge key="sev" severity={f.severity} />],
-            ['Score', f.score === null ? '—' : f.score.toFixed(1)],
+            ...stateFields(f),
             ['Finding type', 'Network reachability'],
             ['Open', n ? openText(n.protocol, n.openPortRange) : <span key="p" className="mono">{f.package?.name || '—'}</span>],
-            ['First observed', formatTime(f.firstObservedAt)],
-            ['Last observed', formatTime(f.lastObservedAt)],
-            ['Updated', formatTime(f.updatedAt)],
-            ...(f.closedAt ? [['Closed', formatTime(f.closedAt)] as [string, string]] : []),
+            ...timeFields(f),
           ]} />
           <SuppressedNote f={f} rule={rule.data} />
         </Card>
@@ -279,6 +269,25 @@ function NetworkFindingView({ f, history, rule }: { f: FindingDetail; history: U
 }
 
 /** what matching searched, which range or version hit, with which scheme, and the fixes it knew */
+/** The summary's first fields, the same for every finding type: status, severity, score. */
+function stateFields(f: FindingDetail): [string, ReactNode][] {
+  return [
+    ['Status', <span data-testid="finding-status" key="s"><StatusCell status={f.status} /></span>],
+    ['Severity', <SeverityBadge key="sev" severity={f.severity} />],
+    ['Score', f.score === null ? '—' : f.score.toFixed(1)],
+  ];
+}
+
+/** The summary's last fields: when the finding was first and last seen, updated and closed. */
+function timeFields(f: FindingDetail): [string, ReactNode][] {
+  return [
+    ['First observed', formatTime(f.firstObservedAt)],
+    ['Last observed', formatTime(f.lastObservedAt)],
+    ['Updated', formatTime(f.updatedAt)],
+    ...(f.closedAt ? [['Closed', formatTime(f.closedAt)] as [string, string]] : []),
+  ];
+}
+
 /** Which rule suppresses the finding, and why (nothing for a finding that is not suppressed). */
 function SuppressedNote({ f, rule }: { f: FindingDetail; rule: RuleInfo | undefined }) {
   if (f.status !== 'SUPPRESSED') return null;
