@@ -262,7 +262,7 @@ describe('console: secrets and code flaws', { skip }, () => {
     const snippet = section.getByRole('group', { name: 'The line, the secret masked' });
     assert.equal((await snippet.locator('code').allTextContents()).join('\n'), sd.snippet);
     assert.match(await snippet.locator('pre').evaluate((e) => getComputedStyle(e).fontFamily), /mono/i);
-    assert.match(await page.getByTestId('remediation').textContent() ?? '', /rotate or revoke it at the provider.*remove it from the code.*history/s);
+    assert.match(await page.getByTestId('remediation').textContent() ?? '', /rotate or revoke it at the provider first\. Then remove it from the code and from the git history/);
     // the summary is the shared one; nothing about packages, advisories or CVSS
     const summary = page.getByRole('region', { name: 'Summary' });
     assert.match(await summary.textContent() ?? '', /Secret/);
@@ -301,7 +301,10 @@ describe('console: secrets and code flaws', { skip }, () => {
     const layer = (await page.getByRole('region', { name: 'Secret', exact: true }).textContent()) ?? '';
     assert.ok(layer.includes(LAYER.digest.slice(0, 'sha256:'.length + 16)), 'the layer digest');
     assert.ok(layer.includes(LAYER.createdBy!), 'the layer\'s created_by');
+    assert.ok(layer.includes(`#${LAYER.index}`), 'the layer index');
+    assert.match(await page.getByTestId('remediation').textContent() ?? '', /rebuild the image without it/);
     await assertNoSecret('image secret page');
+    await shoot('code-secret-layer');
     watch.assertClean('history and layer secrets');
   });
 

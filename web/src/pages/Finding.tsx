@@ -283,6 +283,8 @@ function FileFindingView({ f, history, rule }: { f: FindingDetail; history: UseQ
   const cwe = cweHref(f.vulnerabilityId);
   // a secret found only in the git history: the summary row's version is the commit
   const inHistory = Boolean(loc?.commit && !loc.commit.inHead);
+  // a secret in an image: in one of its layers
+  const inImage = Boolean(loc?.layer) || f.resource.type === 'image';
   return (
     <>
       <PageHeader
@@ -318,9 +320,12 @@ function FileFindingView({ f, history, rule }: { f: FindingDetail; history: UseQ
         <Card title="Remediation" className="compact-fields">
           {f.type === SECRET_FINDING_TYPE ? (
             <p className="remediation" data-testid="remediation">
-              Treat the {secret ? <strong>{secret.provider}</strong> : null} credential as compromised: rotate or revoke it at the provider first{secret?.provider && secret.provider !== 'generic' ? ` (${secret.provider})` : ''},
-              then remove it from the code{inHistory ? ' — it is already gone from the current tree, but' : ' and'} from the git history (and any image built with it), and load it from a secret store or the environment instead.
-              {' '}Removing it from the code alone does not help: whoever read the code or the history has it.
+              Treat the {secret && secret.provider !== 'generic' ? <strong>{secret.provider}</strong> : null} credential as compromised: rotate or revoke it at the provider first.
+              {inImage
+                ? ' Then rebuild the image without it (a later layer that deletes the file does not help: every layer of the image can be read), remove it from the source it was copied from, and give it to the container at run time from a secret store or the environment instead.'
+                : inHistory
+                ? ' It is already gone from the current tree but still in the git history: remove it from the history too (git filter-repo, then force-push and have every clone re-cloned), and from any image built with it. Deleting the file did not help: whoever can read the history has it.'
+                : ' Then remove it from the code and from the git history (and any image built with it), and load it from a secret store or the environment instead. Removing it from the code alone does not help: whoever read the code or the history has it.'}
             </p>
           ) : (
             <p className="remediation" data-testid="remediation">{code?.remediation ?? 'Fix the flagged code; the finding closes when the next scan no longer finds it.'}</p>

@@ -85,10 +85,8 @@ function PackageCell({ f }: { f: FindingSummary }) {
     return (
       <div className="file-cell">
         {p?.name ? <span className="mono file-path" title={p.name}>{p.name}</span> : <span className="muted">—</span>}
-        <div className="muted small">
-          <span className="mono">{f.advisoryId}</span>
-          {p?.version ? <> · commit <span className="mono" title={p.version}>{p.version.slice(0, 10)}</span></> : null}
-        </div>
+        <div className="muted small mono">{f.advisoryId}</div>
+        {p?.version ? <div className="muted small">in git history · commit <span className="mono" title={p.version}>{p.version.slice(0, 10)}</span></div> : null}
       </div>
     );
   }

@@ -64,6 +64,7 @@ export function SecretSection({ s }: { s: SecretDetails }) {
       <p className="code-lead" data-testid="secret-lead">
         A <strong>{s.provider}</strong> credential (<span className="mono">{s.rule}</span>) is written in{' '}
         <span className="mono">{locationText(s.location)}</span>
+        {s.location.layer ? <>, in the image layer{s.location.layer.index !== undefined ? ` #${s.location.layer.index}` : ''}{s.location.layer.createdBy ? <> (<code className="created-by">{s.location.layer.createdBy}</code>)</> : null}</> : null}
         {s.location.commit && !s.location.commit.inHead ? <>, in the git history: the commit <span className="mono">{shortCommit(s.location.commit.id)}</span> added it and a later one removed it from the current tree</> : null}.
         {' '}The secret is not stored: its prefix and a hash identify it.
       </p>

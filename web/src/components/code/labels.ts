@@ -15,6 +15,11 @@ export function cweHref(cwe: string): string | null {
   return m ? `https://cwe.mitre.org/data/definitions/${m[1]}.html` : null;
 }
 
+/** A weakness id (the vulnerabilityId of secret and code findings): no vulnerability record has one. */
+export function isWeaknessId(id: string): boolean {
+  return /^CWE-\d+$/i.test(id);
+}
+
 export const CONFIDENCE_LABELS: Record<SecretDetails['confidence'], string> = {
   verified: 'Verified (its checksum or structure holds)',
   format: 'Provider format (matches the issuer\'s format)',
