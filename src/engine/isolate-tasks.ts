@@ -17,7 +17,6 @@ import type { Logger } from '../log.ts';
 import type { Package } from '../model/package.ts';
 import type { ScanResult, ScanTarget } from '../model/scan.ts';
 import type { CodeFinding, SecretFinding } from '../model/code.ts';
-import type { ContentFilter, ScanFS } from '../sources/types.ts';
 import type { TargetKind } from '../sources/index.ts';
 import type { SecretKeySpec, Store } from '../store/index.ts';
 import type { AgentReportInput } from './agent.ts';
@@ -204,7 +203,7 @@ async function inventoryOf(kind: TargetKind, spec: TargetSpec, log: Logger, prog
   // registry credentials (~/.docker/config.json) only for a reference that is no local path
   const dockerConfig = kind === 'image' && !(await isLocalPath(spec.ref)) ? await import('../sources/registry/index.ts').then((m) => m.loadDockerConfig()).catch(() => undefined) : undefined;
   // issue 17: the secret and code scanners read files of their own
-  const detectors = await detectorsFor(spec.scanners);
+  const detectors = await import('../detectors/run.ts').then((m) => m.detectorsFor(spec.scanners));
   const packageFilter = contentFilterFor(extractors, OS_RELEASE_PATHS);
   const filter = detectors.filters.length ? (info: Parameters<typeof packageFilter>[0]) => packageFilter(info) || detectors.filters.some((f) => f(info)) : packageFilter;
   const fs = await openTarget(spec.ref, kind, {
@@ -229,42 +228,6 @@ async function inventoryOf(kind: TargetKind, spec: TargetSpec, log: Logger, prog
   } finally {
     await fs.close();
   }
-}
-
-/** The secret and code scanners a scan asked for: the files they read, and running them over the opened target. */
-async function detectorsFor(scanners: readonly string[]) {
-  const filters: ContentFilter[] = [];
-  const steps: ((fs: ScanFS, out: CollectedTarget, progress: (phase: string, value: number, total?: number) => void) => Promise<void>)[] = [];
-  if (scanners.includes('secret')) {
-    const { scanSecrets, scanGitHistory, secretContentFilter } = await import('../detectors/secrets/index.ts');
-    filters.push(secretContentFilter);
-    steps.push(async (fs, out, progress) => {
-      const r = await scanSecrets(fs, { onProgress: (n, total) => progress('secrets', n, total) });
-      const findings = [...r.findings];
-      out.errors.push(...r.errors);
-      if (fs.gitDir) {
-        // a repository: every commit's added lines too (a secret removed later is still a finding)
-        const h = await scanGitHistory(fs.gitDir);
-        out.errors.push(...h.errors);
-        const inTree = new Set(findings.map((f) => `${f.secret.hash}\u0000${f.location.path}`));
-        for (const f of h.findings) if (!inTree.has(`${f.secret.hash}\u0000${f.location.path}`)) findings.push(f);
-        // the same secret at the same path in HEAD: the tree's finding, dated by the commit that added it
-        const added = new Map(h.findings.map((f) => [`${f.secret.hash}\u0000${f.location.path}`, f.location.commit]));
-        for (const f of findings) if (!f.location.commit && added.get(`${f.secret.hash}\u0000${f.location.path}`)) f.location.commit = added.get(`${f.secret.hash}\u0000${f.location.path}`);
-      }
-      out.secrets = findings;
-    });
-  }
-  if (scanners.includes('code')) {
-    const { codeContentFilter, scanCode } = await import('../detectors/code/index.ts');
-    filters.push(codeContentFilter);
-    steps.push(async (fs, out, progress) => {
-      const r = await scanCode(fs, { onProgress: (n) => progress('code', n) });
-      out.errors.push(...r.errors);
-      out.code = r.findings;
-    });
-  }
-  return { filters, run: async (fs: ScanFS, out: CollectedTarget, progress: (phase: string, value: number, total?: number) => void) => { for (const s of steps) await s(fs, out, progress); } };
 }
 
 export type { RecordScanSummary };

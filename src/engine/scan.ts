@@ -11,6 +11,8 @@ import type { Logger } from '../log.ts';
 import { matchInventory } from '../matching/index.ts';
 import { VigilError } from '../model/errors.ts';
 import type { Package } from '../model/package.ts';
+import type { CodeFinding, SecretFinding } from '../model/code.ts';
+import type { Detectors } from '../detectors/run.ts';
 import type { TargetPolicy } from '../policy/index.ts';
 import { summarizeSkipped, type ScanResult, type ScanTarget } from '../model/scan.ts';
 import type { FileError, ScanFS } from '../sources/types.ts';
@@ -30,6 +32,9 @@ export interface ScanSettings {
   rescanDuration: string;
   rescanFrom: 'push' | 'pull';
   autoEnable: boolean;
+  /** issue 17: absent means on */
+  secretScanning?: boolean;
+  codeScanning?: boolean;
 }
 
 export interface EngineContext {
@@ -70,6 +75,10 @@ export interface Collected {
   errors: FileError[];
   os?: { ecosystem?: string };
   attributes?: Record<string, unknown>;
+  /** issue 17: hardcoded secrets found (absent: this collection does not speak of secrets, and the resource's secret findings stay as they are) */
+  secrets?: SecretFinding[];
+  /** issue 17: code flaws found (absent: as for secrets) */
+  code?: CodeFinding[];
 }
 
 /**
@@ -87,6 +96,8 @@ export async function matchAndRecord(ctx: EngineContext, args: { accountId: stri
     target: args.collected.target, packages, errors: args.collected.errors, report, ctx: advisoryCtx,
     createdAt: now.toISOString(), version: ENGINE_VERSION,
   });
+  if (args.collected.secrets) result.secrets = args.collected.secrets;
+  if (args.collected.code) result.code = args.collected.code;
   await pauseAt('scan-before-record'); // test only (testpoint.ts); a no-op otherwise
   args.onRecord?.('start');
   try {
@@ -96,52 +107,77 @@ export async function matchAndRecord(ctx: EngineContext, args: { accountId: stri
   }
 }
 
-async function collectFrom(fs: ScanFS, extractorsKind: 'os' | 'all', log: Logger): Promise<Collected> {
+/**
+ * The secret and code scanners a resource gets (issue 17), by the account's settings: secrets in
+ * every type (images only in enhanced mode, as language packages), code in repositories and
+ * functions (Inspector's Lambda code scanning and code security).
+ */
+export function detectorScanners(type: string, settings: ScanSettings): ('secret' | 'code')[] {
+  const out: ('secret' | 'code')[] = [];
+  if (settings.secretScanning !== false && (type !== 'image' || settings.mode === 'enhanced')) out.push('secret');
+  if (settings.codeScanning !== false && (type === 'repository' || type === 'function')) out.push('code');
+  return out;
+}
+
+/**
+ * The inventory of `fs`, then the detectors over it. An engine scan always speaks of secrets and
+ * code: a scanner that is off (or does not apply) gives none, which closes what it found before.
+ */
+async function collectFrom(fs: ScanFS, extractorsKind: 'os' | 'all', log: Logger, detectors?: Detectors): Promise<Collected> {
   const [{ collectInventory, scanTargetOf }, { extractorGroups }, { detectOs }] = await Promise.all([
     import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/os/index.ts'),
   ]);
   const inv = await collectInventory(fs, { extractors: extractorGroups[extractorsKind], detectOs, log });
-  return { target: scanTargetOf(fs, inv.os), packages: inv.packages, errors: inv.errors, os: inv.os ? { ecosystem: inv.os.ecosystem } : undefined };
+  const out: Collected = { target: scanTargetOf(fs, inv.os), packages: inv.packages, errors: inv.errors, os: inv.os ? { ecosystem: inv.os.ecosystem } : undefined };
+  if (detectors) {
+    await detectors.run(fs, out);
+    out.secrets ??= [];
+    out.code ??= [];
+  }
+  return out;
 }
 
-async function filterFor(kind: 'os' | 'all') {
+async function filterFor(kind: 'os' | 'all', detectors?: Detectors) {
   const [{ contentFilterFor }, { extractorGroups }, { OS_RELEASE_PATHS }] = await Promise.all([
     import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/os/index.ts'),
   ]);
-  return contentFilterFor(extractorGroups[kind], OS_RELEASE_PATHS);
+  const packageFilter = contentFilterFor(extractorGroups[kind], OS_RELEASE_PATHS);
+  const extra = detectors?.filters ?? [];
+  return extra.length ? (info: Parameters<typeof packageFilter>[0]) => packageFilter(info) || extra.some((f) => f(info)) : packageFilter;
 }
 
 type ResourceRow = { id: string; account_id: string; type: string; name: string; ref: string | null; digest: string | null; tags: string; target_id: string | null; attributes: string; coverage_status: string; coverage_reason: string | null };
 
 /** Reaches a resource's bytes and collects its inventory. */
 async function collectResource(ctx: EngineContext, r: ResourceRow, target: Target | null, settings: ScanSettings): Promise<Collected | null> {
-  const { openTarget } = await import('../sources/index.ts');
+  const [{ openTarget }, { detectorsFor }] = await Promise.all([import('../sources/index.ts'), import('../detectors/run.ts')]);
   const attrs = JSON.parse(r.attributes) as Record<string, unknown>;
+  const detectors = await detectorsFor(detectorScanners(r.type, settings));
   switch (r.type) {
     case 'image': {
       const cfg = (target?.config ?? {}) as RegistryConfig;
       const kind = settings.mode === 'basic' ? 'os' : 'all';
       const ref = r.ref ?? `${r.name}@${r.digest}`;
       const fs = await openTarget(ref, 'registry', {
-        filter: await filterFor(kind),
+        filter: await filterFor(kind, detectors),
         registry: {
           ...(cfg.username ? { credentials: { username: cfg.username, password: cfg.password ?? '' } } : {}),
           ...(cfg.url && registryPlainHttp(cfg.url) ? { plainHttp: true } : {}),
         },
         policy: ctx.policy,
       });
-      try { return await collectFrom(fs, kind, ctx.log); } finally { await fs.close(); }
+      try { return await collectFrom(fs, kind, ctx.log, detectors); } finally { await fs.close(); }
     }
     case 'rootfs': {
       const cfg = target?.config as RootfsConfig | undefined;
-      const fs = await openTarget(cfg?.path ?? r.ref ?? r.name, 'rootfs', { filter: await filterFor('all'), policy: ctx.policy });
-      try { return await collectFrom(fs, 'all', ctx.log); } finally { await fs.close(); }
+      const fs = await openTarget(cfg?.path ?? r.ref ?? r.name, 'rootfs', { filter: await filterFor('all', detectors), policy: ctx.policy });
+      try { return await collectFrom(fs, 'all', ctx.log, detectors); } finally { await fs.close(); }
     }
     case 'repository': {
       const url = String(attrs.url ?? r.ref ?? r.name);
       const creds = target?.kind === 'repository' ? repositoryCredentials(target.config as RepositoryConfig) : undefined;
       const fs = await openTarget(url, 'git', { rev: r.digest ?? String(attrs.branch ?? 'HEAD'), policy: ctx.policy, ...(creds ? { gitCredentials: creds } : {}) });
-      try { return await collectFrom(fs, 'all', ctx.log); } finally { await fs.close(); }
+      try { return await collectFrom(fs, 'all', ctx.log, detectors); } finally { await fs.close(); }
     }
     case 'function': {
       const code = attrs.codeDigest as string | undefined;
@@ -159,7 +195,7 @@ async function collectResource(ctx: EngineContext, r: ResourceRow, target: Targe
         }
         const fs = await openTarget(paths[0], 'zip', { zipLayers: paths.slice(1) });
         try {
-          const c = await collectFrom(fs, 'all', ctx.log);
+          const c = await collectFrom(fs, 'all', ctx.log, detectors);
           c.target = { ...c.target, ref: r.name, digest: r.digest ?? undefined };
           return c;
         } finally { await fs.close(); }

@@ -7,12 +7,13 @@ import { SEVERITY_ORDER, type Severity } from '../model/index.ts';
 import type { Database, Store } from '../store/index.ts';
 import { CLOSED_RETENTION_MS, type FindingStatus } from './types.ts';
 
-export type CountBy = 'severity' | 'account' | 'resource' | 'vulnerability' | 'package' | 'layer' | 'repository' | 'function' | 'type' | 'title' | 'imageTag' | 'fixAvailable';
+export type CountBy = 'severity' | 'account' | 'resource' | 'vulnerability' | 'package' | 'layer' | 'repository' | 'function' | 'type' | 'title' | 'imageTag' | 'fixAvailable' | 'detector' | 'file';
 
 export interface CountRow {
   /**
    * the severity, account id, resource id, vulnerability id, "ecosystem/name", layer digest,
-   * repository or function name, finding type, title, image tag, or YES | NO | PARTIAL
+   * repository or function name, finding type, title, image tag, YES | NO | PARTIAL, or (secret and
+   * code findings) the detector rule or the file
    */
   key: string;
   count: number;
@@ -25,6 +26,8 @@ export interface CountRow {
 const COLUMN = {
   severity: 'severity', account: 'account_id', resource: 'resource_id', vulnerability: 'vulnerability_id', package: 'package_name',
   layer: 'package_layer', type: 'type', title: 'title', fixAvailable: 'fix_availability', repository: 'resource_id', function: 'resource_id', imageTag: 'resource_id',
+  // issue 17: secret and code findings only
+  detector: 'advisory_id', file: 'package_name',
 } as const;
 
 /** A condition on the findings table (the API's findings filter, see server/findings/query.ts findingWhere). */
@@ -56,6 +59,7 @@ export async function countFindings(store: Store, opts: { by: CountBy; accountId
     if (opts.accountIds) q = q.where('account_id', 'in', [...opts.accountIds]);
   }
   if (opts.by === 'layer') q = q.where('package_layer', 'is not', null);
+  if (opts.by === 'detector' || opts.by === 'file') q = q.where('type', 'in', ['secret', 'code_vulnerability']);
   q = q.groupBy([col, 'severity', ...(extra ? [extra] : [])]);
   const rows = (await q.execute()) as unknown as { k: string; severity: Severity; eco?: string; n: number; label?: string; label2?: string }[];
 

@@ -4,6 +4,7 @@
  * crash leaves the previous state and the job can simply run again.
  */
 import { PACKAGE_FINDING_TYPES } from './network.ts';
+import { CODE_FINDING_TYPE, codeDesired, SECRET_FINDING_TYPE } from './code.ts';
 import { normalizePackageName, VigilError, type Package, type ScanResult } from '../model/index.ts';
 import type { Database, Store } from '../store/index.ts';
 import { targetOf } from '../matching/index.ts';
@@ -106,8 +107,14 @@ export async function recordScan(store: Store, args: { accountId: string; resour
     // (issue 16) the findings scored in the resource's context (pull signal, reachability)
     const scoreContext = (await loadScoreContexts(trx, store.dialect, [resource.id], now)).get(resource.id) ?? {};
     const desired = contextualizeAll(desiredFindings(accountId, resource.id, result.packages, result.findings), scoreContext);
-    // a scan owns its resource's package findings; network findings have their own writer (network.ts)
-    const existing = await trx.selectFrom('findings').selectAll().where('resource_id', '=', resource.id).where('type', 'in', [...PACKAGE_FINDING_TYPES]).execute();
+    // a scan owns its resource's package findings, and its secret and code findings when it says
+    // something of them (an empty list closes them; absent leaves them: an agent that does not scan
+    // for secrets); network findings have their own writer (network.ts)
+    const owned: string[] = [...PACKAGE_FINDING_TYPES];
+    if (result.secrets !== undefined) owned.push(SECRET_FINDING_TYPE);
+    if (result.code !== undefined) owned.push(CODE_FINDING_TYPE);
+    if (result.secrets !== undefined || result.code !== undefined) desired.push(...codeDesired(accountId, resource.id, result.secrets ?? [], result.code ?? []));
+    const existing = await trx.selectFrom('findings').selectAll().where('resource_id', '=', resource.id).where('type', 'in', owned).execute();
     const rules = await activeRules(trx, accountId, now);
     const counts: LifecycleCounts = { created: 0, updated: 0, reopened: 0, closed: 0, unchanged: 0 };
     await applyFindings(trx, { resource, desired, existing, rules, now, observe: true, counts });

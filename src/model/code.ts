@@ -70,6 +70,8 @@ export interface CodeFinding {
   remediation: string;
   /** a mechanical fix, when there is one: the text to put in place of the snippet's range */
   fix?: { description: string; replacement?: string };
+  /** flows only: whether the trace starts at a request or event (remote) or at the machine itself — environment, files, command line (local) */
+  source?: 'remote' | 'local';
   suppressed?: { reason: string; source: string };
 }
 

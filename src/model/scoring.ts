@@ -6,7 +6,7 @@
 import type { Severity } from './scan.ts';
 
 /** The formula's name: bumped whenever a weight or a rule changes, so stored scores say which made them. */
-export type ScoringFormula = 'vigil-1' | 'vigil-net-1';
+export type ScoringFormula = 'vigil-1' | 'vigil-net-1' | 'vigil-code-1';
 
 /** The CVSS vector the score starts from. */
 export interface ScoringBase {
@@ -35,6 +35,31 @@ export interface ScoringInputs {
   reachability?: { internet: boolean; source: string };
   /** network reachability findings (formula vigil-net-1): the exposure scored */
   network?: NetworkScoringInputs;
+  /** secret and code findings (formula vigil-code-1): what was scored */
+  code?: CodeScoringInputs;
+}
+
+/** What a SECRET or CODE_VULNERABILITY finding's score (vigil-code-1, src/findings/code.ts) is computed from. */
+export interface CodeScoringInputs {
+  kind: 'secret' | 'code';
+  /** the detector rule ("aws-access-key-id", "python/command-injection") */
+  rule: string;
+  /** the detector's severity for the finding (code: already one level lower for input from the machine itself) */
+  severity: Severity;
+  /** secrets: who issues it */
+  provider?: string;
+  /** secrets: verified checksum/structure, provider format, or entropy in context */
+  confidence?: 'verified' | 'format' | 'entropy';
+  /** secrets found in git history: whether the secret is still in the checked-out tree */
+  inHead?: boolean;
+  /** secrets found in git history: the commit that added it */
+  commit?: string;
+  /** code: the CWEs */
+  cwe?: string[];
+  /** code: whether the taint starts at a request/event (remote) or the machine itself (local) */
+  source?: 'remote' | 'local';
+  /** the file is test code */
+  testCode: boolean;
 }
 
 /** What a NETWORK_REACHABILITY finding's score (vigil-net-1, src/findings/network.ts) is computed from. */
@@ -54,7 +79,9 @@ export interface NetworkScoringInputs {
 /** One adjustment: what it changed and why. `from === to` records a signal that raised confidence only (or hit a bound). */
 export interface ScoreAdjustment {
   /** kev | exploit | epss | reachability | inUse | fix; network findings: exposure | sources | listener */
-  metric: 'kev' | 'exploit' | 'epss' | 'reachability' | 'inUse' | 'fix' | 'exposure' | 'sources' | 'listener';
+  metric: 'kev' | 'exploit' | 'epss' | 'reachability' | 'inUse' | 'fix' | 'exposure' | 'sources' | 'listener'
+    // secret and code findings (vigil-code-1)
+    | 'detector' | 'confidence' | 'history' | 'testCode';
   /** score before (null: the finding has no numeric score; the adjustment then works on the severity) */
   from: number | null;
   to: number | null;
@@ -69,7 +96,7 @@ export interface VigilScoring {
   /** null: no CVSS vector scores the vulnerability */
   base: ScoringBase | null;
   /** malicious package, CVSS, the advisory's word, or nothing; network: a NETWORK_REACHABILITY finding (its exposure) */
-  basis: 'malicious' | 'cvss' | 'advisory' | 'none' | 'network';
+  basis: 'malicious' | 'cvss' | 'advisory' | 'none' | 'network' | 'code';
   inputs: ScoringInputs;
   adjustments: ScoreAdjustment[];
   /** 0.0–10.0, one decimal; null when there is no base score */

@@ -22,6 +22,10 @@ export const ScanSettings = z.strictObject({
   rescanFrom: z.enum(['push', 'pull']),
   /** new resources of the account are scanned without being enabled one by one */
   autoEnable: z.boolean(),
+  /** issue 17: hardcoded secrets in every resource type (images: enhanced mode); absent means on */
+  secretScanning: z.boolean().optional().describe('scan for hardcoded secrets: image files (enhanced mode), function packages, repositories with their git history, root filesystems, hosts (their secretPaths); default true'),
+  /** issue 17: SAST of Python and JavaScript/TypeScript in repositories and functions; absent means on */
+  codeScanning: z.boolean().optional().describe('scan the code of repositories and function packages for flaws (Python, JavaScript/TypeScript); default true'),
 });
 export type ScanSettings = z.infer<typeof ScanSettings>;
 
@@ -112,7 +116,7 @@ export const List = <T extends z.ZodType>(item: T) => z.object({ items: z.array(
 
 export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE', 'UNKNOWN'] as const;
 export const FINDING_STATUSES = ['ACTIVE', 'SUPPRESSED', 'CLOSED'] as const;
-export const FINDING_TYPES = ['vulnerability', 'malicious', 'network_reachability'] as const;
+export const FINDING_TYPES = ['vulnerability', 'malicious', 'network_reachability', 'secret', 'code_vulnerability'] as const;
 export const RESOURCE_TYPE_NAMES = ['image', 'host', 'function', 'repository', 'rootfs'] as const;
 export const EVENT_TYPES = ['finding.created', 'finding.updated', 'finding.closed', 'scan.completed', 'coverage.changed'] as const;
 
@@ -157,6 +161,9 @@ const findingFilterFields = {
   repository: queryList(QueryText).optional().describe('the image repository (the resource name of images) or the code repository (its name/URL), exact'),
   layerDigest: queryList(QueryText).optional().describe('the digest of the image layer that brought the package'),
   title: QueryText.optional().describe('case-insensitive substring of the title or the vulnerability id'),
+  // issue 17: secret and code findings
+  detector: queryList(QueryText).optional().describe('secret and code findings: the detector rule (the advisoryId), e.g. secret/aws-access-key-id, python/command-injection, js/sql-injection'),
+  filePath: QueryText.optional().describe('secret and code findings: the file, exact, or a pattern where * matches anything (case-insensitive)'),
 };
 export const FINDING_SORTS = ['severity', 'updated', 'firstObserved', 'score', 'epss'] as const;
 export const FindingsQuery = z.strictObject({
@@ -203,9 +210,9 @@ export const FindingSummary = z.object({
 
 /** issue 16: the Vigil score of a finding, as details.scoring holds it (src/model/scoring.ts VigilScoring) */
 export const VigilScoringSchema = z.object({
-  formula: z.string().describe('vigil-1 (package findings) | vigil-net-1 (network_reachability findings)'),
+  formula: z.string().describe('vigil-1 (package findings) | vigil-net-1 (network_reachability findings) | vigil-code-1 (secret and code_vulnerability findings)'),
   base: z.object({ score: z.number(), version: z.string(), vector: z.string(), source: z.string() }).nullable().describe('the CVSS vector the score starts from; null when none scores the vulnerability'),
-  basis: z.enum(['malicious', 'cvss', 'advisory', 'none', 'network']),
+  basis: z.enum(['malicious', 'cvss', 'advisory', 'none', 'network', 'code']),
   inputs: z.object({
     kev: z.object({ cve: z.string(), dateAdded: z.string(), knownRansomwareCampaignUse: z.string().optional() }).optional(),
     epss: z.object({ cve: z.string(), probability: z.number(), percentile: z.number(), date: z.string().optional() }).optional(),
@@ -218,9 +225,14 @@ export const VigilScoringSchema = z.object({
       portClass: z.enum(['wide', 'admin', 'web', 'icmp', 'other']), ports: z.array(z.number()).optional(), allSources: z.boolean(),
       listening: z.boolean().optional(), processes: z.array(z.string()).optional(),
     }).optional().describe('network_reachability findings: what vigil-net-1 scored'),
+    code: z.object({
+      kind: z.enum(['secret', 'code']), rule: z.string(), severity: z.enum(SEVERITIES), provider: z.string().optional(),
+      confidence: z.enum(['verified', 'format', 'entropy']).optional(), inHead: z.boolean().optional(), commit: z.string().optional(),
+      cwe: z.array(z.string()).optional(), source: z.enum(['remote', 'local']).optional(), testCode: z.boolean(),
+    }).optional().describe('secret and code_vulnerability findings: what vigil-code-1 scored'),
   }),
   adjustments: z.array(z.object({
-    metric: z.enum(['kev', 'exploit', 'epss', 'reachability', 'inUse', 'fix', 'exposure', 'sources', 'listener']),
+    metric: z.enum(['kev', 'exploit', 'epss', 'reachability', 'inUse', 'fix', 'exposure', 'sources', 'listener', 'detector', 'confidence', 'history', 'testCode']),
     from: z.number().nullable(), to: z.number().nullable(),
     fromSeverity: z.enum(SEVERITIES).optional(), toSeverity: z.enum(SEVERITIES).optional(),
     reason: z.string(),
@@ -247,6 +259,26 @@ export const NetworkReachabilityDetails = z.object({
   instanceId: z.string().optional(),
 });
 
+/** issue 17: where a secret or a code flaw is (src/model/code.ts CodeLocation) */
+const CodeLocationSchema = z.object({
+  path: z.string(), line: z.number(), column: z.number(), endLine: z.number().optional(), endColumn: z.number().optional(),
+  layer: z.object({ digest: z.string(), index: z.number().optional(), createdBy: z.string().optional() }).passthrough().optional().describe('the image layer that brought the file'),
+  commit: z.object({ id: z.string(), author: z.string(), date: z.string(), inHead: z.boolean() }).optional().describe('a secret found in git history: the commit that added it; inHead false when it is gone from the checked-out tree'),
+});
+export const SecretDetails = z.object({
+  rule: z.string(), provider: z.string(), confidence: z.enum(['verified', 'format', 'entropy']),
+  prefix: z.string().describe('at most the first 4 characters of the secret, or its provider prefix and 4 more: the secret itself is never stored'),
+  hash: z.string().describe('sha256 of the whole secret (hex): compare with `printf %s "$SECRET" | sha256sum`'),
+  length: z.number(), note: z.string().optional(), location: CodeLocationSchema, snippet: z.string().describe('the line, the secret masked'),
+});
+export const CodeDetails = z.object({
+  rule: z.string(), language: z.enum(['python', 'javascript', 'typescript']), cwe: z.array(z.string()), location: CodeLocationSchema,
+  snippet: z.string(), remediation: z.string(),
+  trace: z.array(z.object({ kind: z.enum(['source', 'propagation', 'call', 'sink']), location: CodeLocationSchema, label: z.string() })).describe('source → … → sink; empty for flaws that need no taint'),
+  fix: z.object({ description: z.string(), replacement: z.string().optional() }).optional().describe('a mechanical fix: the text to put in place of the snippet'),
+  source: z.enum(['remote', 'local']).optional(),
+});
+
 export const FindingDetails = z.object({
   advisories: z.array(z.string()).describe('every advisory of the alias group folded into this finding'),
   aliases: z.array(z.string()),
@@ -267,6 +299,9 @@ export const FindingDetails = z.object({
   references: z.array(z.string()).optional(),
   // ─── issue 16: network_reachability findings (Amazon Inspector's networkReachabilityDetails, plus the path's sources and listeners) ───
   networkReachability: NetworkReachabilityDetails.optional().describe('network_reachability findings only: the open range and the path from the internet'),
+  // ─── issue 17: secret and code_vulnerability findings ───
+  secret: SecretDetails.optional().describe('secret findings only: the rule, provider, prefix and hash (never the secret), where it is'),
+  code: CodeDetails.optional().describe('code_vulnerability findings only: the rule, CWEs, snippet, taint trace, remediation and a suggested fix'),
   // ─── issue 16: the Vigil score's breakdown (src/model/scoring.ts, docs/scoring.md) ───
   scoring: VigilScoringSchema.optional().describe('the Vigil score: base, each adjustment {metric, from, to, reason}, score and severity; absent on findings recorded before it existed (until their next rematch)'),
 });
@@ -353,10 +388,10 @@ export const SuppressionRuleChange = z.object({
   applied: z.object({ suppressed: z.number(), unsuppressed: z.number(), evaluated: z.number() }).describe('what re-evaluating the open findings changed'),
 });
 
-export const AGGREGATION_KEYS = ['severity', 'account', 'resource', 'vulnerability', 'package', 'layer', 'repository', 'function', 'type', 'title', 'imageTag', 'fixAvailable'] as const;
+export const AGGREGATION_KEYS = ['severity', 'account', 'resource', 'vulnerability', 'package', 'layer', 'repository', 'function', 'type', 'title', 'imageTag', 'fixAvailable', 'detector', 'file'] as const;
 export const AggregationQuery = z.strictObject({
   ...findingFilterFields,
-  by: z.enum(AGGREGATION_KEYS).describe('layer: package layer digest; repository: image repository or code repository name; function: function name; type: finding type; imageTag: each tag of the image (a finding counts under each); fixAvailable: YES | NO | PARTIAL'),
+  by: z.enum(AGGREGATION_KEYS).describe('layer: package layer digest; repository: image repository or code repository name; function: function name; type: finding type; imageTag: each tag of the image (a finding counts under each); fixAvailable: YES | NO | PARTIAL; detector: the rule of secret and code findings; file: the file of secret and code findings'),
   limit: z.coerce.number().int().min(1).max(10_000).default(100),
 });
 export const Aggregation = z.object({

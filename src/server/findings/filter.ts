@@ -61,7 +61,7 @@ export async function findingFilterOf(store: Store, p: Principal, qs: FindingFil
     firstObserved: timeRange(qs.firstObservedFrom, qs.firstObservedTo),
     lastObserved: timeRange(qs.lastObservedFrom, qs.lastObservedTo),
     updated: timeRange(qs.updatedFrom, qs.updatedTo),
-    layerDigests: qs.layerDigest, title: qs.title,
+    layerDigests: qs.layerDigest, title: qs.title, detectors: qs.detector, filePath: qs.filePath,
     resourceSet: qs.imageTag || qs.repository ? await resourcesOf(store, accountIds, { imageTags: qs.imageTag, repositories: qs.repository }) : undefined,
   };
 }

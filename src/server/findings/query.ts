@@ -62,6 +62,10 @@ export interface FindingFilter {
   layerDigests?: readonly string[];
   /** case-insensitive substring of the title or the vulnerability id */
   title?: string;
+  /** issue 17: the detector rules of secret and code findings (their advisory_id) */
+  detectors?: readonly string[];
+  /** issue 17: the file of secret and code findings (package_name): exact, or a pattern where * matches anything (case-insensitive) */
+  filePath?: string;
   /**
    * the findings must be on one of these resources (what imageTag and repository resolve to, see
    * {@link resourcesOf}); a few lead like resourceIds, more are a residual filter
@@ -205,6 +209,11 @@ function residualOf(store: Store, f: FindingFilter, lead: Lead, sort: FindingSor
     // severities are partitions, except in the firstObserved and score sorts
     if (f.severities?.length && (sort === 'firstObserved' || sort === 'score' || sort === 'epss')) and.push(eb(col(store, 'severity', false), 'in', [...f.severities]));
     if (f.layerDigests?.length) and.push(eb('package_layer', 'in', [...f.layerDigests]));
+    if (f.detectors?.length) and.push(eb(col(store, 'advisory_id', false), 'in', [...f.detectors]));
+    if (f.filePath !== undefined) {
+      and.push(eb(col(store, 'type', false), 'in', ['secret', 'code_vulnerability']));
+      and.push(f.filePath.includes('*') ? sql<SqlBool>`lower(${sql.ref('package_name')}) like ${likePattern(f.filePath)} escape '\'` : eb(col(store, 'package_name', false), '=', f.filePath));
+    }
     // the sort's own time column continues the lead's index: a range there bounds the index read
     const range = (name: 'first_observed_at' | 'last_observed_at' | 'updated_at', r: TimeRange | undefined, indexable: boolean) => {
       if (r?.from !== undefined) and.push(eb(col(store, name, indexable), '>=', r.from));

@@ -8,6 +8,7 @@
 import ts from 'typescript';
 import type { CodeFinding, CodeLocation, TraceStep } from '../../../model/code.ts';
 import type { LayerRef } from '../../../model/package.ts';
+import type { Severity } from '../../../model/scan.ts';
 import { RULES, type RuleId } from './rules.ts';
 
 /** Data that came from a source: how it got here, whether a remote user controls it, which checks it passed. */
@@ -112,6 +113,8 @@ const BROWSER_SOURCES = /^(location(\.(href|search|hash|pathname|host|hostname|o
 /** Calls that turn anything into a number, boolean or fixed-format value: clean for every rule. */
 const CLEANSING_CALLS = new Set(['Number', 'parseInt', 'parseFloat', 'Boolean', 'isNaN', 'isFinite', 'Math.floor', 'Math.round', 'Math.ceil', 'Math.abs', 'Math.min', 'Math.max', 'Number.parseInt', 'Number.parseFloat', 'Number.isInteger', 'crypto.randomUUID', 'uuid.v4', 'Date.parse']);
 /** Methods whose result is not string data derived from the receiver. */
+/** one severity level lower: a flaw fed only by the machine itself */
+const LOWER: Partial<Record<Severity, Severity>> = { CRITICAL: 'HIGH', HIGH: 'MEDIUM', MEDIUM: 'LOW' };
 const CLEANSING_METHODS = new Set(['test', 'includes', 'startsWith', 'endsWith', 'indexOf', 'lastIndexOf', 'has', 'hasOwnProperty', 'localeCompare', 'digest', 'getTime', 'toFixed', 'valueOf']);
 
 const SQL_RECEIVER = /(^|[^a-z])(db|database|conn|connection|pool|client|sequelize|knex|sql|mysql|pg|postgres|sqlite|prisma|tx|trx|transaction|datasource|manager|queryrunner|repo|repository)([^a-z]|$)|db$|conn$|pool$|client$|sql$/i;
@@ -192,15 +195,16 @@ export class FileAnalyzer {
     return { snippet: this.sf.text.slice(from, to).replace(/\r?\n$/, ''), first: from, last: to };
   }
 
-  private report(rule: RuleId, node: ts.Node, trace: TraceStep[], extra?: { fix?: CodeFinding['fix']; title?: string; cwe?: string[] }): void {
+  private report(rule: RuleId, node: ts.Node, trace: TraceStep[], extra?: { fix?: CodeFinding['fix']; title?: string; cwe?: string[]; remote?: boolean }): void {
     const r = RULES[rule];
     const location = this.loc(node);
     const key = `${rule}:${location.line}:${location.column}`;
     if (this.findings.has(key)) return;
     const { snippet } = this.lines(node);
     const f: CodeFinding = {
-      type: 'code', rule, language: this.lang, cwe: extra?.cwe ?? r.cwe, title: extra?.title ?? r.title, severity: r.severity,
-      location, snippet, trace, remediation: r.remediation,
+      // input from the machine itself (environment, files, command line) needs a local foothold: one level lower (as the Python analyser does)
+      type: 'code', rule, language: this.lang, cwe: extra?.cwe ?? r.cwe, title: extra?.title ?? r.title, severity: extra?.remote === false ? LOWER[r.severity] ?? r.severity : r.severity,
+      location, snippet, trace, remediation: r.remediation, ...(extra?.remote !== undefined ? { source: extra.remote ? 'remote' as const : 'local' as const } : {}),
     };
     if (extra?.fix) f.fix = extra.fix;
     const ignore = this.inlineIgnore(location.line, rule);
@@ -233,7 +237,7 @@ export class FileAnalyzer {
     const r = RULES[rule];
     if ((!r.localSources || extra?.remoteOnly) && !t.remote) return;
     if ((extra?.cwe ?? r.cwe).every((c) => t.safe.has(c))) return;
-    this.report(rule, sinkNode, [...t.steps, { kind: 'sink', location: this.loc(sinkNode), label }], extra);
+    this.report(rule, sinkNode, [...t.steps, { kind: 'sink', location: this.loc(sinkNode), label }], { ...extra, remote: t.remote });
   }
 
   /** A mechanical fix: the snippet's lines with `node` replaced by `replacement`. */

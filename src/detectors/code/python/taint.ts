@@ -888,7 +888,7 @@ export class PythonTaint {
     const severity = v.taint.local ? LOWER[meta.severity] ?? meta.severity : meta.severity;
     this.findings.set(key, {
       type: 'code', rule: meta.id, language: 'python', cwe: [meta.cwe], title: meta.title, severity,
-      location: loc, snippet: snippetOf(this.file, sinkNode), trace, remediation: meta.remediation,
+      location: loc, snippet: snippetOf(this.file, sinkNode), trace, remediation: meta.remediation, source: v.taint.local ? 'local' : 'remote',
     });
   }
 
