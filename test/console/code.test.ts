@@ -226,7 +226,7 @@ describe('console: secrets and code flaws', { skip }, () => {
     watch.assertClean('findings list of secrets and code');
   });
 
-  test('group by finding type: the new types have labels', async () => {
+  test('group by finding type (labels for the new types), by detector rule and by file; a group opens its findings', async () => {
     const { page, watch } = s;
     await page.goto('/findings?group=type');
     await settle(page, watch);
@@ -236,7 +236,34 @@ describe('console: secrets and code flaws', { skip }, () => {
     assert.match((await secretRow.textContent()) ?? '', /Secret/);
     const codeRow = groups.locator('tbody tr', { has: page.getByRole('button', { name: 'code_vulnerability', exact: true }) });
     assert.match((await codeRow.textContent()) ?? '', /Code vulnerability/);
-    watch.assertClean('group by type');
+
+    // by detector rule: a group opens the list filtered by its rule
+    const byDetector = (await h.api('/v1/aggregations/findings?by=detector&type=code_vulnerability')).body as { items: { key: string; count: number }[] };
+    assert.equal(byDetector.items.reduce((a, i) => a + i.count, 0), planted.code.length);
+    await page.goto('/findings?group=detector&type=code_vulnerability');
+    await settle(page, watch);
+    const detectors = page.getByRole('table', { name: /grouped by detector rule/ }).locator('tbody tr');
+    await detectors.first().waitFor();
+    assert.equal(await detectors.count(), byDetector.items.length);
+    await page.getByRole('button', { name: 'python/command-injection', exact: true }).click();
+    await page.waitForURL((u) => u.searchParams.get('detector') === 'python/command-injection' && !u.searchParams.has('group'));
+    await settle(page, watch);
+    assert.equal(await page.getByRole('table', { name: 'Findings' }).locator('tbody tr').count(), byDetector.items.find((i) => i.key === 'python/command-injection')!.count);
+
+    // by file
+    const byFile = (await h.api('/v1/aggregations/findings?by=file')).body as { items: { key: string; count: number }[] };
+    await page.goto('/findings?group=file');
+    await settle(page, watch);
+    const files = page.getByRole('table', { name: /grouped by file/ }).locator('tbody tr');
+    await files.first().waitFor();
+    assert.equal(await files.count(), byFile.items.length);
+    assert.ok(byFile.items.some((i) => i.key === 'app/views.py'), byFile.items.map((i) => i.key).join(', '));
+    await shoot('code-group-file');
+    await page.getByRole('button', { name: 'app/views.py', exact: true }).click();
+    await page.waitForURL((u) => u.searchParams.get('filePath') === 'app/views.py');
+    await settle(page, watch);
+    assert.equal(await page.getByRole('table', { name: 'Findings' }).locator('tbody tr').count(), byFile.items.find((i) => i.key === 'app/views.py')!.count);
+    watch.assertClean('group by type, detector, file');
   });
 
   test('a secret\'s page: provider, rule, confidence, the masked line, prefix and hash, where it is; remediation; no package sections', async () => {
