@@ -94,15 +94,20 @@ async function seedCode(store: Store, accountId: string, now: Date): Promise<Pla
   const npm = g('npm');
   const stripe = g('stripe-live');
   const settings = `import os\n\nDEBUG = False\nAWS_REGION = "eu-west-1"\nAWS_ACCESS_KEY_ID = "${awsId}"\nAWS_SECRET_ACCESS_KEY = "${awsSecret}"\nSTRIPE_API_KEY = "${stripe}"\nDATABASE_URL = os.environ["DATABASE_URL"]\n`;
+  // a minified file: the scanner cuts the line around the secret; the page must still fit the window
+  const slack = g('slack-bot');
+  const features = Array.from({ length: 30 }, (_, i) => `"feature_${i}":{"enabled":${i % 2 === 0},"rollout":${i * 3}}`).join(',');
+  const appJson = `{"service":"checkout",${features},"slack":{"token":"${slack}"},"region":"eu-west-1"}\n`;
   const repoSecrets: SecretFinding[] = [
     ...scanText('config/settings.py', settings),
+    ...scanText('config/app.json', appJson),
     // found in the git history: added by COMMIT, removed from the tree since
     ...scanText('deploy/.env', `GITHUB_TOKEN=${ghp}\n`).map((f) => ({ ...f, location: { ...f.location, commit: COMMIT } })),
   ];
   const imageSecrets = scanText('app/.npmrc', `registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken=${npm}\n`).map((f) => ({ ...f, location: { ...f.location, layer: LAYER } }));
   const code = await analyzeCode([{ path: 'app/views.py', text: VIEWS_PY }, { path: 'src/routes/invoices.ts', text: INVOICES_TS }]);
   assert.deepEqual(code.errors, []);
-  assert.deepEqual(repoSecrets.map((f) => f.rule).sort(), ['aws-access-key', 'github-pat-classic', 'stripe-secret-key'].sort(), 'the planted repository secrets are found');
+  assert.deepEqual(repoSecrets.map((f) => f.rule).sort(), ['aws-access-key', 'github-pat-classic', 'slack-bot-token', 'stripe-secret-key'].sort(), 'the planted repository secrets are found');
   assert.deepEqual(imageSecrets.map((f) => f.rule), ['npm-access-token'], 'the planted image secret is found');
 
   const lookup = packageLookup(store);
@@ -115,7 +120,7 @@ async function seedCode(store: Store, accountId: string, now: Date): Promise<Pla
   };
   await record(REPO, { secrets: repoSecrets, code: code.findings }, new Date(now.getTime() - 2 * 3_600_000));
   await record(IMAGE, { secrets: imageSecrets, code: [] }, new Date(now.getTime() - 3_600_000));
-  return { secrets: [awsId, awsSecret, ghp, npm, stripe], code: code.findings };
+  return { secrets: [awsId, awsSecret, ghp, npm, stripe, slack], code: code.findings };
 }
 
 interface Loc { path: string; line: number; column: number; layer?: { digest: string }; commit?: { id: string; author: string; inHead: boolean } }
@@ -160,15 +165,18 @@ describe('console: secrets and code flaws', { skip }, () => {
     const html = await s.page.content();
     for (const secret of planted.secrets) assert.ok(!html.includes(secret), `${what}: the page holds a whole planted secret (${secret.slice(0, 4)}…)`);
   }
+  /** screenshot, axe, and nothing wider than the window (long paths and lines scroll inside their box) */
   async function shoot(name: string) {
     await s.page.screenshot({ path: join(h.screenshots, `${name}.png`), fullPage: true });
+    const overflow = await s.page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    assert.ok(overflow.scroll <= overflow.client, `${name}: the page is ${overflow.scroll}px wide in a ${overflow.client}px window`);
     const vs = await seriousViolations(s.page);
     assert.equal(vs.length, 0, `${name}: serious accessibility violations (axe-core, WCAG 2 A/AA):\n  ${describeViolations(vs)}`);
   }
 
   test('the recorded findings follow the contract (the writer, seen through the API)', async () => {
     const secrets = await list('type=secret');
-    assert.equal(secrets.length, 4, secrets.map((f) => f.advisoryId).join(', '));
+    assert.equal(secrets.length, 5, secrets.map((f) => f.advisoryId).join(', '));
     for (const f of secrets) {
       assert.equal(f.vulnerabilityId, 'CWE-798');
       assert.match(f.advisoryId, /^secret\//);
@@ -308,7 +316,7 @@ describe('console: secrets and code flaws', { skip }, () => {
     watch.assertClean('secret page');
   });
 
-  test('a secret only in the git history: commit, author, date, "removed from the current tree"; a secret in an image layer', async () => {
+  test('a secret only in the git history: commit, author, date, "removed from the current tree"; a secret in a minified line; a secret in an image layer', async () => {
     const { page, watch } = s;
     const [gh] = (await list('type=secret')).filter((f) => f.package.version);
     assert.ok(gh, 'the history secret (package.version is its commit)');
@@ -321,6 +329,15 @@ describe('console: secrets and code flaws', { skip }, () => {
     assert.match(await page.getByTestId('remediation').textContent() ?? '', /already gone from the current tree/);
     await assertNoSecret('history secret page');
     await shoot('code-secret-history');
+
+    // the minified file's line, cut around the secret, scrolls inside its box
+    const [slackFinding] = await list('type=secret&detector=secret/slack-bot-token');
+    await page.goto(`/findings/${slackFinding.id}`);
+    await settle(page, watch);
+    const box = page.getByRole('group', { name: 'The line, the secret masked' });
+    assert.ok(await box.evaluate((e) => e.scrollWidth > e.clientWidth), 'the long line is wider than its box, which scrolls');
+    await assertNoSecret('minified file secret page');
+    await shoot('code-secret-long-line');
 
     const [npm] = await list('type=secret&detector=secret/npm-access-token');
     await page.goto(`/findings/${npm.id}`);

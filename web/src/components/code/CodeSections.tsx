@@ -13,7 +13,8 @@ import { CONFIDENCE_LABELS, cweHref, LANGUAGE_LABELS, locationText, shortCommit,
 export function Snippet({ text, firstLine, label, className }: { text: string; firstLine: number; label: string; className?: string }) {
   const lines = text.replace(/\n$/, '').split('\n');
   return (
-    <div className={`code-snippet${className ? ` ${className}` : ''}`} role="group" aria-label={label}>
+    // focusable: a long line scrolls inside the box, and the keyboard must be able to scroll it too
+    <div className={`code-snippet${className ? ` ${className}` : ''}`} role="group" aria-label={label} tabIndex={0}>
       <pre>
         {lines.map((l, i) => (
           <span key={i} className="code-line">
