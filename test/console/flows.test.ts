@@ -139,6 +139,9 @@ describe('console: flows', { skip }, () => {
     // open it from the list, as a user does
     await page.getByRole('table', { name: 'Findings' }).locator('tbody tr').first().click();
     await page.waitForURL((u) => u.pathname.startsWith('/findings/'));
+    // a client-side navigation: the list stays on screen until the finding page's chunk has arrived,
+    // and settling on it would read the list's text (or the finding's "Loading…") as the detail
+    await page.getByRole('heading', { level: 1, name: h.seed.vulnerabilityId }).waitFor();
     await settle(page, watch);
     const shownId = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]);
     assert.equal(shownId, id, 'the seed has one finding of this vulnerability');
