@@ -212,7 +212,7 @@ function residualOf(store: Store, f: FindingFilter, lead: Lead, sort: FindingSor
     if (f.detectors?.length) and.push(eb(col(store, 'advisory_id', false), 'in', [...f.detectors]));
     if (f.filePath !== undefined) {
       and.push(eb(col(store, 'type', false), 'in', ['secret', 'code_vulnerability']));
-      and.push(f.filePath.includes('*') ? sql<SqlBool>`lower(${sql.ref('package_name')}) like ${likePattern(f.filePath)} escape '\'` : eb(col(store, 'package_name', false), '=', f.filePath));
+      and.push(f.filePath.includes('*') ? sql<SqlBool>`lower(${sql.ref('package_name')}) like ${likePattern(f.filePath)} escape '\\'` : eb(col(store, 'package_name', false), '=', f.filePath));
     }
     // the sort's own time column continues the lead's index: a range there bounds the index read
     const range = (name: 'first_observed_at' | 'last_observed_at' | 'updated_at', r: TimeRange | undefined, indexable: boolean) => {
