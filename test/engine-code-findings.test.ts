@@ -168,6 +168,24 @@ for (const [dialect, open] of dialects) {
       assert.ok(!text.includes(awsSecret.slice(4, 30)));
     });
 
+    test('a root filesystem: secrets under its tree, none from its OS files', async () => {
+      const root = join(home, 'rootfs');
+      await mkdir(join(root, 'etc', 'app'), { recursive: true });
+      await mkdir(join(root, 'var', 'lib', 'dpkg'), { recursive: true });
+      await writeFile(join(root, 'etc', 'os-release'), 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n');
+      await writeFile(join(root, 'var', 'lib', 'dpkg', 'status'), 'Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b2\nArchitecture: amd64\n\n');
+      await writeFile(join(root, 'etc', 'app', 'credentials'), `[default]\naws_access_key_id = ${awsId}\naws_secret_access_key = ${awsSecret}\n`);
+      await writeFile(join(root, 'etc', 'app', 'example.conf'), 'aws_access_key_id = AKIAIOSFODNN7EXAMPLE\npassword = changeme\n');
+      const created = await server.api('POST', '/v1/rootfs', { config: { path: root } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const r = await waitFor('the rootfs scanned', async () => {
+        const x = await ts.store.db.selectFrom('resources').selectAll().where('target_id', '=', created.body.id).executeTakeFirst();
+        return x?.coverage_reason === 'SUCCESSFUL' ? x : null;
+      });
+      const fs = (await findingsOf(ts.store, r.id)).filter((f) => f.type === 'secret').map((f) => `${f.advisory_id} ${f.package_name} ${f.status}`);
+      assert.deepEqual(fs, ['secret/aws-access-key etc/app/credentials ACTIVE']);
+    });
+
     test('a function package: code and secrets; codeScanning off closes the code findings', async () => {
       const created = await server.api('POST', '/v1/functions', { name: 'payments', config: { runtime: 'python3.12' } });
       assert.equal(created.status, 201, JSON.stringify(created.body));
