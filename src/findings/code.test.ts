@@ -96,3 +96,9 @@ test('columns: CWE, rule, file, commit and layer; suppressed detector findings a
   assert.equal(details.scoring.formula, 'vigil-code-1');
   assert.ok(!JSON.stringify(out).includes(raw.slice(8)), 'only the prefix of a secret is stored');
 });
+
+test('a hardcoded credential found by both scanners on one line is one finding: the secret', () => {
+  const cred = code({ rule: 'python/hardcoded-credentials', cwe: ['CWE-798'], severity: 'HIGH', path: 'app/settings.py', line: 3, snippet: 'TOKEN = "ghp_abcd…"', source: undefined });
+  const out = codeDesired('acct', 'res', [secret()], [cred, code({ rule: 'python/hardcoded-credentials', cwe: ['CWE-798'], path: 'app/settings.py', line: 7, snippet: 'PASSWORD = "hunter2hunter2"' })]);
+  assert.deepEqual(out.map((d) => `${d.type} ${JSON.parse(d.details)[d.type === 'secret' ? 'secret' : 'code'].location.line}`).sort(), ['code_vulnerability 7', 'secret 3']);
+});

@@ -152,7 +152,8 @@ export function snippetHash(snippet: string): string {
 /**
  * A resource's desired secret and code findings. Findings an inline `vigil:ignore` or an ignore
  * file suppressed are left out (the author said so in the code); the same key twice counts once
- * (the first, in path/line order).
+ * (the first, in path/line order); a code finding of a hardcoded credential (CWE-798) on a line
+ * where the secrets scanner found a secret is left to the secret finding.
  */
 export function codeDesired(accountId: string, resourceId: string, secrets: readonly SecretFinding[], code: readonly CodeFinding[]): DesiredFinding[] {
   const byKey = new Map<string, DesiredFinding>();
@@ -162,9 +163,15 @@ export function codeDesired(accountId: string, resourceId: string, secrets: read
   };
   const order = <T extends SecretFinding | CodeFinding>(list: readonly T[]) => list.filter((f) => !f.suppressed)
     .sort((a, b) => (a.location.path < b.location.path ? -1 : a.location.path > b.location.path ? 1 : a.location.line - b.location.line || a.location.column - b.location.column));
-  for (const f of order(secrets)) add(secretTemplate(f));
+  const secretAt = new Set<string>();
+  for (const f of order(secrets)) {
+    add(secretTemplate(f));
+    secretAt.add(`${f.location.path}\u0000${f.location.line}`);
+  }
   const seen = new Map<string, number>();
   for (const f of order(code)) {
+    // a hardcoded credential the secrets scanner reported on the same line already: one finding, the secret's
+    if (f.cwe.includes(SECRET_CWE) && secretAt.has(`${f.location.path}\u0000${f.location.line}`)) continue;
     const k = `${f.rule}\u0000${f.location.path}\u0000${f.location.layer?.digest ?? ''}\u0000${snippetHash(f.snippet)}`;
     const n = seen.get(k) ?? 0;
     seen.set(k, n + 1);

@@ -107,7 +107,10 @@ export function fileSaysFake(text: string): boolean {
   let end = 0;
   for (let i = 0; i < 5 && end !== -1; i++) end = text.indexOf('\n', end + (i ? 1 : 0));
   const head = end === -1 ? text.slice(0, 2000) : text.slice(0, Math.min(end, 2000));
-  return /\b(?:fake|dummy|example)\b[^\n]{0,40}?\b(?:secrets?|keys?|tokens?|credentials?|passwords?)\b|\btest fixtures?\b|\bnot real (?:secrets?|keys?|tokens?|credentials?)\b/i.test(head);
+  // the marker word and what it qualifies, at most one (content) word apart ("fake AWS credentials",
+  // "example API keys"): a header such as "Example: put your API key in …", "the example id below is
+  // no key" or "an example of how keys rotate" says nothing about the file's own values
+  return /\b(?:fake|dummy|example)\s+(?:(?!(?:of|for|how|the|an?|to|in|on|is)\s)[a-z0-9-]+\s+)?(?:secrets?|keys?|tokens?|credentials?|passwords?)\b|\btest fixtures?\b|\bnot real (?:secrets?|keys?|tokens?|credentials?)\b/i.test(head);
 }
 
 const CODE_EXT = /\.(?:[cm]?[jt]sx?|py|pyi|go|java|kt|kts|scala|rb|php|cs|fs|vb|swift|m|mm|c|cc|cpp|cxx|h|hpp|rs|dart|lua|pl|pm|r|groovy|gradle|ex|exs|erl|clj|hs|ml|vue|svelte)$/i;

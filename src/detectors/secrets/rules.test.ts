@@ -194,3 +194,9 @@ test('prefix: fixed prefix + 4, at most a quarter of the rest', async () => {
   // an AWS id paired with the documented example secret is an unpaired id
   assert.deepEqual(scanText('a', `${g('aws-id')}\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`).map((f) => f.rule), ['aws-access-key-id']);
 });
+
+test('a file declares itself a fixture only in so many words', async () => {
+  const { fileSaysFake } = await import('./filters.ts');
+  for (const h of ['# fake credentials for the tests', '// Example API keys, not real', '# dummy secrets for tests', '/* test fixture */', '# not real tokens']) assert.ok(fileSaysFake(`${h}\nx = 1\n`), h);
+  for (const h of ['# Example: put your API key in the environment', '# the documented example id below is no key', '# settings', '# an example of how keys rotate: see docs']) assert.ok(!fileSaysFake(`${h}\nx = 1\n`), h);
+});
