@@ -94,6 +94,9 @@ describe('console: flows', { skip }, () => {
     assert.ok(expected.length > 0);
     const check = async () => {
       const rows = page.getByRole('table', { name: 'Findings' }).locator('tbody tr');
+      // the list keeps the unfiltered rows on screen until the filtered page has arrived (and under
+      // load the page can settle before that request starts): wait for the last non-HIGH row to go
+      await rows.locator('.sev').filter({ hasNotText: 'HIGH' }).first().waitFor({ state: 'detached' });
       assert.equal(await rows.count(), expected.length, 'one row per HIGH finding the API lists');
       for (const sev of await rows.locator('.sev').allTextContents()) assert.equal(sev.trim(), 'HIGH');
       assert.ok(await page.getByRole('button', { name: 'Remove filter Severity HIGH' }).isVisible(), 'the chip is shown');
@@ -139,6 +142,9 @@ describe('console: flows', { skip }, () => {
     // open it from the list, as a user does
     await page.getByRole('table', { name: 'Findings' }).locator('tbody tr').first().click();
     await page.waitForURL((u) => u.pathname.startsWith('/findings/'));
+    // a client-side navigation: the list stays on screen until the finding page's chunk has arrived,
+    // and settling on it would read the list's text (or the finding's "Loading…") as the detail
+    await page.getByRole('heading', { level: 1, name: h.seed.vulnerabilityId }).waitFor();
     await settle(page, watch);
     const shownId = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]);
     assert.equal(shownId, id, 'the seed has one finding of this vulnerability');

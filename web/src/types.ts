@@ -112,8 +112,9 @@ export type FixAvailability = 'YES' | 'NO' | 'PARTIAL';
 export interface VigilScoring {
   formula: string;
   base: { score: number; version: string; vector: string; source: string } | null;
-  /** 'network': a network reachability finding, scored from its exposure (issue 16 brief) */
-  basis: 'malicious' | 'cvss' | 'advisory' | 'none' | 'network';
+  /** 'network': a network reachability finding, scored from its exposure (issue 16 brief); secret and
+   * code findings (formula vigil-code-1, issue 17) have their own basis, which the console shows as given */
+  basis: 'malicious' | 'cvss' | 'advisory' | 'none' | 'network' | (string & {});
   inputs: Record<string, unknown>;
   adjustments: { metric: string; from: number | null; to: number | null; fromSeverity?: string; toSeverity?: string; reason: string }[];
   score: number | null;
@@ -144,6 +145,10 @@ export interface FindingDetail extends FindingSummary {
     references?: string[];
     /** issue 16: present on findings of type 'network_reachability' */
     networkReachability?: NetworkReachability;
+    /** issue 17: present on findings of type 'secret' */
+    secret?: SecretDetails;
+    /** issue 17: present on findings of type 'code_vulnerability' */
+    code?: CodeDetails;
   };
 }
 
@@ -385,7 +390,35 @@ export interface CreatedApiKey extends ApiKey {
 
 /** findings.type of a network reachability finding (the API's `type` filter value too) */
 export const NETWORK_FINDING_TYPE = 'network_reachability';
-export const FINDING_TYPES = ['vulnerability', 'malicious', NETWORK_FINDING_TYPE] as const;
+/** issue 17: a hardcoded secret, and a flaw found in source code (Python, JavaScript/TypeScript) */
+export const SECRET_FINDING_TYPE = 'secret';
+export const CODE_FINDING_TYPE = 'code_vulnerability';
+export const FINDING_TYPES = ['vulnerability', 'malicious', NETWORK_FINDING_TYPE, SECRET_FINDING_TYPE, CODE_FINDING_TYPE] as const;
+export type FindingType = (typeof FINDING_TYPES)[number];
+
+/** A finding type as a person says it (the grouped view, the finding page). */
+export const FINDING_TYPE_LABELS: Record<FindingType, string> = {
+  vulnerability: 'Vulnerability',
+  malicious: 'Malicious package',
+  [NETWORK_FINDING_TYPE]: 'Network reachability',
+  [SECRET_FINDING_TYPE]: 'Secret',
+  [CODE_FINDING_TYPE]: 'Code vulnerability',
+};
+/** The short tag the findings list puts beside the id (vulnerabilities have none). */
+export const FINDING_TYPE_TAGS: Record<FindingType, string> = {
+  vulnerability: '',
+  malicious: 'malicious',
+  [NETWORK_FINDING_TYPE]: 'network',
+  [SECRET_FINDING_TYPE]: 'secret',
+  [CODE_FINDING_TYPE]: 'code',
+};
+export function findingTypeLabel(type: string): string {
+  return (FINDING_TYPE_LABELS as Record<string, string>)[type] ?? type;
+}
+/** Types whose `package.name` is a file path (issue 17 contract): no package, ecosystem or fixed version. */
+export function isFileFinding(type: string): boolean {
+  return type === SECRET_FINDING_TYPE || type === CODE_FINDING_TYPE;
+}
 
 export type NetworkProtocol = 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'ip';
 
@@ -444,4 +477,58 @@ export interface Topology {
   updatedAt: string;
   counts: { instances: number; reachableInstances: number; findings: number; mappedResources: number; unmappedInstances: number; notes: number };
   notes: TopologyNote[];
+}
+
+// --- Secrets and code flaws (issue 17, console-code) ---------------------------------------------
+
+/** Where a secret or a code flaw is (src/model/code.ts CodeLocation): a file, line and column (1-based). */
+export interface CodeLocation {
+  path: string;
+  line: number;
+  column: number;
+  endLine?: number;
+  endColumn?: number;
+  /** the image layer that brought the file */
+  layer?: { digest: string; index?: number; createdBy?: string };
+  /** a secret found in a repository's history: the commit that added it (it may be gone from HEAD) */
+  commit?: { id: string; author: string; date: string; inHead: boolean };
+}
+
+/** details.secret of a 'secret' finding. The secret itself is never stored: a prefix and a sha256 identify it. */
+export interface SecretDetails {
+  rule: string;
+  provider: string;
+  confidence: 'verified' | 'format' | 'entropy';
+  prefix: string;
+  /** sha256 of the whole secret, hex */
+  hash: string;
+  length: number;
+  note?: string;
+  location: CodeLocation;
+  /** the line, the secret masked */
+  snippet: string;
+}
+
+/** One step of a taint trace (src/model/code.ts TraceStep). */
+export interface TraceStep {
+  kind: 'source' | 'propagation' | 'call' | 'sink';
+  location: CodeLocation;
+  label: string;
+}
+
+/** details.code of a 'code_vulnerability' finding. */
+export interface CodeDetails {
+  rule: string;
+  language: 'python' | 'javascript' | 'typescript';
+  /** ["CWE-78"] */
+  cwe: string[];
+  location: CodeLocation;
+  snippet: string;
+  /** source → … → sink; empty for flaws that need no taint */
+  trace: TraceStep[];
+  remediation: string;
+  /** a mechanical fix: the text to put in place of the snippet's range */
+  fix?: { description: string; replacement?: string };
+  /** where the tainted data comes from: a remote user (request, event) or the local machine (environment, files) */
+  source?: 'remote' | 'local';
 }

@@ -11,6 +11,7 @@ import { api, withQuery } from '../api.ts';
 import { Chart, SEVERITY_COLORS, type ChartOption } from '../components/Chart.tsx';
 import { Card, Empty, ErrorMessage, Loading, PageHeader, SeverityBadge } from '../components/common.tsx';
 import { isNetworkVulnerabilityId } from '../components/network/labels.ts';
+import { isWeaknessId } from '../components/code/labels.ts';
 import { formatCount, formatPercent, formatTime } from '../format.ts';
 import { useSession } from '../session.tsx';
 import { SEVERITIES, type Account, type Dashboard as DashboardData, type Severity } from '../types.ts';
@@ -257,8 +258,8 @@ export function Dashboard() {
                 {d.topVulnerabilities.map((v) => (
                   <tr key={v.vulnerabilityId}>
                     <td className="vuln-cell">
-                      {/* a network reachability id (NET-TCP-22) has no vulnerability record: its findings instead */}
-                      <Link to={isNetworkVulnerabilityId(v.vulnerabilityId) ? findingsHref({ vulnerabilityId: v.vulnerabilityId }) : `/vulnerabilities/${encodeURIComponent(v.vulnerabilityId)}`} className="mono nowrap">{v.vulnerabilityId}</Link>
+                      {/* a network reachability id (NET-TCP-22) or the CWE of secrets and code flaws has no vulnerability record: its findings instead */}
+                      <Link to={isNetworkVulnerabilityId(v.vulnerabilityId) || isWeaknessId(v.vulnerabilityId) ? findingsHref({ vulnerabilityId: v.vulnerabilityId }) : `/vulnerabilities/${encodeURIComponent(v.vulnerabilityId)}`} className="mono nowrap">{v.vulnerabilityId}</Link>
                       {v.title && !v.title.startsWith(v.vulnerabilityId) ? <div className="clamp small muted" title={v.title}>{v.title}</div> : null}
                     </td>
                     <td><SeverityBadge severity={v.severity} /></td>

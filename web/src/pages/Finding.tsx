@@ -5,7 +5,9 @@
  * (`GET /v1/vulnerabilities/{id}`), the history (`GET /v1/findings/{id}/history`) and the rule that
  * suppresses it. "Suppress" writes a suppression rule for this vulnerability on this resource.
  * A network reachability finding (issue 16) has no package or advisory: its "Network path" section
- * (details.networkReachability) takes their place, and nothing is asked about a package.
+ * (details.networkReachability) takes their place, and nothing is asked about a package. Secret and
+ * code findings (issue 17) are about a file: their "Secret" or "Code" section (details.secret,
+ * details.code) takes the place of the package, advisory and CVSS sections.
  */
 import { useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
 import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
@@ -15,9 +17,11 @@ import { Card, Empty, ErrorMessage, Fields, Loading, PageHeader, SeverityBadge }
 import { fixAvailabilityOf, StatusCell } from '../components/findings/cells.tsx';
 import { openText } from '../components/network/labels.ts';
 import { NetworkPathSection } from '../components/network/NetworkPath.tsx';
+import { CodeSection, SecretSection } from '../components/code/CodeSections.tsx';
+import { cweHref, locationText } from '../components/code/labels.ts';
 import { formatTime, shortDigest } from '../format.ts';
 import { useSession } from '../session.tsx';
-import { NETWORK_FINDING_TYPE, type ApiEvent, type FindingDetail, type InventoryPackage, type Page, type VigilScoring, type VulnerabilityRecord } from '../types.ts';
+import { CODE_FINDING_TYPE, findingTypeLabel, isFileFinding, NETWORK_FINDING_TYPE, SECRET_FINDING_TYPE, type ApiEvent, type FindingDetail, type InventoryPackage, type Page, type VigilScoring, type VulnerabilityRecord } from '../types.ts';
 
 /** How many inventory pages (1,000 packages each) are read to find the package's layer and paths. */
 const INVENTORY_PAGES = 5;
@@ -48,6 +52,8 @@ export function Finding() {
 function FindingView({ f }: { f: FindingDetail }) {
   const { can } = useSession();
   const isNet = f.type === NETWORK_FINDING_TYPE;
+  // secrets and code flaws: no package, and their vulnerabilityId is a CWE, not a vulnerability record
+  const isFile = isFileFinding(f.type);
   const history = useQuery({
     queryKey: ['finding-history', f.id, f.updatedAt],
     queryFn: ({ signal }) => api<{ items: ApiEvent[] }>(`/v1/findings/${encodeURIComponent(f.id)}/history`, { signal }),
@@ -58,14 +64,14 @@ function FindingView({ f }: { f: FindingDetail }) {
     queryKey: ['vulnerability', f.vulnerabilityId],
     queryFn: ({ signal }) => api<VulnerabilityRecord>(`/v1/vulnerabilities/${encodeURIComponent(f.vulnerabilityId)}`, { signal }),
     retry: false,
-    // NET-TCP-22 and the like name no vulnerability record
-    enabled: !isNet,
+    // NET-TCP-22 and the like name no vulnerability record, nor does CWE-798
+    enabled: !isNet && !isFile,
   });
   const inventory = useQuery({
     queryKey: ['finding-inventory', f.resource.id, f.package?.name, f.package?.version, f.package?.layer],
     queryFn: ({ signal }) => findPackage(f, signal),
     retry: false,
-    enabled: !isNet && Boolean(f.package),
+    enabled: !isNet && !isFile && Boolean(f.package),
   });
   const rule = useQuery({
     queryKey: ['suppression-rule', f.suppressedBy],
@@ -76,6 +82,7 @@ function FindingView({ f }: { f: FindingDetail }) {
 
   const d = f.details;
   if (isNet) return <NetworkFindingView f={f} history={history} rule={rule} />;
+  if (isFile) return <FileFindingView f={f} history={history} rule={rule} />;
   // the server's title is the summary, or "<id> - <package>" when there is none (which the heading already says)
   const title = f.title && !f.title.startsWith(f.vulnerabilityId) ? f.title : d.summary ?? null;
   const fix = fixAvailabilityOf(f);
@@ -194,11 +201,7 @@ function FindingView({ f }: { f: FindingDetail }) {
         {d.advisories.length > 1 ? <p className="muted small">Advisories folded into this finding: {d.advisories.join(', ')}</p> : null}
       </Card>
 
-      <Card title="History" className="finding-card">
-        {history.isPending ? <Loading label="Loading the history…" /> : history.error ? <ErrorMessage error={history.error} /> : (
-          history.data.items.length ? <Timeline events={history.data.items} /> : <Empty>No events about this finding are kept.</Empty>
-        )}
-      </Card>
+      <HistoryCard history={history} />
     </>
   );
 }
@@ -259,16 +262,112 @@ function NetworkFindingView({ f, history, rule }: { f: FindingDetail; history: U
         <VigilScoreCard s={f.details.scoring} />
       </Card>
 
-      <Card title="History" className="finding-card">
-        {history.isPending ? <Loading label="Loading the history…" /> : history.error ? <ErrorMessage error={history.error} /> : (
-          history.data.items.length ? <Timeline events={history.data.items} /> : <Empty>No events about this finding are kept.</Empty>
-        )}
-      </Card>
+      <HistoryCard history={history} />
     </>
   );
 }
 
-/** what matching searched, which range or version hit, with which scheme, and the fixes it knew */
+/**
+ * A secret or a code flaw (issue 17): the file, line and rule instead of a package and advisory; its
+ * "Secret" or "Code" section (details.secret / details.code) with the evidence, the Vigil score
+ * (formula vigil-code-1) and the history. Its vulnerabilityId is a CWE: linked to MITRE, not to a
+ * vulnerability record.
+ */
+function FileFindingView({ f, history, rule }: { f: FindingDetail; history: UseQueryResult<{ items: ApiEvent[] }>; rule: UseQueryResult<RuleInfo> }) {
+  const { can } = useSession();
+  const secret = f.type === SECRET_FINDING_TYPE ? f.details.secret : undefined;
+  const code = f.type === CODE_FINDING_TYPE ? f.details.code : undefined;
+  const loc = secret?.location ?? code?.location;
+  const where = loc ? locationText(loc) : f.package?.name || '—';
+  const typeLabel = findingTypeLabel(f.type);
+  const cwe = cweHref(f.vulnerabilityId);
+  // a secret found only in the git history: the summary row's version is the commit
+  const inHistory = Boolean(loc?.commit && !loc.commit.inHead);
+  // a secret in an image: in one of its layers
+  const inImage = Boolean(loc?.layer) || f.resource.type === 'image';
+  return (
+    <>
+      <PageHeader
+        title={f.title || f.advisoryId}
+        subtitle={(
+          <span className="muted">
+            <span className="mono">{f.advisoryId}</span> in <span className="mono file-subtitle" title={where}>{where}</span> on{' '}
+            <Link to={`/resources/${encodeURIComponent(f.resource.id)}`}>{f.resource.name}</Link>
+          </span>
+        )}
+        actions={(
+          <>
+            <Link className="button" to={withQuery('/findings', { detector: f.advisoryId })}>All findings of this rule</Link>
+            {f.package?.name ? <Link className="button" to={withQuery('/findings', { filePath: f.package.name, resourceId: f.resource.id })}>All findings in this file</Link> : null}
+            {can('operate') && f.status === 'ACTIVE' ? <SuppressButton f={f} /> : null}
+          </>
+        )}
+      />
+      <p className="breadcrumbs"><Link to="/findings">Findings</Link> <span aria-hidden="true">›</span> <Link to={withQuery('/findings', { type: f.type })}>{typeLabel === 'Secret' ? 'Secrets' : `${typeLabel}s`}</Link> <span aria-hidden="true">›</span> <span className="mono">{f.id}</span></p>
+
+      <div className="grid finding-top">
+        <Card title="Summary" className="compact-fields">
+          <Fields items={[
+            ...stateFields(f),
+            ['Finding type', typeLabel],
+            ['Rule', <span key="r" className="mono">{f.advisoryId}</span>],
+            ['Weakness', cwe ? <a key="w" href={cwe} target="_blank" rel="noopener noreferrer">{f.vulnerabilityId}</a> : <span key="w" className="mono">{f.vulnerabilityId}</span>],
+            ...timeFields(f),
+          ]} />
+          <SuppressedNote f={f} rule={rule.data} />
+        </Card>
+
+        <Card title="Remediation" className="compact-fields">
+          {f.type === SECRET_FINDING_TYPE ? (
+            <p className="remediation" data-testid="remediation">
+              Treat the {secret && secret.provider !== 'generic' ? <strong>{secret.provider}</strong> : null} credential as compromised: rotate or revoke it at the provider first.
+              {inImage
+                ? ' Then rebuild the image without it (a later layer that deletes the file does not help: every layer of the image can be read), remove it from the source it was copied from, and give it to the container at run time from a secret store or the environment instead.'
+                : inHistory
+                ? ' It is already gone from the current tree but still in the git history: remove it from the history too (git filter-repo, then force-push and have every clone re-cloned), and from any image built with it. Deleting the file did not help: whoever can read the history has it.'
+                : ' Then remove it from the code and from the git history (and any image built with it), and load it from a secret store or the environment instead. Removing it from the code alone does not help: whoever read the code or the history has it.'}
+            </p>
+          ) : (
+            <p className="remediation" data-testid="remediation">{code?.remediation ?? 'Fix the flagged code; the finding closes when the next scan no longer finds it.'}</p>
+          )}
+          <Fields items={[
+            ['File', <span key="f" className="mono">{f.package?.name || '—'}</span>],
+            ['Resource', <Link key="r" to={`/resources/${encodeURIComponent(f.resource.id)}`} title={f.resource.ref ?? undefined}>{f.resource.name}</Link>],
+            ...(f.resource.digest ? [['Digest', <span key="dg" className="mono" title={f.resource.digest}>{shortDigest(f.resource.digest, 16)}</span>] as [string, ReactNode]] : []),
+            ['Resource type', f.resource.type],
+          ]} />
+        </Card>
+      </div>
+
+      {f.type === SECRET_FINDING_TYPE ? (
+        <Card title="Secret" className="finding-card">
+          {secret ? <SecretSection s={secret} /> : <p className="muted">This finding carries no secret details (details.secret is missing); the next scan of its resource records them.</p>}
+        </Card>
+      ) : (
+        <Card title="Code" className="finding-card">
+          {code ? <CodeSection c={code} /> : <p className="muted">This finding carries no code details (details.code is missing); the next scan of its resource records them.</p>}
+        </Card>
+      )}
+
+      <Card title="Vigil score" className="finding-card">
+        <VigilScoreCard s={f.details.scoring} />
+      </Card>
+
+      <HistoryCard history={history} />
+    </>
+  );
+}
+
+function HistoryCard({ history }: { history: UseQueryResult<{ items: ApiEvent[] }> }) {
+  return (
+    <Card title="History" className="finding-card">
+      {history.isPending ? <Loading label="Loading the history…" /> : history.error ? <ErrorMessage error={history.error} /> : (
+        history.data.items.length ? <Timeline events={history.data.items} /> : <Empty>No events about this finding are kept.</Empty>
+      )}
+    </Card>
+  );
+}
+
 /** The summary's first fields, the same for every finding type: status, severity, score. */
 function stateFields(f: FindingDetail): [string, ReactNode][] {
   return [
@@ -300,6 +399,7 @@ function SuppressedNote({ f, rule }: { f: FindingDetail; rule: RuleInfo | undefi
   );
 }
 
+/** what matching searched, which range or version hit, with which scheme, and the fixes it knew */
 function MatchExplanation({ f }: { f: FindingDetail }) {
   const e = f.details.explanation;
   const hit = e.hit as ({ by?: string; version?: string; range?: number; type?: string; events?: Record<string, string>[] } | undefined);
@@ -386,13 +486,20 @@ async function findPackage(f: FindingDetail, signal: AbortSignal): Promise<{ lay
   return { layer, paths: [...paths].sort() };
 }
 
-/** "Suppress": a rule for this vulnerability on this resource, with the reason the user types. */
+/**
+ * "Suppress": a rule for this vulnerability on this resource, with the reason the user types. For a
+ * secret or a code flaw the vulnerability is a CWE shared by every such finding of the resource, so
+ * the rule also names the finding's location (criteria.paths match package.location): this one
+ * secret or flaw, not every CWE-798 of the resource.
+ */
 function SuppressButton({ f }: { f: FindingDetail }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const queryClient = useQueryClient();
   const ids = useId();
+  const file = isFileFinding(f.type) && Boolean(f.package?.location);
+  const what = file ? `${f.advisoryId} in ${f.package.name}` : f.vulnerabilityId;
   const [reason, setReason] = useState('');
-  const [name, setName] = useState(`${f.vulnerabilityId} on ${f.resource.name}`.slice(0, 200));
+  const [name, setName] = useState(`${what} on ${f.resource.name}`.slice(0, 200));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const submit = async (e: FormEvent) => {
@@ -404,7 +511,7 @@ function SuppressButton({ f }: { f: FindingDetail }) {
         method: 'POST',
         body: {
           accountId: f.accountId, name: name.trim(), reason: reason.trim(),
-          criteria: { vulnerabilityIds: [f.vulnerabilityId], resourceIds: [f.resource.id] },
+          criteria: { vulnerabilityIds: [f.vulnerabilityId], resourceIds: [f.resource.id], ...(file ? { paths: [f.package.location] } : {}) },
         },
       });
       dialog.current?.close();
@@ -425,8 +532,11 @@ function SuppressButton({ f }: { f: FindingDetail }) {
       <button type="button" className="primary" onClick={() => { setError(null); dialog.current?.showModal(); }}>Suppress</button>
       <dialog ref={dialog} aria-labelledby={`${ids}-title`}>
         <form className="stacked" onSubmit={submit}>
-          <h2 id={`${ids}-title`}>Suppress {f.vulnerabilityId} on {f.resource.name}</h2>
-          <p className="muted">This creates a suppression rule for <span className="mono">{f.vulnerabilityId}</span> on this resource (<span className="mono">{f.resource.id}</span>). Its findings become SUPPRESSED at once; delete the rule to bring them back.</p>
+          <h2 id={`${ids}-title`}>Suppress {what} on {f.resource.name}</h2>
+          <p className="muted">
+            This creates a suppression rule for <span className="mono">{f.vulnerabilityId}</span>{file ? <> at this finding&apos;s location in <span className="mono">{f.package.name}</span></> : null} on this resource (<span className="mono">{f.resource.id}</span>).
+            {' '}{file ? 'The finding becomes' : 'Its findings become'} SUPPRESSED at once; delete the rule to bring {file ? 'it' : 'them'} back.
+          </p>
           <label htmlFor={`${ids}-name`}>Rule name</label>
           <input id={`${ids}-name`} value={name} maxLength={200} required onChange={(e) => setName(e.target.value)} />
           <label htmlFor={`${ids}-reason`}>Reason <span className="hint">why this finding needs no action (required)</span></label>
@@ -449,6 +559,24 @@ const METRIC_LABELS: Record<string, string> = {
   // network reachability findings (basis 'network')
   exposure: 'Exposure', listener: 'Listener', sources: 'Sources',
 };
+/** issue 17: secret and code findings (formula vigil-code-1); 'reachability' there is the code's, not the network's */
+const CODE_METRIC_LABELS: Record<string, string> = {
+  detector: 'Detector rating', confidence: 'Confidence', history: 'Git history', testCode: 'Test code', reachability: 'Reachability', source: 'Tainted input',
+};
+const isCodeFormula = (s: VigilScoring) => s.formula.startsWith('vigil-code');
+const metricLabel = (s: VigilScoring, metric: string) => (isCodeFormula(s) ? CODE_METRIC_LABELS[metric] : undefined) ?? METRIC_LABELS[metric] ?? metric;
+
+/** the base row when no CVSS vector scores the finding */
+function basisText(s: VigilScoring): string {
+  if (s.basis === 'network') return networkBasis(s.inputs.network as NetworkScoringInputs | undefined);
+  if (s.basis === 'malicious') return 'malicious package: always CRITICAL';
+  if (s.basis === 'advisory') return 'no CVSS vector: the advisory\'s own severity';
+  if (s.basis === 'code' || isCodeFormula(s)) {
+    const c = s.inputs.code as { kind?: string } | undefined;
+    return `${c?.kind === 'secret' ? 'hardcoded secret' : 'code flaw'}, no CVSS: the score starts from the detector's rating of the finding`;
+  }
+  return 'nothing scores this vulnerability';
+}
 
 /** src/model/scoring.ts NetworkScoringInputs: what a network finding's score starts from */
 interface NetworkScoringInputs { portClass?: string; ports?: number[]; allSources?: boolean; listening?: boolean; processes?: string[] }
@@ -480,11 +608,11 @@ function VigilScoreCard({ s }: { s: VigilScoring | undefined }) {
             <th scope="row">Base</th>
             <td>—</td>
             <td>{s.base ? s.base.score.toFixed(1) : '—'}</td>
-            <td>{s.base ? <>CVSS {s.base.version} <code className="vector">{s.base.vector}</code> ({s.base.source})</> : s.basis === 'network' ? networkBasis(s.inputs.network as NetworkScoringInputs | undefined) : s.basis === 'malicious' ? 'malicious package: always CRITICAL' : s.basis === 'advisory' ? 'no CVSS vector: the advisory\'s own severity' : 'nothing scores this vulnerability'}</td>
+            <td>{s.base ? <>CVSS {s.base.version} <code className="vector">{s.base.vector}</code> ({s.base.source})</> : basisText(s)}</td>
           </tr>
           {s.adjustments.map((a, i) => (
             <tr key={i}>
-              <th scope="row">{METRIC_LABELS[a.metric] ?? a.metric}</th>
+              <th scope="row">{metricLabel(s, a.metric)}</th>
               <td>{num(a.from, a.fromSeverity)}</td>
               <td>{num(a.to, a.toSeverity)}</td>
               <td>{a.reason}</td>

@@ -17,7 +17,7 @@ import { FixCell, SeverityBar, StatusCell } from '../components/findings/cells.t
 import { formatAgo, formatCount, formatTime, shortDigest } from '../format.ts';
 import { useSession } from '../session.tsx';
 import { portFromPackageName } from '../components/network/labels.ts';
-import { NETWORK_FINDING_TYPE, type Aggregation, type AggregationItem, type FindingSummary, type Page } from '../types.ts';
+import { FINDING_TYPE_TAGS, findingTypeLabel, isFileFinding, NETWORK_FINDING_TYPE, type Aggregation, type AggregationItem, type FindingSummary, type Page } from '../types.ts';
 
 const PAGE_SIZE = 50;
 const GROUP_LIMIT = 200;
@@ -30,14 +30,14 @@ const columns = [
     cell: ({ row: { original: f } }) => (
       <div className="finding-title">
         <Link to={`/findings/${encodeURIComponent(f.id)}`} className="mono nowrap">{f.vulnerabilityId}</Link>
-        {f.type !== 'vulnerability' ? <span className="type-tag" title={f.type}>{f.type === NETWORK_FINDING_TYPE ? 'network' : f.type}</span> : null}
+        {f.type !== 'vulnerability' ? <span className="type-tag" title={findingTypeLabel(f.type)}>{(FINDING_TYPE_TAGS as Record<string, string>)[f.type] || f.type}</span> : null}
         {f.exploitAvailable ? <span className="kev-tag" title="known exploited (CISA KEV)">exploited</span> : null}
         {f.title && !f.title.startsWith(f.vulnerabilityId) ? <div className="clamp small" title={f.title}>{f.title}</div> : null}
       </div>
     ),
   }),
   col.display({
-    id: 'package', header: 'Package or port',
+    id: 'package', header: 'Package, port or file',
     cell: ({ row: { original: f } }) => <PackageCell f={f} />,
   }),
   col.display({
@@ -49,8 +49,9 @@ const columns = [
       </div>
     ),
   }),
-  // a network finding has no fixed version: closing the path is the fix
-  col.display({ id: 'fix', header: 'Fix', cell: ({ row: { original: f } }) => (f.type === NETWORK_FINDING_TYPE ? <span className="muted">—</span> : <FixCell finding={f} />) }),
+  // a network finding has no fixed version: closing the path is the fix; a secret or a code flaw
+  // neither (a code flaw's mechanical fix is on its page: the list carries no details)
+  col.display({ id: 'fix', header: 'Fix', cell: ({ row: { original: f } }) => (f.type === NETWORK_FINDING_TYPE || isFileFinding(f.type) ? <span className="muted">—</span> : <FixCell finding={f} />) }),
   col.accessor('score', { id: 'score', header: 'Score', size: 70, cell: (c) => (c.getValue() === null ? '—' : c.getValue()!.toFixed(1)) }),
   col.display({ id: 'status', header: 'Status', cell: ({ row: { original: f } }) => <StatusCell status={f.status} /> }),
   col.accessor('updatedAt', {
@@ -65,7 +66,9 @@ const columns = [
 ];
 /**
  * The package, or for a network reachability finding what is open ("TCP port 22 (SSH)", from
- * `package.name` "tcp/22": the list carries no details); a row without a package shows a dash.
+ * `package.name` "tcp/22": the list carries no details), or for a secret or a code flaw the file
+ * (`package.name`; the line is in the details only) and the detector rule under it, with the commit
+ * for a secret found in the git history (`package.version`); a row without a package shows a dash.
  */
 function PackageCell({ f }: { f: FindingSummary }) {
   const p = f.package as FindingSummary['package'] | null | undefined;
@@ -75,6 +78,15 @@ function PackageCell({ f }: { f: FindingSummary }) {
       <div className="net-cell">
         {port ? <span className="nowrap">{port.text}</span> : <span className="mono">{p?.name || '—'}</span>}
         <div className="muted small">open to the internet</div>
+      </div>
+    );
+  }
+  if (isFileFinding(f.type)) {
+    return (
+      <div className="file-cell">
+        {p?.name ? <span className="mono file-path" title={p.name}>{p.name}</span> : <span className="muted">—</span>}
+        <div className="muted small mono">{f.advisoryId}</div>
+        {p?.version ? <div className="muted small">in git history · commit <span className="mono" title={p.version}>{p.version.slice(0, 10)}</span></div> : null}
       </div>
     );
   }
@@ -181,7 +193,7 @@ export function Findings() {
       {group ? (
         <>
           <ErrorMessage error={groups.error} />
-          <GroupTable by={group.label} primaryIsKey={group.primary === 'key'} data={groups.data} loading={groups.isFetching} onOpen={openGroup} />
+          <GroupTable by={group.label} primaryIsKey={group.primary === 'key'} labelOf={group.labelOf} data={groups.data} loading={groups.isFetching} onOpen={openGroup} />
           {groups.data && groups.data.items.length >= GROUP_LIMIT ? <p className="muted small">The {GROUP_LIMIT} largest groups are shown; narrow the filter to see the others.</p> : null}
         </>
       ) : (
@@ -206,9 +218,11 @@ export function Findings() {
   );
 }
 
-function GroupTable({ by, primaryIsKey, data, loading, onOpen }: { by: string; primaryIsKey: boolean; data: Aggregation | undefined; loading: boolean; onOpen: (item: AggregationItem) => void }) {
+function GroupTable({ by, primaryIsKey, labelOf, data: raw, loading, onOpen }: { by: string; primaryIsKey: boolean; labelOf?: (key: string) => string | undefined; data: Aggregation | undefined; loading: boolean; onOpen: (item: AggregationItem) => void }) {
   // a label that only repeats the key ("CVE-1 - pkg" titles) is left out
   const second = (item: AggregationItem) => Boolean(item.label && item.label !== item.key && !item.label.startsWith(item.key));
+  // keys the console names itself (finding types) when the server gives no label
+  const data = raw && labelOf ? { ...raw, items: raw.items.map((i) => (i.label ? i : { ...i, label: labelOf(i.key) })) } : raw;
   if (!data) return loading ? <p className="state loading" role="status">Loading groups…</p> : null;
   if (data.items.length === 0) return <p className="state empty">No findings match these filters.</p>;
   const max = Math.max(...data.items.map((i) => i.count));

@@ -4,7 +4,7 @@
  * with the filter a group turns into when clicked.
  */
 import type { FilterDef } from '../FilterChips.tsx';
-import { FINDING_TYPES, SEVERITIES } from '../../types.ts';
+import { FINDING_TYPES, findingTypeLabel, SEVERITIES } from '../../types.ts';
 
 export const FINDING_FILTERS: readonly FilterDef[] = [
   { key: 'status', label: 'Status', kind: 'enum', options: ['ACTIVE', 'SUPPRESSED', 'CLOSED'], multi: true },
@@ -12,6 +12,9 @@ export const FINDING_FILTERS: readonly FilterDef[] = [
   { key: 'title', label: 'Title contains', kind: 'text', placeholder: 'text in the title or id' },
   { key: 'vulnerabilityId', label: 'Vulnerability id', kind: 'text', multi: true, placeholder: 'CVE-2024-…, GHSA-…' },
   { key: 'type', label: 'Finding type', kind: 'enum', options: FINDING_TYPES, multi: true },
+  // issue 17: secrets and code flaws — the rule (advisoryId: secret/aws-access-key-id, python/command-injection) and the file
+  { key: 'detector', label: 'Detector rule', kind: 'text', multi: true, placeholder: 'secret/aws-access-key-id, python/sql-injection' },
+  { key: 'filePath', label: 'File path', kind: 'text', placeholder: 'src/app.py, or a pattern: src/*.py' },
   { key: 'packageName', label: 'Package name', kind: 'text', placeholder: 'openssl' },
   { key: 'packageEcosystem', label: 'Package ecosystem', kind: 'text', placeholder: 'npm, PyPI, Debian:12…' },
   { key: 'resourceId', label: 'Resource id', kind: 'text', multi: true },
@@ -47,6 +50,8 @@ export interface GroupDef {
   primary: 'key' | 'label';
   /** the findings filter(s) a group's key turns into */
   filter: (key: string) => [string, string][];
+  /** a display name the console knows for a key (finding types), when the server sends none */
+  labelOf?: (key: string) => string | undefined;
 }
 
 export const GROUPS: readonly GroupDef[] = [
@@ -62,5 +67,8 @@ export const GROUPS: readonly GroupDef[] = [
   },
   { by: 'layer', label: 'Image layer', primary: 'label', filter: (k) => [['layerDigest', k]] },
   { by: 'repository', label: 'Repository', primary: 'key', filter: (k) => [['repository', k]] },
-  { by: 'type', label: 'Finding type', primary: 'key', filter: (k) => [['type', k]] },
+  { by: 'type', label: 'Finding type', primary: 'key', filter: (k) => [['type', k]], labelOf: (k) => findingTypeLabel(k) },
+  // issue 17: secrets and code flaws by detector rule and by file
+  { by: 'detector', label: 'Detector rule', primary: 'key', filter: (k) => [['detector', k]] },
+  { by: 'file', label: 'File', primary: 'key', filter: (k) => [['filePath', k]] },
 ];
