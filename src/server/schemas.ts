@@ -163,7 +163,7 @@ const findingFilterFields = {
   title: QueryText.optional().describe('case-insensitive substring of the title or the vulnerability id'),
   // issue 17: secret and code findings
   detector: queryList(QueryText).optional().describe('secret and code findings: the detector rule (the advisoryId), e.g. secret/aws-access-key-id, python/command-injection, js/sql-injection'),
-  filePath: QueryText.optional().describe('secret and code findings: the file, exact, or a pattern where * matches anything (case-insensitive)'),
+  filePath: QueryText.optional().describe('secret and code findings: the file, exact (case-sensitive), or a pattern where * matches anything (case-insensitive)'),
 };
 export const FINDING_SORTS = ['severity', 'updated', 'firstObserved', 'score', 'epss'] as const;
 export const FindingsQuery = z.strictObject({

@@ -64,7 +64,7 @@ export interface FindingFilter {
   title?: string;
   /** issue 17: the detector rules of secret and code findings (their advisory_id) */
   detectors?: readonly string[];
-  /** issue 17: the file of secret and code findings (package_name): exact, or a pattern where * matches anything (case-insensitive) */
+  /** issue 17: the file of secret and code findings (package_name): exact (case-sensitive), or a pattern where * matches anything (case-insensitive) */
   filePath?: string;
   /**
    * the findings must be on one of these resources (what imageTag and repository resolve to, see
