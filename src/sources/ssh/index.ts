@@ -13,7 +13,7 @@ import { VigilError } from '../../model/index.ts';
 import { TargetPolicy } from '../../policy/index.ts';
 import { TarError, TarReader, type ChunkSource } from '../image/tar.ts';
 import { DEFAULT_SOURCE_LIMITS, type FileInfo, type ScanFS, type SourceLimits } from '../types.ts';
-import { ErrorLog, Tree, TreeFS, normalizeEntryName, type TreeNode } from '../vfs/index.ts';
+import { ErrorLog, Tree, TreeFS, normalizeEntryName, normalizeLookupPath, type TreeNode } from '../vfs/index.ts';
 import { isBigEndianMachine, parseProcNet, sortSockets, type ListeningSocket, type SocketProtocol } from './proc-net.ts';
 import { HOST_DIRS, HOST_FILES, LISTED_ONLY, SECRET_PRUNED, isWantedPath, normalizeSecretPaths, parseScriptOutput, parseSecretsOutput, secretPathFilter, secretsScript, snapshotScript } from './remote.ts';
 import { wantsContent } from '../../detectors/secrets/fs.ts';
@@ -84,8 +84,8 @@ export interface SshOptions {
    * Absolute directories whose regular text files the secrets scanner reads (DEFAULT_HOST_SECRET_PATHS
    * is the engine's default; absent: none). They are walked on the host without following symlinks
    * or entering other filesystems, within maxSecretFiles / maxSecretFileBytes / maxSecretBytes /
-   * secretsTimeoutMs; the files join `fs` under their own paths. Scan them with
-   * `scanSecrets(fs, { include: secretPathFilter(secretPaths) })`.
+   * secretsTimeoutMs, into the snapshot's tree; `secretsFs` is the view of them (scan it with
+   * `scanSecrets(snap.secretsFs)`), `fs` keeps showing the inventory's files only.
    * @throws VigilError VIGIL_INVALID_INPUT "secret-paths" for a relative, un-normalised or otherwise bad one
    */
   secretPaths?: readonly string[];
@@ -108,6 +108,13 @@ export interface SshHostSnapshot {
   listening: ListeningSocket[];
   /** with `secretPaths`: the directories walked (normalised), how it was read, files and bytes held */
   secrets?: { paths: string[]; method: 'tar' | 'sftp'; files: number; bytes: number };
+  /**
+   * With `secretPaths`: the files under them (the snapshot's own files there included, the package
+   * databases not), for `scanSecrets(snap.secretsFs)`; its `errors` are the secrets walk's notes.
+   * `fs` stays what it was without secretPaths (the inventory's files only), so the inventory
+   * (even with every extractor) never sees a file read for secrets.
+   */
+  secretsFs?: ScanFS;
   /** why `listening` is empty or partial (no /proc/net in a chroot, unreadable tables, bad lines, processes not resolved) */
   listeningNote?: string;
   /** the host firewall as its tools print it, each text at most 4 MiB; `notes` says why one is missing */
@@ -317,7 +324,15 @@ async function snapshot(conn: Client, ref: string, target: SshTarget, limits: Ss
   };
   const mid = (await read('etc/machine-id'))?.trim();
   const hostname = out.unameN || (await read('etc/hostname'))?.trim().split('\n')[0] || target.host;
-  const fs = new TreeFS(c.tree, { kind: 'ssh', ref }, c.log, limits, async () => undefined);
+  const all = new TreeFS(c.tree, { kind: 'ssh', ref }, c.log, limits, async () => undefined);
+  let fs: ScanFS = all;
+  let secretsFs: ScanFS | undefined;
+  if (secrets && secretPaths) {
+    const inScope = secretPathFilter(secretPaths);
+    const secretError = (e: { path: string }) => e.path === '(secrets)' || (inScope(e.path) && !isWantedPath(e.path));
+    fs = viewFS(all, (p) => isWantedPath(p) || INVENTORY_DIRS.has(p), (e) => !secretError(e));
+    secretsFs = viewFS(all, inScope, secretError);
+  }
   const snap: Omit<SshHostSnapshot, 'hostKeyFingerprint' | 'hostKeyType'> = { fs, hostname, listening, firewall, method: used, stats: { files: c.files, bytes: c.bytes, ms: 0 } };
   if (mid && /^[0-9a-f]{32}$/.test(mid)) snap.machineId = mid;
   const instanceId = parseInstanceId(out.dmiAssetTag, out.cloudInstanceId);
@@ -325,6 +340,7 @@ async function snapshot(conn: Client, ref: string, target: SshTarget, limits: Ss
   if (out.unameM) snap.arch = out.unameM;
   if (note) snap.listeningNote = note;
   if (secrets) snap.secrets = secrets;
+  if (secretsFs) snap.secretsFs = secretsFs;
   return snap;
 }
 
@@ -574,6 +590,38 @@ async function putListed(c: Collected, path: string, size: number): Promise<void
 
 // ---- secrets under the configured directories --------------------------------------------------
 
+/** Every directory above a file the inventory reads ("etc", "var", "var/lib", "var/lib/dpkg", …). */
+const INVENTORY_DIRS: ReadonlySet<string> = new Set(
+  [...HOST_FILES, ...LISTED_ONLY, ...HOST_DIRS.map((d) => `${d.dir}/x`)].flatMap((p) => {
+    const parts = p.split('/');
+    return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+  }),
+);
+
+/** A view of a ScanFS holding only the paths `keep` accepts (entries, stat, readFile) and the errors `keepError` accepts. */
+function viewFS(base: ScanFS, keep: (path: string) => boolean, keepError: (e: { path: string }) => boolean): ScanFS {
+  const norm = (p: string) => normalizeLookupPath(p);
+  return {
+    target: base.target,
+    get errors() {
+      return base.errors.filter(keepError);
+    },
+    async *entries() {
+      for await (const e of base.entries()) if (keep(e.path)) yield e;
+    },
+    async stat(p) {
+      const n = norm(p);
+      return n !== null && keep(n) ? base.stat(n) : null;
+    },
+    async readFile(p) {
+      const n = norm(p);
+      if (n === null || !keep(n)) throw new VigilError('VIGIL_NOT_FOUND', `${base.target.ref}: ${p}: not in this snapshot`, { input: p, rule: 'not-found' });
+      return base.readFile(n);
+    },
+    close: () => base.close(),
+  };
+}
+
 /**
  * The regular files under `dirs` the secrets scanner wants, into the same tree: one more exec
  * channel running secretsScript (tar without -h), or an SFTP walk when the snapshot had to use
@@ -623,7 +671,7 @@ async function readSecrets(conn: Client, ref: string, c: Collected, limits: SshL
         }
         if (out.tooMany) c.log.add('(secrets)', 'too-many-entries', `${ref}: more than ${limits.maxSecretFiles} files under ${dirs.join(', ')}; the rest not read`);
         if (timedOut) c.log.add('(secrets)', 'timeout', `${ref}: reading the files for secrets took longer than ${limits.secretsTimeoutMs} ms; the rest not read`);
-        else if (out.tar.exit === 124) c.log.add('(secrets)', 'timeout', `${ref}: the host's walk for secrets ran out of its ${seconds} s; the rest not read`);
+        else if (out.tar.exit === 124 || out.walkTimeout) c.log.add('(secrets)', 'timeout', `${ref}: the host's ${out.walkTimeout ? 'find' : 'tar'} for secrets ran out of its ${seconds} s; the rest not read`);
         else if (out.tar.exit === undefined && !want.held.files) c.log.add('(secrets)', 'truncated', `${ref}: the tar stream for secrets did not finish`);
         // tar exits 1 when a file changed or vanished while read (a live host); its messages are kept short
         else if (out.tar.exit !== undefined && out.tar.exit > 1) c.log.add('(secrets)', 'remote-read-error', `${ref}: tar (secrets) exited ${out.tar.exit}: ${out.tar.messages.slice(0, 2000) || 'no message'}`);

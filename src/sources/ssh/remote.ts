@@ -366,6 +366,7 @@ walk() {
     case $d in /) s=/ ;; *) s="$d/" ;; esac
     [ -d "$s" ] || continue
     $T find "$s" -xdev \\( ${prune} \\) -prune -o -type f \\( -size -${limits.maxFileBytes + 1}c -print -o -exec printf '+%s\\n' {} \\; \\) 2>/dev/null
+    if [ $? = 124 ]; then m walktimeout; fi
   done
 }
 pick() {
@@ -409,11 +410,13 @@ export interface SecretsOutput {
   tar?: { messages: string; exit?: number };
   /** the host reached maxFiles */
   tooMany: boolean;
+  /** a find ran out of its time (timeout(1) exit 124) */
+  walkTimeout: boolean;
 }
 
 /** The secrets script's stderr, split at its markers. */
 export function parseSecretsOutput(stderr: string, nonce: string): SecretsOutput {
-  const out: SecretsOutput = { ran: false, complete: false, big: [], tooMany: false };
+  const out: SecretsOutput = { ran: false, complete: false, big: [], tooMany: false, walkTimeout: false };
   for (const part of ('\n' + stderr).split(`\n@@${nonce} `).slice(1)) {
     const nl = part.indexOf('\n');
     const name = nl < 0 ? part : part.slice(0, nl);
@@ -421,6 +424,7 @@ export function parseSecretsOutput(stderr: string, nonce: string): SecretsOutput
     if (name === 'begin') out.ran = true;
     else if (name === 'end') out.complete = true;
     else if (name === 'toomany') out.tooMany = true;
+    else if (name === 'walktimeout') out.walkTimeout = true;
     else if (name === 'big') {
       const first = body.split('\n')[0];
       if (first && out.big.length < MAX_BIG_NAMED) out.big.push(first);

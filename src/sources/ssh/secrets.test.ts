@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { scanSecrets } from '../../detectors/secrets/index.ts';
 import { tokenGenerator } from '../../detectors/secrets/testutil.ts';
 import { VigilError } from '../../model/index.ts';
-import { DEFAULT_HOST_SECRET_PATHS, checkSecretPath, normalizeSecretPaths, openSshHost, secretPathFilter, shQuote, type SshTarget } from './index.ts';
+import { DEFAULT_HOST_SECRET_PATHS, checkSecretPath, isWantedPath, normalizeSecretPaths, openSshHost, secretPathFilter, shQuote, type SshTarget } from './index.ts';
 import { sshdUnavailable, startSshd, type TestSshd } from './testutil.ts';
 
 const run = promisify(execFile);
@@ -110,18 +110,23 @@ describe('openSshHost with secretPaths against a real sshd', { skip: unavailable
       const rel = conf.slice(1);
       assert.equal(s.secrets?.method, method === 'auto' ? 'tar' : 'sftp');
       assert.deepEqual(s.secrets?.paths, normalizeSecretPaths(dirs));
-      assert.deepEqual((await paths(s.fs, rel)).filter((p) => p.startsWith('file ')), [
+      assert.deepEqual((await paths(s.secretsFs!, rel)).filter((p) => p.startsWith('file ')), [
         `file ${rel}/app/.env`, `file ${rel}/app/example.ini`, `file ${rel}/app/nested deeper/aws.ini`, `file ${rel}/app/npmrc`, `file ${rel}/app/package-lock.json`,
       ]);
       assert.equal(s.secrets?.files, 5);
-      assert.equal(await s.fs.stat(`${rel}/link-to-outside.env`), null);
-      assert.equal(await s.fs.stat(`${rel}/linked-dir/stolen.env`), null);
-      assert.equal(await s.fs.stat(`${base.slice(1)}/outside/stolen.env`), null);
-      const errors = s.fs.errors.filter((e) => e.path.startsWith(rel));
-      assert.deepEqual(errors.map((e) => `${e.rule} ${e.path}`), [`file-too-large ${rel}/big.txt`], JSON.stringify(s.fs.errors));
-      // the inventory's files are still there, and not scanned as secret sources
+      assert.equal(await s.secretsFs!.stat(`${rel}/link-to-outside.env`), null);
+      assert.equal(await s.secretsFs!.stat(`${rel}/linked-dir/stolen.env`), null);
+      assert.equal(await s.secretsFs!.stat(`${base.slice(1)}/outside/stolen.env`), null);
+      const errors = s.secretsFs!.errors.filter((e) => e.path.startsWith(rel));
+      assert.deepEqual(errors.map((e) => `${e.rule} ${e.path}`), [`file-too-large ${rel}/big.txt`], JSON.stringify(s.secretsFs!.errors));
+      // the inventory's view holds only its own files (every extractor may run on it), the secrets' view not the package databases
       assert.ok(await s.fs.stat('var/lib/dpkg/status'));
-      const { findings } = await scanSecrets(s.fs, { include: secretPathFilter(dirs) });
+      assert.equal(await s.secretsFs!.stat('var/lib/dpkg/status'), null);
+      assert.equal(await s.fs.stat(`${rel}/app/.env`), null);
+      for await (const e of s.fs.entries()) assert.ok(e.kind === 'dir' || isWantedPath(e.path), e.path);
+      assert.ok(!s.fs.errors.some((e) => e.path.startsWith(rel) || e.path === '(secrets)'), JSON.stringify(s.fs.errors));
+      const { findings } = await scanSecrets(s.secretsFs!);
+      assert.deepEqual((await scanSecrets(s.secretsFs!, { include: secretPathFilter(dirs) })).findings, findings);
       const live = findings.filter((f) => !f.suppressed);
       const got = live.map((f) => `${f.rule} ${f.location.path.slice(rel.length + 1)}:${f.location.line}`).sort();
       assert.deepEqual(got, ['aws-access-key app/nested deeper/aws.ini:2', 'github-pat-classic app/.env:1', 'npm-access-token app/npmrc:1'], JSON.stringify(live, null, 1));
@@ -136,13 +141,13 @@ describe('openSshHost with secretPaths against a real sshd', { skip: unavailable
   it('turns the limits into notes, never a failed snapshot', async () => {
     const few = await openSshHost(target, { secretPaths: [conf], limits: { maxSecretFiles: 2, maxSecretFileBytes: 64 * 1024 } });
     assert.equal(few.secrets?.files, 2);
-    assert.ok(few.fs.errors.some((e) => e.rule === 'too-many-entries' && e.path === '(secrets)'), JSON.stringify(few.fs.errors));
+    assert.ok(few.secretsFs!.errors.some((e) => e.rule === 'too-many-entries' && e.path === '(secrets)'), JSON.stringify(few.secretsFs!.errors));
     const small = await openSshHost(target, { secretPaths: [conf], limits: { maxSecretBytes: 150, maxSecretFileBytes: 64 * 1024 } });
     assert.ok((small.secrets?.bytes ?? 0) <= 150);
-    assert.ok(small.fs.errors.some((e) => e.rule === 'total-too-large'), JSON.stringify(small.fs.errors));
+    assert.ok(small.secretsFs!.errors.some((e) => e.rule === 'total-too-large'), JSON.stringify(small.secretsFs!.errors));
     const sftp = await openSshHost(target, { secretPaths: [conf], method: 'sftp', limits: { maxSecretFiles: 2, maxSecretFileBytes: 64 * 1024 } });
     assert.equal(sftp.secrets?.files, 2);
-    assert.ok(sftp.fs.errors.some((e) => e.rule === 'too-many-entries'), JSON.stringify(sftp.fs.errors));
+    assert.ok(sftp.secretsFs!.errors.some((e) => e.rule === 'too-many-entries'), JSON.stringify(sftp.secretsFs!.errors));
   });
 
   it('refuses bad directories before connecting', async () => {
@@ -220,7 +225,8 @@ esac
   it('keeps only regular, wanted files under the directories, follows no link, records the rest', async () => {
     await mode('hostile');
     const s = await openSshHost(target, { secretPaths: ['/srv/app'], limits: { maxSecretFileBytes: 1000, maxSecretFiles: 6 } });
-    const rules = s.fs.errors.map((e) => `${e.rule} ${e.path}`);
+    // entries outside the directories are recorded with the snapshot's own errors (fs.errors), the rest with the secrets'
+    const rules = [...s.fs.errors, ...s.secretsFs!.errors].map((e) => `${e.rule} ${e.path}`);
     for (const r of [
       'path-traversal ../../etc/shadow', 'unexpected-entry etc/passwd', 'unexpected-entry srv/application/near.env', 'unexpected-entry srv/app/photo.png',
       'link-not-followed srv/app/link.env', 'link-not-followed srv/app/hard.env', 'device-file srv/app/fifo', 'file-too-large srv/app/huge.txt',
@@ -228,22 +234,22 @@ esac
     ]) assert.ok(rules.includes(r), `${r}: ${JSON.stringify(rules)}`);
     assert.ok(!rules.some((r) => r.endsWith(' etc/shadow') && r.startsWith('file-too-large')), 'a named big file outside the directories is not reported');
     const files: string[] = [];
-    for await (const e of s.fs.entries()) if (e.kind === 'file') files.push(e.path);
+    for await (const e of s.secretsFs!.entries()) if (e.kind === 'file') files.push(e.path);
     // links and the FIFO count among the 6 entries
     assert.deepEqual(files.sort(), ['srv/app/huge.txt', 'srv/app/many/0.env', 'srv/app/ok.env']);
-    assert.equal(await s.fs.stat('srv/app/link.env'), null);
-    const { findings } = await scanSecrets(s.fs, { include: secretPathFilter(['/srv/app']) });
+    assert.equal(await s.secretsFs!.stat('srv/app/link.env'), null);
+    const { findings } = await scanSecrets(s.secretsFs!, { include: secretPathFilter(['/srv/app']) });
     assert.deepEqual(findings.map((f) => `${f.rule} ${f.location.path}`), ['github-pat-classic srv/app/ok.env']);
   });
 
   it('an endless stream stops at the byte cap; a silent host at the secrets time limit; the snapshot stands', async () => {
     await mode('endless');
     const a = await openSshHost(target, { secretPaths: ['/srv/app'], limits: { maxSecretBytes: 64 * 1024, maxSecretFiles: 10 } });
-    assert.ok(a.fs.errors.some((e) => e.path === '(secrets)' && (e.rule === 'total-too-large' || e.rule === 'parse-error')), JSON.stringify(a.fs.errors));
+    assert.ok(a.secretsFs!.errors.some((e) => e.path === '(secrets)' && (e.rule === 'total-too-large' || e.rule === 'parse-error')), JSON.stringify(a.secretsFs!.errors));
     await mode('sleep');
     const t0 = Date.now();
     const b = await openSshHost(target, { secretPaths: ['/srv/app'], limits: { secretsTimeoutMs: 500 } });
     assert.ok(Date.now() - t0 < 15_000);
-    assert.ok(b.fs.errors.some((e) => e.path === '(secrets)' && e.rule === 'timeout'), JSON.stringify(b.fs.errors));
+    assert.ok(b.secretsFs!.errors.some((e) => e.path === '(secrets)' && e.rule === 'timeout'), JSON.stringify(b.secretsFs!.errors));
   });
 });
