@@ -62,8 +62,6 @@ export interface ScanSecretsOptions {
   log?: Logger;
   onProgress?: (files: number, total?: number) => void;
   maxFileBytes?: number;
-  /** only the files (and ignore files) whose path this accepts, e.g. src/sources/ssh secretPathFilter(dirs) */
-  include?: (path: string) => boolean;
 }
 
 /**
@@ -80,7 +78,7 @@ export async function scanSecrets(fs: ScanFS, opts: ScanSecretsOptions = {}): Pr
   let total = 0;
   const ignorePaths: string[] = [];
   for await (const e of fs.entries()) {
-    if (e.kind !== 'file' || (opts.include && !opts.include(e.path))) continue;
+    if (e.kind !== 'file') continue;
     total++;
     if (IGNORE_FILE_NAMES.includes(e.path.slice(e.path.lastIndexOf('/') + 1))) ignorePaths.push(e.path);
   }
@@ -96,7 +94,7 @@ export async function scanSecrets(fs: ScanFS, opts: ScanSecretsOptions = {}): Pr
   let done = 0;
   let skippedBinary = 0;
   for await (const info of fs.entries()) {
-    if (info.kind !== 'file' || (opts.include && !opts.include(info.path))) continue;
+    if (info.kind !== 'file') continue;
     done++;
     opts.onProgress?.(done, total);
     if (!wantsContent(info, Number.POSITIVE_INFINITY)) continue;

@@ -307,8 +307,8 @@ export function shQuote(s: string): string {
 
 /**
  * Whether a path of the snapshot ("etc/app/key.pem" or "/etc/app/key.pem") is under one of the
- * directories and not under SECRET_PRUNED (package databases, pseudo filesystems): the `include`
- * of scanSecrets, so the snapshot's package databases are not scanned as secret sources.
+ * directories and not under SECRET_PRUNED (package databases, pseudo filesystems): the scope of
+ * the snapshot's `secretsFs`, so the package databases are not scanned as secret sources.
  */
 export function secretPathFilter(secretPaths: readonly string[]): (path: string) => boolean {
   const rel = (p: string) => p.replace(/^\/+/, '');
