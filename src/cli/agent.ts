@@ -1,12 +1,13 @@
 /**
  * `vigil agent --server URL --token KEY`: reports this host's inventory (OS package databases,
  * os-release, listening sockets with their processes, the host firewall, the EC2 instance id) to a Vigil server whenever a package database changes (it watches
- * their directories) and at least once a day. Reads only the files the OS extractors need, never
- * walks the disk. `--once` reports once and exits (cron, tests).
+ * their directories) and at least once a day. Reads only the files the OS extractors need, and
+ * walks only the `--secret-path` directories (issue 17: hardcoded secrets, scanned here, only the
+ * findings sent). `--once` reports once and exits (cron, tests).
  */
 import { execFile } from 'node:child_process';
 import { constants, watch, type FSWatcher } from 'node:fs';
-import { access, readdir, readFile, readlink } from 'node:fs/promises';
+import { access, lstat, open, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -14,8 +15,10 @@ import { VigilError } from '../model/errors.ts';
 import type { ScanFS, FileInfo } from '../sources/types.ts';
 import type { FirewallName, FirewallRun, HostFirewall, SocketOwner } from '../sources/ssh/hostnet.ts';
 import type { ListeningSocket } from '../sources/ssh/proc-net.ts';
+import type { SecretFinding } from '../model/code.ts';
+import { DEFAULT_HOST_SECRET_PATHS } from '../sources/ssh/remote.ts';
 
-interface AgentOpts { server: string; token?: string; root: string; interval: string; once?: boolean; hostname?: string; verbose?: boolean; quiet?: boolean }
+interface AgentOpts { server: string; token?: string; root: string; interval: string; once?: boolean; hostname?: string; verbose?: boolean; quiet?: boolean; secretPath?: string[]; secrets?: boolean }
 
 /** Directories whose changes mean "the installed packages changed". */
 const WATCHED = ['var/lib/dpkg', 'lib/apk/db', 'var/lib/rpm', 'usr/lib/sysimage/rpm'];
@@ -154,8 +157,155 @@ export async function collectHostNetwork(root: string): Promise<{ listening: Lis
   return { listening, firewall: { ...firewall, collectedAt: new Date().toISOString() }, ...(instanceId ? { instanceId } : {}) };
 }
 
+// ---- hosts' secrets (issue 17): the configured directories, scanned here -------------------------
+
+export interface HostSecretLimits {
+  /** files scanned at most */
+  maxFiles: number;
+  /** a larger file is not read (the secrets scanner's limit) */
+  maxFileBytes: number;
+  /** bytes read in all */
+  maxTotalBytes: number;
+  /** time for the walk and the scan */
+  timeoutMs: number;
+}
+
+/** The SSH source's limits (src/sources/ssh DEFAULT_SSH_LIMITS maxSecret*), for the same directories read locally. */
+export const DEFAULT_HOST_SECRET_LIMITS: HostSecretLimits = { maxFiles: 20_000, maxFileBytes: 5 * 1024 * 1024, maxTotalBytes: 256 * 1024 * 1024, timeoutMs: 3 * 60 * 1000 };
+
+/** Findings sent at most (the server's limit), and the longest snippet. */
+const MAX_REPORTED_SECRETS = 10_000;
+const MAX_SNIPPET = 1000;
+
+/**
+ * A ScanFS of the regular files under `dirs` (absolute, checked) of the filesystem at `root` that
+ * the secrets scanner wants: breadth first, no symlink followed (a symlinked directory given is
+ * followed, as the SSH walk does), no other filesystem entered, SECRET_PRUNED skipped, bounded in
+ * count, size, total bytes and time (each a FileError). Files are opened with O_NOFOLLOW.
+ */
+export async function hostSecretFiles(root: string, dirs: readonly string[], limits: HostSecretLimits = DEFAULT_HOST_SECRET_LIMITS): Promise<{ fs: ScanFS; bytes: number }> {
+  const [{ SECRET_PRUNED }, { wantsContent }] = await Promise.all([import('../sources/ssh/remote.ts'), import('../detectors/secrets/fs.ts')]);
+  const errors: { path: string; rule: string; message: string }[] = [];
+  const files: FileInfo[] = [];
+  const pruned = new Set(SECRET_PRUNED);
+  const deadline = Date.now() + limits.timeoutMs;
+  let listed = 0;
+  let bytes = 0;
+  const abs = (p: string) => join(root, p);
+  const realRoot = await realpath(root);
+  outer: for (const dir of dirs) {
+    const top = await stat(abs(dir)).catch(() => null);
+    if (!top?.isDirectory()) continue;
+    // a directory given that is (or lies under) a symlink is followed only while it stays inside --root
+    const real = await realpath(abs(dir)).catch(() => null);
+    if (!real || (realRoot !== '/' && real !== realRoot && !real.startsWith(realRoot + '/'))) {
+      errors.push({ path: dir.slice(1), rule: 'symlink-escape', message: `${dir} leads out of ${root} (to ${real}); not read` });
+      continue;
+    }
+    const queue = [dir];
+    while (queue.length) {
+      const d = queue.shift()!;
+      if (Date.now() > deadline) {
+        errors.push({ path: '(secrets)', rule: 'timeout', message: `listing the files for secrets took longer than ${limits.timeoutMs} ms; the rest not read` });
+        break outer;
+      }
+      const entries = await readdir(abs(d), { withFileTypes: true }).catch(() => null);
+      if (!entries) continue;
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const e of entries) {
+        if (++listed > limits.maxFiles * 20) {
+          errors.push({ path: '(secrets)', rule: 'too-many-entries', message: `more than ${limits.maxFiles * 20} directory entries under ${dirs.join(', ')}; the rest not read` });
+          break outer;
+        }
+        const p = d === '/' ? `/${e.name}` : `${d}/${e.name}`;
+        if (pruned.has(p) || /[\0\n]/.test(e.name)) continue;
+        if (e.isDirectory()) {
+          const st = await lstat(abs(p)).catch(() => null);
+          // -xdev: another filesystem (a mount under the directory) is not entered
+          if (st?.isDirectory() && st.dev === top.dev) queue.push(p);
+        } else if (e.isFile()) {
+          const rel = p.slice(1);
+          if (!wantsContent({ path: rel, kind: 'file', size: 0 }, Number.POSITIVE_INFINITY)) continue;
+          const st = await lstat(abs(p)).catch(() => null);
+          if (!st?.isFile()) continue;
+          if (st.size > limits.maxFileBytes) {
+            errors.push({ path: rel, rule: 'file-too-large', message: `${rel}: ${st.size} bytes, over the ${limits.maxFileBytes}-byte limit for secrets; not read` });
+            continue;
+          }
+          if (files.length >= limits.maxFiles) {
+            errors.push({ path: '(secrets)', rule: 'too-many-entries', message: `more than ${limits.maxFiles} files under ${dirs.join(', ')}; the rest not read` });
+            break outer;
+          }
+          if (bytes + st.size > limits.maxTotalBytes) {
+            errors.push({ path: rel, rule: 'total-too-large', message: `more than ${limits.maxTotalBytes} bytes for secrets; ${rel} and the rest not read` });
+            break outer;
+          }
+          bytes += st.size;
+          files.push({ path: rel, kind: 'file', size: st.size, mode: st.mode });
+        }
+        // symlinks, sockets, FIFOs, devices: never read
+      }
+    }
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const fs: ScanFS = {
+    target: { kind: 'host', ref: root },
+    errors,
+    async *entries() {
+      yield* files;
+    },
+    stat: async (p) => byPath.get(p.replace(/^\/+/, '')) ?? null,
+    async readFile(p) {
+      const info = byPath.get(p.replace(/^\/+/, ''));
+      if (!info) throw new VigilError('VIGIL_NOT_FOUND', `${p}: not listed`, { input: p, rule: 'not-found' });
+      // O_NOFOLLOW: a file swapped for a symlink since the listing is not followed
+      const h = await open(abs('/' + info.path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      try {
+        const buf = Buffer.alloc(limits.maxFileBytes + 1);
+        let n = 0;
+        for (;;) {
+          const { bytesRead } = await h.read(buf, n, buf.length - n, n);
+          if (bytesRead === 0) break;
+          n += bytesRead;
+          if (n > limits.maxFileBytes) throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${p}: grew over the ${limits.maxFileBytes}-byte limit for secrets`, { input: p, rule: 'file-too-large' });
+        }
+        return buf.subarray(0, n);
+      } finally {
+        await h.close();
+      }
+    },
+    close: async () => undefined,
+  };
+  return { fs, bytes };
+}
+
+/**
+ * The secrets under `dirs` of the host at `root` (scanSecrets; the secret itself never leaves the
+ * finding: prefix, hash, masked snippet), with what could not be read as errors.
+ */
+export async function collectHostSecrets(root: string, dirs: readonly string[], limits: HostSecretLimits = DEFAULT_HOST_SECRET_LIMITS): Promise<{ secrets: SecretFinding[]; errors: { path: string; rule: string; message: string }[]; files: number; bytes: number }> {
+  const [{ normalizeSecretPaths }, { scanSecrets }] = await Promise.all([import('../sources/ssh/remote.ts'), import('../detectors/secrets/fs.ts')]);
+  let checked: string[];
+  try {
+    checked = normalizeSecretPaths(dirs);
+  } catch (err) {
+    throw new VigilError('VIGIL_CONFIG', `--secret-path: ${(err as Error).message}`, { rule: 'secret-paths' });
+  }
+  const { fs, bytes } = await hostSecretFiles(root, checked, limits);
+  let files = 0;
+  const r = await scanSecrets(fs, { maxFileBytes: limits.maxFileBytes, onProgress: (n) => (files = n) });
+  const errors = [...fs.errors, ...r.errors];
+  let secrets = r.findings.filter((f) => f.location.path.length <= 4096).map((f) => (f.snippet.length > MAX_SNIPPET ? { ...f, snippet: f.snippet.slice(0, MAX_SNIPPET - 1) + '…' } : f));
+  if (secrets.length > MAX_REPORTED_SECRETS) {
+    errors.push({ path: '(secrets)', rule: 'too-many-findings', message: `${secrets.length} secrets found; the first ${MAX_REPORTED_SECRETS} reported` });
+    secrets = secrets.slice(0, MAX_REPORTED_SECRETS);
+  }
+  return { secrets, errors, files, bytes };
+}
+
 /** Collects the report the server's POST /v1/agent/report takes. */
-export async function collectAgentReport(root: string, name?: string) {
+export async function collectAgentReport(root: string, name?: string, opts: { secretPaths?: readonly string[]; secretLimits?: HostSecretLimits } = {}) {
   const [{ collectInventory }, { extractorGroups }, { detectOs }] = await Promise.all([
     import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/os/index.ts'),
   ]);
@@ -165,6 +315,10 @@ export async function collectAgentReport(root: string, name?: string) {
     const inv = await collectInventory(fs, { extractors: extractorGroups.os, detectOs });
     const machineId = (await readFile(join(root, 'etc/machine-id'), 'utf8').catch(() => '')).trim() || undefined;
     const { listening, firewall, instanceId } = await collectHostNetwork(root);
+    // no secretPaths: the report says nothing about secrets (the server leaves the host's as they are)
+    const sec = opts.secretPaths && opts.secretPaths.length ? await collectHostSecrets(root, opts.secretPaths, opts.secretLimits) : undefined;
+    const errors = inv.errors.map((e) => ({ path: e.path, rule: e.rule, message: e.message }));
+    if (sec) errors.push(...sec.errors.slice(0, Math.max(0, 10_000 - errors.length)));
     return {
       hostname: host,
       ...(machineId ? { machineId } : {}),
@@ -174,7 +328,8 @@ export async function collectAgentReport(root: string, name?: string) {
       listening,
       firewall,
       ...(instanceId ? { instanceId } : {}),
-      errors: inv.errors.map((e) => ({ path: e.path, rule: e.rule, message: e.message })),
+      ...(sec ? { secrets: sec.secrets } : {}),
+      errors,
     };
   } finally {
     await fs.close();
@@ -205,6 +360,8 @@ export function registerAgentCommand(program: Command): void {
     .option('--interval <seconds>', 'report at least this often', '86400')
     .option('--hostname <name>', 'the name to report (default /etc/hostname)')
     .option('--once', 'report once and exit')
+    .option('--secret-path <dir>', `a directory to scan for hardcoded secrets, repeatable (default ${DEFAULT_HOST_SECRET_PATHS.join(', ')}); no symlink followed, other filesystems not entered`, (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--no-secrets', 'do not scan for secrets (the report then says nothing about them)')
     .action(async (o: AgentOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<AgentOpts>();
       const token = o.token ?? process.env.VIGIL_AGENT_TOKEN;
@@ -213,10 +370,19 @@ export function registerAgentCommand(program: Command): void {
       if (!Number.isInteger(interval) || interval < 60) throw new VigilError('VIGIL_CONFIG', `invalid --interval ${JSON.stringify(o.interval)}: whole seconds, at least 60`, { input: o.interval, rule: 'seconds' });
       const { createLogger, levelFor } = await import('../log.ts');
       const log = createLogger(levelFor(opts, 'info'));
+      const secretPaths = o.secrets === false ? [] : (o.secretPath ?? [...DEFAULT_HOST_SECRET_PATHS]);
+      if (secretPaths.length) {
+        const { normalizeSecretPaths } = await import('../sources/ssh/remote.ts');
+        try {
+          normalizeSecretPaths(secretPaths);
+        } catch (err) {
+          throw new VigilError('VIGIL_CONFIG', `--secret-path: ${(err as Error).message}`, { rule: 'secret-paths' });
+        }
+      }
       const report = async () => {
-        const r = await collectAgentReport(o.root, o.hostname);
+        const r = await collectAgentReport(o.root, o.hostname, { secretPaths });
         const out = await send(o.server, token, r);
-        log.info({ resource: out.resourceId, packages: out.packages, findings: out.findings }, 'inventory reported');
+        log.info({ resource: out.resourceId, packages: out.packages, findings: out.findings, ...('secrets' in r ? { secrets: r.secrets?.length } : {}) }, 'inventory reported');
         return out;
       };
       if (o.once) {

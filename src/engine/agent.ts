@@ -7,6 +7,9 @@
 import { setCoverage } from '../findings/index.ts';
 import { VigilError } from '../model/errors.ts';
 import type { Package } from '../model/package.ts';
+import type { SecretFinding } from '../model/code.ts';
+import { SEVERITY_ORDER } from '../model/scan.ts';
+import { z } from 'zod';
 import type { Engine } from './index.ts';
 import { accountSettings, COVERAGE, hostNetworkAfterScan, matchAndRecord, mergeAttributesIn, type EngineContext } from './scan.ts';
 import { ensureTargetResource } from './sources.ts';
@@ -33,6 +36,41 @@ function firewallAttribute(fw: AgentReportInput['firewall'], now: Date): Record<
   return out;
 }
 
+/**
+ * A secret the agent found (src/model/code.ts SecretFinding): never the secret itself, only its
+ * prefix, sha256 and the line with it masked; every field bounded.
+ */
+const lineCol = z.number().int().min(1).max(100_000_000);
+export const AgentSecretFinding = z.strictObject({
+  type: z.literal('secret'),
+  rule: z.string().min(1).max(200),
+  provider: z.string().min(1).max(200),
+  title: z.string().min(1).max(200),
+  severity: z.enum(SEVERITY_ORDER as unknown as ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE', 'UNKNOWN']),
+  location: z.strictObject({ path: z.string().min(1).max(4096), line: lineCol, column: lineCol, endLine: lineCol.optional(), endColumn: lineCol.optional() }),
+  // the detector's prefix is at most the provider's fixed part and 4 characters: "pypi-AgEIcHlwaS5vcmc…" and a Slack webhook's URL run past 16
+  secret: z.strictObject({ prefix: z.string().max(64), hash: z.string().regex(/^[0-9a-f]{64}$/, 'sha256, 64 lowercase hex digits'), length: z.number().int().min(1).max(1_000_000) }),
+  snippet: z.string().max(1000),
+  confidence: z.enum(['verified', 'format', 'entropy']),
+  note: z.string().max(1000).optional(),
+  suppressed: z.strictObject({ reason: z.string().max(1000), source: z.string().max(4096) }).optional(),
+});
+
+/** Secrets one report may carry. */
+export const MAX_AGENT_SECRETS = 10_000;
+
+/**
+ * The report's secrets as the server's schema checks them (a caller in-process gets the same rules).
+ * @throws VigilError VIGIL_INVALID_INPUT naming the field ("secrets.3.secret.hash")
+ */
+function checkSecrets(secrets: unknown): SecretFinding[] {
+  const r = z.array(AgentSecretFinding).max(MAX_AGENT_SECRETS).safeParse(secrets);
+  if (r.success) return r.data as SecretFinding[];
+  const issue = r.error.issues[0];
+  const field = ['secrets', ...issue.path].join('.');
+  throw new VigilError('VIGIL_INVALID_INPUT', `agent report: ${field}: ${issue.message}`, { input: field, rule: 'secret-finding' });
+}
+
 export interface AgentReportInput {
   hostname: string;
   machineId?: string;
@@ -46,6 +84,8 @@ export interface AgentReportInput {
   /** the EC2 instance id, when the host is one */
   instanceId?: string;
   errors?: { path: string; rule: string; message: string }[];
+  /** secrets under the agent's --secret-path directories (the server's schema checked them); absent: the report says nothing about secrets */
+  secrets?: SecretFinding[];
 }
 
 async function hostTargetFor(ctx: EngineContext, accountId: string, r: AgentReportInput): Promise<Target> {
@@ -75,6 +115,7 @@ export async function recordAgentReport(engineOrCtx: Engine | EngineContext, acc
   if (r.instanceId !== undefined && (typeof r.instanceId !== 'string' || !INSTANCE_ID.test(r.instanceId))) {
     throw new VigilError('VIGIL_INVALID_INPUT', `agent report: instanceId ${JSON.stringify(String(r.instanceId).slice(0, 40))} is not an EC2 instance id (i- and 8 to 17 hex digits)`, { input: 'instanceId', rule: 'instance-id' });
   }
+  const secrets = r.secrets !== undefined ? checkSecrets(r.secrets) : undefined;
   const now = ctx.now();
   // an agent that sends no firewall (an older one) leaves what was there; the instance id is the report's (absent deletes it)
   const network: Record<string, unknown> = { instanceId: r.instanceId ?? null, ...(r.firewall !== undefined ? { firewall: firewallAttribute(r.firewall, now) } : {}) };
@@ -90,7 +131,7 @@ export async function recordAgentReport(engineOrCtx: Engine | EngineContext, acc
   const summary = await matchAndRecord(ctx, {
     accountId,
     resource: { id: resourceId, type: 'host', name: target.name, ref: r.hostname },
-    collected: { target: { kind: 'host', ref: r.hostname, os: r.os }, packages: r.packages, errors: r.errors ?? [], os: { ecosystem: r.os.ecosystem } },
+    collected: { target: { kind: 'host', ref: r.hostname, os: r.os }, packages: r.packages, errors: r.errors ?? [], os: { ecosystem: r.os.ecosystem }, ...(secrets !== undefined ? { secrets } : {}) },
     // a report is a success of the host: its errors are cleared with the record
     beforeCommit: async (trx) => {
       await mergeAttributesIn(trx, resourceId, { lastError: null });

@@ -12,6 +12,7 @@ import { checkTargetAccess } from './access.ts';
 import type { Selectable } from 'kysely';
 import type { Database } from '../store/index.ts';
 import { openTargetConfig, sealTargetConfig, SECRET_FIELDS } from './secrets.ts';
+import { checkSecretPath, DEFAULT_HOST_SECRET_PATHS, MAX_SECRET_PATH_CHARS, MAX_SECRET_PATHS } from '../sources/ssh/remote.ts';
 
 export const TARGET_KINDS = ['registry', 'host', 'repository', 'function', 'rootfs'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
@@ -39,6 +40,10 @@ export const hostConfigSchema = z.strictObject({
   hostKeyFingerprint: z.string().max(200).optional().describe('"SHA256:…": any other host key is refused'),
   scanSeconds: interval.optional().describe('rescan period over SSH, seconds (default 6 h)'),
   machineId: z.string().max(200).optional().describe('agent hosts: the machine id the agent reports (matched on report)'),
+  secretPaths: z.array(z.string().max(MAX_SECRET_PATH_CHARS).superRefine((p, ctx) => {
+    const why = checkSecretPath(p);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  })).max(MAX_SECRET_PATHS).optional().describe(`absolute directories read over SSH for hardcoded secrets (default ${DEFAULT_HOST_SECRET_PATHS.join(', ')}; [] turns it off); no symlink followed out of them, other filesystems not entered`),
 });
 
 export const repositoryConfigSchema = z.strictObject({

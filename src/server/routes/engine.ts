@@ -13,6 +13,7 @@ import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provid
 import { CONFIG_SCHEMAS, createTarget, getTarget, listTargets, PUBLIC_CONFIG_SCHEMAS, MAX_UPLOAD_BYTES, parsePushWebhook, publicConfig, putBlob, registryEnvelopeSchema, setFunctionVersion, TARGET_KINDS, UNMANAGED_EC2_INSTANCE, type Engine, type Target, type TargetKind, type RegistryConfig } from '../../engine/index.ts';
 import { VigilError } from '../../model/errors.ts';
 import type { Package } from '../../model/package.ts';
+import { AgentSecretFinding, MAX_AGENT_SECRETS } from '../../engine/agent.ts';
 import { FIREWALL_MAX_BYTES, INSTANCE_ID } from '../../sources/ssh/hostnet.ts';
 import type { Store } from '../../store/index.ts';
 import { principalOf, type Principal } from '../auth.ts';
@@ -110,6 +111,8 @@ export const AgentReport = z.strictObject({
   }).optional(),
   instanceId: z.string().regex(INSTANCE_ID, 'an EC2 instance id, i- and 8 to 17 hex digits').optional(),
   errors: z.array(z.object({ path: z.string(), rule: z.string(), message: z.string() })).max(10_000).optional(),
+  // hardcoded secrets under the agent's --secret-path directories; absent: this report says nothing about secrets
+  secrets: z.array(AgentSecretFinding).max(MAX_AGENT_SECRETS).optional(),
 });
 export type AgentReport = z.infer<typeof AgentReport>;
 

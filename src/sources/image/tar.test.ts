@@ -54,6 +54,17 @@ describe('tar reader', () => {
     });
   }
 
+  it('a GNU long name whose 100-byte cut ends with "/" is still a file with its body', async () => {
+    const name = `${'x'.repeat(99)}/y.txt`;
+    const src = join(dir, 'cut');
+    mkdirSync(join(src, 'x'.repeat(99)), { recursive: true });
+    writeFileSync(join(src, name), 'body of y');
+    writeFileSync(join(src, 'z.txt'), 'after');
+    execFileSync('tar', ['--format=gnu', '-cf', join(dir, 'cut.tar'), '-C', src, name, 'z.txt']);
+    const e = await readAll(readFileSync(join(dir, 'cut.tar')), 512);
+    assert.deepEqual(e.map((x) => [x.h.name, x.h.type, x.body]), [[name, 'file', 'body of y'], ['z.txt', 'file', 'after']]);
+  });
+
   it('reads what tar-stream writes, sizes in base-256 too', async () => {
     const tar = await makeTar([{ name: 'a/', type: 'directory' }, { name: 'a/b', content: 'bee' }, { name: 'dev', type: 'character-device' }]);
     const e = await readAll(tar);

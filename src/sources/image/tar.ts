@@ -104,7 +104,6 @@ export class TarReader {
       if (isUstar(h) && h[345] !== 0) name = `${cstr(h, 345, 155)}/${name}`;
       let linkname = h[157] === 0 ? null : cstr(h, 157, 100);
       let type = typeOf(flag);
-      if (type === 'file' && name.endsWith('/')) type = 'directory';
       if (longName !== null) name = longName;
       if (longLink !== null) linkname = longLink;
       if (pax) {
@@ -115,6 +114,9 @@ export class TarReader {
           if (!/^\d+$/.test(pax.size) || !Number.isSafeInteger(size)) throw new TarError(`invalid pax size ${JSON.stringify(pax.size)} at offset ${at}`);
         }
       }
+      // the old convention (a "file" named with a trailing "/" is a directory) on the real name: GNU
+      // tar cuts a long name to 100 bytes in the header, and the cut may end at a "/"
+      if (type === 'file' && name.endsWith('/')) type = 'directory';
       // as tar-stream: a directory's size field announces no body
       const body = type === 'directory' ? 0 : size;
       this.bodyLeft = body;

@@ -12,14 +12,15 @@ import type { Client, ClientChannel, ConnectConfig, SFTPWrapper, Stats } from 's
 import { VigilError } from '../../model/index.ts';
 import { TargetPolicy } from '../../policy/index.ts';
 import { TarError, TarReader, type ChunkSource } from '../image/tar.ts';
-import { DEFAULT_SOURCE_LIMITS, type ScanFS, type SourceLimits } from '../types.ts';
-import { ErrorLog, Tree, TreeFS, normalizeEntryName, type TreeNode } from '../vfs/index.ts';
+import { DEFAULT_SOURCE_LIMITS, type FileInfo, type ScanFS, type SourceLimits } from '../types.ts';
+import { ErrorLog, Tree, TreeFS, normalizeEntryName, normalizeLookupPath, type TreeNode } from '../vfs/index.ts';
 import { isBigEndianMachine, parseProcNet, sortSockets, type ListeningSocket, type SocketProtocol } from './proc-net.ts';
-import { HOST_DIRS, HOST_FILES, LISTED_ONLY, isWantedPath, parseScriptOutput, snapshotScript } from './remote.ts';
+import { HOST_DIRS, HOST_FILES, LISTED_ONLY, SECRET_PRUNED, isWantedPath, normalizeSecretPaths, parseScriptOutput, parseSecretsOutput, secretPathFilter, secretsScript, snapshotScript } from './remote.ts';
+import { wantsContent } from '../../detectors/secrets/fs.ts';
 import { FIREWALL_COMMANDS, FIREWALL_NAMES, INSTANCE_ID_FILES, MAX_PIDS_SCANNED, firewallOf, parseInstanceId, parseOwnerLines, withOwners, type HostFirewall } from './hostnet.ts';
 
 export { parseProcNet, parseEndpoint, formatIPv6, type ListeningSocket, type SocketProtocol } from './proc-net.ts';
-export { HOST_FILES, HOST_DIRS, LISTED_ONLY, isWantedPath } from './remote.ts';
+export { HOST_FILES, HOST_DIRS, LISTED_ONLY, isWantedPath, DEFAULT_HOST_SECRET_PATHS, MAX_SECRET_PATHS, MAX_SECRET_PATH_CHARS, SECRET_PRUNED, checkSecretPath, normalizeSecretPaths, secretPathFilter, shQuote } from './remote.ts';
 export * from './hostnet.ts';
 
 export interface SshTarget {
@@ -45,6 +46,14 @@ export interface SshLimits extends SourceLimits {
   maxTextBytes: number;
   /** the whole snapshot, connection to close */
   timeoutMs: number;
+  /** secretPaths: files read at most (the rest noted) */
+  maxSecretFiles: number;
+  /** secretPaths: a larger file is not sent (the secrets scanner's own limit) */
+  maxSecretFileBytes: number;
+  /** secretPaths: bytes read in all (the rest noted) */
+  maxSecretBytes: number;
+  /** secretPaths: time for the walk and transfer; what arrived by then is kept, the rest noted */
+  secretsTimeoutMs: number;
 }
 
 /** Smaller than the image defaults: everything is held in memory and only databases are read. */
@@ -55,6 +64,10 @@ export const DEFAULT_SSH_LIMITS: SshLimits = {
   maxEntries: 100_000,
   maxTextBytes: 32 * 1024 * 1024,
   timeoutMs: 10 * 60 * 1000,
+  maxSecretFiles: 20_000,
+  maxSecretFileBytes: 5 * 1024 * 1024,
+  maxSecretBytes: 256 * 1024 * 1024,
+  secretsTimeoutMs: 3 * 60 * 1000,
 };
 
 export interface SshOptions {
@@ -67,6 +80,15 @@ export interface SshOptions {
    * one "unreachable" for every failure before the SSH handshake completes.
    */
   policy?: TargetPolicy;
+  /**
+   * Absolute directories whose regular text files the secrets scanner reads (DEFAULT_HOST_SECRET_PATHS
+   * is the engine's default; absent: none). They are walked on the host without following symlinks
+   * or entering other filesystems, within maxSecretFiles / maxSecretFileBytes / maxSecretBytes /
+   * secretsTimeoutMs, into the snapshot's tree; `secretsFs` is the view of them (scan it with
+   * `scanSecrets(snap.secretsFs)`), `fs` keeps showing the inventory's files only.
+   * @throws VigilError VIGIL_INVALID_INPUT "secret-paths" for a relative, un-normalised or otherwise bad one
+   */
+  secretPaths?: readonly string[];
 }
 
 export interface SshHostSnapshot {
@@ -84,6 +106,15 @@ export interface SshHostSnapshot {
   arch?: string;
   /** sockets with `pid` and `process` when the login is root (socket inodes matched in /proc/<pid>/fd) */
   listening: ListeningSocket[];
+  /** with `secretPaths`: the directories walked (normalised), how it was read, files and bytes held */
+  secrets?: { paths: string[]; method: 'tar' | 'sftp'; files: number; bytes: number };
+  /**
+   * With `secretPaths`: the files under them (the snapshot's own files there included, the package
+   * databases not), for `scanSecrets(snap.secretsFs)`; its `errors` are the secrets walk's notes.
+   * `fs` stays what it was without secretPaths (the inventory's files only), so the inventory
+   * (even with every extractor) never sees a file read for secrets.
+   */
+  secretsFs?: ScanFS;
   /** why `listening` is empty or partial (no /proc/net in a chroot, unreadable tables, bad lines, processes not resolved) */
   listeningNote?: string;
   /** the host firewall as its tools print it, each text at most 4 MiB; `notes` says why one is missing */
@@ -122,6 +153,14 @@ function refOf(t: SshTarget): string {
 export async function openSshHost(target: SshTarget, opts: SshOptions = {}): Promise<SshHostSnapshot> {
   const limits: SshLimits = { ...DEFAULT_SSH_LIMITS, ...opts.limits };
   validateTarget(target);
+  let secretPaths: string[] | undefined;
+  if (opts.secretPaths !== undefined) {
+    try {
+      secretPaths = normalizeSecretPaths(opts.secretPaths);
+    } catch (err) {
+      throw new VigilError('VIGIL_INVALID_INPUT', `ssh target ${JSON.stringify(`${target.username}@${target.host}`)}: ${(err as Error).message}`, { input: 'secretPaths', rule: 'secret-paths' });
+    }
+  }
   const ref = refOf(target);
   const started = performance.now();
   const { conn, fingerprint, keyType } = await connect(target, ref, opts.policy ?? TargetPolicy.operator());
@@ -139,7 +178,7 @@ export async function openSshHost(target: SshTarget, opts: SshOptions = {}): Pro
     });
     lost.catch(() => undefined);
     timeout.catch(() => undefined);
-    const snap = await Promise.race([snapshot(conn, ref, target, limits, opts.method ?? 'auto'), timeout, lost]);
+    const snap = await Promise.race([snapshot(conn, ref, target, limits, opts.method ?? 'auto', secretPaths), timeout, lost]);
     const ms = Math.round(performance.now() - started);
     return { ...snap, hostKeyFingerprint: fingerprint, hostKeyType: keyType, stats: { ...snap.stats, ms } };
   } finally {
@@ -246,7 +285,7 @@ interface Collected {
   bytes: number;
 }
 
-async function snapshot(conn: Client, ref: string, target: SshTarget, limits: SshLimits, method: 'auto' | 'sftp'): Promise<Omit<SshHostSnapshot, 'hostKeyFingerprint' | 'hostKeyType'>> {
+async function snapshot(conn: Client, ref: string, target: SshTarget, limits: SshLimits, method: 'auto' | 'sftp', secretPaths: string[] | undefined): Promise<Omit<SshHostSnapshot, 'hostKeyFingerprint' | 'hostKeyType'>> {
   const c: Collected = { tree: new Tree(), log: new ErrorLog(), files: 0, bytes: 0 };
   const nonce = randomBytes(12).toString('hex');
   let out = parseScriptOutput('', nonce);
@@ -271,6 +310,9 @@ async function snapshot(conn: Client, ref: string, target: SshTarget, limits: Ss
     for (const l of out.listed) await putListed(c, l.path, l.size);
   }
 
+  let secrets: SshHostSnapshot['secrets'];
+  if (secretPaths && secretPaths.length > 0) secrets = await readSecrets(conn, ref, c, limits, secretPaths, used);
+
   const { listening: sockets, note: socketNote } = socketsOf(out);
   const { listening, note } = ownersOf(out, sockets, socketNote);
   const firewall: HostFirewall = out.ran
@@ -282,13 +324,23 @@ async function snapshot(conn: Client, ref: string, target: SshTarget, limits: Ss
   };
   const mid = (await read('etc/machine-id'))?.trim();
   const hostname = out.unameN || (await read('etc/hostname'))?.trim().split('\n')[0] || target.host;
-  const fs = new TreeFS(c.tree, { kind: 'ssh', ref }, c.log, limits, async () => undefined);
+  const all = new TreeFS(c.tree, { kind: 'ssh', ref }, c.log, limits, async () => undefined);
+  let fs: ScanFS = all;
+  let secretsFs: ScanFS | undefined;
+  if (secrets && secretPaths) {
+    const inScope = secretPathFilter(secretPaths);
+    const secretError = (e: { path: string }) => e.path === '(secrets)' || (inScope(e.path) && !isWantedPath(e.path));
+    fs = viewFS(all, (p) => isWantedPath(p) || INVENTORY_DIRS.has(p), (e) => !secretError(e));
+    secretsFs = viewFS(all, inScope, secretError);
+  }
   const snap: Omit<SshHostSnapshot, 'hostKeyFingerprint' | 'hostKeyType'> = { fs, hostname, listening, firewall, method: used, stats: { files: c.files, bytes: c.bytes, ms: 0 } };
   if (mid && /^[0-9a-f]{32}$/.test(mid)) snap.machineId = mid;
   const instanceId = parseInstanceId(out.dmiAssetTag, out.cloudInstanceId);
   if (instanceId) snap.instanceId = instanceId;
   if (out.unameM) snap.arch = out.unameM;
   if (note) snap.listeningNote = note;
+  if (secrets) snap.secrets = secrets;
+  if (secretsFs) snap.secretsFs = secretsFs;
   return snap;
 }
 
@@ -328,7 +380,7 @@ function ownersOf(out: ReturnType<typeof parseScriptOutput>, sockets: ListeningS
 }
 
 /** Runs the script; stdout (the tar) goes into the tree as it arrives, stderr is returned. */
-function runScript(conn: Client, ref: string, script: string, nonce: string, c: Collected, limits: SshLimits): Promise<{ stderr: string; code: number | null }> {
+function runScript(conn: Client, ref: string, script: string, nonce: string, c: Collected, limits: SshLimits, want: TarWant = snapshotWant(limits), onChannel?: (ch: ClientChannel) => void): Promise<{ stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
     conn.exec('sh -s', (err, ch) => {
       if (err) return reject(err);
@@ -348,7 +400,8 @@ function runScript(conn: Client, ref: string, script: string, nonce: string, c: 
       ch.on('exit', (c0: number | null) => {
         code = c0;
       });
-      const tarDone = readTar(ch, ref, nonce, c, limits);
+      onChannel?.(ch);
+      const tarDone = readTar(ch, ref, nonce, c, want);
       ch.on('close', () => {
         tarDone.then(() => (tooMuch ? reject(tooMuch) : resolve({ stderr: Buffer.concat(errChunks).toString('utf8'), code })));
       });
@@ -360,7 +413,7 @@ function runScript(conn: Client, ref: string, script: string, nonce: string, c: 
 class Stop extends Error {}
 
 /** The channel's stdout as a ChunkSource for TarReader: noise before the marker skipped, bytes counted and capped. */
-function channelSource(ch: ClientChannel, ref: string, marker: Buffer, c: Collected, limits: SshLimits): { src: ChunkSource; found: () => Promise<boolean>; discard: () => void } {
+function channelSource(ch: ClientChannel, ref: string, marker: Buffer, c: Collected, want: TarWant): { src: ChunkSource; found: () => Promise<boolean>; discard: () => void } {
   const it = (ch as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   let wire = 0;
   let pending: Buffer | null = null;
@@ -368,8 +421,8 @@ function channelSource(ch: ClientChannel, ref: string, marker: Buffer, c: Collec
     const r = await it.next();
     if (r.done) return null;
     wire += r.value.length;
-    if (wire > limits.maxTotalBytes) {
-      c.log.add('(tar)', 'total-too-large', `${ref}: more than ${limits.maxTotalBytes} bytes sent; the rest ignored`);
+    if (wire > want.maxWireBytes) {
+      c.log.add(want.label, 'total-too-large', `${ref}: more than ${want.maxWireBytes} bytes sent${want.what}; the rest ignored`);
       throw new Stop();
     }
     return r.value;
@@ -414,8 +467,33 @@ function channelSource(ch: ClientChannel, ref: string, marker: Buffer, c: Collec
   };
 }
 
-async function readTar(ch: ClientChannel, ref: string, nonce: string, c: Collected, limits: SshLimits): Promise<void> {
-  const { src, found, discard } = channelSource(ch, ref, Buffer.from(`@@${nonce} tar\n`), c, limits);
+/** What one tar stream may hold: the snapshot's files, or the secrets under the configured directories. */
+interface TarWant {
+  /** '(tar)' or '(secrets)': the path of stream-wide errors */
+  label: string;
+  /** '' or ' for secrets' in messages */
+  what: string;
+  wanted: (path: string) => boolean;
+  maxEntries: number;
+  maxFileBytes: number;
+  maxWireBytes: number;
+  /** bytes of file content held, for this stream (the secrets cap); undefined: no cap but the wire's */
+  maxHeldBytes?: number;
+  /** the snapshot keeps links as the host sent them; secrets drop them (never followed) */
+  links: 'keep' | 'drop';
+  /** a path already in the tree (the snapshot read it) is skipped, not replaced */
+  skipPresent: boolean;
+  held: { files: number; bytes: number };
+  /** set when the caller gave up waiting (time limit): nothing more goes into the tree */
+  abandoned?: boolean;
+}
+
+function snapshotWant(limits: SshLimits): TarWant {
+  return { label: '(tar)', what: '', wanted: isWantedPath, maxEntries: limits.maxEntries, maxFileBytes: limits.maxFileBytes, maxWireBytes: limits.maxTotalBytes, links: 'keep', skipPresent: false, held: { files: 0, bytes: 0 } };
+}
+
+async function readTar(ch: ClientChannel, ref: string, nonce: string, c: Collected, want: TarWant): Promise<void> {
+  const { src, found, discard } = channelSource(ch, ref, Buffer.from(`@@${nonce} tar\n`), c, want);
   let entries = 0;
   try {
     if (!(await found())) {
@@ -425,6 +503,7 @@ async function readTar(ch: ClientChannel, ref: string, nonce: string, c: Collect
     }
     const reader = new TarReader(src);
     for (let h = await reader.next(); h !== null; h = await reader.next()) {
+      if (want.abandoned) throw new Stop();
       const name = normalizeEntryName(h.name);
       if (!name.ok) {
         c.log.add(h.name, 'path-traversal', `${ref}: tar entry ${JSON.stringify(h.name)} refused (${name.reason})`);
@@ -432,26 +511,36 @@ async function readTar(ch: ClientChannel, ref: string, nonce: string, c: Collect
       }
       const path = name.path;
       if (h.type === 'directory' || path === '') continue;
-      if (!isWantedPath(path)) {
-        c.log.add(path, 'unexpected-entry', `${ref}: the host sent ${path}, which was not asked for; ignored`);
+      if (!want.wanted(path)) {
+        c.log.add(path, 'unexpected-entry', `${ref}: the host sent ${path}, which was not asked for${want.what}; ignored`);
         continue;
       }
-      if (++entries > limits.maxEntries) {
-        c.log.add(path, 'too-many-entries', `${ref}: more than ${limits.maxEntries} files; the rest ignored`);
+      if (want.skipPresent && c.tree.lookup(path)) continue;
+      if (++entries > want.maxEntries) {
+        c.log.add(path, 'too-many-entries', `${ref}: more than ${want.maxEntries} files${want.what}; the rest ignored`);
         throw new Stop();
       }
       const mode = h.mode;
       if (h.type === 'file' || h.type === 'contiguous-file') {
         const node: TreeNode = { kind: 'file', size: h.size, mode: 0o100000 | (mode & 0o7777), layerIndex: 0 };
-        if (h.size > limits.maxFileBytes) {
-          c.log.add(path, 'file-too-large', `${path}: ${h.size} bytes, over the ${limits.maxFileBytes}-byte limit; listed, not read`);
-          node.refused = { code: 'VIGIL_LIMIT_EXCEEDED', rule: 'file-too-large', message: `${h.size} bytes is over the ${limits.maxFileBytes}-byte file limit` };
+        if (h.size > want.maxFileBytes) {
+          c.log.add(path, 'file-too-large', `${path}: ${h.size} bytes, over the ${want.maxFileBytes}-byte limit${want.what}; listed, not read`);
+          node.refused = { code: 'VIGIL_LIMIT_EXCEEDED', rule: 'file-too-large', message: `${h.size} bytes is over the ${want.maxFileBytes}-byte file limit${want.what}` };
+        } else if (want.maxHeldBytes !== undefined && want.held.bytes + h.size > want.maxHeldBytes) {
+          c.log.add(path, 'total-too-large', `${ref}: more than ${want.maxHeldBytes} bytes${want.what}; ${path} and the rest ignored`);
+          throw new Stop();
         } else {
           const data = await reader.body();
+          if (want.abandoned) throw new Stop();
           node.content = { where: 'memory', data, refs: 1 };
           c.bytes += data.length;
+          want.held.bytes += data.length;
         }
+        want.held.files++;
         await put(c, path, node);
+      } else if (want.links === 'drop' && (h.type === 'symlink' || h.type === 'link')) {
+        // the host's find lists no links and tar -h is not used: a link here is a race or a hostile host; never followed
+        c.log.add(path, 'link-not-followed', `${path}: a ${h.type === 'link' ? 'hard' : 'symbolic'} link${want.what}; not followed`);
       } else if (h.type === 'symlink') {
         // tar -h dereferences; a link here came from a tar that ignored -h, or a hostile one
         await put(c, path, { kind: 'symlink', size: (h.linkname ?? '').length, mode: 0o120777, linkTarget: h.linkname ?? '', layerIndex: 0 });
@@ -478,8 +567,8 @@ async function readTar(ch: ClientChannel, ref: string, nonce: string, c: Collect
     }
     ch.close();
     discard();
-    if (err instanceof TarError) c.log.add('(tar)', 'parse-error', `${ref}: corrupt tar stream from the host: ${err.message}`);
-    else c.log.add('(tar)', 'connection-lost', `${ref}: reading the tar stream failed: ${(err as Error).message}`);
+    if (err instanceof TarError) c.log.add(want.label, 'parse-error', `${ref}: corrupt tar stream from the host: ${err.message}`);
+    else c.log.add(want.label, 'connection-lost', `${ref}: reading the tar stream failed: ${(err as Error).message}`);
   }
 }
 
@@ -497,6 +586,215 @@ async function putListed(c: Collected, path: string, size: number): Promise<void
     layerIndex: 0,
     refused: { code: 'VIGIL_LIMIT_EXCEEDED', rule: 'not-transferred', message: 'listed only: this database format is recognised, not read, so its bytes are not fetched' },
   });
+}
+
+// ---- secrets under the configured directories --------------------------------------------------
+
+/** Every directory above a file the inventory reads ("etc", "var", "var/lib", "var/lib/dpkg", …). */
+const INVENTORY_DIRS: ReadonlySet<string> = new Set(
+  [...HOST_FILES, ...LISTED_ONLY, ...HOST_DIRS.map((d) => `${d.dir}/x`)].flatMap((p) => {
+    const parts = p.split('/');
+    return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+  }),
+);
+
+/** A view of a ScanFS holding only the paths `keep` accepts (entries, stat, readFile) and the errors `keepError` accepts. */
+function viewFS(base: ScanFS, keep: (path: string) => boolean, keepError: (e: { path: string }) => boolean): ScanFS {
+  const norm = (p: string) => normalizeLookupPath(p);
+  return {
+    target: base.target,
+    get errors() {
+      return base.errors.filter(keepError);
+    },
+    async *entries() {
+      for await (const e of base.entries()) if (keep(e.path)) yield e;
+    },
+    async stat(p) {
+      const n = norm(p);
+      return n !== null && keep(n) ? base.stat(n) : null;
+    },
+    async readFile(p) {
+      const n = norm(p);
+      if (n === null || !keep(n)) throw new VigilError('VIGIL_NOT_FOUND', `${base.target.ref}: ${p}: not in this snapshot`, { input: p, rule: 'not-found' });
+      return base.readFile(n);
+    },
+    close: () => base.close(),
+  };
+}
+
+/**
+ * The regular files under `dirs` the secrets scanner wants, into the same tree: one more exec
+ * channel running secretsScript (tar without -h), or an SFTP walk when the snapshot had to use
+ * SFTP. Limits are notes (fs.errors), never a failed snapshot.
+ */
+async function readSecrets(conn: Client, ref: string, c: Collected, limits: SshLimits, dirs: string[], used: 'tar' | 'sftp'): Promise<NonNullable<SshHostSnapshot['secrets']>> {
+  const inScope = secretPathFilter(dirs);
+  const want: TarWant = {
+    label: '(secrets)',
+    what: ' for secrets',
+    wanted: (p) => inScope(p) && wantsContent({ path: p, kind: 'file', size: 0 } as FileInfo, Number.POSITIVE_INFINITY),
+    maxEntries: limits.maxSecretFiles,
+    maxFileBytes: limits.maxSecretFileBytes,
+    // tar headers and padding: 1.25 × the content plus a block per file
+    maxWireBytes: Math.ceil(limits.maxSecretBytes * 1.25) + limits.maxSecretFiles * 1024,
+    maxHeldBytes: limits.maxSecretBytes,
+    links: 'drop',
+    skipPresent: true,
+    held: { files: 0, bytes: 0 },
+  };
+  const seconds = Math.max(1, Math.ceil(limits.secretsTimeoutMs / 1000));
+  const walk = { maxFiles: limits.maxSecretFiles, maxFileBytes: limits.maxSecretFileBytes, seconds };
+  let method: 'tar' | 'sftp' = used;
+  if (used === 'tar') {
+    const nonce = randomBytes(12).toString('hex');
+    let channel: ClientChannel | undefined;
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    // at the limit the channel is closed and not waited for (a host may hold it open): what arrived stays
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        want.abandoned = true;
+        channel?.close();
+        reject(new Error('secrets timeout'));
+      }, limits.secretsTimeoutMs);
+    });
+    late.catch(() => undefined);
+    try {
+      const r = await Promise.race([runScript(conn, ref, secretsScript(nonce, dirs, walk), nonce, c, limits, want, (ch) => (channel = ch)), late]);
+      const out = parseSecretsOutput(r.stderr, nonce);
+      if (!out.ran || !out.tar) method = 'sftp';
+      else {
+        for (const b of out.big) {
+          const n = normalizeEntryName(b);
+          if (n.ok && want.wanted(n.path)) c.log.add(n.path, 'file-too-large', `${n.path}: over the ${limits.maxSecretFileBytes}-byte limit for secrets; not read`);
+        }
+        if (out.tooMany) c.log.add('(secrets)', 'too-many-entries', `${ref}: more than ${limits.maxSecretFiles} files under ${dirs.join(', ')}; the rest not read`);
+        if (timedOut) c.log.add('(secrets)', 'timeout', `${ref}: reading the files for secrets took longer than ${limits.secretsTimeoutMs} ms; the rest not read`);
+        else if (out.tar.exit === 124 || out.walkTimeout) c.log.add('(secrets)', 'timeout', `${ref}: the host's ${out.walkTimeout ? 'find' : 'tar'} for secrets ran out of its ${seconds} s; the rest not read`);
+        else if (out.tar.exit === undefined && !want.held.files) c.log.add('(secrets)', 'truncated', `${ref}: the tar stream for secrets did not finish`);
+        // tar exits 1 when a file changed or vanished while read (a live host); its messages are kept short
+        else if (out.tar.exit !== undefined && out.tar.exit > 1) c.log.add('(secrets)', 'remote-read-error', `${ref}: tar (secrets) exited ${out.tar.exit}: ${out.tar.messages.slice(0, 2000) || 'no message'}`);
+      }
+    } catch (err) {
+      if (err instanceof VigilError && err.rule === 'too-much-output') c.log.add('(secrets)', 'too-much-output', `${ref}: ${err.message}`);
+      else if (timedOut) c.log.add('(secrets)', 'timeout', `${ref}: reading the files for secrets took longer than ${limits.secretsTimeoutMs} ms; the rest not read`);
+      else method = 'sftp';
+    } finally {
+      clearTimeout(timer);
+    }
+    // out of time: no second try over SFTP
+    if (timedOut && method === 'sftp') {
+      c.log.add('(secrets)', 'timeout', `${ref}: reading the files for secrets took longer than ${limits.secretsTimeoutMs} ms; not read`);
+      method = 'tar';
+    }
+  }
+  if (method === 'sftp') {
+    // a hostile or stuck SFTP server may never answer: the walk is raced against the time limit and abandoned at it
+    const stop = { stopped: false };
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), limits.secretsTimeoutMs + 1000)));
+    try {
+      const r = await Promise.race([sftpSecrets(conn, ref, c, limits, dirs, want, stop), late]);
+      if (r === 'late') {
+        stop.stopped = true;
+        c.log.add('(secrets)', 'timeout', `${ref}: the host's SFTP server did not answer within ${limits.secretsTimeoutMs} ms; the files for secrets not read`);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return { paths: dirs, method, files: want.held.files, bytes: want.held.bytes };
+}
+
+/** The SFTP walk: readdir attributes are lstat's (a symlink is never descended into or read), breadth first, bounded. */
+async function sftpSecrets(conn: Client, ref: string, c: Collected, limits: SshLimits, dirs: string[], want: TarWant, abandon: { stopped: boolean }): Promise<void> {
+  let s: SFTPWrapper;
+  try {
+    s = await sftpOpen(conn);
+  } catch (err) {
+    c.log.add('(secrets)', 'remote-command', `${ref}: files for secrets not read: no shell with tar and no SFTP (${(err as Error).message})`);
+    return;
+  }
+  const deadline = Date.now() + limits.secretsTimeoutMs;
+  const pruned = new Set(SECRET_PRUNED);
+  const files: string[] = [];
+  let listed = 0;
+  try {
+    const queue = [...dirs];
+    walk: while (queue.length && !abandon.stopped) {
+      const dir = queue.shift()!;
+      if (Date.now() > deadline) {
+        c.log.add('(secrets)', 'timeout', `${ref}: listing the files for secrets took longer than ${limits.secretsTimeoutMs} ms; the rest not read`);
+        break;
+      }
+      const entries = await new Promise<{ filename: string; attrs: Stats }[] | null>((resolve) => s.readdir(dir, (err, list) => resolve(err ? null : (list as unknown as { filename: string; attrs: Stats }[]))));
+      if (!entries) continue;
+      for (const e of entries) {
+        if (e.filename === '.' || e.filename === '..' || e.filename.includes('/') || /[\0\n]/.test(e.filename)) continue;
+        // a hostile server's readdir could name anything: bound what is looked at, not only what is kept
+        if (++listed > limits.maxSecretFiles * 20) {
+          c.log.add('(secrets)', 'too-many-entries', `${ref}: more than ${limits.maxSecretFiles * 20} directory entries under ${dirs.join(', ')}; the rest not read`);
+          break walk;
+        }
+        const full = dir === '/' ? `/${e.filename}` : `${dir}/${e.filename}`;
+        if (pruned.has(full)) continue;
+        const mode = e.attrs.mode ?? 0;
+        const type = mode & 0o170000;
+        if (type === 0o040000) queue.push(full);
+        else if (type === 0o100000) {
+          const n = normalizeEntryName(full.slice(1));
+          if (!n.ok || !want.wanted(n.path) || c.tree.lookup(n.path)) continue;
+          if ((e.attrs.size ?? 0) > want.maxFileBytes) {
+            c.log.add(n.path, 'file-too-large', `${n.path}: ${e.attrs.size} bytes, over the ${want.maxFileBytes}-byte limit for secrets; not read`);
+            continue;
+          }
+          if (files.length >= want.maxEntries) {
+            c.log.add('(secrets)', 'too-many-entries', `${ref}: more than ${want.maxEntries} files under ${dirs.join(', ')}; the rest not read`);
+            break walk;
+          }
+          files.push(n.path);
+        }
+      }
+    }
+    let next = 0;
+    let stop = false;
+    const worker = async () => {
+      while (!stop && next < files.length) {
+        const p = files[next++];
+        if (Date.now() > deadline) {
+          if (!stop) c.log.add('(secrets)', 'timeout', `${ref}: reading the files for secrets took longer than ${limits.secretsTimeoutMs} ms; the rest not read`);
+          stop = true;
+          return;
+        }
+        // opened by name: a file swapped for a symlink since the listing would be followed, so lstat again just before
+        const st = await new Promise<Stats | null>((resolve) => s.lstat('/' + p, (err, x) => resolve(err ? null : x)));
+        if (!st || !st.isFile()) continue;
+        const data = await sftpRead(s, '/' + p, want.maxFileBytes);
+        if (data === null) {
+          c.log.add(p, 'remote-read-error', `${ref}: ${p} could not be read over SFTP`);
+          continue;
+        }
+        if (data === 'too-large') {
+          c.log.add(p, 'file-too-large', `${p}: over the ${want.maxFileBytes}-byte limit for secrets; not read`);
+          continue;
+        }
+        if (want.held.bytes + data.length > (want.maxHeldBytes ?? Infinity)) {
+          c.log.add(p, 'total-too-large', `${ref}: more than ${want.maxHeldBytes} bytes for secrets; ${p} and the rest ignored`);
+          stop = true;
+          return;
+        }
+        if (abandon.stopped) return;
+        want.held.bytes += data.length;
+        want.held.files++;
+        c.bytes += data.length;
+        await put(c, p, { kind: 'file', size: data.length, mode: 0o100000 | (st.mode & 0o7777), layerIndex: 0, content: { where: 'memory', data, refs: 1 } });
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+  } finally {
+    s.end();
+  }
 }
 
 // ---- SFTP --------------------------------------------------------------------------------------

@@ -241,3 +241,198 @@ export function parseScriptOutput(stderr: string, nonce: string): ScriptOutput {
   }
   return out;
 }
+
+// ---- hosts' secrets (issue 17): regular files under configured directories ----------------------
+
+/** Where a host's secrets are looked for when its config names no directories (HostConfig.secretPaths). */
+export const DEFAULT_HOST_SECRET_PATHS: readonly string[] = ['/etc', '/root', '/home', '/opt', '/srv', '/var/www', '/usr/local/etc'];
+
+/** Most directories a host config or an agent may name, and the longest one. */
+export const MAX_SECRET_PATHS = 32;
+export const MAX_SECRET_PATH_CHARS = 256;
+
+/**
+ * Never walked for secrets: pseudo filesystems, and the package databases (read for the inventory,
+ * not secret sources; thousands of dpkg file lists). Absolute, as a configured directory is.
+ */
+export const SECRET_PRUNED: readonly string[] = ['/proc', '/sys', '/dev', '/run', '/var/lib/dpkg', '/var/lib/rpm', '/usr/lib/sysimage/rpm', '/lib/apk/db'];
+
+/**
+ * Extensions of files never sent for secrets (binary or compressed formats; the list of
+ * src/detectors/secrets/fs.ts, whose wantsContent the client applies again on arrival).
+ */
+export const SECRET_BINARY_EXT: readonly string[] = (
+  'png jpg jpeg gif bmp ico icns webp tif tiff psd svgz pdf zip gz tgz bz2 xz zst lz4 7z rar jar war ear aar apk ipa class dex so dll dylib exe o a lib obj bin dat db sqlite sqlite3 woff woff2 ttf otf eot mp3 mp4 m4a mov avi mkv wav ogg flac webm pyc pyo whl egg deb rpm iso img dmg wasm node pack idx rlib mo cab msi'
+).split(' ');
+
+/** Why a directory is not acceptable, or null: absolute, normalised (no "//", ".", "..", trailing "/"), no control characters, not a pseudo filesystem. */
+export function checkSecretPath(p: unknown): string | null {
+  if (typeof p !== 'string') return 'must be a string';
+  if (p.length === 0 || p.length > MAX_SECRET_PATH_CHARS) return `must be 1 to ${MAX_SECRET_PATH_CHARS} characters`;
+  if (!p.startsWith('/')) return 'must be an absolute path';
+  // control characters (newline above all: names travel one a line) and lone surrogates
+  if (/[\0-\x1f\x7f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(p)) return 'must not contain control characters';
+  if (p === '/') return null;
+  if (p.endsWith('/')) return 'must not end with "/"';
+  for (const part of p.split('/').slice(1)) {
+    if (part === '') return 'must not contain "//"';
+    if (part === '.' || part === '..') return 'must not contain "." or ".." components';
+  }
+  for (const pseudo of ['/proc', '/sys', '/dev']) {
+    if (p === pseudo || p.startsWith(pseudo + '/')) return `${pseudo} is a pseudo filesystem, not scanned`;
+  }
+  return null;
+}
+
+/**
+ * Checks the directories and drops duplicates and directories under another one given; sorted.
+ * @throws Error naming the first bad one
+ */
+export function normalizeSecretPaths(paths: readonly string[]): string[] {
+  if (!Array.isArray(paths)) throw new Error('secret paths must be a list');
+  if (paths.length > MAX_SECRET_PATHS) throw new Error(`at most ${MAX_SECRET_PATHS} secret paths, got ${paths.length}`);
+  for (const p of paths) {
+    const why = checkSecretPath(p);
+    if (why) throw new Error(`secret path ${JSON.stringify(String(p).slice(0, 300))}: ${why}`);
+  }
+  const sorted = [...new Set(paths)].sort();
+  return sorted.filter((p) => !sorted.some((q) => q !== p && (q === '/' || p.startsWith(q + '/'))));
+}
+
+/** POSIX sh single quoting: it's → 'it'\''s'. Any string without NUL (which sh cannot hold) comes out as one word, nothing expanded. */
+export function shQuote(s: string): string {
+  if (s.includes('\0')) throw new Error('NUL cannot be quoted');
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Whether a path of the snapshot ("etc/app/key.pem" or "/etc/app/key.pem") is under one of the
+ * directories and not under SECRET_PRUNED (package databases, pseudo filesystems): the scope of
+ * the snapshot's `secretsFs`, so the package databases are not scanned as secret sources.
+ */
+export function secretPathFilter(secretPaths: readonly string[]): (path: string) => boolean {
+  const rel = (p: string) => p.replace(/^\/+/, '');
+  const within = secretPaths.map(rel);
+  const pruned = SECRET_PRUNED.map(rel);
+  const under = (path: string, dir: string) => dir === '' || path === dir || path.startsWith(dir + '/');
+  return (path: string) => {
+    const p = rel(path);
+    return within.some((d) => under(p, d)) && !pruned.some((d) => under(p, d));
+  };
+}
+
+/** Files over the size limit are named (each a "file-too-large" error) up to this many. */
+export const MAX_BIG_NAMED = 1000;
+
+export interface SecretWalkLimits {
+  /** files sent at most (the host stops after this many and says so) */
+  maxFiles: number;
+  /** a larger file is not sent (find -size on the host; checked again on arrival) */
+  maxFileBytes: number;
+  /** seconds the host's find and tar may each run (timeout(1), when the host has it) */
+  seconds: number;
+}
+
+/**
+ * The secrets script: fixed text plus the nonce, the limits (integers) and the directories, each
+ * one single-quoted sh word (shQuote) of a path normalizeSecretPaths accepted, set as the
+ * positional parameters. On stdout, after `@@<nonce> tar\n`, ONE tar stream (`tar -cf - -T -`,
+ * no -h: a symlink is never followed) of the regular files `find -xdev` lists under the
+ * directories: no symlinked directory descended into (a directory given that is a symlink is
+ * followed, as "dir/"), other filesystems not entered, pseudo filesystems and package databases
+ * pruned, binary extensions and files over the size limit left out, at most maxFiles; each name
+ * checked again to be a regular file, not a symlink, under one of the directories (a name with a
+ * newline cannot smuggle in another path). Files over the size limit are named on stderr
+ * (`@@<nonce> big` then the name; find -exec printf, the first MAX_BIG_NAMED). On stderr: begin, tar, `exit <tar's status>`,
+ * `toomany` when the count was reached, end. Without tar only begin and end (the caller walks
+ * over SFTP).
+ */
+export function secretsScript(nonce: string, dirs: readonly string[], limits: SecretWalkLimits): string {
+  if (!/^[0-9a-f]{16,64}$/.test(nonce)) throw new Error('nonce must be hex');
+  const checked = normalizeSecretPaths(dirs);
+  if (checked.length === 0) throw new Error('no secret paths');
+  for (const n of [limits.maxFiles, limits.maxFileBytes, limits.seconds]) if (!Number.isSafeInteger(n) || n < 1) throw new Error('limits must be positive integers');
+  const prune = SECRET_PRUNED.map((p) => `-path ${shQuote(p)}`).join(' -o ');
+  const binary = SECRET_BINARY_EXT.flatMap((e) => [`*.${e}`, `*.${e.toUpperCase()}`]).join('|');
+  return `N=${nonce}
+m() { printf '\\n@@%s %s\\n' "$N" "$1" >&2; }
+cd / || exit 90
+m begin
+set -- ${checked.map(shQuote).join(' ')}
+T=
+if command -v timeout >/dev/null 2>&1; then T="timeout ${limits.seconds}"; fi
+walk() {
+  for d in "$@"; do
+    case $d in /) s=/ ;; *) s="$d/" ;; esac
+    [ -d "$s" ] || continue
+    $T find "$s" -xdev \\( ${prune} \\) -prune -o -type f \\( -size -${limits.maxFileBytes + 1}c -print -o -exec printf '+%s\\n' {} \\; \\) 2>/dev/null
+    if [ $? = 124 ]; then m walktimeout; fi
+  done
+}
+pick() {
+  n=0
+  b=0
+  while IFS= read -r p; do
+    case $p in ${binary}) continue ;; esac
+    case $p in
+      /*) ;;
+      +/*) b=$((b + 1)); if [ $b -le ${MAX_BIG_NAMED} ]; then m big; printf '%s\\n' "\${p#+/}" >&2; fi; continue ;;
+      *) continue ;;
+    esac
+    [ -f "$p" ] && [ ! -h "$p" ] || continue
+    ok=
+    for d in "$@"; do
+      case $d in /) ok=1 ;; esac
+      case $p in "$d"/*) ok=1 ;; esac
+      [ -n "$ok" ] && break
+    done
+    [ -n "$ok" ] || continue
+    n=$((n + 1))
+    if [ $n -gt ${limits.maxFiles} ]; then m toomany; break; fi
+    printf '%s\\n' "\${p#/}"
+  done
+}
+if command -v tar >/dev/null 2>&1; then
+  m tar
+  printf '@@%s tar\\n' "$N"
+  walk "$@" | pick "$@" | $T tar -cf - -T -
+  m "exit $?"
+fi
+m end
+`;
+}
+
+export interface SecretsOutput {
+  ran: boolean;
+  /** files over the size limit the host named (at most MAX_BIG_NAMED), relative */
+  big: string[];
+  complete: boolean;
+  tar?: { messages: string; exit?: number };
+  /** the host reached maxFiles */
+  tooMany: boolean;
+  /** a find ran out of its time (timeout(1) exit 124) */
+  walkTimeout: boolean;
+}
+
+/** The secrets script's stderr, split at its markers. */
+export function parseSecretsOutput(stderr: string, nonce: string): SecretsOutput {
+  const out: SecretsOutput = { ran: false, complete: false, big: [], tooMany: false, walkTimeout: false };
+  for (const part of ('\n' + stderr).split(`\n@@${nonce} `).slice(1)) {
+    const nl = part.indexOf('\n');
+    const name = nl < 0 ? part : part.slice(0, nl);
+    const body = nl < 0 ? '' : part.slice(nl + 1);
+    if (name === 'begin') out.ran = true;
+    else if (name === 'end') out.complete = true;
+    else if (name === 'toomany') out.tooMany = true;
+    else if (name === 'walktimeout') out.walkTimeout = true;
+    else if (name === 'big') {
+      const first = body.split('\n')[0];
+      if (first && out.big.length < MAX_BIG_NAMED) out.big.push(first);
+    }
+    else if (name === 'tar') out.tar = { messages: body.trim() };
+    else if (name.startsWith('exit ')) {
+      if (out.tar) out.tar.exit = Number(name.slice(5));
+    }
+  }
+  return out;
+}
