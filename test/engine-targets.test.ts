@@ -23,6 +23,7 @@ import { dialects, type TestStore } from './helpers/stores.ts';
 import { ROOT, startServer, TARGETS, VIGIL, vigilCli, VULNDATA, waitFor, type ServerProcess } from './helpers/server.ts';
 import { makeZip } from './helpers/zip.ts';
 import { HOW, needsAll } from './helpers/prereq.ts';
+import { tokenGenerator } from '../src/detectors/secrets/testutil.ts';
 
 const run = promisify(execFile);
 
@@ -78,7 +79,12 @@ for (const [dialect, open] of dialects) {
       let sshd: TestSshd | undefined;
       try {
         sshd = await startSshd();
-        const created = await server.api('POST', '/v1/hosts', { config: { mode: 'ssh', address: sshd.host, port: sshd.port, username: sshd.username, privateKey: sshd.clientKey, hostKeyFingerprint: sshd.hostKeyFingerprint } });
+        // issue 17: the host's secrets under its secretPaths (one planted, one documented example beside it)
+        const secretDir = join(home, 'host-secrets', 'etc', 'app');
+        await mkdir(secretDir, { recursive: true });
+        const token = tokenGenerator(5).make('ghp');
+        await writeFile(join(secretDir, 'deploy.env'), `GITHUB_TOKEN=${token}\nAWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n`);
+        const created = await server.api('POST', '/v1/hosts', { config: { mode: 'ssh', address: sshd.host, port: sshd.port, username: sshd.username, privateKey: sshd.clientKey, hostKeyFingerprint: sshd.hostKeyFingerprint, secretPaths: [join(home, 'host-secrets')] } });
         assert.equal(created.status, 201, JSON.stringify(created.body));
         assert.equal(created.body.config.privateKey, true, 'secrets are not returned');
         const r = await waitFor('the host scanned', async () => { const x = await resourceOf(ts.store, created.body.id); return x?.coverage_reason === 'SUCCESSFUL' ? x : null; });
@@ -86,6 +92,9 @@ for (const [dialect, open] of dialects) {
         assert.equal(await packagesOf(ts.store, r.id), stdout.trim().split('\n').length, 'every dpkg package of this machine');
         const fs = await findingsOf(ts.store, r.id);
         assert.ok(fs.some((f) => f.advisory_id === BASH_ADVISORY.id && f.status === 'ACTIVE'), JSON.stringify(fs));
+        const secrets = fs.filter((f) => f.advisory_id.startsWith('secret/'));
+        assert.deepEqual(secrets.map((f) => [f.advisory_id, f.package_name]), [['secret/github-pat-classic', join(home, 'host-secrets', 'etc', 'app', 'deploy.env').slice(1)]]);
+        assert.ok(!JSON.stringify(await ts.store.db.selectFrom('findings').selectAll().execute()).includes(token.slice(8)), 'the token is not stored');
         const attrs = JSON.parse(r.attributes);
         assert.equal(attrs.collectedBy, 'ssh');
         assert.ok(attrs.listening.some((s: { port: number }) => s.port === sshd!.port), 'its listening sockets include sshd');
@@ -94,8 +103,9 @@ for (const [dialect, open] of dialects) {
         assert.equal(bad.status, 201);
         const u = await waitFor('the impostor marked unreachable', async () => { const x = await resourceOf(ts.store, bad.body.id); return x?.coverage_reason === 'UNREACHABLE' ? x : null; });
         assert.equal(u.coverage_status, 'INACTIVE');
-        // ... and the tenant sees why, on the host and on its resource (it used to reach only the server log)
-        const view = await server.api('GET', `/v1/hosts/${bad.body.id}`);
+        // ... and the tenant sees why, on the host and on its resource (it used to reach only the server log);
+        // the target's lastError is written just after the resource's coverage: wait for it
+        const view = await waitFor('the impostor\'s lastError', async () => { const v = await server.api('GET', `/v1/hosts/${bad.body.id}`); return v.body.lastError ? v : null; });
         assert.match(view.body.lastError, /host key .* is not the expected/, JSON.stringify(view.body));
         assert.match(view.body.resources[0].lastError, /host key/);
         // a malformed private key: no retry can fix it, SCAN_FAILED at once with the reason

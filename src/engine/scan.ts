@@ -209,13 +209,22 @@ async function collectResource(ctx: EngineContext, r: ResourceRow, target: Targe
       if (cfg.mode === 'hybrid' && typeof attrs.agentReportedAt === 'string' && ctx.now().getTime() - Date.parse(attrs.agentReportedAt) < 25 * 3_600_000) {
         return null; // an agent reports for this host
       }
-      const { openSshHost } = await import('../sources/ssh/index.ts');
+      const { openSshHost, DEFAULT_HOST_SECRET_PATHS } = await import('../sources/ssh/index.ts');
+      // issue 17: the host's secrets under its secretPaths (an empty list: none), read in their own view of the snapshot
+      const secretPaths = detectorScanners('host', settings).includes('secret') ? (cfg.secretPaths ?? [...DEFAULT_HOST_SECRET_PATHS]) : [];
       const snap = await openSshHost({
         host: cfg.address!, port: cfg.port, username: cfg.username!, privateKey: cfg.privateKey, passphrase: cfg.passphrase,
         password: cfg.password, hostKeyFingerprint: cfg.hostKeyFingerprint,
-      }, { policy: ctx.policy });
+      }, { policy: ctx.policy, secretPaths });
       try {
+        // the inventory from the package databases only; the secrets from their own view (a lockfile under /opt is no host package)
         const c = await collectFrom(snap.fs, 'all', ctx.log);
+        if (snap.secretsFs) {
+          await detectors.run(snap.secretsFs, c);
+          c.errors.push(...snap.secretsFs.errors);
+        }
+        c.secrets ??= [];
+        c.code ??= [];
         c.target = { ...c.target, kind: 'host', ref: r.name };
         // listening with process/pid, firewall texts and instanceId: what engine/network.ts analyses (null deletes a stale instanceId)
         c.attributes = { hostname: snap.hostname, hostKeyFingerprint: snap.hostKeyFingerprint, listening: snap.listening, firewall: { ...snap.firewall, collectedAt: ctx.now().toISOString() }, instanceId: snap.instanceId ?? null, ...(snap.machineId ? { machineId: snap.machineId } : {}), collectedBy: 'ssh' };
