@@ -48,7 +48,7 @@ const EGRESS_MODULES = ['http', 'https', 'http2', 'net', 'tls', 'dgram', 'dns', 
  * must contain (the call into the policy that makes the use safe).
  */
 const ALLOWED: Record<string, { uses: string[]; why: string; marker?: RegExp }> = {
-  'sources/git/index.ts': { uses: ['child_process'], why: 'runs git with the pins and environment of gitAccess (policy/git.ts); local paths through policy.checkPath', marker: /gitAccess\(policy/ },
+  'sources/git/index.ts': { uses: ['child_process'], why: 'runs git with the pins and environment of gitAccess (policy/git.ts); local paths through policy.checkPath; after the clone only over the bare clone in the scan\'s scratch (rev-parse, ls-tree, one cat-file --batch reading the listed blobs)', marker: /gitAccess\(policy/ },
   'sources/ssh/index.ts': { uses: ['ssh2'], why: 'ssh2 speaks SSH over a socket that policy.connect opened (config.sock); it never resolves or connects itself', marker: /policy\.connect\(/ },
   'store/index.ts': { uses: ['pg'], why: "the operator's database (--db / VIGIL_DATABASE_URL), never a tenant's target" },
   'engine/queue/pgboss.ts': { uses: ['pg-boss'], why: "the job queue in the operator's PostgreSQL database" },

@@ -1,6 +1,6 @@
 /**
  * How bytes are reached. Every target (a directory, a root filesystem, an image from a layout, an
- * archive or a registry, a zip, a git checkout) becomes a ScanFS: a read-only view of one final
+ * archive or a registry, a zip, a git commit's tree) becomes a ScanFS: a read-only view of one final
  * filesystem, confined to its root. The inventory core walks it once and offers each file to the
  * extractors that asked for it; extractors never walk and never touch the host filesystem.
  */
@@ -60,7 +60,7 @@ export type ContentFilter = (info: FileInfo) => boolean;
 
 /**
  * Archive and filesystem limits, the same for every reader: image layers, docker archives, OCI
- * layouts, zips, Java archives (and the archives nested in them), git checkouts and directory walks.
+ * layouts, zips, Java archives (and the archives nested in them), git trees and directory walks.
  *
  * Two kinds of rule. A limit on one file (its name, size, compression ratio, nesting, an
  * overlapping zip entry) skips that file: it is recorded as a FileError and the rest is still read.

@@ -9,6 +9,9 @@ import { IGNORE_FILE_NAMES, parseIgnoreFile, type IgnoreSet } from './ignore.ts'
 import { scanText } from './scan.ts';
 
 export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
+/** files read ahead of the one being scanned, and their bytes at most (as listed) */
+const READ_AHEAD_FILES = 32;
+const READ_AHEAD_BYTES = 32 * 1024 * 1024;
 /** bytes looked at for a NUL to call a file binary */
 const BINARY_PROBE = 8 * 1024;
 
@@ -90,40 +93,56 @@ export async function scanSecrets(fs: ScanFS, opts: ScanSecretsOptions = {}): Pr
       errors.push({ path: p, rule: 'read-error', message: `ignore file not read: ${(err as Error).message}` });
     }
   }
-  // pass 2: scan
+  // pass 2: scan, with the next files' reads already under way (a source answers faster when asked
+  // for several at once: a git clone's `cat-file --batch`, the thread pool under a directory)
   let done = 0;
   let skippedBinary = 0;
-  for await (const info of fs.entries()) {
-    if (info.kind !== 'file') continue;
-    done++;
-    opts.onProgress?.(done, total);
-    if (!wantsContent(info, Number.POSITIVE_INFINITY)) continue;
-    if (info.size > maxFileBytes) {
-      errors.push({ path: info.path, rule: 'file-too-large', message: `${info.size} bytes, over the ${maxFileBytes}-byte limit of the secrets scanner: not scanned` });
-      continue;
+  // in listing order: a file's read, or what was found out about it without reading it
+  const ahead: { info: FileInfo; read: Promise<Buffer | Error> | SecretScanError }[] = [];
+  let aheadBytes = 0;
+  const scanOne = (info: FileInfo, buf: Buffer | Error | SecretScanError): void => {
+    if (buf instanceof Error) {
+      errors.push({ path: info.path, rule: 'read-error', message: buf.message });
+      return;
     }
-    let buf: Buffer;
-    try {
-      buf = await fs.readFile(info.path);
-    } catch (err) {
-      errors.push({ path: info.path, rule: 'read-error', message: (err as Error).message });
-      continue;
+    if (!Buffer.isBuffer(buf)) {
+      errors.push(buf);
+      return;
     }
     if (buf.length > maxFileBytes) {
       errors.push({ path: info.path, rule: 'file-too-large', message: `${buf.length} bytes, over the ${maxFileBytes}-byte limit of the secrets scanner: not scanned` });
-      continue;
+      return;
     }
     const text = decodeText(buf);
     if (text === null) {
       skippedBinary++;
-      continue;
+      return;
     }
     try {
       findings.push(...scanText(info.path, text, { layer: info.layer, ignore }));
     } catch (err) {
       errors.push({ path: info.path, rule: 'scan-error', message: (err as Error).message });
     }
+  };
+  const next = async (): Promise<void> => {
+    const { info, read } = ahead.shift()!;
+    if (read instanceof Promise) aheadBytes -= info.size;
+    scanOne(info, await read);
+  };
+  for await (const info of fs.entries()) {
+    if (info.kind !== 'file') continue;
+    done++;
+    opts.onProgress?.(done, total);
+    if (!wantsContent(info, Number.POSITIVE_INFINITY)) continue;
+    if (info.size > maxFileBytes) {
+      ahead.push({ info, read: { path: info.path, rule: 'file-too-large', message: `${info.size} bytes, over the ${maxFileBytes}-byte limit of the secrets scanner: not scanned` } });
+    } else {
+      ahead.push({ info, read: fs.readFile(info.path).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))) });
+      aheadBytes += info.size;
+    }
+    while (ahead.length >= READ_AHEAD_FILES || aheadBytes > READ_AHEAD_BYTES) await next();
   }
+  while (ahead.length) await next();
   opts.log?.debug({ files: done, skippedBinary, findings: findings.length, errors: errors.length }, 'secrets scan done');
   return { findings, errors };
 }

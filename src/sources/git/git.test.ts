@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { VigilError } from '../../model/index.ts';
@@ -88,12 +88,44 @@ describe('git', () => {
     // three blobs checked out; the walk over them counts the directory too, and stops as well
     assert.deepEqual((await listAll(few)).map((e) => e.path), ['a-big.lock', 'b.json', 'c']);
     assert.ok(few.errors.length > 0 && few.errors.every((e) => e.rule === 'too-many-entries'));
-    assert.ok(!existsSync(join(scratchParent, readdirSync(scratchParent)[0], 'tree', 'c', 'f1')), 'entries past the limit are not checked out');
+    assert.ok(!existsSync(join(scratchParent, readdirSync(scratchParent)[0], 'tree')), 'nothing is checked out');
+    await assert.rejects(few.readFile('c/f1'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND', 'entries past the limit are not read');
     await few.close();
     const bytes = await openGit(big, { scratchParent, limits: { maxTotalBytes: 1000 } });
     assert.deepEqual(bytes.errors.map((e) => e.rule), ['total-too-large']);
     assert.equal(await bytes.stat('a-big.lock'), null);
     await bytes.close();
+    assert.deepEqual(readdirSync(scratchParent), []);
+  });
+
+  it('reads blobs from the clone: symlinks resolve inside the tree, modes kept, many reads at once, nothing after close', async () => {
+    const r = join(base, 'links');
+    await mkdir(join(r, 'd'), { recursive: true });
+    const g = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', '-c', 'core.autocrlf=false', ...args], { cwd: r });
+    g('init', '-q');
+    await writeFile(join(r, 'd', 'real.txt'), 'real\r\n');
+    await writeFile(join(r, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    for (let i = 0; i < 300; i++) await writeFile(join(r, 'd', `n${i}.txt`), `file ${i}\n`.repeat(i));
+    await symlink('d/real.txt', join(r, 'in'));
+    await symlink('../../etc/passwd', join(r, 'out'));
+    await symlink('/d', join(r, 'abs'));
+    g('add', '.');
+    g('commit', '-q', '-m', 'links');
+    const fs = await openGit(r, { scratchParent });
+    const byPath = new Map((await listAll(fs)).map((e) => [e.path, e]));
+    assert.equal(byPath.get('in')?.kind, 'symlink');
+    assert.equal(byPath.get('in')?.linkTarget, 'd/real.txt');
+    assert.equal(byPath.get('d')?.kind, 'dir');
+    assert.equal((byPath.get('run.sh')?.mode ?? 0) & 0o111, 0o111);
+    assert.equal((await fs.readFile('in')).toString(), 'real\r\n', 'the blob as committed');
+    assert.equal((await fs.readFile('abs/real.txt')).toString(), 'real\r\n', 'an absolute link starts at the root');
+    await assert.rejects(fs.readFile('out'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+    assert.ok(fs.errors.some((e) => e.rule === 'symlink-escape' && e.path === 'out'));
+    assert.equal(fs.gitDir !== undefined && existsSync(fs.gitDir), true);
+    const all = await Promise.all(Array.from({ length: 300 }, (_, i) => fs.readFile(`d/n${i}.txt`)));
+    all.forEach((b, i) => assert.equal(b.toString(), `file ${i}\n`.repeat(i)));
+    await fs.close();
+    await assert.rejects(fs.readFile('d/real.txt'));
     assert.deepEqual(readdirSync(scratchParent), []);
   });
 });

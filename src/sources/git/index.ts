@@ -1,19 +1,19 @@
 /**
  * A git repository (a local path or a clone URL) at a ref: cloned bare into the scan's scratch
- * dir, the ref checked out into a separate work tree there, and served through dir/. close()
- * removes it all. No hooks run, and only file paths, https:// and ssh:// (including scp-like
- * "git@host:path") transports are accepted: `ext::` and friends run commands.
+ * dir, the commit's tree listed into memory (vfs/tree.ts) and each file read from the clone when
+ * asked for (`git cat-file --batch`): nothing is checked out. close() removes it all. No hooks
+ * run, and only file paths, https:// and ssh:// (including scp-like "git@host:path") transports
+ * are accepted: `ext::` and friends run commands.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import type { Socket } from 'node:net';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { VigilError } from '../../model/index.ts';
 import { gitAccess, TargetPolicy, tenantGitEnv, type GitAccess, type GitRemote } from '../../policy/index.ts';
-import { DEFAULT_SOURCE_LIMITS, type ContentFilter, type FileError, type ScanFS, type SourceLimits } from '../types.ts';
-import { openDir } from '../dir/index.ts';
-import { Budget, ErrorLog, Scratch, shortName, type Verdict } from '../vfs/index.ts';
+import { DEFAULT_SOURCE_LIMITS, type ContentFilter, type FileInfo, type ScanFS, type SourceLimits } from '../types.ts';
+import { Budget, dirNode, ErrorLog, infoOf, normalizeEntryName, Scratch, shortName, Tree, TreeFS, type TreeNode, type Verdict } from '../vfs/index.ts';
 import { gitCredentialArgs, type GitCredentials } from './credentials.ts';
 
 export type { GitCredentials } from './credentials.ts';
@@ -39,35 +39,50 @@ export interface GitOptions {
   credentials?: GitCredentials;
 }
 
+/** Longest symlink target kept (PATH_MAX): a longer "link" blob is not a path a checkout could write. */
+const MAX_LINK_TARGET = 4096;
+
 /**
- * Applies the limits to the commit's tree before anything is written (`git ls-tree -r -l`,
- * streamed): entries, name bytes and total bytes stop the checkout there, files over maxFileBytes
- * are left out; what is left out is written NUL-separated to `skipFile`. Ratio has no meaning here
- * (git stores deltas), and submodules are not fetched.
+ * The commit's tree as an in-memory Tree (`git ls-tree -r -z -l --full-tree`, streamed), with the
+ * limits applied before anything is read: entries, name bytes and total bytes stop the listing
+ * there, files over maxFileBytes are left out. Ratio has no meaning here (git stores deltas), and
+ * submodules are not fetched (an empty directory stands for each, as a checkout leaves it). Names
+ * that a checkout would refuse (a ".." or ".git" component, an absolute name) are left out and
+ * recorded. Symlink targets are read from their blobs; file contents are read when asked for.
  */
-async function planCheckout(bare: string, commit: string, skipFile: string, limits: SourceLimits, filter: ContentFilter | undefined, run: Omit<RunOptions, 'onStdout'>): Promise<{ skipped: number; errors: FileError[] }> {
+async function listTree(bare: string, commit: string, limits: SourceLimits, filter: ContentFilter | undefined, blobs: BlobReader, run: Omit<RunOptions, 'onStdout'>): Promise<{ tree: Tree; errors: ErrorLog }> {
   const log = new ErrorLog(commit);
   const budget = new Budget(limits);
-  const out = createWriteStream(skipFile, { mode: 0o600 });
-  let skipped = 0;
+  const tree = new Tree();
+  const puts: Promise<unknown>[] = [];
+  const links: { path: string; oid: string; size: number }[] = [];
   let stop: Verdict | null = null;
-  const skip = (path: string): void => {
-    skipped++;
-    out.write(`${path}\0`);
-  };
   let rest = Buffer.alloc(0);
+  const put = (path: string, node: TreeNode): void => {
+    puts.push(tree.put(path, node).then((r) => {
+      if (!r.ok) log.add(shortName(path), r.rule, `${shortName(path)}: ${r.message}`);
+    }));
+  };
   const onStdout = (chunk: Buffer): void => {
     let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
     for (let z = buf.indexOf(0); z >= 0; z = buf.indexOf(0)) {
       const rec = buf.toString('utf8', 0, z);
       buf = buf.subarray(z + 1);
+      if (stop) continue;
       // "<mode> <type> <object> <size>\t<path>"
       const tab = rec.indexOf('\t');
-      const [mode, type, , size] = rec.slice(0, tab).split(/ +/);
-      const path = rec.slice(tab + 1);
-      if (type !== 'blob') continue; // submodules (commit) are not fetched
-      if (stop) {
-        skip(path);
+      const [mode, type, oid, size] = rec.slice(0, tab).split(/ +/);
+      const raw = rec.slice(tab + 1);
+      if (type !== 'blob' && type !== 'commit') continue;
+      const name = normalizeEntryName(raw);
+      if (!name.ok || name.path === '' || name.path.split('/').some((c) => c.toLowerCase() === '.git')) {
+        log.add(shortName(raw), 'path-traversal', `${shortName(raw)}: ${name.ok ? 'a ".git" component' : name.reason}; not read`);
+        continue;
+      }
+      const path = name.path;
+      if (type === 'commit') {
+        // a submodule: not fetched, an empty directory as a checkout leaves it
+        put(path, dirNode(0, undefined, 0o40755));
         continue;
       }
       const bytes = Number(size);
@@ -76,25 +91,198 @@ async function planCheckout(bare: string, commit: string, skipFile: string, limi
       if (!t.ok) {
         if (t.stop) {
           stop = t;
-          log.add(commit, t.rule, `${commit}: ${t.message}; the rest of the tree is not checked out`);
+          log.add(commit, t.rule, `${commit}: ${t.message}; the rest of the tree is not read`);
         } else log.add(shortName(path), t.rule, `${shortName(path)}: ${t.message}`);
-        skip(path);
         continue;
       }
-      if (mode !== '120000' && bytes > limits.maxFileBytes) {
-        if (!filter || filter({ path, kind: 'file', size: bytes })) log.add(path, 'file-too-large', `${path}: ${bytes} bytes, over the ${limits.maxFileBytes}-byte limit; not checked out`);
-        skip(path);
+      if (mode === '120000') {
+        if (bytes > MAX_LINK_TARGET) log.add(path, 'name-too-long', `${path}: a symlink target of ${bytes} bytes; not read`);
+        else links.push({ path, oid, size: bytes });
+        continue;
       }
+      if (bytes > limits.maxFileBytes) {
+        if (!filter || filter({ path, kind: 'file', size: bytes })) log.add(path, 'file-too-large', `${path}: ${bytes} bytes, over the ${limits.maxFileBytes}-byte limit; not read`);
+        continue;
+      }
+      put(path, { kind: 'file', size: bytes, mode: mode === '100755' ? 0o100755 : 0o100644, layerIndex: 0, content: { where: 'lazy', load: () => blobs.read(oid, bytes), refs: 1 } });
     }
     rest = Buffer.from(buf);
   };
-  try {
-    await git(['--git-dir', bare, 'ls-tree', '-r', '-z', '-l', '--full-tree', commit], { ...run, onStdout });
-  } finally {
-    out.end();
-    await once(out, 'finish');
+  await git(['--git-dir', bare, 'ls-tree', '-r', '-z', '-l', '--full-tree', commit], { ...run, onStdout });
+  await Promise.all(puts);
+  // symlinks last, so that a link never stands where a later entry needs a directory
+  const targets = await Promise.all(links.map((l) => blobs.read(l.oid, l.size)));
+  for (const [i, l] of links.entries()) {
+    const target = targets[i].toString('utf8');
+    if (target.includes('\0')) {
+      log.add(l.path, 'path-traversal', `${l.path}: a symlink target with a NUL byte; not read`);
+      continue;
+    }
+    put(l.path, { kind: 'symlink', size: l.size, mode: 0o120777, linkTarget: target, layerIndex: 0 });
   }
-  return { skipped, errors: log.list };
+  await Promise.all(puts);
+  return { tree, errors: log };
+}
+
+/**
+ * Blobs of the bare clone by object id, through one `git cat-file --batch` (started on the first
+ * read, ended by close()). Requests are pipelined: answers come back in the order asked.
+ */
+class BlobReader {
+  private child: ChildProcess | null = null;
+  private readonly pending: { oid: string; size: number; resolve: (b: Buffer) => void; reject: (e: Error) => void }[] = [];
+  /** the answer being read: its body, and how much of it has arrived */
+  private body: Buffer | null = null;
+  private current: { resolve: (b: Buffer) => void; reject: (e: Error) => void } | null = null;
+  private got = 0;
+  private head = Buffer.alloc(0);
+  /** bytes of an answer nobody waits for, still to come */
+  private skip = 0;
+  private failed: Error | null = null;
+  private closed = false;
+
+  /**
+   * `buffered`: git 2.36 or newer, whose `cat-file --batch-command --buffer` answers a whole
+   * batch of requests in one go (a "flush" after each batch) rather than one write per blob.
+   */
+  constructor(private readonly bare: string, private readonly run: Omit<RunOptions, 'onStdout'>, private readonly buffered: boolean) {}
+
+  read(oid: string, expected: number): Promise<Buffer> {
+    if (this.closed) return Promise.reject(new VigilError('VIGIL_NOT_FOUND', `${oid}: the repository is closed`, { input: oid, rule: 'not-found' }));
+    if (this.failed) return Promise.reject(this.failed);
+    if (!/^[0-9a-f]{40,64}$/.test(oid)) return Promise.reject(new VigilError('VIGIL_NOT_FOUND', `${oid}: not an object id`, { input: oid, rule: 'not-found' }));
+    this.start();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ oid, size: expected, resolve, reject });
+      this.busy(true);
+      // the requests of one turn of the event loop go to git in one write
+      const first = this.asked === '';
+      this.asked += this.buffered ? `contents ${oid}\n` : `${oid}\n`;
+      if (first) setImmediate(() => this.flush());
+    });
+  }
+
+  private busy(on: boolean): void {
+    const out = this.child?.stdout as Socket | null | undefined;
+    if (on) out?.ref();
+    else out?.unref();
+  }
+
+  private asked = '';
+  private flush(): void {
+    if (this.asked && this.child && !this.failed) this.child.stdin!.write(this.buffered ? `${this.asked}flush\n` : this.asked);
+    this.asked = '';
+  }
+
+  private start(): ChildProcess {
+    if (this.child) return this.child;
+    const child = spawnGit(['--git-dir', this.bare, 'cat-file', ...(this.buffered ? ['--batch-command', '--buffer'] : ['--batch'])], { ...this.run, input: undefined }, 'pipe');
+    this.child = child;
+    // git keeps the process alive only while an answer is awaited (a ScanFS left open must not hang the exit)
+    child.unref();
+    for (const s of [child.stdin, child.stderr] as (Socket | null)[]) s?.unref();
+    child.stdin!.on('error', () => undefined);
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+    child.stdout!.on('data', (d: Buffer) => this.onData(d));
+    const fail = (why: string): void => {
+      this.failed = new VigilError('VIGIL_INVALID_INPUT', `git cat-file ${why}${err.trim() ? `: ${err.trim().split('\n').slice(-3).join(' ')}` : ''}`, { input: this.bare, rule: 'git' });
+      for (const p of [...(this.current ? [this.current] : []), ...this.pending.splice(0)]) p.reject(this.failed);
+      this.current = null;
+    };
+    child.on('error', (e) => fail(`could not be run (${e.message})`));
+    child.on('close', (code, signal) => {
+      if (!this.closed || this.pending.length) fail(`ended (${signal ?? code})`);
+    });
+    return child;
+  }
+
+  private onData(chunk: Buffer): void {
+    let buf = chunk;
+    while (buf.length) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, buf.length);
+        this.skip -= n;
+        buf = buf.subarray(n);
+        continue;
+      }
+      if (this.body) {
+        const n = Math.min(this.body.length - this.got, buf.length);
+        buf.copy(this.body, this.got, 0, n);
+        this.got += n;
+        buf = buf.subarray(n);
+        if (this.got === this.body.length) {
+          const body = this.body.subarray(0, this.body.length - 1); // the LF after the contents
+          const p = this.current;
+          this.body = null;
+          this.current = null;
+          p?.resolve(body);
+          if (!this.pending.length) this.busy(false);
+        }
+        continue;
+      }
+      const nl = buf.indexOf(10);
+      if (nl === -1) {
+        this.head = Buffer.concat([this.head, buf]);
+        if (this.head.length > 1024) this.child?.kill('SIGKILL');
+        return;
+      }
+      const line = Buffer.concat([this.head, buf.subarray(0, nl)]).toString('latin1');
+      this.head = Buffer.alloc(0);
+      buf = buf.subarray(nl + 1);
+      // "<oid> blob <size>" or "<oid> missing"
+      const m = /^([0-9a-f]+) (\S+) (\d+)$/.exec(line);
+      const p = this.pending.shift();
+      if (m && m[2] === 'blob' && Number(m[3]) === p?.size) {
+        // the contents and their LF
+        this.current = p;
+        this.body = Buffer.allocUnsafe(p.size + 1);
+        this.got = 0;
+        continue;
+      }
+      p?.reject(new VigilError('VIGIL_NOT_FOUND', `object ${p?.oid ?? '?'}: ${m ? `a ${m[2]} of ${m[3]} bytes, not the listed blob` : line.slice(0, 200)}`, { input: p?.oid ?? '', rule: 'not-found' }));
+      // contents that were not asked for are skipped
+      if (m) this.skip = Number(m[3]) + 1;
+      if (!this.pending.length) this.busy(false);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    if (!this.child) return;
+    this.child.stdin!.end();
+    if (this.pending.length) this.child.kill('SIGKILL');
+  }
+}
+
+/** The commit's tree, read from the bare clone: the walk applies dir/'s limits as well. */
+class GitFS extends TreeFS {
+  constructor(
+    private readonly gitTree: Tree,
+    target: ScanFS['target'],
+    private readonly walkLog: ErrorLog,
+    private readonly gitLimits: SourceLimits,
+    readonly gitDir: string,
+    onClose: () => Promise<void>,
+  ) {
+    super(gitTree, target, walkLog, gitLimits, onClose);
+  }
+
+  override async *entries(): AsyncIterable<FileInfo> {
+    const budget = new Budget(this.gitLimits);
+    for (const [p, n] of this.gitTree.walk()) {
+      const v = budget.entry(p);
+      if (!v.ok) {
+        if (v.stop) {
+          this.walkLog.add(this.target.ref, v.rule, `${this.target.ref}: ${v.message}; walk stopped`);
+          return;
+        }
+        this.walkLog.add(shortName(p), v.rule, `${shortName(p)}: ${v.message}`);
+        continue;
+      }
+      yield infoOf(p, n);
+    }
+  }
 }
 
 export type GitLocation = { kind: 'local'; path: string } | { kind: 'remote'; url: string };
@@ -174,7 +362,8 @@ interface RunOptions {
   credentials?: GitCredentials;
 }
 
-function git(args: string[], opts: RunOptions): Promise<RunResult> {
+/** git with the hardening every call gets (no hooks, transports limited, no system config, no LFS, no prompts). */
+function spawnGit(args: string[], opts: RunOptions, stdin: 'ignore' | 'pipe'): ChildProcess {
   const creds = gitCredentialArgs(opts.credentials);
   const config = [
     ...creds.config,
@@ -189,9 +378,13 @@ function git(args: string[], opts: RunOptions): Promise<RunResult> {
     '-c', 'filter.lfs.smudge=', '-c', 'filter.lfs.process=', '-c', 'filter.lfs.required=false',
   ];
   const env = { ...process.env, ...opts.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', GIT_CONFIG_NOSYSTEM: '1', GIT_PROTOCOL_FROM_USER: '0', GIT_LFS_SKIP_SMUDGE: '1', ...opts.access?.env, ...creds.env };
+  // the only git process Vigil starts; opts.access carries the policy's pins (src/policy/git.ts)
+  return spawn('git', [...config, ...(opts.access?.config ?? []), ...args], { cwd: opts.cwd, stdio: [stdin, 'pipe', 'pipe'], env });
+}
+
+function git(args: string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    // the only git process Vigil starts; opts.access carries the policy's pins (src/policy/git.ts)
-    const child = spawn('git', [...config, ...(opts.access?.config ?? []), ...args], { cwd: opts.cwd, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env });
+    const child = spawnGit(args, opts, opts.input === undefined ? 'ignore' : 'pipe');
     if (opts.input !== undefined) {
       child.stdin!.on('error', () => undefined);
       createReadStream(opts.input).pipe(child.stdin!);
@@ -222,6 +415,11 @@ async function accessFor(policy: TargetPolicy, ref: string, loc: GitLocation): P
 }
 
 let gitVersion: Promise<number[]> | undefined;
+/** [major, minor] of the git on PATH (asked once per process); [] when it cannot be told */
+function versionOfGit(): Promise<number[]> {
+  gitVersion ??= git(['version'], { allowFile: false }).then((r) => (/(\d+)\.(\d+)/.exec(r.stdout) ?? []).slice(1).map(Number), () => []);
+  return gitVersion;
+}
 
 /**
  * git ignores config keys it does not know, so a git older than 2.37 would silently drop the
@@ -229,8 +427,7 @@ let gitVersion: Promise<number[]> | undefined;
  * @throws VigilError VIGIL_CONFIG
  */
 async function needsCurloptResolve(): Promise<void> {
-  gitVersion ??= git(['version'], { allowFile: false }).then((r) => (/(\d+)\.(\d+)/.exec(r.stdout) ?? []).slice(1).map(Number), () => []);
-  const [major = 0, minor = 0] = await gitVersion;
+  const [major = 0, minor = 0] = await versionOfGit();
   if (major < 2 || (major === 2 && minor < 37)) {
     throw new VigilError('VIGIL_CONFIG', `git ${major}.${minor} cannot pin a remote's address (http.curloptResolve needs git 2.37 or newer); tenants' https repositories are refused`, { rule: 'git-version' });
   }
@@ -265,8 +462,8 @@ export async function gitRemoteHead(ref: string, branch: string, opts: { policy?
 }
 
 /**
- * Clones `ref` at `opts.rev` into a scratch dir and opens the checkout.
- * @throws VigilError VIGIL_INVALID_INPUT (refused transport, clone or checkout failed, unknown rev)
+ * Clones `ref` into a scratch dir and opens the tree of `opts.rev` (read from the clone, nothing checked out).
+ * @throws VigilError VIGIL_INVALID_INPUT (refused transport, clone or listing failed, unknown rev)
  */
 export async function openGit(ref: string, opts: GitOptions = {}): Promise<ScanFS> {
   const loc = classifyGitRef(ref);
@@ -286,7 +483,7 @@ export async function openGit(ref: string, opts: GitOptions = {}): Promise<ScanF
   try {
     const base = await scratch.path();
     const bare = join(base, 'repo.git');
-    const tree = join(base, 'tree');
+    const limits = { ...DEFAULT_SOURCE_LIMITS, ...opts.limits };
     const cloneArgs = ['clone', '--bare', '--quiet'];
     // --no-local: copy objects through the pack protocol rather than hardlinking a local repo's files
     if (loc.kind === 'local') cloneArgs.push('--no-local');
@@ -298,27 +495,19 @@ export async function openGit(ref: string, opts: GitOptions = {}): Promise<ScanF
     const commit = (await git(['--git-dir', bare, 'rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { allowFile, access: local }).catch(() => {
       throw new VigilError('VIGIL_NOT_FOUND', `${ref}: no revision ${JSON.stringify(rev)}`, { input: rev, rule: 'git-rev' });
     })).stdout.trim();
-    await mkdir(tree);
-    const plan = await planCheckout(bare, commit, join(base, 'skip'), { ...DEFAULT_SOURCE_LIMITS, ...opts.limits }, opts.filter, { allowFile, access: local });
-    if (plan.skipped === 0) {
-      await git(['--git-dir', bare, '--work-tree', tree, 'checkout', '--quiet', '--force', commit, '--', '.'], { allowFile, access: local });
-    } else {
-      // the commit's tree into a private index, minus what the limits skip, then written out:
-      // skipped blobs never reach the disk
-      const env = { GIT_INDEX_FILE: join(base, 'index') };
-      await git(['--git-dir', bare, 'read-tree', commit], { allowFile, access: local, env });
-      await git(['--git-dir', bare, '--work-tree', tree, 'update-index', '--force-remove', '-z', '--stdin'], { allowFile, access: local, env, input: join(base, 'skip') });
-      await git(['--git-dir', bare, '--work-tree', tree, 'checkout-index', '--all', '--force'], { allowFile, access: local, env });
+    const [major = 0, minor = 0] = await versionOfGit();
+    const blobs = new BlobReader(bare, { allowFile, access: local }, major > 2 || (major === 2 && minor >= 36));
+    try {
+      const { tree, errors } = await listTree(bare, commit, limits, opts.filter, blobs, { allowFile, access: local });
+      const target = { kind: 'git', ref: opts.rev ? `${ref}@${opts.rev}` : ref, digest: commit };
+      return new GitFS(tree, target, errors, limits, bare, async () => {
+        blobs.close();
+        await scratch.dispose();
+      });
+    } catch (e) {
+      blobs.close();
+      throw e;
     }
-    const fs = await openDir(tree, {
-      kind: 'git',
-      ref: opts.rev ? `${ref}@${opts.rev}` : ref,
-      digest: commit,
-      limits: opts.limits,
-      onClose: () => scratch.dispose(),
-    });
-    fs.errors.push(...plan.errors);
-    return Object.assign(fs, { gitDir: bare });
   } catch (e) {
     await scratch.dispose();
     throw e;
