@@ -94,6 +94,11 @@ for (const [dialect, open] of dialects) {
       assert.ok(fs.some((f) => f.package_ecosystem === 'npm' && f.package_name === 'lodash'), 'lodash findings');
       assert.ok(fs.filter((f) => f.package_ecosystem === 'PyPI' && f.package_name === 'django').length > 10, 'Django findings');
       assert.ok(fs.every((f) => f.status === 'ACTIVE'));
+      // issue 17: secrets in the image's files, with their layer (enhanced mode): the Coveralls repo
+      // tokens three npm packages shipped in their .coveralls.yml, and nothing else
+      const secrets = await ts.store.db.selectFrom('findings').select(['advisory_id', 'package_name', 'package_layer']).where('resource_id', '=', resource.id).where('type', '=', 'secret').orderBy('package_name').execute();
+      assert.deepEqual(secrets.map((f) => f.package_name), ['app/node_modules/cliui/.coveralls.yml', 'app/node_modules/debug/.coveralls.yml', 'app/node_modules/mocha/node_modules/debug/.coveralls.yml']);
+      assert.ok(secrets.every((f) => f.advisory_id === 'secret/generic-high-entropy' && /^sha256:[0-9a-f]{64}$/.test(f.package_layer ?? '')), JSON.stringify(secrets));
       // the API shows the same
       const page = await server.api('GET', `/v1/findings?resourceId=${resource.id}&limit=500`);
       assert.equal(page.status, 200, JSON.stringify(page.body));
