@@ -131,6 +131,17 @@ describe('vigil cis', { skip: !existsSync(join(PRISTINE, 'etc', 'os-release')) &
     }
   });
 
+  test('image: the docker archive of the same bookworm system gets the same result for every check (owners read from the tar headers)', { skip: !existsSync(join(ROOT, '.cache', 'targets', 'bookworm.docker.tar')) && 'no bookworm.docker.tar' }, () => {
+    const img = vigil('cis', 'image', join(ROOT, '.cache', 'targets', 'bookworm.docker.tar'), '-f', 'json', '--level', '2');
+    assert.equal(img.code, 0, img.stderr);
+    const fs = JSON.parse(vigil('cis', 'rootfs', rootfs, '-f', 'json', '--level', '2').stdout);
+    const out = JSON.parse(img.stdout);
+    assert.equal(out.target.kind, 'image');
+    assert.equal(out.counts.ERROR, 0);
+    const byId = new Map(fs.checks.map((c: { id: string; status: string }) => [c.id, c.status]));
+    assert.deepEqual(out.checks.filter((c: { id: string; status: string }) => byId.get(c.id) !== c.status).map((c: { id: string }) => c.id), []);
+  });
+
   test('host with a root directory: the files only (the running state is read for / alone)', () => {
     const r = vigil('cis', 'host', rootfs, '-f', 'json');
     assert.equal(r.code, 0, r.stderr);
