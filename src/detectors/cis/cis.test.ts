@@ -209,6 +209,12 @@ describe('packages, services, mounts', () => {
       '/usr/share/systemd/tmp.mount': '[Mount]\nWhat=tmpfs\nWhere=/tmp\nType=tmpfs\nOptions=mode=1777,strictatime,nosuid,nodev,noexec\n',
     }, t), 'PASS');
     assert.equal(await status({ '/etc/fstab': '' }, { mount: { path: '/tmp', options: ['nodev'], missing: 'not_applicable' } }), 'NOT_APPLICABLE');
+    // /dev/shm: systemd mounts it (nosuid,nodev, not noexec) when fstab does not; without systemd it is not a mount of the system's own
+    const shm = (o: string): Test => ({ mount: { path: '/dev/shm', options: [o] } });
+    assert.equal(await status({ '/etc/fstab': '', '/usr/lib/systemd/systemd': 'ELF' }, shm('nodev')), 'PASS');
+    assert.equal(await status({ '/etc/fstab': '', '/usr/lib/systemd/systemd': 'ELF' }, shm('noexec')), 'FAIL');
+    assert.equal(await status({ '/etc/fstab': '' }, shm('nodev')), 'FAIL');
+    assert.equal(await status({ '/etc/fstab': 'tmpfs /dev/shm tmpfs nodev,nosuid,noexec 0 0\n', '/usr/lib/systemd/systemd': 'ELF' }, shm('noexec')), 'PASS');
     const live: LiveFacts = { sysctl: async () => null, serviceActive: async () => null, mounts: 'tmpfs /tmp tmpfs rw,nosuid,nodev 0 0\n' };
     assert.equal(await status({ '/etc/fstab': 'tmpfs /tmp tmpfs nodev,noexec 0 0\n' }, t, {}, live), 'FAIL', 'the running mount decides on a live host');
   });

@@ -147,7 +147,7 @@ async function runUnsafe(r: TargetReader, t: Test, live: LiveFacts | undefined):
       return t.mount.missing === 'not_applicable' ? na(e) : fail(e);
     }
     const missing = (t.mount.options ?? []).filter((o) => !m.options.includes(o));
-    const e: Evidence = { path: m.source, line: m.line, found: m.options.join(','), expected: (t.mount.options ?? []).join(',') || 'a separate mount', message: missing.length ? `${t.mount.path} is mounted without ${missing.join(', ')}` : `${t.mount.path} is a separate ${m.type} mount${t.mount.options?.length ? ` with ${t.mount.options.join(', ')}` : ''}` };
+    const e: Evidence = { path: m.source, ...(m.line ? { line: m.line } : {}), found: m.options.join(','), expected: (t.mount.options ?? []).join(',') || 'a separate mount', message: missing.length ? `${t.mount.path} is mounted without ${missing.join(', ')}` : `${t.mount.path} is a separate ${m.type} mount${t.mount.options?.length ? ` with ${t.mount.options.join(', ')}` : ''}` };
     return missing.length ? fail(e) : pass(e);
   }
   if ('kmod' in t) {

@@ -126,6 +126,10 @@ export async function findMount(r: TargetReader, path: string, procMounts?: stri
   const fstab = await r.text('/etc/fstab');
   const hit = fstab === null ? undefined : parseMounts(fstab, '/etc/fstab').filter((m) => m.path === p).at(-1);
   if (hit) return hit;
+  // systemd mounts /dev/shm itself (a tmpfs with nosuid,nodev: mount-setup.c) when fstab does not
+  if (p === '/dev/shm' && ((await r.stat('/usr/lib/systemd/systemd')) || (await r.stat('/lib/systemd/systemd')))) {
+    return { device: 'tmpfs', path: p, type: 'tmpfs', options: ['rw', 'nosuid', 'nodev', 'strictatime'], source: 'systemd (built-in /dev/shm mount; not in /etc/fstab)', line: 0 };
+  }
   const unit = `${p.slice(1).replace(/\//g, '-') || '-'}.mount`;
   const st = await unitState(r, unit);
   if (!st.enabledBy.length || st.masked) return undefined;
