@@ -114,6 +114,16 @@ describe('login.defs, key/value files, modprobe.d', () => {
     assert.equal(await status({ '/etc/login.defs': '# PASS_MAX_DAYS 90\n' }, t), 'FAIL');
   });
 
+  test('key/value files: the main file, then its drop-ins (<file>.d/*.conf) in name order; the last value wins', async () => {
+    const t: Test = { setting: { format: 'keyvalue', path: '/etc/security/pwquality.conf', key: 'minlen', op: 'ge', value: 14, default: 8 } };
+    assert.equal(await status({ '/etc/security/pwquality.conf': 'minlen = 14\n' }, t), 'PASS');
+    const r = await run({ '/etc/security/pwquality.conf': 'minlen = 14\n', '/etc/security/pwquality.conf.d/50-a.conf': 'minlen=8\n' }, t);
+    assert.equal(r.status, 'FAIL');
+    assert.deepEqual({ path: r.evidence[0].path, line: r.evidence[0].line, found: r.evidence[0].found }, { path: '/etc/security/pwquality.conf.d/50-a.conf', line: 1, found: '8' });
+    assert.equal(await status({ '/etc/security/pwquality.conf.d/10-a.conf': 'minlen=8\n', '/etc/security/pwquality.conf.d/20-b.conf': 'MINLEN 16\n' }, t), 'PASS', 'keys case-insensitive; name order');
+    assert.equal(await status({}, t), 'FAIL', 'the default 8');
+  });
+
   test('modprobe.d: the first install line of a module wins, - and _ are one, /etc hides /usr/lib', async () => {
     const r = new TargetReader(memRoot({
       '/etc/modprobe.d/a.conf': 'install usb_storage /bin/true\n',

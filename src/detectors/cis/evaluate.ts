@@ -323,7 +323,11 @@ async function settingTest(r: TargetReader, s: Extract<Test, { setting: unknown 
       where = s.path ?? '/etc/login.defs';
       const ci = s.format === 'keyvalue';
       const key = ci ? s.key.toLowerCase() : s.key;
-      for (const p of await r.glob(where)) {
+      // a main file is followed by its drop-ins, <file>.d/*.conf in name order (pwquality.conf.d,
+      // journald.conf.d, timesyncd.conf.d): the last value wins
+      const main = await r.glob(where);
+      const dropins = /[*?[]/.test(where) ? [] : await r.glob(`${where}.d/*.conf`).catch(() => []);
+      for (const p of [...main, ...dropins]) {
         const t = await r.text(p);
         if (t === null) continue;
         const v = parseKeyValue(t, p, ci).get(key);
@@ -374,7 +378,7 @@ async function pamTest(r: TargetReader, p: Extract<Test, { pam: unknown }>['pam'
     return expectPresent ? fail(e) : pass(e);
   }
   const good = lines.find((l) => argsOk(l.args).length === 0);
-  const ev = (l: typeof lines[number], probs: string[]): Evidence => ({ path: l.path, line: l.line, found: `${l.type} ${l.control} ${l.module} ${l.args.join(' ')}`.trim(), expected: expectPresent ? desc : `no ${desc}`, message: probs.length ? probs.join('; ') : `the ${p.service} stack has ${l.module}` });
+  const ev = (l: typeof lines[number], probs: string[]): Evidence => ({ path: l.path, line: l.line, found: `${l.type} ${l.control} ${l.module} ${l.args.join(' ')}`.trim(), expected: expectPresent ? desc : `no ${desc}`, message: probs.length ? probs.join('; ') : `the ${p.service} stack has ${l.module}${p.args ? ` with ${Object.keys(p.args).join(', ')}` : ''}` });
   if (expectPresent) return good ? pass(ev(good, [])) : fail(...lines.map((l) => ev(l, argsOk(l.args))));
   return good ? fail(ev(good, [])) : pass({ path, message: `no ${desc} in the ${p.service} stack` });
 }
