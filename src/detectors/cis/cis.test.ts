@@ -301,6 +301,11 @@ describe('combinators, applies_if, manual, hostile input', () => {
     const big = await run({ '/etc/login.defs': { content: Buffer.alloc(9 * 1024 * 1024, 'a') } }, { setting: { format: 'login_defs', key: 'UMASK', op: 'eq', value: '027' } });
     assert.equal(big.status, 'ERROR');
     assert.match(big.evidence[0].message, /over the 8388608-byte limit/);
+    // a hostile long line against a backtracking-prone audit regex: cut, answered at once
+    const t0 = Date.now();
+    const longLine = `-a always,exit -F arch=b64 -S ${'a'.repeat(2_000_000)}\n`;
+    assert.equal(await status({ '/etc/audit/rules.d/x.rules': longLine }, { audit_rule: { regex: '^-a\\s+(always,exit|exit,always)(?=.*-F\\s+arch=b64)(?=.*-S\\s+([\\w,]+,)?execve\\b)' } }), 'FAIL');
+    assert.ok(Date.now() - t0 < 5000, `${Date.now() - t0} ms`);
     assert.equal(await status({ '/etc/ssh/sshd_config': { symlink: '../../../../../../etc/hostname' } }, { setting: { format: 'sshd', key: 'X', op: 'eq', value: 'y' } }), 'ERROR');
   });
 });

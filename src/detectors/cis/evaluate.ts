@@ -288,7 +288,8 @@ async function contentTest(r: TargetReader, c: Extract<Test, { content: unknown 
   const hits: Evidence[] = [];
   for (const { p, t } of texts) {
     if (c.multiline) {
-      const m = re.exec(t);
+      // the whole text, its lines cut as everywhere else
+      const m = re.exec(lines(t).map((l) => l.line).join('\n'));
       if (m) hits.push({ path: p, line: t.slice(0, m.index).split('\n').length, found: m[0].slice(0, 200), message: `${p} matches /${c.regex}/` });
       continue;
     }

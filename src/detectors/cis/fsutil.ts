@@ -189,7 +189,14 @@ export function globRe(g: string): RegExp {
   return new RegExp(`^${s}$`);
 }
 
-/** lines of a text with their 1-based numbers */
+/**
+ * Configuration lines longer than this are cut before any regex sees them: real ones are far
+ * shorter (an sshd Ciphers list is a few hundred bytes), and a hostile megabyte line must not make
+ * a benchmark's regex backtrack for minutes.
+ */
+export const MAX_LINE_CHARS = 4096;
+
+/** lines of a text with their 1-based numbers (each cut at MAX_LINE_CHARS) */
 export function lines(text: string): { n: number; line: string }[] {
-  return text.split(/\r?\n/).map((line, i) => ({ n: i + 1, line }));
+  return text.split(/\r?\n/).map((line, i) => ({ n: i + 1, line: line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line }));
 }
