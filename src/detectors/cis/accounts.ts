@@ -7,7 +7,7 @@ import { CheckError, lines, type TargetReader } from './fsutil.ts';
 import { parseKeyValue } from './settings.ts';
 
 export interface PasswdEntry { name: string; password: string; uid: number; gid: number; home: string; shell: string; line: number }
-export interface ShadowEntry { name: string; password: string; line: number }
+export interface ShadowEntry { name: string; password: string; lastChange: string; line: number }
 export interface GroupEntry { name: string; password: string; gid: number; members: string[]; line: number }
 
 function rows(text: string, path: string, min: number): { f: string[]; n: number }[] {
@@ -32,7 +32,7 @@ export function parsePasswd(text: string, path = '/etc/passwd'): PasswdEntry[] {
   return rows(text, path, 7).map(({ f, n }) => ({ name: f[0], password: f[1], uid: int(f[2], path, n, 'uid'), gid: int(f[3], path, n, 'gid'), home: f[5], shell: f[6], line: n }));
 }
 export function parseShadow(text: string, path = '/etc/shadow'): ShadowEntry[] {
-  return rows(text, path, 2).map(({ f, n }) => ({ name: f[0], password: f[1], line: n }));
+  return rows(text, path, 2).map(({ f, n }) => ({ name: f[0], password: f[1], lastChange: f[2] ?? '', line: n }));
 }
 export function parseGroup(text: string, path = '/etc/group'): GroupEntry[] {
   return rows(text, path, 4).map(({ f, n }) => ({ name: f[0], password: f[1], gid: int(f[2], path, n, 'gid'), members: f[3].split(',').filter(Boolean), line: n }));
@@ -70,7 +70,7 @@ function dups<T>(list: T[], key: (t: T) => string | number, path: string, line: 
  * One account check: the evidence of every violation (empty = PASS).
  * @throws CheckError when what it needs is missing or malformed
  */
-export async function accountCheck(r: TargetReader, check: string): Promise<{ violations: Evidence[]; ok: string }> {
+export async function accountCheck(r: TargetReader, check: string, now: Date = new Date()): Promise<{ violations: Evidence[]; ok: string }> {
   const a = await readAccounts(r);
   const P = '/etc/passwd';
   switch (check) {
@@ -114,6 +114,28 @@ export async function accountCheck(r: TargetReader, check: string): Promise<{ vi
       const v: Evidence[] = g.members.length ? [{ path: '/etc/group', line: g.line, found: g.members.join(','), expected: 'no members', message: 'the shadow group has members' }] : [];
       v.push(...a.passwd.filter((u) => u.gid === g.gid).map((u) => ({ path: P, line: u.line, found: u.name, message: `${u.name}'s primary group is shadow` })));
       return { ok: 'the shadow group has no members', violations: v };
+    }
+    case 'nologin_accounts_locked': {
+      if (!a.shadow) throw new CheckError({ path: '/etc/shadow', message: '/etc/shadow: absent' });
+      const sh = new Map(a.shadow.map((s) => [s.name, s]));
+      const v: Evidence[] = [];
+      for (const u of a.passwd) {
+        if (u.name === 'root' || !NO_LOGIN.test(u.shell)) continue;
+        const s = sh.get(u.name);
+        // locked: "!" or "*" first (usermod -L, or never given a password)
+        if (s && !/^[!*]/.test(s.password)) v.push({ path: '/etc/shadow', line: s.line, found: u.name, expected: 'a locked password (! or *)', message: `${u.name} has no login shell but an unlocked password` });
+      }
+      return { ok: 'accounts without a login shell are locked', violations: v };
+    }
+    case 'password_changes_in_past': {
+      if (!a.shadow) throw new CheckError({ path: '/etc/shadow', message: '/etc/shadow: absent' });
+      const today = Math.floor(now.getTime() / 86_400_000);
+      return {
+        ok: 'no last password change is in the future',
+        violations: a.shadow.filter((s) => /^\d+$/.test(s.lastChange) && Number(s.lastChange) > today).map((s) => ({
+          path: '/etc/shadow', line: s.line, found: `${s.name}: ${new Date(Number(s.lastChange) * 86_400_000).toISOString().slice(0, 10)}`, expected: `on or before ${now.toISOString().slice(0, 10)}`, message: `${s.name}'s last password change is in the future`,
+        })),
+      };
     }
     case 'home_dirs_exist':
     case 'home_dirs_owned': {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { evaluateBenchmark, benchmarkFor, loadBenchmarks, parseBenchmark, type Benchmark, type Check, type CheckResult, type LiveFacts, type Test } from './index.ts';
+import { ACCOUNT_CHECKS, evaluateBenchmark, benchmarkFor, loadBenchmarks, parseBenchmark, type Benchmark, type Check, type CheckResult, type LiveFacts, type Test } from './index.ts';
 import { TargetReader } from './fsutil.ts';
 import { confFiles, kmodState, readModprobe, readSshd, sshdValue } from './settings.ts';
 import { parseDpkgStatus, unitState } from './system.ts';
@@ -248,7 +248,7 @@ describe('files, accounts, audit rules, filesystem walk', () => {
 
   test('account checks', async () => {
     const ok = async (check: string, files: Record<string, MemEntry>) => status(files, { accounts: { check } } as Test);
-    for (const c of ['uid0_only_root', 'no_empty_passwords', 'shadowed_passwords', 'unique_uids', 'unique_gids', 'unique_user_names', 'unique_group_names', 'groups_in_passwd_exist', 'home_dirs_exist', 'home_dirs_owned', 'root_gid_0', 'system_accounts_no_shell', 'shadow_group_empty']) {
+    for (const c of ACCOUNT_CHECKS) {
       assert.equal(await ok(c, { ...base, '/home/alice': { dir: true, mode: 0o750 } }), c.startsWith('home_dirs_owned') ? 'FAIL' : 'PASS', c);
     }
     // alice's home is owned by root in memRoot (uid 0): home_dirs_owned FAIL above says so
@@ -260,6 +260,14 @@ describe('files, accounts, audit rules, filesystem walk', () => {
     assert.equal(await ok('shadow_group_empty', { ...base, '/etc/group': 'shadow:x:42:alice\n' }), 'FAIL');
     assert.equal(await ok('system_accounts_no_shell', { ...base, '/etc/passwd': passwd.replace('/usr/sbin/nologin', '/bin/sh') }), 'FAIL');
     assert.equal(await ok('groups_in_passwd_exist', { ...base, '/etc/group': 'root:x:0:\n' }), 'FAIL');
+    assert.equal(await ok('nologin_accounts_locked', { ...base, '/etc/shadow': 'root:*:1::::::\ndaemon:$y$j9T$x:1::::::\n' }), 'FAIL');
+    assert.equal(await ok('nologin_accounts_locked', { ...base, '/etc/shadow': 'root:$y$a:1::::::\ndaemon:!$y$j9T$x:1::::::\n' }), 'PASS');
+    // the clock is injected: day 20000 is 2024-10-04
+    const clock = async (now: string) => (await evaluateBenchmark(memRoot({ ...base, '/etc/shadow': 'root:*:20000::::::\n' }), bench([{ id: '1', title: 't', test: { accounts: { check: 'password_changes_in_past' } } }]), { level: 1, now: new Date(now) })).checks[0];
+    assert.equal((await clock('2024-10-04T12:00:00Z')).status, 'PASS');
+    const future = await clock('2024-10-03T12:00:00Z');
+    assert.equal(future.status, 'FAIL');
+    assert.deepEqual({ found: future.evidence[0].found, expected: future.evidence[0].expected }, { found: 'root: 2024-10-04', expected: 'on or before 2024-10-03' });
     const bad = await run({ ...base, '/etc/passwd': 'root:x:zero:0:root:/root:/bin/bash\n' }, { accounts: { check: 'uid0_only_root' } });
     assert.equal(bad.status, 'ERROR');
     assert.deepEqual({ path: bad.evidence[0].path, line: bad.evidence[0].line }, { path: '/etc/passwd', line: 1 });

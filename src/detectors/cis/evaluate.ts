@@ -29,6 +29,8 @@ export interface EvaluateOptions {
   level: 1 | 2;
   live?: LiveFacts;
   target?: { kind: string; ref: string };
+  /** the clock, for checks about dates (default: now) */
+  now?: Date;
 }
 
 type Outcome = { status: 'PASS' | 'FAIL' | 'NOT_APPLICABLE' | 'ERROR'; evidence: Evidence[] };
@@ -45,7 +47,7 @@ export async function evaluateBenchmark(fs: ScanFS, benchmark: Benchmark, opts: 
   const checks: CheckResult[] = [];
   for (const c of benchmark.checks) {
     if (c.level > opts.level) continue;
-    checks.push(await evaluateCheck(r, c, opts.live));
+    checks.push(await evaluateCheck(r, c, opts.live, opts.now));
   }
   const counts = Object.fromEntries(CHECK_STATUSES.map((s) => [s, 0])) as Record<CheckStatus, number>;
   for (const c of checks) counts[c.status]++;
@@ -58,7 +60,8 @@ export async function evaluateBenchmark(fs: ScanFS, benchmark: Benchmark, opts: 
   };
 }
 
-export async function evaluateCheck(r: TargetReader, c: Check, live: LiveFacts | undefined): Promise<CheckResult> {
+export async function evaluateCheck(r: TargetReader, c: Check, live: LiveFacts | undefined, now?: Date): Promise<CheckResult> {
+  if (now) r.now = now;
   const out = (status: CheckStatus, evidence: Evidence[]): CheckResult => ({ id: c.id, title: c.title, level: c.level, status, evidence: cap(evidence), ...(c.live ? { live: true } : {}) });
   if (c.manual || !c.test) return out('MANUAL', [{ message: c.remediation ? `to be judged by a person: ${c.remediation}` : 'to be judged by a person' }]);
   if (c.live && !live) return out('NOT_APPLICABLE', [{ message: 'judged only on a live host (a running value); this target is files only' }]);
@@ -160,7 +163,7 @@ async function runUnsafe(r: TargetReader, t: Test, live: LiveFacts | undefined):
     return st.installDisabled && st.blacklist ? pass(...ev) : fail(...ev);
   }
   if ('accounts' in t) {
-    const { violations, ok } = await accountCheck(r, t.accounts.check);
+    const { violations, ok } = await accountCheck(r, t.accounts.check, r.now);
     return violations.length ? fail(...violations) : pass({ path: '/etc/passwd', message: ok });
   }
   if ('filesystem' in t) {

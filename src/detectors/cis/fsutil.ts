@@ -47,6 +47,8 @@ export class TargetReader {
   private texts = new Map<string, Promise<string | null>>();
   private walk?: Promise<WalkFacts>;
   private memo = new Map<string, Promise<unknown>>();
+  /** the clock of checks about dates */
+  now = new Date();
 
   constructor(readonly fs: ScanFS) {}
 

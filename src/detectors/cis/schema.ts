@@ -91,6 +91,7 @@ type OpT = z.infer<typeof Op>;
 export const ACCOUNT_CHECKS = [
   'uid0_only_root', 'no_empty_passwords', 'shadowed_passwords', 'unique_uids', 'unique_gids', 'unique_user_names', 'unique_group_names',
   'groups_in_passwd_exist', 'home_dirs_exist', 'home_dirs_owned', 'root_gid_0', 'system_accounts_no_shell', 'shadow_group_empty',
+  'nologin_accounts_locked', 'password_changes_in_past',
 ] as const;
 type AccountCheck = (typeof ACCOUNT_CHECKS)[number];
 export const FILESYSTEM_CHECKS = ['world_writable_files', 'world_writable_dirs_sticky', 'unowned_files', 'ungrouped_files'] as const;
