@@ -3,7 +3,7 @@
  * loader's errors, and hostile input (a check is ERROR with evidence, never a crash).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -181,6 +181,19 @@ describe('packages, services, mounts', () => {
     const m = parseDpkgStatus('Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage: b\nStatus: deinstall ok config-files\n\nPackage: c\nStatus: install ok half-configured\n\nPackage: d\nStatus: purge ok not-installed\n', '/var/lib/dpkg/status');
     assert.deepEqual([...m.keys()], ['a', 'c']);
     assert.deepEqual(m.get('a'), { path: '/var/lib/dpkg/status', line: 1, version: '1' });
+  });
+
+  test('rpm: the SQLite database read through the rpm extractor; a corrupt one is an ERROR', async () => {
+    const TD = new URL('../../extractors/os/rpm/testdata/', import.meta.url).pathname;
+    const db = readFileSync(join(TD, 'happy', 'rpmdb.sqlite'));
+    const first = readFileSync(join(TD, 'happy', 'rpmdb.expected.tsv'), 'utf8').split('\n')[0].split('\t')[0];
+    const r = await run({ '/var/lib/rpm/rpmdb.sqlite': { content: db } }, { package: { name: first, state: 'installed' } });
+    assert.equal(r.status, 'PASS', JSON.stringify(r.evidence));
+    assert.equal(r.evidence[0].path, '/var/lib/rpm/rpmdb.sqlite');
+    assert.equal(await status({ '/usr/lib/sysimage/rpm/rpmdb.sqlite': { content: db } }, { package: { name: 'telnet', state: 'absent' } }), 'PASS');
+    const bad = await run({ '/var/lib/rpm/rpmdb.sqlite': { content: readFileSync(join(TD, 'sad', 'garbage.sqlite')) } }, { package: { name: 'telnet', state: 'absent' } });
+    assert.equal(bad.status, 'ERROR');
+    assert.match(bad.evidence[0].message, /rpmdb\.sqlite: not an SQLite database/);
   });
 
   test('no package database is an ERROR', async () => {
