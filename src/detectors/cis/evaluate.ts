@@ -118,7 +118,8 @@ async function runUnsafe(r: TargetReader, t: Test, live: LiveFacts | undefined):
   }
   if ('not' in t) {
     const o = await run(r, t.not, live);
-    const ev = o.evidence.map((e) => ({ ...e, message: `(negated) ${e.message}` }));
+    // the evidence states facts, true either way; what was expected is the opposite
+    const ev = o.evidence.map((e) => (e.expected !== undefined ? { ...e, expected: `not ${e.expected}` } : e));
     return o.status === 'PASS' ? fail(...ev) : o.status === 'FAIL' ? pass(...ev) : { status: o.status, evidence: ev };
   }
   if ('file' in t) return fileTest(r, t.file);
