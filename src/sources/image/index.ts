@@ -390,14 +390,15 @@ async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: Lay
     return null;
   }
   const mode = h.mode;
+  const ids = { uid: h.uid, gid: h.gid };
   switch (h.type) {
     case 'directory': {
-      record(await tree.put(path, dirNode(ref.index, ref, 0o40000 | mode)));
+      record(await tree.put(path, { ...dirNode(ref.index, ref, 0o40000 | mode), ...ids }));
       return null;
     }
     case 'symlink': {
       const target = h.linkname ?? '';
-      record(await tree.put(path, { kind: 'symlink', size: target.length, mode: 0o120777, linkTarget: target, layer: ref, layerIndex: ref.index }));
+      record(await tree.put(path, { kind: 'symlink', size: target.length, mode: 0o120777, ...ids, linkTarget: target, layer: ref, layerIndex: ref.index }));
       return null;
     }
     case 'link': {
@@ -414,7 +415,7 @@ async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: Lay
       }
       const src = r.node;
       if (src.content) src.content.refs++;
-      const node: TreeNode = { kind: 'file', size: src.size, mode: src.mode, layer: ref, layerIndex: ref.index, content: src.content, refused: src.refused };
+      const node: TreeNode = { kind: 'file', size: src.size, mode: src.mode, uid: src.uid, gid: src.gid, layer: ref, layerIndex: ref.index, content: src.content, refused: src.refused };
       if (!record(await tree.put(path, node)) && src.content) src.content.refs--;
       return null;
     }
@@ -424,7 +425,7 @@ async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: Lay
       return null;
     }
     case 'fifo': {
-      record(await tree.put(path, { kind: 'other', size: 0, mode: 0o10000 | mode, layer: ref, layerIndex: ref.index }));
+      record(await tree.put(path, { kind: 'other', size: 0, mode: 0o10000 | mode, ...ids, layer: ref, layerIndex: ref.index }));
       return null;
     }
     case 'file':
@@ -438,7 +439,7 @@ async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: Lay
 
   // a regular file; a body left unread is skipped by the reader's next()
   const size = h.size;
-  const node: TreeNode = { kind: 'file', size, mode: 0o100000 | mode, layer: ref, layerIndex: ref.index };
+  const node: TreeNode = { kind: 'file', size, mode: 0o100000 | mode, ...ids, layer: ref, layerIndex: ref.index };
   const put = await tree.put(path, node);
   if (!record(put) || !put.ok) return null;
   const done = { path: put.path, node };

@@ -20,6 +20,9 @@ export interface TarHeader {
   /** the type flag as written, for messages about unknown types */
   flag: string;
   mode: number;
+  /** owner and group ids (pax uid/gid applied) */
+  uid: number;
+  gid: number;
   /** size of the body (pax `size` applied) */
   size: number;
   linkname: string | null;
@@ -121,7 +124,11 @@ export class TarReader {
       const body = type === 'directory' ? 0 : size;
       this.bodyLeft = body;
       this.padLeft = pad(body);
-      return { name, type, flag, mode: octal(h, 100, 8), size, linkname, devmajor: octal(h, 329, 8), devminor: octal(h, 337, 8) };
+      let uid = octal(h, 108, 8);
+      let gid = octal(h, 116, 8);
+      if (pax?.uid && /^\d+$/.test(pax.uid)) uid = Number(pax.uid);
+      if (pax?.gid && /^\d+$/.test(pax.gid)) gid = Number(pax.gid);
+      return { name, type, flag, mode: octal(h, 100, 8), uid, gid, size, linkname, devmajor: octal(h, 329, 8), devminor: octal(h, 337, 8) };
     }
   }
 

@@ -17,6 +17,9 @@ export interface TreeNode {
   kind: FileKind;
   size: number;
   mode?: number;
+  /** owner and group ids, when the archive records them */
+  uid?: number;
+  gid?: number;
   linkTarget?: string;
   layer?: LayerRef;
   /** 0-based position of the layer that wrote this version (0 for single-layer sources) */
@@ -94,6 +97,8 @@ export class Tree {
     if (path === '') {
       if (node.kind === 'dir') {
         this.root.mode = node.mode;
+        this.root.uid = node.uid;
+        this.root.gid = node.gid;
         return { ok: true, path: '' };
       }
       return { ok: false, rule: 'path-traversal', message: 'entry replaces the root' };
@@ -103,6 +108,8 @@ export class Tree {
     const old = p.dir.children!.get(p.name);
     if (old && old.kind === 'dir' && node.kind === 'dir') {
       old.mode = node.mode;
+      old.uid = node.uid;
+      old.gid = node.gid;
       old.layer = node.layer;
       old.layerIndex = node.layerIndex;
     } else {
@@ -187,6 +194,8 @@ export class Tree {
 export function infoOf(path: string, n: TreeNode): FileInfo {
   const info: FileInfo = { path, kind: n.kind, size: n.size };
   if (n.mode !== undefined) info.mode = n.mode;
+  if (n.uid !== undefined) info.uid = n.uid;
+  if (n.gid !== undefined) info.gid = n.gid;
   if (n.linkTarget !== undefined) info.linkTarget = n.linkTarget;
   if (n.layer) info.layer = n.layer;
   return info;
