@@ -15,6 +15,9 @@ export interface FileInfo {
   size: number;
   /** permission bits and type bits as in stat(2), when known */
   mode?: number;
+  /** owner and group ids, when the source records them (directories and root filesystems; CIS file checks) */
+  uid?: number;
+  gid?: number;
   /** symlinks: the target as written */
   linkTarget?: string;
   /** images: the layer whose version of this path is visible */

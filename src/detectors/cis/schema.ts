@@ -79,6 +79,8 @@ export type Test =
   | { accounts: { check: AccountCheck } }
   /** audit rules (/etc/audit/rules.d/*.rules, or auditctl -l on a live host): a rule matching the regex */
   | { audit_rule: { regex: string } }
+  /** the whole filesystem walked once: world-writable files, world-writable dirs without the sticky bit, files of no known user / group */
+  | { filesystem: { check: FilesystemCheck } }
   /** live only: a kernel parameter's running value (/proc/sys) */
   | { sysctl_live: { key: string; op: OpT; value: string | number } }
   /** live only: a service running (systemctl is-active) */
@@ -91,6 +93,8 @@ export const ACCOUNT_CHECKS = [
   'groups_in_passwd_exist', 'home_dirs_exist', 'home_dirs_owned', 'root_gid_0', 'system_accounts_no_shell', 'shadow_group_empty',
 ] as const;
 type AccountCheck = (typeof ACCOUNT_CHECKS)[number];
+export const FILESYSTEM_CHECKS = ['world_writable_files', 'world_writable_dirs_sticky', 'unowned_files', 'ungrouped_files'] as const;
+type FilesystemCheck = (typeof FILESYSTEM_CHECKS)[number];
 
 const one = <S extends z.ZodType>(key: string, s: S) => z.strictObject({ [key]: s } as Record<string, S>);
 const TestSchema: z.ZodType<Test> = z.lazy(() => z.union([
@@ -113,6 +117,7 @@ const TestSchema: z.ZodType<Test> = z.lazy(() => z.union([
   one('kmod', z.strictObject({ module: z.string().min(1), disabled: z.literal(true) })),
   one('accounts', z.strictObject({ check: z.enum(ACCOUNT_CHECKS) })),
   one('audit_rule', z.strictObject({ regex: z.string().min(1) })),
+  one('filesystem', z.strictObject({ check: z.enum(FILESYSTEM_CHECKS) })),
   one('sysctl_live', z.strictObject({ key: z.string().min(1), op: Op, value: z.union([z.string(), z.number()]) })),
   one('service_live', z.strictObject({ unit: z.string().min(1), active: z.boolean() })),
 ]) as unknown as z.ZodType<Test>);

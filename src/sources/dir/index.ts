@@ -122,7 +122,7 @@ class DirFS implements ScanFS {
 
   private async info(p: string, s: Stats): Promise<FileInfo> {
     const kind = kindOf(s);
-    const info: FileInfo = { path: p, kind, size: kind === 'file' ? s.size : kind === 'symlink' ? s.size : 0, mode: s.mode };
+    const info: FileInfo = { path: p, kind, size: kind === 'file' ? s.size : kind === 'symlink' ? s.size : 0, mode: s.mode, uid: s.uid, gid: s.gid };
     if (kind === 'symlink') {
       info.linkTarget = await readlink(this.real(p)).catch(() => '');
     }
@@ -157,7 +157,7 @@ class DirFS implements ScanFS {
     if (!f) return null;
     const s = f.node.stats;
     const kind = kindOf(s);
-    return { path: f.path, kind, size: kind === 'file' ? s.size : 0, mode: s.mode };
+    return { path: f.path, kind, size: kind === 'file' ? s.size : 0, mode: s.mode, uid: s.uid, gid: s.gid };
   }
 
   async readFile(path: string): Promise<Buffer> {
