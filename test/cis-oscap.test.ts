@@ -245,6 +245,8 @@ describe('CIS Debian 11: agreement with OpenSCAP (ssg-debian11-ds.xml)', { skip 
     }
     const byCode = new Map<string, number>();
     for (const m of explained) {
+      const [, ssg, cis] = m[1].split(' ');
+      if (m[2] === 'part-of-check') assert.ok(mappings.some((x) => x.ssg === ssg && x.cis === cis && x.part), `${m[1]}: part-of-check on a pair not marked part: true`);
       assert.ok(codes.has(m[2]), `${m[1]}: reason "${m[2]}" is not one of the codes explained at the top of oscap-differences.txt`);
       byCode.set(m[2], (byCode.get(m[2]) ?? 0) + 1);
     }
