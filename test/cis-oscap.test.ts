@@ -66,7 +66,7 @@ ${sel}
 }
 
 /** rule id (no prefix) → result, from an XCCDF results file */
-export function parseOscapResults(xml: string): Map<string, OscapResult> {
+function parseOscapResults(xml: string): Map<string, OscapResult> {
   const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', removeNSPrefix: true, isArray: (name) => name === 'rule-result' || name === 'TestResult' }).parse(xml);
   const tr = doc?.Benchmark?.TestResult?.[0] ?? doc?.TestResult?.[0];
   assert.ok(tr, 'a TestResult in the oscap results');
@@ -99,13 +99,15 @@ const FAKE_PACKAGES = [
   ['openssh-server', 'net', '1:8.4p1-5+deb11u1', 'openssh'],
   ['cron', 'admin', '3.0pl1-137', 'cron'],
   ['sudo', 'admin', '1.9.5p2-3+deb11u1', 'sudo'],
+  ['auditd', 'admin', '1:3.0-2', 'audit'],
+  ['audispd-plugins', 'admin', '1:3.0-2', 'audit'],
 ].map(([name, section, version, source]) => `Package: ${name}\nStatus: install ok installed\nPriority: optional\nSection: ${section}\nInstalled-Size: 1000\nMaintainer: Debian <debian@example.invalid>\nArchitecture: amd64\nSource: ${source}\nVersion: ${version}\nDescription: ${name} (test fixture)\n`).join('\n') + '\n';
 
 /**
  * The deliberate deviations, each a common hardening slip (and a few compliant settings, so that
  * both sides also have to see a PASS come about).
  */
-export const DEVIATIONS: { what: string; apply(root: string): Promise<void> }[] = [
+const DEVIATIONS: { what: string; apply(root: string): Promise<void> }[] = [
   {
     what: 'openssh-server with a Debian sshd_config plus PermitRootLogin yes (X11Forwarding yes is Debian\'s own), a private host key mode 0644',
     async apply(r) {
@@ -161,6 +163,26 @@ export const DEVIATIONS: { what: string; apply(root: string): Promise<void> }[] 
       await mkdir(join(r, 'lib/systemd/system'), { recursive: true });
       await writeFile(join(r, 'lib/systemd/system/cron.service'), '[Unit]\nDescription=cron\n[Service]\nExecStart=/usr/sbin/cron -f\n[Install]\nWantedBy=multi-user.target\n');
       await symlink('/lib/systemd/system/cron.service', join(r, 'etc/systemd/system/multi-user.target.wants/cron.service'));
+    },
+  },
+  {
+    what: 'auditd installed and enabled with Debian\'s auditd.conf (logs rotated away, SYSLOG and SUSPEND when space runs out) and a partial rule set: time and identity changes, -e 2; nothing on the network, MAC, permissions, logins or modules',
+    async apply(r) {
+      await mkdir(join(r, 'etc/audit/rules.d'), { recursive: true });
+      await writeFile(join(r, 'etc/audit/auditd.conf'), 'log_file = /var/log/audit/audit.log\nlog_format = ENRICHED\nmax_log_file = 8\nnum_logs = 5\nmax_log_file_action = ROTATE\nspace_left = 75\nspace_left_action = SYSLOG\naction_mail_acct = root\nadmin_space_left = 50\nadmin_space_left_action = SUSPEND\ndisk_full_action = SUSPEND\ndisk_error_action = SUSPEND\n', { mode: 0o640 });
+      await writeFile(join(r, 'etc/audit/rules.d/50-cis.rules'), [
+        '-a always,exit -F arch=b64 -S adjtimex,settimeofday -k time-change',
+        '-a always,exit -F arch=b32 -S adjtimex,settimeofday,stime -k time-change',
+        '-a always,exit -F arch=b64 -S clock_settime -k time-change',
+        '-a always,exit -F arch=b32 -S clock_settime -k time-change',
+        '-w /etc/localtime -p wa -k time-change',
+        ...['group', 'passwd', 'gshadow', 'shadow', 'security/opasswd'].map((f) => `-w /etc/${f} -p wa -k identity`),
+        '-e 2',
+      ].join('\n') + '\n', { mode: 0o640 });
+      await mkdir(join(r, 'etc/systemd/system/multi-user.target.wants'), { recursive: true });
+      await mkdir(join(r, 'lib/systemd/system'), { recursive: true });
+      await writeFile(join(r, 'lib/systemd/system/auditd.service'), '[Unit]\nDescription=auditd\n[Service]\nExecStart=/sbin/auditd\nExecStartPost=-/sbin/augenrules --load\n[Install]\nWantedBy=multi-user.target\n');
+      await symlink('/lib/systemd/system/auditd.service', join(r, 'etc/systemd/system/multi-user.target.wants/auditd.service'));
     },
   },
   {
@@ -275,6 +297,11 @@ describe('CIS Debian 11: agreement with OpenSCAP (ssg-debian11-ds.xml)', { skip 
       ['kernel_module_rds_disabled', '3.4.3', 'PASS'],
       ['package_cron_installed', '5.1.1', 'PASS'],
       ['accounts_maximum_age_login_defs', '5.5.1.2', 'PASS'],
+      ['package_audit_installed', '4.1.1.1', 'PASS'],
+      ['audit_rules_usergroup_modification', '4.1.3.8', 'PASS'],
+      ['audit_rules_immutable', '4.1.3.20', 'PASS'],
+      ['audit_rules_networkconfig_modification', '4.1.3.5', 'FAIL'],
+      ['auditd_data_retention_space_left_action', '4.1.2.3', 'FAIL'],
       ['accounts_minimum_age_login_defs', '5.5.1.1', 'PASS'],
     ];
     for (const [rule, check, want] of seen) {
