@@ -50,6 +50,12 @@ for (const f of readdirSync(join(root, 'src', 'integrations', 'schemas'))) {
   if (f.endsWith('.json')) cpSync(join(root, 'src', 'integrations', 'schemas', f), join(dist, f));
 }
 
+// CIS benchmark files (src/detectors/cis/loader.ts looks for ./cis-benchmarks/ beside the bundle)
+mkdirSync(join(dist, 'cis-benchmarks'), { recursive: true });
+for (const f of readdirSync(join(root, 'src', 'detectors', 'cis', 'benchmarks'))) {
+  if (/\.ya?ml$/.test(f)) cpSync(join(root, 'src', 'detectors', 'cis', 'benchmarks', f), join(dist, 'cis-benchmarks', f));
+}
+
 // The console (web/ → web/dist, served by `vigil server` at /). Vite and React are devDependencies:
 // an install without them (npm ci --omit=dev) gets the CLI and the API, and the server says the
 // console is not built.

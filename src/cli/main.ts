@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { loadDbHelpDetails, registerDbCommands } from './db.ts';
 import { registerScanCommands } from './scan.ts';
+import { registerCisCommands } from './cis.ts';
 import { registerServerCommands, registerWorkerCommand } from './server.ts';
 import { registerAgentCommand } from './agent.ts';
 import { registerAdminCommands } from './admin.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDbCommands(program);
   registerScanCommands(program);
+  registerCisCommands(program);
   registerServerCommands(program);
   registerWorkerCommand(program);
   registerAgentCommand(program);
