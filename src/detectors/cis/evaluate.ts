@@ -59,19 +59,19 @@ export async function evaluateBenchmark(fs: ScanFS, benchmark: Benchmark, opts: 
 }
 
 export async function evaluateCheck(r: TargetReader, c: Check, live: LiveFacts | undefined): Promise<CheckResult> {
-  const base = { id: c.id, title: c.title, level: c.level, ...(c.live ? { live: true } : {}) };
-  if (c.manual || !c.test) return { ...base, status: 'MANUAL', evidence: [{ message: c.remediation ? `to be judged by a person: ${c.remediation}` : 'to be judged by a person' }] };
-  if (c.live && !live) return { ...base, status: 'NOT_APPLICABLE', evidence: [{ message: 'judged only on a live host (a running value); this target is files only' }] };
+  const out = (status: CheckStatus, evidence: Evidence[]): CheckResult => ({ id: c.id, title: c.title, level: c.level, status, evidence: cap(evidence), ...(c.live ? { live: true } : {}) });
+  if (c.manual || !c.test) return out('MANUAL', [{ message: c.remediation ? `to be judged by a person: ${c.remediation}` : 'to be judged by a person' }]);
+  if (c.live && !live) return out('NOT_APPLICABLE', [{ message: 'judged only on a live host (a running value); this target is files only' }]);
   try {
     if (c.applies_if) {
       const a = await run(r, c.applies_if, live);
-      if (a.status === 'ERROR') return { ...base, status: 'ERROR', evidence: cap(a.evidence) };
-      if (a.status !== 'PASS') return { ...base, status: 'NOT_APPLICABLE', evidence: cap([{ message: 'does not apply to this system' }, ...a.evidence]) };
+      if (a.status === 'ERROR') return out('ERROR', a.evidence);
+      if (a.status !== 'PASS') return out('NOT_APPLICABLE', [{ message: 'does not apply to this system' }, ...a.evidence]);
     }
     const o = await run(r, c.test, live);
-    return { ...base, status: o.status, evidence: cap(o.evidence) };
+    return out(o.status, o.evidence);
   } catch (e) {
-    return { ...base, status: 'ERROR', evidence: [e instanceof CheckError ? e.evidence : { message: `evaluation failed: ${(e as Error).message}` }] };
+    return out('ERROR', [e instanceof CheckError ? e.evidence : { message: `evaluation failed: ${(e as Error).message}` }]);
   }
 }
 
