@@ -26,6 +26,8 @@ export const CROSSCHECK = join(SHARED, 'crosscheck');
 export const TARGETS = process.env.VIGIL_TEST_TARGETS ? resolve(process.env.VIGIL_TEST_TARGETS) : join(ROOT, '.cache', 'targets');
 export const CDXGEN_DIR = join(ROOT, '.cache', 'cdxgen');
 export const CDXGEN = join(CDXGEN_DIR, 'node_modules', '.bin', 'cdxgen');
+/** the SCAP Security Guide's Debian 11 data stream (Debian package ssg-debian) */
+export const SSG_DEBIAN11_DS = '/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml';
 
 /** Running in CI: a missing prerequisite is a failure, not a skip. */
 export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
@@ -147,6 +149,9 @@ export function checkAll(): { name: string; present: boolean; howToFix: string }
     ['chromium', existsSync('/usr/bin/chromium'), HOW.apt('chromium')],
     // issue 17: the Python SAST corpus is compared with bandit (src/detectors/code/python/python.test.ts)
     ['bandit', !!onPath('bandit'), HOW.apt('bandit')],
+    // issue 18: the CIS Debian 11 content is compared with OpenSCAP and the SCAP Security Guide (test/cis-oscap.test.ts)
+    ['oscap', !!onPath('oscap'), HOW.apt('openscap-scanner')],
+    ['ssg-debian11-ds.xml', existsSync(SSG_DEBIAN11_DS), HOW.apt('ssg-debian')],
     ['web/dist', existsSync(join(ROOT, 'web', 'dist', 'index.html')), HOW.console],
     ['root', isRoot(), 'run the tests as root (sshd privilege separation, bind mounts)'],
   ];
