@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { secretTemplate } from '../src/findings/code.ts';
 import { normalizePackageName } from '../src/model/names.ts';
 import type { ScanResult } from '../src/model/scan.ts';
 import { freePort, skopeoCopy, type RegistryProcess } from '../src/sources/registry/testutil.ts';
@@ -51,12 +52,14 @@ const identity = (f: { type: string; vulnerability_id: string; package_ecosystem
 /** The identities a clean scan of the image gives: `vigil scan image` of the OCI layout, on the same database. */
 async function cleanScanIdentities(home: string, db: string): Promise<string[]> {
   const out = join(home, 'clean-scan.json');
-  await vigilCli(home, db, ['scan', 'image', `${join(TARGETS, 'oci')}:bullseye-app`, '--offline', '--format', 'json', '--output', out]);
+  // the server's enhanced-mode image scans look for secrets too (issue 17)
+  await vigilCli(home, db, ['scan', 'image', `${join(TARGETS, 'oci')}:bullseye-app`, '--offline', '--scanners', 'vuln,malware,secret', '--format', 'json', '--output', out]);
   const r = JSON.parse(await readFile(out, 'utf8')) as ScanResult;
   const ids = r.findings.map((f) => {
     const p = r.packages[f.packageIndex];
     return identity({ type: f.type, vulnerability_id: f.vulnerability, package_ecosystem: p.ecosystem, package_name: normalizePackageName(p.ecosystem, p.name), package_location: p.locations?.[0] ?? '' });
   });
+  for (const s of r.secrets ?? []) ids.push(identity(secretTemplate(s)));
   return [...new Set(ids)].sort();
 }
 

@@ -23,11 +23,16 @@ export const ScanSettings = z.strictObject({
   /** new resources of the account are scanned without being enabled one by one */
   autoEnable: z.boolean(),
   /** issue 17: hardcoded secrets in every resource type (images: enhanced mode); absent means on */
-  secretScanning: z.boolean().optional().describe('scan for hardcoded secrets: image files (enhanced mode), function packages, repositories with their git history, root filesystems, hosts (their secretPaths); default true'),
+  secretScanning: z.boolean().default(true).describe('scan for hardcoded secrets: image files (enhanced mode), function packages, repositories with their git history, root filesystems, hosts (their secretPaths); default true'),
   /** issue 17: SAST of Python and JavaScript/TypeScript in repositories and functions; absent means on */
-  codeScanning: z.boolean().optional().describe('scan the code of repositories and function packages for flaws (Python, JavaScript/TypeScript); default true'),
+  codeScanning: z.boolean().default(true).describe('scan the code of repositories and function packages for flaws (Python, JavaScript/TypeScript); default true'),
 });
-export type ScanSettings = z.infer<typeof ScanSettings>;
+/** as stored and sent: the issue-17 flags may be absent (settings stored before them), which means on */
+export type ScanSettings = z.input<typeof ScanSettings>;
+/** a change of some scan settings: only what is given changes (no defaults filled in) */
+export const ScanSettingsPatch = z.strictObject({
+  ...ScanSettings.shape, secretScanning: z.boolean(), codeScanning: z.boolean(),
+}).partial();
 
 export const DEFAULT_SCAN_SETTINGS: ScanSettings = { mode: 'enhanced', rescanDuration: 'lifetime', rescanFrom: 'push', autoEnable: true };
 
@@ -98,7 +103,7 @@ export const CreateAccountBody = z.strictObject({ name: Name });
 export const PatchAccountBody = z.strictObject({
   name: Name.optional(),
   status: z.enum(ACCOUNT_STATUSES).optional(),
-  scanSettings: ScanSettings.partial().optional(),
+  scanSettings: ScanSettingsPatch.optional(),
 }).refine((b) => Object.keys(b).length > 0, { message: 'at least one of name, status, scanSettings is required' });
 
 export const CreateApiKeyBody = z.strictObject({ name: Name, role: z.enum(ROLES) });

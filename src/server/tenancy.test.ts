@@ -546,10 +546,17 @@ for (const [dialect, make] of dialects) {
       assert.equal((await call('PUT', `/v1/organizations/${fx.org1.id}/scan-settings`, fx.D1.keys.admin, settings)).statusCode, 200);
       const res = await call('POST', '/v1/accounts', fx.D1.keys.admin, { name: 'late member' });
       assert.equal(res.statusCode, 201);
-      assert.deepEqual(res.json().scanSettings, settings);
+      // the issue-17 flags are shown on (their default) when the settings do not name them
+      assert.deepEqual(res.json().scanSettings, { ...settings, secretScanning: true, codeScanning: true });
       assert.equal(res.json().status, 'ENABLED');
       const o2 = await call('POST', '/v1/accounts', fx.D2.keys.admin, { name: 'org2 member' });
-      assert.deepEqual(o2.json().scanSettings, fx.org2.scanSettings);
+      assert.deepEqual(o2.json().scanSettings, { ...fx.org2.scanSettings, secretScanning: true, codeScanning: true });
+      // a change of some settings leaves the others, these flags included
+      const acct = o2.json().id as string;
+      assert.equal((await call('PATCH', `/v1/accounts/${acct}`, fx.D2.keys.admin, { scanSettings: { codeScanning: false } })).json().scanSettings.codeScanning, false);
+      const later = (await call('PATCH', `/v1/accounts/${acct}`, fx.D2.keys.admin, { scanSettings: { rescanDuration: '30d' } })).json().scanSettings;
+      assert.equal(later.codeScanning, false);
+      assert.equal(later.secretScanning, true);
       // org2 says autoEnable: false: its new members start DISABLED (not scanned until enabled)
       assert.equal(o2.json().status, 'DISABLED');
     });

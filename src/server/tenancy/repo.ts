@@ -11,14 +11,19 @@ import type { Account, AccountStatus, ApiKey, Organization, Role, ScanSettings }
 type Db = Kysely<Database> | Transaction<Database>;
 const now = () => new Date().toISOString();
 
+/** stored settings, the issue-17 flags filled in when they were stored before them (absent means on) */
+function settingsOf(text: string) {
+  return { secretScanning: true, codeScanning: true, ...(JSON.parse(text) as ScanSettings) };
+}
+
 export function toOrganization(r: Selectable<OrganizationTable>): Organization {
-  return { id: r.id, name: r.name, createdAt: r.created_at, scanSettings: JSON.parse(r.scan_settings) as ScanSettings };
+  return { id: r.id, name: r.name, createdAt: r.created_at, scanSettings: settingsOf(r.scan_settings) };
 }
 
 export function toAccount(r: Selectable<AccountTable>): Account {
   return {
     id: r.id, organizationId: r.organization_id, name: r.name, isDelegatedAdmin: Number(r.is_delegated_admin) === 1,
-    status: r.status as AccountStatus, scanSettings: JSON.parse(r.scan_settings) as ScanSettings, createdAt: r.created_at,
+    status: r.status as AccountStatus, scanSettings: settingsOf(r.scan_settings), createdAt: r.created_at,
   };
 }
 
