@@ -202,3 +202,24 @@ export const MAX_LINE_CHARS = 4096;
 export function lines(text: string): { n: number; line: string }[] {
   return text.split(/\r?\n/).map((line, i) => ({ n: i + 1, line: line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line }));
 }
+
+/**
+ * The logical lines of a configuration where a line ending in a backslash continues on the next
+ * (PAM, modprobe.d), comments (`#` to the end) removed and trimmed, empty ones left out; `n` is the
+ * number of the line the logical line ends on.
+ */
+export function continuedLines(text: string): { n: number; line: string }[] {
+  const out: { n: number; line: string }[] = [];
+  let carry = '';
+  for (const { n, line } of lines(text)) {
+    const full = carry + line;
+    if (full.endsWith('\\')) {
+      carry = full.slice(0, -1) + ' ';
+      continue;
+    }
+    carry = '';
+    const t = full.replace(/#.*$/, '').trim();
+    if (t) out.push({ n, line: t });
+  }
+  return out;
+}

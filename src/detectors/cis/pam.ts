@@ -3,7 +3,7 @@
  * with `@include file` (Debian) and `type include|substack file` read in place (relative to
  * /etc/pam.d). Control may be a bracketed `[value=action …]`.
  */
-import { CheckError, lines, type TargetReader } from './fsutil.ts';
+import { CheckError, continuedLines, type TargetReader } from './fsutil.ts';
 
 export interface PamLine {
   type: string;
@@ -46,16 +46,7 @@ export async function readPamStack(r: TargetReader, service: string, depth = 0, 
   const text = await r.text(path);
   if (text === null) return null;
   const out: PamLine[] = [];
-  let carry = '';
-  for (const { n, line } of lines(text)) {
-    const full = carry + line;
-    if (full.endsWith('\\')) {
-      carry = full.slice(0, -1) + ' ';
-      continue;
-    }
-    carry = '';
-    const t = full.replace(/#.*$/, '').trim();
-    if (!t) continue;
+  for (const { n, line: t } of continuedLines(text)) {
     if (t.startsWith('@include')) {
       const inc = t.split(/\s+/)[1];
       if (inc) out.push(...((await readPamStack(r, inc.replace(/^.*\//, ''), depth + 1, typeFilter)) ?? []));

@@ -9,7 +9,7 @@
  * - login.defs and key/value files: the last value wins.
  * - modprobe.d: the same directory precedence as sysctl.d (modprobe.d(5)).
  */
-import { CheckError, abs, lines, type TargetReader } from './fsutil.ts';
+import { CheckError, abs, continuedLines, lines, type TargetReader } from './fsutil.ts';
 
 export interface Found {
   value: string;
@@ -169,15 +169,7 @@ export async function readModprobe(r: TargetReader): Promise<ModprobeLine[]> {
     const text = await r.text(f);
     if (text === null) continue;
     // a line ending in a backslash continues on the next one
-    let carry = '';
-    for (const { n, line } of lines(text)) {
-      const full = carry + line;
-      if (full.endsWith('\\')) {
-        carry = full.slice(0, -1) + ' ';
-        continue;
-      }
-      carry = '';
-      const t = full.replace(/#.*$/, '').trim();
+    for (const { n, line: t } of continuedLines(text)) {
       const m = /^(\S+)\s+(\S+)\s*(.*)$/.exec(t);
       if (!m) continue;
       out.push({ directive: m[1].toLowerCase(), module: modName(m[2]), value: m[3].trim(), path: f, line: n });
