@@ -17,8 +17,27 @@ import type { FirewallName, FirewallRun, HostFirewall, SocketOwner } from '../so
 import type { ListeningSocket } from '../sources/ssh/proc-net.ts';
 import type { SecretFinding } from '../model/code.ts';
 import { DEFAULT_HOST_SECRET_PATHS } from '../sources/ssh/remote.ts';
+import { checkTags } from '../engine/resource-tags.ts';
 
-interface AgentOpts { server: string; token?: string; root: string; interval: string; once?: boolean; hostname?: string; verbose?: boolean; quiet?: boolean; secretPath?: string[]; secrets?: boolean }
+interface AgentOpts { server: string; token?: string; root: string; interval: string; once?: boolean; hostname?: string; verbose?: boolean; quiet?: boolean; secretPath?: string[]; secrets?: boolean; tag?: string[]; cis?: boolean }
+
+/**
+ * `--tag key=value` options as tags, checked as the server checks them.
+ * @throws VigilError VIGIL_CONFIG naming the option
+ */
+export function parseTagOptions(values: readonly string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const v of values) {
+    const i = v.indexOf('=');
+    if (i <= 0) throw new VigilError('VIGIL_CONFIG', `--tag ${JSON.stringify(v)}: must be key=value`, { input: v, rule: 'tag' });
+    tags[v.slice(0, i)] = v.slice(i + 1);
+  }
+  try {
+    return checkTags(tags, '--tag');
+  } catch (err) {
+    throw new VigilError('VIGIL_CONFIG', (err as Error).message, { input: values.join(' '), rule: 'tag' });
+  }
+}
 
 /** Directories whose changes mean "the installed packages changed". */
 const WATCHED = ['var/lib/dpkg', 'lib/apk/db', 'var/lib/rpm', 'usr/lib/sysimage/rpm'];
@@ -305,7 +324,7 @@ export async function collectHostSecrets(root: string, dirs: readonly string[], 
 }
 
 /** Collects the report the server's POST /v1/agent/report takes. */
-export async function collectAgentReport(root: string, name?: string, opts: { secretPaths?: readonly string[]; secretLimits?: HostSecretLimits } = {}) {
+export async function collectAgentReport(root: string, name?: string, opts: { secretPaths?: readonly string[]; secretLimits?: HostSecretLimits; cis?: boolean; tags?: Record<string, string> } = {}) {
   const [{ collectInventory }, { extractorGroups }, { detectOs }] = await Promise.all([
     import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/os/index.ts'),
   ]);
@@ -319,6 +338,15 @@ export async function collectAgentReport(root: string, name?: string, opts: { se
     const sec = opts.secretPaths && opts.secretPaths.length ? await collectHostSecrets(root, opts.secretPaths, opts.secretLimits) : undefined;
     const errors = inv.errors.map((e) => ({ path: e.path, rule: e.rule, message: e.message }));
     if (sec) errors.push(...sec.errors.slice(0, Math.max(0, 10_000 - errors.length)));
+    // issue 18: the CIS assessment, evaluated here (the files never leave the host, only the results)
+    let cis: Record<string, unknown> | undefined;
+    if (opts.cis !== false) {
+      const { assessLocalHost } = await import('./cis.ts');
+      const at = new Date();
+      const a = await assessLocalHost(root, at).catch((err: Error) => ({ result: undefined, reason: `the CIS assessment failed: ${err.message}` }));
+      if (a.result) cis = { ...a.result, collectedAt: at.toISOString() };
+      else errors.push({ path: '(cis)', rule: 'cis-unsupported', message: a.reason ?? 'no CIS assessment' });
+    }
     return {
       hostname: host,
       ...(machineId ? { machineId } : {}),
@@ -329,6 +357,8 @@ export async function collectAgentReport(root: string, name?: string, opts: { se
       firewall,
       ...(instanceId ? { instanceId } : {}),
       ...(sec ? { secrets: sec.secrets } : {}),
+      ...(cis ? { cis } : {}),
+      ...(opts.tags ? { tags: opts.tags } : {}),
       errors,
     };
   } finally {
@@ -362,6 +392,8 @@ export function registerAgentCommand(program: Command): void {
     .option('--once', 'report once and exit')
     .option('--secret-path <dir>', `a directory to scan for hardcoded secrets, repeatable (default ${DEFAULT_HOST_SECRET_PATHS.join(', ')}); no symlink followed, other filesystems not entered`, (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--no-secrets', 'do not scan for secrets (the report then says nothing about them)')
+    .option('--tag <key=value>', 'a key/value tag of this host (CIS scan configurations target hosts by tag), repeatable; the report replaces the tags the agent set before (tags set through the API stay)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--no-cis', 'do not make the CIS benchmark assessment (made here with each report: only the results are sent)')
     .action(async (o: AgentOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<AgentOpts>();
       const token = o.token ?? process.env.VIGIL_AGENT_TOKEN;
@@ -379,8 +411,9 @@ export function registerAgentCommand(program: Command): void {
           throw new VigilError('VIGIL_CONFIG', `--secret-path: ${(err as Error).message}`, { rule: 'secret-paths' });
         }
       }
+      const tags = o.tag ? parseTagOptions(o.tag) : undefined;
       const report = async () => {
-        const r = await collectAgentReport(o.root, o.hostname, { secretPaths });
+        const r = await collectAgentReport(o.root, o.hostname, { secretPaths, cis: o.cis !== false, ...(tags ? { tags } : {}) });
         const out = await send(o.server, token, r);
         log.info({ resource: out.resourceId, packages: out.packages, findings: out.findings, ...('secrets' in r ? { secrets: r.secrets?.length } : {}) }, 'inventory reported');
         return out;

@@ -9,7 +9,6 @@ import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
 import type { BenchmarkResult, CheckResult } from '../detectors/cis/schema.ts';
 import type { LiveFacts } from '../detectors/cis/evaluate.ts';
-import type { FileInfo } from '../sources/types.ts';
 import { EXIT } from './exit.ts';
 import { table } from './output.ts';
 
@@ -29,21 +28,8 @@ interface CisOpts {
 
 const usage = (msg: string, input?: string): VigilError => new VigilError('VIGIL_CONFIG', msg, { ...(input !== undefined ? { input } : {}), rule: 'usage' });
 
-/**
- * What the checks read, for sources that keep only wanted files (images): configuration under
- * /etc, package databases, vendor sysctl/modprobe/systemd directories, root's shell files, grub.
- */
-export function cisContentFilter(info: FileInfo): boolean {
-  const p = info.path;
-  if (info.size > 8 * 1024 * 1024) return false;
-  return p.startsWith('etc/') || p === 'var/lib/dpkg/status' || /^(var\/lib\/rpm|usr\/lib\/sysimage\/rpm)\/rpmdb\.sqlite$/.test(p)
-    || /^(usr\/)?lib\/(sysctl\.d|modprobe\.d)\//.test(p) || /^usr\/local\/lib\/(sysctl\.d|modprobe\.d)\//.test(p) || p === 'usr/lib/os-release'
-    || /^(usr\/)?lib\/systemd\/system\/[^/]+\.mount$/.test(p) || p.startsWith('usr/share/systemd/') || p.startsWith('run/')
-    || /^root\/\.(bashrc|bash_profile|profile)$/.test(p) || p === 'boot/grub/grub.cfg';
-}
-
-/** The running state of this machine, read locally (only for `vigil cis host /`). */
-async function localLiveFacts(): Promise<LiveFacts> {
+/** The running state of this machine, read locally (only for `vigil cis host /`, and the agent's assessment). */
+export async function localLiveFacts(): Promise<LiveFacts> {
   const { readFile } = await import('node:fs/promises');
   const { execFile } = await import('node:child_process');
   const mounts = await readFile('/proc/mounts', 'utf8').catch(() => undefined);
@@ -75,7 +61,7 @@ async function runCis(kind: 'rootfs' | 'image' | 'host', ref: string, cmd: Comma
   if (opts.level !== '1' && opts.level !== '2') throw usage(`--level ${JSON.stringify(opts.level)}: must be 1 or 2`, opts.level);
   if (opts.exitCode !== undefined && !/^\d+$/.test(opts.exitCode)) throw usage(`--exit-code ${JSON.stringify(opts.exitCode)}: must be a number`, opts.exitCode);
   const level = Number(opts.level) as 1 | 2;
-  const { benchmarkById, benchmarkFor, evaluateBenchmark, loadBenchmarks } = await import('../detectors/cis/index.ts');
+  const { benchmarkById, benchmarkFor, cisContentFilter, evaluateBenchmark, loadBenchmarks } = await import('../detectors/cis/index.ts');
   // a named benchmark is checked before the target is opened (a usage error fails fast)
   const named = opts.benchmark ? await benchmarkById(opts.benchmark) : undefined;
   const { openDir, openTarget } = await import('../sources/index.ts');
@@ -106,6 +92,27 @@ async function runCis(kind: 'rootfs' | 'image' | 'host', ref: string, cmd: Comma
   else if (!(opts.quiet && opts.format === 'table')) process.stdout.write(text);
   if (opts.exitCode !== undefined && result.counts.FAIL > 0) process.exitCode = Number(opts.exitCode);
   else process.exitCode = EXIT.OK;
+}
+
+/**
+ * The agent's CIS assessment of its host (issue 18): the benchmark its os-release calls for, at
+ * Level 2 (which holds Level 1: the server cuts it to a scan's level), with the running state when
+ * `root` is this machine's own. Undefined, with the reason, when no shipped benchmark fits.
+ */
+export async function assessLocalHost(root: string, now = new Date()): Promise<{ result?: BenchmarkResult; reason?: string }> {
+  const [{ benchmarkFor, evaluateBenchmark }, { openDir }, { detectOs }, { resolve }] = await Promise.all([
+    import('../detectors/cis/index.ts'), import('../sources/index.ts'), import('../extractors/os/release/index.ts'), import('node:path'),
+  ]);
+  const fs = await openDir(root, { rootfs: true, kind: 'host', ref: root });
+  try {
+    const os = await detectOs(async (p) => ((await fs.stat(p)) ? fs.readFile(p) : null));
+    const bench = await benchmarkFor(os);
+    if (!bench) return { reason: `no CIS benchmark for ${os ? `${os.id} ${os.versionId ?? ''}`.trim() : 'an unknown system (no os-release)'}` };
+    const live = resolve(root) === '/' ? await localLiveFacts() : undefined;
+    return { result: await evaluateBenchmark(fs, bench, { level: 2, ...(live ? { live } : {}), target: { kind: 'host', ref: root }, now }) };
+  } finally {
+    await fs.close();
+  }
 }
 
 const firstEvidence = (c: CheckResult): string => {

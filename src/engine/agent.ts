@@ -13,6 +13,8 @@ import { z } from 'zod';
 import type { Engine } from './index.ts';
 import { accountSettings, COVERAGE, hostNetworkAfterScan, matchAndRecord, mergeAttributesIn, type EngineContext } from './scan.ts';
 import { ensureTargetResource } from './sources.ts';
+import { checkAgentCis, recordAgentCis } from './cis.ts';
+import { checkTags, replaceAgentTags } from './resource-tags.ts';
 import { createTarget, listTargets, type HostConfig, type Target } from './targets.ts';
 import { FIREWALL_MAX_BYTES, FIREWALL_NAMES, INSTANCE_ID, type HostFirewall } from '../sources/ssh/hostnet.ts';
 
@@ -86,6 +88,10 @@ export interface AgentReportInput {
   errors?: { path: string; rule: string; message: string }[];
   /** secrets under the agent's --secret-path directories (the server's schema checked them); absent: the report says nothing about secrets */
   secrets?: SecretFinding[];
+  /** issue 18: the host's key/value tags (`--tag`); absent leaves the agent's tags as they are */
+  tags?: Record<string, string>;
+  /** issue 18: the CIS assessment made on the host (engine/cis.ts AgentCisResult); absent leaves the last one */
+  cis?: unknown;
 }
 
 async function hostTargetFor(ctx: EngineContext, accountId: string, r: AgentReportInput): Promise<Target> {
@@ -116,6 +122,8 @@ export async function recordAgentReport(engineOrCtx: Engine | EngineContext, acc
     throw new VigilError('VIGIL_INVALID_INPUT', `agent report: instanceId ${JSON.stringify(String(r.instanceId).slice(0, 40))} is not an EC2 instance id (i- and 8 to 17 hex digits)`, { input: 'instanceId', rule: 'instance-id' });
   }
   const secrets = r.secrets !== undefined ? checkSecrets(r.secrets) : undefined;
+  const tags = r.tags !== undefined ? checkTags(r.tags, 'tags') : undefined;
+  const cis = r.cis !== undefined ? await checkAgentCis(r.cis) : undefined;
   const now = ctx.now();
   // an agent that sends no firewall (an older one) leaves what was there; the instance id is the report's (absent deletes it)
   const network: Record<string, unknown> = { instanceId: r.instanceId ?? null, ...(r.firewall !== undefined ? { firewall: firewallAttribute(r.firewall, now) } : {}) };
@@ -123,6 +131,8 @@ export async function recordAgentReport(engineOrCtx: Engine | EngineContext, acc
   const resourceId = await ensureTargetResource(ctx, target, {
     attributes: { collectedBy: 'agent', agentReportedAt: now.toISOString(), hostname: r.hostname, ...(r.machineId ? { machineId: r.machineId } : {}), ...(r.agentVersion ? { agentVersion: r.agentVersion } : {}), listening: r.listening ?? [], ...network, ...(r.os ? { os: r.os } : {}) },
   });
+  if (tags) await replaceAgentTags(ctx.store.db, { id: resourceId, accountId }, tags, now);
+  if (cis) await recordAgentCis(ctx.store.db, { resourceId, accountId }, cis, now);
   if (!r.os?.ecosystem) {
     await setCoverage(ctx.store, { accountId, resourceId, status: 'INACTIVE', reason: COVERAGE.unsupportedOs, now });
     await hostNetworkAfterScan(ctx, resourceId);

@@ -31,6 +31,7 @@ import { accountSettings, COVERAGE, errorForTarget, mergeAttributes, type Engine
 import { collectBlobs, dirSignature, ensureTargetResource, remoteHead, resourceOfTarget, scanWatchDir, setRepositoryCommit } from './sources.ts';
 import { pauseAt } from './testpoint.ts';
 import { expireSbomExports, failSbomExport, runSbomExport, type SbomExportRow } from './sbom.ts';
+import { claimDueConfigs, finishCisTarget, startCisScan, type CisConfigRow, type CisScanRow } from './cis.ts';
 import type { SbomScanResult } from './isolate-tasks.ts';
 import type { TopologyView } from './network.ts';
 import { deleteTarget, getTarget, repositoryCredentials, updateTargetState, type HostConfig, type RegistryConfig, type RepositoryConfig, type RootfsConfig, type Target } from './targets.ts';
@@ -41,6 +42,9 @@ export { DEFAULT_SCAN_LIMITS, resolveScanLimits, runIsolated, type ScanLimits } 
 export { registryEnvelopeSchema, type RegistryEnvelope } from './registry.ts';
 export { parsePushWebhook, putBlob, setFunctionVersion, ensureTargetResource, resourceOfTarget, collectBlobs, BLOB_GRACE_MS, MAX_UPLOAD_BYTES } from './sources.ts';
 export * from './sbom.ts';
+export * from './cis.ts';
+export * from './resource-tags.ts';
+export { nextRun, Schedule, WEEKDAYS } from './cis-schedule.ts';
 export { listTopologies, getTopology, putTopology, deleteTopology, applyHostNetwork, applyAccountNetwork, UNMANAGED_EC2_INSTANCE, type TopologyView, type TopologyCounts } from './network.ts';
 export type { SbomScanResult } from './isolate-tasks.ts';
 export { prepareSecrets, rotateSecrets, targetsNotSealedWith, SECRET_FIELDS } from './secrets.ts';
@@ -83,6 +87,9 @@ function permanent(err: unknown): boolean {
   if ((KILL_RULES as readonly (string | undefined)[]).includes(err.rule)) return false;
   return ['VIGIL_INVALID_INPUT', 'VIGIL_UNSAFE_ARCHIVE', 'VIGIL_LIMIT_EXCEEDED', 'VIGIL_INVALID_RECORD', 'VIGIL_INVALID_VERSION', 'VIGIL_NOT_FOUND', 'VIGIL_FORBIDDEN'].includes(err.code);
 }
+
+/** retries of a CIS target's job after its first attempt; the target is FAILED/SCAN_FAILED when the last one fails */
+const CIS_RETRY_LIMIT = 2;
 
 /** retries of an SBOM export job after its first attempt; the export is FAILED when the last one fails */
 const SBOM_EXPORT_RETRY_LIMIT = 2;
@@ -130,6 +137,10 @@ export class Engine {
     await this.queue.work('engine-rematch', { concurrency: 1, leaseSeconds: lease }, async () => { await this.rematchPending(); });
     await this.queue.work('engine-tick', { concurrency: 1, leaseSeconds: 60 }, async () => { await this.tick(); });
     await this.queue.work<{ exportId: string }>('engine-sbom-export', { concurrency: 1, leaseSeconds: lease }, async (job) => { await this.sbomExportNow(job.data.exportId, job.attempt); });
+    await this.queue.work<{ scanId: string; resourceId: string }>('engine-cis-target', { concurrency: this.opts.scanConcurrency ?? 2, leaseSeconds: lease }, async (job) => {
+      const out = await this.cisTargetNow(job.data.scanId, job.data.resourceId, job);
+      this.ctx.log.info({ job: job.id, scan: job.data.scanId, resource: job.data.resourceId, ...out }, 'CIS target assessed');
+    });
     await this.queue.schedule('engine-tick', this.opts.tickSeconds ?? 30);
     if (this.opts.dbUpdateSeconds) {
       await this.queue.work('engine-dbupdate', { concurrency: 1, leaseSeconds: 600 }, async () => { await this.dbUpdate(); });
@@ -154,6 +165,23 @@ export class Engine {
   /** Queues an SBOM export (engine/sbom.ts) for whichever process runs the engine. */
   async enqueueSbomExport(exportId: string): Promise<string | null> {
     return this.queue.send('engine-sbom-export', { exportId }, { singletonKey: exportId, retryLimit: SBOM_EXPORT_RETRY_LIMIT, retryDelaySeconds: 10 });
+  }
+
+  /** Queues the assessment of one target of a CIS scan (engine/cis.ts). */
+  async enqueueCisTarget(scanId: string, resourceId: string): Promise<string | null> {
+    return this.queue.send('engine-cis-target', { scanId, resourceId }, { singletonKey: `${scanId}/${resourceId}`, retryLimit: CIS_RETRY_LIMIT, retryDelaySeconds: 10 });
+  }
+
+  /**
+   * Starts a scan of a CIS configuration now (the schedule's run, or `POST …/run`) and queues its
+   * targets' jobs.
+   */
+  async startCisScan(config: CisConfigRow, by: 'schedule' | 'api', scanDate?: string): Promise<CisScanRow> {
+    const now = this.ctx.now();
+    const { scan, resourceIds } = await startCisScan(this.store, config, { scanDate: scanDate ?? now.toISOString(), by, now });
+    for (const id of resourceIds) await this.enqueueCisTarget(scan.id, id);
+    this.ctx.log.info({ scan: scan.id, configuration: config.id, targets: resourceIds.length, by }, 'CIS scan started');
+    return scan;
   }
 
   async enqueueTick(): Promise<string | null> {
@@ -263,6 +291,30 @@ export class Engine {
         return undefined;
       }
       throw err;
+    }
+  }
+
+  /**
+   * Assesses one target of a CIS scan (the engine-cis-target job) in the isolated scan process. A
+   * failure no retry can fix, or the last attempt's, records the target FAILED/SCAN_FAILED with its
+   * message (the scan goes on with its other targets); others are thrown for the queue to retry.
+   */
+  async cisTargetNow(scanId: string, resourceId: string, job?: Job<unknown>): Promise<{ status: string; reason?: string | null }> {
+    try {
+      return await runIsolated<{ status: string; reason?: string | null }>({
+        kind: 'cis-target', databaseUrl: this.store.url, scanId, resourceId, policy: this.ctx.policy.toSpec(),
+        ...(this.store.secrets ? { secrets: this.store.secrets.toSpec() } : {}),
+        ...(this.opts.now ? { now: this.ctx.now().toISOString() } : {}),
+      }, { limits: this.scanLimits, signal: job?.signal, log: this.ctx.log, label: `CIS ${scanId} ${resourceId}` });
+    } catch (err) {
+      const rule = err instanceof VigilError ? err.rule : undefined;
+      if (rule === 'scan-aborted' || rule === 'lease-lost') throw err;
+      const message = redactScratch((err as Error).message);
+      const final = permanent(err) || !job || job.attempt > CIS_RETRY_LIMIT;
+      this.ctx.log.warn({ scan: scanId, resource: resourceId, attempt: job?.attempt, rule, final, err: message }, 'CIS target failed');
+      if (!final) throw err;
+      await finishCisTarget(this.store, scanId, resourceId, { status: 'FAILED', reason: COVERAGE.failed, message }, this.ctx.now());
+      return { status: 'FAILED', reason: COVERAGE.failed };
     }
   }
 
@@ -426,6 +478,8 @@ export class Engine {
       if (gone.length) this.ctx.log.info({ blobs: gone.length }, 'unreferenced blobs deleted');
       await setState(this.store, 'blobs_collected_at', at, now);
     }
+    // 6b. (issue 18) CIS scan configurations whose time came: each claimed once, its scan started
+    for (const due of await claimDueConfigs(this.store, now)) await this.startCisScan(due.config, 'schedule', due.scanDate);
     // 7. daily: snapshot of counts, purge of long-closed findings
     await this.dailyIfDue(now);
   }

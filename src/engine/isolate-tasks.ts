@@ -9,6 +9,8 @@
  *   job's claim (`fence`): it commits only while the job is still this run's, so a job that was
  *   claimed again elsewhere is never recorded twice. The result is the small ScanOutcome.
  * - `agent-report`: an agent's inventory, matched and recorded the same way.
+ * - `cis-target`: one target of a CIS scan: its files (and live state) read, the benchmark
+ *   evaluated, the results recorded (engine/cis.ts).
  * - `target`: `vigil scan …` / `vigil sbom …`: collect a target's inventory (and match it when
  *   `match` is given) and return it to the CLI, which filters and renders it.
  */
@@ -48,7 +50,9 @@ export type IsolatedTask =
   // POST /v1/sbom/scan: an uploaded SBOM's text, read and matched like `vigil scan sbom`; nothing is stored
   | { kind: 'sbom-document'; document: string; name: string; match: MatchSpec }
   // PUT/DELETE /v1/network/topologies/{name}: the uploaded AWS CLI outputs analysed and applied (engine/network.ts)
-  | { kind: 'network-topology'; databaseUrl: string; accountId: string; op: 'put' | 'delete'; name: string; files?: Record<string, string>; now?: string; secrets?: SecretKeySpec };
+  | { kind: 'network-topology'; databaseUrl: string; accountId: string; op: 'put' | 'delete'; name: string; files?: Record<string, string>; now?: string; secrets?: SecretKeySpec }
+  // issue 18: one target of a CIS scan, assessed and recorded (engine/cis.ts runCisTarget)
+  | { kind: 'cis-target'; databaseUrl: string; scanId: string; resourceId: string; policy: PolicySpec; now?: string; secrets?: SecretKeySpec };
 
 /** Matching a collected inventory against the vulnerability database at `databaseUrl`. */
 export interface MatchSpec { databaseUrl: string; hideUnfixed: boolean; createdAt: string; version: string }
@@ -99,6 +103,12 @@ export async function runTask(task: IsolatedTask, log: Logger, emit: (e: TaskEve
         const ctx = { store, now: clock(task.now) };
         if (task.op === 'delete') return deleteTopology(ctx, task.accountId, task.name);
         return putTopology(ctx, { accountId: task.accountId, name: task.name, files: task.files ?? {} });
+      });
+    case 'cis-target':
+      return withStore(task.databaseUrl, task.secrets, log, async (store) => {
+        const { runCisTarget } = await import('./cis.ts');
+        const policy = await TargetPolicy.fromSpec(task.policy);
+        return runCisTarget({ store, log, now: clock(task.now), policy }, task.scanId, task.resourceId);
       });
     case 'sbom-document': {
       const { readSbom } = await import('../integrations/sbom/index.ts');

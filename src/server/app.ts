@@ -25,6 +25,7 @@ import { findingsRoutes } from './routes/findings.ts';
 import { apiSchemas } from './schemas.ts';
 import { engineRoutes } from './routes/engine.ts';
 import { sbomRoutes } from './routes/sbom.ts';
+import { cisRoutes } from './routes/cis.ts';
 import { networkRoutes } from './routes/network.ts';
 import { Engine } from '../engine/index.ts';
 import { openQueue, type JobQueue } from '../engine/queue/index.ts';
@@ -161,6 +162,8 @@ export async function buildServer({ store, log, config = {}, engine, policy }: {
   await app.register(sbomRoutes, { store, engine });
   // issue 16: network topologies → network_reachability findings (routes/network.ts)
   await app.register(networkRoutes, { store, engine });
+  // issue 18: CIS scan configurations, scans and results; resource tags (routes/cis.ts)
+  await app.register(cisRoutes, { store, engine });
   // the console: log in and out, and the web app at / (routes/session.ts, console.ts)
   await app.register(sessionRoutes, { auth });
   await app.register(consoleRoutes, { dir: config.consoleDir ?? defaultConsoleDir() });

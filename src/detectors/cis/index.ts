@@ -2,3 +2,4 @@
 export * from './schema.ts';
 export { evaluateBenchmark, type EvaluateOptions, type LiveFacts } from './evaluate.ts';
 export { benchmarkById, benchmarkFor, benchmarksDir, loadBenchmarks, parseBenchmark } from './loader.ts';
+export { cisContentFilter } from './content.ts';

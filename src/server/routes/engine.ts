@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
-import { CONFIG_SCHEMAS, createTarget, getTarget, listTargets, PUBLIC_CONFIG_SCHEMAS, MAX_UPLOAD_BYTES, parsePushWebhook, publicConfig, putBlob, registryEnvelopeSchema, setFunctionVersion, TARGET_KINDS, UNMANAGED_EC2_INSTANCE, type Engine, type Target, type TargetKind, type RegistryConfig } from '../../engine/index.ts';
+import { AgentCisResult, ResourceTags, CONFIG_SCHEMAS, createTarget, getTarget, listTargets, PUBLIC_CONFIG_SCHEMAS, MAX_UPLOAD_BYTES, parsePushWebhook, publicConfig, putBlob, registryEnvelopeSchema, setFunctionVersion, TARGET_KINDS, UNMANAGED_EC2_INSTANCE, type Engine, type Target, type TargetKind, type RegistryConfig } from '../../engine/index.ts';
 import { VigilError } from '../../model/errors.ts';
 import type { Package } from '../../model/package.ts';
 import { AgentSecretFinding, MAX_AGENT_SECRETS } from '../../engine/agent.ts';
@@ -113,6 +113,10 @@ export const AgentReport = z.strictObject({
   errors: z.array(z.object({ path: z.string(), rule: z.string(), message: z.string() })).max(10_000).optional(),
   // hardcoded secrets under the agent's --secret-path directories; absent: this report says nothing about secrets
   secrets: z.array(AgentSecretFinding).max(MAX_AGENT_SECRETS).optional(),
+  // issue 18: the host's key/value tags (vigil agent --tag key=value); absent leaves the agent's tags as they are
+  tags: ResourceTags.optional(),
+  // issue 18: the CIS assessment the agent made on the host (Level 2, evaluated there); absent leaves the last one
+  cis: AgentCisResult.optional(),
 });
 export type AgentReport = z.infer<typeof AgentReport>;
 
