@@ -19,7 +19,7 @@ import { bootstrap } from './bootstrap.ts';
 import type { Account, ApiKey, Organization, Role } from './schemas.ts';
 import * as repo from './tenancy/repo.ts';
 import { CONSOLE_ROUTES } from './console.ts';
-import { createSbomExport, createTarget, putTopology, runSbomExport, type TargetKind } from '../engine/index.ts';
+import { createCisConfig, createSbomExport, createTarget, putTopology, runSbomExport, startCisScan, type TargetKind } from '../engine/index.ts';
 import { importInputs } from '../vulndb/import.ts';
 import { TargetPolicy } from '../policy/index.ts';
 import { fakeConsoleDir } from '../../test/helpers/console.ts';
@@ -189,6 +189,38 @@ function networkCases(): Record<string, Case> {
   };
 }
 
+/** (issue 18) A CIS scan configuration of A, and a scan of it (A has no host: it completes with no target). */
+const CIS_CONFIG = (accountId: string) => ({ name: `cis ${++targetSeq}`, securityLevel: 'LEVEL_1' as const, schedule: { daily: { startTime: { timeOfDay: '03:00', timezone: 'UTC' } } }, targets: { accountIds: [accountId] } });
+async function cisConfigOfA(fx: Fixture, store: Store): Promise<string> {
+  return (await createCisConfig(store, fx.A.account.id, CIS_CONFIG(fx.A.account.id), new Date())).id;
+}
+async function cisScanOfA(fx: Fixture, store: Store): Promise<string> {
+  const c = await createCisConfig(store, fx.A.account.id, CIS_CONFIG(fx.A.account.id), new Date());
+  return (await startCisScan(store, c, { scanDate: new Date().toISOString(), by: 'api', now: new Date() })).scan.id;
+}
+function cisCases(): Record<string, Case> {
+  return {
+    'GET /v1/cis/benchmarks': { owner: 'none', ok: 200, make: async () => ({ url: '/v1/cis/benchmarks' }) },
+    'POST /v1/cis/scan-configurations': { owner: 'A', ok: 201, make: async (fx) => ({ url: '/v1/cis/scan-configurations', payload: CIS_CONFIG(fx.A.account.id) }) },
+    'GET /v1/cis/scan-configurations': { owner: 'none', ok: 200, make: async (fx, s) => { await cisConfigOfA(fx, s); return { url: '/v1/cis/scan-configurations' }; } },
+    'GET /v1/cis/scan-configurations/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/cis/scan-configurations/${await cisConfigOfA(fx, s)}` }) },
+    'PATCH /v1/cis/scan-configurations/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/cis/scan-configurations/${await cisConfigOfA(fx, s)}`, payload: { securityLevel: 'LEVEL_2' } }) },
+    'DELETE /v1/cis/scan-configurations/:id': { owner: 'A', ok: 204, make: async (fx, s) => ({ url: `/v1/cis/scan-configurations/${await cisConfigOfA(fx, s)}` }) },
+    'POST /v1/cis/scan-configurations/:id/run': { owner: 'A', ok: 202, make: async (fx, s) => ({ url: `/v1/cis/scan-configurations/${await cisConfigOfA(fx, s)}/run` }) },
+    'GET /v1/cis/scans': { owner: 'none', ok: 200, make: async (fx, s) => { await cisScanOfA(fx, s); return { url: '/v1/cis/scans' }; } },
+    'GET /v1/cis/scans/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/cis/scans/${await cisScanOfA(fx, s)}` }) },
+    'POST /v1/cis/scans/:id/cancel': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/cis/scans/${await cisScanOfA(fx, s)}/cancel` }) },
+    'GET /v1/cis/scans/:id/targets': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/cis/scans/${await cisScanOfA(fx, s)}/targets` }) },
+    'GET /v1/cis/scans/:id/checks': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/cis/scans/${await cisScanOfA(fx, s)}/checks` }) },
+    'GET /v1/cis/scans/:id/results': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/cis/scans/${await cisScanOfA(fx, s)}/results` }) },
+    'GET /v1/cis/scans/:id/report': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/cis/scans/${await cisScanOfA(fx, s)}/report?format=csv` }) },
+    'GET /v1/cis/trend': { owner: 'none', ok: 200, make: async (fx, s) => { await cisScanOfA(fx, s); return { url: '/v1/cis/trend' }; } },
+    'GET /v1/resources/:id/tags': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/resources/${(await findingsOfA(fx, s)).resourceId}/tags` }) },
+    'PUT /v1/resources/:id/tags': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/resources/${(await findingsOfA(fx, s)).resourceId}/tags`, payload: { tags: { env: `e${++targetSeq}` } } }) },
+    'DELETE /v1/resources/:id/tags': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/resources/${(await findingsOfA(fx, s)).resourceId}/tags?keys=env` }) },
+  };
+}
+
 const CASES: Record<string, Case> = {
   'GET /v1/whoami': { owner: 'none', ok: 200, make: async () => ({ url: '/v1/whoami' }) },
   'GET /v1/organizations': { owner: 'none', ok: 200, make: async () => ({ url: '/v1/organizations' }) },
@@ -240,6 +272,8 @@ const CASES: Record<string, Case> = {
   // SBOMs (routes/sbom.ts): a resource's SBOM, export jobs, scanning an uploaded SBOM
   ...sbomCases(),
   ...networkCases(),
+  // issue 18: CIS scan configurations, scans, results; resource tags (routes/cis.ts)
+  ...cisCases(),
 };
 const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', ...CONSOLE_ROUTES.map((r) => `GET ${r}`)]);
 /** The request that a public route answers 200 to (default: GET of its own path). */
@@ -256,7 +290,7 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Everything the tenancy tables (and suppression rules, finding states) hold except last-use times: a denied request must not change it. */
 async function fingerprint(store: Store): Promise<string> {
-  const [o, a, k, m, r, f, t, b, s] = await Promise.all([
+  const [o, a, k, m, r, f, t, b, s, cc, cs, rt] = await Promise.all([
     store.db.selectFrom('organizations').selectAll().orderBy('id').execute(),
     store.db.selectFrom('accounts').selectAll().orderBy('id').execute(),
     store.db.selectFrom('api_keys').select(['id', 'account_id', 'prefix', 'hash', 'role', 'name', 'created_at', 'revoked_at']).orderBy('id').execute(),
@@ -266,8 +300,11 @@ async function fingerprint(store: Store): Promise<string> {
     store.db.selectFrom('targets').select(['id', 'account_id', 'kind', 'name', 'config', 'status']).orderBy('id').execute(),
     store.db.selectFrom('blobs').select(['digest', 'account_id']).orderBy('digest').execute(),
     store.db.selectFrom('sessions').select(['id', 'key_id']).orderBy('id').execute(),
+    store.db.selectFrom('cis_scan_configs').selectAll().orderBy('id').execute(),
+    store.db.selectFrom('cis_scans').selectAll().orderBy('id').execute(),
+    store.db.selectFrom('resource_tags').selectAll().orderBy('resource_id').orderBy('key').execute(),
   ]);
-  return JSON.stringify({ o, a, k, m, r, f, t, b, s });
+  return JSON.stringify({ o, a, k, m, r, f, t, b, s, cc, cs, rt });
 }
 
 /** The identifiers of A's objects: none may appear in an answer to someone who cannot see A. */
