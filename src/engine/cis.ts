@@ -153,16 +153,19 @@ export async function claimDueConfigs(store: Store, now: Date): Promise<{ config
 /**
  * Starts a scan of a configuration: the targets it selects now, each QUEUED (the caller queues
  * their jobs). Resources of accounts the owner no longer sees are left out; resources removed from
- * coverage (RESOURCE_REMOVED) and images no longer tagged are not targets.
+ * coverage (RESOURCE_REMOVED) and images no longer tagged (IMAGE_UNTAGGED) or past their rescan
+ * duration are not targets.
  */
 export async function startCisScan(store: Store, config: CisConfigRow, opts: { scanDate: string; by: 'schedule' | 'api'; now: Date }): Promise<{ scan: CisScanRow; resourceIds: string[] }> {
   const t = JSON.parse(config.targets) as CisTargets;
   const scope = new Set(await ownerScope(store.db, config.account_id));
   const accounts = t.accountIds.filter((a) => scope.has(a));
   const types = t.resourceTypes ?? DEFAULT_CIS_RESOURCE_TYPES;
-  let rows = accounts.length === 0 ? [] : await store.db.selectFrom('resources').select(['id', 'account_id', 'type', 'name', 'coverage_status', 'coverage_reason'])
+  let rows = accounts.length === 0 ? [] : await store.db.selectFrom('resources').select(['id', 'account_id', 'type', 'name', 'coverage_reason'])
     .where('account_id', 'in', accounts).where('type', 'in', types).orderBy('name').orderBy('id').execute();
-  rows = rows.filter((r) => r.coverage_reason !== COVERAGE.removed && (r.type !== 'image' || r.coverage_status === 'ACTIVE'));
+  // not targets: what is no longer there (removed; an image no longer tagged or past its rescan duration)
+  const gone: (string | null)[] = [COVERAGE.removed, COVERAGE.untagged, COVERAGE.expired];
+  rows = rows.filter((r) => !gone.includes(r.coverage_reason));
   if (t.resourceTags && Object.keys(t.resourceTags).length) {
     const tagged = await resourcesWithTags(store.db, accounts, t.resourceTags);
     rows = rows.filter((r) => tagged.has(r.id));

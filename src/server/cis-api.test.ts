@@ -14,7 +14,9 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { dialects, type TestStore } from '../../test/helpers/stores.ts';
 import { collectAgentReport } from '../cli/agent.ts';
-import { evaluateBenchmark, loadBenchmarks } from '../detectors/cis/index.ts';
+import { cisContentFilter, evaluateBenchmark, loadBenchmarks } from '../detectors/cis/index.ts';
+import { skopeoCopy, startRegistry, which } from '../sources/registry/testutil.ts';
+import { HOW, needsAll } from '../../test/helpers/prereq.ts';
 import { recordAgentReport } from '../engine/agent.ts';
 import { createTarget, Engine, ensureTargetResource, type Target } from '../engine/index.ts';
 import { openQueue, type JobQueue } from '../engine/queue/index.ts';
@@ -26,6 +28,13 @@ import { bootstrap } from './bootstrap.ts';
 import * as repo from './tenancy/repo.ts';
 
 const log = silentLogger();
+const OCI = resolve(import.meta.dirname, '..', '..', '.cache', 'targets', 'oci');
+const registryBin = await which('docker-registry', 'registry');
+const registryMissing = needsAll([
+  ['docker-registry', registryBin, HOW.apt('docker-registry')],
+  ['skopeo', await which('skopeo'), HOW.apt('skopeo')],
+  ['targets: OCI layout', existsSync(join(OCI, 'index.json')), HOW.targets],
+]);
 const PRISTINE = resolve(import.meta.dirname, '..', '..', '.cache', 'targets', 'rootfs-bookworm');
 const have = existsSync(join(PRISTINE, 'etc', 'os-release'));
 
@@ -61,7 +70,7 @@ for (const [dialect, make] of dialects) {
       root = join(tmp, 'rootfs');
       execFileSync('cp', ['-a', PRISTINE, root]);
       queue = await openQueue(ts.store, { log });
-      const policy = await TargetPolicy.forTenants({ allowPaths: [tmp] });
+      const policy = await TargetPolicy.forTenants({ allowPaths: [tmp], allowNetworks: ['127.0.0.0/8'] });
       engine = new Engine({ store: ts.store, queue, log, now: () => clock, policy });
       app = await buildServer({ store: ts.store, log, config: { defaultMetrics: false }, engine });
       // a root filesystem (tagged env=prod below), another one left untagged, and an agent host that tags itself
@@ -275,6 +284,35 @@ for (const [dialect, make] of dialects) {
       await runTargets(s.id);
       const t2 = (await call('GET', `/v1/cis/scans/${s.id}/targets`, admin)).json().items;
       assert.deepEqual(t2.map((x: { resourceName: string; reason: string }) => [x.resourceName, x.reason]), [['agent-1', 'STALE_AGENT_RESULT']]);
+    });
+
+    test('an image in a registry: its files read from the registry (only what the checks read), the same results as `vigil cis image` over the same image', { skip: registryMissing }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'vigil-cis-registry-'));
+      const reg = await startRegistry(registryBin!, dir);
+      try {
+        await skopeoCopy(`oci:${OCI}:bookworm`, `docker://${reg.host}/base/bookworm:12`);
+        const target = await createTarget(ts.store, { accountId: adminAccount, kind: 'registry', config: { url: `http://${reg.host}`, pollSeconds: 0 } }, clock);
+        await engine.pollNow(target.id);
+        const image = await ts.store.db.selectFrom('resources').selectAll().where('target_id', '=', target.id).executeTakeFirstOrThrow();
+        await call('PUT', `/v1/resources/${image.id}/tags`, admin, { tags: { tier: 'images' } });
+        const cfg = (await call('POST', '/v1/cis/scan-configurations', admin, { name: 'images', securityLevel: 'LEVEL_2', schedule: { oneTime: {} }, targets: { accountIds: [adminAccount], resourceTypes: ['image'], resourceTags: { tier: ['images'] } } })).json();
+        await engine.tick();
+        const scan = (await call('GET', `/v1/cis/scans?configurationId=${cfg.id}`, admin)).json().items[0];
+        assert.deepEqual(scan.targets, { total: 1, done: 0 });
+        await runTargets(scan.id);
+        const [t] = (await call('GET', `/v1/cis/scans/${scan.id}/targets`, admin)).json().items;
+        assert.equal(t.status, 'COMPLETED', JSON.stringify(t));
+        assert.equal(t.benchmarkId, 'debian-12');
+        const [bench] = (await loadBenchmarks()).filter((b) => b.id === 'debian-12');
+        const fs = await openTarget(`${OCI}:bookworm`, 'image', { filter: cisContentFilter });
+        const direct = await evaluateBenchmark(fs, bench, { level: 2 });
+        await fs.close();
+        const got = (await call('GET', `/v1/cis/scans/${scan.id}/results?limit=2000`, admin)).json().items;
+        assert.deepEqual(got.map((x: { checkId: string; status: string }) => `${x.checkId} ${x.status}`), direct.checks.map((c) => `${c.id} ${c.status}`));
+      } finally {
+        await reg.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     test('an agent\'s assessment is checked strictly: unknown benchmark or check, bad status → 400 naming the field', async () => {
