@@ -92,9 +92,14 @@ export function remediationOf(f: FindingView): string | undefined {
   }
 }
 
-/** The description: the advisory summary, the network explanation, or the title. */
+/**
+ * The description: the advisory summary, the network explanation, a code flaw's taint trace
+ * ("request.args['host'] (Flask request) → os.system(...)") or, failing those, the title.
+ */
 export function descriptionOf(f: FindingView): string {
-  const d = f.details.summary ?? f.details.networkReachability?.explanation ?? f.details.code?.remediation;
+  const c = f.details.code;
+  const trace = c?.trace?.length ? `${f.title}: ${c.trace.map((t) => `${t.label} (${t.location.path}:${t.location.line})`).join(' → ')}` : undefined;
+  const d = f.details.summary ?? f.details.networkReachability?.explanation ?? trace;
   return d && d.trim() ? d : f.title;
 }
 

@@ -60,7 +60,6 @@ export function toTeamsMessage(event: EventView, f: FindingView, ctx: FormatCont
     fallbackText: truncate(`${VERB[type]} ${severityWord(f.severity).toLowerCase()} finding: ${f.vulnerabilityId} in ${subjectOf(f)}`, 1000),
     body,
     ...(link ? { actions: [{ type: 'Action.OpenUrl', title: 'Open in Vigil', url: link }] } : {}),
-    msteams: { width: 'Full' },
   };
   return { type: 'message', attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, contentUrl: null, content: card }] };
 }

@@ -42,7 +42,7 @@ export interface FindingDetailsView {
   /** secret findings: never the secret itself */
   secret?: { rule: string; provider: string; confidence: string; prefix: string; hash: string; length: number; location: CodeLocationView; snippet: string };
   /** code_vulnerability findings */
-  code?: { rule: string; language: string; cwe: string[]; location: CodeLocationView; snippet: string; remediation: string; fix?: { description: string; replacement?: string } };
+  code?: { rule: string; language: string; cwe: string[]; location: CodeLocationView; snippet: string; remediation: string; trace?: { kind: string; location: CodeLocationView; label: string }[]; fix?: { description: string; replacement?: string } };
 }
 
 /** A finding as the API answers `GET /v1/findings/{id}`. */
