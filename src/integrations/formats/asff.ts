@@ -85,7 +85,7 @@ function resourceOf(f: FindingView, aws: ReturnType<typeof checkAws>): Json {
   const r = f.resource;
   const base = { Partition: aws.partition, Region: aws.region };
   const ecr = r.type === 'image' ? ECR.exec(r.ref ?? r.name) : null;
-  if (ecr && r.digest) {
+  if (ecr && r.digest && /^sha256:[0-9a-f]{64}$/.test(r.digest)) {
     const [, registry, region, repo] = ecr;
     return {
       Type: 'AwsEcrContainerImage', Id: `arn:${aws.partition}:ecr:${region}:${registry}:repository/${repo}/${r.digest}`, ...base, Region: region,
