@@ -3,7 +3,7 @@
  * of OCSF's own compiler, `ocsf-schema-compiler -i -b <ocsf-schema checkout>` (browser mode, which
  * keeps each profile's attribute list) — so that Vigil's OCSF output can be validated with ajv.
  *
- *   node --import tsx scripts/ocsf-json-schema.ts compiled.json vulnerability_finding > out.json
+ *   node --import tsx scripts/derive-schema.ts ocsf compiled.json vulnerability_finding > out.json
  *
  * How OCSF maps to JSON Schema (the rules, from the OCSF dictionary's own definitions):
  * - an attribute's `type` is a dictionary data type (`string_t`, `timestamp_t`, `port_t`, …) whose
@@ -20,17 +20,15 @@
  *   profile in `metadata.profiles` (the class) and never inside objects (which cannot see it).
  * Descriptions are left out (captions stay as titles) to keep the file small.
  */
-import { readFileSync } from 'node:fs';
-
 type Json = Record<string, unknown>;
 interface Attr { type: string; object_type?: string; is_array?: boolean; requirement?: string; enum?: Record<string, unknown>; caption?: string }
 interface Item { name: string; caption?: string; attributes: Record<string, Attr>; profiles?: string[]; constraints?: { at_least_one?: string[]; just_one?: string[] }; uid?: number }
 interface TypeDef { type?: string; regex?: string; max_len?: number; range?: [number, number]; values?: unknown[] }
-interface Compiled { version: string; classes: Record<string, Item>; objects: Record<string, Item>; profiles: Record<string, { attributes?: Record<string, unknown> }>; dictionary: { types: { attributes: Record<string, TypeDef> } } }
+export interface OcsfCompiled { version: string; classes: Record<string, Item>; objects: Record<string, Item>; profiles: Record<string, { attributes?: Record<string, unknown> }>; dictionary: { types: { attributes: Record<string, TypeDef> } } }
 
 const BASE: Record<string, string | null> = { string_t: 'string', integer_t: 'integer', long_t: 'integer', float_t: 'number', boolean_t: 'boolean', json_t: null };
 
-export function ocsfClassSchema(c: Compiled, className: string): Json {
+export function ocsfClassSchema(c: OcsfCompiled, className: string): Json {
   const cls = c.classes[className];
   if (!cls) throw new Error(`no class ${className} in the compiled schema`);
   const types = c.dictionary.types.attributes;
@@ -129,17 +127,9 @@ export function ocsfClassSchema(c: Compiled, className: string): Json {
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: `https://schema.ocsf.io/${c.version}/classes/${className}`,
-    $comment: `Derived by scripts/ocsf-json-schema.ts from OCSF ${c.version} compiled by ocsf-schema-compiler; see src/integrations/schemas/README.md`,
+    $comment: `Derived by src/integrations/schemas/derive-ocsf.ts from OCSF ${c.version} compiled by ocsf-schema-compiler; see src/integrations/schemas/README.md`,
     ...root,
     $defs: sorted,
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const [file, cls] = process.argv.slice(2);
-  if (!file || !cls) {
-    process.stderr.write('usage: ocsf-json-schema.ts <compiled-schema.json> <class name>\n');
-    process.exit(2);
-  }
-  process.stdout.write(`${JSON.stringify(ocsfClassSchema(JSON.parse(readFileSync(file, 'utf8')) as Compiled, cls), null, 1)}\n`);
-}

@@ -5,7 +5,7 @@
  * enums, patterns and min/max — and its member documentation states the length and item limits
  * ("Length Constraints: Minimum length of 1. Maximum length of 256.", "Maximum number of 50 items").
  *
- *   node --import tsx scripts/asff-json-schema.ts service-2.json [AwsSecurityFinding] > out.json
+ *   node --import tsx scripts/derive-schema.ts asff service-2.json [AwsSecurityFinding] > out.json
  *
  * Mapping: structure → object with only its members (additionalProperties false; a union allows
  * exactly one member), list → array (min/max → minItems/maxItems), map → object whose values follow
@@ -14,15 +14,13 @@
  * Structures and maps are `$defs`; scalars and lists are written inline so that a member's
  * documented limits can sit next to them.
  */
-import { readFileSync } from 'node:fs';
-
 type Json = Record<string, unknown>;
 interface Member { shape: string; documentation?: string }
 interface Shape {
   type: string; members?: Record<string, Member>; required?: string[]; member?: Member; key?: Member; value?: Member;
   enum?: string[]; pattern?: string; min?: number; max?: number; union?: boolean; document?: boolean;
 }
-interface Model { metadata: { apiVersion: string }; shapes: Record<string, Shape> }
+export interface BotocoreModel { metadata: { apiVersion: string }; shapes: Record<string, Shape> }
 
 /** The limits a member's documentation states (HTML text). */
 export function documentedLimits(doc: string | undefined, kind: 'string' | 'array' | 'integer' | 'map' | 'other'): Json {
@@ -56,7 +54,7 @@ export function documentedLimits(doc: string | undefined, kind: 'string' | 'arra
   return out;
 }
 
-export function asffSchema(model: Model, root = 'AwsSecurityFinding'): Json {
+export function asffSchema(model: BotocoreModel, root = 'AwsSecurityFinding'): Json {
   const shapes = model.shapes;
   const defs: Json = {};
   const queue: string[] = [];
@@ -129,17 +127,9 @@ export function asffSchema(model: Model, root = 'AwsSecurityFinding'): Json {
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: `https://vigil.invalid/schemas/securityhub-${model.metadata.apiVersion}/${root}.json`,
-    $comment: `Derived by scripts/asff-json-schema.ts from botocore's securityhub ${model.metadata.apiVersion} service model; see src/integrations/schemas/README.md`,
+    $comment: `Derived by src/integrations/schemas/derive-asff.ts from botocore's securityhub ${model.metadata.apiVersion} service model; see src/integrations/schemas/README.md`,
     ...schema,
     $defs: sorted,
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const [file, root] = process.argv.slice(2);
-  if (!file) {
-    process.stderr.write('usage: asff-json-schema.ts <service-2.json> [shape]\n');
-    process.exit(2);
-  }
-  process.stdout.write(`${JSON.stringify(asffSchema(JSON.parse(readFileSync(file, 'utf8')) as Model, root ?? 'AwsSecurityFinding'), null, 1)}\n`);
-}
