@@ -36,6 +36,24 @@ function invalid(name: string, v: ReturnType<typeof validators.ocsfVulnerability
   assert.match(describeSchemaErrors(v.errors, 20), what, name);
 }
 
+/** The paths of `doc` where it uses an attribute the OCSF schema marks deprecated. */
+function deprecatedPaths(doc: unknown): string[] {
+  const schema = JSON.parse(readFileSync(new URL('../schemas/ocsf-1.8.0-vulnerability_finding.schema.json', here), 'utf8'));
+  const out: string[] = [];
+  const walk = (s: any, v: unknown, path: string): void => {
+    if (!s) return;
+    if (s.deprecated) out.push(path);
+    while (s?.$ref) s = schema.$defs[s.$ref.replace('#/$defs/', '')];
+    if (Array.isArray(v)) {
+      if (s?.items) v.forEach((x, i) => walk(s.items, x, `${path}/${i}`));
+    } else if (v && typeof v === 'object' && s?.properties) {
+      for (const [k, x] of Object.entries(v)) walk(s.properties[k], x, `${path}/${k}`);
+    }
+  };
+  walk(schema, doc, '');
+  return out;
+}
+
 let nextEvent = 1;
 function eventOf(type: string, f: FindingView, payload: Record<string, unknown> = {}): EventView {
   return { id: nextEvent++, type, accountId: f.accountId, resourceId: f.resource.id, payload: { findingId: f.id, ...payload }, createdAt: '2025-03-06T12:00:00.000Z' };
@@ -53,6 +71,7 @@ describe('OCSF 1.8.0 Vulnerability Finding', () => {
   test('the validator accepts the OCSF project\'s own Inspector sample and rejects broken documents', () => {
     const sample = data('ocsf-examples-inspector-1.1.0.ocsf.json');
     valid('ocsf/examples inspector.ocsf', v, sample);
+    assert.deepEqual(deprecatedPaths(sample), ['/resource'], 'the 1.1.0 sample uses resource, deprecated since 1.3.0');
     invalid('severity_id 7', v, { ...sample, severity_id: 7 }, /severity_id: must be equal to one of the allowed values/);
     invalid('an attribute OCSF does not define', v, { ...sample, vigil: 1 }, /must NOT have additional properties/);
     const both = clone(sample);
@@ -69,6 +88,7 @@ describe('OCSF 1.8.0 Vulnerability Finding', () => {
       const before = clone(f);
       const o = toOcsf(f, ctx);
       valid(name, v, o);
+      assert.deepEqual(deprecatedPaths(o), [], 'no deprecated attribute');
       assert.deepEqual(f, before, 'the finding is not changed');
       assert.deepEqual(toOcsf(f, ctx), o, 'pure: same input, same output');
       const fi = o.finding_info as Record<string, unknown>;

@@ -17,11 +17,12 @@
  *   an array, `requirement: required` makes the attribute required;
  * - object constraints `at_least_one` / `just_one` become anyOf / oneOf of the named attributes;
  * - attributes that a profile brings (cloud, osint, …) are required only when the event names the
- *   profile in `metadata.profiles` (the class) and never inside objects (which cannot see it).
+ *   profile in `metadata.profiles` (the class) and never inside objects (which cannot see it);
+ * - deprecated attributes stay allowed and carry `deprecated: true` (an annotation).
  * Descriptions are left out (captions stay as titles) to keep the file small.
  */
 type Json = Record<string, unknown>;
-interface Attr { type: string; object_type?: string; is_array?: boolean; requirement?: string; enum?: Record<string, unknown>; caption?: string }
+interface Attr { type: string; object_type?: string; is_array?: boolean; requirement?: string; enum?: Record<string, unknown>; caption?: string; '@deprecated'?: { message?: string; since?: string } }
 interface Item { name: string; caption?: string; attributes: Record<string, Attr>; profiles?: string[]; constraints?: { at_least_one?: string[]; just_one?: string[] }; uid?: number }
 interface TypeDef { type?: string; regex?: string; max_len?: number; range?: [number, number]; values?: unknown[] }
 export interface OcsfCompiled { version: string; classes: Record<string, Item>; objects: Record<string, Item>; profiles: Record<string, { attributes?: Record<string, unknown> }>; dictionary: { types: { attributes: Record<string, TypeDef> } } }
@@ -81,7 +82,10 @@ export function ocsfClassSchema(c: OcsfCompiled, className: string): Json {
       }
     }
     if (a.caption && !('$ref' in s)) s = { title: a.caption, ...s };
-    return a.is_array ? { type: 'array', items: s } : s;
+    const out: Json = a.is_array ? { type: 'array', items: s } : s;
+    // an annotation (JSON Schema 2019-09's keyword; draft-07 validators ignore it): the tests keep
+    // Vigil's output off deprecated attributes
+    return a['@deprecated'] ? { ...out, deprecated: true } : out;
   };
 
   const itemSchema = (it: Item, isClass: boolean): Json => {

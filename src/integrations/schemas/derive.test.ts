@@ -38,6 +38,7 @@ const OCSF: OcsfCompiled = {
         metadata: { type: 'object_t', object_type: 'metadata', requirement: 'required' },
         cloud: { type: 'object_t', object_type: 'object', requirement: 'required' },
         items: { type: 'object_t', object_type: 'item', is_array: true },
+        old: { type: 'object_t', object_type: 'item', '@deprecated': { message: 'use items', since: '9.0.0' } },
       },
     },
   },
@@ -69,6 +70,8 @@ test('OCSF: base types, type constraints, enums, required, arrays, objects, cons
   assert.ok(v({ ...good, cloud: { free: 'form' } }), 'the object "object" is open');
   assert.equal(v({ ...good, metadata: { version: '1', profiles: ['cloud'] } }), false, 'a profile named makes its required attributes required');
   assert.ok(v({ ...good, metadata: { version: '1', profiles: ['cloud'] }, cloud: {} }));
+  assert.ok(v({ ...good, old: { a: 'x', c: 'y' } }), 'a deprecated attribute is still allowed');
+  assert.deepEqual((s.properties as any).old, { $ref: '#/$defs/item', deprecated: true }, 'and marked');
   assert.throws(() => ocsfClassSchema(OCSF, 'nothing'), /no class nothing/);
   assert.throws(() => ocsfClassSchema({ ...OCSF, classes: { x: { name: 'x', attributes: { y: { type: 'weird_t' } } } } }, 'x'), /unknown data type weird_t/);
 });
