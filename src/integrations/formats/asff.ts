@@ -100,6 +100,7 @@ function resourceOf(f: FindingView, aws: ReturnType<typeof checkAws>): Json {
     return { Type: 'AwsLambdaFunction', Id: r.name, ...base, Region: r.name.split(':')[3] };
   }
   const other = defined({ 'vigil/type': r.type, 'vigil/name': r.name, 'vigil/ref': r.ref, 'vigil/digest': r.digest });
+  for (const [k, v] of Object.entries(other)) other[k] = truncate(String(v), 1024);
   return { Type: 'Other', Id: truncate(`vigil:${r.type || 'resource'}:${r.id}`, 512), ...base, ...(Object.keys(other).length ? { Details: { Other: other } } : {}) };
 }
 
