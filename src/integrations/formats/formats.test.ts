@@ -309,9 +309,12 @@ describe('Slack Block Kit', () => {
     assert.equal(toSlackMessage(EVENTS(F.package)[0], F.package, { vigilVersion: '0.1.0' }).blocks.some((b) => b.type === 'actions'), false, 'no console URL, no button');
   });
 
-  test('a huge advisory text is cut to the limits', () => {
+  test('a huge advisory text is cut to the limits, never inside an escape', () => {
     const big = { ...F.package, title: 'T'.repeat(500), details: { ...F.package.details, summary: 'S'.repeat(10_000) } };
     assert.deepEqual(slackViolations(toSlackMessage(EVENTS(big)[0], big, ctx)), []);
+    const amp = { ...F.package, details: { ...F.package.details, summary: '&'.repeat(3000) } };
+    const text = (toSlackMessage(EVENTS(amp)[0], amp, ctx).blocks[1] as any).text.text as string;
+    assert.ok(text.length <= 3000 && /^(&amp;)+…$/.test(text), text.slice(-12));
   });
 
   test('golden: finding.created for the package finding', async () => {
@@ -402,8 +405,9 @@ describe('Jira REST v2', () => {
     assert.equal(jiraLabel('a b'), 'vigil-a_b');
     const long = toJiraIssue({ ...F.package, title: `x\n${'y'.repeat(400)}` }, jira);
     assert.ok(JiraCreateV2.safeParse(long).success && long.fields.summary.length === 255);
-    const huge = toJiraIssue({ ...F.package, details: { ...F.package.details, summary: 'z'.repeat(40_000) } }, jira);
+    const huge = toJiraIssue({ ...F.secret, details: { ...F.secret.details, summary: 'z'.repeat(40_000) } }, jira);
     assert.ok(JiraCreateV2.safeParse(huge).success);
+    assert.match(huge.fields.description, /\{noformat\}\n\n----\nVigil .*\[Open in Vigil\|/, 'the snippet block and the link survive a huge summary');
     const evil = toJiraIssue({ ...F.package, details: { ...F.package.details, summary: '{noformat}[link|https://evil] *b* -s- !img.png!' } }, jira);
     assert.match(evil.fields.description, /\\\{noformat\\\}\\\[link\\\|https:\/\/evil\\\] \\\*b\\\* \\-s\\- \\!img\.png\\!/);
     const comment = toJiraComment(EVENTS(F.package)[1], F.package, jira).body;

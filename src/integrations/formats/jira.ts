@@ -107,12 +107,14 @@ export function jiraDescription(f: FindingView, ctx: FormatContext): string {
     ...(f.exploitAvailable ? [row('Known exploited', 'yes (CISA KEV)')] : []),
     row('Status', f.status),
     '',
-    wikiEscape(descriptionOf(f)),
+    // cut before the sections below, so that a huge advisory text cannot push them (or the end of a
+    // {noformat} block) past Jira's limit
+    wikiEscape(truncate(descriptionOf(f), 20_000)),
   ];
   const remediation = remediationOf(f);
   if (remediation) lines.push('', 'h4. Remediation', wikiEscape(remediation));
   const detail = detailBlock(f);
-  if (detail) lines.push('', 'h4. Details', noformat(detail));
+  if (detail) lines.push('', 'h4. Details', noformat(truncate(detail, 5_000)));
   const refs = (f.details.references ?? []).filter((u) => /^https?:\/\/[^\s|\]]+$/.test(u)).slice(0, 20);
   if (refs.length) lines.push('', 'h4. References', ...refs.map((u) => `* [${u}]`));
   lines.push('', `----`, `Vigil ${wikiEscape(ctx.vigilVersion)} · finding ${wikiEscape(f.id)}${link ? ` · [Open in Vigil|${link}]` : ''}`);

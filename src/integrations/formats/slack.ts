@@ -19,7 +19,11 @@ export function slackEscape(s: string): string {
 }
 
 type Json = Record<string, unknown>;
-const mrkdwn = (text: string, max: number) => ({ type: 'mrkdwn', text: truncate(text, max) });
+/** Cut escaped text without leaving half an entity ("&am…"). */
+function cutEscaped(s: string, max: number): string {
+  return s.length <= max ? s : truncate(s, max).replace(/&[a-z]{0,3}…$/, '…');
+}
+const mrkdwn = (text: string, max: number) => ({ type: 'mrkdwn', text: cutEscaped(text, max) });
 
 /**
  * The Block Kit message of a finding event. `finding` is the finding as the API answers now.
