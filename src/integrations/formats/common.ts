@@ -42,8 +42,6 @@ export function severityWord(s: FindingSeverity): string {
   return s.charAt(0) + s.slice(1).toLowerCase();
 }
 
-export const PACKAGE_TYPES = new Set(['vulnerability', 'malicious']);
-
 /** The kind of finding as the formatters treat it. */
 export function kindOf(f: FindingView): 'package' | 'secret' | 'code' | 'network' {
   if (f.type === 'secret') return 'secret';

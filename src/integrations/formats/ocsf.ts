@@ -3,9 +3,8 @@
  * Schema: https://schema.ocsf.io/1.8.0/classes/vulnerability_finding — validated in the tests against
  * the JSON Schema derived from the OCSF repository (../schemas/README.md).
  */
-import type { EventView, FindingView } from './types.ts';
 import { checkFindingEvent, descriptionOf, epochMs, findingLink, kindOf, remediationOf, severityWord } from './common.ts';
-import type { FormatContext } from './types.ts';
+import type { EventView, FindingView, FormatContext } from './types.ts';
 
 export const OCSF_VERSION = '1.8.0';
 export const OCSF_CLASS_UID = 2002;
