@@ -1,6 +1,8 @@
 /**
- * Validators for the published JSON schemas Vigil writes and reads: SARIF 2.1.0, SPDX 2.3 and
- * CycloneDX 1.4–1.6. See README.md for where each schema comes from and how it is compiled.
+ * Validators for the published JSON schemas Vigil writes and reads: SARIF 2.1.0, SPDX 2.3,
+ * CycloneDX 1.4–1.6, Adaptive Cards 1.4, and the schemas derived from published models for OCSF 1.8.0
+ * Vulnerability Finding and ASFF (AwsSecurityFinding). See README.md for where each comes from and
+ * how it is compiled.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -79,6 +81,21 @@ export interface SchemaValidators {
   sarif(): ValidateFunction;
   spdx23(): ValidateFunction;
   cyclonedx(version: CycloneDxVersion): ValidateFunction;
+  /** OCSF 1.8.0 Vulnerability Finding (class_uid 2002), derived from the OCSF schema (README.md) */
+  ocsfVulnerabilityFinding(): ValidateFunction;
+  /** ASFF `AwsSecurityFinding`, derived from botocore's Security Hub service model (README.md) */
+  asffFinding(): ValidateFunction;
+  /** Adaptive Card 1.4 (the card itself, `attachments[].content` of a Teams message) */
+  adaptiveCard(): ValidateFunction;
+}
+
+/** A draft-04/06 schema compiled as draft-07: `id` renamed to `$id` in memory (the file stays as published). */
+function compileAsDraft07(file: string): ValidateFunction {
+  const schema = readJson(new URL(file, here));
+  const { id, $schema: _drop, ...rest } = schema;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  return ajv.compile(id === undefined ? rest : { ...rest, $id: String(id) });
 }
 
 /** Creates a set of lazily compiled validators (nothing is compiled until first use). */
@@ -87,6 +104,12 @@ export function createSchemaValidators(): SchemaValidators {
   let spdx: ValidateFunction | undefined;
   const cdx = new Map<CycloneDxVersion, ValidateFunction>();
   let cdxAjv: Ajv | undefined;
+  const once = new Map<string, ValidateFunction>();
+  const lazy = (file: string) => {
+    let v = once.get(file);
+    if (!v) once.set(file, (v = compileAsDraft07(file)));
+    return v;
+  };
 
   return {
     sarif() {
@@ -100,6 +123,9 @@ export function createSchemaValidators(): SchemaValidators {
       }
       return sarif;
     },
+    ocsfVulnerabilityFinding: () => lazy('ocsf-1.8.0-vulnerability_finding.schema.json'),
+    asffFinding: () => lazy('asff-securityhub-2018-10-26-AwsSecurityFinding.schema.json'),
+    adaptiveCard: () => lazy('adaptive-card-1.4.0.json'),
     spdx23() {
       if (!spdx) {
         const ajv = new Ajv2019({ strict: false, allErrors: true });
