@@ -17,7 +17,7 @@ const REGISTRATION_LOOKUP_MS = 5_000;
  * A host the policy refuses is refused now; one that does not resolve (or not within a few
  * seconds: a request must not wait on a tenant's slow DNS) is left to connect time.
  */
-async function checkHost(policy: TargetPolicy, host: string, subject: string): Promise<void> {
+export async function checkHost(policy: TargetPolicy, host: string, subject: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const slow = new Promise<void>((resolve) => { timer = setTimeout(resolve, REGISTRATION_LOOKUP_MS); });
   try {

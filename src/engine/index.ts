@@ -31,6 +31,7 @@ import { accountSettings, COVERAGE, errorForTarget, mergeAttributes, type Engine
 import { collectBlobs, dirSignature, ensureTargetResource, remoteHead, resourceOfTarget, scanWatchDir, setRepositoryCommit } from './sources.ts';
 import { pauseAt } from './testpoint.ts';
 import { expireSbomExports, failSbomExport, runSbomExport, type SbomExportRow } from './sbom.ts';
+import { deliverEvents, type DeliverySummary } from './delivery.ts';
 import { claimDueConfigs, finishCisTarget, startCisScan, type CisConfigRow, type CisScanRow } from './cis.ts';
 import type { SbomScanResult } from './isolate-tasks.ts';
 import type { TopologyView } from './network.ts';
@@ -43,6 +44,7 @@ export { registryEnvelopeSchema, type RegistryEnvelope } from './registry.ts';
 export { parsePushWebhook, putBlob, setFunctionVersion, ensureTargetResource, resourceOfTarget, collectBlobs, BLOB_GRACE_MS, MAX_UPLOAD_BYTES } from './sources.ts';
 export * from './sbom.ts';
 export * from './cis.ts';
+export * from './delivery.ts';
 export * from './resource-tags.ts';
 export { nextRun, Schedule, WEEKDAYS } from './cis-schedule.ts';
 export { listTopologies, getTopology, putTopology, deleteTopology, applyHostNetwork, applyAccountNetwork, UNMANAGED_EC2_INSTANCE, type TopologyView, type TopologyCounts } from './network.ts';
@@ -73,6 +75,8 @@ export interface EngineOptions {
   policy?: TargetPolicy;
   /** memory and wall-time caps of each isolated scan process (`--scan-memory`, `--scan-timeout`) */
   scanLimits?: ScanLimits;
+  /** seconds between runs of the event delivery worker (issue 19, delivery.ts; default 5) */
+  deliverSeconds?: number;
 }
 
 /** retries of a scan job after its first attempt; SCAN_FAILED is recorded when the last one fails */
@@ -142,6 +146,12 @@ export class Engine {
       this.ctx.log.info({ job: job.id, scan: job.data.scanId, resource: job.data.resourceId, ...out }, 'CIS target assessed');
     });
     await this.queue.schedule('engine-tick', this.opts.tickSeconds ?? 30);
+    // issue 19: event destinations (webhooks, Slack, Teams) — new events enqueued, due deliveries attempted
+    await this.queue.work('engine-deliver', { concurrency: 1, leaseSeconds: lease }, async () => {
+      const out = await this.deliverNow();
+      if (out.attempted) this.ctx.log.info(out, 'events delivered');
+    });
+    await this.queue.schedule('engine-deliver', this.opts.deliverSeconds ?? 5);
     if (this.opts.dbUpdateSeconds) {
       await this.queue.work('engine-dbupdate', { concurrency: 1, leaseSeconds: 600 }, async () => { await this.dbUpdate(); });
       await this.queue.schedule('engine-dbupdate', this.opts.dbUpdateSeconds);
@@ -165,6 +175,11 @@ export class Engine {
   /** Queues an SBOM export (engine/sbom.ts) for whichever process runs the engine. */
   async enqueueSbomExport(exportId: string): Promise<string | null> {
     return this.queue.send('engine-sbom-export', { exportId }, { singletonKey: exportId, retryLimit: SBOM_EXPORT_RETRY_LIMIT, retryDelaySeconds: 10 });
+  }
+
+  /** One run of the event delivery worker (delivery.ts): new events to deliveries, due deliveries attempted. */
+  async deliverNow(): Promise<DeliverySummary> {
+    return deliverEvents(this.ctx);
   }
 
   /** Queues the assessment of one target of a CIS scan (engine/cis.ts). */

@@ -26,6 +26,7 @@ import { apiSchemas } from './schemas.ts';
 import { engineRoutes } from './routes/engine.ts';
 import { sbomRoutes } from './routes/sbom.ts';
 import { cisRoutes } from './routes/cis.ts';
+import { destinationRoutes } from './routes/destinations.ts';
 import { networkRoutes } from './routes/network.ts';
 import { Engine } from '../engine/index.ts';
 import { openQueue, type JobQueue } from '../engine/queue/index.ts';
@@ -164,6 +165,8 @@ export async function buildServer({ store, log, config = {}, engine, policy }: {
   await app.register(networkRoutes, { store, engine });
   // issue 18: CIS scan configurations, scans and results; resource tags (routes/cis.ts)
   await app.register(cisRoutes, { store, engine });
+  // issue 19: event destinations, deliveries, dead letters (routes/destinations.ts)
+  await app.register(destinationRoutes, { store, engine });
   // the console: log in and out, and the web app at / (routes/session.ts, console.ts)
   await app.register(sessionRoutes, { auth });
   await app.register(consoleRoutes, { dir: config.consoleDir ?? defaultConsoleDir() });

@@ -19,7 +19,7 @@ import { bootstrap } from './bootstrap.ts';
 import type { Account, ApiKey, Organization, Role } from './schemas.ts';
 import * as repo from './tenancy/repo.ts';
 import { CONSOLE_ROUTES } from './console.ts';
-import { createCisConfig, createSbomExport, createTarget, putTopology, runSbomExport, startCisScan, type TargetKind } from '../engine/index.ts';
+import { createCisConfig, createDestination, DestinationInput, createSbomExport, createTarget, putTopology, runSbomExport, startCisScan, type TargetKind } from '../engine/index.ts';
 import { importInputs } from '../vulndb/import.ts';
 import { TargetPolicy } from '../policy/index.ts';
 import { fakeConsoleDir } from '../../test/helpers/console.ts';
@@ -221,6 +221,31 @@ function cisCases(): Record<string, Case> {
   };
 }
 
+/** (issue 19) An event destination of A (a public address literal: the policy allows it without DNS). */
+const DEST_BODY = () => ({ name: `dest ${++targetSeq}`, url: 'https://93.184.215.14/hook' });
+async function destinationOfA(fx: Fixture, store: Store): Promise<string> {
+  const ctx = { store, log: silentLogger(), now: () => new Date(), policy: TargetPolicy.tenantDefault() };
+  return (await createDestination(ctx, fx.A.account.id, DestinationInput.parse(DEST_BODY()))).row.id;
+}
+async function deliveryOfA(fx: Fixture, store: Store): Promise<{ destination: string; delivery: string }> {
+  const destination = await destinationOfA(fx, store);
+  const delivery = `dlv-tenancy-${++targetSeq}`;
+  const at = new Date().toISOString();
+  await store.db.insertInto('event_deliveries').values({ id: delivery, destination_id: destination, account_id: fx.A.account.id, event_id: 1_000_000 + targetSeq, event_type: 'scan.completed', status: 'DEAD', attempts: 8, next_attempt_at: at, last_attempt_at: at, response_status: 500, last_error: 'HTTP 500', created_at: at, delivered_at: null }).execute();
+  return { destination, delivery };
+}
+function destinationCases(): Record<string, Case> {
+  return {
+    'POST /v1/event-destinations': { owner: 'A', ok: 201, make: async (fx) => ({ url: '/v1/event-destinations', payload: { accountId: fx.A.account.id, ...DEST_BODY() } }) },
+    'GET /v1/event-destinations': { owner: 'none', ok: 200, make: async (fx, s) => { await destinationOfA(fx, s); return { url: '/v1/event-destinations' }; } },
+    'GET /v1/event-destinations/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/event-destinations/${await destinationOfA(fx, s)}` }) },
+    'PATCH /v1/event-destinations/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/event-destinations/${await destinationOfA(fx, s)}`, payload: { enabled: false } }) },
+    'DELETE /v1/event-destinations/:id': { owner: 'A', ok: 204, make: async (fx, s) => ({ url: `/v1/event-destinations/${await destinationOfA(fx, s)}` }) },
+    'GET /v1/event-destinations/:id/deliveries': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/event-destinations/${await destinationOfA(fx, s)}/deliveries` }) },
+    'POST /v1/event-destinations/:id/deliveries/:deliveryId/redeliver': { owner: 'A', ok: 202, make: async (fx, s) => { const d = await deliveryOfA(fx, s); return { url: `/v1/event-destinations/${d.destination}/deliveries/${d.delivery}/redeliver` }; } },
+  };
+}
+
 const CASES: Record<string, Case> = {
   'GET /v1/whoami': { owner: 'none', ok: 200, make: async () => ({ url: '/v1/whoami' }) },
   'GET /v1/organizations': { owner: 'none', ok: 200, make: async () => ({ url: '/v1/organizations' }) },
@@ -274,6 +299,8 @@ const CASES: Record<string, Case> = {
   ...networkCases(),
   // issue 18: CIS scan configurations, scans, results; resource tags (routes/cis.ts)
   ...cisCases(),
+  // issue 19: event destinations (routes/destinations.ts)
+  ...destinationCases(),
 };
 const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', ...CONSOLE_ROUTES.map((r) => `GET ${r}`)]);
 /** The request that a public route answers 200 to (default: GET of its own path). */
@@ -290,7 +317,7 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Everything the tenancy tables (and suppression rules, finding states) hold except last-use times: a denied request must not change it. */
 async function fingerprint(store: Store): Promise<string> {
-  const [o, a, k, m, r, f, t, b, s, cc, cs, rt] = await Promise.all([
+  const [o, a, k, m, r, f, t, b, s, cc, cs, rt, ed, dl] = await Promise.all([
     store.db.selectFrom('organizations').selectAll().orderBy('id').execute(),
     store.db.selectFrom('accounts').selectAll().orderBy('id').execute(),
     store.db.selectFrom('api_keys').select(['id', 'account_id', 'prefix', 'hash', 'role', 'name', 'created_at', 'revoked_at']).orderBy('id').execute(),
@@ -303,8 +330,10 @@ async function fingerprint(store: Store): Promise<string> {
     store.db.selectFrom('cis_scan_configs').selectAll().orderBy('id').execute(),
     store.db.selectFrom('cis_scans').selectAll().orderBy('id').execute(),
     store.db.selectFrom('resource_tags').selectAll().orderBy('resource_id').orderBy('key').execute(),
+    store.db.selectFrom('event_destinations').selectAll().orderBy('id').execute(),
+    store.db.selectFrom('event_deliveries').select(['id', 'status', 'attempts', 'next_attempt_at']).orderBy('id').execute(),
   ]);
-  return JSON.stringify({ o, a, k, m, r, f, t, b, s, cc, cs, rt });
+  return JSON.stringify({ o, a, k, m, r, f, t, b, s, cc, cs, rt, ed, dl });
 }
 
 /** The identifiers of A's objects: none may appear in an answer to someone who cannot see A. */

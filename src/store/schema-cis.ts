@@ -115,3 +115,49 @@ export interface CisTables {
   cis_check_results: CisCheckResultTable;
   cis_agent_results: CisAgentResultTable;
 }
+
+/**
+ * Event destinations (issue 19, engine/delivery.ts): where an account's events are pushed, with
+ * filters; `cursor` is the last event id considered (events are an outbox: ids only grow).
+ */
+export interface EventDestinationTable {
+  id: string;
+  account_id: string;
+  name: string;
+  /** webhook | slack | teams | jira */
+  kind: string;
+  url: string;
+  /** JSON: format and options; its secret (`webhookSecret`, Jira's `password`) sealed under "$sealed" */
+  config: string;
+  /** JSON: eventTypes, severities, findingTypes, resourceTypes, resourceTags */
+  filters: string;
+  /** ENABLED | DISABLED */
+  status: string;
+  cursor: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One event's delivery to one destination: its attempts and outcome (the delivery log and dead letters). */
+export interface EventDeliveryTable {
+  id: string;
+  destination_id: string;
+  account_id: string;
+  event_id: number;
+  event_type: string;
+  /** PENDING | DELIVERED | DEAD */
+  status: string;
+  attempts: number;
+  /** when the next attempt may run (also the lease of an attempt in flight) */
+  next_attempt_at: string;
+  last_attempt_at: string | null;
+  response_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface EventTables {
+  event_destinations: EventDestinationTable;
+  event_deliveries: EventDeliveryTable;
+}

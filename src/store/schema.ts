@@ -4,7 +4,7 @@ import type { FindingsDatabase } from './schema-findings.ts';
 import type { TenancyTables } from './schema-tenancy.ts';
 import type { QueueTables } from './schema-queue.ts';
 import type { EngineTables } from './schema-engine.ts';
-import type { CisTables } from './schema-cis.ts';
+import type { CisTables, EventTables } from './schema-cis.ts';
 
 export interface VulnRecordTable {
   id: string;
@@ -112,7 +112,7 @@ export interface ChangeSetPackageTable {
   name: string;
 }
 
-export interface Database extends TenancyTables, FindingsDatabase, QueueTables, EngineTables, CisTables {
+export interface Database extends TenancyTables, FindingsDatabase, QueueTables, EngineTables, CisTables, EventTables {
   vuln_records: VulnRecordTable;
   vuln_affected: VulnAffectedTable;
   vuln_aliases: VulnAliasTable;

@@ -18,6 +18,7 @@ import {
   FindingsQuery, FindingSummary, IdParams, InventoryPackage, Page, PackagesQuery, Resource, ResourceDetail, ResourcesQuery,
 } from '../schemas.ts';
 import { notFound } from '../tenancy/access.ts';
+import { toFindingSummary } from '../../findings/view.ts';
 import { findingViewRoutes } from './finding-views.ts';
 import { suppressionRoutes } from './suppression.ts';
 
@@ -25,19 +26,7 @@ const security = [{ bearer: [] }];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
 /** A findings row as the API shows it. */
-export function toFindingSummary(r: q.FindingListRow, resource: q.ResourceRef | null | undefined) {
-  return {
-    id: r.id, accountId: r.account_id,
-    resource: resource ?? { id: r.resource_id, type: '', name: '', ref: null, digest: null },
-    type: r.type, vulnerabilityId: r.vulnerability_id, advisoryId: r.advisory_id,
-    package: { ecosystem: r.package_ecosystem, name: r.package_name, version: r.package_version, purl: r.package_purl, location: r.package_location, layer: r.package_layer },
-    severity: r.severity as Severity, score: r.score === null ? null : Number(r.score), epss: r.epss === null || r.epss === undefined ? null : Number(r.epss),
-    fixAvailable: Number(r.fix_available) === 1, fixAvailability: r.fix_availability as 'YES' | 'NO' | 'PARTIAL', title: r.title,
-    fixedVersion: r.fixed_version, exploitAvailable: Number(r.exploit_available) === 1,
-    status: r.status as q.FindingStatus, suppressedBy: r.suppressed_by,
-    firstObservedAt: r.first_observed_at, lastObservedAt: r.last_observed_at, updatedAt: r.updated_at, closedAt: r.closed_at,
-  };
-}
+export { toFindingSummary };
 
 /** The resource's last scan error (engine/scan.ts keeps it in its attributes). */
 export function lastErrorOf(attributes: string): string | null {

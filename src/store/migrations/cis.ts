@@ -107,5 +107,45 @@ export function cisMigrations(): Record<string, Migration> {
         for (const t of ['cis_agent_results', 'cis_check_results', 'cis_scan_targets', 'cis_scans', 'cis_scan_configs', 'resource_tags']) await db.schema.dropTable(t).execute();
       },
     },
+    '0012_events_01_destinations': {
+      async up(db: Kysely<any>) {
+        await db.schema.createTable('event_destinations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('config', 'text', (c) => c.notNull())
+          .addColumn('filters', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('cursor', 'bigint', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('event_destinations_account').on('event_destinations').columns(['account_id', 'name']).execute();
+        await db.schema.createTable('event_deliveries')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('destination_id', 'text', (c) => c.notNull())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('event_id', 'bigint', (c) => c.notNull())
+          .addColumn('event_type', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+          .addColumn('last_attempt_at', 'text')
+          .addColumn('response_status', 'integer')
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('delivered_at', 'text')
+          .addUniqueConstraint('event_deliveries_once', ['destination_id', 'event_id'])
+          .execute();
+        await db.schema.createIndex('event_deliveries_due').on('event_deliveries').columns(['status', 'next_attempt_at']).execute();
+        await db.schema.createIndex('event_deliveries_destination').on('event_deliveries').columns(['destination_id', 'event_id']).execute();
+      },
+      async down(db: Kysely<any>) {
+        await db.schema.dropTable('event_deliveries').execute();
+        await db.schema.dropTable('event_destinations').execute();
+      },
+    },
   };
 }
