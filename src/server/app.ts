@@ -26,6 +26,7 @@ import { apiSchemas } from './schemas.ts';
 import { engineRoutes } from './routes/engine.ts';
 import { sbomRoutes } from './routes/sbom.ts';
 import { networkRoutes } from './routes/network.ts';
+import { gateRoutes } from './routes/gate.ts';
 import { Engine } from '../engine/index.ts';
 import { openQueue, type JobQueue } from '../engine/queue/index.ts';
 
@@ -46,6 +47,8 @@ export interface ServerConfig {
   now?: () => number;
   /** compute every organization's dashboard in the background once the server is ready (vigil server; default false) */
   warmDashboards?: boolean;
+  /** gating (issue 19): the longest a verdict may take before the policy's failurePolicy decides (default 5000 ms) */
+  gateTimeoutMs?: number;
 }
 
 /** One registered route, as the tenancy harness and the docs see it. */
@@ -161,6 +164,8 @@ export async function buildServer({ store, log, config = {}, engine, policy }: {
   await app.register(sbomRoutes, { store, engine });
   // issue 16: network topologies → network_reachability findings (routes/network.ts)
   await app.register(networkRoutes, { store, engine });
+  // issue 19: gate policies, the registry gate and the admission webhook (routes/gate.ts)
+  await app.register(gateRoutes, { store, ...(config.gateTimeoutMs !== undefined ? { timeoutMs: config.gateTimeoutMs } : {}), ...(config.now ? { now: config.now } : {}) });
   // the console: log in and out, and the web app at / (routes/session.ts, console.ts)
   await app.register(sessionRoutes, { auth });
   await app.register(consoleRoutes, { dir: config.consoleDir ?? defaultConsoleDir() });

@@ -11,6 +11,7 @@ import { secretsMigrations } from './migrations/secrets.ts';
 import { sessionsMigrations } from './migrations/sessions.ts';
 import { sbomMigrations } from './migrations/sbom.ts';
 import { networkMigrations } from './migrations/network.ts';
+import { gateMigrations } from './migrations/gate.ts';
 
 /**
  * Every migration, by name (Kysely runs them in name order). Each area keeps its own in
@@ -27,6 +28,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     ...sessionsMigrations(dialect),
     ...sbomMigrations(),
     ...networkMigrations(),
+    ...gateMigrations(),
   };
 }
 

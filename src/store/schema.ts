@@ -4,6 +4,7 @@ import type { FindingsDatabase } from './schema-findings.ts';
 import type { TenancyTables } from './schema-tenancy.ts';
 import type { QueueTables } from './schema-queue.ts';
 import type { EngineTables } from './schema-engine.ts';
+import type { GateTables } from './schema-gate.ts';
 
 export interface VulnRecordTable {
   id: string;
@@ -111,7 +112,7 @@ export interface ChangeSetPackageTable {
   name: string;
 }
 
-export interface Database extends TenancyTables, FindingsDatabase, QueueTables, EngineTables {
+export interface Database extends TenancyTables, FindingsDatabase, QueueTables, EngineTables, GateTables {
   vuln_records: VulnRecordTable;
   vuln_affected: VulnAffectedTable;
   vuln_aliases: VulnAliasTable;
