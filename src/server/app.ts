@@ -47,6 +47,11 @@ export interface ServerConfig {
   now?: () => number;
   /** compute every organization's dashboard in the background once the server is ready (vigil server; default false) */
   warmDashboards?: boolean;
+  /**
+   * serve HTTPS with this certificate (PEM; the chain after the leaf) and key (issue 19: Kubernetes
+   * calls admission webhooks over TLS only); default plain HTTP
+   */
+  https?: { cert: Buffer | string; key: Buffer | string };
   /** gating (issue 19): the longest a verdict may take before the policy's failurePolicy decides (default 5000 ms) */
   gateTimeoutMs?: number;
 }
@@ -96,6 +101,8 @@ export function checkRouteAccess(methods: string[], url: string, access: unknown
  */
 export async function buildServer({ store, log, config = {}, engine, policy }: { store: Store; log: Logger; config?: ServerConfig; engine?: Engine; policy?: TargetPolicy }): Promise<VigilServer> {
   const app = Fastify({
+    // an https server answers the same routes; Fastify's types tell the two apart, Vigil's need not
+    ...(config.https ? { https: { cert: config.https.cert, key: config.https.key } } as unknown as { https: null } : {}),
     loggerInstance: log,
     bodyLimit: config.bodyLimit ?? 1024 * 1024,
     trustProxy: config.trustProxy ?? false,
