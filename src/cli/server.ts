@@ -111,9 +111,10 @@ export async function tlsFromOptions(o: { tlsCert?: string; tlsKey?: string }): 
   const { readInputFile } = await import('./exit.ts');
   const cert = await readInputFile(o.tlsCert, 'TLS certificate');
   const key = await readInputFile(o.tlsKey, 'TLS key');
-  const { createSecureContext } = await import('node:tls');
+  // parsed and paired here (node:crypto), so a bad file is a usage error naming it, not a start-up crash
+  const { X509Certificate, createPrivateKey } = await import('node:crypto');
   try {
-    createSecureContext({ cert, key });
+    if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) throw new Error('the key does not belong to the certificate');
   } catch (err) {
     throw new VigilError('VIGIL_CONFIG', `--tls-cert ${o.tlsCert} / --tls-key ${o.tlsKey}: not a usable PEM certificate and key (${(err as Error).message})`, { input: o.tlsCert, rule: 'tls-pem', cause: err });
   }

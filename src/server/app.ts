@@ -146,6 +146,7 @@ export async function buildServer({ store, log, config = {}, engine, policy }: {
           registryNotificationToken: { type: 'http', scheme: 'bearer', description: "a registry target's notification token (shown once at registration); not an API key" },
           githubSignature: { type: 'apiKey', in: 'header', name: 'X-Hub-Signature-256', description: "HMAC-SHA256 of the raw body with the repository's webhook secret" },
           gitlabToken: { type: 'apiKey', in: 'header', name: 'X-Gitlab-Token', description: "the repository's webhook secret" },
+          admissionToken: { type: 'http', scheme: 'bearer', description: "a gate policy's admission token (shown once when the policy is created): the last path segment of /v1/admission/{accountId}/{policy}/{token}, or Authorization: Bearer on /v1/admission/{accountId}/{policy}; not an API key" },
           session: { type: 'apiKey', in: 'cookie', name: 'vigil_session', description: 'the console session of POST /v1/session; accepted wherever `bearer` is (without an Authorization header), with X-CSRF-Token on every request other than GET' },
         },
       },

@@ -227,6 +227,12 @@ for (const [dialect, make] of dialects) {
       const bad = await admit('default', token, { apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', request: {} });
       assert.equal(bad.statusCode, 400);
       assert.match(bad.json().error.message, /apiVersion/);
+      // the token as Authorization: Bearer (kube-apiserver's kubeconfig for webhooks), out of the URL
+      const viaHeader = await app.inject({ method: 'POST', url: `/v1/admission/${accountId}/default`, headers: { authorization: `Bearer ${token}` }, payload: review('hdr', [`${REG}/app:vuln`]) });
+      assert.equal(viaHeader.statusCode, 200, viaHeader.body);
+      assert.equal(viaHeader.json().response.allowed, false);
+      assert.equal((await app.inject({ method: 'POST', url: `/v1/admission/${accountId}/default`, payload: review('hdr', []) })).statusCode, 401);
+      assert.equal((await app.inject({ method: 'POST', url: `/v1/admission/${accountId}/default`, headers: { authorization: 'Bearer vgt_wrong' }, payload: review('hdr', []) })).statusCode, 401);
       // rotating the token: the old one stops working
       const rot = await call('PUT', '/v1/gate/policies/rot?rotateToken=false', admin, ENFORCE, { 'content-type': 'application/yaml' });
       const old = rot.json().token as string;

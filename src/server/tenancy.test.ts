@@ -172,7 +172,7 @@ function sbomCases(): Record<string, Case> {
   };
 }
 /** Webhooks authenticate with the target's own secret, never with an API key (tested below). */
-const WEBHOOKS = new Set(['POST /v1/registries/:id/notifications', 'POST /v1/repositories/:id/webhook', 'POST /v1/admission/:accountId/:policy/:token']);
+const WEBHOOKS = new Set(['POST /v1/registries/:id/notifications', 'POST /v1/repositories/:id/webhook', 'POST /v1/admission/:accountId/:policy/:token', 'POST /v1/admission/:accountId/:policy']);
 /** One entry per non-public route; the coverage test fails when the server has a route not listed here. */
 /** A network topology of A (one instance, no paths), stored directly; its name. */
 async function topologyOfA(fx: Fixture, store: Store): Promise<string> {
@@ -366,6 +366,9 @@ for (const [dialect, make] of dialects) {
         [`/v1/admission/${fx.A.account.id}/${gate.name}/x`, { authorization: `Bearer ${fx.A.keys.admin}` }, admission],
         [`/v1/admission/${fx.A.account.id}/${other.name}/${gate.token}`, {}, admission],
         [`/v1/admission/${fx.B.account.id}/${gate.name}/${gate.token}`, {}, admission],
+        [`/v1/admission/${fx.A.account.id}/${gate.name}`, {}, admission],
+        [`/v1/admission/${fx.A.account.id}/${gate.name}`, { authorization: `Bearer ${fx.A.keys.admin}` }, admission],
+        [`/v1/admission/${fx.A.account.id}/${other.name}`, { authorization: `Bearer ${gate.token}` }, admission],
       ];
       for (const [url, headers, payload] of attempts) {
         const before = await fingerprint(ts.store);

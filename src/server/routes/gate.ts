@@ -10,6 +10,7 @@
  * learns the verdicts of that policy for the images they name, and nothing else.
  */
 import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -149,16 +150,22 @@ export const gateRoutes: FastifyPluginAsyncZod<GateRouteOptions> = async (app, {
     });
   });
 
-  app.post('/v1/admission/:accountId/:policy/:token', {
-    config: { access: 'webhook' },
-    schema: {
-      tags: ['gate', 'webhooks'], params: AdmissionParams, body: AdmissionReviewRequest,
-      summary: 'Kubernetes ValidatingAdmissionWebhook: AdmissionReview v1 in and out, for Pods and pod templates (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, ReplicationController); the path carries the policy\'s admission token',
-      response: { 200: AdmissionReviewResponse, 400: ErrorBody, 401: ErrorBody, 500: ErrorBody },
-    },
-  }, async (request) => {
-    const { accountId, policy: name, token } = request.params;
-    const { uid, kind, namespace, object, operation } = request.body.request;
+  const admissionSchema = (how: string) => ({
+    tags: ['gate', 'webhooks'], security: [{ admissionToken: [] }], body: AdmissionReviewRequest,
+    summary: `Kubernetes ValidatingAdmissionWebhook: AdmissionReview v1 in and out, for Pods and pod templates (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, ReplicationController); the policy's admission token ${how}`,
+    response: { 200: AdmissionReviewResponse, 400: ErrorBody, 401: ErrorBody, 500: ErrorBody },
+  });
+  app.post('/v1/admission/:accountId/:policy/:token', { config: { access: 'webhook' }, schema: { ...admissionSchema('is the last path segment'), params: AdmissionParams } },
+    async (request) => admission(request, request.params.accountId, request.params.policy, request.params.token, request.body));
+  app.post('/v1/admission/:accountId/:policy', { config: { access: 'webhook' }, schema: { ...admissionSchema("comes as Authorization: Bearer (kube-apiserver's AdmissionConfiguration kubeconfig), keeping it out of URLs and logs"), params: AdmissionParams.omit({ token: true }) } }, async (request) => {
+    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.authorization ?? '');
+    if (!m) throw new VigilError('VIGIL_UNAUTHORIZED', 'unknown gate policy or wrong admission token', { rule: 'webhook-secret' });
+    return admission(request, request.params.accountId, request.params.policy, m[1], request.body);
+  });
+
+  /** One AdmissionReview: the policy by its token, then a verdict per image of the workload. */
+  async function admission(request: FastifyRequest, accountId: string, name: string, token: string, body: z.infer<typeof AdmissionReviewRequest>) {
+    const { uid, kind, namespace, object, operation } = body.request;
     const key = `${accountId}/${name}`;
     let stored: StoredGatePolicy | null;
     try {
@@ -195,7 +202,7 @@ export const gateRoutes: FastifyPluginAsyncZod<GateRouteOptions> = async (app, {
     const answer = admissionAnswer(uid, name, verdicts);
     request.log.info({ policy: key, uid, namespace: workload.namespace, images: workload.images.length, allowed: answer.allowed }, 'admission review');
     return review(answer);
-  });
+  }
 };
 
 function review(response: ReturnType<typeof admissionAnswer>) {
