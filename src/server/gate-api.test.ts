@@ -7,6 +7,8 @@
  * store fails and when it is too slow).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { scanResultOf } from '../../test/helpers/findings.ts';
@@ -204,6 +206,29 @@ for (const [dialect, make] of dialects) {
       assert.equal((await admit('default', token, review('ks', [`${REG}/app:vuln`], { namespace: 'kube-system' }))).json().response.allowed, true);
       assert.equal((await admit('default', token, review('lbl', [`${REG}/app:vuln`], { labels: { 'vigil.dev/gate': 'skip' } }))).json().response.allowed, true);
       assert.equal((await admit('default', token, review('lbl2', [`${REG}/app:vuln`], { kind: 'Deployment', labels: { 'vigil.dev/gate': 'skip' } }))).json().response.allowed, true, 'the template labels count');
+    });
+
+    test('admission: workload objects as kubectl builds them (testdata/admission)', async () => {
+      const dir = join(import.meta.dirname, 'testdata', 'admission');
+      const expected: Record<string, boolean> = { 'deployment-vuln.json': false, 'job-clean.json': true, 'cronjob-unknown.json': false, 'deployment-two-images.json': false };
+      for (const [file, allowed] of Object.entries(expected)) {
+        const object = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+        const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
+        const resource = { group, version, resource: `${object.kind.toLowerCase()}s` };
+        const body = {
+          apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
+          request: {
+            uid: `705ab4f5-6393-11e8-b7cc-${file.length.toString().padStart(12, '0')}`, kind: { group, version, kind: object.kind }, resource,
+            requestKind: { group, version, kind: object.kind }, requestResource: resource, name: object.metadata.name, namespace: object.metadata.namespace,
+            operation: 'CREATE', userInfo: { username: 'admin', uid: '014fbff9a07c', groups: ['system:authenticated'] },
+            object, oldObject: null, dryRun: false, options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
+          },
+        };
+        const r = await admit('default', token, body);
+        assert.equal(r.statusCode, 200, `${file}: ${r.body}`);
+        assert.equal(r.json().response.uid, body.request.uid);
+        assert.equal(r.json().response.allowed, allowed, `${file}: ${r.body}`);
+      }
     });
 
     test('admission: audit mode allows and warns', async () => {
