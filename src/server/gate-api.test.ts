@@ -328,3 +328,29 @@ for (const [dialect, make] of dialects) {
     });
   });
 }
+
+test('the request log shows an admission URL without its token', async () => {
+  const { default: pino } = await import('pino');
+  const { Writable } = await import('node:stream');
+  const { sqliteTestStore } = await import('../../test/helpers/stores.ts');
+  const lines: string[] = [];
+  const log = pino({ level: 'info' }, new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } }));
+  const ts = await sqliteTestStore();
+  try {
+    const b = (await bootstrap(ts.store, { organizationName: 'log' }))!;
+    const app = await buildServer({ store: ts.store, log, config: { defaultMetrics: false } });
+    try {
+      const token = (await app.inject({ method: 'PUT', url: '/v1/gate/policies/p', headers: { authorization: `Bearer ${b.key}`, 'content-type': 'application/yaml' }, payload: 'rules: [{kev: true}]' })).json().token as string;
+      for (const t of [token, `${token}x`]) {
+        const r = await app.inject({ method: 'POST', url: `/v1/admission/${b.delegatedAdmin.id}/p/${t}`, payload: review('u', ['nginx']) });
+        assert.ok(r.statusCode === 200 || r.statusCode === 401);
+      }
+      assert.ok(lines.some((l) => l.includes(`/v1/admission/${b.delegatedAdmin.id}/p/<token>`)), 'the request is logged');
+      assert.ok(!lines.some((l) => l.includes(token)), 'the token is not');
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await ts.cleanup();
+  }
+});

@@ -155,7 +155,9 @@ export const gateRoutes: FastifyPluginAsyncZod<GateRouteOptions> = async (app, {
     summary: `Kubernetes ValidatingAdmissionWebhook: AdmissionReview v1 in and out, for Pods and pod templates (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, ReplicationController); the policy's admission token ${how}`,
     response: { 200: AdmissionReviewResponse, 400: ErrorBody, 401: ErrorBody, 500: ErrorBody },
   });
-  app.post('/v1/admission/:accountId/:policy/:token', { config: { access: 'webhook' }, schema: { ...admissionSchema('is the last path segment'), params: AdmissionParams } },
+  // the token is a secret in the URL: the request log shows the path without it
+  const logSerializers = { req: (r: FastifyRequest) => ({ method: r.method, url: r.url.replace(/^(\/v1\/admission\/[^/?]+\/[^/?]+\/)[^/?]+/, '$1<token>'), host: r.host, remoteAddress: r.ip }) };
+  app.post('/v1/admission/:accountId/:policy/:token', { config: { access: 'webhook' }, logSerializers, schema: { ...admissionSchema('is the last path segment'), params: AdmissionParams } },
     async (request) => admission(request, request.params.accountId, request.params.policy, request.params.token, request.body));
   app.post('/v1/admission/:accountId/:policy', { config: { access: 'webhook' }, schema: { ...admissionSchema("comes as Authorization: Bearer (kube-apiserver's AdmissionConfiguration kubeconfig), keeping it out of URLs and logs"), params: AdmissionParams.omit({ token: true }) } }, async (request) => {
     const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.authorization ?? '');
