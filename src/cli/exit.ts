@@ -3,9 +3,9 @@ import { VigilError } from '../model/errors.ts';
 /**
  * Exit codes, stable for scripts: 0 success; 1 an error stopped the command; 2 bad usage;
  * 3 done, but some inputs were skipped (with --strict, or a partial scan with --fail-on-partial) or some
- * sources failed; 4 not found.
+ * sources failed; 4 not found; 5 `vigil gate`: the policy denies the image.
  */
-export const EXIT = { OK: 0, ERROR: 1, USAGE: 2, PARTIAL: 3, NOT_FOUND: 4 } as const;
+export const EXIT = { OK: 0, ERROR: 1, USAGE: 2, PARTIAL: 3, NOT_FOUND: 4, DENIED: 5 } as const;
 
 /**
  * Reads a file named on the command line. Absent is VIGIL_NOT_FOUND (exit 4); a directory or an

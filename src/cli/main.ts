@@ -11,6 +11,7 @@ import { registerServerCommands, registerWorkerCommand } from './server.ts';
 import { registerAgentCommand } from './agent.ts';
 import { registerAdminCommands } from './admin.ts';
 import { registerNetworkCommands } from './network.ts';
+import { registerGateCommand } from './gate.ts';
 import { EXIT, describeError, exitCodeOf } from './exit.ts';
 
 export function buildProgram(): Command {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerAgentCommand(program);
   registerAdminCommands(program);
   registerNetworkCommands(program);
+  registerGateCommand(program);
   return program;
 }
 

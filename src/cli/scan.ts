@@ -16,7 +16,7 @@ import { isInteractive } from './output.ts';
 
 export const VERSION = '0.1.0';
 
-interface ScanOpts {
+export interface ScanOpts {
   format: string;
   output?: string;
   severity?: string;
@@ -52,7 +52,7 @@ interface Progress {
 }
 
 /** A terminal progress line for the phases of a scan; silent when piped. */
-async function scanProgress(opts: ScanOpts): Promise<Progress> {
+export async function scanProgress(opts: ScanOpts): Promise<Progress> {
   if (!isInteractive(opts)) return { update: () => {}, stop: () => {} };
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar({ format: ' {phase} {bar} {value}/{total}', stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
@@ -72,7 +72,7 @@ async function scanProgress(opts: ScanOpts): Promise<Progress> {
  * `--scanners`: vuln, malware, secret, code (comma-separated).
  * @throws VigilError VIGIL_CONFIG (exit 2, a usage error) for an empty list or an unknown name
  */
-function parseScanners(s: string): ScannerName[] {
+export function parseScanners(s: string): ScannerName[] {
   const list = s.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
   const bad = list.find((x) => !(SCANNERS as readonly string[]).includes(x));
   if (bad !== undefined || list.length === 0) {
@@ -89,7 +89,7 @@ function parseSeverities(s: string | undefined): Severity[] | undefined {
 }
 
 /** The isolated scan runner's caps from this command's flags (or the environment). */
-async function limitsOf(opts: ScanOpts) {
+export async function limitsOf(opts: ScanOpts) {
   const { resolveScanLimits } = await import('../engine/isolate.ts');
   return resolveScanLimits(opts);
 }
@@ -98,7 +98,7 @@ async function limitsOf(opts: ScanOpts) {
  * Collects a target's inventory — and matches it, with `match` — in the isolated scan process
  * (engine/isolate.ts, the runner the server's scans use too), under --scan-memory/--scan-timeout.
  */
-async function scanIsolated<R>(kind: TargetKind | 'sbom', ref: string, opts: ScanOpts, log: Logger, progress: Progress, match?: { databaseUrl: string }): Promise<R> {
+export async function scanIsolated<R>(kind: TargetKind | 'sbom', ref: string, opts: ScanOpts, log: Logger, progress: Progress, match?: { databaseUrl: string }): Promise<R> {
   const { runIsolated } = await import('../engine/isolate.ts');
   return runIsolated<R>({
     kind: 'target',

@@ -11,7 +11,7 @@ export const SCAN_MEMORY_DEFAULT = '768 MiB';
 export const SCAN_TIMEOUT_DEFAULT = '900 s';
 
 interface GlobalOpts { home?: string; db?: string; verbose?: boolean; quiet?: boolean; json?: boolean }
-interface ServerOpts { listen: string; engine: boolean; tick: string; watchFunctions?: string; dbUpdate: string; jobLease: string; allowPath: string[]; allowNetwork: string[]; scanMemory?: string; scanTimeout?: string }
+interface ServerOpts { tlsCert?: string; tlsKey?: string; gateTimeout: string; listen: string; engine: boolean; tick: string; watchFunctions?: string; dbUpdate: string; jobLease: string; allowPath: string[]; allowNetwork: string[]; scanMemory?: string; scanTimeout?: string }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -100,10 +100,34 @@ export function consoleLine(address: string, consoleDir: string | null, built: b
     : `console: not built (${consoleDir ?? 'web/dist'} is missing: run npm run build); the API is at ${url.origin}/v1`;
 }
 
+/**
+ * --tls-cert and --tls-key: both or neither; the files read and checked as a pair (PEM, the key
+ * fits the certificate) before the server starts.
+ * @throws VigilError VIGIL_CONFIG (exit 2) naming the flag or the files; VIGIL_NOT_FOUND (exit 4) for a missing file
+ */
+export async function tlsFromOptions(o: { tlsCert?: string; tlsKey?: string }): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (!o.tlsCert && !o.tlsKey) return undefined;
+  if (!o.tlsCert || !o.tlsKey) throw new VigilError('VIGIL_CONFIG', `--tls-cert and --tls-key go together: ${o.tlsCert ? '--tls-key' : '--tls-cert'} is missing`, { rule: 'tls-pair' });
+  const { readInputFile } = await import('./exit.ts');
+  const cert = await readInputFile(o.tlsCert, 'TLS certificate');
+  const key = await readInputFile(o.tlsKey, 'TLS key');
+  // parsed and paired here (node:crypto), so a bad file is a usage error naming it, not a start-up crash
+  const { X509Certificate, createPrivateKey } = await import('node:crypto');
+  try {
+    if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) throw new Error('the key does not belong to the certificate');
+  } catch (err) {
+    throw new VigilError('VIGIL_CONFIG', `--tls-cert ${o.tlsCert} / --tls-key ${o.tlsKey}: not a usable PEM certificate and key (${(err as Error).message})`, { input: o.tlsCert, rule: 'tls-pem', cause: err });
+  }
+  return { cert, key };
+}
+
 export function registerServerCommands(program: Command): void {
   policyOptions(program.command('server'))
     .description('run the HTTP API (creates the first organization and prints its admin key on first start)')
     .option('--listen <address>', 'host:port to listen on', '127.0.0.1:8080')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with its chain); needs --tls-key. Kubernetes admission webhooks need TLS')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--gate-timeout <ms>', "the longest a gate verdict may take before the policy's failurePolicy decides (keep it below the webhook's timeoutSeconds)", '5000')
     .option('--no-engine', 'serve the API only; scans and rematches run in `vigil worker` processes')
     .option('--tick <seconds>', 'how often the engine looks for due work', '30')
     .option('--watch-functions <dir>', 'scan <dir>/<name>.zip (+ <name>.layers/*.zip) as functions of the first account')
@@ -115,6 +139,9 @@ export function registerServerCommands(program: Command): void {
       const opts = cmd.optsWithGlobals<GlobalOpts>();
       const { host, port } = parseListen(o.listen);
       const lease = jobLease(o.jobLease);
+      const https = await tlsFromOptions(o);
+      const gateTimeoutMs = Number(o.gateTimeout);
+      if (!Number.isInteger(gateTimeoutMs) || gateTimeoutMs < 1) throw new VigilError('VIGIL_CONFIG', `invalid --gate-timeout ${JSON.stringify(o.gateTimeout)}: expected whole milliseconds, at least 1`, { input: o.gateTimeout, rule: 'gate-timeout' });
       const policy = await policyFromOptions(o);
       const [{ resolveConfig }, { createLogger, levelFor }, { redactUrl }, { buildServer, bootstrap, consoleBuilt, defaultConsoleDir }, { resolveScanLimits }, { openServiceStore }] = await Promise.all([
         import('./config.ts'), import('../log.ts'), import('../store/index.ts'), import('../server/index.ts'), import('../engine/isolate.ts'), import('./admin.ts'),
@@ -149,7 +176,7 @@ export function registerServerCommands(program: Command): void {
         queue = await openQueue(store, { log, ...queueOptionsFor(lease) });
         const engine = new Engine({ store, queue, log, policy, ...engineOptions(o, cfg.home, first?.delegatedAdmin.id ?? await firstAccount(store), scanLimits) });
         log.info({ policy: policy.describe() }, 'target policy');
-        app = await buildServer({ store, log, config: { version: program.version(), warmDashboards: true }, engine });
+        app = await buildServer({ store, log, config: { version: program.version(), warmDashboards: true, gateTimeoutMs, ...(https ? { https } : {}) }, engine });
         if (o.engine) await engine.start();
         const address = await app.listen({ host, port });
         process.stdout.write(`vigil server listening on ${address} (database: ${store.dialect} ${redactUrl(cfg.databaseUrl)})\n`);

@@ -14,3 +14,6 @@ export { buildScanResult, loadAdvisoryContext, severityOf, type AdvisoryContext 
 export { vigilScore, exploitInputs, rescore, resourceScoreContext, SCORE_WEIGHTS, UNREACHABLE_MAV, KEV_UNSCORED_SEVERITY, KEV_RANSOMWARE_UNSCORED_SEVERITY, SCORING_FORMULA, type ResourceScoreContext, type ScoreInput } from './score.ts';
 export { setResourceReachability, notePulls, pullChangesInUse, rescoreAgedImages } from './rescore.ts';
 export { rescoreResources } from './rematch.ts';
+// issue 19: gating (docs/gating.md)
+export { evaluateGate, failureVerdict, parseGatePolicy, validateGatePolicy, gatePolicySchema, selectorMatches, gateFindingsOfScan, gateFindingsOfResource, resolveGateImage, GATE_FINDING_TYPES, type GatePolicy, type GatePolicyInput, type GateFinding, type GateContext, type GateVerdict, type GateReason, type GateExemption, type GateImage } from './gate.ts';
+export { putGatePolicy, getGatePolicy, listGatePolicies, deleteGatePolicy, policyByToken, readPolicyBody, GATE_POLICY_NAME, type StoredGatePolicy } from './gate-policies.ts';

@@ -28,6 +28,7 @@ import { sbomRoutes } from './routes/sbom.ts';
 import { cisRoutes } from './routes/cis.ts';
 import { destinationRoutes } from './routes/destinations.ts';
 import { networkRoutes } from './routes/network.ts';
+import { gateRoutes } from './routes/gate.ts';
 import { Engine } from '../engine/index.ts';
 import { openQueue, type JobQueue } from '../engine/queue/index.ts';
 
@@ -48,6 +49,13 @@ export interface ServerConfig {
   now?: () => number;
   /** compute every organization's dashboard in the background once the server is ready (vigil server; default false) */
   warmDashboards?: boolean;
+  /**
+   * serve HTTPS with this certificate (PEM; the chain after the leaf) and key (issue 19: Kubernetes
+   * calls admission webhooks over TLS only); default plain HTTP
+   */
+  https?: { cert: Buffer | string; key: Buffer | string };
+  /** gating (issue 19): the longest a verdict may take before the policy's failurePolicy decides (default 5000 ms) */
+  gateTimeoutMs?: number;
 }
 
 /** One registered route, as the tenancy harness and the docs see it. */
@@ -95,6 +103,8 @@ export function checkRouteAccess(methods: string[], url: string, access: unknown
  */
 export async function buildServer({ store, log, config = {}, engine, policy }: { store: Store; log: Logger; config?: ServerConfig; engine?: Engine; policy?: TargetPolicy }): Promise<VigilServer> {
   const app = Fastify({
+    // an https server answers the same routes; Fastify's types tell the two apart, Vigil's need not
+    ...(config.https ? { https: { cert: config.https.cert, key: config.https.key } } as unknown as { https: null } : {}),
     loggerInstance: log,
     bodyLimit: config.bodyLimit ?? 1024 * 1024,
     trustProxy: config.trustProxy ?? false,
@@ -138,6 +148,7 @@ export async function buildServer({ store, log, config = {}, engine, policy }: {
           registryNotificationToken: { type: 'http', scheme: 'bearer', description: "a registry target's notification token (shown once at registration); not an API key" },
           githubSignature: { type: 'apiKey', in: 'header', name: 'X-Hub-Signature-256', description: "HMAC-SHA256 of the raw body with the repository's webhook secret" },
           gitlabToken: { type: 'apiKey', in: 'header', name: 'X-Gitlab-Token', description: "the repository's webhook secret" },
+          admissionToken: { type: 'http', scheme: 'bearer', description: "a gate policy's admission token (shown once when the policy is created): the last path segment of /v1/admission/{accountId}/{policy}/{token}, or Authorization: Bearer on /v1/admission/{accountId}/{policy}; not an API key" },
           session: { type: 'apiKey', in: 'cookie', name: 'vigil_session', description: 'the console session of POST /v1/session; accepted wherever `bearer` is (without an Authorization header), with X-CSRF-Token on every request other than GET' },
         },
       },
@@ -167,6 +178,8 @@ export async function buildServer({ store, log, config = {}, engine, policy }: {
   await app.register(cisRoutes, { store, engine });
   // issue 19: event destinations, deliveries, dead letters (routes/destinations.ts)
   await app.register(destinationRoutes, { store, engine });
+  // issue 19: gate policies, the registry gate and the admission webhook (routes/gate.ts)
+  await app.register(gateRoutes, { store, ...(config.gateTimeoutMs !== undefined ? { timeoutMs: config.gateTimeoutMs } : {}), ...(config.now ? { now: config.now } : {}) });
   // the console: log in and out, and the web app at / (routes/session.ts, console.ts)
   await app.register(sessionRoutes, { auth });
   await app.register(consoleRoutes, { dir: config.consoleDir ?? defaultConsoleDir() });

@@ -23,6 +23,7 @@ import { createCisConfig, createDestination, DestinationInput, createSbomExport,
 import { importInputs } from '../vulndb/import.ts';
 import { TargetPolicy } from '../policy/index.ts';
 import { fakeConsoleDir } from '../../test/helpers/console.ts';
+import { putGatePolicy } from '../findings/index.ts';
 
 interface Who { account: Account; keys: Record<Role, string>; keyRows: ApiKey[] }
 interface Fixture {
@@ -171,7 +172,7 @@ function sbomCases(): Record<string, Case> {
   };
 }
 /** Webhooks authenticate with the target's own secret, never with an API key (tested below). */
-const WEBHOOKS = new Set(['POST /v1/registries/:id/notifications', 'POST /v1/repositories/:id/webhook']);
+const WEBHOOKS = new Set(['POST /v1/registries/:id/notifications', 'POST /v1/repositories/:id/webhook', 'POST /v1/admission/:accountId/:policy/:token', 'POST /v1/admission/:accountId/:policy']);
 /** One entry per non-public route; the coverage test fails when the server has a route not listed here. */
 /** A network topology of A (one instance, no paths), stored directly; its name. */
 async function topologyOfA(fx: Fixture, store: Store): Promise<string> {
@@ -246,6 +247,23 @@ function destinationCases(): Record<string, Case> {
   };
 }
 
+/** A gate policy of A (issue 19), stored directly; its name and admission token. */
+const GATE_POLICY = 'rules:\n  - severity: CRITICAL\n';
+async function gatePolicyOfA(fx: Fixture, store: Store): Promise<{ name: string; token: string }> {
+  const name = `gate-${++targetSeq}`;
+  const r = await putGatePolicy(store.db, fx.A.account.id, name, GATE_POLICY, new Date());
+  return { name, token: r.token! };
+}
+function gateCases(): Record<string, Case> {
+  return {
+    'GET /v1/gate': { owner: 'A', ok: 200, make: async (fx, s) => { await findingsOfA(fx, s); return { url: `/v1/gate?image=reg/tenancy-a@sha256:${'a'.repeat(64)}&policy=${(await gatePolicyOfA(fx, s)).name}&accountId=${fx.A.account.id}` }; } },
+    'GET /v1/gate/policies': { owner: 'none', ok: 200, make: async (fx, s) => { await gatePolicyOfA(fx, s); return { url: '/v1/gate/policies' }; } },
+    'GET /v1/gate/policies/:name': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/gate/policies/${(await gatePolicyOfA(fx, s)).name}?accountId=${fx.A.account.id}` }) },
+    'PUT /v1/gate/policies/:name': { owner: 'A', ok: 201, make: async (fx) => ({ url: `/v1/gate/policies/put-${++targetSeq}?accountId=${fx.A.account.id}`, payload: GATE_POLICY, headers: { 'content-type': 'application/yaml' } }) },
+    'DELETE /v1/gate/policies/:name': { owner: 'A', ok: 204, make: async (fx, s) => ({ url: `/v1/gate/policies/${(await gatePolicyOfA(fx, s)).name}?accountId=${fx.A.account.id}` }) },
+  };
+}
+
 const CASES: Record<string, Case> = {
   'GET /v1/whoami': { owner: 'none', ok: 200, make: async () => ({ url: '/v1/whoami' }) },
   'GET /v1/organizations': { owner: 'none', ok: 200, make: async () => ({ url: '/v1/organizations' }) },
@@ -301,6 +319,8 @@ const CASES: Record<string, Case> = {
   ...cisCases(),
   // issue 19: event destinations (routes/destinations.ts)
   ...destinationCases(),
+  // issue 19: gate policies and the registry gate (routes/gate.ts)
+  ...gateCases(),
 };
 const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', ...CONSOLE_ROUTES.map((r) => `GET ${r}`)]);
 /** The request that a public route answers 200 to (default: GET of its own path). */
@@ -317,7 +337,7 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Everything the tenancy tables (and suppression rules, finding states) hold except last-use times: a denied request must not change it. */
 async function fingerprint(store: Store): Promise<string> {
-  const [o, a, k, m, r, f, t, b, s, cc, cs, rt, ed, dl] = await Promise.all([
+  const [o, a, k, m, r, f, t, b, s, cc, cs, rt, ed, dl, g] = await Promise.all([
     store.db.selectFrom('organizations').selectAll().orderBy('id').execute(),
     store.db.selectFrom('accounts').selectAll().orderBy('id').execute(),
     store.db.selectFrom('api_keys').select(['id', 'account_id', 'prefix', 'hash', 'role', 'name', 'created_at', 'revoked_at']).orderBy('id').execute(),
@@ -332,8 +352,9 @@ async function fingerprint(store: Store): Promise<string> {
     store.db.selectFrom('resource_tags').selectAll().orderBy('resource_id').orderBy('key').execute(),
     store.db.selectFrom('event_destinations').selectAll().orderBy('id').execute(),
     store.db.selectFrom('event_deliveries').select(['id', 'status', 'attempts', 'next_attempt_at']).orderBy('id').execute(),
+    store.db.selectFrom('gate_policies').selectAll().orderBy('account_id').orderBy('name').execute(),
   ]);
-  return JSON.stringify({ o, a, k, m, r, f, t, b, s, cc, cs, rt, ed, dl });
+  return JSON.stringify({ o, a, k, m, r, f, t, b, s, cc, cs, rt, ed, dl, g });
 }
 
 /** The identifiers of A's objects: none may appear in an answer to someone who cannot see A. */
@@ -392,6 +413,9 @@ for (const [dialect, make] of dialects) {
       const repoT = await targetOfA(fx, ts.store, 'repository');
       const envelope = { events: [{ action: 'push', target: { repository: 'app', tag: 'latest', digest: 'sha256:' + 'a'.repeat(64), mediaType: 'application/vnd.oci.image.manifest.v1+json' } }] };
       const push = { ref: 'refs/heads/main', after: 'b'.repeat(40) };
+      const gate = await gatePolicyOfA(fx, ts.store);
+      const other = await gatePolicyOfA(fx, ts.store);
+      const admission = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u1', kind: { group: '', version: 'v1', kind: 'Pod' }, operation: 'CREATE', namespace: 'default', object: { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'reg/tenancy-a:latest' }] } } } };
       const attempts: [string, Record<string, string>, unknown][] = [
         [`/v1/registries/${reg}/notifications`, {}, envelope],
         [`/v1/registries/${reg}/notifications`, { authorization: 'Bearer wrong-token-wrong-token' }, envelope],
@@ -402,6 +426,15 @@ for (const [dialect, make] of dialects) {
         [`/v1/repositories/${repoT}/webhook`, { 'x-gitlab-token': 'wrong', 'x-gitlab-event': 'Push Hook' }, push],
         [`/v1/repositories/${repoT}/webhook`, { authorization: `Bearer ${fx.A.keys.admin}` }, push],
         [`/v1/repositories/${reg}/webhook`, { 'x-gitlab-token': 'wrong' }, push],
+        // the admission webhook (issue 19): the policy's token, not an API key, not another policy's or account's token
+        [`/v1/admission/${fx.A.account.id}/${gate.name}/vgt_wrong`, {}, admission],
+        [`/v1/admission/${fx.A.account.id}/${gate.name}/${fx.A.keys.admin}`, {}, admission],
+        [`/v1/admission/${fx.A.account.id}/${gate.name}/x`, { authorization: `Bearer ${fx.A.keys.admin}` }, admission],
+        [`/v1/admission/${fx.A.account.id}/${other.name}/${gate.token}`, {}, admission],
+        [`/v1/admission/${fx.B.account.id}/${gate.name}/${gate.token}`, {}, admission],
+        [`/v1/admission/${fx.A.account.id}/${gate.name}`, {}, admission],
+        [`/v1/admission/${fx.A.account.id}/${gate.name}`, { authorization: `Bearer ${fx.A.keys.admin}` }, admission],
+        [`/v1/admission/${fx.A.account.id}/${other.name}`, { authorization: `Bearer ${gate.token}` }, admission],
       ];
       for (const [url, headers, payload] of attempts) {
         const before = await fingerprint(ts.store);

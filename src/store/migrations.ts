@@ -12,6 +12,7 @@ import { sessionsMigrations } from './migrations/sessions.ts';
 import { sbomMigrations } from './migrations/sbom.ts';
 import { networkMigrations } from './migrations/network.ts';
 import { cisMigrations } from './migrations/cis.ts';
+import { gateMigrations } from './migrations/gate.ts';
 
 /**
  * Every migration, by name (Kysely runs them in name order). Each area keeps its own in
@@ -29,6 +30,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     ...sbomMigrations(),
     ...networkMigrations(),
     ...cisMigrations(),
+    ...gateMigrations(),
   };
 }
 

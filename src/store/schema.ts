@@ -5,6 +5,7 @@ import type { TenancyTables } from './schema-tenancy.ts';
 import type { QueueTables } from './schema-queue.ts';
 import type { EngineTables } from './schema-engine.ts';
 import type { CisTables, EventTables } from './schema-cis.ts';
+import type { GateTables } from './schema-gate.ts';
 
 export interface VulnRecordTable {
   id: string;
@@ -112,7 +113,7 @@ export interface ChangeSetPackageTable {
   name: string;
 }
 
-export interface Database extends TenancyTables, FindingsDatabase, QueueTables, EngineTables, CisTables, EventTables {
+export interface Database extends TenancyTables, FindingsDatabase, QueueTables, EngineTables, CisTables, EventTables, GateTables {
   vuln_records: VulnRecordTable;
   vuln_affected: VulnAffectedTable;
   vuln_aliases: VulnAliasTable;
