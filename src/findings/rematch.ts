@@ -20,7 +20,7 @@ import { packageLookup } from '../vulndb/query.ts';
 import { applyFindings, COMPARED_COLUMNS, contextualizeAll, DeferredWrites, desiredFindings, fieldsOf, findingTemplates, keyedFindings, lockFindings, updateOf, type ComparedFinding, type DesiredFinding, type FindingTemplate, type ResourceView } from './lifecycle.ts';
 import { loadScoreContexts } from './score-context.ts';
 import { contextKey, type ResourceScoreContext } from './score.ts';
-import { findingKeyOf } from './keys.ts';
+import { packageFindingKeyOf } from './keys.ts';
 import { packageFromRow } from './record.ts';
 import { buildScanResult, loadAdvisoryContext, type AdvisoryContext } from './scan-result.ts';
 import { activeRules } from './suppression.ts';
@@ -135,7 +135,12 @@ const newShared = (store: Store, only?: ReadonlySet<string>, vulns?: ReadonlySet
   counts: { created: 0, updated: 0, reopened: 0, closed: 0, unchanged: 0 },
 });
 
-const identity = (ecosystem: string, name: string, location: string) => `${ecosystem}\u0000${name}\u0000${location}`;
+/**
+ * What a package finding is about apart from its vulnerability: (ecosystem, name) — its key's
+ * package part (keys.ts, packageFindingKeyOf). The location is not: every location of a package
+ * folds into one finding (issue 20). Callers pass it still, and it is ignored.
+ */
+const identity = (ecosystem: string, name: string, _location?: string) => `${ecosystem}\u0000${name}`;
 
 function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();
@@ -197,7 +202,7 @@ async function readHitRows(trx: Db, hits: readonly Hit[]): Promise<{ row: Packag
   return out;
 }
 
-const signatureOf = (row: Signature) => `${row.ecosystem}\u0000${row.name}\u0000${row.version}\u0000${row.location}\u0000${row.purl ?? ''}\u0000${row.layer ?? ''}\u0000${row.source_name ?? ''}\u0000${row.source_version ?? ''}\u0000${row.owned_by ?? ''}`;
+const signatureOf = (row: Signature) => `${row.ecosystem}\u0000${row.name}\u0000${row.version}\u0000${row.location}\u0000${row.locations ?? ''}\u0000${row.purl ?? ''}\u0000${row.layer ?? ''}\u0000${row.source_name ?? ''}\u0000${row.source_version ?? ''}\u0000${row.owned_by ?? ''}`;
 
 /** (distro CVE split) The findings of the vulnerabilities in the rematch's scope (all, outside a delta). */
 const inScope = (shared: Shared, findings: ScanFinding[]) => (shared.vulns ? findings.filter((f) => shared.vulns!.has(f.vulnerability)) : findings);
@@ -625,10 +630,10 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
         for (const t of sigOfRow.get(row)!.templates) set.add(`${t.type}\u0000${t.vulnerability_id}`);
       }
       for (const [id, set] of wanted) {
-        const [ecosystem, name, location] = id.split('\u0000');
+        const [ecosystem, name] = id.split('\u0000');
         for (const x of set) {
           const [type, vuln] = x.split('\u0000');
-          keys.push(findingKeyOf(r.account_id, r.id, type, vuln, ecosystem, name, location));
+          keys.push(packageFindingKeyOf(r.account_id, r.id, type, vuln, ecosystem, name));
         }
       }
     }

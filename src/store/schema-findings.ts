@@ -41,7 +41,13 @@ export interface ResourcePackageTable {
   search_name: string | null;
   version: string;
   purl: string | null;
+  /** the first of the package's locations */
   location: string;
+  /**
+   * JSON array of every location (sorted), when the package has more than one (issue 20: a lockfile
+   * and the installed tree of one install); null otherwise (migration 0011_findings_01_package_locations)
+   */
+  locations: string | null;
   /** JSON LayerRef or null */
   layer: string | null;
   source_name: string | null;
