@@ -289,7 +289,8 @@ export const FindingDetails = z.object({
   aliases: z.array(z.string()),
   summary: z.string().optional(),
   cvss: z.object({ version: z.string(), vector: z.string(), score: z.number(), source: z.string() }).optional(),
-  versions: z.array(z.string()).optional().describe('installed versions, when the location has more than one'),
+  versions: z.array(z.string()).optional().describe('installed versions, when the finding has more than one (two versions of the package in the resource)'),
+  locations: z.array(z.string()).optional().describe('every file the package was found in (a lockfile and its node_modules, two projects), sorted; package.location is the first. Findings stored before issue 20 have none until their next rematch'),
   explanation: z.object({
     record: z.string(),
     searched: z.object({ ecosystem: z.string(), name: z.string(), version: z.string() }),
