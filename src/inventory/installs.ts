@@ -6,40 +6,9 @@
  * root, where an installed tree's project is the directory that holds it (node_modules, a
  * virtualenv, vendor/) and a declared package's is its manifest's directory.
  */
-import type { LayerRef, Package } from '../model/index.ts';
+import { installRootOf, type InstallRoot, type LayerRef, type Package } from '../model/index.ts';
 
-/** Where a location's install lives: the project root, and whether the file is an installed copy (not a manifest or lockfile). */
-export interface InstallRoot {
-  root: string;
-  installed: boolean;
-}
-
-/**
- * Installed trees, each with the part of the path that is its project root (group 1). Order
- * matters: the first that matches decides (a site-packages inside node_modules is node's).
- */
-const INSTALLED: RegExp[] = [
-  // npm, yarn, pnpm: <project>/node_modules/… at any depth (nested copies are the project's too)
-  /^(.*?)\/?(?<![^/])node_modules\//,
-  // Python: <prefix>/lib/python3.x/site-packages/…, <prefix>/Lib/site-packages/… (Windows venvs), dist-packages
-  /^(.*?)\/?(?<![^/])(?:lib(?:64)?\/python[^/]*|Lib)\/(?:site|dist)-packages\//,
-  // Composer: <project>/vendor/composer/installed.json
-  /^(.*?)\/?(?<![^/])vendor\/composer\/installed\.json$/,
-  // Bundler: <project>/vendor/bundle/ruby/<abi>/specifications/x.gemspec; RubyGems: <prefix>/lib/ruby/gems/<abi>/specifications/
-  /^(.*?)\/?(?<![^/])vendor\/bundle\/ruby\/[^/]+\/specifications\//,
-  /^(.*?)\/?(?<![^/])lib\/ruby\/gems\/[^/]+\/specifications\//,
-];
-
-/** The project root of a location (see {@link INSTALLED}); a manifest's is its directory. */
-export function installRootOf(location: string): InstallRoot {
-  const path = location.replace(/^\/+/, '');
-  for (const re of INSTALLED) {
-    const m = re.exec(path);
-    if (m) return { root: m[1], installed: true };
-  }
-  const slash = path.lastIndexOf('/');
-  return { root: slash < 0 ? '' : path.slice(0, slash), installed: false };
-}
+export { installRootOf, type InstallRoot };
 
 /** `dir` is `of` or one of its ancestors ('' is the scan's root, every path's ancestor). */
 const within = (of: string, dir: string) => dir === '' || of === dir || of.startsWith(`${dir}/`);
