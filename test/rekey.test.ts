@@ -18,7 +18,7 @@ import { collectInventory } from '../src/inventory/index.ts';
 import { openDir } from '../src/sources/index.ts';
 import { matchInventory } from '../src/matching/index.ts';
 import type { Package, ScanResult } from '../src/model/index.ts';
-import { buildScanResult, findingKeyOf, loadAdvisoryContext, packageFindingKeyOf, recordScan, rematchAll } from '../src/findings/index.ts';
+import { applySuppressionRules, buildScanResult, createSuppressionRule, findingKeyOf, loadAdvisoryContext, packageFindingKeyOf, recordScan, rematchAll } from '../src/findings/index.ts';
 import { Engine } from '../src/engine/index.ts';
 import { openQueue, type JobQueue } from '../src/engine/queue/index.ts';
 import { importInputs } from '../src/vulndb/import.ts';
@@ -139,6 +139,15 @@ for (const [dialect, make] of dialects) {
       assert.deepEqual(row.map((r) => JSON.parse(r.locations!)), [['app/node_modules/lodash/package.json', 'app/package-lock.json'], ['other/node_modules/lodash/package.json', 'other/package-lock.json']]);
       const after = await rematchAll(ts.store, new Date(T2.getTime() + 1000));
       assert.deepEqual([after.created, after.updated, after.closed], [0, 0, 0], 'the rematch from the merged rows agrees with the scan');
+      const stored = await db.selectFrom('findings').selectAll().where('id', '=', app.id).executeTakeFirstOrThrow();
+      assert.deepEqual(JSON.parse(stored.package_locations!), JSON.parse(stored.details).locations, 'the column the API lists is the details\' list');
+
+      // a suppression rule by path matches any of the finding's locations (here the other project's lockfile)
+      await createSuppressionRule(ts.store, { accountId: 'acct', name: 'other project', reason: 'test', criteria: { paths: ['other/package-lock.json'] } }, T2);
+      await applySuppressionRules(ts.store, 'acct', T2);
+      const byStatus = await db.selectFrom('findings').select(['resource_id', 'package_name', 'status']).where('status', '!=', 'CLOSED').execute();
+      assert.ok(byStatus.filter((f) => f.resource_id === 'r-app' && f.package_name === 'lodash').every((f) => f.status === 'SUPPRESSED'));
+      assert.ok(byStatus.filter((f) => f.resource_id === 'r-app' && f.package_name !== 'lodash').every((f) => f.status === 'ACTIVE'));
     });
   });
 }

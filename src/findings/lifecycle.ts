@@ -46,7 +46,7 @@ export async function emitEvents(db: Db, events: EventRow[]): Promise<void> {
 /** A finding as matching says it should be now: the stored columns it sets, plus its key and aliases. */
 export type DesiredFinding = Pick<FindingRow,
   | 'type' | 'vulnerability_id' | 'advisory_id' | 'package_ecosystem' | 'package_name' | 'package_version'
-  | 'package_purl' | 'package_location' | 'package_layer' | 'score' | 'fix_available' | 'fixed_version'
+  | 'package_purl' | 'package_location' | 'package_locations' | 'package_layer' | 'score' | 'fix_available' | 'fixed_version'
   | 'exploit_available' | 'details' | 'details_hash' | 'state_hash'> & { key: string; severity: Severity; aliases: string[]; title: string; fix_availability: FixAvailability }
   // issue 16 (Vigil score): the EPSS probability column, and the scoring kept to re-score in a resource's context
   & { epss: number | null; scoring?: VigilScoring };
@@ -72,7 +72,7 @@ type StoredFinding = { [K in keyof FindingRow]: FindingRow[K] };
 /** A stored finding as the lifecycle compares it (details itself is not needed) */
 export type ComparedFinding = Omit<StoredFinding, 'details'>;
 /** the columns of {@link ComparedFinding} */
-export const COMPARED_COLUMNS = ['id', 'finding_key', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version', 'package_purl', 'package_location', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'status', 'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'details_hash', 'state_hash', 'title', 'fix_availability', 'epss'] as const;
+export const COMPARED_COLUMNS = ['id', 'finding_key', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version', 'package_purl', 'package_location', 'package_locations', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'status', 'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'details_hash', 'state_hash', 'title', 'fix_availability', 'epss'] as const;
 
 /** The first location of a package: its resource_packages row's `location`. */
 export const locationOf = (p: Package) => p.locations?.[0] ?? '';
@@ -121,7 +121,7 @@ export function findingTemplates(packages: readonly Package[], findings: readonl
     const d: FindingTemplate = {
       type: f.type, vulnerability_id: f.vulnerability, advisory_id: f.id,
       package_ecosystem: pkg.ecosystem, package_name: name, package_version: f.installedVersion, package_purl: pkg.purl ?? null,
-      package_location: location, package_layer: pkg.layer?.digest ?? null,
+      package_location: location, package_locations: null, package_layer: pkg.layer?.digest ?? null,
       severity: f.severity, score: f.scoring ? f.scoring.score : f.cvss?.score ?? null, fix_available: f.fixAvailable ? 1 : 0, fixed_version: f.fixedVersion ?? null,
       exploit_available: f.kev ? 1 : 0, aliases: f.aliases, details: '', details_hash: '', state_hash: '',
       title: '', fix_availability: 'NO', epss: f.scoring?.inputs.epss?.probability ?? null, ...(f.scoring ? { scoring: f.scoring } : {}),
@@ -145,6 +145,7 @@ export function findingTemplates(packages: readonly Package[], findings: readonl
   for (const { d, advisories, versions, locations, f, fixes, matches } of byKey.values()) {
     const paths = [...locations].sort(order);
     if (paths.length) d.package_location = paths[0];
+    d.package_locations = paths.length > 1 ? JSON.stringify(paths) : null;
     d.fix_availability = fixes === 0 ? 'NO' : fixes === matches ? 'YES' : 'PARTIAL';
     d.title = titleOf(f.summary, d.vulnerability_id, d.package_name);
     d.details = JSON.stringify({
@@ -204,7 +205,7 @@ export function ruleSubject(accountId: string, resource: ResourceView, d: Desire
     accountId, resource: { id: resource.id, type: resource.type, name: resource.name, tags: resource.tags },
     severity: d.severity, score: d.score, vulnerabilityId: d.vulnerability_id, advisoryId: d.advisory_id, aliases: d.aliases,
     packageEcosystem: d.package_ecosystem, packageName: d.package_name, packageVersion: d.package_version,
-    location: d.package_location, layer: d.package_layer, fixAvailable: !!d.fix_available, exploitAvailable: !!d.exploit_available,
+    location: d.package_location, locations: d.package_locations ? JSON.parse(d.package_locations) as string[] : undefined, layer: d.package_layer, fixAvailable: !!d.fix_available, exploitAvailable: !!d.exploit_available,
   };
 }
 
@@ -215,7 +216,7 @@ export function fieldsOf(d: DesiredFinding | FindingTemplate, rule: SuppressionR
   return {
     type: d.type, vulnerability_id: d.vulnerability_id, advisory_id: d.advisory_id,
     package_ecosystem: d.package_ecosystem, package_name: d.package_name, package_version: d.package_version, package_purl: d.package_purl,
-    package_location: d.package_location, package_layer: d.package_layer, severity: d.severity, score: d.score,
+    package_location: d.package_location, package_locations: d.package_locations ?? null, package_layer: d.package_layer, severity: d.severity, score: d.score,
     fix_available: d.fix_available, fixed_version: d.fixed_version, exploit_available: d.exploit_available,
     status: (rule ? 'SUPPRESSED' : 'ACTIVE') as FindingStatus, suppressed_by: rule?.id ?? null, details: d.details, details_hash: d.details_hash, state_hash: d.state_hash,
     title: d.title, fix_availability: d.fix_availability, epss: d.epss,

@@ -196,7 +196,7 @@ export const FindingSummary = z.object({
   type: z.string(),
   vulnerabilityId: z.string().describe('the alias group id (a CVE when there is one)'),
   advisoryId: z.string().describe('the advisory record that represents the finding'),
-  package: z.object({ ecosystem: z.string(), name: z.string(), version: z.string(), purl: z.string().nullable(), location: z.string(), layer: z.string().nullable() }),
+  package: z.object({ ecosystem: z.string(), name: z.string(), version: z.string(), purl: z.string().nullable(), location: z.string().describe('the first of locations'), locations: z.array(z.string()).describe('every file the package was found in, sorted: a lockfile and its node_modules, two projects of an image (one finding per vulnerability and package)'), layer: z.string().nullable() }),
   severity: z.enum(SEVERITIES),
   score: z.number().nullable().describe('the Vigil score (docs/scoring.md): CVSS base with contextual adjustments; null when nothing scores the vulnerability'),
   epss: z.number().nullable().describe('EPSS probability (0–1) of the vulnerability, null when unknown'),

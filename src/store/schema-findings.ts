@@ -71,6 +71,11 @@ export interface FindingTable {
   package_version: string;
   package_purl: string | null;
   package_location: string;
+  /**
+   * (issue 20) package findings: JSON array of every location (sorted) when there is more than one
+   * (a lockfile and its node_modules, two projects); null otherwise — package_location is the first
+   */
+  package_locations: string | null;
   /** the digest of the layer that brought the package, if known */
   package_layer: string | null;
   severity: string;

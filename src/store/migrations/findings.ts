@@ -209,6 +209,9 @@ export function findingsMigrations(dialect: 'sqlite' | 'postgres'): Record<strin
     '0011_findings_01_package_locations': {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('resource_packages').addColumn('locations', 'text').execute();
+        // and of a package finding: every location of the packages folded into it (JSON array, sorted)
+        // when more than one; null otherwise (package_location holds the one)
+        await db.schema.alterTable('findings').addColumn('package_locations', 'text').execute();
       },
     },
   };
