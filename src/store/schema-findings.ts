@@ -45,7 +45,7 @@ export interface ResourcePackageTable {
   location: string;
   /**
    * JSON array of every location (sorted), when the package has more than one (issue 20: a lockfile
-   * and the installed tree of one install); null otherwise (migration 0011_findings_01_package_locations)
+   * and the installed tree of one install); null otherwise (migration 0012_findings_01_package_locations)
    */
   locations: string | null;
   /** JSON LayerRef or null */

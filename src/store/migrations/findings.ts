@@ -206,7 +206,7 @@ export function findingsMigrations(dialect: 'sqlite' | 'postgres'): Record<strin
     // every location of a package found by several extractors for one install (a lockfile and its
     // node_modules): a JSON array, sorted, when there is more than one; null otherwise (`location`
     // holds the first). Rows written before keep null until their resource's next scan.
-    '0011_findings_01_package_locations': {
+    '0012_findings_01_package_locations': {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('resource_packages').addColumn('locations', 'text').execute();
         // and of a package finding: every location of the packages folded into it (JSON array, sorted)
