@@ -94,6 +94,19 @@ for (const [dialect, open] of dialects) {
       assert.ok(fs.some((f) => f.package_ecosystem === 'npm' && f.package_name === 'lodash'), 'lodash findings');
       assert.ok(fs.filter((f) => f.package_ecosystem === 'PyPI' && f.package_name === 'django').length > 10, 'Django findings');
       assert.ok(fs.every((f) => f.status === 'ACTIVE'));
+      // issue 20: one finding per (vulnerability, package), not one per file listing the package — the
+      // 44 of a clean scan (47 before: lodash's two CVEs and handlebars' NSWG-ECO-519 came from
+      // package-lock.json and node_modules both), each listing every file
+      const pkgFindings = await ts.store.db.selectFrom('findings').select(['id', 'type', 'vulnerability_id', 'package_ecosystem', 'package_name', 'details'])
+        .where('resource_id', '=', resource.id).where('type', 'in', ['vulnerability', 'malicious']).execute();
+      assert.equal(pkgFindings.length, 44);
+      assert.equal(new Set(pkgFindings.map((f) => `${f.type} ${f.vulnerability_id} ${f.package_ecosystem}/${f.package_name}`)).size, 44);
+      const lodash = pkgFindings.find((f) => f.package_name === 'lodash' && f.vulnerability_id === 'CVE-2018-16487')!;
+      assert.deepEqual(JSON.parse(lodash.details).locations, ['app/node_modules/lodash/package.json', 'app/package-lock.json']);
+      const one = await server.api('GET', `/v1/findings/${lodash.id}`);
+      assert.equal(one.status, 200, JSON.stringify(one.body));
+      assert.deepEqual(one.body.details.locations, ['app/node_modules/lodash/package.json', 'app/package-lock.json']);
+      assert.equal(one.body.package.location, 'app/node_modules/lodash/package.json');
       // issue 17: secrets in the image's files, with their layer (enhanced mode): the Coveralls repo
       // tokens three npm packages shipped in their .coveralls.yml, and nothing else
       const secrets = await ts.store.db.selectFrom('findings').select(['advisory_id', 'package_name', 'package_layer']).where('resource_id', '=', resource.id).where('type', '=', 'secret').orderBy('package_name').execute();

@@ -82,9 +82,10 @@ describe('agreement with peer tools', { skip }, () => {
     execFileSync(CDXGEN, ['-t', 'js', '--no-install-deps', '-o', cdxOut, app], { stdio: 'ignore', env: { ...process.env, CDXGEN_NO_BANNER: 'true', FETCH_LICENSE: 'false', CDXGEN_DEBUG_MODE: '' } });
     const theirs = components(cdxOut);
     const ours = vigilSbom(app, 'dir', join(work, 'vigil-app.json'));
-    // Vigil lists each package once per place it was found (package-lock.json and each
-    // node_modules/**/package.json); cdxgen merges them. Compare the distinct name@version sets.
+    // (issue 20) Vigil lists each install once, with every place it was found (package-lock.json and
+    // its node_modules/**/package.json), as cdxgen does: no name@version twice
     const oursSet = [...new Set(purlSet(ours, 'npm'))].sort();
+    assert.equal(purlSet(ours, 'npm').length, oursSet.length, 'one component per install');
     const theirsSet = [...new Set(purlSet(theirs, 'npm'))].sort();
     const onlyOurs = oursSet.filter((x) => !theirsSet.includes(x));
     const onlyTheirs = theirsSet.filter((x) => !oursSet.includes(x));

@@ -37,6 +37,28 @@ describe('vigil scan fs, zip, repo', { skip: needs('../shared/vulndata', existsS
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  test('fs: a lockfile and its node_modules are one package with both files (issue 20); two projects are two', () => {
+    // src/inventory/testdata/two-projects: real `npm install` output (manifests kept), app and other both lock lodash 4.17.4
+    const projects = join(ROOT, 'src', 'inventory', 'testdata', 'two-projects');
+    const r = findings(['scan', 'fs', projects]);
+    const npm = r.packages.filter((p) => (p as { ecosystem?: string }).ecosystem === 'npm');
+    assert.equal(npm.length, 27, 'app locks 26 packages, other 1: each once');
+    assert.deepEqual(npm.filter((p) => p.name === 'lodash').map((p) => p.locations), [
+      ['app/node_modules/lodash/package.json', 'app/package-lock.json'],
+      ['other/node_modules/lodash/package.json', 'other/package-lock.json'],
+    ]);
+    // one finding per package and vulnerability: lodash's two (CVE-2018-16487, CVE-2018-3721) in each project, once each
+    const lodash = r.findings.filter((f) => r.packages[f.packageIndex].name === 'lodash').map((f) => `${r.packages[f.packageIndex].locations![1]} ${f.vulnerability}`).sort();
+    assert.deepEqual(lodash, ['app/package-lock.json CVE-2018-16487', 'app/package-lock.json CVE-2018-3721', 'other/package-lock.json CVE-2018-16487', 'other/package-lock.json CVE-2018-3721']);
+    // SARIF names every file of the package; the table groups it under its lockfile
+    const sarif = JSON.parse(vigil(['scan', 'fs', projects, '--offline', '-f', 'sarif']).stdout) as { runs: { results: { message: { text: string }; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[] };
+    const uris = sarif.runs[0].results.filter((x) => x.message.text.includes('lodash')).map((x) => x.locations.map((l) => l.physicalLocation.artifactLocation.uri).sort().join(' '));
+    assert.ok(uris.includes('app/node_modules/lodash/package.json app/package-lock.json'), JSON.stringify(uris));
+    const table = vigil(['scan', 'fs', projects, '--offline', '-f', 'table']).stdout;
+    assert.match(table, /^app\/package-lock\.json \(npm\)$/m);
+    assert.doesNotMatch(table, /node_modules\/lodash\/package\.json \(npm\)/);
+  });
+
   test('fs: lockfiles in a directory; an unparseable one is a per-file error, not a failed scan', () => {
     const proj = join(dir, 'proj');
     mkdirSync(proj);

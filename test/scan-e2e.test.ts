@@ -37,7 +37,7 @@ function vigil(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) {
 function scanJson(args: string[]) {
   const r = vigil([...args, '--offline', '-f', 'json']);
   assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout) as { target: Record<string, unknown>; packages: { ecosystem: string; name: string; version: string; foundBy?: string; layer?: { index: number; createdBy?: string }; locations?: string[]; dev?: boolean }[]; findings: { id: string; vulnerability: string; severity: string; packageIndex: number; fixedVersion: string | null; explanation: { scheme: string; searched: { ecosystem: string } } }[]; errors: { rule: string }[] };
+  return JSON.parse(r.stdout) as { target: Record<string, unknown>; packages: { ecosystem: string; name: string; version: string; foundBy?: string; extractors?: string[]; layer?: { index: number; createdBy?: string }; locations?: string[]; dev?: boolean }[]; findings: { id: string; vulnerability: string; severity: string; packageIndex: number; fixedVersion: string | null; explanation: { scheme: string; searched: { ecosystem: string } } }[]; errors: { rule: string }[] };
 }
 const osSet = (r: ReturnType<typeof scanJson>) => r.packages.filter((p) => p.foundBy === 'os/dpkg').map((p) => `${p.name}@${p.version}`).sort();
 
@@ -74,7 +74,8 @@ describe('vigil scan on real targets', { skip }, () => {
 
   test('the app image: layers, whiteout, language packages, dev marking, findings with explanations', () => {
     const r = scanJson(['scan', 'image', join(TARGETS, 'bullseye-app.docker.tar')]);
-    const by = (name: string, foundBy: string) => r.packages.find((p) => p.name === name && p.foundBy === foundBy);
+    // (issue 20) a package its lockfile and its node_modules both list is one package, found by both
+    const by = (name: string, foundBy: string) => r.packages.find((p) => p.name === name && (p.foundBy === foundBy || p.extractors?.includes(foundBy)));
     const lodash = by('lodash', 'javascript/package-lock')!;
     assert.equal(lodash.version, '4.17.4');
     assert.equal(lodash.layer?.index, 1);
@@ -83,11 +84,25 @@ describe('vigil scan on real targets', { skip }, () => {
     assert.equal(by('Django', 'python/dist-info')?.version, '2.2.0');
     assert.equal(by('libc6', 'os/dpkg')?.layer?.index, 0);
     assert.ok(!r.packages.some((p) => p.locations?.includes('etc/issue.net')));
-    const f = r.findings.find((x) => x.vulnerability === 'CVE-2018-16487' && r.packages[x.packageIndex].foundBy === 'javascript/package-lock');
+    const f = r.findings.find((x) => x.vulnerability === 'CVE-2018-16487' && r.packages[x.packageIndex].extractors?.includes('javascript/package-lock'));
     assert.ok(f, 'lodash prototype pollution');
     assert.equal(f.fixedVersion, '4.17.11');
     assert.equal(f.explanation.scheme, 'semver');
     assert.equal(f.explanation.searched.ecosystem, 'npm');
+    // (issue 20) no duplicates: 47 findings before, of which 44 distinct — lodash's CVE-2018-16487 and
+    // CVE-2018-3721 and handlebars' NSWG-ECO-519 came twice (package-lock and node_modules); each is one
+    // finding now, on one package listing both files
+    const ids = r.findings.map((x) => { const p = r.packages[x.packageIndex]; return `${p.ecosystem}/${p.name}@${p.version} ${x.vulnerability}`; });
+    assert.equal(r.findings.length, 44);
+    assert.equal(new Set(ids).size, 44);
+    for (const [name, vuln] of [['lodash', 'CVE-2018-16487'], ['lodash', 'CVE-2018-3721'], ['handlebars', 'NSWG-ECO-519']]) {
+      const hits = r.findings.filter((x) => x.vulnerability === vuln && r.packages[x.packageIndex].name === name);
+      assert.equal(hits.length, 1, `${name} ${vuln}`);
+      assert.deepEqual(r.packages[hits[0].packageIndex].locations, [`app/node_modules/${name}/package.json`, 'app/package-lock.json']);
+    }
+    const npm = r.packages.filter((p) => p.ecosystem === 'npm');
+    assert.equal(npm.length, 98, 'one package per install: the 98 packages app/package-lock.json locks, each with its node_modules copy');
+    assert.ok(npm.every((p) => p.extractors?.length === 2 && p.locations?.length === 2), 'every npm package found by both extractors');
     const django = r.findings.filter((x) => r.packages[x.packageIndex].name === 'Django');
     assert.ok(django.length > 20, `${django.length} Django findings`);
     assert.ok(django.every((x) => x.explanation.scheme === 'pep440'));

@@ -123,7 +123,7 @@ export function secretTemplate(f: SecretFinding): Template {
   };
   return template({
     type: SECRET_FINDING_TYPE, vulnerability_id: SECRET_CWE, advisory_id: `secret/${f.rule}`, package_ecosystem: '', package_name: f.location.path,
-    package_version: f.location.commit?.id ?? '', package_location: `secret/${f.rule}:${f.secret.hash}`, package_layer: f.location.layer?.digest ?? null,
+    package_version: f.location.commit?.id ?? '', package_location: `secret/${f.rule}:${f.secret.hash}`, package_locations: null, package_layer: f.location.layer?.digest ?? null,
     title: f.title,
   }, { secret }, scoring);
 }
@@ -139,7 +139,7 @@ export function codeTemplate(f: CodeFinding, occurrence: number): Template {
   };
   return template({
     type: CODE_FINDING_TYPE, vulnerability_id: f.cwe[0] ?? 'CWE-unknown', advisory_id: f.rule, package_ecosystem: '', package_name: f.location.path,
-    package_version: '', package_location: `${f.rule}:${snippetHash(f.snippet)}:${occurrence}`, package_layer: f.location.layer?.digest ?? null,
+    package_version: '', package_location: `${f.rule}:${snippetHash(f.snippet)}:${occurrence}`, package_locations: null, package_layer: f.location.layer?.digest ?? null,
     title: f.title,
   }, { code }, scoring);
 }

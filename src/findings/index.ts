@@ -3,7 +3,7 @@
  * lifecycle, suppression rules and aggregations. See README.md.
  */
 export * from './types.ts';
-export { findingKeyOf, findingIdOf, resourceIdOf } from './keys.ts';
+export { findingKeyOf, findingIdOf, packageFindingKeyOf, resourceIdOf } from './keys.ts';
 export { recordScan, registerResource, setCoverage, packageRow, packageFromRow } from './record.ts';
 export { rematchChangeSet, rematchAll, type RematchHooks } from './rematch.ts';
 export { applySuppressionRules, createSuppressionRule, deleteSuppressionRule, listSuppressionRules, activeRules, criteriaMatch, previewSuppression, openFindingPages, type RuleSubject, type OpenFinding } from './suppression.ts';

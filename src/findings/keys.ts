@@ -10,14 +10,27 @@ export function resourceIdOf(accountId: string, r: { type: string; name: string;
 }
 
 /**
- * A finding's key: (account, resource, type, vulnerability id, package ecosystem/name@location). Repeated
- * scans and rematches of the same resource compute the same key, so they update instead of
- * duplicating; the installed version is not part of it (an upgrade that stays vulnerable is the
- * same finding, updated). The ecosystem is: "AlmaLinux:8/foo" and "AlmaLinux:9/foo" in one rpm
- * database are two packages, and the rematch scope (ecosystem, name, location) must be the key's.
+ * The key of a secret, code or network finding: (account, resource, type, vulnerability id,
+ * `ecosystem/name@location`) — for these the location (file, port) is what the finding is about.
+ * Package findings are keyed by {@link packageFindingKeyOf}.
  */
 export function findingKeyOf(accountId: string, resourceId: string, type: string, vulnerabilityId: string, ecosystem: string, packageName: string, location: string): string {
   return h([accountId, resourceId, type, vulnerabilityId, `${ecosystem}/${packageName}@${location}`]);
+}
+
+/**
+ * A package finding's key (issue 20): (account, resource, type, vulnerability id, package
+ * `ecosystem/name`). Repeated scans and rematches of the same resource compute the same key, so
+ * they update instead of duplicating. Neither the installed version nor the location is part of it:
+ * an upgrade that stays vulnerable is the same finding, updated; a package that a lockfile and its
+ * node_modules both list, or two projects of one image that both lock it, is ONE finding listing
+ * every location (details.locations; Inspector's list of file paths). The ecosystem is:
+ * "AlmaLinux:8/foo" and "AlmaLinux:9/foo" in one rpm database are two packages. Keys stored before
+ * (`ecosystem/name@location`, FINDING_KEYS "fixed-vulnerabilities-1") are carried over by the
+ * lifecycle (lifecycle.ts, applyFindings) at the engine's re-keying rematch or the next scan.
+ */
+export function packageFindingKeyOf(accountId: string, resourceId: string, type: string, vulnerabilityId: string, ecosystem: string, packageName: string): string {
+  return h([accountId, resourceId, type, vulnerabilityId, `${ecosystem}/${packageName}`]);
 }
 
 /** A new finding's id: from its key and the time it was first observed (a key seen again after the reopen window gets a new id). */

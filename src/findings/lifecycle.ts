@@ -16,7 +16,8 @@ import { CompiledQuery, sql, type Transaction } from 'kysely';
 import { normalizePackageName, SEVERITY_ORDER, type Package, type ScanFinding, type Severity, type VigilScoring } from '../model/index.ts';
 import { contextKey, rescore, type ResourceScoreContext } from './score.ts';
 import type { Database, Dialect, StatementCache } from '../store/index.ts';
-import { findingIdOf, findingKeyOf } from './keys.ts';
+import { findingIdOf, packageFindingKeyOf } from './keys.ts';
+import { PACKAGE_FINDING_TYPES } from './network.ts';
 import { firstMatchingRule, type RuleSubject } from './suppression.ts';
 import { REOPEN_WINDOW_MS, type Db, type FindingStatus, type LifecycleCounts, type SuppressionRule } from './types.ts';
 
@@ -45,7 +46,7 @@ export async function emitEvents(db: Db, events: EventRow[]): Promise<void> {
 /** A finding as matching says it should be now: the stored columns it sets, plus its key and aliases. */
 export type DesiredFinding = Pick<FindingRow,
   | 'type' | 'vulnerability_id' | 'advisory_id' | 'package_ecosystem' | 'package_name' | 'package_version'
-  | 'package_purl' | 'package_location' | 'package_layer' | 'score' | 'fix_available' | 'fixed_version'
+  | 'package_purl' | 'package_location' | 'package_locations' | 'package_layer' | 'score' | 'fix_available' | 'fixed_version'
   | 'exploit_available' | 'details' | 'details_hash' | 'state_hash'> & { key: string; severity: Severity; aliases: string[]; title: string; fix_availability: FixAvailability }
   // issue 16 (Vigil score): the EPSS probability column, and the scoring kept to re-score in a resource's context
   & { epss: number | null; scoring?: VigilScoring };
@@ -71,9 +72,9 @@ type StoredFinding = { [K in keyof FindingRow]: FindingRow[K] };
 /** A stored finding as the lifecycle compares it (details itself is not needed) */
 export type ComparedFinding = Omit<StoredFinding, 'details'>;
 /** the columns of {@link ComparedFinding} */
-export const COMPARED_COLUMNS = ['id', 'finding_key', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version', 'package_purl', 'package_location', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'status', 'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'details_hash', 'state_hash', 'title', 'fix_availability', 'epss'] as const;
+export const COMPARED_COLUMNS = ['id', 'finding_key', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version', 'package_purl', 'package_location', 'package_locations', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'status', 'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'details_hash', 'state_hash', 'title', 'fix_availability', 'epss'] as const;
 
-/** The first location of a package: where its findings are keyed. */
+/** The first location of a package: its resource_packages row's `location`. */
 export const locationOf = (p: Package) => p.locations?.[0] ?? '';
 
 const rank = (s: string) => { const i = SEVERITY_ORDER.indexOf(s as Severity); return i < 0 ? SEVERITY_ORDER.length : i; };
@@ -84,13 +85,16 @@ const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * packages come in.
  */
 const better = (a: FindingTemplate, b: FindingTemplate) =>
-  rank(a.severity) - rank(b.severity) || (b.score ?? -1) - (a.score ?? -1) || order(a.advisory_id, b.advisory_id) || order(a.package_version, b.package_version);
+  rank(a.severity) - rank(b.severity) || (b.score ?? -1) - (a.score ?? -1) || order(a.advisory_id, b.advisory_id) || order(a.package_version, b.package_version)
+  // (issue 20) two installs of one version (two projects): the first location, then the layer
+  || order(a.package_location, b.package_location) || order(a.package_layer ?? '', b.package_layer ?? '');
 
 /**
  * Desired findings from a scan's packages and findings. Findings of one alias group on one package
- * location (a GHSA and a PYSEC of the same CVE; two versions of a package in one lockfile) share a
- * key and fold into one: the worst severity, then the highest score, then the smallest advisory id
- * represents them, and details lists every advisory and version.
+ * (ecosystem and name: a GHSA and a PYSEC of the same CVE; two versions of a package in one
+ * lockfile; the same package in two projects of an image) share a key and fold into one: the worst
+ * severity, then the highest score, then the smallest advisory id represents them, and details
+ * lists every advisory, version and location.
  */
 export function desiredFindings(accountId: string, resourceId: string, packages: readonly Package[], findings: readonly ScanFinding[]): DesiredFinding[] {
   return keyedFindings(accountId, resourceId, findingTemplates(packages, findings));
@@ -101,33 +105,35 @@ export type FindingTemplate = Omit<DesiredFinding, 'key'>;
 
 /**
  * The desired findings of some packages without account and resource: folded by (type,
- * vulnerability, ecosystem, name, location) — exactly the key's parts once account and resource are
- * fixed. Rematches compute them once per distinct stored package and reuse them on every resource
- * that has it.
+ * vulnerability, ecosystem, name) — exactly the key's parts once account and resource are fixed
+ * (keys.ts, packageFindingKeyOf). `package_location` is the first of every location of the folded
+ * packages (sorted), `details.locations` lists them all. Rematches compute them once per distinct
+ * stored package and reuse them on every resource that has it.
  */
 export function findingTemplates(packages: readonly Package[], findings: readonly ScanFinding[]): FindingTemplate[] {
-  const byKey = new Map<string, { d: FindingTemplate; advisories: Set<string>; versions: Set<string>; f: ScanFinding; fixes: number; matches: number }>();
+  const byKey = new Map<string, { d: FindingTemplate; advisories: Set<string>; versions: Set<string>; locations: Set<string>; f: ScanFinding; fixes: number; matches: number }>();
   for (const f of findings) {
     const pkg = packages[f.packageIndex];
     if (!pkg) continue;
     const name = normalizePackageName(pkg.ecosystem, pkg.name);
     const location = locationOf(pkg);
-    const key = `${f.type}\u0000${f.vulnerability}\u0000${pkg.ecosystem}\u0000${name}\u0000${location}`;
+    const key = `${f.type}\u0000${f.vulnerability}\u0000${pkg.ecosystem}\u0000${name}`;
     const d: FindingTemplate = {
       type: f.type, vulnerability_id: f.vulnerability, advisory_id: f.id,
       package_ecosystem: pkg.ecosystem, package_name: name, package_version: f.installedVersion, package_purl: pkg.purl ?? null,
-      package_location: location, package_layer: pkg.layer?.digest ?? null,
+      package_location: location, package_locations: null, package_layer: pkg.layer?.digest ?? null,
       severity: f.severity, score: f.scoring ? f.scoring.score : f.cvss?.score ?? null, fix_available: f.fixAvailable ? 1 : 0, fixed_version: f.fixedVersion ?? null,
       exploit_available: f.kev ? 1 : 0, aliases: f.aliases, details: '', details_hash: '', state_hash: '',
       title: '', fix_availability: 'NO', epss: f.scoring?.inputs.epss?.probability ?? null, ...(f.scoring ? { scoring: f.scoring } : {}),
     };
     const prev = byKey.get(key);
     if (!prev) {
-      byKey.set(key, { d, advisories: new Set([f.id]), versions: new Set([f.installedVersion]), f, fixes: f.fixAvailable ? 1 : 0, matches: 1 });
+      byKey.set(key, { d, advisories: new Set([f.id]), versions: new Set([f.installedVersion]), locations: new Set(pkg.locations ?? []), f, fixes: f.fixAvailable ? 1 : 0, matches: 1 });
       continue;
     }
     prev.advisories.add(f.id);
     prev.versions.add(f.installedVersion);
+    for (const l of pkg.locations ?? []) prev.locations.add(l);
     prev.matches++;
     if (f.fixAvailable) prev.fixes++;
     if (better(d, prev.d) < 0) {
@@ -136,12 +142,17 @@ export function findingTemplates(packages: readonly Package[], findings: readonl
     }
   }
   const out: FindingTemplate[] = [];
-  for (const { d, advisories, versions, f, fixes, matches } of byKey.values()) {
+  for (const { d, advisories, versions, locations, f, fixes, matches } of byKey.values()) {
+    const paths = [...locations].sort(order);
+    if (paths.length) d.package_location = paths[0];
+    d.package_locations = paths.length > 1 ? JSON.stringify(paths) : null;
     d.fix_availability = fixes === 0 ? 'NO' : fixes === matches ? 'YES' : 'PARTIAL';
     d.title = titleOf(f.summary, d.vulnerability_id, d.package_name);
     d.details = JSON.stringify({
       advisories: [...advisories].sort(), aliases: f.aliases, ...(f.summary ? { summary: f.summary } : {}),
       ...(f.cvss ? { cvss: f.cvss } : {}), ...(versions.size > 1 ? { versions: [...versions].sort() } : {}),
+      // (issue 20) every file the package was found in: a lockfile and its node_modules, two projects
+      ...(paths.length ? { locations: paths } : {}),
       // the searched name as stored (normalized), so a rematch from stored packages explains it alike
       explanation: { ...f.explanation, searched: { ...f.explanation.searched, name: normalizePackageName(f.explanation.searched.ecosystem, f.explanation.searched.name) } },
       ...(f.references?.length ? { references: f.references } : {}),
@@ -174,7 +185,7 @@ export function stateHashOf(t: Pick<FindingTemplate, (typeof STATE_COLUMNS)[numb
 
 /** Templates given to one resource of one account: keyed and in key order. */
 export function keyedFindings(accountId: string, resourceId: string, templates: readonly FindingTemplate[]): DesiredFinding[] {
-  const out = templates.map((t) => ({ ...t, key: findingKeyOf(accountId, resourceId, t.type, t.vulnerability_id, t.package_ecosystem, t.package_name, t.package_location) }));
+  const out = templates.map((t) => ({ ...t, key: packageFindingKeyOf(accountId, resourceId, t.type, t.vulnerability_id, t.package_ecosystem, t.package_name) }));
   return out.sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
@@ -194,7 +205,7 @@ export function ruleSubject(accountId: string, resource: ResourceView, d: Desire
     accountId, resource: { id: resource.id, type: resource.type, name: resource.name, tags: resource.tags },
     severity: d.severity, score: d.score, vulnerabilityId: d.vulnerability_id, advisoryId: d.advisory_id, aliases: d.aliases,
     packageEcosystem: d.package_ecosystem, packageName: d.package_name, packageVersion: d.package_version,
-    location: d.package_location, layer: d.package_layer, fixAvailable: !!d.fix_available, exploitAvailable: !!d.exploit_available,
+    location: d.package_location, locations: d.package_locations ? JSON.parse(d.package_locations) as string[] : undefined, layer: d.package_layer, fixAvailable: !!d.fix_available, exploitAvailable: !!d.exploit_available,
   };
 }
 
@@ -205,7 +216,7 @@ export function fieldsOf(d: DesiredFinding | FindingTemplate, rule: SuppressionR
   return {
     type: d.type, vulnerability_id: d.vulnerability_id, advisory_id: d.advisory_id,
     package_ecosystem: d.package_ecosystem, package_name: d.package_name, package_version: d.package_version, package_purl: d.package_purl,
-    package_location: d.package_location, package_layer: d.package_layer, severity: d.severity, score: d.score,
+    package_location: d.package_location, package_locations: d.package_locations ?? null, package_layer: d.package_layer, severity: d.severity, score: d.score,
     fix_available: d.fix_available, fixed_version: d.fixed_version, exploit_available: d.exploit_available,
     status: (rule ? 'SUPPRESSED' : 'ACTIVE') as FindingStatus, suppressed_by: rule?.id ?? null, details: d.details, details_hash: d.details_hash, state_hash: d.state_hash,
     title: d.title, fix_availability: d.fix_availability, epss: d.epss,
@@ -255,13 +266,28 @@ export async function applyFindings(trx: Db, args: {
   const observed: string[] = [];
   const ev = (type: string, payload: unknown) => events.push({ type, account_id: accountId, resource_id: resource.id, payload: JSON.stringify(payload), created_at: at });
   const seen = new Set<string>();
+  /** stored findings under a key of an older keying, carried over to a desired finding's key */
+  const carried = new Set<string>();
+  let legacy: Map<string, ComparedFinding[]> | undefined;
 
   for (const d of desired) {
     seen.add(d.key);
     const rule = rules.length ? firstMatchingRule(rules, ruleSubject(accountId, resource, d)) : undefined;
     const fields = fieldsOf(d, rule);
     const status = fields.status;
-    const ex = byKey.get(d.key);
+    let ex = byKey.get(d.key);
+    if (!ex) {
+      // (issue 20) a package finding stored under the previous keying (ecosystem/name@location) is
+      // this one: carried over under the new key, its id and first_observed_at kept; the others that
+      // fold into it (a lockfile's and its node_modules' copies) close below
+      legacy ??= legacyFindings(accountId, resource.id, existing, reopenAfter);
+      const old = legacy.get(d.key)?.shift();
+      if (old) {
+        await trx.updateTable('findings').set({ finding_key: d.key }).where('id', '=', old.id).execute();
+        carried.add(old.id);
+        ex = { ...old, finding_key: d.key };
+      }
+    }
     if (ex && ex.status === 'CLOSED' && ex.closed_at && ex.closed_at >= reopenAfter) {
       await trx.updateTable('findings').set({ ...fields, last_observed_at: at, updated_at: at, closed_at: null }).where('id', '=', ex.id).execute();
       counts.reopened++;
@@ -293,7 +319,7 @@ export async function applyFindings(trx: Db, args: {
     counts.created++;
     ev('finding.created', { findingId: id, status, severity: d.severity, vulnerabilityId: d.vulnerability_id, advisoryId: d.advisory_id, package: { ecosystem: d.package_ecosystem, name: d.package_name, version: d.package_version } });
   }
-  const closing = existing.filter((f) => f.status !== 'CLOSED' && !seen.has(f.finding_key));
+  const closing = existing.filter((f) => f.status !== 'CLOSED' && !seen.has(f.finding_key) && !carried.has(f.id));
   for (let i = 0; i < closing.length; i += 500) {
     const ids = closing.slice(i, i + 500).map((f) => f.id);
     await trx.updateTable('findings').set({ status: 'CLOSED', closed_at: at, updated_at: at }).where('id', 'in', ids).execute();
@@ -308,6 +334,28 @@ export async function applyFindings(trx: Db, args: {
   }
   if (args.deferred) args.deferred.events.push(...events);
   else await emitEvents(trx, events);
+}
+
+/**
+ * The stored package findings whose key is not the one {@link packageFindingKeyOf} gives them now
+ * (written under an older keying: `ecosystem/name@location` before issue 20), by the key they have
+ * now: the open ones first, then those closed within the reopen window (which reopen), each oldest
+ * first. Retired keys (`<key>#<id>`) are history and stay as they are.
+ */
+function legacyFindings(accountId: string, resourceId: string, existing: readonly ComparedFinding[], reopenAfter: string): Map<string, ComparedFinding[]> {
+  const out = new Map<string, ComparedFinding[]>();
+  for (const f of existing) {
+    if (!(PACKAGE_FINDING_TYPES as readonly string[]).includes(f.type) || f.finding_key.includes('#')) continue;
+    if (f.status === 'CLOSED' && !(f.closed_at && f.closed_at >= reopenAfter)) continue;
+    const k = packageFindingKeyOf(accountId, resourceId, f.type, f.vulnerability_id, f.package_ecosystem, f.package_name);
+    if (k === f.finding_key) continue;
+    const l = out.get(k);
+    if (l) l.push(f);
+    else out.set(k, [f]);
+  }
+  const open = (f: ComparedFinding) => (f.status === 'CLOSED' ? 1 : 0);
+  for (const l of out.values()) l.sort((a, b) => open(a) - open(b) || order(a.first_observed_at, b.first_observed_at) || order(a.id, b.id));
+  return out;
 }
 
 /**

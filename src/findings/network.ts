@@ -188,7 +188,7 @@ export function networkDesired(accountId: string, resourceId: string, n: Network
   const t = {
     type: NETWORK_FINDING_TYPE, vulnerability_id: vulnerability, advisory_id: n.topology ? `${n.source}:${n.topology}` : n.source,
     package_ecosystem: '', package_name: `${f.protocol}/${f.openPortRange.begin === f.openPortRange.end ? f.openPortRange.begin : `${f.openPortRange.begin}-${f.openPortRange.end}`}`,
-    package_version: '', package_purl: null, package_location: f.key, package_layer: null,
+    package_version: '', package_purl: null, package_location: f.key, package_locations: null, package_layer: null,
     severity: scoring.severity, score: scoring.score, fix_available: 0, fixed_version: null, exploit_available: 0,
     aliases: [], details, details_hash: hash('sha256', details, 'hex'), state_hash: '', title: networkTitle(n), fix_availability: 'NO' as const, epss: null, scoring,
   };

@@ -22,7 +22,7 @@ export function packageRow(resourceId: string, p: Package): PackageRow {
   return {
     resource_id: resourceId, ecosystem: p.ecosystem, name: normalizePackageName(p.ecosystem, p.name),
     search_name: 'key' in t ? normalizePackageName(t.ecosystem, t.name) : null,
-    version: p.version, purl: p.purl ?? null, location: locationOf(p), layer: p.layer ? JSON.stringify(p.layer) : null,
+    version: p.version, purl: p.purl ?? null, location: locationOf(p), locations: (p.locations?.length ?? 0) > 1 ? JSON.stringify(p.locations) : null, layer: p.layer ? JSON.stringify(p.layer) : null,
     source_name: p.sourceName ?? null, source_version: p.sourceVersion ?? null, owned_by: p.ownedBy ?? null,
   };
 }
@@ -34,12 +34,13 @@ export function packageFromRow(r: PackageRow): Package {
   if (r.source_name) p.sourceName = r.source_name;
   if (r.source_version) p.sourceVersion = r.source_version;
   if (r.owned_by) p.ownedBy = r.owned_by;
-  if (r.location) p.locations = [r.location];
+  if (r.locations) p.locations = JSON.parse(r.locations) as string[];
+  else if (r.location) p.locations = [r.location];
   if (r.layer) p.layer = JSON.parse(r.layer);
   return p;
 }
 
-const rowKey = (r: PackageRow) => JSON.stringify([r.ecosystem, r.name, r.version, r.location, r.source_name, r.source_version, r.owned_by, r.purl, r.layer, r.search_name]);
+const rowKey = (r: PackageRow) => JSON.stringify([r.ecosystem, r.name, r.version, r.location, r.locations ?? null, r.source_name, r.source_version, r.owned_by, r.purl, r.layer, r.search_name]);
 
 /**
  * Creates or updates a resource (id, name, ref, digest, tags), checking it belongs to the account.

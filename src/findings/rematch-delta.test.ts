@@ -25,7 +25,7 @@ import { packageLookup } from '../vulndb/query.ts';
 import { seededRandom } from '../../test/helpers/random.ts';
 import { dialects } from '../../test/helpers/stores.ts';
 import { applySuppressionRules, createSuppressionRule, recordScan, rematchAll, rematchChangeSet, rescoreResources, setCoverage, setResourceReachability } from './index.ts';
-import { findingKeyOf } from './keys.ts';
+import { packageFindingKeyOf } from './keys.ts';
 import { buildScanResult, loadAdvisoryContext } from './scan-result.ts';
 
 const log = silentLogger();
@@ -167,7 +167,7 @@ for (const [dialect, make] of dialects) {
               .where((eb) => eb.not(eb.exists(eb.selectFrom('resource_packages').select('resource_id').whereRef('resource_packages.resource_id', '=', 'resources.id')
                 .where('resource_packages.name', '=', f.package_name).where('resource_packages.location', '=', f.package_location))))
               .orderBy('id').executeTakeFirst();
-            const key = without && findingKeyOf(without.account_id, without.id, f.type, f.vulnerability_id, f.package_ecosystem, f.package_name, f.package_location);
+            const key = without && packageFindingKeyOf(without.account_id, without.id, f.type, f.vulnerability_id, f.package_ecosystem, f.package_name);
             const taken = key && await store.db.selectFrom('findings').select('id').where('finding_key', '=', key).executeTakeFirst(); // an earlier round's copy, closed
             if (round % 2 === 0 && without && key && !taken) await store.db.insertInto('findings').values({ ...f, id: `fnd-copy-${round}`, finding_key: key, account_id: without.account_id, resource_id: without.id }).execute();
           }

@@ -20,7 +20,7 @@ import { packageLookup } from '../vulndb/query.ts';
 import { applyFindings, COMPARED_COLUMNS, contextualizeAll, DeferredWrites, desiredFindings, fieldsOf, findingTemplates, keyedFindings, lockFindings, updateOf, type ComparedFinding, type DesiredFinding, type FindingTemplate, type ResourceView } from './lifecycle.ts';
 import { loadScoreContexts } from './score-context.ts';
 import { contextKey, type ResourceScoreContext } from './score.ts';
-import { findingKeyOf } from './keys.ts';
+import { packageFindingKeyOf } from './keys.ts';
 import { packageFromRow } from './record.ts';
 import { buildScanResult, loadAdvisoryContext, type AdvisoryContext } from './scan-result.ts';
 import { activeRules } from './suppression.ts';
@@ -135,7 +135,12 @@ const newShared = (store: Store, only?: ReadonlySet<string>, vulns?: ReadonlySet
   counts: { created: 0, updated: 0, reopened: 0, closed: 0, unchanged: 0 },
 });
 
-const identity = (ecosystem: string, name: string, location: string) => `${ecosystem}\u0000${name}\u0000${location}`;
+/**
+ * What a package finding is about apart from its vulnerability: (ecosystem, name) — its key's
+ * package part (keys.ts, packageFindingKeyOf). The location is not: every location of a package
+ * folds into one finding (issue 20). Callers pass it still, and it is ignored.
+ */
+const identity = (ecosystem: string, name: string, _location?: string) => `${ecosystem}\u0000${name}`;
 
 function groupBy<T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();
@@ -197,7 +202,7 @@ async function readHitRows(trx: Db, hits: readonly Hit[]): Promise<{ row: Packag
   return out;
 }
 
-const signatureOf = (row: Signature) => `${row.ecosystem}\u0000${row.name}\u0000${row.version}\u0000${row.location}\u0000${row.purl ?? ''}\u0000${row.layer ?? ''}\u0000${row.source_name ?? ''}\u0000${row.source_version ?? ''}\u0000${row.owned_by ?? ''}`;
+const signatureOf = (row: Signature) => `${row.ecosystem}\u0000${row.name}\u0000${row.version}\u0000${row.location}\u0000${row.locations ?? ''}\u0000${row.purl ?? ''}\u0000${row.layer ?? ''}\u0000${row.source_name ?? ''}\u0000${row.source_version ?? ''}\u0000${row.owned_by ?? ''}`;
 
 /** (distro CVE split) The findings of the vulnerabilities in the rematch's scope (all, outside a delta). */
 const inScope = (shared: Shared, findings: ScanFinding[]) => (shared.vulns ? findings.filter((f) => shared.vulns!.has(f.vulnerability)) : findings);
@@ -270,7 +275,7 @@ async function rematchResources(store: Store, trx: Db, resources: readonly Resou
     }
     let desired: DesiredFinding[];
     if (twice) {
-      // two versions of one package at one location fold into one finding: the whole resource's way
+      // two rows of one package (two versions, two installs: issue 20) fold into one finding: the whole resource's way
       const pkgs = rows.map((row) => pkgOf.get(row)!);
       const report: MatchReport = { packages: rows.flatMap((row, i) => { const pr = reports.get(row); return pr ? [{ ...pr, package: pkgs[i] }] : []; }), skipped: [], stats: { packages: rows.length, searched: 0, evaluations: 0, matches: 0, unknown: 0, skipped: 0 } };
       const result = buildScanResult({ target: { kind: 'rematch', ref: r.id }, packages: pkgs, errors: [], report, ctx: shared.contexts.ctx, createdAt: at, version: '' });
@@ -302,7 +307,7 @@ const templateKey = (t: Pick<FindingTemplate, 'type' | 'vulnerability_id' | 'pac
  * are all ACTIVE and unsuppressed, in accounts no rule in force applies to (a rule could match the
  * new state: that is decided per resource), one template alone has its package row and advisory
  * (`templateKey`), that template has no stored findings yet, and the group's resources are exactly
- * the resources with that template's rows, one row each at its location (two rows at one location
+ * the resources with that template's rows, one row each of its package (two rows of one package
  * fold into one finding: the per-resource path does that). The update and its events are the ones
  * `applyFindings` would write for each finding. Returns the findings updated and, per template
  * hash, how many findings now have it.
@@ -396,7 +401,7 @@ const OPEN = ['ACTIVE', 'SUPPRESSED'];
  *    suppressed_by). A template whose count of resources equals its count of stored findings (under
  *    a rule still in force, if suppressed) is in line everywhere and costs nothing more. Only stale
  *    findings (a hash no template has any more, a rule that expired) and templates whose counts
- *    differ lead to (resource, package location) pairs, which are matched and applied the usual
+ *    differ lead to (resource, package) pairs, which are matched and applied the usual
  *    way (applyFindings), their stored findings found by key.
  *
  * So the cost follows the findings of the touched advisories, not every finding of the packages
@@ -570,7 +575,7 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
     }
     for (const [h, n] of desired) if (!incomplete.has(h) && !inPlace.templates.has(h)) shared.counts.unchanged += n;
 
-    // 4. the (resource, package location) pairs to apply: those with a stale finding, those where a
+    // 4. the (resource, package) pairs to apply: those with a stale finding, those where a
     //    template of their rows is missing, and those holding a template they have no row for
     /** resource → identity → the (type, vulnerability) of the stored findings in question there (beyond its rows' templates) */
     const work = new Map<string, Map<string, Set<string>>>();
@@ -625,10 +630,10 @@ export async function rematchChangeSet(store: Store, changeSetId: number, now: D
         for (const t of sigOfRow.get(row)!.templates) set.add(`${t.type}\u0000${t.vulnerability_id}`);
       }
       for (const [id, set] of wanted) {
-        const [ecosystem, name, location] = id.split('\u0000');
+        const [ecosystem, name] = id.split('\u0000');
         for (const x of set) {
           const [type, vuln] = x.split('\u0000');
-          keys.push(findingKeyOf(r.account_id, r.id, type, vuln, ecosystem, name, location));
+          keys.push(packageFindingKeyOf(r.account_id, r.id, type, vuln, ecosystem, name));
         }
       }
     }

@@ -23,6 +23,8 @@ export interface RuleSubject {
   packageName: string;
   packageVersion: string;
   location: string;
+  /** (issue 20) every location of a package finding, when it has several (location is the first) */
+  locations?: readonly string[];
   layer: string | null;
   fixAvailable: boolean;
   exploitAvailable: boolean;
@@ -63,7 +65,7 @@ export function criteriaMatch(c: SuppressionCriteria, f: RuleSubject): boolean {
   if (c.fixAvailable !== undefined && c.fixAvailable !== f.fixAvailable) return false;
   if (c.exploitAvailable !== undefined && c.exploitAvailable !== f.exploitAvailable) return false;
   if (c.layers && !anyMatch(c.layers, [f.layer])) return false;
-  if (c.paths && !anyMatch(c.paths, [f.location])) return false;
+  if (c.paths && !anyMatch(c.paths, f.locations?.length ? f.locations : [f.location])) return false;
   return true;
 }
 
@@ -121,7 +123,7 @@ export async function listSuppressionRules(store: Store, accountId: string): Pro
 }
 
 /** The columns {@link openFindingPages} reads: what a rule looks at, and the state it may change. */
-const SUBJECT_COLUMNS = ['id', 'resource_id', 'severity', 'score', 'vulnerability_id', 'advisory_id', 'details', 'package_ecosystem', 'package_name', 'package_version', 'package_location', 'package_layer', 'fix_available', 'exploit_available', 'status', 'suppressed_by'] as const;
+const SUBJECT_COLUMNS = ['id', 'resource_id', 'severity', 'score', 'vulnerability_id', 'advisory_id', 'details', 'package_ecosystem', 'package_name', 'package_version', 'package_location', 'package_locations', 'package_layer', 'fix_available', 'exploit_available', 'status', 'suppressed_by'] as const;
 
 /** An open finding as rules see it, with its stored status and rule. */
 export interface OpenFinding { id: string; resourceId: string; status: string; suppressedBy: string | null; subject: RuleSubject }
@@ -149,7 +151,7 @@ export async function* openFindingPages(db: Db, accountId: string, statuses: rea
         accountId, resource: resources.get(f.resource_id) ?? { id: f.resource_id, type: '', name: '', tags: [] }, severity: f.severity,
         score: f.score === null ? null : Number(f.score), vulnerabilityId: f.vulnerability_id, advisoryId: f.advisory_id,
         aliases: (JSON.parse(f.details) as { aliases?: string[] }).aliases ?? [], packageEcosystem: f.package_ecosystem, packageName: f.package_name,
-        packageVersion: f.package_version, location: f.package_location, layer: f.package_layer, fixAvailable: !!Number(f.fix_available), exploitAvailable: !!Number(f.exploit_available),
+        packageVersion: f.package_version, location: f.package_location, ...(f.package_locations ? { locations: JSON.parse(f.package_locations) as string[] } : {}), layer: f.package_layer, fixAvailable: !!Number(f.fix_available), exploitAvailable: !!Number(f.exploit_available),
       },
     }));
   }

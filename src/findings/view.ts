@@ -15,7 +15,11 @@ export function toFindingSummary(r: FindingViewRow, resource: ResourceRef | null
     id: r.id, accountId: r.account_id,
     resource: resource ?? { id: r.resource_id, type: '', name: '', ref: null, digest: null },
     type: r.type, vulnerabilityId: r.vulnerability_id, advisoryId: r.advisory_id,
-    package: { ecosystem: r.package_ecosystem, name: r.package_name, version: r.package_version, purl: r.package_purl, location: r.package_location, layer: r.package_layer },
+    package: {
+      ecosystem: r.package_ecosystem, name: r.package_name, version: r.package_version, purl: r.package_purl, location: r.package_location,
+      // (issue 20) every file the package was found in (Inspector's filePath list); package findings stored before have one
+      locations: r.package_locations ? (JSON.parse(r.package_locations) as string[]) : [r.package_location], layer: r.package_layer,
+    },
     severity: r.severity as Severity, score: r.score === null ? null : Number(r.score), epss: r.epss === null || r.epss === undefined ? null : Number(r.epss),
     fixAvailable: Number(r.fix_available) === 1, fixAvailability: r.fix_availability as 'YES' | 'NO' | 'PARTIAL', title: r.title,
     fixedVersion: r.fixed_version, exploitAvailable: Number(r.exploit_available) === 1,

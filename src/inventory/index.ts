@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Package } from '../model/index.ts';
 import type { ScanTarget } from '../model/scan.ts';
 import type { ExtractContext, Extractor, OsInfo } from '../extractors/types.ts';
+import { mergeInstalls } from './installs.ts';
 import { SKIP_RULES, type ContentFilter, type FileError, type FileInfo, type ScanFS } from '../sources/types.ts';
 
 export interface CollectOptions {
@@ -116,7 +117,8 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   opts.onProgress?.({ phase: 'extract', files, extracted, total: work.length });
 
   await markOsOwned(packages, os, dpkgLists, readFile);
-  const deduped = dedupe(packages);
+  // one package per install, with every location (installs.ts; README.md, "Same install")
+  const deduped = mergeInstalls(packages);
   deduped.sort((a, b) => cmp(a.ecosystem, b.ecosystem) || cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.locations?.[0] ?? '', b.locations?.[0] ?? ''));
   const all = [...fs.errors, ...errors.list];
   opts.log?.debug({ files, extracted, packages: deduped.length, errors: all.length }, 'inventory collected');
@@ -148,18 +150,6 @@ class BoundedErrors {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** One package per (ecosystem, name, version, extractor, first location). */
-function dedupe(packages: Package[]): Package[] {
-  const seen = new Map<string, Package>();
-  for (const p of packages) {
-    const key = [p.ecosystem, p.name, p.version, p.foundBy, p.locations?.[0] ?? ''].join('\0');
-    const prev = seen.get(key);
-    if (!prev) seen.set(key, p);
-    else if (p.dev === false || prev.dev === undefined) prev.dev = p.dev ?? prev.dev;
-  }
-  return [...seen.values()];
 }
 
 /**
@@ -196,3 +186,4 @@ export function scanTargetOf(fs: ScanFS, os: OsInfo | undefined): ScanTarget {
     ...(fs.target.platform ? { platform: fs.target.platform } : {}),
   };
 }
+export { installRootOf, mergeInstalls, type InstallRoot } from './installs.ts';

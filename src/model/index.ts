@@ -3,6 +3,7 @@ export * from './errors.ts';
 export * from './names.ts';
 export * from './cvss.ts';
 export * from './package.ts';
+export * from './installs.ts';
 export * from './purl.ts';
 export * from './scan.ts';
 export * from './scoring.ts';

@@ -20,7 +20,7 @@ export interface Package {
   sourceName?: string;
   /** distributions: the source package's version when it differs from the binary's (Debian binNMUs) */
   sourceVersion?: string;
-  /** where it was found: file paths, layer digests */
+  /** where it was found: file paths (every file that lists this install, sorted), layer digests */
   locations?: string[];
   /**
    * For a language package installed by the OS package manager (a Python module from a .deb): the
@@ -28,8 +28,13 @@ export interface Package {
    * their owner, never a second time against their language ecosystem.
    */
   ownedBy?: string;
-  /** the extractor that found it ("javascript/package-lock", "os/dpkg") */
+  /** the extractor that found it ("javascript/package-lock", "os/dpkg"); of several, the first in name order */
   foundBy?: string;
+  /**
+   * every extractor that found this install, sorted, when there are several (a lockfile and the
+   * installed tree beside it: src/inventory/README.md, "Same install")
+   */
+  extractors?: string[];
   /** a development-only dependency (devDependencies, dev groups): shown, flagged, filterable */
   dev?: boolean;
   /** images: the layer that introduced it (the last layer that wrote its first location) */

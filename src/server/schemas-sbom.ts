@@ -55,7 +55,8 @@ const LayerRef = z.object({ index: z.number(), digest: z.string(), createdBy: z.
 export const ScanPackage = z.object({
   ecosystem: z.string(), name: z.string(), version: z.string(), purl: z.string().optional(),
   sourceName: z.string().optional(), sourceVersion: z.string().optional(), locations: z.array(z.string()).optional(),
-  ownedBy: z.string().optional(), foundBy: z.string().optional(), dev: z.boolean().optional(), layer: LayerRef.optional(),
+  ownedBy: z.string().optional(), foundBy: z.string().optional(),
+  extractors: z.array(z.string()).optional().describe('every extractor that found this install, when several did (a lockfile and node_modules)'), dev: z.boolean().optional(), layer: LayerRef.optional(),
   licenses: z.array(z.string()).optional(),
 });
 

@@ -41,7 +41,13 @@ export interface ResourcePackageTable {
   search_name: string | null;
   version: string;
   purl: string | null;
+  /** the first of the package's locations */
   location: string;
+  /**
+   * JSON array of every location (sorted), when the package has more than one (issue 20: a lockfile
+   * and the installed tree of one install); null otherwise (migration 0012_findings_01_package_locations)
+   */
+  locations: string | null;
   /** JSON LayerRef or null */
   layer: string | null;
   source_name: string | null;
@@ -65,6 +71,11 @@ export interface FindingTable {
   package_version: string;
   package_purl: string | null;
   package_location: string;
+  /**
+   * (issue 20) package findings: JSON array of every location (sorted) when there is more than one
+   * (a lockfile and its node_modules, two projects); null otherwise — package_location is the first
+   */
+  package_locations: string | null;
   /** the digest of the layer that brought the package, if known */
   package_layer: string | null;
   severity: string;

@@ -18,13 +18,19 @@ import { ecosystemBase, type OsvRecord } from '../model/index.ts';
  * here only after its records are seen to have this shape.
  */
 /**
- * How findings are keyed by vulnerability, stored by the engine (`engine_state.finding_keys`) after
- * the rematch that applied it. A store whose value differs (none: findings written before
- * distribution advisories were split by CVE, keyed by the DSA/DLA/ALSA) gets one full rematch,
- * which closes the old keys and opens the new. Change it whenever {@link fixedVulnerabilities}
- * changes what existing findings are keyed by.
+ * How findings are keyed, stored by the engine (`engine_state.finding_keys`) after the rematch that
+ * applied it. A store whose value differs gets one full rematch, which brings every finding to the
+ * current keying. Change it whenever {@link fixedVulnerabilities} or the finding key
+ * (findings/keys.ts) changes what existing findings are keyed by.
+ * - none: findings written before distribution advisories were split by CVE, keyed by the
+ *   DSA/DLA/ALSA — the rematch closes the old keys and opens the new;
+ * - `fixed-vulnerabilities-1`: package findings keyed by `ecosystem/name@location` — one per
+ *   location, so a lockfile and its node_modules gave two findings;
+ * - `package-identity-2` (issue 20): keyed by `ecosystem/name`, every location listed in the finding.
+ *   The rematch carries each old finding over to its new key (same id and first_observed_at;
+ *   findings/lifecycle.ts, applyFindings) and closes the copies that folded into it.
  */
-export const FINDING_KEYS = 'fixed-vulnerabilities-1';
+export const FINDING_KEYS = 'package-identity-2';
 
 const RELATED_AS_FIXED = new Set(['AlmaLinux']);
 const CVE = /^CVE-\d{4}-\d+$/;

@@ -62,7 +62,8 @@ export interface FindingSummary {
   title?: string;
   vulnerabilityId: string;
   advisoryId: string;
-  package: { ecosystem: string; name: string; version: string; purl: string | null; location: string; layer: string | null };
+  /** `locations`: every file the package was found in (issue 20); `location` is the first */
+  package: { ecosystem: string; name: string; version: string; purl: string | null; location: string; locations?: string[]; layer: string | null };
   severity: Severity;
   /** the Vigil score (docs/scoring.md) */
   score: number | null;
@@ -172,6 +173,7 @@ export interface InventoryPackage {
   version: string;
   purl: string | null;
   location: string;
+  locations?: string[];
   layer: { index?: number; digest?: string; createdBy?: string } | null;
   sourceName: string | null;
   sourceVersion: string | null;

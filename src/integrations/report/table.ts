@@ -1,4 +1,4 @@
-import { SEVERITY_ORDER, type Package, type ScanFinding, type ScanResult, type Severity } from '../../model/index.ts';
+import { manifestOf, SEVERITY_ORDER, type Package, type ScanFinding, type ScanResult, type Severity } from '../../model/index.ts';
 import { canonicalize, cmp, fixFor, layerLabel, severityCounts, severityRank } from './common.ts';
 
 export interface TableOptions {
@@ -29,10 +29,14 @@ function isOsPackage(p: Package): boolean {
   return /^(Debian|Ubuntu|Alpine|Wolfi|Chainguard|AlmaLinux|Rocky Linux|Red Hat|SUSE|openSUSE|Fedora)(:|$)/.test(p.ecosystem);
 }
 
-/** Trivy-like target groups: the OS ("bullseye-app.docker.tar (Debian:11)") or a manifest ("/app/package-lock.json (npm)"). */
+/**
+ * Trivy-like target groups: the OS ("bullseye-app.docker.tar (Debian:11)") or a manifest
+ * ("/app/package-lock.json (npm)"): of a package found in its lockfile and its node_modules, the
+ * lockfile (model/installs.ts manifestOf).
+ */
 function groupOf(result: ScanResult, p: Package): string {
   if (isOsPackage(p)) return `${result.target.ref} (${p.ecosystem})`;
-  return `${p.locations?.[0] ?? result.target.ref} (${p.ecosystem})`;
+  return `${manifestOf(p.locations) ?? result.target.ref} (${p.ecosystem})`;
 }
 
 function summaryLine(findings: readonly ScanFinding[]): string {
@@ -73,7 +77,7 @@ export function renderTable(result: ScanResult, opts: TableOptions = {}): string
     const rows = [['PACKAGE', 'ECOSYSTEM', 'INSTALLED', 'ADVISORY', 'LAYER', 'PATH']];
     for (const f of malicious) {
       const p = r.packages[f.packageIndex];
-      rows.push([p.name, p.ecosystem, f.installedVersion, f.id + (f.suppressed ? ' (suppressed)' : ''), layerLabel(p.layer), p.locations?.[0] ?? '']);
+      rows.push([p.name, p.ecosystem, f.installedVersion, f.id + (f.suppressed ? ' (suppressed)' : ''), layerLabel(p.layer), (p.locations ?? []).join(', ')]);
     }
     out.push(...grid(rows));
   }

@@ -76,7 +76,8 @@ export function toCycloneDx(result: ScanResult, opts: CycloneDxOptions): Record<
   }
   r.packages.forEach((p, i) => {
     const props: Property[] = [{ name: 'vigil:ecosystem', value: p.ecosystem }];
-    if (p.foundBy) props.push({ name: 'vigil:foundBy', value: p.foundBy });
+    // every extractor of a merged install (src/inventory/README.md, "Same install"), else the one
+    for (const by of p.extractors ?? (p.foundBy ? [p.foundBy] : [])) props.push({ name: 'vigil:foundBy', value: by });
     for (const l of p.locations ?? []) props.push({ name: 'vigil:location', value: l });
     if (p.layer) {
       props.push({ name: 'vigil:layer:index', value: String(p.layer.index) });

@@ -98,7 +98,7 @@ export type FindingPageRow = FindingListRow & { resource: ResourceRef | null };
 const LIST_COLUMNS = [
   'id', 'account_id', 'resource_id', 'type', 'vulnerability_id', 'advisory_id', 'package_ecosystem', 'package_name', 'package_version',
   'package_purl', 'package_location', 'package_layer', 'severity', 'score', 'fix_available', 'fixed_version', 'exploit_available', 'status',
-  'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'title', 'fix_availability', 'epss',
+  'suppressed_by', 'first_observed_at', 'last_observed_at', 'updated_at', 'closed_at', 'title', 'fix_availability', 'epss', 'package_locations',
 ] as const;
 
 /** SQLite page statements in raw (array) mode, per database */
@@ -135,8 +135,8 @@ function pageRow(a: unknown[]): FindingPageRow {
     id: a[0], account_id: a[1], resource_id: a[2], type: a[3], vulnerability_id: a[4], advisory_id: a[5], package_ecosystem: a[6], package_name: a[7],
     package_version: a[8], package_purl: a[9], package_location: a[10], package_layer: a[11], severity: a[12], score: a[13], fix_available: a[14],
     fixed_version: a[15], exploit_available: a[16], status: a[17], suppressed_by: a[18], first_observed_at: a[19], last_observed_at: a[20],
-    updated_at: a[21], closed_at: a[22], title: a[23], fix_availability: a[24], epss: a[25],
-    resource: a[26] === null ? null : { id: a[2], type: a[26], name: a[27], ref: a[28], digest: a[29] },
+    updated_at: a[21], closed_at: a[22], title: a[23], fix_availability: a[24], epss: a[25], package_locations: a[26],
+    resource: a[27] === null ? null : { id: a[2], type: a[27], name: a[28], ref: a[29], digest: a[30] },
   } as FindingPageRow;
 }
 // pageRow spells LIST_COLUMNS out (a literal is ~40x faster than adding the properties in a loop): they must agree

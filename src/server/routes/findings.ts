@@ -121,7 +121,8 @@ export const findingsRoutes: FastifyPluginAsyncZod<{ store: Store; warmDashboard
     const page = await q.listPackages(store, r.id, request.query);
     return {
       items: page.items.map((p) => ({
-        ecosystem: p.ecosystem, name: p.name, version: p.version, purl: p.purl, location: p.location, layer: p.layer ? JSON.parse(p.layer) : null,
+        ecosystem: p.ecosystem, name: p.name, version: p.version, purl: p.purl, location: p.location,
+        locations: p.locations ? (JSON.parse(p.locations) as string[]) : [p.location], layer: p.layer ? JSON.parse(p.layer) : null,
         sourceName: p.source_name, sourceVersion: p.source_version, ownedBy: p.owned_by,
       })),
       nextCursor: page.nextCursor,

@@ -202,6 +202,18 @@ export function findingsMigrations(dialect: 'sqlite' | 'postgres'): Record<strin
         await sql`create index findings_account_epss on findings (account_id, status, (coalesce(epss, -1)), id)`.execute(db);
       },
     },
+    // ─── issue 20 (one package, many locations) ───────────────────────────────────────────────────
+    // every location of a package found by several extractors for one install (a lockfile and its
+    // node_modules): a JSON array, sorted, when there is more than one; null otherwise (`location`
+    // holds the first). Rows written before keep null until their resource's next scan.
+    '0012_findings_01_package_locations': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('resource_packages').addColumn('locations', 'text').execute();
+        // and of a package finding: every location of the packages folded into it (JSON array, sorted)
+        // when more than one; null otherwise (package_location holds the one)
+        await db.schema.alterTable('findings').addColumn('package_locations', 'text').execute();
+      },
+    },
   };
 }
 

@@ -87,7 +87,7 @@ function FindingView({ f }: { f: FindingDetail }) {
   const title = f.title && !f.title.startsWith(f.vulnerabilityId) ? f.title : d.summary ?? null;
   const fix = fixAvailabilityOf(f);
   const layer = inventory.data?.layer ?? null;
-  const paths = inventory.data?.paths ?? [f.package.location];
+  const paths = inventory.data?.paths ?? f.package.locations ?? [f.package.location];
 
   return (
     <>
@@ -470,14 +470,14 @@ function Timeline({ events }: { events: ApiEvent[] }) {
  * history's `created_by`) and every path it was found at. Reads up to INVENTORY_PAGES pages.
  */
 async function findPackage(f: FindingDetail, signal: AbortSignal): Promise<{ layer: InventoryPackage['layer']; paths: string[] }> {
-  const paths = new Set<string>([f.package.location]);
+  const paths = new Set<string>(f.package.locations ?? [f.package.location]);
   let layer: InventoryPackage['layer'] = null;
   let cursor: string | undefined;
   for (let i = 0; i < INVENTORY_PAGES; i++) {
     const page = await api<Page<InventoryPackage>>(`/v1/resources/${encodeURIComponent(f.resource.id)}/packages`, { query: { limit: 1000, cursor }, signal });
     for (const p of page.items) {
       if (p.name !== f.package.name || p.version !== f.package.version || p.ecosystem !== f.package.ecosystem) continue;
-      paths.add(p.location);
+      for (const l of p.locations ?? [p.location]) paths.add(l);
       if (p.layer && (!f.package.layer || p.layer.digest === f.package.layer) && (!layer || (!layer.createdBy && p.layer.createdBy))) layer = p.layer;
     }
     if (!page.nextCursor) break;
