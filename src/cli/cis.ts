@@ -1,6 +1,7 @@
 /**
- * `vigil cis rootfs DIR | image REF | host [/]`: a CIS benchmark assessment of a system's files (and,
- * for `host`, of its running state read locally: /proc/sys, /proc/mounts, systemctl is-active).
+ * `vigil cis rootfs DIR | image REF | host [/ | ssh://user@host[:port]]`: a CIS benchmark assessment
+ * of a system's files (and, for `host`, of its running state: read locally — /proc/sys, /proc/mounts,
+ * systemctl is-active — or, over SSH, collected on the host by openSshCisHost).
  * Offline; no vulnerability database. The benchmark is chosen by the target's os-release unless
  * --benchmark names one.
  */
@@ -9,8 +10,8 @@ import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
 import type { BenchmarkResult, CheckResult } from '../detectors/cis/schema.ts';
 import type { LiveFacts } from '../detectors/cis/evaluate.ts';
-import type { FileInfo } from '../sources/types.ts';
-import { EXIT } from './exit.ts';
+import type { FileInfo, ScanFS } from '../sources/types.ts';
+import { EXIT, readInputFile } from './exit.ts';
 import { table } from './output.ts';
 
 const FORMATS = ['table', 'json', 'csv'];
@@ -25,6 +26,10 @@ interface CisOpts {
   username?: string;
   password?: string;
   quiet?: boolean;
+  identity?: string;
+  passwordEnv?: string;
+  passphraseEnv?: string;
+  hostKey?: string;
 }
 
 const usage = (msg: string, input?: string): VigilError => new VigilError('VIGIL_CONFIG', msg, { ...(input !== undefined ? { input } : {}), rule: 'usage' });
@@ -69,6 +74,45 @@ async function localLiveFacts(): Promise<LiveFacts> {
   };
 }
 
+/**
+ * `ssh://user@host[:port]` and the credentials of the options as an SshTarget. The password and the
+ * key's passphrase come from environment variables (never the command line, which `ps` shows).
+ */
+export async function sshTargetOf(ref: string, opts: Pick<CisOpts, 'identity' | 'passwordEnv' | 'passphraseEnv' | 'hostKey'>): Promise<import('../sources/ssh/index.ts').SshTarget> {
+  let u: URL;
+  try {
+    u = new URL(ref);
+  } catch {
+    throw usage(`${JSON.stringify(ref)}: not an ssh://user@host[:port] address`, ref);
+  }
+  if (u.protocol !== 'ssh:' || !u.hostname) throw usage(`${JSON.stringify(ref)}: not an ssh://user@host[:port] address`, ref);
+  if (!u.username) throw usage(`${JSON.stringify(ref)}: the user is required (ssh://user@host)`, ref);
+  if (u.password) throw usage(`${JSON.stringify(ref)}: no password in the address; give --password-env VAR (an environment variable holding it)`, ref);
+  if ((u.pathname && u.pathname !== '/') || u.search || u.hash) throw usage(`${JSON.stringify(ref)}: an SSH host address has no path, query or fragment`, ref);
+  const envVar = (flag: string, name: string | undefined): string | undefined => {
+    if (name === undefined) return undefined;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw usage(`${flag} ${JSON.stringify(name)}: must be an environment variable's name`, name);
+    const v = process.env[name];
+    if (v === undefined || v === '') throw usage(`${flag} ${name}: the environment variable is not set`, name);
+    return v;
+  };
+  const password = envVar('--password-env', opts.passwordEnv);
+  const passphrase = envVar('--passphrase-env', opts.passphraseEnv);
+  let privateKey: Buffer | undefined;
+  if (opts.identity !== undefined) privateKey = await readInputFile(opts.identity, '--identity');
+  if (!privateKey && !password) throw usage(`${JSON.stringify(ref)}: give --identity FILE (a private key) or --password-env VAR`, ref);
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  return {
+    host,
+    username: decodeURIComponent(u.username),
+    ...(u.port ? { port: Number(u.port) } : {}),
+    ...(privateKey ? { privateKey } : {}),
+    ...(passphrase ? { passphrase } : {}),
+    ...(password ? { password } : {}),
+    ...(opts.hostKey !== undefined ? { hostKeyFingerprint: opts.hostKey } : {}),
+  };
+}
+
 async function runCis(kind: 'rootfs' | 'image' | 'host', ref: string, cmd: Command): Promise<void> {
   const opts = cmd.optsWithGlobals<CisOpts>();
   if (!FORMATS.includes(opts.format)) throw usage(`--format ${JSON.stringify(opts.format)}: must be one of ${FORMATS.join(', ')}`, opts.format);
@@ -79,9 +123,29 @@ async function runCis(kind: 'rootfs' | 'image' | 'host', ref: string, cmd: Comma
   // a named benchmark is checked before the target is opened (a usage error fails fast)
   const named = opts.benchmark ? await benchmarkById(opts.benchmark) : undefined;
   const { openDir, openTarget } = await import('../sources/index.ts');
-  const fs = kind === 'host'
-    ? await openDir(ref, { rootfs: true, kind: 'host', ref })
-    : await openTarget(ref, kind, { filter: cisContentFilter, ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.username ? { registry: { username: opts.username, password: opts.password ?? process.env.VIGIL_REGISTRY_PASSWORD } } : {}) });
+  const overSsh = kind === 'host' && /^ssh:/i.test(ref);
+  if (!overSsh && (opts.identity !== undefined || opts.passwordEnv !== undefined || opts.passphraseEnv !== undefined || opts.hostKey !== undefined)) {
+    throw usage('--identity, --password-env, --passphrase-env and --host-key are for an ssh://user@host target');
+  }
+  let sshLive: LiveFacts | undefined;
+  let targetRef = ref;
+  let fs: ScanFS;
+  if (overSsh) {
+    const { openSshCisHost } = await import('../sources/ssh/index.ts');
+    const target = await sshTargetOf(ref, opts);
+    const snap = await openSshCisHost(target);
+    sshLive = snap.live;
+    targetRef = snap.fs.target.ref;
+    fs = snap.fs;
+    if (!opts.quiet) {
+      process.stderr.write(`${targetRef}: host key ${snap.hostKeyFingerprint} (${snap.hostKeyType})${target.hostKeyFingerprint ? '' : '; pin it with --host-key'}; ${snap.stats.files} files, ${snap.stats.bytes} bytes in ${snap.stats.ms} ms\n`);
+      for (const n of snap.notes) process.stderr.write(`note: ${n}\n`);
+    }
+  } else {
+    fs = kind === 'host'
+      ? await openDir(ref, { rootfs: true, kind: 'host', ref })
+      : await openTarget(ref, kind, { filter: cisContentFilter, ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.username ? { registry: { username: opts.username, password: opts.password ?? process.env.VIGIL_REGISTRY_PASSWORD } } : {}) });
+  }
   let result: BenchmarkResult;
   try {
     let bench = named;
@@ -96,8 +160,9 @@ async function runCis(kind: 'rootfs' | 'image' | 'host', ref: string, cmd: Comma
       }
     }
     // host: the running state of this machine, only when the root is this machine's own
-    const live = kind === 'host' && (await import('node:path')).resolve(ref) === '/' ? await localLiveFacts() : undefined;
-    result = await evaluateBenchmark(fs, bench, { level, ...(live ? { live } : {}), target: { kind, ref } });
+    // over SSH: the host's own, collected with its files
+    const live = sshLive ?? (kind === 'host' && (await import('node:path')).resolve(ref) === '/' ? await localLiveFacts() : undefined);
+    result = await evaluateBenchmark(fs, bench, { level, ...(live ? { live } : {}), target: { kind, ref: targetRef } });
   } finally {
     await fs.close();
   }
@@ -156,6 +221,10 @@ export function registerCisCommands(program: Command): void {
     .option('--platform <os/arch>', 'platform of a multi-platform image', 'linux/amd64')
     .option('--username <user>', 'registry user').option('--password <password>', 'registry password (or VIGIL_REGISTRY_PASSWORD)'))
     .action((ref: string, _o: unknown, cmd: Command) => runCis('image', ref, cmd));
-  cisOptions(cis.command('host').description('this machine (its running state too when the root is /)').argument('[root]', 'the root directory', '/'))
+  cisOptions(cis.command('host').description('this machine (its running state too when the root is /), or an SSH host: ssh://user@host[:port]').argument('[root]', 'the root directory, or ssh://user@host[:port]', '/')
+    .option('--identity <file>', 'SSH: a private key file (OpenSSH, PEM or PPK)')
+    .option('--password-env <var>', 'SSH: the environment variable holding the password')
+    .option('--passphrase-env <var>', 'SSH: the environment variable holding the private key\'s passphrase')
+    .option('--host-key <fingerprint>', 'SSH: the expected host key, SHA256:… as ssh-keygen -l prints it (any other is refused)'))
     .action((ref: string, _o: unknown, cmd: Command) => runCis('host', ref, cmd));
 }
