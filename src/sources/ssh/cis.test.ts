@@ -268,3 +268,52 @@ describe('openSshCisHost: a copy of the bookworm root with deviations', { skip: 
     assert.ok(r.counts.PASS > 50, JSON.stringify(r.counts));
   });
 });
+
+describe('openSshCisHost: this machine (no chroot): its running state', { skip: sshdUnavailable() }, () => {
+  let d: TestSshd;
+  before(async () => {
+    d = await startSshd();
+  });
+  after(async () => {
+    await d?.stop();
+  });
+
+  it('sysctl values, mounts and services equal what this machine says locally', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const s = await openSshCisHost({ host: d.host, port: d.port, username: d.username, privateKey: d.clientKey });
+    const bench = (await benchmarkById('debian-12'))!;
+    const keys = [...new Set([...JSON.stringify(bench.checks.map((c) => c.test)).matchAll(/"sysctl_live":\{"key":"([^"]+)"/g)].map((m) => m[1].replace(/\//g, '.')))];
+    assert.ok(keys.length > 10, keys.join(' '));
+    let known = 0;
+    for (const k of keys) {
+      const local = await readFile(`/proc/sys/${k.replace(/\./g, '/')}`, 'utf8').then((x) => x.trim().replace(/\s+/g, ' '), () => null);
+      assert.equal(await s.live.sysctl(k), local, k);
+      if (local !== null) known++;
+    }
+    assert.ok(known > 5, `${known} running values known`);
+    assert.equal(s.live.mounts, await readFile('/proc/mounts', 'utf8'));
+    // services: systemctl's own answer where systemd runs; unknown (null) and a note where it does not
+    const hasSystemd = existsSync('/run/systemd/system');
+    if (hasSystemd) {
+      for (const u of ['ssh.service', 'cron.service', 'no-such-unit.service']) {
+        const { stdout } = await run('systemctl', ['is-active', u]).catch((e: { stdout: string }) => e);
+        assert.equal(await s.live.serviceActive(u), ['active', 'activating', 'reloading'].includes(stdout.trim()), u);
+      }
+    } else {
+      assert.equal(await s.live.serviceActive('ssh.service'), null);
+      assert.ok(s.notes.some((n) => /systemctl|running services unknown/.test(n)), s.notes.join('\n'));
+    }
+    const fsf = s.live.filesystem!;
+    assert.equal(fsf.unknown, undefined, s.notes.join('\n'));
+    // every path the host named is what it says it is
+    const { lstat } = await import('node:fs/promises');
+    for (const p of fsf.worldWritable.slice(0, 50)) assert.ok(((await lstat(p)).mode & 0o002) !== 0, p);
+    for (const p of fsf.worldWritableDirsNoSticky.slice(0, 50)) {
+      const m = (await lstat(p)).mode;
+      assert.ok((m & 0o002) !== 0 && (m & 0o1000) === 0, p);
+    }
+    // and the assessment runs over it with the live facts (no check is NOT_APPLICABLE for being live-only)
+    const r = await evaluateBenchmark(s.fs, bench, { level: 2, live: s.live });
+    assert.ok(!r.checks.some((c) => c.evidence.some((e) => /judged only on a live host/.test(e.message))));
+  });
+});
