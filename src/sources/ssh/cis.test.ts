@@ -10,6 +10,8 @@ import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as tar from 'tar-stream';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -315,5 +317,90 @@ describe('openSshCisHost: this machine (no chroot): its running state', { skip: 
     // and the assessment runs over it with the live facts (no check is NOT_APPLICABLE for being live-only)
     const r = await evaluateBenchmark(s.fs, bench, { level: 2, live: s.live });
     assert.ok(!r.checks.some((c) => c.evidence.some((e) => /judged only on a live host/.test(e.message))));
+  });
+});
+
+/** A tar as a hostile host might send it in answer to the CIS script. */
+async function hostileCisTar(): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  const done = (async () => {
+    for await (const c of pack) chunks.push(c as Buffer);
+  })();
+  const add = (h: Partial<tar.Header> & { name: string }, body?: string) =>
+    new Promise<void>((resolve, reject) => {
+      const cb = (e?: Error | null) => (e ? reject(e) : resolve());
+      if (body === undefined) pack.entry(h as tar.Header, cb);
+      else pack.entry(h as tar.Header, body, cb);
+    });
+  await add({ name: 'etc', type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+  await add({ name: 'etc/passwd', mode: 0o644, uid: 0, gid: 0 }, 'root:x:0:0:root:/root:/bin/bash\n');
+  await add({ name: 'etc/ssh/ssh_host_rsa_key', mode: 0o600 }, 'PRIVATE');
+  await add({ name: 'root/.ssh/authorized_keys' }, 'ssh-ed25519 AAAA');
+  await add({ name: '../../etc/shadow' }, 'x');
+  await add({ name: 'etc/os-release', type: 'symlink', linkname: '/root/secret' });
+  await add({ name: 'etc/group', type: 'link', linkname: 'etc/ssh/ssh_host_rsa_key' });
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+describe('openSshCisHost: a hostile host, an SFTP-only account', { skip: sshdUnavailable() }, () => {
+  let dir: string;
+  let d: TestSshd | undefined;
+  let sftp: TestSshd | undefined;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vigil-cis-hostile-'));
+    await writeFile(join(dir, 'hostile.tar'), await hostileCisTar());
+    // answers the script's first line (the nonce) with its own sections and tar
+    await writeFile(join(dir, 'answer.sh'), `#!/bin/sh
+IFS= read -r line
+N=\${line#N=}
+cat >/dev/null
+m() { printf '\\n@@%s %s\\n' "$N" "$1" >&2; }
+m begin; m "who 0"; m meta
+printf 'M f 600 0 0 7 etc/ssh/ssh_host_rsa_key\\nM f 644 0 0 5 home/u/.netrc\\nM f 644 0 0 5 ../../x\\nM d 777 0 0 0 etc/cron.d\\nE 0\\n' >&2
+printf '@@%s tar\\n' "$N"; cat "${dir}/hostile.tar"; m "exit 0"
+m fswalk; printf 'W /tmp/a\\nW relative\\nE 0\\nN W 5000\\n' >&2
+m end
+`);
+    await chmod(join(dir, 'answer.sh'), 0o755);
+    d = await startSshd({ forceCommand: join(dir, 'answer.sh') });
+    sftp = await startSshd({ forceCommand: 'internal-sftp' });
+  });
+  after(async () => {
+    await d?.stop();
+    await sftp?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps only asked-for entries, never a withheld key\'s content, and records the rest', async () => {
+    const s = await openSshCisHost({ host: d!.host, port: d!.port, username: d!.username, privateKey: d!.clientKey });
+    const rules = Object.fromEntries(s.fs.errors.map((e) => [e.path, e.rule]));
+    assert.equal(rules['etc/ssh/ssh_host_rsa_key'], 'unexpected-entry', JSON.stringify(s.fs.errors));
+    assert.equal(rules['root/.ssh/authorized_keys'], 'unexpected-entry');
+    assert.equal(rules['../../etc/shadow'], 'path-traversal');
+    assert.equal(rules['home/u/.netrc'], 'unexpected-entry');
+    assert.equal(rules['../../x'], 'path-traversal');
+    assert.equal(rules['etc/group'], 'bad-hardlink');
+    // the key is known by its listing only
+    await assert.rejects(s.fs.readFile('etc/ssh/ssh_host_rsa_key'), (e: VigilError) => e.rule === 'not-transferred');
+    assert.equal((await s.fs.stat('etc/ssh/ssh_host_rsa_key'))?.mode! & 0o777, 0o600);
+    assert.equal(await s.fs.stat('etc/os-release'), null, 'an absolute symlink resolves inside the snapshot');
+    assert.equal((await s.fs.stat('etc/cron.d'))?.mode! & 0o777, 0o777, 'a listed directory keeps its mode');
+    assert.deepEqual(s.live.filesystem?.worldWritable, ['/tmp/a']);
+    assert.equal(s.live.filesystem?.counts?.worldWritable, 5000);
+    assert.equal(s.live.filesystem?.truncated, true);
+    assert.ok(s.notes.some((n) => /cut at 1000 paths: worldWritable 5000/.test(n)), s.notes.join('\n'));
+    // the evaluator names the count
+    const r = await evaluateBenchmark(s.fs, (await benchmarkById('debian-12'))!, { level: 1, live: s.live });
+    const ww = r.checks.find((c) => c.evidence.some((e) => e.path === '/tmp/a'))!;
+    assert.equal(ww.status, 'FAIL');
+    assert.ok(ww.evidence.some((e) => /5000 in all; the host listed the first 1/.test(e.message)), JSON.stringify(ww.evidence));
+  });
+
+  it('an SFTP-only account is refused with rule no-shell', async () => {
+    const err = await rejectsWith(openSshCisHost({ host: sftp!.host, port: sftp!.port, username: sftp!.username, privateKey: sftp!.clientKey, hostKeyFingerprint: sftp!.hostKeyFingerprint }, { limits: { timeoutMs: 30_000 } }), 'VIGIL_NETWORK', 'no-shell');
+    assert.match(err.message, /SFTP-only/);
   });
 });

@@ -375,17 +375,17 @@ async function collect(ref: string, target: SshTarget, limits: SshLimits, budget
     }, budgetMs);
   });
   let r: { stderr: string; code: number | null };
+  const running = run(script, nonce, c, want, (ch) => {
+    channel = ch;
+    ch.stderr.on('data', (d: Buffer) => {
+      errBytes += d.length;
+      if (errBytes <= limits.maxTextBytes) errCopy.push(d);
+    });
+  });
+  // past the time limit nobody waits for it: a late failure must not be an unhandled rejection
+  running.catch(() => undefined);
   try {
-    r = await Promise.race([
-      run(script, nonce, c, want, (ch) => {
-        channel = ch;
-        ch.stderr.on('data', (d: Buffer) => {
-          errBytes += d.length;
-          if (errBytes <= limits.maxTextBytes) errCopy.push(d);
-        });
-      }),
-      late,
-    ]);
+    r = await Promise.race([running, late]);
   } catch (err) {
     if (err instanceof VigilError) throw err;
     throw new VigilError('VIGIL_NETWORK', `${ref}: no shell on the host (${(err as Error).message}); a CIS assessment over SSH runs find and tar there, an SFTP-only account cannot be assessed`, { input: ref, rule: 'no-shell', cause: err });
