@@ -4,7 +4,9 @@
  * its ssh:// address, the same statuses as `vigil cis rootfs` of the same tree on every check that
  * is not about running values, the notes on stderr; the host key pinned with --host-key (another is
  * refused, exit 1); usage errors (exit 2) for a bad address, a password in it, no credentials, SSH
- * options on a local root; an identity file that is not there (exit 4).
+ * options on a local root; an identity file that is not there (exit 4). The assessment runs in the
+ * isolated scan process under --scan-timeout / --scan-memory, as `vigil scan` does: a host that never
+ * answers is stopped at --scan-timeout.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -101,8 +103,26 @@ describe('vigil cis host ssh://', { skip: unavailable }, () => {
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, re);
     }
+    const bad = await vigil(['cis', 'host', `ssh://root@127.0.0.1:${p}`, '--identity', key, '--scan-memory', '64']);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /invalid --scan-memory/);
     const r = await vigil(['cis', 'host', `ssh://root@127.0.0.1:${p}`, '--identity', join(dir, 'nope')]);
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /--identity .*nope: no such file/);
+  });
+
+  test('runs in the isolated scan process: a host that never answers is stopped at --scan-timeout (exit 1)', async (t) => {
+    if (skip) return t.skip(skip);
+    const silent = await startSshd({ forceCommand: 'sleep 30' });
+    try {
+      const k = join(dir, 'silent_key');
+      writeFileSync(k, silent.clientKey, { mode: 0o600 });
+      const r = await vigil(['cis', 'host', `ssh://root@127.0.0.1:${silent.port}`, '--identity', k, '--scan-timeout', '3', '--format', 'json']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /ran longer than 3 s \(--scan-timeout\) and was stopped/);
+      assert.equal(r.stdout, '');
+    } finally {
+      await silent.stop();
+    }
   });
 });

@@ -9,8 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
 import type { BenchmarkResult, CheckResult } from '../detectors/cis/schema.ts';
-import type { LiveFacts } from '../detectors/cis/evaluate.ts';
-import type { FileInfo, ScanFS } from '../sources/types.ts';
+import type { CisAssessment, CisTargetSpec } from '../engine/cis.ts';
 import { EXIT, readInputFile } from './exit.ts';
 import { table } from './output.ts';
 
@@ -30,49 +29,14 @@ interface CisOpts {
   passwordEnv?: string;
   passphraseEnv?: string;
   hostKey?: string;
+  scanMemory?: string;
+  scanTimeout?: string;
 }
 
 const usage = (msg: string, input?: string): VigilError => new VigilError('VIGIL_CONFIG', msg, { ...(input !== undefined ? { input } : {}), rule: 'usage' });
 
-/**
- * What the checks read, for sources that keep only wanted files (images): configuration under
- * /etc, package databases, vendor sysctl/modprobe/systemd directories, root's shell files, grub.
- */
-export function cisContentFilter(info: FileInfo): boolean {
-  const p = info.path;
-  if (info.size > 8 * 1024 * 1024) return false;
-  return p.startsWith('etc/') || p === 'var/lib/dpkg/status' || /^(var\/lib\/rpm|usr\/lib\/sysimage\/rpm)\/rpmdb\.sqlite$/.test(p)
-    || /^(usr\/)?lib\/(sysctl\.d|modprobe\.d)\//.test(p) || /^usr\/local\/lib\/(sysctl\.d|modprobe\.d)\//.test(p) || p === 'usr/lib/os-release'
-    || /^(usr\/)?lib\/systemd\/system\/[^/]+\.mount$/.test(p) || p.startsWith('usr/share/systemd/') || p.startsWith('run/')
-    || /^root\/\.(bashrc|bash_profile|profile)$/.test(p) || p === 'boot/grub/grub.cfg';
-}
-
-/** The running state of this machine, read locally (only for `vigil cis host /`). */
-async function localLiveFacts(): Promise<LiveFacts> {
-  const { readFile } = await import('node:fs/promises');
-  const { execFile } = await import('node:child_process');
-  const mounts = await readFile('/proc/mounts', 'utf8').catch(() => undefined);
-  return {
-    ...(mounts !== undefined ? { mounts } : {}),
-    async sysctl(key) {
-      // a key is dotted words (checked: no path tricks)
-      if (!/^[\w.-]+$/.test(key)) return null;
-      return readFile(`/proc/sys/${key.replace(/\./g, '/')}`, 'utf8').then((s) => s.trim().replace(/\s+/g, ' '), () => null);
-    },
-    serviceActive(unit) {
-      if (!/^[\w@.:-]+$/.test(unit)) return Promise.resolve(null);
-      // LIVE_COMMAND: systemctl is-active with a fixed verb, a checked unit name, a timeout, no shell
-      return new Promise((resolve) => {
-        execFile('systemctl', ['is-active', '--', unit], { timeout: 10_000, maxBuffer: 64 * 1024 }, (err, stdout) => {
-          const s = String(stdout).trim();
-          if (s === 'active' || s === 'activating' || s === 'reloading') resolve(true);
-          else if (['inactive', 'failed', 'unknown', 'deactivating'].includes(s)) resolve(false);
-          else resolve(err && (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : s ? false : null);
-        });
-      });
-    },
-  };
-}
+/** What the checks read, for sources that keep only wanted files (moved to engine/cis.ts, where the isolated task opens targets). */
+export { cisContentFilter } from '../engine/cis.ts';
 
 /**
  * `ssh://user@host[:port]` and the credentials of the options as an SshTarget. The password and the
@@ -113,58 +77,42 @@ export async function sshTargetOf(ref: string, opts: Pick<CisOpts, 'identity' | 
   };
 }
 
+/**
+ * Checks the options, then runs the assessment in the isolated scan process (engine/isolate.ts, the
+ * runner `vigil scan` uses) under --scan-memory/--scan-timeout, and renders what it returns.
+ */
 async function runCis(kind: 'rootfs' | 'image' | 'host', ref: string, cmd: Command): Promise<void> {
   const opts = cmd.optsWithGlobals<CisOpts>();
   if (!FORMATS.includes(opts.format)) throw usage(`--format ${JSON.stringify(opts.format)}: must be one of ${FORMATS.join(', ')}`, opts.format);
   if (opts.level !== '1' && opts.level !== '2') throw usage(`--level ${JSON.stringify(opts.level)}: must be 1 or 2`, opts.level);
   if (opts.exitCode !== undefined && !/^\d+$/.test(opts.exitCode)) throw usage(`--exit-code ${JSON.stringify(opts.exitCode)}: must be a number`, opts.exitCode);
   const level = Number(opts.level) as 1 | 2;
-  const { benchmarkById, benchmarkFor, evaluateBenchmark, loadBenchmarks } = await import('../detectors/cis/index.ts');
-  // a named benchmark is checked before the target is opened (a usage error fails fast)
-  const named = opts.benchmark ? await benchmarkById(opts.benchmark) : undefined;
-  const { openDir, openTarget } = await import('../sources/index.ts');
+  const { resolveScanLimits, runIsolated } = await import('../engine/isolate.ts');
+  // bad --scan-memory/--scan-timeout and a named benchmark that does not exist: usage errors before any work
+  const limits = resolveScanLimits(opts);
+  if (opts.benchmark) await (await import('../detectors/cis/index.ts')).benchmarkById(opts.benchmark);
   const overSsh = kind === 'host' && /^ssh:/i.test(ref);
   if (!overSsh && (opts.identity !== undefined || opts.passwordEnv !== undefined || opts.passphraseEnv !== undefined || opts.hostKey !== undefined)) {
     throw usage('--identity, --password-env, --passphrase-env and --host-key are for an ssh://user@host target');
   }
-  let sshLive: LiveFacts | undefined;
-  let targetRef = ref;
-  let fs: ScanFS;
+  const spec: CisTargetSpec = { kind, ref, level, ...(opts.benchmark ? { benchmark: opts.benchmark } : {}) };
   if (overSsh) {
-    const { openSshCisHost } = await import('../sources/ssh/index.ts');
     const target = await sshTargetOf(ref, opts);
-    const snap = await openSshCisHost(target);
-    sshLive = snap.live;
-    targetRef = snap.fs.target.ref;
-    fs = snap.fs;
-    if (!opts.quiet) {
-      process.stderr.write(`${targetRef}: host key ${snap.hostKeyFingerprint} (${snap.hostKeyType})${target.hostKeyFingerprint ? '' : '; pin it with --host-key'}; ${snap.stats.files} files, ${snap.stats.bytes} bytes in ${snap.stats.ms} ms\n`);
-      for (const n of snap.notes) process.stderr.write(`note: ${n}\n`);
-    }
-  } else {
-    fs = kind === 'host'
-      ? await openDir(ref, { rootfs: true, kind: 'host', ref })
-      : await openTarget(ref, kind, { filter: cisContentFilter, ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.username ? { registry: { username: opts.username, password: opts.password ?? process.env.VIGIL_REGISTRY_PASSWORD } } : {}) });
+    // key files are text (OpenSSH, PEM, PPK): a string crosses to the scan process as it is
+    spec.ssh = { ...target, ...(target.privateKey ? { privateKey: target.privateKey.toString() } : {}) };
   }
-  let result: BenchmarkResult;
-  try {
-    let bench = named;
-    if (!bench) {
-      const { detectOs } = await import('../extractors/os/release/index.ts');
-      const os = await detectOs(async (p) => ((await fs.stat(p)) ? fs.readFile(p) : null));
-      bench = await benchmarkFor(os);
-      if (!bench) {
-        const all = await loadBenchmarks();
-        const what = os ? `${os.id} ${os.versionId ?? os.codename ?? ''}`.trim() : 'an unknown system (no os-release)';
-        throw usage(`no CIS benchmark for ${what}; name one with --benchmark: ${all.map((b) => `${b.id} (${b.platform.id.join('/')} ${b.platform.version_id.join('/')})`).join(', ')}`);
-      }
-    }
-    // host: the running state of this machine, only when the root is this machine's own
-    // over SSH: the host's own, collected with its files
-    const live = sshLive ?? (kind === 'host' && (await import('node:path')).resolve(ref) === '/' ? await localLiveFacts() : undefined);
-    result = await evaluateBenchmark(fs, bench, { level, ...(live ? { live } : {}), target: { kind, ref: targetRef } });
-  } finally {
-    await fs.close();
+  if (kind === 'image') {
+    if (opts.platform) spec.platform = opts.platform;
+    if (opts.username) spec.registry = { username: opts.username, password: opts.password ?? process.env.VIGIL_REGISTRY_PASSWORD };
+  }
+  const { createLogger, levelFor } = await import('../log.ts');
+  const log = createLogger(levelFor(opts, 'warn'));
+  const out = await runIsolated<CisAssessment>({ kind: 'cis', target: spec }, { limits, log, label: `cis ${kind} ${overSsh ? (spec.ssh ? `ssh://${spec.ssh.username}@${spec.ssh.host}` : ref) : ref}` });
+  const result = out.result;
+  if (out.ssh && !opts.quiet) {
+    const s = out.ssh;
+    process.stderr.write(`${result.target.ref}: host key ${s.hostKeyFingerprint} (${s.hostKeyType})${spec.ssh?.hostKeyFingerprint ? '' : '; pin it with --host-key'}; ${s.stats.files} files, ${s.stats.bytes} bytes in ${s.stats.ms} ms\n`);
+    for (const n of s.notes) process.stderr.write(`note: ${n}\n`);
   }
   const text = opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : opts.format === 'csv' ? renderCsv(result) : renderTable(result);
   if (opts.output) await writeFile(opts.output, text);
@@ -210,7 +158,9 @@ function cisOptions(c: Command): Command {
     .option('-o, --output <file>', 'write the report to a file')
     .option('--benchmark <id>', 'the benchmark (default: chosen by the target\'s os-release)')
     .option('--level <n>', 'profile level: 1, or 2 (Level 1 checks included)', '1')
-    .option('--exit-code <n>', 'exit with this code when any check fails');
+    .option('--exit-code <n>', 'exit with this code when any check fails')
+    .option('--scan-memory <MiB>', 'memory cap of the scan process (env VIGIL_SCAN_MEMORY; default 768)')
+    .option('--scan-timeout <seconds>', 'wall-time cap of the scan process (env VIGIL_SCAN_TIMEOUT; default 900)');
 }
 
 export function registerCisCommands(program: Command): void {

@@ -11,6 +11,8 @@
  * - `agent-report`: an agent's inventory, matched and recorded the same way.
  * - `target`: `vigil scan …` / `vigil sbom …`: collect a target's inventory (and match it when
  *   `match` is given) and return it to the CLI, which filters and renders it.
+ * - `cis`: `vigil cis …`: a CIS assessment of one target (engine/cis.ts), its BenchmarkResult (and,
+ *   over SSH, the host key and notes) returned to the CLI, which renders it.
  */
 import type { RecordScanSummary } from '../findings/index.ts';
 import type { Logger } from '../log.ts';
@@ -25,6 +27,7 @@ import { TargetPolicy, type PolicySpec } from '../policy/index.ts';
 import { VigilError } from '../model/errors.ts';
 import type { WireError } from './isolate.ts';
 import type { ScanOutcome } from './scan.ts';
+import type { CisAssessment, CisTargetSpec } from './cis.ts';
 
 /** A target the CLI names. */
 export interface TargetSpec {
@@ -48,6 +51,8 @@ export type IsolatedTask =
   // POST /v1/sbom/scan: an uploaded SBOM's text, read and matched like `vigil scan sbom`; nothing is stored
   | { kind: 'sbom-document'; document: string; name: string; match: MatchSpec }
   // PUT/DELETE /v1/network/topologies/{name}: the uploaded AWS CLI outputs analysed and applied (engine/network.ts)
+  // `vigil cis …`: a CIS assessment of one target (engine/cis.ts); nothing is stored
+  | { kind: 'cis'; target: CisTargetSpec }
   | { kind: 'network-topology'; databaseUrl: string; accountId: string; op: 'put' | 'delete'; name: string; files?: Record<string, string>; now?: string; secrets?: SecretKeySpec };
 
 /** Matching a collected inventory against the vulnerability database at `databaseUrl`. */
@@ -93,6 +98,11 @@ export async function runTask(task: IsolatedTask, log: Logger, emit: (e: TaskEve
       });
     case 'target':
       return scanTarget(task.target, task.match, log, emit);
+    case 'cis': {
+      const { assessCisTarget } = await import('./cis.ts');
+      const out: CisAssessment = await assessCisTarget(task.target);
+      return out;
+    }
     case 'network-topology':
       return withStore(task.databaseUrl, task.secrets, log, async (store) => {
         const { putTopology, deleteTopology } = await import('./network.ts');
