@@ -230,7 +230,10 @@ describe('openSshCisHost: a copy of the bookworm root with deviations', { skip: 
     await writeFile(join(copy, 'root/secret'), 'TOPSECRET');
     await symlink('/root/secret', join(copy, 'etc/x'));
     await symlink('../root/secret', join(copy, 'etc/y'));
+    // odd but legal names arrive under their own names
+    await writeFile(join(copy, 'etc/we ird\\na\'me $(x)'), 'odd');
     const s = await openSshCisHost(target);
+    assert.equal((await s.fs.readFile('etc/we ird\\na\'me $(x)')).toString(), 'odd');
     assert.equal(await s.fs.stat('etc/x'), null);
     assert.equal(await s.fs.stat('etc/y'), null);
     await assert.rejects(s.fs.readFile('etc/x'));

@@ -129,6 +129,9 @@ for p in ${[...CIS_CONTENT_ROOTS, ...CIS_METADATA_ONLY].join(' ')}; do
   if { [ -e "$p" ] || [ -h "$p" ]; } && phys "$p"; then R="$R $p"; fi
 done
 if command -v find >/dev/null 2>&1 && command -v tar >/dev/null 2>&1; then
+  # GNU tar unquotes backslashes in -T names by default: names are taken as they are
+  TO=
+  if tar --version 2>/dev/null | grep -q GNU; then TO=--no-unquote; fi
   m meta
   printf '@@%s tar\\n' "$N"
   {
@@ -157,7 +160,7 @@ if command -v find >/dev/null 2>&1 && command -v tar >/dev/null 2>&1; then
         "l "*) printf '%s\\n' "$p" ;;
       esac
     done
-  } | $T tar --no-recursion -cf - -T - 2>/dev/null
+  } | $T tar --no-recursion $TO -cf - -T - 2>/dev/null
   m "exit $?"
 else
   m missing
