@@ -1,6 +1,7 @@
 /**
- * `vigil cis rootfs DIR | image REF | host [/]`: a CIS benchmark assessment of a system's files (and,
- * for `host`, of its running state read locally: /proc/sys, /proc/mounts, systemctl is-active).
+ * `vigil cis rootfs DIR | image REF | host [/ | ssh://user@host[:port]]`: a CIS benchmark assessment
+ * of a system's files (and, for `host`, of its running state: read locally — /proc/sys, /proc/mounts,
+ * systemctl is-active — or, over SSH, collected on the host by openSshCisHost).
  * Offline; no vulnerability database. The benchmark is chosen by the target's os-release unless
  * --benchmark names one.
  */
@@ -8,8 +9,8 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
 import type { BenchmarkResult, CheckResult } from '../detectors/cis/schema.ts';
-import type { LiveFacts } from '../detectors/cis/evaluate.ts';
-import { EXIT } from './exit.ts';
+import type { CisAssessment, CisTargetSpec } from '../engine/cis-cli.ts';
+import { EXIT, readInputFile } from './exit.ts';
 import { table } from './output.ts';
 
 const FORMATS = ['table', 'json', 'csv'];
@@ -24,68 +25,92 @@ interface CisOpts {
   username?: string;
   password?: string;
   quiet?: boolean;
+  identity?: string;
+  passwordEnv?: string;
+  passphraseEnv?: string;
+  hostKey?: string;
+  scanMemory?: string;
+  scanTimeout?: string;
 }
 
 const usage = (msg: string, input?: string): VigilError => new VigilError('VIGIL_CONFIG', msg, { ...(input !== undefined ? { input } : {}), rule: 'usage' });
 
-/** The running state of this machine, read locally (only for `vigil cis host /`, and the agent's assessment). */
-export async function localLiveFacts(): Promise<LiveFacts> {
-  const { readFile } = await import('node:fs/promises');
-  const { execFile } = await import('node:child_process');
-  const mounts = await readFile('/proc/mounts', 'utf8').catch(() => undefined);
+
+/**
+ * `ssh://user@host[:port]` and the credentials of the options as an SshTarget. The password and the
+ * key's passphrase come from environment variables (never the command line, which `ps` shows).
+ */
+export async function sshTargetOf(ref: string, opts: Pick<CisOpts, 'identity' | 'passwordEnv' | 'passphraseEnv' | 'hostKey'>): Promise<import('../sources/ssh/index.ts').SshTarget> {
+  let u: URL;
+  try {
+    u = new URL(ref);
+  } catch {
+    throw usage(`${JSON.stringify(ref)}: not an ssh://user@host[:port] address`, ref);
+  }
+  if (u.protocol !== 'ssh:' || !u.hostname) throw usage(`${JSON.stringify(ref)}: not an ssh://user@host[:port] address`, ref);
+  if (!u.username) throw usage(`${JSON.stringify(ref)}: the user is required (ssh://user@host)`, ref);
+  if (u.password) throw usage(`${JSON.stringify(ref)}: no password in the address; give --password-env VAR (an environment variable holding it)`, ref);
+  if ((u.pathname && u.pathname !== '/') || u.search || u.hash) throw usage(`${JSON.stringify(ref)}: an SSH host address has no path, query or fragment`, ref);
+  const envVar = (flag: string, name: string | undefined): string | undefined => {
+    if (name === undefined) return undefined;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw usage(`${flag} ${JSON.stringify(name)}: must be an environment variable's name`, name);
+    const v = process.env[name];
+    if (v === undefined || v === '') throw usage(`${flag} ${name}: the environment variable is not set`, name);
+    return v;
+  };
+  const password = envVar('--password-env', opts.passwordEnv);
+  const passphrase = envVar('--passphrase-env', opts.passphraseEnv);
+  let privateKey: Buffer | undefined;
+  if (opts.identity !== undefined) privateKey = await readInputFile(opts.identity, '--identity');
+  if (!privateKey && !password) throw usage(`${JSON.stringify(ref)}: give --identity FILE (a private key) or --password-env VAR`, ref);
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
   return {
-    ...(mounts !== undefined ? { mounts } : {}),
-    async sysctl(key) {
-      // a key is dotted words (checked: no path tricks)
-      if (!/^[\w.-]+$/.test(key)) return null;
-      return readFile(`/proc/sys/${key.replace(/\./g, '/')}`, 'utf8').then((s) => s.trim().replace(/\s+/g, ' '), () => null);
-    },
-    serviceActive(unit) {
-      if (!/^[\w@.:-]+$/.test(unit)) return Promise.resolve(null);
-      // LIVE_COMMAND: systemctl is-active with a fixed verb, a checked unit name, a timeout, no shell
-      return new Promise((resolve) => {
-        execFile('systemctl', ['is-active', '--', unit], { timeout: 10_000, maxBuffer: 64 * 1024 }, (err, stdout) => {
-          const s = String(stdout).trim();
-          if (s === 'active' || s === 'activating' || s === 'reloading') resolve(true);
-          else if (['inactive', 'failed', 'unknown', 'deactivating'].includes(s)) resolve(false);
-          else resolve(err && (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : s ? false : null);
-        });
-      });
-    },
+    host,
+    username: decodeURIComponent(u.username),
+    ...(u.port ? { port: Number(u.port) } : {}),
+    ...(privateKey ? { privateKey } : {}),
+    ...(passphrase ? { passphrase } : {}),
+    ...(password ? { password } : {}),
+    ...(opts.hostKey !== undefined ? { hostKeyFingerprint: opts.hostKey } : {}),
   };
 }
 
+/**
+ * Checks the options, then runs the assessment in the isolated scan process (engine/isolate.ts, the
+ * runner `vigil scan` uses) under --scan-memory/--scan-timeout, and renders what it returns.
+ */
 async function runCis(kind: 'rootfs' | 'image' | 'host', ref: string, cmd: Command): Promise<void> {
   const opts = cmd.optsWithGlobals<CisOpts>();
   if (!FORMATS.includes(opts.format)) throw usage(`--format ${JSON.stringify(opts.format)}: must be one of ${FORMATS.join(', ')}`, opts.format);
   if (opts.level !== '1' && opts.level !== '2') throw usage(`--level ${JSON.stringify(opts.level)}: must be 1 or 2`, opts.level);
   if (opts.exitCode !== undefined && !/^\d+$/.test(opts.exitCode)) throw usage(`--exit-code ${JSON.stringify(opts.exitCode)}: must be a number`, opts.exitCode);
   const level = Number(opts.level) as 1 | 2;
-  const { benchmarkById, benchmarkFor, cisContentFilter, evaluateBenchmark, loadBenchmarks } = await import('../detectors/cis/index.ts');
-  // a named benchmark is checked before the target is opened (a usage error fails fast)
-  const named = opts.benchmark ? await benchmarkById(opts.benchmark) : undefined;
-  const { openDir, openTarget } = await import('../sources/index.ts');
-  const fs = kind === 'host'
-    ? await openDir(ref, { rootfs: true, kind: 'host', ref })
-    : await openTarget(ref, kind, { filter: cisContentFilter, ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.username ? { registry: { username: opts.username, password: opts.password ?? process.env.VIGIL_REGISTRY_PASSWORD } } : {}) });
-  let result: BenchmarkResult;
-  try {
-    let bench = named;
-    if (!bench) {
-      const { detectOs } = await import('../extractors/os/release/index.ts');
-      const os = await detectOs(async (p) => ((await fs.stat(p)) ? fs.readFile(p) : null));
-      bench = await benchmarkFor(os);
-      if (!bench) {
-        const all = await loadBenchmarks();
-        const what = os ? `${os.id} ${os.versionId ?? os.codename ?? ''}`.trim() : 'an unknown system (no os-release)';
-        throw usage(`no CIS benchmark for ${what}; name one with --benchmark: ${all.map((b) => `${b.id} (${b.platform.id.join('/')} ${b.platform.version_id.join('/')})`).join(', ')}`);
-      }
-    }
-    // host: the running state of this machine, only when the root is this machine's own
-    const live = kind === 'host' && (await import('node:path')).resolve(ref) === '/' ? await localLiveFacts() : undefined;
-    result = await evaluateBenchmark(fs, bench, { level, ...(live ? { live } : {}), target: { kind, ref } });
-  } finally {
-    await fs.close();
+  const { resolveScanLimits, runIsolated } = await import('../engine/isolate.ts');
+  // bad --scan-memory/--scan-timeout and a named benchmark that does not exist: usage errors before any work
+  const limits = resolveScanLimits(opts);
+  if (opts.benchmark) await (await import('../detectors/cis/index.ts')).benchmarkById(opts.benchmark);
+  const overSsh = kind === 'host' && /^ssh:/i.test(ref);
+  if (!overSsh && (opts.identity !== undefined || opts.passwordEnv !== undefined || opts.passphraseEnv !== undefined || opts.hostKey !== undefined)) {
+    throw usage('--identity, --password-env, --passphrase-env and --host-key are for an ssh://user@host target');
+  }
+  const spec: CisTargetSpec = { kind, ref, level, ...(opts.benchmark ? { benchmark: opts.benchmark } : {}) };
+  if (overSsh) {
+    const target = await sshTargetOf(ref, opts);
+    // key files are text (OpenSSH, PEM, PPK): a string crosses to the scan process as it is
+    spec.ssh = { ...target, ...(target.privateKey ? { privateKey: target.privateKey.toString() } : {}) };
+  }
+  if (kind === 'image') {
+    if (opts.platform) spec.platform = opts.platform;
+    if (opts.username) spec.registry = { username: opts.username, password: opts.password ?? process.env.VIGIL_REGISTRY_PASSWORD };
+  }
+  const { createLogger, levelFor } = await import('../log.ts');
+  const log = createLogger(levelFor(opts, 'warn'));
+  const out = await runIsolated<CisAssessment>({ kind: 'cis', target: spec }, { limits, log, label: `cis ${kind} ${overSsh ? (spec.ssh ? `ssh://${spec.ssh.username}@${spec.ssh.host}` : ref) : ref}` });
+  const result = out.result;
+  if (out.ssh && !opts.quiet) {
+    const s = out.ssh;
+    process.stderr.write(`${result.target.ref}: host key ${s.hostKeyFingerprint} (${s.hostKeyType})${spec.ssh?.hostKeyFingerprint ? '' : '; pin it with --host-key'}; ${s.stats.files} files, ${s.stats.bytes} bytes in ${s.stats.ms} ms\n`);
+    for (const n of s.notes) process.stderr.write(`note: ${n}\n`);
   }
   const text = opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : opts.format === 'csv' ? renderCsv(result) : renderTable(result);
   if (opts.output) await writeFile(opts.output, text);
@@ -100,16 +125,12 @@ async function runCis(kind: 'rootfs' | 'image' | 'host', ref: string, cmd: Comma
  * `root` is this machine's own. Undefined, with the reason, when no shipped benchmark fits.
  */
 export async function assessLocalHost(root: string, now = new Date()): Promise<{ result?: BenchmarkResult; reason?: string }> {
-  const [{ benchmarkFor, evaluateBenchmark }, { openDir }, { detectOs }, { resolve }] = await Promise.all([
-    import('../detectors/cis/index.ts'), import('../sources/index.ts'), import('../extractors/os/release/index.ts'), import('node:path'),
-  ]);
+  const [{ openDir }, { evaluateSystem, localLiveFacts }, { resolve }] = await Promise.all([import('../sources/index.ts'), import('../engine/cis-cli.ts'), import('node:path')]);
   const fs = await openDir(root, { rootfs: true, kind: 'host', ref: root });
   try {
-    const os = await detectOs(async (p) => ((await fs.stat(p)) ? fs.readFile(p) : null));
-    const bench = await benchmarkFor(os);
-    if (!bench) return { reason: `no CIS benchmark for ${os ? `${os.id} ${os.versionId ?? ''}`.trim() : 'an unknown system (no os-release)'}` };
     const live = resolve(root) === '/' ? await localLiveFacts() : undefined;
-    return { result: await evaluateBenchmark(fs, bench, { level: 2, ...(live ? { live } : {}), target: { kind: 'host', ref: root }, now }) };
+    const out = await evaluateSystem(fs, { level: 2, ...(live ? { live } : {}), target: { kind: 'host', ref: root }, now });
+    return 'unsupported' in out ? { reason: `no CIS benchmark for ${out.unsupported}` } : { result: out.result };
   } finally {
     await fs.close();
   }
@@ -152,7 +173,9 @@ function cisOptions(c: Command): Command {
     .option('-o, --output <file>', 'write the report to a file')
     .option('--benchmark <id>', 'the benchmark (default: chosen by the target\'s os-release)')
     .option('--level <n>', 'profile level: 1, or 2 (Level 1 checks included)', '1')
-    .option('--exit-code <n>', 'exit with this code when any check fails');
+    .option('--exit-code <n>', 'exit with this code when any check fails')
+    .option('--scan-memory <MiB>', 'memory cap of the scan process (env VIGIL_SCAN_MEMORY; default 768)')
+    .option('--scan-timeout <seconds>', 'wall-time cap of the scan process (env VIGIL_SCAN_TIMEOUT; default 900)');
 }
 
 export function registerCisCommands(program: Command): void {
@@ -163,6 +186,10 @@ export function registerCisCommands(program: Command): void {
     .option('--platform <os/arch>', 'platform of a multi-platform image', 'linux/amd64')
     .option('--username <user>', 'registry user').option('--password <password>', 'registry password (or VIGIL_REGISTRY_PASSWORD)'))
     .action((ref: string, _o: unknown, cmd: Command) => runCis('image', ref, cmd));
-  cisOptions(cis.command('host').description('this machine (its running state too when the root is /)').argument('[root]', 'the root directory', '/'))
+  cisOptions(cis.command('host').description('this machine (its running state too when the root is /), or an SSH host: ssh://user@host[:port]').argument('[root]', 'the root directory, or ssh://user@host[:port]', '/')
+    .option('--identity <file>', 'SSH: a private key file (OpenSSH, PEM or PPK)')
+    .option('--password-env <var>', 'SSH: the environment variable holding the password')
+    .option('--passphrase-env <var>', 'SSH: the environment variable holding the private key\'s passphrase')
+    .option('--host-key <fingerprint>', 'SSH: the expected host key, SHA256:… as ssh-keygen -l prints it (any other is refused)'))
     .action((ref: string, _o: unknown, cmd: Command) => runCis('host', ref, cmd));
 }

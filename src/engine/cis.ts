@@ -350,15 +350,10 @@ export async function assessResource(ctx: EngineContext, resourceId: string, lev
 /** Evaluates the benchmark of the system in `fs` (closed after). */
 async function evaluateFs(fs: ScanFS, level: 1 | 2, live: LiveFacts | undefined, now: Date, target: { kind: string; ref: string }): Promise<CisAssessment> {
   try {
-    const [{ benchmarkFor, evaluateBenchmark }, { detectOs }] = await Promise.all([import('../detectors/cis/index.ts'), import('../extractors/os/release/index.ts')]);
-    const os = await detectOs(async (p) => ((await fs.stat(p)) ? fs.readFile(p) : null));
-    const bench = await benchmarkFor(os);
-    if (!bench) {
-      const what = os ? `${os.id} ${os.versionId ?? ''}`.trim() : 'no os-release';
-      return { status: 'SKIPPED', reason: COVERAGE.unsupportedOs, message: `no CIS benchmark for ${what}` };
-    }
-    const result = await evaluateBenchmark(fs, bench, { level, ...(live ? { live } : {}), target, now });
-    return { result, collectedAt: now.toISOString() };
+    const { evaluateSystem } = await import('./cis-cli.ts');
+    const out = await evaluateSystem(fs, { level, ...(live ? { live } : {}), target, now });
+    if ('unsupported' in out) return { status: 'SKIPPED', reason: COVERAGE.unsupportedOs, message: `no CIS benchmark for ${out.unsupported}` };
+    return { result: out.result, collectedAt: now.toISOString() };
   } finally {
     await fs.close();
   }

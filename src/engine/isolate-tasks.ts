@@ -13,6 +13,8 @@
  *   evaluated, the results recorded (engine/cis.ts).
  * - `target`: `vigil scan …` / `vigil sbom …`: collect a target's inventory (and match it when
  *   `match` is given) and return it to the CLI, which filters and renders it.
+ * - `cis`: `vigil cis …`: a CIS assessment of one target (engine/cis-cli.ts), its BenchmarkResult (and,
+ *   over SSH, the host key and notes) returned to the CLI, which renders it.
  */
 import type { RecordScanSummary } from '../findings/index.ts';
 import type { Logger } from '../log.ts';
@@ -27,6 +29,7 @@ import { TargetPolicy, type PolicySpec } from '../policy/index.ts';
 import { VigilError } from '../model/errors.ts';
 import type { WireError } from './isolate.ts';
 import type { ScanOutcome } from './scan.ts';
+import type { CisAssessment, CisTargetSpec } from './cis-cli.ts';
 
 /** A target the CLI names. */
 export interface TargetSpec {
@@ -50,6 +53,8 @@ export type IsolatedTask =
   // POST /v1/sbom/scan: an uploaded SBOM's text, read and matched like `vigil scan sbom`; nothing is stored
   | { kind: 'sbom-document'; document: string; name: string; match: MatchSpec }
   // PUT/DELETE /v1/network/topologies/{name}: the uploaded AWS CLI outputs analysed and applied (engine/network.ts)
+  // `vigil cis …`: a CIS assessment of one target (engine/cis-cli.ts); nothing is stored
+  | { kind: 'cis'; target: CisTargetSpec }
   | { kind: 'network-topology'; databaseUrl: string; accountId: string; op: 'put' | 'delete'; name: string; files?: Record<string, string>; now?: string; secrets?: SecretKeySpec }
   // issue 18: one target of a CIS scan, assessed and recorded (engine/cis.ts runCisTarget)
   | { kind: 'cis-target'; databaseUrl: string; scanId: string; resourceId: string; policy: PolicySpec; now?: string; secrets?: SecretKeySpec };
@@ -97,6 +102,11 @@ export async function runTask(task: IsolatedTask, log: Logger, emit: (e: TaskEve
       });
     case 'target':
       return scanTarget(task.target, task.match, log, emit);
+    case 'cis': {
+      const { assessCisTarget } = await import('./cis-cli.ts');
+      const out: CisAssessment = await assessCisTarget(task.target);
+      return out;
+    }
     case 'network-topology':
       return withStore(task.databaseUrl, task.secrets, log, async (store) => {
         const { putTopology, deleteTopology } = await import('./network.ts');

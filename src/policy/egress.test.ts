@@ -54,7 +54,7 @@ const ALLOWED: Record<string, { uses: string[]; why: string; marker?: RegExp }> 
   'engine/queue/pgboss.ts': { uses: ['pg-boss'], why: "the job queue in the operator's PostgreSQL database" },
   'detectors/secrets/git.ts': { uses: ['child_process'], why: 'runs git log/cat-file over a local repository (the git source\'s bare clone in the scan\'s scratch) with every transport refused (protocol.allow=never), no hooks, no system or global config', marker: /protocol\.allow=never/ },
   'cli/agent.ts': { uses: ['child_process'], why: "`vigil agent` runs its own host's firewall tools (nft -j list ruleset, iptables-save, ip6tables-save: fixed arguments, a timeout, capped output); no network", marker: /FIREWALL_COMMANDS\[name\]/ },
-  'cli/cis.ts': { uses: ['child_process'], why: "`vigil cis host /` asks its own machine's systemd whether a unit runs (systemctl is-active -- <unit>: a fixed verb, a checked unit name, no shell, a timeout, capped output); no network", marker: /LIVE_COMMAND/ },
+  'engine/cis-cli.ts': { uses: ['child_process'], why: "`vigil cis host /` asks its own machine's systemd whether a unit runs (systemctl is-active -- <unit>: a fixed verb, a checked unit name, no shell, a timeout, capped output); no network", marker: /LIVE_COMMAND/ },
   'engine/isolate.ts': { uses: ['child_process'], why: "forks Vigil's own scan process (isolate-child.ts), which gets the engine's policy as a spec and opens every source through it" },
 };
 

@@ -17,6 +17,7 @@ import { collectAgentReport } from '../cli/agent.ts';
 import { cisContentFilter, evaluateBenchmark, loadBenchmarks } from '../detectors/cis/index.ts';
 import { skopeoCopy, startRegistry, which } from '../sources/registry/testutil.ts';
 import { HOW, needsAll } from '../../test/helpers/prereq.ts';
+import { sshdUnavailable, startSshd } from '../sources/ssh/testutil.ts';
 import { recordAgentReport } from '../engine/agent.ts';
 import { createTarget, Engine, ensureTargetResource, type Target } from '../engine/index.ts';
 import { openQueue, type JobQueue } from '../engine/queue/index.ts';
@@ -30,6 +31,7 @@ import * as repo from './tenancy/repo.ts';
 const log = silentLogger();
 const OCI = resolve(import.meta.dirname, '..', '..', '.cache', 'targets', 'oci');
 const registryBin = await which('docker-registry', 'registry');
+const sshdMissing = sshdUnavailable();
 const registryMissing = needsAll([
   ['docker-registry', registryBin, HOW.apt('docker-registry')],
   ['skopeo', await which('skopeo'), HOW.apt('skopeo')],
@@ -312,6 +314,53 @@ for (const [dialect, make] of dialects) {
       } finally {
         await reg.stop();
         rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    test('an SSH host on a weekly schedule: read over SSH at its time (a real sshd chrooted into a copy of the bookworm root), the evaluator\'s results on every file check', { skip: sshdMissing }, async () => {
+      // sshd wants a root-owned chroot with no group/other-writable component: under /run, not /tmp
+      const copy = mkdtempSync('/run/vigil-cis-api-ssh-');
+      chmodSync(copy, 0o755);
+      execFileSync('cp', ['-a', `${PRISTINE}/.`, copy]);
+      const sshd = await startSshd({ chroot: copy });
+      try {
+        const host = await createTarget(ts.store, { accountId: member.id, kind: 'host', name: 'db-1', config: { mode: 'ssh', address: sshd.host, port: sshd.port, username: sshd.username, privateKey: sshd.clientKey, hostKeyFingerprint: sshd.hostKeyFingerprint } }, clock);
+        const hostResource = await ensureTargetResource(engine.ctx, host, { attributes: { mode: 'ssh' } });
+        await call('PUT', `/v1/resources/${hostResource}/tags`, admin, { tags: { role: 'database' } });
+        // Wednesdays and Saturdays at 23:15 in New York (UTC-5 in December)
+        const cfg = (await call('POST', '/v1/cis/scan-configurations', admin, { name: 'databases', securityLevel: 'LEVEL_1', schedule: { weekly: { days: ['WED', 'SAT'], startTime: { timeOfDay: '23:15', timezone: 'America/New_York' } } }, targets: { accountIds: [member.id], resourceTags: { role: ['database'] } } })).json();
+        const due = new Date(cfg.nextRunAt);
+        assert.equal(due.getUTCHours(), 4, 'the next day 04:15 UTC');
+        assert.equal(due.getUTCMinutes(), 15);
+        clock = new Date(due.getTime() - 60_000);
+        await engine.tick();
+        assert.equal((await call('GET', `/v1/cis/scans?configurationId=${cfg.id}`, admin)).json().items.length, 0, 'not before its time');
+        clock = new Date(due.getTime() + 1000);
+        await engine.tick();
+        const scan = (await call('GET', `/v1/cis/scans?configurationId=${cfg.id}`, admin)).json().items[0];
+        assert.equal(scan.scanDate, due.toISOString());
+        await runTargets(scan.id);
+        const [t] = (await call('GET', `/v1/cis/scans/${scan.id}/targets`, admin)).json().items;
+        assert.equal(t.status, 'COMPLETED', JSON.stringify(t));
+        assert.equal(t.benchmarkId, 'debian-12');
+        const [bench] = (await loadBenchmarks()).filter((b) => b.id === 'debian-12');
+        const fs = await openTarget(copy, 'rootfs');
+        const direct = await evaluateBenchmark(fs, bench, { level: 1 });
+        await fs.close();
+        const got = new Map<string, string>((await call('GET', `/v1/cis/scans/${scan.id}/results?limit=2000`, admin)).json().items.map((x: { checkId: string; status: string }) => [x.checkId, x.status]));
+        assert.equal(got.size, direct.checks.length);
+        // a chroot has no /proc/sys and no systemd: its running values are unknown over SSH (ERROR), where
+        // files alone leave them out. The checks that differ are exactly those whose test also asks for
+        // the running kernel parameter (sysctl_live beside sysctl): ASLR 1.5.1 and the network 3.3.x ones
+        const differ = direct.checks.filter((c) => got.get(c.id) !== c.status);
+        const asksRunning = (id: string) => JSON.stringify(bench.checks.find((c) => c.id === id)?.test ?? {}).includes('sysctl_live');
+        assert.deepEqual(differ.filter((c) => !c.live && !asksRunning(c.id)).map((c) => `${c.id}: ${c.status} here, ${got.get(c.id)} over SSH`), []);
+        assert.ok(differ.every((c) => got.get(c.id) === 'ERROR'), 'an unknown running value is an ERROR, never a guess');
+        // the member sees its host's results in the admin's scan? no: the configuration is the admin's
+        assert.equal((await call('GET', `/v1/cis/scans/${scan.id}`, member.key)).statusCode, 404);
+      } finally {
+        await sshd.stop();
+        rmSync(copy, { recursive: true, force: true });
       }
     });
 

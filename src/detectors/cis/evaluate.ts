@@ -23,6 +23,21 @@ export interface LiveFacts {
   mounts?: string;
   /** the loaded audit rules (auditctl -l), when known */
   auditRules?: string;
+  /**
+   * The whole-filesystem facts as the host found them (`find / -xdev`, pseudo filesystems pruned),
+   * absolute paths; when given, the filesystem checks use these instead of walking the ScanFS (which
+   * then holds only the files the checks read). Lists may be cut (`truncated`); `counts` then says
+   * how many there were. `unknown` says why the facts could not be collected (the checks are ERROR).
+   */
+  filesystem?: {
+    worldWritable: string[];
+    worldWritableDirsNoSticky: string[];
+    unowned: string[];
+    ungrouped: string[];
+    truncated?: boolean;
+    counts?: { worldWritable: number; worldWritableDirsNoSticky: number; unowned: number; ungrouped: number };
+    unknown?: string;
+  };
 }
 
 export interface EvaluateOptions {
@@ -168,11 +183,24 @@ async function runUnsafe(r: TargetReader, t: Test, live: LiveFacts | undefined):
     return violations.length ? fail(...violations) : pass({ path: '/etc/passwd', message: ok });
   }
   if ('filesystem' in t) {
-    const f = await r.facts();
     const c = t.filesystem.check;
-    if ((c === 'unowned_files' || c === 'ungrouped_files') && !f.hasIds) throw new CheckError({ message: 'this source records no file owners' });
-    const list = c === 'world_writable_files' ? f.worldWritable : c === 'world_writable_dirs_sticky' ? f.worldWritableDirsNoSticky : c === 'unowned_files' ? f.unowned : f.ungrouped;
+    const key = ({ world_writable_files: 'worldWritable', world_writable_dirs_sticky: 'worldWritableDirsNoSticky', unowned_files: 'unowned', ungrouped_files: 'ungrouped' } as const)[c];
     const what = { world_writable_files: 'world-writable file', world_writable_dirs_sticky: 'world-writable directory without the sticky bit', unowned_files: 'file owned by no known user', ungrouped_files: 'file of no known group' }[c];
+    const hf = live?.filesystem;
+    if (hf) {
+      // the host's own walk (find / -xdev): the ScanFS holds only the files the checks read
+      if (hf.unknown !== undefined) throw new CheckError({ message: `the host's filesystem walk: ${hf.unknown}` });
+      const list = hf[key];
+      const total = Math.max(hf.counts?.[key] ?? list.length, list.length);
+      if (!total && hf.truncated) throw new CheckError({ message: `the host's filesystem walk was cut short before it found any ${what}; not judged` });
+      if (!total) return pass({ message: `no ${what} on the host's filesystem (find / -xdev)` });
+      const ev: Evidence[] = list.map((p) => ({ path: p, message: `a ${what}` }));
+      if (total > list.length) ev.push({ message: `${total} in all; the host listed the first ${list.length}` });
+      return fail(...ev);
+    }
+    const f = await r.facts();
+    if ((c === 'unowned_files' || c === 'ungrouped_files') && !f.hasIds) throw new CheckError({ message: 'this source records no file owners' });
+    const list = f[key];
     if (!list.length) return pass({ message: `no ${what} among ${f.entries} entries` });
     return fail(...list.map((p) => ({ path: p, message: `a ${what}` })));
   }

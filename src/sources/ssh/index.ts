@@ -22,6 +22,7 @@ import { FIREWALL_COMMANDS, FIREWALL_NAMES, INSTANCE_ID_FILES, MAX_PIDS_SCANNED,
 export { parseProcNet, parseEndpoint, formatIPv6, type ListeningSocket, type SocketProtocol } from './proc-net.ts';
 export { HOST_FILES, HOST_DIRS, LISTED_ONLY, isWantedPath, DEFAULT_HOST_SECRET_PATHS, MAX_SECRET_PATHS, MAX_SECRET_PATH_CHARS, SECRET_PRUNED, checkSecretPath, normalizeSecretPaths, secretPathFilter, shQuote } from './remote.ts';
 export * from './hostnet.ts';
+export { openSshCisHost, cisScript, parseCisOutput, parseProcSys, parseUnits, isCisPath, isCisWithheld, CIS_CONTENT_ROOTS, CIS_METADATA_ONLY, CIS_WITHHELD, CIS_ANCESTORS, MAX_FS_LISTED, type SshCisSnapshot, type CisScriptOutput } from './cis.ts';
 
 export interface SshTarget {
   host: string;
@@ -139,7 +140,8 @@ function keyTypeOf(keyBlob: Buffer): string {
   return n > 0 && n < 64 && keyBlob.length >= 4 + n ? keyBlob.toString('latin1', 4, 4 + n) : 'unknown';
 }
 
-function refOf(t: SshTarget): string {
+/** @internal (cis.ts) */
+export function refOf(t: SshTarget): string {
   const host = t.host.includes(':') ? `[${t.host}]` : t.host;
   return `ssh://${t.username}@${host}:${t.port ?? 22}`;
 }
@@ -191,7 +193,8 @@ export async function openSshHost(target: SshTarget, opts: SshOptions = {}): Pro
   }
 }
 
-function validateTarget(t: SshTarget): void {
+/** @internal (cis.ts) */
+export function validateTarget(t: SshTarget): void {
   const bad = (rule: string, msg: string) => new VigilError('VIGIL_INVALID_INPUT', `ssh target ${JSON.stringify(`${t.username}@${t.host}`)}: ${msg}`, { input: t.host, rule });
   if (typeof t.host !== 'string' || t.host === '' || /[\s\0/]/.test(t.host)) throw bad('ssh-target', 'host must be a host name or address');
   if (typeof t.username !== 'string' || t.username === '' || /[\s\0]/.test(t.username)) throw bad('ssh-target', 'username is required and has no spaces');
@@ -202,7 +205,8 @@ function validateTarget(t: SshTarget): void {
   }
 }
 
-async function connect(target: SshTarget, ref: string, policy: TargetPolicy): Promise<{ conn: Client; fingerprint: string; keyType: string }> {
+/** @internal (cis.ts): the one way this source opens a connection (policy, host-key pinning, error rules) */
+export async function connect(target: SshTarget, ref: string, policy: TargetPolicy): Promise<{ conn: Client; fingerprint: string; keyType: string }> {
   const readyTimeout = target.readyTimeoutMs ?? 20_000;
   const started = Date.now();
   // the socket comes from the policy (resolved once, checked, connected to that address); ssh2 never resolves or connects itself
@@ -278,7 +282,8 @@ async function connect(target: SshTarget, ref: string, policy: TargetPolicy): Pr
   });
 }
 
-interface Collected {
+/** @internal (cis.ts) */
+export interface Collected {
   tree: Tree;
   log: ErrorLog;
   files: number;
@@ -380,7 +385,8 @@ function ownersOf(out: ReturnType<typeof parseScriptOutput>, sockets: ListeningS
 }
 
 /** Runs the script; stdout (the tar) goes into the tree as it arrives, stderr is returned. */
-function runScript(conn: Client, ref: string, script: string, nonce: string, c: Collected, limits: SshLimits, want: TarWant = snapshotWant(limits), onChannel?: (ch: ClientChannel) => void): Promise<{ stderr: string; code: number | null }> {
+/** @internal (cis.ts) */
+export function runScript(conn: Client, ref: string, script: string, nonce: string, c: Collected, limits: SshLimits, want: TarWant = snapshotWant(limits), onChannel?: (ch: ClientChannel) => void): Promise<{ stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
     conn.exec('sh -s', (err, ch) => {
       if (err) return reject(err);
@@ -468,7 +474,8 @@ function channelSource(ch: ClientChannel, ref: string, marker: Buffer, c: Collec
 }
 
 /** What one tar stream may hold: the snapshot's files, or the secrets under the configured directories. */
-interface TarWant {
+/** @internal (cis.ts) */
+export interface TarWant {
   /** '(tar)' or '(secrets)': the path of stream-wide errors */
   label: string;
   /** '' or ' for secrets' in messages */
@@ -486,6 +493,8 @@ interface TarWant {
   held: { files: number; bytes: number };
   /** set when the caller gave up waiting (time limit): nothing more goes into the tree */
   abandoned?: boolean;
+  /** keep directories and the owner/group ids of every entry (a tar without -h whose metadata is checked: CIS) */
+  keepMeta?: boolean;
 }
 
 function snapshotWant(limits: SshLimits): TarWant {
@@ -510,7 +519,11 @@ async function readTar(ch: ClientChannel, ref: string, nonce: string, c: Collect
         continue;
       }
       const path = name.path;
-      if (h.type === 'directory' || path === '') continue;
+      if (path === '') continue;
+      if (h.type === 'directory') {
+        if (want.keepMeta && want.wanted(path)) await put(c, path, { kind: 'dir', size: 0, mode: 0o40000 | (h.mode & 0o7777), uid: h.uid, gid: h.gid, layerIndex: 0, children: new Map() });
+        continue;
+      }
       if (!want.wanted(path)) {
         c.log.add(path, 'unexpected-entry', `${ref}: the host sent ${path}, which was not asked for${want.what}; ignored`);
         continue;
@@ -521,8 +534,9 @@ async function readTar(ch: ClientChannel, ref: string, nonce: string, c: Collect
         throw new Stop();
       }
       const mode = h.mode;
+      const ids = want.keepMeta ? { uid: h.uid, gid: h.gid } : {};
       if (h.type === 'file' || h.type === 'contiguous-file') {
-        const node: TreeNode = { kind: 'file', size: h.size, mode: 0o100000 | (mode & 0o7777), layerIndex: 0 };
+        const node: TreeNode = { kind: 'file', size: h.size, mode: 0o100000 | (mode & 0o7777), ...ids, layerIndex: 0 };
         if (h.size > want.maxFileBytes) {
           c.log.add(path, 'file-too-large', `${path}: ${h.size} bytes, over the ${want.maxFileBytes}-byte limit${want.what}; listed, not read`);
           node.refused = { code: 'VIGIL_LIMIT_EXCEEDED', rule: 'file-too-large', message: `${h.size} bytes is over the ${want.maxFileBytes}-byte file limit${want.what}` };
@@ -543,7 +557,7 @@ async function readTar(ch: ClientChannel, ref: string, nonce: string, c: Collect
         c.log.add(path, 'link-not-followed', `${path}: a ${h.type === 'link' ? 'hard' : 'symbolic'} link${want.what}; not followed`);
       } else if (h.type === 'symlink') {
         // tar -h dereferences; a link here came from a tar that ignored -h, or a hostile one
-        await put(c, path, { kind: 'symlink', size: (h.linkname ?? '').length, mode: 0o120777, linkTarget: h.linkname ?? '', layerIndex: 0 });
+        await put(c, path, { kind: 'symlink', size: (h.linkname ?? '').length, mode: 0o120777, ...ids, linkTarget: h.linkname ?? '', layerIndex: 0 });
       } else if (h.type === 'link') {
         const to = normalizeEntryName(h.linkname ?? '');
         const target = to.ok ? c.tree.lookup(to.path) : null;
@@ -572,7 +586,8 @@ async function readTar(ch: ClientChannel, ref: string, nonce: string, c: Collect
   }
 }
 
-async function put(c: Collected, path: string, node: TreeNode): Promise<void> {
+/** @internal (cis.ts) */
+export async function put(c: Collected, path: string, node: TreeNode): Promise<void> {
   const r = await c.tree.put(path, node);
   if (!r.ok) c.log.add(path, r.rule, `${path}: ${r.message}`);
   else if (node.kind === 'file') c.files++;

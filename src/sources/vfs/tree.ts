@@ -27,7 +27,7 @@ export interface TreeNode {
   children?: Map<string, TreeNode>;
   content?: Content;
   /** why the content is not available (a rule and message), when it was refused */
-  refused?: { code: 'VIGIL_UNSAFE_ARCHIVE' | 'VIGIL_LIMIT_EXCEEDED'; rule: string; message: string };
+  refused?: { code: 'VIGIL_UNSAFE_ARCHIVE' | 'VIGIL_LIMIT_EXCEEDED' | 'VIGIL_FORBIDDEN'; rule: string; message: string };
 }
 
 export function dirNode(layerIndex: number, layer?: LayerRef, mode?: number): TreeNode {
