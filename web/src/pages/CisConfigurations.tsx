@@ -65,7 +65,7 @@ export function CisConfigurations() {
       ),
     },
     {
-      id: 'next', header: 'Next run', cell: ({ row: { original: c } }) => (c.nextRunAt ? <span className="nowrap">{formatTime(c.nextRunAt)}</span> : <span className="muted">{c.status === 'DONE' ? 'done (ran once)' : '—'}</span>),
+      id: 'next', header: 'Next run', cell: ({ row: { original: c } }) => (c.nextRunAt ? <span className="nowrap" data-testid="next-run">{formatTime(c.nextRunAt)}</span> : <span className="muted">{c.status === 'DONE' ? 'done (ran once)' : '—'}</span>),
     },
     { id: 'last', header: 'Last run', cell: ({ row }) => <Ago iso={row.original.lastRunAt} never="not yet" /> },
     ...(can('operate') ? [{

@@ -122,6 +122,24 @@ export function CisScans() {
             <Chart option={option} height={280}
               label={`Finished CIS scans of ${cfgLabel}, oldest first: ${points.map((p) => `${formatTime(p.scanDate)} ${p.passed} passed, ${p.failed} failed, pass rate ${p.passRate ?? 'none'}%`).join('; ')}`} />
             <p className="muted small">Bars: check results over every target of each finished scan; line: pass rate (passed / (passed + failed)).</p>
+            <details className="cis-history">
+              <summary>History as a table ({points.length} scan{points.length === 1 ? '' : 's'})</summary>
+              <div className="table-scroll"><table className="data compact">
+                <caption className="visually-hidden">History of {cfgLabel}</caption>
+                <thead><tr><th scope="col">Scan</th><th scope="col">Date</th><th scope="col">Status</th>{(['PASS', 'FAIL', 'NOT_APPLICABLE', 'ERROR', 'MANUAL'] as const).map((st) => <th key={st} scope="col" className="num">{CHECK_STATUS[st].label}</th>)}<th scope="col" className="num">Pass rate</th></tr></thead>
+                <tbody>
+                  {[...points].reverse().map((p) => (
+                    <tr key={p.scanId} data-testid="trend-point">
+                      <td><Link to={`/cis/scans/${encodeURIComponent(p.scanId)}`}>{p.name}</Link></td>
+                      <td className="nowrap">{formatTime(p.scanDate)}</td>
+                      <td>{p.status}</td>
+                      {(['PASS', 'FAIL', 'NOT_APPLICABLE', 'ERROR', 'MANUAL'] as const).map((st) => <td key={st} className="num">{formatCount(p[CHECK_STATUS[st].count])}</td>)}
+                      <td className="num">{p.passRate === null ? '—' : `${p.passRate}%`}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table></div>
+            </details>
           </>
         ) : trend.isPending ? null : <Empty>No finished scan{configurationId ? ' of this configuration' : ''} yet.</Empty>}
       </Card>
