@@ -88,7 +88,7 @@ export function CisConfigurations() {
     <>
       <PageHeader
         title="CIS benchmarks"
-        subtitle={<>Scan configurations: which hosts, root filesystems and images are assessed against the CIS benchmark of their operating system, at which level, and when.{b?.length ? <> Benchmarks: {b.map((x) => `${x.title}`).join(', ')}.</> : null}</>}
+        subtitle="Scan configurations: which hosts, root filesystems and images are assessed against the CIS benchmark of their operating system (the benchmarks are listed below), at which level, and when."
         actions={<Link className="button" to="/cis/scans">Scans and trend</Link>}
       />
       {notice}

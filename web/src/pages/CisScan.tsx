@@ -9,7 +9,7 @@
  */
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { api, downloadHref } from '../api.ts';
 import { ConfirmButton, useNotice } from '../components/admin/widgets.tsx';
@@ -133,13 +133,13 @@ export function CisScan() {
 function ByCheck({ scanId, rows, loading, error, selected, status, onSelect }: { scanId: string; rows: CisCheckAggregate[] | undefined; loading: boolean; error: unknown; selected?: string; status?: string; onSelect: (checkId: string | undefined) => void }) {
   const columns: ColumnDef<CisCheckAggregate, unknown>[] = [
     {
-      id: 'check', header: 'Check', cell: ({ row: { original: c } }) => (
+      id: 'check', header: 'Check', size: 110, cell: ({ row: { original: c } }) => (
         <button type="button" className="link mono cis-check-id" aria-pressed={selected === c.checkId} onClick={() => onSelect(selected === c.checkId ? undefined : c.checkId)}>{c.checkId}</button>
       ),
     },
     { id: 'title', header: 'Title', cell: ({ row }) => <span className="cis-title">{row.original.title}</span> },
-    { id: 'level', header: 'Level', cell: ({ row }) => row.original.level },
-    { id: 'counts', header: 'Targets', cell: ({ row: { original: c } }) => <div className="cis-count-cell"><StatusBar counts={c.counts} /><StatusCounts counts={c.counts} compact /></div> },
+    { id: 'level', header: 'Level', size: 60, cell: ({ row }) => row.original.level },
+    { id: 'counts', header: 'Targets', size: 280, cell: ({ row: { original: c } }) => <div className="cis-count-cell"><StatusBar counts={c.counts} /><StatusCounts counts={c.counts} compact /></div> },
   ];
   const current = rows?.find((c) => c.checkId === selected);
   return (
@@ -240,8 +240,14 @@ function Results({ scanId, query, title, by, onClose, filterable }: { scanId: st
     placeholderData: keepPreviousData,
   });
   const items = res.data?.items;
+  // opened from a row far down a long list: bring the results into view
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    box.current?.scrollIntoView?.({ block: 'start' });
+  }, []);
   const head: ReactNode = by === 'target' ? <th scope="col">Target</th> : <><th scope="col">Check</th><th scope="col">Title</th></>;
   return (
+    <div ref={box} className="cis-results-box">
     <Card title={title} className="finding-card cis-results" actions={<button type="button" onClick={onClose}>Close</button>}>
       {filterable ? (
         <div className="toolbar">
@@ -262,7 +268,7 @@ function Results({ scanId, query, title, by, onClose, filterable }: { scanId: st
               <tr key={`${r.resourceId}|${r.checkId}`} data-testid="cis-result">
                 {by === 'target'
                   ? <td><Link to={`/resources/${encodeURIComponent(r.resourceId)}`}>{r.resourceName}</Link><div className="muted small">{r.resourceType}{r.benchmarkId ? ` · ${r.benchmarkId}` : ''}</div></td>
-                  : <><td className="mono nowrap">{r.checkId}</td><td className="cis-title">{r.title}<div className="muted small">Level {r.level}</div></td></>}
+                  : <><td className="mono nowrap">{r.checkId}</td><td><span className="cis-title">{r.title}</span><div className="muted small">Level {r.level}</div></td></>}
                 <td><CheckStatus status={r.status} /></td>
                 <td><Evidence items={r.evidence} /></td>
               </tr>
@@ -278,5 +284,6 @@ function Results({ scanId, query, title, by, onClose, filterable }: { scanId: st
         </nav>
       ) : null}
     </Card>
+    </div>
   );
 }

@@ -86,7 +86,8 @@ export function Resource() {
             ['Name', res.name],
             ['Reference', res.ref ? <span className="mono">{res.ref}</span> : null],
             ['Digest', res.digest ? <span className="mono">{res.digest}</span> : null],
-            ['Tags', res.tags.length ? res.tags.map((t) => <span key={t} className="tag">{t}</span>) : <span className="muted">none</span>],
+            // an image's registry tags (its key/value tags are the card below)
+            ...(res.type === 'image' || res.tags.length ? [['Image tags', res.tags.length ? res.tags.map((t) => <span key={t} className="tag">{t}</span>) : <span className="muted">none</span>] as [string, ReactNode]] : []),
             ...(isDelegatedAdmin ? [['Account', <AccountName id={res.accountId} />] as [string, ReactNode]] : []),
             ['Id', <span className="mono small">{res.id}</span>],
             ['First seen', formatTime(res.createdAt)],

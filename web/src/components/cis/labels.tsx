@@ -44,7 +44,8 @@ export function byStatus(c: CisCounts): Record<CisCheckStatus, number> {
 /** passed / (passed + failed), as the API's trend computes it */
 export function passRate(c: { passed: number; failed: number }): string {
   const d = c.passed + c.failed;
-  return d ? `${((100 * c.passed) / d).toFixed(c.passed === d || c.passed === 0 ? 0 : 1)}%` : '—';
+  // rounded to a tenth as GET /v1/cis/trend rounds it ("64%", "65.8%")
+  return d ? `${Math.round((1000 * c.passed) / d) / 10}%` : '—';
 }
 
 /** The counts as coloured numbers ("12 passed · 3 failed …"), zeros left out unless all are. */

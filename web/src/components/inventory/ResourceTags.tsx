@@ -66,7 +66,7 @@ export function ResourceTags({ resourceId, name }: { resourceId: string; name: s
       {can('operate') ? (
         <form className="kv-add" aria-label="Add a tag" onSubmit={add}>
           <label htmlFor={`${ids}-k`}>Key</label>
-          <input id={`${ids}-k`} value={key} maxLength={128} required onChange={(e) => setKey(e.target.value)} />
+          <input id={`${ids}-k`} value={key} maxLength={128} required onChange={(e) => { setKey(e.target.value); setError(null); }} />
           <label htmlFor={`${ids}-v`}>Value</label>
           <input id={`${ids}-v`} value={value} maxLength={256} onChange={(e) => setValue(e.target.value)} />
           <button type="submit" className="primary" disabled={busy || !key.trim()}>{existing ? 'Change tag' : 'Add tag'}</button>
