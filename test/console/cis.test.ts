@@ -79,6 +79,12 @@ describe('console: CIS benchmark scans', { skip }, () => {
     assert.equal(scan.status, 'COMPLETED', JSON.stringify(scan));
     return scan;
   }
+  /** waits until the locator matches `n` elements (a filter's new rows replace the previous ones after the request), then asserts it */
+  async function count(loc: ReturnType<ConsoleSession['page']['locator']>, n: number, what: string) {
+    const until = Date.now() + 15_000;
+    while ((await loc.count()) !== n && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await loc.count(), n, what);
+  }
   const text = async (sel: ReturnType<ConsoleSession['page']['locator']>) => ((await sel.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
   test('resource tags: added and removed on the Resource page, as GET /v1/resources/{id}/tags says', async () => {
@@ -173,6 +179,9 @@ describe('console: CIS benchmark scans', { skip }, () => {
     await page.waitForURL(/\/cis\/scans\/[^/]+$/);
     const firstId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
     await settle(page, s.watch);
+    await page.getByTestId('stat-targets').waitFor().catch(async (e) => {
+      throw new Error(`the scan page of ${firstId} shows: ${await text(page.locator('main'))}; problems: ${s.watch.problems.join('; ')}`, { cause: e });
+    });
     assert.match(await text(page.locator('.page-header')), /IN PROGRESS/);
     assert.equal(await text(page.getByTestId('stat-targets')), '0 / 1', 'the tagged root filesystem only');
     await shot('scan-in-progress');
@@ -197,7 +206,7 @@ describe('console: CIS benchmark scans', { skip }, () => {
     await page.goto(`/cis/scans?configurationId=${configId}`);
     await settle(page, s.watch);
     const rows = table.locator('tbody tr');
-    assert.equal(await rows.count(), 2);
+    await count(rows, 2, 'two scans');
     const api = (await h.api(`/v1/cis/scans?configurationId=${configId}`)).body.items as Scan[];
     for (let i = 0; i < api.length; i++) {
       const x = api[i];
@@ -216,7 +225,7 @@ describe('console: CIS benchmark scans', { skip }, () => {
     assert.ok(await trendCard.locator('.chart svg path').count() > 0, 'the chart is drawn');
     await trendCard.getByText('History as a table (2 scans)').click();
     const points = page.getByTestId('trend-point');
-    assert.equal(await points.count(), 2);
+    await count(points, 2, 'two trend points');
     for (const [i, p] of [...trend].reverse().entries()) {
       const cells = (await points.nth(i).locator('td').allTextContents()).slice(3);
       assert.deepEqual(cells, [p.passed, p.failed, p.skipped, p.errors, p.manual].map(String).concat(`${p.passRate}%`));
@@ -239,12 +248,12 @@ describe('console: CIS benchmark scans', { skip }, () => {
     // By check: every check, the failing ones under the filter
     const checks = (await h.api(`/v1/cis/scans/${scan.id}/checks`)).body.items;
     const byCheck = page.getByRole('table', { name: 'Results by check' });
-    assert.equal(await byCheck.locator('tbody tr').count(), checks.length);
+    await count(byCheck.locator('tbody tr'), checks.length, 'every check');
     await shot('scan-by-check');
     await page.getByLabel('Checks with a target in status').selectOption('FAIL');
     await settle(page, s.watch);
     const failing = (await h.api(`/v1/cis/scans/${scan.id}/checks?status=FAIL`)).body.items as { checkId: string; title: string }[];
-    assert.equal(await byCheck.locator('tbody tr').count(), failing.length);
+    await count(byCheck.locator('tbody tr'), failing.length, 'the checks with a FAIL');
     // the check the deviation failed: /etc/passwd's permissions
     const passwd = (await h.api(`/v1/cis/scans/${scan.id}/results?status=FAIL`)).body.items.find((r: { evidence: { path?: string }[] }) => r.evidence.some((e) => e.path === '/etc/passwd'));
     assert.ok(passwd, 'a FAIL result names /etc/passwd');
@@ -267,7 +276,7 @@ describe('console: CIS benchmark scans', { skip }, () => {
     await settle(page, s.watch);
     const byTarget = page.getByRole('table', { name: 'Results by target' });
     const trow = byTarget.locator('tbody tr');
-    assert.equal(await trow.count(), 1);
+    await count(trow, 1, 'one target');
     const tt = await text(trow.first());
     const target = (await h.api(`/v1/cis/scans/${scan.id}/targets`)).body.items[0];
     assert.match(tt, /cis-web-1.*rootfs.*debian-12.*COMPLETED/);
@@ -277,10 +286,10 @@ describe('console: CIS benchmark scans', { skip }, () => {
     await results.getByTestId('cis-result').first().waitFor();
     const all = (await h.api(`/v1/cis/scans/${scan.id}/results?resourceId=${resourceId}&limit=2000`)).body;
     const shown = Math.min(all.items.length, 200);
-    assert.equal(await results.getByTestId('cis-result').count(), shown);
+    await count(results.getByTestId('cis-result'), shown, 'the target\'s results');
     await results.getByLabel('Result status').selectOption('FAIL');
     const fails = (await h.api(`/v1/cis/scans/${scan.id}/results?resourceId=${resourceId}&status=FAIL&limit=2000`)).body.items;
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="cis-result"]').length === n, Math.min(fails.length, 200));
+    await count(results.getByTestId('cis-result'), Math.min(fails.length, 200), 'the target\'s FAIL results');
     const withLine = fails.find((r: { evidence: { line?: number }[] }) => r.evidence.some((e) => e.line !== undefined));
     if (withLine) {
       const e = withLine.evidence.find((x: { line?: number }) => x.line !== undefined);

@@ -187,7 +187,7 @@ export function ConfigForm({ existing, onSaved, onCancel }: { existing?: CisConf
         <label htmlFor={`${ids}-tags`}>
           Resource tags <span className="hint">one key=value a line; a resource must have every key, with one of its values. Empty: every resource.</span>
         </label>
-        <textarea id={`${ids}-tags`} rows={3} className="mono" value={tagsText} placeholder="env=prod" onChange={(e) => setTagsText(e.target.value)} aria-invalid={Boolean(parsed.error)} />
+        <textarea id={`${ids}-tags`} rows={3} className="mono" value={tagsText} placeholder="e.g. env=prod" onChange={(e) => setTagsText(e.target.value)} aria-invalid={Boolean(parsed.error)} />
         {parsed.error ? <p className="field-error">{parsed.error}</p> : null}
 
         <fieldset>
