@@ -6,7 +6,8 @@
  * and has no serious or critical axe-core violation of WCAG 2 A/AA. The login page too, signed out.
  * The hand-written AWS topology of src/detectors/network/testdata/aws/mixed is uploaded first (PUT
  * /v1/network/topologies/mixed), so the Network page, the findings list and a network
- * reachability finding's detail are seen with data too.
+ * reachability finding's detail are seen with data too; a CIS scan configuration is created and run
+ * (POST /v1/cis/scan-configurations, …/run) for the CIS pages' sample scan.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -21,12 +22,13 @@ import type { Seeded } from './seed.ts';
  * The path of a page with its parameters filled from the seeded data.
  * @throws Error naming a parameter this harness has no sample for (add it here)
  */
-function samplePath(id: PageId, path: string, seed: Seeded): string {
+function samplePath(id: PageId, path: string, seed: Seeded, cisScanId: string): string {
   const values: Partial<Record<PageId, Record<string, string>>> = {
     finding: { id: seed.findingId },
     resource: { id: seed.imageId },
     vulnerability: { id: seed.vulnerabilityId },
     target: { kind: seed.target.kind, id: seed.target.id },
+    'cis-scan': { id: cisScanId },
   };
   return path.replace(/:(\w+)/g, (_, name: string) => {
     const v = values[id]?.[name];
@@ -40,6 +42,7 @@ const skip = consoleUnavailable();
 describe('console: every page', { skip }, () => {
   let h: ConsoleHarness;
   let s: ConsoleSession;
+  let cisScanId = '';
   before(async () => {
     h = await startConsole();
     console.log(`console screenshots: ${h.screenshots}`);
@@ -50,6 +53,12 @@ describe('console: every page', { skip }, () => {
     const put = await h.api('/v1/network/topologies/mixed', { method: 'PUT', body: { files } });
     assert.equal(put.status, 200, `PUT /v1/network/topologies/mixed: ${JSON.stringify(put.body)}`);
     assert.equal(put.body.status, 'ANALYZED', JSON.stringify(put.body.error));
+    // a CIS scan configuration and a scan of it started on demand (its target jobs wait for workers this server has not)
+    const cfg = await h.api('/v1/cis/scan-configurations', { method: 'POST', body: { name: 'hosts nightly', securityLevel: 'LEVEL_1', schedule: { daily: { startTime: { timeOfDay: '02:00', timezone: 'Europe/Paris' } } }, targets: { accountIds: [h.seed.accounts.admin] } } });
+    assert.equal(cfg.status, 201, JSON.stringify(cfg.body));
+    const run = await h.api(`/v1/cis/scan-configurations/${cfg.body.id}/run`, { method: 'POST' });
+    assert.equal(run.status, 202, JSON.stringify(run.body));
+    cisScanId = run.body.id;
   });
   after(async () => {
     await s?.close();
@@ -77,7 +86,7 @@ describe('console: every page', { skip }, () => {
     test(`${p.id} (${p.path})`, async () => {
       // what an earlier page that failed left behind is that page's, already reported
       s.watch.problems.splice(0);
-      const path = samplePath(p.id, p.path, h.seed);
+      const path = samplePath(p.id, p.path, h.seed, cisScanId);
       await s.page.goto(path);
       await settle(s.page, s.watch);
       const h1 = (await s.page.locator('h1').first().textContent())?.trim();

@@ -3,6 +3,8 @@ import { NavLink, Outlet } from 'react-router';
 import { PAGES } from './routes.ts';
 import { useSession, useWhoAmI } from './session.tsx';
 
+const NAV = PAGES.filter((p) => p.nav);
+
 export function Layout() {
   const who = useWhoAmI();
   const { logout } = useSession();
@@ -21,8 +23,9 @@ export function Layout() {
       </header>
       <nav className="sidebar" aria-label="Main">
         <ul>
-          {PAGES.filter((p) => p.nav).map((p) => (
-            <li key={p.id}><NavLink to={p.path} end={p.path === '/'}>{p.title}</NavLink></li>
+          {NAV.map((p) => (
+            // a page whose path another entry extends (/cis, /cis/scans) is current only on itself
+            <li key={p.id}><NavLink to={p.path} end={p.path === '/' || NAV.some((q) => q.path.startsWith(`${p.path}/`))}>{p.title}</NavLink></li>
           ))}
         </ul>
       </nav>

@@ -534,3 +534,97 @@ export interface CodeDetails {
   /** where the tainted data comes from: a remote user (request, event) or the local machine (environment, files) */
   source?: 'remote' | 'local';
 }
+
+// ─── CIS benchmark scans (issue 18; src/server/schemas-cis.ts) ─────────────────────────────────
+
+export const CIS_WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
+export type CisWeekday = (typeof CIS_WEEKDAYS)[number];
+export interface CisStartTime { timeOfDay: string; timezone: string }
+export type CisSchedule =
+  | { oneTime: Record<string, never> }
+  | { daily: { startTime: CisStartTime } }
+  | { weekly: { days: CisWeekday[]; startTime: CisStartTime } }
+  | { monthly: { day: CisWeekday; startTime: CisStartTime } };
+export const CIS_RESOURCE_TYPES = ['host', 'rootfs', 'image'] as const;
+export type CisResourceType = (typeof CIS_RESOURCE_TYPES)[number];
+export type CisLevel = 'LEVEL_1' | 'LEVEL_2';
+export interface CisTargets {
+  accountIds: string[];
+  resourceTags?: Record<string, string[]>;
+  resourceTypes?: CisResourceType[];
+}
+/** POST /v1/cis/scan-configurations (PATCH: any part of it) */
+export interface CisConfigInput {
+  name: string;
+  securityLevel: CisLevel;
+  schedule: CisSchedule;
+  targets: CisTargets;
+}
+export interface CisConfig extends CisConfigInput {
+  id: string;
+  accountId: string;
+  status: 'ACTIVE' | 'DONE';
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface CisCounts { passed: number; failed: number; skipped: number; errors: number; manual: number }
+export interface CisScan {
+  id: string;
+  configurationId: string;
+  accountId: string;
+  name: string;
+  securityLevel: CisLevel;
+  status: 'IN_PROGRESS' | 'COMPLETED' | 'CANCELLED';
+  scheduledBy: 'schedule' | 'api';
+  scanDate: string;
+  completedAt: string | null;
+  targets: { total: number; done: number };
+  checks: CisCounts & { total: number };
+}
+export const CIS_TARGET_STATUSES = ['QUEUED', 'IN_PROGRESS', 'COMPLETED', 'SKIPPED', 'FAILED', 'CANCELLED'] as const;
+export type CisTargetStatus = (typeof CIS_TARGET_STATUSES)[number];
+export interface CisTarget {
+  scanId: string;
+  resourceId: string;
+  accountId: string;
+  resourceType: string;
+  resourceName: string;
+  benchmarkId: string | null;
+  status: CisTargetStatus;
+  reason: string | null;
+  message: string | null;
+  collectedAt: string | null;
+  counts: CisCounts;
+  startedAt: string | null;
+  completedAt: string | null;
+}
+export const CIS_CHECK_STATUSES = ['PASS', 'FAIL', 'NOT_APPLICABLE', 'ERROR', 'MANUAL'] as const;
+export type CisCheckStatus = (typeof CIS_CHECK_STATUSES)[number];
+export interface CisCheckAggregate { checkId: string; title: string; level: number; counts: Record<CisCheckStatus, number> }
+export interface CisEvidence { path?: string; line?: number; found?: string; expected?: string; message: string }
+export interface CisResult {
+  resourceId: string;
+  resourceName: string;
+  resourceType: string;
+  accountId: string;
+  benchmarkId: string | null;
+  checkId: string;
+  title: string;
+  level: number;
+  status: CisCheckStatus;
+  evidence: CisEvidence[];
+}
+export interface CisResults { items: CisResult[]; nextOffset: number | null }
+export interface CisTrendPoint extends CisCounts {
+  scanId: string;
+  configurationId: string;
+  name: string;
+  scanDate: string;
+  status: string;
+  /** passed / (passed + failed), percent; null when neither */
+  passRate: number | null;
+}
+/** GET/PUT/DELETE /v1/resources/{id}/tags */
+export interface ResourceTagsView { resourceId: string; tags: Record<string, string> }

@@ -2,7 +2,8 @@
  * One resource: what it is (type, name, ref, digest, tags, account), its coverage (status, reason,
  * last scan, last error, partial-scan note), ACTIVE findings by severity (links to the findings
  * explorer), "Scan now", SBOM downloads, and its inventory page by page with each package's layer.
- * Calls: GET /v1/resources/{id}, GET /v1/resources/{id}/packages (keyset pages).
+ * Its key/value tags (ResourceTags: add and remove for roles that may).
+ * Calls: GET /v1/resources/{id}, GET /v1/resources/{id}/packages (keyset pages), GET/PUT/DELETE /v1/resources/{id}/tags.
  */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
@@ -13,6 +14,7 @@ import { Card, ErrorMessage, Fields, Loading, PageHeader, SeverityBadge } from '
 import { DataTable, Pager, useCursor } from '../components/DataTable.tsx';
 import { COVERAGE_REASONS } from '../components/inventory/coverage.ts';
 import { AccountName, Ago, PartialNote, SbomLinks, ScanNowButton } from '../components/inventory/parts.tsx';
+import { ResourceTags } from '../components/inventory/ResourceTags.tsx';
 import { formatCount, formatTime, shortDigest } from '../format.ts';
 import { useSession } from '../session.tsx';
 import { SEVERITIES, type InventoryPackage, type Page, type ResourceDetail } from '../types.ts';
@@ -84,7 +86,8 @@ export function Resource() {
             ['Name', res.name],
             ['Reference', res.ref ? <span className="mono">{res.ref}</span> : null],
             ['Digest', res.digest ? <span className="mono">{res.digest}</span> : null],
-            ['Tags', res.tags.length ? res.tags.map((t) => <span key={t} className="tag">{t}</span>) : <span className="muted">none</span>],
+            // an image's registry tags (its key/value tags are the card below)
+            ...(res.type === 'image' || res.tags.length ? [['Image tags', res.tags.length ? res.tags.map((t) => <span key={t} className="tag">{t}</span>) : <span className="muted">none</span>] as [string, ReactNode]] : []),
             ...(isDelegatedAdmin ? [['Account', <AccountName id={res.accountId} />] as [string, ReactNode]] : []),
             ['Id', <span className="mono small">{res.id}</span>],
             ['First seen', formatTime(res.createdAt)],
@@ -101,6 +104,7 @@ export function Resource() {
           {cov.partial ? <PartialNote partial={cov.partial} /> : null}
         </Card>
       </div>
+      <ResourceTags resourceId={res.id} name={res.name} />
       <Card title="Active findings" className="spaced" actions={<Link to={withQuery('/findings', { resourceId: res.id })}>Open in the findings explorer</Link>}>
         {res.activeFindings.total ? (
           <ul className="sev-tiles">
