@@ -3,6 +3,7 @@
  * "os" (distribution package databases), "language" (lockfiles, manifests, installed metadata,
  * binaries), "all".
  */
+import { dartExtractors } from './dart/index.ts';
 import { dotnetExtractors } from './dotnet/index.ts';
 import { goExtractors } from './go/index.ts';
 import { javaExtractors } from './java/index.ts';
@@ -17,7 +18,7 @@ import type { Extractor } from './types.ts';
 export type { Extractor, ExtractContext, OsInfo, ScanFile } from './types.ts';
 
 export const extractorGroups: Readonly<Record<'os' | 'language' | 'all', readonly Extractor[]>> = (() => {
-  const language = [...javascriptExtractors, ...pythonExtractors, ...goExtractors, ...rustExtractors, ...rubyExtractors, ...phpExtractors, ...javaExtractors, ...dotnetExtractors];
+  const language = [...javascriptExtractors, ...pythonExtractors, ...goExtractors, ...rustExtractors, ...rubyExtractors, ...phpExtractors, ...javaExtractors, ...dotnetExtractors, ...dartExtractors];
   return { os: osExtractors, language, all: [...osExtractors, ...language] };
 })();
 

@@ -72,6 +72,23 @@ export function searchesBySource(ecosystem: string): boolean {
   return ecoInfo(ecosystem).bySource;
 }
 
+/**
+ * A package whose purl says it was built from version control (`vcs_url`) or downloaded from
+ * elsewhere (`download_url`: a local path, an SDK bundle) is not its registry's release of that
+ * name (a git dependency in pubspec.lock or mix.lock, a pod from :path): returns where it came
+ * from, or undefined. Written by src/extractors/lockfile.ts; purl-spec qualifiers.
+ */
+export function notFromRegistry(purl: string | undefined): string | undefined {
+  if (!purl) return undefined;
+  const q = purl.indexOf('?');
+  if (q < 0) return undefined;
+  const m = /(?:^|&)(vcs_url|download_url)=([^&#]*)/.exec(purl.slice(q + 1));
+  if (!m) return undefined;
+  let v = m[2];
+  try { v = decodeURIComponent(v); } catch { /* as written */ }
+  return `${m[1]} ${v}`;
+}
+
 /** Applies the matching rules to one package. */
 export function targetOf(pkg: Package): Target {
   const t = searchOf(pkg);
@@ -96,6 +113,8 @@ export function searchInto(pkg: Package, out: Search): { skip: string } | { unkn
   if (pkg.ownedBy) {
     return { skip: `installed by the OS package ${pkg.ownedBy}; matched once, through its owner's distribution advisories` };
   }
+  const from = notFromRegistry(pkg.purl);
+  if (from) return { skip: `not its registry's release (${from}); registry advisories are not matched against it` };
   const ecosystem = pkg.ecosystem.trim();
   const { base, os, noRelease, bySource } = ecoInfo(ecosystem);
   if (!pkg.version || pkg.version.trim() === '') return { unknown: `${ecosystem}/${pkg.name}: no version in the inventory` };
