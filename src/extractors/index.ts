@@ -5,6 +5,7 @@
  */
 import { dartExtractors } from './dart/index.ts';
 import { dotnetExtractors } from './dotnet/index.ts';
+import { elixirExtractors } from './elixir/index.ts';
 import { goExtractors } from './go/index.ts';
 import { javaExtractors } from './java/index.ts';
 import { javascriptExtractors } from './javascript/index.ts';
@@ -18,7 +19,7 @@ import type { Extractor } from './types.ts';
 export type { Extractor, ExtractContext, OsInfo, ScanFile } from './types.ts';
 
 export const extractorGroups: Readonly<Record<'os' | 'language' | 'all', readonly Extractor[]>> = (() => {
-  const language = [...javascriptExtractors, ...pythonExtractors, ...goExtractors, ...rustExtractors, ...rubyExtractors, ...phpExtractors, ...javaExtractors, ...dotnetExtractors, ...dartExtractors];
+  const language = [...javascriptExtractors, ...pythonExtractors, ...goExtractors, ...rustExtractors, ...rubyExtractors, ...phpExtractors, ...javaExtractors, ...dotnetExtractors, ...dartExtractors, ...elixirExtractors];
   return { os: osExtractors, language, all: [...osExtractors, ...language] };
 })();
 
