@@ -14,12 +14,13 @@ import { phpExtractors } from './php/index.ts';
 import { pythonExtractors } from './python/index.ts';
 import { rubyExtractors } from './ruby/index.ts';
 import { rustExtractors } from './rust/index.ts';
+import { swiftExtractors } from './swift/index.ts';
 import type { Extractor } from './types.ts';
 
 export type { Extractor, ExtractContext, OsInfo, ScanFile } from './types.ts';
 
 export const extractorGroups: Readonly<Record<'os' | 'language' | 'all', readonly Extractor[]>> = (() => {
-  const language = [...javascriptExtractors, ...pythonExtractors, ...goExtractors, ...rustExtractors, ...rubyExtractors, ...phpExtractors, ...javaExtractors, ...dotnetExtractors, ...dartExtractors, ...elixirExtractors];
+  const language = [...javascriptExtractors, ...pythonExtractors, ...goExtractors, ...rustExtractors, ...rubyExtractors, ...phpExtractors, ...javaExtractors, ...dotnetExtractors, ...dartExtractors, ...elixirExtractors, ...swiftExtractors];
   return { os: osExtractors, language, all: [...osExtractors, ...language] };
 })();
 
