@@ -13,6 +13,9 @@ export const OS_ECOSYSTEMS: ReadonlySet<string> = new Set([
   'Ubuntu', 'Wolfi', 'Echo',
 ]);
 
+/** Ecosystems Vigil inventories that OSV defines no advisories for (CocoaPods: GHSA and OSV have none). */
+const NOT_IN_OSV: ReadonlySet<string> = new Set(['CocoaPods']);
+
 /** Distributions whose advisories are keyed by *source* package (Debian `Source:`, Alpine origin). */
 const BY_SOURCE = new Set(['Debian', 'Ubuntu', 'Alpine', 'Wolfi', 'Chainguard', 'Alpaquita', 'BellSoft Hardened Containers', 'MinimOS']);
 
@@ -113,6 +116,7 @@ export function searchInto(pkg: Package, out: Search): { skip: string } | { unkn
   if (pkg.ownedBy) {
     return { skip: `installed by the OS package ${pkg.ownedBy}; matched once, through its owner's distribution advisories` };
   }
+  if (NOT_IN_OSV.has(pkg.ecosystem)) return { skip: `OSV has no ${pkg.ecosystem} ecosystem: listed, not matched` };
   const from = notFromRegistry(pkg.purl);
   if (from) return { skip: `not its registry's release (${from}); registry advisories are not matched against it` };
   const ecosystem = pkg.ecosystem.trim();
