@@ -3,6 +3,7 @@
  * "os" (distribution package databases), "language" (lockfiles, manifests, installed metadata,
  * binaries), "all".
  */
+import { cppExtractors } from './cpp/index.ts';
 import { dartExtractors } from './dart/index.ts';
 import { dotnetExtractors } from './dotnet/index.ts';
 import { elixirExtractors } from './elixir/index.ts';
@@ -20,7 +21,7 @@ import type { Extractor } from './types.ts';
 export type { Extractor, ExtractContext, OsInfo, ScanFile } from './types.ts';
 
 export const extractorGroups: Readonly<Record<'os' | 'language' | 'all', readonly Extractor[]>> = (() => {
-  const language = [...javascriptExtractors, ...pythonExtractors, ...goExtractors, ...rustExtractors, ...rubyExtractors, ...phpExtractors, ...javaExtractors, ...dotnetExtractors, ...dartExtractors, ...elixirExtractors, ...swiftExtractors];
+  const language = [...javascriptExtractors, ...pythonExtractors, ...goExtractors, ...rustExtractors, ...rubyExtractors, ...phpExtractors, ...javaExtractors, ...dotnetExtractors, ...dartExtractors, ...elixirExtractors, ...swiftExtractors, ...cppExtractors];
   return { os: osExtractors, language, all: [...osExtractors, ...language] };
 })();
 
