@@ -115,6 +115,13 @@ const CANONICAL: Record<string, string> = {
   'os/dpkg': 'var/lib/dpkg/status',
   'os/apk': 'lib/apk/db/installed',
   'os/rpm': 'var/lib/rpm/rpmdb.sqlite',
+  'dart/pubspec-lock': 'app/pubspec.lock',
+  'elixir/mix-lock': 'app/mix.lock',
+  'swift/package-resolved': 'app/Package.resolved',
+  'swift/podfile-lock': 'app/Podfile.lock',
+  'cpp/conan-lock': 'app/conan.lock',
+  'dotnet/packages-config': 'app/packages.config',
+  'dotnet/project-file': 'app/App.csproj',
 };
 
 const DEBIAN: OsInfo = { id: 'debian', versionId: '12', codename: 'bookworm', ecosystem: 'Debian:12' };
@@ -161,6 +168,9 @@ const LOCKFILES = [
   'javascript/pnpm-lock', 'javascript/yarn-lock', 'php/composer-lock', 'php/installed-json', 'python/dist-info', 'python/pdm-lock', 'python/pipfile-lock',
   'python/poetry-lock', 'python/requirements', 'python/uv-lock', 'ruby/gemfile-lock', 'ruby/gemspec', 'rust/cargo-lock',
 ];
+
+/** Issue 20's formats: Dart, Elixir, Swift, CocoaPods, conan, .NET project files (their own family, so the older one's seeded cases stay as they were). */
+const LOCKFILES_MORE = ['dart/pubspec-lock', 'elixir/mix-lock', 'swift/package-resolved', 'swift/podfile-lock', 'cpp/conan-lock', 'dotnet/packages-config', 'dotnet/project-file'];
 
 /** OS databases (dpkg, apk, rpm) plus os-release detection. */
 const osDb: Family = {
@@ -477,6 +487,7 @@ const vulndb: Family = {
 
 export const FAMILIES: readonly Family[] = [
   extractorFamily('lockfiles', LOCKFILES),
+  extractorFamily('lockfiles-more', LOCKFILES_MORE),
   extractorFamily('binaries', ['go/binary', 'rust/auditable']),
   osDb,
   oci,
