@@ -140,7 +140,7 @@ async function runExtractor(ex: Extractor, path: string, data: Buffer, os?: OsIn
   return packages.length > 0 ? 'accepted' : 'rejected';
 }
 
-function extractorFamily(name: string, names: readonly string[], extraSeeds: () => { target: string; data: Buffer }[] = () => []): Family {
+function extractorFamily(name: string, names: readonly string[], extraSeeds: () => { target: string; data: Buffer }[] = () => [], paths: Record<string, string> = CANONICAL, seedFilter: (file: string) => boolean = () => true): Family {
   return {
     name,
     async setup() {
@@ -150,10 +150,10 @@ function extractorFamily(name: string, names: readonly string[], extraSeeds: () 
         return ex;
       });
       const seeds: { target: string; data: Buffer }[] = [];
-      for (const ex of exs) for (const f of testdataFiles(join(ROOT, 'src/extractors', ex.name, 'testdata'))) seeds.push({ target: ex.name, data: readFileSync(f) });
+      for (const ex of exs) for (const f of testdataFiles(join(ROOT, 'src/extractors', ex.name, 'testdata')).filter(seedFilter)) seeds.push({ target: ex.name, data: readFileSync(f) });
       seeds.push(...extraSeeds());
       const byTarget = new Map(exs.map((ex) => [ex.name, seeds.filter((s) => s.target === ex.name).map((s) => s.data)]));
-      const arbitrary = fc.constantFrom(...exs).chain((ex) => inputs(byTarget.get(ex.name) ?? []).map((data) => ({ target: ex.name, path: CANONICAL[ex.name], data })));
+      const arbitrary = fc.constantFrom(...exs).chain((ex) => inputs(byTarget.get(ex.name) ?? []).map((data) => ({ target: ex.name, path: paths[ex.name], data })));
       const byName = new Map<string, Extractor>(exs.map((e) => [e.name, e]));
       return {
         arbitrary,
@@ -488,6 +488,8 @@ const vulndb: Family = {
 export const FAMILIES: readonly Family[] = [
   extractorFamily('lockfiles', LOCKFILES),
   extractorFamily('lockfiles-more', LOCKFILES_MORE),
+  // rpm's BerkeleyDB form, from the Berkeley DB files of os/rpm's testdata
+  extractorFamily('rpm-bdb', ['os/rpm'], () => [], { 'os/rpm': 'var/lib/rpm/Packages' }, (f) => /\/Packages(\.[a-z0-9]+)?$/.test(f)),
   extractorFamily('binaries', ['go/binary', 'rust/auditable']),
   osDb,
   oci,
