@@ -115,6 +115,13 @@ const CANONICAL: Record<string, string> = {
   'os/dpkg': 'var/lib/dpkg/status',
   'os/apk': 'lib/apk/db/installed',
   'os/rpm': 'var/lib/rpm/rpmdb.sqlite',
+  'dart/pubspec-lock': 'app/pubspec.lock',
+  'elixir/mix-lock': 'app/mix.lock',
+  'swift/package-resolved': 'app/Package.resolved',
+  'swift/podfile-lock': 'app/Podfile.lock',
+  'cpp/conan-lock': 'app/conan.lock',
+  'dotnet/packages-config': 'app/packages.config',
+  'dotnet/project-file': 'app/App.csproj',
 };
 
 const DEBIAN: OsInfo = { id: 'debian', versionId: '12', codename: 'bookworm', ecosystem: 'Debian:12' };
@@ -133,7 +140,7 @@ async function runExtractor(ex: Extractor, path: string, data: Buffer, os?: OsIn
   return packages.length > 0 ? 'accepted' : 'rejected';
 }
 
-function extractorFamily(name: string, names: readonly string[], extraSeeds: () => { target: string; data: Buffer }[] = () => []): Family {
+function extractorFamily(name: string, names: readonly string[], extraSeeds: () => { target: string; data: Buffer }[] = () => [], paths: Record<string, string> = CANONICAL, seedFilter: (file: string) => boolean = () => true): Family {
   return {
     name,
     async setup() {
@@ -143,10 +150,10 @@ function extractorFamily(name: string, names: readonly string[], extraSeeds: () 
         return ex;
       });
       const seeds: { target: string; data: Buffer }[] = [];
-      for (const ex of exs) for (const f of testdataFiles(join(ROOT, 'src/extractors', ex.name, 'testdata'))) seeds.push({ target: ex.name, data: readFileSync(f) });
+      for (const ex of exs) for (const f of testdataFiles(join(ROOT, 'src/extractors', ex.name, 'testdata')).filter(seedFilter)) seeds.push({ target: ex.name, data: readFileSync(f) });
       seeds.push(...extraSeeds());
       const byTarget = new Map(exs.map((ex) => [ex.name, seeds.filter((s) => s.target === ex.name).map((s) => s.data)]));
-      const arbitrary = fc.constantFrom(...exs).chain((ex) => inputs(byTarget.get(ex.name) ?? []).map((data) => ({ target: ex.name, path: CANONICAL[ex.name], data })));
+      const arbitrary = fc.constantFrom(...exs).chain((ex) => inputs(byTarget.get(ex.name) ?? []).map((data) => ({ target: ex.name, path: paths[ex.name], data })));
       const byName = new Map<string, Extractor>(exs.map((e) => [e.name, e]));
       return {
         arbitrary,
@@ -161,6 +168,9 @@ const LOCKFILES = [
   'javascript/pnpm-lock', 'javascript/yarn-lock', 'php/composer-lock', 'php/installed-json', 'python/dist-info', 'python/pdm-lock', 'python/pipfile-lock',
   'python/poetry-lock', 'python/requirements', 'python/uv-lock', 'ruby/gemfile-lock', 'ruby/gemspec', 'rust/cargo-lock',
 ];
+
+/** Issue 20's formats: Dart, Elixir, Swift, CocoaPods, conan, .NET project files (their own family, so the older one's seeded cases stay as they were). */
+const LOCKFILES_MORE = ['dart/pubspec-lock', 'elixir/mix-lock', 'swift/package-resolved', 'swift/podfile-lock', 'cpp/conan-lock', 'dotnet/packages-config', 'dotnet/project-file'];
 
 /** OS databases (dpkg, apk, rpm) plus os-release detection. */
 const osDb: Family = {
@@ -477,6 +487,9 @@ const vulndb: Family = {
 
 export const FAMILIES: readonly Family[] = [
   extractorFamily('lockfiles', LOCKFILES),
+  extractorFamily('lockfiles-more', LOCKFILES_MORE),
+  // rpm's BerkeleyDB form, from the Berkeley DB files of os/rpm's testdata
+  extractorFamily('rpm-bdb', ['os/rpm'], () => [], { 'os/rpm': 'var/lib/rpm/Packages' }, (f) => /\/Packages(\.[a-z0-9]+)?$/.test(f)),
   extractorFamily('binaries', ['go/binary', 'rust/auditable']),
   osDb,
   oci,

@@ -3,7 +3,10 @@
  * "os" (distribution package databases), "language" (lockfiles, manifests, installed metadata,
  * binaries), "all".
  */
+import { cppExtractors } from './cpp/index.ts';
+import { dartExtractors } from './dart/index.ts';
 import { dotnetExtractors } from './dotnet/index.ts';
+import { elixirExtractors } from './elixir/index.ts';
 import { goExtractors } from './go/index.ts';
 import { javaExtractors } from './java/index.ts';
 import { javascriptExtractors } from './javascript/index.ts';
@@ -12,12 +15,13 @@ import { phpExtractors } from './php/index.ts';
 import { pythonExtractors } from './python/index.ts';
 import { rubyExtractors } from './ruby/index.ts';
 import { rustExtractors } from './rust/index.ts';
+import { swiftExtractors } from './swift/index.ts';
 import type { Extractor } from './types.ts';
 
 export type { Extractor, ExtractContext, OsInfo, ScanFile } from './types.ts';
 
 export const extractorGroups: Readonly<Record<'os' | 'language' | 'all', readonly Extractor[]>> = (() => {
-  const language = [...javascriptExtractors, ...pythonExtractors, ...goExtractors, ...rustExtractors, ...rubyExtractors, ...phpExtractors, ...javaExtractors, ...dotnetExtractors];
+  const language = [...javascriptExtractors, ...pythonExtractors, ...goExtractors, ...rustExtractors, ...rubyExtractors, ...phpExtractors, ...javaExtractors, ...dotnetExtractors, ...dartExtractors, ...elixirExtractors, ...swiftExtractors, ...cppExtractors];
   return { os: osExtractors, language, all: [...osExtractors, ...language] };
 })();
 

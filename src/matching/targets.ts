@@ -13,6 +13,9 @@ export const OS_ECOSYSTEMS: ReadonlySet<string> = new Set([
   'Ubuntu', 'Wolfi', 'Echo',
 ]);
 
+/** Ecosystems Vigil inventories that OSV defines no advisories for (CocoaPods: GHSA and OSV have none). */
+const NOT_IN_OSV: ReadonlySet<string> = new Set(['CocoaPods']);
+
 /** Distributions whose advisories are keyed by *source* package (Debian `Source:`, Alpine origin). */
 const BY_SOURCE = new Set(['Debian', 'Ubuntu', 'Alpine', 'Wolfi', 'Chainguard', 'Alpaquita', 'BellSoft Hardened Containers', 'MinimOS']);
 
@@ -72,6 +75,23 @@ export function searchesBySource(ecosystem: string): boolean {
   return ecoInfo(ecosystem).bySource;
 }
 
+/**
+ * A package whose purl says it was built from version control (`vcs_url`) or downloaded from
+ * elsewhere (`download_url`: a local path, an SDK bundle) is not its registry's release of that
+ * name (a git dependency in pubspec.lock or mix.lock, a pod from :path): returns where it came
+ * from, or undefined. Written by src/extractors/lockfile.ts; purl-spec qualifiers.
+ */
+export function notFromRegistry(purl: string | undefined): string | undefined {
+  if (!purl) return undefined;
+  const q = purl.indexOf('?');
+  if (q < 0) return undefined;
+  const m = /(?:^|&)(vcs_url|download_url)=([^&#]*)/.exec(purl.slice(q + 1));
+  if (!m) return undefined;
+  let v = m[2];
+  try { v = decodeURIComponent(v); } catch { /* as written */ }
+  return `${m[1]} ${v}`;
+}
+
 /** Applies the matching rules to one package. */
 export function targetOf(pkg: Package): Target {
   const t = searchOf(pkg);
@@ -96,6 +116,9 @@ export function searchInto(pkg: Package, out: Search): { skip: string } | { unkn
   if (pkg.ownedBy) {
     return { skip: `installed by the OS package ${pkg.ownedBy}; matched once, through its owner's distribution advisories` };
   }
+  if (NOT_IN_OSV.has(pkg.ecosystem)) return { skip: `OSV has no ${pkg.ecosystem} ecosystem: listed, not matched` };
+  const from = notFromRegistry(pkg.purl);
+  if (from) return { skip: `not its registry's release (${from}); registry advisories are not matched against it` };
   const ecosystem = pkg.ecosystem.trim();
   const { base, os, noRelease, bySource } = ecoInfo(ecosystem);
   if (!pkg.version || pkg.version.trim() === '') return { unknown: `${ecosystem}/${pkg.name}: no version in the inventory` };

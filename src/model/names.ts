@@ -21,6 +21,9 @@ export function ecosystemRelease(ecosystem: string): string | undefined {
  * - npm, Packagist, NuGet, RubyGems?: npm names are lowercase by rule; Packagist and NuGet compare
  *   case-insensitively; RubyGems and crates.io names are case-sensitive on their registries.
  * - Maven: "group:artifact", case-sensitive. Go: module paths are case-sensitive.
+ * - SwiftURL: the repository URL without scheme ("github.com/apple/swift-nio"); hosts and the
+ *   forges' repository paths compare case-insensitively and "….git" names the same repository,
+ *   so lowercase, scheme and a trailing ".git" or "/" dropped.
  */
 export function normalizePackageName(ecosystem: string, name: string): string {
   const base = ecosystemBase(ecosystem);
@@ -32,7 +35,16 @@ export function normalizePackageName(ecosystem: string, name: string): string {
     case 'Packagist':
     case 'NuGet':
       return n.toLowerCase();
+    case 'SwiftURL':
+      return trimSlashes(n.toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, '')).replace(/\.git$/, '');
     default:
       return n;
   }
+}
+
+/** Trailing "/" removed (a loop, not /\/+$/, which backtracks quadratically on long runs). */
+export function trimSlashes(s: string): string {
+  let e = s.length;
+  while (e > 0 && s.charCodeAt(e - 1) === 47) e--;
+  return s.slice(0, e);
 }

@@ -5,7 +5,9 @@ import { VigilError } from './errors.ts';
 /** purl type per OSV base ecosystem. */
 const PURL_TYPE: Record<string, string> = {
   npm: 'npm', PyPI: 'pypi', Go: 'golang', 'crates.io': 'cargo', RubyGems: 'gem', Packagist: 'composer',
-  Maven: 'maven', NuGet: 'nuget', Pub: 'pub', Hex: 'hex', SwiftURL: 'swift',
+  Maven: 'maven', NuGet: 'nuget', Pub: 'pub', Hex: 'hex', SwiftURL: 'swift', ConanCenter: 'conan',
+  // not an OSV ecosystem (listed, not matched: src/matching/targets.ts)
+  CocoaPods: 'cocoapods',
   Debian: 'deb', Ubuntu: 'deb', Alpine: 'apk', Wolfi: 'apk', Chainguard: 'apk',
   AlmaLinux: 'rpm', 'Rocky Linux': 'rpm', 'Red Hat': 'rpm', SUSE: 'rpm', openSUSE: 'rpm', Fedora: 'rpm',
 };

@@ -8,7 +8,9 @@ import { parsePurl } from '../../model/index.ts';
 /** Language purl types whose ecosystem does not depend on a distribution. */
 const LANGUAGE: Record<string, string> = {
   npm: 'npm', pypi: 'PyPI', golang: 'Go', cargo: 'crates.io', gem: 'RubyGems', composer: 'Packagist',
-  maven: 'Maven', nuget: 'NuGet', pub: 'Pub', hex: 'Hex', swift: 'SwiftURL',
+  maven: 'Maven', nuget: 'NuGet', pub: 'Pub', hex: 'Hex', swift: 'SwiftURL', conan: 'ConanCenter',
+  // not an OSV ecosystem: listed, not matched (src/matching/targets.ts)
+  cocoapods: 'CocoaPods',
 };
 
 const DEBIAN_CODENAMES: Record<string, string> = {

@@ -115,6 +115,11 @@ test('purl → OSV ecosystem', () => {
     ['pkg:composer/symfony/http-kernel@5.4.0', 'Packagist', 'symfony/http-kernel', '5.4.0'],
     ['pkg:nuget/Newtonsoft.Json@12.0.1', 'NuGet', 'Newtonsoft.Json', '12.0.1'],
     ['pkg:npm/%40babel/traverse@7.22.0', 'npm', '@babel/traverse', '7.22.0'],
+    ['pkg:pub/http@0.13.3', 'Pub', 'http', '0.13.3'],
+    ['pkg:hex/plug@1.8.3', 'Hex', 'plug', '1.8.3'],
+    ['pkg:swift/github.com/apple/swift-nio@2.64.0', 'SwiftURL', 'github.com/apple/swift-nio', '2.64.0'],
+    ['pkg:conan/openssl@3.1.0', 'ConanCenter', 'openssl', '3.1.0'],
+    ['pkg:cocoapods/Alamofire@5.4.3', 'CocoaPods', 'Alamofire', '5.4.3'],
   ];
   for (const [purl, ecosystem, name, version] of cases) assert.deepEqual(purlToPackage(purl), { ecosystem, name, version }, purl);
   assert.ok('error' in purlToPackage('pkg:generic/openssl@3.0'));

@@ -5,22 +5,24 @@
  * The database is opened in memory from the file's bytes (better-sqlite3 deserialization: no temp
  * file, nothing written). Each row of the `Packages` table holds one rpm header blob, parsed here:
  * https://rpm-software-management.github.io/rpm/manual/format_header.html
- * BerkeleyDB (`Packages`) and NDB (`Packages.db`) databases are recognised and reported as
- * unsupported, never silently skipped (see README.md).
+ * The BerkeleyDB form (`Packages`: CentOS/RHEL 7–8, Amazon Linux 2) is read by ./bdb.ts, a
+ * hash-database page reader, into the same header blobs. NDB (`Packages.db`, SUSE) is recognised
+ * and reported as unsupported, never silently skipped (see README.md).
  */
 import Database from 'better-sqlite3';
 import { makePurl } from '../../../model/index.ts';
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, FileError, OsInfo, ScanFile } from '../../types.ts';
 import { entry as entryOf, fileSink } from '../../entries.ts';
+import { BdbError, readBdbHashValues } from './bdb.ts';
 
 export const NAME = 'os/rpm';
 
 export const RPMDB_SQLITE_PATHS = ['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite'];
-/** Older database formats: recognised so their presence is reported. */
+/** The BerkeleyDB form (rpm < 4.16). */
+export const RPMDB_BDB_PATHS = ['var/lib/rpm/Packages', 'usr/lib/sysimage/rpm/Packages'];
+/** Other database formats: recognised so their presence is reported. */
 const UNSUPPORTED: Record<string, string> = {
-  'var/lib/rpm/Packages': 'BerkeleyDB',
-  'usr/lib/sysimage/rpm/Packages': 'BerkeleyDB',
   'var/lib/rpm/Packages.db': 'NDB',
   'usr/lib/sysimage/rpm/Packages.db': 'NDB',
 };
@@ -197,15 +199,7 @@ export function parseRpmdbSqlite(bytes: Buffer, path: string, os: OsInfo | undef
         errors.push({ path, rule: 'parse-error', message: `Packages row ${row.hnum}: blob is not binary` });
         continue;
       }
-      let h: RpmHeader;
-      try {
-        h = parseHeaderBlob(row.blob);
-      } catch (e) {
-        errors.push({ path, rule: 'parse-error', message: `Packages row ${row.hnum}: ${(e as Error).message}` });
-        continue;
-      }
-      if (h.name === 'gpg-pubkey') continue;
-      const pkg = entryOf(fileSink({ fileErrors: errors }, path), `Packages row ${row.hnum} (${h.name})`, () => toPackage(h, path, os));
+      const pkg = packageOfBlob(row.blob, `Packages row ${row.hnum}`, path, os, errors);
       if (pkg) out.push(pkg);
     }
   } catch (e) {
@@ -216,17 +210,55 @@ export function parseRpmdbSqlite(bytes: Buffer, path: string, os: OsInfo | undef
   return out;
 }
 
+/** One header blob as a Package; undefined (with the problem recorded) or for gpg-pubkey. */
+function packageOfBlob(blob: Uint8Array, what: string, path: string, os: OsInfo | undefined, errors: FileError[]): Package | undefined {
+  let h: RpmHeader;
+  try {
+    h = parseHeaderBlob(blob);
+  } catch (e) {
+    errors.push({ path, rule: 'parse-error', message: `${what}: ${(e as Error).message}` });
+    return undefined;
+  }
+  if (h.name === 'gpg-pubkey') return undefined;
+  return entryOf(fileSink({ fileErrors: errors }, path), `${what} (${h.name})`, () => toPackage(h, path, os));
+}
+
+/**
+ * Packages of an rpm database in BerkeleyDB form (`Packages`, a Berkeley DB hash database whose
+ * values are header blobs). The 4-byte record rpm keeps under key 0 (the next free header
+ * instance) is no header and is skipped; an unreadable value is a per-value error.
+ */
+export function parseRpmdbBdb(bytes: Buffer, path: string, os: OsInfo | undefined, errors: FileError[]): Package[] {
+  let r;
+  try {
+    r = readBdbHashValues(bytes);
+  } catch (e) {
+    if (!(e instanceof BdbError)) throw e;
+    errors.push({ path, rule: 'parse-error', message: `not an rpm BerkeleyDB database: ${e.message}` });
+    return [];
+  }
+  for (const p of r.problems) errors.push({ path, rule: 'parse-error', message: `rpm BerkeleyDB database: ${p}` });
+  const out: Package[] = [];
+  for (const v of r.values) {
+    if (v.value.length === 4) continue; // the instance counter
+    const pkg = packageOfBlob(v.value, `header on page ${v.page}`, path, os, errors);
+    if (pkg) out.push(pkg);
+  }
+  return out;
+}
+
 export const rpmExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path) => RPMDB_SQLITE_PATHS.includes(path) || path in UNSUPPORTED,
+  fileRequired: (path) => RPMDB_SQLITE_PATHS.includes(path) || RPMDB_BDB_PATHS.includes(path) || path in UNSUPPORTED,
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     const kind = UNSUPPORTED[path];
     if (kind) {
-      ctx.fileErrors.push({ path, rule: 'unsupported-format', message: `rpm database in ${kind} format is not read (only rpmdb.sqlite is); its packages are missing from the inventory` });
+      ctx.fileErrors.push({ path, rule: 'unsupported-format', message: `rpm database in ${kind} format is not read (only rpmdb.sqlite and BerkeleyDB Packages are); its packages are missing from the inventory` });
       return [];
     }
+    if (RPMDB_BDB_PATHS.includes(path)) return parseRpmdbBdb(await file.read(), path, ctx.os, ctx.fileErrors);
     return parseRpmdbSqlite(await file.read(), path, ctx.os, ctx.fileErrors);
   },
 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, copyFileSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { compareRpm } from '../../../versioning/rpm/index.ts';
 import { runExtractor } from '../testutil.ts';
 import { parseHeaderBlob, rpmExtractor, rpmVersionString, sourceNameFromSrpm } from './index.ts';
+import { readBdbHashValues } from './bdb.ts';
 import { HOW, needs } from '../../../../test/helpers/prereq.ts';
 
 const TESTDATA = new URL('./testdata/', import.meta.url).pathname;
@@ -110,8 +111,8 @@ describe('os/rpm (sad)', () => {
     assert.deepEqual(packages, []);
     assert.equal(errors[0].message, 'not an SQLite database (bad header)');
   });
-  it('BerkeleyDB and NDB databases are reported as unsupported', async () => {
-    for (const p of ['var/lib/rpm/Packages', 'usr/lib/sysimage/rpm/Packages.db']) {
+  it('NDB databases are reported as unsupported', async () => {
+    for (const p of ['var/lib/rpm/Packages.db', 'usr/lib/sysimage/rpm/Packages.db']) {
       const { packages, errors } = await runExtractor(rpmExtractor, p, Buffer.alloc(16));
       assert.deepEqual(packages, []);
       assert.equal(errors[0].rule, 'unsupported-format');
@@ -149,5 +150,77 @@ describe('hostile rpmdb.sqlite', () => {
     assert.deepEqual(packages, []);
     assert.equal(errors.length, 1);
     assert.match(errors[0].message, /Packages is a view, not a table/);
+  });
+});
+
+describe('os/rpm BerkeleyDB (CentOS 7 /var/lib/rpm/Packages)', () => {
+  const BDB = 'var/lib/rpm/Packages';
+  const expected = async () => (await fixture('happy/rpmdb.expected.tsv')).toString('utf8').trim().split('\n').map((l) => l.split('\t'));
+  // written by Berkeley DB 5.3 (db5.3_load) from the real headers of rpmdb.sqlite and checked with
+  // rpm's own read-only BerkeleyDB backend by make-bdb.sh: overflow pages (4096 LE, 512 BE) and inline values (8192)
+  for (const f of ['Packages', 'Packages.be512', 'Packages.le8k']) {
+    it(`${f}: the same packages as rpm -qa`, async () => {
+      const { packages, errors } = await runExtractor(rpmExtractor, BDB, await fixture(`happy/${f}`), ALMA);
+      assert.deepEqual(errors, []);
+      const exp = await expected();
+      assert.deepEqual(packages.map((p) => p.name).sort(), exp.map((e) => e[0]));
+      for (const [name, evr] of exp) assert.equal(packages.find((p) => p.name === name)!.version, evr.replace(/^0:/, ''));
+      assert.deepEqual(packages.find((p) => p.name === 'vigil-epoch')?.locations, [BDB]);
+      assert.equal(packages.find((p) => p.name === 'vigil-hello-libs')?.sourceName, 'vigil-hello');
+    });
+  }
+
+  it('agrees with `rpm -qa` (bdb_ro backend) run now, when rpm is installed', { skip: needs('rpm', hasRpm(), HOW.apt('rpm')) }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-rpmbdb-'));
+    try {
+      copyFileSync(join(TESTDATA, 'happy/Packages.be512'), join(dir, 'Packages'));
+      const out = execFileSync('rpm', ['--define', '_db_backend bdb_ro', '--dbpath', dir, '-qa', '--qf', '%{NAME} %{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const { packages } = await runExtractor(rpmExtractor, BDB, await fixture('happy/Packages.be512'), ALMA);
+      assert.deepEqual(packages.map((p) => `${p.name} ${p.version.includes(':') ? p.version : `0:${p.version}`}`).sort(), out.trim().split('\n').sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sad: not Berkeley DB, a btree, truncated, a broken overflow chain, a bad item offset', async () => {
+    const run = async (b: Buffer) => runExtractor(rpmExtractor, BDB, b, ALMA);
+    let r = await run(Buffer.alloc(4096));
+    assert.deepEqual(r.packages, []);
+    assert.match(r.errors[0].message, /^not an rpm BerkeleyDB database: not a Berkeley DB hash database \(magic 0x0/);
+    const good = await fixture('happy/Packages');
+    const btree = Buffer.from(good);
+    btree.writeUInt32LE(0x053162, 12);
+    assert.match((await run(btree)).errors[0].message, /not a Berkeley DB hash database \(magic 0x53162/);
+    const badSize = Buffer.from(good);
+    badSize.writeUInt32LE(1000, 20);
+    assert.match((await run(badSize)).errors[0].message, /invalid page size 1000/);
+    // cut after the hash pages: the values' overflow pages are gone
+    r = await run(good.subarray(0, 3 * 4096));
+    assert.deepEqual(r.packages, []);
+    assert.equal(r.errors.length, 4);
+    assert.ok(r.errors.every((e) => /overflow chain broken at page \d+ after 0 of \d+ bytes/.test(e.message)), JSON.stringify(r.errors));
+    // an overflow page turned into another page type: that value is lost, the rest read
+    const chain = Buffer.from(good);
+    chain[3 * 4096 + 25] = 13;
+    r = await run(chain);
+    assert.equal(r.packages.length, 3);
+    assert.match(r.errors[0].message, /page 3 of an overflow chain is not an overflow page \(type 13\)/);
+    // an item offset pointing outside its page
+    const inline = Buffer.from(await fixture('happy/Packages.le8k'));
+    inline.writeUInt16LE(9000, 8192 + 26 + 2);
+    r = await run(inline);
+    assert.ok(r.errors.some((e) => /page 1 item 1: offsets 9000/.test(e.message)), JSON.stringify(r.errors));
+    assert.ok(r.packages.length >= 2);
+  });
+
+  it('readBdbHashValues: a self-referencing overflow chain ends, with the problem named', () => {
+    // 512-byte pages, big-endian: each header runs over several overflow pages
+    const b = Buffer.from(readFileSync(join(TESTDATA, 'happy/Packages.be512')));
+    const first = [...Array(b.length / 512).keys()].find((p) => b[p * 512 + 25] === 7 && b.readUInt32BE(p * 512 + 16) !== 0)!;
+    // point an overflow page's next_pgno at itself
+    b.writeUInt32BE(first, first * 512 + 16);
+    const r = readBdbHashValues(b);
+    assert.ok(r.problems.some((p) => p.includes(`overflow chain broken at page ${first}`)), JSON.stringify(r.problems));
+    assert.equal(r.values.length, 4); // of 5: four headers and the 4-byte instance counter
   });
 });

@@ -1,0 +1,27 @@
+/**
+ * dart/pubspec-lock: Dart and Flutter packages from pubspec.lock. Ecosystem Pub, purl
+ * pkg:pub/name@version. Hosted packages are matchable; git, path and sdk packages are listed
+ * with a purl qualifier saying where they came from and are not matched (src/extractors/lockfile.ts).
+ */
+import { makePurl, type Package } from '../../../model/index.ts';
+import type { Extractor } from '../../types.ts';
+import { extractLock, sourceQualifiers, type LockEntry } from '../../lockfile.ts';
+import { parsePubspecLock } from './parse.ts';
+
+export { parsePubspecLock } from './parse.ts';
+
+const NAME = 'dart/pubspec-lock';
+
+/** A Pub package as a Package (purl names are lowercase in the pub type). */
+export function pubPackage(e: LockEntry, location: string, foundBy: string): Package {
+  const p: Package = { ecosystem: 'Pub', name: e.name, version: e.version, purl: makePurl('pub', undefined, e.name.toLowerCase(), e.version, sourceQualifiers(e.source)), locations: [location], foundBy };
+  if (e.dev) p.dev = true;
+  return p;
+}
+
+export const pubspecLockExtractor: Extractor = {
+  name: NAME,
+  version: 1,
+  fileRequired: (path, info) => info.kind === 'file' && (path === 'pubspec.lock' || path.endsWith('/pubspec.lock')) && info.size < 32 * 1024 * 1024,
+  extract: (file, ctx) => extractLock(file, ctx, parsePubspecLock, (e, path) => pubPackage(e, path, NAME)),
+};
