@@ -30,7 +30,7 @@ import type { LiveFacts } from '../detectors/cis/evaluate.ts';
 import type { ScanFS } from '../sources/types.ts';
 import type { Database, Store } from '../store/index.ts';
 import { nextRun, Schedule } from './cis-schedule.ts';
-import { resourcesWithTags, TagKey, TagValue } from './resource-tags.ts';
+import { resourcesWithTags, tagSelector } from './resource-tags.ts';
 import { COVERAGE, accountSettings, type EngineContext } from './scan.ts';
 import { getTarget, registryPlainHttp, type HostConfig, type RegistryConfig, type RootfsConfig } from './targets.ts';
 
@@ -47,7 +47,7 @@ export const CIS_MAX_TARGETS = 5000;
 
 export const CisTargets = z.strictObject({
   accountIds: z.array(z.string().min(1).max(200)).min(1).max(100).describe('the accounts whose resources are assessed (yours; a delegated admin: any of the organization)'),
-  resourceTags: z.record(TagKey, z.array(TagValue).min(1).max(5)).refine((t) => Object.keys(t).length <= 10, 'at most 10 tag keys').optional()
+  resourceTags: tagSelector(10).optional()
     .describe('only resources with these tags: every key, with one of its values'),
   resourceTypes: z.array(z.enum(CIS_RESOURCE_TYPES)).min(1).max(3).optional().describe(`resource types assessed (default ${DEFAULT_CIS_RESOURCE_TYPES.join(', ')})`),
 });

@@ -27,7 +27,7 @@ import { VigilError } from '../model/errors.ts';
 import type { Database, Store } from '../store/index.ts';
 import { checkHost } from './access.ts';
 import { ownerScope } from './cis.ts';
-import { TagKey, TagValue, tagsOf } from './resource-tags.ts';
+import { tagSelector, tagsOf } from './resource-tags.ts';
 import type { EngineContext } from './scan.ts';
 import { openTargetConfig, sealTargetConfig } from './secrets.ts';
 
@@ -53,7 +53,7 @@ export const DestinationFilters = z.strictObject({
   severities: z.array(z.enum(SEVERITIES)).min(1).optional().describe('finding events of these severities only'),
   findingTypes: z.array(z.string().min(1).max(64)).min(1).max(20).optional().describe('finding events of these finding types only (package_vulnerability, secret, …)'),
   resourceTypes: z.array(z.enum(['image', 'host', 'function', 'repository', 'rootfs'])).min(1).optional(),
-  resourceTags: z.record(TagKey, z.array(TagValue).min(1).max(5)).optional().describe('only events about resources with these tags: every key, one of its values'),
+  resourceTags: tagSelector(10).optional().describe('only events about resources with these tags: every key, one of its values'),
 });
 export type DestinationFilters = z.infer<typeof DestinationFilters>;
 

@@ -17,8 +17,28 @@ const TAG_CHARS = /^[\p{L}\p{N}\s_.:/=+\-@]*$/u;
 
 export const TagKey = z.string().min(1).max(128).regex(TAG_CHARS, 'letters, digits, spaces and _ . : / = + - @').describe('a tag key');
 export const TagValue = z.string().max(256).regex(TAG_CHARS, 'letters, digits, spaces and _ . : / = + - @').describe('a tag value');
-export const ResourceTags = z.record(TagKey, TagValue).refine((t) => Object.keys(t).length <= MAX_RESOURCE_TAGS, `at most ${MAX_RESOURCE_TAGS} tags`);
+/** key → value; a bad key is reported with its own rule (a record's key schema only says "Invalid key in record") */
+export const ResourceTags = z.record(z.string(), TagValue).superRefine((t, ctx) => {
+  const keys = Object.keys(t);
+  if (keys.length > MAX_RESOURCE_TAGS) ctx.addIssue({ code: 'custom', message: `at most ${MAX_RESOURCE_TAGS} tags, got ${keys.length}` });
+  for (const k of keys) {
+    const r = TagKey.safeParse(k);
+    if (!r.success) ctx.addIssue({ code: 'custom', path: [k], message: `tag key ${JSON.stringify(k.slice(0, 140))}: ${r.error.issues[0].message}` });
+  }
+});
 export type ResourceTags = Record<string, string>;
+
+/** Tag selectors (CIS targets, destination filters): key → accepted values (1–5); every key must match. */
+export function tagSelector(maxKeys: number) {
+  return z.record(z.string(), z.array(TagValue).min(1).max(5)).superRefine((t, ctx) => {
+    const keys = Object.keys(t);
+    if (keys.length > maxKeys) ctx.addIssue({ code: 'custom', message: `at most ${maxKeys} tag keys, got ${keys.length}` });
+    for (const k of keys) {
+      const r = TagKey.safeParse(k);
+      if (!r.success) ctx.addIssue({ code: 'custom', path: [k], message: `tag key ${JSON.stringify(k.slice(0, 140))}: ${r.error.issues[0].message}` });
+    }
+  });
+}
 
 export type TagSource = 'api' | 'agent';
 

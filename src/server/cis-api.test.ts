@@ -113,6 +113,7 @@ for (const [dialect, make] of dialects) {
       const bad = await call('PUT', `/v1/resources/${rootfsResource}/tags`, admin, { tags: { 'bad;key': 'x' } });
       assert.equal(bad.statusCode, 400);
       assert.match(bad.body, /bad;key/);
+      assert.match(bad.body, /letters, digits, spaces/, 'the rule, not only "invalid key"');
       const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v']));
       assert.equal((await call('PUT', `/v1/resources/${rootfsResource}/tags`, admin, { tags: many })).statusCode, 400);
       assert.equal((await call('GET', `/v1/resources/${rootfsResource}/tags`, other.key)).statusCode, 404);
