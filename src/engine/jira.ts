@@ -22,7 +22,6 @@
  */
 import { z } from 'zod';
 import { jiraSearchJql, toJiraClose, toJiraComment, toJiraIssue, wikiEscape, type EventView, type FindingView, type JiraContext } from '../integrations/formats/index.ts';
-import { VigilError } from '../model/errors.ts';
 import type { TargetPolicy } from '../policy/index.ts';
 
 export const JiraSettings = z.strictObject({
@@ -78,9 +77,10 @@ class JiraClient {
   /** One request; a non-2xx answer throws a JiraFailure unless its status is in `pass`. */
   async call(method: 'GET' | 'POST', path: string, body?: unknown, pass: number[] = []): Promise<{ status: number; json: unknown; text: string }> {
     let res: Response;
+    const signal = AbortSignal.timeout(this.t.timeoutMs);
     try {
       res = await this.policy.fetch(`${this.base}${path}`, {
-        method, redirect: 'manual', signal: AbortSignal.timeout(this.t.timeoutMs),
+        method, redirect: 'manual', signal,
         headers: {
           authorization: this.auth, accept: 'application/json', 'user-agent': 'vigil-events/1',
           ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
@@ -88,9 +88,10 @@ class JiraClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (err) {
+      // the policy reports an aborted request as unreachable: the timeout is named instead
       const e = err as Error;
-      if (e instanceof VigilError) throw new JiraFailure(`${method} ${path}: ${e.message}`, undefined, false);
-      throw new JiraFailure(`${method} ${path}: ${e.name === 'TimeoutError' ? `no answer within ${Math.round(this.t.timeoutMs / 1000)} s` : e.message}`, undefined, false);
+      if (signal.aborted || e.name === 'TimeoutError') throw new JiraFailure(`${method} ${path}: no answer within ${Math.round(this.t.timeoutMs / 1000)} s`, undefined, false);
+      throw new JiraFailure(`${method} ${path}: ${e.message}`, undefined, false);
     }
     let text = '';
     try {
