@@ -34,7 +34,7 @@ type Hook = (r: JiraRequest, n: number) => { status: number } | 'hang-after' | u
 
 const TRANSITIONS = [{ id: '11', name: 'To Do', to: 'To Do', category: 'new' }, { id: '21', name: 'In Progress', to: 'In Progress', category: 'indeterminate' }, { id: '31', name: 'Done', to: 'Done', category: 'done' }];
 
-async function jiraReceiver(opts: { project: string; dataCenter?: boolean; hook?: Hook }) {
+async function jiraReceiver(opts: { project: string; dataCenter?: boolean; noPriority?: boolean; hook?: Hook }) {
   const issues: Issue[] = [];
   const requests: JiraRequest[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -88,6 +88,8 @@ async function jiraReceiver(opts: { project: string; dataCenter?: boolean; hook?
         if (typeof f.description !== 'string') errors.description = 'Operation value must be a string';
         if (!Array.isArray(f.labels) || f.labels.some((l: unknown) => typeof l !== 'string' || /\s/.test(l) || !l)) errors.labels = 'Labels cannot contain spaces';
         if (f.priority !== undefined && typeof f.priority?.name !== 'string') errors.priority = 'priority name';
+        // a project whose create screen lacks the field (Jira's own message)
+        if (f.priority !== undefined && opts.noPriority) errors.priority = 'Field \'priority\' cannot be set. It is not on the appropriate screen, or unknown.';
         if (Object.keys(errors).length) return answer(400, { errorMessages: [], errors });
         const id = String(10000 + issues.length);
         const issue: Issue = { id, key: `${opts.project}-${issues.length + 1}`, fields: f, comments: [], status: 'To Do' };
@@ -280,8 +282,8 @@ for (const [dialect, make] of dialects) {
       }
     });
 
-    test('Data Center search; a close transition the workflow lacks fails each attempt, then is a dead letter', async () => {
-      const jira = await jiraReceiver({ project: 'OPS', dataCenter: true });
+    test('Data Center search; a project without priorities; a close transition the workflow lacks fails each attempt, then is a dead letter', async () => {
+      const jira = await jiraReceiver({ project: 'OPS', dataCenter: true, noPriority: true });
       try {
         const d = await create(jira.url, { jira: { projectKey: 'OPS', email: EMAIL, issueType: 'Task', closeTransition: 'Resolve Issue' } });
         const scan = scanOf(`reg/jira-d-${seq}`);
@@ -290,6 +292,8 @@ for (const [dialect, make] of dialects) {
         assert.equal(jira.issues.length, 1);
         assert.equal((jira.issues[0].fields.issuetype as { name: string }).name, 'Task');
         assert.ok(jira.requests.some((r) => r.path === '/rest/api/2/search'), 'fell back to Data Center\'s search');
+        assert.equal(jira.issues[0].fields.priority, undefined, 'created again without the priority Jira refused');
+        assert.equal(jira.requests.filter((r) => r.path === '/rest/api/2/issue').length, 2);
         await scan([]);
         await drain(1);
         let closed = (await deliveries(d.id)).find((x) => x.eventType === 'finding.closed')!;
