@@ -16,6 +16,10 @@
  *
  * Per destination, deliveries go in event order and one at a time; a destination that fails does
  * not hold up the others.
+ *
+ * Jira destinations (`kind: 'jira'`, engine/jira.ts) take finding events: an issue per finding
+ * (found again by its label before any create), comments on changes, the close transition; their
+ * API token is sealed at rest with the destination's config (`password`) and never shown.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -29,10 +33,11 @@ import { checkHost } from './access.ts';
 import { ownerScope } from './cis.ts';
 import { tagSelector, tagsOf } from './resource-tags.ts';
 import type { EngineContext } from './scan.ts';
+import { deliverToJira, JiraSettings, type AttemptResult } from './jira.ts';
 import { openTargetConfig, sealTargetConfig } from './secrets.ts';
 
 export const EVENT_TYPES = ['finding.created', 'finding.updated', 'finding.closed', 'scan.completed', 'coverage.changed'] as const;
-export const DESTINATION_KINDS = ['webhook', 'slack', 'teams'] as const;
+export const DESTINATION_KINDS = ['webhook', 'slack', 'teams', 'jira'] as const;
 /** what a webhook receives: a CloudEvent (default; every event type), or a finding in OCSF or ASFF (finding events only) */
 export const WEBHOOK_FORMATS = ['cloudevents', 'ocsf', 'asff'] as const;
 export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNTRIAGED'] as const;
@@ -69,8 +74,10 @@ const HttpUrl = z.string().max(2000).refine((u) => {
 export const DestinationInput = z.strictObject({
   name: z.string().min(1).max(128).regex(/^[^\0-\x1f\x7f]*$/, 'no control characters'),
   kind: z.enum(DESTINATION_KINDS).default('webhook'),
-  url: HttpUrl.describe('where events are POSTed'),
-  secret: z.string().min(16).max(200).optional().describe('the HMAC key of the Vigil-Signature header (generated when absent; shown once)'),
+  url: HttpUrl.describe('where events are POSTed (jira: the Jira base URL, like https://example.atlassian.net)'),
+  secret: z.string().min(16).max(200).optional().describe('the HMAC key of the Vigil-Signature header (generated when absent; shown once; not for jira)'),
+  jira: JiraSettings.optional().describe('kind jira: project key, issue type, the API token\'s user (email), close transition'),
+  password: z.string().min(1).max(1000).optional().describe('kind jira: the API token (sealed at rest, never shown)'),
   filters: DestinationFilters.default({}),
   enabled: z.boolean().default(true),
   format: z.enum(WEBHOOK_FORMATS).default('cloudevents').describe('webhooks: the body (slack and teams destinations send their own message formats)'),
@@ -79,26 +86,36 @@ export const DestinationInput = z.strictObject({
 }).superRefine((d, ctx) => {
   if (d.format === 'asff' && !d.aws) ctx.addIssue({ code: 'custom', path: ['aws'], message: 'format asff needs aws.accountId and aws.region' });
   if (d.kind !== 'webhook' && d.format !== 'cloudevents') ctx.addIssue({ code: 'custom', path: ['format'], message: `${d.kind} destinations send ${d.kind} messages; format applies to webhooks` });
+  if (d.kind === 'jira') {
+    if (!d.jira) ctx.addIssue({ code: 'custom', path: ['jira'], message: 'kind jira needs jira.projectKey and jira.email' });
+    if (!d.password) ctx.addIssue({ code: 'custom', path: ['password'], message: 'kind jira needs the API token in password' });
+    if (d.secret) ctx.addIssue({ code: 'custom', path: ['secret'], message: 'jira destinations do not sign: the token in password authenticates' });
+  } else {
+    if (d.jira) ctx.addIssue({ code: 'custom', path: ['jira'], message: 'jira settings apply to kind jira' });
+    if (d.password) ctx.addIssue({ code: 'custom', path: ['password'], message: 'password (an API token) applies to kind jira' });
+  }
 });
 export type DestinationInput = z.input<typeof DestinationInput>;
 export const DestinationPatch = z.strictObject({
   name: DestinationInput.shape.name.optional(), url: HttpUrl.optional(), filters: DestinationFilters.optional(), enabled: z.boolean().optional(),
+  password: z.string().min(1).max(1000).optional().describe('jira: a new API token'),
 });
 
 export type DestinationRow = Selectable<Database['event_destinations']>;
 export type DeliveryRow = Selectable<Database['event_deliveries']>;
 
-interface DestinationOptions { format: (typeof WEBHOOK_FORMATS)[number]; consoleUrl?: string; aws?: { accountId: string; region: string } }
+interface DestinationOptions { format: (typeof WEBHOOK_FORMATS)[number]; consoleUrl?: string; aws?: { accountId: string; region: string }; jira?: JiraSettings }
+/** the open part of the stored config (the sealed credentials are not read) */
 const optionsOf = (r: DestinationRow): DestinationOptions => {
   const c = JSON.parse(r.config) as Partial<DestinationOptions>;
-  return { format: c.format ?? 'cloudevents', ...(c.consoleUrl ? { consoleUrl: c.consoleUrl } : {}), ...(c.aws ? { aws: c.aws } : {}) };
+  return { format: c.format ?? 'cloudevents', ...(c.consoleUrl ? { consoleUrl: c.consoleUrl } : {}), ...(c.aws ? { aws: c.aws } : {}), ...(c.jira ? { jira: c.jira } : {}) };
 };
 /** slack, teams, OCSF and ASFF speak of findings: such a destination gets finding events only */
 const findingsOnly = (r: DestinationRow): boolean => r.kind !== 'webhook' || optionsOf(r).format !== 'cloudevents';
 
 export function destinationView(r: DestinationRow) {
   return {
-    id: r.id, accountId: r.account_id, name: r.name, kind: r.kind as 'webhook', url: r.url, ...optionsOf(r),
+    id: r.id, accountId: r.account_id, name: r.name, kind: r.kind as (typeof DESTINATION_KINDS)[number], url: r.url, ...optionsOf(r),
     filters: JSON.parse(r.filters) as DestinationFilters, enabled: r.status === 'ENABLED', createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
@@ -117,27 +134,40 @@ async function checkUrl(ctx: EngineContext, url: string): Promise<void> {
 }
 
 /**
- * Creates a destination; it receives the events that happen from now on. The secret is sealed at
- * rest like targets' credentials and returned here only.
+ * Creates a destination; it receives the events that happen from now on. The secret (or a Jira
+ * destination's API token) is sealed at rest like targets' credentials; the secret is returned here
+ * only, the token never.
  */
-export async function createDestination(ctx: EngineContext, owner: string, input: z.output<typeof DestinationInput>): Promise<{ row: DestinationRow; secret: string }> {
+export async function createDestination(ctx: EngineContext, owner: string, input: z.output<typeof DestinationInput>): Promise<{ row: DestinationRow; secret?: string }> {
   await checkUrl(ctx, input.url);
   const now = ctx.now().toISOString();
   const id = `dst-${randomUUID()}`;
-  const secret = input.secret ?? randomBytes(32).toString('base64url');
+  const secret = input.kind === 'jira' ? undefined : input.secret ?? randomBytes(32).toString('base64url');
   const last = await ctx.store.db.selectFrom('events').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst();
+  const config = {
+    ...(secret ? { webhookSecret: secret } : {}), format: input.format, ...(input.consoleUrl ? { consoleUrl: input.consoleUrl } : {}), ...(input.aws ? { aws: input.aws } : {}),
+    ...(input.kind === 'jira' ? { jira: input.jira, password: input.password } : {}),
+  };
   const row: DestinationRow = {
     id, account_id: owner, name: input.name, kind: input.kind, url: input.url,
-    config: await sealTargetConfig(ctx.store, ctx.store.db, id, { webhookSecret: secret, format: input.format, ...(input.consoleUrl ? { consoleUrl: input.consoleUrl } : {}), ...(input.aws ? { aws: input.aws } : {}) }),
+    config: await sealTargetConfig(ctx.store, ctx.store.db, id, config),
     filters: JSON.stringify(input.filters), status: input.enabled ? 'ENABLED' : 'DISABLED', cursor: Number(last?.m ?? 0), created_at: now, updated_at: now,
   };
   await ctx.store.db.insertInto('event_destinations').values(row).execute();
-  return { row, secret };
+  return { row, ...(secret ? { secret } : {}) };
 }
 
 export async function updateDestination(ctx: EngineContext, id: string, patch: z.output<typeof DestinationPatch>): Promise<DestinationRow | undefined> {
   if (patch.url) await checkUrl(ctx, patch.url);
+  let config: string | undefined;
+  if (patch.password !== undefined) {
+    const d = await getDestination(ctx.store, id);
+    if (!d) return undefined;
+    if (d.kind !== 'jira') throw new VigilError('VIGIL_INVALID_INPUT', 'password: a new API token applies to jira destinations', { input: 'password', rule: 'jira-only' });
+    config = await sealTargetConfig(ctx.store, ctx.store.db, id, { ...openTargetConfig(ctx.store, id, d.config), password: patch.password });
+  }
   await ctx.store.db.updateTable('event_destinations').set({
+    ...(config !== undefined ? { config } : {}),
     ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.url !== undefined ? { url: patch.url } : {}),
     ...(patch.filters !== undefined ? { filters: JSON.stringify(patch.filters) } : {}),
     ...(patch.enabled !== undefined ? { status: patch.enabled ? 'ENABLED' : 'DISABLED' } : {}),
@@ -252,6 +282,24 @@ async function enqueueFor(store: Store, d: DestinationRow, now: Date): Promise<n
  * or the destination's own format of the finding (OCSF, ASFF, Slack, Teams).
  */
 async function bodyOf(store: Store, eventId: number, d: DestinationRow): Promise<string | null> {
+  const v = await viewsOf(store, eventId);
+  if (!v) return null;
+  const { se, payload, extra } = v;
+  const o = optionsOf(d);
+  if (!findingsOnly(d)) return JSON.stringify(toCloudEvent(se, extra));
+  // a finding event whose finding was purged since: nothing to format
+  if (!v.finding) return null;
+  const f = v.finding;
+  const view = v.view;
+  const ctx = { vigilVersion: VIGIL_VERSION, ...(o.consoleUrl ? { consoleUrl: o.consoleUrl } : {}) };
+  if (d.kind === 'slack') return JSON.stringify(toSlackMessage(view, f, ctx));
+  if (d.kind === 'teams') return JSON.stringify(toTeamsMessage(view, f, ctx));
+  if (o.format === 'ocsf') return JSON.stringify(toOcsfEvent(view, f, ctx));
+  return JSON.stringify(toAsff(f, { ...ctx, aws: o.aws! }));
+}
+
+/** An event as stored and as the API lists it, with its finding as `GET /v1/findings/{id}` shows it (finding events). */
+async function viewsOf(store: Store, eventId: number): Promise<{ se: StoredEvent; payload: Record<string, unknown>; extra: Record<string, unknown>; view: EventView; finding?: FindingView } | null> {
   const e = await store.db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
   if (!e) return null;
   const payload = JSON.parse(e.payload) as Record<string, unknown>;
@@ -264,17 +312,8 @@ async function bodyOf(store: Store, eventId: number, d: DestinationRow): Promise
     }
   }
   const se: StoredEvent = { id: Number(e.id), type: e.type, accountId: e.account_id, resourceId: e.resource_id, createdAt: e.created_at, payload };
-  const o = optionsOf(d);
-  if (!findingsOnly(d)) return JSON.stringify(toCloudEvent(se, extra));
-  // a finding event whose finding was purged since: nothing to format
-  if (!extra.finding) return null;
-  const f = extra.finding as FindingView;
   const view: EventView = { id: se.id, type: se.type, accountId: se.accountId, resourceId: se.resourceId, payload, createdAt: se.createdAt };
-  const ctx = { vigilVersion: VIGIL_VERSION, ...(o.consoleUrl ? { consoleUrl: o.consoleUrl } : {}) };
-  if (d.kind === 'slack') return JSON.stringify(toSlackMessage(view, f, ctx));
-  if (d.kind === 'teams') return JSON.stringify(toTeamsMessage(view, f, ctx));
-  if (o.format === 'ocsf') return JSON.stringify(toOcsfEvent(view, f, ctx));
-  return JSON.stringify(toAsff(f, { ...ctx, aws: o.aws! }));
+  return { se, payload, extra, view, ...(extra.finding ? { finding: extra.finding as FindingView } : {}) };
 }
 
 export interface DeliverySummary { enqueued: number; attempted: number; delivered: number; failed: number; dead: number }
@@ -283,7 +322,7 @@ export interface DeliverySummary { enqueued: number; attempted: number; delivere
  * One run of the delivery worker: new events become deliveries, due deliveries are attempted.
  * `fetch` defaults to the tenants' policy's (tests may pass the same with another resolver).
  */
-export async function deliverEvents(ctx: EngineContext, opts: { random?: () => number } = {}): Promise<DeliverySummary> {
+export async function deliverEvents(ctx: EngineContext, opts: { random?: () => number; requestTimeoutMs?: number } = {}): Promise<DeliverySummary> {
   const { store } = ctx;
   const out: DeliverySummary = { enqueued: 0, attempted: 0, delivered: 0, failed: 0, dead: 0 };
   const dests = await store.db.selectFrom('event_destinations').selectAll().where('status', '=', 'ENABLED').execute();
@@ -301,7 +340,7 @@ export async function deliverEvents(ctx: EngineContext, opts: { random?: () => n
       .where('id', '=', dl.id).where('status', '=', 'PENDING').where('next_attempt_at', '=', dl.next_attempt_at).executeTakeFirst();
     if (Number(claimed.numUpdatedRows) !== 1) continue;
     out.attempted++;
-    const r = await attempt(ctx, d, dl);
+    const r = await attempt(ctx, d, dl, opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS);
     const attempts = Number(dl.attempts) + 1;
     const at = ctx.now().toISOString();
     if (r.ok) {
@@ -322,7 +361,8 @@ export async function deliverEvents(ctx: EngineContext, opts: { random?: () => n
   return out;
 }
 
-async function attempt(ctx: EngineContext, d: DestinationRow, dl: DeliveryRow): Promise<{ ok: true; status?: number } | { ok: false; status?: number; error: string; permanent?: boolean }> {
+async function attempt(ctx: EngineContext, d: DestinationRow, dl: DeliveryRow, timeoutMs: number): Promise<AttemptResult> {
+  if (d.kind === 'jira') return attemptJira(ctx, d, dl, timeoutMs);
   let body: string | null;
   try {
     body = await bodyOf(ctx.store, Number(dl.event_id), d);
@@ -339,7 +379,7 @@ async function attempt(ctx: EngineContext, d: DestinationRow, dl: DeliveryRow): 
   }
   try {
     const res = await ctx.policy.fetch(d.url, {
-      method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), body,
+      method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), body,
       headers: { 'content-type': findingsOnly(d) ? 'application/json; charset=utf-8' : CLOUDEVENTS_CONTENT_TYPE, [SIGNATURE_HEADER]: signBody(secret, body, ctx.now()), 'user-agent': 'vigil-events/1', 'ce-id': String(dl.event_id) },
     });
     await res.arrayBuffer().catch(() => undefined);
@@ -347,6 +387,21 @@ async function attempt(ctx: EngineContext, d: DestinationRow, dl: DeliveryRow): 
     return { ok: false, status: res.status, error: `HTTP ${res.status}` };
   } catch (err) {
     const e = err as Error;
-    return { ok: false, error: e instanceof VigilError ? e.message : `${e.name === 'TimeoutError' ? 'no answer within 15 s' : e.message}` };
+    return { ok: false, error: e instanceof VigilError ? e.message : `${e.name === 'TimeoutError' ? `no answer within ${Math.round(timeoutMs / 1000)} s` : e.message}` };
   }
+}
+
+/** A finding event to a Jira destination (engine/jira.ts): the event and its finding as the API shows them, the token opened. */
+async function attemptJira(ctx: EngineContext, d: DestinationRow, dl: DeliveryRow, timeoutMs: number): Promise<AttemptResult> {
+  const views = await viewsOf(ctx.store, Number(dl.event_id));
+  if (!views?.finding) return { ok: true }; // the event or its finding was purged: nothing left to send
+  const o = optionsOf(d);
+  if (!o.jira) return { ok: false, error: 'the destination has no jira settings', permanent: true };
+  let token: string;
+  try {
+    token = String(openTargetConfig(ctx.store, d.id, d.config).password ?? '');
+  } catch (err) {
+    return { ok: false, error: `the destination's API token cannot be opened: ${(err as Error).message}` };
+  }
+  return deliverToJira(ctx.policy, { url: d.url, settings: o.jira, token, vigilVersion: VIGIL_VERSION, timeoutMs, ...(o.consoleUrl ? { consoleUrl: o.consoleUrl } : {}) }, views.view, views.finding);
 }

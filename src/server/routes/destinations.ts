@@ -1,13 +1,14 @@
 /**
  * /v1/event-destinations (issue 19): where an account's events are pushed — webhooks (CloudEvents
- * 1.0, or a finding in OCSF or ASFF), Slack incoming webhooks, Microsoft Teams workflows — with
- * filters, the delivery log, and redelivery of dead letters (engine/delivery.ts).
+ * 1.0, or a finding in OCSF or ASFF), Slack incoming webhooks, Microsoft Teams workflows, Jira
+ * projects (an issue per finding, engine/jira.ts) — with filters, the delivery log, and redelivery of
+ * dead letters (engine/delivery.ts).
  *
  * A destination belongs to an account in the caller's sight (`accountId`, default the caller's);
  * a delegated admin's destination receives the events of every account of its organization.
  * Creating, changing and deleting one sends data out of Vigil: the admin role. Its URL goes
  * through the tenants' request policy when registered and at every attempt. The signing secret is
- * shown once, in the creation answer.
+ * shown once, in the creation answer; a Jira destination's API token (`password`) never.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -27,11 +28,12 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody 
 const Id = z.string().min(1).max(100);
 
 const Destination = z.object({
-  id: z.string(), accountId: z.string(), name: z.string(), kind: z.enum(['webhook', 'slack', 'teams']), url: z.string(),
+  id: z.string(), accountId: z.string(), name: z.string(), kind: z.enum(['webhook', 'slack', 'teams', 'jira']), url: z.string(),
   format: z.enum(['cloudevents', 'ocsf', 'asff']), consoleUrl: z.string().optional(), aws: z.object({ accountId: z.string(), region: z.string() }).optional(),
+  jira: z.object({ projectKey: z.string(), issueType: z.string(), email: z.string(), closeTransition: z.string() }).optional().describe('kind jira: the settings (the API token is never shown)'),
   filters: z.record(z.string(), z.unknown()), enabled: z.boolean(), createdAt: z.string(), updatedAt: z.string(),
 }).meta({ id: 'EventDestination' });
-const Created = Destination.extend({ secret: z.string().describe('the HMAC key of the Vigil-Signature header; shown only here') });
+const Created = Destination.extend({ secret: z.string().optional().describe('the HMAC key of the Vigil-Signature header; shown only here (not for jira)') });
 const Delivery = z.object({
   id: z.string(), destinationId: z.string(), eventId: z.number(), eventType: z.string(), status: z.enum(['PENDING', 'DELIVERED', 'DEAD']),
   attempts: z.number(), nextAttemptAt: z.string().nullable(), lastAttemptAt: z.string().nullable(), responseStatus: z.number().nullable(),
@@ -49,7 +51,7 @@ export const destinationRoutes: FastifyPluginAsyncZod<{ store: Store; engine: En
   app.post('/v1/event-destinations', {
     config: { access: 'admin' },
     schema: {
-      tags: ['events'], security, body: z.looseObject({}).describe('EventDestinationInput: name, kind (webhook|slack|teams), url, secret?, filters?, enabled?, format?, consoleUrl?, aws?, accountId?'),
+      tags: ['events'], security, body: z.looseObject({}).describe('EventDestinationInput: name, kind (webhook|slack|teams|jira), url, secret?, filters?, enabled?, format?, consoleUrl?, aws?, jira? {projectKey, issueType?, email, closeTransition?}, password? (jira: the API token), accountId?'),
       summary: 'create an event destination; it receives the events that happen from now on. The signing secret is in this answer only',
       response: { 201: Created, ...errors },
     },
@@ -80,7 +82,7 @@ export const destinationRoutes: FastifyPluginAsyncZod<{ store: Store; engine: En
 
   app.patch('/v1/event-destinations/:id', {
     config: { access: 'admin' },
-    schema: { tags: ['events'], security, params: IdParams, body: DestinationPatch, summary: 'change a destination\'s name, URL, filters or whether it is enabled', response: { 200: Destination, ...errors } },
+    schema: { tags: ['events'], security, params: IdParams, body: DestinationPatch, summary: 'change a destination\'s name, URL, filters, whether it is enabled, or a Jira destination\'s API token (password)', response: { 200: Destination, ...errors } },
   }, async (request) => {
     const d = await visible(principalOf(request), request.params.id);
     const row = await updateDestination(engine.ctx, d.id, request.body);
