@@ -18,6 +18,7 @@ import { buildServer, type VigilServer } from '../server/app.ts';
 import { bootstrap } from '../server/bootstrap.ts';
 import { generateSecretKey, openStore, SecretKeyring, type Store } from '../store/index.ts';
 import { getTarget, prepareSecrets, rotateSecrets, targetsNotSealedWith } from './index.ts';
+import { openTargetConfig } from './secrets.ts';
 
 /** unique to this run: PostgreSQL's write-ahead log is shared by every run and every test database */
 const RUN = randomBytes(4).toString('hex');
@@ -212,13 +213,19 @@ for (const [dialect, make] of dialects) {
       }
     });
 
-    test('rotation: every target re-sealed under the new key in one go; the old key alone no longer opens the database', async () => {
+    test('rotation: every target (and event destination) re-sealed under the new key in one go; the old key alone no longer opens the database', async () => {
+      // issue 19: an event destination's signing secret is sealed the same way
+      const dest = await call('POST', '/v1/event-destinations', { name: 'siem', url: 'https://93.184.215.14/hook', secret: 'destination-secret-0123456789' });
+      assert.equal(dest.statusCode, 201, dest.body);
       const k2 = generateSecretKey();
       const oldId = ts.store.secrets!.currentKeyId;
       ts.store.secrets = SecretKeyring.fromText(`${k2},${k1}`, 'VIGIL_SECRET_KEY');
       const r = await rotateSecrets(ts.store);
       assert.equal(r.previousKeyId, oldId);
-      assert.equal(r.resealed, 4, 'registry, host, repository, legacy registry');
+      assert.equal(r.resealed, 5, 'registry, host, repository, legacy registry, event destination');
+      const destRow = await ts.store.db.selectFrom('event_destinations').select('config').where('id', '=', dest.json().id).executeTakeFirstOrThrow();
+      assert.ok(!destRow.config.includes(`vgs1.${oldId}.`));
+      assert.equal(openTargetConfig({ ...ts.store, secrets: SecretKeyring.fromText(k2, 'k2') }, dest.json().id, destRow.config).webhookSecret, 'destination-secret-0123456789');
       assert.deepEqual(await targetsNotSealedWith(ts.store.db, r.keyId), []);
       const rows = (await ts.store.db.selectFrom('targets').select('config').execute()).map((x) => x.config).join('\n');
       assert.ok(!rows.includes(`vgs1.${oldId}.`));

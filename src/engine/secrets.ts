@@ -19,6 +19,13 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set(['password', 'privateK
 /** The stored config's field holding the sealed credentials (never a user field: configs are strict objects) */
 export const SEALED_FIELD = '$sealed';
 
+/**
+ * The tables whose `config` column holds sealed credentials under "$sealed", bound to the row's
+ * id: targets, and (issue 19) event destinations (a webhook's signing secret, a Jira token). Start-up
+ * checks, sealing of plaintext and key rotation go over each.
+ */
+export const SEALED_TABLES = ['targets', 'event_destinations'] as const;
+
 type Db = Kysely<Database> | Transaction<Database>;
 
 const aadOf = (targetId: string) => `targets/${targetId}`;
@@ -121,13 +128,15 @@ export async function prepareSecrets(store: Store, now = new Date()): Promise<{ 
     const keyId = (await sealingKeyId(trx))!;
     if (!ring.has(keyId)) throw missingKey('this database', keyId, ring);
     let sealed = 0;
-    for (const r of await trx.selectFrom('targets').select(['id', 'config']).execute()) {
-      const s = inspect(r.config);
-      if (s.keyId && !ring.has(s.keyId)) throw missingKey(`target ${r.id}`, s.keyId, ring);
-      if (!s.plaintext) continue;
-      const config = openTargetConfig(store, r.id, r.config);
-      await trx.updateTable('targets').set({ config: sealWith(ring, keyId, r.id, config) }).where('id', '=', r.id).execute();
-      sealed++;
+    for (const table of SEALED_TABLES) {
+      for (const r of await trx.selectFrom(table as 'targets').select(['id', 'config']).execute()) {
+        const s = inspect(r.config);
+        if (s.keyId && !ring.has(s.keyId)) throw missingKey(`${table === 'targets' ? 'target' : 'event destination'} ${r.id}`, s.keyId, ring);
+        if (!s.plaintext) continue;
+        const config = openTargetConfig(store, r.id, r.config);
+        await trx.updateTable(table as 'targets').set({ config: sealWith(ring, keyId, r.id, config) }).where('id', '=', r.id).execute();
+        sealed++;
+      }
     }
     return { sealed, keyId, changed: sealed };
   }));
@@ -153,7 +162,7 @@ async function scrubbing<T extends { changed: number }>(store: Store, work: () =
   }
   if (out.changed > 0) {
     if (handle) handle.pragma('wal_checkpoint(TRUNCATE)');
-    else if (store.dialect === 'postgres') await sql`vacuum full targets`.execute(store.db);
+    else if (store.dialect === 'postgres') for (const t of SEALED_TABLES) await sql`vacuum full ${sql.table(t)}`.execute(store.db);
   }
   return out;
 }
@@ -174,25 +183,29 @@ export async function rotateSecrets(store: Store, now = new Date()): Promise<{ r
     const keyId = ring.currentKeyId;
     await setSealingKeyId(trx, keyId, now);
     let resealed = 0;
-    for (const r of await trx.selectFrom('targets').select(['id', 'config']).execute()) {
-      const s = inspect(r.config);
-      if (!s.plaintext && s.keyId === null) continue; // no credentials
-      if (!s.plaintext && s.keyId === keyId) continue;
-      const config = openTargetConfig(store, r.id, r.config);
-      await trx.updateTable('targets').set({ config: sealWith(ring, keyId, r.id, config) }).where('id', '=', r.id).execute();
-      resealed++;
+    for (const table of SEALED_TABLES) {
+      for (const r of await trx.selectFrom(table as 'targets').select(['id', 'config']).execute()) {
+        const s = inspect(r.config);
+        if (!s.plaintext && s.keyId === null) continue; // no credentials
+        if (!s.plaintext && s.keyId === keyId) continue;
+        const config = openTargetConfig(store, r.id, r.config);
+        await trx.updateTable(table as 'targets').set({ config: sealWith(ring, keyId, r.id, config) }).where('id', '=', r.id).execute();
+        resealed++;
+      }
     }
     return { resealed, keyId, previousKeyId, changed: resealed };
   }));
   return { resealed: r.resealed, keyId: r.keyId, previousKeyId: r.previousKeyId };
 }
 
-/** Targets whose credentials are not sealed under `keyId` (plaintext or another key). */
+/** Targets (and event destinations) whose credentials are not sealed under `keyId` (plaintext or another key). */
 export async function targetsNotSealedWith(db: Db, keyId: string): Promise<string[]> {
   const out: string[] = [];
-  for (const r of await db.selectFrom('targets').select(['id', 'config']).execute()) {
-    const s = inspect(r.config);
-    if (s.plaintext || (s.keyId !== null && s.keyId !== keyId)) out.push(r.id);
+  for (const table of SEALED_TABLES) {
+    for (const r of await db.selectFrom(table as 'targets').select(['id', 'config']).execute()) {
+      const s = inspect(r.config);
+      if (s.plaintext || (s.keyId !== null && s.keyId !== keyId)) out.push(r.id);
+    }
   }
   return out;
 }
