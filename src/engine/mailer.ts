@@ -6,6 +6,7 @@
  * the socket the policy opened (`getSocket`) and never resolves or connects itself. `smtp://`
  * upgrades with STARTTLS when the server offers it; `smtps://` is TLS from the start (port 465).
  */
+import type { Socket } from 'node:net';
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import { VigilError } from '../model/errors.ts';
@@ -61,9 +62,10 @@ export async function sendMail(s: SmtpSettings, msg: MailMessage, opts: { policy
     host, port, secure,
     ...(u.username ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } } : {}),
     connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs,
-    tls: { servername: host, ...(s.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}) },
+    // SNI takes a name, not an address (RFC 6066)
+    tls: { ...(/^[\d.]+$|:/.test(host) ? {} : { servername: host }), ...(s.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}) },
     // the socket comes from the policy; nodemailer never opens one itself (STARTTLS and smtps wrap this socket)
-    getSocket: (_options: unknown, callback: (err: Error | null, socketOptions?: { connection: import('node:net').Socket }) => void) => {
+    getSocket: (_options: unknown, callback: (err: Error | null, socketOptions?: { connection: Socket }) => void) => {
       policy.connect(host, port, { timeoutMs, subject: `SMTP server ${host}:${port}` }).then((sock) => callback(null, { connection: sock }), (err: Error) => callback(err));
     },
   } as Parameters<typeof nodemailer.createTransport>[0]);

@@ -75,8 +75,13 @@ function heading(text: string): string {
   return `<tr><td style="${FONT}font-size:16px;font-weight:600;color:#101828;padding:24px 24px 8px 24px;">${esc(text)}</td></tr>`;
 }
 
+/** Critical to low always; none and unknown only when some count of them is not zero. */
+function shownSeverities(t: DigestCounts): DigestSeverity[] {
+  return DIGEST_SEVERITIES.filter((s) => (s !== 'NONE' && s !== 'UNKNOWN') || t.open.bySeverity[s] || t.newFindings.bySeverity[s] || t.fixedFindings.bySeverity[s]);
+}
+
 function severityTable(t: DigestCounts): string {
-  const sevs = DIGEST_SEVERITIES.filter((s) => s !== 'NONE' || t.open.bySeverity.NONE || t.newFindings.bySeverity.NONE || t.fixedFindings.bySeverity.NONE);
+  const sevs = shownSeverities(t);
   const rows = sevs.map((s) => `<tr>
 <td style="${TD}"><span style="display:inline-block;width:10px;height:10px;background:${SEV_COLOR[s]};border-radius:2px;"></span>&nbsp;${sevLabel(s)}</td>
 <td style="${TD}text-align:right;">${t.newFindings.bySeverity[s]}</td>
@@ -158,7 +163,7 @@ export function renderDigestText(d: DigestData): string {
     `New findings: ${t.newFindings.total}   Fixed: ${t.fixedFindings.total}   Still open: ${t.open.total}`,
     '',
     'By severity          New   Fixed    Open',
-    ...DIGEST_SEVERITIES.map((s) => `  ${pad(sevLabel(s), 16)}${padL(t.newFindings.bySeverity[s], 6)}${padL(t.fixedFindings.bySeverity[s], 8)}${padL(t.open.bySeverity[s], 8)}`),
+    ...shownSeverities(t).map((s) => `  ${pad(sevLabel(s), 16)}${padL(t.newFindings.bySeverity[s], 6)}${padL(t.fixedFindings.bySeverity[s], 8)}${padL(t.open.bySeverity[s], 8)}`),
     '',
     'Top risks',
   ];
