@@ -164,6 +164,8 @@ export function registerServerCommands(program: Command): void {
       const gateTimeoutMs = Number(o.gateTimeout);
       if (!Number.isInteger(gateTimeoutMs) || gateTimeoutMs < 1) throw new VigilError('VIGIL_CONFIG', `invalid --gate-timeout ${JSON.stringify(o.gateTimeout)}: expected whole milliseconds, at least 1`, { input: o.gateTimeout, rule: 'gate-timeout' });
       const policy = await policyFromOptions(o);
+      // checked before the first start prints the admin key, which is shown once
+      const smtp = await smtpFromOptions(o);
       const [{ resolveConfig }, { createLogger, levelFor }, { redactUrl }, { buildServer, bootstrap, consoleBuilt, defaultConsoleDir }, { resolveScanLimits }, { openServiceStore }] = await Promise.all([
         import('./config.ts'), import('../log.ts'), import('../store/index.ts'), import('../server/index.ts'), import('../engine/isolate.ts'), import('./admin.ts'),
       ]);
@@ -195,7 +197,7 @@ export function registerServerCommands(program: Command): void {
         const { openQueue } = await import('../engine/queue/index.ts');
         const { Engine } = await import('../engine/index.ts');
         queue = await openQueue(store, { log, ...queueOptionsFor(lease) });
-        const engine = new Engine({ store, queue, log, policy, ...(await smtpFromOptions(o)), ...engineOptions(o, cfg.home, first?.delegatedAdmin.id ?? await firstAccount(store), scanLimits) });
+        const engine = new Engine({ store, queue, log, policy, ...smtp, ...engineOptions(o, cfg.home, first?.delegatedAdmin.id ?? await firstAccount(store), scanLimits) });
         log.info({ policy: policy.describe() }, 'target policy');
         app = await buildServer({ store, log, config: { version: program.version(), warmDashboards: true, gateTimeoutMs, ...(https ? { https } : {}) }, engine });
         if (o.engine) await engine.start();
