@@ -11,7 +11,7 @@ export const SCAN_MEMORY_DEFAULT = '768 MiB';
 export const SCAN_TIMEOUT_DEFAULT = '900 s';
 
 interface GlobalOpts { home?: string; db?: string; verbose?: boolean; quiet?: boolean; json?: boolean }
-interface ServerOpts { tlsCert?: string; tlsKey?: string; gateTimeout: string; listen: string; engine: boolean; tick: string; watchFunctions?: string; dbUpdate: string; jobLease: string; allowPath: string[]; allowNetwork: string[]; scanMemory?: string; scanTimeout?: string }
+interface ServerOpts { tlsCert?: string; tlsKey?: string; gateTimeout: string; listen: string; engine: boolean; tick: string; watchFunctions?: string; dbUpdate: string; jobLease: string; allowPath: string[]; allowNetwork: string[]; scanMemory?: string; scanTimeout?: string; smtpUrl?: string; smtpFrom?: string }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -35,6 +35,27 @@ function policyOptions(cmd: Command): Command {
   return cmd
     .option('--allow-path <dir>', "let tenants' local targets (root filesystems, local git repositories) read under <dir> (repeatable; VIGIL_ALLOW_PATH, ':'-separated); default none", collect, [])
     .option('--allow-network <cidr>', "let tenants' targets (registries, git remotes, SSH hosts) reach <cidr>, e.g. 10.0.0.0/8 or 127.0.0.0/8 (repeatable; VIGIL_ALLOW_NETWORK, comma-separated); default public addresses only", collect, []);
+}
+
+/**
+ * --smtp-url and --smtp-from (scheduled reports, issue 19), the same on `vigil server` and `vigil
+ * worker` (either may send a digest). The password may come in VIGIL_SMTP_URL to keep it off the
+ * command line.
+ */
+function smtpOptions(cmd: Command): Command {
+  return cmd
+    .option('--smtp-url <url>', "the operator's mail server for e-mailed digests: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465 (env VIGIL_SMTP_URL)")
+    .option('--smtp-from <address>', 'the From address of digests (env VIGIL_SMTP_FROM; default the SMTP user when it is an address)');
+}
+
+/**
+ * The SMTP settings from the flags or the environment, checked.
+ * @throws VigilError VIGIL_CONFIG naming the flag
+ */
+export async function smtpFromOptions(o: { smtpUrl?: string; smtpFrom?: string }, env: NodeJS.ProcessEnv = process.env): Promise<{ smtp?: import('../engine/mailer.ts').SmtpSettings }> {
+  const { checkSmtpSettings } = await import('../engine/mailer.ts');
+  const smtp = checkSmtpSettings({ url: o.smtpUrl ?? env.VIGIL_SMTP_URL, from: o.smtpFrom ?? env.VIGIL_SMTP_FROM });
+  return smtp ? { smtp } : {};
 }
 
 function seconds(name: string, v: string): number {
@@ -122,7 +143,7 @@ export async function tlsFromOptions(o: { tlsCert?: string; tlsKey?: string }): 
 }
 
 export function registerServerCommands(program: Command): void {
-  policyOptions(program.command('server'))
+  smtpOptions(policyOptions(program.command('server')))
     .description('run the HTTP API (creates the first organization and prints its admin key on first start)')
     .option('--listen <address>', 'host:port to listen on', '127.0.0.1:8080')
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with its chain); needs --tls-key. Kubernetes admission webhooks need TLS')
@@ -143,6 +164,8 @@ export function registerServerCommands(program: Command): void {
       const gateTimeoutMs = Number(o.gateTimeout);
       if (!Number.isInteger(gateTimeoutMs) || gateTimeoutMs < 1) throw new VigilError('VIGIL_CONFIG', `invalid --gate-timeout ${JSON.stringify(o.gateTimeout)}: expected whole milliseconds, at least 1`, { input: o.gateTimeout, rule: 'gate-timeout' });
       const policy = await policyFromOptions(o);
+      // checked before the first start prints the admin key, which is shown once
+      const smtp = await smtpFromOptions(o);
       const [{ resolveConfig }, { createLogger, levelFor }, { redactUrl }, { buildServer, bootstrap, consoleBuilt, defaultConsoleDir }, { resolveScanLimits }, { openServiceStore }] = await Promise.all([
         import('./config.ts'), import('../log.ts'), import('../store/index.ts'), import('../server/index.ts'), import('../engine/isolate.ts'), import('./admin.ts'),
       ]);
@@ -174,7 +197,7 @@ export function registerServerCommands(program: Command): void {
         const { openQueue } = await import('../engine/queue/index.ts');
         const { Engine } = await import('../engine/index.ts');
         queue = await openQueue(store, { log, ...queueOptionsFor(lease) });
-        const engine = new Engine({ store, queue, log, policy, ...engineOptions(o, cfg.home, first?.delegatedAdmin.id ?? await firstAccount(store), scanLimits) });
+        const engine = new Engine({ store, queue, log, policy, ...smtp, ...engineOptions(o, cfg.home, first?.delegatedAdmin.id ?? await firstAccount(store), scanLimits) });
         log.info({ policy: policy.describe() }, 'target policy');
         app = await buildServer({ store, log, config: { version: program.version(), warmDashboards: true, gateTimeoutMs, ...(https ? { https } : {}) }, engine });
         if (o.engine) await engine.start();
@@ -215,7 +238,7 @@ export function registerServerCommands(program: Command): void {
 
 /** `vigil worker`: the engine's job handlers without the HTTP API (scale-out on PostgreSQL). */
 export function registerWorkerCommand(program: Command): void {
-  policyOptions(program.command('worker'))
+  smtpOptions(policyOptions(program.command('worker')))
     .description('run scans, polls and rematches from the shared queue (several may run against one PostgreSQL database)')
     .option('--tick <seconds>', 'how often the engine looks for due work', '30')
     .option('--watch-functions <dir>', 'scan <dir>/<name>.zip as functions of the first account')
@@ -248,7 +271,7 @@ export function registerWorkerCommand(program: Command): void {
         process.on('SIGTERM', () => stop('SIGTERM'));
         process.on('SIGINT', () => stop('SIGINT'));
       });
-      const engine = new Engine({ store, queue, log, policy, ...engineOptions(o, cfg.home, await firstAccount(store), scanLimits) });
+      const engine = new Engine({ store, queue, log, policy, ...(await smtpFromOptions(o)), ...engineOptions(o, cfg.home, await firstAccount(store), scanLimits) });
       log.info({ policy: policy.describe() }, 'target policy');
       await engine.start();
       process.stdout.write(`vigil worker running (database: ${store.dialect} ${redactUrl(cfg.databaseUrl)}, queue: ${queue.kind})\n`);

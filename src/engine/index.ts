@@ -32,6 +32,8 @@ import { collectBlobs, dirSignature, ensureTargetResource, remoteHead, resourceO
 import { pauseAt } from './testpoint.ts';
 import { expireSbomExports, failSbomExport, runSbomExport, type SbomExportRow } from './sbom.ts';
 import { deliverEvents, type DeliverySummary } from './delivery.ts';
+import { claimDueDigests, deliverDigest, failDigestRun, noteDigestError, sendReportNow, type ReportRunRow, type ReportScheduleRow, type DigestOutcome } from './digest.ts';
+import type { SmtpSettings } from './mailer.ts';
 import { claimDueConfigs, finishCisTarget, startCisScan, type CisConfigRow, type CisScanRow } from './cis.ts';
 import type { SbomScanResult } from './isolate-tasks.ts';
 import type { TopologyView } from './network.ts';
@@ -45,6 +47,8 @@ export { parsePushWebhook, putBlob, setFunctionVersion, ensureTargetResource, re
 export * from './sbom.ts';
 export * from './cis.ts';
 export * from './delivery.ts';
+export * from './digest.ts';
+export { checkSmtpSettings, sendMail, type SmtpSettings } from './mailer.ts';
 export * from './resource-tags.ts';
 export { nextRun, Schedule, WEEKDAYS } from './cis-schedule.ts';
 export { listTopologies, getTopology, putTopology, deleteTopology, applyHostNetwork, applyAccountNetwork, UNMANAGED_EC2_INSTANCE, type TopologyView, type TopologyCounts } from './network.ts';
@@ -77,6 +81,8 @@ export interface EngineOptions {
   scanLimits?: ScanLimits;
   /** seconds between runs of the event delivery worker (issue 19, delivery.ts; default 5) */
   deliverSeconds?: number;
+  /** the operator's SMTP server for e-mailed digests (issue 19, `--smtp-url`, `--smtp-from`); without it e-mail digests fail with VIGIL_CONFIG */
+  smtp?: SmtpSettings;
 }
 
 /** retries of a scan job after its first attempt; SCAN_FAILED is recorded when the last one fails */
@@ -94,6 +100,9 @@ function permanent(err: unknown): boolean {
 
 /** retries of a CIS target's job after its first attempt; the target is FAILED/SCAN_FAILED when the last one fails */
 const CIS_RETRY_LIMIT = 2;
+
+/** retries of a digest's job after its first attempt; the run is FAILED with the last error */
+export const DIGEST_RETRY_LIMIT = 2;
 
 /** retries of an SBOM export job after its first attempt; the export is FAILED when the last one fails */
 const SBOM_EXPORT_RETRY_LIMIT = 2;
@@ -152,6 +161,8 @@ export class Engine {
       if (out.attempted) this.ctx.log.info(out, 'events delivered');
     });
     await this.queue.schedule('engine-deliver', this.opts.deliverSeconds ?? 5);
+    // issue 19: scheduled reports, one job per run (digest.ts)
+    await this.queue.work<{ runId: string }>('engine-digest', { concurrency: 1, leaseSeconds: lease }, async (job) => { await this.digestNow(job.data.runId, job.attempt); });
     if (this.opts.dbUpdateSeconds) {
       await this.queue.work('engine-dbupdate', { concurrency: 1, leaseSeconds: 600 }, async () => { await this.dbUpdate(); });
       await this.queue.schedule('engine-dbupdate', this.opts.dbUpdateSeconds);
@@ -180,6 +191,40 @@ export class Engine {
   /** One run of the event delivery worker (delivery.ts): new events to deliveries, due deliveries attempted. */
   async deliverNow(): Promise<DeliverySummary> {
     return deliverEvents(this.ctx);
+  }
+
+  /** Queues the sending of a digest run (digest.ts). */
+  async enqueueDigest(runId: string): Promise<string | null> {
+    return this.queue.send('engine-digest', { runId }, { singletonKey: runId, retryLimit: DIGEST_RETRY_LIMIT, retryDelaySeconds: 30 });
+  }
+
+  /** `POST /v1/report-schedules/{id}/send`: a run now, queued. */
+  async sendReport(schedule: ReportScheduleRow): Promise<ReportRunRow> {
+    const run = await sendReportNow(this.store, schedule, this.ctx.now());
+    await this.enqueueDigest(run.id);
+    return run;
+  }
+
+  /**
+   * Sends one run's digest (the engine-digest job). A failure is noted on the run and thrown for
+   * the queue to retry; the last attempt's (or one no retry fixes) makes the run FAILED.
+   */
+  async digestNow(runId: string, attempt = DIGEST_RETRY_LIMIT + 1): Promise<DigestOutcome | undefined> {
+    try {
+      const out = await deliverDigest(this.ctx, runId, this.opts.smtp);
+      if (out) this.ctx.log.info({ run: runId, schedule: out.run.schedule_id, ...out.outcome }, 'digest sent');
+      return out?.outcome;
+    } catch (err) {
+      const message = (err as Error).message;
+      const final = attempt > DIGEST_RETRY_LIMIT || (err instanceof VigilError && ['VIGIL_CONFIG', 'VIGIL_NOT_FOUND', 'VIGIL_FORBIDDEN', 'VIGIL_INVALID_INPUT'].includes(err.code));
+      this.ctx.log.warn({ run: runId, attempt, final, err: message }, 'digest not sent');
+      if (final) {
+        await failDigestRun(this.store, runId, message, this.ctx.now());
+        return undefined;
+      }
+      await noteDigestError(this.store, runId, message);
+      throw err;
+    }
   }
 
   /** Queues the assessment of one target of a CIS scan (engine/cis.ts). */
@@ -495,6 +540,8 @@ export class Engine {
     }
     // 6b. (issue 18) CIS scan configurations whose time came: each claimed once, its scan started
     for (const due of await claimDueConfigs(this.store, now)) await this.startCisScan(due.config, 'schedule', due.scanDate);
+    // 6c. (issue 19) digests whose time came: each claimed once, its run queued
+    for (const run of await claimDueDigests(this.store, now)) await this.enqueueDigest(run.id);
     // 7. daily: snapshot of counts, purge of long-closed findings
     await this.dailyIfDue(now);
   }

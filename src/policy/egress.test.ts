@@ -41,7 +41,7 @@ const SRC = join(import.meta.dirname, '..');
 // ─── 1. every outgoing call site ────────────────────────────────────────────────────────────────
 
 /** Modules and globals that open sockets, run processes or make requests. */
-const EGRESS_MODULES = ['http', 'https', 'http2', 'net', 'tls', 'dgram', 'dns', 'dns/promises', 'child_process', 'undici', 'ssh2', 'pg', 'pg-boss', 'ws'];
+const EGRESS_MODULES = ['http', 'https', 'http2', 'net', 'tls', 'dgram', 'dns', 'dns/promises', 'child_process', 'undici', 'ssh2', 'pg', 'pg-boss', 'ws', 'nodemailer'];
 
 /**
  * The only files outside src/policy that may use them, each with its reason and a marker the file
@@ -55,6 +55,7 @@ const ALLOWED: Record<string, { uses: string[]; why: string; marker?: RegExp }> 
   'detectors/secrets/git.ts': { uses: ['child_process'], why: 'runs git log/cat-file over a local repository (the git source\'s bare clone in the scan\'s scratch) with every transport refused (protocol.allow=never), no hooks, no system or global config', marker: /protocol\.allow=never/ },
   'cli/agent.ts': { uses: ['child_process'], why: "`vigil agent` runs its own host's firewall tools (nft -j list ruleset, iptables-save, ip6tables-save: fixed arguments, a timeout, capped output); no network", marker: /FIREWALL_COMMANDS\[name\]/ },
   'engine/cis-cli.ts': { uses: ['child_process'], why: "`vigil cis host /` asks its own machine's systemd whether a unit runs (systemctl is-active -- <unit>: a fixed verb, a checked unit name, no shell, a timeout, capped output); no network", marker: /LIVE_COMMAND/ },
+  'engine/mailer.ts': { uses: ['nodemailer'], why: "the operator's SMTP server (--smtp-url) for e-mailed digests: nodemailer gets the socket the operator's policy opened (getSocket → policy.connect) and never connects itself", marker: /policy\.connect\(/ },
   'engine/isolate.ts': { uses: ['child_process'], why: "forks Vigil's own scan process (isolate-child.ts), which gets the engine's policy as a spec and opens every source through it" },
 };
 

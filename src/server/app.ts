@@ -27,6 +27,7 @@ import { engineRoutes } from './routes/engine.ts';
 import { sbomRoutes } from './routes/sbom.ts';
 import { cisRoutes } from './routes/cis.ts';
 import { destinationRoutes } from './routes/destinations.ts';
+import { reportScheduleRoutes } from './routes/report-schedules.ts';
 import { networkRoutes } from './routes/network.ts';
 import { gateRoutes } from './routes/gate.ts';
 import { Engine } from '../engine/index.ts';
@@ -178,6 +179,8 @@ export async function buildServer({ store, log, config = {}, engine, policy }: {
   await app.register(cisRoutes, { store, engine });
   // issue 19: event destinations, deliveries, dead letters (routes/destinations.ts)
   await app.register(destinationRoutes, { store, engine });
+  // issue 19: scheduled reports (daily/weekly digests) over SMTP and webhooks (routes/report-schedules.ts)
+  await app.register(reportScheduleRoutes, { store, engine });
   // issue 19: gate policies, the registry gate and the admission webhook (routes/gate.ts)
   await app.register(gateRoutes, { store, ...(config.gateTimeoutMs !== undefined ? { timeoutMs: config.gateTimeoutMs } : {}), ...(config.now ? { now: config.now } : {}) });
   // the console: log in and out, and the web app at / (routes/session.ts, console.ts)

@@ -19,7 +19,7 @@ import { bootstrap } from './bootstrap.ts';
 import type { Account, ApiKey, Organization, Role } from './schemas.ts';
 import * as repo from './tenancy/repo.ts';
 import { CONSOLE_ROUTES } from './console.ts';
-import { createCisConfig, createDestination, DestinationInput, createSbomExport, createTarget, putTopology, runSbomExport, startCisScan, type TargetKind } from '../engine/index.ts';
+import { createCisConfig, createDestination, createReportSchedule, DestinationInput, ReportScheduleInput, createSbomExport, createTarget, putTopology, runSbomExport, startCisScan, type TargetKind } from '../engine/index.ts';
 import { importInputs } from '../vulndb/import.ts';
 import { TargetPolicy } from '../policy/index.ts';
 import { fakeConsoleDir } from '../../test/helpers/console.ts';
@@ -247,6 +247,24 @@ function destinationCases(): Record<string, Case> {
   };
 }
 
+/** (issue 19) A report schedule of A: a daily digest to one address. */
+const REPORT_BODY = () => ({ name: `digest ${++targetSeq}`, schedule: { daily: { startTime: { timeOfDay: '08:00', timezone: 'Europe/Paris' } } }, recipients: ['secops@example.com'] });
+async function reportScheduleOfA(fx: Fixture, store: Store): Promise<string> {
+  const ctx = { store, log: silentLogger(), now: () => new Date(), policy: TargetPolicy.tenantDefault() };
+  return (await createReportSchedule(ctx, fx.A.account.id, ReportScheduleInput.parse(REPORT_BODY()))).id;
+}
+function reportCases(): Record<string, Case> {
+  return {
+    'POST /v1/report-schedules': { owner: 'A', ok: 201, make: async (fx) => ({ url: '/v1/report-schedules', payload: { accountId: fx.A.account.id, ...REPORT_BODY() } }) },
+    'GET /v1/report-schedules': { owner: 'none', ok: 200, make: async (fx, s) => { await reportScheduleOfA(fx, s); return { url: '/v1/report-schedules' }; } },
+    'GET /v1/report-schedules/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/report-schedules/${await reportScheduleOfA(fx, s)}` }) },
+    'PATCH /v1/report-schedules/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/report-schedules/${await reportScheduleOfA(fx, s)}`, payload: { enabled: false } }) },
+    'DELETE /v1/report-schedules/:id': { owner: 'A', ok: 204, make: async (fx, s) => ({ url: `/v1/report-schedules/${await reportScheduleOfA(fx, s)}` }) },
+    'POST /v1/report-schedules/:id/send': { owner: 'A', ok: 202, make: async (fx, s) => ({ url: `/v1/report-schedules/${await reportScheduleOfA(fx, s)}/send` }) },
+    'GET /v1/report-schedules/:id/runs': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/report-schedules/${await reportScheduleOfA(fx, s)}/runs` }) },
+  };
+}
+
 /** A gate policy of A (issue 19), stored directly; its name and admission token. */
 const GATE_POLICY = 'rules:\n  - severity: CRITICAL\n';
 async function gatePolicyOfA(fx: Fixture, store: Store): Promise<{ name: string; token: string }> {
@@ -319,6 +337,8 @@ const CASES: Record<string, Case> = {
   ...cisCases(),
   // issue 19: event destinations (routes/destinations.ts)
   ...destinationCases(),
+  // issue 19: scheduled reports (routes/report-schedules.ts)
+  ...reportCases(),
   // issue 19: gate policies and the registry gate (routes/gate.ts)
   ...gateCases(),
 };
@@ -337,7 +357,7 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Everything the tenancy tables (and suppression rules, finding states) hold except last-use times: a denied request must not change it. */
 async function fingerprint(store: Store): Promise<string> {
-  const [o, a, k, m, r, f, t, b, s, cc, cs, rt, ed, dl, g] = await Promise.all([
+  const [o, a, k, m, r, f, t, b, s, cc, cs, rt, ed, dl, g, rs, rr] = await Promise.all([
     store.db.selectFrom('organizations').selectAll().orderBy('id').execute(),
     store.db.selectFrom('accounts').selectAll().orderBy('id').execute(),
     store.db.selectFrom('api_keys').select(['id', 'account_id', 'prefix', 'hash', 'role', 'name', 'created_at', 'revoked_at']).orderBy('id').execute(),
@@ -353,8 +373,10 @@ async function fingerprint(store: Store): Promise<string> {
     store.db.selectFrom('event_destinations').selectAll().orderBy('id').execute(),
     store.db.selectFrom('event_deliveries').select(['id', 'status', 'attempts', 'next_attempt_at']).orderBy('id').execute(),
     store.db.selectFrom('gate_policies').selectAll().orderBy('account_id').orderBy('name').execute(),
+    store.db.selectFrom('report_schedules').selectAll().orderBy('id').execute(),
+    store.db.selectFrom('report_runs').selectAll().orderBy('id').execute(),
   ]);
-  return JSON.stringify({ o, a, k, m, r, f, t, b, s, cc, cs, rt, ed, dl, g });
+  return JSON.stringify({ o, a, k, m, r, f, t, b, s, cc, cs, rt, ed, dl, g, rs, rr });
 }
 
 /** The identifiers of A's objects: none may appear in an answer to someone who cannot see A. */
