@@ -138,6 +138,10 @@ export async function collectBlobs(store: Store, now: Date, opts: { graceMs?: nu
   let xq = store.db.selectFrom('sbom_exports').select(['account_id', 'blob_digest']).where('blob_digest', 'is not', null);
   if (opts.accountId) xq = xq.where('account_id', '=', opts.accountId);
   for (const x of await xq.execute()) referenced.add(`${x.account_id}\n${x.blob_digest}`);
+  // (issue 19) findings reports without a destination, likewise
+  let rq = store.db.selectFrom('findings_reports').select(['account_id', 'blob_digest']).where('blob_digest', 'is not', null);
+  if (opts.accountId) rq = rq.where('account_id', '=', opts.accountId);
+  for (const x of await rq.execute()) referenced.add(`${x.account_id}\n${x.blob_digest}`);
   const release = new Set(opts.accountId ? opts.release ?? [] : []);
   let bq = store.db.selectFrom('blobs').select(['account_id', 'digest', 'uploaded_at']);
   if (opts.accountId) bq = bq.where('account_id', '=', opts.accountId);
