@@ -30,7 +30,7 @@ import { CSV_COLUMNS, csvLine } from '../server/findings/csv.ts';
 import { listFindings, type FindingFilter } from '../server/findings/query.ts';
 import type { Database, Store } from '../store/index.ts';
 import { openDestination, sealDestination, writeObject, type Destination } from './destinations.ts';
-import { putBlob } from './sources.ts';
+import { storeBlob } from './sources.ts';
 
 export const FINDINGS_REPORT_FORMATS = ['csv', 'json', 'ocsf'] as const;
 export type FindingsReportFormat = (typeof FINDINGS_REPORT_FORMATS)[number];
@@ -135,7 +135,7 @@ export async function runFindingsReport(store: Store, id: string, now: Date, pol
     const parts: Buffer[] = [];
     for await (const c of chunks) parts.push(Buffer.from(c, 'utf8'));
     const data = Buffer.concat(parts);
-    const digest = await putBlob(store, row.account_id, data, REPORT_MEDIA_TYPE[format], now);
+    const digest = await storeBlob(store, row.account_id, data, REPORT_MEDIA_TYPE[format], now);
     await store.db.updateTable('findings_reports').set({ status: 'SUCCEEDED', findings: count.n, blob_digest: digest, size: data.length, completed_at: now.toISOString(), error: null }).where('id', '=', id).execute();
   }
   return getFindingsReport(store, id);
