@@ -35,7 +35,7 @@ interface Seen { method: string; url: string; headers: IncomingHttpHeaders }
 
 /** s3rver on a loopback port, with every request's method, URL and headers recorded. */
 async function startS3(dir: string): Promise<{ endpoint: string; seen: Seen[]; close: () => Promise<void> }> {
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: BUCKET }] });
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: BUCKET, configs: [] }] });
   const addr = (await server.run()) as AddressInfo;
   const seen: Seen[] = [];
   (server as unknown as { httpServer: import('node:http').Server }).httpServer.prependListener('request', (req) => seen.push({ method: req.method!, url: req.url!, headers: req.headers }));
@@ -164,7 +164,7 @@ for (const [dialect, make] of dialects) {
       assert.equal(lines.length, 78);
       const v = validators.ocsfVulnerabilityFinding();
       for (const l of lines) {
-        const o = JSON.parse(l);
+        const o = JSON.parse(l) as { class_uid: number; severity_id: number };
         assert.ok(v(o), describeSchemaErrors(v.errors));
         assert.equal(o.class_uid, 2002);
         assert.equal(o.severity_id, 5);
@@ -214,7 +214,7 @@ for (const [dialect, make] of dialects) {
       assert.equal(done.downloadUrl, undefined);
       const zip = unzipSync(new Uint8Array(await getObject(`sbom/vigil-sbom-export-${done.id}.zip`)));
       assert.deepEqual(Object.keys(zip), [`reg_app_${resourceId}.cdx.json`]);
-      const bom = JSON.parse(Buffer.from(zip[`reg_app_${resourceId}.cdx.json`]).toString('utf8'));
+      const bom = JSON.parse(Buffer.from(zip[`reg_app_${resourceId}.cdx.json`]).toString('utf8')) as { components: unknown[] };
       const v = validators.cyclonedx('1.6');
       assert.ok(v(bom), describeSchemaErrors(v.errors));
       assert.equal(bom.components.length, 310);
