@@ -226,7 +226,8 @@ function counted(body: AsyncIterable<string | Uint8Array> | Iterable<string | Ui
  * Writes one object to the destination, streaming the body (S3: a multipart upload of 8 MiB parts
  * once the body is larger than one part, else one PutObject; directory: a temporary file renamed).
  * @throws VigilError VIGIL_FORBIDDEN (a refused endpoint or path), VIGIL_NETWORK (unreachable),
- *   VIGIL_NETWORK rule "s3-error" (the bucket answered with an error: its code and message)
+ *   rule "s3-error" when the bucket answered with an error (its code and message): VIGIL_FORBIDDEN for
+ *   403, VIGIL_NOT_FOUND for 404, VIGIL_INVALID_INPUT for other 4xx (final), VIGIL_NETWORK otherwise
  */
 export async function writeObject(policy: TargetPolicy, d: Destination, name: string, contentType: string, body: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<WriteResult> {
   const count = { n: 0 };
@@ -265,7 +266,9 @@ export async function writeObject(policy: TargetPolicy, d: Destination, name: st
     if (cause instanceof VigilError) throw cause;
     const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     const status = err.$metadata?.httpStatusCode;
-    throw new VigilError('VIGIL_NETWORK', `S3 bucket ${d.bucket}${d.endpoint ? ` at ${d.endpoint}` : ''}: ${err.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}: ${err.message ?? String(e)}`, { input: 'destination', rule: 's3-error', cause: e });
+    // the bucket's 4xx (AccessDenied, SignatureDoesNotMatch, NoSuchBucket, …) are final; 5xx and no answer may pass
+    const code = status === 403 || status === 401 ? 'VIGIL_FORBIDDEN' : status === 404 ? 'VIGIL_NOT_FOUND' : status && status >= 400 && status < 500 ? 'VIGIL_INVALID_INPUT' : 'VIGIL_NETWORK';
+    throw new VigilError(code, `S3 bucket ${d.bucket}${d.endpoint ? ` at ${d.endpoint}` : ''}: ${err.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}: ${err.message ?? String(e)}`, { input: 'destination', rule: 's3-error', cause: e });
   } finally {
     client.destroy();
   }

@@ -1,18 +1,21 @@
 /**
  * Findings reports and SBOM exports written to an S3-compatible bucket and to a directory (issue
- * 19), on SQLite and PostgreSQL. The bucket is s3rver (npm, a maintained fake S3 over HTTP that
- * verifies SigV4 signatures with its S3RVER/S3RVER credentials) on a loopback port; Vigil talks to
+ * 19), on SQLite and PostgreSQL. The bucket is s3rver (npm: S3's REST API over HTTP, files on disk,
+ * multipart uploads) behind a front that verifies SigV4 (s3rver itself checks only the access key
+ * id of SigV4 requests), both on loopback; Vigil talks to
  * it with the AWS SDK v3 through the tenants' outgoing-request policy (127.0.0.0/8 allowed here).
  * What the SDK sends is recorded from the server's own request events (headers, SSE).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { unzipSync } from 'fflate';
 import S3rver from 's3rver';
 import { scanResultOf } from '../../test/helpers/findings.ts';
@@ -33,13 +36,51 @@ const BUCKET = 'vigil-reports';
 
 interface Seen { method: string; url: string; headers: IncomingHttpHeaders }
 
-/** s3rver on a loopback port, with every request's method, URL and headers recorded. */
-async function startS3(dir: string): Promise<{ endpoint: string; seen: Seen[]; close: () => Promise<void> }> {
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: BUCKET, configs: [] }] });
-  const addr = (await server.run()) as AddressInfo;
+/**
+ * SigV4 checked the way S3 checks it: the canonical request rebuilt from what arrived (method, path,
+ * query, the signed headers, the declared payload hash) and signed with the secret, compared with
+ * the request's signature. s3rver checks only the access key id of SigV4 requests (its v4
+ * verification is unimplemented), so this front does it before handing the request over.
+ */
+async function sigV4Mismatch(req: IncomingMessage, secret: string): Promise<string | null> {
+  const auth = String(req.headers.authorization ?? '');
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
+  if (!m) return 'no SigV4 Authorization header';
+  const [, accessKeyId, , region, signedList, given] = m;
+  const url = new URL(req.url!, 'http://x');
+  const query: Record<string, string | string[]> = {};
+  for (const [k, v] of url.searchParams) query[k] = k in query ? [...([] as string[]).concat(query[k]), v] : v;
+  const signed = signedList.split(';');
+  const headers: Record<string, string> = {};
+  for (const h of signed) headers[h] = String(req.headers[h] ?? '');
+  const amzDate = String(req.headers['x-amz-date']);
+  const date = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  const signer = new SignatureV4({ service: 's3', region, credentials: { accessKeyId, secretAccessKey: secret }, sha256: Hash.bind(null, 'sha256'), uriEscapePath: false, applyChecksum: false });
+  const [host, port] = headers.host.split(':');
+  const out = await signer.sign({ method: req.method!, protocol: 'http:', hostname: host, port: port ? Number(port) : undefined, path: url.pathname, query, headers: { ...headers } } as never, { signingDate: date, signableHeaders: new Set(signed) });
+  const expected = /Signature=([0-9a-f]{64})/.exec(String((out as { headers: Record<string, string> }).headers.authorization))?.[1];
+  return expected === given ? null : `expected signature ${expected}`;
+}
+
+/** s3rver behind a SigV4-verifying front on a loopback port, with every request's method, URL and headers recorded. */
+async function startS3(dir: string): Promise<{ endpoint: string; seen: Seen[]; rejected: string[]; close: () => Promise<void> }> {
+  const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: BUCKET, configs: [] }] });
+  await s3rver.run();
+  const handler = s3rver.callback();
   const seen: Seen[] = [];
-  (server as unknown as { httpServer: import('node:http').Server }).httpServer.prependListener('request', (req) => seen.push({ method: req.method!, url: req.url!, headers: req.headers }));
-  return { endpoint: `http://127.0.0.1:${addr.port}`, seen, close: () => server.close() };
+  const rejected: string[] = [];
+  const front = createServer((req, res) => {
+    seen.push({ method: req.method!, url: req.url!, headers: req.headers });
+    sigV4Mismatch(req, 'S3RVER').then((why) => {
+      if (!why) return handler(req, res);
+      rejected.push(why);
+      req.resume();
+      res.writeHead(403, { 'content-type': 'application/xml' }).end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message></Error>');
+    }, (e: Error) => res.writeHead(500).end(e.message));
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  const port = (front.address() as AddressInfo).port;
+  return { endpoint: `http://127.0.0.1:${port}`, seen, rejected, close: async () => { front.closeAllConnections(); await new Promise((r) => front.close(r)); await s3rver.close(); } };
 }
 
 for (const [dialect, make] of dialects) {
@@ -127,6 +168,7 @@ for (const [dialect, make] of dialects) {
       assert.equal(inBucket, api.body, 'the same bytes as GET /v1/findings/export');
       assert.equal(csv.findings, inBucket.trimEnd().split('\r\n').length - 1);
       assert.equal(csv.size, Buffer.byteLength(inBucket));
+      assert.deepEqual(s3.rejected, [], 'every request of the SDK carried a valid SigV4 signature');
 
       const json = await report({ filter: { ...filter, severity: ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] }, format: 'json', destination: dest() });
       assert.equal(json.status, 'SUCCEEDED', json.error);
@@ -275,6 +317,14 @@ for (const [dialect, make] of dialects) {
       assert.equal(failed.status, 'FAILED');
       assert.match(failed.error, /127\.0\.0\.1:\d+: not allowed: a loopback address/);
       assert.equal(s3.seen.length, before, 'the bucket was not contacted');
+    });
+
+    test('a wrong secret: the bucket refuses the signature, the report is FAILED with the bucket\'s words', async () => {
+      const r = await report({ filter: { severity: 'LOW' }, format: 'csv', destination: dest({ secretAccessKey: 'not-the-secret' }) });
+      assert.equal(r.status, 'FAILED');
+      assert.match(r.error, new RegExp(`S3 bucket ${BUCKET} at http://127\\.0\\.0\\.1:\\d+: SignatureDoesNotMatch \\(HTTP 403\\)`));
+      assert.equal(r.error.includes('not-the-secret'), false);
+      assert.ok(s3.rejected.length > 0);
     });
 
     test('bad input: named and refused', async () => {
