@@ -14,6 +14,7 @@
  *   change set's packages; a full rematch when it carries enrichment).
  * - `engine-dbupdate` (scheduled when enabled): `vigil db update` from the network.
  * - `engine-sbom-export` {exportId}: one SBOM export's archive (sbom.ts).
+ * - `engine-findings-report` {reportId}: one findings report (findings-report.ts), to its destination.
  */
 import { applySuppressionRules, purgeClosed, rematchAll, rematchChangeSet, rescoreAgedImages, setCoverage, takeDailySnapshot } from '../findings/index.ts';
 import { cleanStaleScratch, redactScratch } from '../sources/vfs/scratch.ts';
@@ -31,6 +32,7 @@ import { accountSettings, COVERAGE, errorForTarget, mergeAttributes, type Engine
 import { collectBlobs, dirSignature, ensureTargetResource, remoteHead, resourceOfTarget, scanWatchDir, setRepositoryCommit } from './sources.ts';
 import { pauseAt } from './testpoint.ts';
 import { expireSbomExports, failSbomExport, runSbomExport, type SbomExportRow } from './sbom.ts';
+import { expireFindingsReports, failFindingsReport, runFindingsReport, type FindingsReportRow } from './findings-report.ts';
 import { deliverEvents, type DeliverySummary } from './delivery.ts';
 import { claimDueDigests, deliverDigest, failDigestRun, noteDigestError, sendReportNow, type ReportRunRow, type ReportScheduleRow, type DigestOutcome } from './digest.ts';
 import type { SmtpSettings } from './mailer.ts';
@@ -45,6 +47,8 @@ export { DEFAULT_SCAN_LIMITS, resolveScanLimits, runIsolated, type ScanLimits } 
 export { registryEnvelopeSchema, type RegistryEnvelope } from './registry.ts';
 export { parsePushWebhook, putBlob, setFunctionVersion, ensureTargetResource, resourceOfTarget, collectBlobs, BLOB_GRACE_MS, MAX_UPLOAD_BYTES } from './sources.ts';
 export * from './sbom.ts';
+export * from './findings-report.ts';
+export * from './destinations.ts';
 export * from './cis.ts';
 export * from './delivery.ts';
 export * from './digest.ts';
@@ -150,6 +154,7 @@ export class Engine {
     await this.queue.work('engine-rematch', { concurrency: 1, leaseSeconds: lease }, async () => { await this.rematchPending(); });
     await this.queue.work('engine-tick', { concurrency: 1, leaseSeconds: 60 }, async () => { await this.tick(); });
     await this.queue.work<{ exportId: string }>('engine-sbom-export', { concurrency: 1, leaseSeconds: lease }, async (job) => { await this.sbomExportNow(job.data.exportId, job.attempt); });
+    await this.queue.work<{ reportId: string }>('engine-findings-report', { concurrency: 1, leaseSeconds: lease }, async (job) => { await this.findingsReportNow(job.data.reportId, job.attempt); });
     await this.queue.work<{ scanId: string; resourceId: string }>('engine-cis-target', { concurrency: this.opts.scanConcurrency ?? 2, leaseSeconds: lease }, async (job) => {
       const out = await this.cisTargetNow(job.data.scanId, job.data.resourceId, job);
       this.ctx.log.info({ job: job.id, scan: job.data.scanId, resource: job.data.resourceId, ...out }, 'CIS target assessed');
@@ -186,6 +191,11 @@ export class Engine {
   /** Queues an SBOM export (engine/sbom.ts) for whichever process runs the engine. */
   async enqueueSbomExport(exportId: string): Promise<string | null> {
     return this.queue.send('engine-sbom-export', { exportId }, { singletonKey: exportId, retryLimit: SBOM_EXPORT_RETRY_LIMIT, retryDelaySeconds: 10 });
+  }
+
+  /** Queues a findings report (engine/findings-report.ts) for whichever process runs the engine. */
+  async enqueueFindingsReport(reportId: string): Promise<string | null> {
+    return this.queue.send('engine-findings-report', { reportId }, { singletonKey: reportId, retryLimit: SBOM_EXPORT_RETRY_LIMIT, retryDelaySeconds: 10 });
   }
 
   /** One run of the event delivery worker (delivery.ts): new events to deliveries, due deliveries attempted. */
@@ -340,7 +350,7 @@ export class Engine {
    */
   async sbomExportNow(exportId: string, attempt = 1): Promise<SbomExportRow | undefined> {
     try {
-      const row = await runSbomExport(this.store, exportId, this.ctx.now());
+      const row = await runSbomExport(this.store, exportId, this.ctx.now(), this.ctx.policy);
       if (row) this.ctx.log.info({ export: row.id, status: row.status, documents: row.documents, size: row.size }, 'SBOM export finished');
       return row;
     } catch (err) {
@@ -348,6 +358,26 @@ export class Engine {
       this.ctx.log.warn({ export: exportId, attempt, err: message }, 'SBOM export failed');
       if (permanent(err) || attempt > SBOM_EXPORT_RETRY_LIMIT) {
         await failSbomExport(this.store, exportId, message, this.ctx.now());
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Runs a findings report (the engine-findings-report job). A failure no retry can fix (a refused
+   * destination, a bucket's error), or the last attempt's, marks it FAILED with its message.
+   */
+  async findingsReportNow(reportId: string, attempt = 1): Promise<FindingsReportRow | undefined> {
+    try {
+      const row = await runFindingsReport(this.store, reportId, this.ctx.now(), this.ctx.policy);
+      if (row) this.ctx.log.info({ report: row.id, status: row.status, findings: row.findings, size: row.size, location: row.location }, 'findings report finished');
+      return row;
+    } catch (err) {
+      const message = (err as Error).message;
+      this.ctx.log.warn({ report: reportId, attempt, err: message }, 'findings report failed');
+      if (permanent(err) || attempt > SBOM_EXPORT_RETRY_LIMIT) {
+        await failFindingsReport(this.store, reportId, message, this.ctx.now());
         return undefined;
       }
       throw err;
@@ -534,6 +564,8 @@ export class Engine {
     if (!gc || now.getTime() - Date.parse(gc.value) >= 3_600_000) {
       const expired = await expireSbomExports(this.store, now);
       if (expired) this.ctx.log.info({ exports: expired }, 'expired SBOM exports deleted');
+      const reports = await expireFindingsReports(this.store, now);
+      if (reports) this.ctx.log.info({ reports }, 'expired findings reports deleted');
       const gone = await collectBlobs(this.store, now);
       if (gone.length) this.ctx.log.info({ blobs: gone.length }, 'unreferenced blobs deleted');
       await setState(this.store, 'blobs_collected_at', at, now);

@@ -11,6 +11,11 @@
  * resource into a zip, stored as a blob of the export's account (like function code, so every
  * worker and server reaches it). Exports expire {@link SBOM_EXPORT_TTL_MS} after they were asked
  * for: the tick deletes the row, and the blob garbage collector the archive.
+ *
+ * (issue 19) With a destination (engine/destinations.ts) the same zip is written to a local
+ * directory or an S3 bucket as one object, `<prefix>vigil-sbom-export-<id>.zip`, instead of a blob;
+ * the export records where (`location`). What is written there is the operator's/tenant's to keep:
+ * expiry deletes only the row.
  */
 import { randomUUID } from 'node:crypto';
 import { zipSync } from 'fflate';
@@ -20,6 +25,8 @@ import { renderCycloneDx, renderSpdx } from '../integrations/sbom/index.ts';
 import { VigilError } from '../model/errors.ts';
 import type { LayerRef, ScanResult, ScanTarget } from '../model/index.ts';
 import type { Database, Store } from '../store/index.ts';
+import type { TargetPolicy } from '../policy/index.ts';
+import { openDestination, sealDestination, writeObject, type Destination } from './destinations.ts';
 import { putBlob } from './sources.ts';
 
 export const SBOM_FORMATS = ['cyclonedx', 'spdx'] as const;
@@ -80,6 +87,8 @@ export interface CreateSbomExportInput {
   resourceIds: string[];
   /** what was asked (resource ids, filter), kept for the status view */
   request: Record<string, unknown>;
+  /** (issue 19) where the archive goes instead of a blob (checked by the caller: destinations.checkDestination) */
+  destination?: Destination;
 }
 
 /**
@@ -93,11 +102,13 @@ export async function createSbomExport(store: Store, input: CreateSbomExportInpu
     throw new VigilError('VIGIL_LIMIT_EXCEEDED', `SBOM export: ${input.resourceIds.length} resources selected, at most ${SBOM_EXPORT_MAX_RESOURCES} per export; narrow the filter`, { input: 'resourceIds', rule: 'max-resources' });
   }
   const at = now.toISOString();
+  const id = `sbx-${randomUUID()}`;
   const row: SbomExportRow = {
-    id: `sbx-${randomUUID()}`, account_id: input.accountId, format: input.format, status: 'QUEUED',
+    id, account_id: input.accountId, format: input.format, status: 'QUEUED',
     request: JSON.stringify(input.request), resource_ids: JSON.stringify([...new Set(input.resourceIds)].sort()),
     resource_count: new Set(input.resourceIds).size, documents: null, error: null, blob_digest: null, size: null,
     created_at: at, started_at: null, completed_at: null, expires_at: new Date(now.getTime() + SBOM_EXPORT_TTL_MS).toISOString(),
+    destination: input.destination ? sealDestination(store, id, input.destination) : null, location: null,
   };
   await store.db.insertInto('sbom_exports').values(row).execute();
   return row;
@@ -121,7 +132,7 @@ export async function listSbomExports(store: Store, accountIds: readonly string[
  * since the request is left out (`documents` counts what the archive holds).
  * @returns the export's final row, or undefined when it is gone (expired)
  */
-export async function runSbomExport(store: Store, id: string, now: Date): Promise<SbomExportRow | undefined> {
+export async function runSbomExport(store: Store, id: string, now: Date, policy?: TargetPolicy): Promise<SbomExportRow | undefined> {
   const row = await getSbomExport(store, id);
   if (!row || row.status === 'SUCCEEDED' || row.status === 'FAILED') return row;
   await store.db.updateTable('sbom_exports').set({ status: 'IN_PROGRESS', started_at: now.toISOString() }).where('id', '=', id).execute();
@@ -136,12 +147,24 @@ export async function runSbomExport(store: Store, id: string, now: Date): Promis
   }
   // a fixed time for the entries: the same documents give the same archive (and the same blob)
   const zip = Buffer.from(zipSync(files, { level: 6, mtime: new Date('2000-01-01T00:00:00Z') }));
+  if (row.destination) {
+    // (issue 19) the same zip, written to the directory or bucket instead of a blob
+    if (!policy) throw new VigilError('VIGIL_INTERNAL', `SBOM export ${id}: a destination needs the engine's policy`, { input: id, rule: 'policy' });
+    const out = await writeObject(policy, openDestination(store, id, row.destination), sbomArchiveName(id), 'application/zip', [zip]);
+    await store.db.updateTable('sbom_exports').set({
+      status: 'SUCCEEDED', documents: Object.keys(files).length, location: out.location, size: out.size, completed_at: now.toISOString(), error: null,
+    }).where('id', '=', id).execute();
+    return getSbomExport(store, id);
+  }
   const digest = await putBlob(store, row.account_id, zip, 'application/zip', now);
   await store.db.updateTable('sbom_exports').set({
     status: 'SUCCEEDED', documents: Object.keys(files).length, blob_digest: digest, size: zip.length, completed_at: now.toISOString(), error: null,
   }).where('id', '=', id).execute();
   return getSbomExport(store, id);
 }
+
+/** The name of an export's zip: the download's file name, and the object written to a destination. */
+export const sbomArchiveName = (id: string) => `vigil-sbom-export-${id}.zip`;
 
 /** Marks an export FAILED with a message (its job gave up). */
 export async function failSbomExport(store: Store, id: string, message: string, now: Date): Promise<void> {

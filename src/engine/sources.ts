@@ -103,6 +103,11 @@ export async function putBlob(store: Store, accountId: string, data: Buffer, med
   if (data.length < 22 || (data.readUInt32LE(0) !== 0x04034b50 && data.readUInt32LE(0) !== 0x06054b50)) {
     throw new VigilError('VIGIL_INVALID_INPUT', 'upload: not a zip archive (no PK signature)', { rule: 'zip-signature' });
   }
+  return storeBlob(store, accountId, data, mediaType, now);
+}
+
+/** Stores any bytes as a blob of the account (what the server keeps for download: findings reports); returns its digest. */
+export async function storeBlob(store: Store, accountId: string, data: Buffer, mediaType: string, now: Date): Promise<string> {
   const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
   const at = now.toISOString();
   await store.db.insertInto('blobs').values({ account_id: accountId, digest, media_type: mediaType, size: data.length, data, uploaded_at: at })
@@ -138,6 +143,10 @@ export async function collectBlobs(store: Store, now: Date, opts: { graceMs?: nu
   let xq = store.db.selectFrom('sbom_exports').select(['account_id', 'blob_digest']).where('blob_digest', 'is not', null);
   if (opts.accountId) xq = xq.where('account_id', '=', opts.accountId);
   for (const x of await xq.execute()) referenced.add(`${x.account_id}\n${x.blob_digest}`);
+  // (issue 19) findings reports without a destination, likewise
+  let rq = store.db.selectFrom('findings_reports').select(['account_id', 'blob_digest']).where('blob_digest', 'is not', null);
+  if (opts.accountId) rq = rq.where('account_id', '=', opts.accountId);
+  for (const x of await rq.execute()) referenced.add(`${x.account_id}\n${x.blob_digest}`);
   const release = new Set(opts.accountId ? opts.release ?? [] : []);
   let bq = store.db.selectFrom('blobs').select(['account_id', 'digest', 'uploaded_at']);
   if (opts.accountId) bq = bq.where('account_id', '=', opts.accountId);

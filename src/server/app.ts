@@ -25,6 +25,7 @@ import { findingsRoutes } from './routes/findings.ts';
 import { apiSchemas } from './schemas.ts';
 import { engineRoutes } from './routes/engine.ts';
 import { sbomRoutes } from './routes/sbom.ts';
+import { findingsReportRoutes } from './routes/findings-reports.ts';
 import { cisRoutes } from './routes/cis.ts';
 import { destinationRoutes } from './routes/destinations.ts';
 import { reportScheduleRoutes } from './routes/report-schedules.ts';
@@ -173,6 +174,7 @@ export async function buildServer({ store, log, config = {}, engine, policy }: {
   await app.register(engineRoutes, { store, engine });
   // SBOMs of resources, SBOM export jobs, scanning an uploaded SBOM (issue 15)
   await app.register(sbomRoutes, { store, engine });
+  await app.register(findingsReportRoutes, { store, engine });
   // issue 16: network topologies → network_reachability findings (routes/network.ts)
   await app.register(networkRoutes, { store, engine });
   // issue 18: CIS scan configurations, scans and results; resource tags (routes/cis.ts)

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CONFIG_SCHEMAS, CONFIG_SCHEMA_NAMES, PUBLIC_CONFIG_SCHEMAS, SBOM_EXPORT_MAX_RESOURCES, SBOM_EXPORT_STATUSES, SBOM_FORMATS, TARGET_KINDS } from '../engine/index.ts';
+import { Destination, DestinationView } from './schemas-exports.ts';
 import { apiSchemas, RESOURCE_TYPE_NAMES, VigilScoringSchema } from './schemas.ts';
 
 const Id = z.string().min(1).max(100);
@@ -26,6 +27,7 @@ export const CreateSbomExport = z.strictObject({
   format: z.enum(SBOM_FORMATS),
   resourceIds: z.array(Id).min(1).max(SBOM_EXPORT_MAX_RESOURCES).optional().describe('resources in your sight; with a filter, those of them the filter selects'),
   filter: SbomExportFilter.optional().describe('resources in your sight the filter selects (all of them without resourceIds or filter)'),
+  destination: Destination.optional().describe('(issue 19) write the zip to an S3 bucket or a directory (one object: <prefix>vigil-sbom-export-<id>.zip) instead of keeping it for download'),
 });
 
 export const SbomExport = z.object({
@@ -41,7 +43,9 @@ export const SbomExport = z.object({
   completedAt: z.string().optional(),
   expiresAt: z.string().describe('the export and its archive are deleted then'),
   size: z.number().optional().describe('bytes of the zip'),
-  downloadUrl: z.string().optional().describe('when SUCCEEDED: a zip of one document per resource'),
+  destination: DestinationView.optional(),
+  location: z.string().optional().describe('with a destination: where the zip was written (s3://bucket/key or a path)'),
+  downloadUrl: z.string().optional().describe('when SUCCEEDED without a destination: a zip of one document per resource'),
 });
 export const SbomExports = z.object({ items: z.array(SbomExport) });
 export const SbomExportsQuery = z.strictObject({

@@ -179,7 +179,7 @@ export const FindingsQuery = z.strictObject({
   cursor: Cursor.optional(),
 });
 /** The filter part of a findings query (what the export, aggregations and dashboard share). */
-const FindingFilterFields = z.strictObject(findingFilterFields);
+export const FindingFilterFields = z.strictObject(findingFilterFields);
 export type FindingFilterQuery = z.output<typeof FindingFilterFields>;
 
 const SeverityCounts = z.object({

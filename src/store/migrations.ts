@@ -14,6 +14,7 @@ import { networkMigrations } from './migrations/network.ts';
 import { cisMigrations } from './migrations/cis.ts';
 import { gateMigrations } from './migrations/gate.ts';
 import { digestMigrations } from './migrations/digest.ts';
+import { exportsMigrations } from './migrations/exports.ts';
 
 /**
  * Every migration, by name (Kysely runs them in name order). Each area keeps its own in
@@ -33,6 +34,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     ...cisMigrations(),
     ...gateMigrations(),
     ...digestMigrations(),
+    ...exportsMigrations(),
   };
 }
 

@@ -63,6 +63,30 @@ export interface EngineStateTable {
  * SBOM export jobs (engine/sbom.ts): what was asked, the job's status, and where the archive is
  * (a blob of the account). Rows are deleted at `expires_at`; the blob goes with the next collection.
  */
+/** (issue 19) a findings report (engine/findings-report.ts) */
+export interface FindingsReportTable {
+  id: string;
+  account_id: string;
+  /** csv | json | ocsf */
+  format: string;
+  /** QUEUED | IN_PROGRESS | SUCCEEDED | FAILED */
+  status: string;
+  /** JSON: the request as given (filter, format, destination without its secret) */
+  request: string;
+  /** JSON: the FindingFilter resolved at request time (accounts in the caller's sight) */
+  filter: string;
+  destination: string | null;
+  findings: number | null;
+  location: string | null;
+  error: string | null;
+  blob_digest: string | null;
+  size: number | null;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  expires_at: string;
+}
+
 export interface SbomExportTable {
   id: string;
   /** who may see and download it */
@@ -86,6 +110,10 @@ export interface SbomExportTable {
   started_at: string | null;
   completed_at: string | null;
   expires_at: string;
+  /** (issue 19) JSON destination (engine/destinations.ts; the S3 secret sealed), null: stored as a blob */
+  destination: string | null;
+  /** where the archive was written (s3://bucket/key or a path), with a destination */
+  location: string | null;
 }
 
 /** An uploaded network topology of an account (engine/network.ts). */
@@ -144,6 +172,7 @@ export interface EngineTables {
   network_exposures: NetworkExposureTable;
   targets: TargetTable;
   sbom_exports: SbomExportTable;
+  findings_reports: FindingsReportTable;
   blobs: BlobTable;
   engine_state: EngineStateTable;
   secret_meta: SecretMetaTable;

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Store } from '../../store/index.ts';
 import { principalOf } from '../auth.ts';
 import { DashboardCache } from '../findings/dashboard.ts';
+import { CSV_COLUMNS, csvLine } from '../findings/csv.ts';
 import { findingFilterOf } from '../findings/filter.ts';
 import * as q from '../findings/query.ts';
 import { accountScope } from '../findings/scope.ts';
@@ -22,36 +23,7 @@ import { toFindingSummary } from './findings.ts';
 const security = [{ bearer: [] }];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
-/** The CSV export's columns, in order (documented in src/server/README.md). */
-export const CSV_COLUMNS = [
-  'id', 'accountId', 'resourceId', 'resourceType', 'resourceName', 'resourceRef', 'type', 'vulnerabilityId', 'advisoryId', 'title', 'severity', 'score',
-  'status', 'fixAvailability', 'fixAvailable', 'fixedVersion', 'exploitAvailable', 'packageEcosystem', 'packageName', 'packageVersion', 'packagePurl',
-  'packageLocation', 'packageLayer', 'suppressedBy', 'firstObservedAt', 'lastObservedAt', 'updatedAt', 'closedAt',
-] as const;
-
-/**
- * One CSV field (RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled). A text
- * starting with = + - @ (or a tab or CR) is prefixed with ' so that a spreadsheet shows it instead
- * of evaluating it as a formula (OWASP "CSV injection").
- */
-export function csvField(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  let s = String(v);
-  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function csvLine(f: ReturnType<typeof toFindingSummary>): string {
-  const values: Record<(typeof CSV_COLUMNS)[number], unknown> = {
-    id: f.id, accountId: f.accountId, resourceId: f.resource.id, resourceType: f.resource.type, resourceName: f.resource.name, resourceRef: f.resource.ref,
-    type: f.type, vulnerabilityId: f.vulnerabilityId, advisoryId: f.advisoryId, title: f.title, severity: f.severity, score: f.score, status: f.status,
-    fixAvailability: f.fixAvailability, fixAvailable: f.fixAvailable, fixedVersion: f.fixedVersion, exploitAvailable: f.exploitAvailable,
-    packageEcosystem: f.package.ecosystem, packageName: f.package.name, packageVersion: f.package.version, packagePurl: f.package.purl,
-    packageLocation: f.package.location, packageLayer: f.package.layer, suppressedBy: f.suppressedBy,
-    firstObservedAt: f.firstObservedAt, lastObservedAt: f.lastObservedAt, updatedAt: f.updatedAt, closedAt: f.closedAt,
-  };
-  return `${CSV_COLUMNS.map((c) => csvField(values[c])).join(',')}\r\n`;
-}
+export { CSV_COLUMNS, csvField } from '../findings/csv.ts';
 
 export const findingViewRoutes: FastifyPluginAsyncZod<{ store: Store; warmDashboards?: boolean }> = async (app, { store, warmDashboards }) => {
   const db = store.db;

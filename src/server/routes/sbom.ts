@@ -9,7 +9,7 @@
  */
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
-  createSbomExport, getSbomExport, listSbomExports, renderSbom, resourceScanResult, sbomExportArchive, sbomFileName,
+  checkDestination, createSbomExport, getSbomExport, storedPublicDestination, listSbomExports, renderSbom, resourceScanResult, sbomArchiveName, sbomExportArchive, sbomFileName,
   SBOM_EXPORT_MAX_RESOURCES, type Engine, type SbomExportRow, type SbomFormat,
 } from '../../engine/index.ts';
 import { VigilError } from '../../model/errors.ts';
@@ -45,7 +45,9 @@ function toView(r: SbomExportRow) {
     ...(r.completed_at ? { completedAt: r.completed_at } : {}),
     expiresAt: r.expires_at,
     ...(r.size !== null ? { size: Number(r.size) } : {}),
-    ...(r.status === 'SUCCEEDED' ? { downloadUrl: `/v1/sbom-exports/${r.id}/download` } : {}),
+    ...(r.destination ? { destination: storedPublicDestination(r.destination) } : {}),
+    ...(r.location ? { location: r.location } : {}),
+    ...(r.status === 'SUCCEEDED' && r.blob_digest ? { downloadUrl: `/v1/sbom-exports/${r.id}/download` } : {}),
   };
 }
 
@@ -87,7 +89,9 @@ export const sbomRoutes: FastifyPluginAsyncZod<{ store: Store; engine: Engine }>
     },
   }, async (request, reply) => {
     const p = principalOf(request);
-    const { format, resourceIds, filter = {} } = request.body;
+    const { format, resourceIds, filter = {}, destination } = request.body;
+    // a refused directory or endpoint is refused now, before anything is queued
+    if (destination) await checkDestination(engine.policy, destination);
     const scope = await accountScope(db, p, filter.accountId);
     const types = asList(filter.resourceType);
     const statuses = asList(filter.coverageStatus);
@@ -114,6 +118,7 @@ export const sbomRoutes: FastifyPluginAsyncZod<{ store: Store; engine: Engine }>
     const row = await createSbomExport(store, {
       accountId: filter.accountId ?? p.account.id, format, resourceIds: ids,
       request: { ...(resourceIds ? { resourceIds } : {}), ...(request.body.filter ? { filter: request.body.filter } : {}) },
+      ...(destination ? { destination } : {}),
     }, engine.ctx.now());
     await engine.enqueueSbomExport(row.id);
     request.log.info({ export: row.id, resources: ids.length, format }, 'SBOM export queued');
@@ -148,10 +153,11 @@ export const sbomRoutes: FastifyPluginAsyncZod<{ store: Store; engine: Engine }>
     },
   }, async (request, reply) => {
     const row = await visibleExport(principalOf(request), request.params.id);
+    if (row.destination) throw new VigilError('VIGIL_CONFLICT', `SBOM export ${row.id} was written to its destination${row.location ? ` (${row.location})` : ''}, not kept for download`, { input: row.id, rule: 'export-has-destination' });
     if (row.status !== 'SUCCEEDED') throw new VigilError('VIGIL_CONFLICT', `SBOM export ${row.id} is ${row.status}${row.error ? `: ${row.error}` : ''}; download it once it SUCCEEDED`, { input: row.id, rule: 'export-not-ready' });
     const zip = await sbomExportArchive(store, row);
     if (!zip) throw notFound('SBOM export', row.id);
-    return reply.type('application/zip').header('content-disposition', attachment(`vigil-sbom-export-${row.id}.zip`)).send(zip);
+    return reply.type('application/zip').header('content-disposition', attachment(sbomArchiveName(row.id))).send(zip);
   });
 
   // ScanSbom: the document arrives as text and is parsed only in the isolated scan process
