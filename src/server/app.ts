@@ -29,6 +29,7 @@ import { cisRoutes } from './routes/cis.ts';
 import { destinationRoutes } from './routes/destinations.ts';
 import { networkRoutes } from './routes/network.ts';
 import { gateRoutes } from './routes/gate.ts';
+import { workloadRoutes } from './routes/workloads.ts';
 import { Engine } from '../engine/index.ts';
 import { openQueue, type JobQueue } from '../engine/queue/index.ts';
 
@@ -178,6 +179,8 @@ export async function buildServer({ store, log, config = {}, engine, policy }: {
   await app.register(cisRoutes, { store, engine });
   // issue 19: event destinations, deliveries, dead letters (routes/destinations.ts)
   await app.register(destinationRoutes, { store, engine });
+  // issue 19: running workloads: pod lists, ECS tasks, polled clusters (routes/workloads.ts)
+  await app.register(workloadRoutes, { store, engine });
   // issue 19: gate policies, the registry gate and the admission webhook (routes/gate.ts)
   await app.register(gateRoutes, { store, ...(config.gateTimeoutMs !== undefined ? { timeoutMs: config.gateTimeoutMs } : {}), ...(config.now ? { now: config.now } : {}) });
   // the console: log in and out, and the web app at / (routes/session.ts, console.ts)

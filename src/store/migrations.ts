@@ -13,6 +13,7 @@ import { sbomMigrations } from './migrations/sbom.ts';
 import { networkMigrations } from './migrations/network.ts';
 import { cisMigrations } from './migrations/cis.ts';
 import { gateMigrations } from './migrations/gate.ts';
+import { workloadsMigrations } from './migrations/workloads.ts';
 
 /**
  * Every migration, by name (Kysely runs them in name order). Each area keeps its own in
@@ -31,6 +32,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     ...networkMigrations(),
     ...cisMigrations(),
     ...gateMigrations(),
+    ...workloadsMigrations(),
   };
 }
 

@@ -6,6 +6,7 @@ import type { QueueTables } from './schema-queue.ts';
 import type { EngineTables } from './schema-engine.ts';
 import type { CisTables, EventTables } from './schema-cis.ts';
 import type { GateTables } from './schema-gate.ts';
+import type { WorkloadTables } from './schema-workloads.ts';
 
 export interface VulnRecordTable {
   id: string;
@@ -113,7 +114,7 @@ export interface ChangeSetPackageTable {
   name: string;
 }
 
-export interface Database extends TenancyTables, FindingsDatabase, QueueTables, EngineTables, CisTables, EventTables, GateTables {
+export interface Database extends TenancyTables, FindingsDatabase, QueueTables, EngineTables, CisTables, EventTables, GateTables, WorkloadTables {
   vuln_records: VulnRecordTable;
   vuln_affected: VulnAffectedTable;
   vuln_aliases: VulnAliasTable;
