@@ -19,7 +19,7 @@ import { bootstrap } from './bootstrap.ts';
 import type { Account, ApiKey, Organization, Role } from './schemas.ts';
 import * as repo from './tenancy/repo.ts';
 import { CONSOLE_ROUTES } from './console.ts';
-import { createCisConfig, createDestination, DestinationInput, createSbomExport, createTarget, putTopology, runSbomExport, startCisScan, type TargetKind } from '../engine/index.ts';
+import { createCisConfig, createDestination, DestinationInput, createSbomExport, createTarget, putCluster, putTopology, runSbomExport, startCisScan, type TargetKind } from '../engine/index.ts';
 import { importInputs } from '../vulndb/import.ts';
 import { TargetPolicy } from '../policy/index.ts';
 import { fakeConsoleDir } from '../../test/helpers/console.ts';
@@ -254,6 +254,21 @@ async function gatePolicyOfA(fx: Fixture, store: Store): Promise<{ name: string;
   const r = await putGatePolicy(store.db, fx.A.account.id, name, GATE_POLICY, new Date());
   return { name, token: r.token! };
 }
+/** issue 19: a polled cluster of A (never polled here: its server is a closed loopback port); its name. */
+async function clusterOfA(fx: Fixture, store: Store): Promise<string> {
+  const name = `cluster-${++targetSeq}`;
+  await putCluster(store, await policy(), fx.A.account.id, { name, server: 'http://127.0.0.1:9', token: 'tenancy-token', intervalMinutes: 15 }, new Date());
+  return name;
+}
+function workloadCases(): Record<string, Case> {
+  return {
+    'POST /v1/workloads/kubernetes': { owner: 'A', ok: 200, make: async (fx) => ({ url: '/v1/workloads/kubernetes', payload: { accountId: fx.A.account.id, cluster: `k-${++targetSeq}`, pods: { apiVersion: 'v1', kind: 'List', items: [] } } }) },
+    'POST /v1/workloads/ecs': { owner: 'A', ok: 200, make: async (fx) => ({ url: '/v1/workloads/ecs', payload: { accountId: fx.A.account.id, cluster: `e-${++targetSeq}`, tasks: { tasks: [], failures: [] } } }) },
+    'GET /v1/workloads/kubernetes/clusters': { owner: 'none', ok: 200, make: async (fx, s) => { await clusterOfA(fx, s); return { url: '/v1/workloads/kubernetes/clusters' }; } },
+    'POST /v1/workloads/kubernetes/clusters': { owner: 'A', ok: 200, make: async (fx) => ({ url: '/v1/workloads/kubernetes/clusters', payload: { accountId: fx.A.account.id, name: `p-${++targetSeq}`, server: 'http://127.0.0.1:9', token: 't0ken' } }) },
+    'DELETE /v1/workloads/kubernetes/clusters/:name': { owner: 'A', ok: 204, make: async (fx, s) => ({ url: `/v1/workloads/kubernetes/clusters/${await clusterOfA(fx, s)}?accountId=${fx.A.account.id}` }) },
+  };
+}
 function gateCases(): Record<string, Case> {
   return {
     'GET /v1/gate': { owner: 'A', ok: 200, make: async (fx, s) => { await findingsOfA(fx, s); return { url: `/v1/gate?image=reg/tenancy-a@sha256:${'a'.repeat(64)}&policy=${(await gatePolicyOfA(fx, s)).name}&accountId=${fx.A.account.id}` }; } },
@@ -321,6 +336,8 @@ const CASES: Record<string, Case> = {
   ...destinationCases(),
   // issue 19: gate policies and the registry gate (routes/gate.ts)
   ...gateCases(),
+  // issue 19: running workloads (routes/workloads.ts)
+  ...workloadCases(),
 };
 const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', ...CONSOLE_ROUTES.map((r) => `GET ${r}`)]);
 /** The request that a public route answers 200 to (default: GET of its own path). */
