@@ -28,6 +28,7 @@ import { DEFAULT_SCAN_LIMITS, KILL_RULES, runIsolated, type ScanLimits } from '.
 import type { AgentReportSummary } from './isolate-tasks.ts';
 import type { Job, JobQueue } from './queue/index.ts';
 import { durationDays, handleRegistryEvents, pollRegistry, type RegistryEnvelope } from './registry.ts';
+import { expireNotRunning, pollDueClusters, replaceSnapshot, type SnapshotResult, type WorkloadContainer, type WorkloadKind } from './workloads.ts';
 import { accountSettings, COVERAGE, errorForTarget, mergeAttributes, type EngineContext, type ScanOutcome } from './scan.ts';
 import { collectBlobs, dirSignature, ensureTargetResource, remoteHead, resourceOfTarget, scanWatchDir, setRepositoryCommit } from './sources.ts';
 import { pauseAt } from './testpoint.ts';
@@ -45,6 +46,7 @@ export * from './targets.ts';
 export { COVERAGE, matchAndRecord, scanResource, type EngineContext, type ScanOutcome } from './scan.ts';
 export { DEFAULT_SCAN_LIMITS, resolveScanLimits, runIsolated, type ScanLimits } from './isolate.ts';
 export { registryEnvelopeSchema, type RegistryEnvelope } from './registry.ts';
+export * from './workloads.ts';
 export { parsePushWebhook, putBlob, setFunctionVersion, ensureTargetResource, resourceOfTarget, collectBlobs, BLOB_GRACE_MS, MAX_UPLOAD_BYTES } from './sources.ts';
 export * from './sbom.ts';
 export * from './findings-report.ts';
@@ -544,6 +546,9 @@ export class Engine {
     if (newer) await this.enqueueRematch();
     // 3. rescan eligibility of images, stale agent inventories
     await this.expireImages(now);
+    // 3a. (issue 19) images not running for the account's stopScanningAfterNotRunningDays; polled clusters due
+    await this.expireNotRunning(now);
+    await this.pollClusters(now);
     // 3b. (issue 16) images whose last pull just left the Vigil score's in-use window: re-scored
     await this.rescoreAgedImages(now);
     await this.staleAgents(now);
@@ -629,6 +634,32 @@ export class Engine {
       n++;
     }
     return n;
+  }
+
+  /**
+   * Issue 19: replaces a cluster's workload snapshot (engine/workloads.ts); images back from
+   * IMAGE_NOT_IN_USE are queued for a scan.
+   */
+  async ingestWorkloads(accountId: string, kind: WorkloadKind, cluster: string, containers: WorkloadContainer[]): Promise<SnapshotResult> {
+    const r = await replaceSnapshot(this.store, { accountId, kind, cluster, containers, now: this.ctx.now() });
+    for (const id of r.scan) await this.enqueueScan(id);
+    this.ctx.log.info({ accountId, kind, cluster, containers: r.containers, running: r.running, resolved: r.resolved, rescored: r.rescored }, 'workload snapshot replaced');
+    return r;
+  }
+
+  /** Issue 19: polls the Kubernetes API servers whose interval came, through the tenants' policy. */
+  async pollClusters(now: Date): Promise<{ polled: number; failed: number }> {
+    const r = await pollDueClusters(this.store, this.ctx.policy, now);
+    for (const id of r.scan) await this.enqueueScan(id);
+    if (r.polled || r.failed) this.ctx.log.info({ polled: r.polled, failed: r.failed }, 'clusters polled');
+    return r;
+  }
+
+  /** Issue 19: images not running for the account's setting leave continuous scanning. */
+  async expireNotRunning(now: Date): Promise<number> {
+    const ids = await expireNotRunning(this.store, now);
+    if (ids.length) this.ctx.log.info({ images: ids.length }, 'images not in use: out of continuous scanning');
+    return ids.length;
   }
 
   /**

@@ -32,6 +32,8 @@ export interface ScanSettings {
   rescanDuration: string;
   rescanFrom: 'push' | 'pull';
   autoEnable: boolean;
+  /** issue 19: images not running for this many days leave continuous scanning; null/absent = never */
+  stopScanningAfterNotRunningDays?: number | null;
   /** issue 17: absent means on */
   secretScanning?: boolean;
   codeScanning?: boolean;
@@ -55,6 +57,8 @@ export const COVERAGE = {
   stale: 'STALE_INVENTORY',
   expired: 'SCAN_ELIGIBILITY_EXPIRED',
   untagged: 'IMAGE_UNTAGGED',
+  /** issue 19: not running for scanSettings.stopScanningAfterNotRunningDays */
+  notInUse: 'IMAGE_NOT_IN_USE',
   removed: 'RESOURCE_REMOVED',
   disabled: 'ACCOUNT_DISABLED',
   failed: 'SCAN_FAILED',
@@ -272,7 +276,7 @@ export async function scanResource(ctx: EngineContext, resourceId: string, opts:
     await setCoverage(store, { accountId: r.account_id, resourceId: r.id, status: 'INACTIVE', reason: COVERAGE.disabled, now: ctx.now() });
     return { status: 'inactive', reason: COVERAGE.disabled, message: 'the account is disabled' };
   }
-  if (r.coverage_reason === COVERAGE.expired || r.coverage_reason === COVERAGE.untagged || r.coverage_reason === COVERAGE.removed || r.coverage_reason === UNMANAGED_EC2_INSTANCE) {
+  if (r.coverage_reason === COVERAGE.expired || r.coverage_reason === COVERAGE.untagged || r.coverage_reason === COVERAGE.notInUse || r.coverage_reason === COVERAGE.removed || r.coverage_reason === UNMANAGED_EC2_INSTANCE) {
     return { status: 'skipped', reason: r.coverage_reason };
   }
   const target = r.target_id ? await getTarget(store, r.target_id) : null;

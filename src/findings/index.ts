@@ -11,7 +11,7 @@ export { countFindings, takeDailySnapshot, findingTimeSeries, affectedResources,
 export { desiredFindings, type DesiredFinding } from './lifecycle.ts';
 export { buildScanResult, loadAdvisoryContext, severityOf, type AdvisoryContext } from './scan-result.ts';
 // issue 16: the Vigil score
-export { vigilScore, exploitInputs, rescore, resourceScoreContext, SCORE_WEIGHTS, UNREACHABLE_MAV, KEV_UNSCORED_SEVERITY, KEV_RANSOMWARE_UNSCORED_SEVERITY, SCORING_FORMULA, type ResourceScoreContext, type ScoreInput } from './score.ts';
+export { vigilScore, exploitInputs, rescore, resourceScoreContext, contextKey, SCORE_WEIGHTS, UNREACHABLE_MAV, KEV_UNSCORED_SEVERITY, KEV_RANSOMWARE_UNSCORED_SEVERITY, SCORING_FORMULA, type ResourceScoreContext, type ScoreInput } from './score.ts';
 export { setResourceReachability, notePulls, pullChangesInUse, rescoreAgedImages } from './rescore.ts';
 export { rescoreResources } from './rematch.ts';
 // issue 19: gating (docs/gating.md)

@@ -68,21 +68,26 @@ export async function notePulls(store: Store, imageIds: readonly string[], now: 
 }
 
 /**
- * Re-scores the ACTIVE images whose last pull became older than the in-use window after `since`
+ * Re-scores the ACTIVE images not running now whose last pull (or last running container) became older than the in-use window after `since`
  * and up to `now` (the previous call's `now`; null: every image whose last pull is older). Returns
  * the images re-scored.
  * @throws whatever the database throws
  */
 export async function rescoreAgedImages(store: Store, since: Date | null, now: Date): Promise<string[]> {
   const upper = new Date(now.getTime() - windowMs()).toISOString();
-  let q = store.db.selectFrom('resources').select('id').where('type', '=', 'image').where('coverage_status', '=', 'ACTIVE')
-    .where('last_pulled_at', 'is not', null).where('last_pulled_at', '<', upper);
-  if (since) q = q.where('last_pulled_at', '>=', new Date(since.getTime() - windowMs()).toISOString());
-  const ids = (await q.execute()).map((r) => r.id);
-  if (ids.length === 0) return [];
+  const lower = since ? new Date(since.getTime() - windowMs()).toISOString() : null;
+  const ids = new Set<string>();
+  // issue 19: the last time a container ran ages out the same way (an image running now stays in use)
+  for (const col of ['last_pulled_at', 'last_in_use_at'] as const) {
+    let q = store.db.selectFrom('resources').select('id').where('type', '=', 'image').where('coverage_status', '=', 'ACTIVE')
+      .where('running_containers', '=', 0).where(col, 'is not', null).where(col, '<', upper);
+    if (lower) q = q.where(col, '>=', lower);
+    for (const r of await q.execute()) ids.add(r.id);
+  }
+  if (ids.size === 0) return [];
   await store.db.transaction().execute(async (trx) => {
     await lockFindings(trx, store.dialect);
-    await rescoreResourcesIn(store, trx, ids, now);
+    await rescoreResourcesIn(store, trx, [...ids], now);
   });
-  return ids;
+  return [...ids];
 }

@@ -1,6 +1,6 @@
 /**
- * Issue 16 (Vigil score): reading the resource context the score uses — an image's registry pull
- * signal (`resources.last_pulled_at`) and the network reachability the network analysis records in
+ * Issue 16 (Vigil score): reading the resource context the score uses — an image's use (registry
+ * pulls `resources.last_pulled_at`; issue 19: `running_containers`, `last_in_use_at`) and the network reachability the network analysis records in
  * `resources.attributes.reachability` (a {@link ResourceReachability}). Only that key of the
  * attributes is read (an SSH host's attributes can be large), the same way on SQLite and PostgreSQL.
  */
@@ -25,7 +25,7 @@ export async function loadScoreContexts(db: Db, dialect: Dialect, ids: readonly 
   const out = new Map<string, ResourceScoreContext>();
   const uniq = [...new Set(ids)];
   for (let i = 0; i < uniq.length; i += 500) {
-    const rows = await db.selectFrom('resources').select(['id', 'type', 'last_pulled_at', reachabilityExpr(dialect).as('reachability')])
+    const rows = await db.selectFrom('resources').select(['id', 'type', 'last_pulled_at', 'running_containers', 'last_in_use_at', reachabilityExpr(dialect).as('reachability')])
       .where('id', 'in', uniq.slice(i, i + 500)).execute();
     for (const r of rows) {
       let reachability: ResourceReachability | null = null;
@@ -35,7 +35,7 @@ export async function loadScoreContexts(db: Db, dialect: Dialect, ids: readonly 
           if (v && typeof v === 'object' && !Array.isArray(v)) reachability = v as ResourceReachability;
         } catch { /* not JSON: no signal */ }
       }
-      out.set(r.id, resourceScoreContext({ type: r.type, last_pulled_at: r.last_pulled_at, reachability }, now));
+      out.set(r.id, resourceScoreContext({ type: r.type, last_pulled_at: r.last_pulled_at, running_containers: r.running_containers, last_in_use_at: r.last_in_use_at, reachability }, now));
     }
   }
   return out;

@@ -126,9 +126,9 @@ export function vigilScore(input: ScoreInput): VigilScoring {
       step('epss', score + tier.bonus, `${cve} EPSS ${(probability * 100).toFixed(2)}% (percentile ${percentile.toFixed(3)} ≥ ${tier.at}${inputs.epss.date ? `, ${inputs.epss.date}` : ''}): +${fmt(tier.bonus)}`);
     }
   }
-  // 5. image in use (registry pull signal)
+  // 5. image in use (running containers, registry pulls)
   if (inputs.inUse && !inputs.inUse.inUse) {
-    step('inUse', score - W.NOT_IN_USE_PENALTY, `image not pulled in the last ${inputs.inUse.windowDays} days: −${fmt(W.NOT_IN_USE_PENALTY)}`);
+    step('inUse', score - W.NOT_IN_USE_PENALTY, `image not running and not pulled in the last ${inputs.inUse.windowDays} days: −${fmt(W.NOT_IN_USE_PENALTY)}`);
   }
   // 6. fix availability
   if (!inputs.fixAvailable) {
@@ -171,15 +171,19 @@ export interface ResourceScoreContext {
 }
 
 /**
- * A resource's score context from its stored columns: `last_pulled_at` (images; no pull ever
- * recorded = no signal) and `attributes.reachability` (set by the network analysis; absent = no
- * signal), at time `now`.
+ * A resource's score context from its stored columns: an image's use — containers running it now
+ * (`running_containers`, issue 19 workload snapshots), when one last ran (`last_in_use_at`) and its
+ * last registry pull (`last_pulled_at`); an image with none of them recorded gives no signal — and
+ * `attributes.reachability` (set by the network analysis; absent = no signal), at time `now`.
+ * In use: running now, or ran or pulled within the window.
  */
-export function resourceScoreContext(r: { type: string; last_pulled_at?: string | null; reachability?: ResourceReachability | null }, now: Date): ResourceScoreContext {
+export function resourceScoreContext(r: { type: string; last_pulled_at?: string | null; running_containers?: number | null; last_in_use_at?: string | null; reachability?: ResourceReachability | null }, now: Date): ResourceScoreContext {
   const ctx: ResourceScoreContext = {};
-  if (r.type === 'image' && r.last_pulled_at) {
+  const running = r.running_containers ?? 0;
+  if (r.type === 'image' && (r.last_pulled_at || r.last_in_use_at || running > 0)) {
     const days = SCORE_WEIGHTS.IN_USE_WINDOW_DAYS;
-    ctx.inUse = { inUse: now.getTime() - Date.parse(r.last_pulled_at) <= days * 86_400_000, windowDays: days };
+    const recent = (at: string | null | undefined) => !!at && now.getTime() - Date.parse(at) <= days * 86_400_000;
+    ctx.inUse = { inUse: running > 0 || recent(r.last_in_use_at) || recent(r.last_pulled_at), windowDays: days };
   }
   const re = r.reachability;
   if (re && typeof re.internet === 'boolean') ctx.reachability = { internet: re.internet, source: typeof re.source === 'string' && re.source ? re.source : 'unknown' };

@@ -23,6 +23,8 @@ export interface FetchInit {
   /** follow (default, up to 20 hops, each checked), manual (the 3xx is returned), error */
   redirect?: 'follow' | 'manual' | 'error';
   signal?: AbortSignal;
+  /** PEM certificates trusted instead of the system's for https (a cluster's own CA); no keep-alive then */
+  ca?: string;
 }
 
 /** fetch, as far as Vigil uses it: what a policy's `fetch` and a test double both satisfy. */
@@ -69,7 +71,7 @@ function decoded(res: IncomingMessage): Readable {
 }
 
 /** One request, no redirects followed. */
-async function once(policy: TargetPolicy, agents: PolicyAgents, url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined, signal: AbortSignal | undefined): Promise<Response> {
+async function once(policy: TargetPolicy, agents: PolicyAgents, url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined, signal: AbortSignal | undefined, ca?: string): Promise<Response> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new VigilError('VIGIL_INVALID_INPUT', `${url.href}: only http and https URLs can be requested`, { input: url.href, rule: 'url-scheme' });
   }
@@ -87,7 +89,7 @@ async function once(policy: TargetPolicy, agents: PolicyAgents, url: URL, method
       path: `${url.pathname}${url.search}`,
       method,
       headers: hdrs,
-      agent: tls ? agents.https : agents.http,
+      ...(tls && ca ? { agent: false, ca } : { agent: tls ? agents.https : agents.http }),
       lookup: pinnedLookup(pinned),
       ...(tls && pinned.host !== pinned.address ? { servername: pinned.host } : {}),
       ...(signal ? { signal } : {}),
@@ -130,7 +132,7 @@ export async function fetchThrough(policy: TargetPolicy, agents: PolicyAgents, i
   let headers = headerRecord(init.headers);
   let body: Buffer | undefined = init.body === undefined ? undefined : Buffer.from(init.body as string | Uint8Array);
   for (let hop = 0; ; hop++) {
-    const res = await once(policy, agents, url, method, headers, body, init.signal);
+    const res = await once(policy, agents, url, method, headers, body, init.signal, init.ca);
     const location = res.headers.get('location');
     if (!REDIRECTS.has(res.status) || !location || init.redirect === 'manual') return res;
     await res.body?.cancel().catch(() => undefined);

@@ -31,6 +31,7 @@ import { destinationRoutes } from './routes/destinations.ts';
 import { reportScheduleRoutes } from './routes/report-schedules.ts';
 import { networkRoutes } from './routes/network.ts';
 import { gateRoutes } from './routes/gate.ts';
+import { workloadRoutes } from './routes/workloads.ts';
 import { Engine } from '../engine/index.ts';
 import { openQueue, type JobQueue } from '../engine/queue/index.ts';
 
@@ -183,6 +184,8 @@ export async function buildServer({ store, log, config = {}, engine, policy }: {
   await app.register(destinationRoutes, { store, engine });
   // issue 19: scheduled reports (daily/weekly digests) over SMTP and webhooks (routes/report-schedules.ts)
   await app.register(reportScheduleRoutes, { store, engine });
+  // issue 19: running workloads: pod lists, ECS tasks, polled clusters (routes/workloads.ts)
+  await app.register(workloadRoutes, { store, engine });
   // issue 19: gate policies, the registry gate and the admission webhook (routes/gate.ts)
   await app.register(gateRoutes, { store, ...(config.gateTimeoutMs !== undefined ? { timeoutMs: config.gateTimeoutMs } : {}), ...(config.now ? { now: config.now } : {}) });
   // the console: log in and out, and the web app at / (routes/session.ts, console.ts)

@@ -26,12 +26,14 @@ export const ScanSettings = z.strictObject({
   secretScanning: z.boolean().default(true).describe('scan for hardcoded secrets: image files (enhanced mode), function packages, repositories with their git history, root filesystems, hosts (their secretPaths); default true'),
   /** issue 17: SAST of Python and JavaScript/TypeScript in repositories and functions; absent means on */
   codeScanning: z.boolean().default(true).describe('scan the code of repositories and function packages for flaws (Python, JavaScript/TypeScript); default true'),
+  /** issue 19: running workloads */
+  stopScanningAfterNotRunningDays: z.number().int().min(1).max(3650).nullable().default(null).describe('images no container has run for this many days (from the last time one ran, or from the push for images never seen running) leave continuous scanning: coverage INACTIVE / IMAGE_NOT_IN_USE, findings closed; back when one runs again. null: never'),
 });
 /** as stored and sent: the issue-17 flags may be absent (settings stored before them), which means on */
 export type ScanSettings = z.input<typeof ScanSettings>;
 /** a change of some scan settings: only what is given changes (no defaults filled in) */
 export const ScanSettingsPatch = z.strictObject({
-  ...ScanSettings.shape, secretScanning: z.boolean(), codeScanning: z.boolean(),
+  ...ScanSettings.shape, secretScanning: z.boolean(), codeScanning: z.boolean(), stopScanningAfterNotRunningDays: z.number().int().min(1).max(3650).nullable(),
 }).partial();
 
 export const DEFAULT_SCAN_SETTINGS: ScanSettings = { mode: 'enhanced', rescanDuration: 'lifetime', rescanFrom: 'push', autoEnable: true };
@@ -163,6 +165,7 @@ const findingFilterFields = {
   updatedFrom: QueryTime.optional(),
   updatedTo: QueryTime.optional(),
   imageTag: queryList(QueryText).optional().describe('a tag of the finding\'s image (exact)'),
+  inUse: z.enum(['true', 'false']).optional().describe('true: findings of images a running container uses (workload snapshots); false: of images none runs'),
   repository: queryList(QueryText).optional().describe('the image repository (the resource name of images) or the code repository (its name/URL), exact'),
   layerDigest: queryList(QueryText).optional().describe('the digest of the image layer that brought the package'),
   title: QueryText.optional().describe('case-insensitive substring of the title or the vulnerability id'),
@@ -344,6 +347,11 @@ export const Resource = z.object({
       .describe('present when the last scan skipped files for archive limits (decompression bomb, file too large, …): files skipped, by rule; the status stays SUCCESSFUL'),
   }),
   activeFindings: SeverityCounts.extend({ total: z.number() }).describe('ACTIVE findings by severity'),
+  inUse: z.object({
+    runningContainers: z.number().describe('containers running the image in the latest workload snapshots (Inspector: inUseCount)'),
+    clusters: z.array(z.string()).describe('the clusters running it, as kind/name (kubernetes/prod, ecs/web)'),
+    lastInUseAt: z.string().nullable().describe('the last workload snapshot in which a container ran it (Inspector: lastInUseAt)'),
+  }).optional().describe('images only: whether running workloads use it (issue 19)'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

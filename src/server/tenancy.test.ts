@@ -19,7 +19,7 @@ import { bootstrap } from './bootstrap.ts';
 import type { Account, ApiKey, Organization, Role } from './schemas.ts';
 import * as repo from './tenancy/repo.ts';
 import { CONSOLE_ROUTES } from './console.ts';
-import { createCisConfig, createDestination, createReportSchedule, DestinationInput, ReportScheduleInput, createSbomExport, createTarget, putTopology, runSbomExport, startCisScan, type TargetKind } from '../engine/index.ts';
+import { createCisConfig, createDestination, createReportSchedule, DestinationInput, ReportScheduleInput, createSbomExport, createTarget, putCluster, putTopology, runSbomExport, startCisScan, type TargetKind } from '../engine/index.ts';
 import { importInputs } from '../vulndb/import.ts';
 import { TargetPolicy } from '../policy/index.ts';
 import { fakeConsoleDir } from '../../test/helpers/console.ts';
@@ -272,6 +272,21 @@ async function gatePolicyOfA(fx: Fixture, store: Store): Promise<{ name: string;
   const r = await putGatePolicy(store.db, fx.A.account.id, name, GATE_POLICY, new Date());
   return { name, token: r.token! };
 }
+/** issue 19: a polled cluster of A (never polled here: its server is a closed loopback port); its name. */
+async function clusterOfA(fx: Fixture, store: Store): Promise<string> {
+  const name = `cluster-${++targetSeq}`;
+  await putCluster(store, await policy(), fx.A.account.id, { name, server: 'http://127.0.0.1:9', token: 'tenancy-token', intervalMinutes: 15 }, new Date());
+  return name;
+}
+function workloadCases(): Record<string, Case> {
+  return {
+    'POST /v1/workloads/kubernetes': { owner: 'A', ok: 200, make: async (fx) => ({ url: '/v1/workloads/kubernetes', payload: { accountId: fx.A.account.id, cluster: `k-${++targetSeq}`, pods: { apiVersion: 'v1', kind: 'List', items: [] } } }) },
+    'POST /v1/workloads/ecs': { owner: 'A', ok: 200, make: async (fx) => ({ url: '/v1/workloads/ecs', payload: { accountId: fx.A.account.id, cluster: `e-${++targetSeq}`, tasks: { tasks: [], failures: [] } } }) },
+    'GET /v1/workloads/kubernetes/clusters': { owner: 'none', ok: 200, make: async (fx, s) => { await clusterOfA(fx, s); return { url: '/v1/workloads/kubernetes/clusters' }; } },
+    'POST /v1/workloads/kubernetes/clusters': { owner: 'A', ok: 200, make: async (fx) => ({ url: '/v1/workloads/kubernetes/clusters', payload: { accountId: fx.A.account.id, name: `p-${++targetSeq}`, server: 'http://127.0.0.1:9', token: 't0ken' } }) },
+    'DELETE /v1/workloads/kubernetes/clusters/:name': { owner: 'A', ok: 204, make: async (fx, s) => ({ url: `/v1/workloads/kubernetes/clusters/${await clusterOfA(fx, s)}?accountId=${fx.A.account.id}` }) },
+  };
+}
 function gateCases(): Record<string, Case> {
   return {
     'GET /v1/gate': { owner: 'A', ok: 200, make: async (fx, s) => { await findingsOfA(fx, s); return { url: `/v1/gate?image=reg/tenancy-a@sha256:${'a'.repeat(64)}&policy=${(await gatePolicyOfA(fx, s)).name}&accountId=${fx.A.account.id}` }; } },
@@ -341,6 +356,8 @@ const CASES: Record<string, Case> = {
   ...reportCases(),
   // issue 19: gate policies and the registry gate (routes/gate.ts)
   ...gateCases(),
+  // issue 19: running workloads (routes/workloads.ts)
+  ...workloadCases(),
 };
 const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', ...CONSOLE_ROUTES.map((r) => `GET ${r}`)]);
 /** The request that a public route answers 200 to (default: GET of its own path). */
@@ -668,10 +685,10 @@ for (const [dialect, make] of dialects) {
       const res = await call('POST', '/v1/accounts', fx.D1.keys.admin, { name: 'late member' });
       assert.equal(res.statusCode, 201);
       // the issue-17 flags are shown on (their default) when the settings do not name them
-      assert.deepEqual(res.json().scanSettings, { ...settings, secretScanning: true, codeScanning: true });
+      assert.deepEqual(res.json().scanSettings, { ...settings, secretScanning: true, codeScanning: true, stopScanningAfterNotRunningDays: null });
       assert.equal(res.json().status, 'ENABLED');
       const o2 = await call('POST', '/v1/accounts', fx.D2.keys.admin, { name: 'org2 member' });
-      assert.deepEqual(o2.json().scanSettings, { ...fx.org2.scanSettings, secretScanning: true, codeScanning: true });
+      assert.deepEqual(o2.json().scanSettings, { ...fx.org2.scanSettings, secretScanning: true, codeScanning: true, stopScanningAfterNotRunningDays: null });
       // a change of some settings leaves the others, these flags included
       const acct = o2.json().id as string;
       assert.equal((await call('PATCH', `/v1/accounts/${acct}`, fx.D2.keys.admin, { scanSettings: { codeScanning: false } })).json().scanSettings.codeScanning, false);

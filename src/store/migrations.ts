@@ -15,6 +15,7 @@ import { cisMigrations } from './migrations/cis.ts';
 import { gateMigrations } from './migrations/gate.ts';
 import { digestMigrations } from './migrations/digest.ts';
 import { exportsMigrations } from './migrations/exports.ts';
+import { workloadsMigrations } from './migrations/workloads.ts';
 
 /**
  * Every migration, by name (Kysely runs them in name order). Each area keeps its own in
@@ -35,6 +36,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     ...gateMigrations(),
     ...digestMigrations(),
     ...exportsMigrations(),
+    ...workloadsMigrations(),
   };
 }
 

@@ -25,6 +25,9 @@ export interface ResourceTable {
   /** images: when the digest was first pushed (or discovered), and last pulled (registry events) */
   pushed_at: Generated<string | null>;
   last_pulled_at: Generated<string | null>;
+  /** images (issue 19): containers running it in the latest workload snapshots, and when one last ran */
+  running_containers: Generated<number>;
+  last_in_use_at: Generated<string | null>;
   /** JSON object: host OS, listening sockets, agent info, scan mode, … */
   attributes: Generated<string>;
 }

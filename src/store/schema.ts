@@ -7,6 +7,7 @@ import type { EngineTables } from './schema-engine.ts';
 import type { CisTables, EventTables } from './schema-cis.ts';
 import type { GateTables } from './schema-gate.ts';
 import type { DigestTables } from './schema-digest.ts';
+import type { WorkloadTables } from './schema-workloads.ts';
 
 export interface VulnRecordTable {
   id: string;
@@ -114,7 +115,7 @@ export interface ChangeSetPackageTable {
   name: string;
 }
 
-export interface Database extends TenancyTables, FindingsDatabase, QueueTables, EngineTables, CisTables, EventTables, GateTables, DigestTables {
+export interface Database extends TenancyTables, FindingsDatabase, QueueTables, EngineTables, CisTables, EventTables, GateTables, DigestTables, WorkloadTables {
   vuln_records: VulnRecordTable;
   vuln_affected: VulnAffectedTable;
   vuln_aliases: VulnAliasTable;

@@ -5,6 +5,7 @@
  * repositories to the resources in sight that have them.
  */
 import { VigilError } from '../../model/index.ts';
+import { imagesInUse } from '../../engine/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { Principal } from '../auth.ts';
 import type { FindingFilterQuery } from '../schemas.ts';
@@ -39,6 +40,20 @@ export async function resourcesOf(store: Store, accountIds: readonly string[], f
   return (await q.execute()).filter((r) => !tags || (JSON.parse(r.tags) as string[]).some((t) => tags.has(t))).map((r) => r.id);
 }
 
+/** The resources the image tag, repository and in-use filters leave (intersected); undefined without them. */
+async function resourceSetOf(store: Store, accountIds: readonly string[], qs: FindingFilterQuery): Promise<string[] | undefined> {
+  let set: string[] | undefined = qs.imageTag || qs.repository ? await resourcesOf(store, accountIds, { imageTags: qs.imageTag, repositories: qs.repository }) : undefined;
+  if (qs.inUse !== undefined) {
+    // issue 19: images a running container uses now (engine/workloads.ts keeps resources.running_containers)
+    const inUse = await imagesInUse(store, accountIds, qs.inUse === 'true');
+    if (set) {
+      const keep = new Set(inUse);
+      set = set.filter((id) => keep.has(id));
+    } else set = inUse;
+  }
+  return set;
+}
+
 /**
  * The {@link FindingFilter} of a request's findings filter.
  * @throws VigilError VIGIL_NOT_FOUND for an accountId out of sight
@@ -62,6 +77,6 @@ export async function findingFilterOf(store: Store, p: Principal, qs: FindingFil
     lastObserved: timeRange(qs.lastObservedFrom, qs.lastObservedTo),
     updated: timeRange(qs.updatedFrom, qs.updatedTo),
     layerDigests: qs.layerDigest, title: qs.title, detectors: qs.detector, filePath: qs.filePath,
-    resourceSet: qs.imageTag || qs.repository ? await resourcesOf(store, accountIds, { imageTags: qs.imageTag, repositories: qs.repository }) : undefined,
+    resourceSet: await resourceSetOf(store, accountIds, qs),
   };
 }

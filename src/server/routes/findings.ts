@@ -7,6 +7,7 @@
 import type { Selectable } from 'kysely';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { affectedResources, countFindings, findingTimeSeries } from '../../findings/index.ts';
+import { inUseOf, type InUseView } from '../../engine/index.ts';
 import type { Severity } from '../../model/index.ts';
 import type { Database, Store } from '../../store/index.ts';
 import { principalOf } from '../auth.ts';
@@ -48,12 +49,13 @@ export function partialOf(attributes: string): { partial?: { skipped: number; ru
   }
 }
 
-function toResource(r: Selectable<Database['resources']>, counts: Partial<Record<Severity, number>> | undefined) {
+function toResource(r: Selectable<Database['resources']>, counts: Partial<Record<Severity, number>> | undefined, inUse?: InUseView) {
   const c = counts ?? {};
   return {
     id: r.id, accountId: r.account_id, type: r.type, name: r.name, ref: r.ref, digest: r.digest, tags: JSON.parse(r.tags) as string[],
     coverage: { status: r.coverage_status as 'ACTIVE' | 'INACTIVE', reason: r.coverage_reason, lastScannedAt: r.last_scanned_at, lastError: lastErrorOf(r.attributes), ...partialOf(r.attributes) },
     activeFindings: { ...c, total: Object.values(c).reduce((a, b) => a + (b ?? 0), 0) },
+    ...(inUse ? { inUse } : {}),
     createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
@@ -91,7 +93,8 @@ export const findingsRoutes: FastifyPluginAsyncZod<{ store: Store; warmDashboard
     const filter = { accountIds, types: qs.type, coverageStatuses: qs.coverageStatus, coverageReasons: qs.coverageReason, name: qs.name };
     const page = await q.listResources(store, filter, { limit: qs.limit, cursor: qs.cursor });
     const counts = await q.activeCountsByResource(store, page.items.map((r) => r.id));
-    return { filter, items: page.items.map((r) => toResource(r, counts.get(r.id))), nextCursor: page.nextCursor };
+    const inUse = await inUseOf(store, page.items);
+    return { filter, items: page.items.map((r) => toResource(r, counts.get(r.id), inUse.get(r.id))), nextCursor: page.nextCursor };
   };
 
   app.get('/v1/resources', {
@@ -109,7 +112,8 @@ export const findingsRoutes: FastifyPluginAsyncZod<{ store: Store; warmDashboard
     const r = await q.getResource(store, request.params.id, await accountScope(db, principalOf(request)));
     if (!r) throw notFound('resource', request.params.id);
     const counts = await q.activeCountsByResource(store, [r.id]);
-    return { ...toResource(r, counts.get(r.id)), packageCount: await q.countPackages(store, r.id) };
+    const inUse = await inUseOf(store, [r]);
+    return { ...toResource(r, counts.get(r.id), inUse.get(r.id)), packageCount: await q.countPackages(store, r.id) };
   });
 
   app.get('/v1/resources/:id/packages', {

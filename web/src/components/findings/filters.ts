@@ -21,6 +21,8 @@ export const FINDING_FILTERS: readonly FilterDef[] = [
   { key: 'resourceType', label: 'Resource type', kind: 'enum', options: ['image', 'host', 'function', 'repository', 'rootfs'], multi: true },
   { key: 'repository', label: 'Repository', kind: 'text', multi: true, placeholder: 'image repository or repository URL' },
   { key: 'imageTag', label: 'Image tag', kind: 'text', multi: true, placeholder: 'latest' },
+  // issue 19: images a running container uses (workload snapshots)
+  { key: 'inUse', label: 'Image in use', kind: 'bool' },
   { key: 'layerDigest', label: 'Layer digest', kind: 'text', multi: true, placeholder: 'sha256:…' },
   { key: 'fixAvailable', label: 'Fix available', kind: 'enum', options: ['YES', 'NO', 'PARTIAL'] },
   { key: 'exploitAvailable', label: 'Exploit available', kind: 'bool' },

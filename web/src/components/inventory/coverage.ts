@@ -6,6 +6,7 @@ export const COVERAGE_REASONS: Record<string, string> = {
   UNREACHABLE: 'the target could not be reached',
   SCAN_ELIGIBILITY_EXPIRED: 'not pushed or pulled within the rescan duration',
   IMAGE_UNTAGGED: 'untagged image (not scanned by the scan settings)',
+  IMAGE_NOT_IN_USE: 'no container has run it within the scan settings\' days',
   UNSUPPORTED_OS: 'operating system not supported',
   STALE_INVENTORY: 'the agent has not reported within the rescan duration',
   RESOURCE_REMOVED: 'removed from its target',
