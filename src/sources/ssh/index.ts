@@ -1049,7 +1049,7 @@ async function readDeep(conn: Client, ref: string, c: Collected, limits: SshLimi
     const picked: string[] = [];
     let bytes = 0;
     for (const f of files) {
-      const n = normalizeEntryName(f.path);
+      const n = normalizeEntryName(f.path.replace(/^\/+/, ''));
       if (!n.ok || n.path === '' || !inScope(n.path) || /[\0-\x1f\x7f\\]/.test(n.path)) continue;
       // without sizes and modes (busybox find) the filter sees a small non-executable file: lockfiles and manifests, no binaries
       const info: FileInfo = { path: n.path, kind: 'file', size: f.size ?? 0, ...(f.mode !== undefined ? { mode: 0o100000 | f.mode } : {}) } as FileInfo;
