@@ -167,7 +167,7 @@ export function refOf(t: SshTarget): string {
  *   VIGIL_UNAUTHORIZED ("auth-failed"), VIGIL_LIMIT_EXCEEDED ("too-much-output")
  */
 export async function openSshHost(target: SshTarget, opts: SshOptions = {}): Promise<SshHostSnapshot> {
-  const limits: SshLimits = { ...DEFAULT_SSH_LIMITS, ...opts.limits, deep: { ...DEFAULT_DEEP_LIMITS, ...opts.limits?.deep } };
+  const limits: SshLimits = { ...DEFAULT_SSH_LIMITS, ...opts.limits, deep: { ...DEFAULT_SSH_LIMITS.deep, ...opts.limits?.deep } };
   validateTarget(target);
   let deep: { paths: string[]; filter: ContentFilter } | undefined;
   if (opts.deepInspection) {
