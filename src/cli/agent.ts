@@ -1,8 +1,9 @@
 /**
  * `vigil agent --server URL --token KEY`: reports this host's inventory (OS package databases,
  * os-release, listening sockets with their processes, the host firewall, the EC2 instance id) to a Vigil server whenever a package database changes (it watches
- * their directories) and at least once a day. Reads only the files the OS extractors need, and
- * walks only the `--secret-path` directories (issue 17: hardcoded secrets, scanned here, only the
+ * their directories) and at least once a day. Reads only the files the OS extractors need, the
+ * files the language extractors want under the deep-inspection directories (issue 20: defaults plus
+ * `--inspect-path`, `--no-deep-inspection` off), and walks only the `--secret-path` directories (issue 17: hardcoded secrets, scanned here, only the
  * findings sent). `--once` reports once and exits (cron, tests).
  */
 import { execFile } from 'node:child_process';

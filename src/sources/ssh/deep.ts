@@ -48,7 +48,7 @@ export const DEFAULT_DEEP_LIMITS: DeepLimits = {
   maxListed: 300_000,
   maxFiles: 30_000,
   maxFileBytes: 64 * 1024 * 1024,
-  maxBytes: 512 * 1024 * 1024,
+  maxBytes: 256 * 1024 * 1024,
   timeoutMs: 4 * 60 * 1000,
 };
 
