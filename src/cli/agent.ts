@@ -1,8 +1,9 @@
 /**
  * `vigil agent --server URL --token KEY`: reports this host's inventory (OS package databases,
  * os-release, listening sockets with their processes, the host firewall, the EC2 instance id) to a Vigil server whenever a package database changes (it watches
- * their directories) and at least once a day. Reads only the files the OS extractors need, and
- * walks only the `--secret-path` directories (issue 17: hardcoded secrets, scanned here, only the
+ * their directories) and at least once a day. Reads only the files the OS extractors need, the
+ * files the language extractors want under the deep-inspection directories (issue 20: defaults plus
+ * `--inspect-path`, `--no-deep-inspection` off), and walks only the `--secret-path` directories (issue 17: hardcoded secrets, scanned here, only the
  * findings sent). `--once` reports once and exits (cron, tests).
  */
 import { execFile } from 'node:child_process';
@@ -19,7 +20,7 @@ import type { SecretFinding } from '../model/code.ts';
 import { DEFAULT_HOST_SECRET_PATHS } from '../sources/ssh/remote.ts';
 import { checkTags } from '../engine/resource-tags.ts';
 
-interface AgentOpts { server: string; token?: string; root: string; interval: string; once?: boolean; hostname?: string; verbose?: boolean; quiet?: boolean; secretPath?: string[]; secrets?: boolean; tag?: string[]; cis?: boolean }
+interface AgentOpts { deepInspection?: boolean; inspectPath?: string[]; server: string; token?: string; root: string; interval: string; once?: boolean; hostname?: string; verbose?: boolean; quiet?: boolean; secretPath?: string[]; secrets?: boolean; tag?: string[]; cis?: boolean }
 
 /**
  * `--tag key=value` options as tags, checked as the server checks them.
@@ -203,7 +204,29 @@ const MAX_SNIPPET = 1000;
  * count, size, total bytes and time (each a FileError). Files are opened with O_NOFOLLOW.
  */
 export async function hostSecretFiles(root: string, dirs: readonly string[], limits: HostSecretLimits = DEFAULT_HOST_SECRET_LIMITS): Promise<{ fs: ScanFS; bytes: number }> {
-  const [{ SECRET_PRUNED }, { wantsContent }] = await Promise.all([import('../sources/ssh/remote.ts'), import('../detectors/secrets/fs.ts')]);
+  const { wantsContent } = await import('../detectors/secrets/fs.ts');
+  return walkHostFiles(root, dirs, (info) => wantsContent({ path: info.path, kind: 'file', size: 0 }, Number.POSITIVE_INFINITY), limits, SECRET_WALK);
+}
+
+/** How a bounded walk names itself in its errors. */
+interface WalkWords {
+  /** path of the walk-wide errors */
+  label: string;
+  /** " for secrets" */
+  what: string;
+  rules: { files: string; bytes: string; time: string; entries: string };
+}
+const SECRET_WALK: WalkWords = { label: '(secrets)', what: ' for secrets', rules: { files: 'too-many-entries', bytes: 'total-too-large', time: 'timeout', entries: 'too-many-entries' } };
+
+/**
+ * The bounded local walk of the secrets and of deep inspection: the regular files under `dirs`
+ * that `want` accepts (given their path, size and mode), breadth first, no symlink followed, no
+ * other filesystem entered, SECRET_PRUNED skipped, bounded in count, size, total bytes and time
+ * (each a FileError named by `words`). Files are opened with O_NOFOLLOW.
+ */
+async function walkHostFiles(root: string, dirs: readonly string[], want: (info: FileInfo) => boolean, limits: HostSecretLimits & { maxListed?: number }, words: WalkWords): Promise<{ fs: ScanFS; bytes: number }> {
+  const { SECRET_PRUNED } = await import('../sources/ssh/remote.ts');
+  const maxListed = limits.maxListed ?? limits.maxFiles * 20;
   const errors: { path: string; rule: string; message: string }[] = [];
   const files: FileInfo[] = [];
   const pruned = new Set(SECRET_PRUNED);
@@ -225,15 +248,15 @@ export async function hostSecretFiles(root: string, dirs: readonly string[], lim
     while (queue.length) {
       const d = queue.shift()!;
       if (Date.now() > deadline) {
-        errors.push({ path: '(secrets)', rule: 'timeout', message: `listing the files for secrets took longer than ${limits.timeoutMs} ms; the rest not read` });
+        errors.push({ path: words.label, rule: words.rules.time, message: `listing the files${words.what} took longer than ${limits.timeoutMs} ms; the rest not read` });
         break outer;
       }
       const entries = await readdir(abs(d), { withFileTypes: true }).catch(() => null);
       if (!entries) continue;
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const e of entries) {
-        if (++listed > limits.maxFiles * 20) {
-          errors.push({ path: '(secrets)', rule: 'too-many-entries', message: `more than ${limits.maxFiles * 20} directory entries under ${dirs.join(', ')}; the rest not read` });
+        if (++listed > maxListed) {
+          errors.push({ path: words.label, rule: words.rules.entries, message: `more than ${maxListed} directory entries under ${dirs.join(', ')}; the rest not read` });
           break outer;
         }
         const p = d === '/' ? `/${e.name}` : `${d}/${e.name}`;
@@ -244,19 +267,21 @@ export async function hostSecretFiles(root: string, dirs: readonly string[], lim
           if (st?.isDirectory() && st.dev === top.dev) queue.push(p);
         } else if (e.isFile()) {
           const rel = p.slice(1);
-          if (!wantsContent({ path: rel, kind: 'file', size: 0 }, Number.POSITIVE_INFINITY)) continue;
+          // a name no size or mode could make wanted is passed over without a stat (most of a large tree)
+          if (!want({ path: rel, kind: 'file', size: 64, mode: 0o100755 } as FileInfo) && !want({ path: rel, kind: 'file', size: 64, mode: 0o100644 } as FileInfo)) continue;
           const st = await lstat(abs(p)).catch(() => null);
           if (!st?.isFile()) continue;
+          if (!want({ path: rel, kind: 'file', size: st.size, mode: st.mode } as FileInfo)) continue;
           if (st.size > limits.maxFileBytes) {
-            errors.push({ path: rel, rule: 'file-too-large', message: `${rel}: ${st.size} bytes, over the ${limits.maxFileBytes}-byte limit for secrets; not read` });
+            errors.push({ path: rel, rule: 'file-too-large', message: `${rel}: ${st.size} bytes, over the ${limits.maxFileBytes}-byte limit${words.what}; not read` });
             continue;
           }
           if (files.length >= limits.maxFiles) {
-            errors.push({ path: '(secrets)', rule: 'too-many-entries', message: `more than ${limits.maxFiles} files under ${dirs.join(', ')}; the rest not read` });
+            errors.push({ path: words.label, rule: words.rules.files, message: `more than ${limits.maxFiles} files${words.what} under ${dirs.join(', ')}; the rest not read` });
             break outer;
           }
           if (bytes + st.size > limits.maxTotalBytes) {
-            errors.push({ path: rel, rule: 'total-too-large', message: `more than ${limits.maxTotalBytes} bytes for secrets; ${rel} and the rest not read` });
+            errors.push({ path: words.label === '(secrets)' ? rel : words.label, rule: words.rules.bytes, message: `more than ${limits.maxTotalBytes} bytes${words.what}; ${rel} and the rest not read` });
             break outer;
           }
           bytes += st.size;
@@ -287,7 +312,7 @@ export async function hostSecretFiles(root: string, dirs: readonly string[], lim
           const { bytesRead } = await h.read(buf, n, buf.length - n, n);
           if (bytesRead === 0) break;
           n += bytesRead;
-          if (n > limits.maxFileBytes) throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${p}: grew over the ${limits.maxFileBytes}-byte limit for secrets`, { input: p, rule: 'file-too-large' });
+          if (n > limits.maxFileBytes) throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${p}: grew over the ${limits.maxFileBytes}-byte limit${words.what}`, { input: p, rule: 'file-too-large' });
         }
         return buf.subarray(0, n);
       } finally {
@@ -297,6 +322,58 @@ export async function hostSecretFiles(root: string, dirs: readonly string[], lim
     close: async () => undefined,
   };
   return { fs, bytes };
+}
+
+// ---- deep inspection (issue 20): language packages under default and given directories -----------
+
+/** Deep inspection's limits for the local walk (the SSH source's DEFAULT_DEEP_LIMITS). */
+export async function defaultDeepLimits(): Promise<HostSecretLimits & { maxListed: number }> {
+  const { DEFAULT_DEEP_LIMITS: d } = await import('../sources/ssh/deep.ts');
+  return { maxFiles: d.maxFiles, maxFileBytes: d.maxFileBytes, maxTotalBytes: d.maxBytes, timeoutMs: d.timeoutMs, maxListed: d.maxListed };
+}
+
+/**
+ * A ScanFS of the files the language extractors want under DEFAULT_DEEP_INSPECTION_PATHS plus
+ * `extra` (absolute, checked) of the filesystem at `root`: the same bounded walk as the secrets'
+ * (no symlink followed, no other filesystem entered), its bounds errors with DEEP_RULES.
+ * @throws VigilError VIGIL_CONFIG "inspection-paths" for a bad directory
+ */
+export async function hostDeepFiles(root: string, extra: readonly string[] = [], limits?: HostSecretLimits & { maxListed?: number }): Promise<{ fs: ScanFS; bytes: number; paths: string[] }> {
+  const [{ inspectionPathsWith, DEEP_LABEL, DEEP_RULES }, { contentFilterFor }, { extractorGroups }] = await Promise.all([
+    import('../sources/ssh/deep.ts'), import('../inventory/index.ts'), import('../extractors/index.ts'),
+  ]);
+  let paths: string[];
+  try {
+    paths = inspectionPathsWith(extra);
+  } catch (err) {
+    throw new VigilError('VIGIL_CONFIG', `--inspect-path: ${(err as Error).message}`, { rule: 'inspection-paths' });
+  }
+  const words: WalkWords = { label: DEEP_LABEL, what: ' for deep inspection', rules: { files: DEEP_RULES.files, bytes: DEEP_RULES.bytes, time: DEEP_RULES.time, entries: DEEP_RULES.entries } };
+  const r = await walkHostFiles(root, paths, contentFilterFor(extractorGroups.language), limits ?? (await defaultDeepLimits()), words);
+  return { ...r, paths };
+}
+
+/** Two ScanFS as one (the OS files and the deep-inspection files; paths do not overlap, the first wins). */
+function unionFS(a: ScanFS, b: ScanFS): ScanFS {
+  const inA = async (p: string) => (await a.stat(p)) !== null;
+  return {
+    target: a.target,
+    get errors() { return [...a.errors, ...b.errors]; },
+    async *entries() {
+      const seen = new Set<string>();
+      for await (const e of a.entries()) {
+        seen.add(e.path);
+        yield e;
+      }
+      for await (const e of b.entries()) if (!seen.has(e.path)) yield e;
+    },
+    stat: async (p) => (await a.stat(p)) ?? b.stat(p),
+    readFile: async (p) => ((await inA(p)) ? a.readFile(p) : b.readFile(p)),
+    close: async () => {
+      await a.close();
+      await b.close();
+    },
+  };
 }
 
 /**
@@ -324,14 +401,16 @@ export async function collectHostSecrets(root: string, dirs: readonly string[], 
 }
 
 /** Collects the report the server's POST /v1/agent/report takes. */
-export async function collectAgentReport(root: string, name?: string, opts: { secretPaths?: readonly string[]; secretLimits?: HostSecretLimits; cis?: boolean; tags?: Record<string, string> } = {}) {
+export async function collectAgentReport(root: string, name?: string, opts: { secretPaths?: readonly string[]; secretLimits?: HostSecretLimits; cis?: boolean; tags?: Record<string, string>; deepInspection?: boolean; inspectPaths?: readonly string[]; deepLimits?: HostSecretLimits & { maxListed?: number } } = {}) {
   const [{ collectInventory }, { extractorGroups }, { detectOs }] = await Promise.all([
     import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/os/index.ts'),
   ]);
   const host = name ?? ((await readFile(join(root, 'etc/hostname'), 'utf8').catch(() => '')).trim() || osHostname());
-  const fs = await hostFiles(root, host);
+  const osFiles = await hostFiles(root, host);
+  // issue 20: language packages under the default and --inspect-path directories (unless --no-deep-inspection)
+  const fs = opts.deepInspection === false ? osFiles : unionFS(osFiles, (await hostDeepFiles(root, opts.inspectPaths ?? [], opts.deepLimits)).fs);
   try {
-    const inv = await collectInventory(fs, { extractors: extractorGroups.os, detectOs });
+    const inv = await collectInventory(fs, { extractors: opts.deepInspection === false ? extractorGroups.os : extractorGroups.all, detectOs });
     const machineId = (await readFile(join(root, 'etc/machine-id'), 'utf8').catch(() => '')).trim() || undefined;
     const { listening, firewall, instanceId } = await collectHostNetwork(root);
     // no secretPaths: the report says nothing about secrets (the server leaves the host's as they are)
@@ -393,6 +472,8 @@ export function registerAgentCommand(program: Command): void {
     .option('--secret-path <dir>', `a directory to scan for hardcoded secrets, repeatable (default ${DEFAULT_HOST_SECRET_PATHS.join(', ')}); no symlink followed, other filesystems not entered`, (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--no-secrets', 'do not scan for secrets (the report then says nothing about them)')
     .option('--tag <key=value>', 'a key/value tag of this host (CIS scan configurations target hosts by tag), repeatable; the report replaces the tags the agent set before (tags set through the API stay)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--inspect-path <dir>', 'deep inspection: a directory to inventory language packages in, beyond /usr/lib, /usr/lib64, /usr/local/lib, /usr/local/lib64, /opt, /srv, /var/www, /home, /root; repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--no-deep-inspection', 'report the OS package databases only (no language packages)')
     .option('--no-cis', 'do not make the CIS benchmark assessment (made here with each report: only the results are sent)')
     .action(async (o: AgentOpts, cmd: Command) => {
       const opts = cmd.optsWithGlobals<AgentOpts>();
@@ -412,8 +493,17 @@ export function registerAgentCommand(program: Command): void {
         }
       }
       const tags = o.tag ? parseTagOptions(o.tag) : undefined;
+      const inspectPaths = o.inspectPath ?? [];
+      if (inspectPaths.length) {
+        const { normalizeInspectionPaths } = await import('../sources/ssh/deep.ts');
+        try {
+          normalizeInspectionPaths(inspectPaths);
+        } catch (err) {
+          throw new VigilError('VIGIL_CONFIG', `--inspect-path: ${(err as Error).message}`, { rule: 'inspection-paths' });
+        }
+      }
       const report = async () => {
-        const r = await collectAgentReport(o.root, o.hostname, { secretPaths, cis: o.cis !== false, ...(tags ? { tags } : {}) });
+        const r = await collectAgentReport(o.root, o.hostname, { secretPaths, cis: o.cis !== false, deepInspection: o.deepInspection !== false, inspectPaths, ...(tags ? { tags } : {}) });
         const out = await send(o.server, token, r);
         log.info({ resource: out.resourceId, packages: out.packages, findings: out.findings, ...('secrets' in r ? { secrets: r.secrets?.length } : {}) }, 'inventory reported');
         return out;

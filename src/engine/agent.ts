@@ -6,6 +6,7 @@
  */
 import { setCoverage } from '../findings/index.ts';
 import { VigilError } from '../model/errors.ts';
+import { summarizeSkipped } from '../model/scan.ts';
 import type { Package } from '../model/package.ts';
 import type { SecretFinding } from '../model/code.ts';
 import { SEVERITY_ORDER } from '../model/scan.ts';
@@ -144,7 +145,8 @@ export async function recordAgentReport(engineOrCtx: Engine | EngineContext, acc
     collected: { target: { kind: 'host', ref: r.hostname, os: r.os }, packages: r.packages, errors: r.errors ?? [], os: { ecosystem: r.os.ecosystem }, ...(secrets !== undefined ? { secrets } : {}) },
     // a report is a success of the host: its errors are cleared with the record
     beforeCommit: async (trx) => {
-      await mergeAttributesIn(trx, resourceId, { lastError: null });
+      // issue 20: bounds the agent hit (deep inspection, secrets walk) make the coverage partial, as for a server-side scan
+      await mergeAttributesIn(trx, resourceId, { lastError: null, partial: summarizeSkipped(r.errors ?? []) });
       if (target.lastError) await trx.updateTable('targets').set({ last_error: null, updated_at: now.toISOString() }).where('id', '=', target.id).execute();
     },
   });

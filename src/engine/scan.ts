@@ -37,6 +37,8 @@ export interface ScanSettings {
   /** issue 17: absent means on */
   secretScanning?: boolean;
   codeScanning?: boolean;
+  /** issue 20: custom deep-inspection directories of SSH hosts */
+  hostInspectionPaths?: string[];
 }
 
 export interface EngineContext {
@@ -67,9 +69,16 @@ export const COVERAGE = {
 /** Rules of errors that mean "could not reach it" rather than "it is broken". */
 const UNREACHABLE_RULES = new Set(['unreachable', 'timeout', 'auth-failed', 'host-key-mismatch', 'handshake-failed', 'connection-lost', 'connection-failed', 'network', 'manifest-unknown', 'name-unknown', 'not-found', 'git-clone', 'git-fetch', 'not-allowed']);
 
-export async function accountSettings(store: Store, accountId: string): Promise<{ status: string; settings: ScanSettings } | null> {
-  const a = await store.db.selectFrom('accounts').select(['status', 'scan_settings']).where('id', '=', accountId).executeTakeFirst();
-  return a ? { status: a.status, settings: JSON.parse(a.scan_settings) as ScanSettings } : null;
+export async function accountSettings(store: Store, accountId: string): Promise<{ status: string; settings: ScanSettings; organizationSettings?: ScanSettings } | null> {
+  const a = await store.db.selectFrom('accounts').leftJoin('organizations', 'organizations.id', 'accounts.organization_id')
+    .select(['accounts.status', 'accounts.scan_settings', 'organizations.scan_settings as org_settings']).where('accounts.id', '=', accountId).executeTakeFirst();
+  if (!a) return null;
+  return { status: a.status, settings: JSON.parse(a.scan_settings) as ScanSettings, ...(a.org_settings ? { organizationSettings: JSON.parse(a.org_settings) as ScanSettings } : {}) };
+}
+
+/** issue 20: the custom deep-inspection directories of an account's SSH hosts: its organization's and its own. */
+export function hostInspectionPathsOf(acct: { settings: ScanSettings; organizationSettings?: ScanSettings }): string[] {
+  return [...new Set([...(acct.organizationSettings?.hostInspectionPaths ?? []), ...(acct.settings.hostInspectionPaths ?? [])])];
 }
 
 /** What an inventory reached from a resource gives: packages, OS, per-file errors, extra attributes. */
@@ -150,10 +159,16 @@ async function filterFor(kind: 'os' | 'all', detectors?: Detectors) {
   return extra.length ? (info: Parameters<typeof packageFilter>[0]) => packageFilter(info) || extra.some((f) => f(info)) : packageFilter;
 }
 
+/** issue 20: the files the language extractors want (a host's deep inspection). */
+async function languageFilter() {
+  const [{ contentFilterFor }, { extractorGroups }] = await Promise.all([import('../inventory/index.ts'), import('../extractors/index.ts')]);
+  return contentFilterFor(extractorGroups.language);
+}
+
 type ResourceRow = { id: string; account_id: string; type: string; name: string; ref: string | null; digest: string | null; tags: string; target_id: string | null; attributes: string; coverage_status: string; coverage_reason: string | null };
 
 /** Reaches a resource's bytes and collects its inventory. */
-async function collectResource(ctx: EngineContext, r: ResourceRow, target: Target | null, settings: ScanSettings): Promise<Collected | null> {
+async function collectResource(ctx: EngineContext, r: ResourceRow, target: Target | null, settings: ScanSettings, inspectionPaths: string[] = []): Promise<Collected | null> {
   const [{ openTarget }, { detectorsFor }] = await Promise.all([import('../sources/index.ts'), import('../detectors/run.ts')]);
   const attrs = JSON.parse(r.attributes) as Record<string, unknown>;
   const detectors = await detectorsFor(detectorScanners(r.type, settings));
@@ -219,9 +234,10 @@ async function collectResource(ctx: EngineContext, r: ResourceRow, target: Targe
       const snap = await openSshHost({
         host: cfg.address!, port: cfg.port, username: cfg.username!, privateKey: cfg.privateKey, passphrase: cfg.passphrase,
         password: cfg.password, hostKeyFingerprint: cfg.hostKeyFingerprint,
-      }, { policy: ctx.policy, secretPaths });
+      }, { policy: ctx.policy, secretPaths, deepInspection: { paths: inspectionPaths, filter: await languageFilter() } });
       try {
-        // the inventory from the package databases only; the secrets from their own view (a lockfile under /opt is no host package)
+        // the inventory from the package databases and the deep-inspection files (issue 20: language packages under
+        // the default and the account's directories); the secrets from their own view (a file read only for secrets is no host package)
         const c = await collectFrom(snap.fs, 'all', ctx.log);
         if (snap.secretsFs) {
           await detectors.run(snap.secretsFs, c);
@@ -282,7 +298,7 @@ export async function scanResource(ctx: EngineContext, resourceId: string, opts:
   const target = r.target_id ? await getTarget(store, r.target_id) : null;
   let collected: Collected | null;
   try {
-    collected = await collectResource(ctx, r, target, acct.settings);
+    collected = await collectResource(ctx, r, target, acct.settings, hostInspectionPathsOf(acct));
   } catch (err) {
     const e = err as VigilError;
     const rule = e instanceof VigilError ? e.rule : undefined;

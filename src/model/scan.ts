@@ -99,6 +99,12 @@ export const SKIP_RULES: ReadonlySet<string> = new Set([
   'overlapping-entries',
   'nesting-too-deep',
   'nested-too-large',
+  // host deep inspection (issue 20, src/sources/ssh/deep.ts DEEP_RULES): language packages not all looked at
+  'deep-inspection-files',
+  'deep-inspection-bytes',
+  'deep-inspection-time',
+  'deep-inspection-entries',
+  'deep-inspection-unavailable',
 ]);
 
 /** How many files a scan skipped for limits, by rule, with a few examples (path and rule). */

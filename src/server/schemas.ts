@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { suppressionCriteriaSchema } from '../findings/types.ts';
+import { MAX_INSPECTION_PATHS, checkInspectionPath } from '../sources/ssh/deep.ts';
 
 export const ROLES = ['admin', 'analyst', 'read-only'] as const;
 export type Role = (typeof ROLES)[number];
@@ -28,6 +29,12 @@ export const ScanSettings = z.strictObject({
   codeScanning: z.boolean().default(true).describe('scan the code of repositories and function packages for flaws (Python, JavaScript/TypeScript); default true'),
   /** issue 19: running workloads */
   stopScanningAfterNotRunningDays: z.number().int().min(1).max(3650).nullable().default(null).describe('images no container has run for this many days (from the last time one ran, or from the push for images never seen running) leave continuous scanning: coverage INACTIVE / IMAGE_NOT_IN_USE, findings closed; back when one runs again. null: never'),
+  /** issue 20: directories of SSH hosts inspected for language packages beyond the defaults */
+  hostInspectionPaths: z.array(z.string().superRefine((p, ctx) => {
+    const why = checkInspectionPath(p);
+    if (why) ctx.addIssue({ code: 'custom', message: `inspection path ${JSON.stringify(p.slice(0, 300))}: ${why}` });
+  })).max(MAX_INSPECTION_PATHS).optional()
+    .describe(`absolute directories of SSH hosts inspected for language packages beyond the defaults (/usr/lib, /usr/lib64, /usr/local/lib, /usr/local/lib64, /opt, /srv, /var/www, /home, /root); at most ${MAX_INSPECTION_PATHS}; the organization's and the account's both apply`),
 });
 /** as stored and sent: the issue-17 flags may be absent (settings stored before them), which means on */
 export type ScanSettings = z.input<typeof ScanSettings>;

@@ -12,7 +12,8 @@ import type { Client, ClientChannel, ConnectConfig, SFTPWrapper, Stats } from 's
 import { VigilError } from '../../model/index.ts';
 import { TargetPolicy } from '../../policy/index.ts';
 import { TarError, TarReader, type ChunkSource } from '../image/tar.ts';
-import { DEFAULT_SOURCE_LIMITS, type FileInfo, type ScanFS, type SourceLimits } from '../types.ts';
+import { DEFAULT_SOURCE_LIMITS, type ContentFilter, type FileInfo, type ScanFS, type SourceLimits } from '../types.ts';
+import { DEEP_LABEL, DEEP_RULES, DEFAULT_DEEP_LIMITS, deepListScript, deepTarScript, inspectionPathsWith, parseDeepListMarkers, parseDeepListing, type DeepLimits } from './deep.ts';
 import { ErrorLog, Tree, TreeFS, normalizeEntryName, normalizeLookupPath, type TreeNode } from '../vfs/index.ts';
 import { isBigEndianMachine, parseProcNet, sortSockets, type ListeningSocket, type SocketProtocol } from './proc-net.ts';
 import { HOST_DIRS, HOST_FILES, LISTED_ONLY, SECRET_PRUNED, isWantedPath, normalizeSecretPaths, parseScriptOutput, parseSecretsOutput, secretPathFilter, secretsScript, snapshotScript } from './remote.ts';
@@ -22,6 +23,7 @@ import { FIREWALL_COMMANDS, FIREWALL_NAMES, INSTANCE_ID_FILES, MAX_PIDS_SCANNED,
 export { parseProcNet, parseEndpoint, formatIPv6, type ListeningSocket, type SocketProtocol } from './proc-net.ts';
 export { HOST_FILES, HOST_DIRS, LISTED_ONLY, isWantedPath, DEFAULT_HOST_SECRET_PATHS, MAX_SECRET_PATHS, MAX_SECRET_PATH_CHARS, SECRET_PRUNED, checkSecretPath, normalizeSecretPaths, secretPathFilter, shQuote } from './remote.ts';
 export * from './hostnet.ts';
+export * from './deep.ts';
 export { openSshCisHost, cisScript, parseCisOutput, parseProcSys, parseUnits, isCisPath, isCisWithheld, CIS_CONTENT_ROOTS, CIS_METADATA_ONLY, CIS_WITHHELD, CIS_ANCESTORS, MAX_FS_LISTED, type SshCisSnapshot, type CisScriptOutput } from './cis.ts';
 
 export interface SshTarget {
@@ -55,6 +57,8 @@ export interface SshLimits extends SourceLimits {
   maxSecretBytes: number;
   /** secretPaths: time for the walk and transfer; what arrived by then is kept, the rest noted */
   secretsTimeoutMs: number;
+  /** deep inspection (issue 20): files listed, wanted files and bytes read, time; past each a DEEP_RULES error */
+  deep: DeepLimits;
 }
 
 /** Smaller than the image defaults: everything is held in memory and only databases are read. */
@@ -69,6 +73,7 @@ export const DEFAULT_SSH_LIMITS: SshLimits = {
   maxSecretFileBytes: 5 * 1024 * 1024,
   maxSecretBytes: 256 * 1024 * 1024,
   secretsTimeoutMs: 3 * 60 * 1000,
+  deep: DEFAULT_DEEP_LIMITS,
 };
 
 export interface SshOptions {
@@ -90,6 +95,13 @@ export interface SshOptions {
    * @throws VigilError VIGIL_INVALID_INPUT "secret-paths" for a relative, un-normalised or otherwise bad one
    */
   secretPaths?: readonly string[];
+  /**
+   * Deep inspection (issue 20): the files `filter` wants (contentFilterFor of the language
+   * extractors) under DEFAULT_DEEP_INSPECTION_PATHS plus `paths`, read into `fs` for the inventory
+   * (bounded by `limits.deep`; a bound hit is a DEEP_RULES error). Absent: the package databases only.
+   * @throws VigilError VIGIL_INVALID_INPUT "inspection-paths" for a bad directory
+   */
+  deepInspection?: { paths?: readonly string[]; filter: ContentFilter };
 }
 
 export interface SshHostSnapshot {
@@ -122,6 +134,8 @@ export interface SshHostSnapshot {
   firewall: HostFirewall;
   /** the EC2 instance id (DMI asset tag, else cloud-init's instance-id file), when the host is one */
   instanceId?: string;
+  /** with deepInspection: the directories (normalised), files listed under them, wanted, and read (files, bytes) */
+  deepInspection?: { paths: string[]; listed: number; wanted: number; files: number; bytes: number };
   /** how the files came: one tar stream, or SFTP reads */
   method: 'tar' | 'sftp';
   stats: { files: number; bytes: number; ms: number };
@@ -153,8 +167,16 @@ export function refOf(t: SshTarget): string {
  *   VIGIL_UNAUTHORIZED ("auth-failed"), VIGIL_LIMIT_EXCEEDED ("too-much-output")
  */
 export async function openSshHost(target: SshTarget, opts: SshOptions = {}): Promise<SshHostSnapshot> {
-  const limits: SshLimits = { ...DEFAULT_SSH_LIMITS, ...opts.limits };
+  const limits: SshLimits = { ...DEFAULT_SSH_LIMITS, ...opts.limits, deep: { ...DEFAULT_SSH_LIMITS.deep, ...opts.limits?.deep } };
   validateTarget(target);
+  let deep: { paths: string[]; filter: ContentFilter } | undefined;
+  if (opts.deepInspection) {
+    try {
+      deep = { paths: inspectionPathsWith(opts.deepInspection.paths ?? []), filter: opts.deepInspection.filter };
+    } catch (err) {
+      throw new VigilError('VIGIL_INVALID_INPUT', `ssh target ${JSON.stringify(`${target.username}@${target.host}`)}: ${(err as Error).message}`, { input: 'inspectionPaths', rule: 'inspection-paths' });
+    }
+  }
   let secretPaths: string[] | undefined;
   if (opts.secretPaths !== undefined) {
     try {
@@ -180,7 +202,7 @@ export async function openSshHost(target: SshTarget, opts: SshOptions = {}): Pro
     });
     lost.catch(() => undefined);
     timeout.catch(() => undefined);
-    const snap = await Promise.race([snapshot(conn, ref, target, limits, opts.method ?? 'auto', secretPaths), timeout, lost]);
+    const snap = await Promise.race([snapshot(conn, ref, target, limits, opts.method ?? 'auto', secretPaths, deep), timeout, lost]);
     const ms = Math.round(performance.now() - started);
     return { ...snap, hostKeyFingerprint: fingerprint, hostKeyType: keyType, stats: { ...snap.stats, ms } };
   } finally {
@@ -290,7 +312,7 @@ export interface Collected {
   bytes: number;
 }
 
-async function snapshot(conn: Client, ref: string, target: SshTarget, limits: SshLimits, method: 'auto' | 'sftp', secretPaths: string[] | undefined): Promise<Omit<SshHostSnapshot, 'hostKeyFingerprint' | 'hostKeyType'>> {
+async function snapshot(conn: Client, ref: string, target: SshTarget, limits: SshLimits, method: 'auto' | 'sftp', secretPaths: string[] | undefined, deepOpts?: { paths: string[]; filter: ContentFilter }): Promise<Omit<SshHostSnapshot, 'hostKeyFingerprint' | 'hostKeyType'>> {
   const c: Collected = { tree: new Tree(), log: new ErrorLog(), files: 0, bytes: 0 };
   const nonce = randomBytes(12).toString('hex');
   let out = parseScriptOutput('', nonce);
@@ -315,6 +337,10 @@ async function snapshot(conn: Client, ref: string, target: SshTarget, limits: Ss
     for (const l of out.listed) await putListed(c, l.path, l.size);
   }
 
+  // deep inspection first: a file both want is the inventory's (the secrets walk skips what the tree holds)
+  let deep: Awaited<ReturnType<typeof readDeep>> | undefined;
+  if (deepOpts) deep = await readDeep(conn, ref, c, limits, deepOpts.paths, deepOpts.filter, used);
+
   let secrets: SshHostSnapshot['secrets'];
   if (secretPaths && secretPaths.length > 0) secrets = await readSecrets(conn, ref, c, limits, secretPaths, used);
 
@@ -332,10 +358,17 @@ async function snapshot(conn: Client, ref: string, target: SshTarget, limits: Ss
   const all = new TreeFS(c.tree, { kind: 'ssh', ref }, c.log, limits, async () => undefined);
   let fs: ScanFS = all;
   let secretsFs: ScanFS | undefined;
+  const deepHeld = deep?.held ?? new Set<string>();
+  const deepDirs = new Set([...deepHeld].flatMap((p) => {
+    const parts = p.split('/');
+    return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+  }));
+  const inventoryPath = (p: string) => isWantedPath(p) || deepHeld.has(p) || INVENTORY_DIRS.has(p) || deepDirs.has(p);
   if (secrets && secretPaths) {
     const inScope = secretPathFilter(secretPaths);
-    const secretError = (e: { path: string }) => e.path === '(secrets)' || (inScope(e.path) && !isWantedPath(e.path));
-    fs = viewFS(all, (p) => isWantedPath(p) || INVENTORY_DIRS.has(p), (e) => !secretError(e));
+    const deepError = (path: string) => deep?.errorPaths.has(path) ?? false;
+    const secretError = (e: { path: string }) => e.path === '(secrets)' || (inScope(e.path) && !isWantedPath(e.path) && !deepHeld.has(e.path) && !deepError(e.path));
+    fs = viewFS(all, inventoryPath, (e) => !secretError(e));
     secretsFs = viewFS(all, inScope, secretError);
   }
   const snap: Omit<SshHostSnapshot, 'hostKeyFingerprint' | 'hostKeyType'> = { fs, hostname, listening, firewall, method: used, stats: { files: c.files, bytes: c.bytes, ms: 0 } };
@@ -346,6 +379,7 @@ async function snapshot(conn: Client, ref: string, target: SshTarget, limits: Ss
   if (note) snap.listeningNote = note;
   if (secrets) snap.secrets = secrets;
   if (secretsFs) snap.secretsFs = secretsFs;
+  if (deep) snap.deepInspection = deep.stats;
   return snap;
 }
 
@@ -918,5 +952,161 @@ async function sftpSnapshot(conn: Client, ref: string, c: Collected, limits: Ssh
     }
   } finally {
     s.end();
+  }
+}
+
+// ---- deep inspection: language packages under default and configured directories (issue 20) -----
+
+/** Runs a script whose stdout is text: both streams collected, stdout cut at `maxStdout` bytes (the channel is closed then). */
+function runText(conn: Client, script: string, maxStdout: number, maxStderr: number, onChannel?: (ch: ClientChannel) => void): Promise<{ stdout: string; stderr: string; cut: boolean }> {
+  return new Promise((resolve, reject) => {
+    conn.exec('sh -s', (err, ch) => {
+      if (err) return reject(err);
+      const out: Buffer[] = [];
+      const errs: Buffer[] = [];
+      let outBytes = 0;
+      let errBytes = 0;
+      let cut = false;
+      ch.on('data', (d: Buffer) => {
+        if (cut) return;
+        outBytes += d.length;
+        if (outBytes > maxStdout) {
+          cut = true;
+          ch.close();
+          return;
+        }
+        out.push(d);
+      });
+      ch.stderr.on('data', (d: Buffer) => {
+        errBytes += d.length;
+        if (errBytes <= maxStderr) errs.push(d);
+      });
+      onChannel?.(ch);
+      ch.on('close', () => {
+        let stdout = Buffer.concat(out).toString('utf8');
+        // a cut listing ends in a partial line
+        if (cut) stdout = stdout.slice(0, stdout.lastIndexOf('\n') + 1);
+        resolve({ stdout, stderr: Buffer.concat(errs).toString('utf8'), cut });
+      });
+      ch.end(script);
+    });
+  });
+}
+
+/**
+ * Deep inspection over the connection: a bounded `find -xdev` listing of `dirs`, the wanted files
+ * picked here (`want`: the language extractors' content filter), then one `tar` of them into the
+ * tree. Every bound is an error of the snapshot (DEEP_RULES, path DEEP_LABEL or the file's), never
+ * a failed snapshot. Returns the paths held (relative) and the paths of its errors.
+ */
+async function readDeep(conn: Client, ref: string, c: Collected, limits: SshLimits, dirs: string[], want: ContentFilter, used: 'tar' | 'sftp'): Promise<{ held: Set<string>; errorPaths: Set<string>; stats: NonNullable<SshHostSnapshot['deepInspection']> }> {
+  const dl = limits.deep;
+  const held = new Set<string>();
+  const errorPaths = new Set<string>([DEEP_LABEL]);
+  const stats: NonNullable<SshHostSnapshot['deepInspection']> = { paths: dirs, listed: 0, wanted: 0, files: 0, bytes: 0 };
+  const note = (path: string, rule: string, message: string) => {
+    errorPaths.add(path);
+    c.log.add(path, rule, message);
+  };
+  if (used === 'sftp') {
+    note(DEEP_LABEL, DEEP_RULES.unavailable, `${ref}: no shell with find and tar on the host; language packages under ${dirs.join(', ')} not inspected`);
+    return { held, errorPaths, stats };
+  }
+  const deadline = Date.now() + dl.timeoutMs;
+  const secondsLeft = () => Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
+  const late = (what: string) => note(DEEP_LABEL, DEEP_RULES.time, `${ref}: ${what} for deep inspection took longer than ${dl.timeoutMs} ms; the rest not read`);
+  // the listing: at most maxListed lines (a line is at most ~4 KiB of path)
+  let channel: ClientChannel | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const timeout = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      channel?.close();
+      resolve('late');
+    }, dl.timeoutMs);
+  });
+  try {
+    const nonce = randomBytes(12).toString('hex');
+    const listed = await Promise.race([runText(conn, deepListScript(nonce, dirs, { maxListed: dl.maxListed, seconds: secondsLeft() }), (dl.maxListed + 1) * 4200, 1024 * 1024, (ch) => (channel = ch)), timeout]);
+    if (listed === 'late') {
+      late('listing the files');
+      return { held, errorPaths, stats };
+    }
+    const markers = parseDeepListMarkers(listed.stderr, nonce);
+    if (!markers.ran) {
+      note(DEEP_LABEL, DEEP_RULES.unavailable, `${ref}: the deep-inspection listing did not run; language packages under ${dirs.join(', ')} not inspected`);
+      return { held, errorPaths, stats };
+    }
+    if (markers.walkTimeout || timedOut) late('listing the files');
+    let files = parseDeepListing(listed.stdout, markers.printf);
+    if (files.length > dl.maxListed || listed.cut) {
+      note(DEEP_LABEL, DEEP_RULES.entries, `${ref}: more than ${dl.maxListed} files under ${dirs.join(', ')}; the rest not looked at`);
+      files = files.slice(0, dl.maxListed);
+    }
+    stats.listed = files.length;
+    const inScope = secretPathFilter(dirs);
+    const picked: string[] = [];
+    let bytes = 0;
+    for (const f of files) {
+      const n = normalizeEntryName(f.path.replace(/^\/+/, ''));
+      if (!n.ok || n.path === '' || !inScope(n.path) || /[\0-\x1f\x7f\\]/.test(n.path)) continue;
+      // without sizes and modes (busybox find) the filter sees a small non-executable file: lockfiles and manifests, no binaries
+      const info: FileInfo = { path: n.path, kind: 'file', size: f.size ?? 0, ...(f.mode !== undefined ? { mode: 0o100000 | f.mode } : {}) } as FileInfo;
+      if (!want(info)) continue;
+      stats.wanted++;
+      if (c.tree.lookup(n.path)) continue;
+      if (f.size !== undefined && f.size > dl.maxFileBytes) {
+        note(n.path, 'file-too-large', `${n.path}: ${f.size} bytes, over the ${dl.maxFileBytes}-byte limit for deep inspection; not read`);
+        continue;
+      }
+      if (picked.length >= dl.maxFiles) {
+        note(DEEP_LABEL, DEEP_RULES.files, `${ref}: more than ${dl.maxFiles} files for deep inspection under ${dirs.join(', ')}; the rest not read`);
+        break;
+      }
+      if (bytes + (f.size ?? 0) > dl.maxBytes) {
+        note(DEEP_LABEL, DEEP_RULES.bytes, `${ref}: more than ${dl.maxBytes} bytes for deep inspection; ${n.path} and the rest not read`);
+        break;
+      }
+      bytes += f.size ?? 0;
+      picked.push(n.path);
+    }
+    if (picked.length === 0 || timedOut) return { held, errorPaths, stats };
+    const pickedSet = new Set(picked);
+    const tw: TarWant = {
+      label: DEEP_LABEL,
+      what: ' for deep inspection',
+      wanted: (p) => pickedSet.has(p),
+      maxEntries: dl.maxFiles,
+      maxFileBytes: dl.maxFileBytes,
+      maxWireBytes: Math.ceil(dl.maxBytes * 1.25) + dl.maxFiles * 1024,
+      maxHeldBytes: dl.maxBytes,
+      links: 'drop',
+      skipPresent: true,
+      held: { files: 0, bytes: 0 },
+    };
+    const nonce2 = randomBytes(12).toString('hex');
+    const before = c.log.list.length;
+    const r = await Promise.race([runScript(conn, ref, deepTarScript(nonce2, picked, secondsLeft()), nonce2, c, limits, tw, (ch) => (channel = ch)), timeout]);
+    // the tar's own per-file notes belong to deep inspection (not to the secrets view)
+    for (const e of c.log.list.slice(before)) errorPaths.add(e.path);
+    if (r === 'late') {
+      tw.abandoned = true;
+      late('reading the files');
+    } else {
+      const out = parseSecretsOutput(r.stderr, nonce2);
+      if (!out.tar) note(DEEP_LABEL, DEEP_RULES.unavailable, `${ref}: no tar on the host; language packages under ${dirs.join(', ')} not inspected`);
+      else if (out.tar.exit === 124) late('reading the files');
+      else if (out.tar.exit !== undefined && out.tar.exit > 1) note(DEEP_LABEL, 'remote-read-error', `${ref}: tar (deep inspection) exited ${out.tar.exit}: ${out.tar.messages.slice(0, 2000) || 'no message'}`);
+    }
+    for (const p of picked) {
+      const node = c.tree.lookup(p);
+      if (node?.kind === 'file' && node.content) held.add(p);
+    }
+    stats.files = tw.held.files;
+    stats.bytes = tw.held.bytes;
+    return { held, errorPaths, stats };
+  } finally {
+    clearTimeout(timer);
   }
 }

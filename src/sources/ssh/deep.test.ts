@@ -1,0 +1,163 @@
+/**
+ * Host deep inspection (issue 20): a real sshd chrooted into a copy of the bookworm root filesystem
+ * (under /run: sshd refuses chroots under /tmp) with Python virtualenvs and npm projects (lockfile
+ * and node_modules, written by npm: src/inventory/testdata/two-projects) planted under /opt, /srv,
+ * /home/user and a custom /data. The language packages the SSH snapshot and the agent's report give
+ * are exactly those `scan rootfs` (openTarget rootfs + every extractor) finds in the same
+ * directories (ecosystem/name/version/locations); bounds become deep-inspection-* errors counted
+ * as partial; files read only for secrets never reach the inventory; bad directories are refused.
+ */
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { collectAgentReport } from '../../cli/agent.ts';
+import { extractorGroups } from '../../extractors/index.ts';
+import { OS_RELEASE_PATHS, detectOs } from '../../extractors/os/index.ts';
+import { collectInventory, contentFilterFor } from '../../inventory/index.ts';
+import type { Package } from '../../model/index.ts';
+import { VigilError } from '../../model/index.ts';
+import { summarizeSkipped } from '../../model/scan.ts';
+import { openTarget } from '../index.ts';
+import { DEFAULT_DEEP_INSPECTION_PATHS, deepListScript, deepTarScript, inspectionPathsWith, normalizeInspectionPaths, parseDeepListing, secretPathFilter, openSshHost, type SshTarget } from './index.ts';
+import { sshdUnavailable, startSshd, type TestSshd } from './testutil.ts';
+
+const run = promisify(execFile);
+const BOOKWORM = join(import.meta.dirname, '../../../.cache/targets/rootfs-bookworm');
+const TWO = join(import.meta.dirname, '../../inventory/testdata/two-projects');
+const DIST = join(import.meta.dirname, '../../extractors/python/dist-info/testdata');
+const unavailable = sshdUnavailable() || (!existsSync(join(BOOKWORM, 'etc/os-release')) && 'no .cache/targets/rootfs-bookworm (bash ../shared/tools/build-targets.sh .cache/targets bookworm)');
+
+const languageFilter = contentFilterFor(extractorGroups.language);
+const isOs = (p: Package) => /^(Debian|Ubuntu|Alpine)/.test(p.ecosystem);
+/** ecosystem/name/version and every location, one line per package, sorted */
+const keyed = (pkgs: Package[]) => pkgs.filter((p) => !isOs(p)).map((p) => `${p.ecosystem}/${p.name}@${p.version} ${[...(p.locations ?? [])].sort().join(",")}`).sort();
+
+async function plant(root: string): Promise<void> {
+  const venv = async (dir: string) => {
+    const sp = join(root, dir, 'lib/python3.11/site-packages');
+    await mkdir(join(sp, 'PyYAML-6.0.dist-info'), { recursive: true });
+    await mkdir(join(sp, 'pip-24.2.dist-info'), { recursive: true });
+    await writeFile(join(root, dir, 'pyvenv.cfg'), 'home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.2\n');
+    await copyFile(join(DIST, 'PyYAML-6.0.METADATA'), join(sp, 'PyYAML-6.0.dist-info/METADATA'));
+    await copyFile(join(DIST, 'pip-24.2.METADATA'), join(sp, 'pip-24.2.dist-info/METADATA'));
+  };
+  await venv('opt/venv');
+  await venv('home/user/.venv');
+  for (const [from, to] of [['app', 'srv/app'], ['other', 'home/user/proj'], ['app', 'opt/web'], ['app', 'data/svc']]) {
+    await mkdir(join(root, to), { recursive: true });
+    await run('cp', ['-a', `${join(TWO, from)}/.`, join(root, to)]);
+  }
+  // read for secrets only (/etc is a secrets directory, not a deep-inspection one): never a host package
+  await mkdir(join(root, 'etc/app'), { recursive: true });
+  await writeFile(join(root, 'etc/app/requirements.txt'), 'flask==0.12\n');
+}
+
+/** What `vigil scan rootfs` finds, restricted to packages located under `dirs`. */
+async function rootfsPackages(root: string, dirs: string[]): Promise<Package[]> {
+  const fs = await openTarget(root, 'rootfs', { filter: contentFilterFor(extractorGroups.all, OS_RELEASE_PATHS) });
+  try {
+    const inv = await collectInventory(fs, { extractors: extractorGroups.all, detectOs });
+    const inScope = secretPathFilter(dirs);
+    return inv.packages.filter((p) => (p.locations ?? []).every((l) => inScope(l)));
+  } finally {
+    await fs.close();
+  }
+}
+
+describe('deep inspection: paths and scripts', () => {
+  it('the defaults plus checked custom directories', () => {
+    assert.deepEqual(inspectionPathsWith([]), [...DEFAULT_DEEP_INSPECTION_PATHS].sort());
+    assert.deepEqual(inspectionPathsWith(['/data', '/opt/app']), [...DEFAULT_DEEP_INSPECTION_PATHS, '/data'].sort());
+    assert.throws(() => normalizeInspectionPaths(['data']), /"data": must be an absolute path/);
+    assert.throws(() => normalizeInspectionPaths(['/proc/1']), /pseudo filesystem/);
+    assert.throws(() => normalizeInspectionPaths(Array.from({ length: 17 }, (_, i) => `/d${i}`)), /at most 16/);
+  });
+
+  it('the listing is parsed line by line; pieces of a name with a newline are dropped; the tar script refuses odd names', async () => {
+    assert.deepEqual(parseDeepListing('12 644 /opt/a/package.json\nbroken piece\n7 755 /opt/bin/app\n', true), [
+      { path: '/opt/a/package.json', size: 12, mode: 0o644 }, { path: '/opt/bin/app', size: 7, mode: 0o755 },
+    ]);
+    assert.deepEqual(parseDeepListing('/opt/a/package.json\nx\n', false), [{ path: '/opt/a/package.json' }]);
+    for (const bad of ['/etc/passwd', '-C/x', 'a/../b', 'a\nb', 'a\\b']) assert.throws(() => deepTarScript('0123456789abcdef', [bad], 5), /plain relative/);
+    // the directories reach sh as single words, whatever they hold
+    const s = deepListScript('0123456789abcdef', ["/srv/it's $(id)"], { maxListed: 10, seconds: 5 });
+    assert.ok(s.includes(`'/srv/it'\\''s $(id)'`));
+  });
+});
+
+describe('deep inspection over SSH and by the agent, against scan rootfs', { skip: unavailable }, () => {
+  let copy: string;
+  let d: TestSshd | undefined;
+  let target: SshTarget;
+  before(async () => {
+    copy = await mkdtemp('/run/vigil-deep-');
+    await chmod(copy, 0o755);
+    await run('cp', ['-a', `${BOOKWORM}/.`, copy]);
+    await plant(copy);
+    d = await startSshd({ chroot: copy });
+    target = { host: d.host, port: d.port, username: d.username, privateKey: d.clientKey, hostKeyFingerprint: d.hostKeyFingerprint };
+  });
+  after(async () => {
+    await d?.stop();
+    if (copy) await rm(copy, { recursive: true, force: true });
+  });
+
+  it('SSH: the language packages of the default paths, as scan rootfs finds them there; OS packages kept; secrets-only files kept out', async () => {
+    const expected = keyed(await rootfsPackages(copy, [...DEFAULT_DEEP_INSPECTION_PATHS]));
+    assert.ok(expected.length >= 10, expected.join('\n'));
+    for (const want of ['PyPI/pyyaml@6.0', 'PyPI/pip@24.2', 'npm/lodash@4.17.4', 'npm/handlebars@4.0.11']) assert.ok(expected.some((k) => k.toLowerCase().startsWith(want.toLowerCase() + ' ')), want);
+    const snap = await openSshHost(target, { deepInspection: { filter: languageFilter }, secretPaths: ['/etc', '/opt', '/home'] });
+    const inv = await collectInventory(snap.fs, { extractors: extractorGroups.all, detectOs });
+    assert.deepEqual(keyed(inv.packages), expected);
+    assert.ok(inv.packages.filter(isOs).length > 50, 'the OS packages from the dpkg database stay');
+    assert.ok(!inv.packages.some((p) => (p.locations ?? []).some((l) => l.startsWith('etc/'))), 'etc/app/requirements.txt was read for secrets only');
+    assert.ok(!keyed(inv.packages).some((k) => k.includes('data/svc')), '/data is not a default path');
+    assert.equal(summarizeSkipped(inv.errors), null, JSON.stringify(inv.errors.slice(0, 5)));
+    assert.ok(snap.deepInspection && snap.deepInspection.files > 0 && snap.deepInspection.listed >= snap.deepInspection.wanted);
+    // the secrets view still sees the deep-inspection files under its directories, and the file read for secrets only
+    const secretsPaths: string[] = [];
+    for await (const e of snap.secretsFs!.entries()) secretsPaths.push(e.path);
+    assert.ok(secretsPaths.includes('etc/app/requirements.txt') && secretsPaths.includes('opt/web/package-lock.json'));
+    await snap.fs.close();
+  });
+
+  it('SSH: a custom path adds its packages; bounds become deep-inspection-* errors counted as partial', async () => {
+    const dirs = inspectionPathsWith(['/data']);
+    const expected = keyed(await rootfsPackages(copy, dirs));
+    assert.ok(expected.some((k) => k.includes('data/svc/package-lock.json')));
+    const snap = await openSshHost(target, { deepInspection: { paths: ['/data'], filter: languageFilter } });
+    const inv = await collectInventory(snap.fs, { extractors: extractorGroups.all, detectOs });
+    assert.deepEqual(keyed(inv.packages), expected);
+
+    const small = await openSshHost(target, { deepInspection: { filter: languageFilter }, limits: { deep: { maxFiles: 3 } as never } });
+    const inv2 = await collectInventory(small.fs, { extractors: extractorGroups.all, detectOs });
+    assert.equal(small.deepInspection!.files, 3);
+    assert.ok(summarizeSkipped(inv2.errors)!.rules['deep-inspection-files'] === 1, JSON.stringify(summarizeSkipped(inv2.errors)));
+    assert.ok(inv2.packages.filter(isOs).length > 50, 'a bound hit: the scan still records the OS packages');
+
+    const listed = await openSshHost(target, { deepInspection: { filter: languageFilter }, limits: { deep: { maxListed: 50 } as never } });
+    const inv3 = await collectInventory(listed.fs, { extractors: extractorGroups.all, detectOs });
+    assert.equal(summarizeSkipped(inv3.errors)!.rules['deep-inspection-entries'], 1);
+
+    await assert.rejects(openSshHost(target, { deepInspection: { paths: ['relative'], filter: languageFilter } }), (e: unknown) => e instanceof VigilError && e.rule === 'inspection-paths');
+  });
+
+  it('agent: the same packages as scan rootfs over the same tree (defaults, --inspect-path), bounds as partial, --no-deep-inspection', async () => {
+    const expected = keyed(await rootfsPackages(copy, inspectionPathsWith(['/data'])));
+    const r = await collectAgentReport(copy, 'deep-agent', { cis: false, inspectPaths: ['/data'] });
+    assert.deepEqual(keyed(r.packages as Package[]), expected);
+    assert.ok((r.packages as Package[]).filter(isOs).length > 50);
+    assert.equal(summarizeSkipped(r.errors), null, JSON.stringify(r.errors.slice(0, 5)));
+
+    const small = await collectAgentReport(copy, 'deep-agent', { cis: false, deepLimits: { maxFiles: 2, maxFileBytes: 1 << 20, maxTotalBytes: 1 << 30, timeoutMs: 60_000 } });
+    assert.equal(summarizeSkipped(small.errors)!.rules['deep-inspection-files'], 1);
+
+    const none = await collectAgentReport(copy, 'deep-agent', { cis: false, deepInspection: false });
+    assert.deepEqual(keyed(none.packages as Package[]), []);
+    await assert.rejects(collectAgentReport(copy, 'deep-agent', { cis: false, inspectPaths: ['/proc'] }), (e: unknown) => e instanceof VigilError && e.rule === 'inspection-paths');
+  });
+});

@@ -1,0 +1,199 @@
+/**
+ * Host deep inspection (issue 20): the language packages of a host, from the files the language
+ * extractors want under default and configured directories. Shared by the SSH source (two fixed
+ * scripts: a bounded `find -xdev` listing, then one `tar` of the wanted files) and the agent (a
+ * bounded local walk). Which files are wanted is the caller's filter (contentFilterFor of the
+ * language extractors): sources never parse.
+ */
+import { MAX_SECRET_PATH_CHARS, SECRET_PRUNED, checkSecretPath, shQuote } from './remote.ts';
+
+/** Where language packages are looked for on every host (Inspector's deep inspection defaults, plus home directories). */
+export const DEFAULT_DEEP_INSPECTION_PATHS: readonly string[] = ['/usr/lib', '/usr/lib64', '/usr/local/lib', '/usr/local/lib64', '/opt', '/srv', '/var/www', '/home', '/root'];
+
+/** Most custom directories per organization, per account, or per agent (--inspect-path). */
+export const MAX_INSPECTION_PATHS = 16;
+export { MAX_SECRET_PATH_CHARS as MAX_INSPECTION_PATH_CHARS };
+
+/** Rules of the deep-inspection bounds: each one an error of the snapshot and a `partial` rule of the resource's coverage. */
+export const DEEP_RULES = {
+  /** more wanted files than maxFiles */
+  files: 'deep-inspection-files',
+  /** the wanted files would exceed maxBytes */
+  bytes: 'deep-inspection-bytes',
+  /** the walk or the transfer ran out of time */
+  time: 'deep-inspection-time',
+  /** more directory entries listed than maxListed */
+  entries: 'deep-inspection-entries',
+  /** the host could not be inspected (no shell with find and tar) */
+  unavailable: 'deep-inspection-unavailable',
+} as const;
+
+/** The path of the errors that concern the whole deep inspection. */
+export const DEEP_LABEL = '(deep-inspection)';
+
+export interface DeepLimits {
+  /** files listed under the directories at most (the walk stops past it) */
+  maxListed: number;
+  /** wanted files read at most */
+  maxFiles: number;
+  /** a larger wanted file is not read (file-too-large) */
+  maxFileBytes: number;
+  /** bytes of wanted files read in all */
+  maxBytes: number;
+  /** time for the listing and the transfer (or the local walk) */
+  timeoutMs: number;
+}
+
+export const DEFAULT_DEEP_LIMITS: DeepLimits = {
+  maxListed: 300_000,
+  maxFiles: 30_000,
+  maxFileBytes: 64 * 1024 * 1024,
+  maxBytes: 256 * 1024 * 1024,
+  timeoutMs: 4 * 60 * 1000,
+};
+
+/** Never walked: pseudo filesystems and the package databases (read for the OS inventory). */
+export const DEEP_PRUNED: readonly string[] = SECRET_PRUNED;
+
+/**
+ * Checks the directories (the rules of secret paths: absolute, normalised, no control characters,
+ * not /proc, /sys, /dev; at most MAX_INSPECTION_PATHS) and drops duplicates and directories under
+ * another one; sorted.
+ * @throws Error naming the first bad one
+ */
+export function normalizeInspectionPaths(paths: readonly string[], max = MAX_INSPECTION_PATHS): string[] {
+  if (!Array.isArray(paths)) throw new Error('inspection paths must be a list');
+  if (paths.length > max) throw new Error(`at most ${max} inspection paths, got ${paths.length}`);
+  for (const p of paths) {
+    const why = checkInspectionPath(p);
+    if (why) throw new Error(`inspection path ${JSON.stringify(String(p).slice(0, 300))}: ${why}`);
+  }
+  const sorted = [...new Set(paths)].sort();
+  return sorted.filter((p) => !sorted.some((q) => q !== p && (q === '/' || p.startsWith(q + '/'))));
+}
+
+/** Why one directory is not acceptable, or null. */
+export function checkInspectionPath(p: unknown): string | null {
+  return checkSecretPath(p);
+}
+
+/** The defaults plus the custom directories, normalised (a custom one under a default is dropped). */
+export function inspectionPathsWith(custom: readonly string[] = []): string[] {
+  return normalizeInspectionPaths([...DEFAULT_DEEP_INSPECTION_PATHS, ...custom], DEFAULT_DEEP_INSPECTION_PATHS.length + 3 * MAX_INSPECTION_PATHS);
+}
+
+/**
+ * The listing script: fixed text plus the nonce, integers and the directories (each one
+ * shQuote'd word of a path normalizeInspectionPaths accepted, set as positional parameters). On
+ * stdout: `size mode /path` per regular file (GNU find's -printf), or `/path` where find has no
+ * -printf (busybox); `find -xdev`, no symlinked directory descended into, DEEP_PRUNED pruned, at
+ * most maxListed + 1 lines (head). On stderr: `@@<nonce> begin`, `printf` when -printf was used,
+ * `walktimeout` when timeout(1) stopped a find, `end`.
+ */
+export function deepListScript(nonce: string, dirs: readonly string[], limits: { maxListed: number; seconds: number }): string {
+  if (!/^[0-9a-f]{16,64}$/.test(nonce)) throw new Error('nonce must be hex');
+  const checked = normalizeInspectionPaths(dirs, Number.MAX_SAFE_INTEGER);
+  if (checked.length === 0) throw new Error('no inspection paths');
+  for (const n of [limits.maxListed, limits.seconds]) if (!Number.isSafeInteger(n) || n < 1) throw new Error('limits must be positive integers');
+  const prune = DEEP_PRUNED.map((p) => `-path ${shQuote(p)}`).join(' -o ');
+  return `N=${nonce}
+m() { printf '\\n@@%s %s\\n' "$N" "$1" >&2; }
+cd / || exit 90
+m begin
+set -- ${checked.map(shQuote).join(' ')}
+T=
+if command -v timeout >/dev/null 2>&1; then T="timeout ${limits.seconds}"; fi
+P=
+if find / -maxdepth 0 -printf '' >/dev/null 2>&1; then P=1; m printf; fi
+walk() {
+  for d in "$@"; do
+    case $d in /) s=/ ;; *) s="$d/" ;; esac
+    [ -d "$s" ] || continue
+    if [ -n "$P" ]; then
+      $T find "$s" -xdev \\( ${prune} \\) -prune -o -type f -printf '%s %m %p\\n' 2>/dev/null
+    else
+      $T find "$s" -xdev \\( ${prune} \\) -prune -o -type f -print 2>/dev/null
+    fi
+    if [ $? = 124 ]; then m walktimeout; fi
+  done
+}
+if command -v head >/dev/null 2>&1; then
+  walk "$@" | head -n ${limits.maxListed + 1}
+else
+  walk "$@"
+fi
+m end
+`;
+}
+
+export interface DeepListing {
+  ran: boolean;
+  complete: boolean;
+  /** sizes and modes were printed (GNU find) */
+  printf: boolean;
+  walkTimeout: boolean;
+}
+
+/** The listing script's stderr markers. */
+export function parseDeepListMarkers(stderr: string, nonce: string): DeepListing {
+  const out: DeepListing = { ran: false, complete: false, printf: false, walkTimeout: false };
+  for (const part of ('\n' + stderr).split(`\n@@${nonce} `).slice(1)) {
+    const nl = part.indexOf('\n');
+    const name = nl < 0 ? part : part.slice(0, nl);
+    if (name === 'begin') out.ran = true;
+    else if (name === 'end') out.complete = true;
+    else if (name === 'printf') out.printf = true;
+    else if (name === 'walktimeout') out.walkTimeout = true;
+  }
+  return out;
+}
+
+/** One listed file: absolute path, size and permission bits when find printed them. */
+export interface ListedFile {
+  path: string;
+  size?: number;
+  mode?: number;
+}
+
+/** The listing's stdout lines: lines that are not one of ours (pieces of a name with a newline) are dropped. */
+export function parseDeepListing(text: string, printf: boolean): ListedFile[] {
+  const out: ListedFile[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    if (printf) {
+      const m = /^(\d{1,15}) ([0-7]{1,4}) (\/.*)$/.exec(line);
+      if (m) out.push({ path: m[3], size: Number(m[1]), mode: parseInt(m[2], 8) });
+    } else if (line.startsWith('/')) out.push({ path: line });
+  }
+  return out;
+}
+
+/**
+ * The transfer script: the wanted files (relative names, each one shQuote'd word set as a
+ * positional parameter) that are still regular files and not symlinks, in ONE `tar -cf - -T -`
+ * (no -h) after `@@<nonce> tar` on stdout; on stderr begin, tar, `exit <status>`, end.
+ */
+export function deepTarScript(nonce: string, files: readonly string[], seconds: number): string {
+  if (!/^[0-9a-f]{16,64}$/.test(nonce)) throw new Error('nonce must be hex');
+  if (!Number.isSafeInteger(seconds) || seconds < 1) throw new Error('seconds must be a positive integer');
+  for (const f of files) {
+    if (f.startsWith('/') || f.startsWith('-') || /[\0-\x1f\x7f\\]/.test(f) || f.split('/').some((x) => x === '' || x === '.' || x === '..')) throw new Error(`not a plain relative path: ${JSON.stringify(f)}`);
+  }
+  return `N=${nonce}
+m() { printf '\\n@@%s %s\\n' "$N" "$1" >&2; }
+cd / || exit 90
+m begin
+set -- ${files.map(shQuote).join(' ')}
+T=
+if command -v timeout >/dev/null 2>&1; then T="timeout ${seconds}"; fi
+if command -v tar >/dev/null 2>&1; then
+  m tar
+  printf '@@%s tar\\n' "$N"
+  for p in "$@"; do
+    if [ -f "$p" ] && [ ! -h "$p" ]; then printf '%s\\n' "$p"; fi
+  done | $T tar -cf - -T -
+  m "exit $?"
+fi
+m end
+`;
+}
