@@ -21,10 +21,11 @@ export const SEALED_FIELD = '$sealed';
 
 /**
  * The tables whose `config` column holds sealed credentials under "$sealed", bound to the row's
- * id: targets, and (issue 19) event destinations (a webhook's signing secret, a Jira token). Start-up
+ * id: targets, and (issue 19) event destinations (a webhook's signing secret, a Jira token) and
+ * polled Kubernetes clusters (their API token). Start-up
  * checks, sealing of plaintext and key rotation go over each.
  */
-export const SEALED_TABLES = ['targets', 'event_destinations'] as const;
+export const SEALED_TABLES = ['targets', 'event_destinations', 'workload_clusters'] as const;
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -131,7 +132,7 @@ export async function prepareSecrets(store: Store, now = new Date()): Promise<{ 
     for (const table of SEALED_TABLES) {
       for (const r of await trx.selectFrom(table as 'targets').select(['id', 'config']).execute()) {
         const s = inspect(r.config);
-        if (s.keyId && !ring.has(s.keyId)) throw missingKey(`${table === 'targets' ? 'target' : 'event destination'} ${r.id}`, s.keyId, ring);
+        if (s.keyId && !ring.has(s.keyId)) throw missingKey(`${table.replace(/s$/, '').replace(/_/g, ' ')} ${r.id}`, s.keyId, ring);
         if (!s.plaintext) continue;
         const config = openTargetConfig(store, r.id, r.config);
         await trx.updateTable(table as 'targets').set({ config: sealWith(ring, keyId, r.id, config) }).where('id', '=', r.id).execute();
