@@ -22,6 +22,7 @@ import { TargetPolicy } from '../../policy/index.ts';
 import type { ScanFS } from '../types.ts';
 import { ErrorLog, Tree, TreeFS, normalizeEntryName, type TreeNode } from '../vfs/index.ts';
 import { DEFAULT_SSH_LIMITS, connect, put, refOf, runScript, validateTarget, type Collected, type SshLimits, type SshTarget, type TarWant } from './index.ts';
+import { scriptSections } from './remote.ts';
 
 export interface SshCisSnapshot {
   /** the files the CIS checks read, with mode/uid/gid/symlinks as on the host */
@@ -236,10 +237,7 @@ const META_LINE = /^M ([fdlpscD]) ([0-7]{1,5}) (\d{1,10}) (\d{1,10}) (\d{1,20}) 
 export function parseCisOutput(stderr: string, nonce: string): CisScriptOutput {
   const out: CisScriptOutput = { ran: false, complete: false, tools: true, meta: [], tooMany: false, newlineNames: 0, unlistable: [], noAwk: false, pid1: false, noSystemctl: false, noAuditctl: false };
   const code = (s: string | undefined) => (s !== undefined && /^\d{1,3}$/.test(s) ? Number(s) : undefined);
-  for (const part of ('\n' + stderr).split(`\n@@${nonce} `).slice(1)) {
-    const nl = part.indexOf('\n');
-    const name = nl < 0 ? part : part.slice(0, nl);
-    const body = nl < 0 ? '' : part.slice(nl + 1);
+  for (const { name, body } of scriptSections(stderr, nonce)) {
     if (name === 'begin') out.ran = true;
     else if (name === 'end') out.complete = true;
     else if (name.startsWith('who ')) {

@@ -5,7 +5,7 @@
  * bounded local walk). Which files are wanted is the caller's filter (contentFilterFor of the
  * language extractors): sources never parse.
  */
-import { MAX_SECRET_PATH_CHARS, SECRET_PRUNED, checkSecretPath, shQuote } from './remote.ts';
+import { MAX_SECRET_PATH_CHARS, SECRET_PRUNED, checkSecretPath, normalizeDirs, scriptSections, shQuote } from './remote.ts';
 
 /** Where language packages are looked for on every host (Inspector's deep inspection defaults, plus home directories). */
 export const DEFAULT_DEEP_INSPECTION_PATHS: readonly string[] = ['/usr/lib', '/usr/lib64', '/usr/local/lib', '/usr/local/lib64', '/opt', '/srv', '/var/www', '/home', '/root'];
@@ -62,14 +62,7 @@ export const DEEP_PRUNED: readonly string[] = SECRET_PRUNED;
  * @throws Error naming the first bad one
  */
 export function normalizeInspectionPaths(paths: readonly string[], max = MAX_INSPECTION_PATHS): string[] {
-  if (!Array.isArray(paths)) throw new Error('inspection paths must be a list');
-  if (paths.length > max) throw new Error(`at most ${max} inspection paths, got ${paths.length}`);
-  for (const p of paths) {
-    const why = checkInspectionPath(p);
-    if (why) throw new Error(`inspection path ${JSON.stringify(String(p).slice(0, 300))}: ${why}`);
-  }
-  const sorted = [...new Set(paths)].sort();
-  return sorted.filter((p) => !sorted.some((q) => q !== p && (q === '/' || p.startsWith(q + '/'))));
+  return normalizeDirs(paths, 'inspection path', max, checkInspectionPath);
 }
 
 /** Why one directory is not acceptable, or null. */
@@ -137,9 +130,7 @@ export interface DeepListing {
 /** The listing script's stderr markers. */
 export function parseDeepListMarkers(stderr: string, nonce: string): DeepListing {
   const out: DeepListing = { ran: false, complete: false, printf: false, walkTimeout: false };
-  for (const part of ('\n' + stderr).split(`\n@@${nonce} `).slice(1)) {
-    const nl = part.indexOf('\n');
-    const name = nl < 0 ? part : part.slice(0, nl);
+  for (const { name } of scriptSections(stderr, nonce)) {
     if (name === 'begin') out.ran = true;
     else if (name === 'end') out.complete = true;
     else if (name === 'printf') out.printf = true;

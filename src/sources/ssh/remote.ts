@@ -183,6 +183,33 @@ export interface ScriptOutput {
   cloudInstanceId?: string;
 }
 
+/**
+ * A fixed script's stderr split at its markers (`@@<nonce> <name>` lines): each section's name and
+ * the text after it. Text before the first marker (a login shell's rc-file noise) is dropped.
+ */
+export function scriptSections(stderr: string, nonce: string): { name: string; body: string }[] {
+  return ('\n' + stderr).split(`\n@@${nonce} `).slice(1).map((part) => {
+    const nl = part.indexOf('\n');
+    return { name: nl < 0 ? part : part.slice(0, nl), body: nl < 0 ? '' : part.slice(nl + 1) };
+  });
+}
+
+/**
+ * Directories given for a walk (secrets, deep inspection): each checked by `check`, at most `max`;
+ * duplicates and directories under another one given dropped; sorted.
+ * @throws Error naming the first bad one (`what`: "secret path", "inspection path")
+ */
+export function normalizeDirs(paths: readonly string[], what: string, max: number, check: (p: string) => string | null): string[] {
+  if (!Array.isArray(paths)) throw new Error(`${what}s must be a list`);
+  if (paths.length > max) throw new Error(`at most ${max} ${what}s, got ${paths.length}`);
+  for (const p of paths) {
+    const why = check(p);
+    if (why) throw new Error(`${what} ${JSON.stringify(String(p).slice(0, 300))}: ${why}`);
+  }
+  const sorted = [...new Set(paths)].sort();
+  return sorted.filter((p) => !sorted.some((q) => q !== p && (q === '/' || p.startsWith(q + '/'))));
+}
+
 /** Splits the script's stderr into its sections. Text before the first marker (rc-file noise) is ignored. */
 export function parseScriptOutput(stderr: string, nonce: string): ScriptOutput {
   const out: ScriptOutput = { ran: false, complete: false, net: new Map(), listed: [], firewall: [] };
@@ -192,12 +219,7 @@ export function parseScriptOutput(stderr: string, nonce: string): ScriptOutput {
     if (!r) out.firewall.push((r = { name: n as FirewallName }));
     return r;
   };
-  const marker = `\n@@${nonce} `;
-  const parts = ('\n' + stderr).split(marker);
-  for (const part of parts.slice(1)) {
-    const nl = part.indexOf('\n');
-    const name = nl < 0 ? part : part.slice(0, nl);
-    const body = nl < 0 ? '' : part.slice(nl + 1);
+  for (const { name, body } of scriptSections(stderr, nonce)) {
     if (name === 'begin') out.ran = true;
     else if (name === 'end') out.complete = true;
     else if (name === 'uname') {
@@ -289,14 +311,7 @@ export function checkSecretPath(p: unknown): string | null {
  * @throws Error naming the first bad one
  */
 export function normalizeSecretPaths(paths: readonly string[]): string[] {
-  if (!Array.isArray(paths)) throw new Error('secret paths must be a list');
-  if (paths.length > MAX_SECRET_PATHS) throw new Error(`at most ${MAX_SECRET_PATHS} secret paths, got ${paths.length}`);
-  for (const p of paths) {
-    const why = checkSecretPath(p);
-    if (why) throw new Error(`secret path ${JSON.stringify(String(p).slice(0, 300))}: ${why}`);
-  }
-  const sorted = [...new Set(paths)].sort();
-  return sorted.filter((p) => !sorted.some((q) => q !== p && (q === '/' || p.startsWith(q + '/'))));
+  return normalizeDirs(paths, 'secret path', MAX_SECRET_PATHS, checkSecretPath);
 }
 
 /** POSIX sh single quoting: it's → 'it'\''s'. Any string without NUL (which sh cannot hold) comes out as one word, nothing expanded. */
@@ -417,10 +432,7 @@ export interface SecretsOutput {
 /** The secrets script's stderr, split at its markers. */
 export function parseSecretsOutput(stderr: string, nonce: string): SecretsOutput {
   const out: SecretsOutput = { ran: false, complete: false, big: [], tooMany: false, walkTimeout: false };
-  for (const part of ('\n' + stderr).split(`\n@@${nonce} `).slice(1)) {
-    const nl = part.indexOf('\n');
-    const name = nl < 0 ? part : part.slice(0, nl);
-    const body = nl < 0 ? '' : part.slice(nl + 1);
+  for (const { name, body } of scriptSections(stderr, nonce)) {
     if (name === 'begin') out.ran = true;
     else if (name === 'end') out.complete = true;
     else if (name === 'toomany') out.tooMany = true;
