@@ -107,7 +107,7 @@ describe('console forms from the API schemas', () => {
     const schema = componentSchema(doc, 'ScanSettings');
     assert.ok(schema, 'ScanSettings is in /openapi.json');
     const fields = fieldsOf(schema, doc);
-    assert.deepEqual(fields.map((f) => [f.name, f.kind]), [['mode', 'enum'], ['rescanDuration', 'enum'], ['rescanFrom', 'enum'], ['autoEnable', 'boolean'], ['secretScanning', 'boolean'], ['codeScanning', 'boolean'], ['stopScanningAfterNotRunningDays', 'number']]);
+    assert.deepEqual(fields.map((f) => [f.name, f.kind]), [['mode', 'enum'], ['rescanDuration', 'enum'], ['rescanFrom', 'enum'], ['autoEnable', 'boolean'], ['secretScanning', 'boolean'], ['codeScanning', 'boolean'], ['stopScanningAfterNotRunningDays', 'number'], ['hostInspectionPaths', 'list']]);
     const start = initialValues(fields, DEFAULT_SCAN_SETTINGS);
     // the issue-17 flags start ticked (their default) for settings stored without them
     assert.deepEqual(ScanSettings.parse(valuesToObject(fields, start)), { ...DEFAULT_SCAN_SETTINGS, secretScanning: true, codeScanning: true, stopScanningAfterNotRunningDays: null });

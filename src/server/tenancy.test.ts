@@ -19,7 +19,7 @@ import { bootstrap } from './bootstrap.ts';
 import type { Account, ApiKey, Organization, Role } from './schemas.ts';
 import * as repo from './tenancy/repo.ts';
 import { CONSOLE_ROUTES } from './console.ts';
-import { createCisConfig, createDestination, createReportSchedule, DestinationInput, ReportScheduleInput, createSbomExport, createTarget, putCluster, putTopology, runSbomExport, startCisScan, type TargetKind } from '../engine/index.ts';
+import { createCisConfig, createFindingsReport, runFindingsReport, createDestination, createReportSchedule, DestinationInput, ReportScheduleInput, createSbomExport, createTarget, putCluster, putTopology, runSbomExport, startCisScan, type TargetKind } from '../engine/index.ts';
 import { importInputs } from '../vulndb/import.ts';
 import { TargetPolicy } from '../policy/index.ts';
 import { fakeConsoleDir } from '../../test/helpers/console.ts';
@@ -297,6 +297,22 @@ function gateCases(): Record<string, Case> {
   };
 }
 
+/** (issue 19) A findings report of A (kept for download), run when `done`. */
+async function reportOfA(fx: Fixture, store: Store, done = false): Promise<string> {
+  await findingsOfA(fx, store);
+  const row = await createFindingsReport(store, { accountId: fx.A.account.id, format: 'json', filter: { accountIds: [fx.A.account.id], statuses: ['ACTIVE'] }, request: { filter: {} } }, new Date());
+  if (done) await runFindingsReport(store, row.id, new Date(), TargetPolicy.tenantDefault());
+  return row.id;
+}
+function findingsReportCases(): Record<string, Case> {
+  return {
+    'POST /v1/findings-reports': { owner: 'A', ok: 202, make: async (fx, s) => { await findingsOfA(fx, s); return { url: '/v1/findings-reports', payload: { format: 'csv', filter: { accountId: fx.A.account.id } } }; } },
+    'GET /v1/findings-reports': { owner: 'none', ok: 200, make: async (fx, s) => { await reportOfA(fx, s); return { url: '/v1/findings-reports' }; } },
+    'GET /v1/findings-reports/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/findings-reports/${await reportOfA(fx, s)}` }) },
+    'GET /v1/findings-reports/:id/download': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/findings-reports/${await reportOfA(fx, s, true)}/download` }) },
+  };
+}
+
 const CASES: Record<string, Case> = {
   'GET /v1/whoami': { owner: 'none', ok: 200, make: async () => ({ url: '/v1/whoami' }) },
   'GET /v1/organizations': { owner: 'none', ok: 200, make: async () => ({ url: '/v1/organizations' }) },
@@ -352,6 +368,8 @@ const CASES: Record<string, Case> = {
   ...cisCases(),
   // issue 19: event destinations (routes/destinations.ts)
   ...destinationCases(),
+  // issue 19: findings reports (routes/findings-reports.ts)
+  ...findingsReportCases(),
   // issue 19: scheduled reports (routes/report-schedules.ts)
   ...reportCases(),
   // issue 19: gate policies and the registry gate (routes/gate.ts)
