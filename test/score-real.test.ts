@@ -149,9 +149,11 @@ for (const [name, make] of dialects) {
       const ctx = await loadAdvisoryContext(ts.store, report.packages.flatMap((p) => p.matches.map((m) => m.id)));
       const result = buildScanResult({ target: { kind: 'dir', ref: 'real' }, packages, errors: [], report, ctx, createdAt: now.toISOString(), version: 'test' });
       const { resourceId } = await recordScan(ts.store, { accountId, resource: { type: 'host', name: 'web-1' }, result, now });
-      // every finding of the resource (other advisories of these packages too), by vulnerability and location
-      const stored = async () => new Map((await ts.store.db.selectFrom('findings').select(['vulnerability_id', 'package_location', 'advisory_id', 'score', 'severity', 'details', 'id']).where('resource_id', '=', resourceId).execute()).map((r) => [`${r.vulnerability_id} ${r.package_location}`, r]));
-      const keyOf = (f: ScanFinding) => `${f.vulnerability} site-packages/${f.packageIndex}`;
+      // every finding of the resource (other advisories of these packages too), by vulnerability and
+      // package (issue 20: one finding per package, whichever of its locations; two records naming the
+      // same package version are one install here, its locations site-packages/<i> merged)
+      const stored = async () => new Map((await ts.store.db.selectFrom('findings').select(['vulnerability_id', 'package_name', 'advisory_id', 'score', 'severity', 'details', 'id']).where('resource_id', '=', resourceId).execute()).map((r) => [`${r.vulnerability_id} ${r.package_name}`, r]));
+      const keyOf = (f: ScanFinding) => `${f.vulnerability} ${packages[f.packageIndex].name}`;
       const before1 = await stored();
       for (const f of findings) {
         const row = before1.get(keyOf(f))!;
