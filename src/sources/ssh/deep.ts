@@ -5,7 +5,7 @@
  * bounded local walk). Which files are wanted is the caller's filter (contentFilterFor of the
  * language extractors): sources never parse.
  */
-import { MAX_SECRET_PATH_CHARS, SECRET_PRUNED, checkSecretPath, normalizeDirs, scriptSections, shQuote } from './remote.ts';
+import { MAX_SECRET_PATH_CHARS, SECRET_PRUNED, checkSecretPath, normalizeDirs, scriptSections, shQuote, walkScriptHead } from './remote.ts';
 
 /** Where language packages are looked for on every host (Inspector's deep inspection defaults, plus home directories). */
 export const DEFAULT_DEEP_INSPECTION_PATHS: readonly string[] = ['/usr/lib', '/usr/lib64', '/usr/local/lib', '/usr/local/lib64', '/opt', '/srv', '/var/www', '/home', '/root'];
@@ -89,13 +89,7 @@ export function deepListScript(nonce: string, dirs: readonly string[], limits: {
   if (checked.length === 0) throw new Error('no inspection paths');
   for (const n of [limits.maxListed, limits.seconds]) if (!Number.isSafeInteger(n) || n < 1) throw new Error('limits must be positive integers');
   const prune = DEEP_PRUNED.map((p) => `-path ${shQuote(p)}`).join(' -o ');
-  return `N=${nonce}
-m() { printf '\\n@@%s %s\\n' "$N" "$1" >&2; }
-cd / || exit 90
-m begin
-set -- ${checked.map(shQuote).join(' ')}
-T=
-if command -v timeout >/dev/null 2>&1; then T="timeout ${limits.seconds}"; fi
+  return `${walkScriptHead(nonce, checked, limits.seconds)}
 P=
 if find / -maxdepth 0 -printf '' >/dev/null 2>&1; then P=1; m printf; fi
 walk() {

@@ -349,6 +349,21 @@ export interface SecretWalkLimits {
 }
 
 /**
+ * The opening of a fixed walk script (secrets, deep inspection): the nonce, the marker function,
+ * `cd /`, the begin marker, the checked directories as sh-quoted positional words, and `T` set to
+ * `timeout <seconds>` where the host has timeout(1).
+ */
+export function walkScriptHead(nonce: string, dirs: readonly string[], seconds: number): string {
+  return `N=${nonce}
+m() { printf '\\n@@%s %s\\n' "$N" "$1" >&2; }
+cd / || exit 90
+m begin
+set -- ${dirs.map(shQuote).join(' ')}
+T=
+if command -v timeout >/dev/null 2>&1; then T="timeout ${seconds}"; fi`;
+}
+
+/**
  * The secrets script: fixed text plus the nonce, the limits (integers) and the directories, each
  * one single-quoted sh word (shQuote) of a path normalizeSecretPaths accepted, set as the
  * positional parameters. On stdout, after `@@<nonce> tar\n`, ONE tar stream (`tar -cf - -T -`,
@@ -369,13 +384,7 @@ export function secretsScript(nonce: string, dirs: readonly string[], limits: Se
   for (const n of [limits.maxFiles, limits.maxFileBytes, limits.seconds]) if (!Number.isSafeInteger(n) || n < 1) throw new Error('limits must be positive integers');
   const prune = SECRET_PRUNED.map((p) => `-path ${shQuote(p)}`).join(' -o ');
   const binary = SECRET_BINARY_EXT.flatMap((e) => [`*.${e}`, `*.${e.toUpperCase()}`]).join('|');
-  return `N=${nonce}
-m() { printf '\\n@@%s %s\\n' "$N" "$1" >&2; }
-cd / || exit 90
-m begin
-set -- ${checked.map(shQuote).join(' ')}
-T=
-if command -v timeout >/dev/null 2>&1; then T="timeout ${limits.seconds}"; fi
+  return `${walkScriptHead(nonce, checked, limits.seconds)}
 walk() {
   for d in "$@"; do
     case $d in /) s=/ ;; *) s="$d/" ;; esac
