@@ -29,7 +29,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { silentLogger } from '../src/log.ts';
 import { buildServer } from '../src/server/app.ts';
-import { listFindings, type FindingFilter, type PageOptions } from '../src/server/findings/query.ts';
+import { listFindings, type FindingFilter, type PageOptions } from '../src/findings/query.ts';
 import * as repo from '../src/server/tenancy/repo.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { fmt, load, makePackages, makeResources, ms, setSeed, type Pkg } from './api-data.ts';

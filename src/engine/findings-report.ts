@@ -17,7 +17,7 @@
  * Reports expire like SBOM exports, {@link FINDINGS_REPORT_TTL_MS} after they were asked for (the
  * row, and the blob when there is one; what was written to a destination stays).
  *
- * The paging query is the API's own (server/findings/query.ts, which depends only on model/ and
+ * The paging query is the API's own (findings/query.ts, which depends only on model/ and
  * store/): the report must be exactly what the API answers for the filter.
  */
 import { randomUUID } from 'node:crypto';
@@ -26,8 +26,8 @@ import { toFindingSummary } from '../findings/view.ts';
 import { toOcsf, type FindingView } from '../integrations/formats/index.ts';
 import { VigilError } from '../model/errors.ts';
 import type { TargetPolicy } from '../policy/index.ts';
-import { CSV_COLUMNS, csvLine } from '../server/findings/csv.ts';
-import { listFindings, type FindingFilter } from '../server/findings/query.ts';
+import { CSV_COLUMNS, csvLine } from '../findings/csv.ts';
+import { listFindings, type FindingFilter } from '../findings/query.ts';
 import type { Database, Store } from '../store/index.ts';
 import { openDestination, sealDestination, writeObject, type Destination } from './destinations.ts';
 import { storeBlob } from './sources.ts';

@@ -30,7 +30,7 @@ const COLUMN = {
   detector: 'advisory_id', file: 'package_name',
 } as const;
 
-/** A condition on the findings table (the API's findings filter, see server/findings/query.ts findingWhere). */
+/** A condition on the findings table (the API's findings filter, see findings/query.ts findingWhere). */
 export type FindingsWhere = (eb: ExpressionBuilder<Database, 'findings'>) => Expression<SqlBool>;
 
 /**

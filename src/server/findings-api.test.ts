@@ -16,7 +16,7 @@ import { silentLogger } from '../log.ts';
 import { SEVERITY_ORDER } from '../model/index.ts';
 import { buildServer, type VigilServer } from './app.ts';
 import { bootstrap } from './bootstrap.ts';
-import { listFindings, type FindingFilter, type FindingSort } from './findings/query.ts';
+import { listFindings, type FindingFilter, type FindingSort } from '../findings/query.ts';
 import * as repo from './tenancy/repo.ts';
 
 const T0 = Date.parse('2025-03-01T00:00:00.000Z');

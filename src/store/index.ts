@@ -173,7 +173,7 @@ async function withBusyRetry<R>(f: () => Promise<QueryResult<R>>): Promise<Query
 /**
  * Prepared statements by SQL text, the least recently used dropped beyond `max`. Kysely prepares a
  * statement for every query and better-sqlite3 parses and plans each one anew; the store's Kysely
- * goes through one of these, and src/server/findings/query.ts keeps one in raw (array) mode for its
+ * goes through one of these, and src/findings/query.ts keeps one in raw (array) mode for its
  * pages. A statement still being iterated is not handed out twice.
  */
 export class StatementCache {

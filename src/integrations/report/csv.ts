@@ -1,15 +1,11 @@
 import type { ScanResult } from '../../model/index.ts';
+import { csvField } from '../../findings/csv.ts';
 import { canonicalize } from './common.ts';
 
 export const CSV_COLUMNS = ['target', 'package', 'ecosystem', 'installed', 'fixed', 'severity', 'vulnerability', 'advisory', 'type', 'layer', 'path'] as const;
 
-/**
- * One field per RFC 4180 (https://www.rfc-editor.org/rfc/rfc4180#section-2): quoted when it holds a
- * comma, a double quote, CR or LF, with inner quotes doubled.
- */
-export function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+/** One field: RFC 4180 quoting and the spreadsheet-formula guard, as in the API's findings CSV. */
+export { csvField };
 
 export interface CsvOptions {
   /** include suppressed findings (default: no, as in the table) */

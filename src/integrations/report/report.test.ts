@@ -88,6 +88,9 @@ test('csv: RFC 4180 quoting', () => {
   assert.equal(csvField('a,b'), '"a,b"');
   assert.equal(csvField('say "hi"'), '"say ""hi"""');
   assert.equal(csvField('two\nlines'), '"two\nlines"');
+  // a package or path a spreadsheet would run as a formula is shown as text (the API's CSV does the same)
+  assert.equal(csvField('=HYPERLINK("x")'), `"'=HYPERLINK(""x"")"`);
+  assert.equal(csvField('@sum'), "'@sum");
 });
 
 test('csv: golden; header and one row per unsuppressed finding', async () => {

@@ -19,7 +19,7 @@
 import { SEVERITY_ORDER, type Severity } from '../../model/index.ts';
 import { findingTimeSeries } from '../../findings/index.ts';
 import type { Store } from '../../store/index.ts';
-import { activeCountsByResource } from './query.ts';
+import { activeCountsByResource } from '../../findings/query.ts';
 
 /** How long a dashboard is reused when no event was written since (the trend's day and the 24-hour window move slowly). */
 export const DASHBOARD_TTL_MS = 30_000;

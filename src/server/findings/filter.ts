@@ -9,7 +9,7 @@ import { imagesInUse } from '../../engine/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { Principal } from '../auth.ts';
 import type { FindingFilterQuery } from '../schemas.ts';
-import { resolveVulnerabilityIds, type FindingFilter, type TimeRange } from './query.ts';
+import { resolveVulnerabilityIds, type FindingFilter, type TimeRange } from '../../findings/query.ts';
 import { accountScope } from './scope.ts';
 
 /** `from` as the instant it starts at; `to` (inclusive) as the instant after it: a day's end or the next millisecond. */

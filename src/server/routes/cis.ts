@@ -20,7 +20,7 @@ import {
 } from '../../engine/index.ts';
 import type { Store } from '../../store/index.ts';
 import { principalOf, type Principal } from '../auth.ts';
-import * as q from '../findings/query.ts';
+import * as q from '../../findings/query.ts';
 import { accountScope } from '../findings/scope.ts';
 import { ErrorBody, IdParams } from '../schemas.ts';
 import {

@@ -9,9 +9,9 @@ import { z } from 'zod';
 import type { Store } from '../../store/index.ts';
 import { principalOf } from '../auth.ts';
 import { DashboardCache } from '../findings/dashboard.ts';
-import { CSV_COLUMNS, csvLine } from '../findings/csv.ts';
+import { CSV_COLUMNS, csvLine } from '../../findings/csv.ts';
 import { findingFilterOf } from '../findings/filter.ts';
-import * as q from '../findings/query.ts';
+import * as q from '../../findings/query.ts';
 import { accountScope } from '../findings/scope.ts';
 import { searchHits, vulnerabilityRecord } from '../findings/vulnerabilities.ts';
 import {
@@ -23,7 +23,7 @@ import { toFindingSummary } from './findings.ts';
 const security = [{ bearer: [] }];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
-export { CSV_COLUMNS, csvField } from '../findings/csv.ts';
+export { CSV_COLUMNS, csvField } from '../../findings/csv.ts';
 
 export const findingViewRoutes: FastifyPluginAsyncZod<{ store: Store; warmDashboards?: boolean }> = async (app, { store, warmDashboards }) => {
   const db = store.db;

@@ -11,7 +11,7 @@ import { inUseOf, type InUseView } from '../../engine/index.ts';
 import type { Severity } from '../../model/index.ts';
 import type { Database, Store } from '../../store/index.ts';
 import { principalOf } from '../auth.ts';
-import * as q from '../findings/query.ts';
+import * as q from '../../findings/query.ts';
 import { findingFilterOf } from '../findings/filter.ts';
 import { accountScope } from '../findings/scope.ts';
 import {

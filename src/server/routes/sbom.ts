@@ -15,7 +15,7 @@ import {
 import { VigilError } from '../../model/errors.ts';
 import type { Store } from '../../store/index.ts';
 import { principalOf } from '../auth.ts';
-import * as q from '../findings/query.ts';
+import * as q from '../../findings/query.ts';
 import { accountScope } from '../findings/scope.ts';
 import { ErrorBody, IdParams } from '../schemas.ts';
 import { CreateSbomExport, SbomExport, SbomExports, SbomExportsQuery, SbomFormatQuery, SbomScanBody, SbomScanResult } from '../schemas-sbom.ts';

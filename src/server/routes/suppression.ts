@@ -21,7 +21,7 @@ import {
   CreateSuppressionRuleBody, ErrorBody, IdParams, List, ReplaceSuppressionRuleBody, SuppressionRule as SuppressionRuleSchema,
   SuppressionPreview, SuppressionPreviewBody, SuppressionRuleChange, SuppressionRulesQuery,
 } from '../schemas.ts';
-import { getFinding, resourceSummaries } from '../findings/query.ts';
+import { getFinding, resourceSummaries } from '../../findings/query.ts';
 import { toFindingSummary } from './findings.ts';
 import { notFound, visibleAccount } from '../tenancy/access.ts';
 

@@ -112,7 +112,7 @@ export function findingsMigrations(dialect: 'sqlite' | 'postgres'): Record<strin
           .execute();
       },
     },
-    // the HTTP API's keyset pages (src/server/findings/query.ts): each list is read per (account,
+    // the HTTP API's keyset pages (src/findings/query.ts): each list is read per (account,
     // status[, severity]) partition in index order, so a page costs the same at 1M findings as at 1k
     '0003_findings_01_api_indexes': {
       async up(db: Kysely<any>) {
@@ -153,7 +153,7 @@ export function findingsMigrations(dialect: 'sqlite' | 'postgres'): Record<strin
       },
     },
     // known exploited findings (1.5%): a partial account index in page order, so that
-    // exploitAvailable=true reads only them (src/server/findings/query.ts), instead of walking ~70
+    // exploitAvailable=true reads only them (src/findings/query.ts), instead of walking ~70
     // findings per match; the writers maintain it for those rows alone
     '0004_findings_03_exploited_index': {
       async up(db: Kysely<any>) {
@@ -176,7 +176,7 @@ export function findingsMigrations(dialect: 'sqlite' | 'postgres'): Record<strin
           fix_availability = case when fix_available = 1 then 'YES' else 'NO' end,
           title = coalesce(nullif(trim(${summary}), ''), vulnerability_id || ' - ' || package_name)`.execute(db);
         // sort=score (highest first, unscored last): the account partitions in (score, id) order; the
-        // expression is the one src/server/findings/query.ts sorts by, written alike (SQLite matches it)
+        // expression is the one src/findings/query.ts sorts by, written alike (SQLite matches it)
         await sql`create index findings_account_score on findings (account_id, status, (coalesce(score, -1)), id)`.execute(db);
         // GET /v1/findings/{id}/history: the events whose payload names the finding (every finding
         // event's payload has findingId, see findings/lifecycle.ts), without a column every writer fills
@@ -194,7 +194,7 @@ export function findingsMigrations(dialect: 'sqlite' | 'postgres'): Record<strin
     },
     // ─── issue 16 (Vigil score) ───────────────────────────────────────────────────────────────────
     // the EPSS probability of a finding, for minEpss and sort=epss (highest first, unknown last, the
-    // expression src/server/findings/query.ts sorts by). Older rows keep null until their next
+    // expression src/findings/query.ts sorts by). Older rows keep null until their next
     // rematch or rescan rewrites them with the Vigil score (their details then change).
     '0009_findings_01_epss': {
       async up(db: Kysely<any>) {

@@ -3,7 +3,7 @@
  * a line. Depends only on the finding view (findings/view.ts), so the engine's report job writes the
  * same CSV as the API.
  */
-import { toFindingSummary } from '../../findings/view.ts';
+import { toFindingSummary } from './view.ts';
 
 /** The CSV export's columns, in order (documented in src/server/README.md). */
 export const CSV_COLUMNS = [

@@ -23,9 +23,9 @@
  */
 import type Sqlite from 'better-sqlite3';
 import { sql, type Compilable, type Expression, type RawBuilder, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
-import { SEVERITY_ORDER, type Severity } from '../../model/index.ts';
-import { VigilError } from '../../model/errors.ts';
-import { eventFindingId, StatementCache, type Database, type Store } from '../../store/index.ts';
+import { SEVERITY_ORDER, type Severity } from '../model/index.ts';
+import { VigilError } from '../model/errors.ts';
+import { eventFindingId, StatementCache, type Database, type Store } from '../store/index.ts';
 
 export const FINDING_STATUSES = ['ACTIVE', 'SUPPRESSED', 'CLOSED'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
