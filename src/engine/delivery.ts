@@ -39,6 +39,12 @@ import { openTargetConfig, sealTargetConfig } from './secrets.ts';
 export const EVENT_TYPES = ['finding.created', 'finding.updated', 'finding.closed', 'scan.completed', 'coverage.changed'] as const;
 export const DESTINATION_KINDS = ['webhook', 'slack', 'teams', 'jira'] as const;
 /** what a webhook receives: a CloudEvent (default; every event type), or a finding in OCSF or ASFF (finding events only) */
+/** Where ASFF findings are to be imported: the Security Hub account and region (webhooks and findings reports in ASFF). */
+export const SecurityHubTarget = z.strictObject({
+  accountId: z.string().regex(/^\d{12}$/, '12 digits'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1'),
+});
+
 export const WEBHOOK_FORMATS = ['cloudevents', 'ocsf', 'asff'] as const;
 export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNTRIAGED'] as const;
 /** attempts before a delivery becomes a dead letter */
@@ -82,7 +88,7 @@ export const DestinationInput = z.strictObject({
   enabled: z.boolean().default(true),
   format: z.enum(WEBHOOK_FORMATS).default('cloudevents').describe('webhooks: the body (slack and teams destinations send their own message formats)'),
   consoleUrl: HttpUrl.optional().describe('the console\'s base URL, for links to findings in messages'),
-  aws: z.strictObject({ accountId: z.string().regex(/^\d{12}$/, '12 digits'), region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1') }).optional().describe('format asff: the Security Hub account and region'),
+  aws: SecurityHubTarget.optional().describe('format asff: the Security Hub account and region'),
 }).superRefine((d, ctx) => {
   if (d.format === 'asff' && !d.aws) ctx.addIssue({ code: 'custom', path: ['aws'], message: 'format asff needs aws.accountId and aws.region' });
   if (d.kind !== 'webhook' && d.format !== 'cloudevents') ctx.addIssue({ code: 'custom', path: ['format'], message: `${d.kind} destinations send ${d.kind} messages; format applies to webhooks` });

@@ -12,7 +12,10 @@
  * Formats (the same as GET /v1/findings/export for csv and json):
  * - csv: the export's columns (server/routes/finding-views.ts CSV_COLUMNS), CRLF, a header line;
  * - json: one array of FindingSummary, as GET /v1/findings lists them;
- * - ocsf: JSON Lines, one OCSF 1.8.0 Vulnerability Finding (class 2002) per line (toOcsf).
+ * - ocsf: JSON Lines, one OCSF 1.8.0 Vulnerability Finding (class 2002) per line (toOcsf);
+ * - asff: one JSON document `{"Findings": [...]}` of AWS Security Finding Format findings (toAsff),
+ *   the shape of Security Hub's BatchImportFindings request body (which takes 100 at a time: a loader
+ *   sends the array in slices). Needs the Security Hub account and region (`aws`), kept with the request.
  *
  * Reports expire like SBOM exports, {@link FINDINGS_REPORT_TTL_MS} after they were asked for (the
  * row, and the blob when there is one; what was written to a destination stays).
@@ -23,7 +26,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { toFindingSummary } from '../findings/view.ts';
-import { toOcsf, type FindingView } from '../integrations/formats/index.ts';
+import { toAsff, toOcsf, type AsffContext, type FindingView } from '../integrations/formats/index.ts';
 import { VigilError } from '../model/errors.ts';
 import type { TargetPolicy } from '../policy/index.ts';
 import { CSV_COLUMNS, csvLine } from '../findings/csv.ts';
@@ -32,7 +35,7 @@ import type { Database, Store } from '../store/index.ts';
 import { openDestination, sealDestination, writeObject, type Destination } from './destinations.ts';
 import { storeBlob } from './sources.ts';
 
-export const FINDINGS_REPORT_FORMATS = ['csv', 'json', 'ocsf'] as const;
+export const FINDINGS_REPORT_FORMATS = ['csv', 'json', 'ocsf', 'asff'] as const;
 export type FindingsReportFormat = (typeof FINDINGS_REPORT_FORMATS)[number];
 export const FINDINGS_REPORT_STATUSES = ['QUEUED', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED'] as const;
 /** How long a report (its status and its blob) is kept after it was asked for. */
@@ -44,12 +47,15 @@ const VIGIL_VERSION = '0.1.0';
 export type FindingsReportRow = Selectable<Database['findings_reports']>;
 
 export const REPORT_MEDIA_TYPE: Record<FindingsReportFormat, string> = {
-  csv: 'text/csv; charset=utf-8', json: 'application/json; charset=utf-8', ocsf: 'application/x-ndjson; charset=utf-8',
+  csv: 'text/csv; charset=utf-8', json: 'application/json; charset=utf-8', ocsf: 'application/x-ndjson; charset=utf-8', asff: 'application/json; charset=utf-8',
 };
+
+/** What an ASFF report needs to name its findings' Security Hub account, region and product. */
+export type ReportAws = AsffContext['aws'];
 
 /** The report's file (directory) or object (S3, after the prefix) name. */
 export function reportFileName(id: string, format: FindingsReportFormat): string {
-  return `vigil-findings-report-${id}.${format === 'ocsf' ? 'ocsf.jsonl' : format}`;
+  return `vigil-findings-report-${id}.${format === 'ocsf' ? 'ocsf.jsonl' : format === 'asff' ? 'asff.json' : format}`;
 }
 
 export interface CreateFindingsReportInput {
@@ -91,27 +97,33 @@ export async function listFindingsReports(store: Store, accountIds: readonly str
  * The report's text, page by page: the filter's findings in the API's order (severity), as the
  * format writes them. `count.n` is the number of findings written.
  */
-export async function* reportChunks(store: Store, filter: FindingFilter, format: FindingsReportFormat, count: { n: number } = { n: 0 }): AsyncGenerator<string> {
+export async function* reportChunks(store: Store, filter: FindingFilter, format: FindingsReportFormat, count: { n: number } = { n: 0 }, opts: { aws?: ReportAws } = {}): AsyncGenerator<string> {
+  if (format === 'asff' && !opts.aws) throw new VigilError('VIGIL_INVALID_INPUT', 'an ASFF findings report needs aws.accountId and aws.region', { input: 'aws', rule: 'asff-needs-aws' });
   if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\r\n`;
   if (format === 'json') yield '[';
+  if (format === 'asff') yield '{"Findings":[';
   let cursor: string | undefined;
   do {
     const page = await listFindings(store, filter, { sort: 'severity', limit: PAGE, ...(cursor ? { cursor } : {}) });
     const items = page.items.map((f) => toFindingSummary(f, f.resource));
     if (items.length) {
+      const sep = (i: number) => (count.n + i === 0 ? '' : ',');
       if (format === 'csv') yield items.map(csvLine).join('');
-      else if (format === 'json') yield items.map((f, i) => `${count.n + i === 0 ? '' : ','}\n${JSON.stringify(f)}`).join('');
+      else if (format === 'json') yield items.map((f, i) => `${sep(i)}\n${JSON.stringify(f)}`).join('');
       else {
-        // OCSF needs each finding's details, which list pages leave out: one query per page
+        // OCSF and ASFF need each finding's details, which list pages leave out: one query per page
         const rows = await store.db.selectFrom('findings').select(['id', 'details']).where('id', 'in', items.map((f) => f.id)).execute();
         const details = new Map(rows.map((r) => [r.id, JSON.parse(r.details) as unknown]));
-        yield items.map((f) => `${JSON.stringify(toOcsf({ ...f, details: details.get(f.id) ?? {} } as unknown as FindingView, { vigilVersion: VIGIL_VERSION }))}\n`).join('');
+        const views = items.map((f) => ({ ...f, details: details.get(f.id) ?? {} }) as unknown as FindingView);
+        if (format === 'ocsf') yield views.map((f) => `${JSON.stringify(toOcsf(f, { vigilVersion: VIGIL_VERSION }))}\n`).join('');
+        else yield views.map((f, i) => `${sep(i)}\n${JSON.stringify(toAsff(f, { vigilVersion: VIGIL_VERSION, aws: opts.aws! }))}`).join('');
       }
       count.n += items.length;
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   if (format === 'json') yield '\n]\n';
+  if (format === 'asff') yield '\n]}\n';
 }
 
 /**
@@ -126,7 +138,8 @@ export async function runFindingsReport(store: Store, id: string, now: Date, pol
   const format = row.format as FindingsReportFormat;
   const filter = JSON.parse(row.filter) as FindingFilter;
   const count = { n: 0 };
-  const chunks = reportChunks(store, filter, format, count);
+  const { aws } = JSON.parse(row.request) as { aws?: ReportAws };
+  const chunks = reportChunks(store, filter, format, count, aws ? { aws } : {});
   if (row.destination) {
     const out = await writeObject(policy, openDestination(store, id, row.destination), reportFileName(id, format), REPORT_MEDIA_TYPE[format], chunks);
     await store.db.updateTable('findings_reports').set({ status: 'SUCCEEDED', findings: count.n, location: out.location, size: out.size, completed_at: now.toISOString(), error: null }).where('id', '=', id).execute();

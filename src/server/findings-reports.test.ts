@@ -223,6 +223,31 @@ for (const [dialect, make] of dialects) {
       assert.equal(s3.seen.filter((s) => s.method === 'PUT').at(-1)!.headers['x-amz-server-side-encryption'], undefined, 'none when not configured');
     });
 
+    test('ASFF report: {"Findings": [...]}, each valid against the Security Hub finding schema, for the account and region asked; the same findings as the API lists', async () => {
+      const aws = { accountId: '111122223333', region: 'eu-west-1' };
+      const r = await report({ filter: { severity: 'CRITICAL' }, format: 'asff', aws, destination: dest() });
+      assert.equal(r.status, 'SUCCEEDED', r.error);
+      assert.deepEqual(r.aws, aws);
+      assert.equal(r.location, `s3://${BUCKET}/vigil/vigil-findings-report-${r.id}.asff.json`);
+      const doc = JSON.parse((await getObject(`vigil/vigil-findings-report-${r.id}.asff.json`)).toString('utf8')) as { Findings: Record<string, any>[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const v = validators.asffFinding();
+      for (const f of doc.Findings) {
+        assert.ok(v(f), describeSchemaErrors(v.errors));
+        assert.equal(f.AwsAccountId, aws.accountId);
+        assert.equal(f.ProductArn, `arn:aws:securityhub:eu-west-1:${aws.accountId}:product/${aws.accountId}/default`);
+        assert.equal(f.Severity.Label, 'CRITICAL');
+      }
+      const listed = (await call('GET', '/v1/findings?severity=CRITICAL&limit=500', admin)).json().items as { id: string }[];
+      assert.equal(doc.Findings.length, listed.length);
+      assert.equal(r.findings, listed.length);
+      assert.deepEqual(doc.Findings.map((f) => f.ProductFields['vigil/findingId']), listed.map((f) => f.id), 'the same findings in the same order');
+      // kept for download, too
+      const kept = await report({ filter: { severity: 'CRITICAL' }, format: 'asff', aws });
+      const dl = await call('GET', kept.downloadUrl, admin);
+      assert.match(dl.headers['content-type'] as string, /^application\/json/);
+      assert.deepEqual(JSON.parse(dl.body).Findings.length, listed.length);
+    });
+
     test('a large object goes as a multipart upload through the policy, and arrives whole', async () => {
       const before = s3.seen.length;
       const chunk = Buffer.alloc(1024 * 1024, 'x');
@@ -335,6 +360,9 @@ for (const [dialect, make] of dialects) {
         [{ format: 'csv', destination: { ...dest(), kmsKeyId: 'k' } }, /kmsKeyId is only used with serverSideEncryption/],
         [{ format: 'csv', filter: { kev: 'true', exploitAvailable: 'false' } }, /kev=true and exploitAvailable=false contradict/],
         [{ format: 'csv', filter: { bogus: 1 } }, /bogus/],
+        [{ format: 'asff' }, /aws.*format asff needs aws\.accountId and aws\.region/],
+        [{ format: 'asff', aws: { accountId: '1234', region: 'eu-west-1' } }, /accountId.*12 digits/],
+        [{ format: 'csv', aws: { accountId: '111122223333', region: 'eu-west-1' } }, /aws is for format asff only/],
       ];
       for (const [body, re] of cases) {
         const r = await call('POST', '/v1/findings-reports', admin, body);

@@ -3,7 +3,7 @@
  * and the SBOM export's `destination`), registered in `apiSchemas` as OpenAPI components.
  */
 import { z } from 'zod';
-import { FINDINGS_REPORT_FORMATS, FINDINGS_REPORT_STATUSES, SSE_MODES } from '../engine/index.ts';
+import { FINDINGS_REPORT_FORMATS, FINDINGS_REPORT_STATUSES, SecurityHubTarget, SSE_MODES } from '../engine/index.ts';
 import { apiSchemas, FindingFilterFields } from './schemas.ts';
 
 const Id = z.string().min(1).max(100);
@@ -33,8 +33,12 @@ export const DestinationView = z.discriminatedUnion('kind', [
 
 export const CreateFindingsReport = z.strictObject({
   filter: FindingFilterFields.optional().describe('the filters of GET /v1/findings, spelled as there (lists as arrays or comma-separated strings, booleans as "true"/"false"); default: ACTIVE findings of every account in your sight'),
-  format: z.enum(FINDINGS_REPORT_FORMATS).describe('csv: the columns of GET /v1/findings/export; json: one array of FindingSummary; ocsf: JSON Lines of OCSF 1.8.0 Vulnerability Findings'),
+  format: z.enum(FINDINGS_REPORT_FORMATS).describe('csv: the columns of GET /v1/findings/export; json: one array of FindingSummary; ocsf: JSON Lines of OCSF 1.8.0 Vulnerability Findings; asff: {"Findings": [...]} of AWS Security Finding Format findings (BatchImportFindings\' body; it takes 100 per call)'),
+  aws: SecurityHubTarget.optional().describe('format asff: the Security Hub account and region the findings are for'),
   destination: Destination.optional().describe('without one, the report is kept by the server for 7 days: GET /v1/findings-reports/{id}/download'),
+}).superRefine((r, ctx) => {
+  if (r.format === 'asff' && !r.aws) ctx.addIssue({ code: 'custom', path: ['aws'], message: 'format asff needs aws.accountId and aws.region' });
+  if (r.format !== 'asff' && r.aws) ctx.addIssue({ code: 'custom', path: ['aws'], message: 'aws is for format asff only' });
 });
 
 export const FindingsReport = z.object({
@@ -42,6 +46,7 @@ export const FindingsReport = z.object({
   accountId: z.string().describe('the account it belongs to (the filter\'s accountId, else yours): who may see it'),
   status: z.enum(FINDINGS_REPORT_STATUSES),
   format: z.enum(FINDINGS_REPORT_FORMATS),
+  aws: SecurityHubTarget.optional().describe('format asff: the Security Hub account and region'),
   filter: z.record(z.string(), z.unknown()).describe('the filter as asked'),
   destination: DestinationView.optional(),
   findings: z.number().optional().describe('findings written'),

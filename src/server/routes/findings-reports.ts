@@ -1,6 +1,6 @@
 /**
  * /v1/findings-reports (issue 19, Amazon Inspector's CreateFindingsReport): the findings a filter
- * selects, written asynchronously as CSV, JSON or OCSF to an S3 bucket, a directory under
+ * selects, written asynchronously as CSV, JSON, OCSF or ASFF to an S3 bucket, a directory under
  * --allow-path, or kept for download (engine/findings-report.ts).
  *
  * The filter is GET /v1/findings's, resolved for the caller when the report is asked for (so the
@@ -29,9 +29,9 @@ const security = [{ bearer: [] }];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
 function toView(r: FindingsReportRow) {
-  const request = JSON.parse(r.request) as { filter?: Record<string, unknown> };
+  const request = JSON.parse(r.request) as { filter?: Record<string, unknown>; aws?: { accountId: string; region: string } };
   return {
-    id: r.id, accountId: r.account_id, status: r.status as 'QUEUED', format: reportFormatOf(r), filter: request.filter ?? {},
+    id: r.id, accountId: r.account_id, status: r.status as 'QUEUED', format: reportFormatOf(r), ...(request.aws ? { aws: request.aws } : {}), filter: request.filter ?? {},
     ...(r.destination ? { destination: storedPublicDestination(r.destination) } : {}),
     ...(r.findings !== null ? { findings: Number(r.findings) } : {}),
     ...(r.location ? { location: r.location } : {}),
@@ -52,17 +52,17 @@ export const findingsReportRoutes: FastifyPluginAsyncZod<{ store: Store; engine:
     config: { access: 'operate' },
     schema: {
       tags: ['findings'], security, body: CreateFindingsReport,
-      summary: 'write the findings a filter selects as CSV, JSON or OCSF to an S3 bucket or a directory (or keep it for download), asynchronously; poll GET /v1/findings-reports/{id}',
+      summary: 'write the findings a filter selects as CSV, JSON, OCSF or ASFF to an S3 bucket or a directory (or keep it for download), asynchronously; poll GET /v1/findings-reports/{id}',
       response: { 202: FindingsReport, ...errors },
     },
   }, async (request, reply) => {
     const p = principalOf(request);
-    const { filter: given = {}, format, destination } = request.body;
+    const { filter: given = {}, format, destination, aws } = request.body;
     // the filter is checked (and 400/404 thrown) first, then the destination (403)
     const filter = await findingFilterOf(store, p, given);
     if (destination) await checkDestination(engine.policy, destination);
     const row = await createFindingsReport(store, {
-      accountId: given.accountId ?? p.account.id, format, filter, request: { filter: request.body.filter ?? {} }, ...(destination ? { destination } : {}),
+      accountId: given.accountId ?? p.account.id, format, filter, request: { filter: request.body.filter ?? {}, ...(aws ? { aws } : {}) }, ...(destination ? { destination } : {}),
     }, engine.ctx.now());
     await engine.enqueueFindingsReport(row.id);
     request.log.info({ report: row.id, format, destination: destination?.kind ?? 'download' }, 'findings report queued');
