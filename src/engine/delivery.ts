@@ -24,7 +24,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Selectable } from 'kysely';
-import { toCloudEvent, signBody, CLOUDEVENTS_CONTENT_TYPE, SIGNATURE_HEADER, type StoredEvent } from '../integrations/events/index.ts';
+import { toCloudEvent, signBody, CLOUDEVENTS_CONTENT_TYPE, SIGNATURE_HEADER, retryAfterMs, type StoredEvent } from '../integrations/events/index.ts';
 import { toFindingSummary } from '../findings/view.ts';
 import { toAsff, toOcsfEvent, toSlackMessage, toTeamsMessage, type EventView, type FindingView } from '../integrations/formats/index.ts';
 import { VigilError } from '../model/errors.ts';
@@ -219,6 +219,16 @@ export function backoffMs(attempts: number, random: () => number = Math.random):
   return Math.round(base * (0.8 + 0.4 * random()));
 }
 
+/**
+ * The wait after a failed attempt: the backoff, or longer when the receiver asked for longer with
+ * Retry-After (Slack, Teams and Jira answer 429 with one): never sooner than asked.
+ */
+export function nextWaitMs(attempts: number, r: { retryAfter?: string }, now: Date, random: () => number = Math.random): number {
+  const backoff = backoffMs(attempts, random);
+  const asked = retryAfterMs(r.retryAfter, now);
+  return asked === undefined ? backoff : Math.max(backoff, asked);
+}
+
 interface EventFacts { severity?: string; findingType?: string; resourceType?: string; tags: Record<string, string> }
 
 function passes(f: DestinationFilters, type: string, facts: EventFacts): boolean {
@@ -358,7 +368,7 @@ export async function deliverEvents(ctx: EngineContext, opts: { random?: () => n
     const dead = attempts >= MAX_ATTEMPTS || ('permanent' in r && r.permanent === true);
     await store.db.updateTable('event_deliveries').set({
       status: dead ? 'DEAD' : 'PENDING', attempts, last_attempt_at: at, response_status: r.status ?? null, last_error: r.error.slice(0, 2000),
-      next_attempt_at: dead ? at : new Date(ctx.now().getTime() + backoffMs(attempts, opts.random)).toISOString(),
+      next_attempt_at: dead ? at : new Date(ctx.now().getTime() + nextWaitMs(attempts, r, ctx.now(), opts.random)).toISOString(),
     }).where('id', '=', dl.id).execute();
     if (dead) out.dead++;
     else out.failed++;
@@ -390,7 +400,8 @@ async function attempt(ctx: EngineContext, d: DestinationRow, dl: DeliveryRow, t
     });
     await res.arrayBuffer().catch(() => undefined);
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
-    return { ok: false, status: res.status, error: `HTTP ${res.status}` };
+    const retryAfter = res.status === 429 || res.status === 503 ? res.headers.get('retry-after') : null;
+    return { ok: false, status: res.status, error: `HTTP ${res.status}${retryAfter ? ` (Retry-After: ${retryAfter.slice(0, 100)})` : ''}`, ...(retryAfter ? { retryAfter } : {}) };
   } catch (err) {
     const e = err as Error;
     return { ok: false, error: e instanceof VigilError ? e.message : `${e.name === 'TimeoutError' ? `no answer within ${Math.round(timeoutMs / 1000)} s` : e.message}` };

@@ -32,7 +32,8 @@ export const JiraSettings = z.strictObject({
 });
 export type JiraSettings = z.output<typeof JiraSettings>;
 
-export type AttemptResult = { ok: true; status?: number } | { ok: false; status?: number; error: string; permanent?: boolean };
+/** `retryAfter`: the receiver's Retry-After header on a 429 or 503, as given (the worker reads it against its clock). */
+export type AttemptResult = { ok: true; status?: number } | { ok: false; status?: number; error: string; permanent?: boolean; retryAfter?: string };
 
 export interface JiraTarget {
   /** the Jira base URL (a context path such as /jira is kept) */
@@ -46,7 +47,7 @@ export interface JiraTarget {
 
 /** A Jira answer that ends the attempt: `permanent` when no retry changes it. */
 class JiraFailure extends Error {
-  constructor(message: string, readonly status: number | undefined, readonly permanent: boolean) {
+  constructor(message: string, readonly status: number | undefined, readonly permanent: boolean, readonly retryAfter?: string) {
     super(message);
   }
 }
@@ -110,7 +111,7 @@ class JiraClient {
     }
     const detail = jiraErrorText(text);
     const retried = res.status === 429 || res.status >= 500;
-    throw new JiraFailure(`${what}${detail ? `: ${detail}` : ''}`, res.status, !retried);
+    throw new JiraFailure(`${what}${detail ? `: ${detail}` : ''}`, res.status, !retried, retried ? res.headers.get('retry-after') ?? undefined : undefined);
   }
 
   /** The issue labelled for the finding, if any (Cloud's search/jql, else Data Center's search). */
@@ -194,7 +195,7 @@ export async function deliverToJira(policy: TargetPolicy, t: JiraTarget, event: 
     await jira.call('POST', path, { transition: { id: pick.id } });
     return { ok: true, status: 204 };
   } catch (err) {
-    if (err instanceof JiraFailure) return { ok: false, error: err.message, ...(err.status !== undefined ? { status: err.status } : {}), permanent: err.permanent };
+    if (err instanceof JiraFailure) return { ok: false, error: err.message, ...(err.status !== undefined ? { status: err.status } : {}), permanent: err.permanent, ...(err.retryAfter ? { retryAfter: err.retryAfter } : {}) };
     throw err;
   }
 }

@@ -12,10 +12,10 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { scanResultOf } from '../../test/helpers/findings.ts';
 import { dialects, type TestStore } from '../../test/helpers/stores.ts';
-import { createDestination, DestinationInput, Engine, MAX_ATTEMPTS, backoffMs } from '../engine/index.ts';
+import { createDestination, DestinationInput, Engine, MAX_ATTEMPTS, backoffMs, nextWaitMs } from '../engine/index.ts';
 import { openQueue, type JobQueue } from '../engine/queue/index.ts';
 import { recordScan } from '../findings/index.ts';
-import { SIGNATURE_TOLERANCE_SECONDS, verifySignature } from '../integrations/events/index.ts';
+import { MAX_RETRY_AFTER_MS, retryAfterMs, SIGNATURE_TOLERANCE_SECONDS, verifySignature } from '../integrations/events/index.ts';
 import { silentLogger } from '../log.ts';
 import { TargetPolicy } from '../policy/index.ts';
 import { buildServer, type VigilServer } from './app.ts';
@@ -222,6 +222,18 @@ for (const [dialect, make] of dialects) {
       assert.equal(backoffMs(3, () => 0.5), 40_000);
       assert.equal(backoffMs(20, () => 0.5), 3_600_000);
       assert.equal(backoffMs(1, () => 0), 8_000);
+      // Retry-After (RFC 9110): seconds or an HTTP-date; never sooner than the backoff; capped at a day; a bad one ignored
+      const at = new Date('2026-12-06T12:00:00.000Z');
+      assert.equal(retryAfterMs('120', at), 120_000);
+      assert.equal(retryAfterMs(' 0 ', at), 0);
+      assert.equal(retryAfterMs('Sun, 06 Dec 2026 12:05:00 GMT', at), 300_000);
+      assert.equal(retryAfterMs('Sunday, 06-Dec-26 12:05:00 GMT', at), 300_000);
+      assert.equal(retryAfterMs('Sun, 06 Dec 2026 11:00:00 GMT', at), 0, 'a date past');
+      assert.equal(retryAfterMs('999999999', at), MAX_RETRY_AFTER_MS);
+      for (const bad of [null, '', '-5', '1.5', 'soon', '2026-12-06']) assert.equal(retryAfterMs(bad, at), undefined, String(bad));
+      assert.equal(nextWaitMs(1, { retryAfter: '120' }, at, () => 0.5), 120_000);
+      assert.equal(nextWaitMs(3, { retryAfter: '1' }, at, () => 0.5), 40_000, 'the backoff when it is longer');
+      assert.equal(nextWaitMs(1, {}, at, () => 0.5), 10_000);
     });
   });
 }

@@ -30,7 +30,7 @@ const TOKEN = 'ATATT3xFfGF0-jira-token-under-test-7Qz';
 interface Issue { id: string; key: string; fields: Record<string, unknown>; comments: string[]; status: string }
 interface JiraRequest { method: string; path: string; body: unknown }
 /** what to do with a request before the Jira handles it: answer a status, hang after handling, or go on */
-type Hook = (r: JiraRequest, n: number) => { status: number } | 'hang-after' | undefined;
+type Hook = (r: JiraRequest, n: number) => { status: number; headers?: Record<string, string> } | 'hang-after' | undefined;
 
 const TRANSITIONS = [{ id: '11', name: 'To Do', to: 'To Do', category: 'new' }, { id: '21', name: 'In Progress', to: 'In Progress', category: 'indeterminate' }, { id: '31', name: 'Done', to: 'Done', category: 'done' }];
 
@@ -47,12 +47,12 @@ async function jiraReceiver(opts: { project: string; dataCenter?: boolean; noPri
       try { body = text ? JSON.parse(text) : null; } catch { body = undefined; }
       const r: JiraRequest = { method: req.method ?? 'GET', path: url.pathname, body };
       requests.push(r);
-      const send = (status: number, json?: unknown) => {
-        if (json === undefined) res.writeHead(status).end();
-        else res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' }).end(JSON.stringify(json));
+      const send = (status: number, json?: unknown, headers: Record<string, string> = {}) => {
+        if (json === undefined) res.writeHead(status, headers).end();
+        else res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', ...headers }).end(JSON.stringify(json));
       };
       const hooked = opts.hook?.(r, requests.length - 1);
-      if (hooked && hooked !== 'hang-after') return send(hooked.status, { errorMessages: [`hook ${hooked.status}`], errors: {} });
+      if (hooked && hooked !== 'hang-after') return send(hooked.status, { errorMessages: [`hook ${hooked.status}`], errors: {} }, hooked.headers);
       const answer = (status: number, json?: unknown) => (hooked === 'hang-after' ? undefined : send(status, json));
       if (req.headers.authorization !== `Basic ${Buffer.from(`${EMAIL}:${TOKEN}`).toString('base64')}`) {
         return answer(401, { errorMessages: ['Client must be authenticated to access this resource.'], errors: {} });
@@ -171,7 +171,7 @@ for (const [dialect, make] of dialects) {
       assert.equal(res.statusCode, 201, res.body);
       return res.json();
     };
-    const deliveries = async (id: string) => (await call('GET', `/v1/event-destinations/${id}/deliveries`, admin)).json().items as { eventType: string; status: string; attempts: number; lastError: string | null; responseStatus: number | null }[];
+    const deliveries = async (id: string) => (await call('GET', `/v1/event-destinations/${id}/deliveries`, admin)).json().items as { eventType: string; status: string; attempts: number; lastError: string | null; responseStatus: number | null; nextAttemptAt: string }[];
 
     test('a new finding opens one issue with its label; a change comments; closing transitions it to Done', async () => {
       const jira = await jiraReceiver({ project: 'SEC' });
@@ -253,11 +253,17 @@ for (const [dialect, make] of dialects) {
     test('a wrong token (401) is a dead letter at once, with Jira\'s message; 429 then success is delivered once', async () => {
       const jira = await jiraReceiver({ project: 'SEC' });
       let limited = 0;
-      const busy = await jiraReceiver({ project: 'SEC', hook: (r) => (r.method === 'POST' && r.path === '/rest/api/2/issue' && limited++ === 0 ? { status: 429 } : undefined) });
+      // Jira Cloud's rate limit: 429 with Retry-After in seconds (here 1800: longer than the first backoff)
+      const busy = await jiraReceiver({ project: 'SEC', hook: (r) => (r.method === 'POST' && r.path === '/rest/api/2/issue' && limited++ === 0 ? { status: 429, headers: { 'retry-after': '1800' } } : undefined) });
       try {
         const wrong = await create(jira.url, { password: 'not-the-token' });
         const ok = await create(busy.url);
         await scanOf(`reg/jira-c-${seq}`)([{ id: `GHSA-jira-${seq}-c`, severity: 'MEDIUM', score: 5.0 }]);
+        await engine.deliverNow();
+        const [waiting] = await deliveries(ok.id);
+        assert.equal(waiting.status, 'PENDING');
+        assert.equal(waiting.responseStatus, 429);
+        assert.equal(Date.parse(waiting.nextAttemptAt) - clock.getTime(), 1_800_000, 'the next attempt waits as long as Jira asked, not the 10 s backoff');
         await drain(3);
         const [dead] = await deliveries(wrong.id);
         assert.equal(dead.status, 'DEAD');

@@ -70,3 +70,27 @@ export function verifySignature(secret: string, body: string, header: string | u
   const want = createHmac('sha256', secret).update(`${t}.${body}`).digest();
   return timingSafeEqual(want, Buffer.from(parts.v1, 'hex'));
 }
+
+/** The longest wait a receiver's Retry-After is followed for; a longer one waits this long. */
+export const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
+
+/**
+ * The wait a `Retry-After` header asks for (RFC 9110 §10.2.3: delay-seconds or an HTTP-date), in
+ * milliseconds from `now`, capped at {@link MAX_RETRY_AFTER_MS}; undefined when there is none or it
+ * is neither form (a receiver's bad header is ignored, the backoff applies). A date in the past is 0.
+ */
+export function retryAfterMs(value: string | null | undefined, now: Date): number | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  let ms: number;
+  if (/^\d+$/.test(v)) ms = Number(v) * 1000;
+  else {
+    // IMF-fixdate, and the obsolete RFC 850 / asctime forms Date.parse also reads; a bare number-like or
+    // partial date is not taken
+    if (!/^[A-Za-z]{3}/.test(v)) return undefined;
+    const at = Date.parse(v);
+    if (Number.isNaN(at)) return undefined;
+    ms = Math.max(0, at - now.getTime());
+  }
+  return Math.min(ms, MAX_RETRY_AFTER_MS);
+}
