@@ -23,6 +23,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { VigilError } from '../model/errors.ts';
 import type { TargetPolicy } from '../policy/index.ts';
 import type { Store } from '../store/index.ts';
+import { exportAad, sealExportSecret, SEALED_FIELD } from './secrets.ts';
 
 export const SSE_MODES = ['AES256', 'aws:kms'] as const;
 
@@ -46,8 +47,8 @@ export type Destination = S3Destination | DirectoryDestination;
 /** A destination as the API shows it: no secret. */
 export type PublicDestination = Omit<S3Destination, 'secretAccessKey'> | DirectoryDestination;
 
-const SEALED = '$sealed';
-const aadOf = (ownerId: string) => `exports/${ownerId}`;
+const SEALED = SEALED_FIELD;
+const aadOf = exportAad;
 
 /** The destination without its secret (what the API answers). */
 export function publicDestination(d: Destination | PublicDestination): PublicDestination {
@@ -57,14 +58,15 @@ export function publicDestination(d: Destination | PublicDestination): PublicDes
 }
 
 /**
- * The JSON stored for a destination: the secret access key sealed, bound to the export's id.
+ * The JSON stored for a destination: the secret access key sealed under the database's sealing key,
+ * bound to the export's id (engine/secrets.ts: key rotation re-seals it with the targets').
  * @throws VigilError VIGIL_CONFIG when the store has no secret keyring
  */
-export function sealDestination(store: Store, ownerId: string, d: Destination): string {
+export async function sealDestination(store: Store, ownerId: string, d: Destination): Promise<string> {
   if (d.kind === 'directory') return JSON.stringify(d);
   if (!store.secrets) throw new VigilError('VIGIL_CONFIG', 'an S3 destination\'s secret access key must be sealed: this process opened the database without the secret key (VIGIL_SECRET_KEY or the key file)', { input: 'destination.secretAccessKey', rule: 'secret-key-missing' });
   const { secretAccessKey, ...open } = d;
-  return JSON.stringify({ ...open, [SEALED]: store.secrets.seal(secretAccessKey, aadOf(ownerId)) });
+  return JSON.stringify({ ...open, [SEALED]: await sealExportSecret(store, ownerId, secretAccessKey) });
 }
 
 /** A stored destination, secret opened (for the job that writes). */

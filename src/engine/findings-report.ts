@@ -74,7 +74,7 @@ export async function createFindingsReport(store: Store, input: CreateFindingsRe
   const id = `fr-${randomUUID()}`;
   const row: FindingsReportRow = {
     id, account_id: input.accountId, format: input.format, status: 'QUEUED', request: JSON.stringify(input.request), filter: JSON.stringify(input.filter),
-    destination: input.destination ? sealDestination(store, id, input.destination) : null,
+    destination: input.destination ? await sealDestination(store, id, input.destination) : null,
     findings: null, location: null, error: null, blob_digest: null, size: null,
     created_at: now.toISOString(), started_at: null, completed_at: null, expires_at: new Date(now.getTime() + FINDINGS_REPORT_TTL_MS).toISOString(),
   };

@@ -108,7 +108,7 @@ export async function createSbomExport(store: Store, input: CreateSbomExportInpu
     request: JSON.stringify(input.request), resource_ids: JSON.stringify([...new Set(input.resourceIds)].sort()),
     resource_count: new Set(input.resourceIds).size, documents: null, error: null, blob_digest: null, size: null,
     created_at: at, started_at: null, completed_at: null, expires_at: new Date(now.getTime() + SBOM_EXPORT_TTL_MS).toISOString(),
-    destination: input.destination ? sealDestination(store, id, input.destination) : null, location: null,
+    destination: input.destination ? await sealDestination(store, id, input.destination) : null, location: null,
   };
   await store.db.insertInto('sbom_exports').values(row).execute();
   return row;

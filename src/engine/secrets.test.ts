@@ -17,7 +17,7 @@ import { VigilError } from '../model/errors.ts';
 import { buildServer, type VigilServer } from '../server/app.ts';
 import { bootstrap } from '../server/bootstrap.ts';
 import { generateSecretKey, openStore, SecretKeyring, type Store } from '../store/index.ts';
-import { getTarget, prepareSecrets, rotateSecrets, targetsNotSealedWith } from './index.ts';
+import { createFindingsReport, createSbomExport, getTarget, openDestination, prepareSecrets, rotateSecrets, targetsNotSealedWith } from './index.ts';
 import { openTargetConfig } from './secrets.ts';
 
 /** unique to this run: PostgreSQL's write-ahead log is shared by every run and every test database */
@@ -217,12 +217,24 @@ for (const [dialect, make] of dialects) {
       // issue 19: an event destination's signing secret is sealed the same way
       const dest = await call('POST', '/v1/event-destinations', { name: 'siem', url: 'https://93.184.215.14/hook', secret: 'destination-secret-0123456789' });
       assert.equal(dest.statusCode, 201, dest.body);
+      // and an S3 export destination's secret access key, of a findings report and of an SBOM export
+      const account = (await ts.store.db.selectFrom('accounts').select('id').executeTakeFirstOrThrow()).id;
+      const s3 = { kind: 's3' as const, bucket: 'reports', region: 'us-east-1', accessKeyId: 'AKIAEXAMPLE', secretAccessKey: `s3-secret-${RUN}` };
+      const report = await createFindingsReport(ts.store, { accountId: account, format: 'csv', filter: { accountIds: [account], statuses: ['ACTIVE'] } as never, request: {}, destination: s3 }, new Date());
+      const sbom = await createSbomExport(ts.store, { accountId: account, format: 'spdx', request: {}, resourceIds: ['r-1'], destination: s3 }, new Date());
+      assertNoSecret('the sealed export rows', JSON.stringify([report.destination, sbom.destination]), [s3.secretAccessKey]);
       const k2 = generateSecretKey();
       const oldId = ts.store.secrets!.currentKeyId;
       ts.store.secrets = SecretKeyring.fromText(`${k2},${k1}`, 'VIGIL_SECRET_KEY');
       const r = await rotateSecrets(ts.store);
       assert.equal(r.previousKeyId, oldId);
-      assert.equal(r.resealed, 5, 'registry, host, repository, legacy registry, event destination');
+      assert.equal(r.resealed, 7, 'registry, host, repository, legacy registry, event destination, findings report, SBOM export');
+      const k2only = { ...ts.store, secrets: SecretKeyring.fromText(k2, 'k2') };
+      for (const [table, id] of [['findings_reports', report.id], ['sbom_exports', sbom.id]] as const) {
+        const row = await ts.store.db.selectFrom(table as 'findings_reports').select('destination').where('id', '=', id).executeTakeFirstOrThrow();
+        assert.ok(!row.destination!.includes(`vgs1.${oldId}.`), `${table} re-sealed`);
+        assert.equal((openDestination(k2only, id, row.destination!) as { secretAccessKey: string }).secretAccessKey, s3.secretAccessKey, `${table}: the new key alone opens it`);
+      }
       const destRow = await ts.store.db.selectFrom('event_destinations').select('config').where('id', '=', dest.json().id).executeTakeFirstOrThrow();
       assert.ok(!destRow.config.includes(`vgs1.${oldId}.`));
       assert.equal(openTargetConfig({ ...ts.store, secrets: SecretKeyring.fromText(k2, 'k2') }, dest.json().id, destRow.config).webhookSecret, 'destination-secret-0123456789');

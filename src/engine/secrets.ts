@@ -27,6 +27,15 @@ export const SEALED_FIELD = '$sealed';
  */
 export const SEALED_TABLES = ['targets', 'event_destinations', 'workload_clusters'] as const;
 
+/**
+ * The tables whose `destination` column holds an export destination (issue 19, engine/destinations.ts):
+ * an S3 destination's secret access key sealed alone under "$sealed", bound to the export's id
+ * (`exports/<id>`). Start-up checks and key rotation go over them too.
+ */
+export const SEALED_EXPORT_TABLES = ['findings_reports', 'sbom_exports'] as const;
+/** The additional data an export destination's secret is bound to. */
+export const exportAad = (exportId: string) => `exports/${exportId}`;
+
 type Db = Kysely<Database> | Transaction<Database>;
 
 const aadOf = (targetId: string) => `targets/${targetId}`;
@@ -112,6 +121,42 @@ function inspect(stored: string): { plaintext: boolean; keyId: string | null } {
   return { plaintext, keyId: typeof sealed === 'string' ? envelopeKeyId(sealed) : null };
 }
 
+/** The key id of an export destination's sealed secret, or null (a directory, or no secret). */
+function exportKeyId(stored: string | null): string | null {
+  if (!stored) return null;
+  const sealed = (JSON.parse(stored) as Record<string, unknown>)[SEALED_FIELD];
+  return typeof sealed === 'string' ? envelopeKeyId(sealed) : null;
+}
+
+function resealExport(ring: SecretKeyring, keyId: string, exportId: string, stored: string): string {
+  const o = JSON.parse(stored) as Record<string, unknown>;
+  const secret = ring.open(String(o[SEALED_FIELD]), exportAad(exportId));
+  return JSON.stringify({ ...o, [SEALED_FIELD]: ring.seal(secret, exportAad(exportId), keyId) });
+}
+
+/** Export rows with a sealed destination secret: id, stored destination, its key id. */
+async function sealedExports(db: Db): Promise<{ table: (typeof SEALED_EXPORT_TABLES)[number]; id: string; destination: string; keyId: string }[]> {
+  const out = [];
+  for (const table of SEALED_EXPORT_TABLES) {
+    for (const r of await db.selectFrom(table as 'findings_reports').select(['id', 'destination']).where('destination', 'is not', null).execute()) {
+      const keyId = exportKeyId(r.destination);
+      if (keyId) out.push({ table, id: r.id, destination: r.destination!, keyId });
+    }
+  }
+  return out;
+}
+
+/**
+ * The JSON stored for an export destination's secret: sealed under the database's sealing key (as
+ * targets' credentials are: every process seals with the same key during a rotation).
+ */
+export async function sealExportSecret(store: Store, exportId: string, secret: string): Promise<string> {
+  const ring = needKeyring(store, exportId);
+  const keyId = (await sealingKeyId(store.db)) ?? ring.currentKeyId;
+  if (!ring.has(keyId)) throw missingKey('this database', keyId, ring);
+  return ring.seal(secret, exportAad(exportId), keyId);
+}
+
 /**
  * Start-up: checks that this process holds the key the database's credentials are sealed with
  * (a clear error now, not at each target's next poll), records the sealing key on a new database,
@@ -139,6 +184,7 @@ export async function prepareSecrets(store: Store, now = new Date()): Promise<{ 
         sealed++;
       }
     }
+    for (const e of await sealedExports(trx)) if (!ring.has(e.keyId)) throw missingKey(`${e.table.replace(/s$/, '').replace(/_/g, ' ')} ${e.id}`, e.keyId, ring);
     return { sealed, keyId, changed: sealed };
   }));
   return { sealed: r.sealed, keyId: r.keyId };
@@ -163,13 +209,13 @@ async function scrubbing<T extends { changed: number }>(store: Store, work: () =
   }
   if (out.changed > 0) {
     if (handle) handle.pragma('wal_checkpoint(TRUNCATE)');
-    else if (store.dialect === 'postgres') for (const t of SEALED_TABLES) await sql`vacuum full ${sql.table(t)}`.execute(store.db);
+    else if (store.dialect === 'postgres') for (const t of [...SEALED_TABLES, ...SEALED_EXPORT_TABLES]) await sql`vacuum full ${sql.table(t)}`.execute(store.db);
   }
   return out;
 }
 
 /**
- * Re-seals every target's credentials under the keyring's current key and makes it the
+ * Re-seals every target's credentials (and every sealed table's: SEALED_TABLES, SEALED_EXPORT_TABLES) under the keyring's current key and makes it the
  * database's sealing key, in one transaction (all or nothing). The keyring must also hold every
  * key the rows are sealed with now.
  * @returns how many targets were re-sealed, the new sealing key id and the previous one
@@ -194,12 +240,17 @@ export async function rotateSecrets(store: Store, now = new Date()): Promise<{ r
         resealed++;
       }
     }
+    for (const e of await sealedExports(trx)) {
+      if (e.keyId === keyId) continue;
+      await trx.updateTable(e.table as 'findings_reports').set({ destination: resealExport(ring, keyId, e.id, e.destination) }).where('id', '=', e.id).execute();
+      resealed++;
+    }
     return { resealed, keyId, previousKeyId, changed: resealed };
   }));
   return { resealed: r.resealed, keyId: r.keyId, previousKeyId: r.previousKeyId };
 }
 
-/** Targets (and event destinations) whose credentials are not sealed under `keyId` (plaintext or another key). */
+/** Targets, event destinations, clusters and exports whose credentials are not sealed under `keyId` (plaintext or another key). */
 export async function targetsNotSealedWith(db: Db, keyId: string): Promise<string[]> {
   const out: string[] = [];
   for (const table of SEALED_TABLES) {
@@ -208,5 +259,6 @@ export async function targetsNotSealedWith(db: Db, keyId: string): Promise<strin
       if (s.plaintext || (s.keyId !== null && s.keyId !== keyId)) out.push(r.id);
     }
   }
+  for (const e of await sealedExports(db)) if (e.keyId !== keyId) out.push(e.id);
   return out;
 }
