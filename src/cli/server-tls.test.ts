@@ -28,10 +28,10 @@ function selfSigned(dir: string, cn: string): { cert: string; key: string } {
   return { cert, key };
 }
 
-function post(url: string, ca: string | undefined, body: unknown): Promise<{ status: number; json: any }> {
+function post(url: string, ca: string | undefined, body: unknown, client: { cert?: string; key?: string } = {}): Promise<{ status: number; json: any }> {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
-    const req = request(url, { method: 'POST', ca, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+    const req = request(url, { method: 'POST', ca, ...client, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
       let text = '';
       res.on('data', (d) => { text += d; });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
@@ -52,6 +52,46 @@ function put(url: string, ca: string, key: string, body: string): Promise<{ stat
   });
 }
 
+/** `vigil server --no-engine` in a child process on a free port with these flags: its https address, and a stop that expects exit 0. */
+async function startServer(dir: string, db: string, flags: string[]): Promise<{ address: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'vigil.js'), '--home', dir, '--db', db, '-q', 'server', '--no-engine', '--listen', '127.0.0.1:0', ...flags], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+  };
+  try {
+    const address = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        const m = /listening on (https:\/\/\S+)/.exec(stdout);
+        if (m && /^console: /m.test(stdout)) resolve(m[1]);
+      });
+      void exited.then((code) => reject(new Error(`server exited early (${code}): ${stderr}`)));
+    });
+    return { address, stop };
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+}
+
+/** A CA (basicConstraints CA:TRUE) and a client certificate it signs. */
+function caAndClient(dir: string, name: string): { ca: string; caKey: string; cert: string; key: string } {
+  const ca = join(dir, `${name}-ca.crt`);
+  const caKey = join(dir, `${name}-ca.key`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name} CA`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-keyout', caKey, '-out', ca], { stdio: 'ignore' });
+  const key = join(dir, `${name}-client.key`);
+  const csr = join(dir, `${name}-client.csr`);
+  const cert = join(dir, `${name}-client.crt`);
+  execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=kube-apiserver', '-keyout', key, '-out', csr], { stdio: 'ignore' });
+  execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-days', '2', '-out', cert], { stdio: 'ignore' });
+  return { ca, caKey, cert, key };
+}
+
 const podReview = (uid: string, image: string) => ({
   apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
   request: { uid, kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' }, namespace: 'default', operation: 'CREATE', userInfo: { username: 'admin' }, object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image }] } }, oldObject: null, dryRun: false },
@@ -69,20 +109,8 @@ test('vigil server over TLS answers AdmissionReview v1; clients without the CA a
     await recordScan(store, { accountId: b.delegatedAdmin.id, resource: { type: 'image', name: 'registry.test/app', digest: D, tags: ['1.0'] }, result: scanResultOf([{ ecosystem: 'npm', name: 'lodash', version: '4.17.0' }], [{ pkg: 0, id: 'GHSA-tls', vulnerability: 'CVE-2025-0100', severity: 'CRITICAL', score: 9.8, fixed: '4.17.21' }]), now: new Date() });
     await store.close();
 
-    const child = spawn(process.execPath, [join(root, 'bin', 'vigil.js'), '--home', dir, '--db', db, '-q', 'server', '--no-engine', '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', key], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { address, stop } = await startServer(dir, db, ['--tls-cert', cert, '--tls-key', key]);
     try {
-      const address = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (d) => {
-          stdout += d;
-          const m = /listening on (https:\/\/\S+)/.exec(stdout);
-          if (m && /^console: /m.test(stdout)) resolve(m[1]);
-        });
-        void exited.then((code) => reject(new Error(`server exited early (${code}): ${stderr}`)));
-      });
       assert.match(address, /^https:\/\/127\.0\.0\.1:\d+$/);
       const ca = readFileSync(cert, 'utf8');
       const p = await put(`${address}/v1/gate/policies/prod`, ca, b.key, 'rules:\n  - severity: CRITICAL\n    fixAvailable: true\n');
@@ -103,9 +131,55 @@ test('vigil server over TLS answers AdmissionReview v1; clients without the CA a
       const plain = await fetch(address.replace('https:', 'http:') + '/healthz').then((r) => r.status, (e: Error) => e.message);
       assert.notEqual(plain, 200);
     } finally {
-      child.kill('SIGTERM');
-      assert.equal(await exited, 0, stderr);
+      await stop();
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('mutual TLS (--tls-client-ca): admission answers only kube-apiserver\'s client certificate; other API calls need none', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-mtls-'));
+  try {
+    const { cert, key } = selfSigned(dir, 'vigil-webhook');
+    const kube = caAndClient(dir, 'cluster');
+    const stranger = caAndClient(dir, 'stranger');
+    const db = `sqlite:${join(dir, 'v.db')}`;
+    const store = await openStore(db);
+    const b = (await bootstrap(store, { organizationName: 'mtls' }))!;
+    await recordScan(store, { accountId: b.delegatedAdmin.id, resource: { type: 'image', name: 'registry.test/app', digest: D, tags: ['1.0'] }, result: scanResultOf([{ ecosystem: 'npm', name: 'lodash', version: '4.17.0' }], [{ pkg: 0, id: 'GHSA-tls', vulnerability: 'CVE-2025-0100', severity: 'CRITICAL', score: 9.8, fixed: '4.17.21' }]), now: new Date() });
+    await store.close();
+    const { address, stop } = await startServer(dir, db, ['--tls-cert', cert, '--tls-key', key, '--tls-client-ca', kube.ca]);
+    try {
+      const ca = readFileSync(cert, 'utf8');
+      // an API key alone, no client certificate: the API answers as before
+      const p = await put(`${address}/v1/gate/policies/prod`, ca, b.key, 'rules:\n  - severity: CRITICAL\n');
+      assert.equal(p.status, 201, JSON.stringify(p.json));
+      const hook = `${address}${p.json.admissionPath}/${p.json.token}`;
+      const kubeClient = { cert: readFileSync(kube.cert, 'utf8'), key: readFileSync(kube.key, 'utf8') };
+      const ok = await post(hook, ca, podReview('uid-m1', 'registry.test/app:1.0'), kubeClient);
+      assert.equal(ok.status, 200, JSON.stringify(ok.json));
+      assert.equal(ok.json.response.uid, 'uid-m1');
+      assert.equal(ok.json.response.allowed, false, 'the verdict, as without mTLS');
+      // the right token without a certificate, or with one another CA issued: refused, saying why
+      const none = await post(hook, ca, podReview('uid-m2', 'registry.test/app:1.0'));
+      assert.equal(none.status, 401);
+      assert.match(none.json.error.message, /admission webhooks on this server need a client certificate issued by --tls-client-ca: no client certificate was presented/);
+      const other = await post(hook, ca, podReview('uid-m3', 'registry.test/app:1.0'), { cert: readFileSync(stranger.cert, 'utf8'), key: readFileSync(stranger.key, 'utf8') });
+      assert.equal(other.status, 401);
+      assert.match(other.json.error.message, /need a client certificate issued by --tls-client-ca: the certificate was not verified \(UNABLE_TO_(GET_ISSUER_CERT|VERIFY_LEAF_SIGNATURE)\)/);
+      // a certificate alone is not enough: the token still decides
+      const wrongToken = await post(`${address}${p.json.admissionPath}/not-the-token`, ca, podReview('uid-m4', 'registry.test/app:1.0'), kubeClient);
+      assert.equal(wrongToken.status, 401);
+    } finally {
+      await stop();
+    }
+    // the flag's errors
+    await assert.rejects(tlsFromOptions({ tlsClientCa: kube.ca }), (e: Error & { rule?: string }) => e.rule === 'tls-pair' && /--tls-client-ca needs --tls-cert and --tls-key/.test(e.message));
+    writeFileSync(join(dir, 'junk.pem'), 'not pem');
+    await assert.rejects(tlsFromOptions({ tlsCert: cert, tlsKey: key, tlsClientCa: join(dir, 'junk.pem') }), (e: Error & { rule?: string }) => e.rule === 'tls-client-ca' && /no PEM certificate in it/.test(e.message));
+    await assert.rejects(tlsFromOptions({ tlsCert: cert, tlsKey: key, tlsClientCa: kube.cert }), /CN=kube-apiserver is not a CA certificate/);
+    assert.ok((await tlsFromOptions({ tlsCert: cert, tlsKey: key, tlsClientCa: kube.ca }))?.clientCa);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

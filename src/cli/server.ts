@@ -11,7 +11,7 @@ export const SCAN_MEMORY_DEFAULT = '768 MiB';
 export const SCAN_TIMEOUT_DEFAULT = '900 s';
 
 interface GlobalOpts { home?: string; db?: string; verbose?: boolean; quiet?: boolean; json?: boolean }
-interface ServerOpts { tlsCert?: string; tlsKey?: string; gateTimeout: string; listen: string; engine: boolean; tick: string; watchFunctions?: string; dbUpdate: string; jobLease: string; allowPath: string[]; allowNetwork: string[]; scanMemory?: string; scanTimeout?: string; smtpUrl?: string; smtpFrom?: string }
+interface ServerOpts { tlsCert?: string; tlsKey?: string; tlsClientCa?: string; gateTimeout: string; listen: string; engine: boolean; tick: string; watchFunctions?: string; dbUpdate: string; jobLease: string; allowPath: string[]; allowNetwork: string[]; scanMemory?: string; scanTimeout?: string; smtpUrl?: string; smtpFrom?: string }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -123,11 +123,15 @@ export function consoleLine(address: string, consoleDir: string | null, built: b
 
 /**
  * --tls-cert and --tls-key: both or neither; the files read and checked as a pair (PEM, the key
- * fits the certificate) before the server starts.
+ * fits the certificate) before the server starts. --tls-client-ca (mutual TLS for admission
+ * webhooks) needs them, and must hold at least one PEM CA certificate.
  * @throws VigilError VIGIL_CONFIG (exit 2) naming the flag or the files; VIGIL_NOT_FOUND (exit 4) for a missing file
  */
-export async function tlsFromOptions(o: { tlsCert?: string; tlsKey?: string }): Promise<{ cert: Buffer; key: Buffer } | undefined> {
-  if (!o.tlsCert && !o.tlsKey) return undefined;
+export async function tlsFromOptions(o: { tlsCert?: string; tlsKey?: string; tlsClientCa?: string }): Promise<{ cert: Buffer; key: Buffer; clientCa?: Buffer } | undefined> {
+  if (!o.tlsCert && !o.tlsKey) {
+    if (o.tlsClientCa) throw new VigilError('VIGIL_CONFIG', '--tls-client-ca needs --tls-cert and --tls-key (mutual TLS is TLS first)', { rule: 'tls-pair' });
+    return undefined;
+  }
   if (!o.tlsCert || !o.tlsKey) throw new VigilError('VIGIL_CONFIG', `--tls-cert and --tls-key go together: ${o.tlsCert ? '--tls-key' : '--tls-cert'} is missing`, { rule: 'tls-pair' });
   const { readInputFile } = await import('./exit.ts');
   const cert = await readInputFile(o.tlsCert, 'TLS certificate');
@@ -139,7 +143,17 @@ export async function tlsFromOptions(o: { tlsCert?: string; tlsKey?: string }): 
   } catch (err) {
     throw new VigilError('VIGIL_CONFIG', `--tls-cert ${o.tlsCert} / --tls-key ${o.tlsKey}: not a usable PEM certificate and key (${(err as Error).message})`, { input: o.tlsCert, rule: 'tls-pem', cause: err });
   }
-  return { cert, key };
+  if (!o.tlsClientCa) return { cert, key };
+  const clientCa = await readInputFile(o.tlsClientCa, 'TLS client CA');
+  // every PEM block must be a certificate (a bundle is fine); none is an error, not a server that trusts no one
+  const blocks = clientCa.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  try {
+    if (blocks.length === 0) throw new Error('no PEM certificate in it');
+    for (const b of blocks) if (!new X509Certificate(b).ca) throw new Error(`${new X509Certificate(b).subject.replace(/\n/g, ', ')} is not a CA certificate`);
+  } catch (err) {
+    throw new VigilError('VIGIL_CONFIG', `--tls-client-ca ${o.tlsClientCa}: not a usable PEM CA bundle (${(err as Error).message})`, { input: o.tlsClientCa, rule: 'tls-client-ca', cause: err });
+  }
+  return { cert, key, clientCa };
 }
 
 export function registerServerCommands(program: Command): void {
@@ -148,6 +162,7 @@ export function registerServerCommands(program: Command): void {
     .option('--listen <address>', 'host:port to listen on', '127.0.0.1:8080')
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with its chain); needs --tls-key. Kubernetes admission webhooks need TLS')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--tls-client-ca <file>', 'mutual TLS for admission webhooks: they answer only clients with a certificate issued by this PEM CA (bundle), besides the token; needs --tls-cert')
     .option('--gate-timeout <ms>', "the longest a gate verdict may take before the policy's failurePolicy decides (keep it below the webhook's timeoutSeconds)", '5000')
     .option('--no-engine', 'serve the API only; scans and rematches run in `vigil worker` processes')
     .option('--tick <seconds>', 'how often the engine looks for due work', '30')

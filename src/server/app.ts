@@ -54,9 +54,11 @@ export interface ServerConfig {
   warmDashboards?: boolean;
   /**
    * serve HTTPS with this certificate (PEM; the chain after the leaf) and key (issue 19: Kubernetes
-   * calls admission webhooks over TLS only); default plain HTTP
+   * calls admission webhooks over TLS only); default plain HTTP. With `clientCa` (mutual TLS) the
+   * server asks each client for a certificate, and admission webhooks answer only clients whose
+   * certificate that CA issued; other routes keep their API-key or session authentication.
    */
-  https?: { cert: Buffer | string; key: Buffer | string };
+  https?: { cert: Buffer | string; key: Buffer | string; clientCa?: Buffer | string };
   /** gating (issue 19): the longest a verdict may take before the policy's failurePolicy decides (default 5000 ms) */
   gateTimeoutMs?: number;
 }
@@ -107,7 +109,12 @@ export function checkRouteAccess(methods: string[], url: string, access: unknown
 export async function buildServer({ store, log, config = {}, engine, policy }: { store: Store; log: Logger; config?: ServerConfig; engine?: Engine; policy?: TargetPolicy }): Promise<VigilServer> {
   const app = Fastify({
     // an https server answers the same routes; Fastify's types tell the two apart, Vigil's need not
-    ...(config.https ? { https: { cert: config.https.cert, key: config.https.key } } as unknown as { https: null } : {}),
+    ...(config.https ? {
+      https: {
+        cert: config.https.cert, key: config.https.key,
+        ...(config.https.clientCa ? { ca: config.https.clientCa, requestCert: true, rejectUnauthorized: false } : {}),
+      },
+    } as unknown as { https: null } : {}),
     loggerInstance: log,
     bodyLimit: config.bodyLimit ?? 1024 * 1024,
     trustProxy: config.trustProxy ?? false,
@@ -187,7 +194,7 @@ export async function buildServer({ store, log, config = {}, engine, policy }: {
   // issue 19: running workloads: pod lists, ECS tasks, polled clusters (routes/workloads.ts)
   await app.register(workloadRoutes, { store, engine });
   // issue 19: gate policies, the registry gate and the admission webhook (routes/gate.ts)
-  await app.register(gateRoutes, { store, ...(config.gateTimeoutMs !== undefined ? { timeoutMs: config.gateTimeoutMs } : {}), ...(config.now ? { now: config.now } : {}) });
+  await app.register(gateRoutes, { store, requireClientCert: Boolean(config.https?.clientCa), ...(config.gateTimeoutMs !== undefined ? { timeoutMs: config.gateTimeoutMs } : {}), ...(config.now ? { now: config.now } : {}) });
   // the console: log in and out, and the web app at / (routes/session.ts, console.ts)
   await app.register(sessionRoutes, { auth });
   await app.register(consoleRoutes, { dir: config.consoleDir ?? defaultConsoleDir() });

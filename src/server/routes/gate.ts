@@ -10,6 +10,7 @@
  * learns the verdicts of that policy for the images they name, and nothing else.
  */
 import { createHash } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -39,6 +40,12 @@ export interface GateRouteOptions {
   /** the longest a verdict may take before failurePolicy decides (default 5 s) */
   timeoutMs?: number;
   now?: () => number;
+  /**
+   * (mutual TLS) admission requests must come with a client certificate the server's --tls-client-ca
+   * verified (kube-apiserver's AdmissionConfiguration kubeconfig: client-certificate/client-key), as
+   * well as the policy's token
+   */
+  requireClientCert?: boolean;
 }
 
 const admissionPath = (accountId: string, name: string) => `/v1/admission/${encodeURIComponent(accountId)}/${encodeURIComponent(name)}`;
@@ -56,7 +63,7 @@ async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   }
 }
 
-export const gateRoutes: FastifyPluginAsyncZod<GateRouteOptions> = async (app, { store, timeoutMs = DEFAULT_GATE_TIMEOUT_MS, now = Date.now }) => {
+export const gateRoutes: FastifyPluginAsyncZod<GateRouteOptions> = async (app, { store, timeoutMs = DEFAULT_GATE_TIMEOUT_MS, now = Date.now, requireClientCert = false }) => {
   const db = store.db;
   /**
    * The last policy each admission URL loaded, kept in this process: when the store fails, the
@@ -167,6 +174,17 @@ export const gateRoutes: FastifyPluginAsyncZod<GateRouteOptions> = async (app, {
 
   /** One AdmissionReview: the policy by its token, then a verdict per image of the workload. */
   async function admission(request: FastifyRequest, accountId: string, name: string, token: string, body: z.infer<typeof AdmissionReviewRequest>) {
+    if (requireClientCert) {
+      // the handshake asked for a certificate without requiring one (API clients and the console need none);
+      // here a verified one is required
+      const socket = request.raw.socket as TLSSocket;
+      if (!socket.authorized) {
+        // without a certificate Node still names a verification error (UNABLE_TO_GET_ISSUER_CERT): say what happened
+        const presented = Object.keys(socket.getPeerCertificate?.() ?? {}).length > 0;
+        const why = !presented ? 'no client certificate was presented' : `the certificate was not verified (${String(socket.authorizationError ?? 'unknown reason')})`;
+        throw new VigilError('VIGIL_UNAUTHORIZED', `admission webhooks on this server need a client certificate issued by --tls-client-ca: ${why}`, { rule: 'client-certificate' });
+      }
+    }
     const { uid, kind, namespace, object, operation } = body.request;
     const key = `${accountId}/${name}`;
     let stored: StoredGatePolicy | null;

