@@ -264,14 +264,18 @@ export function parseRpmdbNdb(bytes: Buffer, path: string, os: OsInfo | undefine
   return r.blobs.flatMap((b) => packageOfBlob(b.blob, `package ${b.pkgIdx}`, path, os, errors) ?? []);
 }
 
+/** The packages of an rpm database at one of RPMDB_PATHS, read in the form its name says. */
+export function parseRpmdb(path: string, bytes: Buffer, os: OsInfo | undefined, errors: FileError[]): Package[] {
+  if (RPMDB_BDB_PATHS.includes(path)) return parseRpmdbBdb(bytes, path, os, errors);
+  if (RPMDB_NDB_PATHS.includes(path)) return parseRpmdbNdb(bytes, path, os, errors);
+  return parseRpmdbSqlite(bytes, path, os, errors);
+}
+
 export const rpmExtractor: Extractor = {
   name: NAME,
   version: 1,
   fileRequired: (path) => RPMDB_PATHS.includes(path),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
-    const path = file.info.path;
-    if (RPMDB_BDB_PATHS.includes(path)) return parseRpmdbBdb(await file.read(), path, ctx.os, ctx.fileErrors);
-    if (RPMDB_NDB_PATHS.includes(path)) return parseRpmdbNdb(await file.read(), path, ctx.os, ctx.fileErrors);
-    return parseRpmdbSqlite(await file.read(), path, ctx.os, ctx.fileErrors);
+    return parseRpmdb(file.info.path, await file.read(), ctx.os, ctx.fileErrors);
   },
 };
