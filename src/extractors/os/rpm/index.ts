@@ -224,27 +224,31 @@ function packageOfBlob(blob: Uint8Array, what: string, path: string, os: OsInfo 
 }
 
 /**
+ * Runs a page or slot reader over a database file: a file it refuses (`refused` says which
+ * errors are that) is one parse-error, each per-record problem another; the rest is returned.
+ */
+function readDbFile<R extends { problems: string[] }>(form: string, path: string, errors: FileError[], read: () => R, refused: (e: unknown) => e is Error): R | undefined {
+  let r: R;
+  try {
+    r = read();
+  } catch (e) {
+    if (!refused(e)) throw e;
+    errors.push({ path, rule: 'parse-error', message: `not an rpm ${form} database: ${e.message}` });
+    return undefined;
+  }
+  for (const p of r.problems) errors.push({ path, rule: 'parse-error', message: `rpm ${form} database: ${p}` });
+  return r;
+}
+
+/**
  * Packages of an rpm database in BerkeleyDB form (`Packages`, a Berkeley DB hash database whose
  * values are header blobs). The 4-byte record rpm keeps under key 0 (the next free header
  * instance) is no header and is skipped; an unreadable value is a per-value error.
  */
 export function parseRpmdbBdb(bytes: Buffer, path: string, os: OsInfo | undefined, errors: FileError[]): Package[] {
-  let r;
-  try {
-    r = readBdbHashValues(bytes);
-  } catch (e) {
-    if (!(e instanceof BdbError)) throw e;
-    errors.push({ path, rule: 'parse-error', message: `not an rpm BerkeleyDB database: ${e.message}` });
-    return [];
-  }
-  for (const p of r.problems) errors.push({ path, rule: 'parse-error', message: `rpm BerkeleyDB database: ${p}` });
-  const out: Package[] = [];
-  for (const v of r.values) {
-    if (v.value.length === 4) continue; // the instance counter
-    const pkg = packageOfBlob(v.value, `header on page ${v.page}`, path, os, errors);
-    if (pkg) out.push(pkg);
-  }
-  return out;
+  const r = readDbFile('BerkeleyDB', path, errors, () => readBdbHashValues(bytes), (e) => e instanceof BdbError);
+  // v.value.length 4: the instance counter
+  return (r?.values ?? []).flatMap((v) => (v.value.length === 4 ? [] : packageOfBlob(v.value, `header on page ${v.page}`, path, os, errors) ?? []));
 }
 
 /**
@@ -252,16 +256,8 @@ export function parseRpmdbBdb(bytes: Buffer, path: string, os: OsInfo | undefine
  * a header blob). A broken slot or blob is a per-package error; the rest is read.
  */
 export function parseRpmdbNdb(bytes: Buffer, path: string, os: OsInfo | undefined, errors: FileError[]): Package[] {
-  let r;
-  try {
-    r = readNdbBlobs(bytes);
-  } catch (e) {
-    if (!(e instanceof NdbError)) throw e;
-    errors.push({ path, rule: 'parse-error', message: `not an rpm NDB database: ${e.message}` });
-    return [];
-  }
-  for (const p of r.problems) errors.push({ path, rule: 'parse-error', message: `rpm NDB database: ${p}` });
-  return r.blobs.flatMap((b) => packageOfBlob(b.blob, `package ${b.pkgIdx}`, path, os, errors) ?? []);
+  const r = readDbFile('NDB', path, errors, () => readNdbBlobs(bytes), (e) => e instanceof NdbError);
+  return (r?.blobs ?? []).flatMap((b) => packageOfBlob(b.blob, `package ${b.pkgIdx}`, path, os, errors) ?? []);
 }
 
 /** The packages of an rpm database at one of RPMDB_PATHS, read in the form its name says. */
