@@ -24,6 +24,33 @@ const unavailable = sshdUnavailable();
 const BULLSEYE = join(TARGETS, 'rootfs-bullseye');
 const RPM_TESTDATA = new URL('../src/extractors/os/rpm/testdata/happy/', import.meta.url).pathname;
 
+/**
+ * An sshd chrooted into the root `mountRoot` mounts (in `before`), stopped and unmounted (then
+ * `cleanup`) in `after`. Mounting needs CAP_SYS_ADMIN (root outside a restricted container):
+ * without it `skip` says why (`needs`: in CI its absence fails the suite).
+ */
+function chrootedSshd(what: string, mountRoot: () => Promise<{ path: string; unmount(): Promise<void> }>, cleanup?: () => Promise<void>) {
+  const host: { d?: TestSshd; mount?: { path: string; unmount(): Promise<void> }; skip: string | false } = { skip: false };
+  before(async () => {
+    try {
+      host.mount = await mountRoot();
+    } catch (err) {
+      host.skip = needs(what, false, `mount failed: ${(err as Error).message}`);
+      return;
+    }
+    host.d = await startSshd({ chroot: host.mount.path });
+  });
+  after(async () => {
+    try {
+      await host.d?.stop();
+    } finally {
+      await host.mount?.unmount();
+      await cleanup?.();
+    }
+  });
+  return host;
+}
+
 async function dpkgCount(): Promise<number> {
   const { stdout } = await run('dpkg-query', ['-W'], { maxBuffer: 64 * 1024 * 1024 });
   return stdout.split('\n').filter((l) => l !== '').length;
@@ -58,31 +85,13 @@ describe('ssh host: this machine', { skip: unavailable }, () => {
 });
 
 describe('ssh host: a bullseye root behind ChrootDirectory', { skip: unavailable || needs('targets: rootfs-bullseye', existsSync(`${BULLSEYE}/var/lib/dpkg/status`), HOW.targets) }, () => {
-  let d: TestSshd | undefined;
-  let mount: { path: string; unmount(): Promise<void> } | undefined;
-  let skip: string | false = false;
-  before(async () => {
-    try {
-      mount = await readOnlyBind(BULLSEYE);
-    } catch (err) {
-      // needs CAP_SYS_ADMIN (root outside a restricted container); in CI its absence fails the suite
-      skip = needs('a read-only bind mount (mount --bind, CAP_SYS_ADMIN)', false, `mount failed: ${(err as Error).message}`);
-      return;
-    }
-    d = await startSshd({ chroot: mount.path });
-  });
-  after(async () => {
-    try {
-      await d?.stop();
-    } finally {
-      await mount?.unmount();
-    }
-  });
+  const host = chrootedSshd('a read-only bind mount (mount --bind, CAP_SYS_ADMIN)', () => readOnlyBind(BULLSEYE));
 
   for (const method of ['auto', 'sftp'] as const) {
     it(`gives Debian 11 with its 96 packages and no sockets (${method})`, async (t) => {
-      if (skip) return t.skip(skip);
-      const s = await openSshHost({ host: d!.host, port: d!.port, username: d!.username, privateKey: d!.clientKey }, { method });
+      if (host.skip) return t.skip(host.skip);
+      const d = host.d!;
+      const s = await openSshHost({ host: d.host, port: d.port, username: d.username, privateKey: d.clientKey }, { method });
       assert.equal(s.method, method === 'auto' ? 'tar' : 'sftp');
       const inv = await collectInventory(s.fs, { extractors: osExtractors, detectOs });
       assert.equal(inv.os?.ecosystem, 'Debian:11');
@@ -131,11 +140,8 @@ describe('ssh host: rpm BerkeleyDB and NDB databases behind ChrootDirectory', { 
   ];
   for (const h of HOSTS) {
     describe(h.name, () => {
-      let d: TestSshd | undefined;
-      let mount: { path: string; unmount(): Promise<void> } | undefined;
       let top: string | undefined;
-      let skip: string | false = false;
-      before(async () => {
+      const host = chrootedSshd('an overlay mount (mknod, mount -t overlay, CAP_SYS_ADMIN)', async () => {
         top = await mkdtemp(join(tmpdir(), 'vigil-rpmhost-'));
         for (const f of ['etc/os-release', 'usr/lib/os-release']) {
           await mkdir(dirname(join(top, f)), { recursive: true });
@@ -149,32 +155,21 @@ describe('ssh host: rpm BerkeleyDB and NDB databases behind ChrootDirectory', { 
           await mkdir(dirname(join(top, at)), { recursive: true });
           await symlink(to, join(top, at));
         }
-        try {
-          // overlayfs's whiteout (a 0/0 character device) hides the root's dpkg database
-          await run('mknod', [join(top, 'var/lib/dpkg'), 'c', '0', '0']);
-          mount = await readOnlyOverlay(top, BULLSEYE);
-        } catch (err) {
-          skip = needs('an overlay mount (mknod, mount -t overlay, CAP_SYS_ADMIN)', false, `mount failed: ${(err as Error).message}`);
-          return;
-        }
-        d = await startSshd({ chroot: mount.path });
-      });
-      after(async () => {
-        try {
-          await d?.stop();
-        } finally {
-          await mount?.unmount();
-          if (top) await rm(top, { recursive: true, force: true });
-        }
+        // overlayfs's whiteout (a 0/0 character device) hides the root's dpkg database
+        await run('mknod', [join(top, 'var/lib/dpkg'), 'c', '0', '0']);
+        return readOnlyOverlay(top, BULLSEYE);
+      }, async () => {
+        if (top) await rm(top, { recursive: true, force: true });
       });
 
       for (const method of ['auto', 'sftp'] as const) {
         it(`gives the packages \`scan rootfs\` gives (${method})`, async (t) => {
-          if (skip) return t.skip(skip);
-          const s = await openSshHost({ host: d!.host, port: d!.port, username: d!.username, privateKey: d!.clientKey }, { method });
+          if (host.skip) return t.skip(host.skip);
+          const d = host.d!;
+          const s = await openSshHost({ host: d.host, port: d.port, username: d.username, privateKey: d.clientKey }, { method });
           const overSsh = await collectInventory(s.fs, { extractors: osExtractors, detectOs });
           await s.fs.close();
-          const fs = await openTarget(mount!.path, 'rootfs');
+          const fs = await openTarget(host.mount!.path, 'rootfs');
           const rootfs = await collectInventory(fs, { extractors: osExtractors, detectOs });
           await fs.close();
           assert.deepEqual(overSsh.errors, []);
