@@ -489,7 +489,9 @@ export const FAMILIES: readonly Family[] = [
   extractorFamily('lockfiles', LOCKFILES),
   extractorFamily('lockfiles-more', LOCKFILES_MORE),
   // rpm's BerkeleyDB form, from the Berkeley DB files of os/rpm's testdata
-  extractorFamily('rpm-bdb', ['os/rpm'], () => [], { 'os/rpm': 'var/lib/rpm/Packages' }, (f) => /\/Packages(\.[a-z0-9]+)?$/.test(f)),
+  extractorFamily('rpm-bdb', ['os/rpm'], () => [], { 'os/rpm': 'var/lib/rpm/Packages' }, (f) => /\/Packages(\.[a-z0-9]+)?$/.test(f) && !f.endsWith('.db')),
+  // rpm's NDB form (SUSE), from the NDB files of os/rpm's testdata (rpm's own store's and a SUSE image's)
+  extractorFamily('rpm-ndb', ['os/rpm'], () => [], { 'os/rpm': 'usr/lib/sysimage/rpm/Packages.db' }, (f) => f.endsWith('/Packages.db')),
   extractorFamily('binaries', ['go/binary', 'rust/auditable']),
   osDb,
   oci,

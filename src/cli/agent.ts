@@ -45,9 +45,10 @@ const WATCHED = ['var/lib/dpkg', 'lib/apk/db', 'var/lib/rpm', 'usr/lib/sysimage/
 
 /** A ScanFS over the root that lists only the host files the OS extractors read. */
 async function hostFiles(root: string, name: string): Promise<ScanFS> {
-  const [{ openDir }, { HOST_FILES, HOST_DIRS, LISTED_ONLY }] = await Promise.all([import('../sources/dir/index.ts'), import('../sources/ssh/index.ts')]);
+  const [{ openDir }, { hostFilesToRead, HOST_DIRS }] = await Promise.all([import('../sources/dir/index.ts'), import('../sources/ssh/index.ts')]);
   const base = await openDir(root, { rootfs: true, kind: 'host', ref: name });
-  const wanted = new Set<string>([...HOST_FILES, ...LISTED_ONLY]);
+  const rpmLink = (await lstat(join(root, 'var/lib/rpm')).catch(() => null))?.isSymbolicLink() ?? false;
+  const wanted = new Set<string>(hostFilesToRead(rpmLink));
   for (const d of HOST_DIRS) {
     for (const n of await readdir(join(root, d.dir)).catch(() => [] as string[])) if (d.match.test(n)) wanted.add(`${d.dir}/${n}`);
   }

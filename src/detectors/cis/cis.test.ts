@@ -196,6 +196,16 @@ describe('packages, services, mounts', () => {
     assert.match(bad.evidence[0].message, /rpmdb\.sqlite: not an SQLite database/);
   });
 
+  test('rpm: BerkeleyDB Packages (EL 7) and NDB Packages.db (SUSE) are read too', async () => {
+    const TD = new URL('../../extractors/os/rpm/testdata/happy/', import.meta.url).pathname;
+    const bdb = await run({ '/var/lib/rpm/Packages': { content: readFileSync(join(TD, 'Packages')) } }, { package: { name: 'vigil-tilde', state: 'installed' } });
+    assert.equal(bdb.status, 'PASS', JSON.stringify(bdb.evidence));
+    assert.equal(bdb.evidence[0].path, '/var/lib/rpm/Packages');
+    const ndb = { '/usr/lib/sysimage/rpm/Packages.db': { content: readFileSync(join(TD, 'sle15-bci/Packages.db')) } };
+    assert.equal(await status(ndb, { package: { name: 'bash', state: 'installed' } }), 'PASS');
+    assert.equal(await status(ndb, { package: { name: 'telnet', state: 'absent' } }), 'PASS');
+  });
+
   test('no package database is an ERROR', async () => {
     const r = await run({ '/etc/hostname': 'x' }, { package: { name: 'telnet', state: 'absent' } });
     assert.equal(r.status, 'ERROR');

@@ -2,7 +2,7 @@
  * Packages (dpkg status, rpm SQLite database), systemd unit enablement (the symlinks `systemctl
  * enable` and `mask` make) and mounts (fstab; /proc/mounts on a live host).
  */
-import { parseRpmdbSqlite, RPMDB_SQLITE_PATHS } from '../../extractors/os/rpm/index.ts';
+import { parseRpmdb, RPMDB_PATHS } from '../../extractors/os/rpm/index.ts';
 import type { FileError } from '../../sources/types.ts';
 import { CheckError, abs, lines, type TargetReader } from './fsutil.ts';
 
@@ -47,15 +47,16 @@ export async function readPackages(r: TargetReader): Promise<PackageDb> {
   return r.once('packages', async () => {
     const dpkg = await r.text('/var/lib/dpkg/status');
     if (dpkg !== null) return { installed: parseDpkgStatus(dpkg, '/var/lib/dpkg/status'), source: '/var/lib/dpkg/status' };
-    for (const p of RPMDB_SQLITE_PATHS) {
+    // rpm in any of its forms: rpmdb.sqlite, BerkeleyDB Packages (EL 7–8), NDB Packages.db (SUSE)
+    for (const p of RPMDB_PATHS) {
       const st = await r.stat(p);
       if (!st || st.kind !== 'file') continue;
       const errors: FileError[] = [];
-      const pkgs = parseRpmdbSqlite(await r.fs.readFile(p), p, undefined, errors);
+      const pkgs = parseRpmdb(p, await r.fs.readFile(p), undefined, errors);
       if (!pkgs.length && errors.length) throw new CheckError({ path: abs(p), message: `${abs(p)}: ${errors[0].message}` });
       return { installed: new Map(pkgs.map((x) => [x.name, { path: abs(p), version: x.version }])), source: abs(p) };
     }
-    throw new CheckError({ message: 'no package database (/var/lib/dpkg/status, rpmdb.sqlite)' });
+    throw new CheckError({ message: 'no package database (/var/lib/dpkg/status, an rpm rpmdb.sqlite, Packages or Packages.db)' });
   });
 }
 

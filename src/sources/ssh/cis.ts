@@ -47,6 +47,7 @@ export interface SshCisSnapshot {
 export const CIS_CONTENT_ROOTS: readonly string[] = [
   'etc',
   'var/lib/dpkg/status', 'var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite',
+  'var/lib/rpm/Packages', 'usr/lib/sysimage/rpm/Packages', 'var/lib/rpm/Packages.db', 'usr/lib/sysimage/rpm/Packages.db',
   'usr/lib/os-release',
   'usr/lib/sysctl.d', 'lib/sysctl.d', 'usr/local/lib/sysctl.d', 'run/sysctl.d',
   'usr/lib/modprobe.d', 'lib/modprobe.d', 'usr/local/lib/modprobe.d', 'run/modprobe.d',

@@ -16,12 +16,12 @@ import { DEFAULT_SOURCE_LIMITS, type ContentFilter, type FileInfo, type ScanFS, 
 import { DEEP_LABEL, DEEP_RULES, DEFAULT_DEEP_LIMITS, deepListScript, deepTarScript, inspectionPathsWith, parseDeepListMarkers, parseDeepListing, type DeepLimits } from './deep.ts';
 import { ErrorLog, Tree, TreeFS, normalizeEntryName, normalizeLookupPath, type TreeNode } from '../vfs/index.ts';
 import { isBigEndianMachine, parseProcNet, sortSockets, type ListeningSocket, type SocketProtocol } from './proc-net.ts';
-import { HOST_DIRS, HOST_FILES, LISTED_ONLY, SECRET_PRUNED, isWantedPath, normalizeSecretPaths, parseScriptOutput, parseSecretsOutput, secretPathFilter, secretsScript, snapshotScript } from './remote.ts';
+import { HOST_DIRS, HOST_FILES, SECRET_PRUNED, hostFilesToRead, isWantedPath, normalizeSecretPaths, parseScriptOutput, parseSecretsOutput, secretPathFilter, secretsScript, snapshotScript } from './remote.ts';
 import { wantsContent } from '../../detectors/secrets/fs.ts';
 import { FIREWALL_COMMANDS, FIREWALL_NAMES, INSTANCE_ID_FILES, MAX_PIDS_SCANNED, firewallOf, parseInstanceId, parseOwnerLines, withOwners, type HostFirewall } from './hostnet.ts';
 
 export { parseProcNet, parseEndpoint, formatIPv6, type ListeningSocket, type SocketProtocol } from './proc-net.ts';
-export { HOST_FILES, HOST_DIRS, LISTED_ONLY, isWantedPath, DEFAULT_HOST_SECRET_PATHS, MAX_SECRET_PATHS, MAX_SECRET_PATH_CHARS, SECRET_PRUNED, checkSecretPath, normalizeSecretPaths, secretPathFilter, shQuote } from './remote.ts';
+export { HOST_FILES, HOST_DIRS, hostFilesToRead, isWantedPath, DEFAULT_HOST_SECRET_PATHS, MAX_SECRET_PATHS, MAX_SECRET_PATH_CHARS, SECRET_PRUNED, checkSecretPath, normalizeSecretPaths, secretPathFilter, shQuote } from './remote.ts';
 export * from './hostnet.ts';
 export * from './deep.ts';
 export { openSshCisHost, cisScript, parseCisOutput, parseProcSys, parseUnits, isCisPath, isCisWithheld, CIS_CONTENT_ROOTS, CIS_METADATA_ONLY, CIS_WITHHELD, CIS_ANCESTORS, MAX_FS_LISTED, type SshCisSnapshot, type CisScriptOutput } from './cis.ts';
@@ -334,7 +334,6 @@ async function snapshot(conn: Client, ref: string, target: SshTarget, limits: Ss
   } else {
     if (out.tar.exit === undefined) c.log.add('(tar)', 'truncated', `${ref}: the tar stream did not finish; files after the cut are missing`);
     else if (out.tar.exit !== 0) c.log.add('(tar)', 'remote-read-error', `${ref}: tar exited ${out.tar.exit}: ${out.tar.messages.slice(0, 2000) || 'no message'}`);
-    for (const l of out.listed) await putListed(c, l.path, l.size);
   }
 
   // deep inspection first: a file both want is the inventory's (the secrets walk skips what the tree holds)
@@ -627,21 +626,11 @@ export async function put(c: Collected, path: string, node: TreeNode): Promise<v
   else if (node.kind === 'file') c.files++;
 }
 
-async function putListed(c: Collected, path: string, size: number): Promise<void> {
-  await put(c, path, {
-    kind: 'file',
-    size,
-    mode: 0o100644,
-    layerIndex: 0,
-    refused: { code: 'VIGIL_LIMIT_EXCEEDED', rule: 'not-transferred', message: 'listed only: this database format is recognised, not read, so its bytes are not fetched' },
-  });
-}
-
 // ---- secrets under the configured directories --------------------------------------------------
 
 /** Every directory above a file the inventory reads ("etc", "var", "var/lib", "var/lib/dpkg", …). */
 const INVENTORY_DIRS: ReadonlySet<string> = new Set(
-  [...HOST_FILES, ...LISTED_ONLY, ...HOST_DIRS.map((d) => `${d.dir}/x`)].flatMap((p) => {
+  [...HOST_FILES, ...HOST_DIRS.map((d) => `${d.dir}/x`)].flatMap((p) => {
     const parts = p.split('/');
     return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
   }),
@@ -896,16 +885,13 @@ async function sftpSnapshot(conn: Client, ref: string, c: Collected, limits: Ssh
     if (out.files) paths = out.files.map((p) => normalizeEntryName(p)).flatMap((n) => (n.ok && isWantedPath(n.path) ? [n.path] : []));
     else {
       paths = [];
-      for (const p of HOST_FILES) if ((await sftpStat(s, '/' + p))?.isFile()) paths.push(p);
+      const rpmLink = await new Promise<boolean>((resolve) => s.lstat('/var/lib/rpm', (err, st) => resolve(!err && st.isSymbolicLink())));
+      for (const p of hostFilesToRead(rpmLink)) if ((await sftpStat(s, '/' + p))?.isFile()) paths.push(p);
       for (const { dir } of HOST_DIRS) {
         for (const name of (await sftpReaddir(s, '/' + dir)) ?? []) {
           const p = `${dir}/${name}`;
           if (!name.includes('/') && isWantedPath(p)) paths.push(p);
         }
-      }
-      for (const p of LISTED_ONLY) {
-        const st = await sftpStat(s, '/' + p);
-        if (st?.isFile()) out.listed.push({ path: p, size: st.size });
       }
     }
     if (paths.length > limits.maxEntries) {
@@ -939,7 +925,6 @@ async function sftpSnapshot(conn: Client, ref: string, c: Collected, limits: Ssh
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
-    for (const l of out.listed) await putListed(c, l.path, l.size);
     // socket tables and the instance id files, when the script could not print them
     if (!out.ran) {
       for (const proto of ['tcp', 'tcp6', 'udp', 'udp6']) {

@@ -7,8 +7,8 @@
  *     /proc/net tables, the uid, the firewall (`nft -j list ruleset`, `iptables-save`,
  *     `ip6tables-save`, each cut at 4 MiB + 1 byte by `head -c`, with its exit status), the owners
  *     of listening sockets (root only: `ls -l /proc/<pid>/fd` of the first 4096 pids, filtered by
- *     awk to listening inodes, with /proc/<pid>/comm), the instance-id files, the rpm databases that
- *     are only listed, then tar's own messages and exit code;
+ *     awk to listening inodes, with /proc/<pid>/comm), the instance-id files, then tar's own
+ *     messages and exit code;
  *   - on stdout, `@@<nonce> tar\n` followed by ONE tar stream (`tar -chf - -T -`, names on stdin)
  *     of the wanted files that exist. Bytes before the marker (a chatty shell rc file) are skipped.
  * `-h` archives what a symlink points to, as the host itself resolves it; `-T -` keeps the command
@@ -30,24 +30,34 @@ export const HOST_FILES: readonly string[] = [
   'etc/system-release',
   'etc/hostname',
   'etc/machine-id',
-  // dpkg (src/extractors/os/dpkg), apk (os/apk), rpm in SQLite form (os/rpm)
+  // dpkg (src/extractors/os/dpkg), apk (os/apk), rpm in its three forms (os/rpm RPMDB_PATHS):
+  // SQLite, BerkeleyDB (EL 7–8, Amazon Linux 2) and NDB (SUSE). Their bytes are read by the same
+  // parsers as `scan rootfs`, bounded by maxFileBytes/maxTotalBytes like every file (see README.md:
+  // why the files and not `rpm -qa`)
   'var/lib/dpkg/status',
   'lib/apk/db/installed',
   'var/lib/rpm/rpmdb.sqlite',
   'usr/lib/sysimage/rpm/rpmdb.sqlite',
+  'var/lib/rpm/Packages',
+  'usr/lib/sysimage/rpm/Packages',
+  'var/lib/rpm/Packages.db',
+  'usr/lib/sysimage/rpm/Packages.db',
 ];
+
+/**
+ * On Fedora, EL 9 and openSUSE `var/lib/rpm` is a symlink to `usr/lib/sysimage/rpm`: one database,
+ * read once under its real path, as a walk of the root filesystem sees it. The HOST_FILES to read
+ * given whether `var/lib/rpm` is a symlink (the snapshot script makes the same test on the host).
+ */
+export function hostFilesToRead(varLibRpmIsLink: boolean): readonly string[] {
+  return varLibRpmIsLink ? HOST_FILES.filter((p) => !p.startsWith('var/lib/rpm/')) : HOST_FILES;
+}
 
 /** Directories whose matching files are read: distroless dpkg status.d, dpkg's per-package file lists (ownership, src/inventory). */
 export const HOST_DIRS: readonly { dir: string; glob: string; match: RegExp }[] = [
   { dir: 'var/lib/dpkg/status.d', glob: '*', match: /^[^/.][^/]*$/ },
   { dir: 'var/lib/dpkg/info', glob: '*.list', match: /^[^/.][^/]*\.list$/ },
 ];
-
-/**
- * rpm databases the rpm extractor recognises but cannot read (BerkeleyDB, NDB): they are listed
- * with their size and never transferred (they run to hundreds of MB); the extractor reports them.
- */
-export const LISTED_ONLY: readonly string[] = ['var/lib/rpm/Packages', 'usr/lib/sysimage/rpm/Packages', 'var/lib/rpm/Packages.db', 'usr/lib/sysimage/rpm/Packages.db'];
 
 const FILE_SET = new Set(HOST_FILES);
 
@@ -134,13 +144,11 @@ if [ "$U" = 0 ] && command -v awk >/dev/null 2>&1 && command -v xargs >/dev/null
 fi
 if [ -r ${INSTANCE_ID_FILES[0]} ]; then m dmi; head -c 256 ${INSTANCE_ID_FILES[0]} >&2; fi
 if [ -r ${INSTANCE_ID_FILES[1]} ]; then m cloudid; head -c 256 ${INSTANCE_ID_FILES[1]} >&2; fi
-m listed
-for p in ${LISTED_ONLY.join(' ')}; do
-  if [ -f "$p" ]; then ls -lLdn "$p" >&2; fi
-done
 files() {
   for p in ${HOST_FILES.join(' ')} ${globs}; do
     case "$p" in var/lib/dpkg/status.d/*.md5sums|*~|*.dpkg-*) continue ;; esac
+    # var/lib/rpm a symlink to usr/lib/sysimage/rpm (Fedora, EL 9, openSUSE): one database, read once (hostFilesToRead)
+    case "$p" in var/lib/rpm/*) if [ -L var/lib/rpm ]; then continue; fi ;; esac
     if [ -f "$p" ] && [ -r "$p" ]; then printf '%s\\n' "$p"; fi
   done
 }
@@ -166,8 +174,6 @@ export interface ScriptOutput {
   unameM?: string;
   /** /proc/net tables that were readable, by name ("tcp", "tcp6", ...) */
   net: Map<string, string>;
-  /** listed-only files with their sizes */
-  listed: { path: string; size: number }[];
   /** tar mode: whether tar was run, its messages and exit code */
   tar?: { messages: string; exit?: number };
   /** list mode (or no tar on the host): the files that exist */
@@ -212,7 +218,7 @@ export function normalizeDirs(paths: readonly string[], what: string, max: numbe
 
 /** Splits the script's stderr into its sections. Text before the first marker (rc-file noise) is ignored. */
 export function parseScriptOutput(stderr: string, nonce: string): ScriptOutput {
-  const out: ScriptOutput = { ran: false, complete: false, net: new Map(), listed: [], firewall: [] };
+  const out: ScriptOutput = { ran: false, complete: false, net: new Map(), firewall: [] };
   const fwRun = (n: string): FirewallRun | undefined => {
     if (n !== 'nft' && n !== 'iptables' && n !== 'ip6tables') return undefined;
     let r = out.firewall.find((x) => x.name === n);
@@ -227,14 +233,7 @@ export function parseScriptOutput(stderr: string, nonce: string): ScriptOutput {
       if (n) out.unameN = n.trim();
       if (m) out.unameM = m.trim();
     } else if (name.startsWith('net ')) out.net.set(name.slice(4), body);
-    else if (name === 'listed') {
-      for (const line of body.split('\n')) {
-        // ls -lLdn: mode links uid gid size date… name — the name is one of ours, at the end
-        const f = line.trim().split(/\s+/);
-        const path = f[f.length - 1];
-        if (f.length >= 6 && LISTED_ONLY.includes(path)) out.listed.push({ path, size: /^\d+$/.test(f[4]) ? Number(f[4]) : 0 });
-      }
-    } else if (name.startsWith('who ')) {
+    else if (name.startsWith('who ')) {
       const [uid, sudo] = name.slice(4).split(' ');
       out.who = { sudo: sudo === 'sudo' };
       if (/^\d{1,10}$/.test(uid)) out.who.uid = Number(uid);

@@ -157,3 +157,28 @@ export async function readOnlyBind(source: string): Promise<{ path: string; unmo
   }
   return { path, unmount };
 }
+
+/**
+ * A read-only overlay of `top` over `base` at a fresh directory under /run (as readOnlyBind, for
+ * ChrootDirectory): a root that is `base` with `top`'s files added or replacing its own (a
+ * character device 0/0 in `top` hides that path of `base`, overlayfs's whiteout). Neither
+ * directory is written.
+ * @throws when mounting is not permitted (the caller skips)
+ */
+export async function readOnlyOverlay(top: string, base: string): Promise<{ path: string; unmount(): Promise<void> }> {
+  const path = await mkdtemp('/run/vigil-chroot-');
+  try {
+    // two lower layers and no upper one: overlayfs mounts it read-only
+    await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${top}:${base}`, path]);
+  } catch (err) {
+    await rmdir(path).catch(() => undefined);
+    throw err;
+  }
+  return {
+    path,
+    async unmount() {
+      await run('umount', [path]).catch(() => run('umount', ['-l', path]));
+      await rmdir(path);
+    },
+  };
+}

@@ -6,8 +6,8 @@
  * file, nothing written). Each row of the `Packages` table holds one rpm header blob, parsed here:
  * https://rpm-software-management.github.io/rpm/manual/format_header.html
  * The BerkeleyDB form (`Packages`: CentOS/RHEL 7–8, Amazon Linux 2) is read by ./bdb.ts, a
- * hash-database page reader, into the same header blobs. NDB (`Packages.db`, SUSE) is recognised
- * and reported as unsupported, never silently skipped (see README.md).
+ * hash-database page reader, and the NDB form (`Packages.db`: SUSE 15 SP3+, openSUSE) by ./ndb.ts,
+ * rpm's slot-and-blob package store, into the same header blobs (see README.md).
  */
 import Database from 'better-sqlite3';
 import { makePurl } from '../../../model/index.ts';
@@ -15,17 +15,17 @@ import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, FileError, OsInfo, ScanFile } from '../../types.ts';
 import { entry as entryOf, fileSink } from '../../entries.ts';
 import { BdbError, readBdbHashValues } from './bdb.ts';
+import { NdbError, readNdbBlobs } from './ndb.ts';
 
 export const NAME = 'os/rpm';
 
 export const RPMDB_SQLITE_PATHS = ['var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite'];
 /** The BerkeleyDB form (rpm < 4.16). */
 export const RPMDB_BDB_PATHS = ['var/lib/rpm/Packages', 'usr/lib/sysimage/rpm/Packages'];
-/** Other database formats: recognised so their presence is reported. */
-const UNSUPPORTED: Record<string, string> = {
-  'var/lib/rpm/Packages.db': 'NDB',
-  'usr/lib/sysimage/rpm/Packages.db': 'NDB',
-};
+/** The NDB form (rpm ≥ 4.15 built with it: SUSE Linux Enterprise 15 SP3+, openSUSE). */
+export const RPMDB_NDB_PATHS = ['var/lib/rpm/Packages.db', 'usr/lib/sysimage/rpm/Packages.db'];
+/** Every rpm database path this extractor reads, in all three forms. */
+export const RPMDB_PATHS: readonly string[] = [...RPMDB_SQLITE_PATHS, ...RPMDB_BDB_PATHS, ...RPMDB_NDB_PATHS];
 
 // Header tags (rpmtag.h) and types (rpmtypes: RPM_*_TYPE)
 const TAG = { NAME: 1000, VERSION: 1001, RELEASE: 1002, EPOCH: 1003, LICENSE: 1014, ARCH: 1022, SOURCERPM: 1044 } as const;
@@ -224,41 +224,54 @@ function packageOfBlob(blob: Uint8Array, what: string, path: string, os: OsInfo 
 }
 
 /**
+ * Runs a page or slot reader over a database file: a file it refuses (`refused` says which
+ * errors are that) is one parse-error, each per-record problem another; the rest is returned.
+ */
+function readDbFile<R extends { problems: string[] }>(form: string, path: string, errors: FileError[], read: () => R, refused: (e: unknown) => e is Error): R | undefined {
+  let r: R;
+  try {
+    r = read();
+  } catch (e) {
+    if (!refused(e)) throw e;
+    errors.push({ path, rule: 'parse-error', message: `not an rpm ${form} database: ${e.message}` });
+    return undefined;
+  }
+  for (const p of r.problems) errors.push({ path, rule: 'parse-error', message: `rpm ${form} database: ${p}` });
+  return r;
+}
+
+/**
  * Packages of an rpm database in BerkeleyDB form (`Packages`, a Berkeley DB hash database whose
  * values are header blobs). The 4-byte record rpm keeps under key 0 (the next free header
  * instance) is no header and is skipped; an unreadable value is a per-value error.
  */
 export function parseRpmdbBdb(bytes: Buffer, path: string, os: OsInfo | undefined, errors: FileError[]): Package[] {
-  let r;
-  try {
-    r = readBdbHashValues(bytes);
-  } catch (e) {
-    if (!(e instanceof BdbError)) throw e;
-    errors.push({ path, rule: 'parse-error', message: `not an rpm BerkeleyDB database: ${e.message}` });
-    return [];
-  }
-  for (const p of r.problems) errors.push({ path, rule: 'parse-error', message: `rpm BerkeleyDB database: ${p}` });
-  const out: Package[] = [];
-  for (const v of r.values) {
-    if (v.value.length === 4) continue; // the instance counter
-    const pkg = packageOfBlob(v.value, `header on page ${v.page}`, path, os, errors);
-    if (pkg) out.push(pkg);
-  }
-  return out;
+  const r = readDbFile('BerkeleyDB', path, errors, () => readBdbHashValues(bytes), (e) => e instanceof BdbError);
+  // v.value.length 4: the instance counter
+  return (r?.values ?? []).flatMap((v) => (v.value.length === 4 ? [] : packageOfBlob(v.value, `header on page ${v.page}`, path, os, errors) ?? []));
+}
+
+/**
+ * Packages of an rpm database in NDB form (`Packages.db`: a slot table and checksummed blobs, each
+ * a header blob). A broken slot or blob is a per-package error; the rest is read.
+ */
+export function parseRpmdbNdb(bytes: Buffer, path: string, os: OsInfo | undefined, errors: FileError[]): Package[] {
+  const r = readDbFile('NDB', path, errors, () => readNdbBlobs(bytes), (e) => e instanceof NdbError);
+  return (r?.blobs ?? []).flatMap((b) => packageOfBlob(b.blob, `package ${b.pkgIdx}`, path, os, errors) ?? []);
+}
+
+/** The packages of an rpm database at one of RPMDB_PATHS, read in the form its name says. */
+export function parseRpmdb(path: string, bytes: Buffer, os: OsInfo | undefined, errors: FileError[]): Package[] {
+  if (RPMDB_BDB_PATHS.includes(path)) return parseRpmdbBdb(bytes, path, os, errors);
+  if (RPMDB_NDB_PATHS.includes(path)) return parseRpmdbNdb(bytes, path, os, errors);
+  return parseRpmdbSqlite(bytes, path, os, errors);
 }
 
 export const rpmExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path) => RPMDB_SQLITE_PATHS.includes(path) || RPMDB_BDB_PATHS.includes(path) || path in UNSUPPORTED,
+  fileRequired: (path) => RPMDB_PATHS.includes(path),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
-    const path = file.info.path;
-    const kind = UNSUPPORTED[path];
-    if (kind) {
-      ctx.fileErrors.push({ path, rule: 'unsupported-format', message: `rpm database in ${kind} format is not read (only rpmdb.sqlite and BerkeleyDB Packages are); its packages are missing from the inventory` });
-      return [];
-    }
-    if (RPMDB_BDB_PATHS.includes(path)) return parseRpmdbBdb(await file.read(), path, ctx.os, ctx.fileErrors);
-    return parseRpmdbSqlite(await file.read(), path, ctx.os, ctx.fileErrors);
+    return parseRpmdb(file.info.path, await file.read(), ctx.os, ctx.fileErrors);
   },
 };

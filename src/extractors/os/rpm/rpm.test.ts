@@ -9,6 +9,7 @@ import { compareRpm } from '../../../versioning/rpm/index.ts';
 import { runExtractor } from '../testutil.ts';
 import { parseHeaderBlob, rpmExtractor, rpmVersionString, sourceNameFromSrpm } from './index.ts';
 import { readBdbHashValues } from './bdb.ts';
+import { adler32, readNdbBlobs } from './ndb.ts';
 import { HOW, needs } from '../../../../test/helpers/prereq.ts';
 
 const TESTDATA = new URL('./testdata/', import.meta.url).pathname;
@@ -18,7 +19,7 @@ const fixture = (p: string) => readFile(join(TESTDATA, p));
 const info = (path: string) => ({ path, kind: 'file' as const, size: 1 });
 
 describe('os/rpm fileRequired', () => {
-  it('takes the SQLite databases and the unsupported formats', () => {
+  it('takes the SQLite, BerkeleyDB and NDB databases', () => {
     assert.equal(rpmExtractor.fileRequired('var/lib/rpm/rpmdb.sqlite', info('')), true);
     assert.equal(rpmExtractor.fileRequired('usr/lib/sysimage/rpm/rpmdb.sqlite', info('')), true);
     assert.equal(rpmExtractor.fileRequired('var/lib/rpm/Packages', info('')), true);
@@ -110,13 +111,6 @@ describe('os/rpm (sad)', () => {
     const { packages, errors } = await runExtractor(rpmExtractor, PATH, await fixture('sad/garbage.sqlite'));
     assert.deepEqual(packages, []);
     assert.equal(errors[0].message, 'not an SQLite database (bad header)');
-  });
-  it('NDB databases are reported as unsupported', async () => {
-    for (const p of ['var/lib/rpm/Packages.db', 'usr/lib/sysimage/rpm/Packages.db']) {
-      const { packages, errors } = await runExtractor(rpmExtractor, p, Buffer.alloc(16));
-      assert.deepEqual(packages, []);
-      assert.equal(errors[0].rule, 'unsupported-format');
-    }
   });
   it('parseHeaderBlob rejects short and inconsistent blobs', () => {
     assert.throws(() => parseHeaderBlob(Buffer.alloc(4)), /preamble/);
@@ -222,5 +216,130 @@ describe('os/rpm BerkeleyDB (CentOS 7 /var/lib/rpm/Packages)', () => {
     const r = readBdbHashValues(b);
     assert.ok(r.problems.some((p) => p.includes(`overflow chain broken at page ${first}`)), JSON.stringify(r.problems));
     assert.equal(r.values.length, 4); // of 5: four headers and the 4-byte instance counter
+  });
+});
+
+describe('os/rpm NDB (SUSE /usr/lib/sysimage/rpm/Packages.db)', () => {
+  const NDB = 'usr/lib/sysimage/rpm/Packages.db';
+  const SLES = { id: 'sles', versionId: '15.3', ecosystem: 'SUSE:Linux Enterprise Server 15 SP3' };
+  const tsv = async (p: string) => (await fixture(p)).toString('utf8').trim().split('\n').map((l) => l.split('\t'));
+  const sameAsRpmQa = (packages: { name: string; version: string; purl?: string; sourceName?: string; licenses?: string[] }[], exp: string[][]) => {
+    assert.deepEqual(packages.map((p) => p.name).sort(), exp.map((e) => e[0]));
+    for (const [name, evr, arch, srpm, license] of exp) {
+      const p = packages.find((x) => x.name === name)!;
+      assert.equal(p.version, evr.replace(/^0:/, ''), name);
+      assert.ok(p.purl?.includes(`arch=${arch}`), `${name}: ${p.purl}`);
+      assert.equal(p.sourceName, sourceNameFromSrpm(srpm), name);
+      assert.deepEqual(p.licenses, [license], name);
+    }
+  };
+
+  it('Packages.db written by rpm\'s own NDB store: the same packages as rpm -qa on rpmdb.sqlite', async () => {
+    // make-ndb.sh: rpm's lib/backend/ndb/rpmpkg.c stored the headers of rpmdb.sqlite (one deleted and
+    // stored again) and read every one back byte for byte
+    const { packages, errors } = await runExtractor(rpmExtractor, NDB, await fixture('happy/Packages.db'), ALMA);
+    assert.deepEqual(errors, []);
+    sameAsRpmQa(packages, await tsv('happy/rpmdb.expected.tsv'));
+    assert.deepEqual(packages.find((p) => p.name === 'vigil-epoch')?.locations, [NDB]);
+    assert.equal(packages.find((p) => p.name === 'vigil-epoch')?.version, '3:2.0-1.el9_3.alma.1');
+  });
+
+  it('the same header blobs as rpmdb.sqlite and in the same package order', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const copy = Buffer.from(await fixture('happy/rpmdb.sqlite'));
+    copy[18] = copy[19] = 1;
+    const db = new Database(copy, { readonly: true });
+    const rows = db.prepare('SELECT blob FROM Packages ORDER BY hnum').all() as { blob: Buffer }[];
+    db.close();
+    const r = readNdbBlobs(await fixture('happy/Packages.db'));
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(r.blobs.map((b) => b.pkgIdx), [1, 3, 4, 5]);
+    assert.deepEqual(new Set(r.blobs.map((b) => b.blob.toString('hex'))), new Set(rows.map((x) => Buffer.from(x.blob).toString('hex'))));
+  });
+
+  it('a real SUSE BCI 15.3 database: rpm -qa in that image', async () => {
+    // sle15-bci/expected.tsv: `rpm -qa --queryformat` in registry.suse.com/bci/bci-minimal:15.3 (see README)
+    const { packages, errors } = await runExtractor(rpmExtractor, NDB, await fixture('happy/sle15-bci/Packages.db'), SLES);
+    assert.deepEqual(errors, []);
+    sameAsRpmQa(packages, await tsv('happy/sle15-bci/expected.tsv'));
+    const bash = packages.find((p) => p.name === 'bash')!;
+    assert.equal(bash.purl, 'pkg:rpm/suse/bash@4.4-19.6.1?arch=x86_64&distro=sles-15.3');
+    assert.equal(bash.ecosystem, 'SUSE:Linux Enterprise Server 15 SP3');
+    // one blob per package (the image has no imported signing keys, no gpg-pubkey to leave out)
+    assert.equal(packages.length, 35);
+    assert.equal(readNdbBlobs(await fixture('happy/sle15-bci/Packages.db')).blobs.length, 35);
+  });
+
+  it('adler32 is RFC 1950\'s', () => {
+    assert.equal(adler32(Buffer.from('Wikipedia')), 0x11e60398);
+    assert.equal(adler32(Buffer.alloc(0)), 1);
+    assert.equal(adler32(Buffer.alloc(100000, 0xff)), 0x149a302c);
+  });
+
+  it('sad: not NDB, another version, slot pages past the end; a broken slot or blob loses only its package', async () => {
+    const run = async (b: Buffer) => runExtractor(rpmExtractor, NDB, b, ALMA);
+    const good = await fixture('happy/Packages.db');
+    let r = await run(Buffer.alloc(16));
+    assert.deepEqual(r.packages, []);
+    assert.equal(r.errors[0].message, 'not an rpm NDB database: too short for an NDB database (16 bytes, the header alone is 32)');
+    assert.equal(r.errors[0].rule, 'parse-error');
+    assert.match((await run(Buffer.alloc(8192))).errors[0].message, /^not an rpm NDB database: bad magic 0x00000000 \(an NDB Packages\.db starts with "RpmP"\)$/);
+    const v1 = Buffer.from(good);
+    v1.writeUInt32LE(1, 4);
+    assert.match((await run(v1)).errors[0].message, /NDB version 1 \(only version 0 exists\)/);
+    const pages = Buffer.from(good);
+    pages.writeUInt32LE(0xffffffff, 12);
+    assert.match((await run(pages)).errors[0].message, /claims 4294967295 slot pages of 4096 bytes but the file has 9664 bytes/);
+
+    // slot 2 is package 1: its blob's bytes flipped, its slot pointing into the slot page, past the end, at another blob
+    const blk = good.readUInt32LE(32 + 8);
+    const flip = Buffer.from(good);
+    flip[blk * 16 + 100] ^= 0xff;
+    r = await run(flip);
+    assert.equal(r.packages.length, 3);
+    assert.deepEqual(r.errors.map((e) => e.message), ['rpm NDB database: slot 2 (package 1): Adler-32 checksum mismatch']);
+    const inSlots = Buffer.from(good);
+    inSlots.writeUInt32LE(3, 32 + 8);
+    assert.match((await run(inSlots)).errors[0].message, /slot 2 \(package 1\): block offset 3 points into the slot pages \(blobs start at block 256\)/);
+    r = await run(good.subarray(0, good.length - 16));
+    assert.equal(r.packages.length, 3);
+    assert.match(r.errors[0].message, /slot 5 \(package 4\): blocks \d+\+\d+ run past the end of the file \(603 blocks\)/);
+    const overlap = Buffer.from(good);
+    overlap.writeUInt32LE(good.readUInt32LE(48 + 8), 32 + 8);
+    overlap.writeUInt32LE(good.readUInt32LE(48 + 12), 32 + 12);
+    r = await run(overlap);
+    assert.equal(r.packages.length, 3);
+    assert.deepEqual(r.errors.map((e) => e.message), ['rpm NDB database: slot 2 (package 1): the blob head names package 5']);
+    // the same blob claimed by two slots for its own package: read once
+    overlap.writeUInt32LE(5, 32 + 4);
+    r = await run(overlap);
+    assert.equal(r.packages.length, 3);
+    assert.deepEqual(r.errors.map((e) => e.message), ["rpm NDB database: slot 3 (package 5): its blocks overlap another package's"]);
+    const magic = Buffer.from(good);
+    magic.write('Slox', 32, 'latin1');
+    r = await run(magic);
+    assert.equal(r.packages.length, 3);
+    assert.equal(r.errors[0].message, 'rpm NDB database: slot 2: bad slot magic');
+  });
+
+  it('hostile: every slot of many slot pages pointing at one blob is read once, problems are capped', () => {
+    const good = readFileSync(join(TESTDATA, 'happy/Packages.db'));
+    const slot = good.subarray(32, 48);
+    // 64 slot pages, all slots a copy of package 1's, then the original blob area moved after them
+    const pagesN = 64;
+    const blobArea = good.subarray(4096);
+    const b = Buffer.alloc(pagesN * 4096 + blobArea.length);
+    good.copy(b, 0, 0, 32);
+    b.writeUInt32LE(pagesN, 12);
+    const shift = ((pagesN - 1) * 4096) / 16;
+    for (let o = 32; o < pagesN * 4096; o += 16) {
+      slot.copy(b, o);
+      b.writeUInt32LE(slot.readUInt32LE(8) + shift, o + 8);
+    }
+    blobArea.copy(b, pagesN * 4096);
+    const r = readNdbBlobs(b);
+    assert.equal(r.blobs.length, 1);
+    assert.equal(r.problems.length, 51);
+    assert.match(r.problems[50], /^… and \d+ more problems$/);
   });
 });
