@@ -235,7 +235,7 @@ describe('os/rpm NDB (SUSE /usr/lib/sysimage/rpm/Packages.db)', () => {
   };
 
   it('Packages.db written by rpm\'s own NDB store: the same packages as rpm -qa on rpmdb.sqlite', async () => {
-    // make-ndb.sh: rpm's lib/backend/ndb/rpmpkg.c stored the headers of rpmdb.sqlite (one deleted and
+    // (README, testdata) rpm's lib/backend/ndb/rpmpkg.c stored the headers of rpmdb.sqlite (one deleted and
     // stored again) and read every one back byte for byte
     const { packages, errors } = await runExtractor(rpmExtractor, NDB, await fixture('happy/Packages.db'), ALMA);
     assert.deepEqual(errors, []);
