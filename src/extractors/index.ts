@@ -1,7 +1,7 @@
 /**
  * The extractors Vigil runs, listed explicitly and grouped (no registration by import side effect):
  * "os" (distribution package databases), "language" (lockfiles, manifests, installed metadata,
- * binaries), "all".
+ * binaries, language runtimes), "all".
  */
 import { cppExtractors } from './cpp/index.ts';
 import { dartExtractors } from './dart/index.ts';
@@ -14,6 +14,7 @@ import { osExtractors } from './os/index.ts';
 import { phpExtractors } from './php/index.ts';
 import { pythonExtractors } from './python/index.ts';
 import { rubyExtractors } from './ruby/index.ts';
+import { runtimeExtractors } from './runtime/index.ts';
 import { rustExtractors } from './rust/index.ts';
 import { swiftExtractors } from './swift/index.ts';
 import type { Extractor } from './types.ts';
@@ -21,7 +22,7 @@ import type { Extractor } from './types.ts';
 export type { Extractor, ExtractContext, OsInfo, ScanFile } from './types.ts';
 
 export const extractorGroups: Readonly<Record<'os' | 'language' | 'all', readonly Extractor[]>> = (() => {
-  const language = [...javascriptExtractors, ...pythonExtractors, ...goExtractors, ...rustExtractors, ...rubyExtractors, ...phpExtractors, ...javaExtractors, ...dotnetExtractors, ...dartExtractors, ...elixirExtractors, ...swiftExtractors, ...cppExtractors];
+  const language = [...javascriptExtractors, ...pythonExtractors, ...goExtractors, ...rustExtractors, ...rubyExtractors, ...phpExtractors, ...javaExtractors, ...dotnetExtractors, ...dartExtractors, ...elixirExtractors, ...swiftExtractors, ...cppExtractors, ...runtimeExtractors];
   return { os: osExtractors, language, all: [...osExtractors, ...language] };
 })();
 
