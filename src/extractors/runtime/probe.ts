@@ -10,7 +10,10 @@ import type { ScanFile } from '../types.ts';
 export const CHUNK_BYTES = 1024 * 1024;
 
 export interface Probe {
-  /** a literal that every hit contains ("OpenSSL ", "nodejs.org/download/release/v") */
+  /**
+   * a literal that every hit contains ("OpenSSL", "/node-v"); let it end in a byte that is rare in
+   * binaries (not NUL or space): the search skips ahead by the last byte
+   */
   anchor: string;
   /** bytes before and after the anchor that the regular expression may need */
   before: number;
