@@ -1,7 +1,7 @@
 /**
  * The extractors Vigil runs, listed explicitly and grouped (no registration by import side effect):
  * "os" (distribution package databases), "language" (lockfiles, manifests, installed metadata,
- * binaries, language runtimes), "all".
+ * binaries), "runtime" (language runtimes' own binaries: src/extractors/runtime), "all".
  */
 import { cppExtractors } from './cpp/index.ts';
 import { dartExtractors } from './dart/index.ts';
@@ -21,9 +21,11 @@ import type { Extractor } from './types.ts';
 
 export type { Extractor, ExtractContext, OsInfo, ScanFile } from './types.ts';
 
-export const extractorGroups: Readonly<Record<'os' | 'language' | 'all', readonly Extractor[]>> = (() => {
-  const language = [...javascriptExtractors, ...pythonExtractors, ...goExtractors, ...rustExtractors, ...rubyExtractors, ...phpExtractors, ...javaExtractors, ...dotnetExtractors, ...dartExtractors, ...elixirExtractors, ...swiftExtractors, ...cppExtractors, ...runtimeExtractors];
-  return { os: osExtractors, language, all: [...osExtractors, ...language] };
+export const extractorGroups: Readonly<Record<'os' | 'language' | 'runtime' | 'all', readonly Extractor[]>> = (() => {
+  const language = [...javascriptExtractors, ...pythonExtractors, ...goExtractors, ...rustExtractors, ...rubyExtractors, ...phpExtractors, ...javaExtractors, ...dotnetExtractors, ...dartExtractors, ...elixirExtractors, ...swiftExtractors, ...cppExtractors];
+  // runtimes are a group of their own: their files are large binaries that host deep inspection
+  // (which fetches what the language group wants, within a byte budget) and malware scans don't need
+  return { os: osExtractors, language, runtime: runtimeExtractors, all: [...osExtractors, ...language, ...runtimeExtractors] };
 })();
 
 /**
