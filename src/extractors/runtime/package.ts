@@ -75,3 +75,12 @@ export const OS_DIRS = /^(?:usr\/(?:bin|sbin|lib|lib32|lib64|libx32|libexec|shar
 
 /** Executable bit set for anyone (or no mode known: a zip or an archive without modes). */
 export const isExecutable = (mode: number | undefined): boolean => mode === undefined || (mode & 0o111) !== 0;
+
+/**
+ * `fileRequired` for a runtime read with a small file beside it (the JDK's `release`, Go's
+ * `VERSION`): the binary, and every file of the sidecar's name up to `maxSidecarBytes`, so that image
+ * sources keep it for `ctx.readFile` (its own extract returns nothing).
+ */
+export function binaryWithSidecar(binary: RegExp, sidecar: string, maxSidecarBytes: number) {
+  return (path: string, info: { size: number }): boolean => binary.test(path) || (baseOf(path) === sidecar && info.size <= maxSidecarBytes);
+}

@@ -6,7 +6,7 @@
  */
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
-import { baseOf, besideParent, dirOf, runtimePackage } from '../package.ts';
+import { besideParent, binaryWithSidecar, dirOf, runtimePackage } from '../package.ts';
 import { probeFile, type Probe } from '../probe.ts';
 
 const NAME = 'runtime/go';
@@ -54,7 +54,7 @@ export function toolchainVersion(goVersion: string): string | undefined {
 export const goToolchainExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => COMMAND.test(path) || (baseOf(path) === 'VERSION' && info.size <= MAX_VERSION_BYTES),
+  fileRequired: binaryWithSidecar(COMMAND, 'VERSION', MAX_VERSION_BYTES),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     if (!COMMAND.test(path)) return []; // a VERSION file: read beside its command

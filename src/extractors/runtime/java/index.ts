@@ -6,7 +6,7 @@
  */
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
-import { baseOf, besideParent, dirOf, runtimePackage } from '../package.ts';
+import { baseOf, besideParent, binaryWithSidecar, dirOf, runtimePackage } from '../package.ts';
 import { probeFirst, type Probe } from '../probe.ts';
 
 const NAME = 'runtime/java';
@@ -30,7 +30,7 @@ export function parseRelease(text: string): Record<string, string> {
 export const javaExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => LAUNCHER.test(path) || (baseOf(path) === 'release' && info.size <= MAX_RELEASE_BYTES),
+  fileRequired: binaryWithSidecar(LAUNCHER, 'release', MAX_RELEASE_BYTES),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     if (!LAUNCHER.test(path)) return []; // a release file: read beside its launcher
