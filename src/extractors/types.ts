@@ -29,6 +29,11 @@ export interface ScanFile {
   info: FileInfo;
   /** the file's bytes (bounded by the source's limits) */
   read(): Promise<Buffer>;
+  /**
+   * The same bytes in pieces of at most `chunkBytes`, for extractors that search a large file
+   * and may stop early without holding it whole (src/extractors/runtime). Absent: use read().
+   */
+  chunks?(chunkBytes: number): AsyncIterable<Buffer>;
 }
 
 export interface ExtractContext {

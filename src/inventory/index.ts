@@ -6,8 +6,9 @@
 import type { Logger } from 'pino';
 import type { Package } from '../model/index.ts';
 import type { ScanTarget } from '../model/scan.ts';
-import type { ExtractContext, Extractor, OsInfo } from '../extractors/types.ts';
+import type { ExtractContext, Extractor, OsInfo, ScanFile } from '../extractors/types.ts';
 import { mergeInstalls } from './installs.ts';
+import { isRuntimePackage, OS_DIRS } from '../extractors/runtime/index.ts';
 import { SKIP_RULES, type ContentFilter, type FileError, type FileInfo, type ScanFS } from '../sources/types.ts';
 
 export interface CollectOptions {
@@ -95,7 +96,9 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   for (const { info, extractor } of work) {
     const ctx: ExtractContext = { os, readFile, fileErrors: [], ...(opts.log ? { log: opts.log } : {}) };
     try {
-      const found = await extractor.extract({ info, read: () => fs.readFile(info.path) }, ctx);
+      const file: ScanFile = { info, read: () => fs.readFile(info.path) };
+      if (fs.readChunks) file.chunks = (n) => fs.readChunks!(info.path, n);
+      const found = await extractor.extract(file, ctx);
       for (const p of found) {
         p.foundBy ??= extractor.name;
         if (!p.locations || p.locations.length === 0) p.locations = [info.path];
@@ -116,9 +119,9 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   }
   opts.onProgress?.({ phase: 'extract', files, extracted, total: work.length });
 
-  await markOsOwned(packages, os, dpkgLists, readFile);
+  const kept = await markOsOwned(packages, os, dpkgLists, readFile);
   // one package per install, with every location (installs.ts; README.md, "Same install")
-  const deduped = mergeInstalls(packages);
+  const deduped = mergeInstalls(kept);
   deduped.sort((a, b) => cmp(a.ecosystem, b.ecosystem) || cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.locations?.[0] ?? '', b.locations?.[0] ?? ''));
   const all = [...fs.errors, ...errors.list];
   opts.log?.debug({ files, extracted, packages: deduped.length, errors: all.length }, 'inventory collected');
@@ -154,26 +157,63 @@ function cmp(a: string, b: string): number {
 
 /**
  * Marks language packages the OS package manager installed: by dpkg's file lists when the
- * filesystem has them, else by the directories only the OS writes to.
+ * filesystem has them, else by the directories only the OS writes to. Drops runtime binaries
+ * (src/extractors/runtime) an OS package installed: that package is reported and matched already
+ * (the Debian `nodejs`, `libssl3`, `openjdk-17-jre-headless`), so they are not listed twice.
+ * Returns the packages kept.
  */
-async function markOsOwned(packages: Package[], os: OsInfo | undefined, dpkgLists: string[], readFile: (p: string) => Promise<Buffer | null>) {
-  const candidates = packages.filter((p) => !isOsEcosystemPackage(p) && p.locations?.some((l) => OS_OWNED_DIRS.some(([re]) => re.test(l))));
-  if (candidates.length === 0) return;
+async function markOsOwned(packages: Package[], os: OsInfo | undefined, dpkgLists: string[], readFile: (p: string) => Promise<Buffer | null>): Promise<Package[]> {
+  const candidates = packages.filter((p) => !isOsEcosystemPackage(p) && !isRuntimePackage(p) && p.locations?.some((l) => OS_OWNED_DIRS.some(([re]) => re.test(l))));
+  const runtimes = packages.filter(isRuntimePackage);
+  if (candidates.length === 0 && runtimes.length === 0) return packages;
+  const wanted = new Set([...candidates.flatMap((p) => p.locations ?? []), ...runtimes.flatMap((p) => p.locations ?? [])]);
   const owner = new Map<string, string>();
-  if (dpkgLists.length) {
-    const wanted = new Set(candidates.flatMap((p) => p.locations ?? []).map((l) => '/' + l));
-    for (const list of dpkgLists) {
-      const buf = await readFile(list);
-      if (!buf) continue;
-      const pkg = list.slice(list.lastIndexOf('/') + 1, -'.list'.length).replace(/:.*$/, '');
-      for (const line of buf.toString('utf8').split('\n')) if (wanted.has(line)) owner.set(line.slice(1), pkg);
-    }
-  }
+  const listed = dpkgLists.length > 0 && (await readDpkgOwners(dpkgLists, wanted, readFile, owner));
   const eco = os?.ecosystem ?? os?.id ?? 'os';
   for (const p of candidates) {
     const loc = p.locations!.find((l) => OS_OWNED_DIRS.some(([re]) => re.test(l)))!;
     p.ownedBy = `${eco}/${owner.get(loc) ?? 'unknown'}`;
   }
+  if (runtimes.length === 0) return packages;
+  // apk's database lists every file too; rpm's (in a Berkeley DB, NDB or SQLite blob) is not read
+  // here, so without a file list the FHS rule decides: the OS's own directories are the OS's
+  const apk = await readApkOwners(readFile, wanted, owner);
+  const exact = listed || apk;
+  const owned = (p: Package) => p.locations?.some((l) => owner.has(l) || (!exact && os !== undefined && OS_DIRS.test(l)));
+  return packages.filter((p) => !isRuntimePackage(p) || !owned(p));
+}
+
+/** Fills `owner` (path → dpkg package) for the `wanted` paths from dpkg's `info/*.list` files; true when some list was read. */
+async function readDpkgOwners(lists: string[], wanted: Set<string>, readFile: (p: string) => Promise<Buffer | null>, owner: Map<string, string>): Promise<boolean> {
+  let read = false;
+  for (const list of lists) {
+    const buf = await readFile(list);
+    if (!buf) continue;
+    read = true;
+    const pkg = list.slice(list.lastIndexOf('/') + 1, -'.list'.length).replace(/:.*$/, '');
+    for (const line of buf.toString('utf8').split('\n')) if (line.startsWith('/') && wanted.has(line.slice(1))) owner.set(line.slice(1), pkg);
+  }
+  return read;
+}
+
+/**
+ * Fills `owner` for the `wanted` paths from apk's installed database (`P:` package, `F:` directory,
+ * `R:` file in it: https://wiki.alpinelinux.org/wiki/Apk_spec); true when the database exists.
+ */
+async function readApkOwners(readFile: (p: string) => Promise<Buffer | null>, wanted: Set<string>, owner: Map<string, string>): Promise<boolean> {
+  const buf = await readFile('lib/apk/db/installed');
+  if (!buf) return false;
+  let pkg = '';
+  let dir = '';
+  for (const line of buf.toString('utf8').split('\n')) {
+    if (line.startsWith('P:')) pkg = line.slice(2);
+    else if (line.startsWith('F:')) dir = line.slice(2);
+    else if (line.startsWith('R:')) {
+      const path = dir ? `${dir}/${line.slice(2)}` : line.slice(2);
+      if (wanted.has(path)) owner.set(path, pkg);
+    } else if (line === '') dir = '';
+  }
+  return true;
 }
 
 /** What a report says was scanned: the source's kind, reference, digest, layers and platform, and the OS found. */

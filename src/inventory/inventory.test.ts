@@ -72,3 +72,39 @@ test('extractor problems are bounded: past MAX_LISTED_PROBLEMS, one record per r
   assert.equal(bad.length, MAX_LISTED_PROBLEMS + 1);
   assert.equal(bad.at(-1)!.count, 500);
 });
+
+/** stands in for the runtime/* extractors (src/extractors/runtime): a `.bin` file's text is "name version" */
+const runtime: Extractor = {
+  name: 'runtime/test', version: 1,
+  fileRequired: (path) => path.endsWith('.bin'),
+  async extract(file) {
+    const [name, version] = (await file.read()).toString().trim().split(' ');
+    return [{ ecosystem: 'Bitnami', name, version }];
+  },
+};
+const osRelease = (id: string) => async (read: (p: string) => Promise<Buffer | null>) => ((await read('etc/os-release')) ? { id } : undefined);
+const runtimesOf = async (files: Record<string, string>) =>
+  (await collectInventory(memFs(files), { extractors: [runtime], detectOs: osRelease('x') })).packages.map((p) => p.locations!.join(',')).sort();
+
+test('runtime binaries an OS package installed are dropped: dpkg and apk file lists say exactly which', async () => {
+  assert.deepEqual(await runtimesOf({
+    'etc/os-release': 'ID=debian',
+    'usr/bin/node.bin': 'node 18.19.0',
+    'usr/local/bin/node.bin': 'node 20.11.1',
+    'usr/lib/jvm/temurin/bin/java.bin': 'java 21.0.2',
+    'var/lib/dpkg/info/nodejs.list': '/.\n/usr/bin\n/usr/bin/node.bin\n',
+  }), ['usr/lib/jvm/temurin/bin/java.bin', 'usr/local/bin/node.bin']);
+  assert.deepEqual(await runtimesOf({
+    'etc/os-release': 'ID=alpine',
+    'usr/bin/node.bin': 'node 18.19.0',
+    'usr/bin/python3.11.bin': 'python 3.11.8',
+    'lib/apk/db/installed': 'P:nodejs\nV:18.19.0-r0\nF:usr/bin\nR:node.bin\n\nP:musl\nF:lib\nR:ld-musl-x86_64.so.1\n',
+  }), ['usr/bin/python3.11.bin']);
+});
+
+test('without file lists (rpm), runtimes in the OS\'s directories are the OS\'s; with no OS found, none is', async () => {
+  const files = { 'etc/os-release': 'ID=rocky', 'usr/bin/python3.9.bin': 'python 3.9.18', 'usr/lib64/libcrypto.so.3.bin': 'openssl 3.0.7', 'opt/app/bin/node.bin': 'node 20.11.1' };
+  assert.deepEqual(await runtimesOf(files), ['opt/app/bin/node.bin']);
+  const { 'etc/os-release': _, ...noOs } = files;
+  assert.deepEqual(await runtimesOf(noOs), ['opt/app/bin/node.bin', 'usr/bin/python3.9.bin', 'usr/lib64/libcrypto.so.3.bin']);
+});

@@ -14,7 +14,7 @@ export const OS_ECOSYSTEMS: ReadonlySet<string> = new Set([
 ]);
 
 /** Ecosystems Vigil inventories that OSV defines no advisories for (CocoaPods: GHSA and OSV have none). */
-const NOT_IN_OSV: ReadonlySet<string> = new Set(['CocoaPods']);
+const NOT_IN_OSV: ReadonlySet<string> = new Set(['CocoaPods', 'OpenSSL']);
 
 /** Distributions whose advisories are keyed by *source* package (Debian `Source:`, Alpine origin). */
 const BY_SOURCE = new Set(['Debian', 'Ubuntu', 'Alpine', 'Wolfi', 'Chainguard', 'Alpaquita', 'BellSoft Hardened Containers', 'MinimOS']);

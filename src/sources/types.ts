@@ -47,6 +47,12 @@ export interface ScanFS {
    * @throws VigilError (VIGIL_NOT_FOUND, VIGIL_LIMIT_EXCEEDED, VIGIL_UNSAFE_ARCHIVE)
    */
   readFile(path: string): Promise<Buffer>;
+  /**
+   * The bytes of a regular file in pieces of at most `chunkBytes` (the last may be shorter), for
+   * readers that search a large file and may stop early (runtime binaries: src/extractors/runtime).
+   * Optional: without it, callers use readFile. Same errors and limits as readFile.
+   */
+  readChunks?(path: string, chunkBytes: number): AsyncIterable<Buffer>;
   /** problems met while opening (hostile entries, skipped files) */
   readonly errors: FileError[];
   /** a git source: its bare clone (every commit reachable from its refs), for scanning history (issue 17, secrets) */

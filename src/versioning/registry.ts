@@ -39,6 +39,8 @@ const ECOSYSTEM_SCHEME: Readonly<Record<string, string>> = {
   Pub: 'semver',
   Hex: 'semver',
   SwiftURL: 'semver',
+  // Bitnami's records (and the Node.js/Ruby runtime advisories Vigil imports into it) use SEMVER ranges
+  Bitnami: 'semver',
   Go: 'go',
   PyPI: 'pep440',
   Maven: 'maven',

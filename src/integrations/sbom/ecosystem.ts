@@ -4,6 +4,7 @@
  * are OSV's (https://ossf.github.io/osv-schema/#defined-ecosystems).
  */
 import { parsePurl } from '../../model/index.ts';
+import { runtimeOfPurl } from '../../extractors/runtime/index.ts';
 
 /** Language purl types whose ecosystem does not depend on a distribution. */
 const LANGUAGE: Record<string, string> = {
@@ -110,6 +111,10 @@ export function purlToPackage(purl: string, os?: DistroHint): PurlPackage | { er
     ecosystem = distroEcosystem(p.type, p.namespace ?? undefined, hint && !hint.id && p.namespace ? { id: p.namespace, version: hint.version } : hint);
     // Trivy and Syft carry the epoch as a qualifier (purl-spec: "epoch" for deb and rpm).
     if (q.epoch && !version.includes(':') && q.epoch !== '0') version = `${q.epoch}:${version}`;
+  } else {
+    // language runtimes as Syft (pkg:generic/node) and Bitnami (pkg:bitnami/node) write them
+    const rt = runtimeOfPurl(p.type, p.namespace ?? undefined, p.name);
+    if (rt) ({ ecosystem, name } = rt);
   }
   if (!ecosystem) return { error: `no OSV ecosystem for purl type "${p.type}"${p.namespace ? ` namespace "${p.namespace}"` : ''}` };
   const out: PurlPackage = { ecosystem, name, version };

@@ -120,9 +120,16 @@ test('purl → OSV ecosystem', () => {
     ['pkg:swift/github.com/apple/swift-nio@2.64.0', 'SwiftURL', 'github.com/apple/swift-nio', '2.64.0'],
     ['pkg:conan/openssl@3.1.0', 'ConanCenter', 'openssl', '3.1.0'],
     ['pkg:cocoapods/Alamofire@5.4.3', 'CocoaPods', 'Alamofire', '5.4.3'],
+    // runtimes as Syft and Bitnami write them (src/extractors/runtime/README.md)
+    ['pkg:generic/node@20.11.1', 'Bitnami', 'node', '20.11.1'],
+    ['pkg:bitnami/node@20.11.1', 'Bitnami', 'node', '20.11.1'],
+    ['pkg:generic/python@3.11.7', 'Bitnami', 'python', '3.11.7'],
+    ['pkg:generic/oracle/openjdk@21.0.4%2B7-LTS?repository_url=https://github.com/adoptium/jdk21u.git', 'Bitnami', 'java', '21.0.4+7-LTS'],
+    ['pkg:generic/go@1.21.5', 'Go', 'toolchain', '1.21.5'],
+    ['pkg:generic/openssl@3.0.13', 'OpenSSL', 'openssl', '3.0.13'],
   ];
   for (const [purl, ecosystem, name, version] of cases) assert.deepEqual(purlToPackage(purl), { ecosystem, name, version }, purl);
-  assert.ok('error' in purlToPackage('pkg:generic/openssl@3.0'));
+  assert.ok('error' in purlToPackage('pkg:generic/curl@8.0'));
   assert.ok('error' in purlToPackage('pkg:npm/lodash'));
   assert.deepEqual(purlToPackage('pkg:deb/debian/bash@5.1', { id: 'debian', version: '12.5' }), { ecosystem: 'Debian:12', name: 'bash', version: '5.1' });
 });

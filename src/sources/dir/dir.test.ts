@@ -54,6 +54,19 @@ describe('dir', () => {
     assert.deepEqual(names.errors.map((e) => e.rule), ['too-many-name-bytes']);
   });
 
+  it('readChunks gives the bytes readFile gives, in pieces of the size asked, under the same limits', async () => {
+    await writeFile(join(root, 'usr/lib/blob'), Buffer.from(Array.from({ length: 2500 }, (_, i) => i % 251)));
+    const fs = await openDir(root, { limits: { maxFileBytes: 4000 } });
+    const pieces: Buffer[] = [];
+    for await (const p of fs.readChunks!('lib/blob', 1000)) pieces.push(p);
+    assert.deepEqual(pieces.map((p) => p.length), [1000, 1000, 500]);
+    assert.ok(Buffer.concat(pieces).equals(await fs.readFile('usr/lib/blob')));
+    const drain = async (p: string) => { for await (const _ of fs.readChunks!(p, 1000)) { /* read */ } };
+    await assert.rejects(drain('big.bin'), (e: VigilError) => e.rule === 'file-too-large');
+    await assert.rejects(drain('escape'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+    await fs.close();
+  });
+
   it('resolves symlinks inside the root only', async () => {
     const fs = await openDir(root);
     assert.equal((await fs.readFile('etc/os-release')).toString(), 'ID=debian\n');

@@ -161,6 +161,31 @@ class DirFS implements ScanFS {
   }
 
   async readFile(path: string): Promise<Buffer> {
+    const fh = await this.openChecked(path);
+    try {
+      return await fh.readFile();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async *readChunks(path: string, chunkBytes: number): AsyncIterable<Buffer> {
+    const fh = await this.openChecked(path);
+    try {
+      for (let pos = 0; ;) {
+        const buf = Buffer.allocUnsafe(Math.max(1, chunkBytes));
+        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+        if (bytesRead === 0) return;
+        pos += bytesRead;
+        yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Opens a regular file of the root for reading, refusing what readFile refuses (the caller closes it). */
+  private async openChecked(path: string) {
     const f = await this.find(path);
     if (!f || f.node.kind !== 'file') throw new VigilError('VIGIL_NOT_FOUND', `${path}: no such file in ${this.target.ref}`, { input: path, rule: 'not-found' });
     // O_NOFOLLOW|O_NONBLOCK: a path swapped for a symlink or a fifo since it was resolved is refused, not followed or waited on
@@ -174,9 +199,10 @@ class DirFS implements ScanFS {
         this.log.add(path, 'file-too-large', `${path}: ${s.size} bytes, over the ${this.limits.maxFileBytes}-byte limit; not read`);
         throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${path}: ${s.size} bytes is over the ${this.limits.maxFileBytes}-byte file limit`, { input: path, rule: 'file-too-large' });
       }
-      return await fh.readFile();
-    } finally {
+      return fh;
+    } catch (e) {
       await fh.close();
+      throw e;
     }
   }
 

@@ -2,6 +2,7 @@
  * An in-memory directory tree: the final filesystem of an image (layers applied in order) or of a
  * zip. Only metadata lives here, plus references to the contents a ContentFilter chose to keep.
  */
+import { createReadStream } from 'node:fs';
 import { readFile, unlink } from 'node:fs/promises';
 import { VigilError, type LayerRef } from '../../model/index.ts';
 import type { FileError, FileInfo, FileKind, ScanFS, SourceLimits } from '../types.ts';
@@ -298,6 +299,19 @@ export class TreeFS implements ScanFS {
     if (c.where === 'memory') return c.data;
     if (c.where === 'scratch') return readFile(c.file);
     return c.load();
+  }
+
+  async *readChunks(path: string, chunkBytes: number): AsyncIterable<Buffer> {
+    const size = Math.max(1, chunkBytes);
+    const f = await this.find(path);
+    const c = f?.node.kind === 'file' && !f.node.refused && f.node.size <= this.limits.maxFileBytes ? f.node.content : undefined;
+    if (c?.where === 'scratch') {
+      // a kept file on disk is streamed; everything else (memory, or refused: readFile throws its error) as readFile gives it
+      for await (const piece of createReadStream(c.file, { highWaterMark: size })) yield piece as Buffer;
+      return;
+    }
+    const all = await this.readFile(path);
+    for (let i = 0; i < all.length; i += size) yield all.subarray(i, i + size);
   }
 
   async close(): Promise<void> {

@@ -54,6 +54,8 @@ test('nodejs-security-wg: whole snapshot agrees with crosscheck/derived/npm', as
 
   const tally: Tally = { compared: 0, agree: 0, disagree: [], onlyOurs: [], onlyDerived: [] };
   for (const [id, r] of oursById) {
+    // derived/npm holds npm advisories only; the core ones (Node.js itself) are checked below against node-semver
+    if (id.startsWith('NSWG-CORE-')) continue;
     const d = derivedById.get(id);
     if (!d) {
       tally.onlyOurs.push(id);
@@ -86,6 +88,24 @@ test('nodejs-security-wg: whole snapshot agrees with crosscheck/derived/npm', as
       }
     } else if (row.reason === XRANGE) {
       assert.equal(semver.satisfies('1.0.5', vulnerable), true, `${row.key}: 1.0.5 satisfies ${vulnerable}`);
+    }
+  }
+
+  // core: no independent conversion exists; node-semver itself checks each range's ends and a
+  // version inside each interval against `vulnerable` and `patched` as published
+  const core = ours.records.filter((r) => r.id.startsWith('NSWG-CORE-'));
+  assert.equal(core.length, 171);
+  for (const r of core) {
+    const { vulnerable, patched } = r.database_specific as { vulnerable: string; patched?: string };
+    const hit = (v: string) => semver.satisfies(v, vulnerable, { includePrerelease: false }) && !(patched && semver.satisfies(v, patched));
+    for (const i of setOf(r)) {
+      // an exclusive lower end X is written as its successor X+1-0 (a prerelease node-semver leaves out): check X+1
+      if (i.lo) assert.equal(hit(i.lo.v.replace(/-0$/, '')), i.lo.inclusive, `${r.id}: ${i.lo.v} against ${vulnerable} minus ${patched}`);
+      if (i.hi) assert.equal(hit(i.hi.v), i.hi.inclusive, `${r.id}: ${i.hi.v} against ${vulnerable} minus ${patched}`);
+      if (i.lo && i.hi) {
+        const mid = semver.inc(i.lo.v, 'patch');
+        if (mid && compareSemver(mid, i.hi.v) < 0) assert.ok(hit(mid), `${r.id}: ${mid} inside ${formatSet([i])}`);
+      }
     }
   }
 

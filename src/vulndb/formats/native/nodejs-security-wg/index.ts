@@ -5,7 +5,8 @@
  * https://github.com/npm/node-semver#ranges).
  *
  * npm: one `affected` entry per `||` clause of `vulnerable_versions`, with a SEMVER range.
- * core: skipped (recorded as "unsupported-ecosystem"): OSV has no ecosystem for the Node.js runtime.
+ * core: the Node.js runtime's advisories, into OSV's Bitnami ecosystem as package "node" (vulnerable
+ * minus patched, one SEMVER range; src/extractors/runtime/README.md says why Bitnami).
  * deps and index.json files: claimed and ignored (see README.md).
  */
 import semver from 'semver';
@@ -13,7 +14,8 @@ import { z } from 'zod';
 import type { OsvAffected, OsvRecord, OsvSeverity } from '../../../../model/index.ts';
 import type { AdvisoryFormat, FormatEntry, FormatOutput } from '../../types.ts';
 import { dayToIso, emitRecord, firstIssue, isRfc3339, purlFor, references, stem, timestampToIso, uniqSorted } from '../common.ts';
-import { ALL, formatSet, intersect, intersectOne, normalize, toEvents, type Interval } from '../intervals.ts';
+import { ALL, complement, formatSet, intersect, intersectOne, normalize, toEvents, type Interval } from '../intervals.ts';
+import { RUNTIME_ECOSYSTEM } from '../../../../extractors/runtime/index.ts';
 
 const PATH = /(?:^|\/)vuln\/(npm|core|deps)\/([^/]+)\.json$/;
 /** An OSV record (or anything that has its shape) is never ours. */
@@ -193,6 +195,98 @@ function convertNpm(path: string, y: NpmAdvisory, out: FormatOutput): OsvRecord 
   };
 }
 
+const coreSchema = z.object({
+  cve: z.array(z.string()).nullable().optional(),
+  vulnerable: z.string().min(1),
+  patched: z.string().nullable().optional(),
+  ref: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
+  overview: z.string().nullable().optional(),
+  publish_date: z.string().nullable().optional(),
+  author: z.string().nullable().optional(),
+  reported_by: z.string().nullable().optional(),
+  type: z.string().nullable().optional(),
+  cvss: z.string().nullable().optional(),
+  cvss_score: z.number().nullable().optional(),
+  severity: z.string().nullable().optional(),
+  affectedEnvironments: z.array(z.string()).nullable().optional(),
+});
+type CoreAdvisory = z.infer<typeof coreSchema>;
+
+/** Where Node.js runtime advisories go: Bitnami's OSV ecosystem and component name (src/extractors/runtime/README.md). */
+export const NODE_RUNTIME = { ecosystem: RUNTIME_ECOSYSTEM, name: 'node', purl: 'pkg:bitnami/node' } as const;
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/**
+ * The first day of the security release named by a nodejs.org blog URL
+ * (".../vulnerability/july-2017-security-releases/", ".../aug-2021-security-releases2/").
+ */
+export function releaseMonth(ref: string | null | undefined): string | undefined {
+  const m = /\/vulnerability\/([a-z]+)-(\d{4})-security-releases/i.exec(ref ?? '');
+  const month = m ? MONTHS.indexOf(m[1].slice(0, 3).toLowerCase()) : -1;
+  return m && month >= 0 ? `${m[2]}-${String(month + 1).padStart(2, '0')}-01T00:00:00Z` : undefined;
+}
+
+/** When the source gives no date at all: OSV requires `modified`; changes are still found by content (src/vulndb/import.ts). */
+const NO_DATE = '1970-01-01T00:00:00Z';
+
+/**
+ * A `vuln/core` advisory (Node.js itself) → OSV, ecosystem Bitnami, package "node". Affected
+ * versions are `vulnerable` minus `patched` (both node-semver ranges: "18.x || 20.x" and
+ * "^18.20.2 || ^20.12.2"), written as one SEMVER range.
+ */
+function convertCore(path: string, y: CoreAdvisory, out: FormatOutput): OsvRecord | undefined {
+  const id = `NSWG-CORE-${stem(path)}`;
+  const vulnerable = y.vulnerable.trim();
+  const patchedText = y.patched?.trim() || undefined;
+  let set: Interval[];
+  try {
+    set = rangeSet(vulnerable);
+    if (patchedText) set = intersect(set, complement(rangeSet(patchedText)), compareSemver);
+  } catch (e) {
+    out.error({ input: path, rule: 'unparseable-constraint', message: `${path}: vulnerable ${JSON.stringify(vulnerable)} / patched ${JSON.stringify(patchedText ?? '')}: ${(e as Error).message}` });
+    return undefined;
+  }
+  const { events } = toEvents(set, { successor: semverSuccessor, isMinimum });
+  if (events.length === 0) {
+    out.error({ input: path, rule: 'no-affected-versions', message: `${path}: vulnerable ${JSON.stringify(vulnerable)} minus patched ${JSON.stringify(patchedText ?? '')} admits no version` });
+    return undefined;
+  }
+  const published = isoOf(y.publish_date ?? undefined) ?? releaseMonth(y.ref);
+  const dbs: Record<string, unknown> = { source: 'nodejs-security-wg', source_path: path, vulnerable, ...(patchedText ? { patched: patchedText } : {}) };
+  if (!published) dbs.dates = 'none in the source';
+  if (y.severity) dbs.severity = y.severity;
+  if (y.affectedEnvironments?.length) dbs.affected_environments = y.affectedEnvironments;
+  if (y.type) dbs.type = y.type;
+  if (typeof y.cvss_score === 'number') dbs.cvss_score = y.cvss_score;
+  const severity: OsvSeverity[] = [];
+  if (y.cvss) {
+    // written "3.0/AV:N/..." in this data
+    const v3 = cvssV3(/^3\.[01]\//.test(y.cvss.trim()) ? `CVSS:${y.cvss.trim()}` : y.cvss);
+    if (v3) severity.push({ type: 'CVSS_V3', score: v3 });
+    else dbs.cvss_vector = y.cvss;
+  }
+  const aliases = uniqSorted((y.cve ?? []).map((c) => c.trim().toUpperCase()).filter((c) => /^CVE-\d{4}-\d{4,}$/.test(c)));
+  const summary = (y.description ?? '').trim() || (y.overview ?? '').trim().split('\n')[0] || `Node.js ${vulnerable}`;
+  const details = y.overview?.trim();
+  const refs = references(y.ref ? [{ type: /nodejs\.org\/en\/blog\/vulnerability/.test(y.ref) ? 'ADVISORY' : 'WEB', url: y.ref }] : []);
+  const credit = (y.reported_by ?? y.author)?.trim();
+  return {
+    id,
+    modified: published ?? NO_DATE,
+    ...(published ? { published } : {}),
+    ...(aliases.length ? { aliases } : {}),
+    summary,
+    ...(details ? { details } : {}),
+    ...(severity.length ? { severity } : {}),
+    affected: [{ package: { ...NODE_RUNTIME }, ranges: [{ type: 'SEMVER', events }] }],
+    ...(refs.length ? { references: refs } : {}),
+    ...(credit ? { credits: [{ name: credit }] } : {}),
+    database_specific: dbs,
+  };
+}
+
 function parseEntry(entry: FormatEntry, out: FormatOutput): void {
   const path = entry.path;
   const m = PATH.exec(path);
@@ -213,7 +307,13 @@ function parseEntry(entry: FormatEntry, out: FormatOutput): void {
   // deps: assessments that a dependency's CVE does NOT affect Node.js ("vulnerable_code_not_present")
   if (kind === 'deps') return;
   if (kind === 'core') {
-    out.error({ input: path, rule: 'unsupported-ecosystem', message: `${path}: Node.js core advisory has no OSV ecosystem (the runtime is not an npm package); skipped` });
+    const c = coreSchema.safeParse(doc);
+    if (!c.success) {
+      out.error({ input: path, rule: 'nodejs-security-wg-schema', message: `${path}: ${firstIssue(c.error)}` });
+      return;
+    }
+    const rec = convertCore(path, c.data, out);
+    if (rec) emitRecord(out, path, rec);
     return;
   }
   const r = npmSchema.safeParse(doc);
@@ -229,7 +329,7 @@ function parseEntry(entry: FormatEntry, out: FormatOutput): void {
   if (rec) emitRecord(out, path, rec);
 }
 
-/** nodejs/security-wg `vuln/` tree: npm advisories (and core ones, reported as unsupported). */
+/** nodejs/security-wg `vuln/` tree: npm advisories and the Node.js runtime's (core). */
 export const nodejsSecurityWgFormat: AdvisoryFormat = {
   name: 'native/nodejs-security-wg',
   kind: 'advisories',

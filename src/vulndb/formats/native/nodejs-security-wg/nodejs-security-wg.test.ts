@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { runFormat } from '../../testutil.ts';
 import { formatSet } from '../intervals.ts';
-import { clauseInterval, cvssV3, nodejsSecurityWgFormat, rangeSet, semverSuccessor } from './index.ts';
+import { clauseInterval, cvssV3, nodejsSecurityWgFormat, rangeSet, releaseMonth, semverSuccessor } from './index.ts';
 
+const SNAPSHOT = fileURLToPath(new URL('../../../../../../shared/vulndata/native/nodejs-security-wg/all.zip', import.meta.url));
 const fixture = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url));
 const head = (name: string) => fixture(name).subarray(0, 4096).toString('utf8');
 
@@ -39,7 +41,7 @@ test('cvss_vector: v3 vectors become severity, a bare v3 vector gets its prefix,
   assert.equal(cvssV3('AV:N/AC:L/Au:N/C:P/I:P/A:P'), undefined);
 });
 
-test('happy: npm advisories, one affected entry per || clause; core skipped; deps ignored', () => {
+test('happy: npm advisories, one affected entry per || clause; core converted; deps ignored', () => {
   const out = runFormat(nodejsSecurityWgFormat, [
     { path: 'vuln/npm/100.json', data: fixture('happy/100.json') },
     { path: 'vuln/npm/11.json', data: fixture('happy/11.json') },
@@ -48,8 +50,8 @@ test('happy: npm advisories, one affected entry per || clause; core skipped; dep
     { path: 'vuln/deps/1.json', data: fixture('happy/deps-1.json') },
     { path: 'vuln/npm/index.json', data: '{"100": {}}' },
   ]);
-  assert.deepEqual(out.errors.map((e) => e.rule), ['unsupported-ecosystem']);
-  const [uri, r11, req] = out.records;
+  assert.deepEqual(out.errors.map((e) => e.rule), []);
+  const [uri, r11, req] = out.records.filter((r) => r.id.startsWith('NSWG-ECO-'));
   assert.equal(uri.id, 'NSWG-ECO-100');
   assert.equal(uri.modified, '2017-04-14T00:00:00Z');
   assert.equal(uri.published, '2017-04-14T00:00:00Z');
@@ -85,4 +87,51 @@ test('sad: each bad file is reported by rule, the others still convert', () => {
   ]);
   assert.deepEqual(out.errors.map((e) => e.rule), ['not-json', 'unparseable-constraint', 'nodejs-security-wg-schema']);
   assert.equal(out.records.length, 1);
+});
+
+test('core: the Node.js runtime as Bitnami/node, vulnerable minus patched, dated by its security release', () => {
+  const out = runFormat(nodejsSecurityWgFormat, [
+    { path: 'vuln/core/1.json', data: fixture('happy/core-1.json') },
+    { path: 'vuln/core/150.json', data: fixture('happy/core-150.json') },
+  ]);
+  assert.deepEqual(out.errors, []);
+  const [c1, c150] = out.records;
+  assert.equal(c1.id, 'NSWG-CORE-1');
+  assert.deepEqual(c1.aliases, ['CVE-2017-1000381']);
+  assert.deepEqual(c1.affected![0].package, { ecosystem: 'Bitnami', name: 'node', purl: 'pkg:bitnami/node' });
+  // "8.x || 7.x || 4.x || 6.x || 5.x" minus "^8.1.4 || ^7.10.1 || ^4.8.4 || ^6.11.1"
+  assert.deepEqual(c1.affected![0].ranges, [{ type: 'SEMVER', events: [
+    { introduced: '4.0.0' }, { fixed: '4.8.4' }, { introduced: '5.0.0' }, { fixed: '6.11.1' },
+    { introduced: '7.0.0' }, { fixed: '7.10.1' }, { introduced: '8.0.0' }, { fixed: '8.1.4' },
+  ] }]);
+  assert.equal(c1.published, '2017-07-01T00:00:00Z');
+  assert.equal(c1.summary, 'memory overread when parsing invalid NAPTR responses');
+  assert.equal(c150.id, 'NSWG-CORE-150');
+  assert.deepEqual(c150.affected![0].ranges![0].events, [
+    { introduced: '18.0.0' }, { fixed: '18.20.2' }, { introduced: '20.0.0' }, { fixed: '20.12.2' }, { introduced: '21.0.0' }, { fixed: '21.7.3' },
+  ]);
+  assert.deepEqual(c150.database_specific!.affected_environments, ['win32']);
+  assert.equal(releaseMonth('https://nodejs.org/en/blog/vulnerability/aug-2021-security-releases2/'), '2021-08-01T00:00:00Z');
+  assert.equal(releaseMonth('https://github.com/nodejs/node/pull/2945'), undefined);
+});
+
+test('core: a v3 vector written "3.0/…" becomes severity; no date at all is said so', () => {
+  const json = JSON.stringify({ cve: ['CVE-2016-5325'], vulnerable: '6.x', patched: '^6.7.0', cvss: '3.0/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:L/A:N', cvss_score: 4.8, severity: 'medium' });
+  const out = runFormat(nodejsSecurityWgFormat, [{ path: 'vuln/core/26.json', data: json }]);
+  const [r] = out.records;
+  assert.deepEqual(r.severity, [{ type: 'CVSS_V3', score: 'CVSS:3.0/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:L/A:N' }]);
+  assert.equal(r.published, undefined);
+  assert.equal(r.database_specific!.dates, 'none in the source');
+  const bad = runFormat(nodejsSecurityWgFormat, [{ path: 'vuln/core/27.json', data: JSON.stringify({ vulnerable: '6.x', patched: '6.x' }) }]);
+  assert.deepEqual(bad.errors.map((e) => e.rule), ['no-affected-versions']);
+});
+
+test('core: every advisory of the snapshot converts (../shared/vulndata)', { skip: !existsSync(SNAPSHOT) && 'no ../shared/vulndata/native/nodejs-security-wg' }, async () => {
+  const { execFileSync } = await import('node:child_process');
+  const names = execFileSync('unzip', ['-Z1', SNAPSHOT], { encoding: 'utf8' }).split('\n').filter((n) => /^vuln\/core\/\d+\.json$/.test(n));
+  const entries = names.map((n) => ({ path: n, data: execFileSync('unzip', ['-p', SNAPSHOT, n]) }));
+  const out = runFormat(nodejsSecurityWgFormat, entries);
+  assert.deepEqual(out.errors, []);
+  assert.equal(out.records.length, entries.length);
+  assert.ok(out.records.every((r) => r.affected![0].package?.ecosystem === 'Bitnami'));
 });

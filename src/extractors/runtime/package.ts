@@ -1,0 +1,86 @@
+/**
+ * How a runtime found in a binary is named: ecosystem and name for matching, purl for reports and
+ * SBOMs. See README.md ("Ecosystem and names") for why.
+ */
+import { makePurl, type Package } from '../../model/index.ts';
+
+/**
+ * OSV's ecosystem for Bitnami's runtime and application records (osv.dev, github.com/bitnami/vulndb):
+ * package names are Bitnami's component names ("node", "python", "java", "ruby", "php"), versions
+ * the upstream releases, ranges SEMVER. Vigil imports the Node.js and Ruby runtime advisories of
+ * nodejs/security-wg and rubysec into it (src/vulndb/formats/native).
+ */
+export const RUNTIME_ECOSYSTEM = 'Bitnami';
+
+/** OpenSSL has no OSV ecosystem (OSS-Fuzz records carry commit ranges only): listed, not matched. */
+export const OPENSSL_ECOSYSTEM = 'OpenSSL';
+
+export type RuntimeKind = 'node' | 'python' | 'java' | 'go' | 'openssl';
+
+/** ecosystem, name and purl (Syft's binary-cataloger spelling) of each runtime kind */
+const NAMES: Record<RuntimeKind, { ecosystem: string; name: string; purl: [namespace: string | undefined, name: string, type?: string] }> = {
+  node: { ecosystem: RUNTIME_ECOSYSTEM, name: 'node', purl: [undefined, 'node'] },
+  python: { ecosystem: RUNTIME_ECOSYSTEM, name: 'python', purl: [undefined, 'python'] },
+  java: { ecosystem: RUNTIME_ECOSYSTEM, name: 'java', purl: ['oracle', 'openjdk'] },
+  // Go's own OSV data names the toolchain (cmd/go and friends) "toolchain", beside "stdlib"
+  go: { ecosystem: 'Go', name: 'toolchain', purl: [undefined, 'toolchain', 'golang'] },
+  openssl: { ecosystem: OPENSSL_ECOSYSTEM, name: 'openssl', purl: [undefined, 'openssl'] },
+};
+
+/** The Package for a runtime of `kind` at `version`, found at `location` by `foundBy`. */
+export function runtimePackage(kind: RuntimeKind, version: string, location: string, foundBy: string): Package {
+  const n = NAMES[kind];
+  const [ns, name, type] = n.purl;
+  return { ecosystem: n.ecosystem, name: n.name, version, purl: makePurl(type ?? 'generic', ns, name, version), locations: [location], foundBy };
+}
+
+/**
+ * A purl written by another tool for a runtime (Syft's `pkg:generic/node@…`, Bitnami's
+ * `pkg:bitnami/node@…`) → the ecosystem and name Vigil matches it by; undefined for other purls.
+ */
+export function runtimeOfPurl(type: string, namespace: string | undefined, name: string): { ecosystem: string; name: string } | undefined {
+  if (type === 'bitnami' && !namespace) return { ecosystem: RUNTIME_ECOSYSTEM, name };
+  if (type !== 'generic') return undefined;
+  for (const n of Object.values(NAMES)) {
+    const [ns, pn, t] = n.purl;
+    if (!t && (ns ?? '') === (namespace ?? '') && pn === name) return { ecosystem: n.ecosystem, name: n.name };
+  }
+  // Syft names the Go toolchain binary pkg:generic/go
+  if (!namespace && name === 'go') return { ecosystem: 'Go', name: 'toolchain' };
+  return undefined;
+}
+
+/** True for packages this family found (the inventory checks them against OS package file lists). */
+export const isRuntimePackage = (p: Package): boolean => p.foundBy?.startsWith('runtime/') ?? false;
+
+/**
+ * The directory part of a "/"-separated path ("usr/local/bin/node" → "usr/local/bin"; "node" → "").
+ */
+export const dirOf = (path: string): string => path.slice(0, Math.max(0, path.lastIndexOf('/')));
+export const baseOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
+
+/** `dir/../name` without "..": the sibling of `dir`'s parent ("usr/local/go/bin" + "VERSION" → "usr/local/go/VERSION"). */
+export function besideParent(dir: string, name: string): string {
+  const parent = dirOf(dir);
+  return parent ? `${parent}/${name}` : name;
+}
+
+/**
+ * Directories only the OS package manager writes (FHS): a runtime there belongs to an OS package
+ * when the filesystem has no file lists to say exactly (rpm databases: src/inventory). Anything
+ * else — usr/local, opt, srv, app directories, home directories — is where tarballs, source builds
+ * and applications put theirs.
+ */
+export const OS_DIRS = /^(?:usr\/(?:bin|sbin|lib|lib32|lib64|libx32|libexec|share|games)|bin|sbin|lib|lib32|lib64|libx32)\//;
+
+/** Executable bit set for anyone (or no mode known: a zip or an archive without modes). */
+export const isExecutable = (mode: number | undefined): boolean => mode === undefined || (mode & 0o111) !== 0;
+
+/**
+ * `fileRequired` for a runtime read with a small file beside it (the JDK's `release`, Go's
+ * `VERSION`): the binary, and every file of the sidecar's name up to `maxSidecarBytes`, so that image
+ * sources keep it for `ctx.readFile` (its own extract returns nothing).
+ */
+export function binaryWithSidecar(binary: RegExp, sidecar: string, maxSidecarBytes: number) {
+  return (path: string, info: { size: number }): boolean => binary.test(path) || (baseOf(path) === sidecar && info.size <= maxSidecarBytes);
+}
