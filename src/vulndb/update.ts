@@ -26,8 +26,9 @@ export const DEFAULT_KEV_URL = 'https://www.cisa.gov/sites/default/files/feeds/k
 export const DEFAULT_EPSS_URL = 'https://epss.empiricalsecurity.com/epss_scores-current.csv.gz';
 export const DEFAULT_DEBIAN_TRACKER_URL = 'https://security-tracker.debian.org/tracker/data/json';
 export const DEFAULT_ALPINE_SECDB_URL = 'https://secdb.alpinelinux.org';
+/** (issue 20) Bitnami: OSV's records of language runtimes (node, python, java, …), which the runtime extractors' packages match */
 export const DEFAULT_OSV_ECOSYSTEMS = [
-  'npm', 'PyPI', 'Go', 'crates.io', 'Maven', 'NuGet', 'RubyGems', 'Packagist', 'Pub', 'Hex', 'SwiftURL',
+  'npm', 'PyPI', 'Go', 'crates.io', 'Maven', 'NuGet', 'RubyGems', 'Packagist', 'Pub', 'Hex', 'SwiftURL', 'Bitnami',
   'Debian', 'Ubuntu', 'Alpine', 'AlmaLinux', 'Rocky Linux', 'Red Hat', 'SUSE', 'openSUSE', 'Wolfi', 'Chainguard',
 ];
 /** above this many changed records, one zip download is cheaper than many small ones */
