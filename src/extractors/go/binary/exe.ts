@@ -186,9 +186,11 @@ const NOT_BINARY = /\.(sh|bash|py|pyc|pl|pm|rb|js|mjs|cjs|ts|php|lua|tcl|txt|md|
  * non-binary extension. Shared libraries (`.so`) without an executable bit are not offered.
  */
 export function isCandidateBinary(path: string, info: { kind: string; size: number; mode?: number }): boolean {
-  if (info.kind !== 'file' || info.size < 64 || info.size > MAX_BINARY_BYTES) return false;
+  if (info.kind !== 'file') return false;
   const base = path.slice(path.lastIndexOf('/') + 1);
+  // the name first: a directory walk reads size and mode with a stat only when asked (sources/dir)
   if (NOT_BINARY.test(base)) return false;
+  if (info.size < 64 || info.size > MAX_BINARY_BYTES) return false;
   if (info.mode === undefined) return /\.exe$/i.test(base);
   return (info.mode & 0o111) !== 0 || /\.exe$/i.test(base);
 }
