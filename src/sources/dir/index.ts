@@ -51,19 +51,23 @@ function kindOf(s: Stats | Dirent): FileKind {
  * uses it); size, mode and owner are read with one lstat the first time something asks for them,
  * so a walk costs a stat only for the entries a consumer looks at beyond their path (an extractor's
  * size or mode test, the CIS file checks). The accessors live on the prototype: `toJSON` gives the
- * plain record, and a spread (`{ ...info }`) copies path and kind only — use `plainInfo` for a copy.
+ * plain record, and a spread (`{ ...info }`) copies path, kind and linkTarget only — use `plainInfo` for a copy.
  */
 class DirEntryInfo implements FileInfo {
   linkTarget?: string;
-  private st: Stats | null | undefined;
+  // private fields (#): not copied by a spread or structuredClone, which see path, kind, linkTarget
+  readonly #fs: DirFS;
+  #st: Stats | null | undefined;
   constructor(
-    private readonly fs: DirFS,
+    fs: DirFS,
     readonly path: string,
     readonly kind: FileKind,
-  ) {}
+  ) {
+    this.#fs = fs;
+  }
   private stats(): Stats | null {
-    if (this.st === undefined) this.st = this.fs.lstatEntry(this.path);
-    return this.st;
+    if (this.#st === undefined) this.#st = this.#fs.lstatEntry(this.path);
+    return this.#st;
   }
   get size(): number {
     return this.kind === 'file' || this.kind === 'symlink' ? (this.stats()?.size ?? 0) : 0;
