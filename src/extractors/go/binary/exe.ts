@@ -178,7 +178,7 @@ function parsePe(buf: Buffer): Exe | undefined {
 export const MAX_BINARY_BYTES = 200 * 1024 * 1024;
 
 // executable-bit files that are certainly not compiled programs (scripts, libraries' sources, data)
-const NOT_BINARY = /\.(sh|bash|py|pyc|pl|pm|rb|js|mjs|cjs|ts|php|lua|tcl|txt|md|rst|html?|css|json|ya?ml|toml|xml|ini|conf|cfg|csv|desktop|service|png|jpe?g|gif|svg|ico|gz|xz|bz2|zst|zip|jar|war|tar|h|c|cc|cpp|go|rs|java|class|o|a|la|pc|mo|po)$/i;
+const NOT_BINARY = /\.(sh|bash|py|pyc|pl|pm|rb|js|mjs|cjs|ts|mts|cts|tsx|jsx|map|php|lua|tcl|txt|md|rst|html?|css|json|ya?ml|toml|xml|ini|conf|cfg|csv|desktop|service|png|jpe?g|gif|svg|ico|gz|xz|bz2|zst|zip|jar|war|tar|h|c|cc|cpp|go|rs|java|class|o|a|la|pc|mo|po)$/i;
 
 /**
  * fileRequired for compiled binaries, from path and mode only: an executable bit set (or a
