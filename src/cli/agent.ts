@@ -18,7 +18,6 @@ import type { FirewallName, FirewallRun, HostFirewall, SocketOwner } from '../so
 import type { ListeningSocket } from '../sources/ssh/proc-net.ts';
 import type { SecretFinding } from '../model/code.ts';
 import { DEFAULT_HOST_SECRET_PATHS } from '../sources/ssh/remote.ts';
-import { checkTags } from '../engine/resource-tags.ts';
 
 interface AgentOpts { deepInspection?: boolean; inspectPath?: string[]; server: string; token?: string; root: string; interval: string; once?: boolean; hostname?: string; verbose?: boolean; quiet?: boolean; secretPath?: string[]; secrets?: boolean; tag?: string[]; cis?: boolean }
 
@@ -26,13 +25,15 @@ interface AgentOpts { deepInspection?: boolean; inspectPath?: string[]; server: 
  * `--tag key=value` options as tags, checked as the server checks them.
  * @throws VigilError VIGIL_CONFIG naming the option
  */
-export function parseTagOptions(values: readonly string[]): Record<string, string> {
+export async function parseTagOptions(values: readonly string[]): Promise<Record<string, string>> {
   const tags: Record<string, string> = {};
   for (const v of values) {
     const i = v.indexOf('=');
     if (i <= 0) throw new VigilError('VIGIL_CONFIG', `--tag ${JSON.stringify(v)}: must be key=value`, { input: v, rule: 'tag' });
     tags[v.slice(0, i)] = v.slice(i + 1);
   }
+  // imported here: resource-tags brings zod (~750 KB), which no other command needs at start
+  const { checkTags } = await import('../engine/resource-tags.ts');
   try {
     return checkTags(tags, '--tag');
   } catch (err) {
@@ -493,7 +494,7 @@ export function registerAgentCommand(program: Command): void {
           throw new VigilError('VIGIL_CONFIG', `--secret-path: ${(err as Error).message}`, { rule: 'secret-paths' });
         }
       }
-      const tags = o.tag ? parseTagOptions(o.tag) : undefined;
+      const tags = o.tag ? await parseTagOptions(o.tag) : undefined;
       const inspectPaths = o.inspectPath ?? [];
       if (inspectPaths.length) {
         const { normalizeInspectionPaths } = await import('../sources/ssh/deep.ts');

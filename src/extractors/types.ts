@@ -55,7 +55,10 @@ export interface Extractor {
   /** "<ecosystem>/<format>", equal to its folder path under src/extractors/ */
   name: `${string}/${string}`;
   version: number;
-  /** cheap: path and size only */
+  /**
+   * cheap: path and size (and mode) only, asked of every file of a walk. Test the path first: a
+   * directory walk reads `size` and `mode` with one lstat when first asked (sources/dir).
+   */
   fileRequired(path: string, info: FileInfo): boolean;
   extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]>;
 }

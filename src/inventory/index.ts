@@ -93,10 +93,22 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
 
   const packages: Package[] = [];
   let extracted = 0;
+  // a file several extractors want (an executable: Go and Rust build info) is read once; its
+  // extractors are next to each other in `work`, so only the last file's bytes are held
+  let last = null as { path: string; bytes: Promise<Buffer> } | null;
+  const readOnce = (path: string): Promise<Buffer> => {
+    if (last?.path !== path) {
+      const bytes = fs.readFile(path);
+      bytes.catch(() => undefined); // each extractor that asks gets the rejection; none unhandled
+      last = { path, bytes };
+    }
+    return last.bytes;
+  };
   for (const { info, extractor } of work) {
     const ctx: ExtractContext = { os, readFile, fileErrors: [], ...(opts.log ? { log: opts.log } : {}) };
+    if (last && last.path !== info.path) last = null;
     try {
-      const file: ScanFile = { info, read: () => fs.readFile(info.path) };
+      const file: ScanFile = { info, read: () => readOnce(info.path) };
       if (fs.readChunks) file.chunks = (n) => fs.readChunks!(info.path, n);
       const found = await extractor.extract(file, ctx);
       for (const p of found) {

@@ -4,7 +4,7 @@
  */
 import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type CompiledQuery, type DatabaseConnection, type Driver, type MigrationProvider, type QueryResult, type SqliteDatabase } from 'kysely';
-import pg from 'pg';
+import type { Pool as PgPool } from 'pg';
 import { VigilError } from '../model/index.ts';
 import { WalCheckpointer } from './checkpoint.ts';
 import { migrationsFor } from './migrations.ts';
@@ -25,7 +25,7 @@ export interface Store {
    * the driver handles, for the few hot paths that use prepared statements directly; `statements`:
    * the SQLite connection's prepared statements by text (the ones Kysely's queries use too)
    */
-  raw: { sqlite?: Sqlite.Database; statements?: StatementCache; pool?: pg.Pool };
+  raw: { sqlite?: Sqlite.Database; statements?: StatementCache; pool?: PgPool };
   /**
    * the keys that seal and open stored credentials (engine/secrets.ts); absent in processes that
    * never touch them (`vigil db`, `vigil scan`), where reading or writing a credential is an error
@@ -57,6 +57,9 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
   let checkpointer: WalCheckpointer | undefined;
   if (/^postgres(ql)?:\/\//.test(url)) {
     dialect = 'postgres';
+    // imported here: the pg driver (and what it loads) costs ~0.1–0.2 s of start-up that a SQLite
+    // process (`vigil scan`, its isolated scan process) would pay for nothing
+    const { default: pg } = await import('pg');
     // bigint/numeric come back as strings by default; counts here fit in a double
     pg.types.setTypeParser(20, (v) => Number(v));
     pg.types.setTypeParser(1700, (v) => Number(v));

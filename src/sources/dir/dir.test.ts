@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { VigilError } from '../../model/index.ts';
 import { listAll, tempDir } from '../testutil.ts';
-import { openDir } from './index.ts';
+import type { FileInfo } from '../types.ts';
+import { openDir, plainInfo } from './index.ts';
 
 describe('dir', () => {
   let base = '';
@@ -42,6 +43,35 @@ describe('dir', () => {
     await assert.rejects(fs.readFile('big.bin'), (e: VigilError) => e.code === 'VIGIL_LIMIT_EXCEEDED' && e.rule === 'file-too-large');
     assert.deepEqual(fs.errors.map((e) => [e.rule, e.path]), [['file-too-large', 'big.bin']], 'and the refused read is recorded');
     await assert.rejects(fs.readFile('fifo'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+    await fs.close();
+  });
+
+  it('reads size, mode and owner of an entry when asked, and gives them as a plain record', async () => {
+    const fs = await openDir(root);
+    const entries = await listAll(fs);
+    const big = entries.find((e) => e.path === 'big.bin')!;
+    const st = await stat(join(root, 'big.bin'));
+    assert.deepEqual([big.size, big.mode, big.uid, big.gid], [5000, st.mode, st.uid, st.gid]);
+    const link = entries.find((e) => e.path === 'lib')!;
+    assert.equal(link.size, '/usr/lib'.length, 'a symlink\'s size is its target\'s length, as lstat gives it');
+    assert.equal(entries.find((e) => e.path === 'etc')!.size, 0);
+    assert.deepEqual(JSON.parse(JSON.stringify(big)), { path: 'big.bin', kind: 'file', size: 5000, mode: st.mode, uid: st.uid, gid: st.gid });
+    assert.deepEqual(plainInfo(link), { path: 'lib', kind: 'symlink', size: 8, mode: link.mode, uid: link.uid, gid: link.gid, linkTarget: '/usr/lib' });
+    await fs.close();
+  });
+
+  it('an entry gone before it is stat-ed is listed with size 0 and recorded as unreadable', async () => {
+    const gone = join(root, 'usr', 'gone.txt');
+    await writeFile(gone, 'x');
+    const fs = await openDir(root);
+    const seen: FileInfo[] = [];
+    for await (const e of fs.entries()) {
+      if (e.path === 'usr/gone.txt') await rm(gone);
+      seen.push(e);
+    }
+    const e = seen.find((x) => x.path === 'usr/gone.txt')!;
+    assert.deepEqual([e.kind, e.size, e.mode], ['file', 0, undefined]);
+    assert.deepEqual(fs.errors.map((x) => [x.rule, x.path]), [['unreadable', 'usr/gone.txt']]);
     await fs.close();
   });
 

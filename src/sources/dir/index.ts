@@ -2,12 +2,16 @@
  * A directory, or a mounted root filesystem (a disk snapshot, as agentless scanners read one).
  * The walk never follows symlinks; reads resolve symlinks inside the root only, chroot style.
  */
-import { constants, type Stats } from 'node:fs';
-import { lstat, open, readdir, readlink, realpath } from 'node:fs/promises';
-import { join } from 'node:path';
+import { closeSync, constants, fstatSync, lstatSync, openSync, read, readdirSync, readFile as readFd, readFileSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { VigilError } from '../../model/index.ts';
 import { DEFAULT_SOURCE_LIMITS, type FileInfo, type FileKind, type ScanFS, type SourceLimits } from '../types.ts';
 import { Budget, ErrorLog, compareNames, shortName, normalizeLookupPath, resolveInRoot, type ResolverNode } from '../vfs/index.ts';
+
+const readFdAsync = promisify(readFd) as (fd: number) => Promise<Buffer>;
+const readAt = (fd: number, buf: Buffer, pos: number) =>
+  new Promise<number>((resolve, reject) => read(fd, buf, 0, buf.length, pos, (err, n) => (err ? reject(err) : resolve(n))));
 
 export interface DirOptions {
   /** a root filesystem: /proc, /sys and /dev are not descended into, and target.kind is "rootfs" */
@@ -28,16 +32,83 @@ export interface DirOptions {
 /** Pseudo filesystems of a live root: never real package data, and reading them can hang. */
 const ROOTFS_SKIP = new Set(['proc', 'sys', 'dev']);
 
-function kindOf(s: Stats): FileKind {
+/**
+ * Files up to this size are read with synchronous calls (one open, fstat, read, close without four
+ * trips through libuv's thread pool); larger ones (binaries of up to 200 MB) asynchronously, so a
+ * long read does not hold the event loop.
+ */
+const SYNC_READ_BYTES = 4 * 1024 * 1024;
+/** The walk gives the event loop a turn when it has run this long (ms) without one. */
+const WALK_SLICE_MS = 10;
+
+function kindOf(s: Stats | Dirent): FileKind {
   if (s.isFile()) return 'file';
   if (s.isDirectory()) return 'dir';
   if (s.isSymbolicLink()) return 'symlink';
   return 'other';
 }
 
+/**
+ * One entry of the walk. Its kind comes from the directory listing (readdir's d_type, as `find`
+ * uses it); size, mode and owner are read with one lstat the first time something asks for them,
+ * so a walk costs a stat only for the entries a consumer looks at beyond their path (an extractor's
+ * size or mode test, the CIS file checks). The accessors live on the prototype: `toJSON` gives the
+ * plain record, and a spread (`{ ...info }`) copies path, kind and linkTarget only — use `plainInfo` for a copy.
+ */
+class DirEntryInfo implements FileInfo {
+  linkTarget?: string;
+  // private fields (#): not copied by a spread or structuredClone, which see path, kind, linkTarget
+  readonly #fs: DirFS;
+  #st: Stats | null | undefined;
+  constructor(
+    fs: DirFS,
+    readonly path: string,
+    readonly kind: FileKind,
+  ) {
+    this.#fs = fs;
+  }
+  private stats(): Stats | null {
+    if (this.#st === undefined) this.#st = this.#fs.lstatEntry(this.path);
+    return this.#st;
+  }
+  get size(): number {
+    return this.kind === 'file' || this.kind === 'symlink' ? (this.stats()?.size ?? 0) : 0;
+  }
+  get mode(): number | undefined {
+    return this.stats()?.mode;
+  }
+  get uid(): number | undefined {
+    return this.stats()?.uid;
+  }
+  get gid(): number | undefined {
+    return this.stats()?.gid;
+  }
+  toJSON(): FileInfo {
+    return plainInfo(this);
+  }
+}
+
+/** A plain-object copy of a FileInfo (every field an own property). */
+export function plainInfo(i: FileInfo): FileInfo {
+  const o: FileInfo = { path: i.path, kind: i.kind, size: i.size };
+  if (i.mode !== undefined) o.mode = i.mode;
+  if (i.uid !== undefined) o.uid = i.uid;
+  if (i.gid !== undefined) o.gid = i.gid;
+  if (i.linkTarget !== undefined) o.linkTarget = i.linkTarget;
+  if (i.layer !== undefined) o.layer = i.layer;
+  return o;
+}
+
 interface DirNode extends ResolverNode {
   stats: Stats;
   linkTarget?: string;
+}
+
+/** One directory being walked: its sorted listing and how far the walk got. */
+interface Level {
+  dir: string;
+  list: Dirent[];
+  i: number;
 }
 
 /**
@@ -46,7 +117,12 @@ interface DirNode extends ResolverNode {
  */
 export async function openDir(path: string, opts: DirOptions = {}): Promise<ScanFS> {
   const root = await realpath(path).catch(() => null);
-  const st = root ? await lstat(root).catch(() => null) : null;
+  let st: Stats | null = null;
+  try {
+    st = root ? lstatSync(root) : null;
+  } catch {
+    st = null;
+  }
   if (!root || !st?.isDirectory()) throw new VigilError('VIGIL_NOT_FOUND', `${path}: not a directory`, { input: path, rule: 'not-found' });
   return new DirFS(root, opts, path);
 }
@@ -56,6 +132,8 @@ class DirFS implements ScanFS {
   private readonly log = new ErrorLog();
   private readonly limits: SourceLimits;
   private readonly exclude: Set<string>;
+  /** the root with a trailing "/" ("/" itself for the host's root) */
+  private readonly prefix: string;
   private closed = false;
 
   constructor(
@@ -67,6 +145,7 @@ class DirFS implements ScanFS {
     this.exclude = new Set(opts.exclude ?? []);
     if (opts.rootfs) for (const n of ROOTFS_SKIP) this.exclude.add(`\0${n}`);
     this.target = { kind: opts.kind ?? (opts.rootfs ? 'rootfs' : 'dir'), ref: opts.ref ?? ref, ...(opts.digest ? { digest: opts.digest } : {}) };
+    this.prefix = root.endsWith('/') ? root : `${root}/`;
   }
 
   get errors() {
@@ -74,68 +153,98 @@ class DirFS implements ScanFS {
   }
 
   private real(p: string): string {
-    return p === '' ? this.root : join(this.root, p);
+    return p === '' ? this.root : this.prefix + p;
   }
 
+  /** lstat of a listed entry, for its lazily read size, mode and owner; a failure is recorded once. */
+  lstatEntry(p: string): Stats | null {
+    try {
+      return lstatSync(this.real(p));
+    } catch (e) {
+      this.log.add(p, 'unreadable', `${p}: ${(e as Error).message}`);
+      return null;
+    }
+  }
+
+  private list(dir: string): Dirent[] | null {
+    try {
+      // withFileTypes: the kind comes from the listing (d_type), no stat per entry; where the
+      // filesystem does not record it, Node lstats that entry itself
+      return readdirSync(this.real(dir), { withFileTypes: true }).sort((a, b) => compareNames(a.name, b.name));
+    } catch (e) {
+      this.log.add(dir || '.', 'unreadable', `${dir || '.'}: ${(e as Error).message}`);
+      return null;
+    }
+  }
+
+  /**
+   * Depth first, each directory's children in name order, like the image tree. Synchronous
+   * listings (one readdir per directory, a readlink per symlink, no stat until asked: see
+   * DirEntryInfo); the event loop gets a turn every WALK_SLICE_MS.
+   */
   async *entries(): AsyncIterable<FileInfo> {
     // the same entry and name limits as the archive readers (the walk keeps no names, but a
     // hostile tree can still be endless)
     const budget = new Budget(this.limits);
-    // depth first with each directory's children in name order, like the image tree
-    const walk = async function* (this: DirFS, dir: string): AsyncGenerator<FileInfo> {
-      let names: string[];
-      try {
-        names = (await readdir(this.real(dir))).sort(compareNames);
-      } catch (e) {
-        this.log.add(dir || '.', 'unreadable', `${dir || '.'}: ${(e as Error).message}`);
-        return;
+    const first = this.list('');
+    if (!first) return;
+    const stack: Level[] = [{ dir: '', list: first, i: 0 }];
+    let slice = performance.now();
+    let n = 0;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (top.i >= top.list.length) {
+        stack.pop();
+        continue;
       }
-      for (const name of names) {
-        if (dir === '' && this.exclude.has(name)) continue;
-        const p = dir === '' ? name : `${dir}/${name}`;
-        let s: Stats;
-        try {
-          s = await lstat(this.real(p));
-        } catch (e) {
-          this.log.add(p, 'unreadable', `${p}: ${(e as Error).message}`);
-          continue;
+      const d = top.list[top.i++];
+      const dir = top.dir;
+      const name = d.name;
+      if (dir === '' && this.exclude.has(name)) continue;
+      const p = dir === '' ? name : `${dir}/${name}`;
+      const v = budget.entry(p);
+      if (!v.ok) {
+        if (v.stop) {
+          this.log.add(this.target.ref, v.rule, `${this.target.ref}: ${v.message}; walk stopped`);
+          return;
         }
-        const v = budget.entry(p);
-        if (!v.ok) {
-          if (v.stop) {
-            this.log.add(this.target.ref, v.rule, `${this.target.ref}: ${v.message}; walk stopped`);
-            return;
-          }
-          this.log.add(shortName(p), v.rule, `${shortName(p)}: ${v.message}`);
-          continue;
-        }
-        const info = await this.info(p, s);
-        // a file over maxFileBytes is listed; readFile refuses and records it ("file-too-large"):
-        // only a file something wanted to read counts as skipped
-        yield info;
-        if (info.kind === 'dir' && !(dir === '' && this.exclude.has(`\0${name}`))) yield* walk(p);
-        if (budget.stopped) return;
+        this.log.add(shortName(p), v.rule, `${shortName(p)}: ${v.message}`);
+        continue;
       }
-    }.bind(this);
-    yield* walk('');
-  }
-
-  private async info(p: string, s: Stats): Promise<FileInfo> {
-    const kind = kindOf(s);
-    const info: FileInfo = { path: p, kind, size: kind === 'file' ? s.size : kind === 'symlink' ? s.size : 0, mode: s.mode, uid: s.uid, gid: s.gid };
-    if (kind === 'symlink') {
-      info.linkTarget = await readlink(this.real(p)).catch(() => '');
+      const info = new DirEntryInfo(this, p, kindOf(d));
+      if (info.kind === 'symlink') info.linkTarget = this.readlink(p);
+      // a file over maxFileBytes is listed; readFile refuses and records it ("file-too-large"):
+      // only a file something wanted to read counts as skipped
+      yield info;
+      if (info.kind === 'dir' && !(dir === '' && this.exclude.has(`\0${name}`))) {
+        const list = this.list(p);
+        if (list) stack.push({ dir: p, list, i: 0 });
+      }
+      if ((++n & 255) === 0 && performance.now() - slice > WALK_SLICE_MS) {
+        await new Promise<void>((r) => setImmediate(r));
+        slice = performance.now();
+      }
     }
-    return info;
   }
 
-  private lookup = async (p: string): Promise<DirNode | null> => {
-    const s = await lstat(this.real(p)).catch(() => null);
+  private readlink(p: string): string {
+    try {
+      return readlinkSync(this.real(p));
+    } catch {
+      return '';
+    }
+  }
+
+  private lookup = (p: string): DirNode | null => {
+    let s: Stats | undefined;
+    try {
+      s = lstatSync(this.real(p), { throwIfNoEntry: false });
+    } catch {
+      return null;
+    }
     if (!s) return null;
     const n: DirNode = { kind: kindOf(s), stats: s };
-    if (n.kind === 'symlink') {
-      n.linkTarget = await readlink(this.real(p)).catch(() => '');
-    }
+    if (n.kind === 'symlink') n.linkTarget = this.readlink(p);
     return n;
   };
 
@@ -161,47 +270,54 @@ class DirFS implements ScanFS {
   }
 
   async readFile(path: string): Promise<Buffer> {
-    const fh = await this.openChecked(path);
+    const { fd, size } = await this.openChecked(path);
+    let async = false;
     try {
-      return await fh.readFile();
+      // small files with synchronous calls (no four trips through libuv's pool), large ones without holding the event loop
+      if (size <= SYNC_READ_BYTES) return readFileSync(fd);
+      async = true;
+      return await readFdAsync(fd).finally(() => closeSync(fd));
     } finally {
-      await fh.close();
+      if (!async) closeSync(fd);
     }
   }
 
   async *readChunks(path: string, chunkBytes: number): AsyncIterable<Buffer> {
-    const fh = await this.openChecked(path);
+    const { fd } = await this.openChecked(path);
     try {
       for (let pos = 0; ;) {
         const buf = Buffer.allocUnsafe(Math.max(1, chunkBytes));
-        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+        const bytesRead = await readAt(fd, buf, pos);
         if (bytesRead === 0) return;
         pos += bytesRead;
         yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
       }
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   }
 
-  /** Opens a regular file of the root for reading, refusing what readFile refuses (the caller closes it). */
-  private async openChecked(path: string) {
+  /** Opens a regular file of the root for reading, refusing what readFile refuses: its descriptor (the caller closes it) and size. */
+  private async openChecked(path: string): Promise<{ fd: number; size: number }> {
     const f = await this.find(path);
     if (!f || f.node.kind !== 'file') throw new VigilError('VIGIL_NOT_FOUND', `${path}: no such file in ${this.target.ref}`, { input: path, rule: 'not-found' });
     // O_NOFOLLOW|O_NONBLOCK: a path swapped for a symlink or a fifo since it was resolved is refused, not followed or waited on
-    const fh = await open(f.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((e: Error) => {
-      throw new VigilError('VIGIL_NOT_FOUND', `${path}: ${e.message}`, { input: path, rule: 'not-found', cause: e });
-    });
+    let fd: number;
     try {
-      const s = await fh.stat();
+      fd = openSync(f.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (e) {
+      throw new VigilError('VIGIL_NOT_FOUND', `${path}: ${(e as Error).message}`, { input: path, rule: 'not-found', cause: e });
+    }
+    try {
+      const s = fstatSync(fd);
       if (!s.isFile()) throw new VigilError('VIGIL_NOT_FOUND', `${path}: not a regular file`, { input: path, rule: 'not-found' });
       if (s.size > this.limits.maxFileBytes) {
         this.log.add(path, 'file-too-large', `${path}: ${s.size} bytes, over the ${this.limits.maxFileBytes}-byte limit; not read`);
         throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${path}: ${s.size} bytes is over the ${this.limits.maxFileBytes}-byte file limit`, { input: path, rule: 'file-too-large' });
       }
-      return fh;
+      return { fd, size: s.size };
     } catch (e) {
-      await fh.close();
+      closeSync(fd);
       throw e;
     }
   }

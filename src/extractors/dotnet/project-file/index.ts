@@ -80,13 +80,15 @@ async function nearest(path: string, name: string, ctx: ExtractContext): Promise
   return undefined;
 }
 
-const isCentral = (p: string) => posix.basename(p) === CENTRAL;
-const isBuildProps = (p: string) => posix.basename(p) === BUILD_PROPS;
+// asked of every file of a walk: a suffix test, no basename string per file
+const isNamed = (p: string, name: string) => p.endsWith(name) && (p.length === name.length || p[p.length - name.length - 1] === '/');
+const isCentral = (p: string) => isNamed(p, CENTRAL);
+const isBuildProps = (p: string) => isNamed(p, BUILD_PROPS);
 
 export const projectFileExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && info.size < 16 * 1024 * 1024 && (/\.(cs|fs|vb)proj$/i.test(path) || isCentral(path) || isBuildProps(path)),
+  fileRequired: (path, info) => info.kind === 'file' && (/\.(cs|fs|vb)proj$/i.test(path) || isCentral(path) || isBuildProps(path)) && info.size < 16 * 1024 * 1024,
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     if (isBuildProps(path)) return []; // read by the projects below it

@@ -35,8 +35,9 @@ export function parseGradleLockfile(text: string): { deps: GradleLock[]; problem
 export const gradleLockfileExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && info.size < 32 * 1024 * 1024
-    && (/(^|\/)[^/]*gradle\.lockfile$/.test(path) || /(^|\/)gradle\/dependency-locks\/[^/]+\.lockfile$/.test(path)),
+  // the name before the size: a directory walk stats a file only when asked (sources/dir)
+  fileRequired: (path, info) => info.kind === 'file' && path.endsWith('.lockfile')
+    && (/(^|\/)[^/]*gradle\.lockfile$/.test(path) || /(^|\/)gradle\/dependency-locks\/[^/]+\.lockfile$/.test(path)) && info.size < 32 * 1024 * 1024,
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     const { deps, problems } = parseGradleLockfile((await file.read()).toString('utf8'));

@@ -13,6 +13,8 @@ export const FOUND_BY = 'javascript/node-modules';
  * fixtures) nor npm/pnpm bookkeeping folders (`.bin`, `.pnpm`, `.cache`) themselves.
  */
 export function isInstalledManifest(path: string): boolean {
+  // asked of every file of a walk: the cheap test first, the split only for package.json files
+  if (!path.endsWith('/package.json')) return false;
   const segs = path.split('/');
   const n = segs.length;
   if (n < 3 || segs[n - 1] !== 'package.json') return false;
