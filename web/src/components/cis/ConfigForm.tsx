@@ -19,7 +19,7 @@ const TYPE_NAMES: Record<CisResourceType, string> = { host: 'Hosts (SSH and agen
 const DEFAULT_TYPES: CisResourceType[] = ['host', 'rootfs'];
 
 /** every IANA zone the browser knows, UTC first */
-function timeZones(): string[] {
+export function timeZones(): string[] {
   let zones: string[] = [];
   try {
     zones = Intl.supportedValuesOf('timeZone');
@@ -29,7 +29,7 @@ function timeZones(): string[] {
   return ['UTC', ...zones.filter((z) => z !== 'UTC')];
 }
 
-function browserZone(): string {
+export function browserZone(): string {
   try {
     return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   } catch {

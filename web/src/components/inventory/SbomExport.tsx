@@ -6,7 +6,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { api } from '../../api.ts';
-import { formatCount, formatTime } from '../../format.ts';
+import { formatBytes, formatCount, formatTime } from '../../format.ts';
 import type { Page, Resource, SbomExport, SbomFormat } from '../../types.ts';
 import { ErrorMessage } from '../common.tsx';
 import { SBOM_FORMATS } from './parts.tsx';
@@ -39,10 +39,6 @@ async function listIds(f: ResourceFilter): Promise<string[]> {
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return ids;
-}
-
-function formatBytes(n: number): string {
-  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 export function SbomExportPanel({ filter, onClose }: { filter: ResourceFilter; onClose: () => void }) {
