@@ -92,7 +92,7 @@ function PolicyEditor({ existing, onSaved, onCancel }: { existing?: GatePolicyVi
         <label htmlFor={`${ids}-src`}>Policy (YAML or JSON) <span className="hint">see docs/gating.md: rules match findings by severity, score, fix, KEV, age and type; exemptions by vulnerability and namespace/labels</span></label>
         <div className="code-editor">
           <pre className="gutter" aria-hidden="true">{Array.from({ length: lineCount }, (_, i) => <span key={i} className={bad.has(i + 1) ? 'bad-line' : undefined}>{i + 1}{'\n'}</span>)}</pre>
-          <textarea id={`${ids}-src`} ref={area} className="mono" rows={Math.min(30, Math.max(12, lineCount + 1))} spellCheck={false} value={source}
+          <textarea id={`${ids}-src`} ref={area} className="mono" wrap="off" rows={Math.min(30, Math.max(12, lineCount + 1))} spellCheck={false} value={source}
             onChange={(e) => setSource(e.target.value)} onScroll={(e) => { const g = e.currentTarget.previousElementSibling; if (g) g.scrollTop = e.currentTarget.scrollTop; }}
             aria-invalid={problems.length > 0 || undefined} aria-describedby={problems.length ? `${ids}-problems` : undefined} />
         </div>

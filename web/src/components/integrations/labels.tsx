@@ -18,8 +18,11 @@ const list = (xs: readonly string[]) => (xs.length <= 1 ? xs.join('') : `${xs.sl
  */
 export function filtersText(f: DestinationFilters, findingsOnly = false): string[] {
   const out: string[] = [];
-  if (f.eventTypes?.length) out.push(`${list(f.eventTypes.map((t) => EVENT_TYPE_NAMES[t] ?? t))} events`);
-  else out.push(findingsOnly ? 'every finding event' : 'every event');
+  // a severity or finding-type filter lets only finding events through (engine/delivery.ts passes)
+  const findingFilter = Boolean(f.severities?.length || f.findingTypes?.length);
+  const types = findingFilter ? f.eventTypes?.filter((t) => t.startsWith('finding.')) : f.eventTypes;
+  if (types?.length) out.push(`${list(types.map((t) => EVENT_TYPE_NAMES[t] ?? t))} events`);
+  else out.push(findingsOnly || findingFilter ? 'every finding event' : 'every event');
   if (f.severities?.length) out.push(`severity ${list(f.severities)}`);
   if (f.findingTypes?.length) out.push(`finding type ${list(f.findingTypes)}`);
   if (f.resourceTypes?.length) out.push(`resource type ${list(f.resourceTypes)}`);
