@@ -118,8 +118,8 @@ export function InUseCell({ inUse }: { inUse: Resource['inUse'] }) {
   if (inUse.runningContainers > 0) {
     return (
       <span className="in-use" data-testid="in-use">
-        <strong className="status-ok">{formatCount(inUse.runningContainers)} container{inUse.runningContainers === 1 ? '' : 's'}</strong>
-        <span className="muted small"> {inUse.clusters.join(', ')}</span>
+        <strong className="status-ok nowrap">{formatCount(inUse.runningContainers)} container{inUse.runningContainers === 1 ? '' : 's'}</strong>
+        <div className="muted small">{inUse.clusters.join(', ')}</div>
       </span>
     );
   }
