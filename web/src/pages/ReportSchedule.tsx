@@ -2,7 +2,8 @@
  * One scheduled report (issue 19): its settings and its runs, newest first — trigger (schedule or
  * "Send now"), period, status, attempts, error, and what was sent (new, fixed, open by severity,
  * resources). A run just asked for (`?run=<id>`) is polled until it is sent or failed.
- * Calls: GET /v1/report-schedules/{id}, GET …/{id}/runs, POST …/{id}/send (operate).
+ * Calls: GET /v1/report-schedules/{id}, GET …/{id}/runs, POST …/{id}/send (operate),
+ * GET /v1/event-destinations/{id} (the webhook's name).
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
@@ -16,7 +17,7 @@ import { JobStatus } from '../components/integrations/labels.tsx';
 import { AccountName } from '../components/inventory/parts.tsx';
 import { formatCount, formatTime } from '../format.ts';
 import { useSession } from '../session.tsx';
-import type { CisSchedule, ReportRun, ReportSchedule as Schedule } from '../types.ts';
+import type { CisSchedule, EventDestination, ReportRun, ReportSchedule as Schedule } from '../types.ts';
 
 /** "3 new · 1 fixed · 12 open (2 CRITICAL, 4 HIGH) · 9 resources" */
 function summaryText(s: Record<string, unknown>): string {
@@ -37,6 +38,12 @@ export function ReportSchedule() {
     queryFn: ({ signal }) => api<{ items: ReportRun[] }>(`${path}/runs`, { query: { limit: 200 }, signal }),
     enabled: s.isSuccess,
     refetchInterval: (q) => (q.state.data?.items.some((r) => r.status === 'QUEUED') ? 1500 : false),
+  });
+  const destinationId = s.data?.destinationId;
+  const dest = useQuery({
+    queryKey: ['event-destinations', destinationId],
+    queryFn: ({ signal }) => api<EventDestination>(`/v1/event-destinations/${encodeURIComponent(destinationId!)}`, { signal }),
+    enabled: Boolean(destinationId),
   });
   if (s.isPending) return <><PageHeader title="Scheduled report" /><Loading /></>;
   if (s.isError) return <><PageHeader title="Scheduled report" /><ErrorMessage error={s.error} /><p><Link to="/integrations/reports">Back to scheduled reports</Link></p></>;
@@ -75,7 +82,7 @@ export function ReportSchedule() {
         <Fields items={[
           ['Schedule', scheduleText(sc.schedule as CisSchedule)],
           ['Recipients', sc.recipients.length ? sc.recipients.join(', ') : 'none'],
-          ['Webhook', sc.destinationId ? <Link key="d" to={`/integrations/destinations/${encodeURIComponent(sc.destinationId)}`}>{sc.destinationId}</Link> : 'none'],
+          ['Webhook', sc.destinationId ? <Link key="d" to={`/integrations/destinations/${encodeURIComponent(sc.destinationId)}`}>{dest.data?.name ?? sc.destinationId}</Link> : 'none'],
           ['Status', sc.enabled ? 'Enabled' : 'Disabled'],
           ['Next run', sc.enabled ? formatTime(sc.nextRunAt) : '—'],
           ['Last run', formatTime(sc.lastRunAt)],
