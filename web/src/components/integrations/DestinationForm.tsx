@@ -9,7 +9,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { api } from '../../api.ts';
 import { DESTINATION_KINDS, EVENT_RESOURCE_TYPES, EVENT_SEVERITIES, EVENT_TYPES, WEBHOOK_FORMATS, type DestinationFilters, type DestinationKind, type EventDestination, type WebhookFormat } from '../../types.ts';
-import { parseTagLines } from '../cis/ConfigForm.tsx';
+import { parseTagLines, tagLines } from '../cis/ConfigForm.tsx';
 import { Card } from '../common.tsx';
 import { fieldErrors } from './fields.tsx';
 import { EVENT_TYPE_NAMES, FORMAT_NAMES, KIND_NAMES } from './labels.tsx';
@@ -28,7 +28,6 @@ const FIELDS = [
 ] as const;
 
 const toggle = <T,>(xs: readonly T[], x: T, on: boolean): T[] => (on ? [...xs.filter((y) => y !== x), x] : xs.filter((y) => y !== x));
-const tagLines = (t: Record<string, string[]> | undefined) => Object.entries(t ?? {}).flatMap(([k, vs]) => vs.map((v) => `${k}=${v}`)).join('\n');
 
 export function DestinationForm({ existing, onSaved, onCancel }: { existing?: EventDestination; onSaved: (d: EventDestination) => void; onCancel: () => void }) {
   const ids = useId();

@@ -3,10 +3,10 @@
  * zone), e-mail recipients (one a line) and/or one of the account's webhook destinations, enabled.
  * POST /v1/report-schedules or PATCH …/{id}; the server's refusal under the field it names.
  */
-import { useId, useMemo, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { api } from '../../api.ts';
 import { CIS_WEEKDAYS, type CisWeekday, type DigestSchedule, type EventDestination, type ReportSchedule } from '../../types.ts';
-import { browserZone, timeZones } from '../cis/ConfigForm.tsx';
+import { browserZone, StartTimeFields } from '../cis/ConfigForm.tsx';
 import { WEEKDAY_NAMES } from '../cis/labels.tsx';
 import { Card } from '../common.tsx';
 import { fieldErrors } from './fields.tsx';
@@ -16,7 +16,6 @@ const toggle = <T,>(xs: readonly T[], x: T, on: boolean): T[] => (on ? [...xs.fi
 
 export function ScheduleForm({ existing, webhooks, onSaved, onCancel }: { existing?: ReportSchedule; webhooks: EventDestination[]; onSaved: (s: ReportSchedule) => void; onCancel: () => void }) {
   const ids = useId();
-  const zones = useMemo(timeZones, []);
   const s = existing?.schedule;
   const start = s ? ('daily' in s ? s.daily.startTime : s.weekly.startTime) : undefined;
   const [name, setName] = useState(existing?.name ?? '');
@@ -72,18 +71,7 @@ export function ScheduleForm({ existing, webhooks, onSaved, onCancel }: { existi
               {CIS_WEEKDAYS.map((d) => <label key={d} className="check"><input type="checkbox" checked={days.includes(d)} onChange={(e) => setDays(toggle(days, d, e.target.checked))} /> {WEEKDAY_NAMES[d]}</label>)}
             </fieldset>
           ) : null}
-          <div className="cis-time">
-            <div>
-              <label htmlFor={`${ids}-time`}>Time of day</label>
-              <input id={`${ids}-time`} type="time" required value={time} onChange={(e) => setTime(e.target.value.slice(0, 5))} />
-            </div>
-            <div>
-              <label htmlFor={`${ids}-zone`}>Time zone</label>
-              <select id={`${ids}-zone`} value={zone} onChange={(e) => setZone(e.target.value)}>
-                {(zones.includes(zone) ? zones : [zone, ...zones]).map((z) => <option key={z} value={z}>{z}</option>)}
-              </select>
-            </div>
-          </div>
+          <StartTimeFields idPrefix={ids} time={time} setTime={setTime} zone={zone} setZone={setZone} />
           {fe.at('schedule')}
         </fieldset>
         <label htmlFor={`${ids}-recipients`}>E-mail recipients <span className="hint">one address a line; sent as HTML e-mail over the server's SMTP settings</span></label>
