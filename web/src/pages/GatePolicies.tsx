@@ -65,7 +65,7 @@ function PolicyEditor({ existing, onSaved, onCancel }: { existing?: GatePolicyVi
     setError(null);
     setProblems([]);
     try {
-      const saved = await api<GatePolicyView>(`/v1/gate/policies/${encodeURIComponent(name.trim())}`, { method: 'PUT', text: { type: 'application/yaml', data: source } });
+      const saved = await api<GatePolicyView>(`/v1/gate/policies/${encodeURIComponent(name.trim())}`, { method: 'PUT', query: { accountId: existing?.accountId }, text: { type: 'application/yaml', data: source } });
       onSaved(saved);
     } catch (x) {
       const rule = x instanceof ApiError ? (x.details as { rule?: string } | undefined)?.rule : undefined;
