@@ -427,6 +427,8 @@ export interface ResourceFilter {
   coverageReasons?: readonly string[];
   /** exact, or a pattern with `*` (case-insensitive) */
   name?: string;
+  /** (issue 19) images a running container uses (true) or none does (false); other types never match */
+  inUse?: boolean;
 }
 
 type ResourceRow = Selectable<Database['resources']>;
@@ -445,6 +447,7 @@ function resourceWhere(f: ResourceFilter) {
     if (f.name !== undefined) {
       and.push(f.name.includes('*') ? sql<SqlBool>`lower(${sql.ref('name')}) like ${likePattern(f.name)} escape '\\'` : eb('name', '=', f.name));
     }
+    if (f.inUse !== undefined) and.push(eb('type', '=', 'image'), eb('running_containers', f.inUse ? '>' : '=', 0));
     return eb.and(and);
   };
 }

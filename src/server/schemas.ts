@@ -335,6 +335,7 @@ export const ResourcesQuery = z.strictObject({
   coverageStatus: queryList(z.enum(['ACTIVE', 'INACTIVE'])).optional(),
   coverageReason: queryList(QueryText).optional().describe('SUCCESSFUL, PENDING_INITIAL_SCAN, UNREACHABLE, SCAN_ELIGIBILITY_EXPIRED, …'),
   name: QueryText.optional().describe('the exact name, or a pattern where * matches anything (case-insensitive)'),
+  inUse: z.enum(['true', 'false']).optional().describe('(issue 19) true: images a running container uses (workload snapshots); false: images none runs. Other resource types are left out either way'),
   limit: pageLimit(50, 500),
   cursor: Cursor.optional(),
 });

@@ -19,7 +19,7 @@ import { bootstrap } from './bootstrap.ts';
 import type { Account, ApiKey, Organization, Role } from './schemas.ts';
 import * as repo from './tenancy/repo.ts';
 import { CONSOLE_ROUTES } from './console.ts';
-import { createCisConfig, createFindingsReport, runFindingsReport, createDestination, createReportSchedule, DestinationInput, ReportScheduleInput, createSbomExport, createTarget, putCluster, putTopology, runSbomExport, startCisScan, type TargetKind } from '../engine/index.ts';
+import { createCisConfig, createFindingsReport, runFindingsReport, createDestination, createReportSchedule, DestinationInput, ReportScheduleInput, createSbomExport, createTarget, normalizeRepository, putCluster, replaceSnapshot, putTopology, runSbomExport, startCisScan, type TargetKind } from '../engine/index.ts';
 import { importInputs } from '../vulndb/import.ts';
 import { TargetPolicy } from '../policy/index.ts';
 import { fakeConsoleDir } from '../../test/helpers/console.ts';
@@ -46,6 +46,14 @@ async function findingsOfA(fx: Fixture, store: Store): Promise<NonNullable<Fixtu
   const f = await store.db.selectFrom('findings').select('id').where('resource_id', '=', resourceId).orderBy('id').executeTakeFirstOrThrow();
   fx.seededA = { resourceId, findingId: f.id, vulnerabilityId: 'CVE-2025-7001' };
   return fx.seededA;
+}
+
+/** (issue 19) A's image, running in a workload snapshot of A's cluster "tenancy" (uploaded once). */
+async function imageInUseOfA(fx: Fixture, store: Store): Promise<string> {
+  const { resourceId } = await findingsOfA(fx, store);
+  const containers = [{ workload: 'web-1', namespace: 'default', container: 'web', init: false, image: 'reg/tenancy-a:1', digest: 'sha256:a', repository: normalizeRepository('reg/tenancy-a'), state: 'running' as const }];
+  await replaceSnapshot(store, { accountId: fx.A.account.id, kind: 'kubernetes', cluster: 'tenancy', containers, now: new Date() });
+  return resourceId;
 }
 
 /** The vulnerability database's record of A's finding (created on first use): what the vulnerability routes show. */
@@ -339,7 +347,8 @@ const CASES: Record<string, Case> = {
   'GET /v1/resources': { owner: 'none', ok: 200, make: async (fx, s) => { await findingsOfA(fx, s); return { url: '/v1/resources' }; } },
   'GET /v1/resources/:id': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/resources/${(await findingsOfA(fx, s)).resourceId}` }) },
   'GET /v1/resources/:id/packages': { owner: 'A', ok: 200, make: async (fx, s) => ({ url: `/v1/resources/${(await findingsOfA(fx, s)).resourceId}/packages` }) },
-  'GET /v1/coverage': { owner: 'none', ok: 200, make: async (fx, s) => { await findingsOfA(fx, s); return { url: '/v1/coverage' }; } },
+  // (issue 19) filtered by inUse, with A's image running: others see none of A's images in use
+  'GET /v1/coverage': { owner: 'none', ok: 200, make: async (fx, s) => { await imageInUseOfA(fx, s); return { url: '/v1/coverage?inUse=true' }; } },
   'GET /v1/aggregations/findings': { owner: 'none', ok: 200, make: async (fx, s) => { await findingsOfA(fx, s); return { url: '/v1/aggregations/findings?by=account' }; } },
   'GET /v1/aggregations/findings/daily': { owner: 'none', ok: 200, make: async () => ({ url: '/v1/aggregations/findings/daily?from=2025-01-01&to=2099-12-31' }) },
   'GET /v1/vulnerabilities/:id/resources': { owner: 'none', ok: 200, make: async (fx, s) => ({ url: `/v1/vulnerabilities/${(await findingsOfA(fx, s)).vulnerabilityId}/resources` }) },

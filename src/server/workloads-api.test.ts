@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { dialects, type TestStore } from '../../test/helpers/stores.ts';
+import { scanResultOf } from '../../test/helpers/findings.ts';
 import { Engine } from '../engine/index.ts';
 import { openQueue, type JobQueue } from '../engine/queue/index.ts';
 import { buildScanResult, loadAdvisoryContext, recordScan } from '../findings/index.ts';
@@ -123,6 +124,22 @@ for (const [dialect, make] of dialects) {
       const bad = await call('GET', '/v1/findings?inUse=maybe');
       assert.equal(bad.status, 400);
       assert.match(JSON.stringify(bad.body), /inUse/);
+    });
+
+    test('resources and coverage filtered by inUse: images running now, images none runs, never other types', async () => {
+      // a host: no image, so in neither answer
+      const host = (await recordScan(ts.store, { accountId: (await resource('web')).accountId, resource: { type: 'host', name: 'db-1' }, result: scanResultOf([], []), now: new Date('2026-01-01T00:00:00Z') })).resourceId;
+      const idsOf = async (path: string) => ((await call('GET', path)).body.items as { id: string }[]).map((r) => r.id).sort();
+      assert.deepEqual(await idsOf('/v1/resources?inUse=true'), [ids.web, ids.nginx, ids.api].sort());
+      assert.deepEqual(await idsOf('/v1/resources?inUse=false'), [ids.unused]);
+      assert.deepEqual(await idsOf('/v1/resources?inUse=true&name=*nginx'), [ids.nginx], 'with the other filters');
+      assert.ok((await idsOf('/v1/resources')).includes(host), 'without the filter the host is listed');
+      const cov = (await call('GET', '/v1/coverage?inUse=true')).body as { summary: { type: string; count: number }[]; items: { id: string }[] };
+      assert.deepEqual(cov.summary.map((x) => [x.type, x.count]), [['image', 3]]);
+      const bad = await call('GET', '/v1/resources?inUse=yes');
+      assert.equal(bad.status, 400);
+      assert.match(JSON.stringify(bad.body), /inUse/);
+      await ts.store.db.deleteFrom('resources').where('id', '=', host).execute();
     });
 
     test('a second upload without a pod drops its count and keeps when it last ran', async () => {

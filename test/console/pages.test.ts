@@ -7,7 +7,8 @@
  * The hand-written AWS topology of src/detectors/network/testdata/aws/mixed is uploaded first (PUT
  * /v1/network/topologies/mixed), so the Network page, the findings list and a network
  * reachability finding's detail are seen with data too; a CIS scan configuration is created and run
- * (POST /v1/cis/scan-configurations, …/run) for the CIS pages' sample scan.
+ * (POST /v1/cis/scan-configurations, …/run) for the CIS pages' sample scan; an event destination and
+ * a scheduled report (issue 19) for their pages.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -22,13 +23,15 @@ import type { Seeded } from './seed.ts';
  * The path of a page with its parameters filled from the seeded data.
  * @throws Error naming a parameter this harness has no sample for (add it here)
  */
-function samplePath(id: PageId, path: string, seed: Seeded, cisScanId: string): string {
+function samplePath(id: PageId, path: string, seed: Seeded, cisScanId: string, issue19: { destinationId: string; scheduleId: string }): string {
   const values: Partial<Record<PageId, Record<string, string>>> = {
     finding: { id: seed.findingId },
     resource: { id: seed.imageId },
     vulnerability: { id: seed.vulnerabilityId },
     target: { kind: seed.target.kind, id: seed.target.id },
     'cis-scan': { id: cisScanId },
+    destination: { id: issue19.destinationId },
+    'report-schedule': { id: issue19.scheduleId },
   };
   return path.replace(/:(\w+)/g, (_, name: string) => {
     const v = values[id]?.[name];
@@ -43,6 +46,7 @@ describe('console: every page', { skip }, () => {
   let h: ConsoleHarness;
   let s: ConsoleSession;
   let cisScanId = '';
+  const issue19 = { destinationId: '', scheduleId: '' };
   before(async () => {
     h = await startConsole();
     console.log(`console screenshots: ${h.screenshots}`);
@@ -59,6 +63,13 @@ describe('console: every page', { skip }, () => {
     const run = await h.api(`/v1/cis/scan-configurations/${cfg.body.id}/run`, { method: 'POST' });
     assert.equal(run.status, 202, JSON.stringify(run.body));
     cisScanId = run.body.id;
+    // issue 19: an event destination (its delivery log) and a scheduled report (its runs)
+    const dest = await h.api('/v1/event-destinations', { method: 'POST', body: { name: 'siem', url: 'http://127.0.0.1:9/hook', filters: { severities: ['CRITICAL'] } } });
+    assert.equal(dest.status, 201, JSON.stringify(dest.body));
+    issue19.destinationId = dest.body.id;
+    const sched = await h.api('/v1/report-schedules', { method: 'POST', body: { name: 'weekly digest', schedule: { weekly: { days: ['MON'], startTime: { timeOfDay: '08:00', timezone: 'UTC' } } }, recipients: ['secops@example.com'] } });
+    assert.equal(sched.status, 201, JSON.stringify(sched.body));
+    issue19.scheduleId = sched.body.id;
   });
   after(async () => {
     await s?.close();
@@ -86,7 +97,7 @@ describe('console: every page', { skip }, () => {
     test(`${p.id} (${p.path})`, async () => {
       // what an earlier page that failed left behind is that page's, already reported
       s.watch.problems.splice(0);
-      const path = samplePath(p.id, p.path, h.seed, cisScanId);
+      const path = samplePath(p.id, p.path, h.seed, cisScanId, issue19);
       await s.page.goto(path);
       await settle(s.page, s.watch);
       const h1 = (await s.page.locator('h1').first().textContent())?.trim();

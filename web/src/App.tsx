@@ -28,6 +28,13 @@ const LOADERS = {
   'suppression-rules': () => import('./pages/SuppressionRules.tsx').then((m) => m.SuppressionRules),
   targets: () => import('./pages/Targets.tsx').then((m) => m.Targets),
   target: () => import('./pages/Target.tsx').then((m) => m.Target),
+  workloads: () => import('./pages/Workloads.tsx').then((m) => m.Workloads),
+  destinations: () => import('./pages/Destinations.tsx').then((m) => m.Destinations),
+  destination: () => import('./pages/Destination.tsx').then((m) => m.Destination),
+  exports: () => import('./pages/Exports.tsx').then((m) => m.Exports),
+  'report-schedules': () => import('./pages/ReportSchedules.tsx').then((m) => m.ReportSchedules),
+  'report-schedule': () => import('./pages/ReportSchedule.tsx').then((m) => m.ReportSchedule),
+  'gate-policies': () => import('./pages/GatePolicies.tsx').then((m) => m.GatePolicies),
   organization: () => import('./pages/Organization.tsx').then((m) => m.Organization),
 } satisfies Record<PageId, () => Promise<ComponentType>>;
 const COMPONENTS = {} as Record<PageId, ComponentType>;

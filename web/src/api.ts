@@ -38,6 +38,8 @@ export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   query?: Query;
   body?: unknown;
+  /** a body sent as it is, with its media type (a gate policy's YAML), instead of `body` as JSON */
+  text?: { type: string; data: string };
   signal?: AbortSignal;
 }
 
@@ -48,13 +50,14 @@ export interface RequestOptions {
 export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const method = opts.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.text) headers['content-type'] = opts.text.type;
+  else if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let res: Response;
   try {
     res = await fetch(withQuery(path, opts.query), {
       method, headers, credentials: 'same-origin', signal: opts.signal,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.text ? opts.text.data : opts.body === undefined ? undefined : JSON.stringify(opts.body),
     });
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;

@@ -35,3 +35,8 @@ export function shortDigest(d: string | null | undefined, n = 12): string {
   const [alg, hex] = d.includes(':') ? d.split(':', 2) : ['', d];
   return `${alg ? `${alg}:` : ''}${hex.slice(0, n)}`;
 }
+
+/** "512 B", "3.2 KiB", "1.4 MiB" */
+export function formatBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}

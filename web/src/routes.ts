@@ -9,6 +9,8 @@ export interface PageDef {
   title: string;
   /** shown in the navigation */
   nav: boolean;
+  /** the navigation's group heading (entries of a group are listed together, in this order) */
+  group?: string;
 }
 
 export const PAGES = [
@@ -17,6 +19,7 @@ export const PAGES = [
   { id: 'finding', path: '/findings/:id', title: 'Finding', nav: false },
   { id: 'resources', path: '/resources', title: 'Resources and coverage', nav: true },
   { id: 'resource', path: '/resources/:id', title: 'Resource', nav: false },
+  { id: 'workloads', path: '/workloads', title: 'Running workloads', nav: true },
   { id: 'vulnerabilities', path: '/vulnerabilities', title: 'Vulnerabilities', nav: true },
   { id: 'vulnerability', path: '/vulnerabilities/:id', title: 'Vulnerability', nav: false },
   { id: 'network', path: '/network', title: 'Network', nav: true },
@@ -26,6 +29,12 @@ export const PAGES = [
   { id: 'suppression-rules', path: '/suppression-rules', title: 'Suppression rules', nav: true },
   { id: 'targets', path: '/targets', title: 'Targets', nav: true },
   { id: 'target', path: '/targets/:kind/:id', title: 'Target', nav: false },
+  { id: 'destinations', path: '/integrations/destinations', title: 'Event destinations', nav: true, group: 'Integrations' },
+  { id: 'destination', path: '/integrations/destinations/:id', title: 'Event destination', nav: false, group: 'Integrations' },
+  { id: 'exports', path: '/integrations/exports', title: 'Exports', nav: true, group: 'Integrations' },
+  { id: 'report-schedules', path: '/integrations/reports', title: 'Scheduled reports', nav: true, group: 'Integrations' },
+  { id: 'report-schedule', path: '/integrations/reports/:id', title: 'Scheduled report', nav: false, group: 'Integrations' },
+  { id: 'gate-policies', path: '/gating', title: 'Gate policies', nav: true, group: 'Gating' },
   { id: 'organization', path: '/organization', title: 'Organization', nav: true },
 ] as const satisfies readonly PageDef[];
 

@@ -91,6 +91,8 @@ export interface Resource {
   tags: string[];
   coverage: { status: 'ACTIVE' | 'INACTIVE'; reason: string | null; lastScannedAt: string | null; lastError: string | null; partial?: { skipped: number; rules: Record<string, number> } };
   activeFindings: SeverityCounts & { total: number };
+  /** images only (issue 19): containers running it in the latest workload snapshots */
+  inUse?: { runningContainers: number; clusters: string[]; lastInUseAt: string | null };
   createdAt: string;
   updatedAt: string;
 }
@@ -628,3 +630,152 @@ export interface CisTrendPoint extends CisCounts {
 }
 /** GET/PUT/DELETE /v1/resources/{id}/tags */
 export interface ResourceTagsView { resourceId: string; tags: Record<string, string> }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 19: event destinations, findings reports, report schedules, gating, running workloads
+
+export const EVENT_TYPES = ['finding.created', 'finding.updated', 'finding.closed', 'scan.completed', 'coverage.changed'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+export const DESTINATION_KINDS = ['webhook', 'slack', 'teams', 'jira'] as const;
+export type DestinationKind = (typeof DESTINATION_KINDS)[number];
+export const WEBHOOK_FORMATS = ['cloudevents', 'ocsf', 'asff'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+/** the severities a destination filters on (engine/delivery.ts SEVERITIES) */
+export const EVENT_SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNTRIAGED'] as const;
+export const EVENT_RESOURCE_TYPES = ['image', 'host', 'function', 'repository', 'rootfs'] as const;
+
+export interface DestinationFilters {
+  eventTypes?: EventType[];
+  severities?: (typeof EVENT_SEVERITIES)[number][];
+  findingTypes?: string[];
+  resourceTypes?: (typeof EVENT_RESOURCE_TYPES)[number][];
+  resourceTags?: Record<string, string[]>;
+}
+
+/** GET /v1/event-destinations/{id} */
+export interface EventDestination {
+  id: string;
+  accountId: string;
+  name: string;
+  kind: DestinationKind;
+  url: string;
+  format: WebhookFormat;
+  consoleUrl?: string;
+  aws?: { accountId: string; region: string };
+  jira?: { projectKey: string; issueType: string; email: string; closeTransition: string };
+  filters: DestinationFilters;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+  /** the creation answer only: the HMAC key of Vigil-Signature */
+  secret?: string;
+}
+
+export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'DEAD';
+export interface EventDelivery {
+  id: string;
+  destinationId: string;
+  eventId: number;
+  eventType: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  responseStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+export type ExportDestinationView =
+  | { kind: 's3'; bucket: string; prefix?: string; region: string; endpoint?: string; forcePathStyle?: boolean; accessKeyId: string; serverSideEncryption?: string; kmsKeyId?: string }
+  | { kind: 'directory'; path: string };
+export type ExportDestinationInput = ExportDestinationView extends infer D ? (D extends { kind: 's3' } ? D & { secretAccessKey: string } : D) : never;
+
+export const FINDINGS_REPORT_FORMATS = ['csv', 'json', 'ocsf'] as const;
+export type FindingsReportFormat = (typeof FINDINGS_REPORT_FORMATS)[number];
+export interface FindingsReport {
+  id: string;
+  accountId: string;
+  status: 'QUEUED' | 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
+  format: FindingsReportFormat;
+  filter: Record<string, unknown>;
+  destination?: ExportDestinationView;
+  findings?: number;
+  location?: string;
+  size?: number;
+  error?: string;
+  createdAt: string;
+  startedAt?: string;
+  completedAt?: string;
+  expiresAt: string;
+  downloadUrl?: string;
+}
+
+export type DigestSchedule =
+  | { daily: { startTime: { timeOfDay: string; timezone: string } } }
+  | { weekly: { days: CisWeekday[]; startTime: { timeOfDay: string; timezone: string } } };
+export interface ReportSchedule {
+  id: string;
+  accountId: string;
+  name: string;
+  schedule: DigestSchedule;
+  recipients: string[];
+  destinationId: string | null;
+  enabled: boolean;
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface ReportRun {
+  id: string;
+  scheduleId: string;
+  trigger: 'schedule' | 'api';
+  status: 'QUEUED' | 'SENT' | 'FAILED';
+  periodFrom: string;
+  periodTo: string;
+  attempts: number;
+  error: string | null;
+  summary: Record<string, unknown> | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface GatePolicyView {
+  accountId: string;
+  name: string;
+  format: 'yaml' | 'json';
+  source: string;
+  policy: { mode: 'enforce' | 'audit'; failurePolicy: 'open' | 'closed'; unknownImages: 'allow' | 'deny'; rules: Record<string, unknown>[]; exemptions: Record<string, unknown[] | undefined> };
+  admissionPath: string;
+  token?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface GateVerdict {
+  image: string;
+  policy: string;
+  accountId: string;
+  resolved: { resourceId: string; name: string; digest: string | null; tags: string[]; lastScannedAt: string } | null;
+  unknownReason?: string;
+  allowed: boolean;
+  mode: 'enforce' | 'audit';
+  reasons: { rule: string; findingId?: string; vulnerabilityId: string; severity: Severity | null; message: string }[];
+  exempted: { kind: 'vulnerability' | 'suppressed' | 'workload' | 'expired'; findingId?: string; vulnerabilityId?: string; reason: string }[];
+  evaluated: number;
+}
+
+export interface WorkloadCluster {
+  id: string;
+  accountId: string;
+  name: string;
+  server: string;
+  caData: boolean;
+  intervalMinutes: number;
+  nextPollAt: string;
+  lastPolledAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+}
+export interface WorkloadSnapshot { cluster: string; containers: number; running: number; resolved: number; images: number; rescored: number; scan: string[] }

@@ -89,8 +89,8 @@ export const findingsRoutes: FastifyPluginAsyncZod<{ store: Store; warmDashboard
     return { ...toFindingSummary(f, resource), details: JSON.parse(f.details) };
   });
 
-  const resourcePage = async (accountIds: string[], qs: { type?: string[]; coverageStatus?: string[]; coverageReason?: string[]; name?: string; limit: number; cursor?: string }) => {
-    const filter = { accountIds, types: qs.type, coverageStatuses: qs.coverageStatus, coverageReasons: qs.coverageReason, name: qs.name };
+  const resourcePage = async (accountIds: string[], qs: { type?: string[]; coverageStatus?: string[]; coverageReason?: string[]; name?: string; inUse?: 'true' | 'false'; limit: number; cursor?: string }) => {
+    const filter = { accountIds, types: qs.type, coverageStatuses: qs.coverageStatus, coverageReasons: qs.coverageReason, name: qs.name, ...(qs.inUse ? { inUse: qs.inUse === 'true' } : {}) };
     const page = await q.listResources(store, filter, { limit: qs.limit, cursor: qs.cursor });
     const counts = await q.activeCountsByResource(store, page.items.map((r) => r.id));
     const inUse = await inUseOf(store, page.items);

@@ -7,7 +7,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useId } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { api, downloadHref } from '../api.ts';
+import { api, downloadHref, withQuery } from '../api.ts';
 import { criteriaFromFilters, newRuleHref } from '../criteria.ts';
 import { DataTable, Pager, useCursor } from '../components/DataTable.tsx';
 import { FilterChips, useFilters } from '../components/FilterChips.tsx';
@@ -160,6 +160,10 @@ export function Findings() {
           <>
             <a className="button" href={downloadHref('/v1/findings/export', { ...exportQuery, format: 'csv' })} download>Export CSV</a>
             <a className="button" href={downloadHref('/v1/findings/export', { ...exportQuery, format: 'json' })} download>Export JSON</a>
+            {can('operate') ? (
+              <Link className="button" to={withQuery('/integrations/exports', { new: '1', ...filters.query })}
+                title="A findings report of this filter (CSV, JSON or OCSF) kept for download or written to a directory or an S3 bucket">Export report…</Link>
+            ) : null}
             {can('operate') ? (
               Object.keys(criteriaFromFilters(filters.query)).length ? (
                 <Link className="button" to={newRuleHref(filters.query)}

@@ -2,7 +2,8 @@
  * One resource: what it is (type, name, ref, digest, tags, account), its coverage (status, reason,
  * last scan, last error, partial-scan note), ACTIVE findings by severity (links to the findings
  * explorer), "Scan now", SBOM downloads, and its inventory page by page with each package's layer.
- * Its key/value tags (ResourceTags: add and remove for roles that may).
+ * Its key/value tags (ResourceTags: add and remove for roles that may). An image's use by running
+ * workloads (issue 19): running containers, their clusters, the last time one ran.
  * Calls: GET /v1/resources/{id}, GET /v1/resources/{id}/packages (keyset pages), GET/PUT/DELETE /v1/resources/{id}/tags.
  */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
@@ -99,6 +100,13 @@ export function Resource() {
             ['Reason', cov.reason ? <><span className="mono">{cov.reason}</span>{COVERAGE_REASONS[cov.reason] ? <div className="muted small">{COVERAGE_REASONS[cov.reason]}</div> : null}</> : null],
             ['Last scanned', <><Ago iso={cov.lastScannedAt} />{cov.lastScannedAt ? <div className="muted small">{formatTime(cov.lastScannedAt)}</div> : null}</>],
             ['Packages', formatCount(res.packageCount)],
+            // issue 19: as Inspector shows for ECR images, the running containers and when one last ran
+            ...(res.inUse ? [
+              ['In use', <span key="u" data-testid="resource-in-use">{res.inUse.runningContainers > 0
+                ? <><strong className="status-ok">{formatCount(res.inUse.runningContainers)} running container{res.inUse.runningContainers === 1 ? '' : 's'}</strong><div className="muted small">in {res.inUse.clusters.join(', ')} · <Link to="/workloads">Running workloads</Link></div></>
+                : <span className="muted">no running container</span>}</span>],
+              ['Last in use', <span key="l" data-testid="resource-last-in-use">{res.inUse.lastInUseAt ? <><Ago iso={res.inUse.lastInUseAt} /><div className="muted small">{formatTime(res.inUse.lastInUseAt)}</div></> : <span className="muted">never seen running</span>}</span>],
+            ] as [string, ReactNode][] : []),
           ]} />
           {cov.lastError ? <div className="error" role="note"><strong>Last error: </strong>{cov.lastError}</div> : null}
           {cov.partial ? <PartialNote partial={cov.partial} /> : null}

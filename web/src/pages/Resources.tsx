@@ -13,7 +13,7 @@ import { Card, ErrorMessage, PageHeader, Stat } from '../components/common.tsx';
 import { DataTable, Pager, useCursor } from '../components/DataTable.tsx';
 import { FilterChips, useFilters, type FilterDef } from '../components/FilterChips.tsx';
 import { COVERAGE_REASONS, foldSummary, REASON_CODES } from '../components/inventory/coverage.ts';
-import { AccountName, Ago, CoverageCell, SbomLinks, ScanNowButton, SeverityCountsCell } from '../components/inventory/parts.tsx';
+import { AccountName, Ago, CoverageCell, InUseCell, SbomLinks, ScanNowButton, SeverityCountsCell } from '../components/inventory/parts.tsx';
 import { SbomExportPanel } from '../components/inventory/SbomExport.tsx';
 import { formatCount, formatPercent, shortDigest } from '../format.ts';
 import { useSession } from '../session.tsx';
@@ -29,6 +29,8 @@ export function Resources() {
     { key: 'coverageStatus', label: 'Coverage status', kind: 'enum', options: ['ACTIVE', 'INACTIVE'], multi: true },
     { key: 'coverageReason', label: 'Reason', kind: 'enum', options: REASON_CODES, multi: true },
     { key: 'name', label: 'Name', kind: 'text', placeholder: 'exact, or a pattern: registry:5000/*' },
+    // issue 19: images a running container uses (workload snapshots)
+    { key: 'inUse', label: 'Image in use', kind: 'bool' },
     ...(isDelegatedAdmin ? [{ key: 'accountId', label: 'Account', kind: 'text', placeholder: 'account id' } satisfies FilterDef] : []),
   ];
   const filters = useFilters(defs);
@@ -61,6 +63,7 @@ export function Resources() {
     { id: 'type', header: 'Type', cell: ({ row }) => row.original.type },
     ...(isDelegatedAdmin ? [{ id: 'account', header: 'Account', cell: ({ row }) => <AccountName id={row.original.accountId} /> } satisfies ColumnDef<Resource, unknown>] : []),
     { id: 'coverage', header: 'Coverage', cell: ({ row }) => <CoverageCell coverage={row.original.coverage} /> },
+    { id: 'inUse', header: 'In use', cell: ({ row }) => <InUseCell inUse={row.original.inUse} /> },
     { id: 'lastScanned', header: 'Last scanned', cell: ({ row }) => <Ago iso={row.original.coverage.lastScannedAt} /> },
     { id: 'findings', header: 'Active findings', cell: ({ row }) => <SeverityCountsCell resourceId={row.original.id} counts={row.original.activeFindings} /> },
     { id: 'sbom', header: 'SBOM', cell: ({ row }) => <SbomLinks resource={row.original} compact /> },

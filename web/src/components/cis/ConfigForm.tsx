@@ -19,7 +19,7 @@ const TYPE_NAMES: Record<CisResourceType, string> = { host: 'Hosts (SSH and agen
 const DEFAULT_TYPES: CisResourceType[] = ['host', 'rootfs'];
 
 /** every IANA zone the browser knows, UTC first */
-function timeZones(): string[] {
+export function timeZones(): string[] {
   let zones: string[] = [];
   try {
     zones = Intl.supportedValuesOf('timeZone');
@@ -29,7 +29,7 @@ function timeZones(): string[] {
   return ['UTC', ...zones.filter((z) => z !== 'UTC')];
 }
 
-function browserZone(): string {
+export function browserZone(): string {
   try {
     return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   } catch {
@@ -54,13 +54,32 @@ export function parseTagLines(text: string): { tags: Record<string, string[]>; e
   return { tags };
 }
 
-const tagLines = (t: Record<string, string[]> | undefined) => Object.entries(t ?? {}).flatMap(([k, vs]) => vs.map((v) => `${k}=${v}`)).join('\n');
+/** A time of day and an IANA time zone (a schedule's startTime), side by side. */
+export function StartTimeFields({ idPrefix, time, setTime, zone, setZone }: { idPrefix: string; time: string; setTime: (t: string) => void; zone: string; setZone: (z: string) => void }) {
+  const zones = useMemo(timeZones, []);
+  return (
+    <div className="cis-time">
+      <div>
+        <label htmlFor={`${idPrefix}-time`}>Time of day</label>
+        <input id={`${idPrefix}-time`} type="time" required value={time} onChange={(e) => setTime(e.target.value.slice(0, 5))} />
+      </div>
+      <div>
+        <label htmlFor={`${idPrefix}-zone`}>Time zone</label>
+        <select id={`${idPrefix}-zone`} value={zone} onChange={(e) => setZone(e.target.value)}>
+          {(zones.includes(zone) ? zones : [zone, ...zones]).map((z) => <option key={z} value={z}>{z}</option>)}
+        </select>
+      </div>
+    </div>
+  );
+}
+
+/** {env: [prod, staging]} → "env=prod\nenv=staging" (parseTagLines's input) */
+export const tagLines = (t: Record<string, string[]> | undefined) => Object.entries(t ?? {}).flatMap(([k, vs]) => vs.map((v) => `${k}=${v}`)).join('\n');
 
 export function ConfigForm({ existing, onSaved, onCancel }: { existing?: CisConfig; onSaved: (c: CisConfig) => void; onCancel?: () => void }) {
   const who = useWhoAmI();
   const ids = useId();
   const accounts = useQuery({ queryKey: ['accounts'], queryFn: ({ signal }) => api<{ items: Account[] }>('/v1/accounts', { signal }), staleTime: 60_000 });
-  const zones = useMemo(timeZones, []);
   const s = existing?.schedule;
   const start = s && !('oneTime' in s) ? ('daily' in s ? s.daily : 'weekly' in s ? s.weekly : s.monthly).startTime : undefined;
 
@@ -141,18 +160,7 @@ export function ConfigForm({ existing, onSaved, onCancel }: { existing?: CisConf
             {(Object.keys(KIND_NAMES) as Kind[]).map((k) => <option key={k} value={k}>{KIND_NAMES[k]}</option>)}
           </select>
           {kind !== 'oneTime' ? (
-            <div className="cis-time">
-              <div>
-                <label htmlFor={`${ids}-time`}>Time of day</label>
-                <input id={`${ids}-time`} type="time" required value={time} onChange={(e) => setTime(e.target.value.slice(0, 5))} />
-              </div>
-              <div>
-                <label htmlFor={`${ids}-zone`}>Time zone</label>
-                <select id={`${ids}-zone`} value={zone} onChange={(e) => setZone(e.target.value)}>
-                  {(zones.includes(zone) ? zones : [zone, ...zones]).map((z) => <option key={z} value={z}>{z}</option>)}
-                </select>
-              </div>
-            </div>
+            <StartTimeFields idPrefix={ids} time={time} setTime={setTime} zone={zone} setZone={setZone} />
           ) : null}
           {kind === 'weekly' ? (
             <fieldset className="cis-days">

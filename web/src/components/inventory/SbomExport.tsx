@@ -6,7 +6,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { api } from '../../api.ts';
-import { formatCount, formatTime } from '../../format.ts';
+import { formatBytes, formatCount, formatTime } from '../../format.ts';
 import type { Page, Resource, SbomExport, SbomFormat } from '../../types.ts';
 import { ErrorMessage } from '../common.tsx';
 import { SBOM_FORMATS } from './parts.tsx';
@@ -19,10 +19,10 @@ const MAX_LISTED = 1000;
 
 /**
  * The export job's `filter` for the page's filter (type and status may be lists), or null when the
- * job's filter cannot say it (a reason code): the resources are then listed by id.
+ * job's filter cannot say it (a reason code, images in use): the resources are then listed by id.
  */
 export function exportFilter(f: ResourceFilter): Record<string, string | string[]> | null {
-  if (f.coverageReason !== undefined) return null;
+  if (f.coverageReason !== undefined || f.inUse !== undefined) return null;
   const out: Record<string, string | string[]> = {};
   const pairs: [string, string][] = [['type', 'resourceType'], ['accountId', 'accountId'], ['name', 'name'], ['coverageStatus', 'coverageStatus']];
   for (const [from, to] of pairs) if (f[from] !== undefined) out[to] = f[from];
@@ -35,14 +35,10 @@ async function listIds(f: ResourceFilter): Promise<string[]> {
   do {
     const page: Page<Resource> = await api<Page<Resource>>('/v1/resources', { query: { ...f, limit: 500, cursor } });
     ids.push(...page.items.map((r) => r.id));
-    if (ids.length > MAX_LISTED) throw new Error(`a filter on the coverage reason is sent as a list of resources, at most ${MAX_LISTED}; this one selects more: narrow it, or remove the reason filter`);
+    if (ids.length > MAX_LISTED) throw new Error(`a filter on the coverage reason or on images in use is sent as a list of resources, at most ${MAX_LISTED}; this one selects more: narrow it, or remove that filter`);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return ids;
-}
-
-function formatBytes(n: number): string {
-  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 export function SbomExportPanel({ filter, onClose }: { filter: ResourceFilter; onClose: () => void }) {

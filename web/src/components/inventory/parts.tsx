@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api, downloadHref, withQuery } from '../../api.ts';
-import { formatAgo, formatTime } from '../../format.ts';
+import { formatAgo, formatCount, formatTime } from '../../format.ts';
 import type { Account, Queued, Resource, SbomFormat, SeverityCounts } from '../../types.ts';
 import { ErrorMessage } from '../common.tsx';
 import { COVERAGE_REASONS } from './coverage.ts';
@@ -107,4 +107,21 @@ export function AccountName({ id }: { id: string }) {
   });
   const a = data?.items.find((x) => x.id === id);
   return a ? <span title={id}>{a.name}</span> : <span className="mono small">{id}</span>;
+}
+
+/**
+ * Whether running workloads use an image (issue 19): "3 containers" with the clusters, or when it
+ * last ran; a dash for other resource types (the API gives no inUse for them).
+ */
+export function InUseCell({ inUse }: { inUse: Resource['inUse'] }) {
+  if (!inUse) return <span className="muted">—</span>;
+  if (inUse.runningContainers > 0) {
+    return (
+      <span className="in-use" data-testid="in-use">
+        <strong className="status-ok nowrap">{formatCount(inUse.runningContainers)} container{inUse.runningContainers === 1 ? '' : 's'}</strong>
+        <div className="muted small">{inUse.clusters.join(', ')}</div>
+      </span>
+    );
+  }
+  return <span className="muted small" data-testid="in-use">not running{inUse.lastInUseAt ? <>; last <Ago iso={inUse.lastInUseAt} /></> : ''}</span>;
 }
