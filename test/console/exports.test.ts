@@ -103,6 +103,33 @@ describe('console: exports', { skip, concurrency: false }, () => {
     await shot(s, 'download');
   });
 
+  test('ASFF for Security Hub: the account and region asked, refused until they are right, then one Findings document', async () => {
+    const { page } = s;
+    await page.goto('/integrations/exports?new=1&severity=CRITICAL');
+    await settle(page, s.watch);
+    const form = page.getByRole('form', { name: 'New findings report' });
+    await form.getByLabel('Format').selectOption('asff');
+    await form.getByLabel(/^AWS account ID/).fill('1234');
+    await form.getByLabel(/^AWS region/).fill('eu-west-1');
+    await form.getByRole('button', { name: 'Create report' }).click();
+    await form.getByText(/12 digits/).waitFor();
+    expectRefused(s, /HTTP 400: POST .*\/v1\/findings-reports$/);
+    await shot(s, 'asff-refused');
+    await form.getByLabel(/^AWS account ID/).fill('111122223333');
+    await form.getByRole('button', { name: 'Create report' }).click();
+    await page.getByText(/^Report .* is QUEUED/).waitFor();
+    await runReports();
+    const link = page.getByRole('row').filter({ hasText: 'ASFF' }).getByRole('link', { name: /^Download findings report/ });
+    await link.waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const got = JSON.parse(readFileSync(await download.path(), 'utf8')) as { Findings: { AwsAccountId: string; Region: string }[] };
+    const api = (await h.api('/v1/findings?severity=CRITICAL&limit=500')).body.items as unknown[];
+    assert.equal(got.Findings.length, api.length);
+    assert.ok(got.Findings.every((f) => f.AwsAccountId === '111122223333' && f.Region === 'eu-west-1'));
+    await settle(page, s.watch);
+    await shot(s, 'asff');
+  });
+
   test('an SBOM export is listed with its download; a read-only key has no report button', async () => {
     const created = await h.api('/v1/sbom-exports', { method: 'POST', body: { format: 'cyclonedx', resourceIds: [h.seed.imageId] } });
     assert.equal(created.status, 202, JSON.stringify(created.body));

@@ -692,13 +692,15 @@ export type ExportDestinationView =
   | { kind: 'directory'; path: string };
 export type ExportDestinationInput = ExportDestinationView extends infer D ? (D extends { kind: 's3' } ? D & { secretAccessKey: string } : D) : never;
 
-export const FINDINGS_REPORT_FORMATS = ['csv', 'json', 'ocsf'] as const;
+export const FINDINGS_REPORT_FORMATS = ['csv', 'json', 'ocsf', 'asff'] as const;
 export type FindingsReportFormat = (typeof FINDINGS_REPORT_FORMATS)[number];
 export interface FindingsReport {
   id: string;
   accountId: string;
   status: 'QUEUED' | 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
   format: FindingsReportFormat;
+  /** format asff: the Security Hub account and region */
+  aws?: { accountId: string; region: string };
   filter: Record<string, unknown>;
   destination?: ExportDestinationView;
   findings?: number;

@@ -87,7 +87,7 @@ export function Exports() {
     <>
       <PageHeader
         title="Exports"
-        subtitle="Findings reports and SBOM exports: asynchronous jobs that write CSV, JSON, OCSF or SBOM archives for download, to a directory, or to an S3 bucket."
+        subtitle="Findings reports and SBOM exports: asynchronous jobs that write CSV, JSON, OCSF, ASFF or SBOM archives for download, to a directory, or to an S3 bucket."
         actions={operate && !creating ? <Link className="button" to="/findings" title="Filter the findings, then use Export report…">New report from the findings…</Link> : null}
       />
       {notice}

@@ -1,6 +1,6 @@
 /**
  * "Export report…": a findings report (Inspector's CreateFindingsReport) of the findings explorer's
- * current filter — format (CSV, JSON, OCSF) and where it goes: kept by the server for download, a
+ * current filter — format (CSV, JSON, OCSF, ASFF with its Security Hub account and region) and where it goes: kept by the server for download, a
  * directory on the server (under --allow-path), or an S3-compatible bucket (endpoint, region,
  * credentials, prefix, server-side encryption). POST /v1/findings-reports; the server's refusal is
  * shown under the field it names.
@@ -12,11 +12,11 @@ import { Card } from '../common.tsx';
 import { FINDING_FILTERS } from '../findings/filters.ts';
 import { fieldErrors } from './fields.tsx';
 
-const FORMAT_LABELS: Record<FindingsReportFormat, string> = { csv: 'CSV (the findings export\'s columns)', json: 'JSON (an array of findings)', ocsf: 'OCSF 1.x Vulnerability Findings (JSON Lines)' };
+const FORMAT_LABELS: Record<FindingsReportFormat, string> = { csv: 'CSV (the findings export\'s columns)', json: 'JSON (an array of findings)', ocsf: 'OCSF 1.x Vulnerability Findings (JSON Lines)', asff: 'ASFF for AWS Security Hub ({"Findings": [...]})' };
 type Where = 'download' | 'directory' | 's3';
 const FIELDS = [
   'destination.bucket', 'destination.prefix', 'destination.region', 'destination.endpoint', 'destination.accessKeyId', 'destination.secretAccessKey',
-  'destination.serverSideEncryption', 'destination.kmsKeyId', 'destination.path', 'destination', 'format', 'filter',
+  'destination.serverSideEncryption', 'destination.kmsKeyId', 'destination.path', 'destination', 'aws.accountId', 'aws.region', 'aws', 'format', 'filter',
 ] as const;
 
 /** "Severity = CRITICAL, HIGH; Image in use = true" */
@@ -38,6 +38,8 @@ export function ReportForm({ filter, onCreated, onCancel }: { filter: Record<str
   const [secretAccessKey, setSecretAccessKey] = useState('');
   const [sse, setSse] = useState('');
   const [kmsKeyId, setKmsKeyId] = useState('');
+  const [awsAccount, setAwsAccount] = useState('');
+  const [awsRegion, setAwsRegion] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const fe = fieldErrors(error, FIELDS);
@@ -55,7 +57,7 @@ export function ReportForm({ filter, onCreated, onCancel }: { filter: Record<str
     setBusy(true);
     setError(null);
     try {
-      onCreated(await api<FindingsReport>('/v1/findings-reports', { method: 'POST', body: { filter, format, ...(destination ? { destination } : {}) } }));
+      onCreated(await api<FindingsReport>('/v1/findings-reports', { method: 'POST', body: { filter, format, ...(format === 'asff' ? { aws: { accountId: awsAccount.trim(), region: awsRegion.trim() } } : {}), ...(destination ? { destination } : {}) } }));
     } catch (x) {
       setError(x);
     } finally {
@@ -81,6 +83,14 @@ export function ReportForm({ filter, onCreated, onCancel }: { filter: Record<str
           {FINDINGS_REPORT_FORMATS.map((f) => <option key={f} value={f}>{FORMAT_LABELS[f]}</option>)}
         </select>
         {fe.at('format')}
+        {format === 'asff' ? (
+          <fieldset>
+            <legend>Security Hub</legend>
+            {text('aws.accountId', 'AWS account ID', awsAccount, setAwsAccount, { placeholder: '123456789012', hint: 'the account the findings are imported into' })}
+            {text('aws.region', 'AWS region', awsRegion, setAwsRegion, { placeholder: 'eu-west-1' })}
+            {fe.at('aws')}
+          </fieldset>
+        ) : null}
         <fieldset className="check-row">
           <legend>Destination</legend>
           <label className="check"><input type="radio" name={`${ids}-where`} checked={where === 'download'} onChange={() => setWhere('download')} /> Keep for download (7 days)</label>
