@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import type { Package } from '../../../model/index.ts';
-import { licensesOf, looksLikeNpmName, mergePackages, npmPackage, parseError, parseJson, type EntryProblem, type ParseOutput } from '../common.ts';
+import { Interner, licensesOf, looksLikeNpmName, mergePackages, npmPackage, parseError, parseJson, type EntryProblem, type ParseOutput } from '../common.ts';
 import { entry } from '../../entries.ts';
 import { leanPackages } from './scan.ts';
 
@@ -54,8 +54,9 @@ export function parsePackageLock(input: string | Buffer, path: string): ParseOut
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   const problems: EntryProblem[] = [];
   const out: Package[] = [];
-  const lean = leanPackages(bytes, (key, raw) => fromPackageEntry(key, raw, path, problems, out));
-  if (lean) return { packages: mergePackages(out), problems };
+  const intern = new Interner();
+  const lean = leanPackages(bytes, (key, raw) => fromPackageEntry(key, raw, path, problems, out, intern));
+  if (lean) return { packages: mergePackages(out, true), problems };
   problems.length = 0;
   out.length = 0;
   const text = typeof input === 'string' ? input : input.toString('utf8');
@@ -63,8 +64,8 @@ export function parsePackageLock(input: string | Buffer, path: string): ParseOut
   if (!top.success) throw parseError(path, 'parse-error', `not a package-lock: ${top.error.issues[0]?.path.join('.')}: ${top.error.issues[0]?.message}`);
   const lock = top.data;
   if (lock.lockfileVersion === undefined && !lock.packages && !lock.dependencies) throw parseError(path, 'parse-error', 'not a package-lock: no lockfileVersion, packages or dependencies');
-  if (lock.packages) for (const [key, raw] of Object.entries(lock.packages)) fromPackageEntry(key, raw, path, problems, out);
-  return { packages: mergePackages(lock.packages ? out : fromDependencies(lock.dependencies ?? {}, path, problems)), problems };
+  if (lock.packages) for (const [key, raw] of Object.entries(lock.packages)) fromPackageEntry(key, raw, path, problems, out, intern);
+  return { packages: mergePackages(lock.packages ? out : fromDependencies(lock.dependencies ?? {}, path, problems), true), problems };
 }
 
 const OPTIONAL_BOOLEANS = ['link', 'dev', 'optional', 'devOptional', 'peer', 'inBundle'] as const;
@@ -79,7 +80,7 @@ function checkedEntry(raw: unknown): z.infer<typeof PackagesEntry> | null {
 }
 
 /** One v2/v3 `packages` member: its key is the install path. */
-function fromPackageEntry(key: string, raw: unknown, path: string, problems: EntryProblem[], out: Package[]): void {
+function fromPackageEntry(key: string, raw: unknown, path: string, problems: EntryProblem[], out: Package[], intern: Interner): void {
   // "" is the root project; keys without node_modules/ are workspace folders (the project's own
   // sources, reached through `link: true` entries), not installed dependencies.
   const at = key.lastIndexOf(NM);
@@ -106,10 +107,12 @@ function fromPackageEntry(key: string, raw: unknown, path: string, problems: Ent
   }
   // `dev` is set only for packages needed by devDependencies alone; `devOptional` means "dev or
   // optional", which production installs still install when the optional side is wanted.
-  const version = e.version;
+  const version = intern.str(e.version);
   const dev = e.dev === true;
-  const license = e.license;
-  const p = entry(problems, `${path}: packages[${JSON.stringify(key)}]`, () => npmPackage({ name, version, location: path, foundBy: FOUND_BY, dev, licenses: licensesOf(license) }));
+  const licenses = licensesOf(e.license);
+  const p = entry(problems, `${path}: packages[${JSON.stringify(key)}]`, () => npmPackage({
+    name: intern.str(name), version, location: path, locations: intern.list([path]), foundBy: FOUND_BY, dev, ...(licenses ? { licenses: intern.list(licenses) } : {}),
+  }));
   if (p) out.push(p);
 }
 
