@@ -63,19 +63,26 @@ export function npmPackage(p: { name: string; version: string; location: string;
  *   never holds two copies of its packages). Lists are replaced, never changed in place.
  */
 export function mergePackages(pkgs: Package[], owned = false): Package[] {
-  const byKey = new Map<string, Package>();
+  // by ecosystem and name, then its versions (a short list, a map past a few): no key string per package
+  const byName = new Map<string, Package[] | Map<string, Package>>();
+  const out: Package[] = [];
   for (const p of pkgs) {
-    const key = `${p.ecosystem}\0${p.name}\0${p.version}`;
-    const seen = byKey.get(key);
+    const nameKey = `${p.ecosystem}\0${p.name}`;
+    let versions = byName.get(nameKey);
+    if (!versions) byName.set(nameKey, (versions = []));
+    const seen = Array.isArray(versions) ? versions.find((v) => v.version === p.version) : versions.get(p.version);
     if (!seen) {
-      byKey.set(key, owned ? p : { ...p, locations: p.locations ? [...p.locations] : undefined, licenses: p.licenses ? [...p.licenses] : undefined });
+      const first = owned ? p : { ...p, locations: p.locations ? [...p.locations] : undefined, licenses: p.licenses ? [...p.licenses] : undefined };
+      if (!Array.isArray(versions)) versions.set(first.version, first);
+      else if (versions.length < 8) versions.push(first);
+      else byName.set(nameKey, new Map([...versions, first].map((v) => [v.version, v])));
+      out.push(first);
       continue;
     }
     if (seen.dev !== undefined || p.dev !== undefined) seen.dev = seen.dev === true && p.dev === true;
     if (p.licenses) seen.licenses = [...new Set([...(seen.licenses ?? []), ...p.licenses])];
     if (p.locations) seen.locations = [...new Set([...(seen.locations ?? []), ...p.locations])];
   }
-  const out = [...byKey.values()];
   for (const p of out) if (p.dev === undefined) delete p.dev;
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
 }
