@@ -55,11 +55,16 @@ export function parsePackageLock(input: string | Buffer, path: string): ParseOut
   const problems: EntryProblem[] = [];
   const out: Package[] = [];
   const intern = new Interner();
-  const lean = leanPackages(bytes, (key, raw) => fromPackageEntry(key, raw, path, problems, out, intern));
+  const lean = leanPackages(bytes, (key, raw) => fromPackageEntry(key, raw, path, problems, out, intern), ENTRY_FIELDS);
   if (lean) return { packages: mergePackages(out, true), problems };
-  problems.length = 0;
-  out.length = 0;
-  const text = typeof input === 'string' ? input : input.toString('utf8');
+  return parsePackageLockText(typeof input === 'string' ? input : input.toString('utf8'), path);
+}
+
+/** parsePackageLock on the whole text at once: for what the lean walk does not take (and to compare with it). */
+export function parsePackageLockText(text: string, path: string): ParseOutput {
+  const problems: EntryProblem[] = [];
+  const out: Package[] = [];
+  const intern = new Interner();
   const top = Lockfile.safeParse(parseJson(text, path));
   if (!top.success) throw parseError(path, 'parse-error', `not a package-lock: ${top.error.issues[0]?.path.join('.')}: ${top.error.issues[0]?.message}`);
   const lock = top.data;
@@ -67,6 +72,9 @@ export function parsePackageLock(input: string | Buffer, path: string): ParseOut
   if (lock.packages) for (const [key, raw] of Object.entries(lock.packages)) fromPackageEntry(key, raw, path, problems, out, intern);
   return { packages: mergePackages(lock.packages ? out : fromDependencies(lock.dependencies ?? {}, path, problems), true), problems };
 }
+
+/** The members of a `packages` entry this parser reads (PackagesEntry's). */
+const ENTRY_FIELDS = Object.keys(PackagesEntry.shape);
 
 const OPTIONAL_BOOLEANS = ['link', 'dev', 'optional', 'devOptional', 'peer', 'inBundle'] as const;
 

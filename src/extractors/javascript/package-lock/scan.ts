@@ -137,6 +137,43 @@ export function skipValue(b: Buffer, i: number): number {
   }
 }
 
+/**
+ * The members named in `fields` of the (already validated) object at b[s]: each value parsed on
+ * its own, the others skipped as bytes. Undefined when a key holds an escape (then the caller
+ * parses the whole object) or a field repeats (JSON.parse keeps the last).
+ */
+function pick(b: Buffer, s: number, fields: readonly string[]): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  let i = ws(b, s + 1);
+  if (b[i] === RBRACE) return out;
+  for (;;) {
+    const ks = i;
+    const esc = [false];
+    const ke = skipString(b, ks, esc);
+    if (esc[0]) return undefined;
+    let field: string | undefined;
+    const len = ke - ks - 2;
+    for (const f of fields) {
+      if (f.length !== len) continue;
+      let k = 0;
+      while (k < len && b[ks + 1 + k] === f.charCodeAt(k)) k++;
+      if (k === len) {
+        field = f;
+        break;
+      }
+    }
+    i = ws(b, ws(b, ke) + 1);
+    const ve = skipValue(b, i);
+    if (field !== undefined) {
+      if (field in out) return undefined;
+      out[field] = JSON.parse(b.toString('utf8', i, ve));
+    }
+    i = ws(b, ve);
+    if (b[i] === RBRACE) return out;
+    i = ws(b, i + 1);
+  }
+}
+
 /** A JSON string's value (b[s] is the opening quote, e the index after the closing one). */
 function stringAt(b: Buffer, s: number, e: number, escaped: boolean): string {
   return escaped ? (JSON.parse(b.toString('utf8', s, e)) as string) : b.toString('utf8', s + 1, e - 1);
@@ -171,10 +208,11 @@ function repeats(hashes: Float64Array): boolean {
 
 /**
  * Walks a package-lock's bytes, calling `onEntry(key, value)` for each member of `packages` in
- * document order (value freshly parsed, any JSON type). Returns null when the document is not one
+ * document order (value freshly parsed, any JSON type; with `fields`, an object entry holds only
+ * those of its members, the rest never become strings and objects). Returns null when the document is not one
  * it reads this way (see the file's comment): nothing it reported may then be used.
  */
-export function leanPackages(b: Buffer, onEntry: (key: string, value: unknown) => void): LeanLock | null {
+export function leanPackages(b: Buffer, onEntry: (key: string, value: unknown) => void, fields?: readonly string[]): LeanLock | null {
   let i = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
   i = ws(b, i);
   if (b[i] !== LBRACE) return null;
@@ -214,7 +252,7 @@ export function leanPackages(b: Buffer, onEntry: (key: string, value: unknown) =
           const vs = ws(b, i + 1);
           const ve = skipValue(b, vs);
           if (ve < 0) return null;
-          onEntry(pkey, JSON.parse(b.toString('utf8', vs, ve)));
+          onEntry(pkey, (fields && b[vs] === LBRACE ? pick(b, vs, fields) : undefined) ?? JSON.parse(b.toString('utf8', vs, ve)));
           entries++;
           i = ws(b, ve);
           if (b[i] === COMMA) {
