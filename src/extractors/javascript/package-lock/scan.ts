@@ -78,6 +78,15 @@ function skipLiteral(b: Buffer, i: number, word: string): number {
   return i + word.length;
 }
 
+/** A member's `"key":` at b[i]: the index of its value (white space skipped), or -1. */
+function memberKey(b: Buffer, i: number): number {
+  if (b[i] !== QUOTE) return -1;
+  i = skipString(b, i);
+  if (i < 0) return -1;
+  i = ws(b, i);
+  return b[i] === COLON ? ws(b, i + 1) : -1;
+}
+
 /** Validates one JSON value starting at b[i] (after white space); the index after it, or -1. */
 export function skipValue(b: Buffer, i: number): number {
   // open containers: LBRACE or LBRACK; `expect` what may come next
@@ -93,14 +102,7 @@ export function skipValue(b: Buffer, i: number): number {
         stack.pop();
         end = i + 1;
       } else {
-        if (c === LBRACE) {
-          if (b[i] !== QUOTE) return -1;
-          i = skipString(b, i);
-          if (i < 0) return -1;
-          i = ws(b, i);
-          if (b[i] !== COLON) return -1;
-          i = ws(b, i + 1);
-        }
+        if (c === LBRACE && (i = memberKey(b, i)) < 0) return -1;
         continue;
       }
     } else if (c === QUOTE) end = skipString(b, i);
@@ -117,14 +119,7 @@ export function skipValue(b: Buffer, i: number): number {
       const top = stack[stack.length - 1];
       if (b[i] === COMMA) {
         i = ws(b, i + 1);
-        if (top === LBRACE) {
-          if (b[i] !== QUOTE) return -1;
-          i = skipString(b, i);
-          if (i < 0) return -1;
-          i = ws(b, i);
-          if (b[i] !== COLON) return -1;
-          i = ws(b, i + 1);
-        }
+        if (top === LBRACE && (i = memberKey(b, i)) < 0) return -1;
         break;
       }
       if (b[i] === (top === LBRACE ? RBRACE : RBRACK)) {
