@@ -156,10 +156,11 @@ async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Pr
 
 async function emit(result: ScanResult, opts: ScanOpts) {
   let text: string;
-  const { renderCsv, renderJson, renderSarif, renderTable } = await import('../integrations/report/index.ts');
+  const { renderCsv, renderJsonChunks, renderSarif, renderTable } = await import('../integrations/report/index.ts');
+  // JSON is written as it is rendered: a big inventory's report never exists as one string
+  if (opts.format === 'json') return writeChunks(renderJsonChunks(result), opts.output);
   const { toCycloneDx, toSpdx } = opts.format === 'cyclonedx' || opts.format === 'spdx' ? await import('../integrations/sbom/index.ts') : ({} as typeof import('../integrations/sbom/index.ts'));
   switch (opts.format) {
-    case 'json': text = renderJson(result); break;
     case 'sarif': text = renderSarif(result); break;
     case 'csv': text = renderCsv(result); break;
     case 'cyclonedx': text = JSON.stringify(toCycloneDx(result, { vex: true }), null, 2) + '\n'; break;
@@ -168,6 +169,30 @@ async function emit(result: ScanResult, opts: ScanOpts) {
   }
   if (opts.output) await writeFile(opts.output, text);
   else if (!(opts.quiet && opts.format === 'table')) process.stdout.write(text);
+}
+
+/** Writes text pieces to `output` (a file) or stdout, in batches of about 1 MiB, honouring backpressure. */
+async function writeChunks(chunks: Iterable<string>, output: string | undefined): Promise<void> {
+  const { createWriteStream } = await import('node:fs');
+  const out: NodeJS.WritableStream = output ? createWriteStream(output) : process.stdout;
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  failed.catch(() => undefined);
+  const write = async (s: string) => {
+    if (!out.write(s)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
+  };
+  let batch: string[] = [];
+  let size = 0;
+  for (const c of chunks) {
+    batch.push(c);
+    size += c.length;
+    if (size >= 1 << 20) {
+      await write(batch.join(''));
+      batch = [];
+      size = 0;
+    }
+  }
+  if (batch.length) await write(batch.join(''));
+  if (output) await Promise.race([new Promise<void>((r) => out.end(() => r())), failed]);
 }
 
 function scanOptions(c: Command): Command {

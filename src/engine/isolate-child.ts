@@ -31,6 +31,20 @@ function throttled(): (e: TaskEvent) => void {
   };
 }
 
+/** Packages per IPC message of a big result. */
+const PART = 10_000;
+
+/**
+ * Sends a task's result. A result with many `packages` sends them in parts first: one message of
+ * 200k packages is a serialized copy of ~40 MB on each side (and, while written, more) at once.
+ */
+async function sendResult(value: unknown): Promise<void> {
+  const packages = (value as { packages?: unknown } | null)?.packages;
+  if (!Array.isArray(packages) || packages.length <= PART) return send({ type: 'result', value });
+  for (let i = 0; i < packages.length; i += PART) await send({ type: 'result-part', packages: packages.slice(i, i + PART) });
+  await send({ type: 'result', value: { ...(value as object), packages: [] } });
+}
+
 function wire(err: unknown): WireError {
   const e = err as Error & { code?: unknown; input?: string; rule?: string };
   const isVigil = e instanceof Error && e.name !== undefined && typeof e.code === 'string' && e.code.startsWith('VIGIL_');
@@ -46,7 +60,7 @@ process.once('message', (m: { type: 'task'; task: IsolatedTask }) => {
     let code = 0;
     try {
       const value = await runTask(m.task, log, throttled());
-      await send({ type: 'result', value });
+      await sendResult(value);
     } catch (err) {
       await send({ type: 'error', error: wire(err) });
       code = 1;

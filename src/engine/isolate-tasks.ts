@@ -70,6 +70,8 @@ export interface SbomScanResult { format: string; skipped: { ref: string; reason
 
 export type TaskEvent =
   | { type: 'progress'; phase: string; value: number; total?: number }
+  // a big result's `packages` go first in parts (isolate-child.ts sendResult), the rest after them
+  | { type: 'result-part'; packages: unknown[] }
   | { type: 'result'; value: unknown }
   | { type: 'error'; error: WireError };
 

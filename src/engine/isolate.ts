@@ -134,6 +134,7 @@ export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): P
     let settled = false;
     let killedFor: VigilError | null = null;
     let result: { ok: true; value: R } | { ok: false; error: VigilError | Error } | null = null;
+    let parts: unknown[] = [];
 
     const kill = (why: VigilError) => {
       if (killedFor || child.exitCode !== null || child.signalCode !== null) return;
@@ -162,7 +163,13 @@ export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): P
 
     child.on('message', (m: TaskEvent) => {
       if (m.type === 'progress') opts.onProgress?.(m);
-      else if (m.type === 'result') result = { ok: true, value: m.value as R };
+      else if (m.type === 'result-part') for (const p of m.packages) parts.push(p);
+      else if (m.type === 'result') {
+        // the packages sent ahead in parts (isolate-child.ts sendResult)
+        if (parts.length) (m.value as { packages: unknown[] }).packages = parts;
+        parts = [];
+        result = { ok: true, value: m.value as R };
+      }
       else if (m.type === 'error') result = { ok: false, error: revive(m.error) };
     });
     child.on('error', (err) => {

@@ -39,13 +39,14 @@ export function looksLikeNpmName(name: string): boolean {
   return /^(@[^\s/@]+\/)?[^\s/@.][^\s/]*$/.test(name);
 }
 
-export function npmPackage(p: { name: string; version: string; location: string; foundBy: string; dev?: boolean; licenses?: string[] }): Package {
+/** @param p.locations a list to share instead of a new `[location]` (an Interner's: never changed in place) */
+export function npmPackage(p: { name: string; version: string; location: string; foundBy: string; dev?: boolean; licenses?: string[]; locations?: string[] }): Package {
   const pkg: Package = {
     ecosystem: 'npm',
     name: p.name,
     version: p.version,
     purl: npmPurl(p.name, p.version),
-    locations: [p.location],
+    locations: p.locations ?? [p.location],
     foundBy: p.foundBy,
   };
   if (p.dev !== undefined) pkg.dev = p.dev;
@@ -57,23 +58,63 @@ export function npmPackage(p: { name: string; version: string; location: string;
  * Merges packages that share ecosystem, name and version (a lockfile can list one version at
  * several nested paths): dev only when every occurrence is dev; licenses and locations united.
  * Output is sorted by name then version, for reproducible results.
+ * @param owned true when the caller hands over `pkgs` (built for this call, not shared): the first
+ *   of each name and version is kept and updated instead of copied (a 200k-package lockfile then
+ *   never holds two copies of its packages). Lists are replaced, never changed in place.
  */
-export function mergePackages(pkgs: Package[]): Package[] {
-  const byKey = new Map<string, Package>();
+export function mergePackages(pkgs: Package[], owned = false): Package[] {
+  // by ecosystem and name, then its versions (a short list, a map past a few): no key string per package
+  const byName = new Map<string, Package[] | Map<string, Package>>();
+  const out: Package[] = [];
   for (const p of pkgs) {
-    const key = `${p.ecosystem}\0${p.name}\0${p.version}`;
-    const seen = byKey.get(key);
+    const nameKey = `${p.ecosystem}\0${p.name}`;
+    let versions = byName.get(nameKey);
+    if (!versions) byName.set(nameKey, (versions = []));
+    const seen = Array.isArray(versions) ? versions.find((v) => v.version === p.version) : versions.get(p.version);
     if (!seen) {
-      byKey.set(key, { ...p, locations: p.locations ? [...p.locations] : undefined, licenses: p.licenses ? [...p.licenses] : undefined });
+      const first = owned ? p : { ...p, locations: p.locations ? [...p.locations] : undefined, licenses: p.licenses ? [...p.licenses] : undefined };
+      if (!Array.isArray(versions)) versions.set(first.version, first);
+      else if (versions.length < 8) versions.push(first);
+      else byName.set(nameKey, new Map([...versions, first].map((v) => [v.version, v])));
+      out.push(first);
       continue;
     }
     if (seen.dev !== undefined || p.dev !== undefined) seen.dev = seen.dev === true && p.dev === true;
     if (p.licenses) seen.licenses = [...new Set([...(seen.licenses ?? []), ...p.licenses])];
     if (p.locations) seen.locations = [...new Set([...(seen.locations ?? []), ...p.locations])];
   }
-  const out = [...byKey.values()];
   for (const p of out) if (p.dev === undefined) delete p.dev;
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+}
+
+/**
+ * One copy of the strings and lists a big lockfile repeats (names and versions at many nested
+ * paths, the same few license lists): what a parse keeps refers to these. Lists are frozen: they
+ * are shared between packages.
+ */
+export class Interner {
+  private readonly strings = new Map<string, string>();
+  private readonly lists = new Map<string, readonly string[]>();
+
+  str(s: string): string {
+    let v = this.strings.get(s);
+    if (v === undefined) {
+      // a slice of a longer string (a name cut from its install path) would keep the whole alive
+      v = s.length > 12 ? Buffer.from(s, 'utf8').toString('utf8') : s;
+      this.strings.set(v, v);
+    }
+    return v;
+  }
+
+  list(xs: readonly string[]): string[] {
+    const key = xs.length === 1 ? xs[0] : JSON.stringify(xs);
+    let v = this.lists.get(key);
+    if (v === undefined) {
+      v = Object.freeze(xs.map((x) => this.str(x)));
+      this.lists.set(key, v);
+    }
+    return v as string[];
+  }
 }
 
 /** Normalizes an npm manifest/lockfile `license` field (string, {type}, or legacy array). */

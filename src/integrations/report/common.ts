@@ -15,20 +15,62 @@ function packageKey(p: Package): string {
   return [p.ecosystem, p.name, p.version, p.purl ?? '', (p.locations ?? []).join('\u0000')].join('\u0001');
 }
 
+/** A character that makes comparing field by field differ from comparing the joined packageKey. */
+const KEY_SEPARATORS = /[\u0000\u0001]/;
+
+function cmpLists(a: readonly string[], b: readonly string[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const c = cmp(a[i], b[i]);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * The canonical order of the packages (ecosystem, name, version, purl, locations; then their
+ * order as given) as indices, without building a key per package: fields are compared one by one,
+ * which orders as packageKey does unless a field holds a separator character or a location is
+ * empty, when the keys are built.
+ */
+export function packageOrder(packages: readonly Package[]): number[] {
+  const order = packages.map((_, i) => i);
+  const special = packages.some((p) => KEY_SEPARATORS.test(p.ecosystem) || KEY_SEPARATORS.test(p.name) || KEY_SEPARATORS.test(p.version) || KEY_SEPARATORS.test(p.purl ?? '') || (p.locations ?? []).some((l) => l === '' || KEY_SEPARATORS.test(l)));
+  if (special) {
+    const keys = packages.map(packageKey);
+    return order.sort((a, b) => cmp(keys[a], keys[b]) || a - b);
+  }
+  const none: string[] = [];
+  return order.sort((a, b) => {
+    const x = packages[a];
+    const y = packages[b];
+    return cmp(x.ecosystem, y.ecosystem) || cmp(x.name, y.name) || cmp(x.version, y.version) || cmp(x.purl ?? '', y.purl ?? '') || cmpLists(x.locations ?? none, y.locations ?? none) || a - b;
+  });
+}
+
+/** A package as the canonical result lists it: locations and licenses sorted. */
+export function canonicalPackage(p: Package): Package {
+  return { ...p, ...(p.locations ? { locations: [...p.locations].sort(cmp) } : {}), ...(p.licenses ? { licenses: [...p.licenses].sort(cmp) } : {}) };
+}
+
 /**
  * The result with packages sorted (ecosystem, name, version, purl, locations), every
  * `packageIndex` remapped, and findings, unknown, fixes, errors and inner lists sorted, so that the
  * same scan renders byte for byte the same whatever order extraction produced.
  */
 export function canonicalize(result: ScanResult): ScanResult {
-  const order = result.packages.map((p, i) => ({ p, i, k: packageKey(p) })).sort((a, b) => cmp(a.k, b.k) || a.i - b.i);
-  const remap = new Map<number, number>(order.map((o, newIndex) => [o.i, newIndex]));
-  const at = (i: number) => remap.get(i) ?? i;
-  const packages = order.map(({ p }) => ({
-    ...p,
-    ...(p.locations ? { locations: [...p.locations].sort(cmp) } : {}),
-    ...(p.licenses ? { licenses: [...p.licenses].sort(cmp) } : {}),
-  }));
+  const order = packageOrder(result.packages);
+  return { ...canonicalRest(result, order), packages: order.map((i) => canonicalPackage(result.packages[i])) };
+}
+
+/**
+ * canonicalize without its packages (left as given): every other list sorted and remapped to the
+ * package `order` (packageOrder's).
+ */
+export function canonicalRest(result: ScanResult, order: readonly number[]): ScanResult {
+  const newIndex = new Int32Array(order.length);
+  order.forEach((old, i) => { newIndex[old] = i; });
+  const at = (i: number) => (Number.isInteger(i) && i >= 0 && i < newIndex.length ? newIndex[i] : i);
   const findings = result.findings
     .map((f) => ({
       ...f,
@@ -39,7 +81,6 @@ export function canonicalize(result: ScanResult): ScanResult {
     .sort((a, b) => a.packageIndex - b.packageIndex || cmp(a.vulnerability, b.vulnerability) || cmp(a.id, b.id));
   return {
     ...result,
-    packages,
     findings,
     unknown: result.unknown.map((u) => ({ ...u, packageIndex: at(u.packageIndex) })).sort((a, b) => a.packageIndex - b.packageIndex || cmp(a.id, b.id)),
     errors: [...result.errors].sort((a, b) => cmp(a.path, b.path) || cmp(a.rule, b.rule) || cmp(a.message, b.message)),

@@ -3,7 +3,7 @@
  * The SBOM formats (CycloneDX, SPDX) live in ../sbom.
  */
 export { renderTable, type TableOptions } from './table.ts';
-export { renderJson } from './json.ts';
+export { renderJson, renderJsonChunks } from './json.ts';
 export { renderSarif } from './sarif.ts';
 export { renderCsv, csvField, CSV_COLUMNS, type CsvOptions } from './csv.ts';
 export { canonicalize } from './common.ts';

@@ -115,3 +115,16 @@ test('a partial scan says so: table warning line, JSON field, SARIF notification
   assert.deepEqual(run.invocations[0].toolExecutionNotifications.map((n: { descriptor: { id: string } }) => n.descriptor.id), ['decompression-bomb', 'overlapping-entries']);
   assert.ok(!renderTable(testScanResult()).includes('partial scan'), 'a complete scan has no such line');
 });
+
+test('json: written in pieces, the same bytes as stringifying the canonical result whole', async () => {
+  const { canonicalize, sortKeys } = await import('./common.ts');
+  const whole = (r: ScanResult) => `${JSON.stringify(sortKeys(canonicalize(r)), null, 2)}\n`;
+  const r = shuffled();
+  assert.equal(renderJson(r), whole(r));
+  // names that make a field-by-field order differ from the joined key's: the keys are built
+  const odd = testScanResult();
+  odd.packages.push({ ...odd.packages[0], name: `${odd.packages[0].name}\u0001x`, locations: ['', 'b'] }, { ...odd.packages[0], locations: [] });
+  assert.equal(renderJson(odd), whole(odd));
+  const empty = { ...testScanResult(), packages: [], findings: [], unknown: [], fixes: [] };
+  assert.equal(renderJson(empty), whole(empty));
+});

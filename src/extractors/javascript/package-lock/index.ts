@@ -17,7 +17,7 @@ export const packageLockExtractor: Extractor = {
     return !path.split('/').includes('node_modules');
   },
   async extract(file, ctx) {
-    const text = (await file.read()).toString('utf8');
-    return recordOutcome(file.info.path, ctx, () => parsePackageLock(text, file.info.path));
+    const bytes = await file.read();
+    return recordOutcome(file.info.path, ctx, () => parsePackageLock(bytes, file.info.path));
   },
 };

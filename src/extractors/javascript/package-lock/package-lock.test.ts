@@ -96,3 +96,31 @@ test('sad: bad entries are recorded and the rest is read', async () => {
   assert.deepEqual(errors.map((e) => e.rule), ['invalid-entry', 'invalid-entry']);
   assert.ok(errors.some((e) => e.message.includes('node_modules/lodash')));
 });
+
+test('the lean byte walk gives what parsing the whole text gives, and leaves what it does not take to it', async () => {
+  const { parsePackageLockText } = await import('./parse.ts');
+  const v3 = await load('express-mocha.v3.json');
+  const cases: [string, string][] = [
+    ['testdata v3', v3],
+    ['testdata v2', await load('express-mocha.v2.json')],
+    ['BOM', `\uFEFF${v3}`],
+    ['repeated key', '{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0"},"node_modules/a":{"version":"2.0.0"}}}'],
+    ['escaped key and value', '{"lockfileVersion":3,"packages":{"node_modules/\\u0061b":{"version":"1.0.\\u0030","license":"MIT"},"node_modules/c":{"ver\\u0073ion":"3.0.0"}}}'],
+    ['wrong types', '{"lockfileVersion":3,"packages":{"node_modules/a":{"version":1},"node_modules/b":[],"node_modules/c":"x","node_modules/d":{"version":"1.0.0","dev":"yes"},"node_modules/e":{"version":"2.0.0","license":{"type":"ISC"}}}}'],
+    ['repeated field', '{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0","version":"2.0.0"}}}'],
+    ['aliases, links, licenses lists', '{"lockfileVersion":3,"packages":{"":{"name":"x"},"node_modules/al":{"name":"real","version":"1.0.0","licenses":[{"type":"MIT"}]},"node_modules/w":{"link":true,"resolved":"w"},"node_modules/a/node_modules/b":{"version":"0.1.0","dev":true},"node_modules/b":{"version":"0.1.0"}}}'],
+    ['trailing garbage', '{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0"}}} x'],
+    ['bad JSON in another member', '{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0"}},"dependencies":{"a":tru}}'],
+    ['bad number', '{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0","x":01}}}'],
+    ['bad lockfileVersion', '{"lockfileVersion":0,"packages":{"node_modules/a":{"version":"1.0.0"}}}'],
+    ['packages not an object', '{"lockfileVersion":3,"packages":[]}'],
+    ['v1 only', '{"lockfileVersion":1,"dependencies":{"a":{"version":"1.0.0"}}}'],
+    ['deep nesting', `{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0","x":${'['.repeat(100000)}${']'.repeat(100000)}}}}`],
+    ['truncated', v3.slice(0, v3.length / 2)],
+  ];
+  for (const [what, text] of cases) {
+    const whole = (() => { try { return parsePackageLockText(text.replace(/^\uFEFF/, ''), 'package-lock.json'); } catch (e) { return { error: (e as Error).message }; } })();
+    const lean = (() => { try { return parsePackageLock(Buffer.from(text), 'package-lock.json'); } catch (e) { return { error: (e as Error).message }; } })();
+    assert.deepEqual(JSON.parse(JSON.stringify(lean)), JSON.parse(JSON.stringify(whole)), what);
+  }
+});

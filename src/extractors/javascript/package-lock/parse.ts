@@ -9,8 +9,9 @@
  */
 import { z } from 'zod';
 import type { Package } from '../../../model/index.ts';
-import { licensesOf, looksLikeNpmName, mergePackages, npmPackage, parseError, parseJson, type EntryProblem, type ParseOutput } from '../common.ts';
+import { Interner, licensesOf, looksLikeNpmName, mergePackages, npmPackage, parseError, parseJson, type EntryProblem, type ParseOutput } from '../common.ts';
 import { entry } from '../../entries.ts';
+import { leanPackages } from './scan.ts';
 
 export const FOUND_BY = 'javascript/package-lock';
 
@@ -42,52 +43,85 @@ const Lockfile = z.object({
 const NM = 'node_modules/';
 
 /**
- * Parses a package-lock.json (or npm-shrinkwrap.json) text.
+ * Parses a package-lock.json (or npm-shrinkwrap.json).
+ * @param input the file's bytes (or its text)
  * @param path the file's path, for messages and Package.locations
  * @throws VigilError (VIGIL_INVALID_INPUT, rule "parse-error") when the text is not a lockfile at all
  */
-export function parsePackageLock(text: string, path: string): ParseOutput {
+export function parsePackageLock(input: string | Buffer, path: string): ParseOutput {
+  // a well-formed v2/v3 lockfile is read entry by entry from its bytes (scan.ts), never held whole
+  // as text and objects; anything else is parsed whole, as before, for the same result and messages
+  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  const problems: EntryProblem[] = [];
+  const out: Package[] = [];
+  const intern = new Interner();
+  const lean = leanPackages(bytes, (key, raw) => fromPackageEntry(key, raw, path, problems, out, intern), ENTRY_FIELDS);
+  if (lean) return { packages: mergePackages(out, true), problems };
+  return parsePackageLockText(typeof input === 'string' ? input : input.toString('utf8'), path);
+}
+
+/** parsePackageLock on the whole text at once: for what the lean walk does not take (and to compare with it). */
+export function parsePackageLockText(text: string, path: string): ParseOutput {
+  const problems: EntryProblem[] = [];
+  const out: Package[] = [];
+  const intern = new Interner();
   const top = Lockfile.safeParse(parseJson(text, path));
   if (!top.success) throw parseError(path, 'parse-error', `not a package-lock: ${top.error.issues[0]?.path.join('.')}: ${top.error.issues[0]?.message}`);
   const lock = top.data;
   if (lock.lockfileVersion === undefined && !lock.packages && !lock.dependencies) throw parseError(path, 'parse-error', 'not a package-lock: no lockfileVersion, packages or dependencies');
-  const problems: EntryProblem[] = [];
-  const pkgs = lock.packages ? fromPackages(lock.packages, path, problems) : fromDependencies(lock.dependencies ?? {}, path, problems);
-  return { packages: mergePackages(pkgs), problems };
+  if (lock.packages) for (const [key, raw] of Object.entries(lock.packages)) fromPackageEntry(key, raw, path, problems, out, intern);
+  return { packages: mergePackages(lock.packages ? out : fromDependencies(lock.dependencies ?? {}, path, problems), true), problems };
 }
 
-/** v2/v3 `packages`: keys are install paths. */
-function fromPackages(packages: Record<string, unknown>, path: string, problems: EntryProblem[]): Package[] {
-  const out: Package[] = [];
-  for (const [key, raw] of Object.entries(packages)) {
-    // "" is the root project; keys without node_modules/ are workspace folders (the project's own
-    // sources, reached through `link: true` entries), not installed dependencies.
-    const at = key.lastIndexOf(NM);
-    if (at < 0) continue;
+/** The members of a `packages` entry this parser reads (PackagesEntry's). */
+const ENTRY_FIELDS = Object.keys(PackagesEntry.shape);
+
+const OPTIONAL_BOOLEANS = ['link', 'dev', 'optional', 'devOptional', 'peer', 'inBundle'] as const;
+
+/** The entry's fields checked by hand (the common case); zod only to word what is wrong. */
+function checkedEntry(raw: unknown): z.infer<typeof PackagesEntry> | null {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null;
+  const e = raw as Record<string, unknown>;
+  for (const k of ['name', 'version', 'resolved'] as const) if (e[k] !== undefined && typeof e[k] !== 'string') return null;
+  for (const k of OPTIONAL_BOOLEANS) if (e[k] !== undefined && typeof e[k] !== 'boolean') return null;
+  return e as z.infer<typeof PackagesEntry>;
+}
+
+/** One v2/v3 `packages` member: its key is the install path. */
+function fromPackageEntry(key: string, raw: unknown, path: string, problems: EntryProblem[], out: Package[], intern: Interner): void {
+  // "" is the root project; keys without node_modules/ are workspace folders (the project's own
+  // sources, reached through `link: true` entries), not installed dependencies.
+  const at = key.lastIndexOf(NM);
+  if (at < 0) return;
+  let e = checkedEntry(raw);
+  if (!e) {
     const parsed = PackagesEntry.safeParse(raw);
     if (!parsed.success) {
       problems.push({ rule: 'invalid-entry', message: `${path}: packages[${JSON.stringify(key)}]: ${parsed.error.issues[0]?.message}` });
-      continue;
+      return;
     }
-    const e = parsed.data;
-    if (e.link) continue; // a symlink to a workspace or local folder
-    // `name` is set when the folder name differs from the package (npm aliases: "foo": "npm:bar@1").
-    const name = e.name ?? key.slice(at + NM.length);
-    if (!e.version) {
-      problems.push({ rule: 'invalid-entry', message: `${path}: packages[${JSON.stringify(key)}]: no version` });
-      continue;
-    }
-    if (!looksLikeNpmName(name)) {
-      problems.push({ rule: 'invalid-entry', message: `${path}: packages[${JSON.stringify(key)}]: invalid package name ${JSON.stringify(name)}` });
-      continue;
-    }
-    // `dev` is set only for packages needed by devDependencies alone; `devOptional` means "dev or
-    // optional", which production installs still install when the optional side is wanted.
-    const version = e.version;
-    const p = entry(problems, `${path}: packages[${JSON.stringify(key)}]`, () => npmPackage({ name, version, location: path, foundBy: FOUND_BY, dev: e.dev === true, licenses: licensesOf(e.license) }));
-    if (p) out.push(p);
+    e = parsed.data;
   }
-  return out;
+  if (e.link) return; // a symlink to a workspace or local folder
+  // `name` is set when the folder name differs from the package (npm aliases: "foo": "npm:bar@1").
+  const name = e.name ?? key.slice(at + NM.length);
+  if (!e.version) {
+    problems.push({ rule: 'invalid-entry', message: `${path}: packages[${JSON.stringify(key)}]: no version` });
+    return;
+  }
+  if (!looksLikeNpmName(name)) {
+    problems.push({ rule: 'invalid-entry', message: `${path}: packages[${JSON.stringify(key)}]: invalid package name ${JSON.stringify(name)}` });
+    return;
+  }
+  // `dev` is set only for packages needed by devDependencies alone; `devOptional` means "dev or
+  // optional", which production installs still install when the optional side is wanted.
+  const version = intern.str(e.version);
+  const dev = e.dev === true;
+  const licenses = licensesOf(e.license);
+  const p = entry(problems, `${path}: packages[${JSON.stringify(key)}]`, () => npmPackage({
+    name: intern.str(name), version, location: path, locations: intern.list([path]), foundBy: FOUND_BY, dev, ...(licenses ? { licenses: intern.list(licenses) } : {}),
+  }));
+  if (p) out.push(p);
 }
 
 /**
