@@ -534,6 +534,18 @@ function snapshotWant(limits: SshLimits): TarWant {
   return { label: '(tar)', what: '', wanted: isWantedPath, maxEntries: limits.maxEntries, maxFileBytes: limits.maxFileBytes, maxWireBytes: limits.maxTotalBytes, links: 'keep', skipPresent: false, held: { files: 0, bytes: 0 } };
 }
 
+/**
+ * The stream of a bounded walk's files (secrets, deep inspection): at most `files` entries of at most
+ * `fileBytes` each and `bytes` in all (the wire allows tar's headers and padding: 1.25 × the content
+ * plus a block per file); links dropped, paths the snapshot read skipped.
+ */
+function walkWant(label: string, what: string, wanted: (path: string) => boolean, b: { files: number; fileBytes: number; bytes: number }): TarWant {
+  return {
+    label, what, wanted, maxEntries: b.files, maxFileBytes: b.fileBytes, maxWireBytes: Math.ceil(b.bytes * 1.25) + b.files * 1024, maxHeldBytes: b.bytes,
+    links: 'drop', skipPresent: true, held: { files: 0, bytes: 0 },
+  };
+}
+
 async function readTar(ch: ClientChannel, ref: string, nonce: string, c: Collected, want: TarWant): Promise<void> {
   const { src, found, discard } = channelSource(ch, ref, Buffer.from(`@@${nonce} tar\n`), c, want);
   let entries = 0;
@@ -667,19 +679,8 @@ function viewFS(base: ScanFS, keep: (path: string) => boolean, keepError: (e: { 
  */
 async function readSecrets(conn: Client, ref: string, c: Collected, limits: SshLimits, dirs: string[], used: 'tar' | 'sftp'): Promise<NonNullable<SshHostSnapshot['secrets']>> {
   const inScope = secretPathFilter(dirs);
-  const want: TarWant = {
-    label: '(secrets)',
-    what: ' for secrets',
-    wanted: (p) => inScope(p) && wantsContent({ path: p, kind: 'file', size: 0 } as FileInfo, Number.POSITIVE_INFINITY),
-    maxEntries: limits.maxSecretFiles,
-    maxFileBytes: limits.maxSecretFileBytes,
-    // tar headers and padding: 1.25 × the content plus a block per file
-    maxWireBytes: Math.ceil(limits.maxSecretBytes * 1.25) + limits.maxSecretFiles * 1024,
-    maxHeldBytes: limits.maxSecretBytes,
-    links: 'drop',
-    skipPresent: true,
-    held: { files: 0, bytes: 0 },
-  };
+  const want = walkWant('(secrets)', ' for secrets', (p) => inScope(p) && wantsContent({ path: p, kind: 'file', size: 0 } as FileInfo, Number.POSITIVE_INFINITY),
+    { files: limits.maxSecretFiles, fileBytes: limits.maxSecretFileBytes, bytes: limits.maxSecretBytes });
   const seconds = Math.max(1, Math.ceil(limits.secretsTimeoutMs / 1000));
   const walk = { maxFiles: limits.maxSecretFiles, maxFileBytes: limits.maxSecretFileBytes, seconds };
   let method: 'tar' | 'sftp' = used;
@@ -1058,18 +1059,7 @@ async function readDeep(conn: Client, ref: string, c: Collected, limits: SshLimi
     }
     if (picked.length === 0 || timedOut) return { held, errorPaths, stats };
     const pickedSet = new Set(picked);
-    const tw: TarWant = {
-      label: DEEP_LABEL,
-      what: ' for deep inspection',
-      wanted: (p) => pickedSet.has(p),
-      maxEntries: dl.maxFiles,
-      maxFileBytes: dl.maxFileBytes,
-      maxWireBytes: Math.ceil(dl.maxBytes * 1.25) + dl.maxFiles * 1024,
-      maxHeldBytes: dl.maxBytes,
-      links: 'drop',
-      skipPresent: true,
-      held: { files: 0, bytes: 0 },
-    };
+    const tw = walkWant(DEEP_LABEL, ' for deep inspection', (p) => pickedSet.has(p), { files: dl.maxFiles, fileBytes: dl.maxFileBytes, bytes: dl.maxBytes });
     const nonce2 = randomBytes(12).toString('hex');
     const before = c.log.list.length;
     const r = await Promise.race([runScript(conn, ref, deepTarScript(nonce2, picked, secondsLeft()), nonce2, c, limits, tw, (ch) => (channel = ch)), timeout]);
