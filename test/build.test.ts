@@ -21,3 +21,36 @@ test('the bundle has no test pause points', () => {
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+/**
+ * The modules a module loads before any of its code runs: its static imports, transitively (what
+ * `await import()` brings in later is not counted).
+ */
+async function staticClosure(entries: string[]): Promise<Set<string>> {
+  const { build } = await import('esbuild');
+  const r = await build({
+    entryPoints: entries.map((e) => join(ROOT, e)), absWorkingDir: ROOT, bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20',
+    outdir: join(tmpdir(), 'vigil-closure'), write: false, metafile: true, logLevel: 'silent',
+    external: ['better-sqlite3', 'pg', 'ssh2', 'cpu-features', 'web-tree-sitter', 'tree-sitter-python', 'typescript'], define: { VIGIL_TESTPOINTS: 'false' },
+  });
+  const seen = new Set<string>(entries);
+  const queue = [...entries];
+  while (queue.length) {
+    for (const i of r.metafile.inputs[queue.shift()!]?.imports ?? []) {
+      if ((i.kind === 'import-statement' || i.kind === 'require-call') && !seen.has(i.path)) { seen.add(i.path); queue.push(i.path); }
+    }
+  }
+  return seen;
+}
+
+const packagesIn = (closure: Set<string>, names: string[]): string[] => names.filter((n) => [...closure].some((p) => p.startsWith(`node_modules/${n}/`)));
+
+test('start-up: a scan loads a lockfile format\'s parser with its first lockfile, and the CLI loads no parser at all', async () => {
+  // every extractor's fileRequired is asked of every file, so the registry is loaded by every scan:
+  // the parsers of YAML, TOML, yarn.lock and zip files are imported by the plugins' extract() instead
+  const extractors = await staticClosure(['src/extractors/index.ts']);
+  assert.deepEqual(packagesIn(extractors, ['yaml', 'js-yaml', '@yarnpkg/parsers', 'smol-toml', 'yauzl']), []);
+  // the command that forks the scan process and renders its report
+  const cli = await staticClosure(['src/cli/main.ts', 'src/cli/scan.ts', 'src/engine/isolate.ts', 'src/integrations/report/index.ts', 'src/store/index.ts']);
+  assert.deepEqual(packagesIn(cli, ['yaml', 'ae-cvss-calculator', 'packageurl-js', 'zod']), []);
+});

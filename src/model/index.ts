@@ -9,4 +9,3 @@ export * from './scan.ts';
 export * from './scoring.ts';
 export * from './code.ts';
 export * from './nesting.ts';
-export * from './yaml.ts';

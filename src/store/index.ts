@@ -5,7 +5,7 @@
 import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type CompiledQuery, type DatabaseConnection, type Driver, type MigrationProvider, type QueryResult, type SqliteDatabase } from 'kysely';
 import type { Pool as PgPool } from 'pg';
-import { VigilError } from '../model/index.ts';
+import { VigilError } from '../model/errors.ts';
 import { WalCheckpointer } from './checkpoint.ts';
 import { migrationsFor } from './migrations.ts';
 import type { Database } from './schema.ts';

@@ -124,9 +124,13 @@ describe('console: event destinations', { skip, concurrency: false }, () => {
 
       await row.getByRole('link', { name: 'SIEM webhook' }).click();
       await page.waitForURL(`**/integrations/destinations/${d.id}`);
+      // a client-side route change: wait for the new page's heading before settling, else the list page
+      // (its heading, nothing loading) passes for settled
+      await page.getByRole('heading', { level: 1, name: 'SIEM webhook' }).waitFor();
       await settle(page, s.watch);
       const log1 = (await h.api(`/v1/event-destinations/${d.id}/deliveries`)).body.items as { eventId: number; attempts: number; responseStatus: number; status: string }[];
       const rows = page.getByRole('table', { name: 'Deliveries to SIEM webhook' }).getByRole('row');
+      await rows.nth(log1.length).waitFor();
       assert.equal(await rows.count(), log1.length + 1, 'one row per delivery (and the header)');
       for (const x of log1) {
         const tr = rows.filter({ hasText: `#${x.eventId} ` });

@@ -3,7 +3,6 @@
  * errors) are the same as the npm extractors' and are re-exported from there.
  */
 import { makePurl, normalizePackageName, type Package } from '../../model/index.ts';
-import { parse as parseTomlText } from 'smol-toml';
 import { parseError } from '../javascript/common.ts';
 
 export { dirOf, joinPath, mergePackages, parseError, recordOutcome, type EntryProblem, type ParseOutput } from '../javascript/common.ts';
@@ -31,15 +30,6 @@ export function pypiPackage(p: { name: string; version: string; location: string
   if (p.dev !== undefined) pkg.dev = p.dev;
   if (p.licenses && p.licenses.length) pkg.licenses = p.licenses;
   return pkg;
-}
-
-/** Parses TOML with smol-toml, or throws a parse-error naming the file. */
-export function parseToml(text: string, path: string): Record<string, unknown> {
-  try {
-    return parseTomlText(text) as Record<string, unknown>;
-  } catch (err) {
-    throw parseError(path, 'parse-error', `not valid TOML (${(err as Error).message.split('\n')[0]})`, err);
-  }
 }
 
 export type Obj = Record<string, unknown>;

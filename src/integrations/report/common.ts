@@ -1,6 +1,8 @@
 /** Helpers shared by the report renderers: canonical ordering, severity ranks, layer labels. */
 import { createHash } from 'node:crypto';
-import { SEVERITY_ORDER, type CodeLocation, type LayerRef, type Package, type ScanFinding, type ScanResult, type Severity } from '../../model/index.ts';
+import type { CodeLocation } from '../../model/code.ts';
+import type { LayerRef, Package } from '../../model/package.ts';
+import { SEVERITY_ORDER, type ScanFinding, type ScanResult, type Severity } from '../../model/scan.ts';
 
 export function severityRank(s: Severity): number {
   const i = SEVERITY_ORDER.indexOf(s);

@@ -1,4 +1,6 @@
-import { manifestOf, SEVERITY_ORDER, type Package, type ScanFinding, type ScanResult, type Severity } from '../../model/index.ts';
+import { manifestOf } from '../../model/installs.ts';
+import type { Package } from '../../model/package.ts';
+import { SEVERITY_ORDER, type ScanFinding, type ScanResult, type Severity } from '../../model/scan.ts';
 import { canonicalize, cmp, fixFor, layerLabel, severityCounts, severityRank } from './common.ts';
 
 export interface TableOptions {

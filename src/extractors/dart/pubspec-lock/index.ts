@@ -6,9 +6,7 @@
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { Extractor } from '../../types.ts';
 import { extractLock, sourceQualifiers, type LockEntry } from '../../lockfile.ts';
-import { parsePubspecLock } from './parse.ts';
-
-export { parsePubspecLock } from './parse.ts';
+// the parser (and the yaml package) is loaded by the first pubspec.lock, not by every scan
 
 const NAME = 'dart/pubspec-lock';
 
@@ -23,5 +21,5 @@ export const pubspecLockExtractor: Extractor = {
   name: NAME,
   version: 1,
   fileRequired: (path, info) => info.kind === 'file' && (path === 'pubspec.lock' || path.endsWith('/pubspec.lock')) && info.size < 32 * 1024 * 1024,
-  extract: (file, ctx) => extractLock(file, ctx, parsePubspecLock, (e, path) => pubPackage(e, path, NAME)),
+  extract: async (file, ctx) => extractLock(file, ctx, (await import('./parse.ts')).parsePubspecLock, (e, path) => pubPackage(e, path, NAME)),
 };

@@ -5,7 +5,8 @@
  * "transitive"), `source` (hosted, git, path, sdk), `description` and `version`.
  * Pure: text in, entries out.
  */
-import { parseYaml, VigilError } from '../../../model/index.ts';
+import { VigilError } from '../../../model/errors.ts';
+import { parseYaml } from '../../../model/yaml.ts';
 import { isObj, parseError, type EntryProblem, type LockEntry, type LockParse } from '../../lockfile.ts';
 
 /** A Dart package name (https://dart.dev/tools/pub/pubspec#name), loosely: identifier characters. */

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { ExtractContext, ScanFile } from '../../types.ts';
 import { DEFAULT_SOURCE_LIMITS } from '../../../sources/types.ts';
-import { javaArchiveExtractor, scanJavaArchive } from './index.ts';
+import { javaArchiveExtractor } from './index.ts';
+import { scanJavaArchive } from './parse.ts';
 
 const td = (p: string): Buffer => readFileSync(new URL(`testdata/${p}`, import.meta.url));
 const file = (path: string, data: Buffer): ScanFile => ({ info: { path, kind: 'file', size: data.length }, read: async () => data });

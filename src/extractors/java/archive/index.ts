@@ -5,10 +5,10 @@
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { mavenPackage } from '../pom/maven.ts';
-import { scanJavaArchive } from './parse.ts';
+// the reader (and yauzl) is loaded by the first Java archive, not by every scan
 import { entry, fileSink } from '../../entries.ts';
 
-export { scanJavaArchive, parseManifest, parseProperties, manifestCoordinate, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits, type ArchiveProblem, type JavaCoordinate } from './parse.ts';
+export type { ArchiveLimits, ArchiveProblem, JavaCoordinate } from './parse.ts';
 
 const NAME = 'java/archive';
 const ARCHIVE = /\.(jar|war|ear|rar|sar|par|jpi|hpi|kar|nar|aar)$/i;
@@ -19,6 +19,7 @@ export const javaArchiveExtractor: Extractor = {
   fileRequired: (path, info) => info.kind === 'file' && ARCHIVE.test(path) && info.size < 512 * 1024 * 1024,
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
+    const { scanJavaArchive } = await import('./parse.ts');
     const { coordinates, problems } = await scanJavaArchive(await file.read(), path);
     for (const p of problems) ctx.fileErrors.push({ path: p.location, rule: p.rule, message: `${p.location}: ${p.message}`, ...(p.count !== undefined ? { count: p.count } : {}) });
     const seen = new Set<string>();

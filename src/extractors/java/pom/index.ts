@@ -8,17 +8,18 @@ import { posix } from 'node:path';
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { mavenPackage } from './maven.ts';
-import { type Pom, type PomDependency, parsePom } from './parse.ts';
+// the parser (and fast-xml-parser) is loaded by the first pom.xml, not by every scan
+import type { Pom, PomDependency } from './parse.ts';
 import { entry, fileSink } from '../../entries.ts';
 
-export { parsePom, type Pom, type PomDependency } from './parse.ts';
+export type { Pom, PomDependency } from './parse.ts';
 export { mavenPackage } from './maven.ts';
 
 const NAME = 'java/pom';
 const MAX_PARENTS = 8;
 
 /** The chain [pom, parent, grandparent…] of local parents that match their <parent> declaration. */
-async function loadChain(pom: Pom, path: string, ctx: ExtractContext, problems: string[]): Promise<Pom[]> {
+async function loadChain(pom: Pom, path: string, ctx: ExtractContext, problems: string[], parsePom: (xml: string) => Pom): Promise<Pom[]> {
   const chain = [pom];
   let cur = pom;
   let curPath = path;
@@ -55,13 +56,14 @@ export const pomExtractor: Extractor = {
   fileRequired: (path, info) => info.kind === 'file' && (path === 'pom.xml' || path.endsWith('/pom.xml')) && info.size < 16 * 1024 * 1024,
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
+    const { parsePom } = await import('./parse.ts');
     let pom: Pom;
     try { pom = parsePom((await file.read()).toString('utf8')); } catch (e) {
       ctx.fileErrors.push({ path, rule: 'parse-error', message: `${path}: ${(e as Error).message}` });
       return [];
     }
     const problems: string[] = [];
-    const chain = await loadChain(pom, path, ctx, problems);
+    const chain = await loadChain(pom, path, ctx, problems, parsePom);
     // properties: farthest ancestor first so that nearer POMs override
     const props = new Map<string, string>();
     for (const p of [...chain].reverse()) for (const [k, v] of Object.entries(p.properties)) props.set(k, v);

@@ -1,12 +1,10 @@
 /** The `javascript/pnpm-lock` extractor: pnpm-lock.yaml, lockfile versions 5.x to 9. */
 import type { Extractor } from '../../types.ts';
 import { recordOutcome } from '../common.ts';
-import { FOUND_BY, parsePnpmLock } from './parse.ts';
-
-export { parsePnpmLock } from './parse.ts';
+// the parser (and the yaml package) is loaded by the first pnpm-lock.yaml, not by every scan
 
 export const pnpmLockExtractor: Extractor = {
-  name: FOUND_BY,
+  name: 'javascript/pnpm-lock',
   version: 1,
   fileRequired(path) {
     // node_modules/.pnpm/lock.yaml is pnpm's record of what it installed; the installed
@@ -14,6 +12,7 @@ export const pnpmLockExtractor: Extractor = {
     return (path === 'pnpm-lock.yaml' || path.endsWith('/pnpm-lock.yaml')) && !path.split('/').includes('node_modules');
   },
   async extract(file, ctx) {
+    const { parsePnpmLock } = await import('./parse.ts');
     const text = (await file.read()).toString('utf8');
     return recordOutcome(file.info.path, ctx, () => parsePnpmLock(text, file.info.path));
   },

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture, runExtractor } from '../testutil.ts';
-import { parsePnpmLock, pnpmLockExtractor } from './index.ts';
+import { pnpmLockExtractor } from './index.ts';
+import { FOUND_BY, parsePnpmLock } from './parse.ts';
 
 const here = import.meta.url;
 const load = async (name: string) => (await fixture(here, name)).toString('utf8');

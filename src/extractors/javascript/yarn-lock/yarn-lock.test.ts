@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture, ids, runExtractor } from '../testutil.ts';
-import { parseYarnLock, yarnLockExtractor } from './index.ts';
+import { yarnLockExtractor } from './index.ts';
+import { FOUND_BY, parseYarnLock } from './parse.ts';
 
 const here = import.meta.url;
 const load = async (name: string) => (await fixture(here, name)).toString('utf8');

@@ -1,17 +1,16 @@
 /** The `python/pdm-lock` extractor: pdm.lock files. */
 import type { Extractor } from '../../types.ts';
 import { recordOutcome } from '../common.ts';
-import { FOUND_BY, parsePdmLock } from './parse.ts';
-
-export { parsePdmLock } from './parse.ts';
+// the parser (and smol-toml) is loaded by the first pdm.lock, not by every scan
 
 export const pdmLockExtractor: Extractor = {
-  name: FOUND_BY,
+  name: 'python/pdm-lock',
   version: 1,
   fileRequired(path) {
     return path === 'pdm.lock' || path.endsWith('/pdm.lock');
   },
   async extract(file, ctx) {
+    const { parsePdmLock } = await import('./parse.ts');
     const text = (await file.read()).toString('utf8');
     return recordOutcome(file.info.path, ctx, () => parsePdmLock(text, file.info.path));
   },

@@ -4,7 +4,8 @@
  * and, since lock_version 4.4, `groups` — the groups needing the package, "default" being production.
  */
 import type { Package } from '../../../model/index.ts';
-import { isObj, isPythonName, mergePackages, parseError, parseToml, pypiPackage, type EntryProblem, type ParseOutput } from '../common.ts';
+import { isObj, isPythonName, mergePackages, parseError, pypiPackage, type EntryProblem, type ParseOutput } from '../common.ts';
+import { parseToml } from '../toml.ts';
 import { entry } from '../../entries.ts';
 
 export const FOUND_BY = 'python/pdm-lock';

@@ -5,7 +5,8 @@
  * `category` ("main"/"dev", lock-version < 2.0), and `groups` (lock-version ≥ 2.1, Poetry 2).
  */
 import type { Package } from '../../../model/index.ts';
-import { isObj, isPythonName, mergePackages, parseError, parseToml, pypiPackage, type EntryProblem, type ParseOutput } from '../common.ts';
+import { isObj, isPythonName, mergePackages, parseError, pypiPackage, type EntryProblem, type ParseOutput } from '../common.ts';
+import { parseToml } from '../toml.ts';
 import { entry } from '../../entries.ts';
 
 export const FOUND_BY = 'python/poetry-lock';

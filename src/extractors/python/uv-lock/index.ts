@@ -1,17 +1,16 @@
 /** The `python/uv-lock` extractor: uv.lock files. */
 import type { Extractor } from '../../types.ts';
 import { recordOutcome } from '../common.ts';
-import { FOUND_BY, parseUvLock } from './parse.ts';
-
-export { parseUvLock } from './parse.ts';
+// the parser (and smol-toml) is loaded by the first uv.lock, not by every scan
 
 export const uvLockExtractor: Extractor = {
-  name: FOUND_BY,
+  name: 'python/uv-lock',
   version: 1,
   fileRequired(path) {
     return path === 'uv.lock' || path.endsWith('/uv.lock');
   },
   async extract(file, ctx) {
+    const { parseUvLock } = await import('./parse.ts');
     const text = (await file.read()).toString('utf8');
     return recordOutcome(file.info.path, ctx, () => parseUvLock(text, file.info.path));
   },

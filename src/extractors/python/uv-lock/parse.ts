@@ -9,7 +9,8 @@
  * `optional-dependencies` (production) and `dev-dependencies` (dev).
  */
 import type { Package } from '../../../model/index.ts';
-import { isObj, isPythonName, mergePackages, parseError, parseToml, pep503, pypiPackage, type EntryProblem, type Obj, type ParseOutput } from '../common.ts';
+import { isObj, isPythonName, mergePackages, parseError, pep503, pypiPackage, type EntryProblem, type Obj, type ParseOutput } from '../common.ts';
+import { parseToml } from '../toml.ts';
 import { entry } from '../../entries.ts';
 
 export const FOUND_BY = 'python/uv-lock';

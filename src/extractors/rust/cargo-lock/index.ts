@@ -4,10 +4,10 @@
  */
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
-import { parseCargoLock } from './parse.ts';
+// the parser (and smol-toml, zod) is loaded by the first Cargo.lock, not by every scan
 import { entry, fileSink } from '../../entries.ts';
 
-export { parseCargoLock, type CargoLockPackage } from './parse.ts';
+export type { CargoLockPackage } from './parse.ts';
 
 const NAME = 'rust/cargo-lock';
 
@@ -22,6 +22,7 @@ export const cargoLockExtractor: Extractor = {
   fileRequired: (path, info) => info.kind === 'file' && (path === 'Cargo.lock' || path.endsWith('/Cargo.lock')) && info.size < 64 * 1024 * 1024,
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
+    const { parseCargoLock } = await import('./parse.ts');
     let parsed;
     try {
       parsed = parseCargoLock((await file.read()).toString('utf8'));

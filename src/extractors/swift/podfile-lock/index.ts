@@ -6,9 +6,7 @@
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { Extractor } from '../../types.ts';
 import { extractLock, sourceQualifiers, type LockEntry } from '../../lockfile.ts';
-import { parsePodfileLock } from './parse.ts';
-
-export { parsePodfileLock } from './parse.ts';
+// the parser (and the yaml package) is loaded by the first Podfile.lock, not by every scan
 
 const NAME = 'swift/podfile-lock';
 
@@ -20,5 +18,5 @@ export const podfileLockExtractor: Extractor = {
   name: NAME,
   version: 1,
   fileRequired: (path, info) => info.kind === 'file' && (path === 'Podfile.lock' || path.endsWith('/Podfile.lock')) && info.size < 32 * 1024 * 1024,
-  extract: (file, ctx) => extractLock(file, ctx, parsePodfileLock, (e, path) => podPackage(e, path, NAME)),
+  extract: async (file, ctx) => extractLock(file, ctx, (await import('./parse.ts')).parsePodfileLock, (e, path) => podPackage(e, path, NAME)),
 };

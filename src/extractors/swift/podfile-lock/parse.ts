@@ -5,7 +5,8 @@
  * `:git`, `:path` or `:podspec` instead of a spec repo; `CHECKOUT OPTIONS` gives their commit.
  * Pure: text in, entries out.
  */
-import { parseYaml, VigilError } from '../../../model/index.ts';
+import { VigilError } from '../../../model/errors.ts';
+import { parseYaml } from '../../../model/yaml.ts';
 import { isObj, parseError, type EntryProblem, type LockEntry, type LockParse, type NonRegistrySource } from '../../lockfile.ts';
 
 const POD = /^([^\s()/]{1,200})(?:\/[^\s()]{1,200})? \(([^\s()]{1,100})\)$/;
