@@ -21,7 +21,18 @@ const dist = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(root, 'dist')
 // stale chunks of an earlier build would otherwise pile up
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
+// zod's namespace object (`import { z } from 'zod'`) re-exports every one of its 64 message locales
+// (`z.locales`), ~380 KB that every process loading zod parsed at start (the isolated scan process
+// included). Vigil's messages are English: the bundle's `z.locales` holds `en` only.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]zod[\\/]v4[\\/](classic|core)$/.test(args.resolveDir) ? { path: join(args.resolveDir, '..', 'locales', 'en-only.js'), namespace: 'zod-locales' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), 'en.js'))};`, resolveDir: dirname(args.path), loader: 'js' }));
+  },
+};
 await build({
+  plugins: [zodEnglishOnly],
   // scan-child: the isolated scan process (src/engine/isolate.ts forks dist/scan-child.mjs)
   entryPoints: { vigil: join(root, 'src', 'cli', 'main.ts'), 'scan-child': join(root, 'src', 'engine', 'isolate-child.ts') },
   outdir: dist,

@@ -17,6 +17,9 @@ test('the bundle has no test pause points', () => {
     const code = readdirSync(out).filter((f) => f.endsWith('.mjs')).map((f) => readFileSync(join(out, f), 'utf8')).join('\n');
     assert.match(code, /async function pauseAt\(/, 'the engine is in the bundle');
     for (const s of ['VIGIL_TEST_PAUSE_AT', 'vigil-testpoint', 'function pauseHere']) assert.ok(!code.includes(s), `${s} is compiled out`);
+    // zod's 64 message locales: English only (scripts/build.mjs zodEnglishOnly)
+    assert.ok(code.includes('// node_modules/zod/v4/locales/en.js'), 'zod\'s English messages are in');
+    assert.ok(!code.includes('// node_modules/zod/v4/locales/de.js'), 'the other locales are left out');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
