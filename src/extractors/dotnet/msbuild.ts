@@ -5,28 +5,34 @@
  * XML is parsed with fast-xml-parser after XMLValidator; entities are not expanded (no DTD
  * tricks). Element and attribute names are matched case-insensitively, as MSBuild does.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { XMLParser } from 'fast-xml-parser';
 import { parseNuGetVersion } from '../../versioning/nuget/index.ts';
 
 type Node = Record<string, unknown>;
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  processEntities: false,
-  isArray: (_name: string, _path: unknown, _leaf: boolean, isAttribute: boolean) => !isAttribute,
-});
+// fast-xml-parser is loaded by the first project file or packages.config, not by every scan
+let xml: Promise<{ parser: XMLParser; validate: typeof import('fast-xml-parser').XMLValidator.validate }> | undefined;
+const loadXml = () => (xml ??= import('fast-xml-parser').then(({ XMLParser: Parser, XMLValidator }) => ({
+  parser: new Parser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: true,
+    processEntities: false,
+    isArray: (_name: string, _path: unknown, _leaf: boolean, isAttribute: boolean) => !isAttribute,
+  }),
+  validate: XMLValidator.validate,
+})));
 
 /**
  * Parses XML into fast-xml-parser's object form (every child an array).
  * @throws Error naming the XML problem and its line
  */
-export function parseXml(text: string): Node {
+export async function parseXml(text: string): Promise<Node> {
+  const { parser, validate } = await loadXml();
   const t = text.replace(/^\uFEFF/, '');
-  const valid = XMLValidator.validate(t);
+  const valid = validate(t);
   if (valid !== true) throw new Error(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
   return parser.parse(t) as Node;
 }

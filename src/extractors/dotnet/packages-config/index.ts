@@ -14,9 +14,9 @@ const NAME = 'dotnet/packages-config';
 
 export interface ConfigPackage { id: string; version: string; dev: boolean }
 
-/** Pure. @throws Error when not well-formed XML or no <packages> root */
-export function parsePackagesConfig(text: string, path: string): { packages: ConfigPackage[]; problems: { rule: string; message: string }[] } {
-  const pk = root(parseXml(text), 'packages');
+/** Pure. @throws Error (rejects) when not well-formed XML or no <packages> root */
+export async function parsePackagesConfig(text: string, path: string): Promise<{ packages: ConfigPackage[]; problems: { rule: string; message: string }[] }> {
+  const pk = root(await parseXml(text), 'packages');
   if (!pk) throw new Error('no <packages> root element');
   const packages: ConfigPackage[] = [];
   const problems: { rule: string; message: string }[] = [];
@@ -39,7 +39,7 @@ export const packagesConfigExtractor: Extractor = {
     const path = file.info.path;
     let r;
     try {
-      r = parsePackagesConfig((await file.read()).toString('utf8'), path);
+      r = await parsePackagesConfig((await file.read()).toString('utf8'), path);
     } catch (e) {
       ctx.fileErrors.push({ path, rule: 'parse-error', message: `${path}: not a packages.config: ${(e as Error).message}` });
       return [];

@@ -28,9 +28,9 @@ export interface Reference { id: string; spec?: string; override?: string; dev: 
 
 interface Xml { project: Record<string, unknown>; props: Map<string, string> }
 
-/** Pure. @throws Error when not well-formed XML or no <Project> root */
-export function parseMsbuild(text: string): Xml {
-  const project = root(parseXml(text), 'Project');
+/** Pure. @throws Error (rejects) when not well-formed XML or no <Project> root */
+export async function parseMsbuild(text: string): Promise<Xml> {
+  const project = root(await parseXml(text), 'Project');
   if (!project) throw new Error('no <Project> root element');
   return { project, props: properties(project) };
 }
@@ -94,7 +94,7 @@ export const projectFileExtractor: Extractor = {
     if (isBuildProps(path)) return []; // read by the projects below it
     let xml: Xml;
     try {
-      xml = parseMsbuild((await file.read()).toString('utf8'));
+      xml = await parseMsbuild((await file.read()).toString('utf8'));
     } catch (e) {
       ctx.fileErrors.push({ path, rule: 'parse-error', message: `${path}: not an MSBuild project file: ${(e as Error).message}` });
       return [];
@@ -107,7 +107,7 @@ export const projectFileExtractor: Extractor = {
     const buildProps = isCentral(path) ? undefined : await nearest(path, BUILD_PROPS, ctx);
     if (buildProps) {
       try {
-        props = new Map([...parseMsbuild(buildProps.text).props, ...xml.props]);
+        props = new Map([...(await parseMsbuild(buildProps.text)).props, ...xml.props]);
       } catch (e) {
         sink.push({ rule: 'nuget-unresolved', message: `${path}: ${buildProps.path} could not be read for properties: ${(e as Error).message}` });
       }
@@ -121,7 +121,7 @@ export const projectFileExtractor: Extractor = {
       const c = await nearest(path, CENTRAL, ctx);
       if (c) {
         try {
-          const x = parseMsbuild(c.text);
+          const x = await parseMsbuild(c.text);
           central = { path: c.path, versions: centralVersions(x.project), props: new Map([...props, ...x.props]) };
         } catch (e) {
           sink.push({ rule: 'nuget-unresolved', message: `${path}: ${c.path} is not readable: ${(e as Error).message}` });
