@@ -12,7 +12,7 @@ import type { SecretFinding } from '../model/code.ts';
 import { SEVERITY_ORDER } from '../model/scan.ts';
 import { z } from 'zod';
 import type { Engine } from './index.ts';
-import { accountSettings, COVERAGE, hostNetworkAfterScan, matchAndRecord, mergeAttributesIn, type EngineContext } from './scan.ts';
+import { accountSettings, COVERAGE, hostDeepInspectionOf, hostNetworkAfterScan, matchAndRecord, mergeAttributesIn, type EngineContext } from './scan.ts';
 import { ensureTargetResource } from './sources.ts';
 import { checkAgentCis, recordAgentCis } from './cis.ts';
 import { checkTags, replaceAgentTags } from './resource-tags.ts';
@@ -121,6 +121,17 @@ export async function recordAgentReport(engineOrCtx: Engine | EngineContext, acc
   }
   if (r.instanceId !== undefined && (typeof r.instanceId !== 'string' || !INSTANCE_ID.test(r.instanceId))) {
     throw new VigilError('VIGIL_INVALID_INPUT', `agent report: instanceId ${JSON.stringify(String(r.instanceId).slice(0, 40))} is not an EC2 instance id (i- and 8 to 17 hex digits)`, { input: 'instanceId', rule: 'instance-id' });
+  }
+  // issue 20: with host deep inspection off (the organization's or the account's setting) only the OS
+  // package databases count: the language packages and runtimes an agent found beyond them, and the
+  // bounds its deep inspection hit, are left out of the record
+  if (acct && !hostDeepInspectionOf(acct)) {
+    const { osExtractors } = await import('../extractors/os/index.ts');
+    const { DEEP_LABEL, DEEP_RULES } = await import('../sources/ssh/deep.ts');
+    const os = new Set<string>(osExtractors.map((e) => e.name));
+    const deepRules = new Set<string>(Object.values(DEEP_RULES));
+    r.packages = r.packages.filter((p) => p.foundBy !== undefined && os.has(p.foundBy));
+    if (r.errors) r.errors = r.errors.filter((e) => e.path !== DEEP_LABEL && !deepRules.has(e.rule));
   }
   const secrets = r.secrets !== undefined ? checkSecrets(r.secrets) : undefined;
   const tags = r.tags !== undefined ? checkTags(r.tags, 'tags') : undefined;

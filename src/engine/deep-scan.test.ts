@@ -3,7 +3,9 @@
  * into a copy of the bookworm root filesystem with npm projects planted) records the language
  * packages of the default directories plus the organization's and the account's
  * scanSettings.hostInspectionPaths, next to the OS packages; a deep-inspection bound makes the
- * resource's coverage partial with its rule, and the API refuses a bad inspection path.
+ * resource's coverage partial with its rule, and the API refuses a bad inspection path. With
+ * hostDeepInspection off (the organization's or the account's) the SSH scan and the agent's report
+ * record the OS packages only.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -84,6 +86,37 @@ describe('scanning an SSH host: deep inspection with the organization\'s and the
     }
     const r2 = await ts.store.db.selectFrom('resources').select('attributes').where('id', '=', id).executeTakeFirstOrThrow();
     assert.equal(partialOf(r2.attributes).partial?.rules['deep-inspection-files'], 1, r2.attributes.slice(0, 2000));
+
+    // deep inspection off — the organization's setting, then the account's: the OS package databases only
+    const packagesOf = async () => ts.store.db.selectFrom('resource_packages').select(['ecosystem']).where('resource_id', '=', id).execute();
+    const orgNow = (await ts.store.db.selectFrom('organizations').select('scan_settings').where('id', '=', org.id).executeTakeFirstOrThrow()).scan_settings;
+    for (const off of ['organization', 'account'] as const) {
+      if (off === 'organization') await setOrganizationScanSettings(ts.store.db, org.id, ScanSettings.parse({ ...JSON.parse(orgNow), hostDeepInspection: false }));
+      else {
+        await setOrganizationScanSettings(ts.store.db, org.id, ScanSettings.parse(JSON.parse(orgNow)));
+        await updateAccount(ts.store.db, b.delegatedAdmin.id, { scanSettings: ScanSettings.parse({ ...b.delegatedAdmin.scanSettings, hostInspectionPaths: ['/data2'], hostDeepInspection: false }) });
+      }
+      assert.equal((await scanResource(ctx, id)).status, 'recorded');
+      const eco = (await packagesOf()).map((r) => r.ecosystem);
+      assert.equal(eco.filter((e) => e === 'npm').length, 0, `no language package with deep inspection off (${off})`);
+      assert.ok(eco.filter((e) => e.startsWith('Debian')).length > 50, 'the OS packages stay');
+    }
+    // the agent's report on the same files: with deep inspection off its language packages are left out too
+    const { collectAgentReport } = await import('../cli/agent.ts');
+    const { recordAgentReport } = await import('./agent.ts');
+    const report = await collectAgentReport(copy, 'agent-deep', { inspectPaths: ['/data2'] });
+    assert.ok(report.packages.some((p) => p.ecosystem === 'npm'), 'the agent found the npm projects');
+    const rec = await recordAgentReport(ctx, b.delegatedAdmin.id, report);
+    const agentRows = await ts.store.db.selectFrom('resource_packages').select(['ecosystem']).where('resource_id', '=', rec.resourceId).execute();
+    assert.equal(agentRows.filter((r) => r.ecosystem === 'npm').length, 0, 'the account\'s setting holds for agent reports');
+    assert.ok(agentRows.length > 50);
+    // on again: the language packages come back
+    await updateAccount(ts.store.db, b.delegatedAdmin.id, { scanSettings: ScanSettings.parse({ ...b.delegatedAdmin.scanSettings, hostInspectionPaths: ['/data2'], hostDeepInspection: true }) });
+    assert.equal((await scanResource(ctx, id)).status, 'recorded');
+    assert.ok((await packagesOf()).some((r) => r.ecosystem === 'npm'));
+    const rec2 = await recordAgentReport(ctx, b.delegatedAdmin.id, await collectAgentReport(copy, 'agent-deep', { inspectPaths: ['/data2'] }));
+    assert.ok((await ts.store.db.selectFrom('resource_packages').select(['ecosystem']).where('resource_id', '=', rec2.resourceId).execute()).some((r) => r.ecosystem === 'npm'));
+    assert.equal(ScanSettingsPatch.safeParse({ hostDeepInspection: 'no' }).success, false);
 
     // the API's validation: absolute, normalised, not a pseudo filesystem, at most 16
     assert.equal(ScanSettingsPatch.safeParse({ hostInspectionPaths: ['/opt/app'] }).success, true);

@@ -37,7 +37,8 @@ export interface ScanSettings {
   /** issue 17: absent means on */
   secretScanning?: boolean;
   codeScanning?: boolean;
-  /** issue 20: custom deep-inspection directories of SSH hosts */
+  /** issue 20: host deep inspection (absent means on) and its custom directories */
+  hostDeepInspection?: boolean;
   hostInspectionPaths?: string[];
 }
 
@@ -76,8 +77,13 @@ export async function accountSettings(store: Store, accountId: string): Promise<
   return { status: a.status, settings: JSON.parse(a.scan_settings) as ScanSettings, ...(a.org_settings ? { organizationSettings: JSON.parse(a.org_settings) as ScanSettings } : {}) };
 }
 
-/** issue 20: the custom deep-inspection directories of an account's SSH hosts: its organization's and its own. */
-export function hostInspectionPathsOf(acct: { settings: ScanSettings; organizationSettings?: ScanSettings }): string[] {
+/**
+ * issue 20: the custom deep-inspection directories of an account's SSH hosts: its organization's and
+ * its own; null when deep inspection is off (the organization's or the account's hostDeepInspection
+ * is false: only the OS package databases are read).
+ */
+export function hostInspectionPathsOf(acct: { settings: ScanSettings; organizationSettings?: ScanSettings }): string[] | null {
+  if (!hostDeepInspectionOf(acct)) return null;
   return [...new Set([...(acct.organizationSettings?.hostInspectionPaths ?? []), ...(acct.settings.hostInspectionPaths ?? [])])];
 }
 
@@ -168,7 +174,12 @@ async function languageFilter() {
 type ResourceRow = { id: string; account_id: string; type: string; name: string; ref: string | null; digest: string | null; tags: string; target_id: string | null; attributes: string; coverage_status: string; coverage_reason: string | null };
 
 /** Reaches a resource's bytes and collects its inventory. */
-async function collectResource(ctx: EngineContext, r: ResourceRow, target: Target | null, settings: ScanSettings, inspectionPaths: string[] = []): Promise<Collected | null> {
+/** issue 20: host deep inspection is on unless the organization or the account turned it off. */
+export function hostDeepInspectionOf(acct: { settings: ScanSettings; organizationSettings?: ScanSettings }): boolean {
+  return acct.settings.hostDeepInspection !== false && acct.organizationSettings?.hostDeepInspection !== false;
+}
+
+async function collectResource(ctx: EngineContext, r: ResourceRow, target: Target | null, settings: ScanSettings, inspectionPaths: string[] | null = []): Promise<Collected | null> {
   const [{ openTarget }, { detectorsFor }] = await Promise.all([import('../sources/index.ts'), import('../detectors/run.ts')]);
   const attrs = JSON.parse(r.attributes) as Record<string, unknown>;
   const detectors = await detectorsFor(detectorScanners(r.type, settings));
@@ -234,7 +245,7 @@ async function collectResource(ctx: EngineContext, r: ResourceRow, target: Targe
       const snap = await openSshHost({
         host: cfg.address!, port: cfg.port, username: cfg.username!, privateKey: cfg.privateKey, passphrase: cfg.passphrase,
         password: cfg.password, hostKeyFingerprint: cfg.hostKeyFingerprint,
-      }, { policy: ctx.policy, secretPaths, deepInspection: { paths: inspectionPaths, filter: await languageFilter() } });
+      }, { policy: ctx.policy, secretPaths, ...(inspectionPaths ? { deepInspection: { paths: inspectionPaths, filter: await languageFilter() } } : {}) });
       try {
         // the inventory from the package databases and the deep-inspection files (issue 20: language packages under
         // the default and the account's directories); the secrets from their own view (a file read only for secrets is no host package)

@@ -29,6 +29,8 @@ export const ScanSettings = z.strictObject({
   codeScanning: z.boolean().default(true).describe('scan the code of repositories and function packages for flaws (Python, JavaScript/TypeScript); default true'),
   /** issue 19: running workloads */
   stopScanningAfterNotRunningDays: z.number().int().min(1).max(3650).nullable().default(null).describe('images no container has run for this many days (from the last time one ran, or from the push for images never seen running) leave continuous scanning: coverage INACTIVE / IMAGE_NOT_IN_USE, findings closed; back when one runs again. null: never'),
+  /** issue 20: deep inspection of hosts (language packages and runtimes beyond the OS package databases); absent means on */
+  hostDeepInspection: z.boolean().default(true).describe('inspect hosts (SSH and agent) for language packages and runtimes in the default directories and hostInspectionPaths, beyond the OS package databases; off when the organization\'s or the account\'s setting is false; default true'),
   /** issue 20: directories of SSH hosts inspected for language packages beyond the defaults */
   hostInspectionPaths: z.array(z.string().superRefine((p, ctx) => {
     const why = checkInspectionPath(p);
@@ -40,7 +42,7 @@ export const ScanSettings = z.strictObject({
 export type ScanSettings = z.input<typeof ScanSettings>;
 /** a change of some scan settings: only what is given changes (no defaults filled in) */
 export const ScanSettingsPatch = z.strictObject({
-  ...ScanSettings.shape, secretScanning: z.boolean(), codeScanning: z.boolean(), stopScanningAfterNotRunningDays: z.number().int().min(1).max(3650).nullable(),
+  ...ScanSettings.shape, secretScanning: z.boolean(), codeScanning: z.boolean(), hostDeepInspection: z.boolean(), stopScanningAfterNotRunningDays: z.number().int().min(1).max(3650).nullable(),
 }).partial();
 
 export const DEFAULT_SCAN_SETTINGS: ScanSettings = { mode: 'enhanced', rescanDuration: 'lifetime', rescanFrom: 'push', autoEnable: true };

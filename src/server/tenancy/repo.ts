@@ -11,10 +11,10 @@ import type { Account, AccountStatus, ApiKey, Organization, Role, ScanSettings }
 type Db = Kysely<Database> | Transaction<Database>;
 const now = () => new Date().toISOString();
 
-/** stored settings, the issue-17 flags filled in when they were stored before them (absent means on; issue 19's absent means null) */
+/** stored settings, the issue-17 and issue-20 flags filled in when they were stored before them (absent means on; issue 19's absent means null) */
 function settingsOf(text: string) {
   const s = JSON.parse(text) as ScanSettings;
-  return { secretScanning: true, codeScanning: true, ...s, stopScanningAfterNotRunningDays: s.stopScanningAfterNotRunningDays ?? null };
+  return { secretScanning: true, codeScanning: true, hostDeepInspection: true, ...s, stopScanningAfterNotRunningDays: s.stopScanningAfterNotRunningDays ?? null };
 }
 
 export function toOrganization(r: Selectable<OrganizationTable>): Organization {
