@@ -107,10 +107,10 @@ describe('console forms from the API schemas', () => {
     const schema = componentSchema(doc, 'ScanSettings');
     assert.ok(schema, 'ScanSettings is in /openapi.json');
     const fields = fieldsOf(schema, doc);
-    assert.deepEqual(fields.map((f) => [f.name, f.kind]), [['mode', 'enum'], ['rescanDuration', 'enum'], ['rescanFrom', 'enum'], ['autoEnable', 'boolean'], ['secretScanning', 'boolean'], ['codeScanning', 'boolean'], ['stopScanningAfterNotRunningDays', 'number'], ['hostInspectionPaths', 'list']]);
+    assert.deepEqual(fields.map((f) => [f.name, f.kind]), [['mode', 'enum'], ['rescanDuration', 'enum'], ['rescanFrom', 'enum'], ['autoEnable', 'boolean'], ['secretScanning', 'boolean'], ['codeScanning', 'boolean'], ['stopScanningAfterNotRunningDays', 'number'], ['hostDeepInspection', 'boolean'], ['hostInspectionPaths', 'list']]);
     const start = initialValues(fields, DEFAULT_SCAN_SETTINGS);
     // the issue-17 flags start ticked (their default) for settings stored without them
-    assert.deepEqual(ScanSettings.parse(valuesToObject(fields, start)), { ...DEFAULT_SCAN_SETTINGS, secretScanning: true, codeScanning: true, stopScanningAfterNotRunningDays: null });
+    assert.deepEqual(ScanSettings.parse(valuesToObject(fields, start)), { ...DEFAULT_SCAN_SETTINGS, secretScanning: true, codeScanning: true, stopScanningAfterNotRunningDays: null, hostDeepInspection: true });
     // issue 19: a number of days, or left empty (never)
     assert.equal(ScanSettings.parse(valuesToObject(fields, { ...start, stopScanningAfterNotRunningDays: '30' })).stopScanningAfterNotRunningDays, 30);
     // a required flag, and a flag with a default, is sent when unticked too (absent would mean on)

@@ -712,10 +712,10 @@ for (const [dialect, make] of dialects) {
       const res = await call('POST', '/v1/accounts', fx.D1.keys.admin, { name: 'late member' });
       assert.equal(res.statusCode, 201);
       // the issue-17 flags are shown on (their default) when the settings do not name them
-      assert.deepEqual(res.json().scanSettings, { ...settings, secretScanning: true, codeScanning: true, stopScanningAfterNotRunningDays: null });
+      assert.deepEqual(res.json().scanSettings, { ...settings, secretScanning: true, codeScanning: true, hostDeepInspection: true, stopScanningAfterNotRunningDays: null });
       assert.equal(res.json().status, 'ENABLED');
       const o2 = await call('POST', '/v1/accounts', fx.D2.keys.admin, { name: 'org2 member' });
-      assert.deepEqual(o2.json().scanSettings, { ...fx.org2.scanSettings, secretScanning: true, codeScanning: true, stopScanningAfterNotRunningDays: null });
+      assert.deepEqual(o2.json().scanSettings, { ...fx.org2.scanSettings, secretScanning: true, codeScanning: true, hostDeepInspection: true, stopScanningAfterNotRunningDays: null });
       // a change of some settings leaves the others, these flags included
       const acct = o2.json().id as string;
       assert.equal((await call('PATCH', `/v1/accounts/${acct}`, fx.D2.keys.admin, { scanSettings: { codeScanning: false } })).json().scanSettings.codeScanning, false);
