@@ -18,6 +18,7 @@ import { createInflater, detectCompression, inflateFileRange, newMeter, parseDig
 import { TarReader, fileSource, iterableSource, type TarHeader } from './tar.ts';
 
 export * from './config.ts';
+export * as schema from './schema.ts';
 export { detectCompression, parseDigest } from './layers.ts';
 
 /** One layer blob, in image order. */
