@@ -8,10 +8,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { z } from 'zod';
 import { VigilError } from '../../model/index.ts';
 import type { ScanFS } from '../types.ts';
-import { configSchema, createdByPerLayer, indexSchema, openImage, parseJson, parsePlatform, type OpenImageOptions } from '../image/index.ts';
+import { configSchema, createdByPerLayer, indexSchema, openImage, parseJson, parsePlatform, schema, type OpenImageOptions } from '../image/index.ts';
 import { checkLayoutFile, resolveImage, verifyBlob, type BlobStore } from '../oci-layout/index.ts';
 import { indexTar, type TarIndexEntry } from './tarindex.ts';
 
@@ -24,11 +23,11 @@ export interface DockerArchiveOptions extends OpenImageOptions {
   platform?: string;
 }
 
-const manifestSchema = z.array(
-  z.object({
-    Config: z.string(),
-    RepoTags: z.array(z.string()).nullable().optional(),
-    Layers: z.array(z.string()),
+const manifestSchema = schema.array(
+  schema.object({
+    Config: schema.string(),
+    RepoTags: schema.nullish(schema.array(schema.string())),
+    Layers: schema.array(schema.string()),
   }),
 );
 

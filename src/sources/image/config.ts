@@ -3,8 +3,8 @@
  * OCI image spec: https://github.com/opencontainers/image-spec (manifest.md, config.md, image-index.md);
  * Docker v2 schema 2: https://distribution.github.io/distribution/spec/manifest-v2-2/
  */
-import { z } from 'zod';
 import { VigilError } from '../../model/index.ts';
+import { array, boolean, number, object, optional, string, stringRecord, SchemaIssue, type Infer, type Schema } from './schema.ts';
 
 export const MEDIA = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -16,59 +16,55 @@ export const MEDIA = {
 export const INDEX_TYPES: readonly string[] = [MEDIA.ociIndex, MEDIA.dockerList];
 export const MANIFEST_TYPES: readonly string[] = [MEDIA.ociManifest, MEDIA.dockerManifest];
 
-const digest = z.string().regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/);
+const digest = string(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'a digest (algorithm:encoded)');
 
-export const descriptorSchema = z.object({
-  mediaType: z.string().optional(),
+export const descriptorSchema = object({
+  mediaType: optional(string()),
   digest,
-  size: z.number().int().nonnegative().optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-  platform: z
-    .object({ os: z.string(), architecture: z.string(), variant: z.string().optional(), 'os.version': z.string().optional() })
-    .optional(),
+  size: optional(number({ int: true, min: 0 })),
+  annotations: optional(stringRecord()),
+  platform: optional(object({ os: string(), architecture: string(), variant: optional(string()), 'os.version': optional(string()) })),
 });
-export type Descriptor = z.infer<typeof descriptorSchema>;
+export type Descriptor = Infer<typeof descriptorSchema>;
 
-export const indexSchema = z.object({
-  schemaVersion: z.number().optional(),
-  mediaType: z.string().optional(),
-  manifests: z.array(descriptorSchema),
+export const indexSchema = object({
+  schemaVersion: optional(number()),
+  mediaType: optional(string()),
+  manifests: array(descriptorSchema),
 });
-export type ImageIndex = z.infer<typeof indexSchema>;
+export type ImageIndex = Infer<typeof indexSchema>;
 
-export const manifestSchema = z.object({
-  schemaVersion: z.number().optional(),
-  mediaType: z.string().optional(),
+export const manifestSchema = object({
+  schemaVersion: optional(number()),
+  mediaType: optional(string()),
   config: descriptorSchema,
-  layers: z.array(descriptorSchema),
+  layers: array(descriptorSchema),
 });
-export type ImageManifest = z.infer<typeof manifestSchema>;
+export type ImageManifest = Infer<typeof manifestSchema>;
 
-export const configSchema = z.object({
-  architecture: z.string().optional(),
-  os: z.string().optional(),
-  variant: z.string().optional(),
-  rootfs: z.object({ type: z.string().optional(), diff_ids: z.array(z.string()) }),
-  history: z
-    .array(z.object({ created_by: z.string().optional(), empty_layer: z.boolean().optional(), comment: z.string().optional() }).passthrough())
-    .optional(),
+export const configSchema = object({
+  architecture: optional(string()),
+  os: optional(string()),
+  variant: optional(string()),
+  rootfs: object({ type: optional(string()), diff_ids: array(string()) }),
+  history: optional(array(object({ created_by: optional(string()), empty_layer: optional(boolean), comment: optional(string()) }, { passthrough: true }))),
 });
-export type ImageConfig = z.infer<typeof configSchema>;
+export type ImageConfig = Infer<typeof configSchema>;
 
-/** Parses untrusted JSON against a schema, naming the input on failure. */
-export function parseJson<T>(schema: z.ZodType<T>, bytes: Buffer | string, input: string): T {
+/** Parses untrusted JSON against a schema (schema.ts), naming the input on failure. */
+export function parseJson<T>(schema: Schema<T>, bytes: Buffer | string, input: string): T {
   let raw: unknown;
   try {
     raw = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
   } catch (e) {
     throw new VigilError('VIGIL_INVALID_INPUT', `${input}: not JSON: ${(e as Error).message}`, { input, rule: 'json', cause: e });
   }
-  const r = schema.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new VigilError('VIGIL_INVALID_INPUT', `${input}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`, { input, rule: 'schema' });
+  try {
+    return schema.check(raw, '');
+  } catch (e) {
+    if (!(e instanceof SchemaIssue)) throw e;
+    throw new VigilError('VIGIL_INVALID_INPUT', `${input}: ${e.at || '(root)'}: ${e.message}`, { input, rule: 'schema' });
   }
-  return r.data;
 }
 
 /**

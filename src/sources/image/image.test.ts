@@ -96,14 +96,21 @@ describe('image: layers applied in order', () => {
   it('verifies blob digests and diff ids', async () => {
     const t = await makeTar([{ name: 'x', content: 'x' }]);
     const blob = gz(t);
-    await assert.rejects(
-      openImage({ target: { kind: 'test', ref: 't' }, layers: [{ ...layer(blob, t), digest: sha(Buffer.from('other')) }] }),
-      (e: VigilError) => e.code === 'VIGIL_UNSAFE_ARCHIVE' && e.rule === 'digest-mismatch',
-    );
-    await assert.rejects(
-      openImage({ target: { kind: 'test', ref: 't' }, layers: [{ ...layer(blob, t), diffId: sha(blob) }] }),
-      (e: VigilError) => e.code === 'VIGIL_UNSAFE_ARCHIVE' && e.rule === 'digest-mismatch',
-    );
+    const other = sha(Buffer.from('other'));
+    const mismatch = (e: VigilError) => e.code === 'VIGIL_UNSAFE_ARCHIVE' && e.rule === 'digest-mismatch';
+    const target = { kind: 'test', ref: 't' };
+    // the content against the diff id
+    await assert.rejects(openImage({ target, layers: [{ ...layer(blob, t), diffId: sha(blob) }] }), mismatch);
+    // no diff id: the blob against its digest
+    await assert.rejects(openImage({ target, layers: [{ open: () => Readable.from([blob]), digest: other }] }), mismatch);
+    // a plain tar is its own blob: the one hash checks both
+    await assert.rejects(openImage({ target, layers: [{ ...layer(t, t), digest: other }] }), mismatch);
+    // a compressed blob with a diff id is not hashed a second time (README.md, "Digests"): its
+    // content is what the diff id names; its length must still be the descriptor's
+    const fs = await openImage({ target, layers: [{ ...layer(blob, t), digest: other }] });
+    assert.equal((await fs.stat('x'))?.size, 1);
+    await fs.close();
+    await assert.rejects(openImage({ target, layers: [{ ...layer(blob, t), size: blob.length + 1 }] }), mismatch);
   });
 
   it('keeps only what the filter asks for, spilling big files to the scratch dir', async () => {

@@ -14,10 +14,11 @@ import { pipeline } from 'node:stream/promises';
 import { VigilError, type LayerRef } from '../../model/index.ts';
 import { DEFAULT_SOURCE_LIMITS, RATIO_FLOOR, type ContentFilter, type ScanFS, type SourceLimits } from '../types.ts';
 import { Budget, ErrorLog, Scratch, Tree, TreeFS, dirNode, normalizeEntryName, shortName, type TreeNode } from '../vfs/index.ts';
-import { createDecompressor, detectCompression, newMeter, parseDigest, peek, type Compression } from './layers.ts';
+import { createInflater, detectCompression, inflateFileRange, newMeter, parseDigest, peek, type Compression, type Meter } from './layers.ts';
 import { TarReader, fileSource, iterableSource, type TarHeader } from './tar.ts';
 
 export * from './config.ts';
+export * as schema from './schema.ts';
 export { detectCompression, parseDigest } from './layers.ts';
 
 /** One layer blob, in image order. */
@@ -197,6 +198,11 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
    * ratio is judged once its body has streamed by (the compressed bytes consumed meanwhile): a
    * bomb is one skipped file, and the entries after it are still read.
    */
+  /** a compressed blob not hashed (oneHash) must still be as long as its descriptor says */
+  const checkBlobSize = (n: number): void => {
+    if (!blobDigest || meter.blobHash || layer.size === undefined || n === layer.size) return;
+    throw unsafe(`layer ${ref.index}: blob is ${n} bytes, its descriptor (${layer.digest}) says ${layer.size}`, layer.digest!, 'digest-mismatch');
+  };
   const walk = async (reader: TarReader): Promise<void> => {
     let pending: { path: string; name: string; size: number; node: TreeNode | null; c0: number; recorded: boolean } | null = null;
     const judge = (): void => {
@@ -233,11 +239,9 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
       await fh.read(head, 0, head.length, loc.offset);
       compression = detectCompression(head);
       if (compression === 'none') {
-        // a plain tar in a file: read by offset; the blob is the tar, so one hash serves both
-        // digests when they use the same algorithm; with nothing to verify, bodies are seeked over
-        const same = meter.blobHash && meter.tarHash && blobDigest![0] === diffId![0];
-        if (same) meter.tarHash = meter.blobHash;
-        const hashes = [meter.blobHash, same ? null : meter.tarHash].filter((x): x is Hash => x !== null);
+        // a plain tar in a file: read by offset; with nothing to verify, bodies are seeked over
+        oneHash(meter, compression, blobDigest, diffId);
+        const hashes = [meter.blobHash, meter.tarHash === meter.blobHash ? null : meter.tarHash].filter((x): x is Hash => x !== null);
         const onData = (c: Buffer): void => {
           meter.compressed += c.length;
           for (const x of hashes) x.update(c);
@@ -257,8 +261,31 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
         } finally {
           st.lazyFile = null;
         }
+      } else if (compression === 'gzip') {
+        // gzip: inflated from reused input buffers (layers.ts inflateFileRange)
+        oneHash(meter, compression, blobDigest, diffId);
+        checkBlobSize(loc.size);
+        const inflater = createInflater(compression)!;
+        const blobHash = meter.blobHash;
+        const tarHash = meter.tarHash;
+        let out = 0;
+        const counted = async function* (s: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+          for await (const c of s) {
+            out += c.length;
+            meter.compressed = inflater.consumedFor(out);
+            countTar(c, tarHash);
+            yield c;
+          }
+        };
+        const output = inflateFileRange(inflater, fh.fd, loc.offset, loc.size, blobHash ? (c) => blobHash.update(c) : undefined);
+        try {
+          await walk(new TarReader(iterableSource(counted(output))));
+        } finally {
+          // a walk that ended early (a limit, the end-of-archive blocks) stops the inflation too
+          await output.return(undefined);
+        }
       } else {
-        // compressed: stream the range through the decompressor in large chunks
+        // zstd: stream the range through the decompressor in large chunks
         input = createReadStream('', { fd: fh, autoClose: false, start: loc.offset, end: loc.offset + loc.size - 1, highWaterMark: 1024 * 1024 });
       }
     } else {
@@ -267,31 +294,30 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
       input = peeked.stream;
     }
     if (input) {
-      const plainSame = compression === 'none' && meter.blobHash && meter.tarHash && blobDigest![0] === diffId![0];
-      if (plainSame) meter.tarHash = meter.blobHash;
-      // compressed bytes enter the decompressor in small pieces so that the count of bytes consumed
-      // (what a file's ratio is judged by) runs at most a piece or two ahead of the output
-      const pieceBytes = COMPRESSED_PIECE;
+      const inflater = createInflater(compression);
+      oneHash(meter, compression, blobDigest, diffId);
+      const blobHash = meter.blobHash;
+      const tarHash = blobHash === meter.tarHash ? null : meter.tarHash;
+      let blobBytes = 0;
       const countBlob = async function* (s: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
         for await (const c of s) {
-          for (let at = 0; at < c.length; at += pieceBytes) {
-            const piece = c.length <= pieceBytes ? c : c.subarray(at, at + pieceBytes);
-            meter.compressed += piece.length;
-            meter.blobHash?.update(piece);
-            yield piece;
-          }
+          blobBytes += c.length;
+          blobHash?.update(c);
+          yield c;
         }
       };
-      const tarHash = plainSame ? null : meter.tarHash;
+      // what reaches the tar reader: counted, hashed, and with the compressed bytes consumed to produce it
+      let out = 0;
       const counted = async function* (s: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
         for await (const c of s) {
+          out += c.length;
+          meter.compressed = inflater ? inflater.consumedFor(out) : out;
           countTar(c, tarHash);
           yield c;
         }
       };
-      const decompressor = createDecompressor(compression);
       const stages: unknown[] = [input, countBlob];
-      if (decompressor) stages.push(decompressor);
+      if (inflater) stages.push(inflater.stage);
       // the walk's own failure (a limit, a corrupt entry) wins over the abort it causes upstream
       let walkFailure: unknown;
       stages.push(async (s: AsyncIterable<Buffer>) => {
@@ -307,6 +333,7 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
       } catch (e) {
         throw walkFailure ?? e;
       }
+      if (tarHash) checkBlobSize(blobBytes);
     }
   } catch (failure) {
     if (failure instanceof LimitStop) {
@@ -329,8 +356,18 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
   }
 }
 
-/** Compressed input is handed to the decompressor in pieces of this size (see countBlob). */
-const COMPRESSED_PIECE = 64 * 1024;
+/**
+ * At most one pass of hashing per layer. With a diff id to verify, the blob digest is checked only
+ * when the same hash gives it (a plain tar is its own blob): a compressed blob is not hashed a
+ * second time, because the content read is then verified against the diff id that the config
+ * (verified itself) names, and the report speaks of that content and names layers by diff id —
+ * what bytes compressed it changes nothing read. Without a diff id the blob digest is verified.
+ */
+function oneHash(meter: Meter, compression: Compression, blobDigest: [string, string] | null, diffId: [string, string] | null): void {
+  if (!meter.blobHash || !meter.tarHash) return;
+  if (compression === 'none' && blobDigest![0] === diffId![0]) meter.tarHash = meter.blobHash;
+  else meter.blobHash = null;
+}
 
 /** Drops a kept content whose file turned out to break a limit; reads of it are refused. */
 function refuse(st: ApplyState, node: TreeNode, why: NonNullable<TreeNode['refused']>): void {

@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { VigilError } from '../../model/index.ts';
 import type { ScanFS } from '../types.ts';
 import {
@@ -23,6 +22,7 @@ import {
   parseDigest,
   parseJson,
   parsePlatform,
+  schema,
   selectPlatform,
   type BlobLocation,
   type Descriptor,
@@ -95,7 +95,7 @@ export function verifyBlob(data: Buffer, digest: string, where: string): void {
 }
 
 /** The `oci-layout` file: `{"imageLayoutVersion": "1.0.0"}` (image-layout.md#oci-layout-file). */
-const layoutFileSchema = z.object({ imageLayoutVersion: z.string() });
+const layoutFileSchema = schema.object({ imageLayoutVersion: schema.string() });
 
 /** The largest oci-layout / index.json read: an index is a list of manifest descriptors, as a registry's manifests (4 MiB there too). */
 export const MAX_LAYOUT_FILE_BYTES = 4 * 1024 * 1024;
