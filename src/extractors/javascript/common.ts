@@ -65,11 +65,14 @@ export function npmPackage(p: { name: string; version: string; location: string;
  *   never holds two copies of its packages). Lists are replaced, never changed in place.
  */
 export function mergePackages(pkgs: Package[], owned = false): Package[] {
-  // by ecosystem and name, then its versions (a short list, a map past a few): no key string per package
-  const byName = new Map<string, Package[] | Map<string, Package>>();
+  // by ecosystem, then name, then its versions (a short list, a map past a few): no key string
+  // per package (one ecosystem's map per call, nearly always)
+  const byEcosystem = new Map<string, Map<string, Package[] | Map<string, Package>>>();
   const out: Package[] = [];
   for (const p of pkgs) {
-    const nameKey = `${p.ecosystem}\0${p.name}`;
+    let byName = byEcosystem.get(p.ecosystem);
+    if (!byName) byEcosystem.set(p.ecosystem, (byName = new Map()));
+    const nameKey = p.name;
     let versions = byName.get(nameKey);
     if (!versions) byName.set(nameKey, (versions = []));
     const seen = Array.isArray(versions) ? versions.find((v) => v.version === p.version) : versions.get(p.version);
