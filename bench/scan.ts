@@ -42,7 +42,7 @@
  * steadier figure when the machine is shared); peak RSS is printed per command. Each measurement
  * group is one function below (its commands and its report).
  *
- *   node --import tsx bench/scan.ts [--runs 5] [--big]      (about 2–3 minutes on 2 cores)
+ *   node --import tsx bench/scan.ts [--runs 5] [--only start,image,walk,rootfs,lockfile] [--big]      (about 2–3 minutes on 2 cores)
  * Needs .cache/targets (../shared/tools/build-targets.sh .cache/targets bullseye) and, for the peer,
  * bash bench/install-cdxgen.sh.
  */
@@ -64,6 +64,12 @@ const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) || dflt : dflt);
 const RUNS = opt('--runs', Number(process.env.BENCH_RUNS ?? 5));
 const COLD = Number(process.env.BENCH_COLD ?? 3);
+/**
+ * `--only walk,lockfile`: just those groups (start, image, walk, rootfs, lockfile; default all).
+ * The image and rootfs reports read the start group's empty-directory run: it comes with them.
+ */
+const ONLY = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : null;
+const wants = (g: string) => !ONLY || ONLY.has(g) || (g === 'start' && (ONLY.has('image') || ONLY.has('rootfs')));
 
 let timeFile = '';
 /**
@@ -322,7 +328,10 @@ try {
   };
   const by: Record<string, Cmd> = {};
   // start first: the other groups' reports read its empty-directory run
-  const groups = [startGroup(x), imageGroup(x, by), walkGroup(x), rootfsGroup(x, by)];
+  const groups = [
+    ...(wants('start') ? [startGroup(x)] : []), ...(wants('image') ? [imageGroup(x, by)] : []),
+    ...(wants('walk') ? [walkGroup(x)] : []), ...(wants('rootfs') ? [rootfsGroup(x, by)] : []),
+  ];
   const all = groups.flatMap((g) => g.cmds);
   for (const c of all.flat()) by[c.key] = c;
   const dropped = canDropCaches();
@@ -337,8 +346,10 @@ try {
   }
   console.log('\nratios (candidate / baseline, the same input through the same stages):');
   for (const g of groups) g.report();
-  console.log('\nlockfile memory (issue 20):');
-  lockfileFigures({ vigil, work, runs: RUNS });
+  if (wants('lockfile')) {
+    console.log('\nlockfile memory (issue 20):');
+    lockfileFigures({ vigil, work, runs: RUNS });
+  }
 
   if (args.includes('--big')) {
     const big = await bigImage(work);

@@ -154,7 +154,11 @@ export function buildScanResult(args: {
   version: string;
 }): ScanResult {
   const { packages, report, ctx } = args;
-  const indexOf = new Map<Package, number>(packages.map((p, i) => [p, i]));
+  // the index of each package the report names (its last, as a map of every package would keep):
+  // no entry per package of a big inventory that nothing affects
+  const indexOf = new Map<Package, number>();
+  for (const pr of report.packages) indexOf.set(pr.package, -1);
+  for (let i = 0; i < packages.length; i++) if (indexOf.has(packages[i])) indexOf.set(packages[i], i);
   const findings: ScanFinding[] = [];
   const unknown: ScanResult['unknown'] = [];
   const fixes: ScanResult['fixes'] = [];

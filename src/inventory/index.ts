@@ -130,6 +130,7 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
     if (extracted % 200 === 0) opts.onProgress?.({ phase: 'extract', files, extracted, total: work.length });
   }
   opts.onProgress?.({ phase: 'extract', files, extracted, total: work.length });
+  last = null;
 
   const kept = await markOsOwned(packages, os, dpkgLists, readFile);
   // one package per install, with every location (installs.ts; README.md, "Same install")

@@ -25,26 +25,55 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * order and `extractors` lists them all when there are several.
  */
 export function mergeInstalls(packages: readonly Package[]): Package[] {
-  const groups = new Map<string, Package[]>();
-  for (const p of packages) {
-    const k = [p.ecosystem, p.name, p.version, p.ownedBy ?? ''].join('\u0000');
-    const g = groups.get(k);
-    if (g) g.push(p);
-    else groups.set(k, [p]);
-  }
-  const out: Package[] = [];
-  for (const group of groups.values()) {
-    if (group.length === 1) {
-      out.push(finish([group[0]]));
-      continue;
+  // the packages' positions ordered by (ecosystem, name, version, OS owner), then position: each run
+  // of equal keys is one group, its packages in input order. (A map of groups by a joined key
+  // string held a key, an array and a map entry per package: ~35 MB at 200k lockfile packages.)
+  const n = packages.length;
+  const byKey = new Uint32Array(n);
+  for (let i = 0; i < n; i++) byKey[i] = i;
+  byKey.sort((a, b) => sameGroup(packages[a], packages[b]) || a - b);
+  // merged packages, and where each comes in the input's order (see below)
+  const merged: Package[] = [];
+  const groupAt: number[] = [];
+  const firstOf: number[] = [];
+  for (let s = 0; s < n;) {
+    const first = packages[byKey[s]];
+    let e = s + 1;
+    while (e < n && sameGroup(first, packages[byKey[e]]) === 0) e++;
+    if (e - s === 1) {
+      merged.push(finish([first]));
+      groupAt.push(byKey[s]);
+      firstOf.push(byKey[s]);
+    } else {
+      const group: Package[] = [];
+      const at = new Map<Package, number>();
+      for (let k = s; k < e; k++) {
+        const p = packages[byKey[k]];
+        group.push(p);
+        if (!at.has(p)) at.set(p, byKey[k]);
+      }
+      const parts = OS_ECOSYSTEM.test(first.ecosystem) ? partition(group, (p) => p.locations?.[0] ?? '') : byInstall(group);
+      for (const same of parts) {
+        merged.push(finish(same));
+        groupAt.push(byKey[s]);
+        firstOf.push(at.get(same[0])!);
+      }
     }
-    if (OS_ECOSYSTEM.test(group[0].ecosystem)) {
-      for (const same of partition(group, (p) => p.locations?.[0] ?? '')) out.push(finish(same));
-      continue;
-    }
-    for (const same of byInstall(group)) out.push(finish(same));
+    s = e;
   }
+  // in the order groups first appear in the input, a group's installs in the order their first
+  // packages do (callers' stable sorts keep this order for equal keys)
+  const order = new Uint32Array(merged.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  order.sort((a, b) => groupAt[a] - groupAt[b] || firstOf[a] - firstOf[b]);
+  const out: Package[] = new Array(merged.length);
+  for (let i = 0; i < order.length; i++) out[i] = merged[order[i]];
   return out;
+}
+
+/** 0 when a and b are of one group (ecosystem, name, version, OS owner), else their order. */
+function sameGroup(a: Package, b: Package): number {
+  return cmp(a.ecosystem, b.ecosystem) || cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.ownedBy ?? '', b.ownedBy ?? '');
 }
 
 function partition(list: readonly Package[], key: (p: Package) => string): Package[][] {
@@ -87,12 +116,13 @@ function byInstall(group: readonly Package[]): Package[][] {
 
 /** One package of `same` (one install): locations and licenses united and sorted, dev false over true over unknown, the earliest layer. */
 function finish(same: readonly Package[]): Package {
+  if (same.length === 1) {
+    const only = same[0];
+    if (only.locations && only.locations.length > 1) only.locations = [...new Set(only.locations)].sort(cmp);
+    return only;
+  }
   const sorted = [...same].sort((a, b) => cmp(a.foundBy ?? '', b.foundBy ?? '') || cmp(a.locations?.[0] ?? '', b.locations?.[0] ?? ''));
   const first = sorted[0];
-  if (sorted.length === 1) {
-    if (first.locations && first.locations.length > 1) first.locations = [...new Set(first.locations)].sort(cmp);
-    return first;
-  }
   const p: Package = { ...first };
   const locations = new Set<string>();
   const extractors = new Set<string>();

@@ -622,28 +622,34 @@ export function matchInventorySync(packages: readonly Package[], index: Advisory
  */
 export async function matchInventory(packages: readonly Package[], source: AdvisoryIndex | AdvisoryLookup, opts: MatchOptions = {}): Promise<MatchReport> {
   if (source instanceof AdvisoryIndex) return matchInventorySync(packages, source, opts);
-  const groups = new Map<string, AffectedGroup>();
+  // groups by ecosystem, then normalized name (no key string per package); null for a name no
+  // record names (most of a big lockfile's: one shared null, not an empty group each)
+  const groups = new Map<string, Map<string, AffectedGroup | null>>();
   const cache: ParseCache = new Map();
   const report = emptyReport(packages.length);
+  const t: Search = { ecosystem: '', name: '', version: '', via: 'name' };
   for (const pkg of packages) {
-    const t = targetOf(pkg);
-    if ('skip' in t) {
-      report.skipped.push({ package: pkg, reason: t.skip });
+    const not = searchInto(pkg, t);
+    if (not && 'skip' in not) {
+      report.skipped.push({ package: pkg, reason: not.skip });
       report.stats.skipped++;
       continue;
     }
-    if ('unknown' in t) {
-      finish(report, { package: pkg, searched: { ecosystem: pkg.ecosystem, name: pkg.name, version: pkg.version, via: 'name' }, matches: [], unknown: [{ id: '', reason: t.unknown }] });
+    if (not) {
+      finish(report, { package: pkg, searched: { ecosystem: pkg.ecosystem, name: pkg.name, version: pkg.version, via: 'name' }, matches: [], unknown: [{ id: '', reason: not.unknown }] });
       continue;
     }
     report.stats.searched++;
-    let g = groups.get(t.key);
-    if (!g) {
+    let byName = groups.get(t.ecosystem);
+    if (!byName) groups.set(t.ecosystem, (byName = new Map()));
+    const norm = normalizePackageName(t.ecosystem, t.name);
+    let g = byName.get(norm);
+    if (g === undefined) {
       const rows = await source(t.ecosystem, t.name);
-      g = buildGroup(t.ecosystem, t.name, rows.map(parseRow), cache);
-      groups.set(t.key, g);
+      g = rows.length ? buildGroup(t.ecosystem, t.name, rows.map(parseRow), cache) : null;
+      byName.set(norm, g);
     }
-    finish(report, matchPackage(pkg, t, g, opts, report.stats, cache));
+    if (g) finish(report, matchPackage(pkg, t, g, opts, report.stats, cache));
   }
   return report;
 }

@@ -181,6 +181,13 @@ export const MAX_BINARY_BYTES = 200 * 1024 * 1024;
 const NOT_BINARY = /\.(sh|bash|py|pyc|pl|pm|rb|js|mjs|cjs|ts|mts|cts|tsx|jsx|map|php|lua|tcl|txt|md|rst|html?|css|json|ya?ml|toml|xml|ini|conf|cfg|csv|desktop|service|png|jpe?g|gif|svg|ico|gz|xz|bz2|zst|zip|jar|war|tar|h|c|cc|cpp|go|rs|java|class|o|a|la|pc|mo|po)$/i;
 
 /**
+ * A project's documents by their conventional names (LICENSE, README.markdown, CHANGELOG, …): text,
+ * never a program, whatever their mode. Every package of a node_modules tree has some; ruling them
+ * out by name spares the binary matchers a stat each in a directory walk.
+ */
+export const TEXT_FILE_NAME = /^(?:licen[cs]e|copying|readme|changelog|changes|history|authors|contributors|notice|patents|security|code_of_conduct|contributing)(?:[.-][^.]*)?$/i;
+
+/**
  * fileRequired for compiled binaries, from path and mode only: an executable bit set (or a
  * `.exe` name when the source has no modes), at most MAX_BINARY_BYTES, and no tell-tale
  * non-binary extension. Shared libraries (`.so`) without an executable bit are not offered.
@@ -189,7 +196,7 @@ export function isCandidateBinary(path: string, info: { kind: string; size: numb
   if (info.kind !== 'file') return false;
   const base = path.slice(path.lastIndexOf('/') + 1);
   // the name first: a directory walk reads size and mode with a stat only when asked (sources/dir)
-  if (NOT_BINARY.test(base)) return false;
+  if (NOT_BINARY.test(base) || TEXT_FILE_NAME.test(base)) return false;
   if (info.size < 64 || info.size > MAX_BINARY_BYTES) return false;
   if (info.mode === undefined) return /\.exe$/i.test(base);
   return (info.mode & 0o111) !== 0 || /\.exe$/i.test(base);

@@ -1,7 +1,10 @@
 /** The `javascript/package-lock` extractor: package-lock.json and npm-shrinkwrap.json, v1–v3. */
 import type { Extractor } from '../../types.ts';
 import { recordOutcome } from '../common.ts';
-import { FOUND_BY, parsePackageLock } from './parse.ts';
+import { FOUND_BY, parsePackageLock, parsePackageLockPieces } from './parse.ts';
+
+/** Bytes per piece of a lockfile read in pieces (see extract). */
+const PIECE_BYTES = 256 * 1024;
 
 export { parsePackageLock } from './parse.ts';
 
@@ -17,6 +20,12 @@ export const packageLockExtractor: Extractor = {
     return !path.split('/').includes('node_modules');
   },
   async extract(file, ctx) {
+    // read in pieces where the source can (a 200k-package lockfile is ~80 MB): only what the piecewise
+    // reading does not take (v1, invalid JSON, a repeated key) is read whole, for its usual messages
+    if (file.chunks) {
+      const out = await parsePackageLockPieces(file.chunks(PIECE_BYTES), file.info.path);
+      if (out) return recordOutcome(file.info.path, ctx, () => out);
+    }
     const bytes = await file.read();
     return recordOutcome(file.info.path, ctx, () => parsePackageLock(bytes, file.info.path));
   },

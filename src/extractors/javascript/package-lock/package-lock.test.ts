@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture, ids, runExtractor } from '../testutil.ts';
 import { packageLockExtractor, parsePackageLock } from './index.ts';
+import { parsePackageLockPieces } from './parse.ts';
+import { leanPackages } from './scan.ts';
+import type { ExtractContext } from '../../types.ts';
 
 const here = import.meta.url;
 const load = async (name: string) => (await fixture(here, name)).toString('utf8');
@@ -122,5 +125,34 @@ test('the lean byte walk gives what parsing the whole text gives, and leaves wha
     const whole = (() => { try { return parsePackageLockText(text.replace(/^\uFEFF/, ''), 'package-lock.json'); } catch (e) { return { error: (e as Error).message }; } })();
     const lean = (() => { try { return parsePackageLock(Buffer.from(text), 'package-lock.json'); } catch (e) { return { error: (e as Error).message }; } })();
     assert.deepEqual(JSON.parse(JSON.stringify(lean)), JSON.parse(JSON.stringify(whole)), what);
+    // the same bytes in pieces: what the piecewise reading takes it reads alike, the rest it leaves
+    const bytes = Buffer.from(text);
+    // (byte by byte only for the small ones: a piece is one await)
+    for (const size of bytes.length > 50_000 ? [997, 4096] : [1, 2, 7, 64, 4096, bytes.length + 1]) {
+      const pieces = (async function* () { for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size); })();
+      const inPieces = await parsePackageLockPieces(pieces, 'package-lock.json');
+      if (inPieces) assert.deepEqual(JSON.parse(JSON.stringify(inPieces)), JSON.parse(JSON.stringify(lean)), `${what} in pieces of ${size}`);
+      else assert.equal(leanPackages(bytes, () => undefined), null, `${what} in pieces of ${size}: refused, and refused whole`);
+    }
   }
+});
+
+test('reading in pieces: a v2 lockfile\'s dependencies tree is skipped token by token, and reading stops at the first sure error', async () => {
+  const v2 = Buffer.from(await load('express-mocha.v2.json'));
+  let read = 0;
+  const pieces = async function* (b: Buffer, size: number) { for (let i = 0; i < b.length; i += size) { read += Math.min(size, b.length - i); yield b.subarray(i, i + size); } };
+  const out = await parsePackageLockPieces(pieces(v2, 5), 'package-lock.json');
+  assert.equal(out?.packages.length, 74);
+  // a top level that is no object is refused at its first byte, the rest never read
+  read = 0;
+  const notLock = Buffer.concat([Buffer.from('['), Buffer.alloc(1 << 20, 0x20), Buffer.from(']')]);
+  assert.equal(await parsePackageLockPieces(pieces(notLock, 4096), 'package-lock.json'), null);
+  assert.equal(read, 4096);
+  // the extractor reads what the pieces refuse whole, with its usual message
+  const file = (b: Buffer) => ({ info: { path: 'package-lock.json', kind: 'file' as const, size: b.length }, read: async () => b, chunks: (n: number) => pieces(b, n) });
+  const ctx: ExtractContext = { readFile: async () => null, fileErrors: [] };
+  assert.deepEqual(await packageLockExtractor.extract(file(Buffer.from('{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0"}}} x')), ctx), []);
+  assert.equal(ctx.fileErrors[0]?.rule, 'parse-error');
+  const ok = await packageLockExtractor.extract(file(v2), { readFile: async () => null, fileErrors: [] });
+  assert.equal(ok.length, 74);
 });

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Package } from '../../../model/index.ts';
 import { Interner, licensesOf, looksLikeNpmName, mergePackages, npmPackage, parseError, parseJson, type EntryProblem, type ParseOutput } from '../common.ts';
 import { entry } from '../../entries.ts';
-import { leanPackages } from './scan.ts';
+import { LeanReader, leanPackages } from './scan.ts';
 
 export const FOUND_BY = 'javascript/package-lock';
 
@@ -58,6 +58,26 @@ export function parsePackageLock(input: string | Buffer, path: string): ParseOut
   const lean = leanPackages(bytes, (key, raw) => fromPackageEntry(key, raw, path, problems, out, intern), ENTRY_FIELDS);
   if (lean) return { packages: mergePackages(out, true), problems };
   return parsePackageLockText(typeof input === 'string' ? input : input.toString('utf8'), path);
+}
+
+/**
+ * parsePackageLock over a file read in pieces (a 200k-package lockfile is then never held whole:
+ * only the piece being read and the packages found). Null when the document is not a well-formed
+ * v2/v3 lockfile (scan.ts): the caller then parses its whole bytes with parsePackageLock, for the
+ * same result and messages; reading stops as soon as that is known.
+ * @param pieces the file's bytes in order (ScanFile.chunks)
+ * @param path the file's path, for messages and Package.locations
+ */
+export async function parsePackageLockPieces(pieces: AsyncIterable<Buffer>, path: string): Promise<ParseOutput | null> {
+  const problems: EntryProblem[] = [];
+  const out: Package[] = [];
+  const intern = new Interner();
+  const reader = new LeanReader((key, raw) => fromPackageEntry(key, raw, path, problems, out, intern), ENTRY_FIELDS);
+  for await (const piece of pieces) {
+    reader.feed(piece);
+    if (reader.failed) return null;
+  }
+  return reader.end() ? { packages: mergePackages(out, true), problems } : null;
 }
 
 /** parsePackageLock on the whole text at once: for what the lean walk does not take (and to compare with it). */

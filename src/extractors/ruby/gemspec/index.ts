@@ -16,7 +16,8 @@ const NAME = 'ruby/gemspec';
 export const gemspecExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && info.size < 4 * 1024 * 1024 && /(^|\/)specifications\/(default\/)?[^/]+\.gemspec$/.test(path),
+  // the path first: a directory walk reads the size with a stat only when asked (sources/dir)
+  fileRequired: (path, info) => info.kind === 'file' && /(^|\/)specifications\/(default\/)?[^/]+\.gemspec$/.test(path) && info.size < 4 * 1024 * 1024,
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     const r = parseGemspec((await file.read()).toString('utf8'));

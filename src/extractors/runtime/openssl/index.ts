@@ -9,6 +9,7 @@ import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { baseOf, dirOf, isExecutable, OS_DIRS, runtimePackage } from '../package.ts';
 import { probeFirst, type Probe } from '../probe.ts';
+import { TEXT_FILE_NAME } from '../../go/binary/exe.ts';
 
 const NAME = 'runtime/openssl';
 /** libssl.so.3, libcrypto.so.1.1, libcrypto-3-x64.dll, libssl-1_1.dll, libcrypto.3.dylib */
@@ -17,7 +18,7 @@ const LIBRARY = /^lib(ssl|crypto)(?:-\d+(?:_\d+)*(?:-x64|-arm64)?\.dll|\.so(?:\.
 export const MIN_LINKED_BYTES = 256 * 1024;
 const SHARED_OBJECT = /\.so(?:\.\d+)*$|\.dll$|\.dylib$/;
 /** not binaries, whatever their mode says */
-const NOT_BINARY = /\.(?:sh|py|pl|rb|js|mjs|cjs|ts|json|txt|md|html|css|xml|ya?ml|conf|cfg|ini|jar|war|zip|gz|tgz|xz|bz2|zst|tar|whl|egg|pyc|class|png|jpe?g|gif|svg|pdf)$/i;
+const NOT_BINARY = /\.(?:sh|bash|py|pl|pm|rb|js|mjs|cjs|ts|mts|cts|tsx|jsx|map|php|lua|tcl|json|txt|md|rst|html?|css|xml|ya?ml|toml|conf|cfg|ini|csv|jar|war|zip|gz|tgz|xz|bz2|zst|tar|whl|egg|pyc|class|png|jpe?g|gif|svg|ico|pdf|h|c|cc|cpp|go|rs|java)$/i;
 
 /**
  * OPENSSL_VERSION_TEXT: version (letter releases up to 1.1.1), an optional fork or FIPS suffix, the
@@ -26,18 +27,24 @@ const NOT_BINARY = /\.(?:sh|py|pl|rb|js|mjs|cjs|ts|json|txt|md|html|css|xml|ya?m
  */
 export const OPENSSL_VERSION: Probe = { anchor: 'OpenSSL', before: 0, after: 48, re: /^OpenSSL (\d+\.\d+\.\d+[a-z]{0,2})(?:[-+][0-9A-Za-z.+-]*)? {1,2}\d{1,2} [A-Z][a-z]{2} \d{4}/ };
 
-/** True for a file this plugin reads: an OpenSSL library by name, or a large enough binary outside the OS's directories. */
-export function opensslCandidate(path: string, size: number, mode: number | undefined): boolean {
+/**
+ * True for a file this plugin reads: an OpenSSL library by name, or a large enough binary outside
+ * the OS's directories. The path is tested first: a directory walk reads `size` and `mode` with a
+ * stat only when asked (sources/dir), and most files are ruled out by their name.
+ */
+export function opensslCandidate(path: string, info: { size: number; mode?: number }): boolean {
   const base = baseOf(path);
-  if (LIBRARY.test(base)) return size >= 1024;
-  if (size < MIN_LINKED_BYTES || OS_DIRS.test(path) || NOT_BINARY.test(base)) return false;
-  return SHARED_OBJECT.test(base) || (mode !== undefined && isExecutable(mode));
+  if (LIBRARY.test(base)) return info.size >= 1024;
+  if (OS_DIRS.test(path) || NOT_BINARY.test(base) || TEXT_FILE_NAME.test(base) || info.size < MIN_LINKED_BYTES) return false;
+  if (SHARED_OBJECT.test(base)) return true;
+  const mode = info.mode;
+  return mode !== undefined && isExecutable(mode);
 }
 
 export const opensslExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => opensslCandidate(path, info.size, info.mode),
+  fileRequired: (path, info) => opensslCandidate(path, info),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     let version = await probeFirst(file, OPENSSL_VERSION);

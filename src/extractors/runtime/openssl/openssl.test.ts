@@ -10,15 +10,15 @@ const td = testdata(import.meta.url);
 const X = 0o100755;
 
 test('candidates: OpenSSL libraries by name anywhere; other binaries only outside the OS\'s directories', () => {
-  for (const p of ['usr/lib/x86_64-linux-gnu/libssl.so.3', 'opt/app/lib/libcrypto.so.1.1', 'app/libcrypto-3-x64.dll', 'app/libssl-1_1.dll', 'Applications/x/libcrypto.3.dylib']) assert.ok(opensslCandidate(p, 500_000, 0o100644), p);
-  assert.ok(opensslCandidate('usr/local/bin/node', 90 << 20, X));
-  assert.ok(opensslCandidate('opt/app/server', 5 << 20, X));
-  assert.ok(opensslCandidate('srv/app/lib/_native.so', 1 << 20, 0o100644));
-  assert.ok(!opensslCandidate('usr/bin/curl', 5 << 20, X), 'the OS\'s binaries are its packages\'');
-  assert.ok(!opensslCandidate('opt/app/data.bin', 5 << 20, 0o100644), 'not executable');
-  assert.ok(!opensslCandidate('opt/app/run.sh', 5 << 20, X));
-  assert.ok(!opensslCandidate('opt/app/tool', MIN_LINKED_BYTES - 1, X));
-  assert.ok(!opensslCandidate('usr/lib/x86_64-linux-gnu/libssl3.so', 500_000, 0o100644), 'NSS, not OpenSSL');
+  for (const p of ['usr/lib/x86_64-linux-gnu/libssl.so.3', 'opt/app/lib/libcrypto.so.1.1', 'app/libcrypto-3-x64.dll', 'app/libssl-1_1.dll', 'Applications/x/libcrypto.3.dylib']) assert.ok(opensslCandidate(p, { size: 500_000, mode: 0o100644 }), p);
+  assert.ok(opensslCandidate('usr/local/bin/node', { size: 90 << 20, mode: X }));
+  assert.ok(opensslCandidate('opt/app/server', { size: 5 << 20, mode: X }));
+  assert.ok(opensslCandidate('srv/app/lib/_native.so', { size: 1 << 20, mode: 0o100644 }));
+  assert.ok(!opensslCandidate('usr/bin/curl', { size: 5 << 20, mode: X }), 'the OS\'s binaries are its packages\'');
+  assert.ok(!opensslCandidate('opt/app/data.bin', { size: 5 << 20, mode: 0o100644 }), 'not executable');
+  assert.ok(!opensslCandidate('opt/app/run.sh', { size: 5 << 20, mode: X }));
+  assert.ok(!opensslCandidate('opt/app/tool', { size: MIN_LINKED_BYTES - 1, mode: X }));
+  assert.ok(!opensslCandidate('usr/lib/x86_64-linux-gnu/libssl3.so', { size: 500_000, mode: 0o100644 }), 'NSS, not OpenSSL');
 });
 
 test('happy: the banner, letter releases and forks', async () => {
