@@ -9,7 +9,7 @@ import type { ScanTarget } from '../model/scan.ts';
 import type { ExtractContext, Extractor, OsInfo, ScanFile } from '../extractors/types.ts';
 import { mergeInstalls } from './installs.ts';
 import { isRuntimePackage, OS_DIRS } from '../extractors/runtime/index.ts';
-import { SKIP_RULES, type ContentFilter, type FileError, type FileInfo, type ScanFS } from '../sources/types.ts';
+import { SKIP_RULES, type ContentFilter, type FileError, type FileInfo, type FileReader, type ScanFS } from '../sources/types.ts';
 
 export interface CollectOptions {
   extractors: readonly Extractor[];
@@ -104,12 +104,30 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
     }
     return last.bytes;
   };
+  // the same for positioned reads (ScanFile.open): one reader per file for all its extractors
+  // (their close() leaves it open), closed when the next file comes
+  let lastReader = null as { path: string; reader: Promise<FileReader> } | null;
+  const dropReader = () => {
+    if (lastReader) void lastReader.reader.then((r) => r.close(), () => undefined);
+    lastReader = null;
+  };
+  const openOnce = (path: string): Promise<FileReader> => {
+    if (lastReader?.path !== path) {
+      dropReader();
+      const reader = fs.openFile!(path);
+      reader.catch(() => undefined); // as readOnce: each extractor that asks gets the rejection
+      lastReader = { path, reader };
+    }
+    return lastReader.reader.then((r): FileReader => ({ size: r.size, read: (b, o, l, at) => r.read(b, o, l, at), close: () => undefined }));
+  };
   for (const { info, extractor } of work) {
     const ctx: ExtractContext = { os, readFile, fileErrors: [], ...(opts.log ? { log: opts.log } : {}) };
     if (last && last.path !== info.path) last = null;
+    if (lastReader && lastReader.path !== info.path) dropReader();
     try {
       const file: ScanFile = { info, read: () => readOnce(info.path) };
       if (fs.readChunks) file.chunks = (n) => fs.readChunks!(info.path, n);
+      if (fs.openFile) file.open = () => openOnce(info.path);
       const found = await extractor.extract(file, ctx);
       for (const p of found) {
         p.foundBy ??= extractor.name;
@@ -130,6 +148,7 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
     if (extracted % 200 === 0) opts.onProgress?.({ phase: 'extract', files, extracted, total: work.length });
   }
   opts.onProgress?.({ phase: 'extract', files, extracted, total: work.length });
+  dropReader();
 
   const kept = await markOsOwned(packages, os, dpkgLists, readFile);
   // one package per install, with every location (installs.ts; README.md, "Same install")

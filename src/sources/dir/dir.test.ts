@@ -97,6 +97,32 @@ describe('dir', () => {
     await fs.close();
   });
 
+  it('openFile reads at any position (past the synchronous first 4 MiB too), under readFile\'s limits and errors', async () => {
+    const bytes = Buffer.from(Array.from({ length: 5 * 1024 * 1024 + 10 }, (_, i) => (i * 7) % 253));
+    await writeFile(join(root, 'usr/lib/large'), bytes);
+    const fs = await openDir(root, { limits: { maxFileBytes: 8 * 1024 * 1024 } });
+    const r = await fs.openFile!('lib/large');
+    assert.equal(r.size, bytes.length);
+    for (const pos of [0, 4093, 4 * 1024 * 1024 - 3, 5 * 1024 * 1024, bytes.length - 4]) {
+      const buf = Buffer.alloc(16, 0xaa);
+      const n = await r.read(buf, 2, 8, pos);
+      assert.equal(n, Math.min(8, bytes.length - pos), `at ${pos}`);
+      assert.ok(buf.subarray(2, 2 + n).equals(bytes.subarray(pos, pos + n)), `at ${pos}`);
+      assert.equal(buf[0], 0xaa);
+    }
+    assert.equal(await r.read(Buffer.alloc(8), 0, 8, bytes.length), 0, 'at the end');
+    r.close();
+    r.close();
+    await assert.rejects(r.read(Buffer.alloc(8), 0, 8, 0), /read after close/);
+    const small = await openDir(root, { limits: { maxFileBytes: 1000 } });
+    await assert.rejects(small.openFile!('big.bin'), (e: VigilError) => e.code === 'VIGIL_LIMIT_EXCEEDED' && e.rule === 'file-too-large');
+    assert.deepEqual(small.errors.map((e) => [e.rule, e.path]), [['file-too-large', 'big.bin']]);
+    await assert.rejects(small.openFile!('escape'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+    await assert.rejects(small.openFile!('fifo'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+    await assert.rejects(small.openFile!('usr'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+    await fs.close();
+  });
+
   it('resolves symlinks inside the root only', async () => {
     const fs = await openDir(root);
     assert.equal((await fs.readFile('etc/os-release')).toString(), 'ID=debian\n');

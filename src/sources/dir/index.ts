@@ -2,16 +2,16 @@
  * A directory, or a mounted root filesystem (a disk snapshot, as agentless scanners read one).
  * The walk never follows symlinks; reads resolve symlinks inside the root only, chroot style.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, read, readdirSync, readFile as readFd, readFileSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, read, readdirSync, readFile as readFd, readFileSync, readlinkSync, readSync, type Dirent, type Stats } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { VigilError } from '../../model/index.ts';
-import { DEFAULT_SOURCE_LIMITS, type FileInfo, type FileKind, type ScanFS, type SourceLimits } from '../types.ts';
+import { DEFAULT_SOURCE_LIMITS, type FileInfo, type FileKind, type FileReader, type ScanFS, type SourceLimits } from '../types.ts';
 import { Budget, ErrorLog, compareNames, shortName, normalizeLookupPath, resolveInRoot, type ResolverNode } from '../vfs/index.ts';
 
 const readFdAsync = promisify(readFd) as (fd: number) => Promise<Buffer>;
-const readAt = (fd: number, buf: Buffer, pos: number) =>
-  new Promise<number>((resolve, reject) => read(fd, buf, 0, buf.length, pos, (err, n) => (err ? reject(err) : resolve(n))));
+const readAt = (fd: number, buf: Buffer, pos: number, offset = 0, length = buf.length - offset) =>
+  new Promise<number>((resolve, reject) => read(fd, buf, offset, length, pos, (err, n) => (err ? reject(err) : resolve(n))));
 
 export interface DirOptions {
   /** a root filesystem: /proc, /sys and /dev are not descended into, and target.kind is "rootfs" */
@@ -295,6 +295,30 @@ class DirFS implements ScanFS {
     } finally {
       closeSync(fd);
     }
+  }
+
+  async openFile(path: string): Promise<FileReader> {
+    const { fd, size } = await this.openChecked(path);
+    let open = true;
+    return {
+      size,
+      // as readFile: synchronous calls within the first SYNC_READ_BYTES, past them without holding the event loop
+      read: (buf, offset, length, position) => {
+        if (!open) return Promise.reject(new VigilError('VIGIL_INTERNAL', `${path}: read after close`, { input: path, rule: 'closed' }));
+        if (position + length <= SYNC_READ_BYTES) {
+          try {
+            return Promise.resolve(readSync(fd, buf, offset, length, position));
+          } catch (e) {
+            return Promise.reject(e);
+          }
+        }
+        return readAt(fd, buf, position, offset, length);
+      },
+      close: () => {
+        if (open) closeSync(fd);
+        open = false;
+      },
+    };
   }
 
   /** Opens a regular file of the root for reading, refusing what readFile refuses: its descriptor (the caller closes it) and size. */
