@@ -16,7 +16,8 @@ const NAME = 'ruby/gemspec';
 export const gemspecExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && info.size < 4 * 1024 * 1024 && /(^|\/)specifications\/(default\/)?[^/]+\.gemspec$/.test(path),
+  // the name before the size: a directory source stats a file only when its size is asked
+  fileRequired: (path, info) => info.kind === 'file' && /(^|\/)specifications\/(default\/)?[^/]+\.gemspec$/.test(path) && info.size < 4 * 1024 * 1024,
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     const r = parseGemspec((await file.read()).toString('utf8'));

@@ -37,7 +37,9 @@ export function opensslCandidate(path: string, size: number, mode: number | unde
 export const opensslExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => opensslCandidate(path, info.size, info.mode),
+  // what the path alone rules out first (opensslCandidate says no to it whatever the size): a
+  // directory source stats a file only when its size or mode is asked
+  fileRequired: (path, info) => (LIBRARY.test(baseOf(path)) || !(OS_DIRS.test(path) || NOT_BINARY.test(baseOf(path)))) && opensslCandidate(path, info.size, info.mode),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     let version = await probeFirst(file, OPENSSL_VERSION);

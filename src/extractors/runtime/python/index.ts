@@ -34,7 +34,8 @@ export function pythonProbe(major: string, minor: string): Probe {
 export const pythonExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.size >= MIN_BYTES && FILE.test(baseOf(path)),
+  // the name before the size: a directory source stats a file only when its size is asked
+  fileRequired: (path, info) => FILE.test(baseOf(path)) && info.size >= MIN_BYTES,
   async extract(file: ScanFile, _ctx: ExtractContext): Promise<Package[]> {
     const series = pythonSeries(baseOf(file.info.path));
     if (!series) return [];
