@@ -75,8 +75,8 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   const work: { info: FileInfo; extractor: Extractor }[] = [];
   const dpkgLists: string[] = [];
   let files = 0;
-  for await (const info of fs.entries()) {
-    if (info.kind !== 'file') continue;
+  const take = (info: FileInfo) => {
+    if (info.kind !== 'file') return;
     files++;
     if (OWNERSHIP_FILES.test(info.path)) dpkgLists.push(info.path);
     for (const extractor of opts.extractors) {
@@ -89,7 +89,10 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
       if (wanted) work.push({ info, extractor });
     }
     if (files % 5000 === 0) opts.onProgress?.({ phase: 'walk', files, extracted: 0 });
-  }
+  };
+  // a source that hands entries over in batches (a directory): one promise per batch, not per entry
+  if (fs.entryBatches) for await (const batch of fs.entryBatches()) for (const info of batch) take(info);
+  else for await (const info of fs.entries()) take(info);
 
   const packages: Package[] = [];
   let extracted = 0;

@@ -50,6 +50,11 @@ export interface ScanFS {
   readonly target: { kind: string; ref: string; digest?: string; layers?: LayerRef[]; platform?: string };
   /** every entry of the final filesystem (whiteouts applied), in sorted path order */
   entries(): AsyncIterable<FileInfo>;
+  /**
+   * Optional: the same entries, in the same order, several at a time (one promise per batch rather
+   * than per entry), for a consumer that takes every entry (the inventory). Without it, use entries().
+   */
+  entryBatches?(): AsyncIterable<readonly FileInfo[]>;
   /** stat with symlinks resolved inside the root; null if absent or escaping the root */
   stat(path: string): Promise<FileInfo | null>;
   /**

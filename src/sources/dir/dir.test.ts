@@ -84,6 +84,26 @@ describe('dir', () => {
     assert.deepEqual(names.errors.map((e) => e.rule), ['too-many-name-bytes']);
   });
 
+  it('entryBatches gives what entries() gives, in order, at most 256 at a time; a limit stops it the same way', async () => {
+    const many = join(base, 'many');
+    await mkdir(join(many, 'd'), { recursive: true });
+    for (let i = 0; i < 600; i++) await writeFile(join(many, i % 2 ? 'd' : '', `f${String(i).padStart(3, '0')}`), '');
+    for (const [dir, limits] of [[root, {}], [many, {}], [many, { maxEntries: 300 }]] as const) {
+      const one = await openDir(dir, { limits });
+      const want = (await listAll(one)).map((e) => `${e.path}:${e.kind}:${e.linkTarget ?? ''}`);
+      const batched = await openDir(dir, { limits });
+      const sizes: number[] = [];
+      const got: string[] = [];
+      for await (const b of batched.entryBatches!()) {
+        sizes.push(b.length);
+        for (const e of b) got.push(`${e.path}:${e.kind}:${e.linkTarget ?? ''}`);
+      }
+      assert.deepEqual(got, want);
+      assert.ok(sizes.every((n) => n > 0 && n <= 256), String(sizes));
+      assert.deepEqual(batched.errors, one.errors);
+    }
+  });
+
   it('readChunks gives the bytes readFile gives, in pieces of the size asked, under the same limits', async () => {
     await writeFile(join(root, 'usr/lib/blob'), Buffer.from(Array.from({ length: 2500 }, (_, i) => i % 251)));
     const fs = await openDir(root, { limits: { maxFileBytes: 4000 } });
