@@ -63,6 +63,8 @@ export async function readHead(r: FileReader): Promise<Buffer | undefined> {
 
 /** Section header tables larger than this are not read piecemeal (mayHaveSection says "maybe"). */
 const MAX_SECTION_TABLE = 4 * 1024 * 1024;
+/** Bytes before the section header table mayHaveSection reads with it: where the section names usually are. */
+const NAMES_BEFORE_TABLE = 4096;
 
 /**
  * Whether `sectionData(bytes, parseExe(bytes), names)` may find a section in the opened file `r`,
@@ -92,41 +94,59 @@ export async function mayHaveSection(r: FileReader, head: Buffer, names: string[
   // no entries, or no name table among them: every name is "" and no name matches
   if (count === 0 || shstrndx >= count) return false;
   if (count * shentsize > MAX_SECTION_TABLE) return true;
-  const table = Buffer.allocUnsafe(count * shentsize);
-  if ((await readFully(r, table, shoff)) < table.length) return true; // the file shrank since it was opened
-  const strtabOffset = num(table, shstrndx * shentsize + (is64 ? 24 : 16), w, le);
+  // one read for the table and, usually, the names too: linkers put the name table right before it
+  const before = Math.min(shoff, NAMES_BEFORE_TABLE);
+  const winStart = shoff - before;
+  const win = Buffer.allocUnsafe(before + count * shentsize);
+  if ((await readFully(r, win, winStart)) < win.length) return true; // the file shrank since it was opened
+  const strtabOffset = num(win, before + shstrndx * shentsize + (is64 ? 24 : 16), w, le);
   // where the names of the sections sectionData would take (SHT_NOBITS has no bytes) start
   const at: number[] = [];
   for (let i = 0; i < count; i++) {
-    const s = i * shentsize;
-    if (num(table, s + 4, 4, le) === 8) continue;
-    const offset = num(table, s + (is64 ? 24 : 16), w, le);
-    const bytes = num(table, s + (is64 ? 32 : 20), w, le);
-    if (bytes > 0 && offset + bytes <= size) at.push(strtabOffset + num(table, s, 4, le));
+    const s = before + i * shentsize;
+    if (num(win, s + 4, 4, le) === 8) continue;
+    const offset = num(win, s + (is64 ? 24 : 16), w, le);
+    const bytes = num(win, s + (is64 ? 32 : 20), w, le);
+    if (bytes > 0 && offset + bytes <= size) at.push(strtabOffset + num(win, s, 4, le));
   }
   if (at.length === 0) return false;
   const wanted = names.map((n) => Buffer.from(n, 'latin1'));
-  const span = Math.max(...wanted.map((n) => n.length)) + 1;
-  // cstr: a name runs to a NUL or the end of the file; it equals `n` when n's bytes are followed by either
-  // (bytes that stop right after the name: the end of the file, or a file that changed: a match)
-  const matches = (bytes: Buffer): boolean => wanted.some((n) => bytes.length >= n.length && n.equals(bytes.subarray(0, n.length)) && (bytes.length === n.length || bytes[n.length] === 0));
-  let lo = at[0];
-  let hi = at[0];
+  let span = 0;
+  for (const n of wanted) span = Math.max(span, n.length + 1);
+  // cstr: a name runs to a NUL or the end of the file; it equals `n` when n's bytes are followed by
+  // either. `avail`: the bytes at `start` that were read (fewer than `span` only at the end of the
+  // file, or in a file that changed: then a name that fills them is a match)
+  const nameAt = (buf: Buffer, start: number, avail: number): boolean => {
+    for (const n of wanted) {
+      if (avail < n.length) continue;
+      let k = 0;
+      while (k < n.length && buf[start + k] === n[k]) k++;
+      if (k === n.length && (avail === n.length || buf[start + k] === 0)) return true;
+    }
+    return false;
+  };
+  const rest: number[] = [];
   for (const p of at) {
+    if (p >= winStart && p + span <= shoff) {
+      if (nameAt(win, p - winStart, span)) return true;
+    } else rest.push(p);
+  }
+  if (rest.length === 0) return false;
+  let lo = rest[0];
+  let hi = rest[0];
+  for (const p of rest) {
     lo = Math.min(lo, p);
     hi = Math.max(hi, p);
   }
   hi += span;
   if (hi - lo <= 64 * 1024) {
-    // the usual case: every name in one string table, read at once
+    // names elsewhere, in one string table: read at once
     const region = Buffer.allocUnsafe(hi - lo);
     const n = await readFully(r, region, lo);
-    return at.some((p) => matches(region.subarray(p - lo, Math.min(p - lo + span, n))));
+    return rest.some((p) => nameAt(region, p - lo, Math.max(0, Math.min(span, n - (p - lo)))));
   }
-  for (const p of at) {
-    const bytes = Buffer.allocUnsafe(span);
-    if (matches(bytes.subarray(0, await readFully(r, bytes, p)))) return true;
-  }
+  const bytes = Buffer.allocUnsafe(span);
+  for (const p of rest) if (nameAt(bytes, 0, await readFully(r, bytes, p))) return true;
   return false;
 }
 
@@ -164,11 +184,13 @@ export function readAt(buf: Buffer, exe: Exe, addr: number, n: number): Buffer |
   return undefined;
 }
 
-function num(buf: Buffer, off: number, size: number, le: boolean): number {
+export function num(buf: Buffer, off: number, size: number, le: boolean): number {
   switch (size) {
     case 2: return le ? buf.readUInt16LE(off) : buf.readUInt16BE(off);
     case 4: return le ? buf.readUInt32LE(off) : buf.readUInt32BE(off);
-    default: return Number(le ? buf.readBigUInt64LE(off) : buf.readBigUInt64BE(off));
+    // two halves, not a BigInt: the same value (one rounding to the nearest double either way), and
+    // the same RangeError past the end; mayHaveSection reads several per section header
+    default: return le ? buf.readUInt32LE(off) + buf.readUInt32LE(off + 4) * 2 ** 32 : buf.readUInt32BE(off) * 2 ** 32 + buf.readUInt32BE(off + 4);
   }
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { ExtractContext, ScanFile } from '../../types.ts';
 import { auditableExtractor } from './index.ts';
-import { EXE_HEAD_BYTES, exeFormat, mayHaveSection, parseExe, sectionData } from '../../go/binary/exe.ts';
+import { EXE_HEAD_BYTES, exeFormat, mayHaveSection, num, parseExe, sectionData } from '../../go/binary/exe.ts';
 import { bytesReader, openableFile } from '../../testkit.ts';
 
 const td = (p: string): Buffer => readFileSync(new URL(`testdata/${p}`, import.meta.url));
@@ -92,4 +92,21 @@ test('mayHaveSection says no only where parseExe + sectionData find nothing (tru
   }
   // both answers were exercised
   assert.ok(said.no > 50 && said.maybe > 50, JSON.stringify(said));
+});
+
+test('num reads 64-bit fields as Number(BigInt) does, past 2^53 too, and throws past the end the same way', () => {
+  const b = Buffer.alloc(16);
+  let seed = 7;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed;
+  };
+  for (let i = 0; i < 2000; i++) {
+    for (let k = 0; k < 16; k++) b[k] = rnd() & 0xff;
+    if (i % 3 === 0) b.fill(0, 7, 8); // below 2^56 as well
+    for (const le of [true, false]) {
+      for (const off of [0, 3, 8]) assert.equal(num(b, off, 8, le), Number(le ? b.readBigUInt64LE(off) : b.readBigUInt64BE(off)));
+      assert.throws(() => num(b, 9, 8, le), RangeError);
+    }
+  }
 });
