@@ -42,7 +42,9 @@
  * steadier figure when the machine is shared); peak RSS is printed per command. Each measurement
  * group is one function below (its commands and its report).
  *
- *   node --import tsx bench/scan.ts [--runs 5] [--only start,image,walk,rootfs,lockfile] [--big]      (about 2–3 minutes on 2 cores)
+ *   node --import tsx bench/scan.ts [--runs 5] [--only start,rootfs] [--big]      (about 2–3 minutes on 2 cores)
+ * --only runs just the named groups (start, image, walk, rootfs, lockfile; comma-separated); start
+ * is always run when rootfs or image is named (their reports read its empty-directory run).
  * Needs .cache/targets (../shared/tools/build-targets.sh .cache/targets bullseye) and, for the peer,
  * bash bench/install-cdxgen.sh.
  */
@@ -64,12 +66,20 @@ const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) || dflt : dflt);
 const RUNS = opt('--runs', Number(process.env.BENCH_RUNS ?? 5));
 const COLD = Number(process.env.BENCH_COLD ?? 3);
-/**
- * `--only walk,lockfile`: just those groups (start, image, walk, rootfs, lockfile; default all).
- * The image and rootfs reports read the start group's empty-directory run: it comes with them.
- */
-const ONLY = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : null;
-const wants = (g: string) => !ONLY || ONLY.has(g) || (g === 'start' && (ONLY.has('image') || ONLY.has('rootfs')));
+const GROUP_NAMES = ['start', 'image', 'walk', 'rootfs', 'lockfile'];
+const ONLY = args.includes('--only') ? new Set((args[args.indexOf('--only') + 1] ?? '').split(',').filter(Boolean)) : new Set(GROUP_NAMES);
+for (const g of ONLY) {
+  if (!GROUP_NAMES.includes(g)) {
+    console.error(`bench/scan: --only takes ${GROUP_NAMES.join(', ')} (comma-separated), not ${JSON.stringify(g)}`);
+    process.exit(2);
+  }
+}
+if (ONLY.size === 0) {
+  console.error(`bench/scan: --only needs a group name (${GROUP_NAMES.join(', ')})`);
+  process.exit(2);
+}
+// the image and rootfs reports read the start group's empty-directory run
+if (ONLY.has('rootfs') || ONLY.has('image')) ONLY.add('start');
 
 let timeFile = '';
 /**
@@ -329,8 +339,10 @@ try {
   const by: Record<string, Cmd> = {};
   // start first: the other groups' reports read its empty-directory run
   const groups = [
-    ...(wants('start') ? [startGroup(x)] : []), ...(wants('image') ? [imageGroup(x, by)] : []),
-    ...(wants('walk') ? [walkGroup(x)] : []), ...(wants('rootfs') ? [rootfsGroup(x, by)] : []),
+    ...(ONLY.has('start') ? [startGroup(x)] : []),
+    ...(ONLY.has('image') ? [imageGroup(x, by)] : []),
+    ...(ONLY.has('walk') ? [walkGroup(x)] : []),
+    ...(ONLY.has('rootfs') ? [rootfsGroup(x, by)] : []),
   ];
   const all = groups.flatMap((g) => g.cmds);
   for (const c of all.flat()) by[c.key] = c;
@@ -346,7 +358,7 @@ try {
   }
   console.log('\nratios (candidate / baseline, the same input through the same stages):');
   for (const g of groups) g.report();
-  if (wants('lockfile')) {
+  if (ONLY.has('lockfile')) {
     console.log('\nlockfile memory (issue 20):');
     lockfileFigures({ vigil, work, runs: RUNS });
   }

@@ -6,7 +6,7 @@
  */
 import type { Package } from '../model/index.ts';
 import type { Logger } from '../log.ts';
-import type { FileError, FileInfo } from '../sources/types.ts';
+import type { FileError, FileInfo, FileReader } from '../sources/types.ts';
 
 /** The operating system of the scanned filesystem, read once before extractors run. */
 export interface OsInfo {
@@ -34,6 +34,12 @@ export interface ScanFile {
    * and may stop early without holding it whole (src/extractors/runtime). Absent: use read().
    */
   chunks?(chunkBytes: number): AsyncIterable<Buffer>;
+  /**
+   * The same file opened for reads at any position (ScanFS.openFile, when the source has it), for
+   * extractors that need a few parts of a large file: an executable's headers, or a search through
+   * one buffer of their own (go/binary, rust/auditable). Close it when done. Absent: use read().
+   */
+  open?(): Promise<FileReader>;
 }
 
 export interface ExtractContext {
@@ -63,4 +69,4 @@ export interface Extractor {
   extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]>;
 }
 
-export type { FileError, FileInfo };
+export type { FileError, FileInfo, FileReader };

@@ -9,7 +9,7 @@ import type { ScanTarget } from '../model/scan.ts';
 import type { ExtractContext, Extractor, OsInfo, ScanFile } from '../extractors/types.ts';
 import { mergeInstalls } from './installs.ts';
 import { isRuntimePackage, OS_DIRS } from '../extractors/runtime/index.ts';
-import { SKIP_RULES, type ContentFilter, type FileError, type FileInfo, type ScanFS } from '../sources/types.ts';
+import { SKIP_RULES, type ContentFilter, type FileError, type FileInfo, type FileReader, type ScanFS } from '../sources/types.ts';
 
 export interface CollectOptions {
   extractors: readonly Extractor[];
@@ -75,8 +75,8 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   const work: { info: FileInfo; extractor: Extractor }[] = [];
   const dpkgLists: string[] = [];
   let files = 0;
-  for await (const info of fs.entries()) {
-    if (info.kind !== 'file') continue;
+  const take = (info: FileInfo) => {
+    if (info.kind !== 'file') return;
     files++;
     if (OWNERSHIP_FILES.test(info.path)) dpkgLists.push(info.path);
     for (const extractor of opts.extractors) {
@@ -89,7 +89,10 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
       if (wanted) work.push({ info, extractor });
     }
     if (files % 5000 === 0) opts.onProgress?.({ phase: 'walk', files, extracted: 0 });
-  }
+  };
+  // a source that hands entries over in batches (a directory): one promise per batch, not per entry
+  if (fs.entryBatches) for await (const batch of fs.entryBatches()) for (const info of batch) take(info);
+  else for await (const info of fs.entries()) take(info);
 
   const packages: Package[] = [];
   let extracted = 0;
@@ -104,12 +107,30 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
     }
     return last.bytes;
   };
+  // the same for positioned reads (ScanFile.open): one reader per file for all its extractors
+  // (their close() leaves it open), closed when the next file comes
+  let lastReader = null as { path: string; reader: Promise<FileReader> } | null;
+  const dropReader = () => {
+    if (lastReader) void lastReader.reader.then((r) => r.close(), () => undefined);
+    lastReader = null;
+  };
+  const openOnce = (path: string): Promise<FileReader> => {
+    if (lastReader?.path !== path) {
+      dropReader();
+      const reader = fs.openFile!(path);
+      reader.catch(() => undefined); // as readOnce: each extractor that asks gets the rejection
+      lastReader = { path, reader };
+    }
+    return lastReader.reader.then((r): FileReader => ({ size: r.size, read: (b, o, l, at) => r.read(b, o, l, at), close: () => undefined }));
+  };
   for (const { info, extractor } of work) {
     const ctx: ExtractContext = { os, readFile, fileErrors: [], ...(opts.log ? { log: opts.log } : {}) };
     if (last && last.path !== info.path) last = null;
+    if (lastReader && lastReader.path !== info.path) dropReader();
     try {
       const file: ScanFile = { info, read: () => readOnce(info.path) };
       if (fs.readChunks) file.chunks = (n) => fs.readChunks!(info.path, n);
+      if (fs.openFile) file.open = () => openOnce(info.path);
       const found = await extractor.extract(file, ctx);
       for (const p of found) {
         p.foundBy ??= extractor.name;
@@ -131,6 +152,7 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   }
   opts.onProgress?.({ phase: 'extract', files, extracted, total: work.length });
   last = null;
+  dropReader();
 
   const kept = await markOsOwned(packages, os, dpkgLists, readFile);
   // one package per install, with every location (installs.ts; README.md, "Same install")

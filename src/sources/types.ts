@@ -24,6 +24,16 @@ export interface FileInfo {
   layer?: LayerRef;
 }
 
+/** A file opened for positioned reads (ScanFS.openFile). */
+export interface FileReader {
+  /** the size when it was opened */
+  readonly size: number;
+  /** reads up to `length` bytes at file position `position` into `buf` at `offset`; the bytes read (0 at the end) */
+  read(buf: Buffer, offset: number, length: number, position: number): Promise<number>;
+  /** idempotent */
+  close(): void;
+}
+
 /** A problem with one file or entry of a target; recorded, never fatal to the scan. */
 export interface FileError {
   /** the path (or "layer sha256:…!path") */
@@ -40,6 +50,11 @@ export interface ScanFS {
   readonly target: { kind: string; ref: string; digest?: string; layers?: LayerRef[]; platform?: string };
   /** every entry of the final filesystem (whiteouts applied), in sorted path order */
   entries(): AsyncIterable<FileInfo>;
+  /**
+   * Optional: the same entries, in the same order, several at a time (one promise per batch rather
+   * than per entry), for a consumer that takes every entry (the inventory). Without it, use entries().
+   */
+  entryBatches?(): AsyncIterable<readonly FileInfo[]>;
   /** stat with symlinks resolved inside the root; null if absent or escaping the root */
   stat(path: string): Promise<FileInfo | null>;
   /**
@@ -53,6 +68,13 @@ export interface ScanFS {
    * Optional: without it, callers use readFile. Same errors and limits as readFile.
    */
   readChunks?(path: string, chunkBytes: number): AsyncIterable<Buffer>;
+  /**
+   * A regular file opened for reads at any position, for readers that need a few parts of a large
+   * file (an executable's headers and one section) or search it through one buffer of their own.
+   * Optional: without it, callers use readFile. Same errors and limits as readFile, raised here;
+   * the caller closes the reader.
+   */
+  openFile?(path: string): Promise<FileReader>;
   /** problems met while opening (hostile entries, skipped files) */
   readonly errors: FileError[];
   /** a git source: its bare clone (every commit reachable from its refs), for scanning history (issue 17, secrets) */

@@ -84,6 +84,26 @@ describe('dir', () => {
     assert.deepEqual(names.errors.map((e) => e.rule), ['too-many-name-bytes']);
   });
 
+  it('entryBatches gives what entries() gives, in order, at most 256 at a time; a limit stops it the same way', async () => {
+    const many = join(base, 'many');
+    await mkdir(join(many, 'd'), { recursive: true });
+    for (let i = 0; i < 600; i++) await writeFile(join(many, i % 2 ? 'd' : '', `f${String(i).padStart(3, '0')}`), '');
+    for (const [dir, limits] of [[root, {}], [many, {}], [many, { maxEntries: 300 }]] as const) {
+      const one = await openDir(dir, { limits });
+      const want = (await listAll(one)).map((e) => `${e.path}:${e.kind}:${e.linkTarget ?? ''}`);
+      const batched = await openDir(dir, { limits });
+      const sizes: number[] = [];
+      const got: string[] = [];
+      for await (const b of batched.entryBatches!()) {
+        sizes.push(b.length);
+        for (const e of b) got.push(`${e.path}:${e.kind}:${e.linkTarget ?? ''}`);
+      }
+      assert.deepEqual(got, want);
+      assert.ok(sizes.every((n) => n > 0 && n <= 256), String(sizes));
+      assert.deepEqual(batched.errors, one.errors);
+    }
+  });
+
   it('readChunks gives the bytes readFile gives, in pieces of the size asked, under the same limits', async () => {
     await writeFile(join(root, 'usr/lib/blob'), Buffer.from(Array.from({ length: 2500 }, (_, i) => i % 251)));
     const fs = await openDir(root, { limits: { maxFileBytes: 4000 } });
@@ -94,6 +114,32 @@ describe('dir', () => {
     const drain = async (p: string) => { for await (const _ of fs.readChunks!(p, 1000)) { /* read */ } };
     await assert.rejects(drain('big.bin'), (e: VigilError) => e.rule === 'file-too-large');
     await assert.rejects(drain('escape'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+    await fs.close();
+  });
+
+  it('openFile reads at any position (past the synchronous first 4 MiB too), under readFile\'s limits and errors', async () => {
+    const bytes = Buffer.from(Array.from({ length: 5 * 1024 * 1024 + 10 }, (_, i) => (i * 7) % 253));
+    await writeFile(join(root, 'usr/lib/large'), bytes);
+    const fs = await openDir(root, { limits: { maxFileBytes: 8 * 1024 * 1024 } });
+    const r = await fs.openFile!('lib/large');
+    assert.equal(r.size, bytes.length);
+    for (const pos of [0, 4093, 4 * 1024 * 1024 - 3, 5 * 1024 * 1024, bytes.length - 4]) {
+      const buf = Buffer.alloc(16, 0xaa);
+      const n = await r.read(buf, 2, 8, pos);
+      assert.equal(n, Math.min(8, bytes.length - pos), `at ${pos}`);
+      assert.ok(buf.subarray(2, 2 + n).equals(bytes.subarray(pos, pos + n)), `at ${pos}`);
+      assert.equal(buf[0], 0xaa);
+    }
+    assert.equal(await r.read(Buffer.alloc(8), 0, 8, bytes.length), 0, 'at the end');
+    r.close();
+    r.close();
+    await assert.rejects(r.read(Buffer.alloc(8), 0, 8, 0), /read after close/);
+    const small = await openDir(root, { limits: { maxFileBytes: 1000 } });
+    await assert.rejects(small.openFile!('big.bin'), (e: VigilError) => e.code === 'VIGIL_LIMIT_EXCEEDED' && e.rule === 'file-too-large');
+    assert.deepEqual(small.errors.map((e) => [e.rule, e.path]), [['file-too-large', 'big.bin']]);
+    await assert.rejects(small.openFile!('escape'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+    await assert.rejects(small.openFile!('fifo'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
+    await assert.rejects(small.openFile!('usr'), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
     await fs.close();
   });
 

@@ -2,16 +2,16 @@
  * A directory, or a mounted root filesystem (a disk snapshot, as agentless scanners read one).
  * The walk never follows symlinks; reads resolve symlinks inside the root only, chroot style.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, read, readdirSync, readFile as readFd, readFileSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, read, readdirSync, readFile as readFd, readFileSync, readlinkSync, readSync, type Dirent, type Stats } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { VigilError } from '../../model/index.ts';
-import { DEFAULT_SOURCE_LIMITS, type FileInfo, type FileKind, type ScanFS, type SourceLimits } from '../types.ts';
+import { DEFAULT_SOURCE_LIMITS, type FileInfo, type FileKind, type FileReader, type ScanFS, type SourceLimits } from '../types.ts';
 import { Budget, ErrorLog, compareNames, shortName, normalizeLookupPath, resolveInRoot, type ResolverNode } from '../vfs/index.ts';
 
 const readFdAsync = promisify(readFd) as (fd: number) => Promise<Buffer>;
-const readAt = (fd: number, buf: Buffer, pos: number) =>
-  new Promise<number>((resolve, reject) => read(fd, buf, 0, buf.length, pos, (err, n) => (err ? reject(err) : resolve(n))));
+const readAt = (fd: number, buf: Buffer, pos: number, offset = 0, length = buf.length - offset) =>
+  new Promise<number>((resolve, reject) => read(fd, buf, offset, length, pos, (err, n) => (err ? reject(err) : resolve(n))));
 
 export interface DirOptions {
   /** a root filesystem: /proc, /sys and /dev are not descended into, and target.kind is "rootfs" */
@@ -40,6 +40,8 @@ const ROOTFS_SKIP = new Set(['proc', 'sys', 'dev']);
 const SYNC_READ_BYTES = 4 * 1024 * 1024;
 /** The walk gives the event loop a turn when it has run this long (ms) without one. */
 const WALK_SLICE_MS = 10;
+/** Entries per batch of entryBatches (and how often the walk looks at the clock). */
+const WALK_BATCH = 256;
 
 function kindOf(s: Stats | Dirent): FileKind {
   if (s.isFile()) return 'file';
@@ -183,6 +185,15 @@ class DirFS implements ScanFS {
    * DirEntryInfo); the event loop gets a turn every WALK_SLICE_MS.
    */
   async *entries(): AsyncIterable<FileInfo> {
+    for await (const batch of this.entryBatches()) yield* batch;
+  }
+
+  /**
+   * The same walk, handed over up to WALK_BATCH entries at a time: one promise per batch instead
+   * of one per entry, a few microseconds less per entry for a consumer that takes them all (the
+   * inventory). Between batches the event loop gets a turn every WALK_SLICE_MS.
+   */
+  async *entryBatches(): AsyncIterable<readonly FileInfo[]> {
     // the same entry and name limits as the archive readers (the walk keeps no names, but a
     // hostile tree can still be endless)
     const budget = new Budget(this.limits);
@@ -190,7 +201,7 @@ class DirFS implements ScanFS {
     if (!first) return;
     const stack: Level[] = [{ dir: '', list: first, i: 0 }];
     let slice = performance.now();
-    let n = 0;
+    let batch: FileInfo[] = [];
     while (stack.length > 0) {
       const top = stack[stack.length - 1];
       if (top.i >= top.list.length) {
@@ -206,6 +217,7 @@ class DirFS implements ScanFS {
       if (!v.ok) {
         if (v.stop) {
           this.log.add(this.target.ref, v.rule, `${this.target.ref}: ${v.message}; walk stopped`);
+          if (batch.length) yield batch;
           return;
         }
         this.log.add(shortName(p), v.rule, `${shortName(p)}: ${v.message}`);
@@ -215,16 +227,21 @@ class DirFS implements ScanFS {
       if (info.kind === 'symlink') info.linkTarget = this.readlink(p);
       // a file over maxFileBytes is listed; readFile refuses and records it ("file-too-large"):
       // only a file something wanted to read counts as skipped
-      yield info;
+      batch.push(info);
       if (info.kind === 'dir' && !(dir === '' && this.exclude.has(`\0${name}`))) {
         const list = this.list(p);
         if (list) stack.push({ dir: p, list, i: 0 });
       }
-      if ((++n & 255) === 0 && performance.now() - slice > WALK_SLICE_MS) {
-        await new Promise<void>((r) => setImmediate(r));
-        slice = performance.now();
+      if (batch.length === WALK_BATCH) {
+        yield batch;
+        batch = [];
+        if (performance.now() - slice > WALK_SLICE_MS) {
+          await new Promise<void>((r) => setImmediate(r));
+          slice = performance.now();
+        }
       }
     }
+    if (batch.length) yield batch;
   }
 
   private readlink(p: string): string {
@@ -295,6 +312,30 @@ class DirFS implements ScanFS {
     } finally {
       closeSync(fd);
     }
+  }
+
+  async openFile(path: string): Promise<FileReader> {
+    const { fd, size } = await this.openChecked(path);
+    let open = true;
+    return {
+      size,
+      // as readFile: synchronous calls within the first SYNC_READ_BYTES, past them without holding the event loop
+      read: (buf, offset, length, position) => {
+        if (!open) return Promise.reject(new VigilError('VIGIL_INTERNAL', `${path}: read after close`, { input: path, rule: 'closed' }));
+        if (position + length <= SYNC_READ_BYTES) {
+          try {
+            return Promise.resolve(readSync(fd, buf, offset, length, position));
+          } catch (e) {
+            return Promise.reject(e);
+          }
+        }
+        return readAt(fd, buf, position, offset, length);
+      },
+      close: () => {
+        if (open) closeSync(fd);
+        open = false;
+      },
+    };
   }
 
   /** Opens a regular file of the root for reading, refusing what readFile refuses: its descriptor (the caller closes it) and size. */

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExtractContext, ScanFile } from '../../types.ts';
-import { goBinaryExtractor, parseGoBuildInfo, parseModInfo } from './index.ts';
+import { containsMagic, goBinaryExtractor, parseGoBuildInfo, parseModInfo } from './index.ts';
+import { bytesReader, openableFile } from '../../testkit.ts';
 import { goToolchain, HOW, needs } from '../../../../test/helpers/prereq.ts';
 
 const td = (p: string): string => new URL(`testdata/${p}`, import.meta.url).pathname;
@@ -71,4 +72,55 @@ test('fileRequired: executable bit, size limit, obvious non-binaries', () => {
   assert.equal(fr('opt/run.sh', 1000, 0o100755), false);
   assert.equal(fr('app/tool.exe', 1000, undefined), true);
   assert.equal(fr('app/tool', 1000, undefined), false);
+});
+
+// issue 20: a directory source offers positioned reads (ScanFile.open); a file without the magic is never read whole
+test('positioned reads: the same packages and errors; no executable, or no magic, is never read whole', async () => {
+  const plain = readFileSync(new URL('../../rust/auditable/testdata/sad/plain.elf', import.meta.url));
+  const gofmt = go ? readFileSync(join(go.goroot, 'bin', 'gofmt')) : undefined;
+  const cases: [string, Buffer, boolean][] = [
+    ['happy/hello-go1.19', readFileSync(td('happy/hello-go1.19')), true],
+    ['happy/pointer-go1.16.elf', readFileSync(td('happy/pointer-go1.16.elf')), true],
+    ['sad/bad-inline.elf', readFileSync(td('sad/bad-inline.elf')), true],
+    ['sad/script.sh', readFileSync(td('sad/script.sh')), false],
+    ['zeros', Buffer.alloc(100), false],
+    ['short ELF', plain.subarray(0, 63), false],
+    ['plain ELF (C)', plain, false],
+    ...(gofmt ? [['gofmt', gofmt, true] as [string, Buffer, boolean]] : []),
+  ];
+  for (const [name, data, whole] of cases) {
+    const c1 = ctx();
+    const want = await goBinaryExtractor.extract(file(`usr/bin/${name}`, data), c1);
+    for (const perRead of [Infinity, 4093, ...(data.length < 64 * 1024 ? [5] : [])]) {
+      const { file: f, stats } = openableFile(`usr/bin/${name}`, data, { perRead });
+      const c2 = ctx();
+      assert.deepEqual(await goBinaryExtractor.extract(f, c2), want, `${name}, reads of ${perRead}`);
+      assert.deepEqual(c2.fileErrors, c1.fileErrors, name);
+      assert.equal(stats.whole, whole ? 1 : 0, `${name}: read whole`);
+      assert.equal(stats.open, 0, `${name}: reader closed`);
+    }
+  }
+});
+
+test('containsMagic: anywhere in the file, across reads and its buffer\'s refills, as indexOf finds it', async () => {
+  const magic = Buffer.from('\xff Go buildinf:', 'latin1');
+  const MiB = 1024 * 1024;
+  const at = (size: number, pos: number | null): Buffer => {
+    const b = Buffer.alloc(size, 0xff);
+    if (pos !== null) magic.copy(b, pos);
+    return b;
+  };
+  const inputs = [
+    at(100, null), at(100, 0), at(100, 86), at(100, 87 - 1), at(magic.length - 1, null), Buffer.alloc(0),
+    // around the 1 MiB buffer's end: a magic that the next read completes, and one just inside
+    ...Array.from({ length: 16 }, (_, k) => at(2 * MiB + 100, MiB - k)),
+    at(3 * MiB, 2 * MiB - 13 - 7), at(3 * MiB, null), magic.subarray(0, 13),
+  ];
+  for (const data of inputs) {
+    for (const perRead of [Infinity, 3, 1000]) {
+      if (perRead === 3 && data.length > 4096) continue;
+      const stats = { bytes: 0, open: 0 };
+      assert.equal(await containsMagic(bytesReader(data, perRead, stats)), data.indexOf(magic) >= 0, `${data.length} bytes, magic at ${data.indexOf(magic)}, reads of ${perRead}`);
+    }
+  }
 });

@@ -2,11 +2,14 @@
  * Just enough of ELF, Mach-O and PE to find a named section and to map a virtual address to a file
  * offset. Pure: bytes in, a table out; malformed headers give `undefined` or a shorter table,
  * never an exception. Shared with rust/auditable (which looks for the `.dep-v0` section).
+ * `mayHaveSection` answers the same question from an opened file's header and section table
+ * alone, so that an executable without the section is never read whole.
  *
  * References: the ELF gABI (https://refspecs.linuxfoundation.org/elf/gabi4+/ch4.sheader.html),
  * Apple's <mach-o/loader.h>, Microsoft's PE format
  * (https://learn.microsoft.com/windows/win32/debug/pe-format).
  */
+import type { FileReader } from '../../types.ts';
 
 export interface ExeSection {
   name: string;
@@ -36,6 +39,115 @@ export function exeFormat(buf: Buffer): Exe['format'] | undefined {
   if (m === 0xfeedfacf || m === 0xfeedface || m === 0xcffaedfe || m === 0xcefaedfe) return 'macho';
   if (buf[0] === 0x4d && buf[1] === 0x5a) return 'pe';
   return undefined;
+}
+
+/** The bytes at the start of a file that exeFormat and the ELF header's fields are read from. */
+export const EXE_HEAD_BYTES = 64;
+
+/** Reads `buf.length` bytes at `position`, fewer only at the end of the file; the bytes read. */
+export async function readFully(r: FileReader, buf: Buffer, position: number): Promise<number> {
+  let got = 0;
+  while (got < buf.length) {
+    const n = await r.read(buf, got, buf.length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
+}
+
+/** The first EXE_HEAD_BYTES of an opened file; undefined when it is shorter (exeFormat says no to such a file). */
+export async function readHead(r: FileReader): Promise<Buffer | undefined> {
+  const head = Buffer.alloc(EXE_HEAD_BYTES);
+  return (await readFully(r, head, 0)) === EXE_HEAD_BYTES ? head : undefined;
+}
+
+/** Section header tables larger than this are not read piecemeal (mayHaveSection says "maybe"). */
+const MAX_SECTION_TABLE = 4 * 1024 * 1024;
+/** Bytes before the section header table mayHaveSection reads with it: where the section names usually are. */
+const NAMES_BEFORE_TABLE = 4096;
+
+/**
+ * Whether `sectionData(bytes, parseExe(bytes), names)` may find a section in the opened file `r`,
+ * without reading the file whole: false only when it certainly finds none (or parseExe would
+ * fail), so a caller that then returns nothing may stop here. For an ELF file it reads the section
+ * header table parseElf reads and, for each section sectionData would accept (bytes in the file),
+ * the bytes of its name; for Mach-O, PE, and ELF tables it does not read the way parseElf does it
+ * says true (read the file whole).
+ * @param head the file's first EXE_HEAD_BYTES (readHead)
+ * @param names non-empty section names of under 256 latin1 characters (parseElf's name limit)
+ */
+export async function mayHaveSection(r: FileReader, head: Buffer, names: string[]): Promise<boolean> {
+  if (exeFormat(head) !== 'elf') return true;
+  const size = r.size;
+  // parseElf's reading of the header, section table and names (see there), against the file's size
+  const is64 = head[4] === 2;
+  const le = head[5] !== 2;
+  const w = is64 ? 8 : 4;
+  const shoff = num(head, is64 ? 0x28 : 0x20, w, le);
+  const shentsize = num(head, is64 ? 0x3a : 0x2e, 2, le);
+  const shnum = num(head, is64 ? 0x3c : 0x30, 2, le);
+  const shstrndx = num(head, is64 ? 0x3e : 0x32, 2, le);
+  // entries whose fields overlap the next one or run past the end: as parseElf would meet them
+  if (shentsize < (is64 ? 40 : 24)) return true;
+  // parseElf takes entry i while shoff + (i + 1) * shentsize <= size
+  const count = shoff > size ? 0 : Math.min(shnum, Math.floor((size - shoff) / shentsize));
+  // no entries, or no name table among them: every name is "" and no name matches
+  if (count === 0 || shstrndx >= count) return false;
+  if (count * shentsize > MAX_SECTION_TABLE) return true;
+  // one read for the table and, usually, the names too: linkers put the name table right before it
+  const before = Math.min(shoff, NAMES_BEFORE_TABLE);
+  const winStart = shoff - before;
+  const win = Buffer.allocUnsafe(before + count * shentsize);
+  if ((await readFully(r, win, winStart)) < win.length) return true; // the file shrank since it was opened
+  const strtabOffset = num(win, before + shstrndx * shentsize + (is64 ? 24 : 16), w, le);
+  // where the names of the sections sectionData would take (SHT_NOBITS has no bytes) start
+  const at: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const s = before + i * shentsize;
+    if (num(win, s + 4, 4, le) === 8) continue;
+    const offset = num(win, s + (is64 ? 24 : 16), w, le);
+    const bytes = num(win, s + (is64 ? 32 : 20), w, le);
+    if (bytes > 0 && offset + bytes <= size) at.push(strtabOffset + num(win, s, 4, le));
+  }
+  if (at.length === 0) return false;
+  const wanted = names.map((n) => Buffer.from(n, 'latin1'));
+  let span = 0;
+  for (const n of wanted) span = Math.max(span, n.length + 1);
+  // cstr: a name runs to a NUL or the end of the file; it equals `n` when n's bytes are followed by
+  // either. `avail`: the bytes at `start` that were read (fewer than `span` only at the end of the
+  // file, or in a file that changed: then a name that fills them is a match)
+  const nameAt = (buf: Buffer, start: number, avail: number): boolean => {
+    for (const n of wanted) {
+      if (avail < n.length) continue;
+      let k = 0;
+      while (k < n.length && buf[start + k] === n[k]) k++;
+      if (k === n.length && (avail === n.length || buf[start + k] === 0)) return true;
+    }
+    return false;
+  };
+  const rest: number[] = [];
+  for (const p of at) {
+    if (p >= winStart && p + span <= shoff) {
+      if (nameAt(win, p - winStart, span)) return true;
+    } else rest.push(p);
+  }
+  if (rest.length === 0) return false;
+  let lo = rest[0];
+  let hi = rest[0];
+  for (const p of rest) {
+    lo = Math.min(lo, p);
+    hi = Math.max(hi, p);
+  }
+  hi += span;
+  if (hi - lo <= 64 * 1024) {
+    // names elsewhere, in one string table: read at once
+    const region = Buffer.allocUnsafe(hi - lo);
+    const n = await readFully(r, region, lo);
+    return rest.some((p) => nameAt(region, p - lo, Math.max(0, Math.min(span, n - (p - lo)))));
+  }
+  const bytes = Buffer.allocUnsafe(span);
+  for (const p of rest) if (nameAt(bytes, 0, await readFully(r, bytes, p))) return true;
+  return false;
 }
 
 /** Parses the section table of an ELF, Mach-O (thin) or PE file; undefined when it is none of them or broken. */
@@ -72,11 +184,13 @@ export function readAt(buf: Buffer, exe: Exe, addr: number, n: number): Buffer |
   return undefined;
 }
 
-function num(buf: Buffer, off: number, size: number, le: boolean): number {
+export function num(buf: Buffer, off: number, size: number, le: boolean): number {
   switch (size) {
     case 2: return le ? buf.readUInt16LE(off) : buf.readUInt16BE(off);
     case 4: return le ? buf.readUInt32LE(off) : buf.readUInt32BE(off);
-    default: return Number(le ? buf.readBigUInt64LE(off) : buf.readBigUInt64BE(off));
+    // two halves, not a BigInt: the same value (one rounding to the nearest double either way), and
+    // the same RangeError past the end; mayHaveSection reads several per section header
+    default: return le ? buf.readUInt32LE(off) + buf.readUInt32LE(off + 4) * 2 ** 32 : buf.readUInt32BE(off) * 2 ** 32 + buf.readUInt32BE(off + 4);
   }
 }
 

@@ -4,12 +4,12 @@
  */
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
-import { exeFormat, isCandidateBinary } from './exe.ts';
-import { type GoBuildInfo, type GoModule, parseGoBuildInfo } from './parse.ts';
+import { exeFormat, isCandidateBinary, readHead } from './exe.ts';
+import { containsMagic, type GoBuildInfo, type GoModule, parseGoBuildInfo } from './parse.ts';
 import { entry, fileSink, type ProblemSink } from '../../entries.ts';
 
-export { parseGoBuildInfo, parseModInfo, type GoBuildInfo, type GoModule } from './parse.ts';
-export { isCandidateBinary, parseExe, sectionData, exeFormat, type Exe, type ExeSection } from './exe.ts';
+export { containsMagic, parseGoBuildInfo, parseModInfo, type GoBuildInfo, type GoModule } from './parse.ts';
+export { isCandidateBinary, mayHaveSection, parseExe, readHead, sectionData, exeFormat, type Exe, type ExeSection } from './exe.ts';
 
 const NAME = 'go/binary';
 
@@ -49,11 +49,25 @@ export function buildInfoPackages(info: GoBuildInfo, location: string, problems:
   return out;
 }
 
+/** false when the file is certainly no executable with build info (parseGoBuildInfo would find nothing). */
+async function mayBeGo(open: NonNullable<ScanFile['open']>): Promise<boolean> {
+  const r = await open();
+  try {
+    const head = await readHead(r);
+    return !!head && !!exeFormat(head) && (await containsMagic(r));
+  } finally {
+    r.close();
+  }
+}
+
 export const goBinaryExtractor: Extractor = {
   name: NAME,
   version: 1,
   fileRequired: (path, info) => isCandidateBinary(path, info),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
+    // with positioned reads (a directory, a root filesystem), a file that is no executable or holds
+    // no build info magic is not read whole: most executables of a system are no Go programs
+    if (file.open && !(await mayBeGo(file.open))) return [];
     const buf = await file.read();
     if (!exeFormat(buf)) return [];
     const r = parseGoBuildInfo(buf);

@@ -12,6 +12,7 @@
  * `path`, `mod`, `dep`, `=>` (replaces the line before) and `build` (Go >= 1.18).
  */
 import { type Exe, parseExe, readAt } from './exe.ts';
+import type { FileReader } from '../../types.ts';
 
 const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
 const MAX_STRING = 16 * 1024 * 1024;
@@ -71,6 +72,36 @@ export function parseGoBuildInfo(buf: Buffer): BuildInfoResult {
     return finish(version, mod, 'pointer');
   }
   return lastProblem ? { problem: lastProblem } : undefined;
+}
+
+/** Bytes per read of containsMagic. */
+const SEARCH_BYTES = 1024 * 1024;
+/** containsMagic's buffer between calls (a concurrent call allocates its own). */
+let spare: Buffer | undefined;
+
+/**
+ * Whether the build info magic occurs anywhere in the opened file `r` — parseGoBuildInfo finds
+ * nothing in a file without it — read through one buffer, so that the executables of a root
+ * filesystem that are no Go programs are never held whole. A magic across two reads is found.
+ */
+export async function containsMagic(r: FileReader): Promise<boolean> {
+  const buf = spare ?? Buffer.allocUnsafe(SEARCH_BYTES);
+  spare = undefined;
+  try {
+    let kept = 0;
+    for (let pos = 0; ;) {
+      const n = await r.read(buf, kept, buf.length - kept, pos);
+      if (n === 0) return false;
+      pos += n;
+      const end = kept + n;
+      if (buf.subarray(0, end).indexOf(MAGIC) >= 0) return true;
+      // the last bytes may start a magic that the next read completes
+      kept = Math.min(MAGIC.length - 1, end);
+      buf.copy(buf, 0, end - kept, end);
+    }
+  } finally {
+    spare = buf;
+  }
 }
 
 const plausible = (v: string): boolean => /^go\d|^devel /.test(v);

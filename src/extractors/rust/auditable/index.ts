@@ -5,14 +5,25 @@
  */
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
-import { exeFormat, isCandidateBinary } from '../../go/binary/exe.ts';
+import { exeFormat, isCandidateBinary, mayHaveSection, readHead } from '../../go/binary/exe.ts';
 import { cratePackage } from '../cargo-lock/index.ts';
-import { parseAuditable } from './parse.ts';
+import { AUDIT_SECTION, parseAuditable } from './parse.ts';
 import { entry, fileSink } from '../../entries.ts';
 
 export { parseAuditable, MAX_AUDIT_JSON, type AuditPackage } from './parse.ts';
 
 const NAME = 'rust/auditable';
+
+/** false when parseAuditable would certainly find no `.dep-v0` section (or no executable). */
+async function mayBeAuditable(open: NonNullable<ScanFile['open']>): Promise<boolean> {
+  const r = await open();
+  try {
+    const head = await readHead(r);
+    return !!head && !!exeFormat(head) && (await mayHaveSection(r, head, [AUDIT_SECTION]));
+  } finally {
+    r.close();
+  }
+}
 
 export const auditableExtractor: Extractor = {
   name: NAME,
@@ -20,6 +31,9 @@ export const auditableExtractor: Extractor = {
   fileRequired: (path, info) => isCandidateBinary(path, info),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
+    // with positioned reads (a directory, a root filesystem), an executable without a .dep-v0
+    // section is known from its header and section table: it is not read whole
+    if (file.open && !(await mayBeAuditable(file.open))) return [];
     const buf = await file.read();
     if (!exeFormat(buf)) return [];
     const r = parseAuditable(buf);

@@ -10,6 +10,9 @@ import { parseExe, sectionData } from '../../go/binary/exe.ts';
 /** Decompressed JSON above this is refused (the real data is a few KiB; this stops zlib bombs). */
 export const MAX_AUDIT_JSON = 8 * 1024 * 1024;
 
+/** The section cargo-auditable writes. */
+export const AUDIT_SECTION = '.dep-v0';
+
 const AuditPackage = z.object({
   name: z.string().min(1),
   version: z.string().min(1),
@@ -28,7 +31,7 @@ export type AuditResult = { packages: AuditPackage[]; problems: string[] } | { p
 export function parseAuditable(buf: Buffer): AuditResult {
   const exe = parseExe(buf);
   if (!exe) return undefined;
-  const raw = sectionData(buf, exe, ['.dep-v0']);
+  const raw = sectionData(buf, exe, [AUDIT_SECTION]);
   if (!raw) return undefined;
   let json: unknown;
   try {
