@@ -50,9 +50,11 @@ const packagesIn = (closure: Set<string>, names: string[]): string[] => names.fi
 
 test('start-up: a scan loads a lockfile format\'s parser with its first lockfile, and the CLI loads no parser at all', async () => {
   // every extractor's fileRequired is asked of every file, so the registry is loaded by every scan:
-  // the parsers of YAML, TOML, XML, yarn.lock and zip files are imported by the plugins' extract() instead
+  // the parsers of YAML, TOML, XML, yarn.lock and zip files (and zod, which checks lockfile entries) are imported by the plugins' extract() instead
   const extractors = await staticClosure(['src/extractors/index.ts']);
-  assert.deepEqual(packagesIn(extractors, ['yaml', 'js-yaml', '@yarnpkg/parsers', 'smol-toml', 'yauzl', 'fast-xml-parser']), []);
+  assert.deepEqual(packagesIn(extractors, ['yaml', 'js-yaml', '@yarnpkg/parsers', 'smol-toml', 'yauzl', 'fast-xml-parser', 'zod']), []);
+  // the sources every scan opens (directories, images, archives) check their documents without zod
+  assert.deepEqual(packagesIn(await staticClosure(['src/sources/index.ts']), ['zod']), []);
   // the command that forks the scan process and renders its report
   const cli = await staticClosure(['src/cli/main.ts', 'src/cli/scan.ts', 'src/engine/isolate.ts', 'src/integrations/report/index.ts', 'src/store/index.ts']);
   assert.deepEqual(packagesIn(cli, ['yaml', 'ae-cvss-calculator', 'packageurl-js', 'zod']), []);

@@ -1,15 +1,13 @@
 /** The `javascript/package-lock` extractor: package-lock.json and npm-shrinkwrap.json, v1–v3. */
 import type { Extractor } from '../../types.ts';
 import { recordOutcome } from '../common.ts';
-import { FOUND_BY, parsePackageLock, parsePackageLockPieces } from './parse.ts';
+// the readers (and zod, which checks entries) load with the first lockfile, not with every scan
 
 /** Bytes per piece of a lockfile read in pieces (see extract). */
 const PIECE_BYTES = 256 * 1024;
 
-export { parsePackageLock } from './parse.ts';
-
 export const packageLockExtractor: Extractor = {
-  name: FOUND_BY,
+  name: 'javascript/package-lock',
   version: 1,
   fileRequired(path) {
     const base = path.slice(path.lastIndexOf('/') + 1);
@@ -20,6 +18,7 @@ export const packageLockExtractor: Extractor = {
     return !path.split('/').includes('node_modules');
   },
   async extract(file, ctx) {
+    const { parsePackageLock, parsePackageLockPieces } = await import('./parse.ts');
     // read in pieces where the source can (a 200k-package lockfile is ~80 MB): only what the piecewise
     // reading does not take (v1, invalid JSON, a repeated key) is read whole, for its usual messages
     if (file.chunks) {

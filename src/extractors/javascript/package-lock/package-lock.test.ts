@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture, ids, runExtractor } from '../testutil.ts';
-import { packageLockExtractor, parsePackageLock } from './index.ts';
+import { packageLockExtractor } from './index.ts';
+import { parsePackageLock } from './parse.ts';
 import { parsePackageLockPieces } from './parse.ts';
 import { leanPackages } from './scan.ts';
 import type { ExtractContext } from '../../types.ts';

@@ -1,10 +1,11 @@
 /** php/composer-lock: packages pinned by composer.lock; `packages-dev` are marked dev. */
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
-import { type ComposerParse, parseComposerLock } from './parse.ts';
+// the parsers (and zod, which checks entries) load with the first composer file, not with every scan
+import type { ComposerParse } from './parse.ts';
 import { entry, fileSink } from '../../entries.ts';
 
-export { parseComposerLock, parseInstalledJson, type ComposerPackage, type ComposerParse } from './parse.ts';
+export type { ComposerPackage, ComposerParse } from './parse.ts';
 
 const NAME = 'php/composer-lock';
 
@@ -22,8 +23,9 @@ export function composerPackage(name: string, version: string, dev: boolean, loc
 }
 
 /** Shared by both PHP extractors: parse, record problems, build packages. */
-export async function extractComposer(file: ScanFile, ctx: ExtractContext, parse: (t: string) => ComposerParse, foundBy: string): Promise<Package[]> {
+export async function extractComposer(file: ScanFile, ctx: ExtractContext, which: 'parseComposerLock' | 'parseInstalledJson', foundBy: string): Promise<Package[]> {
   const path = file.info.path;
+  const parse: (t: string) => ComposerParse = (await import('./parse.ts'))[which];
   let r: ComposerParse;
   try {
     r = parse((await file.read()).toString('utf8'));
@@ -39,5 +41,5 @@ export const composerLockExtractor: Extractor = {
   name: NAME,
   version: 1,
   fileRequired: (path, info) => info.kind === 'file' && (path === 'composer.lock' || path.endsWith('/composer.lock')) && info.size < 64 * 1024 * 1024,
-  extract: (file, ctx) => extractComposer(file, ctx, parseComposerLock, NAME),
+  extract: (file, ctx) => extractComposer(file, ctx, 'parseComposerLock', NAME),
 };

@@ -3,7 +3,7 @@
  * (Composer 1 array, or Composer 2 object whose `dev-package-names` mark dev packages).
  */
 import type { Extractor } from '../../types.ts';
-import { extractComposer, parseInstalledJson } from '../composer-lock/index.ts';
+import { extractComposer } from '../composer-lock/index.ts';
 
 const NAME = 'php/installed-json';
 
@@ -11,5 +11,5 @@ export const installedJsonExtractor: Extractor = {
   name: NAME,
   version: 1,
   fileRequired: (path, info) => info.kind === 'file' && /(^|\/)vendor\/composer\/installed\.json$/.test(path) && info.size < 64 * 1024 * 1024,
-  extract: (file, ctx) => extractComposer(file, ctx, parseInstalledJson, NAME),
+  extract: (file, ctx) => extractComposer(file, ctx, 'parseInstalledJson', NAME),
 };

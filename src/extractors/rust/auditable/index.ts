@@ -7,10 +7,11 @@ import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { exeFormat, isCandidateBinary, mayHaveSection, readHead } from '../../go/binary/exe.ts';
 import { cratePackage } from '../cargo-lock/index.ts';
-import { AUDIT_SECTION, parseAuditable } from './parse.ts';
+// the parser (and zod, which checks the JSON) loads with the first .dep-v0 section, not with every scan
+import { AUDIT_SECTION } from './section.ts';
 import { entry, fileSink } from '../../entries.ts';
 
-export { parseAuditable, MAX_AUDIT_JSON, type AuditPackage } from './parse.ts';
+export type { AuditPackage } from './parse.ts';
 
 const NAME = 'rust/auditable';
 
@@ -36,6 +37,7 @@ export const auditableExtractor: Extractor = {
     if (file.open && !(await mayBeAuditable(file.open))) return [];
     const buf = await file.read();
     if (!exeFormat(buf)) return [];
+    const { parseAuditable } = await import('./parse.ts');
     const r = parseAuditable(buf);
     if (!r) return [];
     if ('problem' in r) {

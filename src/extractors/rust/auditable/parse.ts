@@ -5,13 +5,13 @@
  */
 import { inflateSync } from 'node:zlib';
 import { z } from 'zod';
+import { AUDIT_SECTION } from './section.ts';
 import { parseExe, sectionData } from '../../go/binary/exe.ts';
 
 /** Decompressed JSON above this is refused (the real data is a few KiB; this stops zlib bombs). */
 export const MAX_AUDIT_JSON = 8 * 1024 * 1024;
 
-/** The section cargo-auditable writes. */
-export const AUDIT_SECTION = '.dep-v0';
+export { AUDIT_SECTION } from './section.ts';
 
 const AuditPackage = z.object({
   name: z.string().min(1),
