@@ -183,6 +183,7 @@ const sec = (x: number) => (x / 1000).toFixed(2);
 /** Candidate / baseline on one input, cold and warm, wall and CPU; the target judged on warm medians. */
 function pair(what: string, cand: Cmd, base: Cmd, target?: number): void {
   for (const k of ['cold', 'warm'] as const) {
+    if (!cand[k].length || !base[k].length) continue; // BENCH_COLD=0: no cold rounds
     const c = median(cpu(cand[k])) / median(cpu(base[k]));
     const t = target !== undefined && k === 'warm' ? `  [target ≤ ${target}×: wall ${verdict(median(ms(cand[k])) / median(ms(base[k])), target)}, CPU ${verdict(c, target)}]` : '';
     console.log(`  ${what}, ${k}: wall ${fmtRatio(ms(cand[k]), ms(base[k]))}; CPU ${c.toFixed(2)}× of medians${t}`);
@@ -275,6 +276,7 @@ function rootfsGroup(x: Ctx, by: Record<string, Cmd>): Group {
       pair('whole runs, vigil scan rootfs (inventory + matching) / trivy-cdxgen rootfs (inventory only)', rootfsCmd, trivyCmd);
       pair('whole runs, vigil sbom (inventory, CycloneDX) / trivy-cdxgen rootfs (inventory, CycloneDX)', sbomCmd, trivyCmd);
       for (const k of ['cold', 'warm'] as const) {
+        if (!rootfsCmd[k].length) continue; // BENCH_COLD=0: no cold rounds
         const work = (f: (xs: Sample[]) => number[], c: Cmd, e: Cmd) => median(f(c[k])) - median(f(e[k]));
         // a difference at or below zero is the machine's noise (an empty run slower than a full
         // one): no ratio, and no verdict, rather than a "met" from a negative number
@@ -304,6 +306,7 @@ function startGroup(x: Ctx): Group {
       console.log('\nstart-up (issue 20; the target is absolute, a bare Node process beside):');
       for (const c of [vigilVersion, vigilEmpty]) {
         for (const k of ['cold', 'warm'] as const) {
+          if (!c[k].length) continue; // BENCH_COLD=0: no cold rounds
           const w = median(ms(c[k]));
           const t = k === 'warm' ? `  [target ≤ 0.15 s: wall ${w <= 150 ? 'met' : 'MISSED'}, CPU ${median(cpu(c[k])) <= 150 ? 'met' : 'MISSED'}]` : '';
           console.log(`  ${c.label}, ${k}: wall median ${sec(w)} s, CPU ${sec(median(cpu(c[k])))} s; node -e 0 ${sec(median(ms(node[k])))} s / ${sec(median(cpu(node[k])))} s CPU (${(w / median(ms(node[k]))).toFixed(2)}× of it)${t}`);
