@@ -94,6 +94,11 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   if (fs.entryBatches) for await (const batch of fs.entryBatches()) for (const info of batch) take(info);
   else for await (const info of fs.entries()) take(info);
 
+  // runtime binaries an OS package installed are never read (their package would be dropped: markOsOwned);
+  // on a host over SSH that is a 100 MB /usr/bin/node left where it is
+  const runtimePaths = new Set(work.filter((w) => isRuntimeExtractor(w.extractor)).map((w) => w.info.path));
+  const runtimeOwned = runtimePaths.size ? await osOwnedRuntimes(runtimePaths, os, dpkgLists, readFile) : () => false;
+
   const packages: Package[] = [];
   let extracted = 0;
   // a file several extractors want (an executable: Go and Rust build info) is read once; its
@@ -124,6 +129,10 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
     return lastReader.reader.then((r): FileReader => ({ size: r.size, read: (b, o, l, at) => r.read(b, o, l, at), close: () => undefined }));
   };
   for (const { info, extractor } of work) {
+    if (isRuntimeExtractor(extractor) && runtimeOwned(info.path)) {
+      extracted++;
+      continue;
+    }
     const ctx: ExtractContext = { os, readFile, fileErrors: [], ...(opts.log ? { log: opts.log } : {}) };
     if (last && last.path !== info.path) last = null;
     if (lastReader && lastReader.path !== info.path) dropReader();
@@ -154,7 +163,7 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   last = null;
   dropReader();
 
-  const kept = await markOsOwned(packages, os, dpkgLists, readFile);
+  const kept = await markOsOwned(packages, os, dpkgLists, readFile, runtimeOwned);
   // one package per install, with every location (installs.ts; README.md, "Same install")
   const deduped = mergeInstalls(kept);
   deduped.sort((a, b) => cmp(a.ecosystem, b.ecosystem) || cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.locations?.[0] ?? '', b.locations?.[0] ?? ''));
@@ -197,25 +206,37 @@ function cmp(a: string, b: string): number {
  * (the Debian `nodejs`, `libssl3`, `openjdk-17-jre-headless`), so they are not listed twice.
  * Returns the packages kept.
  */
-async function markOsOwned(packages: Package[], os: OsInfo | undefined, dpkgLists: string[], readFile: (p: string) => Promise<Buffer | null>): Promise<Package[]> {
+async function markOsOwned(packages: Package[], os: OsInfo | undefined, dpkgLists: string[], readFile: (p: string) => Promise<Buffer | null>, runtimeOwned: (path: string) => boolean): Promise<Package[]> {
   const candidates = packages.filter((p) => !isOsEcosystemPackage(p) && !isRuntimePackage(p) && p.locations?.some((l) => OS_OWNED_DIRS.some(([re]) => re.test(l))));
-  const runtimes = packages.filter(isRuntimePackage);
-  if (candidates.length === 0 && runtimes.length === 0) return packages;
-  const wanted = new Set([...candidates.flatMap((p) => p.locations ?? []), ...runtimes.flatMap((p) => p.locations ?? [])]);
-  const owner = new Map<string, string>();
-  const listed = dpkgLists.length > 0 && (await readDpkgOwners(dpkgLists, wanted, readFile, owner));
-  const eco = os?.ecosystem ?? os?.id ?? 'os';
-  for (const p of candidates) {
-    const loc = p.locations!.find((l) => OS_OWNED_DIRS.some(([re]) => re.test(l)))!;
-    p.ownedBy = `${eco}/${owner.get(loc) ?? 'unknown'}`;
+  if (candidates.length > 0) {
+    const wanted = new Set(candidates.flatMap((p) => p.locations ?? []));
+    const owner = new Map<string, string>();
+    if (dpkgLists.length > 0) await readDpkgOwners(dpkgLists, wanted, readFile, owner);
+    const eco = os?.ecosystem ?? os?.id ?? 'os';
+    for (const p of candidates) {
+      const loc = p.locations!.find((l) => OS_OWNED_DIRS.some(([re]) => re.test(l)))!;
+      p.ownedBy = `${eco}/${owner.get(loc) ?? 'unknown'}`;
+    }
   }
-  if (runtimes.length === 0) return packages;
-  // apk's database lists every file too; rpm's (in a Berkeley DB, NDB or SQLite blob) is not read
-  // here, so without a file list the FHS rule decides: the OS's own directories are the OS's
-  const apk = await readApkOwners(readFile, wanted, owner);
+  // runtime packages were found in files no OS package owns (osOwnedRuntimes, before reading); one
+  // found elsewhere than the file it was read from (none today) is checked the same way
+  return packages.filter((p) => !isRuntimePackage(p) || !p.locations?.some(runtimeOwned));
+}
+
+const isRuntimeExtractor = (e: Extractor): boolean => e.name.startsWith('runtime/');
+
+/**
+ * Which of the runtime extractors' files an OS package installed: dpkg's file lists or apk's
+ * database when the filesystem has them; rpm's (in a Berkeley DB, NDB or SQLite blob) are not read
+ * here, so without a file list the FHS rule decides: the OS's own directories (OS_DIRS) are the
+ * OS's, when an OS was detected.
+ */
+async function osOwnedRuntimes(paths: Set<string>, os: OsInfo | undefined, dpkgLists: string[], readFile: (p: string) => Promise<Buffer | null>): Promise<(path: string) => boolean> {
+  const owner = new Map<string, string>();
+  const listed = dpkgLists.length > 0 && (await readDpkgOwners(dpkgLists, paths, readFile, owner));
+  const apk = await readApkOwners(readFile, paths, owner);
   const exact = listed || apk;
-  const owned = (p: Package) => p.locations?.some((l) => owner.has(l) || (!exact && os !== undefined && OS_DIRS.test(l)));
-  return packages.filter((p) => !isRuntimePackage(p) || !owned(p));
+  return (l: string) => owner.has(l) || (!exact && os !== undefined && OS_DIRS.test(l));
 }
 
 /** Fills `owner` (path → dpkg package) for the `wanted` paths from dpkg's `info/*.list` files; true when some list was read. */

@@ -12,7 +12,7 @@ import { compareNames, normalizeLookupPath, resolveInRoot, splitPath, type Resol
 export type Content =
   | { where: 'memory'; data: Buffer; refs: number }
   | { where: 'scratch'; file: string; refs: number }
-  | { where: 'lazy'; load: () => Promise<Buffer>; refs: number };
+  | { where: 'lazy'; load: () => Promise<Buffer>; refs: number; chunks?: (chunkBytes: number) => AsyncIterable<Buffer> };
 
 export interface TreeNode {
   kind: FileKind;
@@ -308,6 +308,11 @@ export class TreeFS implements ScanFS {
     if (c?.where === 'scratch') {
       // a kept file on disk is streamed; everything else (memory, or refused: readFile throws its error) as readFile gives it
       for await (const piece of createReadStream(c.file, { highWaterMark: size })) yield piece as Buffer;
+      return;
+    }
+    if (c?.where === 'lazy' && c.chunks) {
+      // read from where it lives as far as the reader goes (a runtime binary on an SSH host)
+      yield* c.chunks(size);
       return;
     }
     const all = await this.readFile(path);
