@@ -439,9 +439,13 @@ export async function hostDeepFiles(root: string, extra: readonly string[] = [],
   return { ...r, paths };
 }
 
-/** Two ScanFS as one (the OS files and the deep-inspection files; paths do not overlap, the first wins). */
+/**
+ * Two ScanFS as one (the OS files and the deep-inspection files; their listings do not overlap).
+ * Reads go to the second when it lists the path: the first (a view of the whole root) stats and
+ * reads any path, which would bypass the second's bounds (the runtime binaries' byte budget).
+ */
 function unionFS(a: ScanFS, b: ScanFS): ScanFS {
-  const inA = async (p: string) => (await a.stat(p)) !== null;
+  const inB = async (p: string) => (await b.stat(p)) !== null;
   return {
     target: a.target,
     get errors() { return [...a.errors, ...b.errors]; },
@@ -453,11 +457,11 @@ function unionFS(a: ScanFS, b: ScanFS): ScanFS {
       }
       for await (const e of b.entries()) if (!seen.has(e.path)) yield e;
     },
-    stat: async (p) => (await a.stat(p)) ?? b.stat(p),
-    readFile: async (p) => ((await inA(p)) ? a.readFile(p) : b.readFile(p)),
+    stat: async (p) => (await b.stat(p)) ?? a.stat(p),
+    readFile: async (p) => ((await inB(p)) ? b.readFile(p) : a.readFile(p)),
     // runtime binaries (issue 20) are read in chunks, as far as their extractors read
     async *readChunks(p: string, n: number) {
-      const from = (await inA(p)) ? a : b;
+      const from = (await inB(p)) ? b : a;
       if (from.readChunks) yield* from.readChunks(p, n);
       else yield await from.readFile(p);
     },

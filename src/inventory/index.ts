@@ -138,7 +138,12 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
     if (lastReader && lastReader.path !== info.path) dropReader();
     try {
       const file: ScanFile = { info, read: () => readOnce(info.path) };
-      if (fs.readChunks) file.chunks = (n) => fs.readChunks!(info.path, n);
+      // a file another extractor read whole (Go and Rust build info read every executable a source
+      // cannot read at positions) is not read again in chunks: a Node.js binary is read once
+      if (fs.readChunks) {
+        const held = last?.path === info.path ? last.bytes : undefined;
+        file.chunks = (n) => chunksOf(held, () => fs.readChunks!(info.path, n), n);
+      }
       if (fs.openFile) file.open = () => openOnce(info.path);
       const found = await extractor.extract(file, ctx);
       for (const p of found) {
@@ -170,6 +175,20 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   const all = [...fs.errors, ...errors.list];
   opts.log?.debug({ files, extracted, packages: deduped.length, errors: all.length }, 'inventory collected');
   return { os, packages: deduped, errors: all, stats: { files, extracted, packages: deduped.length } };
+}
+
+/**
+ * ScanFile.chunks: the pieces of the bytes an earlier extractor read whole, when it could (a file
+ * over a whole-read limit may still be read in chunks), else the source's own chunked read.
+ */
+async function* chunksOf(held: Promise<Buffer> | undefined, read: () => AsyncIterable<Buffer>, chunkBytes: number): AsyncIterable<Buffer> {
+  const all = held ? await held.catch(() => null) : null;
+  if (!all) {
+    yield* read();
+    return;
+  }
+  const n = Math.max(1, chunkBytes);
+  for (let i = 0; i < all.length; i += n) yield all.subarray(i, i + n);
 }
 
 /** Extractor problems listed one by one; past this, one record per rule with a `count` (a hostile lockfile can hold a million bad entries). */
