@@ -12,8 +12,8 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, chmod, copyFile, link, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { collectAgentReport } from '../../cli/agent.ts';
@@ -25,36 +25,11 @@ import { summarizeSkipped } from '../../model/scan.ts';
 import { openTarget } from '../index.ts';
 import type { ScanFS } from '../types.ts';
 import { RUNTIME_INSPECTION_PATHS, deepCatScript, openSshHost, runtimePathsWith, secretPathFilter, type SshTarget } from './index.ts';
-import { sshdUnavailable, startSshd, type TestSshd } from './testutil.ts';
+import { plantRuntimes as plant, sshdUnavailable, startSshd, type TestSshd } from './testutil.ts';
 
 const run = promisify(execFile);
 const BOOKWORM = join(import.meta.dirname, '../../../.cache/targets/rootfs-bookworm');
 const unavailable = sshdUnavailable() || (!existsSync(join(BOOKWORM, 'etc/os-release')) && 'no .cache/targets/rootfs-bookworm (bash ../shared/tools/build-targets.sh .cache/targets bookworm)');
-
-/** this machine's runtimes (tests skip a kind whose binary is absent) → where they are planted */
-const PLANTS: [from: string, to: string][] = [
-  ['/usr/bin/node', 'usr/local/bin/node'],
-  ['/usr/bin/node', 'usr/bin/node'],
-  ['/usr/bin/python3.11', 'srv/py/bin/python3.11'],
-  ['/usr/lib/jvm/temurin-25-jdk-amd64/bin/java', 'opt/java/openjdk/bin/java'],
-  ['/usr/lib/jvm/temurin-25-jdk-amd64/release', 'opt/java/openjdk/release'],
-  ['/usr/lib/go-1.19/bin/go', 'usr/local/go/bin/go'],
-  ['/usr/lib/go-1.19/VERSION', 'usr/local/go/VERSION'],
-  ['/usr/lib/x86_64-linux-gnu/libssl.so.3', 'opt/app/lib/libssl.so.3'],
-  ['/usr/lib/x86_64-linux-gnu/libcrypto.so.3', 'opt/app/lib/libcrypto.so.3'],
-  // an OS-owned copy (the dpkg list below names it): never reported, never read
-  ['/usr/bin/python3.11', 'usr/bin/python3.11'],
-];
-
-async function plant(root: string): Promise<void> {
-  for (const [from, to] of PLANTS) {
-    if (!existsSync(from)) continue;
-    await mkdir(dirname(join(root, to)), { recursive: true });
-    // a hard link where the copy is on the same filesystem (node is 100 MB), else a copy
-    await link(from, join(root, to)).catch(() => copyFile(from, join(root, to)));
-  }
-  await appendFile(join(root, 'var/lib/dpkg/info/python3.11-minimal:amd64.list'), '/usr/bin/python3.11\n');
-}
 
 const isRuntime = (p: Package) => p.foundBy?.startsWith('runtime/') ?? false;
 /** ecosystem/name@version and every location, one line per runtime package, sorted */
