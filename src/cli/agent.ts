@@ -420,8 +420,8 @@ export async function defaultDeepLimits(): Promise<Required<HostDeepLimits>> {
  * @throws VigilError VIGIL_CONFIG "inspection-paths" for a bad directory
  */
 export async function hostDeepFiles(root: string, extra: readonly string[] = [], limits?: HostDeepLimits): Promise<{ fs: ScanFS; bytes: number; paths: string[]; runtimeFiles: number; runtimeBytes: () => number }> {
-  const [{ inspectionPathsWith, runtimePathsWith, DEEP_LABEL, DEEP_RULES }, { contentFilterFor }, { extractorGroups }] = await Promise.all([
-    import('../sources/ssh/deep.ts'), import('../inventory/index.ts'), import('../extractors/index.ts'),
+  const [{ inspectionPathsWith, runtimePathsWith, DEEP_LABEL, DEEP_RULES }, { contentFilterFor }, { extractorGroups }, { hostRuntimeFile }] = await Promise.all([
+    import('../sources/ssh/deep.ts'), import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/runtime/index.ts'),
   ]);
   let paths: string[];
   let runtimePaths: string[];
@@ -434,7 +434,7 @@ export async function hostDeepFiles(root: string, extra: readonly string[] = [],
   const d = await defaultDeepLimits();
   const l = { ...d, ...limits };
   const words: WalkWords = { label: DEEP_LABEL, what: ' for deep inspection', rules: { files: DEEP_RULES.files, bytes: DEEP_RULES.bytes, time: DEEP_RULES.time, entries: DEEP_RULES.entries } };
-  const runtime: RuntimeWalk = { dirs: runtimePaths, want: contentFilterFor(extractorGroups.runtime), maxFiles: l.maxRuntimeFiles, maxBytes: l.maxRuntimeBytes, timeoutMs: l.runtimeTimeoutMs };
+  const runtime: RuntimeWalk = { dirs: runtimePaths, want: (info) => hostRuntimeFile(info.path, info), maxFiles: l.maxRuntimeFiles, maxBytes: l.maxRuntimeBytes, timeoutMs: l.runtimeTimeoutMs };
   const r = await walkHostFiles(root, paths, contentFilterFor(extractorGroups.language), l, words, runtime);
   return { ...r, paths };
 }

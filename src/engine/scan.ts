@@ -167,8 +167,8 @@ async function filterFor(kind: 'os' | 'all', detectors?: Detectors) {
 
 /** issue 20: the files the language extractors want (a host's deep inspection), and the runtime binaries (read on demand). */
 async function deepFilters() {
-  const [{ contentFilterFor }, { extractorGroups }] = await Promise.all([import('../inventory/index.ts'), import('../extractors/index.ts')]);
-  return { filter: contentFilterFor(extractorGroups.language), runtimes: contentFilterFor(extractorGroups.runtime) };
+  const [{ contentFilterFor }, { extractorGroups }, { hostRuntimeFile }] = await Promise.all([import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/runtime/index.ts')]);
+  return { filter: contentFilterFor(extractorGroups.language), runtimes: (info: Parameters<typeof hostRuntimeFile>[1]) => hostRuntimeFile(info.path, info) };
 }
 
 type ResourceRow = { id: string; account_id: string; type: string; name: string; ref: string | null; digest: string | null; tags: string; target_id: string | null; attributes: string; coverage_status: string; coverage_reason: string | null };

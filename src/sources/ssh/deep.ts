@@ -65,7 +65,7 @@ export const DEFAULT_DEEP_LIMITS: DeepLimits = {
   maxBytes: 256 * 1024 * 1024,
   timeoutMs: 4 * 60 * 1000,
   maxRuntimeFiles: 2_000,
-  maxRuntimeBytes: 1024 * 1024 * 1024,
+  maxRuntimeBytes: 512 * 1024 * 1024,
   runtimeTimeoutMs: 5 * 60 * 1000,
 };
 

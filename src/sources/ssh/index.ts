@@ -1130,7 +1130,7 @@ async function readDeep(conn: Client, ref: string, c: Collected, limits: SshLimi
       budget.deadline = Number.POSITIVE_INFINITY;
       const reader: RemoteReader = { conn, ref, c, limits, budget };
       for (const info of onDemand) {
-        await put(c, info.path, { kind: 'file', size: info.size, mode: info.mode, layerIndex: 0, content: remoteContent(reader, info.path) });
+        await put(c, info.path, { kind: 'file', size: info.size, mode: info.mode, layerIndex: 0, content: remoteContent(reader, info.path, info.size) });
         held.add(info.path);
         errorPaths.add(info.path);
       }
@@ -1184,23 +1184,26 @@ interface RemoteReader {
 }
 
 /** Content of a file left on the host: `chunks` streams it over a new exec channel as far as the reader goes; `load` reads it whole. */
-function remoteContent(r: RemoteReader, path: string): Content {
+function remoteContent(r: RemoteReader, path: string, size: number): Content {
   return {
     where: 'lazy',
     refs: 1,
     chunks: (n: number) => remoteChunks(r, path, n),
     async load() {
-      const parts: Buffer[] = [];
+      // into one buffer of the listed size (a 150 MB binary is held once, not as pieces and their concatenation)
+      let buf = Buffer.allocUnsafe(Math.min(size, r.limits.maxFileBytes));
       let got = 0;
       for await (const b of remoteChunks(r, path, 1024 * 1024)) {
-        got += b.length;
-        if (got > r.limits.maxFileBytes) {
+        if (got + b.length > r.limits.maxFileBytes) {
           r.c.log.add(path, 'file-too-large', `${path}: over the ${r.limits.maxFileBytes}-byte file limit; not read`);
           throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${path}: over the ${r.limits.maxFileBytes}-byte file limit`, { input: path, rule: 'file-too-large' });
         }
-        parts.push(b);
+        // the file grew since it was listed
+        if (got + b.length > buf.length) buf = Buffer.concat([buf.subarray(0, got)], Math.min(r.limits.maxFileBytes, Math.max(2 * buf.length, got + b.length)));
+        b.copy(buf, got);
+        got += b.length;
       }
-      return Buffer.concat(parts);
+      return buf.subarray(0, got);
     },
   };
 }

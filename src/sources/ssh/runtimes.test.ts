@@ -3,8 +3,8 @@
  * filesystem (under /run: sshd refuses chroots under /tmp) with this machine's real runtimes planted
  * where images and tarballs put them — Node.js in /usr/local/bin and /usr/bin (no dpkg list names
  * it there), Debian's python3.11 under /srv, a Temurin launcher and its `release` under /opt, the Go
- * toolchain in /usr/local/go, libssl/libcrypto beside an app in /opt — and one /usr/bin/node a dpkg
- * list owns. The runtime packages the SSH snapshot (binaries read on demand over the connection)
+ * toolchain in /usr/local/go, libssl/libcrypto beside an app in /opt — and one /usr/bin/python3.11
+ * a dpkg list owns. The runtime packages the SSH snapshot (binaries read on demand over the connection)
  * and the agent's report give are exactly those `scan rootfs` finds in the same directories; bounds
  * become deep-inspection-* errors counted as partial. And this machine itself over a plain sshd:
  * its runtimes in a few directories, as `scan rootfs /` finds them there.
@@ -23,7 +23,8 @@ import { collectInventory, contentFilterFor } from '../../inventory/index.ts';
 import type { Package } from '../../model/index.ts';
 import { summarizeSkipped } from '../../model/scan.ts';
 import { openTarget } from '../index.ts';
-import type { ScanFS } from '../types.ts';
+import type { FileInfo, ScanFS } from '../types.ts';
+import { hostRuntimeFile } from '../../extractors/runtime/index.ts';
 import { RUNTIME_INSPECTION_PATHS, deepCatScript, openSshHost, runtimePathsWith, secretPathFilter, type SshTarget } from './index.ts';
 import { plantRuntimes as plant, sshdUnavailable, startSshd, type TestSshd } from './testutil.ts';
 
@@ -52,6 +53,8 @@ async function rootfsPackages(root: string, dirs: string[], only?: (path: string
 
 const languageFilter = contentFilterFor(extractorGroups.language);
 const runtimeFilter = contentFilterFor(extractorGroups.runtime);
+/** what the engine and the agent read on demand (the named runtime files) */
+const hostRuntimes = (i: FileInfo) => hostRuntimeFile(i.path, i);
 
 describe('runtime binaries: the script that streams one file', () => {
   it('takes a plain relative name as one sh word; refuses others', () => {
@@ -92,7 +95,7 @@ describe('runtime binaries over SSH and by the agent, against scan rootfs', { sk
   });
 
   it('SSH: the runtime packages of scan rootfs in the same directories, read on demand; nothing partial', async () => {
-    const snap = await openSshHost(target, { deepInspection: { filter: languageFilter, runtimes: runtimeFilter } });
+    const snap = await openSshHost(target, { deepInspection: { filter: languageFilter, runtimes: hostRuntimes } });
     try {
       assert.ok(snap.deepInspection!.runtimeFiles! >= 5, JSON.stringify(snap.deepInspection));
       const inv = await collectInventory(snap.fs, { extractors: extractorGroups.all, detectOs });
@@ -101,7 +104,7 @@ describe('runtime binaries over SSH and by the agent, against scan rootfs', { sk
       // each binary read at most once (node: whole by go/binary, its node and openssl probes from those bytes), except
       // libcrypto, which openssl reads again beside libssl; the dpkg-owned python3.11 only by go/binary, as scan rootfs does
       let sizes = 0;
-      for await (const e of snap.fs.entries()) if (runtimeFilter(e) && secretPathFilter(runtimePathsWith([]))(e.path)) sizes += e.size * (e.path.endsWith('/libcrypto.so.3') ? 2 : 1);
+      for await (const e of snap.fs.entries()) if (hostRuntimes(e) && secretPathFilter(runtimePathsWith([]))(e.path)) sizes += e.size * (e.path.endsWith('/libcrypto.so.3') ? 2 : 1);
       const read = snap.deepInspection!.runtimeBytes!;
       assert.ok(read > 0 && read <= sizes, `${read} bytes read of ${sizes}`);
     } finally {
@@ -110,7 +113,7 @@ describe('runtime binaries over SSH and by the agent, against scan rootfs', { sk
   });
 
   it('SSH: the runtime bounds are deep-inspection-* errors, counted as partial; the OS packages stay', async () => {
-    const few = await openSshHost(target, { deepInspection: { filter: languageFilter, runtimes: runtimeFilter }, limits: { deep: { maxRuntimeFiles: 2 } as never } });
+    const few = await openSshHost(target, { deepInspection: { filter: languageFilter, runtimes: hostRuntimes }, limits: { deep: { maxRuntimeFiles: 2 } as never } });
     try {
       const inv = await collectInventory(few.fs, { extractors: extractorGroups.all, detectOs });
       assert.equal(few.deepInspection!.runtimeFiles, 2);
@@ -119,7 +122,7 @@ describe('runtime binaries over SSH and by the agent, against scan rootfs', { sk
     } finally {
       await few.fs.close();
     }
-    const small = await openSshHost(target, { deepInspection: { filter: languageFilter, runtimes: runtimeFilter }, limits: { deep: { maxRuntimeBytes: 4 * 1024 * 1024 } as never } });
+    const small = await openSshHost(target, { deepInspection: { filter: languageFilter, runtimes: hostRuntimes }, limits: { deep: { maxRuntimeBytes: 4 * 1024 * 1024 } as never } });
     try {
       const inv = await collectInventory(small.fs, { extractors: extractorGroups.all, detectOs });
       assert.equal(summarizeSkipped(inv.errors)!.rules['deep-inspection-bytes'], 1, JSON.stringify(inv.errors.slice(0, 5)));
@@ -152,7 +155,7 @@ describe('this machine over SSH: its runtimes as scan rootfs / finds them', { sk
     const d = await startSshd();
     try {
       const snap = await openSshHost({ host: d.host, port: d.port, username: d.username, privateKey: d.clientKey }, {
-        deepInspection: { filter: () => false, runtimes: (i) => places.test(i.path) && runtimeFilter(i) },
+        deepInspection: { filter: () => false, runtimes: (i) => places.test(i.path) && hostRuntimes(i) },
         limits: { deep: { maxListed: 5_000_000 } as never },
       });
       try {
