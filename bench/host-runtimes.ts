@@ -3,7 +3,7 @@
  * machine's runtimes planted (src/sources/ssh/testutil.ts plantRuntimes: node twice, python3.11,
  * a Temurin launcher, Go 1.19, libssl/libcrypto, an OS-owned python3.11) behind a chrooted sshd.
  * Each round, back to back:
- *   - `ssh+runtimes`: openSshHost with the language and runtime filters (the engine's) + the inventory;
+ *   - `ssh+runtimes`: openSshHost with the language filter and hostRuntimeFile (the engine's) + the inventory;
  *   - `ssh`: the same without `runtimes` (deep inspection before this change: no runtime packages);
  *   - `rootfs`: scan rootfs of the copy (openTarget + the inventory), the reference.
  * Printed: medians of wall and CPU time of this process (user + system; sshd's share is the host's
@@ -18,7 +18,9 @@ import { join } from 'node:path';
 import { extractorGroups } from '../src/extractors/index.ts';
 import { OS_RELEASE_PATHS, detectOs } from '../src/extractors/os/index.ts';
 import { collectInventory, contentFilterFor } from '../src/inventory/index.ts';
+import { hostRuntimeFile } from '../src/extractors/runtime/index.ts';
 import { openTarget } from '../src/sources/index.ts';
+import type { FileInfo } from '../src/sources/types.ts';
 import { openSshHost } from '../src/sources/ssh/index.ts';
 import { plantRuntimes, sshdUnavailable, startSshd } from '../src/sources/ssh/testutil.ts';
 import { machineLoad } from './measure.ts';
@@ -32,7 +34,8 @@ if (why) {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const filters = { filter: contentFilterFor(extractorGroups.language), runtimes: contentFilterFor(extractorGroups.runtime) };
+// what the engine passes (src/engine/scan.ts deepFilters)
+const filters = { filter: contentFilterFor(extractorGroups.language), runtimes: (i: FileInfo) => hostRuntimeFile(i.path, i) };
 const runtimeCount = (pkgs: { foundBy?: string }[]) => pkgs.filter((p) => p.foundBy?.startsWith('runtime/')).length;
 
 async function measure(fn: () => Promise<{ runtimes: number; bytes?: number }>): Promise<{ ms: number; cpuMs: number; runtimes: number; bytes?: number }> {
