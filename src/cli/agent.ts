@@ -13,7 +13,7 @@ import { hostname as osHostname } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
-import type { ScanFS, FileInfo } from '../sources/types.ts';
+import type { ScanFS, FileInfo, FileReader } from '../sources/types.ts';
 import type { FirewallName, FirewallRun, HostFirewall, SocketOwner } from '../sources/ssh/hostnet.ts';
 import type { ListeningSocket } from '../sources/ssh/proc-net.ts';
 import type { SecretFinding } from '../model/code.ts';
@@ -361,6 +361,34 @@ async function walkHostFiles(root: string, dirs: readonly string[], want: (info:
       } finally {
         await h.close();
       }
+    },
+    // positioned reads (an executable's headers and a window: go/binary, rust/auditable) of any listed file;
+    // a runtime binary's bytes count with the runtime reads
+    async openFile(p: string): Promise<FileReader> {
+      const { info, h } = await openInfo(p);
+      const runtimeFile = onDemand.has(info.path);
+      try {
+        if (runtimeFile) spend(p, 0);
+      } catch (e) {
+        await h.close();
+        throw e;
+      }
+      let closed = false;
+      return {
+        size: info.size,
+        async read(buf, offset, length, position) {
+          if (closed) throw new VigilError('VIGIL_INTERNAL', `${p}: read after close`, { input: p, rule: 'closed' });
+          if (runtimeFile) spend(p, 0);
+          const { bytesRead } = await h.read(buf, offset, length, position);
+          if (runtimeFile) rt.bytes += bytesRead;
+          else if (position + bytesRead > limits.maxFileBytes) throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${p}: grew over the ${limits.maxFileBytes}-byte limit${words.what}`, { input: p, rule: 'file-too-large' });
+          return bytesRead;
+        },
+        close() {
+          if (!closed) void h.close().catch(() => undefined);
+          closed = true;
+        },
+      };
     },
     ...(onDemand.size ? {
       async *readChunks(p: string, chunkBytes: number): AsyncIterable<Buffer> {

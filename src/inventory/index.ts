@@ -106,7 +106,9 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   let last = null as { path: string; bytes: Promise<Buffer> } | null;
   const readOnce = (path: string): Promise<Buffer> => {
     if (last?.path !== path) {
-      const bytes = fs.readFile(path);
+      // a reader opened on this file that holds it whole (a source that loads it to read at positions) gives it
+      const opened = lastReader?.path === path ? lastReader.reader : undefined;
+      const bytes = opened ? opened.then((r) => r.whole ?? fs.readFile(path), () => fs.readFile(path)) : fs.readFile(path);
       bytes.catch(() => undefined); // each extractor that asks gets the rejection; none unhandled
       last = { path, bytes };
     }

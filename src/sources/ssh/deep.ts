@@ -206,13 +206,17 @@ m end
 /**
  * The script that streams ONE file (a runtime binary, read only as far as its extractors read:
  * the reader closes the channel when they stop): the relative name as the positional parameter,
- * re-checked a regular file and not a symlink, then `@@<nonce> cat` and the bytes on stdout
- * (`cat`, under timeout(1) when present); on stderr begin, cat, `exit <status>`, end.
+ * re-checked a readable regular file and not a symlink, then `@@<nonce> cat` and the bytes on stdout
+ * (`cat`, under timeout(1) when present); on stderr begin, cat, `exit <status>`, end. With `range`,
+ * the bytes from `offset` (`tail -c +N`, POSIX; GNU tail seeks there), only `length` of them when
+ * given (`| head -c L`).
  */
-export function deepCatScript(nonce: string, file: string, seconds: number): string {
+export function deepCatScript(nonce: string, file: string, seconds: number, range?: { offset: number; length?: number }): string {
   if (!/^[0-9a-f]{16,64}$/.test(nonce)) throw new Error('nonce must be hex');
   if (!Number.isSafeInteger(seconds) || seconds < 1) throw new Error('seconds must be a positive integer');
+  if (range && !(Number.isSafeInteger(range.offset) && range.offset >= 0 && (range.length === undefined || (Number.isSafeInteger(range.length) && range.length > 0)))) throw new Error('range must be a non-negative offset and a positive length');
   checkPlainRelative(file);
+  const read = !range ? '$T cat -- "$1"' : `$T tail -c +${range.offset + 1} -- "$1"${range.length === undefined ? '' : ` | head -c ${range.length}`}`;
   return `N=${nonce}
 m() { printf '\\n@@%s %s\\n' "$N" "$1" >&2; }
 cd / || exit 90
@@ -220,10 +224,10 @@ m begin
 set -- ${shQuote(file)}
 T=
 if command -v timeout >/dev/null 2>&1; then T="timeout ${seconds}"; fi
-if [ -f "$1" ] && [ ! -h "$1" ]; then
+if [ -f "$1" ] && [ ! -h "$1" ] && [ -r "$1" ]; then
   m cat
   printf '@@%s cat\\n' "$N"
-  $T cat -- "$1"
+  ${read}
   m "exit $?"
 fi
 m end

@@ -12,7 +12,7 @@ import type { Client, ClientChannel, ConnectConfig, SFTPWrapper, Stats } from 's
 import { VigilError } from '../../model/index.ts';
 import { TargetPolicy } from '../../policy/index.ts';
 import { TarError, TarReader, type ChunkSource } from '../image/tar.ts';
-import { DEFAULT_SOURCE_LIMITS, type ContentFilter, type FileInfo, type ScanFS, type SourceLimits } from '../types.ts';
+import { DEFAULT_SOURCE_LIMITS, type ContentFilter, type FileInfo, type FileReader, type ScanFS, type SourceLimits } from '../types.ts';
 import { DEEP_LABEL, DEEP_RULES, DEFAULT_DEEP_LIMITS, deepCatScript, deepListScript, deepTarScript, inspectionPathsWith, parseDeepListMarkers, parseDeepListing, runtimePathsWith, type DeepLimits } from './deep.ts';
 import { ErrorLog, Tree, TreeFS, normalizeEntryName, normalizeLookupPath, type TreeNode } from '../vfs/index.ts';
 import type { Content } from '../vfs/tree.ts';
@@ -1181,19 +1181,29 @@ interface RemoteReader {
   c: Collected;
   limits: SshLimits;
   budget: RuntimeBudget;
+  /** what has been read of the last file read (HostFileCache) */
+  cache?: HostFileCache;
+  /** the SFTP session the reads go through, opened with the first (null: the host has none; exec channels then) */
+  sftp?: Promise<SFTPWrapper | null>;
 }
 
-/** Content of a file left on the host: `chunks` streams it over a new exec channel as far as the reader goes; `load` reads it whole. */
+/**
+ * Content of a file left on the host: `chunks` streams it as far as the reader goes, `open` reads
+ * at positions, `load` reads it whole; all through the file's HostFileCache (each extractor of the
+ * file after the first reads what the others read from memory).
+ */
 function remoteContent(r: RemoteReader, path: string, size: number): Content {
   return {
     where: 'lazy',
     refs: 1,
-    chunks: (n: number) => remoteChunks(r, path, n),
+    chunks: (n: number) => cachedChunks(r, path, n),
+    // positioned reads (an executable's headers and a window: go/binary, rust/auditable), never the whole file
+    open: async () => remoteFileReader(r, path, size),
     async load() {
       // into one buffer of the listed size (a 150 MB binary is held once, not as pieces and their concatenation)
       let buf = Buffer.allocUnsafe(Math.min(size, r.limits.maxFileBytes));
       let got = 0;
-      for await (const b of remoteChunks(r, path, 1024 * 1024)) {
+      for await (const b of cachedChunks(r, path, 1024 * 1024)) {
         if (got + b.length > r.limits.maxFileBytes) {
           r.c.log.add(path, 'file-too-large', `${path}: over the ${r.limits.maxFileBytes}-byte file limit; not read`);
           throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${path}: over the ${r.limits.maxFileBytes}-byte file limit`, { input: path, rule: 'file-too-large' });
@@ -1204,6 +1214,107 @@ function remoteContent(r: RemoteReader, path: string, size: number): Content {
         got += b.length;
       }
       return buf.subarray(0, got);
+    },
+  };
+}
+
+/** Bytes of a host file's start kept for its next reader (HostFileCache): the largest runtime searches end before this. */
+const PREFIX_CAP = 64 * 1024 * 1024;
+/** Bytes a positioned read of a host file fetches at least (one exec channel each): an ELF header read brings its program headers too. */
+const REMOTE_WINDOW = 64 * 1024;
+
+/**
+ * What has been read of the host file the inventory is at (it gives a file to its extractors one
+ * after another; only that file's bytes are held): its first bytes as read so far (up to
+ * PREFIX_CAP), whether they are the whole file, and windows read elsewhere (a section table).
+ * Every exec channel costs a session on the host (~10 ms idle, up to a second on a loaded one), so
+ * what one extractor read is not fetched again by the next.
+ */
+interface HostFileCache {
+  path: string;
+  prefix: Buffer[];
+  prefixBytes: number;
+  whole: boolean;
+  windows: { at: number; data: Buffer }[];
+}
+
+function cacheOf(r: RemoteReader, path: string): HostFileCache {
+  if (r.cache?.path !== path) r.cache = { path, prefix: [], prefixBytes: 0, whole: false, windows: [] };
+  return r.cache;
+}
+
+/** The file in pieces of at most `chunkBytes`: the cached start first, then streamed from where it ends (and kept, up to PREFIX_CAP). */
+async function* cachedChunks(r: RemoteReader, path: string, chunkBytes: number): AsyncGenerator<Buffer> {
+  const c = cacheOf(r, path);
+  const n = Math.max(1, chunkBytes);
+  let pos = 0;
+  for (const piece of c.prefix.slice()) {
+    for (let i = 0; i < piece.length; i += n) yield piece.subarray(i, i + n);
+    pos += piece.length;
+  }
+  if (c.whole) return;
+  for await (const b of remoteChunks(r, path, n, pos > 0 ? { offset: pos } : undefined)) {
+    // kept only while it continues the cached start (this file still the current one)
+    if (r.cache === c && c.prefixBytes === pos && pos + b.length <= PREFIX_CAP) {
+      c.prefix.push(Buffer.from(b));
+      c.prefixBytes += b.length;
+    }
+    pos += b.length;
+    yield b;
+  }
+  if (r.cache === c && c.prefixBytes === pos) c.whole = true;
+}
+
+/**
+ * Positioned reads of a file left on the host: from the cached start or a cached window, else one
+ * exec channel (`deepCatScript` with a range): a read at most REMOTE_WINDOW past the cached start
+ * extends the start, any other fetches a window of at least REMOTE_WINDOW from its position. The
+ * bytes count against the runtime budget as `chunks` do.
+ */
+function remoteFileReader(r: RemoteReader, path: string, size: number): FileReader {
+  let closed = false;
+  const fetch = async (offset: number, length: number): Promise<Buffer> => {
+    const parts: Buffer[] = [];
+    for await (const b of remoteChunks(r, path, 1024 * 1024, { offset, length })) parts.push(b);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  };
+  const prefixAt = (c: HostFileCache, from: number, to: number): Buffer | undefined => {
+    if (to > c.prefixBytes) return undefined;
+    if (c.prefix.length > 1) c.prefix = [Buffer.concat(c.prefix)];
+    return c.prefix[0]?.subarray(from, to) ?? Buffer.alloc(0);
+  };
+  return {
+    size,
+    async read(buf, offset, length, position) {
+      if (closed) throw new VigilError('VIGIL_INTERNAL', `${path}: read after close`, { input: path, rule: 'closed' });
+      const want = Math.min(length, size - position);
+      if (want <= 0) return 0;
+      const c = cacheOf(r, path);
+      const w = c.windows.find((x) => position >= x.at && position + want <= x.at + x.data.length);
+      let bytes = prefixAt(c, position, position + want) ?? w?.data.subarray(position - w.at);
+      // the whole file is cached: a read past its end gets what there is (the file shrank since it was listed)
+      if (!bytes && c.whole) bytes = prefixAt(c, Math.min(position, c.prefixBytes), c.prefixBytes);
+      if (!bytes) {
+        if (position <= c.prefixBytes + REMOTE_WINDOW && position + want <= PREFIX_CAP) {
+          const more = await fetch(c.prefixBytes, Math.min(Math.max(position + want - c.prefixBytes, REMOTE_WINDOW), size - c.prefixBytes));
+          if (r.cache === c) {
+            c.prefix.push(more);
+            c.prefixBytes += more.length;
+            if (more.length < Math.min(REMOTE_WINDOW, size - (c.prefixBytes - more.length))) c.whole = true;
+          }
+          bytes = prefixAt(c, position, Math.min(position + want, c.prefixBytes)) ?? Buffer.alloc(0);
+        } else {
+          const data = await fetch(position, Math.min(Math.max(want, REMOTE_WINDOW), size - position));
+          if (r.cache === c) c.windows.push({ at: position, data });
+          bytes = data.subarray(0, want);
+        }
+      }
+      const n = Math.min(want, bytes.length);
+      if (n > 0) bytes.copy(buf, offset, 0, n);
+      return n;
+    },
+    close() {
+      closed = true;
     },
   };
 }
@@ -1234,9 +1345,46 @@ function checkBudget(r: RemoteReader, path: string): void {
  * against the runtime budget, checked before each piece.
  * @throws VigilError (DEEP_RULES bytes/time, "remote-read-error" when the host is gone or the file is no longer a regular file)
  */
-async function* remoteChunks(r: RemoteReader, path: string, chunkBytes: number): AsyncGenerator<Buffer> {
-  const { conn, ref, budget, limits } = r;
+async function* remoteChunks(r: RemoteReader, path: string, chunkBytes: number, range?: { offset: number; length?: number }): AsyncGenerator<Buffer> {
   checkBudget(r, path);
+  r.sftp ??= sftpOpen(r.conn).catch(() => null);
+  const s = await r.sftp;
+  if (s) yield* sftpChunks(r, s, path, chunkBytes, range);
+  else yield* execChunks(r, path, chunkBytes, range);
+}
+
+/**
+ * remoteChunks over the connection's SFTP session: no shell started per read (an exec channel
+ * runs the account's shell and its rc files: a pyenv init costs ~1.5 s a channel). The file is
+ * lstat'ed first (a regular file, not a symlink, as deepCatScript checks), then read in pieces.
+ */
+async function* sftpChunks(r: RemoteReader, s: SFTPWrapper, path: string, chunkBytes: number, range?: { offset: number; length?: number }): AsyncGenerator<Buffer> {
+  const abs = '/' + path;
+  const failed = (why: string) => new VigilError('VIGIL_NETWORK', `${r.ref}: ${path}: ${why}`, { input: path, rule: 'remote-read-error' });
+  const st = await new Promise<Stats | null>((resolve) => s.lstat(abs, (err, x) => resolve(err ? null : x)));
+  if (!st?.isFile()) throw failed('not a regular file any more (or unreadable)');
+  const handle = await new Promise<Buffer | null>((resolve) => s.open(abs, 'r', (err, h) => resolve(err ? null : h)));
+  if (!handle) throw failed('cannot open it');
+  try {
+    let pos = range?.offset ?? 0;
+    const end = range?.length === undefined ? Number.POSITIVE_INFINITY : pos + range.length;
+    while (pos < end) {
+      checkBudget(r, path);
+      const buf = Buffer.allocUnsafe(Math.min(Math.max(1, chunkBytes), end - pos));
+      const n = await new Promise<number>((resolve, reject) => s.read(handle, buf, 0, buf.length, pos, (err, got) => (err ? ((err as { code?: number }).code === 1 ? resolve(0) : reject(failed(err.message))) : resolve(got))));
+      if (n === 0) return;
+      pos += n;
+      r.budget.bytes += n;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    s.close(handle, () => undefined);
+  }
+}
+
+/** remoteChunks over an exec channel (a host without SFTP): `deepCatScript`, its stdout after the marker. */
+async function* execChunks(r: RemoteReader, path: string, chunkBytes: number, range?: { offset: number; length?: number }): AsyncGenerator<Buffer> {
+  const { conn, ref, budget, limits } = r;
   const nonce = randomBytes(12).toString('hex');
   const seconds = Math.max(1, Math.ceil(Math.min(budget.deadline - Date.now(), limits.deep.runtimeTimeoutMs) / 1000));
   const failed = (why: string) => new VigilError('VIGIL_NETWORK', `${ref}: ${path}: ${why}`, { input: path, rule: 'remote-read-error' });
@@ -1254,7 +1402,7 @@ async function* remoteChunks(r: RemoteReader, path: string, chunkBytes: number):
     if ((errBytes += d.length) <= 64 * 1024) errs.push(d);
   });
   const closed = new Promise<void>((resolve) => ch.once('close', () => resolve()));
-  ch.end(deepCatScript(nonce, path, seconds));
+  ch.end(deepCatScript(nonce, path, seconds, range));
   const marker = Buffer.from(`@@${nonce} cat\n`);
   let done = false;
   try {

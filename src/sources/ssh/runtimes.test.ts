@@ -112,6 +112,22 @@ describe('runtime binaries over SSH and by the agent, against scan rootfs', { sk
     }
   });
 
+  it('SSH without an SFTP subsystem: the runtime files are read over exec channels, the same packages', async () => {
+    const plain = await startSshd({ chroot: copy, noSftp: true });
+    try {
+      const snap = await openSshHost({ ...target, port: plain.port, hostKeyFingerprint: plain.hostKeyFingerprint, privateKey: plain.clientKey, username: plain.username }, { deepInspection: { filter: languageFilter, runtimes: hostRuntimes } });
+      try {
+        const inv = await collectInventory(snap.fs, { extractors: extractorGroups.all, detectOs });
+        assert.deepEqual(keyed(inv.packages), expected);
+        assert.equal(summarizeSkipped(inv.errors), null, JSON.stringify(inv.errors.slice(0, 5)));
+      } finally {
+        await snap.fs.close();
+      }
+    } finally {
+      await plain.stop();
+    }
+  });
+
   it('SSH: the runtime bounds are deep-inspection-* errors, counted as partial; the OS packages stay', async () => {
     const few = await openSshHost(target, { deepInspection: { filter: languageFilter, runtimes: hostRuntimes }, limits: { deep: { maxRuntimeFiles: 2 } as never } });
     try {

@@ -68,7 +68,7 @@ function canConnect(port: number): Promise<boolean> {
  * Starts sshd on a free 127.0.0.1 port; `chroot` makes every session run inside that directory,
  * `forceCommand` replaces whatever the client asks to run (a host that answers with its own bytes).
  */
-export async function startSshd(opts: { chroot?: string; forceCommand?: string } = {}): Promise<TestSshd> {
+export async function startSshd(opts: { chroot?: string; forceCommand?: string; noSftp?: boolean } = {}): Promise<TestSshd> {
   const dir = await mkdtemp(join(tmpdir(), 'vigil-sshd-'));
   try {
     await keygen(join(dir, 'host_key'));
@@ -91,7 +91,7 @@ export async function startSshd(opts: { chroot?: string; forceCommand?: string }
         'PasswordAuthentication no',
         'KbdInteractiveAuthentication no',
         'PermitRootLogin prohibit-password',
-        'Subsystem sftp internal-sftp',
+        ...(opts.noSftp ? [] : ['Subsystem sftp internal-sftp']),
         'LogLevel ERROR',
         ...(opts.chroot ? [`ChrootDirectory ${opts.chroot}`] : []),
         ...(opts.forceCommand ? [`ForceCommand ${opts.forceCommand}`] : []),
