@@ -168,7 +168,8 @@ export function rubyConstraint(text: string): string {
  * ecosystem. Exact for "X.Y.Z", "X.Y", "X.Y.Z.0" and pre-releases ("2.6.0.preview.1" → "2.6.0-preview1").
  * "X.Y.a" (a "~>" end) → "X.Y.0-0". A patchlevel bound ("2.0.0.648") has no SemVer spelling — runtime/ruby reports such releases as
  * "2.0.0+p648", equal to 2.0.0 — so it widens the interval to the whole X.Y.Z: a lower bound becomes
- * "X.Y.Z" (inclusive), an upper one "X.Y.(Z+1)" (exclusive); `note` records it.
+ * "X.Y.Z" (inclusive), an upper one "X.Y.(Z+1)" (exclusive); so does an exclusive lower bound at a
+ * pre-2.1 "X.Y.Z" ("> 2.0.0" admits 2.0.0-p1): "X.Y.Z" inclusive. `note` records each.
  */
 function semverBound(b: Bound, side: 'lo' | 'hi', note: (s: string) => void): Bound {
   const seg = b.v.split('.');
@@ -176,9 +177,14 @@ function semverBound(b: Bound, side: 'lo' | 'hi', note: (s: string) => void): Bo
   const a = seg[seg.length - 1] === 'a' ? seg.pop() : undefined;
   const core = [seg[0], seg[1] ?? '0', seg[2] ?? '0'].map(Number);
   if (a) return { v: `${core.join('.')}-0`, inclusive: b.inclusive };
-  if (seg.length <= 3) return { v: core.join('.'), inclusive: b.inclusive };
   if (seg[3] === 'preview' || seg[3] === 'rc') return { v: `${core.join('.')}-${seg[3]}${seg[4]}`, inclusive: b.inclusive };
-  if (Number(seg[3]) === 0) return { v: core.join('.'), inclusive: b.inclusive };
+  const patchlevels = core[0] < 2 || (core[0] === 2 && core[1] < 1);
+  // "> 2.0.0" (or "> 2.0.0.0") admits 2.0.0-p1…, which SemVer cannot put above 2.0.0: from 2.0.0 itself
+  if (side === 'lo' && !b.inclusive && patchlevels && Number(seg[3] ?? 0) === 0) {
+    note(`> ${core.join('.')} written as introduced ${core.join('.')}: patchlevels of ${core.join('.')} are not told apart (over-reported)`);
+    return { v: core.join('.'), inclusive: true };
+  }
+  if (seg.length <= 3 || Number(seg[3]) === 0) return { v: core.join('.'), inclusive: b.inclusive };
   const pl = `${core.join('.')}-p${seg[3]}`;
   if (side === 'lo') {
     note(`${b.inclusive ? '>=' : '>'} ${pl} written as introduced ${core.join('.')}: patchlevels of ${core.join('.')} are not told apart (over-reported)`);

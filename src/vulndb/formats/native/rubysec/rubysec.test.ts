@@ -132,6 +132,9 @@ test('rubies/ruby versions: patchlevels as a 4th segment, previews as Gem pre-re
     '< 1.9.3-p484 written as fixed 1.9.4: patchlevels of 1.9.3 are not told apart (over-reported)',
     '< 2.0.0-p353 written as fixed 2.0.1: patchlevels of 2.0.0 are not told apart (over-reported)',
   ]);
+  // "<= 2.0.0" unaffected leaves 2.0.0-p1… affected: 2.0.0 as a whole; "<= 2.1.0" is exact (2.1.1-0 on)
+  assert.deepEqual(rubyAffected([], ['<= 2.0.0']).events, [{ introduced: '2.0.0' }]);
+  assert.deepEqual(rubyAffected([], ['<= 2.1.0']).events, [{ introduced: '2.1.1-0' }]);
 });
 
 test('happy: rubies/ruby (real rubysec files) → Bitnami "ruby", SEMVER, id RUBYSEC-ruby-<file>', () => {
