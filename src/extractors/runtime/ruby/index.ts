@@ -21,17 +21,18 @@ const FILE = /^(?:ruby(?:\d+\.\d+)?(?:\.exe)?|libruby(?:-?\d+\.\d+(?:\.\d+)?)?(?
 const MIN_BYTES = 4 * 1024;
 
 /**
- * RUBY_DESCRIPTION (version.c): "ruby <RUBY_VERSION>[p<PATCHLEVEL>|previewN|rcN|dev] (<date>
- * revision|master|trunk <rev>) …" since 1.9; 1.8.7 writes "ruby 1.8.7 (<date> patchlevel 374)". The
- * byte before must not be a letter (truffleruby's "like ruby 3.2.2," and mruby's "mruby 3.2.0
- * (2023-02-24)" fail anyway: no " (" after the version, no revision word).
+ * RUBY_DESCRIPTION (version.c): "ruby <RUBY_VERSION>[p<PATCHLEVEL>|previewN|rcN|dev] (<date>[
+ * revision <rev>| <branch> <rev>])[ +YJIT…] [<platform>]" since 1.9 (no revision when built without
+ * one); 1.8.7 writes "ruby 1.8.7 (<date> patchlevel 374) [<platform>]". The byte before "ruby" must not
+ * be a letter or digit: not truffleruby's "like ruby 3.2.2, …", jruby's "jruby 9.4.5.0 (3.1.4) …",
+ * mruby's "mruby 3.2.0 (2023-02-24)" (which have no " [platform]" either).
  * Groups: 1 X.Y.Z, 2 patchlevel after "p", 3 pre-release, 4 patchlevel of the 1.8 form.
  */
 export const RUBY_DESCRIPTION: Probe = {
   anchor: 'ruby ',
   before: 1,
-  after: 96,
-  re: /^(?:[^A-Za-z0-9_])?ruby (\d+\.\d+\.\d+)(?:p(\d+)|(preview\d+|rc\d+|dev))? \(\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\dZ)?(?:[^)\x00]{0,48}? patchlevel (\d+)| (?:revision|trunk|master) [0-9a-f]+)\)/,
+  after: 160,
+  re: /^(?:[^A-Za-z0-9_])?ruby (\d+\.\d+\.\d+)(?:p(\d+)|(preview\d+|rc\d+|dev))? \(\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\dZ)?(?:[^)\x00]{0,48}? patchlevel (\d+)| [A-Za-z_][\w.-]{0,40} [0-9a-f]{4,40})?\) (?:\+\w+(?: \w+)? )?\[/,
 };
 
 export const rubyExtractor: Extractor = {

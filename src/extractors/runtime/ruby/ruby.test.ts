@@ -36,13 +36,14 @@ test('purls: Syft\'s pkg:generic/ruby (with its "p20") and Bitnami\'s map back t
   assert.deepEqual(runtimeOfPurl('generic', undefined, 'node', '20.11.1'), { ecosystem: 'Bitnami', name: 'node', version: '20.11.1' });
 });
 
-test('happy: RUBY_DESCRIPTION of a static build, 1.8.7\'s form, a +YJIT library, a preview and a dev snapshot', async () => {
+test('happy: RUBY_DESCRIPTION of a static build, 1.8.7\'s form, a +YJIT library, a preview, a dev snapshot, a build without revision', async () => {
   const [p] = await rubyExtractor.extract(scanFile('root/.rbenv/versions/2.0.0-p648/bin/ruby', td('happy/static-2.0.0p648.bin')), extractCtx());
   assert.deepEqual(p, { ecosystem: 'Bitnami', name: 'ruby', version: '2.0.0+p648', purl: 'pkg:generic/ruby@2.0.0+p648', locations: ['root/.rbenv/versions/2.0.0-p648/bin/ruby'], foundBy: 'runtime/ruby' });
   assert.equal(await versionOf('opt/ruby/bin/ruby', 'happy/static-1.8.7.bin'), '1.8.7+p374');
   assert.equal(await versionOf('usr/local/lib/libruby.so.3.3.6', 'happy/libruby-3.3.6.bin'), '3.3.6');
   assert.equal(await versionOf('usr/local/bin/ruby', 'happy/preview-3.4.0.bin'), '3.4.0-preview1');
   assert.equal(await versionOf('usr/local/bin/ruby', 'happy/dev-3.4.0.bin'), '3.4.0-dev');
+  assert.equal(await versionOf('usr/local/bin/ruby', 'happy/no-revision-3.2.2.bin'), '3.2.2');
 });
 
 test('sad: TruffleRuby, JRuby and mruby descriptions, usage text and a bare version are not MRI', async () => {
