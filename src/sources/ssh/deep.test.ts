@@ -16,14 +16,13 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { collectAgentReport } from '../../cli/agent.ts';
 import { extractorGroups } from '../../extractors/index.ts';
-import { OS_RELEASE_PATHS, detectOs } from '../../extractors/os/index.ts';
+import { detectOs } from '../../extractors/os/index.ts';
 import { collectInventory, contentFilterFor } from '../../inventory/index.ts';
 import type { Package } from '../../model/index.ts';
 import { VigilError } from '../../model/index.ts';
 import { summarizeSkipped } from '../../model/scan.ts';
-import { openTarget } from '../index.ts';
-import { DEFAULT_DEEP_INSPECTION_PATHS, deepListScript, deepTarScript, inspectionPathsWith, normalizeInspectionPaths, parseDeepListing, secretPathFilter, openSshHost, type SshTarget } from './index.ts';
-import { chrootedCopy, sshdUnavailable, type ChrootedHost } from './testutil.ts';
+import { DEFAULT_DEEP_INSPECTION_PATHS, deepListScript, deepTarScript, inspectionPathsWith, normalizeInspectionPaths, parseDeepListing, openSshHost, type SshTarget } from './index.ts';
+import { chrootedCopy, rootfsPackages, sshdUnavailable, type ChrootedHost } from './testutil.ts';
 
 const run = promisify(execFile);
 const BOOKWORM = join(import.meta.dirname, '../../../.cache/targets/rootfs-bookworm');
@@ -56,17 +55,6 @@ async function plant(root: string): Promise<void> {
   await writeFile(join(root, 'etc/app/requirements.txt'), 'flask==0.12\n');
 }
 
-/** What `vigil scan rootfs` finds, restricted to packages located under `dirs`. */
-async function rootfsPackages(root: string, dirs: string[]): Promise<Package[]> {
-  const fs = await openTarget(root, 'rootfs', { filter: contentFilterFor(extractorGroups.all, OS_RELEASE_PATHS) });
-  try {
-    const inv = await collectInventory(fs, { extractors: extractorGroups.all, detectOs });
-    const inScope = secretPathFilter(dirs);
-    return inv.packages.filter((p) => (p.locations ?? []).every((l) => inScope(l)));
-  } finally {
-    await fs.close();
-  }
-}
 
 describe('deep inspection: paths and scripts', () => {
   it('the defaults plus checked custom directories', () => {

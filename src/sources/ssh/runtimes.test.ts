@@ -15,15 +15,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { collectAgentReport } from '../../cli/agent.ts';
 import { extractorGroups } from '../../extractors/index.ts';
-import { OS_RELEASE_PATHS, detectOs } from '../../extractors/os/index.ts';
+import { detectOs } from '../../extractors/os/index.ts';
 import { collectInventory, contentFilterFor } from '../../inventory/index.ts';
 import type { Package } from '../../model/index.ts';
 import { summarizeSkipped } from '../../model/scan.ts';
-import { openTarget } from '../index.ts';
-import type { FileInfo, ScanFS } from '../types.ts';
+import type { FileInfo } from '../types.ts';
 import { hostRuntimeFile } from '../../extractors/runtime/index.ts';
 import { RUNTIME_INSPECTION_PATHS, deepCatScript, openSshHost, runtimePathsWith, secretPathFilter, type SshTarget } from './index.ts';
-import { chrootedCopy, plantRuntimes as plant, sshdUnavailable, startSshd, type ChrootedHost } from './testutil.ts';
+import { chrootedCopy, plantRuntimes as plant, rootfsPackages, sshdUnavailable, startSshd, type ChrootedHost } from './testutil.ts';
 
 const BOOKWORM = join(import.meta.dirname, '../../../.cache/targets/rootfs-bookworm');
 const unavailable = sshdUnavailable() || (!existsSync(join(BOOKWORM, 'etc/os-release')) && 'no .cache/targets/rootfs-bookworm (bash ../shared/tools/build-targets.sh .cache/targets bookworm)');
@@ -33,19 +32,6 @@ const isRuntime = (p: Package) => p.foundBy?.startsWith('runtime/') ?? false;
 const keyed = (pkgs: Package[]) => pkgs.filter(isRuntime).map((p) => `${p.ecosystem}/${p.name}@${p.version} ${[...(p.locations ?? [])].sort().join(',')}`).sort();
 
 /** What `vigil scan rootfs` finds (every extractor), restricted to packages located under `dirs`, and to the files `only` accepts when given. */
-async function rootfsPackages(root: string, dirs: string[], only?: (path: string) => boolean): Promise<Package[]> {
-  const base = await openTarget(root, 'rootfs', { filter: contentFilterFor(extractorGroups.all, OS_RELEASE_PATHS) });
-  const fs: ScanFS = only ? { ...base, errors: base.errors, entries: async function* () {
-    for await (const e of base.entries()) if (only(e.path) || e.path.startsWith('var/lib/dpkg/') || e.path.startsWith('etc/') || e.path === 'usr/lib/os-release') yield e;
-  }, stat: (p) => base.stat(p), readFile: (p) => base.readFile(p), readChunks: (p, n) => base.readChunks!(p, n), close: () => base.close() } : base;
-  try {
-    const inv = await collectInventory(fs, { extractors: extractorGroups.all, detectOs });
-    const inScope = secretPathFilter(dirs);
-    return inv.packages.filter((p) => (p.locations ?? []).every((l) => inScope(l)));
-  } finally {
-    await fs.close();
-  }
-}
 
 const languageFilter = contentFilterFor(extractorGroups.language);
 const runtimeFilter = contentFilterFor(extractorGroups.runtime);

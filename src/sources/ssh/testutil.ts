@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { HOW, needsAll } from '../../../test/helpers/prereq.ts';
+import type { Package } from '../../model/index.ts';
+import type { ScanFS } from '../types.ts';
 
 const run = promisify(execFile);
 export const SSHD = '/usr/sbin/sshd';
@@ -241,5 +243,30 @@ export async function chrootedCopy(root: string, prefix: string, prepare: (copy:
   } catch (e) {
     await rm(copy, { recursive: true, force: true });
     throw e;
+  }
+}
+
+/**
+ * What `vigil scan rootfs` finds, restricted to packages located under `dirs`; with `only`, of the
+ * files it passes (and the OS's package database and release files) only.
+ */
+export async function rootfsPackages(root: string, dirs: string[], only?: (path: string) => boolean): Promise<Package[]> {
+  const [{ openTarget }, { collectInventory, contentFilterFor }, { extractorGroups }, { OS_RELEASE_PATHS, detectOs }, { secretPathFilter }] = await Promise.all([
+    import('../index.ts'), import('../../inventory/index.ts'), import('../../extractors/index.ts'), import('../../extractors/os/index.ts'), import('./remote.ts'),
+  ]);
+  const base = await openTarget(root, 'rootfs', { filter: contentFilterFor(extractorGroups.all, OS_RELEASE_PATHS) });
+  const kept = (p: string) => only!(p) || p.startsWith('var/lib/dpkg/') || p.startsWith('etc/') || p === 'usr/lib/os-release';
+  const fs: ScanFS = only ? {
+    target: base.target,
+    get errors() { return base.errors; },
+    entries: async function* () { for await (const e of base.entries()) if (kept(e.path)) yield e; },
+    stat: (p) => base.stat(p), readFile: (p) => base.readFile(p), readChunks: (p, n) => base.readChunks!(p, n), openFile: (p) => base.openFile!(p), close: () => base.close(),
+  } : base;
+  try {
+    const inv = await collectInventory(fs, { extractors: extractorGroups.all, detectOs });
+    const inScope = secretPathFilter(dirs);
+    return inv.packages.filter((p) => (p.locations ?? []).every((l) => inScope(l)));
+  } finally {
+    await fs.close();
   }
 }
