@@ -77,6 +77,7 @@ export async function openImage(src: ImageSource, opts: OpenImageOptions = {}): 
     limits,
     scratch,
     filter: opts.filter ?? (() => false),
+    filterGiven: opts.filter !== undefined,
     memoryFileBytes: opts.memoryFileBytes ?? 1024 * 1024,
     memoryBudget: opts.memoryBudget ?? 128 * 1024 * 1024,
     memoryUsed: 0,
@@ -114,6 +115,8 @@ interface ApplyState {
   limits: SourceLimits;
   scratch: Scratch;
   filter: ContentFilter;
+  /** the filter is the caller's (its answers are recorded on the nodes: FileInfo.wanted) */
+  filterGiven: boolean;
   memoryFileBytes: number;
   memoryBudget: number;
   memoryUsed: number;
@@ -481,6 +484,7 @@ async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: Lay
   if (!record(put) || !put.ok) return null;
   const done = { path: put.path, node };
   const wanted = st.filter({ path: put.path, kind: 'file', size, mode: node.mode, layer: ref });
+  if (st.filterGiven) node.wanted = wanted;
   if (size > st.limits.maxFileBytes) {
     node.refused = { code: 'VIGIL_LIMIT_EXCEEDED', rule: 'file-too-large', message: `${size} bytes is over the ${st.limits.maxFileBytes}-byte file limit` };
     // only a file the scan would have read counts as skipped: a big unrelated file loses nothing
