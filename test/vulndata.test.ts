@@ -64,7 +64,7 @@ describe('vulndata end to end (SQLite, CLI)', { skip: needs('../shared/vulndata'
     // files of nodejs security-wg (indexes repeat the per-id files; deps/ says Node.js is NOT affected)
     const filesOf = (key: string) => byKey[key].records + byKey[key].invalid;
     assert.equal(filesOf('native/rubysec:native/rubysec/all.zip'), 1381);
-    assert.equal(byKey['native/rubysec:native/rubysec/all.zip'].records, 1232, 'gems/ files; rubies/ (interpreters) are reported as unsupported');
+    assert.equal(byKey['native/rubysec:native/rubysec/all.zip'].records, 1232 + 91, 'gems/ files, and rubies/ruby (MRI, as Bitnami/ruby: src/extractors/runtime/README.md); other engines are reported as unsupported');
     assert.equal(filesOf('native/friendsofphp:native/friendsofphp/all.zip'), 1592);
     assert.equal(filesOf('native/nodejs-security-wg:native/nodejs-security-wg/all.zip'), 647 - 9);
     assert.equal(byKey['native/nodejs-security-wg:native/nodejs-security-wg/all.zip'].records, 467 + 171, 'vuln/npm, and vuln/core (Node.js itself, as Bitnami/node: src/extractors/runtime/README.md)');

@@ -13,7 +13,7 @@ import { hostname as osHostname } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
-import type { ScanFS, FileInfo } from '../sources/types.ts';
+import type { ScanFS, FileInfo, FileReader } from '../sources/types.ts';
 import type { FirewallName, FirewallRun, HostFirewall, SocketOwner } from '../sources/ssh/hostnet.ts';
 import type { ListeningSocket } from '../sources/ssh/proc-net.ts';
 import type { SecretFinding } from '../model/code.ts';
@@ -226,8 +226,15 @@ const SECRET_WALK: WalkWords = { label: '(secrets)', what: ' for secrets', rules
  * other filesystem entered, SECRET_PRUNED skipped, bounded in count, size, total bytes and time
  * (each a FileError named by `words`). Files are opened with O_NOFOLLOW.
  */
-async function walkHostFiles(root: string, dirs: readonly string[], want: (info: FileInfo) => boolean, limits: HostSecretLimits & { maxListed?: number }, words: WalkWords): Promise<{ fs: ScanFS; bytes: number }> {
-  const { SECRET_PRUNED } = await import('../sources/ssh/remote.ts');
+async function walkHostFiles(root: string, dirs: readonly string[], want: (info: FileInfo) => boolean, limits: HostSecretLimits & { maxListed?: number }, words: WalkWords, runtime?: RuntimeWalk): Promise<{ fs: ScanFS; bytes: number; runtimeFiles: number; runtimeBytes: () => number }> {
+  const { SECRET_PRUNED, secretPathFilter } = await import('../sources/ssh/remote.ts');
+  // with runtimes: the walk covers their directories too; language files only under `dirs`
+  const inDirs = secretPathFilter(dirs);
+  const inRuntime = runtime ? secretPathFilter(runtime.dirs) : () => false;
+  const walked = runtime ? runtime.dirs : dirs;
+  const rtFiles: FileInfo[] = [];
+  const isRuntime = (info: FileInfo) => runtime !== undefined && inRuntime(info.path) && runtime.want(info);
+  const wanted = (info: FileInfo) => inDirs(info.path) && want(info);
   const maxListed = limits.maxListed ?? limits.maxFiles * 20;
   const errors: { path: string; rule: string; message: string }[] = [];
   const files: FileInfo[] = [];
@@ -237,7 +244,7 @@ async function walkHostFiles(root: string, dirs: readonly string[], want: (info:
   let bytes = 0;
   const abs = (p: string) => join(root, p);
   const realRoot = await realpath(root);
-  outer: for (const dir of dirs) {
+  outer: for (const dir of walked) {
     const top = await stat(abs(dir)).catch(() => null);
     if (!top?.isDirectory()) continue;
     // a directory given that is (or lies under) a symlink is followed only while it stays inside --root
@@ -270,10 +277,21 @@ async function walkHostFiles(root: string, dirs: readonly string[], want: (info:
         } else if (e.isFile()) {
           const rel = p.slice(1);
           // a name no size or mode could make wanted is passed over without a stat (most of a large tree)
-          if (!want({ path: rel, kind: 'file', size: 64, mode: 0o100755 } as FileInfo) && !want({ path: rel, kind: 'file', size: 64, mode: 0o100644 } as FileInfo)) continue;
+          const guess = (size: number, mode: number) => ({ path: rel, kind: 'file', size, mode }) as FileInfo;
+          if (![guess(64, 0o100755), guess(64, 0o100644)].some(wanted) && ![guess(64, 0o100755), guess(64, 0o100644), guess(2 ** 30, 0o100755), guess(2 ** 30, 0o100644)].some(isRuntime)) continue;
           const st = await lstat(abs(p)).catch(() => null);
           if (!st?.isFile()) continue;
-          if (!want({ path: rel, kind: 'file', size: st.size, mode: st.mode } as FileInfo)) continue;
+          const info = { path: rel, kind: 'file', size: st.size, mode: st.mode } as FileInfo;
+          // a runtime binary: listed, read later only as far as its extractors read (readChunks)
+          if (isRuntime(info)) {
+            if (rtFiles.length >= runtime!.maxFiles) {
+              if (rtFiles.length === runtime!.maxFiles) errors.push({ path: words.label, rule: words.rules.files, message: `more than ${runtime!.maxFiles} runtime binaries under ${walked.join(', ')}; the rest not read` });
+              continue;
+            }
+            rtFiles.push(info);
+            continue;
+          }
+          if (!wanted(info)) continue;
           if (st.size > limits.maxFileBytes) {
             errors.push({ path: rel, rule: 'file-too-large', message: `${rel}: ${st.size} bytes, over the ${limits.maxFileBytes}-byte limit${words.what}; not read` });
             continue;
@@ -293,8 +311,28 @@ async function walkHostFiles(root: string, dirs: readonly string[], want: (info:
       }
     }
   }
+  // the runtime binaries with the rest, in path order; over-limit runtime listings drop past maxFiles above
+  files.push(...rtFiles.splice(0));
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const byPath = new Map(files.map((f) => [f.path, f]));
+  const onDemand = new Set(runtime ? files.filter(isRuntime).map((f) => f.path) : []);
+  const rt = { bytes: 0, deadline: Date.now() + (runtime?.timeoutMs ?? 0), stopped: false };
+  /** the runtime reads' bounds: bytes read in all and time since the walk; the first hit recorded */
+  const spend = (p: string, n: number) => {
+    rt.bytes += n;
+    const over = rt.bytes > runtime!.maxBytes ? words.rules.bytes : Date.now() > rt.deadline ? words.rules.time : undefined;
+    if (!over) return;
+    const message = over === words.rules.bytes ? `more than ${runtime!.maxBytes} bytes read of runtime binaries; ${p} and the rest not read` : `reading runtime binaries took longer than ${runtime!.timeoutMs} ms; ${p} and the rest not read`;
+    if (!rt.stopped) errors.push({ path: words.label, rule: over, message });
+    rt.stopped = true;
+    throw new VigilError('VIGIL_LIMIT_EXCEEDED', message, { input: p, rule: over });
+  };
+  const openInfo = async (p: string) => {
+    const info = byPath.get(p.replace(/^\/+/, ''));
+    if (!info) throw new VigilError('VIGIL_NOT_FOUND', `${p}: not listed`, { input: p, rule: 'not-found' });
+    // O_NOFOLLOW: a file swapped for a symlink since the listing is not followed
+    return { info, h: await open(abs('/' + info.path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK) };
+  };
   const fs: ScanFS = {
     target: { kind: 'host', ref: root },
     errors,
@@ -303,61 +341,139 @@ async function walkHostFiles(root: string, dirs: readonly string[], want: (info:
     },
     stat: async (p) => byPath.get(p.replace(/^\/+/, '')) ?? null,
     async readFile(p) {
-      const info = byPath.get(p.replace(/^\/+/, ''));
-      if (!info) throw new VigilError('VIGIL_NOT_FOUND', `${p}: not listed`, { input: p, rule: 'not-found' });
-      // O_NOFOLLOW: a file swapped for a symlink since the listing is not followed
-      const h = await open(abs('/' + info.path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      const { info, h } = await openInfo(p);
       try {
-        const buf = Buffer.alloc(limits.maxFileBytes + 1);
+        const runtimeFile = onDemand.has(info.path);
+        // a runtime binary read whole (another extractor's read()): the SSH source's file limit, counted with the runtime reads
+        const max = runtimeFile ? RUNTIME_MAX_FILE_BYTES : limits.maxFileBytes;
+        if (runtimeFile) spend(p, 0);
+        const buf = Buffer.alloc(Math.min(max, runtimeFile ? info.size : max) + 1);
         let n = 0;
         for (;;) {
           const { bytesRead } = await h.read(buf, n, buf.length - n, n);
           if (bytesRead === 0) break;
           n += bytesRead;
-          if (n > limits.maxFileBytes) throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${p}: grew over the ${limits.maxFileBytes}-byte limit${words.what}`, { input: p, rule: 'file-too-large' });
+          if (n > max) throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${p}: grew over the ${max}-byte limit${words.what}`, { input: p, rule: 'file-too-large' });
+          if (n === buf.length) throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${p}: grew while read`, { input: p, rule: 'file-too-large' });
         }
+        if (runtimeFile) spend(p, n);
         return buf.subarray(0, n);
       } finally {
         await h.close();
       }
     },
+    // positioned reads (an executable's headers and a window: go/binary, rust/auditable) of any listed file;
+    // a runtime binary's bytes count with the runtime reads
+    async openFile(p: string): Promise<FileReader> {
+      const { info, h } = await openInfo(p);
+      const runtimeFile = onDemand.has(info.path);
+      try {
+        if (runtimeFile) spend(p, 0);
+      } catch (e) {
+        await h.close();
+        throw e;
+      }
+      let closed = false;
+      return {
+        size: info.size,
+        async read(buf, offset, length, position) {
+          if (closed) throw new VigilError('VIGIL_INTERNAL', `${p}: read after close`, { input: p, rule: 'closed' });
+          if (runtimeFile) spend(p, 0);
+          const { bytesRead } = await h.read(buf, offset, length, position);
+          if (runtimeFile) rt.bytes += bytesRead;
+          else if (position + bytesRead > limits.maxFileBytes) throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${p}: grew over the ${limits.maxFileBytes}-byte limit${words.what}`, { input: p, rule: 'file-too-large' });
+          return bytesRead;
+        },
+        close() {
+          if (!closed) void h.close().catch(() => undefined);
+          closed = true;
+        },
+      };
+    },
+    ...(onDemand.size ? {
+      async *readChunks(p: string, chunkBytes: number): AsyncIterable<Buffer> {
+        const { info, h } = await openInfo(p);
+        try {
+          const runtimeFile = onDemand.has(info.path);
+          let pos = 0;
+          for (;;) {
+            if (runtimeFile) spend(p, 0);
+            const buf = Buffer.allocUnsafe(Math.max(1, chunkBytes));
+            const { bytesRead } = await h.read(buf, 0, buf.length, pos);
+            if (bytesRead === 0) return;
+            pos += bytesRead;
+            if (runtimeFile) rt.bytes += bytesRead;
+            else if (pos > limits.maxFileBytes) throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${p}: grew over the ${limits.maxFileBytes}-byte limit${words.what}`, { input: p, rule: 'file-too-large' });
+            yield buf.subarray(0, bytesRead);
+          }
+        } finally {
+          await h.close();
+        }
+      },
+    } : {}),
     close: async () => undefined,
   };
-  return { fs, bytes };
+  return { fs, bytes, runtimeFiles: onDemand.size, runtimeBytes: () => rt.bytes };
 }
+
+/** Runtime binaries in a bounded walk (issue 20): their directories and filter, and the bounds of reading them on demand. */
+interface RuntimeWalk {
+  dirs: readonly string[];
+  want: (info: FileInfo) => boolean;
+  maxFiles: number;
+  maxBytes: number;
+  timeoutMs: number;
+}
+
+/** A runtime binary read whole (by an extractor's read()): the SSH source's file limit (DEFAULT_SSH_LIMITS.maxFileBytes). */
+const RUNTIME_MAX_FILE_BYTES = 256 * 1024 * 1024;
 
 // ---- deep inspection (issue 20): language packages under default and given directories -----------
 
+/** Deep inspection's limits for the local walk: the language files', and the runtime binaries' read on demand. */
+export type HostDeepLimits = HostSecretLimits & { maxListed?: number; maxRuntimeFiles?: number; maxRuntimeBytes?: number; runtimeTimeoutMs?: number };
+
 /** Deep inspection's limits for the local walk (the SSH source's DEFAULT_DEEP_LIMITS). */
-export async function defaultDeepLimits(): Promise<HostSecretLimits & { maxListed: number }> {
+export async function defaultDeepLimits(): Promise<Required<HostDeepLimits>> {
   const { DEFAULT_DEEP_LIMITS: d } = await import('../sources/ssh/deep.ts');
-  return { maxFiles: d.maxFiles, maxFileBytes: d.maxFileBytes, maxTotalBytes: d.maxBytes, timeoutMs: d.timeoutMs, maxListed: d.maxListed };
+  return { maxFiles: d.maxFiles, maxFileBytes: d.maxFileBytes, maxTotalBytes: d.maxBytes, timeoutMs: d.timeoutMs, maxListed: d.maxListed, maxRuntimeFiles: d.maxRuntimeFiles, maxRuntimeBytes: d.maxRuntimeBytes, runtimeTimeoutMs: d.runtimeTimeoutMs };
 }
 
 /**
  * A ScanFS of the files the language extractors want under DEFAULT_DEEP_INSPECTION_PATHS plus
- * `extra` (absolute, checked) of the filesystem at `root`: the same bounded walk as the secrets'
- * (no symlink followed, no other filesystem entered), its bounds errors with DEEP_RULES.
+ * `extra` (absolute, checked) of the filesystem at `root`, and of the runtime binaries (and their
+ * release/VERSION files) under those plus RUNTIME_INSPECTION_PATHS, which are read on demand
+ * (`readChunks`, as far as their extractors read) within the runtime bounds: the same bounded walk
+ * as the secrets' (no symlink followed, no other filesystem entered), its bounds errors with DEEP_RULES.
  * @throws VigilError VIGIL_CONFIG "inspection-paths" for a bad directory
  */
-export async function hostDeepFiles(root: string, extra: readonly string[] = [], limits?: HostSecretLimits & { maxListed?: number }): Promise<{ fs: ScanFS; bytes: number; paths: string[] }> {
-  const [{ inspectionPathsWith, DEEP_LABEL, DEEP_RULES }, { contentFilterFor }, { extractorGroups }] = await Promise.all([
-    import('../sources/ssh/deep.ts'), import('../inventory/index.ts'), import('../extractors/index.ts'),
+export async function hostDeepFiles(root: string, extra: readonly string[] = [], limits?: HostDeepLimits): Promise<{ fs: ScanFS; bytes: number; paths: string[]; runtimeFiles: number; runtimeBytes: () => number }> {
+  const [{ inspectionPathsWith, runtimePathsWith, DEEP_LABEL, DEEP_RULES }, { contentFilterFor }, { extractorGroups }, { hostRuntimeFile }] = await Promise.all([
+    import('../sources/ssh/deep.ts'), import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/runtime/index.ts'),
   ]);
   let paths: string[];
+  let runtimePaths: string[];
   try {
     paths = inspectionPathsWith(extra);
+    runtimePaths = runtimePathsWith(extra);
   } catch (err) {
     throw new VigilError('VIGIL_CONFIG', `--inspect-path: ${(err as Error).message}`, { rule: 'inspection-paths' });
   }
+  const d = await defaultDeepLimits();
+  const l = { ...d, ...limits };
   const words: WalkWords = { label: DEEP_LABEL, what: ' for deep inspection', rules: { files: DEEP_RULES.files, bytes: DEEP_RULES.bytes, time: DEEP_RULES.time, entries: DEEP_RULES.entries } };
-  const r = await walkHostFiles(root, paths, contentFilterFor(extractorGroups.language), limits ?? (await defaultDeepLimits()), words);
+  const runtime: RuntimeWalk = { dirs: runtimePaths, want: (info) => hostRuntimeFile(info.path, info), maxFiles: l.maxRuntimeFiles, maxBytes: l.maxRuntimeBytes, timeoutMs: l.runtimeTimeoutMs };
+  const r = await walkHostFiles(root, paths, contentFilterFor(extractorGroups.language), l, words, runtime);
   return { ...r, paths };
 }
 
-/** Two ScanFS as one (the OS files and the deep-inspection files; paths do not overlap, the first wins). */
+/**
+ * Two ScanFS as one (the OS files and the deep-inspection files; their listings do not overlap).
+ * Reads go to the second when it lists the path: the first (a view of the whole root) stats and
+ * reads any path, which would bypass the second's bounds (the runtime binaries' byte budget).
+ */
 function unionFS(a: ScanFS, b: ScanFS): ScanFS {
-  const inA = async (p: string) => (await a.stat(p)) !== null;
+  const inB = async (p: string) => (await b.stat(p)) !== null;
   return {
     target: a.target,
     get errors() { return [...a.errors, ...b.errors]; },
@@ -369,8 +485,14 @@ function unionFS(a: ScanFS, b: ScanFS): ScanFS {
       }
       for await (const e of b.entries()) if (!seen.has(e.path)) yield e;
     },
-    stat: async (p) => (await a.stat(p)) ?? b.stat(p),
-    readFile: async (p) => ((await inA(p)) ? a.readFile(p) : b.readFile(p)),
+    stat: async (p) => (await b.stat(p)) ?? a.stat(p),
+    readFile: async (p) => ((await inB(p)) ? b.readFile(p) : a.readFile(p)),
+    // runtime binaries (issue 20) are read in chunks, as far as their extractors read
+    async *readChunks(p: string, n: number) {
+      const from = (await inB(p)) ? b : a;
+      if (from.readChunks) yield* from.readChunks(p, n);
+      else yield await from.readFile(p);
+    },
     close: async () => {
       await a.close();
       await b.close();
@@ -403,7 +525,7 @@ export async function collectHostSecrets(root: string, dirs: readonly string[], 
 }
 
 /** Collects the report the server's POST /v1/agent/report takes. */
-export async function collectAgentReport(root: string, name?: string, opts: { secretPaths?: readonly string[]; secretLimits?: HostSecretLimits; cis?: boolean; tags?: Record<string, string>; deepInspection?: boolean; inspectPaths?: readonly string[]; deepLimits?: HostSecretLimits & { maxListed?: number } } = {}) {
+export async function collectAgentReport(root: string, name?: string, opts: { secretPaths?: readonly string[]; secretLimits?: HostSecretLimits; cis?: boolean; tags?: Record<string, string>; deepInspection?: boolean; inspectPaths?: readonly string[]; deepLimits?: HostDeepLimits } = {}) {
   const [{ collectInventory }, { extractorGroups }, { detectOs }] = await Promise.all([
     import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/os/index.ts'),
   ]);

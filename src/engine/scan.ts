@@ -165,10 +165,10 @@ async function filterFor(kind: 'os' | 'all', detectors?: Detectors) {
   return extra.length ? (info: Parameters<typeof packageFilter>[0]) => packageFilter(info) || extra.some((f) => f(info)) : packageFilter;
 }
 
-/** issue 20: the files the language extractors want (a host's deep inspection). */
-async function languageFilter() {
-  const [{ contentFilterFor }, { extractorGroups }] = await Promise.all([import('../inventory/index.ts'), import('../extractors/index.ts')]);
-  return contentFilterFor(extractorGroups.language);
+/** issue 20: the files the language extractors want (a host's deep inspection), and the runtime binaries (read on demand). */
+async function deepFilters() {
+  const [{ contentFilterFor }, { extractorGroups }, { hostRuntimeFile }] = await Promise.all([import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/runtime/index.ts')]);
+  return { filter: contentFilterFor(extractorGroups.language), runtimes: (info: Parameters<typeof hostRuntimeFile>[1]) => hostRuntimeFile(info.path, info) };
 }
 
 type ResourceRow = { id: string; account_id: string; type: string; name: string; ref: string | null; digest: string | null; tags: string; target_id: string | null; attributes: string; coverage_status: string; coverage_reason: string | null };
@@ -245,10 +245,11 @@ async function collectResource(ctx: EngineContext, r: ResourceRow, target: Targe
       const snap = await openSshHost({
         host: cfg.address!, port: cfg.port, username: cfg.username!, privateKey: cfg.privateKey, passphrase: cfg.passphrase,
         password: cfg.password, hostKeyFingerprint: cfg.hostKeyFingerprint,
-      }, { policy: ctx.policy, secretPaths, ...(inspectionPaths ? { deepInspection: { paths: inspectionPaths, filter: await languageFilter() } } : {}) });
+      }, { policy: ctx.policy, secretPaths, ...(inspectionPaths ? { deepInspection: { paths: inspectionPaths, ...(await deepFilters()) } } : {}) });
       try {
         // the inventory from the package databases and the deep-inspection files (issue 20: language packages under
-        // the default and the account's directories); the secrets from their own view (a file read only for secrets is no host package)
+        // the default and the account's directories; runtime binaries read from the host as far as their extractors read,
+        // the connection open until snap.fs.close()); the secrets from their own view (a file read only for secrets is no host package)
         const c = await collectFrom(snap.fs, 'all', ctx.log);
         if (snap.secretsFs) {
           await detectors.run(snap.secretsFs, c);

@@ -100,6 +100,11 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   if (fs.entryBatches) for await (const batch of fs.entryBatches()) for (const info of batch) take(info);
   else for await (const info of fs.entries()) take(info);
 
+  // runtime binaries an OS package installed are never read (their package would be dropped: markOsOwned);
+  // on a host over SSH that is a 100 MB /usr/bin/node left where it is
+  const runtimePaths = new Set(work.filter((w) => isRuntimeExtractor(w.extractor)).map((w) => w.info.path));
+  const runtimeOwned = runtimePaths.size ? await osOwnedRuntimes(runtimePaths, os, dpkgLists, readFile) : () => false;
+
   const packages: Package[] = [];
   let extracted = 0;
   // a file several extractors want (an executable: Go and Rust build info) is read once; its
@@ -107,7 +112,9 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   let last = null as { path: string; bytes: Promise<Buffer> } | null;
   const readOnce = (path: string): Promise<Buffer> => {
     if (last?.path !== path) {
-      const bytes = fs.readFile(path);
+      // a reader opened on this file that holds it whole (a source that loads it to read at positions) gives it
+      const opened = lastReader?.path === path ? lastReader.reader : undefined;
+      const bytes = opened ? opened.then((r) => r.whole ?? fs.readFile(path), () => fs.readFile(path)) : fs.readFile(path);
       bytes.catch(() => undefined); // each extractor that asks gets the rejection; none unhandled
       last = { path, bytes };
     }
@@ -130,12 +137,21 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
     return lastReader.reader.then((r): FileReader => ({ size: r.size, read: (b, o, l, at) => r.read(b, o, l, at), close: () => undefined }));
   };
   for (const { info, extractor } of work) {
+    if (isRuntimeExtractor(extractor) && runtimeOwned(info.path)) {
+      extracted++;
+      continue;
+    }
     const ctx: ExtractContext = { os, readFile, fileErrors: [], ...(opts.log ? { log: opts.log } : {}) };
     if (last && last.path !== info.path) last = null;
     if (lastReader && lastReader.path !== info.path) dropReader();
     try {
       const file: ScanFile = { info, read: () => readOnce(info.path) };
-      if (fs.readChunks) file.chunks = (n) => fs.readChunks!(info.path, n);
+      // a file another extractor read whole (Go and Rust build info read every executable a source
+      // cannot read at positions) is not read again in chunks: a Node.js binary is read once
+      if (fs.readChunks) {
+        const held = last?.path === info.path ? last.bytes : undefined;
+        file.chunks = (n) => chunksOf(held, () => fs.readChunks!(info.path, n), n);
+      }
       if (fs.openFile) file.open = () => openOnce(info.path);
       const found = await extractor.extract(file, ctx);
       for (const p of found) {
@@ -160,13 +176,27 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   last = null;
   dropReader();
 
-  const kept = await markOsOwned(packages, os, dpkgLists, readFile);
+  const kept = await markOsOwned(packages, os, dpkgLists, readFile, runtimeOwned);
   // one package per install, with every location (installs.ts; README.md, "Same install")
   const deduped = mergeInstalls(kept);
   deduped.sort((a, b) => cmp(a.ecosystem, b.ecosystem) || cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.locations?.[0] ?? '', b.locations?.[0] ?? ''));
   const all = [...fs.errors, ...errors.list];
   opts.log?.debug({ files, extracted, packages: deduped.length, errors: all.length }, 'inventory collected');
   return { os, packages: deduped, errors: all, stats: { files, extracted, packages: deduped.length } };
+}
+
+/**
+ * ScanFile.chunks: the pieces of the bytes an earlier extractor read whole, when it could (a file
+ * over a whole-read limit may still be read in chunks), else the source's own chunked read.
+ */
+async function* chunksOf(held: Promise<Buffer> | undefined, read: () => AsyncIterable<Buffer>, chunkBytes: number): AsyncIterable<Buffer> {
+  const all = held ? await held.catch(() => null) : null;
+  if (!all) {
+    yield* read();
+    return;
+  }
+  const n = Math.max(1, chunkBytes);
+  for (let i = 0; i < all.length; i += n) yield all.subarray(i, i + n);
 }
 
 /** Extractor problems listed one by one; past this, one record per rule with a `count` (a hostile lockfile can hold a million bad entries). */
@@ -203,25 +233,37 @@ function cmp(a: string, b: string): number {
  * (the Debian `nodejs`, `libssl3`, `openjdk-17-jre-headless`), so they are not listed twice.
  * Returns the packages kept.
  */
-async function markOsOwned(packages: Package[], os: OsInfo | undefined, dpkgLists: string[], readFile: (p: string) => Promise<Buffer | null>): Promise<Package[]> {
+async function markOsOwned(packages: Package[], os: OsInfo | undefined, dpkgLists: string[], readFile: (p: string) => Promise<Buffer | null>, runtimeOwned: (path: string) => boolean): Promise<Package[]> {
   const candidates = packages.filter((p) => !isOsEcosystemPackage(p) && !isRuntimePackage(p) && p.locations?.some((l) => OS_OWNED_DIRS.some(([re]) => re.test(l))));
-  const runtimes = packages.filter(isRuntimePackage);
-  if (candidates.length === 0 && runtimes.length === 0) return packages;
-  const wanted = new Set([...candidates.flatMap((p) => p.locations ?? []), ...runtimes.flatMap((p) => p.locations ?? [])]);
-  const owner = new Map<string, string>();
-  const listed = dpkgLists.length > 0 && (await readDpkgOwners(dpkgLists, wanted, readFile, owner));
-  const eco = os?.ecosystem ?? os?.id ?? 'os';
-  for (const p of candidates) {
-    const loc = p.locations!.find((l) => OS_OWNED_DIRS.some(([re]) => re.test(l)))!;
-    p.ownedBy = `${eco}/${owner.get(loc) ?? 'unknown'}`;
+  if (candidates.length > 0) {
+    const wanted = new Set(candidates.flatMap((p) => p.locations ?? []));
+    const owner = new Map<string, string>();
+    if (dpkgLists.length > 0) await readDpkgOwners(dpkgLists, wanted, readFile, owner);
+    const eco = os?.ecosystem ?? os?.id ?? 'os';
+    for (const p of candidates) {
+      const loc = p.locations!.find((l) => OS_OWNED_DIRS.some(([re]) => re.test(l)))!;
+      p.ownedBy = `${eco}/${owner.get(loc) ?? 'unknown'}`;
+    }
   }
-  if (runtimes.length === 0) return packages;
-  // apk's database lists every file too; rpm's (in a Berkeley DB, NDB or SQLite blob) is not read
-  // here, so without a file list the FHS rule decides: the OS's own directories are the OS's
-  const apk = await readApkOwners(readFile, wanted, owner);
+  // runtime packages were found in files no OS package owns (osOwnedRuntimes, before reading); one
+  // found elsewhere than the file it was read from (none today) is checked the same way
+  return packages.filter((p) => !isRuntimePackage(p) || !p.locations?.some(runtimeOwned));
+}
+
+const isRuntimeExtractor = (e: Extractor): boolean => e.name.startsWith('runtime/');
+
+/**
+ * Which of the runtime extractors' files an OS package installed: dpkg's file lists or apk's
+ * database when the filesystem has them; rpm's (in a Berkeley DB, NDB or SQLite blob) are not read
+ * here, so without a file list the FHS rule decides: the OS's own directories (OS_DIRS) are the
+ * OS's, when an OS was detected.
+ */
+async function osOwnedRuntimes(paths: Set<string>, os: OsInfo | undefined, dpkgLists: string[], readFile: (p: string) => Promise<Buffer | null>): Promise<(path: string) => boolean> {
+  const owner = new Map<string, string>();
+  const listed = dpkgLists.length > 0 && (await readDpkgOwners(dpkgLists, paths, readFile, owner));
+  const apk = await readApkOwners(readFile, paths, owner);
   const exact = listed || apk;
-  const owned = (p: Package) => p.locations?.some((l) => owner.has(l) || (!exact && os !== undefined && OS_DIRS.test(l)));
-  return packages.filter((p) => !isRuntimePackage(p) || !owned(p));
+  return (l: string) => owner.has(l) || (!exact && os !== undefined && OS_DIRS.test(l));
 }
 
 /** Fills `owner` (path → dpkg package) for the `wanted` paths from dpkg's `info/*.list` files; true when some list was read. */

@@ -136,3 +136,39 @@ test('an image source asked the content filter as it read: collectInventory asks
     await fs.close();
   }
 });
+
+test('runtime files an OS package owns are never read; a file read whole gives the runtime extractors its chunks', async () => {
+  const files: Record<string, string> = {
+    'etc/os-release': 'ID=debian',
+    'usr/bin/node.bin': 'node 18.19.0',
+    'opt/app/bin/node.bin': 'node 20.11.1',
+    'var/lib/dpkg/info/nodejs.list': '/usr/bin/node.bin\n',
+  };
+  const reads: string[] = [];
+  const base = memFs(files);
+  const fs: ScanFS = {
+    ...base,
+    async readFile(p) { reads.push(`whole ${p}`); return base.readFile(p); },
+    async *readChunks(p) { reads.push(`chunks ${p}`); yield await base.readFile(p); },
+  };
+  /** a Go/Rust build-info reader: every .bin whole */
+  const whole: Extractor = { name: 'test/whole', version: 1, fileRequired: (p) => p.endsWith('.bin'), async extract(f) { await f.read(); return []; } };
+  /** two runtime plugins reading chunks (node and openssl on a node binary) */
+  const chunked = (name: string): Extractor => ({
+    name: `runtime/${name}`, version: 1, fileRequired: (p) => p.endsWith('.bin'),
+    async extract(f) {
+      let text = '';
+      for await (const c of f.chunks!(4)) text += c.toString();
+      const [n, v] = text.trim().split(' ');
+      return name === 'a' ? [{ ecosystem: 'Bitnami', name: n, version: v }] : [];
+    },
+  });
+  const inv = await collectInventory(fs, { extractors: [whole, chunked('a'), chunked('b')], detectOs: osRelease('debian') });
+  assert.deepEqual(inv.packages.map((p) => `${p.name}@${p.version} ${p.locations}`), ['node@20.11.1 opt/app/bin/node.bin']);
+  // the OS-owned usr/bin/node.bin: only the build-info reader (as on any root filesystem), never a runtime plugin
+  assert.deepEqual(reads.filter((r) => r.includes('.bin')), ['whole opt/app/bin/node.bin', 'whole usr/bin/node.bin']);
+  // without the whole read, each runtime plugin reads its chunks
+  reads.length = 0;
+  await collectInventory(fs, { extractors: [chunked('a'), chunked('b')], detectOs: osRelease('debian') });
+  assert.deepEqual(reads.filter((r) => r.includes('.bin')), ['chunks opt/app/bin/node.bin', 'chunks opt/app/bin/node.bin']);
+});

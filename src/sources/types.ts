@@ -39,6 +39,8 @@ export interface FileReader {
   read(buf: Buffer, offset: number, length: number, position: number): Promise<number>;
   /** idempotent */
   close(): void;
+  /** the whole file, when the reader holds it in memory anyway (a reader over a loaded file): no second read */
+  readonly whole?: Buffer;
 }
 
 /** A problem with one file or entry of a target; recorded, never fatal to the scan. */

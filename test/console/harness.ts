@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axe from 'axe-core';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { silentLogger } from '../../src/log.ts';
 import { TargetPolicy } from '../../src/policy/index.ts';
 import { buildServer, type ServerConfig, type VigilServer } from '../../src/server/app.ts';
@@ -46,9 +46,14 @@ function newestUnder(dir: string): number {
 /** Watches a page: what went wrong in it, in words a failing test can print. */
 export class PageWatch {
   readonly problems: string[] = [];
+  /** requests the page has sent and not yet seen end (fetches, lazily loaded page chunks) */
+  readonly inFlight = new Set<Request>();
   /** while signed out, 401s are the console learning that it is (GET /v1/session, a wrong key) */
   signedOut = true;
   constructor(readonly page: Page) {
+    page.on('request', (r) => { this.inFlight.add(r); });
+    page.on('requestfinished', (r) => { this.inFlight.delete(r); });
+    page.on('requestfailed', (r) => { this.inFlight.delete(r); });
     page.on('pageerror', (e) => this.problems.push(`uncaught exception: ${e.message}`));
     page.on('console', (m) => {
       if (m.type() !== 'error') return;
@@ -182,21 +187,37 @@ export async function startConsole(opts: { policy?: TargetPolicy } = {}): Promis
  * loading or busy, then two animation frames (charts drawn).
  */
 export async function settle(page: Page, watch?: PageWatch): Promise<void> {
+  const settled = () => !!document.querySelector('h1') && !document.querySelector('.state.loading, [aria-busy="true"]');
+  const frames = () => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
   await page.waitForLoadState('networkidle');
-  try {
-    await page.waitForFunction(() => !!document.querySelector('h1') && !document.querySelector('.state.loading, [aria-busy="true"]'));
-  } catch (e) {
-    // say what the page shows instead of a bare timeout
-    const state = await page.evaluate(() => ({
-      h1: document.querySelector('h1')?.textContent ?? null,
-      busy: [...document.querySelectorAll('.state.loading, [aria-busy="true"]')].map((el) => `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).replace(/ /g, '.')}` : ''}: ${(el.textContent ?? '').trim().slice(0, 80)}`),
-      text: (document.querySelector('main') ?? document.body).textContent?.replace(/\s+/g, ' ').trim().slice(0, 300) ?? '',
-    })).catch(() => null);
-    const problems = watch?.problems.length ? `; problems in the page:\n  ${watch.problems.join('\n  ')}` : '';
-    throw new Error(`${page.url()} did not settle (a heading, nothing loading): ${JSON.stringify(state)}${problems}`, { cause: e });
+  // A client-side route change resolves waitForURL before React has rendered the new page (its chunk
+  // is loaded lazily, its queries start after the first render), and networkidle was reached long ago:
+  // the old page's heading would pass for settled. So: let React render, then wait until the page shows
+  // a heading with nothing loading AND no request of the page is in flight, twice in a row.
+  for (let quiet = 0; quiet < 2;) {
+    await frames();
+    try {
+      await page.waitForFunction(settled);
+    } catch (e) {
+      // say what the page shows instead of a bare timeout
+      const state = await page.evaluate(() => ({
+        h1: document.querySelector('h1')?.textContent ?? null,
+        busy: [...document.querySelectorAll('.state.loading, [aria-busy="true"]')].map((el) => `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).replace(/ /g, '.')}` : ''}: ${(el.textContent ?? '').trim().slice(0, 80)}`),
+        text: (document.querySelector('main') ?? document.body).textContent?.replace(/\s+/g, ' ').trim().slice(0, 300) ?? '',
+      })).catch(() => null);
+      const problems = watch?.problems.length ? `; problems in the page:\n  ${watch.problems.join('\n  ')}` : '';
+      throw new Error(`${page.url()} did not settle (a heading, nothing loading): ${JSON.stringify(state)}${problems}`, { cause: e });
+    }
+    if (watch?.inFlight.size) {
+      quiet = 0;
+      await page.waitForLoadState('networkidle');
+      const deadline = Date.now() + 30_000;
+      while (watch.inFlight.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      if (watch.inFlight.size) throw new Error(`${page.url()} did not settle: still in flight after 30 s: ${[...watch.inFlight].map((r) => `${r.method()} ${r.url()}`).join(', ')}`);
+    } else {
+      quiet++;
+    }
   }
-  await page.waitForLoadState('networkidle');
-  await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
 }
 
 export interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }

@@ -152,6 +152,8 @@ export function checkAll(): { name: string; present: boolean; howToFix: string }
     // issue 18: the CIS Debian 11 content is compared with OpenSCAP and the SCAP Security Guide (test/cis-oscap.test.ts)
     ['oscap', !!onPath('oscap'), HOW.apt('openscap-scanner')],
     ['ssg-debian11-ds.xml', existsSync(SSG_DEBIAN11_DS), HOW.apt('ssg-debian')],
+    // issue 20: the Ruby interpreter runtime/ruby reads, and its RubyGems as the oracle (test/runtimes-cli.test.ts)
+    ['ruby', !!onPath('ruby'), HOW.apt('ruby')],
     ['web/dist', existsSync(join(ROOT, 'web', 'dist', 'index.html')), HOW.console],
     ['root', isRoot(), 'run the tests as root (sshd privilege separation, bind mounts)'],
   ];

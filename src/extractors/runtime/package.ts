@@ -15,12 +15,13 @@ export const RUNTIME_ECOSYSTEM = 'Bitnami';
 /** OpenSSL has no OSV ecosystem (OSS-Fuzz records carry commit ranges only): listed, not matched. */
 export const OPENSSL_ECOSYSTEM = 'OpenSSL';
 
-export type RuntimeKind = 'node' | 'python' | 'java' | 'go' | 'openssl';
+export type RuntimeKind = 'node' | 'python' | 'java' | 'go' | 'openssl' | 'ruby';
 
 /** ecosystem, name and purl (Syft's binary-cataloger spelling) of each runtime kind */
 const NAMES: Record<RuntimeKind, { ecosystem: string; name: string; purl: [namespace: string | undefined, name: string, type?: string] }> = {
   node: { ecosystem: RUNTIME_ECOSYSTEM, name: 'node', purl: [undefined, 'node'] },
   python: { ecosystem: RUNTIME_ECOSYSTEM, name: 'python', purl: [undefined, 'python'] },
+  ruby: { ecosystem: RUNTIME_ECOSYSTEM, name: 'ruby', purl: [undefined, 'ruby'] },
   java: { ecosystem: RUNTIME_ECOSYSTEM, name: 'java', purl: ['oracle', 'openjdk'] },
   // Go's own OSV data names the toolchain (cmd/go and friends) "toolchain", beside "stdlib"
   go: { ecosystem: 'Go', name: 'toolchain', purl: [undefined, 'toolchain', 'golang'] },
@@ -36,18 +37,44 @@ export function runtimePackage(kind: RuntimeKind, version: string, location: str
 
 /**
  * A purl written by another tool for a runtime (Syft's `pkg:generic/node@…`, Bitnami's
- * `pkg:bitnami/node@…`) → the ecosystem and name Vigil matches it by; undefined for other purls.
+ * `pkg:bitnami/node@…`) → the ecosystem and name Vigil matches it by, and the version in the form
+ * Vigil's own package would have (Syft's ruby "3.1.2p20" → "3.1.2": {@link rubyRelease}); undefined
+ * for other purls.
  */
-export function runtimeOfPurl(type: string, namespace: string | undefined, name: string): { ecosystem: string; name: string } | undefined {
-  if (type === 'bitnami' && !namespace) return { ecosystem: RUNTIME_ECOSYSTEM, name };
+export function runtimeOfPurl(type: string, namespace: string | undefined, name: string, version?: string): { ecosystem: string; name: string; version?: string } | undefined {
+  const withVersion = (r: { ecosystem: string; name: string }) =>
+    version === undefined ? r : { ...r, version: r.ecosystem === RUNTIME_ECOSYSTEM && r.name === 'ruby' ? (rubyVersionOfText(version) ?? version) : version };
+  if (type === 'bitnami' && !namespace) return withVersion({ ecosystem: RUNTIME_ECOSYSTEM, name });
   if (type !== 'generic') return undefined;
   for (const n of Object.values(NAMES)) {
     const [ns, pn, t] = n.purl;
-    if (!t && (ns ?? '') === (namespace ?? '') && pn === name) return { ecosystem: n.ecosystem, name: n.name };
+    if (!t && (ns ?? '') === (namespace ?? '') && pn === name) return withVersion({ ecosystem: n.ecosystem, name: n.name });
   }
   // Syft names the Go toolchain binary pkg:generic/go
-  if (!namespace && name === 'go') return { ecosystem: 'Go', name: 'toolchain' };
+  if (!namespace && name === 'go') return { ecosystem: 'Go', name: 'toolchain', ...(version === undefined ? {} : { version }) };
   return undefined;
+}
+
+/**
+ * A Ruby (MRI) release as a SemVer version, from RUBY_VERSION ("3.1.2"), the patchlevel and a
+ * pre-release tag ("preview1", "rc1", "dev"):
+ * - since 2.1.0 a release is named by X.Y.Z alone and has one patchlevel: "3.1.2p20" → "3.1.2";
+ * - before 2.1 (1.8, 1.9, 2.0.0) releases were named by their patchlevel ("2.0.0-p648"), which SemVer
+ *   cannot order (a pre-release sorts below its release): kept as build metadata, "2.0.0+p648",
+ *   equal to every other 2.0.0 in SemVer order (the rubysec import rounds its patchlevel bounds to
+ *   match: src/vulndb/formats/native/rubysec);
+ * - pre-releases: "3.4.0preview1" → "3.4.0-preview1", "3.3.0rc1" → "3.3.0-rc1", "3.4.0dev" → "3.4.0-dev".
+ */
+export function rubyRelease(core: string, patchlevel?: string, pre?: string): string {
+  if (pre) return `${core}-${pre}`;
+  const [major, minor] = core.split('.').map(Number);
+  return patchlevel !== undefined && (major < 2 || (major === 2 && minor < 1)) ? `${core}+p${Number(patchlevel)}` : core;
+}
+
+/** "3.1.2p20", "2.0.0-p648", "3.4.0preview1", "3.1.2" (a purl's, `ruby -v`'s) → {@link rubyRelease}; undefined when not of that shape. */
+export function rubyVersionOfText(v: string): string | undefined {
+  const m = /^(\d+\.\d+\.\d+)(?:-?p(\d+)|\+p(\d+)|-?(preview\d+|rc\d+|dev))?$/.exec(v.trim());
+  return m ? rubyRelease(m[1], m[2] ?? m[3], m[4]) : undefined;
 }
 
 /** True for packages this family found (the inventory checks them against OS package file lists). */

@@ -113,8 +113,8 @@ export function purlToPackage(purl: string, os?: DistroHint): PurlPackage | { er
     if (q.epoch && !version.includes(':') && q.epoch !== '0') version = `${q.epoch}:${version}`;
   } else {
     // language runtimes as Syft (pkg:generic/node) and Bitnami (pkg:bitnami/node) write them
-    const rt = runtimeOfPurl(p.type, p.namespace ?? undefined, p.name);
-    if (rt) ({ ecosystem, name } = rt);
+    const rt = runtimeOfPurl(p.type, p.namespace ?? undefined, p.name, version);
+    if (rt) ({ ecosystem, name, version = version } = rt);
   }
   if (!ecosystem) return { error: `no OSV ecosystem for purl type "${p.type}"${p.namespace ? ` namespace "${p.namespace}"` : ''}` };
   const out: PurlPackage = { ecosystem, name, version };

@@ -127,6 +127,10 @@ test('purl → OSV ecosystem', () => {
     ['pkg:generic/oracle/openjdk@21.0.4%2B7-LTS?repository_url=https://github.com/adoptium/jdk21u.git', 'Bitnami', 'java', '21.0.4+7-LTS'],
     ['pkg:generic/go@1.21.5', 'Go', 'toolchain', '1.21.5'],
     ['pkg:generic/openssl@3.0.13', 'OpenSSL', 'openssl', '3.0.13'],
+    // Syft's ruby binary classifier keeps the patchlevel ("ruby 3.1.2p20 (…)"): read as runtime/ruby names the release
+    ['pkg:generic/ruby@3.1.2p20', 'Bitnami', 'ruby', '3.1.2'],
+    ['pkg:generic/ruby@2.0.0p648', 'Bitnami', 'ruby', '2.0.0+p648'],
+    ['pkg:bitnami/ruby@3.2.4', 'Bitnami', 'ruby', '3.2.4'],
   ];
   for (const [purl, ecosystem, name, version] of cases) assert.deepEqual(purlToPackage(purl), { ecosystem, name, version }, purl);
   assert.ok('error' in purlToPackage('pkg:generic/curl@8.0'));

@@ -10,6 +10,14 @@ import { MAX_SECRET_PATH_CHARS, SECRET_PRUNED, checkSecretPath, normalizeDirs, s
 /** Where language packages are looked for on every host (Inspector's deep inspection defaults, plus home directories). */
 export const DEFAULT_DEEP_INSPECTION_PATHS: readonly string[] = ['/usr/lib', '/usr/lib64', '/usr/local/lib', '/usr/local/lib64', '/opt', '/srv', '/var/www', '/home', '/root'];
 
+/**
+ * Where runtime binaries are looked for beyond the language directories (issue 20): what official
+ * images and tarballs use (`/usr/local/bin/node`, `/usr/local/bin/python3.12`, `/usr/local/go`) and
+ * `/usr/bin` (a binary copied there that no OS package lists). Only the files the runtime
+ * extractors want are taken from these; OS-owned ones are never read (src/inventory).
+ */
+export const RUNTIME_INSPECTION_PATHS: readonly string[] = ['/usr/bin', '/usr/local/bin', '/usr/local/go'];
+
 /** Most custom directories per organization, per account, or per agent (--inspect-path). */
 export const MAX_INSPECTION_PATHS = 16;
 export { MAX_SECRET_PATH_CHARS as MAX_INSPECTION_PATH_CHARS };
@@ -42,6 +50,12 @@ export interface DeepLimits {
   maxBytes: number;
   /** time for the listing and the transfer (or the local walk) */
   timeoutMs: number;
+  /** runtime binaries (read in chunks, only as far as their extractors read): files at most */
+  maxRuntimeFiles: number;
+  /** runtime binaries: bytes read in all (chunks and whole reads) */
+  maxRuntimeBytes: number;
+  /** runtime binaries: time for reading them, from the end of the snapshot (SSH) or the walk (agent) */
+  runtimeTimeoutMs: number;
 }
 
 export const DEFAULT_DEEP_LIMITS: DeepLimits = {
@@ -50,6 +64,9 @@ export const DEFAULT_DEEP_LIMITS: DeepLimits = {
   maxFileBytes: 64 * 1024 * 1024,
   maxBytes: 256 * 1024 * 1024,
   timeoutMs: 4 * 60 * 1000,
+  maxRuntimeFiles: 2_000,
+  maxRuntimeBytes: 512 * 1024 * 1024,
+  runtimeTimeoutMs: 5 * 60 * 1000,
 };
 
 /** Never walked: pseudo filesystems and the package databases (read for the OS inventory). */
@@ -73,6 +90,11 @@ export function checkInspectionPath(p: unknown): string | null {
 /** The defaults plus the custom directories, normalised (a custom one under a default is dropped). */
 export function inspectionPathsWith(custom: readonly string[] = []): string[] {
   return normalizeInspectionPaths([...DEFAULT_DEEP_INSPECTION_PATHS, ...custom], DEFAULT_DEEP_INSPECTION_PATHS.length + 3 * MAX_INSPECTION_PATHS);
+}
+
+/** The runtime directories: the language ones (defaults plus custom) and RUNTIME_INSPECTION_PATHS, normalised. */
+export function runtimePathsWith(custom: readonly string[] = []): string[] {
+  return normalizeInspectionPaths([...DEFAULT_DEEP_INSPECTION_PATHS, ...RUNTIME_INSPECTION_PATHS, ...custom], DEFAULT_DEEP_INSPECTION_PATHS.length + RUNTIME_INSPECTION_PATHS.length + 3 * MAX_INSPECTION_PATHS);
 }
 
 /**
@@ -161,9 +183,7 @@ export function parseDeepListing(text: string, printf: boolean): ListedFile[] {
 export function deepTarScript(nonce: string, files: readonly string[], seconds: number): string {
   if (!/^[0-9a-f]{16,64}$/.test(nonce)) throw new Error('nonce must be hex');
   if (!Number.isSafeInteger(seconds) || seconds < 1) throw new Error('seconds must be a positive integer');
-  for (const f of files) {
-    if (f.startsWith('/') || f.startsWith('-') || /[\0-\x1f\x7f\\]/.test(f) || f.split('/').some((x) => x === '' || x === '.' || x === '..')) throw new Error(`not a plain relative path: ${JSON.stringify(f)}`);
-  }
+  for (const f of files) checkPlainRelative(f);
   return `N=${nonce}
 m() { printf '\\n@@%s %s\\n' "$N" "$1" >&2; }
 cd / || exit 90
@@ -181,4 +201,40 @@ if command -v tar >/dev/null 2>&1; then
 fi
 m end
 `;
+}
+
+/**
+ * The script that streams ONE file (a runtime binary, read only as far as its extractors read:
+ * the reader closes the channel when they stop): the relative name as the positional parameter,
+ * re-checked a readable regular file and not a symlink, then `@@<nonce> cat` and the bytes on stdout
+ * (`cat`, under timeout(1) when present); on stderr begin, cat, `exit <status>`, end. With `range`,
+ * the bytes from `offset` (`tail -c +N`, POSIX; GNU tail seeks there), only `length` of them when
+ * given (`| head -c L`).
+ */
+export function deepCatScript(nonce: string, file: string, seconds: number, range?: { offset: number; length?: number }): string {
+  if (!/^[0-9a-f]{16,64}$/.test(nonce)) throw new Error('nonce must be hex');
+  if (!Number.isSafeInteger(seconds) || seconds < 1) throw new Error('seconds must be a positive integer');
+  if (range && !(Number.isSafeInteger(range.offset) && range.offset >= 0 && (range.length === undefined || (Number.isSafeInteger(range.length) && range.length > 0)))) throw new Error('range must be a non-negative offset and a positive length');
+  checkPlainRelative(file);
+  const read = !range ? '$T cat -- "$1"' : `$T tail -c +${range.offset + 1} -- "$1"${range.length === undefined ? '' : ` | head -c ${range.length}`}`;
+  return `N=${nonce}
+m() { printf '\\n@@%s %s\\n' "$N" "$1" >&2; }
+cd / || exit 90
+m begin
+set -- ${shQuote(file)}
+T=
+if command -v timeout >/dev/null 2>&1; then T="timeout ${seconds}"; fi
+if [ -f "$1" ] && [ ! -h "$1" ] && [ -r "$1" ]; then
+  m cat
+  printf '@@%s cat\\n' "$N"
+  ${read}
+  m "exit $?"
+fi
+m end
+`;
+}
+
+/** @throws Error unless `f` is a plain relative path (no control characters, backslash, leading "-" or "/", "." or ".." parts) */
+export function checkPlainRelative(f: string): void {
+  if (f.startsWith('/') || f.startsWith('-') || /[\0-\x1f\x7f\\]/.test(f) || f.split('/').some((x) => x === '' || x === '.' || x === '..')) throw new Error(`not a plain relative path: ${JSON.stringify(f)}`);
 }

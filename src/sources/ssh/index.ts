@@ -12,11 +12,12 @@ import type { Client, ClientChannel, ConnectConfig, SFTPWrapper, Stats } from 's
 import { VigilError } from '../../model/index.ts';
 import { TargetPolicy } from '../../policy/index.ts';
 import { TarError, TarReader, type ChunkSource } from '../image/tar.ts';
-import { DEFAULT_SOURCE_LIMITS, type ContentFilter, type FileInfo, type ScanFS, type SourceLimits } from '../types.ts';
-import { DEEP_LABEL, DEEP_RULES, DEFAULT_DEEP_LIMITS, deepListScript, deepTarScript, inspectionPathsWith, parseDeepListMarkers, parseDeepListing, type DeepLimits } from './deep.ts';
+import { DEFAULT_SOURCE_LIMITS, type ContentFilter, type FileInfo, type FileReader, type ScanFS, type SourceLimits } from '../types.ts';
+import { DEEP_LABEL, DEEP_RULES, DEFAULT_DEEP_LIMITS, deepCatScript, deepListScript, deepTarScript, inspectionPathsWith, parseDeepListMarkers, parseDeepListing, runtimePathsWith, type DeepLimits } from './deep.ts';
 import { ErrorLog, Tree, TreeFS, normalizeEntryName, normalizeLookupPath, type TreeNode } from '../vfs/index.ts';
+import type { Content } from '../vfs/tree.ts';
 import { isBigEndianMachine, parseProcNet, sortSockets, type ListeningSocket, type SocketProtocol } from './proc-net.ts';
-import { HOST_DIRS, HOST_FILES, SECRET_PRUNED, hostFilesToRead, isWantedPath, normalizeSecretPaths, parseScriptOutput, parseSecretsOutput, secretPathFilter, secretsScript, snapshotScript } from './remote.ts';
+import { HOST_DIRS, HOST_FILES, SECRET_PRUNED, hostFilesToRead, isWantedPath, normalizeSecretPaths, parseScriptOutput, parseSecretsOutput, scriptSections, secretPathFilter, secretsScript, snapshotScript } from './remote.ts';
 import { wantsContent } from '../../detectors/secrets/fs.ts';
 import { FIREWALL_COMMANDS, FIREWALL_NAMES, INSTANCE_ID_FILES, MAX_PIDS_SCANNED, firewallOf, parseInstanceId, parseOwnerLines, withOwners, type HostFirewall } from './hostnet.ts';
 
@@ -99,9 +100,13 @@ export interface SshOptions {
    * Deep inspection (issue 20): the files `filter` wants (contentFilterFor of the language
    * extractors) under DEFAULT_DEEP_INSPECTION_PATHS plus `paths`, read into `fs` for the inventory
    * (bounded by `limits.deep`; a bound hit is a DEEP_RULES error). Absent: the package databases only.
+   * `runtimes` (contentFilterFor of the runtime extractors): the files it wants under the same
+   * directories plus RUNTIME_INSPECTION_PATHS are not transferred but listed in `fs` and read from
+   * the host only as far as a reader goes (`readChunks`; whole with `readFile`), within
+   * `limits.deep.maxRuntime*`: the connection then stays open until `fs.close()`.
    * @throws VigilError VIGIL_INVALID_INPUT "inspection-paths" for a bad directory
    */
-  deepInspection?: { paths?: readonly string[]; filter: ContentFilter };
+  deepInspection?: { paths?: readonly string[]; filter: ContentFilter; runtimes?: ContentFilter };
 }
 
 export interface SshHostSnapshot {
@@ -134,8 +139,12 @@ export interface SshHostSnapshot {
   firewall: HostFirewall;
   /** the EC2 instance id (DMI asset tag, else cloud-init's instance-id file), when the host is one */
   instanceId?: string;
-  /** with deepInspection: the directories (normalised), files listed under them, wanted, and read (files, bytes) */
-  deepInspection?: { paths: string[]; listed: number; wanted: number; files: number; bytes: number };
+  /**
+   * with deepInspection: the directories (normalised), files listed under them, wanted, and read
+   * (files, bytes); with `runtimes`: the runtime directories, the binaries listed for reading on
+   * demand, and (live, as they are read) the bytes read of them
+   */
+  deepInspection?: { paths: string[]; listed: number; wanted: number; files: number; bytes: number; runtimePaths?: string[]; runtimeFiles?: number; readonly runtimeBytes?: number };
   /** how the files came: one tar stream, or SFTP reads */
   method: 'tar' | 'sftp';
   stats: { files: number; bytes: number; ms: number };
@@ -169,10 +178,12 @@ export function refOf(t: SshTarget): string {
 export async function openSshHost(target: SshTarget, opts: SshOptions = {}): Promise<SshHostSnapshot> {
   const limits: SshLimits = { ...DEFAULT_SSH_LIMITS, ...opts.limits, deep: { ...DEFAULT_SSH_LIMITS.deep, ...opts.limits?.deep } };
   validateTarget(target);
-  let deep: { paths: string[]; filter: ContentFilter } | undefined;
+  let deep: DeepOpts | undefined;
   if (opts.deepInspection) {
     try {
-      deep = { paths: inspectionPathsWith(opts.deepInspection.paths ?? []), filter: opts.deepInspection.filter };
+      const custom = opts.deepInspection.paths ?? [];
+      const rt = opts.deepInspection.runtimes;
+      deep = { paths: inspectionPathsWith(custom), filter: opts.deepInspection.filter, ...(rt ? { runtimes: { paths: runtimePathsWith(custom), filter: rt } } : {}) };
     } catch (err) {
       throw new VigilError('VIGIL_INVALID_INPUT', `ssh target ${JSON.stringify(`${target.username}@${target.host}`)}: ${(err as Error).message}`, { input: 'inspectionPaths', rule: 'inspection-paths' });
     }
@@ -189,6 +200,8 @@ export async function openSshHost(target: SshTarget, opts: SshOptions = {}): Pro
   const started = performance.now();
   const { conn, fingerprint, keyType } = await connect(target, ref, opts.policy ?? TargetPolicy.operator());
   let timer: NodeJS.Timeout | undefined;
+  // runtime binaries left on the host to be read on demand: the connection outlives this call, until fs.close()
+  const life: Life = { keep: false, end: () => conn.end() };
   try {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -202,7 +215,7 @@ export async function openSshHost(target: SshTarget, opts: SshOptions = {}): Pro
     });
     lost.catch(() => undefined);
     timeout.catch(() => undefined);
-    const snap = await Promise.race([snapshot(conn, ref, target, limits, opts.method ?? 'auto', secretPaths, deep), timeout, lost]);
+    const snap = await Promise.race([snapshot(conn, ref, target, limits, opts.method ?? 'auto', secretPaths, deep, life), timeout, lost]);
     const ms = Math.round(performance.now() - started);
     return { ...snap, hostKeyFingerprint: fingerprint, hostKeyType: keyType, stats: { ...snap.stats, ms } };
   } finally {
@@ -211,8 +224,32 @@ export async function openSshHost(target: SshTarget, opts: SshOptions = {}): Pro
     conn.removeAllListeners('error');
     // an error after this point (a late reset) has nobody to report to
     conn.on('error', () => undefined);
-    conn.end();
+    if (!life.keep) conn.end();
+    else {
+      // never held open past the runtime reads' time, whatever the caller does
+      const hard = setTimeout(() => life.end(), limits.deep.runtimeTimeoutMs + 1000);
+      hard.unref();
+      const end = life.end;
+      life.end = () => {
+        clearTimeout(hard);
+        end();
+      };
+      conn.once('close', () => (life.closed = true));
+    }
   }
+}
+
+/** Whether the connection stays open after the snapshot (runtime binaries read on demand) and how it ends. */
+interface Life {
+  keep: boolean;
+  end: () => void;
+  closed?: boolean;
+}
+
+interface DeepOpts {
+  paths: string[];
+  filter: ContentFilter;
+  runtimes?: { paths: string[]; filter: ContentFilter };
 }
 
 /** @internal (cis.ts) */
@@ -312,7 +349,7 @@ export interface Collected {
   bytes: number;
 }
 
-async function snapshot(conn: Client, ref: string, target: SshTarget, limits: SshLimits, method: 'auto' | 'sftp', secretPaths: string[] | undefined, deepOpts?: { paths: string[]; filter: ContentFilter }): Promise<Omit<SshHostSnapshot, 'hostKeyFingerprint' | 'hostKeyType'>> {
+async function snapshot(conn: Client, ref: string, target: SshTarget, limits: SshLimits, method: 'auto' | 'sftp', secretPaths: string[] | undefined, deepOpts: DeepOpts | undefined, life: Life): Promise<Omit<SshHostSnapshot, 'hostKeyFingerprint' | 'hostKeyType'>> {
   const c: Collected = { tree: new Tree(), log: new ErrorLog(), files: 0, bytes: 0 };
   const nonce = randomBytes(12).toString('hex');
   let out = parseScriptOutput('', nonce);
@@ -338,7 +375,8 @@ async function snapshot(conn: Client, ref: string, target: SshTarget, limits: Ss
 
   // deep inspection first: a file both want is the inventory's (the secrets walk skips what the tree holds)
   let deep: Awaited<ReturnType<typeof readDeep>> | undefined;
-  if (deepOpts) deep = await readDeep(conn, ref, c, limits, deepOpts.paths, deepOpts.filter, used);
+  if (deepOpts) deep = await readDeep(conn, ref, c, limits, deepOpts, used);
+  if (deep?.stats.runtimeFiles) life.keep = true;
 
   let secrets: SshHostSnapshot['secrets'];
   if (secretPaths && secretPaths.length > 0) secrets = await readSecrets(conn, ref, c, limits, secretPaths, used);
@@ -354,7 +392,9 @@ async function snapshot(conn: Client, ref: string, target: SshTarget, limits: Ss
   };
   const mid = (await read('etc/machine-id'))?.trim();
   const hostname = out.unameN || (await read('etc/hostname'))?.trim().split('\n')[0] || target.host;
-  const all = new TreeFS(c.tree, { kind: 'ssh', ref }, c.log, limits, async () => undefined);
+  const all = new TreeFS(c.tree, { kind: 'ssh', ref }, c.log, limits, async () => {
+    if (life.keep) life.end();
+  });
   let fs: ScanFS = all;
   let secretsFs: ScanFS | undefined;
   const deepHeld = deep?.held ?? new Set<string>();
@@ -379,6 +419,8 @@ async function snapshot(conn: Client, ref: string, target: SshTarget, limits: Ss
   if (secrets) snap.secrets = secrets;
   if (secretsFs) snap.secretsFs = secretsFs;
   if (deep) snap.deepInspection = deep.stats;
+  // the runtime binaries are read from now on (the inventory), within their own time
+  if (deep?.stats.runtimeFiles) deep.budget.deadline = Date.now() + limits.deep.runtimeTimeoutMs;
   return snap;
 }
 
@@ -985,18 +1027,28 @@ function runText(conn: Client, script: string, maxStdout: number, maxStderr: num
  * tree. Every bound is an error of the snapshot (DEEP_RULES, path DEEP_LABEL or the file's), never
  * a failed snapshot. Returns the paths held (relative) and the paths of its errors.
  */
-async function readDeep(conn: Client, ref: string, c: Collected, limits: SshLimits, dirs: string[], want: ContentFilter, used: 'tar' | 'sftp'): Promise<{ held: Set<string>; errorPaths: Set<string>; stats: NonNullable<SshHostSnapshot['deepInspection']> }> {
+async function readDeep(conn: Client, ref: string, c: Collected, limits: SshLimits, opts: DeepOpts, used: 'tar' | 'sftp'): Promise<{ held: Set<string>; errorPaths: Set<string>; stats: NonNullable<SshHostSnapshot['deepInspection']>; budget: RuntimeBudget }> {
+  const { paths: dirs, filter: want, runtimes } = opts;
   const dl = limits.deep;
   const held = new Set<string>();
   const errorPaths = new Set<string>([DEEP_LABEL]);
+  const budget: RuntimeBudget = { bytes: 0, deadline: 0 };
   const stats: NonNullable<SshHostSnapshot['deepInspection']> = { paths: dirs, listed: 0, wanted: 0, files: 0, bytes: 0 };
+  if (runtimes) {
+    stats.runtimePaths = runtimes.paths;
+    stats.runtimeFiles = 0;
+    // live: the binaries are read after the snapshot
+    Object.defineProperty(stats, 'runtimeBytes', { get: () => budget.bytes, enumerable: true });
+  }
+  // the listing covers the runtime directories too (a superset of the language ones)
+  const listDirs = runtimes?.paths ?? dirs;
   const note = (path: string, rule: string, message: string) => {
     errorPaths.add(path);
     c.log.add(path, rule, message);
   };
   if (used === 'sftp') {
     note(DEEP_LABEL, DEEP_RULES.unavailable, `${ref}: no shell with find and tar on the host; language packages under ${dirs.join(', ')} not inspected`);
-    return { held, errorPaths, stats };
+    return { held, errorPaths, stats, budget };
   }
   const deadline = Date.now() + dl.timeoutMs;
   const secondsLeft = () => Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
@@ -1014,50 +1066,77 @@ async function readDeep(conn: Client, ref: string, c: Collected, limits: SshLimi
   });
   try {
     const nonce = randomBytes(12).toString('hex');
-    const listed = await Promise.race([runText(conn, deepListScript(nonce, dirs, { maxListed: dl.maxListed, seconds: secondsLeft() }), (dl.maxListed + 1) * 4200, 1024 * 1024, (ch) => (channel = ch)), timeout]);
+    const listed = await Promise.race([runText(conn, deepListScript(nonce, listDirs, { maxListed: dl.maxListed, seconds: secondsLeft() }), (dl.maxListed + 1) * 4200, 1024 * 1024, (ch) => (channel = ch)), timeout]);
     if (listed === 'late') {
       late('listing the files');
-      return { held, errorPaths, stats };
+      return { held, errorPaths, stats, budget };
     }
     const markers = parseDeepListMarkers(listed.stderr, nonce);
     if (!markers.ran) {
       note(DEEP_LABEL, DEEP_RULES.unavailable, `${ref}: the deep-inspection listing did not run; language packages under ${dirs.join(', ')} not inspected`);
-      return { held, errorPaths, stats };
+      return { held, errorPaths, stats, budget };
     }
     if (markers.walkTimeout || timedOut) late('listing the files');
     let files = parseDeepListing(listed.stdout, markers.printf);
     if (files.length > dl.maxListed || listed.cut) {
-      note(DEEP_LABEL, DEEP_RULES.entries, `${ref}: more than ${dl.maxListed} files under ${dirs.join(', ')}; the rest not looked at`);
+      note(DEEP_LABEL, DEEP_RULES.entries, `${ref}: more than ${dl.maxListed} files under ${listDirs.join(', ')}; the rest not looked at`);
       files = files.slice(0, dl.maxListed);
     }
     stats.listed = files.length;
     const inScope = secretPathFilter(dirs);
+    const inRuntimeScope = runtimes ? secretPathFilter(runtimes.paths) : () => false;
     const picked: string[] = [];
+    const onDemand: FileInfo[] = [];
     let bytes = 0;
+    let full = false;
     for (const f of files) {
       const n = normalizeEntryName(f.path.replace(/^\/+/, ''));
-      if (!n.ok || n.path === '' || !inScope(n.path) || /[\0-\x1f\x7f\\]/.test(n.path)) continue;
+      if (!n.ok || n.path === '' || !inRuntimeScope(n.path) && !inScope(n.path) || /[\0-\x1f\x7f\\]/.test(n.path)) continue;
       // without sizes and modes (busybox find) the filter sees a small non-executable file: lockfiles and manifests, no binaries
       const info: FileInfo = { path: n.path, kind: 'file', size: f.size ?? 0, ...(f.mode !== undefined ? { mode: 0o100000 | f.mode } : {}) } as FileInfo;
-      if (!want(info)) continue;
+      // a runtime binary (or its release/VERSION file) stays on the host, read as far as its readers go
+      if (runtimes && inRuntimeScope(n.path) && runtimes.filter(info)) {
+        if (c.tree.lookup(n.path)) continue;
+        if (onDemand.length >= dl.maxRuntimeFiles) {
+          if (onDemand.length === dl.maxRuntimeFiles) note(DEEP_LABEL, DEEP_RULES.files, `${ref}: more than ${dl.maxRuntimeFiles} runtime binaries under ${runtimes.paths.join(', ')}; the rest not read`);
+          continue;
+        }
+        onDemand.push(info);
+        continue;
+      }
+      if (full || !inScope(n.path) || !want(info)) continue;
       stats.wanted++;
       if (c.tree.lookup(n.path)) continue;
       if (f.size !== undefined && f.size > dl.maxFileBytes) {
         note(n.path, 'file-too-large', `${n.path}: ${f.size} bytes, over the ${dl.maxFileBytes}-byte limit for deep inspection; not read`);
         continue;
       }
+      // a bound reached: no more files for the tar (the listing still gives the runtime binaries)
       if (picked.length >= dl.maxFiles) {
         note(DEEP_LABEL, DEEP_RULES.files, `${ref}: more than ${dl.maxFiles} files for deep inspection under ${dirs.join(', ')}; the rest not read`);
-        break;
+        full = true;
+        continue;
       }
       if (bytes + (f.size ?? 0) > dl.maxBytes) {
         note(DEEP_LABEL, DEEP_RULES.bytes, `${ref}: more than ${dl.maxBytes} bytes for deep inspection; ${n.path} and the rest not read`);
-        break;
+        full = true;
+        continue;
       }
       bytes += f.size ?? 0;
       picked.push(n.path);
     }
-    if (picked.length === 0 || timedOut) return { held, errorPaths, stats };
+    if (runtimes && onDemand.length && !timedOut) {
+      // the clock starts when the snapshot is handed over (the inventory reads them then)
+      budget.deadline = Number.POSITIVE_INFINITY;
+      const reader: RemoteReader = { conn, ref, c, limits, budget };
+      for (const info of onDemand) {
+        await put(c, info.path, { kind: 'file', size: info.size, mode: info.mode, layerIndex: 0, content: remoteContent(reader, info.path, info.size) });
+        held.add(info.path);
+        errorPaths.add(info.path);
+      }
+      stats.runtimeFiles = onDemand.length;
+    }
+    if (picked.length === 0 || timedOut) return { held, errorPaths, stats, budget };
     const pickedSet = new Set(picked);
     const tw = walkWant(DEEP_LABEL, ' for deep inspection', (p) => pickedSet.has(p), { files: dl.maxFiles, fileBytes: dl.maxFileBytes, bytes: dl.maxBytes });
     const nonce2 = randomBytes(12).toString('hex');
@@ -1080,8 +1159,297 @@ async function readDeep(conn: Client, ref: string, c: Collected, limits: SshLimi
     }
     stats.files = tw.held.files;
     stats.bytes = tw.held.bytes;
-    return { held, errorPaths, stats };
+    return { held, errorPaths, stats, budget };
   } finally {
     clearTimeout(timer);
+  }
+}
+
+// ---- runtime binaries read on demand (issue 20) -------------------------------------------------
+
+/** What the runtime reads of one snapshot may still use: bytes read so far, and until when. */
+interface RuntimeBudget {
+  bytes: number;
+  deadline: number;
+  /** the rule that stopped them, once */
+  stopped?: string;
+}
+
+interface RemoteReader {
+  conn: Client;
+  ref: string;
+  c: Collected;
+  limits: SshLimits;
+  budget: RuntimeBudget;
+  /** what has been read of the last file read (HostFileCache) */
+  cache?: HostFileCache;
+  /** the SFTP session the reads go through, opened with the first (null: the host has none; exec channels then) */
+  sftp?: Promise<SFTPWrapper | null>;
+}
+
+/**
+ * Content of a file left on the host: `chunks` streams it as far as the reader goes, `open` reads
+ * at positions, `load` reads it whole; all through the file's HostFileCache (each extractor of the
+ * file after the first reads what the others read from memory).
+ */
+function remoteContent(r: RemoteReader, path: string, size: number): Content {
+  return {
+    where: 'lazy',
+    refs: 1,
+    chunks: (n: number) => cachedChunks(r, path, n),
+    // positioned reads (an executable's headers and a window: go/binary, rust/auditable), never the whole file
+    open: async () => remoteFileReader(r, path, size),
+    async load() {
+      // into one buffer of the listed size (a 150 MB binary is held once, not as pieces and their concatenation)
+      let buf = Buffer.allocUnsafe(Math.min(size, r.limits.maxFileBytes));
+      let got = 0;
+      for await (const b of cachedChunks(r, path, 1024 * 1024)) {
+        if (got + b.length > r.limits.maxFileBytes) {
+          r.c.log.add(path, 'file-too-large', `${path}: over the ${r.limits.maxFileBytes}-byte file limit; not read`);
+          throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${path}: over the ${r.limits.maxFileBytes}-byte file limit`, { input: path, rule: 'file-too-large' });
+        }
+        // the file grew since it was listed
+        if (got + b.length > buf.length) buf = Buffer.concat([buf.subarray(0, got)], Math.min(r.limits.maxFileBytes, Math.max(2 * buf.length, got + b.length)));
+        b.copy(buf, got);
+        got += b.length;
+      }
+      return buf.subarray(0, got);
+    },
+  };
+}
+
+/** Bytes of a host file's start kept for its next reader (HostFileCache): the largest runtime searches end before this. */
+const PREFIX_CAP = 64 * 1024 * 1024;
+/** Bytes a positioned read of a host file fetches at least (one exec channel each): an ELF header read brings its program headers too. */
+const REMOTE_WINDOW = 64 * 1024;
+
+/**
+ * What has been read of the host file the inventory is at (it gives a file to its extractors one
+ * after another; only that file's bytes are held): its first bytes as read so far (up to
+ * PREFIX_CAP), whether they are the whole file, and windows read elsewhere (a section table).
+ * Every exec channel costs a session on the host (~10 ms idle, up to a second on a loaded one), so
+ * what one extractor read is not fetched again by the next.
+ */
+interface HostFileCache {
+  path: string;
+  prefix: Buffer[];
+  prefixBytes: number;
+  whole: boolean;
+  windows: { at: number; data: Buffer }[];
+}
+
+function cacheOf(r: RemoteReader, path: string): HostFileCache {
+  if (r.cache?.path !== path) r.cache = { path, prefix: [], prefixBytes: 0, whole: false, windows: [] };
+  return r.cache;
+}
+
+/** The file in pieces of at most `chunkBytes`: the cached start first, then streamed from where it ends (and kept, up to PREFIX_CAP). */
+async function* cachedChunks(r: RemoteReader, path: string, chunkBytes: number): AsyncGenerator<Buffer> {
+  const c = cacheOf(r, path);
+  const n = Math.max(1, chunkBytes);
+  let pos = 0;
+  for (const piece of c.prefix.slice()) {
+    for (let i = 0; i < piece.length; i += n) yield piece.subarray(i, i + n);
+    pos += piece.length;
+  }
+  if (c.whole) return;
+  for await (const b of remoteChunks(r, path, n, pos > 0 ? { offset: pos } : undefined)) {
+    // kept only while it continues the cached start (this file still the current one)
+    if (r.cache === c && c.prefixBytes === pos && pos + b.length <= PREFIX_CAP) {
+      c.prefix.push(Buffer.from(b));
+      c.prefixBytes += b.length;
+    }
+    pos += b.length;
+    yield b;
+  }
+  if (r.cache === c && c.prefixBytes === pos) c.whole = true;
+}
+
+/**
+ * Positioned reads of a file left on the host: from the cached start or a cached window, else one
+ * exec channel (`deepCatScript` with a range): a read at most REMOTE_WINDOW past the cached start
+ * extends the start, any other fetches a window of at least REMOTE_WINDOW from its position. The
+ * bytes count against the runtime budget as `chunks` do.
+ */
+function remoteFileReader(r: RemoteReader, path: string, size: number): FileReader {
+  let closed = false;
+  const fetch = async (offset: number, length: number): Promise<Buffer> => {
+    const parts: Buffer[] = [];
+    for await (const b of remoteChunks(r, path, 1024 * 1024, { offset, length })) parts.push(b);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  };
+  const prefixAt = (c: HostFileCache, from: number, to: number): Buffer | undefined => {
+    if (to > c.prefixBytes) return undefined;
+    if (c.prefix.length > 1) c.prefix = [Buffer.concat(c.prefix)];
+    return c.prefix[0]?.subarray(from, to) ?? Buffer.alloc(0);
+  };
+  return {
+    size,
+    async read(buf, offset, length, position) {
+      if (closed) throw new VigilError('VIGIL_INTERNAL', `${path}: read after close`, { input: path, rule: 'closed' });
+      const want = Math.min(length, size - position);
+      if (want <= 0) return 0;
+      const c = cacheOf(r, path);
+      const w = c.windows.find((x) => position >= x.at && position + want <= x.at + x.data.length);
+      let bytes = prefixAt(c, position, position + want) ?? w?.data.subarray(position - w.at);
+      // the whole file is cached: a read past its end gets what there is (the file shrank since it was listed)
+      if (!bytes && c.whole) bytes = prefixAt(c, Math.min(position, c.prefixBytes), c.prefixBytes);
+      if (!bytes) {
+        if (position <= c.prefixBytes + REMOTE_WINDOW && position + want <= PREFIX_CAP) {
+          const more = await fetch(c.prefixBytes, Math.min(Math.max(position + want - c.prefixBytes, REMOTE_WINDOW), size - c.prefixBytes));
+          if (r.cache === c) {
+            c.prefix.push(more);
+            c.prefixBytes += more.length;
+            if (more.length < Math.min(REMOTE_WINDOW, size - (c.prefixBytes - more.length))) c.whole = true;
+          }
+          bytes = prefixAt(c, position, Math.min(position + want, c.prefixBytes)) ?? Buffer.alloc(0);
+        } else {
+          const data = await fetch(position, Math.min(Math.max(want, REMOTE_WINDOW), size - position));
+          if (r.cache === c) c.windows.push({ at: position, data });
+          bytes = data.subarray(0, want);
+        }
+      }
+      const n = Math.min(want, bytes.length);
+      if (n > 0) bytes.copy(buf, offset, 0, n);
+      return n;
+    },
+    close() {
+      closed = true;
+    },
+  };
+}
+
+/** Throws (and records once) when the runtime reads' bytes or time are used up. */
+function checkBudget(r: RemoteReader, path: string): void {
+  const { budget: b, limits: { deep: dl }, ref, c } = r;
+  let rule: string | undefined;
+  let message = '';
+  if (b.bytes > dl.maxRuntimeBytes) {
+    rule = DEEP_RULES.bytes;
+    message = `${ref}: more than ${dl.maxRuntimeBytes} bytes read of runtime binaries; ${path} and the rest not read`;
+  } else if (Date.now() > b.deadline) {
+    rule = DEEP_RULES.time;
+    message = `${ref}: reading runtime binaries took longer than ${dl.runtimeTimeoutMs} ms; ${path} and the rest not read`;
+  }
+  if (!rule) return;
+  if (!b.stopped) {
+    b.stopped = rule;
+    c.log.add(DEEP_LABEL, rule, message);
+  }
+  throw new VigilError('VIGIL_LIMIT_EXCEEDED', message, { input: path, rule });
+}
+
+/**
+ * One file of the host in pieces of `chunkBytes`: a `deepCatScript` on a new exec channel, its
+ * stdout after the marker. Stopping early (the reader returns) closes the channel; the bytes count
+ * against the runtime budget, checked before each piece.
+ * @throws VigilError (DEEP_RULES bytes/time, "remote-read-error" when the host is gone or the file is no longer a regular file)
+ */
+async function* remoteChunks(r: RemoteReader, path: string, chunkBytes: number, range?: { offset: number; length?: number }): AsyncGenerator<Buffer> {
+  checkBudget(r, path);
+  r.sftp ??= sftpOpen(r.conn).catch(() => null);
+  const s = await r.sftp;
+  if (s) yield* sftpChunks(r, s, path, chunkBytes, range);
+  else yield* execChunks(r, path, chunkBytes, range);
+}
+
+/**
+ * remoteChunks over the connection's SFTP session: no shell started per read (an exec channel
+ * runs the account's shell and its rc files: a pyenv init costs ~1.5 s a channel). The file is
+ * lstat'ed first (a regular file, not a symlink, as deepCatScript checks), then read in pieces.
+ */
+async function* sftpChunks(r: RemoteReader, s: SFTPWrapper, path: string, chunkBytes: number, range?: { offset: number; length?: number }): AsyncGenerator<Buffer> {
+  const abs = '/' + path;
+  const failed = (why: string) => new VigilError('VIGIL_NETWORK', `${r.ref}: ${path}: ${why}`, { input: path, rule: 'remote-read-error' });
+  const st = await new Promise<Stats | null>((resolve) => s.lstat(abs, (err, x) => resolve(err ? null : x)));
+  if (!st?.isFile()) throw failed('not a regular file any more (or unreadable)');
+  const handle = await new Promise<Buffer | null>((resolve) => s.open(abs, 'r', (err, h) => resolve(err ? null : h)));
+  if (!handle) throw failed('cannot open it');
+  try {
+    let pos = range?.offset ?? 0;
+    const end = range?.length === undefined ? Number.POSITIVE_INFINITY : pos + range.length;
+    while (pos < end) {
+      checkBudget(r, path);
+      const buf = Buffer.allocUnsafe(Math.min(Math.max(1, chunkBytes), end - pos));
+      const n = await new Promise<number>((resolve, reject) => s.read(handle, buf, 0, buf.length, pos, (err, got) => (err ? ((err as { code?: number }).code === 1 ? resolve(0) : reject(failed(err.message))) : resolve(got))));
+      if (n === 0) return;
+      pos += n;
+      r.budget.bytes += n;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    s.close(handle, () => undefined);
+  }
+}
+
+/** remoteChunks over an exec channel (a host without SFTP): `deepCatScript`, its stdout after the marker. */
+async function* execChunks(r: RemoteReader, path: string, chunkBytes: number, range?: { offset: number; length?: number }): AsyncGenerator<Buffer> {
+  const { conn, ref, budget, limits } = r;
+  const nonce = randomBytes(12).toString('hex');
+  const seconds = Math.max(1, Math.ceil(Math.min(budget.deadline - Date.now(), limits.deep.runtimeTimeoutMs) / 1000));
+  const failed = (why: string) => new VigilError('VIGIL_NETWORK', `${ref}: ${path}: ${why}`, { input: path, rule: 'remote-read-error' });
+  const ch = await new Promise<ClientChannel>((resolve, reject) => {
+    try {
+      conn.exec('sh -s', (err, x) => (err ? reject(failed(`cannot read it from the host: ${err.message}`)) : resolve(x)));
+    } catch (err) {
+      reject(failed(`cannot read it from the host: ${(err as Error).message}`));
+    }
+  });
+  const it = (ch as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const errs: Buffer[] = [];
+  let errBytes = 0;
+  ch.stderr.on('data', (d: Buffer) => {
+    if ((errBytes += d.length) <= 64 * 1024) errs.push(d);
+  });
+  const closed = new Promise<void>((resolve) => ch.once('close', () => resolve()));
+  ch.end(deepCatScript(nonce, path, seconds, range));
+  const marker = Buffer.from(`@@${nonce} cat\n`);
+  let done = false;
+  try {
+    // up to 1 MiB of rc-file noise before the marker
+    let head = Buffer.alloc(0);
+    let rest: Buffer | undefined;
+    while (rest === undefined) {
+      const x = await it.next();
+      if (x.done) throw failed('the host sent nothing (not a regular file any more, or the connection closed)');
+      head = Buffer.concat([head, x.value]);
+      const at = head.indexOf(marker);
+      if (at >= 0) rest = head.subarray(at + marker.length);
+      else if (head.length > 1024 * 1024) throw failed('the host answered with something else than the file');
+    }
+    let pending: Buffer[] = rest.length ? [rest] : [];
+    let held = rest.length;
+    for (;;) {
+      while (held >= chunkBytes) {
+        const all = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+        budget.bytes += chunkBytes;
+        checkBudget(r, path);
+        yield all.subarray(0, chunkBytes);
+        pending = all.length > chunkBytes ? [all.subarray(chunkBytes)] : [];
+        held = all.length - chunkBytes;
+      }
+      const x = await it.next();
+      if (x.done) break;
+      pending.push(x.value);
+      held += x.value.length;
+    }
+    done = true;
+    // cat stopped by an error (unreadable, vanished, its time out): not the file's end
+    let wait: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise<void>((resolve) => (wait = setTimeout(resolve, 10_000)))]).finally(() => clearTimeout(wait));
+    const exit = scriptSections(Buffer.concat(errs).toString('utf8'), nonce).find((x) => x.name.startsWith('exit '));
+    if (exit && exit.name !== 'exit 0') throw failed(`cat ${exit.name}${exit.name === 'exit 124' ? ' (out of time)' : ''}: ${Buffer.concat(errs).toString('utf8').split('\n').filter((l) => l && !l.startsWith('@@')).join(' ').slice(0, 300)}`);
+    if (held > 0) {
+      budget.bytes += held;
+      yield pending.length === 1 ? pending[0] : Buffer.concat(pending);
+    }
+  } finally {
+    if (!done) {
+      // the reader stopped early (or failed): the host's cat gets SIGPIPE; what is in flight is dropped
+      ch.close();
+      void (async () => {
+        while (!(await it.next()).done);
+      })().catch(() => undefined);
+    }
   }
 }

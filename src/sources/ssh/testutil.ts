@@ -5,10 +5,10 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, link, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { HOW, needsAll } from '../../../test/helpers/prereq.ts';
 
@@ -68,7 +68,7 @@ function canConnect(port: number): Promise<boolean> {
  * Starts sshd on a free 127.0.0.1 port; `chroot` makes every session run inside that directory,
  * `forceCommand` replaces whatever the client asks to run (a host that answers with its own bytes).
  */
-export async function startSshd(opts: { chroot?: string; forceCommand?: string } = {}): Promise<TestSshd> {
+export async function startSshd(opts: { chroot?: string; forceCommand?: string; noSftp?: boolean } = {}): Promise<TestSshd> {
   const dir = await mkdtemp(join(tmpdir(), 'vigil-sshd-'));
   try {
     await keygen(join(dir, 'host_key'));
@@ -91,7 +91,7 @@ export async function startSshd(opts: { chroot?: string; forceCommand?: string }
         'PasswordAuthentication no',
         'KbdInteractiveAuthentication no',
         'PermitRootLogin prohibit-password',
-        'Subsystem sftp internal-sftp',
+        ...(opts.noSftp ? [] : ['Subsystem sftp internal-sftp']),
         'LogLevel ERROR',
         ...(opts.chroot ? [`ChrootDirectory ${opts.chroot}`] : []),
         ...(opts.forceCommand ? [`ForceCommand ${opts.forceCommand}`] : []),
@@ -181,4 +181,33 @@ export async function readOnlyOverlay(top: string, base: string): Promise<{ path
       await rmdir(path);
     },
   };
+}
+
+/** this machine's runtimes (tests skip a kind whose binary is absent) → where they are planted */
+export const RUNTIME_PLANTS: [from: string, to: string][] = [
+  ['/usr/bin/node', 'usr/local/bin/node'],
+  ['/usr/bin/node', 'usr/bin/node'],
+  ['/usr/bin/python3.11', 'srv/py/bin/python3.11'],
+  ['/usr/lib/jvm/temurin-25-jdk-amd64/bin/java', 'opt/java/openjdk/bin/java'],
+  ['/usr/lib/jvm/temurin-25-jdk-amd64/release', 'opt/java/openjdk/release'],
+  ['/usr/lib/go-1.19/bin/go', 'usr/local/go/bin/go'],
+  ['/usr/lib/go-1.19/VERSION', 'usr/local/go/VERSION'],
+  ['/usr/lib/x86_64-linux-gnu/libssl.so.3', 'opt/app/lib/libssl.so.3'],
+  ['/usr/lib/x86_64-linux-gnu/libcrypto.so.3', 'opt/app/lib/libcrypto.so.3'],
+  // an OS-owned copy (the dpkg list below names it): never reported, never read
+  ['/usr/bin/python3.11', 'usr/bin/python3.11'],
+];
+
+/**
+ * Plants this machine's runtimes (RUNTIME_PLANTS, hard links where possible) into a copy of a Debian root, and a dpkg
+ * list that owns the /usr/bin/python3.11 copy (runtimes.test.ts, bench/host-runtimes.ts).
+ */
+export async function plantRuntimes(root: string): Promise<void> {
+  for (const [from, to] of RUNTIME_PLANTS) {
+    if (!existsSync(from)) continue;
+    await mkdir(dirname(join(root, to)), { recursive: true });
+    // a hard link where the copy is on the same filesystem (node is 100 MB), else a copy
+    await link(from, join(root, to)).catch(() => copyFile(from, join(root, to)));
+  }
+  await appendFile(join(root, 'var/lib/dpkg/info/python3.11-minimal:amd64.list'), '/usr/bin/python3.11\n');
 }

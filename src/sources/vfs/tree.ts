@@ -3,16 +3,16 @@
  * zip. Only metadata lives here, plus references to the contents a ContentFilter chose to keep.
  */
 import { createReadStream } from 'node:fs';
-import { readFile, unlink } from 'node:fs/promises';
+import { open, readFile, unlink } from 'node:fs/promises';
 import { VigilError, type LayerRef } from '../../model/index.ts';
-import type { FileError, FileInfo, FileKind, ScanFS, SourceLimits } from '../types.ts';
+import type { FileError, FileInfo, FileKind, FileReader, ScanFS, SourceLimits } from '../types.ts';
 import { compareNames, normalizeLookupPath, resolveInRoot, splitPath, type Resolution } from './paths.ts';
 
 /** Where a kept file's bytes are. Shared by hardlinks, so freed only when the last name goes. */
 export type Content =
   | { where: 'memory'; data: Buffer; refs: number }
   | { where: 'scratch'; file: string; refs: number }
-  | { where: 'lazy'; load: () => Promise<Buffer>; refs: number };
+  | { where: 'lazy'; load: () => Promise<Buffer>; refs: number; chunks?: (chunkBytes: number) => AsyncIterable<Buffer>; open?: () => Promise<FileReader> };
 
 export interface TreeNode {
   kind: FileKind;
@@ -286,6 +286,45 @@ export class TreeFS implements ScanFS {
   }
 
   async readFile(path: string): Promise<Buffer> {
+    const c = await this.contentOf(path);
+    if (c.where === 'memory') return c.data;
+    if (c.where === 'scratch') return readFile(c.file);
+    return c.load();
+  }
+
+  /**
+   * Positioned reads of a kept file: memory and scratch contents in place, a lazy content through
+   * its own `open` (an SSH host's file: read where it lives), else loaded once and read from memory.
+   * Same errors and limits as readFile.
+   */
+  async openFile(path: string): Promise<FileReader> {
+    const c = await this.contentOf(path);
+    if (c.where === 'memory') return bufferReader(c.data);
+    if (c.where === 'lazy') return c.open ? c.open() : bufferReader(await c.load());
+    const fh = await open(c.file, 'r');
+    let size: number;
+    try {
+      size = (await fh.stat()).size;
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+    let closed = false;
+    return {
+      size,
+      read: async (buf, offset, length, position) => {
+        if (closed) throw new VigilError('VIGIL_INTERNAL', `${path}: read after close`, { input: path, rule: 'closed' });
+        return (await fh.read(buf, offset, length, position)).bytesRead;
+      },
+      close: () => {
+        if (!closed) void fh.close().catch(() => undefined);
+        closed = true;
+      },
+    };
+  }
+
+  /** The content of a regular file readFile would read, or readFile's error. */
+  private async contentOf(path: string): Promise<Content> {
     const f = await this.find(path);
     if (!f || f.node.kind !== 'file') {
       throw new VigilError('VIGIL_NOT_FOUND', `${path}: no such file in ${this.target.ref}`, { input: path, rule: 'not-found' });
@@ -295,13 +334,10 @@ export class TreeFS implements ScanFS {
     if (n.size > this.limits.maxFileBytes) {
       throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${path}: ${n.size} bytes is over the ${this.limits.maxFileBytes}-byte file limit`, { input: path, rule: 'file-too-large' });
     }
-    const c = n.content;
-    if (!c) {
+    if (!n.content) {
       throw new VigilError('VIGIL_NOT_FOUND', `${path}: content was not kept (the scan's ContentFilter did not ask for it)`, { input: path, rule: 'content-not-kept' });
     }
-    if (c.where === 'memory') return c.data;
-    if (c.where === 'scratch') return readFile(c.file);
-    return c.load();
+    return n.content;
   }
 
   async *readChunks(path: string, chunkBytes: number): AsyncIterable<Buffer> {
@@ -313,6 +349,11 @@ export class TreeFS implements ScanFS {
       for await (const piece of createReadStream(c.file, { highWaterMark: size })) yield piece as Buffer;
       return;
     }
+    if (c?.where === 'lazy' && c.chunks) {
+      // read from where it lives as far as the reader goes (a runtime binary on an SSH host)
+      yield* c.chunks(size);
+      return;
+    }
     const all = await this.readFile(path);
     for (let i = 0; i < all.length; i += size) yield all.subarray(i, i + size);
   }
@@ -322,4 +363,18 @@ export class TreeFS implements ScanFS {
     this.closed = true;
     await this.onClose();
   }
+}
+
+/** A FileReader over bytes in memory; `whole` is them (a reader that wants the file whole takes them, no copy). */
+export function bufferReader(data: Buffer): FileReader & { readonly whole: Buffer } {
+  return {
+    size: data.length,
+    whole: data,
+    read: async (buf, offset, length, position) => {
+      const n = Math.max(0, Math.min(length, data.length - position));
+      if (n > 0) data.copy(buf, offset, position, position + n);
+      return n;
+    },
+    close: () => undefined,
+  };
 }

@@ -124,3 +124,29 @@ test('containsMagic: anywhere in the file, across reads and its buffer\'s refill
     }
   }
 });
+
+// issue 20: an ELF file is judged where Go's debug/buildinfo looks (elfDataWindow), not searched through
+test('ELF files are judged from their tables and a 64 KiB window: a large executable that is no Go program is read in KiBs', async () => {
+  // this machine's node: a ~100 MB ELF (C++), no Go build info
+  const node = readFileSync(process.execPath);
+  const { file: f, stats } = openableFile('usr/local/bin/node', node);
+  assert.deepEqual(await goBinaryExtractor.extract(f, ctx()), []);
+  assert.equal(stats.whole, 0);
+  assert.ok(stats.bytes < 256 * 1024, `${stats.bytes} bytes read of ${node.length}`);
+  assert.equal(stats.open, 0);
+
+  // a Go binary whose section table is gone (e_shnum 0, as sstrip leaves it): found at the start of its
+  // first data segment, where the linker puts .go.buildinfo; the same packages as from the whole file
+  const hello = readFileSync(td('happy/hello-go1.19'));
+  const want = await goBinaryExtractor.extract(file('usr/bin/hello', hello), ctx());
+  assert.ok(want.length > 0);
+  const noSections = Buffer.from(hello);
+  noSections.writeUInt16LE(0, 0x3c);
+  const s = openableFile('usr/bin/hello', noSections);
+  assert.deepEqual(await goBinaryExtractor.extract(s.file, ctx()), want);
+  assert.equal(s.stats.whole, 1);
+  // …and with the section: the window is the section's start
+  const w = openableFile('usr/bin/hello', hello);
+  assert.deepEqual(await goBinaryExtractor.extract(w.file, ctx()), want);
+  assert.ok(w.stats.bytes < 96 * 1024, `${w.stats.bytes} bytes read before the whole file`);
+});

@@ -150,6 +150,74 @@ export async function mayHaveSection(r: FileReader, head: Buffer, names: string[
   return false;
 }
 
+/** Bytes of a data window readers search (Go's debug/buildinfo reads 64 KiB there). */
+export const DATA_WINDOW_BYTES = 64 * 1024;
+/** Program header tables and section name tables larger than this are not read piecemeal. */
+const MAX_NAME_TABLE = 1024 * 1024;
+
+/**
+ * Where in an opened ELF file Go's debug/buildinfo looks for the build info (its `elfExe.DataStart`):
+ * the section named `name` when the file has it, else the first loadable segment that is writable
+ * and not executable; the window is the first DATA_WINDOW_BYTES there, as file offset and length.
+ * `null`: the file has neither, so Go's own reader finds no build info in it. `undefined`: tables
+ * this reader does not read piecemeal (huge, or their name table out of range), or no section and no
+ * program header at all (no runnable file; a test's bare header): search the file.
+ * Reads the section table and its name table, or the program headers, never the whole file.
+ * @param head the file's first EXE_HEAD_BYTES (readHead), of an ELF file
+ */
+export async function elfDataWindow(r: FileReader, head: Buffer, name: string): Promise<{ offset: number; length: number } | null | undefined> {
+  const size = r.size;
+  const is64 = head[4] === 2;
+  const le = head[5] !== 2;
+  const w = is64 ? 8 : 4;
+  const window = (offset: number, max: number) => ({ offset, length: Math.max(0, Math.min(DATA_WINDOW_BYTES, max, size - offset)) });
+  const shoff = num(head, is64 ? 0x28 : 0x20, w, le);
+  const shentsize = num(head, is64 ? 0x3a : 0x2e, 2, le);
+  const shnum = num(head, is64 ? 0x3c : 0x30, 2, le);
+  const shstrndx = num(head, is64 ? 0x3e : 0x32, 2, le);
+  // sections, as parseElf reads them: entry i while shoff + (i + 1) * shentsize <= size
+  const count = shentsize < (is64 ? 40 : 24) || shoff > size ? 0 : Math.min(shnum, Math.floor((size - shoff) / shentsize));
+  if (count > 0) {
+    if (count * shentsize > MAX_SECTION_TABLE || shstrndx >= count) return undefined;
+    const table = Buffer.allocUnsafe(count * shentsize);
+    if ((await readFully(r, table, shoff)) < table.length) return undefined;
+    const field = (i: number, at64: number, at32: number, bytes: number) => num(table, i * shentsize + (is64 ? at64 : at32), bytes, le);
+    const strOff = field(shstrndx, 24, 16, w);
+    const strSize = field(shstrndx, 32, 20, w);
+    if (strSize > MAX_NAME_TABLE || strOff + strSize > size) return undefined;
+    const names = Buffer.allocUnsafe(strSize);
+    if ((await readFully(r, names, strOff)) < strSize) return undefined;
+    const wanted = Buffer.from(name, 'latin1');
+    for (let i = 0; i < count; i++) {
+      const at = field(i, 0, 0, 4);
+      if (at + wanted.length >= strSize || names[at + wanted.length] !== 0 || !names.subarray(at, at + wanted.length).equals(wanted)) continue;
+      if (field(i, 4, 4, 4) === 8) continue; // SHT_NOBITS: no bytes in the file
+      const offset = field(i, 24, 16, w);
+      if (offset < size) return window(offset, size - offset);
+    }
+  }
+  // the first PT_LOAD with PF_W and without PF_X
+  const phoff = num(head, is64 ? 0x20 : 0x1c, w, le);
+  const phentsize = num(head, is64 ? 0x36 : 0x2a, 2, le);
+  const phnum = num(head, is64 ? 0x38 : 0x2c, 2, le);
+  const pcount = phentsize < (is64 ? 56 : 32) || phoff > size ? 0 : Math.min(phnum, Math.floor((size - phoff) / phentsize));
+  // neither table: no program a loader could run; nothing to go by but the bytes (search them)
+  if (pcount === 0) return count > 0 ? null : undefined;
+  if (pcount * phentsize > MAX_NAME_TABLE) return undefined;
+  const ph = Buffer.allocUnsafe(pcount * phentsize);
+  const got = await readFully(r, ph, phoff);
+  for (let i = 0; (i + 1) * phentsize <= got; i++) {
+    const p = i * phentsize;
+    if (num(ph, p, 4, le) !== 1) continue; // PT_LOAD
+    const flags = num(ph, p + (is64 ? 4 : 24), 4, le);
+    if ((flags & 3) !== 2) continue; // PF_W = 2, PF_X = 1
+    const offset = num(ph, p + (is64 ? 8 : 4), w, le);
+    const fileSize = num(ph, p + (is64 ? 32 : 16), w, le);
+    return offset < size ? window(offset, fileSize) : null;
+  }
+  return null;
+}
+
 /** Parses the section table of an ELF, Mach-O (thin) or PE file; undefined when it is none of them or broken. */
 export function parseExe(buf: Buffer): Exe | undefined {
   try {

@@ -4,8 +4,8 @@
  */
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
-import { exeFormat, isCandidateBinary, readHead } from './exe.ts';
-import { containsMagic, type GoBuildInfo, type GoModule, parseGoBuildInfo } from './parse.ts';
+import { elfDataWindow, exeFormat, isCandidateBinary, readFully, readHead } from './exe.ts';
+import { containsMagic, hasMagic, type GoBuildInfo, type GoModule, parseGoBuildInfo } from './parse.ts';
 import { entry, fileSink, type ProblemSink } from '../../entries.ts';
 
 export { containsMagic, parseGoBuildInfo, parseModInfo, type GoBuildInfo, type GoModule } from './parse.ts';
@@ -49,12 +49,29 @@ export function buildInfoPackages(info: GoBuildInfo, location: string, problems:
   return out;
 }
 
-/** false when the file is certainly no executable with build info (parseGoBuildInfo would find nothing). */
+/**
+ * false when the file is certainly no executable with build info (parseGoBuildInfo would find
+ * nothing, or Go's own reader would not: see below).
+ * An ELF file is judged where Go's debug/buildinfo looks (exe.ts elfDataWindow: the start of its
+ * `.go.buildinfo` section, else of its first data segment), from its tables and 64 KiB: a 100 MB
+ * executable that is no Go program is not read through. Other formats, and ELF tables too odd to
+ * read piecemeal: the magic anywhere in the file (containsMagic, one buffer).
+ */
 async function mayBeGo(open: NonNullable<ScanFile['open']>): Promise<boolean> {
   const r = await open();
   try {
     const head = await readHead(r);
-    return !!head && !!exeFormat(head) && (await containsMagic(r));
+    const format = head && exeFormat(head);
+    if (!format) return false;
+    if (format === 'elf') {
+      const w = await elfDataWindow(r, head, '.go.buildinfo');
+      if (w === null) return false;
+      if (w) {
+        const buf = Buffer.allocUnsafe(w.length);
+        return hasMagic(buf.subarray(0, await readFully(r, buf, w.offset)));
+      }
+    }
+    return await containsMagic(r);
   } finally {
     r.close();
   }

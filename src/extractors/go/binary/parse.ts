@@ -74,6 +74,11 @@ export function parseGoBuildInfo(buf: Buffer): BuildInfoResult {
   return lastProblem ? { problem: lastProblem } : undefined;
 }
 
+/** Whether the build info magic occurs in `buf` (a data window: exe.ts elfDataWindow). */
+export function hasMagic(buf: Buffer): boolean {
+  return buf.indexOf(MAGIC) >= 0;
+}
+
 /** Bytes per read of containsMagic. */
 const SEARCH_BYTES = 1024 * 1024;
 /** containsMagic's buffer between calls (a concurrent call allocates its own). */

@@ -27,6 +27,11 @@ const NOT_BINARY = /\.(?:sh|bash|py|pl|pm|rb|js|mjs|cjs|ts|mts|cts|tsx|jsx|map|p
  */
 export const OPENSSL_VERSION: Probe = { anchor: 'OpenSSL', before: 0, after: 48, re: /^OpenSSL (\d+\.\d+\.\d+[a-z]{0,2})(?:[-+][0-9A-Za-z.+-]*)? {1,2}\d{1,2} [A-Z][a-z]{2} \d{4}/ };
 
+/** True for an OpenSSL library by its name (libssl.so.3, libcrypto-3-x64.dll, …) of at least 1 KiB. */
+export function isOpensslLibrary(path: string, info: { size: number }): boolean {
+  return LIBRARY.test(baseOf(path)) && info.size >= 1024;
+}
+
 /**
  * True for a file this plugin reads: an OpenSSL library by name, or a large enough binary outside
  * the OS's directories. The path is tested first: a directory walk reads `size` and `mode` with a

@@ -3,13 +3,19 @@
  * independent conversion in ../shared/crosscheck/derived/RubyGems (joined on the native file path,
  * which both keep in database_specific.source_path). Ranges are compared as version sets in
  * Gem::Version order, so equivalent encodings ("4.2" vs "4.2.0") agree.
+ *
+ * derived converts `gems/` only. The MRI records (`rubies/ruby`, Bitnami "ruby", SEMVER) are checked
+ * against Gem::Requirement itself (@renovatebot/ruby-semver's `satisfies`) on the YAML's own
+ * constraints, at every release the data names and its neighbours.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OsvRecord } from '../../../../model/index.ts';
-import { complement, formatSet, fromEvents, isEmpty, normalize, sameSet, type Interval } from '../intervals.ts';
+import { satisfies } from '@renovatebot/ruby-semver';
+import { complement, formatSet, fromEvents, intersectOne, isEmpty, normalize, sameSet, type Interval } from '../intervals.ts';
+import { compareSemver } from '../../../../versioning/semver/index.ts';
 import { convertZip, printTally, readDerived, recordProblems, sharedPath, unexplained, type Explained, type Tally } from '../testutil.ts';
-import { compareGem, parseConstraint, rubysecFormat } from './index.ts';
+import { compareGem, parseConstraint, rubyConstraint, rubyGemVersion, rubysecFormat } from './index.ts';
 import { HOW, needsNow } from '../../../../../test/helpers/prereq.ts';
 
 /** Every known disagreement, with why. The test fails on any other, and on stale rows. */
@@ -66,7 +72,8 @@ test('rubysec: whole snapshot agrees with crosscheck/derived/RubyGems', async (t
   assert.equal(ours.claimed, ours.entries, 'every entry of the rubysec zip is claimed');
 
   const oursByPath = new Map<string, OsvRecord>();
-  for (const r of ours.records) oursByPath.set(String(r.database_specific?.source_path), r);
+  // rubies/ruby: not in derived, checked by the next test
+  for (const r of ours.records) if (!String(r.database_specific?.source_path).startsWith('rubies/')) oursByPath.set(String(r.database_specific?.source_path), r);
   const derivedByPath = new Map<string, OsvRecord>();
   for (const r of derived) derivedByPath.set(String(r.database_specific?.source_path), r);
 
@@ -110,4 +117,72 @@ test('rubysec: whole snapshot agrees with crosscheck/derived/RubyGems', async (t
   for (const m of missing) console.log(`UNEXPLAINED ${m.kind} ${m.key}: ${m.detail}`);
   assert.deepEqual(missing, [], 'every disagreement with derived is explained');
   assert.deepEqual(stale, [], 'no explained disagreement is stale');
+});
+
+/** Every X.Y.Z and patchlevel the MRI constraints name, with its neighbours (Gem spelling: "2.0.0.648"). */
+function probeVersions(constraints: string[]): string[] {
+  const out = new Set<string>();
+  for (const c of constraints) {
+    for (const part of rubyConstraint(c).split(', ')) {
+      const seg = part.split(' ')[1].split('.');
+      if (seg[seg.length - 1] === 'a') seg.pop(); // the end of a "~>" ("2.7.a"): 2.7's first releases
+      if (seg[3] === 'preview' || seg[3] === 'rc') continue;
+      const [x, y, z = 0, pl] = seg.map(Number);
+      for (const dz of [-1, 0, 1]) if (z + dz >= 0) out.add(`${x}.${y}.${z + dz}`);
+      // before 2.1 every X.Y.Z had patchlevels: a low and a high one of each
+      if (x < 2 || (x === 2 && y < 1)) for (const p of [1, 999]) out.add(`${x}.${y}.${z}.${p}`);
+      if (pl !== undefined) for (const dp of [-1, 0, 1]) if (pl + dp >= 0) out.add(`${x}.${y}.${z}.${pl + dp}`);
+    }
+  }
+  return [...out];
+}
+
+test('rubysec rubies/ruby: each MRI record agrees with Gem::Requirement on the YAML at every release it names', async (t) => {
+  const nativeZip = sharedPath('vulndata/native/rubysec/all.zip');
+  if (needsNow(t, '../shared/vulndata', nativeZip, HOW.vulndata) || !nativeZip) return;
+  const ours = await convertZip(rubysecFormat, nativeZip);
+  const mri = ours.records.filter((r) => String(r.database_specific?.source_path).startsWith('rubies/ruby/'));
+  const mriErrors = ours.errors.filter((e) => e.input.startsWith('rubies/ruby/'));
+  const files = new Set([...mri.map((r) => String(r.database_specific?.source_path)), ...mriErrors.map((e) => e.input)]);
+  assert.equal(files.size, 92, 'every rubies/ruby file is a record or a recorded error');
+  // the one file whose constraint names no Ruby release: a Gentoo ebuild revision
+  assert.deepEqual(mriErrors.map((e) => `${e.input} ${e.rule}`), ['rubies/ruby/CVE-2005-1992.yml unparseable-constraint']);
+  assert.match(mriErrors[0].message, /"1\.8\.2-r2" is not a Ruby release/);
+  for (const r of mri) {
+    assert.deepEqual(r.affected![0].package, { ecosystem: 'Bitnami', name: 'ruby', purl: 'pkg:bitnami/ruby' });
+    assert.match(r.id, /^RUBYSEC-ruby-CVE-\d{4}-\d+$/);
+  }
+  assert.deepEqual(recordProblems(mri), []);
+
+  let exact = 0;
+  let exactOld = 0;
+  let wider = 0;
+  const wrong: string[] = [];
+  for (const r of mri) {
+    const dbs = r.affected![0].database_specific as { patched_versions: string[]; unaffected_versions: string[] };
+    const covers = [...dbs.patched_versions, ...dbs.unaffected_versions];
+    const set = normalize(r.affected![0].ranges!.flatMap((x) => fromEvents(x.events, compareSemver)), compareSemver);
+    const oursHas = (semver: string) => set.some((i) => !isEmpty(intersectOne(i, { lo: { v: semver, inclusive: true }, hi: { v: semver, inclusive: true } }, compareSemver), compareSemver));
+    for (const g of probeVersions(covers)) {
+      const seg = g.split('.');
+      const [x, y] = seg.map(Number);
+      if (seg.length === 3 && (x > 2 || (x === 2 && y >= 1))) {
+        // a release since 2.1: the YAML's constraints as written, Gem::Requirement's answer
+        const want = !covers.some((c) => satisfies(g, c));
+        if (want !== oursHas(g)) wrong.push(`${r.id} ${g}: Gem says ${want ? 'affected' : 'not affected'}`);
+        else exact++;
+      } else {
+        // the patchlevel era: "-pN"/".pN" spellings read as patchlevels (rubyGemVersion); ours may only be wider
+        const want = !covers.some((c) => satisfies(g, rubyConstraint(c)));
+        const semver = `${seg.slice(0, 3).join('.')}${seg[3] ? `+p${seg[3]}` : ''}`;
+        const got = oursHas(semver);
+        if (want && !got) wrong.push(`${r.id} ${g}: affected per Gem, not in ours`);
+        else if (got && !want) wider++;
+        else exactOld++;
+      }
+    }
+  }
+  console.log(`rubysec rubies/ruby: ${mri.length} records; (record, version) checks: ${exact} since 2.1 agree; before 2.1 ${exactOld} agree, ${wider} over-reported (patchlevels of one X.Y.Z not told apart)`);
+  assert.deepEqual(wrong, []);
+  assert.equal(rubyGemVersion('1.8.5-p2'), '1.8.5.2');
 });

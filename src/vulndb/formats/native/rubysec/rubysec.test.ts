@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { runFormat } from '../../testutil.ts';
-import { affectedSet, parseConstraint, rubysecFormat } from './index.ts';
+import { affectedSet, parseConstraint, rubyAffected, rubyConstraint, rubyGemVersion, rubysecFormat } from './index.ts';
 import { formatSet, toEvents } from '../intervals.ts';
 import { compareGem } from './index.ts';
 
@@ -109,4 +109,65 @@ test('sad: each bad file is reported by rule, the others still convert', () => {
   assert.deepEqual(out.errors.map((e) => e.rule), ['not-yaml', 'unparseable-constraint', 'rubysec-schema', 'no-affected-versions']);
   assert.match(out.errors[1].message, /"\^1\.0\.0"/);
   assert.equal(out.records.length, 1);
+});
+
+test('rubies/ruby versions: patchlevels as a 4th segment, previews as Gem pre-releases, distribution revisions refused', () => {
+  for (const [v, want] of [['2.6.7', '2.6.7'], ['4.0', '4.0'], ['1.8.5-p2', '1.8.5.2'], ['1.8.5.p115', '1.8.5.115'], ['1.9.2.p330', '1.9.2.330'], ['1.8.5.114', '1.8.5.114'], ['2.0.0.0', '2.0.0.0'], ['1.9.2.preview.1', '1.9.2.preview.1'], ['2.6.0-preview1', '2.6.0.preview.1'], ['2.6.0-preview3', '2.6.0.preview.3']]) assert.equal(rubyGemVersion(v), want, v);
+  assert.throws(() => rubyGemVersion('1.8.2-r2'), /"1\.8\.2-r2" is not a Ruby release/);
+  // Gem's "~>": v.release < bump, so 2.7.0's previews are not within "~> 2.6.7"
+  assert.equal(rubyConstraint('~> 2.6.7'), '>= 2.6.7, < 2.7.a');
+  assert.equal(rubyConstraint('> 2.6.0-preview1'), '> 2.6.0.preview.1');
+  assert.equal(formatSet(parseConstraint(rubyConstraint('~> 1.8.5-p2'))), '[1.8.5.2, 1.8.6.a)');
+  // exact since 2.1 ("X.Y.0-0": from the first pre-release of X.Y.0); a patchlevel bound widens to its whole X.Y.Z, with a note
+  assert.deepEqual(rubyAffected(['~> 3.0.4', '>= 3.1.2'], ['~> 2.6.0', '~> 2.7.0']).events, [
+    { introduced: '0' }, { fixed: '2.6.0' },
+    // 2.7.0's previews are neither within "~> 2.6.0" (Gem: release < 2.7) nor "~> 2.7.0" (>= 2.7.0): affected
+    { introduced: '2.7.0-0' }, { fixed: '2.7.0' },
+    { introduced: '2.8.0-0' }, { fixed: '3.0.4' }, { introduced: '3.1.0-0' }, { fixed: '3.1.2' },
+  ]);
+  // (Gem order has versions between 2.0.0.x and 2.1.0, such as 2.0.1: "~> 2.0.0.353" leaves them affected)
+  const old = rubyAffected(['~> 1.9.3.484', '~> 2.0.0.353', '>= 2.1.0'], []);
+  assert.deepEqual(old.events, [{ introduced: '0' }, { fixed: '2.1.0' }]);
+  assert.deepEqual(old.inexact, [
+    '< 1.9.3-p484 written as fixed 1.9.4: patchlevels of 1.9.3 are not told apart (over-reported)',
+    '< 2.0.0-p353 written as fixed 2.0.1: patchlevels of 2.0.0 are not told apart (over-reported)',
+  ]);
+  // "<= 2.0.0" unaffected leaves 2.0.0-p1… affected: 2.0.0 as a whole; "<= 2.1.0" is exact (2.1.1-0 on)
+  assert.deepEqual(rubyAffected([], ['<= 2.0.0']).events, [{ introduced: '2.0.0' }]);
+  assert.deepEqual(rubyAffected([], ['<= 2.1.0']).events, [{ introduced: '2.1.1-0' }]);
+});
+
+test('happy: rubies/ruby (real rubysec files) → Bitnami "ruby", SEMVER, id RUBYSEC-ruby-<file>', () => {
+  const out = runFormat(rubysecFormat, [
+    { path: 'rubies/ruby/CVE-2022-28739.yml', data: fixture('happy/ruby-CVE-2022-28739.yml') },
+    { path: 'rubies/ruby/CVE-2015-7551.yml', data: fixture('happy/ruby-CVE-2015-7551.yml') },
+    { path: 'rubies/ruby/CVE-2017-17742.yml', data: fixture('happy/ruby-CVE-2017-17742.yml') },
+  ]);
+  assert.deepEqual(out.errors, []);
+  const [modern, pl, preview] = out.records;
+  assert.equal(modern.id, 'RUBYSEC-ruby-CVE-2022-28739');
+  assert.deepEqual(modern.aliases, ['CVE-2022-28739', 'GHSA-mvgc-rxvg-hqc6']);
+  assert.deepEqual(modern.affected![0].package, { ecosystem: 'Bitnami', name: 'ruby', purl: 'pkg:bitnami/ruby' });
+  // patched ~> 2.6.10, ~> 2.7.6, ~> 3.0.4, >= 3.1.2 (Bitnami's own BIT-ruby-2022-28739 has the same fixed versions)
+  // (introduced X.Y.0-0: X.Y.0's previews are not within the "~>" before them, so they are affected too)
+  assert.deepEqual(modern.affected![0].ranges, [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '2.6.10' }, { introduced: '2.7.0-0' }, { fixed: '2.7.6' }, { introduced: '2.8.0-0' }, { fixed: '3.0.4' }, { introduced: '3.1.0-0' }, { fixed: '3.1.2' }] }]);
+  assert.equal(modern.affected![0].database_specific!.engine, 'ruby');
+  assert.equal(modern.affected![0].database_specific!.inexact, undefined);
+  // unaffected ~> 1.9.1.129; patched ~> 2.0.0.648, ~> 2.1.8, ~> 2.2.4, >= 2.3.0: 1.9.1 and 2.0.0 as a whole
+  assert.deepEqual(pl.affected![0].ranges![0].events, [{ introduced: '0' }, { fixed: '2.1.8' }, { introduced: '2.2.0-0' }, { fixed: '2.2.4' }, { introduced: '2.3.0-0' }, { fixed: '2.3.0' }]);
+  assert.equal((pl.affected![0].database_specific!.inexact as string[]).length, 2);
+  // patched "> 2.6.0-preview1": the preview itself is the last affected, in a range of its own (OSV: no fixed and last_affected in one range)
+  assert.deepEqual(preview.affected![0].ranges!.map((r) => r.events.slice(-2)), [[{ introduced: '2.5.0-0' }, { fixed: '2.5.1' }], [{ introduced: '2.6.0-0' }, { last_affected: '2.6.0-preview1' }]]);
+});
+
+test('sad: a rubies/ruby constraint naming no Ruby release is recorded; other engines are skipped by name', () => {
+  const mruby = 'engine: mruby\ncve: 2017-9527\ntitle: T\ndate: 2017-06-09\npatched_versions:\n  - ">= 1.3.0"\n';
+  const out = runFormat(rubysecFormat, [
+    { path: 'rubies/ruby/CVE-2005-1992.yml', data: fixture('sad/ruby-CVE-2005-1992.yml') },
+    { path: 'rubies/mruby/CVE-2017-9527.yml', data: mruby },
+  ]);
+  assert.equal(out.records.length, 0);
+  assert.deepEqual(out.errors.map((e) => e.rule), ['unparseable-constraint', 'unsupported-ecosystem']);
+  assert.match(out.errors[0].message, /rubies\/ruby\/CVE-2005-1992\.yml: "1\.8\.2-r2" is not a Ruby release/);
+  assert.match(out.errors[1].message, /engine "mruby"\): no detector reads it/);
 });
