@@ -10,7 +10,7 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -23,7 +23,7 @@ import { VigilError } from '../../model/index.ts';
 import { summarizeSkipped } from '../../model/scan.ts';
 import { openTarget } from '../index.ts';
 import { DEFAULT_DEEP_INSPECTION_PATHS, deepListScript, deepTarScript, inspectionPathsWith, normalizeInspectionPaths, parseDeepListing, secretPathFilter, openSshHost, type SshTarget } from './index.ts';
-import { sshdUnavailable, startSshd, type TestSshd } from './testutil.ts';
+import { chrootedCopy, sshdUnavailable, type ChrootedHost } from './testutil.ts';
 
 const run = promisify(execFile);
 const BOOKWORM = join(import.meta.dirname, '../../../.cache/targets/rootfs-bookworm');
@@ -91,19 +91,14 @@ describe('deep inspection: paths and scripts', () => {
 
 describe('deep inspection over SSH and by the agent, against scan rootfs', { skip: unavailable }, () => {
   let copy: string;
-  let d: TestSshd | undefined;
+  let host: ChrootedHost | undefined;
   let target: SshTarget;
   before(async () => {
-    copy = await mkdtemp('/run/vigil-deep-');
-    await chmod(copy, 0o755);
-    await run('cp', ['-a', `${BOOKWORM}/.`, copy]);
-    await plant(copy);
-    d = await startSshd({ chroot: copy });
-    target = { host: d.host, port: d.port, username: d.username, privateKey: d.clientKey, hostKeyFingerprint: d.hostKeyFingerprint };
+    host = await chrootedCopy(BOOKWORM, 'vigil-deep-', plant);
+    ({ copy, target } = host);
   });
   after(async () => {
-    await d?.stop();
-    if (copy) await rm(copy, { recursive: true, force: true });
+    await host?.stop();
   });
 
   it('SSH: the language packages of the default paths, as scan rootfs finds them there; OS packages kept; secrets-only files kept out', async () => {

@@ -10,12 +10,9 @@
  * its runtimes in a few directories, as `scan rootfs /` finds them there.
  */
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { collectAgentReport } from '../../cli/agent.ts';
 import { extractorGroups } from '../../extractors/index.ts';
 import { OS_RELEASE_PATHS, detectOs } from '../../extractors/os/index.ts';
@@ -26,9 +23,8 @@ import { openTarget } from '../index.ts';
 import type { FileInfo, ScanFS } from '../types.ts';
 import { hostRuntimeFile } from '../../extractors/runtime/index.ts';
 import { RUNTIME_INSPECTION_PATHS, deepCatScript, openSshHost, runtimePathsWith, secretPathFilter, type SshTarget } from './index.ts';
-import { plantRuntimes as plant, sshdUnavailable, startSshd, type TestSshd } from './testutil.ts';
+import { chrootedCopy, plantRuntimes as plant, sshdUnavailable, startSshd, type ChrootedHost } from './testutil.ts';
 
-const run = promisify(execFile);
 const BOOKWORM = join(import.meta.dirname, '../../../.cache/targets/rootfs-bookworm');
 const unavailable = sshdUnavailable() || (!existsSync(join(BOOKWORM, 'etc/os-release')) && 'no .cache/targets/rootfs-bookworm (bash ../shared/tools/build-targets.sh .cache/targets bookworm)');
 
@@ -67,21 +63,16 @@ describe('runtime binaries: the script that streams one file', () => {
 
 describe('runtime binaries over SSH and by the agent, against scan rootfs', { skip: unavailable }, () => {
   let copy: string;
-  let d: TestSshd | undefined;
+  let host: ChrootedHost | undefined;
   let target: SshTarget;
   let expected: string[];
   before(async () => {
-    copy = await mkdtemp('/run/vigil-runtimes-');
-    await chmod(copy, 0o755);
-    await run('cp', ['-a', `${BOOKWORM}/.`, copy]);
-    await plant(copy);
-    d = await startSshd({ chroot: copy });
-    target = { host: d.host, port: d.port, username: d.username, privateKey: d.clientKey, hostKeyFingerprint: d.hostKeyFingerprint };
+    host = await chrootedCopy(BOOKWORM, 'vigil-runtimes-', plant);
+    ({ copy, target } = host);
     expected = keyed(await rootfsPackages(copy, runtimePathsWith([])));
   });
   after(async () => {
-    await d?.stop();
-    if (copy) await rm(copy, { recursive: true, force: true });
+    await host?.stop();
   });
 
   it('scan rootfs finds the planted runtimes (the OS-owned copy dropped)', () => {

@@ -5,7 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, copyFile, link, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, copyFile, link, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -210,4 +210,36 @@ export async function plantRuntimes(root: string): Promise<void> {
     await link(from, join(root, to)).catch(() => copyFile(from, join(root, to)));
   }
   await appendFile(join(root, 'var/lib/dpkg/info/python3.11-minimal:amd64.list'), '/usr/bin/python3.11\n');
+}
+
+/** A copy of a root filesystem behind an sshd chrooted into it (ChrootDirectory wants it root-owned, 0755). */
+export interface ChrootedHost {
+  copy: string;
+  sshd: TestSshd;
+  /** the SshTarget fields of the sshd (host, port, user, key, pinned host key) */
+  target: { host: string; port: number; username: string; privateKey: string; hostKeyFingerprint: string };
+  /** stops the sshd and removes the copy */
+  stop(): Promise<void>;
+}
+
+/** Copies `root` to a fresh directory under /run named `prefix…`, lets `prepare` change it, and starts a chrooted sshd there. */
+export async function chrootedCopy(root: string, prefix: string, prepare: (copy: string) => Promise<void>): Promise<ChrootedHost> {
+  const copy = await mkdtemp(join('/run', prefix));
+  try {
+    await chmod(copy, 0o755);
+    await run('cp', ['-a', `${root}/.`, copy]);
+    await prepare(copy);
+    const sshd = await startSshd({ chroot: copy });
+    return {
+      copy, sshd,
+      target: { host: sshd.host, port: sshd.port, username: sshd.username, privateKey: sshd.clientKey, hostKeyFingerprint: sshd.hostKeyFingerprint },
+      async stop() {
+        await sshd.stop();
+        await rm(copy, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await rm(copy, { recursive: true, force: true });
+    throw e;
+  }
 }
