@@ -28,7 +28,8 @@ test('the bundle has no test pause points', () => {
 
 /**
  * The modules a module loads before any of its code runs: its static imports, transitively (what
- * `await import()` brings in later is not counted).
+ * `await import()` brings in later is not counted, nor a `require()` in Vigil's own sources: those
+ * are calls inside functions, src/log.ts and src/model/cvss.ts, evaluated when first called).
  */
 async function staticClosure(entries: string[]): Promise<Set<string>> {
   const { build } = await import('esbuild');
@@ -40,8 +41,10 @@ async function staticClosure(entries: string[]): Promise<Set<string>> {
   const seen = new Set<string>(entries);
   const queue = [...entries];
   while (queue.length) {
-    for (const i of r.metafile.inputs[queue.shift()!]?.imports ?? []) {
-      if ((i.kind === 'import-statement' || i.kind === 'require-call') && !seen.has(i.path)) { seen.add(i.path); queue.push(i.path); }
+    const from = queue.shift()!;
+    for (const i of r.metafile.inputs[from]?.imports ?? []) {
+      const stat = i.kind === 'import-statement' || (i.kind === 'require-call' && !from.startsWith('src/'));
+      if (stat && !seen.has(i.path)) { seen.add(i.path); queue.push(i.path); }
     }
   }
   return seen;
@@ -59,4 +62,16 @@ test('start-up: a scan loads a lockfile format\'s parser with its first lockfile
   // the command that forks the scan process and renders its report
   const cli = await staticClosure(['src/cli/main.ts', 'src/cli/scan.ts', 'src/engine/isolate.ts', 'src/integrations/report/index.ts', 'src/store/index.ts']);
   assert.deepEqual(packagesIn(cli, ['yaml', 'ae-cvss-calculator', 'packageurl-js', 'zod']), []);
+});
+
+test('start-up: the isolated scan process loads no logger, CVSS calculator or network policy before its task needs them', async () => {
+  // pino comes with the first message logged at an enabled level (log.ts lazyLogger), the CVSS
+  // calculator with the first vector scored (model/cvss.ts), the target policy (node:https, ipaddr.js)
+  // with an engine task (isolate-tasks.ts policyOf): an empty `vigil scan` uses none of them
+  const child = await staticClosure(['src/engine/isolate-child.ts']);
+  assert.deepEqual(packagesIn(child, ['pino', 'ae-cvss-calculator', 'ipaddr.js']), []);
+  assert.ok(![...child].some((p) => p.startsWith('src/policy/')), 'the policy modules are not in the scan process\'s static closure');
+  // nor what the scan of a target imports (the registry of extractors, the sources, matching)
+  const scan = await staticClosure(['src/inventory/index.ts', 'src/extractors/index.ts', 'src/sources/index.ts', 'src/matching/index.ts', 'src/vulndb/query.ts', 'src/findings/scan-result.ts', 'src/store/index.ts']);
+  assert.deepEqual(packagesIn(scan, ['pino', 'ae-cvss-calculator', 'ipaddr.js']), []);
 });

@@ -115,8 +115,9 @@ async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Pr
   if (!FORMATS.includes(opts.format)) throw new VigilError('VIGIL_INVALID_INPUT', `--format ${JSON.stringify(opts.format)}: must be one of ${FORMATS.join(', ')}`, { input: opts.format, rule: 'format-name' });
   const severities = parseSeverities(opts.severity);
   const failOn = opts.failOn ? parseSeverities(opts.failOn)![0] : undefined;
-  const { createLogger, levelFor } = await import('../log.ts');
-  const log = createLogger(levelFor(opts, 'warn'));
+  // lazyLogger: pino is loaded only if something is logged at the level (log.ts)
+  const { lazyLogger, levelFor } = await import('../log.ts');
+  const log = lazyLogger(levelFor(opts, 'warn'));
   const cfg = resolveConfig(opts);
   // the ignore file is read before the scan, so that a missing or broken one fails fast
   let ignores: { apply(r: ScanResult): void } | undefined;
@@ -242,8 +243,8 @@ export function registerScanCommands(program: Command): void {
     .option('--scan-timeout <seconds>', 'wall-time cap of the scan process (env VIGIL_SCAN_TIMEOUT; default 900)')
     .action(async (ref: string, o: { format: string; output?: string; kind: string }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<ScanOpts>();
-      const { createLogger } = await import('../log.ts');
-      const log = createLogger(opts.verbose ? 'debug' : 'warn');
+      const { lazyLogger } = await import('../log.ts');
+      const log = lazyLogger(opts.verbose ? 'debug' : 'warn');
       const progress = await scanProgress(opts);
       let collected: { target: ScanTarget; packages: Package[]; errors: ScanResult['errors'] };
       try {

@@ -4,11 +4,11 @@
  * parent goes away (killed, crashed) the channel closes and this process exits too, so an orphan
  * never goes on to record a scan its parent's job no longer owns.
  */
-import { createLogger } from '../log.ts';
+import { lazyLogger } from '../log.ts';
 import { runTask, type IsolatedTask, type TaskEvent } from './isolate-tasks.ts';
 import type { WireError } from './isolate.ts';
 
-const log = createLogger(process.env.VIGIL_LOG_LEVEL || 'warn');
+const log = lazyLogger(process.env.VIGIL_LOG_LEVEL || 'warn');
 
 function send(e: TaskEvent): Promise<void> {
   return new Promise((resolve) => {

@@ -79,6 +79,12 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
     if (info.kind !== 'file') return;
     files++;
     if (OWNERSHIP_FILES.test(info.path)) dpkgLists.push(info.path);
+    // the source asked the content filter (contentFilterFor: these extractors' fileRequired, with
+    // the OS and ownership paths) as it read this file, and nothing wanted it: ask no extractor again
+    if (info.wanted === false) {
+      if (files % 5000 === 0) opts.onProgress?.({ phase: 'walk', files, extracted: 0 });
+      return;
+    }
     for (const extractor of opts.extractors) {
       let wanted = false;
       try {

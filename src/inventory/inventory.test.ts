@@ -109,6 +109,34 @@ test('without file lists (rpm), runtimes in the OS\'s directories are the OS\'s;
   assert.deepEqual(await runtimesOf(noOs), ['opt/app/bin/node.bin', 'usr/bin/python3.9.bin', 'usr/lib64/libcrypto.so.3.bin']);
 });
 
+test('an image source asked the content filter as it read: collectInventory asks fileRequired only of the files the filter wanted', async () => {
+  const { Readable } = await import('node:stream');
+  const { makeTar } = await import('../sources/testutil.ts');
+  const { openImage } = await import('../sources/image/index.ts');
+  const tar = await makeTar([
+    { name: 'app/a.lst', content: 'npm lodash 4.17.4\n' },
+    { name: 'usr/bin/ls', content: 'ELF' },
+    { name: 'etc/passwd', content: 'root:x:0:0::/root:/bin/sh\n' },
+    { name: 'bin/sh', content: '#!' },
+    { name: 'bin/dash', type: 'link', linkname: 'bin/sh' },
+  ]);
+  const asked: string[] = [];
+  const counting: Extractor = { ...lines, fileRequired: (path) => { asked.push(path); return lines.fileRequired(path, { path, kind: 'file', size: 0 }); } };
+  const { createHash } = await import('node:crypto');
+  const digest = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
+  const fs = await openImage({ target: { kind: 'test', ref: 't' }, layers: [{ open: () => Readable.from([tar]), digest }] }, { filter: contentFilterFor([counting]) });
+  try {
+    const byFilter = asked.splice(0);
+    assert.deepEqual(byFilter.sort(), ['app/a.lst', 'bin/sh', 'etc/passwd', 'usr/bin/ls'], 'the source asks once per regular file it reads');
+    const inv = await collectInventory(fs, { extractors: [counting] });
+    assert.deepEqual(inv.packages.map((p) => `${p.name}@${p.version}`), ['lodash@4.17.4']);
+    // the wanted file again (its extractors are paired with it), and the hardlink (the source did not ask for it)
+    assert.deepEqual(asked.sort(), ['app/a.lst', 'bin/dash']);
+  } finally {
+    await fs.close();
+  }
+});
+
 test('runtime files an OS package owns are never read; a file read whole gives the runtime extractors its chunks', async () => {
   const files: Record<string, string> = {
     'etc/os-release': 'ID=debian',

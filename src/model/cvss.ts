@@ -10,7 +10,8 @@
  * - v3.1: https://www.first.org/cvss/v3.1/specification-document (section 6)
  * - v4.0: https://www.first.org/cvss/v4.0/specification-document (section 7)
  */
-import calc from 'ae-cvss-calculator';
+import { createRequire } from 'node:module';
+import type calcType from 'ae-cvss-calculator';
 import { VigilError } from './errors.ts';
 
 export type CvssVersion = '2.0' | '3.0' | '3.1' | '4.0';
@@ -24,9 +25,16 @@ export interface CvssScore {
   severity: CvssSeverity;
 }
 
-// The package is a UMD bundle: Node's ESM loader sees only its default export (module.exports),
-// so named imports would be undefined at run time.
-const { Cvss2, Cvss3P0, Cvss3P1, Cvss4P0 } = calc;
+/**
+ * The calculator, loaded with the first vector scored: evaluating its 210 KB bundle costs ~20 ms
+ * CPU, which every process importing the model (the isolated scan process among them) paid at
+ * start although only findings are scored. The package is a UMD bundle (module.exports holds the
+ * classes). In Vigil's bundle the `require` is esbuild's (the package is bundled and evaluated at
+ * this call); from the TypeScript sources (ESM, no `require`) through createRequire.
+ */
+function calculator(): typeof calcType {
+  return (typeof require === 'function' ? require('ae-cvss-calculator') : createRequire(import.meta.url)('ae-cvss-calculator')) as typeof calcType;
+}
 
 interface CvssImpl {
   applyComponentString(metric: string, value: string): boolean;
@@ -65,7 +73,9 @@ function versionInfo(version: CvssVersion, create: () => CvssImpl, notDefined: s
 
 let versions: Map<string, VersionInfo> | undefined;
 function versionTable(): Map<string, VersionInfo> {
-  versions ??= new Map([
+  if (versions) return versions;
+  const { Cvss2, Cvss3P0, Cvss3P1, Cvss4P0 } = calculator();
+  versions = new Map([
     ['', versionInfo('2.0', () => new Cvss2() as unknown as CvssImpl, 'ND')],
     ['CVSS:3.0', versionInfo('3.0', () => new Cvss3P0() as unknown as CvssImpl, 'X')],
     ['CVSS:3.1', versionInfo('3.1', () => new Cvss3P1() as unknown as CvssImpl, 'X')],

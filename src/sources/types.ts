@@ -22,6 +22,13 @@ export interface FileInfo {
   linkTarget?: string;
   /** images: the layer whose version of this path is visible */
   layer?: LayerRef;
+  /**
+   * What the source's content filter (OpenTargetOptions.filter) answered for this file, when the
+   * source asked it (image and archive sources ask once per regular file as they read): false =
+   * nothing wanted its contents, which the source then did not keep. collectInventory asks no
+   * extractor's fileRequired again for such a file.
+   */
+  wanted?: boolean;
 }
 
 /** A file opened for positioned reads (ScanFS.openFile). */

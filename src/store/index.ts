@@ -112,8 +112,9 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     const statements = (raw.statements = new StatementCache(handle));
     db = new Kysely<Database>({ dialect: new AsyncBusySqliteDialect({ database: { close: () => handle.close(), prepare: (text: string) => statements.get(text) } satisfies SqliteDatabase }) });
   }
-  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
-  const { error } = await new Migrator({ db, provider }).migrateToLatest();
+  const migrations = migrationsFor(dialect);
+  const provider: MigrationProvider = { getMigrations: async () => migrations };
+  const { error } = (await migrated(db, migrations)) ? { error: undefined } : await new Migrator({ db, provider }).migrateToLatest();
   if (error) {
     await checkpointer?.close();
     await db.destroy();
@@ -127,6 +128,24 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
       await db.destroy();
     },
   };
+}
+
+/**
+ * Whether every migration has run (and no other): then opening the store needs no Migrator, whose
+ * run takes the migration lock in a write transaction and reads the schema of every table (~10 ms
+ * warm, ~30 ms in a fresh process such as each isolated scan's). A database without the migration
+ * table, or with any migration missing or unknown, goes through the Migrator as before.
+ */
+async function migrated(db: Kysely<Database>, migrations: Record<string, unknown>): Promise<boolean> {
+  let done: Set<string>;
+  try {
+    done = new Set((await (db as unknown as Kysely<{ kysely_migration: { name: string } }>).selectFrom('kysely_migration').select('name').execute()).map((r) => r.name));
+  } catch {
+    // no migration table: a new database
+    return false;
+  }
+  const names = Object.keys(migrations);
+  return done.size === names.length && names.every((n) => done.has(n));
 }
 
 /** how long a statement waits for another connection's write lock in all (as busy_timeout did) */

@@ -70,6 +70,32 @@ describe('docker-archive', () => {
     await assert.rejects(openDockerArchive(p, { tag: 'two' }), (e: VigilError) => e.code === 'VIGIL_NOT_FOUND');
   });
 
+  it('reads a kept file of a layer at positions where it lies in the archive (openFile, readChunks), and refuses an archive changed since', async () => {
+    const p = join(dir, 'pos.tar');
+    await buildArchive(p);
+    const fs = await openDockerArchive(p, { filter: () => true });
+    try {
+      const whole = await fs.readFile('etc/os-release');
+      const r = await fs.openFile!('etc/os-release');
+      assert.equal(r.size, whole.length);
+      const b = Buffer.alloc(8);
+      assert.equal(await r.read(b, 1, 4, 3), 4);
+      assert.deepEqual(b.subarray(1, 5), whole.subarray(3, 7));
+      assert.equal(await r.read(b, 0, 8, whole.length - 2), 2, 'a read stops at the end of the file, not of the layer');
+      assert.equal(await r.read(b, 0, 8, whole.length), 0);
+      r.close();
+      const pieces: Buffer[] = [];
+      for await (const c of fs.readChunks!('etc/os-release', 4)) pieces.push(c);
+      assert.deepEqual(pieces.map((c) => c.length), [4, 4, 2]);
+      assert.deepEqual(Buffer.concat(pieces), whole);
+      // the archive grows: its bytes are no longer the ones the digests were checked over
+      await writeFile(p, Buffer.alloc(1024), { flag: 'a' });
+      await assert.rejects(fs.openFile!('etc/os-release'), (e: VigilError) => e.code === 'VIGIL_UNSAFE_ARCHIVE' && e.rule === 'changed-during-scan');
+    } finally {
+      await fs.close();
+    }
+  });
+
   it('refuses a layer whose diff id does not verify', async () => {
     const p = join(dir, 'c.tar');
     await buildArchive(p, { badDiffId: true });

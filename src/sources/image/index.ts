@@ -12,7 +12,7 @@ import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VigilError, type LayerRef } from '../../model/index.ts';
-import { DEFAULT_SOURCE_LIMITS, RATIO_FLOOR, type ContentFilter, type ScanFS, type SourceLimits } from '../types.ts';
+import { DEFAULT_SOURCE_LIMITS, RATIO_FLOOR, type ContentFilter, type FileReader, type ScanFS, type SourceLimits } from '../types.ts';
 import { Budget, ErrorLog, Scratch, Tree, TreeFS, dirNode, normalizeEntryName, shortName, type TreeNode } from '../vfs/index.ts';
 import { createInflater, detectCompression, inflateFileRange, newMeter, parseDigest, peek, type Compression, type Meter } from './layers.ts';
 import { TarReader, fileSource, iterableSource, type TarHeader } from './tar.ts';
@@ -77,6 +77,7 @@ export async function openImage(src: ImageSource, opts: OpenImageOptions = {}): 
     limits,
     scratch,
     filter: opts.filter ?? (() => false),
+    filterGiven: opts.filter !== undefined,
     memoryFileBytes: opts.memoryFileBytes ?? 1024 * 1024,
     memoryBudget: opts.memoryBudget ?? 128 * 1024 * 1024,
     memoryUsed: 0,
@@ -114,6 +115,8 @@ interface ApplyState {
   limits: SourceLimits;
   scratch: Scratch;
   filter: ContentFilter;
+  /** the filter is the caller's (its answers are recorded on the nodes: FileInfo.wanted) */
+  filterGiven: boolean;
   memoryFileBytes: number;
   memoryBudget: number;
   memoryUsed: number;
@@ -153,10 +156,7 @@ async function layerFile(st: ApplyState, path: string): Promise<LayerFile> {
  */
 function lazyBody(f: LayerFile, at: number, size: number, where: string): () => Promise<Buffer> {
   return async () => {
-    const s = fstatSync(f.fh.fd);
-    if (s.size !== f.size || s.mtimeMs !== f.mtimeMs) {
-      throw new VigilError('VIGIL_UNSAFE_ARCHIVE', `${where}: ${f.path} changed during the scan`, { input: f.path, rule: 'changed-during-scan' });
-    }
+    unchanged(f, where);
     const b = Buffer.allocUnsafe(size);
     let got = 0;
     while (got < size) {
@@ -166,6 +166,53 @@ function lazyBody(f: LayerFile, at: number, size: number, where: string): () => 
     }
     return b;
   };
+}
+
+/**
+ * Positioned reads of the same body where it lies in the layer's file (TreeFS.openFile): the Go and
+ * Rust binary extractors read an executable's headers and a section or two, not the whole body.
+ * The file is checked as lazyBody checks it, when opened; a read past the body's end gives 0.
+ */
+function lazyOpen(f: LayerFile, at: number, size: number, where: string): () => Promise<FileReader> {
+  return async () => {
+    unchanged(f, where);
+    return {
+      size,
+      read: async (buf, offset, length, position) => {
+        const want = Math.max(0, Math.min(length, size - position));
+        let got = 0;
+        while (got < want) {
+          const n = readSync(f.fh.fd, buf, offset + got, want - got, at + position + got);
+          if (n === 0) throw new VigilError('VIGIL_UNSAFE_ARCHIVE', `${where}: ${f.path} is shorter than when it was read`, { input: f.path, rule: 'changed-during-scan' });
+          got += n;
+        }
+        return got;
+      },
+      // the layer's file stays open until the filesystem is closed
+      close: () => undefined,
+    };
+  };
+}
+
+/** The same body in pieces of `chunkBytes`, read as far as the reader goes (TreeFS.readChunks: the runtime extractors). */
+function lazyChunks(open: () => Promise<FileReader>): (chunkBytes: number) => AsyncIterable<Buffer> {
+  return async function* (chunkBytes) {
+    const r = await open();
+    for (let pos = 0; pos < r.size;) {
+      const b = Buffer.allocUnsafe(Math.min(chunkBytes, r.size - pos));
+      const n = await r.read(b, 0, b.length, pos);
+      pos += n;
+      yield b;
+    }
+  };
+}
+
+/** @throws VigilError VIGIL_UNSAFE_ARCHIVE rule "changed-during-scan" when the layer's file changed (size or mtime) since it was read */
+function unchanged(f: LayerFile, where: string): void {
+  const s = fstatSync(f.fh.fd);
+  if (s.size !== f.size || s.mtimeMs !== f.mtimeMs) {
+    throw new VigilError('VIGIL_UNSAFE_ARCHIVE', `${where}: ${f.path} changed during the scan`, { input: f.path, rule: 'changed-during-scan' });
+  }
 }
 
 /** Where a layer blob lies in a local file, so that it can be read by offset. */
@@ -481,6 +528,7 @@ async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: Lay
   if (!record(put) || !put.ok) return null;
   const done = { path: put.path, node };
   const wanted = st.filter({ path: put.path, kind: 'file', size, mode: node.mode, layer: ref });
+  if (st.filterGiven) node.wanted = wanted;
   if (size > st.limits.maxFileBytes) {
     node.refused = { code: 'VIGIL_LIMIT_EXCEEDED', rule: 'file-too-large', message: `${size} bytes is over the ${st.limits.maxFileBytes}-byte file limit` };
     // only a file the scan would have read counts as skipped: a big unrelated file loses nothing
@@ -490,7 +538,9 @@ async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: Lay
   }
   if (!wanted) return done;
   if (st.lazyFile) {
-    node.content = { where: 'lazy', load: lazyBody(st.lazyFile.file, st.lazyFile.offset + reader.offset, size, `${where}!${h.name}`), refs: 1 };
+    const at = st.lazyFile.offset + reader.offset;
+    const opener = lazyOpen(st.lazyFile.file, at, size, `${where}!${h.name}`);
+    node.content = { where: 'lazy', load: lazyBody(st.lazyFile.file, at, size, `${where}!${h.name}`), open: opener, chunks: lazyChunks(opener), refs: 1 };
     return done;
   }
   if (size <= st.memoryFileBytes && st.memoryUsed + size <= st.memoryBudget) {

@@ -29,6 +29,8 @@ export interface TreeNode {
   content?: Content;
   /** why the content is not available (a rule and message), when it was refused */
   refused?: { code: 'VIGIL_UNSAFE_ARCHIVE' | 'VIGIL_LIMIT_EXCEEDED' | 'VIGIL_FORBIDDEN'; rule: string; message: string };
+  /** the content filter's answer for this file, when the source asked it (FileInfo.wanted) */
+  wanted?: boolean;
 }
 
 export function dirNode(layerIndex: number, layer?: LayerRef, mode?: number): TreeNode {
@@ -199,6 +201,7 @@ export function infoOf(path: string, n: TreeNode): FileInfo {
   if (n.gid !== undefined) info.gid = n.gid;
   if (n.linkTarget !== undefined) info.linkTarget = n.linkTarget;
   if (n.layer) info.layer = n.layer;
+  if (n.wanted !== undefined) info.wanted = n.wanted;
   return info;
 }
 
