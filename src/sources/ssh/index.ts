@@ -1273,7 +1273,7 @@ async function* cachedChunks(r: RemoteReader, path: string, chunkBytes: number):
  */
 function remoteFileReader(r: RemoteReader, path: string, size: number): FileReader {
   let closed = false;
-  const fetch = async (offset: number, length: number): Promise<Buffer> => {
+  const readRange = async (offset: number, length: number): Promise<Buffer> => {
     const parts: Buffer[] = [];
     for await (const b of remoteChunks(r, path, 1024 * 1024, { offset, length })) parts.push(b);
     return parts.length === 1 ? parts[0] : Buffer.concat(parts);
@@ -1296,7 +1296,7 @@ function remoteFileReader(r: RemoteReader, path: string, size: number): FileRead
       if (!bytes && c.whole) bytes = prefixAt(c, Math.min(position, c.prefixBytes), c.prefixBytes);
       if (!bytes) {
         if (position <= c.prefixBytes + REMOTE_WINDOW && position + want <= PREFIX_CAP) {
-          const more = await fetch(c.prefixBytes, Math.min(Math.max(position + want - c.prefixBytes, REMOTE_WINDOW), size - c.prefixBytes));
+          const more = await readRange(c.prefixBytes, Math.min(Math.max(position + want - c.prefixBytes, REMOTE_WINDOW), size - c.prefixBytes));
           if (r.cache === c) {
             c.prefix.push(more);
             c.prefixBytes += more.length;
@@ -1304,7 +1304,7 @@ function remoteFileReader(r: RemoteReader, path: string, size: number): FileRead
           }
           bytes = prefixAt(c, position, Math.min(position + want, c.prefixBytes)) ?? Buffer.alloc(0);
         } else {
-          const data = await fetch(position, Math.min(Math.max(want, REMOTE_WINDOW), size - position));
+          const data = await readRange(position, Math.min(Math.max(want, REMOTE_WINDOW), size - position));
           if (r.cache === c) c.windows.push({ at: position, data });
           bytes = data.subarray(0, want);
         }
