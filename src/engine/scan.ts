@@ -173,12 +173,12 @@ async function deepFilters() {
 
 type ResourceRow = { id: string; account_id: string; type: string; name: string; ref: string | null; digest: string | null; tags: string; target_id: string | null; attributes: string; coverage_status: string; coverage_reason: string | null };
 
-/** Reaches a resource's bytes and collects its inventory. */
 /** issue 20: host deep inspection is on unless the organization or the account turned it off. */
 export function hostDeepInspectionOf(acct: { settings: ScanSettings; organizationSettings?: ScanSettings }): boolean {
   return acct.settings.hostDeepInspection !== false && acct.organizationSettings?.hostDeepInspection !== false;
 }
 
+/** Reaches a resource's bytes and collects its inventory. */
 async function collectResource(ctx: EngineContext, r: ResourceRow, target: Target | null, settings: ScanSettings, inspectionPaths: string[] | null = []): Promise<Collected | null> {
   const [{ openTarget }, { detectorsFor }] = await Promise.all([import('../sources/index.ts'), import('../detectors/run.ts')]);
   const attrs = JSON.parse(r.attributes) as Record<string, unknown>;
