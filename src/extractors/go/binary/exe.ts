@@ -80,13 +80,7 @@ export async function mayHaveSection(r: FileReader, head: Buffer, names: string[
   if (exeFormat(head) !== 'elf') return true;
   const size = r.size;
   // parseElf's reading of the header, section table and names (see there), against the file's size
-  const is64 = head[4] === 2;
-  const le = head[5] !== 2;
-  const w = is64 ? 8 : 4;
-  const shoff = num(head, is64 ? 0x28 : 0x20, w, le);
-  const shentsize = num(head, is64 ? 0x3a : 0x2e, 2, le);
-  const shnum = num(head, is64 ? 0x3c : 0x30, 2, le);
-  const shstrndx = num(head, is64 ? 0x3e : 0x32, 2, le);
+  const { is64, shoff, shentsize, shnum, shstrndx, le, w } = elfHeader(head);
   // entries whose fields overlap the next one or run past the end: as parseElf would meet them
   if (shentsize < (is64 ? 40 : 24)) return true;
   // parseElf takes entry i while shoff + (i + 1) * shentsize <= size
@@ -167,14 +161,8 @@ const MAX_NAME_TABLE = 1024 * 1024;
  */
 export async function elfDataWindow(r: FileReader, head: Buffer, name: string): Promise<{ offset: number; length: number } | null | undefined> {
   const size = r.size;
-  const is64 = head[4] === 2;
-  const le = head[5] !== 2;
-  const w = is64 ? 8 : 4;
+  const { is64, le, w, shoff, shentsize, shnum, shstrndx, phoff, phentsize, phnum } = elfHeader(head);
   const window = (offset: number, max: number) => ({ offset, length: Math.max(0, Math.min(DATA_WINDOW_BYTES, max, size - offset)) });
-  const shoff = num(head, is64 ? 0x28 : 0x20, w, le);
-  const shentsize = num(head, is64 ? 0x3a : 0x2e, 2, le);
-  const shnum = num(head, is64 ? 0x3c : 0x30, 2, le);
-  const shstrndx = num(head, is64 ? 0x3e : 0x32, 2, le);
   // sections, as parseElf reads them: entry i while shoff + (i + 1) * shentsize <= size
   const count = shentsize < (is64 ? 40 : 24) || shoff > size ? 0 : Math.min(shnum, Math.floor((size - shoff) / shentsize));
   if (count > 0) {
@@ -197,9 +185,6 @@ export async function elfDataWindow(r: FileReader, head: Buffer, name: string): 
     }
   }
   // the first PT_LOAD with PF_W and without PF_X
-  const phoff = num(head, is64 ? 0x20 : 0x1c, w, le);
-  const phentsize = num(head, is64 ? 0x36 : 0x2a, 2, le);
-  const phnum = num(head, is64 ? 0x38 : 0x2c, 2, le);
   const pcount = phentsize < (is64 ? 56 : 32) || phoff > size ? 0 : Math.min(phnum, Math.floor((size - phoff) / phentsize));
   // neither table: no program a loader could run; nothing to go by but the bytes (search them)
   if (pcount === 0) return count > 0 ? null : undefined;
@@ -268,17 +253,25 @@ function cstr(buf: Buffer, off: number, max: number): string {
   return buf.toString('latin1', off, end);
 }
 
-function parseElf(buf: Buffer): Exe | undefined {
-  const is64 = buf[4] === 2;
-  const le = buf[5] !== 2;
+/** The ELF header's class, byte order and table fields (the gABI's e_phoff … e_shstrndx), from its first 64 bytes. */
+function elfHeader(head: Buffer) {
+  const is64 = head[4] === 2;
+  const le = head[5] !== 2;
   const w = is64 ? 8 : 4;
-  const phoff = num(buf, is64 ? 0x20 : 0x1c, w, le);
-  const shoff = num(buf, is64 ? 0x28 : 0x20, w, le);
-  const phentsize = num(buf, is64 ? 0x36 : 0x2a, 2, le);
-  const phnum = num(buf, is64 ? 0x38 : 0x2c, 2, le);
-  const shentsize = num(buf, is64 ? 0x3a : 0x2e, 2, le);
-  const shnum = num(buf, is64 ? 0x3c : 0x30, 2, le);
-  const shstrndx = num(buf, is64 ? 0x3e : 0x32, 2, le);
+  return {
+    is64, le, w,
+    phoff: num(head, is64 ? 0x20 : 0x1c, w, le),
+    shoff: num(head, is64 ? 0x28 : 0x20, w, le),
+    phentsize: num(head, is64 ? 0x36 : 0x2a, 2, le),
+    phnum: num(head, is64 ? 0x38 : 0x2c, 2, le),
+    shentsize: num(head, is64 ? 0x3a : 0x2e, 2, le),
+    shnum: num(head, is64 ? 0x3c : 0x30, 2, le),
+    shstrndx: num(head, is64 ? 0x3e : 0x32, 2, le),
+  };
+}
+
+function parseElf(buf: Buffer): Exe | undefined {
+  const { is64, le, w, phoff, shoff, phentsize, phnum, shentsize, shnum, shstrndx } = elfHeader(buf);
   const segments: ExeSection[] = [];
   for (let i = 0; i < phnum && phoff + (i + 1) * phentsize <= buf.length; i++) {
     const p = phoff + i * phentsize;
