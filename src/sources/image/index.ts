@@ -194,19 +194,6 @@ function lazyOpen(f: LayerFile, at: number, size: number, where: string): () => 
   };
 }
 
-/** The same body in pieces of `chunkBytes`, read as far as the reader goes (TreeFS.readChunks: the runtime extractors). */
-function lazyChunks(open: () => Promise<FileReader>): (chunkBytes: number) => AsyncIterable<Buffer> {
-  return async function* (chunkBytes) {
-    const r = await open();
-    for (let pos = 0; pos < r.size;) {
-      const b = Buffer.allocUnsafe(Math.min(chunkBytes, r.size - pos));
-      const n = await r.read(b, 0, b.length, pos);
-      pos += n;
-      yield b;
-    }
-  };
-}
-
 /** @throws VigilError VIGIL_UNSAFE_ARCHIVE rule "changed-during-scan" when the layer's file changed (size or mtime) since it was read */
 function unchanged(f: LayerFile, where: string): void {
   const s = fstatSync(f.fh.fd);
@@ -539,8 +526,8 @@ async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: Lay
   if (!wanted) return done;
   if (st.lazyFile) {
     const at = st.lazyFile.offset + reader.offset;
-    const opener = lazyOpen(st.lazyFile.file, at, size, `${where}!${h.name}`);
-    node.content = { where: 'lazy', load: lazyBody(st.lazyFile.file, at, size, `${where}!${h.name}`), open: opener, chunks: lazyChunks(opener), refs: 1 };
+    // TreeFS.readChunks reads such a body through `open` as far as its reader goes
+    node.content = { where: 'lazy', load: lazyBody(st.lazyFile.file, at, size, `${where}!${h.name}`), open: lazyOpen(st.lazyFile.file, at, size, `${where}!${h.name}`), refs: 1 };
     return done;
   }
   if (size <= st.memoryFileBytes && st.memoryUsed + size <= st.memoryBudget) {

@@ -354,6 +354,22 @@ export class TreeFS implements ScanFS {
       yield* c.chunks(size);
       return;
     }
+    if (c?.where === 'lazy' && c.open) {
+      // read at positions, as far as the reader goes (a body where it lies in an uncompressed layer)
+      const r = await c.open();
+      try {
+        for (let pos = 0; pos < r.size;) {
+          const b = Buffer.allocUnsafe(Math.min(size, r.size - pos));
+          const n = await r.read(b, 0, b.length, pos);
+          if (n === 0) return;
+          pos += n;
+          yield b.subarray(0, n);
+        }
+      } finally {
+        r.close();
+      }
+      return;
+    }
     const all = await this.readFile(path);
     for (let i = 0; i < all.length; i += size) yield all.subarray(i, i + size);
   }
