@@ -333,6 +333,34 @@ async function walkHostFiles(root: string, dirs: readonly string[], want: (info:
     // O_NOFOLLOW: a file swapped for a symlink since the listing is not followed
     return { info, h: await open(abs('/' + info.path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK) };
   };
+  // positioned reads (an executable's headers and a window: go/binary, rust/auditable) of any listed
+  // file; a runtime binary's bytes count with the runtime reads, any other file's against the file limit
+  const openReader = async (p: string): Promise<FileReader> => {
+    const { info, h } = await openInfo(p);
+    const runtimeFile = onDemand.has(info.path);
+    try {
+      if (runtimeFile) spend(p, 0);
+    } catch (e) {
+      await h.close();
+      throw e;
+    }
+    let closed = false;
+    return {
+      size: info.size,
+      async read(buf, offset, length, position) {
+        if (closed) throw new VigilError('VIGIL_INTERNAL', `${p}: read after close`, { input: p, rule: 'closed' });
+        if (runtimeFile) spend(p, 0);
+        const { bytesRead } = await h.read(buf, offset, length, position);
+        if (runtimeFile) rt.bytes += bytesRead;
+        else if (position + bytesRead > limits.maxFileBytes) throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${p}: grew over the ${limits.maxFileBytes}-byte limit${words.what}`, { input: p, rule: 'file-too-large' });
+        return bytesRead;
+      },
+      close() {
+        if (!closed) void h.close().catch(() => undefined);
+        closed = true;
+      },
+    };
+  };
   const fs: ScanFS = {
     target: { kind: 'host', ref: root },
     errors,
@@ -362,52 +390,20 @@ async function walkHostFiles(root: string, dirs: readonly string[], want: (info:
         await h.close();
       }
     },
-    // positioned reads (an executable's headers and a window: go/binary, rust/auditable) of any listed file;
-    // a runtime binary's bytes count with the runtime reads
-    async openFile(p: string): Promise<FileReader> {
-      const { info, h } = await openInfo(p);
-      const runtimeFile = onDemand.has(info.path);
-      try {
-        if (runtimeFile) spend(p, 0);
-      } catch (e) {
-        await h.close();
-        throw e;
-      }
-      let closed = false;
-      return {
-        size: info.size,
-        async read(buf, offset, length, position) {
-          if (closed) throw new VigilError('VIGIL_INTERNAL', `${p}: read after close`, { input: p, rule: 'closed' });
-          if (runtimeFile) spend(p, 0);
-          const { bytesRead } = await h.read(buf, offset, length, position);
-          if (runtimeFile) rt.bytes += bytesRead;
-          else if (position + bytesRead > limits.maxFileBytes) throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${p}: grew over the ${limits.maxFileBytes}-byte limit${words.what}`, { input: p, rule: 'file-too-large' });
-          return bytesRead;
-        },
-        close() {
-          if (!closed) void h.close().catch(() => undefined);
-          closed = true;
-        },
-      };
-    },
+    openFile: openReader,
     ...(onDemand.size ? {
       async *readChunks(p: string, chunkBytes: number): AsyncIterable<Buffer> {
-        const { info, h } = await openInfo(p);
+        const r = await openReader(p);
         try {
-          const runtimeFile = onDemand.has(info.path);
-          let pos = 0;
-          for (;;) {
-            if (runtimeFile) spend(p, 0);
+          for (let pos = 0; ;) {
             const buf = Buffer.allocUnsafe(Math.max(1, chunkBytes));
-            const { bytesRead } = await h.read(buf, 0, buf.length, pos);
-            if (bytesRead === 0) return;
-            pos += bytesRead;
-            if (runtimeFile) rt.bytes += bytesRead;
-            else if (pos > limits.maxFileBytes) throw new VigilError('VIGIL_LIMIT_EXCEEDED', `${p}: grew over the ${limits.maxFileBytes}-byte limit${words.what}`, { input: p, rule: 'file-too-large' });
-            yield buf.subarray(0, bytesRead);
+            const n = await r.read(buf, 0, buf.length, pos);
+            if (n === 0) return;
+            pos += n;
+            yield buf.subarray(0, n);
           }
         } finally {
-          await h.close();
+          r.close();
         }
       },
     } : {}),
