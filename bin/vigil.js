@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `vigil` command. Runs the bundle that `npm ci` builds (dist/vigil.mjs, see scripts/build.mjs)
-// when it is newer than every source file; otherwise the TypeScript sources through tsx, so a
-// developer's edits take effect without a rebuild.
+// The `vigil` command. Runs the bundle that `npm ci` builds (dist/vigil.mjs, see scripts/build.mjs).
+// In a git checkout (a developer's tree) only when the bundle is newer than every source file,
+// otherwise the TypeScript sources through tsx, so edits take effect without a rebuild; an installed
+// copy has no .git and skips that walk over src/ (~400 directories, ~25 ms of every command).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import module from 'node:module';
 import { homedir } from 'node:os';
@@ -38,7 +39,8 @@ if (typeof module.enableCompileCache === 'function' && !process.env.NODE_COMPILE
 }
 
 let main;
-if (process.env.VIGIL_FROM_SOURCE !== '1' && existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(join(root, 'src'))) {
+const fresh = () => !existsSync(join(root, '.git')) || statSync(bundle).mtimeMs >= newestSource(join(root, 'src'));
+if (process.env.VIGIL_FROM_SOURCE !== '1' && existsSync(bundle) && fresh()) {
   ({ main } = await import(bundle));
 } else {
   const { register } = await import('tsx/esm/api');

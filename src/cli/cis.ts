@@ -85,9 +85,10 @@ async function runCis(kind: 'rootfs' | 'image' | 'host', ref: string, cmd: Comma
   if (opts.level !== '1' && opts.level !== '2') throw usage(`--level ${JSON.stringify(opts.level)}: must be 1 or 2`, opts.level);
   if (opts.exitCode !== undefined && !/^\d+$/.test(opts.exitCode)) throw usage(`--exit-code ${JSON.stringify(opts.exitCode)}: must be a number`, opts.exitCode);
   const level = Number(opts.level) as 1 | 2;
-  const { resolveScanLimits, runIsolated } = await import('../engine/isolate.ts');
+  const { cliScanInThread, resolveScanLimits, runIsolated } = await import('../engine/isolate.ts');
   // bad --scan-memory/--scan-timeout and a named benchmark that does not exist: usage errors before any work
   const limits = resolveScanLimits(opts);
+  const thread = cliScanInThread();
   if (opts.benchmark) await (await import('../detectors/cis/index.ts')).benchmarkById(opts.benchmark);
   const overSsh = kind === 'host' && /^ssh:/i.test(ref);
   if (!overSsh && (opts.identity !== undefined || opts.passwordEnv !== undefined || opts.passphraseEnv !== undefined || opts.hostKey !== undefined)) {
@@ -105,7 +106,7 @@ async function runCis(kind: 'rootfs' | 'image' | 'host', ref: string, cmd: Comma
   }
   const { createLogger, levelFor } = await import('../log.ts');
   const log = createLogger(levelFor(opts, 'warn'));
-  const out = await runIsolated<CisAssessment>({ kind: 'cis', target: spec }, { limits, log, label: `cis ${kind} ${overSsh ? (spec.ssh ? `ssh://${spec.ssh.username}@${spec.ssh.host}` : ref) : ref}` });
+  const out = await runIsolated<CisAssessment>({ kind: 'cis', target: spec }, { limits, thread, log, label: `cis ${kind} ${overSsh ? (spec.ssh ? `ssh://${spec.ssh.username}@${spec.ssh.host}` : ref) : ref}` });
   const result = out.result;
   if (out.ssh && !opts.quiet) {
     const s = out.ssh;

@@ -95,11 +95,13 @@ export async function limitsOf(opts: ScanOpts) {
 }
 
 /**
- * Collects a target's inventory — and matches it, with `match` — in the isolated scan process
- * (engine/isolate.ts, the runner the server's scans use too), under --scan-memory/--scan-timeout.
+ * Collects a target's inventory — and matches it, with `match` — isolated (engine/isolate.ts, the
+ * runner the server's scans use too: here in a worker thread unless VIGIL_SCAN_ISOLATION=process),
+ * under --scan-memory/--scan-timeout.
  */
 export async function scanIsolated<R>(kind: TargetKind | 'sbom', ref: string, opts: ScanOpts, log: Logger, progress: Progress, match?: { databaseUrl: string }): Promise<R> {
-  const { runIsolated } = await import('../engine/isolate.ts');
+  const { cliScanInThread, runIsolated } = await import('../engine/isolate.ts');
+  const thread = cliScanInThread();
   return runIsolated<R>({
     kind: 'target',
     target: {
@@ -107,7 +109,7 @@ export async function scanIsolated<R>(kind: TargetKind | 'sbom', ref: string, op
       username: opts.username, password: opts.password, layers: opts.layer, rev: opts.ref, ...(opts.dev === false ? { dev: false } : {}),
     },
     ...(match ? { match: { databaseUrl: match.databaseUrl, hideUnfixed: !!opts.ignoreUnfixed, createdAt: process.env.VIGIL_NOW ?? new Date().toISOString(), version: VERSION } } : {}),
-  }, { limits: await limitsOf(opts), log, label: kind === 'sbom' ? `SBOM ${ref}` : `${kind} ${ref}`, onProgress: (e) => progress.update(e.phase, e.value, e.total) });
+  }, { limits: await limitsOf(opts), thread, log, label: kind === 'sbom' ? `SBOM ${ref}` : `${kind} ${ref}`, onProgress: (e) => progress.update(e.phase, e.value, e.total) });
 }
 
 async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Promise<void> {
@@ -128,6 +130,7 @@ async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Pr
   }
   const progress = await scanProgress(opts);
   await limitsOf(opts); // bad --scan-memory/--scan-timeout: a usage error before any work
+  (await import('../engine/isolate.ts')).cliScanInThread(); // and a bad VIGIL_SCAN_ISOLATION
   let result: ScanResult;
   try {
     result = await scanIsolated<ScanResult>(kind, ref, opts, log, progress, { databaseUrl: cfg.databaseUrl });

@@ -3,14 +3,25 @@
  * Waits for one task on its IPC channel, runs it, sends the result or the error, and exits. When the
  * parent goes away (killed, crashed) the channel closes and this process exits too, so an orphan
  * never goes on to record a scan its parent's job no longer owns.
+ *
+ * The same file is the entry of a scan thread (isolate.ts `thread`, the CLI's): the task and the
+ * events go over the thread's port, and `process.exit` ends the thread, not the process.
  */
+import { isMainThread, parentPort } from 'node:worker_threads';
 import { lazyLogger } from '../log.ts';
 import { runTask, type IsolatedTask, type TaskEvent } from './isolate-tasks.ts';
 import type { WireError } from './isolate.ts';
 
 const log = lazyLogger(process.env.VIGIL_LOG_LEVEL || 'warn');
 
+/** the thread's port when this runs in a scan thread */
+const port = isMainThread ? null : parentPort;
+
 function send(e: TaskEvent): Promise<void> {
+  if (port) {
+    port.postMessage(e);
+    return Promise.resolve();
+  }
   return new Promise((resolve) => {
     if (!process.connected) return resolve();
     process.send!(e, undefined, {}, () => resolve());
@@ -54,8 +65,7 @@ function wire(err: unknown): WireError {
   };
 }
 
-process.on('disconnect', () => process.exit(70));
-process.once('message', (m: { type: 'task'; task: IsolatedTask }) => {
+function onTask(m: { type: 'task'; task: IsolatedTask }): void {
   void (async () => {
     let code = 0;
     try {
@@ -67,4 +77,10 @@ process.once('message', (m: { type: 'task'; task: IsolatedTask }) => {
     }
     process.exit(code);
   })();
-});
+}
+
+if (port) port.once('message', onTask);
+else {
+  process.on('disconnect', () => process.exit(70));
+  process.once('message', onTask);
+}

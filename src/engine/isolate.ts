@@ -14,7 +14,9 @@
  * heap limit applies. The wall-time cap SIGKILLs the child when it runs longer.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.ts';
 import { VigilError, type ErrorCode } from '../model/errors.ts';
 import { cleanStaleScratch } from '../sources/vfs/scratch.ts';
@@ -52,6 +54,19 @@ export function resolveScanLimits(flags: { scanMemory?: string; scanTimeout?: st
   };
 }
 
+/**
+ * Where the CLI runs a scan (`VIGIL_SCAN_ISOLATION`): `thread` (the default) in a worker thread of
+ * the `vigil` process, `process` in a child process as the server does (one more Node start-up,
+ * ~0.1–0.3 s, for a scan whose crash in native code leaves the CLI to report it).
+ * @throws VigilError VIGIL_CONFIG for another value
+ */
+export function cliScanInThread(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.VIGIL_SCAN_ISOLATION;
+  if (v === undefined || v === '' || v === 'thread') return true;
+  if (v === 'process') return false;
+  throw new VigilError('VIGIL_CONFIG', `invalid VIGIL_SCAN_ISOLATION ${JSON.stringify(v)}: expected thread or process`, { input: v, rule: 'scan-isolation' });
+}
+
 function whole(name: string, v: string, min: number, max: number, unit: string): number {
   const n = Number(v);
   if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < min || n > max) {
@@ -69,6 +84,11 @@ export interface RunIsolatedOptions {
   log?: Logger;
   /** what is scanned, for messages: "function billing", "image ./app.tar" */
   label: string;
+  /**
+   * run the task in a worker thread of this process instead of a child process (the CLI): the same
+   * caps without a second Node start-up, but a crash in native code ends this process too
+   */
+  thread?: boolean;
 }
 
 /** What the runner saw of a child, for logs and the bench. */
@@ -92,7 +112,109 @@ function childEntry(): { file: URL; execArgv: string[] } {
 }
 
 /**
- * Runs one task in a fresh child process under `limits` and returns its result.
+ * A started scan, process or thread, as the supervising code sees it: its events, its memory, and
+ * how to stop it.
+ */
+interface ScanHost {
+  /** the child's pid; the process's own for a thread */
+  pid: number;
+  /** what the scan holds resident, KiB (a thread: the process's growth since it started); null when unknown */
+  rss(): Promise<number | null>;
+  /** stops it at once (SIGKILL; a thread: terminate) */
+  kill(): void;
+  running(): boolean;
+  send(task: IsolatedTask): Promise<void>;
+  /** removes the scratch directories a scan that did not end on its own left behind */
+  cleanScratch(): Promise<unknown>;
+  onMessage(f: (m: TaskEvent) => void): void;
+  /** a start that failed (no exit may follow) */
+  onError(f: (err: Error) => void): void;
+  /** the end: `why` for messages ("exit code 1", "signal SIGSEGV"), `heapExhausted` when V8 gave up at the heap limit */
+  onExit(f: (why: string, heapExhausted: boolean) => void): void;
+}
+
+/** The scan in a child process: one more Node start-up (~0.1 s of CPU here), a crash or an abort in native code stays in the child. */
+function startProcess(heapMiB: number): ScanHost {
+  const { file, execArgv } = childEntry();
+  const child: ChildProcess = fork(file, [], {
+    execArgv: [...execArgv, `--max-old-space-size=${heapMiB}`],
+    // the child's stdout goes to our stderr: only the parent writes a report to stdout
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    serialization: 'advanced',
+    env: process.env,
+  });
+  const pid = child.pid ?? 0;
+  let stderrTail = '';
+  child.stdout!.on('data', (d: Buffer) => process.stderr.write(d));
+  child.stderr!.on('data', (d: Buffer) => {
+    process.stderr.write(d);
+    stderrTail = (stderrTail + d.toString('utf8')).slice(-4096);
+  });
+  const running = () => child.exitCode === null && child.signalCode === null;
+  return {
+    pid,
+    rss: () => rssKiB(pid),
+    kill: () => { if (running()) child.kill('SIGKILL'); },
+    running,
+    send: (task) => new Promise((resolve, reject) => child.send({ type: 'task', task }, (err) => (err ? reject(err) : resolve()))),
+    cleanScratch: () => cleanStaleScratch({ pid }),
+    onMessage: (f) => child.on('message', f),
+    onError: (f) => child.on('error', f),
+    onExit: (f) => child.on('exit', (code, signal) => f(signal ? `signal ${signal}` : `exit code ${code}`, /JavaScript heap out of memory|Reached heap limit/.test(stderrTail))),
+  };
+}
+
+/**
+ * The scan in a worker thread of this process: no second Node start-up, the same caps — V8's heap
+ * limit (`resourceLimits`), the process's resident growth sampled and the thread terminated past the
+ * memory cap or the wall time. What a thread cannot give: a crash in native code (a segfault, an
+ * abort) ends the whole process. So the CLI, whose process is the scan's anyway, uses it; the server
+ * and the workers keep scans in child processes.
+ */
+function startThread(heapMiB: number): ScanHost {
+  const { file } = childEntry();
+  // under tsx (tests, a developer's tree) the thread registers tsx's loader before the .ts entry:
+  // Node 20 does not pass a worker its parent's --import hooks
+  // execArgv: none of ours (a thread would inherit them: `--input-type` of a `node -e` caller fails it), as for a child
+  const options = { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: heapMiB }, stdout: true, stderr: true };
+  const worker = file.pathname.endsWith('.ts')
+    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(file.href)}); })`, { ...options, eval: true })
+    : new Worker(file, options);
+  const baseKiB = rssKiBSync();
+  // read now: a thread that has ended reports -1
+  const { threadId } = worker;
+  let exited = false;
+  let heapExhausted = false;
+  let failed: ((err: Error) => void) | null = null;
+  // the thread's stdout and stderr go to our stderr, as a child's do
+  worker.stdout.on('data', (d: Buffer) => process.stderr.write(d));
+  worker.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+  worker.on('error', (err: Error & { code?: string }) => {
+    if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') heapExhausted = true;
+    // an error the thread threw outside its task (the task's own come as messages): it ends with exit 1
+    else if (!exited) failed?.(err);
+  });
+  worker.on('exit', () => { exited = true; });
+  return {
+    pid: process.pid,
+    rss: async () => {
+      const kib = await rssKiB(process.pid);
+      return kib === null || baseKiB === null ? null : Math.max(0, kib - baseKiB);
+    },
+    // a thread busy in native code stops when that call returns; unref'd, it does not keep the CLI running meanwhile
+    kill: () => { if (!exited) { worker.unref(); void worker.terminate(); } },
+    running: () => !exited,
+    send: async (task) => worker.postMessage({ type: 'task', task }),
+    cleanScratch: () => cleanStaleScratch({ pid: process.pid, threadId }),
+    onMessage: (f) => worker.on('message', f),
+    onError: (f) => { failed = f; },
+    onExit: (f) => worker.on('exit', (code) => f(`exit code ${code}`, heapExhausted)),
+  };
+}
+
+/**
+ * Runs one task in a fresh child process (or, with `opts.thread`, a worker thread) under `limits`
+ * and returns its result.
  * @throws VigilError the task's own error as the child threw it (same code, rule and message);
  *   VIGIL_LIMIT_EXCEEDED rule "scan-memory" or "scan-timeout" when the runner killed the child at a
  *   cap; VIGIL_INTERNAL rule "scan-crashed" when it died otherwise; rule "scan-aborted" when
@@ -105,30 +227,17 @@ export async function runIsolated<R>(task: IsolatedTask, opts: RunIsolatedOption
 /** runIsolated, also returning what the runner measured. */
 export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): Promise<{ value: R; stats: IsolatedStats }> {
   const { limits, label } = opts;
-  const { file, execArgv } = childEntry();
   const heapMiB = Math.max(64, Math.floor((limits.memoryMiB * 3) / 4));
   const started = Date.now();
   if (opts.signal?.aborted) return Promise.reject(aborted(label, opts.signal.reason));
-  let child: ChildProcess;
+  let host: ScanHost;
   try {
-    child = fork(file, [], {
-      execArgv: [...execArgv, `--max-old-space-size=${heapMiB}`],
-      // the child's stdout goes to our stderr: only the parent writes a report to stdout
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'advanced',
-      env: process.env,
-    });
+    host = opts.thread ? startThread(heapMiB) : startProcess(heapMiB);
   } catch (err) {
-    return Promise.reject(new VigilError('VIGIL_INTERNAL', `${label}: cannot start the scan process: ${(err as Error).message}`, { input: label, rule: 'scan-crashed', cause: err }));
+    return Promise.reject(new VigilError('VIGIL_INTERNAL', `${label}: cannot start the scan ${opts.thread ? 'thread' : 'process'}: ${(err as Error).message}`, { input: label, rule: 'scan-crashed', cause: err }));
   }
-  const pid = child.pid ?? 0;
+  const { pid } = host;
   let peakKiB = 0;
-  let stderrTail = '';
-  child.stdout!.on('data', (d: Buffer) => process.stderr.write(d));
-  child.stderr!.on('data', (d: Buffer) => {
-    process.stderr.write(d);
-    stderrTail = (stderrTail + d.toString('utf8')).slice(-4096);
-  });
 
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -137,10 +246,12 @@ export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): P
     let parts: unknown[] = [];
 
     const kill = (why: VigilError) => {
-      if (killedFor || child.exitCode !== null || child.signalCode !== null) return;
+      if (killedFor || !host.running()) return;
       killedFor = why;
-      opts.log?.info({ pid, label, rule: why.rule, err: why.message }, 'stopping a scan process');
-      child.kill('SIGKILL');
+      opts.log?.info({ pid, label, rule: why.rule, err: why.message }, 'stopping a scan');
+      host.kill();
+      // a thread stuck in native code may not exit soon: the caller hears of the cap now
+      if (opts.thread) finish(why);
     };
 
     const timer = setTimeout(() => kill(new VigilError('VIGIL_LIMIT_EXCEEDED',
@@ -149,7 +260,7 @@ export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): P
     const sampler = setInterval(() => {
       if (sampling) return;
       sampling = true;
-      rssKiB(pid).then((kib) => {
+      host.rss().then((kib) => {
         if (kib === null) return;
         peakKiB = Math.max(peakKiB, kib);
         if (kib > limits.memoryMiB * 1024) {
@@ -161,7 +272,7 @@ export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): P
     const onAbort = () => kill(aborted(label, opts.signal?.reason));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.on('message', (m: TaskEvent) => {
+    host.onMessage((m: TaskEvent) => {
       if (m.type === 'progress') opts.onProgress?.(m);
       else if (m.type === 'result-part') for (const p of m.packages) parts.push(p);
       else if (m.type === 'result') {
@@ -172,21 +283,21 @@ export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): P
       }
       else if (m.type === 'error') result = { ok: false, error: revive(m.error) };
     });
-    child.on('error', (err) => {
-      // spawning failed (the exit event may not come)
-      finish(new VigilError('VIGIL_INTERNAL', `${label}: the scan process failed: ${err.message}`, { input: label, rule: 'scan-crashed', cause: err }));
+    host.onError((err) => {
+      // starting failed (the exit event may not come)
+      finish(new VigilError('VIGIL_INTERNAL', `${label}: the scan ${opts.thread ? 'thread' : 'process'} failed: ${err.message}`, { input: label, rule: 'scan-crashed', cause: err }));
     });
-    child.on('exit', (code, signal) => {
+    host.onExit((why, heapExhausted) => {
       // a child that did not end on its own left its scratch directories (tenant code) behind
-      if (killedFor || !result) void cleanStaleScratch({ pid }).catch(() => undefined);
+      if (killedFor || !result) void host.cleanScratch().catch(() => undefined);
       if (killedFor) return finish(killedFor);
       if (result?.ok) return finish(null, result.value);
       if (result && !result.ok) return finish(result.error);
-      if (/JavaScript heap out of memory|Reached heap limit/.test(stderrTail)) {
+      if (heapExhausted) {
         return finish(new VigilError('VIGIL_LIMIT_EXCEEDED',
           `${label}: the scan ran out of its ${heapMiB} MiB JavaScript heap (3/4 of --scan-memory ${limits.memoryMiB} MiB) and was stopped`, { input: label, rule: 'scan-memory' }));
       }
-      finish(new VigilError('VIGIL_INTERNAL', `${label}: the scan process exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`, { input: label, rule: 'scan-crashed' }));
+      finish(new VigilError('VIGIL_INTERNAL', `${label}: the scan ${opts.thread ? 'thread' : 'process'} exited unexpectedly (${why})`, { input: label, rule: 'scan-crashed' }));
     });
 
     function finish(err: Error | null, value?: R): void {
@@ -195,15 +306,15 @@ export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): P
       clearTimeout(timer);
       clearInterval(sampler);
       opts.signal?.removeEventListener('abort', onAbort);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      host.kill();
       const stats = { pid, peakRssMiB: Math.round(peakKiB / 1024), ms: Date.now() - started };
-      opts.log?.debug({ label, ...stats, ok: !err }, 'scan process finished');
+      opts.log?.debug({ label, ...stats, ok: !err }, 'scan finished');
       if (err) reject(err);
       else resolve({ value: value as R, stats });
     }
 
-    child.send({ type: 'task', task }, (err) => {
-      if (err) finish(new VigilError('VIGIL_INTERNAL', `${label}: cannot hand the task to the scan process: ${err.message}`, { input: label, rule: 'scan-crashed', cause: err }));
+    host.send(task).catch((err: Error) => {
+      finish(new VigilError('VIGIL_INTERNAL', `${label}: cannot hand the task to the scan ${opts.thread ? 'thread' : 'process'}: ${err.message}`, { input: label, rule: 'scan-crashed', cause: err }));
     });
   });
 }
@@ -213,15 +324,23 @@ function aborted(label: string, reason: unknown): VigilError {
   return new VigilError('VIGIL_INTERNAL', `${label}: the scan was stopped (${why})`, { input: label, rule: 'scan-aborted' });
 }
 
-/** The child's resident set size in KiB, from /proc (Linux); null when it cannot be read. */
+/** A process's resident set size in KiB, from /proc (Linux); null when it cannot be read. */
 async function rssKiB(pid: number): Promise<number | null> {
+  return vmRss(await readFile(`/proc/${pid}/status`, 'latin1').catch(() => null));
+}
+
+/** This process's resident set size in KiB now; null when it cannot be read. */
+function rssKiBSync(): number | null {
   try {
-    const s = await readFile(`/proc/${pid}/status`, 'latin1');
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(s);
-    return m ? Number(m[1]) : null;
+    return vmRss(readFileSync('/proc/self/status', 'latin1'));
   } catch {
     return null;
   }
+}
+
+function vmRss(status: string | null): number | null {
+  const m = status === null ? null : /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  return m ? Number(m[1]) : null;
 }
 
 /** An error as the child sent it, as a VigilError when it was one. */

@@ -22,7 +22,7 @@ describe('scratch directories', () => {
     const s = new Scratch(parent);
     const dir = await s.path();
     assert.match(dir, /vigil-scan-[A-Za-z0-9]{6}$/);
-    assert.match(await readFile(join(dir, '.vigil-owner'), 'utf8'), new RegExp(`^${process.pid} \\d+\\n$`));
+    assert.match(await readFile(join(dir, '.vigil-owner'), 'utf8'), new RegExp(`^${process.pid} \\d+ 0\\n$`), 'pid, start time, thread id (0: the main thread)');
     await s.dispose();
     assert.equal(existsSync(dir), false);
   });
@@ -60,6 +60,19 @@ describe('scratch directories', () => {
     assert.deepEqual(await cleanStaleScratch({ parent, pid: dead }), [join(parent, 'vigil-fn-ffffff')]);
     assert.ok(existsSync(join(parent, 'vigil-fn-gggggg')));
     assert.deepEqual(await cleanStaleScratch({ parent, pid: process.pid }), [], 'a live pid keeps its directories');
+  });
+
+  test('by thread: a scan thread\'s directories though its process lives; never the main thread\'s', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'vigil-scratch-test-'));
+    for (const [name, thread] of [['vigil-scan-thrd07', 7], ['vigil-scan-thrd08', 8], ['vigil-scan-thrd00', 0]] as const) {
+      await mkdir(join(parent, name));
+      await writeFile(join(parent, name, '.vigil-owner'), `${process.pid} 1 ${thread}\n`);
+    }
+    assert.deepEqual(await cleanStaleScratch({ parent, pid: process.pid, threadId: 7 }), [join(parent, 'vigil-scan-thrd07')]);
+    assert.deepEqual(await cleanStaleScratch({ parent, pid: process.pid, threadId: 0 }), []);
+    assert.deepEqual(await cleanStaleScratch({ parent }), [], 'this process\'s own are never stale to a sweep');
+    assert.ok(existsSync(join(parent, 'vigil-scan-thrd08')) && existsSync(join(parent, 'vigil-scan-thrd00')));
+    await rm(parent, { recursive: true, force: true });
   });
 
   test('messages lose the scratch prefix', () => {

@@ -1,14 +1,15 @@
 /**
  * Scratch directories: where a scan puts what it has to write out (decompressed layers, a git
  * checkout, an uploaded function's zips). Each is `<tmpdir>/vigil-<kind>-XXXXXX` and holds an owner
- * marker (`.vigil-owner`: the pid and start time of the process that made it), so that
+ * marker (`.vigil-owner`: the pid and start time of the process that made it, and the thread's id), so that
  * {@link cleanStaleScratch} can remove the directories a killed process left behind (tenant code
  * included) without touching a live process's: at `vigil server`/`vigil worker` start-up, and by the
- * isolated scan runner after it killed a scan process.
+ * isolated scan runner after it killed a scan process or thread.
  */
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 const PREFIX = 'vigil-';
 /** the kinds of scratch directory Vigil makes: vigil-scan-*, vigil-fn-* */
@@ -23,7 +24,7 @@ const STARTED_AT = Math.round(Date.now() - process.uptime() * 1000);
 /** Makes `<parent>/vigil-<kind>-XXXXXX` with this process's owner marker. */
 export async function makeScratchDir(kind: 'scan' | 'fn', parent: string = tmpdir()): Promise<string> {
   const dir = await mkdtemp(join(parent, `${PREFIX}${kind}-`));
-  await writeFile(join(dir, MARKER), `${process.pid} ${STARTED_AT}\n`, { mode: 0o600 });
+  await writeFile(join(dir, MARKER), `${process.pid} ${STARTED_AT} ${threadId}\n`, { mode: 0o600 });
   return dir;
 }
 
@@ -75,6 +76,11 @@ export interface CleanScratchOptions {
   parent?: string;
   /** only directories of this pid (the scan runner after killing a child); otherwise every stale one */
   pid?: number;
+  /**
+   * with `pid` (this process's own): only that worker thread's directories, the process alive (the
+   * scan runner after a scan thread ended without cleaning up)
+   */
+  threadId?: number;
   now?: number;
 }
 
@@ -98,8 +104,10 @@ export async function cleanStaleScratch(opts: CleanScratchOptions = {}): Promise
     if (marker === null) {
       stale = opts.pid === undefined && now - st.mtimeMs > UNMARKED_STALE_MS;
     } else {
-      const pid = Number(marker.trim().split(/\s+/)[0]);
+      const [pidText, , threadText] = marker.trim().split(/\s+/);
+      const pid = Number(pidText);
       if (!Number.isInteger(pid) || pid <= 0) stale = opts.pid === undefined && now - st.mtimeMs > UNMARKED_STALE_MS;
+      else if (opts.pid !== undefined && opts.threadId !== undefined) stale = pid === opts.pid && threadText === String(opts.threadId) && opts.threadId !== 0;
       else if (opts.pid !== undefined) stale = pid === opts.pid && !ownerAlive(pid);
       else stale = pid !== process.pid && !ownerAlive(pid);
     }
