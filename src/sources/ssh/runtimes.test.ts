@@ -199,7 +199,7 @@ describe('runtime binaries on a busybox host (find without -printf), as on the G
       await plain.stop();
     }
     // what the names alone give (no xargs: the listing cannot size a file): the runtimes picked by their size
-    // (node, python, the OpenSSL libraries) are missed; java and go are picked by name, read as files of size 0
+    // (node, python, the OpenSSL libraries) are missed; java and go are picked by name (streamed whatever the listed size)
     await rename(join(copy, 'usr/bin/xargs'), join(copy, 'usr/bin/xargs.off'));
     const names = await snapshot();
     const bySize = runtimes.filter((k) => /^(?:Bitnami\/node|Bitnami\/python|OpenSSL\/openssl)@/.test(k));
