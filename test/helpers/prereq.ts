@@ -154,6 +154,8 @@ export function checkAll(): { name: string; present: boolean; howToFix: string }
     ['ssg-debian11-ds.xml', existsSync(SSG_DEBIAN11_DS), HOW.apt('ssg-debian')],
     // issue 20: the Ruby interpreter runtime/ruby reads, and its RubyGems as the oracle (test/runtimes-cli.test.ts)
     ['ruby', !!onPath('ruby'), HOW.apt('ruby')],
+    // issue 20: SSH hosts whose find has no -printf (src/sources/ssh deep.test.ts, runtimes.test.ts)
+    ['busybox', !!onPath('busybox'), HOW.apt('busybox')],
     ['web/dist', existsSync(join(ROOT, 'web', 'dist', 'index.html')), HOW.console],
     ['root', isRoot(), 'run the tests as root (sshd privilege separation, bind mounts)'],
   ];

@@ -98,12 +98,22 @@ export function runtimePathsWith(custom: readonly string[] = []): string[] {
 }
 
 /**
+ * How the listing printed each file: `size mode /path` (GNU find's `-printf`, or `stat -c '%s %a %n'`
+ * where find has no -printf, as on busybox), an `ls -ldn` line (neither), or the name alone (none).
+ */
+export type DeepListFormat = 'printf' | 'stat' | 'ls' | 'names';
+
+/**
  * The listing script: fixed text plus the nonce, integers and the directories (each one
  * shQuote'd word of a path normalizeInspectionPaths accepted, set as positional parameters). On
- * stdout: `size mode /path` per regular file (GNU find's -printf), or `/path` where find has no
- * -printf (busybox); `find -xdev`, no symlinked directory descended into, DEEP_PRUNED pruned, at
- * most maxListed + 1 lines (head). On stderr: `@@<nonce> begin`, `printf` when -printf was used,
- * `walktimeout` when timeout(1) stopped a find, `end`.
+ * stdout one line per regular file, in the first format the host's tools can give (DeepListFormat):
+ * `size mode /path` with GNU find's -printf; else (busybox) `find -print0 | xargs -0 stat -c '%s %a
+ * %n'`, the same line; else `xargs -0 ls -ldn`; else `/path`. xargs rather than `find -exec … {} +`
+ * because find stops on the closed pipe once head has its lines, where -exec's find walks on to its
+ * timeout. `find -xdev`, no symlinked directory descended into, DEEP_PRUNED pruned, at most
+ * maxListed + 1 lines (head). On stderr: `@@<nonce> begin`, the format (`printf`, `stat`, `ls`) when
+ * not names, `walktimeout` when timeout(1) stopped a find (GNU's status 124; busybox's timeout execs
+ * the command, which dies of its SIGTERM: 143), `end`.
  */
 export function deepListScript(nonce: string, dirs: readonly string[], limits: { maxListed: number; seconds: number }): string {
   if (!/^[0-9a-f]{16,64}$/.test(nonce)) throw new Error('nonce must be hex');
@@ -112,18 +122,36 @@ export function deepListScript(nonce: string, dirs: readonly string[], limits: {
   for (const n of [limits.maxListed, limits.seconds]) if (!Number.isSafeInteger(n) || n < 1) throw new Error('limits must be positive integers');
   const prune = DEEP_PRUNED.map((p) => `-path ${shQuote(p)}`).join(' -o ');
   return `${walkScriptHead(nonce, checked, limits.seconds)}
-P=
-if find / -maxdepth 0 -printf '' >/dev/null 2>&1; then P=1; m printf; fi
+F=
+if find / -maxdepth 0 -printf '' >/dev/null 2>&1; then F=printf
+else
+  # for ls: sizes in bytes, the C locale's date (no "/"), names in the host's own character set
+  unset TIME_STYLE BLOCK_SIZE LS_BLOCK_SIZE
+  if [ -n "\${LC_ALL-}" ]; then LC_CTYPE=$LC_ALL; export LC_CTYPE; unset LC_ALL; fi
+  LC_TIME=C; export LC_TIME
+  case $(find / -maxdepth 0 -print0 2>/dev/null | xargs -0 stat -c '%s %a %n' 2>/dev/null) in
+    [0-9]*' '[0-7]*' /') F=stat ;;
+    *) case $(find / -maxdepth 0 -print0 2>/dev/null | xargs -0 ls -ldn 2>/dev/null) in d[r-]*' /') F=ls ;; esac ;;
+  esac
+fi
+[ -z "$F" ] || m $F
+# list DIR ACTION...: the regular files under DIR
+list() {
+  at=$1
+  shift
+  $T find "$at" -xdev \\( ${prune} \\) -prune -o -type f "$@" 2>/dev/null
+  case $? in 124|143) m walktimeout ;; esac
+}
 walk() {
   for d in "$@"; do
     case $d in /) s=/ ;; *) s="$d/" ;; esac
     [ -d "$s" ] || continue
-    if [ -n "$P" ]; then
-      $T find "$s" -xdev \\( ${prune} \\) -prune -o -type f -printf '%s %m %p\\n' 2>/dev/null
-    else
-      $T find "$s" -xdev \\( ${prune} \\) -prune -o -type f -print 2>/dev/null
-    fi
-    if [ $? = 124 ]; then m walktimeout; fi
+    case $F in
+      printf) list "$s" -printf '%s %m %p\\n' ;;
+      stat) list "$s" -print0 | xargs -0 stat -c '%s %a %n' 2>/dev/null ;;
+      ls) list "$s" -print0 | xargs -0 ls -ldn 2>/dev/null ;;
+      *) list "$s" -print ;;
+    esac
   done
 }
 if command -v head >/dev/null 2>&1; then
@@ -138,38 +166,60 @@ m end
 export interface DeepListing {
   ran: boolean;
   complete: boolean;
-  /** sizes and modes were printed (GNU find) */
-  printf: boolean;
+  /** how the files were printed (sizes and modes unless `names`) */
+  format: DeepListFormat;
   walkTimeout: boolean;
 }
 
 /** The listing script's stderr markers. */
 export function parseDeepListMarkers(stderr: string, nonce: string): DeepListing {
-  const out: DeepListing = { ran: false, complete: false, printf: false, walkTimeout: false };
+  const out: DeepListing = { ran: false, complete: false, format: 'names', walkTimeout: false };
   for (const { name } of scriptSections(stderr, nonce)) {
     if (name === 'begin') out.ran = true;
     else if (name === 'end') out.complete = true;
-    else if (name === 'printf') out.printf = true;
+    else if (name === 'printf' || name === 'stat' || name === 'ls') out.format = name;
     else if (name === 'walktimeout') out.walkTimeout = true;
   }
   return out;
 }
 
-/** One listed file: absolute path, size and permission bits when find printed them. */
+/** One listed file: absolute path, size and permission bits when the listing printed them. */
 export interface ListedFile {
   path: string;
   size?: number;
   mode?: number;
 }
 
-/** The listing's stdout lines: lines that are not one of ours (pieces of a name with a newline) are dropped. */
-export function parseDeepListing(text: string, printf: boolean): ListedFile[] {
+/**
+ * `ls -ldn` of a regular file (POSIX: mode string, an optional ACL/security mark, links, uid, gid,
+ * size in bytes, the date, which holds no "/", then the name, absolute as find printed it).
+ */
+const LS_LINE = /^-([r-][w-][xsS-][r-][w-][xsS-][r-][w-][xtT-])\S? +\d+ +\d+ +\d+ +(\d{1,15}) [^/]* (\/.*)$/;
+
+/** The permission bits of an `ls` mode string ("rwsr-xr-x" → 0o4755). */
+function lsMode(s: string): number {
+  let mode = 0;
+  for (let i = 0; i < 9; i++) if (!'-ST'.includes(s[i])) mode |= 1 << (8 - i);
+  if ('sS'.includes(s[2])) mode |= 0o4000;
+  if ('sS'.includes(s[5])) mode |= 0o2000;
+  if ('tT'.includes(s[8])) mode |= 0o1000;
+  return mode;
+}
+
+/**
+ * The listing's stdout lines in `format`: lines that are not one of ours (pieces of a name with a
+ * newline) are dropped.
+ */
+export function parseDeepListing(text: string, format: DeepListFormat): ListedFile[] {
   const out: ListedFile[] = [];
   for (const line of text.split('\n')) {
     if (line === '') continue;
-    if (printf) {
+    if (format === 'printf' || format === 'stat') {
       const m = /^(\d{1,15}) ([0-7]{1,4}) (\/.*)$/.exec(line);
       if (m) out.push({ path: m[3], size: Number(m[1]), mode: parseInt(m[2], 8) });
+    } else if (format === 'ls') {
+      const m = LS_LINE.exec(line);
+      if (m) out.push({ path: m[3], size: Number(m[2]), mode: lsMode(m[1]) });
     } else if (line.startsWith('/')) out.push({ path: line });
   }
   return out;

@@ -1077,7 +1077,7 @@ async function readDeep(conn: Client, ref: string, c: Collected, limits: SshLimi
       return { held, errorPaths, stats, budget };
     }
     if (markers.walkTimeout || timedOut) late('listing the files');
-    let files = parseDeepListing(listed.stdout, markers.printf);
+    let files = parseDeepListing(listed.stdout, markers.format);
     if (files.length > dl.maxListed || listed.cut) {
       note(DEEP_LABEL, DEEP_RULES.entries, `${ref}: more than ${dl.maxListed} files under ${listDirs.join(', ')}; the rest not looked at`);
       files = files.slice(0, dl.maxListed);
@@ -1092,7 +1092,7 @@ async function readDeep(conn: Client, ref: string, c: Collected, limits: SshLimi
     for (const f of files) {
       const n = normalizeEntryName(f.path.replace(/^\/+/, ''));
       if (!n.ok || n.path === '' || !inRuntimeScope(n.path) && !inScope(n.path) || /[\0-\x1f\x7f\\]/.test(n.path)) continue;
-      // without sizes and modes (busybox find) the filter sees a small non-executable file: lockfiles and manifests, no binaries
+      // without sizes and modes (neither find -printf nor xargs with stat -c or ls on the host) the filter sees a small non-executable file: lockfiles and manifests, no binaries
       const info: FileInfo = { path: n.path, kind: 'file', size: f.size ?? 0, ...(f.mode !== undefined ? { mode: 0o100000 | f.mode } : {}) } as FileInfo;
       // a runtime binary (or its release/VERSION file) stays on the host, read as far as its readers go
       if (runtimes && inRuntimeScope(n.path) && runtimes.filter(info)) {

@@ -11,6 +11,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
+import { copyFile, mkdir, rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { collectAgentReport } from '../../cli/agent.ts';
@@ -22,6 +23,7 @@ import { summarizeSkipped } from '../../model/scan.ts';
 import type { FileInfo } from '../types.ts';
 import { hostRuntimeFile } from '../../extractors/runtime/index.ts';
 import { RUNTIME_INSPECTION_PATHS, deepCatScript, openSshHost, runtimePathsWith, secretPathFilter, type SshTarget } from './index.ts';
+import { HOW, needs, onPath } from '../../../test/helpers/prereq.ts';
 import { chrootedCopy, plantRuntimes as plant, rootfsPackages, sshdUnavailable, startSshd, type ChrootedHost } from './testutil.ts';
 
 const BOOKWORM = join(import.meta.dirname, '../../../.cache/targets/rootfs-bookworm');
@@ -134,6 +136,74 @@ describe('runtime binaries over SSH and by the agent, against scan rootfs', { sk
     const small = await collectAgentReport(copy, 'runtimes-agent', { cis: false, deepLimits: { maxFiles: 30_000, maxFileBytes: 64 << 20, maxTotalBytes: 256 << 20, timeoutMs: 60_000, maxRuntimeBytes: 4 << 20 } });
     assert.equal(summarizeSkipped(small.errors)!.rules['deep-inspection-bytes'], 1);
     assert.ok(keyed(small.packages as Package[]).every((k) => expected.some((e) => e.split(' ')[0] === k.split(' ')[0])));
+  });
+});
+
+/**
+ * busybox's applets the deep-inspection scripts run (the listing, the per-file reads), as on Alpine; not
+ * tar: Debian's busybox is built without `tar -T` (Alpine's has it), which every tar transfer uses.
+ */
+const BUSYBOX_APPLETS = ['sh', 'find', 'xargs', 'stat', 'ls', 'head', 'tail', 'timeout', 'cat'];
+const GOFMT = '/usr/lib/go-1.19/bin/gofmt';
+
+describe('runtime binaries on a busybox host (find without -printf), as on the GNU host', { skip: unavailable || needs('busybox', onPath('busybox'), HOW.apt('busybox')) }, () => {
+  let copy: string;
+  let host: ChrootedHost | undefined;
+  let target: SshTarget;
+  /** every package but the OS's (runtimes, and the language packages of the transfer: a Go program under /opt) */
+  const notOs = (pkgs: Package[]) => pkgs.filter((p) => !/^(Debian|Ubuntu|Alpine)/.test(p.ecosystem)).map((p) => `${p.ecosystem}/${p.name}@${p.version} ${[...(p.locations ?? [])].sort().join(',')}`).sort();
+  const snapshot = async (t: SshTarget = target) => {
+    const snap = await openSshHost(t, { deepInspection: { filter: languageFilter, runtimes: hostRuntimes } });
+    try {
+      const inv = await collectInventory(snap.fs, { extractors: extractorGroups.all, detectOs });
+      assert.equal(summarizeSkipped(inv.errors), null, JSON.stringify(inv.errors.slice(0, 5)));
+      return notOs(inv.packages);
+    } finally {
+      await snap.fs.close();
+    }
+  };
+  before(async () => {
+    host = await chrootedCopy(BOOKWORM, 'vigil-busybox-', async (root) => {
+      await plant(root);
+      if (existsSync(GOFMT)) {
+        await mkdir(join(root, 'opt/tools'), { recursive: true });
+        await copyFile(GOFMT, join(root, 'opt/tools/gofmt'));
+      }
+    });
+    ({ copy, target } = host);
+  });
+  after(async () => {
+    await host?.stop();
+  });
+
+  it('busybox find with stat -c, then with ls -ldn (no stat): the packages of the GNU host; without xargs, names only: no runtime picked by its size', async () => {
+    const gnu = await snapshot();
+    const runtimes = keyed(await rootfsPackages(copy, runtimePathsWith([])));
+    assert.deepEqual(gnu.filter((k) => runtimes.includes(k)), runtimes, 'the GNU host gives the runtimes of scan rootfs');
+    if (existsSync(GOFMT)) assert.ok(gnu.some((k) => k.startsWith('Go/stdlib@') && k.includes('opt/tools/gofmt')), gnu.join('\n'));
+    // the host's tools become busybox's (usr/bin/sh was dash, find/stat/ls GNU's)
+    await copyFile(onPath('busybox')!, join(copy, 'usr/bin/busybox'));
+    for (const a of BUSYBOX_APPLETS) {
+      await rm(join(copy, 'usr/bin', a), { force: true });
+      await symlink('busybox', join(copy, 'usr/bin', a));
+    }
+    assert.deepEqual(await snapshot(), gnu, 'busybox find and stat');
+    // a busybox built without stat: ls -ldn
+    await rm(join(copy, 'usr/bin/stat'));
+    assert.deepEqual(await snapshot(), gnu, 'busybox find and ls');
+    // and over exec channels (no SFTP): busybox's cat, tail and head read the runtime binaries
+    const plain = await startSshd({ chroot: copy, noSftp: true });
+    try {
+      assert.deepEqual(await snapshot({ ...target, port: plain.port, hostKeyFingerprint: plain.hostKeyFingerprint, privateKey: plain.clientKey, username: plain.username }), gnu, 'busybox, no SFTP');
+    } finally {
+      await plain.stop();
+    }
+    // what the names alone give (no xargs: the listing cannot size a file): the runtimes picked by their size
+    // (node, python, the OpenSSL libraries) are missed; java and go are picked by name (streamed whatever the listed size)
+    await rename(join(copy, 'usr/bin/xargs'), join(copy, 'usr/bin/xargs.off'));
+    const names = await snapshot();
+    const bySize = runtimes.filter((k) => /^(?:Bitnami\/node|Bitnami\/python|OpenSSL\/openssl)@/.test(k));
+    assert.ok(bySize.length > 0 && !names.some((k) => bySize.includes(k)), names.join('\n'));
   });
 });
 
