@@ -13,7 +13,7 @@ import { hostname as osHostname } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { VigilError } from '../model/errors.ts';
-import type { ScanFS, FileInfo, FileReader } from '../sources/types.ts';
+import { readerChunks, type ScanFS, type FileInfo, type FileReader } from '../sources/types.ts';
 import type { FirewallName, FirewallRun, HostFirewall, SocketOwner } from '../sources/ssh/hostnet.ts';
 import type { ListeningSocket } from '../sources/ssh/proc-net.ts';
 import type { SecretFinding } from '../model/code.ts';
@@ -393,18 +393,7 @@ async function walkHostFiles(root: string, dirs: readonly string[], want: (info:
     openFile: openReader,
     ...(onDemand.size ? {
       async *readChunks(p: string, chunkBytes: number): AsyncIterable<Buffer> {
-        const r = await openReader(p);
-        try {
-          for (let pos = 0; ;) {
-            const buf = Buffer.allocUnsafe(Math.max(1, chunkBytes));
-            const n = await r.read(buf, 0, buf.length, pos);
-            if (n === 0) return;
-            pos += n;
-            yield buf.subarray(0, n);
-          }
-        } finally {
-          r.close();
-        }
+        yield* readerChunks(await openReader(p), chunkBytes);
       },
     } : {}),
     close: async () => undefined,

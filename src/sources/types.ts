@@ -43,6 +43,25 @@ export interface FileReader {
   readonly whole?: Buffer;
 }
 
+/**
+ * A reader's bytes from the start, in chunks of up to `chunkBytes` (at most its size), as far as the
+ * consumer goes; the reader is closed when the consumer stops or the end is reached.
+ */
+export async function* readerChunks(r: FileReader, chunkBytes: number): AsyncGenerator<Buffer> {
+  const size = Math.max(1, chunkBytes);
+  try {
+    for (let pos = 0; pos < r.size;) {
+      const b = Buffer.allocUnsafe(Math.min(size, r.size - pos));
+      const n = await r.read(b, 0, b.length, pos);
+      if (n === 0) return;
+      pos += n;
+      yield b.subarray(0, n);
+    }
+  } finally {
+    r.close();
+  }
+}
+
 /** A problem with one file or entry of a target; recorded, never fatal to the scan. */
 export interface FileError {
   /** the path (or "layer sha256:…!path") */

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readFile, unlink } from 'node:fs/promises';
 import { VigilError, type LayerRef } from '../../model/index.ts';
-import type { FileError, FileInfo, FileKind, FileReader, ScanFS, SourceLimits } from '../types.ts';
+import { readerChunks, type FileError, type FileInfo, type FileKind, type FileReader, type ScanFS, type SourceLimits } from '../types.ts';
 import { compareNames, normalizeLookupPath, resolveInRoot, splitPath, type Resolution } from './paths.ts';
 
 /** Where a kept file's bytes are. Shared by hardlinks, so freed only when the last name goes. */
@@ -356,18 +356,7 @@ export class TreeFS implements ScanFS {
     }
     if (c?.where === 'lazy' && c.open) {
       // read at positions, as far as the reader goes (a body where it lies in an uncompressed layer)
-      const r = await c.open();
-      try {
-        for (let pos = 0; pos < r.size;) {
-          const b = Buffer.allocUnsafe(Math.min(size, r.size - pos));
-          const n = await r.read(b, 0, b.length, pos);
-          if (n === 0) return;
-          pos += n;
-          yield b.subarray(0, n);
-        }
-      } finally {
-        r.close();
-      }
+      yield* readerChunks(await c.open(), size);
       return;
     }
     const all = await this.readFile(path);
