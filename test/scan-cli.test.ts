@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -103,6 +103,35 @@ describe('vigil scan fs, zip, repo', { skip: needs('../shared/vulndata', existsS
     const head = findings(['scan', 'repo', repo]);
     assert.ok(head.packages.some((p) => p.name === 'lodash' && p.version === '4.17.21'));
     assert.ok(!head.keys.some((k) => k.startsWith('lodash@')));
+  });
+
+  test('a scan stopped at --scan-memory or --scan-timeout is a limit error, and leaves no scratch directory behind (thread and process)', () => {
+    // a repository is cloned into the scan's scratch directory; its 600k-package lockfile outgrows 128 MiB
+    const repo = join(dir, 'big-repo');
+    mkdirSync(repo);
+    const parts = ['{"name":"big","version":"1.0.0","lockfileVersion":3,"packages":{"":{"name":"big","version":"1.0.0"}'];
+    for (let i = 0; i < 600_000; i++) parts.push(`,"node_modules/p${i}":{"version":"1.0.0"}`);
+    parts.push('}}');
+    writeFileSync(join(repo, 'package-lock.json'), parts.join(''));
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.email=t@example.org', '-c', 'user.name=t', ...args], { encoding: 'utf8' });
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-q', '-m', 'big');
+    // stopped by V8's heap limit or the resident-memory sampler (--scan-memory), and by the wall time (--scan-timeout)
+    for (const [isolation, cap, message] of [
+      ['thread', ['--scan-memory', '128'], /scan (used more than 128 MiB|ran out of its 96 MiB JavaScript heap)/],
+      ['process', ['--scan-memory', '128'], /scan (used more than 128 MiB|ran out of its 96 MiB JavaScript heap)/],
+      ['thread', ['--scan-timeout', '2'], /ran longer than 2 s/],
+      ['process', ['--scan-timeout', '2'], /ran longer than 2 s/],
+    ] as const) {
+      const tmp = mkdtempSync(join(dir, `tmp-${isolation}-`));
+      const r = spawnSync(process.execPath, [BIN, '--home', join(dir, 'home'), 'scan', 'repo', repo, '--offline', ...cap], {
+        encoding: 'utf8', env: { ...process.env, VIGIL_DATABASE_URL: '', VIGIL_SCAN_ISOLATION: isolation, TMPDIR: tmp },
+      });
+      assert.notEqual(r.status, 0, isolation);
+      assert.match(r.stderr, message, `${isolation} ${cap[0]}: ${r.stderr}`);
+      assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('vigil-')), [], `${isolation} ${cap[0]}: the clone's scratch directory is removed`);
+    }
   });
 
   test('a missing target is a clear error with exit code 1', () => {

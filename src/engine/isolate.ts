@@ -40,6 +40,9 @@ export const DEFAULT_SCAN_LIMITS: ScanLimits = { memoryMiB: 768, timeoutSeconds:
 /** how often the parent reads the child's resident memory */
 const SAMPLE_MS = 50;
 
+/** how long a terminated scan thread may take to end before the runner reports without it */
+const KILL_GRACE_MS = 2000;
+
 /**
  * The limits from flags (`--scan-memory <MiB>`, `--scan-timeout <seconds>`), else the environment
  * (`VIGIL_SCAN_MEMORY`, `VIGIL_SCAN_TIMEOUT`), else the defaults.
@@ -122,6 +125,8 @@ interface ScanHost {
   rss(): Promise<number | null>;
   /** stops it at once (SIGKILL; a thread: terminate) */
   kill(): void;
+  /** a thread that has not ended soon after kill(): it no longer keeps this process running */
+  abandon?(): void;
   running(): boolean;
   send(task: IsolatedTask): Promise<void>;
   /** removes the scratch directories a scan that did not end on its own left behind */
@@ -201,8 +206,9 @@ function startThread(heapMiB: number): ScanHost {
       const kib = await rssKiB(process.pid);
       return kib === null || baseKiB === null ? null : Math.max(0, kib - baseKiB);
     },
+    kill: () => { if (!exited) void worker.terminate(); },
     // a thread busy in native code stops when that call returns; unref'd, it does not keep the CLI running meanwhile
-    kill: () => { if (!exited) { worker.unref(); void worker.terminate(); } },
+    abandon: () => worker.unref(),
     running: () => !exited,
     send: async (task) => worker.postMessage({ type: 'task', task }),
     cleanScratch: () => cleanStaleScratch({ pid: process.pid, threadId }),
@@ -250,8 +256,15 @@ export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): P
       killedFor = why;
       opts.log?.info({ pid, label, rule: why.rule, err: why.message }, 'stopping a scan');
       host.kill();
-      // a thread stuck in native code may not exit soon: the caller hears of the cap now
-      if (opts.thread) finish(why);
+      // a thread stuck in native code may not end soon: after a grace the caller hears of the cap
+      // anyway (the exit, when it comes, still removes the thread's scratch directories)
+      if (host.abandon) {
+        setTimeout(() => {
+          if (settled) return;
+          host.abandon!();
+          finish(why);
+        }, KILL_GRACE_MS).unref();
+      }
     };
 
     const timer = setTimeout(() => kill(new VigilError('VIGIL_LIMIT_EXCEEDED',
