@@ -193,7 +193,9 @@ describe('openSshHost with secretPaths against a hostile host', { skip: unavaila
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'vigil-ssh-secrets-hostile-'));
     await writeFile(join(dir, 'secrets.tar'), await hostileSecretsTar(token));
-    // the main snapshot gets an empty tar; the secrets script (it has pick()) the hostile one
+    // the main snapshot gets an empty tar; the secrets script (it has pick()) the hostile one. `toomany`
+    // comes before the tar, as the real pick() prints it while tar still runs: the client closes the
+    // channel at its own entry cap, and a marker sent after the tar could be lost then
     const script = `#!/bin/sh
 D=${dir}
 mode=$(cat "$D/mode")
@@ -206,7 +208,7 @@ case $body in
   *) m begin; m tar; printf '@@%s tar\\n' "$N"; head -c 10240 /dev/zero; m "exit 0"; m end; exit 0 ;;
 esac
 case $mode in
-  hostile) m begin; m tar; m big; printf 'srv/app/huge2.txt\\n' >&2; m big; printf 'etc/shadow\\n' >&2; printf '@@%s tar\\n' "$N"; cat "$D/secrets.tar"; m toomany; m "exit 0"; m end ;;
+  hostile) m begin; m tar; m big; printf 'srv/app/huge2.txt\\n' >&2; m big; printf 'etc/shadow\\n' >&2; m toomany; printf '@@%s tar\\n' "$N"; cat "$D/secrets.tar"; m "exit 0"; m end ;;
   endless) m begin; m tar; printf '@@%s tar\\n' "$N"; exec cat /dev/zero ;;
   sleep) m begin; m tar; printf '@@%s tar\\n' "$N"; exec sleep 20 ;;
 esac
