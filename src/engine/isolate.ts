@@ -1,8 +1,9 @@
 /**
  * The isolated scan runner: every scan — engine jobs, agent reports and `vigil scan`/`vigil sbom`
- * alike — runs in a child process (`isolate-child.ts`) with a memory cap and a wall-time cap, so a
+ * alike — runs the same task code (`isolate-child.ts`) with a memory cap and a wall-time cap, so a
  * runaway parser can only kill itself, and the process that asked (the API server, a worker, the
- * CLI) keeps its event loop, its heartbeats and its memory.
+ * CLI) keeps its event loop, its heartbeats and its memory. The server's run in child processes; the
+ * CLI's in a worker thread (`thread`, startThread below: the same caps without a second Node start).
  *
  * The memory cap bounds the child's resident set size (RSS): the JavaScript heap, Buffers and
  * ArrayBuffers (external memory, which V8's heap limit does not count), and native allocations
