@@ -154,16 +154,11 @@ async function layerFile(st: ApplyState, path: string): Promise<LayerFile> {
  * copying every kept body while the layer streams by. The layer's digests were verified over
  * these bytes; a file that changed since (size or mtime) is refused rather than trusted.
  */
-function lazyBody(f: LayerFile, at: number, size: number, where: string): () => Promise<Buffer> {
+function lazyBody(open: () => Promise<FileReader>, size: number): () => Promise<Buffer> {
   return async () => {
-    unchanged(f, where);
+    // lazyOpen's reader checks the file and reads all `size` bytes or throws
     const b = Buffer.allocUnsafe(size);
-    let got = 0;
-    while (got < size) {
-      const n = readSync(f.fh.fd, b, got, size - got, at + got);
-      if (n === 0) throw new VigilError('VIGIL_UNSAFE_ARCHIVE', `${where}: ${f.path} is shorter than when it was read`, { input: f.path, rule: 'changed-during-scan' });
-      got += n;
-    }
+    await (await open()).read(b, 0, size, 0);
     return b;
   };
 }
@@ -525,9 +520,9 @@ async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: Lay
   }
   if (!wanted) return done;
   if (st.lazyFile) {
-    const at = st.lazyFile.offset + reader.offset;
     // TreeFS.readChunks reads such a body through `open` as far as its reader goes
-    node.content = { where: 'lazy', load: lazyBody(st.lazyFile.file, at, size, `${where}!${h.name}`), open: lazyOpen(st.lazyFile.file, at, size, `${where}!${h.name}`), refs: 1 };
+    const open = lazyOpen(st.lazyFile.file, st.lazyFile.offset + reader.offset, size, `${where}!${h.name}`);
+    node.content = { where: 'lazy', load: lazyBody(open, size), open, refs: 1 };
     return done;
   }
   if (size <= st.memoryFileBytes && st.memoryUsed + size <= st.memoryBudget) {
