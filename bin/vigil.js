@@ -45,6 +45,6 @@ if (process.env.VIGIL_FROM_SOURCE !== '1' && existsSync(bundle) && fresh()) {
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import('../src/cli/main.ts'));
+  ({ main } = await import('../src/cli/entry.ts'));
 }
 await main();

@@ -34,7 +34,7 @@ const zodEnglishOnly = {
 await build({
   plugins: [zodEnglishOnly],
   // scan-child: the isolated scan process (src/engine/isolate.ts forks dist/scan-child.mjs)
-  entryPoints: { vigil: join(root, 'src', 'cli', 'main.ts'), 'scan-child': join(root, 'src', 'engine', 'isolate-child.ts') },
+  entryPoints: { vigil: join(root, 'src', 'cli', 'entry.ts'), 'scan-child': join(root, 'src', 'engine', 'isolate-child.ts') },
   outdir: dist,
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunk-[hash]',
@@ -45,10 +45,12 @@ await build({
   target: 'node20',
   // stay in node_modules: better-sqlite3 (a .node addon), pg (optionally requires pg-native), ssh2
   // (optionally loads its own crypto addon and cpu-features, whose install scripts npm does not run).
-  // pino is bundled: Vigil logs to a destination stream, never through transports (worker files)
+  // pino too: only the server and workers log at their default level (the CLI and the scan thread
+  // use log.ts lazyLogger, which loads pino with the first message), and bundled, its 140 KB came
+  // with log.ts's chunk into every command and every scan thread
   // web-tree-sitter and tree-sitter-python load .wasm files beside their own modules, and the
   // TypeScript compiler (~9 MB) is needed only by code scans: all three stay in node_modules
-  external: ['better-sqlite3', 'pg', 'ssh2', 'cpu-features', 'web-tree-sitter', 'tree-sitter-python', 'typescript'],
+  external: ['better-sqlite3', 'pg', 'pino', 'ssh2', 'cpu-features', 'web-tree-sitter', 'tree-sitter-python', 'typescript'],
   // bundled CommonJS dependencies call require() for Node's built-ins
   banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
   // test-only fault injection (src/engine/testpoint.ts) is compiled out of the bundle

@@ -18,9 +18,9 @@ export function levelFor(opts: { verbose?: boolean; quiet?: boolean }, fallback:
 /**
  * pino, loaded when the first logger is made. Evaluating it (and sonic-boom, thread-stream,
  * safe-stable-stringify, …) costs ~18 ms CPU; `vigil scan` and its isolated scan process
- * (lazyLogger) usually log nothing at their default level and so never load it. In the bundle the
- * `require` is esbuild's (pino is bundled, its CommonJS code evaluated at this call); from the
- * TypeScript sources (ESM, no `require`) through createRequire.
+ * (lazyLogger) usually log nothing at their default level and so never load it. pino is not
+ * bundled (scripts/build.mjs): in the bundle `require` is the banner's createRequire, which loads it
+ * from node_modules; from the TypeScript sources (ESM, no `require`) through createRequire.
  */
 function pinoModule(): typeof Pino {
   // module.exports is pino itself

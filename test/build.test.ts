@@ -66,12 +66,13 @@ test('start-up: a scan loads a lockfile format\'s parser with its first lockfile
 
 test('start-up: the isolated scan process loads no logger, CVSS calculator or network policy before its task needs them', async () => {
   // pino comes with the first message logged at an enabled level (log.ts lazyLogger), the CVSS
-  // calculator with the first vector scored (model/cvss.ts), the target policy (node:https, ipaddr.js)
+  // calculator with the first vector scored (model/cvss.ts), packageurl-js (and the Intl.Collator its
+  // module makes) with the first purl (model/purl.ts), the target policy (node:https, ipaddr.js)
   // with an engine task (isolate-tasks.ts policyOf): an empty `vigil scan` uses none of them
   const child = await staticClosure(['src/engine/isolate-child.ts']);
-  assert.deepEqual(packagesIn(child, ['pino', 'ae-cvss-calculator', 'ipaddr.js']), []);
+  assert.deepEqual(packagesIn(child, ['pino', 'ae-cvss-calculator', 'packageurl-js', 'ipaddr.js']), []);
   assert.ok(![...child].some((p) => p.startsWith('src/policy/')), 'the policy modules are not in the scan process\'s static closure');
   // nor what the scan of a target imports (the registry of extractors, the sources, matching)
   const scan = await staticClosure(['src/inventory/index.ts', 'src/extractors/index.ts', 'src/sources/index.ts', 'src/matching/index.ts', 'src/vulndb/query.ts', 'src/findings/scan-result.ts', 'src/store/index.ts']);
-  assert.deepEqual(packagesIn(scan, ['pino', 'ae-cvss-calculator', 'ipaddr.js']), []);
+  assert.deepEqual(packagesIn(scan, ['pino', 'ae-cvss-calculator', 'packageurl-js', 'ipaddr.js']), []);
 });

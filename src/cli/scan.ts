@@ -131,6 +131,8 @@ async function runScan(kind: TargetKind | 'sbom', ref: string, cmd: Command): Pr
   const progress = await scanProgress(opts);
   await limitsOf(opts); // bad --scan-memory/--scan-timeout: a usage error before any work
   (await import('../engine/isolate.ts')).cliScanInThread(); // and a bad VIGIL_SCAN_ISOLATION
+  // the renderers load while the scan runs (this thread waits for it)
+  void import('../integrations/report/index.ts').catch(() => undefined);
   let result: ScanResult;
   try {
     result = await scanIsolated<ScanResult>(kind, ref, opts, log, progress, { databaseUrl: cfg.databaseUrl });

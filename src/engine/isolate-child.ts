@@ -7,9 +7,9 @@
  * The same file is the entry of a scan thread (isolate.ts `thread`, the CLI's): the task and the
  * events go over the thread's port, and `process.exit` ends the thread, not the process.
  */
-import { isMainThread, parentPort } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { lazyLogger } from '../log.ts';
-import { runTask, type IsolatedTask, type TaskEvent } from './isolate-tasks.ts';
+import { preloadTask, runTask, type IsolatedTask, type TaskEvent } from './isolate-tasks.ts';
 import type { WireError } from './isolate.ts';
 
 const log = lazyLogger(process.env.VIGIL_LOG_LEVEL || 'warn');
@@ -79,8 +79,12 @@ function onTask(m: { type: 'task'; task: IsolatedTask }): void {
   })();
 }
 
-if (port) port.once('message', onTask);
-else {
+if (port) {
+  port.once('message', onTask);
+  // a thread started ahead of its task (scan-thread.ts prestartFor) loads the task's modules meanwhile
+  const preload = (workerData as { preload?: 'target' | 'cis' } | null)?.preload;
+  if (preload) preloadTask(preload);
+} else {
   process.on('disconnect', () => process.exit(70));
   process.once('message', onTask);
 }

@@ -134,6 +134,18 @@ export async function runTask(task: IsolatedTask, log: Logger, emit: (e: TaskEve
 }
 
 /**
+ * Loads the modules a task of `kind` imports, ahead of the task (a prestarted scan thread waiting
+ * for its command to reach the scan). A module that fails to load fails the task when it imports it.
+ */
+export function preloadTask(kind: 'target' | 'cis'): void {
+  const modules = kind === 'cis'
+    ? [import('./cis-cli.ts')]
+    : [import('../inventory/index.ts'), import('../extractors/index.ts'), import('../extractors/os/index.ts'), import('../sources/index.ts'), import('../detectors/run.ts'),
+      import('../store/index.ts'), import('../vulndb/query.ts'), import('../matching/index.ts'), import('../findings/scan-result.ts')];
+  for (const m of modules) m.catch(() => undefined);
+}
+
+/**
  * The engine's target policy of a task. Imported here, not at the top: `vigil scan` (a `target`
  * task) needs none, and the policy module loads node:http, node:https (tls) and ipaddr.js.
  */

@@ -15,13 +15,12 @@
  * heap limit applies. The wall-time cap SIGKILLs the child when it runs longer.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.ts';
 import { VigilError, type ErrorCode } from '../model/errors.ts';
 import { cleanStaleScratch } from '../sources/vfs/scratch.ts';
 import type { IsolatedTask, TaskEvent } from './isolate-tasks.ts';
+import { childEntry, DEFAULT_SCAN_MEMORY_MIB, heapOf, newScanWorker, rssKiBSync, takeWarm, vmRss } from './scan-thread.ts';
 
 export interface ScanLimits {
   /** the child's resident memory cap, MiB */
@@ -36,7 +35,7 @@ export interface ScanLimits {
  * scans per process (the engine's default) take at most 1.5 GiB of a 24 GB machine.
  * 900 s: a large image pulled from a registry takes minutes, a hung one should not hold a slot.
  */
-export const DEFAULT_SCAN_LIMITS: ScanLimits = { memoryMiB: 768, timeoutSeconds: 900 };
+export const DEFAULT_SCAN_LIMITS: ScanLimits = { memoryMiB: DEFAULT_SCAN_MEMORY_MIB, timeoutSeconds: 900 };
 
 /** how often the parent reads the child's resident memory */
 const SAMPLE_MS = 50;
@@ -105,16 +104,6 @@ export interface IsolatedStats {
 /** Rules of the errors the runner itself raises when it stops a child. */
 export const KILL_RULES = ['scan-memory', 'scan-timeout', 'scan-crashed', 'scan-aborted'] as const;
 
-/** The child's entry point and the Node options it needs to run it. */
-function childEntry(): { file: URL; execArgv: string[] } {
-  // from the TypeScript sources (tsx) the child is a .ts file and needs tsx's loader; in the bundle
-  // (scripts/build.mjs) it is dist/scan-child.mjs next to the chunk this code is in
-  if (import.meta.url.endsWith('.ts')) {
-    return { file: new URL('./isolate-child.ts', import.meta.url), execArgv: ['--import', import.meta.resolve('tsx')] };
-  }
-  return { file: new URL('./scan-child.mjs', import.meta.url), execArgv: [] };
-}
-
 /**
  * A started scan, process or thread, as the supervising code sees it: its events, its memory, and
  * how to stop it.
@@ -178,15 +167,10 @@ function startProcess(heapMiB: number): ScanHost {
  * and the workers keep scans in child processes.
  */
 function startThread(heapMiB: number): ScanHost {
-  const { file } = childEntry();
-  // under tsx (tests, a developer's tree) the thread registers tsx's loader before the .ts entry:
-  // Node 20 does not pass a worker its parent's --import hooks
-  // execArgv: none of ours (a thread would inherit them: `--input-type` of a `node -e` caller fails it), as for a child
-  const options = { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: heapMiB }, stdout: true, stderr: true };
-  const worker = file.pathname.endsWith('.ts')
-    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(file.href)}); })`, { ...options, eval: true })
-    : new Worker(file, options);
-  const baseKiB = rssKiBSync();
+  // the thread the command started ahead (scan-thread.ts prestartFor), else a new one
+  const ahead = takeWarm(heapMiB);
+  const worker = ahead?.worker ?? newScanWorker(heapMiB);
+  const baseKiB = ahead ? ahead.baseKiB : rssKiBSync();
   // read now: a thread that has ended reports -1
   const { threadId } = worker;
   let exited = false;
@@ -234,7 +218,7 @@ export async function runIsolated<R>(task: IsolatedTask, opts: RunIsolatedOption
 /** runIsolated, also returning what the runner measured. */
 export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): Promise<{ value: R; stats: IsolatedStats }> {
   const { limits, label } = opts;
-  const heapMiB = Math.max(64, Math.floor((limits.memoryMiB * 3) / 4));
+  const heapMiB = heapOf(limits.memoryMiB);
   const started = Date.now();
   if (opts.signal?.aborted) return Promise.reject(aborted(label, opts.signal.reason));
   let host: ScanHost;
@@ -341,20 +325,6 @@ function aborted(label: string, reason: unknown): VigilError {
 /** A process's resident set size in KiB, from /proc (Linux); null when it cannot be read. */
 async function rssKiB(pid: number): Promise<number | null> {
   return vmRss(await readFile(`/proc/${pid}/status`, 'latin1').catch(() => null));
-}
-
-/** This process's resident set size in KiB now; null when it cannot be read. */
-function rssKiBSync(): number | null {
-  try {
-    return vmRss(readFileSync('/proc/self/status', 'latin1'));
-  } catch {
-    return null;
-  }
-}
-
-function vmRss(status: string | null): number | null {
-  const m = status === null ? null : /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-  return m ? Number(m[1]) : null;
 }
 
 /** An error as the child sent it, as a VigilError when it was one. */

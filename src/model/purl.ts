@@ -1,6 +1,18 @@
 /** Package URLs (https://github.com/package-url/purl-spec), built with packageurl-js. */
-import { PackageURL } from 'packageurl-js';
+import { createRequire } from 'node:module';
+import type { PackageURL } from 'packageurl-js';
 import { VigilError } from './errors.ts';
+
+/**
+ * packageurl-js, loaded with the first purl made or parsed: its module creates an Intl.Collator
+ * when evaluated (~5 ms of ICU set-up), which every process importing the model paid at start. In
+ * Vigil's bundle the `require` is esbuild's (bundled, evaluated at this call); from the TypeScript
+ * sources through createRequire (as model/cvss.ts loads its calculator).
+ */
+let purlCls: typeof PackageURL | undefined;
+function purlClass(): typeof PackageURL {
+  return purlCls ??= ((typeof require === 'function' ? require('packageurl-js') : createRequire(import.meta.url)('packageurl-js')) as typeof import('packageurl-js')).PackageURL;
+}
 
 /** purl type per OSV base ecosystem. */
 const PURL_TYPE: Record<string, string> = {
@@ -21,7 +33,7 @@ const PURL_TYPE: Record<string, string> = {
 export function makePurl(type: string, namespace: string | undefined, name: string, version: string | undefined, qualifiers?: Record<string, string>): string {
   const q = qualifiers && Object.keys(qualifiers).length ? qualifiers : undefined;
   try {
-    return flat(new PackageURL(type, namespace || undefined, name, version || undefined, q, undefined).toString());
+    return flat(new (purlClass())(type, namespace || undefined, name, version || undefined, q, undefined).toString());
   } catch (err) {
     // packageurl-js's own messages, except its golang check, which fails with a ReferenceError
     // ("throws is not defined") instead of saying what it checks
@@ -52,7 +64,7 @@ export function purlType(ecosystem: string): string | undefined {
 /** Parses a purl string; undefined when invalid. */
 export function parsePurl(purl: string): PackageURL | undefined {
   try {
-    return PackageURL.fromString(purl);
+    return purlClass().fromString(purl);
   } catch {
     return undefined;
   }

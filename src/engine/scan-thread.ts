@@ -1,0 +1,146 @@
+/**
+ * The worker thread a CLI scan runs in (isolate.ts `thread`), and its prestart: `vigil scan`,
+ * `vigil sbom` and `vigil cis` start their thread before the command's own modules load (commander,
+ * the command definitions), so that the thread's Node environment comes up and its task's modules
+ * load on the other core meanwhile. An empty scan spends ~40 ms bringing up a worker's environment
+ * and ~50 ms loading the sources, extractors, store and matching modules; the command reaches the
+ * scan ~50 ms after its own start. In sequence those add up; side by side the command waits only for
+ * what is left.
+ *
+ * Only node: built-ins are imported here: the CLI's entry (cli/entry.ts) loads this module before
+ * anything else.
+ */
+import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+
+/** The resident memory cap of a scan by default, MiB (isolate.ts DEFAULT_SCAN_LIMITS). */
+export const DEFAULT_SCAN_MEMORY_MIB = 768;
+
+/** V8's heap limit of a scan capped at `memoryMiB` resident: 3/4 of it (the rest is Buffers and native memory). */
+export function heapOf(memoryMiB: number): number {
+  return Math.max(64, Math.floor((memoryMiB * 3) / 4));
+}
+
+/** The modules a thread loads while it waits for its task (isolate-tasks.ts preloadTask). */
+export type Preload = 'target' | 'cis';
+
+/** The isolated task's entry point and the Node options a child process needs to run it. */
+export function childEntry(): { file: URL; execArgv: string[] } {
+  // from the TypeScript sources (tsx) the child is a .ts file and needs tsx's loader; in the bundle
+  // (scripts/build.mjs) it is dist/scan-child.mjs next to the chunk this code is in
+  if (import.meta.url.endsWith('.ts')) {
+    return { file: new URL('./isolate-child.ts', import.meta.url), execArgv: ['--import', import.meta.resolve('tsx')] };
+  }
+  return { file: new URL('./scan-child.mjs', import.meta.url), execArgv: [] };
+}
+
+/** A scan thread started ahead of its task. */
+interface Warm {
+  worker: Worker;
+  heapMiB: number;
+  /** this process's resident memory when the thread started, KiB */
+  baseKiB: number | null;
+  /** it ended or failed before a scan took it */
+  dead: boolean;
+}
+
+let warm: Warm | null = null;
+
+/** A new scan thread with a heap limit of `heapMiB`, loading `preload`'s modules until its task comes. */
+export function newScanWorker(heapMiB: number, preload?: Preload): Worker {
+  const { file } = childEntry();
+  // execArgv: none of ours (a thread would inherit them: `--input-type` of a `node -e` caller fails it), as for a child
+  const options = { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: heapMiB }, stdout: true, stderr: true, workerData: { preload } };
+  // under tsx (tests, a developer's tree) the thread registers tsx's loader before the .ts entry:
+  // Node 20 does not pass a worker its parent's --import hooks
+  return file.pathname.endsWith('.ts')
+    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(file.href)}); })`, { ...options, eval: true })
+    : new Worker(file, options);
+}
+
+/**
+ * Starts the scan thread of the command in `argv` now, when it is one that scans (`scan`, `sbom`,
+ * `cis`) and runs its scan in a thread. It does not keep the process alive: a command that ends
+ * before its scan (a usage error, `--help`) ends as before, the thread with it.
+ */
+export function prestartFor(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
+  if (warm || !(env.VIGIL_SCAN_ISOLATION ?? '').match(/^(thread)?$/)) return;
+  const cmd = commandOf(argv.slice(2));
+  if (!cmd) return;
+  const memory = optionValue(argv.slice(2), '--scan-memory') ?? env.VIGIL_SCAN_MEMORY;
+  const memoryMiB = memory === undefined || memory === '' ? DEFAULT_SCAN_MEMORY_MIB : /^\d+$/.test(memory.trim()) ? Number(memory) : NaN;
+  // a bad value is the command's usage error; no thread for it
+  if (!Number.isSafeInteger(memoryMiB) || memoryMiB < 128) return;
+  try {
+    const baseKiB = rssKiBSync();
+    const worker = newScanWorker(heapOf(memoryMiB), cmd === 'cis' ? 'cis' : 'target');
+    const w: Warm = { worker, heapMiB: heapOf(memoryMiB), baseKiB, dead: false };
+    worker.unref();
+    // before a scan takes it, a thread that fails is only dropped: the scan starts its own
+    worker.on('error', () => { w.dead = true; });
+    worker.on('exit', () => { w.dead = true; });
+    warm = w;
+  } catch {
+    // the scan starts its thread when it runs, as without a prestart
+  }
+}
+
+/**
+ * The prestarted thread, when there is one still alive with this heap limit, else null (one with
+ * another limit is ended). What a scan takes is its own: the next call returns null.
+ */
+export function takeWarm(heapMiB: number): { worker: Worker; baseKiB: number | null } | null {
+  const w = warm;
+  warm = null;
+  if (!w) return null;
+  if (w.dead || w.heapMiB !== heapMiB) {
+    void w.worker.terminate();
+    return null;
+  }
+  w.worker.removeAllListeners('error');
+  w.worker.removeAllListeners('exit');
+  w.worker.ref();
+  return { worker: w.worker, baseKiB: w.baseKiB };
+}
+
+/** The CLI's global options that take a value (cli/main.ts buildProgram). */
+const GLOBAL_WITH_VALUE = new Set(['--home', '--db']);
+
+/** The command `vigil <args>` runs when it is one whose scan can start early, else null. */
+export function commandOf(args: readonly string[]): 'scan' | 'sbom' | 'cis' | null {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (GLOBAL_WITH_VALUE.has(a)) { i++; continue; }
+    if (a.startsWith('-')) continue;
+    // the first word is the command; help for it scans nothing
+    if (a !== 'scan' && a !== 'sbom' && a !== 'cis') return null;
+    return args.some((x) => x === '--help' || x === '-h') ? null : a;
+  }
+  return null;
+}
+
+/** `--name value` or `--name=value` in `args`, the last one given. */
+function optionValue(args: readonly string[], name: string): string | undefined {
+  let v: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === name) v = args[++i];
+    else if (a.startsWith(`${name}=`)) v = a.slice(name.length + 1);
+  }
+  return v;
+}
+
+/** This process's resident set size in KiB now; null when it cannot be read (not Linux). */
+export function rssKiBSync(): number | null {
+  try {
+    return vmRss(readFileSync('/proc/self/status', 'latin1'));
+  } catch {
+    return null;
+  }
+}
+
+/** VmRSS of a /proc/<pid>/status text, KiB. */
+export function vmRss(status: string | null): number | null {
+  const m = status === null ? null : /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  return m ? Number(m[1]) : null;
+}
