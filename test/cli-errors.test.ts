@@ -11,6 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { describeError, exitCodeOf, EXIT } from '../src/cli/exit.ts';
 import { VigilError } from '../src/model/errors.ts';
 import { makeZip } from './helpers/zip.ts';
+import { makeTar } from '../src/sources/testutil.ts';
+import { createHash } from 'node:crypto';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'vigil.js');
@@ -59,6 +61,25 @@ describe('CLI errors: one line, documented exit codes', () => {
     const r = vigil(['scan', 'sbom', missing('missing.json')], { VIGIL_LOG_LEVEL: 'chatty' });
     assert.equal(r.code, EXIT.USAGE, r.stderr);
     assert.match(r.stderr.trim(), /^vigil: log level "chatty" \(VIGIL_LOG_LEVEL\): must be one of .* \[VIGIL_CONFIG\]$/);
+  });
+
+  test('a docker archive whose large layer is not what its diff id names: exit 1, one line naming the rule', async () => {
+    // 17 MiB: hashed on another thread while the scan reads the layer (sources/image/hash-thread.ts),
+    // and checked before the scan's result is used (isolate-tasks.ts inventoryOf)
+    const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+    const layer = await makeTar([{ name: 'opt/big.bin', content: Buffer.alloc(17 * 1024 * 1024, 1) }, { name: 'etc/os-release', content: 'ID=debian\n' }]);
+    const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layer)}`] } });
+    const tampered = Buffer.from(layer);
+    tampered[4096] ^= 1;
+    const cfgName = `${sha(config)}.json`;
+    writeFileSync(join(dir, 'big.tar'), await makeTar([
+      { name: 'l/layer.tar', content: tampered }, { name: cfgName, content: config },
+      { name: 'manifest.json', content: JSON.stringify([{ Config: cfgName, RepoTags: ['t/big:1'], Layers: ['l/layer.tar'] }]) },
+    ]));
+    const r = vigil(['scan', 'image', join(dir, 'big.tar')]);
+    assert.equal(r.code, EXIT.ERROR, r.stderr);
+    assert.doesNotMatch(r.stderr, STACK);
+    assert.match(r.stderr.trim(), /^vigil: layer 0: uncompressed digest is sha256:[0-9a-f]{64}, config diff_ids says sha256:[0-9a-f]{64} \[VIGIL_UNSAFE_ARCHIVE\]$/);
   });
 
   test('an SBOM that is a directory: exit 1, one line', () => {

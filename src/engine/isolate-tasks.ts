@@ -260,6 +260,9 @@ async function inventoryOf(kind: TargetKind, spec: TargetSpec, log: Logger, prog
     zipLayers: spec.layers,
     rev: spec.rev,
     onLayer: (ev) => progress('layers', ev.phase === 'done' ? ev.index + 1 : ev.index, ev.count),
+    // a large plain tar layer's digest is checked below, once the scan has read what it needs (the
+    // layer is hashed on another thread meanwhile: sources/image/hash-thread.ts)
+    deferDigests: true,
   });
   try {
     const inv = await collectInventory(fs, {
@@ -268,6 +271,7 @@ async function inventoryOf(kind: TargetKind, spec: TargetSpec, log: Logger, prog
     });
     const out: CollectedTarget = { target: scanTargetOf(fs, inv.os), packages: inv.packages, errors: inv.errors };
     await detectors.run(fs, out, progress);
+    await fs.verify?.();
     return out;
   } finally {
     await fs.close();

@@ -107,6 +107,13 @@ export interface ScanFS {
   readonly errors: FileError[];
   /** a git source: its bare clone (every commit reachable from its refs), for scanning history (issue 17, secrets) */
   readonly gitDir?: string;
+  /**
+   * Optional: awaits the integrity checks the source left running when it opened (an image's large
+   * plain tar layers, hashed on other threads while the scan went on: OpenImageOptions.deferDigests).
+   * A consumer that opened with deferred digests calls it before it trusts what it read.
+   * @throws VigilError VIGIL_UNSAFE_ARCHIVE (rule "digest-mismatch", "changed-during-scan", "corrupt-layer")
+   */
+  verify?(): Promise<void>;
   /** releases scratch space; idempotent */
   close(): Promise<void>;
 }

@@ -102,6 +102,49 @@ describe('docker-archive', () => {
     await assert.rejects(openDockerArchive(p), (e: VigilError) => e.rule === 'digest-mismatch');
   });
 
+  it('a large layer is hashed on another thread: verified after the last layer, or when the caller asks (deferDigests)', async () => {
+    // past PARALLEL_HASH_BYTES (16 MiB): its diff id is computed by sources/image/hash-thread.ts while the walk seeks over bodies
+    const big = Buffer.alloc(17 * 1024 * 1024, 7);
+    const layer = await makeTar([{ name: 'opt/big.bin', content: big }, { name: 'etc/os-release', content: 'ID=debian\n' }]);
+    const write = async (path: string, tar: Buffer) => {
+      const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layer)}`] }, history: [{ created_by: 'big' }] });
+      const cfgName = `${sha(config)}.json`;
+      await writeFile(path, await makeTar([
+        { name: 'l/layer.tar', content: tar },
+        { name: cfgName, content: config },
+        { name: 'manifest.json', content: JSON.stringify([{ Config: cfgName, RepoTags: ['vigil-test/big:1'], Layers: ['l/layer.tar'] }]) },
+      ]));
+    };
+    const good = join(dir, 'big.tar');
+    await write(good, layer);
+    for (const deferDigests of [false, true]) {
+      const fs = await openDockerArchive(good, { filter: (i) => i.path === 'etc/os-release', deferDigests });
+      try {
+        await fs.verify!();
+        assert.equal((await fs.readFile('etc/os-release')).toString(), 'ID=debian\n');
+        assert.equal((await fs.stat('opt/big.bin'))?.size, big.length);
+      } finally {
+        await fs.close();
+      }
+    }
+    // one byte of the big file's body changed: the headers the walk reads are the same, the diff id is not
+    const tampered = Buffer.from(layer);
+    tampered[512 + 1000] ^= 1;
+    const bad = join(dir, 'big-bad.tar');
+    await write(bad, tampered);
+    await assert.rejects(openDockerArchive(bad), (e: VigilError) => e.code === 'VIGIL_UNSAFE_ARCHIVE' && e.rule === 'digest-mismatch' && /uncompressed digest is sha256:/.test(e.message));
+    const deferred = await openDockerArchive(bad, { filter: () => true, deferDigests: true });
+    try {
+      assert.equal((await deferred.readFile('etc/os-release')).toString(), 'ID=debian\n', 'read before the check');
+      await assert.rejects(deferred.verify!(), (e: VigilError) => e.rule === 'digest-mismatch');
+    } finally {
+      await deferred.close();
+    }
+    // closed without asking: the hashing thread is stopped, not left reading a closed descriptor
+    const unasked = await openDockerArchive(bad, { deferDigests: true });
+    await unasked.close();
+  });
+
   it('records hostile outer entries and writes nothing', async () => {
     const p = join(dir, 'd.tar');
     await buildArchive(p, { hostileOuter: true });

@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { VigilError, type LayerRef } from '../../model/index.ts';
 import { DEFAULT_SOURCE_LIMITS, RATIO_FLOOR, type ContentFilter, type FileReader, type ScanFS, type SourceLimits } from '../types.ts';
 import { Budget, ErrorLog, Scratch, Tree, TreeFS, dirNode, normalizeEntryName, shortName, type TreeNode } from '../vfs/index.ts';
+import { hashRangeInThread, PARALLEL_HASH_BYTES, type RangeHash } from './hash-thread.ts';
 import { createInflater, detectCompression, inflateFileRange, newMeter, parseDigest, peek, type Compression, type Meter } from './layers.ts';
 import { TarReader, fileSource, iterableSource, type TarHeader } from './tar.ts';
 
@@ -59,6 +60,12 @@ export interface OpenImageOptions {
   scratchParent?: string;
   /** called as each layer starts and ends */
   onLayer?: (ev: { index: number; count: number; digest: string; phase: 'start' | 'done' }) => void;
+  /**
+   * Return before the digests of large plain tar layers (hashed on other threads, hash-thread.ts)
+   * are known: the caller goes on reading and calls ScanFS.verify() before it trusts the result.
+   * Default: openImage awaits them, after the last layer.
+   */
+  deferDigests?: boolean;
 }
 
 /**
@@ -85,8 +92,13 @@ export async function openImage(src: ImageSource, opts: OpenImageOptions = {}): 
     stopped: false,
     files: new Map(),
     lazyFile: null,
+    hashing: new Set(),
+    checks: [],
   };
   const release = async (): Promise<void> => {
+    // the hashing threads read the layer files' descriptors: stopped before those close
+    await Promise.all([...state.hashing].map((h) => h.cancel()));
+    state.hashing.clear();
     await Promise.all([...state.files.values()].map((f) => f.fh.close().catch(() => undefined)));
     state.files.clear();
     await scratch.dispose();
@@ -102,11 +114,17 @@ export async function openImage(src: ImageSource, opts: OpenImageOptions = {}): 
       await applyLayer(state, src.layers[i], refs[i]);
       opts.onLayer?.({ index: i, count: src.layers.length, digest: refs[i].digest, phase: 'done' });
     }
+    if (!opts.deferDigests) await verifyDigests(state);
   } catch (e) {
     await release();
     throw e;
   }
-  return new TreeFS(tree, { ...src.target, layers: refs }, log, limits, release);
+  return new TreeFS(tree, { ...src.target, layers: refs }, log, limits, release, () => verifyDigests(state));
+}
+
+/** Runs the digest checks left for later (the layers hashed on other threads), in layer order. */
+async function verifyDigests(st: ApplyState): Promise<void> {
+  while (st.checks.length) await st.checks.shift()!();
 }
 
 interface ApplyState {
@@ -128,6 +146,10 @@ interface ApplyState {
   files: Map<string, LayerFile>;
   /** while a plain tar layer is read from a local file: kept bodies are read from there on demand */
   lazyFile: { file: LayerFile; offset: number } | null;
+  /** layers being hashed on other threads (hash-thread.ts), stopped when the filesystem is released */
+  hashing: Set<RangeHash>;
+  /** their digest checks, run by verifyDigests */
+  checks: (() => Promise<void>)[];
 }
 
 /** A local file holding layer blobs, with what it looked like when opened. */
@@ -213,6 +235,8 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
   const limits = st.limits;
   const meter = newMeter(blobDigest?.[0] ?? null, diffId?.[0] ?? null);
   let compression: Compression = 'none';
+  /** a large plain tar's digest, computed on another thread while the walk seeks over bodies */
+  let parallel: (RangeHash & { blob: boolean; tar: boolean; file: LayerFile }) | null = null;
 
   /** counts (and hashes, when `hash`) bytes of the uncompressed tar, enforcing the image's total */
   const countTar = (c: Buffer | number, hash: Hash | null): void => {
@@ -268,8 +292,18 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
       await fh.read(head, 0, head.length, loc.offset);
       compression = detectCompression(head);
       if (compression === 'none') {
-        // a plain tar in a file: read by offset; with nothing to verify, bodies are seeked over
+        // a plain tar in a file: read by offset; with nothing to verify here, bodies are seeked over
         oneHash(meter, compression, blobDigest, diffId);
+        // a large one is hashed on a thread of its own meanwhile (hash-thread.ts): oneHash left one
+        // hash, of the diff id's algorithm when there is a diff id (and of the blob's too when the same)
+        const one = meter.tarHash ?? meter.blobHash;
+        if (one && loc.size >= PARALLEL_HASH_BYTES) {
+          const algorithm = meter.tarHash ? diffId![0] : blobDigest![0];
+          parallel = { ...hashRangeInThread(lf.fh.fd, loc.offset, loc.size, algorithm), blob: meter.blobHash !== null, tar: meter.tarHash !== null, file: lf };
+          st.hashing.add(parallel);
+          meter.blobHash = null;
+          meter.tarHash = null;
+        }
         const hashes = [meter.blobHash, meter.tarHash === meter.blobHash ? null : meter.tarHash].filter((x): x is Hash => x !== null);
         const onData = (c: Buffer): void => {
           meter.compressed += c.length;
@@ -365,6 +399,7 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
       if (tarHash) checkBlobSize(blobBytes);
     }
   } catch (failure) {
+    // (a layer hashing on another thread is stopped when the filesystem is released)
     if (failure instanceof LimitStop) {
       st.log.add(where, failure.rule, failure.message);
       st.stopped = true;
@@ -375,14 +410,28 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
   }
   const hex = new Map<Hash, string>();
   const digestOf = (h: Hash): string => hex.get(h) ?? (hex.set(h, h.digest('hex')), hex.get(h)!);
-  if (blobDigest && meter.blobHash) {
-    const got = digestOf(meter.blobHash);
-    if (got !== blobDigest[1]) throw unsafe(`layer ${ref.index}: blob digest is ${blobDigest[0]}:${got}, manifest says ${layer.digest}`, layer.digest!, 'digest-mismatch');
+  const compare = (blob: string | null, tar: string | null): void => {
+    if (blobDigest && blob !== null && blob !== blobDigest[1]) throw unsafe(`layer ${ref.index}: blob digest is ${blobDigest[0]}:${blob}, manifest says ${layer.digest}`, layer.digest!, 'digest-mismatch');
+    if (diffId && tar !== null && tar !== diffId[1]) throw unsafe(`layer ${ref.index}: uncompressed digest is ${diffId[0]}:${tar}, config diff_ids says ${layer.diffId}`, layer.diffId!, 'digest-mismatch');
+  };
+  if (!parallel) {
+    compare(meter.blobHash ? digestOf(meter.blobHash) : null, meter.tarHash ? digestOf(meter.tarHash) : null);
+    return;
   }
-  if (diffId && meter.tarHash) {
-    const got = digestOf(meter.tarHash);
-    if (got !== diffId[1]) throw unsafe(`layer ${ref.index}: uncompressed digest is ${diffId[0]}:${got}, config diff_ids says ${layer.diffId}`, layer.diffId!, 'digest-mismatch');
-  }
+  const p = parallel;
+  st.checks.push(async () => {
+    let got: string;
+    try {
+      got = await p.hex;
+    } catch (e) {
+      throw new VigilError('VIGIL_UNSAFE_ARCHIVE', `${where}: unreadable layer (${compression}): ${(e as Error).message}`, { input: ref.digest, rule: 'corrupt-layer', cause: e });
+    } finally {
+      st.hashing.delete(p);
+    }
+    // the headers and the digest were read apart: the file must be the one both read
+    unchanged(p.file, where);
+    compare(p.blob ? got : null, p.tar ? got : null);
+  });
 }
 
 /**

@@ -255,6 +255,8 @@ export class TreeFS implements ScanFS {
     private readonly log: ErrorLog,
     private readonly limits: SourceLimits,
     private readonly onClose: () => Promise<void>,
+    /** the source's integrity checks still running (ScanFS.verify) */
+    private readonly onVerify?: () => Promise<void>,
   ) {
     this.target = target;
   }
@@ -361,6 +363,10 @@ export class TreeFS implements ScanFS {
     }
     const all = await this.readFile(path);
     for (let i = 0; i < all.length; i += size) yield all.subarray(i, i + size);
+  }
+
+  async verify(): Promise<void> {
+    await this.onVerify?.();
   }
 
   async close(): Promise<void> {
