@@ -143,6 +143,18 @@ describe('docker-archive', () => {
     // closed without asking: the hashing thread is stopped, not left reading a closed descriptor
     const unasked = await openDockerArchive(bad, { deferDigests: true });
     await unasked.close();
+    // two large layers share the image's one hashing thread, in order: the second one's mismatch is named
+    const layer2 = await makeTar([{ name: 'opt/big2.bin', content: Buffer.alloc(17 * 1024 * 1024, 9) }]);
+    const layer2bad = Buffer.from(layer2);
+    layer2bad[700] ^= 1;
+    const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layer)}`, `sha256:${sha(layer2)}`] } });
+    const cfgName = `${sha(config)}.json`;
+    const two = join(dir, 'big-two.tar');
+    await writeFile(two, await makeTar([
+      { name: 'a/layer.tar', content: layer }, { name: 'b/layer.tar', content: layer2bad }, { name: cfgName, content: config },
+      { name: 'manifest.json', content: JSON.stringify([{ Config: cfgName, RepoTags: ['vigil-test/big:2'], Layers: ['a/layer.tar', 'b/layer.tar'] }]) },
+    ]));
+    await assert.rejects(openDockerArchive(two), (e: VigilError) => e.rule === 'digest-mismatch' && e.message.startsWith('layer 1: uncompressed digest'));
   });
 
   it('records hostile outer entries and writes nothing', async () => {

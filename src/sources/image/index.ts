@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { VigilError, type LayerRef } from '../../model/index.ts';
 import { DEFAULT_SOURCE_LIMITS, RATIO_FLOOR, type ContentFilter, type FileReader, type ScanFS, type SourceLimits } from '../types.ts';
 import { Budget, ErrorLog, Scratch, Tree, TreeFS, dirNode, normalizeEntryName, shortName, type TreeNode } from '../vfs/index.ts';
-import { hashRangeInThread, PARALLEL_HASH_BYTES, type RangeHash } from './hash-thread.ts';
+import { LayerHasher, PARALLEL_HASH_BYTES } from './hash-thread.ts';
 import { createInflater, detectCompression, inflateFileRange, newMeter, parseDigest, peek, type Compression, type Meter } from './layers.ts';
 import { TarReader, fileSource, iterableSource, type TarHeader } from './tar.ts';
 
@@ -92,13 +92,13 @@ export async function openImage(src: ImageSource, opts: OpenImageOptions = {}): 
     stopped: false,
     files: new Map(),
     lazyFile: null,
-    hashing: new Set(),
+    hasher: null,
     checks: [],
   };
   const release = async (): Promise<void> => {
-    // the hashing threads read the layer files' descriptors: stopped before those close
-    await Promise.all([...state.hashing].map((h) => h.cancel()));
-    state.hashing.clear();
+    // the hashing thread reads the layer files' descriptors: stopped before those close
+    await state.hasher?.close();
+    state.hasher = null;
     await Promise.all([...state.files.values()].map((f) => f.fh.close().catch(() => undefined)));
     state.files.clear();
     await scratch.dispose();
@@ -146,8 +146,8 @@ interface ApplyState {
   files: Map<string, LayerFile>;
   /** while a plain tar layer is read from a local file: kept bodies are read from there on demand */
   lazyFile: { file: LayerFile; offset: number } | null;
-  /** layers being hashed on other threads (hash-thread.ts), stopped when the filesystem is released */
-  hashing: Set<RangeHash>;
+  /** the thread hashing large plain tar layers (hash-thread.ts), started with the first; stopped when the filesystem is released */
+  hasher: LayerHasher | null;
   /** their digest checks, run by verifyDigests */
   checks: (() => Promise<void>)[];
 }
@@ -236,7 +236,7 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
   const meter = newMeter(blobDigest?.[0] ?? null, diffId?.[0] ?? null);
   let compression: Compression = 'none';
   /** a large plain tar's digest, computed on another thread while the walk seeks over bodies */
-  let parallel: (RangeHash & { blob: boolean; tar: boolean; file: LayerFile }) | null = null;
+  let parallel: { hex: Promise<string>; blob: boolean; tar: boolean; file: LayerFile } | null = null;
 
   /** counts (and hashes, when `hash`) bytes of the uncompressed tar, enforcing the image's total */
   const countTar = (c: Buffer | number, hash: Hash | null): void => {
@@ -294,13 +294,12 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
       if (compression === 'none') {
         // a plain tar in a file: read by offset; with nothing to verify here, bodies are seeked over
         oneHash(meter, compression, blobDigest, diffId);
-        // a large one is hashed on a thread of its own meanwhile (hash-thread.ts): oneHash left one
+        // a large one is hashed on the image's hashing thread meanwhile (hash-thread.ts): oneHash left one
         // hash, of the diff id's algorithm when there is a diff id (and of the blob's too when the same)
         const one = meter.tarHash ?? meter.blobHash;
         if (one && loc.size >= PARALLEL_HASH_BYTES) {
           const algorithm = meter.tarHash ? diffId![0] : blobDigest![0];
-          parallel = { ...hashRangeInThread(lf.fh.fd, loc.offset, loc.size, algorithm), blob: meter.blobHash !== null, tar: meter.tarHash !== null, file: lf };
-          st.hashing.add(parallel);
+          parallel = { hex: (st.hasher ??= new LayerHasher()).hash(lf.fh.fd, loc.offset, loc.size, algorithm), blob: meter.blobHash !== null, tar: meter.tarHash !== null, file: lf };
           meter.blobHash = null;
           meter.tarHash = null;
         }
@@ -399,7 +398,7 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
       if (tarHash) checkBlobSize(blobBytes);
     }
   } catch (failure) {
-    // (a layer hashing on another thread is stopped when the filesystem is released)
+    // (a layer hashing on the hashing thread is stopped when the filesystem is released)
     if (failure instanceof LimitStop) {
       st.log.add(where, failure.rule, failure.message);
       st.stopped = true;
@@ -425,8 +424,6 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
       got = await p.hex;
     } catch (e) {
       throw new VigilError('VIGIL_UNSAFE_ARCHIVE', `${where}: unreadable layer (${compression}): ${(e as Error).message}`, { input: ref.digest, rule: 'corrupt-layer', cause: e });
-    } finally {
-      st.hashing.delete(p);
     }
     // the headers and the digest were read apart: the file must be the one both read
     unchanged(p.file, where);

@@ -1,0 +1,38 @@
+/**
+ * The image's hashing thread (hash-thread.ts): ranges of a file hashed in order, as createHash
+ * hashes them in this thread; a range past the file's end rejects; closing rejects what is pending.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { open, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { tempDir } from '../testutil.ts';
+import { LayerHasher } from './hash-thread.ts';
+
+let dir = '';
+before(async () => { dir = await tempDir('hash-thread'); });
+after(() => rm(dir, { recursive: true, force: true }));
+
+test('ranges of one file, hashed in order on one thread, as this thread hashes them', async () => {
+  const data = randomBytes(3 * 1024 * 1024 + 123);
+  const path = join(dir, 'blob');
+  await writeFile(path, data);
+  const fh = await open(path, 'r');
+  const hasher = new LayerHasher();
+  try {
+    const ranges: [number, number, string][] = [[0, data.length, 'sha256'], [1000, 2 * 1024 * 1024 + 7, 'sha512'], [data.length - 10, 10, 'sha256'], [5, 0, 'sha256']];
+    const got = await Promise.all(ranges.map(([o, n, a]) => hasher.hash(fh.fd, o, n, a)));
+    assert.deepEqual(got, ranges.map(([o, n, a]) => createHash(a).update(data.subarray(o, o + n)).digest('hex')));
+    await assert.rejects(hasher.hash(fh.fd, data.length - 10, 20, 'sha256'), /the file ended 10 bytes before the blob did/);
+    // still serving after a failed range
+    assert.equal(await hasher.hash(fh.fd, 0, 4, 'sha256'), createHash('sha256').update(data.subarray(0, 4)).digest('hex'));
+    const pending = hasher.hash(fh.fd, 0, data.length, 'sha256');
+    await hasher.close();
+    // stopped before or after it finished: either the digest or the stop, never a hang
+    await pending.then((hex) => assert.equal(hex.length, 64), (e: Error) => assert.match(e.message, /stopped|ended/));
+  } finally {
+    await hasher.close();
+    await fh.close();
+  }
+});
