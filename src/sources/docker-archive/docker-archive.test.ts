@@ -143,6 +143,17 @@ describe('docker-archive', () => {
     // closed without asking: the hashing thread is stopped, not left reading a closed descriptor
     const unasked = await openDockerArchive(bad, { deferDigests: true });
     await unasked.close();
+    // a walk stopped at an image limit (the big file's body, over maxTotalBytes): nothing more is read,
+    // the layer's digest is not checked (as with inline hashing), and its hashing stops
+    for (const deferDigests of [false, true]) {
+      const stopped = await openDockerArchive(bad, { limits: { maxTotalBytes: 2 * 1024 * 1024 }, deferDigests });
+      try {
+        await stopped.verify!();
+        assert.deepEqual(stopped.errors.map((e) => e.rule), ['total-too-large']);
+      } finally {
+        await stopped.close();
+      }
+    }
     // two large layers share the image's one hashing thread, in order: the second one's mismatch is named
     const layer2 = await makeTar([{ name: 'opt/big2.bin', content: Buffer.alloc(17 * 1024 * 1024, 9) }]);
     const layer2bad = Buffer.from(layer2);

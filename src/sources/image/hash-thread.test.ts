@@ -1,6 +1,7 @@
 /**
  * The image's hashing thread (hash-thread.ts): ranges of a file hashed in order, as createHash
- * hashes them in this thread; a range past the file's end rejects; closing rejects what is pending.
+ * hashes them in this thread; a range past the file's end rejects; a cancelled range stops, the
+ * others do not; closing rejects what is pending.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -22,12 +23,20 @@ test('ranges of one file, hashed in order on one thread, as this thread hashes t
   const hasher = new LayerHasher();
   try {
     const ranges: [number, number, string][] = [[0, data.length, 'sha256'], [1000, 2 * 1024 * 1024 + 7, 'sha512'], [data.length - 10, 10, 'sha256'], [5, 0, 'sha256']];
-    const got = await Promise.all(ranges.map(([o, n, a]) => hasher.hash(fh.fd, o, n, a)));
+    const got = await Promise.all(ranges.map(([o, n, a]) => hasher.hash(fh.fd, o, n, a).hex));
     assert.deepEqual(got, ranges.map(([o, n, a]) => createHash(a).update(data.subarray(o, o + n)).digest('hex')));
-    await assert.rejects(hasher.hash(fh.fd, data.length - 10, 20, 'sha256'), /the file ended 10 bytes before the blob did/);
+    await assert.rejects(hasher.hash(fh.fd, data.length - 10, 20, 'sha256').hex, /the file ended 10 bytes before the blob did/);
     // still serving after a failed range
-    assert.equal(await hasher.hash(fh.fd, 0, 4, 'sha256'), createHash('sha256').update(data.subarray(0, 4)).digest('hex'));
-    const pending = hasher.hash(fh.fd, 0, data.length, 'sha256');
+    assert.equal(await hasher.hash(fh.fd, 0, 4, 'sha256').hex, createHash('sha256').update(data.subarray(0, 4)).digest('hex'));
+    // a range no longer wanted (its walk stopped at a limit) stops; those asked before and after it are hashed
+    const before = hasher.hash(fh.fd, 0, data.length, 'sha256');
+    const dropped = hasher.hash(fh.fd, 0, data.length, 'sha256');
+    dropped.cancel();
+    const later = hasher.hash(fh.fd, 0, 4, 'sha256');
+    assert.equal(await before.hex, createHash('sha256').update(data).digest('hex'));
+    await assert.rejects(dropped.hex, /cancelled/);
+    assert.equal(await later.hex, createHash('sha256').update(data.subarray(0, 4)).digest('hex'));
+    const pending = hasher.hash(fh.fd, 0, data.length, 'sha256').hex;
     await hasher.close();
     // stopped before or after it finished: either the digest or the stop, never a hang
     await pending.then((hex) => assert.equal(hex.length, 64), (e: Error) => assert.match(e.message, /stopped|ended/));

@@ -17,15 +17,18 @@ import { Worker } from 'node:worker_threads';
 export const PARALLEL_HASH_BYTES = 16 * 1024 * 1024;
 
 const CODE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { readSync } = require('node:fs');
 const { createHash } = require('node:crypto');
+// workerData.cancel[0]: 1 + the id of a range no longer wanted (its layer's walk stopped at a limit; one per image)
+const cancel = new Int32Array(workerData.cancel);
 const buf = Buffer.allocUnsafeSlow(1024 * 1024);
 parentPort.on('message', ({ id, fd, offset, size, algorithm }) => {
   try {
     const hash = createHash(algorithm);
     let pos = 0;
     while (pos < size) {
+      if (Atomics.load(cancel, 0) === id + 1) throw new Error('cancelled');
       const n = readSync(fd, buf, 0, Math.min(buf.length, size - pos), offset + pos);
       if (n === 0) throw new Error('the file ended ' + (size - pos) + ' bytes before the blob did');
       hash.update(n === buf.length ? buf : buf.subarray(0, n));
@@ -46,20 +49,24 @@ export class LayerHasher {
   private worker: Worker | null = null;
   private next = 0;
   private readonly pending = new Map<number, { resolve: (hex: string) => void; reject: (e: Error) => void }>();
+  /** shared with the thread: 1 + the id of the range no longer wanted (a walk stops at a limit once per image: one slot is enough) */
+  private readonly cancelled = new Int32Array(new SharedArrayBuffer(4));
 
   /**
    * The hex digest of `size` bytes of the open file `fd` from `offset`, with `algorithm` (sha256,
    * sha512). The descriptor must stay open until it settles (or the hasher is closed). A rejection
-   * nobody awaits (a scan that stopped early) is not reported.
+   * nobody awaits (a scan that stopped early) is not reported. `cancel()`: the range is no longer
+   * wanted (its layer's walk stopped at a limit): the thread stops reading it within 1 MiB, and the
+   * ranges asked before it are still hashed.
    */
-  hash(fd: number, offset: number, size: number, algorithm: string): Promise<string> {
+  hash(fd: number, offset: number, size: number, algorithm: string): { hex: Promise<string>; cancel(): void } {
     const w = this.start();
     const id = this.next++;
     const hex = new Promise<string>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     hex.catch(() => undefined);
     if (this.pending.size === 1) w.ref();
     w.postMessage({ id, fd, offset, size, algorithm });
-    return hex;
+    return { hex, cancel: () => Atomics.store(this.cancelled, 0, id + 1) };
   }
 
   /** Stops the thread; resolves once it no longer reads. Pending digests reject. */
@@ -78,6 +85,7 @@ export class LayerHasher {
     if (this.worker) return this.worker;
     const w = new Worker(CODE, {
       eval: true,
+      workerData: { cancel: this.cancelled.buffer },
       // none of the scan's flags; a small heap (the digests' state; the 1 MiB buffer is outside it)
       execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: 16 },

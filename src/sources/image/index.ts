@@ -236,7 +236,7 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
   const meter = newMeter(blobDigest?.[0] ?? null, diffId?.[0] ?? null);
   let compression: Compression = 'none';
   /** a large plain tar's digest, computed on another thread while the walk seeks over bodies */
-  let parallel: { hex: Promise<string>; blob: boolean; tar: boolean; file: LayerFile } | null = null;
+  let parallel: { hex: Promise<string>; cancel(): void; blob: boolean; tar: boolean; file: LayerFile } | null = null;
 
   /** counts (and hashes, when `hash`) bytes of the uncompressed tar, enforcing the image's total */
   const countTar = (c: Buffer | number, hash: Hash | null): void => {
@@ -299,7 +299,7 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
         const one = meter.tarHash ?? meter.blobHash;
         if (one && loc.size >= PARALLEL_HASH_BYTES) {
           const algorithm = meter.tarHash ? diffId![0] : blobDigest![0];
-          parallel = { hex: (st.hasher ??= new LayerHasher()).hash(lf.fh.fd, loc.offset, loc.size, algorithm), blob: meter.blobHash !== null, tar: meter.tarHash !== null, file: lf };
+          parallel = { ...(st.hasher ??= new LayerHasher()).hash(lf.fh.fd, loc.offset, loc.size, algorithm), blob: meter.blobHash !== null, tar: meter.tarHash !== null, file: lf };
           meter.blobHash = null;
           meter.tarHash = null;
         }
@@ -398,7 +398,9 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
       if (tarHash) checkBlobSize(blobBytes);
     }
   } catch (failure) {
-    // (a layer hashing on the hashing thread is stopped when the filesystem is released)
+    // a layer no longer read has no digest to check: its hashing stops (an error stops the whole
+    // hashing thread when the filesystem is released)
+    parallel?.cancel();
     if (failure instanceof LimitStop) {
       st.log.add(where, failure.rule, failure.message);
       st.stopped = true;
