@@ -184,7 +184,20 @@ for (const [dialect, make] of dialects) {
         state: '{}', status: 'ENABLED', next_poll_at: null, last_polled_at: null, last_error: null, created_at: at, updated_at: at,
       }).execute();
       assert.deepEqual(await targetsNotSealedWith(ts.store.db, ts.store.secrets!.currentKeyId), ['reg-legacy']);
+      // PostgreSQL: a session whose snapshot predates the sealing (as an autovacuum worker's ANALYZE
+      // may be) would keep the plaintext row version alive through VACUUM FULL; the scrub waits for it
+      let older: Promise<void> | undefined;
+      if (dialect === 'postgres') {
+        const client = await ts.store.raw.pool!.connect();
+        await client.query('begin isolation level repeatable read');
+        await client.query('select 1'); // a snapshot, and no lock on targets (VACUUM FULL would wait for that)
+        older = new Promise<void>((resolve) => setTimeout(resolve, 400)).then(async () => {
+          await client.query('commit');
+          client.release();
+        });
+      }
       const r = await prepareSecrets(ts.store);
+      await older;
       assert.equal(r.sealed, 1);
       assert.deepEqual(await targetsNotSealedWith(ts.store.db, ts.store.secrets!.currentKeyId), []);
       assertNoSecret(`the ${dialect} database after sealing`, await rawDatabase(ts.store), [S.legacy]);
