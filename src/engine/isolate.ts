@@ -20,63 +20,16 @@ import type { Logger } from '../log.ts';
 import { VigilError, type ErrorCode } from '../model/errors.ts';
 import { cleanStaleScratch } from '../sources/vfs/scratch.ts';
 import type { IsolatedTask, TaskEvent } from './isolate-tasks.ts';
-import { childEntry, DEFAULT_SCAN_MEMORY_MIB, heapOf, newScanWorker, rssKiBSync, takeWarm, vmRss } from './scan-thread.ts';
+import { childEntry, heapOf, newScanWorker, rssKiBSync, takeWarm, vmRss, type ScanLimits } from './scan-thread.ts';
 
-export interface ScanLimits {
-  /** the child's resident memory cap, MiB */
-  memoryMiB: number;
-  /** the child's wall-time cap, seconds */
-  timeoutSeconds: number;
-}
-
-/**
- * 768 MiB: a 1 GiB image scans in under 500 MiB (bench/scan), so legitimate scans have headroom,
- * while a scan and the process that started it (~100 MiB) stay under 1 GiB together; two concurrent
- * scans per process (the engine's default) take at most 1.5 GiB of a 24 GB machine.
- * 900 s: a large image pulled from a registry takes minutes, a hung one should not hold a slot.
- */
-export const DEFAULT_SCAN_LIMITS: ScanLimits = { memoryMiB: DEFAULT_SCAN_MEMORY_MIB, timeoutSeconds: 900 };
+// the caps' defaults and parsing live with the CLI's scan thread, which reads them before the command's modules load
+export { cliScanInThread, DEFAULT_SCAN_LIMITS, resolveScanLimits, type ScanLimits } from './scan-thread.ts';
 
 /** how often the parent reads the child's resident memory */
 const SAMPLE_MS = 50;
 
 /** how long a terminated scan thread may take to end before the runner reports without it */
 const KILL_GRACE_MS = 2000;
-
-/**
- * The limits from flags (`--scan-memory <MiB>`, `--scan-timeout <seconds>`), else the environment
- * (`VIGIL_SCAN_MEMORY`, `VIGIL_SCAN_TIMEOUT`), else the defaults.
- * @throws VigilError VIGIL_CONFIG for a value that is not a whole number in range
- */
-export function resolveScanLimits(flags: { scanMemory?: string; scanTimeout?: string }, env: NodeJS.ProcessEnv = process.env): ScanLimits {
-  const memory = flags.scanMemory ?? env.VIGIL_SCAN_MEMORY;
-  const timeout = flags.scanTimeout ?? env.VIGIL_SCAN_TIMEOUT;
-  return {
-    memoryMiB: memory === undefined || memory === '' ? DEFAULT_SCAN_LIMITS.memoryMiB : whole('--scan-memory (VIGIL_SCAN_MEMORY)', memory, 128, 1024 * 1024, 'MiB'),
-    timeoutSeconds: timeout === undefined || timeout === '' ? DEFAULT_SCAN_LIMITS.timeoutSeconds : whole('--scan-timeout (VIGIL_SCAN_TIMEOUT)', timeout, 1, 7 * 86_400, 'seconds'),
-  };
-}
-
-/**
- * Where the CLI runs a scan (`VIGIL_SCAN_ISOLATION`): `thread` (the default) in a worker thread of
- * the `vigil` process, `process` in a child process as the server does (one more Node start-up,
- * ~0.1–0.3 s, for a scan whose crash in native code leaves the CLI to report it).
- * @throws VigilError VIGIL_CONFIG for another value
- */
-export function cliScanInThread(env: NodeJS.ProcessEnv = process.env): boolean {
-  const v = env.VIGIL_SCAN_ISOLATION;
-  if (v === undefined || v === '' || v === 'thread') return true;
-  if (v === 'process') return false;
-  throw new VigilError('VIGIL_CONFIG', `invalid VIGIL_SCAN_ISOLATION ${JSON.stringify(v)}: expected thread or process`, { input: v, rule: 'scan-isolation' });
-}
-
-function whole(name: string, v: string, min: number, max: number, unit: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < min || n > max) {
-    throw new VigilError('VIGIL_CONFIG', `invalid ${name} ${JSON.stringify(v)}: expected whole ${unit} from ${min} to ${max}`, { input: v, rule: 'scan-limit' });
-  }
-  return n;
-}
 
 export interface RunIsolatedOptions {
   limits: ScanLimits;

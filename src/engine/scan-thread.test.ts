@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_SCAN_LIMITS, runWithStats } from './isolate.ts';
 import type { CollectedTarget } from './isolate-tasks.ts';
-import { commandOf, DEFAULT_SCAN_MEMORY_MIB, heapOf, prestartFor, takeWarm } from './scan-thread.ts';
+import { commandOf, heapOf, prestartFor, takeWarm } from './scan-thread.ts';
 
 test('the command lines that start a scan thread ahead', () => {
   assert.equal(commandOf(['scan', 'rootfs', '/']), 'scan');
@@ -46,7 +46,7 @@ describe('a prestarted scan thread', () => {
     assert.deepEqual(value.packages.map((p) => `${p.name}@${p.version}`), ['left-pad@1.3.0']);
     assert.equal(stats.pid, process.pid);
     // taken: there is none left for another scan
-    assert.equal(takeWarm(heapOf(DEFAULT_SCAN_MEMORY_MIB)), null);
+    assert.equal(takeWarm(heapOf(DEFAULT_SCAN_LIMITS.memoryMiB)), null);
   });
 
   test('with another heap limit than the scan\'s is not taken (the scan starts its own), nor one the process mode does not use', async () => {
@@ -55,10 +55,10 @@ describe('a prestarted scan thread', () => {
     assert.equal(value.packages.length, 1);
     assert.equal(takeWarm(heapOf(512)), null, 'the mismatched thread was ended, not kept');
     prestartFor(['node', 'vigil', 'scan', 'dir', dir], { VIGIL_SCAN_ISOLATION: 'process' });
-    assert.equal(takeWarm(heapOf(DEFAULT_SCAN_MEMORY_MIB)), null);
+    assert.equal(takeWarm(heapOf(DEFAULT_SCAN_LIMITS.memoryMiB)), null);
     // a bad cap is the command's usage error: no thread for it
     prestartFor(['node', 'vigil', 'scan', 'dir', dir, '--scan-memory', 'lots'], {});
-    assert.equal(takeWarm(heapOf(DEFAULT_SCAN_MEMORY_MIB)), null);
+    assert.equal(takeWarm(heapOf(DEFAULT_SCAN_LIMITS.memoryMiB)), null);
   });
 
   test('does not keep a command that ends without its scan running', () => {

@@ -7,14 +7,63 @@
  * scan ~20 ms after its entry runs. In sequence those add up; side by side the command waits only
  * for what is left (engine/README.md, "Isolated scans": 162 → 137 ms wall for an empty scan).
  *
- * Only node: built-ins are imported here: the CLI's entry (cli/entry.ts) loads this module before
- * anything else.
+ * The scan caps' defaults and parsing (re-exported by isolate.ts) are here too, so that the prestart
+ * reads them as the scan will. Only node: built-ins and model/errors.ts are imported: the CLI's entry
+ * (cli/entry.ts) loads this module before anything else.
  */
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { VigilError } from '../model/errors.ts';
 
-/** The resident memory cap of a scan by default, MiB (isolate.ts DEFAULT_SCAN_LIMITS). */
-export const DEFAULT_SCAN_MEMORY_MIB = 768;
+export interface ScanLimits {
+  /** the child's resident memory cap, MiB */
+  memoryMiB: number;
+  /** the child's wall-time cap, seconds */
+  timeoutSeconds: number;
+}
+
+/**
+ * 768 MiB: a 1 GiB image scans in under 500 MiB (bench/scan), so legitimate scans have headroom,
+ * while a scan and the process that started it (~100 MiB) stay under 1 GiB together; two concurrent
+ * scans per process (the engine's default) take at most 1.5 GiB of a 24 GB machine.
+ * 900 s: a large image pulled from a registry takes minutes, a hung one should not hold a slot.
+ */
+export const DEFAULT_SCAN_LIMITS: ScanLimits = { memoryMiB: 768, timeoutSeconds: 900 };
+
+/**
+ * The limits from flags (`--scan-memory <MiB>`, `--scan-timeout <seconds>`), else the environment
+ * (`VIGIL_SCAN_MEMORY`, `VIGIL_SCAN_TIMEOUT`), else the defaults.
+ * @throws VigilError VIGIL_CONFIG for a value that is not a whole number in range
+ */
+export function resolveScanLimits(flags: { scanMemory?: string; scanTimeout?: string }, env: NodeJS.ProcessEnv = process.env): ScanLimits {
+  const memory = flags.scanMemory ?? env.VIGIL_SCAN_MEMORY;
+  const timeout = flags.scanTimeout ?? env.VIGIL_SCAN_TIMEOUT;
+  return {
+    memoryMiB: memory === undefined || memory === '' ? DEFAULT_SCAN_LIMITS.memoryMiB : whole('--scan-memory (VIGIL_SCAN_MEMORY)', memory, 128, 1024 * 1024, 'MiB'),
+    timeoutSeconds: timeout === undefined || timeout === '' ? DEFAULT_SCAN_LIMITS.timeoutSeconds : whole('--scan-timeout (VIGIL_SCAN_TIMEOUT)', timeout, 1, 7 * 86_400, 'seconds'),
+  };
+}
+
+/**
+ * Where the CLI runs a scan (`VIGIL_SCAN_ISOLATION`): `thread` (the default) in a worker thread of
+ * the `vigil` process, `process` in a child process as the server does (one more Node start-up,
+ * ~0.1–0.3 s, for a scan whose crash in native code leaves the CLI to report it).
+ * @throws VigilError VIGIL_CONFIG for another value
+ */
+export function cliScanInThread(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.VIGIL_SCAN_ISOLATION;
+  if (v === undefined || v === '' || v === 'thread') return true;
+  if (v === 'process') return false;
+  throw new VigilError('VIGIL_CONFIG', `invalid VIGIL_SCAN_ISOLATION ${JSON.stringify(v)}: expected thread or process`, { input: v, rule: 'scan-isolation' });
+}
+
+function whole(name: string, v: string, min: number, max: number, unit: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < min || n > max) {
+    throw new VigilError('VIGIL_CONFIG', `invalid ${name} ${JSON.stringify(v)}: expected whole ${unit} from ${min} to ${max}`, { input: v, rule: 'scan-limit' });
+  }
+  return n;
+}
 
 /** V8's heap limit of a scan capped at `memoryMiB` resident: 3/4 of it (the rest is Buffers and native memory). */
 export function heapOf(memoryMiB: number): number {
@@ -64,17 +113,22 @@ export function newScanWorker(heapMiB: number, preload?: Preload): Worker {
  * before its scan (a usage error, `--help`) ends as before, the thread with it.
  */
 export function prestartFor(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
-  if (warm || !(env.VIGIL_SCAN_ISOLATION ?? '').match(/^(thread)?$/)) return;
-  const cmd = commandOf(argv.slice(2));
+  if (warm) return;
+  const args = argv.slice(2);
+  const cmd = commandOf(args);
   if (!cmd) return;
-  const memory = optionValue(argv.slice(2), '--scan-memory') ?? env.VIGIL_SCAN_MEMORY;
-  const memoryMiB = memory === undefined || memory === '' ? DEFAULT_SCAN_MEMORY_MIB : /^\d+$/.test(memory.trim()) ? Number(memory) : NaN;
-  // a bad value is the command's usage error; no thread for it
-  if (!Number.isSafeInteger(memoryMiB) || memoryMiB < 128) return;
+  let memoryMiB: number;
   try {
+    if (!cliScanInThread(env)) return;
+    memoryMiB = resolveScanLimits({ scanMemory: optionValue(args, '--scan-memory'), scanTimeout: optionValue(args, '--scan-timeout') }, env).memoryMiB;
+  } catch {
+    return; // a bad value is the command's usage error; no thread for it
+  }
+  try {
+    const heapMiB = heapOf(memoryMiB);
     const baseKiB = rssKiBSync();
-    const worker = newScanWorker(heapOf(memoryMiB), cmd === 'cis' ? 'cis' : 'target');
-    const w: Warm = { worker, heapMiB: heapOf(memoryMiB), baseKiB, dead: false };
+    const worker = newScanWorker(heapMiB, cmd === 'cis' ? 'cis' : 'target');
+    const w: Warm = { worker, heapMiB, baseKiB, dead: false };
     worker.unref();
     // before a scan takes it, a thread that fails is only dropped: the scan starts its own
     worker.on('error', () => { w.dead = true; });

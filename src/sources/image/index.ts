@@ -173,8 +173,10 @@ async function layerFile(st: ApplyState, path: string): Promise<LayerFile> {
 
 /**
  * Reads a kept body of a plain tar layer from its file when an extractor asks for it, instead of
- * copying every kept body while the layer streams by. The layer's digests were verified over
- * these bytes; a file that changed since (size or mtime) is refused rather than trusted.
+ * copying every kept body while the layer streams by. The layer's digests are checked over these
+ * bytes (once it has streamed by, or for a large layer hashed on the hashing thread, by
+ * verifyDigests before the scan's result is used); a file that changed since it was opened (size
+ * or mtime) is refused rather than trusted.
  */
 function lazyBody(open: () => Promise<FileReader>, size: number): () => Promise<Buffer> {
   return async () => {
