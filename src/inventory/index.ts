@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Package } from '../model/index.ts';
 import type { ScanTarget } from '../model/scan.ts';
 import type { ExtractContext, Extractor, OsInfo, ScanFile } from '../extractors/types.ts';
+import { FileIndex } from '../extractors/file-names.ts';
 import { mergeInstalls } from './installs.ts';
 import { isRuntimePackage, OS_DIRS } from '../extractors/runtime/index.ts';
 import { SKIP_RULES, type ContentFilter, type FileError, type FileInfo, type FileReader, type ScanFS } from '../sources/types.ts';
@@ -30,7 +31,9 @@ export interface CollectedInventory {
 /** Paths an image source must keep the contents of, beyond what extractors require. */
 export function contentFilterFor(extractors: readonly Extractor[], extraPaths: readonly string[] = []): ContentFilter {
   const extra = new Set(extraPaths);
-  return (info: FileInfo) => extra.has(info.path) || OWNERSHIP_FILES.test(info.path) || extractors.some((e) => e.fileRequired(info.path, info));
+  // each file is asked only of the extractors its name can concern (extractors/file-names.ts)
+  const index = new FileIndex(extractors);
+  return (info: FileInfo) => extra.has(info.path) || OWNERSHIP_FILES.test(info.path) || index.wants(info.path, info);
 }
 
 /** dpkg's per-package file lists: who installed which file, for ownership of language packages. */
@@ -73,6 +76,10 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
 
   // one walk: pair every file with the extractors that want it
   const work: { info: FileInfo; extractor: Extractor }[] = [];
+  const index = new FileIndex(opts.extractors);
+  const onPredicateError = (extractor: Extractor, err: unknown, path: string) => {
+    errors.push({ path, rule: 'extractor-error', message: `${extractor.name}.fileRequired: ${(err as Error).message}` });
+  };
   const dpkgLists: string[] = [];
   let files = 0;
   const take = (info: FileInfo) => {
@@ -85,15 +92,7 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
       if (files % 5000 === 0) opts.onProgress?.({ phase: 'walk', files, extracted: 0 });
       return;
     }
-    for (const extractor of opts.extractors) {
-      let wanted = false;
-      try {
-        wanted = extractor.fileRequired(info.path, info);
-      } catch (err) {
-        errors.push({ path: info.path, rule: 'extractor-error', message: `${extractor.name}.fileRequired: ${(err as Error).message}` });
-      }
-      if (wanted) work.push({ info, extractor });
-    }
+    for (const extractor of index.wantedBy(info.path, info, onPredicateError)) work.push({ info, extractor });
     if (files % 5000 === 0) opts.onProgress?.({ phase: 'walk', files, extracted: 0 });
   };
   // a source that hands entries over in batches (a directory): one promise per batch, not per entry

@@ -3,6 +3,7 @@
  * SBOMs. See README.md ("Ecosystem and names") for why.
  */
 import { makePurl, type Package } from '../../model/index.ts';
+import { named } from '../file-names.ts';
 
 /**
  * OSV's ecosystem for Bitnami's runtime and application records (osv.dev, github.com/bitnami/vulndb):
@@ -105,9 +106,10 @@ export const isExecutable = (mode: number | undefined): boolean => mode === unde
 
 /**
  * `fileRequired` for a runtime read with a small file beside it (the JDK's `release`, Go's
- * `VERSION`): the binary, and every file of the sidecar's name up to `maxSidecarBytes`, so that image
- * sources keep it for `ctx.readFile` (its own extract returns nothing).
+ * `VERSION`): the binary (`binary` tests its path; its file names are `binaryNames`), and every file
+ * of the sidecar's name up to `maxSidecarBytes`, so that image sources keep it for `ctx.readFile`
+ * (its own extract returns nothing).
  */
-export function binaryWithSidecar(binary: RegExp, sidecar: string, maxSidecarBytes: number) {
-  return (path: string, info: { size: number }): boolean => binary.test(path) || (baseOf(path) === sidecar && info.size <= maxSidecarBytes);
+export function binaryWithSidecar(binary: RegExp, binaryNames: readonly string[], sidecar: string, maxSidecarBytes: number) {
+  return named({ names: [...binaryNames, sidecar] }, (path: string, info: { size: number }): boolean => binary.test(path) || (baseOf(path) === sidecar && info.size <= maxSidecarBytes));
 }

@@ -69,28 +69,44 @@ export class TarReader {
     if (this.bodyLeft + this.padLeft > 0) {
       const n = this.bodyLeft + this.padLeft;
       this.bodyLeft = this.padLeft = 0;
-      await this.skip(n);
+      // a body inside the chunk at hand is passed over here, without a turn through skip()
+      if (n <= this.buf.length - this.pos) {
+        this.pos += n;
+        this.offset += n;
+      } else await this.skip(n);
     }
     let longName: string | null = null;
     let longLink: string | null = null;
     let pax: Record<string, string> | null = null;
     for (;;) {
       const at = this.offset;
-      const h = await this.take(512, true);
-      if (h === null) {
-        this.done = true;
-        return null;
+      // the header block is parsed where it lies (o: its start in h) when the chunk at hand holds it
+      let h: Buffer;
+      let o: number;
+      if (this.buf.length - this.pos >= 512) {
+        h = this.buf;
+        o = this.pos;
+        this.pos += 512;
+        this.offset += 512;
+      } else {
+        const t = await this.take(512, true);
+        if (t === null) {
+          this.done = true;
+          return null;
+        }
+        h = t;
+        o = 0;
       }
-      const sum = checksum(h);
+      const sum = checksum(h, o);
       if (sum === 8 * 32) {
         // a zero block: the end of the archive
         this.done = true;
         return null;
       }
-      if (sum !== octal(h, 148, 8)) throw new TarError(`invalid tar header at offset ${at} (bad checksum): corrupt, or not a tar`);
-      const flagByte = h[156];
+      if (sum !== octal(h, o + 148, 8)) throw new TarError(`invalid tar header at offset ${at} (bad checksum): corrupt, or not a tar`);
+      const flagByte = h[o + 156];
       const flag = flagByte === 0 ? '0' : String.fromCharCode(flagByte);
-      let size = octal(h, 124, 12);
+      let size = octal(h, o + 124, 12);
       if (!(size >= 0) || !Number.isSafeInteger(size)) throw new TarError(`invalid tar header at offset ${at} (size)`);
       if (flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K' || flag === 'N') {
         if (size > MAX_META_BYTES) throw new TarError(`tar extended header at offset ${at} is ${size} bytes, over ${MAX_META_BYTES}`);
@@ -103,9 +119,9 @@ export class TarReader {
         else longName = cstr(data, 0, data.length);
         continue;
       }
-      let name = cstr(h, 0, 100);
-      if (isUstar(h) && h[345] !== 0) name = `${cstr(h, 345, 155)}/${name}`;
-      let linkname = h[157] === 0 ? null : cstr(h, 157, 100);
+      let name = cstr(h, o, 100);
+      if (isUstar(h, o) && h[o + 345] !== 0) name = `${cstr(h, o + 345, 155)}/${name}`;
+      let linkname = h[o + 157] === 0 ? null : cstr(h, o + 157, 100);
       let type = typeOf(flag);
       if (longName !== null) name = longName;
       if (longLink !== null) linkname = longLink;
@@ -124,11 +140,11 @@ export class TarReader {
       const body = type === 'directory' ? 0 : size;
       this.bodyLeft = body;
       this.padLeft = pad(body);
-      let uid = octal(h, 108, 8);
-      let gid = octal(h, 116, 8);
+      let uid = octal(h, o + 108, 8);
+      let gid = octal(h, o + 116, 8);
       if (pax?.uid && /^\d+$/.test(pax.uid)) uid = Number(pax.uid);
       if (pax?.gid && /^\d+$/.test(pax.gid)) gid = Number(pax.gid);
-      return { name, type, flag, mode: octal(h, 100, 8), uid, gid, size, linkname, devmajor: octal(h, 329, 8), devminor: octal(h, 337, 8) };
+      return { name, type, flag, mode: octal(h, o + 100, 8), uid, gid, size, linkname, devmajor: octal(h, o + 329, 8), devminor: octal(h, o + 337, 8) };
     }
   }
 
@@ -300,10 +316,11 @@ function pad(n: number): number {
   return r === 0 ? 0 : 512 - r;
 }
 
-function checksum(h: Buffer): number {
+/** The header checksum of the block at h[o] (its own field counted as spaces). */
+function checksum(h: Buffer, o: number): number {
   let sum = 8 * 32;
-  for (let i = 0; i < 148; i++) sum += h[i];
-  for (let i = 156; i < 512; i++) sum += h[i];
+  for (let i = o; i < o + 148; i++) sum += h[i];
+  for (let i = o + 156; i < o + 512; i++) sum += h[i];
   return sum;
 }
 
@@ -337,9 +354,9 @@ function octal(b: Buffer, off: number, len: number): number {
   return v;
 }
 
-function isUstar(h: Buffer): boolean {
+function isUstar(h: Buffer, o: number): boolean {
   // "ustar\0" (POSIX); GNU's "ustar  \0" has no prefix field
-  return h[257] === 0x75 && h[258] === 0x73 && h[259] === 0x74 && h[260] === 0x61 && h[261] === 0x72 && h[262] === 0;
+  return h[o + 257] === 0x75 && h[o + 258] === 0x73 && h[o + 259] === 0x74 && h[o + 260] === 0x61 && h[o + 261] === 0x72 && h[o + 262] === 0;
 }
 
 function typeOf(flag: string): TarType {

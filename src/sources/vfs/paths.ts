@@ -13,7 +13,13 @@ export type NormalizedName = { ok: true; path: string } | { ok: false; reason: s
 export function normalizeEntryName(name: string): NormalizedName {
   if (name.includes('\0')) return { ok: false, reason: 'NUL byte in name' };
   if (name.startsWith('/')) return { ok: false, reason: 'absolute name' };
-  if (/^[a-zA-Z]:[\\/]/.test(name) || name.startsWith('\\\\')) return { ok: false, reason: 'absolute (drive) name' };
+  if ((name.charCodeAt(1) === 0x3a && /^[a-zA-Z]:[\\/]/.test(name)) || name.startsWith('\\\\')) return { ok: false, reason: 'absolute (drive) name' };
+  // most names of a layer are already plain ("usr/lib/x", or "./usr/lib/x" and "usr/lib/" as tar
+  // writes them): kept as they are, without splitting (an image has tens of thousands)
+  let plain = name;
+  while (plain.startsWith('./')) plain = plain.slice(2);
+  if (plain.endsWith('/')) plain = plain.slice(0, -1);
+  if (isPlainPath(plain)) return { ok: true, path: plain };
   const parts: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;
@@ -40,6 +46,15 @@ export function normalizeLookupPath(p: string): string | null {
     parts.push(part);
   }
   return parts.join('/');
+}
+
+/**
+ * True when `p` is already what splitPath(p).join('/') gives: no leading or trailing "/", no empty
+ * component, and no component "." or ".." (which could only start with a "."; a name such as
+ * ".bashrc" takes the slow path, with the same result).
+ */
+export function isPlainPath(p: string): boolean {
+  return p !== '' && p.charCodeAt(0) !== 0x2e && p.charCodeAt(0) !== 0x2f && p.charCodeAt(p.length - 1) !== 0x2f && !p.includes('//') && !p.includes('/.');
 }
 
 export function splitPath(p: string): string[] {

@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, unlink } from 'node:fs/promises';
 import { VigilError, type LayerRef } from '../../model/index.ts';
 import { readerChunks, type FileError, type FileInfo, type FileKind, type FileReader, type ScanFS, type SourceLimits } from '../types.ts';
-import { compareNames, normalizeLookupPath, resolveInRoot, splitPath, type Resolution } from './paths.ts';
+import { compareNames, isPlainPath, normalizeLookupPath, resolveInRoot, splitPath, type Resolution } from './paths.ts';
 
 /** Where a kept file's bytes are. Shared by hardlinks, so freed only when the last name goes. */
 export type Content =
@@ -63,15 +63,23 @@ export class Tree {
    * of `layerIndex`. A parent that is a symlink is followed inside the root (as extraction into a
    * container root does); one that escapes refuses the entry.
    */
-  private async parentOf(path: string, layerIndex: number, layer?: LayerRef): Promise<{ dir: TreeNode; dirPath: string; name: string } | { error: PutResult }> {
-    const parts = splitPath(path);
-    const name = parts.pop()!;
+  private async parentOf(p: string, layerIndex: number, layer?: LayerRef): Promise<{ dir: TreeNode; path: string; name: string } | { error: PutResult }> {
+    // `p` is plain (isPlainPath). Components are read by index, and a parent's path is sliced from
+    // `p` (not built component by component) until a symlink is followed: an image puts tens of
+    // thousands of entries
+    const last = p.lastIndexOf('/');
+    const name = p.slice(last + 1);
     let dir = this.root;
-    let dirPath = '';
-    for (const c of parts) {
+    // the resolved path of the directory reached at p[from]: p's own prefix until a symlink is followed
+    let prefix = '';
+    let from = 0;
+    const pathAt = (end: number): string => (from === 0 ? p.slice(0, end) : from > end ? prefix : prefix === '' ? p.slice(from, end) : `${prefix}/${p.slice(from, end)}`);
+    for (let start = 0; start <= last; ) {
+      const end = p.indexOf('/', start);
+      const c = p.slice(start, end);
       let next = dir.children!.get(c);
-      const nextPath = dirPath === '' ? c : `${dirPath}/${c}`;
       if (next && next.kind === 'symlink') {
+        const nextPath = pathAt(end);
         const r = await this.resolve(nextPath);
         if (!r.ok) {
           if (r.reason === 'symlink-escape') return { error: { ok: false, rule: 'symlink-escape', message: `parent ${nextPath} is a symlink leaving the root` } };
@@ -80,7 +88,9 @@ export class Tree {
         }
         if (r.node.kind !== 'dir') return { error: { ok: false, rule: 'not-a-directory', message: `parent ${nextPath} resolves to a ${r.node.kind}` } };
         dir = r.node;
-        dirPath = r.path;
+        prefix = r.path;
+        from = end + 1;
+        start = end + 1;
         continue;
       }
       if (!next || next.kind !== 'dir') {
@@ -90,14 +100,17 @@ export class Tree {
         dir.children!.set(c, next);
       }
       dir = next;
-      dirPath = nextPath;
+      start = end + 1;
     }
-    return { dir, dirPath, name };
+    // the entry's own resolved path
+    const dirPath = last < 0 ? '' : pathAt(last);
+    return { dir, path: from === 0 ? p : dirPath === '' ? name : `${dirPath}/${name}`, name };
   }
 
   /** Adds or replaces one entry. A directory over a directory keeps the children (layers merge). */
   async put(path: string, node: TreeNode): Promise<PutResult> {
-    if (path === '') {
+    const plain = isPlainPath(path) ? path : splitPath(path).join('/');
+    if (plain === '') {
       if (node.kind === 'dir') {
         this.root.mode = node.mode;
         this.root.uid = node.uid;
@@ -106,7 +119,7 @@ export class Tree {
       }
       return { ok: false, rule: 'path-traversal', message: 'entry replaces the root' };
     }
-    const p = await this.parentOf(path, node.layerIndex, node.layer);
+    const p = await this.parentOf(plain, node.layerIndex, node.layer);
     if ('error' in p) return p.error;
     const old = p.dir.children!.get(p.name);
     if (old && old.kind === 'dir' && node.kind === 'dir') {
@@ -120,7 +133,7 @@ export class Tree {
       this.count++;
       p.dir.children!.set(p.name, node);
     }
-    return { ok: true, path: p.dirPath === '' ? p.name : `${p.dirPath}/${p.name}` };
+    return { ok: true, path: p.path };
   }
 
   /** Removes an entry and everything under it (a whiteout). Missing entries are fine. */

@@ -5,6 +5,7 @@
  */
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { Extractor } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { extractLock, sourceQualifiers, type LockEntry } from '../../lockfile.ts';
 import { parseConanLock } from './parse.ts';
 
@@ -21,6 +22,6 @@ export function conanPackage(e: LockEntry, location: string, foundBy: string): P
 export const conanLockExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && (path === 'conan.lock' || path.endsWith('/conan.lock')) && info.size < 32 * 1024 * 1024,
+  fileRequired: named({ names: ['conan.lock'] }, (path, info) => info.kind === 'file' && (path === 'conan.lock' || path.endsWith('/conan.lock')) && info.size < 32 * 1024 * 1024),
   extract: (file, ctx) => extractLock(file, ctx, parseConanLock, (e, path) => conanPackage(e, path, NAME)),
 };

@@ -5,6 +5,7 @@
  */
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { Extractor } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { extractLock, sourceQualifiers, type LockEntry } from '../../lockfile.ts';
 // the parser (and the yaml package) is loaded by the first pubspec.lock, not by every scan
 
@@ -20,6 +21,6 @@ export function pubPackage(e: LockEntry, location: string, foundBy: string): Pac
 export const pubspecLockExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && (path === 'pubspec.lock' || path.endsWith('/pubspec.lock')) && info.size < 32 * 1024 * 1024,
+  fileRequired: named({ names: ['pubspec.lock'] }, (path, info) => info.kind === 'file' && (path === 'pubspec.lock' || path.endsWith('/pubspec.lock')) && info.size < 32 * 1024 * 1024),
   extract: async (file, ctx) => extractLock(file, ctx, (await import('./parse.ts')).parsePubspecLock, (e, path) => pubPackage(e, path, NAME)),
 };

@@ -6,6 +6,7 @@
  */
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { nugetPackage } from '../packages-lock/index.ts';
 import { entry, fileSink } from '../../entries.ts';
 
@@ -30,7 +31,7 @@ export function parseDepsJson(text: string): { packages: { name: string; version
 export const depsJsonExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && path.endsWith('.deps.json') && info.size < 64 * 1024 * 1024,
+  fileRequired: named({ extensions: ['json'] }, (path, info) => info.kind === 'file' && path.endsWith('.deps.json') && info.size < 64 * 1024 * 1024),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     let r;

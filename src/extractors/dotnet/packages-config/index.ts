@@ -6,6 +6,7 @@
  */
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { entry, fileSink } from '../../entries.ts';
 import { nugetPackage } from '../packages-lock/index.ts';
 import { attrOrChild, children, parseXml, pinnedVersion, root } from '../msbuild.ts';
@@ -34,7 +35,7 @@ export async function parsePackagesConfig(text: string, path: string): Promise<{
 export const packagesConfigExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && /(^|\/)packages\.config$/i.test(path) && info.size < 16 * 1024 * 1024,
+  fileRequired: named({ extensions: ['config'] }, (path, info) => info.kind === 'file' && /(^|\/)packages\.config$/i.test(path) && info.size < 16 * 1024 * 1024),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     let r;

@@ -7,6 +7,7 @@
  */
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { entry, fileSink } from '../../entries.ts';
 
 const NAME = 'dotnet/packages-lock';
@@ -38,7 +39,7 @@ export function parsePackagesLock(text: string): { packages: { name: string; ver
 export const packagesLockExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && /(^|\/)packages(\.[^/]+)?\.lock\.json$/.test(path) && info.size < 64 * 1024 * 1024,
+  fileRequired: named({ extensions: ['json'] }, (path, info) => info.kind === 'file' && /(^|\/)packages(\.[^/]+)?\.lock\.json$/.test(path) && info.size < 64 * 1024 * 1024),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     let r;

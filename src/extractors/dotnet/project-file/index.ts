@@ -15,6 +15,7 @@
 import { posix } from 'node:path';
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { entry, fileSink } from '../../entries.ts';
 import { nugetPackage } from '../packages-lock/index.ts';
 import { attrOrChild, children, expand, parseXml, pinnedVersion, properties, root } from '../msbuild.ts';
@@ -88,7 +89,7 @@ const isBuildProps = (p: string) => isNamed(p, BUILD_PROPS);
 export const projectFileExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && (/\.(cs|fs|vb)proj$/i.test(path) || isCentral(path) || isBuildProps(path)) && info.size < 16 * 1024 * 1024,
+  fileRequired: named({ extensions: ['csproj', 'fsproj', 'vbproj'], names: [CENTRAL, BUILD_PROPS] }, (path, info) => info.kind === 'file' && (/\.(cs|fs|vb)proj$/i.test(path) || isCentral(path) || isBuildProps(path)) && info.size < 16 * 1024 * 1024),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     if (isBuildProps(path)) return []; // read by the projects below it

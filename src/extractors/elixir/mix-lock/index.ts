@@ -5,6 +5,7 @@
  */
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { Extractor } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { extractLock, sourceQualifiers, type LockEntry } from '../../lockfile.ts';
 import { parseMixLock } from './parse.ts';
 
@@ -20,6 +21,6 @@ export function hexPackage(e: LockEntry, location: string, foundBy: string): Pac
 export const mixLockExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && (path === 'mix.lock' || path.endsWith('/mix.lock')) && info.size < 32 * 1024 * 1024,
+  fileRequired: named({ names: ['mix.lock'] }, (path, info) => info.kind === 'file' && (path === 'mix.lock' || path.endsWith('/mix.lock')) && info.size < 32 * 1024 * 1024),
   extract: (file, ctx) => extractLock(file, ctx, parseMixLock, (e, path) => hexPackage(e, path, NAME)),
 };

@@ -80,7 +80,8 @@ async function mayBeGo(open: NonNullable<ScanFile['open']>): Promise<boolean> {
 export const goBinaryExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => isCandidateBinary(path, info),
+  // the same function for both: a walk asks it once for the two (file-names.ts FileIndex)
+  fileRequired: isCandidateBinary,
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     // with positioned reads (a directory, a root filesystem), a file that is no executable or holds
     // no build info magic is not read whole: most executables of a system are no Go programs

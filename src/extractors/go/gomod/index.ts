@@ -4,6 +4,7 @@
  */
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { goPackage } from '../binary/index.ts';
 import { parseGoMod, resolveGoMod } from './parse.ts';
 import { entry, fileSink } from '../../entries.ts';
@@ -15,7 +16,7 @@ const NAME = 'go/gomod';
 export const goModExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && (path === 'go.mod' || path.endsWith('/go.mod')) && info.size < 16 * 1024 * 1024,
+  fileRequired: named({ names: ['go.mod'] }, (path, info) => info.kind === 'file' && (path === 'go.mod' || path.endsWith('/go.mod')) && info.size < 16 * 1024 * 1024),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     const text = (await file.read()).toString('utf8');

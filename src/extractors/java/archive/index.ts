@@ -4,6 +4,7 @@
  */
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { mavenPackage } from '../pom/maven.ts';
 // the reader (and yauzl) is loaded by the first Java archive, not by every scan
 import { entry, fileSink } from '../../entries.ts';
@@ -16,7 +17,7 @@ const ARCHIVE = /\.(jar|war|ear|rar|sar|par|jpi|hpi|kar|nar|aar)$/i;
 export const javaArchiveExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && ARCHIVE.test(path) && info.size < 512 * 1024 * 1024,
+  fileRequired: named({ extensions: ['jar', 'war', 'ear', 'rar', 'sar', 'par', 'jpi', 'hpi', 'kar', 'nar', 'aar'] }, (path, info) => info.kind === 'file' && ARCHIVE.test(path) && info.size < 512 * 1024 * 1024),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     const { scanJavaArchive } = await import('./parse.ts');

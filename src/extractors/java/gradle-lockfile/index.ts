@@ -7,6 +7,7 @@
  */
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { mavenPackage } from '../pom/maven.ts';
 import { entry, fileSink } from '../../entries.ts';
 
@@ -36,8 +37,8 @@ export const gradleLockfileExtractor: Extractor = {
   name: NAME,
   version: 1,
   // the name before the size: a directory walk stats a file only when asked (sources/dir)
-  fileRequired: (path, info) => info.kind === 'file' && path.endsWith('.lockfile')
-    && (/(^|\/)[^/]*gradle\.lockfile$/.test(path) || /(^|\/)gradle\/dependency-locks\/[^/]+\.lockfile$/.test(path)) && info.size < 32 * 1024 * 1024,
+  fileRequired: named({ extensions: ['lockfile'] }, (path, info) => info.kind === 'file' && path.endsWith('.lockfile')
+    && (/(^|\/)[^/]*gradle\.lockfile$/.test(path) || /(^|\/)gradle\/dependency-locks\/[^/]+\.lockfile$/.test(path)) && info.size < 32 * 1024 * 1024),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     const { deps, problems } = parseGradleLockfile((await file.read()).toString('utf8'));

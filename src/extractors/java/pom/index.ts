@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { mavenPackage } from './maven.ts';
 // the parser (and fast-xml-parser) is loaded by the first pom.xml, not by every scan
 import type { Pom, PomDependency } from './parse.ts';
@@ -53,7 +54,7 @@ function interpolate(v: string | undefined, props: Map<string, string>): string 
 export const pomExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && (path === 'pom.xml' || path.endsWith('/pom.xml')) && info.size < 16 * 1024 * 1024,
+  fileRequired: named({ names: ['pom.xml'] }, (path, info) => info.kind === 'file' && (path === 'pom.xml' || path.endsWith('/pom.xml')) && info.size < 16 * 1024 * 1024),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     const { parsePom } = await import('./parse.ts');

@@ -1,14 +1,15 @@
 /** The `javascript/yarn-lock` extractor: yarn.lock from Yarn 1 (classic) and Yarn 2+ (berry). */
 import type { Extractor } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { dirOf, recordOutcome } from '../common.ts';
 // the parser (and @yarnpkg/parsers with js-yaml) is loaded by the first yarn.lock, not by every scan
 
 export const yarnLockExtractor: Extractor = {
   name: 'javascript/yarn-lock',
   version: 1,
-  fileRequired(path) {
+  fileRequired: named({ names: ['yarn.lock'] }, (path) => {
     return (path === 'yarn.lock' || path.endsWith('/yarn.lock')) && !path.split('/').includes('node_modules');
-  },
+  }),
   async extract(file, ctx) {
     const path = file.info.path;
     const { parseYarnLock } = await import('./parse.ts');

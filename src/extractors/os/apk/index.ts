@@ -8,6 +8,7 @@
 import { makePurl } from '../../../model/index.ts';
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, FileError, OsInfo, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { entry as entryOf, fileSink } from '../../entries.ts';
 
 export const NAME = 'os/apk';
@@ -102,7 +103,7 @@ export function parseApk(text: string, path: string, os: OsInfo | undefined, err
 export const apkExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path) => path === PATH,
+  fileRequired: named({ names: ['installed'] }, (path) => path === PATH),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const buf = await file.read();
     if (buf.includes(0)) {

@@ -9,6 +9,7 @@
 import { makePurl } from '../../../model/index.ts';
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, FileError, OsInfo, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { entry as entryOf, fileSink } from '../../entries.ts';
 
 export const NAME = 'os/dpkg';
@@ -156,7 +157,7 @@ export function parseDpkg(text: string, path: string, os: OsInfo | undefined, er
 export const dpkgExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path) => isDpkgDatabase(path),
+  fileRequired: named({ names: ['status'], dirs: ['var/lib/dpkg/status.d'] }, (path) => isDpkgDatabase(path)),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const buf = await file.read();
     if (buf.includes(0)) {

@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { makePurl } from '../../../model/index.ts';
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, FileError, OsInfo, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { entry as entryOf, fileSink } from '../../entries.ts';
 import { BdbError, readBdbHashValues } from './bdb.ts';
 import { NdbError, readNdbBlobs } from './ndb.ts';
@@ -270,7 +271,7 @@ export function parseRpmdb(path: string, bytes: Buffer, os: OsInfo | undefined, 
 export const rpmExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path) => RPMDB_PATHS.includes(path),
+  fileRequired: named({ names: RPMDB_PATHS.map((p) => p.slice(p.lastIndexOf('/') + 1)) }, (path) => RPMDB_PATHS.includes(path)),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     return parseRpmdb(file.info.path, await file.read(), ctx.os, ctx.fileErrors);
   },

@@ -1,6 +1,7 @@
 /** php/composer-lock: packages pinned by composer.lock; `packages-dev` are marked dev. */
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 // the parsers (and zod, which checks entries) load with the first composer file, not with every scan
 import type { ComposerParse } from './parse.ts';
 import { entry, fileSink } from '../../entries.ts';
@@ -40,6 +41,6 @@ export async function extractComposer(file: ScanFile, ctx: ExtractContext, which
 export const composerLockExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && (path === 'composer.lock' || path.endsWith('/composer.lock')) && info.size < 64 * 1024 * 1024,
+  fileRequired: named({ names: ['composer.lock'] }, (path, info) => info.kind === 'file' && (path === 'composer.lock' || path.endsWith('/composer.lock')) && info.size < 64 * 1024 * 1024),
   extract: (file, ctx) => extractComposer(file, ctx, 'parseComposerLock', NAME),
 };

@@ -1,6 +1,7 @@
 /** The `python/requirements` extractor: pinned lines of requirements*.txt, with `-r` includes. */
 import type { Package } from '../../../model/index.ts';
 import type { Extractor } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { dirOf, joinPath, mergePackages } from '../common.ts';
 import { FOUND_BY, parseRequirements } from './parse.ts';
 
@@ -20,9 +21,9 @@ const MAX_INCLUDE_DEPTH = 20;
 export const requirementsExtractor: Extractor = {
   name: FOUND_BY,
   version: 1,
-  fileRequired(path) {
+  fileRequired: named({ extensions: ['txt'] }, (path) => {
     return isRequirementsFile(path) && !path.split('/').some((s) => s === 'site-packages' || s === 'dist-packages' || s === 'node_modules');
-  },
+  }),
   async extract(file, ctx) {
     const root = file.info.path;
     const out: Package[] = [];

@@ -4,6 +4,7 @@
  */
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { parseGemfileLock } from './parse.ts';
 import { entry, fileSink } from '../../entries.ts';
 
@@ -19,10 +20,10 @@ export function gemPackage(name: string, version: string, location: string, foun
 export const gemfileLockExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => {
+  fileRequired: named({ names: ['Gemfile.lock', 'gems.locked'] }, (path, info) => {
     const base = path.slice(path.lastIndexOf('/') + 1);
     return info.kind === 'file' && (base === 'Gemfile.lock' || base === 'gems.locked') && info.size < 32 * 1024 * 1024;
-  },
+  }),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     const { specs, problems } = parseGemfileLock((await file.read()).toString('utf8'));

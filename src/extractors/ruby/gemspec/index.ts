@@ -5,6 +5,7 @@
  */
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { gemPackage } from '../gemfile-lock/index.ts';
 import { parseGemspec } from './parse.ts';
 import { entry, fileSink } from '../../entries.ts';
@@ -17,7 +18,7 @@ export const gemspecExtractor: Extractor = {
   name: NAME,
   version: 1,
   // the path first: a directory walk reads the size with a stat only when asked (sources/dir)
-  fileRequired: (path, info) => info.kind === 'file' && /(^|\/)specifications\/(default\/)?[^/]+\.gemspec$/.test(path) && info.size < 4 * 1024 * 1024,
+  fileRequired: named({ extensions: ['gemspec'] }, (path, info) => info.kind === 'file' && /(^|\/)specifications\/(default\/)?[^/]+\.gemspec$/.test(path) && info.size < 4 * 1024 * 1024),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     const r = parseGemspec((await file.read()).toString('utf8'));

@@ -54,7 +54,7 @@ export function toolchainVersion(goVersion: string): string | undefined {
 export const goToolchainExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: binaryWithSidecar(COMMAND, 'VERSION', MAX_VERSION_BYTES),
+  fileRequired: binaryWithSidecar(COMMAND, ['go', 'go.exe'], 'VERSION', MAX_VERSION_BYTES),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     if (!COMMAND.test(path)) return []; // a VERSION file: read beside its command

@@ -30,7 +30,7 @@ export function parseRelease(text: string): Record<string, string> {
 export const javaExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: binaryWithSidecar(LAUNCHER, 'release', MAX_RELEASE_BYTES),
+  fileRequired: binaryWithSidecar(LAUNCHER, ['java', 'java.exe'], 'release', MAX_RELEASE_BYTES),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     if (!LAUNCHER.test(path)) return []; // a release file: read beside its launcher

@@ -5,6 +5,7 @@
  */
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { baseOf, runtimePackage } from '../package.ts';
 import { probeFirst, type Probe } from '../probe.ts';
 
@@ -19,7 +20,7 @@ export const NODE_VERSION: Probe = { anchor: '/node-v', before: 0, after: 48, re
 export const nodeExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => NAMES.has(baseOf(path)) && info.size >= MIN_NODE_BYTES,
+  fileRequired: named({ names: [...NAMES] }, (path, info) => NAMES.has(baseOf(path)) && info.size >= MIN_NODE_BYTES),
   async extract(file: ScanFile, _ctx: ExtractContext): Promise<Package[]> {
     const version = await probeFirst(file, NODE_VERSION);
     // no release URL: a script or another program of that name, or a custom build that says nothing

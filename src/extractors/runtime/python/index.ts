@@ -6,6 +6,7 @@
  */
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { baseOf, runtimePackage } from '../package.ts';
 import { probeFile, type Probe } from '../probe.ts';
 
@@ -35,7 +36,7 @@ export const pythonExtractor: Extractor = {
   name: NAME,
   version: 1,
   // the name first: a directory walk reads the size with a stat only when asked (sources/dir)
-  fileRequired: (path, info) => FILE.test(baseOf(path)) && info.size >= MIN_BYTES,
+  fileRequired: named({ prefixes: ['python', 'libpython'] }, (path, info) => FILE.test(baseOf(path)) && info.size >= MIN_BYTES),
   async extract(file: ScanFile, _ctx: ExtractContext): Promise<Package[]> {
     const series = pythonSeries(baseOf(file.info.path));
     if (!series) return [];

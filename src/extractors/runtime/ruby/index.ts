@@ -7,6 +7,7 @@
  */
 import type { Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { baseOf, rubyRelease, runtimePackage } from '../package.ts';
 import { probeFile, type Probe } from '../probe.ts';
 
@@ -39,7 +40,7 @@ export const rubyExtractor: Extractor = {
   name: NAME,
   version: 1,
   // the name first: a directory walk reads the size with a stat only when asked (sources/dir)
-  fileRequired: (path, info) => FILE.test(baseOf(path)) && info.size >= MIN_BYTES,
+  fileRequired: named({ prefixes: ['ruby', 'libruby'], extensions: ['dll'] }, (path, info) => FILE.test(baseOf(path)) && info.size >= MIN_BYTES),
   async extract(file: ScanFile, _ctx: ExtractContext): Promise<Package[]> {
     let m: RegExpExecArray | undefined;
     await probeFile(file, RUBY_DESCRIPTION, (hit) => {

@@ -29,7 +29,8 @@ async function mayBeAuditable(open: NonNullable<ScanFile['open']>): Promise<bool
 export const auditableExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => isCandidateBinary(path, info),
+  // the same function for both: a walk asks it once for the two (file-names.ts FileIndex)
+  fileRequired: isCandidateBinary,
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     // with positioned reads (a directory, a root filesystem), an executable without a .dep-v0

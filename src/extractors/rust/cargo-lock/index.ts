@@ -4,6 +4,7 @@
  */
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
+import { named } from '../../file-names.ts';
 // the parser (and smol-toml, zod) is loaded by the first Cargo.lock, not by every scan
 import { entry, fileSink } from '../../entries.ts';
 
@@ -19,7 +20,7 @@ export function cratePackage(name: string, version: string, location: string, fo
 export const cargoLockExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && (path === 'Cargo.lock' || path.endsWith('/Cargo.lock')) && info.size < 64 * 1024 * 1024,
+  fileRequired: named({ names: ['Cargo.lock'] }, (path, info) => info.kind === 'file' && (path === 'Cargo.lock' || path.endsWith('/Cargo.lock')) && info.size < 64 * 1024 * 1024),
   async extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]> {
     const path = file.info.path;
     const { parseCargoLock } = await import('./parse.ts');

@@ -5,6 +5,7 @@
 import { posix } from 'node:path';
 import { makePurl, trimSlashes, type Package } from '../../../model/index.ts';
 import type { Extractor } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { extractLock, sourceQualifiers, type LockEntry } from '../../lockfile.ts';
 import { parsePackageResolved } from './parse.ts';
 
@@ -31,6 +32,6 @@ export function swiftPackage(e: LockEntry, location: string, foundBy: string): P
 export const packageResolvedExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && (path === 'Package.resolved' || path.endsWith('/Package.resolved')) && info.size < 16 * 1024 * 1024,
+  fileRequired: named({ names: ['Package.resolved'] }, (path, info) => info.kind === 'file' && (path === 'Package.resolved' || path.endsWith('/Package.resolved')) && info.size < 16 * 1024 * 1024),
   extract: (file, ctx) => extractLock(file, ctx, parsePackageResolved, (e, path) => swiftPackage(e, path, NAME)),
 };

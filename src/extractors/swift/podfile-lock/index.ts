@@ -5,6 +5,7 @@
  */
 import { makePurl, type Package } from '../../../model/index.ts';
 import type { Extractor } from '../../types.ts';
+import { named } from '../../file-names.ts';
 import { extractLock, sourceQualifiers, type LockEntry } from '../../lockfile.ts';
 // the parser (and the yaml package) is loaded by the first Podfile.lock, not by every scan
 
@@ -17,6 +18,6 @@ export function podPackage(e: LockEntry, location: string, foundBy: string): Pac
 export const podfileLockExtractor: Extractor = {
   name: NAME,
   version: 1,
-  fileRequired: (path, info) => info.kind === 'file' && (path === 'Podfile.lock' || path.endsWith('/Podfile.lock')) && info.size < 32 * 1024 * 1024,
+  fileRequired: named({ names: ['Podfile.lock'] }, (path, info) => info.kind === 'file' && (path === 'Podfile.lock' || path.endsWith('/Podfile.lock')) && info.size < 32 * 1024 * 1024),
   extract: async (file, ctx) => extractLock(file, ctx, (await import('./parse.ts')).parsePodfileLock, (e, path) => podPackage(e, path, NAME)),
 };
