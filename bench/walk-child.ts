@@ -1,8 +1,9 @@
 /**
  * bench/walk-child — one directory walk as the inventory does it, timed inside its own process
  * (bench/scan.ts runs it once per round; module loading and Node's start-up are not in the figure,
- * they are the start-up target's): `openDir`, every entry offered to every extractor's
- * `fileRequired` (the vuln and malware scanners' extractors), then each wanted file read once, in
+ * they are the start-up target's): `openDir`, every entry offered to the extractors' `fileRequired`
+ * (the vuln and malware scanners' extractors, through the FileIndex collectInventory asks them
+ * with: only those whose declared names match, and those without), then each wanted file read once, in
  * walk order, as collectInventory reads them before parsing. Parsing is left out on purpose: the
  * floor (`find -type f` + `cat` of the same files) does not parse either; the whole pipeline is the
  * rootfs-work target's.
@@ -12,13 +13,14 @@
  * NUL-separated and relative to <dir>, for the floor's `xargs -0 cat`.
  */
 import { writeFileSync } from 'node:fs';
+import { FileIndex } from '../src/extractors/file-names.ts';
 import { extractorsFor } from '../src/extractors/index.ts';
 import { openDir } from '../src/sources/dir/index.ts';
 
 const args = process.argv.slice(2);
 const dir = args[0];
 const listFile = args.includes('--list') ? args[args.indexOf('--list') + 1] : undefined;
-const extractors = extractorsFor(['vuln', 'malware']);
+const index = new FileIndex(extractorsFor(['vuln', 'malware']));
 
 const t0 = performance.now();
 const c0 = process.cpuUsage();
@@ -28,10 +30,8 @@ let files = 0;
 for await (const info of fs.entries()) {
   if (info.kind !== 'file') continue;
   files++;
-  // every extractor is asked, as collectInventory asks them (no short cut at the first yes)
-  let want = false;
-  for (const e of extractors) if (e.fileRequired(info.path, info)) want = true;
-  if (want) wanted.push(info.path);
+  // as collectInventory asks them: every extractor that may want it (no short cut at the first yes)
+  if (index.wantedBy(info.path, info).length > 0) wanted.push(info.path);
 }
 let bytes = 0;
 for (const p of wanted) bytes += (await fs.readFile(p).catch(() => Buffer.alloc(0))).length;
