@@ -196,13 +196,22 @@ export class Tree {
   }
 
   /** Depth first, each directory's children in byte order of their names. */
-  *walk(dir: TreeNode = this.root, prefix = ''): Generator<[string, TreeNode]> {
-    const names = [...dir.children!.keys()].sort(compareNames);
-    for (const name of names) {
-      const node = dir.children!.get(name)!;
-      const p = prefix === '' ? name : `${prefix}/${name}`;
+  *walk(): Generator<[string, TreeNode]> {
+    // an explicit stack: a generator per directory would resume every one above an entry to pass it on
+    const stack: { dir: TreeNode; prefix: string; names: string[]; i: number }[] = [];
+    const push = (dir: TreeNode, prefix: string) => stack.push({ dir, prefix, names: [...dir.children!.keys()].sort(compareNames), i: 0 });
+    push(this.root, '');
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      if (top.i >= top.names.length) {
+        stack.pop();
+        continue;
+      }
+      const name = top.names[top.i++];
+      const node = top.dir.children!.get(name)!;
+      const p = top.prefix === '' ? name : `${top.prefix}/${name}`;
       yield [p, node];
-      if (node.kind === 'dir') yield* this.walk(node, p);
+      if (node.kind === 'dir') push(node, p);
     }
   }
 }
@@ -280,6 +289,19 @@ export class TreeFS implements ScanFS {
 
   async *entries(): AsyncIterable<FileInfo> {
     for (const [p, n] of this.tree.walk()) yield infoOf(p, n);
+  }
+
+  /** The same entries, a thousand at a time: the tree is in memory, so one promise per batch, not per entry. */
+  async *entryBatches(): AsyncIterable<readonly FileInfo[]> {
+    let batch: FileInfo[] = [];
+    for (const [p, n] of this.tree.walk()) {
+      batch.push(infoOf(p, n));
+      if (batch.length === 1000) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
   }
 
   private async find(path: string): Promise<{ path: string; node: TreeNode } | null> {
