@@ -28,14 +28,11 @@ export class Budget {
     if (this.stopped) return this.stopped;
     const l = this.limits;
     if (++this.entries > l.maxEntries) return this.stop('too-many-entries', `more than ${l.maxEntries} entries; the rest not read`);
-    let total = 0;
-    for (const s of link === '' ? [name] : [name, link]) {
-      // UTF-8 bytes are at least the length in UTF-16 units: a long string is refused without encoding it
-      const n = s.length > l.maxNameBytes ? s.length : Buffer.byteLength(s, 'utf8');
-      if (n > l.maxNameBytes) return { ok: false, stop: false, rule: 'name-too-long', message: `${s === name ? 'name' : 'link target'} of ${n}${n === s.length ? '+' : ''} bytes, over the ${l.maxNameBytes}-byte limit; entry skipped` };
-      total += n;
-    }
-    this.nameBytes += total;
+    const n = nameBytes(name, l.maxNameBytes);
+    if (n > l.maxNameBytes) return tooLong('name', n, name, l.maxNameBytes);
+    const m = link === '' ? 0 : nameBytes(link, l.maxNameBytes);
+    if (m > l.maxNameBytes) return tooLong('link target', m, link, l.maxNameBytes);
+    this.nameBytes += n + m;
     if (this.nameBytes > l.maxTotalNameBytes) return this.stop('too-many-name-bytes', `entry names add up to more than ${l.maxTotalNameBytes} bytes; the rest not read`);
     return OK;
   }
@@ -84,4 +81,13 @@ export function overlappingEntries(spans: ZipSpan[]): Set<number> {
     else end = sp.end;
   }
   return out;
+}
+
+/** UTF-8 bytes of a name; past `max` UTF-16 units the length itself (at most the bytes), without encoding it. */
+function nameBytes(s: string, max: number): number {
+  return s.length > max ? s.length : Buffer.byteLength(s, 'utf8');
+}
+
+function tooLong(what: string, n: number, s: string, max: number): Verdict {
+  return { ok: false, stop: false, rule: 'name-too-long', message: `${what} of ${n}${n === s.length ? '+' : ''} bytes, over the ${max}-byte limit; entry skipped` };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { normalizeEntryName, normalizeLookupPath, resolveInRoot, type ResolverNode } from './paths.ts';
+import { isPlainPath, normalizeEntryName, normalizeLookupPath, resolveInRoot, type ResolverNode } from './paths.ts';
 
 describe('vfs paths', () => {
   it('normalises entry names and refuses escapes', () => {
@@ -9,6 +9,13 @@ describe('vfs paths', () => {
     for (const bad of ['/etc/passwd', '../x', 'a/../../x', 'a/..', 'C:\\x', 'C:/x', '\\\\srv\\x', 'a\0b']) {
       assert.equal(normalizeEntryName(bad).ok, false, bad);
     }
+    // the plain fast path and the splitting slow path agree
+    for (const name of ['usr/lib/x', './usr/lib/x', '././usr/lib/', 'usr/lib/.hidden', '.bashrc', 'a/.b/c', 'a./b', '.', './', 'a//b', 'a/./b', 'x/', '...', 'a/...', 'a/..b']) {
+      const slow = name.split('/').filter((s) => s !== '' && s !== '.').join('/');
+      assert.deepEqual(normalizeEntryName(name), { ok: true, path: slow }, name);
+    }
+    assert.equal(isPlainPath('usr/lib/x'), true);
+    for (const p of ['', '/a', 'a/', 'a//b', './a', 'a/./b', 'a/../b', '.a', 'a/.b']) assert.equal(isPlainPath(p), false, p);
     assert.equal(normalizeLookupPath('/etc/../etc/os-release'), 'etc/os-release');
     assert.equal(normalizeLookupPath('../x'), null);
   });

@@ -42,6 +42,8 @@ export type PutResult = { ok: true; path: string } | { ok: false; rule: string; 
 export class Tree {
   readonly root: TreeNode = dirNode(0);
   count = 0;
+  /** the parent directory of the last entry put, by its path, when no symlink was on the way (parentOf) */
+  private lastParent: { key: string; dir: TreeNode } | null = null;
 
   /** The node at a symlink-free path, or null. */
   lookup(path: string): TreeNode | null {
@@ -69,6 +71,10 @@ export class Tree {
     // thousands of entries
     const last = p.lastIndexOf('/');
     const name = p.slice(last + 1);
+    // entries come directory by directory: the last parent, when reached without a symlink and
+    // still in the tree (release() forgets it when a directory goes), is this one's too
+    const cached = this.lastParent;
+    if (cached !== null && last === cached.key.length && p.startsWith(cached.key)) return { dir: cached.dir, path: p, name };
     let dir = this.root;
     // the resolved path of the directory reached at p[from]: p's own prefix until a symlink is followed
     let prefix = '';
@@ -104,6 +110,7 @@ export class Tree {
     }
     // the entry's own resolved path
     const dirPath = last < 0 ? '' : pathAt(last);
+    if (from === 0 && last >= 0) this.lastParent = { key: dirPath, dir };
     return { dir, path: from === 0 ? p : dirPath === '' ? name : `${dirPath}/${name}`, name };
   }
 
@@ -189,6 +196,8 @@ export class Tree {
   /** Drops the content references of a subtree; scratch files go when their last name goes. */
   release(node: TreeNode): void {
     this.count--;
+    // a directory leaving the tree may be (or hold) the cached parent
+    if (node.kind === 'dir') this.lastParent = null;
     if (node.content && --node.content.refs <= 0 && node.content.where === 'scratch') {
       unlink(node.content.file).catch(() => undefined);
     }
