@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { TARGETS } from '../../test/helpers/prereq.ts';
 import type { FileInfo } from '../sources/types.ts';
-import { FileIndex, named } from './file-names.ts';
+import { extensionIn, extensions, FileIndex, named } from './file-names.ts';
 import { extractorGroups } from './index.ts';
 import type { Extractor } from './types.ts';
 
@@ -84,6 +84,14 @@ describe('extractors/file-names', () => {
     assert.throws(() => named({ extensions: ['.json'] }), /lowercase, without the dot/);
     assert.throws(() => named({ extensions: ['JSON'] }), /lowercase, without the dot/);
     assert.throws(() => named({ dirs: ['etc/x.d/'] }), /trailing/);
+  });
+
+  it('extensionIn tells what a case-insensitive regular expression of the extensions tells', () => {
+    const re = /\.(sh|py|html?|ya?ml|o|a)$/i;
+    const set = extensions('sh py htm html yml yaml o a');
+    const names = ['a.sh', 'A.SH', '.sh', 'x.tar.gz', 'x.html', 'x.HTM', 'x.yml', 'x.YAML', 'libc.so.6', 'x.o', 'x.a', 'x.', '.', 'noext', 'x.sh.bak', 'sh', 'x.shx', 'x.ash'];
+    for (const n of [...names, ...TRICKY.map((p) => p.slice(p.lastIndexOf('/') + 1))]) assert.equal(extensionIn(n, set), re.test(n), n);
+    assert.equal(extensionIn('x.sh', extensions('')), false);
   });
 
   it('FileIndex answers exactly as asking every extractor, in the list order, over real trees and tricky names', () => {

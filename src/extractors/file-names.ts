@@ -39,17 +39,25 @@ function compile(n: FileNames): Compiled {
   return { names: new Set(n.names), extensions: new Set(n.extensions), prefixes: n.prefixes ?? [], dirs: new Set(n.dirs) };
 }
 
-/** The extension of a file name: what follows its last ".", lowercase ("" without one). */
-function extensionOf(base: string): string {
+/** A set of file name extensions (lowercase, without the dot), listed with spaces. */
+export function extensions(list: string): ReadonlySet<string> {
+  return new Set(list.split(' '));
+}
+
+/**
+ * Whether a file name's extension (after its last ".", in any case) is in `set`: what a regular
+ * expression `\.(a|b|…)$/i` tells, without scanning the name (asked of every file of a walk).
+ */
+export function extensionIn(base: string, set: ReadonlySet<string>): boolean {
   const dot = base.lastIndexOf('.');
-  return dot < 0 ? '' : base.slice(dot + 1).toLowerCase();
+  return dot >= 0 && set.size > 0 && set.has(base.slice(dot + 1).toLowerCase());
 }
 
 function matches(c: Compiled, path: string): boolean {
   const slash = path.lastIndexOf('/');
   const base = path.slice(slash + 1);
   if (c.names.has(base)) return true;
-  if (c.extensions.size > 0 && c.extensions.has(extensionOf(base))) return true;
+  if (extensionIn(base, c.extensions)) return true;
   for (const p of c.prefixes) if (base.startsWith(p)) return true;
   return c.dirs.size > 0 && c.dirs.has(slash < 0 ? '' : path.slice(0, slash));
 }

@@ -10,6 +10,7 @@
  * (https://learn.microsoft.com/windows/win32/debug/pe-format).
  */
 import type { FileReader } from '../../types.ts';
+import { extensionIn, extensions } from '../../file-names.ts';
 
 export interface ExeSection {
   name: string;
@@ -353,7 +354,7 @@ function parsePe(buf: Buffer): Exe | undefined {
 export const MAX_BINARY_BYTES = 200 * 1024 * 1024;
 
 // executable-bit files that are certainly not compiled programs (scripts, libraries' sources, data)
-const NOT_BINARY = /\.(sh|bash|py|pyc|pl|pm|rb|js|mjs|cjs|ts|mts|cts|tsx|jsx|map|php|lua|tcl|txt|md|rst|html?|css|json|ya?ml|toml|xml|ini|conf|cfg|csv|desktop|service|png|jpe?g|gif|svg|ico|gz|xz|bz2|zst|zip|jar|war|tar|h|c|cc|cpp|go|rs|java|class|o|a|la|pc|mo|po)$/i;
+const NOT_BINARY = extensions('sh bash py pyc pl pm rb js mjs cjs ts mts cts tsx jsx map php lua tcl txt md rst htm html css json yml yaml toml xml ini conf cfg csv desktop service png jpg jpeg gif svg ico gz xz bz2 zst zip jar war tar h c cc cpp go rs java class o a la pc mo po');
 
 /**
  * A project's documents by their conventional names (LICENSE, README.markdown, CHANGELOG, …): text,
@@ -371,7 +372,7 @@ export function isCandidateBinary(path: string, info: { kind: string; size: numb
   if (info.kind !== 'file') return false;
   const base = path.slice(path.lastIndexOf('/') + 1);
   // the name first: a directory walk reads size and mode with a stat only when asked (sources/dir)
-  if (NOT_BINARY.test(base) || TEXT_FILE_NAME.test(base)) return false;
+  if (extensionIn(base, NOT_BINARY) || TEXT_FILE_NAME.test(base)) return false;
   if (info.size < 64 || info.size > MAX_BINARY_BYTES) return false;
   if (info.mode === undefined) return /\.exe$/i.test(base);
   return (info.mode & 0o111) !== 0 || /\.exe$/i.test(base);

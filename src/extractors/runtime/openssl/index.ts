@@ -10,6 +10,7 @@ import type { ExtractContext, Extractor, ScanFile } from '../../types.ts';
 import { baseOf, dirOf, isExecutable, OS_DIRS, runtimePackage } from '../package.ts';
 import { probeFirst, type Probe } from '../probe.ts';
 import { TEXT_FILE_NAME } from '../../go/binary/exe.ts';
+import { extensionIn, extensions } from '../../file-names.ts';
 
 const NAME = 'runtime/openssl';
 /** libssl.so.3, libcrypto.so.1.1, libcrypto-3-x64.dll, libssl-1_1.dll, libcrypto.3.dylib */
@@ -18,7 +19,7 @@ const LIBRARY = /^lib(ssl|crypto)(?:-\d+(?:_\d+)*(?:-x64|-arm64)?\.dll|\.so(?:\.
 export const MIN_LINKED_BYTES = 256 * 1024;
 const SHARED_OBJECT = /\.so(?:\.\d+)*$|\.dll$|\.dylib$/;
 /** not binaries, whatever their mode says */
-const NOT_BINARY = /\.(?:sh|bash|py|pl|pm|rb|js|mjs|cjs|ts|mts|cts|tsx|jsx|map|php|lua|tcl|json|txt|md|rst|html?|css|xml|ya?ml|toml|conf|cfg|ini|csv|jar|war|zip|gz|tgz|xz|bz2|zst|tar|whl|egg|pyc|class|png|jpe?g|gif|svg|ico|pdf|h|c|cc|cpp|go|rs|java)$/i;
+const NOT_BINARY = extensions('sh bash py pl pm rb js mjs cjs ts mts cts tsx jsx map php lua tcl json txt md rst htm html css xml yml yaml toml conf cfg ini csv jar war zip gz tgz xz bz2 zst tar whl egg pyc class png jpg jpeg gif svg ico pdf h c cc cpp go rs java');
 
 /**
  * OPENSSL_VERSION_TEXT: version (letter releases up to 1.1.1), an optional fork or FIPS suffix, the
@@ -40,7 +41,7 @@ export function isOpensslLibrary(path: string, info: { size: number }): boolean 
 export function opensslCandidate(path: string, info: { size: number; mode?: number }): boolean {
   const base = baseOf(path);
   if (LIBRARY.test(base)) return info.size >= 1024;
-  if (OS_DIRS.test(path) || NOT_BINARY.test(base) || TEXT_FILE_NAME.test(base) || info.size < MIN_LINKED_BYTES) return false;
+  if (OS_DIRS.test(path) || extensionIn(base, NOT_BINARY) || TEXT_FILE_NAME.test(base) || info.size < MIN_LINKED_BYTES) return false;
   if (SHARED_OBJECT.test(base)) return true;
   const mode = info.mode;
   return mode !== undefined && isExecutable(mode);
