@@ -121,7 +121,10 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
   };
   // the same for positioned reads (ScanFile.open): one reader per file for all its extractors
   // (their close() leaves it open), closed when the next file comes
-  let lastReader = null as { path: string; reader: Promise<FileReader> } | null;
+  // `shared`: the one reader every extractor of the file gets (its close() leaves the file open), so
+  // that what they read alike is read once (go/binary/exe.ts sharedRead: an executable's header and
+  // section table, for go/binary and rust/auditable)
+  let lastReader = null as { path: string; reader: Promise<FileReader>; shared: Promise<FileReader> } | null;
   const dropReader = () => {
     if (lastReader) void lastReader.reader.then((r) => r.close(), () => undefined);
     lastReader = null;
@@ -131,9 +134,11 @@ export async function collectInventory(fs: ScanFS, opts: CollectOptions): Promis
       dropReader();
       const reader = fs.openFile!(path);
       reader.catch(() => undefined); // as readOnce: each extractor that asks gets the rejection
-      lastReader = { path, reader };
+      const shared = reader.then((r): FileReader => ({ size: r.size, read: (b, o, l, at) => r.read(b, o, l, at), close: () => undefined }));
+      shared.catch(() => undefined);
+      lastReader = { path, reader, shared };
     }
-    return lastReader.reader.then((r): FileReader => ({ size: r.size, read: (b, o, l, at) => r.read(b, o, l, at), close: () => undefined }));
+    return lastReader.shared;
   };
   for (const { info, extractor } of work) {
     if (isRuntimeExtractor(extractor) && runtimeOwned(info.path)) {

@@ -58,8 +58,38 @@ export async function readFully(r: FileReader, buf: Buffer, position: number): P
 
 /** The first EXE_HEAD_BYTES of an opened file; undefined when it is shorter (exeFormat says no to such a file). */
 export async function readHead(r: FileReader): Promise<Buffer | undefined> {
-  const head = Buffer.alloc(EXE_HEAD_BYTES);
-  return (await readFully(r, head, 0)) === EXE_HEAD_BYTES ? head : undefined;
+  const head = await sharedRead(r, 0, EXE_HEAD_BYTES);
+  return head.length === EXE_HEAD_BYTES ? head : undefined;
+}
+
+/**
+ * Reads of one opened file that the extractors looking at the same executable make alike (its
+ * header, its section table: go/binary and rust/auditable), once per reader: the inventory hands
+ * every extractor of a file the same reader. The bytes read (fewer at the end of the file); never
+ * to be written to.
+ */
+const sharedReads = new WeakMap<FileReader, Map<string, Promise<Buffer>>>();
+function sharedRead(r: FileReader, position: number, length: number): Promise<Buffer> {
+  let m = sharedReads.get(r);
+  if (!m) sharedReads.set(r, (m = new Map()));
+  const key = `${position}:${length}`;
+  let p = m.get(key);
+  if (!p) {
+    const buf = Buffer.allocUnsafe(length);
+    p = readFully(r, buf, position).then((n) => buf.subarray(0, n));
+    m.set(key, p);
+  }
+  return p;
+}
+
+/**
+ * The section header table at `shoff` with up to NAMES_BEFORE_TABLE bytes before it (where linkers
+ * usually put the section names), read once per reader; undefined when the file ends before it.
+ */
+async function sectionWindow(r: FileReader, shoff: number, tableBytes: number): Promise<{ win: Buffer; winStart: number } | undefined> {
+  const before = Math.min(shoff, NAMES_BEFORE_TABLE);
+  const win = await sharedRead(r, shoff - before, before + tableBytes);
+  return win.length === before + tableBytes ? { win, winStart: shoff - before } : undefined;
 }
 
 /** Section header tables larger than this are not read piecemeal (mayHaveSection says "maybe"). */
@@ -90,10 +120,10 @@ export async function mayHaveSection(r: FileReader, head: Buffer, names: string[
   if (count === 0 || shstrndx >= count) return false;
   if (count * shentsize > MAX_SECTION_TABLE) return true;
   // one read for the table and, usually, the names too: linkers put the name table right before it
-  const before = Math.min(shoff, NAMES_BEFORE_TABLE);
-  const winStart = shoff - before;
-  const win = Buffer.allocUnsafe(before + count * shentsize);
-  if ((await readFully(r, win, winStart)) < win.length) return true; // the file shrank since it was opened
+  const window = await sectionWindow(r, shoff, count * shentsize);
+  if (!window) return true; // the file shrank since it was opened
+  const { win, winStart } = window;
+  const before = shoff - winStart;
   const strtabOffset = num(win, before + shstrndx * shentsize + (is64 ? 24 : 16), w, le);
   // where the names of the sections sectionData would take (SHT_NOBITS has no bytes) start
   const at: number[] = [];
@@ -168,14 +198,21 @@ export async function elfDataWindow(r: FileReader, head: Buffer, name: string): 
   const count = shentsize < (is64 ? 40 : 24) || shoff > size ? 0 : Math.min(shnum, Math.floor((size - shoff) / shentsize));
   if (count > 0) {
     if (count * shentsize > MAX_SECTION_TABLE || shstrndx >= count) return undefined;
-    const table = Buffer.allocUnsafe(count * shentsize);
-    if ((await readFully(r, table, shoff)) < table.length) return undefined;
+    // the same read as mayHaveSection's (one for both extractors), the names from it when they lie there
+    const sw = await sectionWindow(r, shoff, count * shentsize);
+    if (!sw) return undefined;
+    const { win, winStart } = sw;
+    const table = win.subarray(shoff - winStart);
     const field = (i: number, at64: number, at32: number, bytes: number) => num(table, i * shentsize + (is64 ? at64 : at32), bytes, le);
     const strOff = field(shstrndx, 24, 16, w);
     const strSize = field(shstrndx, 32, 20, w);
     if (strSize > MAX_NAME_TABLE || strOff + strSize > size) return undefined;
-    const names = Buffer.allocUnsafe(strSize);
-    if ((await readFully(r, names, strOff)) < strSize) return undefined;
+    let names: Buffer;
+    if (strOff >= winStart && strOff + strSize <= winStart + win.length) names = win.subarray(strOff - winStart, strOff - winStart + strSize);
+    else {
+      names = Buffer.allocUnsafe(strSize);
+      if ((await readFully(r, names, strOff)) < strSize) return undefined;
+    }
     const wanted = Buffer.from(name, 'latin1');
     for (let i = 0; i < count; i++) {
       const at = field(i, 0, 0, 4);
