@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VigilError, type LayerRef } from '../../model/index.ts';
 import { DEFAULT_SOURCE_LIMITS, RATIO_FLOOR, type ContentFilter, type FileReader, type ScanFS, type SourceLimits } from '../types.ts';
-import { Budget, ErrorLog, Scratch, Tree, TreeFS, dirNode, normalizeEntryName, shortName, type TreeNode } from '../vfs/index.ts';
+import { Budget, ErrorLog, Scratch, Tree, TreeFS, normalizeEntryName, shortName, type PutResult, type TreeNode } from '../vfs/index.ts';
 import { LayerHasher, PARALLEL_HASH_BYTES } from './hash-thread.ts';
 import { createInflater, detectCompression, inflateFileRange, newMeter, parseDigest, peek, type Compression, type Meter } from './layers.ts';
 import { TarReader, fileSource, iterableSource, type TarHeader } from './tar.ts';
@@ -271,10 +271,15 @@ async function applyLayer(st: ApplyState, layer: LayerInput, ref: LayerRef): Pro
       st.log.add(`${where}!${p.path}`, 'decompression-bomb', message);
       if (p.node) refuse(st, p.node, { code: 'VIGIL_UNSAFE_ARCHIVE', rule: 'decompression-bomb', message: `ratio over ${limits.maxRatio}; not read` });
     };
-    for (let h = await reader.next(); h !== null; h = await reader.next()) {
+    // nextNow and onEntry answer at once for most entries: a promise only where one is needed
+    for (;;) {
+      const now = reader.nextNow();
+      const h = now !== undefined ? now : await reader.next();
+      if (h === null) break;
       judge();
       const c0 = meter.compressed;
-      const put = await onEntry(st, h, reader, ref, where);
+      const entry = onEntry(st, h, reader, ref, where);
+      const put = entry instanceof Promise ? await entry : entry;
       if (compression !== 'none' && h.size > RATIO_FLOOR && (h.type === 'file' || h.type === 'contiguous-file')) {
         pending = { path: put?.path ?? h.name, name: h.name, size: h.size, node: put?.node ?? null, c0, recorded: put?.recorded ?? false };
       }
@@ -476,8 +481,22 @@ function unsafe(message: string, input: string, rule: string): VigilError {
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 
-/** Applies one entry; for a regular file put in the tree, returns where it went. */
-async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: LayerRef, where: string): Promise<{ path: string; node: TreeNode; recorded?: boolean } | null> {
+/** Records a tree operation's refusal of an entry (a FileError); true when it was done. */
+function recordPut(st: ApplyState, h: TarHeader, where: string, r: { ok: true } | { ok: false; rule: string; message: string }): boolean {
+  if (!r.ok) st.log.add(`${where}!${h.name}`, r.rule, `${h.name}: ${r.message}; entry refused`);
+  return r.ok;
+}
+
+/** Where a regular file put in the tree went (onEntry); `recorded`: its skipping is already a FileError. */
+type Placed = { path: string; node: TreeNode; recorded?: boolean } | null;
+
+/**
+ * Applies one entry; for a regular file put in the tree, returns where it went. Done now for the
+ * common entries (a file, a directory or a symlink under parents without a symlink, a file body
+ * kept lazily or not at all); a promise for the rest (whiteouts, hardlinks, parents through
+ * symlinks, bodies copied to memory or scratch).
+ */
+function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: LayerRef, where: string): Placed | Promise<Placed> {
   const v = st.budget.entry(h.name, h.linkname ?? '');
   if (!v.ok) {
     if (v.stop) throw new LimitStop(`${where}: ${v.message}`, v.rule);
@@ -492,58 +511,26 @@ async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: Lay
   const path = name.path;
   const slash = path.lastIndexOf('/');
   const base = path.slice(slash + 1);
-  const dir = slash < 0 ? '' : path.slice(0, slash);
   const tree = st.tree;
-  const record = (r: { ok: true } | { ok: false; rule: string; message: string }): boolean => {
-    if (!r.ok) st.log.add(`${where}!${h.name}`, r.rule, `${h.name}: ${r.message}; entry refused`);
-    return r.ok;
-  };
 
-  if (base.startsWith(WHITEOUT)) {
-    if (base === OPAQUE) record(await tree.opaque(dir, ref.index, ref));
-    else if (!base.startsWith('.wh..wh.')) record(await tree.remove(dir === '' ? base.slice(4) : `${dir}/${base.slice(4)}`));
-    // other ".wh..wh." names are AUFS bookkeeping (hardlink dirs): ignored
-    return null;
-  }
+  if (base.startsWith(WHITEOUT)) return whiteout(st, h, ref, where, path, slash, base);
   const mode = h.mode;
-  const ids = { uid: h.uid, gid: h.gid };
   switch (h.type) {
-    case 'directory': {
-      record(await tree.put(path, { ...dirNode(ref.index, ref, 0o40000 | mode), ...ids }));
-      return null;
-    }
+    case 'directory':
+      return putOther(st, h, where, path, { kind: 'dir', size: 0, mode: 0o40000 | mode, uid: h.uid, gid: h.gid, layer: ref, layerIndex: ref.index, children: new Map() });
     case 'symlink': {
       const target = h.linkname ?? '';
-      record(await tree.put(path, { kind: 'symlink', size: target.length, mode: 0o120777, ...ids, linkTarget: target, layer: ref, layerIndex: ref.index }));
-      return null;
+      return putOther(st, h, where, path, { kind: 'symlink', size: target.length, mode: 0o120777, uid: h.uid, gid: h.gid, linkTarget: target, layer: ref, layerIndex: ref.index });
     }
-    case 'link': {
-      const t = normalizeEntryName(h.linkname ?? '');
-      if (!t.ok) {
-        st.log.add(`${where}!${h.name}`, 'path-traversal', `${h.name}: hardlink to ${JSON.stringify(h.linkname)}: ${t.reason}; entry refused`);
-        return null;
-      }
-      const r = await tree.resolve(t.path, false);
-      if (!r.ok || r.node.kind !== 'file') {
-        const rule = !r.ok && r.reason === 'symlink-escape' ? 'symlink-escape' : 'bad-hardlink';
-        st.log.add(`${where}!${h.name}`, rule, `${h.name}: hardlink to ${t.path}, which is not a regular file of the image; entry refused`);
-        return null;
-      }
-      const src = r.node;
-      if (src.content) src.content.refs++;
-      const node: TreeNode = { kind: 'file', size: src.size, mode: src.mode, uid: src.uid, gid: src.gid, layer: ref, layerIndex: ref.index, content: src.content, refused: src.refused };
-      if (!record(await tree.put(path, node)) && src.content) src.content.refs--;
-      return null;
-    }
+    case 'link':
+      return hardlink(st, h, ref, where, path);
     case 'character-device':
     case 'block-device': {
       st.log.add(`${where}!${h.name}`, 'device-file', `${h.name}: ${h.type} ${h.devmajor}:${h.devminor} skipped`);
       return null;
     }
-    case 'fifo': {
-      record(await tree.put(path, { kind: 'other', size: 0, mode: 0o10000 | mode, ...ids, layer: ref, layerIndex: ref.index }));
-      return null;
-    }
+    case 'fifo':
+      return putOther(st, h, where, path, { kind: 'other', size: 0, mode: 0o10000 | mode, uid: h.uid, gid: h.gid, layer: ref, layerIndex: ref.index });
     case 'file':
     case 'contiguous-file':
       break;
@@ -554,10 +541,52 @@ async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: Lay
   }
 
   // a regular file; a body left unread is skipped by the reader's next()
-  const size = h.size;
-  const node: TreeNode = { kind: 'file', size, mode: 0o100000 | mode, ...ids, layer: ref, layerIndex: ref.index };
-  const put = await tree.put(path, node);
-  if (!record(put) || !put.ok) return null;
+  const node: TreeNode = { kind: 'file', size: h.size, mode: 0o100000 | mode, uid: h.uid, gid: h.gid, layer: ref, layerIndex: ref.index };
+  const put = tree.putNow(path, node);
+  if (put !== null) return placeFile(st, h, reader, ref, where, node, put);
+  return tree.put(path, node).then((r) => placeFile(st, h, reader, ref, where, node, r));
+}
+
+/** Puts an entry that is no regular file, recording a refusal. */
+function putOther(st: ApplyState, h: TarHeader, where: string, path: string, node: TreeNode): Placed | Promise<Placed> {
+  const now = st.tree.putNow(path, node);
+  if (now !== null) return (recordPut(st, h, where, now), null);
+  return st.tree.put(path, node).then((r) => (recordPut(st, h, where, r), null));
+}
+
+/** A whiteout entry: removes the entry it names, or makes its directory opaque. */
+async function whiteout(st: ApplyState, h: TarHeader, ref: LayerRef, where: string, path: string, slash: number, base: string): Promise<Placed> {
+  const dir = slash < 0 ? '' : path.slice(0, slash);
+  if (base === OPAQUE) recordPut(st, h, where, await st.tree.opaque(dir, ref.index, ref));
+  else if (!base.startsWith('.wh..wh.')) recordPut(st, h, where, await st.tree.remove(dir === '' ? base.slice(4) : `${dir}/${base.slice(4)}`));
+  // other ".wh..wh." names are AUFS bookkeeping (hardlink dirs): ignored
+  return null;
+}
+
+/** A hardlink entry: another name of a regular file already in the image (its content shared). */
+async function hardlink(st: ApplyState, h: TarHeader, ref: LayerRef, where: string, path: string): Promise<Placed> {
+  const t = normalizeEntryName(h.linkname ?? '');
+  if (!t.ok) {
+    st.log.add(`${where}!${h.name}`, 'path-traversal', `${h.name}: hardlink to ${JSON.stringify(h.linkname)}: ${t.reason}; entry refused`);
+    return null;
+  }
+  const r = await st.tree.resolve(t.path, false);
+  if (!r.ok || r.node.kind !== 'file') {
+    const rule = !r.ok && r.reason === 'symlink-escape' ? 'symlink-escape' : 'bad-hardlink';
+    st.log.add(`${where}!${h.name}`, rule, `${h.name}: hardlink to ${t.path}, which is not a regular file of the image; entry refused`);
+    return null;
+  }
+  const src = r.node;
+  if (src.content) src.content.refs++;
+  const node: TreeNode = { kind: 'file', size: src.size, mode: src.mode, uid: src.uid, gid: src.gid, layer: ref, layerIndex: ref.index, content: src.content, refused: src.refused };
+  if (!recordPut(st, h, where, await st.tree.put(path, node)) && src.content) src.content.refs--;
+  return null;
+}
+
+/** A regular file put in the tree (`put`): asks the filter, and keeps its body when wanted. */
+function placeFile(st: ApplyState, h: TarHeader, reader: TarReader, ref: LayerRef, where: string, node: TreeNode, put: PutResult): Placed | Promise<Placed> {
+  if (!recordPut(st, h, where, put) || !put.ok) return null;
+  const size = node.size;
   const done = { path: put.path, node };
   const wanted = st.filter({ path: put.path, kind: 'file', size, mode: node.mode, layer: ref });
   if (st.filterGiven) node.wanted = wanted;
@@ -575,6 +604,12 @@ async function onEntry(st: ApplyState, h: TarHeader, reader: TarReader, ref: Lay
     node.content = { where: 'lazy', load: lazyBody(open, size), open, refs: 1 };
     return done;
   }
+  return keepBody(st, reader, node, done);
+}
+
+/** Copies a wanted body as it streams by: into memory while small enough and within the budget, else to scratch. */
+async function keepBody(st: ApplyState, reader: TarReader, node: TreeNode, done: { path: string; node: TreeNode }): Promise<Placed> {
+  const size = node.size;
   if (size <= st.memoryFileBytes && st.memoryUsed + size <= st.memoryBudget) {
     const data = await reader.body();
     st.memoryUsed += size;

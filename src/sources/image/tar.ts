@@ -65,49 +65,27 @@ export class TarReader {
 
   /** The next entry's header, skipping what is left of the previous entry; null at the end. */
   async next(): Promise<TarHeader | null> {
+    const now = this.nextNow();
+    if (now !== undefined) return now;
     if (this.done) return null;
     if (this.bodyLeft + this.padLeft > 0) {
       const n = this.bodyLeft + this.padLeft;
       this.bodyLeft = this.padLeft = 0;
-      // a body inside the chunk at hand is passed over here, without a turn through skip()
-      if (n <= this.buf.length - this.pos) {
-        this.pos += n;
-        this.offset += n;
-      } else await this.skip(n);
+      await this.skip(n);
     }
     let longName: string | null = null;
     let longLink: string | null = null;
     let pax: Record<string, string> | null = null;
     for (;;) {
       const at = this.offset;
-      // the header block is parsed where it lies (o: its start in h) when the chunk at hand holds it
-      let h: Buffer;
-      let o: number;
-      if (this.buf.length - this.pos >= 512) {
-        h = this.buf;
-        o = this.pos;
-        this.pos += 512;
-        this.offset += 512;
-      } else {
-        const t = await this.take(512, true);
-        if (t === null) {
-          this.done = true;
-          return null;
-        }
-        h = t;
-        o = 0;
-      }
-      const sum = checksum(h, o);
-      if (sum === 8 * 32) {
-        // a zero block: the end of the archive
+      const h = await this.take(512, true);
+      if (h === null) {
         this.done = true;
         return null;
       }
-      if (sum !== octal(h, o + 148, 8)) throw new TarError(`invalid tar header at offset ${at} (bad checksum): corrupt, or not a tar`);
-      const flagByte = h[o + 156];
-      const flag = flagByte === 0 ? '0' : String.fromCharCode(flagByte);
-      let size = octal(h, o + 124, 12);
-      if (!(size >= 0) || !Number.isSafeInteger(size)) throw new TarError(`invalid tar header at offset ${at} (size)`);
+      const b = this.block(h, 0, at);
+      if (b === null) return null;
+      const { flag, size } = b;
       if (flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K' || flag === 'N') {
         if (size > MAX_META_BYTES) throw new TarError(`tar extended header at offset ${at} is ${size} bytes, over ${MAX_META_BYTES}`);
         const data = await this.take(size, false);
@@ -119,33 +97,76 @@ export class TarReader {
         else longName = cstr(data, 0, data.length);
         continue;
       }
-      let name = cstr(h, o, 100);
-      if (isUstar(h, o) && h[o + 345] !== 0) name = `${cstr(h, o + 345, 155)}/${name}`;
-      let linkname = h[o + 157] === 0 ? null : cstr(h, o + 157, 100);
-      let type = typeOf(flag);
-      if (longName !== null) name = longName;
-      if (longLink !== null) linkname = longLink;
-      if (pax) {
-        if (pax.path) name = pax.path;
-        if (pax.linkpath) linkname = pax.linkpath;
-        if (pax.size) {
-          size = Number(pax.size);
-          if (!/^\d+$/.test(pax.size) || !Number.isSafeInteger(size)) throw new TarError(`invalid pax size ${JSON.stringify(pax.size)} at offset ${at}`);
-        }
-      }
-      // the old convention (a "file" named with a trailing "/" is a directory) on the real name: GNU
-      // tar cuts a long name to 100 bytes in the header, and the cut may end at a "/"
-      if (type === 'file' && name.endsWith('/')) type = 'directory';
-      // as tar-stream: a directory's size field announces no body
-      const body = type === 'directory' ? 0 : size;
-      this.bodyLeft = body;
-      this.padLeft = pad(body);
-      let uid = octal(h, o + 108, 8);
-      let gid = octal(h, o + 116, 8);
-      if (pax?.uid && /^\d+$/.test(pax.uid)) uid = Number(pax.uid);
-      if (pax?.gid && /^\d+$/.test(pax.gid)) gid = Number(pax.gid);
-      return { name, type, flag, mode: octal(h, o + 100, 8), uid, gid, size, linkname, devmajor: octal(h, o + 329, 8), devminor: octal(h, o + 337, 8) };
+      return this.entry(h, 0, at, flag, size, longName, longLink, pax);
     }
+  }
+
+  /**
+   * next(), done now when the chunk at hand holds what is left of the current entry and the next
+   * header, and that is an ordinary entry (no extended header before it): nearly every entry of a
+   * layer, parsed where it lies, without a promise. Undefined when not, having read nothing: then
+   * next() reads on.
+   */
+  nextNow(): TarHeader | null | undefined {
+    if (this.done) return null;
+    const skip = this.bodyLeft + this.padLeft;
+    const o = this.pos + skip;
+    if (this.buf.length - o < 512) return undefined;
+    const f = this.buf[o + 156];
+    // x, g, L, K, N: an extended header, whose records next() reads
+    if (f === 0x78 || f === 0x67 || f === 0x4c || f === 0x4b || f === 0x4e) return undefined;
+    this.bodyLeft = this.padLeft = 0;
+    const at = this.offset + skip;
+    this.pos = o + 512;
+    this.offset = at + 512;
+    const b = this.block(this.buf, o, at);
+    return b === null ? null : this.entry(this.buf, o, at, b.flag, b.size, null, null, null);
+  }
+
+  /** The checked type flag and size of the header block at h[o] (offset `at` in the tar); null for the end (a zero block). */
+  private block(h: Buffer, o: number, at: number): { flag: string; size: number } | null {
+    const sum = checksum(h, o);
+    if (sum === 8 * 32) {
+      // a zero block: the end of the archive
+      this.done = true;
+      return null;
+    }
+    if (sum !== octal(h, o + 148, 8)) throw new TarError(`invalid tar header at offset ${at} (bad checksum): corrupt, or not a tar`);
+    const flagByte = h[o + 156];
+    const flag = flagByte === 0 ? '0' : String.fromCharCode(flagByte);
+    const size = octal(h, o + 124, 12);
+    if (!(size >= 0) || !Number.isSafeInteger(size)) throw new TarError(`invalid tar header at offset ${at} (size)`);
+    return { flag, size };
+  }
+
+  /** The header of an ordinary entry at h[o], with what extended headers before it said; its body is next. */
+  private entry(h: Buffer, o: number, at: number, flag: string, size: number, longName: string | null, longLink: string | null, pax: Record<string, string> | null): TarHeader {
+    let name = cstr(h, o, 100);
+    if (isUstar(h, o) && h[o + 345] !== 0) name = `${cstr(h, o + 345, 155)}/${name}`;
+    let linkname = h[o + 157] === 0 ? null : cstr(h, o + 157, 100);
+    let type = typeOf(flag);
+    if (longName !== null) name = longName;
+    if (longLink !== null) linkname = longLink;
+    if (pax) {
+      if (pax.path) name = pax.path;
+      if (pax.linkpath) linkname = pax.linkpath;
+      if (pax.size) {
+        size = Number(pax.size);
+        if (!/^\d+$/.test(pax.size) || !Number.isSafeInteger(size)) throw new TarError(`invalid pax size ${JSON.stringify(pax.size)} at offset ${at}`);
+      }
+    }
+    // the old convention (a "file" named with a trailing "/" is a directory) on the real name: GNU
+    // tar cuts a long name to 100 bytes in the header, and the cut may end at a "/"
+    if (type === 'file' && name.endsWith('/')) type = 'directory';
+    // as tar-stream: a directory's size field announces no body
+    const body = type === 'directory' ? 0 : size;
+    this.bodyLeft = body;
+    this.padLeft = pad(body);
+    let uid = octal(h, o + 108, 8);
+    let gid = octal(h, o + 116, 8);
+    if (pax?.uid && /^\d+$/.test(pax.uid)) uid = Number(pax.uid);
+    if (pax?.gid && /^\d+$/.test(pax.gid)) gid = Number(pax.gid);
+    return { name, type, flag, mode: octal(h, o + 100, 8), uid, gid, size, linkname, devmajor: octal(h, o + 329, 8), devminor: octal(h, o + 337, 8) };
   }
 
   /** The whole body of the current entry (a copy the caller may keep). */

@@ -71,10 +71,6 @@ export class Tree {
     // thousands of entries
     const last = p.lastIndexOf('/');
     const name = p.slice(last + 1);
-    // entries come directory by directory: the last parent, when reached without a symlink and
-    // still in the tree (release() forgets it when a directory goes), is this one's too
-    const cached = this.lastParent;
-    if (cached !== null && last === cached.key.length && p.startsWith(cached.key)) return { dir: cached.dir, path: p, name };
     let dir = this.root;
     // the resolved path of the directory reached at p[from]: p's own prefix until a symlink is followed
     let prefix = '';
@@ -110,12 +106,62 @@ export class Tree {
     }
     // the entry's own resolved path
     const dirPath = last < 0 ? '' : pathAt(last);
-    if (from === 0 && last >= 0) this.lastParent = { key: dirPath, dir };
     return { dir, path: from === 0 ? p : dirPath === '' ? name : `${dirPath}/${name}`, name };
+  }
+
+  /**
+   * put(), done now when no symlink lies on the way to the entry's parent (nearly every entry of a
+   * layer); null when one does, and then put() follows it.
+   */
+  putNow(path: string, node: TreeNode): PutResult | null {
+    if (!isPlainPath(path)) return null;
+    const last = path.lastIndexOf('/');
+    let dir = this.root;
+    // entries come directory by directory: the last parent, when reached without a symlink and
+    // still in the tree (release() forgets it when a directory goes), is this one's too
+    const cached = this.lastParent;
+    if (cached !== null && last === cached.key.length && path.startsWith(cached.key)) dir = cached.dir;
+    else {
+      for (let start = 0; start <= last; ) {
+        const end = path.indexOf('/', start);
+        const c = path.slice(start, end);
+        let next = dir.children!.get(c);
+        if (next && next.kind === 'symlink') return null;
+        if (!next || next.kind !== 'dir') {
+          if (next) this.release(next);
+          this.count++;
+          next = dirNode(node.layerIndex, node.layer, 0o40755);
+          dir.children!.set(c, next);
+        }
+        dir = next;
+        start = end + 1;
+      }
+      if (last >= 0) this.lastParent = { key: path.slice(0, last), dir };
+    }
+    return this.place(dir, path.slice(last + 1), path, node);
+  }
+
+  /** Puts `node` as `name` in `dir` (its path `path`). */
+  private place(dir: TreeNode, name: string, path: string, node: TreeNode): PutResult {
+    const old = dir.children!.get(name);
+    if (old && old.kind === 'dir' && node.kind === 'dir') {
+      old.mode = node.mode;
+      old.uid = node.uid;
+      old.gid = node.gid;
+      old.layer = node.layer;
+      old.layerIndex = node.layerIndex;
+    } else {
+      if (old) this.release(old);
+      this.count++;
+      dir.children!.set(name, node);
+    }
+    return { ok: true, path };
   }
 
   /** Adds or replaces one entry. A directory over a directory keeps the children (layers merge). */
   async put(path: string, node: TreeNode): Promise<PutResult> {
+    const now = this.putNow(path, node);
+    if (now !== null) return now;
     const plain = isPlainPath(path) ? path : splitPath(path).join('/');
     if (plain === '') {
       if (node.kind === 'dir') {
@@ -128,19 +174,7 @@ export class Tree {
     }
     const p = await this.parentOf(plain, node.layerIndex, node.layer);
     if ('error' in p) return p.error;
-    const old = p.dir.children!.get(p.name);
-    if (old && old.kind === 'dir' && node.kind === 'dir') {
-      old.mode = node.mode;
-      old.uid = node.uid;
-      old.gid = node.gid;
-      old.layer = node.layer;
-      old.layerIndex = node.layerIndex;
-    } else {
-      if (old) this.release(old);
-      this.count++;
-      p.dir.children!.set(p.name, node);
-    }
-    return { ok: true, path: p.path };
+    return this.place(p.dir, p.name, p.path, node);
   }
 
   /** Removes an entry and everything under it (a whiteout). Missing entries are fine. */
