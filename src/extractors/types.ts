@@ -63,7 +63,9 @@ export interface Extractor {
   version: number;
   /**
    * cheap: path and size (and mode) only, asked of every file of a walk. Test the path first: a
-   * directory walk reads `size` and `mode` with one lstat when first asked (sources/dir).
+   * directory walk reads `size` and `mode` with one lstat when first asked (sources/dir). When the
+   * files it can want are known by name (exact names, extensions, name beginnings, directories),
+   * build it with `named()` (file-names.ts): the walk then asks it only about files of those names.
    */
   fileRequired(path: string, info: FileInfo): boolean;
   extract(file: ScanFile, ctx: ExtractContext): Promise<Package[]>;
