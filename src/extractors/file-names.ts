@@ -107,7 +107,8 @@ export class FileIndex {
 
   /** True when some extractor wants the file (a source's content filter). */
   wants(path: string, info: FileInfo): boolean {
-    for (const a of this.always) if (a.test(path, info)) return true;
+    // (called on an extractor of theirs, as a method is)
+    for (const a of this.always) if (a.test.call(this.extractors[a.of[0]], path, info)) return true;
     const c = this.candidates(path);
     if (c === null) return false;
     for (const i of c) if (this.extractors[i].fileRequired(path, info)) return true;
@@ -122,7 +123,7 @@ export class FileIndex {
     const out: number[] = [];
     const ask = (i: number, test: FileRequired): boolean => {
       try {
-        return test(path, info);
+        return test.call(this.extractors[i], path, info);
       } catch (err) {
         if (!onError) throw err;
         onError(this.extractors[i], err, path);
@@ -137,7 +138,7 @@ export class FileIndex {
       // one predicate for several extractors: asked once; an error is each one's
       let yes = false;
       try {
-        yes = a.test(path, info);
+        yes = a.test.call(this.extractors[a.of[0]], path, info);
       } catch (err) {
         if (!onError) throw err;
         for (const i of a.of) onError(this.extractors[i], err, path);

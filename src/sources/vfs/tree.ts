@@ -42,7 +42,7 @@ export type PutResult = { ok: true; path: string } | { ok: false; rule: string; 
 export class Tree {
   readonly root: TreeNode = dirNode(0);
   count = 0;
-  /** the parent directory of the last entry put, by its path, when no symlink was on the way (parentOf) */
+  /** the parent directory of the last entry putNow placed, by its path (none of its components a symlink) */
   private lastParent: { key: string; dir: TreeNode } | null = null;
 
   /** The node at a symlink-free path, or null. */
