@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, type Dirent } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { ExtractContext, ScanFile } from '../../types.ts';
 import { containsMagic, goBinaryExtractor, parseGoBuildInfo, parseModInfo } from './index.ts';
 import { bytesReader, openableFile } from '../../testkit.ts';
-import { goToolchain, HOW, needs } from '../../../../test/helpers/prereq.ts';
+import { goToolchain, HOW, needs, onPath } from '../../../../test/helpers/prereq.ts';
 
 const td = (p: string): string => new URL(`testdata/${p}`, import.meta.url).pathname;
 const file = (path: string, data: Buffer, mode = 0o100755): ScanFile => ({ info: { path, kind: 'file', size: data.length, mode }, read: async () => data });
@@ -149,4 +151,50 @@ test('ELF files are judged from their tables and a 64 KiB window: a large execut
   const w = openableFile('usr/bin/hello', hello);
   assert.deepEqual(await goBinaryExtractor.extract(w.file, ctx()), want);
   assert.ok(w.stats.bytes < 96 * 1024, `${w.stats.bytes} bytes read before the whole file`);
+});
+
+// issue 20: an ELF file with a section table is judged by its `.go.buildinfo` section alone (exe.ts
+// elfDataWindow), not by its first data segment as Go's reader would: this holds for every executable
+// of this machine's system and Go toolchain, and for a Go binary stripped with binutils' strip
+test('a section table without .go.buildinfo: nothing, for every executable the whole file would give nothing either', async () => {
+  const dirs = ['/usr/bin', '/usr/sbin', '/usr/lib/x86_64-linux-gnu', ...(go ? [join(go.goroot, 'bin'), join(go.goroot, 'pkg', 'tool')] : [])];
+  const files: string[] = [];
+  const walk = (d: string, depth: number): void => {
+    let es: Dirent[];
+    try { es = readdirSync(d, { withFileTypes: true }); } catch { return; }
+    for (const e of es) {
+      const p = join(d, e.name);
+      if (e.isDirectory() && depth < 2) walk(p, depth + 1);
+      else if (e.isFile()) files.push(p);
+    }
+  };
+  for (const d of dirs) walk(d, 0);
+  const hello = readFileSync(td('happy/hello-go1.19'));
+  let elf = 0;
+  let goFound = 0;
+  let stripped: Buffer | undefined;
+  if (onPath('strip')) {
+    const out = join(mkdtempSync(join(tmpdir(), 'vigil-strip-')), 'hello');
+    execFileSync('strip', [td('happy/hello-go1.19'), '-o', out]);
+    stripped = readFileSync(out);
+    rmSync(dirname(out), { recursive: true });
+  }
+  // (name, bytes): this machine's files up to 256 MiB, read one at a time
+  const cases: [string, () => Buffer | undefined][] = [
+    ...files.map((p) => [p, () => (statSync(p).size <= 256 * 1024 * 1024 ? readFileSync(p) : undefined)] as [string, () => Buffer | undefined]),
+    ['hello-go1.19', () => hello],
+    ...(stripped ? [['hello-go1.19, stripped', () => stripped]] as [string, () => Buffer][] : []),
+  ];
+  for (const [name, bytes] of cases) {
+    const data = bytes();
+    if (!data || data.length < 64 || data.readUInt32BE(0) !== 0x7f454c46) continue;
+    elf++;
+    const want = await goBinaryExtractor.extract(file('usr/bin/x', data), ctx());
+    const { file: f } = openableFile('usr/bin/x', data);
+    assert.deepEqual(await goBinaryExtractor.extract(f, ctx()), want, name);
+    if (want.length) goFound++;
+  }
+  assert.ok(elf > 100, `${elf} ELF files`);
+  // the toolchain's own programs, hello and its stripped copy (when go and strip are installed)
+  assert.ok(goFound >= 1 + (stripped ? 1 : 0) + (go ? 2 : 0), `${goFound} Go programs`);
 });
