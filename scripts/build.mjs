@@ -11,6 +11,7 @@ import { build } from 'esbuild';
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { purlLazyCollator } from './purl-collator.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // `--outdir <dir>`: elsewhere than dist/ (test/build.test.ts checks what the bundle leaves out);
@@ -32,7 +33,7 @@ const zodEnglishOnly = {
   },
 };
 await build({
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, purlLazyCollator],
   // scan-child: the isolated scan process (src/engine/isolate.ts forks dist/scan-child.mjs)
   entryPoints: { vigil: join(root, 'src', 'cli', 'entry.ts'), 'scan-child': join(root, 'src', 'engine', 'isolate-child.ts') },
   outdir: dist,
@@ -50,7 +51,9 @@ await build({
   // with log.ts's chunk into every command and every scan thread
   // web-tree-sitter and tree-sitter-python load .wasm files beside their own modules, and the
   // TypeScript compiler (~9 MB) is needed only by code scans: all three stay in node_modules
-  external: ['better-sqlite3', 'pg', 'pino', 'ssh2', 'cpu-features', 'web-tree-sitter', 'tree-sitter-python', 'typescript'],
+  // ae-cvss-calculator (a 210 KB UMD bundle) is loaded with the first vector scored (model/cvss.ts):
+  // bundled, its text was in a chunk every scan thread compiles at start, findings or not (~5 ms)
+  external: ['better-sqlite3', 'pg', 'pino', 'ssh2', 'cpu-features', 'web-tree-sitter', 'tree-sitter-python', 'typescript', 'ae-cvss-calculator'],
   // bundled CommonJS dependencies call require() for Node's built-ins
   banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
   // test-only fault injection (src/engine/testpoint.ts) is compiled out of the bundle

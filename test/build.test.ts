@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,12 @@ test('the bundle has no test pause points', () => {
     // (the path comment is relative to the checkout: `../main/node_modules/…` in a git worktree whose node_modules is a symlink)
     assert.match(code, /\/\/ \S*node_modules\/zod\/v4\/locales\/en\.js/, 'zod\'s English messages are in');
     assert.doesNotMatch(code, /\/\/ \S*node_modules\/zod\/v4\/locales\/de\.js/, 'the other locales are left out');
+    // packageurl-js makes its Intl.Collator when a comparison needs one (scripts/build.mjs purlLazyCollator)
+    assert.match(code, /\/\/ \S*node_modules\/packageurl-js\/src\/strings\.js/, 'packageurl-js is in');
+    assert.ok(!code.includes('new Intl.Collator();'), 'no collator made when packageurl-js is evaluated');
+    assert.ok(code.includes('(collator ??= new Intl.Collator()).compare(a, b)'), 'the collator made on demand');
+    // the CVSS calculator stays in node_modules, loaded with the first vector scored
+    assert.doesNotMatch(code, /\/\/ \S*node_modules\/ae-cvss-calculator\//, 'ae-cvss-calculator is not bundled');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -75,4 +82,22 @@ test('start-up: the isolated scan process loads no logger, CVSS calculator or ne
   // nor what the scan of a target imports (the registry of extractors, the sources, matching)
   const scan = await staticClosure(['src/inventory/index.ts', 'src/extractors/index.ts', 'src/sources/index.ts', 'src/matching/index.ts', 'src/vulndb/query.ts', 'src/findings/scan-result.ts', 'src/store/index.ts']);
   assert.deepEqual(packagesIn(scan, ['pino', 'ae-cvss-calculator', 'packageurl-js', 'ipaddr.js']), []);
+});
+
+test('the bundle\'s packageurl-js compares as the library does, and makes its collator only for what is not two numbers', async () => {
+  // @ts-expect-error a build script (plain JavaScript)
+  const { lazyCollator } = await import('../scripts/purl-collator.mjs');
+  const path = join(ROOT, 'node_modules', 'packageurl-js', 'src', 'strings.js');
+  const load = (src: string): { localeCompare: (a: unknown, b: unknown) => number } => {
+    const module = { exports: {} as { localeCompare: (a: unknown, b: unknown) => number } };
+    new Function('module', 'exports', 'require', src)(module, module.exports, createRequire(path));
+    return module.exports;
+  };
+  const original = load(readFileSync(path, 'utf8'));
+  const lazy = load(lazyCollator(readFileSync(path, 'utf8')));
+  const sign = (n: number) => Math.sign(n);
+  // the sort keys purl-component.js compares (0–7 for known components, the name otherwise), and more
+  const keys: unknown[] = [...Array.from({ length: 25 }, (_, i) => i), 100, 1000, 'type', 'qualifierKey', 'Name', 'name', 'subpath', '10', '2', 'é', 'e'];
+  for (const a of keys) for (const b of keys) assert.equal(sign(lazy.localeCompare(a, b)), sign(original.localeCompare(a, b)), `${String(a)} vs ${String(b)}`);
+  assert.throws(() => lazyCollator('// no collator here'), /packageurl-js changed/);
 });
