@@ -21,6 +21,7 @@ import type { Logger } from '../log.ts';
 import type { Package } from '../model/package.ts';
 import type { ScanResult, ScanTarget } from '../model/scan.ts';
 import type { CodeFinding, SecretFinding } from '../model/code.ts';
+import type { HashMessage } from '../sources/image/hash-thread.ts';
 import type { TargetKind } from '../sources/index.ts';
 import type { SecretKeySpec, Store } from '../store/index.ts';
 import type { AgentReportInput } from './agent.ts';
@@ -73,7 +74,9 @@ export type TaskEvent =
   // a big result's `packages` go first in parts (isolate-child.ts sendResult), the rest after them
   | { type: 'result-part'; packages: unknown[] }
   | { type: 'result'; value: unknown }
-  | { type: 'error'; error: WireError };
+  | { type: 'error'; error: WireError }
+  // a scan thread's layer digests, asked of the CLI's main thread (sources/image/hash-thread.ts)
+  | HashMessage;
 
 /** What a `target` task returns without matching. */
 export interface CollectedTarget { target: ScanTarget; packages: Package[]; errors: ScanResult['errors']; secrets?: SecretFinding[]; code?: CodeFinding[] }

@@ -18,6 +18,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../log.ts';
 import { VigilError, type ErrorCode } from '../model/errors.ts';
+import type { HashReply, RangeHashing } from '../sources/image/hash-thread.ts';
 import { cleanStaleScratch } from '../sources/vfs/scratch.ts';
 import type { IsolatedTask, TaskEvent } from './isolate-tasks.ts';
 import { childEntry, heapOf, newScanWorker, rssKiBSync, takeWarm, vmRss, type ScanLimits } from './scan-thread.ts';
@@ -79,6 +80,8 @@ interface ScanHost {
   onError(f: (err: Error) => void): void;
   /** the end: `why` for messages ("exit code 1", "signal SIGSEGV"), `heapExhausted` when V8 gave up at the heap limit */
   onExit(f: (why: string, heapExhausted: boolean) => void): void;
+  /** a message to the scan (a thread: the answers to its HashMessages); a child process has none */
+  post?(m: HashReply): void;
 }
 
 /** The scan in a child process: one more Node start-up (~0.1 s of CPU here), a crash or an abort in native code stays in the child. */
@@ -149,6 +152,7 @@ function startThread(heapMiB: number): ScanHost {
     abandon: () => worker.unref(),
     running: () => !exited,
     send: async (task) => worker.postMessage({ type: 'task', task }),
+    post: (m) => worker.postMessage(m),
     cleanScratch: () => cleanStaleScratch({ pid: process.pid, threadId }),
     onMessage: (f) => worker.on('message', f),
     onError: (f) => { failed = f; },
@@ -188,6 +192,7 @@ export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): P
     let killedFor: VigilError | null = null;
     let result: { ok: true; value: R } | { ok: false; error: VigilError | Error } | null = null;
     let parts: unknown[] = [];
+    let hashing: Promise<RangeHashing> | null = null;
 
     const kill = (why: VigilError) => {
       if (killedFor || !host.running()) return;
@@ -224,7 +229,14 @@ export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): P
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
     host.onMessage((m: TaskEvent) => {
-      if (m.type === 'progress') opts.onProgress?.(m);
+      if (m.type === 'hash' || m.type === 'hash-stop') {
+        // a scan thread's layer digests, computed here while this thread waits for it (the module is
+        // loaded with the first: scans without a large plain tar layer do not need it)
+        if (!host.post) return;
+        hashing ??= import('../sources/image/hash-thread.ts').then((h) => new h.RangeHashing((r) => host.post!(r)));
+        void hashing.then((h) => h.handle(m));
+      }
+      else if (m.type === 'progress') opts.onProgress?.(m);
       else if (m.type === 'result-part') for (const p of m.packages) parts.push(p);
       else if (m.type === 'result') {
         // the packages sent ahead in parts (isolate-child.ts sendResult)
@@ -257,6 +269,7 @@ export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): P
       clearTimeout(timer);
       clearInterval(sampler);
       opts.signal?.removeEventListener('abort', onAbort);
+      void hashing?.then((h) => h.close());
       host.kill();
       const stats = { pid, peakRssMiB: Math.round(peakKiB / 1024), ms: Date.now() - started };
       opts.log?.debug({ label, ...stats, ok: !err }, 'scan finished');

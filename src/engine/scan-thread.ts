@@ -99,7 +99,8 @@ let warm: Warm | null = null;
 export function newScanWorker(heapMiB: number, preload?: Preload): Worker {
   const { file } = childEntry();
   // execArgv: none of ours (a thread would inherit them: `--input-type` of a `node -e` caller fails it), as for a child
-  const options = { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: heapMiB }, stdout: true, stderr: true, workerData: { preload } };
+  // parentHashes: the thread's starter (isolate.ts startThread) hashes its layers (sources/image/hash-thread.ts)
+  const options = { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: heapMiB }, stdout: true, stderr: true, workerData: { preload, parentHashes: true } };
   // under tsx (tests, a developer's tree) the thread registers tsx's loader before the .ts entry:
   // Node 20 does not pass a worker its parent's --import hooks
   return file.pathname.endsWith('.ts')

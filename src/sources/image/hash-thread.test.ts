@@ -9,7 +9,8 @@ import { open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { tempDir } from '../testutil.ts';
-import { LayerHasher } from './hash-thread.ts';
+import { Worker } from 'node:worker_threads';
+import { LayerHasher, RangeHashing } from './hash-thread.ts';
 
 let dir = '';
 before(async () => { dir = await tempDir('hash-thread'); });
@@ -44,4 +45,34 @@ test('ranges of one file, hashed in order on one thread, as this thread hashes t
     await hasher.close();
     await fh.close();
   }
+});
+
+// a scan thread of the CLI asks the thread that started it (workerData parentHashes): the same
+// answers as from a hashing thread of its own, with that thread's RangeHashing serving them
+test('a scan thread whose starter hashes: the same digests, errors, cancels and stops, served by RangeHashing', async () => {
+  const data = randomBytes(9 * 1024 * 1024 + 77);
+  const path = join(dir, 'blob-parent');
+  await writeFile(path, data);
+  const want = (o: number, n: number, a = 'sha256') => createHash(a).update(data.subarray(o, o + n)).digest('hex');
+  // the thread: tsx's loader first (as scan-thread.ts newScanWorker does for the sources)
+  const code = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(new URL('./testdata/hash-parent-probe.ts', import.meta.url).href)}); })`;
+  const worker = new Worker(code, { eval: true, workerData: { parentHashes: true, path } });
+  const served: string[] = [];
+  const hashing = new RangeHashing((m) => { served.push(m.type); worker.postMessage(m); });
+  const result = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    worker.on('message', (m: { type?: unknown; result?: Record<string, unknown> }) => {
+      if (hashing.handle(m)) return;
+      if (m.type === 'probe') resolve(m.result!);
+    });
+    worker.on('error', reject);
+  });
+  await worker.terminate();
+  assert.deepEqual(result.digests, [want(0, data.length), want(1000, 2 * 1024 * 1024 + 7, 'sha512'), want(data.length - 10, 10), want(5, 0)]);
+  assert.match(String(result.short), /the file ended 10 bytes before the blob did/);
+  assert.equal(result.after, want(0, 4));
+  assert.deepEqual([result.before, result.dropped, result.later], [want(0, data.length), 'cancelled', want(0, 4)]);
+  assert.match(String(result.pending), /^([0-9a-f]{64}|.*stopped.*)$/);
+  assert.equal(result.closedFd, true, 'closed only once the starter no longer read it');
+  assert.ok(served.includes('hash-stopped'), 'the stop was acknowledged');
+  hashing.close();
 });
