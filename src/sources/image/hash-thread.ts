@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { readSync } from 'node:fs';
 import { isMainThread, parentPort, workerData, Worker, type MessagePort } from 'node:worker_threads';
 
-/** Plain tar layers from this size are hashed on the image's hashing thread. */
+/** Plain tar layers from this size are hashed on another thread (see above). */
 export const PARALLEL_HASH_BYTES = 16 * 1024 * 1024;
 
 const CODE = `
@@ -52,8 +52,9 @@ parentPort.on('message', ({ id, fd, offset, size, algorithm }) => {
 `;
 
 /**
- * The hashing thread of one image: ranges are hashed in the order asked. It keeps its process
- * running only while a digest is pending.
+ * The hashing of one image's large layers, on the starter's thread or on a thread of its own (see
+ * above): ranges are hashed in the order asked. It keeps its thread or process running only while
+ * a digest is pending.
  */
 export class LayerHasher {
   private worker: Worker | null = null;
@@ -151,13 +152,11 @@ export type HashMessage =
 /** The answers. */
 export type HashReply = { type: 'hash-done'; id: number; hex?: string; error?: string } | { type: 'hash-stopped'; ack: number };
 
-/** The workerData flag of a scan thread whose starter serves its HashMessages (RangeHashing). */
-export const PARENT_HASHES = 'parentHashes';
-
 let channel: ParentChannel | null | undefined;
+/** The channel to this thread's starter when it serves HashMessages (workerData `parentHashes`: engine/scan-thread.ts newScanWorker), else null. */
 function parentChannel(): ParentChannel | null {
   if (channel === undefined) {
-    const served = !isMainThread && parentPort !== null && (workerData as Record<string, unknown> | null)?.[PARENT_HASHES] === true;
+    const served = !isMainThread && parentPort !== null && (workerData as { parentHashes?: unknown } | null)?.parentHashes === true;
     channel = served ? new ParentChannel(parentPort!) : null;
   }
   return channel;
