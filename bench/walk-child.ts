@@ -9,6 +9,7 @@
  * rootfs-work target's.
  *
  *   node --import tsx bench/walk-child.ts <dir> [--rootfs] [--list <file>]
+ * (bench/scan.ts runs it bundled as `vigil` is: .cache/bench/walk-child.mjs, the same arguments)
  * prints `BENCH {"ms":…,"cpuMs":…,"files":…,"wanted":…,"bytes":…}`; --list writes the wanted paths,
  * NUL-separated and relative to <dir>, for the floor's `xargs -0 cat`.
  */

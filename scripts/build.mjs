@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { purlLazyCollator } from './purl-collator.mjs';
+import { bundleOptions } from './bundle-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // `--outdir <dir>`: elsewhere than dist/ (test/build.test.ts checks what the bundle leaves out);
@@ -22,44 +22,15 @@ const dist = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(root, 'dist')
 // stale chunks of an earlier build would otherwise pile up
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
-// zod's namespace object (`import { z } from 'zod'`) re-exports every one of its 64 message locales
-// (`z.locales`), ~380 KB that every process loading zod parsed at start (the isolated scan process
-// included). Vigil's messages are English: the bundle's `z.locales` holds `en` only.
-const zodEnglishOnly = {
-  name: 'zod-english-only',
-  setup(b) {
-    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]zod[\\/]v4[\\/](classic|core)$/.test(args.resolveDir) ? { path: join(args.resolveDir, '..', 'locales', 'en-only.js'), namespace: 'zod-locales' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), 'en.js'))};`, resolveDir: dirname(args.path), loader: 'js' }));
-  },
-};
 await build({
-  plugins: [zodEnglishOnly, purlLazyCollator],
+  ...bundleOptions,
   // scan-child: the isolated scan process (src/engine/isolate.ts forks dist/scan-child.mjs)
   entryPoints: { vigil: join(root, 'src', 'cli', 'entry.ts'), 'scan-child': join(root, 'src', 'engine', 'isolate-child.ts') },
   outdir: dist,
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunk-[hash]',
-  bundle: true,
   splitting: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  // stay in node_modules: better-sqlite3 (a .node addon), pg (optionally requires pg-native), ssh2
-  // (optionally loads its own crypto addon and cpu-features, whose install scripts npm does not run).
-  // pino too: only the server and workers log at their default level (the CLI and the scan thread
-  // use log.ts lazyLogger, which loads pino with the first message), and bundled, its 140 KB came
-  // with log.ts's chunk into every command and every scan thread
-  // web-tree-sitter and tree-sitter-python load .wasm files beside their own modules, and the
-  // TypeScript compiler (~9 MB) is needed only by code scans: all three stay in node_modules
-  // ae-cvss-calculator (a 210 KB UMD bundle) is loaded with the first vector scored (model/cvss.ts):
-  // bundled, its text was in a chunk every scan thread compiles at start, findings or not (~5 ms)
-  external: ['better-sqlite3', 'pg', 'pino', 'ssh2', 'cpu-features', 'web-tree-sitter', 'tree-sitter-python', 'typescript', 'ae-cvss-calculator'],
-  // bundled CommonJS dependencies call require() for Node's built-ins
-  banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
-  // test-only fault injection (src/engine/testpoint.ts) is compiled out of the bundle
-  define: { VIGIL_TESTPOINTS: 'false' },
   sourcemap: 'linked',
-  logLevel: 'warning',
 });
 // data files the code reads next to itself (import.meta.url is dist/ once bundled)
 for (const f of readdirSync(join(root, 'src', 'integrations', 'schemas'))) {

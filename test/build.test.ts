@@ -86,7 +86,7 @@ test('start-up: the isolated scan process loads no logger, CVSS calculator or ne
 
 test('the bundle\'s packageurl-js compares as the library does, and makes its collator only for what is not two numbers', async () => {
   // @ts-expect-error a build script (plain JavaScript)
-  const { lazyCollator } = await import('../scripts/purl-collator.mjs');
+  const { lazyCollator } = await import('../scripts/bundle-options.mjs');
   const path = join(ROOT, 'node_modules', 'packageurl-js', 'src', 'strings.js');
   const load = (src: string): { localeCompare: (a: unknown, b: unknown) => number } => {
     const module = { exports: {} as { localeCompare: (a: unknown, b: unknown) => number } };
