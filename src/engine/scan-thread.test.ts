@@ -9,9 +9,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createHash } from 'node:crypto';
 import { VigilError } from '../model/errors.ts';
-import { makeTar } from '../sources/testutil.ts';
+import { makeTar, writeOneLayerArchive } from '../sources/testutil.ts';
 import { DEFAULT_SCAN_LIMITS, runWithStats } from './isolate.ts';
 import type { CollectedTarget } from './isolate-tasks.ts';
 import { commandOf, heapOf, prestartFor, takeWarm } from './scan-thread.ts';
@@ -78,28 +77,18 @@ describe('a prestarted scan thread', () => {
 test('a scan thread\'s large layer is verified by its starter: a good archive scans, a changed byte is a digest mismatch', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'vigil-scan-thread-hash-'));
   try {
-    const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
     const layer = await makeTar([
       { name: 'opt/big.bin', content: Buffer.alloc(17 * 1024 * 1024, 7) },
       { name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="11"\n' },
       { name: 'app/package-lock.json', content: JSON.stringify({ name: 'a', version: '1.0.0', lockfileVersion: 3, packages: { '': { name: 'a', version: '1.0.0' }, 'node_modules/left-pad': { version: '1.3.0' } } }) },
     ]);
-    const write = async (path: string, tar: Buffer) => {
-      const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layer)}`] }, history: [{ created_by: 'big' }] });
-      const cfgName = `${sha(config)}.json`;
-      await writeFile(path, await makeTar([
-        { name: 'l/layer.tar', content: tar },
-        { name: cfgName, content: config },
-        { name: 'manifest.json', content: JSON.stringify([{ Config: cfgName, RepoTags: ['vigil-test/big:1'], Layers: ['l/layer.tar'] }]) },
-      ]));
-    };
     const scan = (ref: string) => runWithStats<CollectedTarget>({ kind: 'target', target: { kind: 'image', ref, scanners: ['vuln'] } }, { thread: true, limits: DEFAULT_SCAN_LIMITS, label: ref });
-    await write(join(dir, 'good.tar'), layer);
+    await writeOneLayerArchive(join(dir, 'good.tar'), layer);
     const { value } = await scan(join(dir, 'good.tar'));
     assert.deepEqual(value.packages.map((p) => `${p.name}@${p.version}`), ['left-pad@1.3.0']);
     const tampered = Buffer.from(layer);
     tampered[512 + 1000] ^= 1;
-    await write(join(dir, 'bad.tar'), tampered);
+    await writeOneLayerArchive(join(dir, 'bad.tar'), tampered, layer);
     await assert.rejects(scan(join(dir, 'bad.tar')), (e: VigilError) => e.code === 'VIGIL_UNSAFE_ARCHIVE' && e.rule === 'digest-mismatch');
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 /** Test helpers for the sources: tar layers built with tar-stream, entry listing. */
-import { mkdtemp } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -58,3 +59,18 @@ export function tempDir(prefix: string): Promise<string> {
 export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
 /** .cache/targets, or VIGIL_TEST_TARGETS (test/helpers/prereq.ts) */
 export { TARGETS } from '../../test/helpers/prereq.ts';
+
+/**
+ * Writes a `docker save` archive of one layer: `layer` as its l/layer.tar, and a config whose diff id
+ * is the digest of `diffIdOf` (the layer itself, or the bytes it should have been: a tampered layer).
+ */
+export async function writeOneLayerArchive(path: string, layer: Buffer, diffIdOf: Buffer = layer): Promise<void> {
+  const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(diffIdOf)}`] }, history: [{ created_by: 'big' }] });
+  const cfgName = `${sha(config)}.json`;
+  await writeFile(path, await makeTar([
+    { name: 'l/layer.tar', content: layer },
+    { name: cfgName, content: config },
+    { name: 'manifest.json', content: JSON.stringify([{ Config: cfgName, RepoTags: ['vigil-test/big:1'], Layers: ['l/layer.tar'] }]) },
+  ]));
+}

@@ -5,7 +5,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { VigilError } from '../../model/index.ts';
-import { listAll, makeTar, tempDir } from '../testutil.ts';
+import { listAll, makeTar, tempDir, writeOneLayerArchive } from '../testutil.ts';
 import { indexTar, openDockerArchive } from './index.ts';
 
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
@@ -106,15 +106,7 @@ describe('docker-archive', () => {
     // past PARALLEL_HASH_BYTES (16 MiB): its diff id is computed by sources/image/hash-thread.ts while the walk seeks over bodies
     const big = Buffer.alloc(17 * 1024 * 1024, 7);
     const layer = await makeTar([{ name: 'opt/big.bin', content: big }, { name: 'etc/os-release', content: 'ID=debian\n' }]);
-    const write = async (path: string, tar: Buffer) => {
-      const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layer)}`] }, history: [{ created_by: 'big' }] });
-      const cfgName = `${sha(config)}.json`;
-      await writeFile(path, await makeTar([
-        { name: 'l/layer.tar', content: tar },
-        { name: cfgName, content: config },
-        { name: 'manifest.json', content: JSON.stringify([{ Config: cfgName, RepoTags: ['vigil-test/big:1'], Layers: ['l/layer.tar'] }]) },
-      ]));
-    };
+    const write = (path: string, tar: Buffer) => writeOneLayerArchive(path, tar, layer);
     const good = join(dir, 'big.tar');
     await write(good, layer);
     for (const deferDigests of [false, true]) {
