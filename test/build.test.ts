@@ -18,11 +18,11 @@ test('the bundle has no test pause points', () => {
     const code = readdirSync(out).filter((f) => f.endsWith('.mjs')).map((f) => readFileSync(join(out, f), 'utf8')).join('\n');
     assert.match(code, /async function pauseAt\(/, 'the engine is in the bundle');
     for (const s of ['VIGIL_TEST_PAUSE_AT', 'vigil-testpoint', 'function pauseHere']) assert.ok(!code.includes(s), `${s} is compiled out`);
-    // zod's 64 message locales: English only (scripts/build.mjs zodEnglishOnly)
+    // zod's 64 message locales: English only (scripts/bundle-options.mjs zodEnglishOnly)
     // (the path comment is relative to the checkout: `../main/node_modules/…` in a git worktree whose node_modules is a symlink)
     assert.match(code, /\/\/ \S*node_modules\/zod\/v4\/locales\/en\.js/, 'zod\'s English messages are in');
     assert.doesNotMatch(code, /\/\/ \S*node_modules\/zod\/v4\/locales\/de\.js/, 'the other locales are left out');
-    // packageurl-js makes its Intl.Collator when a comparison needs one (scripts/build.mjs purlLazyCollator)
+    // packageurl-js makes its Intl.Collator when a comparison needs one (scripts/bundle-options.mjs purlLazyCollator)
     assert.match(code, /\/\/ \S*node_modules\/packageurl-js\/src\/strings\.js/, 'packageurl-js is in');
     assert.ok(!code.includes('new Intl.Collator();'), 'no collator made when packageurl-js is evaluated');
     assert.ok(code.includes('(collator ??= new Intl.Collator()).compare(a, b)'), 'the collator made on demand');

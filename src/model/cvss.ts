@@ -29,8 +29,9 @@ export interface CvssScore {
  * The calculator, loaded with the first vector scored: evaluating its 210 KB bundle costs ~20 ms
  * CPU, which every process importing the model (the isolated scan process among them) paid at
  * start although only findings are scored. The package is a UMD bundle (module.exports holds the
- * classes). In Vigil's bundle the `require` is esbuild's (the package is bundled and evaluated at
- * this call); from the TypeScript sources (ESM, no `require`) through createRequire.
+ * classes). In Vigil's bundle the package is left in node_modules (scripts/bundle-options.mjs: its
+ * text is not compiled by every scan thread) and the bundle's `require` loads it at this call; from
+ * the TypeScript sources (ESM, no `require`) through createRequire.
  */
 function calculator(): typeof calcType {
   return (typeof require === 'function' ? require('ae-cvss-calculator') : createRequire(import.meta.url)('ae-cvss-calculator')) as typeof calcType;

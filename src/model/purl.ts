@@ -5,9 +5,11 @@ import { VigilError } from './errors.ts';
 
 /**
  * packageurl-js, loaded with the first purl made or parsed: its module creates an Intl.Collator
- * when evaluated (~5 ms of ICU set-up), which every process importing the model paid at start. In
- * Vigil's bundle the `require` is esbuild's (bundled, evaluated at this call); from the TypeScript
- * sources through createRequire (as model/cvss.ts loads its calculator).
+ * when evaluated (~5–7 ms of ICU set-up), which every process importing the model paid at start. In
+ * Vigil's bundle the `require` is esbuild's (bundled, evaluated at this call), and the bundle's copy
+ * makes that collator only when a comparison needs one (scripts/bundle-options.mjs
+ * purlLazyCollator); from the TypeScript sources through createRequire (as model/cvss.ts loads its
+ * calculator).
  */
 let purlCls: typeof PackageURL | undefined;
 function purlClass(): typeof PackageURL {
