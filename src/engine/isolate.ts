@@ -234,7 +234,8 @@ export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): P
         // loaded with the first: scans without a large plain tar layer do not need it)
         if (!host.post) return;
         hashing ??= import('../sources/image/hash-thread.ts').then((h) => new h.RangeHashing((r) => host.post!(r)));
-        void hashing.then((h) => h.handle(m));
+        // (a module that failed to load answers every request with its error: the scan fails, it does not wait)
+        void hashing.then((h) => h.handle(m), (err: Error) => host.post!(m.type === 'hash' ? { type: 'hash-done', id: m.id, error: `the layer cannot be hashed: ${err.message}` } : { type: 'hash-stopped', ack: m.ack }));
       }
       else if (m.type === 'progress') opts.onProgress?.(m);
       else if (m.type === 'result-part') for (const p of m.packages) parts.push(p);
@@ -269,7 +270,7 @@ export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): P
       clearTimeout(timer);
       clearInterval(sampler);
       opts.signal?.removeEventListener('abort', onAbort);
-      void hashing?.then((h) => h.close());
+      void hashing?.then((h) => h.close(), () => undefined);
       host.kill();
       const stats = { pid, peakRssMiB: Math.round(peakKiB / 1024), ms: Date.now() - started };
       opts.log?.debug({ label, ...stats, ok: !err }, 'scan finished');
