@@ -79,7 +79,7 @@ export class Tree {
     for (let start = 0; start <= last; ) {
       const end = p.indexOf('/', start);
       const c = p.slice(start, end);
-      let next = dir.children!.get(c);
+      const next = dir.children!.get(c);
       if (next && next.kind === 'symlink') {
         const nextPath = pathAt(end);
         const r = await this.resolve(nextPath);
@@ -95,13 +95,7 @@ export class Tree {
         start = end + 1;
         continue;
       }
-      if (!next || next.kind !== 'dir') {
-        if (next) this.release(next);
-        this.count++;
-        next = dirNode(layerIndex, layer, 0o40755);
-        dir.children!.set(c, next);
-      }
-      dir = next;
+      dir = next && next.kind === 'dir' ? next : this.implicitDir(dir, c, next, layerIndex, layer);
       start = end + 1;
     }
     // the entry's own resolved path
@@ -125,20 +119,23 @@ export class Tree {
       for (let start = 0; start <= last; ) {
         const end = path.indexOf('/', start);
         const c = path.slice(start, end);
-        let next = dir.children!.get(c);
+        const next = dir.children!.get(c);
         if (next && next.kind === 'symlink') return null;
-        if (!next || next.kind !== 'dir') {
-          if (next) this.release(next);
-          this.count++;
-          next = dirNode(node.layerIndex, node.layer, 0o40755);
-          dir.children!.set(c, next);
-        }
-        dir = next;
+        dir = next && next.kind === 'dir' ? next : this.implicitDir(dir, c, next, node.layerIndex, node.layer);
         start = end + 1;
       }
       if (last >= 0) this.lastParent = { key: path.slice(0, last), dir };
     }
     return this.place(dir, path.slice(last + 1), path, node);
+  }
+
+  /** A missing parent `c` of an entry made a directory of the entry's layer in `dir`, replacing `old` (no directory) when there is one. */
+  private implicitDir(dir: TreeNode, c: string, old: TreeNode | undefined, layerIndex: number, layer: LayerRef | undefined): TreeNode {
+    if (old) this.release(old);
+    this.count++;
+    const made = dirNode(layerIndex, layer, 0o40755);
+    dir.children!.set(c, made);
+    return made;
   }
 
   /** Puts `node` as `name` in `dir` (its path `path`). */
