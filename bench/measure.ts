@@ -4,7 +4,7 @@
  * ratios taken round by round between commands run alternately in the same round.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 
 /**
@@ -69,3 +69,30 @@ export function fmtRatio(candidate: readonly number[], baseline: readonly number
 
 export const machineLoad = (): string =>
   `load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs`;
+
+/**
+ * What the kernel does to idle page cache here, for the report: a DAMON scheme whose action is
+ * `pageout` (/sys/kernel/mm/damon/admin) drops file pages it found idle, so "warm" files go back to
+ * disk within about a minute; null where no such scheme runs (most machines).
+ */
+export function pageCacheNote(root = '/sys/kernel/mm/damon/admin/kdamonds'): string | null {
+  const read = (p: string) => readFileSync(p, 'utf8').trim();
+  try {
+    for (const k of readdirSync(root)) {
+      if (!/^\d+$/.test(k) || read(`${root}/${k}/state`) !== 'on') continue;
+      const ctx = `${root}/${k}/contexts`;
+      for (const c of readdirSync(ctx).filter((x) => /^\d+$/.test(x))) {
+        const schemes = `${ctx}/${c}/schemes`;
+        for (const s of readdirSync(schemes).filter((x) => /^\d+$/.test(x))) {
+          if (read(`${schemes}/${s}/action`) !== 'pageout') continue;
+          const intervals = `${ctx}/${c}/monitoring_attrs/intervals`;
+          const ageSec = (Number(read(`${schemes}/${s}/access_pattern/age/min`)) * Number(read(`${intervals}/aggr_us`))) / 1e6;
+          return `the kernel pages out memory idle for ${ageSec} s or more (DAMON kdamond ${k}, action pageout)`;
+        }
+      }
+    }
+  } catch {
+    // no DAMON sysfs interface, or not readable: nothing to say
+  }
+  return null;
+}

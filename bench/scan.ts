@@ -34,15 +34,20 @@
  *
  * Every command runs as its own process. Cold rounds first (BENCH_COLD, default 3): before each
  * command the page cache is dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`, as root where the
- * sandbox allows; BENCH_NO_DROP=1 declines, and then cold means only a fresh process). Then one
- * unmeasured run of each, and warm rounds (--runs, default 5). Within a round the commands run one
+ * sandbox allows; BENCH_NO_DROP=1 declines, and then cold means only a fresh process). Then warm
+ * rounds (--runs, default 5), each measured run right after an unmeasured run of the same command
+ * (BENCH_PRIME=0: one unmeasured run of each before the rounds instead, as before 2026-12-07): on the
+ * VMs this project is measured on the kernel pages out file pages idle for about a minute (DAMON
+ * `pageout`, see pageCacheNote), so a file read by the previous round could be back on disk, and
+ * floors that read whole files (tar, gzip, cat) moved threefold between runs while Vigil's figures
+ * moved far less. Within a round the commands run one
  * after the other (the starting command rotates per round), so a candidate and its baseline share
  * the moment's load; ratios are given of the medians, of the mins, and their range over the rounds.
  * Ratios are given on wall time and, beside, on CPU time (user + system, children included: the
  * steadier figure when the machine is shared); peak RSS is printed per command. Each measurement
  * group is one function below (its commands and its report).
  *
- *   node --import tsx bench/scan.ts [--runs 5] [--only start,rootfs] [--big]      (about 2–3 minutes on 2 cores)
+ *   node --import tsx bench/scan.ts [--runs 5] [--only start,rootfs] [--big]      (about 4 minutes on 2 cores with BENCH_COLD=0, ~10 with the cold rounds)
  * --only runs just the named groups (start, image, walk, rootfs, lockfile; comma-separated); start
  * is always run when rootfs or image is named (their reports read its empty-directory run).
  * Needs .cache/targets (../shared/tools/build-targets.sh .cache/targets bullseye) and, for the peer,
@@ -59,7 +64,7 @@ import tar from 'tar-stream';
 // @ts-expect-error a build script (plain JavaScript, no types)
 import { bundleOptions } from '../scripts/bundle-options.mjs';
 import { ROOT, TARGETS, trivyCdxgenPath, VULNDATA } from '../test/helpers/prereq.ts';
-import { canDropCaches, coldMeaning, dropCaches, fmtRatio, fmtSummary, machineLoad, summarize } from './measure.ts';
+import { canDropCaches, coldMeaning, dropCaches, fmtRatio, fmtSummary, machineLoad, pageCacheNote, summarize } from './measure.ts';
 import { lockfileFigures, ociLayers, type Sample } from './scan-archive.ts';
 
 // the same paths the tests use: .cache/targets (or VIGIL_TEST_TARGETS), and the Trivy-based binary
@@ -69,6 +74,8 @@ const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) || dflt : dflt);
 const RUNS = opt('--runs', Number(process.env.BENCH_RUNS ?? 5));
 const COLD = Number(process.env.BENCH_COLD ?? 3);
+/** each warm run right after an unmeasured run of the same command (measure) */
+const PRIME = process.env.BENCH_PRIME !== '0';
 const GROUP_NAMES = ['start', 'image', 'walk', 'rootfs', 'lockfile'];
 const ONLY = args.includes('--only') ? new Set((args[args.indexOf('--only') + 1] ?? '').split(',').filter(Boolean)) : new Set(GROUP_NAMES);
 for (const g of ONLY) {
@@ -109,9 +116,10 @@ function runOnce(argv: string[], shell = false, self = false): Sample {
 interface Cmd { key: string; label: string; argv: string[]; shell?: boolean; self?: boolean; cold: Sample[]; warm: Sample[] }
 
 /**
- * Cold rounds (page cache dropped before each command, where allowed), one unmeasured warm-up of
- * each, then warm rounds. Commands compared with each other form a group and run back to back;
- * which of a group goes first rotates per round, so that neither always runs first.
+ * Cold rounds (page cache dropped before each command, where allowed), then warm rounds, each
+ * measured run right after an unmeasured one of the same command (with BENCH_PRIME=0, one unmeasured
+ * warm-up of each before the rounds). Commands compared with each other form a group and run back to
+ * back; which of a group goes first rotates per round, so that neither always runs first.
  */
 function measure(groups: Cmd[][], dropped: boolean): void {
   const order = (round: number) => groups.flatMap((g) => g.map((_, i) => g[(i + round) % g.length]));
@@ -122,9 +130,12 @@ function measure(groups: Cmd[][], dropped: boolean): void {
     }
     process.stdout.write(`  cold round ${r + 1}/${COLD} done\n`);
   }
-  for (const c of groups.flat()) runOnce(c.argv, c.shell, c.self);
+  if (!PRIME) for (const c of groups.flat()) runOnce(c.argv, c.shell, c.self);
   for (let r = 0; r < RUNS; r++) {
-    for (const c of order(r)) c.warm[r] = runOnce(c.argv, c.shell, c.self);
+    for (const c of order(r)) {
+      if (PRIME) runOnce(c.argv, c.shell, c.self);
+      c.warm[r] = runOnce(c.argv, c.shell, c.self);
+    }
     process.stdout.write(`  warm round ${r + 1}/${RUNS} done\n`);
   }
 }
@@ -324,8 +335,15 @@ function startGroup(x: Ctx): Group {
   const vigilEmpty = cmd('vigilEmpty', 'vigil scan rootfs <empty dir>', x.scan('rootfs', x.empty, join(x.work, 'empty.json')));
   const vigilVersion = cmd('vigilVersion', 'vigil --version', [...x.vigil, '--version']);
   const node = cmd('node', 'node -e 0', [process.execPath, '-e', '0']);
+  // the floor of a scan that runs isolated in a worker thread (the CLI's, engine/README.md): Node's
+  // start and one thread's, which ends at once
+  const nodeThread = cmd('nodeThread', 'node + one worker thread', [process.execPath, '-e', "new (require('node:worker_threads').Worker)('', { eval: true })"]);
+  // Node reads and parses NODE_EXTRA_CA_CERTS at every process start, before any JavaScript runs (the
+  // machines this project is measured on set it: ~50 ms of each start there)
+  const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+  const nodeNoCa = extraCa ? cmd('nodeNoCa', 'node -e 0 without NODE_EXTRA_CA_CERTS', ['env', '-u', 'NODE_EXTRA_CA_CERTS', process.execPath, '-e', '0']) : null;
   return {
-    cmds: [[vigilEmpty, vigilVersion, node]],
+    cmds: [[vigilEmpty, vigilVersion, node, nodeThread, ...(nodeNoCa ? [nodeNoCa] : [])]],
     report() {
       console.log('\nstart-up (issue 20; the target is absolute, a bare Node process beside):');
       for (const c of [vigilVersion, vigilEmpty]) {
@@ -335,6 +353,13 @@ function startGroup(x: Ctx): Group {
           const t = k === 'warm' ? `  [target ≤ 0.15 s: wall ${w <= 150 ? 'met' : 'MISSED'}, CPU ${median(cpu(c[k])) <= 150 ? 'met' : 'MISSED'}]` : '';
           console.log(`  ${c.label}, ${k}: wall median ${sec(w)} s, CPU ${sec(median(cpu(c[k])))} s; node -e 0 ${sec(median(ms(node[k])))} s / ${sec(median(cpu(node[k])))} s CPU (${(w / median(ms(node[k]))).toFixed(2)}× of it)${t}`);
         }
+      }
+      for (const k of ['cold', 'warm'] as const) {
+        if (!vigilEmpty[k].length || !nodeThread[k].length) continue;
+        const floor = median(ms(nodeThread[k]));
+        const w = median(ms(vigilEmpty[k]));
+        if (nodeNoCa?.[k].length) console.log(`  ${k}: NODE_EXTRA_CA_CERTS is set (${extraCa}): node -e 0 takes ${sec(median(ms(node[k])))} s with it, ${sec(median(ms(nodeNoCa[k])))} s without (Node loads those certificates at every start, in every figure here)`);
+        console.log(`  ${k}: node + one worker thread ${sec(floor)} s wall / ${sec(median(cpu(nodeThread[k])))} s CPU (the empty scan's floor: Node's start and its scan thread's); the empty scan's own ${sec(w - floor)} s wall beyond it (loading the scan's modules, the database, the scan, the report)`);
       }
     },
   };
@@ -384,7 +409,9 @@ try {
   console.log(`(measuring: ${COLD} cold rounds, ${RUNS} warm rounds of ${all.flat().length} commands; ${machineLoad()})`);
   measure(all, dropped);
 
-  console.log(`\n${coldMeaning(dropped)}; warm = the same after one unmeasured run of each command. (${machineLoad()})`);
+  const pageout = pageCacheNote();
+  const warmMeaning = PRIME ? 'warm = each measured run right after an unmeasured run of the same command' : 'warm = the rounds after one unmeasured run of each command (BENCH_PRIME=0)';
+  console.log(`\n${coldMeaning(dropped)}; ${warmMeaning}.${pageout ? ` Here ${pageout}.` : ''} (${machineLoad()})`);
   const w = Math.max(...all.flat().map((c) => c.label.length));
   for (const c of all.flat()) {
     const rss = Math.max(...c.warm.map((s) => s.rssMiB));
