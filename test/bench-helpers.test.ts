@@ -2,7 +2,10 @@
 // median and per-round ratio, and the neighbour versions bench/rematch draws.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fmtRatio, summarize } from '../bench/measure.ts';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fmtRatio, pageCacheNote, summarize } from '../bench/measure.ts';
 import { neighbours } from '../bench/versions.ts';
 
 test('summarize: min and median are different figures (the old best() returned the median as "best")', () => {
@@ -27,4 +30,30 @@ test('neighbours: the last run of digits, one below and one above', () => {
   assert.deepEqual(neighbours('1.0.0-rc'), [undefined, '1.0.1-rc'], 'a 0 has no version below it');
   assert.deepEqual(neighbours('1.05'), ['1.04', '1.06']);
   assert.deepEqual(neighbours('latest'), [undefined, undefined]);
+});
+
+test('pageCacheNote: a running DAMON pageout scheme is named with its idle age; anything else says nothing', () => {
+  const root = mkdtempSync(join(tmpdir(), 'vigil-damon-'));
+  try {
+    const put = (p: string, v: string) => {
+      mkdirSync(join(root, p, '..'), { recursive: true });
+      writeFileSync(join(root, p), `${v}\n`);
+    };
+    put('nr_kdamonds', '1');
+    put('0/state', 'on');
+    put('0/contexts/nr_contexts', '1');
+    put('0/contexts/0/monitoring_attrs/intervals/aggr_us', '5000000');
+    put('0/contexts/0/schemes/nr_schemes', '1');
+    put('0/contexts/0/schemes/0/action', 'pageout');
+    put('0/contexts/0/schemes/0/access_pattern/age/min', '12');
+    assert.equal(pageCacheNote(root), 'the kernel pages out memory idle for 60 s or more (DAMON kdamond 0, action pageout)');
+    put('0/contexts/0/schemes/0/action', 'stat');
+    assert.equal(pageCacheNote(root), null, 'a scheme that only counts');
+    put('0/contexts/0/schemes/0/action', 'pageout');
+    put('0/state', 'off');
+    assert.equal(pageCacheNote(root), null, 'a kdamond that is off');
+    assert.equal(pageCacheNote(join(root, 'missing')), null, 'no DAMON interface');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
