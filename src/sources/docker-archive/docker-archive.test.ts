@@ -96,6 +96,34 @@ describe('docker-archive', () => {
     }
   });
 
+  it('with deferred digests the archive is checked once, by verify(), after the reads before it; opens after verify() are checked again', async () => {
+    const p = join(dir, 'pos-deferred.tar');
+    await buildArchive(p);
+    const fs = await openDockerArchive(p, { filter: () => true, deferDigests: true });
+    try {
+      const before = (await fs.readFile('etc/os-release')).toString();
+      // the archive grows after a read: no open refuses (no fstat per open), verify() does
+      await writeFile(p, Buffer.alloc(1024), { flag: 'a' });
+      const r = await fs.openFile!('etc/os-release');
+      const b = Buffer.alloc(before.length);
+      assert.equal(await r.read(b, 0, b.length, 0), b.length);
+      r.close();
+      await assert.rejects(fs.verify!(), (e: VigilError) => e.code === 'VIGIL_UNSAFE_ARCHIVE' && e.rule === 'changed-during-scan');
+      await assert.rejects(fs.openFile!('etc/os-release'), (e: VigilError) => e.rule === 'changed-during-scan', 'after verify() every open is checked');
+    } finally {
+      await fs.close();
+    }
+    await buildArchive(p);
+    const ok = await openDockerArchive(p, { filter: () => true, deferDigests: true });
+    try {
+      assert.equal((await ok.readFile('etc/os-release')).toString(), 'ID=debian\n');
+      await ok.verify!();
+      assert.equal((await ok.readFile('etc/os-release')).toString(), 'ID=debian\n', 'an unchanged archive reads after verify()');
+    } finally {
+      await ok.close();
+    }
+  });
+
   it('refuses a layer whose diff id does not verify', async () => {
     const p = join(dir, 'c.tar');
     await buildArchive(p, { badDiffId: true });

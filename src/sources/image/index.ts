@@ -64,6 +64,11 @@ export interface OpenImageOptions {
    * Return before the digests of large plain tar layers (hashed on other threads, hash-thread.ts)
    * are known: the caller goes on reading and calls ScanFS.verify() before it trusts the result.
    * Default: openImage awaits them, after the last layer.
+   * With it, the layer files are also checked once by verify() (unchanged since they were opened,
+   * after everything read before it) instead of at every lazy open of a kept body: one fstat per
+   * file instead of one per executable the binary extractors look into (~500 for a Debian image),
+   * and no read before verify() goes unchecked (a change between an open's check and its reads
+   * did). Bodies opened after verify() are checked when opened again.
    */
   deferDigests?: boolean;
 }
@@ -94,6 +99,8 @@ export async function openImage(src: ImageSource, opts: OpenImageOptions = {}): 
     lazyFile: null,
     hasher: null,
     checks: [],
+    filesCheckedAtVerify: opts.deferDigests === true,
+    verified: false,
   };
   const release = async (): Promise<void> => {
     // the hashing thread reads the layer files' descriptors: stopped before those close
@@ -122,9 +129,18 @@ export async function openImage(src: ImageSource, opts: OpenImageOptions = {}): 
   return new TreeFS(tree, { ...src.target, layers: refs }, log, limits, release, () => verifyDigests(state));
 }
 
-/** Runs the digest checks left for later (the layers hashed on other threads), in layer order. */
+/**
+ * Runs the digest checks left for later (the layers hashed on other threads), in layer order; with
+ * deferred digests, then checks every layer file the same way a lazy open would (`unchanged`).
+ */
 async function verifyDigests(st: ApplyState): Promise<void> {
-  while (st.checks.length) await st.checks.shift()!();
+  try {
+    while (st.checks.length) await st.checks.shift()!();
+    if (st.filesCheckedAtVerify) for (const f of st.files.values()) unchanged(f, 'checked after the scan read it');
+  } finally {
+    // from now on (failed or not) a lazy open checks its file itself
+    st.verified = true;
+  }
 }
 
 interface ApplyState {
@@ -150,6 +166,10 @@ interface ApplyState {
   hasher: LayerHasher | null;
   /** their digest checks, run by verifyDigests */
   checks: (() => Promise<void>)[];
+  /** the layer files are checked by verifyDigests, not at each lazy open before it (deferDigests) */
+  filesCheckedAtVerify: boolean;
+  /** verifyDigests has run */
+  verified: boolean;
 }
 
 /** A local file holding layer blobs, with what it looked like when opened. */
@@ -176,7 +196,8 @@ async function layerFile(st: ApplyState, path: string): Promise<LayerFile> {
  * copying every kept body while the layer streams by. The layer's digests are checked over these
  * bytes (once it has streamed by, or for a large layer hashed on the hashing thread, by
  * verifyDigests before the scan's result is used); a file that changed since it was opened (size
- * or mtime) is refused rather than trusted.
+ * or mtime) is refused rather than trusted: when the body is opened, or, with deferred digests, by
+ * verifyDigests after every read before it.
  */
 function lazyBody(open: () => Promise<FileReader>, size: number): () => Promise<Buffer> {
   return async () => {
@@ -192,9 +213,10 @@ function lazyBody(open: () => Promise<FileReader>, size: number): () => Promise<
  * Rust binary extractors read an executable's headers and a section or two, not the whole body.
  * The file is checked as lazyBody checks it, when opened; a read past the body's end gives 0.
  */
-function lazyOpen(f: LayerFile, at: number, size: number, where: string): () => Promise<FileReader> {
+function lazyOpen(st: ApplyState, f: LayerFile, at: number, size: number, where: string): () => Promise<FileReader> {
   return async () => {
-    unchanged(f, where);
+    // (deferred digests: verifyDigests checks the file once, after the reads made before it)
+    if (!st.filesCheckedAtVerify || st.verified) unchanged(f, where);
     return {
       size,
       read: async (buf, offset, length, position) => {
@@ -600,7 +622,7 @@ function placeFile(st: ApplyState, h: TarHeader, reader: TarReader, ref: LayerRe
   if (!wanted) return done;
   if (st.lazyFile) {
     // TreeFS.readChunks reads such a body through `open` as far as its reader goes
-    const open = lazyOpen(st.lazyFile.file, st.lazyFile.offset + reader.offset, size, `${where}!${h.name}`);
+    const open = lazyOpen(st, st.lazyFile.file, st.lazyFile.offset + reader.offset, size, `${where}!${h.name}`);
     node.content = { where: 'lazy', load: lazyBody(open, size), open, refs: 1 };
     return done;
   }
