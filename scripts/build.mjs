@@ -8,10 +8,10 @@
 // of the CLI's actions into its own chunk (dist/chunk-*.mjs), loaded only by the commands that
 // need it — `vigil --version` loads commander and little else.
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleOptions } from './bundle-options.mjs';
+import { bundleOptions, threadBundleOptions } from './bundle-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // `--outdir <dir>`: elsewhere than dist/ (test/build.test.ts checks what the bundle leaves out);
@@ -32,6 +32,15 @@ await build({
   splitting: true,
   sourcemap: 'linked',
 });
+// the CLI's scan thread: the same code as scan-child as one CommonJS file, which
+// src/engine/thread-loader.cjs (copied beside it) runs through V8's code cache
+const thread = await build({ ...threadBundleOptions, entryPoints: [join(root, 'src', 'engine', 'isolate-child.ts')], outfile: join(dist, 'scan-thread.cjs'), sourcemap: 'linked', write: false });
+for (const f of thread.outputFiles) {
+  // import.meta other than .url (defined above) would be an empty object in CommonJS
+  if (f.path.endsWith('.cjs') && f.text.includes('import.meta')) throw new Error('vigil build: scan-thread.cjs uses import.meta beyond import.meta.url: give it a define in scripts/bundle-options.mjs threadBundleOptions');
+  writeFileSync(f.path, f.contents);
+}
+cpSync(join(root, 'src', 'engine', 'thread-loader.cjs'), join(dist, 'thread-loader.cjs'));
 // data files the code reads next to itself (import.meta.url is dist/ once bundled)
 for (const f of readdirSync(join(root, 'src', 'integrations', 'schemas'))) {
   if (f.endsWith('.json')) cpSync(join(root, 'src', 'integrations', 'schemas', f), join(dist, f));

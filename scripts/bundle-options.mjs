@@ -59,3 +59,35 @@ export const bundleOptions = {
   define: { VIGIL_TESTPOINTS: 'false' },
   logLevel: 'warning',
 };
+
+/**
+ * In a CommonJS bundle, `import()` of a module left outside it (a Node built-in, an `external`
+ * package) becomes a require() of it when the promise runs: the same laziness without the ES module
+ * loader. The scan thread's bundle (below) needs this: it runs through vm.Script, where V8's code
+ * cache does not keep what a dynamic import() needs (Node refuses it: "A dynamic import callback was
+ * not specified"). What such an import gives is Node's namespace of a CommonJS module: its exports
+ * as named exports and as `default` (esbuild's __toESM in Node mode).
+ */
+export function dynamicImportAsRequire(external) {
+  const outside = new Set(external);
+  return {
+    name: 'dynamic-import-as-require',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (args) => (args.kind === 'dynamic-import' && (args.path.startsWith('node:') || outside.has(args.path)) ? { path: args.path, namespace: 'dynamic-require' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'dynamic-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    },
+  };
+}
+
+/**
+ * The CLI scan thread's code as one CommonJS file (dist/scan-thread.cjs, from
+ * src/engine/isolate-child.ts), run by src/engine/thread-loader.cjs through V8's code cache. The
+ * same modules as dist/scan-child.mjs; `import.meta.url` is the file's own URL.
+ */
+export const threadBundleOptions = {
+  ...bundleOptions,
+  plugins: [...bundleOptions.plugins, dynamicImportAsRequire(bundleOptions.external)],
+  format: 'cjs',
+  banner: { js: "var __vigil_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+  define: { ...bundleOptions.define, 'import.meta.url': '__vigil_import_meta_url' },
+};

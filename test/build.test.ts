@@ -15,7 +15,15 @@ test('the bundle has no test pause points', () => {
   const out = mkdtempSync(join(tmpdir(), 'vigil-build-'));
   try {
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--outdir', out, '--cli-only'], { stdio: 'pipe' });
-    const code = readdirSync(out).filter((f) => f.endsWith('.mjs')).map((f) => readFileSync(join(out, f), 'utf8')).join('\n');
+    const code = readdirSync(out).filter((f) => f.endsWith('.mjs') || f.endsWith('.cjs')).map((f) => readFileSync(join(out, f), 'utf8')).join('\n');
+    // the scan thread's CommonJS bundle (scripts/bundle-options.mjs threadBundleOptions) and its loader
+    const thread = readFileSync(join(out, 'scan-thread.cjs'), 'utf8');
+    assert.match(thread, /async function pauseAt\(/, 'the engine is in the thread\'s bundle too');
+    assert.deepEqual(readFileSync(join(out, 'thread-loader.cjs')), readFileSync(join(ROOT, 'src', 'engine', 'thread-loader.cjs')));
+    // no import() left (vm.Script with a code cache cannot run one): built-ins and externals are required when the promise runs
+    assert.deepEqual([...thread.matchAll(/(?<![{\w.])import\(\s*["'`]/g)].map((m) => thread.slice(m.index, m.index + 40)), []);
+    assert.match(thread, /require\("pg"\)/);
+    assert.ok(!thread.includes('import.meta'), 'import.meta.url is defined, no other import.meta is used');
     assert.match(code, /async function pauseAt\(/, 'the engine is in the bundle');
     for (const s of ['VIGIL_TEST_PAUSE_AT', 'vigil-testpoint', 'function pauseHere']) assert.ok(!code.includes(s), `${s} is compiled out`);
     // zod's 64 message locales: English only (scripts/bundle-options.mjs zodEnglishOnly)

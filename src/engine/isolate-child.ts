@@ -66,6 +66,9 @@ function wire(err: unknown): WireError {
 }
 
 function onTask(m: { type: 'task'; task: IsolatedTask }): void {
+  // set by thread-loader.cjs when the thread runs from the bundle: off, absent, rejected or used
+  const codeCache = (globalThis as { __vigilCodeCache?: string }).__vigilCodeCache;
+  if (codeCache) log.debug({ codeCache }, 'scan thread code cache');
   void (async () => {
     let code = 0;
     try {

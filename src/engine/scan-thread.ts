@@ -11,7 +11,10 @@
  * reads them as the scan will. Only node: built-ins and model/errors.ts are imported: the CLI's entry
  * (cli/entry.ts) loads this module before anything else.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { VigilError } from '../model/errors.ts';
 
@@ -95,6 +98,27 @@ interface Warm {
 
 let warm: Warm | null = null;
 
+/**
+ * Where a scan thread keeps V8's code cache of its bundle (thread-loader.cjs): `vigil/code` in the
+ * user's cache directory (XDG_CACHE_HOME, else ~/.cache), where bin/vigil.js keeps Node's compile
+ * cache; null when VIGIL_COMPILE_CACHE is 0 or there is no home directory.
+ */
+export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.VIGIL_COMPILE_CACHE === '0') return null;
+  let base = env.XDG_CACHE_HOME;
+  if (!base || !isAbsolute(base)) {
+    let home: string;
+    try {
+      home = homedir();
+    } catch {
+      return null;
+    }
+    if (!home) return null;
+    base = join(home, '.cache');
+  }
+  return join(base, 'vigil', 'code');
+}
+
 /** A new scan thread with a heap limit of `heapMiB`, loading `preload`'s modules until its task comes. */
 export function newScanWorker(heapMiB: number, preload?: Preload): Worker {
   const { file } = childEntry();
@@ -103,9 +127,16 @@ export function newScanWorker(heapMiB: number, preload?: Preload): Worker {
   const options = { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: heapMiB }, stdout: true, stderr: true, workerData: { preload, parentHashes: true } };
   // under tsx (tests, a developer's tree) the thread registers tsx's loader before the .ts entry:
   // Node 20 does not pass a worker its parent's --import hooks
-  return file.pathname.endsWith('.ts')
-    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(file.href)}); })`, { ...options, eval: true })
-    : new Worker(file, options);
+  if (file.pathname.endsWith('.ts')) {
+    return new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(file.href)}); })`, { ...options, eval: true });
+  }
+  // from the bundle: the same code as one CommonJS file, run through V8's code cache (thread-loader.cjs)
+  const loader = new URL('./thread-loader.cjs', file);
+  const bundle = new URL('./scan-thread.cjs', file);
+  if (existsSync(loader) && existsSync(bundle)) {
+    return new Worker(loader, { ...options, workerData: { ...options.workerData, bundle: fileURLToPath(bundle), cacheDir: codeCacheDir() } });
+  }
+  return new Worker(file, options);
 }
 
 /**

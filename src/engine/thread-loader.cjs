@@ -1,0 +1,101 @@
+// @ts-check
+/**
+ * The entry of a CLI scan thread when Vigil runs from its bundle (engine/scan-thread.ts
+ * newScanWorker; copied to dist/ by scripts/build.mjs). It runs the thread's code, one CommonJS
+ * file (dist/scan-thread.cjs, the same modules as dist/scan-child.mjs), through V8's code cache:
+ *
+ * - Node 20 keeps no compiled code of ES modules between runs, so every scan thread parsed and
+ *   compiled ~1.3 MB of chunks again (~100 ms with the ES module loader's own work: an empty scan's
+ *   thread was ready ~150 ms after it started). A vm.Script takes `cachedData`: V8 deserializes the
+ *   functions a scan compiled before instead of compiling them (~25 ms from start to ready).
+ * - The cache is made from the script after a scan ran (`createCachedData` then holds every
+ *   function compiled so far, not only the top level), once: when there is none for this bundle and
+ *   this Node, or V8 refused the one there (another V8 version or flags). It is written to a
+ *   temporary name and renamed, so a reader never sees half a file.
+ * - The file is named by the bundle's CRC-32 and length, Node's version and the CPU architecture:
+ *   V8 itself only checks the source's length, and a rebuilt bundle of the same length must not
+ *   run another build's code.
+ * - The directory (workerData.cacheDir: the user's own cache directory, see scan-thread.ts
+ *   codeCacheDir) is used only when it is a directory this user owns that nobody else can write to,
+ *   and a cache file only when it is a regular file of this user's: a cache is code this process
+ *   runs. Without one (null, unusable, unwritable) the thread compiles as without a cache.
+ *
+ * workerData: { bundle: absolute path of scan-thread.cjs, cacheDir: string | null, ... the
+ * thread's own (isolate-child.ts reads them) }.
+ */
+'use strict';
+const { readFileSync, writeFileSync, renameSync, mkdirSync, lstatSync, unlinkSync } = require('node:fs');
+const { dirname, join } = require('node:path');
+const vm = require('node:vm');
+const zlib = require('node:zlib');
+const Module = require('node:module');
+const { workerData } = require('node:worker_threads');
+
+/** Cache files larger than this are not read (a cache of the whole bundle is ~2 MB). */
+const MAX_CACHE_BYTES = 64 * 1024 * 1024;
+
+const bundle = workerData.bundle;
+const bytes = readFileSync(bundle);
+// esbuild writes ASCII only (its default charset): latin1 is the same text, without a UTF-8 decode
+const source = bytes.latin1Slice(0, bytes.length);
+const dir = usableDir(workerData.cacheDir);
+const file = dir && join(dir, `${keyOf(bytes)}.v8`);
+const cached = file ? readCache(file) : undefined;
+
+const script = new vm.Script(Module.wrap(source), { filename: bundle, ...(cached ? { cachedData: cached } : {}) });
+/** what became of the cache, for the thread's debug log (isolate-child.ts) */
+globalThis.__vigilCodeCache = !file ? 'off' : !cached ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used';
+
+if (file && (!cached || script.cachedDataRejected)) {
+  // at the thread's end, when the scan has compiled what it runs: isolate-child.ts ends the thread
+  // with process.exit after sending its result
+  process.once('exit', () => writeCache(file));
+}
+
+const mod = { exports: {} };
+script.runInThisContext()(mod.exports, Module.createRequire(bundle), mod, bundle, dirname(bundle));
+
+/** @param {Buffer} b */
+function keyOf(b) {
+  // zlib.crc32: Node 20.15 and 22.2; before, the length alone (V8's own check) with the version
+  const crc = typeof zlib.crc32 === 'function' ? zlib.crc32(b).toString(16).padStart(8, '0') : 'nocrc';
+  return `scan-thread-${crc}-${b.length}-${process.version}-${process.arch}`;
+}
+
+/** @param {unknown} d the directory, created (0700) when missing; null when it is not one to trust */
+function usableDir(d) {
+  if (typeof d !== 'string' || d === '') return null;
+  try {
+    mkdirSync(d, { recursive: true, mode: 0o700 });
+    const s = lstatSync(d);
+    const uid = typeof process.getuid === 'function' ? process.getuid() : null;
+    if (!s.isDirectory() || (uid !== null && s.uid !== uid) || (s.mode & 0o022) !== 0) return null;
+    return d;
+  } catch {
+    return null;
+  }
+}
+
+/** @param {string} f */
+function readCache(f) {
+  try {
+    const s = lstatSync(f);
+    const uid = typeof process.getuid === 'function' ? process.getuid() : null;
+    if (!s.isFile() || (uid !== null && s.uid !== uid) || s.size > MAX_CACHE_BYTES) return undefined;
+    return readFileSync(f);
+  } catch {
+    return undefined;
+  }
+}
+
+/** @param {string} f */
+function writeCache(f) {
+  const tmp = `${f}.${process.pid}.${require('node:worker_threads').threadId}.tmp`;
+  try {
+    writeFileSync(tmp, script.createCachedData(), { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, f);
+  } catch {
+    // a cache that cannot be written only costs the time it would have saved
+    try { unlinkSync(tmp); } catch { /* not there */ }
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * thread-loader.cjs: the scan thread's entry when Vigil runs from its bundle. It runs a CommonJS
+ * file through V8's code cache: written once after the first run, used after, refused (and
+ * written again) when V8 refuses it, and never taken from a place another user could write to.
+ * Here the loader runs a small bundle of its own in a real worker thread, as newScanWorker starts it.
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { codeCacheDir } from './scan-thread.ts';
+
+const LOADER = fileURLToPath(new URL('./thread-loader.cjs', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'vigil-thread-loader-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+// a bundle as esbuild writes one: CommonJS, with functions compiled only when first called
+const BUNDLE_SOURCE = `'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+function sum(xs) { let s = 0; for (const x of xs) s += x; return s; }
+parentPort.postMessage({ cache: globalThis.__vigilCodeCache, sum: sum([1, 2, 3]), dir: __dirname, file: __filename, preload: workerData.preload });
+process.exit(0);
+`;
+
+function bundleIn(dir: string, source = BUNDLE_SOURCE): string {
+  mkdirSync(dir, { recursive: true });
+  const f = join(dir, 'scan-thread.cjs');
+  writeFileSync(f, source);
+  return f;
+}
+
+/** Runs the loader on `bundle` in a worker thread; what the bundle posted. */
+function run(bundle: string, cacheDir: string | null): Promise<{ cache: string; sum: number; dir: string; file: string; preload: string }> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(LOADER, { workerData: { bundle, cacheDir, preload: 'target' } });
+    let got: unknown;
+    w.on('message', (m) => { got = m; });
+    w.on('error', reject);
+    // the cache is written as the thread exits: wait for that, not only for the message
+    w.on('exit', () => (got ? resolve(got as never) : reject(new Error('the thread posted nothing'))));
+  });
+}
+
+test('the first run writes the code cache, the next runs use it; the bundle runs as a CommonJS module of its own file', async () => {
+  const dir = join(work, 'a');
+  const bundle = bundleIn(join(dir, 'dist'));
+  const cache = join(dir, 'cache');
+  const first = await run(bundle, cache);
+  assert.deepEqual(first, { cache: 'absent', sum: 6, dir: join(dir, 'dist'), file: bundle, preload: 'target' });
+  const files = readdirSync(cache);
+  assert.equal(files.length, 1);
+  assert.match(files[0]!, new RegExp(`^scan-thread-[0-9a-f]{8}-${statSync(bundle).size}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`));
+  assert.equal(statSync(cache).mode & 0o777, 0o700, 'the cache directory is the user\'s alone');
+  assert.equal(statSync(join(cache, files[0]!)).mode & 0o777, 0o600);
+  const written = readFileSync(join(cache, files[0]!));
+  assert.ok(written.length > 0);
+  assert.equal((await run(bundle, cache)).cache, 'used');
+  assert.equal((await run(bundle, cache)).cache, 'used');
+  assert.deepEqual(readFileSync(join(cache, files[0]!)), written, 'a cache that was used is not written again');
+});
+
+test('a rebuilt bundle of the same length gets a cache of its own, not the other build\'s code', async () => {
+  const dir = join(work, 'b');
+  const cache = join(dir, 'cache');
+  const bundle = bundleIn(join(dir, 'dist'));
+  assert.equal((await run(bundle, cache)).sum, 6);
+  // the same length, another sum: V8 alone (it checks the source's length) would take the old code
+  const other = BUNDLE_SOURCE.replace('sum([1, 2, 3])', 'sum([4, 5, 6])');
+  assert.equal(other.length, BUNDLE_SOURCE.length);
+  bundleIn(join(dir, 'dist'), other);
+  const r = await run(bundle, cache);
+  assert.equal(r.cache, 'absent');
+  assert.equal(r.sum, 15);
+  assert.equal(readdirSync(cache).length, 2);
+  assert.equal((await run(bundle, cache)).cache, 'used');
+});
+
+test('a cache V8 refuses (corrupt, another build of V8) is ignored and written again', async () => {
+  const dir = join(work, 'c');
+  const cache = join(dir, 'cache');
+  const bundle = bundleIn(join(dir, 'dist'));
+  await run(bundle, cache);
+  const f = join(cache, readdirSync(cache)[0]!);
+  writeFileSync(f, Buffer.alloc(4096, 0x5a));
+  const r = await run(bundle, cache);
+  assert.equal(r.cache, 'rejected');
+  assert.equal(r.sum, 6);
+  assert.notDeepEqual(readFileSync(f), Buffer.alloc(4096, 0x5a), 'written again');
+  assert.equal((await run(bundle, cache)).cache, 'used');
+  // cut short: also refused
+  writeFileSync(f, readFileSync(f).subarray(0, 100));
+  assert.equal((await run(bundle, cache)).cache, 'rejected');
+  assert.equal((await run(bundle, cache)).cache, 'used');
+});
+
+test('no cache from a directory others can write to, from a symlink, or when there is none to use', async () => {
+  const dir = join(work, 'd');
+  const bundle = bundleIn(join(dir, 'dist'));
+  // writable by others: code a scan would run could be anyone's
+  const open = join(dir, 'open');
+  mkdirSync(open, { mode: 0o777 });
+  chmodSync(open, 0o777);
+  const r = await run(bundle, open);
+  assert.equal(r.cache, 'off');
+  assert.equal(r.sum, 6);
+  assert.deepEqual(readdirSync(open), [], 'nothing written there');
+  // a cache file that is a symlink (to a file of the attacker's choosing) is not read
+  const cache = join(dir, 'cache');
+  await run(bundle, cache);
+  const name = readdirSync(cache)[0]!;
+  const real = join(dir, 'elsewhere.v8');
+  writeFileSync(real, readFileSync(join(cache, name)));
+  rmSync(join(cache, name));
+  symlinkSync(real, join(cache, name));
+  assert.equal((await run(bundle, cache)).cache, 'absent');
+  // none: compiled as without a cache
+  assert.equal((await run(bundle, null)).cache, 'off');
+  // a directory that cannot be made (a file is in the way)
+  writeFileSync(join(dir, 'file'), '');
+  assert.equal((await run(bundle, join(dir, 'file', 'cache'))).cache, 'off');
+});
+
+test('codeCacheDir: the user\'s cache directory, XDG_CACHE_HOME when absolute, none when VIGIL_COMPILE_CACHE=0', () => {
+  assert.equal(codeCacheDir({ XDG_CACHE_HOME: '/x/cache' }), '/x/cache/vigil/code');
+  assert.match(codeCacheDir({ XDG_CACHE_HOME: 'relative' }) ?? '', /\/\.cache\/vigil\/code$/);
+  assert.match(codeCacheDir({}) ?? '', /\/\.cache\/vigil\/code$/);
+  assert.equal(codeCacheDir({ VIGIL_COMPILE_CACHE: '0', XDG_CACHE_HOME: '/x/cache' }), null);
+});
