@@ -119,6 +119,41 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | nul
   return join(base, 'vigil', 'code');
 }
 
+/** The subcommands whose scans run different code (sources, extractors): each has a code cache of its own. */
+const CACHE_KINDS: Record<string, ReadonlySet<string>> = {
+  scan: new Set(['image', 'fs', 'rootfs', 'zip', 'repo', 'sbom']),
+  cis: new Set(['rootfs', 'image', 'host']),
+  sbom: new Set(['image', 'fs', 'rootfs', 'zip', 'repo']),
+};
+
+/**
+ * Which code cache a scan thread of the command in `argv` uses (thread-loader.cjs): one per kind of
+ * scan, `scan-image`, `scan-rootfs`, `cis-host`, `sbom-fs`…, since the cache holds what the scan
+ * that wrote it compiled: a cache written by an image scan lacks the directory walk a rootfs scan
+ * runs, and would be used without it ever after. `sbom` takes the kind from `--kind` (its default,
+ * a path's own kind, is `sbom`). Anything else is the command alone.
+ */
+export function codeCacheName(argv: readonly string[]): string {
+  const args = argv.slice(2);
+  let cmd: string | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (GLOBAL_WITH_VALUE.has(a)) { i++; continue; }
+    if (a.startsWith('-')) continue;
+    if (cmd === null) {
+      cmd = a;
+      if (cmd === 'sbom') {
+        const kind = optionValue(args, '--kind');
+        return kind !== undefined && CACHE_KINDS.sbom!.has(kind) ? `sbom-${kind}` : 'sbom';
+      }
+      if (!CACHE_KINDS[cmd]) return 'scan';
+      continue;
+    }
+    return CACHE_KINDS[cmd]!.has(a) ? `${cmd}-${a}` : cmd;
+  }
+  return cmd !== null && CACHE_KINDS[cmd] ? cmd : 'scan';
+}
+
 /** A new scan thread with a heap limit of `heapMiB`, loading `preload`'s modules until its task comes. */
 export function newScanWorker(heapMiB: number, preload?: Preload): Worker {
   const { file } = childEntry();
@@ -134,7 +169,7 @@ export function newScanWorker(heapMiB: number, preload?: Preload): Worker {
   const loader = new URL('./thread-loader.cjs', file);
   const bundle = new URL('./scan-thread.cjs', file);
   if (existsSync(loader) && existsSync(bundle)) {
-    return new Worker(loader, { ...options, workerData: { ...options.workerData, bundle: fileURLToPath(bundle), cacheDir: codeCacheDir() } });
+    return new Worker(loader, { ...options, workerData: { ...options.workerData, bundle: fileURLToPath(bundle), cacheDir: codeCacheDir(), cacheName: codeCacheName(process.argv) } });
   }
   return new Worker(file, options);
 }

@@ -12,15 +12,16 @@
  *   function compiled so far, not only the top level), once: when there is none for this bundle and
  *   this Node, or V8 refused the one there (another V8 version or flags). It is written to a
  *   temporary name and renamed, so a reader never sees half a file.
- * - The file is named by the bundle's CRC-32 and length, Node's version and the CPU architecture:
- *   V8 itself only checks the source's length, and a rebuilt bundle of the same length must not
- *   run another build's code.
+ * - The file is named by the kind of scan (workerData.cacheName, scan-thread.ts codeCacheName: a
+ *   cache holds what the scan that wrote it compiled), the bundle's CRC-32 and length, Node's
+ *   version and the CPU architecture: V8 itself only checks the source's length, and a rebuilt
+ *   bundle of the same length must not run another build's code.
  * - The directory (workerData.cacheDir: the user's own cache directory, see scan-thread.ts
  *   codeCacheDir) is used only when it is a directory this user owns that nobody else can write to,
  *   and a cache file only when it is a regular file of this user's: a cache is code this process
  *   runs. Without one (null, unusable, unwritable) the thread compiles as without a cache.
  *
- * workerData: { bundle: absolute path of scan-thread.cjs, cacheDir: string | null, ... the
+ * workerData: { bundle: absolute path of scan-thread.cjs, cacheDir: string | null, cacheName, ... the
  * thread's own (isolate-child.ts reads them) }.
  */
 'use strict';
@@ -39,7 +40,9 @@ const bytes = readFileSync(bundle);
 // esbuild writes ASCII only (its default charset): latin1 is the same text, without a UTF-8 decode
 const source = bytes.latin1Slice(0, bytes.length);
 const dir = usableDir(workerData.cacheDir);
-const file = dir && join(dir, `${keyOf(bytes)}.v8`);
+// one cache per kind of scan (scan-thread.ts codeCacheName): a name of letters, digits and "-" only
+const name = typeof workerData.cacheName === 'string' && /^[a-z][a-z0-9-]{0,31}$/.test(workerData.cacheName) ? workerData.cacheName : 'scan';
+const file = dir && join(dir, `${name}-${keyOf(bytes)}.v8`);
 const cached = file ? readCache(file) : undefined;
 
 const script = new vm.Script(Module.wrap(source), { filename: bundle, ...(cached ? { cachedData: cached } : {}) });
@@ -59,7 +62,7 @@ script.runInThisContext()(mod.exports, Module.createRequire(bundle), mod, bundle
 function keyOf(b) {
   // zlib.crc32: Node 20.15 and 22.2; before, the length alone (V8's own check) with the version
   const crc = typeof zlib.crc32 === 'function' ? zlib.crc32(b).toString(16).padStart(8, '0') : 'nocrc';
-  return `scan-thread-${crc}-${b.length}-${process.version}-${process.arch}`;
+  return `${crc}-${b.length}-${process.version}-${process.arch}`;
 }
 
 /** @param {unknown} d the directory, created (0700) when missing; null when it is not one to trust */

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { codeCacheDir } from './scan-thread.ts';
+import { codeCacheDir, codeCacheName } from './scan-thread.ts';
 
 const LOADER = fileURLToPath(new URL('./thread-loader.cjs', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'vigil-thread-loader-'));
@@ -33,9 +33,9 @@ function bundleIn(dir: string, source = BUNDLE_SOURCE): string {
 }
 
 /** Runs the loader on `bundle` in a worker thread; what the bundle posted. */
-function run(bundle: string, cacheDir: string | null): Promise<{ cache: string; sum: number; dir: string; file: string; preload: string }> {
+function run(bundle: string, cacheDir: string | null, cacheName = 'scan-rootfs'): Promise<{ cache: string; sum: number; dir: string; file: string; preload: string }> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(LOADER, { workerData: { bundle, cacheDir, preload: 'target' } });
+    const w = new Worker(LOADER, { workerData: { bundle, cacheDir, cacheName, preload: 'target' } });
     let got: unknown;
     w.on('message', (m) => { got = m; });
     w.on('error', reject);
@@ -52,7 +52,7 @@ test('the first run writes the code cache, the next runs use it; the bundle runs
   assert.deepEqual(first, { cache: 'absent', sum: 6, dir: join(dir, 'dist'), file: bundle, preload: 'target' });
   const files = readdirSync(cache);
   assert.equal(files.length, 1);
-  assert.match(files[0]!, new RegExp(`^scan-thread-[0-9a-f]{8}-${statSync(bundle).size}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`));
+  assert.match(files[0]!, new RegExp(`^scan-rootfs-[0-9a-f]{8}-${statSync(bundle).size}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`));
   assert.equal(statSync(cache).mode & 0o777, 0o700, 'the cache directory is the user\'s alone');
   assert.equal(statSync(join(cache, files[0]!)).mode & 0o777, 0o600);
   const written = readFileSync(join(cache, files[0]!));
@@ -121,6 +121,34 @@ test('no cache from a directory others can write to, from a symlink, or when the
   // a directory that cannot be made (a file is in the way)
   writeFileSync(join(dir, 'file'), '');
   assert.equal((await run(bundle, join(dir, 'file', 'cache'))).cache, 'off');
+});
+
+test('one cache per kind of scan; a name that is not one is the default\'s', async () => {
+  const dir = join(work, 'e');
+  const cache = join(dir, 'cache');
+  const bundle = bundleIn(join(dir, 'dist'));
+  assert.equal((await run(bundle, cache, 'scan-image')).cache, 'absent');
+  assert.equal((await run(bundle, cache, 'scan-rootfs')).cache, 'absent');
+  assert.equal((await run(bundle, cache, 'scan-image')).cache, 'used');
+  assert.equal((await run(bundle, cache, '../../escape')).cache, 'absent');
+  assert.equal((await run(bundle, cache, 'scan')).cache, 'used', 'the odd name was the default, "scan"');
+  assert.deepEqual(readdirSync(cache).map((f) => f.replace(/-[0-9a-f]{8}-.*$/, '')).sort(), ['scan', 'scan-image', 'scan-rootfs']);
+});
+
+test('codeCacheName: the command and its kind of scan, from the command line', () => {
+  const n = (...a: string[]) => codeCacheName(['node', 'vigil', ...a]);
+  assert.equal(n('scan', 'image', 'x.tar'), 'scan-image');
+  assert.equal(n('--home', '/h', 'scan', 'rootfs', '/'), 'scan-rootfs');
+  assert.equal(n('--home', 'scan', 'scan', 'fs', '.'), 'scan-fs', 'a global option\'s value is no command');
+  assert.equal(n('scan', 'sbom', 'bom.json'), 'scan-sbom');
+  assert.equal(n('scan', 'nonsense', 'x'), 'scan');
+  assert.equal(n('cis', 'host'), 'cis-host');
+  assert.equal(n('sbom', 'x.tar', '--kind', 'image'), 'sbom-image');
+  assert.equal(n('sbom', 'x.tar', '--kind=rootfs'), 'sbom-rootfs');
+  assert.equal(n('sbom', 'x.tar'), 'sbom');
+  assert.equal(n('sbom', 'x.tar', '--kind', '../x'), 'sbom');
+  assert.equal(n('db', 'import'), 'scan');
+  assert.equal(n(), 'scan');
 });
 
 test('codeCacheDir: the user\'s cache directory, XDG_CACHE_HOME when absolute, none when VIGIL_COMPILE_CACHE=0', () => {
