@@ -21,7 +21,7 @@ import { VigilError, type ErrorCode } from '../model/errors.ts';
 import type { HashReply, RangeHashing } from '../sources/image/hash-thread.ts';
 import { cleanStaleScratch } from '../sources/vfs/scratch.ts';
 import type { IsolatedTask, TaskEvent } from './isolate-tasks.ts';
-import { childEntry, heapOf, newScanWorker, rssKiBSync, takeWarm, vmRss, type ScanLimits } from './scan-thread.ts';
+import { cachedEntry, childEntry, codeCacheDir, codeCacheName, heapOf, newScanWorker, rssKiBSync, takeWarm, vmRss, type ScanLimits } from './scan-thread.ts';
 
 // the caps' defaults and parsing live with the CLI's scan thread, which reads them before the command's modules load
 export { cliScanInThread, DEFAULT_SCAN_LIMITS, resolveScanLimits, type ScanLimits } from './scan-thread.ts';
@@ -85,9 +85,15 @@ interface ScanHost {
 }
 
 /** The scan in a child process: one more Node start-up (~0.1 s of CPU here), a crash or an abort in native code stays in the child. */
-function startProcess(heapMiB: number): ScanHost {
+function startProcess(heapMiB: number, task: IsolatedTask): ScanHost {
   const { file, execArgv } = childEntry();
-  const child: ChildProcess = fork(file, [], {
+  // from the bundle, through V8's code cache as a scan thread (scan-thread.ts cachedEntry): one
+  // cache per kind of task, and per kind of scan for the CLI's (`VIGIL_SCAN_ISOLATION=process`)
+  const cached = cachedEntry(file);
+  // (not the thread's caches: V8 refuses a cache written under other flags, and a child has --max-old-space-size)
+  const name = task.kind === 'target' || task.kind === 'cis' ? `process-${codeCacheName(process.argv)}` : `task-${task.kind}`;
+  const [script, args] = cached ? [cached.loader, [cached.bundle, codeCacheDir() ?? '', name]] : [file, []];
+  const child: ChildProcess = fork(script, args, {
     execArgv: [...execArgv, `--max-old-space-size=${heapMiB}`],
     // the child's stdout goes to our stderr: only the parent writes a report to stdout
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -180,7 +186,7 @@ export function runWithStats<R>(task: IsolatedTask, opts: RunIsolatedOptions): P
   if (opts.signal?.aborted) return Promise.reject(aborted(label, opts.signal.reason));
   let host: ScanHost;
   try {
-    host = opts.thread ? startThread(heapMiB) : startProcess(heapMiB);
+    host = opts.thread ? startThread(heapMiB) : startProcess(heapMiB, task);
   } catch (err) {
     return Promise.reject(new VigilError('VIGIL_INTERNAL', `${label}: cannot start the scan ${opts.thread ? 'thread' : 'process'}: ${(err as Error).message}`, { input: label, rule: 'scan-crashed', cause: err }));
   }

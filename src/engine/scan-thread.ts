@@ -166,12 +166,22 @@ export function newScanWorker(heapMiB: number, preload?: Preload): Worker {
     return new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(file.href)}); })`, { ...options, eval: true });
   }
   // from the bundle: the same code as one CommonJS file, run through V8's code cache (thread-loader.cjs)
-  const loader = new URL('./thread-loader.cjs', file);
-  const bundle = new URL('./scan-thread.cjs', file);
-  if (existsSync(loader) && existsSync(bundle)) {
-    return new Worker(loader, { ...options, workerData: { ...options.workerData, bundle: fileURLToPath(bundle), cacheDir: codeCacheDir(), cacheName: codeCacheName(process.argv) } });
-  }
+  const cached = cachedEntry(file);
+  if (cached) return new Worker(cached.loader, { ...options, workerData: { ...options.workerData, bundle: cached.bundle, cacheDir: codeCacheDir(), cacheName: codeCacheName(process.argv) } });
   return new Worker(file, options);
+}
+
+/**
+ * The code-cached form of the isolated task's entry `file` (childEntry): thread-loader.cjs and the
+ * one-file bundle it runs (scan-thread.cjs), when both are beside it (a bundled install), else null
+ * (the .ts sources under tsx). A scan thread gets them as its entry and workerData, a child process
+ * as its script and arguments (`<bundle> <cache dir or ""> <cache name>`).
+ */
+export function cachedEntry(file: URL): { loader: string; bundle: string } | null {
+  if (!file.pathname.endsWith('.mjs')) return null;
+  const loader = fileURLToPath(new URL('./thread-loader.cjs', file));
+  const bundle = fileURLToPath(new URL('./scan-thread.cjs', file));
+  return existsSync(loader) && existsSync(bundle) ? { loader, bundle } : null;
 }
 
 /**

@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * The entry of a CLI scan thread when Vigil runs from its bundle (engine/scan-thread.ts
- * newScanWorker; copied to dist/ by scripts/build.mjs). It runs the thread's code, one CommonJS
+ * The entry of a scan thread (engine/scan-thread.ts newScanWorker) and of an isolated scan process
+ * (engine/isolate.ts startProcess) when Vigil runs from its bundle (copied to dist/ by
+ * scripts/build.mjs). It runs the thread's code, one CommonJS
  * file (dist/scan-thread.cjs, the same modules as dist/scan-child.mjs), through V8's code cache:
  *
  * - Node 20 keeps no compiled code of ES modules between runs, so every scan thread parsed and
@@ -22,26 +23,29 @@
  *   runs. Without one (null, unusable, unwritable) the thread compiles as without a cache.
  *
  * workerData: { bundle: absolute path of scan-thread.cjs, cacheDir: string | null, cacheName, ... the
- * thread's own (isolate-child.ts reads them) }.
+ * thread's own (isolate-child.ts reads them) }; in a child process, the same three as arguments.
  */
 'use strict';
-const { readFileSync, writeFileSync, renameSync, mkdirSync, lstatSync, unlinkSync } = require('node:fs');
-const { dirname, join } = require('node:path');
+const { readFileSync, readdirSync, writeFileSync, renameSync, mkdirSync, lstatSync, unlinkSync } = require('node:fs');
+const { basename, dirname, join } = require('node:path');
 const vm = require('node:vm');
 const zlib = require('node:zlib');
 const Module = require('node:module');
-const { workerData } = require('node:worker_threads');
+const { workerData, threadId } = require('node:worker_threads');
 
 /** Cache files larger than this are not read (a cache of the whole bundle is ~2 MB). */
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 
-const bundle = workerData.bundle;
+// a scan thread gets its configuration as workerData, a child process (isolate.ts startProcess) as
+// arguments: <bundle> <cache dir, "" for none> <cache name>
+const config = workerData ?? { bundle: process.argv[2], cacheDir: process.argv[3] || null, cacheName: process.argv[4] };
+const bundle = config.bundle;
 const bytes = readFileSync(bundle);
 // esbuild writes ASCII only (its default charset): latin1 is the same text, without a UTF-8 decode
 const source = bytes.latin1Slice(0, bytes.length);
-const dir = usableDir(workerData.cacheDir);
+const dir = usableDir(config.cacheDir);
 // one cache per kind of scan (scan-thread.ts codeCacheName): a name of letters, digits and "-" only
-const name = typeof workerData.cacheName === 'string' && /^[a-z][a-z0-9-]{0,31}$/.test(workerData.cacheName) ? workerData.cacheName : 'scan';
+const name = typeof config.cacheName === 'string' && /^[a-z][a-z0-9-]{0,31}$/.test(config.cacheName) ? config.cacheName : 'scan';
 const file = dir && join(dir, `${name}-${keyOf(bytes)}.v8`);
 const cached = file ? readCache(file) : undefined;
 
@@ -60,8 +64,8 @@ script.runInThisContext()(mod.exports, Module.createRequire(bundle), mod, bundle
 
 /** @param {Buffer} b */
 function keyOf(b) {
-  // zlib.crc32: Node 20.15 and 22.2; before, the length alone (V8's own check) with the version
-  const crc = typeof zlib.crc32 === 'function' ? zlib.crc32(b).toString(16).padStart(8, '0') : 'nocrc';
+  // zlib.crc32: Node 20.15 and 22.2; before it, the first 8 hex digits of a SHA-256 (~3 ms more)
+  const crc = typeof zlib.crc32 === 'function' ? zlib.crc32(b).toString(16).padStart(8, '0') : require('node:crypto').createHash('sha256').update(b).digest('hex').slice(0, 8);
   return `${crc}-${b.length}-${process.version}-${process.arch}`;
 }
 
@@ -93,12 +97,23 @@ function readCache(f) {
 
 /** @param {string} f */
 function writeCache(f) {
-  const tmp = `${f}.${process.pid}.${require('node:worker_threads').threadId}.tmp`;
+  const tmp = `${f}.${process.pid}.${threadId}.tmp`;
   try {
     writeFileSync(tmp, script.createCachedData(), { mode: 0o600, flag: 'wx' });
     renameSync(tmp, f);
   } catch {
     // a cache that cannot be written only costs the time it would have saved
     try { unlinkSync(tmp); } catch { /* not there */ }
+    return;
+  }
+  // the same kind's caches of other builds under this Node: an upgrade replaces them, not adds to them
+  const mine = basename(f);
+  const suffix = `-${process.version}-${process.arch}.v8`;
+  try {
+    for (const other of readdirSync(dirname(f))) {
+      if (other !== mine && other.startsWith(`${name}-`) && other.endsWith(suffix) && /^[0-9a-f]{8}-\d+$/.test(other.slice(name.length + 1, -suffix.length))) unlinkSync(join(dirname(f), other));
+    }
+  } catch {
+    // left for the next write
   }
 }

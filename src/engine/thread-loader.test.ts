@@ -9,6 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fork } from 'node:child_process';
 import { after, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { codeCacheDir, codeCacheName } from './scan-thread.ts';
@@ -67,6 +68,10 @@ test('a rebuilt bundle of the same length gets a cache of its own, not the other
   const cache = join(dir, 'cache');
   const bundle = bundleIn(join(dir, 'dist'));
   assert.equal((await run(bundle, cache)).sum, 6);
+  const before = readdirSync(cache);
+  // another kind's cache, and this kind's under another Node: neither is the new build's to replace
+  writeFileSync(join(cache, 'scan-image-0123abcd-100-v20.0.0-x64.v8'), 'x');
+  writeFileSync(join(cache, `scan-rootfs-0123abcd-100-v0.0.0-${process.arch}.v8`), 'x');
   // the same length, another sum: V8 alone (it checks the source's length) would take the old code
   const other = BUNDLE_SOURCE.replace('sum([1, 2, 3])', 'sum([4, 5, 6])');
   assert.equal(other.length, BUNDLE_SOURCE.length);
@@ -74,7 +79,10 @@ test('a rebuilt bundle of the same length gets a cache of its own, not the other
   const r = await run(bundle, cache);
   assert.equal(r.cache, 'absent');
   assert.equal(r.sum, 15);
-  assert.equal(readdirSync(cache).length, 2);
+  const after = readdirSync(cache);
+  assert.equal(after.length, 3, 'the old build\'s cache of this kind and Node is replaced, the others are kept');
+  assert.ok(!after.includes(before[0]!));
+  assert.ok(after.includes('scan-image-0123abcd-100-v20.0.0-x64.v8'));
   assert.equal((await run(bundle, cache)).cache, 'used');
 });
 
@@ -133,6 +141,26 @@ test('one cache per kind of scan; a name that is not one is the default\'s', asy
   assert.equal((await run(bundle, cache, '../../escape')).cache, 'absent');
   assert.equal((await run(bundle, cache, 'scan')).cache, 'used', 'the odd name was the default, "scan"');
   assert.deepEqual(readdirSync(cache).map((f) => f.replace(/-[0-9a-f]{8}-.*$/, '')).sort(), ['scan', 'scan-image', 'scan-rootfs']);
+});
+
+test('in a child process (an isolated scan process) the loader takes bundle, cache directory and name as arguments', async () => {
+  const dir = join(work, 'f');
+  const cache = join(dir, 'cache');
+  // as isolate-child.ts does in a child: answer over IPC, then exit
+  const bundle = bundleIn(join(dir, 'dist'), `'use strict';
+process.send({ cache: globalThis.__vigilCodeCache, argv: process.argv.slice(2) }, () => process.exit(0));
+`);
+  const runChild = (args: string[]) => new Promise<{ cache: string; argv: string[] }>((resolve, reject) => {
+    const c = fork(LOADER, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let got: unknown;
+    c.on('message', (m) => { got = m; });
+    c.on('error', reject);
+    c.on('exit', () => (got ? resolve(got as never) : reject(new Error('the child sent nothing'))));
+  });
+  assert.equal((await runChild([bundle, cache, 'task-resource'])).cache, 'absent');
+  assert.equal((await runChild([bundle, cache, 'task-resource'])).cache, 'used');
+  assert.match(readdirSync(cache)[0]!, /^task-resource-/);
+  assert.equal((await runChild([bundle, '', 'task-resource'])).cache, 'off', 'an empty directory argument: no cache');
 });
 
 test('codeCacheName: the command and its kind of scan, from the command line', () => {
