@@ -8,7 +8,7 @@
  * | `vigil scan image <layout>:bullseye` | `gzip -dc <layer> \| tar -t` for each of the image's layers: decompressing and listing them (its gzip floor) | the same image in the OCI layout (gzip layers) |
  * | `vigil scan rootfs <dir>` | `trivy-cdxgen rootfs <dir>` (the Trivy-based SBOM binary cdxgen ships) | the bullseye debootstrap root filesystem |
  * | `vigil sbom <dir> --kind rootfs` | the same trivy-cdxgen run | the same rootfs: both inventory and write a CycloneDX SBOM, neither matches |
- * | Vigil's walk of a directory (bench/walk-child.ts: openDir, every extractor's `fileRequired`, each wanted file read once; timed inside its process) | `find <dir> -type f` + `xargs -0 cat` of exactly the files the walk wanted (its floor) | the bullseye rootfs; a hard-linked copy of this checkout's node_modules |
+ * | Vigil's walk of a directory (bench/walk-child.ts: openDir, every extractor's `fileRequired`, each wanted file read once; timed inside its process, in a worker thread running its one-file bundle through V8's code cache as `vigil`'s scan thread does: bench/walk-thread.mjs; the same walk compiled afresh is printed beside) | `find <dir> -type f` + `xargs -0 cat` of exactly the files the walk wanted (its floor) | the bullseye rootfs; a hard-linked copy of this checkout's node_modules |
  * | rootfs work: `vigil scan rootfs <rootfs>` − `vigil scan rootfs <empty dir>` | `trivy-cdxgen rootfs <rootfs>` − `trivy-cdxgen rootfs <empty dir>` | the bullseye rootfs |
  * | start: `vigil --version`, `vigil scan rootfs <empty dir>` | `node -e 0` (a bare Node process, beside; the target is absolute) | — |
  *
@@ -30,7 +30,11 @@
  * sbom` is the same stages. (trivy-cdxgen `image --input <archive>` exits 1 without output here,
  * offline: so there is no Trivy figure on the archive.) The walk is timed by its own process, from
  * before openDir to after the last read (start-up and module loading excluded: they are the start
- * target's); its floor is timed as a process (find and cat start in a millisecond).
+ * target's); its floor is timed as a process (find and cat start in a millisecond). The CLI's scan
+ * thread runs its code from a V8 code cache that its first scan of a kind writes (src/engine/
+ * thread-loader.cjs), so the walk's target figure runs the same way, with a cache of its own that the
+ * group's first, unmeasured run writes; the figure compiled afresh (what the first scan after an
+ * install or upgrade pays) is printed beside, without a target.
  *
  * Every command runs as its own process. Cold rounds first (BENCH_COLD, default 3): before each
  * command the page cache is dropped (`sync; echo 3 > /proc/sys/vm/drop_caches`, as root where the
