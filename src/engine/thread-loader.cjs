@@ -33,7 +33,7 @@ const zlib = require('node:zlib');
 const Module = require('node:module');
 const { workerData, threadId } = require('node:worker_threads');
 
-/** Cache files larger than this are not read (a cache of the whole bundle is ~2 MB). */
+/** Cache files larger than this are not read (a scan's cache is ~1.1–1.3 MB). */
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 
 // a scan thread gets its configuration as workerData, a child process (isolate.ts startProcess) as
