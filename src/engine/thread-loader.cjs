@@ -106,12 +106,17 @@ function writeCache(f) {
     try { unlinkSync(tmp); } catch { /* not there */ }
     return;
   }
-  // the same kind's caches of other builds under this Node: an upgrade replaces them, not adds to them
+  // the same kind's caches of other builds under this Node: an upgrade replaces them, not adds to
+  // them; and temporary files of this kind that a killed writer left (a write takes milliseconds)
   const mine = basename(f);
   const suffix = `-${process.version}-${process.arch}.v8`;
+  const stale = Date.now() - 10 * 60 * 1000;
   try {
     for (const other of readdirSync(dirname(f))) {
-      if (other !== mine && other.startsWith(`${name}-`) && other.endsWith(suffix) && /^[0-9a-f]{8}-\d+$/.test(other.slice(name.length + 1, -suffix.length))) unlinkSync(join(dirname(f), other));
+      if (other === mine || !other.startsWith(`${name}-`)) continue;
+      const p = join(dirname(f), other);
+      if (other.endsWith(suffix) && /^[0-9a-f]{8}-\d+$/.test(other.slice(name.length + 1, -suffix.length))) unlinkSync(p);
+      else if (other.endsWith('.tmp') && lstatSync(p).mtimeMs < stale) unlinkSync(p);
     }
   } catch {
     // left for the next write

@@ -5,9 +5,9 @@
  * Here the loader runs a small bundle of its own in a real worker thread, as newScanWorker starts it.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
 import { after, test } from 'node:test';
@@ -84,6 +84,26 @@ test('a rebuilt bundle of the same length gets a cache of its own, not the other
   assert.ok(!after.includes(before[0]!));
   assert.ok(after.includes('scan-image-0123abcd-100-v20.0.0-x64.v8'));
   assert.equal((await run(bundle, cache)).cache, 'used');
+});
+
+test('a temporary file a killed writer left is removed by a later write of its kind once it is old', async () => {
+  const dir = join(work, 'g');
+  const cache = join(dir, 'cache');
+  const bundle = bundleIn(join(dir, 'dist'));
+  mkdirSync(cache, { recursive: true, mode: 0o700 });
+  chmodSync(cache, 0o700);
+  const old = join(cache, 'scan-rootfs-0123abcd-100-v20.0.0-x64.v8.123.0.tmp');
+  const fresh = join(cache, 'scan-rootfs-0123abcd-100-v20.0.0-x64.v8.124.0.tmp');
+  const other = join(cache, 'scan-image-0123abcd-100-v20.0.0-x64.v8.125.0.tmp');
+  for (const f of [old, fresh, other]) writeFileSync(f, 'x');
+  const hourAgo = new Date(Date.now() - 3600_000);
+  utimesSync(old, hourAgo, hourAgo);
+  utimesSync(other, hourAgo, hourAgo);
+  assert.equal((await run(bundle, cache)).cache, 'absent');
+  const left = readdirSync(cache);
+  assert.ok(!left.includes(basename(old)), 'an hour old: removed');
+  assert.ok(left.includes(basename(fresh)), 'a write that may still be going on: kept');
+  assert.ok(left.includes(basename(other)), 'another kind\'s: left to its own writes');
 });
 
 test('a cache V8 refuses (corrupt, another build of V8) is ignored and written again', async () => {
