@@ -120,11 +120,11 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | nul
 }
 
 /** The subcommands whose scans run different code (sources, extractors): each has a code cache of its own. */
-const CACHE_KINDS: Record<string, ReadonlySet<string>> = {
-  scan: new Set(['image', 'fs', 'rootfs', 'zip', 'repo', 'sbom']),
-  cis: new Set(['rootfs', 'image', 'host']),
-  sbom: new Set(['image', 'fs', 'rootfs', 'zip', 'repo']),
-};
+const CACHE_KINDS = new Map<string, ReadonlySet<string>>([
+  ['scan', new Set(['image', 'fs', 'rootfs', 'zip', 'repo', 'sbom'])],
+  ['cis', new Set(['rootfs', 'image', 'host'])],
+  ['sbom', new Set(['image', 'fs', 'rootfs', 'zip', 'repo'])],
+]);
 
 /**
  * Which code cache a scan thread of the command in `argv` uses (thread-loader.cjs): one per kind of
@@ -135,23 +135,11 @@ const CACHE_KINDS: Record<string, ReadonlySet<string>> = {
  */
 export function codeCacheName(argv: readonly string[]): string {
   const args = argv.slice(2);
-  let cmd: string | null = null;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (GLOBAL_WITH_VALUE.has(a)) { i++; continue; }
-    if (a.startsWith('-')) continue;
-    if (cmd === null) {
-      cmd = a;
-      if (cmd === 'sbom') {
-        const kind = optionValue(args, '--kind');
-        return kind !== undefined && CACHE_KINDS.sbom!.has(kind) ? `sbom-${kind}` : 'sbom';
-      }
-      if (!CACHE_KINDS[cmd]) return 'scan';
-      continue;
-    }
-    return CACHE_KINDS[cmd]!.has(a) ? `${cmd}-${a}` : cmd;
-  }
-  return cmd !== null && CACHE_KINDS[cmd] ? cmd : 'scan';
+  const [cmd, sub] = words(args);
+  const kinds = cmd === undefined ? undefined : CACHE_KINDS.get(cmd);
+  if (!kinds) return 'scan';
+  const kind = cmd === 'sbom' ? optionValue(args, '--kind') : sub;
+  return kind !== undefined && kinds.has(kind) ? `${cmd}-${kind}` : cmd!;
 }
 
 /** A new scan thread with a heap limit of `heapMiB`, loading `preload`'s modules until its task comes. */
@@ -239,15 +227,21 @@ const GLOBAL_WITH_VALUE = new Set(['--home', '--db']);
 
 /** The command `vigil <args>` runs when it is one whose scan can start early, else null. */
 export function commandOf(args: readonly string[]): 'scan' | 'sbom' | 'cis' | null {
+  // the first word is the command; help for it scans nothing
+  const [a] = words(args);
+  if (a !== 'scan' && a !== 'sbom' && a !== 'cis') return null;
+  return args.some((x) => x === '--help' || x === '-h') ? null : a;
+}
+
+/** The words of `args` that are no option nor a global option's value: the command, its subcommand, its arguments. */
+function words(args: readonly string[]): string[] {
+  const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (GLOBAL_WITH_VALUE.has(a)) { i++; continue; }
-    if (a.startsWith('-')) continue;
-    // the first word is the command; help for it scans nothing
-    if (a !== 'scan' && a !== 'sbom' && a !== 'cis') return null;
-    return args.some((x) => x === '--help' || x === '-h') ? null : a;
+    if (GLOBAL_WITH_VALUE.has(a)) i++;
+    else if (!a.startsWith('-')) out.push(a);
   }
-  return null;
+  return out;
 }
 
 /** `--name value` or `--name=value` in `args`, the last one given. */

@@ -33,6 +33,9 @@ const zlib = require('node:zlib');
 const Module = require('node:module');
 const { workerData, threadId } = require('node:worker_threads');
 
+/** this user (a directory and a cache file must be theirs); null where there are no uids */
+const uid = typeof process.getuid === 'function' ? process.getuid() : null;
+
 /** Cache files larger than this are not read (a scan's cache is ~1.1–1.3 MB). */
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -75,7 +78,6 @@ function usableDir(d) {
   try {
     mkdirSync(d, { recursive: true, mode: 0o700 });
     const s = lstatSync(d);
-    const uid = typeof process.getuid === 'function' ? process.getuid() : null;
     if (!s.isDirectory() || (uid !== null && s.uid !== uid) || (s.mode & 0o022) !== 0) return null;
     return d;
   } catch {
@@ -87,7 +89,6 @@ function usableDir(d) {
 function readCache(f) {
   try {
     const s = lstatSync(f);
-    const uid = typeof process.getuid === 'function' ? process.getuid() : null;
     if (!s.isFile() || (uid !== null && s.uid !== uid) || s.size > MAX_CACHE_BYTES) return undefined;
     return readFileSync(f);
   } catch {
