@@ -10,7 +10,7 @@
  * | `vigil sbom <dir> --kind rootfs` | the same trivy-cdxgen run | the same rootfs: both inventory and write a CycloneDX SBOM, neither matches |
  * | Vigil's walk of a directory (bench/walk-child.ts: openDir, every extractor's `fileRequired`, each wanted file read once; timed inside its process, in a worker thread running its one-file bundle through V8's code cache as `vigil`'s scan thread does: bench/walk-thread.mjs; the same walk compiled afresh is printed beside) | `find <dir> -type f` + `xargs -0 cat` of exactly the files the walk wanted (its floor) | the bullseye rootfs; a hard-linked copy of this checkout's node_modules |
  * | rootfs work: `vigil scan rootfs <rootfs>` − `vigil scan rootfs <empty dir>` | `trivy-cdxgen rootfs <rootfs>` − `trivy-cdxgen rootfs <empty dir>` | the bullseye rootfs |
- * | start: `vigil --version`, `vigil scan rootfs <empty dir>` | `node -e 0` (a bare Node process, beside; the target is absolute) | — |
+ * | start: `vigil --version`, `vigil scan rootfs <empty dir>` | `node -e 0` and Node with one worker thread (beside; the target is absolute) | — |
  *
  * Targets (issue 4, issue 20), each printed as met or MISSED from the warm medians, of wall time and
  * of CPU time:
@@ -22,7 +22,7 @@
  * | ≤ 1 KB of peak RSS per package, beyond an empty-directory scan | a 200k-package package-lock.json (issue 20; bench/scan-archive.ts lockfileFigures, run last) |
  * | ≤ 3× `find` + reading the files extractors need | each directory walk (issue 20) |
  * | rootfs work ≤ 1× the Trivy-based binary's work | each minus its own empty-directory run (`vigil sbom`'s own too; issue 20; the old "≤ 0.5× Trivy" compared whole runs, i.e. trivy-cdxgen's ~2.3 s start-up) |
- * | ≤ 0.15 s | `vigil --version` and `vigil scan rootfs <empty dir>` (issue 20) |
+ * | ≤ 0.15 s | `vigil --version` and `vigil scan rootfs <empty dir>` (issue 20), on the machine's Node and on Node 24 LTS (--lts) |
  * | peak RSS < 500 MiB for a 1 GiB image | --big (issue 4) |
  *
  * trivy-cdxgen produces an SBOM only (no vulnerability matching: it has no database offline), so
@@ -51,7 +51,11 @@
  * steadier figure when the machine is shared); peak RSS is printed per command. Each measurement
  * group is one function below (its commands and its report).
  *
- *   node --import tsx bench/scan.ts [--runs 5] [--only start,rootfs] [--big]      (about 4 minutes on 2 cores with BENCH_COLD=0, ~10 with the cold rounds)
+ *   node --import tsx bench/scan.ts [--runs 5] [--only start,rootfs] [--lts 24|none] [--big]      (about 4 minutes on 2 cores with BENCH_COLD=0, ~10 with the cold rounds)
+ * --lts: the start group also runs `vigil` on that Node major (default 24, the LTS; none: not),
+ * installed as an installed `vigil` runs there (bench/node-tree.sh: Node from the npm registry,
+ * better-sqlite3 rebuilt for it once, ~70 s). Node 20 is past its end of life, and it parses
+ * NODE_EXTRA_CA_CERTS at every start (~50 ms where it is set, as here): 22 and 24 do not.
  * --only runs just the named groups (start, image, walk, rootfs, lockfile; comma-separated); start
  * is always run when rootfs or image is named (their reports read its empty-directory run).
  * Needs .cache/targets (../shared/tools/build-targets.sh .cache/targets bullseye) and, for the peer,
@@ -187,7 +191,7 @@ async function bigImage(dir: string): Promise<string> {
 }
 
 /** What every group's commands share: the vigil command line, the scratch dir, the inputs. */
-interface Ctx { work: string; vigil: string[]; empty: string; rootfs: string; trivy: boolean; scan: (kind: string, ref: string, o: string) => string[] }
+interface Ctx { work: string; home: string; vigil: string[]; empty: string; rootfs: string; trivy: boolean; scan: (kind: string, ref: string, o: string) => string[] }
 /** One measurement group: its commands (each inner list runs back to back per round) and its report. */
 interface Group { cmds: Cmd[][]; report: () => void }
 
@@ -344,39 +348,83 @@ function rootfsGroup(x: Ctx, by: Record<string, Cmd>): Group {
   };
 }
 
-/** Start-up (issue 20): `vigil --version` and a scan of an empty directory, ≤ 0.15 s; a bare Node process beside. */
-function startGroup(x: Ctx): Group {
-  const vigilEmpty = cmd('vigilEmpty', 'vigil scan rootfs <empty dir>', x.scan('rootfs', x.empty, join(x.work, 'empty.json')));
-  const vigilVersion = cmd('vigilVersion', 'vigil --version', [...x.vigil, '--version']);
-  const node = cmd('node', 'node -e 0', [process.execPath, '-e', '0']);
-  // the floor of a scan that runs isolated in a worker thread (the CLI's, engine/README.md): Node's
-  // start and one thread's, which ends at once
-  const nodeThread = cmd('nodeThread', 'node + one worker thread', [process.execPath, '-e', "new (require('node:worker_threads').Worker)('', { eval: true })"]);
-  // Node reads and parses NODE_EXTRA_CA_CERTS at every process start, before any JavaScript runs (the
-  // machines this project is measured on set it: ~50 ms of each start there)
+/** Another Node major's `vigil` (bench/node-tree.sh): its node binary and the bin/vigil.js it runs. */
+interface Lts { major: string; node: string; bin: string }
+
+/**
+ * Start-up (issue 20): `vigil --version` and a scan of an empty directory, ≤ 0.15 s; a bare Node
+ * process and Node with one worker thread beside. On the machine's Node, and on the supported LTS
+ * (`lts`, --lts: 24 unless none) as an installed `vigil` runs there.
+ */
+function startGroup(x: Ctx, lts: Lts | null): Group {
+  const WORKER = "new (require('node:worker_threads').Worker)('', { eval: true })";
+  // per runtime: the empty scan, --version, node -e 0, and the floor of a scan that runs isolated in
+  // a worker thread (the CLI's, engine/README.md): Node's start and one thread's, which ends at once
+  const runtime = (tag: string, label: string, node: string, vigil: string[]) => ({
+    label,
+    empty: cmd(`${tag}Empty`, `vigil scan rootfs <empty dir>${label}`, [...vigil, 'scan', 'rootfs', x.empty, '--offline', '-f', 'json', '-o', join(x.work, `empty${tag}.json`)]),
+    version: cmd(`${tag}Version`, `vigil --version${label}`, [...vigil, '--version']),
+    node: cmd(`${tag}Node`, `node -e 0${label}`, [node, '-e', '0']),
+    thread: cmd(`${tag}Thread`, `node + one worker thread${label}`, [node, '-e', WORKER]),
+  });
+  // keys vigilEmpty and vigilVersion: the image and rootfs groups read them
+  const here = runtime('vigil', '', process.execPath, x.vigil);
+  const other = lts ? runtime(`node${lts.major}`, ` (Node ${lts.major})`, lts.node, [lts.node, lts.bin, '--home', x.home]) : null;
+  // Node 20 reads and parses NODE_EXTRA_CA_CERTS at every process start, before any JavaScript runs
+  // (the machines this project is measured on set it: ~50 ms of each start there); Node 22 and 24
+  // load those certificates when a TLS connection first needs them
   const extraCa = process.env.NODE_EXTRA_CA_CERTS;
-  const nodeNoCa = extraCa ? cmd('nodeNoCa', 'node -e 0 without NODE_EXTRA_CA_CERTS', ['env', '-u', 'NODE_EXTRA_CA_CERTS', process.execPath, '-e', '0']) : null;
+  const noCa = (c: Cmd) => cmd(`${c.key}NoCa`, `${c.label} without NODE_EXTRA_CA_CERTS`, ['env', '-u', 'NODE_EXTRA_CA_CERTS', ...c.argv]);
+  const nodeNoCa = extraCa ? noCa(here.node) : null;
+  const emptyNoCa = extraCa ? noCa(here.empty) : null;
+  const all = [here, ...(other ? [other] : [])];
   return {
-    cmds: [[vigilEmpty, vigilVersion, node, nodeThread, ...(nodeNoCa ? [nodeNoCa] : [])]],
+    cmds: [[...all.flatMap((r) => [r.empty, r.version, r.node, r.thread]), ...(nodeNoCa && emptyNoCa ? [nodeNoCa, emptyNoCa] : [])]],
     report() {
       console.log('\nstart-up (issue 20; the target is absolute, a bare Node process beside):');
-      for (const c of [vigilVersion, vigilEmpty]) {
+      for (const r of all) {
+        for (const c of [r.version, r.empty]) {
+          for (const k of ['cold', 'warm'] as const) {
+            if (!c[k].length) continue; // BENCH_COLD=0: no cold rounds
+            const w = median(ms(c[k]));
+            const t = k === 'warm' ? `  [target ≤ 0.15 s: wall ${w <= 150 ? 'met' : 'MISSED'}, CPU ${median(cpu(c[k])) <= 150 ? 'met' : 'MISSED'}]` : '';
+            console.log(`  ${c.label}, ${k}: wall median ${sec(w)} s, CPU ${sec(median(cpu(c[k])))} s; ${r.node.label} ${sec(median(ms(r.node[k])))} s / ${sec(median(cpu(r.node[k])))} s CPU (${(w / median(ms(r.node[k]))).toFixed(2)}× of it)${t}`);
+          }
+        }
         for (const k of ['cold', 'warm'] as const) {
-          if (!c[k].length) continue; // BENCH_COLD=0: no cold rounds
-          const w = median(ms(c[k]));
-          const t = k === 'warm' ? `  [target ≤ 0.15 s: wall ${w <= 150 ? 'met' : 'MISSED'}, CPU ${median(cpu(c[k])) <= 150 ? 'met' : 'MISSED'}]` : '';
-          console.log(`  ${c.label}, ${k}: wall median ${sec(w)} s, CPU ${sec(median(cpu(c[k])))} s; node -e 0 ${sec(median(ms(node[k])))} s / ${sec(median(cpu(node[k])))} s CPU (${(w / median(ms(node[k]))).toFixed(2)}× of it)${t}`);
+          if (!r.empty[k].length || !r.thread[k].length) continue;
+          const floor = median(ms(r.thread[k]));
+          console.log(`  ${k}: ${r.thread.label} ${sec(floor)} s wall / ${sec(median(cpu(r.thread[k])))} s CPU (the empty scan's floor: Node's start and its scan thread's); the empty scan's own ${sec(median(ms(r.empty[k])) - floor)} s wall beyond it (loading the scan's modules, the database, the scan, the report)`);
         }
       }
       for (const k of ['cold', 'warm'] as const) {
-        if (!vigilEmpty[k].length || !nodeThread[k].length) continue;
-        const floor = median(ms(nodeThread[k]));
-        const w = median(ms(vigilEmpty[k]));
-        if (nodeNoCa?.[k].length) console.log(`  ${k}: NODE_EXTRA_CA_CERTS is set (${extraCa}): node -e 0 takes ${sec(median(ms(node[k])))} s with it, ${sec(median(ms(nodeNoCa[k])))} s without (Node loads those certificates at every start, in every figure here)`);
-        console.log(`  ${k}: node + one worker thread ${sec(floor)} s wall / ${sec(median(cpu(nodeThread[k])))} s CPU (the empty scan's floor: Node's start and its scan thread's); the empty scan's own ${sec(w - floor)} s wall beyond it (loading the scan's modules, the database, the scan, the report)`);
+        if (!nodeNoCa?.[k].length || !emptyNoCa?.[k].length) continue;
+        console.log(`  ${k}: NODE_EXTRA_CA_CERTS is set (${extraCa}). Node ${process.versions.node.split('.')[0]} parses those certificates at every start, before any JavaScript runs: node -e 0 takes ${sec(median(ms(here.node[k])))} s with it, ${sec(median(ms(nodeNoCa[k])))} s without; the empty scan ${sec(median(ms(here.empty[k])))} s with it, ${sec(median(ms(emptyNoCa[k])))} s without (no target: shown beside${other ? `; Node ${lts!.major} loads them when a TLS connection first needs them, and its figures above are with the variable set` : ''})`);
       }
     },
   };
+}
+
+/**
+ * The `vigil` of another Node major (bench/node-tree.sh), or null with the reason printed: --lts
+ * none, or that Node or its better-sqlite3 could not be had (no registry).
+ */
+function ltsRuntime(): Lts | null {
+  const major = args.includes('--lts') ? (args[args.indexOf('--lts') + 1] ?? '') : '24';
+  if (major === 'none') return null;
+  if (!/^\d+$/.test(major)) {
+    console.error(`bench/scan: --lts takes a Node major (e.g. 24) or none, not ${JSON.stringify(major)}`);
+    process.exit(2);
+  }
+  if (major === process.versions.node.split('.')[0]) return null;
+  const r = spawnSync('bash', [join(ROOT, 'bench', 'node-tree.sh'), major], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.log(`(setup) no Node ${major} figures: bench/node-tree.sh ${major} failed: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' / ')}`);
+    return null;
+  }
+  const [node, tree] = r.stdout.trim().split('\n').at(-1)!.split(' ');
+  console.log(`(setup) Node ${major}: ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()} (${tree})`);
+  return { major, node, bin: join(tree, 'bin', 'vigil.js') };
 }
 
 if (!existsSync(join(TARGETS, 'bullseye.docker.tar'))) {
@@ -411,13 +459,13 @@ try {
   const empty = join(work, 'empty');
   mkdirSync(empty);
   const x: Ctx = {
-    work, vigil, empty, rootfs: join(TARGETS, 'rootfs-bullseye'), trivy: existsSync(TRIVY),
+    work, home, vigil, empty, rootfs: join(TARGETS, 'rootfs-bullseye'), trivy: existsSync(TRIVY),
     scan: (kind, ref, o) => [...vigil, 'scan', kind, ref, '--offline', '-f', 'json', '-o', o],
   };
   const by: Record<string, Cmd> = {};
   // start first: the other groups' reports read its empty-directory run
   const groups = [
-    ...(ONLY.has('start') ? [startGroup(x)] : []),
+    ...(ONLY.has('start') ? [startGroup(x, ltsRuntime())] : []),
     ...(ONLY.has('image') ? [imageGroup(x, by)] : []),
     ...(ONLY.has('walk') ? [walkGroup(x)] : []),
     ...(ONLY.has('rootfs') ? [rootfsGroup(x, by)] : []),

