@@ -30,7 +30,7 @@ log="$copy/$me.log"
 status=0
 PATH="$pkg/bin:$PATH" "$node_bin" --import tsx --test --test-reporter=tap --test-concurrency=2 --test-timeout=600000 \
   $(find src/versioning -name '*.test.ts' | sort) src/matching/index.test.ts src/store/pool.test.ts \
-  src/server/app.test.ts src/engine/thread-loader.test.ts test/scan-cli.test.ts test/cis-cli.test.ts >"$log" 2>&1 || status=$?
+  src/server/app.test.ts src/engine/thread-loader.test.ts src/store/sqlite-addon.test.ts test/scan-cli.test.ts test/cis-cli.test.ts >"$log" 2>&1 || status=$?
 grep -E '^not ok|^# (tests|pass|fail|skipped) ' "$log" || true
 [ "$status" = 0 ] || { grep -B2 -A30 '^not ok' "$log" | head -80 >&2; echo "$me: failed (exit $status)" >&2; }
 exit "$status"

@@ -24,6 +24,11 @@ test('the bundle has no test pause points', () => {
     assert.deepEqual([...thread.matchAll(/(?<![{\w.])import\(\s*["'`]/g)].map((m) => thread.slice(m.index, m.index + 40)), []);
     assert.match(thread, /require\("pg"\)/);
     assert.ok(!thread.includes('import.meta'), 'import.meta.url is defined, no other import.meta is used');
+    // better-sqlite3's JavaScript is in it, its addon loaded through src/store/sqlite-addon.cjs with the bundled release checked
+    assert.ok(!thread.includes('require("better-sqlite3")'), 'better-sqlite3 is bundled in the thread');
+    assert.match(thread, /require_sqlite_addon\(\)\("better_sqlite3\.node"\)/);
+    const bundled = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')).version;
+    assert.ok(thread.includes(`var BUILT = true ? ${JSON.stringify(bundled)} : null;`), 'the bundled release is defined');
     assert.match(code, /async function pauseAt\(/, 'the engine is in the bundle');
     for (const s of ['VIGIL_TEST_PAUSE_AT', 'vigil-testpoint', 'function pauseHere']) assert.ok(!code.includes(s), `${s} is compiled out`);
     // zod's 64 message locales: English only (scripts/bundle-options.mjs zodEnglishOnly)
