@@ -399,7 +399,7 @@ function startGroup(x: Ctx, lts: Lts | null): Group {
       }
       for (const k of ['cold', 'warm'] as const) {
         if (!nodeNoCa?.[k].length || !emptyNoCa?.[k].length) continue;
-        console.log(`  ${k}: NODE_EXTRA_CA_CERTS is set (${extraCa}). Node ${process.versions.node.split('.')[0]} parses those certificates at every start, before any JavaScript runs: node -e 0 takes ${sec(median(ms(here.node[k])))} s with it, ${sec(median(ms(nodeNoCa[k])))} s without; the empty scan ${sec(median(ms(here.empty[k])))} s with it, ${sec(median(ms(emptyNoCa[k])))} s without (no target: shown beside${other ? `; Node ${lts!.major} loads them when a TLS connection first needs them, and its figures above are with the variable set` : ''})`);
+        console.log(`  ${k}: NODE_EXTRA_CA_CERTS is set (${extraCa}): node -e 0 takes ${sec(median(ms(here.node[k])))} s with it, ${sec(median(ms(nodeNoCa[k])))} s without; the empty scan ${sec(median(ms(here.empty[k])))} s with it, ${sec(median(ms(emptyNoCa[k])))} s without (no target: shown beside. Node 20 parses those certificates at every start, before any JavaScript runs; Node 22 and 24 when a TLS connection first needs them${other ? `, and the Node ${lts!.major} figures above are with the variable set` : ''})`);
       }
     },
   };

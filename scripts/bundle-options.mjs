@@ -104,6 +104,8 @@ export function sqliteInBundle() {
 }
 
 const sqlite = sqliteInBundle();
+// better-sqlite3 bundled (sqliteInBundle above): only its addon is loaded from node_modules
+const threadExternal = bundleOptions.external.filter((e) => e !== 'better-sqlite3');
 
 /**
  * The CLI scan thread's code as one CommonJS file (dist/scan-thread.cjs, from
@@ -112,9 +114,8 @@ const sqlite = sqliteInBundle();
  */
 export const threadBundleOptions = {
   ...bundleOptions,
-  // better-sqlite3 bundled (sqliteInBundle above): only its addon is loaded from node_modules
-  external: bundleOptions.external.filter((e) => e !== 'better-sqlite3'),
-  plugins: [...bundleOptions.plugins, dynamicImportAsRequire(bundleOptions.external), sqlite.plugin],
+  external: threadExternal,
+  plugins: [...bundleOptions.plugins, dynamicImportAsRequire(threadExternal), sqlite.plugin],
   format: 'cjs',
   banner: { js: "var __vigil_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
   define: { ...bundleOptions.define, ...sqlite.define, 'import.meta.url': '__vigil_import_meta_url' },
