@@ -17,6 +17,12 @@
  *   cache holds what the scan that wrote it compiled), the bundle's CRC-32 and length, Node's
  *   version and the CPU architecture: V8 itself only checks the source's length, and a rebuilt
  *   bundle of the same length must not run another build's code.
+ * - Other builds' caches of the same kind and Node are kept while in use: two installs used in
+ *   turn (a global `vigil` and a project's, two projects on one CI runner) would otherwise remove
+ *   each other's cache at every run and compile afresh each time. A cache in use has its time set
+ *   at most once a day; a write removes this kind's caches of other builds unused for a week, and
+ *   beyond the KEEP_BUILDS most recently used (an upgrade's old build goes, a developer's many
+ *   rebuilds do not pile up).
  * - The directory (workerData.cacheDir: the user's own cache directory, see scan-thread.ts
  *   codeCacheDir) is used only when it is a directory this user owns that nobody else can write to,
  *   and a cache file only when it is a regular file of this user's: a cache is code this process
@@ -26,7 +32,7 @@
  * thread's own (isolate-child.ts reads them) }; in a child process, the same three as arguments.
  */
 'use strict';
-const { readFileSync, readdirSync, writeFileSync, renameSync, mkdirSync, lstatSync, unlinkSync } = require('node:fs');
+const { readFileSync, readdirSync, writeFileSync, renameSync, mkdirSync, lstatSync, unlinkSync, utimesSync } = require('node:fs');
 const { basename, dirname, join } = require('node:path');
 const vm = require('node:vm');
 const zlib = require('node:zlib');
@@ -36,8 +42,13 @@ const { workerData, threadId } = require('node:worker_threads');
 /** this user (a directory and a cache file must be theirs); null where there are no uids */
 const uid = typeof process.getuid === 'function' ? process.getuid() : null;
 
-/** Cache files larger than this are not read (a scan's cache is ~1.1–1.3 MB). */
+/** Cache files larger than this are not read (a scan's cache is ~1.1–1.5 MB). */
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
+/** Builds whose caches of one kind and Node are kept, this one's included (see above). */
+const KEEP_BUILDS = 3;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Another build's cache not used for this long is removed by a write. */
+const UNUSED_MS = 7 * DAY_MS;
 
 // a scan thread gets its configuration as workerData, a child process (isolate.ts startProcess) as
 // arguments: <bundle> <cache dir, "" for none> <cache name>
@@ -52,9 +63,18 @@ const name = typeof config.cacheName === 'string' && /^[a-z][a-z0-9-]{0,31}$/.te
 const file = dir && join(dir, `${name}-${keyOf(bytes)}.v8`);
 const cached = file ? readCache(file) : undefined;
 
-const script = new vm.Script(Module.wrap(source), { filename: bundle, ...(cached ? { cachedData: cached } : {}) });
+const script = new vm.Script(Module.wrap(source), { filename: bundle, ...(cached ? { cachedData: cached.data } : {}) });
 /** what became of the cache, for the thread's debug log (isolate-child.ts) */
 globalThis.__vigilCodeCache = !file ? 'off' : !cached ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used';
+// in use: its time says so, for the cleanup of other builds' caches (writeCache), once a day at most
+if (file && cached && !script.cachedDataRejected && Date.now() - cached.mtimeMs > DAY_MS) {
+  try {
+    const now = new Date();
+    utimesSync(file, now, now);
+  } catch {
+    // the cache may go sooner
+  }
+}
 
 if (file && (!cached || script.cachedDataRejected)) {
   // at the thread's end, when the scan has compiled what it runs: isolate-child.ts ends the thread
@@ -85,12 +105,12 @@ function usableDir(d) {
   }
 }
 
-/** @param {string} f */
+/** @param {string} f @returns {{ data: Buffer, mtimeMs: number } | undefined} */
 function readCache(f) {
   try {
     const s = lstatSync(f);
     if (!s.isFile() || (uid !== null && s.uid !== uid) || s.size > MAX_CACHE_BYTES) return undefined;
-    return readFileSync(f);
+    return { data: readFileSync(f), mtimeMs: s.mtimeMs };
   } catch {
     return undefined;
   }
@@ -107,19 +127,33 @@ function writeCache(f) {
     try { unlinkSync(tmp); } catch { /* not there */ }
     return;
   }
-  // the same kind's caches of other builds under this Node: an upgrade replaces them, not adds to
-  // them; and temporary files of this kind that a killed writer left (a write takes milliseconds)
+  // the same kind's caches of other builds under this Node: those unused for a week, and beyond the
+  // KEEP_BUILDS - 1 most recently used (see above); and temporary files of this kind that a killed
+  // writer left (a write takes milliseconds)
   const mine = basename(f);
   const suffix = `-${process.version}-${process.arch}.v8`;
-  const stale = Date.now() - 10 * 60 * 1000;
+  const now = Date.now();
   try {
+    /** @type {{ path: string, mtimeMs: number }[]} */
+    const builds = [];
     for (const other of readdirSync(dirname(f))) {
       if (other === mine || !other.startsWith(`${name}-`)) continue;
       const p = join(dirname(f), other);
-      if (other.endsWith(suffix) && /^[0-9a-f]{8}-\d+$/.test(other.slice(name.length + 1, -suffix.length))) unlinkSync(p);
-      else if (other.endsWith('.tmp') && lstatSync(p).mtimeMs < stale) unlinkSync(p);
+      if (other.endsWith(suffix) && /^[0-9a-f]{8}-\d+$/.test(other.slice(name.length + 1, -suffix.length))) builds.push({ path: p, mtimeMs: lstatSync(p).mtimeMs });
+      else if (other.endsWith('.tmp') && lstatSync(p).mtimeMs < now - 10 * 60 * 1000) removeQuietly(p);
     }
+    builds.sort((a, b) => b.mtimeMs - a.mtimeMs);
+    for (const [i, b] of builds.entries()) if (i >= KEEP_BUILDS - 1 || b.mtimeMs < now - UNUSED_MS) removeQuietly(b.path);
   } catch {
     // left for the next write
+  }
+}
+
+/** @param {string} p removed unless another process did first */
+function removeQuietly(p) {
+  try {
+    unlinkSync(p);
+  } catch {
+    // gone already
   }
 }

@@ -69,7 +69,7 @@ test('a rebuilt bundle of the same length gets a cache of its own, not the other
   const bundle = bundleIn(join(dir, 'dist'));
   assert.equal((await run(bundle, cache)).sum, 6);
   const before = readdirSync(cache);
-  // another kind's cache, and this kind's under another Node: neither is the new build's to replace
+  // another kind's cache, and this kind's under another Node: neither is the new build's to remove
   writeFileSync(join(cache, 'scan-image-0123abcd-100-v20.0.0-x64.v8'), 'x');
   writeFileSync(join(cache, `scan-rootfs-0123abcd-100-v0.0.0-${process.arch}.v8`), 'x');
   // the same length, another sum: V8 alone (it checks the source's length) would take the old code
@@ -80,10 +80,53 @@ test('a rebuilt bundle of the same length gets a cache of its own, not the other
   assert.equal(r.cache, 'absent');
   assert.equal(r.sum, 15);
   const after = readdirSync(cache);
-  assert.equal(after.length, 3, 'the old build\'s cache of this kind and Node is replaced, the others are kept');
-  assert.ok(!after.includes(before[0]!));
+  assert.equal(after.length, 4, 'the old build\'s cache, in use a moment ago, is kept beside the new one\'s');
+  assert.ok(after.includes(before[0]!));
   assert.ok(after.includes('scan-image-0123abcd-100-v20.0.0-x64.v8'));
   assert.equal((await run(bundle, cache)).cache, 'used');
+  // two installs used in turn keep their caches: the old build runs from its own again
+  bundleIn(join(dir, 'dist'));
+  const back = await run(bundle, cache);
+  assert.equal(back.cache, 'used');
+  assert.equal(back.sum, 6);
+});
+
+test('other builds\' caches of a kind go when unused for a week, and beyond the three most recently used builds', async () => {
+  const dir = join(work, 'h');
+  const cache = join(dir, 'cache');
+  mkdirSync(cache, { recursive: true, mode: 0o700 });
+  chmodSync(cache, 0o700);
+  const day = 24 * 60 * 60;
+  const now = Date.now() / 1000;
+  const suffix = `-${process.version}-${process.arch}.v8`;
+  // other builds of this kind and Node, by the days since each was last used
+  const aged = (crc: string, days: number) => {
+    const f = join(cache, `scan-rootfs-${crc}-100${suffix}`);
+    writeFileSync(f, 'x');
+    utimesSync(f, now - days * day, now - days * day);
+    return basename(f);
+  };
+  const yesterday = aged('0000000a', 1);
+  const lastWeek = aged('0000000b', 6);
+  const older = aged('0000000c', 6.5);
+  const stale = aged('0000000d', 8);
+  // another kind's, however old, is not this kind's to remove
+  const otherKind = join(cache, `scan-image-0000000e-100${suffix}`);
+  writeFileSync(otherKind, 'x');
+  utimesSync(otherKind, now - 30 * day, now - 30 * day);
+  const bundle = bundleIn(join(dir, 'dist'));
+  assert.equal((await run(bundle, cache)).cache, 'absent');
+  const left = readdirSync(cache);
+  assert.ok(left.includes(yesterday) && left.includes(lastWeek), 'the two most recently used other builds are kept');
+  assert.ok(!left.includes(older), 'a fourth build is one too many');
+  assert.ok(!left.includes(stale), 'unused for over a week');
+  assert.ok(left.includes(basename(otherKind)));
+  assert.equal(left.length, 4);
+  // a cache in use gets its time set (at most once a day): an old build run again is not removed
+  const mine = left.find((f) => !f.includes('0000000'))!;
+  utimesSync(join(cache, mine), now - 3 * day, now - 3 * day);
+  assert.equal((await run(bundle, cache)).cache, 'used');
+  assert.ok(Date.now() - statSync(join(cache, mine)).mtimeMs < 60_000, 'used: its time is now');
 });
 
 test('a temporary file a killed writer left is removed by a later write of its kind once it is old', async () => {
