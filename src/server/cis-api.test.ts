@@ -186,10 +186,14 @@ for (const [dialect, make] of dialects) {
       assert.deepEqual(targets.map((x: { resourceName: string; status: string; benchmarkId: string }) => [x.resourceName, x.status, x.benchmarkId]).sort(),
         [['agent-1', 'COMPLETED', 'debian-12'], ['web-1', 'COMPLETED', 'debian-12']]);
 
-      // the root filesystem's results are the evaluator's own over the same files (Level 1)
+      // the root filesystem's results are the evaluator's own over the same files (Level 1), at the
+      // engine's time: a check of dates (5.4.1.6, no password change in the future) reads the clock,
+      // and a target built after the injected day (a fresh CI machine) fails it there
       const [bench] = (await loadBenchmarks()).filter((b) => b.id === 'debian-12');
       const fs = await openTarget(root, 'rootfs');
-      const direct = await evaluateBenchmark(fs, bench, { level: 1 });
+      const direct = await evaluateBenchmark(fs, bench, { level: 1, now: clock });
+      // the agent host assessed itself by its own clock (collectAgentReport above, at the real time)
+      const atAgent = await evaluateBenchmark(fs, bench, { level: 1 });
       await fs.close();
       const mine = (await call('GET', `/v1/cis/scans/${scan.id}/results?resourceId=${rootfsResource}&limit=2000`, admin)).json();
       assert.equal(mine.items.length, direct.checks.length);
@@ -203,7 +207,7 @@ for (const [dialect, make] of dialects) {
 
       // the agent host: its own assessment (made on the host, Level 2) cut to Level 1 — the same files, the same statuses
       const agent = (await call('GET', `/v1/cis/scans/${scan.id}/results?resourceId=${agentResource}&limit=2000`, admin)).json();
-      assert.deepEqual(agent.items.map((x: { checkId: string; status: string }) => `${x.checkId} ${x.status}`), direct.checks.map((c) => `${c.id} ${c.status}`));
+      assert.deepEqual(agent.items.map((x: { checkId: string; status: string }) => `${x.checkId} ${x.status}`), atAgent.checks.map((c) => `${c.id} ${c.status}`));
 
       // by check: every Level 1 check, its status counted over the two targets
       const checks = (await call('GET', `/v1/cis/scans/${scan.id}/checks`, admin)).json().items;
@@ -308,7 +312,7 @@ for (const [dialect, make] of dialects) {
         assert.equal(t.benchmarkId, 'debian-12');
         const [bench] = (await loadBenchmarks()).filter((b) => b.id === 'debian-12');
         const fs = await openTarget(`${OCI}:bookworm`, 'image', { filter: cisContentFilter });
-        const direct = await evaluateBenchmark(fs, bench, { level: 2 });
+        const direct = await evaluateBenchmark(fs, bench, { level: 2, now: clock });
         await fs.close();
         const got = (await call('GET', `/v1/cis/scans/${scan.id}/results?limit=2000`, admin)).json().items;
         assert.deepEqual(got.map((x: { checkId: string; status: string }) => `${x.checkId} ${x.status}`), direct.checks.map((c) => `${c.id} ${c.status}`));
@@ -346,7 +350,7 @@ for (const [dialect, make] of dialects) {
         assert.equal(t.benchmarkId, 'debian-12');
         const [bench] = (await loadBenchmarks()).filter((b) => b.id === 'debian-12');
         const fs = await openTarget(copy, 'rootfs');
-        const direct = await evaluateBenchmark(fs, bench, { level: 1 });
+        const direct = await evaluateBenchmark(fs, bench, { level: 1, now: clock });
         await fs.close();
         const got = new Map<string, string>((await call('GET', `/v1/cis/scans/${scan.id}/results?limit=2000`, admin)).json().items.map((x: { checkId: string; status: string }) => [x.checkId, x.status]));
         assert.equal(got.size, direct.checks.length);
